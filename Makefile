@@ -1,0 +1,40 @@
+# The two commands of the README: `make synth` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+RUN := scripts/with-node
+ENV ?= dev
+CDK := $(RUN) cdk --no-notices
+
+.PHONY: setup synth test deploy diff bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(RUN) npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Synthesize every environment into cdk.out/ with the real CDK CLI, then summarize it.
+synth: $(STAMP)
+	rm -rf cdk.out
+	$(CDK) synth --quiet
+	$(RUN) python scripts/synth_summary.py cdk.out
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(RUN) python -m pytest
+
+## Bootstrap and deploy one environment (needs AWS credentials): make deploy ENV=dev
+deploy: $(STAMP)
+	$(CDK) bootstrap -c environments=$(ENV)
+	$(CDK) deploy -c environments=$(ENV) --require-approval broadening '$(ENV)/*'
+
+diff: $(STAMP)
+	$(CDK) diff -c environments=$(ENV) '$(ENV)/*'
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,23 @@
+"""constructs_lib: AWS CDK v2 constructs for a complete, secure Amazon SageMaker ML platform."""
+
+from constructs_lib._internal.validation import ConstructValidationError
+from constructs_lib.access_log_bucket import AccessLogBucket
+from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_compliance_checks
+from constructs_lib.encryption_key import EncryptionKey
+from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
+from constructs_lib.secure_bucket import SecureBucket
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccessLogBucket",
+    "COMPLIANCE_PACKS",
+    "ConstructValidationError",
+    "DEFAULT_INTERFACE_ENDPOINTS",
+    "EncryptionKey",
+    "INTERFACE_ENDPOINT_SERVICES",
+    "PrivateNetwork",
+    "SecureBucket",
+    "acknowledge",
+    "add_compliance_checks",
+]

@@ -1,0 +1,1 @@
+"""Shared internals of constructs_lib. Not public API: names here may change without notice."""

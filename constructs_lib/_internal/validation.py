@@ -1,0 +1,133 @@
+"""Synth-time validation: collect every problem of a construct's input, then raise once.
+
+Each construct validates its keyword arguments in one place, with one ``Problems`` collector::
+
+    problems = Problems(self, "RealtimeEndpoint")
+    problems.check_range("initial_instance_count", count, minimum=1, maximum=10)
+    problems.raise_if_any()
+
+The message names the construct path, the argument, the value received and what is allowed.
+Values that are unresolved CDK tokens are never checked: they are only known at deploy time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from aws_cdk import Token
+from constructs import Construct
+
+# SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
+SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+ML_INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+[a-z0-9-]*\.[0-9]*[a-z0-9]+$")
+
+
+class ConstructValidationError(ValueError):
+    """Raised at synth time when a construct receives input AWS would reject (or that is unsafe)."""
+
+
+def is_unresolved(value: Any) -> bool:
+    """True for CDK tokens (or lists holding one) whose value is only known at deploy time.
+
+    Plain strings and integers are answered in Python (no jsii round trip): string tokens always
+    carry the ``${Token[`` marker and number tokens are floats.
+    """
+    if value is None or isinstance(value, (bool, int)):
+        return False
+    if isinstance(value, str):
+        return "${Token[" in value or "#{Token[" in value
+    if isinstance(value, (list, tuple)):
+        return any(is_unresolved(item) for item in value)
+    return bool(Token.is_unresolved(value))
+
+
+class Problems:
+    """Collects input problems of one construct and raises them together."""
+
+    def __init__(self, scope: Construct | str, kind: str) -> None:
+        path = scope if isinstance(scope, str) else scope.node.path
+        self._where = f"{kind} '{path}'"
+        self._problems: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._problems)
+
+    def add(self, prop: str, value: Any, allowed: str) -> None:
+        """Record that ``prop`` received ``value``; ``allowed`` says what would be accepted."""
+        self._problems.append(f"{prop}={value!r}: {allowed}")
+
+    def check(self, condition: bool, prop: str, value: Any, allowed: str) -> bool:
+        """Record a problem unless ``condition`` holds or the value is a token. Returns validity."""
+        if is_unresolved(value) or condition:
+            return True
+        self.add(prop, value, allowed)
+        return False
+
+    def check_range(
+        self,
+        prop: str,
+        value: float | int | None,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        integer: bool = False,
+    ) -> bool:
+        if value is None or is_unresolved(value):
+            return True
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.add(prop, value, "must be a number")
+            return False
+        allowed = _range_text(minimum, maximum, integer)
+        ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+        if integer and isinstance(value, float) and not value.is_integer():
+            ok = False
+        return self.check(ok, prop, value, allowed)
+
+    def check_pattern(self, prop: str, value: str | None, pattern: re.Pattern[str], allowed: str) -> bool:
+        if value is None or is_unresolved(value):
+            return True
+        return self.check(isinstance(value, str) and bool(pattern.match(value)), prop, value, allowed)
+
+    def check_one_of(self, prop: str, value: Any, choices: Iterable[Any]) -> bool:
+        choices = list(choices)
+        return self.check(value in choices, prop, value, f"must be one of {', '.join(map(str, choices))}")
+
+    def check_unique(self, prop: str, values: Iterable[str]) -> bool:
+        seen: set[str] = set()
+        duplicates = sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
+        return self.check(not duplicates, prop, duplicates, "names must be unique; duplicated")
+
+    def check_sagemaker_name(self, prop: str, value: str | None) -> bool:
+        return self.check_pattern(
+            prop,
+            value,
+            SAGEMAKER_NAME_PATTERN,
+            "must be 1-63 letters, digits or hyphens, start with a letter or digit, not end with a hyphen "
+            "(SageMaker pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})",
+        )
+
+    def check_ml_instance_type(self, prop: str, value: str | None) -> bool:
+        return self.check_pattern(
+            prop,
+            value,
+            ML_INSTANCE_TYPE_PATTERN,
+            "must be a SageMaker instance type such as 'ml.m5.xlarge' (family 'ml.*')",
+        )
+
+    def raise_if_any(self) -> None:
+        if self._problems:
+            details = "\n  - ".join(self._problems)
+            raise ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
+
+
+def _range_text(minimum: float | None, maximum: float | None, integer: bool) -> str:
+    kind = "an integer" if integer else "a number"
+    if minimum is not None and maximum is not None:
+        return f"must be {kind} from {minimum:g} to {maximum:g}"
+    if minimum is not None:
+        return f"must be {kind} of at least {minimum:g}"
+    if maximum is not None:
+        return f"must be {kind} of at most {maximum:g}"
+    return f"must be {kind}"

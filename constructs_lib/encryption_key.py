@@ -1,0 +1,127 @@
+"""``EncryptionKey``: a customer-managed KMS key that the platform's services can use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib._internal.validation import Problems
+
+#: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
+#: key's account): CloudWatch alarms and EventBridge publish to KMS-encrypted SNS topics and queues.
+DEFAULT_SERVICE_PRINCIPALS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+
+_ALIAS_ALLOWED = "must start with 'alias/', use letters, digits, '/', '_' or '-', and not start with 'alias/aws/'"
+
+
+class EncryptionKey(Construct):
+    """Defines a customer-managed KMS key with yearly rotation, retained when its stack is deleted.
+
+    The key policy keeps the account's IAM in charge (the CDK default), lets CloudWatch Logs in the
+    key's region encrypt the account's log groups, and lets the listed service principals of the
+    same account use it. Grants to roles go through ``grant_*`` so that policies stay least-privilege.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str = "constructs_lib platform key",
+        alias: str | None = None,
+        allow_cloudwatch_logs: bool = True,
+        service_principals: Sequence[str] = DEFAULT_SERVICE_PRINCIPALS,
+        pending_window: Duration = Duration.days(30),
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        """
+        :param description: the key's description in the KMS console.
+        :param alias: default, no alias; otherwise an alias such as ``alias/ml-platform/data``.
+        :param allow_cloudwatch_logs: default True: CloudWatch Logs in this region may use the key
+            for log groups of this account (encryption-context condition on the log-group ARN).
+        :param service_principals: default CloudWatch and EventBridge; service principals of this
+            account allowed to encrypt and decrypt (for example to publish to encrypted SNS topics).
+        :param pending_window: default 30 days; days KMS waits before deleting a scheduled key (7-30).
+        :param removal_policy: default RETAIN; DESTROY schedules the key's deletion with the stack's.
+        """
+        super().__init__(scope, construct_id)
+        problems = Problems(self, "EncryptionKey")
+        if alias is not None:
+            problems.check(
+                alias.startswith("alias/")
+                and not alias.startswith("alias/aws/")
+                and all(c.isalnum() or c in "/_-" for c in alias),
+                "alias",
+                alias,
+                _ALIAS_ALLOWED,
+            )
+        problems.check_range("pending_window (days)", pending_window.to_days(), minimum=7, maximum=30, integer=True)
+        for principal in service_principals:
+            problems.check(principal.endswith(".amazonaws.com"), "service_principals", principal,
+                           "must be AWS service principals such as 'events.amazonaws.com'")
+        problems.raise_if_any()
+
+        self.key = kms.Key(
+            self,
+            "Resource",
+            description=description,
+            enable_key_rotation=True,
+            pending_window=pending_window,
+            removal_policy=removal_policy,
+            alias=alias,
+        )
+        if allow_cloudwatch_logs:
+            self._allow_cloudwatch_logs()
+        for principal in service_principals:
+            self.allow_service(principal)
+
+    @property
+    def key_arn(self) -> str:
+        return self.key.key_arn
+
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
+
+    def allow_service(self, service_principal: str) -> None:
+        """Let ``service_principal`` of this key's account encrypt and decrypt with the key."""
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=f"Allow{service_principal.split('.')[0].title()}",
+                principals=[iam.ServicePrincipal(service_principal)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
+
+    def _allow_cloudwatch_logs(self) -> None:
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogs",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+    def grant_encrypt_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_encrypt_decrypt(grantee)
+
+    def grant_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_decrypt(grantee)
+
+    def grant_encrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_encrypt(grantee)

@@ -1,0 +1,1 @@
+"""The CDK app's stacks. They only compose constructs from ``constructs_lib``."""

@@ -1,0 +1,36 @@
+"""The environment's network: VPC, endpoints, flow logs and the workload security group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import RemovalPolicy, Stack
+from constructs import Construct
+
+from constructs_lib import EncryptionKey, PrivateNetwork
+from stacks.config import EnvironmentConfig
+
+
+class NetworkStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        key: EncryptionKey,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        net = config.network
+        self.network = PrivateNetwork(
+            self,
+            "Network",
+            cidr=net.cidr,
+            availability_zones=net.availability_zones,
+            nat_gateways=net.nat_gateways,
+            interface_endpoints=net.interface_endpoints,
+            flow_log_retention_days=net.flow_log_retention_days,
+            flow_log_key=key,
+            removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
+        )

@@ -1,0 +1,82 @@
+"""Shared fixtures. The whole app is synthesized once per test session (with the cdk-nag packs)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CDK_CONTEXT: dict = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def new_app(*, validation: bool = False, outdir: str | None = None) -> cdk.App:
+    """An App with the project's feature flags. aws-cdk-lib's built-in template validation costs
+    about 2 s per process, so unit tests turn it off; ``test_app`` keeps it on once."""
+    return cdk.App(
+        context=dict(CDK_CONTEXT), builtin_cloud_formation_validation=validation, outdir=outdir, analytics_reporting=False
+    )
+
+
+def new_stack(app: cdk.App | None = None, construct_id: str = "Test", **kwargs) -> cdk.Stack:
+    """A stack in eu-west-1 (env-agnostic account) for construct tests."""
+    return cdk.Stack(app or new_app(), construct_id, env=cdk.Environment(region="eu-west-1"), **kwargs)
+
+
+@dataclass
+class SynthesizedApp:
+    app: cdk.App
+    assembly: cdk.cx_api.CloudAssembly
+    stages: dict
+    outdir: Path
+
+    def templates(self) -> Iterator[tuple[str, dict]]:
+        """(``env/Stack``, template) for every stack of every environment."""
+        for env_name, stage in self.stages.items():
+            stage_assembly = self.assembly.get_nested_assembly(f"assembly-{env_name}")
+            for stack in stage_assembly.stacks:
+                yield stack.hierarchical_id, stack.template
+
+
+@pytest.fixture(scope="session")
+def synthesized_app(tmp_path_factory) -> SynthesizedApp:
+    """Every environment of ``app.py``, synthesized once with the compliance packs attached."""
+    from app import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = new_app(outdir=str(outdir))
+    stages = build_app(app)
+    assembly = app.synth()
+    return SynthesizedApp(app=app, assembly=assembly, stages=stages, outdir=outdir)
+
+
+def nag_findings(app: cdk.App) -> list[str]:
+    """Synthesize ``app`` (which must have the compliance packs) and list unacknowledged findings
+    as ``"<rule> at <construct path>"``; empty when compliant."""
+    try:
+        app.synth(force=True)
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+        report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
+        return sorted(
+            f"{violation['ruleName']} at {construct['constructPath']}"
+            for plugin in report["pluginReports"]
+            for violation in plugin["violations"]
+            for construct in violation["violatingConstructs"]
+        )
+    return []
+
+
+def compliance_app() -> cdk.App:
+    """An app with the three compliance packs attached (``constructs_lib.add_compliance_checks``)."""
+    from constructs_lib import add_compliance_checks
+
+    app = new_app()
+    add_compliance_checks(app)
+    return app

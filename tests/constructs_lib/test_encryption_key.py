@@ -1,0 +1,97 @@
+import pytest
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import ConstructValidationError, EncryptionKey
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    stack = new_stack()
+    EncryptionKey(stack, "Key", alias="alias/ml/test")
+    return Template.from_stack(stack)
+
+
+def test_key_rotates_yearly_and_is_retained(template):
+    template.has_resource(
+        "AWS::KMS::Key",
+        {
+            "Properties": Match.object_like({"EnableKeyRotation": True, "PendingWindowInDays": 30}),
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+
+
+def test_key_has_alias(template):
+    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": "alias/ml/test"})
+
+
+def test_key_policy_lets_cloudwatch_logs_of_this_region_encrypt_log_groups(template):
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowCloudWatchLogs",
+                                "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+                                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": Match.any_value()}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_key_policy_pins_service_principals_to_the_account(template):
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "events.amazonaws.com"},
+                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_destroy_is_an_explicit_opt_in():
+    stack = new_stack()
+    EncryptionKey(stack, "Key", removal_policy=RemovalPolicy.DESTROY, pending_window=Duration.days(7))
+    Template.from_stack(stack).has_resource("AWS::KMS::Key", {"DeletionPolicy": "Delete"})
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"alias": "ml/no-prefix"}, "alias='ml/no-prefix'"),
+        ({"alias": "alias/aws/s3"}, "alias='alias/aws/s3'"),
+        ({"pending_window": Duration.days(3)}, "pending_window (days)=3"),
+        ({"service_principals": ["events"]}, "service_principals='events'"),
+    ],
+)
+def test_rejects_invalid_input(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        EncryptionKey(new_stack(), "Key", **kwargs)
+    assert "EncryptionKey 'Test/Key'" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    EncryptionKey(new_stack(app), "Key")
+    assert nag_findings(app) == []

@@ -1,0 +1,150 @@
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import DEFAULT_INTERFACE_ENDPOINTS, ConstructValidationError, PrivateNetwork
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+
+@pytest.fixture(scope="module")
+def network_template() -> tuple[PrivateNetwork, Template]:
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"])
+    return network, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(network_template) -> Template:
+    return network_template[1]
+
+
+def test_subnets_are_private_and_isolated_in_two_zones_with_no_nat(template):
+    template.resource_count_is("AWS::EC2::Subnet", 2)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    zones = {s["Properties"]["AvailabilityZone"] for s in template.find_resources("AWS::EC2::Subnet").values()}
+    assert zones == {"eu-west-1a", "eu-west-1b"}
+    for subnet in template.find_resources("AWS::EC2::Subnet").values():
+        assert subnet["Properties"]["MapPublicIpOnLaunch"] is False
+
+
+def test_interface_endpoints_cover_what_sagemaker_needs_without_internet(template):
+    endpoints = template.find_resources("AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}})
+    services = {e["Properties"]["ServiceName"] if isinstance(e["Properties"]["ServiceName"], str)
+                else str(e["Properties"]["ServiceName"]) for e in endpoints.values()}
+    expected = {
+        "com.amazonaws.eu-west-1.sagemaker.api", "com.amazonaws.eu-west-1.sagemaker.runtime",
+        "aws.sagemaker.eu-west-1.studio", "aws.sagemaker.eu-west-1.notebook", "com.amazonaws.eu-west-1.sts",
+        "com.amazonaws.eu-west-1.logs", "com.amazonaws.eu-west-1.monitoring", "com.amazonaws.eu-west-1.ecr.api",
+        "com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.kms", "com.amazonaws.eu-west-1.events",
+    }
+    assert services == expected
+    assert len(DEFAULT_INTERFACE_ENDPOINTS) == len(expected)
+    for endpoint in endpoints.values():
+        assert endpoint["Properties"]["PrivateDnsEnabled"] is True
+
+
+def test_s3_is_reached_through_a_gateway_endpoint(template):
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {"VpcEndpointType": "Gateway", "ServiceName": {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".s3"]]}},
+    )
+
+
+def test_flow_logs_capture_all_traffic_to_an_encrypted_log_group(template):
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog", {"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"}
+    )
+    template.has_resource_properties(
+        "AWS::Logs::LogGroup", {"RetentionInDays": 365, "KmsKeyId": {"Fn::GetAtt": [Match.any_value(), "Arn"]}}
+    )
+    template.has_resource("AWS::Logs::LogGroup", {"DeletionPolicy": "Retain"})
+
+
+def test_flow_log_role_uses_a_managed_policy_not_an_inline_one(template):
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"PolicyDocument": {"Statement": Match.array_with([
+            Match.object_like({"Action": Match.array_with(["logs:PutLogEvents"])})
+        ])}},
+    )
+
+
+def test_workload_security_group_accepts_traffic_only_from_itself(network_template):
+    network, template = network_template
+    sg_id = network.workload_security_group.node.default_child.logical_id if hasattr(
+        network.workload_security_group.node.default_child, "logical_id") else None
+    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
+    workload_rules = [r["Properties"] for r in ingress.values()
+                      if r["Properties"]["IpProtocol"] == "-1"]
+    assert len(workload_rules) == 1
+    rule = workload_rules[0]
+    assert rule["SourceSecurityGroupId"] == rule["GroupId"]
+    assert "CidrIp" not in rule
+    for sg in template.find_resources("AWS::EC2::SecurityGroup").values():
+        for inline in sg["Properties"].get("SecurityGroupIngress", []):
+            assert inline.get("CidrIp") != "0.0.0.0/0"
+    assert sg_id is not None
+
+
+def test_endpoints_accept_https_only_from_the_workload_security_group(template):
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "SourceSecurityGroupId": Match.any_value()},
+    )
+
+
+def test_default_security_group_is_restricted(template):
+    template.resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+
+
+def test_attributes_for_sagemaker_vpc_config(network_template):
+    network, _ = network_template
+    assert len(network.subnet_ids) == 2
+    assert len(network.security_group_ids) == 1
+
+
+def test_uses_an_existing_vpc_without_touching_its_flow_logs():
+    stack = new_stack()
+    vpc = ec2.Vpc(stack, "Existing", max_azs=2, nat_gateways=0,
+                  subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    PrivateNetwork(stack, "Network", vpc=vpc, interface_endpoints=["sagemaker.api"])
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPC", 1)
+    template.resource_count_is("AWS::EC2::FlowLog", 0)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 1)
+
+
+def test_nat_is_opt_in_and_adds_public_subnets_without_public_ips():
+    stack = new_stack()
+    PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=1,
+                   interface_endpoints=())
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::NatGateway", 1)
+    template.resource_count_is("AWS::EC2::Subnet", 4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"cidr": "10.0.0.0/8"}, "cidr='10.0.0.0/8'"),
+        ({"cidr": "not-a-cidr"}, "cidr='not-a-cidr'"),
+        ({"availability_zones": ["eu-west-1a"]}, "availability_zones=['eu-west-1a']"),
+        ({"max_azs": 1}, "max_azs=1"),
+        ({"subnet_cidr_mask": 29}, "subnet_cidr_mask=29"),
+        ({"interface_endpoints": ["sagemaker.api", "ftp"]}, "interface_endpoints=['ftp']"),
+        ({"flow_log_retention_days": 42}, "flow_log_retention_days=42"),
+    ],
+)
+def test_rejects_invalid_input(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        PrivateNetwork(new_stack(), "Network", **kwargs)
+    assert "PrivateNetwork 'Test/Network'" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    PrivateNetwork(new_stack(app), "Network", availability_zones=["eu-west-1a", "eu-west-1b"])
+    assert nag_findings(app) == []
