@@ -2,6 +2,7 @@
 
 from constructs_lib._internal.validation import ConstructValidationError
 from constructs_lib.access_log_bucket import AccessLogBucket
+from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_compliance_checks
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
@@ -13,6 +14,7 @@ __all__ = [
     "AccessLogBucket",
     "COMPLIANCE_PACKS",
     "ConstructValidationError",
+    "DataCaptureOptions",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
     "INTERFACE_ENDPOINT_SERVICES",
