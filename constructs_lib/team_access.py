@@ -65,8 +65,8 @@ class _TeamRegistry(Construct):
                                         f"{other.path}); team prefixes must not contain one another"))
             shared = sorted(other.user_profile_names & candidate.user_profile_names)
             if shared:
-                found.append(("user_profile_names", f"{shared} already belong to team {other.team_name!r}; "
-                                                    "a user profile belongs to one team"))
+                found.append(("user_profile_names", f"{shared} already belong to team {other.team_name!r} (at "
+                                                    f"{other.path}); a user profile belongs to one team"))
         return found
 
 
