@@ -215,7 +215,8 @@ class LabelingWorkforce(Construct):
                 scopes=[cognito.OAuthScope.EMAIL, cognito.OAuthScope.OPENID, cognito.OAuthScope.PROFILE],
             ),
         )
-        self.domain = pool.add_domain("Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix))
+        self.domain = pool.add_domain("Domain",
+                                      cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix))
         return pool, client
 
 

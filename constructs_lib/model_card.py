@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -213,6 +213,7 @@ class ModelCard(Construct):
         model_package_group: ModelPackageGroupRef | str | None = None,
         status: ModelCardStatus | str = ModelCardStatus.DRAFT,
         encryption_key: EncryptionKey | kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
         :param model_card_name: the card's name (SageMaker name rules); it cannot change later.
@@ -227,6 +228,8 @@ class ModelCard(Construct):
             here or in ``model_overview.model_name``/``model_id``.
         :param status: default ``Draft``; ``Draft``, ``PendingReview`` or ``Approved``.
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the card's content.
+        :param removal_policy: default RETAIN for the card (a governance record) and a new key;
+            DESTROY deletes them with the stack.
         """
         super().__init__(scope, construct_id)
         group_name = (model_package_group if isinstance(model_package_group, str) or model_package_group is None
@@ -267,7 +270,8 @@ class ModelCard(Construct):
 
         if encryption_key is None:
             encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path}: model card content",
-                                           allow_cloudwatch_logs=False, service_principals=())
+                                           allow_cloudwatch_logs=False, service_principals=(),
+                                           removal_policy=removal_policy)
         self.encryption_key: kms.IKey = (
             encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
         )
@@ -292,6 +296,7 @@ class ModelCard(Construct):
             content=content,
             security_config=sagemaker.CfnModelCard.SecurityConfigProperty(kms_key_id=self.encryption_key.key_arn),
         )
+        self.card.apply_removal_policy(removal_policy)
         if evaluation_details:
             self.card.add_property_override("Content.EvaluationDetails",
                                             [_evaluation(d) for d in evaluation_details])

@@ -123,7 +123,8 @@ class TeamAccess(Construct):
 
         problems = Problems(self, "TeamAccess")
         problems.check_pattern("team_name", team_name, TEAM_NAME_PATTERN,
-                               "must be 1-32 lowercase letters, digits or '-', starting and ending with a letter or digit")
+                               "must be 1-32 lowercase letters, digits or '-', starting and ending with a "
+                               "letter or digit")
         problems.check_pattern("prefix", prefix, _PREFIX,
                                "must be S3 key segments separated by '/', ending with '/', without a leading '/' "
                                "or wildcards, e.g. 'teams/fraud-detection/'")

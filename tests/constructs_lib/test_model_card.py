@@ -72,6 +72,11 @@ def test_card_has_name_status_and_registry_group(card):
     assert props["Content"]["ModelPackageDetails"] == {"ModelPackageGroupName": "fraud-detection"}
 
 
+def test_card_is_retained_by_default(card):
+    _, template = card
+    template.has_resource("AWS::SageMaker::ModelCard", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+
+
 def test_card_content_is_kms_encrypted(card):
     _, template = card
     assert _props(template)["SecurityConfig"]["KmsKeyId"]["Fn::GetAtt"][0].startswith("CardKey")
