@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
+from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN
+from constructs_lib.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
+from constructs_lib.team_access import TEAM_NAME_PATTERN
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -49,6 +52,45 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class GovernanceConfig:
+    """Audit, team access, labeling and model cards (see ``stacks.governance_stack``)."""
+
+    #: The environment's CloudTrail trail; turn it off where an organisation trail already records
+    #: the account (its alarms then belong to the organisation's log account).
+    audit_trail_enabled: bool = True
+    #: Team of the reference pipeline: its name (prefix ``teams/<name>/`` of the data bucket) and
+    #: the SageMaker Studio user profiles that belong to it.
+    reference_team_name: str = "fraud-detection"
+    reference_team_user_profiles: tuple[str, ...] = ()
+    #: A Ground Truth private workteam (and the region's Cognito workforce).
+    labeling_workforce_enabled: bool = False
+    #: Prefix of the workers' Cognito sign-in domain; unique in the region across AWS.
+    labeling_domain_prefix: str | None = None
+    #: The registry group the training stack creates for the reference model; its model card.
+    reference_model_package_group_name: str = "fraud-detection"
+    reference_model_card_enabled: bool = True
+
+
+def _governance_problems(gov: GovernanceConfig) -> list[str]:
+    checks = [
+        (bool(TEAM_NAME_PATTERN.match(gov.reference_team_name)), "reference_team_name", gov.reference_team_name,
+         "must be 1-32 lowercase letters, digits or '-', starting and ending with a letter or digit"),
+        (all(SAGEMAKER_NAME_PATTERN.match(p) for p in gov.reference_team_user_profiles)
+         and len(set(gov.reference_team_user_profiles)) == len(gov.reference_team_user_profiles),
+         "reference_team_user_profiles", gov.reference_team_user_profiles,
+         "must be distinct SageMaker user profile names (1-63 letters, digits or '-')"),
+        (not gov.labeling_workforce_enabled
+         or bool(COGNITO_DOMAIN_PREFIX_PATTERN.match(gov.labeling_domain_prefix or "")),
+         "labeling_domain_prefix", gov.labeling_domain_prefix,
+         "is required with labeling_workforce_enabled: 1-63 lowercase letters, digits or '-'"),
+        (bool(SAGEMAKER_NAME_PATTERN.match(gov.reference_model_package_group_name)),
+         "reference_model_package_group_name", gov.reference_model_package_group_name,
+         "must be a SageMaker name (1-63 letters, digits or '-')"),
+    ]
+    return [f"governance.{prop}={value!r}: {allowed}" for ok, prop, value, allowed in checks if not ok]
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -61,6 +103,7 @@ class EnvironmentConfig:
     log_retention_days: int = 365
     network: NetworkConfig = field(default_factory=NetworkConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -98,6 +141,8 @@ class EnvironmentConfig:
             value = getattr(st, prop)
             check(isinstance(value, int) and value >= 1, f"storage.{prop}", value, "must be a whole number of days >= 1")
 
+        problems += _governance_problems(self.governance)
+
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
 
@@ -131,6 +176,11 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 artifact_archive_after_days=90,
                 access_log_retention_days=90,
                 destroy_on_delete=True,
+            ),
+            governance=GovernanceConfig(
+                reference_team_user_profiles=("fraud-data-scientist-1", "fraud-data-scientist-2"),
+                labeling_workforce_enabled=True,
+                labeling_domain_prefix="ml-platform-dev-labeling",
             ),
         ),
         "staging": EnvironmentConfig(

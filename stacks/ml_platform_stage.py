@@ -7,6 +7,7 @@ from constructs import Construct
 
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
+from stacks.governance_stack import GovernanceStack
 from stacks.network_stack import NetworkStack
 
 
@@ -25,9 +26,16 @@ class MlPlatformStage(Stage):
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
 
+        self.governance = GovernanceStack(
+            self, "Governance", config=config, data_bucket=self.data.data_bucket,
+            artifact_bucket=self.data.artifact_bucket, access_logs=self.data.access_logs,
+            stack_name=f"{prefix}-governance",
+            description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards")
+        self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
+
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network]
+        return [self.data, self.network, self.governance]

@@ -4,7 +4,14 @@ import dataclasses
 
 import pytest
 
-from stacks.config import ConfigError, EnvironmentConfig, NetworkConfig, default_environments, get_environment
+from stacks.config import (
+    ConfigError,
+    EnvironmentConfig,
+    GovernanceConfig,
+    NetworkConfig,
+    default_environments,
+    get_environment,
+)
 
 
 def test_dev_staging_and_prod_are_defined():
@@ -74,3 +81,27 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigError) as error:
         EnvironmentConfig(name="x", region="nowhere", account="1")
     assert "region=" in str(error.value) and "account=" in str(error.value)
+
+
+def test_audit_trail_is_on_everywhere_and_the_workteam_in_dev_only():
+    envs = default_environments()
+    assert all(e.governance.audit_trail_enabled for e in envs.values())
+    assert [name for name, e in envs.items() if e.governance.labeling_workforce_enabled] == ["dev"]
+    assert {e.governance.reference_model_package_group_name for e in envs.values()} == {"fraud-detection"}
+
+
+@pytest.mark.parametrize(
+    "governance, message",
+    [
+        (GovernanceConfig(reference_team_name="Fraud Team"), "governance.reference_team_name='Fraud Team'"),
+        (GovernanceConfig(reference_team_user_profiles=("a", "a")), "governance.reference_team_user_profiles"),
+        (GovernanceConfig(reference_team_user_profiles=("bad name",)), "governance.reference_team_user_profiles"),
+        (GovernanceConfig(labeling_workforce_enabled=True), "governance.labeling_domain_prefix=None: is required"),
+        (GovernanceConfig(reference_model_package_group_name="bad_group"),
+         "governance.reference_model_package_group_name='bad_group'"),
+    ],
+)
+def test_invalid_governance_values_fail_with_a_clear_message(governance, message):
+    with pytest.raises(ConfigError) as error:
+        _dev(governance=governance)
+    assert message in str(error.value)
