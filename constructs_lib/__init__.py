@@ -7,19 +7,32 @@ from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_complia
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
 from constructs_lib.secure_bucket import SecureBucket
+from constructs_lib.alert_topic import AlertTopic
+from constructs_lib.feature_group import DataCatalogOptions, FeatureDefinition, FeatureGroup, FeatureType, TableFormat
+from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
+from constructs_lib.platform_budget import PlatformBudget
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessLogBucket",
+    "AlertTopic",
     "COMPLIANCE_PACKS",
     "ConstructValidationError",
     "DataCaptureOptions",
+    "DataCatalogOptions",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
+    "FeatureDefinition",
+    "FeatureGroup",
+    "FeatureType",
     "INTERFACE_ENDPOINT_SERVICES",
+    "MlflowTrackingServer",
+    "PlatformBudget",
     "PrivateNetwork",
     "SecureBucket",
+    "TableFormat",
+    "TrackingServerSize",
     "acknowledge",
     "add_compliance_checks",
 ]
