@@ -8,6 +8,7 @@ from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
+from stacks.platform_stack import PlatformStack
 
 
 class MlPlatformStage(Stage):
@@ -17,6 +18,11 @@ class MlPlatformStage(Stage):
         super().__init__(scope, construct_id, env=Environment(account=config.account, region=config.region))
         self.config = config
         prefix = f"{config.project}-{config.name}"
+        if config.account:
+            # The configured zones answer the VPC's zone check, so an environment with a concrete
+            # account (a pipeline target) synthesizes offline, without a context lookup.
+            self.node.set_context(f"availability-zones:account={config.account}:region={config.region}",
+                                  list(config.network.availability_zones))
 
         self.data = DataStack(self, "Data", config=config, stack_name=f"{prefix}-data",
                               description=f"{config.project} {config.name}: keys and buckets (stateful)")
@@ -24,10 +30,16 @@ class MlPlatformStage(Stage):
                                     stack_name=f"{prefix}-network",
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
+        self.platform = PlatformStack(self, "Platform", config=config, key=self.data.key,
+                                      access_logs=self.data.access_logs, stack_name=f"{prefix}-platform",
+                                      description=f"{config.project} {config.name}: alerts, budget, MLflow, "
+                                                  "Feature Store")
+        self.platform.add_stack_dependency(self.data, "buckets, tracking server and feature group use the platform "
+                                                      "key and access-log bucket")
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network]
+        return [self.data, self.network, self.platform]

@@ -24,12 +24,14 @@ def test_every_environment_has_its_stacks(synthesized_app):
     ids = [stack_id for stack_id, _ in synthesized_app.templates()]
     for env in ENVIRONMENTS:
         assert f"{env}/Data" in ids and f"{env}/Network" in ids
+        assert f"{env}/Platform" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
     stage = synthesized_app.stages["prod"]
     assert stage.data.stack_name == "ml-platform-prod-data"
     assert stage.network.stack_name == "ml-platform-prod-network"
+    assert stage.platform.stack_name == "ml-platform-prod-platform"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -65,6 +67,12 @@ def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     assert data["DataBucketB1A7365C"]["Type"] == "AWS::S3::Bucket"
     assert data["ArtifactBucketBB91995B"]["Type"] == "AWS::S3::Bucket"
     assert data["AccessLogs247031D9"]["Type"] == "AWS::S3::Bucket"
+    platform = templates["prod/Platform"]["Resources"]
+    assert platform["MlflowE97BC70F"]["Type"] == "AWS::SageMaker::MlflowTrackingServer"
+    assert platform["MlflowArtifacts3EE97BAA"]["Type"] == "AWS::S3::Bucket"
+    assert platform["FeatureStore40D5AEE1"]["Type"] == "AWS::S3::Bucket"
+    assert platform["CustomersFeaturesED667AD5"]["Type"] == "AWS::SageMaker::FeatureGroup"
+    assert platform["AlertsKeyB38A053B"]["Type"] == "AWS::KMS::Key"
 
 
 def test_cost_allocation_tags_on_every_taggable_resource(synthesized_app):
@@ -88,7 +96,7 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        "ml-platform-dev-data", "ml-platform-dev-network"}
+        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-platform"}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):
