@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, Duration, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import ArnFormat, Duration, Environment, RemovalPolicy, Stack, Stage, Tags
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codecommit as codecommit
 from aws_cdk import aws_iam as iam
@@ -136,8 +136,11 @@ class DeliveryStack(Stack):
         self.pipeline.build_pipeline()
         self._harden()
         self._acknowledge_generated_permissions(pipeline_role, synth_role)
-        for key, value in {"environment": "delivery", "project": project, "owner": targets[0].owner}.items():
-            Tags.of(self).add(key, value)
+        # The pipeline's own resources; the stages keep their environment's tags.
+        for child in self.node.children:
+            if not isinstance(child, Stage):
+                for key, value in {"environment": "delivery", "project": project, "owner": targets[0].owner}.items():
+                    Tags.of(child).add(key, value)
 
     def _source(self, config: DeliveryConfig) -> pipelines.CodePipelineSource:
         if config.source == "codecommit":
@@ -158,6 +161,15 @@ class DeliveryStack(Stack):
                 "store; it has no repository URL or credentials (the connection fetches the source).",
                 "HIPAA.Security-CodeBuildProjectSourceRepoUrl",
             )
+
+        # CloudFormation deploy actions name the target account's CDK roles with Fn::Join, which
+        # cfn-lint's role-ARN format check (E3703) rejects; Fn::Sub is the same ARN.
+        cfn_pipeline = self.pipeline.pipeline.node.default_child
+        for i, stage in enumerate(self.resolve(cfn_pipeline.stages)):
+            for j, action in enumerate(stage["actions"]):  # resolved L1 properties: camelCase keys
+                sub = _join_as_sub((action.get("configuration") or {}).get("RoleArn"))
+                if sub is not None:
+                    cfn_pipeline.add_property_override(f"Stages.{i}.Actions.{j}.Configuration.RoleArn", sub)
 
     def _projects(self) -> list[codebuild.CfnProject]:
         return [c for c in self.node.find_all() if isinstance(c, codebuild.CfnProject)]
@@ -218,3 +230,21 @@ class DeliveryStack(Stack):
                 "HIPAA.Security-IAMNoInlinePolicy",
                 "NIST.800.53.R5-IAMNoInlinePolicy",
             )
+
+
+def _join_as_sub(value: Any) -> dict | None:
+    """``{"Fn::Join": ["", [strings and pseudo-parameter Refs]]}`` as the equivalent ``Fn::Sub``."""
+    if not isinstance(value, dict) or list(value) != ["Fn::Join"]:
+        return None
+    delimiter, parts = value["Fn::Join"]
+    if delimiter != "":
+        return None
+    text = []
+    for part in parts:
+        if isinstance(part, str) and "${" not in part:
+            text.append(part)
+        elif isinstance(part, dict) and list(part) == ["Ref"] and str(part["Ref"]).startswith("AWS::"):
+            text.append("${" + part["Ref"] + "}")
+        else:
+            return None
+    return {"Fn::Sub": "".join(text)}
