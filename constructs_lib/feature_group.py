@@ -16,6 +16,7 @@ from constructs import Construct
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.secure_bucket import SecureBucket
@@ -235,14 +236,8 @@ class FeatureGroup(Construct):
         """The least privilege Feature Store needs to write the offline store (see the AWS managed
         policy AmazonSageMakerFeatureStoreAccess, narrowed to this bucket, prefix and table)."""
         stack = Stack.of(self)
-        role = ManagedPolicyRole(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
-            description=f"Feature Store offline store of {self.node.path}",
-        )
+        role = service_role(self, "Role", service="sagemaker.amazonaws.com",
+                            description=f"Feature Store offline store of {self.node.path}")
         bucket = self.offline_bucket
         assert bucket is not None
         objects = bucket.arn_for_objects(f"{prefix}/*")

@@ -13,6 +13,7 @@ from constructs import Construct
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.validation import Problems
 from constructs_lib.secure_bucket import SecureBucket
 
@@ -163,14 +164,8 @@ class MlflowTrackingServer(Construct):
 
     def _new_role(self, automatic_model_registration: bool) -> ManagedPolicyRole:
         stack = Stack.of(self)
-        role = ManagedPolicyRole(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
-            description=f"MLflow tracking server {self.node.path}: artifact store access",
-        )
+        role = service_role(self, "Role", service="sagemaker.amazonaws.com",
+                            description=f"MLflow tracking server {self.node.path}: artifact store access")
         bucket, prefix = self.artifact_bucket, self.artifact_prefix
         objects = bucket.arn_for_objects(f"{prefix}/*")
         role.add_to_policy(iam.PolicyStatement(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
@@ -30,6 +30,16 @@ _CLI_VERSION = re.compile(r"^2(\.\d+){0,2}$")
 
 class ConfigError(ValueError):
     """An environment configuration value is invalid."""
+
+
+def _checker(problems: list[str], prefix: str) -> Callable[[bool, str, object, str], None]:
+    """``check(ok, prop, value, allowed)`` appending ``<prefix><prop>=<value>: <allowed>`` when not ok."""
+
+    def check(ok: bool, prop: str, value: object, allowed: str) -> None:
+        if not ok:
+            problems.append(f"{prefix}{prop}={value!r}: {allowed}")
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -84,10 +94,7 @@ class PlatformConfig:
     def problems(self) -> list[str]:
         """What is wrong with these values, as ``platform.<field>=<value>: <allowed>`` lines."""
         found: list[str] = []
-
-        def check(ok: bool, prop: str, value: object, allowed: str) -> None:
-            if not ok:
-                found.append(f"platform.{prop}={value!r}: {allowed}")
+        check = _checker(found, "platform.")
 
         budget = self.monthly_budget_usd
         check(isinstance(budget, (int, float)) and not isinstance(budget, bool) and 0 < budget < float("inf"),
@@ -215,11 +222,7 @@ class DeliveryConfig:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-
-        def check(ok: bool, prop: str, value: object, allowed: str) -> None:
-            if not ok:
-                problems.append(f"delivery.{prop}={value!r}: {allowed}")
-
+        check = _checker(problems, "delivery.")
         check(bool(_ACCOUNT.match(self.account)), "account", self.account, "must be the 12-digit tooling account id")
         check(bool(_REGION.match(self.region)), "region", self.region, "must be an AWS region such as 'eu-west-1'")
         check(self.source in SOURCE_KINDS, "source", self.source, f"must be one of {', '.join(SOURCE_KINDS)}")
