@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The ML platform app: one Stage per environment, every stack under the compliance gate.
 
-    cdk synth                     # every environment
-    cdk synth -c environments=dev # only dev (comma-separated names)
+    cdk synth                     # every environment, and the delivery pipeline (stacks/config.py)
+    cdk synth -c environments=dev # only dev (comma-separated names), no pipeline
+    cdk synth -c delivery=false   # every environment, no pipeline
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from constructs_lib import add_compliance_checks
-from stacks.config import default_environments, get_environment
+from stacks.config import DeliveryConfig, default_delivery, default_environments, get_environment
+from stacks.delivery_stack import DeliveryStack
 from stacks.ml_platform_stage import MlPlatformStage
 
 
@@ -24,10 +26,18 @@ def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatf
     }
 
 
+def add_delivery(app: cdk.App, config: DeliveryConfig) -> DeliveryStack:
+    """Add the delivery pipeline (tooling account) that deploys the configured environments in order."""
+    return DeliveryStack(app, "Delivery", config=config, environments=default_environments())
+
+
 def main() -> None:
     app = cdk.App()
     selected = app.node.try_get_context("environments")
     build_app(app, [n.strip() for n in selected.split(",")] if selected else None)
+    delivery = default_delivery()
+    if delivery is not None and not selected and str(app.node.try_get_context("delivery")).lower() != "false":
+        add_delivery(app, delivery)
     app.synth()
 
 

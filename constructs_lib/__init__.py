@@ -25,38 +25,51 @@ from constructs_lib.model_card import (
     TrainingMetric,
 )
 from constructs_lib.team_access import TEAM_TAG_KEY, TeamAccess
+from constructs_lib.alert_topic import AlertTopic
+from constructs_lib.feature_group import DataCatalogOptions, FeatureDefinition, FeatureGroup, FeatureType, TableFormat
+from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
+from constructs_lib.platform_budget import PlatformBudget
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessLogBucket",
+    "acknowledge",
+    "add_compliance_checks",
     "AdditionalInformation",
+    "AlertTopic",
     "AuditTrail",
     "BusinessDetails",
     "COMPLIANCE_PACKS",
     "ConstructValidationError",
     "DataCaptureOptions",
+    "DataCatalogOptions",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "DEFAULT_SENSITIVE_ACTIONS",
     "EncryptionKey",
     "EvaluationDetail",
     "EvaluationMetric",
-    "INTERFACE_ENDPOINT_SERVICES",
+    "FeatureDefinition",
+    "FeatureGroup",
+    "FeatureType",
     "IntendedUses",
+    "INTERFACE_ENDPOINT_SERVICES",
     "LabelingWorkforce",
     "MetricGroup",
+    "MlflowTrackingServer",
     "ModelCard",
     "ModelCardStatus",
     "ModelOverview",
     "ObjectiveFunction",
+    "PlatformBudget",
     "PrivateNetwork",
     "RiskRating",
     "SecureBucket",
     "SensitiveAction",
+    "TableFormat",
     "TEAM_TAG_KEY",
     "TeamAccess",
+    "TrackingServerSize",
     "TrainingDetails",
     "TrainingMetric",
-    "acknowledge",
-    "add_compliance_checks",
 ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN
 from constructs_lib.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
+from constructs_lib.mlflow_tracking_server import MAINTENANCE_WINDOW_PATTERN, MLFLOW_VERSION_PATTERN, TrackingServerSize
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
 from constructs_lib.team_access import TEAM_NAME_PATTERN
 
@@ -20,10 +22,27 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
+)
+_OWNER_REPO = re.compile(r"^[\w.-]+(/[\w.-]+)+$")
+_CODECOMMIT_REPO = re.compile(r"^[\w.-]{1,100}$")
+_BRANCH = re.compile(r"^[^\s~^:?*\[\\]{1,255}$")
+_CLI_VERSION = re.compile(r"^2(\.\d+){0,2}$")
 
 
 class ConfigError(ValueError):
     """An environment configuration value is invalid."""
+
+
+def _checker(problems: list[str], prefix: str) -> Callable[[bool, str, object, str], None]:
+    """``check(ok, prop, value, allowed)`` appending ``<prefix><prop>=<value>: <allowed>`` when not ok."""
+
+    def check(ok: bool, prop: str, value: object, allowed: str) -> None:
+        if not ok:
+            problems.append(f"{prefix}{prop}={value!r}: {allowed}")
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,54 @@ def _governance_problems(gov: GovernanceConfig) -> list[str]:
 
 
 @dataclass(frozen=True)
+class PlatformConfig:
+    """Shared platform services: alerts, budget, experiment tracking, Feature Store (``stacks/platform_stack.py``)."""
+
+    #: The environment's monthly AWS Budgets cost budget, in USD (alerts at 80 % and 100 % actual,
+    #: 100 % forecast).
+    monthly_budget_usd: float = 1000.0
+    #: True counts only resources tagged ``environment=<name>`` (environments sharing an account;
+    #: activate the tag as a cost allocation tag in Billing). False counts the whole account.
+    budget_by_environment_tag: bool = True
+    #: Addresses subscribed to the environment's alert topic (budget alerts and alarms).
+    alert_emails: tuple[str, ...] = ()
+    #: MLflow tracking server size: Small (up to 25 users), Medium (50) or Large (100).
+    mlflow_server_size: str = "Small"
+    #: None: the version SageMaker offers by default when the server is created.
+    mlflow_version: str | None = None
+    #: Weekly maintenance start, UTC (``Ddd:HH:MM``).
+    mlflow_maintenance_window: str = "Sun:03:00"
+    #: Deploy the example feature group (customers), a template for real ones.
+    example_feature_group: bool = True
+    #: Online records of the example feature group expire this many days after their event time
+    #: (None keeps them).
+    feature_online_ttl_days: int | None = None
+
+    def problems(self) -> list[str]:
+        """What is wrong with these values, as ``platform.<field>=<value>: <allowed>`` lines."""
+        found: list[str] = []
+        check = _checker(found, "platform.")
+
+        budget = self.monthly_budget_usd
+        check(isinstance(budget, (int, float)) and not isinstance(budget, bool) and 0 < budget < float("inf"),
+              "monthly_budget_usd", budget, "must be a positive amount of USD")
+        for address in self.alert_emails:
+            check("@" in address and "." in address.partition("@")[2], "alert_emails", address,
+                  "must be e-mail addresses")
+        sizes = [size.value for size in TrackingServerSize]
+        check(self.mlflow_server_size in sizes, "mlflow_server_size", self.mlflow_server_size,
+              f"must be one of {', '.join(sizes)}")
+        check(self.mlflow_version is None or bool(MLFLOW_VERSION_PATTERN.match(self.mlflow_version)),
+              "mlflow_version", self.mlflow_version, "must be None or an MLflow version such as '2.16.2'")
+        check(bool(MAINTENANCE_WINDOW_PATTERN.match(self.mlflow_maintenance_window)), "mlflow_maintenance_window",
+              self.mlflow_maintenance_window, "must be 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'")
+        ttl = self.feature_online_ttl_days
+        check(ttl is None or (isinstance(ttl, int) and ttl >= 1), "feature_online_ttl_days", ttl,
+              "must be None or a whole number of days >= 1")
+        return found
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -104,6 +171,7 @@ class EnvironmentConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    platform: PlatformConfig = field(default_factory=PlatformConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -142,6 +210,7 @@ class EnvironmentConfig:
             check(isinstance(value, int) and value >= 1, f"storage.{prop}", value, "must be a whole number of days >= 1")
 
         problems += _governance_problems(self.governance)
+        problems += self.platform.problems()
 
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
@@ -157,6 +226,117 @@ def _is_cidr(value: str) -> bool:
         return 16 <= ipaddress.IPv4Network(value, strict=True).prefixlen <= 24
     except (ValueError, TypeError):
         return False
+
+
+#: Source kinds of the delivery pipeline.
+SOURCE_KINDS = ("codestar", "codecommit")
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """The self-mutating CDK pipeline that delivers the app (``stacks/delivery_stack.py``).
+
+    The pipeline lives in a tooling account; each delivered environment deploys into its own
+    account and region. An environment's account is its ``EnvironmentConfig.account`` or, for
+    env-agnostic environments (``account=None``), the one in ``accounts``.
+    """
+
+    #: The tooling account and region of the pipeline (and its artifact bucket).
+    account: str
+    region: str
+    #: "codestar": GitHub, GitLab or Bitbucket through an AWS CodeConnections connection;
+    #: "codecommit": an AWS CodeCommit repository of the tooling account.
+    source: str = "codestar"
+    #: "owner/repo" for a connection, the repository name for CodeCommit.
+    repository: str = ""
+    branch: str = "main"
+    #: The connection's ARN (source="codestar"), created and authorized once in the console.
+    connection_arn: str | None = None
+    #: Environments deployed in this order.
+    environments: tuple[str, ...] = ("staging", "prod")
+    #: A manual approval waits before each of these environments.
+    approval_before: tuple[str, ...] = ("prod",)
+    #: Accounts of env-agnostic environments, by environment name.
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    #: Run in the synth step before ``make synth``: a failing test stops the pipeline before it
+    #: updates itself or deploys anything.
+    test_commands: tuple[str, ...] = ("make test",)
+    #: CDK CLI of the self-mutation step; None: the version package.json pins.
+    cli_version: str | None = None
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        check = _checker(problems, "delivery.")
+        check(bool(_ACCOUNT.match(self.account)), "account", self.account, "must be the 12-digit tooling account id")
+        check(bool(_REGION.match(self.region)), "region", self.region, "must be an AWS region such as 'eu-west-1'")
+        check(self.source in SOURCE_KINDS, "source", self.source, f"must be one of {', '.join(SOURCE_KINDS)}")
+        if self.source == "codestar":
+            check(bool(_OWNER_REPO.match(self.repository)), "repository", self.repository,
+                  "must be 'owner/repository' for a CodeStar connection")
+            check(self.connection_arn is not None and bool(_CONNECTION_ARN.match(self.connection_arn)),
+                  "connection_arn", self.connection_arn,
+                  "must be a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)")
+        elif self.source == "codecommit":
+            check(bool(_CODECOMMIT_REPO.match(self.repository)), "repository", self.repository,
+                  "must be a CodeCommit repository name (letters, digits, '.', '_' or '-')")
+            check(self.connection_arn is None, "connection_arn", self.connection_arn, "is only for source='codestar'")
+        check(bool(_BRANCH.match(self.branch)), "branch", self.branch, "must be a git branch name")
+        check(len(self.environments) >= 1 and len(set(self.environments)) == len(self.environments),
+              "environments", self.environments, "must list at least one environment, each once")
+        unknown = [name for name in self.approval_before if name not in self.environments]
+        check(not unknown, "approval_before", unknown, f"must be among environments {list(self.environments)}")
+        bad = {name: account for name, account in self.accounts.items() if not _ACCOUNT.match(str(account))}
+        check(not bad, "accounts", bad, "must map environment names to 12-digit account ids")
+        check(bool(self.test_commands), "test_commands", self.test_commands,
+              "must run the tests (at least one command)")
+        check(self.cli_version is None or bool(_CLI_VERSION.match(self.cli_version)), "cli_version", self.cli_version,
+              "must be None or a CDK CLI 2.x version (CLI 3.x cannot read this app's cloud assembly)")
+        if problems:
+            raise ConfigError("delivery configuration is invalid:\n  - " + "\n  - ".join(problems))
+
+    def targets(self, environments: dict[str, EnvironmentConfig]) -> list[EnvironmentConfig]:
+        """The delivered environments in order, each with its concrete account.
+
+        Fails when an environment is unknown, has no account (neither in its configuration nor
+        in ``accounts``) or two different ones.
+        """
+        problems: list[str] = []
+        targets: list[EnvironmentConfig] = []
+        for name in self.environments:
+            if name not in environments:
+                problems.append(f"delivery.environments: unknown environment {name!r} (known: {', '.join(environments)})")
+                continue
+            env = environments[name]
+            account = env.account or self.accounts.get(name)
+            if account is None:
+                problems.append(f"delivery.accounts[{name!r}]: missing; environment {name!r} is env-agnostic "
+                                "(account=None) and a cross-account pipeline needs its account id")
+                continue
+            if env.account and self.accounts.get(name, env.account) != env.account:
+                problems.append(f"delivery.accounts[{name!r}]={self.accounts[name]!r}: differs from the "
+                                f"environment's account {env.account!r}")
+            targets.append(replace(env, account=account))
+        if problems:
+            raise ConfigError("delivery configuration is invalid:\n  - " + "\n  - ".join(problems))
+        return targets
+
+
+def default_delivery() -> DeliveryConfig | None:
+    """How this repository delivers staging and prod. Edit the values here; None: no pipeline.
+
+    The ids below are PLACEHOLDERS so that ``cdk synth`` shows the pipeline: replace the tooling
+    account (111111111111), the staging (222222222222) and prod (333333333333) accounts, the
+    repository and the connection ARN before ``cdk deploy ml-platform-delivery`` (README).
+    """
+    return DeliveryConfig(
+        account="111111111111",
+        region="eu-west-1",
+        source="codestar",
+        repository="my-org/ml-platform",
+        branch="main",
+        connection_arn="arn:aws:codeconnections:eu-west-1:111111111111:connection/00000000-0000-0000-0000-000000000000",
+        accounts={"staging": "222222222222", "prod": "333333333333"},
+    )
 
 
 def default_environments() -> dict[str, EnvironmentConfig]:
@@ -182,6 +362,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 labeling_workforce_enabled=True,
                 labeling_domain_prefix="ml-platform-dev-labeling",
             ),
+            platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -192,6 +373,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 availability_zones=("eu-west-1a", "eu-west-1b"),
                 flow_log_retention_days=365,
             ),
+            platform=PlatformConfig(monthly_budget_usd=1000),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -203,6 +385,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 flow_log_retention_days=3653,
             ),
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),
+            platform=PlatformConfig(monthly_budget_usd=5000, mlflow_server_size="Medium"),
         ),
     }
 

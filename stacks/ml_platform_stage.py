@@ -9,6 +9,7 @@ from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
 from stacks.network_stack import NetworkStack
+from stacks.platform_stack import PlatformStack
 
 
 class MlPlatformStage(Stage):
@@ -18,6 +19,11 @@ class MlPlatformStage(Stage):
         super().__init__(scope, construct_id, env=Environment(account=config.account, region=config.region))
         self.config = config
         prefix = f"{config.project}-{config.name}"
+        if config.account:
+            # The configured zones answer the VPC's zone check, so an environment with a concrete
+            # account (a pipeline target) synthesizes offline, without a context lookup.
+            self.node.set_context(f"availability-zones:account={config.account}:region={config.region}",
+                                  list(config.network.availability_zones))
 
         self.data = DataStack(self, "Data", config=config, stack_name=f"{prefix}-data",
                               description=f"{config.project} {config.name}: keys and buckets (stateful)")
@@ -25,6 +31,12 @@ class MlPlatformStage(Stage):
                                     stack_name=f"{prefix}-network",
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
+        self.platform = PlatformStack(self, "Platform", config=config, key=self.data.key,
+                                      access_logs=self.data.access_logs, stack_name=f"{prefix}-platform",
+                                      description=f"{config.project} {config.name}: alerts, budget, MLflow, "
+                                                  "Feature Store")
+        self.platform.add_stack_dependency(self.data, "buckets, tracking server and feature group use the platform "
+                                                      "key and access-log bucket")
 
         self.governance = GovernanceStack(
             self, "Governance", config=config, data_bucket=self.data.data_bucket,
@@ -38,4 +50,4 @@ class MlPlatformStage(Stage):
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network, self.governance]
+        return [self.data, self.network, self.platform, self.governance]

@@ -24,6 +24,7 @@ def test_every_environment_has_its_stacks(synthesized_app):
     ids = [stack_id for stack_id, _ in synthesized_app.templates()]
     for env in ENVIRONMENTS:
         assert f"{env}/Data" in ids and f"{env}/Network" in ids and f"{env}/Governance" in ids
+        assert f"{env}/Platform" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
@@ -31,6 +32,7 @@ def test_stacks_have_stable_names_per_environment(synthesized_app):
     assert stage.data.stack_name == "ml-platform-prod-data"
     assert stage.network.stack_name == "ml-platform-prod-network"
     assert stage.governance.stack_name == "ml-platform-prod-governance"
+    assert stage.platform.stack_name == "ml-platform-prod-platform"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -72,6 +74,12 @@ def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     assert governance["AuditTrailLogGroup28BB9333"]["Type"] == "AWS::Logs::LogGroup"
     assert governance["ReferenceModelCard23264799"]["Type"] == "AWS::SageMaker::ModelCard"
     assert templates["dev/Governance"]["Resources"]["LabelingUserPoolA94A510B"]["Type"] == "AWS::Cognito::UserPool"
+    platform = templates["prod/Platform"]["Resources"]
+    assert platform["MlflowE97BC70F"]["Type"] == "AWS::SageMaker::MlflowTrackingServer"
+    assert platform["MlflowArtifacts3EE97BAA"]["Type"] == "AWS::S3::Bucket"
+    assert platform["FeatureStore40D5AEE1"]["Type"] == "AWS::S3::Bucket"
+    assert platform["CustomersFeaturesED667AD5"]["Type"] == "AWS::SageMaker::FeatureGroup"
+    assert platform["AlertsKeyB38A053B"]["Type"] == "AWS::KMS::Key"
 
 
 def test_cost_allocation_tags_on_every_taggable_resource(synthesized_app):
@@ -95,7 +103,7 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-governance"}
+        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-governance", "ml-platform-dev-platform"}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):

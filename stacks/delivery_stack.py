@@ -1,0 +1,250 @@
+"""Multi-account delivery: a self-mutating CDK pipeline that tests, then deploys staging and prod.
+
+    source (CodeStar connection or CodeCommit)
+      -> Build: make test, make synth            (a failing test stops everything)
+      -> UpdatePipeline: the pipeline updates itself from the new cloud assembly
+      -> Assets: file assets published to each target account's bootstrap bucket
+      -> staging (its own account and region)
+      -> manual approval
+      -> prod (its own account and region)
+
+The pipeline runs in a tooling account. Target accounts are bootstrapped once with
+``cdk bootstrap --trust <tooling account> --cloudformation-execution-policies <policy ARN>``; the
+pipeline assumes their CDK roles and reads its artifacts with the artifact key, whose policy the
+pipeline extends to those accounts ("cross-account keys").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import ArnFormat, Duration, Environment, RemovalPolicy, Stack, Stage, Tags
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codecommit as codecommit
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import pipelines
+from constructs import Construct
+
+from constructs_lib import EncryptionKey, SecureBucket, acknowledge
+from constructs_lib._internal.nag_ids import wildcard_resource_finding
+from constructs_lib._internal.roles import ManagedPolicyRole
+from stacks.config import DeliveryConfig, EnvironmentConfig
+from stacks.ml_platform_stage import MlPlatformStage
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The CodeBuild image of every step: Ubuntu 22.04 with Python 3.11, what ``make`` needs.
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+SYNTH_COMMANDS = ("make synth",)
+
+
+def pinned_cli_version() -> str:
+    """The CDK CLI version package.json pins (make synth and make deploy use the same)."""
+    package = json.loads((ROOT / "package.json").read_text())
+    return package["devDependencies"]["aws-cdk"]
+
+
+class DeliveryStack(Stack):
+    """The delivery pipeline of the app, in the tooling account of ``config``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeliveryConfig,
+        environments: dict[str, EnvironmentConfig],
+        **kwargs: Any,
+    ) -> None:
+        """
+        :param config: the source, tooling account and region, order and approvals.
+        :param environments: every environment's configuration; ``config.environments`` picks the
+            delivered ones (each needs a concrete account, see ``DeliveryConfig.targets``).
+        """
+        targets = config.targets(environments)  # fails before any construct on a missing or conflicting account
+        project = targets[0].project
+        kwargs.setdefault("stack_name", f"{project}-delivery")
+        kwargs.setdefault("description", f"{project}: delivery pipeline ({' -> '.join(config.environments)})")
+        super().__init__(scope, construct_id, env=Environment(account=config.account, region=config.region), **kwargs)
+        self.config = config
+
+        self.artifact_key = EncryptionKey(
+            self, "ArtifactKey", description=f"{project} delivery pipeline artifacts (shared with target accounts)",
+            alias=f"alias/{project}/delivery", service_principals=(),
+        )
+        self.artifact_bucket = SecureBucket(self, "Artifacts", encryption_key=self.artifact_key,
+                                            noncurrent_version_expiration=Duration.days(30))
+        self.build_logs = logs.LogGroup(
+            self, "BuildLogs", encryption_key=self.artifact_key.key, retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        # Roles we can give keep their permissions in customer-managed policies (HIPAA, NIST).
+        pipeline_role = ManagedPolicyRole(self, "PipelineRole", assumed_by=iam.ServicePrincipal("codepipeline.amazonaws.com"),
+                                          description=f"{project} delivery pipeline (and its actions)")
+        synth_role = ManagedPolicyRole(self, "SynthRole", assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+                                       description=f"{project} delivery: tests and cdk synth")
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            pipeline_name=f"{project}-delivery",
+            role=pipeline_role,
+            use_pipeline_role_for_actions=True,
+            synth=pipelines.CodeBuildStep(
+                "Synth",
+                input=self._source(config),
+                role=synth_role,
+                partial_build_spec=codebuild.BuildSpec.from_object(
+                    {"phases": {"install": {"runtime-versions": {"python": "3.11"}}}}
+                ),
+                commands=[*config.test_commands, *SYNTH_COMMANDS],
+                primary_output_directory="cdk.out",
+            ),
+            artifact_bucket=self.artifact_bucket.bucket,
+            cross_account_keys=True,  # cross-region support buckets (if any) get KMS keys too
+            enable_key_rotation=True,
+            self_mutation=True,
+            cli_version=config.cli_version or pinned_cli_version(),
+            publish_assets_in_parallel=False,
+            docker_enabled_for_synth=False,
+            docker_enabled_for_self_mutation=False,
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(
+                    build_image=BUILD_IMAGE, compute_type=codebuild.ComputeType.SMALL, privileged=False
+                ),
+                logging=codebuild.LoggingOptions(
+                    cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.build_logs)
+                ),
+                timeout=Duration.minutes(60),
+            ),
+        )
+
+        #: The stages the pipeline deploys, in order: one ``MlPlatformStage`` per target environment.
+        self.stages: dict[str, MlPlatformStage] = {}
+        for env in targets:
+            stage = MlPlatformStage(self, env.name, config=env)
+            approval = (
+                [pipelines.ManualApprovalStep(f"Approve-{env.name}",
+                                              comment=f"Promote to {env.name} ({env.account}, {env.region})?")]
+                if env.name in config.approval_before
+                else []
+            )
+            self.pipeline.add_stage(stage, pre=approval)
+            self.stages[env.name] = stage
+        self.pipeline.build_pipeline()
+        self._harden()
+        self._acknowledge_generated_permissions(pipeline_role, synth_role)
+        # The pipeline's own resources; the stages keep their environment's tags.
+        for child in self.node.children:
+            if not isinstance(child, Stage):
+                for key, value in {"environment": "delivery", "project": project, "owner": targets[0].owner}.items():
+                    Tags.of(child).add(key, value)
+
+    def _source(self, config: DeliveryConfig) -> pipelines.CodePipelineSource:
+        if config.source == "codecommit":
+            repository = codecommit.Repository.from_repository_name(self, "Repository", config.repository)
+            return pipelines.CodePipelineSource.code_commit(repository, config.branch)
+        assert config.connection_arn is not None  # DeliveryConfig checked it
+        return pipelines.CodePipelineSource.connection(
+            config.repository, config.branch, connection_arn=config.connection_arn, trigger_on_push=True
+        )
+
+    def _harden(self) -> None:
+        """What CDK Pipelines does not expose: CodeBuild artifacts encrypted with the artifact key."""
+        for project in self._projects():
+            project.encryption_key = self.artifact_key.key_arn
+            acknowledge(
+                project,
+                "Source type CODEPIPELINE: the project reads its input from the pipeline's encrypted artifact "
+                "store; it has no repository URL or credentials (the connection fetches the source).",
+                "HIPAA.Security-CodeBuildProjectSourceRepoUrl",
+            )
+
+        # CloudFormation deploy actions name the target account's CDK roles with Fn::Join, which
+        # cfn-lint's role-ARN format check (E3703) rejects; Fn::Sub is the same ARN.
+        cfn_pipeline = self.pipeline.pipeline.node.default_child
+        for i, stage in enumerate(self.resolve(cfn_pipeline.stages)):
+            for j, action in enumerate(stage["actions"]):  # resolved L1 properties: camelCase keys
+                sub = _join_as_sub((action.get("configuration") or {}).get("RoleArn"))
+                if sub is not None:
+                    cfn_pipeline.add_property_override(f"Stages.{i}.Actions.{j}.Configuration.RoleArn", sub)
+
+    def _projects(self) -> list[codebuild.CfnProject]:
+        return [c for c in self.node.find_all() if isinstance(c, codebuild.CfnProject)]
+
+    def _acknowledge_generated_permissions(self, pipeline_role: iam.IRole, synth_role: iam.IRole) -> None:
+        """The findings of the permissions CodePipeline and CDK Pipelines generate, one by one.
+
+        They come from CDK's grants on this pipeline's own artifact bucket and key, CodeBuild's
+        default log and report-group permissions, and the CDK bootstrap roles the pipeline assumes.
+        """
+        stack = Stack.of(self)
+        read = [*(f"AwsSolutions-IAM5[Action::{a}]" for a in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")),
+                wildcard_resource_finding(self, self.artifact_bucket.arn_for_objects("*"))]
+        write = [*read, "AwsSolutions-IAM5[Action::s3:Abort*]", "AwsSolutions-IAM5[Action::s3:DeleteObject*]"]
+        key = ["AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", "AwsSolutions-IAM5[Action::kms:ReEncrypt*]"]
+        artifacts = ("CodePipeline's grant on this pipeline's own artifact bucket and key (CDK's read/write action "
+                     "groups); artifacts are objects with execution-specific keys.")
+        self_mutation = self.pipeline.node.find_child("UpdatePipeline").node.find_child("SelfMutation")
+        assets_role = self.pipeline.node.find_child("Assets").node.find_child("FileRole")
+        for role, findings in ((pipeline_role, write + key), (synth_role, write + key),
+                               (self_mutation.role, read + key), (assets_role, read)):
+            acknowledge(role, artifacts, *findings)
+
+        for project, role in ((self.pipeline.synth_project, synth_role), (self_mutation, self_mutation.role)):
+            acknowledge(
+                role,
+                "CodeBuild's default permissions for the project's own log streams and test report groups "
+                "(names derived from the project name).",
+                wildcard_resource_finding(self, stack.format_arn(
+                    service="codebuild", resource="report-group", resource_name=f"{project.project_name}-*")),
+                wildcard_resource_finding(self, stack.format_arn(
+                    service="logs", resource="log-group", resource_name=f"/aws/codebuild/{project.project_name}:*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME)),
+            )
+        acknowledge(
+            assets_role,
+            "CDK Pipelines shares this role among the asset-publishing projects it creates: CodeBuild log groups "
+            "and report groups of those projects, and starting their builds.",
+            wildcard_resource_finding(self, stack.format_arn(service="codebuild", resource="report-group",
+                                                             resource_name="*")),
+            wildcard_resource_finding(self, stack.format_arn(service="logs", resource="log-group",
+                                                             resource_name="/aws/codebuild/*",
+                                                             arn_format=ArnFormat.COLON_RESOURCE_NAME)),
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        acknowledge(
+            self_mutation.role,
+            "Self-mutation assumes the CDK bootstrap roles (condition on the aws-cdk:bootstrap-role tag) to deploy "
+            "the pipeline stack, and reads stack states (cloudformation:DescribeStacks takes no resource).",
+            f"AwsSolutions-IAM5[Resource::arn:*:iam::{stack.account}:role/*]",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        for role in (self_mutation.role, assets_role):
+            acknowledge(
+                role,
+                "CDK Pipelines creates the self-mutation and asset-publishing roles with an inline default policy "
+                "and has no option to give them roles; the policy only covers this pipeline's resources.",
+                "HIPAA.Security-IAMNoInlinePolicy",
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+            )
+
+
+def _join_as_sub(value: Any) -> dict | None:
+    """``{"Fn::Join": ["", [strings and pseudo-parameter Refs]]}`` as the equivalent ``Fn::Sub``."""
+    if not isinstance(value, dict) or list(value) != ["Fn::Join"]:
+        return None
+    delimiter, parts = value["Fn::Join"]
+    if delimiter != "":
+        return None
+    text = []
+    for part in parts:
+        if isinstance(part, str) and "${" not in part:
+            text.append(part)
+        elif isinstance(part, dict) and list(part) == ["Ref"] and str(part["Ref"]).startswith("AWS::"):
+            text.append("${" + part["Ref"] + "}")
+        else:
+            return None
+    return {"Fn::Sub": "".join(text)}

@@ -1,0 +1,112 @@
+"""Shared platform services of an environment: alerts, budget, experiment tracking, Feature Store.
+
+Stateful: the tracking server (experiments, runs, metrics), the feature group (online records)
+and their buckets are retained when the stack is deleted, unless the environment opts in to
+``storage.destroy_on_delete``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from constructs import Construct
+
+from constructs_lib import (
+    AccessLogBucket,
+    AlertTopic,
+    EncryptionKey,
+    FeatureDefinition,
+    FeatureGroup,
+    MlflowTrackingServer,
+    PlatformBudget,
+    SecureBucket,
+    TrackingServerSize,
+)
+from stacks.config import EnvironmentConfig
+
+#: The example feature group: customer aggregates keyed by customer id, a template for real ones.
+EXAMPLE_FEATURES = (
+    FeatureDefinition.string("customer_id"),
+    FeatureDefinition.fractional("event_time"),
+    FeatureDefinition.integral("orders_30d"),
+    FeatureDefinition.fractional("basket_value_avg_30d"),
+    FeatureDefinition.string("preferred_channel"),
+)
+
+
+class PlatformStack(Stack):
+    """The environment's alert topic and budget, MLflow tracking server and Feature Store."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        key: EncryptionKey,
+        access_logs: AccessLogBucket,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        platform, storage = config.platform, config.storage
+        removal = RemovalPolicy.DESTROY if storage.destroy_on_delete else RemovalPolicy.RETAIN
+        prefix = f"{config.project}-{config.name}"
+
+        #: Every alarm and notification of the environment goes here (CloudWatch, EventBridge, Budgets).
+        self.alert_topic = AlertTopic(
+            self,
+            "Alerts",
+            display_name=f"{config.project} {config.name} alerts",
+            email_addresses=platform.alert_emails,
+            encryption_key=EncryptionKey(
+                self, "AlertsKey", description=f"{config.project} {config.name}: alert topic",
+                alias=f"alias/{config.project}/{config.name}/alerts", removal_policy=removal,
+                service_principals=(),
+            ),
+        )
+        self.budget = PlatformBudget(
+            self,
+            "Budget",
+            amount=platform.monthly_budget_usd,
+            topic=self.alert_topic,
+            cost_allocation_tags={"environment": config.name} if platform.budget_by_environment_tag else None,
+            budget_name=f"{prefix}-monthly",
+        )
+
+        bucket_options = dict(
+            encryption_key=key,
+            server_access_logs_bucket=access_logs,
+            noncurrent_version_expiration=Duration.days(storage.noncurrent_version_expiration_days),
+            removal_policy=removal,
+            auto_delete_objects=storage.destroy_on_delete,
+        )
+        self.tracking_server = MlflowTrackingServer(
+            self,
+            "Mlflow",
+            artifact_bucket=SecureBucket(self, "MlflowArtifacts", **bucket_options),
+            tracking_server_name=prefix,
+            size=TrackingServerSize(platform.mlflow_server_size),
+            mlflow_version=platform.mlflow_version,
+            weekly_maintenance_window_start=platform.mlflow_maintenance_window,
+            removal_policy=removal,
+        )
+
+        self.feature_store_bucket = SecureBucket(self, "FeatureStore", **bucket_options)
+        self.feature_group: FeatureGroup | None = None
+        if platform.example_feature_group:
+            ttl = platform.feature_online_ttl_days
+            self.feature_group = FeatureGroup(
+                self,
+                "CustomersFeatures",
+                feature_group_name=f"{prefix}-customers",
+                description="Example: customer aggregates keyed by customer_id",
+                features=EXAMPLE_FEATURES,
+                record_identifier="customer_id",
+                event_time="event_time",
+                online_ttl=Duration.days(ttl) if ttl else None,
+                offline_bucket=self.feature_store_bucket,
+                offline_prefix="customers",
+                encryption_key=key,
+                removal_policy=removal,
+            )

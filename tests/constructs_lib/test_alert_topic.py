@@ -1,0 +1,77 @@
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import AlertTopic, ConstructValidationError, EncryptionKey
+from constructs_lib._internal.roles import ManagedPolicyRole
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    stack = new_stack()
+    topic = AlertTopic(stack, "Alerts", display_name="ML platform alerts", email_addresses=["oncall@example.com"])
+    topic.allow_service_to_publish("budgets.amazonaws.com")
+    topic.grant_publish(ManagedPolicyRole(stack, "Publisher", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")))
+    return Template.from_stack(stack)
+
+
+def test_topic_is_encrypted_with_a_customer_managed_key(template):
+    template.has_resource_properties("AWS::SNS::Topic", {
+        "KmsMasterKeyId": {"Fn::GetAtt": [Match.string_like_regexp("AlertsKey"), "Arn"]},
+        "DisplayName": "ML platform alerts",
+    })
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_topic_policy_denies_plain_http(template):
+    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+
+
+@pytest.mark.parametrize("service", ["cloudwatch", "events", "budgets"])
+def test_services_of_this_account_may_publish_and_use_the_key(template, service):
+    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"},
+                           "Action": "sns:Publish",
+                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})])}})
+    template.has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
+        Match.object_like({"Principal": {"Service": f"{service}.amazonaws.com"},
+                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})])}})
+
+
+def test_email_subscription(template):
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "oncall@example.com"})
+
+
+def test_grant_publish_includes_the_key(template):
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Action": "sns:Publish"}),
+        Match.object_like({"Action": Match.array_with(["kms:Decrypt"])}),
+    ])}})
+
+
+def test_uses_the_key_it_is_given():
+    stack = new_stack()
+    AlertTopic(stack, "Alerts", encryption_key=EncryptionKey(stack, "Key"), publishers=())
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.resource_count_is("AWS::SNS::Topic", 1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"publishers": ["budgets"]}, "publishers='budgets'"),
+    ({"email_addresses": ["oncall"]}, "email_addresses='oncall'"),
+    ({"display_name": "x" * 101}, "display_name="),
+    ({"topic_name": "alerts.fifo"}, "topic_name='alerts.fifo'"),
+])
+def test_rejects_invalid_input(kwargs, message):
+    with pytest.raises(ConstructValidationError, match="AlertTopic 'Test/Alerts'") as error:
+        AlertTopic(new_stack(), "Alerts", **kwargs)
+    assert message in str(error.value)
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    AlertTopic(new_stack(app), "Alerts", email_addresses=["oncall@example.com"])
+    assert nag_findings(app) == []
