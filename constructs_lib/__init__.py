@@ -5,6 +5,17 @@ from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_compliance_checks
 from constructs_lib.encryption_key import EncryptionKey
+from constructs_lib.model_monitor import (
+    PROBLEM_TYPES,
+    BiasDriftMonitorOptions,
+    DataQualityMonitorOptions,
+    FeatureAttributionMonitorOptions,
+    ModelMonitor,
+    ModelQualityMonitorOptions,
+    MonitoringBaseline,
+    MonitorSchedule,
+)
+from constructs_lib.monitoring_images import MonitoringImage
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
 from constructs_lib.secure_bucket import SecureBucket
 
@@ -12,12 +23,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessLogBucket",
+    "BiasDriftMonitorOptions",
     "COMPLIANCE_PACKS",
     "ConstructValidationError",
     "DataCaptureOptions",
+    "DataQualityMonitorOptions",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
+    "FeatureAttributionMonitorOptions",
     "INTERFACE_ENDPOINT_SERVICES",
+    "ModelMonitor",
+    "ModelQualityMonitorOptions",
+    "MonitorSchedule",
+    "MonitoringBaseline",
+    "MonitoringImage",
+    "PROBLEM_TYPES",
     "PrivateNetwork",
     "SecureBucket",
     "acknowledge",

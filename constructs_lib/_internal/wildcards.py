@@ -1,0 +1,82 @@
+"""Acknowledging the unavoidable wildcard of an IAM statement, one exact cdk-nag finding at a time.
+
+Object-level S3 permissions need ``<bucket ARN>/<prefix>/*`` and some actions accept only ``*``. cdk-nag
+reports each such resource as ``AwsSolutions-IAM5[Resource::<flattened resource>]``, where the flattened
+text depends on how the ARN resolves in the final template (a cross-stack reference only becomes
+``Fn::GetStackOutput`` / ``Fn::ImportValue`` when the app is prepared). So the finding ids are computed
+at validation time, after references are final, from the statements named by ``Sid``: exactly the
+wildcards of those statements are acknowledged, each with its reason, nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsii
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import IValidation
+
+from constructs_lib._internal.nag import acknowledge
+
+
+def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, sid: str, reason: str) -> None:
+    """Acknowledge the wildcard resources of the statement ``sid`` of ``policy``, for ``reason``."""
+    validation = _registry(policy)
+    validation.reasons[sid] = reason
+
+
+def flatten_cfn_reference(node: Any) -> str:
+    """cdk-nag's ``flattenCfnReference``: how a resolved resource appears in an IAM5 finding id."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            delimiter, items = node["Fn::Join"]
+            return delimiter.join(flatten_cfn_reference(item) for item in items)
+        if "Fn::Sub" in node:
+            return flatten_cfn_reference(node["Fn::Sub"])
+        if "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
+        if "Fn::ImportValue" in node:
+            return flatten_cfn_reference(node["Fn::ImportValue"])
+        if "Ref" in node:
+            return f"<{flatten_cfn_reference(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeWildcards:
+    def __init__(self, policy: iam.ManagedPolicy) -> None:
+        self.policy = policy
+        self.reasons: dict[str, str] = {}
+        self.done: set[str] = set()
+
+    def validate(self) -> list[str]:
+        cfn: iam.CfnManagedPolicy = self.policy.node.default_child  # type: ignore[assignment]
+        document = Stack.of(self.policy).resolve(cfn.policy_document)
+        for statement in document.get("Statement", []):
+            reason = self.reasons.get(statement.get("Sid", ""))
+            if reason is None or statement.get("Effect") != "Allow":
+                continue
+            resources = statement.get("Resource", [])
+            for resource in resources if isinstance(resources, list) else [resources]:
+                flat = flatten_cfn_reference(resource)
+                finding = f"AwsSolutions-IAM5[Resource::{flat}]"
+                if "*" in flat and finding not in self.done:
+                    self.done.add(finding)
+                    acknowledge(cfn, reason, finding)
+        return []
+
+
+def _registry(policy: iam.ManagedPolicy) -> _AcknowledgeWildcards:
+    existing = getattr(policy, "_constructs_lib_wildcards", None)
+    if existing is None:
+        existing = _AcknowledgeWildcards(policy)
+        policy.node.add_validation(existing)
+        object.__setattr__(policy, "_constructs_lib_wildcards", existing)
+    return existing
