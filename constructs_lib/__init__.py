@@ -15,6 +15,7 @@ from constructs_lib.model_monitor import (
     MonitoringBaseline,
     MonitorSchedule,
 )
+from constructs_lib.monitoring_alarms import ModelQualityThreshold, MonitoringAlarms
 from constructs_lib.monitoring_images import MonitoringImage
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
 from constructs_lib.secure_bucket import SecureBucket
@@ -34,7 +35,9 @@ __all__ = [
     "INTERFACE_ENDPOINT_SERVICES",
     "ModelMonitor",
     "ModelQualityMonitorOptions",
+    "ModelQualityThreshold",
     "MonitorSchedule",
+    "MonitoringAlarms",
     "MonitoringBaseline",
     "MonitoringImage",
     "PROBLEM_TYPES",
