@@ -18,6 +18,7 @@ from constructs_lib.model_monitor import (
 from constructs_lib.monitoring_alarms import ModelQualityThreshold, MonitoringAlarms
 from constructs_lib.monitoring_images import MonitoringImage
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
+from constructs_lib.retraining_trigger import DriftRetraining, NewDataRetraining, ScheduledRetraining
 from constructs_lib.secure_bucket import SecureBucket
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "ConstructValidationError",
     "DataCaptureOptions",
     "DataQualityMonitorOptions",
+    "DriftRetraining",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
     "FeatureAttributionMonitorOptions",
@@ -40,8 +42,10 @@ __all__ = [
     "MonitoringAlarms",
     "MonitoringBaseline",
     "MonitoringImage",
+    "NewDataRetraining",
     "PROBLEM_TYPES",
     "PrivateNetwork",
+    "ScheduledRetraining",
     "SecureBucket",
     "acknowledge",
     "add_compliance_checks",

@@ -18,6 +18,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib._internal.keys import grant_key_use
 from constructs_lib._internal.log_retention import retention_days
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
@@ -106,7 +107,9 @@ class VpcFunction(Construct):
             "AWSLambdaVPCAccessExecutionRole) accept no resource narrower than '*' for the Describe calls, "
             "and the interfaces are created by Lambda with generated ids.",
         )
-        encryption_key.grant_decrypt(self.role)
+        grant_key_use(encryption_key, self.role, encrypt=False)
+        if dead_letter_queue.encryption_master_key is not None:  # Lambda sends failed events with this role
+            grant_key_use(dead_letter_queue.encryption_master_key, self.role, encrypt=True)
         # The function must not be created before its role can attach it to the VPC and write logs.
         self.function.node.add_dependency(self.role.managed_policy)
 
