@@ -4,6 +4,7 @@ from constructs_lib._internal.validation import ConstructValidationError
 from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_compliance_checks
+from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.model_monitor import (
     PROBLEM_TYPES,
@@ -32,6 +33,8 @@ __all__ = [
     "DataQualityMonitorOptions",
     "DriftRetraining",
     "DEFAULT_INTERFACE_ENDPOINTS",
+    "DeployOnApproval",
+    "DeploymentTarget",
     "EncryptionKey",
     "FeatureAttributionMonitorOptions",
     "INTERFACE_ENDPOINT_SERVICES",

@@ -126,6 +126,7 @@ class MonitoringAlarms(Construct):
         self._action = cloudwatch_actions.SnsAction(topic)
         self.drift_alarms: list[cloudwatch.Alarm] = []
         self.health_alarms: list[cloudwatch.Alarm] = []
+        self._names: dict[str, str] = {}
 
         for feature, threshold in drift.items():
             assert monitor is not None
@@ -189,15 +190,22 @@ class MonitoringAlarms(Construct):
     def alarms(self) -> list[cloudwatch.Alarm]:
         return [*self.drift_alarms, *self.health_alarms]
 
+    @property
+    def health_alarm_names(self) -> tuple[str, ...]:
+        """The health alarms' names as plain strings (``alarm_name`` is a token), for other stacks and
+        environments (``DeploymentTarget.of``)."""
+        return tuple(self._names[alarm.node.id] for alarm in self.health_alarms)
+
     def add_email_subscription(self, email_address: str) -> None:
         """Send the alarms to ``email_address`` (the owner confirms the subscription by email)."""
         self.topic.add_subscription(subscriptions.EmailSubscription(email_address))
 
     def _alarm(self, construct_id: str, name: str, metric: cloudwatch.IMetric, *, threshold: float,
                comparison: cloudwatch.ComparisonOperator, evaluation_periods: int, description: str) -> cloudwatch.Alarm:
+        self._names[construct_id] = f"{self._prefix}-{name}"[:255]
         alarm = cloudwatch.Alarm(
             self, construct_id,
-            alarm_name=f"{self._prefix}-{name}"[:255],
+            alarm_name=self._names[construct_id],
             alarm_description=description,
             metric=metric,
             threshold=threshold,

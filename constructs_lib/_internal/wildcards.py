@@ -27,6 +27,14 @@ def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, sid: str, reason:
     validation.reasons[sid] = reason
 
 
+def acknowledge_action_wildcards(policy: iam.ManagedPolicy, actions: frozenset[str], reason: str) -> None:
+    """Acknowledge the wildcard resources of the statements of ``policy`` whose actions are exactly
+    ``actions`` (statements aws-cdk writes without a ``Sid``, e.g. ``lambda:InvokeFunction`` on
+    ``<function ARN>:*`` for its versions)."""
+    validation = _registry(policy)
+    validation.by_actions[frozenset(actions)] = reason
+
+
 def flatten_cfn_reference(node: Any) -> str:
     """cdk-nag's ``flattenCfnReference``: how a resolved resource appears in an IAM5 finding id."""
     if node is None:
@@ -54,13 +62,16 @@ class _AcknowledgeWildcards:
     def __init__(self, policy: iam.ManagedPolicy) -> None:
         self.policy = policy
         self.reasons: dict[str, str] = {}
+        self.by_actions: dict[frozenset[str], str] = {}
         self.done: set[str] = set()
 
     def validate(self) -> list[str]:
         cfn: iam.CfnManagedPolicy = self.policy.node.default_child  # type: ignore[assignment]
         document = Stack.of(self.policy).resolve(cfn.policy_document)
         for statement in document.get("Statement", []):
-            reason = self.reasons.get(statement.get("Sid", ""))
+            actions = statement.get("Action", [])
+            reason = self.reasons.get(statement.get("Sid", "")) or self.by_actions.get(
+                frozenset(actions if isinstance(actions, list) else [actions]))
             if reason is None or statement.get("Effect") != "Allow":
                 continue
             resources = statement.get("Resource", [])
