@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -58,6 +59,9 @@ _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
 _PARAMETER = re.compile(r"^[A-Za-z0-9]{1,255}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Interface endpoints the function calls besides the defaults (CloudFormation, Step Functions),
+#: and default ones it also needs (SageMaker API, CloudWatch).
+_NEEDED_ENDPOINTS = ("cloudformation", "states", "sagemaker.api", "monitoring")
 
 
 @dataclass(frozen=True)
@@ -160,9 +164,16 @@ class DeployOnApproval(Construct):
             self, "Deployer", code_directory=_HANDLER_DIR, network=network, encryption_key=self.encryption_key,
             dead_letter_queue=self.dead_letter_queue, timeout=Duration.minutes(1), reserved_concurrent_executions=2,
             log_retention_days=log_retention_days,
-            description=f"Deploys approved packages of {model_package_group.model_package_group_name} via CloudFormation",
+            description=f"Deploys approved {model_package_group.model_package_group_name} packages via CloudFormation",
         )
         self._grant_function(stack, cloudformation_role, cdk_qualifier)
+        missing = [name for name in _NEEDED_ENDPOINTS if name not in network.interface_endpoints]
+        if missing and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:deploy-on-approval-endpoints",
+                f"DeployOnApproval: the function runs in isolated subnets; add the {missing} interface endpoints "
+                "to the PrivateNetwork (interface_endpoints=...) or it cannot reach those APIs.",
+            )
 
         self.approval_topic: sns.ITopic | None = None
         if any(t.requires_approval for t in self.targets):
@@ -206,7 +217,8 @@ class DeployOnApproval(Construct):
 
     # ------------------------------------------------------------------ validation
 
-    def _validate(self, group: ModelPackageGroupRef, targets: Sequence[DeploymentTarget], approver_emails: Sequence[str],
+    def _validate(self, group: ModelPackageGroupRef, targets: Sequence[DeploymentTarget],
+                  approver_emails: Sequence[str],
                   cdk_qualifier: str, poll_interval: Duration, deployment_timeout: Duration,
                   approval_timeout: Duration, retry_attempts: int, log_retention_days: int) -> None:
         problems = Problems(self, "DeployOnApproval")
@@ -227,7 +239,8 @@ class DeployOnApproval(Construct):
             for alarm in target.alarm_names:
                 problems.check(not is_unresolved(alarm), f"{where}.alarm_names", alarm,
                                "must be fixed alarm names (MonitoringAlarms names its alarms)")
-            for prop, theirs, ours in (("region", target.region, stack.region), ("account", target.account, stack.account)):
+            places = (("region", target.region, stack.region), ("account", target.account, stack.account))
+            for prop, theirs, ours in places:
                 if theirs is not None and not is_unresolved(theirs) and not is_unresolved(ours):
                     problems.check(theirs == ours, f"{where}.{prop}", theirs,
                                    f"must be this stack's {prop} ({ours}): cross-{prop} rollouts are not supported")
@@ -264,14 +277,17 @@ class DeployOnApproval(Construct):
             conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}))
         role.add_to_policy(iam.PolicyStatement(
             sid="ReadBootstrapVersion", actions=["ssm:GetParameters"],
-            resources=[stack.format_arn(service="ssm", resource="parameter", resource_name=f"cdk-bootstrap/{qualifier}/version")]))
+            resources=[stack.format_arn(service="ssm", resource="parameter",
+                                        resource_name=f"cdk-bootstrap/{qualifier}/version")]))
         role.add_to_policy(iam.PolicyStatement(
             sid="DescribeEndpoints", actions=["sagemaker:DescribeEndpoint"],
-            resources=[stack.format_arn(service="sagemaker", resource="endpoint", resource_name=_arn_name(t.endpoint_name))
+            resources=[stack.format_arn(service="sagemaker", resource="endpoint",
+                                        resource_name=_arn_name(t.endpoint_name))
                        for t in self.targets]))
         role.add_to_policy(iam.PolicyStatement(
             sid="DescribeGroupPackages", actions=["sagemaker:DescribeModelPackage"],
-            resources=[stack.format_arn(service="sagemaker", resource="model-package", resource_name=f"{_arn_name(group)}/*")]))
+            resources=[stack.format_arn(service="sagemaker", resource="model-package",
+                                        resource_name=f"{_arn_name(group)}/*")]))
         role.add_to_policy(iam.PolicyStatement(
             sid="ListGroupPackages", actions=["sagemaker:ListModelPackages"], resources=["*"]))
         alarm_names = sorted({a for t in self.targets for a in t.alarm_names})
@@ -282,8 +298,8 @@ class DeployOnApproval(Construct):
                                             arn_format=_COLON) for name in alarm_names]))
         role.add_to_policy(iam.PolicyStatement(
             sid="FindDuplicateRollouts", actions=["states:ListExecutions"],
-            resources=[stack.format_arn(service="states", resource="stateMachine", resource_name=self.state_machine_name,
-                                        arn_format=_COLON)]))
+            resources=[stack.format_arn(service="states", resource="stateMachine",
+                                        resource_name=self.state_machine_name, arn_format=_COLON)]))
         role.add_to_policy(iam.PolicyStatement(
             sid="ReadRolloutInputs", actions=["states:DescribeExecution"],
             resources=[stack.format_arn(service="states", resource="execution",
@@ -374,7 +390,8 @@ class DeployOnApproval(Construct):
         wait.next(check).next(
             sfn.Choice(self, f"{stage}Healthy")
             .when(sfn.Condition.string_equals(f"$.status{i}.state", "IN_PROGRESS"), wait)
-            .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"), bake.next(verify).next(healthy_after_bake))
+            .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"),
+                  bake.next(verify).next(healthy_after_bake))
             .otherwise(failed))
         deploy.next(
             sfn.Choice(self, f"{stage}Deployed")

@@ -411,9 +411,11 @@ class ModelMonitor(Construct):
         problems.check(bool(output_prefix.strip("/")), "output_prefix", output_prefix, "must not be empty")
         if schedule_name_prefix is not None:
             problems.check_pattern("schedule_name_prefix", schedule_name_prefix, _NAME_PREFIX,
-                                   "must be 1-40 letters, digits or hyphens, starting and ending with a letter or digit")
+                                   "must be 1-40 letters, digits or hyphens, starting and ending with a letter "
+                                   "or digit")
         region = Stack.of(self).region
-        for image, used in ((analyzer_image, data_quality or model_quality), (clarify_image, bias_drift or feature_attribution)):
+        images = ((analyzer_image, data_quality or model_quality), (clarify_image, bias_drift or feature_attribution))
+        for image, used in images:
             if used is not None:
                 problems.check(image.supports_region(region), f"region (for the {image.label} image)", region,
                                f"has no known {image.label} image; known regions: {', '.join(image.regions)}. "
@@ -480,7 +482,8 @@ class ModelMonitor(Construct):
     def _grant_read_uri(self, uri: str | None, sid: str, why: str) -> None:
         location = S3Location.parse(uri) if uri else None
         if location is not None:
-            grant_prefix(self.role, bucket_arn=location.bucket_arn, key_prefix=location.key, write=False, sid=sid, why=why)
+            grant_prefix(self.role, bucket_arn=location.bucket_arn, key_prefix=location.key, write=False, sid=sid,
+                         why=why)
 
     # ------------------------------------------------------------------ monitors
 
@@ -536,8 +539,7 @@ class ModelMonitor(Construct):
                 post_analytics_processor_source_uri=options.post_analytics_processor_s3_uri,
             ),
             data_quality_job_input=cfn.DataQualityJobInputProperty(
-                endpoint_input=cfn.EndpointInputProperty(endpoint_name=self.endpoint.endpoint_name,
-                                                         local_path=_ENDPOINT_INPUT_PATH)
+                endpoint_input=self._endpoint_input(cfn)
             ),
             data_quality_baseline_config=baseline_config,
             **self._common(cfn, "DataQuality"),
@@ -557,17 +559,10 @@ class ModelMonitor(Construct):
             ),
             model_quality_job_input=cfn.ModelQualityJobInputProperty(
                 ground_truth_s3_input=cfn.MonitoringGroundTruthS3InputProperty(s3_uri=options.ground_truth_s3_uri or ""),
-                endpoint_input=cfn.EndpointInputProperty(
-                    endpoint_name=self.endpoint.endpoint_name, local_path=_ENDPOINT_INPUT_PATH,
-                    inference_attribute=options.inference_attribute,
-                    probability_attribute=options.probability_attribute,
-                    probability_threshold_attribute=options.probability_threshold,
-                    start_time_offset=options.start_time_offset, end_time_offset=options.end_time_offset,
-                ),
+                endpoint_input=self._labelled_input(cfn, options),
             ),
-            model_quality_baseline_config=cfn.ModelQualityBaselineConfigProperty(
-                constraints_resource=cfn.ConstraintsResourceProperty(s3_uri=options.baseline_constraints_s3_uri)
-            ) if options.baseline_constraints_s3_uri else None,
+            model_quality_baseline_config=_constraints_baseline(
+                cfn, cfn.ModelQualityBaselineConfigProperty, options.baseline_constraints_s3_uri),
             **self._common(cfn, "ModelQuality"),
         )
         self._schedule("ModelQuality", job)
@@ -585,18 +580,10 @@ class ModelMonitor(Construct):
             ),
             model_bias_job_input=cfn.ModelBiasJobInputProperty(
                 ground_truth_s3_input=cfn.MonitoringGroundTruthS3InputProperty(s3_uri=options.ground_truth_s3_uri or ""),
-                endpoint_input=cfn.EndpointInputProperty(
-                    endpoint_name=self.endpoint.endpoint_name, local_path=_ENDPOINT_INPUT_PATH,
-                    features_attribute=options.features_attribute,
-                    inference_attribute=options.inference_attribute,
-                    probability_attribute=options.probability_attribute,
-                    probability_threshold_attribute=options.probability_threshold,
-                    start_time_offset=options.start_time_offset, end_time_offset=options.end_time_offset,
-                ),
+                endpoint_input=self._labelled_input(cfn, options, features_attribute=options.features_attribute),
             ),
-            model_bias_baseline_config=cfn.ModelBiasBaselineConfigProperty(
-                constraints_resource=cfn.ConstraintsResourceProperty(s3_uri=options.baseline_constraints_s3_uri)
-            ) if options.baseline_constraints_s3_uri else None,
+            model_bias_baseline_config=_constraints_baseline(
+                cfn, cfn.ModelBiasBaselineConfigProperty, options.baseline_constraints_s3_uri),
             **self._common(cfn, "ModelBias"),
         )
         self._schedule("ModelBias", job)
@@ -614,19 +601,33 @@ class ModelMonitor(Construct):
                 environment={"publish_cloudwatch_metrics": "Enabled"},
             ),
             model_explainability_job_input=cfn.ModelExplainabilityJobInputProperty(
-                endpoint_input=cfn.EndpointInputProperty(
-                    endpoint_name=self.endpoint.endpoint_name, local_path=_ENDPOINT_INPUT_PATH,
-                    features_attribute=options.features_attribute,
+                endpoint_input=self._endpoint_input(
+                    cfn, features_attribute=options.features_attribute,
                     inference_attribute=options.inference_attribute,
-                    probability_attribute=options.probability_attribute,
-                ),
+                    probability_attribute=options.probability_attribute),
             ),
-            model_explainability_baseline_config=cfn.ModelExplainabilityBaselineConfigProperty(
-                constraints_resource=cfn.ConstraintsResourceProperty(s3_uri=options.baseline_constraints_s3_uri)
-            ) if options.baseline_constraints_s3_uri else None,
+            model_explainability_baseline_config=_constraints_baseline(
+                cfn, cfn.ModelExplainabilityBaselineConfigProperty, options.baseline_constraints_s3_uri),
             **self._common(cfn, "ModelExplainability"),
         )
         self._schedule("ModelExplainability", job)
+
+    def _endpoint_input(self, cfn_class: Any, **attributes: Any) -> Any:
+        """The job's input: the endpoint's captured data (attributes left out when None)."""
+        return cfn_class.EndpointInputProperty(
+            endpoint_name=self.endpoint.endpoint_name, local_path=_ENDPOINT_INPUT_PATH,
+            **{name: value for name, value in attributes.items() if value is not None},
+        )
+
+    def _labelled_input(self, cfn_class: Any, options: ModelQualityMonitorOptions | BiasDriftMonitorOptions,
+                        **attributes: Any) -> Any:
+        """The endpoint input of monitors that join predictions with ground truth labels."""
+        return self._endpoint_input(
+            cfn_class, inference_attribute=options.inference_attribute,
+            probability_attribute=options.probability_attribute,
+            probability_threshold_attribute=options.probability_threshold,
+            start_time_offset=options.start_time_offset, end_time_offset=options.end_time_offset, **attributes,
+        )
 
     def _schedule(self, kind: str, job: Any) -> None:
         if isinstance(self.role, ManagedPolicyRole):
@@ -655,6 +656,12 @@ _SLUG = {"DataQuality": "data-quality", "ModelQuality": "model-quality", "ModelB
 _OUTPUT_PROP = {"DataQuality": "data_quality_job_output_config", "ModelQuality": "model_quality_job_output_config",
                 "ModelBias": "model_bias_job_output_config",
                 "ModelExplainability": "model_explainability_job_output_config"}
+
+
+def _constraints_baseline(cfn_class: Any, baseline_class: Any, constraints_s3_uri: str | None) -> Any:
+    if constraints_s3_uri is None:
+        return None
+    return baseline_class(constraints_resource=cfn_class.ConstraintsResourceProperty(s3_uri=constraints_s3_uri))
 
 
 def _label(endpoint: MonitorableEndpoint) -> str:

@@ -104,7 +104,8 @@ class MonitoringAlarms(Construct):
             problems.check(monitor is not None and "ModelQuality" in monitor.schedule_names,
                            "model_quality_thresholds", [t.metric_name for t in model_quality_thresholds],
                            "need a monitor with a model quality monitor")
-        problems.check_unique("model_quality_thresholds (metric names)", [t.metric_name for t in model_quality_thresholds])
+        problems.check_unique("model_quality_thresholds (metric names)",
+                              [t.metric_name for t in model_quality_thresholds])
         problems.check(len(variant_names) >= 1, "variant_names", list(variant_names), "name at least one variant")
         problems.check_unique("variant_names", variant_names)
         problems.check_range("max_5xx_error_rate_percent", max_5xx_error_rate_percent, minimum=0, maximum=100)

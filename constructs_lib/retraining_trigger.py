@@ -131,7 +131,8 @@ class ScheduledRetraining(_RetrainingTrigger):
         super().__init__(scope, construct_id, kind="ScheduledRetraining", pipeline=pipeline, parameters=parameters,
                          encryption_key=encryption_key, dead_letter_queue_=dead_letter_queue,
                          retry_attempts=retry_attempts, max_event_age=max_event_age)
-        self.role = self._service_role("scheduler.amazonaws.com", f"Starts pipeline {pipeline.pipeline_name} on schedule")
+        self.role = self._service_role("scheduler.amazonaws.com",
+                                       f"Starts pipeline {pipeline.pipeline_name} on schedule")
         grant_key_use(self.encryption_key, self.role, encrypt=True)  # the schedule's key and the DLQ's key
         target = scheduler_targets.SageMakerStartPipelineExecution(
             _SchedulerPipeline(self, "Pipeline", pipeline),

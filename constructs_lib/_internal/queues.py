@@ -16,16 +16,7 @@ DLQ_RETENTION = Duration.days(14)
 
 def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, used_by: str) -> sqs.Queue:
     """A queue that receives what ``used_by`` (a rule target, a schedule, a Lambda) could not deliver."""
-    queue = sqs.Queue(
-        scope,
-        construct_id,
-        encryption=sqs.QueueEncryption.KMS,
-        encryption_master_key=encryption_key,
-        data_key_reuse=Duration.hours(1),
-        enforce_ssl=True,
-        retention_period=DLQ_RETENTION,
-        removal_policy=RemovalPolicy.RETAIN,
-    )
+    queue = _encrypted_queue(scope, construct_id, encryption_key)
     acknowledge(
         queue,
         f"This queue is itself the dead-letter queue of {used_by}: what lands here is kept 14 days for "
@@ -38,6 +29,13 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: km
 def buffer_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, visibility_timeout: Duration,
                  dead_letter: sqs.IQueue, max_receive_count: int) -> sqs.Queue:
     """A work queue whose failed messages move to ``dead_letter`` after ``max_receive_count`` tries."""
+    return _encrypted_queue(
+        scope, construct_id, encryption_key, visibility_timeout=visibility_timeout,
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=max_receive_count),
+    )
+
+
+def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IKey, **props: object) -> sqs.Queue:
     return sqs.Queue(
         scope,
         construct_id,
@@ -46,9 +44,8 @@ def buffer_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKe
         data_key_reuse=Duration.hours(1),
         enforce_ssl=True,
         retention_period=DLQ_RETENTION,
-        visibility_timeout=visibility_timeout,
-        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=max_receive_count),
         removal_policy=RemovalPolicy.RETAIN,
+        **props,  # type: ignore[arg-type]
     )
 
 

@@ -93,7 +93,8 @@ def _event_problem(event: Any) -> str | None:
     if not isinstance(event, dict):
         return "not a JSON object"
     if event.get("source") != "aws.sagemaker" or event.get("detail-type") != EVENT_DETAIL_TYPE:
-        return f"source/detail-type {event.get('source')!r}/{event.get('detail-type')!r}, expected aws.sagemaker/{EVENT_DETAIL_TYPE!r}"
+        return (f"source/detail-type {event.get('source')!r}/{event.get('detail-type')!r}, "
+                f"expected aws.sagemaker/{EVENT_DETAIL_TYPE!r}")
     detail = event.get("detail")
     if not isinstance(detail, dict):
         return "no 'detail' object"

@@ -33,7 +33,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     records = event.get("Records")
     if not isinstance(records, list):
-        _log("rejected", reason="event has no SQS Records list", event_keys=sorted(event) if isinstance(event, dict) else None)
+        _log("rejected", reason="event has no SQS Records list",
+             event_keys=sorted(event) if isinstance(event, dict) else None)
         raise ValueError("malformed invocation: expected an SQS event with a 'Records' list")
     keys: list[str] = []
     message_ids: list[str] = []

@@ -14,6 +14,7 @@ from constructs_lib import (
     MonitoringAlarms,
     PrivateNetwork,
 )
+from tests.constructs_lib.checks import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint, FakeModelPackageGroup
 
@@ -167,10 +168,7 @@ def test_is_compliant_under_the_nag_packs():
 
 
 def test_template_passes_cfn_lint(template):
-    from cfnlint.api import ManualArgs, lint
-
-    matches = lint(json.dumps(template.to_json()), config=ManualArgs(regions=["eu-west-1"]))
-    assert [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E")] == []
+    assert cfn_lint_errors(template) == []
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -189,3 +187,16 @@ def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         build(new_stack(), **kwargs)
     assert "DeployOnApproval 'Test/Deploy' has invalid input" in str(error.value) and message in str(error.value)
+
+
+def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
+    from aws_cdk.assertions import Annotations
+
+    stack = new_stack()
+    build(stack, targets=[STAGING], approver_emails=())
+    Annotations.from_stack(stack).has_warning("/Test/Deploy", Match.string_like_regexp("cloudformation"))
+    quiet = new_stack()
+    DeployOnApproval(quiet, "Deploy", model_package_group=FakeModelPackageGroup(), targets=[STAGING],
+                     network=PrivateNetwork(quiet, "Net", availability_zones=ZONES, interface_endpoints=[
+                         "sagemaker.api", "monitoring", "logs", "kms", "cloudformation", "states"]))
+    assert Annotations.from_stack(quiet).find_warning("/Test/Deploy", Match.any_value()) == []

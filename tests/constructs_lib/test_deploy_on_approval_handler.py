@@ -157,14 +157,15 @@ def test_a_package_of_another_group_is_ignored(aws):
      "is not a model package ARN"),
     ("not an object", "not a JSON object"),
 ])
-def test_a_malformed_event_is_rejected_with_a_clear_log_line(aws, caplog, bad, reason):
+def test_a_malformed_event_is_rejected_with_a_clear_log_line(caplog, bad, reason):
+    # Rejected before any AWS call: no moto needed.
     with caplog.at_level(logging.INFO), pytest.raises(deployer.InvalidEvent, match="malformed model package"):
         deployer.handler({"action": "validate", "event": bad, "model_package_group_name": GROUP})
     line = json.loads(next(r.getMessage() for r in caplog.records if '"rejected"' in r.getMessage()))
     assert line["action"] == "rejected" and reason in line["reason"]
 
 
-def test_an_unknown_action_is_rejected(aws):
+def test_an_unknown_action_is_rejected():
     with pytest.raises(deployer.InvalidEvent, match="unknown action 'explode'"):
         deployer.handler({"action": "explode"})
 
