@@ -46,7 +46,7 @@ from constructs_lib._internal.contracts import ModelPackageGroupRef, Monitorable
 from constructs_lib._internal.keys import grant_key_use, key_or_new
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._internal.nag import acknowledge
-from constructs_lib._internal.queues import dead_letter_queue
+from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN, Problems, is_unresolved
 from constructs_lib._internal.vpc_function import VpcFunction
@@ -124,7 +124,7 @@ class DeployOnApproval(Construct):
         deployment_timeout: Duration = Duration.hours(2),
         approval_timeout: Duration = Duration.days(7),
         retry_attempts: int = 3,
-        dead_letter_queue_: sqs.IQueue | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
         log_retention_days: int = 365,
     ) -> None:
         """
@@ -145,7 +145,7 @@ class DeployOnApproval(Construct):
         :param deployment_timeout: default 2 hours; per target, bounds the whole rollout's duration.
         :param approval_timeout: default 7 days; a manual approval not given by then fails the rollout.
         :param retry_attempts: default 3 (0-185); EventBridge retries of starting the state machine.
-        :param dead_letter_queue_: default, a new KMS-encrypted, TLS-only queue for events the rule
+        :param dead_letter_queue: default, a new KMS-encrypted, TLS-only queue for events the rule
             could not deliver and for failed asynchronous invocations.
         :param log_retention_days: default 365.
         """
@@ -156,7 +156,7 @@ class DeployOnApproval(Construct):
         self.model_package_group = model_package_group
         self.targets = tuple(targets)
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} model deployment")
-        self.dead_letter_queue: sqs.IQueue = dead_letter_queue_ or dead_letter_queue(
+        self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
             self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"model deployment {self.node.path}")
         self.state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
 

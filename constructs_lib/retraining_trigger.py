@@ -38,7 +38,8 @@ from constructs import Construct
 
 from constructs_lib._internal.contracts import StartablePipeline
 from constructs_lib._internal.keys import grant_key_use, key_or_new
-from constructs_lib._internal.queues import allow_service_to_send, buffer_queue, dead_letter_queue
+from constructs_lib._internal.queues import allow_service_to_send, buffer_queue
+from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
 from constructs_lib._internal.vpc_function import VpcFunction
@@ -55,7 +56,7 @@ class _RetrainingTrigger(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, kind: str, pipeline: StartablePipeline,
                  parameters: Mapping[str, str] | None, encryption_key: kms.IKey | EncryptionKey | None,
-                 dead_letter_queue_: sqs.IQueue | None, retry_attempts: int, max_event_age: Duration,
+                 dead_letter_queue: sqs.IQueue | None, retry_attempts: int, max_event_age: Duration,
                  extra_checks: Any = None) -> None:
         super().__init__(scope, construct_id)
         self.pipeline = pipeline
@@ -79,7 +80,7 @@ class _RetrainingTrigger(Construct):
         problems.raise_if_any()
 
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} retraining trigger")
-        self.dead_letter_queue: sqs.IQueue = dead_letter_queue_ or dead_letter_queue(
+        self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
             self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"retraining trigger {self.node.path}"
         )
         self.retry_attempts = retry_attempts
@@ -129,11 +130,14 @@ class ScheduledRetraining(_RetrainingTrigger):
         :param description: default, names the pipeline.
         """
         super().__init__(scope, construct_id, kind="ScheduledRetraining", pipeline=pipeline, parameters=parameters,
-                         encryption_key=encryption_key, dead_letter_queue_=dead_letter_queue,
+                         encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
                          retry_attempts=retry_attempts, max_event_age=max_event_age)
         self.role = self._service_role("scheduler.amazonaws.com",
                                        f"Starts pipeline {pipeline.pipeline_name} on schedule")
-        grant_key_use(self.encryption_key, self.role, encrypt=True)  # the schedule's key and the DLQ's key
+        grant_key_use(self.encryption_key, self.role, encrypt=True)  # the schedule's key
+        dlq_key = self.dead_letter_queue.encryption_master_key
+        if dlq_key is not None:  # the scheduler sends undeliverable starts to the DLQ with this role
+            grant_key_use(dlq_key, self.role, encrypt=True)
         target = scheduler_targets.SageMakerStartPipelineExecution(
             _SchedulerPipeline(self, "Pipeline", pipeline),
             pipeline_parameter_list=[scheduler_targets.SageMakerPipelineParameter(name=n, value=v)
@@ -183,7 +187,7 @@ class DriftRetraining(_RetrainingTrigger):
         :param max_event_age: default 1 hour (1 minute to 1 day).
         """
         super().__init__(scope, construct_id, kind="DriftRetraining", pipeline=pipeline, parameters=parameters,
-                         encryption_key=encryption_key, dead_letter_queue_=dead_letter_queue,
+                         encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
                          retry_attempts=retry_attempts, max_event_age=max_event_age,
                          extra_checks=lambda p: p.check(len(alarms) >= 1, "alarms", list(alarms),
                                                         "give at least one alarm"))
@@ -270,7 +274,7 @@ class NewDataRetraining(_RetrainingTrigger):
             problems.check_range("max_receive_count", max_receive_count, minimum=1, maximum=1000, integer=True)
 
         super().__init__(scope, construct_id, kind="NewDataRetraining", pipeline=pipeline, parameters=parameters,
-                         encryption_key=encryption_key, dead_letter_queue_=dead_letter_queue,
+                         encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
                          retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks)
         s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
         if isinstance(bucket, SecureBucket):
