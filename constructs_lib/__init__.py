@@ -2,13 +2,21 @@
 
 from constructs_lib._internal.validation import ConstructValidationError
 from constructs_lib.access_log_bucket import AccessLogBucket
+from constructs_lib.alert_topic import AlertTopic
+from constructs_lib.audit_trail import AuditTrail, DEFAULT_SENSITIVE_ACTIONS, SensitiveAction
+from constructs_lib.compliance import acknowledge, add_compliance_checks, COMPLIANCE_PACKS
 from constructs_lib.data_capture import DataCaptureOptions
-from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_compliance_checks
+from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval
 from constructs_lib.encryption_key import EncryptionKey
-from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
-from constructs_lib.secure_bucket import SecureBucket
-from constructs_lib.audit_trail import DEFAULT_SENSITIVE_ACTIONS, AuditTrail, SensitiveAction
+from constructs_lib.feature_group import (
+    DataCatalogOptions,
+    FeatureDefinition,
+    FeatureGroup,
+    FeatureType,
+    TableFormat,
+)
 from constructs_lib.labeling_workforce import LabelingWorkforce
+from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
 from constructs_lib.model_card import (
     AdditionalInformation,
     BusinessDetails,
@@ -24,11 +32,27 @@ from constructs_lib.model_card import (
     TrainingDetails,
     TrainingMetric,
 )
-from constructs_lib.team_access import TEAM_TAG_KEY, TeamAccess
-from constructs_lib.alert_topic import AlertTopic
-from constructs_lib.feature_group import DataCatalogOptions, FeatureDefinition, FeatureGroup, FeatureType, TableFormat
-from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
+from constructs_lib.model_monitor import (
+    BiasDriftMonitorOptions,
+    DataQualityMonitorOptions,
+    FeatureAttributionMonitorOptions,
+    ModelMonitor,
+    ModelQualityMonitorOptions,
+    MonitoringBaseline,
+    MonitorSchedule,
+    PROBLEM_TYPES,
+)
+from constructs_lib.monitoring_alarms import ModelQualityThreshold, MonitoringAlarms
+from constructs_lib.monitoring_images import MonitoringImage
 from constructs_lib.platform_budget import PlatformBudget
+from constructs_lib.private_network import (
+    DEFAULT_INTERFACE_ENDPOINTS,
+    INTERFACE_ENDPOINT_SERVICES,
+    PrivateNetwork,
+)
+from constructs_lib.retraining_trigger import DriftRetraining, NewDataRetraining, ScheduledRetraining
+from constructs_lib.secure_bucket import SecureBucket
+from constructs_lib.team_access import TEAM_TAG_KEY, TeamAccess
 
 __version__ = "0.1.0"
 
@@ -39,16 +63,22 @@ __all__ = [
     "AdditionalInformation",
     "AlertTopic",
     "AuditTrail",
+    "BiasDriftMonitorOptions",
     "BusinessDetails",
     "COMPLIANCE_PACKS",
     "ConstructValidationError",
     "DataCaptureOptions",
     "DataCatalogOptions",
+    "DataQualityMonitorOptions",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "DEFAULT_SENSITIVE_ACTIONS",
+    "DeploymentTarget",
+    "DeployOnApproval",
+    "DriftRetraining",
     "EncryptionKey",
     "EvaluationDetail",
     "EvaluationMetric",
+    "FeatureAttributionMonitorOptions",
     "FeatureDefinition",
     "FeatureGroup",
     "FeatureType",
@@ -59,11 +89,21 @@ __all__ = [
     "MlflowTrackingServer",
     "ModelCard",
     "ModelCardStatus",
+    "ModelMonitor",
     "ModelOverview",
+    "ModelQualityMonitorOptions",
+    "ModelQualityThreshold",
+    "MonitoringAlarms",
+    "MonitoringBaseline",
+    "MonitoringImage",
+    "MonitorSchedule",
+    "NewDataRetraining",
     "ObjectiveFunction",
     "PlatformBudget",
     "PrivateNetwork",
+    "PROBLEM_TYPES",
     "RiskRating",
+    "ScheduledRetraining",
     "SecureBucket",
     "SensitiveAction",
     "TableFormat",

@@ -32,8 +32,14 @@ INTERFACE_ENDPOINT_SERVICES: dict[str, str] = {
     "ecr.dkr": "ECR_DOCKER",
     "kms": "KMS",
     "events": "EVENTBRIDGE",
+    # Not in the defaults: for Lambdas of the monitoring loop that call these APIs (DeployOnApproval).
+    "cloudformation": "CLOUDFORMATION",
+    "states": "STEP_FUNCTIONS",
 }
-DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = tuple(INTERFACE_ENDPOINT_SERVICES)
+DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "sagemaker.api", "sagemaker.runtime", "sagemaker.studio", "sagemaker.notebook", "sts", "logs", "monitoring",
+    "ecr.api", "ecr.dkr", "kms", "events",
+)
 
 
 

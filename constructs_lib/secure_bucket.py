@@ -169,6 +169,14 @@ class SecureBucket(Construct):
     def arn_for_objects(self, key_pattern: str) -> str:
         return self.bucket.arn_for_objects(key_pattern)
 
+    def enable_event_bridge_notifications(self) -> None:
+        """Send the bucket's events (Object Created...) to EventBridge. Set on the bucket itself: the
+        L2's ``enable_event_bridge_notification`` goes through a custom-resource Lambda."""
+        cfn_bucket: s3.CfnBucket = self.bucket.node.default_child  # type: ignore[assignment]
+        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+        )
+
     def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
         """Read objects under ``objects_key_pattern`` (and decrypt them with the bucket key)."""
         return self.bucket.grant_read(grantee, objects_key_pattern)

@@ -1,10 +1,13 @@
-"""Acknowledging an IAM5 wildcard whose exact text is only known once references are resolved.
+"""Acknowledging the unavoidable wildcard of an IAM statement, one exact cdk-nag finding at a time.
 
-A policy in one stack that names an object prefix of a bucket in another stack (``<bucket ARN>/
-teams/a/*``) is reported by cdk-nag with the cross-stack import in the finding id. That text only
-exists after CDK has resolved references, so the acknowledgment is computed then, in a construct
-validation (which runs after references are resolved and before the compliance plugins), and only
-for resources that end with the expected suffix: one exact finding at a time, as if written by hand.
+Object-level S3 permissions need ``<bucket ARN>/<prefix>/*`` and some actions accept only ``*``. cdk-nag
+reports each such resource as ``AwsSolutions-IAM5[Resource::<flattened resource>]``, where the flattened
+text depends on how the ARN resolves in the final template (a cross-stack reference only becomes
+``Fn::GetStackOutput`` / ``Fn::ImportValue`` when the app is prepared). So the finding ids are computed
+at validation time, after references are final, from the statements named by ``Sid``: exactly the
+wildcards of those statements are acknowledged, each with its reason, nothing else. Statements can
+be named by ``Sid``, by their exact action set, or (for prefixes a construct owns) by the suffix every
+acknowledged resource must end with.
 """
 
 from __future__ import annotations
@@ -21,48 +24,81 @@ from constructs import IValidation
 from constructs_lib._internal.nag import acknowledge
 
 
-def flatten_cfn_reference(value: Any) -> str:
-    """The text cdk-nag puts in a finding id for a (resolved) CloudFormation value."""
-    if isinstance(value, str):
-        return value.replace("${", "<").replace("}", ">")
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            delimiter, items = value["Fn::Join"]
-            return delimiter.join(flatten_cfn_reference(item) for item in items)
-        if "Fn::Sub" in value:
-            return flatten_cfn_reference(value["Fn::Sub"])
-        if "Fn::GetAtt" in value:
-            resource, attribute = value["Fn::GetAtt"]
-            return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
-        if "Fn::ImportValue" in value:
-            return flatten_cfn_reference(value["Fn::ImportValue"])
-        if "Ref" in value:
-            return f"<{flatten_cfn_reference(value['Ref'])}>"
-    return json.dumps(value, separators=(",", ":"))
+def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, sid: str, reason: str) -> None:
+    """Acknowledge the wildcard resources of the statement ``sid`` of ``policy``, for ``reason``."""
+    validation = _registry(policy)
+    validation.reasons[sid] = reason
+
+
+def acknowledge_action_wildcards(policy: iam.ManagedPolicy, actions: frozenset[str], reason: str) -> None:
+    """Acknowledge the wildcard resources of the statements of ``policy`` whose actions are exactly
+    ``actions`` (statements aws-cdk writes without a ``Sid``, e.g. ``lambda:InvokeFunction`` on
+    ``<function ARN>:*`` for its versions)."""
+    validation = _registry(policy)
+    validation.by_actions[frozenset(actions)] = reason
 
 
 def acknowledge_resource_wildcards(policy: iam.ManagedPolicy, reason: str, suffixes: Sequence[str]) -> None:
-    """Acknowledge ``AwsSolutions-IAM5[Resource::...]`` on ``policy`` for each allowed resource
-    whose flattened text ends with one of ``suffixes`` (e.g. ``/teams/a/*``), once resolved."""
-    policy.node.add_validation(_AcknowledgeWildcards(policy, reason, tuple(suffixes)))
+    """Acknowledge the wildcard resources of ``policy``'s Allow statements that end with one of
+    ``suffixes`` (e.g. ``/teams/a/*``: the construct's own prefix), whatever the statement."""
+    _registry(policy).by_suffix.append((tuple(suffixes), reason))
+
+
+def flatten_cfn_reference(node: Any) -> str:
+    """cdk-nag's ``flattenCfnReference``: how a resolved resource appears in an IAM5 finding id."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            delimiter, items = node["Fn::Join"]
+            return delimiter.join(flatten_cfn_reference(item) for item in items)
+        if "Fn::Sub" in node:
+            return flatten_cfn_reference(node["Fn::Sub"])
+        if "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
+        if "Fn::ImportValue" in node:
+            return flatten_cfn_reference(node["Fn::ImportValue"])
+        if "Ref" in node:
+            return f"<{flatten_cfn_reference(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
 
 
 @jsii.implements(IValidation)
 class _AcknowledgeWildcards:
-    def __init__(self, policy: iam.ManagedPolicy, reason: str, suffixes: tuple[str, ...]) -> None:
-        self._policy = policy
-        self._reason = reason
-        self._suffixes = suffixes
+    def __init__(self, policy: iam.ManagedPolicy) -> None:
+        self.policy = policy
+        self.reasons: dict[str, str] = {}
+        self.by_actions: dict[frozenset[str], str] = {}
+        self.by_suffix: list[tuple[tuple[str, ...], str]] = []
+        self.done: set[str] = set()
 
     def validate(self) -> list[str]:
-        cfn = self._policy.node.default_child
-        document = Stack.of(self._policy).resolve(cfn.policy_document)  # type: ignore[union-attr]
+        cfn: iam.CfnManagedPolicy = self.policy.node.default_child  # type: ignore[assignment]
+        document = Stack.of(self.policy).resolve(cfn.policy_document)
         for statement in document.get("Statement", []):
+            actions = statement.get("Action", [])
+            reason = self.reasons.get(statement.get("Sid", "")) or self.by_actions.get(
+                frozenset(actions if isinstance(actions, list) else [actions]))
             if statement.get("Effect") != "Allow":
                 continue
             resources = statement.get("Resource", [])
             for resource in resources if isinstance(resources, list) else [resources]:
                 flat = flatten_cfn_reference(resource)
-                if "*" in flat and flat.endswith(self._suffixes):
-                    acknowledge(self._policy, self._reason, f"AwsSolutions-IAM5[Resource::{flat}]")
+                finding = f"AwsSolutions-IAM5[Resource::{flat}]"
+                why = reason or next((r for suffixes, r in self.by_suffix if flat.endswith(suffixes)), None)
+                if why is not None and "*" in flat and finding not in self.done:
+                    self.done.add(finding)
+                    acknowledge(cfn, why, finding)
         return []
+
+
+def _registry(policy: iam.ManagedPolicy) -> _AcknowledgeWildcards:
+    existing = getattr(policy, "_constructs_lib_wildcards", None)
+    if existing is None:
+        existing = _AcknowledgeWildcards(policy)
+        policy.node.add_validation(existing)
+        object.__setattr__(policy, "_constructs_lib_wildcards", existing)
+    return existing

@@ -148,3 +148,17 @@ def test_is_compliant_under_the_nag_packs():
     app = compliance_app()
     PrivateNetwork(new_stack(app), "Network", availability_zones=["eu-west-1a", "eu-west-1b"])
     assert nag_findings(app) == []
+
+
+def test_cloudformation_and_step_functions_endpoints_are_available_but_not_default():
+    from aws_cdk.assertions import Template
+
+    from tests.conftest import new_stack
+
+    assert "cloudformation" not in DEFAULT_INTERFACE_ENDPOINTS and "states" not in DEFAULT_INTERFACE_ENDPOINTS
+    stack = new_stack()
+    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"],
+                   interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"])
+    services = [e["Properties"]["ServiceName"] for e in Template.from_stack(stack).find_resources(
+        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}).values()]
+    assert "com.amazonaws.eu-west-1.cloudformation" in services and "com.amazonaws.eu-west-1.states" in services

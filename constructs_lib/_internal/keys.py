@@ -1,0 +1,32 @@
+"""Taking a KMS key from the user, or making one."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib.encryption_key import EncryptionKey
+
+
+def key_of(key: kms.IKey | EncryptionKey) -> kms.IKey:
+    return key.key if isinstance(key, EncryptionKey) else key
+
+
+def key_or_new(scope: Construct, key: kms.IKey | EncryptionKey | None, description: str,
+               construct_id: str = "Key") -> kms.IKey:
+    """``key`` as a ``kms.IKey``; a new ``EncryptionKey`` (rotation, retained, usable by CloudWatch
+    Logs, CloudWatch alarms and EventBridge of this account) under ``scope`` when None."""
+    if key is None:
+        key = EncryptionKey(scope, construct_id, description=description)
+    return key_of(key)
+
+
+def grant_key_use(key: kms.IKey, grantee: iam.IGrantable, *, encrypt: bool) -> iam.Grant:
+    """Decrypt (and with ``encrypt``, encrypt and make data keys) with ``key``: the exact actions S3
+    SSE-KMS and SageMaker jobs call, not ``grant_encrypt_decrypt``'s ``kms:ReEncrypt*`` and
+    ``kms:GenerateDataKey*`` wildcards."""
+    actions = ["kms:Decrypt", "kms:DescribeKey"]
+    if encrypt:
+        actions += ["kms:Encrypt", "kms:GenerateDataKey"]
+    return key.grant(grantee, *actions)

@@ -1,0 +1,430 @@
+"""``DeployOnApproval``: an approved model package rolls out through CloudFormation, stage by stage.
+
+Mechanism, and why: an EventBridge rule on "SageMaker Model Package State Change" (Approved, in the
+group) starts a Step Functions state machine whose steps call one small Lambda function (boto3):
+
+1. validate the event and the package (still Approved, Completed; a duplicate event is ignored);
+2. for each target in order (e.g. staging, then prod): optionally wait for a manual approval
+   (an SNS message carrying a Step Functions task token), then update the serving stack's
+   ``ModelPackageArn`` parameter with ``UpdateStack`` (previous template, every other parameter
+   unchanged), poll until the stack is ``UPDATE_COMPLETE``, the endpoint InService and no health
+   alarm in ALARM, wait the bake time and check again. Only then does the next target start.
+
+CloudFormation does the rollout, so the live endpoint never drifts from its stack: the inference
+stack's own deployment guardrails shift traffic and roll back on alarms, and a later ``cdk deploy``
+keeps the parameter's previous value. Step Functions gives the waits, the retry with backoff when a
+stack is busy (``StackBusy``), a visible history of every rollout and the wait-for-task-token
+approval, without a server or a build project. ``cdk deploy`` from CodeBuild was the alternative: it
+needs the app's source, a build image and broad deploy permissions, for a change of one parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as event_targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from constructs_lib._internal.contracts import ModelPackageGroupRef, MonitorableEndpoint
+from constructs_lib._internal.keys import grant_key_use, key_or_new
+from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._internal.nag import acknowledge
+from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
+from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN, Problems, is_unresolved
+from constructs_lib._internal.vpc_function import VpcFunction
+from constructs_lib._internal.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
+from constructs_lib.encryption_key import EncryptionKey
+from constructs_lib.monitoring_alarms import MonitoringAlarms
+from constructs_lib.private_network import PrivateNetwork
+
+_HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
+_STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
+_PARAMETER = re.compile(r"^[A-Za-z0-9]{1,255}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Interface endpoints the function calls besides the defaults (CloudFormation, Step Functions),
+#: and default ones it also needs (SageMaker API, CloudWatch).
+_NEEDED_ENDPOINTS = ("cloudformation", "states", "sagemaker.api", "monitoring")
+
+
+@dataclass(frozen=True)
+class DeploymentTarget:
+    """A serving stack an approved model rolls out to. Targets deploy in order, each after the
+    previous one is healthy.
+
+    :param stack_name: the serving stack (its CloudFormation name), in this construct's account and region.
+    :param endpoint_name: the endpoint the stack serves; it must be InService after the update.
+    :param alarm_names: default none; health alarms that must not be in ALARM after the update and
+        after the bake time (e.g. ``MonitoringAlarms.health_alarms`` of that environment).
+    :param parameter_name: default ``ModelPackageArn``; the stack parameter holding the package ARN.
+    :param requires_approval: default False; True waits for a person to approve before deploying here.
+    :param bake_time: default 10 minutes; how long the target must stay healthy before the next starts.
+    """
+
+    stack_name: str
+    endpoint_name: str
+    alarm_names: tuple[str, ...] = ()
+    parameter_name: str = "ModelPackageArn"
+    requires_approval: bool = False
+    bake_time: Duration = field(default_factory=lambda: Duration.minutes(10))
+    region: str | None = None
+    account: str | None = None
+
+    @classmethod
+    def of(cls, stack: Stack, endpoint: MonitorableEndpoint, *, alarms: MonitoringAlarms | None = None,
+           parameter_name: str = "ModelPackageArn", requires_approval: bool = False,
+           bake_time: Duration | None = None) -> DeploymentTarget:
+        """A target from the serving stack, its endpoint and its ``MonitoringAlarms`` (whose health
+        alarms have fixed names the deployment function can look up)."""
+        return cls(stack_name=stack.stack_name, endpoint_name=endpoint.endpoint_name,
+                   alarm_names=alarms.health_alarm_names if alarms is not None else (), parameter_name=parameter_name,
+                   requires_approval=requires_approval, bake_time=bake_time or Duration.minutes(10),
+                   region=stack.region, account=stack.account)
+
+    def payload(self) -> dict[str, Any]:
+        return {"stack_name": self.stack_name, "endpoint_name": self.endpoint_name,
+                "alarm_names": list(self.alarm_names), "parameter_name": self.parameter_name}
+
+
+class DeployOnApproval(Construct):
+    """Deploys each model package approved in ``model_package_group`` to ``targets`` in order,
+    through their CloudFormation stacks (see the module documentation for the mechanism)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_package_group: ModelPackageGroupRef,
+        targets: Sequence[DeploymentTarget],
+        network: PrivateNetwork,
+        encryption_key: kms.IKey | EncryptionKey | None = None,
+        approver_emails: Sequence[str] = (),
+        alarm_topic: sns.ITopic | None = None,
+        cloudformation_role: iam.IRole | None = None,
+        cdk_qualifier: str = "hnb659fds",
+        poll_interval: Duration = Duration.minutes(1),
+        deployment_timeout: Duration = Duration.hours(2),
+        approval_timeout: Duration = Duration.days(7),
+        retry_attempts: int = 3,
+        dead_letter_queue: sqs.IQueue | None = None,
+        log_retention_days: int = 365,
+    ) -> None:
+        """
+        :param model_package_group: the registry group whose approved packages deploy.
+        :param targets: 1 to 5 serving stacks, in rollout order (staging first, then prod).
+        :param network: VPC and workload security group of the function. It calls CloudFormation,
+            SageMaker, CloudWatch and Step Functions: the VPC needs the ``cloudformation`` and
+            ``states`` interface endpoints besides the default ones (or a NAT).
+        :param encryption_key: default, a new ``EncryptionKey``; DLQ, logs, function environment,
+            approval topic.
+        :param approver_emails: default none; email subscriptions of the approval topic.
+        :param alarm_topic: default None; if given, failed or timed-out rollouts alarm to this topic.
+        :param cloudformation_role: default, the CDK bootstrap's CloudFormation execution role
+            (``cdk-<qualifier>-cfn-exec-role-<account>-<region>``), which CDK-deployed stacks keep
+            using for updates; the function may pass it to CloudFormation.
+        :param cdk_qualifier: default ``hnb659fds``; the bootstrap qualifier (role and version parameter).
+        :param poll_interval: default 1 minute; time between status checks of an update.
+        :param deployment_timeout: default 2 hours; per target, bounds the whole rollout's duration.
+        :param approval_timeout: default 7 days; a manual approval not given by then fails the rollout.
+        :param retry_attempts: default 3 (0-185); EventBridge retries of starting the state machine.
+        :param dead_letter_queue: default, a new KMS-encrypted, TLS-only queue for events the rule
+            could not deliver and for failed asynchronous invocations.
+        :param log_retention_days: default 365.
+        """
+        super().__init__(scope, construct_id)
+        self._validate(model_package_group, targets, approver_emails, cdk_qualifier, poll_interval,
+                       deployment_timeout, approval_timeout, retry_attempts, log_retention_days)
+        stack = Stack.of(self)
+        self.model_package_group = model_package_group
+        self.targets = tuple(targets)
+        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} model deployment")
+        self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
+            self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"model deployment {self.node.path}")
+        self.state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
+
+        self.function = VpcFunction(
+            self, "Deployer", code_directory=_HANDLER_DIR, network=network, encryption_key=self.encryption_key,
+            dead_letter_queue=self.dead_letter_queue, timeout=Duration.minutes(1), reserved_concurrent_executions=2,
+            log_retention_days=log_retention_days,
+            description=f"Deploys approved {model_package_group.model_package_group_name} packages via CloudFormation",
+        )
+        self._grant_function(stack, cloudformation_role, cdk_qualifier)
+        missing = [name for name in _NEEDED_ENDPOINTS if name not in network.interface_endpoints]
+        if missing and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:deploy-on-approval-endpoints",
+                f"DeployOnApproval: the function runs in isolated subnets; add the {missing} interface endpoints "
+                "to the PrivateNetwork (interface_endpoints=...) or it cannot reach those APIs.",
+            )
+
+        self.approval_topic: sns.ITopic | None = None
+        if any(t.requires_approval for t in self.targets):
+            self.approval_topic = sns.Topic(self, "ApprovalTopic", master_key=self.encryption_key, enforce_ssl=True,
+                                            display_name="Model deployment approvals")
+            for address in approver_emails:
+                self.approval_topic.add_subscription(subscriptions.EmailSubscription(address))
+
+        self.state_machine = self._state_machine(poll_interval, deployment_timeout, approval_timeout,
+                                                 log_retention_days)
+        self.rule_role = ManagedPolicyRole(
+            self, "RuleRole", description="Starts the model deployment state machine",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com",
+                                            conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))
+        self.rule = events.Rule(
+            self, "Resource",
+            description=f"Approved model packages of {model_package_group.model_package_group_name} deploy",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Model Package State Change"],
+                detail={"ModelPackageGroupName": [model_package_group.model_package_group_name],
+                        "ModelApprovalStatus": ["Approved"]},
+            ),
+            targets=[event_targets.SfnStateMachine(self.state_machine, role=self.rule_role,
+                                             dead_letter_queue=self.dead_letter_queue,
+                                             retry_attempts=retry_attempts, max_event_age=Duration.hours(24))],
+        )
+        if alarm_topic is not None:
+            self.failure_alarm = cloudwatch.Alarm(
+                self, "RolloutFailed",
+                alarm_description=f"A rollout of {model_package_group.model_package_group_name} failed or timed out",
+                metric=cloudwatch.MathExpression(
+                    expression="failed + timedout",
+                    using_metrics={"failed": self.state_machine.metric_failed(),
+                                   "timedout": self.state_machine.metric_timed_out()},
+                    period=Duration.minutes(5)),
+                threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            self.failure_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate(self, group: ModelPackageGroupRef, targets: Sequence[DeploymentTarget],
+                  approver_emails: Sequence[str],
+                  cdk_qualifier: str, poll_interval: Duration, deployment_timeout: Duration,
+                  approval_timeout: Duration, retry_attempts: int, log_retention_days: int) -> None:
+        problems = Problems(self, "DeployOnApproval")
+        stack = Stack.of(self)
+        problems.check_sagemaker_name("model_package_group (name)", group.model_package_group_name)
+        problems.check(1 <= len(targets) <= 5, "targets", len(targets), "give 1 to 5 deployment targets")
+        problems.check_unique("targets (stack names)", [t.stack_name for t in targets])
+        for i, target in enumerate(targets):
+            where = f"targets[{i}]"
+            problems.check_pattern(f"{where}.stack_name", target.stack_name, _STACK_NAME,
+                                   "must be a CloudFormation stack name (letters, digits, '-', starting with a letter)")
+            problems.check_pattern(f"{where}.endpoint_name", target.endpoint_name, SAGEMAKER_NAME_PATTERN,
+                                   "must be a SageMaker endpoint name")
+            problems.check_pattern(f"{where}.parameter_name", target.parameter_name, _PARAMETER,
+                                   "must be a CloudFormation parameter name (letters and digits)")
+            problems.check_range(f"{where}.bake_time (seconds)", target.bake_time.to_seconds(), minimum=0,
+                                 maximum=86400, integer=True)
+            for alarm in target.alarm_names:
+                problems.check(not is_unresolved(alarm), f"{where}.alarm_names", alarm,
+                               "must be fixed alarm names (MonitoringAlarms names its alarms)")
+            places = (("region", target.region, stack.region), ("account", target.account, stack.account))
+            for prop, theirs, ours in places:
+                if theirs is not None and not is_unresolved(theirs) and not is_unresolved(ours):
+                    problems.check(theirs == ours, f"{where}.{prop}", theirs,
+                                   f"must be this stack's {prop} ({ours}): cross-{prop} rollouts are not supported")
+        for address in approver_emails:
+            problems.check_pattern("approver_emails", address, _EMAIL, "must be email addresses")
+        problems.check(not approver_emails or any(t.requires_approval for t in targets), "approver_emails",
+                       list(approver_emails), "no target requires approval")
+        problems.check(bool(re.match(r"^[a-z0-9_-]{1,10}$", cdk_qualifier)), "cdk_qualifier", cdk_qualifier,
+                       "must be a CDK bootstrap qualifier (1-10 lowercase letters, digits, '_' or '-')")
+        problems.check_range("poll_interval (seconds)", poll_interval.to_seconds(), minimum=10, maximum=3600)
+        problems.check_range("deployment_timeout (minutes)", deployment_timeout.to_minutes(), minimum=5, maximum=1440)
+        problems.check_range("approval_timeout (hours)", approval_timeout.to_hours(), minimum=1, maximum=720)
+        problems.check_range("retry_attempts", retry_attempts, minimum=0, maximum=185, integer=True)
+        problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
+                       f"must be one of {list(LOG_RETENTION_DAYS)}")
+        problems.raise_if_any()
+
+    # ------------------------------------------------------------------ permissions
+
+    def _grant_function(self, stack: Stack, cloudformation_role: iam.IRole | None, qualifier: str) -> None:
+        role = self.function.role
+        group = self.model_package_group.model_package_group_name
+        role.add_to_policy(iam.PolicyStatement(
+            sid="UpdateServingStacks", actions=["cloudformation:DescribeStacks", "cloudformation:UpdateStack"],
+            resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{t.stack_name}/*")
+                       for t in self.targets]))
+        if cloudformation_role is None:
+            cloudformation_role = iam.Role.from_role_arn(
+                self, "CloudFormationExecutionRole", mutable=False,
+                role_arn=f"arn:{Aws.PARTITION}:iam::{stack.account}:role/cdk-{qualifier}-cfn-exec-role-"
+                         f"{stack.account}-{stack.region}")
+        role.add_to_policy(iam.PolicyStatement(
+            sid="PassStackRoleToCloudFormation", actions=["iam:PassRole"], resources=[cloudformation_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="ReadBootstrapVersion", actions=["ssm:GetParameters"],
+            resources=[stack.format_arn(service="ssm", resource="parameter",
+                                        resource_name=f"cdk-bootstrap/{qualifier}/version")]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="DescribeEndpoints", actions=["sagemaker:DescribeEndpoint"],
+            resources=[stack.format_arn(service="sagemaker", resource="endpoint",
+                                        resource_name=_arn_name(t.endpoint_name))
+                       for t in self.targets]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="DescribeGroupPackages", actions=["sagemaker:DescribeModelPackage"],
+            resources=[stack.format_arn(service="sagemaker", resource="model-package",
+                                        resource_name=f"{_arn_name(group)}/*")]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="ListGroupPackages", actions=["sagemaker:ListModelPackages"], resources=["*"]))
+        alarm_names = sorted({a for t in self.targets for a in t.alarm_names})
+        if alarm_names:
+            role.add_to_policy(iam.PolicyStatement(
+                sid="ReadHealthAlarms", actions=["cloudwatch:DescribeAlarms"],
+                resources=[stack.format_arn(service="cloudwatch", resource="alarm", resource_name=name,
+                                            arn_format=_COLON) for name in alarm_names]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="FindDuplicateRollouts", actions=["states:ListExecutions"],
+            resources=[stack.format_arn(service="states", resource="stateMachine",
+                                        resource_name=self.state_machine_name, arn_format=_COLON)]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="ReadRolloutInputs", actions=["states:DescribeExecution"],
+            resources=[stack.format_arn(service="states", resource="execution",
+                                        resource_name=f"{self.state_machine_name}:*", arn_format=_COLON)]))
+        policy = role.managed_policy
+        for sid, reason in {
+            "UpdateServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
+            "DescribeGroupPackages": "Package versions of the one model package group (group/<version>).",
+            "ListGroupPackages": "sagemaker:ListModelPackages takes no resource; the function lists one group, "
+                                 "to skip a package superseded by a newer approved one.",
+            "ReadRolloutInputs": "Executions of this one state machine, to ignore duplicate approval events.",
+        }.items():
+            acknowledge_statement_wildcards(policy, sid, reason)
+
+    # ------------------------------------------------------------------ state machine
+
+    def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
+        return tasks.LambdaInvoke(
+            self, construct_id, lambda_function=self.function.function, payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True, result_path=result_path, retry_on_service_exceptions=True,
+        )
+
+    def _state_machine(self, poll_interval: Duration, deployment_timeout: Duration, approval_timeout: Duration,
+                       log_retention_days: int) -> sfn.StateMachine:
+        group = self.model_package_group.model_package_group_name
+        arn = sfn.JsonPath.string_at("$.validation.model_package_arn")
+        validate = self._invoke("Validate", {
+            "action": "validate", "event": sfn.JsonPath.object_at("$"), "model_package_group_name": group,
+            "execution_arn": sfn.JsonPath.execution_id}, "$.validation")
+        nothing = sfn.Succeed(self, "NothingToDeploy", comment="Not approved, not completed, or a duplicate event")
+        superseded = sfn.Succeed(self, "Superseded", comment="A newer approved package is rolling out instead")
+        done = sfn.Succeed(self, "Deployed")
+
+        chain: sfn.IChainable = done
+        for i, target in reversed(list(enumerate(self.targets))):
+            chain = self._target_steps(i, target, arn, group, chain, superseded, poll_interval, approval_timeout)
+        definition = validate.next(
+            sfn.Choice(self, "ShouldDeploy")
+            .when(sfn.Condition.boolean_equals("$.validation.deploy", True), chain)
+            .otherwise(nothing))
+
+        role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+                                 description="Model deployment state machine")
+        log_group = logs.LogGroup(self, "StateMachineLogs", retention=retention_days(log_retention_days),
+                                  encryption_key=self.encryption_key, removal_policy=RemovalPolicy.RETAIN)
+        approvals = approval_timeout.to_minutes() if any(t.requires_approval for t in self.targets) else 0
+        machine = sfn.StateMachine(
+            self, "StateMachine",
+            state_machine_name=self.state_machine_name,
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            role=role,
+            timeout=Duration.minutes(deployment_timeout.to_minutes() * len(self.targets) + approvals),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        )
+        machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
+        if self.approval_topic is not None:  # publishing to the encrypted approval topic
+            grant_key_use(self.encryption_key, role, encrypt=True)
+        acknowledge_action_wildcards(
+            role.managed_policy, frozenset({"lambda:InvokeFunction"}),
+            "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).")
+        acknowledge(
+            role.managed_policy,
+            "Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies...) and X-Ray tracing "
+            "(xray:PutTraceSegments...) accept only '*' as resource; aws-cdk adds them for logging and tracing.",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        return machine
+
+    def _target_steps(self, i: int, target: DeploymentTarget, arn: str, group: str, after: sfn.IChainable,
+                      superseded: sfn.State, poll_interval: Duration, approval_timeout: Duration) -> sfn.IChainable:
+        stage = f"Target{i}"
+        payload = {"target": target.payload(), "model_package_arn": arn}
+        deploy = self._invoke(f"{stage}Deploy", {"action": "deploy", "model_package_group_name": group, **payload},
+                              f"$.deploy{i}")
+        deploy.add_retry(errors=["StackBusy"], interval=Duration.minutes(1), backoff_rate=2, max_attempts=8,
+                         max_delay=Duration.minutes(15), jitter_strategy=sfn.JitterType.FULL)
+        failed = sfn.Fail(self, f"{stage}Failed", error="DeploymentFailed", cause_path=f"$.status{i}.reason",
+                          comment=f"{target.stack_name} did not become healthy")
+        check = self._invoke(f"{stage}Check", {"action": "status", **payload}, f"$.status{i}")
+        verify = self._invoke(f"{stage}Verify", {"action": "status", **payload}, f"$.status{i}")
+        wait = sfn.Wait(self, f"{stage}Wait", time=sfn.WaitTime.duration(poll_interval))
+        bake = sfn.Wait(self, f"{stage}Bake", time=sfn.WaitTime.duration(target.bake_time),
+                        comment=f"{target.stack_name} must stay healthy this long")
+        healthy_after_bake = (sfn.Choice(self, f"{stage}StillHealthy")
+                              .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"), after)
+                              .otherwise(failed))
+        wait.next(check).next(
+            sfn.Choice(self, f"{stage}Healthy")
+            .when(sfn.Condition.string_equals(f"$.status{i}.state", "IN_PROGRESS"), wait)
+            .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"),
+                  bake.next(verify).next(healthy_after_bake))
+            .otherwise(failed))
+        deploy.next(
+            sfn.Choice(self, f"{stage}Deployed")
+            .when(sfn.Condition.string_equals(f"$.deploy{i}.result", "SUPERSEDED"), superseded)
+            .otherwise(wait))
+        if not target.requires_approval:
+            return deploy
+        assert self.approval_topic is not None
+        approval = tasks.SnsPublish(
+            self, f"{stage}Approval",
+            topic=self.approval_topic,
+            subject=f"Approve model deployment to {target.stack_name}"[:100],
+            message=sfn.TaskInput.from_object({
+                "request": f"Approve deployment of a model package to stack {target.stack_name} "
+                           f"(endpoint {target.endpoint_name})",
+                "model_package_arn": arn,
+                "task_token": sfn.JsonPath.task_token,
+                "approve": "aws stepfunctions send-task-success --task-output '{}' --task-token <task_token>",
+                "reject": "aws stepfunctions send-task-failure --error Rejected --task-token <task_token>",
+            }),
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            task_timeout=sfn.Timeout.duration(approval_timeout),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        approval.add_catch(sfn.Fail(self, f"{stage}NotApproved", error="NotApproved",
+                                    comment=f"Deployment to {target.stack_name} rejected or not approved in time"),
+                           errors=["States.ALL"])
+        return approval.next(deploy)
+
+
+_COLON = ArnFormat.COLON_RESOURCE_NAME
+
+
+def _arn_name(name: str) -> str:
+    """SageMaker ARNs hold resource names in lower case (tokens are left as they are)."""
+    return name if is_unresolved(name) else name.lower()

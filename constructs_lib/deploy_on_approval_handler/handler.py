@@ -1,0 +1,230 @@
+"""Steps of the deploy-on-approval state machine (``DeployOnApproval``), one Lambda, three actions.
+
+The state machine calls ``handler`` with ``{"action": ..., ...}``:
+
+- ``validate``: checks the EventBridge "SageMaker Model Package State Change" event. A malformed
+  event raises ``InvalidEvent`` (the execution fails, with a log line saying why). A package that is
+  not Approved, not Completed, from another group, or whose deployment another running execution
+  already handles, returns ``{"deploy": false}``: nothing is deployed.
+- ``deploy``: updates the serving stack's model-package parameter through CloudFormation
+  (``UpdateStack`` with ``UsePreviousTemplate`` and every other parameter ``UsePreviousValue``), so the
+  live endpoint never drifts from its stack. Idempotent: a stack already at that package is left
+  alone; a package superseded by a newer approved one is skipped. A stack busy with another operation
+  raises ``StackBusy``, which the state machine retries with backoff.
+- ``status``: ``IN_PROGRESS`` while the stack updates or the endpoint is not yet InService,
+  ``HEALTHY`` when the stack is ``UPDATE_COMPLETE`` at this package, the endpoint InService and no
+  health alarm in ALARM, ``FAILED`` otherwise (e.g. the update rolled back).
+
+Every decision is logged as one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger()
+LOG.setLevel(logging.INFO)
+
+EVENT_DETAIL_TYPE = "SageMaker Model Package State Change"
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+_BUSY_MARKERS = ("_IN_PROGRESS state",)  # "Stack:arn:... is in UPDATE_IN_PROGRESS state and can not be updated."
+_ENDPOINT_PENDING = {"Creating", "Updating", "SystemUpdating"}
+_ENDPOINT_FAILED = {"OutOfService", "RollingBack", "Deleting", "Failed", "UpdateRollbackFailed"}
+
+
+class InvalidEvent(Exception):
+    """The event is not a model package state change this deployment can act on."""
+
+
+class StackBusy(Exception):
+    """The serving stack is in the middle of another operation: try again later."""
+
+
+class DeploymentBlocked(Exception):
+    """The serving stack cannot be updated to the package (missing parameter, failed state...)."""
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    action = event.get("action") if isinstance(event, dict) else None
+    if action == "validate":
+        return validate(event.get("event"), group=event.get("model_package_group_name"),
+                        execution_arn=event.get("execution_arn"))
+    if action == "deploy":
+        return deploy(event["target"], event["model_package_arn"], group=event["model_package_group_name"])
+    if action == "status":
+        return status(event["target"], event["model_package_arn"])
+    _log("rejected", reason=f"unknown action {action!r}")
+    raise InvalidEvent(f"unknown action {action!r}")
+
+
+# ----------------------------------------------------------------------------------------- validate
+
+def validate(event: Any, *, group: str | None, execution_arn: str | None = None) -> dict[str, Any]:
+    problem = _event_problem(event)
+    if problem is not None:
+        _log("rejected", reason=f"malformed event: {problem}",
+             event_id=event.get("id") if isinstance(event, dict) else None)
+        raise InvalidEvent(f"malformed model package state change event: {problem}")
+    detail = event["detail"]
+    arn = detail["ModelPackageArn"]
+    if group and detail["ModelPackageGroupName"] != group:
+        return _no_deploy(arn, f"package of group {detail['ModelPackageGroupName']!r}, not {group!r}")
+    if detail["ModelApprovalStatus"] != "Approved":
+        return _no_deploy(arn, f"approval status is {detail['ModelApprovalStatus']}")
+
+    package = boto3.client("sagemaker").describe_model_package(ModelPackageName=arn)
+    if package.get("ModelApprovalStatus") != "Approved":
+        return _no_deploy(arn, f"approval status is now {package.get('ModelApprovalStatus')}")
+    if package.get("ModelPackageStatus") != "Completed":
+        return _no_deploy(arn, f"package status is {package.get('ModelPackageStatus')}, not Completed")
+    duplicate = _earlier_running_execution(execution_arn, arn) if execution_arn else None
+    if duplicate is not None:
+        return _no_deploy(arn, f"execution {duplicate} already deploys this package")
+    _log("validated", model_package_arn=arn)
+    return {"deploy": True, "model_package_arn": arn}
+
+
+def _event_problem(event: Any) -> str | None:
+    if not isinstance(event, dict):
+        return "not a JSON object"
+    if event.get("source") != "aws.sagemaker" or event.get("detail-type") != EVENT_DETAIL_TYPE:
+        return (f"source/detail-type {event.get('source')!r}/{event.get('detail-type')!r}, "
+                f"expected aws.sagemaker/{EVENT_DETAIL_TYPE!r}")
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        return "no 'detail' object"
+    missing = [k for k in ("ModelPackageArn", "ModelPackageGroupName", "ModelApprovalStatus")
+               if not isinstance(detail.get(k), str) or not detail.get(k)]
+    if missing:
+        return f"detail lacks {', '.join(missing)}"
+    if ":model-package/" not in detail["ModelPackageArn"]:
+        return f"ModelPackageArn {detail['ModelPackageArn']!r} is not a model package ARN"
+    return None
+
+
+def _no_deploy(arn: str, reason: str) -> dict[str, Any]:
+    _log("not-deploying", model_package_arn=arn, reason=reason)
+    return {"deploy": False, "model_package_arn": arn, "reason": reason}
+
+
+def _earlier_running_execution(execution_arn: str, package_arn: str) -> str | None:
+    """Another RUNNING execution, started before this one, for the same package (duplicate events)."""
+    states = boto3.client("stepfunctions")
+    # arn:<partition>:states:<region>:<account>:execution:<state machine>:<execution>
+    parts = execution_arn.split(":")
+    machine_arn = ":".join(parts[:5] + ["stateMachine", parts[6]])
+    mine = states.describe_execution(executionArn=execution_arn)
+    paginator = states.get_paginator("list_executions")
+    for page in paginator.paginate(stateMachineArn=machine_arn, statusFilter="RUNNING"):
+        for execution in page.get("executions", []):
+            other = execution["executionArn"]
+            if other == execution_arn or execution["startDate"] > mine["startDate"]:
+                continue
+            described = states.describe_execution(executionArn=other)
+            try:
+                other_arn = json.loads(described.get("input") or "{}").get("detail", {}).get("ModelPackageArn")
+            except ValueError:
+                continue
+            if other_arn == package_arn:
+                return other
+    return None
+
+
+# ----------------------------------------------------------------------------------------- deploy
+
+def deploy(target: dict[str, Any], arn: str, *, group: str) -> dict[str, Any]:
+    name, parameter = target["stack_name"], target["parameter_name"]
+    cloudformation = boto3.client("cloudformation")
+    stack = _stack(cloudformation, name)
+    stack_status = stack["StackStatus"]
+    if stack_status.endswith("_IN_PROGRESS"):
+        _log("busy", stack=name, status=stack_status, model_package_arn=arn)
+        raise StackBusy(f"stack {name} is {stack_status}")
+    if stack_status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"):
+        raise DeploymentBlocked(f"stack {name} is {stack_status}; fix it before deploying")
+    parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
+    if parameter not in parameters:
+        raise DeploymentBlocked(f"stack {name} has no parameter {parameter!r} (it has {sorted(parameters)})")
+    if parameters[parameter] == arn:
+        _log("unchanged", stack=name, model_package_arn=arn)
+        return {"result": "UNCHANGED"}
+    latest = _latest_approved(group)
+    if latest is not None and latest != arn:
+        _log("superseded", stack=name, model_package_arn=arn, latest=latest)
+        return {"result": "SUPERSEDED", "latest": latest}
+    update = [{"ParameterKey": key, "UsePreviousValue": True} for key in parameters if key != parameter]
+    update.append({"ParameterKey": parameter, "ParameterValue": arn})
+    try:
+        cloudformation.update_stack(StackName=name, UsePreviousTemplate=True, Parameters=update,
+                                    Capabilities=CAPABILITIES)
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", "")
+        if "No updates are to be performed" in message:
+            _log("unchanged", stack=name, model_package_arn=arn)
+            return {"result": "UNCHANGED"}
+        if any(marker in message for marker in _BUSY_MARKERS):
+            _log("busy", stack=name, reason=message, model_package_arn=arn)
+            raise StackBusy(message) from error
+        raise
+    _log("updating", stack=name, parameter=parameter, model_package_arn=arn)
+    return {"result": "UPDATING"}
+
+
+def _stack(cloudformation: Any, name: str) -> dict[str, Any]:
+    try:
+        return cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as error:
+        raise DeploymentBlocked(f"stack {name} cannot be described: {error}") from error
+
+
+def _latest_approved(group: str) -> str | None:
+    response = boto3.client("sagemaker").list_model_packages(
+        ModelPackageGroupName=group, ModelApprovalStatus="Approved", SortBy="CreationTime", SortOrder="Descending",
+        MaxResults=1)
+    summaries = response.get("ModelPackageSummaryList", [])
+    return summaries[0]["ModelPackageArn"] if summaries else None
+
+
+# ----------------------------------------------------------------------------------------- status
+
+def status(target: dict[str, Any], arn: str) -> dict[str, Any]:
+    name, parameter = target["stack_name"], target["parameter_name"]
+    stack = _stack(boto3.client("cloudformation"), name)
+    stack_status = stack["StackStatus"]
+    if stack_status.endswith("_IN_PROGRESS"):
+        return _state("IN_PROGRESS", name, f"stack is {stack_status}")
+    parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
+    if stack_status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE") or parameters.get(parameter) != arn:
+        return _state("FAILED", name, f"stack is {stack_status} with {parameter}={parameters.get(parameter)!r}")
+    endpoint = boto3.client("sagemaker").describe_endpoint(EndpointName=target["endpoint_name"])
+    endpoint_status = endpoint["EndpointStatus"]
+    if endpoint_status in _ENDPOINT_PENDING:
+        return _state("IN_PROGRESS", name, f"endpoint is {endpoint_status}")
+    if endpoint_status != "InService":
+        return _state("FAILED", name, f"endpoint is {endpoint_status}")
+    alarm_names = list(target.get("alarm_names") or [])
+    if alarm_names:
+        response = boto3.client("cloudwatch").describe_alarms(
+            AlarmNames=alarm_names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        found = response.get("MetricAlarms", []) + response.get("CompositeAlarms", [])
+        missing = sorted(set(alarm_names) - {a["AlarmName"] for a in found})
+        if missing:
+            return _state("FAILED", name, f"health alarms not found: {missing}")
+        alarming = sorted(a["AlarmName"] for a in found if a["StateValue"] == "ALARM")
+        if alarming:
+            return _state("FAILED", name, f"alarms in ALARM: {alarming}")
+    return _state("HEALTHY", name, "stack updated, endpoint InService, no alarm in ALARM")
+
+
+def _state(state: str, stack: str, reason: str) -> dict[str, Any]:
+    _log("status", stack=stack, state=state, reason=reason)
+    return {"state": state, "reason": reason}
+
+
+def _log(action: str, **fields: Any) -> None:
+    LOG.info(json.dumps({"action": action, **fields}, default=str))

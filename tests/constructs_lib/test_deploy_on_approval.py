@@ -1,0 +1,202 @@
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import (
+    ConstructValidationError,
+    DeploymentTarget,
+    DeployOnApproval,
+    EncryptionKey,
+    MonitoringAlarms,
+    PrivateNetwork,
+)
+from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import compliance_app, nag_findings, new_app, new_stack
+from tests.constructs_lib.fakes import FakeEndpoint, FakeModelPackageGroup
+
+ZONES = ["eu-west-1a", "eu-west-1b"]
+STAGING = DeploymentTarget(stack_name="ml-platform-staging-serving", endpoint_name="churn-staging",
+                           alarm_names=("churn-staging-5xx-rate-AllTraffic",))
+PROD = DeploymentTarget(stack_name="ml-platform-prod-serving", endpoint_name="churn-prod",
+                        alarm_names=("churn-prod-5xx-rate-AllTraffic",), requires_approval=True,
+                        bake_time=Duration.minutes(30))
+
+
+def build(stack, **kwargs) -> DeployOnApproval:
+    kwargs.setdefault("targets", [STAGING, PROD])
+    kwargs.setdefault("approver_emails", ["approver@example.com"])
+    return DeployOnApproval(stack, "Deploy", model_package_group=FakeModelPackageGroup(),
+                            network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def synthesized():
+    stack = new_stack()
+    topic = sns.Topic(stack, "Alarms", master_key=EncryptionKey(stack, "TopicKey").key, enforce_ssl=True)
+    deploy = build(stack, alarm_topic=topic)
+    return deploy, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(synthesized) -> Template:
+    return synthesized[1]
+
+
+@pytest.fixture(scope="module")
+def states(template) -> dict:
+    machine = next(iter(template.find_resources("AWS::StepFunctions::StateMachine").values()))
+    parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+    return json.loads("".join(p if isinstance(p, str) else "REF" for p in parts))["States"]
+
+
+def test_only_approved_packages_of_the_group_start_a_rollout(template):
+    rule = next(iter(template.find_resources("AWS::Events::Rule").values()))["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {"ModelPackageGroupName": ["churn-models"], "ModelApprovalStatus": ["Approved"]}}
+    target = rule["Targets"][0]
+    assert target["Arn"] == {"Ref": next(iter(template.find_resources("AWS::StepFunctions::StateMachine")))}
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 3}
+    assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("DeployDeadLetterQueue")
+
+
+def test_rule_role_may_start_only_the_state_machine(template):
+    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("DeployRuleRole"))
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
+        "Action": "states:StartExecution", "Effect": "Allow",
+        "Resource": {"Ref": next(iter(template.find_resources("AWS::StepFunctions::StateMachine")))}}]
+
+
+def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approved(states):
+    assert states["Target0Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-staging-serving"
+    assert states["Target0Deploy"]["Parameters"]["model_package_arn.$"] == "$.validation.model_package_arn"
+    assert states["Target0Healthy"]["Choices"][1] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
+                                                       "Next": "Target0Bake"}
+    assert states["Target0Bake"]["Seconds"] == 600 and states["Target0Bake"]["Next"] == "Target0Verify"
+    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
+    assert states["Target0StillHealthy"]["Default"] == "Target0Failed"
+    approval = states["Target1Approval"]
+    assert approval["Resource"].endswith(":states:::sns:publish.waitForTaskToken")
+    assert approval["Parameters"]["Message"]["task_token.$"] == "$$.Task.Token"
+    assert approval["TimeoutSeconds"] == 7 * 24 * 3600
+    assert approval["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Target1NotApproved"}]
+    assert approval["Next"] == "Target1Deploy"
+    assert states["Target1Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-prod-serving"
+    assert states["Target1Bake"]["Seconds"] == 1800
+
+
+def test_a_busy_stack_is_retried_with_backoff(states):
+    retry = [r for r in states["Target0Deploy"]["Retry"] if r["ErrorEquals"] == ["StackBusy"]]
+    assert retry == [{"ErrorEquals": ["StackBusy"], "IntervalSeconds": 60, "MaxAttempts": 8, "BackoffRate": 2,
+                      "MaxDelaySeconds": 900, "JitterStrategy": "FULL"}]
+
+
+def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):
+    assert states["ShouldDeploy"]["Default"] == "NothingToDeploy"
+    assert states["NothingToDeploy"]["Type"] == "Succeed"
+    assert states["Target0Deployed"]["Choices"][0] == {"Variable": "$.deploy0.result", "StringEquals": "SUPERSEDED",
+                                                        "Next": "Superseded"}
+    assert states["Target0Failed"] == {"Type": "Fail", "Comment": "ml-platform-staging-serving did not become healthy",
+                                       "Error": "DeploymentFailed", "CausePath": "$.status0.reason"}
+
+
+def test_function_updates_only_the_serving_stacks_and_passes_only_the_stack_role(template):
+    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                  if k.startswith("DeployDeployerRole"))
+    statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert statements["UpdateServingStacks"]["Action"] == ["cloudformation:DescribeStacks", "cloudformation:UpdateStack"]
+    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateServingStacks"]["Resource"]) == [
+        ":stack/ml-platform-prod-serving/*", ":stack/ml-platform-staging-serving/*"]
+    assert statements["PassStackRoleToCloudFormation"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+    assert statements["PassStackRoleToCloudFormation"]["Resource"]["Fn::Join"][1][4] == ":role/cdk-hnb659fds-cfn-exec-role-"
+    assert statements["ReadHealthAlarms"]["Action"] == "cloudwatch:DescribeAlarms"
+    assert statements["DescribeEndpoints"]["Action"] == "sagemaker:DescribeEndpoint"
+
+
+def test_function_runs_in_the_vpc_with_reserved_concurrency_and_encrypted_logs(template):
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "ReservedConcurrentExecutions": 2, "VpcConfig": Match.object_like({"SecurityGroupIds": Match.any_value()}),
+        "DeadLetterConfig": Match.any_value(), "LoggingConfig": Match.object_like({"LogGroup": Match.any_value()})})
+    for group in template.find_resources("AWS::Logs::LogGroup").values():
+        assert "KmsKeyId" in group["Properties"] and group["Properties"]["RetentionInDays"] == 365 or \
+            "FlowLog" in json.dumps(group)
+
+
+def test_state_machine_logs_traces_and_times_out(template):
+    template.has_resource_properties("AWS::StepFunctions::StateMachine", {
+        "TracingConfiguration": {"Enabled": True},
+        "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": True})})
+
+
+def test_failed_rollouts_alarm_to_the_given_topic(template):
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "Metrics": Match.array_with([Match.object_like({"Expression": "failed + timedout"})]),
+        "AlarmActions": [{"Ref": Match.string_like_regexp("^Alarms")}]})
+
+
+def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "approver@example.com"})
+    for topic in template.find_resources("AWS::SNS::Topic").values():
+        assert "KmsMasterKeyId" in topic["Properties"]
+
+
+def test_no_approval_topic_when_no_target_needs_approval():
+    stack = new_stack()
+    deploy = build(stack, targets=[STAGING], approver_emails=())
+    assert deploy.approval_topic is None
+    Template.from_stack(stack).resource_count_is("AWS::SNS::Topic", 0)
+
+
+def test_target_from_constructs_reads_their_names():
+    stack = cdk.Stack(new_app(), "Serving", env=cdk.Environment(region="eu-west-1"), stack_name="ml-serving")
+    endpoint = FakeEndpoint(stack, "E", endpoint_name="churn")
+    alarms = MonitoringAlarms(stack, "Alarms", endpoint=endpoint, alarm_name_prefix="churn")
+    target = DeploymentTarget.of(stack, endpoint, alarms=alarms, requires_approval=True)
+    assert target.stack_name == "ml-serving" and target.endpoint_name == "churn"
+    assert target.alarm_names == ("churn-5xx-rate-AllTraffic", "churn-model-latency-AllTraffic")
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    build(new_stack(app))
+    assert nag_findings(app) == []
+
+
+def test_template_passes_cfn_lint(template):
+    assert cfn_lint_errors(template) == []
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"targets": []}, "targets=0: give 1 to 5 deployment targets"),
+    ({"targets": [STAGING, STAGING]}, "targets (stack names)=['ml-platform-staging-serving']"),
+    ({"targets": [DeploymentTarget(stack_name="1bad", endpoint_name="e")]}, "targets[0].stack_name='1bad'"),
+    ({"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", parameter_name="Model-Arn")]},
+     "targets[0].parameter_name='Model-Arn'"),
+    ({"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", region="us-east-1")]},
+     "targets[0].region='us-east-1': must be this stack's region (eu-west-1)"),
+    ({"targets": [STAGING], "approver_emails": ["a@example.com"]}, "approver_emails=['a@example.com']: no target"),
+    ({"poll_interval": Duration.seconds(1)}, "poll_interval (seconds)=1"),
+    ({"cdk_qualifier": "Has Spaces"}, "cdk_qualifier='Has Spaces'"),
+])
+def test_rejects_invalid_input(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        build(new_stack(), **kwargs)
+    assert "DeployOnApproval 'Test/Deploy' has invalid input" in str(error.value) and message in str(error.value)
+
+
+def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
+    from aws_cdk.assertions import Annotations
+
+    stack = new_stack()
+    build(stack, targets=[STAGING], approver_emails=())
+    Annotations.from_stack(stack).has_warning("/Test/Deploy", Match.string_like_regexp("cloudformation"))
+    quiet = new_stack()
+    DeployOnApproval(quiet, "Deploy", model_package_group=FakeModelPackageGroup(), targets=[STAGING],
+                     network=PrivateNetwork(quiet, "Net", availability_zones=ZONES, interface_endpoints=[
+                         "sagemaker.api", "monitoring", "logs", "kms", "cloudformation", "states"]))
+    assert Annotations.from_stack(quiet).find_warning("/Test/Deploy", Match.any_value()) == []

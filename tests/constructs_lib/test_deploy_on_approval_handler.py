@@ -1,0 +1,243 @@
+"""The deploy-on-approval function against moto (SageMaker registry and endpoints, CloudFormation,
+CloudWatch, Step Functions).
+
+What moto cannot do is stubbed, and said so where it happens: its CloudFormation stacks finish every
+update at once (a stack is put in UPDATE_IN_PROGRESS by editing moto's backend), it does not run
+SageMaker resources in stacks (the serving stack stand-in holds an SNS topic and the parameters), and
+the "update already in progress" error of a race is raised by patching the one UpdateStack call.
+"""
+
+import json
+import logging
+from unittest import mock
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.cloudformation.models import cloudformation_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sagemaker.models import sagemaker_backends
+
+from constructs_lib.deploy_on_approval_handler import handler as deployer
+
+REGION = "eu-west-1"
+GROUP = "churn-models"
+STAGING = {"stack_name": "ml-platform-staging-serving", "endpoint_name": "churn-staging",
+           "alarm_names": ["churn-staging-5xx"], "parameter_name": "ModelPackageArn"}
+PROD = {"stack_name": "ml-platform-prod-serving", "endpoint_name": "churn-prod",
+        "alarm_names": ["churn-prod-5xx"], "parameter_name": "ModelPackageArn"}
+SERVING_TEMPLATE = json.dumps({
+    "Parameters": {"ModelPackageArn": {"Type": "String"}, "InstanceType": {"Type": "String"}},
+    "Resources": {"Notifications": {"Type": "AWS::SNS::Topic"}},
+})
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
+        sagemaker.create_model(ModelName="m", ExecutionRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/r",
+                               PrimaryContainer={"Image": "image"})
+        sagemaker.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+        for target in (STAGING, PROD):
+            sagemaker.create_endpoint(EndpointName=target["endpoint_name"], EndpointConfigName="c")
+            cloudformation.create_stack(StackName=target["stack_name"], TemplateBody=SERVING_TEMPLATE, Parameters=[
+                {"ParameterKey": "ModelPackageArn", "ParameterValue": "none"},
+                {"ParameterKey": "InstanceType", "ParameterValue": "ml.m5.large"}])
+            cloudwatch.put_metric_alarm(AlarmName=target["alarm_names"][0], MetricName="Invocation5XXErrors",
+                                        Namespace="AWS/SageMaker", Statistic="Sum", Period=300, EvaluationPeriods=1,
+                                        Threshold=1, ComparisonOperator="GreaterThanThreshold")
+        yield {"sagemaker": sagemaker, "cloudformation": cloudformation, "cloudwatch": cloudwatch}
+
+
+def new_package(aws, status: str = "Approved") -> str:
+    return aws["sagemaker"].create_model_package(
+        ModelPackageGroupName=GROUP, ModelApprovalStatus=status,
+        InferenceSpecification={"Containers": [{"Image": "image"}], "SupportedContentTypes": ["text/csv"],
+                                "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+
+
+def event(arn: str, status: str = "Approved", group: str = GROUP) -> dict:
+    return {"version": "0", "id": "e-1", "source": "aws.sagemaker",
+            "detail-type": "SageMaker Model Package State Change", "account": DEFAULT_ACCOUNT_ID, "region": REGION,
+            "detail": {"ModelPackageGroupName": group, "ModelPackageArn": arn, "ModelApprovalStatus": status,
+                       "ModelPackageStatus": "Completed"}}
+
+
+def parameters(aws, stack: str) -> dict:
+    described = aws["cloudformation"].describe_stacks(StackName=stack)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in described["Parameters"]}
+
+
+def run_rollout(aws, arn: str) -> list[str]:
+    """What the state machine does, step by step (validate, then each target: deploy, status)."""
+    steps = []
+    validation = deployer.handler({"action": "validate", "event": event(arn), "model_package_group_name": GROUP})
+    if not validation["deploy"]:
+        return ["nothing"]
+    for target in (STAGING, PROD):
+        result = deployer.handler({"action": "deploy", "target": target, "model_package_arn": arn,
+                                   "model_package_group_name": GROUP})["result"]
+        state = deployer.handler({"action": "status", "target": target, "model_package_arn": arn})["state"]
+        steps.append(f"{target['stack_name']}:{result}:{state}")
+        if state != "HEALTHY":
+            break
+    return steps
+
+
+def test_approval_deploys_the_package_arn_to_staging_then_prod(aws):
+    arn = new_package(aws)
+    assert run_rollout(aws, arn) == ["ml-platform-staging-serving:UPDATING:HEALTHY",
+                                     "ml-platform-prod-serving:UPDATING:HEALTHY"]
+    for target in (STAGING, PROD):
+        assert parameters(aws, target["stack_name"]) == {"ModelPackageArn": arn, "InstanceType": "ml.m5.large"}
+
+
+def test_update_keeps_the_template_and_the_other_parameters(aws):
+    arn = new_package(aws)
+    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True,
+                    side_effect=_record_and_call) as call:
+        deployer.deploy(STAGING, arn, group=GROUP)
+    update = next(kwargs for (_, operation, kwargs), _ in call.call_args_list if operation == "UpdateStack")
+    assert update == {"StackName": "ml-platform-staging-serving", "UsePreviousTemplate": True,
+                      "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+                      "Parameters": [{"ParameterKey": "InstanceType", "UsePreviousValue": True},
+                                     {"ParameterKey": "ModelPackageArn", "ParameterValue": arn}]}
+
+
+_ORIGINAL_CALL = __import__("botocore.client").client.BaseClient._make_api_call
+
+
+def _record_and_call(self, operation, kwargs):
+    return _ORIGINAL_CALL(self, operation, kwargs)
+
+
+def test_rejection_does_nothing(aws):
+    arn = new_package(aws, status="Rejected")
+    result = deployer.handler({"action": "validate", "event": event(arn, status="Rejected"),
+                               "model_package_group_name": GROUP})
+    assert result == {"deploy": False, "model_package_arn": arn, "reason": "approval status is Rejected"}
+    assert run_rollout(aws, arn) == ["nothing"]
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
+
+
+def test_a_package_rejected_since_the_event_or_failed_never_deploys(aws):
+    rejected = new_package(aws)
+    aws["sagemaker"].update_model_package(ModelPackageArn=rejected, ModelApprovalStatus="Rejected")
+    assert deployer.validate(event(rejected), group=GROUP)["reason"] == "approval status is now Rejected"
+    failed = new_package(aws)
+    # moto creates packages Completed; a failed package is set on its backend.
+    package = next(p for p in sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].model_packages.values() if p.arn == failed)
+    package.model_package_status = "Failed"
+    assert deployer.validate(event(failed), group=GROUP)["reason"] == "package status is Failed, not Completed"
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
+
+
+def test_a_package_of_another_group_is_ignored(aws):
+    assert deployer.validate(event("arn:aws:sagemaker:eu-west-1:123456789012:model-package/other/1", group="other"),
+                             group=GROUP)["deploy"] is False
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ({"source": "aws.sagemaker"}, "source/detail-type 'aws.sagemaker'/None"),
+    ({"source": "aws.s3", "detail-type": "Object Created", "detail": {}}, "source/detail-type 'aws.s3'"),
+    ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change"}, "no 'detail' object"),
+    ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change",
+      "detail": {"ModelPackageGroupName": GROUP, "ModelApprovalStatus": "Approved"}}, "detail lacks ModelPackageArn"),
+    ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change",
+      "detail": {"ModelPackageGroupName": GROUP, "ModelApprovalStatus": "Approved", "ModelPackageArn": "arn:x"}},
+     "is not a model package ARN"),
+    ("not an object", "not a JSON object"),
+])
+def test_a_malformed_event_is_rejected_with_a_clear_log_line(caplog, bad, reason):
+    # Rejected before any AWS call: no moto needed.
+    with caplog.at_level(logging.INFO), pytest.raises(deployer.InvalidEvent, match="malformed model package"):
+        deployer.handler({"action": "validate", "event": bad, "model_package_group_name": GROUP})
+    line = json.loads(next(r.getMessage() for r in caplog.records if '"rejected"' in r.getMessage()))
+    assert line["action"] == "rejected" and reason in line["reason"]
+
+
+def test_an_unknown_action_is_rejected():
+    with pytest.raises(deployer.InvalidEvent, match="unknown action 'explode'"):
+        deployer.handler({"action": "explode"})
+
+
+def test_deploying_twice_is_a_no_op(aws):
+    arn = new_package(aws)
+    assert deployer.deploy(STAGING, arn, group=GROUP) == {"result": "UPDATING"}
+    assert deployer.deploy(STAGING, arn, group=GROUP) == {"result": "UNCHANGED"}
+
+
+def test_an_update_in_progress_raises_stack_busy_for_the_state_machine_to_retry(aws, caplog):
+    arn = new_package(aws)
+    # moto finishes updates at once: the in-progress state is set on its backend.
+    backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][REGION]
+    stack = next(s for s in backend.stacks.values() if s.name == STAGING["stack_name"])
+    stack.status = "UPDATE_IN_PROGRESS"
+    with caplog.at_level(logging.INFO), pytest.raises(deployer.StackBusy, match="UPDATE_IN_PROGRESS"):
+        deployer.handler({"action": "deploy", "target": STAGING, "model_package_arn": arn,
+                          "model_package_group_name": GROUP})
+    assert '"action": "busy"' in caplog.text
+    assert deployer.status(STAGING, arn)["state"] == "IN_PROGRESS"
+    stack.status = "UPDATE_COMPLETE"  # the other update finished: the retry deploys
+    assert deployer.deploy(STAGING, arn, group=GROUP) == {"result": "UPDATING"}
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == arn
+
+
+def test_an_update_started_by_someone_else_in_between_is_also_retried(aws):
+    arn = new_package(aws)
+    busy = ClientError({"Error": {"Code": "ValidationError", "Message": (
+        "Stack:arn:aws:cloudformation:eu-west-1:123456789012:stack/ml-platform-staging-serving/1 is in "
+        "UPDATE_IN_PROGRESS state and can not be updated.")}}, "UpdateStack")
+
+    def call(self, operation, kwargs):
+        if operation == "UpdateStack":
+            raise busy
+        return _ORIGINAL_CALL(self, operation, kwargs)
+
+    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call), \
+            pytest.raises(deployer.StackBusy):
+        deployer.deploy(STAGING, arn, group=GROUP)
+
+
+def test_a_package_superseded_by_a_newer_approval_is_not_deployed(aws):
+    older, newer = new_package(aws), new_package(aws)
+    assert deployer.deploy(STAGING, older, group=GROUP) == {"result": "SUPERSEDED", "latest": newer}
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
+
+
+def test_a_stack_without_the_parameter_blocks_the_deployment(aws):
+    with pytest.raises(deployer.DeploymentBlocked, match="has no parameter 'ModelArn'"):
+        deployer.deploy({**STAGING, "parameter_name": "ModelArn"}, new_package(aws), group=GROUP)
+
+
+def test_an_alarm_in_alarm_or_a_rolled_back_stack_is_not_healthy(aws):
+    arn = new_package(aws)
+    deployer.deploy(STAGING, arn, group=GROUP)
+    assert deployer.status(STAGING, arn)["state"] == "HEALTHY"
+    aws["cloudwatch"].set_alarm_state(AlarmName="churn-staging-5xx", StateValue="ALARM", StateReason="test")
+    assert deployer.status(STAGING, arn) == {"state": "FAILED", "reason": "alarms in ALARM: ['churn-staging-5xx']"}
+    other = new_package(aws)
+    assert deployer.status(STAGING, other)["state"] == "FAILED"  # the stack holds another package
+    assert deployer.status({**STAGING, "alarm_names": ["missing"]}, arn)["reason"] == "health alarms not found: ['missing']"
+
+
+def test_a_duplicate_event_for_a_package_already_rolling_out_deploys_nothing(aws):
+    arn = new_package(aws)
+    states = boto3.client("stepfunctions", region_name=REGION)
+    machine = states.create_state_machine(name="deploy", roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/r",
+                                          definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass",
+                                                                                                  "End": True}}}))
+    first = states.start_execution(stateMachineArn=machine["stateMachineArn"], name="first", input=json.dumps(event(arn)))
+    second = states.start_execution(stateMachineArn=machine["stateMachineArn"], name="second", input=json.dumps(event(arn)))
+    assert deployer.validate(event(arn), group=GROUP, execution_arn=first["executionArn"])["deploy"] is True
+    duplicate = deployer.validate(event(arn), group=GROUP, execution_arn=second["executionArn"])
+    assert duplicate["deploy"] is False and "already deploys this package" in duplicate["reason"]

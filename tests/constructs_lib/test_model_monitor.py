@@ -1,0 +1,303 @@
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Duration
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import (
+    BiasDriftMonitorOptions,
+    ConstructValidationError,
+    DataCaptureOptions,
+    DataQualityMonitorOptions,
+    FeatureAttributionMonitorOptions,
+    ModelMonitor,
+    ModelQualityMonitorOptions,
+    MonitoringBaseline,
+    MonitoringImage,
+    MonitorSchedule,
+    PrivateNetwork,
+    SecureBucket,
+)
+from constructs_lib.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
+from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import compliance_app, nag_findings, new_app, new_stack
+from tests.constructs_lib.fakes import FakeEndpoint
+
+ZONES = ["eu-west-1a", "eu-west-1b"]
+JOB_TYPES = {
+    "AWS::SageMaker::DataQualityJobDefinition": "DataQualityJobOutputConfig",
+    "AWS::SageMaker::ModelQualityJobDefinition": "ModelQualityJobOutputConfig",
+    "AWS::SageMaker::ModelBiasJobDefinition": "ModelBiasJobOutputConfig",
+    "AWS::SageMaker::ModelExplainabilityJobDefinition": "ModelExplainabilityJobOutputConfig",
+}
+
+
+def all_monitors(stack: cdk.Stack, **kwargs) -> ModelMonitor:
+    network = PrivateNetwork(stack, "Net", availability_zones=ZONES)
+    bucket = SecureBucket(stack, "Data")
+    endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket))
+    config = f"s3://{bucket.bucket_name}/monitoring"
+    return ModelMonitor(
+        stack, "Monitor", endpoint=endpoint, network=network,
+        data_quality=DataQualityMonitorOptions(baseline=MonitoringBaseline(
+            constraints_s3_uri=f"{config}/baseline/constraints.json",
+            statistics_s3_uri=f"{config}/baseline/statistics.json")),
+        model_quality=ModelQualityMonitorOptions(
+            problem_type="BinaryClassification", ground_truth_s3_uri=f"{config}/ground-truth",
+            inference_attribute="0", probability_threshold=0.5, start_time_offset="-P1D", end_time_offset="-PT1H"),
+        bias_drift=BiasDriftMonitorOptions(analysis_config_s3_uri=f"{config}/clarify/bias.json",
+                                           ground_truth_s3_uri=f"{config}/ground-truth"),
+        feature_attribution=FeatureAttributionMonitorOptions(
+            analysis_config_s3_uri="s3://shared-config-bucket/clarify/shap.json"),
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def synthesized() -> tuple[ModelMonitor, Template]:
+    stack = new_stack()
+    monitor = all_monitors(stack, schedule=MonitorSchedule.daily(hour=3), schedule_name_prefix="churn")
+    return monitor, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(synthesized) -> Template:
+    return synthesized[1]
+
+
+def test_each_monitor_is_a_job_definition_and_a_schedule(template):
+    for resource_type in JOB_TYPES:
+        template.resource_count_is(resource_type, 1)
+    template.resource_count_is("AWS::SageMaker::MonitoringSchedule", 4)
+    kinds = {s["Properties"]["MonitoringScheduleConfig"]["MonitoringType"]: s["Properties"]
+             for s in template.find_resources("AWS::SageMaker::MonitoringSchedule").values()}
+    assert set(kinds) == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
+    assert kinds["DataQuality"]["MonitoringScheduleName"] == "churn-data-quality"
+    for props in kinds.values():
+        config = props["MonitoringScheduleConfig"]
+        assert config["ScheduleConfig"] == {"ScheduleExpression": "cron(0 3 ? * * *)"}
+        assert props["EndpointName"] == "churn-endpoint"
+        # The job definition's generated name, taken from its ARN.
+        assert config["MonitoringJobDefinitionName"]["Fn::Select"][0] == 1
+
+
+def test_every_job_is_isolated_encrypted_and_in_the_vpc(template):
+    for resource_type, output_key in JOB_TYPES.items():
+        props = next(iter(template.find_resources(resource_type).values()))["Properties"]
+        network = props["NetworkConfig"]
+        assert network["EnableNetworkIsolation"] is True
+        assert network["EnableInterContainerTrafficEncryption"] is True
+        assert len(network["VpcConfig"]["Subnets"]) == 2 and len(network["VpcConfig"]["SecurityGroupIds"]) == 1
+        cluster = props["JobResources"]["ClusterConfig"]
+        assert "Fn::GetAtt" in cluster["VolumeKmsKeyId"]
+        assert cluster == {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20,
+                           "VolumeKmsKeyId": cluster["VolumeKmsKeyId"]}
+        output = props[output_key]
+        assert output["KmsKeyId"] == cluster["VolumeKmsKeyId"]
+        assert output["MonitoringOutputs"][0]["S3Output"]["LocalPath"] == "/opt/ml/processing/output"
+        assert props["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
+
+
+def test_model_quality_joins_ground_truth_for_its_problem_type(template):
+    props = next(iter(template.find_resources("AWS::SageMaker::ModelQualityJobDefinition").values()))["Properties"]
+    assert props["ModelQualityAppSpecification"]["ProblemType"] == "BinaryClassification"
+    job_input = props["ModelQualityJobInput"]
+    assert job_input["GroundTruthS3Input"]["S3Uri"]["Fn::Join"][1][-1] == "/monitoring/ground-truth"
+    assert job_input["EndpointInput"] == {
+        "EndpointName": "churn-endpoint", "LocalPath": "/opt/ml/processing/input/endpoint",
+        "InferenceAttribute": "0", "ProbabilityThresholdAttribute": 0.5,
+        "StartTimeOffset": "-P1D", "EndTimeOffset": "-PT1H"}
+
+
+def test_data_quality_uses_the_baseline_and_publishes_metrics(template):
+    props = next(iter(template.find_resources("AWS::SageMaker::DataQualityJobDefinition").values()))["Properties"]
+    baseline = props["DataQualityBaselineConfig"]
+    assert baseline["ConstraintsResource"]["S3Uri"]["Fn::Join"][1][-1] == "/monitoring/baseline/constraints.json"
+    assert baseline["StatisticsResource"]["S3Uri"]["Fn::Join"][1][-1] == "/monitoring/baseline/statistics.json"
+    app_spec = props["DataQualityAppSpecification"]
+    assert app_spec["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
+    assert app_spec["ImageUri"] == "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+
+
+def test_bias_and_feature_attribution_run_clarify_with_their_analysis_config(template):
+    bias = next(iter(template.find_resources("AWS::SageMaker::ModelBiasJobDefinition").values()))["Properties"]
+    assert bias["ModelBiasAppSpecification"]["ImageUri"] == (
+        "131013547314.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-clarify-processing:1.0")
+    assert bias["ModelBiasAppSpecification"]["ConfigUri"]["Fn::Join"][1][-1] == "/monitoring/clarify/bias.json"
+    assert "GroundTruthS3Input" in bias["ModelBiasJobInput"]
+    explain = next(iter(template.find_resources("AWS::SageMaker::ModelExplainabilityJobDefinition").values()))
+    assert explain["Properties"]["ModelExplainabilityAppSpecification"]["ConfigUri"] == (
+        "s3://shared-config-bucket/clarify/shap.json")
+
+
+def _statements(template: Template) -> dict[str, dict]:
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    monitor = [p for p in policies.values() if any(
+        s.get("Sid") == "ReadCapturedData" for s in p["Properties"]["PolicyDocument"]["Statement"])]
+    assert len(monitor) == 1
+    return {s.get("Sid", ""): s for s in monitor[0]["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_role_reads_captured_data_and_inputs_and_writes_only_its_reports(template):
+    statements = _statements(template)
+    assert statements["ReadCapturedData"]["Action"] == "s3:GetObject"
+    assert statements["ReadCapturedData"]["Resource"]["Fn::Join"][1][-1] == "/data-capture/*"
+    assert sorted(statements["WriteReports"]["Action"]) == ["s3:AbortMultipartUpload", "s3:PutObject"]
+    assert statements["WriteReports"]["Resource"]["Fn::Join"][1][-1] == "/model-monitor/*"
+    assert statements["ReadCapturedDataList"]["Condition"] == {"StringLike": {"s3:prefix": ["data-capture/*"]}}
+    assert statements["ReadExplainabilityConfig"]["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::shared-config-bucket/clarify/shap.json*"]]}
+    for sid in ("ReadModelQualityGroundTruth", "ReadBiasAnalysisConfig", "ReadDataQualityConstraints"):
+        assert statements[sid]["Action"] == "s3:GetObject"
+    assert statements["PublishMonitoringMetrics"]["Condition"] == {
+        "StringLike": {"cloudwatch:namespace": "aws/sagemaker/Endpoints/*"}}
+    assert statements["EncryptJobVolumes"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    all_actions = json.dumps([s["Action"] for s in statements.values()])
+    assert "ecr:" not in all_actions  # prebuilt images are pulled with SageMaker's own credentials
+    assert '"s3:*"' not in all_actions and '"sagemaker:*"' not in all_actions
+
+
+def test_role_is_assumed_by_sagemaker_only(template):
+    template.has_resource_properties("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
+        Match.object_like({"Principal": {"Service": "sagemaker.amazonaws.com"}})]}})
+
+
+def test_metrics_point_at_the_schedules(synthesized):
+    monitor, _ = synthesized
+    drift = monitor.metric_feature_drift("age")
+    assert drift.namespace == "aws/sagemaker/Endpoints/data-metrics"
+    assert drift.metric_name == "feature_baseline_drift_age"
+    assert drift.dimensions == {"Endpoint": "churn-endpoint", "MonitoringSchedule": "churn-data-quality"}
+    quality = monitor.metric_model_quality("accuracy")
+    assert quality.namespace == "aws/sagemaker/Endpoints/model-metrics"
+    assert quality.period.to_hours() == 24  # the daily schedule
+
+
+def test_asking_for_a_metric_of_a_monitor_not_created_fails():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    monitor = ModelMonitor(stack, "Monitor", network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+                           endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
+                           data_quality=DataQualityMonitorOptions())
+    with pytest.raises(ValueError, match="has no ModelQuality monitor"):
+        monitor.metric_model_quality("accuracy")
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    all_monitors(new_stack(app))
+    assert nag_findings(app) == []
+
+
+def test_template_passes_cfn_lint(template):
+    assert cfn_lint_errors(template) == []
+
+
+def test_env_agnostic_stack_finds_the_image_in_a_region_mapping():
+    stack = cdk.Stack(new_app(), "Agnostic")
+    network = PrivateNetwork(stack, "Net")
+    bucket = SecureBucket(stack, "Data")
+    ModelMonitor(stack, "Monitor", network=network,
+                 endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
+                 data_quality=DataQualityMonitorOptions())
+    template = Template.from_stack(stack).to_json()
+    mapping = template["Mappings"]["SagemakerModelMonitorAnalyzerAccounts"]
+    assert mapping["eu-west-1"] == {"account": "468650794304"}
+    assert len(mapping) == len(MODEL_MONITOR_ANALYZER_ACCOUNTS)
+    job = next(r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::DataQualityJobDefinition")
+    image = json.dumps(job["Properties"]["DataQualityAppSpecification"]["ImageUri"])
+    assert '"Fn::FindInMap": ["SagemakerModelMonitorAnalyzerAccounts", {"Ref": "AWS::Region"}, "account"]' in image
+
+
+def test_image_tables_cover_the_commercial_regions_only():
+    for table in (MODEL_MONITOR_ANALYZER_ACCOUNTS, CLARIFY_ACCOUNTS):
+        assert all(not r.startswith(("cn-", "us-gov-", "us-iso")) for r in table)
+        assert all(len(a) == 12 and a.isdigit() for a in table.values())
+    assert {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"} <= set(CLARIFY_ACCOUNTS)
+    assert MonitoringImage.from_uri("x").supports_region("mars-north-1")
+
+
+@pytest.mark.parametrize("expression", [
+    "cron(0 * ? * * *)", "cron(0 0 ? * * *)", "cron(0 23 ? * * *)", "cron(0 17/12 ? * * *)", "cron(0 0/2 ? * * *)"])
+def test_accepts_sagemaker_schedule_forms(expression):
+    assert MonitorSchedule.cron(expression).problem() is None
+
+
+def test_schedule_helpers_build_accepted_expressions():
+    assert MonitorSchedule.hourly().expression_string == "cron(0 * ? * * *)"
+    assert MonitorSchedule.every_hours(6).expression_string == "cron(0 0/6 ? * * *)"
+    for schedule in (MonitorSchedule.hourly(), MonitorSchedule.daily(12), MonitorSchedule.every_hours(6, 1)):
+        assert schedule.problem() is None
+    assert MonitorSchedule.every_hours(6).interval_hours == 6
+
+
+def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
+    stack = stack or new_stack()
+    bucket = SecureBucket(stack, "Data")
+    endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket) if capture else None)
+    kwargs.setdefault("data_quality", DataQualityMonitorOptions())
+    return ModelMonitor(stack, "Monitor", endpoint=endpoint,
+                        network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"capture": False}, "endpoint='Test/Endpoint': must capture data"),
+    ({"model_quality": ModelQualityMonitorOptions(problem_type="Regression")},
+     "model_quality.ground_truth_s3_uri=None: is required"),
+    ({"model_quality": ModelQualityMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
+     "model_quality.problem_type=None: is required: one of BinaryClassification, MulticlassClassification, Regression"),
+    ({"model_quality": ModelQualityMonitorOptions(problem_type="Ranking", ground_truth_s3_uri="s3://bucket/gt")},
+     "model_quality.problem_type='Ranking': must be one of"),
+    ({"model_quality": ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="bucket/gt")},
+     "model_quality.ground_truth_s3_uri='bucket/gt': must be an S3 URI"),
+    ({"model_quality": ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt",
+                                                  start_time_offset="1 day")},
+     "model_quality.start_time_offset='1 day': must be a negative ISO 8601 duration"),
+    ({"bias_drift": BiasDriftMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
+     "bias_drift.analysis_config_s3_uri=None: is required"),
+    ({"feature_attribution": FeatureAttributionMonitorOptions()},
+     "feature_attribution.analysis_config_s3_uri=None: is required"),
+    ({"schedule": MonitorSchedule.cron("cron(0 12 * * ? *)")},
+     "schedule='cron(0 12 * * ? *)': is not a schedule SageMaker Model Monitor accepts"),
+    ({"schedule": MonitorSchedule.cron("every day")}, "schedule='every day': is not a schedule"),
+    ({"schedule": MonitorSchedule.cron("cron(0/30 * ? * * *)")},
+     "schedule='cron(0/30 * ? * * *)': runs more often than hourly"),
+    ({"schedule": MonitorSchedule.cron("cron(*/10 * ? * * *)")}, "runs more often than hourly"),
+    ({"schedule": MonitorSchedule.cron("rate(15 minutes)")}, "schedule='rate(15 minutes)': runs more often than hourly"),
+    ({"max_runtime": Duration.hours(2)}, "max_runtime (seconds)=7200: must be at most the schedule's interval (3600 s)"),
+    ({"instance_type": "m5.xlarge"}, "instance_type='m5.xlarge'"),
+    ({"volume_size_gb": 0}, "volume_size_gb=0"),
+    ({"schedule_name_prefix": "bad_prefix"}, "schedule_name_prefix='bad_prefix'"),
+    ({"data_quality": None}, "monitors=None: give at least one of"),
+])
+def test_rejects_invalid_input(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        _monitor_with(**kwargs)
+    assert "ModelMonitor 'Test/Monitor' has invalid input" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_rejects_a_region_without_a_known_analyzer_image():
+    stack = cdk.Stack(new_app(), "Test", env=cdk.Environment(region="mx-central-1"))
+    with pytest.raises(ConstructValidationError) as error:
+        _monitor_with(stack)
+    assert "region (for the Model Monitor analyzer image)='mx-central-1': has no known Model Monitor analyzer image" in (
+        str(error.value))
+    assert "MonitoringImage.from_uri" in str(error.value)
+
+
+def test_an_own_image_works_in_any_region():
+    stack = cdk.Stack(new_app(), "Test", env=cdk.Environment(region="mx-central-1"))
+    _monitor_with(stack, analyzer_image=MonitoringImage.from_uri("111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1"))
+    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::DataQualityJobDefinition", {
+        "DataQualityAppSpecification": Match.object_like({"ImageUri": "111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1"})})
+
+
+def test_monitors_that_need_the_response_refuse_an_endpoint_capturing_requests_only():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    endpoint = FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket, capture_response=False))
+    with pytest.raises(ConstructValidationError, match="model quality monitor needs the endpoint to capture the response"):
+        ModelMonitor(stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+                     model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt"))

@@ -1,0 +1,152 @@
+import json
+
+import pytest
+from aws_cdk import Duration
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import (
+    ConstructValidationError,
+    DataCaptureOptions,
+    DataQualityMonitorOptions,
+    ModelMonitor,
+    ModelQualityMonitorOptions,
+    ModelQualityThreshold,
+    MonitoringAlarms,
+    PrivateNetwork,
+    SecureBucket,
+)
+from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.constructs_lib.fakes import FakeEndpoint
+
+ZONES = ["eu-west-1a", "eu-west-1b"]
+
+
+def build(stack, **kwargs) -> MonitoringAlarms:
+    bucket = SecureBucket(stack, "Data")
+    endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket))
+    monitor = ModelMonitor(
+        stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        data_quality=DataQualityMonitorOptions(),
+        model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://labels-1/gt"),
+        schedule_name_prefix="churn",
+    )
+    kwargs.setdefault("feature_drift_thresholds", {"age": 0.2, "income_bracket": 0.3})
+    kwargs.setdefault("model_quality_thresholds", [ModelQualityThreshold("rmse", 12.5, lower_is_worse=False)])
+    kwargs.setdefault("email_addresses", ["ml-oncall@example.com"])
+    return MonitoringAlarms(stack, "Alarms", endpoint=endpoint, monitor=monitor, alarm_name_prefix="churn", **kwargs)
+
+
+@pytest.fixture(scope="module")
+def synthesized():
+    stack = new_stack()
+    alarms = build(stack)
+    return alarms, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(synthesized) -> Template:
+    return synthesized[1]
+
+
+def test_drift_alarms_watch_the_data_quality_metrics(template):
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": "churn-feature-drift-age",
+        "Namespace": "aws/sagemaker/Endpoints/data-metrics",
+        "MetricName": "feature_baseline_drift_age",
+        "Dimensions": Match.array_with([{"Name": "Endpoint", "Value": "churn-endpoint"},
+                                        {"Name": "MonitoringSchedule", "Value": "churn-data-quality"}]),
+        "Threshold": 0.2, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+    })
+
+
+def test_model_quality_alarm_fires_on_the_bad_side_of_the_threshold(template):
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": "churn-model-quality-rmse", "Namespace": "aws/sagemaker/Endpoints/model-metrics",
+        "MetricName": "rmse", "Threshold": 12.5, "ComparisonOperator": "GreaterThanThreshold",
+    })
+
+
+def test_endpoint_health_alarms_on_5xx_rate_and_latency(template):
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": "churn-5xx-rate-AllTraffic", "Threshold": 1, "EvaluationPeriods": 2,
+        "Metrics": Match.array_with([Match.object_like({"Expression": "IF(invocations > 0, 100 * errors / invocations, 0)"}),
+                                     Match.object_like({"Id": "errors", "MetricStat": Match.object_like({
+                                         "Metric": Match.object_like({"MetricName": "Invocation5XXErrors",
+                                                                      "Namespace": "AWS/SageMaker"})})})]),
+    })
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": "churn-model-latency-AllTraffic", "MetricName": "ModelLatency", "ExtendedStatistic": "p90",
+        "Threshold": 1_000_000, "EvaluationPeriods": 3,
+    })
+
+
+def test_every_alarm_notifies_the_encrypted_topic(template):
+    topic_id = next(iter(template.find_resources("AWS::SNS::Topic")))
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    template.resource_count_is("AWS::CloudWatch::Alarm", 5)
+    topic = template.find_resources("AWS::SNS::Topic")[topic_id]["Properties"]
+    assert "Fn::GetAtt" in topic["KmsMasterKeyId"]
+    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ml-oncall@example.com"})
+
+
+def test_failed_or_violating_monitoring_runs_are_sent_to_the_topic(template):
+    rule = next(iter(template.find_resources("AWS::Events::Rule").values()))["Properties"]
+    pattern = rule["EventPattern"]
+    assert pattern["detail-type"] == ["SageMaker Processing Job State Change"]
+    assert len(pattern["detail"]["MonitoringScheduleArn"]) == 2
+    assert {"ProcessingJobStatus": ["Failed", "Stopped"]} in pattern["detail"]["$or"]
+    assert {"ExitMessage": [{"prefix": "CompletedWithViolations"}]} in pattern["detail"]["$or"]
+    assert rule["Targets"][0]["Arn"] == {"Ref": next(iter(template.find_resources("AWS::SNS::Topic")))}
+
+
+def test_drift_and_health_alarms_are_exposed_apart(synthesized):
+    alarms, _ = synthesized
+    assert len(alarms.drift_alarms) == 3 and len(alarms.health_alarms) == 2
+
+
+def test_health_alarms_only_without_a_monitor():
+    stack = new_stack()
+    endpoint = FakeEndpoint(stack, "E")
+    MonitoringAlarms(stack, "Alarms", endpoint=endpoint, variant_names=["Blue", "Green"],
+                     max_model_latency=Duration.millis(250))
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 4)
+    template.resource_count_is("AWS::Events::Rule", 0)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "ModelLatency", "Threshold": 250_000,
+                                                                "Dimensions": Match.array_with([{"Name": "VariantName",
+                                                                                                 "Value": "Green"}])})
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    build(new_stack(app))
+    assert nag_findings(app) == []
+
+
+def test_template_passes_cfn_lint(template):
+    assert cfn_lint_errors(template) == []
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"feature_drift_thresholds": {"age": 1.5}}, "feature_drift_thresholds['age']=1.5: must be a number from 0 to 1"),
+    ({"feature_drift_thresholds": {"bad name": 0.1}}, "feature_drift_thresholds['bad name'] (feature name)"),
+    ({"variant_names": []}, "variant_names=[]: name at least one variant"),
+    ({"max_5xx_error_rate_percent": 150}, "max_5xx_error_rate_percent=150"),
+    ({"email_addresses": ["not-an-email"]}, "email_addresses='not-an-email'"),
+    ({"model_quality_thresholds": [ModelQualityThreshold("f1", 0.8), ModelQualityThreshold("f1", 0.7)]},
+     "model_quality_thresholds (metric names)=['f1']"),
+])
+def test_rejects_invalid_input(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        build(new_stack(), **kwargs)
+    assert "MonitoringAlarms 'Test/Alarms'" in str(error.value) and message in str(error.value)
+
+
+def test_drift_thresholds_need_a_data_quality_monitor():
+    stack = new_stack()
+    with pytest.raises(ConstructValidationError, match="feature_drift_thresholds=\\['age'\\]: need a monitor"):
+        MonitoringAlarms(stack, "Alarms", endpoint=FakeEndpoint(stack, "E"), feature_drift_thresholds={"age": 0.1})

@@ -1,0 +1,223 @@
+import json
+
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk.assertions import Annotations, Match, Template
+
+from constructs_lib import (
+    ConstructValidationError,
+    DriftRetraining,
+    NewDataRetraining,
+    PrivateNetwork,
+    ScheduledRetraining,
+    SecureBucket,
+)
+from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.constructs_lib.fakes import FakePipeline
+
+ZONES = ["eu-west-1a", "eu-west-1b"]
+PIPELINE_ARN = {"Fn::Join": ["", ["arn:aws:sagemaker:eu-west-1:", {"Ref": "AWS::AccountId"}, ":pipeline/churn-training"]]}
+
+
+def build(stack):
+    pipeline = FakePipeline(stack, "Pipeline")
+    metric = cloudwatch.Metric(namespace="aws/sagemaker/Endpoints/data-metrics", metric_name="feature_baseline_drift_age")
+    alarms = [cloudwatch.Alarm(stack, f"Drift{i}", metric=metric, threshold=0.1 * i, evaluation_periods=1)
+              for i in (1, 2)]
+    scheduled = ScheduledRetraining(
+        stack, "Weekly", pipeline=pipeline, parameters={"Trigger": "schedule"},
+        schedule=scheduler.ScheduleExpression.cron(minute="0", hour="3", week_day="SUN"))
+    drift = DriftRetraining(stack, "OnDrift", pipeline=pipeline, alarms=alarms, parameters={"Trigger": "drift"},
+                            retry_attempts=5, max_event_age=Duration.hours(2))
+    new_data = NewDataRetraining(
+        stack, "OnNewData", pipeline=pipeline, bucket=SecureBucket(stack, "Data"), prefix="training/churn/",
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES), parameters={"Trigger": "new-data"})
+    return scheduled, drift, new_data
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    stack = new_stack()
+    build(stack)
+    return Template.from_stack(stack)
+
+
+def _policy_of(template: Template, role_prefix: str) -> list[dict]:
+    policies = [p for logical_id, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                if logical_id.startswith(role_prefix)]
+    assert len(policies) == 1, role_prefix
+    return policies[0]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _sagemaker_statements(statements: list[dict]) -> list[dict]:
+    return [s for s in statements if "sagemaker:" in json.dumps(s["Action"])]
+
+
+def test_schedule_starts_the_pipeline_with_parameters_dlq_and_retries(template):
+    template.has_resource_properties("AWS::Scheduler::Schedule", {
+        "ScheduleExpression": "cron(0 3 ? * SUN *)",
+        "KmsKeyArn": Match.any_value(),
+        "Target": {
+            "Arn": PIPELINE_ARN,
+            "RoleArn": Match.any_value(),
+            "SageMakerPipelineParameters": {"PipelineParameterList": [{"Name": "Trigger", "Value": "schedule"}]},
+            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.string_like_regexp("^WeeklyDeadLetterQueue"), "Arn"]}},
+            "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3},
+        },
+    })
+
+
+def test_schedule_role_may_start_only_that_pipeline(template):
+    statements = _sagemaker_statements(_policy_of(template, "WeeklyRole"))
+    assert statements == [{"Action": "sagemaker:StartPipelineExecution", "Effect": "Allow", "Resource": PIPELINE_ARN}]
+    template.has_resource_properties("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [Match.object_like({
+        "Principal": {"Service": "scheduler.amazonaws.com"},
+        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})]}})
+
+
+def test_drift_rule_listens_to_alarm_state_changes_of_one_composite_alarm(template):
+    template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 1)
+    composite = next(iter(template.find_resources("AWS::CloudWatch::CompositeAlarm")))
+    rule = next(r["Properties"] for r in template.find_resources("AWS::Events::Rule").values()
+                if r["Properties"]["EventPattern"]["source"] == ["aws.cloudwatch"])
+    assert rule["EventPattern"] == {
+        "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": [{"Fn::GetAtt": [composite, "Arn"]}], "detail": {"state": {"value": ["ALARM"]}}}
+    target = rule["Targets"][0]
+    assert target["Arn"] == PIPELINE_ARN
+    assert target["SageMakerPipelineParameters"] == {"PipelineParameterList": [{"Name": "Trigger", "Value": "drift"}]}
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 7200, "MaximumRetryAttempts": 5}
+    assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("OnDriftDeadLetterQueue")
+
+
+def test_drift_rule_role_may_start_only_that_pipeline_and_the_dlq_accepts_only_that_rule(template):
+    assert _sagemaker_statements(_policy_of(template, "OnDriftRole")) == [
+        {"Action": "sagemaker:StartPipelineExecution", "Effect": "Allow", "Resource": PIPELINE_ARN}]
+    template.has_resource_properties("AWS::SQS::QueuePolicy", {
+        "Queues": [{"Ref": Match.string_like_regexp("^OnDriftDeadLetterQueue")}],
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+            "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [Match.string_like_regexp("^OnDrift"), "Arn"]}}}})])},
+    })
+
+
+def test_new_data_rule_filters_object_created_under_the_prefix_into_a_queue(template):
+    rule = next(r["Properties"] for r in template.find_resources("AWS::Events::Rule").values()
+                if r["Properties"]["EventPattern"]["source"] == ["aws.s3"])
+    assert rule["EventPattern"]["detail-type"] == ["Object Created"]
+    assert rule["EventPattern"]["detail"]["object"] == {"key": [{"prefix": "training/churn/"}]}
+    target = rule["Targets"][0]
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("OnNewDataEvents")
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3}
+    assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("OnNewDataDeadLetterQueue")
+    template.has_resource_properties("AWS::S3::Bucket", {
+        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}})
+
+
+def test_a_burst_of_uploads_is_batched_for_one_serial_starter(template):
+    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
+        "BatchSize": 1000, "MaximumBatchingWindowInSeconds": 300, "ScalingConfig": {"MaximumConcurrency": 2}})
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "ReservedConcurrentExecutions": 1, "Runtime": "python3.14",
+        "VpcConfig": Match.object_like({"SubnetIds": Match.any_value()}),
+        "KmsKeyArn": Match.any_value(), "DeadLetterConfig": Match.any_value(),
+        "Environment": {"Variables": Match.object_like({
+            "PIPELINE_NAME": "churn-training", "MIN_INTERVAL_SECONDS": "3600",
+            "PIPELINE_PARAMETERS": json.dumps([{"Name": "Trigger", "Value": "new-data"}])})}})
+    template.has_resource_properties("AWS::SQS::Queue", {
+        "KmsMasterKeyId": Match.any_value(), "RedrivePolicy": {"deadLetterTargetArn": Match.any_value(), "maxReceiveCount": 5},
+        "VisibilityTimeout": 660})
+
+
+def test_new_data_function_may_start_and_read_only_that_pipeline(template):
+    assert sorted(_sagemaker_statements(_policy_of(template, "OnNewDataStarterRole")), key=json.dumps) == sorted([
+        {"Action": "sagemaker:StartPipelineExecution", "Effect": "Allow", "Resource": PIPELINE_ARN},
+        {"Action": "sagemaker:ListPipelineExecutions", "Effect": "Allow", "Resource": PIPELINE_ARN,
+         "Sid": "ReadPipelineExecutions"}], key=json.dumps)
+
+
+def test_dead_letter_queues_are_encrypted_tls_only_and_retained(template):
+    queues = template.find_resources("AWS::SQS::Queue")
+    assert len(queues) == 4  # three DLQs and the new-data buffer
+    for queue in queues.values():
+        assert "KmsMasterKeyId" in queue["Properties"] and queue["DeletionPolicy"] == "Retain"
+    for policy in template.find_resources("AWS::SQS::QueuePolicy").values():
+        assert {"Bool": {"aws:SecureTransport": "false"}} in [s.get("Condition") for s in
+                                                               policy["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    stack = new_stack(app)
+    build(stack)
+    # The stand-in drift alarms have no action (MonitoringAlarms' alarms do): only they may be reported.
+    findings = [f for f in nag_findings(app) if "CloudWatchAlarmAction at Test/Drift" not in f]
+    assert findings == []
+
+
+def test_template_passes_cfn_lint(template):
+    assert cfn_lint_errors(template) == []
+
+
+def test_a_single_alarm_is_used_directly():
+    stack = new_stack()
+    alarm = cloudwatch.Alarm(stack, "A", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1,
+                             evaluation_periods=1)
+    DriftRetraining(stack, "OnDrift", pipeline=FakePipeline(stack, "P"), alarms=[alarm])
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 0)
+    rule = next(iter(template.find_resources("AWS::Events::Rule").values()))["Properties"]
+    assert "SageMakerPipelineParameters" not in rule["Targets"][0]
+
+
+def test_a_bucket_that_is_not_a_secure_bucket_gets_a_warning():
+    stack = new_stack()
+    NewDataRetraining(stack, "OnNewData", pipeline=FakePipeline(stack, "P"),
+                      bucket=s3.Bucket.from_bucket_name(stack, "Imported", "landing-zone-bucket"), prefix="in/",
+                      network=PrivateNetwork(stack, "Net", availability_zones=ZONES))
+    Annotations.from_stack(stack).has_warning("/Test/OnNewData", Match.string_like_regexp("EventBridge"))
+
+
+def _schedule(stack, **kwargs):
+    kwargs.setdefault("schedule", scheduler.ScheduleExpression.rate(Duration.days(7)))
+    return ScheduledRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), **kwargs)
+
+
+def _drift(stack, **kwargs):
+    alarm = cloudwatch.Alarm(stack, "A", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1,
+                             evaluation_periods=1)
+    kwargs.setdefault("alarms", [alarm])
+    return DriftRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), **kwargs)
+
+
+def _new_data(stack, **kwargs):
+    kwargs.setdefault("prefix", "training/")
+    return NewDataRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), bucket=SecureBucket(stack, "B"),
+                             network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs)
+
+
+@pytest.mark.parametrize("factory", [_schedule, _drift, _new_data])
+def test_rejects_a_parameter_the_pipeline_does_not_declare(factory):
+    with pytest.raises(ConstructValidationError) as error:
+        factory(new_stack(), parameters={"LearningRate": "0.1", "Trigger": "x"})
+    assert "Retraining 'Test/Trigger' has invalid input" in str(error.value)
+    assert ("parameters=['LearningRate']: the pipeline 'churn-training' does not declare them; it declares "
+            "['InputDataUrl', 'TrainingInstanceType', 'Trigger']") in str(error.value)
+
+
+@pytest.mark.parametrize("factory, kwargs, message", [
+    (_schedule, {"retry_attempts": 200}, "retry_attempts=200: must be an integer from 0 to 185"),
+    (_schedule, {"max_event_age": Duration.seconds(30)}, "max_event_age (seconds)=30"),
+    (_drift, {"alarms": []}, "alarms=[]: give at least one alarm"),
+    (_new_data, {"prefix": "/"}, "prefix='/': must name a key prefix"),
+    (_new_data, {"batching_window": Duration.minutes(10)}, "batching_window (seconds)=600"),
+    (_new_data, {"parameters": {"Trigger": "x" * 1025}}, "parameters['Trigger']="),
+])
+def test_rejects_invalid_input(factory, kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        factory(new_stack(), **kwargs)
+    assert message in str(error.value)
