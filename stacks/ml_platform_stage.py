@@ -8,6 +8,7 @@ from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
+from stacks.serving_stack import ServingStack
 
 
 class MlPlatformStage(Stage):
@@ -24,10 +25,15 @@ class MlPlatformStage(Stage):
                                     stack_name=f"{prefix}-network",
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
+        self.serving = ServingStack(
+            self, "Serving", config=config, artifact_bucket=self.data.artifact_bucket, data_bucket=self.data.data_bucket,
+            key=self.data.key, network=self.network.network, stack_name=f"{prefix}-serving",
+            description=f"{config.project} {config.name}: model, endpoints, autoscaling, inference API",
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network]
+        return [self.data, self.network, self.serving]
