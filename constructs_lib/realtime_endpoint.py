@@ -195,13 +195,13 @@ class RealtimeEndpoint(ep.EndpointBase):
                 _check_batch(problems, "deployment.canary_size", g.canary_size, _CANARY, fleet,
                              required="CANARY needs a canary_size")
             else:
-                problems.check(g.canary_size is None, "deployment.canary_size", g.canary_size,
+                problems.check(g.canary_size is None, "deployment.canary_size", _text(g.canary_size),
                                "applies to CANARY traffic routing only")
             if routing == TrafficRouting.LINEAR:
                 _check_batch(problems, "deployment.linear_step_size", g.linear_step_size, _LINEAR, fleet,
                              required="LINEAR needs a linear_step_size")
             else:
-                problems.check(g.linear_step_size is None, "deployment.linear_step_size", g.linear_step_size,
+                problems.check(g.linear_step_size is None, "deployment.linear_step_size", _text(g.linear_step_size),
                                "applies to LINEAR traffic routing only")
             if g.termination_wait is not None:
                 problems.check_range("deployment.termination_wait (seconds)", g.termination_wait.to_seconds(),
@@ -294,6 +294,13 @@ class RealtimeEndpoint(ep.EndpointBase):
             ),
             auto_rollback_configuration=rollback,
         )
+
+
+def _text(size: CapacitySize | None) -> str | None:
+    if size is None:
+        return None
+    unit = "instances" if size.unit == CapacityUnit.INSTANCE_COUNT else "percent"
+    return f"CapacitySize.{unit}({size.value})"
 
 
 def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizeProperty | None:

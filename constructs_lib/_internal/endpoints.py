@@ -262,8 +262,9 @@ def check_schedules(problems: Problems, where: str, schedules: Sequence[Schedule
 def check_data_capture(problems: Problems, options: DataCaptureOptions | None) -> None:
     if options is None:
         return
-    problems.check(isinstance(options, DataCaptureOptions), "data_capture", type(options).__name__,
-                   "must be a constructs_lib.DataCaptureOptions")
+    if not isinstance(options, DataCaptureOptions):
+        problems.add("data_capture", type(options).__name__, "must be a constructs_lib.DataCaptureOptions")
+        return
     problems.check_range("data_capture.sampling_percentage", options.sampling_percentage, minimum=0, maximum=100,
                          integer=True)
     problems.check(options.capture_request or options.capture_response, "data_capture",
