@@ -187,10 +187,10 @@ class AsyncEndpoint(ep.EndpointBase):
     # --- internals -------------------------------------------------------------------------------
 
     def _autoscale(self, scaling: AsyncScalingOptions) -> appscaling.ScalableTarget:
-        target = ep.scalable_target(
-            self, f"{self.variant.variant_name}Scaling", endpoint=self.resource, endpoint_name=self._physical_name,
+        target = self._scalable_target(
+            f"{self.variant.variant_name}Scaling",
             variant_name=self.variant.variant_name, dimension=ep.INSTANCE_COUNT_DIMENSION,
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, role=ep.scaling_role(self),
+            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
         )
         target.scale_to_track_metric(
             "TrackBacklogPerInstance",

@@ -22,7 +22,7 @@ _INSTANCE_TYPE = re.compile(r"^ml\.(?P<family>[a-z0-9]+(?:-[a-z0-9]+)?)\.(?P<siz
 #: ``CreateEndpointConfig`` fails when ``KmsKeyId`` is set with one of them, so endpoints skip the
 #: volume key for these families. Source: the EC2 instance-type specifications ("Instance storage:
 #: NVMe SSD") and the SageMaker ``KmsKeyId`` documentation. Families not listed (m5, c5, r5, m6i,
-#: c7i, g6?, inf1, inf2, t2...) are EBS-only and get the volume key.
+#: c7i, p3, t2, and Inferentia's inf1 and inf2, which EC2 lists as EBS-only) get the volume key.
 INSTANCE_STORAGE_FAMILIES: dict[str, str] = {
     "m5d": "general purpose, NVMe SSD",
     "c5d": "compute optimized, NVMe SSD",

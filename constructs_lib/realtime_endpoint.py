@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -21,6 +22,7 @@ from constructs_lib.endpoint_options import (
     DeploymentGuardrails,
     DeploymentStrategy,
     InstanceVariant,
+    ScalingMetric,
     TrafficRouting,
     as_instance_type,
 )
@@ -113,16 +115,34 @@ class RealtimeEndpoint(ep.EndpointBase):
             else None,
         )
 
-        self.scalable_targets = {}
-        scaling = [v for v in all_variants if v.autoscaling is not None]
-        if scaling:
-            role = ep.scaling_role(self)
-            for v in scaling:
-                self.scalable_targets[v.variant_name] = ep.add_instance_autoscaling(
-                    self, endpoint=self.resource, endpoint_name=self._physical_name, variant=v, role=role,
-                    metric_for=lambda name, variant: self.metric(
-                        name, variant_name=variant, namespace=ep.ENDPOINT_INSTANCE_NAMESPACE),
-                )
+        self.scalable_targets: dict[str, appscaling.ScalableTarget] = {
+            v.variant_name: self._autoscale(v) for v in all_variants if v.autoscaling is not None
+        }
+
+    def _autoscale(self, variant: InstanceVariant) -> appscaling.ScalableTarget:
+        """The variant's instance-count target, its target-tracking policy and its schedules."""
+        options = variant.autoscaling
+        target = self._scalable_target(
+            f"{variant.variant_name}Scaling", variant_name=variant.variant_name, dimension=ep.INSTANCE_COUNT_DIMENSION,
+            min_capacity=options.min_capacity, max_capacity=options.max_capacity,
+        )
+        if options.metric == ScalingMetric.INVOCATIONS_PER_INSTANCE:
+            metric = {"predefined_metric": appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE}
+        elif options.metric == ScalingMetric.CUSTOM:
+            metric = {"custom_metric": options.custom_metric}
+        else:
+            metric = {"custom_metric": self.metric(options.metric.value, variant_name=variant.variant_name,
+                                                   namespace=ep.ENDPOINT_INSTANCE_NAMESPACE)}
+        target.scale_to_track_metric(
+            f"Track{options.metric.value}",
+            target_value=options.target_value,
+            scale_in_cooldown=options.scale_in_cooldown,
+            scale_out_cooldown=options.scale_out_cooldown,
+            disable_scale_in=options.disable_scale_in,
+            **metric,
+        )
+        ep.add_schedules(target, options.schedules)
+        return target
 
     # --- validation ------------------------------------------------------------------------------
 
@@ -191,18 +211,14 @@ class RealtimeEndpoint(ep.EndpointBase):
                            "is required for blue/green deployments (ALL_AT_ONCE, CANARY or LINEAR)")
             problems.check(g.maximum_batch_size is None and g.rollback_maximum_batch_size is None, "deployment",
                            "maximum_batch_size", "batch sizes apply to rolling deployments only")
-            if routing == TrafficRouting.CANARY:
-                _check_batch(problems, "deployment.canary_size", g.canary_size, _CANARY, fleet,
-                             required="CANARY needs a canary_size")
-            else:
-                problems.check(g.canary_size is None, "deployment.canary_size", _text(g.canary_size),
-                               "applies to CANARY traffic routing only")
-            if routing == TrafficRouting.LINEAR:
-                _check_batch(problems, "deployment.linear_step_size", g.linear_step_size, _LINEAR, fleet,
-                             required="LINEAR needs a linear_step_size")
-            else:
-                problems.check(g.linear_step_size is None, "deployment.linear_step_size", _text(g.linear_step_size),
-                               "applies to LINEAR traffic routing only")
+            for kind, prop, size, share in ((TrafficRouting.CANARY, "canary_size", g.canary_size, _CANARY),
+                                            (TrafficRouting.LINEAR, "linear_step_size", g.linear_step_size, _LINEAR)):
+                if routing == kind:
+                    _check_batch(problems, f"deployment.{prop}", size, share, fleet,
+                                 required=f"{kind.value} needs a {prop}")
+                else:
+                    problems.check(size is None, f"deployment.{prop}", _text(size),
+                                   f"applies to {kind.value} traffic routing only")
             if g.termination_wait is not None:
                 problems.check_range("deployment.termination_wait (seconds)", g.termination_wait.to_seconds(),
                                      minimum=0, maximum=3600)

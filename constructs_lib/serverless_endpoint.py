@@ -92,10 +92,10 @@ class ServerlessEndpoint(ep.EndpointBase):
         return self.metric("ServerlessProvisionedConcurrencyUtilization", **kwargs)
 
     def _autoscale(self, scaling: ProvisionedConcurrencyScaling) -> appscaling.ScalableTarget:
-        target = ep.scalable_target(
-            self, "ProvisionedConcurrencyScaling", endpoint=self.resource, endpoint_name=self._physical_name,
+        target = self._scalable_target(
+            "ProvisionedConcurrencyScaling",
             variant_name=self.variant.variant_name, dimension=ep.PROVISIONED_CONCURRENCY_DIMENSION,
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, role=ep.scaling_role(self),
+            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
         )
         target.scale_to_track_metric(
             "TrackUtilization",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from aws_cdk import Duration, Names, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -69,6 +69,25 @@ class EndpointBase(Construct):
     def data_capture(self) -> DataCaptureOptions | None:
         """What the endpoint captures for Model Monitor; None when it captures nothing."""
         return self._data_capture
+
+    def _scalable_target(
+        self, construct_id: str, *, variant_name: str, dimension: str, min_capacity: int, max_capacity: int
+    ) -> appscaling.ScalableTarget:
+        """A scalable target on one of this endpoint's variants, registered once the endpoint exists."""
+        role = self.node.try_find_child("ScalingRole") or scaling_role(self)
+        target = appscaling.ScalableTarget(
+            self,
+            construct_id,
+            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+            resource_id=variant_resource_id(self._physical_name, variant_name),
+            scalable_dimension=dimension,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            role=role,
+        )
+        # Registering the target checks that the variant exists.
+        target.node.add_dependency(self.resource)
+        return target
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """``sagemaker:InvokeEndpoint`` (and the streaming variant) on this endpoint only."""
@@ -370,72 +389,6 @@ def add_schedules(target: appscaling.ScalableTarget, schedules: Sequence[Schedul
             max_capacity=s.max_capacity,
             time_zone=s.time_zone,
         )
-
-
-def scalable_target(
-    scope: Construct,
-    construct_id: str,
-    *,
-    endpoint: sagemaker.CfnEndpoint,
-    endpoint_name: str,
-    variant_name: str,
-    dimension: str,
-    min_capacity: int,
-    max_capacity: int,
-    role: iam.IRole,
-) -> appscaling.ScalableTarget:
-    target = appscaling.ScalableTarget(
-        scope,
-        construct_id,
-        service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-        resource_id=variant_resource_id(endpoint_name, variant_name),
-        scalable_dimension=dimension,
-        min_capacity=min_capacity,
-        max_capacity=max_capacity,
-        role=role,
-    )
-    # Registering the target checks that the variant exists.
-    target.node.add_dependency(endpoint)
-    return target
-
-
-def add_instance_autoscaling(
-    scope: Construct,
-    *,
-    endpoint: sagemaker.CfnEndpoint,
-    endpoint_name: str,
-    variant: InstanceVariant,
-    role: iam.IRole,
-    metric_for: Callable[[str, str], cloudwatch.IMetric],
-) -> appscaling.ScalableTarget:
-    """A variant's instance-count target, its target-tracking policy and its schedules."""
-    options = variant.autoscaling
-    assert options is not None
-    target = scalable_target(
-        scope, f"{variant.variant_name}Scaling", endpoint=endpoint, endpoint_name=endpoint_name,
-        variant_name=variant.variant_name, dimension=INSTANCE_COUNT_DIMENSION,
-        min_capacity=options.min_capacity, max_capacity=options.max_capacity, role=role,
-    )
-    tracking = dict(
-        target_value=options.target_value,
-        scale_in_cooldown=options.scale_in_cooldown,
-        scale_out_cooldown=options.scale_out_cooldown,
-        disable_scale_in=options.disable_scale_in,
-    )
-    if options.metric == ScalingMetric.INVOCATIONS_PER_INSTANCE:
-        target.scale_to_track_metric(
-            "TrackInvocations",
-            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE, **tracking,
-        )
-    elif options.metric == ScalingMetric.CUSTOM:
-        target.scale_to_track_metric("TrackCustomMetric", custom_metric=options.custom_metric, **tracking)
-    else:
-        target.scale_to_track_metric(
-            f"Track{options.metric.value}", custom_metric=metric_for(options.metric.value, variant.variant_name),
-            **tracking,
-        )
-    add_schedules(target, options.schedules)
-    return target
 
 
 def unique_models(models: Iterable[Model]) -> list[Model]:
