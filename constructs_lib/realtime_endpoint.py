@@ -172,7 +172,7 @@ class RealtimeEndpoint(ep.EndpointBase):
                         ep.check_autoscaling(problems, f"{kind}[{i}].autoscaling", v.autoscaling,
                                              initial_count=v.initial_instance_count, instance_type=str(v.instance_type))
         ep.check_variant_names(problems, [v.variant_name for v in valid])
-        for v in valid[len(variants):] if shadow_variants else []:
+        for v in (s for s in shadow_variants if isinstance(s, InstanceVariant)):
             model = v.model
             problems.check(not (model.multi_model or len(model.containers) > 1 or as_instance_type(v.instance_type).is_inf1),
                            "shadow_variants", v.variant_name,
