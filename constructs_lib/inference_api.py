@@ -7,6 +7,7 @@ from enum import Enum
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -195,10 +196,15 @@ class InferenceApi(Construct):
             resource_arns=[self.api.arn_for_execute_api("POST", "/invocations", self.api.deployment_stage.stage_name)],
         )
 
-    def metric_server_errors(self, **kwargs):
+    def metric_server_errors(self, **kwargs) -> cloudwatch.Metric:
+        """5XX answers of the API (including the endpoint's errors, mapped to 502)."""
         return self.api.metric_server_error(**kwargs)
 
-    def metric_latency(self, **kwargs):
+    def metric_client_errors(self, **kwargs) -> cloudwatch.Metric:
+        """4XX answers (failed validation, authorization, throttling)."""
+        return self.api.metric_client_error(**kwargs)
+
+    def metric_latency(self, **kwargs) -> cloudwatch.Metric:
         return self.api.metric_latency(**kwargs)
 
     # --- internals -------------------------------------------------------------------------------

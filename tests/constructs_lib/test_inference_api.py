@@ -179,3 +179,11 @@ def test_rejects_bad_input_with_a_clear_message(kwargs, message):
         InferenceApi(stack, "Bad", endpoint=endpoint, **kwargs)
     assert "InferenceApi 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
+
+
+def test_metrics(built):
+    api: InferenceApi = built["api"]
+    assert api.metric_server_errors().metric_name == "5XXError"
+    assert api.metric_client_errors().metric_name == "4XXError"
+    assert api.metric_latency().metric_name == "Latency"
+    assert api.url and api.rest_api_id
