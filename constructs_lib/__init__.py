@@ -3,11 +3,28 @@
 from constructs_lib._internal.validation import ConstructValidationError
 from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.alert_topic import AlertTopic
+from constructs_lib.async_endpoint import AsyncEndpoint
 from constructs_lib.audit_trail import AuditTrail, DEFAULT_SENSITIVE_ACTIONS, SensitiveAction
 from constructs_lib.compliance import acknowledge, add_compliance_checks, COMPLIANCE_PACKS
 from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval
 from constructs_lib.encryption_key import EncryptionKey
+from constructs_lib.endpoint_options import (
+    AsyncScalingOptions,
+    AutoScalingOptions,
+    CapacitySize,
+    CapacityUnit,
+    DeploymentGuardrails,
+    DeploymentStrategy,
+    INSTANCE_STORAGE_FAMILIES,
+    InstanceType,
+    InstanceVariant,
+    ProvisionedConcurrencyScaling,
+    ScalingMetric,
+    ScheduledScaling,
+    ServerlessVariant,
+    TrafficRouting,
+)
 from constructs_lib.feature_group import (
     DataCatalogOptions,
     FeatureDefinition,
@@ -15,8 +32,10 @@ from constructs_lib.feature_group import (
     FeatureType,
     TableFormat,
 )
+from constructs_lib.inference_api import ApiAuthorization, InferenceApi
 from constructs_lib.labeling_workforce import LabelingWorkforce
 from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
+from constructs_lib.model import ContainerDefinition, ContainerImage, InferenceExecutionMode, Model, ModelData
 from constructs_lib.model_card import (
     AdditionalInformation,
     BusinessDetails,
@@ -50,8 +69,10 @@ from constructs_lib.private_network import (
     INTERFACE_ENDPOINT_SERVICES,
     PrivateNetwork,
 )
+from constructs_lib.realtime_endpoint import RealtimeEndpoint
 from constructs_lib.retraining_trigger import DriftRetraining, NewDataRetraining, ScheduledRetraining
 from constructs_lib.secure_bucket import SecureBucket
+from constructs_lib.serverless_endpoint import ServerlessEndpoint
 from constructs_lib.team_access import TEAM_TAG_KEY, TeamAccess
 
 __version__ = "0.1.0"
@@ -62,16 +83,26 @@ __all__ = [
     "add_compliance_checks",
     "AdditionalInformation",
     "AlertTopic",
+    "ApiAuthorization",
+    "AsyncEndpoint",
+    "AsyncScalingOptions",
     "AuditTrail",
+    "AutoScalingOptions",
     "BiasDriftMonitorOptions",
     "BusinessDetails",
+    "CapacitySize",
+    "CapacityUnit",
     "COMPLIANCE_PACKS",
     "ConstructValidationError",
+    "ContainerDefinition",
+    "ContainerImage",
     "DataCaptureOptions",
     "DataCatalogOptions",
     "DataQualityMonitorOptions",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "DEFAULT_SENSITIVE_ACTIONS",
+    "DeploymentGuardrails",
+    "DeploymentStrategy",
     "DeploymentTarget",
     "DeployOnApproval",
     "DriftRetraining",
@@ -82,13 +113,20 @@ __all__ = [
     "FeatureDefinition",
     "FeatureGroup",
     "FeatureType",
+    "InferenceApi",
+    "InferenceExecutionMode",
+    "INSTANCE_STORAGE_FAMILIES",
+    "InstanceType",
+    "InstanceVariant",
     "IntendedUses",
     "INTERFACE_ENDPOINT_SERVICES",
     "LabelingWorkforce",
     "MetricGroup",
     "MlflowTrackingServer",
+    "Model",
     "ModelCard",
     "ModelCardStatus",
+    "ModelData",
     "ModelMonitor",
     "ModelOverview",
     "ModelQualityMonitorOptions",
@@ -102,14 +140,21 @@ __all__ = [
     "PlatformBudget",
     "PrivateNetwork",
     "PROBLEM_TYPES",
+    "ProvisionedConcurrencyScaling",
+    "RealtimeEndpoint",
     "RiskRating",
+    "ScalingMetric",
     "ScheduledRetraining",
+    "ScheduledScaling",
     "SecureBucket",
     "SensitiveAction",
+    "ServerlessEndpoint",
+    "ServerlessVariant",
     "TableFormat",
     "TEAM_TAG_KEY",
     "TeamAccess",
     "TrackingServerSize",
+    "TrafficRouting",
     "TrainingDetails",
     "TrainingMetric",
 ]

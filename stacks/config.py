@@ -21,6 +21,7 @@ from constructs_lib.team_access import TEAM_NAME_PATTERN
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_ML_INSTANCE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _CONNECTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
@@ -68,6 +69,44 @@ class StorageConfig:
     access_log_retention_days: int = 365
     #: Opt-in: delete buckets (emptying them) and schedule key deletion when the stack is deleted.
     destroy_on_delete: bool = False
+
+
+#: The SageMaker XGBoost 1.7-1 inference image of eu-west-1 (SageMaker algorithm registry account
+#: 141502667606; source: aws/sagemaker-python-sdk src/sagemaker/image_uri_config/xgboost.json).
+#: Other regions use other registry accounts: look them up in that file.
+XGBOOST_IMAGE_EU_WEST_1 = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+_SERVING_ENDPOINTS = ("serverless", "realtime")
+_TRAFFIC_SHIFTING = (None, "ALL_AT_ONCE", "CANARY", "LINEAR")
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """How the environment serves its model (see ``stacks.serving_stack``)."""
+
+    #: Inference image (an AWS algorithm or deep learning container, or your own ECR image).
+    image_uri: str = XGBOOST_IMAGE_EU_WEST_1
+    #: The model artifact in the environment's artifact bucket.
+    model_data_key: str = "models/example/model.tar.gz"
+    #: Deploy this registered model package version instead of image and artifact (deploy on approval).
+    model_package_arn: str | None = None
+    #: "serverless" (pay per request, cold starts) or "realtime" (instances).
+    endpoint: str = "realtime"
+    instance_type: str = "ml.m5.large"
+    #: Instances at deployment, and the autoscaling minimum.
+    instance_count: int = 2
+    #: 0: no autoscaling; otherwise the most instances.
+    max_instance_count: int = 0
+    #: Deployment guardrails: None (AWS default, no alarms), ALL_AT_ONCE, CANARY (one instance) or LINEAR.
+    traffic_shifting: str | None = None
+    serverless_memory_mb: int = 2048
+    serverless_max_concurrency: int = 5
+    #: Share of requests captured for Model Monitor (real-time only); None: no capture.
+    data_capture_percentage: int | None = None
+    #: An asynchronous endpoint (scales to zero) serving the same model.
+    async_endpoint: bool = False
+    #: An API Gateway front door for clients that cannot call SageMaker.
+    inference_api: bool = False
+    inference_api_waf: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +211,7 @@ class EnvironmentConfig:
     storage: StorageConfig = field(default_factory=StorageConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     platform: PlatformConfig = field(default_factory=PlatformConfig)
+    serving: ServingConfig = field(default_factory=ServingConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -211,6 +251,28 @@ class EnvironmentConfig:
 
         problems += _governance_problems(self.governance)
         problems += self.platform.problems()
+        sv = self.serving
+        check(sv.endpoint in _SERVING_ENDPOINTS, "serving.endpoint", sv.endpoint, f"must be one of {_SERVING_ENDPOINTS}")
+        check(bool(_ML_INSTANCE.match(sv.instance_type)), "serving.instance_type", sv.instance_type,
+              "must be a SageMaker instance type such as 'ml.m5.large'")
+        check(sv.instance_count >= 1, "serving.instance_count", sv.instance_count, "must be 1 or more")
+        check(sv.max_instance_count == 0 or sv.max_instance_count >= sv.instance_count, "serving.max_instance_count",
+              sv.max_instance_count, "must be 0 (no autoscaling) or at least instance_count")
+        check(sv.traffic_shifting in _TRAFFIC_SHIFTING, "serving.traffic_shifting", sv.traffic_shifting,
+              f"must be one of {_TRAFFIC_SHIFTING}")
+        check(sv.traffic_shifting != "CANARY" or sv.instance_count >= 2, "serving.traffic_shifting",
+              sv.traffic_shifting, "CANARY shifts one instance first: needs instance_count >= 2")
+        check(sv.serverless_memory_mb in (1024, 2048, 3072, 4096, 5120, 6144), "serving.serverless_memory_mb",
+              sv.serverless_memory_mb, "must be 1024 to 6144 in steps of 1024")
+        check(1 <= sv.serverless_max_concurrency <= 200, "serving.serverless_max_concurrency",
+              sv.serverless_max_concurrency, "must be 1 to 200")
+        check(sv.data_capture_percentage is None or 0 <= sv.data_capture_percentage <= 100,
+              "serving.data_capture_percentage", sv.data_capture_percentage, "must be None or 0 to 100")
+        if sv.endpoint == "serverless":
+            check(sv.data_capture_percentage is None and sv.traffic_shifting is None, "serving.endpoint", sv.endpoint,
+                  "serverless endpoints support neither data capture nor deployment guardrails here")
+        check(not sv.inference_api_waf or sv.inference_api, "serving.inference_api_waf", sv.inference_api_waf,
+              "needs inference_api=True")
 
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
@@ -363,6 +425,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 labeling_domain_prefix="ml-platform-dev-labeling",
             ),
             platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
+            serving=ServingConfig(endpoint="serverless", serverless_memory_mb=2048, serverless_max_concurrency=5),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -374,6 +437,10 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 flow_log_retention_days=365,
             ),
             platform=PlatformConfig(monthly_budget_usd=1000),
+            serving=ServingConfig(
+                instance_count=1, traffic_shifting="ALL_AT_ONCE", data_capture_percentage=100,
+                async_endpoint=True, inference_api=True,
+            ),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -386,6 +453,10 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             ),
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),
             platform=PlatformConfig(monthly_budget_usd=5000, mlflow_server_size="Medium"),
+            serving=ServingConfig(
+                instance_type="ml.m5.xlarge", instance_count=2, max_instance_count=4, traffic_shifting="CANARY",
+                data_capture_percentage=20, async_endpoint=True, inference_api=True, inference_api_waf=True,
+            ),
         ),
     }
 

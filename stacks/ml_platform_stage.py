@@ -10,6 +10,7 @@ from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
+from stacks.serving_stack import ServingStack
 
 
 class MlPlatformStage(Stage):
@@ -44,10 +45,15 @@ class MlPlatformStage(Stage):
             stack_name=f"{prefix}-governance",
             description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards")
         self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
+        self.serving = ServingStack(
+            self, "Serving", config=config, artifact_bucket=self.data.artifact_bucket, data_bucket=self.data.data_bucket,
+            key=self.data.key, network=self.network.network, stack_name=f"{prefix}-serving",
+            description=f"{config.project} {config.name}: model, endpoints, autoscaling, inference API",
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network, self.platform, self.governance]
+        return [self.data, self.network, self.platform, self.governance, self.serving]

@@ -19,7 +19,7 @@ from typing import Any
 import jsii
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
 from constructs_lib._internal.nag import acknowledge
 
@@ -102,3 +102,26 @@ def _registry(policy: iam.ManagedPolicy) -> _AcknowledgeWildcards:
         policy.node.add_validation(existing)
         object.__setattr__(policy, "_constructs_lib_wildcards", existing)
     return existing
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeExactWildcard:
+    def __init__(self, scope: IConstruct, resource: str, reason: str) -> None:
+        self._scope = scope
+        self._resource = resource
+        self._reason = reason
+
+    def validate(self) -> list[str]:
+        flat = flatten_cfn_reference(Stack.of(self._scope).resolve(self._resource))
+        acknowledge(self._scope, self._reason, f"AwsSolutions-IAM5[Resource::{flat}]")
+        return []
+
+
+def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) -> None:
+    """Acknowledge the IAM5 finding of exactly ``resource`` (a wildcard ARN, possibly a token) on
+    ``scope`` only, once references are resolved."""
+    if "*" not in resource:
+        raise ValueError(f"{resource!r} holds no wildcard: nothing to acknowledge on {scope.node.path}")
+    if len(reason.strip()) < 20:
+        raise ValueError(f"acknowledgment of {resource!r} on {scope.node.path} needs a real reason")
+    scope.node.add_validation(_AcknowledgeExactWildcard(scope, resource, reason))

@@ -25,6 +25,7 @@ def test_every_environment_has_its_stacks(synthesized_app):
     for env in ENVIRONMENTS:
         assert f"{env}/Data" in ids and f"{env}/Network" in ids and f"{env}/Governance" in ids
         assert f"{env}/Platform" in ids
+        assert f"{env}/Serving" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
@@ -103,7 +104,8 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-governance", "ml-platform-dev-platform"}
+        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-governance", "ml-platform-dev-platform",
+        "ml-platform-dev-serving"}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):

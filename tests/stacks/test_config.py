@@ -9,6 +9,7 @@ from stacks.config import (
     EnvironmentConfig,
     GovernanceConfig,
     NetworkConfig,
+    ServingConfig,
     default_environments,
     get_environment,
 )
@@ -59,6 +60,16 @@ def _dev(**changes):
          "must be zones of region eu-west-1"),
         ({"network": NetworkConfig(availability_zones=("eu-west-1a", "eu-west-1b"), interface_endpoints=("ssh",))},
          "network.interface_endpoints=['ssh']"),
+        ({"serving": ServingConfig(endpoint="batch")}, "serving.endpoint='batch'"),
+        ({"serving": ServingConfig(instance_type="m5.large")}, "serving.instance_type='m5.large'"),
+        ({"serving": ServingConfig(instance_count=3, max_instance_count=2)}, "serving.max_instance_count=2"),
+        ({"serving": ServingConfig(instance_count=1, traffic_shifting="CANARY")}, "needs instance_count >= 2"),
+        ({"serving": ServingConfig(traffic_shifting="BLUE")}, "serving.traffic_shifting='BLUE'"),
+        ({"serving": ServingConfig(serverless_memory_mb=1000)}, "serving.serverless_memory_mb=1000"),
+        ({"serving": ServingConfig(data_capture_percentage=101)}, "serving.data_capture_percentage=101"),
+        ({"serving": ServingConfig(endpoint="serverless", data_capture_percentage=10)},
+         "serverless endpoints support neither data capture nor deployment guardrails"),
+        ({"serving": ServingConfig(inference_api_waf=True)}, "serving.inference_api_waf=True: needs inference_api=True"),
     ],
 )
 def test_invalid_values_fail_with_a_clear_message(changes, message):
@@ -66,6 +77,15 @@ def test_invalid_values_fail_with_a_clear_message(changes, message):
         _dev(**changes)
     assert "is invalid:" in str(error.value)
     assert message in str(error.value)
+
+
+def test_serving_differs_by_environment():
+    envs = default_environments()
+    assert envs["dev"].serving.endpoint == "serverless"
+    assert (envs["staging"].serving.endpoint, envs["staging"].serving.instance_count) == ("realtime", 1)
+    prod = envs["prod"].serving
+    assert prod.instance_count >= 2 and prod.max_instance_count > prod.instance_count
+    assert prod.traffic_shifting == "CANARY" and prod.model_package_arn is None
 
 
 def test_valid_account_is_accepted():

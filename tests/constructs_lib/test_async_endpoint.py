@@ -1,0 +1,197 @@
+"""AsyncEndpoint: S3 paths, encrypted SNS topics, concurrency, scale to zero and back."""
+
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Template
+
+from constructs_lib import (
+    AsyncEndpoint,
+    AsyncScalingOptions,
+    AutoScalingOptions,
+    ConstructValidationError,
+    DataCaptureOptions,
+    InstanceVariant,
+    ServerlessVariant,
+)
+from constructs_lib._internal.contracts import MonitorableEndpoint
+from constructs_lib._internal.roles import ManagedPolicyRole
+from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.constructs_lib.inference_fixtures import artifacts, cheap_model, network, serverless_model, vpc_model
+
+
+@pytest.fixture(scope="module")
+def built():
+    app = compliance_app()
+    data = new_stack(app, "Data")
+    bucket = artifacts(data)
+    stack = new_stack(app, "Serve")
+    model = vpc_model(stack, bucket=bucket, net=network(stack))
+    endpoint = AsyncEndpoint(
+        stack, "Async", variant=InstanceVariant(model=model, initial_instance_count=1), bucket=bucket,
+        max_concurrent_invocations_per_instance=4, data_capture=DataCaptureOptions(bucket=bucket, prefix="capture"),
+    )
+    fixed = AsyncEndpoint(stack, "Fixed", variant=InstanceVariant(model=model, initial_instance_count=1), bucket=bucket,
+                          notifications=False, scaling=None, input_prefix="in", output_prefix="out",
+                          failure_prefix="failed")
+    client = ManagedPolicyRole(stack, "Client", assumed_by=iam.AccountRootPrincipal())
+    endpoint.grant_invoke(client)
+    endpoint.grant_read_results(client)
+    findings = nag_findings(app)
+    return {"template": Template.from_stack(stack), "findings": findings, "endpoint": endpoint, "fixed": fixed}
+
+
+@pytest.fixture(scope="module")
+def template(built) -> Template:
+    return built["template"]
+
+
+def _props(template, kind, prefix):
+    found = [v for k, v in template.find_resources(kind).items() if k.startswith(prefix)]
+    assert len(found) == 1, (kind, prefix)
+    return found[0]["Properties"]
+
+
+def _tail(value) -> str:
+    return value["Fn::Join"][1][-1]
+
+
+def _tails(statements: list[dict], action) -> set[str]:
+    """Last literal part of every resource of the statements with ``action`` (merged policies list several)."""
+    return {_tail(r) for s in statements if s["Action"] == action
+            for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+
+
+def test_answers_and_failures_go_to_s3_encrypted(template):
+    output = _props(template, "AWS::SageMaker::EndpointConfig", "AsyncConfig")["AsyncInferenceConfig"]["OutputConfig"]
+    assert _tail(output["S3OutputPath"]) == "/async-inference/output"
+    assert _tail(output["S3FailurePath"]) == "/async-inference/failures"
+    assert "KmsKeyId" in output
+
+
+def test_success_and_error_topics_are_kms_encrypted(template):
+    notification = _props(template, "AWS::SageMaker::EndpointConfig", "AsyncConfig")[
+        "AsyncInferenceConfig"]["OutputConfig"]["NotificationConfig"]
+    assert notification["SuccessTopic"]["Ref"].startswith("AsyncSuccessTopic")
+    assert notification["ErrorTopic"]["Ref"].startswith("AsyncErrorTopic")
+    assert "IncludeInferenceResponseIn" not in notification
+    for topic in template.find_resources("AWS::SNS::Topic").values():
+        assert topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("AsyncNotificationKey")
+
+
+def test_notification_key_lets_sagemaker_use_it(template):
+    key = _props(template, "AWS::KMS::Key", "AsyncNotificationKey")
+    principals = [s["Principal"] for s in key["KeyPolicy"]["Statement"]]
+    assert {"Service": "sagemaker.amazonaws.com"} in principals
+
+
+def test_model_role_publishes_to_the_topics_and_writes_its_prefixes(template):
+    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+                  if "ModelRole" in str(p["Properties"]["Roles"])
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    publish = next(s for s in statements if s["Action"] == "sns:Publish")
+    assert len(publish["Resource"]) == 2
+    writes = _tails(statements, ["s3:AbortMultipartUpload", "s3:PutObject"])
+    assert {"/async-inference/output/*", "/async-inference/failures/*", "/capture/*"} <= writes
+    assert "/async-inference/input/*" in _tails(statements, "s3:GetObject")
+
+
+def test_max_concurrent_invocations_per_instance(template):
+    config = _props(template, "AWS::SageMaker::EndpointConfig", "AsyncConfig")["AsyncInferenceConfig"]
+    assert config["ClientConfig"] == {"MaxConcurrentInvocationsPerInstance": 4}
+
+
+def test_scales_to_zero(template):
+    target = _props(template, "AWS::ApplicationAutoScaling::ScalableTarget", "AsyncAllTrafficScaling")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 2)
+    assert target["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    name = _props(template, "AWS::SageMaker::Endpoint", "Async")["EndpointName"]
+    assert target["ResourceId"] == f"endpoint/{name}/variant/AllTraffic"
+
+
+def test_tracks_backlog_per_instance(template):
+    policy = _props(template, "AWS::ApplicationAutoScaling::ScalingPolicy", "AsyncAllTrafficScalingTrack")
+    metric = policy["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
+    assert metric["MetricName"] == "ApproximateBacklogSizePerInstance"
+    assert metric["Dimensions"] == [{"Name": "EndpointName", "Value": _props(
+        template, "AWS::SageMaker::Endpoint", "Async")["EndpointName"]}]
+    assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 5
+
+
+def test_scales_out_from_zero_on_backlog_without_capacity(template):
+    policy = _props(template, "AWS::ApplicationAutoScaling::ScalingPolicy", "AsyncAllTrafficScalingScaleOutFromZero")
+    assert policy["PolicyType"] == "StepScaling"
+    assert policy["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
+    assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+    alarm = _props(template, "AWS::CloudWatch::Alarm", "AsyncAllTrafficScalingScaleOutFromZero")
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold")
+
+
+def test_updates_keep_the_autoscaled_count(template):
+    assert _props(template, "AWS::SageMaker::Endpoint", "Async")["RetainAllVariantProperties"] is True
+
+
+def test_fixed_capacity_without_notifications(template):
+    config = _props(template, "AWS::SageMaker::EndpointConfig", "FixedConfig")["AsyncInferenceConfig"]
+    assert "NotificationConfig" not in config["OutputConfig"] and "ClientConfig" not in config
+    assert _tail(config["OutputConfig"]["S3OutputPath"]) == "/out"
+    assert "RetainAllVariantProperties" not in _props(template, "AWS::SageMaker::Endpoint", "Fixed")
+
+
+def test_clients_may_upload_requests_invoke_and_read_answers(template):
+    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+                  if "Client" in str(p["Properties"]["Roles"]) for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert any(s["Action"] == "sagemaker:InvokeEndpointAsync" for s in statements)
+    assert not any("sagemaker:InvokeEndpoint" == s["Action"] for s in statements)
+    assert _tails(statements, "s3:GetObject") == {"/async-inference/output/*", "/async-inference/failures/*"}
+    assert _tails(statements, ["s3:AbortMultipartUpload", "s3:PutObject"]) == {"/async-inference/input/*"}
+
+
+def test_satisfies_the_monitorable_endpoint_contract(built):
+    endpoint: AsyncEndpoint = built["endpoint"]
+    assert isinstance(endpoint, MonitorableEndpoint)
+    assert endpoint.data_capture.prefix == "capture"
+    assert endpoint.metric_approximate_backlog_size().dimensions == {"EndpointName": endpoint._physical_name}
+
+
+def test_is_compliant_under_the_nag_packs(built):
+    assert built["findings"] == []
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"variant": "serverless"}, "variant='AllTraffic': is a ServerlessVariant: asynchronous endpoints run on "
+                                    "instances"),
+        ({"variant": "autoscaled"}, "variant.autoscaling='given': asynchronous endpoints scale on their backlog"),
+        ({"output_prefix": "/out/"}, "output_prefix='/out/': must be a non-empty S3 key prefix"),
+        ({"output_prefix": "same", "failure_prefix": "same"}, "must be three different prefixes"),
+        ({"max_concurrent_invocations_per_instance": 0}, "max_concurrent_invocations_per_instance=0"),
+        ({"max_concurrent_invocations_per_instance": 1001}, "max_concurrent_invocations_per_instance=1001"),
+        ({"scaling": AsyncScalingOptions(min_capacity=3, max_capacity=2)},
+         "scaling.min_capacity=3: must not be above max_capacity (2)"),
+        ({"scaling": AsyncScalingOptions(min_capacity=-1)}, "scaling.min_capacity=-1"),
+        ({"scaling": AsyncScalingOptions(target_backlog_per_instance=0)}, "scaling.target_backlog_per_instance=0"),
+        ({"variant": "ml.c5"}, "variant.instance_type='ml.c5'"),
+    ],
+)
+def test_rejects_bad_input_with_a_clear_message(kwargs, message):
+    stack = new_stack()
+    bucket = artifacts(stack)
+    variant = kwargs.pop("variant", None)
+    if variant == "serverless":
+        variant = ServerlessVariant(model=serverless_model(stack, bucket=bucket))
+    elif variant == "autoscaled":
+        variant = InstanceVariant(model=cheap_model(stack), autoscaling=AutoScalingOptions(max_capacity=3))
+    elif variant == "ml.c5":
+        variant = InstanceVariant(model=cheap_model(stack), instance_type="ml.c5", initial_instance_count=1)
+    else:
+        variant = InstanceVariant(model=cheap_model(stack), initial_instance_count=1)
+    with pytest.raises(ConstructValidationError) as error:
+        AsyncEndpoint(stack, "Bad", variant=variant, bucket=bucket, **kwargs)
+    assert "AsyncEndpoint 'Test/Bad' has invalid input" in str(error.value)
+    assert message in str(error.value)
