@@ -157,8 +157,13 @@ class ConditionOr(Condition):
                 condition.validate(v, f"{arg}.conditions[{index}]")
 
 
-def _describe(left: Any, right: Any) -> str:
-    def one(value: Any) -> str:
-        return repr(value)
+class _Operands:
+    def __init__(self, left: Any, right: Any) -> None:
+        self.text = f"{left!r} vs {right!r}"
 
-    return f"{one(left)} vs {one(right)}"
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _describe(left: Any, right: Any) -> _Operands:
+    return _Operands(left, right)

@@ -93,7 +93,7 @@ class PipelineDefinition:
         for step in steps:
             step.validate(StepValidator(problems, step))
 
-        edges = self._check_references(problems, by_name, references)
+        edges = self._check_references(problems, steps, by_name, references)
         self._check_cycles(problems, steps, edges)
         problems.raise_if_any()
 
@@ -140,11 +140,11 @@ class PipelineDefinition:
                 problems.check(len(parameter.default_value) <= 4096, f"{arg}.default_value",
                                parameter.default_value, "must be at most 4096 characters")
 
-    def _check_references(self, problems: Problems, by_name: dict[str, Step],
+    def _check_references(self, problems: Problems, steps: list[Step], by_name: dict[str, Step],
                           references: list[tuple[Step, str, Expression]]) -> dict[str, set[str]]:
         declared = {parameter.name: parameter for parameter in self.parameters}
         edges: dict[str, set[str]] = {name: set() for name in by_name}
-        for step in by_name.values():
+        for step in steps:
             for name in step.depends_on_names:
                 if problems.check(name in by_name, f"steps[{step.name!r}] ({step.step_type}) depends_on", name,
                                   f"must name a step of this pipeline: {', '.join(by_name)}"):

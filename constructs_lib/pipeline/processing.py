@@ -187,7 +187,9 @@ class ProcessingStep(Step):
         if self.code is None:
             return None
         key = self.code.prefix if isinstance(self.code, S3Location) else self.code
-        return key.rstrip("/").rsplit("/", 1)[-1] if isinstance(key, str) else None
+        if not isinstance(key, str) or key.endswith("/"):
+            return None
+        return key.rsplit("/", 1)[-1]
 
     def arguments(self) -> dict[str, Any]:
         entrypoint = self.entrypoint

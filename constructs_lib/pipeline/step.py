@@ -134,6 +134,16 @@ class StepRequirements:
     queues: list[sqs.IQueue] = field(default_factory=list)
 
 
+class _Shown:
+    """Shows an expression in a message as its repr, unquoted."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 class StepValidator:
     """Collects a step's input problems into the pipeline's ``Problems``, naming the step."""
 
@@ -142,7 +152,7 @@ class StepValidator:
         self.step = step
 
     def add(self, arg: str, value: Any, allowed: str) -> None:
-        shown = value if not isinstance(value, Expression) else repr(value)
+        shown = _Shown(repr(value)) if isinstance(value, (Expression, Duration)) else value
         self._problems.add(f"steps[{self.step.name!r}] ({self.step.step_type}) {arg}", shown, allowed)
 
     def check(self, ok: bool, arg: str, value: Any, allowed: str) -> bool:
@@ -177,9 +187,10 @@ class StepValidator:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return self.check(False, arg, value, "must be a number")
         ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
-        bounds = " to ".join(f"{b:g}" for b in (minimum, maximum) if b is not None)
+        bounds = " to ".join(_number(b) for b in (minimum, maximum) if b is not None)
         allowed = (f"must be from {bounds}" if minimum is not None and maximum is not None
-                   else f"must be at least {minimum:g}" if minimum is not None else f"must be at most {maximum:g}")
+                   else f"must be at least {_number(minimum)}" if minimum is not None
+                   else f"must be at most {_number(maximum)}")
         return self.check(ok, arg, value, allowed)
 
     def instance_type(self, arg: str, value: Any, shape_name: str, *, required: bool = True) -> bool:
@@ -222,6 +233,10 @@ class StepValidator:
         if is_unresolved(seconds):
             return True
         return self.range(f"{arg} (seconds)", seconds, minimum=minimum, maximum=maximum)
+
+
+def _number(value: float | None) -> str:
+    return str(int(value)) if value is not None and float(value).is_integer() else str(value)
 
 
 def seconds_of(value: Duration | Expression | None) -> int | Expression | None:
