@@ -116,8 +116,9 @@ class JobRole(Construct):
                            "must not start with '/' (S3 keys have no leading slash)")
         needs_region = aws_image_repositories or allow_deep_learning_containers
         if needs_region:
-            problems.check(not is_unresolved(stack.region), "stack region", stack.region,
-                           "must be concrete to pull AWS images (the registry account depends on the region)")
+            if is_unresolved(stack.region):
+                problems.add("stack region", "(unresolved token)",
+                             "must be concrete to pull AWS images (the registry account depends on the region)")
             if not is_unresolved(stack.region):
                 if aws_image_repositories:
                     problems.check(stack.region in SAGEMAKER_ALGORITHM_REGISTRIES, "aws_image_repositories",

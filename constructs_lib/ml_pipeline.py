@@ -125,9 +125,8 @@ class MlPipeline(Construct):
             pipeline_description=description,
             role_arn=self.role.role_arn,
             pipeline_definition={"PipelineDefinitionBody": stack.to_json_string(rendered)},
-            parallelism_configuration=sagemaker.CfnPipeline.ParallelismConfigurationProperty(
-                max_parallel_execution_steps=max_parallel_steps
-            )
+            # Typed as JSON by the L1: the CloudFormation key, not the jsii struct (camelCase).
+            parallelism_configuration={"MaxParallelExecutionSteps": max_parallel_steps}
             if max_parallel_steps is not None
             else None,
         )
@@ -191,11 +190,14 @@ class MlPipeline(Construct):
         for location in need.read_locations:
             self._grant_read(location)
         for function in need.functions:
-            function.grant_invoke(self.role)
+            # An identity statement (not grant_invoke): a function of another account keeps its own
+            # resource policy, which this stack must not try to change.
+            versions = f"{function.function_arn}:*"
+            self.role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                        resources=[function.function_arn, versions]))
             acknowledge_wildcard_resource(
-                policy, f"{function.function_arn}:*",
-                "lambda:InvokeFunction on the step's function and its versions/aliases (CDK's grant_invoke); "
-                "no other function.",
+                policy, versions,
+                "lambda:InvokeFunction on the Lambda step's function and its versions and aliases; no other function.",
             )
         for queue in need.queues:
             queue.grant_send_messages(self.role)
