@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
+from constructs_lib._internal.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
@@ -49,6 +50,29 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class TrainingConfig:
+    """The environment's training and batch transform pipelines (see ``stacks.training_stack``)."""
+
+    #: Registry group name is ``<project>-<env>-<model_name>``.
+    model_name: str = "churn"
+    processing_instance_type: str = "ml.m5.large"
+    training_instance_type: str = "ml.m5.xlarge"
+    #: Above 1, training is distributed (the training data is sharded across instances).
+    training_instance_count: int = 1
+    transform_instance_type: str = "ml.m5.large"
+    transform_instance_count: int = 1
+    volume_size_gb: int = 30
+    #: Managed spot training (interrupted jobs resume from checkpoints).
+    use_spot_instances: bool = True
+    max_runtime_minutes: int = 60
+    #: Spot only: run time plus time waiting for capacity (>= max_runtime_minutes).
+    max_wait_minutes: int = 120
+    #: Default of the training pipeline's quality gate (accuracy on the test split).
+    accuracy_threshold: float = 0.8
+    max_parallel_steps: int = 4
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -61,6 +85,7 @@ class EnvironmentConfig:
     log_retention_days: int = 365
     network: NetworkConfig = field(default_factory=NetworkConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -98,6 +123,24 @@ class EnvironmentConfig:
             value = getattr(st, prop)
             check(isinstance(value, int) and value >= 1, f"storage.{prop}", value, "must be a whole number of days >= 1")
 
+        tr = self.training
+        for prop in ("processing_instance_type", "training_instance_type", "transform_instance_type"):
+            value = getattr(tr, prop)
+            check(bool(ML_INSTANCE_TYPE_PATTERN.match(value)), f"training.{prop}", value,
+                  "must be a SageMaker instance type such as 'ml.m5.xlarge'")
+        for prop in ("training_instance_count", "transform_instance_count", "volume_size_gb", "max_runtime_minutes",
+                     "max_parallel_steps"):
+            value = getattr(tr, prop)
+            check(isinstance(value, int) and value >= 1, f"training.{prop}", value, "must be a whole number >= 1")
+        if tr.use_spot_instances:
+            check(tr.max_wait_minutes >= tr.max_runtime_minutes, "training.max_wait_minutes", tr.max_wait_minutes,
+                  f"must be >= training.max_runtime_minutes ({tr.max_runtime_minutes}) with spot instances")
+        check(0 < tr.accuracy_threshold <= 1, "training.accuracy_threshold", tr.accuracy_threshold,
+              "must be in (0, 1]")
+        group = f"{self.project}-{self.name}-{tr.model_name}"
+        check(bool(SAGEMAKER_NAME_PATTERN.match(group)), "training.model_name", tr.model_name,
+              f"must make '<project>-<env>-<model_name>' ({group!r}) a SageMaker name (letters, digits, '-', <= 63)")
+
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
 
@@ -132,6 +175,8 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 access_log_retention_days=90,
                 destroy_on_delete=True,
             ),
+            training=TrainingConfig(training_instance_type="ml.m5.large", max_runtime_minutes=30,
+                                    max_wait_minutes=60, max_parallel_steps=2),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -142,6 +187,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 availability_zones=("eu-west-1a", "eu-west-1b"),
                 flow_log_retention_days=365,
             ),
+            training=TrainingConfig(),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -153,6 +199,9 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 flow_log_retention_days=3653,
             ),
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),
+            training=TrainingConfig(training_instance_type="ml.m5.2xlarge", training_instance_count=2,
+                                    transform_instance_count=2, volume_size_gb=50, use_spot_instances=False,
+                                    max_runtime_minutes=120, accuracy_threshold=0.85),
         ),
     }
 

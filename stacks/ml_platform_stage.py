@@ -8,6 +8,7 @@ from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
+from stacks.training_stack import TrainingStack
 
 
 class MlPlatformStage(Stage):
@@ -24,10 +25,15 @@ class MlPlatformStage(Stage):
                                     stack_name=f"{prefix}-network",
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
+        self.training = TrainingStack(self, "Training", config=config, key=self.data.key,
+                                      data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
+                                      network=self.network.network, stack_name=f"{prefix}-training",
+                                      description=f"{config.project} {config.name}: model registry, job roles, "
+                                                  "training and batch transform pipelines")
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network]
+        return [self.data, self.network, self.training]

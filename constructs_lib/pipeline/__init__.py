@@ -34,6 +34,7 @@ from constructs_lib.pipeline.expressions import (
     ParameterString,
     Property,
     PropertyFile,
+    S3Join,
 )
 from constructs_lib.pipeline.model import CreateModelStep, ModelContainer, ModelMetrics, RegisterModelStep
 from constructs_lib.pipeline.processing import ProcessingInput, ProcessingOutput, ProcessingStep
@@ -99,6 +100,7 @@ __all__ = [
     "PropertyFile",
     "RegisterModelStep",
     "RetryPolicy",
+    "S3Join",
     "Step",
     "StepOutput",
     "TrainingChannel",

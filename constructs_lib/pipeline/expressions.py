@@ -173,6 +173,22 @@ class Join(Expression):
         return f"Join(on={self.on!r}, values={self.values!r})"
 
 
+class S3Join(Join):
+    """An S3 URI under ``location`` with parts known at run time, e.g. one prefix per execution::
+
+        S3Join(S3Location(artifacts, "pipelines/training"), ExecutionVariables.PIPELINE_EXECUTION_ID, "train")
+
+    Renders as ``Std:Join`` on '/'; keeps ``location`` so that roles can be granted that prefix.
+    """
+
+    def __init__(self, location: Any, *parts: Any) -> None:
+        super().__init__(on="/", values=[location.uri.rstrip("/"), *parts])
+        self.location = location
+
+    def __repr__(self) -> str:
+        return f"S3Join({self.location.prefix!r}, ...)"
+
+
 class PropertyFile:
     """A JSON file a processing step writes to one of its outputs, readable with ``JsonGet``.
 

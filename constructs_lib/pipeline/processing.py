@@ -9,7 +9,16 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
-from constructs_lib.pipeline.expressions import ANY, INTEGER, STRING, Expression, JsonGet, Property, PropertyFile
+from constructs_lib.pipeline.expressions import (
+    ANY,
+    INTEGER,
+    STRING,
+    Expression,
+    JsonGet,
+    Property,
+    PropertyFile,
+    S3Join,
+)
 from constructs_lib.pipeline.rendering import as_api_string
 from constructs_lib.pipeline.step import (
     JobNetwork,
@@ -253,10 +262,11 @@ class ProcessingStep(Step):
     def requirements(self) -> StepRequirements:
         outputs = {output.name: output for output in self.outputs_config}
         read = [outputs[pf.output_name].destination for pf in self.property_files if pf.output_name in outputs]
+        locations = [d.location if isinstance(d, S3Join) else d for d in read]
         return StepRequirements(
             job_kinds={"processing"},
             pass_roles=[self.role],
-            read_locations=[location for location in read if isinstance(location, S3Location)],
+            read_locations=[location for location in locations if isinstance(location, S3Location)],
         )
 
     # --- validation ---------------------------------------------------------------------------------

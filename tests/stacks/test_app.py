@@ -23,13 +23,14 @@ def snapshot_json(snapshot):
 def test_every_environment_has_its_stacks(synthesized_app):
     ids = [stack_id for stack_id, _ in synthesized_app.templates()]
     for env in ENVIRONMENTS:
-        assert f"{env}/Data" in ids and f"{env}/Network" in ids
+        assert f"{env}/Data" in ids and f"{env}/Network" in ids and f"{env}/Training" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
     stage = synthesized_app.stages["prod"]
     assert stage.data.stack_name == "ml-platform-prod-data"
     assert stage.network.stack_name == "ml-platform-prod-network"
+    assert stage.training.stack_name == "ml-platform-prod-training"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -65,6 +66,8 @@ def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     assert data["DataBucketB1A7365C"]["Type"] == "AWS::S3::Bucket"
     assert data["ArtifactBucketBB91995B"]["Type"] == "AWS::S3::Bucket"
     assert data["AccessLogs247031D9"]["Type"] == "AWS::S3::Bucket"
+    training = templates["prod/Training"]["Resources"]
+    assert training["ModelRegistryB238A970"]["Type"] == "AWS::SageMaker::ModelPackageGroup"
 
 
 def test_cost_allocation_tags_on_every_taggable_resource(synthesized_app):
@@ -88,7 +91,7 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        "ml-platform-dev-data", "ml-platform-dev-network"}
+        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-training"}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):

@@ -4,7 +4,14 @@ import dataclasses
 
 import pytest
 
-from stacks.config import ConfigError, EnvironmentConfig, NetworkConfig, default_environments, get_environment
+from stacks.config import (
+    ConfigError,
+    EnvironmentConfig,
+    NetworkConfig,
+    TrainingConfig,
+    default_environments,
+    get_environment,
+)
 
 
 def test_dev_staging_and_prod_are_defined():
@@ -74,3 +81,25 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigError) as error:
         EnvironmentConfig(name="x", region="nowhere", account="1")
     assert "region=" in str(error.value) and "account=" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "training, message",
+    [
+        (TrainingConfig(training_instance_type="m5.large"), "training.training_instance_type='m5.large'"),
+        (TrainingConfig(training_instance_count=0), "training.training_instance_count=0: must be a whole number >= 1"),
+        (TrainingConfig(max_runtime_minutes=120, max_wait_minutes=60),
+         "training.max_wait_minutes=60: must be >= training.max_runtime_minutes (120) with spot instances"),
+        (TrainingConfig(accuracy_threshold=1.5), "training.accuracy_threshold=1.5: must be in (0, 1]"),
+        (TrainingConfig(model_name="churn_model"), "training.model_name='churn_model'"),
+    ],
+)
+def test_invalid_training_values_fail(training, message):
+    with pytest.raises(ConfigError) as error:
+        _dev(training=training)
+    assert message in str(error.value)
+
+
+def test_max_wait_only_matters_with_spot():
+    assert _dev(training=TrainingConfig(use_spot_instances=False, max_runtime_minutes=120,
+                                        max_wait_minutes=60)).training.use_spot_instances is False
