@@ -134,3 +134,14 @@ def test_stage_exposes_what_other_areas_consume(synthesized_app):
     assert isinstance(training.training_pipeline, StartablePipeline)
     assert training.training_pipeline.parameter_names == frozenset({"InputDataUri", "AccuracyThreshold"})
     assert isinstance(training.batch_transform_pipeline, StartablePipeline)
+
+
+def test_pipeline_scripts_compile_and_write_what_the_gate_reads():
+    import py_compile
+
+    from tests.conftest import ROOT
+
+    for name in ("preprocess.py", "evaluate.py"):
+        py_compile.compile(str(ROOT / "stacks" / "pipeline_code" / name), doraise=True)
+    evaluate = (ROOT / "stacks" / "pipeline_code" / "evaluate.py").read_text()
+    assert '{"metrics": {"accuracy": {"value": accuracy}}' in evaluate  # the gate's JsonGet path

@@ -218,3 +218,25 @@ def test_reports_every_problem_at_once(role):
 
 def test_an_empty_pipeline_is_refused():
     assert "a pipeline needs at least one step" in _error(PipelineDefinition(steps=[]))
+
+
+def test_s3_join_makes_per_execution_paths_and_keeps_the_location_for_grants(role):
+    from constructs_lib import S3Location
+    from constructs_lib.pipeline import PropertyFile, S3Join
+    from tests.conftest import new_stack
+
+    from aws_cdk import aws_s3 as s3
+
+    bucket = s3.Bucket.from_bucket_name(new_stack(), "B", "artifacts")
+    work = S3Location(bucket, "pipelines/training/")
+    report = PropertyFile("R", output_name="evaluation", path="evaluation.json")
+    step = ProcessingStep("Evaluate", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
+                          outputs=[ProcessingOutput("evaluation", S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID,
+                                                                         "evaluation"))],
+                          property_files=[report])
+    rendered = PipelineDefinition(steps=[step]).render()
+    uri = rendered["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+    assert uri == {"Std:Join": {"On": "/", "Values": ["s3://artifacts/pipelines/training",
+                                                      {"Get": "Execution.PipelineExecutionId"}, "evaluation"]}}
+    assert step.requirements().read_locations == [work]
+    assert_valid(rendered)
