@@ -267,6 +267,9 @@ class TrainingJob:
                     f"[{metric.name!r}].regex", metric.regex, "must be a valid regular expression of 1-500 characters")
         v.check(len(self.hyperparameters) <= 100, f"{prefix}.hyperparameters", len(self.hyperparameters),
                 "at most 100 hyperparameters")
+        for key, value in self.hyperparameters.items():
+            v.check(not isinstance(value, (dict, list)), f"{prefix}.hyperparameters[{key!r}]", value,
+                    "must be a string, number, boolean or expression")
 
         channel_names = [channel.name for channel in self.channels]
         v.check(len(channel_names) == len(set(channel_names)), f"{prefix}.channels", channel_names,
@@ -353,9 +356,6 @@ class TrainingStep(Step):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)
-        for key, value in self.job.hyperparameters.items():
-            v.check(not isinstance(value, (dict, list)), f"job.hyperparameters[{key!r}]", value,
-                    "must be a string, number, boolean or expression")
 
 
 def _compiles(regex: str) -> bool:

@@ -7,7 +7,7 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib import (
     ConstructValidationError,
@@ -63,11 +63,13 @@ def synthesized():
 
 
 def _policy_statements(template: Template, role_prefix: str) -> list[dict]:
-    for policy in template.find_resources("AWS::IAM::ManagedPolicy").values():
-        roles = policy["Properties"].get("Roles", [])
-        if any(r.get("Ref", "").startswith(role_prefix) for r in roles):
-            return policy["Properties"]["PolicyDocument"]["Statement"]
-    raise AssertionError(f"no managed policy for {role_prefix}")
+    """Every statement of the role's customer-managed policy (the role has no other policy)."""
+    statements = Capture()
+    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
+        "Roles": [{"Ref": Match.string_like_regexp(f"^{role_prefix}")}],
+        "PolicyDocument": {"Statement": statements, "Version": "2012-10-17"},
+    })
+    return statements.as_array()
 
 
 def _as_list(value):
@@ -84,6 +86,13 @@ def _statements_with(statements: list[dict], action: str) -> list[dict]:
 
 def test_job_role_is_nag_clean(synthesized):
     assert synthesized[1] == []
+
+
+def test_job_role_has_no_inline_or_aws_managed_policy(synthesized):
+    template = synthesized[0]
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    for role in template.find_resources("AWS::IAM::Role").values():
+        assert "Policies" not in role["Properties"] and "ManagedPolicyArns" not in role["Properties"]
 
 
 def test_trusts_only_sagemaker_from_this_account(synthesized):

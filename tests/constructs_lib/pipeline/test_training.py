@@ -187,6 +187,8 @@ def test_channel_input_modes_that_cannot_apply_fail(role, channel, message):
          "job.metric_definitions=['a', 'a']: names must be unique"),
         ({"network": JobNetwork(subnet_ids=[f"subnet-{i}" for i in range(17)], security_group_ids=["sg-1"])},
          "job.network.subnet_ids"),
+        ({"hyperparameters": {"depth": {"max": 5}}},
+         "job.hyperparameters['depth']={'max': 5}: must be a string, number, boolean or expression"),
     ],
 )
 def test_bad_training_input_fails_naming_step_argument_and_value(role, changes, message):
