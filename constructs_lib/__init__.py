@@ -33,7 +33,9 @@ from constructs_lib.feature_group import (
     TableFormat,
 )
 from constructs_lib.inference_api import ApiAuthorization, InferenceApi
+from constructs_lib.job_role import JOB_KINDS, JobRole
 from constructs_lib.labeling_workforce import LabelingWorkforce
+from constructs_lib.ml_pipeline import MlPipeline
 from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
 from constructs_lib.model import ContainerDefinition, ContainerImage, InferenceExecutionMode, Model, ModelData
 from constructs_lib.model_card import (
@@ -61,6 +63,7 @@ from constructs_lib.model_monitor import (
     MonitorSchedule,
     PROBLEM_TYPES,
 )
+from constructs_lib.model_package_group import ModelPackageGroup
 from constructs_lib.monitoring_alarms import ModelQualityThreshold, MonitoringAlarms
 from constructs_lib.monitoring_images import MonitoringImage
 from constructs_lib.platform_budget import PlatformBudget
@@ -71,6 +74,7 @@ from constructs_lib.private_network import (
 )
 from constructs_lib.realtime_endpoint import RealtimeEndpoint
 from constructs_lib.retraining_trigger import DriftRetraining, NewDataRetraining, ScheduledRetraining
+from constructs_lib.s3_location import S3Location
 from constructs_lib.secure_bucket import SecureBucket
 from constructs_lib.serverless_endpoint import ServerlessEndpoint
 from constructs_lib.team_access import TEAM_TAG_KEY, TeamAccess
@@ -120,15 +124,19 @@ __all__ = [
     "InstanceVariant",
     "IntendedUses",
     "INTERFACE_ENDPOINT_SERVICES",
+    "JOB_KINDS",
+    "JobRole",
     "LabelingWorkforce",
     "MetricGroup",
     "MlflowTrackingServer",
+    "MlPipeline",
     "Model",
     "ModelCard",
     "ModelCardStatus",
     "ModelData",
     "ModelMonitor",
     "ModelOverview",
+    "ModelPackageGroup",
     "ModelQualityMonitorOptions",
     "ModelQualityThreshold",
     "MonitoringAlarms",
@@ -143,6 +151,7 @@ __all__ = [
     "ProvisionedConcurrencyScaling",
     "RealtimeEndpoint",
     "RiskRating",
+    "S3Location",
     "ScalingMetric",
     "ScheduledRetraining",
     "ScheduledScaling",

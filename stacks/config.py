@@ -15,6 +15,7 @@ from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN
 from constructs_lib.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
 from constructs_lib.mlflow_tracking_server import MAINTENANCE_WINDOW_PATTERN, MLFLOW_VERSION_PATTERN, TrackingServerSize
+from constructs_lib._internal.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
 from constructs_lib.team_access import TEAM_NAME_PATTERN
 
@@ -197,6 +198,29 @@ class PlatformConfig:
 
 
 @dataclass(frozen=True)
+class TrainingConfig:
+    """The environment's training and batch transform pipelines (see ``stacks.training_stack``)."""
+
+    #: Registry group name is ``<project>-<env>-<model_name>``.
+    model_name: str = "churn"
+    processing_instance_type: str = "ml.m5.large"
+    training_instance_type: str = "ml.m5.xlarge"
+    #: Above 1, training is distributed (the training data is sharded across instances).
+    training_instance_count: int = 1
+    transform_instance_type: str = "ml.m5.large"
+    transform_instance_count: int = 1
+    volume_size_gb: int = 30
+    #: Managed spot training (interrupted jobs resume from checkpoints).
+    use_spot_instances: bool = True
+    max_runtime_minutes: int = 60
+    #: Spot only: run time plus time waiting for capacity (>= max_runtime_minutes).
+    max_wait_minutes: int = 120
+    #: Default of the training pipeline's quality gate (accuracy on the test split).
+    accuracy_threshold: float = 0.8
+    max_parallel_steps: int = 4
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -212,6 +236,7 @@ class EnvironmentConfig:
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     platform: PlatformConfig = field(default_factory=PlatformConfig)
     serving: ServingConfig = field(default_factory=ServingConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -273,6 +298,23 @@ class EnvironmentConfig:
                   "serverless endpoints support neither data capture nor deployment guardrails here")
         check(not sv.inference_api_waf or sv.inference_api, "serving.inference_api_waf", sv.inference_api_waf,
               "needs inference_api=True")
+        tr = self.training
+        for prop in ("processing_instance_type", "training_instance_type", "transform_instance_type"):
+            value = getattr(tr, prop)
+            check(bool(ML_INSTANCE_TYPE_PATTERN.match(value)), f"training.{prop}", value,
+                  "must be a SageMaker instance type such as 'ml.m5.xlarge'")
+        for prop in ("training_instance_count", "transform_instance_count", "volume_size_gb", "max_runtime_minutes",
+                     "max_parallel_steps"):
+            value = getattr(tr, prop)
+            check(isinstance(value, int) and value >= 1, f"training.{prop}", value, "must be a whole number >= 1")
+        if tr.use_spot_instances:
+            check(tr.max_wait_minutes >= tr.max_runtime_minutes, "training.max_wait_minutes", tr.max_wait_minutes,
+                  f"must be >= training.max_runtime_minutes ({tr.max_runtime_minutes}) with spot instances")
+        check(0 < tr.accuracy_threshold <= 1, "training.accuracy_threshold", tr.accuracy_threshold,
+              "must be in (0, 1]")
+        group = f"{self.project}-{self.name}-{tr.model_name}"
+        check(bool(SAGEMAKER_NAME_PATTERN.match(group)), "training.model_name", tr.model_name,
+              f"must make '<project>-<env>-<model_name>' ({group!r}) a SageMaker name (letters, digits, '-', <= 63)")
 
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
@@ -426,6 +468,8 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             ),
             platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
             serving=ServingConfig(endpoint="serverless", serverless_memory_mb=2048, serverless_max_concurrency=5),
+            training=TrainingConfig(training_instance_type="ml.m5.large", max_runtime_minutes=30,
+                                    max_wait_minutes=60, max_parallel_steps=2),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -441,6 +485,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 instance_count=1, traffic_shifting="ALL_AT_ONCE", data_capture_percentage=100,
                 async_endpoint=True, inference_api=True,
             ),
+            training=TrainingConfig(),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -457,6 +502,9 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 instance_type="ml.m5.xlarge", instance_count=2, max_instance_count=4, traffic_shifting="CANARY",
                 data_capture_percentage=20, async_endpoint=True, inference_api=True, inference_api_waf=True,
             ),
+            training=TrainingConfig(training_instance_type="ml.m5.2xlarge", training_instance_count=2,
+                                    transform_instance_count=2, volume_size_gb=50, use_spot_instances=False,
+                                    max_runtime_minutes=120, accuracy_threshold=0.85),
         ),
     }
 

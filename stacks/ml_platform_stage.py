@@ -11,6 +11,7 @@ from stacks.governance_stack import GovernanceStack
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
+from stacks.training_stack import TrainingStack
 
 
 class MlPlatformStage(Stage):
@@ -50,10 +51,15 @@ class MlPlatformStage(Stage):
             key=self.data.key, network=self.network.network, stack_name=f"{prefix}-serving",
             description=f"{config.project} {config.name}: model, endpoints, autoscaling, inference API",
         )
+        self.training = TrainingStack(self, "Training", config=config, key=self.data.key,
+                                      data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
+                                      network=self.network.network, stack_name=f"{prefix}-training",
+                                      description=f"{config.project} {config.name}: model registry, job roles, "
+                                                  "training and batch transform pipelines")
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network, self.platform, self.governance, self.serving]
+        return [self.data, self.network, self.platform, self.governance, self.training, self.serving]

@@ -22,6 +22,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
 from constructs_lib._internal.nag import acknowledge
+from constructs_lib._internal.validation import is_unresolved
 
 
 def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, sid: str, reason: str) -> None:
@@ -113,14 +114,15 @@ class _AcknowledgeExactWildcard:
 
     def validate(self) -> list[str]:
         flat = flatten_cfn_reference(Stack.of(self._scope).resolve(self._resource))
-        acknowledge(self._scope, self._reason, f"AwsSolutions-IAM5[Resource::{flat}]")
+        if "*" in flat:
+            acknowledge(self._scope, self._reason, f"AwsSolutions-IAM5[Resource::{flat}]")
         return []
 
 
 def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) -> None:
     """Acknowledge the IAM5 finding of exactly ``resource`` (a wildcard ARN, possibly a token) on
     ``scope`` only, once references are resolved."""
-    if "*" not in resource:
+    if "*" not in resource and not is_unresolved(resource):
         raise ValueError(f"{resource!r} holds no wildcard: nothing to acknowledge on {scope.node.path}")
     if len(reason.strip()) < 20:
         raise ValueError(f"acknowledgment of {resource!r} on {scope.node.path} needs a real reason")

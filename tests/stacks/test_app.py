@@ -26,6 +26,7 @@ def test_every_environment_has_its_stacks(synthesized_app):
         assert f"{env}/Data" in ids and f"{env}/Network" in ids and f"{env}/Governance" in ids
         assert f"{env}/Platform" in ids
         assert f"{env}/Serving" in ids
+        assert f"{env}/Training" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
@@ -34,6 +35,7 @@ def test_stacks_have_stable_names_per_environment(synthesized_app):
     assert stage.network.stack_name == "ml-platform-prod-network"
     assert stage.governance.stack_name == "ml-platform-prod-governance"
     assert stage.platform.stack_name == "ml-platform-prod-platform"
+    assert stage.training.stack_name == "ml-platform-prod-training"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -81,6 +83,8 @@ def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     assert platform["FeatureStore40D5AEE1"]["Type"] == "AWS::S3::Bucket"
     assert platform["CustomersFeaturesED667AD5"]["Type"] == "AWS::SageMaker::FeatureGroup"
     assert platform["AlertsKeyB38A053B"]["Type"] == "AWS::KMS::Key"
+    training = templates["prod/Training"]["Resources"]
+    assert training["ModelRegistryB238A970"]["Type"] == "AWS::SageMaker::ModelPackageGroup"
 
 
 def test_cost_allocation_tags_on_every_taggable_resource(synthesized_app):
@@ -104,8 +108,7 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-governance", "ml-platform-dev-platform",
-        "ml-platform-dev-serving"}
+        f"ml-platform-dev-{part}" for part in ("data", "network", "governance", "platform", "training", "serving")}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):

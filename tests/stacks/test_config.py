@@ -10,6 +10,7 @@ from stacks.config import (
     GovernanceConfig,
     NetworkConfig,
     ServingConfig,
+    TrainingConfig,
     default_environments,
     get_environment,
 )
@@ -125,3 +126,23 @@ def test_invalid_governance_values_fail_with_a_clear_message(governance, message
     with pytest.raises(ConfigError) as error:
         _dev(governance=governance)
     assert message in str(error.value)
+@pytest.mark.parametrize(
+    "training, message",
+    [
+        (TrainingConfig(training_instance_type="m5.large"), "training.training_instance_type='m5.large'"),
+        (TrainingConfig(training_instance_count=0), "training.training_instance_count=0: must be a whole number >= 1"),
+        (TrainingConfig(max_runtime_minutes=120, max_wait_minutes=60),
+         "training.max_wait_minutes=60: must be >= training.max_runtime_minutes (120) with spot instances"),
+        (TrainingConfig(accuracy_threshold=1.5), "training.accuracy_threshold=1.5: must be in (0, 1]"),
+        (TrainingConfig(model_name="churn_model"), "training.model_name='churn_model'"),
+    ],
+)
+def test_invalid_training_values_fail(training, message):
+    with pytest.raises(ConfigError) as error:
+        _dev(training=training)
+    assert message in str(error.value)
+
+
+def test_max_wait_only_matters_with_spot():
+    assert _dev(training=TrainingConfig(use_spot_instances=False, max_runtime_minutes=120,
+                                        max_wait_minutes=60)).training.use_spot_instances is False

@@ -1,0 +1,203 @@
+"""``ModelPackageGroup``: a model registry entry (versions of one model), with approval events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Aws, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from constructs_lib._internal.validation import Problems, is_unresolved
+
+#: The approval statuses of a model package (botocore ``ModelApprovalStatus``).
+MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_STATE_CHANGE = "SageMaker Model Package State Change"
+
+
+class ModelPackageGroup(Construct):
+    """Defines a SageMaker model package group: the versions of one model in the model registry.
+
+    Retained when its stack is deleted (the registry is the model's audit trail). Pipelines register
+    versions into it (``grant_register``), deployers read it (``grant_read``), and approval decisions
+    are EventBridge events exposed as rules (``on_approved``, ``on_rejected``, ``on_state_change``).
+    Other accounts (a production account deploying approved models) can be given read access, and
+    optionally approval rights, by the group's resource policy.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_package_group_name: str,
+        description: str | None = None,
+        shared_with_accounts: Sequence[str] = (),
+        allow_cross_account_approval: bool = False,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        """
+        :param model_package_group_name: the group's name (1-63 letters, digits, hyphens).
+        :param description: default none; shown in the registry.
+        :param shared_with_accounts: default none; account ids that may read the group and its
+            versions (describe, list, create models from them) through its resource policy.
+        :param allow_cross_account_approval: default False; True also lets those accounts update
+            versions (``sagemaker:UpdateModelPackage``: approve or reject).
+        :param removal_policy: default RETAIN; DESTROY deletes the group (and needs it empty).
+        """
+        super().__init__(scope, construct_id)
+        problems = Problems(self, "ModelPackageGroup")
+        problems.check_sagemaker_name("model_package_group_name", model_package_group_name)
+        if description is not None:
+            problems.check(len(description) <= 1024, "description", description, "must be at most 1024 characters")
+        for account in shared_with_accounts:
+            problems.check_pattern("shared_with_accounts", account, _ACCOUNT, "must be 12-digit AWS account ids")
+        problems.check_unique("shared_with_accounts", shared_with_accounts)
+        problems.check(not allow_cross_account_approval or bool(shared_with_accounts), "allow_cross_account_approval",
+                       allow_cross_account_approval, "needs shared_with_accounts")
+        problems.raise_if_any()
+
+        self._name = model_package_group_name
+        self.resource = sagemaker.CfnModelPackageGroup(
+            self,
+            "Resource",
+            model_package_group_name=model_package_group_name,
+            model_package_group_description=description,
+        )
+        self.resource.apply_removal_policy(removal_policy)
+        self.shared_with_accounts: tuple[str, ...] = tuple(shared_with_accounts)
+        if shared_with_accounts:
+            self.resource.model_package_group_policy = self._resource_policy(
+                shared_with_accounts, allow_cross_account_approval
+            ).to_json()
+
+    # --- attributes ---------------------------------------------------------------------------------
+
+    @property
+    def model_package_group_name(self) -> str:
+        return self._name
+
+    @property
+    def model_package_group_arn(self) -> str:
+        return self.resource.attr_model_package_group_arn
+
+    @property
+    def model_packages_arn(self) -> str:
+        """ARN pattern of the group's versions: ``...:model-package/<group name, lower case>/*``."""
+        stack = Stack.of(self)
+        name = self._name if is_unresolved(self._name) else self._name.lower()
+        return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package/{name}/*"
+
+    # --- grants -------------------------------------------------------------------------------------
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Describe the group and its versions (``ListModelPackages`` has no resource-level
+        permissions: grant it separately where listing is needed)."""
+        group = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:DescribeModelPackageGroup"],
+            resource_arns=[self.model_package_group_arn],
+        )
+        versions = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:DescribeModelPackage"], resource_arns=[self.model_packages_arn]
+        )
+        return group.combine(versions)
+
+    def grant_register(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Register new versions into the group (and tag and describe them)."""
+        read = self.grant_read(grantee)
+        register = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:AddTags", "sagemaker:CreateModelPackage"],
+            resource_arns=[self.model_package_group_arn, self.model_packages_arn],
+        )
+        return read.combine(register)
+
+    def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Approve or reject versions (``sagemaker:UpdateModelPackage``)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:UpdateModelPackage"], resource_arns=[self.model_packages_arn]
+        )
+
+    # --- events -------------------------------------------------------------------------------------
+
+    def on_state_change(
+        self,
+        construct_id: str,
+        *,
+        approval_statuses: Sequence[str] | None = None,
+        target: events.IRuleTarget | None = None,
+        description: str | None = None,
+        scope: Construct | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule on "SageMaker Model Package State Change" events of this group.
+
+        :param approval_statuses: default any; ``ModelApprovalStatus`` values to match.
+        :param target: default none (add targets to the returned rule).
+        :param scope: default this group; give a construct of the consuming stack to keep the rule
+            (and its targets' permissions) there.
+        """
+        statuses = list(approval_statuses) if approval_statuses is not None else None
+        problems = Problems(self, "ModelPackageGroup")
+        if statuses is not None:
+            problems.check(bool(statuses), "approval_statuses", statuses, "must name at least one status")
+            for status in statuses:
+                problems.check_one_of("approval_statuses", status, MODEL_APPROVAL_STATUSES)
+        problems.raise_if_any()
+        detail: dict = {"ModelPackageGroupName": [self._name]}
+        if statuses is not None:
+            detail["ModelApprovalStatus"] = statuses
+        rule = events.Rule(
+            scope or self,
+            construct_id,
+            description=description or f"Model package state changes of {self._name}",
+            event_pattern=events.EventPattern(source=["aws.sagemaker"], detail_type=[_STATE_CHANGE], detail=detail),
+        )
+        if target is not None:
+            rule.add_target(target)
+        return rule
+
+    def on_approved(self, construct_id: str, *, target: events.IRuleTarget | None = None,
+                    description: str | None = None, scope: Construct | None = None) -> events.Rule:
+        """An EventBridge rule matching versions of this group that become ``Approved``."""
+        return self.on_state_change(construct_id, approval_statuses=["Approved"], target=target,
+                                    description=description or f"Approved versions of {self._name}", scope=scope)
+
+    def on_rejected(self, construct_id: str, *, target: events.IRuleTarget | None = None,
+                    description: str | None = None, scope: Construct | None = None) -> events.Rule:
+        """An EventBridge rule matching versions of this group that become ``Rejected``."""
+        return self.on_state_change(construct_id, approval_statuses=["Rejected"], target=target,
+                                    description=description or f"Rejected versions of {self._name}", scope=scope)
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _resource_policy(self, accounts: Sequence[str], allow_approval: bool) -> iam.PolicyDocument:
+        stack = Stack.of(self)
+        principals = [iam.AccountPrincipal(account) for account in accounts]
+        name = self._name if is_unresolved(self._name) else self._name.lower()
+        # The group's own ARN attribute would make the resource refer to itself; SageMaker ARNs are lower case.
+        group_arn = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package-group/{name}"
+        version_actions = ["sagemaker:CreateModel", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]
+        if allow_approval:
+            version_actions.append("sagemaker:UpdateModelPackage")
+        return iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="ShareModelPackageGroup",
+                    principals=principals,
+                    actions=["sagemaker:DescribeModelPackageGroup"],
+                    resources=[group_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="ShareModelPackageVersions",
+                    principals=principals,
+                    actions=version_actions,
+                    resources=[self.model_packages_arn],
+                ),
+            ]
+        )

@@ -1,0 +1,34 @@
+"""Evaluate step of the reference training pipeline (runs in the SageMaker XGBoost image).
+
+Scores the test split with the trained model and writes evaluation.json, which the pipeline's quality
+gate reads with JsonGet at ``metrics.accuracy.value``.
+Upload to s3://<artifact bucket>/pipelines/training/code/evaluate.py.
+"""
+
+import json
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+import xgboost
+
+ROOT = Path("/opt/ml/processing")
+
+
+def main() -> None:
+    with tarfile.open(ROOT / "input" / "model" / "model.tar.gz") as archive:
+        archive.extractall(ROOT / "model", filter="data")
+    booster = xgboost.Booster()
+    booster.load_model(str(ROOT / "model" / "xgboost-model"))
+    test = pd.read_csv(next((ROOT / "input" / "test").glob("*.csv")), header=None)
+    labels, features = test.iloc[:, 0], test.iloc[:, 1:]
+    predictions = booster.predict(xgboost.DMatrix(features.values)) >= 0.5
+    accuracy = float((predictions == labels.values).mean())
+    out = ROOT / "output" / "evaluation"
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"metrics": {"accuracy": {"value": accuracy}}, "samples": int(len(test))}
+    (out / "evaluation.json").write_text(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

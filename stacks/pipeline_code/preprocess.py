@@ -1,0 +1,27 @@
+"""Preprocess step of the reference training pipeline (runs in the SageMaker scikit-learn image).
+
+Reads the CSV files under /opt/ml/processing/input/raw (label in the first column), shuffles them and
+writes train (70 %), validation (15 %) and test (15 %) splits without header, as XGBoost expects.
+Upload to s3://<artifact bucket>/pipelines/training/code/preprocess.py.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path("/opt/ml/processing")
+
+
+def main() -> None:
+    frames = [pd.read_csv(path) for path in sorted((ROOT / "input" / "raw").glob("*.csv"))]
+    data = pd.concat(frames).sample(frac=1.0, random_state=42)
+    train_end, validation_end = int(0.70 * len(data)), int(0.85 * len(data))
+    splits = {"train": data[:train_end], "validation": data[train_end:validation_end], "test": data[validation_end:]}
+    for name, split in splits.items():
+        out = ROOT / "output" / name
+        out.mkdir(parents=True, exist_ok=True)
+        split.to_csv(out / f"{name}.csv", header=False, index=False)
+
+
+if __name__ == "__main__":
+    main()

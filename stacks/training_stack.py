@@ -1,0 +1,248 @@
+"""The environment's model registry, job roles, reference training pipeline and batch transform pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from constructs import Construct
+
+from constructs_lib import EncryptionKey, JobRole, MlPipeline, ModelPackageGroup, PrivateNetwork, S3Location, SecureBucket
+from constructs_lib.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
+from constructs_lib.pipeline import (
+    ConditionGreaterThanOrEqualTo,
+    ConditionStep,
+    CreateModelStep,
+    ExecutionVariables,
+    FailStep,
+    JobNetwork,
+    Join,
+    MetricDefinition,
+    ModelContainer,
+    ModelMetrics,
+    ParameterFloat,
+    ParameterString,
+    PipelineDefinition,
+    ProcessingInput,
+    ProcessingOutput,
+    ProcessingStep,
+    PropertyFile,
+    RegisterModelStep,
+    RetryPolicy,
+    S3Join,
+    TrainingChannel,
+    TrainingJob,
+    TrainingStep,
+    TransformStep,
+)
+from stacks.config import EnvironmentConfig
+
+#: Where the pipelines read and write (see README "Training pipelines"): raw data and batch inputs in
+#: the data bucket; code, intermediate data, models and results in the artifact bucket.
+RAW_DATA_PREFIX = "raw/"
+BATCH_INPUT_PREFIX = "batch/input/"
+TRAINING_PREFIX = "pipelines/training/"
+CODE_PREFIX = "pipelines/training/code/"
+BATCH_OUTPUT_PREFIX = "pipelines/batch-transform/"
+
+_XGBOOST_METRICS = [
+    MetricDefinition("train:auc", r".*\[[0-9]+\].*train-auc:([-+]?[0-9]*\.?[0-9]+).*"),
+    MetricDefinition("validation:auc", r".*\[[0-9]+\].*validation-auc:([-+]?[0-9]*\.?[0-9]+).*"),
+]
+
+
+class TrainingStack(Stack):
+    """Stateless training side of an environment, plus the model registry (retained)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        key: EncryptionKey,
+        data_bucket: SecureBucket,
+        artifact_bucket: SecureBucket,
+        network: PrivateNetwork,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        training = config.training
+        prefix = f"{config.project}-{config.name}"
+        region = self.region
+
+        self.model_package_group = ModelPackageGroup(
+            self,
+            "ModelRegistry",
+            model_package_group_name=f"{prefix}-{training.model_name}",
+            description=f"{training.model_name} model versions of {config.name}; approve to deploy",
+            removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
+        )
+        work = S3Location(artifact_bucket, TRAINING_PREFIX)
+        self.training_job_role = JobRole(
+            self,
+            "TrainingJobRole",
+            job_kinds=["processing", "training"],
+            inputs=[S3Location(data_bucket, RAW_DATA_PREFIX), work],
+            outputs=[work],
+            encryption_keys=[key],
+            aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
+            network=network,
+        )
+        self.batch_job_role = JobRole(
+            self,
+            "BatchJobRole",
+            job_kinds=["transform"],
+            inputs=[S3Location(data_bucket, BATCH_INPUT_PREFIX), work.child("models/")],
+            outputs=[S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX)],
+            encryption_keys=[key],
+            aws_image_repositories=[XGBOOST_REPOSITORY],
+            network=network,
+        )
+        job_network = JobNetwork.from_private_network(network)
+
+        self.training_pipeline = MlPipeline(
+            self,
+            "TrainingPipeline",
+            pipeline_name=f"{prefix}-training",
+            description="Preprocess, train (XGBoost), evaluate, and register the model if accurate enough",
+            max_parallel_steps=training.max_parallel_steps,
+            definition=self._training_definition(
+                key=key, data_bucket=data_bucket, work=work, job_network=job_network, region=region
+            ),
+        )
+        self.batch_transform_pipeline = MlPipeline(
+            self,
+            "BatchTransformPipeline",
+            pipeline_name=f"{prefix}-batch-transform",
+            description="Score a batch of data with a registered model version",
+            max_parallel_steps=training.max_parallel_steps,
+            definition=self._batch_definition(
+                key=key, data_bucket=data_bucket, artifact_bucket=artifact_bucket, job_network=job_network,
+                region=region,
+            ),
+        )
+
+    def _training_definition(self, *, key: EncryptionKey, data_bucket: SecureBucket, work: S3Location,
+                             job_network: JobNetwork, region: str) -> PipelineDefinition:
+        training = self.config.training
+        role = self.training_job_role
+        run = ExecutionVariables.PIPELINE_EXECUTION_ID
+        input_data = ParameterString("InputDataUri", default_value=data_bucket.s3_url(RAW_DATA_PREFIX),
+                                     description="CSV files with the label in the first column")
+        threshold = ParameterFloat("AccuracyThreshold", default_value=training.accuracy_threshold,
+                                   description="Minimum test accuracy to register the model")
+        report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
+        capacity_retry = RetryPolicy(["SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"], interval_seconds=60,
+                                     backoff_rate=2.0, max_attempts=3)
+
+        preprocess = ProcessingStep(
+            "Preprocess",
+            role=role,
+            image_uri=sklearn_image_uri(region),
+            instance_type=training.processing_instance_type,
+            volume_size_gb=training.volume_size_gb,
+            volume_kms_key=key,
+            output_kms_key=key,
+            inputs=[ProcessingInput("raw", input_data)],
+            outputs=[ProcessingOutput(split, S3Join(work, run, split)) for split in ("train", "validation", "test")],
+            code=S3Location(work.bucket, f"{CODE_PREFIX}preprocess.py"),
+            network=job_network,
+            retry_policies=[capacity_retry],
+        )
+        sharded = training.training_instance_count > 1
+        train = TrainingStep(
+            "Train",
+            job=TrainingJob(
+                role=role,
+                image_uri=xgboost_image_uri(region),
+                instance_type=training.training_instance_type,
+                instance_count=training.training_instance_count,
+                volume_size_gb=training.volume_size_gb,
+                volume_kms_key=key,
+                output_path=work.child("models/"),
+                output_kms_key=key,
+                channels=[
+                    TrainingChannel("train", preprocess.outputs["train"], content_type="text/csv",
+                                    distribution="ShardedByS3Key" if sharded else "FullyReplicated"),
+                    TrainingChannel("validation", preprocess.outputs["validation"], content_type="text/csv"),
+                ],
+                hyperparameters={"objective": "binary:logistic", "eval_metric": "auc", "num_round": 100,
+                                  "max_depth": 5, "eta": 0.2, "subsample": 0.8},
+                metric_definitions=_XGBOOST_METRICS,
+                max_runtime=Duration.minutes(training.max_runtime_minutes),
+                use_spot_instances=training.use_spot_instances,
+                max_wait=Duration.minutes(training.max_wait_minutes) if training.use_spot_instances else None,
+                checkpoint_s3_uri=work.child("checkpoints/") if training.use_spot_instances else None,
+                network=job_network,
+            ),
+            retry_policies=[capacity_retry],
+        )
+        evaluate = ProcessingStep(
+            "Evaluate",
+            role=role,
+            image_uri=xgboost_image_uri(region),
+            instance_type=training.processing_instance_type,
+            volume_kms_key=key,
+            output_kms_key=key,
+            inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", preprocess.outputs["test"])],
+            outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
+            code=S3Location(work.bucket, f"{CODE_PREFIX}evaluate.py"),
+            property_files=[report],
+            network=job_network,
+            retry_policies=[capacity_retry],
+        )
+        register = RegisterModelStep(
+            "RegisterModel",
+            model_package_group=self.model_package_group,
+            containers=[ModelContainer(image_uri=xgboost_image_uri(region), model_data_url=train.model_artifacts)],
+            content_types=["text/csv"],
+            response_types=["text/csv"],
+            realtime_instance_types=["ml.m5.large", "ml.m5.xlarge"],
+            transform_instance_types=[training.transform_instance_type],
+            model_metrics=ModelMetrics(model_quality_statistics=Join(
+                on="/", values=[evaluate.outputs["evaluation"], "evaluation.json"])),
+            model_package_description="Registered by the training pipeline; approve to deploy",
+        )
+        too_low = FailStep(
+            "AccuracyBelowThreshold",
+            error_message=Join(on=" ", values=["Test accuracy is below the threshold", threshold]),
+        )
+        gate = ConditionStep(
+            "QualityGate",
+            conditions=[ConditionGreaterThanOrEqualTo(
+                evaluate.json_get(report, "metrics.accuracy.value", kind="Float"), threshold)],
+            if_steps=[register],
+            else_steps=[too_low],
+        )
+        return PipelineDefinition(parameters=[input_data, threshold], steps=[preprocess, train, evaluate, gate])
+
+    def _batch_definition(self, *, key: EncryptionKey, data_bucket: SecureBucket, artifact_bucket: SecureBucket,
+                          job_network: JobNetwork, region: str) -> PipelineDefinition:
+        training = self.config.training
+        package = ParameterString("ModelPackageArn", description="ARN of the approved model version to run")
+        input_data = ParameterString("InputDataUri", default_value=data_bucket.s3_url(BATCH_INPUT_PREFIX),
+                                     description="CSV files to score (no label column)")
+        model = CreateModelStep(
+            "CreateModel",
+            role=self.batch_job_role,
+            containers=[ModelContainer(model_package=package, model_package_group=self.model_package_group)],
+            network=job_network,
+        )
+        transform = TransformStep(
+            "BatchTransform",
+            model_name=model.model_name,
+            instance_type=training.transform_instance_type,
+            instance_count=training.transform_instance_count,
+            input_s3_uri=input_data,
+            content_type="text/csv",
+            split_type="Line",
+            output_path=S3Join(S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX), ExecutionVariables.PIPELINE_EXECUTION_ID),
+            accept="text/csv",
+            assemble_with="Line",
+            output_kms_key=key,
+            volume_kms_key=key,
+            retry_policies=[RetryPolicy(["SageMaker.CAPACITY_ERROR"], interval_seconds=60, max_attempts=3)],
+        )
+        return PipelineDefinition(parameters=[package, input_data], steps=[model, transform])

@@ -1,0 +1,179 @@
+"""The checks themselves: the botocore walker and the schema catch what they should, and each
+correction of the official schema is needed (the pristine schema rejects exactly that construct)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from aws_cdk import Duration
+
+from constructs_lib.pipeline import (
+    CategoricalRange,
+    ConditionEquals,
+    ConditionIn,
+    ConditionNot,
+    ConditionStep,
+    CreateModelStep,
+    FailStep,
+    Join,
+    ModelContainer,
+    ParameterString,
+    PipelineDefinition,
+    ProcessingOutput,
+    ProcessingStep,
+    PropertyFile,
+    RegisterModelStep,
+    RetryPolicy,
+    TrainingStep,
+    TuningObjective,
+    TuningStep,
+    WarmStart,
+)
+from tests.constructs_lib.pipeline.conftest import IMAGE, SKLEARN, training_job
+from tests.sagemaker_contract import (
+    SCHEMA_CORRECTIONS,
+    SCHEMA_PATH,
+    definition_api_problems,
+    is_expression,
+    schema_errors,
+)
+
+
+def test_the_schema_is_read_from_the_shared_directory_not_the_repository():
+    assert SCHEMA_PATH.is_file()
+    assert SCHEMA_PATH.parent.parent.name == "shared"
+
+
+def test_expressions_are_recognised():
+    assert is_expression({"Get": "Parameters.X"})
+    assert is_expression({"Std:Join": {"On": "/", "Values": ["a", {"Get": "Steps.A.B"}]}})
+    assert is_expression({"Std:JsonGet": {"PropertyFile": {"Get": "Steps.E.PropertyFiles.R"}, "Path": "a.b"}})
+    assert not is_expression({"Get": "Nothing.X"})
+    assert not is_expression({"S3Uri": "s3://a"})
+
+
+def _training_definition(role) -> dict:
+    return PipelineDefinition(steps=[TrainingStep("Train", job=training_job(role))]).render()
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda a: a.update(TrainingJobNam="x"), "Arguments.TrainingJobNam: unknown member of CreateTrainingJobRequest"),
+        (lambda a: a["AlgorithmSpecification"].update(TrainingInputMode="Stream"),
+         "Arguments.AlgorithmSpecification.TrainingInputMode: 'Stream' is not one of TrainingInputMode's values"),
+        (lambda a: a["ResourceConfig"].update(InstanceCount="1"),
+         "Arguments.ResourceConfig.InstanceCount: expected an integer"),
+        (lambda a: a["ResourceConfig"].update(InstanceType="ml.m5.mega"),
+         "Arguments.ResourceConfig.InstanceType: 'ml.m5.mega' is not one of TrainingInstanceType's values"),
+        (lambda a: a["OutputDataConfig"].pop("S3OutputPath"),
+         "Arguments.OutputDataConfig.S3OutputPath: required by OutputDataConfig"),
+        (lambda a: a.update(EnableNetworkIsolation="true"), "Arguments.EnableNetworkIsolation: expected a boolean"),
+        (lambda a: a["StoppingCondition"].update(MaxRuntimeInSeconds=0),
+         "Arguments.StoppingCondition.MaxRuntimeInSeconds: 0 is below the minimum 1"),
+    ],
+)
+def test_canary_the_botocore_walker_reports_bad_arguments(role, mutate, expected):
+    definition = _training_definition(role)
+    mutate(definition["Steps"][0]["Arguments"])
+    problems = definition_api_problems(definition)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_the_walker_accepts_expressions_where_values_go_and_generated_names_absent(role):
+    definition = _training_definition(role)
+    args = definition["Steps"][0]["Arguments"]
+    args["ResourceConfig"]["InstanceCount"] = {"Get": "Parameters.Count"}
+    args["OutputDataConfig"]["S3OutputPath"] = {"Std:Join": {"On": "/", "Values": ["s3://a", {"Get": "Execution.X"}]}}
+    assert "TrainingJobName" not in args
+    assert definition_api_problems(definition) == []
+
+
+def test_canary_the_schema_reports_a_bad_definition(role):
+    definition = _training_definition(role)
+    bad = copy.deepcopy(definition)
+    bad["Steps"][0]["Type"] = "Train"
+    assert schema_errors(bad)
+    bad = copy.deepcopy(definition)
+    bad["Steps"][0]["Arguments"]["TrainingImage"] = "x"
+    assert any("TrainingImage" in error for error in schema_errors(bad))
+    bad = copy.deepcopy(definition)
+    bad["Version"] = "2021-01-01"
+    assert any("Version" in error for error in schema_errors(bad))
+
+
+def test_a_plain_definition_needs_no_correction(role):
+    definition = _training_definition(role)
+    assert schema_errors(definition, corrected=False) == []
+
+
+# Each correction, with the smallest definition that needs it.
+def _needs_expressions(role, group):
+    out = Join(on="/", values=["s3://a", ParameterString("Run")])
+    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
+                          outputs=[ProcessingOutput("o", out)])
+    return PipelineDefinition(parameters=[ParameterString("Run")], steps=[step])
+
+
+def _needs_property_files(role, group):
+    report = PropertyFile("R", output_name="o", path="r.json")
+    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
+                          outputs=[ProcessingOutput("o", "s3://a/o")], property_files=[report])
+    return PipelineDefinition(steps=[step])
+
+
+def _needs_retry_policy(role, group):
+    return PipelineDefinition(steps=[TrainingStep("T", job=training_job(role),
+                                                  retry_policies=[RetryPolicy(["Step.THROTTLING"])])])
+
+
+def _needs_model_data_url(role, group):
+    train = TrainingStep("T", job=training_job(role))
+    model = CreateModelStep("M", role=role, containers=[ModelContainer(image_uri=IMAGE,
+                                                                       model_data_url=train.model_artifacts)])
+    return PipelineDefinition(steps=[train, model])
+
+
+def _needs_conditions(role, group):
+    mode = ParameterString("Mode", default_value="a")
+    gate = ConditionStep("C", conditions=[ConditionIn(mode, ["a", "b"]), ConditionNot(ConditionEquals(mode, "c"))],
+                         if_steps=[FailStep("F", error_message="x")])
+    return PipelineDefinition(parameters=[mode], steps=[gate])
+
+
+def _needs_register_model(role, group):
+    register = RegisterModelStep("R", model_package_group=group, containers=[
+        ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")], content_types=["text/csv"],
+        response_types=["text/csv"])
+    return PipelineDefinition(steps=[register])
+
+
+def _needs_tuning(role, group):
+    tune = TuningStep("T", job=training_job(role), objective=TuningObjective("validation:auc"),
+                      ranges=[CategoricalRange("max_depth", [3, 6])], strategy="Grid", max_jobs=None,
+                      warm_start=WarmStart(["parent"]), max_runtime=Duration.hours(1))
+    return PipelineDefinition(steps=[tune])
+
+
+NEEDS = {
+    "expressions": _needs_expressions,
+    "property_files": _needs_property_files,
+    "retry_policy": _needs_retry_policy,
+    "model_data_url": _needs_model_data_url,
+    "conditions": _needs_conditions,
+    "register_model": _needs_register_model,
+    "tuning": _needs_tuning,
+}
+
+
+def test_every_correction_is_exercised():
+    assert set(NEEDS) == set(SCHEMA_CORRECTIONS)
+
+
+@pytest.mark.parametrize("correction", sorted(SCHEMA_CORRECTIONS))
+def test_each_schema_correction_is_needed_and_sufficient(role, group, correction):
+    definition = NEEDS[correction](role, group).render()
+    assert definition_api_problems(definition) == []
+    assert schema_errors(definition, corrected=False), f"the pristine schema accepts it: {correction} is not needed"
+    assert schema_errors(definition) == []

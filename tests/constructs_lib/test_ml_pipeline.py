@@ -1,0 +1,255 @@
+"""MlPipeline: the deployed pipeline, its definition as CloudFormation carries it, and its role."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Template
+
+from constructs_lib import (
+    ConstructValidationError,
+    EncryptionKey,
+    JobRole,
+    MlPipeline,
+    ModelPackageGroup,
+    S3Location,
+    SecureBucket,
+)
+from constructs_lib._internal.contracts import StartablePipeline
+from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
+from constructs_lib.pipeline import (
+    CallbackStep,
+    ConditionGreaterThanOrEqualTo,
+    ConditionStep,
+    FailStep,
+    LambdaStep,
+    ModelContainer,
+    ParameterFloat,
+    PipelineDefinition,
+    ProcessingInput,
+    ProcessingOutput,
+    ProcessingStep,
+    PropertyFile,
+    RegisterModelStep,
+    TrainingChannel,
+    TrainingJob,
+    TrainingStep,
+)
+from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.sagemaker_contract import definition_api_problems, definition_from_template, schema_errors
+
+
+@pytest.fixture(scope="module")
+def synthesized():
+    app = compliance_app()
+    data = new_stack(app, "Data")
+    key = EncryptionKey(data, "Key")
+    artifacts = SecureBucket(data, "Artifacts", encryption_key=key)
+    stack = new_stack(app, "Pipelines")
+    work = S3Location(artifacts, "pipelines/")
+    role = JobRole(stack, "JobRole", job_kinds=["processing", "training"], inputs=[work], outputs=[work],
+                   encryption_keys=[key], aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY])
+    group = ModelPackageGroup(stack, "Registry", model_package_group_name="Churn")
+    threshold = ParameterFloat("AccuracyThreshold", default_value=0.8)
+    report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
+    prepare = ProcessingStep("Prepare", role=role, image_uri=sklearn_image_uri("eu-west-1"),
+                             instance_type="ml.m5.large", volume_kms_key=key,
+                             inputs=[ProcessingInput("raw", work.child("raw/"))],
+                             outputs=[ProcessingOutput("train", work.child("train/"))],
+                             code=work.child("code/prepare.py"))
+    train = TrainingStep("Train", job=TrainingJob(
+        role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
+        output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
+        channels=[TrainingChannel("train", prepare.outputs["train"], content_type="text/csv")],
+        use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri=work.child("checkpoints/")))
+    evaluate = ProcessingStep("Evaluate", role=role, image_uri=xgboost_image_uri("eu-west-1"),
+                              instance_type="ml.m5.large", inputs=[ProcessingInput("model", train.model_artifacts)],
+                              outputs=[ProcessingOutput("evaluation", work.child("evaluation/"))],
+                              code=work.child("code/evaluate.py"), property_files=[report])
+    register = RegisterModelStep("Register", model_package_group=group, containers=[
+        ModelContainer(image_uri=xgboost_image_uri("eu-west-1"), model_data_url=train.model_artifacts)],
+        content_types=["text/csv"], response_types=["text/csv"])
+    function = lambda_.Function.from_function_arn(stack, "Notify",
+                                                  "arn:aws:lambda:eu-west-1:123456789012:function:notify")
+    queue = sqs.Queue.from_queue_arn(stack, "Queue", "arn:aws:sqs:eu-west-1:123456789012:review")
+    gate = ConditionStep("QualityGate", conditions=[ConditionGreaterThanOrEqualTo(
+        evaluate.json_get(report, "metrics.accuracy.value"), threshold)],
+        if_steps=[register], else_steps=[FailStep("TooLow", error_message="accuracy too low")])
+    notify = LambdaStep("Notify", function=function, inputs={"model": train.model_artifacts})
+    review = CallbackStep("Review", queue=queue, depends_on=[evaluate])
+    pipeline = MlPipeline(stack, "Training", pipeline_name="Churn-Training", description="train and register churn",
+                          definition=PipelineDefinition(parameters=[threshold],
+                                                        steps=[prepare, train, evaluate, gate, notify, review]),
+                          max_parallel_steps=3)
+    operator = ManagedPolicyRole(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    pipeline.grant_start_execution(operator)
+    findings = nag_findings(app)
+    return Template.from_stack(stack), findings, pipeline
+
+
+def _pipeline(template: Template) -> dict:
+    (resource,) = template.find_resources("AWS::SageMaker::Pipeline").values()
+    return resource["Properties"]
+
+
+def _role_statements(template: Template, prefix: str) -> list[dict]:
+    for policy in template.find_resources("AWS::IAM::ManagedPolicy").values():
+        if any(r["Ref"].startswith(prefix) for r in policy["Properties"]["Roles"]):
+            return policy["Properties"]["PolicyDocument"]["Statement"]
+    raise AssertionError(prefix)
+
+
+def _actions(statements: list[dict]) -> set[str]:
+    return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
+def test_ml_pipeline_is_nag_clean(synthesized):
+    assert synthesized[1] == []
+
+
+def test_pipeline_has_its_name_role_description_and_parallelism(synthesized):
+    props = _pipeline(synthesized[0])
+    assert props["PipelineName"] == "Churn-Training"
+    assert props["PipelineDescription"] == "train and register churn"
+    assert props["ParallelismConfiguration"] == {"MaxParallelExecutionSteps": 3}
+    assert props["RoleArn"]["Fn::GetAtt"][0].startswith("TrainingRole")
+
+
+def test_deployed_definition_matches_the_api_and_the_schema(synthesized):
+    definition = definition_from_template(_pipeline(synthesized[0])["PipelineDefinition"]["PipelineDefinitionBody"])
+    assert [s["Name"] for s in definition["Steps"]] == ["Prepare", "Train", "Evaluate", "QualityGate", "Notify",
+                                                        "Review"]
+    assert definition_api_problems(definition) == []
+    assert schema_errors(definition) == []
+
+
+def test_bucket_and_key_tokens_resolve_in_the_definition(synthesized):
+    body = json.dumps(_pipeline(synthesized[0])["PipelineDefinition"]["PipelineDefinitionBody"])
+    assert "${Token" not in body
+    assert "Fn::GetStackOutput" in body or "Fn::ImportValue" in body  # the data stack's bucket and key
+
+
+def test_satisfies_the_startable_pipeline_contract(synthesized):
+    pipeline = synthesized[2]
+    assert isinstance(pipeline, StartablePipeline)
+    assert pipeline.parameter_names == frozenset({"AccuracyThreshold"})
+    assert pipeline.pipeline_name == "Churn-Training"
+    assert pipeline.pipeline_arn.endswith(":pipeline/churn-training")
+
+
+def test_grant_start_execution_allows_only_starting_this_pipeline(synthesized):
+    (statement,) = _role_statements(synthesized[0], "Operator")
+    assert statement["Action"] == "sagemaker:StartPipelineExecution"
+    assert json.dumps(statement["Resource"]).endswith(':pipeline/churn-training"]]}')
+
+
+def test_pipeline_role_is_assumed_by_sagemaker_of_this_account(synthesized):
+    roles = synthesized[0].find_resources("AWS::IAM::Role")
+    role = next(r for k, r in roles.items() if k.startswith("TrainingRole"))
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_pipeline_role_starts_only_the_job_kinds_it_defines(synthesized):
+    statements = _role_statements(synthesized[0], "TrainingRole")
+    actions = _actions(statements)
+    assert {"sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:CreateModelPackage",
+            "lambda:InvokeFunction"} <= actions
+    assert not actions & {"sagemaker:CreateTransformJob", "sagemaker:CreateHyperParameterTuningJob",
+                          "sagemaker:CreateModel", "sagemaker:CreateEndpoint", "sagemaker:DeleteModelPackage"}
+    assert not any("*" in a for a in actions)
+    jobs = [s for s in statements if "sagemaker:CreateTrainingJob" in s["Action"]]
+    assert json.dumps(jobs[0]["Resource"]).endswith(':training-job/pipelines-*"]]}')
+
+
+def test_pipeline_role_passes_only_the_job_role_and_only_to_sagemaker(synthesized):
+    statements = _role_statements(synthesized[0], "TrainingRole")
+    (passing,) = [s for s in statements if s["Action"] == "iam:PassRole"]
+    assert passing["Resource"]["Fn::GetAtt"][0].startswith("JobRole")
+    assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_pipeline_role_registers_only_into_its_group(synthesized):
+    statements = _role_statements(synthesized[0], "TrainingRole")
+    (register,) = [s for s in statements if "sagemaker:CreateModelPackage" in s["Action"]]
+    text = json.dumps(register["Resource"])
+    assert "Registry" in text and ":model-package/churn/*" in text
+
+
+def test_pipeline_role_reads_only_the_property_file_prefix(synthesized):
+    statements = _role_statements(synthesized[0], "TrainingRole")
+    (read,) = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert json.dumps(read["Resource"]).endswith('/pipelines/evaluation/*"]]}')
+    (decrypt,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+
+
+def test_pipeline_role_invokes_only_its_function_and_sends_only_to_its_queue(synthesized):
+    statements = _role_statements(synthesized[0], "TrainingRole")
+    (invoke,) = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    assert invoke["Resource"] == ["arn:aws:lambda:eu-west-1:123456789012:function:notify",
+                                  "arn:aws:lambda:eu-west-1:123456789012:function:notify:*"]
+    (send,) = [s for s in statements if "sqs:SendMessage" in s["Action"]]
+    assert send["Resource"] == "arn:aws:sqs:eu-west-1:123456789012:review"
+
+
+def test_tuning_transform_and_model_steps_get_their_own_permissions():
+    from constructs_lib.pipeline import CreateModelStep, IntegerRange, TransformStep, TuningObjective, TuningStep
+    from tests.constructs_lib.pipeline.conftest import IMAGE, training_job
+
+    stack = new_stack()
+    role = iam.Role.from_role_arn(stack, "Job", "arn:aws:iam::123456789012:role/job")
+    tune = TuningStep("Tune", job=training_job(role), objective=TuningObjective("validation:auc"),
+                      ranges=[IntegerRange("max_depth", 3, 9)])
+    model = CreateModelStep("Model", role=role, containers=[
+        ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())])
+    score = TransformStep("Score", model_name=model.model_name, instance_type="ml.m5.large",
+                          input_s3_uri="s3://d/in", output_path="s3://d/out")
+    MlPipeline(stack, "P", definition=PipelineDefinition(steps=[tune, model, score]))
+    statements = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    actions = _actions(next(iter(statements.values()))["Properties"]["PolicyDocument"]["Statement"])
+    assert {"sagemaker:CreateHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+            "sagemaker:CreateModel", "sagemaker:CreateTransformJob", "iam:PassRole"} <= actions
+    assert not actions & {"sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"}
+
+
+def test_a_bad_definition_fails_naming_the_pipeline_construct_and_step():
+    stack = new_stack()
+    with pytest.raises(ConstructValidationError) as error:
+        MlPipeline(stack, "Pipeline", definition=PipelineDefinition(steps=[FailStep("A", error_message=1)]))
+    assert str(error.value).startswith("MlPipeline 'Test/Pipeline' has invalid input:")
+    assert "steps['A'] (Fail) error_message=1: must be a String" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"pipeline_name": "churn_training"}, "pipeline_name='churn_training'"),
+        ({"max_parallel_steps": 0}, "max_parallel_steps=0: must be an integer of at least 1"),
+        ({"display_name": "-x"}, "display_name='-x'"),
+        ({"description": "x" * 3073}, "description="),
+    ],
+)
+def test_bad_pipeline_input_fails(options, message):
+    with pytest.raises(ConstructValidationError) as error:
+        MlPipeline(new_stack(), "Pipeline", definition=PipelineDefinition(steps=[FailStep("A", error_message="x")]),
+                   **options)
+    assert message in str(error.value)
+
+
+def test_a_definition_over_the_size_limit_fails():
+    huge = PipelineDefinition(steps=[FailStep(f"S{i}", error_message="x" * 4000) for i in range(260)])
+    with pytest.raises(ConstructValidationError, match=r"definition \(bytes, estimated\)=\d+: must be at most 1000000"):
+        MlPipeline(new_stack(), "Pipeline", definition=huge)
+
+
+def test_default_name_is_unique_to_the_construct_path():
+    stack = new_stack()
+    pipeline = MlPipeline(stack, "Nightly", definition=PipelineDefinition(steps=[FailStep("A", error_message="x")]))
+    assert pipeline.pipeline_name.startswith("Test-Nightly-") and len(pipeline.pipeline_name) <= 80

@@ -1,0 +1,161 @@
+"""ModelPackageGroup: the registry group, its grants, cross-account sharing and approval events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import ConstructValidationError, ModelPackageGroup
+from constructs_lib._internal.contracts import ModelPackageGroupRef
+from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+
+@pytest.fixture(scope="module")
+def synthesized():
+    app = compliance_app()
+    stack = new_stack(app)
+    shared = ModelPackageGroup(stack, "Churn", model_package_group_name="Churn-Model", description="churn versions",
+                               shared_with_accounts=["111111111111", "222222222222"], allow_cross_account_approval=True)
+    private = ModelPackageGroup(stack, "Private", model_package_group_name="private-model")
+    reader = ManagedPolicyRole(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+    registrar = ManagedPolicyRole(stack, "Registrar", assumed_by=iam.AccountRootPrincipal())
+    approver = ManagedPolicyRole(stack, "Approver", assumed_by=iam.AccountRootPrincipal())
+    private.grant_read(reader)
+    private.grant_register(registrar)
+    private.grant_approve(approver)
+    shared.on_approved("OnApproved")
+    shared.on_rejected("OnRejected")
+    shared.on_state_change("OnAnyChange")
+    for role in (reader, registrar, approver):
+        # Grants on a group's versions are a wildcard the grantee acknowledges (as MlPipeline does).
+        acknowledge_exact_wildcard(role.managed_policy, private.model_packages_arn,
+                                      "Test: versions of the one group this role works with.")
+    findings = nag_findings(app)
+    return Template.from_stack(stack), findings, shared
+
+
+def _group(template: Template, name: str) -> dict:
+    groups = template.find_resources("AWS::SageMaker::ModelPackageGroup",
+                                     {"Properties": {"ModelPackageGroupName": name}})
+    assert len(groups) == 1
+    return next(iter(groups.values()))
+
+
+def _statements(template: Template, role_prefix: str) -> list[dict]:
+    for policy in template.find_resources("AWS::IAM::ManagedPolicy").values():
+        if any(r["Ref"].startswith(role_prefix) for r in policy["Properties"]["Roles"]):
+            return policy["Properties"]["PolicyDocument"]["Statement"]
+    raise AssertionError(role_prefix)
+
+
+def test_model_package_group_is_nag_clean(synthesized):
+    assert synthesized[1] == []
+
+
+def test_group_is_retained_by_default_and_satisfies_the_registry_contract(synthesized):
+    template, _, shared = synthesized
+    group = _group(template, "Churn-Model")
+    assert group["DeletionPolicy"] == "Retain" and group["UpdateReplacePolicy"] == "Retain"
+    assert group["Properties"]["ModelPackageGroupDescription"] == "churn versions"
+    assert isinstance(shared, ModelPackageGroupRef)
+    assert shared.model_package_group_name == "Churn-Model"
+    assert "model-package/churn-model/*" in shared.model_packages_arn
+
+
+def test_deleting_a_group_is_an_explicit_opt_in():
+    stack = new_stack()
+    ModelPackageGroup(stack, "Scratch", model_package_group_name="scratch", removal_policy=RemovalPolicy.DESTROY)
+    group = Template.from_stack(stack).find_resources("AWS::SageMaker::ModelPackageGroup")
+    assert next(iter(group.values()))["DeletionPolicy"] == "Delete"
+
+
+def test_cross_account_policy_shares_read_and_approval_with_the_named_accounts(synthesized):
+    policy = _group(synthesized[0], "Churn-Model")["Properties"]["ModelPackageGroupPolicy"]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    principals = json.dumps(by_sid["ShareModelPackageGroup"]["Principal"])
+    assert "111111111111" in principals and "222222222222" in principals
+    assert by_sid["ShareModelPackageGroup"]["Action"] == "sagemaker:DescribeModelPackageGroup"
+    assert "model-package-group/churn-model" in json.dumps(by_sid["ShareModelPackageGroup"]["Resource"])
+    assert sorted(by_sid["ShareModelPackageVersions"]["Action"]) == [
+        "sagemaker:CreateModel", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages",
+        "sagemaker:UpdateModelPackage"]
+    assert "model-package/churn-model/*" in json.dumps(by_sid["ShareModelPackageVersions"]["Resource"])
+
+
+def test_cross_account_sharing_is_read_only_unless_approval_is_asked():
+    stack = new_stack()
+    ModelPackageGroup(stack, "G", model_package_group_name="g", shared_with_accounts=["111111111111"])
+    policy = next(iter(Template.from_stack(stack).find_resources("AWS::SageMaker::ModelPackageGroup").values()))
+    actions = json.dumps(policy["Properties"]["ModelPackageGroupPolicy"])
+    assert "UpdateModelPackage" not in actions
+
+
+def test_a_private_group_has_no_resource_policy(synthesized):
+    assert "ModelPackageGroupPolicy" not in _group(synthesized[0], "private-model")["Properties"]
+
+
+def test_grant_read_register_and_approve(synthesized):
+    template = synthesized[0]
+    read = _statements(template, "Reader")
+    assert {a for s in read for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])} == {
+        "sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage"}
+    register = _statements(template, "Registrar")
+    assert any(s["Action"] == ["sagemaker:AddTags", "sagemaker:CreateModelPackage"] for s in register)
+    approve = _statements(template, "Approver")
+    assert approve[0]["Action"] == "sagemaker:UpdateModelPackage"
+    assert "model-package/private-model/*" in json.dumps(approve[0]["Resource"])
+
+
+@pytest.mark.parametrize("rule, statuses", [("OnApproved", ["Approved"]), ("OnRejected", ["Rejected"]),
+                                            ("OnAnyChange", None)])
+def test_approval_events_are_exposed_as_rules(synthesized, rule, statuses):
+    rules = synthesized[0].find_resources("AWS::Events::Rule")
+    pattern = next(r for k, r in rules.items() if k.startswith(f"Churn{rule}"))["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.sagemaker"]
+    assert pattern["detail-type"] == ["SageMaker Model Package State Change"]
+    assert pattern["detail"]["ModelPackageGroupName"] == ["Churn-Model"]
+    assert pattern["detail"].get("ModelApprovalStatus") == statuses
+
+
+def test_a_rule_can_live_in_the_consuming_stack_with_its_target():
+    producer, consumer = new_stack(construct_id="Registry"), None
+    group = ModelPackageGroup(producer, "G", model_package_group_name="g")
+    consumer = new_stack(producer.node.scope, "Deploy")
+    topic = sns.Topic(consumer, "Topic")
+    rule = group.on_approved("DeployOnApproval", target=targets.SnsTopic(topic), scope=consumer)
+    assert rule.node.scope is consumer
+    Template.from_stack(consumer).has_resource_properties("AWS::Events::Rule", {
+        "EventPattern": Match.object_like({"detail": {"ModelPackageGroupName": ["g"],
+                                                      "ModelApprovalStatus": ["Approved"]}}),
+        "Targets": Match.array_with([Match.object_like({"Arn": {"Ref": Match.string_like_regexp("Topic")}})]),
+    })
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"model_package_group_name": "churn_model"}, "model_package_group_name='churn_model'"),
+        ({"model_package_group_name": "g", "shared_with_accounts": ["1234"]}, "shared_with_accounts='1234'"),
+        ({"model_package_group_name": "g", "allow_cross_account_approval": True},
+         "allow_cross_account_approval=True: needs shared_with_accounts"),
+        ({"model_package_group_name": "g", "description": "x" * 1025}, "must be at most 1024 characters"),
+    ],
+)
+def test_bad_group_input_fails(options, message):
+    with pytest.raises(ConstructValidationError) as error:
+        ModelPackageGroup(new_stack(), "G", **options)
+    assert message in str(error.value) and "ModelPackageGroup 'Test/G'" in str(error.value)
+
+
+def test_unknown_approval_status_fails():
+    group = ModelPackageGroup(new_stack(), "G", model_package_group_name="g")
+    with pytest.raises(ConstructValidationError, match="approval_statuses='Aproved': must be one of Approved"):
+        group.on_state_change("Rule", approval_statuses=["Aproved"])

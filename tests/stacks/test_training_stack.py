@@ -1,0 +1,147 @@
+"""The training stack of each environment: registry, job roles, and the two pipelines it emits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks.config import default_environments
+from tests.sagemaker_contract import definition_api_problems, definition_from_template, schema_errors
+
+ENVIRONMENTS = list(default_environments())
+
+
+def _training(synthesized_app, env: str) -> dict:
+    return dict(synthesized_app.templates())[f"{env}/Training"]
+
+
+def _pipelines(template: dict) -> dict[str, dict]:
+    """Pipeline name -> deployed definition."""
+    found = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::SageMaker::Pipeline":
+            body = resource["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"]
+            found[resource["Properties"]["PipelineName"]] = definition_from_template(body)
+    return found
+
+
+def _steps(definition: dict) -> dict[str, dict]:
+    steps = {}
+    for step in definition["Steps"]:
+        steps[step["Name"]] = step
+        for branch in ("IfSteps", "ElseSteps"):
+            for child in step.get("Arguments", {}).get(branch, []) if step["Type"] == "Condition" else []:
+                steps[child["Name"]] = child
+    return steps
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_pipeline_definition_the_app_emits_matches_the_api_and_the_schema(synthesized_app, env):
+    pipelines = _pipelines(_training(synthesized_app, env))
+    assert set(pipelines) == {f"ml-platform-{env}-training", f"ml-platform-{env}-batch-transform"}
+    for definition in pipelines.values():
+        assert definition_api_problems(definition) == []
+        assert schema_errors(definition) == []
+
+
+def test_reference_pipeline_preprocesses_trains_evaluates_and_gates_registration(synthesized_app):
+    definition = _pipelines(_training(synthesized_app, "staging"))["ml-platform-staging-training"]
+    assert [s["Name"] for s in definition["Steps"]] == ["Preprocess", "Train", "Evaluate", "QualityGate"]
+    steps = _steps(definition)
+    gate = steps["QualityGate"]["Arguments"]
+    assert gate["Conditions"][0]["Type"] == "GreaterThanOrEqualTo"
+    assert gate["Conditions"][0]["LeftValue"]["Std:JsonGet"]["Path"] == "metrics.accuracy.value"
+    assert gate["Conditions"][0]["RightValue"] == {"Get": "Parameters.AccuracyThreshold"}
+    assert [s["Type"] for s in gate["IfSteps"]] == ["RegisterModel"]
+    assert [s["Type"] for s in gate["ElseSteps"]] == ["Fail"]
+    register = steps["RegisterModel"]["Arguments"]
+    assert register["ModelApprovalStatus"] == "PendingManualApproval"
+    assert register["ModelPackageGroupName"] == "ml-platform-staging-churn"
+    assert steps["Evaluate"]["PropertyFiles"][0]["FilePath"] == "evaluation.json"
+    parameters = {p["Name"]: p for p in definition["Parameters"]}
+    assert parameters["AccuracyThreshold"]["DefaultValue"] == 0.8
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_job_sizes_and_spot_come_from_the_environment(synthesized_app, env):
+    config = default_environments()[env].training
+    train = _steps(_pipelines(_training(synthesized_app, env))[f"ml-platform-{env}-training"])["Train"]["Arguments"]
+    assert train["ResourceConfig"]["InstanceType"] == config.training_instance_type
+    assert train["ResourceConfig"]["InstanceCount"] == config.training_instance_count
+    assert train["EnableManagedSpotTraining"] is config.use_spot_instances
+    assert train["StoppingCondition"]["MaxRuntimeInSeconds"] == config.max_runtime_minutes * 60
+    if config.use_spot_instances:
+        assert train["StoppingCondition"]["MaxWaitTimeInSeconds"] == config.max_wait_minutes * 60
+        assert "CheckpointConfig" in train
+    else:
+        assert "MaxWaitTimeInSeconds" not in train["StoppingCondition"]
+    distribution = train["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataDistributionType"]
+    assert distribution == ("ShardedByS3Key" if config.training_instance_count > 1 else "FullyReplicated")
+
+
+def test_dev_trains_on_spot_and_prod_on_demand_with_two_instances():
+    envs = default_environments()
+    assert envs["dev"].training.use_spot_instances is True
+    assert envs["prod"].training.use_spot_instances is False and envs["prod"].training.training_instance_count == 2
+
+
+def test_jobs_run_isolated_in_the_private_network_with_the_platform_key(synthesized_app):
+    steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
+    train = steps["Train"]["Arguments"]
+    assert train["EnableNetworkIsolation"] is True and train["EnableInterContainerTrafficEncryption"] is True
+    assert len(train["VpcConfig"]["Subnets"]) == 3 and len(train["VpcConfig"]["SecurityGroupIds"]) == 1
+    assert "ml-platform-prod-network" in json.dumps(train["VpcConfig"])
+    assert "ml-platform-prod-data" in train["ResourceConfig"]["VolumeKmsKeyId"]
+    assert "ml-platform-prod-data" in train["OutputDataConfig"]["KmsKeyId"]
+    preprocess = steps["Preprocess"]["Arguments"]
+    assert preprocess["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert preprocess["NetworkConfig"]["VpcConfig"] == train["VpcConfig"]
+
+
+def test_images_are_the_public_sagemaker_images_of_the_region(synthesized_app):
+    steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
+    assert steps["Preprocess"]["Arguments"]["AppSpecification"]["ImageUri"] == (
+        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")
+    assert steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == (
+        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+
+
+def test_batch_transform_pipeline_scores_with_a_registered_version(synthesized_app):
+    definition = _pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-batch-transform"]
+    steps = _steps(definition)
+    assert steps["CreateModel"]["Type"] == "Model"
+    assert steps["CreateModel"]["Arguments"]["PrimaryContainer"] == {
+        "ModelPackageName": {"Get": "Parameters.ModelPackageArn"}}
+    transform = steps["BatchTransform"]["Arguments"]
+    assert transform["ModelName"] == {"Get": "Steps.CreateModel.ModelName"}
+    assert transform["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == {"Get": "Parameters.InputDataUri"}
+    assert {p["Name"] for p in definition["Parameters"]} == {"ModelPackageArn", "InputDataUri"}
+
+
+def test_registry_is_retained_except_where_the_environment_opts_in_to_destroy(synthesized_app):
+    for env, expected in (("dev", "Delete"), ("staging", "Retain"), ("prod", "Retain")):
+        (group,) = [r for r in _training(synthesized_app, env)["Resources"].values()
+                    if r["Type"] == "AWS::SageMaker::ModelPackageGroup"]
+        assert group["DeletionPolicy"] == expected
+
+
+def test_stage_exposes_what_other_areas_consume(synthesized_app):
+    from constructs_lib._internal.contracts import ModelPackageGroupRef, StartablePipeline
+
+    training = synthesized_app.stages["prod"].training
+    assert isinstance(training.model_package_group, ModelPackageGroupRef)
+    assert isinstance(training.training_pipeline, StartablePipeline)
+    assert training.training_pipeline.parameter_names == frozenset({"InputDataUri", "AccuracyThreshold"})
+    assert isinstance(training.batch_transform_pipeline, StartablePipeline)
+
+
+def test_pipeline_scripts_compile_and_write_what_the_gate_reads():
+    import py_compile
+
+    from tests.conftest import ROOT
+
+    for name in ("preprocess.py", "evaluate.py"):
+        py_compile.compile(str(ROOT / "stacks" / "pipeline_code" / name), doraise=True)
+    evaluate = (ROOT / "stacks" / "pipeline_code" / "evaluate.py").read_text()
+    assert '{"metrics": {"accuracy": {"value": accuracy}}' in evaluate  # the gate's JsonGet path

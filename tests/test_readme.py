@@ -1,0 +1,26 @@
+"""The README's pipeline example runs as written."""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+
+from tests.conftest import ROOT, new_app
+
+
+def _example(heading: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split(heading, 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_pipeline_example_synthesizes(tmp_path, monkeypatch):
+    # The project's feature flags and output directory, without the built-in template validation.
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    namespace: dict = {}
+    exec(compile(_example("## Training, pipelines and the model registry"), "README.md", "exec"), namespace)
+    assert namespace["pipeline"].parameter_names == frozenset({"AccuracyThreshold"})
+    template = (tmp_path / "Ml.template.json").read_text()
+    assert "AWS::SageMaker::Pipeline" in template and "churn-training" in template
