@@ -7,6 +7,13 @@ from constructs_lib.compliance import COMPLIANCE_PACKS, acknowledge, add_complia
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES, PrivateNetwork
 from constructs_lib.secure_bucket import SecureBucket
+from constructs_lib.notebook_instance import NotebookInstance
+from constructs_lib.studio_domain import IdleShutdown, NotebookSharing, StudioDomain
+from constructs_lib.studio_execution_role import StudioExecutionRole
+from constructs_lib.studio_lifecycle_config import StudioLifecycleConfig
+from constructs_lib.studio_space import StudioSpace
+from constructs_lib.studio_teardown import StudioTeardown
+from constructs_lib.studio_user_profile import StudioUserProfile
 
 __version__ = "0.1.0"
 
@@ -18,8 +25,17 @@ __all__ = [
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
     "INTERFACE_ENDPOINT_SERVICES",
+    "IdleShutdown",
+    "NotebookInstance",
+    "NotebookSharing",
     "PrivateNetwork",
     "SecureBucket",
+    "StudioDomain",
+    "StudioExecutionRole",
+    "StudioLifecycleConfig",
+    "StudioSpace",
+    "StudioTeardown",
+    "StudioUserProfile",
     "acknowledge",
     "add_compliance_checks",
 ]
