@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from pathlib import Path
 
+import jsii
+from aws_cdk import IStableStringProducer, Lazy, Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -21,9 +24,9 @@ _NAME_MAX = 54  # room for "-" and an 8-character content hash within SageMaker'
 class StudioLifecycleConfig(Construct):
     """Defines a Studio lifecycle configuration from script text or a script file.
 
-    The configuration's name ends with a hash of the script: SageMaker cannot update a
-    configuration's content, so a changed script becomes a new configuration (CloudFormation creates
-    the new one, switches the domain over, then deletes the old one).
+    The configuration's name ends with a hash of its script and tags: CloudFormation replaces a
+    configuration whose content or tags change, so each version needs a name of its own
+    (CloudFormation creates the new one, switches the domain over, then deletes the old one).
     """
 
     def __init__(
@@ -67,15 +70,27 @@ class StudioLifecycleConfig(Construct):
 
         self.app_type = app_type
         self.run_by_default = run_by_default
-        self.lifecycle_config_name = f"{name}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
         self.resource = sagemaker.CfnStudioLifecycleConfig(
             self,
             "Resource",
             studio_lifecycle_config_app_type=app_type,
             studio_lifecycle_config_content=content,
-            studio_lifecycle_config_name=self.lifecycle_config_name,
+            studio_lifecycle_config_name=Lazy.string(_VersionedName(self, name, content)),
         )
+        #: ``<name>-<8 hex digits>``, resolved at synth time (once tags are known).
+        self.lifecycle_config_name: str = self.resource.studio_lifecycle_config_name
 
     @property
     def lifecycle_config_arn(self) -> str:
         return self.resource.attr_studio_lifecycle_config_arn
+
+
+@jsii.implements(IStableStringProducer)
+class _VersionedName:
+    def __init__(self, config: StudioLifecycleConfig, name: str, content: str) -> None:
+        self._config, self._name, self._content = config, name, content
+
+    def produce(self) -> str:
+        tags = Stack.of(self._config).resolve(self._config.resource.cdk_tag_manager.render_tags())
+        digest = hashlib.sha256(json.dumps([self._content, tags], sort_keys=True).encode()).hexdigest()
+        return f"{self._name}-{digest[:8]}"

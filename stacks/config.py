@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
+from constructs_lib._internal.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
 from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
@@ -49,6 +50,53 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class StudioConfig:
+    """The environment's SageMaker Studio domain and notebook instance (see ``constructs_lib.StudioDomain``)."""
+
+    #: User profiles of the domain (prod may have none: data scientists work in dev and staging).
+    user_profiles: tuple[str, ...] = ()
+    #: Shared spaces as (space name, owner profile).
+    shared_spaces: tuple[tuple[str, str], ...] = ()
+    #: JupyterLab and Code Editor apps stop after this many idle minutes (60 to 525600).
+    idle_timeout_minutes: int = 60
+    #: Highest idle timeout users may choose for themselves.
+    max_idle_timeout_minutes: int = 240
+    #: Deny jobs and models created from Studio without network isolation.
+    require_network_isolation: bool = False
+    #: A notebook instance of this ``ml.*`` type, or None for none.
+    notebook_instance_type: str | None = None
+    notebook_idle_timeout_minutes: int = 60
+    #: Opt-in: delete the domain's home EFS volume (users' files) with the stack.
+    delete_home_efs_on_delete: bool = False
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, as ``studio.<field>=<value>: <allowed>`` lines."""
+        found: list[str] = []
+
+        def check(ok: bool, prop: str, value: object, allowed: str) -> None:
+            if not ok:
+                found.append(f"studio.{prop}={value!r}: {allowed}")
+
+        names = [*self.user_profiles, *(space for space, _ in self.shared_spaces)]
+        bad = [n for n in names if not SAGEMAKER_NAME_PATTERN.match(n)]
+        check(not bad, "user_profiles/shared_spaces", bad, "names must be 1-63 letters, digits or '-' (SageMaker)")
+        check(len(set(self.user_profiles)) == len(self.user_profiles), "user_profiles", self.user_profiles,
+              "must not repeat a name")
+        spaces = [space for space, _ in self.shared_spaces]
+        check(len(set(spaces)) == len(spaces), "shared_spaces", spaces, "must not repeat a name")
+        orphans = [owner for _, owner in self.shared_spaces if owner not in self.user_profiles]
+        check(not orphans, "shared_spaces", orphans, "owners must be among user_profiles")
+        check(60 <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes <= 525600,
+              "idle_timeout_minutes/max_idle_timeout_minutes", (self.idle_timeout_minutes, self.max_idle_timeout_minutes),
+              "need 60 <= idle_timeout_minutes <= max_idle_timeout_minutes <= 525600")
+        check(self.notebook_instance_type is None or bool(ML_INSTANCE_TYPE_PATTERN.match(self.notebook_instance_type)),
+              "notebook_instance_type", self.notebook_instance_type, "must be an 'ml.*' instance type or None")
+        check(10 <= self.notebook_idle_timeout_minutes <= 10080, "notebook_idle_timeout_minutes",
+              self.notebook_idle_timeout_minutes, "must be 10 to 10080 minutes")
+        return found
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -61,6 +109,7 @@ class EnvironmentConfig:
     log_retention_days: int = 365
     network: NetworkConfig = field(default_factory=NetworkConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    studio: StudioConfig = field(default_factory=StudioConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -98,6 +147,8 @@ class EnvironmentConfig:
             value = getattr(st, prop)
             check(isinstance(value, int) and value >= 1, f"storage.{prop}", value, "must be a whole number of days >= 1")
 
+        problems += self.studio.problems()
+
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
 
@@ -132,6 +183,12 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 access_log_retention_days=90,
                 destroy_on_delete=True,
             ),
+            studio=StudioConfig(
+                user_profiles=("alice", "bob"),
+                shared_spaces=(("team-lab", "alice"),),
+                notebook_instance_type="ml.t3.medium",
+                delete_home_efs_on_delete=True,
+            ),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -142,6 +199,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 availability_zones=("eu-west-1a", "eu-west-1b"),
                 flow_log_retention_days=365,
             ),
+            studio=StudioConfig(user_profiles=("alice",), max_idle_timeout_minutes=120),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -153,6 +211,8 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 flow_log_retention_days=3653,
             ),
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),
+            # No profiles: nobody works interactively in prod; jobs there are fully isolated.
+            studio=StudioConfig(max_idle_timeout_minutes=60, require_network_isolation=True),
         ),
     }
 

@@ -8,6 +8,7 @@ from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.network_stack import NetworkStack
+from stacks.studio_stack import StudioStack
 
 
 class MlPlatformStage(Stage):
@@ -24,10 +25,16 @@ class MlPlatformStage(Stage):
                                     stack_name=f"{prefix}-network",
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
+        self.studio = StudioStack(
+            self, "Studio", config=config, network=self.network.network, key=self.data.key,
+            buckets=[self.data.data_bucket, self.data.artifact_bucket], sharing_bucket=self.data.artifact_bucket,
+            stack_name=f"{prefix}-studio",
+            description=f"{config.project} {config.name}: SageMaker Studio domain, profiles, spaces, notebooks",
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network]
+        return [self.data, self.network, self.studio]

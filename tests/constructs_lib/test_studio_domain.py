@@ -1,7 +1,7 @@
 import base64
 
 import pytest
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import (
@@ -116,11 +116,26 @@ def test_lifecycle_config_from_a_file(tmp_path):
     script = tmp_path / "setup.sh"
     script.write_text(SETUP_SCRIPT)
     stack = new_stack()
-    config = StudioLifecycleConfig(stack, "FromFile", app_type="CodeEditor", script_file=script, name="editor-setup")
+    StudioLifecycleConfig(stack, "FromFile", app_type="CodeEditor", script_file=script, name="editor-setup")
     props = Template.from_stack(stack).find_resources("AWS::SageMaker::StudioLifecycleConfig")
     (resource,) = props.values()
     assert base64.b64decode(resource["Properties"]["StudioLifecycleConfigContent"]).decode() == SETUP_SCRIPT
-    assert config.lifecycle_config_name.startswith("editor-setup-")
+    assert resource["Properties"]["StudioLifecycleConfigName"].startswith("editor-setup-")
+
+
+def test_lifecycle_config_gets_a_new_name_whenever_cloudformation_must_replace_it():
+    """Content and tags are create-only: a replacement needs a name the old version does not hold."""
+    def name(script: str, tags: dict) -> str:
+        stack = new_stack()
+        config = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=script)
+        for key, value in tags.items():
+            Tags.of(config).add(key, value)
+        (resource,) = Template.from_stack(stack).find_resources("AWS::SageMaker::StudioLifecycleConfig").values()
+        return resource["Properties"]["StudioLifecycleConfigName"]
+
+    base = name(SETUP_SCRIPT, {"owner": "a"})
+    assert base == name(SETUP_SCRIPT, {"owner": "a"})
+    assert len({base, name(SETUP_SCRIPT + "echo\n", {"owner": "a"}), name(SETUP_SCRIPT, {"owner": "b"})}) == 3
 
 
 def test_shared_notebooks_go_to_the_given_bucket_prefix_encrypted_without_cell_output(template):

@@ -23,7 +23,7 @@ def snapshot_json(snapshot):
 def test_every_environment_has_its_stacks(synthesized_app):
     ids = [stack_id for stack_id, _ in synthesized_app.templates()]
     for env in ENVIRONMENTS:
-        assert f"{env}/Data" in ids and f"{env}/Network" in ids
+        assert f"{env}/Data" in ids and f"{env}/Network" in ids and f"{env}/Studio" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
@@ -65,6 +65,8 @@ def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     assert data["DataBucketB1A7365C"]["Type"] == "AWS::S3::Bucket"
     assert data["ArtifactBucketBB91995B"]["Type"] == "AWS::S3::Bucket"
     assert data["AccessLogs247031D9"]["Type"] == "AWS::S3::Bucket"
+    studio = templates["prod/Studio"]["Resources"]
+    assert studio["Domain66AC69E0"]["Type"] == "AWS::SageMaker::Domain"
 
 
 def test_cost_allocation_tags_on_every_taggable_resource(synthesized_app):
@@ -88,7 +90,7 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        "ml-platform-dev-data", "ml-platform-dev-network"}
+        "ml-platform-dev-data", "ml-platform-dev-network", "ml-platform-dev-studio"}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):
