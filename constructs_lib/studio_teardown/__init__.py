@@ -114,7 +114,7 @@ class StudioTeardown(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             description="Deletes a Studio domain's apps and spaces before CloudFormation deletes the domain",
         )
-        self._grant(stack, sagemaker_arn, domain_id, subnets, security_group, delete_home_efs)
+        self._grant(stack, sagemaker_arn, domain_id, subnets, security_group, encryption_key, delete_home_efs)
         # Lambda checks at creation that the role may create the function's network interfaces.
         self.function.node.add_dependency(self.role.managed_policy)
 
@@ -149,6 +149,7 @@ class StudioTeardown(Construct):
         domain_id: str,
         subnets: Sequence[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
+        key: kms.IKey,
         delete_home_efs: bool,
     ) -> None:
         policy = self.role.managed_policy
@@ -162,8 +163,8 @@ class StudioTeardown(Construct):
         allow(["sagemaker:DescribeDomain"] + (["sagemaker:DeleteDomain"] if delete_home_efs else []),
               [f"{sagemaker_arn}:domain/{domain_id}"])
         allow(["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles",
-               "ec2:DescribeNetworkInterfaces"], ["*"],
-              "SageMaker List* and ec2:DescribeNetworkInterfaces support no resource-level permissions.")
+               "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"],
+              "SageMaker List* and ec2:Describe* support no resource-level permissions.")
         allow(["sagemaker:DeleteApp", "sagemaker:DeleteSpace", "sagemaker:DeleteUserProfile"],
               [f"{sagemaker_arn}:{kind}/{domain_id}/*" for kind in ("app", "space", "user-profile")],
               "Apps, spaces and profiles are created by users in Studio; only this domain's are covered.")
@@ -176,12 +177,6 @@ class StudioTeardown(Construct):
               + [f"{ec2_arn}:security-group/{security_group.security_group_id}"])
         allow(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.log_group_arn}"],
               "Log streams of the function's own log group are named per execution environment.")
-        # Sending to the KMS-encrypted dead-letter queue (Function grants this through CDK's
-        # queue.grant_send_messages, which uses these two action wildcards on the queue's key).
-        acknowledge(
-            policy,
-            "CDK's grant for sending to a KMS-encrypted SQS queue (the function's dead-letter queue), "
-            "limited to that one key.",
-            "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
-            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-        )
+        # Lambda sends failed events to the KMS-encrypted dead-letter queue as the function's role
+        # (Function grants sqs:SendMessage only).
+        allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])

@@ -111,34 +111,28 @@ class DomainTeardown:
         self._wait("apps", pending)
 
     def delete_spaces(self, *, keep: set[str]) -> None:
-        def pending() -> list[str]:
-            waiting = []
-            for space in self._list("list_spaces", "Spaces"):
-                name = space["SpaceName"]
-                if name in keep:
-                    continue
-                waiting.append(name)
-                if space.get("Status") != "Deleting" and self._delete(self.client.delete_space, name,
-                                                                      SpaceName=name):
-                    self.deleted["spaces"].append(name)
-            return waiting
-
-        self._wait("spaces", pending)
+        self._delete_members("spaces", "list_spaces", "Spaces", "SpaceName", self.client.delete_space, keep)
 
     def delete_user_profiles(self, *, keep: set[str]) -> None:
+        self._delete_members("user_profiles", "list_user_profiles", "UserProfiles", "UserProfileName",
+                             self.client.delete_user_profile, keep)
+
+    def _delete_members(self, kind: str, list_operation: str, list_key: str, name_key: str,
+                        delete: Callable[..., Any], keep: set[str]) -> None:
+        """Delete the domain's spaces or user profiles, except ``keep``, and wait until they are gone."""
+
         def pending() -> list[str]:
             waiting = []
-            for profile in self._list("list_user_profiles", "UserProfiles"):
-                name = profile["UserProfileName"]
+            for member in self._list(list_operation, list_key):
+                name = member[name_key]
                 if name in keep:
                     continue
                 waiting.append(name)
-                if profile.get("Status") != "Deleting" and self._delete(self.client.delete_user_profile, name,
-                                                                        UserProfileName=name):
-                    self.deleted["user_profiles"].append(name)
+                if member.get("Status") != "Deleting" and self._delete(delete, name, **{name_key: name}):
+                    self.deleted[kind].append(name)
             return waiting
 
-        self._wait("user profiles", pending)
+        self._wait(kind.replace("_", " "), pending)
 
     def delete_domain(self, *, ask: bool) -> None:
         """Delete the domain and its home EFS volume (``ask``), or only wait while it is deleted."""

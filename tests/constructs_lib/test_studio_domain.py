@@ -222,6 +222,14 @@ def test_teardown_function_runs_in_the_vpc_with_a_dead_letter_queue_and_reserved
     template.has_resource_properties("AWS::SQS::Queue", {"KmsMasterKeyId": Match.any_value()})
 
 
+def test_teardown_function_may_use_the_key_of_its_dead_letter_queue(template):
+    (queue,) = template.find_resources("AWS::SQS::Queue").values()
+    key_arn = queue["Properties"]["KmsMasterKeyId"]
+    (statement,) = [s for s in _teardown_statements(template) if "kms:GenerateDataKey" in _actions(s)]
+    assert sorted(_actions(statement)) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["Resource"] == key_arn
+
+
 def test_teardown_may_only_delete_this_domains_apps_spaces_and_profiles(template):
     domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
     deletes = [s for s in _teardown_statements(template) if "sagemaker:DeleteApp" in _actions(s)]
