@@ -152,6 +152,13 @@ class NotebookInstance(Construct):
             # The role's permissions must be in place when the instance starts.
             self.resource.node.add_dependency(role.policy)
 
+    def grant_open(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` open the instance's Jupyter (``sagemaker:CreatePresignedNotebookInstanceUrl``)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:CreatePresignedNotebookInstanceUrl"],
+            resource_arns=[self.notebook_instance_arn],
+        )
+
 
 def on_start_script(idle_minutes: int) -> str:
     """The lifecycle script: installs the idle check and a systemd timer running it (systemd rather

@@ -79,3 +79,10 @@ class StudioUserProfile(Construct):
     @property
     def user_profile_arn(self) -> str:
         return self.resource.attr_user_profile_arn
+
+    def grant_sign_in(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (a person's IAM role) open Studio as this profile (IAM domains:
+        ``sagemaker:CreatePresignedDomainUrl``, which the console also uses)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:CreatePresignedDomainUrl"], resource_arns=[self.user_profile_arn]
+        )

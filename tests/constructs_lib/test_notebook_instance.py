@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import ConstructValidationError, NotebookInstance, PrivateNetwork
@@ -185,3 +186,14 @@ def test_idle_check_stops_the_instance_through_the_aws_cli(monkeypatch, tmp_path
     assert idle_check.main(["idle_check.py", "60"]) == 0
     assert calls == [["/usr/bin/aws", "sagemaker", "stop-notebook-instance", "--notebook-instance-name",
                       "research-1", "--region", "eu-west-1"]]
+
+
+def test_grant_open_lets_a_role_open_only_this_instance():
+    stack = new_stack()
+    notebook = _notebook(stack, notebook_instance_name="nb")
+    person = iam.Role(stack, "Person", assumed_by=iam.AccountRootPrincipal())
+    notebook.grant_open(person)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sagemaker:CreatePresignedNotebookInstanceUrl"
+    assert statement["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/nb"

@@ -2,6 +2,7 @@ import base64
 
 import pytest
 from aws_cdk import Duration, RemovalPolicy, Tags
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import (
@@ -160,6 +161,18 @@ def test_profiles_use_the_domain_defaults_or_their_own_role(template):
         "UserProfileName": "bob",
         "UserSettings": {"ExecutionRole": {"Fn::GetAtt": [Match.string_like_regexp("^StudioBobRole"), "Arn"]},
                          "SecurityGroups": Match.any_value()}})
+
+
+def test_grant_sign_in_lets_a_person_open_studio_as_one_profile_only():
+    stack = new_stack()
+    domain, *_ = _studio(stack)
+    alice = domain.add_user_profile("alice")
+    person = iam.Role(stack, "Alice", assumed_by=iam.AccountRootPrincipal())
+    alice.grant_sign_in(person)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sagemaker:CreatePresignedDomainUrl"
+    assert statement["Resource"]["Fn::GetAtt"][1] == "UserProfileArn"
 
 
 def test_shared_spaces_are_owned_by_a_profile_created_first(template):
