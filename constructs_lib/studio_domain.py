@@ -66,8 +66,8 @@ class StudioDomain(Construct):
     authentication (IAM Identity Center as an option), the home EFS and space volumes encrypted with
     a customer-managed key, a least-privilege execution role that forces the jobs users start into
     the VPC with encrypted volumes, Docker off, notebook sharing off unless a bucket is given, the
-    user's profile name as the source identity of every session, and JupyterLab and Code Editor apps
-    shut down after 60 idle minutes.
+    user's profile name as the source identity of every session, the domain's tags propagated to the
+    spaces and apps users create, and JupyterLab and Code Editor apps shut down after 60 idle minutes.
 
     Deleting the stack works even while users have apps running: a custom resource deletes the
     domain's apps and user-created spaces first. SageMaker keeps the home EFS volume of a deleted
@@ -200,6 +200,8 @@ class StudioDomain(Construct):
             vpc_id=vpc.vpc_id,
             subnet_ids=[subnet.subnet_id for subnet in subnets],
             kms_key_id=self.encryption_key.key_arn,
+            # Spaces and apps users create carry the domain's tags (cost allocation).
+            tag_propagation="ENABLED",
             default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(
                 execution_role=self.execution_role.role_arn,
                 security_groups=[security_group.security_group_id],

@@ -81,6 +81,10 @@ def test_iam_authentication_by_default_and_sessions_carry_the_profile_name(templ
     assert props["DomainSettings"]["ExecutionRoleIdentityConfig"] == "USER_PROFILE_NAME"
 
 
+def test_spaces_and_apps_users_create_carry_the_domains_tags(template):
+    assert _domain_props(template)["TagPropagation"] == "ENABLED"
+
+
 def test_home_efs_and_space_volumes_use_the_customer_managed_key(template):
     key_arn = _domain_props(template)["KmsKeyId"]["Fn::GetAtt"]
     assert key_arn[0].startswith("Key") and key_arn[1] == "Arn"
