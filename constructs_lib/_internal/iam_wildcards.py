@@ -62,11 +62,15 @@ class _WildcardAcknowledger:
 
     def validate(self) -> list[str]:
         stack = Stack.of(self.policy)
+        reasons: dict[str, list[str]] = {}
         for statement, reason in self.entries:
             for resource in statement.resources:
                 flat = flatten_reference(stack.resolve(resource))
-                if "*" in flat:
-                    acknowledge(self.policy, reason, f"{_RULE}[Resource::{flat}]")
+                if "*" in flat and reason not in reasons.setdefault(flat, []):
+                    reasons[flat].append(reason)
+        # One finding may come from several statements (Resource '*'): it gets all their reasons.
+        for flat, why in reasons.items():
+            acknowledge(self.policy, " ".join(why), f"{_RULE}[Resource::{flat}]")
         return []
 
 

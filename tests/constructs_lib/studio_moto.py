@@ -147,20 +147,26 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
         return ActionResult({"UserProfileArn": f"arn:aws:sagemaker:{self.region}:{self.current_account}:"
                                                f"user-profile/{p['DomainId']}/{p['UserProfileName']}"})
 
+    def list_members(records: dict, p: dict, name_key: str, list_key: str) -> ActionResult:
+        _settle(records, state, remove=True)
+        items = [{"DomainId": d, name_key: n, "Status": r.status}
+                 for (d, n), r in records.items() if d == p["DomainIdEquals"]]
+        return ActionResult(_page(items, p.get("NextToken"), list_key))
+
+    def busy_apps(domain: str, owner_kind: str, owner: str) -> list:
+        return [a for a, r in state.apps.items()
+                if a[0] == domain and r.owner_kind == owner_kind and a[1] == owner and r.status != "Deleted"]
+
     @operation("ListUserProfiles")
     def list_user_profiles(self, p):
-        _settle(state.profiles, state, remove=True)
-        items = [{"DomainId": d, "UserProfileName": n, "Status": r.status}
-                 for (d, n), r in state.profiles.items() if d == p["DomainIdEquals"]]
-        return ActionResult(_page(items, p.get("NextToken"), "UserProfiles"))
+        return list_members(state.profiles, p, "UserProfileName", "UserProfiles")
 
     @operation("DeleteUserProfile")
     def delete_user_profile(self, p):
         key = (p["DomainId"], p["UserProfileName"])
         if key not in state.profiles:
             raise ResourceNotFound(f"User profile {key[1]} does not exist.")
-        busy = [a for a, r in state.apps.items() if a[0] == key[0] and r.owner_kind == "UserProfileName"
-                and a[1] == key[1] and r.status != "Deleted"]
+        busy = busy_apps(key[0], "UserProfileName", key[1])
         owned = [s for s, r in state.spaces.items() if s[0] == key[0] and r.owner == key[1]]
         if busy or owned:
             raise ResourceInUseException(f"User profile {key[1]} has apps {busy} or spaces {owned}.")
@@ -177,18 +183,14 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
 
     @operation("ListSpaces")
     def list_spaces(self, p):
-        _settle(state.spaces, state, remove=True)
-        items = [{"DomainId": d, "SpaceName": n, "Status": r.status}
-                 for (d, n), r in state.spaces.items() if d == p["DomainIdEquals"]]
-        return ActionResult(_page(items, p.get("NextToken"), "Spaces"))
+        return list_members(state.spaces, p, "SpaceName", "Spaces")
 
     @operation("DeleteSpace")
     def delete_space(self, p):
         key = (p["DomainId"], p["SpaceName"])
         if key not in state.spaces:
             raise ResourceNotFound(f"Space {key[1]} does not exist.")
-        busy = [a for a, r in state.apps.items() if a[0] == key[0] and r.owner_kind == "SpaceName"
-                and a[1] == key[1] and r.status != "Deleted"]
+        busy = busy_apps(key[0], "SpaceName", key[1])
         if busy:
             raise ResourceInUseException(f"Space {key[1]} has apps {busy}.")
         state.spaces[key].status = "Deleting"

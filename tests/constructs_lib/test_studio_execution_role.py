@@ -168,3 +168,17 @@ def test_rejects_missing_network_placement():
         StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"))
     assert "subnets=0: must list 1 to 16 subnets" in str(error.value)
     assert "security_groups=0: must list 1 to 5 security groups" in str(error.value)
+
+
+def test_a_wildcard_shared_by_several_statements_is_acknowledged_with_every_reason():
+    from aws_cdk import Validations
+
+    from tests.conftest import new_app
+
+    app = new_app()
+    role = _role(new_stack(app))
+    app.synth()
+    data = [m.data for m in role.policy.node.metadata if m.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY]
+    reasons = {rule.split("::", 1)[-1]: reason for entry in data for rule, reason in entry.items()}
+    everything = reasons["AwsSolutions-IAM5[Resource::*]"]
+    assert "List*" in everything and "PutMetricData" in everything and "GetAuthorizationToken" in everything
