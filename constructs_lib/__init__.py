@@ -66,6 +66,7 @@ from constructs_lib.model_monitor import (
 from constructs_lib.model_package_group import ModelPackageGroup
 from constructs_lib.monitoring_alarms import ModelQualityThreshold, MonitoringAlarms
 from constructs_lib.monitoring_images import MonitoringImage
+from constructs_lib.notebook_instance import NotebookInstance
 from constructs_lib.platform_budget import PlatformBudget
 from constructs_lib.private_network import (
     DEFAULT_INTERFACE_ENDPOINTS,
@@ -77,6 +78,12 @@ from constructs_lib.retraining_trigger import DriftRetraining, NewDataRetraining
 from constructs_lib.s3_location import S3Location
 from constructs_lib.secure_bucket import SecureBucket
 from constructs_lib.serverless_endpoint import ServerlessEndpoint
+from constructs_lib.studio_domain import IdleShutdown, NotebookSharing, StudioDomain
+from constructs_lib.studio_execution_role import StudioExecutionRole
+from constructs_lib.studio_lifecycle_config import StudioLifecycleConfig
+from constructs_lib.studio_space import StudioSpace
+from constructs_lib.studio_teardown import StudioTeardown
+from constructs_lib.studio_user_profile import StudioUserProfile
 from constructs_lib.team_access import TEAM_TAG_KEY, TeamAccess
 
 __version__ = "0.1.0"
@@ -117,6 +124,7 @@ __all__ = [
     "FeatureDefinition",
     "FeatureGroup",
     "FeatureType",
+    "IdleShutdown",
     "InferenceApi",
     "InferenceExecutionMode",
     "INSTANCE_STORAGE_FAMILIES",
@@ -144,6 +152,8 @@ __all__ = [
     "MonitoringImage",
     "MonitorSchedule",
     "NewDataRetraining",
+    "NotebookInstance",
+    "NotebookSharing",
     "ObjectiveFunction",
     "PlatformBudget",
     "PrivateNetwork",
@@ -159,6 +169,12 @@ __all__ = [
     "SensitiveAction",
     "ServerlessEndpoint",
     "ServerlessVariant",
+    "StudioDomain",
+    "StudioExecutionRole",
+    "StudioLifecycleConfig",
+    "StudioSpace",
+    "StudioTeardown",
+    "StudioUserProfile",
     "TableFormat",
     "TEAM_TAG_KEY",
     "TeamAccess",

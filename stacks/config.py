@@ -221,6 +221,53 @@ class TrainingConfig:
 
 
 @dataclass(frozen=True)
+class StudioConfig:
+    """The environment's SageMaker Studio domain and notebook instance (see ``constructs_lib.StudioDomain``)."""
+
+    #: User profiles of the domain (prod may have none: data scientists work in dev and staging).
+    user_profiles: tuple[str, ...] = ()
+    #: Shared spaces as (space name, owner profile).
+    shared_spaces: tuple[tuple[str, str], ...] = ()
+    #: JupyterLab and Code Editor apps stop after this many idle minutes (60 to 525600).
+    idle_timeout_minutes: int = 60
+    #: Highest idle timeout users may choose for themselves.
+    max_idle_timeout_minutes: int = 240
+    #: Deny jobs and models created from Studio without network isolation.
+    require_network_isolation: bool = False
+    #: A notebook instance of this ``ml.*`` type, or None for none.
+    notebook_instance_type: str | None = None
+    notebook_idle_timeout_minutes: int = 60
+    #: Opt-in: delete the domain's home EFS volume (users' files) with the stack.
+    delete_home_efs_on_delete: bool = False
+
+    def problems(self) -> list[str]:
+        """What is wrong with these settings, as ``studio.<field>=<value>: <allowed>`` lines."""
+        found: list[str] = []
+
+        def check(ok: bool, prop: str, value: object, allowed: str) -> None:
+            if not ok:
+                found.append(f"studio.{prop}={value!r}: {allowed}")
+
+        names = [*self.user_profiles, *(space for space, _ in self.shared_spaces)]
+        bad = [n for n in names if not SAGEMAKER_NAME_PATTERN.match(n)]
+        check(not bad, "user_profiles/shared_spaces", bad, "names must be 1-63 letters, digits or '-' (SageMaker)")
+        check(len(set(self.user_profiles)) == len(self.user_profiles), "user_profiles", self.user_profiles,
+              "must not repeat a name")
+        spaces = [space for space, _ in self.shared_spaces]
+        check(len(set(spaces)) == len(spaces), "shared_spaces", spaces, "must not repeat a name")
+        orphans = [owner for _, owner in self.shared_spaces if owner not in self.user_profiles]
+        check(not orphans, "shared_spaces", orphans, "owners must be among user_profiles")
+        check(60 <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes <= 525600,
+              "idle_timeout_minutes/max_idle_timeout_minutes", (self.idle_timeout_minutes, self.max_idle_timeout_minutes),
+              "need 60 <= idle_timeout_minutes <= max_idle_timeout_minutes <= 525600")
+        check(self.notebook_instance_type is None or bool(ML_INSTANCE_TYPE_PATTERN.match(self.notebook_instance_type)),
+              "notebook_instance_type", self.notebook_instance_type, "must be an 'ml.*' instance type or None")
+        check(10 <= self.notebook_idle_timeout_minutes <= 10080, "notebook_idle_timeout_minutes",
+              self.notebook_idle_timeout_minutes, "must be 10 to 10080 minutes")
+        return found
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """Everything that differs between dev, staging and prod."""
 
@@ -237,6 +284,7 @@ class EnvironmentConfig:
     platform: PlatformConfig = field(default_factory=PlatformConfig)
     serving: ServingConfig = field(default_factory=ServingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    studio: StudioConfig = field(default_factory=StudioConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -315,6 +363,7 @@ class EnvironmentConfig:
         group = f"{self.project}-{self.name}-{tr.model_name}"
         check(bool(SAGEMAKER_NAME_PATTERN.match(group)), "training.model_name", tr.model_name,
               f"must make '<project>-<env>-<model_name>' ({group!r}) a SageMaker name (letters, digits, '-', <= 63)")
+        problems += self.studio.problems()
 
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
@@ -470,6 +519,12 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             serving=ServingConfig(endpoint="serverless", serverless_memory_mb=2048, serverless_max_concurrency=5),
             training=TrainingConfig(training_instance_type="ml.m5.large", max_runtime_minutes=30,
                                     max_wait_minutes=60, max_parallel_steps=2),
+            studio=StudioConfig(
+                user_profiles=("alice", "bob"),
+                shared_spaces=(("team-lab", "alice"),),
+                notebook_instance_type="ml.t3.medium",
+                delete_home_efs_on_delete=True,
+            ),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -486,6 +541,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 async_endpoint=True, inference_api=True,
             ),
             training=TrainingConfig(),
+            studio=StudioConfig(user_profiles=("alice",), max_idle_timeout_minutes=120),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -505,6 +561,8 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             training=TrainingConfig(training_instance_type="ml.m5.2xlarge", training_instance_count=2,
                                     transform_instance_count=2, volume_size_gb=50, use_spot_instances=False,
                                     max_runtime_minutes=120, accuracy_threshold=0.85),
+            # No profiles: nobody works interactively in prod; jobs there are fully isolated.
+            studio=StudioConfig(max_idle_timeout_minutes=60, require_network_isolation=True),
         ),
     }
 

@@ -12,6 +12,7 @@ from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
 from stacks.training_stack import TrainingStack
+from stacks.studio_stack import StudioStack
 
 
 class MlPlatformStage(Stage):
@@ -56,10 +57,16 @@ class MlPlatformStage(Stage):
                                       network=self.network.network, stack_name=f"{prefix}-training",
                                       description=f"{config.project} {config.name}: model registry, job roles, "
                                                   "training and batch transform pipelines")
+        self.studio = StudioStack(
+            self, "Studio", config=config, network=self.network.network, key=self.data.key,
+            buckets=[self.data.data_bucket, self.data.artifact_bucket], sharing_bucket=self.data.artifact_bucket,
+            stack_name=f"{prefix}-studio",
+            description=f"{config.project} {config.name}: SageMaker Studio domain, profiles, spaces, notebooks",
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network, self.platform, self.governance, self.training, self.serving]
+        return [self.data, self.network, self.platform, self.governance, self.studio, self.training, self.serving]

@@ -19,7 +19,7 @@ from typing import Any
 import jsii
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct, IValidation
+from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.validation import is_unresolved
@@ -127,3 +127,41 @@ def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) ->
     if len(reason.strip()) < 20:
         raise ValueError(f"acknowledgment of {resource!r} on {scope.node.path} needs a real reason")
     scope.node.add_validation(_AcknowledgeExactWildcard(scope, resource, reason))
+
+
+def acknowledge_wildcard_resources(policy: Construct, statement: iam.PolicyStatement, reason: str) -> None:
+    """Acknowledge, on ``policy`` only, each wildcard resource of ``statement`` with ``reason``.
+
+    ``policy`` is the construct holding the statement (an ``iam.ManagedPolicy``). Resources without
+    a ``*`` are left alone; wildcard actions are never acknowledged here. A finding shared by several
+    statements (``Resource::*``) is acknowledged once, with all their reasons.
+    """
+    _statement_acknowledger(policy).entries.append((statement, reason))
+
+
+@jsii.implements(IValidation)
+class _StatementWildcardAcknowledger:
+    def __init__(self, policy: Construct) -> None:
+        self.policy = policy
+        self.entries: list[tuple[iam.PolicyStatement, str]] = []
+
+    def validate(self) -> list[str]:
+        stack = Stack.of(self.policy)
+        reasons: dict[str, list[str]] = {}
+        for statement, reason in self.entries:
+            for resource in statement.resources:
+                flat = flatten_cfn_reference(stack.resolve(resource))
+                if "*" in flat and reason not in reasons.setdefault(flat, []):
+                    reasons[flat].append(reason)
+        for flat, why in reasons.items():
+            acknowledge(self.policy, " ".join(why), f"AwsSolutions-IAM5[Resource::{flat}]")
+        return []
+
+
+def _statement_acknowledger(policy: Construct) -> _StatementWildcardAcknowledger:
+    acknowledger = getattr(policy, "_constructs_lib_statement_wildcards", None)
+    if acknowledger is None:
+        acknowledger = _StatementWildcardAcknowledger(policy)
+        setattr(policy, "_constructs_lib_statement_wildcards", acknowledger)
+        policy.node.add_validation(acknowledger)
+    return acknowledger

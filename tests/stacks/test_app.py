@@ -27,6 +27,7 @@ def test_every_environment_has_its_stacks(synthesized_app):
         assert f"{env}/Platform" in ids
         assert f"{env}/Serving" in ids
         assert f"{env}/Training" in ids
+        assert f"{env}/Studio" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
@@ -85,6 +86,8 @@ def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     assert platform["AlertsKeyB38A053B"]["Type"] == "AWS::KMS::Key"
     training = templates["prod/Training"]["Resources"]
     assert training["ModelRegistryB238A970"]["Type"] == "AWS::SageMaker::ModelPackageGroup"
+    studio = templates["prod/Studio"]["Resources"]
+    assert studio["Domain66AC69E0"]["Type"] == "AWS::SageMaker::Domain"
 
 
 def test_cost_allocation_tags_on_every_taggable_resource(synthesized_app):
@@ -108,7 +111,8 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        f"ml-platform-dev-{part}" for part in ("data", "network", "governance", "platform", "training", "serving")}
+        f"ml-platform-dev-{part}" for part in ("data", "network", "governance", "platform", "studio", "training",
+                                               "serving")}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):

@@ -14,7 +14,7 @@ from stacks.delivery_stack import DeliveryStack, pinned_cli_version
 from tests.conftest import nag_findings, new_app
 
 #: The stacks of one environment, by the suffix of their CloudFormation names.
-STAGE_PARTS = ("data", "network", "platform", "governance", "training", "serving")
+STAGE_PARTS = ("data", "network", "platform", "governance", "studio", "training", "serving")
 
 DELIVERY = default_delivery()
 assert DELIVERY is not None

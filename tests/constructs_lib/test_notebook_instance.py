@@ -1,0 +1,199 @@
+import base64
+import datetime
+import shutil
+import subprocess
+
+import pytest
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Template
+
+from constructs_lib import ConstructValidationError, NotebookInstance, PrivateNetwork
+from constructs_lib.notebook_idle import idle_check
+from constructs_lib.notebook_instance import on_start_script
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+AZS = ["eu-west-1a", "eu-west-1b"]
+UTC = datetime.timezone.utc
+
+
+def _notebook(stack, **kwargs) -> NotebookInstance:
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    return NotebookInstance(stack, "Notebook", subnet=network.private_subnets[0],
+                            security_groups=[network.workload_security_group], **kwargs)
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = new_stack()
+    notebook = _notebook(stack, notebook_instance_name="Research-1")
+    return notebook, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(built) -> Template:
+    return built[1]
+
+
+def _notebook_resource(template: Template) -> dict:
+    (resource,) = template.find_resources("AWS::SageMaker::NotebookInstance").values()
+    return resource
+
+
+def test_root_and_direct_internet_access_are_disabled(template):
+    props = _notebook_resource(template)["Properties"]
+    assert props["RootAccess"] == "Disabled"
+    assert props["DirectInternetAccess"] == "Disabled"
+
+
+def test_runs_in_a_private_subnet_with_the_workload_security_group(template):
+    props = _notebook_resource(template)["Properties"]
+    assert props["SubnetId"]["Ref"].startswith("NetVpcPrivateSubnet1")
+    assert props["SecurityGroupIds"][0]["Fn::GetAtt"][0].startswith("NetWorkloadSecurityGroup")
+
+
+def test_volume_is_encrypted_with_a_customer_managed_key_and_imdsv2_is_required(template):
+    props = _notebook_resource(template)["Properties"]
+    assert props["KmsKeyId"]["Fn::GetAtt"][1] == "Arn"
+    assert props["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "2"}
+    assert props["InstanceType"] == "ml.t3.medium"
+
+
+def test_the_instance_and_its_work_are_retained_by_default(template):
+    assert _notebook_resource(template)["DeletionPolicy"] == "Retain"
+
+
+def test_deleting_the_instance_with_its_stack_is_an_opt_in():
+    stack = new_stack()
+    _notebook(stack, removal_policy=RemovalPolicy.DESTROY)
+    assert _notebook_resource(Template.from_stack(stack))["DeletionPolicy"] == "Delete"
+
+
+def test_lifecycle_config_stops_the_instance_after_60_idle_minutes(template):
+    (config,) = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig").values()
+    script = base64.b64decode(config["Properties"]["OnStart"][0]["Content"]).decode()
+    assert "ExecStart=/usr/bin/python3 /opt/constructs-lib/idle_check.py 60" in script
+    assert "OnUnitActiveSec=5min" in script
+    assert "stop-notebook-instance" in script
+    assert _notebook_resource(template)["Properties"]["LifecycleConfigName"] == {
+        "Fn::GetAtt": [next(iter(template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig"))),
+                       "NotebookInstanceLifecycleConfigName"]}
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_lifecycle_script_is_valid_bash_and_its_python_compiles():
+    script = on_start_script(90)
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+    python = script.split("<<'PYTHON'\n", 1)[1].split("PYTHON\n", 1)[0]
+    compile(python, "idle_check.py", "exec")
+
+
+def test_the_role_may_stop_and_describe_only_this_instance(built):
+    notebook, template = built
+    assert notebook.notebook_instance_arn.endswith(":notebook-instance/research-1")
+    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    (stop,) = [s for s in statements if "sagemaker:StopNotebookInstance" in s["Action"]]
+    assert stop["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/research-1"
+
+
+def test_idle_timeout_is_configurable_and_auto_stop_can_be_turned_off():
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    common = dict(subnet=network.private_subnets[0], security_groups=[network.workload_security_group])
+    NotebookInstance(stack, "Patient", idle_timeout=Duration.hours(3), **common)
+    NotebookInstance(stack, "AlwaysOn", idle_timeout=None, **common)
+    template = Template.from_stack(stack)
+    (config,) = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig").values()
+    assert "idle_check.py 180" in base64.b64decode(config["Properties"]["OnStart"][0]["Content"]).decode()
+    always_on = [r for k, r in template.find_resources("AWS::SageMaker::NotebookInstance").items()
+                 if k.startswith("AlwaysOn")]
+    assert "LifecycleConfigName" not in always_on[0]["Properties"]
+
+
+def test_compliant_under_the_three_packs():
+    app = compliance_app()
+    _notebook(new_stack(app))
+    assert nag_findings(app) == []
+
+
+@pytest.mark.parametrize("instance_type", ["t3.medium", "ml.t3", "ec2.m5.large", "ML.T3.MEDIUM"])
+def test_rejects_instance_types_that_are_not_sagemaker_ml_types(instance_type):
+    with pytest.raises(ConstructValidationError, match=rf"instance_type='{instance_type}'.*'ml\.\*'"):
+        _notebook(new_stack(), instance_type=instance_type)
+
+
+def test_rejects_bad_sizes_timeouts_and_names_at_once():
+    with pytest.raises(ConstructValidationError) as error:
+        _notebook(new_stack(), volume_size_gb=2, idle_timeout=Duration.minutes(5), notebook_instance_name="my_nb",
+                  platform_identifier="notebook-al1-v1")
+    text = str(error.value)
+    assert "NotebookInstance 'Test/Notebook'" in text
+    assert "volume_size_gb=2: must be an integer from 5 to 16384" in text
+    assert "idle_timeout (minutes)=5: must be an integer from 10 to 10080" in text
+    assert "notebook_instance_name='my_nb'" in text
+    assert "platform_identifier='notebook-al1-v1'" in text
+
+
+# -- the idle check that runs on the instance -------------------------------------------------------
+
+NOW = datetime.datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+BOOT = NOW - datetime.timedelta(hours=5)
+
+
+def _kernel(minutes_ago: int, state: str = "idle") -> dict:
+    at = NOW - datetime.timedelta(minutes=minutes_ago)
+    return {"execution_state": state, "last_activity": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+def test_idle_check_parses_jupyter_timestamps():
+    assert idle_check.parse_time("2025-03-01T11:00:00.123Z") == datetime.datetime(2025, 3, 1, 11, 0, 0, 123000,
+                                                                                    tzinfo=UTC)
+    assert idle_check.parse_time("2025-03-01T11:00:00.123456789Z").microsecond == 123456
+    assert idle_check.parse_time("2025-03-01T11:00:00+00:00") == datetime.datetime(2025, 3, 1, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("kernels, terminals, idle", [
+    ([_kernel(61)], [], True),
+    ([_kernel(59)], [], False),
+    ([_kernel(500, "busy")], [], False),  # a long-running cell is not idle
+    ([_kernel(61)], [{"last_activity": _kernel(10)["last_activity"]}], False),  # someone is in a terminal
+    ([], [], True),  # nothing opened since boot, 5 hours ago
+])
+def test_idle_check_decides_from_kernels_terminals_and_boot_time(kernels, terminals, idle):
+    assert idle_check.is_idle(kernels, terminals, NOW, BOOT, 60) is idle
+
+
+def test_nothing_opened_since_a_recent_boot_is_not_idle():
+    assert idle_check.is_idle([], [], NOW, NOW - datetime.timedelta(minutes=20), 60) is False
+
+
+def test_idle_check_stops_the_instance_through_the_aws_cli(monkeypatch, tmp_path):
+    metadata = tmp_path / "resource-metadata.json"
+    metadata.write_text('{"ResourceName": "research-1", '
+                        '"ResourceArn": "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/research-1"}')
+    calls = []
+    monkeypatch.setattr(idle_check, "METADATA_FILE", str(metadata))
+    just_now = datetime.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    monkeypatch.setattr(idle_check, "_get", lambda path: [] if path == "/api/terminals" else [
+        {"execution_state": "idle", "last_activity": just_now}])
+    monkeypatch.setattr(idle_check, "_booted_at", lambda now: now - datetime.timedelta(days=1))
+    monkeypatch.setattr(idle_check.subprocess, "run", lambda args, check: calls.append(args))
+    monkeypatch.setenv("AWS_CLI", "/usr/bin/aws")
+    assert idle_check.main(["idle_check.py", "60"]) == 0
+    assert calls == []  # the kernel was just used
+    monkeypatch.setattr(idle_check, "_get", lambda path: [])
+    assert idle_check.main(["idle_check.py", "60"]) == 0
+    assert calls == [["/usr/bin/aws", "sagemaker", "stop-notebook-instance", "--notebook-instance-name",
+                      "research-1", "--region", "eu-west-1"]]
+
+
+def test_grant_open_lets_a_role_open_only_this_instance():
+    stack = new_stack()
+    notebook = _notebook(stack, notebook_instance_name="nb")
+    person = iam.Role(stack, "Person", assumed_by=iam.AccountRootPrincipal())
+    notebook.grant_open(person)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sagemaker:CreatePresignedNotebookInstanceUrl"
+    assert statement["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/nb"

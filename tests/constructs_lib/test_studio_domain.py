@@ -1,0 +1,423 @@
+import base64
+
+import pytest
+from aws_cdk import Duration, RemovalPolicy, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from constructs_lib import (
+    ConstructValidationError,
+    EncryptionKey,
+    IdleShutdown,
+    NotebookSharing,
+    PrivateNetwork,
+    SecureBucket,
+    StudioDomain,
+    StudioLifecycleConfig,
+)
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+AZS = ["eu-west-1a", "eu-west-1b"]
+SETUP_SCRIPT = "#!/bin/bash\nset -eu\npip config set global.index-url https://pypi.internal.example/simple\n"
+
+
+def _platform(stack):
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    key = EncryptionKey(stack, "Key")
+    bucket = SecureBucket(stack, "Data", encryption_key=key)
+    return network, key, bucket
+
+
+def _studio(stack, **kwargs):
+    network, key, bucket = _platform(stack)
+    domain = StudioDomain.in_network(stack, "Studio", network=network, encryption_key=key, buckets=[bucket],
+                                     **kwargs)
+    return domain, network, key, bucket
+
+
+@pytest.fixture(scope="module")
+def built():
+    stack = new_stack()
+    setup = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=SETUP_SCRIPT, run_by_default=True)
+    domain, network, key, bucket = _studio(
+        stack, lifecycle_configs=[setup], sharing=NotebookSharing(bucket=SecureBucket(stack, "Shared")))
+    alice = domain.add_user_profile("alice")
+    domain.add_user_profile("bob", execution_role=domain.new_execution_role("BobRole", read_only_buckets=[bucket]))
+    domain.add_space("team-lab", owner=alice, ebs_volume_size_gb=50)
+    domain.add_space("team-code", owner="alice", app_type="CodeEditor", idle_timeout=Duration.hours(2))
+    return stack, domain, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(built) -> Template:
+    return built[2]
+
+
+def _domain_props(template: Template) -> dict:
+    (domain,) = template.find_resources("AWS::SageMaker::Domain").values()
+    return domain["Properties"]
+
+
+def _logical_id(template: Template, resource_type: str, props: dict) -> str:
+    (logical_id,) = template.find_resources(resource_type, {"Properties": props})
+    return logical_id
+
+
+def test_domain_is_vpc_only_in_the_private_subnets_with_the_workload_security_group(template):
+    props = _domain_props(template)
+    assert props["AppNetworkAccessType"] == "VpcOnly"
+    assert [s["Ref"][:20] for s in props["SubnetIds"]] == ["NetVpcPrivateSubnet1", "NetVpcPrivateSubnet2"]
+    assert props["VpcId"]["Ref"].startswith("NetVpc")
+    sg = {"Fn::GetAtt": [Match.string_like_regexp("NetWorkloadSecurityGroup"), "GroupId"]}
+    template.has_resource_properties("AWS::SageMaker::Domain", {
+        "DefaultUserSettings": Match.object_like({"SecurityGroups": [sg]}),
+        "DefaultSpaceSettings": Match.object_like({"SecurityGroups": [sg]}),
+    })
+
+
+def test_iam_authentication_by_default_and_sessions_carry_the_profile_name(template):
+    props = _domain_props(template)
+    assert props["AuthMode"] == "IAM"
+    assert props["DomainSettings"]["ExecutionRoleIdentityConfig"] == "USER_PROFILE_NAME"
+
+
+def test_spaces_and_apps_users_create_carry_the_domains_tags(template):
+    assert _domain_props(template)["TagPropagation"] == "ENABLED"
+
+
+def test_home_efs_and_space_volumes_use_the_customer_managed_key(template):
+    key_arn = _domain_props(template)["KmsKeyId"]["Fn::GetAtt"]
+    assert key_arn[0].startswith("Key") and key_arn[1] == "Arn"
+
+
+def test_docker_access_is_off(template):
+    assert _domain_props(template)["DomainSettings"]["DockerSettings"] == {"EnableDockerAccess": "DISABLED"}
+
+
+def test_jupyterlab_and_code_editor_shut_down_after_60_idle_minutes_with_user_bounds(template):
+    idle = {"AppLifecycleManagement": {"IdleSettings": {
+        "LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60,
+        "MinIdleTimeoutInMinutes": 60, "MaxIdleTimeoutInMinutes": 240}}}
+    props = _domain_props(template)
+    for settings in (props["DefaultUserSettings"]["JupyterLabAppSettings"],
+                     props["DefaultUserSettings"]["CodeEditorAppSettings"],
+                     props["DefaultSpaceSettings"]["JupyterLabAppSettings"]):
+        assert settings["AppLifecycleManagement"] == idle["AppLifecycleManagement"]
+    assert props["DefaultUserSettings"]["StudioWebPortal"] == "ENABLED"
+
+
+def test_lifecycle_config_from_script_text_is_base64_and_runs_by_default_in_jupyterlab(template):
+    (config,) = template.find_resources("AWS::SageMaker::StudioLifecycleConfig").values()
+    assert base64.b64decode(config["Properties"]["StudioLifecycleConfigContent"]).decode() == SETUP_SCRIPT
+    assert config["Properties"]["StudioLifecycleConfigName"].startswith("Setup-")
+    arn = {"Fn::GetAtt": [Match.string_like_regexp("^Setup"), "StudioLifecycleConfigArn"]}
+    template.has_resource_properties("AWS::SageMaker::Domain", {"DefaultUserSettings": Match.object_like({
+        "JupyterLabAppSettings": Match.object_like({"LifecycleConfigArns": [arn],
+                                                    "DefaultResourceSpec": {"LifecycleConfigArn": arn}})})})
+    assert "LifecycleConfigArns" not in _domain_props(template)["DefaultUserSettings"]["CodeEditorAppSettings"]
+
+
+def test_lifecycle_config_from_a_file(tmp_path):
+    script = tmp_path / "setup.sh"
+    script.write_text(SETUP_SCRIPT)
+    stack = new_stack()
+    StudioLifecycleConfig(stack, "FromFile", app_type="CodeEditor", script_file=script, name="editor-setup")
+    props = Template.from_stack(stack).find_resources("AWS::SageMaker::StudioLifecycleConfig")
+    (resource,) = props.values()
+    assert base64.b64decode(resource["Properties"]["StudioLifecycleConfigContent"]).decode() == SETUP_SCRIPT
+    assert resource["Properties"]["StudioLifecycleConfigName"].startswith("editor-setup-")
+
+
+def test_lifecycle_config_gets_a_new_name_whenever_cloudformation_must_replace_it():
+    """Content and tags are create-only: a replacement needs a name the old version does not hold."""
+    def name(script: str, tags: dict) -> str:
+        stack = new_stack()
+        config = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=script)
+        for key, value in tags.items():
+            Tags.of(config).add(key, value)
+        (resource,) = Template.from_stack(stack).find_resources("AWS::SageMaker::StudioLifecycleConfig").values()
+        return resource["Properties"]["StudioLifecycleConfigName"]
+
+    base = name(SETUP_SCRIPT, {"owner": "a"})
+    assert base == name(SETUP_SCRIPT, {"owner": "a"})
+    assert len({base, name(SETUP_SCRIPT + "echo\n", {"owner": "a"}), name(SETUP_SCRIPT, {"owner": "b"})}) == 3
+
+
+def test_shared_notebooks_go_to_the_given_bucket_prefix_encrypted_without_cell_output(template):
+    sharing = _domain_props(template)["DefaultUserSettings"]["SharingSettings"]
+    assert sharing["NotebookOutputOption"] == "Disabled"
+    assert sharing["S3OutputPath"]["Fn::Join"][1][-1] == "/studio-sharing/"
+    assert sharing["S3KmsKeyId"]["Fn::GetAtt"][1] == "Arn"
+
+
+def test_sharing_is_off_without_a_bucket():
+    stack = new_stack()
+    _studio(stack)
+    sharing = _domain_props(Template.from_stack(stack))["DefaultUserSettings"]["SharingSettings"]
+    assert sharing == {"NotebookOutputOption": "Disabled"}
+
+
+def test_profiles_use_the_domain_defaults_or_their_own_role(template):
+    template.has_resource_properties("AWS::SageMaker::UserProfile", {
+        "UserProfileName": "alice", "UserSettings": Match.absent(),
+        "DomainId": {"Fn::GetAtt": [Match.string_like_regexp("^Studio"), "DomainId"]}})
+    template.has_resource_properties("AWS::SageMaker::UserProfile", {
+        "UserProfileName": "bob",
+        "UserSettings": {"ExecutionRole": {"Fn::GetAtt": [Match.string_like_regexp("^StudioBobRole"), "Arn"]},
+                         "SecurityGroups": Match.any_value()}})
+
+
+def test_grant_sign_in_lets_a_person_open_studio_as_one_profile_only():
+    stack = new_stack()
+    domain, *_ = _studio(stack)
+    alice = domain.add_user_profile("alice")
+    person = iam.Role(stack, "Alice", assumed_by=iam.AccountRootPrincipal())
+    alice.grant_sign_in(person)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sagemaker:CreatePresignedDomainUrl"
+    assert statement["Resource"]["Fn::GetAtt"][1] == "UserProfileArn"
+
+
+def test_shared_spaces_are_owned_by_a_profile_created_first(template):
+    alice = _logical_id(template, "AWS::SageMaker::UserProfile", {"UserProfileName": "alice"})
+    spaces = template.find_resources("AWS::SageMaker::Space")
+    by_name = {s["Properties"]["SpaceName"]: s for s in spaces.values()}
+    assert set(by_name) == {"team-lab", "team-code"}
+    for space in by_name.values():
+        assert space["Properties"]["OwnershipSettings"] == {"OwnerUserProfileName": "alice"}
+        assert space["Properties"]["SpaceSharingSettings"] == {"SharingType": "Shared"}
+        assert alice in space["DependsOn"]
+    lab, code = by_name["team-lab"]["Properties"], by_name["team-code"]["Properties"]
+    assert lab["SpaceSettings"] == {"AppType": "JupyterLab",
+                                    "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}}}
+    assert code["SpaceSettings"] == {"AppType": "CodeEditor", "CodeEditorAppSettings": {
+        "AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 120}}}}
+
+
+def test_teardown_is_deleted_before_every_profile_and_space_and_after_the_domain(template):
+    (teardown_id, teardown), = template.find_resources("Custom::StudioTeardown").items()
+    members = set(template.find_resources("AWS::SageMaker::UserProfile")) | set(
+        template.find_resources("AWS::SageMaker::Space"))
+    # CloudFormation deletes a resource before those it depends on.
+    assert members <= set(teardown["DependsOn"])
+    domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
+    assert teardown["Properties"]["DomainId"] == {"Fn::GetAtt": [domain_id, "DomainId"]}
+    assert teardown["Properties"]["StackUserProfiles"] == ["alice", "bob"]
+    assert teardown["Properties"]["StackSpaces"] == ["team-code", "team-lab"]
+    for member in members:
+        assert teardown_id not in template.to_json()["Resources"][member].get("DependsOn", [])
+
+
+def test_home_efs_is_retained_by_default(template):
+    (teardown,) = template.find_resources("Custom::StudioTeardown").values()
+    assert teardown["Properties"]["HomeEfs"] == "Retain"
+    statements = _teardown_statements(template)
+    assert not any("sagemaker:DeleteDomain" in _actions(s) for s in statements)
+
+
+def test_removing_the_home_efs_is_an_explicit_opt_in_that_lets_the_teardown_delete_the_domain():
+    stack = new_stack()
+    _studio(stack, home_efs_removal=RemovalPolicy.DESTROY)
+    template = Template.from_stack(stack)
+    (teardown,) = template.find_resources("Custom::StudioTeardown").values()
+    assert teardown["Properties"]["HomeEfs"] == "Delete"
+    assert any("sagemaker:DeleteDomain" in _actions(s) for s in _teardown_statements(template))
+
+
+def test_teardown_function_runs_in_the_vpc_with_a_dead_letter_queue_and_reserved_concurrency(template):
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "handler.lambda_handler",
+        "Runtime": Match.string_like_regexp("^python3"),
+        "Timeout": 900,
+        "ReservedConcurrentExecutions": 1,
+        "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
+        "DeadLetterConfig": {"TargetArn": Match.any_value()},
+    })
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365,
+                                                             "KmsKeyId": Match.any_value()})
+    template.has_resource_properties("AWS::SQS::Queue", {"KmsMasterKeyId": Match.any_value()})
+
+
+def test_teardown_function_may_use_the_key_of_its_dead_letter_queue(template):
+    (queue,) = template.find_resources("AWS::SQS::Queue").values()
+    key_arn = queue["Properties"]["KmsMasterKeyId"]
+    (statement,) = [s for s in _teardown_statements(template) if "kms:GenerateDataKey" in _actions(s)]
+    assert sorted(_actions(statement)) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["Resource"] == key_arn
+
+
+def test_teardown_may_only_delete_this_domains_apps_spaces_and_profiles(template):
+    domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
+    deletes = [s for s in _teardown_statements(template) if "sagemaker:DeleteApp" in _actions(s)]
+    (statement,) = deletes
+    for resource in statement["Resource"]:
+        assert {"Fn::GetAtt": [domain_id, "DomainId"]} in resource["Fn::Join"][1]
+
+
+def test_domain_execution_role_may_manage_only_this_domains_spaces_and_apps(template):
+    domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    role_policy = next(p for k, p in policies.items() if k.startswith("StudioExecutionRole"))
+    (studio,) = [s for s in role_policy["Properties"]["PolicyDocument"]["Statement"]
+                 if "sagemaker:CreateSpace" in _actions(s)]
+    assert all({"Fn::GetAtt": [domain_id, "DomainId"]} in r["Fn::Join"][1] for r in studio["Resource"])
+
+
+def test_compliant_under_the_three_packs():
+    app = compliance_app()
+    stack = new_stack(app)
+    setup = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=SETUP_SCRIPT)
+    domain, *_ = _studio(stack, lifecycle_configs=[setup], home_efs_removal=RemovalPolicy.DESTROY,
+                         require_network_isolation=True, require_inter_container_encryption=True)
+    alice = domain.add_user_profile("alice")
+    domain.add_space("team", owner=alice)
+    assert nag_findings(app) == []
+
+
+def test_sso_domain_links_profiles_to_identity_center_users():
+    stack = new_stack()
+    domain, *_ = _studio(stack, auth_mode="SSO")
+    domain.add_user_profile("alice", sso_user_name="alice@example.com")
+    template = Template.from_stack(stack)
+    assert _domain_props(template)["AuthMode"] == "SSO"
+    template.has_resource_properties("AWS::SageMaker::UserProfile", {
+        "SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"})
+
+
+def test_public_internet_only_with_the_explicit_opt_in():
+    stack = new_stack()
+    _studio(stack, app_network_access_type="PublicInternetOnly", allow_public_internet=True, docker_access=True)
+    props = _domain_props(Template.from_stack(stack))
+    assert props["AppNetworkAccessType"] == "PublicInternetOnly"
+    assert props["DomainSettings"]["DockerSettings"] == {"EnableDockerAccess": "ENABLED"}
+
+
+def test_idle_shutdown_can_be_disabled_explicitly():
+    stack = new_stack()
+    _studio(stack, idle_shutdown=IdleShutdown(enabled=False), safe_teardown=False)
+    template = Template.from_stack(stack)
+    lab = _domain_props(template)["DefaultUserSettings"]["JupyterLabAppSettings"]
+    assert lab["AppLifecycleManagement"] == {"IdleSettings": {"LifecycleManagement": "DISABLED"}}
+    template.resource_count_is("Custom::StudioTeardown", 0)
+
+
+# -- bad input -------------------------------------------------------------------------------------
+
+
+def _fails(match: str, **kwargs) -> None:
+    with pytest.raises(ConstructValidationError, match=match):
+        _studio(new_stack(), **kwargs)
+
+
+@pytest.mark.parametrize("idle, message", [
+    (IdleShutdown(timeout=Duration.minutes(59), min_timeout=Duration.minutes(59)),
+     r"idle_shutdown.timeout \(minutes\)=59.*from 60 to 525600"),
+    (IdleShutdown(max_timeout=Duration.minutes(525601)), r"idle_shutdown.max_timeout \(minutes\)=525601"),
+    (IdleShutdown(timeout=Duration.seconds(3630)), r"idle_shutdown.timeout \(minutes\)=60.5.*integer"),
+    (IdleShutdown(timeout=Duration.minutes(300)), r"min_timeout <= timeout <= max_timeout"),
+])
+def test_rejects_idle_timeouts_out_of_range(idle, message):
+    _fails(message, idle_shutdown=idle)
+
+
+def test_rejects_public_internet_unless_explicitly_allowed():
+    _fails(r"(?s)StudioDomain 'Test/Studio'.*app_network_access_type='PublicInternetOnly'.*allow_public_internet=True",
+           app_network_access_type="PublicInternetOnly")
+
+
+def test_rejects_unknown_modes_with_every_problem_at_once():
+    with pytest.raises(ConstructValidationError) as error:
+        _studio(new_stack(), auth_mode="LDAP", app_network_access_type="Open", domain_name="my_domain")
+    text = str(error.value)
+    assert "auth_mode='LDAP': must be one of IAM, SSO" in text
+    assert "app_network_access_type='Open'" in text
+    assert "domain_name='my_domain'" in text
+
+
+@pytest.mark.parametrize("name", ["-alice", "alice-", "al_ice", "a" * 64, ""])
+def test_rejects_invalid_profile_names(name):
+    domain, *_ = _studio(new_stack())
+    with pytest.raises(ConstructValidationError, match=r"user_profile_name=.*SageMaker pattern"):
+        domain.add_user_profile(name)
+
+
+def test_rejects_duplicate_profile_names():
+    domain, *_ = _studio(new_stack())
+    domain.add_user_profile("alice")
+    with pytest.raises(ConstructValidationError,
+                       match=r"(?s)StudioDomain 'Test/Studio'.*user_profile_name\)='alice': is already a user profile"):
+        domain.add_user_profile("alice")
+
+
+def test_rejects_invalid_and_duplicate_space_names_and_foreign_owners():
+    domain, *_ = _studio(new_stack())
+    alice = domain.add_user_profile("alice")
+    with pytest.raises(ConstructValidationError, match=r"space_name='team space'.*SageMaker pattern"):
+        domain.add_space("team space", owner=alice)
+    domain.add_space("team", owner=alice)
+    with pytest.raises(ConstructValidationError, match=r"space_name\)='team': is already a space"):
+        domain.add_space("team", owner=alice)
+    with pytest.raises(ConstructValidationError, match=r"owner\)='carol': must be a user profile of this domain"):
+        domain.add_space("other", owner="carol")
+
+
+def test_rejects_bad_space_settings():
+    domain, *_ = _studio(new_stack())
+    alice = domain.add_user_profile("alice")
+    with pytest.raises(ConstructValidationError) as error:
+        domain.add_space("s", owner=alice, app_type="RStudio", ebs_volume_size_gb=2, idle_timeout=Duration.minutes(30))
+    assert "app_type='RStudio'" in str(error.value)
+    assert "ebs_volume_size_gb=2" in str(error.value)
+    assert "idle_timeout (minutes)=30" in str(error.value)
+
+
+def test_rejects_sso_profiles_without_their_identity_center_user():
+    domain, *_ = _studio(new_stack(), auth_mode="SSO")
+    with pytest.raises(ConstructValidationError, match=r"sso_user_name=None: is required in an SSO"):
+        domain.add_user_profile("alice")
+
+
+def test_rejects_identity_center_users_in_an_iam_domain():
+    domain, *_ = _studio(new_stack())
+    with pytest.raises(ConstructValidationError, match=r"sso_user_name='alice': is only for SSO domains"):
+        domain.add_user_profile("alice", sso_user_name="alice")
+
+
+def test_rejects_deleting_the_home_efs_without_the_teardown():
+    _fails(r"home_efs_removal=.*needs safe_teardown=True", home_efs_removal=RemovalPolicy.DESTROY,
+           safe_teardown=False)
+
+
+def test_rejects_two_default_lifecycle_configs_for_one_app_type():
+    stack = new_stack()
+    configs = [StudioLifecycleConfig(stack, f"S{i}", app_type="JupyterLab", script=SETUP_SCRIPT, run_by_default=True)
+               for i in range(2)]
+    network, key, bucket = _platform(stack)
+    with pytest.raises(ConstructValidationError, match=r"at most one run_by_default configuration per app type"):
+        StudioDomain.in_network(stack, "Studio", network=network, lifecycle_configs=configs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"app_type": "RSession", "script": "#!/bin/bash\n"}, r"app_type='RSession'"),
+    ({"app_type": "JupyterLab"}, r"give exactly one of script or script_file"),
+    ({"app_type": "JupyterLab", "script": "x", "script_file": "x.sh"}, r"give exactly one"),
+    ({"app_type": "JupyterLab", "script_file": "/nonexistent/setup.sh"}, r"script_file='/nonexistent/setup.sh'"),
+    ({"app_type": "JupyterLab", "script": "   "}, r"must not be empty"),
+    ({"app_type": "JupyterLab", "script": "#" * 13000}, r"at most 16384 characters once base64"),
+    ({"app_type": "JupyterLab", "script": "x", "name": "bad_name"}, r"name='bad_name'"),
+])
+def test_rejects_bad_lifecycle_configs(kwargs, message):
+    with pytest.raises(ConstructValidationError, match=message):
+        StudioLifecycleConfig(new_stack(), "Setup", **kwargs)
+
+
+def _teardown_statements(template: Template) -> list[dict]:
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    (policy,) = [p for k, p in policies.items() if k.startswith("StudioTeardownRole")]
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _actions(statement: dict) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else actions

@@ -1,0 +1,184 @@
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Template
+
+from constructs_lib import ConstructValidationError, EncryptionKey, PrivateNetwork, SecureBucket, StudioExecutionRole
+from constructs_lib.studio_execution_role import (
+    INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS,
+    NETWORK_ISOLATION_GUARDED_ACTIONS,
+    VOLUME_KEY_GUARDED_ACTIONS,
+    VPC_GUARDED_ACTIONS,
+)
+from tests.conftest import compliance_app, nag_findings, new_stack
+
+AZS = ["eu-west-1a", "eu-west-1b"]
+
+
+def _role(stack, **kwargs) -> StudioExecutionRole:
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    key = EncryptionKey(stack, "Key")
+    return StudioExecutionRole(stack, "Role", subnets=network.private_subnets,
+                               security_groups=[network.workload_security_group], volume_key=key, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def statements() -> dict:
+    stack = new_stack()
+    data = SecureBucket(stack, "Data")
+    reference = SecureBucket(stack, "Reference")
+    role = _role(stack, buckets=[data], read_only_buckets=[reference])
+    role.allow_studio_domain("d-abc123")
+    template = Template.from_stack(stack)
+    policy = _role_policy(template)
+    (role_resource,) = template.find_resources("AWS::IAM::Role", {"Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "sagemaker.amazonaws.com"}}]}}}).values()
+    return {"all": policy["Properties"]["PolicyDocument"]["Statement"], "role": role_resource,
+            "template": template}
+
+
+def _role_policy(template: Template) -> dict:
+    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                 if k.startswith("RolePermissions")]
+    return policy
+
+
+def _denies(statements) -> dict[str, dict]:
+    return {s["Sid"]: s for s in statements["all"] if s["Effect"] == "Deny"}
+
+
+def _allows(statements) -> list[dict]:
+    return [s for s in statements["all"] if s["Effect"] == "Allow"]
+
+
+def _refs(value) -> set[str]:
+    """Logical ids referenced (GetAtt) anywhere in ``value``."""
+    if isinstance(value, dict):
+        found = {value["Fn::GetAtt"][0]} if "Fn::GetAtt" in value else set()
+        return found.union(*(_refs(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_refs(v) for v in value))
+    return set()
+
+
+def _actions(statement) -> list[str]:
+    return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+
+
+def test_jobs_and_models_without_vpc_subnets_or_security_groups_are_denied(statements):
+    denies = _denies(statements)
+    assert denies["DenyJobsWithoutVpcSubnets"]["Condition"] == {"Null": {"sagemaker:VpcSubnets": "true"}}
+    assert denies["DenyJobsWithoutVpcSecurityGroups"]["Condition"] == {
+        "Null": {"sagemaker:VpcSecurityGroupIds": "true"}}
+    for sid in ("DenyJobsWithoutVpcSubnets", "DenyJobsWithoutVpcSecurityGroups"):
+        assert sorted(_actions(denies[sid])) == sorted(VPC_GUARDED_ACTIONS)
+        assert denies[sid]["Resource"] == "*"
+
+
+def test_jobs_in_any_other_subnet_or_security_group_are_denied(statements):
+    denies = _denies(statements)
+    subnets = denies["DenyJobsInOtherSubnets"]["Condition"]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"]
+    assert [s["Ref"][:20] for s in subnets] == ["NetVpcPrivateSubnet1", "NetVpcPrivateSubnet2"]
+    groups = denies["DenyJobsInOtherSecurityGroups"]["Condition"]["ForAnyValue:StringNotEquals"][
+        "sagemaker:VpcSecurityGroupIds"]
+    assert groups == [{"Fn::GetAtt": [groups[0]["Fn::GetAtt"][0], "GroupId"]}]
+    assert groups[0]["Fn::GetAtt"][0].startswith("NetWorkloadSecurityGroup")
+
+
+def test_jobs_without_the_platform_volume_key_are_denied(statements):
+    denies = _denies(statements)
+    assert denies["DenyJobsWithoutVolumeKey"]["Condition"] == {"Null": {"sagemaker:VolumeKmsKey": "true"}}
+    other = denies["DenyJobsWithOtherVolumeKeys"]["Condition"]["StringNotEquals"]["sagemaker:VolumeKmsKey"]
+    assert other[0]["Fn::GetAtt"][0].startswith("Key")
+    assert sorted(_actions(denies["DenyJobsWithoutVolumeKey"])) == sorted(VOLUME_KEY_GUARDED_ACTIONS)
+    assert "sagemaker:CreateTransformJob" in VOLUME_KEY_GUARDED_ACTIONS
+    # Transform jobs carry no VPC keys (they run in their model's VPC): a Null deny would block them all.
+    assert "sagemaker:CreateTransformJob" not in VPC_GUARDED_ACTIONS
+
+
+def test_network_isolation_and_inter_container_encryption_are_not_forced_unless_asked(statements):
+    assert not {"DenyJobsWithoutNetworkIsolation", "DenyJobsWithoutInterContainerEncryption"} & set(
+        _denies(statements))
+
+
+def test_network_isolation_and_inter_container_encryption_when_asked():
+    stack = new_stack()
+    role = _role(stack, require_network_isolation=True, require_inter_container_encryption=True)
+    policy = _role_policy(Template.from_stack(stack))
+    denies = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"}
+    assert denies["DenyJobsWithoutNetworkIsolation"]["Condition"] == {
+        "BoolIfExists": {"sagemaker:NetworkIsolation": "false"}}
+    assert sorted(_actions(denies["DenyJobsWithoutNetworkIsolation"])) == sorted(NETWORK_ISOLATION_GUARDED_ACTIONS)
+    assert denies["DenyJobsWithoutInterContainerEncryption"]["Condition"] == {
+        "BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}}
+    assert sorted(_actions(denies["DenyJobsWithoutInterContainerEncryption"])) == sorted(
+        INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS)
+    assert role.role_arn
+
+
+def test_no_wildcard_actions_no_aws_managed_policies(statements):
+    for statement in _allows(statements):
+        assert not any("*" in action for action in _actions(statement)), statement
+    assert "ManagedPolicyArns" not in statements["role"]["Properties"]
+
+
+def test_only_the_given_buckets_are_reachable_and_the_read_only_one_is_read_only(statements):
+    s3 = [s for s in _allows(statements) if any(a.startswith("s3:") for a in _actions(s))]
+    assert {ref[:-8] for s in s3 for ref in _refs(s["Resource"])} == {"Data", "Reference"}
+    writes = [s for s in s3 if "s3:PutObject" in _actions(s)]
+    assert [{ref[:-8] for ref in _refs(s["Resource"])} for s in writes] == [{"Data"}]
+
+
+def test_the_role_may_pass_only_itself_and_only_to_sagemaker(statements):
+    (pass_role,) = [s for s in _allows(statements) if "iam:PassRole" in _actions(s)]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    assert pass_role["Resource"]["Fn::GetAtt"][1] == "Arn"
+
+
+def test_studio_self_service_is_limited_to_its_domain(statements):
+    (studio,) = [s for s in _allows(statements) if "sagemaker:CreateApp" in _actions(s)]
+    assert all("d-abc123/*" in r["Fn::Join"][1][-1] for r in studio["Resource"])
+
+
+def test_sagemaker_assumes_the_role_and_sets_the_source_identity(statements):
+    trust = statements["role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    actions = {a for s in trust for a in _actions(s)}
+    assert actions == {"sts:AssumeRole", "sts:SetSourceIdentity"}
+    assert all(s["Principal"] == {"Service": "sagemaker.amazonaws.com"} for s in trust)
+
+
+def test_compliant_with_each_wildcard_acknowledged_on_its_own():
+    app = compliance_app()
+    stack = new_stack(app)
+    role = _role(stack, buckets=[SecureBucket(new_stack(app, "Data"), "Data")])
+    role.allow_studio_domain("d-abc123")
+    assert nag_findings(app) == []
+
+
+def test_canary_an_unexplained_wildcard_on_the_same_policy_is_still_reported():
+    app = compliance_app()
+    stack = new_stack(app)
+    role = _role(stack)
+    role.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::x/*"]))
+    assert nag_findings(app) == ["AwsSolutions-IAM5[Resource::arn:aws:s3:::x/*] at Test/Role/Resource/Permissions/Resource"]
+
+
+def test_rejects_missing_network_placement():
+    stack = new_stack()
+    with pytest.raises(ConstructValidationError) as error:
+        StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"))
+    assert "subnets=0: must list 1 to 16 subnets" in str(error.value)
+    assert "security_groups=0: must list 1 to 5 security groups" in str(error.value)
+
+
+def test_a_wildcard_shared_by_several_statements_is_acknowledged_with_every_reason():
+    from aws_cdk import Validations
+
+    from tests.conftest import new_app
+
+    app = new_app()
+    role = _role(new_stack(app))
+    app.synth()
+    data = [m.data for m in role.policy.node.metadata if m.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY]
+    reasons = {rule.split("::", 1)[-1]: reason for entry in data for rule, reason in entry.items()}
+    everything = reasons["AwsSolutions-IAM5[Resource::*]"]
+    assert "List*" in everything and "PutMetricData" in everything and "GetAuthorizationToken" in everything
