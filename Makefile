@@ -26,12 +26,16 @@ synth: $(STAMP)
 
 ## Run the whole test suite.
 test: $(STAMP)
-	$(RUN) python -m pytest
+	$(RUN) python -m pytest -n auto
 
 ## Bootstrap and deploy one environment (needs AWS credentials): make deploy ENV=dev
 deploy: $(STAMP)
 	$(CDK) bootstrap -c environments=$(ENV)
 	$(CDK) deploy -c environments=$(ENV) --require-approval broadening '$(ENV)/*'
+
+## Synth and test timings as ratios to an empty app (writes bench/results.json).
+bench: $(STAMP)
+	$(RUN) python -m bench.run
 
 diff: $(STAMP)
 	$(CDK) diff -c environments=$(ENV) '$(ENV)/*'

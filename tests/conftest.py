@@ -80,3 +80,13 @@ def compliance_app() -> cdk.App:
     app = new_app()
     add_compliance_checks(app)
     return app
+
+
+def cfn_lint_errors(template, region: str = "eu-west-1") -> list[str]:
+    """cfn-lint's error (E) findings on ``template`` (a dict or an ``assertions.Template``);
+    warnings are left out."""
+    from cfnlint.api import ManualArgs, lint
+
+    body = template if isinstance(template, dict) else template.to_json()
+    matches = lint(json.dumps(body), config=ManualArgs(regions=[region]))
+    return [f"{m.rule.id} {m.message} ({m.path_string})" for m in matches if m.rule.id.startswith("E")]

@@ -14,7 +14,7 @@ from constructs_lib import (
     MonitoringAlarms,
     PrivateNetwork,
 )
-from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint, FakeModelPackageGroup
 

@@ -20,7 +20,7 @@ from constructs_lib import (
     SecureBucket,
 )
 from constructs_lib.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
-from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint
 

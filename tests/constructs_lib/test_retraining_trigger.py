@@ -15,7 +15,7 @@ from constructs_lib import (
     ScheduledRetraining,
     SecureBucket,
 )
-from tests.constructs_lib.checks import cfn_lint_errors
+from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakePipeline
 

@@ -10,7 +10,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks.config import default_environments
-from tests.conftest import ROOT, new_app
+from tests.conftest import ROOT, cfn_lint_errors, new_app
 
 ENVIRONMENTS = list(default_environments())
 
@@ -53,14 +53,11 @@ def test_every_environment_has_no_unacknowledged_nag_finding(synthesized_app):
     assert failed == []
 
 
-def test_every_template_passes_cfn_lint(synthesized_app):
-    from cfnlint.api import ManualArgs, lint
-
-    errors = []
-    for stack_id, template in synthesized_app.templates():
-        matches = lint(json.dumps(template), config=ManualArgs(regions=["eu-west-1"]))
-        errors += [f"{stack_id}: {m.rule.id} {m.message} ({m.path_string})" for m in matches
-                   if m.rule.id.startswith("E")]
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_template_passes_cfn_lint(synthesized_app, env):
+    region = default_environments()[env].region
+    errors = [f"{stack_id}: {error}" for stack_id, template in synthesized_app.templates()
+              if stack_id.startswith(f"{env}/") for error in cfn_lint_errors(template, region)]
     assert errors == []
 
 
