@@ -92,6 +92,18 @@ def test_fleet_stack_is_nag_clean():
     assert nag_findings(app) == []
 
 
+def test_fleet_stack_passes_cfn_lint():
+    import json
+
+    from cfnlint.api import ManualArgs, lint
+
+    config = replace(default_environments()["prod"], fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(3))))
+    stage = MlPlatformStage(new_app(), "prod", config=config)
+    template = Template.from_stack(stage.model_fleet[0]).to_json()
+    errors = [m for m in lint(json.dumps(template), config=ManualArgs(regions=["eu-west-1"])) if m.rule.id.startswith("E")]
+    assert errors == []
+
+
 def test_rejects_bad_fleet_values():
     with pytest.raises(ConfigError) as error:
         replace(default_environments()["dev"], fleet=ModelFleetConfig(
