@@ -8,22 +8,40 @@
 
 from __future__ import annotations
 
+import sys
+
 import aws_cdk as cdk
 
 from constructs_lib import add_compliance_checks
-from stacks.config import DeliveryConfig, default_delivery, default_environments, get_environment
+from constructs_lib.cost_summary import PRICE_SOURCE, idle_cost_summary
+from stacks.config import (
+    DeliveryConfig,
+    default_delivery,
+    default_environments,
+    get_environment,
+    registry_consumer_accounts,
+)
 from stacks.delivery_stack import DeliveryStack
 from stacks.ml_platform_stage import MlPlatformStage
 
 
 def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatformStage]:
     """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked."""
-    environments = default_environments()
+    environments, delivery = default_environments(), default_delivery()
     add_compliance_checks(app)
-    return {
-        name: MlPlatformStage(app, name, config=get_environment(name, environments))
-        for name in (names or list(environments))
-    }
+    stages = {}
+    for name in names or list(environments):
+        config = get_environment(name, environments)
+        stages[name] = MlPlatformStage(
+            app, name, config=config,
+            registry_shared_with_accounts=registry_consumer_accounts(config, environments, delivery))
+    return stages
+
+
+def cost_report(stages: dict[str, MlPlatformStage]) -> str:
+    """Each environment's idle cost (always-on capacity priced from ``PRICE_TABLE``), and the prices' source."""
+    parts = [idle_cost_summary(stage).format() for stage in stages.values()]
+    return "\n".join([*parts, f"prices: {PRICE_SOURCE}"])
 
 
 def add_delivery(app: cdk.App, config: DeliveryConfig) -> DeliveryStack:
@@ -34,11 +52,12 @@ def add_delivery(app: cdk.App, config: DeliveryConfig) -> DeliveryStack:
 def main() -> None:
     app = cdk.App()
     selected = app.node.try_get_context("environments")
-    build_app(app, [n.strip() for n in selected.split(",")] if selected else None)
+    stages = build_app(app, [n.strip() for n in selected.split(",")] if selected else None)
     delivery = default_delivery()
     if delivery is not None and not selected and str(app.node.try_get_context("delivery")).lower() != "false":
         add_delivery(app, delivery)
     app.synth()
+    print(cost_report(stages), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from constructs import Construct
 from constructs_lib._internal import endpoints as ep
 from constructs_lib._internal.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
 from constructs_lib._internal.validation import Problems
+from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.endpoint_options import AsyncScalingOptions, InstanceVariant
@@ -78,6 +79,7 @@ class AsyncEndpoint(ep.EndpointBase):
         self._physical_name = ep.physical_endpoint_name(self, endpoint_name)
         self.variant = variant
         self.variant_names = (variant.variant_name,)
+        self.scaling = scaling
         self._data_capture = data_capture
         self.bucket: s3.IBucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
         self.encryption_key: kms.IKey | None = output_encryption_key or bucket.encryption_key
@@ -145,6 +147,14 @@ class AsyncEndpoint(ep.EndpointBase):
         self.scalable_target: appscaling.ScalableTarget | None = None
         if scaling is not None:
             self.scalable_target = self._autoscale(scaling)
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """The variant's instances at minimum capacity: the scaling minimum (0 when it scales to zero),
+        else its fixed count."""
+        count = self.scaling.min_capacity if self.scaling is not None else self.variant.initial_instance_count
+        scales = "scales to zero" if count == 0 else "at minimum capacity"
+        return [AlwaysOnCapacity(f"async variant {self.variant.variant_name} {scales}", str(self.variant.instance_type),
+                                 count)]
 
     # --- grants and metrics ----------------------------------------------------------------------
 

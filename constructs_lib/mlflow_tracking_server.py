@@ -15,6 +15,7 @@ from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.validation import Problems
+from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.secure_bucket import SecureBucket
 
 # The SageMaker API's patterns (CreateMlflowTrackingServer).
@@ -136,6 +137,10 @@ class MlflowTrackingServer(Construct):
     def tracking_server_arn(self) -> str:
         """The server's ARN (what MLflow clients use as tracking URI with the sagemaker-mlflow plugin)."""
         return self._resource.attr_tracking_server_arn
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """The server runs (and is billed per hour by size) from creation until it is stopped or deleted."""
+        return [AlwaysOnCapacity(f"MLflow tracking server ({self.size.value})", f"mlflow.{self.size.value}", 1)]
 
     def grant_access(self, grantee: iam.IGrantable) -> iam.Grant:
         """Use the server: every MLflow API action on this server and its pre-signed UI URL.

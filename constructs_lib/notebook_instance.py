@@ -15,6 +15,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._internal.validation import Problems, is_unresolved
+from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.secure_bucket import SecureBucket
 from constructs_lib.studio_execution_role import StudioExecutionRole
@@ -90,6 +91,8 @@ class NotebookInstance(Construct):
                        removal_policy, "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY")
         problems.raise_if_any()
 
+        self.instance_type = instance_type
+        self.idle_timeout = idle_timeout
         name = notebook_instance_name or Names.unique_resource_name(
             self, max_length=63, separator="-", allowed_special_characters="-")
         self.notebook_instance_name = name
@@ -151,6 +154,12 @@ class NotebookInstance(Construct):
         if isinstance(role, StudioExecutionRole):
             # The role's permissions must be in place when the instance starts.
             self.resource.node.add_dependency(role.policy)
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """One instance while it runs (the idle stop, when set, stops it after ``idle_timeout``)."""
+        stop = (f"stops after {int(self.idle_timeout.to_minutes())} idle minutes" if self.idle_timeout is not None
+                else "never stopped automatically")
+        return [AlwaysOnCapacity(f"notebook instance while running ({stop})", self.instance_type, 1)]
 
     def grant_open(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` open the instance's Jupyter (``sagemaker:CreatePresignedNotebookInstanceUrl``)."""

@@ -35,6 +35,9 @@ INTERFACE_ENDPOINT_SERVICES: dict[str, str] = {
     # Not in the defaults: for Lambdas of the monitoring loop that call these APIs (DeployOnApproval).
     "cloudformation": "CLOUDFORMATION",
     "states": "STEP_FUNCTIONS",
+    # Not in the defaults: SageMaker managed MLflow (``aws.sagemaker.<region>.experiments``; AWS docs
+    # "Connect to SageMaker AI MLflow through an interface VPC endpoint"), for tracking servers.
+    "sagemaker.experiments": "SAGEMAKER_EXPERIMENTS",
 }
 DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "sagemaker.api", "sagemaker.runtime", "sagemaker.studio", "sagemaker.notebook", "sts", "logs", "monitoring",

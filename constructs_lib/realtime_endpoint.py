@@ -14,6 +14,7 @@ from constructs import Construct
 from constructs_lib._internal import endpoints as ep
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.validation import Problems
+from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.endpoint_options import (
@@ -118,6 +119,18 @@ class RealtimeEndpoint(ep.EndpointBase):
         self.scalable_targets: dict[str, appscaling.ScalableTarget] = {
             v.variant_name: self._autoscale(v) for v in all_variants if v.autoscaling is not None
         }
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """Each variant's instances at minimum capacity (the autoscaling minimum, else the initial
+        count); scheduled scale-ins are not counted (the idle cost is an upper bound)."""
+        return [
+            AlwaysOnCapacity(
+                f"{'shadow ' if v in self.shadow_variants else ''}variant {v.variant_name} at minimum capacity",
+                str(v.instance_type),
+                v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count,
+            )
+            for v in (*self.variants, *self.shadow_variants)
+        ]
 
     def _autoscale(self, variant: InstanceVariant) -> appscaling.ScalableTarget:
         """The variant's instance-count target, its target-tracking policy and its schedules."""

@@ -10,6 +10,7 @@ from constructs import Construct
 from constructs_lib._internal import endpoints as ep
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.validation import Problems
+from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.endpoint_options import (
     InstanceVariant,
     ProvisionedConcurrencyScaling,
@@ -83,6 +84,18 @@ class ServerlessEndpoint(ep.EndpointBase):
         self.scalable_target: appscaling.ScalableTarget | None = None
         if scaling is not None:
             self.scalable_target = self._autoscale(scaling)
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """Nothing runs while idle, except provisioned concurrency (at its scaling minimum, if
+        autoscaled). It is priced per GB-second, not per instance: listed under a key
+        (``serverless-pc.<memory>MB``) that the price table leaves unpriced unless a sourced price is added."""
+        v = self.variant
+        if not v.provisioned_concurrency:
+            return []
+        scaling = v.provisioned_concurrency_scaling
+        count = scaling.min_capacity if scaling is not None else v.provisioned_concurrency
+        return [AlwaysOnCapacity(f"variant {v.variant_name}: provisioned concurrency at {v.memory_size_mb} MB",
+                                 f"serverless-pc.{v.memory_size_mb}MB", count)]
 
     def metric_model_setup_time(self, **kwargs) -> cloudwatch.Metric:
         """``ModelSetupTime``: cold-start time of new compute, in microseconds."""

@@ -110,6 +110,74 @@ class ServingConfig:
     inference_api_waf: bool = False
 
 
+_FLEET_ENDPOINTS = ("realtime", "serverless", "async")
+_FLEET_MODEL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """One more model the environment serves, on its own endpoint ``<project>-<env>-<name>``
+    (see ``stacks.model_fleet_stack``)."""
+
+    #: Stable identifier: names the endpoint and the model's constructs (1-30 lowercase letters, digits, '-').
+    name: str
+    image_uri: str = XGBOOST_IMAGE_EU_WEST_1
+    #: The artifact in the environment's artifact bucket; default ``models/<name>/model.tar.gz``.
+    model_data_key: str | None = None
+    #: "realtime" (instances), "serverless" (pay per request) or "async" (queued, scales to zero).
+    endpoint: str = "serverless"
+    instance_type: str = "ml.m5.large"
+    #: Real-time: instances, and the autoscaling minimum; async: the most instances (it scales to zero).
+    instance_count: int = 1
+    #: Real-time only. 0: no autoscaling; otherwise the most instances.
+    max_instance_count: int = 0
+    serverless_memory_mb: int = 2048
+    serverless_max_concurrency: int = 5
+    #: Keep the entry (its place in the fleet) but deploy nothing: how a model is removed.
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class ModelFleetConfig:
+    """Models beyond the reference one, packed into ``<project>-<env>-models-<n>`` stacks.
+
+    Placement is append-only: a model's stack is fixed by its position in ``models``, so add new
+    models at the END and retire (``retired=True``) rather than delete or reorder entries.
+    """
+
+    models: tuple[ServedModel, ...] = ()
+    #: Resource budget of each fleet stack (CloudFormation allows 500); the models per stack follow
+    #: from the most resources one model can take (``stacks.model_fleet_stack.RESOURCES_PER_MODEL``).
+    max_resources_per_stack: int = 200
+
+    def problems(self) -> list[str]:
+        """What is wrong with these values, as ``fleet.<field>=<value>: <allowed>`` lines."""
+        found: list[str] = []
+        check = _checker(found, "fleet.")
+        names = [m.name for m in self.models]
+        check(len(set(names)) == len(names), "models", sorted({n for n in names if names.count(n) > 1}),
+              "must not repeat a name")
+        check(50 <= self.max_resources_per_stack <= 450, "max_resources_per_stack", self.max_resources_per_stack,
+              "must be 50 to 450 (well under CloudFormation's 500 resources per stack)")
+        for m in self.models:
+            at = f"models[{m.name!r}]."
+            check(bool(_FLEET_MODEL_NAME.match(m.name)), at + "name", m.name,
+                  "must be 1-30 lowercase letters, digits or '-', starting with a letter")
+            check(m.endpoint in _FLEET_ENDPOINTS, at + "endpoint", m.endpoint, f"must be one of {_FLEET_ENDPOINTS}")
+            check(bool(_ML_INSTANCE.match(m.instance_type)), at + "instance_type", m.instance_type,
+                  "must be a SageMaker instance type such as 'ml.m5.large'")
+            check(isinstance(m.instance_count, int) and m.instance_count >= 1, at + "instance_count",
+                  m.instance_count, "must be 1 or more")
+            check(m.max_instance_count == 0 or (m.endpoint == "realtime" and m.max_instance_count >= m.instance_count),
+                  at + "max_instance_count", m.max_instance_count,
+                  "must be 0, or (real-time endpoints only) at least instance_count")
+            check(m.serverless_memory_mb in (1024, 2048, 3072, 4096, 5120, 6144), at + "serverless_memory_mb",
+                  m.serverless_memory_mb, "must be 1024 to 6144 in steps of 1024")
+            check(1 <= m.serverless_max_concurrency <= 200, at + "serverless_max_concurrency",
+                  m.serverless_max_concurrency, "must be 1 to 200")
+        return found
+
+
 @dataclass(frozen=True)
 class GovernanceConfig:
     """Audit, team access, labeling and model cards (see ``stacks.governance_stack``)."""
@@ -218,6 +286,9 @@ class TrainingConfig:
     #: Default of the training pipeline's quality gate (accuracy on the test split).
     accuracy_threshold: float = 0.8
     max_parallel_steps: int = 4
+    #: Environments whose accounts may read this environment's model registry (and create models
+    #: from approved versions); shared only where their account is known and differs from this one.
+    registry_shared_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,6 +356,7 @@ class EnvironmentConfig:
     serving: ServingConfig = field(default_factory=ServingConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     studio: StudioConfig = field(default_factory=StudioConfig)
+    fleet: ModelFleetConfig = field(default_factory=ModelFleetConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -364,6 +436,9 @@ class EnvironmentConfig:
         check(bool(SAGEMAKER_NAME_PATTERN.match(group)), "training.model_name", tr.model_name,
               f"must make '<project>-<env>-<model_name>' ({group!r}) a SageMaker name (letters, digits, '-', <= 63)")
         problems += self.studio.problems()
+        problems += self.fleet.problems()
+        check(self.name not in tr.registry_shared_with, "training.registry_shared_with", tr.registry_shared_with,
+              "must name other environments")
 
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
@@ -474,6 +549,27 @@ class DeliveryConfig:
         return targets
 
 
+def registry_consumer_accounts(
+    env: EnvironmentConfig, environments: Mapping[str, EnvironmentConfig], delivery: DeliveryConfig | None
+) -> tuple[str, ...]:
+    """The accounts ``env``'s model registry is shared with (``training.registry_shared_with``).
+
+    An environment's account is its own or, when env-agnostic, the delivery pipeline's for it. Only
+    concrete accounts that differ from the registry's are returned (same-account access needs no
+    resource policy); an unknown environment name fails.
+    """
+    def account_of(name: str) -> str | None:
+        return environments[name].account or (delivery.accounts.get(name) if delivery else None)
+
+    unknown = [name for name in env.training.registry_shared_with if name not in environments]
+    if unknown:
+        raise ConfigError(f"environment '{env.name}' is invalid:\n  - training.registry_shared_with={unknown!r}: "
+                          f"must be among {list(environments)}")
+    own = env.account or (delivery.accounts.get(env.name) if delivery else None)
+    accounts = [account_of(name) for name in env.training.registry_shared_with]
+    return tuple(dict.fromkeys(a for a in accounts if a is not None and a != own))
+
+
 def default_delivery() -> DeliveryConfig | None:
     """How this repository delivers staging and prod. Edit the values here; None: no pipeline.
 
@@ -518,7 +614,8 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
             serving=ServingConfig(endpoint="serverless", serverless_memory_mb=2048, serverless_max_concurrency=5),
             training=TrainingConfig(training_instance_type="ml.m5.large", max_runtime_minutes=30,
-                                    max_wait_minutes=60, max_parallel_steps=2),
+                                    max_wait_minutes=60, max_parallel_steps=2,
+                                    registry_shared_with=("staging", "prod")),
             studio=StudioConfig(
                 user_profiles=("alice", "bob"),
                 shared_spaces=(("team-lab", "alice"),),
@@ -540,7 +637,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 instance_count=1, traffic_shifting="ALL_AT_ONCE", data_capture_percentage=100,
                 async_endpoint=True, inference_api=True,
             ),
-            training=TrainingConfig(),
+            training=TrainingConfig(registry_shared_with=("prod",)),
             studio=StudioConfig(user_profiles=("alice",), max_idle_timeout_minutes=120),
         ),
         "prod": EnvironmentConfig(

@@ -31,7 +31,7 @@ from constructs import Construct
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
-from stacks.config import DeliveryConfig, EnvironmentConfig
+from stacks.config import DeliveryConfig, EnvironmentConfig, registry_consumer_accounts
 from stacks.ml_platform_stage import MlPlatformStage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,9 @@ class DeliveryStack(Stack):
         #: The stages the pipeline deploys, in order: one ``MlPlatformStage`` per target environment.
         self.stages: dict[str, MlPlatformStage] = {}
         for env in targets:
-            stage = MlPlatformStage(self, env.name, config=env)
+            stage = MlPlatformStage(
+                self, env.name, config=env,
+                registry_shared_with_accounts=registry_consumer_accounts(environments[env.name], environments, config))
             approval = (
                 [pipelines.ManualApprovalStep(f"Approve-{env.name}",
                                               comment=f"Promote to {env.name} ({env.account}, {env.region})?")]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
+from stacks.model_fleet_stack import ModelFleetStack, place
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
@@ -18,7 +21,13 @@ from stacks.studio_stack import StudioStack
 class MlPlatformStage(Stage):
     """dev, staging or prod: stacks named ``<project>-<env>-<part>``, tagged for cost allocation."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
+                 registry_shared_with_accounts: Sequence[str] = ()) -> None:
+        """
+        :param config: the environment.
+        :param registry_shared_with_accounts: default none; accounts that may read the model registry
+            and deploy its approved versions (``stacks.config.registry_consumer_accounts``).
+        """
         super().__init__(scope, construct_id, env=Environment(account=config.account, region=config.region))
         self.config = config
         prefix = f"{config.project}-{config.name}"
@@ -54,7 +63,9 @@ class MlPlatformStage(Stage):
         )
         self.training = TrainingStack(self, "Training", config=config, key=self.data.key,
                                       data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
-                                      network=self.network.network, stack_name=f"{prefix}-training",
+                                      network=self.network.network,
+                                      registry_shared_with_accounts=registry_shared_with_accounts,
+                                      stack_name=f"{prefix}-training",
                                       description=f"{config.project} {config.name}: model registry, job roles, "
                                                   "training and batch transform pipelines")
         self.studio = StudioStack(
@@ -64,9 +75,26 @@ class MlPlatformStage(Stage):
             description=f"{config.project} {config.name}: SageMaker Studio domain, profiles, spaces, notebooks",
         )
 
+        # Experiment tracking from Studio: the domain's execution role may use the tracking server.
+        self.platform.tracking_server.grant_access(self.studio.domain.execution_role)
+        self.studio.add_stack_dependency(self.platform, "Studio's execution role may use the MLflow tracking server")
+
+        # Models beyond the reference one: fixed-size, append-only stacks (stacks/model_fleet_stack.py).
+        self.model_fleet: list[ModelFleetStack] = []
+        for number, models in enumerate(place(config.fleet), start=1):
+            fleet_stack = ModelFleetStack(
+                self, f"Models{number}", config=config, models=models, artifact_bucket=self.data.artifact_bucket,
+                data_bucket=self.data.data_bucket, key=self.data.key, network=self.network.network,
+                stack_name=f"{prefix}-models-{number}",
+                description=f"{config.project} {config.name}: served models, part {number}",
+            )
+            fleet_stack.add_stack_dependency(self.network, "models run in the platform VPC")
+            self.model_fleet.append(fleet_stack)
+
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network, self.platform, self.governance, self.studio, self.training, self.serving]
+        return [self.data, self.network, self.platform, self.governance, self.studio, self.training, self.serving,
+                *self.model_fleet]

@@ -10,6 +10,10 @@ from constructs import Construct
 from constructs_lib import EncryptionKey, PrivateNetwork
 from stacks.config import EnvironmentConfig
 
+#: Every environment runs an MLflow tracking server (stacks/platform_stack.py): Studio and jobs in
+#: the isolated subnets reach it through this interface endpoint.
+MLFLOW_INTERFACE_ENDPOINTS = ("sagemaker.experiments",)
+
 
 class NetworkStack(Stack):
     def __init__(
@@ -29,7 +33,7 @@ class NetworkStack(Stack):
             cidr=net.cidr,
             availability_zones=net.availability_zones,
             nat_gateways=net.nat_gateways,
-            interface_endpoints=net.interface_endpoints,
+            interface_endpoints=tuple(dict.fromkeys((*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS))),
             flow_log_retention_days=net.flow_log_retention_days,
             flow_log_key=key,
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,

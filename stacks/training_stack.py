@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -64,8 +65,14 @@ class TrainingStack(Stack):
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
         network: PrivateNetwork,
+        registry_shared_with_accounts: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
+        """
+        :param registry_shared_with_accounts: default none; accounts the model registry's resource
+            policy lets read it and create models from its versions (staging and prod deploying
+            what was approved here).
+        """
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         training = config.training
@@ -77,6 +84,7 @@ class TrainingStack(Stack):
             "ModelRegistry",
             model_package_group_name=f"{prefix}-{training.model_name}",
             description=f"{training.model_name} model versions of {config.name}; approve to deploy",
+            shared_with_accounts=registry_shared_with_accounts,
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
         work = S3Location(artifact_bucket, TRAINING_PREFIX)

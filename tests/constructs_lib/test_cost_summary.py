@@ -39,3 +39,27 @@ def test_unknown_instance_types_are_listed_not_guessed():
 
 def test_price_table_names_its_source_and_date():
     assert "pricing" in PRICE_SOURCE and "2025" in PRICE_SOURCE
+
+
+def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stays_unpriced():
+    from constructs_lib import (AsyncEndpoint, AsyncScalingOptions, AutoScalingOptions, InstanceVariant,
+                                RealtimeEndpoint, ServerlessEndpoint, ServerlessVariant)
+    from tests.constructs_lib.inference_fixtures import artifacts, serverless_model, vpc_model
+
+    stack = new_stack()
+    model, bucket = vpc_model(stack), artifacts(stack, "Requests")
+    RealtimeEndpoint(stack, "Realtime", variants=[
+        InstanceVariant(model=model, variant_name="A", instance_type="ml.c5.large", initial_instance_count=3,
+                        autoscaling=AutoScalingOptions(min_capacity=2, max_capacity=6)),
+        InstanceVariant(model=model, variant_name="B", instance_type="ml.m5.large", initial_instance_count=1)])
+    AsyncEndpoint(stack, "Async", variant=InstanceVariant(model=model, initial_instance_count=1), bucket=bucket,
+                  scaling=AsyncScalingOptions(min_capacity=1, max_capacity=2))
+    ServerlessEndpoint(stack, "Cold", variant=ServerlessVariant(model=serverless_model(stack)))
+    ServerlessEndpoint(stack, "Warm", variant=ServerlessVariant(model=serverless_model(stack, "WarmModel"),
+                                                                 provisioned_concurrency=3))
+    summary = idle_cost_summary(stack)
+    assert [(line.path, line.price_key, line.quantity) for line in summary.lines] == [
+        ("Test/Realtime", "ml.c5.large", 2), ("Test/Realtime", "ml.m5.large", 1),
+        ("Test/Async", "ml.m5.large", 1), ("Test/Warm", "serverless-pc.2048MB", 3)]
+    assert [line.path for line in summary.unpriced] == ["Test/Warm"]
+    assert summary.total_hourly_usd == round(2 * PRICE_TABLE["ml.c5.large"] + 2 * PRICE_TABLE["ml.m5.large"], 4)

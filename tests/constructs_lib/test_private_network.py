@@ -162,3 +162,17 @@ def test_cloudformation_and_step_functions_endpoints_are_available_but_not_defau
     services = [e["Properties"]["ServiceName"] for e in Template.from_stack(stack).find_resources(
         "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}).values()]
     assert "com.amazonaws.eu-west-1.cloudformation" in services and "com.amazonaws.eu-west-1.states" in services
+
+
+def test_mlflow_endpoint_is_available_but_not_default():
+    from aws_cdk.assertions import Template
+
+    from tests.conftest import new_stack
+
+    assert "sagemaker.experiments" not in DEFAULT_INTERFACE_ENDPOINTS
+    stack = new_stack()
+    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"],
+                   interface_endpoints=["sagemaker.experiments"])
+    services = [e["Properties"]["ServiceName"] for e in Template.from_stack(stack).find_resources(
+        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}).values()]
+    assert services == ["aws.sagemaker.eu-west-1.experiments"]
