@@ -13,17 +13,19 @@ import aws_cdk as cdk
 from constructs_lib import add_compliance_checks
 from stacks.config import DeliveryConfig, default_delivery, default_environments, get_environment
 from stacks.delivery_stack import DeliveryStack
-from stacks.ml_platform_stage import MlPlatformStage
+from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
 
 
 def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatformStage]:
     """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked."""
     environments = default_environments()
     add_compliance_checks(app)
-    return {
+    stages = {
         name: MlPlatformStage(app, name, config=get_environment(name, environments))
         for name in (names or list(environments))
     }
+    connect_deployments(stages)
+    return stages
 
 
 def add_delivery(app: cdk.App, config: DeliveryConfig) -> DeliveryStack:
