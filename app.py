@@ -22,7 +22,7 @@ from stacks.config import (
     registry_consumer_accounts,
 )
 from stacks.delivery_stack import DeliveryStack
-from stacks.ml_platform_stage import MlPlatformStage
+from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
 
 
 def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatformStage]:
@@ -35,6 +35,7 @@ def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatf
         stages[name] = MlPlatformStage(
             app, name, config=config,
             registry_shared_with_accounts=registry_consumer_accounts(config, environments, delivery))
+    connect_deployments(stages)
     return stages
 
 

@@ -291,6 +291,106 @@ class TrainingConfig:
     registry_shared_with: tuple[str, ...] = ()
 
 
+#: Where new training data lands (``stacks/training_stack.RAW_DATA_PREFIX``): the training jobs read only there.
+_RAW_DATA_PREFIX = "raw/"
+_SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+_S3_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
+_PROBLEM_TYPES = ("BinaryClassification", "MulticlassClassification", "Regression")
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    """The monitoring loop of the environment (see ``stacks.monitoring_stack`` and README "The monitoring loop").
+
+    Monitors watch the served real-time endpoint; retraining triggers start the reference training
+    pipeline; ``deploy_to`` rolls approved packages of this environment's registry out to serving stacks.
+    """
+
+    #: Model Monitor on the served endpoint; needs a real-time endpoint with data capture.
+    monitors: bool = True
+    #: ``constraints.json`` and ``statistics.json`` of the data quality baseline, under this artifact-bucket prefix.
+    baseline_prefix: str = "monitoring/baselines/churn/"
+    #: Hours between monitoring runs (1 to 24).
+    monitor_every_hours: int = 1
+    #: Feature name -> largest acceptable baseline drift distance (0 to 1), as (name, threshold) pairs.
+    #: Headerless CSV features are named ``_c0``, ``_c1``... by the analyzer.
+    feature_drift_thresholds: tuple[tuple[str, float], ...] = ()
+    #: Data-bucket prefix of the ground truth labels; None: no model quality monitor.
+    ground_truth_prefix: str | None = None
+    problem_type: str = "BinaryClassification"
+    #: Model quality alarms as (metric, threshold) pairs; lower values are worse (accuracy, auc, f1).
+    model_quality_thresholds: tuple[tuple[str, float], ...] = ()
+    #: Artifact-bucket keys of Clarify analysis configurations; None: no bias / attribution monitor.
+    bias_analysis_config_key: str | None = None
+    attribution_analysis_config_key: str | None = None
+    #: EventBridge Scheduler expression of the scheduled retraining (UTC); None: no schedule.
+    retraining_schedule: str | None = "cron(0 3 ? * SUN *)"
+    #: Drift and model quality alarms start the training pipeline.
+    drift_retraining: bool = True
+    #: Data-bucket prefix (under ``raw/``) where new training data starts a run; None: no trigger.
+    new_data_prefix: str | None = "raw/churn/"
+    #: A burst of uploads starts at most one run per this many hours.
+    new_data_min_interval_hours: int = 6
+    #: Environments whose serving stacks approved packages of THIS environment's registry roll out to,
+    #: in order (each after the previous is healthy). They must share this environment's account and region.
+    deploy_to: tuple[str, ...] = ()
+    #: As a deployment target: wait for a person's approval before the rollout here.
+    deployment_requires_approval: bool = False
+    #: As a deployment target: minutes the endpoint must stay healthy before the next target starts.
+    deployment_bake_minutes: int = 10
+    #: Email subscriptions of the approval topic (a target of ``deploy_to`` requires approval).
+    approver_emails: tuple[str, ...] = ()
+
+    def problems(self, serving: ServingConfig, network: NetworkConfig) -> list[str]:
+        """What is wrong with these values, as ``monitoring.<field>=<value>: <allowed>`` lines."""
+        found: list[str] = []
+        check = _checker(found, "monitoring.")
+        if self.monitors:
+            check(serving.endpoint == "realtime" and serving.data_capture_percentage is not None, "monitors",
+                  self.monitors, "needs a real-time endpoint with data capture (serving.data_capture_percentage)")
+        for prop in ("baseline_prefix", "ground_truth_prefix", "new_data_prefix"):
+            value = getattr(self, prop)
+            check(value is None or bool(_S3_KEY_PREFIX.match(value)) and not value.startswith("/"), prop, value,
+                  "must be an S3 key prefix ending in '/' (no leading '/')")
+        check(self.new_data_prefix is None or self.new_data_prefix.startswith(_RAW_DATA_PREFIX), "new_data_prefix",
+              self.new_data_prefix, f"must be under {_RAW_DATA_PREFIX!r}, the training pipeline's input prefix")
+        check(1 <= self.monitor_every_hours <= 24, "monitor_every_hours", self.monitor_every_hours, "must be 1 to 24")
+        drift = [name for name, value in self.feature_drift_thresholds if not 0 <= value <= 1]
+        check(not drift, "feature_drift_thresholds", drift, "thresholds must be 0 to 1")
+        check(self.problem_type in _PROBLEM_TYPES, "problem_type", self.problem_type,
+              f"must be one of {', '.join(_PROBLEM_TYPES)}")
+        needs_monitors = {"feature_drift_thresholds": self.feature_drift_thresholds,
+                          "ground_truth_prefix": self.ground_truth_prefix,
+                          "bias_analysis_config_key": self.bias_analysis_config_key,
+                          "attribution_analysis_config_key": self.attribution_analysis_config_key}
+        for prop, value in needs_monitors.items():
+            check(not value or self.monitors, prop, value, "needs monitors=True")
+        check(not self.model_quality_thresholds or self.ground_truth_prefix is not None, "model_quality_thresholds",
+              self.model_quality_thresholds, "needs ground_truth_prefix (the model quality monitor)")
+        check(not self.bias_analysis_config_key or self.ground_truth_prefix is not None, "bias_analysis_config_key",
+              self.bias_analysis_config_key, "needs ground_truth_prefix (bias drift joins predictions with labels)")
+        check(self.retraining_schedule is None or bool(_SCHEDULE_EXPRESSION.match(self.retraining_schedule)),
+              "retraining_schedule", self.retraining_schedule,
+              "must be None or an EventBridge Scheduler expression such as 'cron(0 3 ? * SUN *)' or 'rate(7 days)'")
+        check(not self.drift_retraining or not self.monitors or bool(self.feature_drift_thresholds
+                                                                      or self.model_quality_thresholds),
+              "drift_retraining", self.drift_retraining,
+              "needs feature_drift_thresholds or model_quality_thresholds (the alarms that start a run)")
+        check(self.new_data_min_interval_hours >= 0, "new_data_min_interval_hours", self.new_data_min_interval_hours,
+              "must be 0 or more")
+        check(len(set(self.deploy_to)) == len(self.deploy_to) and len(self.deploy_to) <= 5, "deploy_to",
+              self.deploy_to, "must name at most 5 environments, each once")
+        missing = [e for e in ("cloudformation", "states") if e not in network.interface_endpoints]
+        check(not self.deploy_to or not missing or network.nat_gateways > 0, "deploy_to", self.deploy_to,
+              f"the deployment function needs the {missing} interface endpoints (network.interface_endpoints)")
+        check(0 <= self.deployment_bake_minutes <= 1440, "deployment_bake_minutes", self.deployment_bake_minutes,
+              "must be 0 to 1440")
+        for address in self.approver_emails:
+            check("@" in address and "." in address.partition("@")[2], "approver_emails", address,
+                  "must be e-mail addresses")
+        return found
+
+
 @dataclass(frozen=True)
 class StudioConfig:
     """The environment's SageMaker Studio domain and notebook instance (see ``constructs_lib.StudioDomain``)."""
@@ -357,6 +457,7 @@ class EnvironmentConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     studio: StudioConfig = field(default_factory=StudioConfig)
     fleet: ModelFleetConfig = field(default_factory=ModelFleetConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -439,6 +540,7 @@ class EnvironmentConfig:
         problems += self.fleet.problems()
         check(self.name not in tr.registry_shared_with, "training.registry_shared_with", tr.registry_shared_with,
               "must name other environments")
+        problems += self.monitoring.problems(self.serving, self.network)
 
         if problems:
             raise ConfigError(f"environment '{self.name}' is invalid:\n  - " + "\n  - ".join(problems))
@@ -598,6 +700,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.10.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"),
                 flow_log_retention_days=30,
             ),
             storage=StorageConfig(
@@ -622,6 +725,10 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 notebook_instance_type="ml.t3.medium",
                 delete_home_efs_on_delete=True,
             ),
+            # Serverless: no data capture, so no monitors; approved packages of dev's registry go to dev only.
+            monitoring=MonitoringConfig(monitors=False, drift_retraining=False,
+                                        retraining_schedule="cron(0 3 1 * ? *)", deploy_to=("dev",),
+                                        deployment_bake_minutes=0),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -630,6 +737,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.20.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"),
                 flow_log_retention_days=365,
             ),
             platform=PlatformConfig(monthly_budget_usd=1000),
@@ -639,6 +747,9 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             ),
             training=TrainingConfig(registry_shared_with=("prod",)),
             studio=StudioConfig(user_profiles=("alice",), max_idle_timeout_minutes=120),
+            # The registry that feeds staging, then prod (same account and region).
+            monitoring=MonitoringConfig(feature_drift_thresholds=(("_c1", 0.3), ("_c2", 0.3)),
+                                        deploy_to=("staging", "prod")),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -660,6 +771,11 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                                     max_runtime_minutes=120, accuracy_threshold=0.85),
             # No profiles: nobody works interactively in prod; jobs there are fully isolated.
             studio=StudioConfig(max_idle_timeout_minutes=60, require_network_isolation=True),
+            monitoring=MonitoringConfig(
+                feature_drift_thresholds=(("_c1", 0.2), ("_c2", 0.2)), ground_truth_prefix="ground-truth/churn/",
+                model_quality_thresholds=(("auc", 0.75),), deployment_requires_approval=True,
+                deployment_bake_minutes=30,
+            ),
         ),
     }
 

@@ -32,7 +32,7 @@ from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from stacks.config import DeliveryConfig, EnvironmentConfig, registry_consumer_accounts
-from stacks.ml_platform_stage import MlPlatformStage
+from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The CodeBuild image of every step: Ubuntu 22.04 with Python 3.11, what ``make`` needs.
@@ -122,11 +122,15 @@ class DeliveryStack(Stack):
         )
 
         #: The stages the pipeline deploys, in order: one ``MlPlatformStage`` per target environment.
-        self.stages: dict[str, MlPlatformStage] = {}
-        for env in targets:
-            stage = MlPlatformStage(
+        self.stages: dict[str, MlPlatformStage] = {
+            env.name: MlPlatformStage(
                 self, env.name, config=env,
                 registry_shared_with_accounts=registry_consumer_accounts(environments[env.name], environments, config))
+            for env in targets
+        }
+        connect_deployments(self.stages)  # before add_stage, which synthesizes the stage
+        for env in targets:
+            stage = self.stages[env.name]
             approval = (
                 [pipelines.ManualApprovalStep(f"Approve-{env.name}",
                                               comment=f"Promote to {env.name} ({env.account}, {env.region})?")]
@@ -134,7 +138,6 @@ class DeliveryStack(Stack):
                 else []
             )
             self.pipeline.add_stage(stage, pre=approval)
-            self.stages[env.name] = stage
         self.pipeline.build_pipeline()
         self._harden()
         self._acknowledge_generated_permissions(pipeline_role, synth_role)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from aws_cdk import Environment, Stage, Tags
+from aws_cdk import Annotations, Environment, Stage, Tags
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
 from stacks.model_fleet_stack import ModelFleetStack, place
+from stacks.monitoring_stack import MonitoringStack, deployment_target
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
@@ -90,6 +91,15 @@ class MlPlatformStage(Stage):
             )
             fleet_stack.add_stack_dependency(self.network, "models run in the platform VPC")
             self.model_fleet.append(fleet_stack)
+        self.monitoring = MonitoringStack(
+            self, "Monitoring", config=config, serving=self.serving, training=self.training,
+            network=self.network.network, data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
+            stack_name=f"{prefix}-monitoring",
+            description=f"{config.project} {config.name}: model monitors, alarms, retraining triggers, "
+                        "deployment on approval",
+        )
+        self.monitoring.add_stack_dependency(self.serving, "monitors and alarms watch the served endpoint")
+        self.monitoring.add_stack_dependency(self.training, "triggers start the reference training pipeline")
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
@@ -97,4 +107,35 @@ class MlPlatformStage(Stage):
     @property
     def stacks(self) -> list:
         return [self.data, self.network, self.platform, self.governance, self.studio, self.training, self.serving,
-                *self.model_fleet]
+                self.monitoring, *self.model_fleet]
+
+
+def connect_deployments(stages: Mapping[str, MlPlatformStage]) -> None:
+    """Give each environment whose ``monitoring.deploy_to`` names serving stacks its ``DeployOnApproval``.
+
+    Call once all stages exist (a registry may feed an environment built after it). A target must be
+    in the app and in the host's account and region (both env-agnostic, or the same concrete account):
+    other targets are skipped with a warning (cross-account rollouts are not supported).
+    """
+    for host in stages.values():
+        targets = []
+        for name in host.config.monitoring.deploy_to:
+            target = stages.get(name)
+            if target is None:
+                Annotations.of(host.monitoring).add_warning_v2(
+                    "ml-platform:deploy-target-missing",
+                    f"monitoring.deploy_to names {name!r}, which is not in this app: approved packages will not "
+                    "roll out there (synthesize every environment to keep the target).")
+                continue
+            if (target.config.account, target.config.region) != (host.config.account, host.config.region):
+                Annotations.of(host.monitoring).add_warning_v2(
+                    "ml-platform:deploy-target-elsewhere",
+                    f"monitoring.deploy_to names {name!r}, in account {target.config.account} / region "
+                    f"{target.config.region}, not this environment's: skipped (cross-account rollouts are not "
+                    "supported; deploy it from its own registry).")
+                continue
+            if target is not host:
+                target.serving.allow_model_packages_from(host.config)
+            targets.append(deployment_target(target.config, target.serving, target.monitoring))
+        if targets:
+            host.monitoring.add_deployment(targets)

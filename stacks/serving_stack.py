@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Aws, CfnCondition, CfnParameter, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib import (
@@ -27,7 +28,18 @@ from constructs_lib import (
     ServerlessVariant,
     TrafficRouting,
 )
+from constructs_lib._internal.keys import grant_key_use
+from constructs_lib._internal.nag import acknowledge
+from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.s3_access import grant_prefix
+from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
 from stacks.config import EnvironmentConfig, ServingConfig
+from stacks.training_stack import TRAINING_PREFIX
+
+#: The stack parameter ``DeployOnApproval`` updates: empty serves the configured image and artifact.
+MODEL_PACKAGE_PARAMETER = "ModelPackageArn"
+#: Where the reference training pipeline writes model artifacts (the registered packages' model data).
+MODEL_ARTIFACTS_PREFIX = f"{TRAINING_PREFIX}models/"
 
 
 class ServingStack(Stack):
@@ -49,21 +61,36 @@ class ServingStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         sv = config.serving
         self._config, self._network, self._container = config, network, _container(sv, artifact_bucket)
+        self._artifact_bucket = artifact_bucket
         self._vpc_model: Model | None = None
+        self.models: list[Model] = []
         name = f"{config.project}-{config.name}"
+        #: The endpoint's fixed name as a plain string, for other environments (``DeploymentTarget``).
+        self.endpoint_physical_name = f"{name}-inference"
+        #: Set (by ``DeployOnApproval``, or ``cdk deploy --parameters``) to serve a registered model
+        #: package version; empty serves the configured image and artifact.
+        self.model_package_parameter = CfnParameter(
+            self, MODEL_PACKAGE_PARAMETER, type="String", default=sv.model_package_arn or "",
+            allowed_pattern=r"^$|^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[a-zA-Z0-9-]{1,63}/\d+$",
+            description="Model package version to serve (deploy on approval); empty: the configured image and artifact",
+        )
+        self.serves_model_package = CfnCondition(
+            self, "ServesModelPackage",
+            expression=Fn.condition_not(Fn.condition_equals(self.model_package_parameter.value_as_string, "")))
 
         self.endpoint: RealtimeEndpoint | ServerlessEndpoint
         if sv.endpoint == "serverless":
             # Serverless Inference supports neither VPC configuration nor network isolation.
-            model = Model(self, "ServerlessModel", containers=[self._container], vpc=None, network_isolation=False)
+            model = self._served(Model(self, "ServerlessModel", containers=[self._container], vpc=None,
+                                       network_isolation=False))
             self.endpoint = ServerlessEndpoint(
-                self, "Endpoint", endpoint_name=f"{name}-inference",
+                self, "Endpoint", endpoint_name=self.endpoint_physical_name,
                 variant=ServerlessVariant(model=model, memory_size_mb=sv.serverless_memory_mb,
                                           max_concurrency=sv.serverless_max_concurrency),
             )
         else:
             self.endpoint = RealtimeEndpoint(
-                self, "Endpoint", endpoint_name=f"{name}-inference",
+                self, "Endpoint", endpoint_name=self.endpoint_physical_name,
                 variants=[InstanceVariant(
                     model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=sv.instance_count,
                     autoscaling=AutoScalingOptions(min_capacity=sv.instance_count, max_capacity=sv.max_instance_count)
@@ -97,13 +124,69 @@ class ServingStack(Stack):
     def vpc_model(self) -> Model:
         """The model for instance endpoints: in the platform VPC, network-isolated."""
         if self._vpc_model is None:
-            self._vpc_model = Model(self, "Model", containers=[self._container], vpc=self._network)
+            self._vpc_model = self._served(Model(self, "Model", containers=[self._container], vpc=self._network))
         return self._vpc_model
+
+    def _served(self, model: Model) -> Model:
+        """The model serves the ``ModelPackageArn`` parameter's package when it is set (``Fn::If``), and
+        may read the artifacts the environment's training pipeline registers."""
+        package = self.serves_model_package.logical_id
+        no_value = Aws.NO_VALUE
+        container = self._container
+        assert container.image is not None and container.model_data is not None
+        model.resource.add_property_override(
+            "PrimaryContainer.ModelPackageName",
+            Fn.condition_if(package, self.model_package_parameter.value_as_string, no_value))
+        model.resource.add_property_override(
+            "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.image_uri))
+        model.resource.add_property_override(
+            "PrimaryContainer.ModelDataUrl", Fn.condition_if(package, no_value, container.model_data.s3_url))
+        grant_prefix(model.role, bucket_arn=self._artifact_bucket.bucket.bucket_arn, key_prefix=MODEL_ARTIFACTS_PREFIX,
+                     write=False, sid="ReadRegisteredModels",
+                     why="Artifacts of the model packages the training pipeline registers")
+        grant_key_use(self._artifact_bucket.encryption_key, model.role, encrypt=False)
+        acknowledge(model.resource, "ModelPackageName is only used when the ModelPackageArn parameter is set "
+                                    "(condition ServesModelPackage); the validator checks the unused branch with "
+                                    "the empty default.", "CloudFormation-Validate::F3033",
+                    "CloudFormation-Validate::F3031")
+        self.models.append(model)
+        return model
+
+    def allow_model_packages_from(self, source: EnvironmentConfig) -> None:
+        """Let the served models read packages registered in ``source``'s registry (same account): its
+        artifact bucket's model prefix and its platform key, found by name since environments are
+        separate stages (no cross-stage references)."""
+        stack = Stack.of(self)
+        bucket_pattern = f"{source.project}-{source.name}-data-artifactbucket*"
+        for model in self.models:
+            sid = f"ReadModelPackagesOf{''.join(p.capitalize() for p in source.name.split('-'))}"
+            model.role.add_to_principal_policy(iam.PolicyStatement(
+                sid=sid,
+                actions=["s3:GetObject"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::{bucket_pattern}/{MODEL_ARTIFACTS_PREFIX}*"],
+                conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
+            ))
+            model.role.add_to_principal_policy(iam.PolicyStatement(
+                sid=f"{sid}Key",
+                actions=["kms:Decrypt"],
+                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
+                conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{source.project}/{source.name}"},
+                            "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
+            ))
+            assert isinstance(model.role, ManagedPolicyRole)
+            policy = model.role.managed_policy
+            acknowledge_statement_wildcards(
+                policy, sid,
+                f"Artifacts of packages registered in {source.name}: its artifact bucket (name generated by "
+                f"CloudFormation in stack {source.project}-{source.name}-data, another stage) under the models "
+                "prefix, in this account only.")
+            acknowledge_statement_wildcards(
+                policy, f"{sid}Key",
+                f"The platform key of {source.name} (another stage), selected by its alias "
+                f"alias/{source.project}/{source.name}, used only through S3.")
 
 
 def _container(sv: ServingConfig, artifact_bucket: SecureBucket) -> ContainerDefinition:
-    if sv.model_package_arn:
-        return ContainerDefinition(model_package_arn=sv.model_package_arn)
     return ContainerDefinition(
         image=ContainerImage.from_uri(sv.image_uri), model_data=ModelData.from_bucket(artifact_bucket, sv.model_data_key)
     )

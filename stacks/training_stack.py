@@ -141,6 +141,8 @@ class TrainingStack(Stack):
                                      description="CSV files with the label in the first column")
         threshold = ParameterFloat("AccuracyThreshold", default_value=training.accuracy_threshold,
                                    description="Minimum test accuracy to register the model")
+        trigger = ParameterString("Trigger", default_value="manual",
+                                  description="What started the run: manual, schedule, drift or new-data")
         report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
         capacity_retry = RetryPolicy(["SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"], interval_seconds=60,
                                      backoff_rate=2.0, max_attempts=3)
@@ -224,7 +226,8 @@ class TrainingStack(Stack):
             if_steps=[register],
             else_steps=[too_low],
         )
-        return PipelineDefinition(parameters=[input_data, threshold], steps=[preprocess, train, evaluate, gate])
+        return PipelineDefinition(parameters=[input_data, threshold, trigger],
+                                  steps=[preprocess, train, evaluate, gate])
 
     def _batch_definition(self, *, key: EncryptionKey, data_bucket: SecureBucket, artifact_bucket: SecureBucket,
                           job_network: JobNetwork, region: str) -> PipelineDefinition:

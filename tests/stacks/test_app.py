@@ -28,6 +28,7 @@ def test_every_environment_has_its_stacks(synthesized_app):
         assert f"{env}/Serving" in ids
         assert f"{env}/Training" in ids
         assert f"{env}/Studio" in ids
+        assert f"{env}/Monitoring" in ids
 
 
 def test_stacks_have_stable_names_per_environment(synthesized_app):
@@ -37,6 +38,7 @@ def test_stacks_have_stable_names_per_environment(synthesized_app):
     assert stage.governance.stack_name == "ml-platform-prod-governance"
     assert stage.platform.stack_name == "ml-platform-prod-platform"
     assert stage.training.stack_name == "ml-platform-prod-training"
+    assert stage.monitoring.stack_name == "ml-platform-prod-monitoring"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -109,7 +111,7 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
         f"ml-platform-dev-{part}" for part in ("data", "network", "governance", "platform", "studio", "training",
-                                               "serving")}
+                                               "serving", "monitoring")}
 
 
 def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):

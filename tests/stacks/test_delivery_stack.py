@@ -14,7 +14,7 @@ from stacks.delivery_stack import DeliveryStack, pinned_cli_version
 from tests.conftest import cfn_lint_errors, nag_findings, new_app
 
 #: The stacks of one environment, by the suffix of their CloudFormation names.
-STAGE_PARTS = ("data", "network", "platform", "governance", "studio", "training", "serving")
+STAGE_PARTS = ("data", "network", "platform", "governance", "studio", "training", "serving", "monitoring")
 
 DELIVERY = default_delivery()
 assert DELIVERY is not None
@@ -63,6 +63,13 @@ def test_each_environment_deploys_all_its_stacks(template):
         deployed = {a["Configuration"]["StackName"] for a in _stage(template, env)["Actions"]
                     if a["ActionTypeId"]["Provider"] == "CloudFormation"}
         assert deployed == {f"ml-platform-{env}-{part}" for part in STAGE_PARTS}
+
+
+def test_staging_registry_skips_prod_in_another_account(delivery):
+    """Delivered staging and prod are separate accounts: approved packages roll out to staging only."""
+    stages = delivery[0].stages
+    assert [t.stack_name for t in stages["staging"].monitoring.deployment.targets] == ["ml-platform-staging-serving"]
+    assert stages["prod"].monitoring.deployment is None
 
 
 def _synth_spec(template: Template) -> dict:

@@ -1,5 +1,7 @@
 """Serving per environment: dev serverless, staging one instance, prod autoscaled with canary rollbacks."""
 
+import re
+
 from constructs_lib import AsyncEndpoint, RealtimeEndpoint, ServerlessEndpoint
 from constructs_lib._internal.contracts import MonitorableEndpoint
 from stacks.config import XGBOOST_IMAGE_EU_WEST_1
@@ -56,7 +58,7 @@ def test_prod_endpoint_deploys_by_canary_and_rolls_back_on_alarms(synthesized_ap
 def test_model_is_the_configured_image_and_artifact(synthesized_app):
     model = next(p for k, p in ((k, v["Properties"]) for k, v in _resources(
         synthesized_app, "prod", "AWS::SageMaker::Model").items()))
-    assert model["PrimaryContainer"]["Image"] == XGBOOST_IMAGE_EU_WEST_1
+    assert model["PrimaryContainer"]["Image"]["Fn::If"][2] == XGBOOST_IMAGE_EU_WEST_1  # ModelPackageArn empty
     assert model["EnableNetworkIsolation"] is True and "VpcConfig" in model
 
 
@@ -77,3 +79,64 @@ def test_endpoints_are_monitorable_for_the_monitoring_loop(synthesized_app):
     for env in ("staging", "prod"):
         endpoint = synthesized_app.stages[env].serving.endpoint
         assert isinstance(endpoint, MonitorableEndpoint) and endpoint.data_capture is not None
+
+
+def _served_container(template: dict, package_arn: str) -> dict:
+    """The model's container as CloudFormation makes it when ``ModelPackageArn`` is ``package_arn``."""
+    [condition] = template["Conditions"].values()
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ModelPackageArn"}, ""]}]}
+    serves_package = package_arn != ""
+
+    def resolve(value):
+        if isinstance(value, dict) and "Fn::If" in value:
+            name, when_true, when_false = value["Fn::If"]
+            assert name == "ServesModelPackage"
+            return resolve(when_true if serves_package else when_false)
+        if value == {"Ref": "ModelPackageArn"}:
+            return package_arn
+        return value
+
+    [model] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"
+               and "PrimaryContainer" in r["Properties"] and "VpcConfig" in r["Properties"]]
+    container = {k: resolve(v) for k, v in model["PrimaryContainer"].items()}
+    return {k: v for k, v in container.items() if v != {"Ref": "AWS::NoValue"}}
+
+
+def test_model_package_parameter_defaults_to_empty(synthesized_app):
+    parameter = dict(synthesized_app.templates())["prod/Serving"]["Parameters"]["ModelPackageArn"]
+    assert parameter["Type"] == "String" and parameter["Default"] == ""
+    assert synthesized_app.stages["prod"].serving.model_package_parameter.node.id == "ModelPackageArn"
+
+
+def test_empty_model_package_parameter_serves_the_configured_image_and_artifact(synthesized_app):
+    container = _served_container(dict(synthesized_app.templates())["prod/Serving"], "")
+    assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "/models/example/model.tar.gz" in str(
+        container["ModelDataUrl"])
+    assert "ModelPackageName" not in container
+
+
+def test_model_package_parameter_serves_that_package(synthesized_app):
+    arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/ml-platform-staging-churn/3"
+    template = dict(synthesized_app.templates())["staging/Serving"]
+    assert _served_container(template, arn) == {"ModelPackageName": arn}
+    assert re.match(template["Parameters"]["ModelPackageArn"]["AllowedPattern"], arn)
+    assert not re.match(template["Parameters"]["ModelPackageArn"]["AllowedPattern"], "my-model")
+
+
+def test_serverless_model_follows_the_parameter_too(synthesized_app):
+    [model] = [r["Properties"] for r in dict(synthesized_app.templates())["dev/Serving"]["Resources"].values()
+               if r["Type"] == "AWS::SageMaker::Model"]
+    assert model["PrimaryContainer"]["ModelPackageName"]["Fn::If"][0] == "ServesModelPackage"
+
+
+def test_served_models_may_read_the_registered_model_artifacts(synthesized_app):
+    template = dict(synthesized_app.templates())["staging/Serving"]
+    statements = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                  for s in r["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "ReadRegisteredModels"]
+    assert statements and all(s["Action"] == "s3:GetObject" and "/pipelines/training/models/*" in str(s["Resource"])
+                              for s in statements)
+
+
+def test_endpoint_name_is_fixed_for_deployment_targets(synthesized_app):
+    for env in ("dev", "staging", "prod"):
+        assert synthesized_app.stages[env].serving.endpoint_physical_name == f"ml-platform-{env}-inference"

@@ -132,7 +132,7 @@ def test_stage_exposes_what_other_areas_consume(synthesized_app):
     training = synthesized_app.stages["prod"].training
     assert isinstance(training.model_package_group, ModelPackageGroupRef)
     assert isinstance(training.training_pipeline, StartablePipeline)
-    assert training.training_pipeline.parameter_names == frozenset({"InputDataUri", "AccuracyThreshold"})
+    assert training.training_pipeline.parameter_names == frozenset({"InputDataUri", "AccuracyThreshold", "Trigger"})
     assert isinstance(training.batch_transform_pipeline, StartablePipeline)
 
 

@@ -1,0 +1,186 @@
+"""The monitoring loop per environment: monitors, alarms, retraining triggers, deployment on approval."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks.config import default_environments
+
+ENVIRONMENTS = list(default_environments())
+
+
+def _template(synthesized_app, env: str, stack: str = "Monitoring") -> dict:
+    return dict(synthesized_app.templates())[f"{env}/{stack}"]
+
+
+def _of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _states(template: dict) -> dict:
+    [machine] = _of_type(template, "AWS::StepFunctions::StateMachine").values()
+    parts = machine["DefinitionString"]["Fn::Join"][1]
+    return json.loads("".join(p if isinstance(p, str) else "REF" for p in parts))["States"]
+
+
+def test_every_environment_has_a_monitoring_stack_named_for_it(synthesized_app):
+    for env in ENVIRONMENTS:
+        assert synthesized_app.stages[env].monitoring.stack_name == f"ml-platform-{env}-monitoring"
+
+
+@pytest.mark.parametrize("env, kinds", [
+    ("dev", set()),
+    ("staging", {"AWS::SageMaker::DataQualityJobDefinition"}),
+    ("prod", {"AWS::SageMaker::DataQualityJobDefinition", "AWS::SageMaker::ModelQualityJobDefinition"}),
+])
+def test_monitors_per_environment(synthesized_app, env, kinds):
+    template = _template(synthesized_app, env)
+    found = {r["Type"] for r in template["Resources"].values() if r["Type"].endswith("JobDefinition")}
+    assert found == kinds
+    schedules = _of_type(template, "AWS::SageMaker::MonitoringSchedule")
+    assert len(schedules) == len(kinds)
+    for schedule in schedules.values():
+        assert schedule["MonitoringScheduleConfig"]["ScheduleConfig"]["ScheduleExpression"] == "cron(0 * ? * * *)"
+        assert schedule["MonitoringScheduleName"].startswith(f"ml-platform-{env}-churn-")
+
+
+def test_monitors_watch_the_served_endpoint_with_baselines_from_the_artifact_bucket(synthesized_app):
+    [job] = _of_type(_template(synthesized_app, "staging"), "AWS::SageMaker::DataQualityJobDefinition").values()
+    assert job["DataQualityJobInput"]["EndpointInput"]["EndpointName"]["Fn::GetStackOutput"]["StackName"] == \
+        "ml-platform-staging-serving"
+    baseline = json.dumps(job["DataQualityBaselineConfig"])
+    assert "ArtifactBucket" in baseline and "/monitoring/baselines/churn/constraints.json" in baseline
+    assert job["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert job["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
+
+
+def test_prod_model_quality_joins_ground_truth_from_the_data_bucket(synthesized_app):
+    [job] = _of_type(_template(synthesized_app, "prod"), "AWS::SageMaker::ModelQualityJobDefinition").values()
+    assert job["ModelQualityAppSpecification"]["ProblemType"] == "BinaryClassification"
+    uri = json.dumps(job["ModelQualityJobInput"]["GroundTruthS3Input"])
+    assert "DataBucket" in uri and "/ground-truth/churn/" in uri
+
+
+@pytest.mark.parametrize("env, names", [
+    ("dev", {"5xx-rate-AllTraffic", "model-latency-AllTraffic"}),
+    ("staging", {"5xx-rate-AllTraffic", "model-latency-AllTraffic", "feature-drift-_c1", "feature-drift-_c2"}),
+    ("prod", {"5xx-rate-AllTraffic", "model-latency-AllTraffic", "feature-drift-_c1", "feature-drift-_c2",
+              "model-quality-auc"}),
+])
+def test_alarms_have_stable_names_and_notify_an_encrypted_topic(synthesized_app, env, names):
+    template = _template(synthesized_app, env)
+    alarms = _of_type(template, "AWS::CloudWatch::Alarm")
+    named = {a["AlarmName"].removeprefix(f"ml-platform-{env}-inference-") for a in alarms.values()
+             if isinstance(a.get("AlarmName"), str)}
+    assert named == names
+    topics = _of_type(template, "AWS::SNS::Topic")
+    for alarm in alarms.values():
+        if isinstance(alarm.get("AlarmName"), str):
+            assert alarm["AlarmActions"][0]["Ref"] in topics
+    assert all("KmsMasterKeyId" in t for t in topics.values())
+
+
+def test_scheduled_retraining_starts_the_training_pipeline_with_dlq_and_retries(synthesized_app):
+    for env, expression in (("dev", "cron(0 3 1 * ? *)"), ("staging", "cron(0 3 ? * SUN *)"),
+                            ("prod", "cron(0 3 ? * SUN *)")):
+        [schedule] = _of_type(_template(synthesized_app, env), "AWS::Scheduler::Schedule").values()
+        assert schedule["ScheduleExpression"] == expression
+        target = schedule["Target"]
+        assert f":pipeline/ml-platform-{env}-training" in json.dumps(target["Arn"])
+        assert target["SageMakerPipelineParameters"]["PipelineParameterList"] == [{"Name": "Trigger",
+                                                                                    "Value": "schedule"}]
+        assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3}
+        assert "DeadLetterConfig" in target
+
+
+def test_drift_alarms_retrain_where_monitors_exist(synthesized_app):
+    assert synthesized_app.stages["dev"].monitoring.drift_retraining is None
+    for env in ("staging", "prod"):
+        template = _template(synthesized_app, env)
+        [composite] = _of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+        rule = next(r for r in _of_type(template, "AWS::Events::Rule").values()
+                    if r["EventPattern"].get("source") == ["aws.cloudwatch"])
+        target = rule["Targets"][0]
+        assert f":pipeline/ml-platform-{env}-training" in json.dumps(target["Arn"])
+        assert target["SageMakerPipelineParameters"]["PipelineParameterList"] == [{"Name": "Trigger", "Value": "drift"}]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] == 3 and "DeadLetterConfig" in target
+        drift = len(synthesized_app.stages[env].monitoring.alarms.drift_alarms)
+        assert json.dumps(composite["AlarmRule"]).count("ALARM(") == drift
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_new_data_under_raw_churn_starts_one_run_per_burst(synthesized_app, env):
+    template = _template(synthesized_app, env)
+    rule = next(r for r in _of_type(template, "AWS::Events::Rule").values() if r["EventPattern"].get("source") == ["aws.s3"])
+    assert rule["EventPattern"]["detail"]["object"] == {"key": [{"prefix": "raw/churn/"}]}
+    assert rule["Targets"][0]["RetryPolicy"]["MaximumRetryAttempts"] == 3 and "DeadLetterConfig" in rule["Targets"][0]
+    starter = next(f for f in _of_type(template, "AWS::Lambda::Function").values()
+                   if "PIPELINE_NAME" in json.dumps(f.get("Environment", {})))
+    variables = starter["Environment"]["Variables"]
+    assert variables["PIPELINE_NAME"] == f"ml-platform-{env}-training"
+    assert variables["MIN_INTERVAL_SECONDS"] == str(6 * 3600)
+    parameters = json.dumps(variables["PIPELINE_PARAMETERS"])
+    assert "InputDataUri" in parameters and "/raw/churn/" in parameters and "new-data" in parameters
+    assert starter["ReservedConcurrentExecutions"] == 1
+
+
+def test_training_pipeline_declares_every_parameter_the_triggers_pass(synthesized_app):
+    for env in ENVIRONMENTS:
+        stage = synthesized_app.stages[env]
+        declared = stage.training.training_pipeline.parameter_names
+        m = stage.monitoring
+        for trigger in (m.scheduled_retraining, m.drift_retraining, m.new_data_retraining):
+            if trigger is not None:
+                assert set(trigger.parameters) <= declared
+
+
+def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesized_app):
+    template = _template(synthesized_app, "staging")
+    [rule] = [r for r in _of_type(template, "AWS::Events::Rule").values()
+              if r["EventPattern"].get("detail-type") == ["SageMaker Model Package State Change"]]
+    assert rule["EventPattern"]["detail"] == {"ModelPackageGroupName": ["ml-platform-staging-churn"],
+                                              "ModelApprovalStatus": ["Approved"]}
+    states = _states(template)
+    staging, prod = states["Target0Deploy"]["Parameters"]["target"], states["Target1Deploy"]["Parameters"]["target"]
+    assert staging == {"stack_name": "ml-platform-staging-serving", "endpoint_name": "ml-platform-staging-inference",
+                       "alarm_names": ["ml-platform-staging-inference-5xx-rate-AllTraffic",
+                                       "ml-platform-staging-inference-model-latency-AllTraffic"],
+                       "parameter_name": "ModelPackageArn"}
+    assert prod["stack_name"] == "ml-platform-prod-serving" and prod["endpoint_name"] == "ml-platform-prod-inference"
+    assert "Target0Approval" not in states
+    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
+    assert states["Target1Bake"]["Seconds"] == 30 * 60 and states["Target0Bake"]["Seconds"] == 10 * 60
+
+
+def test_deployment_function_may_update_only_the_target_serving_stacks(synthesized_app):
+    template = _template(synthesized_app, "staging")
+    statements = [s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+                  for s in p["PolicyDocument"]["Statement"] if s.get("Sid") == "UpdateServingStacks"]
+    [statement] = statements
+    resources = json.dumps(statement["Resource"])
+    assert ":stack/ml-platform-staging-serving/*" in resources and ":stack/ml-platform-prod-serving/*" in resources
+    assert resources.count(":stack/") == 2
+
+
+def test_dev_deploys_to_dev_only_and_prod_hosts_no_deployment(synthesized_app):
+    states = _states(_template(synthesized_app, "dev"))
+    assert states["Target0Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-dev-serving"
+    assert "Target1Deploy" not in states
+    assert synthesized_app.stages["prod"].monitoring.deployment is None
+    assert not _of_type(_template(synthesized_app, "prod"), "AWS::StepFunctions::StateMachine")
+
+
+def test_prod_models_may_read_packages_registered_in_staging(synthesized_app):
+    template = _template(synthesized_app, "prod", "Serving")
+    statements = {s.get("Sid"): s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+                  for s in p["PolicyDocument"]["Statement"]}
+    s3 = statements["ReadModelPackagesOfStaging"]
+    assert s3["Action"] == "s3:GetObject"
+    assert "ml-platform-staging-data-artifactbucket*/pipelines/training/models/*" in json.dumps(s3["Resource"])
+    key = statements["ReadModelPackagesOfStagingKey"]
+    assert key["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/ml-platform/staging"}
+    assert "ReadModelPackagesOfStaging" not in {s.get("Sid") for p in _of_type(
+        _template(synthesized_app, "staging", "Serving"), "AWS::IAM::ManagedPolicy").values()
+        for s in p["PolicyDocument"]["Statement"]}
