@@ -16,6 +16,7 @@ from constructs_lib import add_compliance_checks
 from constructs_lib.cost_summary import PRICE_SOURCE, idle_cost_summary
 from stacks.config import (
     DeliveryConfig,
+    api_gateway_account_owners,
     default_delivery,
     default_environments,
     get_environment,
@@ -29,12 +30,15 @@ def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatf
     """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked."""
     environments, delivery = default_environments(), default_delivery()
     add_compliance_checks(app)
+    # Decided over every environment, so a partial synth gives each the same role as a full one.
+    api_owners = api_gateway_account_owners(environments.values())
     stages = {}
     for name in names or list(environments):
         config = get_environment(name, environments)
         stages[name] = MlPlatformStage(
             app, name, config=config,
-            registry_shared_with_accounts=registry_consumer_accounts(config, environments, delivery))
+            registry_shared_with_accounts=registry_consumer_accounts(config, environments, delivery),
+            owns_api_gateway_account_settings=name in api_owners)
     connect_deployments(stages)
     return stages
 

@@ -42,10 +42,12 @@ class S3Location:
 
     @property
     def objects_pattern(self) -> str:
-        """The object key pattern under this location: ``<prefix>*`` (``<prefix>/*`` for a folder-like prefix)."""
-        if not self.prefix:
-            return "*"
-        return f"{self.prefix}*" if self.prefix.endswith("/") else f"{self.prefix}/*"
+        """The object key pattern of this location: ``<prefix>*``.
+
+        That is SageMaker's own meaning of an S3 prefix (``S3DataType: S3Prefix`` reads every key that
+        starts with it), and it covers a single object (``code/train.py``) as well as a folder.
+        """
+        return f"{self.prefix}*"
 
     def child(self, suffix: str) -> S3Location:
         """A location under this one: ``S3Location(b, "pipelines/").child("train")``."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
@@ -649,6 +649,22 @@ class DeliveryConfig:
         if problems:
             raise ConfigError("delivery configuration is invalid:\n  - " + "\n  - ".join(problems))
         return targets
+
+
+def api_gateway_account_owners(environments: Iterable[EnvironmentConfig]) -> frozenset[str]:
+    """The environments whose serving stack sets the region's API Gateway CloudWatch role.
+
+    That role is one setting per account and region (``AWS::ApiGateway::Account``): two stacks that
+    both declare it overwrite each other, and deleting one removes what the other's logging uses. So
+    only the first environment with an inference API in each account and region owns it (the others
+    must be deployed after it). Environments without a concrete account share one group: they deploy
+    into the credentials' account.
+    """
+    owners: dict[tuple[str | None, str], str] = {}
+    for env in environments:
+        if env.serving.inference_api:
+            owners.setdefault((env.account, env.region), env.name)
+    return frozenset(owners.values())
 
 
 def registry_consumer_accounts(

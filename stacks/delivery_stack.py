@@ -31,7 +31,7 @@ from constructs import Construct
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
-from stacks.config import DeliveryConfig, EnvironmentConfig, registry_consumer_accounts
+from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
 from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,10 +122,12 @@ class DeliveryStack(Stack):
         )
 
         #: The stages the pipeline deploys, in order: one ``MlPlatformStage`` per target environment.
+        api_owners = api_gateway_account_owners(targets)
         self.stages: dict[str, MlPlatformStage] = {
             env.name: MlPlatformStage(
                 self, env.name, config=env,
-                registry_shared_with_accounts=registry_consumer_accounts(environments[env.name], environments, config))
+                registry_shared_with_accounts=registry_consumer_accounts(environments[env.name], environments, config),
+                owns_api_gateway_account_settings=env.name in api_owners)
             for env in targets
         }
         connect_deployments(self.stages)  # before add_stage, which synthesizes the stage

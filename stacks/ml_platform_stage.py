@@ -23,9 +23,12 @@ class MlPlatformStage(Stage):
     """dev, staging or prod: stacks named ``<project>-<env>-<part>``, tagged for cost allocation."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
-                 registry_shared_with_accounts: Sequence[str] = ()) -> None:
+                 registry_shared_with_accounts: Sequence[str] = (),
+                 owns_api_gateway_account_settings: bool = True) -> None:
         """
         :param config: the environment.
+        :param owns_api_gateway_account_settings: default True; whether this environment's inference
+            API sets the region's API Gateway CloudWatch role (``stacks.config.api_gateway_account_owners``).
         :param registry_shared_with_accounts: default none; accounts that may read the model registry
             and deploy its approved versions (``stacks.config.registry_consumer_accounts``).
         """
@@ -60,6 +63,7 @@ class MlPlatformStage(Stage):
         self.serving = ServingStack(
             self, "Serving", config=config, artifact_bucket=self.data.artifact_bucket, data_bucket=self.data.data_bucket,
             key=self.data.key, network=self.network.network, stack_name=f"{prefix}-serving",
+            owns_api_gateway_account_settings=owns_api_gateway_account_settings,
             description=f"{config.project} {config.name}: model, endpoints, autoscaling, inference API",
         )
         self.training = TrainingStack(self, "Training", config=config, key=self.data.key,

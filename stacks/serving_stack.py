@@ -56,6 +56,7 @@ class ServingStack(Stack):
         data_bucket: SecureBucket,
         key: EncryptionKey,
         network: PrivateNetwork,
+        owns_api_gateway_account_settings: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -117,6 +118,7 @@ class ServingStack(Stack):
             self.inference_api = InferenceApi(
                 self, "InferenceApi", endpoint=self.endpoint, log_key=key,
                 log_retention_days=config.log_retention_days, create_web_acl=sv.inference_api_waf,
+                manage_account_cloudwatch_role=owns_api_gateway_account_settings,
                 removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
             )
 

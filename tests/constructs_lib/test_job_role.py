@@ -223,3 +223,12 @@ def test_canary_an_unacknowledged_wildcard_is_still_reported():
     role.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::other/*"]))
     findings = nag_findings(app)
     assert "AwsSolutions-IAM5[Resource::arn:aws:s3:::other/*] at Test/Role/Resource/Permissions/Resource" in findings
+
+
+def test_an_input_can_be_a_single_object_not_only_a_folder():
+    from constructs_lib import S3Location, SecureBucket
+
+    bucket = SecureBucket(new_stack(), "Code")
+    assert S3Location(bucket, "code/train.py").objects_pattern == "code/train.py*"
+    assert S3Location(bucket, "raw/").objects_pattern == "raw/*"
+    assert S3Location(bucket).objects_pattern == "*"

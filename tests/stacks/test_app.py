@@ -133,3 +133,23 @@ def test_package_installs_and_a_three_line_app_synthesizes(tmp_path):
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().startswith(str(site))
+
+
+def test_one_environment_per_account_and_region_owns_the_api_gateway_account_settings(synthesized_app):
+    """AWS::ApiGateway::Account is one setting per account and region: staging and prod (same
+    credentials' account here) must not both declare it."""
+    owners = [stack_id for stack_id, template in synthesized_app.templates()
+              if any(r["Type"] == "AWS::ApiGateway::Account" for r in template["Resources"].values())]
+    assert owners == ["staging/Serving"]
+
+
+def test_environments_in_different_accounts_each_own_their_api_gateway_settings():
+    import dataclasses
+
+    from stacks.config import api_gateway_account_owners
+
+    envs = default_environments()
+    assert api_gateway_account_owners(envs.values()) == {"staging"}
+    split = [dataclasses.replace(envs["staging"], account="222222222222"),
+             dataclasses.replace(envs["prod"], account="333333333333")]
+    assert api_gateway_account_owners(split) == {"staging", "prod"}
