@@ -14,7 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._internal.nag import acknowledge
-from constructs_lib._internal.nag_ids import wildcard_resource_finding
+from constructs_lib._internal.wildcards import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.validation import Problems, is_unresolved

@@ -19,6 +19,7 @@ from constructs import Construct
 from constructs_lib._internal.grants import KMS_DECRYPT, S3_READ, grant_objects
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib.private_network import PrivateNetwork
 from constructs_lib.secure_bucket import SecureBucket
@@ -232,11 +233,8 @@ class Model(Construct):
         self.inference_execution_mode = (
             (inference_execution_mode or InferenceExecutionMode.SERIAL) if len(containers) > 1 else None
         )
-        self.role: iam.IRole = role or ManagedPolicyRole(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"Execution role of SageMaker model {self.node.path}",
+        self.role: iam.IRole = role or service_role(
+            self, "Role", service="sagemaker.amazonaws.com", description=f"Execution role of SageMaker model {self.node.path}"
         )
         self._grant_runtime_permissions()
 

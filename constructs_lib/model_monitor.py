@@ -24,6 +24,7 @@ from constructs import Construct
 from constructs_lib._internal.contracts import MonitorableEndpoint
 from constructs_lib._internal.keys import grant_key_use, key_or_new
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.s3_access import S3Location, grant_prefix
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
@@ -291,11 +292,8 @@ class ModelMonitor(Construct):
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} monitoring jobs")
         self.output_s3_uri = f"s3://{out_bucket.bucket_name}/{output_prefix.strip('/')}"
 
-        self.role: iam.IRole = role or ManagedPolicyRole(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-            description=f"Model Monitor jobs of {self.node.path}",
+        self.role: iam.IRole = role or service_role(
+            self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
         )
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
-from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN
 from constructs_lib.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
 from constructs_lib.mlflow_tracking_server import MAINTENANCE_WINDOW_PATTERN, MLFLOW_VERSION_PATTERN, TrackingServerSize
 from constructs_lib._internal.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
@@ -22,7 +21,7 @@ from constructs_lib.team_access import TEAM_NAME_PATTERN
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
-_ML_INSTANCE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _CONNECTION_ARN = re.compile(
     r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
@@ -164,7 +163,7 @@ class ModelFleetConfig:
             check(bool(_FLEET_MODEL_NAME.match(m.name)), at + "name", m.name,
                   "must be 1-30 lowercase letters, digits or '-', starting with a letter")
             check(m.endpoint in _FLEET_ENDPOINTS, at + "endpoint", m.endpoint, f"must be one of {_FLEET_ENDPOINTS}")
-            check(bool(_ML_INSTANCE.match(m.instance_type)), at + "instance_type", m.instance_type,
+            check(bool(ML_INSTANCE_TYPE_PATTERN.match(m.instance_type)), at + "instance_type", m.instance_type,
                   "must be a SageMaker instance type such as 'ml.m5.large'")
             check(isinstance(m.instance_count, int) and m.instance_count >= 1, at + "instance_count",
                   m.instance_count, "must be 1 or more")
@@ -499,7 +498,7 @@ class EnvironmentConfig:
         problems += self.platform.problems()
         sv = self.serving
         check(sv.endpoint in _SERVING_ENDPOINTS, "serving.endpoint", sv.endpoint, f"must be one of {_SERVING_ENDPOINTS}")
-        check(bool(_ML_INSTANCE.match(sv.instance_type)), "serving.instance_type", sv.instance_type,
+        check(bool(ML_INSTANCE_TYPE_PATTERN.match(sv.instance_type)), "serving.instance_type", sv.instance_type,
               "must be a SageMaker instance type such as 'ml.m5.large'")
         check(sv.instance_count >= 1, "serving.instance_count", sv.instance_count, "must be 1 or more")
         check(sv.max_instance_count == 0 or sv.max_instance_count >= sv.instance_count, "serving.max_instance_count",

@@ -29,7 +29,7 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
-from constructs_lib._internal.nag_ids import wildcard_resource_finding
+from constructs_lib._internal.wildcards import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
 from stacks.ml_platform_stage import MlPlatformStage, connect_deployments

@@ -165,3 +165,10 @@ def _statement_acknowledger(policy: Construct) -> _StatementWildcardAcknowledger
         setattr(policy, "_constructs_lib_statement_wildcards", acknowledger)
         policy.node.add_validation(acknowledger)
     return acknowledger
+
+
+def wildcard_resource_finding(scope: IConstruct, resource: str, rule: str = "AwsSolutions-IAM5") -> str:
+    """The finding id of wildcard ``resource`` (an ARN, maybe with tokens) in a policy of ``scope``'s
+    stack, resolved now: right for values of the same stack; for values imported from another stack
+    use ``acknowledge_exact_wildcard``, which resolves once references are final."""
+    return f"{rule}[Resource::{flatten_cfn_reference(Stack.of(scope).resolve(resource))}]"
