@@ -32,7 +32,7 @@ from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.nag_ids import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from stacks.config import DeliveryConfig, EnvironmentConfig
-from stacks.ml_platform_stage import MlPlatformStage
+from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The CodeBuild image of every step: Ubuntu 22.04 with Python 3.11, what ``make`` needs.
@@ -56,12 +56,15 @@ class DeliveryStack(Stack):
         *,
         config: DeliveryConfig,
         environments: dict[str, EnvironmentConfig],
+        source_version: str = UNKNOWN_SOURCE_VERSION,
         **kwargs: Any,
     ) -> None:
         """
         :param config: the source, tooling account and region, order and approvals.
         :param environments: every environment's configuration; ``config.environments`` picks the
             delivered ones (each needs a concrete account, see ``DeliveryConfig.targets``).
+        :param source_version: default ``unknown``; the app's git commit, recorded by the stages'
+            pipelines (``MlPlatformStage``).
         """
         targets = config.targets(environments)  # fails before any construct on a missing or conflicting account
         project = targets[0].project
@@ -124,7 +127,7 @@ class DeliveryStack(Stack):
         #: The stages the pipeline deploys, in order: one ``MlPlatformStage`` per target environment.
         self.stages: dict[str, MlPlatformStage] = {}
         for env in targets:
-            stage = MlPlatformStage(self, env.name, config=env)
+            stage = MlPlatformStage(self, env.name, config=env, source_version=source_version)
             approval = (
                 [pipelines.ManualApprovalStep(f"Approve-{env.name}",
                                               comment=f"Promote to {env.name} ({env.account}, {env.region})?")]

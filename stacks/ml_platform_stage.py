@@ -15,10 +15,19 @@ from stacks.training_stack import TrainingStack
 from stacks.studio_stack import StudioStack
 
 
-class MlPlatformStage(Stage):
-    """dev, staging or prod: stacks named ``<project>-<env>-<part>``, tagged for cost allocation."""
+#: The source version recorded when the app's git commit is not known.
+UNKNOWN_SOURCE_VERSION = "unknown"
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig) -> None:
+
+class MlPlatformStage(Stage):
+    """dev, staging or prod: stacks named ``<project>-<env>-<part>``, tagged for cost allocation.
+
+    :param source_version: default ``unknown``; the app's git commit (``app.py`` reads it), recorded
+        as lineage by the training pipelines (job tags and registered model metadata).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
+                 source_version: str = UNKNOWN_SOURCE_VERSION) -> None:
         super().__init__(scope, construct_id, env=Environment(account=config.account, region=config.region))
         self.config = config
         prefix = f"{config.project}-{config.name}"
@@ -54,7 +63,8 @@ class MlPlatformStage(Stage):
         )
         self.training = TrainingStack(self, "Training", config=config, key=self.data.key,
                                       data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
-                                      network=self.network.network, stack_name=f"{prefix}-training",
+                                      network=self.network.network, source_version=source_version,
+                                      stack_name=f"{prefix}-training",
                                       description=f"{config.project} {config.name}: model registry, job roles, "
                                                   "training and batch transform pipelines")
         self.studio = StudioStack(

@@ -149,7 +149,9 @@ _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 def api_text_problem(value: Any, shape_name: str) -> str | None:
     """What is wrong with literal ``value`` for the tag-like botocore string shape ``shape_name``
     (its length limits and the tag character set), or ``None`` (also for expressions and tokens)."""
-    if isinstance(value, Expression) or is_unresolved(value):
+    uri = getattr(value, "uri", None)  # an S3Location is written as its s3:// URI
+    value = uri if isinstance(uri, str) else value
+    if isinstance(value, Expression) or (isinstance(value, str) and is_unresolved(value)):
         return None
     shape = _service_model.shape(shape_name)
     low, high = shape.get("min", 0), shape.get("max")
