@@ -211,10 +211,9 @@ def hyperparameter_digest(facts: StepLineage) -> str | None:
     ``None`` without hyperparameters or with a CDK token among them (its value is not known)."""
     if not facts.hyperparameters:
         return None
-    rendered = render(dict(facts.hyperparameters))
-    if is_unresolved(list(rendered.values())):
+    text = json.dumps(render(dict(facts.hyperparameters)), sort_keys=True, separators=(",", ":"))
+    if is_unresolved(text):
         return None
-    text = json.dumps(rendered, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -11,6 +11,7 @@ from constructs_lib.pipeline import (
     IntegerRange,
     LineageOptions,
     ModelContainer,
+    ParameterFloat,
     ParameterString,
     PipelineDefinition,
     RegisterModelStep,
@@ -107,12 +108,24 @@ def test_without_lineage_options_nothing_is_added(role, group):
 
 
 def test_hyperparameter_digest_is_stable_and_follows_the_values(role):
+    eta = ParameterFloat("Eta", default_value=0.2)
+
     def digest(**hyperparameters) -> str:
         step = TrainingStep("Train", job=training_job(role, hyperparameters=hyperparameters))
-        return _tags(_with_lineage(PipelineDefinition(steps=[step]))["Steps"][0])["lineage:hyperparameters-sha256"]
+        rendered = _with_lineage(PipelineDefinition(parameters=[eta], steps=[step]))
+        return _tags(rendered["Steps"][0])["lineage:hyperparameters-sha256"]
 
     assert digest(eta=0.2, max_depth=5) == digest(max_depth=5, eta=0.2)
     assert digest(eta=0.2, max_depth=5) != digest(eta=0.3, max_depth=5)
+    # A parameter counts by its name (its value is only known when the pipeline runs).
+    assert digest(eta=eta) == digest(eta=eta) != digest(eta=0.2)
+
+
+def test_hyperparameters_with_a_cdk_token_get_no_digest(role):
+    from aws_cdk import Aws
+
+    step = TrainingStep("Train", job=training_job(role, hyperparameters={"region": Aws.REGION}))
+    assert "lineage:hyperparameters-sha256" not in _tags(_with_lineage(PipelineDefinition(steps=[step]))["Steps"][0])
 
 
 def test_user_metadata_is_kept_next_to_the_lineage_entries(role, group):
