@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 
@@ -23,11 +26,13 @@ from stacks.config import (
     registry_consumer_accounts,
 )
 from stacks.delivery_stack import DeliveryStack
-from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
+from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 
 
-def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatformStage]:
-    """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked."""
+def build_app(app: cdk.App, names: list[str] | None = None, *,
+              source_version: str = UNKNOWN_SOURCE_VERSION) -> dict[str, MlPlatformStage]:
+    """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked.
+    ``source_version`` (the app's git commit) is recorded by the training pipelines' lineage."""
     environments, delivery = default_environments(), default_delivery()
     add_compliance_checks(app)
     # Decided over every environment, so a partial synth gives each the same role as a full one.
@@ -38,7 +43,8 @@ def build_app(app: cdk.App, names: list[str] | None = None) -> dict[str, MlPlatf
         stages[name] = MlPlatformStage(
             app, name, config=config,
             registry_shared_with_accounts=registry_consumer_accounts(config, environments, delivery),
-            owns_api_gateway_account_settings=name in api_owners)
+            owns_api_gateway_account_settings=name in api_owners,
+            source_version=source_version)
     connect_deployments(stages)
     return stages
 
@@ -49,18 +55,41 @@ def cost_report(stages: dict[str, MlPlatformStage]) -> str:
     return "\n".join([*parts, f"prices: {PRICE_SOURCE}"])
 
 
-def add_delivery(app: cdk.App, config: DeliveryConfig) -> DeliveryStack:
+def add_delivery(app: cdk.App, config: DeliveryConfig, *, source_version: str = UNKNOWN_SOURCE_VERSION) -> DeliveryStack:
     """Add the delivery pipeline (tooling account) that deploys the configured environments in order."""
-    return DeliveryStack(app, "Delivery", config=config, environments=default_environments())
+    return DeliveryStack(app, "Delivery", config=config, environments=default_environments(),
+                         source_version=source_version)
+
+
+def source_version(app: cdk.App) -> str:
+    """The version of this code: the ``source_version`` context value; else the commit CodeBuild
+    checked out (``CODEBUILD_RESOLVED_SOURCE_VERSION``, the delivery pipeline); else ``git rev-parse
+    HEAD`` with ``-dirty`` when the working tree has uncommitted changes; else ``unknown``."""
+    given = app.node.try_get_context("source_version") or os.environ.get("CODEBUILD_RESOLVED_SOURCE_VERSION")
+    if given:
+        return str(given)
+    here = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return UNKNOWN_SOURCE_VERSION
+    return f"{commit}-dirty" if dirty else commit or UNKNOWN_SOURCE_VERSION
 
 
 def main() -> None:
     app = cdk.App()
     selected = app.node.try_get_context("environments")
-    stages = build_app(app, [n.strip() for n in selected.split(",")] if selected else None)
+    version = source_version(app)
+    stages = build_app(app, [n.strip() for n in selected.split(",")] if selected else None, source_version=version)
     delivery = default_delivery()
     if delivery is not None and not selected and str(app.node.try_get_context("delivery")).lower() != "false":
-        add_delivery(app, delivery)
+        add_delivery(app, delivery, source_version=version)
     app.synth()
     print(cost_report(stages), file=sys.stderr)
 

@@ -32,7 +32,7 @@ from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.wildcards import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
-from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
+from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The CodeBuild image of every step: Ubuntu 22.04 with Python 3.11, what ``make`` needs.
@@ -56,12 +56,15 @@ class DeliveryStack(Stack):
         *,
         config: DeliveryConfig,
         environments: dict[str, EnvironmentConfig],
+        source_version: str = UNKNOWN_SOURCE_VERSION,
         **kwargs: Any,
     ) -> None:
         """
         :param config: the source, tooling account and region, order and approvals.
         :param environments: every environment's configuration; ``config.environments`` picks the
             delivered ones (each needs a concrete account, see ``DeliveryConfig.targets``).
+        :param source_version: default ``unknown``; the app's git commit, recorded by the stages'
+            pipelines (``MlPlatformStage``).
         """
         targets = config.targets(environments)  # fails before any construct on a missing or conflicting account
         project = targets[0].project
@@ -127,7 +130,8 @@ class DeliveryStack(Stack):
             env.name: MlPlatformStage(
                 self, env.name, config=env,
                 registry_shared_with_accounts=registry_consumer_accounts(environments[env.name], environments, config),
-                owns_api_gateway_account_settings=env.name in api_owners)
+                owns_api_gateway_account_settings=env.name in api_owners,
+                source_version=source_version)
             for env in targets
         }
         connect_deployments(self.stages)  # before add_stage, which synthesizes the stage

@@ -19,14 +19,21 @@ from stacks.training_stack import TrainingStack
 from stacks.studio_stack import StudioStack
 
 
+#: The source version recorded when the app's git commit is not known.
+UNKNOWN_SOURCE_VERSION = "unknown"
+
+
 class MlPlatformStage(Stage):
     """dev, staging or prod: stacks named ``<project>-<env>-<part>``, tagged for cost allocation."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
                  registry_shared_with_accounts: Sequence[str] = (),
-                 owns_api_gateway_account_settings: bool = True) -> None:
+                 owns_api_gateway_account_settings: bool = True,
+                 source_version: str = UNKNOWN_SOURCE_VERSION) -> None:
         """
         :param config: the environment.
+        :param source_version: default ``unknown``; the app's git commit (``app.py`` reads it), recorded
+            as lineage by the training pipelines (job tags and registered model metadata).
         :param owns_api_gateway_account_settings: default True; whether this environment's inference
             API sets the region's API Gateway CloudWatch role (``stacks.config.api_gateway_account_owners``).
         :param registry_shared_with_accounts: default none; accounts that may read the model registry
@@ -70,6 +77,7 @@ class MlPlatformStage(Stage):
                                       data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
                                       network=self.network.network,
                                       registry_shared_with_accounts=registry_shared_with_accounts,
+                                      source_version=source_version,
                                       stack_name=f"{prefix}-training",
                                       description=f"{config.project} {config.name}: model registry, job roles, "
                                                   "training and batch transform pipelines")

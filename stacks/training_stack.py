@@ -18,6 +18,7 @@ from constructs_lib.pipeline import (
     FailStep,
     JobNetwork,
     Join,
+    LineageOptions,
     MetricDefinition,
     ModelContainer,
     ModelMetrics,
@@ -65,16 +66,20 @@ class TrainingStack(Stack):
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
         network: PrivateNetwork,
+        source_version: str,
         registry_shared_with_accounts: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         """
+        :param source_version: the app's git commit: every job of the pipelines is tagged with it and
+            every registered model version records it (``LineageOptions``).
         :param registry_shared_with_accounts: default none; accounts the model registry's resource
             policy lets read it and create models from its versions (staging and prod deploying
             what was approved here).
         """
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        self.lineage = LineageOptions(code_version=source_version)
         training = config.training
         prefix = f"{config.project}-{config.name}"
         region = self.region
@@ -149,6 +154,7 @@ class TrainingStack(Stack):
 
         preprocess = ProcessingStep(
             "Preprocess",
+            description="Split the raw CSV data into train, validation and test sets",
             role=role,
             image_uri=sklearn_image_uri(region),
             instance_type=training.processing_instance_type,
@@ -164,6 +170,7 @@ class TrainingStack(Stack):
         sharded = training.training_instance_count > 1
         train = TrainingStep(
             "Train",
+            description="Train an XGBoost binary classifier on the train split",
             job=TrainingJob(
                 role=role,
                 image_uri=xgboost_image_uri(region),
@@ -191,6 +198,7 @@ class TrainingStack(Stack):
         )
         evaluate = ProcessingStep(
             "Evaluate",
+            description="Score the model on the test split; write evaluation.json",
             role=role,
             image_uri=xgboost_image_uri(region),
             instance_type=training.processing_instance_type,
@@ -205,6 +213,7 @@ class TrainingStack(Stack):
         )
         register = RegisterModelStep(
             "RegisterModel",
+            description="Register the model version with its evaluation report and lineage, pending approval",
             model_package_group=self.model_package_group,
             containers=[ModelContainer(image_uri=xgboost_image_uri(region), model_data_url=train.model_artifacts)],
             content_types=["text/csv"],
@@ -227,7 +236,7 @@ class TrainingStack(Stack):
             else_steps=[too_low],
         )
         return PipelineDefinition(parameters=[input_data, threshold, trigger],
-                                  steps=[preprocess, train, evaluate, gate])
+                                  steps=[preprocess, train, evaluate, gate], lineage=self.lineage)
 
     def _batch_definition(self, *, key: EncryptionKey, data_bucket: SecureBucket, artifact_bucket: SecureBucket,
                           job_network: JobNetwork, region: str) -> PipelineDefinition:
@@ -256,4 +265,4 @@ class TrainingStack(Stack):
             volume_kms_key=key,
             retry_policies=[RetryPolicy(["SageMaker.CAPACITY_ERROR"], interval_seconds=60, max_attempts=3)],
         )
-        return PipelineDefinition(parameters=[package, input_data], steps=[model, transform])
+        return PipelineDefinition(parameters=[package, input_data], steps=[model, transform], lineage=self.lineage)

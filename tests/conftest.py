@@ -13,6 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CDK_CONTEXT: dict = json.loads((ROOT / "cdk.json").read_text())["context"]
+#: The app's git commit as the tests pass it (a fixed value: snapshots must not change per commit).
+TEST_SOURCE_VERSION = "0123456789abcdef0123456789abcdef01234567"
 
 
 def new_app(*, validation: bool = False, outdir: str | None = None) -> cdk.App:
@@ -50,7 +52,7 @@ def synthesized_app(tmp_path_factory) -> SynthesizedApp:
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = new_app(outdir=str(outdir))
-    stages = build_app(app)
+    stages = build_app(app, source_version=TEST_SOURCE_VERSION)
     assembly = app.synth()
     return SynthesizedApp(app=app, assembly=assembly, stages=stages, outdir=outdir)
 

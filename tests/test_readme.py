@@ -24,3 +24,4 @@ def test_readme_pipeline_example_synthesizes(tmp_path, monkeypatch):
     assert namespace["pipeline"].parameter_names == frozenset({"AccuracyThreshold"})
     template = (tmp_path / "Ml.template.json").read_text()
     assert "AWS::SageMaker::Pipeline" in template and "churn-training" in template
+    assert "lineage:code-version" in template and "evaluation.json" in template

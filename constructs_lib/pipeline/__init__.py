@@ -36,6 +36,7 @@ from constructs_lib.pipeline.expressions import (
     PropertyFile,
     S3Join,
 )
+from constructs_lib.pipeline.lineage import LineageOptions
 from constructs_lib.pipeline.model import CreateModelStep, ModelContainer, ModelMetrics, RegisterModelStep
 from constructs_lib.pipeline.processing import ProcessingInput, ProcessingOutput, ProcessingStep
 from constructs_lib.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
@@ -83,6 +84,7 @@ __all__ = [
     "Join",
     "JsonGet",
     "LambdaStep",
+    "LineageOptions",
     "MetricDefinition",
     "ModelContainer",
     "ModelMetrics",

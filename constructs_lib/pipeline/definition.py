@@ -13,6 +13,8 @@ from constructs_lib._internal.validation import Problems
 from constructs_lib.pipeline.callbacks import OutputParameter
 from constructs_lib.pipeline.control import ConditionStep
 from constructs_lib.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
+from constructs_lib.pipeline.lineage import LineageOptions, tag_list
+from constructs_lib.pipeline.model import RegisterModelStep
 from constructs_lib.pipeline.processing import ProcessingStep
 from constructs_lib.pipeline.rendering import prune, render
 from constructs_lib.pipeline.step import Step, StepRequirements, StepValidator
@@ -30,11 +32,16 @@ class PipelineDefinition:
 
     :param steps: the top-level steps (a condition's branch steps are nested in it, not listed here).
     :param parameters: default none; the pipeline's parameters.
+    :param lineage: default none (SageMaker's automatic lineage tracking only); tag every job with
+        the code version, image, data and hyperparameters, and add them to every registered model
+        version's metadata (``LineageOptions``).
     """
 
-    def __init__(self, *, steps: Sequence[Step], parameters: Sequence[Parameter] = ()) -> None:
+    def __init__(self, *, steps: Sequence[Step], parameters: Sequence[Parameter] = (),
+                 lineage: LineageOptions | None = None) -> None:
         self.steps = list(steps)
         self.parameters = list(parameters)
+        self.lineage = lineage
 
     @property
     def parameter_names(self) -> frozenset[str]:
@@ -90,8 +97,12 @@ class PipelineDefinition:
         rendered_steps = []
         for step in self.steps:
             rendered_steps.append(self._render_step(step, problems, references))
+        if self.lineage is not None:
+            self.lineage.validate(problems)
         for step in steps:
             step.validate(StepValidator(problems, step))
+            if self.lineage is not None:
+                self.lineage.validate_step(step, StepValidator(problems, step))
 
         edges = self._check_references(problems, steps, by_name, references)
         self._check_cycles(problems, steps, edges)
@@ -112,6 +123,8 @@ class PipelineDefinition:
 
         try:
             request = prune(step.request())
+            if self.lineage is not None:
+                self._add_lineage(step, request)
             if isinstance(step, ConditionStep):
                 request.setdefault("Arguments", {})
                 request["Arguments"]["IfSteps"] = [self._render_step(s, problems, references) for s in step.if_steps]
@@ -122,6 +135,18 @@ class PipelineDefinition:
         except (TypeError, AttributeError) as error:
             problems.add(f"steps[{step.name!r}] ({step.step_type})", type(error).__name__, str(error))
             return {"Name": step.name, "Type": step.step_type}
+
+    def _add_lineage(self, step: Step, request: dict[str, Any]) -> None:
+        assert self.lineage is not None
+        arguments = request.setdefault("Arguments", {})
+        tags = self.lineage.job_tags(step)
+        if tags:
+            arguments["Tags"] = [*arguments.get("Tags", []), *tag_list(tags)]
+        if isinstance(step, RegisterModelStep):
+            entries = self.lineage.model_metadata_entries(step)
+            if entries:
+                arguments["CustomerMetadataProperties"] = {**arguments.get("CustomerMetadataProperties", {}),
+                                                           **entries}
 
     def _check_parameters(self, problems: Problems) -> None:
         names = [parameter.name for parameter in self.parameters]

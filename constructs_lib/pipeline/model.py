@@ -9,7 +9,7 @@ from typing import Any
 from constructs_lib._internal.contracts import ModelPackageGroupRef
 from constructs_lib.pipeline.expressions import STRING, Expression, Property
 from constructs_lib.pipeline.rendering import as_api_string
-from constructs_lib.pipeline.step import JobNetwork, Step, StepRequirements, StepValidator
+from constructs_lib.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator
 from constructs_lib.s3_location import S3Location
 
 MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
@@ -107,6 +107,17 @@ class CreateModelStep(Step):
             if self.inference_execution_mode is not None:
                 arguments["InferenceExecutionConfig"] = {"Mode": self.inference_execution_mode}
         return arguments
+
+    def lineage(self) -> StepLineage:
+        """The containers' images and model data; the registered version when built from one."""
+        images = [c.image_uri for c in self.containers if c.image_uri is not None]
+        several = len(self.containers) > 1
+        inputs = {f"model{index if several else ''}": c.model_data_url
+                  for index, c in enumerate(self.containers) if c.model_data_url is not None}
+        packages = [c.model_package for c in self.containers if c.model_package is not None]
+        extra = {f"model-package{index if len(packages) > 1 else ''}": package
+                 for index, package in enumerate(packages)}
+        return StepLineage(images=images, inputs=inputs, extra=extra)
 
     def requirements(self) -> StepRequirements:
         groups = [c.model_package_group for c in self.containers if c.model_package_group is not None]
@@ -207,7 +218,10 @@ class RegisterModelStep(Step):
         :param approval_status: default ``PendingManualApproval``: a person approves before deployment.
         :param model_package_description: default none.
         :param model_metrics: default none; evaluation reports shown with the version.
-        :param customer_metadata: default none; key-value pairs stored with the version.
+        :param customer_metadata: default none; key-value pairs stored with the version
+            (``CustomerMetadataProperties``: up to 50; keys 1-128 and values 1-256 letters, digits,
+            spaces or ``_ . : / = + - @``; values may be String expressions). A pipeline with
+            ``LineageOptions`` adds its ``lineage:*`` entries.
         :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``.
         """
         super().__init__(name, **step_options)
@@ -276,7 +290,8 @@ class RegisterModelStep(Step):
         v.check(len(self.customer_metadata) <= 50, "customer_metadata", len(self.customer_metadata),
                 "at most 50 entries")
         for key, value in self.customer_metadata.items():
-            v.kind(f"customer_metadata[{key!r}]", value, STRING)
+            v.api_text(f"customer_metadata[{key!r}] (key)", key, "CustomerMetadataKey")
+            v.api_text(f"customer_metadata[{key!r}]", value, "CustomerMetadataValue")
 
 
 def _check_environment(v: StepValidator, arg: str, environment: Mapping[str, Any]) -> None:

@@ -23,6 +23,7 @@ from constructs_lib.pipeline.rendering import as_api_string
 from constructs_lib.pipeline.step import (
     JobNetwork,
     Step,
+    StepLineage,
     StepRequirements,
     StepValidator,
     seconds_of,
@@ -268,6 +269,10 @@ class ProcessingStep(Step):
             pass_roles=[self.role],
             read_locations=[location for location in locations if isinstance(location, S3Location)],
         )
+
+    def lineage(self) -> StepLineage:
+        return StepLineage(images=[self.image_uri], inputs={item.name: item.source for item in self.inputs_config},
+                           code=self.code)
 
     # --- validation ---------------------------------------------------------------------------------
 

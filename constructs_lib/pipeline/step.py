@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -121,6 +122,48 @@ class JobNetwork:
                     list(self.security_group_ids), "must list 1 to 5 security groups when the job runs in a VPC")
 
 
+@dataclass(frozen=True)
+class StepLineage:
+    """What a job step runs and reads, for the lineage tags of ``LineageOptions`` (see ``lineage.py``).
+
+    :param images: the container images (or algorithm) the job runs.
+    :param inputs: the job's data inputs by name (S3 URIs, ``S3Location``, String expressions); an
+        input that reads another step's output leads the lineage back to that step's inputs.
+    :param hyperparameters: default none; the job's hyperparameters (recorded as a digest).
+    :param code: default none; the script the job runs (a processing step's ``code``).
+    :param extra: default none; more step-specific facts (``model``, ``model-package``) by tag suffix.
+    """
+
+    images: Sequence[Any] = ()
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    hyperparameters: Mapping[str, Any] | None = None
+    code: Any = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Characters of tag keys/values and model package metadata (botocore ``TagKey``, ``TagValue``,
+#: ``CustomerMetadataKey``, ``CustomerMetadataValue``: ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*``).
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def api_text_problem(value: Any, shape_name: str) -> str | None:
+    """What is wrong with literal ``value`` for the tag-like botocore string shape ``shape_name``
+    (its length limits and the tag character set), or ``None`` (also for expressions and tokens)."""
+    uri = getattr(value, "uri", None)  # an S3Location is written as its s3:// URI
+    value = uri if isinstance(uri, str) else value
+    if isinstance(value, Expression) or (isinstance(value, str) and is_unresolved(value)):
+        return None
+    shape = _service_model.shape(shape_name)
+    low, high = shape.get("min", 0), shape.get("max")
+    allowed = (f"must be a string of {low} to {high} letters, digits, spaces or _ . : / = + - @ "
+               f"(botocore {shape_name})")
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        return allowed
+    if not all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in value):
+        return allowed
+    return None
+
+
 @dataclass
 class StepRequirements:
     """What the pipeline's role needs for a step (collected by ``MlPipeline``)."""
@@ -220,6 +263,13 @@ class StepValidator:
             return self.check(value.startswith("s3://") and len(value) > 5, arg, value,
                               "must be an s3:// URI (or an S3Location)")
         return True
+
+    def api_text(self, arg: str, value: Any, shape_name: str) -> bool:
+        """A tag key/value or model metadata text (``api_text_problem``); expressions must be Strings."""
+        if isinstance(value, Expression):
+            return self.kind(arg, value, STRING)
+        problem = api_text_problem(value, shape_name)
+        return self.check(problem is None, arg, value, problem or "")
 
     def seconds(self, arg: str, value: Duration | Expression | None, *, minimum: int = 1,
                 maximum: int | None = None, required: bool = False) -> bool:
@@ -321,6 +371,10 @@ class Step:
 
     def requirements(self) -> StepRequirements:
         return StepRequirements()
+
+    def lineage(self) -> StepLineage | None:
+        """What the job this step creates runs and reads (``None``: the step creates no taggable job)."""
+        return None
 
     # --- validation ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from constructs_lib.pipeline.rendering import as_api_string
 from constructs_lib.pipeline.step import (
     JobNetwork,
     Step,
+    StepLineage,
     StepRequirements,
     StepValidator,
     seconds_of,
@@ -218,6 +219,16 @@ class TrainingJob:
     def hyperparameter_strings(self) -> dict[str, Any]:
         return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
 
+    def lineage(self) -> StepLineage:
+        """The image (or algorithm), the channels' data and the hyperparameters."""
+        inputs: dict[str, Any] = {}
+        for channel in self.channels:
+            fs = channel.file_system
+            inputs[channel.name] = (channel.s3_uri if fs is None
+                                    else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}")
+        image = self.image_uri if self.image_uri is not None else self.algorithm_name
+        return StepLineage(images=[image], inputs=inputs, hyperparameters=self.hyperparameter_strings())
+
     def validate(self, v: StepValidator, prefix: str = "job") -> None:
         v.check(hasattr(self.role, "role_arn"), f"{prefix}.role", self.role, "must be a JobRole or an IAM role")
         v.check((self.image_uri is None) != (self.algorithm_name is None), f"{prefix}.image_uri/algorithm_name",
@@ -349,6 +360,9 @@ class TrainingStep(Step):
 
     def requirements(self) -> StepRequirements:
         return StepRequirements(job_kinds={"training"}, pass_roles=[self.job.role])
+
+    def lineage(self) -> StepLineage:
+        return self.job.lineage()
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)

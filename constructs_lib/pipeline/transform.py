@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs_lib.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.pipeline.rendering import as_api_string
-from constructs_lib.pipeline.step import Step, StepRequirements, StepValidator, seconds_of
+from constructs_lib.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
 from constructs_lib.s3_location import S3Location
 
 
@@ -143,6 +143,9 @@ class TransformStep(Step):
 
     def requirements(self) -> StepRequirements:
         return StepRequirements(job_kinds={"transform"})
+
+    def lineage(self) -> StepLineage:
+        return StepLineage(inputs={"input": self.input_s3_uri}, extra={"model": self.model_name})
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)

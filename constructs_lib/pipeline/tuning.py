@@ -9,7 +9,7 @@ from typing import Any
 from aws_cdk import Duration
 
 from constructs_lib.pipeline.expressions import STRING, Expression, Join, Property
-from constructs_lib.pipeline.step import Step, StepRequirements, StepValidator, seconds_of
+from constructs_lib.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
 from constructs_lib.pipeline.training import TrainingJob
 from constructs_lib.s3_location import S3Location
 
@@ -202,6 +202,11 @@ class TuningStep(Step):
 
     def requirements(self) -> StepRequirements:
         return StepRequirements(job_kinds={"tuning"}, pass_roles=[self.job.role])
+
+    def lineage(self) -> StepLineage:
+        """The training definition's image, data and static hyperparameters (SageMaker copies a
+        tuning job's tags to the training jobs it starts)."""
+        return self.job.lineage()
 
     # --- validation ---------------------------------------------------------------------------------
 

@@ -145,3 +145,50 @@ def test_pipeline_scripts_compile_and_write_what_the_gate_reads():
         py_compile.compile(str(ROOT / "stacks" / "pipeline_code" / name), doraise=True)
     evaluate = (ROOT / "stacks" / "pipeline_code" / "evaluate.py").read_text()
     assert '{"metrics": {"accuracy": {"value": accuracy}}' in evaluate  # the gate's JsonGet path
+
+
+def test_reference_pipeline_registers_with_the_evaluation_report_and_the_apps_git_commit(synthesized_app):
+    from tests.conftest import TEST_SOURCE_VERSION
+
+    steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
+    register = steps["RegisterModel"]["Arguments"]
+    statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
+    assert statistics["ContentType"] == "application/json"
+    assert statistics["S3Uri"] == {"Std:Join": {"On": "/", "Values": [
+        {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}, "evaluation.json"]}}
+    metadata = register["CustomerMetadataProperties"]
+    assert metadata["lineage:code-version"] == TEST_SOURCE_VERSION
+    assert metadata["lineage:pipeline-execution-arn"] == {"Get": "Execution.PipelineExecutionArn"}
+    assert metadata["lineage:training-job"] == {"Get": "Steps.Train.TrainingJobName"}
+    assert "sagemaker-xgboost" in metadata["lineage:training-image"]
+    assert metadata["lineage:dataset:Preprocess.raw"] == {"Get": "Parameters.InputDataUri"}
+    train_tags = {t["Key"]: t["Value"] for t in steps["Train"]["Arguments"]["Tags"]}
+    assert metadata["lineage:hyperparameters-sha256"] == train_tags["lineage:hyperparameters-sha256"]
+
+
+@pytest.mark.parametrize("pipeline", ["training", "batch-transform"])
+def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_image(synthesized_app, pipeline):
+    from tests.conftest import TEST_SOURCE_VERSION
+
+    steps = _steps(_pipelines(_training(synthesized_app, "dev"))[f"ml-platform-dev-{pipeline}"])
+    jobs = {name: step for name, step in steps.items() if step["Type"] in ("Processing", "Training", "Transform",
+                                                                            "Model")}
+    assert jobs
+    for name, step in jobs.items():
+        tags = {t["Key"]: t["Value"] for t in step["Arguments"]["Tags"]}
+        assert tags["lineage:code-version"] == TEST_SOURCE_VERSION, name
+        assert tags["lineage:pipeline-step"] == name
+        assert tags["lineage:pipeline"] == {"Get": "Execution.PipelineName"}
+        if step["Type"] in ("Processing", "Training"):
+            assert "lineage:image" in tags, name
+    if pipeline == "batch-transform":
+        model_tags = {t["Key"]: t["Value"] for t in jobs["CreateModel"]["Arguments"]["Tags"]}
+        assert model_tags["lineage:model-package"] == {"Get": "Parameters.ModelPackageArn"}
+        transform_tags = {t["Key"]: t["Value"] for t in jobs["BatchTransform"]["Arguments"]["Tags"]}
+        assert transform_tags["lineage:model"] == {"Get": "Steps.CreateModel.ModelName"}
+        assert transform_tags["lineage:dataset:BatchTransform.input"] == {"Get": "Parameters.InputDataUri"}
+
+
+def test_reference_steps_have_descriptions_for_studio(synthesized_app):
+    steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
+    assert all(steps[name].get("Description") for name in ("Preprocess", "Train", "Evaluate", "RegisterModel"))
