@@ -57,8 +57,7 @@ def run_program(args: list[str], *, sample_memory: bool = False) -> tuple[float,
     """Wall seconds of ``python -m bench.programs <args>`` and, if asked, its peak tree RSS in MiB."""
     env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
     start = time.perf_counter()
-    # -O as in cdk.json's app command: jsii's runtime type checks are skipped (same for every figure).
-    process = subprocess.Popen([sys.executable, "-O", "-m", "bench.programs", *args], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bench.programs", *args], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     if sample_memory:
@@ -90,7 +89,7 @@ def median_time(args: list[str], runs: int) -> float:
 def test_suite() -> dict:
     start = time.perf_counter()
     # The README's test command (make test): pytest on every core.
-    result = subprocess.run([sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider",
                              "--durations=5"],
                             cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1"))
