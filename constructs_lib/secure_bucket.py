@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._internal.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.validation import Problems
 from constructs_lib.access_log_bucket import AccessLogBucket
@@ -178,12 +179,25 @@ class SecureBucket(Construct):
         )
 
     def grant_read(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
-        """Read objects under ``objects_key_pattern`` (and decrypt them with the bucket key)."""
-        return self.bucket.grant_read(grantee, objects_key_pattern)
+        """Read objects matching ``objects_key_pattern`` (``s3:GetObject``), list the keys under its
+        prefix (``s3:ListBucket`` with an ``s3:prefix`` condition) and decrypt with the bucket key."""
+        prefix = objects_key_pattern.split("*", 1)[0]
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["s3:ListBucket"],
+            resource_arns=[self.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None,
+        )
+        return grant_objects(grantee, self.bucket, objects_key_pattern, S3_READ, key=self.encryption_key,
+                             kms_actions=KMS_DECRYPT, why=f"objects of {self.node.path} read by this role")
 
     def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
-        """Write objects under ``objects_key_pattern`` (and encrypt them with the bucket key)."""
-        return self.bucket.grant_put(grantee, objects_key_pattern)
+        """Write objects matching ``objects_key_pattern`` (``s3:PutObject``, multipart included) and
+        encrypt them with the bucket key; never delete."""
+        return grant_objects(grantee, self.bucket, objects_key_pattern, S3_WRITE, key=self.encryption_key,
+                             kms_actions=KMS_ENCRYPT, why=f"objects this role writes to {self.node.path}")
 
     def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
-        return self.bucket.grant_read_write(grantee, objects_key_pattern)
+        """``grant_read`` and ``grant_write`` on the same key pattern."""
+        self.grant_read(grantee, objects_key_pattern)
+        return self.grant_write(grantee, objects_key_pattern)

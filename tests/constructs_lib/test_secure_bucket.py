@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk.assertions import Match, Template
@@ -95,20 +97,35 @@ def test_uses_the_key_and_log_bucket_it_is_given():
     template.resource_count_is("AWS::S3::Bucket", 3)
 
 
-def test_grant_read_is_limited_to_a_prefix():
+@pytest.fixture(scope="module")
+def grants() -> list[dict]:
     from aws_cdk import aws_iam as iam
 
     stack = new_stack()
     bucket = SecureBucket(stack, "Data")
-    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    bucket.grant_read(role, "train/*")
-    Template.from_stack(stack).has_resource_properties(
-        "AWS::IAM::Policy",
-        {"PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-            "Action": Match.array_with(["s3:GetObject*"]),
-            "Resource": Match.array_with([{"Fn::Join": ["", [Match.any_value(), "/train/*"]]}]),
-        })])}},
-    )
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    writer = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket.grant_read(reader, "train/*")
+    bucket.grant_write(writer, "models/*")
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    return {next(iter(p["Properties"]["Roles"]))["Ref"][:6]: p["Properties"]["PolicyDocument"]["Statement"]
+            for p in policies.values()}
+
+
+def test_grant_read_is_limited_to_a_prefix_with_exact_actions(grants):
+    statements = grants["Reader"]
+    actions = {json.dumps(s["Action"]) for s in statements}
+    assert actions == {'"s3:ListBucket"', '"s3:GetObject"', '"kms:Decrypt"'}
+    [get] = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert get["Resource"]["Fn::Join"][1][-1] == "/train/*"
+    [listing] = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["train/*"]}}
+
+
+def test_grant_write_puts_objects_under_a_prefix_and_never_deletes(grants):
+    statements = grants["Writer"]
+    actions = sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    assert actions == ["kms:Decrypt", "kms:GenerateDataKey", "s3:AbortMultipartUpload", "s3:PutObject"]
 
 
 @pytest.mark.parametrize(
