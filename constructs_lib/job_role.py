@@ -16,6 +16,7 @@ from constructs import Construct
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems, is_unresolved
+from constructs_lib._internal.vpc_access import vpc_access_statements
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
 from constructs_lib.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
@@ -40,14 +41,6 @@ _KEY_USE = [
     "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
 ]
 _REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
-_ENI_DESCRIBE = [
-    "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets", "ec2:DescribeVpcs",
-]
-_ENI_MANAGE = [
-    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-]
 
 
 @jsii.implements(iam.IGrantable)
@@ -303,22 +296,12 @@ class JobRole(Construct):
         self._star_uses.append("ecr:GetAuthorizationToken (the registry login; pulls are limited per repository)")
 
     def _add_vpc_access(self, network: PrivateNetwork) -> None:
-        stack = Stack.of(self)
-        ec2_arn = f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
-        self.role.add_to_policy(iam.PolicyStatement(actions=_ENI_DESCRIBE, resources=["*"]))
+        statements, interfaces = vpc_access_statements(
+            self, vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
+            security_group_ids=network.security_group_ids, sid_prefix="JobNetwork")
+        for statement in statements:
+            self.role.add_to_policy(statement)
         self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
-        subnets = [f"{ec2_arn}:subnet/{subnet_id}" for subnet_id in network.subnet_ids]
-        groups = [f"{ec2_arn}:security-group/{group_id}" for group_id in network.security_group_ids]
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["ec2:CreateNetworkInterface"], resources=[*subnets, *groups])
-        )
-        interfaces = f"{ec2_arn}:network-interface/*"
-        vpc_arn = f"{ec2_arn}:vpc/{network.vpc_id}"
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=_ENI_MANAGE, resources=[interfaces], conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}}
-            )
-        )
         acknowledge_exact_wildcard(
             self.policy, interfaces,
             "SageMaker creates and deletes a network interface per job instance; their ids are only known "

@@ -27,6 +27,7 @@ from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.s3_access import S3Location, grant_prefix
 from constructs_lib._internal.validation import Problems, is_unresolved
+from constructs_lib._internal.vpc_access import vpc_access_statements
 from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.monitoring_images import MonitoringImage
@@ -295,10 +296,10 @@ class ModelMonitor(Construct):
         self.role: iam.IRole = role or service_role(
             self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
         )
+        self._network = network
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
 
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
-        self._network = network
         self._cluster = dict(instance_count=instance_count, instance_type=instance_type,
                              volume_size_in_gb=volume_size_gb, volume_kms_key_id=self.encryption_key.key_arn)
         self._max_runtime = int(max_runtime.to_seconds())
@@ -441,14 +442,11 @@ class ModelMonitor(Construct):
             resources=[self.encryption_key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ))
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="JobNetworkInterfaces",
-            actions=["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                     "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-                     "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-                     "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-            resources=["*"],
-        ))
+        network_statements, _ = vpc_access_statements(
+            self, vpc_id=self._network.vpc_id, subnet_ids=self._network.subnet_ids,
+            security_group_ids=self._network.security_group_ids, sid_prefix="JobNetwork")
+        for statement in network_statements:
+            role.add_to_principal_policy(statement)
         role.add_to_principal_policy(iam.PolicyStatement(
             sid="PublishMonitoringMetrics",
             actions=["cloudwatch:PutMetricData"],
@@ -465,9 +463,13 @@ class ModelMonitor(Construct):
         if isinstance(role, ManagedPolicyRole):
             policy = role.managed_policy
             acknowledge_statement_wildcards(
-                policy, "JobNetworkInterfaces",
-                "SageMaker creates the jobs' network interfaces in the VPC with the job role; EC2 accepts no "
-                "resource narrower than '*' for the Describe calls and the interfaces have generated ids.")
+                policy, "JobNetworkDescribe",
+                "EC2 accepts no resource narrower than '*' for the Describe calls SageMaker makes before "
+                "attaching the jobs to the VPC.")
+            acknowledge_statement_wildcards(
+                policy, "JobNetworkManageInterfaces",
+                "SageMaker creates a network interface per job instance; their ids are only known at run "
+                "time, so the statement is limited to interfaces in this VPC (ec2:Vpc condition).")
             acknowledge_statement_wildcards(
                 policy, "PublishMonitoringMetrics",
                 "cloudwatch:PutMetricData has no resource type; the statement is limited to SageMaker's "

@@ -301,3 +301,16 @@ def test_monitors_that_need_the_response_refuse_an_endpoint_capturing_requests_o
     with pytest.raises(ConstructValidationError, match="model quality monitor needs the endpoint to capture the response"):
         ModelMonitor(stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
                      model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt"))
+
+
+def test_job_network_interfaces_are_limited_to_the_platform_vpc_subnets_and_groups(template):
+    statements = _statements(template)
+    manage = statements["JobNetworkManageInterfaces"]
+    assert "ec2:Vpc" in manage["Condition"]["ArnEquals"]
+    assert "ec2:DeleteNetworkInterface" in manage["Action"]
+    create = statements["JobNetworkCreateInterfaces"]
+    resources = json.dumps(create["Resource"])
+    assert ":subnet/" in resources and ":security-group/" in resources and "*" not in resources
+    assert set(statements["JobNetworkDescribe"]["Action"]) == {
+        "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets", "ec2:DescribeVpcs"}
