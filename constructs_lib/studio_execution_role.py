@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -89,6 +90,7 @@ _WHY_STUDIO = (
 )
 
 
+@jsii.implements(iam.IGrantable)
 class StudioExecutionRole(Construct):
     """Defines the execution role of a Studio domain, user profile or space.
 
@@ -172,6 +174,11 @@ class StudioExecutionRole(Construct):
     @property
     def role_arn(self) -> str:
         return self.role.role_arn
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The execution role: pass this construct wherever a grantee goes (``bucket.grant_read(it)``)."""
+        return self.role.grant_principal
 
     @property
     def policy(self) -> iam.ManagedPolicy:

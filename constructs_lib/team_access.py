@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Stack, Tags
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -70,6 +71,7 @@ class _TeamRegistry(Construct):
         return found
 
 
+@jsii.implements(iam.IGrantable)
 class TeamAccess(Construct):
     """Defines a team's access to the shared data bucket, kept apart from every other team's.
 
@@ -192,6 +194,11 @@ class TeamAccess(Construct):
     @property
     def role_arn(self) -> str:
         return self.role.role_arn
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The team's role: pass this construct wherever a grantee goes (``bucket.grant_read(it)``)."""
+        return self.role.grant_principal
 
     def s3_url(self, key: str = "") -> str:
         """``s3://<bucket>/<team prefix><key>``: where the team's jobs read and write."""

@@ -182,3 +182,14 @@ def test_a_wildcard_shared_by_several_statements_is_acknowledged_with_every_reas
     reasons = {rule.split("::", 1)[-1]: reason for entry in data for rule, reason in entry.items()}
     everything = reasons["AwsSolutions-IAM5[Resource::*]"]
     assert "List*" in everything and "PutMetricData" in everything and "GetAuthorizationToken" in everything
+
+
+def test_the_role_construct_is_a_grantee_itself():
+    from aws_cdk import aws_sqs as sqs
+
+    stack = new_stack()
+    role = _role(stack)
+    queue = sqs.Queue(stack, "Queue", enforce_ssl=True)
+    queue.grant_send_messages(role)
+    document = stack.resolve(role.policy.node.default_child.policy_document)
+    assert any("sqs:SendMessage" in s.get("Action", []) for s in document["Statement"])

@@ -198,3 +198,14 @@ def test_teams_in_another_stack_than_the_bucket_are_compliant_under_the_nag_pack
     TeamAccess(governance, "TeamA", team_name="a", bucket=data, user_profile_names=["alice"])
     TeamAccess(governance, "TeamB", team_name="b", bucket=data)
     assert nag_findings(app) == []
+
+
+def test_a_team_is_a_grantee_itself():
+    from aws_cdk import aws_sqs as sqs
+
+    stack = new_stack()
+    team = TeamAccess(stack, "Team", team_name="a", bucket=SecureBucket(stack, "Data"))
+    queue = sqs.Queue(stack, "Queue", enforce_ssl=True)
+    grant = queue.grant_send_messages(team)
+    assert grant.success
+    assert team.grant_principal is not None
