@@ -24,7 +24,7 @@ from constructs_lib.secure_bucket import SecureBucket
 _MAX_CONCURRENT_INVOCATIONS = 1000
 
 
-class AsyncEndpoint(ep.EndpointBase):
+class AsyncEndpoint(ep.InstanceEndpointBase):
     """Defines a SageMaker asynchronous endpoint: requests are queued, read from S3, answered into S3,
     and announced on KMS-encrypted SNS topics (success and error). For large payloads (up to 1 GB)
     and long processing (up to an hour).

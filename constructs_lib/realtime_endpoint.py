@@ -37,7 +37,7 @@ _ROLLING = (5, 50)
 _ROLLBACK = (0, 100)
 
 
-class RealtimeEndpoint(ep.EndpointBase):
+class RealtimeEndpoint(ep.InstanceEndpointBase):
     """Defines a SageMaker real-time endpoint: production variants on instances (A/B weights),
     optional shadow variants, per-variant autoscaling, deployment guardrails with auto-rollback,
     data capture for Model Monitor and a KMS key for the instances' volumes.

@@ -145,12 +145,17 @@ class EndpointBase(Construct):
         """``InvocationModelErrors``: requests whose model container answered with an error."""
         return self.metric("InvocationModelErrors", statistic=kwargs.pop("statistic", "Sum"), **kwargs)
 
+    def metric_memory_utilization(self, **kwargs) -> cloudwatch.Metric:
+        return self.metric("MemoryUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
+
+
+class InstanceEndpointBase(EndpointBase):
+    """Endpoints on instances (real-time, async): they also publish instance metrics, which
+    serverless endpoints do not."""
+
     def metric_cpu_utilization(self, **kwargs) -> cloudwatch.Metric:
         """Percent, summed over vCPUs (up to 100 x vCPUs)."""
         return self.metric("CPUUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
-
-    def metric_memory_utilization(self, **kwargs) -> cloudwatch.Metric:
-        return self.metric("MemoryUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
 
     def metric_gpu_utilization(self, **kwargs) -> cloudwatch.Metric:
         return self.metric("GPUUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)

@@ -168,3 +168,10 @@ def test_rejects_models_serverless_cannot_host():
     )):
         with pytest.raises(ConstructValidationError, match=message):
             ServerlessEndpoint(stack, f"Bad{i}", variant=ServerlessVariant(model=model))
+
+
+def test_offers_no_instance_metrics_serverless_endpoints_never_publish(built):
+    endpoint = built["endpoint"]
+    assert endpoint.metric_invocations().metric_name == "Invocations"
+    for name in ("metric_cpu_utilization", "metric_gpu_utilization", "metric_disk_utilization"):
+        assert not hasattr(endpoint, name)
