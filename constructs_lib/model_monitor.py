@@ -25,7 +25,7 @@ from constructs_lib._internal.contracts import MonitorableEndpoint
 from constructs_lib._internal.keys import grant_key_use, key_or_new
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
-from constructs_lib._internal.s3_access import S3Location, grant_prefix
+from constructs_lib._internal.s3_access import S3Uri, grant_prefix
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib._internal.vpc_access import vpc_access_statements
 from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
@@ -393,7 +393,7 @@ class ModelMonitor(Construct):
                            "is required: the S3 URI of the Clarify explainability configuration (methods.shap)")
         for prop, uri in _s3_uris(data_quality, model_quality, bias_drift, feature_attribution):
             if uri is not None:
-                problems.check(S3Location.parse(uri) is not None, prop, uri,
+                problems.check(S3Uri.parse(uri) is not None, prop, uri,
                                "must be an S3 URI 's3://<bucket>/<key>' (the bucket may be a token)")
 
         schedule_problem = None if is_unresolved(schedule.expression_string) else schedule.problem()
@@ -480,7 +480,7 @@ class ModelMonitor(Construct):
                 "stream names are generated per job.")
 
     def _grant_read_uri(self, uri: str | None, sid: str, why: str) -> None:
-        location = S3Location.parse(uri) if uri else None
+        location = S3Uri.parse(uri) if uri else None
         if location is not None:
             grant_prefix(self.role, bucket_arn=location.bucket_arn, key_prefix=location.key, write=False, sid=sid,
                          why=why)

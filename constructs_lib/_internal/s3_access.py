@@ -14,14 +14,15 @@ from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
 
 
 @dataclass(frozen=True)
-class S3Location:
-    """``s3://<bucket>/<key>`` split in two; either part may hold a token (e.g. a bucket name)."""
+class S3Uri:
+    """A parsed ``s3://<bucket>/<key>`` URI (either part may hold a token); not to be confused with
+    the public ``constructs_lib.S3Location``, a bucket object and a prefix."""
 
     bucket: str
     key: str
 
     @classmethod
-    def parse(cls, uri: str) -> S3Location | None:
+    def parse(cls, uri: str) -> S3Uri | None:
         """None unless ``uri`` is ``s3://bucket[/key]`` (tokens allowed inside the parts)."""
         if not isinstance(uri, str) or not uri.startswith("s3://"):
             return None

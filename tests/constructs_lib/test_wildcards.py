@@ -5,7 +5,7 @@ from aws_cdk import aws_iam as iam
 
 from constructs_lib import SecureBucket
 from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.s3_access import S3Location, grant_prefix
+from constructs_lib._internal.s3_access import S3Uri, grant_prefix
 from constructs_lib._internal.wildcards import acknowledge_statement_wildcards, flatten_cfn_reference
 from tests.conftest import compliance_app, nag_findings, new_stack
 
@@ -35,7 +35,7 @@ def test_flattening_matches_cdk_nag():
 
 
 def test_s3_uris_parse_with_token_buckets():
-    assert S3Location.parse("s3://my-bucket/a/b.json") == S3Location("my-bucket", "a/b.json")
-    assert S3Location.parse("s3://${Token[TOKEN.1]}/key").bucket == "${Token[TOKEN.1]}"
-    assert S3Location.parse("https://example.com/x") is None
-    assert S3Location.parse("s3://Bad_Bucket/x") is None
+    assert S3Uri.parse("s3://my-bucket/a/b.json") == S3Uri("my-bucket", "a/b.json")
+    assert S3Uri.parse("s3://${Token[TOKEN.1]}/key").bucket == "${Token[TOKEN.1]}"
+    assert S3Uri.parse("https://example.com/x") is None
+    assert S3Uri.parse("s3://Bad_Bucket/x") is None
