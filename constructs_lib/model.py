@@ -17,6 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._internal.grants import KMS_DECRYPT, S3_READ, grant_objects
+from constructs_lib._internal.vpc_access import vpc_access_statements
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
@@ -244,7 +245,8 @@ class Model(Construct):
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
                 subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
             )
-            self._grant_network_interfaces(subnets, groups)
+            vpc_id = vpc.vpc_id if isinstance(vpc, PrivateNetwork) else vpc.vpc_id
+            self._grant_network_interfaces(vpc_id, subnets, groups)
 
         definitions = [self._container_property(c) for c in containers]
         self.resource = sagemaker.CfnModel(
@@ -433,46 +435,21 @@ class Model(Construct):
         selection = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         return vpc.select_subnets(**_selection(selection)).subnets, list(security_groups or [])
 
-    def _grant_network_interfaces(self, subnets: list[ec2.ISubnet], groups: list[ec2.ISecurityGroup]) -> None:
-        """The ENI permissions SageMaker documents for models in a VPC, scoped where EC2 allows."""
-        stack = Stack.of(self)
-
-        def ec2_arn(resource: str, name: str) -> str:
-            return stack.format_arn(service="ec2", resource=resource, resource_name=name)
-
-        interfaces = ec2_arn("network-interface", "*")
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DescribeNetwork",
-                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-                         "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-                resources=["*"],
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="CreateNetworkInterfaces",
-                actions=["ec2:CreateNetworkInterface"],
-                resources=[interfaces]
-                + [ec2_arn("subnet", s.subnet_id) for s in subnets]
-                + [ec2_arn("security-group", g.security_group_id) for g in groups],
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ManageNetworkInterfaces",
-                actions=["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                         "ec2:DeleteNetworkInterfacePermission"],
-                resources=[interfaces],
-            )
-        )
+    def _grant_network_interfaces(self, vpc_id: str, subnets: list[ec2.ISubnet],
+                                  groups: list[ec2.ISecurityGroup]) -> None:
+        """The ENI permissions SageMaker documents for models in a VPC (``_internal/vpc_access``):
+        creation in the model's subnets and groups only, interface management in this VPC only."""
+        statements, interfaces = vpc_access_statements(
+            self, vpc_id=vpc_id, subnet_ids=[s.subnet_id for s in subnets],
+            security_group_ids=[g.security_group_id for g in groups], sid_prefix="ModelNetwork")
+        for statement in statements:
+            self.role.add_to_principal_policy(statement)
         if isinstance(self.role, iam.Role):
             acknowledge_exact_wildcard(
                 self.role, interfaces,
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
-                "creation is limited to the model's subnets and security groups.",
+                "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
-
 
 def _selection(selection: ec2.SubnetSelection) -> dict:
     return {

@@ -123,9 +123,10 @@ def test_multi_model_role_reads_the_prefix(template):
 
 def test_role_manages_enis_only_in_its_subnets_and_security_groups(template):
     statements = {s.get("Sid"): s for s in _policy_of(template, "SingleRole")}
-    create = statements["CreateNetworkInterfaces"]["Resource"]
+    create = statements["ModelNetworkCreateInterfaces"]["Resource"]
     joined = ["".join(p if isinstance(p, str) else "" for p in r["Fn::Join"][1]) for r in create]
     assert sum(":subnet/" in r for r in joined) == 2 and sum(":security-group/" in r for r in joined) == 1
+    assert "ec2:Vpc" in statements["ModelNetworkManageInterfaces"]["Condition"]["ArnEquals"]
     assert statements["EndpointMetrics"]["Condition"] == {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}
 
 
