@@ -413,10 +413,7 @@ class StudioConfig:
     def problems(self) -> list[str]:
         """What is wrong with these settings, as ``studio.<field>=<value>: <allowed>`` lines."""
         found: list[str] = []
-
-        def check(ok: bool, prop: str, value: object, allowed: str) -> None:
-            if not ok:
-                found.append(f"studio.{prop}={value!r}: {allowed}")
+        check = _checker(found, "studio.")
 
         names = [*self.user_profiles, *(space for space, _ in self.shared_spaces)]
         bad = [n for n in names if not SAGEMAKER_NAME_PATTERN.match(n)]
@@ -460,10 +457,7 @@ class EnvironmentConfig:
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-
-        def check(ok: bool, prop: str, value: object, allowed: str) -> None:
-            if not ok:
-                problems.append(f"{prop}={value!r}: {allowed}")
+        check = _checker(problems, "")
 
         check(bool(_NAME.match(self.name)), "name", self.name, "must be 1-20 lowercase letters, digits or '-'")
         check(bool(_REGION.match(self.region)), "region", self.region, "must be an AWS region such as 'eu-west-1'")
