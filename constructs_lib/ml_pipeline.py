@@ -17,6 +17,7 @@ from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
 from constructs_lib.pipeline.definition import PipelineDefinition
+from constructs_lib.pipeline.per_run import shared_state
 from constructs_lib.s3_location import S3Location
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
@@ -52,7 +53,9 @@ class MlPipeline(Construct):
 
     The definition is validated when this construct is created (every problem at once, naming the
     step and argument) and written as ``PipelineDefinitionBody``; CDK tokens in it (bucket names, role
-    and key ARNs) resolve at deploy time. The pipeline's own role may only: pass the job roles its
+    and key ARNs) resolve at deploy time. A processing output or batch transform output that is the same
+    in every execution is reported as a warning (``constructs_lib:pipelineSharedOutput``; see
+    ``constructs_lib.pipeline.per_run``). The pipeline's own role may only: pass the job roles its
     steps name (to SageMaker only); start, describe and stop the kinds of job its steps define, named
     as SageMaker Pipelines names them; register into / read the model package groups its steps name;
     read the property files its conditions read; invoke its Lambda steps' functions and send to its
@@ -102,6 +105,11 @@ class MlPipeline(Construct):
             Annotations.of(self).add_warning_v2(
                 "constructs_lib:pipelineDefinitionSize",
                 f"the pipeline definition is about {size} bytes; CloudFormation templates are limited to 1 MB",
+            )
+        for state in shared_state(rendered):  # checkpoints were refused by render(): outputs remain
+            Annotations.of(self).add_warning_v2(
+                "constructs_lib:pipelineSharedOutput",
+                f"steps[{state.step!r}] ({state.step_type}) {state.argument}={state.value!r} {state.why}",
             )
 
         self.definition = definition

@@ -191,7 +191,8 @@ class TrainingStack(Stack):
                 max_runtime=Duration.minutes(training.max_runtime_minutes),
                 use_spot_instances=training.use_spot_instances,
                 max_wait=Duration.minutes(training.max_wait_minutes) if training.use_spot_instances else None,
-                checkpoint_s3_uri=work.child("checkpoints/") if training.use_spot_instances else None,
+                # Per execution: a job resumes from what it finds here (see README "Per-run state").
+                checkpoint_s3_uri=S3Join(work, run, "checkpoints") if training.use_spot_instances else None,
                 network=job_network,
             ),
             retry_policies=[capacity_retry],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import aws_cdk as cdk
 
+from constructs_lib.pipeline.per_run import run_state, shared_state
 from tests.conftest import ROOT, new_app
+from tests.sagemaker_contract import definition_from_template
 
 
 def _example(heading: str) -> str:
@@ -25,3 +28,8 @@ def test_readme_pipeline_example_synthesizes(tmp_path, monkeypatch):
     template = (tmp_path / "Ml.template.json").read_text()
     assert "AWS::SageMaker::Pipeline" in template and "churn-training" in template
     assert "lineage:code-version" in template and "evaluation.json" in template
+    # Its checkpoints and outputs are per execution (the rule the builder applies at synth, on what it emitted).
+    (pipeline,) = [r for r in json.loads(template)["Resources"].values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    assert {s.argument for s in run_state(definition["Steps"])} >= {"job.checkpoint_s3_uri"}
+    assert shared_state(definition) == []

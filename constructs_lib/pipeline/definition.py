@@ -15,6 +15,7 @@ from constructs_lib.pipeline.control import ConditionStep
 from constructs_lib.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
 from constructs_lib.pipeline.lineage import LineageOptions, tag_list
 from constructs_lib.pipeline.model import RegisterModelStep
+from constructs_lib.pipeline.per_run import shared_state
 from constructs_lib.pipeline.processing import ProcessingStep
 from constructs_lib.pipeline.rendering import prune, render
 from constructs_lib.pipeline.step import Step, StepRequirements, StepValidator
@@ -28,7 +29,8 @@ class PipelineDefinition:
     ``render()`` checks everything at once and raises one ``ConstructValidationError`` listing every
     problem (step, argument, value, what is allowed): step names unique; references only to steps and
     parameters of this pipeline; no cycles through ``depends_on`` and data references; property files
-    read by ``JsonGet`` declared on the processing step that writes them; every step's own arguments.
+    read by ``JsonGet`` declared on the processing step that writes them; checkpoint prefixes that vary
+    with the execution (``per_run``); every step's own arguments.
 
     :param steps: the top-level steps (a condition's branch steps are nested in it, not listed here).
     :param parameters: default none; the pipeline's parameters.
@@ -106,6 +108,9 @@ class PipelineDefinition:
 
         edges = self._check_references(problems, steps, by_name, references)
         self._check_cycles(problems, steps, edges)
+        for state in shared_state({"Steps": rendered_steps}):
+            if state.required:
+                problems.add(f"steps[{state.step!r}] ({state.step_type}) {state.argument}", state.value, state.why)
         problems.raise_if_any()
 
         definition: dict[str, Any] = {"Version": VERSION}

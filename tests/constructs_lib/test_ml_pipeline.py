@@ -27,6 +27,7 @@ from constructs_lib.pipeline import (
     CallbackStep,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
+    ExecutionVariables,
     FailStep,
     LambdaStep,
     ModelContainer,
@@ -37,6 +38,7 @@ from constructs_lib.pipeline import (
     ProcessingStep,
     PropertyFile,
     RegisterModelStep,
+    S3Join,
     TrainingChannel,
     TrainingJob,
     TrainingStep,
@@ -67,7 +69,7 @@ def synthesized():
         role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
         output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
         channels=[TrainingChannel("train", prepare.outputs["train"], content_type="text/csv")],
-        use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri=work.child("checkpoints/")))
+        use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri=S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID, "checkpoints")))
     evaluate = ProcessingStep("Evaluate", role=role, image_uri=xgboost_image_uri("eu-west-1"),
                               instance_type="ml.m5.large", inputs=[ProcessingInput("model", train.model_artifacts)],
                               outputs=[ProcessingOutput("evaluation", work.child("evaluation/"))],

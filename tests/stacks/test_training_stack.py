@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from constructs_lib.pipeline.per_run import run_state, shared_state
 from stacks.config import default_environments
 from tests.sagemaker_contract import definition_api_problems, definition_from_template, schema_errors
 
@@ -43,6 +44,26 @@ def test_every_pipeline_definition_the_app_emits_matches_the_api_and_the_schema(
     for definition in pipelines.values():
         assert definition_api_problems(definition) == []
         assert schema_errors(definition) == []
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_pipeline_the_app_emits_keeps_each_runs_state_apart(synthesized_app, env):
+    """Checkpoints, processing outputs (splits, the evaluation report the gate reads) and batch results
+    are under a prefix of each execution's own, so no run reads or resumes from another's."""
+    for name, definition in _pipelines(_training(synthesized_app, env)).items():
+        assert shared_state(definition) == [], name
+        assert list(run_state(definition["Steps"])), name
+
+
+def test_spot_training_checkpoints_under_the_execution_and_the_job_role_may_use_them(synthesized_app):
+    config = default_environments()["dev"].training
+    assert config.use_spot_instances
+    train = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])["Train"]["Arguments"]
+    values = train["CheckpointConfig"]["S3Uri"]["Std:Join"]["Values"]
+    assert values[0].endswith("/pipelines/training") and values[1:] == [
+        {"Get": "Execution.PipelineExecutionId"}, "checkpoints"]
+    # SageMaker writes models under <output path>/<training job name>/: per execution already.
+    assert train["OutputDataConfig"]["S3OutputPath"].endswith("/pipelines/training/models/")
 
 
 def test_reference_pipeline_preprocesses_trains_evaluates_and_gates_registration(synthesized_app):

@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from constructs_lib.pipeline import (
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
+    ExecutionVariables,
     FailStep,
     Join,
     MetricDefinition,
@@ -73,15 +74,21 @@ def training_job(role: Any, **changes: Any) -> TrainingJob:
     return TrainingJob(**options)
 
 
+def per_run(base: str, *parts: str) -> Join:
+    """``<base>/<execution id>/<parts>``: a prefix of its own in every execution."""
+    return Join(on="/", values=[base, ExecutionVariables.PIPELINE_EXECUTION_ID, *parts])
+
+
 def reference_pipeline(role: Any, group: Any) -> tuple[PipelineDefinition, dict[str, Any]]:
-    """preprocess -> train -> evaluate -> gate(JsonGet >= threshold) -> register | fail."""
+    """preprocess -> train -> evaluate -> gate(JsonGet >= threshold) -> register | fail, with every
+    output and the checkpoints under a prefix of their own per execution."""
     threshold = ParameterFloat("AccuracyThreshold", default_value=0.8)
     input_data = ParameterString("InputData", default_value="s3://data/raw/")
     report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
     preprocess = ProcessingStep(
         "Preprocess", role=role, image_uri=SKLEARN, instance_type="ml.m5.xlarge",
         inputs=[ProcessingInput("raw", input_data)],
-        outputs=[ProcessingOutput(name, f"s3://artifacts/prepared/{name}") for name in ("train", "validation", "test")],
+        outputs=[ProcessingOutput(name, per_run("s3://artifacts/prepared", name)) for name in ("train", "validation", "test")],
         code="s3://artifacts/code/preprocess.py",
     )
     train = TrainingStep("Train", job=training_job(
@@ -89,12 +96,12 @@ def reference_pipeline(role: Any, group: Any) -> tuple[PipelineDefinition, dict[
         channels=[TrainingChannel("train", preprocess.outputs["train"], content_type="text/csv"),
                   TrainingChannel("validation", preprocess.outputs["validation"], content_type="text/csv")],
         use_spot_instances=True, max_runtime=Duration.hours(1), max_wait=Duration.hours(2),
-        checkpoint_s3_uri="s3://artifacts/checkpoints",
+        checkpoint_s3_uri=per_run("s3://artifacts", "checkpoints"),
     ))
     evaluate = ProcessingStep(
         "Evaluate", role=role, image_uri=IMAGE, instance_type="ml.m5.xlarge",
         inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", preprocess.outputs["test"])],
-        outputs=[ProcessingOutput("evaluation", "s3://artifacts/evaluation")],
+        outputs=[ProcessingOutput("evaluation", per_run("s3://artifacts/evaluation"))],
         code="s3://artifacts/code/evaluate.py", property_files=[report],
     )
     register = RegisterModelStep(

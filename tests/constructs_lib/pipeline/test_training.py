@@ -6,22 +6,28 @@ from __future__ import annotations
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 
 from constructs_lib import ConstructValidationError
+from constructs_lib import S3Location
 from constructs_lib.pipeline import (
+    ExecutionVariables,
     FileSystemSource,
     JobNetwork,
+    Join,
     MetricDefinition,
     ParameterBoolean,
     ParameterString,
     PipelineDefinition,
+    S3Join,
     TrainingChannel,
     TrainingStep,
 )
 from tests.conftest import new_stack
-from tests.constructs_lib.pipeline.conftest import assert_valid, training_job
+from tests.constructs_lib.pipeline.conftest import assert_valid, per_run, training_job
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+_BUCKET = s3.Bucket.from_bucket_name(new_stack(), "Artifacts", "artifacts")
 VPC = JobNetwork(subnet_ids=["subnet-1", "subnet-2"], security_group_ids=["sg-1"])
 
 
@@ -45,10 +51,45 @@ def _error(job, parameters=()) -> str:
 def test_managed_spot_training_with_checkpoints_and_max_wait(role):
     args = _render(TrainingStep("Train", job=training_job(
         role, use_spot_instances=True, max_runtime=Duration.hours(1), max_wait=Duration.hours(3),
-        checkpoint_s3_uri="s3://artifacts/checkpoints/", checkpoint_local_path="/opt/ml/checkpoints")))
+        checkpoint_s3_uri=per_run("s3://artifacts", "checkpoints"), checkpoint_local_path="/opt/ml/checkpoints")))
     assert args["EnableManagedSpotTraining"] is True
     assert args["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 10800}
-    assert args["CheckpointConfig"] == {"S3Uri": "s3://artifacts/checkpoints/", "LocalPath": "/opt/ml/checkpoints"}
+    assert args["CheckpointConfig"] == {
+        "S3Uri": {"Std:Join": {"On": "/", "Values": ["s3://artifacts", {"Get": "Execution.PipelineExecutionId"},
+                                                      "checkpoints"]}},
+        "LocalPath": "/opt/ml/checkpoints"}
+
+
+def _spot(role, checkpoint):
+    return training_job(role, use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri=checkpoint)
+
+
+@pytest.mark.parametrize("checkpoint", [
+    "s3://artifacts/checkpoints/",
+    S3Location(_BUCKET, "pipelines/checkpoints/"),
+    ParameterString("CheckpointUri", default_value="s3://artifacts/checkpoints/"),
+    Join(on="/", values=["s3://artifacts/checkpoints", ParameterString("CheckpointUri")]),
+    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.START_DATETIME]),
+    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_NAME]),
+], ids=["literal", "S3Location", "parameter", "literal-and-parameter", "start-time", "pipeline-name"])
+def test_a_checkpoint_prefix_shared_by_executions_fails_at_synth(role, checkpoint):
+    """A job resumes from the newest checkpoint under its prefix: shared by runs, every run after the
+    first resumes from the last run's model (XGBoost with all rounds done returns it untrained)."""
+    parameters = [ParameterString("CheckpointUri")] if "Parameter" in repr(checkpoint) else []
+    message = _error(_spot(role, checkpoint), parameters)
+    assert "steps['Train'] (Training) job.checkpoint_s3_uri=" in message
+    assert "must vary with the execution: join ExecutionVariables.PIPELINE_EXECUTION_ID into it" in message
+    assert "resumes every run from the previous run's model" in message
+
+
+@pytest.mark.parametrize("checkpoint", [
+    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_EXECUTION_ID]),
+    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_EXECUTION_ARN]),
+    S3Join(S3Location(_BUCKET, "pipelines/"), ExecutionVariables.PIPELINE_EXECUTION_ID, "checkpoints"),
+], ids=["execution-id", "execution-arn", "S3Join"])
+def test_a_checkpoint_prefix_per_execution_is_accepted(role, checkpoint):
+    args = _render(TrainingStep("Train", job=_spot(role, checkpoint)))
+    assert "Execution.PipelineExecution" in str(args["CheckpointConfig"]["S3Uri"])
 
 
 def test_on_demand_training_has_no_max_wait(role):

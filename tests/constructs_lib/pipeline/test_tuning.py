@@ -17,7 +17,7 @@ from constructs_lib.pipeline import (
     TuningStep,
     WarmStart,
 )
-from tests.constructs_lib.pipeline.conftest import IMAGE, assert_valid, training_job
+from tests.constructs_lib.pipeline.conftest import IMAGE, assert_valid, per_run, training_job
 
 RANGES = [IntegerRange("max_depth", 3, 10), ContinuousRange("eta", 0.01, 0.3, scaling="Logarithmic"),
           CategoricalRange("booster", ["gbtree", "dart"])]
@@ -87,10 +87,19 @@ def test_warm_start_from_parent_tuning_jobs(role):
 
 
 def test_spot_tuning_jobs_carry_spot_settings(role):
-    job = training_job(role, use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri="s3://a/ckpt")
+    job = training_job(role, use_spot_instances=True, max_wait=Duration.hours(2),
+                       checkpoint_s3_uri=per_run("s3://a", "ckpt"))
     definition = _render(_tuning(role, job=job))["TrainingJobDefinition"]
     assert definition["EnableManagedSpotTraining"] is True
     assert definition["StoppingCondition"]["MaxWaitTimeInSeconds"] == 7200
+
+
+def test_a_tuning_checkpoint_prefix_shared_by_executions_fails_at_synth(role):
+    job = training_job(role, use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri="s3://a/ckpt")
+    with pytest.raises(ConstructValidationError) as error:
+        PipelineDefinition(steps=[_tuning(role, job=job)]).render()
+    assert ("steps['Tune'] (Tuning) job.checkpoint_s3_uri='s3://a/ckpt': must vary with the execution"
+            in str(error.value))
 
 
 def test_the_best_model_feeds_a_model_step(role):
