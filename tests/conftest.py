@@ -17,6 +17,24 @@ CDK_CONTEXT: dict = json.loads((ROOT / "cdk.json").read_text())["context"]
 TEST_SOURCE_VERSION = "0123456789abcdef0123456789abcdef01234567"
 
 
+def pytest_configure(config) -> None:
+    """A ``PIPELINE_SCHEMA`` that names no file stops the run before any test: CI sets it to have every
+    definition validated against the schema, and must not pass with those checks skipped."""
+    from tests.sagemaker_contract import SchemaMissing, schema_source
+
+    try:
+        schema_source()
+    except SchemaMissing as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Which pipeline definition schema the run validated against, or why none (its checks skipped)."""
+    from tests.sagemaker_contract import schema_source
+
+    terminalreporter.write_line(f"pipeline definition schema: {schema_source()[1]}")
+
+
 def new_app(*, validation: bool = False, outdir: str | None = None) -> cdk.App:
     """An App with the project's feature flags. aws-cdk-lib's built-in template validation costs
     about 2 s per process, so unit tests turn it off; ``test_app`` keeps it on once."""

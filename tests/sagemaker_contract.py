@@ -4,8 +4,10 @@
    shape of its job (unknown keys, enum values, types, lengths and ranges of literals, required
    members). ``Get`` / ``Std:Join`` / ``Std:JsonGet`` expressions are accepted wherever a value goes;
    the names a pipeline generates for its jobs (``TrainingJobName``...) may be absent.
-2. The official pipeline definition JSON schema, read from ``../shared/schemas`` (not copied here:
-   its licence is unstated). That schema (commit b4012b0) predates or contradicts parts of the
+2. The official pipeline definition JSON schema (not copied here: its licence is unstated), read
+   from ``$PIPELINE_SCHEMA``, else from ``../shared/schemas`` beside the repository; without either
+   (a user's clone), the tests that need it are skipped with the reason (``schema_source``), and a
+   ``PIPELINE_SCHEMA`` naming no file is an error (``.ci/run`` sets it: CI never skips). That schema (commit b4012b0) predates or contradicts parts of the
    format SageMaker runs; ``SCHEMA_CORRECTIONS`` lists each difference with its source, and
    ``tests/constructs_lib/pipeline/test_contract.py`` proves that the pristine schema rejects each
    corrected construct and accepts everything else unchanged.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +27,34 @@ from typing import Any
 from constructs_lib.pipeline import _service_model
 from tests.conftest import SHARED
 
-SCHEMA_PATH: Path = SHARED / "schemas" / "sagemaker-pipeline-definition.schema.json"
+SCHEMA_NAME = "sagemaker-pipeline-definition.schema.json"
+#: Where the schema is when the repository sits in the project's workspace (``../shared``).
+DEFAULT_SCHEMA_PATH: Path = SHARED / "schemas" / SCHEMA_NAME
+#: The environment variable that names the schema file (``.ci/run`` sets it).
+SCHEMA_VARIABLE = "PIPELINE_SCHEMA"
+
+
+class SchemaMissing(Exception):
+    """``PIPELINE_SCHEMA`` names a file that does not exist."""
+
+
+def schema_source() -> tuple[Path | None, str]:
+    """The schema file the tests validate against, and where it comes from (or why there is none).
+
+    ``$PIPELINE_SCHEMA`` when set (a missing file raises ``SchemaMissing``: whoever set it expects
+    validation), else ``../shared/schemas/<name>`` when present, else none: schema checks are skipped."""
+    configured = os.environ.get(SCHEMA_VARIABLE)
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise SchemaMissing(f"{SCHEMA_VARIABLE}={configured} is not a file: the pipeline definition schema "
+                                "checks cannot run (unset it to skip them)")
+        return path, f"{path} (from {SCHEMA_VARIABLE})"
+    if DEFAULT_SCHEMA_PATH.is_file():
+        return DEFAULT_SCHEMA_PATH, f"{DEFAULT_SCHEMA_PATH} (../shared beside the repository)"
+    return None, (f"none: {SCHEMA_VARIABLE} is not set and {DEFAULT_SCHEMA_PATH} does not exist, so the checks "
+                  f"against the official pipeline definition schema are skipped (botocore's still run); set "
+                  f"{SCHEMA_VARIABLE} to the schema file to run them")
 
 #: Request shape of each step type, and the members the pipeline fills in itself.
 REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -144,9 +174,23 @@ def definition_api_problems(definition: dict[str, Any]) -> list[str]:
 # --- the official JSON schema -------------------------------------------------------------------------
 
 
+def _schema_path() -> Path:
+    """The schema file; skips the calling test (with the reason) where there is none."""
+    import pytest
+
+    path, reason = schema_source()
+    if path is None:
+        pytest.skip(f"pipeline definition schema: {reason}")
+    return path
+
+
 @functools.cache
+def _read_schema(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
 def official_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text())
+    return _read_schema(_schema_path())
 
 
 def _correct_expressions(schema: dict[str, Any]) -> None:
@@ -276,9 +320,13 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
 }
 
 
-@functools.cache
 def corrected_schema() -> dict[str, Any]:
-    schema = copy.deepcopy(official_schema())
+    return _corrected(_schema_path())
+
+
+@functools.cache
+def _corrected(path: Path) -> dict[str, Any]:
+    schema = copy.deepcopy(_read_schema(path))
     for _, correct in SCHEMA_CORRECTIONS.values():
         correct(schema)
     return schema

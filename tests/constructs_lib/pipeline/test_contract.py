@@ -31,18 +31,74 @@ from constructs_lib.pipeline import (
     WarmStart,
 )
 from tests.constructs_lib.pipeline.conftest import IMAGE, SKLEARN, training_job
+from tests.conftest import ROOT
 from tests.sagemaker_contract import (
+    DEFAULT_SCHEMA_PATH,
     SCHEMA_CORRECTIONS,
-    SCHEMA_PATH,
+    SCHEMA_NAME,
+    SchemaMissing,
     definition_api_problems,
     is_expression,
     schema_errors,
+    schema_source,
 )
 
 
-def test_the_schema_is_read_from_the_shared_directory_not_the_repository():
-    assert SCHEMA_PATH.is_file()
-    assert SCHEMA_PATH.parent.parent.name == "shared"
+def test_the_schema_is_not_in_the_repository():
+    assert not list(ROOT.rglob(SCHEMA_NAME)), "the official schema's licence is unstated: read it, do not copy it"
+
+
+def test_the_schema_is_read_from_pipeline_schema_when_set(tmp_path, monkeypatch):
+    schema = tmp_path / "schema.json"
+    schema.write_text("{}")
+    monkeypatch.setenv("PIPELINE_SCHEMA", str(schema))
+    assert schema_source() == (schema, f"{schema} (from PIPELINE_SCHEMA)")
+
+
+def test_a_pipeline_schema_that_names_no_file_is_an_error_not_a_skip(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIPELINE_SCHEMA", str(tmp_path / "missing.json"))
+    with pytest.raises(SchemaMissing, match="PIPELINE_SCHEMA=.*missing.json is not a file"):
+        schema_source()
+    with pytest.raises(SchemaMissing):
+        schema_errors({"Version": "2020-12-01", "Steps": []})
+
+
+def test_without_a_schema_the_schema_checks_skip_with_the_reason(tmp_path, monkeypatch):
+    """A clone with no ../shared beside it (a user's): skipped, saying why and how to run them."""
+    import tests.sagemaker_contract as contract
+
+    monkeypatch.delenv("PIPELINE_SCHEMA", raising=False)
+    monkeypatch.setattr(contract, "DEFAULT_SCHEMA_PATH", tmp_path / "shared" / "schemas" / SCHEMA_NAME)
+    path, reason = schema_source()
+    assert path is None and "PIPELINE_SCHEMA is not set" in reason and "skipped" in reason
+    with pytest.raises(pytest.skip.Exception, match="set PIPELINE_SCHEMA to the schema file"):
+        schema_errors({"Version": "2020-12-01", "Steps": []})
+
+
+def test_in_the_workspace_the_schema_is_read_from_the_shared_directory(monkeypatch):
+    monkeypatch.delenv("PIPELINE_SCHEMA", raising=False)
+    if not DEFAULT_SCHEMA_PATH.is_file():
+        pytest.skip("no ../shared beside this clone")
+    assert schema_source()[0] == DEFAULT_SCHEMA_PATH and DEFAULT_SCHEMA_PATH.parent.parent.name == "shared"
+
+
+def test_the_run_says_which_schema_it_validates_against_and_a_wrong_one_stops_it(tmp_path, monkeypatch):
+    """The run's summary names the schema (or the skip and why); a PIPELINE_SCHEMA naming no file ends
+    the run before any test (pytest_configure), so CI cannot pass with the schema checks skipped."""
+    from tests.conftest import pytest_configure, pytest_terminal_summary
+
+    class Reporter:
+        lines: list[str] = []
+
+        def write_line(self, line: str) -> None:
+            self.lines.append(line)
+
+    path, _ = schema_source()
+    pytest_terminal_summary(Reporter())
+    assert Reporter.lines[0].startswith(f"pipeline definition schema: {path or 'none'}")
+    monkeypatch.setenv("PIPELINE_SCHEMA", str(tmp_path / "missing.json"))
+    with pytest.raises(pytest.UsageError, match="missing.json is not a file"):
+        pytest_configure(None)
 
 
 def test_expressions_are_recognised():
