@@ -46,11 +46,14 @@ def test_every_pipeline_definition_the_app_emits_matches_the_api_and_the_schema(
         assert schema_errors(definition) == []
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_every_pipeline_the_app_emits_keeps_each_runs_state_apart(synthesized_app, env):
+def test_every_pipeline_the_app_emits_keeps_each_runs_state_apart(synthesized_app):
     """Checkpoints, processing outputs (splits, the evaluation report the gate reads) and batch results
-    are under a prefix of each execution's own, so no run reads or resumes from another's."""
-    for name, definition in _pipelines(_training(synthesized_app, env)).items():
+    are under a prefix of each execution's own, so no run reads or resumes from another's: every
+    pipeline of every stack of every environment."""
+    pipelines = {f"{stack_id} {name}": definition for stack_id, template in synthesized_app.templates()
+                 for name, definition in _pipelines(template).items()}
+    assert len(pipelines) == 2 * len(ENVIRONMENTS)
+    for name, definition in pipelines.items():
         assert shared_state(definition) == [], name
         assert list(run_state(definition["Steps"])), name
 
