@@ -14,9 +14,11 @@ from constructs_lib._internal.nag import acknowledge
 DLQ_RETENTION = Duration.days(14)
 
 
-def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, used_by: str) -> sqs.Queue:
-    """A queue that receives what ``used_by`` (a rule target, a schedule, a Lambda) could not deliver."""
-    queue = _encrypted_queue(scope, construct_id, encryption_key)
+def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, used_by: str,
+                      fifo: bool = False) -> sqs.Queue:
+    """A queue that receives what ``used_by`` (a rule target, a schedule, a Lambda) could not deliver.
+    ``fifo``: the dead-letter queue of a FIFO queue (SQS requires it to be FIFO too)."""
+    queue = _encrypted_queue(scope, construct_id, encryption_key, **({"fifo": True} if fifo else {}))
     acknowledge(
         queue,
         f"This queue is itself the dead-letter queue of {used_by}: what lands here is kept 14 days for "
@@ -27,11 +29,14 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: km
 
 
 def buffer_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, visibility_timeout: Duration,
-                 dead_letter: sqs.IQueue, max_receive_count: int) -> sqs.Queue:
-    """A work queue whose failed messages move to ``dead_letter`` after ``max_receive_count`` tries."""
+                 dead_letter: sqs.IQueue, max_receive_count: int, fifo: bool = False) -> sqs.Queue:
+    """A work queue whose failed messages move to ``dead_letter`` after ``max_receive_count`` tries.
+    ``fifo``: first in, first out with content-based deduplication (a duplicate delivery within five
+    minutes is dropped by SQS); ``dead_letter`` must then be FIFO too."""
+    fifo_props: dict[str, object] = {"fifo": True, "content_based_deduplication": True} if fifo else {}
     return _encrypted_queue(
         scope, construct_id, encryption_key, visibility_timeout=visibility_timeout,
-        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=max_receive_count),
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=max_receive_count), **fifo_props,
     )
 
 
