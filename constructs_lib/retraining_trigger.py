@@ -38,7 +38,7 @@ from constructs import Construct
 
 from constructs_lib._internal.contracts import StartablePipeline
 from constructs_lib._internal.keys import grant_key_use, key_or_new
-from constructs_lib._internal.queues import buffer_queue
+from constructs_lib._internal.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
@@ -72,9 +72,7 @@ class _RetrainingTrigger(Construct):
                            "must be a string of at most 1024 characters")
             problems.check(bool(name) and set(name) <= _PARAMETER_NAME_CHARS, "parameters (name)", name,
                            "must be letters, digits, '-' or '_'")
-        problems.check_range("retry_attempts", retry_attempts, minimum=0, maximum=185, integer=True)
-        problems.check_range("max_event_age (seconds)", max_event_age.to_seconds(), minimum=60, maximum=86400,
-                             integer=True)
+        check_retry_policy(problems, retry_attempts, max_event_age)
         if extra_checks is not None:
             extra_checks(problems)
         problems.raise_if_any()
@@ -233,6 +231,8 @@ class DriftRetraining(_RetrainingTrigger):
             targets=[targets.LambdaFunction(self.function.function, dead_letter_queue=self.dead_letter_queue,
                                             retry_attempts=retry_attempts, max_event_age=max_event_age)],
         )
+        require_dead_letter_and_retry(self.rule)
+        require_dead_letter_and_retry(self.rule)
 
 
 class NewDataRetraining(_RetrainingTrigger):
@@ -347,6 +347,7 @@ class NewDataRetraining(_RetrainingTrigger):
                                       dead_letter_queue=self.dead_letter_queue,
                                       retry_attempts=retry_attempts, max_event_age=max_event_age)],
         )
+        require_dead_letter_and_retry(self.rule)
         # The due schedule is written at run time by the function; the group is the trigger's own, and
         # holds nothing but that schedule: it goes with the trigger.
         self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", removal_policy=RemovalPolicy.DESTROY)
