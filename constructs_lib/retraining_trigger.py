@@ -23,6 +23,7 @@ from typing import Any
 import jsii
 from aws_cdk import Annotations, Duration, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -281,8 +282,9 @@ class NewDataRetraining(_RetrainingTrigger):
         :param bucket: the bucket new data lands in. A ``SecureBucket`` gets EventBridge notifications
             turned on; another bucket must have them on already (a warning says so).
         :param prefix: key prefix of the training data, e.g. ``training/churn/``.
-        :param network: the VPC and workload security group of the function (it calls the SageMaker
-            and EventBridge Scheduler APIs through interface endpoints or the NAT).
+        :param network: the VPC and workload security group of the function. It calls the SageMaker and
+            EventBridge Scheduler APIs: in isolated subnets the network needs the ``sagemaker.api`` and
+            ``scheduler`` interface endpoints (a warning says when one is missing).
         :param parameters: default none; pipeline parameter values (each must be declared by the pipeline).
         :param data_uri_parameter: default none; a pipeline parameter each run gets ``s3://<bucket>/<prefix>``
             in (e.g. ``"InputDataUri"``), so that the run reads everything uploaded under the prefix.
@@ -325,6 +327,13 @@ class NewDataRetraining(_RetrainingTrigger):
                 "constructs-lib:new-data-needs-eventbridge",
                 "NewDataRetraining: make sure the bucket sends its events to EventBridge "
                 "(NotificationConfiguration.EventBridgeConfiguration), or no run will ever start.",
+            )
+        missing = [name for name in ("sagemaker.api", "scheduler") if name not in network.interface_endpoints]
+        if missing and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:new-data-endpoints",
+                f"NewDataRetraining: the function runs in isolated subnets; add the {missing} interface endpoints "
+                "to the PrivateNetwork (interface_endpoints=...) or no run will ever start.",
             )
         function_timeout = Duration.minutes(1)
         self.events_dead_letter_queue: sqs.IQueue = new_dead_letter_queue(

@@ -55,7 +55,8 @@ class NetworkConfig:
     availability_zones: tuple[str, ...] = ()
     #: 0 keeps subnets isolated (AWS reached only through VPC endpoints).
     nat_gateways: int = 0
-    interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    #: The library's defaults and ``scheduler`` (the new-data retraining trigger moves its schedule).
+    interface_endpoints: tuple[str, ...] = (*DEFAULT_INTERFACE_ENDPOINTS, "scheduler")
     flow_log_retention_days: int = 365
 
 
@@ -383,6 +384,9 @@ class MonitoringConfig:
               "must be 1 to 10080 (7 days)")
         check(len(set(self.deploy_to)) == len(self.deploy_to) and len(self.deploy_to) <= 5, "deploy_to",
               self.deploy_to, "must name at most 5 environments, each once")
+        check(self.new_data_prefix is None or "scheduler" in network.interface_endpoints or network.nat_gateways > 0,
+              "new_data_prefix", self.new_data_prefix, "the new-data function needs the 'scheduler' interface "
+              "endpoint (network.interface_endpoints) or a NAT gateway")
         missing = [e for e in ("cloudformation", "states") if e not in network.interface_endpoints]
         check(not self.deploy_to or not missing or network.nat_gateways > 0, "deploy_to", self.deploy_to,
               f"the deployment function needs the {missing} interface endpoints (network.interface_endpoints)")
@@ -713,7 +717,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.10.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b"),
-                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states", "scheduler"),
                 flow_log_retention_days=30,
             ),
             storage=StorageConfig(
@@ -750,7 +754,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.20.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b"),
-                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states", "scheduler"),
                 flow_log_retention_days=365,
             ),
             platform=PlatformConfig(monthly_budget_usd=1000),

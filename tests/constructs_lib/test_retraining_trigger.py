@@ -15,6 +15,7 @@ from constructs_lib import (
     ScheduledRetraining,
     SecureBucket,
 )
+from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakePipeline
@@ -31,7 +32,8 @@ def build(stack):
     scheduled = ScheduledRetraining(
         stack, "Weekly", pipeline=pipeline, parameters={"Trigger": "schedule"},
         schedule=scheduler.ScheduleExpression.cron(minute="0", hour="3", week_day="SUN"))
-    network = PrivateNetwork(stack, "Net", availability_zones=ZONES)
+    network = PrivateNetwork(stack, "Net", availability_zones=ZONES,
+                             interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "scheduler"])
     drift = DriftRetraining(stack, "OnDrift", pipeline=pipeline, alarms=alarms, parameters={"Trigger": "drift"},
                             network=network, retry_attempts=5, max_event_age=Duration.hours(2),
                             min_interval=Duration.hours(4))
@@ -280,3 +282,19 @@ def test_rejects_invalid_input(factory, kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         factory(new_stack(), **kwargs)
     assert message in str(error.value)
+
+
+def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_gets_a_warning():
+    stack = new_stack()
+    _new_data(stack)
+    Annotations.from_stack(stack).has_warning("/Test/Trigger", Match.string_like_regexp(r"\['scheduler'\] interface"))
+
+
+def test_the_scheduler_endpoint_serves_the_new_data_function():
+    stack = new_stack()
+    NewDataRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), bucket=SecureBucket(stack, "B"),
+                      prefix="training/", network=PrivateNetwork(stack, "Net", availability_zones=ZONES,
+                                                                 interface_endpoints=["sagemaker.api", "scheduler"]))
+    Annotations.from_stack(stack).has_no_warning("/Test/Trigger", Match.string_like_regexp("interface endpoints"))
+    Template.from_stack(stack).has_resource_properties("AWS::EC2::VPCEndpoint", {
+        "ServiceName": "com.amazonaws.eu-west-1.scheduler", "PrivateDnsEnabled": True, "VpcEndpointType": "Interface"})
