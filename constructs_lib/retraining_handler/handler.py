@@ -129,7 +129,8 @@ def _on_due(scheduler: Any, sagemaker: Any, message: dict[str, Any]) -> None:
     window = {"first_upload": _parse_time(message["first_upload"]), "last_upload": _parse_time(message["last_upload"])}
     current = _get_schedule(scheduler)
     if current is not None and current["due"] > due:
-        if current["first_upload"] > window["first_upload"]:  # keep the stale window's start in the later one
+        # Uploads resumed after this window came due: the open, later window's run covers both.
+        if current["first_upload"] > window["first_upload"] and current["due"] > _now():
             _put_schedule(scheduler, current["due"], {**_window(current), "first_upload": window["first_upload"]},
                           deferrals=current["deferrals"])
         _log("stale-due", due=due, current_due=current["due"])

@@ -236,6 +236,19 @@ def test_a_due_message_overtaken_by_new_uploads_is_stale(world, caplog):
     assert len(world.runs()) == 1
 
 
+def test_uploads_that_resume_after_the_schedule_fired_but_before_its_message_is_handled_join_one_run(world):
+    world.upload("raw/churn/a.csv", at=T0)
+    fired = world.due_message()                    # the schedule fires at T0 + quiet...
+    world.now = T0 + QUIET + timedelta(seconds=5)
+    world.upload("raw/churn/b.csv")                # ...and this upload is queued before its message
+    world.deliver(fired)                           # stale: uploads resumed
+    assert world.runs() == []
+    assert json.loads(world.schedule()["Target"]["Input"])["first_upload"] == "2026-12-01T09:00:00Z"
+    world.fire()
+    [run] = world.runs()
+    assert "uploads from 2026-12-01T09:00:00Z to 2026-12-01T09:20:05Z" in run["PipelineExecutionDescription"]
+
+
 def test_a_redelivered_due_message_starts_no_second_run(world, caplog):
     world.upload("raw/churn/a.csv")
     message = world.due_message()
