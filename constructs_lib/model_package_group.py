@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._internal.queues import require_dead_letter_and_retry
 from constructs_lib._internal.validation import Problems, is_unresolved
 
 #: The approval statuses of a model package (botocore ``ModelApprovalStatus``).
@@ -138,7 +139,9 @@ class ModelPackageGroup(Construct):
         """An EventBridge rule on "SageMaker Model Package State Change" events of this group.
 
         :param approval_statuses: default any; ``ModelApprovalStatus`` values to match.
-        :param target: default none (add targets to the returned rule).
+        :param target: default none (add targets to the returned rule). Every target needs a
+            dead-letter queue and a retry policy (``dead_letter_queue=``, ``retry_attempts=``,
+            ``max_event_age=``): synth fails otherwise, since an undeliverable approval would be lost.
         :param scope: default this group; give a construct of the consuming stack to keep the rule
             (and its targets' permissions) there.
         """
@@ -160,6 +163,7 @@ class ModelPackageGroup(Construct):
         )
         if target is not None:
             rule.add_target(target)
+        require_dead_letter_and_retry(rule)  # also for targets added to the returned rule later
         return rule
 
     def on_approved(self, construct_id: str, *, target: events.IRuleTarget | None = None,

@@ -15,10 +15,13 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._internal.contracts import MonitorableEndpoint
 from constructs_lib._internal.keys import key_or_new
+from constructs_lib._internal.queues import check_retry_policy, require_dead_letter_and_retry
+from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.validation import Problems
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.model_monitor import ModelMonitor
@@ -70,6 +73,9 @@ class MonitoringAlarms(Construct):
         encryption_key: kms.IKey | EncryptionKey | None = None,
         email_addresses: Sequence[str] = (),
         alarm_name_prefix: str | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        retry_attempts: int = 3,
+        max_event_age: Duration = Duration.hours(1),
     ) -> None:
         """
         :param endpoint: the endpoint whose health is watched.
@@ -89,6 +95,10 @@ class MonitoringAlarms(Construct):
         :param email_addresses: default none; email subscriptions to the topic (each must confirm).
         :param alarm_name_prefix: default, derived from the construct path; alarm names are
             ``<prefix>-<what>``, stable so that other stacks and the deployment Lambda can find them.
+        :param dead_letter_queue: default, a new KMS-encrypted, TLS-only queue (only with ``monitor``):
+            monitoring-run events EventBridge could not publish to the topic.
+        :param retry_attempts: default 3 (0-185); EventBridge retries of the publication.
+        :param max_event_age: default 1 hour (1 minute to 1 day).
         """
         super().__init__(scope, construct_id)
         drift = dict(feature_drift_thresholds or {})
@@ -115,10 +125,12 @@ class MonitoringAlarms(Construct):
         if alarm_name_prefix is not None:
             problems.check_pattern("alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX,
                                    "must be 1-100 letters, digits, '_', '.' or '-'")
+        check_retry_policy(problems, retry_attempts, max_event_age)
         problems.raise_if_any()
 
         self.endpoint = endpoint
         self._prefix = alarm_name_prefix or Names.unique_resource_name(self, max_length=100, separator="-")
+        key: kms.IKey | None = None
         if topic is None:
             key = key_or_new(self, encryption_key, f"{self.node.path} alarm topic")
             topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True,
@@ -166,6 +178,7 @@ class MonitoringAlarms(Construct):
                 description=f"p90 model latency of variant {variant} above {max_model_latency.to_milliseconds():g} ms",
             ))
 
+        self.dead_letter_queue: sqs.IQueue | None = None
         if monitor is not None and monitor.schedule_arns:
             # Monitoring executions are processing jobs; their state-change events carry the schedule's ARN.
             self.execution_rule = events.Rule(
@@ -182,8 +195,14 @@ class MonitoringAlarms(Construct):
                         ],
                     },
                 ),
-                targets=[targets.SnsTopic(topic)],
             )
+            self.dead_letter_queue = dead_letter_queue or new_dead_letter_queue(
+                self, "DeadLetterQueue", encryption_key=key or key_or_new(self, encryption_key, f"{self.node.path} DLQ"),
+                used_by=f"the monitoring-run rule of {self.node.path}")
+            self.execution_rule.add_target(targets.SnsTopic(
+                topic, dead_letter_queue=self.dead_letter_queue, retry_attempts=retry_attempts,
+                max_event_age=max_event_age))
+            require_dead_letter_and_retry(self.execution_rule)
         for address in email_addresses:
             self.add_email_subscription(address)
 

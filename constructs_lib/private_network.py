@@ -35,6 +35,9 @@ INTERFACE_ENDPOINT_SERVICES: dict[str, str] = {
     # Not in the defaults: for Lambdas of the monitoring loop that call these APIs (DeployOnApproval).
     "cloudformation": "CLOUDFORMATION",
     "states": "STEP_FUNCTIONS",
+    # Not in the defaults: EventBridge Scheduler (com.amazonaws.<region>.scheduler, no constant in this
+    # aws-cdk-lib), for NewDataRetraining's function, which moves its one-time schedule.
+    "scheduler": "service:scheduler",
     # Not in the defaults: SageMaker managed MLflow (``aws.sagemaker.<region>.experiments``; AWS docs
     # "Connect to SageMaker AI MLflow through an interface VPC endpoint"), for tracking servers.
     "sagemaker.experiments": "SAGEMAKER_EXPERIMENTS",
@@ -177,7 +180,9 @@ class PrivateNetwork(Construct):
 
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name in interface_endpoints:
-            service = getattr(ec2.InterfaceVpcEndpointAwsService, INTERFACE_ENDPOINT_SERVICES[name])
+            spec = INTERFACE_ENDPOINT_SERVICES[name]
+            service = (ec2.InterfaceVpcEndpointAwsService(spec.removeprefix("service:")) if spec.startswith("service:")
+                       else getattr(ec2.InterfaceVpcEndpointAwsService, spec))
             self.interface_endpoints[name] = ec2.InterfaceVpcEndpoint(
                 self,
                 _endpoint_id(name),

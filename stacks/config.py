@@ -55,7 +55,8 @@ class NetworkConfig:
     availability_zones: tuple[str, ...] = ()
     #: 0 keeps subnets isolated (AWS reached only through VPC endpoints).
     nat_gateways: int = 0
-    interface_endpoints: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS
+    #: The library's defaults and ``scheduler`` (the new-data retraining trigger moves its schedule).
+    interface_endpoints: tuple[str, ...] = (*DEFAULT_INTERFACE_ENDPOINTS, "scheduler")
     flow_log_retention_days: int = 365
 
 
@@ -326,10 +327,12 @@ class MonitoringConfig:
     retraining_schedule: str | None = "cron(0 3 ? * SUN *)"
     #: Drift and model quality alarms start the training pipeline.
     drift_retraining: bool = True
+    #: A flapping drift alarm starts at most one run per this many hours.
+    drift_retraining_min_interval_hours: int = 6
     #: Data-bucket prefix (under ``raw/``) where new training data starts a run; None: no trigger.
     new_data_prefix: str | None = "raw/churn/"
-    #: A burst of uploads starts at most one run per this many hours.
-    new_data_min_interval_hours: int = 6
+    #: A run over ``new_data_prefix`` starts once no object has landed there for this many minutes.
+    new_data_quiet_minutes: int = 30
     #: Environments whose serving stacks approved packages of THIS environment's registry roll out to,
     #: in order (each after the previous is healthy). They must share this environment's account and region.
     deploy_to: tuple[str, ...] = ()
@@ -375,10 +378,15 @@ class MonitoringConfig:
                                                                       or self.model_quality_thresholds),
               "drift_retraining", self.drift_retraining,
               "needs feature_drift_thresholds or model_quality_thresholds (the alarms that start a run)")
-        check(self.new_data_min_interval_hours >= 0, "new_data_min_interval_hours", self.new_data_min_interval_hours,
-              "must be 0 or more")
+        check(0 <= self.drift_retraining_min_interval_hours <= 720, "drift_retraining_min_interval_hours",
+              self.drift_retraining_min_interval_hours, "must be 0 to 720 (30 days)")
+        check(1 <= self.new_data_quiet_minutes <= 10080, "new_data_quiet_minutes", self.new_data_quiet_minutes,
+              "must be 1 to 10080 (7 days)")
         check(len(set(self.deploy_to)) == len(self.deploy_to) and len(self.deploy_to) <= 5, "deploy_to",
               self.deploy_to, "must name at most 5 environments, each once")
+        check(self.new_data_prefix is None or "scheduler" in network.interface_endpoints or network.nat_gateways > 0,
+              "new_data_prefix", self.new_data_prefix, "the new-data function needs the 'scheduler' interface "
+              "endpoint (network.interface_endpoints) or a NAT gateway")
         missing = [e for e in ("cloudformation", "states") if e not in network.interface_endpoints]
         check(not self.deploy_to or not missing or network.nat_gateways > 0, "deploy_to", self.deploy_to,
               f"the deployment function needs the {missing} interface endpoints (network.interface_endpoints)")
@@ -709,7 +717,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.10.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b"),
-                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states", "scheduler"),
                 flow_log_retention_days=30,
             ),
             storage=StorageConfig(
@@ -746,7 +754,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.20.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b"),
-                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states", "scheduler"),
                 flow_log_retention_days=365,
             ),
             platform=PlatformConfig(monthly_budget_usd=1000),

@@ -84,13 +84,15 @@ class MonitoringStack(Stack):
         if mon.drift_retraining and self.alarms.drift_alarms:
             self.drift_retraining = DriftRetraining(
                 self, "DriftRetraining", pipeline=pipeline, alarms=self.alarms.drift_alarms,
-                parameters={"Trigger": "drift"}, encryption_key=self.key)
+                network=network, parameters={"Trigger": "drift"}, encryption_key=self.key,
+                min_interval=Duration.hours(mon.drift_retraining_min_interval_hours),
+                log_retention_days=config.log_retention_days)
         self.new_data_retraining: NewDataRetraining | None = None
         if mon.new_data_prefix is not None:
             self.new_data_retraining = NewDataRetraining(
                 self, "NewDataRetraining", pipeline=pipeline, bucket=data_bucket, prefix=mon.new_data_prefix,
-                network=network, parameters={"Trigger": "new-data", "InputDataUri": data_bucket.s3_url(mon.new_data_prefix)},
-                min_interval=Duration.hours(mon.new_data_min_interval_hours), encryption_key=self.key,
+                network=network, parameters={"Trigger": "new-data"}, data_uri_parameter="InputDataUri",
+                quiet_period=Duration.minutes(mon.new_data_quiet_minutes), encryption_key=self.key,
                 log_retention_days=config.log_retention_days)
         self.deployment: DeployOnApproval | None = None
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import ConstructValidationError, ModelPackageGroup
@@ -130,13 +131,31 @@ def test_a_rule_can_live_in_the_consuming_stack_with_its_target():
     group = ModelPackageGroup(producer, "G", model_package_group_name="g")
     consumer = new_stack(producer.node.scope, "Deploy")
     topic = sns.Topic(consumer, "Topic")
-    rule = group.on_approved("DeployOnApproval", target=targets.SnsTopic(topic), scope=consumer)
+    rule = group.on_approved("DeployOnApproval", scope=consumer, target=targets.SnsTopic(
+        topic, dead_letter_queue=sqs.Queue(consumer, "Dlq"), retry_attempts=3, max_event_age=Duration.hours(1)))
     assert rule.node.scope is consumer
     Template.from_stack(consumer).has_resource_properties("AWS::Events::Rule", {
         "EventPattern": Match.object_like({"detail": {"ModelPackageGroupName": ["g"],
                                                       "ModelApprovalStatus": ["Approved"]}}),
-        "Targets": Match.array_with([Match.object_like({"Arn": {"Ref": Match.string_like_regexp("Topic")}})]),
+        "Targets": Match.array_with([Match.object_like({
+            "Arn": {"Ref": Match.string_like_regexp("Topic")},
+            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.string_like_regexp("Dlq"), "Arn"]}},
+            "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}})]),
     })
+
+
+@pytest.mark.parametrize("add_later", [False, True])
+def test_a_rule_target_without_a_dead_letter_queue_and_retry_policy_fails_synth(add_later):
+    stack = new_stack()
+    group = ModelPackageGroup(stack, "G", model_package_group_name="g")
+    bare = targets.SnsTopic(sns.Topic(stack, "Topic"), retry_attempts=2)  # retries, but nowhere to keep the rest
+    if add_later:
+        group.on_approved("OnApproved").add_target(bare)
+    else:
+        group.on_approved("OnApproved", target=bare)
+    with pytest.raises(Exception, match="EventBridge rule 'Test/G/OnApproved' target Target0: has no "
+                                        "dead-letter queue or no full retry policy"):
+        Template.from_stack(stack)
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,25 @@ def test_failed_or_violating_monitoring_runs_are_sent_to_the_topic(template):
     assert rule["Targets"][0]["Arn"] == {"Ref": next(iter(template.find_resources("AWS::SNS::Topic")))}
 
 
+def test_monitoring_run_events_that_cannot_be_published_are_retried_then_kept(template):
+    target = next(iter(template.find_resources("AWS::Events::Rule").values()))["Properties"]["Targets"][0]
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+    dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert dlq.startswith("AlarmsDeadLetterQueue")
+    queue = template.find_resources("AWS::SQS::Queue")[dlq]
+    assert "KmsMasterKeyId" in queue["Properties"] and queue["DeletionPolicy"] == "Retain"
+    template.has_resource_properties("AWS::SQS::QueuePolicy", {
+        "Queues": [{"Ref": dlq}],
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+            "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage"})])}})
+
+
+def test_rejects_a_retry_policy_eventbridge_would_refuse():
+    with pytest.raises(ConstructValidationError, match=r"max_event_age \(seconds\)=172800: must be an integer from "
+                                                       r"60 to 86400"):
+        build(new_stack(), max_event_age=Duration.days(2))
+
+
 def test_drift_and_health_alarms_are_exposed_apart(synthesized):
     alarms, _ = synthesized
     assert len(alarms.drift_alarms) == 3 and len(alarms.health_alarms) == 2

@@ -15,6 +15,7 @@ from constructs_lib import (
     ScheduledRetraining,
     SecureBucket,
 )
+from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakePipeline
@@ -31,11 +32,15 @@ def build(stack):
     scheduled = ScheduledRetraining(
         stack, "Weekly", pipeline=pipeline, parameters={"Trigger": "schedule"},
         schedule=scheduler.ScheduleExpression.cron(minute="0", hour="3", week_day="SUN"))
+    network = PrivateNetwork(stack, "Net", availability_zones=ZONES,
+                             interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "scheduler"])
     drift = DriftRetraining(stack, "OnDrift", pipeline=pipeline, alarms=alarms, parameters={"Trigger": "drift"},
-                            retry_attempts=5, max_event_age=Duration.hours(2))
+                            network=network, retry_attempts=5, max_event_age=Duration.hours(2),
+                            min_interval=Duration.hours(4))
     new_data = NewDataRetraining(
         stack, "OnNewData", pipeline=pipeline, bucket=SecureBucket(stack, "Data"), prefix="training/churn/",
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES), parameters={"Trigger": "new-data"})
+        network=network, parameters={"Trigger": "new-data"}, data_uri_parameter="InputDataUrl",
+        quiet_period=Duration.minutes(20))
     return scheduled, drift, new_data
 
 
@@ -79,24 +84,47 @@ def test_schedule_role_may_start_only_that_pipeline(template):
         "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})]}})
 
 
+def _rule(template: Template, source: str) -> dict:
+    return next(r["Properties"] for r in template.find_resources("AWS::Events::Rule").values()
+                if r["Properties"]["EventPattern"]["source"] == [source])
+
+
+def _function(template: Template, prefix: str) -> dict:
+    functions = [f["Properties"] for logical_id, f in template.find_resources("AWS::Lambda::Function").items()
+                 if logical_id.startswith(prefix)]
+    assert len(functions) == 1, prefix
+    return functions[0]
+
+
 def test_drift_rule_listens_to_alarm_state_changes_of_one_composite_alarm(template):
     template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 1)
     composite = next(iter(template.find_resources("AWS::CloudWatch::CompositeAlarm")))
-    rule = next(r["Properties"] for r in template.find_resources("AWS::Events::Rule").values()
-                if r["Properties"]["EventPattern"]["source"] == ["aws.cloudwatch"])
+    rule = _rule(template, "aws.cloudwatch")
     assert rule["EventPattern"] == {
         "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
         "resources": [{"Fn::GetAtt": [composite, "Arn"]}], "detail": {"state": {"value": ["ALARM"]}}}
-    target = rule["Targets"][0]
-    assert target["Arn"] == PIPELINE_ARN
-    assert target["SageMakerPipelineParameters"] == {"PipelineParameterList": [{"Name": "Trigger", "Value": "drift"}]}
+
+
+def test_drift_rule_invokes_a_rate_limiting_starter_with_a_dlq_and_retries(template):
+    target = _rule(template, "aws.cloudwatch")["Targets"][0]
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("OnDriftStarter")
     assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 7200, "MaximumRetryAttempts": 5}
     assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("OnDriftDeadLetterQueue")
+    starter = _function(template, "OnDriftStarter")
+    assert starter["Handler"] == "handler.on_drift_alarm"
+    assert starter["ReservedConcurrentExecutions"] == 1  # events one at a time: no two starts race
+    template.has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "handler.on_drift_alarm",
+        "Environment": {"Variables": Match.object_like({
+            "PIPELINE_NAME": "churn-training", "MIN_INTERVAL_SECONDS": "14400",
+            "PIPELINE_PARAMETERS": json.dumps([{"Name": "Trigger", "Value": "drift"}])})}})
 
 
-def test_drift_rule_role_may_start_only_that_pipeline_and_the_dlq_accepts_only_that_rule(template):
-    assert _sagemaker_statements(_policy_of(template, "OnDriftRole")) == [
-        {"Action": "sagemaker:StartPipelineExecution", "Effect": "Allow", "Resource": PIPELINE_ARN}]
+def test_drift_starter_may_list_and_start_only_that_pipeline_and_the_dlq_accepts_only_its_rule(template):
+    assert sorted(_sagemaker_statements(_policy_of(template, "OnDriftStarterRole")), key=json.dumps) == sorted([
+        {"Action": "sagemaker:StartPipelineExecution", "Effect": "Allow", "Resource": PIPELINE_ARN},
+        {"Action": "sagemaker:ListPipelineExecutions", "Effect": "Allow", "Resource": PIPELINE_ARN,
+         "Sid": "ReadPipelineExecutions"}], key=json.dumps)
     template.has_resource_properties("AWS::SQS::QueuePolicy", {
         "Queues": [{"Ref": Match.string_like_regexp("^OnDriftDeadLetterQueue")}],
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
@@ -105,44 +133,68 @@ def test_drift_rule_role_may_start_only_that_pipeline_and_the_dlq_accepts_only_t
     })
 
 
-def test_new_data_rule_filters_object_created_under_the_prefix_into_a_queue(template):
-    rule = next(r["Properties"] for r in template.find_resources("AWS::Events::Rule").values()
-                if r["Properties"]["EventPattern"]["source"] == ["aws.s3"])
+def test_new_data_rule_sends_object_created_under_the_prefix_to_one_fifo_message_group(template):
+    rule = _rule(template, "aws.s3")
     assert rule["EventPattern"]["detail-type"] == ["Object Created"]
     assert rule["EventPattern"]["detail"]["object"] == {"key": [{"prefix": "training/churn/"}]}
     target = rule["Targets"][0]
     assert target["Arn"]["Fn::GetAtt"][0].startswith("OnNewDataEvents")
+    assert target["SqsParameters"] == {"MessageGroupId": "uploads"}
     assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3}
     assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("OnNewDataDeadLetterQueue")
     template.has_resource_properties("AWS::S3::Bucket", {
         "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}})
-
-
-def test_a_burst_of_uploads_is_batched_for_one_serial_starter(template):
-    template.has_resource_properties("AWS::Lambda::EventSourceMapping", {
-        "BatchSize": 1000, "MaximumBatchingWindowInSeconds": 300, "ScalingConfig": {"MaximumConcurrency": 2}})
-    template.has_resource_properties("AWS::Lambda::Function", {
-        "ReservedConcurrentExecutions": 1, "Runtime": "python3.14",
-        "VpcConfig": Match.object_like({"SubnetIds": Match.any_value()}),
-        "KmsKeyArn": Match.any_value(), "DeadLetterConfig": Match.any_value(),
-        "Environment": {"Variables": Match.object_like({
-            "PIPELINE_NAME": "churn-training", "MIN_INTERVAL_SECONDS": "3600",
-            "PIPELINE_PARAMETERS": json.dumps([{"Name": "Trigger", "Value": "new-data"}])})}})
     template.has_resource_properties("AWS::SQS::Queue", {
-        "KmsMasterKeyId": Match.any_value(), "RedrivePolicy": {"deadLetterTargetArn": Match.any_value(), "maxReceiveCount": 5},
-        "VisibilityTimeout": 660})
+        "FifoQueue": True, "ContentBasedDeduplication": True, "VisibilityTimeout": 360,
+        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [
+            Match.string_like_regexp("^OnNewDataEventsDeadLetterQueue"), "Arn"]}, "maxReceiveCount": 5}})
 
 
-def test_new_data_function_may_start_and_read_only_that_pipeline(template):
-    assert sorted(_sagemaker_statements(_policy_of(template, "OnNewDataStarterRole")), key=json.dumps) == sorted([
+def test_new_data_concurrency_settings_agree(template):
+    mapping = next(iter(template.find_resources("AWS::Lambda::EventSourceMapping").values()))["Properties"]
+    starter = _function(template, "OnNewDataStarter")
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] <= starter["ReservedConcurrentExecutions"]
+    assert mapping["BatchSize"] <= 10 and "MaximumBatchingWindowInSeconds" not in mapping  # FIFO limits
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]  # failures retried in order
+
+
+def test_new_data_starter_debounces_with_the_quiet_period_over_the_whole_prefix(template):
+    variables = _function(template, "OnNewDataStarter")["Environment"]["Variables"]
+    assert _function(template, "OnNewDataStarter")["Handler"] == "handler.on_queue_batch"
+    assert variables["QUIET_SECONDS"] == "1200" and variables["DEFER_SECONDS"] == "1800"
+    assert variables["DATA_URI_PARAMETER"] == "InputDataUrl"
+    assert variables["PIPELINE_PARAMETERS"] == json.dumps([{"Name": "Trigger", "Value": "new-data"}])
+    assert variables["SCHEDULE_NAME"] == "retraining-due" and variables["MESSAGE_GROUP_ID"] == "uploads"
+    assert variables["DEAD_LETTER_QUEUE_ARN"]["Fn::GetAtt"][0].startswith("OnNewDataDeadLetterQueue")
+    assert variables["RETRY_ATTEMPTS"] == "3" and variables["MAX_EVENT_AGE_SECONDS"] == "3600"
+    template.has_resource("AWS::Scheduler::ScheduleGroup", {"DeletionPolicy": "Delete"})
+
+
+def test_new_data_starter_may_write_only_its_schedule_and_list_and_start_only_that_pipeline(template):
+    statements = _policy_of(template, "OnNewDataStarterRole")
+    assert sorted(_sagemaker_statements(statements), key=json.dumps) == sorted([
         {"Action": "sagemaker:StartPipelineExecution", "Effect": "Allow", "Resource": PIPELINE_ARN},
         {"Action": "sagemaker:ListPipelineExecutions", "Effect": "Allow", "Resource": PIPELINE_ARN,
          "Sid": "ReadPipelineExecutions"}], key=json.dumps)
+    schedule = next(s for s in statements if s.get("Sid") == "WriteDueSchedule")
+    assert sorted(schedule["Action"]) == ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule"]
+    assert "retraining-due" in json.dumps(schedule["Resource"]) and "*" not in json.dumps(schedule["Resource"])
+    pass_role = next(s for s in statements if s.get("Sid") == "PassScheduleRole")
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    assert pass_role["Resource"]["Fn::GetAtt"][0].startswith("OnNewDataScheduleRole")
+
+
+def test_the_schedule_role_may_only_send_to_the_queue_and_its_dlq(template):
+    statements = _policy_of(template, "OnNewDataScheduleRole")
+    sqs_statements = [s for s in statements if "sqs:" in json.dumps(s["Action"])]
+    assert len(sqs_statements) == 1 and sqs_statements[0]["Action"] == "sqs:SendMessage"
+    assert sorted(r["Fn::GetAtt"][0][:len("OnNewDataEvents")] for r in sqs_statements[0]["Resource"]) == [
+        "OnNewDataDeadLe", "OnNewDataEvents"]
 
 
 def test_dead_letter_queues_are_encrypted_tls_only_and_retained(template):
     queues = template.find_resources("AWS::SQS::Queue")
-    assert len(queues) == 4  # three DLQs and the new-data buffer
+    assert len(queues) == 5  # three DLQs, the new-data FIFO buffer and its FIFO DLQ
     for queue in queues.values():
         assert "KmsMasterKeyId" in queue["Properties"] and queue["DeletionPolicy"] == "Retain"
     for policy in template.find_resources("AWS::SQS::QueuePolicy").values():
@@ -167,11 +219,13 @@ def test_a_single_alarm_is_used_directly():
     stack = new_stack()
     alarm = cloudwatch.Alarm(stack, "A", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1,
                              evaluation_periods=1)
-    DriftRetraining(stack, "OnDrift", pipeline=FakePipeline(stack, "P"), alarms=[alarm])
+    DriftRetraining(stack, "OnDrift", pipeline=FakePipeline(stack, "P"), alarms=[alarm],
+                    network=PrivateNetwork(stack, "Net", availability_zones=ZONES))
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 0)
     rule = next(iter(template.find_resources("AWS::Events::Rule").values()))["Properties"]
-    assert "SageMakerPipelineParameters" not in rule["Targets"][0]
+    assert rule["EventPattern"]["resources"] == [{"Fn::GetAtt": [next(iter(template.find_resources(
+        "AWS::CloudWatch::Alarm"))), "Arn"]}]
 
 
 def test_a_bucket_that_is_not_a_secure_bucket_gets_a_warning():
@@ -191,7 +245,8 @@ def _drift(stack, **kwargs):
     alarm = cloudwatch.Alarm(stack, "A", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1,
                              evaluation_periods=1)
     kwargs.setdefault("alarms", [alarm])
-    return DriftRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), **kwargs)
+    return DriftRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"),
+                           network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs)
 
 
 def _new_data(stack, **kwargs):
@@ -214,10 +269,32 @@ def test_rejects_a_parameter_the_pipeline_does_not_declare(factory):
     (_schedule, {"max_event_age": Duration.seconds(30)}, "max_event_age (seconds)=30"),
     (_drift, {"alarms": []}, "alarms=[]: give at least one alarm"),
     (_new_data, {"prefix": "/"}, "prefix='/': must name a key prefix"),
-    (_new_data, {"batching_window": Duration.minutes(10)}, "batching_window (seconds)=600"),
+    (_drift, {"min_interval": Duration.days(31)}, "min_interval (seconds)=2678400"),
+    (_new_data, {"quiet_period": Duration.seconds(30)}, "quiet_period (seconds)=30: must be an integer from 60"),
+    (_new_data, {"defer_interval": Duration.days(2)}, "defer_interval (seconds)=172800"),
+    (_new_data, {"data_uri_parameter": "DataUri"}, "data_uri_parameter='DataUri': the pipeline 'churn-training' "
+                                                   "does not declare it"),
+    (_new_data, {"data_uri_parameter": "Trigger", "parameters": {"Trigger": "x"}},
+     "data_uri_parameter='Trigger': is set by the trigger"),
     (_new_data, {"parameters": {"Trigger": "x" * 1025}}, "parameters['Trigger']="),
 ])
 def test_rejects_invalid_input(factory, kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         factory(new_stack(), **kwargs)
     assert message in str(error.value)
+
+
+def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_gets_a_warning():
+    stack = new_stack()
+    _new_data(stack)
+    Annotations.from_stack(stack).has_warning("/Test/Trigger", Match.string_like_regexp(r"\['scheduler'\] interface"))
+
+
+def test_the_scheduler_endpoint_serves_the_new_data_function():
+    stack = new_stack()
+    NewDataRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), bucket=SecureBucket(stack, "B"),
+                      prefix="training/", network=PrivateNetwork(stack, "Net", availability_zones=ZONES,
+                                                                 interface_endpoints=["sagemaker.api", "scheduler"]))
+    Annotations.from_stack(stack).has_no_warning("/Test/Trigger", Match.string_like_regexp("interface endpoints"))
+    Template.from_stack(stack).has_resource_properties("AWS::EC2::VPCEndpoint", {
+        "ServiceName": "com.amazonaws.eu-west-1.scheduler", "PrivateDnsEnabled": True, "VpcEndpointType": "Interface"})

@@ -55,6 +55,8 @@ def _staging(**changes):
         ({"deploy_to": ("prod", "prod")}, "monitoring.deploy_to=('prod', 'prod'): must name at most 5"),
         ({"deployment_bake_minutes": -1}, "monitoring.deployment_bake_minutes=-1"),
         ({"approver_emails": ("nobody",)}, "monitoring.approver_emails='nobody'"),
+        ({"new_data_quiet_minutes": 0}, "monitoring.new_data_quiet_minutes=0: must be 1 to 10080"),
+        ({"drift_retraining_min_interval_hours": 721}, "monitoring.drift_retraining_min_interval_hours=721"),
     ],
 )
 def test_invalid_monitoring_values_fail_with_a_clear_message(changes, message):
@@ -73,3 +75,17 @@ def test_deploy_on_approval_needs_cloudformation_and_step_functions_endpoints():
     with pytest.raises(ConfigError, match=r"needs the \['cloudformation', 'states'\] interface endpoints"):
         dataclasses.replace(env, network=NetworkConfig(cidr=env.network.cidr,
                                                        availability_zones=env.network.availability_zones))
+
+
+def test_every_environment_with_new_data_retraining_has_the_scheduler_endpoint():
+    for env in default_environments().values():
+        if env.monitoring.new_data_prefix is not None:
+            assert "scheduler" in env.network.interface_endpoints, env.name
+
+
+def test_new_data_retraining_needs_the_scheduler_endpoint_or_a_nat():
+    env = get_environment("staging")
+    without = tuple(e for e in env.network.interface_endpoints if e != "scheduler")
+    with pytest.raises(ConfigError, match=r"new_data_prefix='raw/churn/': the new-data function needs the 'scheduler'"):
+        dataclasses.replace(env, network=dataclasses.replace(env.network, interface_endpoints=without))
+    dataclasses.replace(env, network=dataclasses.replace(env.network, interface_endpoints=without, nat_gateways=1))

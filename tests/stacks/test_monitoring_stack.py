@@ -103,27 +103,32 @@ def test_drift_alarms_retrain_where_monitors_exist(synthesized_app):
         rule = next(r for r in _of_type(template, "AWS::Events::Rule").values()
                     if r["EventPattern"].get("source") == ["aws.cloudwatch"])
         target = rule["Targets"][0]
-        assert f":pipeline/ml-platform-{env}-training" in json.dumps(target["Arn"])
-        assert target["SageMakerPipelineParameters"]["PipelineParameterList"] == [{"Name": "Trigger", "Value": "drift"}]
+        starter = _of_type(template, "AWS::Lambda::Function")[target["Arn"]["Fn::GetAtt"][0]]
+        variables = starter["Environment"]["Variables"]
+        assert variables["PIPELINE_NAME"] == f"ml-platform-{env}-training"
+        assert variables["PIPELINE_PARAMETERS"] == json.dumps([{"Name": "Trigger", "Value": "drift"}])
+        assert variables["MIN_INTERVAL_SECONDS"] == str(6 * 3600)  # a flapping alarm: one run per 6 hours
         assert target["RetryPolicy"]["MaximumRetryAttempts"] == 3 and "DeadLetterConfig" in target
         drift = len(synthesized_app.stages[env].monitoring.alarms.drift_alarms)
         assert json.dumps(composite["AlarmRule"]).count("ALARM(") == drift
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_new_data_under_raw_churn_starts_one_run_per_burst(synthesized_app, env):
+def test_new_data_under_raw_churn_starts_one_run_once_uploads_are_quiet(synthesized_app, env):
     template = _template(synthesized_app, env)
     rule = next(r for r in _of_type(template, "AWS::Events::Rule").values() if r["EventPattern"].get("source") == ["aws.s3"])
     assert rule["EventPattern"]["detail"]["object"] == {"key": [{"prefix": "raw/churn/"}]}
     assert rule["Targets"][0]["RetryPolicy"]["MaximumRetryAttempts"] == 3 and "DeadLetterConfig" in rule["Targets"][0]
     starter = next(f for f in _of_type(template, "AWS::Lambda::Function").values()
-                   if "PIPELINE_NAME" in json.dumps(f.get("Environment", {})))
+                   if f.get("Handler") == "handler.on_queue_batch")
     variables = starter["Environment"]["Variables"]
     assert variables["PIPELINE_NAME"] == f"ml-platform-{env}-training"
-    assert variables["MIN_INTERVAL_SECONDS"] == str(6 * 3600)
-    parameters = json.dumps(variables["PIPELINE_PARAMETERS"])
-    assert "InputDataUri" in parameters and "/raw/churn/" in parameters and "new-data" in parameters
-    assert starter["ReservedConcurrentExecutions"] == 1
+    assert variables["QUIET_SECONDS"] == str(30 * 60)
+    assert variables["PIPELINE_PARAMETERS"] == json.dumps([{"Name": "Trigger", "Value": "new-data"}])
+    assert variables["DATA_URI_PARAMETER"] == "InputDataUri"  # each run reads the whole prefix
+    assert "/raw/churn/" in json.dumps(variables["SOURCE"])
+    [mapping] = _of_type(template, "AWS::Lambda::EventSourceMapping").values()
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] <= starter["ReservedConcurrentExecutions"]
 
 
 def test_training_pipeline_declares_every_parameter_the_triggers_pass(synthesized_app):
@@ -134,6 +139,7 @@ def test_training_pipeline_declares_every_parameter_the_triggers_pass(synthesize
         for trigger in (m.scheduled_retraining, m.drift_retraining, m.new_data_retraining):
             if trigger is not None:
                 assert set(trigger.parameters) <= declared
+        assert "InputDataUri" in declared  # NewDataRetraining's data_uri_parameter
 
 
 def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesized_app):
