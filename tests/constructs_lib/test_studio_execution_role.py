@@ -17,6 +17,7 @@ AZS = ["eu-west-1a", "eu-west-1b"]
 def _role(stack, **kwargs) -> StudioExecutionRole:
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
     key = EncryptionKey(stack, "Key")
+    kwargs.setdefault("name_prefix", "ml-platform-dev")
     return StudioExecutionRole(stack, "Role", subnets=network.private_subnets,
                                security_groups=[network.workload_security_group], volume_key=key, **kwargs)
 
@@ -165,7 +166,8 @@ def test_canary_an_unexplained_wildcard_on_the_same_policy_is_still_reported():
 def test_rejects_missing_network_placement():
     stack = new_stack()
     with pytest.raises(ConstructValidationError) as error:
-        StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"))
+        StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"),
+                            name_prefix="ml-platform-dev")
     assert "subnets=0: must list 1 to 16 subnets" in str(error.value)
     assert "security_groups=0: must list 1 to 5 security groups" in str(error.value)
 
