@@ -83,6 +83,10 @@ _EC2_DESCRIBE_ACTIONS = (
 )
 _READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
+#: Log actions IAM authorizes on the log group (CreateLogStream too: on the group, per the Service
+#: Authorization Reference), and those on one stream: writing and reading events.
+_LOG_GROUP_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams")
+_LOG_STREAM_ACTIONS = ("logs:PutLogEvents", "logs:GetLogEvents")
 _KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 
 _WHY_JOBS = (
@@ -279,9 +283,8 @@ class StudioExecutionRole(Construct):
         """Let the role create ``log_group`` and write and read its streams named ``<stream_prefix>...``
         (a Studio domain's, a notebook instance's), acknowledging the stream wildcard with ``why``."""
         group = f"{self._logs_prefix}{log_group}"
-        self._allow(["logs:CreateLogGroup", "logs:DescribeLogStreams"], [group, f"{group}:*"], why=why)
-        self._allow(["logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"],
-                    [f"{group}:log-stream:{stream_prefix}*"], why=why)
+        self._allow(_LOG_GROUP_ACTIONS, [group, f"{group}:*"], why=why)
+        self._allow(_LOG_STREAM_ACTIONS, [f"{group}:log-stream:{stream_prefix}*"], why=why)
 
     @property
     def model_arn_pattern(self) -> str:
@@ -333,10 +336,8 @@ class StudioExecutionRole(Construct):
     def _allow_logs_metrics_and_images(self, metric_namespaces: Sequence[str]) -> None:
         stack = Stack.of(self)
         groups = [f"{self._logs_prefix}{group}" for group in JOB_LOG_GROUPS]
-        self._allow(["logs:CreateLogGroup", "logs:DescribeLogStreams"], groups + [f"{g}:*" for g in groups],
-                    why=_WHY_LOGS)
-        self._allow(["logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"],
-                    [f"{g}:log-stream:{self.name_prefix}-*" for g in groups], why=_WHY_LOGS)
+        self._allow(_LOG_GROUP_ACTIONS, groups + [f"{g}:*" for g in groups], why=_WHY_LOGS)
+        self._allow(_LOG_STREAM_ACTIONS, [f"{g}:log-stream:{self.name_prefix}-*" for g in groups], why=_WHY_LOGS)
         endpoints = f"{self._logs_prefix}{ENDPOINT_LOG_GROUP_PREFIX}{self.name_prefix}-*"
         self._allow(["logs:DescribeLogStreams", "logs:GetLogEvents"], [endpoints, f"{endpoints}:log-stream:*"],
                     why=_WHY_LOGS)

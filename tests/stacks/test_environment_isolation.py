@@ -61,6 +61,7 @@ def _job_requests(env: str) -> list[Request]:
         Request("sagemaker:AddTags", f"{SAGEMAKER}:model/{name}"),
         Request("logs:GetLogEvents", f"{LOGS}/aws/sagemaker/TrainingJobs:log-stream:{name}/algo-1-1700000000"),
         Request("logs:PutLogEvents", f"{LOGS}/aws/sagemaker/ProcessingJobs:log-stream:{name}/algo-1-1700000000"),
+        Request("logs:GetLogEvents", f"{LOGS}/aws/sagemaker/TransformJobs:log-stream:{name}/i-0abc-AllTraffic"),
         Request("logs:GetLogEvents",
                 f"{LOGS}/aws/sagemaker/Endpoints/ml-platform-{env}-inference:log-stream:AllTraffic/i-0abc"),
     ]
@@ -105,7 +106,7 @@ _SCOPED = [
     re.compile(r".*:sagemaker:.*:(app|space|user-profile)/<Domain[^>]*\.DomainId>/\*$"),  # this domain's
     re.compile(r".*:log-group:/aws/sagemaker/studio:log-stream:<Domain[^>]*\.DomainId>/\*$"),
 ]
-_GROUP_ONLY = {"logs:CreateLogGroup", "logs:DescribeLogStreams"}
+_GROUP_ONLY = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams"}
 
 
 def test_every_sagemaker_and_logs_pattern_is_scoped_to_the_environment(synthesized_app):
