@@ -20,6 +20,7 @@ from constructs_lib.cost_summary import PRICE_SOURCE, idle_cost_summary
 from stacks.config import (
     DeliveryConfig,
     api_gateway_account_owners,
+    check_account_sharing,
     default_delivery,
     default_environments,
     get_environment,
@@ -35,6 +36,7 @@ def build_app(app: cdk.App, names: list[str] | None = None, *,
     ``source_version`` (the app's git commit) is recorded by the training pipelines' lineage."""
     environments, delivery = default_environments(), default_delivery()
     add_compliance_checks(app)
+    check_account_sharing(environments.values())  # over every environment, as they deploy
     # Decided over every environment, so a partial synth gives each the same role as a full one.
     api_owners = api_gateway_account_owners(environments.values())
     stages = {}

@@ -26,6 +26,8 @@ IDLE_CHECK_INTERVAL_MINUTES = 5
 IDLE_TIMEOUT_RANGE_MINUTES: tuple[int, int] = (10, 10080)
 PLATFORM_IDENTIFIERS: tuple[str, ...] = ("notebook-al2023-v1", "notebook-al2-v3", "notebook-al2-v2")
 MAX_LIFECYCLE_CHARACTERS = 16384
+#: Notebook instances log to this group, in streams ``<instance name>/...``.
+NOTEBOOK_LOG_GROUP = "/aws/sagemaker/NotebookInstances"
 
 
 class NotebookInstance(Construct):
@@ -50,6 +52,8 @@ class NotebookInstance(Construct):
         encryption_key: kms.IKey | EncryptionKey | None = None,
         role: iam.IRole | StudioExecutionRole | None = None,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
+        read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
+        name_prefix: str | None = None,
         idle_timeout: Duration | None = Duration.minutes(60),
         volume_size_gb: int = 20,
         notebook_instance_name: str | None = None,
@@ -65,6 +69,10 @@ class NotebookInstance(Construct):
             forced into ``subnet`` with an encrypted volume). Another role must allow
             ``sagemaker:StopNotebookInstance`` on this instance for the idle stop to work.
         :param buckets: default none; buckets the default role may read and write.
+        :param read_only_buckets: default none; buckets the default role may only read.
+        :param name_prefix: default, the instance's name in lowercase (at most 40 characters); the
+            jobs and models started from the notebook with the default role must be named
+            ``<name_prefix>-...`` (``StudioExecutionRole``), e.g. the environment's ``<project>-<env>``.
         :param idle_timeout: default 60 minutes (10 minutes to 7 days); None never stops the instance.
         :param volume_size_gb: default 20; size of the instance's ML storage volume (5 to 16384 GB).
         :param notebook_instance_name: default, a unique name from the construct path.
@@ -109,8 +117,16 @@ class NotebookInstance(Construct):
         if role is None:
             role = StudioExecutionRole(self, "Role", subnets=[subnet], security_groups=security_groups,
                                        volume_key=self.encryption_key, buckets=buckets,
+                                       read_only_buckets=read_only_buckets,
+                                       name_prefix=name_prefix or name.lower()[:40].rstrip("-"),
                                        description=f"SageMaker notebook instance {name}")
+        #: The default ``StudioExecutionRole`` (None when ``role`` was given): ``grant_bucket`` on it.
+        self.default_role = role if isinstance(role, StudioExecutionRole) else None
         self.role: iam.IRole = role.role if isinstance(role, StudioExecutionRole) else role
+        if self.default_role is not None:
+            self.default_role.allow_log_streams(
+                NOTEBOOK_LOG_GROUP, f"{name}/",
+                why="The notebook instance writes its Jupyter and lifecycle logs to streams named after itself.")
         if idle_timeout is not None:
             # The idle check runs as the instance's role.
             self.role.add_to_principal_policy(iam.PolicyStatement(

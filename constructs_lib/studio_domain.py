@@ -83,6 +83,7 @@ class StudioDomain(Construct):
         subnets: Sequence[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         domain_name: str | None = None,
+        name_prefix: str | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         auth_mode: str = "IAM",
         app_network_access_type: str = "VpcOnly",
@@ -105,6 +106,9 @@ class StudioDomain(Construct):
         :param subnets: the private subnets of Studio's apps (1 to 16).
         :param security_group: the apps' security group (``PrivateNetwork.workload_security_group``).
         :param domain_name: default, a unique name from the construct path; 1-63 letters, digits, '-'.
+        :param name_prefix: default, the domain name in lowercase (a unique name from the construct
+            path without one); the jobs and models users create with the default execution role
+            must be named ``<name_prefix>-...`` (``StudioExecutionRole``).
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the home EFS volume, the
             spaces' EBS volumes and the volumes of jobs started from Studio. Changing it replaces the domain.
         :param auth_mode: default ``IAM``; ``SSO`` for IAM Identity Center (every user profile then
@@ -165,6 +169,8 @@ class StudioDomain(Construct):
         self.idle_shutdown = idle_shutdown
         self._require_network_isolation = require_network_isolation
         self._require_inter_container_encryption = require_inter_container_encryption
+        self.name_prefix = name_prefix or (domain_name or Names.unique_resource_name(
+            self, max_length=32, separator="-", allowed_special_characters="-")).lower()
         self._profiles: dict[str, StudioUserProfile] = {}
         self._spaces: dict[str, StudioSpace] = {}
 
@@ -356,6 +362,7 @@ class StudioDomain(Construct):
             subnets=self.subnets,
             security_groups=[self.security_group],
             volume_key=self.encryption_key,
+            name_prefix=self.name_prefix,
             buckets=buckets,
             read_only_buckets=read_only_buckets,
             keys=keys,

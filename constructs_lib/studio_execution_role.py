@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aws_cdk import Aws, Stack
@@ -40,6 +41,23 @@ INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateHyperParameterTuningJob",
 )
 
+#: SageMaker's own log groups and metric namespaces of the jobs the role runs. One group per job
+#: kind and account: each job writes the log streams ``<job name>/<host>``.
+JOB_LOG_GROUPS: tuple[str, ...] = (
+    "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs",
+)
+JOB_METRIC_NAMESPACES: tuple[str, ...] = JOB_LOG_GROUPS
+#: Log groups SageMaker names after each endpoint: ``/aws/sagemaker/Endpoints/<endpoint name>``.
+ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+#: Studio apps log to this group, in streams ``<domain id>/<profile or space>/...``.
+STUDIO_LOG_GROUP = "/aws/sagemaker/studio"
+#: A name prefix: lowercase (SageMaker ARNs hold names in lowercase, and IAM matches ARNs by case).
+NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,39}$")
+#: Namespaces no role of the platform may publish to: AWS's own (``AWS/...``, what autoscaling and
+#: the endpoint alarms follow) and the endpoints' instance metrics.
+_RESERVED_NAMESPACES = re.compile(r"^(AWS/|/aws/sagemaker/Endpoints)", re.IGNORECASE)
+_NAMESPACE = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
+
 _JOB_RESOURCE_TYPES = ("training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job", "model")
 _JOB_ACTIONS = (
     "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
@@ -65,20 +83,32 @@ _EC2_DESCRIBE_ACTIONS = (
 )
 _READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
+#: Log actions IAM authorizes on the log group (CreateLogStream too: on the group, per the Service
+#: Authorization Reference), and those on one stream: writing and reading events.
+_LOG_GROUP_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams")
+_LOG_STREAM_ACTIONS = ("logs:PutLogEvents", "logs:GetLogEvents")
 _KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 
 _WHY_JOBS = (
     "Job and model names are chosen by the data scientist (the SageMaker SDK adds a timestamp), so "
-    "they cannot be listed in advance; the resource is pinned to this account and region, and deny "
-    "statements force every job into the platform VPC with an encrypted volume."
+    "they cannot be listed in advance; the resource is limited to names with the environment's prefix "
+    "in this account and region, and deny statements force every job into the platform VPC with an "
+    "encrypted volume."
 )
 _WHY_LIST = "SageMaker List*, Search and ec2:Describe* actions support no resource-level permissions (resource '*')."
 _WHY_ENI = (
     "SageMaker creates the job's network interfaces in the role's name; interface ids are only known "
     "at run time. Creation is also limited to the platform subnets and security groups."
 )
-_WHY_LOGS = "Jobs and Studio apps write to log groups SageMaker names /aws/sagemaker/<kind>; streams are per run."
-_WHY_METRICS = "cloudwatch:PutMetricData has no resource-level permissions; a condition pins the /aws/sagemaker/ namespaces."
+_WHY_LOGS = (
+    "Jobs write to the log groups SageMaker names /aws/sagemaker/<Kind>Jobs, one stream per job and host "
+    "named after the job: streams are limited to the job names of the environment's prefix; endpoint "
+    "log groups to endpoints of that prefix."
+)
+_WHY_METRICS = (
+    "cloudwatch:PutMetricData has no resource-level permissions; a condition pins the jobs' own "
+    "namespaces (never AWS/SageMaker or the endpoints' namespaces, which autoscaling and alarms follow)."
+)
 _WHY_ECR = (
     "Training and processing images are pulled from this account's repositories, which data scientists "
     "create per project; ecr:GetAuthorizationToken supports no resource-level permissions."
@@ -88,6 +118,7 @@ _WHY_STUDIO = (
     "Studio creates spaces and apps with names chosen in the UI; the resources are limited to this "
     "domain's spaces, apps and user profiles."
 )
+_WHY_STUDIO_LOGS = "Studio apps write log streams named after the domain's id and the app; limited to this domain's streams."
 
 
 @jsii.implements(iam.IGrantable)
@@ -95,7 +126,12 @@ class StudioExecutionRole(Construct):
     """Defines the execution role of a Studio domain, user profile or space.
 
     Least privilege: the SageMaker job and model actions a data scientist needs, the given platform
-    buckets and keys only, logs and images of this account. Deny statements make every training,
+    buckets and keys only, logs and images of this account. Everything SageMaker the role may
+    create, describe, stop or delete is named ``<name_prefix>-...``: in an account that several
+    environments share, a role of one cannot touch the jobs, models and logs of another. Transform
+    jobs (which run in their model's network, not in a VPC of their own) are denied on any model
+    not named so (``sagemaker:ModelArn``), and the models the role may create must be in the
+    platform VPC: no transform job runs a model with network access. Deny statements make every training,
     processing and tuning job and every model created with the role run in the given subnets and
     security groups (``sagemaker:VpcSubnets``, ``sagemaker:VpcSecurityGroupIds``), and every job use
     one of the given volume keys (``sagemaker:VolumeKmsKey``, as a key ARN); optionally with network
@@ -112,17 +148,23 @@ class StudioExecutionRole(Construct):
         subnets: Sequence[ec2.ISubnet],
         security_groups: Sequence[ec2.ISecurityGroup],
         volume_key: kms.IKey | EncryptionKey,
+        name_prefix: str,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
         read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
         keys: Sequence[kms.IKey | EncryptionKey] = (),
         require_network_isolation: bool = False,
         require_inter_container_encryption: bool = False,
+        metric_namespaces: Sequence[str] = (),
         description: str | None = None,
     ) -> None:
         """
         :param subnets: the private subnets every job and model must use (1 to 16).
         :param security_groups: the security groups every job and model must use (1 to 5).
         :param volume_key: the key jobs must encrypt their storage volumes with (``sagemaker:VolumeKmsKey``).
+        :param name_prefix: the environment's name prefix, e.g. ``ml-platform-dev``: the jobs and
+            models the role creates and manages must be named ``<name_prefix>-...`` (the SDK's
+            ``base_job_name``), and it reads the logs of those jobs and of endpoints so named. 1-40
+            lowercase letters, digits or '-'.
         :param buckets: default none; platform buckets the role may read and write (objects, and
             their bucket key).
         :param read_only_buckets: default none; platform buckets the role may only read.
@@ -131,6 +173,9 @@ class StudioExecutionRole(Construct):
             without network isolation (containers then have no network at all).
         :param require_inter_container_encryption: default False; True denies training,
             processing and tuning jobs without inter-container traffic encryption.
+        :param metric_namespaces: default none; CloudWatch namespaces the role's code may publish
+            to besides the jobs' own (``/aws/sagemaker/<Kind>Jobs``), e.g. the environment's
+            experiments namespace. Never ``AWS/...`` or ``/aws/sagemaker/Endpoints...``.
         :param description: default, a description naming the construct path.
         """
         super().__init__(scope, construct_id)
@@ -138,10 +183,20 @@ class StudioExecutionRole(Construct):
         problems.check(1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)")
         problems.check(1 <= len(security_groups) <= 5, "security_groups", len(security_groups),
                        "must list 1 to 5 security groups (SageMaker VpcConfig)")
+        problems.check_pattern("name_prefix", name_prefix, NAME_PREFIX_PATTERN,
+                               "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter "
+                               "or digit (SageMaker ARNs hold names in lowercase)")
+        for namespace in metric_namespaces:
+            problems.check(bool(_NAMESPACE.match(namespace)) and not _RESERVED_NAMESPACES.match(namespace),
+                           "metric_namespaces", namespace,
+                           "must be CloudWatch namespaces (1-255 characters) other than AWS/... and "
+                           "/aws/sagemaker/Endpoints... (what autoscaling and alarms follow)")
         problems.raise_if_any()
 
         stack = Stack.of(self)
         self._arn_prefix = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        self._logs_prefix = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
+        self.name_prefix = name_prefix
         self.role = ManagedPolicyRole(
             self,
             "Resource",
@@ -163,7 +218,7 @@ class StudioExecutionRole(Construct):
         self._studio_domains: set[str] = set()
         self._allow_jobs(subnets, security_groups)
         self._deny_jobs_outside_guardrails(require_network_isolation, require_inter_container_encryption)
-        self._allow_logs_metrics_and_images()
+        self._allow_logs_metrics_and_images(metric_namespaces)
         for key in [self.volume_key, *keys]:
             self.grant_key(key)
         for bucket in buckets:
@@ -222,9 +277,23 @@ class StudioExecutionRole(Construct):
             why=_WHY_STUDIO,
         )
         self._allow(["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles"], ["*"], why=_WHY_LIST)
+        self.allow_log_streams(STUDIO_LOG_GROUP, f"{domain_id}/", why=_WHY_STUDIO_LOGS)
+
+    def allow_log_streams(self, log_group: str, stream_prefix: str, *, why: str) -> None:
+        """Let the role create ``log_group`` and write and read its streams named ``<stream_prefix>...``
+        (a Studio domain's, a notebook instance's), acknowledging the stream wildcard with ``why``."""
+        group = f"{self._logs_prefix}{log_group}"
+        self._allow(_LOG_GROUP_ACTIONS, [group, f"{group}:*"], why=why)
+        self._allow(_LOG_STREAM_ACTIONS, [f"{group}:log-stream:{stream_prefix}*"], why=why)
+
+    @property
+    def model_arn_pattern(self) -> str:
+        """The ARN pattern of the models the role may create and run transform jobs on."""
+        return f"{self._arn_prefix}:model/{self.name_prefix}-*"
 
     def _allow_jobs(self, subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup]) -> None:
-        self._allow(_JOB_ACTIONS, [f"{self._arn_prefix}:{kind}/*" for kind in _JOB_RESOURCE_TYPES], why=_WHY_JOBS)
+        self._allow(_JOB_ACTIONS, [f"{self._arn_prefix}:{kind}/{self.name_prefix}-*" for kind in _JOB_RESOURCE_TYPES],
+                    why=_WHY_JOBS)
         self._allow(_LIST_ACTIONS + _EC2_DESCRIBE_ACTIONS, ["*"], why=_WHY_LIST)
         self._allow(
             ["iam:PassRole"],
@@ -253,6 +322,10 @@ class StudioExecutionRole(Construct):
         deny("DenyJobsWithoutVolumeKey", VOLUME_KEY_GUARDED_ACTIONS, {"Null": {"sagemaker:VolumeKmsKey": "true"}})
         deny("DenyJobsWithOtherVolumeKeys", VOLUME_KEY_GUARDED_ACTIONS,
              {"StringNotEquals": {"sagemaker:VolumeKmsKey": [self.volume_key.key_arn]}})
+        # A transform job runs in its model's network, and carries no VPC keys of its own: only the
+        # models this role creates (in the VPC, by the denies above) may be run.
+        deny("DenyTransformJobsOnOtherModels", ["sagemaker:CreateTransformJob"],
+             {"ArnNotLike": {"sagemaker:ModelArn": self.model_arn_pattern}})
         if network_isolation:
             deny("DenyJobsWithoutNetworkIsolation", NETWORK_ISOLATION_GUARDED_ACTIONS,
                  {"BoolIfExists": {"sagemaker:NetworkIsolation": "false"}})
@@ -260,16 +333,17 @@ class StudioExecutionRole(Construct):
             deny("DenyJobsWithoutInterContainerEncryption", INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS,
                  {"BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}})
 
-    def _allow_logs_metrics_and_images(self) -> None:
+    def _allow_logs_metrics_and_images(self, metric_namespaces: Sequence[str]) -> None:
         stack = Stack.of(self)
-        self._allow(
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
-             "logs:GetLogEvents"],
-            [f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/*"],
-            why=_WHY_LOGS,
-        )
+        groups = [f"{self._logs_prefix}{group}" for group in JOB_LOG_GROUPS]
+        self._allow(_LOG_GROUP_ACTIONS, groups + [f"{g}:*" for g in groups], why=_WHY_LOGS)
+        self._allow(_LOG_STREAM_ACTIONS, [f"{g}:log-stream:{self.name_prefix}-*" for g in groups], why=_WHY_LOGS)
+        endpoints = f"{self._logs_prefix}{ENDPOINT_LOG_GROUP_PREFIX}{self.name_prefix}-*"
+        self._allow(["logs:DescribeLogStreams", "logs:GetLogEvents"], [endpoints, f"{endpoints}:log-stream:*"],
+                    why=_WHY_LOGS)
+        namespaces = list(dict.fromkeys([*JOB_METRIC_NAMESPACES, *metric_namespaces]))
         self._allow(["cloudwatch:PutMetricData"], ["*"], why=_WHY_METRICS,
-                    conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}})
+                    conditions={"StringEquals": {"cloudwatch:namespace": namespaces}})
         self._allow(["ecr:GetAuthorizationToken"], ["*"], why=_WHY_ECR)
         self._allow(
             ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],

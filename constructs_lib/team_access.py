@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack, Tags
+from aws_cdk import CfnResource, Stack, Tags
 import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -30,6 +30,14 @@ TEAM_OBJECT_ACTIONS: tuple[str, ...] = (
     "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging",
     "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
 )
+#: What the bucket policy denies everyone but the team (and the platform roles) under its prefix:
+#: every object read and write, whatever version (a Deny may name action wildcards).
+GUARDED_OBJECT_ACTIONS: tuple[str, ...] = (
+    "s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject", "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+)
+#: The construct aws-cdk-lib adds to a stack whose buckets empty themselves on delete.
+_AUTO_DELETE_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,12 @@ class TeamAccess(Construct):
       (``kms:EncryptionContext:aws:s3:arn``; with S3 Bucket Keys the context is the bucket's ARN);
     * a role (default assumed by SageMaker: the execution role of the team's user profiles, jobs
       and pipelines) with that policy, tagged ``team=<team>``;
-    * a guard in the bucket policy: principals tagged with another team are denied this prefix,
-      even if some other policy grants them more.
+    * a guard in the bucket policy, whatever other policies grant: every principal whose ``team``
+      tag is not this team (untagged ones included) is denied the prefix's objects and listing it
+      or anything above it (``teams/``, the bucket root) except one level at a time (``s3:delimiter``
+      ``/``, which shows the team's name, not its keys); the team's own principals may list only
+      their prefix. The platform's own roles named in ``platform_principal_arns`` (and the
+      bucket's auto-delete function) are the only exceptions (``aws:PrincipalArn``).
 
     Every ``TeamAccess`` on one bucket is registered with it: a team name used twice, prefixes that
     contain one another (``teams/a/`` and ``teams/a/b/``) or a user profile in two teams fail at synth.
@@ -103,6 +115,7 @@ class TeamAccess(Construct):
         encryption_key: kms.IKey | None = None,
         assumed_by: iam.IPrincipal | None = None,
         guard_bucket_policy: bool = True,
+        platform_principal_arns: Sequence[str] = (),
     ) -> None:
         """
         :param team_name: the team, e.g. ``fraud-detection``: 1-32 lowercase letters, digits or
@@ -115,8 +128,12 @@ class TeamAccess(Construct):
         :param encryption_key: default, the bucket's key (a ``SecureBucket``'s or an
             ``s3.Bucket``'s); needed for an imported SSE-KMS bucket.
         :param assumed_by: default ``sagemaker.amazonaws.com``; who assumes the team's role.
-        :param guard_bucket_policy: default True; deny principals tagged with another team this
-            prefix in the bucket policy (no effect on an imported bucket, whose policy is its owner's).
+        :param guard_bucket_policy: default True; deny this prefix to every principal not tagged
+            with this team in the bucket policy (no effect on an imported bucket, whose policy is
+            its owner's).
+        :param platform_principal_arns: default none; ARNs or ARN patterns (``aws:PrincipalArn``) of
+            platform roles outside every team that the guard lets through: a pipeline that reads
+            every team's data, a break-glass administrator. Values of the bucket's stack or literals.
         """
         super().__init__(scope, construct_id)
         s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
@@ -184,7 +201,7 @@ class TeamAccess(Construct):
         Tags.of(self).add(TEAM_TAG_KEY, team_name)
 
         if guard_bucket_policy:
-            self._guard(s3_bucket, team_name, prefix)
+            self._guard(s3_bucket, team_name, prefix, platform_principal_arns)
 
     @property
     def user_profile_tags(self) -> Mapping[str, str]:
@@ -215,26 +232,43 @@ class TeamAccess(Construct):
         found = s3_bucket.node.try_find_child(_TeamRegistry.ID)
         return {t.team_name: t.prefix for t in found.teams.values()} if isinstance(found, _TeamRegistry) else {}
 
-    def _guard(self, bucket: s3.IBucket, team_name: str, prefix: str) -> None:
-        other_team = {
-            "StringNotEquals": {f"aws:PrincipalTag/{TEAM_TAG_KEY}": team_name},
-            "Null": {f"aws:PrincipalTag/{TEAM_TAG_KEY}": "false"},
-        }
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=list(TEAM_OBJECT_ACTIONS),
-                resources=[bucket.arn_for_objects(f"{prefix}*")],
-                conditions=other_team,
-            )
-        )
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={**other_team, "StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-            )
-        )
+    def _guard(self, bucket: s3.IBucket, team_name: str, prefix: str, platform: Sequence[str]) -> None:
+        tag = f"aws:PrincipalTag/{TEAM_TAG_KEY}"
+        exempt = [*platform, *_auto_delete_roles(bucket)]
+        not_platform = {"ArnNotLike": {"aws:PrincipalArn": exempt}} if exempt else {}
+        # StringNotEquals is true for a principal without the tag: untagged principals are outsiders.
+        outsider = {**not_platform, "StringNotEquals": {tag: team_name}}
+        above = _enclosing_prefixes(prefix)
+
+        def deny(actions: Sequence[str], resource: str, conditions: dict) -> None:
+            bucket.add_to_resource_policy(iam.PolicyStatement(
+                effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=list(actions),
+                resources=[resource], conditions=conditions))
+
+        deny(GUARDED_OBJECT_ACTIONS, bucket.arn_for_objects(f"{prefix}*"), outsider)
+        deny(["s3:ListBucket"], bucket.bucket_arn, {**outsider, "StringLike": {"s3:prefix": [f"{prefix}*"]}})
+        # Listing above the prefix shows the team's keys unless one level at a time ("/" delimiter).
+        deny(["s3:ListBucket"], bucket.bucket_arn,
+             {**not_platform, "StringNotEquals": {tag: team_name, "s3:delimiter": "/"},
+              "StringEquals": {"s3:prefix": above}})
+        deny(["s3:ListBucket"], bucket.bucket_arn,
+             {**not_platform, "StringNotEquals": {tag: team_name, "s3:delimiter": "/"},
+              "Null": {"s3:prefix": "true"}})
+        # The team's own principals list their prefix only (a missing s3:prefix is "not like": denied).
+        deny(["s3:ListBucket"], bucket.bucket_arn,
+             {**not_platform, "StringEquals": {tag: team_name}, "StringNotLike": {"s3:prefix": [prefix, f"{prefix}*"]}})
+
+
+def _enclosing_prefixes(prefix: str) -> list[str]:
+    """Every listing prefix whose results include keys under ``prefix``: its proper prefixes, "" included."""
+    return [prefix[:end] for end in range(len(prefix))]
+
+
+def _auto_delete_roles(bucket: s3.IBucket) -> list[str]:
+    """The role of aws-cdk-lib's auto-delete function in ``bucket``'s stack, when the bucket empties
+    itself on delete (it deletes every object version, team prefixes included)."""
+    if bucket.node.try_find_child("AutoDeleteObjectsCustomResource") is None:
+        return []
+    provider = Stack.of(bucket).node.try_find_child(_AUTO_DELETE_PROVIDER)
+    role = provider.node.try_find_child("Role") if provider is not None else None
+    return [Stack.of(bucket).resolve(role.get_att("Arn"))] if isinstance(role, CfnResource) else []

@@ -450,6 +450,10 @@ class EnvironmentConfig:
     region: str
     #: None: the account of the credentials used at deploy time (synth needs no credentials).
     account: str | None = None
+    #: True: this environment shares its account with others on purpose (``check_account_sharing``).
+    #: Every role is scoped to the environment's names (``<project>-<env>-...``) either way; without
+    #: this, two environments resolving to one account (both ``account=None`` included) fail.
+    shared_account: bool = False
     project: str = "ml-platform"
     owner: str = "ml-platform-team"
     log_retention_days: int = 365
@@ -649,6 +653,7 @@ class DeliveryConfig:
             targets.append(replace(env, account=account))
         if problems:
             raise ConfigError("delivery configuration is invalid:\n  - " + "\n  - ".join(problems))
+        check_account_sharing(targets)
         return targets
 
 
@@ -666,6 +671,50 @@ def api_gateway_account_owners(environments: Iterable[EnvironmentConfig]) -> fro
         if env.serving.inference_api:
             owners.setdefault((env.account, env.region), env.name)
     return frozenset(owners.values())
+
+
+#: How an environment without a concrete account is shown: it deploys into the credentials' account.
+DEPLOYING_ACCOUNT = "the deploying credentials' account"
+
+
+def account_sharing_problems(environments: Iterable[EnvironmentConfig]) -> list[str]:
+    """What is wrong with how ``environments`` share accounts, one line per problem.
+
+    Environments resolving to one account (the same ``account``, or both ``account=None``: the
+    deploying credentials') must all say ``shared_account=True``: dev's roles then live beside
+    prod's resources, and only the name scoping (``<project>-<env>-...``) keeps them apart. So
+    there, no environment's name prefix may start with another's (``ml-platform-dev-`` and
+    ``ml-platform-dev-eu-``): its roles would reach the other's resources.
+    """
+    by_account: dict[str, list[EnvironmentConfig]] = {}
+    for env in environments:
+        by_account.setdefault(env.account or DEPLOYING_ACCOUNT, []).append(env)
+    problems: list[str] = []
+    for account, group in by_account.items():
+        if len(group) < 2:
+            continue
+        names = [env.name for env in group]
+        for env in group:
+            if not env.shared_account:
+                problems.append(
+                    f"{env.name}.shared_account=False: environments {names} resolve to one account ({account}); "
+                    "give each its own account, or set shared_account=True on each of them to share it on purpose")
+        for env in group:
+            for other in group:
+                mine, theirs = f"{env.project}-{env.name}-", f"{other.project}-{other.name}-"
+                if env is not other and theirs.startswith(mine):
+                    problems.append(
+                        f"{env.name}.name={env.name!r}: its name prefix {mine!r} also matches environment {other.name!r}'s "
+                        f"{theirs!r} in the shared account {account}, so its roles would reach the other's "
+                        "resources; rename one")
+    return problems
+
+
+def check_account_sharing(environments: Iterable[EnvironmentConfig]) -> None:
+    """Fail with every ``account_sharing_problems`` of ``environments`` (the app's, or a pipeline's targets)."""
+    problems = account_sharing_problems(environments)
+    if problems:
+        raise ConfigError("environments share an account:\n  - " + "\n  - ".join(problems))
 
 
 def registry_consumer_accounts(
@@ -713,6 +762,10 @@ def default_environments() -> dict[str, EnvironmentConfig]:
         "dev": EnvironmentConfig(
             name="dev",
             region="eu-west-1",
+            # The three environments are env-agnostic: deployed with one set of credentials they share
+            # its account, on purpose (every role is scoped to <project>-<env>-...). Give each an
+            # account of its own (and shared_account=False) where you can.
+            shared_account=True,
             log_retention_days=30,
             network=NetworkConfig(
                 cidr="10.10.0.0/16",
@@ -750,6 +803,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
         "staging": EnvironmentConfig(
             name="staging",
             region="eu-west-1",
+            shared_account=True,
             log_retention_days=365,
             network=NetworkConfig(
                 cidr="10.20.0.0/16",
@@ -771,6 +825,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
         "prod": EnvironmentConfig(
             name="prod",
             region="eu-west-1",
+            shared_account=True,
             log_retention_days=3653,
             network=NetworkConfig(
                 cidr="10.30.0.0/16",

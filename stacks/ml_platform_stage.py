@@ -83,7 +83,7 @@ class MlPlatformStage(Stage):
                                                   "training and batch transform pipelines")
         self.studio = StudioStack(
             self, "Studio", config=config, network=self.network.network, key=self.data.key,
-            buckets=[self.data.data_bucket, self.data.artifact_bucket], sharing_bucket=self.data.artifact_bucket,
+            data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
             stack_name=f"{prefix}-studio",
             description=f"{config.project} {config.name}: SageMaker Studio domain, profiles, spaces, notebooks",
         )

@@ -197,3 +197,26 @@ def test_grant_open_lets_a_role_open_only_this_instance():
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "sagemaker:CreatePresignedNotebookInstanceUrl"
     assert statement["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/nb"
+
+
+def _default_role_patterns(template: Template) -> set[str]:
+    from constructs_lib._internal.wildcards import flatten_cfn_reference
+
+    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                 if k.startswith("NotebookRolePermissions")]
+    return {flatten_cfn_reference(r) for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+
+
+def test_default_role_is_scoped_to_the_instance_name_and_writes_only_its_own_log_streams(template):
+    patterns = _default_role_patterns(template)
+    assert any(p.endswith(":training-job/research-1-*") for p in patterns)
+    assert any(p.endswith("log-group:/aws/sagemaker/NotebookInstances:log-stream:Research-1/*") for p in patterns)
+    assert not any(p.endswith(":training-job/*") for p in patterns)
+
+
+def test_default_role_takes_the_environments_name_prefix():
+    stack = new_stack()
+    notebook = _notebook(stack, name_prefix="ml-platform-dev")
+    assert notebook.default_role is not None and notebook.default_role.name_prefix == "ml-platform-dev"
+    assert any(p.endswith(":model/ml-platform-dev-*") for p in _default_role_patterns(Template.from_stack(stack)))

@@ -421,3 +421,18 @@ def _teardown_statements(template: Template) -> list[dict]:
 def _actions(statement: dict) -> list[str]:
     actions = statement["Action"]
     return [actions] if isinstance(actions, str) else actions
+
+
+@pytest.mark.parametrize("kwargs, prefix", [
+    ({"domain_name": "Ml-Platform-Dev"}, "ml-platform-dev"),
+    ({"domain_name": "research", "name_prefix": "ml-platform-dev"}, "ml-platform-dev"),
+    ({}, None),
+])
+def test_the_default_role_names_jobs_after_the_domain_unless_told(kwargs, prefix):
+    domain, *_ = _studio(new_stack(), **kwargs)
+    role = domain.default_execution_role
+    assert role.name_prefix == domain.name_prefix
+    assert role.name_prefix == (prefix or role.name_prefix.lower())
+    assert len(role.name_prefix) <= 32
+    extra = domain.new_execution_role("Extra")
+    assert extra.name_prefix == domain.name_prefix

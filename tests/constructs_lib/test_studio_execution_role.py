@@ -17,6 +17,7 @@ AZS = ["eu-west-1a", "eu-west-1b"]
 def _role(stack, **kwargs) -> StudioExecutionRole:
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
     key = EncryptionKey(stack, "Key")
+    kwargs.setdefault("name_prefix", "ml-platform-dev")
     return StudioExecutionRole(stack, "Role", subnets=network.private_subnets,
                                security_groups=[network.workload_security_group], volume_key=key, **kwargs)
 
@@ -165,7 +166,8 @@ def test_canary_an_unexplained_wildcard_on_the_same_policy_is_still_reported():
 def test_rejects_missing_network_placement():
     stack = new_stack()
     with pytest.raises(ConstructValidationError) as error:
-        StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"))
+        StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"),
+                            name_prefix="ml-platform-dev")
     assert "subnets=0: must list 1 to 16 subnets" in str(error.value)
     assert "security_groups=0: must list 1 to 5 security groups" in str(error.value)
 
@@ -193,3 +195,60 @@ def test_the_role_construct_is_a_grantee_itself():
     queue.grant_send_messages(role)
     document = stack.resolve(role.policy.node.default_child.policy_document)
     assert any("sqs:SendMessage" in s.get("Action", []) for s in document["Statement"])
+
+
+def test_transform_jobs_are_denied_on_models_not_named_with_the_prefix(statements):
+    deny = _denies(statements)["DenyTransformJobsOnOtherModels"]
+    assert _actions(deny) == ["sagemaker:CreateTransformJob"]
+    (pattern,) = [deny["Condition"]["ArnNotLike"]["sagemaker:ModelArn"]]
+    assert pattern["Fn::Join"][1][-1].endswith(":model/ml-platform-dev-*")
+    # The models it may run are the ones it may create, and those are VPC-guarded.
+    assert "sagemaker:CreateModel" in VPC_GUARDED_ACTIONS
+
+
+def test_jobs_models_and_logs_are_scoped_to_the_name_prefix(statements):
+    from constructs_lib._internal.wildcards import flatten_cfn_reference
+
+    patterns = {flatten_cfn_reference(r) for s in _allows(statements) for r in
+                (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+    sagemaker = {p.rsplit(":", 1)[-1] for p in patterns if ":sagemaker:" in p and "*" in p}
+    assert sagemaker == {f"{kind}/ml-platform-dev-*" for kind in (
+        "training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job", "model")} | {
+        f"{kind}/d-abc123/*" for kind in ("user-profile", "space", "app")}
+    streams = {p.split("log-group:", 1)[1] for p in patterns if ":log-stream:" in p}
+    assert streams == {"/aws/sagemaker/TrainingJobs:log-stream:ml-platform-dev-*",
+                       "/aws/sagemaker/ProcessingJobs:log-stream:ml-platform-dev-*",
+                       "/aws/sagemaker/TransformJobs:log-stream:ml-platform-dev-*",
+                       "/aws/sagemaker/Endpoints/ml-platform-dev-*:log-stream:*",
+                       "/aws/sagemaker/studio:log-stream:d-abc123/*"}
+
+
+def test_metrics_only_to_the_jobs_namespaces_and_the_ones_given():
+    stack = new_stack()
+    _role(stack, metric_namespaces=["ml-platform/dev/experiments"])
+    policy = _role_policy(Template.from_stack(stack))
+    (metrics,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+                  if "cloudwatch:PutMetricData" in _actions(s)]
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": [
+        "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs",
+        "ml-platform/dev/experiments"]}}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"name_prefix": "ML-Platform-dev"}, "name_prefix='ML-Platform-dev': must be 1-40 lowercase"),
+    ({"name_prefix": "dev-"}, "name_prefix='dev-'"),
+    ({"name_prefix": "x" * 41}, "name_prefix='xxxx"),
+    ({"metric_namespaces": ["AWS/SageMaker"]}, "metric_namespaces='AWS/SageMaker': must be CloudWatch namespaces"),
+    ({"metric_namespaces": ["/aws/sagemaker/Endpoints"]}, "metric_namespaces='/aws/sagemaker/Endpoints'"),
+])
+def test_rejects_a_bad_name_prefix_or_a_namespace_autoscaling_follows(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        _role(new_stack(), **kwargs)
+    assert message in str(error.value)
+
+
+def test_an_unresolved_name_prefix_is_accepted():
+    from aws_cdk import CfnParameter
+
+    stack = new_stack()
+    _role(stack, name_prefix=CfnParameter(stack, "Prefix").value_as_string)

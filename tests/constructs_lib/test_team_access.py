@@ -8,6 +8,7 @@ from aws_cdk.assertions import Match, Template
 from constructs_lib import TEAM_TAG_KEY, ConstructValidationError, SecureBucket, TeamAccess
 from constructs_lib._internal.wildcards import flatten_cfn_reference
 from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.iam_eval import Request, denied
 
 
 @pytest.fixture(scope="module")
@@ -70,20 +71,99 @@ def test_two_teams_policies_do_not_overlap(teams):
     assert {r for r in b_objects if r.endswith("*")} == {"<Data2D4B752F.Arn>/teams/b/*"}
 
 
-def test_bucket_policy_denies_principals_of_other_teams_the_prefix(teams):
-    _, _, _, template = teams
-    template.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({
-            "Effect": "Deny", "Principal": {"AWS": "*"},
-            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Data2D4B752F", "Arn"]}, "/teams/a/*"]]},
-            "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "a"}, "Null": {"aws:PrincipalTag/team": "false"}},
-        }),
-        Match.object_like({
-            "Effect": "Deny", "Action": "s3:ListBucket",
-            "Condition": Match.object_like({"StringNotEquals": {"aws:PrincipalTag/team": "b"},
-                                            "StringLike": {"s3:prefix": ["teams/b/", "teams/b/*"]}}),
-        }),
-    ])}})
+def _guard_statements(template: Template) -> list[dict]:
+    (policy,) = [p for k, p in template.find_resources("AWS::S3::BucketPolicy").items() if k.startswith("DataPolicy")]
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+BUCKET = "<Data2D4B752F.Arn>"
+PLATFORM_ROLE = "arn:aws:iam::111122223333:role/ml-platform-dev-pipeline"
+
+
+def _principal(team: str | None = None, arn: str = "arn:aws:iam::111122223333:role/someone") -> dict:
+    return {"aws:PrincipalArn": arn, **({"aws:PrincipalTag/team": team} if team else {})}
+
+
+def _get(key: str, principal: dict) -> Request:
+    return Request("s3:GetObject", f"{BUCKET}/{key}", principal)
+
+
+def _list(principal: dict, prefix: str | None, delimiter: str | None = None) -> Request:
+    context = {**principal, **({"s3:prefix": prefix} if prefix is not None else {}),
+               **({"s3:delimiter": delimiter} if delimiter is not None else {})}
+    return Request("s3:ListBucket", BUCKET, context)
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    stack = new_stack()
+    data = SecureBucket(stack, "Data")
+    TeamAccess(stack, "TeamA", team_name="a", bucket=data, platform_principal_arns=[PLATFORM_ROLE])
+    TeamAccess(stack, "TeamB", team_name="b", bucket=data, platform_principal_arns=[PLATFORM_ROLE])
+    return _guard_statements(Template.from_stack(stack))
+
+
+@pytest.mark.parametrize("action", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
+                                    "s3:DeleteObjectVersion", "s3:PutObjectTagging", "s3:RestoreObject"])
+def test_the_guard_denies_untagged_principals_and_other_teams_every_object_action(guarded, action):
+    key = f"{BUCKET}/teams/a/train.csv"
+    assert denied(guarded, Request(action, key, _principal()))
+    assert denied(guarded, Request(action, key, _principal("b")))
+    assert not denied(guarded, Request(action, key, _principal("a")))
+
+
+def test_the_guard_lets_the_platform_roles_through_and_no_one_else_by_name(guarded):
+    assert not denied(guarded, _get("teams/a/train.csv", _principal(arn=PLATFORM_ROLE)))
+    assert not denied(guarded, _list(_principal(arn=PLATFORM_ROLE), None))
+    assert denied(guarded, _get("teams/a/train.csv", _principal(arn=PLATFORM_ROLE + "-copy")))
+
+
+def test_the_guard_leaves_the_rest_of_the_bucket_alone(guarded):
+    assert not denied(guarded, _get("raw/churn/data.csv", _principal()))
+    assert not denied(guarded, _list(_principal(), "raw/"))
+
+
+@pytest.mark.parametrize("prefix, delimiter", [(None, None), ("", None), ("teams/", None), ("teams/a", None),
+                                               ("teams/a/", None), ("teams/a/x", "/"), (None, "x")])
+def test_outsiders_cannot_list_the_team_keys_from_anywhere_above(guarded, prefix, delimiter):
+    assert denied(guarded, _list(_principal(), prefix, delimiter))
+    assert denied(guarded, _list(_principal("b"), prefix, delimiter))
+
+
+def test_outsiders_may_browse_one_level_at_a_time(guarded):
+    for prefix in (None, "", "teams/"):
+        assert not denied(guarded, _list(_principal(), prefix, "/"))
+
+
+def test_team_principals_list_only_their_own_prefix(guarded):
+    assert not denied(guarded, _list(_principal("a"), "teams/a/"))
+    assert not denied(guarded, _list(_principal("a"), "teams/a/2024/"))
+    for prefix in (None, "", "raw/", "teams/", "teams/b/"):
+        assert denied(guarded, _list(_principal("a"), prefix)), prefix
+        assert denied(guarded, _list(_principal("a"), prefix, "/")), prefix
+
+
+def test_canary_the_earlier_guard_let_untagged_principals_through():
+    """The guard before: other teams only (``Null`` on the tag), so the evaluator must tell it apart."""
+    earlier = [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:GetObject"],
+                "Resource": f"{BUCKET}/teams/a/*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "a"},
+                              "Null": {"aws:PrincipalTag/team": "false"}}}]
+    assert denied(earlier, _get("teams/a/train.csv", _principal("b")))
+    assert not denied(earlier, _get("teams/a/train.csv", _principal()))
+
+
+def test_a_bucket_that_empties_itself_exempts_its_auto_delete_function():
+    from aws_cdk import RemovalPolicy
+
+    stack = new_stack()
+    data = SecureBucket(stack, "Data", removal_policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
+    TeamAccess(stack, "TeamA", team_name="a", bucket=data)
+    auto_delete = "<CustomS3AutoDeleteObjectsCustomResourceProviderRole3B1BD092.Arn>"
+    statements = _guard_statements(Template.from_stack(stack))
+    assert not denied(statements, Request("s3:DeleteObjectVersion", f"{BUCKET}/teams/a/x",
+                                          _principal(arn=auto_delete)))
+    assert denied(statements, Request("s3:DeleteObjectVersion", f"{BUCKET}/teams/a/x", _principal()))
 
 
 def test_team_role_is_assumed_by_sagemaker_tagged_and_has_the_policy(teams):

@@ -146,3 +146,72 @@ def test_invalid_training_values_fail(training, message):
 def test_max_wait_only_matters_with_spot():
     assert _dev(training=TrainingConfig(use_spot_instances=False, max_runtime_minutes=120,
                                         max_wait_minutes=60)).training.use_spot_instances is False
+
+
+# --- environments that share an account ---------------------------------------------------------
+
+def _env(name: str, **changes) -> EnvironmentConfig:
+    """A default environment, or dev renamed, with ``changes``."""
+    base = default_environments().get(name) or dataclasses.replace(get_environment("dev"), name=name)
+    return dataclasses.replace(base, **changes)
+
+
+def test_the_default_environments_share_the_deploying_account_on_purpose():
+    from stacks.config import account_sharing_problems
+
+    envs = default_environments()
+    assert all(e.account is None and e.shared_account for e in envs.values())
+    assert account_sharing_problems(envs.values()) == []
+
+
+@pytest.mark.parametrize("accounts", [(None, None), ("111122223333", "111122223333")], ids=["both-unset", "same"])
+def test_two_environments_in_one_account_fail_unless_both_say_so(accounts):
+    from stacks.config import check_account_sharing
+
+    dev = _env("dev", account=accounts[0], shared_account=False)
+    prod = _env("prod", account=accounts[1], shared_account=True)
+    with pytest.raises(ConfigError) as error:
+        check_account_sharing([dev, prod])
+    assert "dev.shared_account=False: environments ['dev', 'prod'] resolve to one account" in str(error.value)
+    assert "prod.shared_account" not in str(error.value)
+    check_account_sharing([dataclasses.replace(dev, shared_account=True), prod])  # on purpose: fine
+
+
+def test_environments_in_their_own_accounts_need_no_flag():
+    from stacks.config import check_account_sharing
+
+    check_account_sharing([_env("dev", account="111122223333", shared_account=False),
+                           _env("prod", account="444455556666", shared_account=False),
+                           _env("qa", shared_account=False)])  # alone in the deploying account
+
+
+def test_a_name_prefix_that_covers_another_environments_fails_in_a_shared_account():
+    from stacks.config import check_account_sharing
+
+    dev, dev_eu = _env("dev", shared_account=True), _env("dev-eu", shared_account=True)
+    with pytest.raises(ConfigError) as error:
+        check_account_sharing([dev, dev_eu])
+    assert ("dev.name='dev': its name prefix 'ml-platform-dev-' also matches environment 'dev-eu''s "
+            "'ml-platform-dev-eu-'") in str(error.value)
+    check_account_sharing([dev, dataclasses.replace(dev_eu, account="111122223333")])
+
+
+def test_delivery_targets_are_checked_with_their_resolved_accounts():
+    from stacks.config import DeliveryConfig
+
+    delivery = DeliveryConfig(
+        account="111111111111", region="eu-west-1", source="codecommit", repository="ml-platform",
+        environments=("staging", "prod"), approval_before=(), accounts={"staging": "222222222222", "prod": "222222222222"})
+    envs = {name: _env(name, shared_account=False) for name in ("staging", "prod")}
+    with pytest.raises(ConfigError, match=r"staging.shared_account=False: .* \(222222222222\)"):
+        delivery.targets(envs)
+
+
+def test_the_app_refuses_environments_that_share_an_account_by_accident(monkeypatch):
+    import app
+    from tests.conftest import new_app
+
+    envs = {name: dataclasses.replace(e, shared_account=False) for name, e in default_environments().items()}
+    monkeypatch.setattr(app, "default_environments", lambda: envs)
+    with pytest.raises(ConfigError, match="environments share an account"):
+        app.build_app(new_app(), ["dev"])

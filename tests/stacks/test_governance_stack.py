@@ -37,9 +37,13 @@ def test_every_environment_has_the_reference_team_on_its_own_prefix(synthesized_
     assert team.user_profile_names == expected
     data_policy = [r["Properties"] for r in dict(synthesized_app.templates())[f"{env}/Data"]["Resources"].values()
                    if r["Type"] == "AWS::S3::BucketPolicy"]
-    guards = [s for p in data_policy for s in p["PolicyDocument"]["Statement"]
-              if s.get("Condition", {}).get("StringNotEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"]
-    assert len(guards) == 2
+    statements = [s for p in data_policy for s in p["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    outsiders = [s for s in statements
+                 if s.get("Condition", {}).get("StringNotEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"]
+    members = [s for s in statements
+               if s.get("Condition", {}).get("StringEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"]
+    # Outsiders: the objects, the prefix, listings above it and without a prefix; members: outside the prefix.
+    assert (len(outsiders), len(members)) == (4, 1)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
