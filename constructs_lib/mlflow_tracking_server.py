@@ -14,7 +14,7 @@ from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.wildcards import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
-from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.secure_bucket import SecureBucket
 
@@ -163,9 +163,12 @@ class MlflowTrackingServer(Construct):
 
     def _arn_for_policies(self) -> str:
         # Built from the name (not the GetAtt) so a grantee's policy needs no dependency on the server.
+        # SageMaker writes resource names lower case in ARNs: a grant on the name as given (generated
+        # names keep the construct path's capitals) would never match the server the UI calls.
         stack = Stack.of(self)
-        return (f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:"
-                f"mlflow-tracking-server/{self.tracking_server_name}")
+        name = self.tracking_server_name
+        name = name if is_unresolved(name) else name.lower()
+        return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:mlflow-tracking-server/{name}"
 
     def _new_role(self, automatic_model_registration: bool) -> ManagedPolicyRole:
         stack = Stack.of(self)
