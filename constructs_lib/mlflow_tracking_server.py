@@ -143,7 +143,8 @@ class MlflowTrackingServer(Construct):
         return [AlwaysOnCapacity(f"MLflow tracking server ({self.size.value})", f"mlflow.{self.size.value}", 1)]
 
     def grant_access(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Use the server: every MLflow API action on this server and its pre-signed UI URL.
+        """Use the server: every MLflow API action on this server and its pre-signed UI URL, and list
+        the servers (Studio's MLflow page does before opening one).
 
         The finding about the ``sagemaker-mlflow:*`` action is acknowledged on the grantee (when it
         is a construct): it is scoped to this one server's ARN.
@@ -151,6 +152,9 @@ class MlflowTrackingServer(Construct):
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=list(MLFLOW_ACCESS_ACTIONS), resource_arns=[self._arn_for_policies()]
         )
+        # Studio's MLflow page lists the servers before opening one; the action has no resource type.
+        listing = iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:ListMlflowTrackingServers"],
+                                             resource_arns=["*"])
         principal = grantee.grant_principal
         if isinstance(principal, Construct):
             acknowledge(
@@ -159,7 +163,13 @@ class MlflowTrackingServer(Construct):
                 "releases), scoped to one tracking server's ARN.",
                 "AwsSolutions-IAM5[Action::sagemaker-mlflow:*]",
             )
-        return grant
+            acknowledge(
+                principal,
+                "sagemaker:ListMlflowTrackingServers has no resource type (AWS requires '*'); Studio's MLflow "
+                "page lists the servers (names and status only) before opening one.",
+                "AwsSolutions-IAM5[Resource::*]",
+            )
+        return grant.combine(listing)
 
     def _arn_for_policies(self) -> str:
         # Built from the name (not the GetAtt) so a grantee's policy needs no dependency on the server.

@@ -78,10 +78,13 @@ class StackTemplate:
     def resources(self) -> dict[str, dict]:
         return self.template.get("Resources", {})
 
+    def recorded_path(self, logical_id: str) -> str | None:
+        """The construct path CDK recorded for ``logical_id`` (``aws:cdk:path``), if it did."""
+        return self.resources.get(logical_id, {}).get("Metadata", {}).get("aws:cdk:path")
+
     def path_of(self, logical_id: str) -> str:
-        """The construct path CDK recorded for ``logical_id`` (the logical id when none)."""
-        metadata = self.resources.get(logical_id, {}).get("Metadata", {})
-        return metadata.get("aws:cdk:path", f"{self.artifact_id}/{logical_id}")
+        """The construct path of ``logical_id`` for messages (``<stack>/<logical id>`` when not recorded)."""
+        return self.recorded_path(logical_id) or f"{self.artifact_id}/{logical_id}"
 
 
 # How a resource's Ref and attributes read, by type: {type: (ref, {attribute: form})}. ``{id}`` is the

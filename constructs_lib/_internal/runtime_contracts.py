@@ -861,7 +861,9 @@ def _plugin_class() -> type:
                     severity="error",
                     violating_resources=[
                         PolicyViolatingResource(locations=["Properties"], resource_logical_id=f.logical_id,
-                                                template_path=f.stack.template_path, construct_path=f.construct_path)
+                                                template_path=f.stack.template_path,
+                                                # None: CDK finds the construct from the logical id
+                                                construct_path=f.stack.recorded_path(f.logical_id))
                         for f in found
                     ],
                 )
