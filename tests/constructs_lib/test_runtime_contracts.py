@@ -213,3 +213,19 @@ def test_an_acknowledgment_needs_a_real_reason():
     _, model = _gated_app_with_a_gap()
     with pytest.raises(ValueError, match="needs a real reason"):
         acknowledge_runtime_contract(model, "ok", "MissingGrant[s3:GetObject]")
+
+
+def test_the_readme_acknowledgment_example_lets_a_foreign_image_synthesize():
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("### Run-time permission contracts")[1]
+    example = section.split("```python\n")[1].split("```")[0]
+    app = new_app()
+    Validations.of(app).add_plugins(runtime_contracts_plugin())
+    stack = new_stack(app)
+    model = Model(stack, "Foreign", vpc=None, network_isolation=False, containers=[
+        container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")])
+    import constructs_lib as lib
+
+    exec(example, {"lib": lib, "model": model})  # noqa: S102 - our own README
+    app.synth()
