@@ -119,6 +119,8 @@ class _Context:
 
     def __init__(self, assembly: Assembly) -> None:
         self.assembly = assembly
+        #: Every role's statements, by the role's placeholder (or literal name).
+        self.policies: dict[str, list[Statement]] = {}
 
     def bucket_key(self, bucket: str) -> str | None:
         """The default KMS key (ARN form) of a bucket of the assembly."""
@@ -151,11 +153,14 @@ class _Needs:
         self.unknowable: list[tuple[str, str]] = []
 
     def add(self, action: str, resource: str, why: str, **context: Iterable[str]) -> None:
-        keys = {k.replace("__", ":"): tuple(v) for k, v in context.items()}
+        # condition keys as keyword arguments: ``kms__ViaService`` is ``kms:ViaService``; a key
+        # without values is left out (unknown to the evaluator, never an empty match)
+        keys = {k.replace("__", ":"): tuple(v) for k, v in context.items() if v}
         self.needs.append(Need(action, resource, f"{self.what}: {why}", keys))
 
     def _via_s3(self, bucket: str) -> dict[str, Iterable[str]]:
-        return {"kms__ViaService": [f"s3.{self.stack.region}.amazonaws.com"], "kms__CallerAccount": [self.stack.account],
+        return {"kms__ViaService": [f"s3.{self.stack.region}.amazonaws.com"],
+                "kms__CallerAccount": [self.stack.account],
                 "s3__ResourceAccount": [self.stack.account] if has_placeholder(bucket) else []}
 
     def _s3_context(self, bucket: str) -> dict[str, Iterable[str]]:
@@ -410,18 +415,18 @@ def _capture_read(ctx: _Context, n: _Needs, endpoint_name: str, recorded: Mappin
     if found:
         stack, _, endpoint = found
         captures = []
-        for config_name in strings(ctx.assembly.resolve(stack, endpoint.get("Properties", {}).get("EndpointConfigName"))):
-            config = ctx.assembly.resource_of(config_name)
-            if config:
-                cstack, _, cresource = config
-                captures.append(ctx.assembly.resolve(cstack, cresource.get("Properties", {})).get("DataCaptureConfig", {}))
+        names = strings(ctx.assembly.resolve(stack, endpoint.get("Properties", {}).get("EndpointConfigName")))
+        for config in filter(None, map(ctx.assembly.resource_of, names)):
+            cstack, _, cresource = config
+            captures.append(ctx.assembly.resolve(cstack, cresource.get("Properties", {})).get("DataCaptureConfig", {}))
     if not captures:
         n.unknowable.append(("UnresolvedEndpoint", f"{n.what}: the endpoint {endpoint_name} is not in this app and "
                                                    "its capture location is not recorded: reading it cannot be proven"))
     for capture in captures:
         for destination in strings(capture.get("DestinationS3Uri")):
             # SageMaker writes <destination>/<endpoint name>/<variant>/<yyyy>/<mm>/<dd>/<hh>/...
-            n.read(f"{destination.rstrip('/')}/{endpoint_name}/", "captured data under", prefix=True, key=(strings(capture.get("KmsKeyId")) or [None])[0])
+            key = (strings(capture.get("KmsKeyId")) or [None])[0]
+            n.read(f"{destination.rstrip('/')}/{endpoint_name}/", "captured data under", prefix=True, key=key)
 
 
 @contract("AWS::SageMaker::MlflowTrackingServer")
@@ -474,7 +479,8 @@ def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
     for role in pipeline_roles:
         n = _Needs(ctx, stack, what)
         for named in sorted(named_roles):
-            n.add("iam:PassRole", named, "pass the role its steps name", iam__PassedToService=["sagemaker.amazonaws.com"])
+            n.add("iam:PassRole", named, "pass the role its steps name",
+                  iam__PassedToService=["sagemaker.amazonaws.com"])
         yield n.obligation(logical_id, role)
         yield Obligation(stack, logical_id, role, unknowable=tuple(
             ("ExcessPassRole", f"{what}: its role may pass {resource_} to SageMaker, which no step names")
@@ -617,7 +623,7 @@ def _resolve_expressions(node: Any, steps: _PipelineSteps) -> Any:
 
 
 def _excess_pass_role(ctx: _Context, role: str, named: set[str]) -> list[str]:
-    policies = ctx.policies.get(_role_key(role), []) if hasattr(ctx, "policies") else []
+    policies = ctx.policies.get(_role_key(role) or "", [])
     excess = []
     for s in policies:
         if s.effect != "Allow" or not s.matches_action("iam:PassRole"):
@@ -677,8 +683,7 @@ class RuntimeContractCheck:
     def __init__(self, assembly: Assembly) -> None:
         self.assembly = assembly
         self.ctx = _Context(assembly)
-        self.policies = self._role_policies()
-        self.ctx.policies = self.policies  # type: ignore[attr-defined]
+        self.policies = self.ctx.policies = self._role_policies()
         self.resource_policies = self._resource_policies()
 
     def _role_policies(self) -> dict[str, list[Statement]]:
@@ -701,12 +706,11 @@ class RuntimeContractCheck:
             names = strings(props.get("Roles")) + strings(props.get("RoleName"))
             statements = statements_of([props.get("PolicyDocument", {})])
             for name in names:
-                key = name if has_placeholder(name) else name
-                roles.setdefault(key, []).extend(statements)
+                roles.setdefault(name, []).extend(statements)
         return roles
 
-    def _resource_policies(self) -> dict[str, list[Statement]]:
-        """Bucket and key policies by the bucket's name placeholder / the key's ARN, with principals."""
+    def _resource_policies(self) -> dict[str, list[tuple[Statement, list[str]]]]:
+        """Bucket and key policies (statements with their principals) by the bucket's or key's ARN."""
         a = self.assembly
         out: dict[str, list[tuple[Statement, list[str]]]] = {}
         for stack, _, resource in a.resources("AWS::S3::BucketPolicy"):
@@ -717,7 +721,7 @@ class RuntimeContractCheck:
             props = a.resolve(stack, resource.get("Properties", {}))
             arn = a.resolve(stack, {"Fn::GetAtt": [logical_id, "Arn"]})
             out.setdefault(arn, []).extend(_with_principals(props.get("KeyPolicy", {})))
-        return out  # type: ignore[return-value]
+        return out
 
     def obligations(self) -> Iterator[Obligation]:
         for stack, logical_id, resource in self.assembly.resources():
@@ -766,7 +770,7 @@ class RuntimeContractCheck:
     def _resource_policy_allows(self, account: str, need: Need) -> bool:
         owner = _owner_of(need.resource)
         request = Request(need.action, need.resource, {**need.context, "aws:PrincipalAccount": (account,)})
-        entries: list[tuple[Statement, list[str]]] = self.resource_policies.get(owner, [])  # type: ignore[assignment]
+        entries = self.resource_policies.get(owner, [])
         principals = {account, f"arn:aws:iam::{account}:root", "*"}
         applicable = [s for s, who in entries if principals & set(who) or any(p.startswith(
             f"arn:aws:iam::{account}:") for p in who)]

@@ -114,6 +114,7 @@ def test_every_branch_of_a_condition_is_kept_and_no_value_dropped():
 def test_sub_select_and_split_resolve():
     stack = _stack("S", "s", {"Repo": {"Type": "AWS::ECR::Repository"}})
     assembly = Assembly([stack])
-    assert assembly.resolve(stack, {"Fn::Sub": "arn:${AWS::Partition}:s3:::b/${AWS::Region}"}) == "arn:aws:s3:::b/eu-west-1"
+    sub = {"Fn::Sub": "arn:${AWS::Partition}:s3:::b/${AWS::Region}"}
+    assert assembly.resolve(stack, sub) == "arn:aws:s3:::b/eu-west-1"
     name = assembly.resolve(stack, {"Fn::Select": [1, {"Fn::Split": ["/", {"Fn::GetAtt": ["Repo", "Arn"]}]}]})
     assert name == "{{S.Repo}}"

@@ -24,7 +24,17 @@ from constructs_lib import (
 )
 from constructs_lib._internal.runtime_contracts import check_templates, runtime_contracts_plugin
 from constructs_lib.container_images import XGBOOST_REPOSITORY, xgboost_image_uri
-from constructs_lib.pipeline import JobNetwork, PipelineDefinition, TrainingChannel, TrainingJob, TrainingStep
+from constructs_lib.pipeline import (
+    IntegerRange,
+    JobNetwork,
+    MetricDefinition,
+    PipelineDefinition,
+    TrainingChannel,
+    TrainingJob,
+    TrainingStep,
+    TuningObjective,
+    TuningStep,
+)
 from tests.conftest import new_app, new_stack
 from tests.constructs_lib.inference_fixtures import XGBOOST, artifacts, container, network, vpc_model
 
@@ -34,7 +44,8 @@ PACKAGE = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3"
 def findings(app) -> list[str]:
     """``<rule> at <stack>/<logical id>`` for every missing grant of ``app``'s templates."""
     assembly = app.synth()
-    return sorted(f"{f.rule} at {f.construct_path}" for f in check_templates(s.template_full_path for s in assembly.stacks))
+    found = check_templates(s.template_full_path for s in assembly.stacks)
+    return sorted(f"{f.rule} at {f.construct_path}" for f in found)
 
 
 def rules_at(found: list[str], logical_prefix: str) -> set[str]:
@@ -123,6 +134,26 @@ def test_a_vpc_job_whose_role_has_no_network_permissions_is_reported():
 
 def test_a_vpc_job_whose_role_runs_in_its_network_passes():
     assert findings(_training_pipeline(with_network=True)) == []
+
+
+def test_a_tuning_job_whose_role_cannot_write_its_outputs_or_use_its_keys_is_reported():
+    app = new_app()
+    stack = new_stack(app)
+    key = EncryptionKey(stack, "Key")
+    bucket = SecureBucket(stack, "Work", encryption_key=key)
+    work = S3Location(bucket, "work/")
+    # reads the training data, but was given no output prefix and no keys
+    role = JobRole(stack, "JobRole", job_kinds=["tuning"], inputs=[work.child("train/")],
+                   aws_image_repositories=[XGBOOST_REPOSITORY])
+    job = TrainingJob(role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
+                      output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
+                      channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
+                      metric_definitions=[MetricDefinition("validation:auc", r"validation-auc:([0-9.]+)")])
+    tune = TuningStep("Tune", job=job, objective=TuningObjective("validation:auc"),
+                      ranges=[IntegerRange("max_depth", 3, 9)])
+    MlPipeline(stack, "Pipeline", pipeline_name="tune", definition=PipelineDefinition(steps=[tune]))
+    assert rules_at(findings(app), "Pipeline") == {
+        "MissingGrant[s3:PutObject]", "MissingGrant[kms:GenerateDataKey]", "MissingGrant[kms:CreateGrant]"}
 
 
 def test_a_pipeline_role_that_may_pass_other_roles_is_reported():
