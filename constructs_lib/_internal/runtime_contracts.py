@@ -439,6 +439,22 @@ def _mlflow(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict
         yield n.obligation(logical_id, role)
 
 
+@contract("AWS::SageMaker::FeatureGroup")
+def _feature_group(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+    props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
+    n = _Needs(ctx, stack, f"feature group {stack.path_of(logical_id)}")
+    storage = props.get("OfflineStoreConfig", {}).get("S3StorageConfig", {})
+    for uri in strings(storage.get("S3Uri")):
+        n.write(uri, "offline store records under", key=storage.get("KmsKeyId"))
+        parsed = _s3(uri)
+        if parsed:
+            n.add("s3:GetBucketAcl", f"arn:aws:s3:::{parsed[0]}", "check the offline store bucket's ACL")
+            n.add("s3:PutObjectAcl", f"arn:aws:s3:::{parsed[0]}/{parsed[1].rstrip('/')}/{{{{object}}}}",
+                  "set the offline store objects' ACL")
+    for role in strings(props.get("RoleArn")):
+        yield n.obligation(logical_id, role)
+
+
 @contract("AWS::ApiGateway::Account")
 def _api_gateway_account(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))

@@ -260,3 +260,24 @@ def test_the_readme_acknowledgment_example_lets_a_foreign_image_synthesize():
 
     exec(example, {"lib": lib, "model": model})  # noqa: S102 - our own README
     app.synth()
+
+
+# --- endpoint configs --------------------------------------------------------------------------------
+
+def test_data_capture_the_model_role_cannot_write_is_reported_and_a_library_endpoint_passes():
+    from constructs_lib import DataCaptureOptions, InstanceVariant, RealtimeEndpoint
+
+    app = new_app()
+    stack = new_stack(app)
+    net = network(stack)
+    capture = SecureBucket(stack, "Capture")
+    RealtimeEndpoint(stack, "Good", variants=[InstanceVariant(model=vpc_model(stack, "GoodModel", net=net),
+                                                              instance_type="ml.m5.large")],
+                     data_capture=DataCaptureOptions(bucket=capture))
+    fixed = iam.Role(stack, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    ungranted = vpc_model(stack, "FixedModel", net=net, role=fixed.without_policy_updates())
+    RealtimeEndpoint(stack, "Bad", variants=[InstanceVariant(model=ungranted, instance_type="ml.m5.large")],
+                     data_capture=DataCaptureOptions(bucket=capture))
+    found = findings(app)
+    assert rules_at(found, "GoodConfig") == set()
+    assert {"MissingGrant[s3:PutObject]", "MissingGrant[kms:GenerateDataKey]"} <= rules_at(found, "BadConfig")
