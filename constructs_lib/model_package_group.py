@@ -193,14 +193,15 @@ class ModelPackageGroup(Construct):
         """The consumer accounts read the versions' artifacts (bucket policy) and decrypt them through
         S3 (key policy); their own roles still need identity grants in their accounts."""
         principals = [iam.AccountPrincipal(account) for account in accounts]
-        for data in sources.model_data:
+        for i, data in enumerate(sources.model_data):
             pattern = f"{data.key}*" if data.is_prefix else data.key
+            suffix = _sid(self._name) + (str(i + 1) if i else "")  # IAM rejects duplicate Sids in one policy
             data.bucket.add_to_resource_policy(iam.PolicyStatement(
-                sid=f"ShareModelArtifacts{_sid(self._name)}", principals=principals, actions=["s3:GetObject"],
+                sid=f"ShareModelArtifacts{suffix}", principals=principals, actions=["s3:GetObject"],
                 resources=[data.bucket.arn_for_objects(pattern)]))
             if data.encryption_key is not None:
                 data.encryption_key.add_to_resource_policy(iam.PolicyStatement(
-                    sid=f"DecryptSharedModelArtifacts{_sid(self._name)}", principals=principals,
+                    sid=f"DecryptSharedModelArtifacts{suffix}", principals=principals,
                     actions=["kms:Decrypt"], resources=["*"],
                     conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}},
                 ))
