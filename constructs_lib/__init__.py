@@ -5,7 +5,13 @@ from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.alert_topic import AlertTopic
 from constructs_lib.async_endpoint import AsyncEndpoint
 from constructs_lib.audit_trail import AuditTrail, DEFAULT_SENSITIVE_ACTIONS, SensitiveAction
-from constructs_lib.compliance import acknowledge, add_compliance_checks, COMPLIANCE_PACKS
+from constructs_lib.compliance import (
+    COMPLIANCE_PACKS,
+    RUNTIME_CONTRACTS,
+    acknowledge,
+    acknowledge_runtime_contract,
+    add_compliance_checks,
+)
 from constructs_lib.data_capture import DataCaptureOptions
 from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval
 from constructs_lib.encryption_key import EncryptionKey
@@ -37,7 +43,14 @@ from constructs_lib.job_role import JOB_KINDS, JobRole
 from constructs_lib.labeling_workforce import LabelingWorkforce
 from constructs_lib.ml_pipeline import MlPipeline
 from constructs_lib.mlflow_tracking_server import MlflowTrackingServer, TrackingServerSize
-from constructs_lib.model import ContainerDefinition, ContainerImage, InferenceExecutionMode, Model, ModelData
+from constructs_lib.model import (
+    ContainerDefinition,
+    ContainerImage,
+    InferenceExecutionMode,
+    Model,
+    ModelData,
+    ModelPackageSources,
+)
 from constructs_lib.model_card import (
     AdditionalInformation,
     BusinessDetails,
@@ -92,6 +105,8 @@ __all__ = [
     "AccessLogBucket",
     "acknowledge",
     "add_compliance_checks",
+    "acknowledge_runtime_contract",
+    "RUNTIME_CONTRACTS",
     "AdditionalInformation",
     "AlertTopic",
     "ApiAuthorization",
@@ -142,6 +157,7 @@ __all__ = [
     "ModelCard",
     "ModelCardStatus",
     "ModelData",
+    "ModelPackageSources",
     "ModelMonitor",
     "ModelOverview",
     "ModelPackageGroup",

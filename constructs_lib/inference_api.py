@@ -285,10 +285,17 @@ class InferenceApi(Construct):
                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
-                         "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"],
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
+                         "logs:GetLogEvents", "logs:FilterLogEvents"],
                 resources=[log_groups],
             )
+        )
+        # DescribeLogGroups has no resource type: granted on a log-group ARN it never applies.
+        role.add_to_policy(iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]))
+        acknowledge_exact_wildcard(
+            role, "*",
+            "logs:DescribeLogGroups has no resource type in the IAM reference (AWS requires '*'); API Gateway "
+            "calls it to find the log groups it writes to. It reads names and settings only.",
         )
         acknowledge_exact_wildcard(
             role, log_groups,

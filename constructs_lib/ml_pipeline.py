@@ -140,6 +140,7 @@ class MlPipeline(Construct):
         )
         # SageMaker checks the role when the pipeline is created: create its permissions first.
         self.resource.node.add_dependency(self.role)
+        self._record_model_package_sources()
 
     # --- attributes ---------------------------------------------------------------------------------
 
@@ -159,6 +160,16 @@ class MlPipeline(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["sagemaker:StartPipelineExecution"], resource_arns=[self.pipeline_arn]
         )
+
+    def _record_model_package_sources(self) -> None:
+        """Model steps that create a model from a model package: where the package group keeps its
+        versions' artifacts and images (``ModelPackageGroup(sources=...)``), for the run-time contracts."""
+        for step in self.definition.all_steps():
+            for container in getattr(step, "containers", None) or []:
+                group = getattr(container, "model_package_group", None)
+                sources = getattr(group, "sources", None)
+                if getattr(container, "model_package", None) is not None and sources is not None:
+                    sources.record(self.resource, step.name)
 
     # --- the pipeline's role ------------------------------------------------------------------------
 

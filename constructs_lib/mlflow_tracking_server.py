@@ -14,7 +14,7 @@ from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.wildcards import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import service_role
-from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib.cost_summary import AlwaysOnCapacity
 from constructs_lib.secure_bucket import SecureBucket
 
@@ -143,7 +143,8 @@ class MlflowTrackingServer(Construct):
         return [AlwaysOnCapacity(f"MLflow tracking server ({self.size.value})", f"mlflow.{self.size.value}", 1)]
 
     def grant_access(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Use the server: every MLflow API action on this server and its pre-signed UI URL.
+        """Use the server: every MLflow API action on this server and its pre-signed UI URL, and list
+        the servers (Studio's MLflow page does before opening one).
 
         The finding about the ``sagemaker-mlflow:*`` action is acknowledged on the grantee (when it
         is a construct): it is scoped to this one server's ARN.
@@ -151,6 +152,9 @@ class MlflowTrackingServer(Construct):
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=list(MLFLOW_ACCESS_ACTIONS), resource_arns=[self._arn_for_policies()]
         )
+        # Studio's MLflow page lists the servers before opening one; the action has no resource type.
+        listing = iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:ListMlflowTrackingServers"],
+                                             resource_arns=["*"])
         principal = grantee.grant_principal
         if isinstance(principal, Construct):
             acknowledge(
@@ -159,13 +163,22 @@ class MlflowTrackingServer(Construct):
                 "releases), scoped to one tracking server's ARN.",
                 "AwsSolutions-IAM5[Action::sagemaker-mlflow:*]",
             )
-        return grant
+            acknowledge(
+                principal,
+                "sagemaker:ListMlflowTrackingServers has no resource type (AWS requires '*'); Studio's MLflow "
+                "page lists the servers (names and status only) before opening one.",
+                "AwsSolutions-IAM5[Resource::*]",
+            )
+        return grant.combine(listing)
 
     def _arn_for_policies(self) -> str:
         # Built from the name (not the GetAtt) so a grantee's policy needs no dependency on the server.
+        # SageMaker writes resource names lower case in ARNs: a grant on the name as given (generated
+        # names keep the construct path's capitals) would never match the server the UI calls.
         stack = Stack.of(self)
-        return (f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:"
-                f"mlflow-tracking-server/{self.tracking_server_name}")
+        name = self.tracking_server_name
+        name = name if is_unresolved(name) else name.lower()
+        return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:mlflow-tracking-server/{name}"
 
     def _new_role(self, automatic_model_registration: bool) -> ManagedPolicyRole:
         stack = Stack.of(self)

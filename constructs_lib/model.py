@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from aws_cdk import Aws, ArnFormat, Stack
+from aws_cdk import Aws, ArnFormat, CfnResource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -20,6 +20,7 @@ from constructs_lib._internal.grants import KMS_DECRYPT, S3_READ, grant_objects
 from constructs_lib._internal.vpc_access import vpc_access_statements
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib.private_network import PrivateNetwork
@@ -153,6 +154,42 @@ class ModelData:
 
 
 @dataclass(frozen=True)
+class ModelPackageSources:
+    """Where registered model packages keep what a model built from them loads.
+
+    A model created from a model package version gets its artifacts and image from the registry at
+    run time: only the registry knows them, so its role cannot be granted them from the package ARN.
+    Declare where the versions' artifacts (an S3 prefix, ``ModelData.from_bucket(bucket, "models/")``)
+    and images can be: the role may read exactly those, and the run-time contract check (see
+    ``add_compliance_checks``) proves it at synth.
+
+    :param model_data: the artifacts' prefixes (keys ending in '/') or objects, with their keys.
+    :param images: the inference images the versions name.
+    """
+
+    model_data: Sequence[ModelData] = ()
+    images: Sequence[ContainerImage] = ()
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        """Read the artifacts (and decrypt them with their buckets' keys) and pull the images."""
+        for data in self.model_data:
+            data.grant_read(grantee)
+        for image in self.images:
+            image.grant_pull(grantee)
+
+    def record(self, resource: CfnResource, key: str | None = None) -> None:
+        """Record the sources in ``resource``'s template metadata, where the run-time contract check
+        reads them (``key``: a pipeline step's name)."""
+        entry = {"ModelDataUrls": [d.s3_url for d in self.model_data], "Images": [i.image_uri for i in self.images]}
+        existing = resource.get_metadata(MODEL_PACKAGE_SOURCES_METADATA) or {}
+        if key is None:
+            merged = {k: [*existing.get(k, []), *v] for k, v in entry.items()}
+        else:
+            merged = {**existing, key: entry}
+        resource.add_metadata(MODEL_PACKAGE_SOURCES_METADATA, merged)
+
+
+@dataclass(frozen=True)
 class ContainerDefinition:
     """One container of a model: an image (with optional artifacts) or a model package version.
 
@@ -160,9 +197,11 @@ class ContainerDefinition:
     :param model_data: default None; the artifacts (``ModelData.from_bucket``). A prefix ending in
         '/' for multi-model mode, a ``.tar.gz`` otherwise.
     :param model_package_arn: default None; a versioned model package from the registry
-        (``arn:...:model-package/<group>/<version>``) instead of image and artifacts. Grant the role
-        read access to the package's artifacts and image (``ModelData.grant_read``,
-        ``ContainerImage.grant_pull``): they are only known to the registry.
+        (``arn:...:model-package/<group>/<version>``) instead of image and artifacts; give
+        ``model_package_sources`` so the role can load them.
+    :param model_package_sources: default None; with ``model_package_arn``: where the registry's
+        versions keep their artifacts and images (``ModelPackageSources``); the role may read them.
+        Without it synth fails (the run-time contract check) unless acknowledged.
     :param environment: default none; environment variables (no secrets: they are visible in the API).
     :param hostname: default, chosen by SageMaker; the container's name in an inference pipeline or
         for direct invocation (``TargetContainerHostname``).
@@ -173,6 +212,7 @@ class ContainerDefinition:
     image: ContainerImage | None = None
     model_data: ModelData | None = None
     model_package_arn: str | None = None
+    model_package_sources: ModelPackageSources | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     hostname: str | None = None
     multi_model: bool = False
@@ -266,6 +306,16 @@ class Model(Construct):
         )
         # The role's policy must exist before SageMaker checks the artifacts and images.
         self.resource.node.add_dependency(self.role)
+        for c in containers:
+            if c.model_package_sources is not None:
+                c.model_package_sources.record(self.resource)
+
+    def serve_model_packages(self, sources: ModelPackageSources) -> None:
+        """Let the model serve model package versions whose artifacts and images are in ``sources``
+        (for a model whose ``ModelPackageName`` is set later, e.g. by a stack parameter): the role may
+        read them, and the run-time contract check knows where they are."""
+        sources.grant_read(self.role)
+        sources.record(self.resource)
 
     @property
     def model_name(self) -> str:
@@ -342,6 +392,8 @@ class Model(Construct):
         else:
             problems.check(c.image is not None, f"{where}.image", None,
                            "is required (or give model_package_arn)")
+            problems.check(c.model_package_sources is None, f"{where}.model_package_sources", "ModelPackageSources",
+                           "applies with model_package_arn only")
         if c.image is not None and not is_unresolved(c.image.image_uri):
             uri = c.image.image_uri
             problems.check(0 < len(uri) <= 255 and not any(ch.isspace() for ch in uri), f"{where}.image", uri,
@@ -390,6 +442,8 @@ class Model(Construct):
                 c.image.grant_pull(self.role)
             if c.model_data is not None:
                 c.model_data.grant_read(self.role)
+            if c.model_package_sources is not None:
+                c.model_package_sources.grant_read(self.role)
         stack = Stack.of(self)
         log_groups = stack.format_arn(
             service="logs", resource="log-group", resource_name=_ENDPOINT_LOG_GROUPS,

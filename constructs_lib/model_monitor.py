@@ -24,6 +24,7 @@ from constructs import Construct
 from constructs_lib._internal.contracts import MonitorableEndpoint
 from constructs_lib._internal.keys import grant_key_use, key_or_new
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib._internal.service_role import service_role
 from constructs_lib._internal.s3_access import S3Uri, grant_prefix
 from constructs_lib._internal.validation import Problems, is_unresolved
@@ -463,6 +464,10 @@ class ModelMonitor(Construct):
         if isinstance(role, ManagedPolicyRole):
             policy = role.managed_policy
             acknowledge_statement_wildcards(
+                policy, "AuthenticateToRegistries",
+                "ecr:GetAuthorizationToken has no resource type (AWS requires '*'); image pulls themselves are "
+                "limited to the monitoring images' repositories.")
+            acknowledge_statement_wildcards(
                 policy, "JobNetworkDescribe",
                 "EC2 accepts no resource narrower than '*' for the Describe calls SageMaker makes before "
                 "attaching the jobs to the VPC.")
@@ -514,7 +519,22 @@ class ModelMonitor(Construct):
             )
         }
 
+    def _grant_pull(self, image: MonitoringImage) -> None:
+        """The jobs' role pulls the monitoring image (once per repository)."""
+        repository = image.repository_arn(self)
+        pulled = getattr(self, "_pulled", set())
+        if repository is None or repository in pulled:
+            return
+        object.__setattr__(self, "_pulled", pulled | {repository})
+        if not pulled:
+            self.role.add_to_principal_policy(iam.PolicyStatement(
+                sid="AuthenticateToRegistries", actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        self.role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            resources=[repository]))
+
     def _add_data_quality(self, options: DataQualityMonitorOptions, image: MonitoringImage) -> None:
+        self._grant_pull(image)
         cfn = sagemaker.CfnDataQualityJobDefinition
         baseline = options.baseline or MonitoringBaseline()
         self._grant_read_uri(baseline.constraints_s3_uri, "ReadDataQualityConstraints", "Data quality baseline")
@@ -547,6 +567,7 @@ class ModelMonitor(Construct):
         self._schedule("DataQuality", job)
 
     def _add_model_quality(self, options: ModelQualityMonitorOptions, image: MonitoringImage) -> None:
+        self._grant_pull(image)
         cfn = sagemaker.CfnModelQualityJobDefinition
         self._grant_read_uri(options.ground_truth_s3_uri, "ReadModelQualityGroundTruth", "Ground truth labels")
         self._grant_read_uri(options.baseline_constraints_s3_uri, "ReadModelQualityConstraints",
@@ -568,6 +589,7 @@ class ModelMonitor(Construct):
         self._schedule("ModelQuality", job)
 
     def _add_bias_drift(self, options: BiasDriftMonitorOptions, image: MonitoringImage) -> None:
+        self._grant_pull(image)
         cfn = sagemaker.CfnModelBiasJobDefinition
         self._grant_read_uri(options.analysis_config_s3_uri, "ReadBiasAnalysisConfig", "Clarify analysis configuration")
         self._grant_read_uri(options.ground_truth_s3_uri, "ReadBiasGroundTruth", "Ground truth labels")
@@ -589,6 +611,7 @@ class ModelMonitor(Construct):
         self._schedule("ModelBias", job)
 
     def _add_feature_attribution(self, options: FeatureAttributionMonitorOptions, image: MonitoringImage) -> None:
+        self._grant_pull(image)
         cfn = sagemaker.CfnModelExplainabilityJobDefinition
         self._grant_read_uri(options.analysis_config_s3_uri, "ReadExplainabilityConfig",
                              "Clarify explainability configuration")
@@ -632,6 +655,13 @@ class ModelMonitor(Construct):
     def _schedule(self, kind: str, job: Any) -> None:
         if isinstance(self.role, ManagedPolicyRole):
             job.node.add_dependency(self.role.managed_policy)
+        # Where the jobs read captured data, for the run-time contract check when the endpoint is not
+        # part of the app (its endpoint config is the source otherwise).
+        capture = self.endpoint.data_capture
+        if capture is not None:
+            key = capture.encryption_key
+            job.add_metadata(DATA_CAPTURE_METADATA, {"DestinationS3Uri": capture.destination_s3_uri,
+                                                     **({"KmsKeyId": key.key_arn} if key is not None else {})})
         name = f"{self._prefix}-{_SLUG[kind]}"
         cfn = sagemaker.CfnMonitoringSchedule
         schedule = cfn(

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from constructs_lib._internal.queues import require_dead_letter_and_retry
 from constructs_lib._internal.validation import Problems, is_unresolved
+from constructs_lib.model import ModelPackageSources
 
 #: The approval statuses of a model package (botocore ``ModelApprovalStatus``).
 MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
@@ -40,6 +41,7 @@ class ModelPackageGroup(Construct):
         description: str | None = None,
         shared_with_accounts: Sequence[str] = (),
         allow_cross_account_approval: bool = False,
+        sources: ModelPackageSources | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
@@ -49,6 +51,11 @@ class ModelPackageGroup(Construct):
             versions (describe, list, create models from them) through its resource policy.
         :param allow_cross_account_approval: default False; True also lets those accounts update
             versions (``sagemaker:UpdateModelPackage``: approve or reject).
+        :param sources: default none; where the versions' artifacts and images are
+            (``ModelPackageSources``). With ``shared_with_accounts`` the accounts may also read the
+            artifacts (the buckets' policies) and decrypt them through S3 (the keys' policies): a
+            consumer account cannot create a model from a version otherwise. Required then, unless the
+            run-time contract finding ``SharedRegistrySources`` is acknowledged.
         :param removal_policy: default RETAIN; DESTROY deletes the group (and needs it empty).
         """
         super().__init__(scope, construct_id)
@@ -72,10 +79,16 @@ class ModelPackageGroup(Construct):
         )
         self.resource.apply_removal_policy(removal_policy)
         self.shared_with_accounts: tuple[str, ...] = tuple(shared_with_accounts)
+        #: Where the versions' artifacts and images are (None: not declared).
+        self.sources = sources
+        if sources is not None:
+            sources.record(self.resource)
         if shared_with_accounts:
             self.resource.model_package_group_policy = self._resource_policy(
                 shared_with_accounts, allow_cross_account_approval
             ).to_json()
+            if sources is not None:
+                self._share_artifacts(sources, shared_with_accounts)
 
     # --- attributes ---------------------------------------------------------------------------------
 
@@ -180,6 +193,23 @@ class ModelPackageGroup(Construct):
 
     # --- internals ----------------------------------------------------------------------------------
 
+    def _share_artifacts(self, sources: ModelPackageSources, accounts: Sequence[str]) -> None:
+        """The consumer accounts read the versions' artifacts (bucket policy) and decrypt them through
+        S3 (key policy); their own roles still need identity grants in their accounts."""
+        principals = [iam.AccountPrincipal(account) for account in accounts]
+        for i, data in enumerate(sources.model_data):
+            pattern = f"{data.key}*" if data.is_prefix else data.key
+            suffix = _sid(self._name) + (str(i + 1) if i else "")  # IAM rejects duplicate Sids in one policy
+            data.bucket.add_to_resource_policy(iam.PolicyStatement(
+                sid=f"ShareModelArtifacts{suffix}", principals=principals, actions=["s3:GetObject"],
+                resources=[data.bucket.arn_for_objects(pattern)]))
+            if data.encryption_key is not None:
+                data.encryption_key.add_to_resource_policy(iam.PolicyStatement(
+                    sid=f"DecryptSharedModelArtifacts{suffix}", principals=principals,
+                    actions=["kms:Decrypt"], resources=["*"],
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}},
+                ))
+
     def _resource_policy(self, accounts: Sequence[str], allow_approval: bool) -> iam.PolicyDocument:
         stack = Stack.of(self)
         principals = [iam.AccountPrincipal(account) for account in accounts]
@@ -205,3 +235,9 @@ class ModelPackageGroup(Construct):
                 ),
             ]
         )
+
+
+def _sid(name: str) -> str:
+    if is_unresolved(name):
+        return ""
+    return "".join(c for c in name.title() if c.isalnum())[:60]

@@ -123,6 +123,17 @@ class MonitoringImage:
     def supports_region(self, region: str) -> bool:
         return self._accounts is None or Token.is_unresolved(region) or region in self._accounts
 
+    def repository_arn(self, scope: Construct) -> str | None:
+        """The ECR repository the image is pulled from, in ``scope``'s region (None for a custom URI
+        that names no ECR repository)."""
+        if self._uri is not None:
+            from constructs_lib.model import ContainerImage
+
+            return ContainerImage.from_uri(self._uri).repository_arn
+        uri = self.image_uri(scope)
+        account = uri.split(".dkr.ecr.", 1)[0]
+        return f"arn:{Aws.PARTITION}:ecr:{Stack.of(scope).region}:{account}:repository/{self._repository}"
+
     def image_uri(self, scope: Construct) -> str:
         """The image URI in the region of ``scope``'s stack."""
         if self._uri is not None:

@@ -21,6 +21,7 @@ from constructs_lib import (
     InstanceVariant,
     Model,
     ModelData,
+    ModelPackageSources,
     PrivateNetwork,
     RealtimeEndpoint,
     SecureBucket,
@@ -28,18 +29,15 @@ from constructs_lib import (
     ServerlessVariant,
     TrafficRouting,
 )
-from constructs_lib._internal.keys import grant_key_use
 from constructs_lib._internal.nag import acknowledge
+from constructs_lib.container_images import xgboost_image_uri
 from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.s3_access import grant_prefix
 from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
 from stacks.config import EnvironmentConfig, ServingConfig
-from stacks.training_stack import TRAINING_PREFIX
+from stacks.training_stack import MODEL_ARTIFACTS_PREFIX
 
 #: The stack parameter ``DeployOnApproval`` updates: empty serves the configured image and artifact.
 MODEL_PACKAGE_PARAMETER = "ModelPackageArn"
-#: Where the reference training pipeline writes model artifacts (the registered packages' model data).
-MODEL_ARTIFACTS_PREFIX = f"{TRAINING_PREFIX}models/"
 
 
 class ServingStack(Stack):
@@ -143,10 +141,9 @@ class ServingStack(Stack):
             "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.image_uri))
         model.resource.add_property_override(
             "PrimaryContainer.ModelDataUrl", Fn.condition_if(package, no_value, container.model_data.s3_url))
-        grant_prefix(model.role, bucket_arn=self._artifact_bucket.bucket.bucket_arn, key_prefix=MODEL_ARTIFACTS_PREFIX,
-                     write=False, sid="ReadRegisteredModels",
-                     why="Artifacts of the model packages the training pipeline registers")
-        grant_key_use(self._artifact_bucket.encryption_key, model.role, encrypt=False)
+        model.serve_model_packages(ModelPackageSources(
+            model_data=[ModelData.from_bucket(self._artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
+            images=[ContainerImage.from_uri(xgboost_image_uri(self.region))]))
         acknowledge(model.resource, "ModelPackageName is only used when the ModelPackageArn parameter is set "
                                     "(condition ServesModelPackage); the validator checks the unused branch with "
                                     "the empty default.", "CloudFormation-Validate::F3033",

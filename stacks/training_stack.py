@@ -8,7 +8,18 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, Stack
 from constructs import Construct
 
-from constructs_lib import EncryptionKey, JobRole, MlPipeline, ModelPackageGroup, PrivateNetwork, S3Location, SecureBucket
+from constructs_lib import (
+    ContainerImage,
+    EncryptionKey,
+    JobRole,
+    MlPipeline,
+    ModelData,
+    ModelPackageGroup,
+    ModelPackageSources,
+    PrivateNetwork,
+    S3Location,
+    SecureBucket,
+)
 from constructs_lib.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
 from constructs_lib.pipeline import (
     ConditionGreaterThanOrEqualTo,
@@ -44,6 +55,8 @@ from stacks.config import EnvironmentConfig
 RAW_DATA_PREFIX = "raw/"
 BATCH_INPUT_PREFIX = "batch/input/"
 TRAINING_PREFIX = "pipelines/training/"
+#: Where the training pipeline writes model artifacts (the registered packages' model data).
+MODEL_ARTIFACTS_PREFIX = f"{TRAINING_PREFIX}models/"
 CODE_PREFIX = "pipelines/training/code/"
 BATCH_OUTPUT_PREFIX = "pipelines/batch-transform/"
 
@@ -90,6 +103,9 @@ class TrainingStack(Stack):
             model_package_group_name=f"{prefix}-{training.model_name}",
             description=f"{training.model_name} model versions of {config.name}; approve to deploy",
             shared_with_accounts=registry_shared_with_accounts,
+            # What the training pipeline registers: its models prefix and the XGBoost image.
+            sources=ModelPackageSources(model_data=[ModelData.from_bucket(artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
+                                        images=[ContainerImage.from_uri(xgboost_image_uri(region))]),
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
         work = S3Location(artifact_bucket, TRAINING_PREFIX)

@@ -61,10 +61,12 @@ def test_grant_access_allows_mlflow_and_the_presigned_url_on_this_server_only(te
     statements = Capture()
     template.has_resource_properties("AWS::IAM::ManagedPolicy", {
         "Roles": [{"Ref": Match.string_like_regexp("StudioRole")}], "PolicyDocument": {"Statement": statements}})
-    [statement] = statements.as_array()
+    statement, listing = statements.as_array()
     assert statement["Action"] == ["sagemaker-mlflow:*", "sagemaker:CreatePresignedMlflowTrackingServerUrl",
                                    "sagemaker:DescribeMlflowTrackingServer"]
     assert statement["Resource"]["Fn::Join"][1][-1] == ":mlflow-tracking-server/ml-platform-dev"
+    # the UI lists servers first; the action accepts only '*'
+    assert listing == {"Action": "sagemaker:ListMlflowTrackingServers", "Effect": "Allow", "Resource": "*"}
 
 
 def test_automatic_model_registration_lets_the_role_register_models():
@@ -121,3 +123,16 @@ def test_is_compliant_under_the_nag_packs():
     server = MlflowTrackingServer(stack, "Tracking", automatic_model_registration=True)
     server.grant_access(ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")))
     assert nag_findings(app) == []
+
+
+def test_ui_access_is_granted_on_the_lower_case_arn_sagemaker_gives_the_server():
+    # A name may hold capitals; SageMaker's ARN of the server does not,
+    # so a grant on the name as given would never let the UI's pre-signed URL be created.
+    stack = new_stack()
+    server = MlflowTrackingServer(stack, "Tracking", tracking_server_name="ML-Platform-Dev")
+    server.grant_access(ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")))
+    statements = Capture()
+    Template.from_stack(stack).has_resource_properties("AWS::IAM::ManagedPolicy", {
+        "Roles": [{"Ref": Match.string_like_regexp("StudioRole")}], "PolicyDocument": {"Statement": statements}})
+    statement = statements.as_array()[0]
+    assert statement["Resource"]["Fn::Join"][1][-1] == ":mlflow-tracking-server/ml-platform-dev"

@@ -12,6 +12,7 @@ from constructs_lib import (
     InferenceExecutionMode,
     Model,
     ModelData,
+    ModelPackageSources,
 )
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import PYTORCH_GPU, XGBOOST, artifacts, container, network, vpc_model
@@ -36,7 +37,9 @@ def built():
     direct = Model(stack, "Direct", vpc=net, inference_execution_mode=InferenceExecutionMode.DIRECT, containers=[
         container(bucket, hostname="a"), container(bucket, key="models/b/model.tar.gz", hostname="b")])
     package = Model(stack, "Package", vpc=net, containers=[ContainerDefinition(
-        model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3")])
+        model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3",
+        model_package_sources=ModelPackageSources(model_data=[ModelData.from_bucket(bucket, "registry/churn/")],
+                                                  images=[ContainerImage.from_uri(XGBOOST)]))])
     findings = nag_findings(app)
     return {"template": Template.from_stack(stack), "findings": findings, "single": single, "multi": multi,
             "pipeline": pipeline, "direct": direct, "package": package}
@@ -95,6 +98,18 @@ def test_ecr_repository_image_is_tagged(template):
 def test_model_package_seam_deploys_a_registered_version(template):
     props = _model(template, "Package")
     assert props["PrimaryContainer"] == {"ModelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3"}
+
+
+def test_a_model_package_model_reads_and_pulls_what_its_sources_declare(template):
+    statements = _policy_of(template, "PackageRole")
+    reads = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert len(reads) == 1 and reads[0]["Resource"]["Fn::Join"][1][-1] == "/registry/churn/*"
+    pulls = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert pulls and pulls[0]["Resource"]["Fn::Join"][1][-1].endswith(":repository/sagemaker-xgboost")
+    [model] = [v for k, v in template.find_resources("AWS::SageMaker::Model").items() if k.startswith("Package")]
+    sources = model["Metadata"]["ConstructsLib::ModelPackageSources"]
+    assert sources["Images"] == [XGBOOST]
+    assert sources["ModelDataUrls"][0]["Fn::Join"][1][-1] == "/registry/churn/"
 
 
 def _policy_of(template: Template, role_prefix: str) -> list[dict]:

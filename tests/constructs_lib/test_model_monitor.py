@@ -154,7 +154,8 @@ def test_role_reads_captured_data_and_inputs_and_writes_only_its_reports(templat
         "StringLike": {"cloudwatch:namespace": "aws/sagemaker/Endpoints/*"}}
     assert statements["EncryptJobVolumes"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
     all_actions = json.dumps([s["Action"] for s in statements.values()])
-    assert "ecr:" not in all_actions  # prebuilt images are pulled with SageMaker's own credentials
+    # the jobs pull their image with this role: the prebuilt image's repository only
+    assert "ecr:BatchGetImage" in all_actions
     assert '"s3:*"' not in all_actions and '"sagemaker:*"' not in all_actions
 
 

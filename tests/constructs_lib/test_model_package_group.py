@@ -12,7 +12,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib import ConstructValidationError, ModelPackageGroup
+from constructs_lib import ConstructValidationError, ModelData, ModelPackageGroup, ModelPackageSources, SecureBucket
 from constructs_lib._internal.contracts import ModelPackageGroupRef
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
@@ -23,8 +23,10 @@ from tests.conftest import compliance_app, nag_findings, new_stack
 def synthesized():
     app = compliance_app()
     stack = new_stack(app)
+    artifacts = SecureBucket(stack, "Artifacts")
     shared = ModelPackageGroup(stack, "Churn", model_package_group_name="Churn-Model", description="churn versions",
-                               shared_with_accounts=["111111111111", "222222222222"], allow_cross_account_approval=True)
+                               shared_with_accounts=["111111111111", "222222222222"], allow_cross_account_approval=True,
+                               sources=ModelPackageSources(model_data=[ModelData.from_bucket(artifacts, "models/")]))
     private = ModelPackageGroup(stack, "Private", model_package_group_name="private-model")
     reader = ManagedPolicyRole(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
     registrar = ManagedPolicyRole(stack, "Registrar", assumed_by=iam.AccountRootPrincipal())
@@ -89,6 +91,19 @@ def test_cross_account_policy_shares_read_and_approval_with_the_named_accounts(s
         "sagemaker:CreateModel", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages",
         "sagemaker:UpdateModelPackage"]
     assert "model-package/churn-model/*" in json.dumps(by_sid["ShareModelPackageVersions"]["Resource"])
+
+
+def test_the_accounts_a_group_is_shared_with_may_read_its_artifacts_and_decrypt_them(synthesized):
+    template = synthesized[0]
+    [share] = [s for p in template.find_resources("AWS::S3::BucketPolicy").values()
+               for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid", "").startswith("ShareModelArtifacts")]
+    assert share["Action"] == "s3:GetObject"
+    assert json.dumps(share["Principal"]).count(":root") == 2
+    assert share["Resource"]["Fn::Join"][1][-1] == "/models/*"
+    [decrypt] = [s for k in template.find_resources("AWS::KMS::Key").values()
+                 for s in k["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid", "").startswith("DecryptShared")]
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
 
 
 def test_cross_account_sharing_is_read_only_unless_approval_is_asked():

@@ -131,10 +131,15 @@ def test_serverless_model_follows_the_parameter_too(synthesized_app):
 
 def test_served_models_may_read_the_registered_model_artifacts(synthesized_app):
     template = dict(synthesized_app.templates())["staging/Serving"]
+    # the library grants what the declared ModelPackageSources hold (no hand-written statement)
     statements = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
-                  for s in r["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "ReadRegisteredModels"]
-    assert statements and all(s["Action"] == "s3:GetObject" and "/pipelines/training/models/*" in str(s["Resource"])
-                              for s in statements)
+                  for s in r["Properties"]["PolicyDocument"]["Statement"]
+                  if s["Action"] == "s3:GetObject" and "/pipelines/training/models/*" in str(s["Resource"])]
+    assert statements
+    [model] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
+    sources = model["Metadata"]["ConstructsLib::ModelPackageSources"]
+    assert sources["Images"] == ["141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"]
+    assert "/pipelines/training/models/" in str(sources["ModelDataUrls"])
 
 
 def test_endpoint_name_is_fixed_for_deployment_targets(synthesized_app):

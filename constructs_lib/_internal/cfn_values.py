@@ -1,0 +1,302 @@
+"""Synthesized templates as comparable values: every intrinsic resolved to a string where it can be.
+
+The run-time contracts compare what a resource names (an image, an S3 URI, a key) with what its
+role's policies allow, across the stacks of one cloud assembly. This module reads the templates once
+and resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Sub``, ``Fn::Select``/``Fn::Split``,
+``Fn::If`` (every branch), ``Fn::ImportValue`` and ``Fn::GetStackOutput`` (through the exporting
+stack's outputs) to strings. What stays unknown until deploy becomes a placeholder ``{{...}}``:
+
+- a resource's name or id: ``{{<stack>.<logical id>}}``, inside the ARN its type implies (a bucket's
+  ``Arn`` is ``arn:aws:s3:::{{Data.Bucket}}``, a role's ``arn:aws:iam::<account>:role/{{...}}``), so
+  that a bucket named by ``Ref`` in an S3 URI and by ``Fn::GetAtt`` in a policy compare equal;
+- a parameter: ``{{param.<stack>.<name>}}``; an account or region the stack does not fix:
+  ``{{AWS.AccountId}}``, ``{{AWS.Region}}``; anything else: ``{{unresolved...}}``. Placeholders hold
+  neither ``/`` nor ``:``, so ``Fn::Split`` of an ARN keeps them whole.
+
+A policy's ``*`` matches a placeholder like any text, so a grant on ``<bucket>/models/*`` covers an
+artifact ``<bucket>/models/{{param:...}}``, and nothing else does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PARTITION = "aws"
+NO_VALUE = object()
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """The values an ``Fn::If`` may take (``AWS::NoValue`` left out)."""
+
+    options: tuple[Any, ...]
+
+
+def each(value: Any) -> list[Any]:
+    """Every value ``value`` may take: the branches of ``Fn::If``, nothing for ``AWS::NoValue``."""
+    if value is None or value is NO_VALUE:
+        return []
+    if isinstance(value, Alternatives):
+        return [o for option in value.options for o in each(option)]
+    return [value]
+
+
+def strings(value: Any) -> list[str]:
+    """The string values ``value`` may take (lists flattened)."""
+    out: list[str] = []
+    for v in each(value):
+        if isinstance(v, list):
+            for item in v:
+                out.extend(strings(item))
+        elif isinstance(v, (str, int, float, bool)):
+            out.append(str(v))
+    return out
+
+
+def has_placeholder(text: str) -> bool:
+    return "{{" in text
+
+
+@dataclass
+class StackTemplate:
+    """One synthesized stack: its template and where it is deployed."""
+
+    artifact_id: str
+    stack_name: str
+    account: str
+    region: str
+    template: dict
+    template_path: str = ""
+
+    @property
+    def resources(self) -> dict[str, dict]:
+        return self.template.get("Resources", {})
+
+    def recorded_path(self, logical_id: str) -> str | None:
+        """The construct path CDK recorded for ``logical_id`` (``aws:cdk:path``), if it did."""
+        return self.resources.get(logical_id, {}).get("Metadata", {}).get("aws:cdk:path")
+
+    def path_of(self, logical_id: str) -> str:
+        """The construct path of ``logical_id`` for messages (``<stack>/<logical id>`` when not recorded)."""
+        return self.recorded_path(logical_id) or f"{self.artifact_id}/{logical_id}"
+
+
+# How a resource's Ref and attributes read, by type: {type: (ref, {attribute: form})}. ``{id}`` is the
+# placeholder of the resource, ``{a}``/``{r}`` its stack's account and region.
+_FORMS: dict[str, tuple[str, dict[str, str]]] = {
+    "AWS::S3::Bucket": ("{id}", {"Arn": "arn:aws:s3:::{id}"}),
+    "AWS::KMS::Key": ("arn:aws:kms:{r}:{a}:key/{id}", {"Arn": "arn:aws:kms:{r}:{a}:key/{id}",
+                                                       "KeyId": "arn:aws:kms:{r}:{a}:key/{id}"}),
+    "AWS::ECR::Repository": ("{id}", {"Arn": "arn:aws:ecr:{r}:{a}:repository/{id}"}),
+    "AWS::IAM::Role": ("{id}", {"Arn": "arn:aws:iam::{a}:role/{id}", "RoleId": "{id}.RoleId"}),
+    "AWS::IAM::ManagedPolicy": ("arn:aws:iam::{a}:policy/{id}", {"PolicyArn": "arn:aws:iam::{a}:policy/{id}"}),
+    "AWS::SNS::Topic": ("arn:aws:sns:{r}:{a}:{id}", {"TopicArn": "arn:aws:sns:{r}:{a}:{id}", "TopicName": "{id}"}),
+    "AWS::Logs::LogGroup": ("{id}", {"Arn": "arn:aws:logs:{r}:{a}:log-group:{id}:*"}),
+    "AWS::SageMaker::Endpoint": ("arn:aws:sagemaker:{r}:{a}:endpoint/{id}", {"EndpointName": "{id}"}),
+    "AWS::SageMaker::EndpointConfig": ("arn:aws:sagemaker:{r}:{a}:endpoint-config/{id}",
+                                       {"EndpointConfigName": "{id}"}),
+    "AWS::SageMaker::Model": ("arn:aws:sagemaker:{r}:{a}:model/{id}", {"ModelName": "{id}"}),
+    "AWS::SageMaker::Pipeline": ("{id}", {}),
+    "AWS::EC2::Subnet": ("{id}", {"SubnetId": "{id}"}),
+    "AWS::EC2::SecurityGroup": ("{id}", {"GroupId": "{id}"}),
+    "AWS::EC2::VPC": ("{id}", {"VpcId": "{id}"}),
+}
+
+_PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
+
+
+class Assembly:
+    """Every stack template of a cloud assembly, resolved on demand (results cached)."""
+
+    def __init__(self, stacks: Iterable[StackTemplate]) -> None:
+        self.stacks: dict[str, StackTemplate] = {}
+        for stack in stacks:
+            self.stacks[stack.artifact_id] = stack
+        self._by_name = {s.stack_name: s for s in self.stacks.values()}
+        self._exports: dict[str, tuple[StackTemplate, Any]] = {}
+        for stack in self.stacks.values():
+            for output in stack.template.get("Outputs", {}).values():
+                name = output.get("Export", {}).get("Name")
+                if isinstance(name, str):
+                    self._exports[name] = (stack, output.get("Value"))
+
+    # --- loading ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_template_paths(cls, paths: Iterable[str]) -> Assembly:
+        """Templates as written by ``app.synth()``: names and environments from each directory's
+        ``manifest.json``."""
+        stacks = []
+        manifests: dict[Path, dict[str, dict]] = {}
+        for raw in paths:
+            path = Path(raw)
+            directory = path.parent
+            if directory not in manifests:
+                manifests[directory] = _stack_artifacts(directory / "manifest.json")
+            artifact_id, info = next(
+                ((a, i) for a, i in manifests[directory].items()
+                 if i.get("properties", {}).get("templateFile") == path.name),
+                (path.name.removesuffix(".template.json"), {}))
+            account, region = _environment(info.get("environment", ""))
+            stacks.append(StackTemplate(
+                artifact_id=artifact_id,
+                stack_name=info.get("properties", {}).get("stackName", artifact_id),
+                account=account, region=region, template=json.loads(path.read_text()), template_path=str(path)))
+        return cls(stacks)
+
+    # --- resources ----------------------------------------------------------------------------------
+
+    def resources(self, *types: str) -> Iterator[tuple[StackTemplate, str, dict]]:
+        for stack in self.stacks.values():
+            for logical_id, resource in stack.resources.items():
+                if not types or resource.get("Type") in types:
+                    yield stack, logical_id, resource
+
+    def resource_of(self, placeholder: str) -> tuple[StackTemplate, str, dict] | None:
+        """The resource whose placeholder (``{{stack.logical id}}``) ``placeholder`` holds."""
+        match = _PLACEHOLDER.search(placeholder)
+        if not match:
+            return None
+        stack_id, _, logical_id = match.group(1).partition(".")
+        stack = self.stacks.get(stack_id)
+        if stack is None or logical_id not in stack.resources:
+            return None
+        return stack, logical_id, stack.resources[logical_id]
+
+    @staticmethod
+    def placeholder(stack: StackTemplate, logical_id: str) -> str:
+        return "{{" + f"{stack.artifact_id}.{logical_id}" + "}}"
+
+    # --- resolution ---------------------------------------------------------------------------------
+
+    def resolve(self, stack: StackTemplate, node: Any) -> Any:
+        """``node`` with every intrinsic resolved (strings, lists, dicts, ``Alternatives``)."""
+        if isinstance(node, str) or node is None or isinstance(node, (int, float, bool)):
+            return node
+        if isinstance(node, list):
+            return [v for item in node for v in ([self.resolve(stack, item)]) if v is not NO_VALUE]
+        if isinstance(node, dict):
+            if len(node) == 1:
+                (key, arg), = node.items()
+                if key == "Ref" or key.startswith("Fn::"):
+                    return self._intrinsic(stack, key, arg)
+            return {k: v for k, v in ((k, self.resolve(stack, v)) for k, v in node.items()) if v is not NO_VALUE}
+        return node
+
+    def _intrinsic(self, stack: StackTemplate, fn: str, arg: Any) -> Any:
+        if fn == "Ref":
+            return self._ref(stack, arg)
+        if fn == "Fn::GetAtt":
+            logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            return self._attribute(stack, logical_id, attribute)
+        if fn == "Fn::Join":
+            delimiter, items = arg
+            parts = self.resolve(stack, items)
+            if not isinstance(parts, list):
+                return self._opaque(fn)
+            return _join(delimiter, parts)
+        if fn == "Fn::Sub":
+            return self._sub(stack, arg)
+        if fn == "Fn::Select":
+            index, items = self.resolve(stack, arg[0]), self.resolve(stack, arg[1])
+            if isinstance(items, list) and isinstance(index, (int, str)) and str(index).isdigit() and int(
+                    index) < len(items):
+                return items[int(index)]
+            return self._opaque(fn)
+        if fn == "Fn::Split":
+            delimiter, text = arg[0], self.resolve(stack, arg[1])
+            return text.split(delimiter) if isinstance(text, str) else self._opaque(fn)
+        if fn == "Fn::If":
+            _, when_true, when_false = arg
+            return Alternatives((self.resolve(stack, when_true), self.resolve(stack, when_false)))
+        if fn == "Fn::ImportValue":
+            name = self.resolve(stack, arg)
+            exported = self._exports.get(name) if isinstance(name, str) else None
+            return self.resolve(exported[0], exported[1]) if exported else "{{import." + str(name) + "}}"
+        if fn == "Fn::GetStackOutput":
+            other = self._by_name.get(str(arg.get("StackName")))
+            output = other.template.get("Outputs", {}).get(arg.get("OutputName")) if other else None
+            return self.resolve(other, output["Value"]) if output else "{{output." + str(arg.get("OutputName")) + "}}"
+        return self._opaque(fn)
+
+    @staticmethod
+    def _opaque(what: str) -> str:
+        return "{{unresolved." + what.replace("::", "") + "}}"
+
+    def _ref(self, stack: StackTemplate, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name == "AWS::Partition":
+            return PARTITION
+        if name == "AWS::Region":
+            return stack.region
+        if name == "AWS::AccountId":
+            return stack.account
+        if name == "AWS::URLSuffix":
+            return "amazonaws.com"
+        if name.startswith("AWS::"):
+            return "{{" + name.replace("::", ".") + "}}"
+        if name in stack.template.get("Parameters", {}):
+            return "{{param." + f"{stack.artifact_id}.{name}" + "}}"
+        resource = stack.resources.get(name)
+        if resource is None:
+            return "{{unresolved." + name + "}}"
+        ref, _ = _FORMS.get(resource.get("Type", ""), ("{id}", {}))
+        return self._form(stack, name, ref)
+
+    def _attribute(self, stack: StackTemplate, logical_id: str, attribute: str) -> str:
+        resource = stack.resources.get(logical_id, {})
+        _, attributes = _FORMS.get(resource.get("Type", ""), ("{id}", {}))
+        form = attributes.get(attribute, "{id}." + attribute)
+        return self._form(stack, logical_id, form)
+
+    def _form(self, stack: StackTemplate, logical_id: str, form: str) -> str:
+        return (form.replace("{id}", self.placeholder(stack, logical_id))
+                .replace("{a}", stack.account).replace("{r}", stack.region))
+
+    def _sub(self, stack: StackTemplate, arg: Any) -> Any:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        resolved = {k: self.resolve(stack, v) for k, v in variables.items()}
+
+        def value(name: str) -> Any:
+            if name in resolved:
+                return resolved[name]
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return self._attribute(stack, logical_id, attribute)
+            return self._ref(stack, name)
+
+        parts: list[Any] = []
+        for i, piece in enumerate(re.split(r"\$\{([^}!][^}]*)\}", text)):
+            parts.append(piece if i % 2 == 0 else value(piece))
+        return _join("", parts)
+
+
+def _join(delimiter: str, parts: list[Any]) -> Any:
+    options = [each(p) if isinstance(p, Alternatives) else [p] for p in parts]
+    if any(isinstance(o, Alternatives) for o in parts):
+        joined = tuple(_join(delimiter, list(combo)) for combo in itertools.product(*options))
+        return Alternatives(joined)
+    return delimiter.join(str(p) if isinstance(p, (str, int, float)) else "{{unresolved.value}}" for p in parts)
+
+
+def _stack_artifacts(manifest: Path) -> dict[str, dict]:
+    if not manifest.exists():
+        return {}
+    artifacts = json.loads(manifest.read_text()).get("artifacts", {})
+    return {k: v for k, v in artifacts.items() if v.get("type") == "aws:cloudformation:stack"}
+
+
+def _environment(environment: str) -> tuple[str, str]:
+    """``aws://<account>/<region>``; unknown parts as pseudo-parameter placeholders."""
+    account, _, region = environment.removeprefix("aws://").partition("/")
+    return (
+        account if account and account != "unknown-account" else "{{AWS.AccountId}}",
+        region if region and region != "unknown-region" else "{{AWS.Region}}",
+    )
