@@ -7,8 +7,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.assertions import Template
 
+import constructs_lib as lib
 from constructs_lib import CREATE_ONLY_TAG_TYPES, add_mutable_tags
-from tests.conftest import new_app, new_stack
+from tests.conftest import ROOT, new_app, new_stack
 
 
 def _stack(app: cdk.App | None = None) -> cdk.Stack:
@@ -47,3 +48,13 @@ def test_more_types_can_be_left_out():
     stack = _stack(new_app())
     add_mutable_tags(stack, {"owner": "team-a"}, exclude_resource_types=["AWS::S3::Bucket"])
     assert _tags(stack, "AWS::S3::Bucket") == {}
+
+
+def test_readme_tag_example_runs():
+    section = (ROOT / "README.md").read_text().split("### Which changes replace what", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    stack = _stack()
+    exec(compile(example, "README.md", "exec"), {"lib": lib, "cdk": cdk, "stack": stack})
+    assert _tags(stack, "AWS::S3::Bucket") == {"owner": "ml-platform-team", "cost-centre": "4711",
+                                               "project": "ml-platform"}
+    assert _tags(stack, "AWS::SageMaker::FeatureGroup") == {"project": "ml-platform"}

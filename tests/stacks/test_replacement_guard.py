@@ -417,6 +417,18 @@ def test_guard_reports_a_new_cidr_replacing_the_vpc_and_what_is_created_in_it(sy
     assert all("depends on replaced" in r.reasons[0] for r in stateful)
 
 
+def test_guard_reports_a_renamed_project_removing_every_retained_resource(synthesized_app, tmp_path):
+    names = COMPONENTS[0]
+    env = names[0]
+    renamed = {**DEFAULTS, env: replace(DEFAULTS[env], project="ml-renamed")}
+    before, after = stacks_of(synthesized_app.assembly, names), _synth(renamed, names, tmp_path)
+    assert not set(before) & set(after), "every stack name starts with the project"
+    reported = {(r.stack, r.logical_id) for r in stateful_replacements(before, after)}
+    retained = {(s.name, lid) for s in before.values() for lid, r in s.resources.items()
+                if r.get("DeletionPolicy") in RETAINING_POLICIES}
+    assert retained and retained <= reported
+
+
 def _template(resources: dict, outputs: dict | None = None) -> dict:
     return {"Resources": resources, **({"Outputs": outputs} if outputs else {})}
 
