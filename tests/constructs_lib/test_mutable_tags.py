@@ -36,7 +36,8 @@ def test_mutable_tags_skip_types_whose_tags_are_create_only():
 
 def test_mutable_tags_are_never_stack_tags_which_cloudformation_would_propagate():
     """Without the app's ``@aws-cdk/core:explicitStackTags`` flag, ``Tags.of`` also tags stacks."""
-    app = cdk.App(context={"@aws-cdk/core:explicitStackTags": False}, analytics_reporting=False)
+    app = new_app()
+    app.node.set_context("@aws-cdk/core:explicitStackTags", False)
     stack = _stack(app)
     add_mutable_tags(app, {"owner": "team-a"})
     cdk.Tags.of(app).add("project", "p")
