@@ -255,7 +255,8 @@ def _mlflow_size(c: EnvironmentConfig):
 
 
 def _accuracy_threshold(c: EnvironmentConfig):
-    return c, replace(c, training=replace(c.training, accuracy_threshold=round(c.training.accuracy_threshold - 0.05, 2)))
+    threshold = round(c.training.accuracy_threshold - 0.05, 2)
+    return c, replace(c, training=replace(c.training, accuracy_threshold=threshold))
 
 
 def _appended_fleet_model(c: EnvironmentConfig):
@@ -299,7 +300,8 @@ def _effects(after: EnvironmentConfig) -> dict[str, str]:
         "added user profile": '"UserProfileName": "new-scientist"',
         "idle timeout": f'"IdleTimeoutInMinutes": {after.studio.idle_timeout_minutes},',
         "MLflow size": f'"TrackingServerSize": "{after.platform.mlflow_server_size}"',
-        "accuracy threshold": f'"Name":"AccuracyThreshold","Type":"Float","DefaultValue":{after.training.accuracy_threshold},',
+        "accuracy threshold":
+            f'"Name":"AccuracyThreshold","Type":"Float","DefaultValue":{after.training.accuracy_threshold},',
         "appended fleet model": f'"EndpointName": "{after.project}-{after.name}-appended-model"',
         "feature group TTL": f'"TtlDuration": {{"Unit": "Days", "Value": {after.platform.feature_online_ttl_days}}}',
         "log retention": f'"RetentionInDays": {after.log_retention_days},',
