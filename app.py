@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -19,6 +20,7 @@ from constructs_lib import add_compliance_checks
 from constructs_lib.cost_summary import PRICE_SOURCE, idle_cost_summary
 from stacks.config import (
     DeliveryConfig,
+    EnvironmentConfig,
     api_gateway_account_owners,
     check_account_sharing,
     default_delivery,
@@ -31,11 +33,17 @@ from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, co
 
 
 def build_app(app: cdk.App, names: list[str] | None = None, *,
-              source_version: str = UNKNOWN_SOURCE_VERSION) -> dict[str, MlPlatformStage]:
+              source_version: str = UNKNOWN_SOURCE_VERSION,
+              environments: Mapping[str, EnvironmentConfig] | None = None,
+              compliance: bool = True) -> dict[str, MlPlatformStage]:
     """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked.
-    ``source_version`` (the app's git commit) is recorded by the training pipelines' lineage."""
-    environments, delivery = default_environments(), default_delivery()
-    add_compliance_checks(app)
+    ``source_version`` (the app's git commit) is recorded by the training pipelines' lineage.
+    ``environments`` (default ``default_environments()``) and ``compliance=False`` (no cdk-nag packs)
+    are for tests that synthesize variants of the configuration."""
+    environments = dict(default_environments() if environments is None else environments)
+    delivery = default_delivery()
+    if compliance:
+        add_compliance_checks(app)
     check_account_sharing(environments.values())  # over every environment, as they deploy
     # Decided over every environment, so a partial synth gives each the same role as a full one.
     api_owners = api_gateway_account_owners(environments.values())

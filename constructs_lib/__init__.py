@@ -1,5 +1,6 @@
 """constructs_lib: AWS CDK v2 constructs for a complete, secure Amazon SageMaker ML platform."""
 
+from constructs_lib._internal.tags import CREATE_ONLY_TAG_TYPES, add_mutable_tags
 from constructs_lib._internal.validation import ConstructValidationError
 from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.alert_topic import AlertTopic
@@ -107,6 +108,7 @@ __all__ = [
     "add_compliance_checks",
     "acknowledge_runtime_contract",
     "RUNTIME_CONTRACTS",
+    "add_mutable_tags",
     "AdditionalInformation",
     "AlertTopic",
     "ApiAuthorization",
@@ -119,6 +121,7 @@ __all__ = [
     "CapacitySize",
     "CapacityUnit",
     "COMPLIANCE_PACKS",
+    "CREATE_ONLY_TAG_TYPES",
     "ConstructValidationError",
     "ContainerDefinition",
     "ContainerImage",

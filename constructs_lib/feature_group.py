@@ -91,6 +91,10 @@ class FeatureGroup(Construct):
     encrypted with the bucket's key, whose Glue table Feature Store creates in the
     ``sagemaker_featurestore`` database. Feature definitions are checked at synth against the
     SageMaker API's rules. The feature group (and its records) is retained when the stack is deleted.
+
+    Its ``Tags`` are create-only: a changed tag replaces it, and a named feature group cannot be
+    replaced (the update fails). Tag it only with values that never change, and tags that may change
+    with ``add_mutable_tags``, which leaves it out.
     """
 
     def __init__(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Names, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -203,7 +203,7 @@ class ModelCard(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        model_card_name: str,
+        model_card_name: str | None = None,
         model_overview: ModelOverview | None = None,
         intended_uses: IntendedUses | None = None,
         business_details: BusinessDetails | None = None,
@@ -216,7 +216,9 @@ class ModelCard(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
-        :param model_card_name: the card's name (SageMaker name rules); it cannot change later.
+        :param model_card_name: default, generated from the construct path (so unique per stack, and
+            per environment when each has its own stacks); the card's name (SageMaker name rules).
+            Fixed: a new name replaces the card (the retained old card stays, outside the stack).
         :param model_overview: required; the model's overview.
         :param intended_uses: required; intended uses and ``risk_rating`` (High, Medium, Low, Unknown).
         :param business_details: default none.
@@ -241,8 +243,9 @@ class ModelCard(Construct):
         }
 
         problems = Problems(self, "ModelCard")
-        problems.check_pattern("model_card_name", model_card_name, _CARD_NAME,
-                               "must be 1-63 letters, digits or '-', starting with a letter or digit")
+        if model_card_name is not None:
+            problems.check_pattern("model_card_name", model_card_name, _CARD_NAME,
+                                   "must be 1-63 letters, digits or '-', starting with a letter or digit")
         problems.check_one_of("status", status_value, _STATUSES)
         for name in ("model_overview", "intended_uses"):
             problems.check(sections[name] is not None, name, None, "is a required section of the model card")
@@ -291,7 +294,8 @@ class ModelCard(Construct):
         self.card = sagemaker.CfnModelCard(
             self,
             "Resource",
-            model_card_name=model_card_name,
+            model_card_name=model_card_name or Names.unique_resource_name(
+                self, max_length=63, separator="-").strip("-"),
             model_card_status=status_value,
             content=content,
             security_config=sagemaker.CfnModelCard.SecurityConfigProperty(kms_key_id=self.encryption_key.key_arn),

@@ -219,6 +219,8 @@ class ModelMonitor(Construct):
 
     Jobs read the endpoint's captured data, write reports under ``output_prefix`` and publish CloudWatch
     metrics (``metric_feature_drift``, ``metric_model_quality``) that ``MonitoringAlarms`` watches.
+    The job definitions' ``Tags`` are create-only (a changed tag replaces them): tag with values that
+    may change through ``add_mutable_tags``, which leaves them out.
     """
 
     def __init__(

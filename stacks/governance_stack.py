@@ -94,7 +94,7 @@ class GovernanceStack(Stack):
             self.reference_model_card = ModelCard(
                 self,
                 "ReferenceModelCard",
-                model_card_name=f"{group}-card",
+                model_card_name=f"{config.project}-{config.name}-{group}-card",
                 model_package_group=group,
                 model_overview=ModelOverview(
                     model_description=f"Reference model of the {config.project} platform, registered in the "

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Annotations, Environment, Stage, Tags
 from constructs import Construct
 
+from constructs_lib import add_mutable_tags
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
@@ -21,6 +22,8 @@ from stacks.studio_stack import StudioStack
 
 #: The source version recorded when the app's git commit is not known.
 UNKNOWN_SOURCE_VERSION = "unknown"
+#: Tags whose values never change for an environment (changing them is a new environment).
+IDENTITY_TAG_KEYS = ("environment", "project")
 
 
 class MlPlatformStage(Stage):
@@ -113,8 +116,13 @@ class MlPlatformStage(Stage):
         self.monitoring.add_stack_dependency(self.serving, "monitors and alarms watch the served endpoint")
         self.monitoring.add_stack_dependency(self.training, "triggers start the reference training pipeline")
 
-        for key, value in config.tags.items():
+        # Identity tags never change for an environment: on every resource. The others (owner) may
+        # change, so they skip the types whose Tags are create-only, which a new value would replace
+        # (README "Which changes replace what").
+        identity = {key: value for key, value in config.tags.items() if key in IDENTITY_TAG_KEYS}
+        for key, value in identity.items():
             Tags.of(self).add(key, value)
+        add_mutable_tags(self, {key: value for key, value in config.tags.items() if key not in identity})
 
     @property
     def stacks(self) -> list:

@@ -23,7 +23,7 @@ from constructs_lib import (
     TrainingDetails,
     TrainingMetric,
 )
-from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.conftest import compliance_app, nag_findings, new_app, new_stack
 
 OVERVIEW = ModelOverview(model_description="Gradient-boosted fraud classifier", model_owner="fraud-detection",
                          problem_type="Binary classification", algorithm_type="XGBoost",
@@ -202,3 +202,13 @@ def test_card_is_compliant_under_the_nag_packs():
     app = compliance_app()
     ModelCard(new_stack(app), "Card", model_card_name="card", model_package_group="g", **FULL)
     assert nag_findings(app) == []
+
+
+def test_card_name_defaults_to_one_unique_per_stack():
+    app = new_app()
+    stacks = [new_stack(app, f"{env}-governance") for env in ("dev", "prod")]
+    for stack in stacks:
+        ModelCard(stack, "Card", model_package_group="g", model_overview=OVERVIEW, intended_uses=USES)
+    names = [_props(Template.from_stack(stack))["ModelCardName"] for stack in stacks]
+    assert names[0] != names[1]
+    assert all(0 < len(name) <= 63 and name[0].isalnum() and name.replace("-", "").isalnum() for name in names)
