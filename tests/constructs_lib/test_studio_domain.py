@@ -485,3 +485,22 @@ def _teardown_statements(template: Template) -> list[dict]:
 def _actions(statement: dict) -> list[str]:
     actions = statement["Action"]
     return [actions] if isinstance(actions, str) else actions
+
+
+def test_the_readme_studio_example_synthesizes_with_its_teardown(monkeypatch, tmp_path):
+    import re
+
+    import aws_cdk as cdk
+
+    import constructs_lib as lib
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("\n## Studio and notebooks\n", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "pip-mirror.sh").write_text(SETUP_SCRIPT)  # the user's script
+    monkeypatch.chdir(tmp_path)
+    stack = new_stack()
+    exec(compile(code, "README.md", "exec"), {"lib": lib, "cdk": cdk, "stack": stack})  # noqa: S102 - our README
+    (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+    assert teardown["Properties"]["UserSpaces"] == "Retain"
