@@ -12,7 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import jsii
-from aws_cdk import Aws, CustomResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import (
+    Aws,
+    CfnDeletionPolicy,
+    CfnResource,
+    CustomResource,
+    Duration,
+    IStableListProducer,
+    IStableStringProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+)
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -55,6 +66,20 @@ class _Names:
 
     def produce(self) -> list[str]:
         return sorted(self._names)
+
+
+@jsii.implements(IStableStringProducer)
+class _Policy:
+    """The domain's DeletionPolicy or UpdateReplacePolicy as set when the app is synthesized."""
+
+    def __init__(self, resource: CfnResource, attribute: str) -> None:
+        self._resource = resource
+        self._attribute = attribute
+
+    def produce(self) -> str:
+        policy = getattr(self._resource.cfn_options, self._attribute)
+        return {CfnDeletionPolicy.RETAIN: "Retain", CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE: "RetainExceptOnCreate",
+                CfnDeletionPolicy.SNAPSHOT: "Snapshot"}.get(policy, "Delete")
 
 
 class StudioTeardown(Construct):
@@ -159,6 +184,9 @@ class StudioTeardown(Construct):
             properties={
                 "DomainId": domain_id,
                 "DomainLogicalId": stack.get_logical_id(domain),
+                # A domain CloudFormation retains is not going away: the teardown leaves it alone.
+                "DomainDeletionPolicy": Lazy.string(_Policy(domain, "deletion_policy")),
+                "DomainUpdateReplacePolicy": Lazy.string(_Policy(domain, "update_replace_policy")),
                 "StackId": Aws.STACK_ID,
                 "HomeEfs": "Delete" if delete_home_efs else "Retain",
                 "UserSpaces": "Delete" if delete_user_spaces else "Retain",

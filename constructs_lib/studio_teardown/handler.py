@@ -10,9 +10,10 @@ resource was replaced. So on ``Delete`` the handler asks CloudFormation (``Descr
 stack, ``DescribeStackResource`` on the domain's logical id) and tears down only when
 
 - the stack is ``DELETE_IN_PROGRESS`` (or ``ROLLBACK_IN_PROGRESS``: a failed creation deletes every
-  resource) and the stack's domain is still this domain, or
-- with the ``ReplacedDomain: TearDown`` opt-in, the stack is ``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS``
-  and its domain resource now has another physical id: this domain was replaced and is deleted next.
+  resource), the stack's domain is still this domain and its DeletionPolicy does not retain it, or
+- with the ``ReplacedDomain: TearDown`` opt-in, the stack is ``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS``,
+  its domain resource now has another physical id (this domain was replaced and is deleted next) and
+  its UpdateReplacePolicy does not retain it.
 
 Anything else is a no-op that logs (and returns as the ``Outcome`` attribute) why. The physical id
 is the domain id, so a new domain (a replacement) gives a new physical id and CloudFormation deletes
@@ -123,11 +124,19 @@ def decide(event: dict[str, Any], cloudformation: Any, calls: Calls) -> Decision
     status = calls(cloudformation.describe_stacks, StackName=stack_id)["Stacks"][0]["StackStatus"]
     current = stack_domain(cloudformation, calls, stack_id, logical_id)
     if status in STACK_GOING_AWAY:
+        kept = props.get("DomainDeletionPolicy") in ("Retain", "Snapshot") or (
+            props.get("DomainDeletionPolicy") == "RetainExceptOnCreate" and status == "DELETE_IN_PROGRESS")
+        if kept and current == domain_id:
+            return Decision(False, f"{STACK_GOING_AWAY[status]} ({status}), but CloudFormation retains domain "
+                                   f"{domain_id} (DeletionPolicy {props['DomainDeletionPolicy']}): left alone")
         if current == domain_id:
             return Decision(True, f"{STACK_GOING_AWAY[status]} ({status}) with its domain {domain_id}")
         return Decision(False, f"{STACK_GOING_AWAY[status]} ({status}), but its domain {logical_id} is "
                                f"{current or 'not in the stack'}, not {domain_id}: left alone")
     if status == CLEANUP and current is not None and current != domain_id:
+        if props.get("DomainUpdateReplacePolicy") in ("Retain", "Snapshot"):
+            return Decision(False, f"domain {domain_id} was replaced by {current} ({status}), and CloudFormation "
+                                   f"retains it (UpdateReplacePolicy {props['DomainUpdateReplacePolicy']}): left alone")
         if props.get("ReplacedDomain") == "TearDown":
             return Decision(True, f"domain {domain_id} was replaced by {current} ({status}) and "
                                   "teardown_replaced_domain=True")

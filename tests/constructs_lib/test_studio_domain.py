@@ -285,6 +285,19 @@ def test_the_function_older_versions_call_keeps_its_logical_id_and_the_resource_
     assert teardown_id.startswith("StudioTeardownGuard")
 
 
+def test_teardown_knows_whether_cloudformation_retains_the_domain():
+    def policies(retain: bool) -> tuple[str, str]:
+        stack = new_stack()
+        domain, *_ = _studio(stack)
+        if retain:  # set after the teardown was created: read at synth
+            domain.resource.apply_removal_policy(RemovalPolicy.RETAIN)
+        (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+        return teardown["Properties"]["DomainDeletionPolicy"], teardown["Properties"]["DomainUpdateReplacePolicy"]
+
+    assert policies(retain=False) == ("Delete", "Delete")
+    assert policies(retain=True) == ("Retain", "Retain")
+
+
 def test_opt_ins_for_user_spaces_and_replaced_domains():
     stack = new_stack()
     _studio(stack, delete_user_spaces=True, teardown_replaced_domain=True)

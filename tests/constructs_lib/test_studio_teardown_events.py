@@ -30,6 +30,7 @@ def _event(request: str, domain_id: str, **props) -> dict:
         "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:framework-onEvent",
         "ResourceProperties": {
             "DomainId": domain_id, "DomainLogicalId": DOMAIN_LOGICAL_ID, "StackId": STACK_ID, "HomeEfs": "Retain",
+            "DomainDeletionPolicy": "Delete", "DomainUpdateReplacePolicy": "Delete",
             "UserSpaces": "Retain", "ReplacedDomain": "Keep", "StackUserProfiles": ["alice"], "StackSpaces": ["team"],
             **props},
     }
@@ -136,6 +137,31 @@ def test_a_stack_deletion_that_is_not_this_domains_touches_nothing(aws, domain):
     client, state = aws
     result, _ = _provider(_event("Delete", domain), client, CloudFormation().stack("DELETE_IN_PROGRESS", "d-other"))
     assert result["Teardown"] == "Skip" and "not " + domain in result["Data"]["Outcome"]
+    assert state.calls == []
+
+
+@pytest.mark.parametrize(("policy", "status"), [("Retain", "DELETE_IN_PROGRESS"), ("Snapshot", "ROLLBACK_IN_PROGRESS"),
+                                              ("RetainExceptOnCreate", "DELETE_IN_PROGRESS")])
+def test_a_domain_cloudformation_retains_with_the_stack_is_left_alone(aws, domain, policy, status):
+    client, state = aws
+    result, _ = _provider(_event("Delete", domain, DomainDeletionPolicy=policy), client,
+                          CloudFormation().stack(status, domain))
+    assert result["Teardown"] == "Skip" and f"DeletionPolicy {policy}" in result["Data"]["Outcome"]
+    assert state.calls == []
+
+
+def test_a_domain_retained_on_create_is_torn_down_when_its_creation_rolls_back(aws, domain):
+    client, state = aws
+    result, _ = _provider(_event("Delete", domain, DomainDeletionPolicy="RetainExceptOnCreate", UserSpaces="Delete"),
+                          client, CloudFormation().stack("ROLLBACK_IN_PROGRESS", domain))
+    assert result["Teardown"] == "Run"
+
+
+def test_a_replaced_domain_cloudformation_retains_is_left_alone_even_with_the_opt_in(aws, domain):
+    client, state = aws
+    result, _ = _provider(_event("Delete", domain, ReplacedDomain="TearDown", DomainUpdateReplacePolicy="Retain"),
+                          client, CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new"))
+    assert result["Teardown"] == "Skip" and "UpdateReplacePolicy Retain" in result["Data"]["Outcome"]
     assert state.calls == []
 
 
