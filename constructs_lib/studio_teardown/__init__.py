@@ -149,28 +149,38 @@ class StudioTeardown(Construct):
             description=f"Tears down Studio domain apps and spaces ({self.node.path})",
         )
 
-        def handler_function(construct_id: str, handler: str, description: str) -> lambda_.Function:
+        def handler_function(construct_id: str, handler: str, description: str,
+                             role: ManagedPolicyRole) -> lambda_.Function:
             function = lambda_.Function(
                 self, construct_id, runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
                 handler=handler,
                 code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__init__.py", "__pycache__", "*.pyc"]),
-                timeout=HANDLER_TIMEOUT, memory_size=256, role=self.role, vpc=vpc,
+                timeout=HANDLER_TIMEOUT, memory_size=256, role=role, vpc=vpc,
                 vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)), security_groups=[security_group],
                 reserved_concurrent_executions=1, dead_letter_queue=self.dead_letter_queue,
                 environment_encryption=encryption_key, log_group=self.log_group,
                 logging_format=lambda_.LoggingFormat.JSON, description=description,
             )
+            self._grant_runtime(role, stack, subnets, security_group, encryption_key)
             # Lambda checks at creation that the role may create the function's network interfaces.
-            function.node.add_dependency(self.role.managed_policy)
+            function.node.add_dependency(role.managed_policy)
             return function
 
-        # "Function" keeps the logical id of the function that older versions' resource calls directly:
-        # upgrading replaces that resource, and its Delete must reach code that leaves the domain alone.
         self.function = handler_function(
-            "Function", "handler.on_event", "Decides whether a Studio domain is going away and starts its teardown")
+            "OnEventFunction", "handler.on_event",
+            "Decides whether a Studio domain is going away and starts its teardown", self.role)
         self.is_complete_function = handler_function(
-            "IsCompleteFunction", "handler.is_complete", "Polls and continues a Studio domain's teardown")
-        self._grant(stack, domain_id, subnets, security_group, encryption_key, delete_home_efs)
+            "IsCompleteFunction", "handler.is_complete", "Polls and continues a Studio domain's teardown", self.role)
+        self._grant_teardown(stack, domain_id, delete_home_efs)
+        # "Function" keeps the logical id of the function that the resource of versions before the
+        # Provider framework calls directly. Upgrading replaces that resource, and its Delete must reach
+        # code that leaves the domain alone; it is separate from the handlers so that a rolled-back
+        # upgrade (which restores its old code) never handles the new resource.
+        self.retire_function = handler_function(
+            "Function", "handler.retire",
+            "Retires the Studio teardown resource of older versions without touching the domain",
+            ManagedPolicyRole(self, "RetireRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                              description=f"Retires the Studio teardown resource of older versions ({self.node.path})"))
 
         self.provider = self._provider(encryption_key)
         self.resource = CustomResource(
@@ -272,34 +282,28 @@ class StudioTeardown(Construct):
         )
         return provider
 
-    def _grant(
-        self,
-        stack: Stack,
-        domain_id: str,
-        subnets: Sequence[ec2.ISubnet],
-        security_group: ec2.ISecurityGroup,
-        key: kms.IKey,
-        delete_home_efs: bool,
-    ) -> None:
-        policy = self.role.managed_policy
+    def _grant_teardown(self, stack: Stack, domain_id: str, delete_home_efs: bool) -> None:
         sagemaker_arn = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
-
-        def allow(actions: list[str], resources: list[str], why: str | None = None) -> None:
-            statement = iam.PolicyStatement(actions=actions, resources=resources)
-            self.role.add_to_principal_policy(statement)
-            if why:
-                acknowledge_wildcard_resources(policy, statement, why)
-
+        allow = self._allower(self.role)
         # Whether the domain is going away: the stack's status and its domain's physical id.
         allow(["cloudformation:DescribeStacks", "cloudformation:DescribeStackResource"], [Aws.STACK_ID])
         allow(["sagemaker:DescribeDomain"] + (["sagemaker:DeleteDomain"] if delete_home_efs else []),
               [f"{sagemaker_arn}:domain/{domain_id}"])
-        allow(["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles",
-               "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"],
-              "SageMaker List* and ec2:Describe* support no resource-level permissions.")
+        allow(["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles"], ["*"],
+              "SageMaker List* support no resource-level permissions.")
         allow(["sagemaker:DeleteApp", "sagemaker:DeleteSpace", "sagemaker:DeleteUserProfile"],
               [f"{sagemaker_arn}:{kind}/{domain_id}/*" for kind in ("app", "space", "user-profile")],
               "Apps, spaces and profiles are created by users in Studio; only this domain's are covered.")
+
+    def _grant_runtime(self, role: ManagedPolicyRole, stack: Stack, subnets: Sequence[ec2.ISubnet],
+                       security_group: ec2.ISecurityGroup, key: kms.IKey) -> None:
+        """What a handler function's role needs to run: its VPC interfaces, logs, key and queue."""
+        if getattr(role, "_teardown_runtime_granted", False):
+            return
+        role._teardown_runtime_granted = True  # type: ignore[attr-defined]
+        allow = self._allower(role)
+        allow(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"],
+              "ec2:Describe* support no resource-level permissions.")
         ec2_arn = f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
         allow(["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
                "ec2:UnassignPrivateIpAddresses"], [f"{ec2_arn}:network-interface/*"],
@@ -312,3 +316,13 @@ class StudioTeardown(Construct):
         # Lambda sends failed events to the KMS-encrypted dead-letter queue as the function's role
         # (Function grants sqs:SendMessage only), and decrypts the functions' environment.
         allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])
+
+    @staticmethod
+    def _allower(role: ManagedPolicyRole):
+        def allow(actions: list[str], resources: list[str], why: str | None = None) -> None:
+            statement = iam.PolicyStatement(actions=actions, resources=resources)
+            role.add_to_principal_policy(statement)
+            if why:
+                acknowledge_wildcard_resources(role.managed_policy, statement, why)
+
+        return allow

@@ -26,6 +26,9 @@ it, once the apps and profiles are gone, the teardown fails with a message listi
 how to opt in, and deleting the stack again resumes. Spaces and profiles declared in the stack are left
 to CloudFormation. With ``HomeEfs: Delete``, every space and profile, then the domain with its home EFS
 volume. Throttled calls are retried with backoff, then at the next poll; every step is idempotent.
+
+``retire`` answers the resource of versions before the Provider framework, which CloudFormation
+deletes on upgrade: it touches nothing.
 """
 
 from __future__ import annotations
@@ -342,8 +345,6 @@ def _calls(context: Any) -> Calls:
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     """Lambda entry point of the Provider framework's ``onEvent``."""
     LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
-    if event.get("ServiceToken") == getattr(context, "invoked_function_arn", None):
-        return retire_legacy_resource(event)
     return handle_event(event, cloudformation=boto3.client("cloudformation", config=_CLIENT_CONFIG),
                         sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG), calls=_calls(context))
 
@@ -356,10 +357,11 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
 # -- resources of versions before the Provider framework ------------------------------------------
 
 
-def retire_legacy_resource(event: dict[str, Any]) -> None:
-    """A request sent by CloudFormation straight to this function: the teardown resource of a library
-    version before the Provider framework, whose function had this logical id. Upgrading replaces
-    that resource, and its ``Delete`` comes here: it must not touch the domain, which stays."""
+def retire(event: dict[str, Any], context: Any) -> None:
+    """Lambda entry point of the function the teardown resource of versions before the Provider
+    framework calls directly (same logical id). Upgrading replaces that resource, and its ``Delete``
+    comes here: it must not touch the domain, which stays. Any request is answered without a call."""
+    LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
     physical_id = event.get("PhysicalResourceId") or event["ResourceProperties"].get("DomainId", "none")
     reason = "the teardown resource of an older version is retired: the domain is left alone"
     LOG.info("%s %s: %s", event["RequestType"], physical_id, reason)

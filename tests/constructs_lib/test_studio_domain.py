@@ -279,7 +279,13 @@ def test_the_function_older_versions_call_keeps_its_logical_id_and_the_resource_
     """CloudFormation cannot change a custom resource's service token: upgrading replaces the old
     resource, and its Delete goes to the old function, which must now run the safe handler."""
     resources = template.to_json()["Resources"]
-    assert resources["StudioTeardownFunction5B1D5C01"]["Properties"]["Handler"] == "handler.on_event"
+    retire = resources["StudioTeardownFunction5B1D5C01"]["Properties"]
+    assert retire["Handler"] == "handler.retire"
+    # It needs no SageMaker or CloudFormation permission: its role only runs it.
+    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                 if k.startswith("StudioTeardownRetireRole")]
+    actions = {a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in _actions(s)}
+    assert not {a for a in actions if a.startswith(("sagemaker:", "cloudformation:"))}
     assert "StudioTeardownC5C4D7B7" not in resources  # the old resource's id (Teardown/Resource)
     (teardown_id,) = template.find_resources("Custom::StudioTeardown")
     assert teardown_id.startswith("StudioTeardownGuard")

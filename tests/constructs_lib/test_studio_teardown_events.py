@@ -314,7 +314,7 @@ def test_the_resource_of_an_older_version_is_retired_without_touching_the_domain
               "ServiceToken": _Context.invoked_function_arn,
               "ResourceProperties": {"DomainId": domain, "HomeEfs": "Retain", "StackUserProfiles": [],
                                      "StackSpaces": []}}
-    assert handler.on_event(legacy, _Context()) is None
+    assert handler.retire(legacy, _Context()) is None
     ((url, method, body),) = sent
     assert (url, method, body["Status"], body["PhysicalResourceId"]) == (
         "https://example.invalid/old", "PUT", "SUCCESS", domain)
