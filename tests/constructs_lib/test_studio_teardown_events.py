@@ -48,21 +48,21 @@ class CloudFormation:
         self.stub = Stubber(self.client)
         self.stub.activate()
 
-    def stack(self, status: str, domain: str | None) -> CloudFormation:
+    def stack(self, status: str, domain: str | None, logical_id: str = DOMAIN_LOGICAL_ID) -> CloudFormation:
         self.stub.add_response("describe_stacks", {"Stacks": [{
             "StackName": "dev-Studio", "StackId": STACK_ID, "CreationTime": NOW, "StackStatus": status}]},
             {"StackName": STACK_ID})
         if domain is None:
             self.stub.add_client_error(
                 "describe_stack_resource", service_error_code="ValidationError", http_status_code=400,
-                service_message=f"Resource {DOMAIN_LOGICAL_ID} does not exist for stack dev-Studio",
-                expected_params={"StackName": STACK_ID, "LogicalResourceId": DOMAIN_LOGICAL_ID})
+                service_message=f"Resource {logical_id} does not exist for stack dev-Studio",
+                expected_params={"StackName": STACK_ID, "LogicalResourceId": logical_id})
         else:
             self.stub.add_response("describe_stack_resource", {"StackResourceDetail": {
-                "LogicalResourceId": DOMAIN_LOGICAL_ID, "PhysicalResourceId": domain,
+                "LogicalResourceId": logical_id, "PhysicalResourceId": domain,
                 "ResourceType": "AWS::SageMaker::Domain", "LastUpdatedTimestamp": NOW,
                 "ResourceStatus": "UPDATE_COMPLETE"}},
-                {"StackName": STACK_ID, "LogicalResourceId": DOMAIN_LOGICAL_ID})
+                {"StackName": STACK_ID, "LogicalResourceId": logical_id})
         return self
 
 
@@ -319,3 +319,35 @@ def test_the_resource_of_an_older_version_is_retired_without_touching_the_domain
     assert (url, method, body["Status"], body["PhysicalResourceId"]) == (
         "https://example.invalid/old", "PUT", "SUCCESS", domain)
     assert "left alone" in body["Reason"] and state.calls == [] and len(state.live_apps(domain)) == 4
+
+
+# -- the construct's properties drive the handlers ----------------------------------------------
+
+
+def _synthesized_properties(domain_id: str, **studio) -> dict:
+    """The properties ``StudioDomain`` gives its teardown, with CloudFormation's values filled in."""
+    from aws_cdk.assertions import Template
+
+    from tests.constructs_lib.test_studio_domain import _studio
+    from tests.conftest import new_stack
+
+    stack = new_stack()
+    studio_domain, *_ = _studio(stack, **studio)
+    alice = studio_domain.add_user_profile("alice")
+    studio_domain.add_space("team", owner=alice)
+    (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+    props = {k: v for k, v in teardown["Properties"].items() if k not in ("ServiceToken", "ServiceTimeout")}
+    assert props.pop("DomainId") == {"Fn::GetAtt": [props["DomainLogicalId"], "DomainId"]}
+    assert props.pop("StackId") == {"Ref": "AWS::StackId"}
+    return {**props, "DomainId": domain_id, "StackId": STACK_ID}
+
+
+def test_the_properties_studio_domain_synthesizes_are_the_ones_the_handlers_read(aws, domain):
+    client, state = aws
+    props = _synthesized_properties(domain, delete_user_spaces=True)
+    event = {**_event("Delete", domain), "ResourceProperties": props}
+    cfn = CloudFormation().stack("DELETE_IN_PROGRESS", domain, logical_id=props["DomainLogicalId"])
+    result, _ = _provider(event, client, cfn)
+    assert result["Teardown"] == "Run"
+    # The stack's space and profile are left to CloudFormation; the users' spaces went (opt-in).
+    assert {k[1] for k in state.spaces} == {"team"} and {k[1] for k in state.profiles} == {"alice"}
