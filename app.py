@@ -17,7 +17,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from constructs_lib import add_compliance_checks
-from constructs_lib.cost_summary import PRICE_SOURCE, idle_cost_summary
+from constructs_lib.cost_summary import PRICE_SOURCES, idle_cost_summary
 from stacks.config import (
     DeliveryConfig,
     EnvironmentConfig,
@@ -62,7 +62,7 @@ def build_app(app: cdk.App, names: list[str] | None = None, *,
 def cost_report(stages: dict[str, MlPlatformStage]) -> str:
     """Each environment's idle cost (always-on capacity priced from ``PRICE_TABLE``), and the prices' source."""
     parts = [idle_cost_summary(stage).format() for stage in stages.values()]
-    return "\n".join([*parts, f"prices: {PRICE_SOURCE}"])
+    return "\n".join([*parts, *(f"prices: {source}" for source in PRICE_SOURCES)])
 
 
 def add_delivery(app: cdk.App, config: DeliveryConfig, *, source_version: str = UNKNOWN_SOURCE_VERSION) -> DeliveryStack:

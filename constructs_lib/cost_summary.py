@@ -2,14 +2,19 @@
 
 Constructs that keep capacity running (endpoint instances at minimum capacity, notebook instances,
 MLflow tracking servers) describe it with ``always_on_capacity()``; ``idle_cost_summary(scope)`` walks
-the construct tree, prices each item from ``PRICE_TABLE`` and totals them.
+the construct tree, prices each item from ``PRICE_TABLE`` and totals them. The always-on network is
+counted from the resources the stacks contain: interface VPC endpoints (billed per endpoint per
+Availability Zone: one per subnet of the endpoint), NAT gateways and their public IPv4 addresses.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
 #: Where the prices come from, and when they were read.
@@ -19,8 +24,23 @@ PRICE_SOURCE = (
     "only: other regions cost more (e.g. eu-west-1 about +10 %), and prices change."
 )
 
+#: Where the network prices come from, and when they were read.
+NETWORK_PRICE_SOURCE = (
+    "AWS PrivateLink pricing (https://aws.amazon.com/privatelink/pricing/): interface endpoint per endpoint "
+    "per AZ; Amazon VPC pricing (https://aws.amazon.com/vpc/pricing/): NAT gateway, public IPv4 address; "
+    "US East (N. Virginia), USD per hour, hourly charges only (data processed is extra; gateway endpoints "
+    "are free); transcribed 2025-10, not fetched at synth."
+)
+#: Every source of ``PRICE_TABLE``, printed under the summary.
+PRICE_SOURCES: tuple[str, ...] = (PRICE_SOURCE, NETWORK_PRICE_SOURCE)
+
+#: Price keys of the always-on network.
+INTERFACE_ENDPOINT_AZ = "vpce.interface-az"
+NAT_GATEWAY = "nat-gateway"
+PUBLIC_IPV4 = "public-ipv4"
+
 #: USD per hour, on-demand, us-east-1. Keys: SageMaker instance types for hosting and notebooks,
-#: ``mlflow.<Size>`` for managed MLflow tracking servers.
+#: ``mlflow.<Size>`` for managed MLflow tracking servers, and the network's keys above.
 PRICE_TABLE: dict[str, float] = {
     "ml.t2.medium": 0.0464,
     "ml.t3.medium": 0.05,
@@ -42,6 +62,9 @@ PRICE_TABLE: dict[str, float] = {
     "mlflow.Small": 0.642,
     "mlflow.Medium": 1.26,
     "mlflow.Large": 2.52,
+    INTERFACE_ENDPOINT_AZ: 0.01,
+    NAT_GATEWAY: 0.045,
+    PUBLIC_IPV4: 0.005,
 }
 
 
@@ -86,25 +109,58 @@ class CostSummary:
         return tuple(line for line in self.lines if line.hourly_usd is None)
 
     def format(self) -> str:
-        rows = [f"idle cost of {self.scope_path or 'app'} (always-on capacity, USD/hour):"]
+        rows = [f"idle cost of {self.scope_path or 'app'} (always-on capacity and network, USD/hour):"]
         for line in self.lines:
             price = "not in price table" if line.hourly_usd is None else f"{line.quantity} x {line.hourly_usd:.4f}"
-            rows.append(f"  {line.path:<56} {line.price_key:<16} {price:>18} = {line.total_usd:8.4f}")
+            rows.append(f"  {line.path:<56} {line.price_key:<18} {price:>18} = {line.total_usd:8.4f}")
         if not self.lines:
             rows.append("  (nothing runs while idle)")
-        rows.append(f"  {'total':<56} {'':<16} {'':>18} = {self.total_hourly_usd:8.4f}"
+        rows.append(f"  {'total':<56} {'':<18} {'':>18} = {self.total_hourly_usd:8.4f}"
                     f"  (~{self.total_hourly_usd * 730:,.0f} USD/month)")
         return "\n".join(rows)
 
 
 def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None) -> CostSummary:
-    """Price every ``always_on_capacity()`` under ``scope``."""
+    """Price every ``always_on_capacity()`` under ``scope``, and the network its stacks contain."""
     prices = PRICE_TABLE if prices is None else prices
     lines = []
-    for construct in scope.node.find_all():
+    constructs = scope.node.find_all()
+    for construct in constructs:
         if isinstance(construct, CostedConstruct):
             for item in construct.always_on_capacity():
                 if item.quantity > 0:
                     lines.append(CostLine(construct.node.path, item.description, item.price_key, item.quantity,
                                           prices.get(item.price_key)))
+    for path, items in network_capacity(constructs).items():
+        lines += [CostLine(path, item.description, item.price_key, item.quantity, prices.get(item.price_key))
+                  for item in items]
     return CostSummary(scope.node.path, tuple(lines))
+
+
+def network_capacity(constructs: list[IConstruct]) -> dict[str, list[AlwaysOnCapacity]]:
+    """The always-on network among ``constructs``, by stack path: interface endpoints counted per
+    Availability Zone (the subnets each one has an interface in), NAT gateways, public IPv4 addresses."""
+    endpoints: Counter[str] = Counter()
+    endpoint_azs: Counter[str] = Counter()
+    nat_gateways: Counter[str] = Counter()
+    addresses: Counter[str] = Counter()
+    for construct in constructs:
+        if isinstance(construct, ec2.CfnVPCEndpoint) and construct.vpc_endpoint_type == "Interface":
+            stack = Stack.of(construct)
+            endpoints[stack.node.path] += 1
+            endpoint_azs[stack.node.path] += len(stack.resolve(construct.subnet_ids) or [])
+        elif isinstance(construct, ec2.CfnNatGateway):  # public or private, billed per hour alike
+            nat_gateways[Stack.of(construct).node.path] += 1
+        elif isinstance(construct, ec2.CfnEIP):
+            addresses[Stack.of(construct).node.path] += 1
+    capacity: dict[str, list[AlwaysOnCapacity]] = {}
+    for path in sorted(set(endpoints) | set(nat_gateways) | set(addresses)):
+        items = capacity.setdefault(path, [])
+        if endpoint_azs[path]:
+            items.append(AlwaysOnCapacity(f"{endpoints[path]} interface VPC endpoints, per AZ",
+                                          INTERFACE_ENDPOINT_AZ, endpoint_azs[path]))
+        if nat_gateways[path]:
+            items.append(AlwaysOnCapacity("NAT gateways", NAT_GATEWAY, nat_gateways[path]))
+        if addresses[path]:
+            items.append(AlwaysOnCapacity("public IPv4 addresses (Elastic IPs)", PUBLIC_IPV4, addresses[path]))
+    return capacity

@@ -21,7 +21,7 @@ from constructs_lib.secure_bucket import SecureBucket
 from constructs_lib.studio_execution_role import StudioExecutionRole
 from constructs_lib.studio_lifecycle_config import StudioLifecycleConfig
 from constructs_lib.studio_space import IDLE_TIMEOUT_RANGE_MINUTES, StudioSpace
-from constructs_lib.studio_teardown import StudioTeardown
+from constructs_lib.studio_teardown import TEARDOWN_INTERFACE_ENDPOINTS, StudioTeardown
 from constructs_lib.studio_user_profile import AUTH_MODES, StudioUserProfile
 
 #: ``AppNetworkAccessType`` values: VpcOnly keeps all Studio traffic in the VPC.
@@ -70,8 +70,10 @@ class StudioDomain(Construct):
     spaces and apps users create, and JupyterLab and Code Editor apps shut down after 60 idle minutes.
 
     Deleting the stack works even while users have apps running: a custom resource deletes the
-    domain's apps and user-created spaces first. SageMaker keeps the home EFS volume of a deleted
-    domain; ``home_efs_removal=RemovalPolicy.DESTROY`` deletes it too (an explicit opt-in).
+    domain's apps and the profiles created in Studio first, and only when the domain is really
+    deleted with the stack. Spaces users created keep their volumes unless ``delete_user_spaces``
+    (the deletion stops and lists them). SageMaker keeps the home EFS volume of a deleted domain;
+    ``home_efs_removal=RemovalPolicy.DESTROY`` deletes it too (an explicit opt-in).
     """
 
     def __init__(
@@ -99,6 +101,8 @@ class StudioDomain(Construct):
         docker_access: bool = False,
         safe_teardown: bool = True,
         home_efs_removal: RemovalPolicy = RemovalPolicy.RETAIN,
+        delete_user_spaces: bool = False,
+        teardown_replaced_domain: bool = False,
         log_retention_days: int = 365,
     ) -> None:
         """
@@ -128,11 +132,19 @@ class StudioDomain(Construct):
             Editor apps start (``run_by_default`` ones always run).
         :param sharing: default, notebook sharing off; a bucket and prefix for shared notebooks.
         :param docker_access: default False; True lets apps build and run Docker containers.
-        :param safe_teardown: default True; a custom resource empties the domain before
-            CloudFormation deletes it. Decide before the first deployment: removing it from a
-            deployed stack deletes it, which deletes the domain's apps and user-created spaces.
+        :param safe_teardown: default True; when the domain is deleted with its stack, a custom
+            resource first deletes its apps and the profiles created in Studio. Removing it, renaming
+            it or a rolled-back update touches nothing. Its handlers need the ``sagemaker.api`` and
+            ``cloudformation`` interface endpoints in isolated subnets.
         :param home_efs_removal: default RETAIN (SageMaker keeps the home EFS volume when the
             domain is deleted); DESTROY deletes it with the domain (needs ``safe_teardown``).
+        :param delete_user_spaces: default False: spaces users created in Studio keep their EBS
+            volumes (users' work) and stop the teardown, which fails the stack deletion listing
+            them; True deletes them with their volumes (needs ``safe_teardown``).
+        :param teardown_replaced_domain: default False: when an update replaces the domain (a new
+            key, new subnets...), the old domain is left alone and CloudFormation's deletion of it
+            fails while it holds apps or spaces; True tears the old domain down too (warn its users
+            first; needs ``safe_teardown``).
         :param log_retention_days: default 365; retention of the teardown function's logs.
         """
         super().__init__(scope, construct_id)
@@ -153,6 +165,9 @@ class StudioDomain(Construct):
                        "at most one run_by_default configuration per app type")
         problems.check(home_efs_removal != RemovalPolicy.DESTROY or safe_teardown, "home_efs_removal",
                        home_efs_removal, "DESTROY needs safe_teardown=True (the teardown deletes the home EFS volume)")
+        for prop, value in (("delete_user_spaces", delete_user_spaces),
+                            ("teardown_replaced_domain", teardown_replaced_domain)):
+            problems.check(not value or safe_teardown, prop, value, "needs safe_teardown=True (the teardown does it)")
         problems.check(home_efs_removal in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY), "home_efs_removal",
                        home_efs_removal, "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY")
         problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
@@ -236,18 +251,28 @@ class StudioDomain(Construct):
             self.teardown = StudioTeardown(
                 self,
                 "Teardown",
-                domain_id=self.domain_id,
+                domain=self.resource,
                 vpc=vpc,
                 subnets=subnets,
                 security_group=security_group,
                 encryption_key=self.encryption_key,
                 delete_home_efs=home_efs_removal == RemovalPolicy.DESTROY,
+                delete_user_spaces=delete_user_spaces,
+                teardown_replaced_domain=teardown_replaced_domain,
                 log_retention_days=log_retention_days,
             )
 
     @classmethod
     def in_network(cls, scope: Construct, construct_id: str, *, network: PrivateNetwork, **kwargs) -> StudioDomain:
-        """A domain in ``network``'s private subnets with its workload security group."""
+        """A domain in ``network``'s private subnets with its workload security group. Without a
+        route to the internet (no NAT), the network must have the teardown's interface endpoints."""
+        if kwargs.get("safe_teardown", True) and not network.vpc.public_subnets:
+            missing = [name for name in TEARDOWN_INTERFACE_ENDPOINTS if name not in network.interface_endpoints]
+            problems = Problems(f"{scope.node.path}/{construct_id}", "StudioDomain")
+            problems.check(not missing, "network.interface_endpoints", sorted(network.interface_endpoints),
+                           f"the safe teardown's handlers call SageMaker and CloudFormation: add {missing} "
+                           "(or safe_teardown=False)")
+            problems.raise_if_any()
         return cls(scope, construct_id, vpc=network.vpc, subnets=network.private_subnets,
                    security_group=network.workload_security_group, **kwargs)
 

@@ -13,6 +13,8 @@ from stacks.config import EnvironmentConfig
 #: Every environment runs an MLflow tracking server (stacks/platform_stack.py): Studio and jobs in
 #: the isolated subnets reach it through this interface endpoint.
 MLFLOW_INTERFACE_ENDPOINTS = ("sagemaker.experiments",)
+#: Studio's safe teardown (constructs_lib.StudioDomain) asks CloudFormation whether the domain is going away.
+TEARDOWN_INTERFACE_ENDPOINTS = ("sagemaker.api", "cloudformation")
 
 
 class NetworkStack(Stack):
@@ -33,7 +35,8 @@ class NetworkStack(Stack):
             cidr=net.cidr,
             availability_zones=net.availability_zones,
             nat_gateways=net.nat_gateways,
-            interface_endpoints=tuple(dict.fromkeys((*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS))),
+            interface_endpoints=tuple(dict.fromkeys(
+                (*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS))),
             flow_log_retention_days=net.flow_log_retention_days,
             flow_log_key=key,
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,

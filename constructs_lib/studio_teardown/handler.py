@@ -1,20 +1,34 @@
-"""Safe teardown of a SageMaker Studio domain: the Lambda handler of the ``StudioTeardown`` custom resource.
+"""Safe teardown of a SageMaker Studio domain: the handlers of the ``StudioTeardown`` custom resource.
 
-CloudFormation deletes this custom resource before the domain's user profiles and spaces (they are
-its dependencies). On ``Delete`` the handler clears what would make their deletion fail:
+The resource runs on the CDK Provider framework: ``on_event`` answers CloudFormation's request and
+``is_complete`` is polled (every 30 s, for up to 55 minutes) until the teardown is done, so a
+teardown longer than one Lambda invocation completes.
 
-1. every app of the domain (JupyterLab, Code Editor... in user profiles and spaces) is deleted,
-   apps already ``Deleted`` or ``Deleting`` are left alone, and the handler waits until none runs;
-2. the spaces users created in Studio are deleted (spaces declared in the stack are left to
-   CloudFormation), and the handler waits for them;
-3. user profiles created outside the stack are deleted, and the handler waits for them;
-4. only with ``HomeEfs: Delete`` (an explicit opt-in): every profile and space, then the domain with
-   ``RetentionPolicy HomeEfsFileSystem=Delete``, so that SageMaker deletes the home EFS volume.
-   Otherwise CloudFormation deletes the domain and SageMaker keeps its EFS volume.
+**When it acts.** CloudFormation sends ``Delete`` in many cases where the domain stays: the construct
+was removed or renamed, ``safe_teardown`` was turned off, an update that added it rolled back, or the
+resource was replaced. So on ``Delete`` the handler asks CloudFormation (``DescribeStacks`` on its own
+stack, ``DescribeStackResource`` on the domain's logical id) and tears down only when
 
-Throttled calls are retried with exponential backoff and jitter. Every step is idempotent: if the
-function runs out of time, the stack deletion fails with a message, and deleting the stack again
-resumes where it stopped. ``Create`` and ``Update`` only record the domain id.
+- the stack is ``DELETE_IN_PROGRESS`` (or ``ROLLBACK_IN_PROGRESS``: a failed creation deletes every
+  resource), the stack's domain is still this domain and its DeletionPolicy does not retain it, or
+- with the ``ReplacedDomain: TearDown`` opt-in, the stack is ``UPDATE_COMPLETE_CLEANUP_IN_PROGRESS``,
+  its domain resource now has another physical id (this domain was replaced and is deleted next) and
+  its UpdateReplacePolicy does not retain it.
+
+Anything else is a no-op that logs (and returns as the ``Outcome`` attribute) why. The physical id
+is the domain id, so a new domain (a replacement) gives a new physical id and CloudFormation deletes
+the old one, with the old domain id, once the update is complete.
+
+**What it deletes.** Every app of the domain (this stops compute; a space's EBS volume and the home
+EFS volume keep their files); the user profiles created outside the stack that own no remaining space.
+Spaces created in Studio (their EBS volumes hold users' work) only with ``UserSpaces: Delete``; without
+it, once the apps and profiles are gone, the teardown fails with a message listing those spaces and
+how to opt in, and deleting the stack again resumes. Spaces and profiles declared in the stack are left
+to CloudFormation. With ``HomeEfs: Delete``, every space and profile, then the domain with its home EFS
+volume. Throttled calls are retried with backoff, then at the next poll; every step is idempotent.
+
+``retire`` answers the resource of versions before the Provider framework, which CloudFormation
+deletes on upgrade: it touches nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +40,7 @@ import re
 import time
 import urllib.request
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -39,170 +54,49 @@ DOMAIN_ID = re.compile(r"^d-[a-z0-9]{1,60}$")
 THROTTLING_CODES = frozenset(
     {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
 )
-#: Time kept back from the Lambda timeout to report to CloudFormation.
+#: Stack states in which CloudFormation deletes every resource of the stack, the domain included.
+STACK_GOING_AWAY = {
+    "DELETE_IN_PROGRESS": "the stack is being deleted",
+    "ROLLBACK_IN_PROGRESS": "the stack's creation is being rolled back",
+}
+#: The state in which CloudFormation deletes the old physical resources replaced by an update.
+CLEANUP = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+#: Time kept back from the Lambda timeout.
 RESPONSE_MARGIN_SECONDS = 30
-POLL_SECONDS = 15
+#: Spaces listed by name in the message of a teardown that stopped.
+LISTED_SPACES = 20
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
 
 
-class TeardownTimeout(RuntimeError):
-    """The domain's apps, spaces or profiles were still being deleted when time ran out."""
+class TeardownBlocked(RuntimeError):
+    """The teardown stopped: what is left would lose users' data, and no opt-in allows it."""
 
 
-class DomainTeardown:
-    """Deletes the apps, user-created spaces and profiles of one domain, waiting for each step."""
+@dataclass(frozen=True)
+class Decision:
+    act: bool
+    why: str
 
-    def __init__(
-        self,
-        client: Any,
-        domain_id: str,
-        *,
-        deadline: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_seconds: float = POLL_SECONDS,
-        max_attempts: int = 8,
-        max_backoff_seconds: float = 20.0,
-    ) -> None:
-        self.client = client
-        self.domain_id = domain_id
+
+class Calls:
+    """AWS calls retried with exponential backoff and full jitter while throttled, until a deadline."""
+
+    def __init__(self, *, deadline: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, max_attempts: int = 8,
+                 max_backoff_seconds: float = 20.0) -> None:
         self.deadline = deadline
         self.clock = clock
         self.sleep = sleep
-        self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.max_backoff_seconds = max_backoff_seconds
-        self.deleted: dict[str, list[str]] = {"apps": [], "spaces": [], "user_profiles": [], "domain": []}
 
-    # -- the steps --------------------------------------------------------------------------------
-
-    def run(self, *, stack_spaces: Iterable[str] = (), stack_profiles: Iterable[str] = (),
-            delete_home_efs: bool = False) -> dict[str, list[str]]:
-        """Tear the domain down; returns what was deleted, by kind."""
-        status = self.domain_status()
-        if status is None:
-            LOG.info("domain %s does not exist: nothing to tear down", self.domain_id)
-            return self.deleted
-        keep_spaces = set() if delete_home_efs else set(stack_spaces)
-        keep_profiles = set() if delete_home_efs else set(stack_profiles)
-        if status != "Deleting":
-            self.delete_apps()
-            self.delete_spaces(keep=keep_spaces)
-            self.delete_user_profiles(keep=keep_profiles)
-        if delete_home_efs or status == "Deleting":
-            self.delete_domain(ask=delete_home_efs)
-        return self.deleted
-
-    def delete_apps(self) -> None:
-        def pending() -> list[str]:
-            waiting = []
-            for app in self._list("list_apps", "Apps"):
-                state = app.get("Status")
-                if state == "Deleted":
-                    continue
-                name = _app_name(app)
-                waiting.append(name)
-                owner = {"SpaceName": app["SpaceName"]} if app.get("SpaceName") else {
-                    "UserProfileName": app["UserProfileName"]}
-                if state != "Deleting" and self._delete(self.client.delete_app, name, AppType=app["AppType"],
-                                                        AppName=app["AppName"], **owner):
-                    self.deleted["apps"].append(name)
-            return waiting
-
-        self._wait("apps", pending)
-
-    def delete_spaces(self, *, keep: set[str]) -> None:
-        self._delete_members("spaces", "list_spaces", "Spaces", "SpaceName", self.client.delete_space, keep)
-
-    def delete_user_profiles(self, *, keep: set[str]) -> None:
-        self._delete_members("user_profiles", "list_user_profiles", "UserProfiles", "UserProfileName",
-                             self.client.delete_user_profile, keep)
-
-    def _delete_members(self, kind: str, list_operation: str, list_key: str, name_key: str,
-                        delete: Callable[..., Any], keep: set[str]) -> None:
-        """Delete the domain's spaces or user profiles, except ``keep``, and wait until they are gone."""
-
-        def pending() -> list[str]:
-            waiting = []
-            for member in self._list(list_operation, list_key):
-                name = member[name_key]
-                if name in keep:
-                    continue
-                waiting.append(name)
-                if member.get("Status") != "Deleting" and self._delete(delete, name, **{name_key: name}):
-                    self.deleted[kind].append(name)
-            return waiting
-
-        self._wait(kind.replace("_", " "), pending)
-
-    def delete_domain(self, *, ask: bool) -> None:
-        """Delete the domain and its home EFS volume (``ask``), or only wait while it is deleted."""
-
-        def pending() -> list[str]:
-            status = self.domain_status()
-            if status is None:
-                return []
-            if ask and status != "Deleting" and self._delete(
-                self.client.delete_domain, self.domain_id, RetentionPolicy={"HomeEfsFileSystem": "Delete"}
-            ):
-                self.deleted["domain"].append(self.domain_id)
-            return [self.domain_id]
-
-        self._wait("domain", pending)
-
-    def domain_status(self) -> str | None:
-        """The domain's status, or None when it does not exist (any more)."""
-        try:
-            return self._call(self.client.describe_domain, DomainId=self.domain_id)["Status"]
-        except ClientError as error:
-            if _code(error) == "ResourceNotFound":
-                return None
-            raise
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def _delete(self, fn: Callable[..., Any], name: str, **kwargs: Any) -> bool:
-        """Ask for one deletion; False when it is already gone or busy (asked again next round)."""
-        try:
-            return bool(self._call(fn, DomainId=self.domain_id, gone_ok=True, **kwargs))
-        except ClientError as error:
-            if _code(error) == "ResourceInUse":
-                LOG.info("%s is busy, asking again later: %s", name, error)
-                return False
-            raise
-
-    def _list(self, operation: str, key: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"DomainIdEquals": self.domain_id}
-        while True:
-            page = self._call(getattr(self.client, operation), **kwargs)
-            items += page.get(key, [])
-            if not page.get("NextToken"):
-                return items
-            kwargs["NextToken"] = page["NextToken"]
-
-    def _wait(self, what: str, pending: Callable[[], list[str]]) -> None:
-        while True:
-            waiting = pending()
-            if not waiting:
-                return
-            if self.clock() + self.poll_seconds > self.deadline:
-                raise TeardownTimeout(
-                    f"{what} of domain {self.domain_id} still being deleted: {', '.join(sorted(waiting))}. "
-                    "Delete the stack again to resume the teardown."
-                )
-            LOG.info("waiting for %s of %s: %s", what, self.domain_id, waiting)
-            self.sleep(self.poll_seconds)
-
-    def _call(self, fn: Callable[..., Any], *, gone_ok: bool = False, **kwargs: Any) -> Any:
-        """``fn(**kwargs)``, retried with exponential backoff and full jitter while throttled.
-
-        With ``gone_ok``, a ``ResourceNotFound`` (deleted meanwhile) returns None instead of raising.
-        """
+    def __call__(self, fn: Callable[..., Any], *, gone_ok: bool = False, **kwargs: Any) -> Any:
+        """``fn(**kwargs)``; with ``gone_ok``, ``ResourceNotFound`` (deleted meanwhile) returns None."""
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return fn(**kwargs) or True
             except ClientError as error:
-                code = _code(error)
+                code = error_code(error)
                 if gone_ok and code == "ResourceNotFound":
                     LOG.info("already gone: %s %s", getattr(fn, "__name__", fn), kwargs)
                     return None
@@ -216,7 +110,178 @@ class DomainTeardown:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _code(error: ClientError) -> str:
+# -- when to act ----------------------------------------------------------------------------------
+
+
+def decide(event: dict[str, Any], cloudformation: Any, calls: Calls) -> Decision:
+    """Whether this ``Delete`` request must tear its domain down (see the module docstring)."""
+    props = event["ResourceProperties"]
+    domain_id = event.get("PhysicalResourceId", "")
+    if not DOMAIN_ID.match(domain_id):
+        return Decision(False, f"no domain was recorded (physical id {domain_id!r}): nothing to tear down")
+    stack_id = props.get("StackId") or event["StackId"]
+    logical_id = props.get("DomainLogicalId")
+    if not logical_id:
+        return Decision(False, "the request names no domain logical id (a resource of an older version): "
+                               f"domain {domain_id} is left alone")
+    status = calls(cloudformation.describe_stacks, StackName=stack_id)["Stacks"][0]["StackStatus"]
+    current = stack_domain(cloudformation, calls, stack_id, logical_id)
+    if status in STACK_GOING_AWAY:
+        kept = props.get("DomainDeletionPolicy") in ("Retain", "Snapshot") or (
+            props.get("DomainDeletionPolicy") == "RetainExceptOnCreate" and status == "DELETE_IN_PROGRESS")
+        if kept and current == domain_id:
+            return Decision(False, f"{STACK_GOING_AWAY[status]} ({status}), but CloudFormation retains domain "
+                                   f"{domain_id} (DeletionPolicy {props['DomainDeletionPolicy']}): left alone")
+        if current == domain_id:
+            return Decision(True, f"{STACK_GOING_AWAY[status]} ({status}) with its domain {domain_id}")
+        return Decision(False, f"{STACK_GOING_AWAY[status]} ({status}), but its domain {logical_id} is "
+                               f"{current or 'not in the stack'}, not {domain_id}: left alone")
+    if status == CLEANUP and current is not None and current != domain_id:
+        if props.get("DomainUpdateReplacePolicy") in ("Retain", "Snapshot"):
+            return Decision(False, f"domain {domain_id} was replaced by {current} ({status}), and CloudFormation "
+                                   f"retains it (UpdateReplacePolicy {props['DomainUpdateReplacePolicy']}): left alone")
+        if props.get("ReplacedDomain") == "TearDown":
+            return Decision(True, f"domain {domain_id} was replaced by {current} ({status}) and "
+                                  "teardown_replaced_domain=True")
+        return Decision(False, f"domain {domain_id} was replaced by {current} ({status}): the old domain is left "
+                               "alone (CloudFormation's deletion of it fails while it holds apps or spaces); "
+                               "teardown_replaced_domain=True tears it down")
+    if status == CLEANUP and current == domain_id:
+        return Decision(False, f"the stack keeps domain {domain_id} ({status}): the teardown resource was removed, "
+                               "renamed or replaced, the domain stays")
+    return Decision(False, f"the stack is {status}, its domain {logical_id} is {current or 'not in the stack'}: "
+                           f"domain {domain_id} is not being deleted, left alone")
+
+
+def stack_domain(cloudformation: Any, calls: Calls, stack_id: str, logical_id: str) -> str | None:
+    """The physical id of the stack's resource ``logical_id``, or None when the stack has none."""
+    try:
+        detail = calls(cloudformation.describe_stack_resource, StackName=stack_id, LogicalResourceId=logical_id)
+    except ClientError as error:
+        if error_code(error) == "ValidationError" and "does not exist" in str(error):
+            return None
+        raise
+    return detail["StackResourceDetail"].get("PhysicalResourceId") or None
+
+
+# -- what to delete -------------------------------------------------------------------------------
+
+
+class DomainTeardown:
+    """One round of a domain's teardown: asks for the next deletions, returns what is still pending."""
+
+    def __init__(self, client: Any, domain_id: str, calls: Calls) -> None:
+        self.client = client
+        self.domain_id = domain_id
+        self.calls = calls
+        self.deleted: dict[str, list[str]] = {"apps": [], "spaces": [], "user_profiles": [], "domain": []}
+
+    def step(self, *, stack_spaces: Iterable[str] = (), stack_profiles: Iterable[str] = (),
+             delete_user_spaces: bool = False, delete_home_efs: bool = False) -> list[str]:
+        """Ask for the deletions the domain is ready for; returns what is still being deleted (empty:
+        done). Raises ``TeardownBlocked`` when only spaces the options keep are left."""
+        status = self.domain_status()
+        if status is None:
+            LOG.info("domain %s does not exist: nothing (more) to tear down", self.domain_id)
+            return []
+        if status == "Deleting":
+            return [f"domain {self.domain_id}"]
+        pending = self.delete_apps()
+        if pending:
+            return pending
+        stack_spaces, stack_profiles = set(stack_spaces), set(stack_profiles)
+        spaces = self._list("list_spaces", "Spaces")
+        user_spaces = [s for s in spaces if s["SpaceName"] not in stack_spaces]
+        doomed = [s for s in spaces if (delete_user_spaces and s in user_spaces)
+                  or (delete_home_efs and s not in user_spaces)]
+        if doomed:
+            return self._delete_each(doomed, "spaces", "SpaceName", self.client.delete_space)
+        kept = [s for s in spaces if s not in doomed]
+        owners = {_owner(s) for s in kept}
+        profiles = [p for p in self._list("list_user_profiles", "UserProfiles")
+                    if (delete_home_efs or p["UserProfileName"] not in stack_profiles)
+                    and p["UserProfileName"] not in owners]
+        if profiles:
+            return self._delete_each(profiles, "user_profiles", "UserProfileName", self.client.delete_user_profile)
+        if user_spaces:
+            raise TeardownBlocked(self._blocked_message(user_spaces))
+        if delete_home_efs:
+            if self.calls(self.client.delete_domain, gone_ok=True, DomainId=self.domain_id,
+                          RetentionPolicy={"HomeEfsFileSystem": "Delete"}):
+                self.deleted["domain"].append(self.domain_id)
+            return [f"domain {self.domain_id}"]
+        return []
+
+    def delete_apps(self) -> list[str]:
+        """Ask to delete every app that is not ``Deleted`` or ``Deleting``; returns those not yet Deleted."""
+        waiting = []
+        for app in self._list("list_apps", "Apps"):
+            state = app.get("Status")
+            if state == "Deleted":
+                continue
+            name = _app_name(app)
+            waiting.append(f"app {name}")
+            owner = {"SpaceName": app["SpaceName"]} if app.get("SpaceName") else {
+                "UserProfileName": app["UserProfileName"]}
+            if state != "Deleting" and self._delete(self.client.delete_app, name, AppType=app["AppType"],
+                                                    AppName=app["AppName"], **owner):
+                self.deleted["apps"].append(name)
+        return waiting
+
+    def domain_status(self) -> str | None:
+        """The domain's status, or None when it does not exist (any more)."""
+        try:
+            return self.calls(self.client.describe_domain, DomainId=self.domain_id)["Status"]
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFound":
+                return None
+            raise
+
+    def _delete_each(self, members: list[dict[str, Any]], kind: str, name_key: str,
+                     delete: Callable[..., Any]) -> list[str]:
+        for member in members:
+            name = member[name_key]
+            if member.get("Status") != "Deleting" and self._delete(delete, name, **{name_key: name}):
+                self.deleted[kind].append(name)
+        return [f"{kind.rstrip('s').replace('_', ' ')} {m[name_key]}" for m in members]
+
+    def _delete(self, fn: Callable[..., Any], name: str, **kwargs: Any) -> bool:
+        """Ask for one deletion; False when it is already gone or busy (asked again next round)."""
+        try:
+            return bool(self.calls(fn, DomainId=self.domain_id, gone_ok=True, **kwargs))
+        except ClientError as error:
+            if error_code(error) == "ResourceInUse":
+                LOG.info("%s is busy, asking again later: %s", name, error)
+                return False
+            raise
+
+    def _list(self, operation: str, key: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"DomainIdEquals": self.domain_id}
+        while True:
+            page = self.calls(getattr(self.client, operation), **kwargs)
+            items += page.get(key, [])
+            if not page.get("NextToken"):
+                return items
+            kwargs["NextToken"] = page["NextToken"]
+
+    def _blocked_message(self, spaces: list[dict[str, Any]]) -> str:
+        names = [f"{s['SpaceName']} (owner {_owner(s)})" if _owner(s) else s["SpaceName"] for s in spaces]
+        more = f" and {len(names) - LISTED_SPACES} more" if len(names) > LISTED_SPACES else ""
+        return (
+            f"Studio domain {self.domain_id} was not torn down: {len(spaces)} spaces created in Studio hold users' "
+            f"work on their EBS volumes: {', '.join(names[:LISTED_SPACES])}{more}. Their apps are deleted "
+            "(compute stopped) and the profiles that could go are deleted. Back up what matters, then delete "
+            f"those spaces (aws sagemaker delete-space --domain-id {self.domain_id} --space-name NAME) or set "
+            "StudioDomain(delete_user_spaces=True) to delete them with their volumes, and delete the stack again."
+        )
+
+
+def _owner(space: dict[str, Any]) -> str | None:
+    return (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
+
+
+def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
@@ -225,42 +290,82 @@ def _app_name(app: dict[str, Any]) -> str:
     return f"{owner}/{app.get('AppType')}/{app.get('AppName')}"
 
 
-# -- the custom resource --------------------------------------------------------------------------
+# -- the Provider framework's handlers ------------------------------------------------------------
 
 
-def lambda_handler(event: dict[str, Any], context: Any) -> None:
-    """CloudFormation custom resource entry point: always answers CloudFormation."""
-    LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
-    physical_id = event.get("PhysicalResourceId") or event["ResourceProperties"].get("DomainId", "none")
-    try:
-        physical_id, reason = handle(event, context.get_remaining_time_in_millis() / 1000)
-        respond(event, "SUCCESS", physical_id, reason)
-    except Exception as error:  # noqa: BLE001 - CloudFormation must always get an answer
-        LOG.exception("teardown failed")
-        respond(event, "FAILED", physical_id, f"{type(error).__name__}: {error}"[:1000])
-
-
-def handle(event: dict[str, Any], remaining_seconds: float, client: Any = None,
-           sleep: Callable[[float], None] = time.sleep) -> tuple[str, str]:
-    """Handle one request; returns (physical resource id, reason)."""
+def handle_event(event: dict[str, Any], *, cloudformation: Any, sagemaker: Any, calls: Calls) -> dict[str, Any]:
+    """``on_event``: Create and Update record the domain id as the physical id; Delete decides."""
     props = event["ResourceProperties"]
     if event["RequestType"] in ("Create", "Update"):
-        return props["DomainId"], "domain recorded for teardown"
-    domain_id = event.get("PhysicalResourceId", "")
-    if not DOMAIN_ID.match(domain_id):
-        return domain_id, "no domain was recorded: nothing to tear down"
-    if client is None:
-        client = boto3.client("sagemaker", config=Config(retries={"mode": "standard", "max_attempts": 3}))
-    teardown = DomainTeardown(
-        client, domain_id, deadline=time.monotonic() + remaining_seconds - RESPONSE_MARGIN_SECONDS, sleep=sleep
-    )
-    deleted = teardown.run(
+        return {"PhysicalResourceId": props["DomainId"]}
+    physical_id = event["PhysicalResourceId"]
+    decision = decide(event, cloudformation, calls)
+    LOG.info("%s: %s", "tearing down" if decision.act else "no teardown", decision.why)
+    outcome = {"PhysicalResourceId": physical_id, "Data": {"Outcome": decision.why[:1000]}}
+    if not decision.act:
+        return {**outcome, "Teardown": "Skip"}
+    run_step(event, sagemaker, calls)  # start the work; is_complete follows it
+    return {**outcome, "Teardown": "Run"}
+
+
+def handle_poll(event: dict[str, Any], *, sagemaker: Any, calls: Calls) -> dict[str, Any]:
+    """``is_complete``: one round of the teardown that ``on_event`` decided to run."""
+    if event["RequestType"] != "Delete" or event.get("Teardown") != "Run":
+        return {"IsComplete": True}
+    try:
+        pending = run_step(event, sagemaker, calls)
+    except ClientError as error:
+        if error_code(error) not in THROTTLING_CODES:
+            raise
+        LOG.info("still throttled, trying again at the next poll: %s", error)
+        return {"IsComplete": False}
+    if pending:
+        LOG.info("waiting for %s", pending)
+    return {"IsComplete": not pending}
+
+
+def run_step(event: dict[str, Any], sagemaker: Any, calls: Calls) -> list[str]:
+    props = event["ResourceProperties"]
+    teardown = DomainTeardown(sagemaker, event["PhysicalResourceId"], calls)
+    pending = teardown.step(
         stack_spaces=props.get("StackSpaces", []),
         stack_profiles=props.get("StackUserProfiles", []),
+        delete_user_spaces=props.get("UserSpaces") == "Delete",
         delete_home_efs=props.get("HomeEfs") == "Delete",
     )
-    LOG.info("deleted %s", json.dumps(deleted))
-    return domain_id, "deleted " + ", ".join(f"{len(v)} {k}" for k, v in deleted.items())
+    LOG.info("asked to delete %s", json.dumps(teardown.deleted))
+    return pending
+
+
+def _calls(context: Any) -> Calls:
+    remaining = context.get_remaining_time_in_millis() / 1000
+    return Calls(deadline=time.monotonic() + remaining - RESPONSE_MARGIN_SECONDS)
+
+
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """Lambda entry point of the Provider framework's ``onEvent``."""
+    LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
+    return handle_event(event, cloudformation=boto3.client("cloudformation", config=_CLIENT_CONFIG),
+                        sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG), calls=_calls(context))
+
+
+def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point of the Provider framework's ``isComplete``."""
+    return handle_poll(event, sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG), calls=_calls(context))
+
+
+# -- resources of versions before the Provider framework ------------------------------------------
+
+
+def retire(event: dict[str, Any], context: Any) -> None:
+    """Lambda entry point of the function the teardown resource of versions before the Provider
+    framework calls directly (same logical id). Upgrading replaces that resource, and its ``Delete``
+    comes here: it must not touch the domain, which stays. Any request is answered without a call."""
+    LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
+    physical_id = event.get("PhysicalResourceId") or event["ResourceProperties"].get("DomainId", "none")
+    reason = "the teardown resource of an older version is retired: the domain is left alone"
+    LOG.info("%s %s: %s", event["RequestType"], physical_id, reason)
+    respond(event, "SUCCESS", physical_id, reason)
 
 
 def respond(event: dict[str, Any], status: str, physical_id: str, reason: str) -> None:

@@ -10,16 +10,21 @@ parsing), with the constraints of the real API the teardown relies on:
   nor a user profile that owns spaces, nor a domain that still has profiles or spaces;
 - deleted spaces and profiles go through ``Deleting`` and then disappear from the lists;
 - a missing domain is ``ResourceNotFound`` (moto says ``ValidationException``);
+- spaces are listed with their owner (``OwnershipSettingsSummary``);
 - lists are paginated (page size 2), and any operation can be made to answer ``ThrottlingException``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
+from moto import mock_aws
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound
@@ -27,6 +32,7 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
 PAGE_SIZE = 2
+REGION = "eu-west-1"
 
 
 class ThrottlingException(ServiceException):
@@ -149,7 +155,8 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
 
     def list_members(records: dict, p: dict, name_key: str, list_key: str) -> ActionResult:
         _settle(records, state, remove=True)
-        items = [{"DomainId": d, name_key: n, "Status": r.status}
+        items = [{"DomainId": d, name_key: n, "Status": r.status,
+                  **({"OwnershipSettingsSummary": {"OwnerUserProfileName": r.owner}} if r.owner else {})}
                  for (d, n), r in records.items() if d == p["DomainIdEquals"]]
         return ActionResult(_page(items, p.get("NextToken"), list_key))
 
@@ -216,3 +223,67 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
         return EmptyResult()
 
     return state
+
+
+# -- fixtures and helpers of the teardown tests ---------------------------------------------------
+
+
+class FakeClock:
+    """A clock that only moves when the handler sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run_to_completion(round_: Callable[[], list[str]], rounds: int = 20) -> list[list[str]]:
+    """Call ``round_`` until it returns nothing pending (at most ``rounds`` times); returns each result."""
+    results = []
+    for _ in range(rounds):
+        results.append(round_())
+        if not results[-1]:
+            return results
+    raise AssertionError(f"still pending after {rounds} rounds: {results[-1]}")
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto's SageMaker with Studio's operations; a client without botocore retries (the handler's
+    own backoff is what is tested)."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        state = install(monkeypatch)
+        client = boto3.client("sagemaker", region_name=REGION,
+                              config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        yield client, state
+
+
+@pytest.fixture
+def domain(aws):
+    """A domain where alice (declared in the stack) works in a private space she created and owns the
+    stack's shared space ``team``; bob (created in Studio) works in his own space; carol (created
+    in Studio) has nothing. Every space runs an app, and so does alice's profile."""
+    client, state = aws
+    domain_id = client.create_domain(
+        DomainName="studio", AuthMode="IAM", VpcId="vpc-1", SubnetIds=["subnet-1"],
+        DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/studio"},
+    )["DomainArn"].split("/")[-1]
+    for profile in ("alice", "bob", "carol"):
+        client.create_user_profile(DomainId=domain_id, UserProfileName=profile)
+    for space, owner in (("alice-notebooks", "alice"), ("team", "alice"), ("bob-lab", "bob")):
+        client.create_space(DomainId=domain_id, SpaceName=space, OwnershipSettings={"OwnerUserProfileName": owner})
+    state.add_app(domain_id, "alice-notebooks", "JupyterLab", "default", in_space=True)
+    state.add_app(domain_id, "alice", "JupyterServer", "default", in_space=False)
+    state.add_app(domain_id, "team", "CodeEditor", "default", in_space=True)
+    state.add_app(domain_id, "bob-lab", "JupyterLab", "default", in_space=True)
+    state.calls.clear()
+    return domain_id

@@ -1,6 +1,16 @@
 from constructs import Construct
 
-from constructs_lib.cost_summary import PRICE_SOURCE, PRICE_TABLE, AlwaysOnCapacity, idle_cost_summary
+from constructs_lib.cost_summary import (
+    INTERFACE_ENDPOINT_AZ,
+    NAT_GATEWAY,
+    NETWORK_PRICE_SOURCE,
+    PRICE_SOURCE,
+    PRICE_SOURCES,
+    PRICE_TABLE,
+    PUBLIC_IPV4,
+    AlwaysOnCapacity,
+    idle_cost_summary,
+)
 from tests.conftest import new_stack
 
 
@@ -63,3 +73,52 @@ def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stay
         ("Test/Async", "ml.m5.large", 1), ("Test/Warm", "serverless-pc.2048MB", 3)]
     assert [line.path for line in summary.unpriced] == ["Test/Warm"]
     assert summary.total_hourly_usd == round(2 * PRICE_TABLE["ml.c5.large"] + 2 * PRICE_TABLE["ml.m5.large"], 4)
+
+
+# -- the always-on network --------------------------------------------------------------------------
+
+
+def _network_lines(summary):
+    return [(line.path, line.price_key, line.quantity) for line in summary.lines
+            if line.price_key in (INTERFACE_ENDPOINT_AZ, NAT_GATEWAY, PUBLIC_IPV4)]
+
+
+def test_interface_endpoints_are_priced_per_endpoint_and_availability_zone():
+    from constructs_lib import PrivateNetwork
+
+    stack = new_stack()
+    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                   interface_endpoints=("sagemaker.api", "sts", "logs"))
+    summary = idle_cost_summary(stack)
+    assert _network_lines(summary) == [("Test", INTERFACE_ENDPOINT_AZ, 9)]  # 3 endpoints x 3 AZs
+    (line,) = summary.lines
+    assert line.description == "3 interface VPC endpoints, per AZ"
+    assert summary.total_hourly_usd == round(9 * PRICE_TABLE[INTERFACE_ENDPOINT_AZ], 4)
+
+
+def test_nat_gateways_and_their_addresses_are_counted_and_gateway_endpoints_are_free():
+    from constructs_lib import PrivateNetwork
+
+    stack = new_stack()
+    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=2,
+                   interface_endpoints=("sagemaker.api",))
+    summary = idle_cost_summary(stack)
+    assert _network_lines(summary) == [("Test", INTERFACE_ENDPOINT_AZ, 2), ("Test", NAT_GATEWAY, 2),
+                                       ("Test", PUBLIC_IPV4, 2)]
+    assert summary.total_hourly_usd == round(
+        2 * PRICE_TABLE[INTERFACE_ENDPOINT_AZ] + 2 * PRICE_TABLE[NAT_GATEWAY] + 2 * PRICE_TABLE[PUBLIC_IPV4], 4)
+    assert "nat-gateway" in summary.format() and "vpce.interface-az" in summary.format()
+
+
+def test_a_network_in_an_isolated_vpc_without_interface_endpoints_costs_nothing_while_idle():
+    from constructs_lib import PrivateNetwork
+
+    stack = new_stack()
+    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], interface_endpoints=())
+    assert idle_cost_summary(stack).lines == ()  # the S3 gateway endpoint is free
+
+
+def test_network_prices_name_their_source_and_date():
+    assert "privatelink/pricing" in NETWORK_PRICE_SOURCE and "vpc/pricing" in NETWORK_PRICE_SOURCE
+    assert "2025" in NETWORK_PRICE_SOURCE and NETWORK_PRICE_SOURCE in PRICE_SOURCES
+    assert {INTERFACE_ENDPOINT_AZ, NAT_GATEWAY, PUBLIC_IPV4} <= set(PRICE_TABLE)

@@ -1,4 +1,5 @@
 import base64
+import json
 
 import pytest
 from aws_cdk import Duration, RemovalPolicy, Tags
@@ -15,6 +16,7 @@ from constructs_lib import (
     StudioDomain,
     StudioLifecycleConfig,
 )
+from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 AZS = ["eu-west-1a", "eu-west-1b"]
@@ -22,7 +24,8 @@ SETUP_SCRIPT = "#!/bin/bash\nset -eu\npip config set global.index-url https://py
 
 
 def _platform(stack):
-    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS,
+                             interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation"))
     key = EncryptionKey(stack, "Key")
     bucket = SecureBucket(stack, "Data", encryption_key=key)
     return network, key, bucket
@@ -173,7 +176,8 @@ def test_grant_sign_in_lets_a_person_open_studio_as_one_profile_only():
     alice = domain.add_user_profile("alice")
     person = iam.Role(stack, "Alice", assumed_by=iam.AccountRootPrincipal())
     alice.grant_sign_in(person)
-    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    (policy,) = [p for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+                 if p["Properties"]["Roles"] == [{"Ref": stack.get_logical_id(person.node.default_child)}]]
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "sagemaker:CreatePresignedDomainUrl"
     assert statement["Resource"]["Fn::GetAtt"][1] == "UserProfileArn"
@@ -225,18 +229,97 @@ def test_removing_the_home_efs_is_an_explicit_opt_in_that_lets_the_teardown_dele
     assert any("sagemaker:DeleteDomain" in _actions(s) for s in _teardown_statements(template))
 
 
-def test_teardown_function_runs_in_the_vpc_with_a_dead_letter_queue_and_reserved_concurrency(template):
-    template.has_resource_properties("AWS::Lambda::Function", {
-        "Handler": "handler.lambda_handler",
-        "Runtime": Match.string_like_regexp("^python3"),
-        "Timeout": 900,
-        "ReservedConcurrentExecutions": 1,
-        "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
-        "DeadLetterConfig": {"TargetArn": Match.any_value()},
-    })
+def test_teardown_handlers_run_in_the_vpc_with_a_dead_letter_queue_and_reserved_concurrency(template):
+    for handler in ("handler.on_event", "handler.is_complete"):
+        template.has_resource_properties("AWS::Lambda::Function", {
+            "Handler": handler,
+            "Runtime": Match.string_like_regexp("^python3"),
+            "Timeout": 300,
+            "ReservedConcurrentExecutions": 1,
+            "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
+            "DeadLetterConfig": {"TargetArn": Match.any_value()},
+        })
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365,
                                                              "KmsKeyId": Match.any_value()})
     template.has_resource_properties("AWS::SQS::Queue", {"KmsMasterKeyId": Match.any_value()})
+
+
+def test_teardown_runs_on_the_provider_framework_polling_is_complete_within_an_hour(template):
+    (teardown,) = template.find_resources("Custom::StudioTeardown").values()
+    token = teardown["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    on_event = template.to_json()["Resources"][token]
+    assert on_event["Properties"]["Handler"] == "framework.onEvent"
+    # CloudFormation waits for the resource up to its ServiceTimeout (at most an hour).
+    assert 55 * 60 < int(teardown["Properties"]["ServiceTimeout"]) <= 3600
+    (machine,) = template.find_resources("AWS::StepFunctions::StateMachine").values()
+    definition = json.dumps(machine["Properties"]["DefinitionString"])
+    assert '\\"IntervalSeconds\\":30' in definition and '\\"MaxAttempts\\":110' in definition
+    assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
+    framework = [f for f in template.find_resources("AWS::Lambda::Function").values()
+                 if f["Properties"]["Handler"].startswith("framework.")]
+    assert len(framework) == 3
+    for function in framework:
+        assert function["Properties"]["ReservedConcurrentExecutions"] == 1
+        assert "TargetArn" in function["Properties"]["DeadLetterConfig"]
+
+
+def test_teardown_asks_cloudformation_about_its_own_stack_and_domain(template):
+    (teardown,) = template.find_resources("Custom::StudioTeardown").values()
+    props = teardown["Properties"]
+    domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
+    assert props["DomainLogicalId"] == domain_id
+    assert props["StackId"] == {"Ref": "AWS::StackId"}
+    assert (props["UserSpaces"], props["ReplacedDomain"]) == ("Retain", "Keep")
+    (statement,) = [s for s in _teardown_statements(template) if "cloudformation:DescribeStacks" in _actions(s)]
+    assert sorted(_actions(statement)) == ["cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"]
+    assert statement["Resource"] == {"Ref": "AWS::StackId"}
+
+
+def test_the_function_older_versions_call_keeps_its_logical_id_and_the_resource_gets_a_new_one(template):
+    """CloudFormation cannot change a custom resource's service token: upgrading replaces the old
+    resource, and its Delete goes to the old function, which must now run the safe handler."""
+    resources = template.to_json()["Resources"]
+    retire = resources["StudioTeardownFunction5B1D5C01"]["Properties"]
+    assert retire["Handler"] == "handler.retire"
+    # It needs no SageMaker or CloudFormation permission: its role only runs it.
+    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                 if k.startswith("StudioTeardownRetireRole")]
+    actions = {a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in _actions(s)}
+    assert not {a for a in actions if a.startswith(("sagemaker:", "cloudformation:"))}
+    assert "StudioTeardownC5C4D7B7" not in resources  # the old resource's id (Teardown/Resource)
+    (teardown_id,) = template.find_resources("Custom::StudioTeardown")
+    assert teardown_id.startswith("StudioTeardownGuard")
+
+
+def test_teardown_knows_whether_cloudformation_retains_the_domain():
+    def policies(retain: bool) -> tuple[str, str]:
+        stack = new_stack()
+        domain, *_ = _studio(stack)
+        if retain:  # set after the teardown was created: read at synth
+            domain.resource.apply_removal_policy(RemovalPolicy.RETAIN)
+        (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+        return teardown["Properties"]["DomainDeletionPolicy"], teardown["Properties"]["DomainUpdateReplacePolicy"]
+
+    assert policies(retain=False) == ("Delete", "Delete")
+    assert policies(retain=True) == ("Retain", "Retain")
+
+
+def test_opt_ins_for_user_spaces_and_replaced_domains():
+    stack = new_stack()
+    _studio(stack, delete_user_spaces=True, teardown_replaced_domain=True)
+    (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+    assert (teardown["Properties"]["UserSpaces"], teardown["Properties"]["ReplacedDomain"]) == ("Delete", "TearDown")
+
+
+def test_rejects_opt_ins_without_the_teardown_and_isolated_networks_without_its_endpoints():
+    _fails(r"delete_user_spaces=True: needs safe_teardown=True", delete_user_spaces=True, safe_teardown=False)
+    _fails(r"teardown_replaced_domain=True: needs safe_teardown=True", teardown_replaced_domain=True,
+           safe_teardown=False)
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    with pytest.raises(ConstructValidationError, match=r"network.interface_endpoints=.*add \['cloudformation'\]"):
+        StudioDomain.in_network(stack, "Studio", network=network)
+    StudioDomain.in_network(stack, "NoTeardown", network=network, safe_teardown=False)
 
 
 def test_teardown_function_may_use_the_key_of_its_dead_letter_queue(template):
@@ -436,3 +519,22 @@ def test_the_default_role_names_jobs_after_the_domain_unless_told(kwargs, prefix
     assert len(role.name_prefix) <= 32
     extra = domain.new_execution_role("Extra")
     assert extra.name_prefix == domain.name_prefix
+
+
+def test_the_readme_studio_example_synthesizes_with_its_teardown(monkeypatch, tmp_path):
+    import re
+
+    import aws_cdk as cdk
+
+    import constructs_lib as lib
+    from tests.conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("\n## Studio and notebooks\n", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "pip-mirror.sh").write_text(SETUP_SCRIPT)  # the user's script
+    monkeypatch.chdir(tmp_path)
+    stack = new_stack()
+    exec(compile(code, "README.md", "exec"), {"lib": lib, "cdk": cdk, "stack": stack})  # noqa: S102 - our README
+    (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+    assert teardown["Properties"]["UserSpaces"] == "Retain"

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib.cost_summary import PRICE_TABLE, idle_cost_summary
+from constructs_lib.cost_summary import INTERFACE_ENDPOINT_AZ, PRICE_TABLE, idle_cost_summary
 from stacks.config import (
     ConfigError,
     DeliveryConfig,
@@ -17,6 +17,7 @@ from stacks.config import (
     registry_consumer_accounts,
 )
 from stacks.ml_platform_stage import MlPlatformStage
+from stacks.network_stack import MLFLOW_INTERFACE_ENDPOINTS, TEARDOWN_INTERFACE_ENDPOINTS
 from tests.conftest import new_app
 
 P = PRICE_TABLE
@@ -26,24 +27,48 @@ def _lines(stage) -> list[tuple[str, str, int]]:
     return [(line.path.split("/", 2)[1], line.price_key, line.quantity) for line in idle_cost_summary(stage).lines]
 
 
-def test_dev_idles_with_its_notebook_and_a_small_mlflow_server_only(synthesized_app):
+def _endpoint_azs(stage) -> int:
+    """Interface endpoints x Availability Zones of the stage's network, from its configuration."""
+    network = stage.config.network
+    names = {*network.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS}
+    return len(names) * len(network.availability_zones)
+
+
+def test_dev_idles_with_its_notebook_a_small_mlflow_server_and_its_network(synthesized_app):
     stage = synthesized_app.stages["dev"]
-    assert sorted(_lines(stage)) == [("Platform", "mlflow.Small", 1), ("Studio", "ml.t3.medium", 1)]
-    assert idle_cost_summary(stage).total_hourly_usd == round(P["ml.t3.medium"] + P["mlflow.Small"], 4)
+    assert _endpoint_azs(stage) == 14 * 2
+    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 28), ("Platform", "mlflow.Small", 1),
+                                     ("Studio", "ml.t3.medium", 1)]
+    assert idle_cost_summary(stage).total_hourly_usd == round(
+        P["ml.t3.medium"] + P["mlflow.Small"] + 28 * P[INTERFACE_ENDPOINT_AZ], 4)
 
 
-def test_staging_idles_with_one_endpoint_instance_and_its_async_endpoint_at_zero(synthesized_app):
+def test_staging_idles_with_one_endpoint_instance_its_async_endpoint_at_zero_and_its_network(synthesized_app):
     stage = synthesized_app.stages["staging"]
-    assert sorted(_lines(stage)) == [("Platform", "mlflow.Small", 1), ("Serving", "ml.m5.large", 1)]
-    assert idle_cost_summary(stage).total_hourly_usd == round(P["ml.m5.large"] + P["mlflow.Small"], 4)
+    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, _endpoint_azs(stage)),
+                                     ("Platform", "mlflow.Small", 1), ("Serving", "ml.m5.large", 1)]
+    assert idle_cost_summary(stage).total_hourly_usd == round(
+        P["ml.m5.large"] + P["mlflow.Small"] + _endpoint_azs(stage) * P[INTERFACE_ENDPOINT_AZ], 4)
 
 
-def test_prod_idles_with_two_xlarge_instances_and_a_medium_mlflow_server(synthesized_app):
+def test_prod_idles_with_two_xlarge_instances_a_medium_mlflow_server_and_endpoints_in_three_zones(synthesized_app):
     stage = synthesized_app.stages["prod"]
-    assert sorted(_lines(stage)) == [("Platform", "mlflow.Medium", 1), ("Serving", "ml.m5.xlarge", 2)]
+    assert _endpoint_azs(stage) == 13 * 3
+    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 39), ("Platform", "mlflow.Medium", 1),
+                                     ("Serving", "ml.m5.xlarge", 2)]
     summary = idle_cost_summary(stage)
-    assert summary.total_hourly_usd == round(2 * P["ml.m5.xlarge"] + P["mlflow.Medium"], 4)
+    assert summary.total_hourly_usd == round(2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 39 * P[INTERFACE_ENDPOINT_AZ], 4)
     assert summary.unpriced == ()
+
+
+def test_the_network_line_counts_the_endpoints_the_network_template_holds(synthesized_app):
+    templates = dict(synthesized_app.templates())
+    for env, stage in synthesized_app.stages.items():
+        endpoints = [r for r in templates[f"{env}/Network"]["Resources"].values()
+                     if r["Type"] == "AWS::EC2::VPCEndpoint" and r["Properties"].get("VpcEndpointType") == "Interface"]
+        in_template = sum(len(r["Properties"]["SubnetIds"]) for r in endpoints)
+        assert (env, "Network", INTERFACE_ENDPOINT_AZ, in_template) in {(env, *line) for line in _lines(stage)}
+        assert not any(r["Type"] == "AWS::EC2::NatGateway" for r in templates[f"{env}/Network"]["Resources"].values())
 
 
 def test_synth_prints_the_cost_summary_of_every_environment(synthesized_app):
@@ -53,6 +78,7 @@ def test_synth_prints_the_cost_summary_of_every_environment(synthesized_app):
     for env in ("dev", "staging", "prod"):
         assert f"idle cost of {env}" in report
     assert "prices: AWS SageMaker AI pricing page" in report
+    assert "prices: AWS PrivateLink pricing" in report and "Network" in report
 
 
 def test_registry_is_shared_with_the_accounts_that_deploy_its_approved_versions(synthesized_app):
@@ -123,3 +149,10 @@ def test_mlflow_is_reachable_through_its_interface_endpoint(synthesized_app, env
     services = [r["Properties"]["ServiceName"] for r in templates[f"{env}/Network"]["Resources"].values()
                 if r["Type"] == "AWS::EC2::VPCEndpoint"]
     assert "aws.sagemaker.eu-west-1.experiments" in services
+
+
+def test_the_readme_shows_prods_idle_cost_as_synth_prints_it(synthesized_app):
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert idle_cost_summary(synthesized_app.stages["prod"]).format() in readme
