@@ -1,22 +1,92 @@
-"""The role an AWS service assumes on the platform's behalf, pinned to this account."""
+"""AWS services acting on the platform's behalf, always pinned to this account.
+
+Every role an AWS service assumes and every resource-policy grant to a service principal (topic, key,
+queue and bucket policies) goes through this module, so each carries ``aws:SourceAccount`` (and
+``aws:SourceArn`` where the acting resource is known): the cross-service confused-deputy guard. A
+bare ``iam.ServicePrincipal`` would let the service act for any account that names our resource.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from collections.abc import Sequence
+
+from aws_cdk import IAspect, Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
+import jsii
 
 from constructs_lib._internal.roles import ManagedPolicyRole
 
+#: The condition keys that pin a service principal to the acting account or resource.
+SOURCE_KEYS: tuple[str, ...] = ("aws:SourceAccount", "aws:SourceArn")
 
-def service_role(scope: Construct, construct_id: str, *, service: str, description: str) -> ManagedPolicyRole:
-    """A ``ManagedPolicyRole`` that only ``service`` (e.g. ``sagemaker.amazonaws.com``) may assume,
-    for this account (``aws:SourceAccount``: the confused-deputy guard)."""
+
+def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> dict:
+    """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` like ``source_arn`` when given."""
+    conditions: dict = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    if source_arn is not None:
+        conditions["ArnLike"] = {"aws:SourceArn": source_arn if isinstance(source_arn, str) else list(source_arn)}
+    return conditions
+
+
+def service_principal(scope: IConstruct, service: str, *,
+                      source_arn: str | Sequence[str] | None = None) -> iam.ServicePrincipal:
+    """``service`` (e.g. ``events.amazonaws.com``) acting for this account only (and for
+    ``source_arn``, e.g. a rule or an alarm, when given). Use it as a role's ``assumed_by`` or in a
+    resource policy's ``principals``: the conditions go into the statement."""
+    return iam.ServicePrincipal(service, conditions=source_conditions(scope, source_arn))
+
+
+def service_role(scope: Construct, construct_id: str, *, service: str, description: str,
+                 source_arn: str | Sequence[str] | None = None) -> ManagedPolicyRole:
+    """A ``ManagedPolicyRole`` that only ``service`` may assume, for this account (and
+    ``source_arn`` when given)."""
     return ManagedPolicyRole(
-        scope,
-        construct_id,
-        assumed_by=iam.ServicePrincipal(
-            service, conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
-        ),
+        scope, construct_id, assumed_by=service_principal(scope, service, source_arn=source_arn),
         description=description,
     )
+
+
+def service_statement(scope: IConstruct, *, sid: str, service: str, actions: Sequence[str],
+                      resources: Sequence[str], source_arn: str | Sequence[str] | None = None,
+                      conditions: dict | None = None) -> iam.PolicyStatement:
+    """A resource-policy statement letting ``service`` call ``actions`` for this account (and
+    ``source_arn``), with any further ``conditions`` merged in."""
+    statement = iam.PolicyStatement(
+        sid=sid, principals=[service_principal(scope, service, source_arn=source_arn)],
+        actions=list(actions), resources=list(resources),
+    )
+    for operator, values in (conditions or {}).items():
+        statement.add_condition(operator, values)
+    return statement
+
+
+@jsii.implements(IAspect)
+class PinProviderRoles:
+    """Adds ``aws:SourceAccount`` to the trust policy of aws-cdk-lib's own custom-resource provider
+    roles (``Custom::S3AutoDeleteObjects``, ``Custom::VpcRestrictDefaultSG``, ...), which aws-cdk-lib
+    creates with a bare ``lambda.amazonaws.com`` principal and no way to pass conditions."""
+
+    def visit(self, node: IConstruct) -> None:
+        from aws_cdk import CfnResource
+
+        if not (isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::IAM::Role"):
+            return
+        if not node.node.id == "Role" or node.node.scope is None or not _is_provider(node.node.scope):
+            return
+        node.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition",
+                                   {"StringEquals": {"aws:SourceAccount": Stack.of(node).account}})
+
+
+def _is_provider(scope: IConstruct) -> bool:
+    from aws_cdk import CustomResourceProvider
+
+    return isinstance(scope, CustomResourceProvider) or scope.node.id.endswith("CustomResourceProvider")
+
+
+def pin_provider_roles(scope: IConstruct) -> None:
+    """Pin the trust of aws-cdk-lib's custom-resource provider roles under ``scope`` (a stack, a
+    stage or an app) to their stack's account."""
+    from aws_cdk import Aspects
+
+    Aspects.of(scope).add(PinProviderRoles())
