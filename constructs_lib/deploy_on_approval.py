@@ -51,6 +51,7 @@ from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN, Problems, is_unresolved
 from constructs_lib._internal.vpc_function import VpcFunction
 from constructs_lib._internal.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.monitoring_alarms import MonitoringAlarms
 from constructs_lib.private_network import PrivateNetwork
@@ -341,7 +342,7 @@ class DeployOnApproval(Construct):
             .when(sfn.Condition.boolean_equals("$.validation.deploy", True), chain)
             .otherwise(nothing))
 
-        role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+        role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=service_principal(self, "states.amazonaws.com"),
                                  description="Model deployment state machine")
         log_group = logs.LogGroup(self, "StateMachineLogs", retention=retention_days(log_retention_days),
                                   encryption_key=self.encryption_key, removal_policy=RemovalPolicy.RETAIN)

@@ -20,6 +20,8 @@ from constructs import Construct
 from constructs_lib._internal.contracts import MonitorableEndpoint
 from constructs_lib._internal.keys import key_or_new
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.nag import acknowledge
+from constructs_lib._internal.service_role import publisher_source_arn, service_role
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.model_monitor import ModelMonitor
 
@@ -168,6 +170,10 @@ class MonitoringAlarms(Construct):
 
         if monitor is not None and monitor.schedule_arns:
             # Monitoring executions are processing jobs; their state-change events carry the schedule's ARN.
+            # EventBridge publishes with a role pinned to this account's rules, not an open topic policy.
+            publisher = service_role(self, "MonitoringExecutionsRole", service="events.amazonaws.com",
+                                     description=f"Publishes failed monitoring runs of {endpoint.endpoint_name}",
+                                     source_arn=publisher_source_arn(self, "events.amazonaws.com"))
             self.execution_rule = events.Rule(
                 self, "MonitoringExecutions",
                 description=f"Failed, stopped or violating monitoring runs of {endpoint.endpoint_name}",
@@ -182,8 +188,12 @@ class MonitoringAlarms(Construct):
                         ],
                     },
                 ),
-                targets=[targets.SnsTopic(topic)],
+                targets=[targets.SnsTopic(topic, role=publisher)],
             )
+            if topic.master_key is not None:
+                acknowledge(publisher.managed_policy, "aws-cdk-lib's grant_publish on the topic's own key: SNS asks "
+                            "for a data key of this key only (GenerateDataKey and its WithoutPlaintext variant).",
+                            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]")
         for address in email_addresses:
             self.add_email_subscription(address)
 

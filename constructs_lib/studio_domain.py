@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._internal.keys import key_of
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._internal.validation import Problems
 from constructs_lib.encryption_key import EncryptionKey
@@ -84,6 +85,7 @@ class StudioDomain(Construct):
         security_group: ec2.ISecurityGroup,
         domain_name: str | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | EncryptionKey | None = None,
         auth_mode: str = "IAM",
         app_network_access_type: str = "VpcOnly",
         allow_public_internet: bool = False,
@@ -107,6 +109,7 @@ class StudioDomain(Construct):
         :param domain_name: default, a unique name from the construct path; 1-63 letters, digits, '-'.
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the home EFS volume, the
             spaces' EBS volumes and the volumes of jobs started from Studio. Changing it replaces the domain.
+        :param log_key: default ``encryption_key``; encrypts the teardown function's log group.
         :param auth_mode: default ``IAM``; ``SSO`` for IAM Identity Center (every user profile then
             needs ``sso_user_name``; Identity Center must be enabled in the region).
         :param app_network_access_type: default ``VpcOnly``; ``PublicInternetOnly`` gives apps
@@ -235,6 +238,7 @@ class StudioDomain(Construct):
                 subnets=subnets,
                 security_group=security_group,
                 encryption_key=self.encryption_key,
+                log_key=key_of(log_key) if log_key is not None else None,
                 delete_home_efs=home_efs_removal == RemovalPolicy.DESTROY,
                 log_retention_days=log_retention_days,
             )

@@ -25,6 +25,7 @@ class StudioStack(Stack):
         network: PrivateNetwork,
         key: EncryptionKey,
         buckets: Sequence[SecureBucket],
+        logs_key: EncryptionKey | None = None,
         sharing_bucket: SecureBucket,
         **kwargs: Any,
     ) -> None:
@@ -36,6 +37,7 @@ class StudioStack(Stack):
             network=network,
             domain_name=f"{config.project}-{config.name}",
             encryption_key=key,
+            log_key=logs_key,
             buckets=buckets,
             require_network_isolation=studio.require_network_isolation,
             idle_shutdown=IdleShutdown(

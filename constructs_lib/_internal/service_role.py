@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import IAspect, Stack
+from aws_cdk import Aws, IAspect, IResolvable, IResolveContext, Stack, Token
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 import jsii
 
@@ -20,6 +21,15 @@ from constructs_lib._internal.roles import ManagedPolicyRole
 #: The condition keys that pin a service principal to the acting account or resource.
 SOURCE_KEYS: tuple[str, ...] = ("aws:SourceAccount", "aws:SourceArn")
 
+#: The resources of this account that act when these services publish to the platform's topics
+#: (``{partition}``, ``{region}``, ``{account}`` filled in): CloudWatch alarms, EventBridge rules and
+#: AWS Budgets budgets, which send them as ``aws:SourceArn``.
+PUBLISHER_SOURCE_ARNS: dict[str, str] = {
+    "cloudwatch.amazonaws.com": "arn:{partition}:cloudwatch:{region}:{account}:alarm:*",
+    "events.amazonaws.com": "arn:{partition}:events:{region}:{account}:rule/*",
+    "budgets.amazonaws.com": "arn:{partition}:budgets::{account}:*",
+}
+
 
 def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> dict:
     """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` like ``source_arn`` when given."""
@@ -27,6 +37,15 @@ def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None 
     if source_arn is not None:
         conditions["ArnLike"] = {"aws:SourceArn": source_arn if isinstance(source_arn, str) else list(source_arn)}
     return conditions
+
+
+def publisher_source_arn(scope: IConstruct, service: str) -> str | None:
+    """The ARN pattern of this account's resources that publish as ``service`` (None if unknown)."""
+    pattern = PUBLISHER_SOURCE_ARNS.get(service)
+    if pattern is None:
+        return None
+    stack = Stack.of(scope)
+    return pattern.format(partition=Aws.PARTITION, region=stack.region, account=stack.account)
 
 
 def service_principal(scope: IConstruct, service: str, *,
@@ -90,3 +109,42 @@ def pin_provider_roles(scope: IConstruct) -> None:
     from aws_cdk import Aspects
 
     Aspects.of(scope).add(PinProviderRoles())
+
+
+@jsii.implements(IResolvable)
+class _PinnedDocument:
+    def __init__(self, scope: IConstruct, document: object, source_arn: str | Sequence[str] | None) -> None:
+        self._scope, self._document, self._source_arn = scope, document, source_arn
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def to_string(self) -> str:
+        return Token.as_string(self)
+
+    def resolve(self, context: IResolveContext) -> object:
+        document = context.resolve(self._document)
+        pin = source_conditions(self._scope, self._source_arn)
+        for statement in document.get("Statement", []):
+            principal = statement.get("Principal")
+            if not (isinstance(principal, dict) and "Service" in principal):
+                continue
+            conditions = statement.setdefault("Condition", {})
+            if any(key in values for values in conditions.values() for key in SOURCE_KEYS):
+                continue
+            for operator, values in context.resolve(pin).items():
+                conditions.setdefault(operator, {}).update(values)
+        return document
+
+
+def pin_bucket_policy(bucket: s3.IBucket, *, source_arn: str | Sequence[str] | None = None) -> None:
+    """Pin the service-principal statements that an aws-cdk-lib L2 wrote itself into ``bucket``'s
+    policy (``cloudtrail.Trail`` on its bucket, with no way to pass conditions) to this account and
+    ``source_arn``. Statements already pinned are left as they are."""
+    policy = bucket.policy
+    if policy is None:
+        return
+    cfn = policy.node.default_child
+    assert isinstance(cfn, s3.CfnBucketPolicy)
+    cfn.policy_document = _PinnedDocument(cfn, cfn.policy_document, source_arn)

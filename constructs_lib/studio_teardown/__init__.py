@@ -22,6 +22,7 @@ from constructs_lib._internal.wildcards import acknowledge_wildcard_resources
 from constructs_lib._internal.log_retention import retention_days
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import service_principal
 
 HANDLER_DIR = Path(__file__).parent
 #: The handler needs at most this long (it waits for SageMaker); CloudFormation is told to give up
@@ -58,6 +59,7 @@ class StudioTeardown(Construct):
         subnets: Sequence[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         encryption_key: kms.IKey,
+        log_key: kms.IKey | None = None,
         delete_home_efs: bool = False,
         log_retention_days: int = 365,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -67,7 +69,8 @@ class StudioTeardown(Construct):
         :param vpc: the VPC the function runs in.
         :param subnets: the private subnets of the function.
         :param security_group: the function's security group (HTTPS out to the VPC endpoints).
-        :param encryption_key: key of the function's log group and dead-letter queue.
+        :param encryption_key: key of the function's dead-letter queue (and log group).
+        :param log_key: default ``encryption_key``; key of the function's log group.
         :param delete_home_efs: default False (SageMaker keeps the home EFS volume); True deletes
             the domain itself with its home EFS volume, after every profile and space.
         :param log_retention_days: default 365; retention of the function's log group.
@@ -80,7 +83,7 @@ class StudioTeardown(Construct):
         sagemaker_arn = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
 
         self.log_group = logs.LogGroup(self, "LogGroup", retention=retention_days(log_retention_days),
-                                       encryption_key=encryption_key, removal_policy=removal_policy)
+                                       encryption_key=log_key or encryption_key, removal_policy=removal_policy)
         self.dead_letter_queue = sqs.Queue(
             self, "DeadLetterQueue", encryption=sqs.QueueEncryption.KMS, encryption_master_key=encryption_key,
             enforce_ssl=True, retention_period=Duration.days(14),
@@ -92,7 +95,7 @@ class StudioTeardown(Construct):
             "AwsSolutions-SQS3",
         )
         self.role = ManagedPolicyRole(
-            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            self, "Role", assumed_by=service_principal(self, "lambda.amazonaws.com"),
             description=f"Tears down Studio domain apps and spaces ({self.node.path})",
         )
         self.function = lambda_.Function(
