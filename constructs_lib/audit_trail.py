@@ -300,7 +300,7 @@ class AuditTrail(Construct):
         """Key policy for CloudTrail (docs: "Configure AWS KMS key policies for CloudTrail")."""
         stack = Stack.of(self)
         source = {"ArnLike": {"aws:SourceArn": self.trail_arn_pattern(trail_name)}}
-        principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        principal = service_principal(self, "cloudtrail.amazonaws.com")
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudTrailToEncryptLogs",

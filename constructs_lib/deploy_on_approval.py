@@ -187,8 +187,7 @@ class DeployOnApproval(Construct):
                                                  log_retention_days)
         self.rule_role = ManagedPolicyRole(
             self, "RuleRole", description="Starts the model deployment state machine",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com",
-                                            conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))
+            assumed_by=service_principal(self, "events.amazonaws.com"))
         self.rule = events.Rule(
             self, "Resource",
             description=f"Approved model packages of {model_package_group.model_package_group_name} deploy",

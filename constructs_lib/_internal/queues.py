@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._internal.nag import acknowledge
+from constructs_lib._internal.service_role import service_statement
 
 #: SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection.
 DLQ_RETENTION = Duration.days(14)
@@ -52,10 +52,6 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
 def allow_service_to_send(queue: sqs.IQueue, service: str, source_arn: str) -> None:
     """Let ``service`` (e.g. ``events.amazonaws.com``) send to ``queue`` on behalf of ``source_arn`` only."""
     queue.add_to_resource_policy(
-        iam.PolicyStatement(
-            principals=[iam.ServicePrincipal(service)],
-            actions=["sqs:SendMessage"],
-            resources=[queue.queue_arn],
-            conditions={"ArnEquals": {"aws:SourceArn": source_arn}},
-        )
+        service_statement(queue, sid=None, service=service, actions=["sqs:SendMessage"], resources=[queue.queue_arn],
+                          source_arn=source_arn)
     )

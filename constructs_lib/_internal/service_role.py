@@ -32,10 +32,13 @@ PUBLISHER_SOURCE_ARNS: dict[str, str] = {
 
 
 def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> dict:
-    """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` like ``source_arn`` when given."""
+    """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` = ``source_arn`` when given
+    (``ArnEquals`` for exact ARNs, ``ArnLike`` when one holds a wildcard)."""
     conditions: dict = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
     if source_arn is not None:
-        conditions["ArnLike"] = {"aws:SourceArn": source_arn if isinstance(source_arn, str) else list(source_arn)}
+        arns = [source_arn] if isinstance(source_arn, str) else list(source_arn)
+        operator = "ArnLike" if any("*" in arn or "?" in arn for arn in arns) else "ArnEquals"
+        conditions[operator] = {"aws:SourceArn": arns[0] if isinstance(source_arn, str) else arns}
     return conditions
 
 
@@ -66,7 +69,7 @@ def service_role(scope: Construct, construct_id: str, *, service: str, descripti
     )
 
 
-def service_statement(scope: IConstruct, *, sid: str, service: str, actions: Sequence[str],
+def service_statement(scope: IConstruct, *, sid: str | None, service: str, actions: Sequence[str],
                       resources: Sequence[str], source_arn: str | Sequence[str] | None = None,
                       conditions: dict | None = None) -> iam.PolicyStatement:
     """A resource-policy statement letting ``service`` call ``actions`` for this account (and

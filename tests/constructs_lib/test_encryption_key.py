@@ -117,4 +117,4 @@ def test_a_service_can_be_pinned_to_its_source_resources():
     Template.from_stack(stack).has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
         Match.object_like({"Principal": {"Service": "events.amazonaws.com"}, "Condition": {
             "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-            "ArnLike": {"aws:SourceArn": "arn:aws:events:eu-west-1:111111111111:rule/r"}}})])}})
+            "ArnEquals": {"aws:SourceArn": "arn:aws:events:eu-west-1:111111111111:rule/r"}}})])}})
