@@ -55,6 +55,10 @@ AWS_OWNED_BUCKETS: dict[str, tuple[str, ...]] = {
     # PUT to this bucket (AWS CloudFormation User Guide, custom resources).
     "cloudformation-custom-resource-response-{region_nodash}": ("s3:PutObject",),
 }
+#: Endpoints that browsers use, with sessions from a pre-signed URL (Studio, notebook instances,
+#: the MLflow UI): their policies name this account's SageMaker resources, as SageMaker's guides do for
+#: these endpoints ("Create a VPC endpoint policy" for Studio and for MLflow), not the principal.
+BROWSER_ENDPOINTS: frozenset[str] = frozenset({"sagemaker.studio", "sagemaker.notebook", "sagemaker.experiments"})
 #: The Amazon Linux 2 and 2023 package repositories (yum/dnf), for ``amazon_linux_repositories``.
 AMAZON_LINUX_REPOSITORY_BUCKETS: tuple[str, ...] = (
     "amazonlinux.{region}.amazonaws.com", "amazonlinux-2-repos-{region}", "al2023-repos-{region}-de612dc2",
@@ -79,7 +83,8 @@ class PrivateNetwork(Construct):
     gateway endpoint reaches only this account's buckets (``aws:ResourceAccount``), the AWS-owned
     buckets in ``AWS_OWNED_BUCKETS`` with the one action each needs, and ``external_buckets``; the
     interface endpoints serve only principals of this account (``aws:PrincipalAccount``) or of
-    ``organization_id`` (``aws:PrincipalOrgID``).
+    ``organization_id`` (``aws:PrincipalOrgID``), and the browser-facing ones (``BROWSER_ENDPOINTS``)
+    only this account's SageMaker resources.
     """
 
     def __init__(
@@ -229,7 +234,8 @@ class PrivateNetwork(Construct):
                 private_dns_enabled=True,
                 open=False,
             )
-            self.interface_endpoints[name].add_to_policy(self._principal_perimeter())
+            self.interface_endpoints[name].add_to_policy(
+                self._resource_perimeter() if name in BROWSER_ENDPOINTS else self._principal_perimeter())
         # aws-cdk-lib's provider of the default security group restriction trusts Lambda unpinned.
         pin_provider_roles(Stack.of(self))
 
@@ -295,6 +301,14 @@ class PrivateNetwork(Construct):
             sid="OnlyPrincipalsOfThisOrganization" if self._organization_id else "OnlyPrincipalsOfThisAccount",
             principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"],
             conditions={"StringEquals": condition},
+        )
+
+    def _resource_perimeter(self) -> iam.PolicyStatement:
+        """Browser-facing endpoints: any action on this account's SageMaker resources only."""
+        stack = Stack.of(self)
+        return iam.PolicyStatement(
+            sid="OnlySageMakerResourcesOfThisAccount", principals=[iam.AnyPrincipal()], actions=["*"],
+            resources=[f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:*"],
         )
 
     def _s3_endpoint_statements(self, external_buckets: Sequence[str],

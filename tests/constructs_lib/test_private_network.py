@@ -246,13 +246,23 @@ def test_amazon_linux_repositories_and_external_buckets_are_opt_in():
     assert not allows(policy, Request("s3:GetObject", "arn:aws:s3:::other/a.csv", {"aws:ResourceAccount": OTHER}))
 
 
+BROWSER = {"aws.sagemaker.eu-west-1.studio", "aws.sagemaker.eu-west-1.notebook"}
+
+
 def test_interface_endpoints_serve_only_principals_of_this_account(endpoint_policies):
     for service, policy in endpoint_policies.items():
-        if service == S3:
+        if service == S3 or service in BROWSER:
             continue
         assert allows(policy, Request("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:eu-west-1:111111111111:x",
                                       {"aws:PrincipalAccount": ACCOUNT})), service
         assert not allows(policy, Request("sts:GetCallerIdentity", "*", {"aws:PrincipalAccount": OTHER})), service
+
+
+def test_browser_endpoints_reach_only_this_accounts_sagemaker_resources(endpoint_policies):
+    for service in BROWSER:
+        policy = endpoint_policies[service]
+        assert allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:app/d-1/u/JupyterLab/x"))
+        assert not allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{OTHER}:app/d-9/u/JupyterLab/x"))
 
 
 def test_interface_endpoints_can_serve_an_organization_instead():
