@@ -175,7 +175,8 @@ class PrivateNetwork(Construct):
             )
             if s3_gateway_endpoint:
                 self.s3_endpoint = vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
-                for statement in self._s3_endpoint_statements(external_buckets, amazon_linux_repositories):
+                for statement in [*self._s3_endpoint_statements(external_buckets, amazon_linux_repositories),
+                                  _aws_services()]:
                     self.s3_endpoint.add_to_policy(statement)
             if flow_logs:
                 self._add_flow_logs(vpc, flow_log_retention_days, flow_log_key, removal_policy)
@@ -236,6 +237,7 @@ class PrivateNetwork(Construct):
             )
             self.interface_endpoints[name].add_to_policy(
                 self._resource_perimeter() if name in BROWSER_ENDPOINTS else self._principal_perimeter())
+            self.interface_endpoints[name].add_to_policy(_aws_services())
         # aws-cdk-lib's provider of the default security group restriction trusts Lambda unpinned.
         pin_provider_roles(Stack.of(self))
 
@@ -382,6 +384,13 @@ def _is_cidr(value: str, shortest: int, longest: int) -> bool:
     except (ValueError, TypeError):
         return False
     return shortest <= network.prefixlen <= longest
+
+
+def _aws_services() -> iam.PolicyStatement:
+    """AWS service principals acting through the endpoint for a resource of ours: they carry AWS's
+    credentials, never a user's (the AWS data perimeter examples' ``aws:PrincipalIsAWSService``)."""
+    return iam.PolicyStatement(sid="AwsServicePrincipals", principals=[iam.AnyPrincipal()], actions=["*"],
+                               resources=["*"], conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}})
 
 
 def _is_organization_id(value: str) -> bool:

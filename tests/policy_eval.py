@@ -3,7 +3,7 @@ enough to ask "would AWS let this request through?" of a synthesized template.
 
 Intrinsics are resolved for one concrete environment (``Ref`` of pseudo parameters, ``Fn::Join``,
 ``Fn::Split``); actions and resources match with IAM's ``*``/``?`` wildcards; conditions support
-``StringEquals``, ``StringLike``, ``ArnLike`` and ``ArnEquals`` on the request context.
+``StringEquals``, ``StringLike``, ``ArnLike``, ``ArnEquals`` and ``Bool`` on the request context.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _conditions_hold(conditions: dict, context: dict[str, str]) -> bool:
             actual = context.get(key)
             if actual is None:
                 return False
-            if operator in ("StringEquals", "ArnEquals"):
+            if operator in ("StringEquals", "ArnEquals", "Bool"):
                 ok = actual in _as_list(expected)
             elif operator in ("StringLike", "ArnLike"):
                 ok = any(fnmatchcase(actual, e) for e in _as_list(expected))

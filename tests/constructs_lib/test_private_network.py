@@ -265,6 +265,16 @@ def test_browser_endpoints_reach_only_this_accounts_sagemaker_resources(endpoint
         assert not allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{OTHER}:app/d-9/u/JupyterLab/x"))
 
 
+def test_aws_service_principals_may_act_through_every_endpoint(endpoint_policies):
+    for service, policy in endpoint_policies.items():
+        assert allows(policy, Request("logs:PutLogEvents", "arn:aws:logs:eu-west-1:111111111111:log-group:x",
+                                      {"aws:PrincipalIsAWSService": "true", "aws:PrincipalAccount": OTHER,
+                                       "aws:ResourceAccount": ACCOUNT})), service
+        assert not allows(policy, Request("s3:PutObject", "arn:aws:s3:::attacker-bucket/loot",
+                                          {"aws:PrincipalIsAWSService": "false", "aws:PrincipalAccount": OTHER,
+                                           "aws:ResourceAccount": OTHER})), service
+
+
 def test_interface_endpoints_can_serve_an_organization_instead():
     policies = _endpoint_policies(interface_endpoints=["sts"], organization_id="o-a1b2c3d4e5")
     policy = policies["com.amazonaws.eu-west-1.sts"]
