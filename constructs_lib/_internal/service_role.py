@@ -141,6 +141,14 @@ class _PinnedDocument:
         return document
 
 
+def pin_role_trust(role: iam.IRole) -> None:
+    """Pin the service principals of a role that an aws-cdk-lib L2 created itself (CDK Pipelines'
+    self-mutation and asset roles, which it takes from no one) to this account."""
+    cfn = role.node.default_child
+    assert isinstance(cfn, iam.CfnRole)
+    cfn.assume_role_policy_document = _PinnedDocument(cfn, cfn.assume_role_policy_document, None)
+
+
 def pin_bucket_policy(bucket: s3.IBucket, *, source_arn: str | Sequence[str] | None = None) -> None:
     """Pin the service-principal statements that an aws-cdk-lib L2 wrote itself into ``bucket``'s
     policy (``cloudtrail.Trail`` on its bucket, with no way to pass conditions) to this account and
