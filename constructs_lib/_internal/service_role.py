@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, IAspect, IResolvable, IResolveContext, Stack, Token
+import jsii
+from aws_cdk import (Aspects, Aws, CfnResource, CustomResourceProvider, IAspect, IResolvable, IResolveContext, Stack,
+                     Token)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
-import jsii
 
 from constructs_lib._internal.roles import ManagedPolicyRole
 
@@ -90,27 +91,21 @@ class PinProviderRoles:
     creates with a bare ``lambda.amazonaws.com`` principal and no way to pass conditions."""
 
     def visit(self, node: IConstruct) -> None:
-        from aws_cdk import CfnResource
-
         if not (isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::IAM::Role"):
             return
-        if not node.node.id == "Role" or node.node.scope is None or not _is_provider(node.node.scope):
+        if node.node.id != "Role" or node.node.scope is None or not _is_provider(node.node.scope):
             return
         node.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition",
                                    {"StringEquals": {"aws:SourceAccount": Stack.of(node).account}})
 
 
 def _is_provider(scope: IConstruct) -> bool:
-    from aws_cdk import CustomResourceProvider
-
     return isinstance(scope, CustomResourceProvider) or scope.node.id.endswith("CustomResourceProvider")
 
 
 def pin_provider_roles(scope: IConstruct) -> None:
     """Pin the trust of aws-cdk-lib's custom-resource provider roles under ``scope`` (a stack, a
     stage or an app) to their stack's account."""
-    from aws_cdk import Aspects
-
     Aspects.of(scope).add(PinProviderRoles())
 
 
@@ -128,17 +123,24 @@ class _PinnedDocument:
 
     def resolve(self, context: IResolveContext) -> object:
         document = context.resolve(self._document)
-        pin = source_conditions(self._scope, self._source_arn)
+        pin = context.resolve(source_conditions(self._scope, self._source_arn))
+        statements = []
         for statement in document.get("Statement", []):
             principal = statement.get("Principal")
-            if not (isinstance(principal, dict) and "Service" in principal):
+            conditions = statement.get("Condition", {})
+            if (not isinstance(principal, dict) or "Service" not in principal
+                    or any(key in values for values in conditions.values() for key in SOURCE_KEYS)):
+                statements.append(statement)
                 continue
-            conditions = statement.setdefault("Condition", {})
-            if any(key in values for values in conditions.values() for key in SOURCE_KEYS):
-                continue
-            for operator, values in context.resolve(pin).items():
-                conditions.setdefault(operator, {}).update(values)
-        return document
+            others = {kind: value for kind, value in principal.items() if kind != "Service"}
+            if others:  # a composite principal: the others keep the statement as it was
+                statements.append({**statement, "Principal": others})
+            pinned = {**statement, "Principal": {"Service": principal["Service"]},
+                      "Condition": {operator: dict(values) for operator, values in conditions.items()}}
+            for operator, values in pin.items():
+                pinned["Condition"].setdefault(operator, {}).update(values)
+            statements.append(pinned)
+        return {**document, "Statement": statements}
 
 
 def pin_role_trust(role: iam.IRole) -> None:
