@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.service_role import service_statement
 
 
 class AccessLogBucket(Construct):
@@ -84,13 +84,8 @@ class AccessLogBucket(Construct):
         # S3 delivers server access logs as the logging service principal; allow it for source
         # buckets of this account only (works with ACLs disabled and without CDK feature flags).
         self.bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowS3ServerAccessLogDelivery",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects("*")],
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-            )
+            service_statement(self, sid="AllowS3ServerAccessLogDelivery", service="logging.s3.amazonaws.com",
+                              actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects("*")])
         )
         acknowledge(
             self.bucket,

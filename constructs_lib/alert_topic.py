@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from constructs_lib._internal.service_role import publisher_source_arn, service_statement
 from constructs_lib._internal.validation import Problems
 from constructs_lib.encryption_key import EncryptionKey
 
@@ -40,10 +39,11 @@ class AlertTopic(Construct):
     ) -> None:
         """
         :param display_name: default none; the sender name of e-mail notifications (up to 100 characters).
-        :param encryption_key: default, a new ``EncryptionKey`` (rotation on, retained). A given key's
-            policy is extended so that ``publishers`` may use it.
+        :param encryption_key: default, a new ``EncryptionKey`` (rotation on, retained) that only the
+            publishers may use. A given key's policy is extended so that ``publishers`` may use it.
         :param publishers: default CloudWatch and EventBridge; AWS service principals of this account
-            allowed to publish (add ``budgets.amazonaws.com`` for AWS Budgets, or call
+            allowed to publish, each for this account's alarms, rules or budgets only
+            (``aws:SourceAccount``, and ``aws:SourceArn`` from ``PUBLISHER_SOURCE_ARNS``) (add ``budgets.amazonaws.com`` for AWS Budgets, or call
             ``allow_service_to_publish``).
         :param email_addresses: default none; e-mail addresses subscribed to the topic (each confirms
             by e-mail).
@@ -66,7 +66,8 @@ class AlertTopic(Construct):
         problems.raise_if_any()
 
         self.encryption_key = encryption_key or EncryptionKey(
-            self, "Key", description=f"{self.node.path} SNS topic key", service_principals=()
+            self, "Key", description=f"{self.node.path} SNS topic key", allow_cloudwatch_logs=False,
+            service_principals=(),
         )
         self.topic = sns.Topic(
             self,
@@ -90,20 +91,22 @@ class AlertTopic(Construct):
     def topic_name(self) -> str:
         return self.topic.topic_name
 
-    def allow_service_to_publish(self, service_principal: str) -> None:
-        """Let ``service_principal`` of this account publish (topic policy and key policy)."""
+    def allow_service_to_publish(self, service_principal: str, *,
+                                 source_arn: str | Sequence[str] | None = None) -> None:
+        """Let ``service_principal`` of this account publish (topic policy and key policy).
+
+        :param source_arn: default, for CloudWatch, EventBridge and Budgets, this account's alarms,
+            rules or budgets (``PUBLISHER_SOURCE_ARNS``); otherwise none. The resources allowed to
+            publish (``aws:SourceArn``), e.g. the ARNs of the alarms.
+        """
         if service_principal in self._publishers:
             return
         self._publishers.add(service_principal)
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid=f"Allow{service_principal.split('.')[0].title()}Publish",
-                principals=[iam.ServicePrincipal(service_principal)],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-            )
-        )
+        self.topic.add_to_resource_policy(service_statement(
+            self, sid=f"Allow{service_principal.split('.')[0].title()}Publish", service=service_principal,
+            actions=["sns:Publish"], resources=[self.topic.topic_arn],
+            source_arn=source_arn or publisher_source_arn(self, service_principal),
+        ))
         self.encryption_key.allow_service(service_principal)
 
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:

@@ -20,6 +20,7 @@ from constructs import Construct
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.service_role import pin_bucket_policy, service_principal
 from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.secure_bucket import SecureBucket
@@ -202,7 +203,7 @@ class AuditTrail(Construct):
         )
         # Our own role (permissions in a managed policy) instead of the L2's inline-policy role.
         logs_role = ManagedPolicyRole(
-            self, "LogsRole", assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
+            self, "LogsRole", assumed_by=service_principal(self, "cloudtrail.amazonaws.com"),
             description="CloudTrail delivers the audit trail to its CloudWatch Logs group",
         )
         logs_role.add_to_principal_policy(
@@ -221,6 +222,7 @@ class AuditTrail(Construct):
             management_events=cloudtrail.ReadWriteType.ALL,
             trail_name=trail_name,
         )
+        pin_bucket_policy(self.bucket.bucket, source_arn=self.trail_arn_pattern(trail_name))  # the Trail's statements
         cfn_trail: cloudtrail.CfnTrail = self.trail.node.default_child  # type: ignore[assignment]
         cfn_trail.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
         cfn_trail.cloud_watch_logs_role_arn = logs_role.role_arn
@@ -288,12 +290,17 @@ class AuditTrail(Construct):
         alarm.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
         return alarm
 
+    def trail_arn_pattern(self, trail_name: str | None) -> str:
+        """This trail's ARN, built (the trail depends on its bucket and key policies), or any trail of
+        the account when its name is generated."""
+        stack = Stack.of(self)
+        return f"arn:{Aws.PARTITION}:cloudtrail:{stack.region}:{stack.account}:trail/{trail_name or '*'}"
+
     def _allow_cloudtrail(self, trail_name: str | None) -> None:
         """Key policy for CloudTrail (docs: "Configure AWS KMS key policies for CloudTrail")."""
         stack = Stack.of(self)
-        trail_arn = f"arn:{Aws.PARTITION}:cloudtrail:{stack.region}:{stack.account}:trail/{trail_name or '*'}"
-        source = {"ArnLike": {"aws:SourceArn": trail_arn}}
-        principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        source = {"ArnLike": {"aws:SourceArn": self.trail_arn_pattern(trail_name)}}
+        principal = service_principal(self, "cloudtrail.amazonaws.com")
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudTrailToEncryptLogs",

@@ -51,6 +51,7 @@ from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN, Problems, is_unresolved
 from constructs_lib._internal.vpc_function import VpcFunction
 from constructs_lib._internal.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.monitoring_alarms import MonitoringAlarms
 from constructs_lib.private_network import PrivateNetwork
@@ -186,8 +187,7 @@ class DeployOnApproval(Construct):
                                                  log_retention_days)
         self.rule_role = ManagedPolicyRole(
             self, "RuleRole", description="Starts the model deployment state machine",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com",
-                                            conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))
+            assumed_by=service_principal(self, "events.amazonaws.com"))
         self.rule = events.Rule(
             self, "Resource",
             description=f"Approved model packages of {model_package_group.model_package_group_name} deploy",
@@ -341,7 +341,7 @@ class DeployOnApproval(Construct):
             .when(sfn.Condition.boolean_equals("$.validation.deploy", True), chain)
             .otherwise(nothing))
 
-        role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+        role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=service_principal(self, "states.amazonaws.com"),
                                  description="Model deployment state machine")
         log_group = logs.LogGroup(self, "StateMachineLogs", retention=retention_days(log_retention_days),
                                   encryption_key=self.encryption_key, removal_policy=RemovalPolicy.RETAIN)

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._internal.service_role import service_statement
 from constructs_lib._internal.validation import Problems
 
 #: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
@@ -87,25 +88,33 @@ class EncryptionKey(Construct):
     def key_id(self) -> str:
         return self.key.key_id
 
-    def allow_service(self, service_principal: str) -> None:
-        """Let ``service_principal`` of this key's account encrypt and decrypt with the key."""
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid=f"Allow{service_principal.split('.')[0].title()}",
-                principals=[iam.ServicePrincipal(service_principal)],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-            )
-        )
+    def allow_service(self, service_principal: str, *, source_arn: str | Sequence[str] | None = None) -> None:
+        """Let ``service_principal`` encrypt and decrypt with the key, for this key's account only
+        (``aws:SourceAccount``) and, with ``source_arn``, for those resources only."""
+        self.key.add_to_resource_policy(service_statement(
+            self, sid=f"Allow{service_principal.split('.')[0].title()}", service=service_principal,
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],  # in a key policy, "*" is this key
+            source_arn=source_arn,
+        ))
 
-    def _allow_cloudwatch_logs(self) -> None:
+    def allow_cloudwatch_logs_to_decrypt(self) -> None:
+        """Let CloudWatch Logs keep decrypting events of this account's log groups that this key
+        encrypted before they moved to another key: CloudWatch Logs reads each event with the key it
+        was written with (``AssociateKmsKey``: "This association is stored as long as the data
+        encrypted with the KMS key is still within CloudWatch Logs"). Decrypt only, nothing new."""
+        self._allow_cloudwatch_logs(sid="AllowCloudWatchLogsToReadOlderEvents", actions=["kms:Decrypt"])
+
+    def _allow_cloudwatch_logs(self, *, sid: str = "AllowCloudWatchLogs", actions: Sequence[str] = (
+            "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")) -> None:
+        # Pinned by the encryption context instead of aws:SourceAccount: KMS binds the log group's
+        # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide
+        # prescribes ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2).
         stack = Stack.of(self)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowCloudWatchLogs",
+                sid=sid,
                 principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                actions=list(actions),
                 resources=["*"],
                 conditions={
                     "ArnLike": {

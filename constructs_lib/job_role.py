@@ -18,6 +18,7 @@ from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib._internal.vpc_access import vpc_access_statements
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
     SAGEMAKER_ALGORITHM_REGISTRIES,
@@ -129,9 +130,7 @@ class JobRole(Construct):
         self.role = ManagedPolicyRole(
             self,
             "Resource",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            assumed_by=service_principal(self, "sagemaker.amazonaws.com"),
             description=description or f"SageMaker {', '.join(self.job_kinds)} jobs (constructs_lib JobRole)",
         )
         self._star_uses: list[str] = []

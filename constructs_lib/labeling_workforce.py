@@ -6,15 +6,15 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.service_role import service_statement
 from constructs_lib.encryption_key import EncryptionKey
 
 _WORKFORCE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9\-]){0,62}$")
@@ -141,13 +141,8 @@ class LabelingWorkforce(Construct):
             notification_topic = sns.Topic(self, "NotificationTopic", display_name=f"{workteam_name} work items",
                                            master_key=self.encryption_key, enforce_ssl=True)
             notification_topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowGroundTruthNotifications",
-                    principals=[iam.ServicePrincipal("sagemaker.amazonaws.com")],
-                    actions=["sns:Publish"],
-                    resources=[notification_topic.topic_arn],
-                    conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-                )
+                service_statement(self, sid="AllowGroundTruthNotifications", service="sagemaker.amazonaws.com",
+                                  actions=["sns:Publish"], resources=[notification_topic.topic_arn])
             )
         self.notification_topic = notification_topic
 

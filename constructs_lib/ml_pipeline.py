@@ -16,6 +16,7 @@ from constructs_lib._internal.contracts import ModelPackageGroupRef
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems, is_unresolved
 from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.pipeline.definition import PipelineDefinition
 from constructs_lib.pipeline.per_run import shared_state
 from constructs_lib.s3_location import S3Location
@@ -119,9 +120,7 @@ class MlPipeline(Construct):
         self.role = ManagedPolicyRole(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            assumed_by=service_principal(self, "sagemaker.amazonaws.com"),
             description=f"Runs the SageMaker pipeline {name}",
         )
         self._grant_what_steps_need()

@@ -23,6 +23,8 @@ from constructs_lib._internal.keys import key_or_new
 from constructs_lib._internal.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.nag import acknowledge
+from constructs_lib._internal.service_role import publisher_source_arn, service_role
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.model_monitor import ModelMonitor
 
@@ -181,6 +183,10 @@ class MonitoringAlarms(Construct):
         self.dead_letter_queue: sqs.IQueue | None = None
         if monitor is not None and monitor.schedule_arns:
             # Monitoring executions are processing jobs; their state-change events carry the schedule's ARN.
+            # EventBridge publishes with a role pinned to this account's rules, not an open topic policy.
+            publisher = service_role(self, "MonitoringExecutionsRole", service="events.amazonaws.com",
+                                     description=f"Publishes failed monitoring runs of {endpoint.endpoint_name}",
+                                     source_arn=publisher_source_arn(self, "events.amazonaws.com"))
             self.execution_rule = events.Rule(
                 self, "MonitoringExecutions",
                 description=f"Failed, stopped or violating monitoring runs of {endpoint.endpoint_name}",
@@ -200,9 +206,13 @@ class MonitoringAlarms(Construct):
                 self, "DeadLetterQueue", encryption_key=key or key_or_new(self, encryption_key, f"{self.node.path} DLQ"),
                 used_by=f"the monitoring-run rule of {self.node.path}")
             self.execution_rule.add_target(targets.SnsTopic(
-                topic, dead_letter_queue=self.dead_letter_queue, retry_attempts=retry_attempts,
+                topic, role=publisher, dead_letter_queue=self.dead_letter_queue, retry_attempts=retry_attempts,
                 max_event_age=max_event_age))
             require_dead_letter_and_retry(self.execution_rule)
+            if topic.master_key is not None:
+                acknowledge(publisher.managed_policy, "aws-cdk-lib's grant_publish on the topic's own key: SNS asks "
+                            "for a data key of this key only (GenerateDataKey and its WithoutPlaintext variant).",
+                            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]")
         for address in email_addresses:
             self.add_email_subscription(address)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_lib._internal.nag import acknowledge
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import pin_provider_roles, service_role
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._internal.validation import Problems
 from constructs_lib.encryption_key import EncryptionKey
@@ -47,6 +47,27 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "ecr.api", "ecr.dkr", "kms", "events",
 )
 
+#: AWS-owned buckets the S3 gateway endpoint lets through, with the only actions the services need
+#: (``{region}``, ``{region_nodash}`` filled in per stack). Everything else is reachable only in this
+#: account's buckets (``aws:ResourceAccount``).
+AWS_OWNED_BUCKETS: dict[str, tuple[str, ...]] = {
+    # ECR keeps image layers here; a docker pull through the ecr.dkr endpoint downloads them from S3
+    # (Amazon ECR User Guide, "Minimum Amazon S3 bucket permissions for Amazon ECR").
+    "prod-{region}-starport-layer-bucket": ("s3:GetObject",),
+    # A custom-resource Lambda in the VPC (Studio teardown) answers CloudFormation with a pre-signed
+    # PUT to this bucket (AWS CloudFormation User Guide, custom resources).
+    "cloudformation-custom-resource-response-{region_nodash}": ("s3:PutObject",),
+}
+#: Endpoints that browsers use, with sessions from a pre-signed URL (Studio, notebook instances,
+#: the MLflow UI): their policies name this account's SageMaker resources, as SageMaker's guides do for
+#: these endpoints ("Create a VPC endpoint policy" for Studio and for MLflow), not the principal.
+BROWSER_ENDPOINTS: frozenset[str] = frozenset({"sagemaker.studio", "sagemaker.notebook", "sagemaker.experiments"})
+#: The Amazon Linux 2 and 2023 package repositories (yum/dnf), for ``amazon_linux_repositories``.
+AMAZON_LINUX_REPOSITORY_BUCKETS: tuple[str, ...] = (
+    "amazonlinux.{region}.amazonaws.com", "amazonlinux-2-repos-{region}", "al2023-repos-{region}-de612dc2",
+)
+_ORGANIZATION_ID = "must be an AWS Organizations id such as 'o-a1b2c3d4e5' (pattern ^o-[a-z0-9]{10,32}$)"
+_BUCKET_NAME = "must be S3 bucket names: 3-63 lowercase letters, digits, '.' or '-', starting and ending alphanumeric"
 
 
 class PrivateNetwork(Construct):
@@ -60,6 +81,13 @@ class PrivateNetwork(Construct):
 
     ``workload_security_group`` is for SageMaker jobs, endpoints, Studio and Lambdas: it accepts
     traffic only from itself, and the endpoints accept HTTPS only from it.
+
+    Every endpoint has a policy, so that nothing in the VPC can move data to another account: the S3
+    gateway endpoint reaches only this account's buckets (``aws:ResourceAccount``), the AWS-owned
+    buckets in ``AWS_OWNED_BUCKETS`` with the one action each needs, and ``external_buckets``; the
+    interface endpoints serve only principals of this account (``aws:PrincipalAccount``) or of
+    ``organization_id`` (``aws:PrincipalOrgID``), and the browser-facing ones (``BROWSER_ENDPOINTS``)
+    only this account's SageMaker resources.
     """
 
     def __init__(
@@ -79,6 +107,9 @@ class PrivateNetwork(Construct):
         flow_log_retention_days: int = 365,
         flow_log_key: kms.IKey | EncryptionKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        organization_id: str | None = None,
+        external_buckets: Sequence[str] = (),
+        amazon_linux_repositories: bool = False,
     ) -> None:
         """
         :param vpc: default, a new VPC; otherwise an existing VPC to put the endpoints and security
@@ -98,6 +129,12 @@ class PrivateNetwork(Construct):
         :param flow_log_key: default, a new ``EncryptionKey`` for the flow log group.
         :param removal_policy: default RETAIN; what happens to the flow log group (and its new key)
             when the stack is deleted.
+        :param organization_id: default none: the interface endpoints serve principals of this
+            account only. An AWS Organizations id (``o-...``) serves principals of the organization.
+        :param external_buckets: default none; names of buckets outside this account that workloads
+            may use through the S3 endpoint (for example a dataset shared by another account).
+        :param amazon_linux_repositories: default False; let the S3 endpoint read the Amazon Linux 2
+            and 2023 package repositories (``yum``/``dnf`` on notebook instances without internet).
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "PrivateNetwork")
@@ -123,8 +160,14 @@ class PrivateNetwork(Construct):
         unknown = [name for name in interface_endpoints if name not in INTERFACE_ENDPOINT_SERVICES]
         problems.check(not unknown, "interface_endpoints", unknown, f"must be among {list(INTERFACE_ENDPOINT_SERVICES)}")
         problems.check_unique("interface_endpoints", interface_endpoints)
+        if organization_id is not None and not Token.is_unresolved(organization_id):
+            problems.check(_is_organization_id(organization_id), "organization_id", organization_id, _ORGANIZATION_ID)
+        bad_buckets = [b for b in external_buckets if not Token.is_unresolved(b) and not _is_bucket_name(b)]
+        problems.check(not bad_buckets, "external_buckets", bad_buckets, _BUCKET_NAME)
         problems.raise_if_any()
+        self._organization_id = organization_id
 
+        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
         if vpc is None:
             vpc = self._new_vpc(
                 cidr=cidr,
@@ -132,8 +175,12 @@ class PrivateNetwork(Construct):
                 max_azs=max_azs,
                 subnet_cidr_mask=subnet_cidr_mask,
                 nat_gateways=nat_gateways,
-                s3_gateway_endpoint=s3_gateway_endpoint,
             )
+            if s3_gateway_endpoint:
+                self.s3_endpoint = vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
+                for statement in [*self._s3_endpoint_statements(external_buckets, amazon_linux_repositories),
+                                  _aws_services()]:
+                    self.s3_endpoint.add_to_policy(statement)
             if flow_logs:
                 self._add_flow_logs(vpc, flow_log_retention_days, flow_log_key, removal_policy)
         self.vpc: ec2.IVpc = vpc
@@ -193,6 +240,11 @@ class PrivateNetwork(Construct):
                 private_dns_enabled=True,
                 open=False,
             )
+            self.interface_endpoints[name].add_to_policy(
+                self._resource_perimeter() if name in BROWSER_ENDPOINTS else self._principal_perimeter())
+            self.interface_endpoints[name].add_to_policy(_aws_services())
+        # aws-cdk-lib's provider of the default security group restriction trusts Lambda unpinned.
+        pin_provider_roles(Stack.of(self))
 
     @property
     def vpc_id(self) -> str:
@@ -218,7 +270,6 @@ class PrivateNetwork(Construct):
         max_azs: int,
         subnet_cidr_mask: int,
         nat_gateways: int,
-        s3_gateway_endpoint: bool,
     ) -> ec2.Vpc:
         subnets = [
             ec2.SubnetConfiguration(
@@ -234,11 +285,6 @@ class PrivateNetwork(Construct):
                     map_public_ip_on_launch=False,
                 )
             )
-        gateway_endpoints = (
-            {"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)}
-            if s3_gateway_endpoint
-            else None
-        )
         return ec2.Vpc(
             self,
             "Vpc",
@@ -247,11 +293,65 @@ class PrivateNetwork(Construct):
             max_azs=None if availability_zones else max_azs,
             nat_gateways=nat_gateways,
             subnet_configuration=subnets,
-            gateway_endpoints=gateway_endpoints,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             restrict_default_security_group=True,
         )
+
+    def _principal_perimeter(self) -> iam.PolicyStatement:
+        """Interface endpoints: any action, only for principals of this account (or organization)."""
+        if self._organization_id is not None:
+            condition = {"aws:PrincipalOrgID": self._organization_id}
+        else:
+            condition = {"aws:PrincipalAccount": Stack.of(self).account}
+        return iam.PolicyStatement(
+            sid="OnlyPrincipalsOfThisOrganization" if self._organization_id else "OnlyPrincipalsOfThisAccount",
+            principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"],
+            conditions={"StringEquals": condition},
+        )
+
+    def _resource_perimeter(self) -> iam.PolicyStatement:
+        """Browser-facing endpoints: any action on this account's SageMaker resources only."""
+        stack = Stack.of(self)
+        return iam.PolicyStatement(
+            sid="OnlySageMakerResourcesOfThisAccount", principals=[iam.AnyPrincipal()], actions=["*"],
+            resources=[f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:*"],
+        )
+
+    def _s3_endpoint_statements(self, external_buckets: Sequence[str],
+                                amazon_linux_repositories: bool) -> list[iam.PolicyStatement]:
+        stack = Stack.of(self)
+        region = stack.region
+        region_nodash = (region.replace("-", "") if not Token.is_unresolved(region)
+                         else Fn.join("", Fn.split("-", region)))
+
+        def objects(pattern: str) -> str:
+            name = pattern.replace("{region_nodash}", region_nodash).replace("{region}", region)
+            return f"arn:{Aws.PARTITION}:s3:::{name}/*"
+
+        statements = [
+            iam.PolicyStatement(
+                sid="OnlyBucketsOfThisAccount", principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"],
+                conditions={"StringEquals": {"aws:ResourceAccount": stack.account}},
+            )
+        ]
+        by_actions: dict[tuple[str, ...], list[str]] = {}
+        for pattern, actions in AWS_OWNED_BUCKETS.items():
+            by_actions.setdefault(actions, []).append(objects(pattern))
+        for number, (actions, resources) in enumerate(by_actions.items(), start=1):
+            statements.append(iam.PolicyStatement(
+                sid=f"AwsOwnedBuckets{number}", principals=[iam.AnyPrincipal()], actions=list(actions),
+                resources=resources))
+        if amazon_linux_repositories:
+            statements.append(iam.PolicyStatement(
+                sid="AmazonLinuxRepositories", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
+                resources=[objects(p) for p in AMAZON_LINUX_REPOSITORY_BUCKETS]))
+        if external_buckets:
+            statements.append(iam.PolicyStatement(
+                sid="ExternalBuckets", principals=[iam.AnyPrincipal()], actions=["s3:*"],
+                resources=[arn for b in external_buckets
+                           for arn in (f"arn:{Aws.PARTITION}:s3:::{b}", f"arn:{Aws.PARTITION}:s3:::{b}/*")]))
+        return statements
 
     def _add_flow_logs(
         self,
@@ -270,9 +370,11 @@ class PrivateNetwork(Construct):
             encryption_key=key.key if isinstance(key, EncryptionKey) else key,
             removal_policy=removal_policy,
         )
-        role = ManagedPolicyRole(
-            self, "FlowLogRole", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+        stack = Stack.of(self)
+        role = service_role(
+            self, "FlowLogRole", service="vpc-flow-logs.amazonaws.com",
             description="Delivers this VPC's flow logs to its log group",
+            source_arn=f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*",
         )
         vpc.add_flow_log(
             "FlowLog",
@@ -287,6 +389,23 @@ def _is_cidr(value: str, shortest: int, longest: int) -> bool:
     except (ValueError, TypeError):
         return False
     return shortest <= network.prefixlen <= longest
+
+
+def _aws_services() -> iam.PolicyStatement:
+    """AWS service principals acting through the endpoint for a resource of ours: they carry AWS's
+    credentials, never a user's (the AWS data perimeter examples' ``aws:PrincipalIsAWSService``)."""
+    return iam.PolicyStatement(sid="AwsServicePrincipals", principals=[iam.AnyPrincipal()], actions=["*"],
+                               resources=["*"], conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}})
+
+
+def _is_organization_id(value: str) -> bool:
+    suffix = value[2:]
+    return value.startswith("o-") and 10 <= len(suffix) <= 32 and all(c.isdigit() or "a" <= c <= "z" for c in suffix)
+
+
+def _is_bucket_name(value: str) -> bool:
+    return (3 <= len(value) <= 63 and value[0].isalnum() and value[-1].isalnum()
+            and all(c.isdigit() or "a" <= c <= "z" or c in ".-" for c in value))
 
 
 def _endpoint_id(name: str) -> str:

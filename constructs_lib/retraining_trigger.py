@@ -44,6 +44,7 @@ from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
 from constructs_lib._internal.vpc_function import VpcFunction
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.private_network import PrivateNetwork
 from constructs_lib.secure_bucket import SecureBucket
@@ -92,8 +93,7 @@ class _RetrainingTrigger(Construct):
     def _service_role(self, service: str, description: str) -> ManagedPolicyRole:
         role = ManagedPolicyRole(
             self, "Role", description=description,
-            assumed_by=iam.ServicePrincipal(service, conditions={
-                "StringEquals": {"aws:SourceAccount": Stack.of(self).account}}),
+            assumed_by=service_principal(self, service),
         )
         self.pipeline.grant_start_execution(role)
         return role

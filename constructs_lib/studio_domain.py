@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._internal.keys import key_of
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._internal.validation import Problems
 from constructs_lib.encryption_key import EncryptionKey
@@ -87,6 +88,7 @@ class StudioDomain(Construct):
         domain_name: str | None = None,
         name_prefix: str | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | EncryptionKey | None = None,
         auth_mode: str = "IAM",
         app_network_access_type: str = "VpcOnly",
         allow_public_internet: bool = False,
@@ -115,6 +117,7 @@ class StudioDomain(Construct):
             must be named ``<name_prefix>-...`` (``StudioExecutionRole``).
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the home EFS volume, the
             spaces' EBS volumes and the volumes of jobs started from Studio. Changing it replaces the domain.
+        :param log_key: default ``encryption_key``; encrypts the teardown function's log group.
         :param auth_mode: default ``IAM``; ``SSO`` for IAM Identity Center (every user profile then
             needs ``sso_user_name``; Identity Center must be enabled in the region).
         :param app_network_access_type: default ``VpcOnly``; ``PublicInternetOnly`` gives apps
@@ -256,6 +259,7 @@ class StudioDomain(Construct):
                 subnets=subnets,
                 security_group=security_group,
                 encryption_key=self.encryption_key,
+                log_key=key_of(log_key) if log_key is not None else None,
                 delete_home_efs=home_efs_removal == RemovalPolicy.DESTROY,
                 delete_user_spaces=delete_user_spaces,
                 teardown_replaced_domain=teardown_replaced_domain,

@@ -16,6 +16,7 @@ from constructs import Construct
 from constructs_lib._internal.wildcards import acknowledge_wildcard_resources
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.secure_bucket import SecureBucket
 
@@ -200,14 +201,14 @@ class StudioExecutionRole(Construct):
         self.role = ManagedPolicyRole(
             self,
             "Resource",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            assumed_by=service_principal(self, "sagemaker.amazonaws.com"),
             description=description or f"SageMaker Studio execution role ({self.node.path})",
         )
         # Studio sets the user profile name as the session's source identity (CloudTrail attribution).
         self.role.assume_role_policy.add_statements(  # type: ignore[union-attr]
             iam.PolicyStatement(
                 actions=["sts:SetSourceIdentity"],
-                principals=[iam.ServicePrincipal("sagemaker.amazonaws.com")],
+                principals=[service_principal(self, "sagemaker.amazonaws.com")],
             )
         )
         self.subnet_ids = [subnet.subnet_id for subnet in subnets]

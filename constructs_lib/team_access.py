@@ -16,6 +16,7 @@ from constructs import Construct
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
 from constructs_lib._internal.wildcards import acknowledge_resource_wildcards
+from constructs_lib._internal.service_role import service_principal
 from constructs_lib.secure_bucket import SecureBucket
 
 #: The tag that names a principal's (and a resource's) team.
@@ -186,7 +187,7 @@ class TeamAccess(Construct):
                 )
             )
         self.role = ManagedPolicyRole(
-            self, "Role", assumed_by=assumed_by or iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            self, "Role", assumed_by=assumed_by or service_principal(self, "sagemaker.amazonaws.com"),
             description=f"Team {team_name}: execution role of its user profiles, jobs and pipelines",
         )
         self.managed_policy = iam.ManagedPolicy(

@@ -1,4 +1,4 @@
-"""Stateful foundation of an environment: the platform key and the data and artifact buckets."""
+"""Stateful foundation of an environment: its keys (data, logs) and the data and artifact buckets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from stacks.config import EnvironmentConfig
 
 
 class DataStack(Stack):
-    """Keys and buckets. Retained on stack deletion unless the environment opts in to destroy."""
+    """Keys and buckets. Retained on stack deletion unless the environment opts in to destroy.
+
+    One key per purpose, each usable only by the services of that purpose: ``key`` (logical id
+    ``PlatformKey``, kept: it encrypts the data) for data, artifacts, Studio storage, job volumes and
+    pipelines, used by roles only; ``logs_key`` for log groups (flow logs, functions, APIs), used by
+    CloudWatch Logs. Alert topics have theirs (``PlatformStack``).
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -22,9 +28,21 @@ class DataStack(Stack):
         self.key = EncryptionKey(
             self,
             "PlatformKey",
-            description=f"{config.project} {config.name}: data, artifacts, logs and SageMaker volumes",
+            description=f"{config.project} {config.name}: data, artifacts, Studio storage and SageMaker volumes",
             alias=f"alias/{config.project}/{config.name}",
             removal_policy=removal,
+            allow_cloudwatch_logs=False,
+            service_principals=(),
+        )
+        # Log groups encrypted with this key before the logs key existed keep their older events under it.
+        self.key.allow_cloudwatch_logs_to_decrypt()
+        self.logs_key = EncryptionKey(
+            self,
+            "LogsKey",
+            description=f"{config.project} {config.name}: log groups (flow logs, functions, APIs)",
+            alias=f"alias/{config.project}/{config.name}/logs",
+            removal_policy=removal,
+            service_principals=(),
         )
         self.access_logs = AccessLogBucket(
             self,

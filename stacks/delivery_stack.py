@@ -31,6 +31,7 @@ from constructs import Construct
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.wildcards import wildcard_resource_finding
 from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._internal.service_role import pin_role_trust, service_principal
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
 from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 
@@ -85,9 +86,9 @@ class DeliveryStack(Stack):
         )
 
         # Roles we can give keep their permissions in customer-managed policies (HIPAA, NIST).
-        pipeline_role = ManagedPolicyRole(self, "PipelineRole", assumed_by=iam.ServicePrincipal("codepipeline.amazonaws.com"),
+        pipeline_role = ManagedPolicyRole(self, "PipelineRole", assumed_by=service_principal(self, "codepipeline.amazonaws.com"),
                                           description=f"{project} delivery pipeline (and its actions)")
-        synth_role = ManagedPolicyRole(self, "SynthRole", assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+        synth_role = ManagedPolicyRole(self, "SynthRole", assumed_by=service_principal(self, "codebuild.amazonaws.com"),
                                        description=f"{project} delivery: tests and cdk synth")
         self.pipeline = pipelines.CodePipeline(
             self,
@@ -203,6 +204,8 @@ class DeliveryStack(Stack):
         for role, findings in ((pipeline_role, write + key), (synth_role, write + key),
                                (self_mutation.role, read + key), (assets_role, read)):
             acknowledge(role, artifacts, *findings)
+        for role in (self_mutation.role, assets_role):  # CDK Pipelines' own roles: trust pinned to this account
+            pin_role_trust(role)
 
         for project, role in ((self.pipeline.synth_project, synth_role), (self_mutation, self_mutation.role)):
             acknowledge(

@@ -8,6 +8,7 @@ from aws_cdk import Annotations, Environment, Stage, Tags
 from constructs import Construct
 
 from constructs_lib import add_mutable_tags
+from constructs_lib._internal.service_role import pin_provider_roles
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
@@ -53,10 +54,10 @@ class MlPlatformStage(Stage):
 
         self.data = DataStack(self, "Data", config=config, stack_name=f"{prefix}-data",
                               description=f"{config.project} {config.name}: keys and buckets (stateful)")
-        self.network = NetworkStack(self, "Network", config=config, key=self.data.key,
+        self.network = NetworkStack(self, "Network", config=config, logs_key=self.data.logs_key,
                                     stack_name=f"{prefix}-network",
                                     description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
-        self.network.add_stack_dependency(self.data, "flow logs are encrypted with the platform key")
+        self.network.add_stack_dependency(self.data, "flow logs are encrypted with the logs key")
         self.platform = PlatformStack(self, "Platform", config=config, key=self.data.key,
                                       access_logs=self.data.access_logs, stack_name=f"{prefix}-platform",
                                       description=f"{config.project} {config.name}: alerts, budget, MLflow, "
@@ -72,7 +73,7 @@ class MlPlatformStage(Stage):
         self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
         self.serving = ServingStack(
             self, "Serving", config=config, artifact_bucket=self.data.artifact_bucket, data_bucket=self.data.data_bucket,
-            key=self.data.key, network=self.network.network, stack_name=f"{prefix}-serving",
+            key=self.data.key, logs_key=self.data.logs_key, network=self.network.network, stack_name=f"{prefix}-serving",
             owns_api_gateway_account_settings=owns_api_gateway_account_settings,
             description=f"{config.project} {config.name}: model, endpoints, autoscaling, inference API",
         )
@@ -85,7 +86,7 @@ class MlPlatformStage(Stage):
                                       description=f"{config.project} {config.name}: model registry, job roles, "
                                                   "training and batch transform pipelines")
         self.studio = StudioStack(
-            self, "Studio", config=config, network=self.network.network, key=self.data.key,
+            self, "Studio", config=config, network=self.network.network, key=self.data.key, logs_key=self.data.logs_key,
             data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
             stack_name=f"{prefix}-studio",
             description=f"{config.project} {config.name}: SageMaker Studio domain, profiles, spaces, notebooks",
@@ -123,6 +124,9 @@ class MlPlatformStage(Stage):
         for key, value in identity.items():
             Tags.of(self).add(key, value)
         add_mutable_tags(self, {key: value for key, value in config.tags.items() if key not in identity})
+
+        # aws-cdk-lib's own custom-resource providers (bucket auto-delete, default security group) trust Lambda.
+        pin_provider_roles(self)
 
     @property
     def stacks(self) -> list:

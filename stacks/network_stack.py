@@ -24,7 +24,7 @@ class NetworkStack(Stack):
         construct_id: str,
         *,
         config: EnvironmentConfig,
-        key: EncryptionKey,
+        logs_key: EncryptionKey,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -38,6 +38,6 @@ class NetworkStack(Stack):
             interface_endpoints=tuple(dict.fromkeys(
                 (*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS))),
             flow_log_retention_days=net.flow_log_retention_days,
-            flow_log_key=key,
+            flow_log_key=logs_key,
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )

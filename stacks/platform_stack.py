@@ -53,7 +53,8 @@ class PlatformStack(Stack):
         removal = RemovalPolicy.DESTROY if storage.destroy_on_delete else RemovalPolicy.RETAIN
         prefix = f"{config.project}-{config.name}"
 
-        #: Every alarm and notification of the environment goes here (CloudWatch, EventBridge, Budgets).
+        #: Every alarm and notification of the environment goes here (CloudWatch, EventBridge, Budgets),
+        #: encrypted with the alerts key: only the publishers' service principals may use it.
         self.alert_topic = AlertTopic(
             self,
             "Alerts",
@@ -62,7 +63,7 @@ class PlatformStack(Stack):
             encryption_key=EncryptionKey(
                 self, "AlertsKey", description=f"{config.project} {config.name}: alert topic",
                 alias=f"alias/{config.project}/{config.name}/alerts", removal_policy=removal,
-                service_principals=(),
+                allow_cloudwatch_logs=False, service_principals=(),  # AlertTopic adds its publishers
             ),
         )
         self.budget = PlatformBudget(

@@ -55,6 +55,7 @@ class ServingStack(Stack):
         key: EncryptionKey,
         network: PrivateNetwork,
         owns_api_gateway_account_settings: bool = True,
+        logs_key: EncryptionKey | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -114,7 +115,7 @@ class ServingStack(Stack):
         self.inference_api: InferenceApi | None = None
         if sv.inference_api:
             self.inference_api = InferenceApi(
-                self, "InferenceApi", endpoint=self.endpoint, log_key=key,
+                self, "InferenceApi", endpoint=self.endpoint, log_key=logs_key or key,
                 log_retention_days=config.log_retention_days, create_web_acl=sv.inference_api_waf,
                 manage_account_cloudwatch_role=owns_api_gateway_account_settings,
                 removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,

@@ -36,6 +36,7 @@ class StudioStack(Stack):
         key: EncryptionKey,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
+        logs_key: EncryptionKey | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -50,6 +51,7 @@ class StudioStack(Stack):
             name_prefix=prefix,
             encryption_key=key,
             read_only_buckets=read_only,
+            log_key=logs_key,
             require_network_isolation=studio.require_network_isolation,
             idle_shutdown=IdleShutdown(
                 timeout=Duration.minutes(studio.idle_timeout_minutes),

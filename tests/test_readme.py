@@ -33,3 +33,14 @@ def test_readme_pipeline_example_synthesizes(tmp_path, monkeypatch):
     definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
     assert {s.argument for s in run_state(definition["Steps"])} >= {"job.checkpoint_s3_uri"}
     assert shared_state(definition) == []
+
+
+def test_readme_security_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    namespace: dict = {}
+    exec(compile(_example("## Security: network perimeter, service principals and keys"), "README.md", "exec"),
+         namespace)
+    template = (tmp_path / "Perimeter.template.json").read_text()
+    assert "aws:PrincipalOrgID" in template and "shared-datasets" in template
+    assert "alarm:ml-platform-*" in template

@@ -13,6 +13,7 @@ from constructs import Construct, IValidation
 
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.service_role import service_statement
 
 #: SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection.
 DLQ_RETENTION = Duration.days(14)
@@ -61,12 +62,8 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
 def allow_service_to_send(queue: sqs.IQueue, service: str, source_arn: str) -> None:
     """Let ``service`` (e.g. ``events.amazonaws.com``) send to ``queue`` on behalf of ``source_arn`` only."""
     queue.add_to_resource_policy(
-        iam.PolicyStatement(
-            principals=[iam.ServicePrincipal(service)],
-            actions=["sqs:SendMessage"],
-            resources=[queue.queue_arn],
-            conditions={"ArnEquals": {"aws:SourceArn": source_arn}},
-        )
+        service_statement(queue, sid=None, service=service, actions=["sqs:SendMessage"], resources=[queue.queue_arn],
+                          source_arn=source_arn)
     )
 
 

@@ -20,8 +20,9 @@ from constructs import Construct
 
 from constructs_lib._internal.keys import grant_key_use
 from constructs_lib._internal.log_retention import retention_days
-from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
+from constructs_lib._internal.service_role import service_role
+from constructs_lib._internal.vpc_access import lambda_vpc_access_statements
+from constructs_lib._internal.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 from constructs_lib.private_network import PrivateNetwork
 
 #: The newest Python runtime of this aws-cdk-lib (cdk-nag's AwsSolutions-L1 asks for the latest).
@@ -49,9 +50,7 @@ class VpcFunction(Construct):
         memory_size: int = 256,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.role = ManagedPolicyRole(
-            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
-        )
+        self.role = service_role(self, "Role", service="lambda.amazonaws.com", description=description)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -86,26 +85,20 @@ class VpcFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="AttachToVpc",
-                actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                resources=["*"],
-            )
+        statements, interfaces = lambda_vpc_access_statements(
+            self, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids)
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        acknowledge_exact_wildcard(
+            self.role, interfaces,
+            "Lambda creates, deletes and re-addresses the function's network interfaces, whose ids are "
+            "generated; creation is limited to the network's subnets and security group. Lambda's own "
+            "permission check names no VPC or subnet, so this account's and region's interfaces it is.",
         )
         acknowledge_statement_wildcards(
-            self.role.managed_policy,
-            "AttachToVpc",
-            "The network-interface actions Lambda needs to run in a VPC (those of the AWS managed policy "
-            "AWSLambdaVPCAccessExecutionRole) accept no resource narrower than '*' for the Describe calls, "
-            "and the interfaces are created by Lambda with generated ids.",
+            self.role.managed_policy, "AttachToVpcDescribe",
+            "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
+            "resource type); Lambda calls them to attach the function to its subnets.",
         )
         grant_key_use(encryption_key, self.role, encrypt=False)
         if dead_letter_queue.encryption_master_key is not None:  # Lambda sends failed events with this role

@@ -44,6 +44,7 @@ from constructs_lib._internal.wildcards import (
     acknowledge_exact_wildcard,
     acknowledge_wildcard_resources,
 )
+from constructs_lib._internal.service_role import service_principal
 
 HANDLER_DIR = Path(__file__).parent
 #: Each handler invocation does one round of calls; the Provider framework polls ``is_complete``.
@@ -104,6 +105,7 @@ class StudioTeardown(Construct):
         subnets: Sequence[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         encryption_key: kms.IKey,
+        log_key: kms.IKey | None = None,
         delete_home_efs: bool = False,
         delete_user_spaces: bool = False,
         teardown_replaced_domain: bool = False,
@@ -116,6 +118,7 @@ class StudioTeardown(Construct):
         :param subnets: the private subnets of the handlers.
         :param security_group: the handlers' security group (HTTPS out to the VPC endpoints).
         :param encryption_key: key of the log group, the dead-letter queue and the functions' environment.
+        :param log_key: default ``encryption_key``; key of the log group.
         :param delete_home_efs: default False (SageMaker keeps the home EFS volume); True deletes
             the domain itself with its home EFS volume, after every profile and space.
         :param delete_user_spaces: default False: spaces users created in Studio (and their EBS
@@ -133,7 +136,7 @@ class StudioTeardown(Construct):
         domain_id = domain.attr_domain_id
 
         self.log_group = logs.LogGroup(self, "LogGroup", retention=retention_days(log_retention_days),
-                                       encryption_key=encryption_key, removal_policy=removal_policy)
+                                       encryption_key=log_key or encryption_key, removal_policy=removal_policy)
         self.dead_letter_queue = sqs.Queue(
             self, "DeadLetterQueue", encryption=sqs.QueueEncryption.KMS, encryption_master_key=encryption_key,
             enforce_ssl=True, retention_period=Duration.days(14),
@@ -145,7 +148,7 @@ class StudioTeardown(Construct):
             "AwsSolutions-SQS3",
         )
         self.role = ManagedPolicyRole(
-            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            self, "Role", assumed_by=service_principal(self, "lambda.amazonaws.com"),
             description=f"Tears down Studio domain apps and spaces ({self.node.path})",
         )
 

@@ -75,3 +75,32 @@ def test_is_compliant_under_the_nag_packs():
     app = compliance_app()
     AlertTopic(new_stack(app), "Alerts", email_addresses=["oncall@example.com"])
     assert nag_findings(app) == []
+
+
+@pytest.mark.parametrize("service, source", [
+    ("cloudwatch", ":cloudwatch:eu-west-1:"), ("events", ":events:eu-west-1:"), ("budgets", ":budgets::"),
+])
+def test_publishers_are_pinned_to_this_accounts_alarms_rules_and_budgets(template, service, source):
+    policies = template.find_resources("AWS::SNS::TopicPolicy")
+    statement = next(s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+                     if isinstance(s.get("Principal"), dict) and s["Principal"].get("Service") == f"{service}.amazonaws.com")
+    arn = str(statement["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert source in arn and "AWS::AccountId" in arn
+
+
+def test_a_publisher_can_be_pinned_to_named_alarms():
+    stack = new_stack()
+    topic = AlertTopic(stack, "Alerts", publishers=())
+    alarm_arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:ml-platform-prod-*"
+    topic.allow_service_to_publish("cloudwatch.amazonaws.com", source_arn=alarm_arn)
+    Template.from_stack(stack).has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {
+        "Statement": Match.array_with([Match.object_like({
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Condition": {"ArnLike": {"aws:SourceArn": alarm_arn}}})])}})
+
+
+def test_the_topics_own_key_serves_only_its_publishers(template):
+    key = next(iter(template.find_resources("AWS::KMS::Key").values()))
+    services = {s["Principal"]["Service"] for s in key["Properties"]["KeyPolicy"]["Statement"]
+                if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]}
+    assert services == {"cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"}

@@ -176,3 +176,143 @@ def test_mlflow_endpoint_is_available_but_not_default():
     services = [e["Properties"]["ServiceName"] for e in Template.from_stack(stack).find_resources(
         "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}).values()]
     assert services == ["aws.sagemaker.eu-west-1.experiments"]
+
+
+# --- Endpoint policies: nothing in the VPC moves data to another account -------------------------
+
+from aws_cdk import Environment  # noqa: E402
+
+from tests.policy_eval import Request, allows, resolve  # noqa: E402
+
+ACCOUNT, OTHER = "111111111111", "999999999999"
+PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT, "AWS::Region": "eu-west-1"}
+
+
+def _endpoint_policies(**kwargs) -> dict[str, dict]:
+    """Resolved policy documents of the network's endpoints, by service name."""
+    from tests.conftest import new_app
+    import aws_cdk as cdk
+
+    stack = cdk.Stack(new_app(), "Pinned", env=Environment(account=ACCOUNT, region="eu-west-1"))
+    PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], **kwargs)
+    endpoints = Template.from_stack(stack).find_resources("AWS::EC2::VPCEndpoint")
+    return {str(resolve(e["Properties"]["ServiceName"], PSEUDO)): resolve(e["Properties"].get("PolicyDocument"), PSEUDO)
+            for e in endpoints.values()}
+
+
+@pytest.fixture(scope="module")
+def endpoint_policies() -> dict[str, dict]:
+    return _endpoint_policies()
+
+
+S3 = "com.amazonaws.eu-west-1.s3"
+
+
+def test_every_endpoint_has_a_policy(endpoint_policies):
+    assert len(endpoint_policies) == len(DEFAULT_INTERFACE_ENDPOINTS) + 1
+    assert all(policy and policy["Statement"] for policy in endpoint_policies.values())
+
+
+def test_s3_endpoint_reaches_this_accounts_buckets(endpoint_policies):
+    policy = endpoint_policies[S3]
+    for action in ("s3:GetObject", "s3:PutObject", "s3:ListBucket"):
+        assert allows(policy, Request(action, "arn:aws:s3:::ml-platform-dev-data/x", {"aws:ResourceAccount": ACCOUNT}))
+
+
+def test_s3_endpoint_denies_other_accounts_buckets(endpoint_policies):
+    policy = endpoint_policies[S3]
+    for action in ("s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:PutBucketPolicy"):
+        assert not allows(policy, Request(action, "arn:aws:s3:::attacker-bucket/loot", {"aws:ResourceAccount": OTHER}))
+
+
+def test_s3_endpoint_lets_through_only_the_aws_owned_buckets_services_need(endpoint_policies):
+    policy = endpoint_policies[S3]
+    layers = "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/sha256/abc"
+    assert allows(policy, Request("s3:GetObject", layers, {"aws:ResourceAccount": OTHER}))
+    assert not allows(policy, Request("s3:PutObject", layers, {"aws:ResourceAccount": OTHER}))
+    answer = "arn:aws:s3:::cloudformation-custom-resource-response-euwest1/arn%3Aaws/abc"
+    assert allows(policy, Request("s3:PutObject", answer, {"aws:ResourceAccount": OTHER}))
+    assert not allows(policy, Request("s3:GetObject", answer, {"aws:ResourceAccount": OTHER}))
+    repository = "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/core/latest/x86_64/mirror.list"
+    assert not allows(policy, Request("s3:GetObject", repository, {"aws:ResourceAccount": OTHER}))
+
+
+def test_amazon_linux_repositories_and_external_buckets_are_opt_in():
+    policy = _endpoint_policies(interface_endpoints=(), amazon_linux_repositories=True,
+                                external_buckets=["shared-datasets"])[S3]
+    repository = "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/core/latest/x86_64/mirror.list"
+    assert allows(policy, Request("s3:GetObject", repository, {"aws:ResourceAccount": OTHER}))
+    assert allows(policy, Request("s3:GetObject", "arn:aws:s3:::shared-datasets/a.csv", {"aws:ResourceAccount": OTHER}))
+    assert not allows(policy, Request("s3:GetObject", "arn:aws:s3:::other/a.csv", {"aws:ResourceAccount": OTHER}))
+
+
+BROWSER = {"aws.sagemaker.eu-west-1.studio", "aws.sagemaker.eu-west-1.notebook"}
+
+
+def test_interface_endpoints_serve_only_principals_of_this_account(endpoint_policies):
+    for service, policy in endpoint_policies.items():
+        if service == S3 or service in BROWSER:
+            continue
+        assert allows(policy, Request("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:eu-west-1:111111111111:x",
+                                      {"aws:PrincipalAccount": ACCOUNT})), service
+        assert not allows(policy, Request("sts:GetCallerIdentity", "*", {"aws:PrincipalAccount": OTHER})), service
+
+
+def test_browser_endpoints_reach_only_this_accounts_sagemaker_resources(endpoint_policies):
+    for service in BROWSER:
+        policy = endpoint_policies[service]
+        assert allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:app/d-1/u/JupyterLab/x"))
+        assert not allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{OTHER}:app/d-9/u/JupyterLab/x"))
+
+
+def test_aws_service_principals_may_act_through_every_endpoint(endpoint_policies):
+    for service, policy in endpoint_policies.items():
+        assert allows(policy, Request("logs:PutLogEvents", "arn:aws:logs:eu-west-1:111111111111:log-group:x",
+                                      {"aws:PrincipalIsAWSService": "true", "aws:PrincipalAccount": OTHER,
+                                       "aws:ResourceAccount": ACCOUNT})), service
+        assert not allows(policy, Request("s3:PutObject", "arn:aws:s3:::attacker-bucket/loot",
+                                          {"aws:PrincipalIsAWSService": "false", "aws:PrincipalAccount": OTHER,
+                                           "aws:ResourceAccount": OTHER})), service
+
+
+def test_interface_endpoints_can_serve_an_organization_instead():
+    policies = _endpoint_policies(interface_endpoints=["sts"], organization_id="o-a1b2c3d4e5")
+    policy = policies["com.amazonaws.eu-west-1.sts"]
+    assert allows(policy, Request("sts:AssumeRole", "arn:aws:iam::222222222222:role/r",
+                                  {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:PrincipalAccount": "222222222222"}))
+    assert not allows(policy, Request("sts:AssumeRole", "arn:aws:iam::222222222222:role/r",
+                                      {"aws:PrincipalOrgID": "o-zzzzzzzzzz", "aws:PrincipalAccount": ACCOUNT}))
+
+
+def test_canary_the_endpoint_checks_fail_on_an_open_endpoint():
+    """CDK's default (no policy) is AWS's full-access default: the evaluator must see it as open."""
+    full_access = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    assert allows(full_access, Request("s3:PutObject", "arn:aws:s3:::attacker-bucket/loot", {"aws:ResourceAccount": OTHER}))
+    assert allows(full_access, Request("sts:GetCallerIdentity", "*", {"aws:PrincipalAccount": OTHER}))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"organization_id": "org-1"}, "organization_id='org-1'"),
+    ({"external_buckets": ["Bad_Bucket"]}, "external_buckets=['Bad_Bucket']"),
+])
+def test_rejects_invalid_perimeter_input(kwargs, message):
+    with pytest.raises(ConstructValidationError) as error:
+        PrivateNetwork(new_stack(), "Network", **kwargs)
+    assert message in str(error.value)
+
+
+def test_flow_log_role_is_pinned_to_this_accounts_flow_logs(template):
+    role = next(r for r in template.find_resources("AWS::IAM::Role").values()
+                if "vpc-flow-logs" in str(r["Properties"]["AssumeRolePolicyDocument"]))
+    condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "vpc-flow-log/*" in str(condition["ArnLike"]["aws:SourceArn"])
+
+
+def test_every_role_trust_is_pinned_to_this_account(template):
+    """Including aws-cdk-lib's provider role of the default security group restriction."""
+    roles = template.find_resources("AWS::IAM::Role")
+    assert len(roles) == 2
+    for role in roles.values():
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+            assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}

@@ -202,3 +202,10 @@ def test_an_environment_without_an_account_fails_before_synthesis():
                             connection_arn=DELIVERY.connection_arn, accounts={"staging": STAGING})
     with pytest.raises(ConfigError, match=r"delivery.accounts\['prod'\]: missing"):
         DeliveryStack(new_app(), "Delivery", config=config, environments=default_environments())
+
+
+def test_every_service_principal_of_the_pipeline_is_pinned_to_its_account(template):
+    """CodePipeline's and CodeBuild's roles, including those CDK Pipelines creates itself."""
+    from tests.stacks.test_service_principals import unpinned_service_principals
+
+    assert unpinned_service_principals(iter([("Delivery", template.to_json())])) == []
