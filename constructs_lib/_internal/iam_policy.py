@@ -49,12 +49,15 @@ class Request:
 
     action: str
     resource: str
-    context: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    #: The context holds every key the call carries: a key it lacks is missing (IAM's rules: positive
+    #: operators false, negated ones true), not unknown. False for contracts, whose context is partial.
+    complete: bool = False
 
     def context_values(self, key: str) -> list[str] | None:
         for k, v in self.context.items():
             if k.lower() == key.lower():
-                return list(v)
+                return [v] if isinstance(v, str) else [str(x) for x in v]
         return None
 
 
@@ -113,7 +116,7 @@ def _condition_holds(operator: str, key: str, expected: Any, request: Request) -
             return True
         # IAM: a missing key makes positive operators false and negated ones true; the context of a
         # contract request holds the keys SageMaker sends, others are unknown.
-        return _UNKNOWN
+        return negated if request.complete else _UNKNOWN
     def one(value: str) -> bool:
         hit = any(match(e, value) for e in expected_values)
         return not hit if negated else hit

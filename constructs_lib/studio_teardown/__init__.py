@@ -44,7 +44,7 @@ from constructs_lib._internal.wildcards import (
     acknowledge_exact_wildcard,
     acknowledge_wildcard_resources,
 )
-from constructs_lib._internal.service_role import service_principal
+from constructs_lib._internal.service_role import pin_role_trust, service_principal
 
 HANDLER_DIR = Path(__file__).parent
 #: Each handler invocation does one round of calls; the Provider framework polls ``is_complete``.
@@ -182,7 +182,7 @@ class StudioTeardown(Construct):
         self.retire_function = handler_function(
             "Function", "handler.retire",
             "Retires the Studio teardown resource of older versions without touching the domain",
-            ManagedPolicyRole(self, "RetireRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            ManagedPolicyRole(self, "RetireRole", assumed_by=service_principal(self, "lambda.amazonaws.com"),
                               description=f"Retires the Studio teardown resource of older versions ({self.node.path})"))
 
         self.provider = self._provider(encryption_key)
@@ -223,7 +223,7 @@ class StudioTeardown(Construct):
     def _provider(self, key: kms.IKey) -> cr.Provider:
         """The Provider framework, compliant: its functions get reserved concurrency, the dead-letter
         queue and the log group; its waiter state machine logs every event."""
-        roles = [ManagedPolicyRole(self, f"Framework{name}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        roles = [ManagedPolicyRole(self, f"Framework{name}Role", assumed_by=service_principal(self, "lambda.amazonaws.com"),
                                    description=f"Provider framework of {self.node.path} ({name})")
                  for name in ("OnEvent", "IsComplete")]
         provider = cr.Provider(
@@ -235,6 +235,8 @@ class StudioTeardown(Construct):
                                                            include_execution_data=True),
             disable_waiter_state_machine_logging=False,
         )
+        # The waiter state machine's role is aws-cdk-lib's own: pinned to this account after the fact.
+        pin_role_trust(provider.node.find_child("waiter-state-machine").node.find_child("Role"))
         for role in roles:
             role.add_to_principal_policy(iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]))

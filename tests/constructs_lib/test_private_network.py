@@ -182,7 +182,7 @@ def test_mlflow_endpoint_is_available_but_not_default():
 
 from aws_cdk import Environment  # noqa: E402
 
-from tests.policy_eval import Request, allows, resolve  # noqa: E402
+from tests.iam_eval import Request, allows, resolve  # noqa: E402
 
 ACCOUNT, OTHER = "111111111111", "999999999999"
 PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT, "AWS::Region": "eu-west-1"}
