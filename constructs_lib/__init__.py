@@ -7,7 +7,7 @@ from constructs_lib.async_endpoint import AsyncEndpoint
 from constructs_lib.audit_trail import AuditTrail, DEFAULT_SENSITIVE_ACTIONS, SensitiveAction
 from constructs_lib.compliance import acknowledge, add_compliance_checks, COMPLIANCE_PACKS
 from constructs_lib.data_capture import DataCaptureOptions
-from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval
+from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval, ServedModelPackage
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.endpoint_options import (
     AsyncScalingOptions,
@@ -116,6 +116,7 @@ __all__ = [
     "DeploymentStrategy",
     "DeploymentTarget",
     "DeployOnApproval",
+    "ServedModelPackage",
     "DriftRetraining",
     "EncryptionKey",
     "EvaluationDetail",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -63,6 +63,11 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: and default ones it also needs (SageMaker API, CloudWatch).
 _NEEDED_ENDPOINTS = ("cloudformation", "states", "sagemaker.api", "monitoring")
 
+#: ``ServedModelPackage``'s value when no package is served (the stack's configured image and artifact).
+NO_MODEL_PACKAGE = "none"
+#: The output of a serving stack that says which package it serves (``ServedModelPackage.model_package_arn``).
+SERVED_MODEL_PACKAGE_OUTPUT = "ServedModelPackageArn"
+
 
 @dataclass(frozen=True)
 class DeploymentTarget:
@@ -73,7 +78,9 @@ class DeploymentTarget:
     :param endpoint_name: the endpoint the stack serves; it must be InService after the update.
     :param alarm_names: default none; health alarms that must not be in ALARM after the update and
         after the bake time (e.g. ``MonitoringAlarms.health_alarms`` of that environment).
-    :param parameter_name: default ``ModelPackageArn``; the stack parameter holding the package ARN.
+    :param parameter_name: default ``ModelPackageArn``; the stack parameter a rollout sets to the package ARN.
+    :param output_name: default ``ServedModelPackageArn``; the stack output saying which package it serves
+        (``ServedModelPackage.model_package_arn``, which keeps the package across deploys).
     :param requires_approval: default False; True waits for a person to approve before deploying here.
     :param bake_time: default 10 minutes; how long the target must stay healthy before the next starts.
     """
@@ -82,6 +89,7 @@ class DeploymentTarget:
     endpoint_name: str
     alarm_names: tuple[str, ...] = ()
     parameter_name: str = "ModelPackageArn"
+    output_name: str = SERVED_MODEL_PACKAGE_OUTPUT
     requires_approval: bool = False
     bake_time: Duration = field(default_factory=lambda: Duration.minutes(10))
     region: str | None = None
@@ -100,7 +108,87 @@ class DeploymentTarget:
 
     def payload(self) -> dict[str, Any]:
         return {"stack_name": self.stack_name, "endpoint_name": self.endpoint_name,
-                "alarm_names": list(self.alarm_names), "parameter_name": self.parameter_name}
+                "alarm_names": list(self.alarm_names), "parameter_name": self.parameter_name,
+                "output_name": self.output_name}
+
+
+def model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
+    """``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/``: the versions of one
+    group of this stack's account and region (SageMaker writes the group in lower case in ARNs)."""
+    stack = Stack.of(scope)
+    return stack.format_arn(service="sagemaker", resource="model-package",
+                            resource_name=f"{_arn_name(model_package_group_name)}/")
+
+
+class ServedModelPackage(Construct):
+    """Which version of a model package group a serving stack serves, remembered by the stack itself.
+
+    A custom resource (``Custom::ServedModelPackage``, handler ``served_model.py``) takes the stack's
+    model-package parameter as ``requested``: a rollout (``DeployOnApproval``) sets it, and every
+    deploy that does not (CDK Pipelines deploys the template default, empty) keeps the recorded package,
+    since the record is the resource's physical id, which CloudFormation keeps with the stack. A failed
+    update rolls the record back with the model. ``model_package_arn`` is the package's ARN or
+    ``none``; feed it to the models through a nested stack parameter (CloudFormation conditions can
+    read parameters only). Only versions of ``model_package_group_name`` in this stack's account and
+    region are accepted: another value fails the update before any model changes.
+
+    The function runs in the VPC; it answers CloudFormation through the S3 gateway endpoint and, to
+    tell a rollback, calls ``DescribeStacks`` on its own stack (the ``cloudformation`` interface endpoint).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        requested: str,
+        model_package_group_name: str,
+        network: PrivateNetwork,
+        encryption_key: kms.IKey,
+        initial_model_package_arn: str | None = None,
+        log_retention_days: int = 365,
+    ) -> None:
+        """
+        :param requested: the package a deploy asks for (the stack parameter); empty keeps the recorded one.
+        :param model_package_group_name: the group whose versions the stack may serve (may be a token).
+        :param network: VPC and workload security group of the function.
+        :param encryption_key: the function's environment, logs and dead-letter queue.
+        :param initial_model_package_arn: default none (the configured image and artifact); what the
+            stack serves when it is created without a requested package.
+        :param log_retention_days: default 365.
+        """
+        super().__init__(scope, construct_id)
+        problems = Problems(self, "ServedModelPackage")
+        problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
+                       f"must be one of {list(LOG_RETENTION_DAYS)}")
+        problems.raise_if_any()
+        stack = Stack.of(self)
+        self.model_package_group_name = model_package_group_name
+        dead_letters = new_dead_letter_queue(self, "DeadLetterQueue", encryption_key=encryption_key,
+                                             used_by=f"the served-model record {self.node.path}")
+        self.function = VpcFunction(
+            self, "Function", code_directory=_HANDLER_DIR, handler="served_model.handler", network=network,
+            encryption_key=encryption_key, dead_letter_queue=dead_letters, timeout=Duration.minutes(1),
+            reserved_concurrent_executions=1, log_retention_days=log_retention_days,
+            description="Remembers which model package its serving stack serves",
+        )
+        self.function.role.add_to_policy(iam.PolicyStatement(
+            sid="TellRollbacks", actions=["cloudformation:DescribeStacks"], resources=[stack.stack_id]))
+        if "cloudformation" not in network.interface_endpoints \
+                and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
+            Annotations.of(self).add_warning_v2(
+                "constructs-lib:served-model-package-endpoints",
+                "ServedModelPackage: the function runs in isolated subnets; add the 'cloudformation' interface "
+                "endpoint to the PrivateNetwork, or a rollback of a rollout cannot be told apart from a deploy.")
+        self.resource = CustomResource(
+            self, "Resource", service_token=self.function.function_arn, resource_type="Custom::ServedModelPackage",
+            service_timeout=Duration.minutes(5),
+            properties={"Requested": requested,
+                        "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
+                        "RegistryArnPrefix": model_package_arn_prefix(self, model_package_group_name)},
+        )
+        #: The served package's ARN, or ``none``.
+        self.model_package_arn: str = self.resource.get_att_string("ModelPackageArn")
 
 
 class DeployOnApproval(Construct):
@@ -234,6 +322,8 @@ class DeployOnApproval(Construct):
                                    "must be a SageMaker endpoint name")
             problems.check_pattern(f"{where}.parameter_name", target.parameter_name, _PARAMETER,
                                    "must be a CloudFormation parameter name (letters and digits)")
+            problems.check_pattern(f"{where}.output_name", target.output_name, _PARAMETER,
+                                   "must be a CloudFormation output name (letters and digits)")
             problems.check_range(f"{where}.bake_time (seconds)", target.bake_time.to_seconds(), minimum=0,
                                  maximum=86400, integer=True)
             for alarm in target.alarm_names:

@@ -8,11 +8,12 @@ The state machine calls ``handler`` with ``{"action": ..., ...}``:
   already handles, returns ``{"deploy": false}``: nothing is deployed.
 - ``deploy``: updates the serving stack's model-package parameter through CloudFormation
   (``UpdateStack`` with ``UsePreviousTemplate`` and every other parameter ``UsePreviousValue``), so the
-  live endpoint never drifts from its stack. Idempotent: a stack already at that package is left
-  alone; a package superseded by a newer approved one is skipped. A stack busy with another operation
+  live endpoint never drifts from its stack; the stack's ``ServedModelPackage`` records the package,
+  so later deploys that do not pass the parameter keep it. Idempotent: a stack already serving that
+  package (its ``ServedModelPackageArn`` output) is left alone; a package superseded by a newer approved one is skipped. A stack busy with another operation
   raises ``StackBusy``, which the state machine retries with backoff.
 - ``status``: ``IN_PROGRESS`` while the stack updates or the endpoint is not yet InService,
-  ``HEALTHY`` when the stack is ``UPDATE_COMPLETE`` at this package, the endpoint InService and no
+  ``HEALTHY`` when the stack is ``UPDATE_COMPLETE`` and serves this package, the endpoint InService and no
   health alarm in ALARM, ``FAILED`` otherwise (e.g. the update rolled back).
 
 Every decision is logged as one JSON line.
@@ -33,6 +34,8 @@ LOG.setLevel(logging.INFO)
 EVENT_DETAIL_TYPE = "SageMaker Model Package State Change"
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 _BUSY_MARKERS = ("_IN_PROGRESS state",)  # "Stack:arn:... is in UPDATE_IN_PROGRESS state and can not be updated."
+#: The serving stack's output naming the package it serves (``ServedModelPackage``).
+SERVED_OUTPUT = "ServedModelPackageArn"
 _ENDPOINT_PENDING = {"Creating", "Updating", "SystemUpdating"}
 _ENDPOINT_FAILED = {"OutOfService", "RollingBack", "Deleting", "Failed", "UpdateRollbackFailed"}
 
@@ -150,7 +153,7 @@ def deploy(target: dict[str, Any], arn: str, *, group: str) -> dict[str, Any]:
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
     if parameter not in parameters:
         raise DeploymentBlocked(f"stack {name} has no parameter {parameter!r} (it has {sorted(parameters)})")
-    if parameters[parameter] == arn:
+    if _served(stack, target) == arn:
         _log("unchanged", stack=name, model_package_arn=arn)
         return {"result": "UNCHANGED"}
     latest = _latest_approved(group)
@@ -165,14 +168,20 @@ def deploy(target: dict[str, Any], arn: str, *, group: str) -> dict[str, Any]:
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", "")
         if "No updates are to be performed" in message:
-            _log("unchanged", stack=name, model_package_arn=arn)
-            return {"result": "UNCHANGED"}
+            # The parameter already asks for this package, yet the stack serves another one.
+            raise DeploymentBlocked(f"stack {name} asks for {arn} but serves {_served(stack, target)!r}") from error
         if any(marker in message for marker in _BUSY_MARKERS):
             _log("busy", stack=name, reason=message, model_package_arn=arn)
             raise StackBusy(message) from error
         raise
     _log("updating", stack=name, parameter=parameter, model_package_arn=arn)
     return {"result": "UPDATING"}
+
+
+def _served(stack: dict[str, Any], target: dict[str, Any]) -> str | None:
+    """The package the stack serves, from its ``ServedModelPackage`` output."""
+    output = target.get("output_name") or SERVED_OUTPUT
+    return next((o.get("OutputValue") for o in stack.get("Outputs", []) if o.get("OutputKey") == output), None)
 
 
 def _stack(cloudformation: Any, name: str) -> dict[str, Any]:
@@ -193,14 +202,14 @@ def _latest_approved(group: str) -> str | None:
 # ----------------------------------------------------------------------------------------- status
 
 def status(target: dict[str, Any], arn: str) -> dict[str, Any]:
-    name, parameter = target["stack_name"], target["parameter_name"]
+    name = target["stack_name"]
     stack = _stack(boto3.client("cloudformation"), name)
     stack_status = stack["StackStatus"]
     if stack_status.endswith("_IN_PROGRESS"):
         return _state("IN_PROGRESS", name, f"stack is {stack_status}")
-    parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
-    if stack_status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE") or parameters.get(parameter) != arn:
-        return _state("FAILED", name, f"stack is {stack_status} with {parameter}={parameters.get(parameter)!r}")
+    served = _served(stack, target)
+    if stack_status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE") or served != arn:
+        return _state("FAILED", name, f"stack is {stack_status} and serves {served!r}")
     endpoint = boto3.client("sagemaker").describe_endpoint(EndpointName=target["endpoint_name"])
     endpoint_status = endpoint["EndpointStatus"]
     if endpoint_status in _ENDPOINT_PENDING:

@@ -13,6 +13,7 @@ from constructs_lib import (
     EncryptionKey,
     MonitoringAlarms,
     PrivateNetwork,
+    ServedModelPackage,
 )
 from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
@@ -200,3 +201,45 @@ def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
                      network=PrivateNetwork(quiet, "Net", availability_zones=ZONES, interface_endpoints=[
                          "sagemaker.api", "monitoring", "logs", "kms", "cloudformation", "states"]))
     assert Annotations.from_stack(quiet).find_warning("/Test/Deploy", Match.any_value()) == []
+
+
+def _served_model_package(stack, **network_kwargs) -> ServedModelPackage:
+    param = cdk.CfnParameter(stack, "ModelPackageArn", type="String", default="")
+    return ServedModelPackage(stack, "Served", requested=param.value_as_string, model_package_group_name="Churn-Models",
+                              network=PrivateNetwork(stack, "Net", availability_zones=ZONES, **network_kwargs),
+                              encryption_key=EncryptionKey(stack, "Key").key)
+
+
+def test_served_model_package_records_the_requested_package_of_this_registry_only():
+    stack = new_stack()
+    served = _served_model_package(stack, interface_endpoints=["cloudformation"])
+    template = Template.from_stack(stack)
+    [record] = template.find_resources("Custom::ServedModelPackage").values()
+    props = record["Properties"]
+    assert props["Requested"] == {"Ref": "ModelPackageArn"} and props["Initial"] == "none"
+    prefix = json.dumps(props["RegistryArnPrefix"])
+    assert ":model-package/churn-models/" in prefix and "AWS::AccountId" in prefix and ":eu-west-1:" in prefix
+    [logical_id] = template.find_resources("Custom::ServedModelPackage")
+    assert stack.resolve(served.model_package_arn) == {"Fn::GetAtt": [logical_id, "ModelPackageArn"]}
+    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("Served"))
+    statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert statements["TellRollbacks"] == {"Sid": "TellRollbacks", "Effect": "Allow",
+                                           "Action": "cloudformation:DescribeStacks", "Resource": {"Ref": "AWS::StackId"}}
+    assert set(statements) == {"TellRollbacks", "WriteOwnLogs", "AttachToVpc", None}  # None: key use
+    template.has_resource_properties("AWS::Lambda::Function", {"Handler": "served_model.handler",
+                                                               "ReservedConcurrentExecutions": 1})
+    assert cfn_lint_errors(template) == []
+
+
+def test_served_model_package_warns_without_the_cloudformation_endpoint():
+    from aws_cdk.assertions import Annotations
+
+    stack = new_stack()
+    _served_model_package(stack)
+    Annotations.from_stack(stack).has_warning("/Test/Served", Match.string_like_regexp("'cloudformation' interface"))
+
+
+def test_served_model_package_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    _served_model_package(new_stack(app), interface_endpoints=["cloudformation"])
+    assert nag_findings(app) == []

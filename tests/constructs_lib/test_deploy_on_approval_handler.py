@@ -27,9 +27,12 @@ STAGING = {"stack_name": "ml-platform-staging-serving", "endpoint_name": "churn-
            "alarm_names": ["churn-staging-5xx"], "parameter_name": "ModelPackageArn"}
 PROD = {"stack_name": "ml-platform-prod-serving", "endpoint_name": "churn-prod",
         "alarm_names": ["churn-prod-5xx"], "parameter_name": "ModelPackageArn"}
+#: A stand-in of the serving stack: moto runs no custom resource, so its output is the parameter
+#: (what ``ServedModelPackage`` returns when a rollout sets it; test_served_model_handler.py tests the rest).
 SERVING_TEMPLATE = json.dumps({
     "Parameters": {"ModelPackageArn": {"Type": "String"}, "InstanceType": {"Type": "String"}},
     "Resources": {"Notifications": {"Type": "AWS::SNS::Topic"}},
+    "Outputs": {"ServedModelPackageArn": {"Value": {"Ref": "ModelPackageArn"}}},
 })
 
 

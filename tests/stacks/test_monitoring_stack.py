@@ -7,6 +7,7 @@ import json
 import pytest
 
 from stacks.config import default_environments
+from tests.stacks.test_serving_stack import _model_template
 
 ENVIRONMENTS = list(default_environments())
 
@@ -147,7 +148,7 @@ def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesize
     assert staging == {"stack_name": "ml-platform-staging-serving", "endpoint_name": "ml-platform-staging-inference",
                        "alarm_names": ["ml-platform-staging-inference-5xx-rate-AllTraffic",
                                        "ml-platform-staging-inference-model-latency-AllTraffic"],
-                       "parameter_name": "ModelPackageArn"}
+                       "parameter_name": "ModelPackageArn", "output_name": "ServedModelPackageArn"}
     assert prod["stack_name"] == "ml-platform-prod-serving" and prod["endpoint_name"] == "ml-platform-prod-inference"
     assert "Target0Approval" not in states
     assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
@@ -173,7 +174,7 @@ def test_dev_deploys_to_dev_only_and_prod_hosts_no_deployment(synthesized_app):
 
 
 def test_prod_models_may_read_packages_registered_in_staging(synthesized_app):
-    template = _template(synthesized_app, "prod", "Serving")
+    template = _model_template(synthesized_app, "prod")
     statements = {s.get("Sid"): s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
                   for s in p["PolicyDocument"]["Statement"]}
     s3 = statements["ReadModelPackagesOfStaging"]
@@ -182,5 +183,5 @@ def test_prod_models_may_read_packages_registered_in_staging(synthesized_app):
     key = statements["ReadModelPackagesOfStagingKey"]
     assert key["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/ml-platform/staging"}
     assert "ReadModelPackagesOfStaging" not in {s.get("Sid") for p in _of_type(
-        _template(synthesized_app, "staging", "Serving"), "AWS::IAM::ManagedPolicy").values()
+        _model_template(synthesized_app, "staging"), "AWS::IAM::ManagedPolicy").values()
         for s in p["PolicyDocument"]["Statement"]}
