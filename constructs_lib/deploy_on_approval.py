@@ -69,6 +69,18 @@ NO_MODEL_PACKAGE = "none"
 SERVED_MODEL_PACKAGE_OUTPUT = "ServedModelPackageArn"
 
 
+#: What the function's steps retry, with backoff: Lambda's service errors, throttling and timeouts,
+#: and the handler's ``Transient`` (an AWS call throttled or failing beyond botocore's retries).
+TRANSIENT_ERRORS = (
+    "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException", "Lambda.TooManyRequestsException", "Lambda.Unknown",
+    "Sandbox.Timedout", "States.Timeout", "Transient",
+)
+_FUNCTION_TIMEOUT = Duration.minutes(1)
+#: A step gives up on an invocation a little after the function's own timeout, then retries.
+_TASK_TIMEOUT = Duration.minutes(2)
+
+
 @dataclass(frozen=True)
 class DeploymentTarget:
     """A serving stack an approved model rolls out to. Targets deploy in order, each after the
@@ -250,7 +262,7 @@ class DeployOnApproval(Construct):
 
         self.function = VpcFunction(
             self, "Deployer", code_directory=_HANDLER_DIR, network=network, encryption_key=self.encryption_key,
-            dead_letter_queue=self.dead_letter_queue, timeout=Duration.minutes(1), reserved_concurrent_executions=2,
+            dead_letter_queue=self.dead_letter_queue, timeout=_FUNCTION_TIMEOUT, reserved_concurrent_executions=2,
             log_retention_days=log_retention_days,
             description=f"Deploys approved {model_package_group.model_package_group_name} packages via CloudFormation",
         )
@@ -407,15 +419,25 @@ class DeployOnApproval(Construct):
     # ------------------------------------------------------------------ state machine
 
     def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
-        return tasks.LambdaInvoke(
+        """A step of the function: transient errors retried with backoff, anything else caught into
+        ``StepFailed`` with the error and its cause."""
+        task = tasks.LambdaInvoke(
             self, construct_id, lambda_function=self.function.function, payload=sfn.TaskInput.from_object(payload),
-            payload_response_only=True, result_path=result_path, retry_on_service_exceptions=True,
+            payload_response_only=True, result_path=result_path, retry_on_service_exceptions=False,
+            task_timeout=sfn.Timeout.duration(_TASK_TIMEOUT),
         )
+        task.add_retry(errors=list(TRANSIENT_ERRORS), interval=Duration.seconds(5), backoff_rate=2, max_attempts=8,
+                       max_delay=Duration.minutes(5), jitter_strategy=sfn.JitterType.FULL)
+        task.add_catch(self._rollout_failed, errors=["States.ALL"], result_path="$.failure")
+        return task
 
     def _state_machine(self, poll_interval: Duration, deployment_timeout: Duration, approval_timeout: Duration,
                        log_retention_days: int) -> sfn.StateMachine:
         group = self.model_package_group.model_package_group_name
         arn = sfn.JsonPath.string_at("$.validation.model_package_arn")
+        self._rollout_failed = sfn.Fail(self, "StepFailed", error_path="$.failure.Error",
+                                        cause_path="$.failure.Cause",
+                                        comment="A step failed with an error that is not transient (see the cause)")
         validate = self._invoke("Validate", {
             "action": "validate", "event": sfn.JsonPath.object_at("$"), "model_package_group_name": group,
             "execution_arn": sfn.JsonPath.execution_id}, "$.validation")
@@ -469,16 +491,20 @@ class DeployOnApproval(Construct):
                          max_delay=Duration.minutes(15), jitter_strategy=sfn.JitterType.FULL)
         failed = sfn.Fail(self, f"{stage}Failed", error="DeploymentFailed", cause_path=f"$.status{i}.reason",
                           comment=f"{target.stack_name} did not become healthy")
-        check = self._invoke(f"{stage}Check", {"action": "status", **payload}, f"$.status{i}")
-        verify = self._invoke(f"{stage}Verify", {"action": "status", **payload}, f"$.status{i}")
+        status = {"action": "status", "model_package_group_name": group, **payload}
+        check = self._invoke(f"{stage}Check", status, f"$.status{i}")
+        verify = self._invoke(f"{stage}Verify", status, f"$.status{i}")
         wait = sfn.Wait(self, f"{stage}Wait", time=sfn.WaitTime.duration(poll_interval))
         bake = sfn.Wait(self, f"{stage}Bake", time=sfn.WaitTime.duration(target.bake_time),
                         comment=f"{target.stack_name} must stay healthy this long")
+        newer = sfn.Condition.string_equals(f"$.status{i}.state", "SUPERSEDED")
         healthy_after_bake = (sfn.Choice(self, f"{stage}StillHealthy")
                               .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"), after)
+                              .when(newer, superseded)
                               .otherwise(failed))
         wait.next(check).next(
             sfn.Choice(self, f"{stage}Healthy")
+            .when(newer, superseded)
             .when(sfn.Condition.string_equals(f"$.status{i}.state", "IN_PROGRESS"), wait)
             .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"),
                   bake.next(verify).next(healthy_after_bake))

@@ -12,9 +12,14 @@ The state machine calls ``handler`` with ``{"action": ..., ...}``:
   so later deploys that do not pass the parameter keep it. Idempotent: a stack already serving that
   package (its ``ServedModelPackageArn`` output) is left alone; a package superseded by a newer approved one is skipped. A stack busy with another operation
   raises ``StackBusy``, which the state machine retries with backoff.
-- ``status``: ``IN_PROGRESS`` while the stack updates or the endpoint is not yet InService,
+- ``status``: ``SUPERSEDED`` when a newer package has been approved since (its own rollout takes
+  over), ``IN_PROGRESS`` while the stack updates or the endpoint is not yet InService,
   ``HEALTHY`` when the stack is ``UPDATE_COMPLETE`` and serves this package, the endpoint InService and no
   health alarm in ALARM, ``FAILED`` otherwise (e.g. the update rolled back).
+
+An AWS call that is throttled, times out or meets a service fault (after botocore's own retries)
+raises ``Transient``, which the state machine retries with backoff; anything else fails the step,
+and the state machine's catch fails the rollout with the error and its cause.
 
 Every decision is logged as one JSON line.
 """
@@ -26,7 +31,7 @@ import logging
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -52,7 +57,36 @@ class DeploymentBlocked(Exception):
     """The serving stack cannot be updated to the package (missing parameter, failed state...)."""
 
 
+class Transient(Exception):
+    """An AWS call was throttled, timed out or met a service fault beyond botocore's own retries: the
+    state machine retries the step with backoff."""
+
+
+#: Error codes of AWS faults worth retrying (throttling, service unavailable, internal errors, timeouts).
+_TRANSIENT_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
+    "RequestThrottled", "RequestThrottledException", "SlowDown", "PriorRequestNotComplete",
+    "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalError", "InternalServerError",
+    "InternalServiceError", "RequestTimeout", "RequestTimeoutException",
+})
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    try:
+        return _dispatch(event)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        http = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in _TRANSIENT_CODES or http >= 500:
+            _log("transient", operation=error.operation_name, code=code, reason=str(error))
+            raise Transient(f"{error.operation_name}: {code}: {error}") from error
+        raise
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
+        _log("transient", reason=str(error))
+        raise Transient(str(error)) from error
+
+
+def _dispatch(event: dict[str, Any]) -> dict[str, Any]:
     action = event.get("action") if isinstance(event, dict) else None
     if action == "validate":
         return validate(event.get("event"), group=event.get("model_package_group_name"),
@@ -60,7 +94,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if action == "deploy":
         return deploy(event["target"], event["model_package_arn"], group=event["model_package_group_name"])
     if action == "status":
-        return status(event["target"], event["model_package_arn"])
+        return status(event["target"], event["model_package_arn"], group=event.get("model_package_group_name"))
     _log("rejected", reason=f"unknown action {action!r}")
     raise InvalidEvent(f"unknown action {action!r}")
 
@@ -188,6 +222,8 @@ def _stack(cloudformation: Any, name: str) -> dict[str, Any]:
     try:
         return cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ValidationError":  # throttling: retried
+            raise
         raise DeploymentBlocked(f"stack {name} cannot be described: {error}") from error
 
 
@@ -201,8 +237,12 @@ def _latest_approved(group: str) -> str | None:
 
 # ----------------------------------------------------------------------------------------- status
 
-def status(target: dict[str, Any], arn: str) -> dict[str, Any]:
+def status(target: dict[str, Any], arn: str, *, group: str | None = None) -> dict[str, Any]:
     name = target["stack_name"]
+    latest = _latest_approved(group) if group else None
+    if latest is not None and latest != arn:  # a newer approval rolls out instead of this one
+        _log("superseded", stack=name, model_package_arn=arn, latest=latest)
+        return {"state": "SUPERSEDED", "reason": f"{latest} was approved since", "latest": latest}
     stack = _stack(boto3.client("cloudformation"), name)
     stack_status = stack["StackStatus"]
     if stack_status.endswith("_IN_PROGRESS"):

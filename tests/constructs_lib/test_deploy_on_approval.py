@@ -75,7 +75,7 @@ def test_rule_role_may_start_only_the_state_machine(template):
 def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approved(states):
     assert states["Target0Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-staging-serving"
     assert states["Target0Deploy"]["Parameters"]["model_package_arn.$"] == "$.validation.model_package_arn"
-    assert states["Target0Healthy"]["Choices"][1] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
+    assert states["Target0Healthy"]["Choices"][2] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
                                                        "Next": "Target0Bake"}
     assert states["Target0Bake"]["Seconds"] == 600 and states["Target0Bake"]["Next"] == "Target0Verify"
     assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
@@ -92,8 +92,32 @@ def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approv
 
 def test_a_busy_stack_is_retried_with_backoff(states):
     retry = [r for r in states["Target0Deploy"]["Retry"] if r["ErrorEquals"] == ["StackBusy"]]
+    assert states["Target0Deploy"]["Retry"][0]["ErrorEquals"] != ["StackBusy"]  # transient errors first
     assert retry == [{"ErrorEquals": ["StackBusy"], "IntervalSeconds": 60, "MaxAttempts": 8, "BackoffRate": 2,
                       "MaxDelaySeconds": 900, "JitterStrategy": "FULL"}]
+
+
+def test_every_function_step_retries_transient_errors_and_fails_the_rollout_with_the_cause_otherwise(states):
+    steps = {name: state for name, state in states.items()
+             if state["Type"] == "Task" and "action" in state.get("Parameters", {}).get("Payload", state.get("Parameters", {}))}
+    assert {"Validate", "Target0Deploy", "Target0Check", "Target0Verify", "Target1Deploy"} <= set(steps)
+    for name, step in steps.items():
+        transient = step["Retry"][0]
+        assert set(transient["ErrorEquals"]) >= {"Lambda.TooManyRequestsException", "Lambda.ServiceException",
+                                                 "Lambda.Unknown", "States.Timeout", "Transient"}, name
+        assert transient["BackoffRate"] == 2 and transient["JitterStrategy"] == "FULL" and transient["MaxAttempts"] > 3
+        assert step["TimeoutSeconds"] == 120  # the function's own timeout is 60 s
+        assert step["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "StepFailed"}]
+    assert states["StepFailed"]["Type"] == "Fail" and states["StepFailed"]["ErrorPath"] == "$.failure.Error"
+    assert states["StepFailed"]["CausePath"] == "$.failure.Cause"
+
+
+def test_a_newer_approval_mid_rollout_ends_this_one_as_superseded(states):
+    for choice in ("Target0Healthy", "Target0StillHealthy", "Target1Healthy", "Target1StillHealthy"):
+        assert {"Variable": f"$.status{choice[6]}.state", "StringEquals": "SUPERSEDED", "Next": "Superseded"} in \
+            states[choice]["Choices"], choice
+    assert states["Superseded"]["Type"] == "Succeed"
+    assert states["Target0Check"]["Parameters"]["model_package_group_name"] == "churn-models"
 
 
 def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):

@@ -14,6 +14,7 @@ from unittest import mock
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -244,3 +245,62 @@ def test_a_duplicate_event_for_a_package_already_rolling_out_deploys_nothing(aws
     assert deployer.validate(event(arn), group=GROUP, execution_arn=first["executionArn"])["deploy"] is True
     duplicate = deployer.validate(event(arn), group=GROUP, execution_arn=second["executionArn"])
     assert duplicate["deploy"] is False and "already deploys this package" in duplicate["reason"]
+
+
+def _stubbed(service: str):
+    client = boto3.client(service, region_name=REGION)
+    return client, Stubber(client)
+
+
+@pytest.mark.parametrize("code, http", [("Throttling", 400), ("ThrottlingException", 400),
+                                        ("TooManyRequestsException", 429), ("InternalFailure", 500),
+                                        ("ServiceUnavailable", 503)])
+def test_a_throttled_or_failing_call_is_transient_for_the_state_machine_to_retry(monkeypatch, code, http):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    client, stub = _stubbed("cloudformation")
+    stub.add_client_error("describe_stacks", service_error_code=code, http_status_code=http)
+    with stub, mock.patch.object(deployer.boto3, "client", return_value=client), \
+            pytest.raises(deployer.Transient, match=code):
+        deployer.handler({"action": "status", "target": STAGING, "model_package_arn": "arn:x:model-package/g/1"})
+
+
+def test_a_connection_timeout_is_transient_and_a_denied_call_is_not(monkeypatch):
+    from botocore.exceptions import ConnectTimeoutError
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    failing = mock.Mock()
+    failing.describe_stacks.side_effect = ConnectTimeoutError(endpoint_url="https://cloudformation")
+    with mock.patch.object(deployer.boto3, "client", return_value=failing), pytest.raises(deployer.Transient):
+        deployer.handler({"action": "status", "target": STAGING, "model_package_arn": "arn:x:model-package/g/1"})
+    client, stub = _stubbed("cloudformation")
+    stub.add_client_error("describe_stacks", service_error_code="AccessDenied", http_status_code=403)
+    with stub, mock.patch.object(deployer.boto3, "client", return_value=client), pytest.raises(ClientError):
+        deployer.handler({"action": "status", "target": STAGING, "model_package_arn": "arn:x:model-package/g/1"})
+
+
+def test_a_throttled_update_is_transient_not_blocked(aws):
+    arn = new_package(aws)
+
+    def call(self, operation, kwargs):
+        if operation == "UpdateStack":
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "UpdateStack")
+        return _ORIGINAL_CALL(self, operation, kwargs)
+
+    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call), \
+            pytest.raises(deployer.Transient, match="UpdateStack: Throttling"):
+        deployer.handler({"action": "deploy", "target": STAGING, "model_package_arn": arn,
+                          "model_package_group_name": GROUP})
+    # The retry deploys.
+    assert deployer.deploy(STAGING, arn, group=GROUP) == {"result": "UPDATING"}
+
+
+def test_a_newer_approval_mid_rollout_supersedes_this_one(aws):
+    older = new_package(aws)
+    assert deployer.deploy(STAGING, older, group=GROUP) == {"result": "UPDATING"}
+    assert deployer.status(STAGING, older, group=GROUP)["state"] == "HEALTHY"
+    newer = new_package(aws)  # approved while this rollout bakes
+    assert deployer.status(STAGING, older, group=GROUP) == {
+        "state": "SUPERSEDED", "reason": f"{newer} was approved since", "latest": newer}
+    deployer.deploy(STAGING, newer, group=GROUP)  # the newer rollout takes staging
+    assert deployer.status(STAGING, older, group=GROUP)["state"] == "SUPERSEDED"  # not FAILED

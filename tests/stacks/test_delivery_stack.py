@@ -195,6 +195,26 @@ def test_codecommit_source():
     assert action["ActionTypeId"]["Provider"] == "CodeCommit"
     assert action["Configuration"]["RepositoryName"] == "ml-platform"
     assert [s["Name"] for s in _pipeline(template)["Stages"]][-1] == "staging"
+    # Commits start the pipeline through a rule with a retry policy and a dead-letter queue.
+    assert action["Configuration"]["PollForSourceChanges"] is False
+    [rule] = template.find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"]["detail"]["referenceName"] == ["main"]
+    [target] = rule["Properties"]["Targets"]
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+    assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("SourceEventsDeadLetterQueue")
+    [queue] = template.find_resources("AWS::SQS::Queue").values()
+    assert "KmsMasterKeyId" in queue["Properties"]
+
+
+def test_codecommit_source_is_compliant():
+    config = dataclasses.replace(DELIVERY, source="codecommit", repository="ml-platform", connection_arn=None,
+                                 environments=("staging",), approval_before=())
+    app = new_app()
+    add_compliance_checks(app)
+    stack = DeliveryStack(app, "Delivery", config=config, environments=default_environments())
+    findings = nag_findings(app)
+    assert findings == []
+    assert cfn_lint_errors(Template.from_stack(stack)) == []
 
 
 def test_an_environment_without_an_account_fails_before_synthesis():
