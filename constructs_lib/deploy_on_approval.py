@@ -11,8 +11,11 @@ group) starts a Step Functions state machine whose steps call one small Lambda f
    alarm in ALARM, wait the bake time and check again. Only then does the next target start.
 
 CloudFormation does the rollout, so the live endpoint never drifts from its stack: the inference
-stack's own deployment guardrails shift traffic and roll back on alarms, and a later ``cdk deploy``
-keeps the parameter's previous value. Step Functions gives the waits, the retry with backoff when a
+stack's own deployment guardrails shift traffic and roll back on alarms, and the stack's
+``ServedModelPackage`` record keeps the package through later deploys of any kind. The update runs
+with the rollout's own CloudFormation role (models, endpoint configurations, endpoints only) under a
+stack policy that denies any other change; targets and registry come from the function's
+configuration, and the package is checked against the registry again right before each update. Step Functions gives the waits, the retry with backoff when a
 stack is busy (``StackBusy``), a visible history of every rollout and the wait-for-task-token
 approval, without a server or a build project. ``cdk deploy`` from CodeBuild was the alternative: it
 needs the app's source, a build image and broad deploy permissions, for a change of one parameter.
@@ -20,13 +23,14 @@ needs the app's source, a build image and broad deploy permissions, for a change
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -65,6 +69,8 @@ _NEEDED_ENDPOINTS = ("cloudformation", "states", "sagemaker.api", "monitoring")
 
 #: ``ServedModelPackage``'s value when no package is served (the stack's configured image and artifact).
 NO_MODEL_PACKAGE = "none"
+#: The tag of a ``ServedModelPackage`` function (value: its stack's name); rollouts may invoke only these.
+SERVED_MODEL_RECORD_TAG = "constructs-lib:served-model-record"
 #: The output of a serving stack that says which package it serves (``ServedModelPackage.model_package_arn``).
 SERVED_MODEL_PACKAGE_OUTPUT = "ServedModelPackageArn"
 
@@ -77,6 +83,8 @@ TRANSIENT_ERRORS = (
     "Sandbox.Timedout", "States.Timeout", "Transient",
 )
 _FUNCTION_TIMEOUT = Duration.minutes(1)
+#: Lambda allows 4 KB of environment variables; the targets' configuration gets most of it.
+_MAX_TARGETS_CONFIGURATION = 3000
 #: A step gives up on an invocation a little after the function's own timeout, then retries.
 _TASK_TIMEOUT = Duration.minutes(2)
 
@@ -91,6 +99,8 @@ class DeploymentTarget:
     :param alarm_names: default none; health alarms that must not be in ALARM after the update and
         after the bake time (e.g. ``MonitoringAlarms.health_alarms`` of that environment).
     :param parameter_name: default ``ModelPackageArn``; the stack parameter a rollout sets to the package ARN.
+    :param other_endpoint_names: default none; further endpoints of the stack that serve its models
+        (e.g. an asynchronous endpoint): the rollout's CloudFormation role may update them too.
     :param output_name: default ``ServedModelPackageArn``; the stack output saying which package it serves
         (``ServedModelPackage.model_package_arn``, which keeps the package across deploys).
     :param requires_approval: default False; True waits for a person to approve before deploying here.
@@ -102,6 +112,7 @@ class DeploymentTarget:
     alarm_names: tuple[str, ...] = ()
     parameter_name: str = "ModelPackageArn"
     output_name: str = SERVED_MODEL_PACKAGE_OUTPUT
+    other_endpoint_names: tuple[str, ...] = ()
     requires_approval: bool = False
     bake_time: Duration = field(default_factory=lambda: Duration.minutes(10))
     region: str | None = None
@@ -121,7 +132,7 @@ class DeploymentTarget:
     def payload(self) -> dict[str, Any]:
         return {"stack_name": self.stack_name, "endpoint_name": self.endpoint_name,
                 "alarm_names": list(self.alarm_names), "parameter_name": self.parameter_name,
-                "output_name": self.output_name}
+                "output_name": self.output_name}  # other_endpoint_names: the CloudFormation role only
 
 
 def model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
@@ -184,6 +195,8 @@ class ServedModelPackage(Construct):
             reserved_concurrent_executions=1, log_retention_days=log_retention_days,
             description="Remembers which model package its serving stack serves",
         )
+        # The rollout's CloudFormation role may invoke only functions with this tag (for their stack).
+        Tags.of(self.function.function).add(SERVED_MODEL_RECORD_TAG, stack.stack_name)
         self.function.role.add_to_policy(iam.PolicyStatement(
             sid="TellRollbacks", actions=["cloudformation:DescribeStacks"], resources=[stack.stack_id]))
         if "cloudformation" not in network.interface_endpoints \
@@ -237,10 +250,10 @@ class DeployOnApproval(Construct):
             approval topic.
         :param approver_emails: default none; email subscriptions of the approval topic.
         :param alarm_topic: default None; if given, failed or timed-out rollouts alarm to this topic.
-        :param cloudformation_role: default, the CDK bootstrap's CloudFormation execution role
-            (``cdk-<qualifier>-cfn-exec-role-<account>-<region>``), which CDK-deployed stacks keep
-            using for updates; the function may pass it to CloudFormation.
-        :param cdk_qualifier: default ``hnb659fds``; the bootstrap qualifier (role and version parameter).
+        :param cloudformation_role: default, a new role (``cloudformation_role``) that may only replace the
+            serving stacks' models and endpoint configurations and update their endpoints; the function
+            may pass only this role, and ``UpdateStack`` only with it (``cloudformation:RoleArn``).
+        :param cdk_qualifier: default ``hnb659fds``; the bootstrap qualifier (version parameter, assets bucket).
         :param poll_interval: default 1 minute; time between status checks of an update.
         :param deployment_timeout: default 2 hours; per target, bounds the whole rollout's duration.
         :param approval_timeout: default 7 days; a manual approval not given by then fails the rollout.
@@ -266,7 +279,17 @@ class DeployOnApproval(Construct):
             log_retention_days=log_retention_days,
             description=f"Deploys approved {model_package_group.model_package_group_name} packages via CloudFormation",
         )
-        self._grant_function(stack, cloudformation_role, cdk_qualifier)
+        #: The role CloudFormation updates the serving stacks with: only what a rollout changes.
+        self.cloudformation_role: iam.IRole = cloudformation_role or self._rollout_role(stack, cdk_qualifier)
+        # What the function may act on is its configuration, never its input.
+        for name, value in {
+            "MODEL_PACKAGE_GROUP": model_package_group.model_package_group_name,
+            "MODEL_PACKAGE_ARN_PREFIX": model_package_arn_prefix(self, model_package_group.model_package_group_name),
+            "DEPLOYMENT_TARGETS": json.dumps([t.payload() for t in self.targets], separators=(",", ":")),
+            "CLOUDFORMATION_ROLE_ARN": self.cloudformation_role.role_arn,
+        }.items():
+            self.function.function.add_environment(name, value)
+        self._grant_function(stack, cdk_qualifier)
         missing = [name for name in _NEEDED_ENDPOINTS if name not in network.interface_endpoints]
         if missing and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
             Annotations.of(self).add_warning_v2(
@@ -346,6 +369,10 @@ class DeployOnApproval(Construct):
                 if theirs is not None and not is_unresolved(theirs) and not is_unresolved(ours):
                     problems.check(theirs == ours, f"{where}.{prop}", theirs,
                                    f"must be this stack's {prop} ({ours}): cross-{prop} rollouts are not supported")
+        configuration = json.dumps([t.payload() for t in targets], separators=(",", ":"))
+        problems.check(len(configuration) <= _MAX_TARGETS_CONFIGURATION, "targets (configuration size)",
+                       len(configuration), f"must fit the function's environment: at most "
+                       f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names")
         for address in approver_emails:
             problems.check_pattern("approver_emails", address, _EMAIL, "must be email addresses")
         problems.check(not approver_emails or any(t.requires_approval for t in targets), "approver_emails",
@@ -362,20 +389,20 @@ class DeployOnApproval(Construct):
 
     # ------------------------------------------------------------------ permissions
 
-    def _grant_function(self, stack: Stack, cloudformation_role: iam.IRole | None, qualifier: str) -> None:
+    def _grant_function(self, stack: Stack, qualifier: str) -> None:
         role = self.function.role
         group = self.model_package_group.model_package_group_name
+        stacks = [stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{t.stack_name}/*")
+                  for t in self.targets]
+        role.add_to_policy(iam.PolicyStatement(sid="DescribeServingStacks", actions=["cloudformation:DescribeStacks"],
+                                               resources=stacks))
+        # IAM cannot hold UpdateStack to the previous template; it can hold it to the rollout's role,
+        # which may change only what a rollout changes.
         role.add_to_policy(iam.PolicyStatement(
-            sid="UpdateServingStacks", actions=["cloudformation:DescribeStacks", "cloudformation:UpdateStack"],
-            resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{t.stack_name}/*")
-                       for t in self.targets]))
-        if cloudformation_role is None:
-            cloudformation_role = iam.Role.from_role_arn(
-                self, "CloudFormationExecutionRole", mutable=False,
-                role_arn=f"arn:{Aws.PARTITION}:iam::{stack.account}:role/cdk-{qualifier}-cfn-exec-role-"
-                         f"{stack.account}-{stack.region}")
+            sid="UpdateServingStacks", actions=["cloudformation:UpdateStack"], resources=stacks,
+            conditions={"ArnEquals": {"cloudformation:RoleArn": self.cloudformation_role.role_arn}}))
         role.add_to_policy(iam.PolicyStatement(
-            sid="PassStackRoleToCloudFormation", actions=["iam:PassRole"], resources=[cloudformation_role.role_arn],
+            sid="PassStackRoleToCloudFormation", actions=["iam:PassRole"], resources=[self.cloudformation_role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}))
         role.add_to_policy(iam.PolicyStatement(
             sid="ReadBootstrapVersion", actions=["ssm:GetParameters"],
@@ -408,6 +435,7 @@ class DeployOnApproval(Construct):
                                         resource_name=f"{self.state_machine_name}:*", arn_format=_COLON)]))
         policy = role.managed_policy
         for sid, reason in {
+            "DescribeServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
             "UpdateServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
             "DescribeGroupPackages": "Package versions of the one model package group (group/<version>).",
             "ListGroupPackages": "sagemaker:ListModelPackages takes no resource; the function lists one group, "
@@ -417,6 +445,68 @@ class DeployOnApproval(Construct):
             acknowledge_statement_wildcards(policy, sid, reason)
 
     # ------------------------------------------------------------------ state machine
+
+    def _rollout_role(self, stack: Stack, qualifier: str) -> iam.IRole:
+        """CloudFormation's role for a rollout's update of a serving stack: the calls CloudFormation
+        makes when a new package replaces the models and endpoint configurations and updates the
+        endpoints (with the stack policy of each update denying every other change), nothing more."""
+        role = ManagedPolicyRole(
+            self, "CloudFormationRole", description=f"Rollout updates of the serving stacks of {self.node.path}",
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com",
+                                            conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))
+
+        def arn(service: str, resource: str, name: str, arn_format: ArnFormat = ArnFormat.SLASH_RESOURCE_NAME) -> str:
+            return stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
+
+        endpoints = sorted({_arn_name(n) for t in self.targets for n in (t.endpoint_name, *t.other_endpoint_names)})
+        statements = {
+            "UpdateNestedModelStacks": (
+                ["cloudformation:UpdateStack", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+                 "cloudformation:DescribeStackResources", "cloudformation:GetTemplate"],
+                [arn("cloudformation", "stack", f"{t.stack_name}-*/*") for t in self.targets], None,
+                "The nested stacks of the serving stacks (<stack name>-<nested id>-<suffix>/<id>)."),
+            "ReadNestedTemplates": (
+                ["s3:GetObject"], [f"arn:{Aws.PARTITION}:s3:::cdk-{qualifier}-assets-{stack.account}-{stack.region}/*"],
+                None, "The nested stacks' templates, CDK file assets in the bootstrap bucket (content-hashed keys)."),
+            "ReplaceModels": (
+                ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel", "sagemaker:AddTags",
+                 "sagemaker:ListTags"], [arn("sagemaker", "model", "*")], None,
+                "Models get names generated by CloudFormation; a rollout replaces them."),
+            "ReplaceEndpointConfigs": (
+                ["sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
+                 "sagemaker:DeleteEndpointConfig", "sagemaker:AddTags", "sagemaker:ListTags"],
+                [arn("sagemaker", "endpoint-config", "*")], None,
+                "Endpoint configurations get names generated by CloudFormation; a rollout replaces them."),
+            "UpdateEndpoints": (
+                ["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags",
+                 "sagemaker:DeleteTags", "sagemaker:ListTags"],
+                [arn("sagemaker", "endpoint", name) for name in endpoints], None, None),
+            "PassModelRoles": (
+                ["iam:PassRole"], [stack.format_arn(service="iam", region="", resource="role", resource_name="*")],
+                {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+                "The models' execution roles (names generated by CloudFormation), passed to SageMaker only."),
+            "InvokeServedModelRecords": (
+                ["lambda:InvokeFunction"], [arn("lambda", "function", "*", ArnFormat.COLON_RESOURCE_NAME)],
+                {"StringEquals": {f"aws:ResourceTag/{SERVED_MODEL_RECORD_TAG}": [t.stack_name for t in self.targets]}},
+                "The serving stacks' ServedModelPackage functions, selected by their tag."),
+            "EncryptEndpointVolumes": (
+                ["kms:CreateGrant", "kms:DescribeKey"], [arn("kms", "key", "*")],
+                {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
+                 "Bool": {"kms:GrantIsForAWSResource": "true"}},
+                "The endpoint configurations' volume and capture keys, used through SageMaker only."),
+            "DescribeWhatEndpointsUse": (
+                ["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs",
+                 "application-autoscaling:DescribeScalableTargets", "cloudwatch:DescribeAlarms"], ["*"], None,
+                "Read-only checks of the models' VPC configuration, the endpoints' autoscaling and rollback "
+                "alarms; these Describe calls take no resource."),
+        }
+        for sid, (actions, resources, conditions, _) in statements.items():
+            role.add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources,
+                                                   conditions=conditions))
+        for sid, (_, _, _, reason) in statements.items():
+            if reason:
+                acknowledge_statement_wildcards(role.managed_policy, sid, reason)
+        return role
 
     def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
         """A step of the function: transient errors retried with backoff, anything else caught into
@@ -439,8 +529,8 @@ class DeployOnApproval(Construct):
                                         cause_path="$.failure.Cause",
                                         comment="A step failed with an error that is not transient (see the cause)")
         validate = self._invoke("Validate", {
-            "action": "validate", "event": sfn.JsonPath.object_at("$"), "model_package_group_name": group,
-            "execution_arn": sfn.JsonPath.execution_id}, "$.validation")
+            "action": "validate", "event": sfn.JsonPath.object_at("$"), "execution_arn": sfn.JsonPath.execution_id},
+            "$.validation")
         nothing = sfn.Succeed(self, "NothingToDeploy", comment="Not approved, not completed, or a duplicate event")
         superseded = sfn.Succeed(self, "Superseded", comment="A newer approved package is rolling out instead")
         done = sfn.Succeed(self, "Deployed")
@@ -465,7 +555,7 @@ class DeployOnApproval(Construct):
             role=role,
             timeout=Duration.minutes(deployment_timeout.to_minutes() * len(self.targets) + approvals),
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
         machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
         if self.approval_topic is not None:  # publishing to the encrypted approval topic
@@ -484,14 +574,13 @@ class DeployOnApproval(Construct):
     def _target_steps(self, i: int, target: DeploymentTarget, arn: str, group: str, after: sfn.IChainable,
                       superseded: sfn.State, poll_interval: Duration, approval_timeout: Duration) -> sfn.IChainable:
         stage = f"Target{i}"
-        payload = {"target": target.payload(), "model_package_arn": arn}
-        deploy = self._invoke(f"{stage}Deploy", {"action": "deploy", "model_package_group_name": group, **payload},
-                              f"$.deploy{i}")
+        payload = {"target": i, "model_package_arn": arn}  # the function knows the targets (its environment)
+        deploy = self._invoke(f"{stage}Deploy", {"action": "deploy", **payload}, f"$.deploy{i}")
         deploy.add_retry(errors=["StackBusy"], interval=Duration.minutes(1), backoff_rate=2, max_attempts=8,
                          max_delay=Duration.minutes(15), jitter_strategy=sfn.JitterType.FULL)
         failed = sfn.Fail(self, f"{stage}Failed", error="DeploymentFailed", cause_path=f"$.status{i}.reason",
                           comment=f"{target.stack_name} did not become healthy")
-        status = {"action": "status", "model_package_group_name": group, **payload}
+        status = {"action": "status", **payload}
         check = self._invoke(f"{stage}Check", status, f"$.status{i}")
         verify = self._invoke(f"{stage}Verify", status, f"$.status{i}")
         wait = sfn.Wait(self, f"{stage}Wait", time=sfn.WaitTime.duration(poll_interval))

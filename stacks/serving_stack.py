@@ -73,6 +73,7 @@ class ServingStack(Stack):
         name = f"{config.project}-{config.name}"
         #: The endpoint's fixed name as a plain string, for other environments (``DeploymentTarget``).
         self.endpoint_physical_name = f"{name}-inference"
+        self.async_endpoint_physical_name = f"{name}-async"
         #: The package a deploy asks for: ``DeployOnApproval`` sets it (or ``cdk deploy --parameters``);
         #: empty (the default, what CDK Pipelines deploys) keeps the package the stack serves, ``none``
         #: goes back to the configured image and artifact. ``ServedModelPackage`` keeps the record.
@@ -134,7 +135,7 @@ class ServingStack(Stack):
         self.async_endpoint: AsyncEndpoint | None = None
         if sv.async_endpoint:
             self.async_endpoint = AsyncEndpoint(
-                self, "AsyncEndpoint", endpoint_name=f"{name}-async",
+                self, "AsyncEndpoint", endpoint_name=self.async_endpoint_physical_name,
                 variant=InstanceVariant(model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=1),
                 bucket=data_bucket, notification_key=key, volume_encryption_key=key,
             )

@@ -73,8 +73,8 @@ def test_rule_role_may_start_only_the_state_machine(template):
 
 
 def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approved(states):
-    assert states["Target0Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-staging-serving"
-    assert states["Target0Deploy"]["Parameters"]["model_package_arn.$"] == "$.validation.model_package_arn"
+    assert states["Target0Deploy"]["Parameters"] == {"action": "deploy", "target": 0,
+                                                     "model_package_arn.$": "$.validation.model_package_arn"}
     assert states["Target0Healthy"]["Choices"][2] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
                                                        "Next": "Target0Bake"}
     assert states["Target0Bake"]["Seconds"] == 600 and states["Target0Bake"]["Next"] == "Target0Verify"
@@ -86,7 +86,7 @@ def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approv
     assert approval["TimeoutSeconds"] == 7 * 24 * 3600
     assert approval["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Target1NotApproved"}]
     assert approval["Next"] == "Target1Deploy"
-    assert states["Target1Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-prod-serving"
+    assert states["Target1Deploy"]["Parameters"]["target"] == 1
     assert states["Target1Bake"]["Seconds"] == 1800
 
 
@@ -117,7 +117,6 @@ def test_a_newer_approval_mid_rollout_ends_this_one_as_superseded(states):
         assert {"Variable": f"$.status{choice[6]}.state", "StringEquals": "SUPERSEDED", "Next": "Superseded"} in \
             states[choice]["Choices"], choice
     assert states["Superseded"]["Type"] == "Succeed"
-    assert states["Target0Check"]["Parameters"]["model_package_group_name"] == "churn-models"
 
 
 def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):
@@ -129,18 +128,66 @@ def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):
                                        "Error": "DeploymentFailed", "CausePath": "$.status0.reason"}
 
 
-def test_function_updates_only_the_serving_stacks_and_passes_only_the_stack_role(template):
-    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                  if k.startswith("DeployDeployerRole"))
-    statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-    assert statements["UpdateServingStacks"]["Action"] == ["cloudformation:DescribeStacks", "cloudformation:UpdateStack"]
-    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateServingStacks"]["Resource"]) == [
+def _statements(template, prefix: str) -> dict:
+    [policy] = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith(prefix)]
+    return {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_function_updates_only_the_serving_stacks_and_only_with_the_rollout_role(template):
+    statements = _statements(template, "DeployDeployerRole")
+    role = {"Fn::GetAtt": [next(k for k in template.find_resources("AWS::IAM::Role")
+                                if k.startswith("DeployCloudFormationRole")), "Arn"]}
+    update = statements["UpdateServingStacks"]
+    assert update["Action"] == "cloudformation:UpdateStack"
+    assert sorted(r["Fn::Join"][1][-1] for r in update["Resource"]) == [
         ":stack/ml-platform-prod-serving/*", ":stack/ml-platform-staging-serving/*"]
+    assert update["Condition"] == {"ArnEquals": {"cloudformation:RoleArn": role}}
+    assert statements["PassStackRoleToCloudFormation"]["Resource"] == role
     assert statements["PassStackRoleToCloudFormation"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
-    assert statements["PassStackRoleToCloudFormation"]["Resource"]["Fn::Join"][1][4] == ":role/cdk-hnb659fds-cfn-exec-role-"
     assert statements["ReadHealthAlarms"]["Action"] == "cloudwatch:DescribeAlarms"
     assert statements["DescribeEndpoints"]["Action"] == "sagemaker:DescribeEndpoint"
+    # Nothing else may be passed or changed.
+    actions = {a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not {a for a in actions if a.startswith(("iam:", "cloudformation:")) and a not in {
+        "iam:PassRole", "cloudformation:UpdateStack", "cloudformation:DescribeStacks"}}
+
+
+def test_the_rollout_role_may_change_only_the_serving_stacks_models_and_endpoints(template):
+    [trust] = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+               for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("DeployCloudFormationRole")]
+    assert trust[0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    assert "aws:SourceAccount" in trust[0]["Condition"]["StringEquals"]
+    statements = _statements(template, "DeployCloudFormationRole")
+    actions = sorted({a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str)
+                                                               else s["Action"])})
+    assert actions == sorted([
+        "application-autoscaling:DescribeScalableTargets", "cloudformation:DescribeStackEvents",
+        "cloudformation:DescribeStackResources", "cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+        "cloudformation:UpdateStack", "cloudwatch:DescribeAlarms", "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets", "ec2:DescribeVpcs", "iam:PassRole", "kms:CreateGrant", "kms:DescribeKey",
+        "lambda:InvokeFunction", "s3:GetObject", "sagemaker:AddTags", "sagemaker:CreateEndpointConfig",
+        "sagemaker:CreateModel", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel", "sagemaker:DeleteTags",
+        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
+        "sagemaker:ListTags", "sagemaker:UpdateEndpoint"])  # no IAM write, no other service's write
+    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateNestedModelStacks"]["Resource"]) == [
+        ":stack/ml-platform-prod-serving-*/*", ":stack/ml-platform-staging-serving-*/*"]
+    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateEndpoints"]["Resource"]) == [
+        ":endpoint/churn-prod", ":endpoint/churn-staging"]
+    assert statements["PassModelRoles"]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    assert statements["InvokeServedModelRecords"]["Condition"] == {"StringEquals": {
+        "aws:ResourceTag/constructs-lib:served-model-record": ["ml-platform-staging-serving", "ml-platform-prod-serving"]}}
+    assert statements["EncryptEndpointVolumes"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_the_function_reads_its_targets_and_registry_from_its_configuration(template):
+    [function] = [f["Properties"] for f in template.find_resources("AWS::Lambda::Function").values()
+                  if "DEPLOYMENT_TARGETS" in json.dumps(f["Properties"].get("Environment", {}))]
+    variables = function["Environment"]["Variables"]
+    assert variables["MODEL_PACKAGE_GROUP"] == "churn-models"
+    assert json.loads(variables["DEPLOYMENT_TARGETS"]) == [STAGING.payload(), PROD.payload()]
+    assert ":model-package/churn-models/" in json.dumps(variables["MODEL_PACKAGE_ARN_PREFIX"])
+    assert variables["CLOUDFORMATION_ROLE_ARN"]["Fn::GetAtt"][0].startswith("DeployCloudFormationRole")
 
 
 def test_function_runs_in_the_vpc_with_reserved_concurrency_and_encrypted_logs(template):
@@ -152,10 +199,10 @@ def test_function_runs_in_the_vpc_with_reserved_concurrency_and_encrypted_logs(t
             "FlowLog" in json.dumps(group)
 
 
-def test_state_machine_logs_traces_and_times_out(template):
+def test_state_machine_logs_traces_and_times_out_without_execution_data(template):
     template.has_resource_properties("AWS::StepFunctions::StateMachine", {
         "TracingConfiguration": {"Enabled": True},
-        "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": True})})
+        "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": False})})
 
 
 def test_failed_rollouts_alarm_to_the_given_topic(template):
