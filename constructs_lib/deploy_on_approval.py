@@ -5,7 +5,8 @@ group) starts a Step Functions state machine whose steps call one small Lambda f
 
 1. validate the event and the package (still Approved, Completed; a duplicate event is ignored);
 2. for each target in order (e.g. staging, then prod): optionally wait for a manual approval
-   (an SNS message carrying a Step Functions task token), then update the serving stack's
+   (an activity task that only a role with the approver policy can take and answer; an SNS message
+   tells the approvers), then update the serving stack's
    ``ModelPackageArn`` parameter with ``UpdateStack`` (previous template, every other parameter
    unchanged), poll until the stack is ``UPDATE_COMPLETE``, the endpoint InService and no health
    alarm in ALARM, wait the bake time and check again. Only then does the next target start.
@@ -52,7 +53,12 @@ from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.validation import SAGEMAKER_NAME_PATTERN, Problems, is_unresolved
+from constructs_lib._internal.validation import (
+    SAGEMAKER_NAME_PATTERN,
+    ConstructValidationError,
+    Problems,
+    is_unresolved,
+)
 from constructs_lib._internal.vpc_function import VpcFunction
 from constructs_lib._internal.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
 from constructs_lib.encryption_key import EncryptionKey
@@ -248,7 +254,8 @@ class DeployOnApproval(Construct):
             ``states`` interface endpoints besides the default ones (or a NAT).
         :param encryption_key: default, a new ``EncryptionKey``; DLQ, logs, function environment,
             approval topic.
-        :param approver_emails: default none; email subscriptions of the approval topic.
+        :param approver_emails: default none; email subscriptions of the approval topic (a notice
+            only: approving takes a role with ``approver_policy``, see ``grant_approve``).
         :param alarm_topic: default None; if given, failed or timed-out rollouts alarm to this topic.
         :param cloudformation_role: default, a new role (``cloudformation_role``) that may only replace the
             serving stacks' models and endpoint configurations and update their endpoints; the function
@@ -299,7 +306,13 @@ class DeployOnApproval(Construct):
             )
 
         self.approval_topic: sns.ITopic | None = None
+        #: Attach to the roles of the people who may approve a rollout (or use ``grant_approve``).
+        self.approver_policy: iam.ManagedPolicy | None = None
+        #: The approval activity of each target that requires approval, by stack name.
+        self.approval_activities: dict[str, sfn.Activity] = {}
         if any(t.requires_approval for t in self.targets):
+            self.approver_policy = iam.ManagedPolicy(
+                self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it")
             self.approval_topic = sns.Topic(self, "ApprovalTopic", master_key=self.encryption_key, enforce_ssl=True,
                                             display_name="Model deployment approvals")
             for address in approver_emails:
@@ -604,27 +617,59 @@ class DeployOnApproval(Construct):
             .otherwise(wait))
         if not target.requires_approval:
             return deploy
-        assert self.approval_topic is not None
-        approval = tasks.SnsPublish(
-            self, f"{stage}Approval",
+        assert self.approval_topic is not None and self.approver_policy is not None
+        # The approval is an activity task: its token goes to whoever calls GetActivityTask on the
+        # activity, which only the approver policy allows; the notification carries no token.
+        activity = sfn.Activity(self, f"{stage}ApprovalActivity", activity_name=Names.unique_resource_name(
+            self, max_length=80 - len(f"-{stage}Approval"), separator="-") + f"-{stage}Approval")
+        self.approval_activities[target.stack_name] = activity
+        for sid, actions in (("TakeApprovalTasks", ["states:GetActivityTask"]),
+                             ("AnswerApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"])):
+            self.approver_policy.add_statements(iam.PolicyStatement(
+                sid=f"{sid}{i}", actions=actions, resources=[activity.activity_arn]))
+        notify = tasks.SnsPublish(
+            self, f"{stage}ApprovalRequest",
             topic=self.approval_topic,
             subject=f"Approve model deployment to {target.stack_name}"[:100],
             message=sfn.TaskInput.from_object({
-                "request": f"Approve deployment of a model package to stack {target.stack_name} "
+                "request": f"A model package waits for approval to deploy to stack {target.stack_name} "
                            f"(endpoint {target.endpoint_name})",
                 "model_package_arn": arn,
-                "task_token": sfn.JsonPath.task_token,
-                "approve": "aws stepfunctions send-task-success --task-output '{}' --task-token <task_token>",
-                "reject": "aws stepfunctions send-task-failure --error Rejected --task-token <task_token>",
+                "how": "With a role that has the approver policy: aws stepfunctions get-activity-task "
+                       f"--activity-arn <{stage}ApprovalActivity>, check its input, then send-task-success "
+                       "--task-output '{}' (or send-task-failure --error Rejected) with the token it returned.",
             }),
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        notify.add_retry(errors=["SNS.ThrottledException", "SNS.InternalErrorException", "States.Timeout"],
+                         interval=Duration.seconds(5), backoff_rate=2, max_attempts=6,
+                         jitter_strategy=sfn.JitterType.FULL)
+        notify.add_catch(self._rollout_failed, errors=["States.ALL"], result_path="$.failure")
+        approval = tasks.StepFunctionsInvokeActivity(
+            self, f"{stage}Approval", activity=activity,
+            parameters={"model_package_arn": arn, "stack_name": target.stack_name,
+                        "endpoint_name": target.endpoint_name, "execution": sfn.JsonPath.execution_id},
             task_timeout=sfn.Timeout.duration(approval_timeout),
             result_path=sfn.JsonPath.DISCARD,
         )
         approval.add_catch(sfn.Fail(self, f"{stage}NotApproved", error="NotApproved",
                                     comment=f"Deployment to {target.stack_name} rejected or not approved in time"),
                            errors=["States.ALL"])
-        return approval.next(deploy)
+        return notify.next(approval).next(deploy)
+
+    def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (an approver's role or user) take and answer the approval tasks of the
+        targets that require approval: the only way to approve a rollout."""
+        if self.approver_policy is None:
+            raise ConstructValidationError(f"DeployOnApproval '{self.node.path}' has invalid input:\n"
+                                           "  - grant_approve: no target requires approval")
+        principal = grantee.grant_principal
+        if isinstance(principal, (iam.Role, iam.User, iam.Group)):
+            principal.add_managed_policy(self.approver_policy)
+            return iam.Grant.drop(grantee, "the approver policy is attached")
+        return iam.Grant.add_to_principal(grantee=grantee, actions=[
+            "states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure"],
+            resource_arns=[a.activity_arn for a in self.approval_activities.values()])
 
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME

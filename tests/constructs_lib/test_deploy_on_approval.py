@@ -78,11 +78,13 @@ def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approv
     assert states["Target0Healthy"]["Choices"][2] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
                                                        "Next": "Target0Bake"}
     assert states["Target0Bake"]["Seconds"] == 600 and states["Target0Bake"]["Next"] == "Target0Verify"
-    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
     assert states["Target0StillHealthy"]["Default"] == "Target0Failed"
+    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
+    request = states["Target1ApprovalRequest"]
+    assert request["Resource"].endswith(":states:::sns:publish")  # a notice: no task token in any message
+    assert "Token" not in json.dumps(request) and request["Next"] == "Target1Approval"
     approval = states["Target1Approval"]
-    assert approval["Resource"].endswith(":states:::sns:publish.waitForTaskToken")
-    assert approval["Parameters"]["Message"]["task_token.$"] == "$$.Task.Token"
+    assert approval["Resource"] == "REF"  # the approval activity's ARN
     assert approval["TimeoutSeconds"] == 7 * 24 * 3600
     assert approval["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Target1NotApproved"}]
     assert approval["Next"] == "Target1Deploy"
@@ -209,6 +211,39 @@ def test_failed_rollouts_alarm_to_the_given_topic(template):
     template.has_resource_properties("AWS::CloudWatch::Alarm", {
         "Metrics": Match.array_with([Match.object_like({"Expression": "failed + timedout"})]),
         "AlarmActions": [{"Ref": Match.string_like_regexp("^Alarms")}]})
+
+
+def test_only_a_role_with_the_approver_policy_can_approve(synthesized, template):
+    deploy, _ = synthesized
+    [activity] = template.find_resources("AWS::StepFunctions::Activity")
+    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                  if k.startswith("DeployApproverPolicy"))
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Sid": "TakeApprovalTasks1", "Effect": "Allow", "Action": "states:GetActivityTask",
+         "Resource": {"Ref": activity}},
+        {"Sid": "AnswerApprovalTasks1", "Effect": "Allow", "Action": ["states:SendTaskFailure", "states:SendTaskSuccess"],
+         "Resource": {"Ref": activity}}]
+    assert list(deploy.approval_activities) == ["ml-platform-prod-serving"]
+    # Nobody else: the state machine and the function get no activity permissions.
+    for key, other in template.find_resources("AWS::IAM::ManagedPolicy").items():
+        if not key.startswith("DeployApproverPolicy"):
+            assert "states:GetActivityTask" not in json.dumps(other) and "SendTaskSuccess" not in json.dumps(other)
+
+
+def test_grant_approve_attaches_the_approver_policy():
+    from aws_cdk import aws_iam as iam
+
+    stack = new_stack()
+    deploy = build(stack)
+    approvers = iam.Role(stack, "Approvers", assumed_by=iam.AccountRootPrincipal())
+    deploy.grant_approve(approvers)
+    [role] = [r for k, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items()
+              if k.startswith("Approvers")]
+    assert role["Properties"]["ManagedPolicyArns"] == [{"Ref": next(
+        k for k in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+        if k.startswith("DeployApproverPolicy"))}]
+    with pytest.raises(ConstructValidationError, match="no target requires approval"):
+        build(new_stack(), targets=[STAGING], approver_emails=()).grant_approve(approvers)
 
 
 def test_approvers_subscribe_to_an_encrypted_approval_topic(template):

@@ -152,7 +152,8 @@ def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesize
                        "parameter_name": "ModelPackageArn", "output_name": "ServedModelPackageArn"}
     assert prod["stack_name"] == "ml-platform-prod-serving" and prod["endpoint_name"] == "ml-platform-prod-inference"
     assert "Target0Approval" not in states
-    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
+    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
+    assert states["Target1ApprovalRequest"]["Next"] == "Target1Approval"
     assert states["Target1Bake"]["Seconds"] == 30 * 60 and states["Target0Bake"]["Seconds"] == 10 * 60
 
 
