@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jsii
-from aws_cdk import (Aws, CfnCondition, CfnOutput, CfnParameter, Fn, IStableStringProducer, Lazy, NestedStack,
+from aws_cdk import (Annotations, Aws, CfnCondition, CfnOutput, CfnParameter, Fn, IStableStringProducer, Lazy, NestedStack,
                      RemovalPolicy, Stack, Token)
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -78,6 +78,7 @@ class ServingStack(Stack):
         #: empty (the default, what CDK Pipelines deploys) keeps the package the stack serves, ``none``
         #: goes back to the configured image and artifact. ``ServedModelPackage`` keeps the record.
         self._package_group = f"{config.project}-{config.name}-{config.training.model_name}"
+        self._package_source: str | None = None
         group_pattern = Lazy.string(_Produce(lambda: self._package_group.lower()))
         self.model_package_parameter = CfnParameter(
             self, MODEL_PACKAGE_PARAMETER, type="String", default="",
@@ -187,7 +188,12 @@ class ServingStack(Stack):
         artifact bucket's model prefix and its platform key, found by name since environments are
         separate stages (no cross-stage references)."""
         stack = Stack.of(self)
-        self._package_group = f"{source.project}-{source.name}-{source.training.model_name}"
+        group = f"{source.project}-{source.name}-{source.training.model_name}"
+        if self._package_source not in (None, source.name):
+            Annotations.of(self).add_error(
+                f"ServingStack: packages of {self._package_source!r} and {source.name!r} both roll out here "
+                "(monitoring.deploy_to); a serving stack serves one registry group: keep it in one deploy_to.")
+        self._package_source, self._package_group = source.name, group
         bucket_pattern = f"{source.project}-{source.name}-data-artifactbucket*"
         for model in self.models:
             sid = f"ReadModelPackagesOf{''.join(p.capitalize() for p in source.name.split('-'))}"

@@ -65,6 +65,16 @@ def test_each_environment_deploys_all_its_stacks(template):
         assert deployed == {f"ml-platform-{env}-{part}" for part in STAGE_PARTS}
 
 
+def test_pipeline_deploys_the_serving_stacks_with_the_default_parameter_which_keeps_the_served_model(template):
+    """CodePipeline sends the template's defaults: ``ModelPackageArn`` empty, which the serving stack's
+    ``ServedModelPackage`` record reads as "keep what is served" (test_served_model_handler.py)."""
+    for env in ("staging", "prod"):
+        [serving] = [a for a in _stage(template, env)["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"
+                     and a["Configuration"].get("StackName") == f"ml-platform-{env}-serving"
+                     and a["Configuration"].get("ActionMode") == "CHANGE_SET_REPLACE"]
+        assert "ParameterOverrides" not in serving["Configuration"]
+
+
 def test_staging_registry_skips_prod_in_another_account(delivery):
     """Delivered staging and prod are separate accounts: approved packages roll out to staging only."""
     stages = delivery[0].stages

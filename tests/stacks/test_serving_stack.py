@@ -183,3 +183,20 @@ def test_models_nested_stack_passes_cfn_lint(synthesized_app):
 def test_endpoint_name_is_fixed_for_deployment_targets(synthesized_app):
     for env in ("dev", "staging", "prod"):
         assert synthesized_app.stages[env].serving.endpoint_physical_name == f"ml-platform-{env}-inference"
+
+
+def test_one_serving_stack_serves_one_registry_group():
+    import dataclasses
+
+    from stacks.config import default_environments
+    from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
+    from tests.conftest import new_app
+
+    envs = default_environments()
+    envs["dev"] = dataclasses.replace(envs["dev"], monitoring=dataclasses.replace(
+        envs["dev"].monitoring, deploy_to=("dev", "prod")))  # prod already gets staging's packages
+    app = new_app()
+    stages = {name: MlPlatformStage(app, name, config=config) for name, config in envs.items()}
+    connect_deployments(stages)
+    with pytest.raises(RuntimeError, match="packages of 'dev' and 'staging' both roll out here"):
+        app.synth()
