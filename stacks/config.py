@@ -87,7 +87,8 @@ class ServingConfig:
     image_uri: str = XGBOOST_IMAGE_EU_WEST_1
     #: The model artifact in the environment's artifact bucket.
     model_data_key: str = "models/example/model.tar.gz"
-    #: Deploy this registered model package version instead of image and artifact (deploy on approval).
+    #: The registered model package version a new serving stack starts with instead of image and artifact
+    #: (a version of the group that feeds the environment); rollouts then change it (ServedModelPackage).
     model_package_arn: str | None = None
     #: "serverless" (pay per request, cold starts) or "realtime" (instances).
     endpoint: str = "realtime"
