@@ -14,7 +14,7 @@ from constructs_lib.compliance import (
     add_compliance_checks,
 )
 from constructs_lib.data_capture import DataCaptureOptions
-from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval
+from constructs_lib.deploy_on_approval import DeploymentTarget, DeployOnApproval, ServedModelPackage
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.endpoint_options import (
     AsyncScalingOptions,
@@ -134,6 +134,7 @@ __all__ = [
     "DeploymentStrategy",
     "DeploymentTarget",
     "DeployOnApproval",
+    "ServedModelPackage",
     "DriftRetraining",
     "EncryptionKey",
     "EvaluationDetail",

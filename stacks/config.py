@@ -88,7 +88,8 @@ class ServingConfig:
     image_uri: str = XGBOOST_IMAGE_EU_WEST_1
     #: The model artifact in the environment's artifact bucket.
     model_data_key: str = "models/example/model.tar.gz"
-    #: Deploy this registered model package version instead of image and artifact (deploy on approval).
+    #: The registered model package version a new serving stack starts with instead of image and artifact
+    #: (a version of the group that feeds the environment); rollouts then change it (ServedModelPackage).
     model_package_arn: str | None = None
     #: "serverless" (pay per request, cold starts) or "realtime" (instances).
     endpoint: str = "realtime"
@@ -830,6 +831,8 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             network=NetworkConfig(
                 cidr="10.30.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+                # The served-model record tells a rollback from a deploy (ServedModelPackage).
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation"),
                 flow_log_retention_days=3653,
             ),
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),

@@ -23,6 +23,8 @@ from typing import Any
 from aws_cdk import ArnFormat, Duration, Environment, RemovalPolicy, Stack, Stage, Tags
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codecommit as codecommit
+from aws_cdk import aws_codepipeline_actions as codepipeline_actions
+from aws_cdk import aws_events_targets as event_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import pipelines
@@ -30,6 +32,7 @@ from constructs import Construct
 
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
 from constructs_lib._internal.wildcards import wildcard_resource_finding
+from constructs_lib._internal.queues import dead_letter_queue
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.service_role import pin_role_trust, service_principal
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
@@ -146,6 +149,8 @@ class DeliveryStack(Stack):
             )
             self.pipeline.add_stage(stage, pre=approval)
         self.pipeline.build_pipeline()
+        if config.source == "codecommit":
+            self._start_on_commits(config, project)
         self._harden()
         self._acknowledge_generated_permissions(pipeline_role, synth_role)
         # The pipeline's own resources; the stages keep their environment's tags.
@@ -156,12 +161,31 @@ class DeliveryStack(Stack):
 
     def _source(self, config: DeliveryConfig) -> pipelines.CodePipelineSource:
         if config.source == "codecommit":
-            repository = codecommit.Repository.from_repository_name(self, "Repository", config.repository)
-            return pipelines.CodePipelineSource.code_commit(repository, config.branch)
+            # The commit rule is ours (``_start_on_commits``): CDK's has no dead-letter queue or retry policy.
+            self._repository = codecommit.Repository.from_repository_name(self, "Repository", config.repository)
+            return pipelines.CodePipelineSource.code_commit(self._repository, config.branch,
+                                                            trigger=codepipeline_actions.CodeCommitTrigger.NONE)
         assert config.connection_arn is not None  # DeliveryConfig checked it
         return pipelines.CodePipelineSource.connection(
             config.repository, config.branch, connection_arn=config.connection_arn, trigger_on_push=True
         )
+
+    def _start_on_commits(self, config: DeliveryConfig, project: str) -> None:
+        """A commit to the branch starts the pipeline; events EventBridge cannot deliver (after 24 hours
+        of retries) land in an encrypted dead-letter queue instead of being lost."""
+        key = EncryptionKey(self, "SourceEventsKey", description=f"{project} delivery: undelivered commit events")
+        self.source_dead_letter_queue = dead_letter_queue(self, "SourceEventsDeadLetterQueue", encryption_key=key.key,
+                                                          used_by=f"the {project} delivery pipeline's commit rule")
+        rule_role = ManagedPolicyRole(
+            self, "SourceEventsRole", description=f"{project} delivery: starts the pipeline on commits",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com",
+                                            conditions={"StringEquals": {"aws:SourceAccount": self.account}}))
+        self.source_rule = self._repository.on_commit(
+            "OnCommit", branches=[config.branch],
+            description=f"A commit to {config.branch} starts the {project} delivery pipeline",
+            target=event_targets.CodePipeline(self.pipeline.pipeline, event_role=rule_role,
+                                              dead_letter_queue=self.source_dead_letter_queue, retry_attempts=185,
+                                              max_event_age=Duration.hours(24)))
 
     def _harden(self) -> None:
         """What CDK Pipelines does not expose: CodeBuild artifacts encrypted with the artifact key."""

@@ -141,6 +141,7 @@ def deployment_target(config: EnvironmentConfig, serving: ServingStack, monitori
     return DeploymentTarget(
         stack_name=serving.stack_name, endpoint_name=serving.endpoint_physical_name,
         alarm_names=monitoring.alarms.health_alarm_names, parameter_name=MODEL_PACKAGE_PARAMETER,
+        other_endpoint_names=(serving.async_endpoint_physical_name,) if serving.async_endpoint else (),
         requires_approval=mon.deployment_requires_approval, bake_time=Duration.minutes(mon.deployment_bake_minutes),
         region=config.region, account=config.account,
     )

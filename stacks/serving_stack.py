@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from aws_cdk import Aws, CfnCondition, CfnParameter, Fn, RemovalPolicy, Stack
+import jsii
+from aws_cdk import (Annotations, Aws, CfnCondition, CfnOutput, CfnParameter, Fn, IStableStringProducer, Lazy, NestedStack,
+                     RemovalPolicy, Stack, Token)
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -26,9 +29,11 @@ from constructs_lib import (
     RealtimeEndpoint,
     SecureBucket,
     ServerlessEndpoint,
+    ServedModelPackage,
     ServerlessVariant,
     TrafficRouting,
 )
+from constructs_lib.deploy_on_approval import NO_MODEL_PACKAGE, SERVED_MODEL_PACKAGE_OUTPUT
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib.container_images import xgboost_image_uri
 from constructs_lib._internal.roles import ManagedPolicyRole
@@ -36,7 +41,7 @@ from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
 from stacks.config import EnvironmentConfig, ServingConfig
 from stacks.training_stack import MODEL_ARTIFACTS_PREFIX
 
-#: The stack parameter ``DeployOnApproval`` updates: empty serves the configured image and artifact.
+#: The stack parameter ``DeployOnApproval`` sets: empty keeps the served package (``ServedModelPackage``).
 MODEL_PACKAGE_PARAMETER = "ModelPackageArn"
 
 
@@ -67,21 +72,44 @@ class ServingStack(Stack):
         name = f"{config.project}-{config.name}"
         #: The endpoint's fixed name as a plain string, for other environments (``DeploymentTarget``).
         self.endpoint_physical_name = f"{name}-inference"
-        #: Set (by ``DeployOnApproval``, or ``cdk deploy --parameters``) to serve a registered model
-        #: package version; empty serves the configured image and artifact.
+        self.async_endpoint_physical_name = f"{name}-async"
+        #: The package a deploy asks for: ``DeployOnApproval`` sets it (or ``cdk deploy --parameters``);
+        #: empty (the default, what CDK Pipelines deploys) keeps the package the stack serves, ``none``
+        #: goes back to the configured image and artifact. ``ServedModelPackage`` keeps the record.
+        self._package_group = f"{config.project}-{config.name}-{config.training.model_name}"
+        self._package_source: str | None = None
+        group_pattern = Lazy.string(_Produce(lambda: self._package_group.lower()))
         self.model_package_parameter = CfnParameter(
-            self, MODEL_PACKAGE_PARAMETER, type="String", default=sv.model_package_arn or "",
-            allowed_pattern=r"^$|^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[a-zA-Z0-9-]{1,63}/\d+$",
-            description="Model package version to serve (deploy on approval); empty: the configured image and artifact",
+            self, MODEL_PACKAGE_PARAMETER, type="String", default="",
+            allowed_pattern=f"^$|^{NO_MODEL_PACKAGE}$|^{_package_arn_pattern(self, group_pattern)}$",
+            description="Model package version to serve (deploy on approval): empty keeps the served one, "
+                        f"'{NO_MODEL_PACKAGE}' serves the configured image and artifact",
         )
+        self.served_model_package = ServedModelPackage(
+            self, "ServedModelPackage", requested=self.model_package_parameter.value_as_string,
+            model_package_group_name=Lazy.string(_Produce(lambda: self._package_group)),
+            initial_model_package_arn=sv.model_package_arn, network=network, encryption_key=key.key,
+            log_retention_days=config.log_retention_days,
+        )
+        CfnOutput(self, SERVED_MODEL_PACKAGE_OUTPUT, value=self.served_model_package.model_package_arn,
+                  description="The model package version the endpoints serve, or 'none'")
+        #: The models, in a nested stack whose parameter is the served package: CloudFormation
+        #: conditions read only parameters, and the record is a custom resource's attribute.
+        self.model_stack = NestedStack(
+            self, "ServedModel", description=f"{config.project} {config.name}: the served models",
+            parameters={MODEL_PACKAGE_PARAMETER: self.served_model_package.model_package_arn})
+        self.served_package = CfnParameter(
+            self.model_stack, MODEL_PACKAGE_PARAMETER, type="String",
+            allowed_pattern=f"^{NO_MODEL_PACKAGE}$|^{_package_arn_pattern(self, group_pattern)}$",
+            description="The model package version the models serve, or 'none' (the configured image and artifact)")
         self.serves_model_package = CfnCondition(
-            self, "ServesModelPackage",
-            expression=Fn.condition_not(Fn.condition_equals(self.model_package_parameter.value_as_string, "")))
+            self.model_stack, "ServesModelPackage",
+            expression=Fn.condition_not(Fn.condition_equals(self.served_package.value_as_string, NO_MODEL_PACKAGE)))
 
         self.endpoint: RealtimeEndpoint | ServerlessEndpoint
         if sv.endpoint == "serverless":
             # Serverless Inference supports neither VPC configuration nor network isolation.
-            model = self._served(Model(self, "ServerlessModel", containers=[self._container], vpc=None,
+            model = self._served(Model(self.model_stack, "ServerlessModel", containers=[self._container], vpc=None,
                                        network_isolation=False))
             self.endpoint = ServerlessEndpoint(
                 self, "Endpoint", endpoint_name=self.endpoint_physical_name,
@@ -107,7 +135,7 @@ class ServingStack(Stack):
         self.async_endpoint: AsyncEndpoint | None = None
         if sv.async_endpoint:
             self.async_endpoint = AsyncEndpoint(
-                self, "AsyncEndpoint", endpoint_name=f"{name}-async",
+                self, "AsyncEndpoint", endpoint_name=self.async_endpoint_physical_name,
                 variant=InstanceVariant(model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=1),
                 bucket=data_bucket, notification_key=key, volume_encryption_key=key,
             )
@@ -125,7 +153,7 @@ class ServingStack(Stack):
     def vpc_model(self) -> Model:
         """The model for instance endpoints: in the platform VPC, network-isolated."""
         if self._vpc_model is None:
-            self._vpc_model = self._served(Model(self, "Model", containers=[self._container], vpc=self._network))
+            self._vpc_model = self._served(Model(self.model_stack, "Model", containers=[self._container], vpc=self._network))
         return self._vpc_model
 
     def _served(self, model: Model) -> Model:
@@ -137,7 +165,7 @@ class ServingStack(Stack):
         assert container.image is not None and container.model_data is not None
         model.resource.add_property_override(
             "PrimaryContainer.ModelPackageName",
-            Fn.condition_if(package, self.model_package_parameter.value_as_string, no_value))
+            Fn.condition_if(package, self.served_package.value_as_string, no_value))
         model.resource.add_property_override(
             "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.image_uri))
         model.resource.add_property_override(
@@ -145,7 +173,7 @@ class ServingStack(Stack):
         model.serve_model_packages(ModelPackageSources(
             model_data=[ModelData.from_bucket(self._artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
             images=[ContainerImage.from_uri(xgboost_image_uri(self.region))]))
-        acknowledge(model.resource, "ModelPackageName is only used when the ModelPackageArn parameter is set "
+        acknowledge(model.resource, "ModelPackageName is only used when a package is served "
                                     "(condition ServesModelPackage); the validator checks the unused branch with "
                                     "the empty default.", "CloudFormation-Validate::F3033",
                     "CloudFormation-Validate::F3031")
@@ -153,10 +181,17 @@ class ServingStack(Stack):
         return model
 
     def allow_model_packages_from(self, source: EnvironmentConfig) -> None:
-        """Let the served models read packages registered in ``source``'s registry (same account): its
+        """Serve packages of ``source``'s registry (same account) instead of this environment's: only its
+        group's versions are accepted, and the served models may read them: its
         artifact bucket's model prefix and its platform key, found by name since environments are
         separate stages (no cross-stage references)."""
         stack = Stack.of(self)
+        group = f"{source.project}-{source.name}-{source.training.model_name}"
+        if self._package_source not in (None, source.name):
+            Annotations.of(self).add_error(
+                f"ServingStack: packages of {self._package_source!r} and {source.name!r} both roll out here "
+                "(monitoring.deploy_to); a serving stack serves one registry group: keep it in one deploy_to.")
+        self._package_source, self._package_group = source.name, group
         bucket_pattern = f"{source.project}-{source.name}-data-artifactbucket*"
         for model in self.models:
             sid = f"ReadModelPackagesOf{''.join(p.capitalize() for p in source.name.split('-'))}"
@@ -201,3 +236,22 @@ def _guardrails(sv: ServingConfig) -> DeploymentGuardrails | None:
     if routing == TrafficRouting.LINEAR:
         return DeploymentGuardrails.linear(CapacitySize.percent(50))
     return DeploymentGuardrails.all_at_once()
+
+
+@jsii.implements(IStableStringProducer)
+class _Produce:
+    """A string known once ``connect_deployments`` has run (which registry feeds this stack)."""
+
+    def __init__(self, produce: Callable[[], str]) -> None:
+        self._produce = produce
+
+    def produce(self) -> str:
+        return self._produce()
+
+
+def _package_arn_pattern(stack: Stack, group_pattern: str) -> str:
+    """A version of the group in the stack's account and region (any, where the stack is env-agnostic:
+    ``ServedModelPackage`` then checks the exact account and region)."""
+    region = stack.region if not Token.is_unresolved(stack.region) else "[a-z0-9-]+"
+    account = stack.account if not Token.is_unresolved(stack.account) else "[0-9]{12}"
+    return f"arn:aws[a-z-]*:sagemaker:{region}:{account}:model-package/{group_pattern}/[1-9][0-9]{{0,8}}"

@@ -13,6 +13,7 @@ from constructs_lib import (
     EncryptionKey,
     MonitoringAlarms,
     PrivateNetwork,
+    ServedModelPackage,
 )
 from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
@@ -72,27 +73,52 @@ def test_rule_role_may_start_only_the_state_machine(template):
 
 
 def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approved(states):
-    assert states["Target0Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-staging-serving"
-    assert states["Target0Deploy"]["Parameters"]["model_package_arn.$"] == "$.validation.model_package_arn"
-    assert states["Target0Healthy"]["Choices"][1] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
+    assert states["Target0Deploy"]["Parameters"] == {"action": "deploy", "target": 0,
+                                                     "model_package_arn.$": "$.validation.model_package_arn"}
+    assert states["Target0Healthy"]["Choices"][2] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
                                                        "Next": "Target0Bake"}
     assert states["Target0Bake"]["Seconds"] == 600 and states["Target0Bake"]["Next"] == "Target0Verify"
-    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
     assert states["Target0StillHealthy"]["Default"] == "Target0Failed"
+    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
+    request = states["Target1ApprovalRequest"]
+    assert request["Resource"].endswith(":states:::sns:publish")  # a notice: no task token in any message
+    assert "Token" not in json.dumps(request) and request["Next"] == "Target1Approval"
     approval = states["Target1Approval"]
-    assert approval["Resource"].endswith(":states:::sns:publish.waitForTaskToken")
-    assert approval["Parameters"]["Message"]["task_token.$"] == "$$.Task.Token"
+    assert approval["Resource"] == "REF"  # the approval activity's ARN
     assert approval["TimeoutSeconds"] == 7 * 24 * 3600
     assert approval["Catch"] == [{"ErrorEquals": ["States.ALL"], "Next": "Target1NotApproved"}]
     assert approval["Next"] == "Target1Deploy"
-    assert states["Target1Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-prod-serving"
+    assert states["Target1Deploy"]["Parameters"]["target"] == 1
     assert states["Target1Bake"]["Seconds"] == 1800
 
 
 def test_a_busy_stack_is_retried_with_backoff(states):
     retry = [r for r in states["Target0Deploy"]["Retry"] if r["ErrorEquals"] == ["StackBusy"]]
+    assert states["Target0Deploy"]["Retry"][0]["ErrorEquals"] != ["StackBusy"]  # transient errors first
     assert retry == [{"ErrorEquals": ["StackBusy"], "IntervalSeconds": 60, "MaxAttempts": 8, "BackoffRate": 2,
                       "MaxDelaySeconds": 900, "JitterStrategy": "FULL"}]
+
+
+def test_every_function_step_retries_transient_errors_and_fails_the_rollout_with_the_cause_otherwise(states):
+    steps = {name: state for name, state in states.items()
+             if state["Type"] == "Task" and "action" in state.get("Parameters", {}).get("Payload", state.get("Parameters", {}))}
+    assert {"Validate", "Target0Deploy", "Target0Check", "Target0Verify", "Target1Deploy"} <= set(steps)
+    for name, step in steps.items():
+        transient = step["Retry"][0]
+        assert set(transient["ErrorEquals"]) >= {"Lambda.TooManyRequestsException", "Lambda.ServiceException",
+                                                 "Lambda.Unknown", "States.Timeout", "Transient"}, name
+        assert transient["BackoffRate"] == 2 and transient["JitterStrategy"] == "FULL" and transient["MaxAttempts"] > 3
+        assert step["TimeoutSeconds"] == 120  # the function's own timeout is 60 s
+        assert step["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "StepFailed"}]
+    assert states["StepFailed"]["Type"] == "Fail" and states["StepFailed"]["ErrorPath"] == "$.failure.Error"
+    assert states["StepFailed"]["CausePath"] == "$.failure.Cause"
+
+
+def test_a_newer_approval_mid_rollout_ends_this_one_as_superseded(states):
+    for choice in ("Target0Healthy", "Target0StillHealthy", "Target1Healthy", "Target1StillHealthy"):
+        assert {"Variable": f"$.status{choice[6]}.state", "StringEquals": "SUPERSEDED", "Next": "Superseded"} in \
+            states[choice]["Choices"], choice
+    assert states["Superseded"]["Type"] == "Succeed"
 
 
 def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):
@@ -104,18 +130,66 @@ def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):
                                        "Error": "DeploymentFailed", "CausePath": "$.status0.reason"}
 
 
-def test_function_updates_only_the_serving_stacks_and_passes_only_the_stack_role(template):
-    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                  if k.startswith("DeployDeployerRole"))
-    statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-    assert statements["UpdateServingStacks"]["Action"] == ["cloudformation:DescribeStacks", "cloudformation:UpdateStack"]
-    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateServingStacks"]["Resource"]) == [
+def _statements(template, prefix: str) -> dict:
+    [policy] = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith(prefix)]
+    return {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_function_updates_only_the_serving_stacks_and_only_with_the_rollout_role(template):
+    statements = _statements(template, "DeployDeployerRole")
+    role = {"Fn::GetAtt": [next(k for k in template.find_resources("AWS::IAM::Role")
+                                if k.startswith("DeployCloudFormationRole")), "Arn"]}
+    update = statements["UpdateServingStacks"]
+    assert update["Action"] == "cloudformation:UpdateStack"
+    assert sorted(r["Fn::Join"][1][-1] for r in update["Resource"]) == [
         ":stack/ml-platform-prod-serving/*", ":stack/ml-platform-staging-serving/*"]
+    assert update["Condition"] == {"ArnEquals": {"cloudformation:RoleArn": role}}
+    assert statements["PassStackRoleToCloudFormation"]["Resource"] == role
     assert statements["PassStackRoleToCloudFormation"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
-    assert statements["PassStackRoleToCloudFormation"]["Resource"]["Fn::Join"][1][4] == ":role/cdk-hnb659fds-cfn-exec-role-"
     assert statements["ReadHealthAlarms"]["Action"] == "cloudwatch:DescribeAlarms"
     assert statements["DescribeEndpoints"]["Action"] == "sagemaker:DescribeEndpoint"
+    # Nothing else may be passed or changed.
+    actions = {a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not {a for a in actions if a.startswith(("iam:", "cloudformation:")) and a not in {
+        "iam:PassRole", "cloudformation:UpdateStack", "cloudformation:DescribeStacks"}}
+
+
+def test_the_rollout_role_may_change_only_the_serving_stacks_models_and_endpoints(template):
+    [trust] = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+               for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("DeployCloudFormationRole")]
+    assert trust[0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    assert "aws:SourceAccount" in trust[0]["Condition"]["StringEquals"]
+    statements = _statements(template, "DeployCloudFormationRole")
+    actions = sorted({a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str)
+                                                               else s["Action"])})
+    assert actions == sorted([
+        "application-autoscaling:DescribeScalableTargets", "cloudformation:DescribeStackEvents",
+        "cloudformation:DescribeStackResources", "cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+        "cloudformation:UpdateStack", "cloudwatch:DescribeAlarms", "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets", "ec2:DescribeVpcs", "iam:PassRole", "kms:CreateGrant", "kms:DescribeKey",
+        "lambda:InvokeFunction", "s3:GetObject", "sagemaker:AddTags", "sagemaker:CreateEndpointConfig",
+        "sagemaker:CreateModel", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel", "sagemaker:DeleteTags",
+        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
+        "sagemaker:ListTags", "sagemaker:UpdateEndpoint"])  # no IAM write, no other service's write
+    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateNestedModelStacks"]["Resource"]) == [
+        ":stack/ml-platform-prod-serving-*/*", ":stack/ml-platform-staging-serving-*/*"]
+    assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateEndpoints"]["Resource"]) == [
+        ":endpoint/churn-prod", ":endpoint/churn-staging"]
+    assert statements["PassModelRoles"]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    assert statements["InvokeServedModelRecords"]["Condition"] == {"StringEquals": {
+        "aws:ResourceTag/constructs-lib:served-model-record": ["ml-platform-staging-serving", "ml-platform-prod-serving"]}}
+    assert statements["EncryptEndpointVolumes"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_the_function_reads_its_targets_and_registry_from_its_configuration(template):
+    [function] = [f["Properties"] for f in template.find_resources("AWS::Lambda::Function").values()
+                  if "DEPLOYMENT_TARGETS" in json.dumps(f["Properties"].get("Environment", {}))]
+    variables = function["Environment"]["Variables"]
+    assert variables["MODEL_PACKAGE_GROUP"] == "churn-models"
+    assert json.loads(variables["DEPLOYMENT_TARGETS"]) == [STAGING.payload(), PROD.payload()]
+    assert ":model-package/churn-models/" in json.dumps(variables["MODEL_PACKAGE_ARN_PREFIX"])
+    assert variables["CLOUDFORMATION_ROLE_ARN"]["Fn::GetAtt"][0].startswith("DeployCloudFormationRole")
 
 
 def test_function_runs_in_the_vpc_with_reserved_concurrency_and_encrypted_logs(template):
@@ -127,16 +201,49 @@ def test_function_runs_in_the_vpc_with_reserved_concurrency_and_encrypted_logs(t
             "FlowLog" in json.dumps(group)
 
 
-def test_state_machine_logs_traces_and_times_out(template):
+def test_state_machine_logs_traces_and_times_out_without_execution_data(template):
     template.has_resource_properties("AWS::StepFunctions::StateMachine", {
         "TracingConfiguration": {"Enabled": True},
-        "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": True})})
+        "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": False})})
 
 
 def test_failed_rollouts_alarm_to_the_given_topic(template):
     template.has_resource_properties("AWS::CloudWatch::Alarm", {
         "Metrics": Match.array_with([Match.object_like({"Expression": "failed + timedout"})]),
         "AlarmActions": [{"Ref": Match.string_like_regexp("^Alarms")}]})
+
+
+def test_only_a_role_with_the_approver_policy_can_approve(synthesized, template):
+    deploy, _ = synthesized
+    [activity] = template.find_resources("AWS::StepFunctions::Activity")
+    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                  if k.startswith("DeployApproverPolicy"))
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Sid": "TakeApprovalTasks1", "Effect": "Allow", "Action": "states:GetActivityTask",
+         "Resource": {"Ref": activity}},
+        {"Sid": "AnswerApprovalTasks1", "Effect": "Allow", "Action": ["states:SendTaskFailure", "states:SendTaskSuccess"],
+         "Resource": {"Ref": activity}}]
+    assert list(deploy.approval_activities) == ["ml-platform-prod-serving"]
+    # Nobody else: the state machine and the function get no activity permissions.
+    for key, other in template.find_resources("AWS::IAM::ManagedPolicy").items():
+        if not key.startswith("DeployApproverPolicy"):
+            assert "states:GetActivityTask" not in json.dumps(other) and "SendTaskSuccess" not in json.dumps(other)
+
+
+def test_grant_approve_attaches_the_approver_policy():
+    from aws_cdk import aws_iam as iam
+
+    stack = new_stack()
+    deploy = build(stack)
+    approvers = iam.Role(stack, "Approvers", assumed_by=iam.AccountRootPrincipal())
+    deploy.grant_approve(approvers)
+    [role] = [r for k, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items()
+              if k.startswith("Approvers")]
+    assert role["Properties"]["ManagedPolicyArns"] == [{"Ref": next(
+        k for k in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+        if k.startswith("DeployApproverPolicy"))}]
+    with pytest.raises(ConstructValidationError, match="no target requires approval"):
+        build(new_stack(), targets=[STAGING], approver_emails=()).grant_approve(approvers)
 
 
 def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
@@ -200,3 +307,45 @@ def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
                      network=PrivateNetwork(quiet, "Net", availability_zones=ZONES, interface_endpoints=[
                          "sagemaker.api", "monitoring", "logs", "kms", "cloudformation", "states"]))
     assert Annotations.from_stack(quiet).find_warning("/Test/Deploy", Match.any_value()) == []
+
+
+def _served_model_package(stack, **network_kwargs) -> ServedModelPackage:
+    param = cdk.CfnParameter(stack, "ModelPackageArn", type="String", default="")
+    return ServedModelPackage(stack, "Served", requested=param.value_as_string, model_package_group_name="Churn-Models",
+                              network=PrivateNetwork(stack, "Net", availability_zones=ZONES, **network_kwargs),
+                              encryption_key=EncryptionKey(stack, "Key").key)
+
+
+def test_served_model_package_records_the_requested_package_of_this_registry_only():
+    stack = new_stack()
+    served = _served_model_package(stack, interface_endpoints=["cloudformation"])
+    template = Template.from_stack(stack)
+    [record] = template.find_resources("Custom::ServedModelPackage").values()
+    props = record["Properties"]
+    assert props["Requested"] == {"Ref": "ModelPackageArn"} and props["Initial"] == "none"
+    prefix = json.dumps(props["RegistryArnPrefix"])
+    assert ":model-package/churn-models/" in prefix and "AWS::AccountId" in prefix and ":eu-west-1:" in prefix
+    [logical_id] = template.find_resources("Custom::ServedModelPackage")
+    assert stack.resolve(served.model_package_arn) == {"Fn::GetAtt": [logical_id, "ModelPackageArn"]}
+    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("Served"))
+    statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert statements["TellRollbacks"] == {"Sid": "TellRollbacks", "Effect": "Allow",
+                                           "Action": "cloudformation:DescribeStacks", "Resource": {"Ref": "AWS::StackId"}}
+    assert set(statements) == {"TellRollbacks", "WriteOwnLogs", "AttachToVpc", None}  # None: key use
+    template.has_resource_properties("AWS::Lambda::Function", {"Handler": "served_model.handler",
+                                                               "ReservedConcurrentExecutions": 1})
+    assert cfn_lint_errors(template) == []
+
+
+def test_served_model_package_warns_without_the_cloudformation_endpoint():
+    from aws_cdk.assertions import Annotations
+
+    stack = new_stack()
+    _served_model_package(stack)
+    Annotations.from_stack(stack).has_warning("/Test/Served", Match.string_like_regexp("'cloudformation' interface"))
+
+
+def test_served_model_package_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    _served_model_package(new_stack(app), interface_endpoints=["cloudformation"])
+    assert nag_findings(app) == []

@@ -14,6 +14,7 @@ from unittest import mock
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -27,10 +28,25 @@ STAGING = {"stack_name": "ml-platform-staging-serving", "endpoint_name": "churn-
            "alarm_names": ["churn-staging-5xx"], "parameter_name": "ModelPackageArn"}
 PROD = {"stack_name": "ml-platform-prod-serving", "endpoint_name": "churn-prod",
         "alarm_names": ["churn-prod-5xx"], "parameter_name": "ModelPackageArn"}
+#: A stand-in of the serving stack: moto runs no custom resource, so its output is the parameter
+#: (what ``ServedModelPackage`` returns when a rollout sets it; test_served_model_handler.py tests the rest).
 SERVING_TEMPLATE = json.dumps({
     "Parameters": {"ModelPackageArn": {"Type": "String"}, "InstanceType": {"Type": "String"}},
     "Resources": {"Notifications": {"Type": "AWS::SNS::Topic"}},
+    "Outputs": {"ServedModelPackageArn": {"Value": {"Ref": "ModelPackageArn"}}},
 })
+
+
+PREFIX = f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:model-package/{GROUP}/"
+ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/rollout-cloudformation"
+
+
+@pytest.fixture(autouse=True)
+def configuration(monkeypatch):
+    """The function's environment, as ``DeployOnApproval`` sets it at synth."""
+    for name, value in {"MODEL_PACKAGE_GROUP": GROUP, "MODEL_PACKAGE_ARN_PREFIX": PREFIX,
+                        "DEPLOYMENT_TARGETS": json.dumps([STAGING, PROD]), "CLOUDFORMATION_ROLE_ARN": ROLE}.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture
@@ -80,13 +96,12 @@ def parameters(aws, stack: str) -> dict:
 def run_rollout(aws, arn: str) -> list[str]:
     """What the state machine does, step by step (validate, then each target: deploy, status)."""
     steps = []
-    validation = deployer.handler({"action": "validate", "event": event(arn), "model_package_group_name": GROUP})
+    validation = deployer.handler({"action": "validate", "event": event(arn)})
     if not validation["deploy"]:
         return ["nothing"]
-    for target in (STAGING, PROD):
-        result = deployer.handler({"action": "deploy", "target": target, "model_package_arn": arn,
-                                   "model_package_group_name": GROUP})["result"]
-        state = deployer.handler({"action": "status", "target": target, "model_package_arn": arn})["state"]
+    for index, target in enumerate((STAGING, PROD)):
+        result = deployer.handler({"action": "deploy", "target": index, "model_package_arn": arn})["result"]
+        state = deployer.handler({"action": "status", "target": index, "model_package_arn": arn})["state"]
         steps.append(f"{target['stack_name']}:{result}:{state}")
         if state != "HEALTHY":
             break
@@ -105,12 +120,22 @@ def test_update_keeps_the_template_and_the_other_parameters(aws):
     arn = new_package(aws)
     with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True,
                     side_effect=_record_and_call) as call:
-        deployer.deploy(STAGING, arn, group=GROUP)
+        deployer.handler({"action": "deploy", "target": 0, "model_package_arn": arn})
     update = next(kwargs for (_, operation, kwargs), _ in call.call_args_list if operation == "UpdateStack")
-    assert update == {"StackName": "ml-platform-staging-serving", "UsePreviousTemplate": True,
+    policy = json.loads(update.pop("StackPolicyDuringUpdateBody"))
+    assert update == {"StackName": "ml-platform-staging-serving", "UsePreviousTemplate": True, "RoleARN": ROLE,
                       "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
                       "Parameters": [{"ParameterKey": "InstanceType", "UsePreviousValue": True},
                                      {"ParameterKey": "ModelPackageArn", "ParameterValue": arn}]}
+    # The update may change the models, endpoint configurations, endpoints and the record, nothing else.
+    allow, deny, keep = policy["Statement"]
+    assert allow["Effect"] == "Allow" and deny["Effect"] == "Deny" and keep["Effect"] == "Deny"
+    assert allow["Condition"]["StringEquals"]["ResourceType"] == deny["Condition"]["StringNotEquals"]["ResourceType"] == [
+        "AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint",
+        "AWS::CloudFormation::Stack", "Custom::ServedModelPackage"]
+    assert keep["Action"] == ["Update:Replace", "Update:Delete"]
+    assert keep["Condition"]["StringEquals"]["ResourceType"] == ["AWS::SageMaker::Endpoint",
+                                                                 "AWS::CloudFormation::Stack"]
 
 
 _ORIGINAL_CALL = __import__("botocore.client").client.BaseClient._make_api_call
@@ -122,8 +147,7 @@ def _record_and_call(self, operation, kwargs):
 
 def test_rejection_does_nothing(aws):
     arn = new_package(aws, status="Rejected")
-    result = deployer.handler({"action": "validate", "event": event(arn, status="Rejected"),
-                               "model_package_group_name": GROUP})
+    result = deployer.handler({"action": "validate", "event": event(arn, status="Rejected")})
     assert result == {"deploy": False, "model_package_arn": arn, "reason": "approval status is Rejected"}
     assert run_rollout(aws, arn) == ["nothing"]
     assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
@@ -160,7 +184,7 @@ def test_a_package_of_another_group_is_ignored(aws):
 def test_a_malformed_event_is_rejected_with_a_clear_log_line(caplog, bad, reason):
     # Rejected before any AWS call: no moto needed.
     with caplog.at_level(logging.INFO), pytest.raises(deployer.InvalidEvent, match="malformed model package"):
-        deployer.handler({"action": "validate", "event": bad, "model_package_group_name": GROUP})
+        deployer.handler({"action": "validate", "event": bad})
     line = json.loads(next(r.getMessage() for r in caplog.records if '"rejected"' in r.getMessage()))
     assert line["action"] == "rejected" and reason in line["reason"]
 
@@ -183,8 +207,7 @@ def test_an_update_in_progress_raises_stack_busy_for_the_state_machine_to_retry(
     stack = next(s for s in backend.stacks.values() if s.name == STAGING["stack_name"])
     stack.status = "UPDATE_IN_PROGRESS"
     with caplog.at_level(logging.INFO), pytest.raises(deployer.StackBusy, match="UPDATE_IN_PROGRESS"):
-        deployer.handler({"action": "deploy", "target": STAGING, "model_package_arn": arn,
-                          "model_package_group_name": GROUP})
+        deployer.handler({"action": "deploy", "target": 0, "model_package_arn": arn})
     assert '"action": "busy"' in caplog.text
     assert deployer.status(STAGING, arn)["state"] == "IN_PROGRESS"
     stack.status = "UPDATE_COMPLETE"  # the other update finished: the retry deploys
@@ -241,3 +264,103 @@ def test_a_duplicate_event_for_a_package_already_rolling_out_deploys_nothing(aws
     assert deployer.validate(event(arn), group=GROUP, execution_arn=first["executionArn"])["deploy"] is True
     duplicate = deployer.validate(event(arn), group=GROUP, execution_arn=second["executionArn"])
     assert duplicate["deploy"] is False and "already deploys this package" in duplicate["reason"]
+
+
+def _stubbed(service: str):
+    client = boto3.client(service, region_name=REGION)
+    return client, Stubber(client)
+
+
+@pytest.mark.parametrize("code, http", [("Throttling", 400), ("ThrottlingException", 400),
+                                        ("TooManyRequestsException", 429), ("InternalFailure", 500),
+                                        ("ServiceUnavailable", 503)])
+def test_a_throttled_or_failing_call_is_transient_for_the_state_machine_to_retry(monkeypatch, code, http):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setattr(deployer, "_latest_approved", lambda group: None)
+    client, stub = _stubbed("cloudformation")
+    stub.add_client_error("describe_stacks", service_error_code=code, http_status_code=http)
+    with stub, mock.patch.object(deployer.boto3, "client", return_value=client), \
+            pytest.raises(deployer.Transient, match=code):
+        deployer.handler({"action": "status", "target": 0, "model_package_arn": "arn:x:model-package/g/1"})
+
+
+def test_a_connection_timeout_is_transient_and_a_denied_call_is_not(monkeypatch):
+    from botocore.exceptions import ConnectTimeoutError
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setattr(deployer, "_latest_approved", lambda group: None)
+    failing = mock.Mock()
+    failing.describe_stacks.side_effect = ConnectTimeoutError(endpoint_url="https://cloudformation")
+    with mock.patch.object(deployer.boto3, "client", return_value=failing), pytest.raises(deployer.Transient):
+        deployer.handler({"action": "status", "target": 0, "model_package_arn": "arn:x:model-package/g/1"})
+    client, stub = _stubbed("cloudformation")
+    stub.add_client_error("describe_stacks", service_error_code="AccessDenied", http_status_code=403)
+    with stub, mock.patch.object(deployer.boto3, "client", return_value=client), pytest.raises(ClientError):
+        deployer.handler({"action": "status", "target": 0, "model_package_arn": "arn:x:model-package/g/1"})
+
+
+def test_a_throttled_update_is_transient_not_blocked(aws):
+    arn = new_package(aws)
+
+    def call(self, operation, kwargs):
+        if operation == "UpdateStack":
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "UpdateStack")
+        return _ORIGINAL_CALL(self, operation, kwargs)
+
+    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call), \
+            pytest.raises(deployer.Transient, match="UpdateStack: Throttling"):
+        deployer.handler({"action": "deploy", "target": 0, "model_package_arn": arn})
+    # The retry deploys.
+    assert deployer.deploy(STAGING, arn, group=GROUP) == {"result": "UPDATING"}
+
+
+def test_a_newer_approval_mid_rollout_supersedes_this_one(aws):
+    older = new_package(aws)
+    assert deployer.deploy(STAGING, older, group=GROUP) == {"result": "UPDATING"}
+    assert deployer.status(STAGING, older, group=GROUP)["state"] == "HEALTHY"
+    newer = new_package(aws)  # approved while this rollout bakes
+    assert deployer.status(STAGING, older, group=GROUP) == {
+        "state": "SUPERSEDED", "reason": f"{newer} was approved since", "latest": newer}
+    deployer.deploy(STAGING, newer, group=GROUP)  # the newer rollout takes staging
+    assert deployer.status(STAGING, older, group=GROUP)["state"] == "SUPERSEDED"  # not FAILED
+
+
+def test_a_crafted_event_cannot_name_a_stack_a_parameter_or_a_group(aws):
+    arn = new_package(aws)
+    crafted = {**STAGING, "stack_name": "ml-platform-prod-data", "parameter_name": "KeyArn"}
+    for target in (crafted, -1, 2, "0", True):
+        with pytest.raises(deployer.InvalidEvent, match="unknown target"):
+            deployer.handler({"action": "deploy", "target": target, "model_package_arn": arn,
+                              "model_package_group_name": "someone-elses"})
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
+
+
+@pytest.mark.parametrize("foreign", [
+    f"arn:aws:sagemaker:{REGION}:999999999999:model-package/{GROUP}/1",  # another account's registry
+    f"arn:aws:sagemaker:us-east-1:{DEFAULT_ACCOUNT_ID}:model-package/{GROUP}/1",  # another region
+    f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:model-package/other-group/1",  # another group
+])
+def test_a_foreign_package_never_deploys(aws, foreign):
+    validation = deployer.handler({"action": "validate", "event": event(foreign)})
+    assert validation["deploy"] is False and "is not a version of this platform's registry" in validation["reason"]
+    with pytest.raises(deployer.NotDeployable, match="not a version of this platform's registry"):
+        deployer.handler({"action": "deploy", "target": 0, "model_package_arn": foreign})
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
+
+
+def test_approval_is_checked_again_right_before_the_update(aws):
+    arn = new_package(aws)
+    assert deployer.handler({"action": "validate", "event": event(arn)})["deploy"] is True
+    # Rejected between validation (or staging's rollout, or the prod approval) and this deploy.
+    aws["sagemaker"].update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Rejected")
+    with pytest.raises(deployer.NotDeployable, match="approval status is now Rejected"):
+        deployer.handler({"action": "deploy", "target": 1, "model_package_arn": arn})
+    assert parameters(aws, PROD["stack_name"])["ModelPackageArn"] == "none"
+
+
+def test_an_unapproved_package_in_a_crafted_deploy_step_never_deploys(aws):
+    pending = new_package(aws, status="PendingManualApproval")
+    with pytest.raises(deployer.NotDeployable, match="approval status is now PendingManualApproval"):
+        deployer.handler({"action": "deploy", "target": 0, "model_package_arn": pending})
+    assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"

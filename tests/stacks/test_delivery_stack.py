@@ -65,6 +65,16 @@ def test_each_environment_deploys_all_its_stacks(template):
         assert deployed == {f"ml-platform-{env}-{part}" for part in STAGE_PARTS}
 
 
+def test_pipeline_deploys_the_serving_stacks_with_the_default_parameter_which_keeps_the_served_model(template):
+    """CodePipeline sends the template's defaults: ``ModelPackageArn`` empty, which the serving stack's
+    ``ServedModelPackage`` record reads as "keep what is served" (test_served_model_handler.py)."""
+    for env in ("staging", "prod"):
+        [serving] = [a for a in _stage(template, env)["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"
+                     and a["Configuration"].get("StackName") == f"ml-platform-{env}-serving"
+                     and a["Configuration"].get("ActionMode") == "CHANGE_SET_REPLACE"]
+        assert "ParameterOverrides" not in serving["Configuration"]
+
+
 def test_staging_registry_skips_prod_in_another_account(delivery):
     """Delivered staging and prod are separate accounts: approved packages roll out to staging only."""
     stages = delivery[0].stages
@@ -195,6 +205,26 @@ def test_codecommit_source():
     assert action["ActionTypeId"]["Provider"] == "CodeCommit"
     assert action["Configuration"]["RepositoryName"] == "ml-platform"
     assert [s["Name"] for s in _pipeline(template)["Stages"]][-1] == "staging"
+    # Commits start the pipeline through a rule with a retry policy and a dead-letter queue.
+    assert action["Configuration"]["PollForSourceChanges"] is False
+    [rule] = template.find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"]["detail"]["referenceName"] == ["main"]
+    [target] = rule["Properties"]["Targets"]
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+    assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("SourceEventsDeadLetterQueue")
+    [queue] = template.find_resources("AWS::SQS::Queue").values()
+    assert "KmsMasterKeyId" in queue["Properties"]
+
+
+def test_codecommit_source_is_compliant():
+    config = dataclasses.replace(DELIVERY, source="codecommit", repository="ml-platform", connection_arn=None,
+                                 environments=("staging",), approval_before=())
+    app = new_app()
+    add_compliance_checks(app)
+    stack = DeliveryStack(app, "Delivery", config=config, environments=default_environments())
+    findings = nag_findings(app)
+    assert findings == []
+    assert cfn_lint_errors(Template.from_stack(stack)) == []
 
 
 def test_an_environment_without_an_account_fails_before_synthesis():

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from stacks.config import default_environments
+from tests.stacks.test_serving_stack import _model_template
 
 ENVIRONMENTS = list(default_environments())
 
@@ -149,37 +150,54 @@ def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesize
     assert rule["EventPattern"]["detail"] == {"ModelPackageGroupName": ["ml-platform-staging-churn"],
                                               "ModelApprovalStatus": ["Approved"]}
     states = _states(template)
-    staging, prod = states["Target0Deploy"]["Parameters"]["target"], states["Target1Deploy"]["Parameters"]["target"]
+    staging, prod = _targets(template)
+    assert states["Target0Deploy"]["Parameters"]["target"] == 0 and states["Target1Deploy"]["Parameters"]["target"] == 1
     assert staging == {"stack_name": "ml-platform-staging-serving", "endpoint_name": "ml-platform-staging-inference",
                        "alarm_names": ["ml-platform-staging-inference-5xx-rate-AllTraffic",
                                        "ml-platform-staging-inference-model-latency-AllTraffic"],
-                       "parameter_name": "ModelPackageArn"}
+                       "parameter_name": "ModelPackageArn", "output_name": "ServedModelPackageArn"}
     assert prod["stack_name"] == "ml-platform-prod-serving" and prod["endpoint_name"] == "ml-platform-prod-inference"
     assert "Target0Approval" not in states
-    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1Approval"
+    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
+    assert states["Target1ApprovalRequest"]["Next"] == "Target1Approval"
     assert states["Target1Bake"]["Seconds"] == 30 * 60 and states["Target0Bake"]["Seconds"] == 10 * 60
 
 
 def test_deployment_function_may_update_only_the_target_serving_stacks(synthesized_app):
+    """... and only with its own CloudFormation role, which may update the async endpoint too."""
+    role = [p for k, p in _template(synthesized_app, "staging")["Resources"].items()
+            if p["Type"] == "AWS::IAM::ManagedPolicy" and "CloudFormationRole" in k]
+    endpoints = [s for s in role[0]["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "UpdateEndpoints"]
+    assert {r["Fn::Join"][1][-1] for r in endpoints[0]["Resource"]} == {
+        f":endpoint/ml-platform-{env}-{kind}" for env in ("staging", "prod") for kind in ("inference", "async")}
     template = _template(synthesized_app, "staging")
     statements = [s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
                   for s in p["PolicyDocument"]["Statement"] if s.get("Sid") == "UpdateServingStacks"]
     [statement] = statements
+    assert statement["Action"] == "cloudformation:UpdateStack" and "cloudformation:RoleArn" in json.dumps(statement)
     resources = json.dumps(statement["Resource"])
     assert ":stack/ml-platform-staging-serving/*" in resources and ":stack/ml-platform-prod-serving/*" in resources
     assert resources.count(":stack/") == 2
 
 
+def _targets(template: dict) -> list[dict]:
+    """The deployment function's configured targets (its DEPLOYMENT_TARGETS environment variable)."""
+    [function] = [f for f in _of_type(template, "AWS::Lambda::Function").values()
+                  if "DEPLOYMENT_TARGETS" in f.get("Environment", {}).get("Variables", {})]
+    return json.loads(function["Environment"]["Variables"]["DEPLOYMENT_TARGETS"])
+
+
 def test_dev_deploys_to_dev_only_and_prod_hosts_no_deployment(synthesized_app):
-    states = _states(_template(synthesized_app, "dev"))
-    assert states["Target0Deploy"]["Parameters"]["target"]["stack_name"] == "ml-platform-dev-serving"
+    template = _template(synthesized_app, "dev")
+    states = _states(template)
+    assert [t["stack_name"] for t in _targets(template)] == ["ml-platform-dev-serving"]
     assert "Target1Deploy" not in states
     assert synthesized_app.stages["prod"].monitoring.deployment is None
     assert not _of_type(_template(synthesized_app, "prod"), "AWS::StepFunctions::StateMachine")
 
 
 def test_prod_models_may_read_packages_registered_in_staging(synthesized_app):
-    template = _template(synthesized_app, "prod", "Serving")
+    template = _model_template(synthesized_app, "prod")
     statements = {s.get("Sid"): s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
                   for s in p["PolicyDocument"]["Statement"]}
     s3 = statements["ReadModelPackagesOfStaging"]
@@ -188,5 +206,5 @@ def test_prod_models_may_read_packages_registered_in_staging(synthesized_app):
     key = statements["ReadModelPackagesOfStagingKey"]
     assert key["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/ml-platform/staging"}
     assert "ReadModelPackagesOfStaging" not in {s.get("Sid") for p in _of_type(
-        _template(synthesized_app, "staging", "Serving"), "AWS::IAM::ManagedPolicy").values()
+        _model_template(synthesized_app, "staging"), "AWS::IAM::ManagedPolicy").values()
         for s in p["PolicyDocument"]["Statement"]}

@@ -1,14 +1,25 @@
 """Serving per environment: dev serverless, staging one instance, prod autoscaled with canary rollbacks."""
 
+import json
 import re
+from pathlib import Path
+
+import pytest
 
 from constructs_lib import AsyncEndpoint, RealtimeEndpoint, ServerlessEndpoint
 from constructs_lib._internal.contracts import MonitorableEndpoint
 from stacks.config import XGBOOST_IMAGE_EU_WEST_1
 
 
+def _model_template(synthesized_app, env: str) -> dict:
+    """The serving stack's nested stack of models (``ServingStack.model_stack``)."""
+    nested = synthesized_app.stages[env].serving.model_stack
+    return json.loads((synthesized_app.outdir / f"assembly-{env}" / nested.template_file).read_text())
+
+
 def _resources(synthesized_app, env: str, kind: str) -> dict:
-    template = dict(synthesized_app.templates())[f"{env}/Serving"]
+    template = (_model_template(synthesized_app, env) if kind in ("AWS::SageMaker::Model", "AWS::IAM::ManagedPolicy")
+                else dict(synthesized_app.templates())[f"{env}/Serving"])
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
@@ -82,10 +93,10 @@ def test_endpoints_are_monitorable_for_the_monitoring_loop(synthesized_app):
 
 
 def _served_container(template: dict, package_arn: str) -> dict:
-    """The model's container as CloudFormation makes it when ``ModelPackageArn`` is ``package_arn``."""
+    """The model's container as CloudFormation makes it when the served package is ``package_arn``."""
     [condition] = template["Conditions"].values()
-    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ModelPackageArn"}, ""]}]}
-    serves_package = package_arn != ""
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ModelPackageArn"}, "none"]}]}
+    serves_package = package_arn != "none"
 
     def resolve(value):
         if isinstance(value, dict) and "Fn::If" in value:
@@ -102,46 +113,95 @@ def _served_container(template: dict, package_arn: str) -> dict:
     return {k: v for k, v in container.items() if v != {"Ref": "AWS::NoValue"}}
 
 
-def test_model_package_parameter_defaults_to_empty(synthesized_app):
-    parameter = dict(synthesized_app.templates())["prod/Serving"]["Parameters"]["ModelPackageArn"]
+def test_model_package_parameter_defaults_to_empty_which_keeps_the_served_package(synthesized_app):
+    template = dict(synthesized_app.templates())["prod/Serving"]
+    parameter = template["Parameters"]["ModelPackageArn"]
     assert parameter["Type"] == "String" and parameter["Default"] == ""
     assert synthesized_app.stages["prod"].serving.model_package_parameter.node.id == "ModelPackageArn"
+    [record] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "Custom::ServedModelPackage"]
+    assert record["Requested"] == {"Ref": "ModelPackageArn"} and record["Initial"] == "none"
+    # The record feeds the models' nested stack and the output the rollout checks.
+    [nested] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::Stack"]
+    [logical_id] = [k for k, r in template["Resources"].items() if r["Type"] == "Custom::ServedModelPackage"]
+    assert nested["Parameters"]["ModelPackageArn"] == {"Fn::GetAtt": [logical_id, "ModelPackageArn"]}
+    assert template["Outputs"]["ServedModelPackageArn"]["Value"] == {"Fn::GetAtt": [logical_id, "ModelPackageArn"]}
 
 
-def test_empty_model_package_parameter_serves_the_configured_image_and_artifact(synthesized_app):
-    container = _served_container(dict(synthesized_app.templates())["prod/Serving"], "")
+def test_no_package_serves_the_configured_image_and_artifact(synthesized_app):
+    container = _served_container(_model_template(synthesized_app, "prod"), "none")
     assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "/models/example/model.tar.gz" in str(
         container["ModelDataUrl"])
     assert "ModelPackageName" not in container
 
 
-def test_model_package_parameter_serves_that_package(synthesized_app):
+def test_a_served_package_replaces_image_and_artifact(synthesized_app):
     arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/ml-platform-staging-churn/3"
-    template = dict(synthesized_app.templates())["staging/Serving"]
-    assert _served_container(template, arn) == {"ModelPackageName": arn}
-    assert re.match(template["Parameters"]["ModelPackageArn"]["AllowedPattern"], arn)
-    assert not re.match(template["Parameters"]["ModelPackageArn"]["AllowedPattern"], "my-model")
+    nested = _model_template(synthesized_app, "staging")
+    assert _served_container(nested, arn) == {"ModelPackageName": arn}
+    assert re.match(nested["Parameters"]["ModelPackageArn"]["AllowedPattern"], arn)
 
 
-def test_serverless_model_follows_the_parameter_too(synthesized_app):
-    [model] = [r["Properties"] for r in dict(synthesized_app.templates())["dev/Serving"]["Resources"].values()
-               if r["Type"] == "AWS::SageMaker::Model"]
-    assert model["PrimaryContainer"]["ModelPackageName"]["Fn::If"][0] == "ServesModelPackage"
+@pytest.mark.parametrize("env, group", [("dev", "ml-platform-dev-churn"), ("staging", "ml-platform-staging-churn"),
+                                        ("prod", "ml-platform-staging-churn")])  # prod serves staging's registry
+def test_the_stack_accepts_only_its_registry_group(synthesized_app, env, group):
+    ours = f"arn:aws:sagemaker:eu-west-1:123456789012:model-package/{group}/3"
+    for template in (dict(synthesized_app.templates())[f"{env}/Serving"], _model_template(synthesized_app, env)):
+        pattern = template["Parameters"]["ModelPackageArn"]["AllowedPattern"]
+        assert re.match(pattern, ours) and re.match(pattern, "none")
+        for foreign in ("my-model", ours.replace(group, "other-group"), ours.replace("eu-west-1", "us-east-1"),
+                        f"{ours}/../4"):
+            assert not re.match(pattern, foreign), foreign
+
+
+def test_serverless_model_follows_the_served_package_too(synthesized_app):
+    [model] = _resources(synthesized_app, "dev", "AWS::SageMaker::Model").values()
+    assert model["Properties"]["PrimaryContainer"]["ModelPackageName"]["Fn::If"][0] == "ServesModelPackage"
 
 
 def test_served_models_may_read_the_registered_model_artifacts(synthesized_app):
-    template = dict(synthesized_app.templates())["staging/Serving"]
     # the library grants what the declared ModelPackageSources hold (no hand-written statement)
-    statements = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+    statements = [s for r in _resources(synthesized_app, "staging", "AWS::IAM::ManagedPolicy").values()
                   for s in r["Properties"]["PolicyDocument"]["Statement"]
                   if s["Action"] == "s3:GetObject" and "/pipelines/training/models/*" in str(s["Resource"])]
     assert statements
-    [model] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
+    [model] = _resources(synthesized_app, "staging", "AWS::SageMaker::Model").values()
     sources = model["Metadata"]["ConstructsLib::ModelPackageSources"]
     assert sources["Images"] == ["141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"]
     assert "/pipelines/training/models/" in str(sources["ModelDataUrls"])
 
 
+def test_the_cli_deploy_paths_keep_previous_parameters():
+    """``cdk deploy`` (and ``make deploy``, which runs it) passes ``UsePreviousValue`` for parameters it
+    is not given (the CLI's ``--previous-parameters``, on by default): nothing here turns it off."""
+    root = Path(__file__).resolve().parents[2]
+    assert "previous-parameters" not in (root / "Makefile").read_text()
+    assert "previousParameters" not in (root / "cdk.json").read_text()
+
+
+def test_models_nested_stack_passes_cfn_lint(synthesized_app):
+    from tests.conftest import cfn_lint_errors
+
+    for env in ("dev", "staging", "prod"):
+        assert cfn_lint_errors(_model_template(synthesized_app, env)) == []
+
+
 def test_endpoint_name_is_fixed_for_deployment_targets(synthesized_app):
     for env in ("dev", "staging", "prod"):
         assert synthesized_app.stages[env].serving.endpoint_physical_name == f"ml-platform-{env}-inference"
+
+
+def test_one_serving_stack_serves_one_registry_group():
+    import dataclasses
+
+    from stacks.config import default_environments
+    from stacks.ml_platform_stage import MlPlatformStage, connect_deployments
+    from tests.conftest import new_app
+
+    envs = default_environments()
+    envs["dev"] = dataclasses.replace(envs["dev"], monitoring=dataclasses.replace(
+        envs["dev"].monitoring, deploy_to=("dev", "prod")))  # prod already gets staging's packages
+    app = new_app()
+    stages = {name: MlPlatformStage(app, name, config=config) for name, config in envs.items()}
+    connect_deployments(stages)
+    with pytest.raises(RuntimeError, match="packages of 'dev' and 'staging' both roll out here"):
+        app.synth()
