@@ -177,6 +177,7 @@ class ServedModelPackage(Construct):
         encryption_key: kms.IKey,
         initial_model_package_arn: str | None = None,
         log_retention_days: int = 365,
+        log_key: kms.IKey | None = None,
     ) -> None:
         """
         :param requested: the package a deploy asks for (the stack parameter); empty keeps the recorded one.
@@ -186,6 +187,7 @@ class ServedModelPackage(Construct):
         :param initial_model_package_arn: default none (the configured image and artifact); what the
             stack serves when it is created without a requested package.
         :param log_retention_days: default 365.
+        :param log_key: default ``encryption_key``; the key of the function's log group.
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "ServedModelPackage")
@@ -199,7 +201,7 @@ class ServedModelPackage(Construct):
         self.function = VpcFunction(
             self, "Function", code_directory=_HANDLER_DIR, handler="served_model.handler", network=network,
             encryption_key=encryption_key, dead_letter_queue=dead_letters, timeout=Duration.minutes(1),
-            reserved_concurrent_executions=1, log_retention_days=log_retention_days,
+            reserved_concurrent_executions=1, log_retention_days=log_retention_days, log_key=log_key,
             description="Remembers which model package its serving stack serves",
         )
         # The rollout's CloudFormation role may invoke only functions with this tag (for their stack).

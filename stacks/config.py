@@ -832,7 +832,7 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 cidr="10.30.0.0/16",
                 availability_zones=("eu-west-1a", "eu-west-1b", "eu-west-1c"),
                 # The served-model record tells a rollback from a deploy (ServedModelPackage).
-                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation"),
+                interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "scheduler"),
                 flow_log_retention_days=3653,
             ),
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),

@@ -89,7 +89,7 @@ class ServingStack(Stack):
             self, "ServedModelPackage", requested=self.model_package_parameter.value_as_string,
             model_package_group_name=Lazy.string(_Produce(lambda: self._package_group)),
             initial_model_package_arn=sv.model_package_arn, network=network, encryption_key=key.key,
-            log_retention_days=config.log_retention_days,
+            log_retention_days=config.log_retention_days, log_key=logs_key.key if logs_key else None,
         )
         CfnOutput(self, SERVED_MODEL_PACKAGE_OUTPUT, value=self.served_model_package.model_package_arn,
                   description="The model package version the endpoints serve, or 'none'")

@@ -56,11 +56,18 @@ class SynthesizedApp:
     outdir: Path
 
     def templates(self) -> Iterator[tuple[str, dict]]:
-        """(``env/Stack``, template) for every stack of every environment."""
+        """(``env/Stack``, template) for every stack of every environment, and (``env/Stack/Nested``,
+        template) for each nested stack (the serving stack's models): every scan covers them too."""
+        from aws_cdk import NestedStack
+
         for env_name, stage in self.stages.items():
             stage_assembly = self.assembly.get_nested_assembly(f"assembly-{env_name}")
             for stack in stage_assembly.stacks:
                 yield stack.hierarchical_id, stack.template
+            for stack in stage.stacks:
+                for nested in (c for c in stack.node.find_all() if isinstance(c, NestedStack)):
+                    path = Path(stage_assembly.directory) / nested.template_file
+                    yield f"{env_name}/{nested.node.path.split('/', 1)[1]}", json.loads(path.read_text())
 
 
 @pytest.fixture(scope="session")

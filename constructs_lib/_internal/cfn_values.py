@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,10 +114,27 @@ _PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
 class Assembly:
     """Every stack template of a cloud assembly, resolved on demand (results cached)."""
 
-    def __init__(self, stacks: Iterable[StackTemplate]) -> None:
+    def __init__(self, stacks: Iterable[StackTemplate], *, asset_files: Mapping[str, str] | None = None) -> None:
+        """``asset_files``: file asset hash -> file name, from the assets manifests (nested stacks'
+        templates are file assets whose hash their parent's ``TemplateURL`` names)."""
         self.stacks: dict[str, StackTemplate] = {}
         for stack in stacks:
             self.stacks[stack.artifact_id] = stack
+        # Nested stacks (``AWS::CloudFormation::Stack`` whose template CDK wrote beside its parent's):
+        # their parameters are what the parent passes, and they deploy where the parent does.
+        self._nested: dict[str, tuple[StackTemplate, dict]] = {}
+        by_file = {Path(s.template_path).name: s for s in self.stacks.values() if s.template_path}
+        for parent in list(self.stacks.values()):
+            for resource in parent.resources.values():
+                if resource.get("Type") != "AWS::CloudFormation::Stack":
+                    continue
+                url = json.dumps(resource.get("Properties", {}).get("TemplateURL"))
+                names = [str(resource.get("Metadata", {}).get("aws:asset:path", ""))] + [
+                    name for digest, name in (asset_files or {}).items() if f"/{digest}.json" in url]
+                child = next((by_file[n] for n in names if n in by_file), None)
+                if child is not None:
+                    child.account, child.region = parent.account, parent.region
+                    self._nested[child.artifact_id] = (parent, resource.get("Properties", {}).get("Parameters", {}))
         self._by_name = {s.stack_name: s for s in self.stacks.values()}
         self._exports: dict[str, tuple[StackTemplate, Any]] = {}
         for stack in self.stacks.values():
@@ -134,11 +151,13 @@ class Assembly:
         ``manifest.json``."""
         stacks = []
         manifests: dict[Path, dict[str, dict]] = {}
+        asset_files: dict[str, str] = {}
         for raw in paths:
             path = Path(raw)
             directory = path.parent
             if directory not in manifests:
                 manifests[directory] = _stack_artifacts(directory / "manifest.json")
+                asset_files.update(_file_assets(directory))
             artifact_id, info = next(
                 ((a, i) for a, i in manifests[directory].items()
                  if i.get("properties", {}).get("templateFile") == path.name),
@@ -148,7 +167,7 @@ class Assembly:
                 artifact_id=artifact_id,
                 stack_name=info.get("properties", {}).get("stackName", artifact_id),
                 account=account, region=region, template=json.loads(path.read_text()), template_path=str(path)))
-        return cls(stacks)
+        return cls(stacks, asset_files=asset_files)
 
     # --- resources ----------------------------------------------------------------------------------
 
@@ -243,6 +262,9 @@ class Assembly:
         if name.startswith("AWS::"):
             return "{{" + name.replace("::", ".") + "}}"
         if name in stack.template.get("Parameters", {}):
+            parent, passed = self._nested.get(stack.artifact_id, (None, {}))
+            if parent is not None and name in passed:
+                return self.resolve(parent, passed[name])
             return "{{param." + f"{stack.artifact_id}.{name}" + "}}"
         resource = stack.resources.get(name)
         if resource is None:
@@ -291,6 +313,26 @@ def _stack_artifacts(manifest: Path) -> dict[str, dict]:
         return {}
     artifacts = json.loads(manifest.read_text()).get("artifacts", {})
     return {k: v for k, v in artifacts.items() if v.get("type") == "aws:cloudformation:stack"}
+
+
+def with_nested_templates(paths: Iterable[str]) -> list[str]:
+    """``paths`` and the templates of the nested stacks beside them (file assets ending in
+    ``.template.json``), which a validation plugin's context does not list."""
+    listed = [str(p) for p in paths]
+    for directory in dict.fromkeys(Path(p).parent for p in listed):
+        listed += [str(directory / name) for name in _file_assets(directory).values()
+                   if name.endswith(".template.json") and str(directory / name) not in listed
+                   and (directory / name).exists()]
+    return listed
+
+
+def _file_assets(directory: Path) -> dict[str, str]:
+    """File asset hash -> source file name, from the assets manifests of ``directory``."""
+    found = {}
+    for manifest in directory.glob("*.assets.json"):
+        for digest, asset in json.loads(manifest.read_text()).get("files", {}).items():
+            found[digest] = str(asset.get("source", {}).get("path", ""))
+    return found
 
 
 def _environment(environment: str) -> tuple[str, str]:

@@ -105,7 +105,7 @@ def _condition_holds(operator: str, key: str, expected: Any, request: Request) -
     values = request.context_values(key)
     expected_values = [str(e) for e in as_list(expected)]
     if operator == "Null":
-        wants_missing = str(expected).lower() == "true"
+        wants_missing = any(e.lower() == "true" for e in expected_values)  # a value or a list of one
         return (values is None) == wants_missing
     test = _string_test(operator)
     if test is None:

@@ -30,6 +30,7 @@ from constructs_lib._internal.cfn_values import (
     each,
     has_placeholder,
     strings,
+    with_nested_templates,
 )
 from constructs_lib._internal.iam_policy import Request, Statement, as_list, decide, statements_of
 
@@ -831,7 +832,7 @@ def _role_path(assembly: Assembly, key: str | None) -> str:
 
 def check_templates(template_paths: Iterable[str]) -> list[Finding]:
     """Every missing grant of the stacks in ``template_paths`` (one cloud assembly)."""
-    return RuntimeContractCheck(Assembly.from_template_paths(template_paths)).findings()
+    return RuntimeContractCheck(Assembly.from_template_paths(with_nested_templates(template_paths))).findings()
 
 
 # --- the synth-time gate ----------------------------------------------------------------------------

@@ -48,14 +48,17 @@ class VpcFunction(Construct):
         reserved_concurrent_executions: int = 1,
         log_retention_days: int = 365,
         memory_size: int = 256,
+        log_key: kms.IKey | None = None,
     ) -> None:
+        """``log_key``: default ``encryption_key``; the log group's key (a logs key, whose policy lets
+        CloudWatch Logs encrypt)."""
         super().__init__(scope, construct_id)
         self.role = service_role(self, "Role", service="lambda.amazonaws.com", description=description)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
             retention=retention_days(log_retention_days),
-            encryption_key=encryption_key,
+            encryption_key=log_key or encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.function = lambda_.Function(

@@ -331,7 +331,8 @@ def test_served_model_package_records_the_requested_package_of_this_registry_onl
     statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert statements["TellRollbacks"] == {"Sid": "TellRollbacks", "Effect": "Allow",
                                            "Action": "cloudformation:DescribeStacks", "Resource": {"Ref": "AWS::StackId"}}
-    assert set(statements) == {"TellRollbacks", "WriteOwnLogs", "AttachToVpc", None}  # None: key use
+    assert set(statements) == {"TellRollbacks", "WriteOwnLogs", "AttachToVpcDescribe", "AttachToVpcCreateInterfaces",
+                               "AttachToVpcManageInterfaces", None}  # None: key use
     template.has_resource_properties("AWS::Lambda::Function", {"Handler": "served_model.handler",
                                                                "ReservedConcurrentExecutions": 1})
     assert cfn_lint_errors(template) == []

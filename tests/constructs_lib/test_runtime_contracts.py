@@ -281,3 +281,26 @@ def test_data_capture_the_model_role_cannot_write_is_reported_and_a_library_endp
     found = findings(app)
     assert rules_at(found, "GoodConfig") == set()
     assert {"MissingGrant[s3:PutObject]", "MissingGrant[kms:GenerateDataKey]"} <= rules_at(found, "BadConfig")
+
+
+# --- nested stacks -----------------------------------------------------------------------------------
+
+def test_the_gate_checks_nested_stacks_whose_values_come_from_the_parent():
+    """A validation plugin is given the top-level templates only: the gate adds the nested stacks'
+    templates, and resolves their parameters through what the parent passes (a VPC model in a nested
+    stack, its network in the parent: proven), so a gap inside one still fails synth."""
+    from aws_cdk import NestedStack
+
+    app = new_app()
+    Validations.of(app).add_plugins(runtime_contracts_plugin())
+    stack = new_stack(app)
+    net, bucket = network(stack), artifacts(stack)
+    nested = NestedStack(stack, "Models")
+    Model(nested, "InVpc", vpc=net, containers=[container(bucket)])
+    assert findings(app) == []  # the library's VPC model passes, its network read through the parent
+    role = iam.Role(nested, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    Model(nested, "Bare", vpc=None, network_isolation=False, role=role.without_policy_updates(),
+          containers=[container(bucket)])
+    with pytest.raises(RuntimeError) as failure:
+        app.synth(force=True)
+    assert "MissingGrant[s3:GetObject]" in str(failure.value) and "Models/Bare" in str(failure.value)

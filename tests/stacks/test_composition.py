@@ -36,11 +36,11 @@ def _endpoint_azs(stage) -> int:
 
 def test_dev_idles_with_its_notebook_a_small_mlflow_server_and_its_network(synthesized_app):
     stage = synthesized_app.stages["dev"]
-    assert _endpoint_azs(stage) == 14 * 2
-    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 28), ("Platform", "mlflow.Small", 1),
+    assert _endpoint_azs(stage) == 15 * 2
+    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 30), ("Platform", "mlflow.Small", 1),
                                      ("Studio", "ml.t3.medium", 1)]
     assert idle_cost_summary(stage).total_hourly_usd == round(
-        P["ml.t3.medium"] + P["mlflow.Small"] + 28 * P[INTERFACE_ENDPOINT_AZ], 4)
+        P["ml.t3.medium"] + P["mlflow.Small"] + 30 * P[INTERFACE_ENDPOINT_AZ], 4)
 
 
 def test_staging_idles_with_one_endpoint_instance_its_async_endpoint_at_zero_and_its_network(synthesized_app):
@@ -53,11 +53,11 @@ def test_staging_idles_with_one_endpoint_instance_its_async_endpoint_at_zero_and
 
 def test_prod_idles_with_two_xlarge_instances_a_medium_mlflow_server_and_endpoints_in_three_zones(synthesized_app):
     stage = synthesized_app.stages["prod"]
-    assert _endpoint_azs(stage) == 13 * 3
-    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 39), ("Platform", "mlflow.Medium", 1),
+    assert _endpoint_azs(stage) == 14 * 3
+    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 42), ("Platform", "mlflow.Medium", 1),
                                      ("Serving", "ml.m5.xlarge", 2)]
     summary = idle_cost_summary(stage)
-    assert summary.total_hourly_usd == round(2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 39 * P[INTERFACE_ENDPOINT_AZ], 4)
+    assert summary.total_hourly_usd == round(2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 42 * P[INTERFACE_ENDPOINT_AZ], 4)
     assert summary.unpriced == ()
 
 
