@@ -123,9 +123,10 @@ class Assembly:
         # Nested stacks (``AWS::CloudFormation::Stack`` whose template CDK wrote beside its parent's):
         # their parameters are what the parent passes, and they deploy where the parent does.
         self._nested: dict[str, tuple[StackTemplate, dict]] = {}
+        self._children: dict[tuple[str, str], StackTemplate] = {}
         by_file = {Path(s.template_path).name: s for s in self.stacks.values() if s.template_path}
         for parent in list(self.stacks.values()):
-            for resource in parent.resources.values():
+            for nested_id, resource in parent.resources.items():
                 if resource.get("Type") != "AWS::CloudFormation::Stack":
                     continue
                 url = json.dumps(resource.get("Properties", {}).get("TemplateURL"))
@@ -135,6 +136,7 @@ class Assembly:
                 if child is not None:
                     child.account, child.region = parent.account, parent.region
                     self._nested[child.artifact_id] = (parent, resource.get("Properties", {}).get("Parameters", {}))
+                    self._children[(parent.artifact_id, nested_id)] = child
         self._by_name = {s.stack_name: s for s in self.stacks.values()}
         self._exports: dict[str, tuple[StackTemplate, Any]] = {}
         for stack in self.stacks.values():
@@ -182,7 +184,7 @@ class Assembly:
         match = _PLACEHOLDER.search(placeholder)
         if not match:
             return None
-        stack_id, _, logical_id = match.group(1).partition(".")
+        stack_id, _, logical_id = match.group(1).rpartition(".")  # artifact ids may hold dots (nested)
         stack = self.stacks.get(stack_id)
         if stack is None or logical_id not in stack.resources:
             return None
@@ -272,7 +274,12 @@ class Assembly:
         ref, _ = _FORMS.get(resource.get("Type", ""), ("{id}", {}))
         return self._form(stack, name, ref)
 
-    def _attribute(self, stack: StackTemplate, logical_id: str, attribute: str) -> str:
+    def _attribute(self, stack: StackTemplate, logical_id: str, attribute: str) -> Any:
+        child = self._children.get((stack.artifact_id, logical_id))
+        if child is not None and attribute.startswith("Outputs."):  # a nested stack's output
+            output = child.template.get("Outputs", {}).get(attribute.removeprefix("Outputs."))
+            if output is not None:
+                return self.resolve(child, output.get("Value"))
         resource = stack.resources.get(logical_id, {})
         _, attributes = _FORMS.get(resource.get("Type", ""), ("{id}", {}))
         form = attributes.get(attribute, "{id}." + attribute)
