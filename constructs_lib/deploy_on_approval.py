@@ -465,10 +465,12 @@ class DeployOnApproval(Construct):
         """CloudFormation's role for a rollout's update of a serving stack: the calls CloudFormation
         makes when a new package replaces the models and endpoint configurations and updates the
         endpoints (with the stack policy of each update denying every other change), nothing more."""
+        # No source keys on this trust: CloudFormation's service-role documentation gives none, and a
+        # pin it does not send would fail every rollout. Only a principal of this account allowed to
+        # pass the role (the function, pinned by cloudformation:RoleArn) can hand it to CloudFormation.
         role = ManagedPolicyRole(
             self, "CloudFormationRole", description=f"Rollout updates of the serving stacks of {self.node.path}",
-            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com",
-                                            conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"))
 
         def arn(service: str, resource: str, name: str, arn_format: ArnFormat = ArnFormat.SLASH_RESOURCE_NAME) -> str:
             return stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
@@ -496,6 +498,10 @@ class DeployOnApproval(Construct):
                 ["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags",
                  "sagemaker:DeleteTags", "sagemaker:ListTags"],
                 [arn("sagemaker", "endpoint", name) for name in endpoints], None, None),
+            "UpdateEndpointsToNewConfigs": (
+                ["sagemaker:UpdateEndpoint"], [arn("sagemaker", "endpoint-config", "*")], None,
+                "UpdateEndpoint is authorized on the endpoint and on the new endpoint configuration, whose "
+                "name CloudFormation generates."),
             "PassModelRoles": (
                 ["iam:PassRole"], [stack.format_arn(service="iam", region="", resource="role", resource_name="*")],
                 {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
@@ -505,16 +511,25 @@ class DeployOnApproval(Construct):
                 {"StringEquals": {f"aws:ResourceTag/{SERVED_MODEL_RECORD_TAG}": [t.stack_name for t in self.targets]}},
                 "The serving stacks' ServedModelPackage functions, selected by their tag."),
             "EncryptEndpointVolumes": (
-                ["kms:CreateGrant", "kms:DescribeKey"], [arn("kms", "key", "*")],
+                ["kms:CreateGrant"], [arn("kms", "key", "*")],
                 {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
                  "Bool": {"kms:GrantIsForAWSResource": "true"}},
                 "The endpoint configurations' volume and capture keys, used through SageMaker only."),
+            # Apart: kms:GrantIsForAWSResource exists on grant calls only, so DescribeKey beside it never applied.
+            "DescribeEndpointKeys": (
+                ["kms:DescribeKey"], [arn("kms", "key", "*")],
+                {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}},
+                "The endpoint configurations' volume and capture keys, described through SageMaker only."),
             "DescribeWhatEndpointsUse": (
                 ["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs",
                  "application-autoscaling:DescribeScalableTargets", "cloudwatch:DescribeAlarms"], ["*"], None,
                 "Read-only checks of the models' VPC configuration, the endpoints' autoscaling and rollback "
                 "alarms; these Describe calls take no resource."),
         }
+        # CloudFormation hands the serving stack's role on to its nested stack (the models) on update.
+        statements["PassItselfToNestedStacks"] = (
+            ["iam:PassRole"], [role.role_arn], {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
+            None)
         for sid, (actions, resources, conditions, _) in statements.items():
             role.add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources,
                                                    conditions=conditions))

@@ -58,6 +58,10 @@ class NetworkConfig:
     #: The library's defaults and ``scheduler`` (the new-data retraining trigger moves its schedule).
     interface_endpoints: tuple[str, ...] = (*DEFAULT_INTERFACE_ENDPOINTS, "scheduler")
     flow_log_retention_days: int = 365
+    #: Buckets of other accounts the workloads may reach through the S3 gateway endpoint, by name
+    #: (its policy admits this account's buckets only): e.g. the producer's artifact bucket when this
+    #: environment serves packages of a registry shared from another account.
+    external_buckets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,5 +39,6 @@ class NetworkStack(Stack):
                 (*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS))),
             flow_log_retention_days=net.flow_log_retention_days,
             flow_log_key=logs_key,
+            external_buckets=net.external_buckets,
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )

@@ -159,7 +159,7 @@ def test_the_rollout_role_may_change_only_the_serving_stacks_models_and_endpoint
     [trust] = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
                for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("DeployCloudFormationRole")]
     assert trust[0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
-    assert "aws:SourceAccount" in trust[0]["Condition"]["StringEquals"]
+    assert "Condition" not in trust[0]  # CloudFormation documents no source keys for service roles
     statements = _statements(template, "DeployCloudFormationRole")
     actions = sorted({a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str)
                                                                else s["Action"])})
@@ -180,6 +180,32 @@ def test_the_rollout_role_may_change_only_the_serving_stacks_models_and_endpoint
     assert statements["InvokeServedModelRecords"]["Condition"] == {"StringEquals": {
         "aws:ResourceTag/constructs-lib:served-model-record": ["ml-platform-staging-serving", "ml-platform-prod-serving"]}}
     assert statements["EncryptEndpointVolumes"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_the_rollout_role_can_make_the_calls_cloudformation_makes_for_a_rollout(template):
+    """What CloudFormation calls with the role when a new package replaces the models and endpoint
+    configurations of a serving stack and updates its endpoints (the handler permissions of the
+    resource schemas in cfn-lint), evaluated against the synthesized policy."""
+    from tests.iam_eval import Request, allowed
+
+    statements = [s for s in _statements(template, "DeployCloudFormationRole").values()]
+    sagemaker, key = "arn:aws:sagemaker:eu-west-1:<AWS::AccountId>", "arn:aws:kms:eu-west-1:<AWS::AccountId>:key/k"
+    via = {"kms:ViaService": "sagemaker.eu-west-1.amazonaws.com"}
+    calls = [
+        Request("sagemaker:UpdateEndpoint", f"{sagemaker}:endpoint/churn-staging"),
+        Request("sagemaker:UpdateEndpoint", f"{sagemaker}:endpoint-config/endpointconfig-abc"),
+        Request("sagemaker:CreateEndpointConfig", f"{sagemaker}:endpoint-config/endpointconfig-abc"),
+        Request("kms:DescribeKey", key, via),
+        Request("kms:CreateGrant", key, {**via, "kms:GrantIsForAWSResource": "true"}),
+    ]
+    for call in calls:
+        assert allowed(statements, call), call
+    pass_self = [s for s in statements if s.get("Sid") == "PassItselfToNestedStacks"]
+    assert pass_self and pass_self[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+    assert pass_self[0]["Resource"]["Fn::GetAtt"][0].startswith("DeployCloudFormationRole")  # itself only
+    # and nothing beyond: no endpoint outside the targets, no KMS use outside SageMaker
+    assert not allowed(statements, Request("sagemaker:UpdateEndpoint", f"{sagemaker}:endpoint/someone-else"))
+    assert not allowed(statements, Request("kms:DescribeKey", key, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}))
 
 
 def test_the_function_reads_its_targets_and_registry_from_its_configuration(template):

@@ -27,6 +27,10 @@ EXCEPTIONS: dict[str, str] = {
     # Gateway Developer Guide gives their trust policies without the source keys; not pinned until it
     # is confirmed that API Gateway sends them, since a wrong pin fails every request.
     "apigateway.amazonaws.com": "API Gateway's documented trust policies carry no source keys",
+    # The rollout's CloudFormation role: CloudFormation's service-role guide gives no source keys, so a
+    # pin might fail every rollout; IAM passes roles within an account only, and here only the
+    # rollout function (pinned by cloudformation:RoleArn) may pass it.
+    "cloudformation.amazonaws.com": "CloudFormation's service-role guide gives no source keys",
 }
 #: Where an excepted service must still be pinned some other way (checked below).
 EXCEPTION_PINS = {"logs.": "kms:EncryptionContext:aws:logs:arn"}
