@@ -304,3 +304,25 @@ def test_the_gate_checks_nested_stacks_whose_values_come_from_the_parent():
     with pytest.raises(RuntimeError) as failure:
         app.synth(force=True)
     assert "MissingGrant[s3:GetObject]" in str(failure.value) and "Models/Bare" in str(failure.value)
+
+
+def _scoped_training_pipeline(*, tagged: bool):
+    app = _training_pipeline(with_network=True)
+    stack = app.node.find_child("Test")
+    old: MlPipeline = stack.node.find_child("Pipeline")
+    pipeline = MlPipeline(stack, "Scoped", pipeline_name="scoped", definition=old.definition,
+                          scope_tag=("environment", "dev"))
+    if not tagged:  # the role requires the tag; the definition no longer carries it
+        pipeline.resource.pipeline_definition = {
+            "PipelineDefinitionBody": stack.to_json_string(old.definition.render(pipeline))}
+    return app
+
+
+def test_a_scoped_pipeline_whose_steps_carry_its_tag_passes():
+    assert findings(_scoped_training_pipeline(tagged=True)) == []
+
+
+def test_a_scoped_pipeline_whose_steps_lack_its_tag_is_reported():
+    assert rules_at(findings(_scoped_training_pipeline(tagged=False)), "Scoped") == {
+        "MissingGrant[sagemaker:CreateTrainingJob]", "MissingGrant[sagemaker:DescribeTrainingJob]",
+        "MissingGrant[sagemaker:StopTrainingJob]"}
