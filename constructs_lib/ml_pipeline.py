@@ -218,6 +218,7 @@ class MlPipeline(Construct):
                 f"(no documented prefix); the actions are limited to creating, describing and stopping them{scoped}."
             )
             acknowledge_exact_wildcard(policy, resource, reason)
+        self._grant_job_networks()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):
                 role.grant_pass_role(self.role)
@@ -248,6 +249,18 @@ class MlPipeline(Construct):
             )
         for queue in need.queues:
             queue.grant_send_messages(self.role)
+
+    def _grant_job_networks(self) -> None:
+        """A step in a VPC that runs as a ``JobRole``: the role gets that network's interface
+        permissions (a network without ``vpc_id``, or another kind of role, is left to the run-time
+        contract check, which reports what is missing)."""
+        for step in self.definition.all_steps():
+            for runs in (step, getattr(step, "job", None)):
+                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
+                if (hasattr(role, "grant_network_access") and network is not None
+                        and network.vpc_config is not None and network.vpc_id is not None):
+                    role.grant_network_access(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
+                                              security_group_ids=network.security_group_ids)
 
     @staticmethod
     def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:
