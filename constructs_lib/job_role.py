@@ -134,6 +134,7 @@ class JobRole(Construct):
             description=description or f"SageMaker {', '.join(self.job_kinds)} jobs (constructs_lib JobRole)",
         )
         self._star_uses: list[str] = []
+        self._networks: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self._add_logs_and_metrics(metric_namespaces)
         for location in inputs:
             self.add_input(location)
@@ -295,14 +296,29 @@ class JobRole(Construct):
         self._star_uses.append("ecr:GetAuthorizationToken (the registry login; pulls are limited per repository)")
 
     def _add_vpc_access(self, network: PrivateNetwork) -> None:
+        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
+        self.grant_network_access(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
+                                  security_group_ids=network.security_group_ids)
+
+    def grant_network_access(self, *, vpc_id: str, subnet_ids: Sequence[str],
+                             security_group_ids: Sequence[str]) -> None:
+        """Let SageMaker attach this role's jobs to these subnets and security groups (interfaces
+        created there, managed only in ``vpc_id``). Granting the same network again adds nothing;
+        ``MlPipeline`` calls this for the steps that run in a VPC as this role."""
+        network = (vpc_id, tuple(subnet_ids), tuple(security_group_ids))
+        if network in self._networks:
+            return
+        self._networks.append(network)
+        suffix = "" if len(self._networks) == 1 else str(len(self._networks))
         statements, interfaces = vpc_access_statements(
-            self, vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
-            security_group_ids=network.security_group_ids, sid_prefix="JobNetwork")
+            self, vpc_id=vpc_id, subnet_ids=list(subnet_ids), security_group_ids=list(security_group_ids),
+            sid_prefix=f"JobNetwork{suffix}")
         for statement in statements:
             self.role.add_to_policy(statement)
-        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
-        acknowledge_exact_wildcard(
-            self.policy, interfaces,
-            "SageMaker creates and deletes a network interface per job instance; their ids are only known "
-            "at run time, so the statement is limited to interfaces in this VPC (ec2:Vpc condition).",
-        )
+        if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
+            acknowledge_exact_wildcard(
+                self.policy, interfaces,
+                "SageMaker creates and deletes a network interface per job instance; their ids are only known "
+                "at run time, so the statement is limited to interfaces in the jobs' VPC (ec2:Vpc condition); "
+                "the EC2 Describe* calls it makes first accept only '*'.",
+            )

@@ -19,6 +19,7 @@ from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
 from constructs_lib._internal.service_role import service_principal
 from constructs_lib.pipeline.definition import PipelineDefinition
 from constructs_lib.pipeline.per_run import shared_state
+from constructs_lib.pipeline.step import api_text_problem
 from constructs_lib.s3_location import S3Location
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
@@ -30,22 +31,18 @@ WARN_DEFINITION_BYTES = 400_000
 
 # Jobs a pipeline starts, by step kind: resource type, the name prefix SageMaker Pipelines gives
 # them ("pipelines-<execution id>-<step name>-<suffix>"; '*' where the generated name is not
-# documented), and the actions the pipeline's role needs on them.
-_JOB_PERMISSIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "processing": ("processing-job", "pipelines-*", (
-        "sagemaker:AddTags", "sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
-        "sagemaker:StopProcessingJob")),
-    "training": ("training-job", "pipelines-*", (
-        "sagemaker:AddTags", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
-        "sagemaker:StopTrainingJob")),
-    "transform": ("transform-job", "pipelines-*", (
-        "sagemaker:AddTags", "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob",
-        "sagemaker:StopTransformJob")),
-    "tuning": ("hyper-parameter-tuning-job", "*", (
-        "sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob",
-        "sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
-        "sagemaker:StopHyperParameterTuningJob")),
-    "model": ("model", "*", ("sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:DescribeModel")),
+# documented), the calls that create one (with its tags) and the calls on one that exists.
+_JOB_PERMISSIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
+    "processing": ("processing-job", "pipelines-*", ("sagemaker:AddTags", "sagemaker:CreateProcessingJob"),
+                   ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob")),
+    "training": ("training-job", "pipelines-*", ("sagemaker:AddTags", "sagemaker:CreateTrainingJob"),
+                 ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob")),
+    "transform": ("transform-job", "pipelines-*", ("sagemaker:AddTags", "sagemaker:CreateTransformJob"),
+                  ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob")),
+    "tuning": ("hyper-parameter-tuning-job", "*", ("sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob"),
+               ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+                "sagemaker:StopHyperParameterTuningJob")),
+    "model": ("model", "*", ("sagemaker:AddTags", "sagemaker:CreateModel"), ("sagemaker:DescribeModel",)),
 }
 
 
@@ -61,6 +58,13 @@ class MlPipeline(Construct):
     as SageMaker Pipelines names them; register into / read the model package groups its steps name;
     read the property files its conditions read; invoke its Lambda steps' functions and send to its
     callback steps' queues.
+
+    With ``scope_tag=(key, value)`` (the app passes ``("environment", <env>)``) every job and model
+    a step creates carries that tag, and the role may create them only with it (``aws:RequestTag``;
+    ``sagemaker:AddTags`` only with it and never on a resource tagged otherwise) and describe, stop
+    and list only the ones that carry it (``aws:ResourceTag``). SageMaker Pipelines names every job
+    ``pipelines-<execution id>-...`` whatever the pipeline, so names cannot tell two environments'
+    jobs apart in one account; the tag does.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class MlPipeline(Construct):
         display_name: str | None = None,
         description: str | None = None,
         max_parallel_steps: int | None = None,
+        scope_tag: tuple[str, str] | None = None,
     ) -> None:
         """
         :param definition: the pipeline's parameters and steps.
@@ -81,6 +86,10 @@ class MlPipeline(Construct):
         :param description: default none.
         :param max_parallel_steps: default none (SageMaker's: 50); ``ParallelismConfiguration`` of every
             execution (at least 1).
+        :param scope_tag: default none (the role reaches every job named as SageMaker Pipelines names
+            them, in this account and region); ``(key, value)``: the tag every job and model the steps
+            create carries and the role's job and model permissions require. Key 1-128 characters, not
+            ``aws:``; value 0-256 (botocore ``TagKey``/``TagValue``).
         """
         super().__init__(scope, construct_id)
         name = pipeline_name or Names.unique_resource_name(self, max_length=80, separator="-")
@@ -94,9 +103,12 @@ class MlPipeline(Construct):
             problems.check(len(description) <= 3072, "description", description, "must be at most 3072 characters")
         if max_parallel_steps is not None:
             problems.check_range("max_parallel_steps", max_parallel_steps, minimum=1, integer=True)
+        if scope_tag is not None:
+            self._check_scope_tag(problems, scope_tag)
         problems.raise_if_any()
 
-        rendered = definition.render(self, kind="MlPipeline")
+        self.scope_tag = scope_tag
+        rendered = definition.render(self, kind="MlPipeline", job_tags=[scope_tag] if scope_tag else [])
         size = _estimated_size(rendered)
         problems = Problems(self, "MlPipeline")
         problems.check(size <= MAX_DEFINITION_BYTES, "definition (bytes, estimated)", size,
@@ -177,18 +189,36 @@ class MlPipeline(Construct):
         stack = Stack.of(self)
         policy = self.role.managed_policy
         base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        create_conditions: dict[str, Any] | None = None
+        use_conditions: dict[str, Any] | None = None
+        if self.scope_tag is not None:
+            key, value = self.scope_tag
+            # AddTags is authorized with the request's tags both when a job is created with them and
+            # on its own: the scope tag must be in every request, and an existing resource tagged
+            # otherwise (another environment's) can never be retagged into this scope.
+            create_conditions = {"StringEquals": {f"aws:RequestTag/{key}": value},
+                                 "StringEqualsIfExists": {f"aws:ResourceTag/{key}": value}}
+            use_conditions = {"StringEquals": {f"aws:ResourceTag/{key}": value}}
+        scoped = f", and only those tagged {self.scope_tag[0]}={self.scope_tag[1]}" if self.scope_tag else ""
         for kind in sorted(need.job_kinds):
-            resource_type, name_pattern, actions = _JOB_PERMISSIONS[kind]
+            resource_type, name_pattern, creates, uses = _JOB_PERMISSIONS[kind]
             resource = f"{base}:{resource_type}/{name_pattern}"
-            self.role.add_to_policy(iam.PolicyStatement(actions=list(actions), resources=[resource]))
+            if self.scope_tag is None:
+                self.role.add_to_policy(iam.PolicyStatement(actions=[*creates, *uses], resources=[resource]))
+            else:
+                self.role.add_to_policy(iam.PolicyStatement(actions=list(creates), resources=[resource],
+                                                            conditions=create_conditions))
+                self.role.add_to_policy(iam.PolicyStatement(actions=list(uses), resources=[resource],
+                                                            conditions=use_conditions))
             reason = (
                 f"SageMaker Pipelines names the {resource_type}s it starts 'pipelines-<execution id>-<step>-<suffix>' "
-                "at run time; the pipeline may only start and stop those."
+                f"at run time; the pipeline may only start and stop those{scoped}."
                 if name_pattern != "*"
                 else f"SageMaker Pipelines generates the names of the {resource_type}s it creates at run time "
-                "(no documented prefix); the actions are limited to creating, describing and stopping them."
+                f"(no documented prefix); the actions are limited to creating, describing and stopping them{scoped}."
             )
             acknowledge_exact_wildcard(policy, resource, reason)
+        self._grant_job_networks()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):
                 role.grant_pass_role(self.role)
@@ -219,6 +249,31 @@ class MlPipeline(Construct):
             )
         for queue in need.queues:
             queue.grant_send_messages(self.role)
+
+    def _grant_job_networks(self) -> None:
+        """A step in a VPC that runs as a ``JobRole``: the role gets that network's interface
+        permissions (a network without ``vpc_id``, or another kind of role, is left to the run-time
+        contract check, which reports what is missing)."""
+        for step in self.definition.all_steps():
+            for runs in (step, getattr(step, "job", None)):
+                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
+                if (hasattr(role, "grant_network_access") and network is not None
+                        and network.vpc_config is not None and network.vpc_id is not None):
+                    role.grant_network_access(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
+                                              security_group_ids=network.security_group_ids)
+
+    @staticmethod
+    def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:
+        if not problems.check(isinstance(scope_tag, tuple) and len(scope_tag) == 2, "scope_tag", scope_tag,
+                              "must be a (key, value) pair"):
+            return
+        key, value = scope_tag
+        problem = api_text_problem(key, "TagKey")
+        if problems.check(problem is None, "scope_tag (key)", key, problem or "") and isinstance(key, str):
+            problems.check(not key.lower().startswith("aws:"), "scope_tag (key)", key,
+                           "must not start with 'aws:' (reserved by AWS)")
+        problem = api_text_problem(value, "TagValue")
+        problems.check(problem is None, "scope_tag (value)", value, problem or "")
 
     def _grant_group(self, group: ModelPackageGroupRef, *, register: bool) -> None:
         if hasattr(group, "grant_register") and hasattr(group, "model_packages_arn"):

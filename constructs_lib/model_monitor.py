@@ -43,6 +43,8 @@ DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
 BIAS_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
 EXPLAINABILITY_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/explainability-metrics"
+MONITORING_NAMESPACES = (DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE, BIAS_METRICS_NAMESPACE,
+                         EXPLAINABILITY_METRICS_NAMESPACE)
 
 _ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 _OUTPUT_PATH = "/opt/ml/processing/output"
@@ -454,7 +456,10 @@ class ModelMonitor(Construct):
             sid="PublishMonitoringMetrics",
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
-            conditions={"StringLike": {"cloudwatch:namespace": "aws/sagemaker/Endpoints/*"}},
+            # The prebuilt containers' namespaces exactly (no leading '/', as they publish them and as
+            # the metric_* alarms read them): not SageMaker's instance metrics ('/aws/sagemaker/
+            # Endpoints') nor 'AWS/SageMaker', which alarms and autoscaling of endpoints follow.
+            conditions={"StringEquals": {"cloudwatch:namespace": list(MONITORING_NAMESPACES)}},
         ))
         log_group = stack.format_arn(service="logs", resource="log-group", resource_name="/aws/sagemaker/ProcessingJobs",
                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
@@ -480,7 +485,7 @@ class ModelMonitor(Construct):
             acknowledge_statement_wildcards(
                 policy, "PublishMonitoringMetrics",
                 "cloudwatch:PutMetricData has no resource type; the statement is limited to SageMaker's "
-                "endpoint monitoring namespaces by the cloudwatch:namespace condition.")
+                "four endpoint monitoring namespaces by the cloudwatch:namespace condition.")
             acknowledge_statement_wildcards(
                 policy, "WriteJobLogs",
                 "Processing jobs write one log stream per job to the /aws/sagemaker/ProcessingJobs group; "

@@ -94,14 +94,15 @@ class ModelFleetStack(Stack):
             name = f"{prefix}-{served.name}"
             if served.endpoint == "serverless":
                 # Serverless Inference supports neither VPC configuration nor network isolation.
-                model = Model(scope_, "Model", containers=[container], vpc=None, network_isolation=False)
+                model = Model(scope_, "Model", containers=[container], vpc=None, network_isolation=False,
+                              endpoint_names=[name])
                 self.endpoints[served.name] = ServerlessEndpoint(
                     scope_, "Endpoint", endpoint_name=name,
                     variant=ServerlessVariant(model=model, memory_size_mb=served.serverless_memory_mb,
                                               max_concurrency=served.serverless_max_concurrency),
                 )
                 continue
-            model = Model(scope_, "Model", containers=[container], vpc=network)
+            model = Model(scope_, "Model", containers=[container], vpc=network, endpoint_names=[name])
             if served.endpoint == "async":
                 self.endpoints[served.name] = AsyncEndpoint(
                     scope_, "Endpoint", endpoint_name=name,

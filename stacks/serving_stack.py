@@ -110,7 +110,7 @@ class ServingStack(Stack):
         if sv.endpoint == "serverless":
             # Serverless Inference supports neither VPC configuration nor network isolation.
             model = self._served(Model(self.model_stack, "ServerlessModel", containers=[self._container], vpc=None,
-                                       network_isolation=False))
+                                       network_isolation=False, endpoint_names=[self.endpoint_physical_name]))
             self.endpoint = ServerlessEndpoint(
                 self, "Endpoint", endpoint_name=self.endpoint_physical_name,
                 variant=ServerlessVariant(model=model, memory_size_mb=sv.serverless_memory_mb,
@@ -153,7 +153,11 @@ class ServingStack(Stack):
     def vpc_model(self) -> Model:
         """The model for instance endpoints: in the platform VPC, network-isolated."""
         if self._vpc_model is None:
-            self._vpc_model = self._served(Model(self.model_stack, "Model", containers=[self._container], vpc=self._network))
+            # Its endpoints' log groups only: environments that share an account write none of each other's.
+            served_by = [self.endpoint_physical_name, *([self.async_endpoint_physical_name]
+                                                        if self._config.serving.async_endpoint else [])]
+            self._vpc_model = self._served(Model(self.model_stack, "Model", containers=[self._container],
+                                                 vpc=self._network, endpoint_names=served_by))
         return self._vpc_model
 
     def _served(self, model: Model) -> Model:

@@ -135,6 +135,7 @@ class TrainingStack(Stack):
             self,
             "TrainingPipeline",
             pipeline_name=f"{prefix}-training",
+            scope_tag=("environment", config.name),
             description="Preprocess, train (XGBoost), evaluate, and register the model if accurate enough",
             max_parallel_steps=training.max_parallel_steps,
             definition=self._training_definition(
@@ -145,6 +146,7 @@ class TrainingStack(Stack):
             self,
             "BatchTransformPipeline",
             pipeline_name=f"{prefix}-batch-transform",
+            scope_tag=("environment", config.name),
             description="Score a batch of data with a registered model version",
             max_parallel_steps=training.max_parallel_steps,
             definition=self._batch_definition(

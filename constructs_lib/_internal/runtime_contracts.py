@@ -365,6 +365,33 @@ def _endpoint_config(ctx: _Context, stack: StackTemplate, logical_id: str, resou
         yield n.obligation(logical_id, role)
 
 
+@contract("AWS::SageMaker::Endpoint")
+def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+    """SageMaker writes the containers' logs to ``/aws/sagemaker/Endpoints/<endpoint name>`` with
+    the roles of the models its endpoint config serves."""
+    props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
+    names = [name for name in strings(props.get("EndpointName")) if "{{" not in name]
+    roles: set[str] = set()
+    for config_name in strings(props.get("EndpointConfigName")):
+        found = ctx.assembly.resource_of(config_name)
+        if not found or found[2].get("Type") != "AWS::SageMaker::EndpointConfig":
+            continue
+        config = ctx.assembly.resolve(found[0], found[2].get("Properties", {}))
+        roles |= {r for variant in as_list(config.get("ProductionVariants"))
+                  + as_list(config.get("ShadowProductionVariants"))
+                  if isinstance(variant, Mapping) for model in strings(variant.get("ModelName"))
+                  if (r := _model_role(ctx, model))}
+    if not names:
+        return
+    n = _Needs(ctx, stack, f"endpoint {stack.path_of(logical_id)}")
+    for name in names:
+        group = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/Endpoints/{name}"
+        n.add("logs:CreateLogStream", f"{group}:log-stream:{{{{variant}}}}/{{{{instance}}}}", "its containers' logs")
+        n.add("logs:PutLogEvents", f"{group}:log-stream:{{{{variant}}}}/{{{{instance}}}}", "its containers' logs")
+    for role in sorted(roles):
+        yield n.obligation(logical_id, role)
+
+
 def _topic_key(ctx: _Context, n: _Needs, topic: str) -> None:
     found = ctx.assembly.resource_of(topic)
     if not found:
@@ -498,10 +525,49 @@ def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
         for named in sorted(named_roles):
             n.add("iam:PassRole", named, "pass the role its steps name",
                   iam__PassedToService=["sagemaker.amazonaws.com"])
+        for step in steps.all():
+            _job_calls(n, step, steps)
         yield n.obligation(logical_id, role)
         yield Obligation(stack, logical_id, role, unknowable=tuple(
             ("ExcessPassRole", f"{what}: its role may pass {resource_} to SageMaker, which no step names")
             for resource_ in _excess_pass_role(ctx, role, named_roles)))
+
+
+#: What the pipeline's role calls for each job step: the job's resource type, the create call, and
+#: the calls on the job it created (SageMaker Pipelines waits on it and stops it on a stop request).
+_JOB_CALLS = {
+    "training": ("training-job", "CreateTrainingJob", ("DescribeTrainingJob", "StopTrainingJob")),
+    "processing": ("processing-job", "CreateProcessingJob", ("DescribeProcessingJob", "StopProcessingJob")),
+    "transform": ("transform-job", "CreateTransformJob", ("DescribeTransformJob", "StopTransformJob")),
+    "tuning": ("hyper-parameter-tuning-job", "CreateHyperParameterTuningJob",
+               ("DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob")),
+    "model": ("model", "CreateModel", ("DescribeModel",)),
+}
+
+
+def _job_calls(n: _Needs, step: Mapping[str, Any], steps: _PipelineSteps) -> None:
+    """The pipeline role creates the step's job with the step's ``Tags`` (``aws:RequestTag``, and
+    ``sagemaker:AddTags`` for them) and then describes and stops a job that carries them
+    (``aws:ResourceTag``). A tag whose value is an expression is left out of the context."""
+    kind = _JOB_KIND_BY_STEP.get(str(step.get("Type")))
+    if kind is None:
+        return
+    resource_type, create, uses = _JOB_CALLS[kind]
+    name = f"pipelines-{{{{execution-id}}}}-{str(step.get('Name', '')).lower()}"
+    job = f"arn:aws:sagemaker:{n.stack.region}:{n.stack.account}:{resource_type}/{name}"
+    tags = {}
+    for tag in as_list(_resolve_expressions(step.get("Arguments", {}), steps).get("Tags")):
+        if isinstance(tag, Mapping) and isinstance(tag.get("Key"), str) and isinstance(tag.get("Value"), str) \
+                and "{{" not in tag["Value"]:
+            tags[tag["Key"]] = tag["Value"]
+    request_tags = {f"aws__RequestTag/{k}": [v] for k, v in tags.items()}
+    keys = {"aws__TagKeys": list(tags)} if tags else {}
+    n.add(f"sagemaker:{create}", job, f"step {step.get('Name')}: create its job", **request_tags, **keys)
+    if tags:
+        n.add("sagemaker:AddTags", job, f"step {step.get('Name')}: tag its job at creation", **request_tags, **keys)
+    for use in uses:
+        n.add(f"sagemaker:{use}", job, f"step {step.get('Name')}: wait on and stop its job",
+              **{f"aws__ResourceTag/{k}": [v] for k, v in tags.items()})
 
 
 class _PipelineSteps:

@@ -13,7 +13,7 @@ from constructs_lib._internal.validation import Problems
 from constructs_lib.pipeline.callbacks import OutputParameter
 from constructs_lib.pipeline.control import ConditionStep
 from constructs_lib.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
-from constructs_lib.pipeline.lineage import LineageOptions, tag_list
+from constructs_lib.pipeline.lineage import LineageOptions, _most, tag_list
 from constructs_lib.pipeline.model import RegisterModelStep
 from constructs_lib.pipeline.per_run import shared_state
 from constructs_lib.pipeline.processing import ProcessingStep
@@ -41,6 +41,7 @@ class PipelineDefinition:
 
     def __init__(self, *, steps: Sequence[Step], parameters: Sequence[Parameter] = (),
                  lineage: LineageOptions | None = None) -> None:
+        self._job_tags: list[tuple[str, Any]] = []
         self.steps = list(steps)
         self.parameters = list(parameters)
         self.lineage = lineage
@@ -78,10 +79,16 @@ class PipelineDefinition:
     def to_json(self, scope: Construct | str | None = None) -> str:
         return json.dumps(self.render(scope), separators=(",", ":"))
 
-    def render(self, scope: Construct | str | None = None, *, kind: str = "PipelineDefinition") -> dict[str, Any]:
+    def render(self, scope: Construct | str | None = None, *, kind: str = "PipelineDefinition",
+               job_tags: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
         """The definition as JSON-ready data (CDK tokens stay tokens). Raises
-        ``ConstructValidationError`` with every problem found."""
+        ``ConstructValidationError`` with every problem found.
+
+        :param job_tags: default none; ``(key, value)`` tags every job and model a step creates
+            carries, after the lineage tags (``MlPipeline(scope_tag=...)``).
+        """
         problems = Problems(scope if scope is not None else "pipeline", kind)
+        self._job_tags = list(job_tags)
         self._check_parameters(problems)
         steps = self.all_steps()
         by_name: dict[str, Step] = {}
@@ -130,6 +137,8 @@ class PipelineDefinition:
             request = prune(step.request())
             if self.lineage is not None:
                 self._add_lineage(step, request)
+            if self._job_tags and step.requirements().job_kinds:
+                self._add_job_tags(step, request, problems)
             if isinstance(step, ConditionStep):
                 request.setdefault("Arguments", {})
                 request["Arguments"]["IfSteps"] = [self._render_step(s, problems, references) for s in step.if_steps]
@@ -152,6 +161,18 @@ class PipelineDefinition:
             if entries:
                 arguments["CustomerMetadataProperties"] = {**arguments.get("CustomerMetadataProperties", {}),
                                                            **entries}
+
+    def _add_job_tags(self, step: Step, request: dict[str, Any], problems: Problems) -> None:
+        arguments = request.setdefault("Arguments", {})
+        tags = [*arguments.get("Tags", []), *tag_list(self._job_tags)]
+        keys = [tag["Key"] for tag in tags]
+        where = f"steps[{step.name!r}] ({step.step_type}) Tags"
+        problems.check(len(keys) == len(set(keys)), where, sorted({k for k in keys if keys.count(k) > 1}),
+                       "tag keys must be unique per job: the pipeline's scope tag is also a lineage tag")
+        most = _most("TagList")
+        problems.check(len(tags) <= most, where, len(tags),
+                       f"at most {most} tags per job (botocore TagList), the scope tag included")
+        arguments["Tags"] = tags
 
     def _check_parameters(self, problems: Problems) -> None:
         names = [parameter.name for parameter in self.parameters]

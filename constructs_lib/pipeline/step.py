@@ -95,18 +95,23 @@ class JobNetwork:
         still downloads inputs and uploads outputs). Turn off only for code that must call AWS APIs.
     :param encrypt_inter_container_traffic: default True; TLS between the instances of
         distributed jobs.
+    :param vpc_id: default none; the subnets' VPC (``from_private_network`` sets it). With it,
+        ``MlPipeline`` grants a ``JobRole`` that runs the step the network-interface permissions of
+        this network (limited to this VPC); without it, a role lacking them is reported by the
+        run-time contract check.
     """
 
     subnet_ids: Sequence[str] = ()
     security_group_ids: Sequence[str] = ()
     enable_network_isolation: bool = True
     encrypt_inter_container_traffic: bool = True
+    vpc_id: str | None = None
 
     @classmethod
     def from_private_network(cls, network: PrivateNetwork, **options: Any) -> JobNetwork:
         """The private subnets and workload security group of a ``PrivateNetwork``."""
         return cls(subnet_ids=tuple(network.subnet_ids), security_group_ids=tuple(network.security_group_ids),
-                   **options)
+                   vpc_id=network.vpc_id, **options)
 
     @property
     def vpc_config(self) -> dict[str, Any] | None:

@@ -201,11 +201,11 @@ def test_pipeline_role_invokes_only_its_function_and_sends_only_to_its_queue(syn
     assert send["Resource"] == "arn:aws:sqs:eu-west-1:123456789012:review"
 
 
-def test_tuning_transform_and_model_steps_get_their_own_permissions():
+def _tune_model_score(stack):
+    """A tuning step, a model of its best job and a transform with that model."""
     from constructs_lib.pipeline import CreateModelStep, IntegerRange, TransformStep, TuningObjective, TuningStep
     from tests.constructs_lib.pipeline.conftest import IMAGE, training_job
 
-    stack = new_stack()
     role = iam.Role.from_role_arn(stack, "Job", "arn:aws:iam::123456789012:role/job")
     tune = TuningStep("Tune", job=training_job(role), objective=TuningObjective("validation:auc"),
                       ranges=[IntegerRange("max_depth", 3, 9)])
@@ -213,12 +213,59 @@ def test_tuning_transform_and_model_steps_get_their_own_permissions():
         ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())])
     score = TransformStep("Score", model_name=model.model_name, instance_type="ml.m5.large",
                           input_s3_uri="s3://d/in", output_path="s3://d/out")
-    MlPipeline(stack, "P", definition=PipelineDefinition(steps=[tune, model, score]))
+    return tune, model, score
+
+
+def test_tuning_transform_and_model_steps_get_their_own_permissions():
+    stack = new_stack()
+    MlPipeline(stack, "P", definition=PipelineDefinition(steps=list(_tune_model_score(stack))))
     statements = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
     actions = _actions(next(iter(statements.values()))["Properties"]["PolicyDocument"]["Statement"])
     assert {"sagemaker:CreateHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
             "sagemaker:CreateModel", "sagemaker:CreateTransformJob", "iam:PassRole"} <= actions
     assert not actions & {"sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"}
+
+
+def _scoped_pipeline(lineage=None):
+    stack = new_stack()
+    tune, model, score = _tune_model_score(stack)
+    gate = ConditionStep("Gate", conditions=[ConditionGreaterThanOrEqualTo(1, 0)], if_steps=[score],
+                         else_steps=[FailStep("No", error_message="x")])
+    MlPipeline(stack, "P", scope_tag=("environment", "dev"),
+               definition=PipelineDefinition(steps=[tune, model, gate], lineage=lineage))
+    return Template.from_stack(stack)
+
+
+def test_a_scope_tag_tags_every_job_and_model_and_scopes_the_role_to_it():
+    template = _scoped_pipeline()
+    steps = {}
+
+    def walk(items):
+        for step in items:
+            steps[step["Name"]] = step
+            walk(step["Arguments"].get("IfSteps", []) + step["Arguments"].get("ElseSteps", []))
+
+    walk(json.loads(_pipeline(template)["PipelineDefinition"]["PipelineDefinitionBody"])["Steps"])
+    for name in ("Tune", "Model", "Score"):  # the branch step too
+        assert steps[name]["Arguments"]["Tags"] == [{"Key": "environment", "Value": "dev"}], name
+    assert "Tags" not in steps["No"]["Arguments"] and "Tags" not in steps["Gate"]["Arguments"]
+    statements = next(iter(template.find_resources("AWS::IAM::ManagedPolicy").values()))[
+        "Properties"]["PolicyDocument"]["Statement"]
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if any(a.startswith("sagemaker:Create") or a == "sagemaker:AddTags" for a in actions):
+            assert statement["Condition"] == {"StringEquals": {"aws:RequestTag/environment": "dev"},
+                                              "StringEqualsIfExists": {"aws:ResourceTag/environment": "dev"}}
+        elif any(a.startswith(("sagemaker:Describe", "sagemaker:Stop", "sagemaker:List")) for a in actions):
+            assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/environment": "dev"}}, actions
+
+
+def test_a_scope_tag_that_is_also_a_lineage_tag_fails():
+    from constructs_lib.pipeline import LineageOptions
+
+    with pytest.raises(ConstructValidationError, match=r"steps\['Tune'\] \(Tuning\) Tags=\['environment'\]: tag keys "
+                                                         r"must be unique"):
+        _scoped_pipeline(LineageOptions(code_version="abc", tags={"environment": "prod"}))
 
 
 def test_a_bad_definition_fails_naming_the_pipeline_construct_and_step():
@@ -236,6 +283,9 @@ def test_a_bad_definition_fails_naming_the_pipeline_construct_and_step():
         ({"max_parallel_steps": 0}, "max_parallel_steps=0: must be an integer of at least 1"),
         ({"display_name": "-x"}, "display_name='-x'"),
         ({"description": "x" * 3073}, "description="),
+        ({"scope_tag": ("aws:environment", "dev")}, "scope_tag (key)='aws:environment': must not start with 'aws:'"),
+        ({"scope_tag": ("environment", "d" * 257)}, "scope_tag (value)="),
+        ({"scope_tag": ("environment",)}, "scope_tag=('environment',): must be a (key, value) pair"),
     ],
 )
 def test_bad_pipeline_input_fails(options, message):

@@ -142,7 +142,7 @@ def test_role_manages_enis_only_in_its_subnets_and_security_groups(template):
     joined = ["".join(p if isinstance(p, str) else "" for p in r["Fn::Join"][1]) for r in create]
     assert sum(":subnet/" in r for r in joined) == 2 and sum(":security-group/" in r for r in joined) == 1
     assert "ec2:Vpc" in statements["ModelNetworkManageInterfaces"]["Condition"]["ArnEquals"]
-    assert statements["EndpointMetrics"]["Condition"] == {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}
+    assert statements["EndpointMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}}
 
 
 def test_models_are_compliant_under_the_nag_packs(built):
@@ -212,6 +212,9 @@ def _bad(**kwargs):
         ({"containers": lambda b: [container(b, environment={"1BAD": "x"})]}, "containers[0].environment=['1BAD']"),
         ({"containers": lambda b: [container(b, image="my image")]}, "without spaces"),
         ({"containers": lambda b: [container(b)], "model_name": "-bad-"}, "model_name='-bad-'"),
+        ({"containers": lambda b: [container(b)], "endpoint_names": []}, "endpoint_names=[]: must name at least one"),
+        ({"containers": lambda b: [container(b)], "endpoint_names": ["bad_name"]}, "endpoint_names='bad_name'"),
+        ({"containers": lambda b: [container(b)], "endpoint_names": ["a*b"]}, "endpoint_names='a*b'"),
     ],
 )
 def test_rejects_bad_input_with_a_clear_message(kwargs, message):
@@ -219,6 +222,21 @@ def test_rejects_bad_input_with_a_clear_message(kwargs, message):
         _bad(**kwargs)
     assert "Model 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
+
+
+def test_endpoint_names_limit_the_log_groups_the_role_writes():
+    from tests.iam_eval import Request, allowed
+
+    stack = new_stack()
+    Model(stack, "Named", vpc=None, containers=[container(artifacts(stack))],
+          endpoint_names=["shop-dev-inference", "shop-dev-batch-*"])
+    statements = _policy_of(Template.from_stack(stack), "NamedRole")
+    logs = "arn:aws:logs:eu-west-1:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/"
+    for group in ("shop-dev-inference", "shop-dev-batch-1"):
+        assert allowed(statements, Request("logs:PutLogEvents", f"{logs}{group}:log-stream:AllTraffic/i-1"))
+        assert allowed(statements, Request("logs:CreateLogGroup", f"{logs}{group}"))
+    for group in ("shop-prod-inference", "shop-dev-inference-2", "shop-dev-other"):
+        assert not allowed(statements, Request("logs:PutLogEvents", f"{logs}{group}:log-stream:AllTraffic/i-1"))
 
 
 def test_plain_vpc_needs_security_groups():

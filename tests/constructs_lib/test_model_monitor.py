@@ -150,8 +150,9 @@ def test_role_reads_captured_data_and_inputs_and_writes_only_its_reports(templat
         "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::shared-config-bucket/clarify/shap.json*"]]}
     for sid in ("ReadModelQualityGroundTruth", "ReadBiasAnalysisConfig", "ReadDataQualityConstraints"):
         assert statements[sid]["Action"] == "s3:GetObject"
-    assert statements["PublishMonitoringMetrics"]["Condition"] == {
-        "StringLike": {"cloudwatch:namespace": "aws/sagemaker/Endpoints/*"}}
+    assert statements["PublishMonitoringMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": [
+        "aws/sagemaker/Endpoints/data-metrics", "aws/sagemaker/Endpoints/model-metrics",
+        "aws/sagemaker/Endpoints/bias-metrics", "aws/sagemaker/Endpoints/explainability-metrics"]}}
     assert statements["EncryptJobVolumes"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
     all_actions = json.dumps([s["Action"] for s in statements.values()])
     # the jobs pull their image with this role: the prebuilt image's repository only

@@ -23,6 +23,7 @@ from constructs_lib import (
     acknowledge_runtime_contract,
 )
 from constructs_lib._internal.runtime_contracts import check_templates, runtime_contracts_plugin
+from aws_cdk.assertions import Template
 from constructs_lib.container_images import XGBOOST_REPOSITORY, xgboost_image_uri
 from constructs_lib.pipeline import (
     IntegerRange,
@@ -104,8 +105,8 @@ def test_a_role_the_app_does_not_define_is_reported():
 
 # --- jobs --------------------------------------------------------------------------------------------
 
-def _training_pipeline(with_network: bool):
-    app = new_app()
+def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
+    app = app or new_app()
     stack = new_stack(app)
     key = EncryptionKey(stack, "Key")
     bucket = SecureBucket(stack, "Work", encryption_key=key)
@@ -117,13 +118,29 @@ def _training_pipeline(with_network: bool):
         role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
         output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
         channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
-        network=JobNetwork.from_private_network(net)))
+        network=JobNetwork.from_private_network(net) if vpc_id else JobNetwork(
+            subnet_ids=net.subnet_ids, security_group_ids=net.security_group_ids)))
     MlPipeline(stack, "Pipeline", pipeline_name="train", definition=PipelineDefinition(steps=[train]))
     return app
 
 
-def test_a_vpc_job_whose_role_has_no_network_permissions_is_reported():
-    found = findings(_training_pipeline(with_network=False))
+def test_a_vpc_job_whose_job_role_has_no_network_gets_its_steps_network():
+    app = _training_pipeline(with_network=False)
+    assert findings(app) == []
+    policies = Template.from_stack(app.node.find_child("Test")).find_resources("AWS::IAM::ManagedPolicy")
+    sids = {s.get("Sid") for k, p in policies.items() if k.startswith("JobRole")
+            for s in p["Properties"]["PolicyDocument"]["Statement"]}
+    assert {"JobNetworkDescribe", "JobNetworkCreateInterfaces", "JobNetworkManageInterfaces"} <= sids
+
+
+def test_a_job_role_granted_its_steps_network_is_nag_clean():
+    from tests.conftest import compliance_app, nag_findings
+
+    assert nag_findings(_training_pipeline(with_network=False, app=compliance_app())) == []
+
+
+def test_a_vpc_job_whose_network_has_no_vpc_id_and_whose_role_has_no_network_permissions_is_reported():
+    found = findings(_training_pipeline(with_network=False, vpc_id=False))
     network_rules = {r for r in rules_at(found, "Pipeline") if r.startswith("MissingGrant[ec2:")}
     assert network_rules == {
         "MissingGrant[ec2:CreateNetworkInterface]", "MissingGrant[ec2:CreateNetworkInterfacePermission]",
@@ -304,3 +321,25 @@ def test_the_gate_checks_nested_stacks_whose_values_come_from_the_parent():
     with pytest.raises(RuntimeError) as failure:
         app.synth(force=True)
     assert "MissingGrant[s3:GetObject]" in str(failure.value) and "Models/Bare" in str(failure.value)
+
+
+def _scoped_training_pipeline(*, tagged: bool):
+    app = _training_pipeline(with_network=True)
+    stack = app.node.find_child("Test")
+    old: MlPipeline = stack.node.find_child("Pipeline")
+    pipeline = MlPipeline(stack, "Scoped", pipeline_name="scoped", definition=old.definition,
+                          scope_tag=("environment", "dev"))
+    if not tagged:  # the role requires the tag; the definition no longer carries it
+        pipeline.resource.pipeline_definition = {
+            "PipelineDefinitionBody": stack.to_json_string(old.definition.render(pipeline))}
+    return app
+
+
+def test_a_scoped_pipeline_whose_steps_carry_its_tag_passes():
+    assert findings(_scoped_training_pipeline(tagged=True)) == []
+
+
+def test_a_scoped_pipeline_whose_steps_lack_its_tag_is_reported():
+    assert rules_at(findings(_scoped_training_pipeline(tagged=False)), "Scoped") == {
+        "MissingGrant[sagemaker:CreateTrainingJob]", "MissingGrant[sagemaker:DescribeTrainingJob]",
+        "MissingGrant[sagemaker:StopTrainingJob]"}

@@ -185,3 +185,163 @@ def test_the_models_studio_may_run_are_created_in_the_platform_vpc(synthesized_a
     statements = _policy(synthesized_app, "dev", "domain")
     create = Request("sagemaker:CreateModel", f"{SAGEMAKER}:model/ml-platform-dev-mine", {})
     assert not allowed(statements, create)  # no VPC: denied
+
+
+# --- pipeline roles: every job is 'pipelines-<execution id>-...' in every environment: the tag decides --
+
+#: The pipeline roles of each environment's training stack, by the policy's logical id prefix.
+PIPELINES = {"training": "TrainingPipelineRolePermissions", "batch": "BatchTransformPipelineRolePermissions"}
+#: The job kinds each pipeline's steps create: (resource type, create call, calls on an existing one).
+JOB_CALLS = {
+    "processing": ("processing-job", "CreateProcessingJob", ("DescribeProcessingJob", "StopProcessingJob")),
+    "training": ("training-job", "CreateTrainingJob", ("DescribeTrainingJob", "StopTrainingJob")),
+    "transform": ("transform-job", "CreateTransformJob", ("DescribeTransformJob", "StopTransformJob")),
+    "model": ("model", "CreateModel", ("DescribeModel",)),
+}
+PIPELINE_KINDS = {"training": {"processing", "training"}, "batch": {"transform", "model"}}
+
+
+def _statements_of(synthesized_app, stack: str, prefix: str) -> list[dict]:
+    template = dict(synthesized_app.templates())[stack]
+    found = [res["Properties"]["PolicyDocument"]["Statement"] for k, res in template["Resources"].items()
+             if res["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith(prefix)]
+    assert len(found) == 1, (stack, prefix)
+    return found[0]
+
+
+def _tagged(env: str | None, key: str = "ResourceTag") -> dict:
+    return {f"aws:{key}/environment": env} if env is not None else {}
+
+
+def _pipeline_jobs(synthesized_app, env: str, pipeline: str):
+    """``(statements, job ARN, create call, calls on it)`` of each kind of job ``pipeline`` creates."""
+    statements = _statements_of(synthesized_app, f"{env}/Training", PIPELINES[pipeline])
+    for kind in PIPELINE_KINDS[pipeline]:
+        resource_type, create, uses = JOB_CALLS[kind]
+        yield statements, f"{SAGEMAKER}:{resource_type}/pipelines-a1b2c3d4e5f6-{kind}-x7y8z9", create, uses
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+@pytest.mark.parametrize("env", ENVS)
+def test_pipeline_roles_describe_and_stop_only_their_environments_jobs_and_models(synthesized_app, env, pipeline):
+    for statements, job, _, uses in _pipeline_jobs(synthesized_app, env, pipeline):
+        for action in uses:
+            assert allowed(statements, Request(f"sagemaker:{action}", job, _tagged(env))), (env, action)  # canary
+            for other in [*_others(env), None]:  # another environment's job, or an untagged one
+                assert not allowed(statements, Request(f"sagemaker:{action}", job, _tagged(other))), (env, other)
+        # Nothing may delete a job or a model, even its own environment's.
+        for action in ("DeleteModel", "DeleteProcessingJob", "DeleteTrainingJob"):
+            assert not allowed(statements, Request(f"sagemaker:{action}", job, _tagged(env))), (env, action)
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+@pytest.mark.parametrize("env", ENVS)
+def test_pipeline_roles_create_jobs_only_with_their_environment_tag(synthesized_app, env, pipeline):
+    for statements, job, create, _ in _pipeline_jobs(synthesized_app, env, pipeline):
+        for action in (f"sagemaker:{create}", "sagemaker:AddTags"):
+            mine = {**_tagged(env, "RequestTag"), "aws:TagKeys": ["environment", "lineage:code-version"]}
+            assert allowed(statements, Request(action, job, mine)), (env, action)  # canary: as the pipeline creates
+            assert not allowed(statements, Request(action, job, {})), (env, action)  # untagged
+            for other in _others(env):
+                theirs = {**_tagged(other, "RequestTag"), "aws:TagKeys": ["environment"]}
+                assert not allowed(statements, Request(action, job, theirs)), (env, action, other)
+        # Another environment's existing job cannot be retagged into this one (and then stopped).
+        for other in _others(env):
+            retag = {**_tagged(env, "RequestTag"), **_tagged(other), "aws:TagKeys": ["environment"]}
+            assert not allowed(statements, Request("sagemaker:AddTags", job, retag)), (env, other)
+
+
+def test_every_job_step_of_the_apps_pipelines_carries_its_environment_tag(synthesized_app):
+    import json
+
+    from constructs_lib._internal.cfn_values import Assembly, strings
+
+    paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
+    assembly = Assembly.from_template_paths(paths)
+    seen = set()
+    for stack in assembly.stacks.values():
+        env = next(e for e in ENVS if stack.artifact_id.startswith(e))
+        for resource in stack.resources.values():
+            if resource["Type"] != "AWS::SageMaker::Pipeline":
+                continue
+            body = assembly.resolve(stack, resource["Properties"])["PipelineDefinition"]["PipelineDefinitionBody"]
+            definition = json.loads(strings(body)[0])
+            jobs = [s for s in _steps(definition["Steps"])
+                    if s["Type"] in ("Processing", "Training", "Transform", "Tuning", "Model")]
+            assert jobs
+            for step in jobs:
+                assert {"Key": "environment", "Value": env} in step["Arguments"]["Tags"], (env, step["Name"])
+            seen.add(env)
+    assert seen == set(ENVS)
+
+
+def _steps(steps: list[dict]) -> list[dict]:
+    """Every step of a definition, condition branches included."""
+    found = []
+    for step in steps:
+        found.append(step)
+        found += _steps(step.get("Arguments", {}).get("IfSteps", []))
+        found += _steps(step.get("Arguments", {}).get("ElseSteps", []))
+    return found
+
+
+def test_the_run_time_contracts_check_the_pipeline_roles_create_calls_with_the_steps_tags(synthesized_app):
+    from constructs_lib._internal.cfn_values import Assembly
+    from constructs_lib._internal.runtime_contracts import RuntimeContractCheck
+
+    paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
+    needs = [need for o in RuntimeContractCheck(Assembly.from_template_paths(paths)).obligations() for need in o.needs]
+    creates = [n for n in needs if n.action == "sagemaker:CreateTrainingJob"]
+    assert creates and all(n.context.get("aws:RequestTag/environment") in (("dev",), ("staging",), ("prod",))
+                           for n in creates)
+    stops = [n for n in needs if n.action == "sagemaker:StopTransformJob"]
+    assert stops and all("aws:ResourceTag/environment" in n.context for n in stops)
+    logs = [n for n in needs if n.action == "logs:PutLogEvents" and "/aws/sagemaker/Endpoints/" in n.resource]
+    assert {n.resource.split("Endpoints/")[1].split(":")[0] for n in logs} >= {
+        f"ml-platform-{env}-inference" for env in ENVS}
+
+
+# --- model roles: their endpoints' logs only; no metrics that alarms or autoscaling follow -------------
+
+def _model_roles(synthesized_app):
+    """``(env, stack, statements)`` of every model role the app defines (served models and fleets)."""
+    for stack, template in synthesized_app.templates():
+        for key, res in template["Resources"].items():
+            if res["Type"] == "AWS::IAM::ManagedPolicy" and re.match(r"^(Serverless)?ModelRolePermissions", key):
+                yield stack.split("/")[0], stack, res["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_every_environment_has_model_roles_checked_here(synthesized_app):
+    assert {env for env, _, _ in _model_roles(synthesized_app)} == set(ENVS)
+
+
+def test_model_roles_write_only_their_environments_endpoint_logs(synthesized_app):
+    for env, stack, statements in _model_roles(synthesized_app):
+        endpoints = [r for r in dict(synthesized_app.templates())[stack.rsplit("/", 1)[0]
+                     if stack.endswith("ServedModel") else stack]["Resources"].values()
+                     if r["Type"] == "AWS::SageMaker::Endpoint"]
+        assert endpoints, stack
+        logs_statement = next(st for st in statements if st.get("Sid") == "EndpointLogs")
+        resources = logs_statement["Resource"] if isinstance(logs_statement["Resource"], list) \
+            else [logs_statement["Resource"]]
+        logs = flatten_cfn_reference(resources[0]).split("/aws/sagemaker/")[0]  # as the template writes it
+        for other in _others(env):
+            for action in ("logs:PutLogEvents", "logs:CreateLogStream"):
+                stream = f"{logs}/aws/sagemaker/Endpoints/ml-platform-{other}-inference:log-stream:AllTraffic/i-0abc"
+                assert not allowed(statements, Request(action, stream)), (stack, other)
+        names = {e["Properties"]["EndpointName"] for e in endpoints}
+        for name in names:  # canary: its own endpoints'
+            stream = f"{logs}/aws/sagemaker/Endpoints/{name}:log-stream:AllTraffic/i-0abc"
+            assert any(allowed(statements, Request(action, stream)) for action in ("logs:PutLogEvents",)), (stack, name)
+
+
+@pytest.mark.parametrize("namespace, ok", [
+    ("/aws/sagemaker/Endpoints", True),
+    ("AWS/SageMaker", False), ("aws/sagemaker/Endpoints/data-metrics", False),
+    ("aws/sagemaker/Endpoints/model-metrics", False), ("/aws/sagemaker/Endpoints/data-metrics", False),
+    ("/aws/sagemaker/TrainingJobs", False), ("ml-platform/prod/audit", False),
+])
+def test_model_roles_publish_only_endpoint_instance_metrics(synthesized_app, namespace, ok):
+    for env, stack, statements in _model_roles(synthesized_app):
+        request = Request("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": namespace})
+        assert allowed(statements, request) is ok, (stack, namespace)
