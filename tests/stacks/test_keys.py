@@ -191,3 +191,22 @@ def test_publishers_of_the_new_keys_are_pinned_to_this_accounts_alarms_and_rules
             pattern = json.dumps(statement["Condition"]["ArnLike"]["aws:SourceArn"])
             assert (":alarm:*" if service.startswith("cloudwatch") else ":rule/*") in pattern
             assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+# --- Moving a resource to its purpose's key is an in-place update; a create-only key stays put --------
+
+@pytest.mark.parametrize(("type_name", "key_property"), [
+    ("AWS::Logs::LogGroup", "KmsKeyId"),      # CloudWatch Logs keeps reading older events with the old key
+    ("AWS::SNS::Topic", "KmsMasterKeyId"),
+    ("AWS::SQS::Queue", "KmsMasterKeyId"),
+])
+def test_the_key_of_the_resources_that_moved_is_updated_in_place(type_name, key_property):
+    from tests.stacks.test_replacement_guard import create_only_properties
+
+    assert f"/properties/{key_property}" not in create_only_properties("eu-west-1", type_name)
+
+
+def test_the_model_cards_key_cannot_change_so_it_stays_on_the_governance_key():
+    from tests.stacks.test_replacement_guard import create_only_properties
+
+    assert "/properties/SecurityConfig" in create_only_properties("eu-west-1", "AWS::SageMaker::ModelCard")
