@@ -17,6 +17,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._internal.keys import allow_publisher, key_of
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._internal.roles import ManagedPolicyRole
 from constructs_lib._internal.validation import Problems
@@ -106,6 +107,8 @@ class AuditTrail(Construct):
         *,
         data_buckets: Sequence[SecureBucket | s3.IBucket] = (),
         encryption_key: EncryptionKey | kms.IKey | None = None,
+        log_key: EncryptionKey | kms.IKey | None = None,
+        alert_key: EncryptionKey | kms.IKey | None = None,
         bucket: SecureBucket | None = None,
         server_access_logs_bucket: s3.IBucket | AccessLogBucket | None = None,
         archive_after: Duration | None = Duration.days(90),
@@ -125,6 +128,11 @@ class AuditTrail(Construct):
             or ``kms.Key`` gets the key-policy statements CloudTrail needs; an imported key must
             already allow ``cloudtrail.amazonaws.com`` (and CloudWatch Logs and, for a new alarm
             topic, ``cloudwatch.amazonaws.com``).
+        :param log_key: default ``encryption_key``; the CloudWatch Logs group's key (a logs key, whose
+            policy lets CloudWatch Logs encrypt).
+        :param alert_key: default ``encryption_key``; the new alarm topic's key. An ``EncryptionKey``
+            gets a statement letting this account's CloudWatch alarms use it; a key of your own must
+            allow ``cloudwatch.amazonaws.com`` itself.
         :param bucket: default, a new ``SecureBucket`` encrypted with ``encryption_key``: versioned,
             TLS-only, retained, server access logs on. Log files are kept (no expiry).
         :param server_access_logs_bucket: default, a new ``AccessLogBucket`` beside the new bucket.
@@ -183,6 +191,7 @@ class AuditTrail(Construct):
             encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
         )
         self._allow_cloudtrail(trail_name)
+        self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
 
         destroy = removal_policy == RemovalPolicy.DESTROY
         self.bucket = bucket or SecureBucket(
@@ -198,7 +207,7 @@ class AuditTrail(Construct):
             self,
             "LogGroup",
             retention=retention_days(log_retention_days),
-            encryption_key=self.encryption_key,
+            encryption_key=self.log_key,
             removal_policy=removal_policy,
         )
         # Our own role (permissions in a managed policy) instead of the L2's inline-policy role.
@@ -235,8 +244,10 @@ class AuditTrail(Construct):
             )
 
         if alarm_topic is None:
+            allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
             alarm_topic = sns.Topic(self, "AlarmTopic", display_name="ML platform audit alarms",
-                                    master_key=self.encryption_key, enforce_ssl=True)
+                                    master_key=self.encryption_key if alert_key is None else key_of(alert_key),
+                                    enforce_ssl=True)
         self.alarm_topic = alarm_topic
         self.metric_namespace = metric_namespace
         self._actions = {action.name: action for action in sensitive_actions}

@@ -48,7 +48,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._internal.contracts import ModelPackageGroupRef, MonitorableEndpoint
-from constructs_lib._internal.keys import grant_key_use, key_or_new
+from constructs_lib._internal.keys import allow_publisher, grant_key_use, key_of, key_or_new
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._internal.nag import acknowledge
 from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
@@ -238,6 +238,8 @@ class DeployOnApproval(Construct):
         targets: Sequence[DeploymentTarget],
         network: PrivateNetwork,
         encryption_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | EncryptionKey | None = None,
+        alert_key: kms.IKey | EncryptionKey | None = None,
         approver_emails: Sequence[str] = (),
         alarm_topic: sns.ITopic | None = None,
         cloudformation_role: iam.IRole | None = None,
@@ -255,8 +257,13 @@ class DeployOnApproval(Construct):
         :param network: VPC and workload security group of the function. It calls CloudFormation,
             SageMaker, CloudWatch and Step Functions: the VPC needs the ``cloudformation`` and
             ``states`` interface endpoints besides the default ones (or a NAT).
-        :param encryption_key: default, a new ``EncryptionKey``; DLQ, logs, function environment,
-            approval topic.
+        :param encryption_key: default, a new ``EncryptionKey``; the dead-letter queue and the
+            function's environment (and logs and approval topic without ``log_key`` / ``alert_key``). An
+            ``EncryptionKey`` gets a statement letting this account's EventBridge rules use it (the
+            rule's dead-letter queue); a key of your own must allow ``events.amazonaws.com`` itself.
+        :param log_key: default ``encryption_key``; the function's and the state machine's log groups
+            (a logs key, whose policy lets CloudWatch Logs encrypt).
+        :param alert_key: default ``encryption_key``; the approval topic (published by the state machine's role).
         :param approver_emails: default none; email subscriptions of the approval topic (a notice
             only: approving takes a role with ``approver_policy``, see ``grant_approve``).
         :param alarm_topic: default None; if given, failed or timed-out rollouts alarm to this topic.
@@ -279,6 +286,10 @@ class DeployOnApproval(Construct):
         self.model_package_group = model_package_group
         self.targets = tuple(targets)
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} model deployment")
+        self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
+        self.alert_key: kms.IKey = self.encryption_key if alert_key is None else key_of(alert_key)
+        if dead_letter_queue is None:
+            allow_publisher(self, encryption_key, "events.amazonaws.com")
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
             self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"model deployment {self.node.path}")
         self.state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
@@ -286,7 +297,7 @@ class DeployOnApproval(Construct):
         self.function = VpcFunction(
             self, "Deployer", code_directory=_HANDLER_DIR, network=network, encryption_key=self.encryption_key,
             dead_letter_queue=self.dead_letter_queue, timeout=_FUNCTION_TIMEOUT, reserved_concurrent_executions=2,
-            log_retention_days=log_retention_days,
+            log_retention_days=log_retention_days, log_key=self.log_key,
             description=f"Deploys approved {model_package_group.model_package_group_name} packages via CloudFormation",
         )
         #: The role CloudFormation updates the serving stacks with: only what a rollout changes.
@@ -316,7 +327,7 @@ class DeployOnApproval(Construct):
         if any(t.requires_approval for t in self.targets):
             self.approver_policy = iam.ManagedPolicy(
                 self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it")
-            self.approval_topic = sns.Topic(self, "ApprovalTopic", master_key=self.encryption_key, enforce_ssl=True,
+            self.approval_topic = sns.Topic(self, "ApprovalTopic", master_key=self.alert_key, enforce_ssl=True,
                                             display_name="Model deployment approvals")
             for address in approver_emails:
                 self.approval_topic.add_subscription(subscriptions.EmailSubscription(address))
@@ -576,7 +587,7 @@ class DeployOnApproval(Construct):
         role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=service_principal(self, "states.amazonaws.com"),
                                  description="Model deployment state machine")
         log_group = logs.LogGroup(self, "StateMachineLogs", retention=retention_days(log_retention_days),
-                                  encryption_key=self.encryption_key, removal_policy=RemovalPolicy.RETAIN)
+                                  encryption_key=self.log_key, removal_policy=RemovalPolicy.RETAIN)
         approvals = approval_timeout.to_minutes() if any(t.requires_approval for t in self.targets) else 0
         machine = sfn.StateMachine(
             self, "StateMachine",
@@ -589,7 +600,7 @@ class DeployOnApproval(Construct):
         )
         machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
         if self.approval_topic is not None:  # publishing to the encrypted approval topic
-            grant_key_use(self.encryption_key, role, encrypt=True)
+            grant_key_use(self.alert_key, role, encrypt=True)
         acknowledge_action_wildcards(
             role.managed_policy, frozenset({"lambda:InvokeFunction"}),
             "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).")

@@ -75,6 +75,7 @@ class EncryptionKey(Construct):
             removal_policy=removal_policy,
             alias=alias,
         )
+        self._services: dict[str, list[tuple[str, ...]]] = {}
         if allow_cloudwatch_logs:
             self._allow_cloudwatch_logs()
         for principal in service_principals:
@@ -90,9 +91,17 @@ class EncryptionKey(Construct):
 
     def allow_service(self, service_principal: str, *, source_arn: str | Sequence[str] | None = None) -> None:
         """Let ``service_principal`` encrypt and decrypt with the key, for this key's account only
-        (``aws:SourceAccount``) and, with ``source_arn``, for those resources only."""
+        (``aws:SourceAccount``) and, with ``source_arn``, for those resources only. Asking again for a
+        service already allowed for every resource of the account, or for the same ``source_arn``,
+        changes nothing (the constructs that wire a key each ask for what they need)."""
+        sources = (source_arn,) if isinstance(source_arn, str) else tuple(source_arn or ())
+        allowed = self._services.setdefault(service_principal, [])
+        if () in allowed or sources in allowed:
+            return
+        allowed.append(sources)
         self.key.add_to_resource_policy(service_statement(
-            self, sid=f"Allow{service_principal.split('.')[0].title()}", service=service_principal,
+            self, sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
+            service=service_principal,
             actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],  # in a key policy, "*" is this key
             source_arn=source_arn,
         ))

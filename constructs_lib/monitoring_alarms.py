@@ -19,7 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._internal.contracts import MonitorableEndpoint
-from constructs_lib._internal.keys import key_or_new
+from constructs_lib._internal.keys import allow_publisher, key_or_new
 from constructs_lib._internal.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.validation import Problems
@@ -73,6 +73,7 @@ class MonitoringAlarms(Construct):
         max_model_latency: Duration = Duration.seconds(1),
         topic: sns.ITopic | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
+        alert_key: kms.IKey | EncryptionKey | None = None,
         email_addresses: Sequence[str] = (),
         alarm_name_prefix: str | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
@@ -91,9 +92,14 @@ class MonitoringAlarms(Construct):
             invocations fail with a 5XX over 5 minutes (twice in a row).
         :param max_model_latency: default 1 second; alarm when a variant's p90 model latency is higher
             for 3 periods of 5 minutes.
-        :param topic: default, a new SNS topic encrypted with ``encryption_key``, TLS only.
-        :param encryption_key: default, a new ``EncryptionKey`` (its key policy lets CloudWatch and
-            EventBridge of this account publish). A key of your own must allow them too.
+        :param topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
+        :param encryption_key: default, a new ``EncryptionKey``; the dead-letter queue's key (and the
+            topic's without ``alert_key``). An ``EncryptionKey`` gets a key-policy statement letting this
+            account's EventBridge rules use it (the rule's dead-letter queue); a key of your own must
+            allow ``events.amazonaws.com`` itself.
+        :param alert_key: default ``encryption_key``; the new topic's key, e.g. an alerts key whose policy
+            serves the topic's publishers only. An ``EncryptionKey`` gets a statement letting this
+            account's CloudWatch alarms use it; a key of your own must allow ``cloudwatch.amazonaws.com``.
         :param email_addresses: default none; email subscriptions to the topic (each must confirm).
         :param alarm_name_prefix: default, derived from the construct path; alarm names are
             ``<prefix>-<what>``, stable so that other stacks and the deployment Lambda can find them.
@@ -133,8 +139,10 @@ class MonitoringAlarms(Construct):
         self.endpoint = endpoint
         self._prefix = alarm_name_prefix or Names.unique_resource_name(self, max_length=100, separator="-")
         key: kms.IKey | None = None
+        alert_key = encryption_key if alert_key is None else alert_key
         if topic is None:
-            key = key_or_new(self, encryption_key, f"{self.node.path} alarm topic")
+            key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
+            allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
             topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True,
                               display_name=f"ML monitoring alarms of {construct_id}")
         self.topic: sns.ITopic = topic
@@ -202,9 +210,15 @@ class MonitoringAlarms(Construct):
                     },
                 ),
             )
-            self.dead_letter_queue = dead_letter_queue or new_dead_letter_queue(
-                self, "DeadLetterQueue", encryption_key=key or key_or_new(self, encryption_key, f"{self.node.path} DLQ"),
-                used_by=f"the monitoring-run rule of {self.node.path}")
+            if dead_letter_queue is None:  # EventBridge writes what it could not publish
+                if encryption_key is not None or key is None:
+                    given, queue_key = encryption_key, key_or_new(self, encryption_key, f"{self.node.path} DLQ")
+                else:  # no key given: the topic's
+                    given, queue_key = alert_key, key
+                allow_publisher(self, given, "events.amazonaws.com")
+                dead_letter_queue = new_dead_letter_queue(self, "DeadLetterQueue", encryption_key=queue_key,
+                                                          used_by=f"the monitoring-run rule of {self.node.path}")
+            self.dead_letter_queue = dead_letter_queue
             self.execution_rule.add_target(targets.SnsTopic(
                 topic, role=publisher, dead_letter_queue=self.dead_letter_queue, retry_attempts=retry_attempts,
                 max_event_age=max_event_age))

@@ -38,7 +38,7 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
 from constructs_lib._internal.contracts import StartablePipeline
-from constructs_lib._internal.keys import grant_key_use, key_or_new
+from constructs_lib._internal.keys import allow_publisher, grant_key_use, key_of, key_or_new
 from constructs_lib._internal.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._internal.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._internal.roles import ManagedPolicyRole
@@ -59,7 +59,7 @@ class _RetrainingTrigger(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, kind: str, pipeline: StartablePipeline,
                  parameters: Mapping[str, str] | None, encryption_key: kms.IKey | EncryptionKey | None,
                  dead_letter_queue: sqs.IQueue | None, retry_attempts: int, max_event_age: Duration,
-                 extra_checks: Any = None) -> None:
+                 extra_checks: Any = None, log_key: kms.IKey | EncryptionKey | None = None) -> None:
         super().__init__(scope, construct_id)
         self.pipeline = pipeline
         self.parameters: dict[str, str] = dict(parameters or {})
@@ -80,6 +80,8 @@ class _RetrainingTrigger(Construct):
         problems.raise_if_any()
 
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} retraining trigger")
+        #: The function's log group key (triggers with a function).
+        self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
             self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"retraining trigger {self.node.path}"
         )
@@ -181,6 +183,7 @@ class DriftRetraining(_RetrainingTrigger):
         retry_attempts: int = 3,
         max_event_age: Duration = Duration.hours(1),
         log_retention_days: int = 365,
+        log_key: kms.IKey | EncryptionKey | None = None,
     ) -> None:
         """
         :param pipeline: the pipeline to start.
@@ -190,11 +193,15 @@ class DriftRetraining(_RetrainingTrigger):
         :param parameters: default none; pipeline parameter values (each must be declared by the pipeline).
         :param min_interval: default 6 hours (0 to 30 days); at most one drift run starts per interval.
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the DLQ, the function's
-            environment and logs.
+            environment (and logs without ``log_key``). An ``EncryptionKey`` gets a statement letting this
+            account's EventBridge rules use it (the rule's DLQ); a key of your own must allow
+            ``events.amazonaws.com`` itself.
         :param dead_letter_queue: default, a new KMS-encrypted, TLS-only queue.
         :param retry_attempts: default 3 (0-185); EventBridge retries of the invocation.
         :param max_event_age: default 1 hour (1 minute to 1 day).
         :param log_retention_days: default 365; the function's log retention.
+        :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
+            lets CloudWatch Logs encrypt).
         """
         def checks(problems: Problems) -> None:
             problems.check(len(alarms) >= 1, "alarms", list(alarms), "give at least one alarm")
@@ -203,7 +210,10 @@ class DriftRetraining(_RetrainingTrigger):
 
         super().__init__(scope, construct_id, kind="DriftRetraining", pipeline=pipeline, parameters=parameters,
                          encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
-                         retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks)
+                         retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks,
+                         log_key=log_key)
+        if dead_letter_queue is None:  # the rule's dead-letter queue: EventBridge writes to it
+            allow_publisher(self, encryption_key, "events.amazonaws.com")
         if len(alarms) == 1:
             self.alarm: cloudwatch.IAlarm = alarms[0]
         else:
@@ -276,6 +286,7 @@ class NewDataRetraining(_RetrainingTrigger):
         max_event_age: Duration = Duration.hours(1),
         max_receive_count: int = 5,
         log_retention_days: int = 365,
+        log_key: kms.IKey | EncryptionKey | None = None,
     ) -> None:
         """
         :param pipeline: the pipeline to start.
@@ -292,7 +303,10 @@ class NewDataRetraining(_RetrainingTrigger):
             been created under the prefix for this long.
         :param defer_interval: default 30 minutes (1 minute to 1 day); while an execution of the pipeline
             runs, the next run is retried this often.
-        :param encryption_key: default, a new ``EncryptionKey``; queues, schedule, function environment and logs.
+        :param encryption_key: default, a new ``EncryptionKey``; queues, schedule, function environment
+            (and logs without ``log_key``). An ``EncryptionKey`` gets a statement letting this account's
+            EventBridge rules use it (the events queue and the DLQ); a key of your own must allow
+            ``events.amazonaws.com`` itself.
         :param dead_letter_queue: default, a new KMS-encrypted, TLS-only queue; what the rule and the
             schedule could not deliver.
         :param retry_attempts: default 3 (0-185); EventBridge and Scheduler retries of a delivery.
@@ -300,6 +314,8 @@ class NewDataRetraining(_RetrainingTrigger):
         :param max_receive_count: default 5; tries of a message before it moves to the events' FIFO
             dead-letter queue (``events_dead_letter_queue``).
         :param log_retention_days: default 365; the function's log retention.
+        :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
+            lets CloudWatch Logs encrypt).
         """
         def checks(problems: Problems) -> None:
             problems.check(bool(prefix.strip("/")), "prefix", prefix, "must name a key prefix (not the whole bucket)")
@@ -318,7 +334,9 @@ class NewDataRetraining(_RetrainingTrigger):
 
         super().__init__(scope, construct_id, kind="NewDataRetraining", pipeline=pipeline, parameters=parameters,
                          encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
-                         retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks)
+                         retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks,
+                         log_key=log_key)
+        allow_publisher(self, encryption_key, "events.amazonaws.com")  # the rule writes to the events queue (and DLQ)
         s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
         if isinstance(bucket, SecureBucket):
             bucket.enable_event_bridge_notifications()
@@ -431,7 +449,7 @@ def _starter_function(trigger: _RetrainingTrigger, construct_id: str, entry_poin
         trigger, construct_id, code_directory=_HANDLER_DIR, handler=entry_point, description=description,
         network=network, encryption_key=trigger.encryption_key, dead_letter_queue=trigger.dead_letter_queue,
         environment=environment, timeout=timeout, reserved_concurrent_executions=reserved_concurrency,
-        log_retention_days=log_retention_days,
+        log_retention_days=log_retention_days, log_key=trigger.log_key,
     )
     trigger.pipeline.grant_start_execution(function.role)
     function.role.add_to_policy(iam.PolicyStatement(

@@ -42,18 +42,37 @@ class GovernanceStack(Stack):
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
         access_logs: AccessLogBucket,
+        logs_key: EncryptionKey,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         gov = config.governance
         removal = RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN
 
+        # One key per purpose. ``key`` (logical id GovernanceKey and alias kept: it encrypts the audit
+        # log files and the model cards, whose key cannot change) serves the trail, its bucket and the
+        # model cards: CloudTrail (AuditTrail adds its statements) and roles only. The audit log group
+        # is on the environment's logs key; the alarm and labeling topics on ``alerts_key``.
         self.key = EncryptionKey(
             self,
             "GovernanceKey",
-            description=f"{config.project} {config.name}: audit logs, alarms, labeling notifications, model cards",
+            description=f"{config.project} {config.name}: audit log files, model cards",
             alias=f"alias/{config.project}/{config.name}/governance",
-            service_principals=("cloudwatch.amazonaws.com",),
+            allow_cloudwatch_logs=False,
+            service_principals=(),
+            removal_policy=removal,
+        )
+        # The audit log group's events written before the logs key stay encrypted with this key.
+        self.key.allow_cloudwatch_logs_to_decrypt()
+        #: The audit alarm and labeling notification topics' key; their constructs add the publishers
+        #: (this account's CloudWatch alarms, SageMaker Ground Truth).
+        self.alerts_key = EncryptionKey(
+            self,
+            "AlertsKey",
+            description=f"{config.project} {config.name}: audit alarm and labeling notification topics",
+            alias=f"alias/{config.project}/{config.name}/governance/alerts",
+            allow_cloudwatch_logs=False,
+            service_principals=(),
             removal_policy=removal,
         )
         self.audit_trail: AuditTrail | None = None
@@ -63,6 +82,8 @@ class GovernanceStack(Stack):
                 "AuditTrail",
                 data_buckets=[data_bucket, artifact_bucket],
                 encryption_key=self.key,
+                log_key=logs_key,
+                alert_key=self.alerts_key,
                 server_access_logs_bucket=access_logs,
                 log_retention_days=config.log_retention_days,
                 metric_namespace=f"{config.project}/{config.name}/audit",
@@ -84,7 +105,7 @@ class GovernanceStack(Stack):
                 "Labeling",
                 workteam_name=f"{config.project}-{config.name}-labelers",
                 cognito_domain_prefix=gov.labeling_domain_prefix,
-                encryption_key=self.key,
+                encryption_key=self.alerts_key,
                 removal_policy=removal,
             )
 

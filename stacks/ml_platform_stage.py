@@ -68,7 +68,7 @@ class MlPlatformStage(Stage):
         self.governance = GovernanceStack(
             self, "Governance", config=config, data_bucket=self.data.data_bucket,
             artifact_bucket=self.data.artifact_bucket, access_logs=self.data.access_logs,
-            stack_name=f"{prefix}-governance",
+            logs_key=self.data.logs_key, stack_name=f"{prefix}-governance",
             description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards")
         self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
         self.serving = ServingStack(
@@ -110,7 +110,7 @@ class MlPlatformStage(Stage):
         self.monitoring = MonitoringStack(
             self, "Monitoring", config=config, serving=self.serving, training=self.training,
             network=self.network.network, data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
-            stack_name=f"{prefix}-monitoring",
+            logs_key=self.data.logs_key, stack_name=f"{prefix}-monitoring",
             description=f"{config.project} {config.name}: model monitors, alarms, retraining triggers, "
                         "deployment on approval",
         )

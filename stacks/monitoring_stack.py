@@ -49,6 +49,7 @@ class MonitoringStack(Stack):
         network: PrivateNetwork,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
+        logs_key: EncryptionKey,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -57,10 +58,23 @@ class MonitoringStack(Stack):
         prefix = f"{config.project}-{config.name}"
         self._network = network
         self._training = training
+        removal = RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN
+        # One key per purpose. ``key`` (logical id MonitoringKey, kept: it encrypts the queued events)
+        # serves the queues, schedules and function environments; the constructs let this account's
+        # EventBridge rules use it for their queues. Log groups are on the environment's logs key.
         self.key = EncryptionKey(
-            self, "MonitoringKey", description=f"{config.project} {config.name}: alarm topic, trigger queues, "
-                                               "deployment state",
-            removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
+            self, "MonitoringKey", description=f"{config.project} {config.name}: trigger and dead-letter queues, "
+                                               "schedules, function environments",
+            allow_cloudwatch_logs=False, service_principals=(), removal_policy=removal,
+        )
+        # The log groups encrypted with it before the logs key keep their older events under it.
+        self.key.allow_cloudwatch_logs_to_decrypt()
+        self.logs_key = logs_key
+        #: The alarm and approval topics' key; the constructs let this account's alarms use it.
+        self.alerts_key = EncryptionKey(
+            self, "AlertsKey", description=f"{config.project} {config.name}: monitoring alarm and approval topics",
+            alias=f"alias/{config.project}/{config.name}/monitoring/alerts",
+            allow_cloudwatch_logs=False, service_principals=(), removal_policy=removal,
         )
 
         self.monitor: ModelMonitor | None = None
@@ -70,7 +84,7 @@ class MonitoringStack(Stack):
             self, "Alarms", endpoint=serving.endpoint, monitor=self.monitor,
             feature_drift_thresholds=dict(mon.feature_drift_thresholds),
             model_quality_thresholds=[ModelQualityThreshold(m, t) for m, t in mon.model_quality_thresholds],
-            encryption_key=self.key, email_addresses=config.platform.alert_emails,
+            encryption_key=self.key, alert_key=self.alerts_key, email_addresses=config.platform.alert_emails,
             alarm_name_prefix=f"{prefix}-inference",
         )
 
@@ -84,7 +98,7 @@ class MonitoringStack(Stack):
         if mon.drift_retraining and self.alarms.drift_alarms:
             self.drift_retraining = DriftRetraining(
                 self, "DriftRetraining", pipeline=pipeline, alarms=self.alarms.drift_alarms,
-                network=network, parameters={"Trigger": "drift"}, encryption_key=self.key,
+                network=network, parameters={"Trigger": "drift"}, encryption_key=self.key, log_key=logs_key,
                 min_interval=Duration.hours(mon.drift_retraining_min_interval_hours),
                 log_retention_days=config.log_retention_days)
         self.new_data_retraining: NewDataRetraining | None = None
@@ -92,7 +106,7 @@ class MonitoringStack(Stack):
             self.new_data_retraining = NewDataRetraining(
                 self, "NewDataRetraining", pipeline=pipeline, bucket=data_bucket, prefix=mon.new_data_prefix,
                 network=network, parameters={"Trigger": "new-data"}, data_uri_parameter="InputDataUri",
-                quiet_period=Duration.minutes(mon.new_data_quiet_minutes), encryption_key=self.key,
+                quiet_period=Duration.minutes(mon.new_data_quiet_minutes), encryption_key=self.key, log_key=logs_key,
                 log_retention_days=config.log_retention_days)
         self.deployment: DeployOnApproval | None = None
 
@@ -127,7 +141,7 @@ class MonitoringStack(Stack):
         mon = self.config.monitoring
         self.deployment = DeployOnApproval(
             self, "DeployOnApproval", model_package_group=self._training.model_package_group, targets=targets,
-            network=self._network, encryption_key=self.key,
+            network=self._network, encryption_key=self.key, log_key=self.logs_key, alert_key=self.alerts_key,
             approver_emails=mon.approver_emails if any(t.requires_approval for t in targets) else (),
             alarm_topic=self.alarms.topic, log_retention_days=self.config.log_retention_days,
         )

@@ -44,3 +44,4 @@ def test_readme_security_example_synthesizes(tmp_path, monkeypatch):
     template = (tmp_path / "Perimeter.template.json").read_text()
     assert "aws:PrincipalOrgID" in template and "shared-datasets" in template
     assert "alarm:ml-platform-*" in template
+    assert "AllowCloudTrailToEncryptLogs" in template and "kms:EncryptionContext:aws:logs:arn" in template

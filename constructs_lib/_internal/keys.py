@@ -6,6 +6,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._internal.service_role import publisher_source_arn
 from constructs_lib.encryption_key import EncryptionKey
 
 
@@ -30,3 +31,12 @@ def grant_key_use(key: kms.IKey, grantee: iam.IGrantable, *, encrypt: bool) -> i
     if encrypt:
         actions += ["kms:Encrypt", "kms:GenerateDataKey"]
     return key.grant(grantee, *actions)
+
+
+def allow_publisher(scope: Construct, key: kms.IKey | EncryptionKey | None, service: str) -> None:
+    """Let ``service`` (``events.amazonaws.com``: rules deliver to queues and dead-letter queues;
+    ``cloudwatch.amazonaws.com``: alarms publish to topics) use ``key``, for this account's rules or
+    alarms only (``aws:SourceAccount`` and ``aws:SourceArn``). Only an ``EncryptionKey``'s policy can be
+    extended here; a key of your own must allow the service itself."""
+    if isinstance(key, EncryptionKey):
+        key.allow_service(service, source_arn=publisher_source_arn(scope, service))
