@@ -20,7 +20,7 @@ from constructs import Construct
 from constructs_lib._internal.keys import allow_publisher, key_of
 from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._internal.service_role import pin_bucket_policy, service_principal
 from constructs_lib.access_log_bucket import AccessLogBucket
 from constructs_lib.encryption_key import EncryptionKey
@@ -85,7 +85,6 @@ DEFAULT_SENSITIVE_ACTIONS: tuple[SensitiveAction, ...] = (
 
 _METRIC_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
-_NAMESPACE = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
 _MAX_DATA_RESOURCES = 250  # CloudTrail: values per event selector
 
 
@@ -170,7 +169,7 @@ class AuditTrail(Construct):
                                    "must be 1-64 letters or digits, starting with a letter")
             problems.check(0 < len(action.filter_pattern) <= 1024, f"sensitive_actions[{action.name}].filter_pattern",
                            action.filter_pattern, "must be 1-1024 characters (CloudWatch Logs limit)")
-        problems.check_pattern("metric_namespace", metric_namespace, _NAMESPACE,
+        problems.check_pattern("metric_namespace", metric_namespace, METRIC_NAMESPACE_PATTERN,
                                "must be 1-255 letters, digits or . _ / # : - and spaces")
         problems.check(not metric_namespace.startswith("AWS/"), "metric_namespace", metric_namespace,
                        "must not start with 'AWS/' (reserved for AWS services)")

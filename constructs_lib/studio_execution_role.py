@@ -15,7 +15,7 @@ from constructs import Construct
 
 from constructs_lib._internal.wildcards import acknowledge_wildcard_resources
 from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.validation import Problems
+from constructs_lib._internal.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._internal.service_role import service_principal
 from constructs_lib.encryption_key import EncryptionKey
 from constructs_lib.secure_bucket import SecureBucket
@@ -57,7 +57,6 @@ NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,39}$")
 #: Namespaces no role of the platform may publish to: AWS's own (``AWS/...``, what autoscaling and
 #: the endpoint alarms follow) and the endpoints' instance metrics.
 _RESERVED_NAMESPACES = re.compile(r"^(AWS/|/aws/sagemaker/Endpoints)", re.IGNORECASE)
-_NAMESPACE = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
 
 _JOB_RESOURCE_TYPES = ("training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job", "model")
 _JOB_ACTIONS = (
@@ -188,7 +187,7 @@ class StudioExecutionRole(Construct):
                                "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter "
                                "or digit (SageMaker ARNs hold names in lowercase)")
         for namespace in metric_namespaces:
-            problems.check(bool(_NAMESPACE.match(namespace)) and not _RESERVED_NAMESPACES.match(namespace),
+            problems.check(bool(METRIC_NAMESPACE_PATTERN.match(namespace)) and not _RESERVED_NAMESPACES.match(namespace),
                            "metric_namespaces", namespace,
                            "must be CloudWatch namespaces (1-255 characters) other than AWS/... and "
                            "/aws/sagemaker/Endpoints... (what autoscaling and alarms follow)")

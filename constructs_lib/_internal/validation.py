@@ -22,6 +22,8 @@ from constructs import Construct
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 ML_INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+[a-z0-9-]*\.[0-9]*[a-z0-9]+$")
+#: A CloudWatch metric namespace (PutMetricData, metric filters).
+METRIC_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
 
 
 class ConstructValidationError(ValueError):
