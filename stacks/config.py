@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
-from constructs_lib.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
-from constructs_lib.mlflow_tracking_server import MAINTENANCE_WINDOW_PATTERN, MLFLOW_VERSION_PATTERN, TrackingServerSize
-from constructs_lib._internal.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
-from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
-from constructs_lib.team_access import TEAM_NAME_PATTERN
+from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
+from constructs_lib.platform.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
+from constructs_lib.platform.mlflow_tracking_server import MAINTENANCE_WINDOW_PATTERN, MLFLOW_VERSION_PATTERN, TrackingServerSize
+from constructs_lib._core.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
+from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
+from constructs_lib.platform.team_access import TEAM_NAME_PATTERN
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _ACCOUNT = re.compile(r"^\d{12}$")

@@ -31,10 +31,10 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
-from constructs_lib._internal.wildcards import wildcard_resource_finding
-from constructs_lib._internal.queues import dead_letter_queue
-from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.service_role import pin_role_trust, service_principal
+from constructs_lib._core.wildcards import wildcard_resource_finding
+from constructs_lib._core.queues import dead_letter_queue
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import pin_role_trust, service_principal
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
 from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 

@@ -33,11 +33,11 @@ from constructs_lib import (
     ServerlessVariant,
     TrafficRouting,
 )
-from constructs_lib.deploy_on_approval import NO_MODEL_PACKAGE, SERVED_MODEL_PACKAGE_OUTPUT
-from constructs_lib._internal.nag import acknowledge
-from constructs_lib.container_images import xgboost_image_uri
-from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.wildcards import acknowledge_statement_wildcards
+from constructs_lib.monitoring.deploy_on_approval import NO_MODEL_PACKAGE, SERVED_MODEL_PACKAGE_OUTPUT
+from constructs_lib._core.nag import acknowledge
+from constructs_lib.training.container_images import xgboost_image_uri
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from stacks.config import EnvironmentConfig, ServingConfig
 from stacks.training_stack import MODEL_ARTIFACTS_PREFIX
 

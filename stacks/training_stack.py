@@ -20,8 +20,8 @@ from constructs_lib import (
     S3Location,
     SecureBucket,
 )
-from constructs_lib.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
-from constructs_lib.pipeline import (
+from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
+from constructs_lib.training.pipeline import (
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     CreateModelStep,

@@ -1,5 +1,5 @@
 """Does a synthesized policy allow or deny one request? The library's IAM evaluator
-(``constructs_lib._internal.iam_policy``, the one the run-time contracts use) with a complete request
+(``constructs_lib._core.iam_policy``, the one the run-time contracts use) with a complete request
 context: a condition key the request lacks is missing, as IAM treats it, not unknown.
 
 Two ways to hand it a policy: statements as cdk-nag flattens their tokens (``<Bucket.Arn>/teams/a/*``,
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-from constructs_lib._internal import iam_policy
-from constructs_lib._internal.wildcards import flatten_cfn_reference
+from constructs_lib._core import iam_policy
+from constructs_lib._core.wildcards import flatten_cfn_reference
 
 #: ``Request(action, resource, context)``: context values are a string or a list for multi-valued keys.
 Request = partial(iam_policy.Request, complete=True)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from constructs_lib.pipeline import _service_model
+from constructs_lib.training.pipeline import _service_model
 from tests.conftest import SHARED
 
 SCHEMA_NAME = "sagemaker-pipeline-definition.schema.json"

@@ -7,7 +7,7 @@ import re
 
 import aws_cdk as cdk
 
-from constructs_lib.pipeline.per_run import run_state, shared_state
+from constructs_lib.training.pipeline.per_run import run_state, shared_state
 from tests.conftest import ROOT, new_app
 from tests.sagemaker_contract import definition_from_template
 

@@ -1,5 +1,5 @@
 """Stand-ins for the other areas' constructs, implementing the protocols of
-``constructs_lib._internal.contracts`` (the real endpoints, pipelines and registry live elsewhere)."""
+``constructs_lib._core.contracts`` (the real endpoints, pipelines and registry live elsewhere)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib.data_capture import DataCaptureOptions
+from constructs_lib.inference.data_capture import DataCaptureOptions
 
 
 class FakeEndpoint(Construct):

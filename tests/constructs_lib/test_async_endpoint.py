@@ -13,8 +13,8 @@ from constructs_lib import (
     InstanceVariant,
     ServerlessVariant,
 )
-from constructs_lib._internal.contracts import MonitorableEndpoint
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import artifacts, cheap_model, network, serverless_model, vpc_model
 

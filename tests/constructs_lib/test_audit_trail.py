@@ -9,7 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import DEFAULT_SENSITIVE_ACTIONS, AuditTrail, ConstructValidationError, SecureBucket, SensitiveAction
-from constructs_lib.audit_trail import JOB_CREATING_OPERATIONS
+from constructs_lib.governance.audit_trail import JOB_CREATING_OPERATIONS
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 DATA_BUCKET_ARN = {"Fn::GetAtt": [Match.string_like_regexp("^Data"), "Arn"]}

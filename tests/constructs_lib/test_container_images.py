@@ -4,7 +4,7 @@ import aws_cdk as cdk
 import pytest
 
 from constructs_lib import ConstructValidationError
-from constructs_lib.container_images import (
+from constructs_lib.training.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
     SAGEMAKER_ALGORITHM_REGISTRIES,
     algorithm_registry_account,

@@ -1,6 +1,6 @@
 from constructs import Construct
 
-from constructs_lib.cost_summary import (
+from constructs_lib.inference.cost_summary import (
     INTERFACE_ENDPOINT_AZ,
     NAT_GATEWAY,
     NETWORK_PRICE_SOURCE,

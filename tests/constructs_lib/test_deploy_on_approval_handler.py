@@ -20,7 +20,7 @@ from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
-from constructs_lib.deploy_on_approval_handler import handler as deployer
+from constructs_lib.monitoring.deploy_on_approval_handler import handler as deployer
 
 REGION = "eu-west-1"
 GROUP = "churn-models"

@@ -3,7 +3,7 @@
 import pytest
 
 from constructs_lib import INSTANCE_STORAGE_FAMILIES, CapacitySize, DeploymentGuardrails, InstanceType, TrafficRouting
-from constructs_lib.endpoint_options import CapacityUnit, DeploymentStrategy
+from constructs_lib.inference.endpoint_options import CapacityUnit, DeploymentStrategy
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from constructs_lib import SecureBucket
-from constructs_lib._internal.wildcards import acknowledge_exact_wildcard, flatten_cfn_reference
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, flatten_cfn_reference
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 

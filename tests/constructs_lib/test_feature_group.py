@@ -3,7 +3,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib import (
     ConstructValidationError,
     DataCatalogOptions,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from constructs_lib._internal.cfn_values import Alternatives, Assembly, StackTemplate, each
-from constructs_lib._internal.iam_policy import Request, decide, statements_of, wildcard_match
+from constructs_lib._core.cfn_values import Alternatives, Assembly, StackTemplate, each
+from constructs_lib._core.iam_policy import Request, decide, statements_of, wildcard_match
 
 
 def policy(*statements: dict) -> list:

@@ -15,7 +15,7 @@ from constructs_lib import (
     ServerlessEndpoint,
     ServerlessVariant,
 )
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import artifacts, serverless_model, vpc_model
 

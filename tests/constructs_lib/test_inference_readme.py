@@ -5,7 +5,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 
 import constructs_lib as lib
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import ROOT, compliance_app, nag_findings, new_stack
 
 XGBOOST = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"

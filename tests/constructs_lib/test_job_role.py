@@ -17,8 +17,8 @@ from constructs_lib import (
     S3Location,
     SecureBucket,
 )
-from constructs_lib.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 #: Every action a JobRole may hold, and those allowed on Resource '*'.

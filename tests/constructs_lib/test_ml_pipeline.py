@@ -20,10 +20,10 @@ from constructs_lib import (
     S3Location,
     SecureBucket,
 )
-from constructs_lib._internal.contracts import StartablePipeline
-from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
-from constructs_lib.pipeline import (
+from constructs_lib._core.contracts import StartablePipeline
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
+from constructs_lib.training.pipeline import (
     CallbackStep,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
@@ -203,7 +203,7 @@ def test_pipeline_role_invokes_only_its_function_and_sends_only_to_its_queue(syn
 
 def _tune_model_score(stack):
     """A tuning step, a model of its best job and a transform with that model."""
-    from constructs_lib.pipeline import CreateModelStep, IntegerRange, TransformStep, TuningObjective, TuningStep
+    from constructs_lib.training.pipeline import CreateModelStep, IntegerRange, TransformStep, TuningObjective, TuningStep
     from tests.constructs_lib.pipeline.conftest import IMAGE, training_job
 
     role = iam.Role.from_role_arn(stack, "Job", "arn:aws:iam::123456789012:role/job")
@@ -261,7 +261,7 @@ def test_a_scope_tag_tags_every_job_and_model_and_scopes_the_role_to_it():
 
 
 def test_a_scope_tag_that_is_also_a_lineage_tag_fails():
-    from constructs_lib.pipeline import LineageOptions
+    from constructs_lib.training.pipeline import LineageOptions
 
     with pytest.raises(ConstructValidationError, match=r"steps\['Tune'\] \(Tuning\) Tags=\['environment'\]: tag keys "
                                                          r"must be unique"):

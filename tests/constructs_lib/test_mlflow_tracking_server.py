@@ -4,7 +4,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib import ConstructValidationError, MlflowTrackingServer, SecureBucket, TrackingServerSize
-from constructs_lib._internal.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 

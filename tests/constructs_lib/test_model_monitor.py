@@ -19,7 +19,7 @@ from constructs_lib import (
     PrivateNetwork,
     SecureBucket,
 )
-from constructs_lib.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
+from constructs_lib.monitoring.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
 from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint

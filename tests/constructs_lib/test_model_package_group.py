@@ -13,9 +13,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import ConstructValidationError, ModelData, ModelPackageGroup, ModelPackageSources, SecureBucket
-from constructs_lib._internal.contracts import ModelPackageGroupRef
-from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.wildcards import acknowledge_exact_wildcard
+from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 

@@ -9,8 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import ConstructValidationError, NotebookInstance, PrivateNetwork
-from constructs_lib.notebook_idle import idle_check
-from constructs_lib.notebook_instance import on_start_script
+from constructs_lib.studio.notebook_instance_handler import idle_check
+from constructs_lib.studio.notebook_instance import on_start_script
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 AZS = ["eu-west-1a", "eu-west-1b"]
@@ -200,7 +200,7 @@ def test_grant_open_lets_a_role_open_only_this_instance():
 
 
 def _default_role_patterns(template: Template) -> set[str]:
-    from constructs_lib._internal.wildcards import flatten_cfn_reference
+    from constructs_lib._core.wildcards import flatten_cfn_reference
 
     (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
                  if k.startswith("NotebookRolePermissions")]

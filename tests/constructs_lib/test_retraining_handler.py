@@ -1,4 +1,4 @@
-"""The retraining triggers' functions (``constructs_lib/retraining_handler/handler.py``) against moto's
+"""The retraining triggers' functions (``constructs_lib/monitoring/retraining_trigger_handler/handler.py``) against moto's
 SageMaker and EventBridge Scheduler, and botocore's Stubber for faults.
 
 The new-data tests play what AWS does: ``upload`` is an S3 "Object Created" event through the FIFO queue,
@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from constructs_lib.retraining_handler import handler as starter
+from constructs_lib.monitoring.retraining_trigger_handler import handler as starter
 
 REGION = "eu-west-1"
 GROUP = "churn-new-data"

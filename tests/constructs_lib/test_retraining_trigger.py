@@ -15,7 +15,7 @@ from constructs_lib import (
     ScheduledRetraining,
     SecureBucket,
 )
-from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS
+from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import cfn_lint_errors
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakePipeline

@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 
-from constructs_lib.deploy_on_approval_handler import served_model
+from constructs_lib.monitoring.deploy_on_approval_handler import served_model
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 PREFIX = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/ml-platform-staging-churn/"

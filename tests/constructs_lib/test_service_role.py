@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib._internal.service_role import pin_role_trust, service_role, source_conditions
+from constructs_lib._core.service_role import pin_role_trust, service_role, source_conditions
 from tests.conftest import new_stack
 
 

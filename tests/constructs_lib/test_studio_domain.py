@@ -16,7 +16,7 @@ from constructs_lib import (
     StudioDomain,
     StudioLifecycleConfig,
 )
-from constructs_lib.private_network import DEFAULT_INTERFACE_ENDPOINTS
+from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 AZS = ["eu-west-1a", "eu-west-1b"]

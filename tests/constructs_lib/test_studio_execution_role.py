@@ -3,7 +3,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import ConstructValidationError, EncryptionKey, PrivateNetwork, SecureBucket, StudioExecutionRole
-from constructs_lib.studio_execution_role import (
+from constructs_lib.studio.studio_execution_role import (
     INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS,
     NETWORK_ISOLATION_GUARDED_ACTIONS,
     VOLUME_KEY_GUARDED_ACTIONS,
@@ -207,7 +207,7 @@ def test_transform_jobs_are_denied_on_models_not_named_with_the_prefix(statement
 
 
 def test_jobs_models_and_logs_are_scoped_to_the_name_prefix(statements):
-    from constructs_lib._internal.wildcards import flatten_cfn_reference
+    from constructs_lib._core.wildcards import flatten_cfn_reference
 
     patterns = {flatten_cfn_reference(r) for s in _allows(statements) for r in
                 (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}

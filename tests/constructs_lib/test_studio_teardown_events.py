@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from constructs_lib.studio_teardown import handler
-from constructs_lib.studio_teardown.handler import Calls, TeardownBlocked
+from constructs_lib.studio.studio_teardown_handler import handler
+from constructs_lib.studio.studio_teardown_handler.handler import Calls, TeardownBlocked
 from tests.constructs_lib.studio_moto import REGION, FakeClock, aws, domain  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore:Exception\\(ThrottlingException\\):UserWarning")

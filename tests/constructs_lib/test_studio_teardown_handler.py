@@ -7,8 +7,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from constructs_lib.studio_teardown import handler
-from constructs_lib.studio_teardown.handler import Calls, DomainTeardown, TeardownBlocked
+from constructs_lib.studio.studio_teardown_handler import handler
+from constructs_lib.studio.studio_teardown_handler.handler import Calls, DomainTeardown, TeardownBlocked
 from tests.constructs_lib.studio_moto import REGION, FakeClock, aws, domain, run_to_completion  # noqa: F401
 
 # moto warns that SageMaker's service model has no ThrottlingException shape (it is a common AWS error).

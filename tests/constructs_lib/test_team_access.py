@@ -6,7 +6,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 from constructs_lib import TEAM_TAG_KEY, ConstructValidationError, SecureBucket, TeamAccess
-from constructs_lib._internal.wildcards import flatten_cfn_reference
+from constructs_lib._core.wildcards import flatten_cfn_reference
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.iam_eval import Request, denied
 

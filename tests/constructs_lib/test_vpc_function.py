@@ -10,10 +10,10 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from constructs_lib import PrivateNetwork
-from constructs_lib._internal.vpc_function import VpcFunction
+from constructs_lib._core.vpc_function import VpcFunction
 from tests.conftest import compliance_app, nag_findings, new_stack
 
-HANDLER = Path(__file__).resolve().parents[2] / "constructs_lib" / "retraining_handler"
+HANDLER = Path(__file__).resolve().parents[2] / "constructs_lib" / "monitoring" / "retraining_trigger_handler"
 
 
 def _build(stack):

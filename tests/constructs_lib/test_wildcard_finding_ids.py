@@ -3,7 +3,7 @@
 import pytest
 
 from constructs_lib import SecureBucket
-from constructs_lib._internal.wildcards import flatten_cfn_reference, wildcard_resource_finding
+from constructs_lib._core.wildcards import flatten_cfn_reference, wildcard_resource_finding
 from tests.conftest import new_stack
 
 

@@ -4,9 +4,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from constructs_lib import SecureBucket
-from constructs_lib._internal.roles import ManagedPolicyRole
-from constructs_lib._internal.s3_access import S3Uri, grant_prefix
-from constructs_lib._internal.wildcards import acknowledge_statement_wildcards, flatten_cfn_reference
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import S3Uri, grant_prefix
+from constructs_lib._core.wildcards import acknowledge_statement_wildcards, flatten_cfn_reference
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib.cost_summary import INTERFACE_ENDPOINT_AZ, PRICE_TABLE, idle_cost_summary
+from constructs_lib.inference.cost_summary import INTERFACE_ENDPOINT_AZ, PRICE_TABLE, idle_cost_summary
 from stacks.config import (
     ConfigError,
     DeliveryConfig,

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from constructs_lib._internal.wildcards import flatten_cfn_reference
+from constructs_lib._core.wildcards import flatten_cfn_reference
 from tests.iam_eval import Request, allowed
 
 SAGEMAKER = "arn:<AWS::Partition>:sagemaker:eu-west-1:<AWS::AccountId>"
@@ -254,7 +254,7 @@ def test_pipeline_roles_create_jobs_only_with_their_environment_tag(synthesized_
 def test_every_job_step_of_the_apps_pipelines_carries_its_environment_tag(synthesized_app):
     import json
 
-    from constructs_lib._internal.cfn_values import Assembly, strings
+    from constructs_lib._core.cfn_values import Assembly, strings
 
     paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
     assembly = Assembly.from_template_paths(paths)
@@ -286,8 +286,8 @@ def _steps(steps: list[dict]) -> list[dict]:
 
 
 def test_the_run_time_contracts_check_the_pipeline_roles_create_calls_with_the_steps_tags(synthesized_app):
-    from constructs_lib._internal.cfn_values import Assembly
-    from constructs_lib._internal.runtime_contracts import RuntimeContractCheck
+    from constructs_lib._core.cfn_values import Assembly
+    from constructs_lib._core.runtime_contracts import RuntimeContractCheck
 
     paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
     needs = [need for o in RuntimeContractCheck(Assembly.from_template_paths(paths)).obligations() for need in o.needs]

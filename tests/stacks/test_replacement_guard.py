@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import CREATE_ONLY_TAG_TYPES
-from constructs_lib._internal.log_retention import LOG_RETENTION_DAYS
+from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
 from stacks.config import EnvironmentConfig, ServedModel, default_environments
 from tests.conftest import ROOT, TEST_SOURCE_VERSION, new_app
 

@@ -11,7 +11,7 @@ from aws_cdk import Stack, Stage
 from aws_cdk import aws_events as events
 from aws_cdk import aws_scheduler as scheduler
 
-from constructs_lib._internal.queues import targets_without_dead_letter_or_retry
+from constructs_lib._core.queues import targets_without_dead_letter_or_retry
 
 
 def undelivered_targets(resources: Iterable[tuple[str, dict]]) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import AsyncEndpoint, RealtimeEndpoint, ServerlessEndpoint
-from constructs_lib._internal.contracts import MonitorableEndpoint
+from constructs_lib._core.contracts import MonitorableEndpoint
 from stacks.config import XGBOOST_IMAGE_EU_WEST_1
 
 

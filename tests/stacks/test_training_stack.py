@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from constructs_lib.pipeline.per_run import run_state, shared_state
+from constructs_lib.training.pipeline.per_run import run_state, shared_state
 from stacks.config import default_environments
 from tests.sagemaker_contract import definition_api_problems, definition_from_template, schema_errors
 
@@ -151,7 +151,7 @@ def test_registry_is_retained_except_where_the_environment_opts_in_to_destroy(sy
 
 
 def test_stage_exposes_what_other_areas_consume(synthesized_app):
-    from constructs_lib._internal.contracts import ModelPackageGroupRef, StartablePipeline
+    from constructs_lib._core.contracts import ModelPackageGroupRef, StartablePipeline
 
     training = synthesized_app.stages["prod"].training
     assert isinstance(training.model_package_group, ModelPackageGroupRef)

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     ExecutionVariables,

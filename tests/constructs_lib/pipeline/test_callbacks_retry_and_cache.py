@@ -8,7 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from constructs_lib import ConstructValidationError
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     CacheConfig,
     CallbackStep,
     ConditionEquals,

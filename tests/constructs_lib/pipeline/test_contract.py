@@ -8,7 +8,7 @@ import copy
 import pytest
 from aws_cdk import Duration
 
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     CategoricalRange,
     ConditionEquals,
     ConditionIn,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from constructs_lib import ConstructValidationError
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     VERSION,
     ExecutionVariables,
     FailStep,
@@ -222,7 +222,7 @@ def test_an_empty_pipeline_is_refused():
 
 def test_s3_join_makes_per_execution_paths_and_keeps_the_location_for_grants(role):
     from constructs_lib import S3Location
-    from constructs_lib.pipeline import PropertyFile, S3Join
+    from constructs_lib.training.pipeline import PropertyFile, S3Join
     from tests.conftest import new_stack
 
     from aws_cdk import aws_s3 as s3

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib import ConstructValidationError
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     CreateModelStep,
     IntegerRange,
     LineageOptions,

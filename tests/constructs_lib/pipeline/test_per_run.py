@@ -7,7 +7,7 @@ import pytest
 from aws_cdk.assertions import Annotations, Match
 
 from constructs_lib import MlPipeline
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     ConditionEquals,
     ConditionStep,
     ExecutionVariables,
@@ -19,7 +19,7 @@ from constructs_lib.pipeline import (
     TrainingStep,
     TransformStep,
 )
-from constructs_lib.pipeline.per_run import run_state, shared_state, varies_per_execution
+from constructs_lib.training.pipeline.per_run import run_state, shared_state, varies_per_execution
 from tests.conftest import new_stack
 from tests.constructs_lib.pipeline.conftest import SKLEARN, per_run, reference_pipeline, training_job
 

@@ -7,7 +7,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
 from constructs_lib import ConstructValidationError
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     JobNetwork,
     ParameterInteger,
     ParameterString,

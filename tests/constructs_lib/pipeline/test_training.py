@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 
 from constructs_lib import ConstructValidationError
 from constructs_lib import S3Location
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     ExecutionVariables,
     FileSystemSource,
     JobNetwork,

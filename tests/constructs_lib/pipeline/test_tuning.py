@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import Duration
 
 from constructs_lib import ConstructValidationError
-from constructs_lib.pipeline import (
+from constructs_lib.training.pipeline import (
     CategoricalRange,
     ContinuousRange,
     CreateModelStep,

@@ -1,0 +1,163 @@
+"""AWS services acting on the platform's behalf, always pinned to this account.
+
+Every role an AWS service assumes and every resource-policy grant to a service principal (topic, key,
+queue and bucket policies) goes through this module, so each carries ``aws:SourceAccount`` (and
+``aws:SourceArn`` where the acting resource is known): the cross-service confused-deputy guard. A
+bare ``iam.ServicePrincipal`` would let the service act for any account that names our resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jsii
+from aws_cdk import (Aspects, Aws, CfnResource, CustomResourceProvider, IAspect, IResolvable, IResolveContext, Stack,
+                     Token)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct, IConstruct
+
+from constructs_lib._core.roles import ManagedPolicyRole
+
+#: The condition keys that pin a service principal to the acting account or resource.
+SOURCE_KEYS: tuple[str, ...] = ("aws:SourceAccount", "aws:SourceArn")
+
+#: The resources of this account that act when these services publish to the platform's topics
+#: (``{partition}``, ``{region}``, ``{account}`` filled in): CloudWatch alarms, EventBridge rules and
+#: AWS Budgets budgets, which send them as ``aws:SourceArn``.
+PUBLISHER_SOURCE_ARNS: dict[str, str] = {
+    "cloudwatch.amazonaws.com": "arn:{partition}:cloudwatch:{region}:{account}:alarm:*",
+    "events.amazonaws.com": "arn:{partition}:events:{region}:{account}:rule/*",
+    "budgets.amazonaws.com": "arn:{partition}:budgets::{account}:*",
+}
+
+
+def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> dict:
+    """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` = ``source_arn`` when given
+    (``ArnEquals`` for exact ARNs, ``ArnLike`` when one holds a wildcard)."""
+    conditions: dict = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    if source_arn is not None:
+        arns = [source_arn] if isinstance(source_arn, str) else list(source_arn)
+        operator = "ArnLike" if any("*" in arn or "?" in arn for arn in arns) else "ArnEquals"
+        conditions[operator] = {"aws:SourceArn": arns[0] if isinstance(source_arn, str) else arns}
+    return conditions
+
+
+def publisher_source_arn(scope: IConstruct, service: str) -> str | None:
+    """The ARN pattern of this account's resources that publish as ``service`` (None if unknown)."""
+    pattern = PUBLISHER_SOURCE_ARNS.get(service)
+    if pattern is None:
+        return None
+    stack = Stack.of(scope)
+    return pattern.format(partition=Aws.PARTITION, region=stack.region, account=stack.account)
+
+
+def service_principal(scope: IConstruct, service: str, *,
+                      source_arn: str | Sequence[str] | None = None) -> iam.ServicePrincipal:
+    """``service`` (e.g. ``events.amazonaws.com``) acting for this account only (and for
+    ``source_arn``, e.g. a rule or an alarm, when given). Use it as a role's ``assumed_by`` or in a
+    resource policy's ``principals``: the conditions go into the statement."""
+    return iam.ServicePrincipal(service, conditions=source_conditions(scope, source_arn))
+
+
+def service_role(scope: Construct, construct_id: str, *, service: str, description: str,
+                 source_arn: str | Sequence[str] | None = None) -> ManagedPolicyRole:
+    """A ``ManagedPolicyRole`` that only ``service`` may assume, for this account (and
+    ``source_arn`` when given)."""
+    return ManagedPolicyRole(
+        scope, construct_id, assumed_by=service_principal(scope, service, source_arn=source_arn),
+        description=description,
+    )
+
+
+def service_statement(scope: IConstruct, *, sid: str | None, service: str, actions: Sequence[str],
+                      resources: Sequence[str], source_arn: str | Sequence[str] | None = None,
+                      conditions: dict | None = None) -> iam.PolicyStatement:
+    """A resource-policy statement letting ``service`` call ``actions`` for this account (and
+    ``source_arn``), with any further ``conditions`` merged in."""
+    statement = iam.PolicyStatement(
+        sid=sid, principals=[service_principal(scope, service, source_arn=source_arn)],
+        actions=list(actions), resources=list(resources),
+    )
+    for operator, values in (conditions or {}).items():
+        statement.add_condition(operator, values)
+    return statement
+
+
+@jsii.implements(IAspect)
+class PinProviderRoles:
+    """Adds ``aws:SourceAccount`` to the trust policy of aws-cdk-lib's own custom-resource provider
+    roles (``Custom::S3AutoDeleteObjects``, ``Custom::VpcRestrictDefaultSG``, ...), which aws-cdk-lib
+    creates with a bare ``lambda.amazonaws.com`` principal and no way to pass conditions."""
+
+    def visit(self, node: IConstruct) -> None:
+        if not (isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::IAM::Role"):
+            return
+        if node.node.id != "Role" or node.node.scope is None or not _is_provider(node.node.scope):
+            return
+        node.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition",
+                                   {"StringEquals": {"aws:SourceAccount": Stack.of(node).account}})
+
+
+def _is_provider(scope: IConstruct) -> bool:
+    return isinstance(scope, CustomResourceProvider) or scope.node.id.endswith("CustomResourceProvider")
+
+
+def pin_provider_roles(scope: IConstruct) -> None:
+    """Pin the trust of aws-cdk-lib's custom-resource provider roles under ``scope`` (a stack, a
+    stage or an app) to their stack's account."""
+    Aspects.of(scope).add(PinProviderRoles())
+
+
+@jsii.implements(IResolvable)
+class _PinnedDocument:
+    def __init__(self, scope: IConstruct, document: object, source_arn: str | Sequence[str] | None) -> None:
+        self._scope, self._document, self._source_arn = scope, document, source_arn
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def to_string(self) -> str:
+        return Token.as_string(self)
+
+    def resolve(self, context: IResolveContext) -> object:
+        document = context.resolve(self._document)
+        pin = context.resolve(source_conditions(self._scope, self._source_arn))
+        statements = []
+        for statement in document.get("Statement", []):
+            principal = statement.get("Principal")
+            conditions = statement.get("Condition", {})
+            if (not isinstance(principal, dict) or "Service" not in principal
+                    or any(key in values for values in conditions.values() for key in SOURCE_KEYS)):
+                statements.append(statement)
+                continue
+            others = {kind: value for kind, value in principal.items() if kind != "Service"}
+            if others:  # a composite principal: the others keep the statement as it was
+                statements.append({**statement, "Principal": others})
+            pinned = {**statement, "Principal": {"Service": principal["Service"]},
+                      "Condition": {operator: dict(values) for operator, values in conditions.items()}}
+            for operator, values in pin.items():
+                pinned["Condition"].setdefault(operator, {}).update(values)
+            statements.append(pinned)
+        return {**document, "Statement": statements}
+
+
+def pin_role_trust(role: iam.IRole) -> None:
+    """Pin the service principals of a role that an aws-cdk-lib L2 created itself (CDK Pipelines'
+    self-mutation and asset roles, which it takes from no one) to this account."""
+    cfn = role.node.default_child
+    assert isinstance(cfn, iam.CfnRole)
+    cfn.assume_role_policy_document = _PinnedDocument(cfn, cfn.assume_role_policy_document, None)
+
+
+def pin_bucket_policy(bucket: s3.IBucket, *, source_arn: str | Sequence[str] | None = None) -> None:
+    """Pin the service-principal statements that an aws-cdk-lib L2 wrote itself into ``bucket``'s
+    policy (``cloudtrail.Trail`` on its bucket, with no way to pass conditions) to this account and
+    ``source_arn``. Statements already pinned are left as they are."""
+    policy = bucket.policy
+    if policy is None:
+        return
+    cfn = policy.node.default_child
+    assert isinstance(cfn, s3.CfnBucketPolicy)
+    cfn.policy_document = _PinnedDocument(cfn, cfn.policy_document, source_arn)

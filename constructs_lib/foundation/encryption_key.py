@@ -1,0 +1,145 @@
+"""``EncryptionKey``: a customer-managed KMS key that the platform's services can use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.validation import Problems
+
+#: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
+#: key's account): CloudWatch alarms and EventBridge publish to KMS-encrypted SNS topics and queues.
+DEFAULT_SERVICE_PRINCIPALS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+
+_ALIAS_ALLOWED = "must start with 'alias/', use letters, digits, '/', '_' or '-', and not start with 'alias/aws/'"
+
+
+class EncryptionKey(Construct):
+    """Defines a customer-managed KMS key with yearly rotation, retained when its stack is deleted.
+
+    The key policy keeps the account's IAM in charge (the CDK default), lets CloudWatch Logs in the
+    key's region encrypt the account's log groups, and lets the listed service principals of the
+    same account use it. Grants to roles go through ``grant_*`` so that policies stay least-privilege.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str = "constructs_lib platform key",
+        alias: str | None = None,
+        allow_cloudwatch_logs: bool = True,
+        service_principals: Sequence[str] = DEFAULT_SERVICE_PRINCIPALS,
+        pending_window: Duration = Duration.days(30),
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        """
+        :param description: the key's description in the KMS console.
+        :param alias: default, no alias; otherwise an alias such as ``alias/ml-platform/data``.
+        :param allow_cloudwatch_logs: default True: CloudWatch Logs in this region may use the key
+            for log groups of this account (encryption-context condition on the log-group ARN).
+        :param service_principals: default CloudWatch and EventBridge; service principals of this
+            account allowed to encrypt and decrypt (for example to publish to encrypted SNS topics).
+        :param pending_window: default 30 days; days KMS waits before deleting a scheduled key (7-30).
+        :param removal_policy: default RETAIN; DESTROY schedules the key's deletion with the stack's.
+        """
+        super().__init__(scope, construct_id)
+        problems = Problems(self, "EncryptionKey")
+        if alias is not None:
+            problems.check(
+                alias.startswith("alias/")
+                and not alias.startswith("alias/aws/")
+                and all(c.isalnum() or c in "/_-" for c in alias),
+                "alias",
+                alias,
+                _ALIAS_ALLOWED,
+            )
+        problems.check_range("pending_window (days)", pending_window.to_days(), minimum=7, maximum=30, integer=True)
+        for principal in service_principals:
+            problems.check(principal.endswith(".amazonaws.com"), "service_principals", principal,
+                           "must be AWS service principals such as 'events.amazonaws.com'")
+        problems.raise_if_any()
+
+        self.key = kms.Key(
+            self,
+            "Resource",
+            description=description,
+            enable_key_rotation=True,
+            pending_window=pending_window,
+            removal_policy=removal_policy,
+            alias=alias,
+        )
+        self._services: dict[str, list[tuple[str, ...]]] = {}
+        if allow_cloudwatch_logs:
+            self._allow_cloudwatch_logs()
+        for principal in service_principals:
+            self.allow_service(principal)
+
+    @property
+    def key_arn(self) -> str:
+        return self.key.key_arn
+
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
+
+    def allow_service(self, service_principal: str, *, source_arn: str | Sequence[str] | None = None) -> None:
+        """Let ``service_principal`` encrypt and decrypt with the key, for this key's account only
+        (``aws:SourceAccount``) and, with ``source_arn``, for those resources only. Asking again for a
+        service already allowed for every resource of the account, or for the same ``source_arn``,
+        changes nothing (the constructs that wire a key each ask for what they need)."""
+        sources = (source_arn,) if isinstance(source_arn, str) else tuple(source_arn or ())
+        allowed = self._services.setdefault(service_principal, [])
+        if () in allowed or sources in allowed:
+            return
+        allowed.append(sources)
+        self.key.add_to_resource_policy(service_statement(
+            self, sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
+            service=service_principal,
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],  # in a key policy, "*" is this key
+            source_arn=source_arn,
+        ))
+
+    def allow_cloudwatch_logs_to_decrypt(self) -> None:
+        """Let CloudWatch Logs keep decrypting events of this account's log groups that this key
+        encrypted before they moved to another key: CloudWatch Logs reads each event with the key it
+        was written with (``AssociateKmsKey``: "This association is stored as long as the data
+        encrypted with the KMS key is still within CloudWatch Logs"). Decrypt only, nothing new."""
+        self._allow_cloudwatch_logs(sid="AllowCloudWatchLogsToReadOlderEvents", actions=["kms:Decrypt"])
+
+    def _allow_cloudwatch_logs(self, *, sid: str = "AllowCloudWatchLogs", actions: Sequence[str] = (
+            "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")) -> None:
+        # Pinned by the encryption context instead of aws:SourceAccount: KMS binds the log group's
+        # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide
+        # prescribes ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2).
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=list(actions),
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+    def grant_encrypt_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_encrypt_decrypt(grantee)
+
+    def grant_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_decrypt(grantee)
+
+    def grant_encrypt(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.key.grant_encrypt(grantee)

@@ -1,0 +1,71 @@
+"""Serving: models and real-time, serverless and asynchronous endpoints, the inference API, idle cost."""
+
+from constructs_lib.inference.async_endpoint import (
+    AsyncEndpoint,
+)
+from constructs_lib.inference.data_capture import (
+    DataCaptureOptions,
+)
+from constructs_lib.inference.endpoint_options import (
+    AsyncScalingOptions,
+    AutoScalingOptions,
+    CapacitySize,
+    CapacityUnit,
+    DeploymentGuardrails,
+    DeploymentStrategy,
+    INSTANCE_STORAGE_FAMILIES,
+    InstanceType,
+    InstanceVariant,
+    ProvisionedConcurrencyScaling,
+    ScalingMetric,
+    ScheduledScaling,
+    ServerlessVariant,
+    TrafficRouting,
+)
+from constructs_lib.inference.inference_api import (
+    ApiAuthorization,
+    InferenceApi,
+)
+from constructs_lib.inference.model import (
+    ContainerDefinition,
+    ContainerImage,
+    InferenceExecutionMode,
+    Model,
+    ModelData,
+    ModelPackageSources,
+)
+from constructs_lib.inference.realtime_endpoint import (
+    RealtimeEndpoint,
+)
+from constructs_lib.inference.serverless_endpoint import (
+    ServerlessEndpoint,
+)
+
+__all__ = [
+    "ApiAuthorization",
+    "AsyncEndpoint",
+    "AsyncScalingOptions",
+    "AutoScalingOptions",
+    "CapacitySize",
+    "CapacityUnit",
+    "ContainerDefinition",
+    "ContainerImage",
+    "DataCaptureOptions",
+    "DeploymentGuardrails",
+    "DeploymentStrategy",
+    "InferenceApi",
+    "InferenceExecutionMode",
+    "INSTANCE_STORAGE_FAMILIES",
+    "InstanceType",
+    "InstanceVariant",
+    "Model",
+    "ModelData",
+    "ModelPackageSources",
+    "ProvisionedConcurrencyScaling",
+    "RealtimeEndpoint",
+    "ScalingMetric",
+    "ScheduledScaling",
+    "ServerlessEndpoint",
+    "ServerlessVariant",
+    "TrafficRouting",
+]

@@ -1,0 +1,263 @@
+"""``AsyncEndpoint``: a SageMaker asynchronous inference endpoint that scales to zero."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from constructs_lib._core import endpoints as ep
+from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.validation import Problems
+from constructs_lib.inference.cost_summary import AlwaysOnCapacity
+from constructs_lib.inference.data_capture import DataCaptureOptions
+from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.inference.endpoint_options import AsyncScalingOptions, InstanceVariant
+from constructs_lib.foundation.secure_bucket import SecureBucket
+
+_MAX_CONCURRENT_INVOCATIONS = 1000
+
+
+class AsyncEndpoint(ep.InstanceEndpointBase):
+    """Defines a SageMaker asynchronous endpoint: requests are queued, read from S3, answered into S3,
+    and announced on KMS-encrypted SNS topics (success and error). For large payloads (up to 1 GB)
+    and long processing (up to an hour).
+
+    By default it scales to zero when its queue is empty: target tracking on
+    ``ApproximateBacklogSizePerInstance`` plus a step policy on ``HasBacklogWithoutCapacity`` that
+    starts the first instance. Clients call ``InvokeEndpointAsync`` with an input object under
+    ``input_prefix`` (``grant_invoke``) and read the answer under ``output_prefix`` (``grant_read_results``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        variant: InstanceVariant,
+        bucket: SecureBucket | s3.IBucket,
+        input_prefix: str = "async-inference/input",
+        output_prefix: str = "async-inference/output",
+        failure_prefix: str = "async-inference/failures",
+        output_encryption_key: kms.IKey | None = None,
+        notifications: bool = True,
+        notification_key: kms.IKey | EncryptionKey | None = None,
+        include_response_in_notifications: bool = False,
+        max_concurrent_invocations_per_instance: int | None = None,
+        scaling: AsyncScalingOptions | None = AsyncScalingOptions(),
+        data_capture: DataCaptureOptions | None = None,
+        volume_encryption_key: kms.IKey | EncryptionKey | None = None,
+        endpoint_name: str | None = None,
+    ) -> None:
+        """
+        :param variant: the one instance variant (its ``autoscaling`` must be unset: use ``scaling``).
+        :param bucket: where requests are read from and answers and failures are written.
+        :param input_prefix: default ``async-inference/input``; where clients put requests.
+        :param output_prefix: default ``async-inference/output``; answers (``S3OutputPath``).
+        :param failure_prefix: default ``async-inference/failures``; failed requests' errors (``S3FailurePath``).
+        :param output_encryption_key: default, the bucket's key (a ``SecureBucket``'s); encrypts answers.
+        :param notifications: default True; publish to a success topic and an error topic.
+        :param notification_key: default, a new ``EncryptionKey`` for the topics.
+        :param include_response_in_notifications: default False: notifications carry the S3 location
+            only (answers may hold sensitive data); True adds answers up to 128 KB to them.
+        :param max_concurrent_invocations_per_instance: default, chosen by SageMaker; 1 to 1000.
+        :param scaling: default ``AsyncScalingOptions()``: 0 to 2 instances. None keeps the variant's count.
+        :param data_capture: default none; capture requests and/or responses for Model Monitor.
+        :param volume_encryption_key: default, a new ``EncryptionKey`` (none for instance-store types).
+        :param endpoint_name: default, a stable unique name derived from the construct path.
+        """
+        super().__init__(scope, construct_id)
+        self._validate(variant, (input_prefix, output_prefix, failure_prefix), max_concurrent_invocations_per_instance,
+                       scaling, data_capture, volume_encryption_key, endpoint_name)
+
+        self._physical_name = ep.physical_endpoint_name(self, endpoint_name)
+        self.variant = variant
+        self.variant_names = (variant.variant_name,)
+        self.scaling = scaling
+        self._data_capture = data_capture
+        self.bucket: s3.IBucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        self.encryption_key: kms.IKey | None = output_encryption_key or bucket.encryption_key
+        self.input_prefix, self.output_prefix, self.failure_prefix = input_prefix, output_prefix, failure_prefix
+
+        role = variant.model.role
+        grant_objects(role, self.bucket, f"{input_prefix}/*", S3_READ, key=self.encryption_key,
+                      kms_actions=KMS_DECRYPT, why="requests that clients upload before invoking")
+        for prefix, what in ((output_prefix, "answers"), (failure_prefix, "failure reports")):
+            grant_objects(role, self.bucket, f"{prefix}/*", S3_WRITE, key=self.encryption_key,
+                          kms_actions=KMS_ENCRYPT, why=f"{what}, one object per request")
+
+        self.success_topic: sns.ITopic | None = None
+        self.error_topic: sns.ITopic | None = None
+        notification_config = None
+        if notifications:
+            key = ep.resolve_key(notification_key) or EncryptionKey(
+                self, "NotificationKey", description=f"{self.node.path} notification topics",
+                service_principals=("sagemaker.amazonaws.com",),
+            ).key
+            self.success_topic = sns.Topic(self, "SuccessTopic", master_key=key, enforce_ssl=True)
+            self.error_topic = sns.Topic(self, "ErrorTopic", master_key=key, enforce_ssl=True)
+            iam.Grant.add_to_principal(grantee=role, actions=["sns:Publish"],
+                                       resource_arns=[self.success_topic.topic_arn, self.error_topic.topic_arn])
+            iam.Grant.add_to_principal(grantee=role, actions=list(KMS_ENCRYPT), resource_arns=[key.key_arn])
+            notification_config = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
+                success_topic=self.success_topic.topic_arn,
+                error_topic=self.error_topic.topic_arn,
+                include_inference_response_in=["SUCCESS_NOTIFICATION_TOPIC", "ERROR_NOTIFICATION_TOPIC"]
+                if include_response_in_notifications
+                else None,
+            )
+
+        self.volume_encryption_key = ep.volume_key(self, [variant], volume_encryption_key)
+        self.config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[ep.instance_variant_property(variant)],
+            async_inference_config=sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
+                output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
+                    s3_output_path=self.bucket.s3_url_for_object(output_prefix),
+                    s3_failure_path=self.bucket.s3_url_for_object(failure_prefix),
+                    kms_key_id=self.encryption_key.key_arn if self.encryption_key else None,
+                    notification_config=notification_config,
+                ),
+                client_config=sagemaker.CfnEndpointConfig.AsyncInferenceClientConfigProperty(
+                    max_concurrent_invocations_per_instance=max_concurrent_invocations_per_instance
+                )
+                if max_concurrent_invocations_per_instance
+                else None,
+            ),
+            data_capture_config=ep.data_capture_property(data_capture, [variant.model]),
+            kms_key_id=self.volume_encryption_key.key_arn if self.volume_encryption_key else None,
+        )
+        if self.volume_encryption_key is None:
+            ep.acknowledge_instance_storage(self.config, [variant])
+        self.resource = sagemaker.CfnEndpoint(
+            self,
+            "Resource",
+            endpoint_name=self._physical_name,
+            endpoint_config_name=self.config.attr_endpoint_config_name,
+            # Updates keep the instance count that autoscaling set (possibly zero).
+            retain_all_variant_properties=True if scaling else None,
+        )
+        self.scalable_target: appscaling.ScalableTarget | None = None
+        if scaling is not None:
+            self.scalable_target = self._autoscale(scaling)
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """The variant's instances at minimum capacity: the scaling minimum (0 when it scales to zero),
+        else its fixed count."""
+        count = self.scaling.min_capacity if self.scaling is not None else self.variant.initial_instance_count
+        scales = "scales to zero" if count == 0 else "at minimum capacity"
+        return [AlwaysOnCapacity(f"async variant {self.variant.variant_name} {scales}", str(self.variant.instance_type),
+                                 count)]
+
+    # --- grants and metrics ----------------------------------------------------------------------
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``sagemaker:InvokeEndpointAsync`` on this endpoint, and writing requests under ``input_prefix``."""
+        grant_objects(grantee, self.bucket, f"{self.input_prefix}/*", S3_WRITE, key=self.encryption_key,
+                      kms_actions=KMS_ENCRYPT, why="requests uploaded before InvokeEndpointAsync")
+        return iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:InvokeEndpointAsync"],
+                                          resource_arns=[self.endpoint_arn])
+
+    def grant_read_results(self, grantee: iam.IGrantable) -> None:
+        """Reading answers and failure reports (and decrypting them)."""
+        for prefix in (self.output_prefix, self.failure_prefix):
+            grant_objects(grantee, self.bucket, f"{prefix}/*", S3_READ, key=self.encryption_key,
+                          kms_actions=KMS_DECRYPT, why="answers and failure reports, one object per request")
+
+    def _endpoint_metric(self, metric_name: str, **kwargs) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=ep.SAGEMAKER_NAMESPACE, metric_name=metric_name,
+            dimensions_map={"EndpointName": self._physical_name},
+            statistic=kwargs.pop("statistic", "Average"), period=kwargs.pop("period", Duration.minutes(1)), **kwargs,
+        )
+
+    def metric_approximate_backlog_size(self, **kwargs) -> cloudwatch.Metric:
+        """Requests queued for the endpoint."""
+        return self._endpoint_metric("ApproximateBacklogSize", **kwargs)
+
+    def metric_backlog_size_per_instance(self, **kwargs) -> cloudwatch.Metric:
+        """Queued requests per instance (not emitted at zero instances)."""
+        return self._endpoint_metric("ApproximateBacklogSizePerInstance", **kwargs)
+
+    def metric_has_backlog_without_capacity(self, **kwargs) -> cloudwatch.Metric:
+        """1 when requests wait and no instance runs, else 0."""
+        return self._endpoint_metric("HasBacklogWithoutCapacity", **kwargs)
+
+    def metric_age_of_oldest_request(self, **kwargs) -> cloudwatch.Metric:
+        """Seconds the oldest queued request has waited."""
+        return self._endpoint_metric("ApproximateAgeOfOldestRequest", **kwargs)
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _autoscale(self, scaling: AsyncScalingOptions) -> appscaling.ScalableTarget:
+        target = self._scalable_target(
+            f"{self.variant.variant_name}Scaling",
+            variant_name=self.variant.variant_name, dimension=ep.INSTANCE_COUNT_DIMENSION,
+            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+        )
+        target.scale_to_track_metric(
+            "TrackBacklogPerInstance",
+            custom_metric=self.metric_backlog_size_per_instance(),
+            target_value=scaling.target_backlog_per_instance,
+            scale_in_cooldown=scaling.scale_in_cooldown,
+            scale_out_cooldown=scaling.scale_out_cooldown,
+        )
+        if scaling.scale_out_from_zero:
+            # The backlog-per-instance metric is not emitted at zero instances: start one on any backlog.
+            target.scale_on_metric(
+                "ScaleOutFromZero",
+                metric=self.metric_has_backlog_without_capacity(),
+                scaling_steps=[
+                    appscaling.ScalingInterval(upper=0, change=0),
+                    appscaling.ScalingInterval(lower=1, change=1),
+                ],
+                adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+                cooldown=scaling.scale_out_cooldown,
+                evaluation_periods=1,
+            )
+        ep.add_schedules(target, scaling.schedules)
+        return target
+
+    def _validate(
+        self,
+        variant: InstanceVariant,
+        prefixes: tuple[str, str, str],
+        max_concurrent: int | None,
+        scaling: AsyncScalingOptions | None,
+        data_capture: DataCaptureOptions | None,
+        volume_key: kms.IKey | EncryptionKey | None,
+        endpoint_name: str | None,
+    ) -> None:
+        problems = Problems(self, "AsyncEndpoint")
+        if not ep.check_instance_variant(problems, "variant", variant, endpoint_kind="asynchronous"):
+            problems.raise_if_any()
+        ep.check_variant_names(problems, [variant.variant_name])
+        problems.check(variant.autoscaling is None, "variant.autoscaling", "given",
+                       "asynchronous endpoints scale on their backlog: pass scaling=AsyncScalingOptions(...) instead")
+        for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes):
+            ep.check_prefix(problems, name, prefix)
+        problems.check(len(set(prefixes)) == 3, "input_prefix/output_prefix/failure_prefix", list(prefixes),
+                       "must be three different prefixes")
+        if max_concurrent is not None:
+            problems.check_range("max_concurrent_invocations_per_instance", max_concurrent, minimum=1,
+                                 maximum=_MAX_CONCURRENT_INVOCATIONS, integer=True)
+        if scaling is not None:
+            ep.check_capacity_range(problems, "scaling", scaling.min_capacity, scaling.max_capacity, minimum=0)
+            problems.check_range("scaling.target_backlog_per_instance", scaling.target_backlog_per_instance,
+                                 minimum=0.001)
+            problems.check(scaling.max_capacity >= variant.initial_instance_count, "scaling.max_capacity",
+                           scaling.max_capacity,
+                           f"must be at least the variant's initial_instance_count ({variant.initial_instance_count})")
+            ep.check_cooldowns(problems, "scaling", scaling.scale_in_cooldown, scaling.scale_out_cooldown)
+            ep.check_schedules(problems, "scaling", scaling.schedules, minimum=0)
+        ep.check_data_capture(problems, data_capture)
+        ep.check_volume_key(problems, volume_key, [variant])
+        ep.check_endpoint_name(problems, endpoint_name)
+        problems.raise_if_any()

@@ -1,0 +1,547 @@
+"""``Model``: a SageMaker model (``AWS::SageMaker::Model``) from images and artifacts or a model package."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from aws_cdk import Aws, ArnFormat, CfnResource, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
+from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
+from constructs_lib._core.service_role import service_role
+from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.secure_bucket import SecureBucket
+
+# <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]
+_ECR_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
+    r"(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+# GPU builds of AWS deep learning containers and most vendors' images say so in their tag.
+_GPU_TAG = re.compile(r"(^|[-_.])(gpu|cu\d{2,3})([-_.]|$)")
+_ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_MODEL_PACKAGE_ARN = re.compile(
+    r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package/[a-zA-Z0-9]([a-zA-Z0-9-]){0,62}(?<!-)(/[0-9]{1,9})?$"
+)
+_MODEL_NAME = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
+_MAX_CONTAINERS = 15
+_ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/"
+#: An endpoint name (botocore ``EndpointName``), or a prefix of one followed by ``*``.
+_ENDPOINT_NAME = re.compile(r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}|[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\*)$")
+#: The one namespace the model's role publishes to: the instance metrics of its endpoint's hosts
+#: (CPU, memory, disk). Not ``AWS/SageMaker`` (invocations, written by SageMaker itself) nor Model
+#: Monitor's ``.../data-metrics`` and ``.../model-metrics``, which alarms follow.
+ENDPOINT_INSTANCE_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
+
+
+class ContainerImage:
+    """An inference image: from an ECR repository of this app, or an image URI (including the AWS
+    deep learning containers and the SageMaker algorithm images)."""
+
+    def __init__(self, image_uri: str, *, repository: ecr.IRepository | None = None, tag: str | None = None) -> None:
+        """Prefer ``from_ecr_repository`` and ``from_uri``."""
+        self.image_uri = image_uri
+        self._repository = repository
+        match = _ECR_URI.match(image_uri) if not is_unresolved(image_uri) else None
+        self._ecr = match.groupdict() if match else None
+        self._tag = tag
+
+    @staticmethod
+    def from_ecr_repository(repository: ecr.IRepository, tag_or_digest: str = "latest") -> ContainerImage:
+        """An image in ``repository``; ``tag_or_digest`` is a tag or a ``sha256:...`` digest."""
+        uri = (
+            repository.repository_uri_for_digest(tag_or_digest)
+            if tag_or_digest.startswith("sha256:")
+            else repository.repository_uri_for_tag(tag_or_digest)
+        )
+        return ContainerImage(uri, repository=repository, tag=tag_or_digest)
+
+    @staticmethod
+    def from_uri(image_uri: str) -> ContainerImage:
+        """An image by URI, e.g. ``141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1``.
+
+        The role gets pull rights on the repository when the URI names an ECR repository.
+        """
+        return ContainerImage(image_uri)
+
+    @property
+    def tag(self) -> str | None:
+        if self._tag is not None:
+            return self._tag
+        if self._ecr:
+            return self._ecr["tag"] or self._ecr["digest"]
+        return None
+
+    @property
+    def is_gpu_build(self) -> bool:
+        """True when the tag names a GPU build (``...-gpu-...``, ``cu121``): such images need GPUs."""
+        return bool(self.tag and _GPU_TAG.search(self.tag))
+
+    @property
+    def repository_arn(self) -> str | None:
+        if self._repository is not None:
+            return self._repository.repository_arn
+        if self._ecr:
+            e = self._ecr
+            partition = "aws-cn" if e["cn"] else Aws.PARTITION
+            return f"arn:{partition}:ecr:{e['region']}:{e['account']}:repository/{e['repository']}"
+        return None
+
+    def grant_pull(self, grantee: iam.IGrantable) -> None:
+        """Let ``grantee`` pull this image (nothing for registries other than ECR)."""
+        if self._repository is not None:
+            self._repository.grant_pull(grantee)
+        elif self.repository_arn is not None:
+            iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                resource_arns=[self.repository_arn],
+            )
+            iam.Grant.add_to_principal(grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"])
+        else:
+            return
+        if isinstance(grantee.grant_principal, iam.Role):
+            acknowledge_exact_wildcard(
+                grantee.grant_principal,
+                "*",
+                "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires '*'); image "
+                "pulls themselves are limited to the model's repositories.",
+            )
+
+
+class ModelData:
+    """Model artifacts in S3: one ``model.tar.gz``, or a prefix (ending in '/') for multi-model mode."""
+
+    def __init__(self, bucket: s3.IBucket, key: str, encryption_key: kms.IKey | None) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.encryption_key = encryption_key
+
+    @staticmethod
+    def from_bucket(bucket: SecureBucket | s3.IBucket, key: str) -> ModelData:
+        """``s3://<bucket>/<key>``; the model's role may read it (and decrypt with the bucket's key)."""
+        if isinstance(bucket, SecureBucket):
+            return ModelData(bucket.bucket, key, bucket.encryption_key)
+        return ModelData(bucket, key, bucket.encryption_key)
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.key.endswith("/")
+
+    @property
+    def s3_url(self) -> str:
+        return f"s3://{self.bucket.bucket_name}/{self.key}"
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``s3:GetObject`` on the artifact (or every object under the prefix) and ``kms:Decrypt``."""
+        return grant_objects(
+            grantee,
+            self.bucket,
+            f"{self.key}*" if self.is_prefix else self.key,
+            S3_READ,
+            key=self.encryption_key,
+            kms_actions=KMS_DECRYPT,
+            why="multi-model artifacts loaded by name on request",
+        )
+
+
+@dataclass(frozen=True)
+class ModelPackageSources:
+    """Where registered model packages keep what a model built from them loads.
+
+    A model created from a model package version gets its artifacts and image from the registry at
+    run time: only the registry knows them, so its role cannot be granted them from the package ARN.
+    Declare where the versions' artifacts (an S3 prefix, ``ModelData.from_bucket(bucket, "models/")``)
+    and images can be: the role may read exactly those, and the run-time contract check (see
+    ``add_compliance_checks``) proves it at synth.
+
+    :param model_data: the artifacts' prefixes (keys ending in '/') or objects, with their keys.
+    :param images: the inference images the versions name.
+    """
+
+    model_data: Sequence[ModelData] = ()
+    images: Sequence[ContainerImage] = ()
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        """Read the artifacts (and decrypt them with their buckets' keys) and pull the images."""
+        for data in self.model_data:
+            data.grant_read(grantee)
+        for image in self.images:
+            image.grant_pull(grantee)
+
+    def record(self, resource: CfnResource, key: str | None = None) -> None:
+        """Record the sources in ``resource``'s template metadata, where the run-time contract check
+        reads them (``key``: a pipeline step's name)."""
+        entry = {"ModelDataUrls": [d.s3_url for d in self.model_data], "Images": [i.image_uri for i in self.images]}
+        existing = resource.get_metadata(MODEL_PACKAGE_SOURCES_METADATA) or {}
+        if key is None:
+            merged = {k: [*existing.get(k, []), *v] for k, v in entry.items()}
+        else:
+            merged = {**existing, key: entry}
+        resource.add_metadata(MODEL_PACKAGE_SOURCES_METADATA, merged)
+
+
+@dataclass(frozen=True)
+class ContainerDefinition:
+    """One container of a model: an image (with optional artifacts) or a model package version.
+
+    :param image: the inference image; required unless ``model_package_arn`` is given.
+    :param model_data: default None; the artifacts (``ModelData.from_bucket``). A prefix ending in
+        '/' for multi-model mode, a ``.tar.gz`` otherwise.
+    :param model_package_arn: default None; a versioned model package from the registry
+        (``arn:...:model-package/<group>/<version>``) instead of image and artifacts; give
+        ``model_package_sources`` so the role can load them.
+    :param model_package_sources: default None; with ``model_package_arn``: where the registry's
+        versions keep their artifacts and images (``ModelPackageSources``); the role may read them.
+        Without it synth fails (the run-time contract check) unless acknowledged.
+    :param environment: default none; environment variables (no secrets: they are visible in the API).
+    :param hostname: default, chosen by SageMaker; the container's name in an inference pipeline or
+        for direct invocation (``TargetContainerHostname``).
+    :param multi_model: default False; host many models from the ``model_data`` prefix (``Mode: MultiModel``).
+    :param model_cache: default True; multi-model mode only: cache loaded models.
+    """
+
+    image: ContainerImage | None = None
+    model_data: ModelData | None = None
+    model_package_arn: str | None = None
+    model_package_sources: ModelPackageSources | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    hostname: str | None = None
+    multi_model: bool = False
+    model_cache: bool = True
+
+
+class InferenceExecutionMode(str, Enum):
+    """How the containers of a multi-container model are invoked."""
+
+    #: An inference pipeline: each request goes through every container in order.
+    SERIAL = "Serial"
+    #: Each request names one container (``TargetContainerHostname``).
+    DIRECT = "Direct"
+
+
+class Model(Construct):
+    """Defines a SageMaker model: one or more containers, an execution role, a VPC and network isolation.
+
+    Secure by default: containers run with network isolation (no calls in or out of the container),
+    the model's ENIs sit in the given VPC's private subnets, and the new execution role may only
+    pull its images, read its artifacts and write its endpoint logs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        containers: Sequence[ContainerDefinition],
+        vpc: ec2.IVpc | PrivateNetwork | None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        network_isolation: bool = True,
+        inference_execution_mode: InferenceExecutionMode | None = None,
+        role: iam.IRole | None = None,
+        model_name: str | None = None,
+        endpoint_names: Sequence[str] | None = None,
+    ) -> None:
+        """
+        :param containers: one container, or 2 to 15 for an inference pipeline or direct invocation.
+        :param vpc: required; a ``PrivateNetwork`` (its private subnets and workload security group)
+            or a VPC. Pass ``None`` explicitly to run outside a VPC, which serverless endpoints require.
+        :param vpc_subnets: default, the VPC's private subnets (a ``PrivateNetwork``'s own selection).
+        :param security_groups: default, a ``PrivateNetwork``'s workload security group; required with
+            a plain VPC.
+        :param network_isolation: default True: containers can make no network calls. Serverless
+            endpoints require False.
+        :param inference_execution_mode: default ``SERIAL`` for several containers; only with 2 or more.
+        :param role: default, a new least-privilege execution role. A given role must be a
+            ``ManagedPolicyRole`` or an immutable import that already has the permissions.
+        :param model_name: default, generated by CloudFormation (recommended: a change replaces the model).
+        :param endpoint_names: default, any endpoint's (the role may write to every
+            ``/aws/sagemaker/Endpoints/*`` log group); the names of the endpoints that serve this model,
+            or a prefix ending in ``*`` (``ml-platform-dev-*``): SageMaker writes an endpoint's container
+            logs to ``/aws/sagemaker/Endpoints/<endpoint name>`` with the model's role, which may then
+            write only those. Environments sharing an account should pass their name prefix.
+        """
+        super().__init__(scope, construct_id)
+        self._validate(containers, vpc, security_groups, inference_execution_mode, model_name)
+        if endpoint_names is not None:
+            problems = Problems(self, "Model")
+            problems.check(len(endpoint_names) > 0, "endpoint_names", list(endpoint_names),
+                           "must name at least one endpoint (or leave it out: any endpoint's log group)")
+            for name in endpoint_names:
+                problems.check(is_unresolved(name) or bool(_ENDPOINT_NAME.match(name)), "endpoint_names", name,
+                               "must be an endpoint name (1-63 letters, digits or hyphens, starting with a letter "
+                               "or digit), optionally ending in '*' for a prefix")
+            problems.raise_if_any()
+        self.endpoint_names: tuple[str, ...] | None = tuple(endpoint_names) if endpoint_names is not None else None
+
+        self.containers: tuple[ContainerDefinition, ...] = tuple(containers)
+        self.network_isolation = network_isolation
+        self.in_vpc = vpc is not None
+        self.multi_model = any(c.multi_model for c in containers)
+        self.inference_execution_mode = (
+            (inference_execution_mode or InferenceExecutionMode.SERIAL) if len(containers) > 1 else None
+        )
+        self.role: iam.IRole = role or service_role(
+            self, "Role", service="sagemaker.amazonaws.com", description=f"Execution role of SageMaker model {self.node.path}"
+        )
+        self._grant_runtime_permissions()
+
+        vpc_config = None
+        if vpc is not None:
+            subnets, groups = self._network(vpc, vpc_subnets, security_groups)
+            vpc_config = sagemaker.CfnModel.VpcConfigProperty(
+                subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
+            )
+            vpc_id = vpc.vpc_id if isinstance(vpc, PrivateNetwork) else vpc.vpc_id
+            self._grant_network_interfaces(vpc_id, subnets, groups)
+
+        definitions = [self._container_property(c) for c in containers]
+        self.resource = sagemaker.CfnModel(
+            self,
+            "Resource",
+            execution_role_arn=self.role.role_arn,
+            primary_container=definitions[0] if len(definitions) == 1 else None,
+            containers=definitions if len(definitions) > 1 else None,
+            inference_execution_config=sagemaker.CfnModel.InferenceExecutionConfigProperty(
+                mode=self.inference_execution_mode.value
+            )
+            if self.inference_execution_mode
+            else None,
+            vpc_config=vpc_config,
+            enable_network_isolation=network_isolation,
+            model_name=model_name,
+        )
+        # The role's policy must exist before SageMaker checks the artifacts and images.
+        self.resource.node.add_dependency(self.role)
+        for c in containers:
+            if c.model_package_sources is not None:
+                c.model_package_sources.record(self.resource)
+
+    def serve_model_packages(self, sources: ModelPackageSources) -> None:
+        """Let the model serve model package versions whose artifacts and images are in ``sources``
+        (for a model whose ``ModelPackageName`` is set later, e.g. by a stack parameter): the role may
+        read them, and the run-time contract check knows where they are."""
+        sources.grant_read(self.role)
+        sources.record(self.resource)
+
+    @property
+    def model_name(self) -> str:
+        return self.resource.attr_model_name
+
+    @property
+    def model_arn(self) -> str:
+        return self.resource.ref
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self.role.grant_principal
+
+    @property
+    def images(self) -> tuple[ContainerImage, ...]:
+        return tuple(c.image for c in self.containers if c.image is not None)
+
+    @property
+    def uses_model_package(self) -> bool:
+        return any(c.model_package_arn for c in self.containers)
+
+    def _validate(
+        self,
+        containers: Sequence[ContainerDefinition],
+        vpc: ec2.IVpc | PrivateNetwork | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+        mode: InferenceExecutionMode | None,
+        model_name: str | None,
+    ) -> None:
+        problems = Problems(self, "Model")
+        problems.check(
+            1 <= len(containers) <= _MAX_CONTAINERS, "containers", len(containers),
+            f"must hold 1 to {_MAX_CONTAINERS} containers",
+        )
+        for i, c in enumerate(containers):
+            self._validate_container(problems, f"containers[{i}]", c)
+        multi = [i for i, c in enumerate(containers) if c.multi_model]
+        problems.check(
+            not multi or len(containers) == 1, "containers[].multi_model", multi,
+            "multi-model mode needs a single container (not an inference pipeline)",
+        )
+        hostnames = [c.hostname for c in containers if c.hostname]
+        problems.check_unique("containers[].hostname", hostnames)
+        if mode is not None:
+            problems.check(
+                len(containers) > 1, "inference_execution_mode", mode.value,
+                "applies to models with 2 or more containers only",
+            )
+        if vpc is not None and not isinstance(vpc, PrivateNetwork):
+            problems.check(
+                bool(security_groups), "security_groups", security_groups,
+                "must name 1 to 5 security groups when vpc is a plain VPC",
+            )
+        if security_groups is not None:
+            problems.check(1 <= len(security_groups) <= 5, "security_groups", len(security_groups),
+                           "must hold 1 to 5 security groups")
+        if model_name is not None:
+            problems.check_pattern("model_name", model_name, _MODEL_NAME,
+                                   "must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen")
+            problems.check(len(model_name) <= 63, "model_name", model_name, "must be at most 63 characters")
+        problems.raise_if_any()
+
+    @staticmethod
+    def _validate_container(problems: Problems, where: str, c: ContainerDefinition) -> None:
+        if c.model_package_arn is not None:
+            problems.check(
+                c.image is None and c.model_data is None, f"{where}.model_package_arn", c.model_package_arn,
+                "comes with its own image and artifacts: do not also give image or model_data",
+            )
+            problems.check_pattern(
+                f"{where}.model_package_arn", c.model_package_arn, _MODEL_PACKAGE_ARN,
+                "must be a model package ARN such as arn:aws:sagemaker:eu-west-1:123456789012:model-package/group/3",
+            )
+        else:
+            problems.check(c.image is not None, f"{where}.image", None,
+                           "is required (or give model_package_arn)")
+            problems.check(c.model_package_sources is None, f"{where}.model_package_sources", "ModelPackageSources",
+                           "applies with model_package_arn only")
+        if c.image is not None and not is_unresolved(c.image.image_uri):
+            uri = c.image.image_uri
+            problems.check(0 < len(uri) <= 255 and not any(ch.isspace() for ch in uri), f"{where}.image", uri,
+                           "must be an image URI of at most 255 characters without spaces")
+        if c.hostname is not None:
+            problems.check_sagemaker_name(f"{where}.hostname", c.hostname)
+        problems.check(len(c.environment) <= 100, f"{where}.environment", len(c.environment),
+                       "must hold at most 100 variables")
+        bad_keys = [k for k in c.environment if not _ENV_KEY.match(k) or len(k.encode()) > 1024]
+        problems.check(not bad_keys, f"{where}.environment", bad_keys,
+                       "names must be letters, digits and '_' (not starting with a digit), at most 1024 bytes")
+        long_values = [k for k, v in c.environment.items() if not is_unresolved(v) and len(str(v).encode()) > 1024]
+        problems.check(not long_values, f"{where}.environment", long_values, "values must be at most 1024 bytes")
+        data = c.model_data
+        if c.multi_model:
+            problems.check(data is not None and data.is_prefix, f"{where}.model_data",
+                           data.key if data else None,
+                           "multi-model mode needs an S3 prefix ending in '/' that holds the models")
+        else:
+            problems.check(c.model_cache, f"{where}.model_cache", c.model_cache, "applies to multi-model mode only")
+            if data is not None and not is_unresolved(data.key):
+                problems.check(data.key.endswith(".tar.gz"), f"{where}.model_data", data.key,
+                               "must be a gzip-compressed tar archive (key ending in '.tar.gz')")
+        if data is not None and not is_unresolved(data.key):
+            problems.check(bool(data.key) and not data.key.startswith("/"), f"{where}.model_data", data.key,
+                           "must be an object key without a leading '/'")
+
+    def _container_property(self, c: ContainerDefinition) -> sagemaker.CfnModel.ContainerDefinitionProperty:
+        return sagemaker.CfnModel.ContainerDefinitionProperty(
+            image=c.image.image_uri if c.image else None,
+            model_data_url=c.model_data.s3_url if c.model_data else None,
+            model_package_name=c.model_package_arn,
+            environment=dict(c.environment) or None,
+            container_hostname=c.hostname,
+            mode="MultiModel" if c.multi_model else None,
+            multi_model_config=sagemaker.CfnModel.MultiModelConfigProperty(
+                model_cache_setting="Enabled" if c.model_cache else "Disabled"
+            )
+            if c.multi_model
+            else None,
+        )
+
+    def _grant_runtime_permissions(self) -> None:
+        for c in self.containers:
+            if c.image is not None:
+                c.image.grant_pull(self.role)
+            if c.model_data is not None:
+                c.model_data.grant_read(self.role)
+            if c.model_package_sources is not None:
+                c.model_package_sources.grant_read(self.role)
+        stack = Stack.of(self)
+
+        def group(name: str) -> str:
+            return stack.format_arn(service="logs", resource="log-group", resource_name=_ENDPOINT_LOG_GROUPS + name,
+                                    arn_format=ArnFormat.COLON_RESOURCE_NAME)
+
+        if self.endpoint_names is None:
+            log_groups = [group("*")]
+        else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
+            log_groups = [arn for name in self.endpoint_names
+                          for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))]
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EndpointLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=log_groups,
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EndpointMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
+            )
+        )
+        if isinstance(self.role, iam.Role):
+            for arn in (a for a in log_groups if a.endswith("*")):
+                acknowledge_exact_wildcard(
+                    self.role, arn,
+                    "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
+                    "<name>) and its streams after the variant and instance; limited to "
+                    + ("SageMaker endpoint log groups (the model was given no endpoint names)."
+                       if self.endpoint_names is None else "the log groups of the endpoints that serve this model."),
+                )
+            acknowledge_exact_wildcard(
+                self.role, "*",
+                "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
+                "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
+                "likewise requires '*'.",
+            )
+
+    def _network(
+        self,
+        vpc: ec2.IVpc | PrivateNetwork,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+    ) -> tuple[list[ec2.ISubnet], list[ec2.ISecurityGroup]]:
+        if isinstance(vpc, PrivateNetwork):
+            subnets = vpc.vpc.select_subnets(**_selection(vpc_subnets)).subnets if vpc_subnets else vpc.private_subnets
+            groups = list(security_groups) if security_groups else [vpc.workload_security_group]
+            return subnets, groups
+        selection = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        return vpc.select_subnets(**_selection(selection)).subnets, list(security_groups or [])
+
+    def _grant_network_interfaces(self, vpc_id: str, subnets: list[ec2.ISubnet],
+                                  groups: list[ec2.ISecurityGroup]) -> None:
+        """The ENI permissions SageMaker documents for models in a VPC (``_internal/vpc_access``):
+        creation in the model's subnets and groups only, interface management in this VPC only."""
+        statements, interfaces = vpc_access_statements(
+            self, vpc_id=vpc_id, subnet_ids=[s.subnet_id for s in subnets],
+            security_group_ids=[g.security_group_id for g in groups], sid_prefix="ModelNetwork")
+        for statement in statements:
+            self.role.add_to_principal_policy(statement)
+        if isinstance(self.role, iam.Role):
+            acknowledge_exact_wildcard(
+                self.role, interfaces,
+                "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
+                "creation is limited to the model's subnets and security groups, management to this VPC.",
+            )
+
+def _selection(selection: ec2.SubnetSelection) -> dict:
+    return {
+        "subnet_type": selection.subnet_type,
+        "subnet_group_name": selection.subnet_group_name,
+        "subnets": selection.subnets,
+        "availability_zones": selection.availability_zones,
+        "one_per_az": selection.one_per_az,
+    }

@@ -1,0 +1,365 @@
+"""``RealtimeEndpoint``: a SageMaker real-time endpoint on instances, with autoscaling and guardrails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from constructs_lib._core import endpoints as ep
+from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.validation import Problems
+from constructs_lib.inference.cost_summary import AlwaysOnCapacity
+from constructs_lib.inference.data_capture import DataCaptureOptions
+from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.inference.endpoint_options import (
+    CapacitySize,
+    CapacityUnit,
+    DeploymentGuardrails,
+    DeploymentStrategy,
+    InstanceVariant,
+    ScalingMetric,
+    TrafficRouting,
+    as_instance_type,
+)
+
+_MAX_VARIANTS = 10
+_MAX_ALARMS = 10
+# Shares of a variant's fleet that AWS accepts for each batch kind (percent, inclusive).
+_CANARY = (0, 50)
+_LINEAR = (10, 50)
+_ROLLING = (5, 50)
+_ROLLBACK = (0, 100)
+
+
+class RealtimeEndpoint(ep.InstanceEndpointBase):
+    """Defines a SageMaker real-time endpoint: production variants on instances (A/B weights),
+    optional shadow variants, per-variant autoscaling, deployment guardrails with auto-rollback,
+    data capture for Model Monitor and a KMS key for the instances' volumes.
+
+    The endpoint configuration has no fixed name (any change replaces it and the endpoint is
+    updated in place). The endpoint's own name is stable: given, or derived from the construct path.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        variants: Sequence[InstanceVariant],
+        shadow_variants: Sequence[InstanceVariant] = (),
+        deployment: DeploymentGuardrails | None = None,
+        data_capture: DataCaptureOptions | None = None,
+        volume_encryption_key: kms.IKey | EncryptionKey | None = None,
+        alarm_actions: Sequence[cloudwatch.IAlarmAction] = (),
+        endpoint_name: str | None = None,
+    ) -> None:
+        """
+        :param variants: 1 to 10 production variants (1 when there is a shadow variant).
+        :param shadow_variants: default none; at most one variant that receives a copy of the traffic
+            (its ``initial_weight`` relative to the production variant's) and whose answers are dropped.
+        :param deployment: default none: AWS's blue/green, all at once, without alarms. Use
+            ``DeploymentGuardrails.canary(...)`` and friends for baked, auto-rolled-back updates.
+        :param data_capture: default none; capture requests and/or responses for Model Monitor.
+        :param volume_encryption_key: default, a new ``EncryptionKey`` for the instances' EBS volumes;
+            left out (and refused) when a variant uses an instance type with NVMe instance storage,
+            which AWS encrypts in hardware and which rejects a volume key.
+        :param alarm_actions: default none; actions of the rollback alarms (e.g. an SNS topic).
+        :param endpoint_name: default, a stable unique name derived from the construct path.
+        """
+        super().__init__(scope, construct_id)
+        all_variants = [*variants, *shadow_variants]
+        self._validate(variants, shadow_variants, deployment, data_capture, volume_encryption_key, endpoint_name)
+
+        self._physical_name = ep.physical_endpoint_name(self, endpoint_name)
+        self.variant_names = tuple(v.variant_name for v in variants)
+        self.shadow_variant_names = tuple(v.variant_name for v in shadow_variants)
+        self._data_capture = data_capture
+        self.variants: tuple[InstanceVariant, ...] = tuple(variants)
+        self.shadow_variants: tuple[InstanceVariant, ...] = tuple(shadow_variants)
+        self.autoscaling_enabled = any(v.autoscaling is not None for v in all_variants)
+
+        self.volume_encryption_key = ep.volume_key(self, all_variants, volume_encryption_key)
+        self.config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[ep.instance_variant_property(v) for v in variants],
+            shadow_production_variants=[ep.instance_variant_property(v) for v in shadow_variants] or None,
+            data_capture_config=ep.data_capture_property(data_capture, (v.model for v in all_variants)),
+            kms_key_id=self.volume_encryption_key.key_arn if self.volume_encryption_key else None,
+        )
+        if self.volume_encryption_key is None:
+            ep.acknowledge_instance_storage(self.config, all_variants)
+
+        self.rollback_alarms: list[cloudwatch.IAlarm] = []
+        if deployment is not None:
+            self.rollback_alarms = self._rollback_alarms(deployment, alarm_actions)
+
+        self.resource = sagemaker.CfnEndpoint(
+            self,
+            "Resource",
+            endpoint_name=self._physical_name,
+            endpoint_config_name=self.config.attr_endpoint_config_name,
+            deployment_config=self._deployment_config(deployment) if deployment else None,
+            # Updates keep the instance counts that autoscaling set; weights and capture settings follow the code.
+            retain_all_variant_properties=True if self.autoscaling_enabled else None,
+            exclude_retained_variant_properties=[
+                sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=t)
+                for t in ("DesiredWeight", "DataCaptureConfig")
+            ]
+            if self.autoscaling_enabled
+            else None,
+        )
+
+        self.scalable_targets: dict[str, appscaling.ScalableTarget] = {
+            v.variant_name: self._autoscale(v) for v in all_variants if v.autoscaling is not None
+        }
+
+    def always_on_capacity(self) -> list[AlwaysOnCapacity]:
+        """Each variant's instances at minimum capacity (the autoscaling minimum, else the initial
+        count); scheduled scale-ins are not counted (the idle cost is an upper bound)."""
+        return [
+            AlwaysOnCapacity(
+                f"{'shadow ' if v in self.shadow_variants else ''}variant {v.variant_name} at minimum capacity",
+                str(v.instance_type),
+                v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count,
+            )
+            for v in (*self.variants, *self.shadow_variants)
+        ]
+
+    def _autoscale(self, variant: InstanceVariant) -> appscaling.ScalableTarget:
+        """The variant's instance-count target, its target-tracking policy and its schedules."""
+        options = variant.autoscaling
+        target = self._scalable_target(
+            f"{variant.variant_name}Scaling", variant_name=variant.variant_name, dimension=ep.INSTANCE_COUNT_DIMENSION,
+            min_capacity=options.min_capacity, max_capacity=options.max_capacity,
+        )
+        if options.metric == ScalingMetric.INVOCATIONS_PER_INSTANCE:
+            metric = {"predefined_metric": appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE}
+        elif options.metric == ScalingMetric.CUSTOM:
+            metric = {"custom_metric": options.custom_metric}
+        else:
+            metric = {"custom_metric": self.metric(options.metric.value, variant_name=variant.variant_name,
+                                                   namespace=ep.ENDPOINT_INSTANCE_NAMESPACE)}
+        target.scale_to_track_metric(
+            f"Track{options.metric.value}",
+            target_value=options.target_value,
+            scale_in_cooldown=options.scale_in_cooldown,
+            scale_out_cooldown=options.scale_out_cooldown,
+            disable_scale_in=options.disable_scale_in,
+            **metric,
+        )
+        ep.add_schedules(target, options.schedules)
+        return target
+
+    # --- validation ------------------------------------------------------------------------------
+
+    def _validate(
+        self,
+        variants: Sequence[InstanceVariant],
+        shadow_variants: Sequence[InstanceVariant],
+        deployment: DeploymentGuardrails | None,
+        data_capture: DataCaptureOptions | None,
+        volume_key: kms.IKey | EncryptionKey | None,
+        endpoint_name: str | None,
+    ) -> None:
+        problems = Problems(self, "RealtimeEndpoint")
+        problems.check(1 <= len(variants) <= _MAX_VARIANTS, "variants", len(variants),
+                       f"must hold 1 to {_MAX_VARIANTS} production variants")
+        problems.check(len(shadow_variants) <= 1, "shadow_variants", len(shadow_variants),
+                       "must hold at most one shadow variant")
+        if shadow_variants:
+            problems.check(len(variants) == 1, "variants", len(variants),
+                           "must hold exactly one production variant when there is a shadow variant")
+        valid: list[InstanceVariant] = []
+        for kind, group in (("variants", variants), ("shadow_variants", shadow_variants)):
+            for i, v in enumerate(group):
+                if ep.check_instance_variant(problems, f"{kind}[{i}]", v, endpoint_kind="real-time"):
+                    valid.append(v)
+                    if v.autoscaling is not None:
+                        ep.check_autoscaling(problems, f"{kind}[{i}].autoscaling", v.autoscaling,
+                                             initial_count=v.initial_instance_count, instance_type=str(v.instance_type))
+        ep.check_variant_names(problems, [v.variant_name for v in valid])
+        for v in (s for s in shadow_variants if isinstance(s, InstanceVariant)):
+            model = v.model
+            problems.check(not (model.multi_model or len(model.containers) > 1 or as_instance_type(v.instance_type).is_inf1),
+                           "shadow_variants", v.variant_name,
+                           "shadow tests do not support multi-model, multi-container or Inf1 endpoints")
+        ep.check_data_capture(problems, data_capture)
+        ep.check_endpoint_name(problems, endpoint_name)
+        ep.check_volume_key(problems, volume_key, valid)
+        if deployment is not None and len(valid) == len(variants) + len(shadow_variants):
+            self._validate_guardrails(problems, deployment, list(variants))
+        problems.raise_if_any()
+
+    @staticmethod
+    def _validate_guardrails(problems: Problems, g: DeploymentGuardrails, variants: list[InstanceVariant]) -> None:
+        # The fleet during an update is at least the smallest variant's minimum.
+        fleet = min(v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count for v in variants)
+        inf1 = [v.variant_name for v in variants if as_instance_type(v.instance_type).is_inf1]
+        problems.check(not inf1, "deployment", inf1,
+                       "guardrails are not supported on Inf1 instances (AWS silently deploys all at once)")
+        if g.strategy == DeploymentStrategy.ROLLING:
+            problems.check(g.traffic_routing is None, "deployment.traffic_routing", g.traffic_routing,
+                           "applies to blue/green deployments only (rolling has no traffic routing)")
+            problems.check(len(variants) == 1, "deployment", "ROLLING",
+                           f"rolling deployments support a single production variant, not {len(variants)}")
+            _check_batch(problems, "deployment.maximum_batch_size", g.maximum_batch_size, _ROLLING, fleet,
+                         required="rolling deployments need a maximum_batch_size")
+            if g.rollback_maximum_batch_size is not None:
+                _check_batch(problems, "deployment.rollback_maximum_batch_size", g.rollback_maximum_batch_size,
+                             _ROLLBACK, None, required="")
+            problems.check(g.canary_size is None and g.linear_step_size is None, "deployment", "canary/linear size",
+                           "canary_size and linear_step_size apply to blue/green deployments only")
+            problems.check(g.termination_wait is None, "deployment.termination_wait", g.termination_wait,
+                           "applies to blue/green deployments only")
+        else:
+            routing = g.traffic_routing
+            problems.check(routing is not None, "deployment.traffic_routing", routing,
+                           "is required for blue/green deployments (ALL_AT_ONCE, CANARY or LINEAR)")
+            problems.check(g.maximum_batch_size is None and g.rollback_maximum_batch_size is None, "deployment",
+                           "maximum_batch_size", "batch sizes apply to rolling deployments only")
+            for kind, prop, size, share in ((TrafficRouting.CANARY, "canary_size", g.canary_size, _CANARY),
+                                            (TrafficRouting.LINEAR, "linear_step_size", g.linear_step_size, _LINEAR)):
+                if routing == kind:
+                    _check_batch(problems, f"deployment.{prop}", size, share, fleet,
+                                 required=f"{kind.value} needs a {prop}")
+                else:
+                    problems.check(size is None, f"deployment.{prop}", _text(size),
+                                   f"applies to {kind.value} traffic routing only")
+            if g.termination_wait is not None:
+                problems.check_range("deployment.termination_wait (seconds)", g.termination_wait.to_seconds(),
+                                     minimum=0, maximum=3600)
+        wait = g.wait_interval.to_seconds()
+        problems.check_range("deployment.wait_interval (seconds)", wait, minimum=0, maximum=3600)
+        if g.maximum_execution_timeout is not None:
+            timeout = g.maximum_execution_timeout.to_seconds()
+            problems.check_range("deployment.maximum_execution_timeout (seconds)", timeout, minimum=600, maximum=28800)
+            waits = wait + (g.termination_wait.to_seconds() if g.termination_wait else 0)
+            problems.check(timeout > waits, "deployment.maximum_execution_timeout (seconds)", timeout,
+                           f"must be longer than the waits it contains ({waits:g} s)")
+        count = (2 * len(variants) if g.default_alarms else 0) + len(g.alarms)
+        problems.check(1 <= count <= _MAX_ALARMS, "deployment.alarms", count,
+                       f"auto-rollback takes 1 to {_MAX_ALARMS} alarms (2 default alarms per production variant "
+                       "unless default_alarms=False, plus your own)")
+        problems.check_range("deployment.max_error_rate", g.max_error_rate, minimum=0.0001, maximum=1)
+        problems.check_range("deployment.max_model_latency (ms)", g.max_model_latency.to_milliseconds(), minimum=1)
+
+    # --- resources -------------------------------------------------------------------------------
+
+    def _rollback_alarms(
+        self, g: DeploymentGuardrails, actions: Sequence[cloudwatch.IAlarmAction]
+    ) -> list[cloudwatch.IAlarm]:
+        alarms: list[cloudwatch.IAlarm] = []
+        if g.default_alarms:
+            for variant in self.variant_names:
+                alarms.append(cloudwatch.Alarm(
+                    self, f"{variant}ErrorRateAlarm",
+                    metric=self.metric_errors("5XX", variant_name=variant),
+                    threshold=g.max_error_rate,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=2,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    alarm_description=f"{self.node.path} {variant}: 5XX error rate >= {g.max_error_rate:.2%} "
+                    "(rolls back deployments)",
+                ))
+                alarms.append(cloudwatch.Alarm(
+                    self, f"{variant}LatencyAlarm",
+                    metric=self.metric_model_latency(variant_name=variant, statistic="p99"),
+                    threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=2,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    alarm_description=f"{self.node.path} {variant}: p99 model latency above "
+                    f"{g.max_model_latency.to_milliseconds():g} ms (rolls back deployments)",
+                ))
+            for alarm in alarms:
+                if actions:
+                    alarm.add_alarm_action(*actions)
+                else:
+                    acknowledge(
+                        alarm,
+                        "SageMaker reads this alarm during endpoint deployments to roll them back; it needs no "
+                        "action of its own. Pass alarm_actions to also notify people.",
+                        "HIPAA.Security-CloudWatchAlarmAction",
+                        "NIST.800.53.R5-CloudWatchAlarmAction",
+                    )
+        return alarms + list(g.alarms)
+
+    def _deployment_config(self, g: DeploymentGuardrails) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+        def seconds(d: Duration | None) -> int | None:
+            return int(d.to_seconds()) if d is not None else None
+
+        rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
+            alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in self.rollback_alarms]
+        )
+        if g.strategy == DeploymentStrategy.ROLLING:
+            return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+                rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
+                    maximum_batch_size=_capacity(g.maximum_batch_size),
+                    wait_interval_in_seconds=seconds(g.wait_interval),
+                    maximum_execution_timeout_in_seconds=seconds(g.maximum_execution_timeout),
+                    rollback_maximum_batch_size=_capacity(g.rollback_maximum_batch_size),
+                ),
+                auto_rollback_configuration=rollback,
+            )
+        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
+                traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
+                    type=g.traffic_routing.value,
+                    wait_interval_in_seconds=seconds(g.wait_interval),
+                    canary_size=_capacity(g.canary_size),
+                    linear_step_size=_capacity(g.linear_step_size),
+                ),
+                termination_wait_in_seconds=seconds(g.termination_wait),
+                maximum_execution_timeout_in_seconds=seconds(g.maximum_execution_timeout),
+            ),
+            auto_rollback_configuration=rollback,
+        )
+
+
+def _text(size: CapacitySize | None) -> str | None:
+    if size is None:
+        return None
+    unit = "instances" if size.unit == CapacityUnit.INSTANCE_COUNT else "percent"
+    return f"CapacitySize.{unit}({size.value})"
+
+
+def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizeProperty | None:
+    if size is None:
+        return None
+    return sagemaker.CfnEndpoint.CapacitySizeProperty(type=size.unit.value, value=size.value)
+
+
+def _check_batch(
+    problems: Problems, prop: str, size: CapacitySize | None, percent: tuple[int, int], fleet: int | None, *,
+    required: str,
+) -> None:
+    """A batch is ``low%`` (exclusive when 0) to ``high%`` of the fleet, as a percentage or an instance count."""
+    if size is None:
+        if required:
+            problems.add(prop, None, required)
+        return
+    if not isinstance(size, CapacitySize):
+        problems.add(prop, size, "must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p))")
+        return
+    low, high = percent
+    if size.unit == CapacityUnit.CAPACITY_PERCENT:
+        problems.check_range(f"{prop} (percent)", size.value, minimum=max(1, low), maximum=high, integer=True)
+    elif fleet is not None:
+        least, most = ep.capacity_bounds(percent, fleet)
+        problems.check(
+            least <= size.value <= most, f"{prop} (instances)", size.value,
+            f"must be {low or 'above 0'}{'%' if low else ''} to {high}% of the variant's {fleet} instance(s), "
+            + (f"i.e. {least} to {most} instance(s)" if least <= most else "which no whole instance count is: "
+               "use more instances or a percentage"),
+        )
+    else:
+        problems.check_range(f"{prop} (instances)", size.value, minimum=1, integer=True)

@@ -1,0 +1,49 @@
+"""After deployment: Model Monitor, alarms, retraining triggers and the rollout on approval."""
+
+from constructs_lib.monitoring.deploy_on_approval import (
+    DeploymentTarget,
+    DeployOnApproval,
+    ServedModelPackage,
+)
+from constructs_lib.monitoring.model_monitor import (
+    BiasDriftMonitorOptions,
+    DataQualityMonitorOptions,
+    FeatureAttributionMonitorOptions,
+    ModelMonitor,
+    ModelQualityMonitorOptions,
+    MonitoringBaseline,
+    MonitorSchedule,
+    PROBLEM_TYPES,
+)
+from constructs_lib.monitoring.monitoring_alarms import (
+    ModelQualityThreshold,
+    MonitoringAlarms,
+)
+from constructs_lib.monitoring.monitoring_images import (
+    MonitoringImage,
+)
+from constructs_lib.monitoring.retraining_trigger import (
+    DriftRetraining,
+    NewDataRetraining,
+    ScheduledRetraining,
+)
+
+__all__ = [
+    "BiasDriftMonitorOptions",
+    "DataQualityMonitorOptions",
+    "DeploymentTarget",
+    "DeployOnApproval",
+    "DriftRetraining",
+    "FeatureAttributionMonitorOptions",
+    "ModelMonitor",
+    "ModelQualityMonitorOptions",
+    "ModelQualityThreshold",
+    "MonitoringAlarms",
+    "MonitoringBaseline",
+    "MonitoringImage",
+    "MonitorSchedule",
+    "NewDataRetraining",
+    "PROBLEM_TYPES",
+    "ScheduledRetraining",
+    "ServedModelPackage",
+]

@@ -1,0 +1,282 @@
+"""``MonitoringAlarms``: CloudWatch alarms on what Model Monitor publishes and on the endpoint's health,
+sent to a KMS-encrypted SNS topic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Names
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.keys import allow_publisher, key_or_new
+from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
+from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
+from constructs_lib._core.validation import Problems
+from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.service_role import publisher_source_arn, service_role
+from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.monitoring.model_monitor import ModelMonitor
+
+_ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_FEATURE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class ModelQualityThreshold:
+    """An alarm on one model quality metric.
+
+    :param metric_name: a metric the model quality monitor publishes (``accuracy``, ``f1``, ``auc``,
+        ``precision``, ``recall`` for classification; ``rmse``, ``mae``, ``mse``, ``r2`` for regression).
+    :param threshold: the alarm's threshold.
+    :param lower_is_worse: default True (alarm below the threshold, e.g. accuracy); False alarms above
+        it (e.g. rmse).
+    """
+
+    metric_name: str
+    threshold: float
+    lower_is_worse: bool = True
+
+
+class MonitoringAlarms(Construct):
+    """Defines the alarms of a monitored endpoint and the encrypted topic they notify.
+
+    - feature drift (``feature_baseline_drift_<feature>`` above its threshold) and model quality
+      alarms: ``drift_alarms``, the ones a ``DriftRetraining`` trigger listens to;
+    - endpoint health: 5XX error rate and model latency per variant: ``health_alarms``, the ones
+      ``DeployOnApproval`` checks before promoting a model;
+    - failed, stopped or violating monitoring executions, as EventBridge events to the same topic.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: MonitorableEndpoint,
+        monitor: ModelMonitor | None = None,
+        feature_drift_thresholds: Mapping[str, float] | None = None,
+        model_quality_thresholds: Sequence[ModelQualityThreshold] = (),
+        variant_names: Sequence[str] = ("AllTraffic",),
+        max_5xx_error_rate_percent: float = 1.0,
+        max_model_latency: Duration = Duration.seconds(1),
+        topic: sns.ITopic | None = None,
+        encryption_key: kms.IKey | EncryptionKey | None = None,
+        alert_key: kms.IKey | EncryptionKey | None = None,
+        email_addresses: Sequence[str] = (),
+        alarm_name_prefix: str | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        retry_attempts: int = 3,
+        max_event_age: Duration = Duration.hours(1),
+    ) -> None:
+        """
+        :param endpoint: the endpoint whose health is watched.
+        :param monitor: default None (health alarms only); the ``ModelMonitor`` whose metrics and
+            executions are watched.
+        :param feature_drift_thresholds: default none; feature name -> largest acceptable baseline
+            drift distance (0 to 1). Needs ``monitor`` with a data quality monitor.
+        :param model_quality_thresholds: default none. Needs ``monitor`` with a model quality monitor.
+        :param variant_names: default ``("AllTraffic",)``; the production variants to watch.
+        :param max_5xx_error_rate_percent: default 1; alarm when more than this share of a variant's
+            invocations fail with a 5XX over 5 minutes (twice in a row).
+        :param max_model_latency: default 1 second; alarm when a variant's p90 model latency is higher
+            for 3 periods of 5 minutes.
+        :param topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
+        :param encryption_key: default, a new ``EncryptionKey``; the dead-letter queue's key (and the
+            topic's without ``alert_key``). An ``EncryptionKey`` gets a key-policy statement letting this
+            account's EventBridge rules use it (the rule's dead-letter queue); a key of your own must
+            allow ``events.amazonaws.com`` itself.
+        :param alert_key: default ``encryption_key``; the new topic's key, e.g. an alerts key whose policy
+            serves the topic's publishers only. An ``EncryptionKey`` gets a statement letting this
+            account's CloudWatch alarms use it; a key of your own must allow ``cloudwatch.amazonaws.com``.
+        :param email_addresses: default none; email subscriptions to the topic (each must confirm).
+        :param alarm_name_prefix: default, derived from the construct path; alarm names are
+            ``<prefix>-<what>``, stable so that other stacks and the deployment Lambda can find them.
+        :param dead_letter_queue: default, a new KMS-encrypted, TLS-only queue (only with ``monitor``):
+            monitoring-run events EventBridge could not publish to the topic.
+        :param retry_attempts: default 3 (0-185); EventBridge retries of the publication.
+        :param max_event_age: default 1 hour (1 minute to 1 day).
+        """
+        super().__init__(scope, construct_id)
+        drift = dict(feature_drift_thresholds or {})
+        problems = Problems(self, "MonitoringAlarms")
+        if drift:
+            problems.check(monitor is not None and "DataQuality" in monitor.schedule_names,
+                           "feature_drift_thresholds", sorted(drift), "need a monitor with a data quality monitor")
+        for feature, threshold in drift.items():
+            problems.check_pattern(f"feature_drift_thresholds[{feature!r}] (feature name)", feature, _FEATURE,
+                                   "must be 1-200 letters, digits, '_', '.' or '-'")
+            problems.check_range(f"feature_drift_thresholds[{feature!r}]", threshold, minimum=0, maximum=1)
+        if model_quality_thresholds:
+            problems.check(monitor is not None and "ModelQuality" in monitor.schedule_names,
+                           "model_quality_thresholds", [t.metric_name for t in model_quality_thresholds],
+                           "need a monitor with a model quality monitor")
+        problems.check_unique("model_quality_thresholds (metric names)",
+                              [t.metric_name for t in model_quality_thresholds])
+        problems.check(len(variant_names) >= 1, "variant_names", list(variant_names), "name at least one variant")
+        problems.check_unique("variant_names", variant_names)
+        problems.check_range("max_5xx_error_rate_percent", max_5xx_error_rate_percent, minimum=0, maximum=100)
+        problems.check_range("max_model_latency (ms)", max_model_latency.to_milliseconds(), minimum=1)
+        for address in email_addresses:
+            problems.check_pattern("email_addresses", address, _EMAIL, "must be email addresses")
+        if alarm_name_prefix is not None:
+            problems.check_pattern("alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX,
+                                   "must be 1-100 letters, digits, '_', '.' or '-'")
+        check_retry_policy(problems, retry_attempts, max_event_age)
+        problems.raise_if_any()
+
+        self.endpoint = endpoint
+        self._prefix = alarm_name_prefix or Names.unique_resource_name(self, max_length=100, separator="-")
+        key: kms.IKey | None = None
+        alert_key = encryption_key if alert_key is None else alert_key
+        if topic is None:
+            key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
+            allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
+            topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True,
+                              display_name=f"ML monitoring alarms of {construct_id}")
+        self.topic: sns.ITopic = topic
+        self._action = cloudwatch_actions.SnsAction(topic)
+        self.drift_alarms: list[cloudwatch.Alarm] = []
+        self.health_alarms: list[cloudwatch.Alarm] = []
+        self._names: dict[str, str] = {}
+
+        for feature, threshold in drift.items():
+            assert monitor is not None
+            self.drift_alarms.append(self._alarm(
+                f"FeatureDrift{_id(feature)}", f"feature-drift-{feature}",
+                monitor.metric_feature_drift(feature),
+                threshold=threshold, comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                description=f"Feature '{feature}' of {endpoint.endpoint_name} drifted from its training baseline",
+            ))
+        for quality in model_quality_thresholds:
+            assert monitor is not None
+            self.drift_alarms.append(self._alarm(
+                f"ModelQuality{_id(quality.metric_name)}", f"model-quality-{quality.metric_name}",
+                monitor.metric_model_quality(quality.metric_name, statistic="Minimum" if quality.lower_is_worse
+                                             else "Maximum"),
+                threshold=quality.threshold,
+                comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD if quality.lower_is_worse
+                else cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                description=f"Model quality metric {quality.metric_name} of {endpoint.endpoint_name} crossed "
+                            f"{quality.threshold:g}",
+            ))
+        for variant in variant_names:
+            self.health_alarms.append(self._alarm(
+                f"ErrorRate{_id(variant)}", f"5xx-rate-{variant}", self._error_rate(variant),
+                threshold=max_5xx_error_rate_percent, comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=2,
+                description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} fail (5XX)",
+            ))
+            self.health_alarms.append(self._alarm(
+                f"Latency{_id(variant)}", f"model-latency-{variant}",
+                self._endpoint_metric("ModelLatency", variant, "p90"),
+                threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluation_periods=3,
+                description=f"p90 model latency of variant {variant} above {max_model_latency.to_milliseconds():g} ms",
+            ))
+
+        self.dead_letter_queue: sqs.IQueue | None = None
+        if monitor is not None and monitor.schedule_arns:
+            # Monitoring executions are processing jobs; their state-change events carry the schedule's ARN.
+            # EventBridge publishes with a role pinned to this account's rules, not an open topic policy.
+            publisher = service_role(self, "MonitoringExecutionsRole", service="events.amazonaws.com",
+                                     description=f"Publishes failed monitoring runs of {endpoint.endpoint_name}",
+                                     source_arn=publisher_source_arn(self, "events.amazonaws.com"))
+            self.execution_rule = events.Rule(
+                self, "MonitoringExecutions",
+                description=f"Failed, stopped or violating monitoring runs of {endpoint.endpoint_name}",
+                event_pattern=events.EventPattern(
+                    source=["aws.sagemaker"],
+                    detail_type=["SageMaker Processing Job State Change"],
+                    detail={
+                        "MonitoringScheduleArn": list(monitor.schedule_arns.values()),
+                        "$or": [
+                            {"ProcessingJobStatus": ["Failed", "Stopped"]},
+                            {"ExitMessage": [{"prefix": "CompletedWithViolations"}]},
+                        ],
+                    },
+                ),
+            )
+            if dead_letter_queue is None:  # EventBridge writes what it could not publish
+                if encryption_key is not None or key is None:
+                    given, queue_key = encryption_key, key_or_new(self, encryption_key, f"{self.node.path} DLQ")
+                else:  # no key given: the topic's
+                    given, queue_key = alert_key, key
+                allow_publisher(self, given, "events.amazonaws.com")
+                dead_letter_queue = new_dead_letter_queue(self, "DeadLetterQueue", encryption_key=queue_key,
+                                                          used_by=f"the monitoring-run rule of {self.node.path}")
+            self.dead_letter_queue = dead_letter_queue
+            self.execution_rule.add_target(targets.SnsTopic(
+                topic, role=publisher, dead_letter_queue=self.dead_letter_queue, retry_attempts=retry_attempts,
+                max_event_age=max_event_age))
+            require_dead_letter_and_retry(self.execution_rule)
+            if topic.master_key is not None:
+                acknowledge(publisher.managed_policy, "aws-cdk-lib's grant_publish on the topic's own key: SNS asks "
+                            "for a data key of this key only (GenerateDataKey and its WithoutPlaintext variant).",
+                            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]")
+        for address in email_addresses:
+            self.add_email_subscription(address)
+
+    @property
+    def alarms(self) -> list[cloudwatch.Alarm]:
+        return [*self.drift_alarms, *self.health_alarms]
+
+    @property
+    def health_alarm_names(self) -> tuple[str, ...]:
+        """The health alarms' names as plain strings (``alarm_name`` is a token), for other stacks and
+        environments (``DeploymentTarget.of``)."""
+        return tuple(self._names[alarm.node.id] for alarm in self.health_alarms)
+
+    def add_email_subscription(self, email_address: str) -> None:
+        """Send the alarms to ``email_address`` (the owner confirms the subscription by email)."""
+        self.topic.add_subscription(subscriptions.EmailSubscription(email_address))
+
+    def _alarm(self, construct_id: str, name: str, metric: cloudwatch.IMetric, *, threshold: float,
+               comparison: cloudwatch.ComparisonOperator, evaluation_periods: int, description: str) -> cloudwatch.Alarm:
+        self._names[construct_id] = f"{self._prefix}-{name}"[:255]
+        alarm = cloudwatch.Alarm(
+            self, construct_id,
+            alarm_name=self._names[construct_id],
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        return alarm
+
+    def _endpoint_metric(self, metric_name: str, variant: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/SageMaker", metric_name=metric_name, statistic=statistic, period=Duration.minutes(5),
+            dimensions_map={"EndpointName": self.endpoint.endpoint_name, "VariantName": variant},
+        )
+
+    def _error_rate(self, variant: str) -> cloudwatch.MathExpression:
+        return cloudwatch.MathExpression(
+            expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+            using_metrics={
+                "errors": self._endpoint_metric("Invocation5XXErrors", variant, "Sum"),
+                "invocations": self._endpoint_metric("Invocations", variant, "Sum"),
+            },
+            label=f"5XX error rate (%) of {variant}",
+            period=Duration.minutes(5),
+        )
+
+
+def _id(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part) or "Unnamed"

@@ -1,0 +1,37 @@
+"""Shared platform services: Feature Store, MLflow, budgets, team access and labeling workforces."""
+
+from constructs_lib.platform.feature_group import (
+    DataCatalogOptions,
+    FeatureDefinition,
+    FeatureGroup,
+    FeatureType,
+    TableFormat,
+)
+from constructs_lib.platform.labeling_workforce import (
+    LabelingWorkforce,
+)
+from constructs_lib.platform.mlflow_tracking_server import (
+    MlflowTrackingServer,
+    TrackingServerSize,
+)
+from constructs_lib.platform.platform_budget import (
+    PlatformBudget,
+)
+from constructs_lib.platform.team_access import (
+    TEAM_TAG_KEY,
+    TeamAccess,
+)
+
+__all__ = [
+    "DataCatalogOptions",
+    "FeatureDefinition",
+    "FeatureGroup",
+    "FeatureType",
+    "LabelingWorkforce",
+    "MlflowTrackingServer",
+    "PlatformBudget",
+    "TableFormat",
+    "TEAM_TAG_KEY",
+    "TeamAccess",
+    "TrackingServerSize",
+]

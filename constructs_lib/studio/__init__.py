@@ -1,0 +1,37 @@
+"""SageMaker Studio and notebooks: the domain, execution roles, user profiles, spaces, lifecycle configs."""
+
+from constructs_lib.studio.notebook_instance import (
+    NotebookInstance,
+)
+from constructs_lib.studio.studio_domain import (
+    IdleShutdown,
+    NotebookSharing,
+    StudioDomain,
+)
+from constructs_lib.studio.studio_execution_role import (
+    StudioExecutionRole,
+)
+from constructs_lib.studio.studio_lifecycle_config import (
+    StudioLifecycleConfig,
+)
+from constructs_lib.studio.studio_space import (
+    StudioSpace,
+)
+from constructs_lib.studio.studio_teardown import (
+    StudioTeardown,
+)
+from constructs_lib.studio.studio_user_profile import (
+    StudioUserProfile,
+)
+
+__all__ = [
+    "IdleShutdown",
+    "NotebookInstance",
+    "NotebookSharing",
+    "StudioDomain",
+    "StudioExecutionRole",
+    "StudioLifecycleConfig",
+    "StudioSpace",
+    "StudioTeardown",
+    "StudioUserProfile",
+]

@@ -1,0 +1,88 @@
+"""``StudioUserProfile``: a data scientist's profile in a Studio domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from constructs_lib._core.validation import Problems
+
+#: Studio's authentication modes: IAM (presigned URLs) or IAM Identity Center (SSO).
+AUTH_MODES: tuple[str, ...] = ("IAM", "SSO")
+
+
+class StudioUserProfile(Construct):
+    """Defines a user profile of a Studio domain, with the domain's defaults or its own role.
+
+    Usually created with ``StudioDomain.add_user_profile``. In an SSO domain, each profile names its
+    IAM Identity Center user (``sso_user_name``); in an IAM domain it must not.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain_id: str,
+        user_profile_name: str,
+        auth_mode: str = "IAM",
+        sso_user_name: str | None = None,
+        execution_role: iam.IRole | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+    ) -> None:
+        """
+        :param domain_id: the domain's id.
+        :param user_profile_name: 1-63 letters, digits or hyphens (SageMaker's pattern).
+        :param auth_mode: default ``IAM``; the domain's authentication mode (``IAM`` or ``SSO``).
+        :param sso_user_name: IAM Identity Center user name; required in SSO domains, refused in IAM ones.
+        :param execution_role: default, the domain's execution role; a role of this profile's own.
+        :param security_groups: default, the domain's; the profile's apps' security groups (with
+            ``execution_role``).
+        """
+        super().__init__(scope, construct_id)
+        problems = Problems(self, "StudioUserProfile")
+        problems.check_sagemaker_name("user_profile_name", user_profile_name)
+        problems.check_one_of("auth_mode", auth_mode, AUTH_MODES)
+        if auth_mode == "SSO":
+            problems.check(bool(sso_user_name), "sso_user_name", sso_user_name,
+                           "is required in an SSO (IAM Identity Center) domain: the user's Identity Center user name")
+        else:
+            problems.check(sso_user_name is None, "sso_user_name", sso_user_name,
+                           "is only for SSO domains (auth_mode='SSO')")
+        if sso_user_name is not None:
+            problems.check(1 <= len(sso_user_name) <= 256, "sso_user_name", sso_user_name, "must be 1-256 characters")
+        problems.check(len(security_groups) <= 5, "security_groups", len(security_groups), "must be at most 5")
+        problems.raise_if_any()
+
+        self.user_profile_name = user_profile_name
+        self.execution_role = execution_role
+        user_settings = None
+        if execution_role is not None or security_groups:
+            user_settings = sagemaker.CfnUserProfile.UserSettingsProperty(
+                execution_role=execution_role.role_arn if execution_role else None,
+                security_groups=[g.security_group_id for g in security_groups] or None,
+            )
+        self.resource = sagemaker.CfnUserProfile(
+            self,
+            "Resource",
+            domain_id=domain_id,
+            user_profile_name=user_profile_name,
+            single_sign_on_user_identifier="UserName" if sso_user_name else None,
+            single_sign_on_user_value=sso_user_name,
+            user_settings=user_settings,
+        )
+
+    @property
+    def user_profile_arn(self) -> str:
+        return self.resource.attr_user_profile_arn
+
+    def grant_sign_in(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (a person's IAM role) open Studio as this profile (IAM domains:
+        ``sagemaker:CreatePresignedDomainUrl``, which the console also uses)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:CreatePresignedDomainUrl"], resource_arns=[self.user_profile_arn]
+        )

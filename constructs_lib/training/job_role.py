@@ -1,0 +1,324 @@
+"""``JobRole``: the least-privilege execution role of SageMaker training, processing, transform and
+tuning jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import jsii
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib._core.service_role import service_principal
+from constructs_lib.training.container_images import (
+    DEEP_LEARNING_CONTAINERS_REGISTRIES,
+    SAGEMAKER_ALGORITHM_REGISTRIES,
+)
+from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.s3_location import S3Location
+
+#: The kinds of SageMaker job a role can run, with the CloudWatch log group and metric namespace
+#: SageMaker writes for each (tuning jobs launch training jobs, which log as training jobs).
+JOB_KINDS: dict[str, str] = {
+    "training": "/aws/sagemaker/TrainingJobs",
+    "processing": "/aws/sagemaker/ProcessingJobs",
+    "transform": "/aws/sagemaker/TransformJobs",
+    "tuning": "/aws/sagemaker/TrainingJobs",
+}
+
+_ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+_KEY_USE = [
+    "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+]
+_REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+
+
+@jsii.implements(iam.IGrantable)
+class JobRole(Construct):
+    """Defines the IAM role SageMaker jobs run as, with only what the jobs need.
+
+    - S3: read only the ``inputs`` prefixes (``s3:GetObject`` on their objects, ``s3:ListBucket``
+      conditioned on ``s3:prefix``), write only the ``outputs`` prefixes (``s3:PutObject``), and use
+      the buckets' KMS keys only through S3 (``kms:ViaService``).
+    - KMS: ``encryption_keys`` for volumes and job outputs (``kms:CreateGrant`` only for AWS resources).
+    - ECR: pull only ``ecr_repositories`` and the named repositories of SageMaker's first-party
+      registry (``aws_image_repositories``), plus AWS Deep Learning Containers when asked.
+    - CloudWatch: its own log groups (``/aws/sagemaker/<Kind>Jobs``) and metrics (``PutMetricData``
+      conditioned on ``cloudwatch:namespace``).
+    - VPC: the network-interface permissions SageMaker needs to attach jobs to ``network``'s
+      private subnets and workload security group (creation limited to those subnets, groups and VPC).
+
+    The trust policy admits ``sagemaker.amazonaws.com`` from this account only (``aws:SourceAccount``).
+    Wildcards that AWS requires (``ecr:GetAuthorizationToken``, EC2 ``Describe*``,
+    ``PutMetricData``, log streams, objects under a prefix) are acknowledged one finding at a time.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        job_kinds: Sequence[str] = ("training", "processing", "transform", "tuning"),
+        inputs: Sequence[S3Location] = (),
+        outputs: Sequence[S3Location] = (),
+        encryption_keys: Sequence[kms.IKey | EncryptionKey] = (),
+        ecr_repositories: Sequence[ecr.IRepository] = (),
+        aws_image_repositories: Sequence[str] = (),
+        allow_deep_learning_containers: bool = False,
+        network: PrivateNetwork | None = None,
+        metric_namespaces: Sequence[str] = (),
+        description: str | None = None,
+    ) -> None:
+        """
+        :param job_kinds: default all of ``JOB_KINDS``; which job kinds run as this role (decides the
+            log groups and metric namespaces it may write).
+        :param inputs: default none; locations the jobs read (training data, code, model artifacts).
+        :param outputs: default none; locations the jobs write (model artifacts, processing outputs,
+            checkpoints: give a checkpoint prefix as input and output, jobs resume from it).
+        :param encryption_keys: default none; KMS keys of job volumes and outputs (``VolumeKmsKeyId``,
+            ``OutputDataConfig.KmsKeyId``).
+        :param ecr_repositories: default none; your ECR repositories with job images.
+        :param aws_image_repositories: default none; repositories of SageMaker's first-party registry
+            in the stack's region (``container_images.SKLEARN_REPOSITORY``, ``XGBOOST_REPOSITORY``).
+        :param allow_deep_learning_containers: default False; True allows pulling every AWS Deep
+            Learning Containers image of the region (PyTorch, TensorFlow, Hugging Face).
+        :param network: default None (jobs outside a VPC); the network whose private subnets and
+            workload security group the jobs attach to.
+        :param metric_namespaces: default none; CloudWatch namespaces the job code publishes to, besides
+            SageMaker's own ``/aws/sagemaker/<Kind>Jobs``.
+        :param description: default, a description listing the job kinds.
+        """
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        problems = Problems(self, "JobRole")
+        problems.check(bool(job_kinds), "job_kinds", list(job_kinds), f"must name at least one of {list(JOB_KINDS)}")
+        unknown = [kind for kind in job_kinds if kind not in JOB_KINDS]
+        problems.check(not unknown, "job_kinds", unknown, f"must be among {list(JOB_KINDS)}")
+        for location in [*inputs, *outputs]:
+            problems.check(not location.prefix.startswith("/"), "inputs/outputs prefix", location.prefix,
+                           "must not start with '/' (S3 keys have no leading slash)")
+        needs_region = aws_image_repositories or allow_deep_learning_containers
+        if needs_region:
+            if is_unresolved(stack.region):
+                problems.add("stack region", "(unresolved token)",
+                             "must be concrete to pull AWS images (the registry account depends on the region)")
+            if not is_unresolved(stack.region):
+                if aws_image_repositories:
+                    problems.check(stack.region in SAGEMAKER_ALGORITHM_REGISTRIES, "aws_image_repositories",
+                                   stack.region, "has no SageMaker algorithm registry known for this region")
+                if allow_deep_learning_containers:
+                    problems.check(stack.region in DEEP_LEARNING_CONTAINERS_REGISTRIES,
+                                   "allow_deep_learning_containers", stack.region,
+                                   "has no Deep Learning Containers registry known for this region")
+        for name in aws_image_repositories:
+            problems.check_pattern("aws_image_repositories", name, _REPOSITORY_NAME,
+                                   "must be ECR repository names such as 'sagemaker-xgboost'")
+        problems.raise_if_any()
+
+        self.job_kinds: tuple[str, ...] = tuple(dict.fromkeys(job_kinds))
+        self.role = ManagedPolicyRole(
+            self,
+            "Resource",
+            assumed_by=service_principal(self, "sagemaker.amazonaws.com"),
+            description=description or f"SageMaker {', '.join(self.job_kinds)} jobs (constructs_lib JobRole)",
+        )
+        self._star_uses: list[str] = []
+        self._networks: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        self._add_logs_and_metrics(metric_namespaces)
+        for location in inputs:
+            self.add_input(location)
+        for location in outputs:
+            self.add_output(location)
+        for key in encryption_keys:
+            self.add_encryption_key(key)
+        repositories = [repo.repository_arn for repo in ecr_repositories]
+        if aws_image_repositories:
+            account = SAGEMAKER_ALGORITHM_REGISTRIES[stack.region]
+            repositories += [
+                f"arn:{Aws.PARTITION}:ecr:{stack.region}:{account}:repository/{name}" for name in aws_image_repositories
+            ]
+        if allow_deep_learning_containers:
+            account = DEEP_LEARNING_CONTAINERS_REGISTRIES[stack.region]
+            dlc = f"arn:{Aws.PARTITION}:ecr:{stack.region}:{account}:repository/*"
+            repositories.append(dlc)
+            acknowledge_exact_wildcard(
+                self.policy, dlc,
+                "AWS Deep Learning Containers are many repositories of one AWS-owned registry account; "
+                "pull-only access to that account's repositories in this region was asked for explicitly.",
+            )
+        if repositories:
+            self._add_image_pull(repositories)
+        if network is not None:
+            self._add_vpc_access(network)
+        acknowledge(
+            self.policy,
+            "Resource '*' only for actions that support no resource-level permissions: "
+            + "; ".join(self._star_uses) + ".",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+
+    # --- attributes ---------------------------------------------------------------------------------
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self.role.grant_principal
+
+    @property
+    def role_arn(self) -> str:
+        return self.role.role_arn
+
+    @property
+    def role_name(self) -> str:
+        return self.role.role_name
+
+    @property
+    def policy(self) -> iam.ManagedPolicy:
+        """The customer-managed policy holding this role's permissions."""
+        return self.role.managed_policy
+
+    # --- permissions ------------------------------------------------------------------------------
+
+    def grant_pass_role(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` pass this role to SageMaker only (``iam:PassedToService``)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["iam:PassRole"],
+            resource_arns=[self.role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        )
+
+    def add_input(self, location: S3Location) -> None:
+        """Let the jobs read the objects under ``location`` (and list that prefix only)."""
+        bucket = location.s3_bucket
+        objects = bucket.arn_for_objects(location.objects_pattern)
+        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
+        list_conditions = (
+            {"StringLike": {"s3:prefix": [location.prefix, location.objects_pattern]}} if location.prefix else None
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn], conditions=list_conditions)
+        )
+        self._acknowledge_objects(objects, "read", location)
+        if location.encryption_key is not None:
+            self._add_key_via_s3(location.encryption_key, ["kms:Decrypt"])
+
+    def add_output(self, location: S3Location) -> None:
+        """Let the jobs write objects under ``location`` (no reads, no deletes)."""
+        objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:AbortMultipartUpload", "s3:PutObject"], resources=[objects])
+        )
+        self._acknowledge_objects(objects, "write", location)
+        if location.encryption_key is not None:
+            # Multipart uploads of SSE-KMS objects decrypt the data key of earlier parts.
+            self._add_key_via_s3(location.encryption_key, ["kms:Decrypt", "kms:GenerateDataKey"])
+
+    def add_encryption_key(self, key: kms.IKey | EncryptionKey) -> None:
+        """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
+        key = key.key if isinstance(key, EncryptionKey) else key
+        self.role.add_to_policy(iam.PolicyStatement(actions=_KEY_USE, resources=[key.key_arn]))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
+
+    def _add_key_via_s3(self, key: kms.IKey, actions: list[str]) -> None:
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=actions,
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
+            )
+        )
+
+    def _acknowledge_objects(self, objects: str, verb: str, location: S3Location) -> None:
+        acknowledge_exact_wildcard(
+            self.policy,
+            objects,
+            f"Jobs {verb} the objects under the prefix {location.prefix or '(whole bucket)'!r} they were given; "
+            "object keys are created by each job run and cannot be listed in advance.",
+        )
+
+    def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
+        stack = Stack.of(self)
+        groups = list(dict.fromkeys(JOB_KINDS[kind] for kind in self.job_kinds))
+        base = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
+        group_arns = [f"{base}{group}:*" for group in groups]
+        stream_arns = [f"{base}{group}:log-stream:*" for group in groups]
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+                resources=[f"{base}{group}" for group in groups] + group_arns,
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=stream_arns)
+        )
+        for arn in group_arns:
+            acknowledge_exact_wildcard(
+                self.policy, arn,
+                "SageMaker's own job log group: the ':*' suffix is how IAM names a log group for "
+                "CreateLogGroup and DescribeLogStreams.",
+            )
+        for arn in stream_arns:
+            acknowledge_exact_wildcard(
+                self.policy, arn,
+                "Each job writes its own log streams (named after the job and host) in SageMaker's job "
+                "log group; stream names are only known at run time.",
+            )
+        namespaces = list(dict.fromkeys([*groups, *extra_namespaces]))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": namespaces}},
+            )
+        )
+        self._star_uses.append("cloudwatch:PutMetricData, limited to the jobs' namespaces (cloudwatch:namespace)")
+
+    def _add_image_pull(self, repositories: list[str]) -> None:
+        self.role.add_to_policy(iam.PolicyStatement(actions=_ECR_PULL, resources=repositories))
+        self.role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        self._star_uses.append("ecr:GetAuthorizationToken (the registry login; pulls are limited per repository)")
+
+    def _add_vpc_access(self, network: PrivateNetwork) -> None:
+        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
+        self.grant_network_access(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
+                                  security_group_ids=network.security_group_ids)
+
+    def grant_network_access(self, *, vpc_id: str, subnet_ids: Sequence[str],
+                             security_group_ids: Sequence[str]) -> None:
+        """Let SageMaker attach this role's jobs to these subnets and security groups (interfaces
+        created there, managed only in ``vpc_id``). Granting the same network again adds nothing;
+        ``MlPipeline`` calls this for the steps that run in a VPC as this role."""
+        network = (vpc_id, tuple(subnet_ids), tuple(security_group_ids))
+        if network in self._networks:
+            return
+        self._networks.append(network)
+        suffix = "" if len(self._networks) == 1 else str(len(self._networks))
+        statements, interfaces = vpc_access_statements(
+            self, vpc_id=vpc_id, subnet_ids=list(subnet_ids), security_group_ids=list(security_group_ids),
+            sid_prefix=f"JobNetwork{suffix}")
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
+            acknowledge_exact_wildcard(
+                self.policy, interfaces,
+                "SageMaker creates and deletes a network interface per job instance; their ids are only known "
+                "at run time, so the statement is limited to interfaces in the jobs' VPC (ec2:Vpc condition); "
+                "the EC2 Describe* calls it makes first accept only '*'.",
+            )

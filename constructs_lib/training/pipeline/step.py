@@ -1,0 +1,421 @@
+"""What every pipeline step shares: name, dependencies, retry policies, caching, validation."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aws_cdk import Duration
+
+from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib.training.pipeline import _service_model
+from constructs_lib.training.pipeline.expressions import (
+    OBJECT,
+    STRING,
+    Expression,
+    Property,
+    accepts,
+    kind_of,
+)
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_sqs as sqs
+
+    from constructs_lib._core.contracts import ModelPackageGroupRef
+    from constructs_lib.foundation.private_network import PrivateNetwork
+    from constructs_lib.foundation.s3_location import S3Location
+
+STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
+
+#: Exception types of step retry policies (SageMaker Python SDK ``StepExceptionTypeEnum`` and
+#: ``SageMakerJobExceptionTypeEnum``; the developer guide's "Retry Policy for Pipeline Steps").
+STEP_EXCEPTION_TYPES = ("Step.SERVICE_FAULT", "Step.THROTTLING")
+JOB_EXCEPTION_TYPES = ("SageMaker.JOB_INTERNAL_ERROR", "SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how often SageMaker Pipelines retries a failed step.
+
+    :param exception_types: ``Step.SERVICE_FAULT``, ``Step.THROTTLING`` (any step that supports
+        retries); ``SageMaker.JOB_INTERNAL_ERROR``, ``SageMaker.CAPACITY_ERROR``,
+        ``SageMaker.RESOURCE_LIMIT`` (job steps: processing, training, tuning, transform).
+    :param interval_seconds: default 1; wait before the first retry (1 to 43200).
+    :param backoff_rate: default 2.0; multiplier of the wait between attempts.
+    :param max_attempts: default None (SageMaker's default, 5); 1 to 20. Not with ``expire_after_minutes``.
+    :param expire_after_minutes: default None; stop retrying after this many minutes (1 to 14400).
+    """
+
+    exception_types: Sequence[str]
+    interval_seconds: int = 1
+    backoff_rate: float = 2.0
+    max_attempts: int | None = None
+    expire_after_minutes: int | None = None
+
+    def to_definition(self) -> dict[str, Any]:
+        definition: dict[str, Any] = {
+            "ExceptionType": list(self.exception_types),
+            "IntervalSeconds": self.interval_seconds,
+            "BackoffRate": self.backoff_rate,
+        }
+        if self.max_attempts is not None:
+            definition["MaxAttempts"] = self.max_attempts
+        if self.expire_after_minutes is not None:
+            definition["ExpireAfterMin"] = self.expire_after_minutes
+        return definition
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """Reuse the result of an earlier successful run of the step with the same arguments.
+
+    :param expire_after: how old a cached result may be (rendered as ISO 8601, e.g. ``P30D``).
+    :param enabled: default True.
+    """
+
+    expire_after: Duration
+    enabled: bool = True
+
+    def to_definition(self) -> dict[str, Any]:
+        return {"Enabled": self.enabled, "ExpireAfter": self.expire_after.to_iso_string()}
+
+
+@dataclass(frozen=True)
+class JobNetwork:
+    """Network settings of a SageMaker job or model.
+
+    :param subnet_ids: default none (no VPC); private subnets to attach the job to (1 to 16).
+    :param security_group_ids: default none; security groups of the job's interfaces (1 to 5).
+    :param enable_network_isolation: default True: the containers get no network access (SageMaker
+        still downloads inputs and uploads outputs). Turn off only for code that must call AWS APIs.
+    :param encrypt_inter_container_traffic: default True; TLS between the instances of
+        distributed jobs.
+    :param vpc_id: default none; the subnets' VPC (``from_private_network`` sets it). With it,
+        ``MlPipeline`` grants a ``JobRole`` that runs the step the network-interface permissions of
+        this network (limited to this VPC); without it, a role lacking them is reported by the
+        run-time contract check.
+    """
+
+    subnet_ids: Sequence[str] = ()
+    security_group_ids: Sequence[str] = ()
+    enable_network_isolation: bool = True
+    encrypt_inter_container_traffic: bool = True
+    vpc_id: str | None = None
+
+    @classmethod
+    def from_private_network(cls, network: PrivateNetwork, **options: Any) -> JobNetwork:
+        """The private subnets and workload security group of a ``PrivateNetwork``."""
+        return cls(subnet_ids=tuple(network.subnet_ids), security_group_ids=tuple(network.security_group_ids),
+                   vpc_id=network.vpc_id, **options)
+
+    @property
+    def vpc_config(self) -> dict[str, Any] | None:
+        if not self.subnet_ids and not self.security_group_ids:
+            return None
+        return {"SecurityGroupIds": list(self.security_group_ids), "Subnets": list(self.subnet_ids)}
+
+    def validate(self, v: StepValidator, prefix: str = "network") -> None:
+        if self.subnet_ids or self.security_group_ids:
+            v.check(1 <= len(self.subnet_ids) <= 16, f"{prefix}.subnet_ids", list(self.subnet_ids),
+                    "must list 1 to 16 subnets when the job runs in a VPC")
+            v.check(1 <= len(self.security_group_ids) <= 5, f"{prefix}.security_group_ids",
+                    list(self.security_group_ids), "must list 1 to 5 security groups when the job runs in a VPC")
+
+
+@dataclass(frozen=True)
+class StepLineage:
+    """What a job step runs and reads, for the lineage tags of ``LineageOptions`` (see ``lineage.py``).
+
+    :param images: the container images (or algorithm) the job runs.
+    :param inputs: the job's data inputs by name (S3 URIs, ``S3Location``, String expressions); an
+        input that reads another step's output leads the lineage back to that step's inputs.
+    :param hyperparameters: default none; the job's hyperparameters (recorded as a digest).
+    :param code: default none; the script the job runs (a processing step's ``code``).
+    :param extra: default none; more step-specific facts (``model``, ``model-package``) by tag suffix.
+    """
+
+    images: Sequence[Any] = ()
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    hyperparameters: Mapping[str, Any] | None = None
+    code: Any = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Characters of tag keys/values and model package metadata (botocore ``TagKey``, ``TagValue``,
+#: ``CustomerMetadataKey``, ``CustomerMetadataValue``: ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*``).
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def api_text_problem(value: Any, shape_name: str) -> str | None:
+    """What is wrong with literal ``value`` for the tag-like botocore string shape ``shape_name``
+    (its length limits and the tag character set), or ``None`` (also for expressions and tokens)."""
+    uri = getattr(value, "uri", None)  # an S3Location is written as its s3:// URI
+    value = uri if isinstance(uri, str) else value
+    if isinstance(value, Expression) or (isinstance(value, str) and is_unresolved(value)):
+        return None
+    shape = _service_model.shape(shape_name)
+    low, high = shape.get("min", 0), shape.get("max")
+    allowed = (f"must be a string of {low} to {high} letters, digits, spaces or _ . : / = + - @ "
+               f"(botocore {shape_name})")
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        return allowed
+    if not all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in value):
+        return allowed
+    return None
+
+
+@dataclass
+class StepRequirements:
+    """What the pipeline's role needs for a step (collected by ``MlPipeline``)."""
+
+    job_kinds: set[str] = field(default_factory=set)
+    pass_roles: list[Any] = field(default_factory=list)
+    register_into: list[ModelPackageGroupRef] = field(default_factory=list)
+    read_from: list[ModelPackageGroupRef] = field(default_factory=list)
+    read_locations: list[S3Location] = field(default_factory=list)
+    functions: list[lambda_.IFunction] = field(default_factory=list)
+    queues: list[sqs.IQueue] = field(default_factory=list)
+
+
+class _Shown:
+    """Shows an expression in a message as its repr, unquoted."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class StepValidator:
+    """Collects a step's input problems into the pipeline's ``Problems``, naming the step."""
+
+    def __init__(self, problems: Problems, step: Step) -> None:
+        self._problems = problems
+        self.step = step
+
+    def add(self, arg: str, value: Any, allowed: str) -> None:
+        shown = _Shown(repr(value)) if isinstance(value, (Expression, Duration)) else value
+        self._problems.add(f"steps[{self.step.name!r}] ({self.step.step_type}) {arg}", shown, allowed)
+
+    def check(self, ok: bool, arg: str, value: Any, allowed: str) -> bool:
+        if not ok:
+            self.add(arg, value, allowed)
+        return ok
+
+    def kind(self, arg: str, value: Any, expected: str, *, required: bool = False) -> bool:
+        """A literal or expression of kind ``expected`` (``None`` only when not required)."""
+        if value is None:
+            return self.check(not required, arg, value, "is required")
+        actual = kind_of(value)
+        if accepts(expected, actual) and actual != OBJECT:
+            return True
+        what = f"a {actual} {'parameter' if hasattr(value, 'to_definition') else 'value'}"
+        self.add(arg, value, f"must be a {expected} (or a {expected} parameter/property); got {what}")
+        return False
+
+    def literal(self, value: Any) -> bool:
+        """True when ``value`` is known now (not an expression nor an unresolved CDK token)."""
+        return value is not None and not isinstance(value, Expression) and not is_unresolved(value)
+
+    def one_of(self, arg: str, value: Any, choices: Iterable[str]) -> bool:
+        if not self.literal(value):
+            return True
+        choices = list(choices)
+        return self.check(value in choices, arg, value, f"must be one of {', '.join(choices)}")
+
+    def range(self, arg: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> bool:
+        if not self.literal(value):
+            return True
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return self.check(False, arg, value, "must be a number")
+        ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+        bounds = " to ".join(_number(b) for b in (minimum, maximum) if b is not None)
+        allowed = (f"must be from {bounds}" if minimum is not None and maximum is not None
+                   else f"must be at least {_number(minimum)}" if minimum is not None
+                   else f"must be at most {_number(maximum)}")
+        return self.check(ok, arg, value, allowed)
+
+    def instance_type(self, arg: str, value: Any, shape_name: str, *, required: bool = True) -> bool:
+        """An instance type in botocore's enum ``shape_name`` (e.g. ``TrainingInstanceType``)."""
+        if not self.kind(arg, value, STRING, required=required) or not self.literal(value):
+            return True
+        allowed = _service_model.enum(shape_name)
+        if value in allowed:
+            return True
+        close = difflib.get_close_matches(value, allowed, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        self.add(arg, value, f"must be one of the {len(allowed)} instance types SageMaker accepts here "
+                             f"(botocore {shape_name}, e.g. ml.m5.xlarge){hint}")
+        return False
+
+    def s3_uri(self, arg: str, value: Any, *, required: bool = True) -> bool:
+        """An ``s3://`` URI, an ``S3Location`` or a String expression."""
+        from constructs_lib.foundation.s3_location import S3Location
+
+        if value is None:
+            return self.check(not required, arg, value, "is required (an s3:// URI or S3Location)")
+        if isinstance(value, S3Location):
+            return True
+        if not self.kind(arg, value, STRING):
+            return False
+        if isinstance(value, str):
+            return self.check(value.startswith("s3://") and len(value) > 5, arg, value,
+                              "must be an s3:// URI (or an S3Location)")
+        return True
+
+    def api_text(self, arg: str, value: Any, shape_name: str) -> bool:
+        """A tag key/value or model metadata text (``api_text_problem``); expressions must be Strings."""
+        if isinstance(value, Expression):
+            return self.kind(arg, value, STRING)
+        problem = api_text_problem(value, shape_name)
+        return self.check(problem is None, arg, value, problem or "")
+
+    def seconds(self, arg: str, value: Duration | Expression | None, *, minimum: int = 1,
+                maximum: int | None = None, required: bool = False) -> bool:
+        if value is None:
+            return self.check(not required, arg, value, "is required")
+        if isinstance(value, Expression):
+            return self.kind(arg, value, "Integer")
+        if not isinstance(value, Duration):
+            return self.check(False, arg, value, "must be an aws_cdk.Duration (or an Integer parameter, seconds)")
+        seconds = value.to_seconds()
+        if is_unresolved(seconds):
+            return True
+        return self.range(f"{arg} (seconds)", seconds, minimum=minimum, maximum=maximum)
+
+
+def _number(value: float | None) -> str:
+    return str(int(value)) if value is not None and float(value).is_integer() else str(value)
+
+
+def seconds_of(value: Duration | Expression | None) -> int | Expression | None:
+    if value is None or isinstance(value, Expression):
+        return value
+    return int(value.to_seconds())
+
+
+class Step:
+    """A step of a SageMaker pipeline (subclasses define the step types)."""
+
+    step_type: ClassVar[str] = ""
+    #: botocore response shape the step's properties follow (``None``: no properties).
+    properties_shape: ClassVar[str | tuple[str, ...] | None] = None
+    supports_retry: ClassVar[bool] = False
+    supports_cache: ClassVar[bool] = False
+    #: ``SageMaker.*`` retry exception types apply (the step runs a SageMaker job).
+    runs_job: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        display_name: str | None = None,
+        description: str | None = None,
+        depends_on: Sequence[Step | str] = (),
+        retry_policies: Sequence[RetryPolicy] = (),
+        cache: CacheConfig | None = None,
+    ) -> None:
+        self.name = name
+        self.display_name = display_name
+        self.description = description
+        self.depends_on: list[Step | str] = list(depends_on)
+        self.retry_policies = list(retry_policies)
+        self.cache = cache
+
+    # --- references ---------------------------------------------------------------------------------
+
+    @property
+    def properties(self) -> Property:
+        """The step's result, e.g. ``step.properties.ModelArtifacts.S3ModelArtifacts``."""
+        if self.properties_shape is None:
+            raise AttributeError(f"{self.step_type} step {self.name!r} has no properties to reference")
+        return Property(self, self.properties_shape)
+
+    def add_depends_on(self, *steps: Step | str) -> None:
+        """Run this step only after ``steps`` (besides the steps whose properties it reads)."""
+        self.depends_on.extend(steps)
+
+    @property
+    def depends_on_names(self) -> list[str]:
+        return [s if isinstance(s, str) else s.name for s in self.depends_on]
+
+    # --- definition ---------------------------------------------------------------------------------
+
+    def arguments(self) -> dict[str, Any]:
+        """The step's ``Arguments`` (raw: expressions, locations and keys are rendered later)."""
+        raise NotImplementedError
+
+    def extra_request(self) -> dict[str, Any]:
+        """Step-level keys besides Name, Type, Arguments (PropertyFiles, FunctionArn...)."""
+        return {}
+
+    def children(self) -> list[Step]:
+        """Steps nested in this one (a condition's branches)."""
+        return []
+
+    def request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {"Name": self.name, "Type": self.step_type, "Arguments": self.arguments()}
+        if self.depends_on:
+            request["DependsOn"] = self.depends_on_names
+        if self.display_name:
+            request["DisplayName"] = self.display_name
+        if self.description:
+            request["Description"] = self.description
+        if self.retry_policies:
+            request["RetryPolicies"] = [policy.to_definition() for policy in self.retry_policies]
+        if self.cache is not None:
+            request["CacheConfig"] = self.cache.to_definition()
+        request.update(self.extra_request())
+        return request
+
+    def requirements(self) -> StepRequirements:
+        return StepRequirements()
+
+    def lineage(self) -> StepLineage | None:
+        """What the job this step creates runs and reads (``None``: the step creates no taggable job)."""
+        return None
+
+    # --- validation ---------------------------------------------------------------------------------
+
+    def validate(self, v: StepValidator) -> None:
+        """Check the step's own arguments (the pipeline checks names, references and cycles)."""
+        v.check(isinstance(self.name, str) and bool(STEP_NAME.match(self.name)), "name", self.name,
+                "must be 1-64 letters, digits, '-' or '_'")
+        if self.display_name is not None:
+            v.check(bool(STEP_NAME.match(self.display_name)), "display_name", self.display_name,
+                    "must be 1-64 letters, digits, '-' or '_'")
+        if self.description is not None:
+            v.check(len(self.description) <= 4096, "description", self.description, "must be at most 4096 characters")
+        v.check(self.supports_retry or not self.retry_policies, "retry_policies", self.retry_policies,
+                f"are not supported by {self.step_type} steps (only Processing, Training, Tuning, Transform, "
+                "CreateModel and RegisterModel)")
+        v.check(self.supports_cache or self.cache is None, "cache", self.cache,
+                f"is not supported by {self.step_type} steps (only Processing, Training, Tuning, Transform, "
+                "Lambda and Callback)")
+        allowed = STEP_EXCEPTION_TYPES + (JOB_EXCEPTION_TYPES if self.runs_job else ())
+        for index, policy in enumerate(self.retry_policies):
+            arg = f"retry_policies[{index}]"
+            v.check(bool(policy.exception_types), f"{arg}.exception_types", list(policy.exception_types),
+                    f"must name at least one of {', '.join(allowed)}")
+            for exception_type in policy.exception_types:
+                v.one_of(f"{arg}.exception_types", exception_type, allowed)
+            v.range(f"{arg}.interval_seconds", policy.interval_seconds, minimum=1, maximum=43200)
+            v.range(f"{arg}.backoff_rate", policy.backoff_rate, minimum=0)
+            v.check(policy.max_attempts is None or policy.expire_after_minutes is None, arg,
+                    policy, "give max_attempts or expire_after_minutes, not both")
+            if policy.max_attempts is not None:
+                v.range(f"{arg}.max_attempts", policy.max_attempts, minimum=1, maximum=20)
+            if policy.expire_after_minutes is not None:
+                v.range(f"{arg}.expire_after_minutes", policy.expire_after_minutes, minimum=1, maximum=14400)
+        if self.cache is not None:
+            v.check(isinstance(self.cache.expire_after, Duration), "cache.expire_after", self.cache.expire_after,
+                    "must be an aws_cdk.Duration")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"

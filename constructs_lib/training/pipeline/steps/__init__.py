@@ -1,0 +1,1 @@
+"""The pipeline's step types, one module per family."""

@@ -1,0 +1,300 @@
+"""``CreateModelStep`` (the ``Model`` step type) and ``RegisterModelStep`` (a model registry version)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
+from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator
+from constructs_lib.foundation.s3_location import S3Location
+
+MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+
+
+@dataclass(frozen=True)
+class ModelContainer:
+    """A model's container: an image with model data, or a registered model package version.
+
+    :param image_uri: the inference image (not with ``model_package``).
+    :param model_data_url: the ``model.tar.gz`` (``training.model_artifacts``, an ``S3Location``, a URI).
+    :param model_package: ``CreateModelStep`` only: the ARN of a registered version (a String
+        parameter or property), instead of an image and model data.
+    :param model_package_group: the group ``model_package`` belongs to (the pipeline's role may read
+        its versions, and nothing else).
+    :param environment: default none; environment variables of the container.
+    :param hostname: default none; the container's hostname (inference pipelines of several containers).
+    :param framework: default none; ``RegisterModelStep`` only, e.g. ``XGBOOST``.
+    :param framework_version: default none; ``RegisterModelStep`` only, e.g. ``1.7``.
+    """
+
+    image_uri: str | Expression | None = None
+    model_data_url: str | S3Location | Expression | None = None
+    model_package: str | Expression | None = None
+    model_package_group: ModelPackageGroupRef | None = None
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    hostname: str | None = None
+    framework: str | None = None
+    framework_version: str | None = None
+
+    def model_request(self) -> dict[str, Any]:
+        return {
+            "ContainerHostname": self.hostname,
+            "Image": self.image_uri,
+            "ModelDataUrl": self.model_data_url,
+            "ModelPackageName": self.model_package,
+            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+        }
+
+    def package_request(self) -> dict[str, Any]:
+        return {
+            "ContainerHostname": self.hostname,
+            "Image": self.image_uri,
+            "ModelDataUrl": self.model_data_url,
+            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "Framework": self.framework,
+            "FrameworkVersion": self.framework_version,
+        }
+
+
+class CreateModelStep(Step):
+    """Creates a SageMaker model (the ``Model`` step type); ``step.model_name`` names it for later steps."""
+
+    step_type = "Model"
+    properties_shape = "DescribeModelOutput"
+    supports_retry = True
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        role: Any,
+        containers: Sequence[ModelContainer],
+        network: JobNetwork | None = None,
+        inference_execution_mode: str | None = None,
+        **step_options: Any,
+    ) -> None:
+        """
+        :param role: the ``JobRole`` (or IAM role) the model's containers run as.
+        :param containers: one container, or several in an inference pipeline.
+        :param network: default ``JobNetwork()``: no VPC, network isolation on.
+        :param inference_execution_mode: default none (``Serial``); ``Direct`` for several containers.
+        :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``.
+        """
+        super().__init__(name, **step_options)
+        self.role = role
+        self.containers = list(containers)
+        self.network = network or JobNetwork()
+        self.inference_execution_mode = inference_execution_mode
+
+    @property
+    def model_name(self) -> Property:
+        return self.properties.ModelName
+
+    def arguments(self) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "ExecutionRoleArn": self.role,
+            "EnableNetworkIsolation": self.network.enable_network_isolation,
+            "VpcConfig": self.network.vpc_config,
+        }
+        if len(self.containers) == 1:
+            arguments["PrimaryContainer"] = self.containers[0].model_request()
+        else:
+            arguments["Containers"] = [container.model_request() for container in self.containers]
+            if self.inference_execution_mode is not None:
+                arguments["InferenceExecutionConfig"] = {"Mode": self.inference_execution_mode}
+        return arguments
+
+    def lineage(self) -> StepLineage:
+        """The containers' images and model data; the registered version when built from one."""
+        images = [c.image_uri for c in self.containers if c.image_uri is not None]
+        several = len(self.containers) > 1
+        inputs = {f"model{index if several else ''}": c.model_data_url
+                  for index, c in enumerate(self.containers) if c.model_data_url is not None}
+        packages = [c.model_package for c in self.containers if c.model_package is not None]
+        extra = {f"model-package{index if len(packages) > 1 else ''}": package
+                 for index, package in enumerate(packages)}
+        return StepLineage(images=images, inputs=inputs, extra=extra)
+
+    def requirements(self) -> StepRequirements:
+        groups = [c.model_package_group for c in self.containers if c.model_package_group is not None]
+        return StepRequirements(job_kinds={"model"}, pass_roles=[self.role], read_from=groups)
+
+    def validate(self, v: StepValidator) -> None:
+        super().validate(v)
+        v.check(hasattr(self.role, "role_arn"), "role", self.role, "must be a JobRole or an IAM role")
+        v.check(1 <= len(self.containers) <= 15, "containers", len(self.containers), "must list 1 to 15 containers")
+        self.network.validate(v)
+        if self.inference_execution_mode is not None:
+            v.one_of("inference_execution_mode", self.inference_execution_mode, ("Serial", "Direct"))
+            v.check(len(self.containers) > 1, "inference_execution_mode", self.inference_execution_mode,
+                    "only applies to models of several containers")
+        for index, container in enumerate(self.containers):
+            arg = f"containers[{index}]"
+            if container.model_package is not None:
+                v.kind(f"{arg}.model_package", container.model_package, STRING)
+                v.check(container.image_uri is None and container.model_data_url is None, arg,
+                        "model_package", "give model_package alone: the version brings its image and model data")
+                v.check(container.model_package_group is not None, f"{arg}.model_package_group", None,
+                        "is required with model_package: the pipeline's role may read that group's versions only")
+            else:
+                v.kind(f"{arg}.image_uri", container.image_uri, STRING, required=True)
+                if container.model_data_url is not None:
+                    v.s3_uri(f"{arg}.model_data_url", container.model_data_url)
+            v.check(container.framework is None and container.framework_version is None, arg,
+                    [container.framework, container.framework_version],
+                    "framework and framework_version only apply to RegisterModelStep")
+            _check_environment(v, f"{arg}.environment", container.environment)
+
+
+@dataclass(frozen=True)
+class ModelMetrics:
+    """Reports attached to a registered version (JSON documents in S3).
+
+    Each value is an ``S3Location``, an ``s3://`` URI or a String expression (e.g. a ``Join`` of a
+    processing output and ``evaluation.json``).
+    """
+
+    model_quality_statistics: Any = None
+    model_quality_constraints: Any = None
+    data_quality_statistics: Any = None
+    data_quality_constraints: Any = None
+    bias_report: Any = None
+    explainability_report: Any = None
+    content_type: str = "application/json"
+
+    def request(self) -> dict[str, Any]:
+        def source(uri: Any) -> dict[str, Any] | None:
+            return {"ContentType": self.content_type, "S3Uri": uri} if uri is not None else None
+
+        return {
+            "ModelQuality": {"Statistics": source(self.model_quality_statistics),
+                             "Constraints": source(self.model_quality_constraints)},
+            "ModelDataQuality": {"Statistics": source(self.data_quality_statistics),
+                                 "Constraints": source(self.data_quality_constraints)},
+            "Bias": {"Report": source(self.bias_report)},
+            "Explainability": {"Report": source(self.explainability_report)},
+        }
+
+    def locations(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (
+            "model_quality_statistics", "model_quality_constraints", "data_quality_statistics",
+            "data_quality_constraints", "bias_report", "explainability_report") if getattr(self, name) is not None}
+
+
+class RegisterModelStep(Step):
+    """Registers a model version into a model package group, ``PendingManualApproval`` by default."""
+
+    step_type = "RegisterModel"
+    properties_shape = "DescribeModelPackageOutput"
+    supports_retry = True
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        model_package_group: ModelPackageGroupRef,
+        containers: Sequence[ModelContainer],
+        content_types: Sequence[str],
+        response_types: Sequence[str],
+        realtime_instance_types: Sequence[str] = (),
+        transform_instance_types: Sequence[str] = (),
+        approval_status: str | Expression = "PendingManualApproval",
+        model_package_description: str | None = None,
+        model_metrics: ModelMetrics | None = None,
+        customer_metadata: Mapping[str, str | Expression] | None = None,
+        **step_options: Any,
+    ) -> None:
+        """
+        :param model_package_group: the registry group (a ``ModelPackageGroup``).
+        :param containers: the inference containers (image and model data).
+        :param content_types: MIME types the model accepts (``text/csv``).
+        :param response_types: MIME types the model answers with.
+        :param realtime_instance_types: default none; instance types it may be deployed on.
+        :param transform_instance_types: default none; instance types for batch transform.
+        :param approval_status: default ``PendingManualApproval``: a person approves before deployment.
+        :param model_package_description: default none.
+        :param model_metrics: default none; evaluation reports shown with the version.
+        :param customer_metadata: default none; key-value pairs stored with the version
+            (``CustomerMetadataProperties``: up to 50; keys 1-128 and values 1-256 letters, digits,
+            spaces or ``_ . : / = + - @``; values may be String expressions). A pipeline with
+            ``LineageOptions`` adds its ``lineage:*`` entries.
+        :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``.
+        """
+        super().__init__(name, **step_options)
+        self.model_package_group = model_package_group
+        self.containers = list(containers)
+        self.content_types = list(content_types)
+        self.response_types = list(response_types)
+        self.realtime_instance_types = list(realtime_instance_types)
+        self.transform_instance_types = list(transform_instance_types)
+        self.approval_status = approval_status
+        self.model_package_description = model_package_description
+        self.model_metrics = model_metrics
+        self.customer_metadata = dict(customer_metadata or {})
+
+    @property
+    def model_package_arn(self) -> Property:
+        return self.properties.ModelPackageArn
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "ModelPackageGroupName": self.model_package_group.model_package_group_name,
+            "ModelPackageDescription": self.model_package_description,
+            "ModelApprovalStatus": self.approval_status,
+            "InferenceSpecification": {
+                "Containers": [container.package_request() for container in self.containers],
+                "SupportedContentTypes": self.content_types,
+                "SupportedResponseMIMETypes": self.response_types,
+                "SupportedRealtimeInferenceInstanceTypes": self.realtime_instance_types or None,
+                "SupportedTransformInstanceTypes": self.transform_instance_types or None,
+            },
+            "ModelMetrics": self.model_metrics.request() if self.model_metrics is not None else None,
+            "CustomerMetadataProperties": self.customer_metadata or None,
+        }
+
+    def requirements(self) -> StepRequirements:
+        return StepRequirements(register_into=[self.model_package_group])
+
+    def validate(self, v: StepValidator) -> None:
+        super().validate(v)
+        group = self.model_package_group
+        v.check(isinstance(group, ModelPackageGroupRef), "model_package_group", group,
+                "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)")
+        if v.kind("approval_status", self.approval_status, STRING, required=True):
+            v.one_of("approval_status", self.approval_status, MODEL_APPROVAL_STATUSES)
+        v.check(1 <= len(self.containers) <= 15, "containers", len(self.containers), "must list 1 to 15 containers")
+        for index, container in enumerate(self.containers):
+            arg = f"containers[{index}]"
+            v.kind(f"{arg}.image_uri", container.image_uri, STRING, required=True)
+            if container.model_data_url is not None:
+                v.s3_uri(f"{arg}.model_data_url", container.model_data_url)
+            v.check(container.model_package is None and container.model_package_group is None, arg,
+                    "model_package", "a registered version's containers are images with model data")
+            _check_environment(v, f"{arg}.environment", container.environment)
+        v.check(bool(self.content_types), "content_types", self.content_types, "must list at least one MIME type")
+        v.check(bool(self.response_types), "response_types", self.response_types, "must list at least one MIME type")
+        for arg, shape in (("realtime_instance_types", "ProductionVariantInstanceType"),
+                           ("transform_instance_types", "TransformInstanceType")):
+            for instance_type in getattr(self, arg):
+                v.instance_type(arg, instance_type, shape)
+        if self.model_package_description is not None:
+            v.check(len(self.model_package_description) <= 1024, "model_package_description",
+                    self.model_package_description, "must be at most 1024 characters")
+        if self.model_metrics is not None:
+            for name, uri in self.model_metrics.locations().items():
+                v.s3_uri(f"model_metrics.{name}", uri)
+        v.check(len(self.customer_metadata) <= 50, "customer_metadata", len(self.customer_metadata),
+                "at most 50 entries")
+        for key, value in self.customer_metadata.items():
+            v.api_text(f"customer_metadata[{key!r}] (key)", key, "CustomerMetadataKey")
+            v.api_text(f"customer_metadata[{key!r}]", value, "CustomerMetadataValue")
+
+
+def _check_environment(v: StepValidator, arg: str, environment: Mapping[str, Any]) -> None:
+    v.check(len(environment) <= 100, arg, len(environment), "at most 100 variables")
+    for key, value in environment.items():
+        v.check(not isinstance(value, (dict, list)), f"{arg}[{key!r}]", value, "must be a string, number or expression")

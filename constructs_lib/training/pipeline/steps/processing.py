@@ -1,0 +1,337 @@
+"""``ProcessingStep``: a SageMaker processing job (data preparation, evaluation)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+
+from constructs_lib.training.pipeline.expressions import (
+    ANY,
+    INTEGER,
+    STRING,
+    Expression,
+    JsonGet,
+    Property,
+    PropertyFile,
+    S3Join,
+)
+from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.step import (
+    JobNetwork,
+    Step,
+    StepLineage,
+    StepRequirements,
+    StepValidator,
+    seconds_of,
+)
+from constructs_lib.foundation.s3_location import S3Location
+
+PROCESSING_ROOT = "/opt/ml/processing/"
+CODE_INPUT = "code"
+
+
+@dataclass(frozen=True)
+class ProcessingInput:
+    """Data a processing job reads.
+
+    :param name: the input's name (unique in the step).
+    :param source: where the data is: an ``S3Location``, an ``s3://`` URI, or a String expression
+        (``other_step.outputs["train"]``, a parameter).
+    :param destination: default ``/opt/ml/processing/input/<name>``; where the container sees it.
+    :param s3_data_type: default ``S3Prefix``; or ``ManifestFile``.
+    :param input_mode: default ``File`` (copied before the job starts); or ``Pipe`` (streamed).
+    :param distribution: default ``FullyReplicated``; or ``ShardedByS3Key`` across instances.
+    :param compression: default ``None``; ``Gzip`` (Pipe mode only).
+    """
+
+    name: str
+    source: str | S3Location | Expression
+    destination: str | None = None
+    s3_data_type: str = "S3Prefix"
+    input_mode: str = "File"
+    distribution: str = "FullyReplicated"
+    compression: str = "None"
+
+    @property
+    def local_path(self) -> str:
+        return self.destination or f"{PROCESSING_ROOT}input/{self.name}"
+
+
+@dataclass(frozen=True)
+class ProcessingOutput:
+    """Data a processing job writes.
+
+    :param name: the output's name (unique in the step; other steps read it as ``step.outputs[name]``).
+    :param destination: where it goes: an ``S3Location``, an ``s3://`` URI or a String expression
+        (``Join`` with ``ExecutionVariables.PIPELINE_EXECUTION_ID`` for one prefix per execution).
+    :param source: default ``/opt/ml/processing/output/<name>``; the container directory uploaded.
+    :param upload_mode: default ``EndOfJob``; or ``Continuous``.
+    """
+
+    name: str
+    destination: str | S3Location | Expression
+    source: str | None = None
+    upload_mode: str = "EndOfJob"
+
+    @property
+    def local_path(self) -> str:
+        return self.source or f"{PROCESSING_ROOT}output/{self.name}"
+
+
+class ProcessingOutputs:
+    """``step.outputs["train"]``: the S3 URI a processing output was written to."""
+
+    def __init__(self, step: ProcessingStep) -> None:
+        self._step = step
+
+    def __getitem__(self, name: str) -> Property:
+        names = [output.name for output in self._step.outputs_config]
+        if name not in names:
+            raise KeyError(f"processing step {self._step.name!r} has no output {name!r}; outputs: {', '.join(names)}")
+        return self._step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
+
+    def __iter__(self):  # pragma: no cover - convenience
+        return iter(output.name for output in self._step.outputs_config)
+
+
+class ProcessingStep(Step):
+    """A processing job: a container (``image_uri``) run on ``instance_count`` instances.
+
+    With ``code``, the script is an input and the container runs ``command + [script]`` (the
+    ``ScriptProcessor`` convention). Declare ``property_files`` to let conditions read JSON reports
+    (``step.json_get(report, "metrics.accuracy.value")``).
+    """
+
+    step_type = "Processing"
+    properties_shape = "DescribeProcessingJobResponse"
+    supports_retry = True
+    supports_cache = True
+    runs_job = True
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        role: Any,
+        image_uri: str | Expression,
+        instance_type: str | Expression,
+        instance_count: int | Expression = 1,
+        volume_size_gb: int | Expression = 30,
+        volume_kms_key: kms.IKey | Any | None = None,
+        inputs: Sequence[ProcessingInput] = (),
+        outputs: Sequence[ProcessingOutput] = (),
+        output_kms_key: kms.IKey | Any | None = None,
+        code: str | S3Location | None = None,
+        command: Sequence[str] = ("python3",),
+        entrypoint: Sequence[str] | None = None,
+        arguments: Sequence[str | int | float | Expression] = (),
+        environment: Mapping[str, str | Expression] | None = None,
+        max_runtime: Duration | Expression = Duration.hours(2),
+        network: JobNetwork | None = None,
+        property_files: Sequence[PropertyFile] = (),
+        **step_options: Any,
+    ) -> None:
+        """
+        :param role: the ``JobRole`` (or IAM role) the job runs as.
+        :param image_uri: the processing container image.
+        :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``ProcessingInstanceType``).
+        :param instance_count: default 1 (1 to 100).
+        :param volume_size_gb: default 30 (1 to 16384).
+        :param volume_kms_key: default none (AWS-managed); KMS key of the instances' storage volumes.
+        :param inputs: default none; data the job reads.
+        :param outputs: default none; data the job writes.
+        :param output_kms_key: default none (the bucket's default encryption); KMS key for outputs.
+        :param code: default none; an S3 script run with ``command`` (adds an input named ``code``).
+        :param command: default ``("python3",)``; the interpreter of ``code``.
+        :param entrypoint: default none (the image's, or ``command + [code]``); the container entrypoint.
+        :param arguments: default none; arguments passed to the container (non-strings are converted).
+        :param environment: default none; environment variables.
+        :param max_runtime: default 2 hours (at most 5 days).
+        :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
+        :param property_files: default none; JSON files in outputs that conditions read.
+        :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``, ``cache``.
+        """
+        super().__init__(name, **step_options)
+        self.role = role
+        self.image_uri = image_uri
+        self.instance_type = instance_type
+        self.instance_count = instance_count
+        self.volume_size_gb = volume_size_gb
+        self.volume_kms_key = volume_kms_key
+        self.inputs_config = list(inputs)
+        self.outputs_config = list(outputs)
+        self.output_kms_key = output_kms_key
+        self.code = code
+        self.command = list(command)
+        self.entrypoint = list(entrypoint) if entrypoint is not None else None
+        self.container_arguments = list(arguments)
+        self.environment = dict(environment or {})
+        self.max_runtime = max_runtime
+        self.network = network or JobNetwork()
+        self.property_files = list(property_files)
+
+    # --- references ---------------------------------------------------------------------------------
+
+    @property
+    def outputs(self) -> ProcessingOutputs:
+        """``step.outputs["name"]``: the S3 URI of an output, for the inputs of later steps."""
+        return ProcessingOutputs(self)
+
+    def json_get(self, property_file: PropertyFile | str, json_path: str, *, kind: str = ANY) -> JsonGet:
+        """A value of one of this step's property files (``Std:JsonGet``)."""
+        return JsonGet(step=self, property_file=property_file, json_path=json_path, kind=kind)
+
+    # --- definition ---------------------------------------------------------------------------------
+
+    def _all_inputs(self) -> list[ProcessingInput]:
+        inputs = list(self.inputs_config)
+        if self.code is not None:
+            inputs.append(ProcessingInput(CODE_INPUT, self.code, destination=f"{PROCESSING_ROOT}input/{CODE_INPUT}"))
+        return inputs
+
+    def _code_file(self) -> str | None:
+        if self.code is None:
+            return None
+        key = self.code.prefix if isinstance(self.code, S3Location) else self.code
+        if not isinstance(key, str) or key.endswith("/"):
+            return None
+        return key.rsplit("/", 1)[-1]
+
+    def arguments(self) -> dict[str, Any]:
+        entrypoint = self.entrypoint
+        if entrypoint is None and self.code is not None:
+            entrypoint = [*self.command, f"{PROCESSING_ROOT}input/{CODE_INPUT}/{self._code_file()}"]
+        arguments = {
+            "ProcessingResources": {
+                "ClusterConfig": {
+                    "InstanceType": self.instance_type,
+                    "InstanceCount": self.instance_count,
+                    "VolumeSizeInGB": self.volume_size_gb,
+                    "VolumeKmsKeyId": self.volume_kms_key,
+                }
+            },
+            "AppSpecification": {
+                "ImageUri": self.image_uri,
+                "ContainerEntrypoint": entrypoint,
+                "ContainerArguments": [as_api_string(a) for a in self.container_arguments] or None,
+            },
+            "RoleArn": self.role,
+            "ProcessingInputs": [
+                {
+                    "InputName": item.name,
+                    "S3Input": {
+                        "S3Uri": item.source,
+                        "LocalPath": item.local_path,
+                        "S3DataType": item.s3_data_type,
+                        "S3InputMode": item.input_mode,
+                        "S3DataDistributionType": item.distribution,
+                        "S3CompressionType": item.compression,
+                    },
+                }
+                for item in self._all_inputs()
+            ],
+            "ProcessingOutputConfig": {
+                "Outputs": [
+                    {
+                        "OutputName": item.name,
+                        "S3Output": {"S3Uri": item.destination, "LocalPath": item.local_path,
+                                     "S3UploadMode": item.upload_mode},
+                    }
+                    for item in self.outputs_config
+                ],
+                "KmsKeyId": self.output_kms_key,
+            }
+            if self.outputs_config
+            else None,
+            "StoppingCondition": {"MaxRuntimeInSeconds": seconds_of(self.max_runtime)},
+            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "NetworkConfig": {
+                "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
+                "EnableNetworkIsolation": self.network.enable_network_isolation,
+                "VpcConfig": self.network.vpc_config,
+            },
+        }
+        return arguments
+
+    def extra_request(self) -> dict[str, Any]:
+        return {"PropertyFiles": [pf.expr for pf in self.property_files]} if self.property_files else {}
+
+    def requirements(self) -> StepRequirements:
+        outputs = {output.name: output for output in self.outputs_config}
+        read = [outputs[pf.output_name].destination for pf in self.property_files if pf.output_name in outputs]
+        locations = [d.location if isinstance(d, S3Join) else d for d in read]
+        return StepRequirements(
+            job_kinds={"processing"},
+            pass_roles=[self.role],
+            read_locations=[location for location in locations if isinstance(location, S3Location)],
+        )
+
+    def lineage(self) -> StepLineage:
+        return StepLineage(images=[self.image_uri], inputs={item.name: item.source for item in self.inputs_config},
+                           code=self.code)
+
+    # --- validation ---------------------------------------------------------------------------------
+
+    def validate(self, v: StepValidator) -> None:
+        super().validate(v)
+        v.check(hasattr(self.role, "role_arn"), "role", self.role, "must be a JobRole or an IAM role")
+        v.kind("image_uri", self.image_uri, STRING, required=True)
+        v.instance_type("instance_type", self.instance_type, "ProcessingInstanceType")
+        if v.kind("instance_count", self.instance_count, INTEGER, required=True):
+            v.range("instance_count", self.instance_count, minimum=1, maximum=100)
+        if v.kind("volume_size_gb", self.volume_size_gb, INTEGER, required=True):
+            v.range("volume_size_gb", self.volume_size_gb, minimum=1, maximum=16384)
+        v.seconds("max_runtime", self.max_runtime, maximum=777600, required=True)
+        self.network.validate(v)
+
+        inputs = self._all_inputs()
+        names = [item.name for item in inputs]
+        v.check(len(names) == len(set(names)), "inputs", names,
+                "names must be unique (the code input is named 'code')")
+        v.check(len(inputs) <= 10, "inputs", names, "at most 10 inputs (including code)")
+        paths = [item.local_path for item in inputs]
+        v.check(len(paths) == len(set(paths)), "inputs (destinations)", paths, "must be distinct")
+        for item in inputs:
+            arg = f"inputs[{item.name!r}]"
+            v.s3_uri(f"{arg}.source", item.source)
+            v.check(item.local_path.startswith(PROCESSING_ROOT), f"{arg}.destination", item.local_path,
+                    f"must be under {PROCESSING_ROOT}")
+            v.one_of(f"{arg}.s3_data_type", item.s3_data_type, ("S3Prefix", "ManifestFile"))
+            v.one_of(f"{arg}.input_mode", item.input_mode, ("File", "Pipe"))
+            v.one_of(f"{arg}.distribution", item.distribution, ("FullyReplicated", "ShardedByS3Key"))
+            if v.one_of(f"{arg}.compression", item.compression, ("None", "Gzip")):
+                v.check(item.compression != "Gzip" or item.input_mode == "Pipe", f"{arg}.compression",
+                        item.compression, "Gzip needs input_mode='Pipe' (SageMaker decompresses while streaming)")
+        if self.code is not None:
+            file_name = self._code_file()
+            v.check(bool(file_name) and not isinstance(self.code, Expression), "code", self.code,
+                    "must be an S3Location or s3:// URI of a script file (e.g. code/preprocess.py)")
+
+        out_names = [item.name for item in self.outputs_config]
+        v.check(len(out_names) == len(set(out_names)), "outputs", out_names, "names must be unique")
+        v.check(len(out_names) <= 10, "outputs", out_names, "at most 10 outputs")
+        for item in self.outputs_config:
+            arg = f"outputs[{item.name!r}]"
+            v.s3_uri(f"{arg}.destination", item.destination)
+            v.check(item.local_path.startswith(PROCESSING_ROOT), f"{arg}.source", item.local_path,
+                    f"must be under {PROCESSING_ROOT}")
+            v.one_of(f"{arg}.upload_mode", item.upload_mode, ("EndOfJob", "Continuous"))
+
+        for index, value in enumerate(self.container_arguments):
+            v.check(not isinstance(value, (dict, list)), f"arguments[{index}]", value,
+                    "must be a string, number or expression")
+        for key, value in self.environment.items():
+            v.kind(f"environment[{key!r}]", value, STRING)
+
+        pf_names = [pf.name for pf in self.property_files]
+        v.check(len(pf_names) == len(set(pf_names)), "property_files", pf_names, "names must be unique")
+        for pf in self.property_files:
+            v.check(pf.output_name in out_names, f"property_files[{pf.name!r}].output_name", pf.output_name,
+                    f"must be one of this step's outputs: {', '.join(out_names) or '(none)'}")
+            v.check(bool(pf.path) and not pf.path.startswith("/"), f"property_files[{pf.name!r}].path", pf.path,
+                    "must be a file path relative to the output, e.g. 'evaluation.json'")
+

@@ -1,0 +1,381 @@
+"""``TrainingStep`` and ``TrainingJob``: a SageMaker training job, on demand or on managed spot."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+
+from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
+from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.step import (
+    JobNetwork,
+    Step,
+    StepLineage,
+    StepRequirements,
+    StepValidator,
+    seconds_of,
+)
+from constructs_lib.foundation.s3_location import S3Location
+
+INPUT_MODES = ("File", "Pipe", "FastFile")
+S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
+_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9\.\-_]+$")
+
+
+@dataclass(frozen=True)
+class FileSystemSource:
+    """An EFS or FSx for Lustre file system as a channel's data (jobs must run in its VPC).
+
+    :param file_system_id: e.g. ``fs-0123456789abcdef0``.
+    :param file_system_type: ``EFS`` or ``FSxLustre``.
+    :param directory_path: the directory with the data (FSx paths start with the mount name).
+    :param access_mode: default ``ro``; or ``rw``.
+    """
+
+    file_system_id: str
+    file_system_type: str
+    directory_path: str
+    access_mode: str = "ro"
+
+
+@dataclass(frozen=True)
+class TrainingChannel:
+    """A named input of a training job (``train``, ``validation``...).
+
+    Input modes (from the SageMaker API reference, ``TrainingInputMode`` and ``S3DataSource``):
+    ``File`` copies the data to the volume first; ``Pipe`` and ``FastFile`` stream it from S3, so they
+    do not apply to file-system channels; ``FastFile`` does not support augmented manifest files, and
+    augmented manifest files need ``Pipe``. ``Gzip`` compression and ``RecordIO`` wrapping are
+    applied while streaming: ``Pipe`` only.
+
+    :param name: the channel name (the container sees ``/opt/ml/input/data/<name>``).
+    :param s3_uri: the data in S3 (``S3Location``, ``s3://`` URI, or a String expression such as
+        ``processing.outputs["train"]``); or give ``file_system``.
+    :param file_system: data on EFS or FSx for Lustre instead of S3.
+    :param input_mode: default None (the job's ``input_mode``); ``File``, ``Pipe`` or ``FastFile``.
+    :param s3_data_type: default ``S3Prefix``; ``ManifestFile`` or ``AugmentedManifestFile``.
+    :param distribution: default ``FullyReplicated``; ``ShardedByS3Key`` splits the objects across
+        instances of a distributed job.
+    :param content_type: default none; the MIME type of the data (``text/csv``).
+    :param compression: default ``None``; ``Gzip``.
+    :param record_wrapper: default ``None``; ``RecordIO``.
+    :param shuffle_seed: default none; shuffle the S3 objects with this seed.
+    :param attribute_names: default none; attributes of an augmented manifest file to read.
+    """
+
+    name: str
+    s3_uri: str | S3Location | Expression | None = None
+    file_system: FileSystemSource | None = None
+    input_mode: str | None = None
+    s3_data_type: str = "S3Prefix"
+    distribution: str = "FullyReplicated"
+    content_type: str | Expression | None = None
+    compression: str = "None"
+    record_wrapper: str = "None"
+    shuffle_seed: int | None = None
+    attribute_names: Sequence[str] = ()
+
+    def request(self) -> dict[str, Any]:
+        if self.file_system is not None:
+            source: dict[str, Any] = {
+                "FileSystemDataSource": {
+                    "FileSystemId": self.file_system.file_system_id,
+                    "FileSystemAccessMode": self.file_system.access_mode,
+                    "FileSystemType": self.file_system.file_system_type,
+                    "DirectoryPath": self.file_system.directory_path,
+                }
+            }
+        else:
+            source = {
+                "S3DataSource": {
+                    "S3DataType": self.s3_data_type,
+                    "S3Uri": self.s3_uri,
+                    "S3DataDistributionType": self.distribution,
+                    "AttributeNames": list(self.attribute_names) or None,
+                }
+            }
+        return {
+            "ChannelName": self.name,
+            "DataSource": source,
+            "ContentType": self.content_type,
+            "CompressionType": self.compression if self.compression != "None" else None,
+            "RecordWrapperType": self.record_wrapper if self.record_wrapper != "None" else None,
+            "InputMode": self.input_mode,
+            "ShuffleConfig": {"Seed": self.shuffle_seed} if self.shuffle_seed is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """A metric SageMaker parses from the training logs (and tuning can optimise).
+
+    :param name: e.g. ``validation:auc``.
+    :param regex: with one group capturing the value, e.g. ``.*\\[[0-9]+\\].*validation-auc:([-+]?[0-9.]+).*``.
+    """
+
+    name: str
+    regex: str
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    """A training job's definition, shared by ``TrainingStep`` and ``TuningStep``.
+
+    :param role: the ``JobRole`` (or IAM role) the job runs as.
+    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``).
+    :param output_path: where ``<job name>/output/model.tar.gz`` goes (``S3Location``, URI, expression).
+    :param image_uri: the training image; or give ``algorithm_name``.
+    :param algorithm_name: default none; a SageMaker or Marketplace algorithm instead of an image.
+    :param instance_count: default 1; more than one is distributed training (data sharded per
+        channel with ``ShardedByS3Key``).
+    :param volume_size_gb: default 30.
+    :param volume_kms_key: default none (AWS-managed); KMS key of the instances' volumes.
+    :param output_kms_key: default none (the bucket's default encryption); KMS key of the artifacts.
+    :param channels: default none; the job's inputs.
+    :param input_mode: default ``File``; the default of channels without their own mode.
+    :param hyperparameters: default none; values are converted to the strings the API takes.
+    :param metric_definitions: default none; metrics parsed from the logs (up to 40).
+    :param max_runtime: default 1 hour; ``MaxRuntimeInSeconds``.
+    :param use_spot_instances: default False; managed spot training (needs ``max_wait`` and
+        ``checkpoint_s3_uri``: interrupted jobs resume from their last checkpoint).
+    :param max_wait: default none; spot only: run time plus time waiting for capacity (>= max_runtime).
+    :param checkpoint_s3_uri: default none; where the container's ``checkpoint_local_path`` is synced.
+    :param checkpoint_local_path: default none (``/opt/ml/checkpoints``).
+    :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
+    :param environment: default none; environment variables of the container.
+    :param max_retry_attempts: default none; SageMaker's own job retries on internal errors (1 to 30).
+    """
+
+    role: Any
+    instance_type: str | Expression
+    output_path: str | S3Location | Expression
+    image_uri: str | Expression | None = None
+    algorithm_name: str | None = None
+    instance_count: int | Expression = 1
+    volume_size_gb: int | Expression = 30
+    volume_kms_key: kms.IKey | Any | None = None
+    output_kms_key: kms.IKey | Any | None = None
+    channels: Sequence[TrainingChannel] = ()
+    input_mode: str = "File"
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    metric_definitions: Sequence[MetricDefinition] = ()
+    max_runtime: Duration | Expression = Duration.hours(1)
+    use_spot_instances: bool = False
+    max_wait: Duration | Expression | None = None
+    checkpoint_s3_uri: str | S3Location | Expression | None = None
+    checkpoint_local_path: str | None = None
+    network: JobNetwork = field(default_factory=JobNetwork)
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    max_retry_attempts: int | None = None
+
+    @property
+    def metric_names(self) -> list[str]:
+        return [metric.name for metric in self.metric_definitions]
+
+    def algorithm_specification(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "TrainingImage": self.image_uri,
+            "AlgorithmName": self.algorithm_name,
+            "TrainingInputMode": self.input_mode,
+            "MetricDefinitions": [{"Name": m.name, "Regex": m.regex} for m in self.metric_definitions] or None,
+        }
+        return spec
+
+    def common_request(self) -> dict[str, Any]:
+        """The members a training job and a tuning job's training definition share."""
+        return {
+            "AlgorithmSpecification": self.algorithm_specification(),
+            "RoleArn": self.role,
+            "InputDataConfig": [channel.request() for channel in self.channels] or None,
+            "OutputDataConfig": {"S3OutputPath": self.output_path, "KmsKeyId": self.output_kms_key},
+            "ResourceConfig": {
+                "InstanceType": self.instance_type,
+                "InstanceCount": self.instance_count,
+                "VolumeSizeInGB": self.volume_size_gb,
+                "VolumeKmsKeyId": self.volume_kms_key,
+            },
+            "StoppingCondition": {
+                "MaxRuntimeInSeconds": seconds_of(self.max_runtime),
+                "MaxWaitTimeInSeconds": seconds_of(self.max_wait),
+            },
+            "VpcConfig": self.network.vpc_config,
+            "EnableNetworkIsolation": self.network.enable_network_isolation,
+            "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
+            "EnableManagedSpotTraining": self.use_spot_instances,
+            "CheckpointConfig": {"S3Uri": self.checkpoint_s3_uri, "LocalPath": self.checkpoint_local_path}
+            if self.checkpoint_s3_uri is not None
+            else None,
+            "RetryStrategy": {"MaximumRetryAttempts": self.max_retry_attempts}
+            if self.max_retry_attempts is not None
+            else None,
+            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+        }
+
+    def hyperparameter_strings(self) -> dict[str, Any]:
+        return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+
+    def lineage(self) -> StepLineage:
+        """The image (or algorithm), the channels' data and the hyperparameters."""
+        inputs: dict[str, Any] = {}
+        for channel in self.channels:
+            fs = channel.file_system
+            inputs[channel.name] = (channel.s3_uri if fs is None
+                                    else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}")
+        image = self.image_uri if self.image_uri is not None else self.algorithm_name
+        return StepLineage(images=[image], inputs=inputs, hyperparameters=self.hyperparameter_strings())
+
+    def validate(self, v: StepValidator, prefix: str = "job") -> None:
+        v.check(hasattr(self.role, "role_arn"), f"{prefix}.role", self.role, "must be a JobRole or an IAM role")
+        v.check((self.image_uri is None) != (self.algorithm_name is None), f"{prefix}.image_uri/algorithm_name",
+                [self.image_uri, self.algorithm_name], "give exactly one of image_uri or algorithm_name")
+        if self.image_uri is not None:
+            v.kind(f"{prefix}.image_uri", self.image_uri, STRING)
+        v.instance_type(f"{prefix}.instance_type", self.instance_type, "TrainingInstanceType")
+        if v.kind(f"{prefix}.instance_count", self.instance_count, INTEGER, required=True):
+            v.range(f"{prefix}.instance_count", self.instance_count, minimum=1)
+        if v.kind(f"{prefix}.volume_size_gb", self.volume_size_gb, INTEGER, required=True):
+            v.range(f"{prefix}.volume_size_gb", self.volume_size_gb, minimum=1)
+        v.s3_uri(f"{prefix}.output_path", self.output_path)
+        v.one_of(f"{prefix}.input_mode", self.input_mode, INPUT_MODES)
+        v.seconds(f"{prefix}.max_runtime", self.max_runtime, required=True)
+        self.network.validate(v, f"{prefix}.network")
+        if self.max_retry_attempts is not None:
+            v.range(f"{prefix}.max_retry_attempts", self.max_retry_attempts, minimum=1, maximum=30)
+        for key, value in self.environment.items():
+            v.kind(f"{prefix}.environment[{key!r}]", value, STRING)
+
+        # Managed spot: MaxWaitTimeInSeconds is required and at least MaxRuntimeInSeconds.
+        if self.use_spot_instances:
+            if v.check(self.max_wait is not None, f"{prefix}.max_wait", self.max_wait,
+                       "is required with use_spot_instances=True (run time plus time waiting for spot capacity, "
+                       ">= max_runtime)"):
+                v.seconds(f"{prefix}.max_wait", self.max_wait)
+                runtime, wait = seconds_of(self.max_runtime), seconds_of(self.max_wait)
+                if v.literal(runtime) and v.literal(wait):
+                    v.check(wait >= runtime, f"{prefix}.max_wait (seconds)", wait,
+                            f"must be >= max_runtime ({runtime} s): it includes the run time")
+            v.check(self.checkpoint_s3_uri is not None, f"{prefix}.checkpoint_s3_uri", None,
+                    "is required with use_spot_instances=True, so that an interrupted job resumes from its "
+                    "last checkpoint instead of starting over")
+        else:
+            v.check(self.max_wait is None, f"{prefix}.max_wait", seconds_of(self.max_wait),
+                    "only applies to managed spot training (use_spot_instances=True)")
+        if self.checkpoint_s3_uri is not None:
+            v.s3_uri(f"{prefix}.checkpoint_s3_uri", self.checkpoint_s3_uri)
+
+        names = self.metric_names
+        v.check(len(names) == len(set(names)), f"{prefix}.metric_definitions", names, "names must be unique")
+        v.check(len(names) <= 40, f"{prefix}.metric_definitions", len(names), "at most 40 metric definitions")
+        for metric in self.metric_definitions:
+            v.check(1 <= len(metric.name) <= 255, f"{prefix}.metric_definitions", metric.name,
+                    "names must be 1-255 characters")
+            v.check(1 <= len(metric.regex) <= 500 and _compiles(metric.regex), f"{prefix}.metric_definitions"
+                    f"[{metric.name!r}].regex", metric.regex, "must be a valid regular expression of 1-500 characters")
+        v.check(len(self.hyperparameters) <= 100, f"{prefix}.hyperparameters", len(self.hyperparameters),
+                "at most 100 hyperparameters")
+        for key, value in self.hyperparameters.items():
+            v.check(not isinstance(value, (dict, list)), f"{prefix}.hyperparameters[{key!r}]", value,
+                    "must be a string, number, boolean or expression")
+
+        channel_names = [channel.name for channel in self.channels]
+        v.check(len(channel_names) == len(set(channel_names)), f"{prefix}.channels", channel_names,
+                "names must be unique")
+        v.check(len(channel_names) <= 20, f"{prefix}.channels", len(channel_names), "at most 20 channels")
+        for channel in self.channels:
+            self._validate_channel(v, channel, f"{prefix}.channels[{channel.name!r}]")
+
+    def _validate_channel(self, v: StepValidator, channel: TrainingChannel, arg: str) -> None:
+        v.check(bool(_CHANNEL_NAME.match(channel.name)) and len(channel.name) <= 64, f"{arg}.name", channel.name,
+                "must be 1-64 letters, digits, '.', '-' or '_'")
+        v.check((channel.s3_uri is None) != (channel.file_system is None), arg, channel.name,
+                "give exactly one of s3_uri or file_system")
+        mode = channel.input_mode or self.input_mode
+        if channel.input_mode is not None:
+            v.one_of(f"{arg}.input_mode", channel.input_mode, INPUT_MODES)
+        v.one_of(f"{arg}.compression", channel.compression, ("None", "Gzip"))
+        v.one_of(f"{arg}.record_wrapper", channel.record_wrapper, ("None", "RecordIO"))
+        if channel.file_system is not None:
+            fs = channel.file_system
+            v.one_of(f"{arg}.file_system.file_system_type", fs.file_system_type, ("EFS", "FSxLustre"))
+            v.one_of(f"{arg}.file_system.access_mode", fs.access_mode, ("ro", "rw"))
+            v.check(mode == "File", f"{arg}.input_mode", mode,
+                    "must be 'File' for a file-system channel: Pipe and FastFile stream from S3 only")
+            v.check(bool(self.network.vpc_config), f"{arg}.file_system", fs.file_system_id,
+                    "needs the job in a VPC (network with subnets and security groups) to mount the file system")
+            return
+        v.s3_uri(f"{arg}.s3_uri", channel.s3_uri)
+        v.one_of(f"{arg}.s3_data_type", channel.s3_data_type, S3_DATA_TYPES)
+        v.one_of(f"{arg}.distribution", channel.distribution, ("FullyReplicated", "ShardedByS3Key"))
+        if channel.content_type is not None:
+            v.kind(f"{arg}.content_type", channel.content_type, STRING)
+        if channel.s3_data_type == "AugmentedManifestFile":
+            v.check(mode == "Pipe", f"{arg}.input_mode", mode,
+                    "must be 'Pipe' for an AugmentedManifestFile channel (FastFile does not support augmented "
+                    "manifests, File does not read them)")
+        elif channel.attribute_names:
+            v.check(False, f"{arg}.attribute_names", list(channel.attribute_names),
+                    "only apply to s3_data_type='AugmentedManifestFile'")
+        if mode != "Pipe":
+            v.check(channel.compression == "None", f"{arg}.compression", channel.compression,
+                    f"'Gzip' is only used in Pipe mode (this channel is {mode})")
+            v.check(channel.record_wrapper == "None", f"{arg}.record_wrapper", channel.record_wrapper,
+                    f"'RecordIO' wrapping is only applied in Pipe mode (this channel is {mode})")
+
+
+class TrainingStep(Step):
+    """A training job. Later steps read ``step.model_artifacts`` (the ``model.tar.gz`` S3 URI)."""
+
+    step_type = "Training"
+    properties_shape = "DescribeTrainingJobResponse"
+    supports_retry = True
+    supports_cache = True
+    runs_job = True
+
+    def __init__(self, name: str, *, job: TrainingJob, **step_options: Any) -> None:
+        """
+        :param job: the training job.
+        :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``, ``cache``.
+        """
+        super().__init__(name, **step_options)
+        self.job = job
+
+    @property
+    def model_artifacts(self) -> Property:
+        """The S3 URI of the trained model (``ModelArtifacts.S3ModelArtifacts``)."""
+        return self.properties.ModelArtifacts.S3ModelArtifacts
+
+    def final_metric(self, name: str) -> Property:
+        """The last value of metric ``name`` (``FinalMetricDataList['<name>'].Value``)."""
+        return self.properties.FinalMetricDataList[name].Value
+
+    def arguments(self) -> dict[str, Any]:
+        arguments = self.job.common_request()
+        arguments["HyperParameters"] = self.job.hyperparameter_strings()
+        return arguments
+
+    def requirements(self) -> StepRequirements:
+        return StepRequirements(job_kinds={"training"}, pass_roles=[self.job.role])
+
+    def lineage(self) -> StepLineage:
+        return self.job.lineage()
+
+    def validate(self, v: StepValidator) -> None:
+        super().validate(v)
+        if not isinstance(self.job, TrainingJob):
+            v.check(False, "job", self.job, "must be a TrainingJob")
+            return
+        self.job.validate(v)
+
+
+def _compiles(regex: str) -> bool:
+    try:
+        re.compile(regex)
+    except re.error:
+        return False
+    return True
+
