@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The ML platform app: one Stage per environment, every stack under the compliance gate.
 
-    cdk synth                     # every environment, and the delivery pipeline (stacks/config.py)
-    cdk synth -c environments=dev # only dev (comma-separated names), no pipeline
-    cdk synth -c delivery=false   # every environment, no pipeline
+cdk synth                     # every environment, and the delivery pipeline (stacks/config.py)
+cdk synth -c environments=dev # only dev (comma-separated names), no pipeline
+cdk synth -c delivery=false   # every environment, no pipeline
 """
 
 from __future__ import annotations
@@ -32,10 +32,14 @@ from stacks.delivery_stack import DeliveryStack
 from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 
 
-def build_app(app: cdk.App, names: list[str] | None = None, *,
-              source_version: str = UNKNOWN_SOURCE_VERSION,
-              environments: Mapping[str, EnvironmentConfig] | None = None,
-              compliance: bool = True) -> dict[str, MlPlatformStage]:
+def build_app(
+    app: cdk.App,
+    names: list[str] | None = None,
+    *,
+    source_version: str = UNKNOWN_SOURCE_VERSION,
+    environments: Mapping[str, EnvironmentConfig] | None = None,
+    compliance: bool = True,
+) -> dict[str, MlPlatformStage]:
     """Add the stages of ``names`` (default: every environment) to ``app``, compliance checked.
     ``source_version`` (the app's git commit) is recorded by the training pipelines' lineage.
     ``environments`` (default ``default_environments()``) and ``compliance=False`` (no cdk-nag packs)
@@ -51,10 +55,13 @@ def build_app(app: cdk.App, names: list[str] | None = None, *,
     for name in names or list(environments):
         config = get_environment(name, environments)
         stages[name] = MlPlatformStage(
-            app, name, config=config,
+            app,
+            name,
+            config=config,
             registry_shared_with_accounts=registry_consumer_accounts(config, environments, delivery),
             owns_api_gateway_account_settings=name in api_owners,
-            source_version=source_version)
+            source_version=source_version,
+        )
     connect_deployments(stages)
     return stages
 
@@ -65,10 +72,13 @@ def cost_report(stages: dict[str, MlPlatformStage]) -> str:
     return "\n".join([*parts, *(f"prices: {source}" for source in PRICE_SOURCES)])
 
 
-def add_delivery(app: cdk.App, config: DeliveryConfig, *, source_version: str = UNKNOWN_SOURCE_VERSION) -> DeliveryStack:
+def add_delivery(
+    app: cdk.App, config: DeliveryConfig, *, source_version: str = UNKNOWN_SOURCE_VERSION
+) -> DeliveryStack:
     """Add the delivery pipeline (tooling account) that deploys the configured environments in order."""
-    return DeliveryStack(app, "Delivery", config=config, environments=default_environments(),
-                         source_version=source_version)
+    return DeliveryStack(
+        app, "Delivery", config=config, environments=default_environments(), source_version=source_version
+    )
 
 
 def source_version(app: cdk.App) -> str:
@@ -81,8 +91,9 @@ def source_version(app: cdk.App) -> str:
     here = Path(__file__).resolve().parent
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, check=True,
-                              timeout=10).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=here, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "HEAD")

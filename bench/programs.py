@@ -18,8 +18,7 @@ def _app(outdir: str):
     import aws_cdk as cdk
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return cdk.App(context=context, outdir=outdir, builtin_cloud_formation_validation=False,
-                   analytics_reporting=False)
+    return cdk.App(context=context, outdir=outdir, builtin_cloud_formation_validation=False, analytics_reporting=False)
 
 
 def floor(outdir: str) -> None:

@@ -21,13 +21,18 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
-BUDGET = {"whole_app_ratio": 3.0, "per_model_ratio": 0.03, "suite_seconds": 60.0, "suite_min_tests": 150,
-          "peak_memory_mib": 1024.0}
+BUDGET = {
+    "whole_app_ratio": 3.0,
+    "per_model_ratio": 0.03,
+    "suite_seconds": 60.0,
+    "suite_min_tests": 150,
+    "peak_memory_mib": 1024.0,
+}
 
 
 def _tree_rss_kib(pid: int) -> int:
@@ -57,8 +62,13 @@ def run_program(args: list[str], *, sample_memory: bool = False) -> tuple[float,
     """Wall seconds of ``python -m bench.programs <args>`` and, if asked, its peak tree RSS in MiB."""
     env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bench.programs", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.programs", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     peak = 0
     if sample_memory:
         done = threading.Event()
@@ -89,10 +99,13 @@ def median_time(args: list[str], runs: int) -> float:
 def test_suite() -> dict:
     start = time.perf_counter()
     # The README's test command (make test): pytest on every core.
-    result = subprocess.run([sys.executable, "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider",
-                             "--durations=5"],
-                            cwd=ROOT, capture_output=True, text=True,
-                            env=dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "auto", "-p", "no:cacheprovider", "--durations=5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1"),
+    )
     wall = time.perf_counter() - start
     passed = re.search(r"(\d+) passed", result.stdout)
     slowest = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)", result.stdout, re.MULTILINE)
@@ -124,23 +137,44 @@ def main() -> int:
     suite = None if options.skip_tests else test_suite()
 
     rows = [("floor: empty app, one empty stack", floor, 1.0, "")]
-    rows.append(("whole app (all environments, cdk-nag)", whole, whole / floor,
-                 _verdict(whole / floor <= BUDGET["whole_app_ratio"], f"<= {BUDGET['whole_app_ratio']:g}x")))
+    rows.append(
+        (
+            "whole app (all environments, cdk-nag)",
+            whole,
+            whole / floor,
+            _verdict(whole / floor <= BUDGET["whole_app_ratio"], f"<= {BUDGET['whole_app_ratio']:g}x"),
+        )
+    )
     for n in counts:
         rows.append((f"scaling: {n} endpoint(s) + autoscaling + monitors", scaling[n], scaling[n] / floor, ""))
-    rows.append(("  cost per extra model (slope)", slope, slope / floor,
-                 _verdict(slope / floor <= BUDGET["per_model_ratio"], f"<= {BUDGET['per_model_ratio']:.0%}")))
+    rows.append(
+        (
+            "  cost per extra model (slope)",
+            slope,
+            slope / floor,
+            _verdict(slope / floor <= BUDGET["per_model_ratio"], f"<= {BUDGET['per_model_ratio']:.0%}"),
+        )
+    )
     if suite:
-        rows.append((f"test suite ({suite['passed']} tests)", suite["wall_seconds"], suite["wall_seconds"] / floor,
-                     _verdict(suite["wall_seconds"] < BUDGET["suite_seconds"]
-                              and suite["passed"] >= BUDGET["suite_min_tests"],
-                              f"< {BUDGET['suite_seconds']:g}s, >= {BUDGET['suite_min_tests']} tests")))
+        rows.append(
+            (
+                f"test suite ({suite['passed']} tests)",
+                suite["wall_seconds"],
+                suite["wall_seconds"] / floor,
+                _verdict(
+                    suite["wall_seconds"] < BUDGET["suite_seconds"] and suite["passed"] >= BUDGET["suite_min_tests"],
+                    f"< {BUDGET['suite_seconds']:g}s, >= {BUDGET['suite_min_tests']} tests",
+                ),
+            )
+        )
 
     print(f"\n{'figure':<48} {'seconds':>8} {'x floor':>8}  budget")
     for name, seconds, ratio, verdict in rows:
         print(f"{name:<48} {seconds:>8.3f} {ratio:>8.2f}  {verdict}")
-    print(f"{'peak memory, whole-app synth (MiB)':<48} {peak_mib:>8.0f} {'':>8}  "
-          f"{_verdict(peak_mib < BUDGET['peak_memory_mib'], '< 1024 MiB')}")
+    print(
+        f"{'peak memory, whole-app synth (MiB)':<48} {peak_mib:>8.0f} {'':>8}  "
+        f"{_verdict(peak_mib < BUDGET['peak_memory_mib'], '< 1024 MiB')}"
+    )
     print(f"scaling fit: worst deviation from a straight line {worst_fit:.1%}")
     if suite:
         print("slowest tests:")
@@ -148,9 +182,13 @@ def main() -> int:
             print(f"  {test['seconds']:6.2f}s {test['phase']:<8} {test['test']}")
 
     results = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "processor": platform.machine()},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "processor": platform.machine(),
+        },
         "runs": options.runs,
         "floor_seconds": floor,
         "whole_app_seconds": whole,

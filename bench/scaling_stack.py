@@ -31,23 +31,52 @@ def build_scaling_stack(app: cdk.App, models: int) -> list[cdk.Stack]:
             stacks.append(cdk.Stack(app, f"Models{index // MODELS_PER_STACK}", env=ENV))
         stack = stacks[-1]
         name = f"m{index:03d}"
-        model = lib.Model(stack, f"Model{index}", vpc=net, containers=[lib.ContainerDefinition(
-            image=lib.ContainerImage.from_uri(IMAGE),
-            model_data=lib.ModelData.from_bucket(artifacts, f"models/{name}/model.tar.gz"))])
+        model = lib.Model(
+            stack,
+            f"Model{index}",
+            vpc=net,
+            containers=[
+                lib.ContainerDefinition(
+                    image=lib.ContainerImage.from_uri(IMAGE),
+                    model_data=lib.ModelData.from_bucket(artifacts, f"models/{name}/model.tar.gz"),
+                )
+            ],
+        )
         endpoint = lib.RealtimeEndpoint(
-            stack, f"Endpoint{index}", endpoint_name=f"bench-{name}",
-            variants=[lib.InstanceVariant(model=model, instance_type="ml.m5.large", initial_instance_count=2,
-                                          autoscaling=lib.AutoScalingOptions(max_capacity=4))],
+            stack,
+            f"Endpoint{index}",
+            endpoint_name=f"bench-{name}",
+            variants=[
+                lib.InstanceVariant(
+                    model=model,
+                    instance_type="ml.m5.large",
+                    initial_instance_count=2,
+                    autoscaling=lib.AutoScalingOptions(max_capacity=4),
+                )
+            ],
             data_capture=lib.DataCaptureOptions(bucket=data, prefix=f"capture/{name}"),
             volume_encryption_key=key,
         )
         monitor = lib.ModelMonitor(
-            stack, f"Monitor{index}", endpoint=endpoint, network=net,
-            data_quality=lib.DataQualityMonitorOptions(baseline=lib.MonitoringBaseline(
-                constraints_s3_uri=f"s3://{artifacts.bucket_name}/baselines/{name}/constraints.json",
-                statistics_s3_uri=f"s3://{artifacts.bucket_name}/baselines/{name}/statistics.json")),
+            stack,
+            f"Monitor{index}",
+            endpoint=endpoint,
+            network=net,
+            data_quality=lib.DataQualityMonitorOptions(
+                baseline=lib.MonitoringBaseline(
+                    constraints_s3_uri=f"s3://{artifacts.bucket_name}/baselines/{name}/constraints.json",
+                    statistics_s3_uri=f"s3://{artifacts.bucket_name}/baselines/{name}/statistics.json",
+                )
+            ),
             schedule=lib.MonitorSchedule.hourly(),
         )
-        lib.MonitoringAlarms(stack, f"Alarms{index}", endpoint=endpoint, monitor=monitor,
-                             feature_drift_thresholds={"feature_0": 0.2}, topic=alerts.topic, encryption_key=key)
+        lib.MonitoringAlarms(
+            stack,
+            f"Alarms{index}",
+            endpoint=endpoint,
+            monitor=monitor,
+            feature_drift_thresholds={"feature_0": 0.2},
+            topic=alerts.topic,
+            encryption_key=key,
+        )
     return stacks

@@ -12,10 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
-from constructs_lib.platform.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
-from constructs_lib.platform.mlflow_tracking_server import MAINTENANCE_WINDOW_PATTERN, MLFLOW_VERSION_PATTERN, TrackingServerSize
 from constructs_lib._core.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
 from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
+from constructs_lib.platform.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
+from constructs_lib.platform.mlflow_tracking_server import (
+    MAINTENANCE_WINDOW_PATTERN,
+    MLFLOW_VERSION_PATTERN,
+    TrackingServerSize,
+)
 from constructs_lib.platform.team_access import TEAM_NAME_PATTERN
 
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
@@ -160,26 +164,57 @@ class ModelFleetConfig:
         found: list[str] = []
         check = _checker(found, "fleet.")
         names = [m.name for m in self.models]
-        check(len(set(names)) == len(names), "models", sorted({n for n in names if names.count(n) > 1}),
-              "must not repeat a name")
-        check(50 <= self.max_resources_per_stack <= 450, "max_resources_per_stack", self.max_resources_per_stack,
-              "must be 50 to 450 (well under CloudFormation's 500 resources per stack)")
+        check(
+            len(set(names)) == len(names),
+            "models",
+            sorted({n for n in names if names.count(n) > 1}),
+            "must not repeat a name",
+        )
+        check(
+            50 <= self.max_resources_per_stack <= 450,
+            "max_resources_per_stack",
+            self.max_resources_per_stack,
+            "must be 50 to 450 (well under CloudFormation's 500 resources per stack)",
+        )
         for m in self.models:
             at = f"models[{m.name!r}]."
-            check(bool(_FLEET_MODEL_NAME.match(m.name)), at + "name", m.name,
-                  "must be 1-30 lowercase letters, digits or '-', starting with a letter")
+            check(
+                bool(_FLEET_MODEL_NAME.match(m.name)),
+                at + "name",
+                m.name,
+                "must be 1-30 lowercase letters, digits or '-', starting with a letter",
+            )
             check(m.endpoint in _FLEET_ENDPOINTS, at + "endpoint", m.endpoint, f"must be one of {_FLEET_ENDPOINTS}")
-            check(bool(ML_INSTANCE_TYPE_PATTERN.match(m.instance_type)), at + "instance_type", m.instance_type,
-                  "must be a SageMaker instance type such as 'ml.m5.large'")
-            check(isinstance(m.instance_count, int) and m.instance_count >= 1, at + "instance_count",
-                  m.instance_count, "must be 1 or more")
-            check(m.max_instance_count == 0 or (m.endpoint == "realtime" and m.max_instance_count >= m.instance_count),
-                  at + "max_instance_count", m.max_instance_count,
-                  "must be 0, or (real-time endpoints only) at least instance_count")
-            check(m.serverless_memory_mb in (1024, 2048, 3072, 4096, 5120, 6144), at + "serverless_memory_mb",
-                  m.serverless_memory_mb, "must be 1024 to 6144 in steps of 1024")
-            check(1 <= m.serverless_max_concurrency <= 200, at + "serverless_max_concurrency",
-                  m.serverless_max_concurrency, "must be 1 to 200")
+            check(
+                bool(ML_INSTANCE_TYPE_PATTERN.match(m.instance_type)),
+                at + "instance_type",
+                m.instance_type,
+                "must be a SageMaker instance type such as 'ml.m5.large'",
+            )
+            check(
+                isinstance(m.instance_count, int) and m.instance_count >= 1,
+                at + "instance_count",
+                m.instance_count,
+                "must be 1 or more",
+            )
+            check(
+                m.max_instance_count == 0 or (m.endpoint == "realtime" and m.max_instance_count >= m.instance_count),
+                at + "max_instance_count",
+                m.max_instance_count,
+                "must be 0, or (real-time endpoints only) at least instance_count",
+            )
+            check(
+                m.serverless_memory_mb in (1024, 2048, 3072, 4096, 5120, 6144),
+                at + "serverless_memory_mb",
+                m.serverless_memory_mb,
+                "must be 1024 to 6144 in steps of 1024",
+            )
+            check(
+                1 <= m.serverless_max_concurrency <= 200,
+                at + "serverless_max_concurrency",
+                m.serverless_max_concurrency,
+                "must be 1 to 200",
+            )
         return found
 
 
@@ -205,19 +240,32 @@ class GovernanceConfig:
 
 def _governance_problems(gov: GovernanceConfig) -> list[str]:
     checks = [
-        (bool(TEAM_NAME_PATTERN.match(gov.reference_team_name)), "reference_team_name", gov.reference_team_name,
-         "must be 1-32 lowercase letters, digits or '-', starting and ending with a letter or digit"),
-        (all(SAGEMAKER_NAME_PATTERN.match(p) for p in gov.reference_team_user_profiles)
-         and len(set(gov.reference_team_user_profiles)) == len(gov.reference_team_user_profiles),
-         "reference_team_user_profiles", gov.reference_team_user_profiles,
-         "must be distinct SageMaker user profile names (1-63 letters, digits or '-')"),
-        (not gov.labeling_workforce_enabled
-         or bool(COGNITO_DOMAIN_PREFIX_PATTERN.match(gov.labeling_domain_prefix or "")),
-         "labeling_domain_prefix", gov.labeling_domain_prefix,
-         "is required with labeling_workforce_enabled: 1-63 lowercase letters, digits or '-'"),
-        (bool(SAGEMAKER_NAME_PATTERN.match(gov.reference_model_package_group_name)),
-         "reference_model_package_group_name", gov.reference_model_package_group_name,
-         "must be a SageMaker name (1-63 letters, digits or '-')"),
+        (
+            bool(TEAM_NAME_PATTERN.match(gov.reference_team_name)),
+            "reference_team_name",
+            gov.reference_team_name,
+            "must be 1-32 lowercase letters, digits or '-', starting and ending with a letter or digit",
+        ),
+        (
+            all(SAGEMAKER_NAME_PATTERN.match(p) for p in gov.reference_team_user_profiles)
+            and len(set(gov.reference_team_user_profiles)) == len(gov.reference_team_user_profiles),
+            "reference_team_user_profiles",
+            gov.reference_team_user_profiles,
+            "must be distinct SageMaker user profile names (1-63 letters, digits or '-')",
+        ),
+        (
+            not gov.labeling_workforce_enabled
+            or bool(COGNITO_DOMAIN_PREFIX_PATTERN.match(gov.labeling_domain_prefix or "")),
+            "labeling_domain_prefix",
+            gov.labeling_domain_prefix,
+            "is required with labeling_workforce_enabled: 1-63 lowercase letters, digits or '-'",
+        ),
+        (
+            bool(SAGEMAKER_NAME_PATTERN.match(gov.reference_model_package_group_name)),
+            "reference_model_package_group_name",
+            gov.reference_model_package_group_name,
+            "must be a SageMaker name (1-63 letters, digits or '-')",
+        ),
     ]
     return [f"governance.{prop}={value!r}: {allowed}" for ok, prop, value, allowed in checks if not ok]
 
@@ -252,21 +300,42 @@ class PlatformConfig:
         check = _checker(found, "platform.")
 
         budget = self.monthly_budget_usd
-        check(isinstance(budget, (int, float)) and not isinstance(budget, bool) and 0 < budget < float("inf"),
-              "monthly_budget_usd", budget, "must be a positive amount of USD")
+        check(
+            isinstance(budget, (int, float)) and not isinstance(budget, bool) and 0 < budget < float("inf"),
+            "monthly_budget_usd",
+            budget,
+            "must be a positive amount of USD",
+        )
         for address in self.alert_emails:
-            check("@" in address and "." in address.partition("@")[2], "alert_emails", address,
-                  "must be e-mail addresses")
+            check(
+                "@" in address and "." in address.partition("@")[2], "alert_emails", address, "must be e-mail addresses"
+            )
         sizes = [size.value for size in TrackingServerSize]
-        check(self.mlflow_server_size in sizes, "mlflow_server_size", self.mlflow_server_size,
-              f"must be one of {', '.join(sizes)}")
-        check(self.mlflow_version is None or bool(MLFLOW_VERSION_PATTERN.match(self.mlflow_version)),
-              "mlflow_version", self.mlflow_version, "must be None or an MLflow version such as '2.16.2'")
-        check(bool(MAINTENANCE_WINDOW_PATTERN.match(self.mlflow_maintenance_window)), "mlflow_maintenance_window",
-              self.mlflow_maintenance_window, "must be 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'")
+        check(
+            self.mlflow_server_size in sizes,
+            "mlflow_server_size",
+            self.mlflow_server_size,
+            f"must be one of {', '.join(sizes)}",
+        )
+        check(
+            self.mlflow_version is None or bool(MLFLOW_VERSION_PATTERN.match(self.mlflow_version)),
+            "mlflow_version",
+            self.mlflow_version,
+            "must be None or an MLflow version such as '2.16.2'",
+        )
+        check(
+            bool(MAINTENANCE_WINDOW_PATTERN.match(self.mlflow_maintenance_window)),
+            "mlflow_maintenance_window",
+            self.mlflow_maintenance_window,
+            "must be 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'",
+        )
         ttl = self.feature_online_ttl_days
-        check(ttl is None or (isinstance(ttl, int) and ttl >= 1), "feature_online_ttl_days", ttl,
-              "must be None or a whole number of days >= 1")
+        check(
+            ttl is None or (isinstance(ttl, int) and ttl >= 1),
+            "feature_online_ttl_days",
+            ttl,
+            "must be None or a whole number of days >= 1",
+        )
         return found
 
 
@@ -353,53 +422,114 @@ class MonitoringConfig:
         found: list[str] = []
         check = _checker(found, "monitoring.")
         if self.monitors:
-            check(serving.endpoint == "realtime" and serving.data_capture_percentage is not None, "monitors",
-                  self.monitors, "needs a real-time endpoint with data capture (serving.data_capture_percentage)")
+            check(
+                serving.endpoint == "realtime" and serving.data_capture_percentage is not None,
+                "monitors",
+                self.monitors,
+                "needs a real-time endpoint with data capture (serving.data_capture_percentage)",
+            )
         for prop in ("baseline_prefix", "ground_truth_prefix", "new_data_prefix"):
             value = getattr(self, prop)
-            check(value is None or bool(_S3_KEY_PREFIX.match(value)) and not value.startswith("/"), prop, value,
-                  "must be an S3 key prefix ending in '/' (no leading '/')")
-        check(self.new_data_prefix is None or self.new_data_prefix.startswith(_RAW_DATA_PREFIX), "new_data_prefix",
-              self.new_data_prefix, f"must be under {_RAW_DATA_PREFIX!r}, the training pipeline's input prefix")
+            check(
+                value is None or bool(_S3_KEY_PREFIX.match(value)) and not value.startswith("/"),
+                prop,
+                value,
+                "must be an S3 key prefix ending in '/' (no leading '/')",
+            )
+        check(
+            self.new_data_prefix is None or self.new_data_prefix.startswith(_RAW_DATA_PREFIX),
+            "new_data_prefix",
+            self.new_data_prefix,
+            f"must be under {_RAW_DATA_PREFIX!r}, the training pipeline's input prefix",
+        )
         check(1 <= self.monitor_every_hours <= 24, "monitor_every_hours", self.monitor_every_hours, "must be 1 to 24")
         drift = [name for name, value in self.feature_drift_thresholds if not 0 <= value <= 1]
         check(not drift, "feature_drift_thresholds", drift, "thresholds must be 0 to 1")
-        check(self.problem_type in _PROBLEM_TYPES, "problem_type", self.problem_type,
-              f"must be one of {', '.join(_PROBLEM_TYPES)}")
-        needs_monitors = {"feature_drift_thresholds": self.feature_drift_thresholds,
-                          "ground_truth_prefix": self.ground_truth_prefix,
-                          "bias_analysis_config_key": self.bias_analysis_config_key,
-                          "attribution_analysis_config_key": self.attribution_analysis_config_key}
+        check(
+            self.problem_type in _PROBLEM_TYPES,
+            "problem_type",
+            self.problem_type,
+            f"must be one of {', '.join(_PROBLEM_TYPES)}",
+        )
+        needs_monitors = {
+            "feature_drift_thresholds": self.feature_drift_thresholds,
+            "ground_truth_prefix": self.ground_truth_prefix,
+            "bias_analysis_config_key": self.bias_analysis_config_key,
+            "attribution_analysis_config_key": self.attribution_analysis_config_key,
+        }
         for prop, value in needs_monitors.items():
             check(not value or self.monitors, prop, value, "needs monitors=True")
-        check(not self.model_quality_thresholds or self.ground_truth_prefix is not None, "model_quality_thresholds",
-              self.model_quality_thresholds, "needs ground_truth_prefix (the model quality monitor)")
-        check(not self.bias_analysis_config_key or self.ground_truth_prefix is not None, "bias_analysis_config_key",
-              self.bias_analysis_config_key, "needs ground_truth_prefix (bias drift joins predictions with labels)")
-        check(self.retraining_schedule is None or bool(_SCHEDULE_EXPRESSION.match(self.retraining_schedule)),
-              "retraining_schedule", self.retraining_schedule,
-              "must be None or an EventBridge Scheduler expression such as 'cron(0 3 ? * SUN *)' or 'rate(7 days)'")
-        check(not self.drift_retraining or not self.monitors or bool(self.feature_drift_thresholds
-                                                                      or self.model_quality_thresholds),
-              "drift_retraining", self.drift_retraining,
-              "needs feature_drift_thresholds or model_quality_thresholds (the alarms that start a run)")
-        check(0 <= self.drift_retraining_min_interval_hours <= 720, "drift_retraining_min_interval_hours",
-              self.drift_retraining_min_interval_hours, "must be 0 to 720 (30 days)")
-        check(1 <= self.new_data_quiet_minutes <= 10080, "new_data_quiet_minutes", self.new_data_quiet_minutes,
-              "must be 1 to 10080 (7 days)")
-        check(len(set(self.deploy_to)) == len(self.deploy_to) and len(self.deploy_to) <= 5, "deploy_to",
-              self.deploy_to, "must name at most 5 environments, each once")
-        check(self.new_data_prefix is None or "scheduler" in network.interface_endpoints or network.nat_gateways > 0,
-              "new_data_prefix", self.new_data_prefix, "the new-data function needs the 'scheduler' interface "
-              "endpoint (network.interface_endpoints) or a NAT gateway")
+        check(
+            not self.model_quality_thresholds or self.ground_truth_prefix is not None,
+            "model_quality_thresholds",
+            self.model_quality_thresholds,
+            "needs ground_truth_prefix (the model quality monitor)",
+        )
+        check(
+            not self.bias_analysis_config_key or self.ground_truth_prefix is not None,
+            "bias_analysis_config_key",
+            self.bias_analysis_config_key,
+            "needs ground_truth_prefix (bias drift joins predictions with labels)",
+        )
+        check(
+            self.retraining_schedule is None or bool(_SCHEDULE_EXPRESSION.match(self.retraining_schedule)),
+            "retraining_schedule",
+            self.retraining_schedule,
+            "must be None or an EventBridge Scheduler expression such as 'cron(0 3 ? * SUN *)' or 'rate(7 days)'",
+        )
+        check(
+            not self.drift_retraining
+            or not self.monitors
+            or bool(self.feature_drift_thresholds or self.model_quality_thresholds),
+            "drift_retraining",
+            self.drift_retraining,
+            "needs feature_drift_thresholds or model_quality_thresholds (the alarms that start a run)",
+        )
+        check(
+            0 <= self.drift_retraining_min_interval_hours <= 720,
+            "drift_retraining_min_interval_hours",
+            self.drift_retraining_min_interval_hours,
+            "must be 0 to 720 (30 days)",
+        )
+        check(
+            1 <= self.new_data_quiet_minutes <= 10080,
+            "new_data_quiet_minutes",
+            self.new_data_quiet_minutes,
+            "must be 1 to 10080 (7 days)",
+        )
+        check(
+            len(set(self.deploy_to)) == len(self.deploy_to) and len(self.deploy_to) <= 5,
+            "deploy_to",
+            self.deploy_to,
+            "must name at most 5 environments, each once",
+        )
+        check(
+            self.new_data_prefix is None or "scheduler" in network.interface_endpoints or network.nat_gateways > 0,
+            "new_data_prefix",
+            self.new_data_prefix,
+            "the new-data function needs the 'scheduler' interface "
+            "endpoint (network.interface_endpoints) or a NAT gateway",
+        )
         missing = [e for e in ("cloudformation", "states") if e not in network.interface_endpoints]
-        check(not self.deploy_to or not missing or network.nat_gateways > 0, "deploy_to", self.deploy_to,
-              f"the deployment function needs the {missing} interface endpoints (network.interface_endpoints)")
-        check(0 <= self.deployment_bake_minutes <= 1440, "deployment_bake_minutes", self.deployment_bake_minutes,
-              "must be 0 to 1440")
+        check(
+            not self.deploy_to or not missing or network.nat_gateways > 0,
+            "deploy_to",
+            self.deploy_to,
+            f"the deployment function needs the {missing} interface endpoints (network.interface_endpoints)",
+        )
+        check(
+            0 <= self.deployment_bake_minutes <= 1440,
+            "deployment_bake_minutes",
+            self.deployment_bake_minutes,
+            "must be 0 to 1440",
+        )
         for address in self.approver_emails:
-            check("@" in address and "." in address.partition("@")[2], "approver_emails", address,
-                  "must be e-mail addresses")
+            check(
+                "@" in address and "." in address.partition("@")[2],
+                "approver_emails",
+                address,
+                "must be e-mail addresses",
+            )
         return found
 
 
@@ -431,19 +561,34 @@ class StudioConfig:
         names = [*self.user_profiles, *(space for space, _ in self.shared_spaces)]
         bad = [n for n in names if not SAGEMAKER_NAME_PATTERN.match(n)]
         check(not bad, "user_profiles/shared_spaces", bad, "names must be 1-63 letters, digits or '-' (SageMaker)")
-        check(len(set(self.user_profiles)) == len(self.user_profiles), "user_profiles", self.user_profiles,
-              "must not repeat a name")
+        check(
+            len(set(self.user_profiles)) == len(self.user_profiles),
+            "user_profiles",
+            self.user_profiles,
+            "must not repeat a name",
+        )
         spaces = [space for space, _ in self.shared_spaces]
         check(len(set(spaces)) == len(spaces), "shared_spaces", spaces, "must not repeat a name")
         orphans = [owner for _, owner in self.shared_spaces if owner not in self.user_profiles]
         check(not orphans, "shared_spaces", orphans, "owners must be among user_profiles")
-        check(60 <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes <= 525600,
-              "idle_timeout_minutes/max_idle_timeout_minutes", (self.idle_timeout_minutes, self.max_idle_timeout_minutes),
-              "need 60 <= idle_timeout_minutes <= max_idle_timeout_minutes <= 525600")
-        check(self.notebook_instance_type is None or bool(ML_INSTANCE_TYPE_PATTERN.match(self.notebook_instance_type)),
-              "notebook_instance_type", self.notebook_instance_type, "must be an 'ml.*' instance type or None")
-        check(10 <= self.notebook_idle_timeout_minutes <= 10080, "notebook_idle_timeout_minutes",
-              self.notebook_idle_timeout_minutes, "must be 10 to 10080 minutes")
+        check(
+            60 <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes <= 525600,
+            "idle_timeout_minutes/max_idle_timeout_minutes",
+            (self.idle_timeout_minutes, self.max_idle_timeout_minutes),
+            "need 60 <= idle_timeout_minutes <= max_idle_timeout_minutes <= 525600",
+        )
+        check(
+            self.notebook_instance_type is None or bool(ML_INSTANCE_TYPE_PATTERN.match(self.notebook_instance_type)),
+            "notebook_instance_type",
+            self.notebook_instance_type,
+            "must be an 'ml.*' instance type or None",
+        )
+        check(
+            10 <= self.notebook_idle_timeout_minutes <= 10080,
+            "notebook_idle_timeout_minutes",
+            self.notebook_idle_timeout_minutes,
+            "must be 10 to 10080 minutes",
+        )
         return found
 
 
@@ -478,78 +623,159 @@ class EnvironmentConfig:
 
         check(bool(_NAME.match(self.name)), "name", self.name, "must be 1-20 lowercase letters, digits or '-'")
         check(bool(_REGION.match(self.region)), "region", self.region, "must be an AWS region such as 'eu-west-1'")
-        check(self.account is None or bool(_ACCOUNT.match(self.account)), "account", self.account,
-              "must be a 12-digit AWS account id, or None for the deploying credentials' account")
+        check(
+            self.account is None or bool(_ACCOUNT.match(self.account)),
+            "account",
+            self.account,
+            "must be a 12-digit AWS account id, or None for the deploying credentials' account",
+        )
         for prop in ("project", "owner"):
             value = getattr(self, prop)
             check(bool(_TAG_VALUE.match(value)), prop, value, "must be a valid tag value (1-256 characters)")
-        check(self.log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", self.log_retention_days,
-              f"must be one of {list(LOG_RETENTION_DAYS)}")
+        check(
+            self.log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            self.log_retention_days,
+            f"must be one of {list(LOG_RETENTION_DAYS)}",
+        )
 
         net = self.network
         check(_is_cidr(net.cidr), "network.cidr", net.cidr, "must be an IPv4 CIDR block from /16 to /24")
-        check(len(net.availability_zones) >= 2 and len(set(net.availability_zones)) == len(net.availability_zones),
-              "network.availability_zones", net.availability_zones, "must list at least two distinct zones")
-        wrong_region = [az for az in net.availability_zones if not (az.startswith(self.region) and
-                                                                     len(az) == len(self.region) + 1)]
-        check(not wrong_region, "network.availability_zones", wrong_region,
-              f"must be zones of region {self.region} (such as '{self.region}a')")
+        check(
+            len(net.availability_zones) >= 2 and len(set(net.availability_zones)) == len(net.availability_zones),
+            "network.availability_zones",
+            net.availability_zones,
+            "must list at least two distinct zones",
+        )
+        wrong_region = [
+            az for az in net.availability_zones if not (az.startswith(self.region) and len(az) == len(self.region) + 1)
+        ]
+        check(
+            not wrong_region,
+            "network.availability_zones",
+            wrong_region,
+            f"must be zones of region {self.region} (such as '{self.region}a')",
+        )
         check(net.nat_gateways >= 0, "network.nat_gateways", net.nat_gateways, "must be 0 or more")
         unknown = [e for e in net.interface_endpoints if e not in INTERFACE_ENDPOINT_SERVICES]
         check(not unknown, "network.interface_endpoints", unknown, f"must be among {list(INTERFACE_ENDPOINT_SERVICES)}")
-        check(net.flow_log_retention_days in LOG_RETENTION_DAYS, "network.flow_log_retention_days",
-              net.flow_log_retention_days, f"must be one of {list(LOG_RETENTION_DAYS)}")
+        check(
+            net.flow_log_retention_days in LOG_RETENTION_DAYS,
+            "network.flow_log_retention_days",
+            net.flow_log_retention_days,
+            f"must be one of {list(LOG_RETENTION_DAYS)}",
+        )
 
         st = self.storage
         for prop in ("noncurrent_version_expiration_days", "artifact_archive_after_days", "access_log_retention_days"):
             value = getattr(st, prop)
-            check(isinstance(value, int) and value >= 1, f"storage.{prop}", value, "must be a whole number of days >= 1")
+            check(
+                isinstance(value, int) and value >= 1, f"storage.{prop}", value, "must be a whole number of days >= 1"
+            )
 
         problems += _governance_problems(self.governance)
         problems += self.platform.problems()
         sv = self.serving
-        check(sv.endpoint in _SERVING_ENDPOINTS, "serving.endpoint", sv.endpoint, f"must be one of {_SERVING_ENDPOINTS}")
-        check(bool(ML_INSTANCE_TYPE_PATTERN.match(sv.instance_type)), "serving.instance_type", sv.instance_type,
-              "must be a SageMaker instance type such as 'ml.m5.large'")
+        check(
+            sv.endpoint in _SERVING_ENDPOINTS, "serving.endpoint", sv.endpoint, f"must be one of {_SERVING_ENDPOINTS}"
+        )
+        check(
+            bool(ML_INSTANCE_TYPE_PATTERN.match(sv.instance_type)),
+            "serving.instance_type",
+            sv.instance_type,
+            "must be a SageMaker instance type such as 'ml.m5.large'",
+        )
         check(sv.instance_count >= 1, "serving.instance_count", sv.instance_count, "must be 1 or more")
-        check(sv.max_instance_count == 0 or sv.max_instance_count >= sv.instance_count, "serving.max_instance_count",
-              sv.max_instance_count, "must be 0 (no autoscaling) or at least instance_count")
-        check(sv.traffic_shifting in _TRAFFIC_SHIFTING, "serving.traffic_shifting", sv.traffic_shifting,
-              f"must be one of {_TRAFFIC_SHIFTING}")
-        check(sv.traffic_shifting != "CANARY" or sv.instance_count >= 2, "serving.traffic_shifting",
-              sv.traffic_shifting, "CANARY shifts one instance first: needs instance_count >= 2")
-        check(sv.serverless_memory_mb in (1024, 2048, 3072, 4096, 5120, 6144), "serving.serverless_memory_mb",
-              sv.serverless_memory_mb, "must be 1024 to 6144 in steps of 1024")
-        check(1 <= sv.serverless_max_concurrency <= 200, "serving.serverless_max_concurrency",
-              sv.serverless_max_concurrency, "must be 1 to 200")
-        check(sv.data_capture_percentage is None or 0 <= sv.data_capture_percentage <= 100,
-              "serving.data_capture_percentage", sv.data_capture_percentage, "must be None or 0 to 100")
+        check(
+            sv.max_instance_count == 0 or sv.max_instance_count >= sv.instance_count,
+            "serving.max_instance_count",
+            sv.max_instance_count,
+            "must be 0 (no autoscaling) or at least instance_count",
+        )
+        check(
+            sv.traffic_shifting in _TRAFFIC_SHIFTING,
+            "serving.traffic_shifting",
+            sv.traffic_shifting,
+            f"must be one of {_TRAFFIC_SHIFTING}",
+        )
+        check(
+            sv.traffic_shifting != "CANARY" or sv.instance_count >= 2,
+            "serving.traffic_shifting",
+            sv.traffic_shifting,
+            "CANARY shifts one instance first: needs instance_count >= 2",
+        )
+        check(
+            sv.serverless_memory_mb in (1024, 2048, 3072, 4096, 5120, 6144),
+            "serving.serverless_memory_mb",
+            sv.serverless_memory_mb,
+            "must be 1024 to 6144 in steps of 1024",
+        )
+        check(
+            1 <= sv.serverless_max_concurrency <= 200,
+            "serving.serverless_max_concurrency",
+            sv.serverless_max_concurrency,
+            "must be 1 to 200",
+        )
+        check(
+            sv.data_capture_percentage is None or 0 <= sv.data_capture_percentage <= 100,
+            "serving.data_capture_percentage",
+            sv.data_capture_percentage,
+            "must be None or 0 to 100",
+        )
         if sv.endpoint == "serverless":
-            check(sv.data_capture_percentage is None and sv.traffic_shifting is None, "serving.endpoint", sv.endpoint,
-                  "serverless endpoints support neither data capture nor deployment guardrails here")
-        check(not sv.inference_api_waf or sv.inference_api, "serving.inference_api_waf", sv.inference_api_waf,
-              "needs inference_api=True")
+            check(
+                sv.data_capture_percentage is None and sv.traffic_shifting is None,
+                "serving.endpoint",
+                sv.endpoint,
+                "serverless endpoints support neither data capture nor deployment guardrails here",
+            )
+        check(
+            not sv.inference_api_waf or sv.inference_api,
+            "serving.inference_api_waf",
+            sv.inference_api_waf,
+            "needs inference_api=True",
+        )
         tr = self.training
         for prop in ("processing_instance_type", "training_instance_type", "transform_instance_type"):
             value = getattr(tr, prop)
-            check(bool(ML_INSTANCE_TYPE_PATTERN.match(value)), f"training.{prop}", value,
-                  "must be a SageMaker instance type such as 'ml.m5.xlarge'")
-        for prop in ("training_instance_count", "transform_instance_count", "volume_size_gb", "max_runtime_minutes",
-                     "max_parallel_steps"):
+            check(
+                bool(ML_INSTANCE_TYPE_PATTERN.match(value)),
+                f"training.{prop}",
+                value,
+                "must be a SageMaker instance type such as 'ml.m5.xlarge'",
+            )
+        for prop in (
+            "training_instance_count",
+            "transform_instance_count",
+            "volume_size_gb",
+            "max_runtime_minutes",
+            "max_parallel_steps",
+        ):
             value = getattr(tr, prop)
             check(isinstance(value, int) and value >= 1, f"training.{prop}", value, "must be a whole number >= 1")
         if tr.use_spot_instances:
-            check(tr.max_wait_minutes >= tr.max_runtime_minutes, "training.max_wait_minutes", tr.max_wait_minutes,
-                  f"must be >= training.max_runtime_minutes ({tr.max_runtime_minutes}) with spot instances")
-        check(0 < tr.accuracy_threshold <= 1, "training.accuracy_threshold", tr.accuracy_threshold,
-              "must be in (0, 1]")
+            check(
+                tr.max_wait_minutes >= tr.max_runtime_minutes,
+                "training.max_wait_minutes",
+                tr.max_wait_minutes,
+                f"must be >= training.max_runtime_minutes ({tr.max_runtime_minutes}) with spot instances",
+            )
+        check(0 < tr.accuracy_threshold <= 1, "training.accuracy_threshold", tr.accuracy_threshold, "must be in (0, 1]")
         group = f"{self.project}-{self.name}-{tr.model_name}"
-        check(bool(SAGEMAKER_NAME_PATTERN.match(group)), "training.model_name", tr.model_name,
-              f"must make '<project>-<env>-<model_name>' ({group!r}) a SageMaker name (letters, digits, '-', <= 63)")
+        check(
+            bool(SAGEMAKER_NAME_PATTERN.match(group)),
+            "training.model_name",
+            tr.model_name,
+            f"must make '<project>-<env>-<model_name>' ({group!r}) a SageMaker name (letters, digits, '-', <= 63)",
+        )
         problems += self.studio.problems()
         problems += self.fleet.problems()
-        check(self.name not in tr.registry_shared_with, "training.registry_shared_with", tr.registry_shared_with,
-              "must name other environments")
+        check(
+            self.name not in tr.registry_shared_with,
+            "training.registry_shared_with",
+            tr.registry_shared_with,
+            "must name other environments",
+        )
         problems += self.monitoring.problems(self.serving, self.network)
 
         if problems:
@@ -611,26 +837,46 @@ class DeliveryConfig:
         check(bool(_REGION.match(self.region)), "region", self.region, "must be an AWS region such as 'eu-west-1'")
         check(self.source in SOURCE_KINDS, "source", self.source, f"must be one of {', '.join(SOURCE_KINDS)}")
         if self.source == "codestar":
-            check(bool(_OWNER_REPO.match(self.repository)), "repository", self.repository,
-                  "must be 'owner/repository' for a CodeStar connection")
-            check(self.connection_arn is not None and bool(_CONNECTION_ARN.match(self.connection_arn)),
-                  "connection_arn", self.connection_arn,
-                  "must be a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)")
+            check(
+                bool(_OWNER_REPO.match(self.repository)),
+                "repository",
+                self.repository,
+                "must be 'owner/repository' for a CodeStar connection",
+            )
+            check(
+                self.connection_arn is not None and bool(_CONNECTION_ARN.match(self.connection_arn)),
+                "connection_arn",
+                self.connection_arn,
+                "must be a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)",
+            )
         elif self.source == "codecommit":
-            check(bool(_CODECOMMIT_REPO.match(self.repository)), "repository", self.repository,
-                  "must be a CodeCommit repository name (letters, digits, '.', '_' or '-')")
+            check(
+                bool(_CODECOMMIT_REPO.match(self.repository)),
+                "repository",
+                self.repository,
+                "must be a CodeCommit repository name (letters, digits, '.', '_' or '-')",
+            )
             check(self.connection_arn is None, "connection_arn", self.connection_arn, "is only for source='codestar'")
         check(bool(_BRANCH.match(self.branch)), "branch", self.branch, "must be a git branch name")
-        check(len(self.environments) >= 1 and len(set(self.environments)) == len(self.environments),
-              "environments", self.environments, "must list at least one environment, each once")
+        check(
+            len(self.environments) >= 1 and len(set(self.environments)) == len(self.environments),
+            "environments",
+            self.environments,
+            "must list at least one environment, each once",
+        )
         unknown = [name for name in self.approval_before if name not in self.environments]
         check(not unknown, "approval_before", unknown, f"must be among environments {list(self.environments)}")
         bad = {name: account for name, account in self.accounts.items() if not _ACCOUNT.match(str(account))}
         check(not bad, "accounts", bad, "must map environment names to 12-digit account ids")
-        check(bool(self.test_commands), "test_commands", self.test_commands,
-              "must run the tests (at least one command)")
-        check(self.cli_version is None or bool(_CLI_VERSION.match(self.cli_version)), "cli_version", self.cli_version,
-              "must be None or a CDK CLI 2.x version (CLI 3.x cannot read this app's cloud assembly)")
+        check(
+            bool(self.test_commands), "test_commands", self.test_commands, "must run the tests (at least one command)"
+        )
+        check(
+            self.cli_version is None or bool(_CLI_VERSION.match(self.cli_version)),
+            "cli_version",
+            self.cli_version,
+            "must be None or a CDK CLI 2.x version (CLI 3.x cannot read this app's cloud assembly)",
+        )
         if problems:
             raise ConfigError("delivery configuration is invalid:\n  - " + "\n  - ".join(problems))
 
@@ -644,17 +890,23 @@ class DeliveryConfig:
         targets: list[EnvironmentConfig] = []
         for name in self.environments:
             if name not in environments:
-                problems.append(f"delivery.environments: unknown environment {name!r} (known: {', '.join(environments)})")
+                problems.append(
+                    f"delivery.environments: unknown environment {name!r} (known: {', '.join(environments)})"
+                )
                 continue
             env = environments[name]
             account = env.account or self.accounts.get(name)
             if account is None:
-                problems.append(f"delivery.accounts[{name!r}]: missing; environment {name!r} is env-agnostic "
-                                "(account=None) and a cross-account pipeline needs its account id")
+                problems.append(
+                    f"delivery.accounts[{name!r}]: missing; environment {name!r} is env-agnostic "
+                    "(account=None) and a cross-account pipeline needs its account id"
+                )
                 continue
             if env.account and self.accounts.get(name, env.account) != env.account:
-                problems.append(f"delivery.accounts[{name!r}]={self.accounts[name]!r}: differs from the "
-                                f"environment's account {env.account!r}")
+                problems.append(
+                    f"delivery.accounts[{name!r}]={self.accounts[name]!r}: differs from the "
+                    f"environment's account {env.account!r}"
+                )
             targets.append(replace(env, account=account))
         if problems:
             raise ConfigError("delivery configuration is invalid:\n  - " + "\n  - ".join(problems))
@@ -703,7 +955,8 @@ def account_sharing_problems(environments: Iterable[EnvironmentConfig]) -> list[
             if not env.shared_account:
                 problems.append(
                     f"{env.name}.shared_account=False: environments {names} resolve to one account ({account}); "
-                    "give each its own account, or set shared_account=True on each of them to share it on purpose")
+                    "give each its own account, or set shared_account=True on each of them to share it on purpose"
+                )
         for env in group:
             for other in group:
                 mine, theirs = f"{env.project}-{env.name}-", f"{other.project}-{other.name}-"
@@ -711,7 +964,8 @@ def account_sharing_problems(environments: Iterable[EnvironmentConfig]) -> list[
                     problems.append(
                         f"{env.name}.name={env.name!r}: its name prefix {mine!r} also matches environment {other.name!r}'s "
                         f"{theirs!r} in the shared account {account}, so its roles would reach the other's "
-                        "resources; rename one")
+                        "resources; rename one"
+                    )
     return problems
 
 
@@ -731,13 +985,16 @@ def registry_consumer_accounts(
     concrete accounts that differ from the registry's are returned (same-account access needs no
     resource policy); an unknown environment name fails.
     """
+
     def account_of(name: str) -> str | None:
         return environments[name].account or (delivery.accounts.get(name) if delivery else None)
 
     unknown = [name for name in env.training.registry_shared_with if name not in environments]
     if unknown:
-        raise ConfigError(f"environment '{env.name}' is invalid:\n  - training.registry_shared_with={unknown!r}: "
-                          f"must be among {list(environments)}")
+        raise ConfigError(
+            f"environment '{env.name}' is invalid:\n  - training.registry_shared_with={unknown!r}: "
+            f"must be among {list(environments)}"
+        )
     own = env.account or (delivery.accounts.get(env.name) if delivery else None)
     accounts = [account_of(name) for name in env.training.registry_shared_with]
     return tuple(dict.fromkeys(a for a in accounts if a is not None and a != own))
@@ -791,9 +1048,13 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             ),
             platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
             serving=ServingConfig(endpoint="serverless", serverless_memory_mb=2048, serverless_max_concurrency=5),
-            training=TrainingConfig(training_instance_type="ml.m5.large", max_runtime_minutes=30,
-                                    max_wait_minutes=60, max_parallel_steps=2,
-                                    registry_shared_with=("staging", "prod")),
+            training=TrainingConfig(
+                training_instance_type="ml.m5.large",
+                max_runtime_minutes=30,
+                max_wait_minutes=60,
+                max_parallel_steps=2,
+                registry_shared_with=("staging", "prod"),
+            ),
             studio=StudioConfig(
                 user_profiles=("alice", "bob"),
                 shared_spaces=(("team-lab", "alice"),),
@@ -801,9 +1062,13 @@ def default_environments() -> dict[str, EnvironmentConfig]:
                 delete_home_efs_on_delete=True,
             ),
             # Serverless: no data capture, so no monitors; approved packages of dev's registry go to dev only.
-            monitoring=MonitoringConfig(monitors=False, drift_retraining=False,
-                                        retraining_schedule="cron(0 3 1 * ? *)", deploy_to=("dev",),
-                                        deployment_bake_minutes=0),
+            monitoring=MonitoringConfig(
+                monitors=False,
+                drift_retraining=False,
+                retraining_schedule="cron(0 3 1 * ? *)",
+                deploy_to=("dev",),
+                deployment_bake_minutes=0,
+            ),
         ),
         "staging": EnvironmentConfig(
             name="staging",
@@ -818,14 +1083,18 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             ),
             platform=PlatformConfig(monthly_budget_usd=1000),
             serving=ServingConfig(
-                instance_count=1, traffic_shifting="ALL_AT_ONCE", data_capture_percentage=100,
-                async_endpoint=True, inference_api=True,
+                instance_count=1,
+                traffic_shifting="ALL_AT_ONCE",
+                data_capture_percentage=100,
+                async_endpoint=True,
+                inference_api=True,
             ),
             training=TrainingConfig(registry_shared_with=("prod",)),
             studio=StudioConfig(user_profiles=("alice",), max_idle_timeout_minutes=120),
             # The registry that feeds staging, then prod (same account and region).
-            monitoring=MonitoringConfig(feature_drift_thresholds=(("_c1", 0.3), ("_c2", 0.3)),
-                                        deploy_to=("staging", "prod")),
+            monitoring=MonitoringConfig(
+                feature_drift_thresholds=(("_c1", 0.3), ("_c2", 0.3)), deploy_to=("staging", "prod")
+            ),
         ),
         "prod": EnvironmentConfig(
             name="prod",
@@ -842,17 +1111,31 @@ def default_environments() -> dict[str, EnvironmentConfig]:
             storage=StorageConfig(noncurrent_version_expiration_days=365, access_log_retention_days=3653),
             platform=PlatformConfig(monthly_budget_usd=5000, mlflow_server_size="Medium"),
             serving=ServingConfig(
-                instance_type="ml.m5.xlarge", instance_count=2, max_instance_count=4, traffic_shifting="CANARY",
-                data_capture_percentage=20, async_endpoint=True, inference_api=True, inference_api_waf=True,
+                instance_type="ml.m5.xlarge",
+                instance_count=2,
+                max_instance_count=4,
+                traffic_shifting="CANARY",
+                data_capture_percentage=20,
+                async_endpoint=True,
+                inference_api=True,
+                inference_api_waf=True,
             ),
-            training=TrainingConfig(training_instance_type="ml.m5.2xlarge", training_instance_count=2,
-                                    transform_instance_count=2, volume_size_gb=50, use_spot_instances=False,
-                                    max_runtime_minutes=120, accuracy_threshold=0.85),
+            training=TrainingConfig(
+                training_instance_type="ml.m5.2xlarge",
+                training_instance_count=2,
+                transform_instance_count=2,
+                volume_size_gb=50,
+                use_spot_instances=False,
+                max_runtime_minutes=120,
+                accuracy_threshold=0.85,
+            ),
             # No profiles: nobody works interactively in prod; jobs there are fully isolated.
             studio=StudioConfig(max_idle_timeout_minutes=60, require_network_isolation=True),
             monitoring=MonitoringConfig(
-                feature_drift_thresholds=(("_c1", 0.2), ("_c2", 0.2)), ground_truth_prefix="ground-truth/churn/",
-                model_quality_thresholds=(("auc", 0.75),), deployment_requires_approval=True,
+                feature_drift_thresholds=(("_c1", 0.2), ("_c2", 0.2)),
+                ground_truth_prefix="ground-truth/churn/",
+                model_quality_thresholds=(("auc", 0.75),),
+                deployment_requires_approval=True,
                 deployment_bake_minutes=30,
             ),
         ),

@@ -20,21 +20,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, Duration, Environment, RemovalPolicy, Stack, Stage, Tags
+from aws_cdk import ArnFormat, Duration, Environment, RemovalPolicy, Stack, Stage, Tags, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codecommit as codecommit
 from aws_cdk import aws_codepipeline_actions as codepipeline_actions
 from aws_cdk import aws_events_targets as event_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import pipelines
 from constructs import Construct
 
 from constructs_lib import EncryptionKey, SecureBucket, acknowledge
-from constructs_lib._core.wildcards import wildcard_resource_finding
 from constructs_lib._core.queues import dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_role_trust, service_principal
+from constructs_lib._core.wildcards import wildcard_resource_finding
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
 from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 
@@ -78,21 +77,36 @@ class DeliveryStack(Stack):
         self.config = config
 
         self.artifact_key = EncryptionKey(
-            self, "ArtifactKey", description=f"{project} delivery pipeline artifacts (shared with target accounts)",
-            alias=f"alias/{project}/delivery", service_principals=(),
+            self,
+            "ArtifactKey",
+            description=f"{project} delivery pipeline artifacts (shared with target accounts)",
+            alias=f"alias/{project}/delivery",
+            service_principals=(),
         )
-        self.artifact_bucket = SecureBucket(self, "Artifacts", encryption_key=self.artifact_key,
-                                            noncurrent_version_expiration=Duration.days(30))
+        self.artifact_bucket = SecureBucket(
+            self, "Artifacts", encryption_key=self.artifact_key, noncurrent_version_expiration=Duration.days(30)
+        )
         self.build_logs = logs.LogGroup(
-            self, "BuildLogs", encryption_key=self.artifact_key.key, retention=logs.RetentionDays.ONE_YEAR,
+            self,
+            "BuildLogs",
+            encryption_key=self.artifact_key.key,
+            retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=RemovalPolicy.RETAIN,
         )
 
         # Roles we can give keep their permissions in customer-managed policies (HIPAA, NIST).
-        pipeline_role = ManagedPolicyRole(self, "PipelineRole", assumed_by=service_principal(self, "codepipeline.amazonaws.com"),
-                                          description=f"{project} delivery pipeline (and its actions)")
-        synth_role = ManagedPolicyRole(self, "SynthRole", assumed_by=service_principal(self, "codebuild.amazonaws.com"),
-                                       description=f"{project} delivery: tests and cdk synth")
+        pipeline_role = ManagedPolicyRole(
+            self,
+            "PipelineRole",
+            assumed_by=service_principal(self, "codepipeline.amazonaws.com"),
+            description=f"{project} delivery pipeline (and its actions)",
+        )
+        synth_role = ManagedPolicyRole(
+            self,
+            "SynthRole",
+            assumed_by=service_principal(self, "codebuild.amazonaws.com"),
+            description=f"{project} delivery: tests and cdk synth",
+        )
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -132,18 +146,24 @@ class DeliveryStack(Stack):
         api_owners = api_gateway_account_owners(targets)
         self.stages: dict[str, MlPlatformStage] = {
             env.name: MlPlatformStage(
-                self, env.name, config=env,
+                self,
+                env.name,
+                config=env,
                 registry_shared_with_accounts=registry_consumer_accounts(environments[env.name], environments, config),
                 owns_api_gateway_account_settings=env.name in api_owners,
-                source_version=source_version)
+                source_version=source_version,
+            )
             for env in targets
         }
         connect_deployments(self.stages)  # before add_stage, which synthesizes the stage
         for env in targets:
             stage = self.stages[env.name]
             approval = (
-                [pipelines.ManualApprovalStep(f"Approve-{env.name}",
-                                              comment=f"Promote to {env.name} ({env.account}, {env.region})?")]
+                [
+                    pipelines.ManualApprovalStep(
+                        f"Approve-{env.name}", comment=f"Promote to {env.name} ({env.account}, {env.region})?"
+                    )
+                ]
                 if env.name in config.approval_before
                 else []
             )
@@ -163,8 +183,9 @@ class DeliveryStack(Stack):
         if config.source == "codecommit":
             # The commit rule is ours (``_start_on_commits``): CDK's has no dead-letter queue or retry policy.
             self._repository = codecommit.Repository.from_repository_name(self, "Repository", config.repository)
-            return pipelines.CodePipelineSource.code_commit(self._repository, config.branch,
-                                                            trigger=codepipeline_actions.CodeCommitTrigger.NONE)
+            return pipelines.CodePipelineSource.code_commit(
+                self._repository, config.branch, trigger=codepipeline_actions.CodeCommitTrigger.NONE
+            )
         assert config.connection_arn is not None  # DeliveryConfig checked it
         return pipelines.CodePipelineSource.connection(
             config.repository, config.branch, connection_arn=config.connection_arn, trigger_on_push=True
@@ -174,18 +195,32 @@ class DeliveryStack(Stack):
         """A commit to the branch starts the pipeline; events EventBridge cannot deliver (after 24 hours
         of retries) land in an encrypted dead-letter queue instead of being lost."""
         key = EncryptionKey(self, "SourceEventsKey", description=f"{project} delivery: undelivered commit events")
-        self.source_dead_letter_queue = dead_letter_queue(self, "SourceEventsDeadLetterQueue", encryption_key=key.key,
-                                                          used_by=f"the {project} delivery pipeline's commit rule")
+        self.source_dead_letter_queue = dead_letter_queue(
+            self,
+            "SourceEventsDeadLetterQueue",
+            encryption_key=key.key,
+            used_by=f"the {project} delivery pipeline's commit rule",
+        )
         rule_role = ManagedPolicyRole(
-            self, "SourceEventsRole", description=f"{project} delivery: starts the pipeline on commits",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com",
-                                            conditions={"StringEquals": {"aws:SourceAccount": self.account}}))
+            self,
+            "SourceEventsRole",
+            description=f"{project} delivery: starts the pipeline on commits",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+        )
         self.source_rule = self._repository.on_commit(
-            "OnCommit", branches=[config.branch],
+            "OnCommit",
+            branches=[config.branch],
             description=f"A commit to {config.branch} starts the {project} delivery pipeline",
-            target=event_targets.CodePipeline(self.pipeline.pipeline, event_role=rule_role,
-                                              dead_letter_queue=self.source_dead_letter_queue, retry_attempts=185,
-                                              max_event_age=Duration.hours(24)))
+            target=event_targets.CodePipeline(
+                self.pipeline.pipeline,
+                event_role=rule_role,
+                dead_letter_queue=self.source_dead_letter_queue,
+                retry_attempts=185,
+                max_event_age=Duration.hours(24),
+            ),
+        )
 
     def _harden(self) -> None:
         """What CDK Pipelines does not expose: CodeBuild artifacts encrypted with the artifact key."""
@@ -217,16 +252,24 @@ class DeliveryStack(Stack):
         default log and report-group permissions, and the CDK bootstrap roles the pipeline assumes.
         """
         stack = Stack.of(self)
-        read = [*(f"AwsSolutions-IAM5[Action::{a}]" for a in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")),
-                wildcard_resource_finding(self, self.artifact_bucket.arn_for_objects("*"))]
+        read = [
+            *(f"AwsSolutions-IAM5[Action::{a}]" for a in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")),
+            wildcard_resource_finding(self, self.artifact_bucket.arn_for_objects("*")),
+        ]
         write = [*read, "AwsSolutions-IAM5[Action::s3:Abort*]", "AwsSolutions-IAM5[Action::s3:DeleteObject*]"]
         key = ["AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", "AwsSolutions-IAM5[Action::kms:ReEncrypt*]"]
-        artifacts = ("CodePipeline's grant on this pipeline's own artifact bucket and key (CDK's read/write action "
-                     "groups); artifacts are objects with execution-specific keys.")
+        artifacts = (
+            "CodePipeline's grant on this pipeline's own artifact bucket and key (CDK's read/write action "
+            "groups); artifacts are objects with execution-specific keys."
+        )
         self_mutation = self.pipeline.node.find_child("UpdatePipeline").node.find_child("SelfMutation")
         assets_role = self.pipeline.node.find_child("Assets").node.find_child("FileRole")
-        for role, findings in ((pipeline_role, write + key), (synth_role, write + key),
-                               (self_mutation.role, read + key), (assets_role, read)):
+        for role, findings in (
+            (pipeline_role, write + key),
+            (synth_role, write + key),
+            (self_mutation.role, read + key),
+            (assets_role, read),
+        ):
             acknowledge(role, artifacts, *findings)
         for role in (self_mutation.role, assets_role):  # CDK Pipelines' own roles: trust pinned to this account
             pin_role_trust(role)
@@ -236,21 +279,38 @@ class DeliveryStack(Stack):
                 role,
                 "CodeBuild's default permissions for the project's own log streams and test report groups "
                 "(names derived from the project name).",
-                wildcard_resource_finding(self, stack.format_arn(
-                    service="codebuild", resource="report-group", resource_name=f"{project.project_name}-*")),
-                wildcard_resource_finding(self, stack.format_arn(
-                    service="logs", resource="log-group", resource_name=f"/aws/codebuild/{project.project_name}:*",
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME)),
+                wildcard_resource_finding(
+                    self,
+                    stack.format_arn(
+                        service="codebuild", resource="report-group", resource_name=f"{project.project_name}-*"
+                    ),
+                ),
+                wildcard_resource_finding(
+                    self,
+                    stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=f"/aws/codebuild/{project.project_name}:*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    ),
+                ),
             )
         acknowledge(
             assets_role,
             "CDK Pipelines shares this role among the asset-publishing projects it creates: CodeBuild log groups "
             "and report groups of those projects, and starting their builds.",
-            wildcard_resource_finding(self, stack.format_arn(service="codebuild", resource="report-group",
-                                                             resource_name="*")),
-            wildcard_resource_finding(self, stack.format_arn(service="logs", resource="log-group",
-                                                             resource_name="/aws/codebuild/*",
-                                                             arn_format=ArnFormat.COLON_RESOURCE_NAME)),
+            wildcard_resource_finding(
+                self, stack.format_arn(service="codebuild", resource="report-group", resource_name="*")
+            ),
+            wildcard_resource_finding(
+                self,
+                stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name="/aws/codebuild/*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                ),
+            ),
             "AwsSolutions-IAM5[Resource::*]",
         )
         acknowledge(

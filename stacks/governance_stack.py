@@ -119,7 +119,7 @@ class GovernanceStack(Stack):
                 model_package_group=group,
                 model_overview=ModelOverview(
                     model_description=f"Reference model of the {config.project} platform, registered in the "
-                                      f"model package group {group}.",
+                    f"model package group {group}.",
                     model_owner=gov.reference_team_name,
                     problem_type="Binary classification",
                 ),

@@ -17,9 +17,8 @@ from stacks.monitoring_stack import MonitoringStack, deployment_target
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
-from stacks.training_stack import TrainingStack
 from stacks.studio_stack import StudioStack
-
+from stacks.training_stack import TrainingStack
 
 #: The source version recorded when the app's git commit is not known.
 UNKNOWN_SOURCE_VERSION = "unknown"
@@ -30,10 +29,16 @@ IDENTITY_TAG_KEYS = ("environment", "project")
 class MlPlatformStage(Stage):
     """dev, staging or prod: stacks named ``<project>-<env>-<part>``, tagged for cost allocation."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig,
-                 registry_shared_with_accounts: Sequence[str] = (),
-                 owns_api_gateway_account_settings: bool = True,
-                 source_version: str = UNKNOWN_SOURCE_VERSION) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        registry_shared_with_accounts: Sequence[str] = (),
+        owns_api_gateway_account_settings: bool = True,
+        source_version: str = UNKNOWN_SOURCE_VERSION,
+    ) -> None:
         """
         :param config: the environment.
         :param source_version: default ``unknown``; the app's git commit (``app.py`` reads it), recorded
@@ -49,45 +54,88 @@ class MlPlatformStage(Stage):
         if config.account:
             # The configured zones answer the VPC's zone check, so an environment with a concrete
             # account (a pipeline target) synthesizes offline, without a context lookup.
-            self.node.set_context(f"availability-zones:account={config.account}:region={config.region}",
-                                  list(config.network.availability_zones))
+            self.node.set_context(
+                f"availability-zones:account={config.account}:region={config.region}",
+                list(config.network.availability_zones),
+            )
 
-        self.data = DataStack(self, "Data", config=config, stack_name=f"{prefix}-data",
-                              description=f"{config.project} {config.name}: keys and buckets (stateful)")
-        self.network = NetworkStack(self, "Network", config=config, logs_key=self.data.logs_key,
-                                    stack_name=f"{prefix}-network",
-                                    description=f"{config.project} {config.name}: VPC, endpoints, flow logs")
+        self.data = DataStack(
+            self,
+            "Data",
+            config=config,
+            stack_name=f"{prefix}-data",
+            description=f"{config.project} {config.name}: keys and buckets (stateful)",
+        )
+        self.network = NetworkStack(
+            self,
+            "Network",
+            config=config,
+            logs_key=self.data.logs_key,
+            stack_name=f"{prefix}-network",
+            description=f"{config.project} {config.name}: VPC, endpoints, flow logs",
+        )
         self.network.add_stack_dependency(self.data, "flow logs are encrypted with the logs key")
-        self.platform = PlatformStack(self, "Platform", config=config, key=self.data.key,
-                                      access_logs=self.data.access_logs, stack_name=f"{prefix}-platform",
-                                      description=f"{config.project} {config.name}: alerts, budget, MLflow, "
-                                                  "Feature Store")
-        self.platform.add_stack_dependency(self.data, "buckets, tracking server and feature group use the platform "
-                                                      "key and access-log bucket")
+        self.platform = PlatformStack(
+            self,
+            "Platform",
+            config=config,
+            key=self.data.key,
+            access_logs=self.data.access_logs,
+            stack_name=f"{prefix}-platform",
+            description=f"{config.project} {config.name}: alerts, budget, MLflow, Feature Store",
+        )
+        self.platform.add_stack_dependency(
+            self.data, "buckets, tracking server and feature group use the platform key and access-log bucket"
+        )
 
         self.governance = GovernanceStack(
-            self, "Governance", config=config, data_bucket=self.data.data_bucket,
-            artifact_bucket=self.data.artifact_bucket, access_logs=self.data.access_logs,
-            logs_key=self.data.logs_key, stack_name=f"{prefix}-governance",
-            description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards")
+            self,
+            "Governance",
+            config=config,
+            data_bucket=self.data.data_bucket,
+            artifact_bucket=self.data.artifact_bucket,
+            access_logs=self.data.access_logs,
+            logs_key=self.data.logs_key,
+            stack_name=f"{prefix}-governance",
+            description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards",
+        )
         self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
         self.serving = ServingStack(
-            self, "Serving", config=config, artifact_bucket=self.data.artifact_bucket, data_bucket=self.data.data_bucket,
-            key=self.data.key, logs_key=self.data.logs_key, network=self.network.network, stack_name=f"{prefix}-serving",
+            self,
+            "Serving",
+            config=config,
+            artifact_bucket=self.data.artifact_bucket,
+            data_bucket=self.data.data_bucket,
+            key=self.data.key,
+            logs_key=self.data.logs_key,
+            network=self.network.network,
+            stack_name=f"{prefix}-serving",
             owns_api_gateway_account_settings=owns_api_gateway_account_settings,
             description=f"{config.project} {config.name}: model, endpoints, autoscaling, inference API",
         )
-        self.training = TrainingStack(self, "Training", config=config, key=self.data.key,
-                                      data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
-                                      network=self.network.network,
-                                      registry_shared_with_accounts=registry_shared_with_accounts,
-                                      source_version=source_version,
-                                      stack_name=f"{prefix}-training",
-                                      description=f"{config.project} {config.name}: model registry, job roles, "
-                                                  "training and batch transform pipelines")
+        self.training = TrainingStack(
+            self,
+            "Training",
+            config=config,
+            key=self.data.key,
+            data_bucket=self.data.data_bucket,
+            artifact_bucket=self.data.artifact_bucket,
+            network=self.network.network,
+            registry_shared_with_accounts=registry_shared_with_accounts,
+            source_version=source_version,
+            stack_name=f"{prefix}-training",
+            description=f"{config.project} {config.name}: model registry, job roles, "
+            "training and batch transform pipelines",
+        )
         self.studio = StudioStack(
-            self, "Studio", config=config, network=self.network.network, key=self.data.key, logs_key=self.data.logs_key,
-            data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
+            self,
+            "Studio",
+            config=config,
+            network=self.network.network,
+            key=self.data.key,
+            logs_key=self.data.logs_key,
+            data_bucket=self.data.data_bucket,
+            artifact_bucket=self.data.artifact_bucket,
             stack_name=f"{prefix}-studio",
             description=f"{config.project} {config.name}: SageMaker Studio domain, profiles, spaces, notebooks",
         )
@@ -100,19 +148,32 @@ class MlPlatformStage(Stage):
         self.model_fleet: list[ModelFleetStack] = []
         for number, models in enumerate(place(config.fleet), start=1):
             fleet_stack = ModelFleetStack(
-                self, f"Models{number}", config=config, models=models, artifact_bucket=self.data.artifact_bucket,
-                data_bucket=self.data.data_bucket, key=self.data.key, network=self.network.network,
+                self,
+                f"Models{number}",
+                config=config,
+                models=models,
+                artifact_bucket=self.data.artifact_bucket,
+                data_bucket=self.data.data_bucket,
+                key=self.data.key,
+                network=self.network.network,
                 stack_name=f"{prefix}-models-{number}",
                 description=f"{config.project} {config.name}: served models, part {number}",
             )
             fleet_stack.add_stack_dependency(self.network, "models run in the platform VPC")
             self.model_fleet.append(fleet_stack)
         self.monitoring = MonitoringStack(
-            self, "Monitoring", config=config, serving=self.serving, training=self.training,
-            network=self.network.network, data_bucket=self.data.data_bucket, artifact_bucket=self.data.artifact_bucket,
-            logs_key=self.data.logs_key, stack_name=f"{prefix}-monitoring",
+            self,
+            "Monitoring",
+            config=config,
+            serving=self.serving,
+            training=self.training,
+            network=self.network.network,
+            data_bucket=self.data.data_bucket,
+            artifact_bucket=self.data.artifact_bucket,
+            logs_key=self.data.logs_key,
+            stack_name=f"{prefix}-monitoring",
             description=f"{config.project} {config.name}: model monitors, alarms, retraining triggers, "
-                        "deployment on approval",
+            "deployment on approval",
         )
         self.monitoring.add_stack_dependency(self.serving, "monitors and alarms watch the served endpoint")
         self.monitoring.add_stack_dependency(self.training, "triggers start the reference training pipeline")
@@ -130,8 +191,17 @@ class MlPlatformStage(Stage):
 
     @property
     def stacks(self) -> list:
-        return [self.data, self.network, self.platform, self.governance, self.studio, self.training, self.serving,
-                self.monitoring, *self.model_fleet]
+        return [
+            self.data,
+            self.network,
+            self.platform,
+            self.governance,
+            self.studio,
+            self.training,
+            self.serving,
+            self.monitoring,
+            *self.model_fleet,
+        ]
 
 
 def connect_deployments(stages: Mapping[str, MlPlatformStage]) -> None:
@@ -149,14 +219,16 @@ def connect_deployments(stages: Mapping[str, MlPlatformStage]) -> None:
                 Annotations.of(host.monitoring).add_warning_v2(
                     "ml-platform:deploy-target-missing",
                     f"monitoring.deploy_to names {name!r}, which is not in this app: approved packages will not "
-                    "roll out there (synthesize every environment to keep the target).")
+                    "roll out there (synthesize every environment to keep the target).",
+                )
                 continue
             if (target.config.account, target.config.region) != (host.config.account, host.config.region):
                 Annotations.of(host.monitoring).add_warning_v2(
                     "ml-platform:deploy-target-elsewhere",
                     f"monitoring.deploy_to names {name!r}, in account {target.config.account} / region "
                     f"{target.config.region}, not this environment's: skipped (cross-account rollouts are not "
-                    "supported; deploy it from its own registry).")
+                    "supported; deploy it from its own registry).",
+                )
                 continue
             if target is not host:
                 target.serving.allow_model_packages_from(host.config)

@@ -53,7 +53,7 @@ def models_per_stack(fleet: ModelFleetConfig) -> int:
 def place(fleet: ModelFleetConfig) -> list[tuple[ServedModel, ...]]:
     """The models of each fleet stack, in order: append-only slots (see the module's docstring)."""
     slots = models_per_stack(fleet)
-    return [fleet.models[i:i + slots] for i in range(0, len(fleet.models), slots)]
+    return [fleet.models[i : i + slots] for i in range(0, len(fleet.models), slots)]
 
 
 class ModelFleetStack(Stack):
@@ -88,40 +88,58 @@ class ModelFleetStack(Stack):
             scope_ = Construct(self, served.name)  # the model's ids depend on its name only
             container = ContainerDefinition(
                 image=ContainerImage.from_uri(served.image_uri),
-                model_data=ModelData.from_bucket(artifact_bucket,
-                                                 served.model_data_key or f"models/{served.name}/model.tar.gz"),
+                model_data=ModelData.from_bucket(
+                    artifact_bucket, served.model_data_key or f"models/{served.name}/model.tar.gz"
+                ),
             )
             name = f"{prefix}-{served.name}"
             if served.endpoint == "serverless":
                 # Serverless Inference supports neither VPC configuration nor network isolation.
-                model = Model(scope_, "Model", containers=[container], vpc=None, network_isolation=False,
-                              endpoint_names=[name])
+                model = Model(
+                    scope_, "Model", containers=[container], vpc=None, network_isolation=False, endpoint_names=[name]
+                )
                 self.endpoints[served.name] = ServerlessEndpoint(
-                    scope_, "Endpoint", endpoint_name=name,
-                    variant=ServerlessVariant(model=model, memory_size_mb=served.serverless_memory_mb,
-                                              max_concurrency=served.serverless_max_concurrency),
+                    scope_,
+                    "Endpoint",
+                    endpoint_name=name,
+                    variant=ServerlessVariant(
+                        model=model,
+                        memory_size_mb=served.serverless_memory_mb,
+                        max_concurrency=served.serverless_max_concurrency,
+                    ),
                 )
                 continue
             model = Model(scope_, "Model", containers=[container], vpc=network, endpoint_names=[name])
             if served.endpoint == "async":
                 self.endpoints[served.name] = AsyncEndpoint(
-                    scope_, "Endpoint", endpoint_name=name,
+                    scope_,
+                    "Endpoint",
+                    endpoint_name=name,
                     variant=InstanceVariant(model=model, instance_type=served.instance_type, initial_instance_count=1),
                     scaling=AsyncScalingOptions(max_capacity=served.instance_count),
-                    bucket=data_bucket, input_prefix=f"async-inference/{served.name}/input",
+                    bucket=data_bucket,
+                    input_prefix=f"async-inference/{served.name}/input",
                     output_prefix=f"async-inference/{served.name}/output",
                     failure_prefix=f"async-inference/{served.name}/failures",
-                    notification_key=key, volume_encryption_key=key,
+                    notification_key=key,
+                    volume_encryption_key=key,
                 )
             else:
                 self.endpoints[served.name] = RealtimeEndpoint(
-                    scope_, "Endpoint", endpoint_name=name,
-                    variants=[InstanceVariant(
-                        model=model, instance_type=served.instance_type, initial_instance_count=served.instance_count,
-                        autoscaling=AutoScalingOptions(min_capacity=served.instance_count,
-                                                       max_capacity=served.max_instance_count)
-                        if served.max_instance_count
-                        else None,
-                    )],
+                    scope_,
+                    "Endpoint",
+                    endpoint_name=name,
+                    variants=[
+                        InstanceVariant(
+                            model=model,
+                            instance_type=served.instance_type,
+                            initial_instance_count=served.instance_count,
+                            autoscaling=AutoScalingOptions(
+                                min_capacity=served.instance_count, max_capacity=served.max_instance_count
+                            )
+                            if served.max_instance_count
+                            else None,
+                        )
+                    ],
                     volume_encryption_key=key,
                 )

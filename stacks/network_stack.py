@@ -35,8 +35,9 @@ class NetworkStack(Stack):
             cidr=net.cidr,
             availability_zones=net.availability_zones,
             nat_gateways=net.nat_gateways,
-            interface_endpoints=tuple(dict.fromkeys(
-                (*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS))),
+            interface_endpoints=tuple(
+                dict.fromkeys((*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS))
+            ),
             flow_log_retention_days=net.flow_log_retention_days,
             flow_log_key=logs_key,
             external_buckets=net.external_buckets,

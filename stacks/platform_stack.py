@@ -61,9 +61,13 @@ class PlatformStack(Stack):
             display_name=f"{config.project} {config.name} alerts",
             email_addresses=platform.alert_emails,
             encryption_key=EncryptionKey(
-                self, "AlertsKey", description=f"{config.project} {config.name}: alert topic",
-                alias=f"alias/{config.project}/{config.name}/alerts", removal_policy=removal,
-                allow_cloudwatch_logs=False, service_principals=(),  # AlertTopic adds its publishers
+                self,
+                "AlertsKey",
+                description=f"{config.project} {config.name}: alert topic",
+                alias=f"alias/{config.project}/{config.name}/alerts",
+                removal_policy=removal,
+                allow_cloudwatch_logs=False,
+                service_principals=(),  # AlertTopic adds its publishers
             ),
         )
         self.budget = PlatformBudget(

@@ -6,8 +6,20 @@ from collections.abc import Callable
 from typing import Any
 
 import jsii
-from aws_cdk import (Annotations, Aws, CfnCondition, CfnOutput, CfnParameter, Fn, IStableStringProducer, Lazy, NestedStack,
-                     RemovalPolicy, Stack, Token)
+from aws_cdk import (
+    Annotations,
+    Aws,
+    CfnCondition,
+    CfnOutput,
+    CfnParameter,
+    Fn,
+    IStableStringProducer,
+    Lazy,
+    NestedStack,
+    RemovalPolicy,
+    Stack,
+    Token,
+)
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -28,16 +40,16 @@ from constructs_lib import (
     PrivateNetwork,
     RealtimeEndpoint,
     SecureBucket,
-    ServerlessEndpoint,
     ServedModelPackage,
+    ServerlessEndpoint,
     ServerlessVariant,
     TrafficRouting,
 )
-from constructs_lib.monitoring.deploy_on_approval import NO_MODEL_PACKAGE, SERVED_MODEL_PACKAGE_OUTPUT
 from constructs_lib._core.nag import acknowledge
-from constructs_lib.training.container_images import xgboost_image_uri
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
+from constructs_lib.monitoring.deploy_on_approval import NO_MODEL_PACKAGE, SERVED_MODEL_PACKAGE_OUTPUT
+from constructs_lib.training.container_images import xgboost_image_uri
 from stacks.config import EnvironmentConfig, ServingConfig
 from stacks.training_stack import MODEL_ARTIFACTS_PREFIX
 
@@ -80,51 +92,90 @@ class ServingStack(Stack):
         self._package_source: str | None = None
         group_pattern = Lazy.string(_Produce(lambda: self._package_group.lower()))
         self.model_package_parameter = CfnParameter(
-            self, MODEL_PACKAGE_PARAMETER, type="String", default="",
+            self,
+            MODEL_PACKAGE_PARAMETER,
+            type="String",
+            default="",
             allowed_pattern=f"^$|^{NO_MODEL_PACKAGE}$|^{_package_arn_pattern(self, group_pattern)}$",
             description="Model package version to serve (deploy on approval): empty keeps the served one, "
-                        f"'{NO_MODEL_PACKAGE}' serves the configured image and artifact",
+            f"'{NO_MODEL_PACKAGE}' serves the configured image and artifact",
         )
         self.served_model_package = ServedModelPackage(
-            self, "ServedModelPackage", requested=self.model_package_parameter.value_as_string,
+            self,
+            "ServedModelPackage",
+            requested=self.model_package_parameter.value_as_string,
             model_package_group_name=Lazy.string(_Produce(lambda: self._package_group)),
-            initial_model_package_arn=sv.model_package_arn, network=network, encryption_key=key.key,
-            log_retention_days=config.log_retention_days, log_key=logs_key.key if logs_key else None,
+            initial_model_package_arn=sv.model_package_arn,
+            network=network,
+            encryption_key=key.key,
+            log_retention_days=config.log_retention_days,
+            log_key=logs_key.key if logs_key else None,
         )
-        CfnOutput(self, SERVED_MODEL_PACKAGE_OUTPUT, value=self.served_model_package.model_package_arn,
-                  description="The model package version the endpoints serve, or 'none'")
+        CfnOutput(
+            self,
+            SERVED_MODEL_PACKAGE_OUTPUT,
+            value=self.served_model_package.model_package_arn,
+            description="The model package version the endpoints serve, or 'none'",
+        )
         #: The models, in a nested stack whose parameter is the served package: CloudFormation
         #: conditions read only parameters, and the record is a custom resource's attribute.
         self.model_stack = NestedStack(
-            self, "ServedModel", description=f"{config.project} {config.name}: the served models",
-            parameters={MODEL_PACKAGE_PARAMETER: self.served_model_package.model_package_arn})
+            self,
+            "ServedModel",
+            description=f"{config.project} {config.name}: the served models",
+            parameters={MODEL_PACKAGE_PARAMETER: self.served_model_package.model_package_arn},
+        )
         self.served_package = CfnParameter(
-            self.model_stack, MODEL_PACKAGE_PARAMETER, type="String",
+            self.model_stack,
+            MODEL_PACKAGE_PARAMETER,
+            type="String",
             allowed_pattern=f"^{NO_MODEL_PACKAGE}$|^{_package_arn_pattern(self, group_pattern)}$",
-            description="The model package version the models serve, or 'none' (the configured image and artifact)")
+            description="The model package version the models serve, or 'none' (the configured image and artifact)",
+        )
         self.serves_model_package = CfnCondition(
-            self.model_stack, "ServesModelPackage",
-            expression=Fn.condition_not(Fn.condition_equals(self.served_package.value_as_string, NO_MODEL_PACKAGE)))
+            self.model_stack,
+            "ServesModelPackage",
+            expression=Fn.condition_not(Fn.condition_equals(self.served_package.value_as_string, NO_MODEL_PACKAGE)),
+        )
 
         self.endpoint: RealtimeEndpoint | ServerlessEndpoint
         if sv.endpoint == "serverless":
             # Serverless Inference supports neither VPC configuration nor network isolation.
-            model = self._served(Model(self.model_stack, "ServerlessModel", containers=[self._container], vpc=None,
-                                       network_isolation=False, endpoint_names=[self.endpoint_physical_name]))
+            model = self._served(
+                Model(
+                    self.model_stack,
+                    "ServerlessModel",
+                    containers=[self._container],
+                    vpc=None,
+                    network_isolation=False,
+                    endpoint_names=[self.endpoint_physical_name],
+                )
+            )
             self.endpoint = ServerlessEndpoint(
-                self, "Endpoint", endpoint_name=self.endpoint_physical_name,
-                variant=ServerlessVariant(model=model, memory_size_mb=sv.serverless_memory_mb,
-                                          max_concurrency=sv.serverless_max_concurrency),
+                self,
+                "Endpoint",
+                endpoint_name=self.endpoint_physical_name,
+                variant=ServerlessVariant(
+                    model=model, memory_size_mb=sv.serverless_memory_mb, max_concurrency=sv.serverless_max_concurrency
+                ),
             )
         else:
             self.endpoint = RealtimeEndpoint(
-                self, "Endpoint", endpoint_name=self.endpoint_physical_name,
-                variants=[InstanceVariant(
-                    model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=sv.instance_count,
-                    autoscaling=AutoScalingOptions(min_capacity=sv.instance_count, max_capacity=sv.max_instance_count)
-                    if sv.max_instance_count
-                    else None,
-                )],
+                self,
+                "Endpoint",
+                endpoint_name=self.endpoint_physical_name,
+                variants=[
+                    InstanceVariant(
+                        model=self.vpc_model,
+                        instance_type=sv.instance_type,
+                        initial_instance_count=sv.instance_count,
+                        autoscaling=AutoScalingOptions(
+                            min_capacity=sv.instance_count, max_capacity=sv.max_instance_count
+                        )
+                        if sv.max_instance_count
+                        else None,
+                    )
+                ],
                 deployment=_guardrails(sv),
                 data_capture=DataCaptureOptions(bucket=data_bucket, sampling_percentage=sv.data_capture_percentage)
                 if sv.data_capture_percentage is not None
@@ -135,16 +186,24 @@ class ServingStack(Stack):
         self.async_endpoint: AsyncEndpoint | None = None
         if sv.async_endpoint:
             self.async_endpoint = AsyncEndpoint(
-                self, "AsyncEndpoint", endpoint_name=self.async_endpoint_physical_name,
+                self,
+                "AsyncEndpoint",
+                endpoint_name=self.async_endpoint_physical_name,
                 variant=InstanceVariant(model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=1),
-                bucket=data_bucket, notification_key=key, volume_encryption_key=key,
+                bucket=data_bucket,
+                notification_key=key,
+                volume_encryption_key=key,
             )
 
         self.inference_api: InferenceApi | None = None
         if sv.inference_api:
             self.inference_api = InferenceApi(
-                self, "InferenceApi", endpoint=self.endpoint, log_key=logs_key or key,
-                log_retention_days=config.log_retention_days, create_web_acl=sv.inference_api_waf,
+                self,
+                "InferenceApi",
+                endpoint=self.endpoint,
+                log_key=logs_key or key,
+                log_retention_days=config.log_retention_days,
+                create_web_acl=sv.inference_api_waf,
                 manage_account_cloudwatch_role=owns_api_gateway_account_settings,
                 removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
             )
@@ -154,10 +213,15 @@ class ServingStack(Stack):
         """The model for instance endpoints: in the platform VPC, network-isolated."""
         if self._vpc_model is None:
             # Its endpoints' log groups only: environments that share an account write none of each other's.
-            served_by = [self.endpoint_physical_name, *([self.async_endpoint_physical_name]
-                                                        if self._config.serving.async_endpoint else [])]
-            self._vpc_model = self._served(Model(self.model_stack, "Model", containers=[self._container],
-                                                 vpc=self._network, endpoint_names=served_by))
+            served_by = [
+                self.endpoint_physical_name,
+                *([self.async_endpoint_physical_name] if self._config.serving.async_endpoint else []),
+            ]
+            self._vpc_model = self._served(
+                Model(
+                    self.model_stack, "Model", containers=[self._container], vpc=self._network, endpoint_names=served_by
+                )
+            )
         return self._vpc_model
 
     def _served(self, model: Model) -> Model:
@@ -168,19 +232,28 @@ class ServingStack(Stack):
         container = self._container
         assert container.image is not None and container.model_data is not None
         model.resource.add_property_override(
-            "PrimaryContainer.ModelPackageName",
-            Fn.condition_if(package, self.served_package.value_as_string, no_value))
+            "PrimaryContainer.ModelPackageName", Fn.condition_if(package, self.served_package.value_as_string, no_value)
+        )
         model.resource.add_property_override(
-            "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.image_uri))
+            "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.image_uri)
+        )
         model.resource.add_property_override(
-            "PrimaryContainer.ModelDataUrl", Fn.condition_if(package, no_value, container.model_data.s3_url))
-        model.serve_model_packages(ModelPackageSources(
-            model_data=[ModelData.from_bucket(self._artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
-            images=[ContainerImage.from_uri(xgboost_image_uri(self.region))]))
-        acknowledge(model.resource, "ModelPackageName is only used when a package is served "
-                                    "(condition ServesModelPackage); the validator checks the unused branch with "
-                                    "the empty default.", "CloudFormation-Validate::F3033",
-                    "CloudFormation-Validate::F3031")
+            "PrimaryContainer.ModelDataUrl", Fn.condition_if(package, no_value, container.model_data.s3_url)
+        )
+        model.serve_model_packages(
+            ModelPackageSources(
+                model_data=[ModelData.from_bucket(self._artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
+                images=[ContainerImage.from_uri(xgboost_image_uri(self.region))],
+            )
+        )
+        acknowledge(
+            model.resource,
+            "ModelPackageName is only used when a package is served "
+            "(condition ServesModelPackage); the validator checks the unused branch with "
+            "the empty default.",
+            "CloudFormation-Validate::F3033",
+            "CloudFormation-Validate::F3031",
+        )
         self.models.append(model)
         return model
 
@@ -194,40 +267,52 @@ class ServingStack(Stack):
         if self._package_source not in (None, source.name):
             Annotations.of(self).add_error(
                 f"ServingStack: packages of {self._package_source!r} and {source.name!r} both roll out here "
-                "(monitoring.deploy_to); a serving stack serves one registry group: keep it in one deploy_to.")
+                "(monitoring.deploy_to); a serving stack serves one registry group: keep it in one deploy_to."
+            )
         self._package_source, self._package_group = source.name, group
         bucket_pattern = f"{source.project}-{source.name}-data-artifactbucket*"
         for model in self.models:
             sid = f"ReadModelPackagesOf{''.join(p.capitalize() for p in source.name.split('-'))}"
-            model.role.add_to_principal_policy(iam.PolicyStatement(
-                sid=sid,
-                actions=["s3:GetObject"],
-                resources=[f"arn:{Aws.PARTITION}:s3:::{bucket_pattern}/{MODEL_ARTIFACTS_PREFIX}*"],
-                conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
-            ))
-            model.role.add_to_principal_policy(iam.PolicyStatement(
-                sid=f"{sid}Key",
-                actions=["kms:Decrypt"],
-                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
-                conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{source.project}/{source.name}"},
-                            "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
-            ))
+            model.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    actions=["s3:GetObject"],
+                    resources=[f"arn:{Aws.PARTITION}:s3:::{bucket_pattern}/{MODEL_ARTIFACTS_PREFIX}*"],
+                    conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
+                )
+            )
+            model.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid=f"{sid}Key",
+                    actions=["kms:Decrypt"],
+                    resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
+                    conditions={
+                        "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{source.project}/{source.name}"},
+                        "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+                    },
+                )
+            )
             assert isinstance(model.role, ManagedPolicyRole)
             policy = model.role.managed_policy
             acknowledge_statement_wildcards(
-                policy, sid,
+                policy,
+                sid,
                 f"Artifacts of packages registered in {source.name}: its artifact bucket (name generated by "
                 f"CloudFormation in stack {source.project}-{source.name}-data, another stage) under the models "
-                "prefix, in this account only.")
+                "prefix, in this account only.",
+            )
             acknowledge_statement_wildcards(
-                policy, f"{sid}Key",
+                policy,
+                f"{sid}Key",
                 f"The platform key of {source.name} (another stage), selected by its alias "
-                f"alias/{source.project}/{source.name}, used only through S3.")
+                f"alias/{source.project}/{source.name}, used only through S3.",
+            )
 
 
 def _container(sv: ServingConfig, artifact_bucket: SecureBucket) -> ContainerDefinition:
     return ContainerDefinition(
-        image=ContainerImage.from_uri(sv.image_uri), model_data=ModelData.from_bucket(artifact_bucket, sv.model_data_key)
+        image=ContainerImage.from_uri(sv.image_uri),
+        model_data=ModelData.from_bucket(artifact_bucket, sv.model_data_key),
     )
 
 

@@ -7,8 +7,16 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, Stack
 from constructs import Construct
 
-from constructs_lib import EncryptionKey, IdleShutdown, NotebookInstance, NotebookSharing, PrivateNetwork, SecureBucket
-from constructs_lib import StudioDomain, StudioExecutionRole
+from constructs_lib import (
+    EncryptionKey,
+    IdleShutdown,
+    NotebookInstance,
+    NotebookSharing,
+    PrivateNetwork,
+    SecureBucket,
+    StudioDomain,
+    StudioExecutionRole,
+)
 from stacks.config import EnvironmentConfig
 
 #: The data-bucket prefix Studio's default roles (domain and notebook) may write: their own work

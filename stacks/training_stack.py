@@ -20,7 +20,12 @@ from constructs_lib import (
     S3Location,
     SecureBucket,
 )
-from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
+from constructs_lib.training.container_images import (
+    SKLEARN_REPOSITORY,
+    XGBOOST_REPOSITORY,
+    sklearn_image_uri,
+    xgboost_image_uri,
+)
 from constructs_lib.training.pipeline import (
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
@@ -104,8 +109,10 @@ class TrainingStack(Stack):
             description=f"{training.model_name} model versions of {config.name}; approve to deploy",
             shared_with_accounts=registry_shared_with_accounts,
             # What the training pipeline registers: its models prefix and the XGBoost image.
-            sources=ModelPackageSources(model_data=[ModelData.from_bucket(artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
-                                        images=[ContainerImage.from_uri(xgboost_image_uri(region))]),
+            sources=ModelPackageSources(
+                model_data=[ModelData.from_bucket(artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
+                images=[ContainerImage.from_uri(xgboost_image_uri(region))],
+            ),
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
         work = S3Location(artifact_bucket, TRAINING_PREFIX)
@@ -150,25 +157,40 @@ class TrainingStack(Stack):
             description="Score a batch of data with a registered model version",
             max_parallel_steps=training.max_parallel_steps,
             definition=self._batch_definition(
-                key=key, data_bucket=data_bucket, artifact_bucket=artifact_bucket, job_network=job_network,
+                key=key,
+                data_bucket=data_bucket,
+                artifact_bucket=artifact_bucket,
+                job_network=job_network,
                 region=region,
             ),
         )
 
-    def _training_definition(self, *, key: EncryptionKey, data_bucket: SecureBucket, work: S3Location,
-                             job_network: JobNetwork, region: str) -> PipelineDefinition:
+    def _training_definition(
+        self, *, key: EncryptionKey, data_bucket: SecureBucket, work: S3Location, job_network: JobNetwork, region: str
+    ) -> PipelineDefinition:
         training = self.config.training
         role = self.training_job_role
         run = ExecutionVariables.PIPELINE_EXECUTION_ID
-        input_data = ParameterString("InputDataUri", default_value=data_bucket.s3_url(RAW_DATA_PREFIX),
-                                     description="CSV files with the label in the first column")
-        threshold = ParameterFloat("AccuracyThreshold", default_value=training.accuracy_threshold,
-                                   description="Minimum test accuracy to register the model")
-        trigger = ParameterString("Trigger", default_value="manual",
-                                  description="What started the run: manual, schedule, drift or new-data")
+        input_data = ParameterString(
+            "InputDataUri",
+            default_value=data_bucket.s3_url(RAW_DATA_PREFIX),
+            description="CSV files with the label in the first column",
+        )
+        threshold = ParameterFloat(
+            "AccuracyThreshold",
+            default_value=training.accuracy_threshold,
+            description="Minimum test accuracy to register the model",
+        )
+        trigger = ParameterString(
+            "Trigger", default_value="manual", description="What started the run: manual, schedule, drift or new-data"
+        )
         report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
-        capacity_retry = RetryPolicy(["SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"], interval_seconds=60,
-                                     backoff_rate=2.0, max_attempts=3)
+        capacity_retry = RetryPolicy(
+            ["SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"],
+            interval_seconds=60,
+            backoff_rate=2.0,
+            max_attempts=3,
+        )
 
         preprocess = ProcessingStep(
             "Preprocess",
@@ -199,12 +221,22 @@ class TrainingStack(Stack):
                 output_path=work.child("models/"),
                 output_kms_key=key,
                 channels=[
-                    TrainingChannel("train", preprocess.outputs["train"], content_type="text/csv",
-                                    distribution="ShardedByS3Key" if sharded else "FullyReplicated"),
+                    TrainingChannel(
+                        "train",
+                        preprocess.outputs["train"],
+                        content_type="text/csv",
+                        distribution="ShardedByS3Key" if sharded else "FullyReplicated",
+                    ),
                     TrainingChannel("validation", preprocess.outputs["validation"], content_type="text/csv"),
                 ],
-                hyperparameters={"objective": "binary:logistic", "eval_metric": "auc", "num_round": 100,
-                                  "max_depth": 5, "eta": 0.2, "subsample": 0.8},
+                hyperparameters={
+                    "objective": "binary:logistic",
+                    "eval_metric": "auc",
+                    "num_round": 100,
+                    "max_depth": 5,
+                    "eta": 0.2,
+                    "subsample": 0.8,
+                },
                 metric_definitions=_XGBOOST_METRICS,
                 max_runtime=Duration.minutes(training.max_runtime_minutes),
                 use_spot_instances=training.use_spot_instances,
@@ -223,7 +255,10 @@ class TrainingStack(Stack):
             instance_type=training.processing_instance_type,
             volume_kms_key=key,
             output_kms_key=key,
-            inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", preprocess.outputs["test"])],
+            inputs=[
+                ProcessingInput("model", train.model_artifacts),
+                ProcessingInput("test", preprocess.outputs["test"]),
+            ],
             outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
             code=S3Location(work.bucket, f"{CODE_PREFIX}evaluate.py"),
             property_files=[report],
@@ -239,8 +274,9 @@ class TrainingStack(Stack):
             response_types=["text/csv"],
             realtime_instance_types=["ml.m5.large", "ml.m5.xlarge"],
             transform_instance_types=[training.transform_instance_type],
-            model_metrics=ModelMetrics(model_quality_statistics=Join(
-                on="/", values=[evaluate.outputs["evaluation"], "evaluation.json"])),
+            model_metrics=ModelMetrics(
+                model_quality_statistics=Join(on="/", values=[evaluate.outputs["evaluation"], "evaluation.json"])
+            ),
             model_package_description="Registered by the training pipeline; approve to deploy",
         )
         too_low = FailStep(
@@ -249,20 +285,34 @@ class TrainingStack(Stack):
         )
         gate = ConditionStep(
             "QualityGate",
-            conditions=[ConditionGreaterThanOrEqualTo(
-                evaluate.json_get(report, "metrics.accuracy.value", kind="Float"), threshold)],
+            conditions=[
+                ConditionGreaterThanOrEqualTo(
+                    evaluate.json_get(report, "metrics.accuracy.value", kind="Float"), threshold
+                )
+            ],
             if_steps=[register],
             else_steps=[too_low],
         )
-        return PipelineDefinition(parameters=[input_data, threshold, trigger],
-                                  steps=[preprocess, train, evaluate, gate], lineage=self.lineage)
+        return PipelineDefinition(
+            parameters=[input_data, threshold, trigger], steps=[preprocess, train, evaluate, gate], lineage=self.lineage
+        )
 
-    def _batch_definition(self, *, key: EncryptionKey, data_bucket: SecureBucket, artifact_bucket: SecureBucket,
-                          job_network: JobNetwork, region: str) -> PipelineDefinition:
+    def _batch_definition(
+        self,
+        *,
+        key: EncryptionKey,
+        data_bucket: SecureBucket,
+        artifact_bucket: SecureBucket,
+        job_network: JobNetwork,
+        region: str,
+    ) -> PipelineDefinition:
         training = self.config.training
         package = ParameterString("ModelPackageArn", description="ARN of the approved model version to run")
-        input_data = ParameterString("InputDataUri", default_value=data_bucket.s3_url(BATCH_INPUT_PREFIX),
-                                     description="CSV files to score (no label column)")
+        input_data = ParameterString(
+            "InputDataUri",
+            default_value=data_bucket.s3_url(BATCH_INPUT_PREFIX),
+            description="CSV files to score (no label column)",
+        )
         model = CreateModelStep(
             "CreateModel",
             role=self.batch_job_role,
@@ -277,7 +327,9 @@ class TrainingStack(Stack):
             input_s3_uri=input_data,
             content_type="text/csv",
             split_type="Line",
-            output_path=S3Join(S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX), ExecutionVariables.PIPELINE_EXECUTION_ID),
+            output_path=S3Join(
+                S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX), ExecutionVariables.PIPELINE_EXECUTION_ID
+            ),
             accept="text/csv",
             assemble_with="Line",
             output_kms_key=key,

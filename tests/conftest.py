@@ -39,7 +39,10 @@ def new_app(*, validation: bool = False, outdir: str | None = None) -> cdk.App:
     """An App with the project's feature flags. aws-cdk-lib's built-in template validation costs
     about 2 s per process, so unit tests turn it off; ``test_app`` keeps it on once."""
     return cdk.App(
-        context=dict(CDK_CONTEXT), builtin_cloud_formation_validation=validation, outdir=outdir, analytics_reporting=False
+        context=dict(CDK_CONTEXT),
+        builtin_cloud_formation_validation=validation,
+        outdir=outdir,
+        analytics_reporting=False,
     )
 
 

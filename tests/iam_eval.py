@@ -25,9 +25,10 @@ def _flattened(statement: Mapping) -> dict:
         if key in flat:
             flat[key] = [flatten_cfn_reference(r) for r in iam_policy.as_list(flat[key])]
     if "Condition" in flat:
-        flat["Condition"] = {operator: {k: [flatten_cfn_reference(v) for v in iam_policy.as_list(values)]
-                                        for k, values in keys.items()}
-                             for operator, keys in flat["Condition"].items()}
+        flat["Condition"] = {
+            operator: {k: [flatten_cfn_reference(v) for v in iam_policy.as_list(values)] for k, values in keys.items()}
+            for operator, keys in flat["Condition"].items()
+        }
     return flat
 
 

@@ -47,14 +47,19 @@ def schema_source() -> tuple[Path | None, str]:
     if configured:
         path = Path(configured)
         if not path.is_file():
-            raise SchemaMissing(f"{SCHEMA_VARIABLE}={configured} is not a file: the pipeline definition schema "
-                                "checks cannot run (unset it to skip them)")
+            raise SchemaMissing(
+                f"{SCHEMA_VARIABLE}={configured} is not a file: the pipeline definition schema "
+                "checks cannot run (unset it to skip them)"
+            )
         return path, f"{path} (from {SCHEMA_VARIABLE})"
     if DEFAULT_SCHEMA_PATH.is_file():
         return DEFAULT_SCHEMA_PATH, f"{DEFAULT_SCHEMA_PATH} (../shared beside the repository)"
-    return None, (f"none: {SCHEMA_VARIABLE} is not set and {DEFAULT_SCHEMA_PATH} does not exist, so the checks "
-                  f"against the official pipeline definition schema are skipped (botocore's still run); set "
-                  f"{SCHEMA_VARIABLE} to the schema file to run them")
+    return None, (
+        f"none: {SCHEMA_VARIABLE} is not set and {DEFAULT_SCHEMA_PATH} does not exist, so the checks "
+        f"against the official pipeline definition schema are skipped (botocore's still run); set "
+        f"{SCHEMA_VARIABLE} to the schema file to run them"
+    )
+
 
 #: Request shape of each step type, and the members the pipeline fills in itself.
 REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -72,7 +77,7 @@ _EXPRESSION_KEYS = {"Get", "Std:Join", "Std:JsonGet"}
 def is_expression(value: Any) -> bool:
     if not isinstance(value, dict) or len(value) != 1:
         return False
-    (key, body), = value.items()
+    ((key, body),) = value.items()
     if key == "Get":
         return isinstance(body, str) and bool(re.match(r"^(Parameters|Steps|Execution)\.", body))
     if key == "Std:Join":
@@ -195,25 +200,43 @@ def official_schema() -> dict[str, Any]:
 
 def _correct_expressions(schema: dict[str, Any]) -> None:
     d = schema["definitions"]
-    value = {"anyOf": [{"type": ["string", "number", "boolean"]}, {"$ref": "#/definitions/GetFunction"},
-                       {"$ref": "#/definitions/JsonGetFunction"}]}
+    value = {
+        "anyOf": [
+            {"type": ["string", "number", "boolean"]},
+            {"$ref": "#/definitions/GetFunction"},
+            {"$ref": "#/definitions/JsonGetFunction"},
+        ]
+    }
     d["JoinFunction"] = {
         "type": "object",
-        "properties": {"Std:Join": {"type": "object", "properties": {"On": {"type": "string"},
-                                                                     "Values": {"type": "array", "items": value}},
-                                    "required": ["Values"], "additionalProperties": False}},
-        "required": ["Std:Join"], "additionalProperties": False,
+        "properties": {
+            "Std:Join": {
+                "type": "object",
+                "properties": {"On": {"type": "string"}, "Values": {"type": "array", "items": value}},
+                "required": ["Values"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["Std:Join"],
+        "additionalProperties": False,
     }
     d["JsonGetFunction"] = {
         "type": "object",
-        "properties": {"Std:JsonGet": {"type": "object",
-                                       "properties": {"PropertyFile": {"$ref": "#/definitions/GetFunction"},
-                                                      "Path": {"type": "string"}},
-                                       "required": ["PropertyFile", "Path"], "additionalProperties": False}},
-        "required": ["Std:JsonGet"], "additionalProperties": False,
+        "properties": {
+            "Std:JsonGet": {
+                "type": "object",
+                "properties": {"PropertyFile": {"$ref": "#/definitions/GetFunction"}, "Path": {"type": "string"}},
+                "required": ["PropertyFile", "Path"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["Std:JsonGet"],
+        "additionalProperties": False,
     }
-    d["StringArgumentValue"]["oneOf"] += [{"$ref": "#/definitions/JoinFunction"},
-                                          {"$ref": "#/definitions/JsonGetFunction"}]
+    d["StringArgumentValue"]["oneOf"] += [
+        {"$ref": "#/definitions/JoinFunction"},
+        {"$ref": "#/definitions/JsonGetFunction"},
+    ]
     for name in ("IntegerArgumentValue", "FloatArgumentValue", "BooleanArgumentValue"):
         d[name]["oneOf"].append({"$ref": "#/definitions/JsonGetFunction"})
 
@@ -221,38 +244,65 @@ def _correct_expressions(schema: dict[str, Any]) -> None:
 def _correct_property_files(schema: dict[str, Any]) -> None:
     schema["definitions"]["ProcessingStep"]["properties"]["PropertyFiles"] = {
         "type": "array",
-        "items": {"type": "object",
-                  "properties": {"PropertyFileName": {"type": "string"}, "OutputName": {"type": "string"},
-                                 "FilePath": {"type": "string"}},
-                  "required": ["PropertyFileName", "OutputName", "FilePath"], "additionalProperties": False},
+        "items": {
+            "type": "object",
+            "properties": {
+                "PropertyFileName": {"type": "string"},
+                "OutputName": {"type": "string"},
+                "FilePath": {"type": "string"},
+            },
+            "required": ["PropertyFileName", "OutputName", "FilePath"],
+            "additionalProperties": False,
+        },
     }
 
 
 def _correct_retry_policy(schema: dict[str, Any]) -> None:
     exception_type = schema["definitions"]["RetryPolicy"]["properties"]["ExceptionType"]
     schema["definitions"]["RetryPolicy"]["properties"]["ExceptionType"] = {
-        "type": "array", "minItems": 1, "items": {"type": "string", "enum": exception_type["enum"]}}
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "enum": exception_type["enum"]},
+    }
 
 
 def _correct_model_data_url(schema: dict[str, Any]) -> None:
     container = schema["definitions"]["ContainerDefinition"]["properties"]
-    container["ModelDataUrl"] = {"oneOf": [container["ModelDataUrl"], {"$ref": "#/definitions/GetFunction"},
-                                           {"$ref": "#/definitions/JoinFunction"}]}
+    container["ModelDataUrl"] = {
+        "oneOf": [
+            container["ModelDataUrl"],
+            {"$ref": "#/definitions/GetFunction"},
+            {"$ref": "#/definitions/JoinFunction"},
+        ]
+    }
 
 
 def _correct_conditions(schema: dict[str, Any]) -> None:
     d = schema["definitions"]
-    any_value = {"anyOf": [{"$ref": f"#/definitions/{n}ArgumentValue"} for n in ("String", "Boolean", "Integer",
-                                                                                  "Float")]}
-    d["InCondition"] = {"type": "object",
-                        "properties": {"Type": {"type": "string", "enum": ["In"]}, "QueryValue": any_value,
-                                       "Values": {"type": "array", "items": any_value}},
-                        "required": ["Type", "QueryValue", "Values"], "additionalProperties": False}
-    condition = {"oneOf": [{"$ref": f"#/definitions/{n}"} for n in ("BinaryCondition", "InCondition",
-                                                                   "OrCondition", "NotCondition")]}
-    d["NotCondition"] = {"type": "object", "properties": {"Type": {"type": "string", "enum": ["Not"]},
-                                                          "Expression": condition},
-                         "required": ["Type", "Expression"], "additionalProperties": False}
+    any_value = {
+        "anyOf": [{"$ref": f"#/definitions/{n}ArgumentValue"} for n in ("String", "Boolean", "Integer", "Float")]
+    }
+    d["InCondition"] = {
+        "type": "object",
+        "properties": {
+            "Type": {"type": "string", "enum": ["In"]},
+            "QueryValue": any_value,
+            "Values": {"type": "array", "items": any_value},
+        },
+        "required": ["Type", "QueryValue", "Values"],
+        "additionalProperties": False,
+    }
+    condition = {
+        "oneOf": [
+            {"$ref": f"#/definitions/{n}"} for n in ("BinaryCondition", "InCondition", "OrCondition", "NotCondition")
+        ]
+    }
+    d["NotCondition"] = {
+        "type": "object",
+        "properties": {"Type": {"type": "string", "enum": ["Not"]}, "Expression": condition},
+        "required": ["Type", "Expression"],
+        "additionalProperties": False,
+    }
     d["OrCondition"]["properties"]["Conditions"]["items"] = condition
     d["ConditionStep"]["properties"]["Arguments"]["properties"]["Conditions"]["items"] = condition
 
@@ -262,10 +312,16 @@ def _correct_tuning(schema: dict[str, Any]) -> None:
     job_config = config["HyperParameterTuningJobConfig"]["properties"]
     job_config["Strategy"]["enum"] = ["Bayesian", "Random", "Hyperband", "Grid"]
     job_config["StrategyConfig"] = {
-        "type": "object", "additionalProperties": False,
-        "properties": {"HyperbandStrategyConfig": {
-            "type": "object", "additionalProperties": False,
-            "properties": {"MinResource": {"type": "integer"}, "MaxResource": {"type": "integer"}}}}}
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "HyperbandStrategyConfig": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"MinResource": {"type": "integer"}, "MaxResource": {"type": "integer"}},
+            }
+        },
+    }
     limits = job_config["ResourceLimits"]
     limits["required"] = ["MaxParallelTrainingJobs"]
     limits["properties"]["MaxRuntimeInSeconds"] = {"type": "integer"}
@@ -274,11 +330,16 @@ def _correct_tuning(schema: dict[str, Any]) -> None:
 
 def _correct_register_model(schema: dict[str, Any]) -> None:
     arguments = schema["definitions"]["RegisterModelStep"]["properties"]["Arguments"]["properties"]
-    arguments["ModelApprovalStatus"] = {"oneOf": [
-        {"type": "string", "enum": ["Approved", "Rejected", "PendingManualApproval"]},
-        {"$ref": "#/definitions/GetFunction"}]}
+    arguments["ModelApprovalStatus"] = {
+        "oneOf": [
+            {"type": "string", "enum": ["Approved", "Rejected", "PendingManualApproval"]},
+            {"$ref": "#/definitions/GetFunction"},
+        ]
+    }
     arguments["CustomerMetadataProperties"] = {
-        "type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
+        "type": "object",
+        "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"},
+    }
     container = arguments["InferenceSpecification"]["properties"]["Containers"]["items"]["properties"]
     container["Environment"] = {"type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
     container["Framework"] = {"$ref": "#/definitions/StringArgumentValue"}
@@ -290,33 +351,40 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
         "Std:Join is defined (malformed) but never referenced, and Std:JsonGet is missing; the SageMaker "
         "Python SDK emits both wherever a value goes (workflow/functions.py Join.expr, JsonGet.expr)",
-        _correct_expressions),
+        _correct_expressions,
+    ),
     "property_files": (
         "ProcessingStep.PropertyFiles (what JsonGet reads) is missing; SDK workflow/steps.py "
         "ProcessingStep.to_request, developer guide 'Property files and JsonGet'",
-        _correct_property_files),
+        _correct_property_files,
+    ),
     "retry_policy": (
         "RetryPolicy.ExceptionType is a String Array per the developer guide 'Retry Policy for Pipeline "
         "Steps' (and the SDK's StepRetryPolicy.to_request), not a string",
-        _correct_retry_policy),
+        _correct_retry_policy,
+    ),
     "model_data_url": (
         "ContainerDefinition.ModelDataUrl only takes a literal URL; a CreateModel step takes a training "
         "step's ModelArtifacts.S3ModelArtifacts (SDK workflow/model_step.py)",
-        _correct_model_data_url),
+        _correct_model_data_url,
+    ),
     "conditions": (
         "InCondition uses Value/In and NotIn; the SDK (workflow/conditions.py) emits In as "
         "QueryValue/Values and has Not {Expression} (missing here)",
-        _correct_conditions),
+        _correct_conditions,
+    ),
     "register_model": (
         "RegisterModel Arguments lack ModelApprovalStatus and CustomerMetadataProperties, and containers lack "
         "Environment/Framework/FrameworkVersion: all CreateModelPackage members (botocore CreateModelPackageInput) "
         "that the SDK's RegisterModel step passes through (workflow/_utils.py _RegisterModelStep)",
-        _correct_register_model),
+        _correct_register_model,
+    ),
     "tuning": (
         "Strategy lacks Hyperband and Grid and StrategyConfig (botocore HyperParameterTuningJobConfig); "
         "ResourceLimits requires MaxNumberOfTrainingJobs (Grid leaves it out); WarmStartConfig requires "
         "a TargetObjectiveMetricValue it does not define, so no warm start could ever validate",
-        _correct_tuning),
+        _correct_tuning,
+    ),
 }
 
 
@@ -334,9 +402,16 @@ def _corrected(path: Path) -> dict[str, Any]:
 
 #: The schema definition of each step type, and the types a condition branch may hold.
 STEP_DEFINITIONS = {
-    "Condition": "ConditionStep", "Training": "TrainingStep", "Processing": "ProcessingStep",
-    "Transform": "TransformStep", "Model": "CreateModelStep", "RegisterModel": "RegisterModelStep",
-    "Lambda": "LambdaStep", "Callback": "CallbackStep", "Tuning": "TuningStep", "Fail": "FailStep",
+    "Condition": "ConditionStep",
+    "Training": "TrainingStep",
+    "Processing": "ProcessingStep",
+    "Transform": "TransformStep",
+    "Model": "CreateModelStep",
+    "RegisterModel": "RegisterModelStep",
+    "Lambda": "LambdaStep",
+    "Callback": "CallbackStep",
+    "Tuning": "TuningStep",
+    "Fail": "FailStep",
 }
 
 
@@ -384,8 +459,10 @@ def schema_errors(definition: dict[str, Any], *, corrected: bool = True) -> list
         check(step, f"Steps/{index}({step.get('Name')})", None)
     if not precise:
         # The whole document must validate too (the per-step checks are only for the messages).
-        precise = [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                   for e in Draft7Validator(schema).iter_errors(definition)]
+        precise = [
+            f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in Draft7Validator(schema).iter_errors(definition)
+        ]
     return precise
 
 

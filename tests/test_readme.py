@@ -39,8 +39,9 @@ def test_readme_security_example_synthesizes(tmp_path, monkeypatch):
     app = new_app(outdir=str(tmp_path))
     monkeypatch.setattr(cdk, "App", lambda: app)
     namespace: dict = {}
-    exec(compile(_example("## Security: network perimeter, service principals and keys"), "README.md", "exec"),
-         namespace)
+    exec(
+        compile(_example("## Security: network perimeter, service principals and keys"), "README.md", "exec"), namespace
+    )
     template = (tmp_path / "Perimeter.template.json").read_text()
     assert "aws:PrincipalOrgID" in template and "shared-datasets" in template
     assert "alarm:ml-platform-*" in template

@@ -23,7 +23,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,16 +91,20 @@ class StackTemplate:
 # placeholder of the resource, ``{a}``/``{r}`` its stack's account and region.
 _FORMS: dict[str, tuple[str, dict[str, str]]] = {
     "AWS::S3::Bucket": ("{id}", {"Arn": "arn:aws:s3:::{id}"}),
-    "AWS::KMS::Key": ("arn:aws:kms:{r}:{a}:key/{id}", {"Arn": "arn:aws:kms:{r}:{a}:key/{id}",
-                                                       "KeyId": "arn:aws:kms:{r}:{a}:key/{id}"}),
+    "AWS::KMS::Key": (
+        "arn:aws:kms:{r}:{a}:key/{id}",
+        {"Arn": "arn:aws:kms:{r}:{a}:key/{id}", "KeyId": "arn:aws:kms:{r}:{a}:key/{id}"},
+    ),
     "AWS::ECR::Repository": ("{id}", {"Arn": "arn:aws:ecr:{r}:{a}:repository/{id}"}),
     "AWS::IAM::Role": ("{id}", {"Arn": "arn:aws:iam::{a}:role/{id}", "RoleId": "{id}.RoleId"}),
     "AWS::IAM::ManagedPolicy": ("arn:aws:iam::{a}:policy/{id}", {"PolicyArn": "arn:aws:iam::{a}:policy/{id}"}),
     "AWS::SNS::Topic": ("arn:aws:sns:{r}:{a}:{id}", {"TopicArn": "arn:aws:sns:{r}:{a}:{id}", "TopicName": "{id}"}),
     "AWS::Logs::LogGroup": ("{id}", {"Arn": "arn:aws:logs:{r}:{a}:log-group:{id}:*"}),
     "AWS::SageMaker::Endpoint": ("arn:aws:sagemaker:{r}:{a}:endpoint/{id}", {"EndpointName": "{id}"}),
-    "AWS::SageMaker::EndpointConfig": ("arn:aws:sagemaker:{r}:{a}:endpoint-config/{id}",
-                                       {"EndpointConfigName": "{id}"}),
+    "AWS::SageMaker::EndpointConfig": (
+        "arn:aws:sagemaker:{r}:{a}:endpoint-config/{id}",
+        {"EndpointConfigName": "{id}"},
+    ),
     "AWS::SageMaker::Model": ("arn:aws:sagemaker:{r}:{a}:model/{id}", {"ModelName": "{id}"}),
     "AWS::SageMaker::Pipeline": ("{id}", {}),
     "AWS::EC2::Subnet": ("{id}", {"SubnetId": "{id}"}),
@@ -131,7 +135,8 @@ class Assembly:
                     continue
                 url = json.dumps(resource.get("Properties", {}).get("TemplateURL"))
                 names = [str(resource.get("Metadata", {}).get("aws:asset:path", ""))] + [
-                    name for digest, name in (asset_files or {}).items() if f"/{digest}.json" in url]
+                    name for digest, name in (asset_files or {}).items() if f"/{digest}.json" in url
+                ]
                 child = next((by_file[n] for n in names if n in by_file), None)
                 if child is not None:
                     child.account, child.region = parent.account, parent.region
@@ -161,14 +166,24 @@ class Assembly:
                 manifests[directory] = _stack_artifacts(directory / "manifest.json")
                 asset_files.update(_file_assets(directory))
             artifact_id, info = next(
-                ((a, i) for a, i in manifests[directory].items()
-                 if i.get("properties", {}).get("templateFile") == path.name),
-                (path.name.removesuffix(".template.json"), {}))
+                (
+                    (a, i)
+                    for a, i in manifests[directory].items()
+                    if i.get("properties", {}).get("templateFile") == path.name
+                ),
+                (path.name.removesuffix(".template.json"), {}),
+            )
             account, region = _environment(info.get("environment", ""))
-            stacks.append(StackTemplate(
-                artifact_id=artifact_id,
-                stack_name=info.get("properties", {}).get("stackName", artifact_id),
-                account=account, region=region, template=json.loads(path.read_text()), template_path=str(path)))
+            stacks.append(
+                StackTemplate(
+                    artifact_id=artifact_id,
+                    stack_name=info.get("properties", {}).get("stackName", artifact_id),
+                    account=account,
+                    region=region,
+                    template=json.loads(path.read_text()),
+                    template_path=str(path),
+                )
+            )
         return cls(stacks, asset_files=asset_files)
 
     # --- resources ----------------------------------------------------------------------------------
@@ -204,7 +219,7 @@ class Assembly:
             return [v for item in node for v in ([self.resolve(stack, item)]) if v is not NO_VALUE]
         if isinstance(node, dict):
             if len(node) == 1:
-                (key, arg), = node.items()
+                ((key, arg),) = node.items()
                 if key == "Ref" or key.startswith("Fn::"):
                     return self._intrinsic(stack, key, arg)
             return {k: v for k, v in ((k, self.resolve(stack, v)) for k, v in node.items()) if v is not NO_VALUE}
@@ -226,8 +241,12 @@ class Assembly:
             return self._sub(stack, arg)
         if fn == "Fn::Select":
             index, items = self.resolve(stack, arg[0]), self.resolve(stack, arg[1])
-            if isinstance(items, list) and isinstance(index, (int, str)) and str(index).isdigit() and int(
-                    index) < len(items):
+            if (
+                isinstance(items, list)
+                and isinstance(index, (int, str))
+                and str(index).isdigit()
+                and int(index) < len(items)
+            ):
                 return items[int(index)]
             return self._opaque(fn)
         if fn == "Fn::Split":
@@ -286,8 +305,11 @@ class Assembly:
         return self._form(stack, logical_id, form)
 
     def _form(self, stack: StackTemplate, logical_id: str, form: str) -> str:
-        return (form.replace("{id}", self.placeholder(stack, logical_id))
-                .replace("{a}", stack.account).replace("{r}", stack.region))
+        return (
+            form.replace("{id}", self.placeholder(stack, logical_id))
+            .replace("{a}", stack.account)
+            .replace("{r}", stack.region)
+        )
 
     def _sub(self, stack: StackTemplate, arg: Any) -> Any:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
@@ -327,9 +349,11 @@ def with_nested_templates(paths: Iterable[str]) -> list[str]:
     ``.template.json``), which a validation plugin's context does not list."""
     listed = [str(p) for p in paths]
     for directory in dict.fromkeys(Path(p).parent for p in listed):
-        listed += [str(directory / name) for name in _file_assets(directory).values()
-                   if name.endswith(".template.json") and str(directory / name) not in listed
-                   and (directory / name).exists()]
+        listed += [
+            str(directory / name)
+            for name in _file_assets(directory).values()
+            if name.endswith(".template.json") and str(directory / name) not in listed and (directory / name).exists()
+        ]
     return listed
 
 

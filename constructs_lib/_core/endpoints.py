@@ -16,8 +16,8 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE, grant_objects
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.validation import Problems, is_unresolved
-from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.inference.endpoint_options import (
     AutoScalingOptions,
     InstanceVariant,
@@ -177,8 +177,9 @@ def physical_endpoint_name(scope: Construct, given: str | None) -> str:
 
 def scaling_role(scope: Construct) -> iam.IRole:
     """Application Auto Scaling's service-linked role for SageMaker (CDK would otherwise make an empty role)."""
-    arn = Stack.of(scope).format_arn(service="iam", region="", resource=_SCALING_ROLE.split("/", 1)[0],
-                                     resource_name=_SCALING_ROLE.split("/", 1)[1])
+    arn = Stack.of(scope).format_arn(
+        service="iam", region="", resource=_SCALING_ROLE.split("/", 1)[0], resource_name=_SCALING_ROLE.split("/", 1)[1]
+    )
     return iam.Role.from_role_arn(scope, "ScalingRole", arn, mutable=False)
 
 
@@ -204,28 +205,40 @@ def check_variant_names(problems: Problems, names: Iterable[str]) -> None:
 def check_instance_variant(problems: Problems, where: str, variant: object, *, endpoint_kind: str) -> bool:
     """Checks an ``InstanceVariant``; False (after recording why) for anything else."""
     if isinstance(variant, ServerlessVariant):
-        problems.add(where, variant.variant_name,
-                     f"is a ServerlessVariant: {endpoint_kind} endpoints run on instances, and AWS does not mix "
-                     "serverless and instance variants in one endpoint (use ServerlessEndpoint)")
+        problems.add(
+            where,
+            variant.variant_name,
+            f"is a ServerlessVariant: {endpoint_kind} endpoints run on instances, and AWS does not mix "
+            "serverless and instance variants in one endpoint (use ServerlessEndpoint)",
+        )
         return False
     if not isinstance(variant, InstanceVariant):
         problems.add(where, type(variant).__name__, "must be an InstanceVariant")
         return False
-    problems.check(isinstance(variant.model, Model), f"{where}.model", type(variant.model).__name__,
-                   "must be a constructs_lib Model")
+    problems.check(
+        isinstance(variant.model, Model),
+        f"{where}.model",
+        type(variant.model).__name__,
+        "must be a constructs_lib Model",
+    )
     instance_type = as_instance_type(variant.instance_type)
     problems.check_ml_instance_type(f"{where}.instance_type", instance_type.name)
     problems.check_range(f"{where}.initial_instance_count", variant.initial_instance_count, minimum=1, integer=True)
     problems.check(
         is_unresolved(variant.initial_weight)
         or (isinstance(variant.initial_weight, (int, float)) and variant.initial_weight > 0),
-        f"{where}.initial_weight", variant.initial_weight,
+        f"{where}.initial_weight",
+        variant.initial_weight,
         "must be a number above 0 (a variant with weight 0 gets no traffic: remove it instead)",
     )
     if variant.volume_size_gb is not None:
         problems.check_range(f"{where}.volume_size_gb", variant.volume_size_gb, minimum=1, maximum=512, integer=True)
-        problems.check(not instance_type.has_instance_storage, f"{where}.volume_size_gb", variant.volume_size_gb,
-                       f"cannot be set for {instance_type.name}: it uses its NVMe instance storage")
+        problems.check(
+            not instance_type.has_instance_storage,
+            f"{where}.volume_size_gb",
+            variant.volume_size_gb,
+            f"cannot be set for {instance_type.name}: it uses its NVMe instance storage",
+        )
     for name in ("model_data_download_timeout", "container_startup_health_check_timeout"):
         timeout = getattr(variant, name)
         if timeout is not None:
@@ -234,24 +247,36 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
 
 
 def check_autoscaling(
-    problems: Problems, where: str, options: AutoScalingOptions, *, initial_count: int, instance_type: str,
+    problems: Problems,
+    where: str,
+    options: AutoScalingOptions,
+    *,
+    initial_count: int,
+    instance_type: str,
     minimum: int = 1,
 ) -> None:
     check_capacity_range(problems, where, options.min_capacity, options.max_capacity, minimum=minimum)
     if not is_unresolved(initial_count) and options.min_capacity <= options.max_capacity:
         problems.check(
-            options.min_capacity <= initial_count <= options.max_capacity, f"{where}.min_capacity..max_capacity",
+            options.min_capacity <= initial_count <= options.max_capacity,
+            f"{where}.min_capacity..max_capacity",
             f"{options.min_capacity}..{options.max_capacity}",
             f"must include the variant's initial_instance_count ({initial_count})",
         )
     problems.check_range(f"{where}.target_value", options.target_value, minimum=0.001)
     problems.check(
-        (options.metric == ScalingMetric.CUSTOM) == (options.custom_metric is not None), f"{where}.custom_metric",
-        options.custom_metric, "is required with metric=ScalingMetric.CUSTOM and only allowed with it",
+        (options.metric == ScalingMetric.CUSTOM) == (options.custom_metric is not None),
+        f"{where}.custom_metric",
+        options.custom_metric,
+        "is required with metric=ScalingMetric.CUSTOM and only allowed with it",
     )
     if options.metric == ScalingMetric.GPU_UTILIZATION:
-        problems.check(as_instance_type(instance_type).is_gpu, f"{where}.metric", options.metric.value,
-                       f"needs a GPU instance type, not {instance_type}")
+        problems.check(
+            as_instance_type(instance_type).is_gpu,
+            f"{where}.metric",
+            options.metric.value,
+            f"needs a GPU instance type, not {instance_type}",
+        )
     check_cooldowns(problems, where, options.scale_in_cooldown, options.scale_out_cooldown)
     check_schedules(problems, where, options.schedules, minimum=minimum)
 
@@ -272,15 +297,23 @@ def check_schedules(problems: Problems, where: str, schedules: Sequence[Schedule
     problems.check_unique(f"{where}.schedules[].name", [s.name for s in schedules])
     for s in schedules:
         at = f"{where}.schedules[{s.name}]"
-        problems.check(s.min_capacity is not None or s.max_capacity is not None, at, None,
-                       "must set min_capacity, max_capacity or both")
+        problems.check(
+            s.min_capacity is not None or s.max_capacity is not None,
+            at,
+            None,
+            "must set min_capacity, max_capacity or both",
+        )
         if s.min_capacity is not None:
             problems.check_range(f"{at}.min_capacity", s.min_capacity, minimum=minimum, integer=True)
         if s.max_capacity is not None:
             problems.check_range(f"{at}.max_capacity", s.max_capacity, minimum=max(1, minimum), integer=True)
         if s.min_capacity is not None and s.max_capacity is not None:
-            problems.check(s.min_capacity <= s.max_capacity, f"{at}.min_capacity", s.min_capacity,
-                           f"must not be above max_capacity ({s.max_capacity})")
+            problems.check(
+                s.min_capacity <= s.max_capacity,
+                f"{at}.min_capacity",
+                s.min_capacity,
+                f"must not be above max_capacity ({s.max_capacity})",
+            )
 
 
 def check_data_capture(problems: Problems, options: DataCaptureOptions | None) -> None:
@@ -289,16 +322,25 @@ def check_data_capture(problems: Problems, options: DataCaptureOptions | None) -
     if not isinstance(options, DataCaptureOptions):
         problems.add("data_capture", type(options).__name__, "must be a constructs_lib.DataCaptureOptions")
         return
-    problems.check_range("data_capture.sampling_percentage", options.sampling_percentage, minimum=0, maximum=100,
-                         integer=True)
-    problems.check(options.capture_request or options.capture_response, "data_capture",
-                   "capture_request=False, capture_response=False", "must capture the request, the response or both")
+    problems.check_range(
+        "data_capture.sampling_percentage", options.sampling_percentage, minimum=0, maximum=100, integer=True
+    )
+    problems.check(
+        options.capture_request or options.capture_response,
+        "data_capture",
+        "capture_request=False, capture_response=False",
+        "must capture the request, the response or both",
+    )
     check_prefix(problems, "data_capture.prefix", options.prefix)
 
 
 def check_prefix(problems: Problems, prop: str, prefix: str) -> None:
-    problems.check(bool(prefix) and not prefix.startswith("/") and not prefix.endswith("/"), prop, prefix,
-                   "must be a non-empty S3 key prefix without a leading or trailing '/'")
+    problems.check(
+        bool(prefix) and not prefix.startswith("/") and not prefix.endswith("/"),
+        prop,
+        prefix,
+        "must be a non-empty S3 key prefix without a leading or trailing '/'",
+    )
 
 
 def capacity_bounds(unit_percent: tuple[int, int], count: int) -> tuple[int, int]:
@@ -318,8 +360,15 @@ def data_capture_property(
         return None
     key = options.encryption_key
     for model in unique_models(models):
-        grant_objects(model.role, options.s3_bucket, f"{options.prefix}/*", S3_WRITE, key=key,
-                      kms_actions=KMS_ENCRYPT, why="captured requests and responses, one object per batch")
+        grant_objects(
+            model.role,
+            options.s3_bucket,
+            f"{options.prefix}/*",
+            S3_WRITE,
+            key=key,
+            kms_actions=KMS_ENCRYPT,
+            why="captured requests and responses, one object per batch",
+        )
     modes = [m for m, on in (("Input", options.capture_request), ("Output", options.capture_response)) if on]
     return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
         capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in modes],
@@ -358,9 +407,13 @@ def check_volume_key(
     problems: Problems, given: kms.IKey | EncryptionKey | None, variants: Iterable[InstanceVariant]
 ) -> None:
     storage = _storage_types(variants)
-    problems.check(given is None or not storage, "volume_encryption_key", "given",
-                   f"cannot be used with instance types that have NVMe instance storage ({storage}): AWS "
-                   "encrypts those in hardware and rejects a KmsKeyId")
+    problems.check(
+        given is None or not storage,
+        "volume_encryption_key",
+        "given",
+        f"cannot be used with instance types that have NVMe instance storage ({storage}): AWS "
+        "encrypts those in hardware and rejects a KmsKeyId",
+    )
 
 
 def volume_key(

@@ -50,4 +50,3 @@ def grant_objects(
             "prefix and to the exact S3 actions needed.",
         )
     return grant
-

@@ -117,13 +117,16 @@ def _condition_holds(operator: str, key: str, expected: Any, request: Request) -
         # IAM: a missing key makes positive operators false and negated ones true; the context of a
         # contract request holds the keys SageMaker sends, others are unknown.
         return negated if request.complete else _UNKNOWN
+
     def one(value: str) -> bool:
         hit = any(match(e, value) for e in expected_values)
         return not hit if negated else hit
+
     if qualifier == "ForAllValues":
         return all(one(v) for v in values)
-    return any(one(v) for v in values) if qualifier == "ForAnyValue" or len(values) <= 1 else all(
-        one(v) for v in values)
+    return (
+        any(one(v) for v in values) if qualifier == "ForAnyValue" or len(values) <= 1 else all(one(v) for v in values)
+    )
 
 
 def conditions_hold(conditions: Mapping[str, Mapping[str, Any]] | None, request: Request) -> bool | None:

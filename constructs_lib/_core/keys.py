@@ -14,8 +14,9 @@ def key_of(key: kms.IKey | EncryptionKey) -> kms.IKey:
     return key.key if isinstance(key, EncryptionKey) else key
 
 
-def key_or_new(scope: Construct, key: kms.IKey | EncryptionKey | None, description: str,
-               construct_id: str = "Key") -> kms.IKey:
+def key_or_new(
+    scope: Construct, key: kms.IKey | EncryptionKey | None, description: str, construct_id: str = "Key"
+) -> kms.IKey:
     """``key`` as a ``kms.IKey``; a new ``EncryptionKey`` (rotation, retained, usable by CloudWatch
     Logs, CloudWatch alarms and EventBridge of this account) under ``scope`` when None."""
     if key is None:

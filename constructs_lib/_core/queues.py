@@ -6,21 +6,21 @@ from __future__ import annotations
 import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.validation import Problems
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.validation import Problems
 
 #: SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection.
 DLQ_RETENTION = Duration.days(14)
 
 
-def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, used_by: str,
-                      fifo: bool = False) -> sqs.Queue:
+def dead_letter_queue(
+    scope: Construct, construct_id: str, *, encryption_key: kms.IKey, used_by: str, fifo: bool = False
+) -> sqs.Queue:
     """A queue that receives what ``used_by`` (a rule target, a schedule, a Lambda) could not deliver.
     ``fifo``: the dead-letter queue of a FIFO queue (SQS requires it to be FIFO too)."""
     queue = _encrypted_queue(scope, construct_id, encryption_key, **({"fifo": True} if fifo else {}))
@@ -33,15 +33,27 @@ def dead_letter_queue(scope: Construct, construct_id: str, *, encryption_key: km
     return queue
 
 
-def buffer_queue(scope: Construct, construct_id: str, *, encryption_key: kms.IKey, visibility_timeout: Duration,
-                 dead_letter: sqs.IQueue, max_receive_count: int, fifo: bool = False) -> sqs.Queue:
+def buffer_queue(
+    scope: Construct,
+    construct_id: str,
+    *,
+    encryption_key: kms.IKey,
+    visibility_timeout: Duration,
+    dead_letter: sqs.IQueue,
+    max_receive_count: int,
+    fifo: bool = False,
+) -> sqs.Queue:
     """A work queue whose failed messages move to ``dead_letter`` after ``max_receive_count`` tries.
     ``fifo``: first in, first out with content-based deduplication (a duplicate delivery within five
     minutes is dropped by SQS); ``dead_letter`` must then be FIFO too."""
     fifo_props: dict[str, object] = {"fifo": True, "content_based_deduplication": True} if fifo else {}
     return _encrypted_queue(
-        scope, construct_id, encryption_key, visibility_timeout=visibility_timeout,
-        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=max_receive_count), **fifo_props,
+        scope,
+        construct_id,
+        encryption_key,
+        visibility_timeout=visibility_timeout,
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter, max_receive_count=max_receive_count),
+        **fifo_props,
     )
 
 
@@ -62,8 +74,14 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
 def allow_service_to_send(queue: sqs.IQueue, service: str, source_arn: str) -> None:
     """Let ``service`` (e.g. ``events.amazonaws.com``) send to ``queue`` on behalf of ``source_arn`` only."""
     queue.add_to_resource_policy(
-        service_statement(queue, sid=None, service=service, actions=["sqs:SendMessage"], resources=[queue.queue_arn],
-                          source_arn=source_arn)
+        service_statement(
+            queue,
+            sid=None,
+            service=service,
+            actions=["sqs:SendMessage"],
+            resources=[queue.queue_arn],
+            source_arn=source_arn,
+        )
     )
 
 
@@ -74,10 +92,16 @@ MAX_EVENT_AGE_SECONDS_RANGE = (60, 86400)
 
 def check_retry_policy(problems: Problems, retry_attempts: int, max_event_age: Duration) -> None:
     """The retry policy of a rule target or a schedule, as EventBridge accepts it."""
-    problems.check_range("retry_attempts", retry_attempts, minimum=RETRY_ATTEMPTS_RANGE[0],
-                         maximum=RETRY_ATTEMPTS_RANGE[1], integer=True)
-    problems.check_range("max_event_age (seconds)", max_event_age.to_seconds(), minimum=MAX_EVENT_AGE_SECONDS_RANGE[0],
-                         maximum=MAX_EVENT_AGE_SECONDS_RANGE[1], integer=True)
+    problems.check_range(
+        "retry_attempts", retry_attempts, minimum=RETRY_ATTEMPTS_RANGE[0], maximum=RETRY_ATTEMPTS_RANGE[1], integer=True
+    )
+    problems.check_range(
+        "max_event_age (seconds)",
+        max_event_age.to_seconds(),
+        minimum=MAX_EVENT_AGE_SECONDS_RANGE[0],
+        maximum=MAX_EVENT_AGE_SECONDS_RANGE[1],
+        integer=True,
+    )
 
 
 def targets_without_dead_letter_or_retry(targets: list[dict]) -> list[str]:
@@ -87,7 +111,9 @@ def targets_without_dead_letter_or_retry(targets: list[dict]) -> list[str]:
     for index, target in enumerate(targets):
         normalized = {key[:1].upper() + key[1:]: value for key, value in target.items()}
         retry = {key[:1].upper() + key[1:]: value for key, value in (normalized.get("RetryPolicy") or {}).items()}
-        if not normalized.get("DeadLetterConfig") or not {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(retry):
+        if not normalized.get("DeadLetterConfig") or not {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(
+            retry
+        ):
             missing.append(str(normalized.get("Id", index)))
     return missing
 

@@ -51,22 +51,56 @@ _ECR_URI = re.compile(
 )
 _S3_URI = re.compile(r"^s3://(?P<bucket>(?:\{\{[^}]+\}\}|[^/{])+)(?:/(?P<key>.*))?$", re.DOTALL)
 _ECR_PULL = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
-_JOB_KIND_BY_STEP = {"Training": "training", "Processing": "processing", "Transform": "transform",
-                     "Tuning": "tuning", "Model": "model"}
+_JOB_KIND_BY_STEP = {
+    "Training": "training",
+    "Processing": "processing",
+    "Transform": "transform",
+    "Tuning": "tuning",
+    "Model": "model",
+}
 
 #: Actions whose IAM reference lists no resource type: a statement grants them only with ``*``.
 #: (Service Authorization Reference, the actions this library and its users commonly grant.)
-STAR_ONLY_ACTIONS = frozenset(a.lower() for a in (
-    "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics",
-    "logs:DescribeLogGroups", "logs:DescribeDestinations", "logs:DescribeExportTasks",
-    "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs", "ec2:DescribeVpcEndpoints", "ec2:DescribeRouteTables", "ec2:DescribeAvailabilityZones",
-    "sagemaker:ListModelPackageGroups", "sagemaker:ListMlflowTrackingServers", "sagemaker:ListEndpoints",
-    "sagemaker:ListModels", "sagemaker:ListTrainingJobs", "sagemaker:ListPipelines", "sagemaker:Search",
-    "sts:GetCallerIdentity", "s3:ListAllMyBuckets", "sns:ListTopics", "iam:ListRoles", "kms:ListAliases",
-    "kms:ListKeys", "xray:PutTraceSegments", "xray:PutTelemetryRecords", "states:ListStateMachines",
-    "lambda:ListFunctions", "events:ListRules", "tag:GetResources", "budgets:ViewBudget",
-))
+STAR_ONLY_ACTIONS = frozenset(
+    a.lower()
+    for a in (
+        "ecr:GetAuthorizationToken",
+        "cloudwatch:PutMetricData",
+        "cloudwatch:GetMetricData",
+        "cloudwatch:ListMetrics",
+        "logs:DescribeLogGroups",
+        "logs:DescribeDestinations",
+        "logs:DescribeExportTasks",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeAvailabilityZones",
+        "sagemaker:ListModelPackageGroups",
+        "sagemaker:ListMlflowTrackingServers",
+        "sagemaker:ListEndpoints",
+        "sagemaker:ListModels",
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:ListPipelines",
+        "sagemaker:Search",
+        "sts:GetCallerIdentity",
+        "s3:ListAllMyBuckets",
+        "sns:ListTopics",
+        "iam:ListRoles",
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "states:ListStateMachines",
+        "lambda:ListFunctions",
+        "events:ListRules",
+        "tag:GetResources",
+        "budgets:ViewBudget",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +142,7 @@ class Finding:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
 
 def _s3(uri: str) -> tuple[str, str] | None:
     """(bucket, key) of ``s3://bucket/key``."""
@@ -160,14 +195,20 @@ class _Needs:
         self.needs.append(Need(action, resource, f"{self.what}: {why}", keys))
 
     def _via_s3(self, bucket: str) -> dict[str, Iterable[str]]:
-        return {"kms__ViaService": [f"s3.{self.stack.region}.amazonaws.com"],
-                "kms__CallerAccount": [self.stack.account],
-                "s3__ResourceAccount": [self.stack.account] if has_placeholder(bucket) else []}
+        return {
+            "kms__ViaService": [f"s3.{self.stack.region}.amazonaws.com"],
+            "kms__CallerAccount": [self.stack.account],
+            "s3__ResourceAccount": [self.stack.account] if has_placeholder(bucket) else [],
+        }
 
     def _s3_context(self, bucket: str) -> dict[str, Iterable[str]]:
         account = [self.stack.account] if has_placeholder(bucket) else []
-        return {"s3__ResourceAccount": account, "aws__ResourceAccount": account, "aws__SecureTransport": ["true"],
-                "s3__TlsVersion": ["1.2"]}
+        return {
+            "s3__ResourceAccount": account,
+            "aws__ResourceAccount": account,
+            "aws__SecureTransport": ["true"],
+            "s3__TlsVersion": ["1.2"],
+        }
 
     def _bucket_key(self, bucket: str, key: str | None, encrypt: bool, why: str) -> None:
         key = _key_arn(key, self.stack) if key else self.ctx.bucket_key(bucket)
@@ -188,11 +229,17 @@ class _Needs:
                 continue
             bucket, object_key = parsed
             objects = object_key.rstrip("/") + "/{{object}}" if prefix else object_key
-            self.add("s3:GetObject", f"arn:aws:s3:::{bucket}/{objects}", f"read {why} {value}",
-                     **self._s3_context(bucket))
+            self.add(
+                "s3:GetObject", f"arn:aws:s3:::{bucket}/{objects}", f"read {why} {value}", **self._s3_context(bucket)
+            )
             if prefix and list_prefix:
-                self.add("s3:ListBucket", f"arn:aws:s3:::{bucket}", f"list {why} {value}",
-                         s3__prefix=[object_key], **self._s3_context(bucket))
+                self.add(
+                    "s3:ListBucket",
+                    f"arn:aws:s3:::{bucket}",
+                    f"list {why} {value}",
+                    s3__prefix=[object_key],
+                    **self._s3_context(bucket),
+                )
             self._bucket_key(bucket, key, False, f"read {why} {value}")
 
     def write(self, uri: Any, why: str, *, key: Any = None) -> None:
@@ -203,8 +250,9 @@ class _Needs:
                 continue
             bucket, object_key = parsed
             objects = (object_key.rstrip("/") + "/" if object_key else "") + "{{object}}"
-            self.add("s3:PutObject", f"arn:aws:s3:::{bucket}/{objects}", f"write {why} {value}",
-                     **self._s3_context(bucket))
+            self.add(
+                "s3:PutObject", f"arn:aws:s3:::{bucket}/{objects}", f"write {why} {value}", **self._s3_context(bucket)
+            )
             for k in keys:
                 self._bucket_key(bucket, k, True, f"write {why} {value}")
 
@@ -213,27 +261,41 @@ class _Needs:
             match = _ECR_URI.match(value)
             if not match:
                 if has_placeholder(value):
-                    self.unknowable.append(("UnresolvedImage",
-                                            f"{self.what}: the image {value} of {why} cannot be resolved at synth; "
-                                            "its pull permissions cannot be proven"))
+                    self.unknowable.append(
+                        (
+                            "UnresolvedImage",
+                            f"{self.what}: the image {value} of {why} cannot be resolved at synth; "
+                            "its pull permissions cannot be proven",
+                        )
+                    )
                 continue
             account, region, repository = match["account"], match["region"], match["repository"]
             self.add("ecr:GetAuthorizationToken", "*", f"authenticate to ECR for {why}")
             for action in _ECR_PULL:
                 self.add(action, f"arn:aws:ecr:{region}:{account}:repository/{repository}", f"pull {why} {value}")
             if account != self.stack.account and not _aws_owned_registry(account, region):
-                self.unknowable.append((
-                    f"CrossAccountImage[{account}]",
-                    f"{self.what}: the image {value} is in account {account}: its repository policy (not in this "
-                    "app) must let this role pull it"))
+                self.unknowable.append(
+                    (
+                        f"CrossAccountImage[{account}]",
+                        f"{self.what}: the image {value} is in account {account}: its repository policy (not in this "
+                        "app) must let this role pull it",
+                    )
+                )
 
     def key_use(self, key: Any, why: str, *actions: str) -> None:
         for value in strings(key):
             for action in actions:
-                self.add(action, _key_arn(value, self.stack), why,
-                         kms__GrantIsForAWSResource=["true"], kms__CallerAccount=[self.stack.account],
-                         kms__ViaService=[f"sagemaker.{self.stack.region}.amazonaws.com",
-                                          f"ec2.{self.stack.region}.amazonaws.com"])
+                self.add(
+                    action,
+                    _key_arn(value, self.stack),
+                    why,
+                    kms__GrantIsForAWSResource=["true"],
+                    kms__CallerAccount=[self.stack.account],
+                    kms__ViaService=[
+                        f"sagemaker.{self.stack.region}.amazonaws.com",
+                        f"ec2.{self.stack.region}.amazonaws.com",
+                    ],
+                )
 
     def network(self, vpc_config: Any, why: str) -> None:
         for config in each(vpc_config):
@@ -242,20 +304,34 @@ class _Needs:
             ec2 = f"arn:aws:ec2:{self.stack.region}:{self.stack.account}"
             subnets = strings(config.get("Subnets"))
             groups = strings(config.get("SecurityGroupIds"))
-            for describe in ("ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-                             "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"):
+            for describe in (
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ):
                 self.add(describe, "*", f"{why} in a VPC")
             for subnet in subnets:
                 self.add("ec2:CreateNetworkInterface", f"{ec2}:subnet/{subnet}", f"{why}: interfaces in {subnet}")
             for group in groups:
-                self.add("ec2:CreateNetworkInterface", f"{ec2}:security-group/{group}",
-                         f"{why}: interfaces with {group}")
+                self.add(
+                    "ec2:CreateNetworkInterface", f"{ec2}:security-group/{group}", f"{why}: interfaces with {group}"
+                )
             vpcs = [v for s in subnets for v in self._vpc_of(s)]
-            for action in ("ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                           "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"):
-                self.add(action, f"{ec2}:network-interface/{{{{eni}}}}", f"{why}: manage its interfaces",
-                         ec2__Vpc=[f"{ec2}:vpc/{v}" for v in vpcs] if vpcs else [],
-                         ec2__Subnet=[f"{ec2}:subnet/{s}" for s in subnets])
+            for action in (
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ):
+                self.add(
+                    action,
+                    f"{ec2}:network-interface/{{{{eni}}}}",
+                    f"{why}: manage its interfaces",
+                    ec2__Vpc=[f"{ec2}:vpc/{v}" for v in vpcs] if vpcs else [],
+                    ec2__Subnet=[f"{ec2}:subnet/{s}" for s in subnets],
+                )
 
     def _vpc_of(self, subnet: str) -> list[str]:
         found = self.ctx.assembly.resource_of(subnet)
@@ -266,12 +342,15 @@ class _Needs:
 
     def package_sources(self, sources: Mapping[str, Any] | None, where: str) -> None:
         if not sources:
-            self.unknowable.append((
-                "ModelPackageSources",
-                f"{self.what} serves a model package ({where}) whose artifacts and images only the registry knows: "
-                "declare where they are (ModelPackageSources: ContainerDefinition.model_package_sources, "
-                "Model.serve_model_packages, or ModelPackageGroup(sources=...) for pipeline steps) so the role "
-                "can read them"))
+            self.unknowable.append(
+                (
+                    "ModelPackageSources",
+                    f"{self.what} serves a model package ({where}) whose artifacts and images only the registry knows: "
+                    "declare where they are (ModelPackageSources: ContainerDefinition.model_package_sources, "
+                    "Model.serve_model_packages, or ModelPackageGroup(sources=...) for pipeline steps) so the role "
+                    "can read them",
+                )
+            )
             return
         for url in strings(sources.get("ModelDataUrls")):
             self.read(url, "model package artifacts", prefix=url.endswith("/"), list_prefix=False)
@@ -283,12 +362,21 @@ class _Needs:
 
 
 def _aws_owned_registry(account: str, region: str) -> bool:
-    from constructs_lib.training.container_images import DEEP_LEARNING_CONTAINERS_REGISTRIES, SAGEMAKER_ALGORITHM_REGISTRIES
     from constructs_lib.monitoring.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
+    from constructs_lib.training.container_images import (
+        DEEP_LEARNING_CONTAINERS_REGISTRIES,
+        SAGEMAKER_ALGORITHM_REGISTRIES,
+    )
 
-    return any(table.get(region) == account for table in (
-        SAGEMAKER_ALGORITHM_REGISTRIES, DEEP_LEARNING_CONTAINERS_REGISTRIES, MODEL_MONITOR_ANALYZER_ACCOUNTS,
-        CLARIFY_ACCOUNTS))
+    return any(
+        table.get(region) == account
+        for table in (
+            SAGEMAKER_ALGORITHM_REGISTRIES,
+            DEEP_LEARNING_CONTAINERS_REGISTRIES,
+            MODEL_MONITOR_ANALYZER_ACCOUNTS,
+            CLARIFY_ACCOUNTS,
+        )
+    )
 
 
 # --- contracts per resource kind --------------------------------------------------------------------
@@ -302,22 +390,32 @@ def contract(*types: str) -> Callable[[Contract], Contract]:
         for t in types:
             _CONTRACTS[t] = fn
         return fn
+
     return register
 
 
 def _model_needs(n: _Needs, args: Mapping[str, Any], sources: Mapping[str, Any] | None, where: str) -> None:
     containers = [c for c in each(args.get("PrimaryContainer"))] + [
-        c for v in each(args.get("Containers")) for c in (v if isinstance(v, list) else [v])]
+        c for v in each(args.get("Containers")) for c in (v if isinstance(v, list) else [v])
+    ]
     for i, container in enumerate(c for c in containers if isinstance(c, Mapping)):
         n.image(container.get("Image"), f"container {i} image")
         data = container.get("ModelDataUrl")
         for url in strings(data):
-            n.read(url, f"container {i} artifacts", prefix=container.get("Mode") == "MultiModel" or url.endswith("/"),
-                   list_prefix=False)
+            n.read(
+                url,
+                f"container {i} artifacts",
+                prefix=container.get("Mode") == "MultiModel" or url.endswith("/"),
+                list_prefix=False,
+            )
         source = container.get("ModelDataSource", {})
         s3_source = source.get("S3DataSource", {}) if isinstance(source, Mapping) else {}
-        n.read(s3_source.get("S3Uri"), f"container {i} artifacts", prefix=s3_source.get("S3DataType") == "S3Prefix",
-               list_prefix=s3_source.get("S3DataType") == "S3Prefix")
+        n.read(
+            s3_source.get("S3Uri"),
+            f"container {i} artifacts",
+            prefix=s3_source.get("S3DataType") == "S3Prefix",
+            list_prefix=s3_source.get("S3DataType") == "S3Prefix",
+        )
         if strings(container.get("ModelPackageName")):
             n.package_sources(sources, where)
     n.network(args.get("VpcConfig"), "the model")
@@ -358,9 +456,13 @@ def _endpoint_config(ctx: _Context, stack: StackTemplate, logical_id: str, resou
             for topic in strings(notification.get(topic_kind)):
                 n.add("sns:Publish", topic, f"notify {topic_kind}")
                 _topic_key(ctx, n, topic)
-    roles = {r for variant in as_list(props.get("ProductionVariants")) + as_list(props.get("ShadowProductionVariants"))
-             if isinstance(variant, Mapping) for name in strings(variant.get("ModelName"))
-             if (r := _model_role(ctx, name))}
+    roles = {
+        r
+        for variant in as_list(props.get("ProductionVariants")) + as_list(props.get("ShadowProductionVariants"))
+        if isinstance(variant, Mapping)
+        for name in strings(variant.get("ModelName"))
+        if (r := _model_role(ctx, name))
+    }
     for role in sorted(roles):
         yield n.obligation(logical_id, role)
 
@@ -377,10 +479,13 @@ def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
         if not found or found[2].get("Type") != "AWS::SageMaker::EndpointConfig":
             continue
         config = ctx.assembly.resolve(found[0], found[2].get("Properties", {}))
-        roles |= {r for variant in as_list(config.get("ProductionVariants"))
-                  + as_list(config.get("ShadowProductionVariants"))
-                  if isinstance(variant, Mapping) for model in strings(variant.get("ModelName"))
-                  if (r := _model_role(ctx, model))}
+        roles |= {
+            r
+            for variant in as_list(config.get("ProductionVariants")) + as_list(config.get("ShadowProductionVariants"))
+            if isinstance(variant, Mapping)
+            for model in strings(variant.get("ModelName"))
+            if (r := _model_role(ctx, model))
+        }
     if not names:
         return
     n = _Needs(ctx, stack, f"endpoint {stack.path_of(logical_id)}")
@@ -399,10 +504,20 @@ def _topic_key(ctx: _Context, n: _Needs, topic: str) -> None:
     stack, _, resource = found
     for key in strings(ctx.assembly.resolve(stack, resource.get("Properties", {}).get("KmsMasterKeyId"))):
         if key != "alias/aws/sns":
-            n.add("kms:GenerateDataKey", _key_arn(key, stack), f"publish to the encrypted topic {topic}",
-                  kms__ViaService=[f"sns.{stack.region}.amazonaws.com"], kms__CallerAccount=[stack.account])
-            n.add("kms:Decrypt", _key_arn(key, stack), f"publish to the encrypted topic {topic}",
-                  kms__ViaService=[f"sns.{stack.region}.amazonaws.com"], kms__CallerAccount=[stack.account])
+            n.add(
+                "kms:GenerateDataKey",
+                _key_arn(key, stack),
+                f"publish to the encrypted topic {topic}",
+                kms__ViaService=[f"sns.{stack.region}.amazonaws.com"],
+                kms__CallerAccount=[stack.account],
+            )
+            n.add(
+                "kms:Decrypt",
+                _key_arn(key, stack),
+                f"publish to the encrypted topic {topic}",
+                kms__ViaService=[f"sns.{stack.region}.amazonaws.com"],
+                kms__CallerAccount=[stack.account],
+            )
 
 
 _MONITOR_TYPES = {
@@ -430,8 +545,11 @@ def _monitor(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dic
     output = props.get(f"{kind}JobOutputConfig", {})
     for out in as_list(output.get("MonitoringOutputs")):
         n.write(out.get("S3Output", {}).get("S3Uri"), "monitoring reports under", key=output.get("KmsKeyId"))
-    n.key_use(props.get("JobResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"), "the job's volume key",
-              "kms:CreateGrant")
+    n.key_use(
+        props.get("JobResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"),
+        "the job's volume key",
+        "kms:CreateGrant",
+    )
     n.network(props.get("NetworkConfig", {}).get("VpcConfig"), "the monitoring job")
     for role in strings(props.get("RoleArn")):
         yield n.obligation(logical_id, role)
@@ -448,8 +566,13 @@ def _capture_read(ctx: _Context, n: _Needs, endpoint_name: str, recorded: Mappin
             cstack, _, cresource = config
             captures.append(ctx.assembly.resolve(cstack, cresource.get("Properties", {})).get("DataCaptureConfig", {}))
     if not captures:
-        n.unknowable.append(("UnresolvedEndpoint", f"{n.what}: the endpoint {endpoint_name} is not in this app and "
-                                                   "its capture location is not recorded: reading it cannot be proven"))
+        n.unknowable.append(
+            (
+                "UnresolvedEndpoint",
+                f"{n.what}: the endpoint {endpoint_name} is not in this app and "
+                "its capture location is not recorded: reading it cannot be proven",
+            )
+        )
     for capture in captures:
         for destination in strings(capture.get("DestinationS3Uri")):
             # SageMaker writes <destination>/<endpoint name>/<variant>/<yyyy>/<mm>/<dd>/<hh>/...
@@ -477,8 +600,11 @@ def _feature_group(ctx: _Context, stack: StackTemplate, logical_id: str, resourc
         parsed = _s3(uri)
         if parsed:
             n.add("s3:GetBucketAcl", f"arn:aws:s3:::{parsed[0]}", "check the offline store bucket's ACL")
-            n.add("s3:PutObjectAcl", f"arn:aws:s3:::{parsed[0]}/{parsed[1].rstrip('/')}/{{{{object}}}}",
-                  "set the offline store objects' ACL")
+            n.add(
+                "s3:PutObjectAcl",
+                f"arn:aws:s3:::{parsed[0]}/{parsed[1].rstrip('/')}/{{{{object}}}}",
+                "set the offline store objects' ACL",
+            )
     for role in strings(props.get("RoleArn")):
         yield n.obligation(logical_id, role)
 
@@ -512,8 +638,14 @@ def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
     if definition is None:
         if props.get("PipelineDefinition", {}).get("PipelineDefinitionS3Location"):
             for role in pipeline_roles:
-                yield Obligation(stack, logical_id, role, unknowable=((
-                    "PipelineDefinitionInS3", f"{what}: the definition is in S3; its steps cannot be checked"),))
+                yield Obligation(
+                    stack,
+                    logical_id,
+                    role,
+                    unknowable=(
+                        ("PipelineDefinitionInS3", f"{what}: the definition is in S3; its steps cannot be checked"),
+                    ),
+                )
         return
     sources = ctx.assembly.resolve(stack, resource.get("Metadata", {}).get(MODEL_PACKAGE_SOURCES_METADATA)) or {}
     steps = _PipelineSteps(definition)
@@ -523,14 +655,21 @@ def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
     for role in pipeline_roles:
         n = _Needs(ctx, stack, what)
         for named in sorted(named_roles):
-            n.add("iam:PassRole", named, "pass the role its steps name",
-                  iam__PassedToService=["sagemaker.amazonaws.com"])
+            n.add(
+                "iam:PassRole", named, "pass the role its steps name", iam__PassedToService=["sagemaker.amazonaws.com"]
+            )
         for step in steps.all():
             _job_calls(n, step, steps)
         yield n.obligation(logical_id, role)
-        yield Obligation(stack, logical_id, role, unknowable=tuple(
-            ("ExcessPassRole", f"{what}: its role may pass {resource_} to SageMaker, which no step names")
-            for resource_ in _excess_pass_role(ctx, role, named_roles)))
+        yield Obligation(
+            stack,
+            logical_id,
+            role,
+            unknowable=tuple(
+                ("ExcessPassRole", f"{what}: its role may pass {resource_} to SageMaker, which no step names")
+                for resource_ in _excess_pass_role(ctx, role, named_roles)
+            ),
+        )
 
 
 #: What the pipeline's role calls for each job step: the job's resource type, the create call, and
@@ -539,8 +678,11 @@ _JOB_CALLS = {
     "training": ("training-job", "CreateTrainingJob", ("DescribeTrainingJob", "StopTrainingJob")),
     "processing": ("processing-job", "CreateProcessingJob", ("DescribeProcessingJob", "StopProcessingJob")),
     "transform": ("transform-job", "CreateTransformJob", ("DescribeTransformJob", "StopTransformJob")),
-    "tuning": ("hyper-parameter-tuning-job", "CreateHyperParameterTuningJob",
-               ("DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob")),
+    "tuning": (
+        "hyper-parameter-tuning-job",
+        "CreateHyperParameterTuningJob",
+        ("DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"),
+    ),
     "model": ("model", "CreateModel", ("DescribeModel",)),
 }
 
@@ -557,8 +699,12 @@ def _job_calls(n: _Needs, step: Mapping[str, Any], steps: _PipelineSteps) -> Non
     job = f"arn:aws:sagemaker:{n.stack.region}:{n.stack.account}:{resource_type}/{name}"
     tags = {}
     for tag in as_list(_resolve_expressions(step.get("Arguments", {}), steps).get("Tags")):
-        if isinstance(tag, Mapping) and isinstance(tag.get("Key"), str) and isinstance(tag.get("Value"), str) \
-                and "{{" not in tag["Value"]:
+        if (
+            isinstance(tag, Mapping)
+            and isinstance(tag.get("Key"), str)
+            and isinstance(tag.get("Value"), str)
+            and "{{" not in tag["Value"]
+        ):
             tags[tag["Key"]] = tag["Value"]
     request_tags = {f"aws__RequestTag/{k}": [v] for k, v in tags.items()}
     keys = {"aws__TagKeys": list(tags)} if tags else {}
@@ -566,8 +712,12 @@ def _job_calls(n: _Needs, step: Mapping[str, Any], steps: _PipelineSteps) -> Non
     if tags:
         n.add("sagemaker:AddTags", job, f"step {step.get('Name')}: tag its job at creation", **request_tags, **keys)
     for use in uses:
-        n.add(f"sagemaker:{use}", job, f"step {step.get('Name')}: wait on and stop its job",
-              **{f"aws__ResourceTag/{k}": [v] for k, v in tags.items()})
+        n.add(
+            f"sagemaker:{use}",
+            job,
+            f"step {step.get('Name')}: wait on and stop its job",
+            **{f"aws__ResourceTag/{k}": [v] for k, v in tags.items()},
+        )
 
 
 class _PipelineSteps:
@@ -584,6 +734,7 @@ class _PipelineSteps:
                 if step.get("Type") == "Condition":
                     walk(args.get("IfSteps", []))
                     walk(args.get("ElseSteps", []))
+
         walk(definition.get("Steps", []))
 
     def all(self) -> list[Mapping[str, Any]]:
@@ -627,8 +778,16 @@ class _PipelineSteps:
         return "{{" + path + "}}"
 
 
-def _step_obligations(ctx: _Context, stack: StackTemplate, logical_id: str, what: str, step: Mapping[str, Any],
-                      steps: _PipelineSteps, sources: Mapping[str, Any], named_roles: set[str]) -> Iterator[Obligation]:
+def _step_obligations(
+    ctx: _Context,
+    stack: StackTemplate,
+    logical_id: str,
+    what: str,
+    step: Mapping[str, Any],
+    steps: _PipelineSteps,
+    sources: Mapping[str, Any],
+    named_roles: set[str],
+) -> Iterator[Obligation]:
     kind = _JOB_KIND_BY_STEP.get(str(step.get("Type")))
     if kind is None:
         return
@@ -654,10 +813,16 @@ def _step_obligations(ctx: _Context, stack: StackTemplate, logical_id: str, what
             n.read(s3.get("S3Uri"), f"input {source.get('InputName')}", prefix=s3.get("S3DataType") != "ManifestFile")
         output_config = args.get("ProcessingOutputConfig", {})
         for out in output_config.get("Outputs", []):
-            n.write(out.get("S3Output", {}).get("S3Uri"), f"output {out.get('OutputName')} under",
-                    key=output_config.get("KmsKeyId"))
-        n.key_use(args.get("ProcessingResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"),
-                  "the job's volume key", "kms:CreateGrant")
+            n.write(
+                out.get("S3Output", {}).get("S3Uri"),
+                f"output {out.get('OutputName')} under",
+                key=output_config.get("KmsKeyId"),
+            )
+        n.key_use(
+            args.get("ProcessingResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"),
+            "the job's volume key",
+            "kms:CreateGrant",
+        )
         n.network(args.get("NetworkConfig", {}).get("VpcConfig"), "the processing job")
         role = strings(args.get("RoleArn"))
     elif kind == "transform":
@@ -669,8 +834,11 @@ def _step_obligations(ctx: _Context, stack: StackTemplate, logical_id: str, what
         model = str(args.get("ModelName", ""))
         model_step = re.match(r"^\{\{step\.(.+)\}\}$", model)
         if model_step:
-            role = strings(_resolve_expressions(steps.steps.get(model_step[1], {}).get("Arguments", {}), steps)
-                           .get("ExecutionRoleArn"))
+            role = strings(
+                _resolve_expressions(steps.steps.get(model_step[1], {}).get("Arguments", {}), steps).get(
+                    "ExecutionRoleArn"
+                )
+            )
         elif (model_role := _model_role(ctx, model)) is not None:
             role = [model_role]
     for r in role:
@@ -726,8 +894,14 @@ def _shared_registry(ctx: _Context, stack: StackTemplate, logical_id: str, resou
             policy = json.loads(policy)
         except ValueError:
             policy = None
-    accounts = sorted({_account_of(p) for s in as_list((policy or {}).get("Statement"))
-                       for p in as_list(s.get("Principal", {}).get("AWS"))} - {None, stack.account})
+    accounts = sorted(
+        {
+            _account_of(p)
+            for s in as_list((policy or {}).get("Statement"))
+            for p in as_list(s.get("Principal", {}).get("AWS"))
+        }
+        - {None, stack.account}
+    )
     if not accounts:
         return
     what = f"model package group {stack.path_of(logical_id)}"
@@ -735,9 +909,13 @@ def _shared_registry(ctx: _Context, stack: StackTemplate, logical_id: str, resou
     for account in accounts:
         n = _Needs(ctx, stack, f"{what} (shared with {account})")
         if not sources:
-            n.unknowable.append(("SharedRegistrySources",
-                                 f"{what} is shared with account {account}, but where its versions' artifacts are is "
-                                 "not declared (sources=ModelPackageSources(...)): their access cannot be proven"))
+            n.unknowable.append(
+                (
+                    "SharedRegistrySources",
+                    f"{what} is shared with account {account}, but where its versions' artifacts are is "
+                    "not declared (sources=ModelPackageSources(...)): their access cannot be proven",
+                )
+            )
         else:
             for url in strings(sources.get("ModelDataUrls")):
                 n.read(url, "model package artifacts", prefix=url.endswith("/"), list_prefix=False)
@@ -753,6 +931,7 @@ def _account_of(principal: Any) -> str | None:
 
 
 # --- the check --------------------------------------------------------------------------------------
+
 
 def _role_key(role_arn: str) -> str | None:
     match = re.search(r":role/(?:.*/)?(\{\{[^}]+\}\}|[\w+=,.@-]+)$", role_arn)
@@ -783,8 +962,9 @@ class RuntimeContractCheck:
             for arn in strings(props.get("ManagedPolicyArns")):
                 documents += managed.get(arn, [])
             roles.setdefault(a.placeholder(stack, logical_id), []).extend(statements_of(documents))
-        for stack, logical_id, resource in a.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy",
-                                                       "AWS::IAM::RolePolicy"):
+        for stack, logical_id, resource in a.resources(
+            "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"
+        ):
             props = a.resolve(stack, resource.get("Properties", {}))
             names = strings(props.get("Roles")) + strings(props.get("RoleName"))
             statements = statements_of([props.get("PolicyDocument", {})])
@@ -831,22 +1011,32 @@ class RuntimeContractCheck:
                 account = o.role.split(":", 1)[1]
                 for need in o.needs:
                     if not self._resource_policy_allows(account, need):
-                        report(f"MissingCrossAccountGrant[{need.action}]", o,
-                               f"{need.why}: the resource policy of {_owner_of(need.resource)} does not let account "
-                               f"{account} call {need.action} on {need.resource}")
+                        report(
+                            f"MissingCrossAccountGrant[{need.action}]",
+                            o,
+                            f"{need.why}: the resource policy of {_owner_of(need.resource)} does not let account "
+                            f"{account} call {need.action} on {need.resource}",
+                        )
                 continue
             key = _role_key(o.role)
             statements = self.policies.get(key) if key else None
             if statements is None:
-                report("UnknownRole", o, f"{o.needs[0].why.split(':')[0]} runs as {o.role}, a role this app does not "
-                                         "define: its policies cannot be checked")
+                report(
+                    "UnknownRole",
+                    o,
+                    f"{o.needs[0].why.split(':')[0]} runs as {o.role}, a role this app does not "
+                    "define: its policies cannot be checked",
+                )
                 continue
             for need in o.needs:
                 verdict = decide(statements, need.request())
                 if verdict != "allowed":
-                    report(f"MissingGrant[{need.action}]", o,
-                           f"{need.why}: role {_role_path(self.assembly, key)} is not allowed {need.action} on "
-                           f"{need.resource}" + (" (an explicit Deny applies)" if verdict == "denied" else ""))
+                    report(
+                        f"MissingGrant[{need.action}]",
+                        o,
+                        f"{need.why}: role {_role_path(self.assembly, key)} is not allowed {need.action} on "
+                        f"{need.resource}" + (" (an explicit Deny applies)" if verdict == "denied" else ""),
+                    )
         findings.extend(self._star_only_findings())
         return findings
 
@@ -855,39 +1045,52 @@ class RuntimeContractCheck:
         request = Request(need.action, need.resource, {**need.context, "aws:PrincipalAccount": (account,)})
         entries = self.resource_policies.get(owner, [])
         principals = {account, f"arn:aws:iam::{account}:root", "*"}
-        applicable = [s for s, who in entries if principals & set(who) or any(p.startswith(
-            f"arn:aws:iam::{account}:") for p in who)]
+        applicable = [
+            s
+            for s, who in entries
+            if principals & set(who) or any(p.startswith(f"arn:aws:iam::{account}:") for p in who)
+        ]
         return decide(applicable, request) == "allowed"
 
     def _star_only_findings(self) -> Iterator[Finding]:
         a = self.assembly
         for stack, logical_id, resource in a.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role"):
             props = resource.get("Properties", {})
-            documents = [props.get("PolicyDocument", {})] + [p.get("PolicyDocument", {})
-                                                             for p in as_list(props.get("Policies"))]
+            documents = [props.get("PolicyDocument", {})] + [
+                p.get("PolicyDocument", {}) for p in as_list(props.get("Policies"))
+            ]
             for statement in statements_of(documents):
                 if statement.effect != "Allow" or "*" in statement.resources or statement.not_resources:
                     continue
                 for action in statement.actions:
                     if action.lower() in STAR_ONLY_ACTIONS:
-                        yield Finding(f"StarOnlyAction[{action}]", stack, logical_id,
-                                      f"{action} accepts only Resource '*' (it has no resource type in the IAM "
-                                      f"reference), so this grant on {list(statement.resources)} never applies")
+                        yield Finding(
+                            f"StarOnlyAction[{action}]",
+                            stack,
+                            logical_id,
+                            f"{action} accepts only Resource '*' (it has no resource type in the IAM "
+                            f"reference), so this grant on {list(statement.resources)} never applies",
+                        )
 
 
 def _with_principals(document: Mapping[str, Any]) -> list[tuple[Statement, list[str]]]:
     out = []
     for raw in as_list(document.get("Statement")):
         principal = raw.get("Principal", {})
-        who = ["*"] if principal == "*" else [str(p) for p in as_list(principal.get("AWS"))] if isinstance(
-            principal, Mapping) else []
+        who = (
+            ["*"]
+            if principal == "*"
+            else [str(p) for p in as_list(principal.get("AWS"))]
+            if isinstance(principal, Mapping)
+            else []
+        )
         out.append((Statement.from_json(raw), who))
     return out
 
 
 def _owner_of(resource: str) -> str:
     """The bucket (``arn:aws:s3:::bucket``) or key ARN whose resource policy governs ``resource``."""
-    parsed = _s3("s3://" + resource[len("arn:aws:s3:::"):]) if resource.startswith("arn:aws:s3:::") else None
+    parsed = _s3("s3://" + resource[len("arn:aws:s3:::") :]) if resource.startswith("arn:aws:s3:::") else None
     return f"arn:aws:s3:::{parsed[0]}" if parsed else resource
 
 
@@ -902,6 +1105,7 @@ def check_templates(template_paths: Iterable[str]) -> list[Finding]:
 
 
 # --- the synth-time gate ----------------------------------------------------------------------------
+
 
 def acknowledgment_id(rule: str) -> str:
     """The id ``Validations.acknowledge`` takes for a finding of ``rule`` (``MissingGrant[s3:GetObject]``)."""
@@ -944,13 +1148,16 @@ def _plugin_class() -> type:
                     rule_name=rule,
                     description="; ".join(sorted({f.message for f in found})),
                     fix=f"grant it to the role, or acknowledge '{acknowledgment_id(rule)}' on the resource "
-                        "with a reason (constructs_lib.acknowledge_runtime_contract)",
+                    "with a reason (constructs_lib.acknowledge_runtime_contract)",
                     severity="error",
                     violating_resources=[
-                        PolicyViolatingResource(locations=["Properties"], resource_logical_id=f.logical_id,
-                                                template_path=f.stack.template_path,
-                                                # None: CDK finds the construct from the logical id
-                                                construct_path=f.stack.recorded_path(f.logical_id))
+                        PolicyViolatingResource(
+                            locations=["Properties"],
+                            resource_logical_id=f.logical_id,
+                            template_path=f.stack.template_path,
+                            # None: CDK finds the construct from the logical id
+                            construct_path=f.stack.recorded_path(f.logical_id),
+                        )
                         for f in found
                     ],
                 )

@@ -26,7 +26,7 @@ class S3Uri:
         """None unless ``uri`` is ``s3://bucket[/key]`` (tokens allowed inside the parts)."""
         if not isinstance(uri, str) or not uri.startswith("s3://"):
             return None
-        bucket, _, key = uri[len("s3://"):].partition("/")
+        bucket, _, key = uri[len("s3://") :].partition("/")
         if not bucket or (not is_unresolved(bucket) and not _valid_bucket(bucket)):
             return None
         return cls(bucket=bucket, key=key)
@@ -52,9 +52,7 @@ def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bo
     """
     prefix = key_prefix.lstrip("/")
     actions = ["s3:PutObject", "s3:AbortMultipartUpload"] if write else ["s3:GetObject"]
-    role.add_to_principal_policy(
-        iam.PolicyStatement(sid=sid, actions=actions, resources=[f"{bucket_arn}/{prefix}*"])
-    )
+    role.add_to_principal_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=[f"{bucket_arn}/{prefix}*"]))
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid=f"{sid}List",

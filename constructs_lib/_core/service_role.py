@@ -11,8 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import (Aspects, Aws, CfnResource, CustomResourceProvider, IAspect, IResolvable, IResolveContext, Stack,
-                     Token)
+from aws_cdk import (
+    Aspects,
+    Aws,
+    CfnResource,
+    CustomResourceProvider,
+    IAspect,
+    IResolvable,
+    IResolveContext,
+    Stack,
+    Token,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
@@ -52,32 +61,50 @@ def publisher_source_arn(scope: IConstruct, service: str) -> str | None:
     return pattern.format(partition=Aws.PARTITION, region=stack.region, account=stack.account)
 
 
-def service_principal(scope: IConstruct, service: str, *,
-                      source_arn: str | Sequence[str] | None = None) -> iam.ServicePrincipal:
+def service_principal(
+    scope: IConstruct, service: str, *, source_arn: str | Sequence[str] | None = None
+) -> iam.ServicePrincipal:
     """``service`` (e.g. ``events.amazonaws.com``) acting for this account only (and for
     ``source_arn``, e.g. a rule or an alarm, when given). Use it as a role's ``assumed_by`` or in a
     resource policy's ``principals``: the conditions go into the statement."""
     return iam.ServicePrincipal(service, conditions=source_conditions(scope, source_arn))
 
 
-def service_role(scope: Construct, construct_id: str, *, service: str, description: str,
-                 source_arn: str | Sequence[str] | None = None) -> ManagedPolicyRole:
+def service_role(
+    scope: Construct,
+    construct_id: str,
+    *,
+    service: str,
+    description: str,
+    source_arn: str | Sequence[str] | None = None,
+) -> ManagedPolicyRole:
     """A ``ManagedPolicyRole`` that only ``service`` may assume, for this account (and
     ``source_arn`` when given)."""
     return ManagedPolicyRole(
-        scope, construct_id, assumed_by=service_principal(scope, service, source_arn=source_arn),
+        scope,
+        construct_id,
+        assumed_by=service_principal(scope, service, source_arn=source_arn),
         description=description,
     )
 
 
-def service_statement(scope: IConstruct, *, sid: str | None, service: str, actions: Sequence[str],
-                      resources: Sequence[str], source_arn: str | Sequence[str] | None = None,
-                      conditions: dict | None = None) -> iam.PolicyStatement:
+def service_statement(
+    scope: IConstruct,
+    *,
+    sid: str | None,
+    service: str,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    source_arn: str | Sequence[str] | None = None,
+    conditions: dict | None = None,
+) -> iam.PolicyStatement:
     """A resource-policy statement letting ``service`` call ``actions`` for this account (and
     ``source_arn``), with any further ``conditions`` merged in."""
     statement = iam.PolicyStatement(
-        sid=sid, principals=[service_principal(scope, service, source_arn=source_arn)],
-        actions=list(actions), resources=list(resources),
+        sid=sid,
+        principals=[service_principal(scope, service, source_arn=source_arn)],
+        actions=list(actions),
+        resources=list(resources),
     )
     for operator, values in (conditions or {}).items():
         statement.add_condition(operator, values)
@@ -95,8 +122,10 @@ class PinProviderRoles:
             return
         if node.node.id != "Role" or node.node.scope is None or not _is_provider(node.node.scope):
             return
-        node.add_property_override("AssumeRolePolicyDocument.Statement.0.Condition",
-                                   {"StringEquals": {"aws:SourceAccount": Stack.of(node).account}})
+        node.add_property_override(
+            "AssumeRolePolicyDocument.Statement.0.Condition",
+            {"StringEquals": {"aws:SourceAccount": Stack.of(node).account}},
+        )
 
 
 def _is_provider(scope: IConstruct) -> bool:
@@ -128,15 +157,21 @@ class _PinnedDocument:
         for statement in document.get("Statement", []):
             principal = statement.get("Principal")
             conditions = statement.get("Condition", {})
-            if (not isinstance(principal, dict) or "Service" not in principal
-                    or any(key in values for values in conditions.values() for key in SOURCE_KEYS)):
+            if (
+                not isinstance(principal, dict)
+                or "Service" not in principal
+                or any(key in values for values in conditions.values() for key in SOURCE_KEYS)
+            ):
                 statements.append(statement)
                 continue
             others = {kind: value for kind, value in principal.items() if kind != "Service"}
             if others:  # a composite principal: the others keep the statement as it was
                 statements.append({**statement, "Principal": others})
-            pinned = {**statement, "Principal": {"Service": principal["Service"]},
-                      "Condition": {operator: dict(values) for operator, values in conditions.items()}}
+            pinned = {
+                **statement,
+                "Principal": {"Service": principal["Service"]},
+                "Condition": {operator: dict(values) for operator, values in conditions.items()},
+            }
             for operator, values in pin.items():
                 pinned["Condition"].setdefault(operator, {}).update(values)
             statements.append(pinned)

@@ -16,22 +16,23 @@ from constructs import IConstruct
 #: The resource types the library emits whose ``Tags`` are create-only in their CloudFormation
 #: resource schema: a changed tag replaces them. The suite checks this against the schemas cfn-lint
 #: ships, for every type the library emits (tests/stacks/test_replacement_guard.py).
-CREATE_ONLY_TAG_TYPES: frozenset[str] = frozenset({
-    "AWS::SageMaker::DataQualityJobDefinition",
-    "AWS::SageMaker::FeatureGroup",
-    "AWS::SageMaker::ModelBiasJobDefinition",
-    "AWS::SageMaker::ModelExplainabilityJobDefinition",
-    "AWS::SageMaker::ModelQualityJobDefinition",
-    "AWS::SageMaker::StudioLifecycleConfig",
-})
+CREATE_ONLY_TAG_TYPES: frozenset[str] = frozenset(
+    {
+        "AWS::SageMaker::DataQualityJobDefinition",
+        "AWS::SageMaker::FeatureGroup",
+        "AWS::SageMaker::ModelBiasJobDefinition",
+        "AWS::SageMaker::ModelExplainabilityJobDefinition",
+        "AWS::SageMaker::ModelQualityJobDefinition",
+        "AWS::SageMaker::StudioLifecycleConfig",
+    }
+)
 
 #: The CDK type name of a Stack's own tags (CloudFormation stack tags, propagated to the stack's
 #: resources by CloudFormation itself, create-only types included).
 _STACK_TAGS = "aws:cdk:stack"
 
 
-def add_mutable_tags(scope: IConstruct, tags: Mapping[str, str], *,
-                     exclude_resource_types: Iterable[str] = ()) -> None:
+def add_mutable_tags(scope: IConstruct, tags: Mapping[str, str], *, exclude_resource_types: Iterable[str] = ()) -> None:
     """Tag every taggable resource under ``scope`` with tags whose values may change later.
 
     Resource types whose ``Tags`` are create-only (``CREATE_ONLY_TAG_TYPES``) are left out, so that a

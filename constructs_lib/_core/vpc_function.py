@@ -89,17 +89,20 @@ class VpcFunction(Construct):
             )
         )
         statements, interfaces = lambda_vpc_access_statements(
-            self, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids)
+            self, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids
+        )
         for statement in statements:
             self.role.add_to_policy(statement)
         acknowledge_exact_wildcard(
-            self.role, interfaces,
+            self.role,
+            interfaces,
             "Lambda creates, deletes and re-addresses the function's network interfaces, whose ids are "
             "generated; creation is limited to the network's subnets and security group. Lambda's own "
             "permission check names no VPC or subnet, so this account's and region's interfaces it is.",
         )
         acknowledge_statement_wildcards(
-            self.role.managed_policy, "AttachToVpcDescribe",
+            self.role.managed_policy,
+            "AttachToVpcDescribe",
             "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
             "resource type); Lambda calls them to attach the function to its subnets.",
         )

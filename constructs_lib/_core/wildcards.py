@@ -82,7 +82,8 @@ class _AcknowledgeWildcards:
         for statement in document.get("Statement", []):
             actions = statement.get("Action", [])
             reason = self.reasons.get(statement.get("Sid", "")) or self.by_actions.get(
-                frozenset(actions if isinstance(actions, list) else [actions]))
+                frozenset(actions if isinstance(actions, list) else [actions])
+            )
             if statement.get("Effect") != "Allow":
                 continue
             resources = statement.get("Resource", [])
@@ -162,7 +163,7 @@ def _statement_acknowledger(policy: Construct) -> _StatementWildcardAcknowledger
     acknowledger = getattr(policy, "_constructs_lib_statement_wildcards", None)
     if acknowledger is None:
         acknowledger = _StatementWildcardAcknowledger(policy)
-        setattr(policy, "_constructs_lib_statement_wildcards", acknowledger)
+        policy._constructs_lib_statement_wildcards = acknowledger
         policy.node.add_validation(acknowledger)
     return acknowledger
 

@@ -7,8 +7,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.validation import Problems
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.validation import Problems
 
 
 class AccessLogBucket(Construct):
@@ -84,8 +84,13 @@ class AccessLogBucket(Construct):
         # S3 delivers server access logs as the logging service principal; allow it for source
         # buckets of this account only (works with ACLs disabled and without CDK feature flags).
         self.bucket.add_to_resource_policy(
-            service_statement(self, sid="AllowS3ServerAccessLogDelivery", service="logging.s3.amazonaws.com",
-                              actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects("*")])
+            service_statement(
+                self,
+                sid="AllowS3ServerAccessLogDelivery",
+                service="logging.s3.amazonaws.com",
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects("*")],
+            )
         )
         acknowledge(
             self.bucket,

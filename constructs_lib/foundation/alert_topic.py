@@ -54,19 +54,28 @@ class AlertTopic(Construct):
         if display_name is not None:
             problems.check(0 < len(display_name) <= 100, "display_name", display_name, "must be 1-100 characters")
         for principal in publishers:
-            problems.check(principal.endswith(".amazonaws.com"), "publishers", principal,
-                           "must be AWS service principals such as 'budgets.amazonaws.com'")
+            problems.check(
+                principal.endswith(".amazonaws.com"),
+                "publishers",
+                principal,
+                "must be AWS service principals such as 'budgets.amazonaws.com'",
+            )
         for address in email_addresses:
             problems.check(_is_email(address), "email_addresses", address, _EMAIL_ALLOWED)
         if topic_name is not None:
             problems.check(
                 0 < len(topic_name) <= 256 and all(c.isalnum() or c in "-_" for c in topic_name),
-                "topic_name", topic_name, "must be 1-256 letters, digits, '-' or '_'",
+                "topic_name",
+                topic_name,
+                "must be 1-256 letters, digits, '-' or '_'",
             )
         problems.raise_if_any()
 
         self.encryption_key = encryption_key or EncryptionKey(
-            self, "Key", description=f"{self.node.path} SNS topic key", allow_cloudwatch_logs=False,
+            self,
+            "Key",
+            description=f"{self.node.path} SNS topic key",
+            allow_cloudwatch_logs=False,
             service_principals=(),
         )
         self.topic = sns.Topic(
@@ -91,8 +100,9 @@ class AlertTopic(Construct):
     def topic_name(self) -> str:
         return self.topic.topic_name
 
-    def allow_service_to_publish(self, service_principal: str, *,
-                                 source_arn: str | Sequence[str] | None = None) -> None:
+    def allow_service_to_publish(
+        self, service_principal: str, *, source_arn: str | Sequence[str] | None = None
+    ) -> None:
         """Let ``service_principal`` of this account publish (topic policy and key policy).
 
         :param source_arn: default, for CloudWatch, EventBridge and Budgets, this account's alarms,
@@ -102,11 +112,16 @@ class AlertTopic(Construct):
         if service_principal in self._publishers:
             return
         self._publishers.add(service_principal)
-        self.topic.add_to_resource_policy(service_statement(
-            self, sid=f"Allow{service_principal.split('.')[0].title()}Publish", service=service_principal,
-            actions=["sns:Publish"], resources=[self.topic.topic_arn],
-            source_arn=source_arn or publisher_source_arn(self, service_principal),
-        ))
+        self.topic.add_to_resource_policy(
+            service_statement(
+                self,
+                sid=f"Allow{service_principal.split('.')[0].title()}Publish",
+                service=service_principal,
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                source_arn=source_arn or publisher_source_arn(self, service_principal),
+            )
+        )
         self.encryption_key.allow_service(service_principal)
 
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:

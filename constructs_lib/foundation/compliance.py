@@ -11,7 +11,10 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.runtime_contracts import PLUGIN_NAME, acknowledgment_id, runtime_contracts_plugin
 
 __all__ = [
-    "add_compliance_checks", "acknowledge", "acknowledge_runtime_contract", "COMPLIANCE_PACKS",
+    "add_compliance_checks",
+    "acknowledge",
+    "acknowledge_runtime_contract",
+    "COMPLIANCE_PACKS",
     "RUNTIME_CONTRACTS",
 ]
 

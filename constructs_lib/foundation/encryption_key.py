@@ -62,8 +62,12 @@ class EncryptionKey(Construct):
             )
         problems.check_range("pending_window (days)", pending_window.to_days(), minimum=7, maximum=30, integer=True)
         for principal in service_principals:
-            problems.check(principal.endswith(".amazonaws.com"), "service_principals", principal,
-                           "must be AWS service principals such as 'events.amazonaws.com'")
+            problems.check(
+                principal.endswith(".amazonaws.com"),
+                "service_principals",
+                principal,
+                "must be AWS service principals such as 'events.amazonaws.com'",
+            )
         problems.raise_if_any()
 
         self.key = kms.Key(
@@ -99,12 +103,16 @@ class EncryptionKey(Construct):
         if () in allowed or sources in allowed:
             return
         allowed.append(sources)
-        self.key.add_to_resource_policy(service_statement(
-            self, sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
-            service=service_principal,
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],  # in a key policy, "*" is this key
-            source_arn=source_arn,
-        ))
+        self.key.add_to_resource_policy(
+            service_statement(
+                self,
+                sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
+                service=service_principal,
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                source_arn=source_arn,
+            )
+        )
 
     def allow_cloudwatch_logs_to_decrypt(self) -> None:
         """Let CloudWatch Logs keep decrypting events of this account's log groups that this key
@@ -113,8 +121,18 @@ class EncryptionKey(Construct):
         encrypted with the KMS key is still within CloudWatch Logs"). Decrypt only, nothing new."""
         self._allow_cloudwatch_logs(sid="AllowCloudWatchLogsToReadOlderEvents", actions=["kms:Decrypt"])
 
-    def _allow_cloudwatch_logs(self, *, sid: str = "AllowCloudWatchLogs", actions: Sequence[str] = (
-            "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")) -> None:
+    def _allow_cloudwatch_logs(
+        self,
+        *,
+        sid: str = "AllowCloudWatchLogs",
+        actions: Sequence[str] = (
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+        ),
+    ) -> None:
         # Pinned by the encryption context instead of aws:SourceAccount: KMS binds the log group's
         # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide
         # prescribes ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2).

@@ -12,9 +12,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import pin_provider_roles, service_role
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -43,8 +43,17 @@ INTERFACE_ENDPOINT_SERVICES: dict[str, str] = {
     "sagemaker.experiments": "SAGEMAKER_EXPERIMENTS",
 }
 DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
-    "sagemaker.api", "sagemaker.runtime", "sagemaker.studio", "sagemaker.notebook", "sts", "logs", "monitoring",
-    "ecr.api", "ecr.dkr", "kms", "events",
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sagemaker.studio",
+    "sagemaker.notebook",
+    "sts",
+    "logs",
+    "monitoring",
+    "ecr.api",
+    "ecr.dkr",
+    "kms",
+    "events",
 )
 
 #: AWS-owned buckets the S3 gateway endpoint lets through, with the only actions the services need
@@ -64,7 +73,9 @@ AWS_OWNED_BUCKETS: dict[str, tuple[str, ...]] = {
 BROWSER_ENDPOINTS: frozenset[str] = frozenset({"sagemaker.studio", "sagemaker.notebook", "sagemaker.experiments"})
 #: The Amazon Linux 2 and 2023 package repositories (yum/dnf), for ``amazon_linux_repositories``.
 AMAZON_LINUX_REPOSITORY_BUCKETS: tuple[str, ...] = (
-    "amazonlinux.{region}.amazonaws.com", "amazonlinux-2-repos-{region}", "al2023-repos-{region}-de612dc2",
+    "amazonlinux.{region}.amazonaws.com",
+    "amazonlinux-2-repos-{region}",
+    "al2023-repos-{region}-de612dc2",
 )
 _ORGANIZATION_ID = "must be an AWS Organizations id such as 'o-a1b2c3d4e5' (pattern ^o-[a-z0-9]{10,32}$)"
 _BUCKET_NAME = "must be S3 bucket names: 3-63 lowercase letters, digits, '.' or '-', starting and ending alphanumeric"
@@ -158,7 +169,9 @@ class PrivateNetwork(Construct):
                 f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
             )
         unknown = [name for name in interface_endpoints if name not in INTERFACE_ENDPOINT_SERVICES]
-        problems.check(not unknown, "interface_endpoints", unknown, f"must be among {list(INTERFACE_ENDPOINT_SERVICES)}")
+        problems.check(
+            not unknown, "interface_endpoints", unknown, f"must be among {list(INTERFACE_ENDPOINT_SERVICES)}"
+        )
         problems.check_unique("interface_endpoints", interface_endpoints)
         if organization_id is not None and not Token.is_unresolved(organization_id):
             problems.check(_is_organization_id(organization_id), "organization_id", organization_id, _ORGANIZATION_ID)
@@ -178,8 +191,10 @@ class PrivateNetwork(Construct):
             )
             if s3_gateway_endpoint:
                 self.s3_endpoint = vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3)
-                for statement in [*self._s3_endpoint_statements(external_buckets, amazon_linux_repositories),
-                                  _aws_services()]:
+                for statement in [
+                    *self._s3_endpoint_statements(external_buckets, amazon_linux_repositories),
+                    _aws_services(),
+                ]:
                     self.s3_endpoint.add_to_policy(statement)
             if flow_logs:
                 self._add_flow_logs(vpc, flow_log_retention_days, flow_log_key, removal_policy)
@@ -228,8 +243,11 @@ class PrivateNetwork(Construct):
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name in interface_endpoints:
             spec = INTERFACE_ENDPOINT_SERVICES[name]
-            service = (ec2.InterfaceVpcEndpointAwsService(spec.removeprefix("service:")) if spec.startswith("service:")
-                       else getattr(ec2.InterfaceVpcEndpointAwsService, spec))
+            service = (
+                ec2.InterfaceVpcEndpointAwsService(spec.removeprefix("service:"))
+                if spec.startswith("service:")
+                else getattr(ec2.InterfaceVpcEndpointAwsService, spec)
+            )
             self.interface_endpoints[name] = ec2.InterfaceVpcEndpoint(
                 self,
                 _endpoint_id(name),
@@ -241,7 +259,8 @@ class PrivateNetwork(Construct):
                 open=False,
             )
             self.interface_endpoints[name].add_to_policy(
-                self._resource_perimeter() if name in BROWSER_ENDPOINTS else self._principal_perimeter())
+                self._resource_perimeter() if name in BROWSER_ENDPOINTS else self._principal_perimeter()
+            )
             self.interface_endpoints[name].add_to_policy(_aws_services())
         # aws-cdk-lib's provider of the default security group restriction trusts Lambda unpinned.
         pin_provider_roles(Stack.of(self))
@@ -274,14 +293,18 @@ class PrivateNetwork(Construct):
         subnets = [
             ec2.SubnetConfiguration(
                 name="Private",
-                subnet_type=ec2.SubnetType.PRIVATE_ISOLATED if nat_gateways == 0 else ec2.SubnetType.PRIVATE_WITH_EGRESS,
+                subnet_type=ec2.SubnetType.PRIVATE_ISOLATED
+                if nat_gateways == 0
+                else ec2.SubnetType.PRIVATE_WITH_EGRESS,
                 cidr_mask=subnet_cidr_mask,
             )
         ]
         if nat_gateways:
             subnets.append(
                 ec2.SubnetConfiguration(
-                    name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=min(subnet_cidr_mask + 4, 28),
+                    name="Public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=min(subnet_cidr_mask + 4, 28),
                     map_public_ip_on_launch=False,
                 )
             )
@@ -306,7 +329,9 @@ class PrivateNetwork(Construct):
             condition = {"aws:PrincipalAccount": Stack.of(self).account}
         return iam.PolicyStatement(
             sid="OnlyPrincipalsOfThisOrganization" if self._organization_id else "OnlyPrincipalsOfThisAccount",
-            principals=[iam.AnyPrincipal()], actions=["*"], resources=["*"],
+            principals=[iam.AnyPrincipal()],
+            actions=["*"],
+            resources=["*"],
             conditions={"StringEquals": condition},
         )
 
@@ -314,16 +339,20 @@ class PrivateNetwork(Construct):
         """Browser-facing endpoints: any action on this account's SageMaker resources only."""
         stack = Stack.of(self)
         return iam.PolicyStatement(
-            sid="OnlySageMakerResourcesOfThisAccount", principals=[iam.AnyPrincipal()], actions=["*"],
+            sid="OnlySageMakerResourcesOfThisAccount",
+            principals=[iam.AnyPrincipal()],
+            actions=["*"],
             resources=[f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:*"],
         )
 
-    def _s3_endpoint_statements(self, external_buckets: Sequence[str],
-                                amazon_linux_repositories: bool) -> list[iam.PolicyStatement]:
+    def _s3_endpoint_statements(
+        self, external_buckets: Sequence[str], amazon_linux_repositories: bool
+    ) -> list[iam.PolicyStatement]:
         stack = Stack.of(self)
         region = stack.region
-        region_nodash = (region.replace("-", "") if not Token.is_unresolved(region)
-                         else Fn.join("", Fn.split("-", region)))
+        region_nodash = (
+            region.replace("-", "") if not Token.is_unresolved(region) else Fn.join("", Fn.split("-", region))
+        )
 
         def objects(pattern: str) -> str:
             name = pattern.replace("{region_nodash}", region_nodash).replace("{region}", region)
@@ -331,7 +360,10 @@ class PrivateNetwork(Construct):
 
         statements = [
             iam.PolicyStatement(
-                sid="OnlyBucketsOfThisAccount", principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"],
+                sid="OnlyBucketsOfThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:*"],
+                resources=["*"],
                 conditions={"StringEquals": {"aws:ResourceAccount": stack.account}},
             )
         ]
@@ -339,18 +371,36 @@ class PrivateNetwork(Construct):
         for pattern, actions in AWS_OWNED_BUCKETS.items():
             by_actions.setdefault(actions, []).append(objects(pattern))
         for number, (actions, resources) in enumerate(by_actions.items(), start=1):
-            statements.append(iam.PolicyStatement(
-                sid=f"AwsOwnedBuckets{number}", principals=[iam.AnyPrincipal()], actions=list(actions),
-                resources=resources))
+            statements.append(
+                iam.PolicyStatement(
+                    sid=f"AwsOwnedBuckets{number}",
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(actions),
+                    resources=resources,
+                )
+            )
         if amazon_linux_repositories:
-            statements.append(iam.PolicyStatement(
-                sid="AmazonLinuxRepositories", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
-                resources=[objects(p) for p in AMAZON_LINUX_REPOSITORY_BUCKETS]))
+            statements.append(
+                iam.PolicyStatement(
+                    sid="AmazonLinuxRepositories",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:GetObject"],
+                    resources=[objects(p) for p in AMAZON_LINUX_REPOSITORY_BUCKETS],
+                )
+            )
         if external_buckets:
-            statements.append(iam.PolicyStatement(
-                sid="ExternalBuckets", principals=[iam.AnyPrincipal()], actions=["s3:*"],
-                resources=[arn for b in external_buckets
-                           for arn in (f"arn:{Aws.PARTITION}:s3:::{b}", f"arn:{Aws.PARTITION}:s3:::{b}/*")]))
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ExternalBuckets",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:*"],
+                    resources=[
+                        arn
+                        for b in external_buckets
+                        for arn in (f"arn:{Aws.PARTITION}:s3:::{b}", f"arn:{Aws.PARTITION}:s3:::{b}/*")
+                    ],
+                )
+            )
         return statements
 
     def _add_flow_logs(
@@ -361,8 +411,9 @@ class PrivateNetwork(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         if key is None:
-            key = EncryptionKey(self, "FlowLogKey", description=f"{self.node.path} flow log key",
-                                removal_policy=removal_policy)
+            key = EncryptionKey(
+                self, "FlowLogKey", description=f"{self.node.path} flow log key", removal_policy=removal_policy
+            )
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogGroup",
@@ -372,7 +423,9 @@ class PrivateNetwork(Construct):
         )
         stack = Stack.of(self)
         role = service_role(
-            self, "FlowLogRole", service="vpc-flow-logs.amazonaws.com",
+            self,
+            "FlowLogRole",
+            service="vpc-flow-logs.amazonaws.com",
             description="Delivers this VPC's flow logs to its log group",
             source_arn=f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*",
         )
@@ -394,8 +447,13 @@ def _is_cidr(value: str, shortest: int, longest: int) -> bool:
 def _aws_services() -> iam.PolicyStatement:
     """AWS service principals acting through the endpoint for a resource of ours: they carry AWS's
     credentials, never a user's (the AWS data perimeter examples' ``aws:PrincipalIsAWSService``)."""
-    return iam.PolicyStatement(sid="AwsServicePrincipals", principals=[iam.AnyPrincipal()], actions=["*"],
-                               resources=["*"], conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}})
+    return iam.PolicyStatement(
+        sid="AwsServicePrincipals",
+        principals=[iam.AnyPrincipal()],
+        actions=["*"],
+        resources=["*"],
+        conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}},
+    )
 
 
 def _is_organization_id(value: str) -> bool:
@@ -404,8 +462,12 @@ def _is_organization_id(value: str) -> bool:
 
 
 def _is_bucket_name(value: str) -> bool:
-    return (3 <= len(value) <= 63 and value[0].isalnum() and value[-1].isalnum()
-            and all(c.isdigit() or "a" <= c <= "z" or c in ".-" for c in value))
+    return (
+        3 <= len(value) <= 63
+        and value[0].isalnum()
+        and value[-1].isalnum()
+        and all(c.isdigit() or "a" <= c <= "z" or c in ".-" for c in value)
+    )
 
 
 def _endpoint_id(name: str) -> str:

@@ -188,14 +188,28 @@ class SecureBucket(Construct):
             resource_arns=[self.bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None,
         )
-        return grant_objects(grantee, self.bucket, objects_key_pattern, S3_READ, key=self.encryption_key,
-                             kms_actions=KMS_DECRYPT, why=f"objects of {self.node.path} read by this role")
+        return grant_objects(
+            grantee,
+            self.bucket,
+            objects_key_pattern,
+            S3_READ,
+            key=self.encryption_key,
+            kms_actions=KMS_DECRYPT,
+            why=f"objects of {self.node.path} read by this role",
+        )
 
     def grant_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
         """Write objects matching ``objects_key_pattern`` (``s3:PutObject``, multipart included) and
         encrypt them with the bucket key; never delete."""
-        return grant_objects(grantee, self.bucket, objects_key_pattern, S3_WRITE, key=self.encryption_key,
-                             kms_actions=KMS_ENCRYPT, why=f"objects this role writes to {self.node.path}")
+        return grant_objects(
+            grantee,
+            self.bucket,
+            objects_key_pattern,
+            S3_WRITE,
+            key=self.encryption_key,
+            kms_actions=KMS_ENCRYPT,
+            why=f"objects this role writes to {self.node.path}",
+        )
 
     def grant_read_write(self, grantee: iam.IGrantable, objects_key_pattern: str = "*") -> iam.Grant:
         """``grant_read`` and ``grant_write`` on the same key pattern."""

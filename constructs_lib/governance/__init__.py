@@ -1,8 +1,8 @@
 """Governance: model cards and the audit trail."""
 
 from constructs_lib.governance.audit_trail import (
-    AuditTrail,
     DEFAULT_SENSITIVE_ACTIONS,
+    AuditTrail,
     SensitiveAction,
 )
 from constructs_lib.governance.model_card import (

@@ -20,8 +20,8 @@ from constructs import Construct
 from constructs_lib._core.keys import allow_publisher, key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
+from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -31,9 +31,15 @@ _SAGEMAKER = '($.eventSource = "sagemaker.amazonaws.com")'
 #: SageMaker operations that start a job (botocore's SageMaker service model). A job that IAM
 #: denies, typically because it asked for no VPC or another VPC than the platform's, is an alarm.
 JOB_CREATING_OPERATIONS: tuple[str, ...] = (
-    "CreateAutoMLJob", "CreateAutoMLJobV2", "CreateCompilationJob", "CreateHyperParameterTuningJob",
-    "CreateInferenceRecommendationsJob", "CreateOptimizationJob", "CreateProcessingJob",
-    "CreateTrainingJob", "CreateTransformJob",
+    "CreateAutoMLJob",
+    "CreateAutoMLJobV2",
+    "CreateCompilationJob",
+    "CreateHyperParameterTuningJob",
+    "CreateInferenceRecommendationsJob",
+    "CreateOptimizationJob",
+    "CreateProcessingJob",
+    "CreateTrainingJob",
+    "CreateTransformJob",
 )
 
 
@@ -80,7 +86,10 @@ JOB_DENIED = SensitiveAction(
 
 #: The alarms every audit trail has unless told otherwise.
 DEFAULT_SENSITIVE_ACTIONS: tuple[SensitiveAction, ...] = (
-    MODEL_APPROVAL_STATUS_CHANGED, STUDIO_DOMAIN_CHANGED, MODEL_PACKAGE_GROUP_DELETED, JOB_DENIED,
+    MODEL_APPROVAL_STATUS_CHANGED,
+    STUDIO_DOMAIN_CHANGED,
+    MODEL_PACKAGE_GROUP_DELETED,
+    JOB_DENIED,
 )
 
 _METRIC_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -161,31 +170,62 @@ class AuditTrail(Construct):
             "must be True: without log file integrity validation, tampering with the audit trail goes unnoticed",
         )
         problems.check_one_of("log_retention_days", log_retention_days, LOG_RETENTION_DAYS)
-        problems.check(len(data_buckets) <= _MAX_DATA_RESOURCES, "data_buckets (count)", len(data_buckets),
-                       f"must be at most {_MAX_DATA_RESOURCES} (CloudTrail's limit per event selector)")
+        problems.check(
+            len(data_buckets) <= _MAX_DATA_RESOURCES,
+            "data_buckets (count)",
+            len(data_buckets),
+            f"must be at most {_MAX_DATA_RESOURCES} (CloudTrail's limit per event selector)",
+        )
         problems.check_unique("sensitive_actions (names)", [a.name for a in sensitive_actions])
         for action in sensitive_actions:
-            problems.check_pattern("sensitive_actions.name", action.name, _METRIC_NAME,
-                                   "must be 1-64 letters or digits, starting with a letter")
-            problems.check(0 < len(action.filter_pattern) <= 1024, f"sensitive_actions[{action.name}].filter_pattern",
-                           action.filter_pattern, "must be 1-1024 characters (CloudWatch Logs limit)")
-        problems.check_pattern("metric_namespace", metric_namespace, METRIC_NAMESPACE_PATTERN,
-                               "must be 1-255 letters, digits or . _ / # : - and spaces")
-        problems.check(not metric_namespace.startswith("AWS/"), "metric_namespace", metric_namespace,
-                       "must not start with 'AWS/' (reserved for AWS services)")
+            problems.check_pattern(
+                "sensitive_actions.name",
+                action.name,
+                _METRIC_NAME,
+                "must be 1-64 letters or digits, starting with a letter",
+            )
+            problems.check(
+                0 < len(action.filter_pattern) <= 1024,
+                f"sensitive_actions[{action.name}].filter_pattern",
+                action.filter_pattern,
+                "must be 1-1024 characters (CloudWatch Logs limit)",
+            )
+        problems.check_pattern(
+            "metric_namespace",
+            metric_namespace,
+            METRIC_NAMESPACE_PATTERN,
+            "must be 1-255 letters, digits or . _ / # : - and spaces",
+        )
+        problems.check(
+            not metric_namespace.startswith("AWS/"),
+            "metric_namespace",
+            metric_namespace,
+            "must not start with 'AWS/' (reserved for AWS services)",
+        )
         if trail_name is not None:
-            problems.check_pattern("trail_name", trail_name, _TRAIL_NAME,
-                                   "must be 3-128 letters, digits, '.', '_' or '-', starting and ending "
-                                   "with a letter or digit")
+            problems.check_pattern(
+                "trail_name",
+                trail_name,
+                _TRAIL_NAME,
+                "must be 3-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit",
+            )
         if bucket is not None:
-            problems.check(server_access_logs_bucket is None, "server_access_logs_bucket", "given",
-                           "only applies to the new bucket; configure the given bucket's logging itself")
+            problems.check(
+                server_access_logs_bucket is None,
+                "server_access_logs_bucket",
+                "given",
+                "only applies to the new bucket; configure the given bucket's logging itself",
+            )
         problems.raise_if_any()
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path}: audit logs",
-                                           service_principals=("cloudwatch.amazonaws.com",),
-                                           removal_policy=removal_policy)
+            encryption_key = EncryptionKey(
+                self,
+                "Key",
+                description=f"{self.node.path}: audit logs",
+                service_principals=("cloudwatch.amazonaws.com",),
+                removal_policy=removal_policy,
+            )
         self.encryption_key: kms.IKey = (
             encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
         )
@@ -211,12 +251,15 @@ class AuditTrail(Construct):
         )
         # Our own role (permissions in a managed policy) instead of the L2's inline-policy role.
         logs_role = ManagedPolicyRole(
-            self, "LogsRole", assumed_by=service_principal(self, "cloudtrail.amazonaws.com"),
+            self,
+            "LogsRole",
+            assumed_by=service_principal(self, "cloudtrail.amazonaws.com"),
             description="CloudTrail delivers the audit trail to its CloudWatch Logs group",
         )
         logs_role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                                resources=[self.log_group.log_group_arn])
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
+            )
         )
 
         self.trail = cloudtrail.Trail(
@@ -244,9 +287,13 @@ class AuditTrail(Construct):
 
         if alarm_topic is None:
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            alarm_topic = sns.Topic(self, "AlarmTopic", display_name="ML platform audit alarms",
-                                    master_key=self.encryption_key if alert_key is None else key_of(alert_key),
-                                    enforce_ssl=True)
+            alarm_topic = sns.Topic(
+                self,
+                "AlarmTopic",
+                display_name="ML platform audit alarms",
+                master_key=self.encryption_key if alert_key is None else key_of(alert_key),
+                enforce_ssl=True,
+            )
         self.alarm_topic = alarm_topic
         self.metric_namespace = metric_namespace
         self._actions = {action.name: action for action in sensitive_actions}
@@ -262,8 +309,9 @@ class AuditTrail(Construct):
         """The count (sum) of ``action_name`` events, e.g. ``metric("ModelApprovalStatusChanged")``."""
         if action_name not in self._actions:
             raise KeyError(f"{self.node.path} has no sensitive action {action_name!r}: known {sorted(self._actions)}")
-        return cloudwatch.Metric(namespace=self.metric_namespace, metric_name=action_name,
-                                 statistic="Sum", period=period)
+        return cloudwatch.Metric(
+            namespace=self.metric_namespace, metric_name=action_name, statistic="Sum", period=period
+        )
 
     def metric_model_approval_changes(self) -> cloudwatch.Metric:
         return self.metric(MODEL_APPROVAL_STATUS_CHANGED.name)
@@ -320,15 +368,19 @@ class AuditTrail(Construct):
                 conditions={
                     **source,
                     "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn":
-                            f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
                     },
                 },
             )
         )
         self.encryption_key.add_to_resource_policy(
-            iam.PolicyStatement(sid="AllowCloudTrailToDescribeKey", principals=[principal],
-                                actions=["kms:DescribeKey"], resources=["*"], conditions=source)
+            iam.PolicyStatement(
+                sid="AllowCloudTrailToDescribeKey",
+                principals=[principal],
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions=source,
+            )
         )
 
 

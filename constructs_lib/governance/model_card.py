@@ -68,8 +68,20 @@ class ModelOverview(_Section):
     model_artifacts: tuple[str, ...] = ()
     inference_images: tuple[str, ...] = ()
 
-    _MAX = dict.fromkeys(("model_description", "model_owner", "model_creator", "problem_type", "algorithm_type",
-                          "model_name", "model_id", "model_artifacts", "inference_images"), 1024)
+    _MAX = dict.fromkeys(
+        (
+            "model_description",
+            "model_owner",
+            "model_creator",
+            "problem_type",
+            "algorithm_type",
+            "model_name",
+            "model_id",
+            "model_artifacts",
+            "inference_images",
+        ),
+        1024,
+    )
     _ITEMS = {"model_artifacts": 15, "inference_images": 15}
 
 
@@ -83,8 +95,10 @@ class IntendedUses(_Section):
     factors_affecting_model_efficiency: str | None = None
     explanations_for_risk_rating: str | None = None
 
-    _MAX = dict.fromkeys(("purpose_of_model", "intended_uses", "factors_affecting_model_efficiency",
-                          "explanations_for_risk_rating"), 2048)
+    _MAX = dict.fromkeys(
+        ("purpose_of_model", "intended_uses", "factors_affecting_model_efficiency", "explanations_for_risk_rating"),
+        2048,
+    )
 
 
 @dataclass(frozen=True)
@@ -131,8 +145,13 @@ class TrainingDetails(_Section):
     training_metrics: tuple[TrainingMetric, ...] = ()
     hyper_parameters: Mapping[str, str] = field(default_factory=dict)
 
-    _MAX = {"training_observations": 1024, "training_job_arn": 1024, "training_datasets": 1024,
-            "training_images": 1024, "hyper_parameters": 255}
+    _MAX = {
+        "training_observations": 1024,
+        "training_job_arn": 1024,
+        "training_datasets": 1024,
+        "training_images": 1024,
+        "hyper_parameters": 255,
+    }
     _ITEMS = {"training_datasets": 15, "training_images": 15, "training_metrics": 50, "hyper_parameters": 100}
 
 
@@ -166,8 +185,7 @@ class EvaluationDetail(_Section):
     metadata: Mapping[str, str] = field(default_factory=dict)
     metric_groups: tuple[MetricGroup, ...] = ()
 
-    _MAX = {"name": 63, "evaluation_observation": 2096, "evaluation_job_arn": 256, "datasets": 1024,
-            "metadata": 1024}
+    _MAX = {"name": 63, "evaluation_observation": 2096, "evaluation_job_arn": 256, "datasets": 1024, "metadata": 1024}
     _ITEMS = {"datasets": 10}
 
 
@@ -234,18 +252,28 @@ class ModelCard(Construct):
             DESTROY deletes them with the stack.
         """
         super().__init__(scope, construct_id)
-        group_name = (model_package_group if isinstance(model_package_group, str) or model_package_group is None
-                      else model_package_group.model_package_group_name)
+        group_name = (
+            model_package_group
+            if isinstance(model_package_group, str) or model_package_group is None
+            else model_package_group.model_package_group_name
+        )
         status_value = status.value if isinstance(status, ModelCardStatus) else status
         sections: dict[str, Any] = {
-            "model_overview": model_overview, "intended_uses": intended_uses, "business_details": business_details,
-            "training_details": training_details, "additional_information": additional_information,
+            "model_overview": model_overview,
+            "intended_uses": intended_uses,
+            "business_details": business_details,
+            "training_details": training_details,
+            "additional_information": additional_information,
         }
 
         problems = Problems(self, "ModelCard")
         if model_card_name is not None:
-            problems.check_pattern("model_card_name", model_card_name, _CARD_NAME,
-                                   "must be 1-63 letters, digits or '-', starting with a letter or digit")
+            problems.check_pattern(
+                "model_card_name",
+                model_card_name,
+                _CARD_NAME,
+                "must be 1-63 letters, digits or '-', starting with a letter or digit",
+            )
         problems.check_one_of("status", status_value, _STATUSES)
         for name in ("model_overview", "intended_uses"):
             problems.check(sections[name] is not None, name, None, "is a required section of the model card")
@@ -258,23 +286,41 @@ class ModelCard(Construct):
         if group_name is not None:
             problems.check_sagemaker_name("model_package_group", group_name)
         named = group_name is not None or (
-            model_overview is not None and bool(model_overview.model_name or model_overview.model_id))
-        problems.check(named or model_overview is None, "model_package_group", None,
-                       "the card must name its model: give model_package_group or model_overview.model_name/model_id")
+            model_overview is not None and bool(model_overview.model_name or model_overview.model_id)
+        )
+        problems.check(
+            named or model_overview is None,
+            "model_package_group",
+            None,
+            "the card must name its model: give model_package_group or model_overview.model_name/model_id",
+        )
         risk = _value(intended_uses.risk_rating) if intended_uses is not None else None
         if status_value in (ModelCardStatus.PENDING_REVIEW.value, ModelCardStatus.APPROVED.value):
-            problems.check(bool(evaluation_details), "evaluation_details", "none",
-                           f"is required for status {status_value}: a card under review documents its evaluation")
-            problems.check(risk != RiskRating.UNKNOWN.value, "intended_uses.risk_rating", risk,
-                           f"must be High, Medium or Low for status {status_value}")
+            problems.check(
+                bool(evaluation_details),
+                "evaluation_details",
+                "none",
+                f"is required for status {status_value}: a card under review documents its evaluation",
+            )
+            problems.check(
+                risk != RiskRating.UNKNOWN.value,
+                "intended_uses.risk_rating",
+                risk,
+                f"must be High, Medium or Low for status {status_value}",
+            )
         size = len(json.dumps(_plain([*sections.values(), *evaluation_details])))
         problems.check(size <= _MAX_CONTENT, "content (JSON characters)", size, f"must be at most {_MAX_CONTENT}")
         problems.raise_if_any()
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path}: model card content",
-                                           allow_cloudwatch_logs=False, service_principals=(),
-                                           removal_policy=removal_policy)
+            encryption_key = EncryptionKey(
+                self,
+                "Key",
+                description=f"{self.node.path}: model card content",
+                allow_cloudwatch_logs=False,
+                service_principals=(),
+                removal_policy=removal_policy,
+            )
         self.encryption_key: kms.IKey = (
             encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
         )
@@ -289,21 +335,23 @@ class ModelCard(Construct):
             training_details=_training(training_details),
             additional_information=_additional(additional_information),
             model_package_details=sagemaker.CfnModelCard.ModelPackageDetailsProperty(
-                model_package_group_name=group_name) if group_name else None,
+                model_package_group_name=group_name
+            )
+            if group_name
+            else None,
         )
         self.card = sagemaker.CfnModelCard(
             self,
             "Resource",
-            model_card_name=model_card_name or Names.unique_resource_name(
-                self, max_length=63, separator="-").strip("-"),
+            model_card_name=model_card_name
+            or Names.unique_resource_name(self, max_length=63, separator="-").strip("-"),
             model_card_status=status_value,
             content=content,
             security_config=sagemaker.CfnModelCard.SecurityConfigProperty(kms_key_id=self.encryption_key.key_arn),
         )
         self.card.apply_removal_policy(removal_policy)
         if evaluation_details:
-            self.card.add_property_override("Content.EvaluationDetails",
-                                            [_evaluation(d) for d in evaluation_details])
+            self.card.add_property_override("Content.EvaluationDetails", [_evaluation(d) for d in evaluation_details])
 
     @property
     def model_card_name(self) -> str:
@@ -324,8 +372,9 @@ class ModelCard(Construct):
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:DescribeModelCard", "sagemaker:ListModelCardVersions"],
-            resource_arns=[stack.format_arn(service="sagemaker", resource="model-card",
-                                            resource_name=self.card.model_card_name)],
+            resource_arns=[
+                stack.format_arn(service="sagemaker", resource="model-card", resource_name=self.card.model_card_name)
+            ],
         )
         self.encryption_key.grant_decrypt(grantee)
         return grant
@@ -352,10 +401,18 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
                 problems.check(len(value) <= items, f"{prop} (count)", len(value), f"must be at most {items}")
             if isinstance(value, Mapping):
                 for key, item in value.items():
-                    problems.check(bool(_DETAIL_KEY.match(str(key))) or f.name == "hyper_parameters", prop, key,
-                                   "keys must be letters, digits or '_', not starting with a digit")
-                    problems.check(isinstance(item, str) and 0 < len(item) <= (limit or 0), f"{prop}[{key}]",
-                                   _short(item), f"must be a string of 1-{limit} characters")
+                    problems.check(
+                        bool(_DETAIL_KEY.match(str(key))) or f.name == "hyper_parameters",
+                        prop,
+                        key,
+                        "keys must be letters, digits or '_', not starting with a digit",
+                    )
+                    problems.check(
+                        isinstance(item, str) and 0 < len(item) <= (limit or 0),
+                        f"{prop}[{key}]",
+                        _short(item),
+                        f"must be a string of 1-{limit} characters",
+                    )
                     if f.name == "hyper_parameters":
                         problems.check(0 < len(str(key)) <= 255, prop, key, "names must be 1-255 characters")
             else:
@@ -363,8 +420,12 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
                     if dataclasses.is_dataclass(item):
                         _check_section(problems, f"{prop}[{index}]", item)
                     elif limit is not None:
-                        problems.check(isinstance(item, str) and 0 < len(item) <= limit, f"{prop}[{index}]",
-                                       _short(item), f"must be a string of 1-{limit} characters")
+                        problems.check(
+                            isinstance(item, str) and 0 < len(item) <= limit,
+                            f"{prop}[{index}]",
+                            _short(item),
+                            f"must be a string of 1-{limit} characters",
+                        )
         elif dataclasses.is_dataclass(value):
             _check_section(problems, prop, value)
     if isinstance(section, IntendedUses):
@@ -374,14 +435,26 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
     elif isinstance(section, ObjectiveFunction):
         problems.check_one_of(f"{path}.function", section.function, ["Maximize", "Minimize"])
     elif isinstance(section, EvaluationMetric):
-        problems.check(isinstance(section.value, (bool, int, float, str)), f"{path}.value", section.value,
-                       "must be a number, a string or a boolean")
+        problems.check(
+            isinstance(section.value, (bool, int, float, str)),
+            f"{path}.value",
+            section.value,
+            "must be a number, a string or a boolean",
+        )
         if isinstance(section.value, str):
-            problems.check(len(section.value) <= 63, f"{path}.value", _short(section.value),
-                           "a string value must be at most 63 characters")
+            problems.check(
+                len(section.value) <= 63,
+                f"{path}.value",
+                _short(section.value),
+                "a string value must be at most 63 characters",
+            )
     elif isinstance(section, TrainingMetric):
-        problems.check(isinstance(section.value, (int, float)) and not isinstance(section.value, bool),
-                       f"{path}.value", section.value, "must be a number")
+        problems.check(
+            isinstance(section.value, (int, float)) and not isinstance(section.value, bool),
+            f"{path}.value",
+            section.value,
+            "must be a number",
+        )
     elif isinstance(section, MetricGroup):
         problems.check_unique(f"{path}.metrics (names)", [m.name for m in section.metrics])
 
@@ -407,11 +480,20 @@ def _overview(o: ModelOverview | None) -> sagemaker.CfnModelCard.ModelOverviewPr
     if o is None:
         return None
     return sagemaker.CfnModelCard.ModelOverviewProperty(
-        model_description=o.model_description, model_owner=o.model_owner, model_creator=o.model_creator,
-        problem_type=o.problem_type, algorithm_type=o.algorithm_type, model_name=o.model_name,
-        model_id=o.model_id, model_version=o.model_version, model_artifact=list(o.model_artifacts) or None,
+        model_description=o.model_description,
+        model_owner=o.model_owner,
+        model_creator=o.model_creator,
+        problem_type=o.problem_type,
+        algorithm_type=o.algorithm_type,
+        model_name=o.model_name,
+        model_id=o.model_id,
+        model_version=o.model_version,
+        model_artifact=list(o.model_artifacts) or None,
         inference_environment=sagemaker.CfnModelCard.InferenceEnvironmentProperty(
-            container_image=list(o.inference_images)) if o.inference_images else None,
+            container_image=list(o.inference_images)
+        )
+        if o.inference_images
+        else None,
     )
 
 
@@ -419,7 +501,9 @@ def _intended_uses(u: IntendedUses | None) -> sagemaker.CfnModelCard.IntendedUse
     if u is None:
         return None
     return sagemaker.CfnModelCard.IntendedUsesProperty(
-        risk_rating=_value(u.risk_rating), purpose_of_model=u.purpose_of_model, intended_uses=u.intended_uses,
+        risk_rating=_value(u.risk_rating),
+        purpose_of_model=u.purpose_of_model,
+        intended_uses=u.intended_uses,
         factors_affecting_model_efficiency=u.factors_affecting_model_efficiency,
         explanations_for_risk_rating=u.explanations_for_risk_rating,
     )
@@ -429,8 +513,10 @@ def _business(b: BusinessDetails | None) -> sagemaker.CfnModelCard.BusinessDetai
     if b is None:
         return None
     return sagemaker.CfnModelCard.BusinessDetailsProperty(
-        business_problem=b.business_problem, business_stakeholders=b.business_stakeholders,
-        line_of_business=b.line_of_business)
+        business_problem=b.business_problem,
+        business_stakeholders=b.business_stakeholders,
+        line_of_business=b.line_of_business,
+    )
 
 
 def _training(t: TrainingDetails | None) -> sagemaker.CfnModelCard.TrainingDetailsProperty | None:
@@ -442,20 +528,31 @@ def _training(t: TrainingDetails | None) -> sagemaker.CfnModelCard.TrainingDetai
             training_arn=t.training_job_arn,
             training_datasets=list(t.training_datasets) or None,
             training_environment=sagemaker.CfnModelCard.TrainingEnvironmentProperty(
-                container_image=list(t.training_images)) if t.training_images else None,
-            training_metrics=[sagemaker.CfnModelCard.TrainingMetricProperty(name=m.name, value=m.value, notes=m.notes)
-                              for m in t.training_metrics] or None,
-            hyper_parameters=[sagemaker.CfnModelCard.TrainingHyperParameterProperty(name=k, value=v)
-                              for k, v in t.hyper_parameters.items()] or None,
+                container_image=list(t.training_images)
+            )
+            if t.training_images
+            else None,
+            training_metrics=[
+                sagemaker.CfnModelCard.TrainingMetricProperty(name=m.name, value=m.value, notes=m.notes)
+                for m in t.training_metrics
+            ]
+            or None,
+            hyper_parameters=[
+                sagemaker.CfnModelCard.TrainingHyperParameterProperty(name=k, value=v)
+                for k, v in t.hyper_parameters.items()
+            ]
+            or None,
         )
     objective = None
     if t.objective_function is not None:
         f = t.objective_function
         objective = sagemaker.CfnModelCard.ObjectiveFunctionProperty(
             function=sagemaker.CfnModelCard.FunctionProperty(function=f.function, facet=f.facet, condition=f.condition),
-            notes=f.notes)
+            notes=f.notes,
+        )
     return sagemaker.CfnModelCard.TrainingDetailsProperty(
-        objective_function=objective, training_observations=t.training_observations, training_job_details=job)
+        objective_function=objective, training_observations=t.training_observations, training_job_details=job
+    )
 
 
 def _evaluation(e: EvaluationDetail) -> dict[str, Any]:
@@ -463,10 +560,13 @@ def _evaluation(e: EvaluationDetail) -> dict[str, Any]:
     metric's ``Value`` wants an object, while the resource schema (and SageMaker) take a number,
     a string or a boolean."""
     data: dict[str, Any] = {"Name": e.name}
-    optional = {"EvaluationObservation": e.evaluation_observation, "EvaluationJobArn": e.evaluation_job_arn,
-                "Datasets": list(e.datasets), "Metadata": dict(e.metadata),
-                "MetricGroups": [{"Name": g.name, "MetricData": [_metric(m) for m in g.metrics]}
-                                 for g in e.metric_groups]}
+    optional = {
+        "EvaluationObservation": e.evaluation_observation,
+        "EvaluationJobArn": e.evaluation_job_arn,
+        "Datasets": list(e.datasets),
+        "Metadata": dict(e.metadata),
+        "MetricGroups": [{"Name": g.name, "MetricData": [_metric(m) for m in g.metrics]} for g in e.metric_groups],
+    }
     data.update({k: v for k, v in optional.items() if v})
     return data
 
@@ -483,5 +583,7 @@ def _additional(a: AdditionalInformation | None) -> sagemaker.CfnModelCard.Addit
     if a is None:
         return None
     return sagemaker.CfnModelCard.AdditionalInformationProperty(
-        ethical_considerations=a.ethical_considerations, caveats_and_recommendations=a.caveats_and_recommendations,
-        custom_details=dict(a.custom_details) or None)
+        ethical_considerations=a.ethical_considerations,
+        caveats_and_recommendations=a.caveats_and_recommendations,
+        custom_details=dict(a.custom_details) or None,
+    )

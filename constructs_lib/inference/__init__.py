@@ -7,13 +7,13 @@ from constructs_lib.inference.data_capture import (
     DataCaptureOptions,
 )
 from constructs_lib.inference.endpoint_options import (
+    INSTANCE_STORAGE_FAMILIES,
     AsyncScalingOptions,
     AutoScalingOptions,
     CapacitySize,
     CapacityUnit,
     DeploymentGuardrails,
     DeploymentStrategy,
-    INSTANCE_STORAGE_FAMILIES,
     InstanceType,
     InstanceVariant,
     ProvisionedConcurrencyScaling,

@@ -15,11 +15,11 @@ from constructs import Construct
 from constructs_lib._core import endpoints as ep
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.endpoint_options import AsyncScalingOptions, InstanceVariant
-from constructs_lib.foundation.secure_bucket import SecureBucket
 
 _MAX_CONCURRENT_INVOCATIONS = 1000
 
@@ -73,8 +73,15 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         :param endpoint_name: default, a stable unique name derived from the construct path.
         """
         super().__init__(scope, construct_id)
-        self._validate(variant, (input_prefix, output_prefix, failure_prefix), max_concurrent_invocations_per_instance,
-                       scaling, data_capture, volume_encryption_key, endpoint_name)
+        self._validate(
+            variant,
+            (input_prefix, output_prefix, failure_prefix),
+            max_concurrent_invocations_per_instance,
+            scaling,
+            data_capture,
+            volume_encryption_key,
+            endpoint_name,
+        )
 
         self._physical_name = ep.physical_endpoint_name(self, endpoint_name)
         self.variant = variant
@@ -86,24 +93,46 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         self.input_prefix, self.output_prefix, self.failure_prefix = input_prefix, output_prefix, failure_prefix
 
         role = variant.model.role
-        grant_objects(role, self.bucket, f"{input_prefix}/*", S3_READ, key=self.encryption_key,
-                      kms_actions=KMS_DECRYPT, why="requests that clients upload before invoking")
+        grant_objects(
+            role,
+            self.bucket,
+            f"{input_prefix}/*",
+            S3_READ,
+            key=self.encryption_key,
+            kms_actions=KMS_DECRYPT,
+            why="requests that clients upload before invoking",
+        )
         for prefix, what in ((output_prefix, "answers"), (failure_prefix, "failure reports")):
-            grant_objects(role, self.bucket, f"{prefix}/*", S3_WRITE, key=self.encryption_key,
-                          kms_actions=KMS_ENCRYPT, why=f"{what}, one object per request")
+            grant_objects(
+                role,
+                self.bucket,
+                f"{prefix}/*",
+                S3_WRITE,
+                key=self.encryption_key,
+                kms_actions=KMS_ENCRYPT,
+                why=f"{what}, one object per request",
+            )
 
         self.success_topic: sns.ITopic | None = None
         self.error_topic: sns.ITopic | None = None
         notification_config = None
         if notifications:
-            key = ep.resolve_key(notification_key) or EncryptionKey(
-                self, "NotificationKey", description=f"{self.node.path} notification topics",
-                service_principals=("sagemaker.amazonaws.com",),
-            ).key
+            key = (
+                ep.resolve_key(notification_key)
+                or EncryptionKey(
+                    self,
+                    "NotificationKey",
+                    description=f"{self.node.path} notification topics",
+                    service_principals=("sagemaker.amazonaws.com",),
+                ).key
+            )
             self.success_topic = sns.Topic(self, "SuccessTopic", master_key=key, enforce_ssl=True)
             self.error_topic = sns.Topic(self, "ErrorTopic", master_key=key, enforce_ssl=True)
-            iam.Grant.add_to_principal(grantee=role, actions=["sns:Publish"],
-                                       resource_arns=[self.success_topic.topic_arn, self.error_topic.topic_arn])
+            iam.Grant.add_to_principal(
+                grantee=role,
+                actions=["sns:Publish"],
+                resource_arns=[self.success_topic.topic_arn, self.error_topic.topic_arn],
+            )
             iam.Grant.add_to_principal(grantee=role, actions=list(KMS_ENCRYPT), resource_arns=[key.key_arn])
             notification_config = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
                 success_topic=self.success_topic.topic_arn,
@@ -153,29 +182,50 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         else its fixed count."""
         count = self.scaling.min_capacity if self.scaling is not None else self.variant.initial_instance_count
         scales = "scales to zero" if count == 0 else "at minimum capacity"
-        return [AlwaysOnCapacity(f"async variant {self.variant.variant_name} {scales}", str(self.variant.instance_type),
-                                 count)]
+        return [
+            AlwaysOnCapacity(
+                f"async variant {self.variant.variant_name} {scales}", str(self.variant.instance_type), count
+            )
+        ]
 
     # --- grants and metrics ----------------------------------------------------------------------
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """``sagemaker:InvokeEndpointAsync`` on this endpoint, and writing requests under ``input_prefix``."""
-        grant_objects(grantee, self.bucket, f"{self.input_prefix}/*", S3_WRITE, key=self.encryption_key,
-                      kms_actions=KMS_ENCRYPT, why="requests uploaded before InvokeEndpointAsync")
-        return iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:InvokeEndpointAsync"],
-                                          resource_arns=[self.endpoint_arn])
+        grant_objects(
+            grantee,
+            self.bucket,
+            f"{self.input_prefix}/*",
+            S3_WRITE,
+            key=self.encryption_key,
+            kms_actions=KMS_ENCRYPT,
+            why="requests uploaded before InvokeEndpointAsync",
+        )
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:InvokeEndpointAsync"], resource_arns=[self.endpoint_arn]
+        )
 
     def grant_read_results(self, grantee: iam.IGrantable) -> None:
         """Reading answers and failure reports (and decrypting them)."""
         for prefix in (self.output_prefix, self.failure_prefix):
-            grant_objects(grantee, self.bucket, f"{prefix}/*", S3_READ, key=self.encryption_key,
-                          kms_actions=KMS_DECRYPT, why="answers and failure reports, one object per request")
+            grant_objects(
+                grantee,
+                self.bucket,
+                f"{prefix}/*",
+                S3_READ,
+                key=self.encryption_key,
+                kms_actions=KMS_DECRYPT,
+                why="answers and failure reports, one object per request",
+            )
 
     def _endpoint_metric(self, metric_name: str, **kwargs) -> cloudwatch.Metric:
         return cloudwatch.Metric(
-            namespace=ep.SAGEMAKER_NAMESPACE, metric_name=metric_name,
+            namespace=ep.SAGEMAKER_NAMESPACE,
+            metric_name=metric_name,
             dimensions_map={"EndpointName": self._physical_name},
-            statistic=kwargs.pop("statistic", "Average"), period=kwargs.pop("period", Duration.minutes(1)), **kwargs,
+            statistic=kwargs.pop("statistic", "Average"),
+            period=kwargs.pop("period", Duration.minutes(1)),
+            **kwargs,
         )
 
     def metric_approximate_backlog_size(self, **kwargs) -> cloudwatch.Metric:
@@ -199,8 +249,10 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
     def _autoscale(self, scaling: AsyncScalingOptions) -> appscaling.ScalableTarget:
         target = self._scalable_target(
             f"{self.variant.variant_name}Scaling",
-            variant_name=self.variant.variant_name, dimension=ep.INSTANCE_COUNT_DIMENSION,
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+            variant_name=self.variant.variant_name,
+            dimension=ep.INSTANCE_COUNT_DIMENSION,
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
         )
         target.scale_to_track_metric(
             "TrackBacklogPerInstance",
@@ -239,22 +291,39 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         if not ep.check_instance_variant(problems, "variant", variant, endpoint_kind="asynchronous"):
             problems.raise_if_any()
         ep.check_variant_names(problems, [variant.variant_name])
-        problems.check(variant.autoscaling is None, "variant.autoscaling", "given",
-                       "asynchronous endpoints scale on their backlog: pass scaling=AsyncScalingOptions(...) instead")
+        problems.check(
+            variant.autoscaling is None,
+            "variant.autoscaling",
+            "given",
+            "asynchronous endpoints scale on their backlog: pass scaling=AsyncScalingOptions(...) instead",
+        )
         for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes):
             ep.check_prefix(problems, name, prefix)
-        problems.check(len(set(prefixes)) == 3, "input_prefix/output_prefix/failure_prefix", list(prefixes),
-                       "must be three different prefixes")
+        problems.check(
+            len(set(prefixes)) == 3,
+            "input_prefix/output_prefix/failure_prefix",
+            list(prefixes),
+            "must be three different prefixes",
+        )
         if max_concurrent is not None:
-            problems.check_range("max_concurrent_invocations_per_instance", max_concurrent, minimum=1,
-                                 maximum=_MAX_CONCURRENT_INVOCATIONS, integer=True)
+            problems.check_range(
+                "max_concurrent_invocations_per_instance",
+                max_concurrent,
+                minimum=1,
+                maximum=_MAX_CONCURRENT_INVOCATIONS,
+                integer=True,
+            )
         if scaling is not None:
             ep.check_capacity_range(problems, "scaling", scaling.min_capacity, scaling.max_capacity, minimum=0)
-            problems.check_range("scaling.target_backlog_per_instance", scaling.target_backlog_per_instance,
-                                 minimum=0.001)
-            problems.check(scaling.max_capacity >= variant.initial_instance_count, "scaling.max_capacity",
-                           scaling.max_capacity,
-                           f"must be at least the variant's initial_instance_count ({variant.initial_instance_count})")
+            problems.check_range(
+                "scaling.target_backlog_per_instance", scaling.target_backlog_per_instance, minimum=0.001
+            )
+            problems.check(
+                scaling.max_capacity >= variant.initial_instance_count,
+                "scaling.max_capacity",
+                scaling.max_capacity,
+                f"must be at least the variant's initial_instance_count ({variant.initial_instance_count})",
+            )
             ep.check_cooldowns(problems, "scaling", scaling.scale_in_cooldown, scaling.scale_out_cooldown)
             ep.check_schedules(problems, "scaling", scaling.schedules, minimum=0)
         ep.check_data_capture(problems, data_capture)

@@ -115,8 +115,10 @@ class CostSummary:
             rows.append(f"  {line.path:<56} {line.price_key:<18} {price:>18} = {line.total_usd:8.4f}")
         if not self.lines:
             rows.append("  (nothing runs while idle)")
-        rows.append(f"  {'total':<56} {'':<18} {'':>18} = {self.total_hourly_usd:8.4f}"
-                    f"  (~{self.total_hourly_usd * 730:,.0f} USD/month)")
+        rows.append(
+            f"  {'total':<56} {'':<18} {'':>18} = {self.total_hourly_usd:8.4f}"
+            f"  (~{self.total_hourly_usd * 730:,.0f} USD/month)"
+        )
         return "\n".join(rows)
 
 
@@ -129,11 +131,20 @@ def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None)
         if isinstance(construct, CostedConstruct):
             for item in construct.always_on_capacity():
                 if item.quantity > 0:
-                    lines.append(CostLine(construct.node.path, item.description, item.price_key, item.quantity,
-                                          prices.get(item.price_key)))
+                    lines.append(
+                        CostLine(
+                            construct.node.path,
+                            item.description,
+                            item.price_key,
+                            item.quantity,
+                            prices.get(item.price_key),
+                        )
+                    )
     for path, items in network_capacity(constructs).items():
-        lines += [CostLine(path, item.description, item.price_key, item.quantity, prices.get(item.price_key))
-                  for item in items]
+        lines += [
+            CostLine(path, item.description, item.price_key, item.quantity, prices.get(item.price_key))
+            for item in items
+        ]
     return CostSummary(scope.node.path, tuple(lines))
 
 
@@ -157,8 +168,11 @@ def network_capacity(constructs: list[IConstruct]) -> dict[str, list[AlwaysOnCap
     for path in sorted(set(endpoints) | set(nat_gateways) | set(addresses)):
         items = capacity.setdefault(path, [])
         if endpoint_azs[path]:
-            items.append(AlwaysOnCapacity(f"{endpoints[path]} interface VPC endpoints, per AZ",
-                                          INTERFACE_ENDPOINT_AZ, endpoint_azs[path]))
+            items.append(
+                AlwaysOnCapacity(
+                    f"{endpoints[path]} interface VPC endpoints, per AZ", INTERFACE_ENDPOINT_AZ, endpoint_azs[path]
+                )
+            )
         if nat_gateways[path]:
             items.append(AlwaysOnCapacity("NAT gateways", NAT_GATEWAY, nat_gateways[path]))
         if addresses[path]:

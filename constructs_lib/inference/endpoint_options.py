@@ -53,8 +53,24 @@ INSTANCE_STORAGE_FAMILIES: dict[str, str] = {
 
 #: Families with NVIDIA GPUs.
 GPU_FAMILIES: frozenset[str] = frozenset(
-    {"p2", "p3", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200",
-     "g4dn", "g5", "g6", "g6e", "g7", "g7e"}
+    {
+        "p2",
+        "p3",
+        "p4d",
+        "p4de",
+        "p5",
+        "p5e",
+        "p5en",
+        "p6-b200",
+        "p6-b300",
+        "p6e-gb200",
+        "g4dn",
+        "g5",
+        "g6",
+        "g6e",
+        "g7",
+        "g7e",
+    }
 )
 #: Families with other accelerators (Inferentia, Trainium, Gaudi).
 ACCELERATOR_FAMILIES: frozenset[str] = frozenset({"inf1", "inf2", "trn1", "trn1n", "trn2", "dl1"})
@@ -339,20 +355,27 @@ class DeploymentGuardrails:
     @staticmethod
     def canary(size: CapacitySize, *, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
         """Blue/green: send ``size`` of the traffic to the new fleet, bake, then shift the rest."""
-        return DeploymentGuardrails(traffic_routing=TrafficRouting.CANARY, canary_size=size,
-                                    **_wait(wait_interval), **kwargs)
+        return DeploymentGuardrails(
+            traffic_routing=TrafficRouting.CANARY, canary_size=size, **_wait(wait_interval), **kwargs
+        )
 
     @staticmethod
     def linear(step: CapacitySize, *, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
         """Blue/green: shift ``step`` of the traffic at a time, baking after each step."""
-        return DeploymentGuardrails(traffic_routing=TrafficRouting.LINEAR, linear_step_size=step,
-                                    **_wait(wait_interval), **kwargs)
+        return DeploymentGuardrails(
+            traffic_routing=TrafficRouting.LINEAR, linear_step_size=step, **_wait(wait_interval), **kwargs
+        )
 
     @staticmethod
     def rolling(batch: CapacitySize, *, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
         """Rolling: replace ``batch`` of the fleet at a time (fewer spare instances than blue/green)."""
-        return DeploymentGuardrails(strategy=DeploymentStrategy.ROLLING, traffic_routing=None,
-                                    maximum_batch_size=batch, **_wait(wait_interval), **kwargs)
+        return DeploymentGuardrails(
+            strategy=DeploymentStrategy.ROLLING,
+            traffic_routing=None,
+            maximum_batch_size=batch,
+            **_wait(wait_interval),
+            **kwargs,
+        )
 
 
 def _wait(wait_interval: Duration | None) -> dict:

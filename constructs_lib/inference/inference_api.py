@@ -16,13 +16,13 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from constructs_lib._core.endpoints import EndpointBase, resolve_key
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.validation import Problems
-from constructs_lib.inference.async_endpoint import AsyncEndpoint
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.inference.async_endpoint import AsyncEndpoint
 
 _CONTENT_TYPE = "method.request.header.Content-Type"
 _ACCEPT = "method.request.header.Accept"
@@ -103,15 +103,30 @@ class InferenceApi(Construct):
         """
         super().__init__(scope, construct_id)
         authorization = authorization or ApiAuthorization.iam()
-        self._validate(endpoint, authorization, stage_name, throttling_rate_limit, throttling_burst_limit,
-                       content_types, log_retention_days, create_web_acl, web_acl_arn)
+        self._validate(
+            endpoint,
+            authorization,
+            stage_name,
+            throttling_rate_limit,
+            throttling_burst_limit,
+            content_types,
+            log_retention_days,
+            create_web_acl,
+            web_acl_arn,
+        )
         stack = Stack.of(self)
 
-        key = resolve_key(log_key) or EncryptionKey(
-            self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy
-        ).key
+        key = (
+            resolve_key(log_key)
+            or EncryptionKey(
+                self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy
+            ).key
+        )
         self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=retention_days(log_retention_days), encryption_key=key,
+            self,
+            "AccessLogs",
+            retention=retention_days(log_retention_days),
+            encryption_key=key,
             removal_policy=removal_policy,
         )
         self.api = apigateway.RestApi(
@@ -124,8 +139,15 @@ class InferenceApi(Construct):
                 stage_name=stage_name,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_log_group),
                 access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
-                    caller=True, http_method=True, ip=True, protocol=True, request_time=True,
-                    resource_path=True, response_length=True, status=True, user=True,
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
                 ),
                 logging_level=apigateway.MethodLoggingLevel.INFO,
                 data_trace_enabled=False,  # never log request or response bodies
@@ -138,15 +160,21 @@ class InferenceApi(Construct):
         stage = self.api.deployment_stage
         # API Gateway would create this group itself, unencrypted and kept forever.
         self.execution_log_group = logs.LogGroup(
-            self, "ExecutionLogs", log_group_name=f"API-Gateway-Execution-Logs_{self.api.rest_api_id}/{stage_name}",
-            retention=retention_days(log_retention_days), encryption_key=key, removal_policy=removal_policy,
+            self,
+            "ExecutionLogs",
+            log_group_name=f"API-Gateway-Execution-Logs_{self.api.rest_api_id}/{stage_name}",
+            retention=retention_days(log_retention_days),
+            encryption_key=key,
+            removal_policy=removal_policy,
         )
         stage.node.add_dependency(self.execution_log_group)
         if manage_account_cloudwatch_role:
             stage.node.add_dependency(self._account_cloudwatch_role(stack))
 
         self.integration_role = ManagedPolicyRole(
-            self, "IntegrationRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            self,
+            "IntegrationRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
             description=f"Lets {self.node.path} invoke its SageMaker endpoint",
         )
         self.integration_role.add_to_policy(
@@ -158,26 +186,31 @@ class InferenceApi(Construct):
         if create_web_acl:
             self.web_acl_arn = self._web_acl(key, log_retention_days, removal_policy)
         if self.web_acl_arn is not None:
-            wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=stage.stage_arn,
-                                       web_acl_arn=self.web_acl_arn)
+            wafv2.CfnWebACLAssociation(
+                self, "WebAclAssociation", resource_arn=stage.stage_arn, web_acl_arn=self.web_acl_arn
+            )
         else:
             acknowledge(
                 stage,
                 "No AWS WAF web ACL was asked for (create_web_acl / web_acl_arn): callers are authenticated "
                 "(IAM or Cognito) and throttled at the stage; add WAF for APIs exposed to untrusted networks.",
-                "AwsSolutions-APIG3", "HIPAA.Security-APIGWAssociatedWithWAF", "NIST.800.53.R5-APIGWAssociatedWithWAF",
+                "AwsSolutions-APIG3",
+                "HIPAA.Security-APIGWAssociatedWithWAF",
+                "NIST.800.53.R5-APIGWAssociatedWithWAF",
             )
         acknowledge(
             stage,
             "Inference requests are POSTs with per-request bodies and answers: caching them would serve stale or "
             "other callers' predictions and store payloads outside the encrypted data path.",
-            "HIPAA.Security-APIGWCacheEnabledAndEncrypted", "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+            "HIPAA.Security-APIGWCacheEnabledAndEncrypted",
+            "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
         )
         acknowledge(
             stage,
             "The only backend is the SageMaker runtime, an AWS service integration that API Gateway signs with "
             "SigV4 and the integration role; client certificates authenticate HTTP backends only.",
-            "HIPAA.Security-APIGWSSLEnabled", "NIST.800.53.R5-APIGWSSLEnabled",
+            "HIPAA.Security-APIGWSSLEnabled",
+            "NIST.800.53.R5-APIGWSSLEnabled",
         )
 
     @property
@@ -192,7 +225,8 @@ class InferenceApi(Construct):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """``execute-api:Invoke`` on ``POST /invocations`` of this API's stage (IAM authorization)."""
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["execute-api:Invoke"],
+            grantee=grantee,
+            actions=["execute-api:Invoke"],
             resource_arns=[self.api.arn_for_execute_api("POST", "/invocations", self.api.deployment_stage.stage_name)],
         )
 
@@ -278,27 +312,38 @@ class InferenceApi(Construct):
 
     def _account_cloudwatch_role(self, stack: Stack) -> apigateway.CfnAccount:
         role = ManagedPolicyRole(
-            self, "CloudWatchRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            self,
+            "CloudWatchRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
             description="API Gateway's account-wide role for writing execution and access logs",
         )
-        log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="*",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        log_groups = stack.format_arn(
+            service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
-                         "logs:GetLogEvents", "logs:FilterLogEvents"],
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                    "logs:GetLogEvents",
+                    "logs:FilterLogEvents",
+                ],
                 resources=[log_groups],
             )
         )
         # DescribeLogGroups has no resource type: granted on a log-group ARN it never applies.
         role.add_to_policy(iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]))
         acknowledge_exact_wildcard(
-            role, "*",
+            role,
+            "*",
             "logs:DescribeLogGroups has no resource type in the IAM reference (AWS requires '*'); API Gateway "
             "calls it to find the log groups it writes to. It reads names and settings only.",
         )
         acknowledge_exact_wildcard(
-            role, log_groups,
+            role,
+            log_groups,
             "This is the region's single API Gateway CloudWatch role (an account setting) used by every REST API "
             "to write its execution and access logs, to log groups API Gateway names itself; limited to this "
             "account's and region's log groups and to the actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs.",
@@ -313,15 +358,20 @@ class InferenceApi(Construct):
 
         def managed(priority: int, name: str) -> wafv2.CfnWebACL.RuleProperty:
             return wafv2.CfnWebACL.RuleProperty(
-                name=name, priority=priority, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                name=name,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                 statement=wafv2.CfnWebACL.StatementProperty(
                     managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=name)),
+                        vendor_name="AWS", name=name
+                    )
+                ),
                 visibility_config=visibility(name),
             )
 
         acl = wafv2.CfnWebACL(
-            self, "WebAcl",
+            self,
+            "WebAcl",
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=visibility("InferenceApi"),
@@ -330,18 +380,26 @@ class InferenceApi(Construct):
                 managed(1, "AWSManagedRulesCommonRuleSet"),
                 managed(2, "AWSManagedRulesKnownBadInputsRuleSet"),
                 wafv2.CfnWebACL.RuleProperty(
-                    name="RateLimitPerIp", priority=3, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    name="RateLimitPerIp",
+                    priority=3,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
                     statement=wafv2.CfnWebACL.StatementProperty(
                         rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            aggregate_key_type="IP", limit=2000)),
+                            aggregate_key_type="IP", limit=2000
+                        )
+                    ),
                     visibility_config=visibility("RateLimitPerIp"),
                 ),
             ],
         )
         # WAF only logs to log groups whose name starts with "aws-waf-logs-".
         self.waf_log_group = logs.LogGroup(
-            self, "WafLogs", log_group_name=f"aws-waf-logs-{self.api.rest_api_id}",
-            retention=retention_days(log_retention_days), encryption_key=key, removal_policy=removal_policy,
+            self,
+            "WafLogs",
+            log_group_name=f"aws-waf-logs-{self.api.rest_api_id}",
+            retention=retention_days(log_retention_days),
+            encryption_key=key,
+            removal_policy=removal_policy,
         )
         wafv2.CfnLoggingConfiguration(
             self, "WafLogging", resource_arn=acl.attr_arn, log_destination_configs=[self.waf_log_group.log_group_arn]
@@ -361,27 +419,47 @@ class InferenceApi(Construct):
         web_acl_arn: str | None,
     ) -> None:
         problems = Problems(self, "InferenceApi")
-        problems.check(isinstance(endpoint, EndpointBase) and not isinstance(endpoint, AsyncEndpoint), "endpoint",
-                       type(endpoint).__name__,
-                       "must be a RealtimeEndpoint or ServerlessEndpoint (asynchronous endpoints read requests from S3)")
+        problems.check(
+            isinstance(endpoint, EndpointBase) and not isinstance(endpoint, AsyncEndpoint),
+            "endpoint",
+            type(endpoint).__name__,
+            "must be a RealtimeEndpoint or ServerlessEndpoint (asynchronous endpoints read requests from S3)",
+        )
         if authorization.kind == AuthorizationKind.COGNITO:
-            problems.check(bool(authorization.user_pools), "authorization", "cognito([])",
-                           "needs at least one Cognito user pool")
+            problems.check(
+                bool(authorization.user_pools), "authorization", "cognito([])", "needs at least one Cognito user pool"
+            )
         else:
-            problems.check(not authorization.scopes, "authorization.scopes", list(authorization.scopes),
-                           "apply to Cognito authorization only")
-        problems.check(bool(stage_name) and all(c.isalnum() or c in "-_" for c in stage_name), "stage_name",
-                       stage_name, "must be letters, digits, '-' or '_'")
+            problems.check(
+                not authorization.scopes,
+                "authorization.scopes",
+                list(authorization.scopes),
+                "apply to Cognito authorization only",
+            )
+        problems.check(
+            bool(stage_name) and all(c.isalnum() or c in "-_" for c in stage_name),
+            "stage_name",
+            stage_name,
+            "must be letters, digits, '-' or '_'",
+        )
         problems.check_range("throttling_rate_limit", rate, minimum=0.001)
         problems.check_range("throttling_burst_limit", burst, minimum=1, integer=True)
         problems.check(bool(content_types), "content_types", list(content_types), "must list at least one content type")
         problems.check_unique("content_types", list(content_types))
         bad = [c for c in content_types if "/" not in c or " " in c]
         problems.check(not bad, "content_types", bad, "must be media types such as 'application/json'")
-        problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
-                       f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}")
-        problems.check(not (create_web_acl and web_acl_arn), "web_acl_arn", web_acl_arn,
-                       "give either create_web_acl=True or web_acl_arn, not both")
+        problems.check(
+            log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            log_retention_days,
+            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
+        )
+        problems.check(
+            not (create_web_acl and web_acl_arn),
+            "web_acl_arn",
+            web_acl_arn,
+            "give either create_web_acl=True or web_acl_arn, not both",
+        )
         problems.raise_if_any()
 
 

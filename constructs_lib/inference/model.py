@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from aws_cdk import Aws, ArnFormat, CfnResource, Stack
+from aws_cdk import ArnFormat, Aws, CfnResource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -17,12 +17,11 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
-from constructs_lib._core.vpc_access import vpc_access_statements
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard
-from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.private_network import PrivateNetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -280,12 +279,20 @@ class Model(Construct):
         self._validate(containers, vpc, security_groups, inference_execution_mode, model_name)
         if endpoint_names is not None:
             problems = Problems(self, "Model")
-            problems.check(len(endpoint_names) > 0, "endpoint_names", list(endpoint_names),
-                           "must name at least one endpoint (or leave it out: any endpoint's log group)")
+            problems.check(
+                len(endpoint_names) > 0,
+                "endpoint_names",
+                list(endpoint_names),
+                "must name at least one endpoint (or leave it out: any endpoint's log group)",
+            )
             for name in endpoint_names:
-                problems.check(is_unresolved(name) or bool(_ENDPOINT_NAME.match(name)), "endpoint_names", name,
-                               "must be an endpoint name (1-63 letters, digits or hyphens, starting with a letter "
-                               "or digit), optionally ending in '*' for a prefix")
+                problems.check(
+                    is_unresolved(name) or bool(_ENDPOINT_NAME.match(name)),
+                    "endpoint_names",
+                    name,
+                    "must be an endpoint name (1-63 letters, digits or hyphens, starting with a letter "
+                    "or digit), optionally ending in '*' for a prefix",
+                )
             problems.raise_if_any()
         self.endpoint_names: tuple[str, ...] | None = tuple(endpoint_names) if endpoint_names is not None else None
 
@@ -297,7 +304,10 @@ class Model(Construct):
             (inference_execution_mode or InferenceExecutionMode.SERIAL) if len(containers) > 1 else None
         )
         self.role: iam.IRole = role or service_role(
-            self, "Role", service="sagemaker.amazonaws.com", description=f"Execution role of SageMaker model {self.node.path}"
+            self,
+            "Role",
+            service="sagemaker.amazonaws.com",
+            description=f"Execution role of SageMaker model {self.node.path}",
         )
         self._grant_runtime_permissions()
 
@@ -369,34 +379,50 @@ class Model(Construct):
     ) -> None:
         problems = Problems(self, "Model")
         problems.check(
-            1 <= len(containers) <= _MAX_CONTAINERS, "containers", len(containers),
+            1 <= len(containers) <= _MAX_CONTAINERS,
+            "containers",
+            len(containers),
             f"must hold 1 to {_MAX_CONTAINERS} containers",
         )
         for i, c in enumerate(containers):
             self._validate_container(problems, f"containers[{i}]", c)
         multi = [i for i, c in enumerate(containers) if c.multi_model]
         problems.check(
-            not multi or len(containers) == 1, "containers[].multi_model", multi,
+            not multi or len(containers) == 1,
+            "containers[].multi_model",
+            multi,
             "multi-model mode needs a single container (not an inference pipeline)",
         )
         hostnames = [c.hostname for c in containers if c.hostname]
         problems.check_unique("containers[].hostname", hostnames)
         if mode is not None:
             problems.check(
-                len(containers) > 1, "inference_execution_mode", mode.value,
+                len(containers) > 1,
+                "inference_execution_mode",
+                mode.value,
                 "applies to models with 2 or more containers only",
             )
         if vpc is not None and not isinstance(vpc, PrivateNetwork):
             problems.check(
-                bool(security_groups), "security_groups", security_groups,
+                bool(security_groups),
+                "security_groups",
+                security_groups,
                 "must name 1 to 5 security groups when vpc is a plain VPC",
             )
         if security_groups is not None:
-            problems.check(1 <= len(security_groups) <= 5, "security_groups", len(security_groups),
-                           "must hold 1 to 5 security groups")
+            problems.check(
+                1 <= len(security_groups) <= 5,
+                "security_groups",
+                len(security_groups),
+                "must hold 1 to 5 security groups",
+            )
         if model_name is not None:
-            problems.check_pattern("model_name", model_name, _MODEL_NAME,
-                                   "must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen")
+            problems.check_pattern(
+                "model_name",
+                model_name,
+                _MODEL_NAME,
+                "must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen",
+            )
             problems.check(len(model_name) <= 63, "model_name", model_name, "must be at most 63 characters")
         problems.raise_if_any()
 
@@ -404,44 +430,71 @@ class Model(Construct):
     def _validate_container(problems: Problems, where: str, c: ContainerDefinition) -> None:
         if c.model_package_arn is not None:
             problems.check(
-                c.image is None and c.model_data is None, f"{where}.model_package_arn", c.model_package_arn,
+                c.image is None and c.model_data is None,
+                f"{where}.model_package_arn",
+                c.model_package_arn,
                 "comes with its own image and artifacts: do not also give image or model_data",
             )
             problems.check_pattern(
-                f"{where}.model_package_arn", c.model_package_arn, _MODEL_PACKAGE_ARN,
+                f"{where}.model_package_arn",
+                c.model_package_arn,
+                _MODEL_PACKAGE_ARN,
                 "must be a model package ARN such as arn:aws:sagemaker:eu-west-1:123456789012:model-package/group/3",
             )
         else:
-            problems.check(c.image is not None, f"{where}.image", None,
-                           "is required (or give model_package_arn)")
-            problems.check(c.model_package_sources is None, f"{where}.model_package_sources", "ModelPackageSources",
-                           "applies with model_package_arn only")
+            problems.check(c.image is not None, f"{where}.image", None, "is required (or give model_package_arn)")
+            problems.check(
+                c.model_package_sources is None,
+                f"{where}.model_package_sources",
+                "ModelPackageSources",
+                "applies with model_package_arn only",
+            )
         if c.image is not None and not is_unresolved(c.image.image_uri):
             uri = c.image.image_uri
-            problems.check(0 < len(uri) <= 255 and not any(ch.isspace() for ch in uri), f"{where}.image", uri,
-                           "must be an image URI of at most 255 characters without spaces")
+            problems.check(
+                0 < len(uri) <= 255 and not any(ch.isspace() for ch in uri),
+                f"{where}.image",
+                uri,
+                "must be an image URI of at most 255 characters without spaces",
+            )
         if c.hostname is not None:
             problems.check_sagemaker_name(f"{where}.hostname", c.hostname)
-        problems.check(len(c.environment) <= 100, f"{where}.environment", len(c.environment),
-                       "must hold at most 100 variables")
+        problems.check(
+            len(c.environment) <= 100, f"{where}.environment", len(c.environment), "must hold at most 100 variables"
+        )
         bad_keys = [k for k in c.environment if not _ENV_KEY.match(k) or len(k.encode()) > 1024]
-        problems.check(not bad_keys, f"{where}.environment", bad_keys,
-                       "names must be letters, digits and '_' (not starting with a digit), at most 1024 bytes")
+        problems.check(
+            not bad_keys,
+            f"{where}.environment",
+            bad_keys,
+            "names must be letters, digits and '_' (not starting with a digit), at most 1024 bytes",
+        )
         long_values = [k for k, v in c.environment.items() if not is_unresolved(v) and len(str(v).encode()) > 1024]
         problems.check(not long_values, f"{where}.environment", long_values, "values must be at most 1024 bytes")
         data = c.model_data
         if c.multi_model:
-            problems.check(data is not None and data.is_prefix, f"{where}.model_data",
-                           data.key if data else None,
-                           "multi-model mode needs an S3 prefix ending in '/' that holds the models")
+            problems.check(
+                data is not None and data.is_prefix,
+                f"{where}.model_data",
+                data.key if data else None,
+                "multi-model mode needs an S3 prefix ending in '/' that holds the models",
+            )
         else:
             problems.check(c.model_cache, f"{where}.model_cache", c.model_cache, "applies to multi-model mode only")
             if data is not None and not is_unresolved(data.key):
-                problems.check(data.key.endswith(".tar.gz"), f"{where}.model_data", data.key,
-                               "must be a gzip-compressed tar archive (key ending in '.tar.gz')")
+                problems.check(
+                    data.key.endswith(".tar.gz"),
+                    f"{where}.model_data",
+                    data.key,
+                    "must be a gzip-compressed tar archive (key ending in '.tar.gz')",
+                )
         if data is not None and not is_unresolved(data.key):
-            problems.check(bool(data.key) and not data.key.startswith("/"), f"{where}.model_data", data.key,
-                           "must be an object key without a leading '/'")
+            problems.check(
+                bool(data.key) and not data.key.startswith("/"),
+                f"{where}.model_data",
+                data.key,
+                "must be an object key without a leading '/'",
+            )
 
     def _container_property(self, c: ContainerDefinition) -> sagemaker.CfnModel.ContainerDefinitionProperty:
         return sagemaker.CfnModel.ContainerDefinitionProperty(
@@ -469,14 +522,21 @@ class Model(Construct):
         stack = Stack.of(self)
 
         def group(name: str) -> str:
-            return stack.format_arn(service="logs", resource="log-group", resource_name=_ENDPOINT_LOG_GROUPS + name,
-                                    arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            return stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=_ENDPOINT_LOG_GROUPS + name,
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
 
         if self.endpoint_names is None:
             log_groups = [group("*")]
         else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
-            log_groups = [arn for name in self.endpoint_names
-                          for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))]
+            log_groups = [
+                arn
+                for name in self.endpoint_names
+                for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
+            ]
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="EndpointLogs",
@@ -495,14 +555,19 @@ class Model(Construct):
         if isinstance(self.role, iam.Role):
             for arn in (a for a in log_groups if a.endswith("*")):
                 acknowledge_exact_wildcard(
-                    self.role, arn,
+                    self.role,
+                    arn,
                     "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
                     "<name>) and its streams after the variant and instance; limited to "
-                    + ("SageMaker endpoint log groups (the model was given no endpoint names)."
-                       if self.endpoint_names is None else "the log groups of the endpoints that serve this model."),
+                    + (
+                        "SageMaker endpoint log groups (the model was given no endpoint names)."
+                        if self.endpoint_names is None
+                        else "the log groups of the endpoints that serve this model."
+                    ),
                 )
             acknowledge_exact_wildcard(
-                self.role, "*",
+                self.role,
+                "*",
                 "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
                 "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
                 "likewise requires '*'.",
@@ -521,21 +586,28 @@ class Model(Construct):
         selection = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         return vpc.select_subnets(**_selection(selection)).subnets, list(security_groups or [])
 
-    def _grant_network_interfaces(self, vpc_id: str, subnets: list[ec2.ISubnet],
-                                  groups: list[ec2.ISecurityGroup]) -> None:
+    def _grant_network_interfaces(
+        self, vpc_id: str, subnets: list[ec2.ISubnet], groups: list[ec2.ISecurityGroup]
+    ) -> None:
         """The ENI permissions SageMaker documents for models in a VPC (``_internal/vpc_access``):
         creation in the model's subnets and groups only, interface management in this VPC only."""
         statements, interfaces = vpc_access_statements(
-            self, vpc_id=vpc_id, subnet_ids=[s.subnet_id for s in subnets],
-            security_group_ids=[g.security_group_id for g in groups], sid_prefix="ModelNetwork")
+            self,
+            vpc_id=vpc_id,
+            subnet_ids=[s.subnet_id for s in subnets],
+            security_group_ids=[g.security_group_id for g in groups],
+            sid_prefix="ModelNetwork",
+        )
         for statement in statements:
             self.role.add_to_principal_policy(statement)
         if isinstance(self.role, iam.Role):
             acknowledge_exact_wildcard(
-                self.role, interfaces,
+                self.role,
+                interfaces,
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
+
 
 def _selection(selection: ec2.SubnetSelection) -> dict:
     return {

@@ -14,9 +14,9 @@ from constructs import Construct
 from constructs_lib._core import endpoints as ep
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.endpoint_options import (
     CapacitySize,
     CapacityUnit,
@@ -136,16 +136,22 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         """The variant's instance-count target, its target-tracking policy and its schedules."""
         options = variant.autoscaling
         target = self._scalable_target(
-            f"{variant.variant_name}Scaling", variant_name=variant.variant_name, dimension=ep.INSTANCE_COUNT_DIMENSION,
-            min_capacity=options.min_capacity, max_capacity=options.max_capacity,
+            f"{variant.variant_name}Scaling",
+            variant_name=variant.variant_name,
+            dimension=ep.INSTANCE_COUNT_DIMENSION,
+            min_capacity=options.min_capacity,
+            max_capacity=options.max_capacity,
         )
         if options.metric == ScalingMetric.INVOCATIONS_PER_INSTANCE:
             metric = {"predefined_metric": appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE}
         elif options.metric == ScalingMetric.CUSTOM:
             metric = {"custom_metric": options.custom_metric}
         else:
-            metric = {"custom_metric": self.metric(options.metric.value, variant_name=variant.variant_name,
-                                                   namespace=ep.ENDPOINT_INSTANCE_NAMESPACE)}
+            metric = {
+                "custom_metric": self.metric(
+                    options.metric.value, variant_name=variant.variant_name, namespace=ep.ENDPOINT_INSTANCE_NAMESPACE
+                )
+            }
         target.scale_to_track_metric(
             f"Track{options.metric.value}",
             target_value=options.target_value,
@@ -169,27 +175,44 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         endpoint_name: str | None,
     ) -> None:
         problems = Problems(self, "RealtimeEndpoint")
-        problems.check(1 <= len(variants) <= _MAX_VARIANTS, "variants", len(variants),
-                       f"must hold 1 to {_MAX_VARIANTS} production variants")
-        problems.check(len(shadow_variants) <= 1, "shadow_variants", len(shadow_variants),
-                       "must hold at most one shadow variant")
+        problems.check(
+            1 <= len(variants) <= _MAX_VARIANTS,
+            "variants",
+            len(variants),
+            f"must hold 1 to {_MAX_VARIANTS} production variants",
+        )
+        problems.check(
+            len(shadow_variants) <= 1, "shadow_variants", len(shadow_variants), "must hold at most one shadow variant"
+        )
         if shadow_variants:
-            problems.check(len(variants) == 1, "variants", len(variants),
-                           "must hold exactly one production variant when there is a shadow variant")
+            problems.check(
+                len(variants) == 1,
+                "variants",
+                len(variants),
+                "must hold exactly one production variant when there is a shadow variant",
+            )
         valid: list[InstanceVariant] = []
         for kind, group in (("variants", variants), ("shadow_variants", shadow_variants)):
             for i, v in enumerate(group):
                 if ep.check_instance_variant(problems, f"{kind}[{i}]", v, endpoint_kind="real-time"):
                     valid.append(v)
                     if v.autoscaling is not None:
-                        ep.check_autoscaling(problems, f"{kind}[{i}].autoscaling", v.autoscaling,
-                                             initial_count=v.initial_instance_count, instance_type=str(v.instance_type))
+                        ep.check_autoscaling(
+                            problems,
+                            f"{kind}[{i}].autoscaling",
+                            v.autoscaling,
+                            initial_count=v.initial_instance_count,
+                            instance_type=str(v.instance_type),
+                        )
         ep.check_variant_names(problems, [v.variant_name for v in valid])
         for v in (s for s in shadow_variants if isinstance(s, InstanceVariant)):
             model = v.model
-            problems.check(not (model.multi_model or len(model.containers) > 1 or as_instance_type(v.instance_type).is_inf1),
-                           "shadow_variants", v.variant_name,
-                           "shadow tests do not support multi-model, multi-container or Inf1 endpoints")
+            problems.check(
+                not (model.multi_model or len(model.containers) > 1 or as_instance_type(v.instance_type).is_inf1),
+                "shadow_variants",
+                v.variant_name,
+                "shadow tests do not support multi-model, multi-container or Inf1 endpoints",
+            )
         ep.check_data_capture(problems, data_capture)
         ep.check_endpoint_name(problems, endpoint_name)
         ep.check_volume_key(problems, volume_key, valid)
@@ -202,51 +225,104 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         # The fleet during an update is at least the smallest variant's minimum.
         fleet = min(v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count for v in variants)
         inf1 = [v.variant_name for v in variants if as_instance_type(v.instance_type).is_inf1]
-        problems.check(not inf1, "deployment", inf1,
-                       "guardrails are not supported on Inf1 instances (AWS silently deploys all at once)")
+        problems.check(
+            not inf1,
+            "deployment",
+            inf1,
+            "guardrails are not supported on Inf1 instances (AWS silently deploys all at once)",
+        )
         if g.strategy == DeploymentStrategy.ROLLING:
-            problems.check(g.traffic_routing is None, "deployment.traffic_routing", g.traffic_routing,
-                           "applies to blue/green deployments only (rolling has no traffic routing)")
-            problems.check(len(variants) == 1, "deployment", "ROLLING",
-                           f"rolling deployments support a single production variant, not {len(variants)}")
-            _check_batch(problems, "deployment.maximum_batch_size", g.maximum_batch_size, _ROLLING, fleet,
-                         required="rolling deployments need a maximum_batch_size")
+            problems.check(
+                g.traffic_routing is None,
+                "deployment.traffic_routing",
+                g.traffic_routing,
+                "applies to blue/green deployments only (rolling has no traffic routing)",
+            )
+            problems.check(
+                len(variants) == 1,
+                "deployment",
+                "ROLLING",
+                f"rolling deployments support a single production variant, not {len(variants)}",
+            )
+            _check_batch(
+                problems,
+                "deployment.maximum_batch_size",
+                g.maximum_batch_size,
+                _ROLLING,
+                fleet,
+                required="rolling deployments need a maximum_batch_size",
+            )
             if g.rollback_maximum_batch_size is not None:
-                _check_batch(problems, "deployment.rollback_maximum_batch_size", g.rollback_maximum_batch_size,
-                             _ROLLBACK, None, required="")
-            problems.check(g.canary_size is None and g.linear_step_size is None, "deployment", "canary/linear size",
-                           "canary_size and linear_step_size apply to blue/green deployments only")
-            problems.check(g.termination_wait is None, "deployment.termination_wait", g.termination_wait,
-                           "applies to blue/green deployments only")
+                _check_batch(
+                    problems,
+                    "deployment.rollback_maximum_batch_size",
+                    g.rollback_maximum_batch_size,
+                    _ROLLBACK,
+                    None,
+                    required="",
+                )
+            problems.check(
+                g.canary_size is None and g.linear_step_size is None,
+                "deployment",
+                "canary/linear size",
+                "canary_size and linear_step_size apply to blue/green deployments only",
+            )
+            problems.check(
+                g.termination_wait is None,
+                "deployment.termination_wait",
+                g.termination_wait,
+                "applies to blue/green deployments only",
+            )
         else:
             routing = g.traffic_routing
-            problems.check(routing is not None, "deployment.traffic_routing", routing,
-                           "is required for blue/green deployments (ALL_AT_ONCE, CANARY or LINEAR)")
-            problems.check(g.maximum_batch_size is None and g.rollback_maximum_batch_size is None, "deployment",
-                           "maximum_batch_size", "batch sizes apply to rolling deployments only")
-            for kind, prop, size, share in ((TrafficRouting.CANARY, "canary_size", g.canary_size, _CANARY),
-                                            (TrafficRouting.LINEAR, "linear_step_size", g.linear_step_size, _LINEAR)):
+            problems.check(
+                routing is not None,
+                "deployment.traffic_routing",
+                routing,
+                "is required for blue/green deployments (ALL_AT_ONCE, CANARY or LINEAR)",
+            )
+            problems.check(
+                g.maximum_batch_size is None and g.rollback_maximum_batch_size is None,
+                "deployment",
+                "maximum_batch_size",
+                "batch sizes apply to rolling deployments only",
+            )
+            for kind, prop, size, share in (
+                (TrafficRouting.CANARY, "canary_size", g.canary_size, _CANARY),
+                (TrafficRouting.LINEAR, "linear_step_size", g.linear_step_size, _LINEAR),
+            ):
                 if routing == kind:
-                    _check_batch(problems, f"deployment.{prop}", size, share, fleet,
-                                 required=f"{kind.value} needs a {prop}")
+                    _check_batch(
+                        problems, f"deployment.{prop}", size, share, fleet, required=f"{kind.value} needs a {prop}"
+                    )
                 else:
-                    problems.check(size is None, f"deployment.{prop}", _text(size),
-                                   f"applies to {kind.value} traffic routing only")
+                    problems.check(
+                        size is None, f"deployment.{prop}", _text(size), f"applies to {kind.value} traffic routing only"
+                    )
             if g.termination_wait is not None:
-                problems.check_range("deployment.termination_wait (seconds)", g.termination_wait.to_seconds(),
-                                     minimum=0, maximum=3600)
+                problems.check_range(
+                    "deployment.termination_wait (seconds)", g.termination_wait.to_seconds(), minimum=0, maximum=3600
+                )
         wait = g.wait_interval.to_seconds()
         problems.check_range("deployment.wait_interval (seconds)", wait, minimum=0, maximum=3600)
         if g.maximum_execution_timeout is not None:
             timeout = g.maximum_execution_timeout.to_seconds()
             problems.check_range("deployment.maximum_execution_timeout (seconds)", timeout, minimum=600, maximum=28800)
             waits = wait + (g.termination_wait.to_seconds() if g.termination_wait else 0)
-            problems.check(timeout > waits, "deployment.maximum_execution_timeout (seconds)", timeout,
-                           f"must be longer than the waits it contains ({waits:g} s)")
+            problems.check(
+                timeout > waits,
+                "deployment.maximum_execution_timeout (seconds)",
+                timeout,
+                f"must be longer than the waits it contains ({waits:g} s)",
+            )
         count = (2 * len(variants) if g.default_alarms else 0) + len(g.alarms)
-        problems.check(1 <= count <= _MAX_ALARMS, "deployment.alarms", count,
-                       f"auto-rollback takes 1 to {_MAX_ALARMS} alarms (2 default alarms per production variant "
-                       "unless default_alarms=False, plus your own)")
+        problems.check(
+            1 <= count <= _MAX_ALARMS,
+            "deployment.alarms",
+            count,
+            f"auto-rollback takes 1 to {_MAX_ALARMS} alarms (2 default alarms per production variant "
+            "unless default_alarms=False, plus your own)",
+        )
         problems.check_range("deployment.max_error_rate", g.max_error_rate, minimum=0.0001, maximum=1)
         problems.check_range("deployment.max_model_latency (ms)", g.max_model_latency.to_milliseconds(), minimum=1)
 
@@ -258,28 +334,34 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         alarms: list[cloudwatch.IAlarm] = []
         if g.default_alarms:
             for variant in self.variant_names:
-                alarms.append(cloudwatch.Alarm(
-                    self, f"{variant}ErrorRateAlarm",
-                    metric=self.metric_errors("5XX", variant_name=variant),
-                    threshold=g.max_error_rate,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    evaluation_periods=3,
-                    datapoints_to_alarm=2,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                    alarm_description=f"{self.node.path} {variant}: 5XX error rate >= {g.max_error_rate:.2%} "
-                    "(rolls back deployments)",
-                ))
-                alarms.append(cloudwatch.Alarm(
-                    self, f"{variant}LatencyAlarm",
-                    metric=self.metric_model_latency(variant_name=variant, statistic="p99"),
-                    threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    evaluation_periods=3,
-                    datapoints_to_alarm=2,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                    alarm_description=f"{self.node.path} {variant}: p99 model latency above "
-                    f"{g.max_model_latency.to_milliseconds():g} ms (rolls back deployments)",
-                ))
+                alarms.append(
+                    cloudwatch.Alarm(
+                        self,
+                        f"{variant}ErrorRateAlarm",
+                        metric=self.metric_errors("5XX", variant_name=variant),
+                        threshold=g.max_error_rate,
+                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                        evaluation_periods=3,
+                        datapoints_to_alarm=2,
+                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                        alarm_description=f"{self.node.path} {variant}: 5XX error rate >= {g.max_error_rate:.2%} "
+                        "(rolls back deployments)",
+                    )
+                )
+                alarms.append(
+                    cloudwatch.Alarm(
+                        self,
+                        f"{variant}LatencyAlarm",
+                        metric=self.metric_model_latency(variant_name=variant, statistic="p99"),
+                        threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                        evaluation_periods=3,
+                        datapoints_to_alarm=2,
+                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                        alarm_description=f"{self.node.path} {variant}: p99 model latency above "
+                        f"{g.max_model_latency.to_milliseconds():g} ms (rolls back deployments)",
+                    )
+                )
             for alarm in alarms:
                 if actions:
                     alarm.add_alarm_action(*actions)
@@ -339,7 +421,12 @@ def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizePr
 
 
 def _check_batch(
-    problems: Problems, prop: str, size: CapacitySize | None, percent: tuple[int, int], fleet: int | None, *,
+    problems: Problems,
+    prop: str,
+    size: CapacitySize | None,
+    percent: tuple[int, int],
+    fleet: int | None,
+    *,
     required: str,
 ) -> None:
     """A batch is ``low%`` (exclusive when 0) to ``high%`` of the fleet, as a percentage or an instance count."""
@@ -356,10 +443,15 @@ def _check_batch(
     elif fleet is not None:
         least, most = ep.capacity_bounds(percent, fleet)
         problems.check(
-            least <= size.value <= most, f"{prop} (instances)", size.value,
+            least <= size.value <= most,
+            f"{prop} (instances)",
+            size.value,
             f"must be {low or 'above 0'}{'%' if low else ''} to {high}% of the variant's {fleet} instance(s), "
-            + (f"i.e. {least} to {most} instance(s)" if least <= most else "which no whole instance count is: "
-               "use more instances or a percentage"),
+            + (
+                f"i.e. {least} to {most} instance(s)"
+                if least <= most
+                else "which no whole instance count is: use more instances or a percentage"
+            ),
         )
     else:
         problems.check_range(f"{prop} (instances)", size.value, minimum=1, integer=True)

@@ -94,8 +94,13 @@ class ServerlessEndpoint(ep.EndpointBase):
             return []
         scaling = v.provisioned_concurrency_scaling
         count = scaling.min_capacity if scaling is not None else v.provisioned_concurrency
-        return [AlwaysOnCapacity(f"variant {v.variant_name}: provisioned concurrency at {v.memory_size_mb} MB",
-                                 f"serverless-pc.{v.memory_size_mb}MB", count)]
+        return [
+            AlwaysOnCapacity(
+                f"variant {v.variant_name}: provisioned concurrency at {v.memory_size_mb} MB",
+                f"serverless-pc.{v.memory_size_mb}MB",
+                count,
+            )
+        ]
 
     def metric_model_setup_time(self, **kwargs) -> cloudwatch.Metric:
         """``ModelSetupTime``: cold-start time of new compute, in microseconds."""
@@ -107,8 +112,10 @@ class ServerlessEndpoint(ep.EndpointBase):
     def _autoscale(self, scaling: ProvisionedConcurrencyScaling) -> appscaling.ScalableTarget:
         target = self._scalable_target(
             "ProvisionedConcurrencyScaling",
-            variant_name=self.variant.variant_name, dimension=ep.PROVISIONED_CONCURRENCY_DIMENSION,
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+            variant_name=self.variant.variant_name,
+            dimension=ep.PROVISIONED_CONCURRENCY_DIMENSION,
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
         )
         target.scale_to_track_metric(
             "TrackUtilization",
@@ -125,35 +132,55 @@ class ServerlessEndpoint(ep.EndpointBase):
         ep.check_endpoint_name(problems, endpoint_name)
         if isinstance(variant, InstanceVariant):
             gpu = " (a GPU type: Serverless Inference is CPU only)" if _is_gpu(variant) else ""
-            problems.add("variant", f"InstanceVariant({variant.instance_type}){gpu}",
-                         "serverless endpoints take a ServerlessVariant; instance variants cannot be mixed with "
-                         "serverless ones (use RealtimeEndpoint or AsyncEndpoint)")
+            problems.add(
+                "variant",
+                f"InstanceVariant({variant.instance_type}){gpu}",
+                "serverless endpoints take a ServerlessVariant; instance variants cannot be mixed with "
+                "serverless ones (use RealtimeEndpoint or AsyncEndpoint)",
+            )
             problems.raise_if_any()
         if not isinstance(variant, ServerlessVariant):
             problems.add("variant", type(variant).__name__, "must be a ServerlessVariant")
             problems.raise_if_any()
         ep.check_variant_names(problems, [variant.variant_name])
         problems.check_one_of("variant.memory_size_mb", variant.memory_size_mb, _MEMORY_SIZES)
-        problems.check_range("variant.max_concurrency", variant.max_concurrency, minimum=1,
-                             maximum=_MAX_CONCURRENCY, integer=True)
+        problems.check_range(
+            "variant.max_concurrency", variant.max_concurrency, minimum=1, maximum=_MAX_CONCURRENCY, integer=True
+        )
         provisioned = variant.provisioned_concurrency
         if provisioned is not None:
-            problems.check_range("variant.provisioned_concurrency", provisioned, minimum=1,
-                                 maximum=_MAX_CONCURRENCY, integer=True)
-            problems.check(provisioned <= variant.max_concurrency, "variant.provisioned_concurrency", provisioned,
-                           f"must not be above max_concurrency ({variant.max_concurrency})")
+            problems.check_range(
+                "variant.provisioned_concurrency", provisioned, minimum=1, maximum=_MAX_CONCURRENCY, integer=True
+            )
+            problems.check(
+                provisioned <= variant.max_concurrency,
+                "variant.provisioned_concurrency",
+                provisioned,
+                f"must not be above max_concurrency ({variant.max_concurrency})",
+            )
         scaling = variant.provisioned_concurrency_scaling
         if scaling is not None:
             where = "variant.provisioned_concurrency_scaling"
-            problems.check(provisioned is not None, where, "given",
-                           "needs provisioned_concurrency (the starting point of the scaling range)")
+            problems.check(
+                provisioned is not None,
+                where,
+                "given",
+                "needs provisioned_concurrency (the starting point of the scaling range)",
+            )
             ep.check_capacity_range(problems, where, scaling.min_capacity, scaling.max_capacity, minimum=1)
-            problems.check(scaling.max_capacity <= variant.max_concurrency, f"{where}.max_capacity",
-                           scaling.max_capacity, f"must not be above max_concurrency ({variant.max_concurrency})")
+            problems.check(
+                scaling.max_capacity <= variant.max_concurrency,
+                f"{where}.max_capacity",
+                scaling.max_capacity,
+                f"must not be above max_concurrency ({variant.max_concurrency})",
+            )
             if provisioned is not None:
-                problems.check(scaling.min_capacity <= provisioned <= scaling.max_capacity,
-                               f"{where}.min_capacity..max_capacity", f"{scaling.min_capacity}..{scaling.max_capacity}",
-                               f"must include provisioned_concurrency ({provisioned})")
+                problems.check(
+                    scaling.min_capacity <= provisioned <= scaling.max_capacity,
+                    f"{where}.min_capacity..max_capacity",
+                    f"{scaling.min_capacity}..{scaling.max_capacity}",
+                    f"must include provisioned_concurrency ({provisioned})",
+                )
             problems.check_range(f"{where}.target_utilization", scaling.target_utilization, minimum=0.1, maximum=0.9)
             ep.check_cooldowns(problems, where, scaling.scale_in_cooldown, scaling.scale_out_cooldown)
             ep.check_schedules(problems, where, scaling.schedules, minimum=1)
@@ -173,12 +200,27 @@ def _check_serverless_model(problems: Problems, model: Model) -> None:
     """What Serverless Inference does not support, checked on the model it would host."""
     gpu = [c.image.image_uri for c in model.containers if c.image is not None and c.image.is_gpu_build]
     problems.check(not gpu, "variant.model", gpu, "holds GPU images: Serverless Inference runs on CPUs only")
-    problems.check(len(model.containers) == 1, "variant.model", f"{len(model.containers)} containers",
-                   "Serverless Inference hosts single-container models (no inference pipelines)")
-    problems.check(not model.multi_model, "variant.model", "multi_model=True",
-                   "Serverless Inference does not support multi-model endpoints")
-    problems.check(not model.in_vpc, "variant.model", "vpc",
-                   "Serverless Inference does not support VPC configuration: create the Model with vpc=None")
-    problems.check(not model.network_isolation, "variant.model", "network_isolation=True",
-                   "Serverless Inference does not support network isolation: create the Model with "
-                   "network_isolation=False")
+    problems.check(
+        len(model.containers) == 1,
+        "variant.model",
+        f"{len(model.containers)} containers",
+        "Serverless Inference hosts single-container models (no inference pipelines)",
+    )
+    problems.check(
+        not model.multi_model,
+        "variant.model",
+        "multi_model=True",
+        "Serverless Inference does not support multi-model endpoints",
+    )
+    problems.check(
+        not model.in_vpc,
+        "variant.model",
+        "vpc",
+        "Serverless Inference does not support VPC configuration: create the Model with vpc=None",
+    )
+    problems.check(
+        not model.network_isolation,
+        "variant.model",
+        "network_isolation=True",
+        "Serverless Inference does not support network isolation: create the Model with network_isolation=False",
+    )

@@ -6,6 +6,7 @@ from constructs_lib.monitoring.deploy_on_approval import (
     ServedModelPackage,
 )
 from constructs_lib.monitoring.model_monitor import (
+    PROBLEM_TYPES,
     BiasDriftMonitorOptions,
     DataQualityMonitorOptions,
     FeatureAttributionMonitorOptions,
@@ -13,7 +14,6 @@ from constructs_lib.monitoring.model_monitor import (
     ModelQualityMonitorOptions,
     MonitoringBaseline,
     MonitorSchedule,
-    PROBLEM_TYPES,
 )
 from constructs_lib.monitoring.monitoring_alarms import (
     ModelQualityThreshold,

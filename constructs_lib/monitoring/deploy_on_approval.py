@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Annotations, ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as event_targets
 from aws_cdk import aws_iam as iam
@@ -53,6 +53,7 @@ from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_day
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import (
     SAGEMAKER_NAME_PATTERN,
     ConstructValidationError,
@@ -61,10 +62,9 @@ from constructs_lib._core.validation import (
 )
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
-from constructs_lib._core.service_role import service_principal
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
@@ -85,9 +85,15 @@ SERVED_MODEL_PACKAGE_OUTPUT = "ServedModelPackageArn"
 #: What the function's steps retry, with backoff: Lambda's service errors, throttling and timeouts,
 #: and the handler's ``Transient`` (an AWS call throttled or failing beyond botocore's retries).
 TRANSIENT_ERRORS = (
-    "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-    "Lambda.ClientExecutionTimeoutException", "Lambda.TooManyRequestsException", "Lambda.Unknown",
-    "Sandbox.Timedout", "States.Timeout", "Transient",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.Unknown",
+    "Sandbox.Timedout",
+    "States.Timeout",
+    "Transient",
 )
 _FUNCTION_TIMEOUT = Duration.minutes(1)
 #: Lambda allows 4 KB of environment variables; the targets' configuration gets most of it.
@@ -126,28 +132,46 @@ class DeploymentTarget:
     account: str | None = None
 
     @classmethod
-    def of(cls, stack: Stack, endpoint: MonitorableEndpoint, *, alarms: MonitoringAlarms | None = None,
-           parameter_name: str = "ModelPackageArn", requires_approval: bool = False,
-           bake_time: Duration | None = None) -> DeploymentTarget:
+    def of(
+        cls,
+        stack: Stack,
+        endpoint: MonitorableEndpoint,
+        *,
+        alarms: MonitoringAlarms | None = None,
+        parameter_name: str = "ModelPackageArn",
+        requires_approval: bool = False,
+        bake_time: Duration | None = None,
+    ) -> DeploymentTarget:
         """A target from the serving stack, its endpoint and its ``MonitoringAlarms`` (whose health
         alarms have fixed names the deployment function can look up)."""
-        return cls(stack_name=stack.stack_name, endpoint_name=endpoint.endpoint_name,
-                   alarm_names=alarms.health_alarm_names if alarms is not None else (), parameter_name=parameter_name,
-                   requires_approval=requires_approval, bake_time=bake_time or Duration.minutes(10),
-                   region=stack.region, account=stack.account)
+        return cls(
+            stack_name=stack.stack_name,
+            endpoint_name=endpoint.endpoint_name,
+            alarm_names=alarms.health_alarm_names if alarms is not None else (),
+            parameter_name=parameter_name,
+            requires_approval=requires_approval,
+            bake_time=bake_time or Duration.minutes(10),
+            region=stack.region,
+            account=stack.account,
+        )
 
     def payload(self) -> dict[str, Any]:
-        return {"stack_name": self.stack_name, "endpoint_name": self.endpoint_name,
-                "alarm_names": list(self.alarm_names), "parameter_name": self.parameter_name,
-                "output_name": self.output_name}  # other_endpoint_names: the CloudFormation role only
+        return {
+            "stack_name": self.stack_name,
+            "endpoint_name": self.endpoint_name,
+            "alarm_names": list(self.alarm_names),
+            "parameter_name": self.parameter_name,
+            "output_name": self.output_name,
+        }  # other_endpoint_names: the CloudFormation role only
 
 
 def model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
     """``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/``: the versions of one
     group of this stack's account and region (SageMaker writes the group in lower case in ARNs)."""
     stack = Stack.of(scope)
-    return stack.format_arn(service="sagemaker", resource="model-package",
-                            resource_name=f"{_arn_name(model_package_group_name)}/")
+    return stack.format_arn(
+        service="sagemaker", resource="model-package", resource_name=f"{_arn_name(model_package_group_name)}/"
+    )
 
 
 class ServedModelPackage(Construct):
@@ -191,35 +215,59 @@ class ServedModelPackage(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "ServedModelPackage")
-        problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
-                       f"must be one of {list(LOG_RETENTION_DAYS)}")
+        problems.check(
+            log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            log_retention_days,
+            f"must be one of {list(LOG_RETENTION_DAYS)}",
+        )
         problems.raise_if_any()
         stack = Stack.of(self)
         self.model_package_group_name = model_package_group_name
-        dead_letters = new_dead_letter_queue(self, "DeadLetterQueue", encryption_key=encryption_key,
-                                             used_by=f"the served-model record {self.node.path}")
+        dead_letters = new_dead_letter_queue(
+            self, "DeadLetterQueue", encryption_key=encryption_key, used_by=f"the served-model record {self.node.path}"
+        )
         self.function = VpcFunction(
-            self, "Function", code_directory=_HANDLER_DIR, handler="served_model.handler", network=network,
-            encryption_key=encryption_key, dead_letter_queue=dead_letters, timeout=Duration.minutes(1),
-            reserved_concurrent_executions=1, log_retention_days=log_retention_days, log_key=log_key,
+            self,
+            "Function",
+            code_directory=_HANDLER_DIR,
+            handler="served_model.handler",
+            network=network,
+            encryption_key=encryption_key,
+            dead_letter_queue=dead_letters,
+            timeout=Duration.minutes(1),
+            reserved_concurrent_executions=1,
+            log_retention_days=log_retention_days,
+            log_key=log_key,
             description="Remembers which model package its serving stack serves",
         )
         # The rollout's CloudFormation role may invoke only functions with this tag (for their stack).
         Tags.of(self.function.function).add(SERVED_MODEL_RECORD_TAG, stack.stack_name)
-        self.function.role.add_to_policy(iam.PolicyStatement(
-            sid="TellRollbacks", actions=["cloudformation:DescribeStacks"], resources=[stack.stack_id]))
-        if "cloudformation" not in network.interface_endpoints \
-                and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
+        self.function.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="TellRollbacks", actions=["cloudformation:DescribeStacks"], resources=[stack.stack_id]
+            )
+        )
+        if (
+            "cloudformation" not in network.interface_endpoints
+            and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED
+        ):
             Annotations.of(self).add_warning_v2(
                 "constructs-lib:served-model-package-endpoints",
                 "ServedModelPackage: the function runs in isolated subnets; add the 'cloudformation' interface "
-                "endpoint to the PrivateNetwork, or a rollback of a rollout cannot be told apart from a deploy.")
+                "endpoint to the PrivateNetwork, or a rollback of a rollout cannot be told apart from a deploy.",
+            )
         self.resource = CustomResource(
-            self, "Resource", service_token=self.function.function_arn, resource_type="Custom::ServedModelPackage",
+            self,
+            "Resource",
+            service_token=self.function.function_arn,
+            resource_type="Custom::ServedModelPackage",
             service_timeout=Duration.minutes(5),
-            properties={"Requested": requested,
-                        "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
-                        "RegistryArnPrefix": model_package_arn_prefix(self, model_package_group_name)},
+            properties={
+                "Requested": requested,
+                "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
+                "RegistryArnPrefix": model_package_arn_prefix(self, model_package_group_name),
+            },
         )
         #: The served package's ARN, or ``none``.
         self.model_package_arn: str = self.resource.get_att_string("ModelPackageArn")
@@ -280,8 +328,17 @@ class DeployOnApproval(Construct):
         :param log_retention_days: default 365.
         """
         super().__init__(scope, construct_id)
-        self._validate(model_package_group, targets, approver_emails, cdk_qualifier, poll_interval,
-                       deployment_timeout, approval_timeout, retry_attempts, log_retention_days)
+        self._validate(
+            model_package_group,
+            targets,
+            approver_emails,
+            cdk_qualifier,
+            poll_interval,
+            deployment_timeout,
+            approval_timeout,
+            retry_attempts,
+            log_retention_days,
+        )
         stack = Stack.of(self)
         self.model_package_group = model_package_group
         self.targets = tuple(targets)
@@ -291,13 +348,21 @@ class DeployOnApproval(Construct):
         if dead_letter_queue is None:
             allow_publisher(self, encryption_key, "events.amazonaws.com")
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
-            self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"model deployment {self.node.path}")
+            self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"model deployment {self.node.path}"
+        )
         self.state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
 
         self.function = VpcFunction(
-            self, "Deployer", code_directory=_HANDLER_DIR, network=network, encryption_key=self.encryption_key,
-            dead_letter_queue=self.dead_letter_queue, timeout=_FUNCTION_TIMEOUT, reserved_concurrent_executions=2,
-            log_retention_days=log_retention_days, log_key=self.log_key,
+            self,
+            "Deployer",
+            code_directory=_HANDLER_DIR,
+            network=network,
+            encryption_key=self.encryption_key,
+            dead_letter_queue=self.dead_letter_queue,
+            timeout=_FUNCTION_TIMEOUT,
+            reserved_concurrent_executions=2,
+            log_retention_days=log_retention_days,
+            log_key=self.log_key,
             description=f"Deploys approved {model_package_group.model_package_group_name} packages via CloudFormation",
         )
         #: The role CloudFormation updates the serving stacks with: only what a rollout changes.
@@ -326,50 +391,83 @@ class DeployOnApproval(Construct):
         self.approval_activities: dict[str, sfn.Activity] = {}
         if any(t.requires_approval for t in self.targets):
             self.approver_policy = iam.ManagedPolicy(
-                self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it")
-            self.approval_topic = sns.Topic(self, "ApprovalTopic", master_key=self.alert_key, enforce_ssl=True,
-                                            display_name="Model deployment approvals")
+                self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it"
+            )
+            self.approval_topic = sns.Topic(
+                self,
+                "ApprovalTopic",
+                master_key=self.alert_key,
+                enforce_ssl=True,
+                display_name="Model deployment approvals",
+            )
             for address in approver_emails:
                 self.approval_topic.add_subscription(subscriptions.EmailSubscription(address))
 
-        self.state_machine = self._state_machine(poll_interval, deployment_timeout, approval_timeout,
-                                                 log_retention_days)
+        self.state_machine = self._state_machine(
+            poll_interval, deployment_timeout, approval_timeout, log_retention_days
+        )
         self.rule_role = ManagedPolicyRole(
-            self, "RuleRole", description="Starts the model deployment state machine",
-            assumed_by=service_principal(self, "events.amazonaws.com"))
+            self,
+            "RuleRole",
+            description="Starts the model deployment state machine",
+            assumed_by=service_principal(self, "events.amazonaws.com"),
+        )
         self.rule = events.Rule(
-            self, "Resource",
+            self,
+            "Resource",
             description=f"Approved model packages of {model_package_group.model_package_group_name} deploy",
             event_pattern=events.EventPattern(
                 source=["aws.sagemaker"],
                 detail_type=["SageMaker Model Package State Change"],
-                detail={"ModelPackageGroupName": [model_package_group.model_package_group_name],
-                        "ModelApprovalStatus": ["Approved"]},
+                detail={
+                    "ModelPackageGroupName": [model_package_group.model_package_group_name],
+                    "ModelApprovalStatus": ["Approved"],
+                },
             ),
-            targets=[event_targets.SfnStateMachine(self.state_machine, role=self.rule_role,
-                                             dead_letter_queue=self.dead_letter_queue,
-                                             retry_attempts=retry_attempts, max_event_age=Duration.hours(24))],
+            targets=[
+                event_targets.SfnStateMachine(
+                    self.state_machine,
+                    role=self.rule_role,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=retry_attempts,
+                    max_event_age=Duration.hours(24),
+                )
+            ],
         )
         if alarm_topic is not None:
             self.failure_alarm = cloudwatch.Alarm(
-                self, "RolloutFailed",
+                self,
+                "RolloutFailed",
                 alarm_description=f"A rollout of {model_package_group.model_package_group_name} failed or timed out",
                 metric=cloudwatch.MathExpression(
                     expression="failed + timedout",
-                    using_metrics={"failed": self.state_machine.metric_failed(),
-                                   "timedout": self.state_machine.metric_timed_out()},
-                    period=Duration.minutes(5)),
-                threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    using_metrics={
+                        "failed": self.state_machine.metric_failed(),
+                        "timedout": self.state_machine.metric_timed_out(),
+                    },
+                    period=Duration.minutes(5),
+                ),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             self.failure_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
 
     # ------------------------------------------------------------------ validation
 
-    def _validate(self, group: ModelPackageGroupRef, targets: Sequence[DeploymentTarget],
-                  approver_emails: Sequence[str],
-                  cdk_qualifier: str, poll_interval: Duration, deployment_timeout: Duration,
-                  approval_timeout: Duration, retry_attempts: int, log_retention_days: int) -> None:
+    def _validate(
+        self,
+        group: ModelPackageGroupRef,
+        targets: Sequence[DeploymentTarget],
+        approver_emails: Sequence[str],
+        cdk_qualifier: str,
+        poll_interval: Duration,
+        deployment_timeout: Duration,
+        approval_timeout: Duration,
+        retry_attempts: int,
+        log_retention_days: int,
+    ) -> None:
         problems = Problems(self, "DeployOnApproval")
         stack = Stack.of(self)
         problems.check_sagemaker_name("model_package_group (name)", group.model_package_group_name)
@@ -377,40 +475,81 @@ class DeployOnApproval(Construct):
         problems.check_unique("targets (stack names)", [t.stack_name for t in targets])
         for i, target in enumerate(targets):
             where = f"targets[{i}]"
-            problems.check_pattern(f"{where}.stack_name", target.stack_name, _STACK_NAME,
-                                   "must be a CloudFormation stack name (letters, digits, '-', starting with a letter)")
-            problems.check_pattern(f"{where}.endpoint_name", target.endpoint_name, SAGEMAKER_NAME_PATTERN,
-                                   "must be a SageMaker endpoint name")
-            problems.check_pattern(f"{where}.parameter_name", target.parameter_name, _PARAMETER,
-                                   "must be a CloudFormation parameter name (letters and digits)")
-            problems.check_pattern(f"{where}.output_name", target.output_name, _PARAMETER,
-                                   "must be a CloudFormation output name (letters and digits)")
-            problems.check_range(f"{where}.bake_time (seconds)", target.bake_time.to_seconds(), minimum=0,
-                                 maximum=86400, integer=True)
+            problems.check_pattern(
+                f"{where}.stack_name",
+                target.stack_name,
+                _STACK_NAME,
+                "must be a CloudFormation stack name (letters, digits, '-', starting with a letter)",
+            )
+            problems.check_pattern(
+                f"{where}.endpoint_name",
+                target.endpoint_name,
+                SAGEMAKER_NAME_PATTERN,
+                "must be a SageMaker endpoint name",
+            )
+            problems.check_pattern(
+                f"{where}.parameter_name",
+                target.parameter_name,
+                _PARAMETER,
+                "must be a CloudFormation parameter name (letters and digits)",
+            )
+            problems.check_pattern(
+                f"{where}.output_name",
+                target.output_name,
+                _PARAMETER,
+                "must be a CloudFormation output name (letters and digits)",
+            )
+            problems.check_range(
+                f"{where}.bake_time (seconds)", target.bake_time.to_seconds(), minimum=0, maximum=86400, integer=True
+            )
             for alarm in target.alarm_names:
-                problems.check(not is_unresolved(alarm), f"{where}.alarm_names", alarm,
-                               "must be fixed alarm names (MonitoringAlarms names its alarms)")
+                problems.check(
+                    not is_unresolved(alarm),
+                    f"{where}.alarm_names",
+                    alarm,
+                    "must be fixed alarm names (MonitoringAlarms names its alarms)",
+                )
             places = (("region", target.region, stack.region), ("account", target.account, stack.account))
             for prop, theirs, ours in places:
                 if theirs is not None and not is_unresolved(theirs) and not is_unresolved(ours):
-                    problems.check(theirs == ours, f"{where}.{prop}", theirs,
-                                   f"must be this stack's {prop} ({ours}): cross-{prop} rollouts are not supported")
+                    problems.check(
+                        theirs == ours,
+                        f"{where}.{prop}",
+                        theirs,
+                        f"must be this stack's {prop} ({ours}): cross-{prop} rollouts are not supported",
+                    )
         configuration = json.dumps([t.payload() for t in targets], separators=(",", ":"))
-        problems.check(len(configuration) <= _MAX_TARGETS_CONFIGURATION, "targets (configuration size)",
-                       len(configuration), f"must fit the function's environment: at most "
-                       f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names")
+        problems.check(
+            len(configuration) <= _MAX_TARGETS_CONFIGURATION,
+            "targets (configuration size)",
+            len(configuration),
+            f"must fit the function's environment: at most "
+            f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names",
+        )
         for address in approver_emails:
             problems.check_pattern("approver_emails", address, _EMAIL, "must be email addresses")
-        problems.check(not approver_emails or any(t.requires_approval for t in targets), "approver_emails",
-                       list(approver_emails), "no target requires approval")
-        problems.check(bool(re.match(r"^[a-z0-9_-]{1,10}$", cdk_qualifier)), "cdk_qualifier", cdk_qualifier,
-                       "must be a CDK bootstrap qualifier (1-10 lowercase letters, digits, '_' or '-')")
+        problems.check(
+            not approver_emails or any(t.requires_approval for t in targets),
+            "approver_emails",
+            list(approver_emails),
+            "no target requires approval",
+        )
+        problems.check(
+            bool(re.match(r"^[a-z0-9_-]{1,10}$", cdk_qualifier)),
+            "cdk_qualifier",
+            cdk_qualifier,
+            "must be a CDK bootstrap qualifier (1-10 lowercase letters, digits, '_' or '-')",
+        )
         problems.check_range("poll_interval (seconds)", poll_interval.to_seconds(), minimum=10, maximum=3600)
         problems.check_range("deployment_timeout (minutes)", deployment_timeout.to_minutes(), minimum=5, maximum=1440)
         problems.check_range("approval_timeout (hours)", approval_timeout.to_hours(), minimum=1, maximum=720)
         problems.check_range("retry_attempts", retry_attempts, minimum=0, maximum=185, integer=True)
-        problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
-                       f"must be one of {list(LOG_RETENTION_DAYS)}")
+        problems.check(
+            log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            log_retention_days,
+            f"must be one of {list(LOG_RETENTION_DAYS)}",
+        )
         problems.raise_if_any()
 
     # ------------------------------------------------------------------ permissions
@@ -418,54 +557,115 @@ class DeployOnApproval(Construct):
     def _grant_function(self, stack: Stack, qualifier: str) -> None:
         role = self.function.role
         group = self.model_package_group.model_package_group_name
-        stacks = [stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{t.stack_name}/*")
-                  for t in self.targets]
-        role.add_to_policy(iam.PolicyStatement(sid="DescribeServingStacks", actions=["cloudformation:DescribeStacks"],
-                                               resources=stacks))
+        stacks = [
+            stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{t.stack_name}/*")
+            for t in self.targets
+        ]
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DescribeServingStacks", actions=["cloudformation:DescribeStacks"], resources=stacks
+            )
+        )
         # IAM cannot hold UpdateStack to the previous template; it can hold it to the rollout's role,
         # which may change only what a rollout changes.
-        role.add_to_policy(iam.PolicyStatement(
-            sid="UpdateServingStacks", actions=["cloudformation:UpdateStack"], resources=stacks,
-            conditions={"ArnEquals": {"cloudformation:RoleArn": self.cloudformation_role.role_arn}}))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="PassStackRoleToCloudFormation", actions=["iam:PassRole"], resources=[self.cloudformation_role.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ReadBootstrapVersion", actions=["ssm:GetParameters"],
-            resources=[stack.format_arn(service="ssm", resource="parameter",
-                                        resource_name=f"cdk-bootstrap/{qualifier}/version")]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="DescribeEndpoints", actions=["sagemaker:DescribeEndpoint"],
-            resources=[stack.format_arn(service="sagemaker", resource="endpoint",
-                                        resource_name=_arn_name(t.endpoint_name))
-                       for t in self.targets]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="DescribeGroupPackages", actions=["sagemaker:DescribeModelPackage"],
-            resources=[stack.format_arn(service="sagemaker", resource="model-package",
-                                        resource_name=f"{_arn_name(group)}/*")]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ListGroupPackages", actions=["sagemaker:ListModelPackages"], resources=["*"]))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="UpdateServingStacks",
+                actions=["cloudformation:UpdateStack"],
+                resources=stacks,
+                conditions={"ArnEquals": {"cloudformation:RoleArn": self.cloudformation_role.role_arn}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PassStackRoleToCloudFormation",
+                actions=["iam:PassRole"],
+                resources=[self.cloudformation_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadBootstrapVersion",
+                actions=["ssm:GetParameters"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm", resource="parameter", resource_name=f"cdk-bootstrap/{qualifier}/version"
+                    )
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DescribeEndpoints",
+                actions=["sagemaker:DescribeEndpoint"],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource="endpoint", resource_name=_arn_name(t.endpoint_name))
+                    for t in self.targets
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DescribeGroupPackages",
+                actions=["sagemaker:DescribeModelPackage"],
+                resources=[
+                    stack.format_arn(
+                        service="sagemaker", resource="model-package", resource_name=f"{_arn_name(group)}/*"
+                    )
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ListGroupPackages", actions=["sagemaker:ListModelPackages"], resources=["*"])
+        )
         alarm_names = sorted({a for t in self.targets for a in t.alarm_names})
         if alarm_names:
-            role.add_to_policy(iam.PolicyStatement(
-                sid="ReadHealthAlarms", actions=["cloudwatch:DescribeAlarms"],
-                resources=[stack.format_arn(service="cloudwatch", resource="alarm", resource_name=name,
-                                            arn_format=_COLON) for name in alarm_names]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="FindDuplicateRollouts", actions=["states:ListExecutions"],
-            resources=[stack.format_arn(service="states", resource="stateMachine",
-                                        resource_name=self.state_machine_name, arn_format=_COLON)]))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ReadRolloutInputs", actions=["states:DescribeExecution"],
-            resources=[stack.format_arn(service="states", resource="execution",
-                                        resource_name=f"{self.state_machine_name}:*", arn_format=_COLON)]))
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadHealthAlarms",
+                    actions=["cloudwatch:DescribeAlarms"],
+                    resources=[
+                        stack.format_arn(service="cloudwatch", resource="alarm", resource_name=name, arn_format=_COLON)
+                        for name in alarm_names
+                    ],
+                )
+            )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="FindDuplicateRollouts",
+                actions=["states:ListExecutions"],
+                resources=[
+                    stack.format_arn(
+                        service="states",
+                        resource="stateMachine",
+                        resource_name=self.state_machine_name,
+                        arn_format=_COLON,
+                    )
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadRolloutInputs",
+                actions=["states:DescribeExecution"],
+                resources=[
+                    stack.format_arn(
+                        service="states",
+                        resource="execution",
+                        resource_name=f"{self.state_machine_name}:*",
+                        arn_format=_COLON,
+                    )
+                ],
+            )
+        )
         policy = role.managed_policy
         for sid, reason in {
             "DescribeServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
             "UpdateServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
             "DescribeGroupPackages": "Package versions of the one model package group (group/<version>).",
             "ListGroupPackages": "sagemaker:ListModelPackages takes no resource; the function lists one group, "
-                                 "to skip a package superseded by a newer approved one.",
+            "to skip a package superseded by a newer approved one.",
             "ReadRolloutInputs": "Executions of this one state machine, to ignore duplicate approval events.",
         }.items():
             acknowledge_statement_wildcards(policy, sid, reason)
@@ -480,8 +680,11 @@ class DeployOnApproval(Construct):
         # pin it does not send would fail every rollout. Only a principal of this account allowed to
         # pass the role (the function, pinned by cloudformation:RoleArn) can hand it to CloudFormation.
         role = ManagedPolicyRole(
-            self, "CloudFormationRole", description=f"Rollout updates of the serving stacks of {self.node.path}",
-            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"))
+            self,
+            "CloudFormationRole",
+            description=f"Rollout updates of the serving stacks of {self.node.path}",
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
+        )
 
         def arn(service: str, resource: str, name: str, arn_format: ArnFormat = ArnFormat.SLASH_RESOURCE_NAME) -> str:
             return stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
@@ -489,61 +692,119 @@ class DeployOnApproval(Construct):
         endpoints = sorted({_arn_name(n) for t in self.targets for n in (t.endpoint_name, *t.other_endpoint_names)})
         statements = {
             "UpdateNestedModelStacks": (
-                ["cloudformation:UpdateStack", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
-                 "cloudformation:DescribeStackResources", "cloudformation:GetTemplate"],
-                [arn("cloudformation", "stack", f"{t.stack_name}-*/*") for t in self.targets], None,
-                "The nested stacks of the serving stacks (<stack name>-<nested id>-<suffix>/<id>)."),
+                [
+                    "cloudformation:UpdateStack",
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:DescribeStackEvents",
+                    "cloudformation:DescribeStackResources",
+                    "cloudformation:GetTemplate",
+                ],
+                [arn("cloudformation", "stack", f"{t.stack_name}-*/*") for t in self.targets],
+                None,
+                "The nested stacks of the serving stacks (<stack name>-<nested id>-<suffix>/<id>).",
+            ),
             "ReadNestedTemplates": (
-                ["s3:GetObject"], [f"arn:{Aws.PARTITION}:s3:::cdk-{qualifier}-assets-{stack.account}-{stack.region}/*"],
-                None, "The nested stacks' templates, CDK file assets in the bootstrap bucket (content-hashed keys)."),
+                ["s3:GetObject"],
+                [f"arn:{Aws.PARTITION}:s3:::cdk-{qualifier}-assets-{stack.account}-{stack.region}/*"],
+                None,
+                "The nested stacks' templates, CDK file assets in the bootstrap bucket (content-hashed keys).",
+            ),
             "ReplaceModels": (
-                ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel", "sagemaker:AddTags",
-                 "sagemaker:ListTags"], [arn("sagemaker", "model", "*")], None,
-                "Models get names generated by CloudFormation; a rollout replaces them."),
+                [
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:DeleteModel",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                [arn("sagemaker", "model", "*")],
+                None,
+                "Models get names generated by CloudFormation; a rollout replaces them.",
+            ),
             "ReplaceEndpointConfigs": (
-                ["sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
-                 "sagemaker:DeleteEndpointConfig", "sagemaker:AddTags", "sagemaker:ListTags"],
-                [arn("sagemaker", "endpoint-config", "*")], None,
-                "Endpoint configurations get names generated by CloudFormation; a rollout replaces them."),
+                [
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:DescribeEndpointConfig",
+                    "sagemaker:DeleteEndpointConfig",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                [arn("sagemaker", "endpoint-config", "*")],
+                None,
+                "Endpoint configurations get names generated by CloudFormation; a rollout replaces them.",
+            ),
             "UpdateEndpoints": (
-                ["sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags",
-                 "sagemaker:DeleteTags", "sagemaker:ListTags"],
-                [arn("sagemaker", "endpoint", name) for name in endpoints], None, None),
+                [
+                    "sagemaker:UpdateEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
+                    "sagemaker:ListTags",
+                ],
+                [arn("sagemaker", "endpoint", name) for name in endpoints],
+                None,
+                None,
+            ),
             "UpdateEndpointsToNewConfigs": (
-                ["sagemaker:UpdateEndpoint"], [arn("sagemaker", "endpoint-config", "*")], None,
+                ["sagemaker:UpdateEndpoint"],
+                [arn("sagemaker", "endpoint-config", "*")],
+                None,
                 "UpdateEndpoint is authorized on the endpoint and on the new endpoint configuration, whose "
-                "name CloudFormation generates."),
+                "name CloudFormation generates.",
+            ),
             "PassModelRoles": (
-                ["iam:PassRole"], [stack.format_arn(service="iam", region="", resource="role", resource_name="*")],
+                ["iam:PassRole"],
+                [stack.format_arn(service="iam", region="", resource="role", resource_name="*")],
                 {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-                "The models' execution roles (names generated by CloudFormation), passed to SageMaker only."),
+                "The models' execution roles (names generated by CloudFormation), passed to SageMaker only.",
+            ),
             "InvokeServedModelRecords": (
-                ["lambda:InvokeFunction"], [arn("lambda", "function", "*", ArnFormat.COLON_RESOURCE_NAME)],
+                ["lambda:InvokeFunction"],
+                [arn("lambda", "function", "*", ArnFormat.COLON_RESOURCE_NAME)],
                 {"StringEquals": {f"aws:ResourceTag/{SERVED_MODEL_RECORD_TAG}": [t.stack_name for t in self.targets]}},
-                "The serving stacks' ServedModelPackage functions, selected by their tag."),
+                "The serving stacks' ServedModelPackage functions, selected by their tag.",
+            ),
             "EncryptEndpointVolumes": (
-                ["kms:CreateGrant"], [arn("kms", "key", "*")],
-                {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
-                 "Bool": {"kms:GrantIsForAWSResource": "true"}},
-                "The endpoint configurations' volume and capture keys, used through SageMaker only."),
+                ["kms:CreateGrant"],
+                [arn("kms", "key", "*")],
+                {
+                    "StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
+                "The endpoint configurations' volume and capture keys, used through SageMaker only.",
+            ),
             # Apart: kms:GrantIsForAWSResource exists on grant calls only, so DescribeKey beside it never applied.
             "DescribeEndpointKeys": (
-                ["kms:DescribeKey"], [arn("kms", "key", "*")],
+                ["kms:DescribeKey"],
+                [arn("kms", "key", "*")],
                 {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}},
-                "The endpoint configurations' volume and capture keys, described through SageMaker only."),
+                "The endpoint configurations' volume and capture keys, described through SageMaker only.",
+            ),
             "DescribeWhatEndpointsUse": (
-                ["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs",
-                 "application-autoscaling:DescribeScalableTargets", "cloudwatch:DescribeAlarms"], ["*"], None,
+                [
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeVpcs",
+                    "application-autoscaling:DescribeScalableTargets",
+                    "cloudwatch:DescribeAlarms",
+                ],
+                ["*"],
+                None,
                 "Read-only checks of the models' VPC configuration, the endpoints' autoscaling and rollback "
-                "alarms; these Describe calls take no resource."),
+                "alarms; these Describe calls take no resource.",
+            ),
         }
         # CloudFormation hands the serving stack's role on to its nested stack (the models) on update.
         statements["PassItselfToNestedStacks"] = (
-            ["iam:PassRole"], [role.role_arn], {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
-            None)
+            ["iam:PassRole"],
+            [role.role_arn],
+            {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
+            None,
+        )
         for sid, (actions, resources, conditions, _) in statements.items():
-            role.add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources,
-                                                   conditions=conditions))
+            role.add_to_policy(
+                iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
+            )
         for sid, (_, _, _, reason) in statements.items():
             if reason:
                 acknowledge_statement_wildcards(role.managed_policy, sid, reason)
@@ -553,25 +814,43 @@ class DeployOnApproval(Construct):
         """A step of the function: transient errors retried with backoff, anything else caught into
         ``StepFailed`` with the error and its cause."""
         task = tasks.LambdaInvoke(
-            self, construct_id, lambda_function=self.function.function, payload=sfn.TaskInput.from_object(payload),
-            payload_response_only=True, result_path=result_path, retry_on_service_exceptions=False,
+            self,
+            construct_id,
+            lambda_function=self.function.function,
+            payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True,
+            result_path=result_path,
+            retry_on_service_exceptions=False,
             task_timeout=sfn.Timeout.duration(_TASK_TIMEOUT),
         )
-        task.add_retry(errors=list(TRANSIENT_ERRORS), interval=Duration.seconds(5), backoff_rate=2, max_attempts=8,
-                       max_delay=Duration.minutes(5), jitter_strategy=sfn.JitterType.FULL)
+        task.add_retry(
+            errors=list(TRANSIENT_ERRORS),
+            interval=Duration.seconds(5),
+            backoff_rate=2,
+            max_attempts=8,
+            max_delay=Duration.minutes(5),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
         task.add_catch(self._rollout_failed, errors=["States.ALL"], result_path="$.failure")
         return task
 
-    def _state_machine(self, poll_interval: Duration, deployment_timeout: Duration, approval_timeout: Duration,
-                       log_retention_days: int) -> sfn.StateMachine:
+    def _state_machine(
+        self, poll_interval: Duration, deployment_timeout: Duration, approval_timeout: Duration, log_retention_days: int
+    ) -> sfn.StateMachine:
         group = self.model_package_group.model_package_group_name
         arn = sfn.JsonPath.string_at("$.validation.model_package_arn")
-        self._rollout_failed = sfn.Fail(self, "StepFailed", error_path="$.failure.Error",
-                                        cause_path="$.failure.Cause",
-                                        comment="A step failed with an error that is not transient (see the cause)")
-        validate = self._invoke("Validate", {
-            "action": "validate", "event": sfn.JsonPath.object_at("$"), "execution_arn": sfn.JsonPath.execution_id},
-            "$.validation")
+        self._rollout_failed = sfn.Fail(
+            self,
+            "StepFailed",
+            error_path="$.failure.Error",
+            cause_path="$.failure.Cause",
+            comment="A step failed with an error that is not transient (see the cause)",
+        )
+        validate = self._invoke(
+            "Validate",
+            {"action": "validate", "event": sfn.JsonPath.object_at("$"), "execution_arn": sfn.JsonPath.execution_id},
+            "$.validation",
+        )
         nothing = sfn.Succeed(self, "NothingToDeploy", comment="Not approved, not completed, or a duplicate event")
         superseded = sfn.Succeed(self, "Superseded", comment="A newer approved package is rolling out instead")
         done = sfn.Succeed(self, "Deployed")
@@ -582,15 +861,26 @@ class DeployOnApproval(Construct):
         definition = validate.next(
             sfn.Choice(self, "ShouldDeploy")
             .when(sfn.Condition.boolean_equals("$.validation.deploy", True), chain)
-            .otherwise(nothing))
+            .otherwise(nothing)
+        )
 
-        role = ManagedPolicyRole(self, "StateMachineRole", assumed_by=service_principal(self, "states.amazonaws.com"),
-                                 description="Model deployment state machine")
-        log_group = logs.LogGroup(self, "StateMachineLogs", retention=retention_days(log_retention_days),
-                                  encryption_key=self.log_key, removal_policy=RemovalPolicy.RETAIN)
+        role = ManagedPolicyRole(
+            self,
+            "StateMachineRole",
+            assumed_by=service_principal(self, "states.amazonaws.com"),
+            description="Model deployment state machine",
+        )
+        log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            retention=retention_days(log_retention_days),
+            encryption_key=self.log_key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
         approvals = approval_timeout.to_minutes() if any(t.requires_approval for t in self.targets) else 0
         machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             state_machine_name=self.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             role=role,
@@ -602,8 +892,10 @@ class DeployOnApproval(Construct):
         if self.approval_topic is not None:  # publishing to the encrypted approval topic
             grant_key_use(self.alert_key, role, encrypt=True)
         acknowledge_action_wildcards(
-            role.managed_policy, frozenset({"lambda:InvokeFunction"}),
-            "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).")
+            role.managed_policy,
+            frozenset({"lambda:InvokeFunction"}),
+            "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).",
+        )
         acknowledge(
             role.managed_policy,
             "Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies...) and X-Ray tracing "
@@ -612,92 +904,151 @@ class DeployOnApproval(Construct):
         )
         return machine
 
-    def _target_steps(self, i: int, target: DeploymentTarget, arn: str, group: str, after: sfn.IChainable,
-                      superseded: sfn.State, poll_interval: Duration, approval_timeout: Duration) -> sfn.IChainable:
+    def _target_steps(
+        self,
+        i: int,
+        target: DeploymentTarget,
+        arn: str,
+        group: str,
+        after: sfn.IChainable,
+        superseded: sfn.State,
+        poll_interval: Duration,
+        approval_timeout: Duration,
+    ) -> sfn.IChainable:
         stage = f"Target{i}"
         payload = {"target": i, "model_package_arn": arn}  # the function knows the targets (its environment)
         deploy = self._invoke(f"{stage}Deploy", {"action": "deploy", **payload}, f"$.deploy{i}")
-        deploy.add_retry(errors=["StackBusy"], interval=Duration.minutes(1), backoff_rate=2, max_attempts=8,
-                         max_delay=Duration.minutes(15), jitter_strategy=sfn.JitterType.FULL)
-        failed = sfn.Fail(self, f"{stage}Failed", error="DeploymentFailed", cause_path=f"$.status{i}.reason",
-                          comment=f"{target.stack_name} did not become healthy")
+        deploy.add_retry(
+            errors=["StackBusy"],
+            interval=Duration.minutes(1),
+            backoff_rate=2,
+            max_attempts=8,
+            max_delay=Duration.minutes(15),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        failed = sfn.Fail(
+            self,
+            f"{stage}Failed",
+            error="DeploymentFailed",
+            cause_path=f"$.status{i}.reason",
+            comment=f"{target.stack_name} did not become healthy",
+        )
         status = {"action": "status", **payload}
         check = self._invoke(f"{stage}Check", status, f"$.status{i}")
         verify = self._invoke(f"{stage}Verify", status, f"$.status{i}")
         wait = sfn.Wait(self, f"{stage}Wait", time=sfn.WaitTime.duration(poll_interval))
-        bake = sfn.Wait(self, f"{stage}Bake", time=sfn.WaitTime.duration(target.bake_time),
-                        comment=f"{target.stack_name} must stay healthy this long")
+        bake = sfn.Wait(
+            self,
+            f"{stage}Bake",
+            time=sfn.WaitTime.duration(target.bake_time),
+            comment=f"{target.stack_name} must stay healthy this long",
+        )
         newer = sfn.Condition.string_equals(f"$.status{i}.state", "SUPERSEDED")
-        healthy_after_bake = (sfn.Choice(self, f"{stage}StillHealthy")
-                              .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"), after)
-                              .when(newer, superseded)
-                              .otherwise(failed))
+        healthy_after_bake = (
+            sfn.Choice(self, f"{stage}StillHealthy")
+            .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"), after)
+            .when(newer, superseded)
+            .otherwise(failed)
+        )
         wait.next(check).next(
             sfn.Choice(self, f"{stage}Healthy")
             .when(newer, superseded)
             .when(sfn.Condition.string_equals(f"$.status{i}.state", "IN_PROGRESS"), wait)
-            .when(sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"),
-                  bake.next(verify).next(healthy_after_bake))
-            .otherwise(failed))
+            .when(
+                sfn.Condition.string_equals(f"$.status{i}.state", "HEALTHY"), bake.next(verify).next(healthy_after_bake)
+            )
+            .otherwise(failed)
+        )
         deploy.next(
             sfn.Choice(self, f"{stage}Deployed")
             .when(sfn.Condition.string_equals(f"$.deploy{i}.result", "SUPERSEDED"), superseded)
-            .otherwise(wait))
+            .otherwise(wait)
+        )
         if not target.requires_approval:
             return deploy
         assert self.approval_topic is not None and self.approver_policy is not None
         # The approval is an activity task: its token goes to whoever calls GetActivityTask on the
         # activity, which only the approver policy allows; the notification carries no token.
-        activity = sfn.Activity(self, f"{stage}ApprovalActivity", activity_name=Names.unique_resource_name(
-            self, max_length=80 - len(f"-{stage}Approval"), separator="-") + f"-{stage}Approval")
+        activity = sfn.Activity(
+            self,
+            f"{stage}ApprovalActivity",
+            activity_name=Names.unique_resource_name(self, max_length=80 - len(f"-{stage}Approval"), separator="-")
+            + f"-{stage}Approval",
+        )
         self.approval_activities[target.stack_name] = activity
-        for sid, actions in (("TakeApprovalTasks", ["states:GetActivityTask"]),
-                             ("AnswerApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"])):
-            self.approver_policy.add_statements(iam.PolicyStatement(
-                sid=f"{sid}{i}", actions=actions, resources=[activity.activity_arn]))
+        for sid, actions in (
+            ("TakeApprovalTasks", ["states:GetActivityTask"]),
+            ("AnswerApprovalTasks", ["states:SendTaskSuccess", "states:SendTaskFailure"]),
+        ):
+            self.approver_policy.add_statements(
+                iam.PolicyStatement(sid=f"{sid}{i}", actions=actions, resources=[activity.activity_arn])
+            )
         notify = tasks.SnsPublish(
-            self, f"{stage}ApprovalRequest",
+            self,
+            f"{stage}ApprovalRequest",
             topic=self.approval_topic,
             subject=f"Approve model deployment to {target.stack_name}"[:100],
-            message=sfn.TaskInput.from_object({
-                "request": f"A model package waits for approval to deploy to stack {target.stack_name} "
-                           f"(endpoint {target.endpoint_name})",
-                "model_package_arn": arn,
-                "how": "With a role that has the approver policy: aws stepfunctions get-activity-task "
-                       f"--activity-arn <{stage}ApprovalActivity>, check its input, then send-task-success "
-                       "--task-output '{}' (or send-task-failure --error Rejected) with the token it returned.",
-            }),
+            message=sfn.TaskInput.from_object(
+                {
+                    "request": f"A model package waits for approval to deploy to stack {target.stack_name} "
+                    f"(endpoint {target.endpoint_name})",
+                    "model_package_arn": arn,
+                    "how": "With a role that has the approver policy: aws stepfunctions get-activity-task "
+                    f"--activity-arn <{stage}ApprovalActivity>, check its input, then send-task-success "
+                    "--task-output '{}' (or send-task-failure --error Rejected) with the token it returned.",
+                }
+            ),
             result_path=sfn.JsonPath.DISCARD,
         )
-        notify.add_retry(errors=["SNS.ThrottledException", "SNS.InternalErrorException", "States.Timeout"],
-                         interval=Duration.seconds(5), backoff_rate=2, max_attempts=6,
-                         jitter_strategy=sfn.JitterType.FULL)
+        notify.add_retry(
+            errors=["SNS.ThrottledException", "SNS.InternalErrorException", "States.Timeout"],
+            interval=Duration.seconds(5),
+            backoff_rate=2,
+            max_attempts=6,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
         notify.add_catch(self._rollout_failed, errors=["States.ALL"], result_path="$.failure")
         approval = tasks.StepFunctionsInvokeActivity(
-            self, f"{stage}Approval", activity=activity,
-            parameters={"model_package_arn": arn, "stack_name": target.stack_name,
-                        "endpoint_name": target.endpoint_name, "execution": sfn.JsonPath.execution_id},
+            self,
+            f"{stage}Approval",
+            activity=activity,
+            parameters={
+                "model_package_arn": arn,
+                "stack_name": target.stack_name,
+                "endpoint_name": target.endpoint_name,
+                "execution": sfn.JsonPath.execution_id,
+            },
             task_timeout=sfn.Timeout.duration(approval_timeout),
             result_path=sfn.JsonPath.DISCARD,
         )
-        approval.add_catch(sfn.Fail(self, f"{stage}NotApproved", error="NotApproved",
-                                    comment=f"Deployment to {target.stack_name} rejected or not approved in time"),
-                           errors=["States.ALL"])
+        approval.add_catch(
+            sfn.Fail(
+                self,
+                f"{stage}NotApproved",
+                error="NotApproved",
+                comment=f"Deployment to {target.stack_name} rejected or not approved in time",
+            ),
+            errors=["States.ALL"],
+        )
         return notify.next(approval).next(deploy)
 
     def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` (an approver's role or user) take and answer the approval tasks of the
         targets that require approval: the only way to approve a rollout."""
         if self.approver_policy is None:
-            raise ConstructValidationError(f"DeployOnApproval '{self.node.path}' has invalid input:\n"
-                                           "  - grant_approve: no target requires approval")
+            raise ConstructValidationError(
+                f"DeployOnApproval '{self.node.path}' has invalid input:\n"
+                "  - grant_approve: no target requires approval"
+            )
         principal = grantee.grant_principal
         if isinstance(principal, (iam.Role, iam.User, iam.Group)):
             principal.add_managed_policy(self.approver_policy)
             return iam.Grant.drop(grantee, "the approver policy is attached")
-        return iam.Grant.add_to_principal(grantee=grantee, actions=[
-            "states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure"],
-            resource_arns=[a.activity_arn for a in self.approval_activities.values()])
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure"],
+            resource_arns=[a.activity_arn for a in self.approval_activities.values()],
+        )
 
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME

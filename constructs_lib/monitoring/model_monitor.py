@@ -25,15 +25,15 @@ from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.keys import grant_key_use, key_or_new
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.runtime_contracts import DATA_CAPTURE_METADATA
-from constructs_lib._core.service_role import service_role
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
+from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.monitoring.monitoring_images import MonitoringImage
 from constructs_lib.foundation.private_network import PrivateNetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.monitoring.monitoring_images import MonitoringImage
 
 #: ``ProblemType`` values of a model quality monitor (botocore ``MonitoringProblemType``).
 PROBLEM_TYPES: tuple[str, ...] = ("BinaryClassification", "MulticlassClassification", "Regression")
@@ -43,8 +43,12 @@ DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
 BIAS_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/bias-metrics"
 EXPLAINABILITY_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/explainability-metrics"
-MONITORING_NAMESPACES = (DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE, BIAS_METRICS_NAMESPACE,
-                         EXPLAINABILITY_METRICS_NAMESPACE)
+MONITORING_NAMESPACES = (
+    DATA_METRICS_NAMESPACE,
+    MODEL_METRICS_NAMESPACE,
+    BIAS_METRICS_NAMESPACE,
+    EXPLAINABILITY_METRICS_NAMESPACE,
+)
 
 _ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 _OUTPUT_PATH = "/opt/ml/processing/output"
@@ -278,10 +282,19 @@ class ModelMonitor(Construct):
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
         clarify_image = clarify_image or MonitoringImage.clarify()
         self._validate(
-            endpoint=endpoint, data_quality=data_quality, model_quality=model_quality, bias_drift=bias_drift,
-            feature_attribution=feature_attribution, schedule=schedule, output_prefix=output_prefix,
-            instance_type=instance_type, instance_count=instance_count, volume_size_gb=volume_size_gb,
-            max_runtime=max_runtime, schedule_name_prefix=schedule_name_prefix, analyzer_image=analyzer_image,
+            endpoint=endpoint,
+            data_quality=data_quality,
+            model_quality=model_quality,
+            bias_drift=bias_drift,
+            feature_attribution=feature_attribution,
+            schedule=schedule,
+            output_prefix=output_prefix,
+            instance_type=instance_type,
+            instance_count=instance_count,
+            volume_size_gb=volume_size_gb,
+            max_runtime=max_runtime,
+            schedule_name_prefix=schedule_name_prefix,
+            analyzer_image=analyzer_image,
             clarify_image=clarify_image,
         )
         capture = endpoint.data_capture
@@ -305,8 +318,12 @@ class ModelMonitor(Construct):
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
 
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
-        self._cluster = dict(instance_count=instance_count, instance_type=instance_type,
-                             volume_size_in_gb=volume_size_gb, volume_kms_key_id=self.encryption_key.key_arn)
+        self._cluster = dict(
+            instance_count=instance_count,
+            instance_type=instance_type,
+            volume_size_in_gb=volume_size_gb,
+            volume_kms_key_id=self.encryption_key.key_arn,
+        )
         self._max_runtime = int(max_runtime.to_seconds())
         self._environment = {"publish_cloudwatch_metrics": "Enabled", **dict(environment or {})}
         self.schedule_names: dict[str, str] = {}
@@ -351,55 +368,110 @@ class ModelMonitor(Construct):
 
     # ------------------------------------------------------------------ validation
 
-    def _validate(self, *, endpoint: MonitorableEndpoint, data_quality: DataQualityMonitorOptions | None,
-                  model_quality: ModelQualityMonitorOptions | None, bias_drift: BiasDriftMonitorOptions | None,
-                  feature_attribution: FeatureAttributionMonitorOptions | None, schedule: MonitorSchedule,
-                  output_prefix: str, instance_type: str, instance_count: int, volume_size_gb: int,
-                  max_runtime: Duration, schedule_name_prefix: str | None, analyzer_image: MonitoringImage,
-                  clarify_image: MonitoringImage) -> None:
+    def _validate(
+        self,
+        *,
+        endpoint: MonitorableEndpoint,
+        data_quality: DataQualityMonitorOptions | None,
+        model_quality: ModelQualityMonitorOptions | None,
+        bias_drift: BiasDriftMonitorOptions | None,
+        feature_attribution: FeatureAttributionMonitorOptions | None,
+        schedule: MonitorSchedule,
+        output_prefix: str,
+        instance_type: str,
+        instance_count: int,
+        volume_size_gb: int,
+        max_runtime: Duration,
+        schedule_name_prefix: str | None,
+        analyzer_image: MonitoringImage,
+        clarify_image: MonitoringImage,
+    ) -> None:
         problems = Problems(self, "ModelMonitor")
         capture = endpoint.data_capture
         label = _label(endpoint)
-        problems.check(capture is not None, "endpoint", label,
-                       "must capture data: Model Monitor reads the endpoint's captured requests and responses "
-                       "(create it with data_capture=DataCaptureOptions(...))")
-        monitors = {"data_quality": data_quality, "model_quality": model_quality, "bias_drift": bias_drift,
-                    "feature_attribution": feature_attribution}
-        problems.check(any(m is not None for m in monitors.values()), "monitors", None,
-                       "give at least one of data_quality, model_quality, bias_drift, feature_attribution")
+        problems.check(
+            capture is not None,
+            "endpoint",
+            label,
+            "must capture data: Model Monitor reads the endpoint's captured requests and responses "
+            "(create it with data_capture=DataCaptureOptions(...))",
+        )
+        monitors = {
+            "data_quality": data_quality,
+            "model_quality": model_quality,
+            "bias_drift": bias_drift,
+            "feature_attribution": feature_attribution,
+        }
+        problems.check(
+            any(m is not None for m in monitors.values()),
+            "monitors",
+            None,
+            "give at least one of data_quality, model_quality, bias_drift, feature_attribution",
+        )
         if capture is not None:
-            needs = {"data_quality": ("request",), "model_quality": ("response",),
-                     "bias_drift": ("request", "response"), "feature_attribution": ("request",)}
+            needs = {
+                "data_quality": ("request",),
+                "model_quality": ("response",),
+                "bias_drift": ("request", "response"),
+                "feature_attribution": ("request",),
+            }
             for name, monitor in monitors.items():
                 for part in needs[name] if monitor is not None else ():
                     captured = capture.capture_request if part == "request" else capture.capture_response
-                    problems.check(captured, f"{name} (endpoint data capture of the {part})", False,
-                                   f"the {name.replace('_', ' ')} monitor needs the endpoint to capture the {part}")
+                    problems.check(
+                        captured,
+                        f"{name} (endpoint data capture of the {part})",
+                        False,
+                        f"the {name.replace('_', ' ')} monitor needs the endpoint to capture the {part}",
+                    )
 
         if model_quality is not None:
-            problems.check(model_quality.problem_type is not None, "model_quality.problem_type", None,
-                           f"is required: one of {', '.join(PROBLEM_TYPES)}")
+            problems.check(
+                model_quality.problem_type is not None,
+                "model_quality.problem_type",
+                None,
+                f"is required: one of {', '.join(PROBLEM_TYPES)}",
+            )
             if model_quality.problem_type is not None:
                 problems.check_one_of("model_quality.problem_type", model_quality.problem_type, PROBLEM_TYPES)
-            problems.check(model_quality.ground_truth_s3_uri is not None, "model_quality.ground_truth_s3_uri", None,
-                           "is required: the S3 location of the ground truth labels to join with predictions")
+            problems.check(
+                model_quality.ground_truth_s3_uri is not None,
+                "model_quality.ground_truth_s3_uri",
+                None,
+                "is required: the S3 location of the ground truth labels to join with predictions",
+            )
             _check_threshold(problems, "model_quality.probability_threshold", model_quality.probability_threshold)
             _check_offsets(problems, "model_quality", model_quality.start_time_offset, model_quality.end_time_offset)
         if bias_drift is not None:
-            problems.check(bias_drift.analysis_config_s3_uri is not None, "bias_drift.analysis_config_s3_uri", None,
-                           "is required: the S3 URI of the Clarify analysis configuration (label, facets, methods)")
-            problems.check(bias_drift.ground_truth_s3_uri is not None, "bias_drift.ground_truth_s3_uri", None,
-                           "is required: the S3 location of the ground truth labels")
+            problems.check(
+                bias_drift.analysis_config_s3_uri is not None,
+                "bias_drift.analysis_config_s3_uri",
+                None,
+                "is required: the S3 URI of the Clarify analysis configuration (label, facets, methods)",
+            )
+            problems.check(
+                bias_drift.ground_truth_s3_uri is not None,
+                "bias_drift.ground_truth_s3_uri",
+                None,
+                "is required: the S3 location of the ground truth labels",
+            )
             _check_threshold(problems, "bias_drift.probability_threshold", bias_drift.probability_threshold)
             _check_offsets(problems, "bias_drift", bias_drift.start_time_offset, bias_drift.end_time_offset)
         if feature_attribution is not None:
-            problems.check(feature_attribution.analysis_config_s3_uri is not None,
-                           "feature_attribution.analysis_config_s3_uri", None,
-                           "is required: the S3 URI of the Clarify explainability configuration (methods.shap)")
+            problems.check(
+                feature_attribution.analysis_config_s3_uri is not None,
+                "feature_attribution.analysis_config_s3_uri",
+                None,
+                "is required: the S3 URI of the Clarify explainability configuration (methods.shap)",
+            )
         for prop, uri in _s3_uris(data_quality, model_quality, bias_drift, feature_attribution):
             if uri is not None:
-                problems.check(S3Uri.parse(uri) is not None, prop, uri,
-                               "must be an S3 URI 's3://<bucket>/<key>' (the bucket may be a token)")
+                problems.check(
+                    S3Uri.parse(uri) is not None,
+                    prop,
+                    uri,
+                    "must be an S3 URI 's3://<bucket>/<key>' (the bucket may be a token)",
+                )
 
         schedule_problem = None if is_unresolved(schedule.expression_string) else schedule.problem()
         problems.check(schedule_problem is None, "schedule", schedule.expression_string, schedule_problem or "")
@@ -407,95 +479,144 @@ class ModelMonitor(Construct):
         problems.check_range("max_runtime (seconds)", seconds, minimum=1, maximum=86400, integer=True)
         if schedule_problem is None and not is_unresolved(schedule.expression_string):
             limit = schedule.interval_hours * 3600
-            problems.check(seconds <= limit, "max_runtime (seconds)", seconds,
-                           f"must be at most the schedule's interval ({limit:g} s) so a run ends before the next")
+            problems.check(
+                seconds <= limit,
+                "max_runtime (seconds)",
+                seconds,
+                f"must be at most the schedule's interval ({limit:g} s) so a run ends before the next",
+            )
         problems.check_ml_instance_type("instance_type", instance_type)
         problems.check_range("instance_count", instance_count, minimum=1, maximum=100, integer=True)
         problems.check_range("volume_size_gb", volume_size_gb, minimum=1, maximum=16384, integer=True)
         problems.check(bool(output_prefix.strip("/")), "output_prefix", output_prefix, "must not be empty")
         if schedule_name_prefix is not None:
-            problems.check_pattern("schedule_name_prefix", schedule_name_prefix, _NAME_PREFIX,
-                                   "must be 1-40 letters, digits or hyphens, starting and ending with a letter "
-                                   "or digit")
+            problems.check_pattern(
+                "schedule_name_prefix",
+                schedule_name_prefix,
+                _NAME_PREFIX,
+                "must be 1-40 letters, digits or hyphens, starting and ending with a letter or digit",
+            )
         region = Stack.of(self).region
         images = ((analyzer_image, data_quality or model_quality), (clarify_image, bias_drift or feature_attribution))
         for image, used in images:
             if used is not None:
-                problems.check(image.supports_region(region), f"region (for the {image.label} image)", region,
-                               f"has no known {image.label} image; known regions: {', '.join(image.regions)}. "
-                               "Pass an image with MonitoringImage.from_uri(...) for this region")
+                problems.check(
+                    image.supports_region(region),
+                    f"region (for the {image.label} image)",
+                    region,
+                    f"has no known {image.label} image; known regions: {', '.join(image.regions)}. "
+                    "Pass an image with MonitoringImage.from_uri(...) for this region",
+                )
         problems.raise_if_any()
 
     # ------------------------------------------------------------------ permissions
 
-    def _grant_job_permissions(self, capture: Any, out_bucket: s3.IBucket, output_prefix: str,
-                               bucket: SecureBucket | s3.IBucket) -> None:
+    def _grant_job_permissions(
+        self, capture: Any, out_bucket: s3.IBucket, output_prefix: str, bucket: SecureBucket | s3.IBucket
+    ) -> None:
         role = self.role
         stack = Stack.of(self)
-        grant_prefix(role, bucket_arn=capture.s3_bucket.bucket_arn, key_prefix=f"{capture.prefix.strip('/')}/",
-                     write=False, sid="ReadCapturedData", why="Monitoring jobs read the endpoint's captured data")
+        grant_prefix(
+            role,
+            bucket_arn=capture.s3_bucket.bucket_arn,
+            key_prefix=f"{capture.prefix.strip('/')}/",
+            write=False,
+            sid="ReadCapturedData",
+            why="Monitoring jobs read the endpoint's captured data",
+        )
         if capture.encryption_key is not None:
             grant_key_use(capture.encryption_key, role, encrypt=False)
-        grant_prefix(role, bucket_arn=out_bucket.bucket_arn, key_prefix=f"{output_prefix}/", write=True,
-                     sid="WriteReports", why="Monitoring jobs write their reports")
+        grant_prefix(
+            role,
+            bucket_arn=out_bucket.bucket_arn,
+            key_prefix=f"{output_prefix}/",
+            write=True,
+            sid="WriteReports",
+            why="Monitoring jobs write their reports",
+        )
         grant_key_use(self.encryption_key, role, encrypt=True)
         if isinstance(bucket, SecureBucket) and bucket.encryption_key is not self.encryption_key:
             grant_key_use(bucket.encryption_key, role, encrypt=True)
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="EncryptJobVolumes",
-            actions=["kms:CreateGrant"],
-            resources=[self.encryption_key.key_arn],
-            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        ))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EncryptJobVolumes",
+                actions=["kms:CreateGrant"],
+                resources=[self.encryption_key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
         network_statements, _ = vpc_access_statements(
-            self, vpc_id=self._network.vpc_id, subnet_ids=self._network.subnet_ids,
-            security_group_ids=self._network.security_group_ids, sid_prefix="JobNetwork")
+            self,
+            vpc_id=self._network.vpc_id,
+            subnet_ids=self._network.subnet_ids,
+            security_group_ids=self._network.security_group_ids,
+            sid_prefix="JobNetwork",
+        )
         for statement in network_statements:
             role.add_to_principal_policy(statement)
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="PublishMonitoringMetrics",
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            # The prebuilt containers' namespaces exactly (no leading '/', as they publish them and as
-            # the metric_* alarms read them): not SageMaker's instance metrics ('/aws/sagemaker/
-            # Endpoints') nor 'AWS/SageMaker', which alarms and autoscaling of endpoints follow.
-            conditions={"StringEquals": {"cloudwatch:namespace": list(MONITORING_NAMESPACES)}},
-        ))
-        log_group = stack.format_arn(service="logs", resource="log-group", resource_name="/aws/sagemaker/ProcessingJobs",
-                                     arn_format=ArnFormat.COLON_RESOURCE_NAME)
-        role.add_to_principal_policy(iam.PolicyStatement(
-            sid="WriteJobLogs",
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[log_group, f"{log_group}:log-stream:*"],
-        ))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PublishMonitoringMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                # The prebuilt containers' namespaces exactly (no leading '/', as they publish them and as
+                # the metric_* alarms read them): not SageMaker's instance metrics ('/aws/sagemaker/
+                # Endpoints') nor 'AWS/SageMaker', which alarms and autoscaling of endpoints follow.
+                conditions={"StringEquals": {"cloudwatch:namespace": list(MONITORING_NAMESPACES)}},
+            )
+        )
+        log_group = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name="/aws/sagemaker/ProcessingJobs",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteJobLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[log_group, f"{log_group}:log-stream:*"],
+            )
+        )
         if isinstance(role, ManagedPolicyRole):
             policy = role.managed_policy
             acknowledge_statement_wildcards(
-                policy, "AuthenticateToRegistries",
+                policy,
+                "AuthenticateToRegistries",
                 "ecr:GetAuthorizationToken has no resource type (AWS requires '*'); image pulls themselves are "
-                "limited to the monitoring images' repositories.")
+                "limited to the monitoring images' repositories.",
+            )
             acknowledge_statement_wildcards(
-                policy, "JobNetworkDescribe",
+                policy,
+                "JobNetworkDescribe",
                 "EC2 accepts no resource narrower than '*' for the Describe calls SageMaker makes before "
-                "attaching the jobs to the VPC.")
+                "attaching the jobs to the VPC.",
+            )
             acknowledge_statement_wildcards(
-                policy, "JobNetworkManageInterfaces",
+                policy,
+                "JobNetworkManageInterfaces",
                 "SageMaker creates a network interface per job instance; their ids are only known at run "
-                "time, so the statement is limited to interfaces in this VPC (ec2:Vpc condition).")
+                "time, so the statement is limited to interfaces in this VPC (ec2:Vpc condition).",
+            )
             acknowledge_statement_wildcards(
-                policy, "PublishMonitoringMetrics",
+                policy,
+                "PublishMonitoringMetrics",
                 "cloudwatch:PutMetricData has no resource type; the statement is limited to SageMaker's "
-                "four endpoint monitoring namespaces by the cloudwatch:namespace condition.")
+                "four endpoint monitoring namespaces by the cloudwatch:namespace condition.",
+            )
             acknowledge_statement_wildcards(
-                policy, "WriteJobLogs",
+                policy,
+                "WriteJobLogs",
                 "Processing jobs write one log stream per job to the /aws/sagemaker/ProcessingJobs group; "
-                "stream names are generated per job.")
+                "stream names are generated per job.",
+            )
 
     def _grant_read_uri(self, uri: str | None, sid: str, why: str) -> None:
         location = S3Uri.parse(uri) if uri else None
         if location is not None:
-            grant_prefix(self.role, bucket_arn=location.bucket_arn, key_prefix=location.key, write=False, sid=sid,
-                         why=why)
+            grant_prefix(
+                self.role, bucket_arn=location.bucket_arn, key_prefix=location.key, write=False, sid=sid, why=why
+            )
 
     # ------------------------------------------------------------------ monitors
 
@@ -520,9 +641,15 @@ class ModelMonitor(Construct):
         ) | {
             _OUTPUT_PROP[kind]: cfn_class.MonitoringOutputConfigProperty(
                 kms_key_id=self.encryption_key.key_arn,
-                monitoring_outputs=[cfn_class.MonitoringOutputProperty(s3_output=cfn_class.S3OutputProperty(
-                    local_path=_OUTPUT_PATH, s3_uri=f"{self.output_s3_uri}/{_SLUG[kind]}", s3_upload_mode="Continuous",
-                ))],
+                monitoring_outputs=[
+                    cfn_class.MonitoringOutputProperty(
+                        s3_output=cfn_class.S3OutputProperty(
+                            local_path=_OUTPUT_PATH,
+                            s3_uri=f"{self.output_s3_uri}/{_SLUG[kind]}",
+                            s3_upload_mode="Continuous",
+                        )
+                    )
+                ],
             )
         }
 
@@ -534,11 +661,17 @@ class ModelMonitor(Construct):
             return
         object.__setattr__(self, "_pulled", pulled | {repository})
         if not pulled:
-            self.role.add_to_principal_policy(iam.PolicyStatement(
-                sid="AuthenticateToRegistries", actions=["ecr:GetAuthorizationToken"], resources=["*"]))
-        self.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            resources=[repository]))
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="AuthenticateToRegistries", actions=["ecr:GetAuthorizationToken"], resources=["*"]
+                )
+            )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                resources=[repository],
+            )
+        )
 
     def _add_data_quality(self, options: DataQualityMonitorOptions, image: MonitoringImage) -> None:
         self._grant_pull(image)
@@ -547,27 +680,29 @@ class ModelMonitor(Construct):
         self._grant_read_uri(baseline.constraints_s3_uri, "ReadDataQualityConstraints", "Data quality baseline")
         self._grant_read_uri(baseline.statistics_s3_uri, "ReadDataQualityStatistics", "Data quality baseline")
         self._grant_read_uri(options.record_preprocessor_s3_uri, "ReadRecordPreprocessor", "Preprocessing script")
-        self._grant_read_uri(options.post_analytics_processor_s3_uri, "ReadPostAnalyticsProcessor",
-                             "Post-analytics script")
+        self._grant_read_uri(
+            options.post_analytics_processor_s3_uri, "ReadPostAnalyticsProcessor", "Post-analytics script"
+        )
         baseline_config = None
         if baseline.constraints_s3_uri or baseline.statistics_s3_uri:
             baseline_config = cfn.DataQualityBaselineConfigProperty(
                 constraints_resource=cfn.ConstraintsResourceProperty(s3_uri=baseline.constraints_s3_uri)
-                if baseline.constraints_s3_uri else None,
+                if baseline.constraints_s3_uri
+                else None,
                 statistics_resource=cfn.StatisticsResourceProperty(s3_uri=baseline.statistics_s3_uri)
-                if baseline.statistics_s3_uri else None,
+                if baseline.statistics_s3_uri
+                else None,
             )
         job = cfn(
-            self, "DataQualityJob",
+            self,
+            "DataQualityJob",
             data_quality_app_specification=cfn.DataQualityAppSpecificationProperty(
                 image_uri=image.image_uri(self),
                 environment=dict(self._environment),
                 record_preprocessor_source_uri=options.record_preprocessor_s3_uri,
                 post_analytics_processor_source_uri=options.post_analytics_processor_s3_uri,
             ),
-            data_quality_job_input=cfn.DataQualityJobInputProperty(
-                endpoint_input=self._endpoint_input(cfn)
-            ),
+            data_quality_job_input=cfn.DataQualityJobInputProperty(endpoint_input=self._endpoint_input(cfn)),
             data_quality_baseline_config=baseline_config,
             **self._common(cfn, "DataQuality"),
         )
@@ -577,20 +712,26 @@ class ModelMonitor(Construct):
         self._grant_pull(image)
         cfn = sagemaker.CfnModelQualityJobDefinition
         self._grant_read_uri(options.ground_truth_s3_uri, "ReadModelQualityGroundTruth", "Ground truth labels")
-        self._grant_read_uri(options.baseline_constraints_s3_uri, "ReadModelQualityConstraints",
-                             "Model quality baseline")
+        self._grant_read_uri(
+            options.baseline_constraints_s3_uri, "ReadModelQualityConstraints", "Model quality baseline"
+        )
         job = cfn(
-            self, "ModelQualityJob",
+            self,
+            "ModelQualityJob",
             model_quality_app_specification=cfn.ModelQualityAppSpecificationProperty(
-                image_uri=image.image_uri(self), problem_type=options.problem_type or "",
+                image_uri=image.image_uri(self),
+                problem_type=options.problem_type or "",
                 environment=dict(self._environment),
             ),
             model_quality_job_input=cfn.ModelQualityJobInputProperty(
-                ground_truth_s3_input=cfn.MonitoringGroundTruthS3InputProperty(s3_uri=options.ground_truth_s3_uri or ""),
+                ground_truth_s3_input=cfn.MonitoringGroundTruthS3InputProperty(
+                    s3_uri=options.ground_truth_s3_uri or ""
+                ),
                 endpoint_input=self._labelled_input(cfn, options),
             ),
             model_quality_baseline_config=_constraints_baseline(
-                cfn, cfn.ModelQualityBaselineConfigProperty, options.baseline_constraints_s3_uri),
+                cfn, cfn.ModelQualityBaselineConfigProperty, options.baseline_constraints_s3_uri
+            ),
             **self._common(cfn, "ModelQuality"),
         )
         self._schedule("ModelQuality", job)
@@ -602,17 +743,22 @@ class ModelMonitor(Construct):
         self._grant_read_uri(options.ground_truth_s3_uri, "ReadBiasGroundTruth", "Ground truth labels")
         self._grant_read_uri(options.baseline_constraints_s3_uri, "ReadBiasConstraints", "Bias drift baseline")
         job = cfn(
-            self, "BiasDriftJob",
+            self,
+            "BiasDriftJob",
             model_bias_app_specification=cfn.ModelBiasAppSpecificationProperty(
-                image_uri=image.image_uri(self), config_uri=options.analysis_config_s3_uri or "",
+                image_uri=image.image_uri(self),
+                config_uri=options.analysis_config_s3_uri or "",
                 environment={"publish_cloudwatch_metrics": "Enabled"},
             ),
             model_bias_job_input=cfn.ModelBiasJobInputProperty(
-                ground_truth_s3_input=cfn.MonitoringGroundTruthS3InputProperty(s3_uri=options.ground_truth_s3_uri or ""),
+                ground_truth_s3_input=cfn.MonitoringGroundTruthS3InputProperty(
+                    s3_uri=options.ground_truth_s3_uri or ""
+                ),
                 endpoint_input=self._labelled_input(cfn, options, features_attribute=options.features_attribute),
             ),
             model_bias_baseline_config=_constraints_baseline(
-                cfn, cfn.ModelBiasBaselineConfigProperty, options.baseline_constraints_s3_uri),
+                cfn, cfn.ModelBiasBaselineConfigProperty, options.baseline_constraints_s3_uri
+            ),
             **self._common(cfn, "ModelBias"),
         )
         self._schedule("ModelBias", job)
@@ -620,24 +766,31 @@ class ModelMonitor(Construct):
     def _add_feature_attribution(self, options: FeatureAttributionMonitorOptions, image: MonitoringImage) -> None:
         self._grant_pull(image)
         cfn = sagemaker.CfnModelExplainabilityJobDefinition
-        self._grant_read_uri(options.analysis_config_s3_uri, "ReadExplainabilityConfig",
-                             "Clarify explainability configuration")
-        self._grant_read_uri(options.baseline_constraints_s3_uri, "ReadExplainabilityConstraints",
-                             "Feature attribution baseline")
+        self._grant_read_uri(
+            options.analysis_config_s3_uri, "ReadExplainabilityConfig", "Clarify explainability configuration"
+        )
+        self._grant_read_uri(
+            options.baseline_constraints_s3_uri, "ReadExplainabilityConstraints", "Feature attribution baseline"
+        )
         job = cfn(
-            self, "FeatureAttributionJob",
+            self,
+            "FeatureAttributionJob",
             model_explainability_app_specification=cfn.ModelExplainabilityAppSpecificationProperty(
-                image_uri=image.image_uri(self), config_uri=options.analysis_config_s3_uri or "",
+                image_uri=image.image_uri(self),
+                config_uri=options.analysis_config_s3_uri or "",
                 environment={"publish_cloudwatch_metrics": "Enabled"},
             ),
             model_explainability_job_input=cfn.ModelExplainabilityJobInputProperty(
                 endpoint_input=self._endpoint_input(
-                    cfn, features_attribute=options.features_attribute,
+                    cfn,
+                    features_attribute=options.features_attribute,
                     inference_attribute=options.inference_attribute,
-                    probability_attribute=options.probability_attribute),
+                    probability_attribute=options.probability_attribute,
+                ),
             ),
             model_explainability_baseline_config=_constraints_baseline(
-                cfn, cfn.ModelExplainabilityBaselineConfigProperty, options.baseline_constraints_s3_uri),
+                cfn, cfn.ModelExplainabilityBaselineConfigProperty, options.baseline_constraints_s3_uri
+            ),
             **self._common(cfn, "ModelExplainability"),
         )
         self._schedule("ModelExplainability", job)
@@ -645,18 +798,23 @@ class ModelMonitor(Construct):
     def _endpoint_input(self, cfn_class: Any, **attributes: Any) -> Any:
         """The job's input: the endpoint's captured data (attributes left out when None)."""
         return cfn_class.EndpointInputProperty(
-            endpoint_name=self.endpoint.endpoint_name, local_path=_ENDPOINT_INPUT_PATH,
+            endpoint_name=self.endpoint.endpoint_name,
+            local_path=_ENDPOINT_INPUT_PATH,
             **{name: value for name, value in attributes.items() if value is not None},
         )
 
-    def _labelled_input(self, cfn_class: Any, options: ModelQualityMonitorOptions | BiasDriftMonitorOptions,
-                        **attributes: Any) -> Any:
+    def _labelled_input(
+        self, cfn_class: Any, options: ModelQualityMonitorOptions | BiasDriftMonitorOptions, **attributes: Any
+    ) -> Any:
         """The endpoint input of monitors that join predictions with ground truth labels."""
         return self._endpoint_input(
-            cfn_class, inference_attribute=options.inference_attribute,
+            cfn_class,
+            inference_attribute=options.inference_attribute,
             probability_attribute=options.probability_attribute,
             probability_threshold_attribute=options.probability_threshold,
-            start_time_offset=options.start_time_offset, end_time_offset=options.end_time_offset, **attributes,
+            start_time_offset=options.start_time_offset,
+            end_time_offset=options.end_time_offset,
+            **attributes,
         )
 
     def _schedule(self, kind: str, job: Any) -> None:
@@ -667,12 +825,18 @@ class ModelMonitor(Construct):
         capture = self.endpoint.data_capture
         if capture is not None:
             key = capture.encryption_key
-            job.add_metadata(DATA_CAPTURE_METADATA, {"DestinationS3Uri": capture.destination_s3_uri,
-                                                     **({"KmsKeyId": key.key_arn} if key is not None else {})})
+            job.add_metadata(
+                DATA_CAPTURE_METADATA,
+                {
+                    "DestinationS3Uri": capture.destination_s3_uri,
+                    **({"KmsKeyId": key.key_arn} if key is not None else {}),
+                },
+            )
         name = f"{self._prefix}-{_SLUG[kind]}"
         cfn = sagemaker.CfnMonitoringSchedule
         schedule = cfn(
-            self, f"{kind}Schedule",
+            self,
+            f"{kind}Schedule",
             monitoring_schedule_name=name,
             endpoint_name=self.endpoint.endpoint_name,
             monitoring_schedule_config=cfn.MonitoringScheduleConfigProperty(
@@ -688,11 +852,18 @@ class ModelMonitor(Construct):
         self.job_definition_arns[kind] = job.attr_job_definition_arn
 
 
-_SLUG = {"DataQuality": "data-quality", "ModelQuality": "model-quality", "ModelBias": "bias-drift",
-         "ModelExplainability": "feature-attribution"}
-_OUTPUT_PROP = {"DataQuality": "data_quality_job_output_config", "ModelQuality": "model_quality_job_output_config",
-                "ModelBias": "model_bias_job_output_config",
-                "ModelExplainability": "model_explainability_job_output_config"}
+_SLUG = {
+    "DataQuality": "data-quality",
+    "ModelQuality": "model-quality",
+    "ModelBias": "bias-drift",
+    "ModelExplainability": "feature-attribution",
+}
+_OUTPUT_PROP = {
+    "DataQuality": "data_quality_job_output_config",
+    "ModelQuality": "model_quality_job_output_config",
+    "ModelBias": "model_bias_job_output_config",
+    "ModelExplainability": "model_explainability_job_output_config",
+}
 
 
 def _constraints_baseline(cfn_class: Any, baseline_class: Any, constraints_s3_uri: str | None) -> Any:
@@ -717,28 +888,40 @@ def _check_threshold(problems: Problems, prop: str, value: float | None) -> None
 def _check_offsets(problems: Problems, prefix: str, start: str | None, end: str | None) -> None:
     for prop, value in ((f"{prefix}.start_time_offset", start), (f"{prefix}.end_time_offset", end)):
         if value is not None:
-            problems.check_pattern(prop, value, _TIME_OFFSET,
-                                   "must be a negative ISO 8601 duration such as '-PT1H' or '-P1D'")
+            problems.check_pattern(
+                prop, value, _TIME_OFFSET, "must be a negative ISO 8601 duration such as '-PT1H' or '-P1D'"
+            )
 
 
-def _s3_uris(data_quality: DataQualityMonitorOptions | None, model_quality: ModelQualityMonitorOptions | None,
-             bias_drift: BiasDriftMonitorOptions | None,
-             feature_attribution: FeatureAttributionMonitorOptions | None) -> list[tuple[str, str | None]]:
+def _s3_uris(
+    data_quality: DataQualityMonitorOptions | None,
+    model_quality: ModelQualityMonitorOptions | None,
+    bias_drift: BiasDriftMonitorOptions | None,
+    feature_attribution: FeatureAttributionMonitorOptions | None,
+) -> list[tuple[str, str | None]]:
     uris: list[tuple[str, str | None]] = []
     if data_quality is not None:
         baseline = data_quality.baseline or MonitoringBaseline()
-        uris += [("data_quality.baseline.constraints_s3_uri", baseline.constraints_s3_uri),
-                 ("data_quality.baseline.statistics_s3_uri", baseline.statistics_s3_uri),
-                 ("data_quality.record_preprocessor_s3_uri", data_quality.record_preprocessor_s3_uri),
-                 ("data_quality.post_analytics_processor_s3_uri", data_quality.post_analytics_processor_s3_uri)]
+        uris += [
+            ("data_quality.baseline.constraints_s3_uri", baseline.constraints_s3_uri),
+            ("data_quality.baseline.statistics_s3_uri", baseline.statistics_s3_uri),
+            ("data_quality.record_preprocessor_s3_uri", data_quality.record_preprocessor_s3_uri),
+            ("data_quality.post_analytics_processor_s3_uri", data_quality.post_analytics_processor_s3_uri),
+        ]
     if model_quality is not None:
-        uris += [("model_quality.ground_truth_s3_uri", model_quality.ground_truth_s3_uri),
-                 ("model_quality.baseline_constraints_s3_uri", model_quality.baseline_constraints_s3_uri)]
+        uris += [
+            ("model_quality.ground_truth_s3_uri", model_quality.ground_truth_s3_uri),
+            ("model_quality.baseline_constraints_s3_uri", model_quality.baseline_constraints_s3_uri),
+        ]
     if bias_drift is not None:
-        uris += [("bias_drift.analysis_config_s3_uri", bias_drift.analysis_config_s3_uri),
-                 ("bias_drift.ground_truth_s3_uri", bias_drift.ground_truth_s3_uri),
-                 ("bias_drift.baseline_constraints_s3_uri", bias_drift.baseline_constraints_s3_uri)]
+        uris += [
+            ("bias_drift.analysis_config_s3_uri", bias_drift.analysis_config_s3_uri),
+            ("bias_drift.ground_truth_s3_uri", bias_drift.ground_truth_s3_uri),
+            ("bias_drift.baseline_constraints_s3_uri", bias_drift.baseline_constraints_s3_uri),
+        ]
     if feature_attribution is not None:
-        uris += [("feature_attribution.analysis_config_s3_uri", feature_attribution.analysis_config_s3_uri),
-                 ("feature_attribution.baseline_constraints_s3_uri", feature_attribution.baseline_constraints_s3_uri)]
+        uris += [
+            ("feature_attribution.analysis_config_s3_uri", feature_attribution.analysis_config_s3_uri),
+            ("feature_attribution.baseline_constraints_s3_uri", feature_attribution.baseline_constraints_s3_uri),
+        ]
     return uris

@@ -20,11 +20,11 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.keys import allow_publisher, key_or_new
+from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
-from constructs_lib._core.validation import Problems
-from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import publisher_source_arn, service_role
+from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.monitoring.model_monitor import ModelMonitor
 
@@ -112,18 +112,30 @@ class MonitoringAlarms(Construct):
         drift = dict(feature_drift_thresholds or {})
         problems = Problems(self, "MonitoringAlarms")
         if drift:
-            problems.check(monitor is not None and "DataQuality" in monitor.schedule_names,
-                           "feature_drift_thresholds", sorted(drift), "need a monitor with a data quality monitor")
+            problems.check(
+                monitor is not None and "DataQuality" in monitor.schedule_names,
+                "feature_drift_thresholds",
+                sorted(drift),
+                "need a monitor with a data quality monitor",
+            )
         for feature, threshold in drift.items():
-            problems.check_pattern(f"feature_drift_thresholds[{feature!r}] (feature name)", feature, _FEATURE,
-                                   "must be 1-200 letters, digits, '_', '.' or '-'")
+            problems.check_pattern(
+                f"feature_drift_thresholds[{feature!r}] (feature name)",
+                feature,
+                _FEATURE,
+                "must be 1-200 letters, digits, '_', '.' or '-'",
+            )
             problems.check_range(f"feature_drift_thresholds[{feature!r}]", threshold, minimum=0, maximum=1)
         if model_quality_thresholds:
-            problems.check(monitor is not None and "ModelQuality" in monitor.schedule_names,
-                           "model_quality_thresholds", [t.metric_name for t in model_quality_thresholds],
-                           "need a monitor with a model quality monitor")
-        problems.check_unique("model_quality_thresholds (metric names)",
-                              [t.metric_name for t in model_quality_thresholds])
+            problems.check(
+                monitor is not None and "ModelQuality" in monitor.schedule_names,
+                "model_quality_thresholds",
+                [t.metric_name for t in model_quality_thresholds],
+                "need a monitor with a model quality monitor",
+            )
+        problems.check_unique(
+            "model_quality_thresholds (metric names)", [t.metric_name for t in model_quality_thresholds]
+        )
         problems.check(len(variant_names) >= 1, "variant_names", list(variant_names), "name at least one variant")
         problems.check_unique("variant_names", variant_names)
         problems.check_range("max_5xx_error_rate_percent", max_5xx_error_rate_percent, minimum=0, maximum=100)
@@ -131,8 +143,9 @@ class MonitoringAlarms(Construct):
         for address in email_addresses:
             problems.check_pattern("email_addresses", address, _EMAIL, "must be email addresses")
         if alarm_name_prefix is not None:
-            problems.check_pattern("alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX,
-                                   "must be 1-100 letters, digits, '_', '.' or '-'")
+            problems.check_pattern(
+                "alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX, "must be 1-100 letters, digits, '_', '.' or '-'"
+            )
         check_retry_policy(problems, retry_attempts, max_event_age)
         problems.raise_if_any()
 
@@ -143,8 +156,9 @@ class MonitoringAlarms(Construct):
         if topic is None:
             key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True,
-                              display_name=f"ML monitoring alarms of {construct_id}")
+            topic = sns.Topic(
+                self, "Topic", master_key=key, enforce_ssl=True, display_name=f"ML monitoring alarms of {construct_id}"
+            )
         self.topic: sns.ITopic = topic
         self._action = cloudwatch_actions.SnsAction(topic)
         self.drift_alarms: list[cloudwatch.Alarm] = []
@@ -153,50 +167,73 @@ class MonitoringAlarms(Construct):
 
         for feature, threshold in drift.items():
             assert monitor is not None
-            self.drift_alarms.append(self._alarm(
-                f"FeatureDrift{_id(feature)}", f"feature-drift-{feature}",
-                monitor.metric_feature_drift(feature),
-                threshold=threshold, comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                description=f"Feature '{feature}' of {endpoint.endpoint_name} drifted from its training baseline",
-            ))
+            self.drift_alarms.append(
+                self._alarm(
+                    f"FeatureDrift{_id(feature)}",
+                    f"feature-drift-{feature}",
+                    monitor.metric_feature_drift(feature),
+                    threshold=threshold,
+                    comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    description=f"Feature '{feature}' of {endpoint.endpoint_name} drifted from its training baseline",
+                )
+            )
         for quality in model_quality_thresholds:
             assert monitor is not None
-            self.drift_alarms.append(self._alarm(
-                f"ModelQuality{_id(quality.metric_name)}", f"model-quality-{quality.metric_name}",
-                monitor.metric_model_quality(quality.metric_name, statistic="Minimum" if quality.lower_is_worse
-                                             else "Maximum"),
-                threshold=quality.threshold,
-                comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD if quality.lower_is_worse
-                else cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1,
-                description=f"Model quality metric {quality.metric_name} of {endpoint.endpoint_name} crossed "
-                            f"{quality.threshold:g}",
-            ))
+            self.drift_alarms.append(
+                self._alarm(
+                    f"ModelQuality{_id(quality.metric_name)}",
+                    f"model-quality-{quality.metric_name}",
+                    monitor.metric_model_quality(
+                        quality.metric_name, statistic="Minimum" if quality.lower_is_worse else "Maximum"
+                    ),
+                    threshold=quality.threshold,
+                    comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+                    if quality.lower_is_worse
+                    else cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    description=f"Model quality metric {quality.metric_name} of {endpoint.endpoint_name} crossed "
+                    f"{quality.threshold:g}",
+                )
+            )
         for variant in variant_names:
-            self.health_alarms.append(self._alarm(
-                f"ErrorRate{_id(variant)}", f"5xx-rate-{variant}", self._error_rate(variant),
-                threshold=max_5xx_error_rate_percent, comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=2,
-                description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} fail (5XX)",
-            ))
-            self.health_alarms.append(self._alarm(
-                f"Latency{_id(variant)}", f"model-latency-{variant}",
-                self._endpoint_metric("ModelLatency", variant, "p90"),
-                threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
-                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluation_periods=3,
-                description=f"p90 model latency of variant {variant} above {max_model_latency.to_milliseconds():g} ms",
-            ))
+            self.health_alarms.append(
+                self._alarm(
+                    f"ErrorRate{_id(variant)}",
+                    f"5xx-rate-{variant}",
+                    self._error_rate(variant),
+                    threshold=max_5xx_error_rate_percent,
+                    comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=2,
+                    description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} fail (5XX)",
+                )
+            )
+            self.health_alarms.append(
+                self._alarm(
+                    f"Latency{_id(variant)}",
+                    f"model-latency-{variant}",
+                    self._endpoint_metric("ModelLatency", variant, "p90"),
+                    threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                    comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=3,
+                    description=f"p90 model latency of variant {variant} above {max_model_latency.to_milliseconds():g} ms",
+                )
+            )
 
         self.dead_letter_queue: sqs.IQueue | None = None
         if monitor is not None and monitor.schedule_arns:
             # Monitoring executions are processing jobs; their state-change events carry the schedule's ARN.
             # EventBridge publishes with a role pinned to this account's rules, not an open topic policy.
-            publisher = service_role(self, "MonitoringExecutionsRole", service="events.amazonaws.com",
-                                     description=f"Publishes failed monitoring runs of {endpoint.endpoint_name}",
-                                     source_arn=publisher_source_arn(self, "events.amazonaws.com"))
+            publisher = service_role(
+                self,
+                "MonitoringExecutionsRole",
+                service="events.amazonaws.com",
+                description=f"Publishes failed monitoring runs of {endpoint.endpoint_name}",
+                source_arn=publisher_source_arn(self, "events.amazonaws.com"),
+            )
             self.execution_rule = events.Rule(
-                self, "MonitoringExecutions",
+                self,
+                "MonitoringExecutions",
                 description=f"Failed, stopped or violating monitoring runs of {endpoint.endpoint_name}",
                 event_pattern=events.EventPattern(
                     source=["aws.sagemaker"],
@@ -216,17 +253,30 @@ class MonitoringAlarms(Construct):
                 else:  # no key given: the topic's
                     given, queue_key = alert_key, key
                 allow_publisher(self, given, "events.amazonaws.com")
-                dead_letter_queue = new_dead_letter_queue(self, "DeadLetterQueue", encryption_key=queue_key,
-                                                          used_by=f"the monitoring-run rule of {self.node.path}")
+                dead_letter_queue = new_dead_letter_queue(
+                    self,
+                    "DeadLetterQueue",
+                    encryption_key=queue_key,
+                    used_by=f"the monitoring-run rule of {self.node.path}",
+                )
             self.dead_letter_queue = dead_letter_queue
-            self.execution_rule.add_target(targets.SnsTopic(
-                topic, role=publisher, dead_letter_queue=self.dead_letter_queue, retry_attempts=retry_attempts,
-                max_event_age=max_event_age))
+            self.execution_rule.add_target(
+                targets.SnsTopic(
+                    topic,
+                    role=publisher,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=retry_attempts,
+                    max_event_age=max_event_age,
+                )
+            )
             require_dead_letter_and_retry(self.execution_rule)
             if topic.master_key is not None:
-                acknowledge(publisher.managed_policy, "aws-cdk-lib's grant_publish on the topic's own key: SNS asks "
-                            "for a data key of this key only (GenerateDataKey and its WithoutPlaintext variant).",
-                            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]")
+                acknowledge(
+                    publisher.managed_policy,
+                    "aws-cdk-lib's grant_publish on the topic's own key: SNS asks "
+                    "for a data key of this key only (GenerateDataKey and its WithoutPlaintext variant).",
+                    "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+                )
         for address in email_addresses:
             self.add_email_subscription(address)
 
@@ -244,11 +294,21 @@ class MonitoringAlarms(Construct):
         """Send the alarms to ``email_address`` (the owner confirms the subscription by email)."""
         self.topic.add_subscription(subscriptions.EmailSubscription(email_address))
 
-    def _alarm(self, construct_id: str, name: str, metric: cloudwatch.IMetric, *, threshold: float,
-               comparison: cloudwatch.ComparisonOperator, evaluation_periods: int, description: str) -> cloudwatch.Alarm:
+    def _alarm(
+        self,
+        construct_id: str,
+        name: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        evaluation_periods: int,
+        description: str,
+    ) -> cloudwatch.Alarm:
         self._names[construct_id] = f"{self._prefix}-{name}"[:255]
         alarm = cloudwatch.Alarm(
-            self, construct_id,
+            self,
+            construct_id,
             alarm_name=self._names[construct_id],
             alarm_description=description,
             metric=metric,
@@ -262,7 +322,10 @@ class MonitoringAlarms(Construct):
 
     def _endpoint_metric(self, metric_name: str, variant: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
-            namespace="AWS/SageMaker", metric_name=metric_name, statistic=statistic, period=Duration.minutes(5),
+            namespace="AWS/SageMaker",
+            metric_name=metric_name,
+            statistic=statistic,
+            period=Duration.minutes(5),
             dimensions_map={"EndpointName": self.endpoint.endpoint_name, "VariantName": variant},
         )
 

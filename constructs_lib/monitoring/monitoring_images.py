@@ -89,8 +89,9 @@ class MonitoringImage:
     mapping for ...") before any resource is created.
     """
 
-    def __init__(self, *, repository: str | None, tag: str | None, accounts: dict[str, str] | None,
-                 uri: str | None, label: str) -> None:
+    def __init__(
+        self, *, repository: str | None, tag: str | None, accounts: dict[str, str] | None, uri: str | None, label: str
+    ) -> None:
         self._repository = repository
         self._tag = tag
         self._accounts = accounts
@@ -100,14 +101,24 @@ class MonitoringImage:
     @classmethod
     def model_monitor_analyzer(cls) -> MonitoringImage:
         """``sagemaker-model-monitor-analyzer``: data quality and model quality monitors."""
-        return cls(repository="sagemaker-model-monitor-analyzer", tag=None,
-                   accounts=MODEL_MONITOR_ANALYZER_ACCOUNTS, uri=None, label="Model Monitor analyzer")
+        return cls(
+            repository="sagemaker-model-monitor-analyzer",
+            tag=None,
+            accounts=MODEL_MONITOR_ANALYZER_ACCOUNTS,
+            uri=None,
+            label="Model Monitor analyzer",
+        )
 
     @classmethod
     def clarify(cls) -> MonitoringImage:
         """``sagemaker-clarify-processing:1.0``: bias drift and feature attribution monitors."""
-        return cls(repository="sagemaker-clarify-processing", tag="1.0", accounts=CLARIFY_ACCOUNTS, uri=None,
-                   label="SageMaker Clarify")
+        return cls(
+            repository="sagemaker-clarify-processing",
+            tag="1.0",
+            accounts=CLARIFY_ACCOUNTS,
+            uri=None,
+            label="SageMaker Clarify",
+        )
 
     @classmethod
     def from_uri(cls, uri: str) -> MonitoringImage:

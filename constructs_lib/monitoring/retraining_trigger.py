@@ -42,9 +42,9 @@ from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, ke
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_function import VpcFunction
-from constructs_lib._core.service_role import service_principal
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.private_network import PrivateNetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -56,24 +56,47 @@ _PARAMETER_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 class _RetrainingTrigger(Construct):
     """What every trigger shares: the pipeline, validated parameters, a dead-letter queue, a key."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, kind: str, pipeline: StartablePipeline,
-                 parameters: Mapping[str, str] | None, encryption_key: kms.IKey | EncryptionKey | None,
-                 dead_letter_queue: sqs.IQueue | None, retry_attempts: int, max_event_age: Duration,
-                 extra_checks: Any = None, log_key: kms.IKey | EncryptionKey | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kind: str,
+        pipeline: StartablePipeline,
+        parameters: Mapping[str, str] | None,
+        encryption_key: kms.IKey | EncryptionKey | None,
+        dead_letter_queue: sqs.IQueue | None,
+        retry_attempts: int,
+        max_event_age: Duration,
+        extra_checks: Any = None,
+        log_key: kms.IKey | EncryptionKey | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.pipeline = pipeline
         self.parameters: dict[str, str] = dict(parameters or {})
         problems = Problems(self, kind)
         declared = pipeline.parameter_names
         unknown = sorted(set(self.parameters) - set(declared))
-        problems.check(not unknown, "parameters", unknown,
-                       f"the pipeline {pipeline.pipeline_name!r} does not declare them; it declares "
-                       f"{sorted(declared) or 'no parameters'}")
+        problems.check(
+            not unknown,
+            "parameters",
+            unknown,
+            f"the pipeline {pipeline.pipeline_name!r} does not declare them; it declares "
+            f"{sorted(declared) or 'no parameters'}",
+        )
         for name, value in self.parameters.items():
-            problems.check(isinstance(value, str) and len(value) <= 1024, f"parameters[{name!r}]", value,
-                           "must be a string of at most 1024 characters")
-            problems.check(bool(name) and set(name) <= _PARAMETER_NAME_CHARS, "parameters (name)", name,
-                           "must be letters, digits, '-' or '_'")
+            problems.check(
+                isinstance(value, str) and len(value) <= 1024,
+                f"parameters[{name!r}]",
+                value,
+                "must be a string of at most 1024 characters",
+            )
+            problems.check(
+                bool(name) and set(name) <= _PARAMETER_NAME_CHARS,
+                "parameters (name)",
+                name,
+                "must be letters, digits, '-' or '_'",
+            )
         check_retry_policy(problems, retry_attempts, max_event_age)
         if extra_checks is not None:
             extra_checks(problems)
@@ -94,7 +117,9 @@ class _RetrainingTrigger(Construct):
 
     def _service_role(self, service: str, description: str) -> ManagedPolicyRole:
         role = ManagedPolicyRole(
-            self, "Role", description=description,
+            self,
+            "Role",
+            description=description,
             assumed_by=service_principal(self, service),
         )
         self.pipeline.grant_start_execution(role)
@@ -130,26 +155,38 @@ class ScheduledRetraining(_RetrainingTrigger):
         :param enabled: default True.
         :param description: default, names the pipeline.
         """
-        super().__init__(scope, construct_id, kind="ScheduledRetraining", pipeline=pipeline, parameters=parameters,
-                         encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
-                         retry_attempts=retry_attempts, max_event_age=max_event_age)
-        self.role = self._service_role("scheduler.amazonaws.com",
-                                       f"Starts pipeline {pipeline.pipeline_name} on schedule")
+        super().__init__(
+            scope,
+            construct_id,
+            kind="ScheduledRetraining",
+            pipeline=pipeline,
+            parameters=parameters,
+            encryption_key=encryption_key,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+        )
+        self.role = self._service_role(
+            "scheduler.amazonaws.com", f"Starts pipeline {pipeline.pipeline_name} on schedule"
+        )
         grant_key_use(self.encryption_key, self.role, encrypt=True)  # the schedule's key
         dlq_key = self.dead_letter_queue.encryption_master_key
         if dlq_key is not None:  # the scheduler sends undeliverable starts to the DLQ with this role
             grant_key_use(dlq_key, self.role, encrypt=True)
         target = scheduler_targets.SageMakerStartPipelineExecution(
             _SchedulerPipeline(self, "Pipeline", pipeline),
-            pipeline_parameter_list=[scheduler_targets.SageMakerPipelineParameter(name=n, value=v)
-                                     for n, v in sorted(self.parameters.items())],
+            pipeline_parameter_list=[
+                scheduler_targets.SageMakerPipelineParameter(name=n, value=v)
+                for n, v in sorted(self.parameters.items())
+            ],
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
             role=self.role,
         )
         self.schedule = scheduler.Schedule(
-            self, "Resource",
+            self,
+            "Resource",
             schedule=schedule,
             target=target,
             key=self.encryption_key,
@@ -203,35 +240,55 @@ class DriftRetraining(_RetrainingTrigger):
         :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
             lets CloudWatch Logs encrypt).
         """
+
         def checks(problems: Problems) -> None:
             problems.check(len(alarms) >= 1, "alarms", list(alarms), "give at least one alarm")
-            problems.check_range("min_interval (seconds)", min_interval.to_seconds(), minimum=0,
-                                 maximum=30 * 86400, integer=True)
+            problems.check_range(
+                "min_interval (seconds)", min_interval.to_seconds(), minimum=0, maximum=30 * 86400, integer=True
+            )
 
-        super().__init__(scope, construct_id, kind="DriftRetraining", pipeline=pipeline, parameters=parameters,
-                         encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
-                         retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks,
-                         log_key=log_key)
+        super().__init__(
+            scope,
+            construct_id,
+            kind="DriftRetraining",
+            pipeline=pipeline,
+            parameters=parameters,
+            encryption_key=encryption_key,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+            extra_checks=checks,
+            log_key=log_key,
+        )
         if dead_letter_queue is None:  # the rule's dead-letter queue: EventBridge writes to it
             allow_publisher(self, encryption_key, "events.amazonaws.com")
         if len(alarms) == 1:
             self.alarm: cloudwatch.IAlarm = alarms[0]
         else:
             self.alarm = cloudwatch.CompositeAlarm(
-                self, "AnyDrift",
+                self,
+                "AnyDrift",
                 alarm_rule=cloudwatch.AlarmRule.any_of(*alarms),
                 alarm_description=f"Any drift alarm that retrains pipeline {pipeline.pipeline_name}",
             )
         self.function = _starter_function(
-            self, "Starter", "handler.on_drift_alarm", network, log_retention_days,
+            self,
+            "Starter",
+            "handler.on_drift_alarm",
+            network,
+            log_retention_days,
             f"Starts pipeline {pipeline.pipeline_name} on drift, at most once per {min_interval.to_human_string()}",
-            {"PIPELINE_NAME": pipeline.pipeline_name, "PIPELINE_PARAMETERS": json.dumps(self.pipeline_parameter_list),
-             "MIN_INTERVAL_SECONDS": str(int(min_interval.to_seconds()))},
+            {
+                "PIPELINE_NAME": pipeline.pipeline_name,
+                "PIPELINE_PARAMETERS": json.dumps(self.pipeline_parameter_list),
+                "MIN_INTERVAL_SECONDS": str(int(min_interval.to_seconds())),
+            },
             reserved_concurrency=1,  # invoked asynchronously by EventBridge: one event at a time, no race
         )
         self.role = self.function.role
         self.rule = events.Rule(
-            self, "Resource",
+            self,
+            "Resource",
             description=f"Retrains: starts SageMaker pipeline {pipeline.pipeline_name} when drift is detected",
             event_pattern=events.EventPattern(
                 source=["aws.cloudwatch"],
@@ -239,8 +296,14 @@ class DriftRetraining(_RetrainingTrigger):
                 resources=[self.alarm.alarm_arn],
                 detail={"state": {"value": ["ALARM"]}},
             ),
-            targets=[targets.LambdaFunction(self.function.function, dead_letter_queue=self.dead_letter_queue,
-                                            retry_attempts=retry_attempts, max_event_age=max_event_age)],
+            targets=[
+                targets.LambdaFunction(
+                    self.function.function,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=retry_attempts,
+                    max_event_age=max_event_age,
+                )
+            ],
         )
         require_dead_letter_and_retry(self.rule)
         require_dead_letter_and_retry(self.rule)
@@ -317,25 +380,45 @@ class NewDataRetraining(_RetrainingTrigger):
         :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
             lets CloudWatch Logs encrypt).
         """
+
         def checks(problems: Problems) -> None:
             problems.check(bool(prefix.strip("/")), "prefix", prefix, "must name a key prefix (not the whole bucket)")
             problems.check(not prefix.startswith("/"), "prefix", prefix, "must not start with '/'")
-            problems.check_range("quiet_period (seconds)", quiet_period.to_seconds(), minimum=60,
-                                 maximum=7 * 86400, integer=True)
-            problems.check_range("defer_interval (seconds)", defer_interval.to_seconds(), minimum=60, maximum=86400,
-                                 integer=True)
+            problems.check_range(
+                "quiet_period (seconds)", quiet_period.to_seconds(), minimum=60, maximum=7 * 86400, integer=True
+            )
+            problems.check_range(
+                "defer_interval (seconds)", defer_interval.to_seconds(), minimum=60, maximum=86400, integer=True
+            )
             problems.check_range("max_receive_count", max_receive_count, minimum=1, maximum=1000, integer=True)
             if data_uri_parameter is not None:
-                problems.check(data_uri_parameter in pipeline.parameter_names, "data_uri_parameter",
-                               data_uri_parameter, f"the pipeline {pipeline.pipeline_name!r} does not declare it; "
-                               f"it declares {sorted(pipeline.parameter_names) or 'no parameters'}")
-                problems.check(data_uri_parameter not in (parameters or {}), "data_uri_parameter",
-                               data_uri_parameter, "is set by the trigger: leave it out of parameters")
+                problems.check(
+                    data_uri_parameter in pipeline.parameter_names,
+                    "data_uri_parameter",
+                    data_uri_parameter,
+                    f"the pipeline {pipeline.pipeline_name!r} does not declare it; "
+                    f"it declares {sorted(pipeline.parameter_names) or 'no parameters'}",
+                )
+                problems.check(
+                    data_uri_parameter not in (parameters or {}),
+                    "data_uri_parameter",
+                    data_uri_parameter,
+                    "is set by the trigger: leave it out of parameters",
+                )
 
-        super().__init__(scope, construct_id, kind="NewDataRetraining", pipeline=pipeline, parameters=parameters,
-                         encryption_key=encryption_key, dead_letter_queue=dead_letter_queue,
-                         retry_attempts=retry_attempts, max_event_age=max_event_age, extra_checks=checks,
-                         log_key=log_key)
+        super().__init__(
+            scope,
+            construct_id,
+            kind="NewDataRetraining",
+            pipeline=pipeline,
+            parameters=parameters,
+            encryption_key=encryption_key,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+            extra_checks=checks,
+            log_key=log_key,
+        )
         allow_publisher(self, encryption_key, "events.amazonaws.com")  # the rule writes to the events queue (and DLQ)
         s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
         if isinstance(bucket, SecureBucket):
@@ -355,48 +438,76 @@ class NewDataRetraining(_RetrainingTrigger):
             )
         function_timeout = Duration.minutes(1)
         self.events_dead_letter_queue: sqs.IQueue = new_dead_letter_queue(
-            self, "EventsDeadLetterQueue", encryption_key=self.encryption_key, fifo=True,
-            used_by=f"the new-data events queue of {self.node.path}")
+            self,
+            "EventsDeadLetterQueue",
+            encryption_key=self.encryption_key,
+            fifo=True,
+            used_by=f"the new-data events queue of {self.node.path}",
+        )
         self.queue = buffer_queue(
-            self, "Events", encryption_key=self.encryption_key, fifo=True,
+            self,
+            "Events",
+            encryption_key=self.encryption_key,
+            fifo=True,
             visibility_timeout=Duration.seconds(6 * function_timeout.to_seconds()),  # AWS: 6x the function timeout
-            dead_letter=self.events_dead_letter_queue, max_receive_count=max_receive_count,
+            dead_letter=self.events_dead_letter_queue,
+            max_receive_count=max_receive_count,
         )
         self.rule = events.Rule(
-            self, "Resource",
+            self,
+            "Resource",
             description=f"New training data under s3://<bucket>/{prefix} retrains {pipeline.pipeline_name}",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
                 detail={"bucket": {"name": [s3_bucket.bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
             ),
-            targets=[targets.SqsQueue(self.queue, message_group_id=self._MESSAGE_GROUP,
-                                      dead_letter_queue=self.dead_letter_queue,
-                                      retry_attempts=retry_attempts, max_event_age=max_event_age)],
+            targets=[
+                targets.SqsQueue(
+                    self.queue,
+                    message_group_id=self._MESSAGE_GROUP,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=retry_attempts,
+                    max_event_age=max_event_age,
+                )
+            ],
         )
         require_dead_letter_and_retry(self.rule)
         # The due schedule is written at run time by the function; the group is the trigger's own, and
         # holds nothing but that schedule: it goes with the trigger.
         self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", removal_policy=RemovalPolicy.DESTROY)
         stack = Stack.of(self)
-        schedule_arn = stack.format_arn(service="scheduler", resource="schedule",
-                                        resource_name=f"{self.schedule_group.schedule_group_name}/{self.SCHEDULE_NAME}")
-        self.schedule_role = ManagedPolicyRole(
-            self, "ScheduleRole", description=f"Sends the retraining-due message of {self.node.path} to its queue",
-            assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com", conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account}}),
+        schedule_arn = stack.format_arn(
+            service="scheduler",
+            resource="schedule",
+            resource_name=f"{self.schedule_group.schedule_group_name}/{self.SCHEDULE_NAME}",
         )
-        self.schedule_role.add_to_policy(iam.PolicyStatement(
-            sid="SendDueMessage", actions=["sqs:SendMessage"],
-            resources=[self.queue.queue_arn, self.dead_letter_queue.queue_arn],
-        ))
+        self.schedule_role = ManagedPolicyRole(
+            self,
+            "ScheduleRole",
+            description=f"Sends the retraining-due message of {self.node.path} to its queue",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+        )
+        self.schedule_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SendDueMessage",
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.queue_arn, self.dead_letter_queue.queue_arn],
+            )
+        )
         grant_key_use(self.encryption_key, self.schedule_role, encrypt=True)
         dlq_key = self.dead_letter_queue.encryption_master_key
         if dlq_key is not None:  # undeliverable due messages go to the DLQ with this role
             grant_key_use(dlq_key, self.schedule_role, encrypt=True)
         source = f"s3://{s3_bucket.bucket_name}/{prefix}"
         self.function = _starter_function(
-            self, "Starter", "handler.on_queue_batch", network, log_retention_days,
+            self,
+            "Starter",
+            "handler.on_queue_batch",
+            network,
+            log_retention_days,
             f"Starts pipeline {pipeline.pipeline_name} once uploads under {prefix} are quiet",
             {
                 "PIPELINE_NAME": pipeline.pipeline_name,
@@ -421,41 +532,71 @@ class NewDataRetraining(_RetrainingTrigger):
             timeout=function_timeout,
         )
         self.role = self.function.role
-        self.role.add_to_policy(iam.PolicyStatement(
-            sid="WriteDueSchedule",
-            actions=["scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule"],
-            resources=[schedule_arn],
-        ))
-        self.role.add_to_policy(iam.PolicyStatement(
-            sid="PassScheduleRole", actions=["iam:PassRole"], resources=[self.schedule_role.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
-        ))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteDueSchedule",
+                actions=["scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule"],
+                resources=[schedule_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PassScheduleRole",
+                actions=["iam:PassRole"],
+                resources=[self.schedule_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            )
+        )
         grant_key_use(self.encryption_key, self.role, encrypt=True)  # the schedule is encrypted with it
-        self.function.function.add_event_source(event_sources.SqsEventSource(
-            self.queue, batch_size=10, max_concurrency=_EVENT_SOURCE_MAX_CONCURRENCY,
-            report_batch_item_failures=True,
-        ))
+        self.function.function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue,
+                batch_size=10,
+                max_concurrency=_EVENT_SOURCE_MAX_CONCURRENCY,
+                report_batch_item_failures=True,
+            )
+        )
 
 
 #: An SQS event source's lowest maximum concurrency (``ScalingConfig.MaximumConcurrency``, 2 to 1000).
 _EVENT_SOURCE_MAX_CONCURRENCY = 2
 
 
-def _starter_function(trigger: _RetrainingTrigger, construct_id: str, entry_point: str, network: PrivateNetwork,
-                      log_retention_days: int, description: str, environment: dict[str, str],
-                      reserved_concurrency: int, timeout: Duration = Duration.minutes(1)) -> VpcFunction:
+def _starter_function(
+    trigger: _RetrainingTrigger,
+    construct_id: str,
+    entry_point: str,
+    network: PrivateNetwork,
+    log_retention_days: int,
+    description: str,
+    environment: dict[str, str],
+    reserved_concurrency: int,
+    timeout: Duration = Duration.minutes(1),
+) -> VpcFunction:
     """A trigger's function (``retraining_trigger_handler/handler.py``), able to list and start its pipeline only."""
     function = VpcFunction(
-        trigger, construct_id, code_directory=_HANDLER_DIR, handler=entry_point, description=description,
-        network=network, encryption_key=trigger.encryption_key, dead_letter_queue=trigger.dead_letter_queue,
-        environment=environment, timeout=timeout, reserved_concurrent_executions=reserved_concurrency,
-        log_retention_days=log_retention_days, log_key=trigger.log_key,
+        trigger,
+        construct_id,
+        code_directory=_HANDLER_DIR,
+        handler=entry_point,
+        description=description,
+        network=network,
+        encryption_key=trigger.encryption_key,
+        dead_letter_queue=trigger.dead_letter_queue,
+        environment=environment,
+        timeout=timeout,
+        reserved_concurrent_executions=reserved_concurrency,
+        log_retention_days=log_retention_days,
+        log_key=trigger.log_key,
     )
     trigger.pipeline.grant_start_execution(function.role)
-    function.role.add_to_policy(iam.PolicyStatement(
-        sid="ReadPipelineExecutions", actions=["sagemaker:ListPipelineExecutions"],
-        resources=[trigger.pipeline.pipeline_arn],
-    ))
+    function.role.add_to_policy(
+        iam.PolicyStatement(
+            sid="ReadPipelineExecutions",
+            actions=["sagemaker:ListPipelineExecutions"],
+            resources=[trigger.pipeline.pipeline_arn],
+        )
+    )
     return function
 
 

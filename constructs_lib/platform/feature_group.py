@@ -14,10 +14,10 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.wildcards import wildcard_resource_finding
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.wildcards import wildcard_resource_finding
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -142,38 +142,54 @@ class FeatureGroup(Construct):
         :param removal_policy: default RETAIN; DESTROY deletes the feature group and its online records.
         """
         super().__init__(scope, construct_id)
-        self._validate(features, record_identifier, event_time, feature_group_name, description, online_store,
-                       online_ttl, offline_store, offline_prefix, data_catalog)
+        self._validate(
+            features,
+            record_identifier,
+            event_time,
+            feature_group_name,
+            description,
+            online_store,
+            online_ttl,
+            offline_store,
+            offline_prefix,
+            data_catalog,
+        )
 
-        self.feature_group_name = feature_group_name or Names.unique_resource_name(
-            self, max_length=64, separator="-"
-        ).strip("-_").lower()
+        self.feature_group_name = (
+            feature_group_name or Names.unique_resource_name(self, max_length=64, separator="-").strip("-_").lower()
+        )
         self.features: tuple[FeatureDefinition, ...] = tuple(features)
         self.record_identifier = record_identifier
         self.event_time = event_time
         if isinstance(encryption_key, EncryptionKey):
             encryption_key = encryption_key.key
-        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(
-            self, "Key", description=f"{self.node.path} feature group key"
-        ).key
+        self.encryption_key: kms.IKey = (
+            encryption_key or EncryptionKey(self, "Key", description=f"{self.node.path} feature group key").key
+        )
 
         self.offline_bucket: SecureBucket | None = None
         self.role: iam.IRole | None = role
         offline_config: dict | None = None
         if offline_store:
-            self.offline_bucket = offline_bucket or SecureBucket(self, "OfflineStore", encryption_key=self.encryption_key)
+            self.offline_bucket = offline_bucket or SecureBucket(
+                self, "OfflineStore", encryption_key=self.encryption_key
+            )
             offline_key = self.offline_bucket.encryption_key
             if self.role is None:
                 self.role = self._offline_store_role(offline_key, offline_prefix, data_catalog)
             # OfflineStoreConfig and OnlineStoreConfig are untyped JSON in the L1: CloudFormation's
             # PascalCase names, not the jsii property classes (which would render in camelCase).
             offline_config = {
-                "S3StorageConfig": {"S3Uri": self.offline_bucket.s3_url(offline_prefix), "KmsKeyId": offline_key.key_arn},
+                "S3StorageConfig": {
+                    "S3Uri": self.offline_bucket.s3_url(offline_prefix),
+                    "KmsKeyId": offline_key.key_arn,
+                },
                 "TableFormat": table_format.value,
             }
             if data_catalog is not None:
                 offline_config["DataCatalogConfig"] = {
-                    "Catalog": data_catalog.catalog, "Database": data_catalog.database,
+                    "Catalog": data_catalog.catalog,
+                    "Database": data_catalog.database,
                     "TableName": data_catalog.table_name,
                 }
         online_config: dict | None = None
@@ -240,25 +256,40 @@ class FeatureGroup(Construct):
         """The least privilege Feature Store needs to write the offline store (see the AWS managed
         policy AmazonSageMakerFeatureStoreAccess, narrowed to this bucket, prefix and table)."""
         stack = Stack.of(self)
-        role = service_role(self, "Role", service="sagemaker.amazonaws.com",
-                            description=f"Feature Store offline store of {self.node.path}")
+        role = service_role(
+            self,
+            "Role",
+            service="sagemaker.amazonaws.com",
+            description=f"Feature Store offline store of {self.node.path}",
+        )
         bucket = self.offline_bucket
         assert bucket is not None
         objects = bucket.arn_for_objects(f"{prefix}/*")
-        role.add_to_policy(iam.PolicyStatement(
-            sid="WriteOfflineStore", actions=["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"], resources=[objects]
-        ))
-        role.add_to_policy(iam.PolicyStatement(sid="CheckBucket", actions=["s3:GetBucketAcl"],
-                                               resources=[bucket.bucket_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOfflineStore",
+                actions=["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
+                resources=[objects],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="CheckBucket", actions=["s3:GetBucketAcl"], resources=[bucket.bucket_arn])
+        )
         offline_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
         database = data_catalog.database if data_catalog else DEFAULT_GLUE_DATABASE
         table = data_catalog.table_name if data_catalog else "*"
         glue_arn = f"arn:{Aws.PARTITION}:glue:{stack.region}:{stack.account}"
-        role.add_to_policy(iam.PolicyStatement(
-            sid="UpdateOfflineStoreTable",
-            actions=["glue:GetTable", "glue:UpdateTable"],
-            resources=[f"{glue_arn}:catalog", f"{glue_arn}:database/{database}", f"{glue_arn}:table/{database}/{table}"],
-        ))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="UpdateOfflineStoreTable",
+                actions=["glue:GetTable", "glue:UpdateTable"],
+                resources=[
+                    f"{glue_arn}:catalog",
+                    f"{glue_arn}:database/{database}",
+                    f"{glue_arn}:table/{database}/{table}",
+                ],
+            )
+        )
         if data_catalog is None:
             acknowledge(
                 role,
@@ -288,21 +319,33 @@ class FeatureGroup(Construct):
         data_catalog: DataCatalogOptions | None,
     ) -> None:
         problems = Problems(self, "FeatureGroup")
-        problems.check(1 <= len(features) <= MAX_FEATURES, "features", len(features),
-                       f"must define 1 to {MAX_FEATURES} features")
+        problems.check(
+            1 <= len(features) <= MAX_FEATURES, "features", len(features), f"must define 1 to {MAX_FEATURES} features"
+        )
         for feature in features:
             if not isinstance(feature, FeatureDefinition):
-                problems.add("features", feature, "must be FeatureDefinition(name, FeatureType.STRING/INTEGRAL/FRACTIONAL)")
+                problems.add(
+                    "features", feature, "must be FeatureDefinition(name, FeatureType.STRING/INTEGRAL/FRACTIONAL)"
+                )
                 continue
             problems.check_pattern(
-                "features", feature.name, FEATURE_NAME_PATTERN,
+                "features",
+                feature.name,
+                FEATURE_NAME_PATTERN,
                 "feature names must be 1-64 letters, digits, '-' or '_', start and end with a letter or digit",
             )
-            problems.check(feature.name.lower() not in RESERVED_FEATURE_NAMES, "features", feature.name,
-                           f"is reserved by Feature Store ({', '.join(sorted(RESERVED_FEATURE_NAMES))})")
+            problems.check(
+                feature.name.lower() not in RESERVED_FEATURE_NAMES,
+                "features",
+                feature.name,
+                f"is reserved by Feature Store ({', '.join(sorted(RESERVED_FEATURE_NAMES))})",
+            )
             if not isinstance(feature.type, FeatureType):
-                problems.add(f"features[{feature.name}].type", feature.type,
-                             "must be FeatureType.STRING, FeatureType.INTEGRAL or FeatureType.FRACTIONAL")
+                problems.add(
+                    f"features[{feature.name}].type",
+                    feature.type,
+                    "must be FeatureType.STRING, FeatureType.INTEGRAL or FeatureType.FRACTIONAL",
+                )
         valid = [f for f in features if isinstance(f, FeatureDefinition)]
         # Feature Store compares names case-insensitively (the offline Glue table lower-cases them).
         problems.check_unique("features (case-insensitive)", [f.name.lower() for f in valid])
@@ -311,34 +354,57 @@ class FeatureGroup(Construct):
             ("record_identifier", record_identifier, (FeatureType.STRING, FeatureType.INTEGRAL)),
             ("event_time", event_time, (FeatureType.STRING, FeatureType.FRACTIONAL)),
         ):
-            if problems.check(name in by_name, prop, name,
-                              f"must be one of the defined features ({', '.join(by_name) or 'none defined'})"):
+            if problems.check(
+                name in by_name,
+                prop,
+                name,
+                f"must be one of the defined features ({', '.join(by_name) or 'none defined'})",
+            ):
                 kind = by_name.get(name)
-                problems.check(kind in allowed, prop, f"{name} ({getattr(kind, 'name', kind)})",
-                               f"must be a {' or '.join(t.name for t in allowed)} feature")
-        problems.check(record_identifier != event_time, "event_time", event_time,
-                       "must be another feature than record_identifier")
+                problems.check(
+                    kind in allowed,
+                    prop,
+                    f"{name} ({getattr(kind, 'name', kind)})",
+                    f"must be a {' or '.join(t.name for t in allowed)} feature",
+                )
+        problems.check(
+            record_identifier != event_time, "event_time", event_time, "must be another feature than record_identifier"
+        )
         if feature_group_name is not None:
             problems.check_pattern(
-                "feature_group_name", feature_group_name, FEATURE_GROUP_NAME_PATTERN,
+                "feature_group_name",
+                feature_group_name,
+                FEATURE_GROUP_NAME_PATTERN,
                 "must be 1-64 letters, digits, '-' or '_', start and end with a letter or digit",
             )
         if description is not None:
             problems.check(len(description) <= 128, "description", description, "must be at most 128 characters")
-        problems.check(online_store or offline_store, "online_store", online_store,
-                       "a feature group needs an online store, an offline store or both")
+        problems.check(
+            online_store or offline_store,
+            "online_store",
+            online_store,
+            "a feature group needs an online store, an offline store or both",
+        )
         if online_ttl is not None:
             problems.check(online_store, "online_ttl", online_ttl.to_human_string(), "needs online_store=True")
             seconds = online_ttl.to_seconds(integral=False)
             problems.check_range("online_ttl (seconds)", seconds, minimum=1, integer=True)
-        problems.check_pattern("offline_prefix", offline_prefix, _PREFIX,
-                               "must be an S3 key prefix without leading or trailing '/' (such as 'feature-store')")
+        problems.check_pattern(
+            "offline_prefix",
+            offline_prefix,
+            _PREFIX,
+            "must be an S3 key prefix without leading or trailing '/' (such as 'feature-store')",
+        )
         if data_catalog is not None:
             if not offline_store:
                 problems.add("data_catalog", data_catalog, "needs offline_store=True")
             for prop in ("database", "table_name"):
-                problems.check_pattern(f"data_catalog.{prop}", getattr(data_catalog, prop), _GLUE_NAME,
-                                       "must be 1-255 lowercase letters, digits or '_' (Athena-compatible)")
+                problems.check_pattern(
+                    f"data_catalog.{prop}",
+                    getattr(data_catalog, prop),
+                    _GLUE_NAME,
+                    "must be 1-255 lowercase letters, digits or '_' (Athena-compatible)",
+                )
         problems.raise_if_any()
 
 

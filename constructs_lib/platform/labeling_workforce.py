@@ -13,8 +13,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._core.validation import Problems
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 _WORKFORCE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9\-]){0,62}$")
@@ -82,36 +82,66 @@ class LabelingWorkforce(Construct):
         problems.check_sagemaker_name("workteam_name", workteam_name)
         problems.check(1 <= len(description) <= 200, "description", description, "must be 1-200 characters")
         new_pool = user_pool is None
-        problems.check((user_pool is None) == (user_pool_client is None), "user_pool_client",
-                       user_pool_client and "given", "give user_pool and user_pool_client together, or neither")
+        problems.check(
+            (user_pool is None) == (user_pool_client is None),
+            "user_pool_client",
+            user_pool_client and "given",
+            "give user_pool and user_pool_client together, or neither",
+        )
         if new_pool:
-            problems.check(cognito_domain_prefix is not None, "cognito_domain_prefix", None,
-                           "is required with a new user pool (the workers' sign-in domain)")
-            problems.check_pattern("workforce_name", workforce_name, _WORKFORCE_NAME,
-                                   "must be 1-63 letters, digits or '-', starting with a letter or digit")
+            problems.check(
+                cognito_domain_prefix is not None,
+                "cognito_domain_prefix",
+                None,
+                "is required with a new user pool (the workers' sign-in domain)",
+            )
+            problems.check_pattern(
+                "workforce_name",
+                workforce_name,
+                _WORKFORCE_NAME,
+                "must be 1-63 letters, digits or '-', starting with a letter or digit",
+            )
         else:
-            problems.check(cognito_domain_prefix is None, "cognito_domain_prefix", cognito_domain_prefix,
-                           "only applies to a new user pool (the existing workforce has its domain)")
-            problems.check(not allowed_source_cidrs, "allowed_source_cidrs", list(allowed_source_cidrs),
-                           "only applies to a new workforce; update the existing one instead")
+            problems.check(
+                cognito_domain_prefix is None,
+                "cognito_domain_prefix",
+                cognito_domain_prefix,
+                "only applies to a new user pool (the existing workforce has its domain)",
+            )
+            problems.check(
+                not allowed_source_cidrs,
+                "allowed_source_cidrs",
+                list(allowed_source_cidrs),
+                "only applies to a new workforce; update the existing one instead",
+            )
         if cognito_domain_prefix is not None:
             problems.check(
                 bool(COGNITO_DOMAIN_PREFIX_PATTERN.match(cognito_domain_prefix))
                 and not any(word in cognito_domain_prefix for word in _RESERVED_IN_DOMAIN),
-                "cognito_domain_prefix", cognito_domain_prefix,
+                "cognito_domain_prefix",
+                cognito_domain_prefix,
                 "must be 1-63 lowercase letters, digits or '-', not start or end with '-', and not contain "
                 "'aws', 'amazon' or 'cognito'",
             )
-        problems.check(len(allowed_source_cidrs) <= 10, "allowed_source_cidrs (count)", len(allowed_source_cidrs),
-                       "must be at most 10")
+        problems.check(
+            len(allowed_source_cidrs) <= 10,
+            "allowed_source_cidrs (count)",
+            len(allowed_source_cidrs),
+            "must be at most 10",
+        )
         for cidr in allowed_source_cidrs:
             problems.check(_is_ipv4_network(cidr), "allowed_source_cidrs", cidr, "must be IPv4 CIDR blocks")
         problems.raise_if_any()
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path}: labeling notifications",
-                                           allow_cloudwatch_logs=False, service_principals=(),
-                                           removal_policy=removal_policy)
+            encryption_key = EncryptionKey(
+                self,
+                "Key",
+                description=f"{self.node.path}: labeling notifications",
+                allow_cloudwatch_logs=False,
+                service_principals=(),
+                removal_policy=removal_policy,
+            )
         if isinstance(encryption_key, EncryptionKey):
             encryption_key.allow_service("sagemaker.amazonaws.com")
             encryption_key = encryption_key.key
@@ -120,29 +150,45 @@ class LabelingWorkforce(Construct):
         self.workforce: sagemaker.CfnWorkforce | None = None
         self.domain: cognito.UserPoolDomain | None = None
         if new_pool:
-            user_pool, user_pool_client = self._new_pool(
-                cognito_domain_prefix, threat_protection, removal_policy)  # type: ignore[arg-type]
+            user_pool, user_pool_client = self._new_pool(cognito_domain_prefix, threat_protection, removal_policy)  # type: ignore[arg-type]
             self.workforce = sagemaker.CfnWorkforce(
                 self,
                 "Workforce",
                 workforce_name=workforce_name,
                 cognito_config=sagemaker.CfnWorkforce.CognitoConfigProperty(
-                    user_pool=user_pool.user_pool_id, client_id=user_pool_client.user_pool_client_id),
+                    user_pool=user_pool.user_pool_id, client_id=user_pool_client.user_pool_client_id
+                ),
                 source_ip_config=sagemaker.CfnWorkforce.SourceIpConfigProperty(cidrs=list(allowed_source_cidrs))
-                if allowed_source_cidrs else None,
+                if allowed_source_cidrs
+                else None,
             )
             self.workforce.node.add_dependency(self.domain)  # type: ignore[arg-type]
         self.user_pool: cognito.IUserPool = user_pool  # type: ignore[assignment]
         self.user_pool_client: cognito.IUserPoolClient = user_pool_client  # type: ignore[assignment]
 
-        self.group = cognito.UserPoolGroup(self, "Group", user_pool=self.user_pool, group_name=workteam_name,
-                                           description=f"Workers of the {workteam_name} labeling workteam")
+        self.group = cognito.UserPoolGroup(
+            self,
+            "Group",
+            user_pool=self.user_pool,
+            group_name=workteam_name,
+            description=f"Workers of the {workteam_name} labeling workteam",
+        )
         if notification_topic is None:
-            notification_topic = sns.Topic(self, "NotificationTopic", display_name=f"{workteam_name} work items",
-                                           master_key=self.encryption_key, enforce_ssl=True)
+            notification_topic = sns.Topic(
+                self,
+                "NotificationTopic",
+                display_name=f"{workteam_name} work items",
+                master_key=self.encryption_key,
+                enforce_ssl=True,
+            )
             notification_topic.add_to_resource_policy(
-                service_statement(self, sid="AllowGroundTruthNotifications", service="sagemaker.amazonaws.com",
-                                  actions=["sns:Publish"], resources=[notification_topic.topic_arn])
+                service_statement(
+                    self,
+                    sid="AllowGroundTruthNotifications",
+                    service="sagemaker.amazonaws.com",
+                    actions=["sns:Publish"],
+                    resources=[notification_topic.topic_arn],
+                )
             )
         self.notification_topic = notification_topic
 
@@ -162,7 +208,8 @@ class LabelingWorkforce(Construct):
                 )
             ],
             notification_configuration=sagemaker.CfnWorkteam.NotificationConfigurationProperty(
-                notification_topic_arn=self.notification_topic.topic_arn),
+                notification_topic_arn=self.notification_topic.topic_arn
+            ),
         )
         if self.workforce is not None:
             self.workteam.node.add_dependency(self.workforce)
@@ -185,16 +232,24 @@ class LabelingWorkforce(Construct):
             sign_in_aliases=cognito.SignInAliases(email=True),
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             standard_attributes=cognito.StandardAttributes(
-                email=cognito.StandardAttribute(required=True, mutable=True)),
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             password_policy=cognito.PasswordPolicy(
-                min_length=12, require_lowercase=True, require_uppercase=True, require_digits=True,
-                require_symbols=True, password_history_size=5, temp_password_validity=Duration.days(3)),
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                password_history_size=5,
+                temp_password_validity=Duration.days(3),
+            ),
             feature_plan=cognito.FeaturePlan.PLUS if threat_protection else cognito.FeaturePlan.ESSENTIALS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION
-            if threat_protection else None,
+            if threat_protection
+            else None,
             deletion_protection=removal_policy == RemovalPolicy.RETAIN,
             removal_policy=removal_policy,
         )
@@ -210,8 +265,9 @@ class LabelingWorkforce(Construct):
                 scopes=[cognito.OAuthScope.EMAIL, cognito.OAuthScope.OPENID, cognito.OAuthScope.PROFILE],
             ),
         )
-        self.domain = pool.add_domain("Domain",
-                                      cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix))
+        self.domain = pool.add_domain(
+            "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix)
+        )
         return pool, client
 
 

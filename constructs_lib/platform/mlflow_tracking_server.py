@@ -11,12 +11,12 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.wildcards import wildcard_resource_finding
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
-from constructs_lib.inference.cost_summary import AlwaysOnCapacity
+from constructs_lib._core.wildcards import wildcard_resource_finding
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 
 # The SageMaker API's patterns (CreateMlflowTrackingServer).
 TRACKING_SERVER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
@@ -95,23 +95,32 @@ class MlflowTrackingServer(Construct):
         problems.check_one_of("size", size_value, [s.value for s in TrackingServerSize])
         if tracking_server_name is not None:
             problems.check_pattern(
-                "tracking_server_name", tracking_server_name, TRACKING_SERVER_NAME_PATTERN,
+                "tracking_server_name",
+                tracking_server_name,
+                TRACKING_SERVER_NAME_PATTERN,
                 "must be 1-256 letters, digits or hyphens, start and end with a letter or digit",
             )
         if mlflow_version is not None:
-            problems.check_pattern("mlflow_version", mlflow_version, MLFLOW_VERSION_PATTERN,
-                                   "must be an MLflow version such as '2.16.2'")
+            problems.check_pattern(
+                "mlflow_version", mlflow_version, MLFLOW_VERSION_PATTERN, "must be an MLflow version such as '2.16.2'"
+            )
         problems.check_pattern(
-            "weekly_maintenance_window_start", weekly_maintenance_window_start, MAINTENANCE_WINDOW_PATTERN,
+            "weekly_maintenance_window_start",
+            weekly_maintenance_window_start,
+            MAINTENANCE_WINDOW_PATTERN,
             "must be 'Ddd:HH:MM' in UTC with Ddd one of Mon, Tue, Wed, Thu, Fri, Sat, Sun (such as 'Sun:03:00')",
         )
-        problems.check_pattern("artifact_prefix", artifact_prefix, _PREFIX,
-                               "must be an S3 key prefix without leading or trailing '/' (such as 'mlflow')")
+        problems.check_pattern(
+            "artifact_prefix",
+            artifact_prefix,
+            _PREFIX,
+            "must be an S3 key prefix without leading or trailing '/' (such as 'mlflow')",
+        )
         problems.raise_if_any()
 
-        self.tracking_server_name = tracking_server_name or Names.unique_resource_name(
-            self, max_length=63, separator="-"
-        ).strip("-").lower()
+        self.tracking_server_name = (
+            tracking_server_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-").lower()
+        )
         self.artifact_bucket = artifact_bucket or SecureBucket(self, "Artifacts")
         self.artifact_prefix = artifact_prefix
         self.size = TrackingServerSize(size_value)
@@ -153,8 +162,9 @@ class MlflowTrackingServer(Construct):
             grantee=grantee, actions=list(MLFLOW_ACCESS_ACTIONS), resource_arns=[self._arn_for_policies()]
         )
         # Studio's MLflow page lists the servers before opening one; the action has no resource type.
-        listing = iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:ListMlflowTrackingServers"],
-                                             resource_arns=["*"])
+        listing = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:ListMlflowTrackingServers"], resource_arns=["*"]
+        )
         principal = grantee.grant_principal
         if isinstance(principal, Construct):
             acknowledge(
@@ -182,34 +192,47 @@ class MlflowTrackingServer(Construct):
 
     def _new_role(self, automatic_model_registration: bool) -> ManagedPolicyRole:
         stack = Stack.of(self)
-        role = service_role(self, "Role", service="sagemaker.amazonaws.com",
-                            description=f"MLflow tracking server {self.node.path}: artifact store access")
+        role = service_role(
+            self,
+            "Role",
+            service="sagemaker.amazonaws.com",
+            description=f"MLflow tracking server {self.node.path}: artifact store access",
+        )
         bucket, prefix = self.artifact_bucket, self.artifact_prefix
         objects = bucket.arn_for_objects(f"{prefix}/*")
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ReadWriteArtifacts", actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources=[objects]
-        ))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ListArtifacts",
-            actions=["s3:ListBucket"],
-            resources=[bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
-        ))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="LocateBucket", actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]
-        ))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadWriteArtifacts",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[objects],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListArtifacts",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="LocateBucket", actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn])
+        )
         bucket.encryption_key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
         if Stack.of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
-            acknowledge(role, "MLflow stores each run's artifacts as objects under the server's own prefix.",
-                        wildcard_resource_finding(role, objects))
+            acknowledge(
+                role,
+                "MLflow stores each run's artifacts as objects under the server's own prefix.",
+                wildcard_resource_finding(role, objects),
+            )
         if automatic_model_registration:
             registry = [
                 f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package-group/*",
                 f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package/*",
             ]
-            role.add_to_policy(iam.PolicyStatement(
-                sid="RegisterModels", actions=list(_MODEL_REGISTRY_ACTIONS), resources=registry
-            ))
+            role.add_to_policy(
+                iam.PolicyStatement(sid="RegisterModels", actions=list(_MODEL_REGISTRY_ACTIONS), resources=registry)
+            )
             acknowledge(
                 role,
                 "Automatic model registration creates a model package group per MLflow registered model, "

@@ -61,36 +61,51 @@ class PlatformBudget(Construct):
         if not _is_finite_number(amount) or amount <= 0:
             problems.add("amount", amount, "must be a positive number (the monthly budget in the budget's currency)")
         problems.check_pattern("currency", currency, _CURRENCY, "must be a 3-letter currency code such as 'USD'")
-        for prop, thresholds in (("actual_thresholds", actual_thresholds),
-                                 ("forecasted_thresholds", forecasted_thresholds)):
+        for prop, thresholds in (
+            ("actual_thresholds", actual_thresholds),
+            ("forecasted_thresholds", forecasted_thresholds),
+        ):
             for threshold in thresholds:
                 if not _is_finite_number(threshold) or not 0 < threshold <= _MAX_THRESHOLD:
                     problems.add(prop, threshold, "must be percentages of the budget greater than 0")
             if len(set(thresholds)) != len(thresholds):
                 problems.add(prop, list(thresholds), "must not repeat a value")
         if not actual_thresholds and not forecasted_thresholds:
-            problems.add("actual_thresholds", actual_thresholds,
-                         "at least one actual or forecasted threshold is needed (a budget that never alerts)")
-        problems.check(len(email_addresses) <= _MAX_EMAIL_SUBSCRIBERS, "email_addresses", len(email_addresses),
-                       f"must be at most {_MAX_EMAIL_SUBSCRIBERS} addresses (AWS Budgets limit)")
+            problems.add(
+                "actual_thresholds",
+                actual_thresholds,
+                "at least one actual or forecasted threshold is needed (a budget that never alerts)",
+            )
+        problems.check(
+            len(email_addresses) <= _MAX_EMAIL_SUBSCRIBERS,
+            "email_addresses",
+            len(email_addresses),
+            f"must be at most {_MAX_EMAIL_SUBSCRIBERS} addresses (AWS Budgets limit)",
+        )
         for address in email_addresses:
             problems.check(_is_email(address), "email_addresses", address, "must be e-mail addresses")
         for key, value in (cost_allocation_tags or {}).items():
-            problems.check(bool(key) and bool(value), "cost_allocation_tags", {key: value},
-                           "keys and values must be non-empty")
+            problems.check(
+                bool(key) and bool(value), "cost_allocation_tags", {key: value}, "keys and values must be non-empty"
+            )
         if budget_name is not None:
             problems.check(
-                0 < len(budget_name) <= 100 and ":" not in budget_name and "\\" not in budget_name
+                0 < len(budget_name) <= 100
+                and ":" not in budget_name
+                and "\\" not in budget_name
                 and "/action/" not in budget_name,
-                "budget_name", budget_name, "must be 1-100 characters without ':', '\\' or '/action/'",
+                "budget_name",
+                budget_name,
+                "must be 1-100 characters without ':', '\\' or '/action/'",
             )
         problems.raise_if_any()
 
         self.topic = topic or AlertTopic(self, "Topic", display_name="Budget alerts")
         self.topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)
         subscribers = [budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.topic.topic_arn)]
-        subscribers += [budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=a)
-                        for a in email_addresses]
+        subscribers += [
+            budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=a) for a in email_addresses
+        ]
         notifications = [
             budgets.CfnBudget.NotificationWithSubscribersProperty(
                 notification=budgets.CfnBudget.NotificationProperty(

@@ -6,17 +6,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import CfnResource, Stack, Tags
 import jsii
+from aws_cdk import CfnResource, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_resource_wildcards
-from constructs_lib._core.service_role import service_principal
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 #: The tag that names a principal's (and a resource's) team.
@@ -28,13 +28,23 @@ _PREFIX = re.compile(r"^[A-Za-z0-9!_.()'-]+(?:/[A-Za-z0-9!_.()'-]+)*/$")
 
 #: What a team may do with the objects under its prefix.
 TEAM_OBJECT_ACTIONS: tuple[str, ...] = (
-    "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging",
-    "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTagging",
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
 )
 #: What the bucket policy denies everyone but the team (and the platform roles) under its prefix:
 #: every object read and write, whatever version (a Deny may name action wildcards).
 GUARDED_OBJECT_ACTIONS: tuple[str, ...] = (
-    "s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject", "s3:AbortMultipartUpload",
+    "s3:GetObject*",
+    "s3:PutObject*",
+    "s3:DeleteObject*",
+    "s3:RestoreObject",
+    "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 )
 #: The construct aws-cdk-lib adds to a stack whose buckets empty themselves on delete.
@@ -71,12 +81,22 @@ class _TeamRegistry(Construct):
             if other.team_name == candidate.team_name:
                 found.append(("team_name", f"is already a team of this bucket (at {other.path})"))
             if other.prefix.startswith(candidate.prefix) or candidate.prefix.startswith(other.prefix):
-                found.append(("prefix", f"overlaps team {other.team_name!r}'s prefix {other.prefix!r} (at "
-                                        f"{other.path}); team prefixes must not contain one another"))
+                found.append(
+                    (
+                        "prefix",
+                        f"overlaps team {other.team_name!r}'s prefix {other.prefix!r} (at "
+                        f"{other.path}); team prefixes must not contain one another",
+                    )
+                )
             shared = sorted(other.user_profile_names & candidate.user_profile_names)
             if shared:
-                found.append(("user_profile_names", f"{shared} already belong to team {other.team_name!r} (at "
-                                                    f"{other.path}); a user profile belongs to one team"))
+                found.append(
+                    (
+                        "user_profile_names",
+                        f"{shared} already belong to team {other.team_name!r} (at "
+                        f"{other.path}); a user profile belongs to one team",
+                    )
+                )
         return found
 
 
@@ -142,12 +162,19 @@ class TeamAccess(Construct):
         prefix = prefix if prefix is not None else f"teams/{team_name}/"
 
         problems = Problems(self, "TeamAccess")
-        problems.check_pattern("team_name", team_name, TEAM_NAME_PATTERN,
-                               "must be 1-32 lowercase letters, digits or '-', starting and ending with a "
-                               "letter or digit")
-        problems.check_pattern("prefix", prefix, _PREFIX,
-                               "must be S3 key segments separated by '/', ending with '/', without a leading '/' "
-                               "or wildcards, e.g. 'teams/fraud-detection/'")
+        problems.check_pattern(
+            "team_name",
+            team_name,
+            TEAM_NAME_PATTERN,
+            "must be 1-32 lowercase letters, digits or '-', starting and ending with a letter or digit",
+        )
+        problems.check_pattern(
+            "prefix",
+            prefix,
+            _PREFIX,
+            "must be S3 key segments separated by '/', ending with '/', without a leading '/' "
+            "or wildcards, e.g. 'teams/fraud-detection/'",
+        )
         for name in user_profile_names:
             problems.check_sagemaker_name("user_profile_names", name)
         problems.check_unique("user_profile_names", user_profile_names)
@@ -170,8 +197,11 @@ class TeamAccess(Construct):
                 resources=[s3_bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
             ),
-            iam.PolicyStatement(sid="ReadWriteTeamObjects", actions=list(TEAM_OBJECT_ACTIONS),
-                                resources=[s3_bucket.arn_for_objects(f"{prefix}*")]),
+            iam.PolicyStatement(
+                sid="ReadWriteTeamObjects",
+                actions=list(TEAM_OBJECT_ACTIONS),
+                resources=[s3_bucket.arn_for_objects(f"{prefix}*")],
+            ),
         ]
         if key is not None:
             statements.append(
@@ -181,18 +211,27 @@ class TeamAccess(Construct):
                     resources=[key.key_arn],
                     conditions={
                         "StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"},
-                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [
-                            s3_bucket.bucket_arn, s3_bucket.arn_for_objects(f"{prefix}*")]},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [
+                                s3_bucket.bucket_arn,
+                                s3_bucket.arn_for_objects(f"{prefix}*"),
+                            ]
+                        },
                     },
                 )
             )
         self.role = ManagedPolicyRole(
-            self, "Role", assumed_by=assumed_by or service_principal(self, "sagemaker.amazonaws.com"),
+            self,
+            "Role",
+            assumed_by=assumed_by or service_principal(self, "sagemaker.amazonaws.com"),
             description=f"Team {team_name}: execution role of its user profiles, jobs and pipelines",
         )
         self.managed_policy = iam.ManagedPolicy(
-            self, "Resource", description=f"Team {team_name}: its prefix {prefix} of the data bucket",
-            statements=statements, roles=[self.role],
+            self,
+            "Resource",
+            description=f"Team {team_name}: its prefix {prefix} of the data bucket",
+            statements=statements,
+            roles=[self.role],
         )
         acknowledge_resource_wildcards(
             self.managed_policy,
@@ -242,22 +281,39 @@ class TeamAccess(Construct):
         above = _enclosing_prefixes(prefix)
 
         def deny(actions: Sequence[str], resource: str, conditions: dict) -> None:
-            bucket.add_to_resource_policy(iam.PolicyStatement(
-                effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=list(actions),
-                resources=[resource], conditions=conditions))
+            bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(actions),
+                    resources=[resource],
+                    conditions=conditions,
+                )
+            )
 
         deny(GUARDED_OBJECT_ACTIONS, bucket.arn_for_objects(f"{prefix}*"), outsider)
         deny(["s3:ListBucket"], bucket.bucket_arn, {**outsider, "StringLike": {"s3:prefix": [f"{prefix}*"]}})
         # Listing above the prefix shows the team's keys unless one level at a time ("/" delimiter).
-        deny(["s3:ListBucket"], bucket.bucket_arn,
-             {**not_platform, "StringNotEquals": {tag: team_name, "s3:delimiter": "/"},
-              "StringEquals": {"s3:prefix": above}})
-        deny(["s3:ListBucket"], bucket.bucket_arn,
-             {**not_platform, "StringNotEquals": {tag: team_name, "s3:delimiter": "/"},
-              "Null": {"s3:prefix": "true"}})
+        deny(
+            ["s3:ListBucket"],
+            bucket.bucket_arn,
+            {
+                **not_platform,
+                "StringNotEquals": {tag: team_name, "s3:delimiter": "/"},
+                "StringEquals": {"s3:prefix": above},
+            },
+        )
+        deny(
+            ["s3:ListBucket"],
+            bucket.bucket_arn,
+            {**not_platform, "StringNotEquals": {tag: team_name, "s3:delimiter": "/"}, "Null": {"s3:prefix": "true"}},
+        )
         # The team's own principals list their prefix only (a missing s3:prefix is "not like": denied).
-        deny(["s3:ListBucket"], bucket.bucket_arn,
-             {**not_platform, "StringEquals": {tag: team_name}, "StringNotLike": {"s3:prefix": [prefix, f"{prefix}*"]}})
+        deny(
+            ["s3:ListBucket"],
+            bucket.bucket_arn,
+            {**not_platform, "StringEquals": {tag: team_name}, "StringNotLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+        )
 
 
 def _enclosing_prefixes(prefix: str) -> list[str]:

@@ -15,9 +15,9 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.validation import Problems, is_unresolved
-from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
 
 IDLE_CHECK_SCRIPT = Path(__file__).parent / "notebook_instance_handler" / "idle_check.py"
@@ -83,26 +83,41 @@ class NotebookInstance(Construct):
         super().__init__(scope, construct_id)
         problems = Problems(self, "NotebookInstance")
         problems.check_ml_instance_type("instance_type", instance_type)
-        problems.check(1 <= len(security_groups) <= 5, "security_groups", len(security_groups),
-                       "must list 1 to 5 security groups")
+        problems.check(
+            1 <= len(security_groups) <= 5, "security_groups", len(security_groups), "must list 1 to 5 security groups"
+        )
         problems.check_range("volume_size_gb", volume_size_gb, minimum=5, maximum=16384, integer=True)
         problems.check_one_of("platform_identifier", platform_identifier, PLATFORM_IDENTIFIERS)
         if idle_timeout is not None:
             low, high = IDLE_TIMEOUT_RANGE_MINUTES
-            problems.check_range("idle_timeout (minutes)", idle_timeout.to_minutes(integral=False),
-                                 minimum=low, maximum=high, integer=True)
+            problems.check_range(
+                "idle_timeout (minutes)",
+                idle_timeout.to_minutes(integral=False),
+                minimum=low,
+                maximum=high,
+                integer=True,
+            )
         if notebook_instance_name is not None:
-            problems.check(not is_unresolved(notebook_instance_name), "notebook_instance_name",
-                           notebook_instance_name, "must be known at synth time (it names the instance's ARN)")
+            problems.check(
+                not is_unresolved(notebook_instance_name),
+                "notebook_instance_name",
+                notebook_instance_name,
+                "must be known at synth time (it names the instance's ARN)",
+            )
             problems.check_sagemaker_name("notebook_instance_name", notebook_instance_name)
-        problems.check(removal_policy in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY), "removal_policy",
-                       removal_policy, "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY")
+        problems.check(
+            removal_policy in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY),
+            "removal_policy",
+            removal_policy,
+            "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
+        )
         problems.raise_if_any()
 
         self.instance_type = instance_type
         self.idle_timeout = idle_timeout
         name = notebook_instance_name or Names.unique_resource_name(
-            self, max_length=63, separator="-", allowed_special_characters="-")
+            self, max_length=63, separator="-", allowed_special_characters="-"
+        )
         self.notebook_instance_name = name
         stack = Stack.of(self)
         # SageMaker writes notebook instance names in lowercase in their ARNs.
@@ -115,24 +130,34 @@ class NotebookInstance(Construct):
             encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
         )
         if role is None:
-            role = StudioExecutionRole(self, "Role", subnets=[subnet], security_groups=security_groups,
-                                       volume_key=self.encryption_key, buckets=buckets,
-                                       read_only_buckets=read_only_buckets,
-                                       name_prefix=name_prefix or name.lower()[:40].rstrip("-"),
-                                       description=f"SageMaker notebook instance {name}")
+            role = StudioExecutionRole(
+                self,
+                "Role",
+                subnets=[subnet],
+                security_groups=security_groups,
+                volume_key=self.encryption_key,
+                buckets=buckets,
+                read_only_buckets=read_only_buckets,
+                name_prefix=name_prefix or name.lower()[:40].rstrip("-"),
+                description=f"SageMaker notebook instance {name}",
+            )
         #: The default ``StudioExecutionRole`` (None when ``role`` was given): ``grant_bucket`` on it.
         self.default_role = role if isinstance(role, StudioExecutionRole) else None
         self.role: iam.IRole = role.role if isinstance(role, StudioExecutionRole) else role
         if self.default_role is not None:
             self.default_role.allow_log_streams(
-                NOTEBOOK_LOG_GROUP, f"{name}/",
-                why="The notebook instance writes its Jupyter and lifecycle logs to streams named after itself.")
+                NOTEBOOK_LOG_GROUP,
+                f"{name}/",
+                why="The notebook instance writes its Jupyter and lifecycle logs to streams named after itself.",
+            )
         if idle_timeout is not None:
             # The idle check runs as the instance's role.
-            self.role.add_to_principal_policy(iam.PolicyStatement(
-                actions=["sagemaker:StopNotebookInstance", "sagemaker:DescribeNotebookInstance"],
-                resources=[self.notebook_instance_arn],
-            ))
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:StopNotebookInstance", "sagemaker:DescribeNotebookInstance"],
+                    resources=[self.notebook_instance_arn],
+                )
+            )
 
         self.lifecycle_config: sagemaker.CfnNotebookInstanceLifecycleConfig | None = None
         if idle_timeout is not None:
@@ -143,8 +168,9 @@ class NotebookInstance(Construct):
                 self,
                 "StopWhenIdle",
                 notebook_instance_lifecycle_config_name=f"{name[:50]}-idle-stop",
-                on_start=[sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(
-                    content=content)],
+                on_start=[
+                    sagemaker.CfnNotebookInstanceLifecycleConfig.NotebookInstanceLifecycleHookProperty(content=content)
+                ],
             )
 
         self.resource = sagemaker.CfnNotebookInstance(
@@ -160,9 +186,12 @@ class NotebookInstance(Construct):
             root_access="Disabled",
             instance_metadata_service_configuration=(
                 sagemaker.CfnNotebookInstance.InstanceMetadataServiceConfigurationProperty(
-                    minimum_instance_metadata_service_version="2")),
-            lifecycle_config_name=(self.lifecycle_config.attr_notebook_instance_lifecycle_config_name
-                                   if self.lifecycle_config else None),
+                    minimum_instance_metadata_service_version="2"
+                )
+            ),
+            lifecycle_config_name=(
+                self.lifecycle_config.attr_notebook_instance_lifecycle_config_name if self.lifecycle_config else None
+            ),
             volume_size_in_gb=volume_size_gb,
             platform_identifier=platform_identifier,
         )
@@ -173,14 +202,18 @@ class NotebookInstance(Construct):
 
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """One instance while it runs (the idle stop, when set, stops it after ``idle_timeout``)."""
-        stop = (f"stops after {int(self.idle_timeout.to_minutes())} idle minutes" if self.idle_timeout is not None
-                else "never stopped automatically")
+        stop = (
+            f"stops after {int(self.idle_timeout.to_minutes())} idle minutes"
+            if self.idle_timeout is not None
+            else "never stopped automatically"
+        )
         return [AlwaysOnCapacity(f"notebook instance while running ({stop})", self.instance_type, 1)]
 
     def grant_open(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` open the instance's Jupyter (``sagemaker:CreatePresignedNotebookInstanceUrl``)."""
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:CreatePresignedNotebookInstanceUrl"],
+            grantee=grantee,
+            actions=["sagemaker:CreatePresignedNotebookInstanceUrl"],
             resource_arns=[self.notebook_instance_arn],
         )
 
@@ -216,4 +249,3 @@ UNIT
 systemctl daemon-reload
 systemctl enable --now stop-if-idle.timer
 """
-

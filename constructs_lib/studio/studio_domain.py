@@ -158,26 +158,49 @@ class StudioDomain(Construct):
         if problems.check_one_of("app_network_access_type", app_network_access_type, NETWORK_ACCESS_TYPES):
             problems.check(
                 app_network_access_type == "VpcOnly" or allow_public_internet,
-                "app_network_access_type", app_network_access_type,
+                "app_network_access_type",
+                app_network_access_type,
                 "PublicInternetOnly gives Studio apps internet access: set allow_public_internet=True to opt in",
             )
         problems.check(1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets")
         self._check_idle_shutdown(problems, idle_shutdown)
         defaults = [c.app_type for c in lifecycle_configs if c.run_by_default]
-        problems.check(len(defaults) == len(set(defaults)), "lifecycle_configs", defaults,
-                       "at most one run_by_default configuration per app type")
-        problems.check(home_efs_removal != RemovalPolicy.DESTROY or safe_teardown, "home_efs_removal",
-                       home_efs_removal, "DESTROY needs safe_teardown=True (the teardown deletes the home EFS volume)")
-        for prop, value in (("delete_user_spaces", delete_user_spaces),
-                            ("teardown_replaced_domain", teardown_replaced_domain)):
+        problems.check(
+            len(defaults) == len(set(defaults)),
+            "lifecycle_configs",
+            defaults,
+            "at most one run_by_default configuration per app type",
+        )
+        problems.check(
+            home_efs_removal != RemovalPolicy.DESTROY or safe_teardown,
+            "home_efs_removal",
+            home_efs_removal,
+            "DESTROY needs safe_teardown=True (the teardown deletes the home EFS volume)",
+        )
+        for prop, value in (
+            ("delete_user_spaces", delete_user_spaces),
+            ("teardown_replaced_domain", teardown_replaced_domain),
+        ):
             problems.check(not value or safe_teardown, prop, value, "needs safe_teardown=True (the teardown does it)")
-        problems.check(home_efs_removal in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY), "home_efs_removal",
-                       home_efs_removal, "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY")
-        problems.check(log_retention_days in LOG_RETENTION_DAYS, "log_retention_days", log_retention_days,
-                       f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}")
+        problems.check(
+            home_efs_removal in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY),
+            "home_efs_removal",
+            home_efs_removal,
+            "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
+        )
+        problems.check(
+            log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            log_retention_days,
+            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
+        )
         if sharing is not None:
-            problems.check(not sharing.prefix.startswith("/") and len(sharing.prefix) <= 900, "sharing.prefix",
-                           sharing.prefix, "must be a key prefix such as 'studio-sharing/' (no leading '/')")
+            problems.check(
+                not sharing.prefix.startswith("/") and len(sharing.prefix) <= 900,
+                "sharing.prefix",
+                sharing.prefix,
+                "must be a key prefix such as 'studio-sharing/' (no leading '/')",
+            )
         problems.raise_if_any()
 
         self.vpc = vpc
@@ -187,8 +210,13 @@ class StudioDomain(Construct):
         self.idle_shutdown = idle_shutdown
         self._require_network_isolation = require_network_isolation
         self._require_inter_container_encryption = require_inter_container_encryption
-        self.name_prefix = name_prefix or (domain_name or Names.unique_resource_name(
-            self, max_length=32, separator="-", allowed_special_characters="-")).lower()
+        self.name_prefix = (
+            name_prefix
+            or (
+                domain_name
+                or Names.unique_resource_name(self, max_length=32, separator="-", allowed_special_characters="-")
+            ).lower()
+        )
         self._profiles: dict[str, StudioUserProfile] = {}
         self._spaces: dict[str, StudioSpace] = {}
 
@@ -198,8 +226,9 @@ class StudioDomain(Construct):
             encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
         )
         if execution_role is None:
-            execution_role = self.new_execution_role("ExecutionRole", buckets=buckets,
-                                                     read_only_buckets=read_only_buckets)
+            execution_role = self.new_execution_role(
+                "ExecutionRole", buckets=buckets, read_only_buckets=read_only_buckets
+            )
         self.default_execution_role = execution_role if isinstance(execution_role, StudioExecutionRole) else None
         self.execution_role: iam.IRole = (
             execution_role.role if isinstance(execution_role, StudioExecutionRole) else execution_role
@@ -210,15 +239,17 @@ class StudioDomain(Construct):
             sharing_settings = self._sharing_settings(sharing)
         app_lifecycle = self._app_lifecycle(idle_shutdown)
         jupyter_lab = sagemaker.CfnDomain.JupyterLabAppSettingsProperty(
-            app_lifecycle_management=app_lifecycle, **self._lifecycle_settings(lifecycle_configs, "JupyterLab"))
+            app_lifecycle_management=app_lifecycle, **self._lifecycle_settings(lifecycle_configs, "JupyterLab")
+        )
         code_editor = sagemaker.CfnDomain.CodeEditorAppSettingsProperty(
-            app_lifecycle_management=app_lifecycle, **self._lifecycle_settings(lifecycle_configs, "CodeEditor"))
+            app_lifecycle_management=app_lifecycle, **self._lifecycle_settings(lifecycle_configs, "CodeEditor")
+        )
 
         self.resource = sagemaker.CfnDomain(
             self,
             "Resource",
-            domain_name=domain_name or Names.unique_resource_name(self, max_length=63, separator="-",
-                                                                  allowed_special_characters="-"),
+            domain_name=domain_name
+            or Names.unique_resource_name(self, max_length=63, separator="-", allowed_special_characters="-"),
             auth_mode=auth_mode,
             app_network_access_type=app_network_access_type,
             vpc_id=vpc.vpc_id,
@@ -242,7 +273,8 @@ class StudioDomain(Construct):
             ),
             domain_settings=sagemaker.CfnDomain.DomainSettingsProperty(
                 docker_settings=sagemaker.CfnDomain.DockerSettingsProperty(
-                    enable_docker_access="ENABLED" if docker_access else "DISABLED"),
+                    enable_docker_access="ENABLED" if docker_access else "DISABLED"
+                ),
                 execution_role_identity_config="USER_PROFILE_NAME",
             ),
         )
@@ -273,12 +305,22 @@ class StudioDomain(Construct):
         if kwargs.get("safe_teardown", True) and not network.vpc.public_subnets:
             missing = [name for name in TEARDOWN_INTERFACE_ENDPOINTS if name not in network.interface_endpoints]
             problems = Problems(f"{scope.node.path}/{construct_id}", "StudioDomain")
-            problems.check(not missing, "network.interface_endpoints", sorted(network.interface_endpoints),
-                           f"the safe teardown's handlers call SageMaker and CloudFormation: add {missing} "
-                           "(or safe_teardown=False)")
+            problems.check(
+                not missing,
+                "network.interface_endpoints",
+                sorted(network.interface_endpoints),
+                f"the safe teardown's handlers call SageMaker and CloudFormation: add {missing} "
+                "(or safe_teardown=False)",
+            )
             problems.raise_if_any()
-        return cls(scope, construct_id, vpc=network.vpc, subnets=network.private_subnets,
-                   security_group=network.workload_security_group, **kwargs)
+        return cls(
+            scope,
+            construct_id,
+            vpc=network.vpc,
+            subnets=network.private_subnets,
+            security_group=network.workload_security_group,
+            **kwargs,
+        )
 
     # -- attributes -------------------------------------------------------------------------------
 
@@ -319,8 +361,12 @@ class StudioDomain(Construct):
         """Add a user profile; it uses the domain's execution role unless given its own (see
         ``new_execution_role``). In an SSO domain, ``sso_user_name`` is the user's Identity Center name."""
         problems = Problems(self, "StudioDomain")
-        problems.check(user_profile_name not in self._profiles, "add_user_profile(user_profile_name)",
-                       user_profile_name, "is already a user profile of this domain: names must be unique")
+        problems.check(
+            user_profile_name not in self._profiles,
+            "add_user_profile(user_profile_name)",
+            user_profile_name,
+            "is already a user profile of this domain: names must be unique",
+        )
         problems.raise_if_any()
         if isinstance(execution_role, StudioExecutionRole):
             execution_role.allow_studio_domain(self.domain_id)
@@ -352,12 +398,20 @@ class StudioDomain(Construct):
     ) -> StudioSpace:
         """Add a space shared by the domain's users, owned by ``owner`` (a profile of this domain)."""
         problems = Problems(self, "StudioDomain")
-        problems.check(space_name not in self._spaces, "add_space(space_name)", space_name,
-                       "is already a space of this domain: names must be unique")
+        problems.check(
+            space_name not in self._spaces,
+            "add_space(space_name)",
+            space_name,
+            "is already a space of this domain: names must be unique",
+        )
         owner_name = owner if isinstance(owner, str) else owner.user_profile_name
-        problems.check(self._profiles.get(owner_name) is not None and
-                       (isinstance(owner, str) or self._profiles[owner_name] is owner),
-                       "add_space(owner)", owner_name, f"must be a user profile of this domain: {sorted(self._profiles)}")
+        problems.check(
+            self._profiles.get(owner_name) is not None
+            and (isinstance(owner, str) or self._profiles[owner_name] is owner),
+            "add_space(owner)",
+            owner_name,
+            f"must be a user profile of this domain: {sorted(self._profiles)}",
+        )
         problems.raise_if_any()
         space = StudioSpace(
             self,
@@ -410,9 +464,12 @@ class StudioDomain(Construct):
             if problems.check_range(f"idle_shutdown.{prop} (minutes)", value, minimum=low, maximum=high, integer=True):
                 minutes[prop] = value
         if len(minutes) == 3:
-            problems.check(minutes["min_timeout"] <= minutes["timeout"] <= minutes["max_timeout"],
-                           "idle_shutdown (minutes)", (minutes["min_timeout"], minutes["timeout"], minutes["max_timeout"]),
-                           "must satisfy min_timeout <= timeout <= max_timeout")
+            problems.check(
+                minutes["min_timeout"] <= minutes["timeout"] <= minutes["max_timeout"],
+                "idle_shutdown (minutes)",
+                (minutes["min_timeout"], minutes["timeout"], minutes["max_timeout"]),
+                "must satisfy min_timeout <= timeout <= max_timeout",
+            )
 
     @staticmethod
     def _app_lifecycle(idle: IdleShutdown) -> sagemaker.CfnDomain.AppLifecycleManagementProperty:
@@ -435,7 +492,10 @@ class StudioDomain(Construct):
         return {
             "lifecycle_config_arns": [c.lifecycle_config_arn for c in mine],
             "default_resource_spec": sagemaker.CfnDomain.ResourceSpecProperty(
-                lifecycle_config_arn=default.lifecycle_config_arn) if default else None,
+                lifecycle_config_arn=default.lifecycle_config_arn
+            )
+            if default
+            else None,
         }
 
     def _sharing_settings(self, sharing: NotebookSharing) -> sagemaker.CfnDomain.SharingSettingsProperty:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import jsii
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
-import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
+from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -45,7 +45,9 @@ INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS: tuple[str, ...] = (
 #: SageMaker's own log groups and metric namespaces of the jobs the role runs. One group per job
 #: kind and account: each job writes the log streams ``<job name>/<host>``.
 JOB_LOG_GROUPS: tuple[str, ...] = (
-    "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs",
+    "/aws/sagemaker/TrainingJobs",
+    "/aws/sagemaker/ProcessingJobs",
+    "/aws/sagemaker/TransformJobs",
 )
 JOB_METRIC_NAMESPACES: tuple[str, ...] = JOB_LOG_GROUPS
 #: Log groups SageMaker names after each endpoint: ``/aws/sagemaker/Endpoints/<endpoint name>``.
@@ -60,26 +62,45 @@ _RESERVED_NAMESPACES = re.compile(r"^(AWS/|/aws/sagemaker/Endpoints)", re.IGNORE
 
 _JOB_RESOURCE_TYPES = ("training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job", "model")
 _JOB_ACTIONS = (
-    "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
-    "sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob",
-    "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob",
-    "sagemaker:CreateHyperParameterTuningJob", "sagemaker:DescribeHyperParameterTuningJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:DescribeProcessingJob",
+    "sagemaker:StopProcessingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:DescribeTransformJob",
+    "sagemaker:StopTransformJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:DescribeHyperParameterTuningJob",
     "sagemaker:StopHyperParameterTuningJob",
-    "sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
-    "sagemaker:AddTags", "sagemaker:ListTags",
+    "sagemaker:CreateModel",
+    "sagemaker:DescribeModel",
+    "sagemaker:DeleteModel",
+    "sagemaker:AddTags",
+    "sagemaker:ListTags",
 )
 _LIST_ACTIONS = (
-    "sagemaker:ListTrainingJobs", "sagemaker:ListProcessingJobs", "sagemaker:ListTransformJobs",
-    "sagemaker:ListHyperParameterTuningJobs", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
-    "sagemaker:ListModels", "sagemaker:Search",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListProcessingJobs",
+    "sagemaker:ListTransformJobs",
+    "sagemaker:ListHyperParameterTuningJobs",
+    "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+    "sagemaker:ListModels",
+    "sagemaker:Search",
 )
 _ENI_ACTIONS = (
-    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
 )
 _EC2_DESCRIBE_ACTIONS = (
-    "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-    "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
 )
 _READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
@@ -118,7 +139,9 @@ _WHY_STUDIO = (
     "Studio creates spaces and apps with names chosen in the UI; the resources are limited to this "
     "domain's spaces, apps and user profiles."
 )
-_WHY_STUDIO_LOGS = "Studio apps write log streams named after the domain's id and the app; limited to this domain's streams."
+_WHY_STUDIO_LOGS = (
+    "Studio apps write log streams named after the domain's id and the app; limited to this domain's streams."
+)
 
 
 @jsii.implements(iam.IGrantable)
@@ -180,17 +203,30 @@ class StudioExecutionRole(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "StudioExecutionRole")
-        problems.check(1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)")
-        problems.check(1 <= len(security_groups) <= 5, "security_groups", len(security_groups),
-                       "must list 1 to 5 security groups (SageMaker VpcConfig)")
-        problems.check_pattern("name_prefix", name_prefix, NAME_PREFIX_PATTERN,
-                               "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter "
-                               "or digit (SageMaker ARNs hold names in lowercase)")
+        problems.check(
+            1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)"
+        )
+        problems.check(
+            1 <= len(security_groups) <= 5,
+            "security_groups",
+            len(security_groups),
+            "must list 1 to 5 security groups (SageMaker VpcConfig)",
+        )
+        problems.check_pattern(
+            "name_prefix",
+            name_prefix,
+            NAME_PREFIX_PATTERN,
+            "must be 1-40 lowercase letters, digits or '-', starting and ending with a letter "
+            "or digit (SageMaker ARNs hold names in lowercase)",
+        )
         for namespace in metric_namespaces:
-            problems.check(bool(METRIC_NAMESPACE_PATTERN.match(namespace)) and not _RESERVED_NAMESPACES.match(namespace),
-                           "metric_namespaces", namespace,
-                           "must be CloudWatch namespaces (1-255 characters) other than AWS/... and "
-                           "/aws/sagemaker/Endpoints... (what autoscaling and alarms follow)")
+            problems.check(
+                bool(METRIC_NAMESPACE_PATTERN.match(namespace)) and not _RESERVED_NAMESPACES.match(namespace),
+                "metric_namespaces",
+                namespace,
+                "must be CloudWatch namespaces (1-255 characters) other than AWS/... and "
+                "/aws/sagemaker/Endpoints... (what autoscaling and alarms follow)",
+            )
         problems.raise_if_any()
 
         stack = Stack.of(self)
@@ -240,9 +276,7 @@ class StudioExecutionRole(Construct):
         """The customer-managed policy holding the role's permissions and guardrails."""
         return self.role.managed_policy
 
-    def grant_bucket(
-        self, bucket: SecureBucket | s3.IBucket, *, prefix: str = "", read_only: bool = False
-    ) -> None:
+    def grant_bucket(self, bucket: SecureBucket | s3.IBucket, *, prefix: str = "", read_only: bool = False) -> None:
         """Let the role read (and unless ``read_only``, write) objects under ``prefix`` of ``bucket``."""
         target = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
         self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [target.bucket_arn])
@@ -269,9 +303,16 @@ class StudioExecutionRole(Construct):
         self._allow(["sagemaker:DescribeDomain"], [f"{self._arn_prefix}:domain/{domain_id}"])
         self._allow(
             [
-                "sagemaker:DescribeUserProfile", "sagemaker:DescribeSpace", "sagemaker:CreateSpace",
-                "sagemaker:UpdateSpace", "sagemaker:DeleteSpace", "sagemaker:DescribeApp",
-                "sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:AddTags", "sagemaker:ListTags",
+                "sagemaker:DescribeUserProfile",
+                "sagemaker:DescribeSpace",
+                "sagemaker:CreateSpace",
+                "sagemaker:UpdateSpace",
+                "sagemaker:DeleteSpace",
+                "sagemaker:DescribeApp",
+                "sagemaker:CreateApp",
+                "sagemaker:DeleteApp",
+                "sagemaker:AddTags",
+                "sagemaker:ListTags",
             ],
             [f"{self._arn_prefix}:{kind}/{domain_id}/*" for kind in ("user-profile", "space", "app")],
             why=_WHY_STUDIO,
@@ -292,8 +333,11 @@ class StudioExecutionRole(Construct):
         return f"{self._arn_prefix}:model/{self.name_prefix}-*"
 
     def _allow_jobs(self, subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup]) -> None:
-        self._allow(_JOB_ACTIONS, [f"{self._arn_prefix}:{kind}/{self.name_prefix}-*" for kind in _JOB_RESOURCE_TYPES],
-                    why=_WHY_JOBS)
+        self._allow(
+            _JOB_ACTIONS,
+            [f"{self._arn_prefix}:{kind}/{self.name_prefix}-*" for kind in _JOB_RESOURCE_TYPES],
+            why=_WHY_JOBS,
+        )
         self._allow(_LIST_ACTIONS + _EC2_DESCRIBE_ACTIONS, ["*"], why=_WHY_LIST)
         self._allow(
             ["iam:PassRole"],
@@ -312,26 +356,45 @@ class StudioExecutionRole(Construct):
     def _deny_jobs_outside_guardrails(self, network_isolation: bool, inter_container_encryption: bool) -> None:
         deny = self._deny
         deny("DenyJobsWithoutVpcSubnets", VPC_GUARDED_ACTIONS, {"Null": {"sagemaker:VpcSubnets": "true"}})
-        deny("DenyJobsWithoutVpcSecurityGroups", VPC_GUARDED_ACTIONS,
-             {"Null": {"sagemaker:VpcSecurityGroupIds": "true"}})
+        deny(
+            "DenyJobsWithoutVpcSecurityGroups", VPC_GUARDED_ACTIONS, {"Null": {"sagemaker:VpcSecurityGroupIds": "true"}}
+        )
         # ForAnyValue: deny as soon as one requested subnet or group is not the platform's.
-        deny("DenyJobsInOtherSubnets", VPC_GUARDED_ACTIONS,
-             {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": self.subnet_ids}})
-        deny("DenyJobsInOtherSecurityGroups", VPC_GUARDED_ACTIONS,
-             {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSecurityGroupIds": self.security_group_ids}})
+        deny(
+            "DenyJobsInOtherSubnets",
+            VPC_GUARDED_ACTIONS,
+            {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": self.subnet_ids}},
+        )
+        deny(
+            "DenyJobsInOtherSecurityGroups",
+            VPC_GUARDED_ACTIONS,
+            {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSecurityGroupIds": self.security_group_ids}},
+        )
         deny("DenyJobsWithoutVolumeKey", VOLUME_KEY_GUARDED_ACTIONS, {"Null": {"sagemaker:VolumeKmsKey": "true"}})
-        deny("DenyJobsWithOtherVolumeKeys", VOLUME_KEY_GUARDED_ACTIONS,
-             {"StringNotEquals": {"sagemaker:VolumeKmsKey": [self.volume_key.key_arn]}})
+        deny(
+            "DenyJobsWithOtherVolumeKeys",
+            VOLUME_KEY_GUARDED_ACTIONS,
+            {"StringNotEquals": {"sagemaker:VolumeKmsKey": [self.volume_key.key_arn]}},
+        )
         # A transform job runs in its model's network, and carries no VPC keys of its own: only the
         # models this role creates (in the VPC, by the denies above) may be run.
-        deny("DenyTransformJobsOnOtherModels", ["sagemaker:CreateTransformJob"],
-             {"ArnNotLike": {"sagemaker:ModelArn": self.model_arn_pattern}})
+        deny(
+            "DenyTransformJobsOnOtherModels",
+            ["sagemaker:CreateTransformJob"],
+            {"ArnNotLike": {"sagemaker:ModelArn": self.model_arn_pattern}},
+        )
         if network_isolation:
-            deny("DenyJobsWithoutNetworkIsolation", NETWORK_ISOLATION_GUARDED_ACTIONS,
-                 {"BoolIfExists": {"sagemaker:NetworkIsolation": "false"}})
+            deny(
+                "DenyJobsWithoutNetworkIsolation",
+                NETWORK_ISOLATION_GUARDED_ACTIONS,
+                {"BoolIfExists": {"sagemaker:NetworkIsolation": "false"}},
+            )
         if inter_container_encryption:
-            deny("DenyJobsWithoutInterContainerEncryption", INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS,
-                 {"BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}})
+            deny(
+                "DenyJobsWithoutInterContainerEncryption",
+                INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS,
+                {"BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}},
+            )
 
     def _allow_logs_metrics_and_images(self, metric_namespaces: Sequence[str]) -> None:
         stack = Stack.of(self)
@@ -339,11 +402,16 @@ class StudioExecutionRole(Construct):
         self._allow(_LOG_GROUP_ACTIONS, groups + [f"{g}:*" for g in groups], why=_WHY_LOGS)
         self._allow(_LOG_STREAM_ACTIONS, [f"{g}:log-stream:{self.name_prefix}-*" for g in groups], why=_WHY_LOGS)
         endpoints = f"{self._logs_prefix}{ENDPOINT_LOG_GROUP_PREFIX}{self.name_prefix}-*"
-        self._allow(["logs:DescribeLogStreams", "logs:GetLogEvents"], [endpoints, f"{endpoints}:log-stream:*"],
-                    why=_WHY_LOGS)
+        self._allow(
+            ["logs:DescribeLogStreams", "logs:GetLogEvents"], [endpoints, f"{endpoints}:log-stream:*"], why=_WHY_LOGS
+        )
         namespaces = list(dict.fromkeys([*JOB_METRIC_NAMESPACES, *metric_namespaces]))
-        self._allow(["cloudwatch:PutMetricData"], ["*"], why=_WHY_METRICS,
-                    conditions={"StringEquals": {"cloudwatch:namespace": namespaces}})
+        self._allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            why=_WHY_METRICS,
+            conditions={"StringEquals": {"cloudwatch:namespace": namespaces}},
+        )
         self._allow(["ecr:GetAuthorizationToken"], ["*"], why=_WHY_ECR)
         self._allow(
             ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
@@ -366,6 +434,7 @@ class StudioExecutionRole(Construct):
 
     def _deny(self, sid: str, actions: Sequence[str], conditions: dict) -> None:
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"],
-                                conditions=conditions)
+            iam.PolicyStatement(
+                sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"], conditions=conditions
+            )
         )

@@ -51,8 +51,12 @@ class StudioLifecycleConfig(Construct):
         super().__init__(scope, construct_id)
         problems = Problems(self, "StudioLifecycleConfig")
         problems.check_one_of("app_type", app_type, LIFECYCLE_APP_TYPES)
-        problems.check((script is None) != (script_file is None), "script/script_file",
-                       (script is not None, script_file is not None), "give exactly one of script or script_file")
+        problems.check(
+            (script is None) != (script_file is None),
+            "script/script_file",
+            (script is not None, script_file is not None),
+            "give exactly one of script or script_file",
+        )
         text = script
         if script_file is not None:
             path = Path(script_file)
@@ -64,8 +68,12 @@ class StudioLifecycleConfig(Construct):
         content = base64.b64encode(text.encode()).decode() if text is not None else ""
         if text is not None:
             problems.check(bool(text.strip()), "script", text, "must not be empty")
-            problems.check(len(content) <= MAX_CONTENT_CHARACTERS, "script (base64 characters)", len(content),
-                           f"must be at most {MAX_CONTENT_CHARACTERS} characters once base64-encoded")
+            problems.check(
+                len(content) <= MAX_CONTENT_CHARACTERS,
+                "script (base64 characters)",
+                len(content),
+                f"must be at most {MAX_CONTENT_CHARACTERS} characters once base64-encoded",
+            )
         problems.raise_if_any()
 
         self.app_type = app_type

@@ -48,8 +48,12 @@ class StudioSpace(Construct):
         problems.check_sagemaker_name("space_name", space_name)
         problems.check_one_of("app_type", app_type, SPACE_APP_TYPES)
         if display_name is not None:
-            problems.check(0 < len(display_name) <= 64 and bool(display_name.strip()), "display_name",
-                           display_name, "must be 1-64 characters, not only spaces")
+            problems.check(
+                0 < len(display_name) <= 64 and bool(display_name.strip()),
+                "display_name",
+                display_name,
+                "must be 1-64 characters, not only spaces",
+            )
         problems.check_range("ebs_volume_size_gb", ebs_volume_size_gb, minimum=5, maximum=16384, integer=True)
         idle_minutes = None
         if idle_timeout is not None:
@@ -68,12 +72,22 @@ class StudioSpace(Construct):
         settings = sagemaker.CfnSpace.SpaceSettingsProperty(
             app_type=app_type,
             jupyter_lab_app_settings=sagemaker.CfnSpace.SpaceJupyterLabAppSettingsProperty(
-                app_lifecycle_management=lifecycle) if app_type == "JupyterLab" and lifecycle else None,
+                app_lifecycle_management=lifecycle
+            )
+            if app_type == "JupyterLab" and lifecycle
+            else None,
             code_editor_app_settings=sagemaker.CfnSpace.SpaceCodeEditorAppSettingsProperty(
-                app_lifecycle_management=lifecycle) if app_type == "CodeEditor" and lifecycle else None,
+                app_lifecycle_management=lifecycle
+            )
+            if app_type == "CodeEditor" and lifecycle
+            else None,
             space_storage_settings=sagemaker.CfnSpace.SpaceStorageSettingsProperty(
                 ebs_storage_settings=sagemaker.CfnSpace.EbsStorageSettingsProperty(
-                    ebs_volume_size_in_gb=ebs_volume_size_gb)) if ebs_volume_size_gb else None,
+                    ebs_volume_size_in_gb=ebs_volume_size_gb
+                )
+            )
+            if ebs_volume_size_gb
+            else None,
         )
         self.resource = sagemaker.CfnSpace(
             self,
@@ -82,7 +96,8 @@ class StudioSpace(Construct):
             space_name=space_name,
             space_display_name=display_name,
             ownership_settings=sagemaker.CfnSpace.OwnershipSettingsProperty(
-                owner_user_profile_name=owner.user_profile_name),
+                owner_user_profile_name=owner.user_profile_name
+            ),
             space_sharing_settings=sagemaker.CfnSpace.SpaceSharingSettingsProperty(sharing_type="Shared"),
             space_settings=settings,
         )

@@ -38,13 +38,13 @@ from constructs import Construct, IConstruct
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import pin_role_trust, service_principal
 from constructs_lib._core.vpc_function import PYTHON_RUNTIME
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
     acknowledge_exact_wildcard,
     acknowledge_wildcard_resources,
 )
-from constructs_lib._core.service_role import pin_role_trust, service_principal
 
 HANDLER_DIR = Path(__file__).parent / "studio_teardown_handler"
 #: Each handler invocation does one round of calls; the Provider framework polls ``is_complete``.
@@ -79,8 +79,11 @@ class _Policy:
 
     def produce(self) -> str:
         policy = getattr(self._resource.cfn_options, self._attribute)
-        return {CfnDeletionPolicy.RETAIN: "Retain", CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE: "RetainExceptOnCreate",
-                CfnDeletionPolicy.SNAPSHOT: "Snapshot"}.get(policy, "Delete")
+        return {
+            CfnDeletionPolicy.RETAIN: "Retain",
+            CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE: "RetainExceptOnCreate",
+            CfnDeletionPolicy.SNAPSHOT: "Snapshot",
+        }.get(policy, "Delete")
 
 
 class StudioTeardown(Construct):
@@ -135,11 +138,20 @@ class StudioTeardown(Construct):
         stack = Stack.of(self)
         domain_id = domain.attr_domain_id
 
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=retention_days(log_retention_days),
-                                       encryption_key=log_key or encryption_key, removal_policy=removal_policy)
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=retention_days(log_retention_days),
+            encryption_key=log_key or encryption_key,
+            removal_policy=removal_policy,
+        )
         self.dead_letter_queue = sqs.Queue(
-            self, "DeadLetterQueue", encryption=sqs.QueueEncryption.KMS, encryption_master_key=encryption_key,
-            enforce_ssl=True, retention_period=Duration.days(14),
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=encryption_key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
         )
         acknowledge(
             self.dead_letter_queue,
@@ -148,21 +160,34 @@ class StudioTeardown(Construct):
             "AwsSolutions-SQS3",
         )
         self.role = ManagedPolicyRole(
-            self, "Role", assumed_by=service_principal(self, "lambda.amazonaws.com"),
+            self,
+            "Role",
+            assumed_by=service_principal(self, "lambda.amazonaws.com"),
             description=f"Tears down Studio domain apps and spaces ({self.node.path})",
         )
 
-        def handler_function(construct_id: str, handler: str, description: str,
-                             role: ManagedPolicyRole) -> lambda_.Function:
+        def handler_function(
+            construct_id: str, handler: str, description: str, role: ManagedPolicyRole
+        ) -> lambda_.Function:
             function = lambda_.Function(
-                self, construct_id, runtime=PYTHON_RUNTIME, architecture=lambda_.Architecture.ARM_64,
+                self,
+                construct_id,
+                runtime=PYTHON_RUNTIME,
+                architecture=lambda_.Architecture.ARM_64,
                 handler=handler,
                 code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__init__.py", "__pycache__", "*.pyc"]),
-                timeout=HANDLER_TIMEOUT, memory_size=256, role=role, vpc=vpc,
-                vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)), security_groups=[security_group],
-                reserved_concurrent_executions=1, dead_letter_queue=self.dead_letter_queue,
-                environment_encryption=encryption_key, log_group=self.log_group,
-                logging_format=lambda_.LoggingFormat.JSON, description=description,
+                timeout=HANDLER_TIMEOUT,
+                memory_size=256,
+                role=role,
+                vpc=vpc,
+                vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
+                security_groups=[security_group],
+                reserved_concurrent_executions=1,
+                dead_letter_queue=self.dead_letter_queue,
+                environment_encryption=encryption_key,
+                log_group=self.log_group,
+                logging_format=lambda_.LoggingFormat.JSON,
+                description=description,
             )
             self._grant_runtime(role, stack, subnets, security_group, encryption_key)
             # Lambda checks at creation that the role may create the function's network interfaces.
@@ -170,20 +195,30 @@ class StudioTeardown(Construct):
             return function
 
         self.function = handler_function(
-            "OnEventFunction", "handler.on_event",
-            "Decides whether a Studio domain is going away and starts its teardown", self.role)
+            "OnEventFunction",
+            "handler.on_event",
+            "Decides whether a Studio domain is going away and starts its teardown",
+            self.role,
+        )
         self.is_complete_function = handler_function(
-            "IsCompleteFunction", "handler.is_complete", "Polls and continues a Studio domain's teardown", self.role)
+            "IsCompleteFunction", "handler.is_complete", "Polls and continues a Studio domain's teardown", self.role
+        )
         self._grant_teardown(stack, domain_id, delete_home_efs)
         # "Function" keeps the logical id of the function that the resource of versions before the
         # Provider framework calls directly. Upgrading replaces that resource, and its Delete must reach
         # code that leaves the domain alone; it is separate from the handlers so that a rolled-back
         # upgrade (which restores its old code) never handles the new resource.
         self.retire_function = handler_function(
-            "Function", "handler.retire",
+            "Function",
+            "handler.retire",
             "Retires the Studio teardown resource of older versions without touching the domain",
-            ManagedPolicyRole(self, "RetireRole", assumed_by=service_principal(self, "lambda.amazonaws.com"),
-                              description=f"Retires the Studio teardown resource of older versions ({self.node.path})"))
+            ManagedPolicyRole(
+                self,
+                "RetireRole",
+                assumed_by=service_principal(self, "lambda.amazonaws.com"),
+                description=f"Retires the Studio teardown resource of older versions ({self.node.path})",
+            ),
+        )
 
         self.provider = self._provider(encryption_key)
         self.resource = CustomResource(
@@ -210,8 +245,9 @@ class StudioTeardown(Construct):
         )
         self.resource.node.add_dependency(domain)
 
-    def protect(self, resource: IConstruct, *, user_profile_name: str | None = None,
-                space_name: str | None = None) -> None:
+    def protect(
+        self, resource: IConstruct, *, user_profile_name: str | None = None, space_name: str | None = None
+    ) -> None:
         """Delete the custom resource before ``resource`` (a user profile or space of the stack),
         and leave that profile or space for CloudFormation to delete."""
         self.resource.node.add_dependency(resource)
@@ -223,37 +259,58 @@ class StudioTeardown(Construct):
     def _provider(self, key: kms.IKey) -> cr.Provider:
         """The Provider framework, compliant: its functions get reserved concurrency, the dead-letter
         queue and the log group; its waiter state machine logs every event."""
-        roles = [ManagedPolicyRole(self, f"Framework{name}Role", assumed_by=service_principal(self, "lambda.amazonaws.com"),
-                                   description=f"Provider framework of {self.node.path} ({name})")
-                 for name in ("OnEvent", "IsComplete")]
+        roles = [
+            ManagedPolicyRole(
+                self,
+                f"Framework{name}Role",
+                assumed_by=service_principal(self, "lambda.amazonaws.com"),
+                description=f"Provider framework of {self.node.path} ({name})",
+            )
+            for name in ("OnEvent", "IsComplete")
+        ]
         provider = cr.Provider(
-            self, "Provider", on_event_handler=self.function, is_complete_handler=self.is_complete_function,
-            query_interval=QUERY_INTERVAL, total_timeout=TOTAL_TIMEOUT, log_group=self.log_group,
-            framework_on_event_role=roles[0], framework_complete_and_timeout_role=roles[1],
+            self,
+            "Provider",
+            on_event_handler=self.function,
+            is_complete_handler=self.is_complete_function,
+            query_interval=QUERY_INTERVAL,
+            total_timeout=TOTAL_TIMEOUT,
+            log_group=self.log_group,
+            framework_on_event_role=roles[0],
+            framework_complete_and_timeout_role=roles[1],
             provider_function_env_encryption=key,
-            waiter_state_machine_log_options=cr.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
-                                                           include_execution_data=True),
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
             disable_waiter_state_machine_logging=False,
         )
         # The waiter state machine's role is aws-cdk-lib's own: pinned to this account after the fact.
         pin_role_trust(provider.node.find_child("waiter-state-machine").node.find_child("Role"))
         for role in roles:
-            role.add_to_principal_policy(iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]))
-            role.add_to_principal_policy(iam.PolicyStatement(
-                actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn]))
-            role.add_to_principal_policy(iam.PolicyStatement(
-                actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn]))
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
+                )
+            )
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn])
+            )
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
+            )
             acknowledge_action_wildcards(
-                role.managed_policy, frozenset({"lambda:InvokeFunction"}),
+                role.managed_policy,
+                frozenset({"lambda:InvokeFunction"}),
                 "The Provider framework invokes the teardown's own functions and their versions (<function ARN>:*): "
-                "aws-cdk's grant_invoke covers the versions so.")
+                "aws-cdk's grant_invoke covers the versions so.",
+            )
         for name in _FRAMEWORK_FUNCTIONS:
             function = provider.node.find_child(name)
             cfn: lambda_.CfnFunction = function.node.default_child  # type: ignore[assignment]
             cfn.reserved_concurrent_executions = 1
             cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
-                target_arn=self.dead_letter_queue.queue_arn)
+                target_arn=self.dead_letter_queue.queue_arn
+            )
             # The function must not run before its role may log and use the dead-letter queue.
             function.node.add_dependency(roles[0 if name == "framework-onEvent" else 1].managed_policy)
             acknowledge(
@@ -261,7 +318,8 @@ class StudioTeardown(Construct):
                 "The Provider framework's function relays requests between CloudFormation (its pre-signed S3 "
                 "response URL), Lambda and Step Functions and touches no data; outside the VPC it needs no "
                 "Lambda and Step Functions interface endpoints. The handlers that call SageMaker run in the VPC.",
-                "HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC",
+                "HIPAA.Security-LambdaInsideVPC",
+                "NIST.800.53.R5-LambdaInsideVPC",
             )
         waiter = provider.node.find_child("waiter-state-machine")
         acknowledge(
@@ -269,16 +327,22 @@ class StudioTeardown(Construct):
             "aws-cdk's Provider framework creates its waiter state machine's role with an inline policy and no "
             "option to give it a role; the policy only invokes the framework's isComplete and onTimeout functions "
             "and delivers the state machine's logs.",
-            "HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy",
+            "HIPAA.Security-IAMNoInlinePolicy",
+            "NIST.800.53.R5-IAMNoInlinePolicy",
         )
         waiter_policy = waiter.node.find_child("Role").node.find_child("DefaultPolicy")
         for name in _FRAMEWORK_FUNCTIONS[1:]:
             acknowledge_exact_wildcard(
-                waiter_policy, f"{provider.node.find_child(name).function_arn}:*",
-                "aws-cdk's grant_invoke lets the waiter invoke the framework function and its versions (<ARN>:*).")
+                waiter_policy,
+                f"{provider.node.find_child(name).function_arn}:*",
+                "aws-cdk's grant_invoke lets the waiter invoke the framework function and its versions (<ARN>:*).",
+            )
         acknowledge_exact_wildcard(
-            waiter_policy, "*", "Step Functions log delivery (logs:CreateLogDelivery, DescribeResourcePolicies...) "
-                                "accepts only '*' as resource; aws-cdk adds it for the waiter's logging.")
+            waiter_policy,
+            "*",
+            "Step Functions log delivery (logs:CreateLogDelivery, DescribeResourcePolicies...) "
+            "accepts only '*' as resource; aws-cdk adds it for the waiter's logging.",
+        )
         acknowledge(
             waiter,
             "The waiter state machine has one task that polls the teardown's isComplete function; every execution "
@@ -292,32 +356,60 @@ class StudioTeardown(Construct):
         allow = self._allower(self.role)
         # Whether the domain is going away: the stack's status and its domain's physical id.
         allow(["cloudformation:DescribeStacks", "cloudformation:DescribeStackResource"], [Aws.STACK_ID])
-        allow(["sagemaker:DescribeDomain"] + (["sagemaker:DeleteDomain"] if delete_home_efs else []),
-              [f"{sagemaker_arn}:domain/{domain_id}"])
-        allow(["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles"], ["*"],
-              "SageMaker List* support no resource-level permissions.")
-        allow(["sagemaker:DeleteApp", "sagemaker:DeleteSpace", "sagemaker:DeleteUserProfile"],
-              [f"{sagemaker_arn}:{kind}/{domain_id}/*" for kind in ("app", "space", "user-profile")],
-              "Apps, spaces and profiles are created by users in Studio; only this domain's are covered.")
+        allow(
+            ["sagemaker:DescribeDomain"] + (["sagemaker:DeleteDomain"] if delete_home_efs else []),
+            [f"{sagemaker_arn}:domain/{domain_id}"],
+        )
+        allow(
+            ["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles"],
+            ["*"],
+            "SageMaker List* support no resource-level permissions.",
+        )
+        allow(
+            ["sagemaker:DeleteApp", "sagemaker:DeleteSpace", "sagemaker:DeleteUserProfile"],
+            [f"{sagemaker_arn}:{kind}/{domain_id}/*" for kind in ("app", "space", "user-profile")],
+            "Apps, spaces and profiles are created by users in Studio; only this domain's are covered.",
+        )
 
-    def _grant_runtime(self, role: ManagedPolicyRole, stack: Stack, subnets: Sequence[ec2.ISubnet],
-                       security_group: ec2.ISecurityGroup, key: kms.IKey) -> None:
+    def _grant_runtime(
+        self,
+        role: ManagedPolicyRole,
+        stack: Stack,
+        subnets: Sequence[ec2.ISubnet],
+        security_group: ec2.ISecurityGroup,
+        key: kms.IKey,
+    ) -> None:
         """What a handler function's role needs to run: its VPC interfaces, logs, key and queue."""
         if getattr(role, "_teardown_runtime_granted", False):
             return
         role._teardown_runtime_granted = True  # type: ignore[attr-defined]
         allow = self._allower(role)
-        allow(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], ["*"],
-              "ec2:Describe* support no resource-level permissions.")
+        allow(
+            ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            ["*"],
+            "ec2:Describe* support no resource-level permissions.",
+        )
         ec2_arn = f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
-        allow(["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-               "ec2:UnassignPrivateIpAddresses"], [f"{ec2_arn}:network-interface/*"],
-              "Lambda creates the functions' VPC network interfaces; their ids are only known at run time.")
-        allow(["ec2:CreateNetworkInterface"],
-              [f"{ec2_arn}:subnet/{s.subnet_id}" for s in subnets]
-              + [f"{ec2_arn}:security-group/{security_group.security_group_id}"])
-        allow(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.log_group_arn}"],
-              "Log streams of the functions' own log group are named per execution environment.")
+        allow(
+            [
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            [f"{ec2_arn}:network-interface/*"],
+            "Lambda creates the functions' VPC network interfaces; their ids are only known at run time.",
+        )
+        allow(
+            ["ec2:CreateNetworkInterface"],
+            [f"{ec2_arn}:subnet/{s.subnet_id}" for s in subnets]
+            + [f"{ec2_arn}:security-group/{security_group.security_group_id}"],
+        )
+        allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"{self.log_group.log_group_arn}"],
+            "Log streams of the functions' own log group are named per execution environment.",
+        )
         # Lambda sends failed events to the KMS-encrypted dead-letter queue as the function's role
         # (Function grants sqs:SendMessage only), and decrypts the functions' environment.
         allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])

@@ -48,11 +48,16 @@ class StudioUserProfile(Construct):
         problems.check_sagemaker_name("user_profile_name", user_profile_name)
         problems.check_one_of("auth_mode", auth_mode, AUTH_MODES)
         if auth_mode == "SSO":
-            problems.check(bool(sso_user_name), "sso_user_name", sso_user_name,
-                           "is required in an SSO (IAM Identity Center) domain: the user's Identity Center user name")
+            problems.check(
+                bool(sso_user_name),
+                "sso_user_name",
+                sso_user_name,
+                "is required in an SSO (IAM Identity Center) domain: the user's Identity Center user name",
+            )
         else:
-            problems.check(sso_user_name is None, "sso_user_name", sso_user_name,
-                           "is only for SSO domains (auth_mode='SSO')")
+            problems.check(
+                sso_user_name is None, "sso_user_name", sso_user_name, "is only for SSO domains (auth_mode='SSO')"
+            )
         if sso_user_name is not None:
             problems.check(1 <= len(sso_user_name) <= 256, "sso_user_name", sso_user_name, "must be 1-256 characters")
         problems.check(len(security_groups) <= 5, "security_groups", len(security_groups), "must be at most 5")

@@ -15,17 +15,17 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
-from constructs_lib._core.service_role import service_principal
+from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
     SAGEMAKER_ALGORITHM_REGISTRIES,
 )
-from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.foundation.private_network import PrivateNetwork
-from constructs_lib.foundation.s3_location import S3Location
 
 #: The kinds of SageMaker job a role can run, with the CloudWatch log group and metric namespace
 #: SageMaker writes for each (tuning jobs launch training jobs, which log as training jobs).
@@ -38,8 +38,13 @@ JOB_KINDS: dict[str, str] = {
 
 _ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 _KEY_USE = [
-    "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
 ]
 _REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
@@ -106,24 +111,42 @@ class JobRole(Construct):
         unknown = [kind for kind in job_kinds if kind not in JOB_KINDS]
         problems.check(not unknown, "job_kinds", unknown, f"must be among {list(JOB_KINDS)}")
         for location in [*inputs, *outputs]:
-            problems.check(not location.prefix.startswith("/"), "inputs/outputs prefix", location.prefix,
-                           "must not start with '/' (S3 keys have no leading slash)")
+            problems.check(
+                not location.prefix.startswith("/"),
+                "inputs/outputs prefix",
+                location.prefix,
+                "must not start with '/' (S3 keys have no leading slash)",
+            )
         needs_region = aws_image_repositories or allow_deep_learning_containers
         if needs_region:
             if is_unresolved(stack.region):
-                problems.add("stack region", "(unresolved token)",
-                             "must be concrete to pull AWS images (the registry account depends on the region)")
+                problems.add(
+                    "stack region",
+                    "(unresolved token)",
+                    "must be concrete to pull AWS images (the registry account depends on the region)",
+                )
             if not is_unresolved(stack.region):
                 if aws_image_repositories:
-                    problems.check(stack.region in SAGEMAKER_ALGORITHM_REGISTRIES, "aws_image_repositories",
-                                   stack.region, "has no SageMaker algorithm registry known for this region")
+                    problems.check(
+                        stack.region in SAGEMAKER_ALGORITHM_REGISTRIES,
+                        "aws_image_repositories",
+                        stack.region,
+                        "has no SageMaker algorithm registry known for this region",
+                    )
                 if allow_deep_learning_containers:
-                    problems.check(stack.region in DEEP_LEARNING_CONTAINERS_REGISTRIES,
-                                   "allow_deep_learning_containers", stack.region,
-                                   "has no Deep Learning Containers registry known for this region")
+                    problems.check(
+                        stack.region in DEEP_LEARNING_CONTAINERS_REGISTRIES,
+                        "allow_deep_learning_containers",
+                        stack.region,
+                        "has no Deep Learning Containers registry known for this region",
+                    )
         for name in aws_image_repositories:
-            problems.check_pattern("aws_image_repositories", name, _REPOSITORY_NAME,
-                                   "must be ECR repository names such as 'sagemaker-xgboost'")
+            problems.check_pattern(
+                "aws_image_repositories",
+                name,
+                _REPOSITORY_NAME,
+                "must be ECR repository names such as 'sagemaker-xgboost'",
+            )
         problems.raise_if_any()
 
         self.job_kinds: tuple[str, ...] = tuple(dict.fromkeys(job_kinds))
@@ -153,7 +176,8 @@ class JobRole(Construct):
             dlc = f"arn:{Aws.PARTITION}:ecr:{stack.region}:{account}:repository/*"
             repositories.append(dlc)
             acknowledge_exact_wildcard(
-                self.policy, dlc,
+                self.policy,
+                dlc,
                 "AWS Deep Learning Containers are many repositories of one AWS-owned registry account; "
                 "pull-only access to that account's repositories in this region was asked for explicitly.",
             )
@@ -164,7 +188,8 @@ class JobRole(Construct):
         acknowledge(
             self.policy,
             "Resource '*' only for actions that support no resource-level permissions: "
-            + "; ".join(self._star_uses) + ".",
+            + "; ".join(self._star_uses)
+            + ".",
             "AwsSolutions-IAM5[Resource::*]",
         )
 
@@ -270,13 +295,15 @@ class JobRole(Construct):
         )
         for arn in group_arns:
             acknowledge_exact_wildcard(
-                self.policy, arn,
+                self.policy,
+                arn,
                 "SageMaker's own job log group: the ':*' suffix is how IAM names a log group for "
                 "CreateLogGroup and DescribeLogStreams.",
             )
         for arn in stream_arns:
             acknowledge_exact_wildcard(
-                self.policy, arn,
+                self.policy,
+                arn,
                 "Each job writes its own log streams (named after the job and host) in SageMaker's job "
                 "log group; stream names are only known at run time.",
             )
@@ -297,11 +324,13 @@ class JobRole(Construct):
 
     def _add_vpc_access(self, network: PrivateNetwork) -> None:
         self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
-        self.grant_network_access(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
-                                  security_group_ids=network.security_group_ids)
+        self.grant_network_access(
+            vpc_id=network.vpc_id, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids
+        )
 
-    def grant_network_access(self, *, vpc_id: str, subnet_ids: Sequence[str],
-                             security_group_ids: Sequence[str]) -> None:
+    def grant_network_access(
+        self, *, vpc_id: str, subnet_ids: Sequence[str], security_group_ids: Sequence[str]
+    ) -> None:
         """Let SageMaker attach this role's jobs to these subnets and security groups (interfaces
         created there, managed only in ``vpc_id``). Granting the same network again adds nothing;
         ``MlPipeline`` calls this for the steps that run in a VPC as this role."""
@@ -311,13 +340,18 @@ class JobRole(Construct):
         self._networks.append(network)
         suffix = "" if len(self._networks) == 1 else str(len(self._networks))
         statements, interfaces = vpc_access_statements(
-            self, vpc_id=vpc_id, subnet_ids=list(subnet_ids), security_group_ids=list(security_group_ids),
-            sid_prefix=f"JobNetwork{suffix}")
+            self,
+            vpc_id=vpc_id,
+            subnet_ids=list(subnet_ids),
+            security_group_ids=list(security_group_ids),
+            sid_prefix=f"JobNetwork{suffix}",
+        )
         for statement in statements:
             self.role.add_to_policy(statement)
         if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
             acknowledge_exact_wildcard(
-                self.policy, interfaces,
+                self.policy,
+                interfaces,
                 "SageMaker creates and deletes a network interface per job instance; their ids are only known "
                 "at run time, so the statement is limited to interfaces in the jobs' VPC (ec2:Vpc condition); "
                 "the EC2 Describe* calls it makes first accept only '*'.",

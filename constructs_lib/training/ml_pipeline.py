@@ -14,13 +14,13 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
-from constructs_lib._core.service_role import service_principal
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.definition import PipelineDefinition
 from constructs_lib.training.pipeline.per_run import shared_state
 from constructs_lib.training.pipeline.step import api_text_problem
-from constructs_lib.foundation.s3_location import S3Location
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
 
@@ -33,15 +33,34 @@ WARN_DEFINITION_BYTES = 400_000
 # them ("pipelines-<execution id>-<step name>-<suffix>"; '*' where the generated name is not
 # documented), the calls that create one (with its tags) and the calls on one that exists.
 _JOB_PERMISSIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    "processing": ("processing-job", "pipelines-*", ("sagemaker:AddTags", "sagemaker:CreateProcessingJob"),
-                   ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob")),
-    "training": ("training-job", "pipelines-*", ("sagemaker:AddTags", "sagemaker:CreateTrainingJob"),
-                 ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob")),
-    "transform": ("transform-job", "pipelines-*", ("sagemaker:AddTags", "sagemaker:CreateTransformJob"),
-                  ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob")),
-    "tuning": ("hyper-parameter-tuning-job", "*", ("sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob"),
-               ("sagemaker:DescribeHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
-                "sagemaker:StopHyperParameterTuningJob")),
+    "processing": (
+        "processing-job",
+        "pipelines-*",
+        ("sagemaker:AddTags", "sagemaker:CreateProcessingJob"),
+        ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"),
+    ),
+    "training": (
+        "training-job",
+        "pipelines-*",
+        ("sagemaker:AddTags", "sagemaker:CreateTrainingJob"),
+        ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
+    ),
+    "transform": (
+        "transform-job",
+        "pipelines-*",
+        ("sagemaker:AddTags", "sagemaker:CreateTransformJob"),
+        ("sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"),
+    ),
+    "tuning": (
+        "hyper-parameter-tuning-job",
+        "*",
+        ("sagemaker:AddTags", "sagemaker:CreateHyperParameterTuningJob"),
+        (
+            "sagemaker:DescribeHyperParameterTuningJob",
+            "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+            "sagemaker:StopHyperParameterTuningJob",
+        ),
+    ),
     "model": ("model", "*", ("sagemaker:AddTags", "sagemaker:CreateModel"), ("sagemaker:DescribeModel",)),
 }
 
@@ -94,11 +113,19 @@ class MlPipeline(Construct):
         super().__init__(scope, construct_id)
         name = pipeline_name or Names.unique_resource_name(self, max_length=80, separator="-")
         problems = Problems(self, "MlPipeline")
-        problems.check_pattern("pipeline_name", name, _PIPELINE_NAME,
-                               "must be 1-256 letters, digits or hyphens, starting with a letter or digit")
+        problems.check_pattern(
+            "pipeline_name",
+            name,
+            _PIPELINE_NAME,
+            "must be 1-256 letters, digits or hyphens, starting with a letter or digit",
+        )
         if display_name is not None:
-            problems.check_pattern("display_name", display_name, _PIPELINE_NAME,
-                                   "must be 1-256 letters, digits or hyphens, starting with a letter or digit")
+            problems.check_pattern(
+                "display_name",
+                display_name,
+                _PIPELINE_NAME,
+                "must be 1-256 letters, digits or hyphens, starting with a letter or digit",
+            )
         if description is not None:
             problems.check(len(description) <= 3072, "description", description, "must be at most 3072 characters")
         if max_parallel_steps is not None:
@@ -111,8 +138,12 @@ class MlPipeline(Construct):
         rendered = definition.render(self, kind="MlPipeline", job_tags=[scope_tag] if scope_tag else [])
         size = _estimated_size(rendered)
         problems = Problems(self, "MlPipeline")
-        problems.check(size <= MAX_DEFINITION_BYTES, "definition (bytes, estimated)", size,
-                       f"must be at most {MAX_DEFINITION_BYTES} (inline PipelineDefinitionBody); split the pipeline")
+        problems.check(
+            size <= MAX_DEFINITION_BYTES,
+            "definition (bytes, estimated)",
+            size,
+            f"must be at most {MAX_DEFINITION_BYTES} (inline PipelineDefinitionBody); split the pipeline",
+        )
         problems.raise_if_any()
         if size > WARN_DEFINITION_BYTES:
             Annotations.of(self).add_warning_v2(
@@ -196,8 +227,10 @@ class MlPipeline(Construct):
             # AddTags is authorized with the request's tags both when a job is created with them and
             # on its own: the scope tag must be in every request, and an existing resource tagged
             # otherwise (another environment's) can never be retagged into this scope.
-            create_conditions = {"StringEquals": {f"aws:RequestTag/{key}": value},
-                                 "StringEqualsIfExists": {f"aws:ResourceTag/{key}": value}}
+            create_conditions = {
+                "StringEquals": {f"aws:RequestTag/{key}": value},
+                "StringEqualsIfExists": {f"aws:ResourceTag/{key}": value},
+            }
             use_conditions = {"StringEquals": {f"aws:ResourceTag/{key}": value}}
         scoped = f", and only those tagged {self.scope_tag[0]}={self.scope_tag[1]}" if self.scope_tag else ""
         for kind in sorted(need.job_kinds):
@@ -206,10 +239,12 @@ class MlPipeline(Construct):
             if self.scope_tag is None:
                 self.role.add_to_policy(iam.PolicyStatement(actions=[*creates, *uses], resources=[resource]))
             else:
-                self.role.add_to_policy(iam.PolicyStatement(actions=list(creates), resources=[resource],
-                                                            conditions=create_conditions))
-                self.role.add_to_policy(iam.PolicyStatement(actions=list(uses), resources=[resource],
-                                                            conditions=use_conditions))
+                self.role.add_to_policy(
+                    iam.PolicyStatement(actions=list(creates), resources=[resource], conditions=create_conditions)
+                )
+                self.role.add_to_policy(
+                    iam.PolicyStatement(actions=list(uses), resources=[resource], conditions=use_conditions)
+                )
             reason = (
                 f"SageMaker Pipelines names the {resource_type}s it starts 'pipelines-<execution id>-<step>-<suffix>' "
                 f"at run time; the pipeline may only start and stop those{scoped}."
@@ -241,10 +276,12 @@ class MlPipeline(Construct):
             # An identity statement (not grant_invoke): a function of another account keeps its own
             # resource policy, which this stack must not try to change.
             versions = f"{function.function_arn}:*"
-            self.role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
-                                                        resources=[function.function_arn, versions]))
+            self.role.add_to_policy(
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn, versions])
+            )
             acknowledge_exact_wildcard(
-                policy, versions,
+                policy,
+                versions,
                 "lambda:InvokeFunction on the Lambda step's function and its versions and aliases; no other function.",
             )
         for queue in need.queues:
@@ -257,21 +294,33 @@ class MlPipeline(Construct):
         for step in self.definition.all_steps():
             for runs in (step, getattr(step, "job", None)):
                 role, network = getattr(runs, "role", None), getattr(runs, "network", None)
-                if (hasattr(role, "grant_network_access") and network is not None
-                        and network.vpc_config is not None and network.vpc_id is not None):
-                    role.grant_network_access(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids,
-                                              security_group_ids=network.security_group_ids)
+                if (
+                    hasattr(role, "grant_network_access")
+                    and network is not None
+                    and network.vpc_config is not None
+                    and network.vpc_id is not None
+                ):
+                    role.grant_network_access(
+                        vpc_id=network.vpc_id,
+                        subnet_ids=network.subnet_ids,
+                        security_group_ids=network.security_group_ids,
+                    )
 
     @staticmethod
     def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:
-        if not problems.check(isinstance(scope_tag, tuple) and len(scope_tag) == 2, "scope_tag", scope_tag,
-                              "must be a (key, value) pair"):
+        if not problems.check(
+            isinstance(scope_tag, tuple) and len(scope_tag) == 2, "scope_tag", scope_tag, "must be a (key, value) pair"
+        ):
             return
         key, value = scope_tag
         problem = api_text_problem(key, "TagKey")
         if problems.check(problem is None, "scope_tag (key)", key, problem or "") and isinstance(key, str):
-            problems.check(not key.lower().startswith("aws:"), "scope_tag (key)", key,
-                           "must not start with 'aws:' (reserved by AWS)")
+            problems.check(
+                not key.lower().startswith("aws:"),
+                "scope_tag (key)",
+                key,
+                "must not start with 'aws:' (reserved by AWS)",
+            )
         problem = api_text_problem(value, "TagValue")
         problems.check(problem is None, "scope_tag (value)", value, problem or "")
 
@@ -287,10 +336,12 @@ class MlPipeline(Construct):
             actions = ["sagemaker:DescribeModelPackage"]
             if register:
                 actions += ["sagemaker:AddTags", "sagemaker:CreateModelPackage"]
-            self.role.add_to_policy(iam.PolicyStatement(actions=actions,
-                                                        resources=[group.model_package_group_arn, versions]))
+            self.role.add_to_policy(
+                iam.PolicyStatement(actions=actions, resources=[group.model_package_group_arn, versions])
+            )
         acknowledge_exact_wildcard(
-            self.role.managed_policy, versions,
+            self.role.managed_policy,
+            versions,
             "Versions of the one model package group the pipeline's steps name; version numbers are assigned "
             "by the registry at registration.",
         )
@@ -300,7 +351,8 @@ class MlPipeline(Construct):
         objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
         self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
         acknowledge_exact_wildcard(
-            self.role.managed_policy, objects,
+            self.role.managed_policy,
+            objects,
             "The property files conditions read are written under this output prefix by each execution; "
             "read-only, that prefix only.",
         )

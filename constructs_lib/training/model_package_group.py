@@ -66,8 +66,12 @@ class ModelPackageGroup(Construct):
         for account in shared_with_accounts:
             problems.check_pattern("shared_with_accounts", account, _ACCOUNT, "must be 12-digit AWS account ids")
         problems.check_unique("shared_with_accounts", shared_with_accounts)
-        problems.check(not allow_cross_account_approval or bool(shared_with_accounts), "allow_cross_account_approval",
-                       allow_cross_account_approval, "needs shared_with_accounts")
+        problems.check(
+            not allow_cross_account_approval or bool(shared_with_accounts),
+            "allow_cross_account_approval",
+            allow_cross_account_approval,
+            "needs shared_with_accounts",
+        )
         problems.raise_if_any()
 
         self._name = model_package_group_name
@@ -179,17 +183,39 @@ class ModelPackageGroup(Construct):
         require_dead_letter_and_retry(rule)  # also for targets added to the returned rule later
         return rule
 
-    def on_approved(self, construct_id: str, *, target: events.IRuleTarget | None = None,
-                    description: str | None = None, scope: Construct | None = None) -> events.Rule:
+    def on_approved(
+        self,
+        construct_id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        description: str | None = None,
+        scope: Construct | None = None,
+    ) -> events.Rule:
         """An EventBridge rule matching versions of this group that become ``Approved``."""
-        return self.on_state_change(construct_id, approval_statuses=["Approved"], target=target,
-                                    description=description or f"Approved versions of {self._name}", scope=scope)
+        return self.on_state_change(
+            construct_id,
+            approval_statuses=["Approved"],
+            target=target,
+            description=description or f"Approved versions of {self._name}",
+            scope=scope,
+        )
 
-    def on_rejected(self, construct_id: str, *, target: events.IRuleTarget | None = None,
-                    description: str | None = None, scope: Construct | None = None) -> events.Rule:
+    def on_rejected(
+        self,
+        construct_id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        description: str | None = None,
+        scope: Construct | None = None,
+    ) -> events.Rule:
         """An EventBridge rule matching versions of this group that become ``Rejected``."""
-        return self.on_state_change(construct_id, approval_statuses=["Rejected"], target=target,
-                                    description=description or f"Rejected versions of {self._name}", scope=scope)
+        return self.on_state_change(
+            construct_id,
+            approval_statuses=["Rejected"],
+            target=target,
+            description=description or f"Rejected versions of {self._name}",
+            scope=scope,
+        )
 
     # --- internals ----------------------------------------------------------------------------------
 
@@ -200,15 +226,26 @@ class ModelPackageGroup(Construct):
         for i, data in enumerate(sources.model_data):
             pattern = f"{data.key}*" if data.is_prefix else data.key
             suffix = _sid(self._name) + (str(i + 1) if i else "")  # IAM rejects duplicate Sids in one policy
-            data.bucket.add_to_resource_policy(iam.PolicyStatement(
-                sid=f"ShareModelArtifacts{suffix}", principals=principals, actions=["s3:GetObject"],
-                resources=[data.bucket.arn_for_objects(pattern)]))
+            data.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"ShareModelArtifacts{suffix}",
+                    principals=principals,
+                    actions=["s3:GetObject"],
+                    resources=[data.bucket.arn_for_objects(pattern)],
+                )
+            )
             if data.encryption_key is not None:
-                data.encryption_key.add_to_resource_policy(iam.PolicyStatement(
-                    sid=f"DecryptSharedModelArtifacts{suffix}", principals=principals,
-                    actions=["kms:Decrypt"], resources=["*"],
-                    conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}},
-                ))
+                data.encryption_key.add_to_resource_policy(
+                    iam.PolicyStatement(
+                        sid=f"DecryptSharedModelArtifacts{suffix}",
+                        principals=principals,
+                        actions=["kms:Decrypt"],
+                        resources=["*"],
+                        conditions={
+                            "StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}
+                        },
+                    )
+                )
 
     def _resource_policy(self, accounts: Sequence[str], allow_approval: bool) -> iam.PolicyDocument:
         stack = Stack.of(self)

@@ -15,8 +15,14 @@ from constructs_lib.inference.data_capture import DataCaptureOptions
 class FakeEndpoint(Construct):
     """A ``MonitorableEndpoint``: name, ARN and data capture, nothing deployed."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, endpoint_name: str = "churn-endpoint",
-                 data_capture: DataCaptureOptions | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_name: str = "churn-endpoint",
+        data_capture: DataCaptureOptions | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self._name = endpoint_name
         self._capture = data_capture
@@ -37,8 +43,14 @@ class FakeEndpoint(Construct):
 class FakePipeline(Construct):
     """A ``StartablePipeline`` declaring ``parameter_names``."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, pipeline_name: str = "churn-training",
-                 parameter_names: frozenset[str] = frozenset({"InputDataUrl", "TrainingInstanceType", "Trigger"})) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        pipeline_name: str = "churn-training",
+        parameter_names: frozenset[str] = frozenset({"InputDataUrl", "TrainingInstanceType", "Trigger"}),
+    ) -> None:
         super().__init__(scope, construct_id)
         self._name = pipeline_name
         self._parameters = parameter_names
@@ -72,4 +84,3 @@ class FakeModelPackageGroup:
     @property
     def model_package_group_arn(self) -> str:
         return f"arn:aws:sagemaker:{self.region}:{self.account}:model-package-group/{self.model_package_group_name}"
-

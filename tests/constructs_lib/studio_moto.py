@@ -70,11 +70,13 @@ class StudioState:
 
     # -- seeding (what users did in Studio) ---------------------------------------------------------
 
-    def add_app(self, domain: str, owner: str, app_type: str, name: str, *, in_space: bool,
-                status: str = "InService") -> None:
+    def add_app(
+        self, domain: str, owner: str, app_type: str, name: str, *, in_space: bool, status: str = "InService"
+    ) -> None:
         kind = "SpaceName" if in_space else "UserProfileName"
-        self.apps[(domain, owner, app_type, name)] = Record(status=status, owner=owner, owner_kind=kind,
-                                                            app_type=app_type)
+        self.apps[(domain, owner, app_type, name)] = Record(
+            status=status, owner=owner, owner_kind=kind, app_type=app_type
+        )
 
     def live_apps(self, domain: str) -> list[str]:
         return [f"{k[1]}/{k[2]}/{k[3]}" for k, r in self.apps.items() if k[0] == domain and r.status != "Deleted"]
@@ -94,7 +96,7 @@ def _settle(records: dict, state: StudioState, *, remove: bool) -> None:
 
 def _page(items: list[dict[str, Any]], token: str | None, key: str) -> dict[str, Any]:
     start = int(token or 0)
-    result: dict[str, Any] = {key: items[start:start + PAGE_SIZE]}
+    result: dict[str, Any] = {key: items[start : start + PAGE_SIZE]}
     if start + PAGE_SIZE < len(items):
         result["NextToken"] = str(start + PAGE_SIZE)
     return result
@@ -109,9 +111,20 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
     def operation(name: str):
         def decorate(fn):
             def method(self: SageMakerResponse):
-                params = {k: self._get_param(k) for k in (
-                    "DomainId", "DomainIdEquals", "UserProfileName", "SpaceName", "AppType", "AppName",
-                    "NextToken", "RetentionPolicy", "OwnershipSettings")}
+                params = {
+                    k: self._get_param(k)
+                    for k in (
+                        "DomainId",
+                        "DomainIdEquals",
+                        "UserProfileName",
+                        "SpaceName",
+                        "AppType",
+                        "AppName",
+                        "NextToken",
+                        "RetentionPolicy",
+                        "OwnershipSettings",
+                    )
+                }
                 params = {k: v for k, v in params.items() if v is not None}
                 state.calls.append((name, params))
                 if state.throttles[name] > 0:
@@ -150,19 +163,33 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
     def create_user_profile(self, p):
         require_domain(self, p["DomainId"])
         state.profiles[(p["DomainId"], p["UserProfileName"])] = Record()
-        return ActionResult({"UserProfileArn": f"arn:aws:sagemaker:{self.region}:{self.current_account}:"
-                                               f"user-profile/{p['DomainId']}/{p['UserProfileName']}"})
+        return ActionResult(
+            {
+                "UserProfileArn": f"arn:aws:sagemaker:{self.region}:{self.current_account}:"
+                f"user-profile/{p['DomainId']}/{p['UserProfileName']}"
+            }
+        )
 
     def list_members(records: dict, p: dict, name_key: str, list_key: str) -> ActionResult:
         _settle(records, state, remove=True)
-        items = [{"DomainId": d, name_key: n, "Status": r.status,
-                  **({"OwnershipSettingsSummary": {"OwnerUserProfileName": r.owner}} if r.owner else {})}
-                 for (d, n), r in records.items() if d == p["DomainIdEquals"]]
+        items = [
+            {
+                "DomainId": d,
+                name_key: n,
+                "Status": r.status,
+                **({"OwnershipSettingsSummary": {"OwnerUserProfileName": r.owner}} if r.owner else {}),
+            }
+            for (d, n), r in records.items()
+            if d == p["DomainIdEquals"]
+        ]
         return ActionResult(_page(items, p.get("NextToken"), list_key))
 
     def busy_apps(domain: str, owner_kind: str, owner: str) -> list:
-        return [a for a, r in state.apps.items()
-                if a[0] == domain and r.owner_kind == owner_kind and a[1] == owner and r.status != "Deleted"]
+        return [
+            a
+            for a, r in state.apps.items()
+            if a[0] == domain and r.owner_kind == owner_kind and a[1] == owner and r.status != "Deleted"
+        ]
 
     @operation("ListUserProfiles")
     def list_user_profiles(self, p):
@@ -185,8 +212,12 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
         require_domain(self, p["DomainId"])
         owner = (p.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
         state.spaces[(p["DomainId"], p["SpaceName"])] = Record(owner=owner)
-        return ActionResult({"SpaceArn": f"arn:aws:sagemaker:{self.region}:{self.current_account}:"
-                                         f"space/{p['DomainId']}/{p['SpaceName']}"})
+        return ActionResult(
+            {
+                "SpaceArn": f"arn:aws:sagemaker:{self.region}:{self.current_account}:"
+                f"space/{p['DomainId']}/{p['SpaceName']}"
+            }
+        )
 
     @operation("ListSpaces")
     def list_spaces(self, p):
@@ -206,8 +237,11 @@ def install(monkeypatch: pytest.MonkeyPatch) -> StudioState:
     @operation("ListApps")
     def list_apps(self, p):
         _settle(state.apps, state, remove=False)
-        items = [{"DomainId": d, r.owner_kind: o, "AppType": t, "AppName": n, "Status": r.status}
-                 for (d, o, t, n), r in state.apps.items() if d == p["DomainIdEquals"]]
+        items = [
+            {"DomainId": d, r.owner_kind: o, "AppType": t, "AppName": n, "Status": r.status}
+            for (d, o, t, n), r in state.apps.items()
+            if d == p["DomainIdEquals"]
+        ]
         return ActionResult(_page(items, p.get("NextToken"), "Apps"))
 
     @operation("DeleteApp")
@@ -257,13 +291,18 @@ def run_to_completion(round_: Callable[[], list[str]], rounds: int = 20) -> list
 def aws(monkeypatch):
     """moto's SageMaker with Studio's operations; a client without botocore retries (the handler's
     own backoff is what is tested)."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         state = install(monkeypatch)
-        client = boto3.client("sagemaker", region_name=REGION,
-                              config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        client = boto3.client(
+            "sagemaker", region_name=REGION, config=Config(retries={"mode": "standard", "total_max_attempts": 1})
+        )
         yield client, state
 
 
@@ -274,7 +313,10 @@ def domain(aws):
     in Studio) has nothing. Every space runs an app, and so does alice's profile."""
     client, state = aws
     domain_id = client.create_domain(
-        DomainName="studio", AuthMode="IAM", VpcId="vpc-1", SubnetIds=["subnet-1"],
+        DomainName="studio",
+        AuthMode="IAM",
+        VpcId="vpc-1",
+        SubnetIds=["subnet-1"],
         DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/studio"},
     )["DomainArn"].split("/")[-1]
     for profile in ("alice", "bob", "carol"):

@@ -17,27 +17,67 @@ def template() -> Template:
 
 
 def test_topic_is_encrypted_with_a_customer_managed_key(template):
-    template.has_resource_properties("AWS::SNS::Topic", {
-        "KmsMasterKeyId": {"Fn::GetAtt": [Match.string_like_regexp("AlertsKey"), "Arn"]},
-        "DisplayName": "ML platform alerts",
-    })
+    template.has_resource_properties(
+        "AWS::SNS::Topic",
+        {
+            "KmsMasterKeyId": {"Fn::GetAtt": [Match.string_like_regexp("AlertsKey"), "Arn"]},
+            "DisplayName": "ML platform alerts",
+        },
+    )
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
 
 def test_topic_policy_denies_plain_http(template):
-    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
 
 
 @pytest.mark.parametrize("service", ["cloudwatch", "events", "budgets"])
 def test_services_of_this_account_may_publish_and_use_the_key(template, service):
-    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"},
-                           "Action": "sns:Publish",
-                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})])}})
-    template.has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
-        Match.object_like({"Principal": {"Service": f"{service}.amazonaws.com"},
-                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})])}})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": f"{service}.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": f"{service}.amazonaws.com"},
+                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_email_subscription(template):
@@ -45,10 +85,19 @@ def test_email_subscription(template):
 
 
 def test_grant_publish_includes_the_key(template):
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Action": "sns:Publish"}),
-        Match.object_like({"Action": Match.array_with(["kms:Decrypt"])}),
-    ])}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Action": "sns:Publish"}),
+                        Match.object_like({"Action": Match.array_with(["kms:Decrypt"])}),
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_uses_the_key_it_is_given():
@@ -59,12 +108,15 @@ def test_uses_the_key_it_is_given():
     template.resource_count_is("AWS::SNS::Topic", 1)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"publishers": ["budgets"]}, "publishers='budgets'"),
-    ({"email_addresses": ["oncall"]}, "email_addresses='oncall'"),
-    ({"display_name": "x" * 101}, "display_name="),
-    ({"topic_name": "alerts.fifo"}, "topic_name='alerts.fifo'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"publishers": ["budgets"]}, "publishers='budgets'"),
+        ({"email_addresses": ["oncall"]}, "email_addresses='oncall'"),
+        ({"display_name": "x" * 101}, "display_name="),
+        ({"topic_name": "alerts.fifo"}, "topic_name='alerts.fifo'"),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError, match="AlertTopic 'Test/Alerts'") as error:
         AlertTopic(new_stack(), "Alerts", **kwargs)
@@ -77,13 +129,22 @@ def test_is_compliant_under_the_nag_packs():
     assert nag_findings(app) == []
 
 
-@pytest.mark.parametrize("service, source", [
-    ("cloudwatch", ":cloudwatch:eu-west-1:"), ("events", ":events:eu-west-1:"), ("budgets", ":budgets::"),
-])
+@pytest.mark.parametrize(
+    "service, source",
+    [
+        ("cloudwatch", ":cloudwatch:eu-west-1:"),
+        ("events", ":events:eu-west-1:"),
+        ("budgets", ":budgets::"),
+    ],
+)
 def test_publishers_are_pinned_to_this_accounts_alarms_rules_and_budgets(template, service, source):
     policies = template.find_resources("AWS::SNS::TopicPolicy")
-    statement = next(s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
-                     if isinstance(s.get("Principal"), dict) and s["Principal"].get("Service") == f"{service}.amazonaws.com")
+    statement = next(
+        s
+        for p in policies.values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if isinstance(s.get("Principal"), dict) and s["Principal"].get("Service") == f"{service}.amazonaws.com"
+    )
     arn = str(statement["Condition"]["ArnLike"]["aws:SourceArn"])
     assert source in arn and "AWS::AccountId" in arn
 
@@ -93,14 +154,30 @@ def test_a_publisher_can_be_pinned_to_named_alarms():
     topic = AlertTopic(stack, "Alerts", publishers=())
     alarm_arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:ml-platform-prod-*"
     topic.allow_service_to_publish("cloudwatch.amazonaws.com", source_arn=alarm_arn)
-    Template.from_stack(stack).has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {
-        "Statement": Match.array_with([Match.object_like({
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Condition": {"ArnLike": {"aws:SourceArn": alarm_arn}}})])}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Condition": {"ArnLike": {"aws:SourceArn": alarm_arn}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_the_topics_own_key_serves_only_its_publishers(template):
     key = next(iter(template.find_resources("AWS::KMS::Key").values()))
-    services = {s["Principal"]["Service"] for s in key["Properties"]["KeyPolicy"]["Statement"]
-                if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]}
+    services = {
+        s["Principal"]["Service"]
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]
+    }
     assert services == {"cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"}

@@ -27,12 +27,24 @@ def built():
     stack = new_stack(app, "Serve")
     model = vpc_model(stack, bucket=bucket, net=network(stack))
     endpoint = AsyncEndpoint(
-        stack, "Async", variant=InstanceVariant(model=model, initial_instance_count=1), bucket=bucket,
-        max_concurrent_invocations_per_instance=4, data_capture=DataCaptureOptions(bucket=bucket, prefix="capture"),
+        stack,
+        "Async",
+        variant=InstanceVariant(model=model, initial_instance_count=1),
+        bucket=bucket,
+        max_concurrent_invocations_per_instance=4,
+        data_capture=DataCaptureOptions(bucket=bucket, prefix="capture"),
     )
-    fixed = AsyncEndpoint(stack, "Fixed", variant=InstanceVariant(model=model, initial_instance_count=1), bucket=bucket,
-                          notifications=False, scaling=None, input_prefix="in", output_prefix="out",
-                          failure_prefix="failed")
+    fixed = AsyncEndpoint(
+        stack,
+        "Fixed",
+        variant=InstanceVariant(model=model, initial_instance_count=1),
+        bucket=bucket,
+        notifications=False,
+        scaling=None,
+        input_prefix="in",
+        output_prefix="out",
+        failure_prefix="failed",
+    )
     client = ManagedPolicyRole(stack, "Client", assumed_by=iam.AccountRootPrincipal())
     endpoint.grant_invoke(client)
     endpoint.grant_read_results(client)
@@ -57,8 +69,12 @@ def _tail(value) -> str:
 
 def _tails(statements: list[dict], action) -> set[str]:
     """Last literal part of every resource of the statements with ``action`` (merged policies list several)."""
-    return {_tail(r) for s in statements if s["Action"] == action
-            for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+    return {
+        _tail(r)
+        for s in statements
+        if s["Action"] == action
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    }
 
 
 def test_answers_and_failures_go_to_s3_encrypted(template):
@@ -69,8 +85,9 @@ def test_answers_and_failures_go_to_s3_encrypted(template):
 
 
 def test_success_and_error_topics_are_kms_encrypted(template):
-    notification = _props(template, "AWS::SageMaker::EndpointConfig", "AsyncConfig")[
-        "AsyncInferenceConfig"]["OutputConfig"]["NotificationConfig"]
+    notification = _props(template, "AWS::SageMaker::EndpointConfig", "AsyncConfig")["AsyncInferenceConfig"][
+        "OutputConfig"
+    ]["NotificationConfig"]
     assert notification["SuccessTopic"]["Ref"].startswith("AsyncSuccessTopic")
     assert notification["ErrorTopic"]["Ref"].startswith("AsyncErrorTopic")
     assert "IncludeInferenceResponseIn" not in notification
@@ -85,9 +102,12 @@ def test_notification_key_lets_sagemaker_use_it(template):
 
 
 def test_model_role_publishes_to_the_topics_and_writes_its_prefixes(template):
-    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                  if "ModelRole" in str(p["Properties"]["Roles"])
-                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        if "ModelRole" in str(p["Properties"]["Roles"])
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     publish = next(s for s in statements if s["Action"] == "sns:Publish")
     assert len(publish["Resource"]) == 2
     writes = _tails(statements, ["s3:AbortMultipartUpload", "s3:PutObject"])
@@ -112,8 +132,9 @@ def test_tracks_backlog_per_instance(template):
     policy = _props(template, "AWS::ApplicationAutoScaling::ScalingPolicy", "AsyncAllTrafficScalingTrack")
     metric = policy["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
     assert metric["MetricName"] == "ApproximateBacklogSizePerInstance"
-    assert metric["Dimensions"] == [{"Name": "EndpointName", "Value": _props(
-        template, "AWS::SageMaker::Endpoint", "Async")["EndpointName"]}]
+    assert metric["Dimensions"] == [
+        {"Name": "EndpointName", "Value": _props(template, "AWS::SageMaker::Endpoint", "Async")["EndpointName"]}
+    ]
     assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 5
 
 
@@ -122,10 +143,14 @@ def test_scales_out_from_zero_on_backlog_without_capacity(template):
     assert policy["PolicyType"] == "StepScaling"
     assert policy["StepScalingPolicyConfiguration"]["AdjustmentType"] == "ChangeInCapacity"
     assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"] == [
-        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+        {"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}
+    ]
     alarm = _props(template, "AWS::CloudWatch::Alarm", "AsyncAllTrafficScalingScaleOutFromZero")
     assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
-        "HasBacklogWithoutCapacity", 1, "GreaterThanOrEqualToThreshold")
+        "HasBacklogWithoutCapacity",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
 
 
 def test_updates_keep_the_autoscaled_count(template):
@@ -140,10 +165,14 @@ def test_fixed_capacity_without_notifications(template):
 
 
 def test_clients_may_upload_requests_invoke_and_read_answers(template):
-    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                  if "Client" in str(p["Properties"]["Roles"]) for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        if "Client" in str(p["Properties"]["Roles"])
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     assert any(s["Action"] == "sagemaker:InvokeEndpointAsync" for s in statements)
-    assert not any("sagemaker:InvokeEndpoint" == s["Action"] for s in statements)
+    assert not any(s["Action"] == "sagemaker:InvokeEndpoint" for s in statements)
     assert _tails(statements, "s3:GetObject") == {"/async-inference/output/*", "/async-inference/failures/*"}
     assert _tails(statements, ["s3:AbortMultipartUpload", "s3:PutObject"]) == {"/async-inference/input/*"}
 
@@ -165,15 +194,19 @@ def test_is_compliant_under_the_nag_packs(built):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"variant": "serverless"}, "variant='AllTraffic': is a ServerlessVariant: asynchronous endpoints run on "
-                                    "instances"),
+        (
+            {"variant": "serverless"},
+            "variant='AllTraffic': is a ServerlessVariant: asynchronous endpoints run on instances",
+        ),
         ({"variant": "autoscaled"}, "variant.autoscaling='given': asynchronous endpoints scale on their backlog"),
         ({"output_prefix": "/out/"}, "output_prefix='/out/': must be a non-empty S3 key prefix"),
         ({"output_prefix": "same", "failure_prefix": "same"}, "must be three different prefixes"),
         ({"max_concurrent_invocations_per_instance": 0}, "max_concurrent_invocations_per_instance=0"),
         ({"max_concurrent_invocations_per_instance": 1001}, "max_concurrent_invocations_per_instance=1001"),
-        ({"scaling": AsyncScalingOptions(min_capacity=3, max_capacity=2)},
-         "scaling.min_capacity=3: must not be above max_capacity (2)"),
+        (
+            {"scaling": AsyncScalingOptions(min_capacity=3, max_capacity=2)},
+            "scaling.min_capacity=3: must not be above max_capacity (2)",
+        ),
         ({"scaling": AsyncScalingOptions(min_capacity=-1)}, "scaling.min_capacity=-1"),
         ({"scaling": AsyncScalingOptions(target_backlog_per_instance=0)}, "scaling.target_backlog_per_instance=0"),
         ({"variant": "ml.c5"}, "variant.instance_type='ml.c5'"),

@@ -8,7 +8,13 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib import DEFAULT_SENSITIVE_ACTIONS, AuditTrail, ConstructValidationError, SecureBucket, SensitiveAction
+from constructs_lib import (
+    DEFAULT_SENSITIVE_ACTIONS,
+    AuditTrail,
+    ConstructValidationError,
+    SecureBucket,
+    SensitiveAction,
+)
 from constructs_lib.governance.audit_trail import JOB_CREATING_OPERATIONS
 from tests.conftest import compliance_app, nag_findings, new_stack
 
@@ -63,19 +69,42 @@ def test_log_file_validation_is_on(template):
 
 def test_log_files_are_encrypted_with_a_key_cloudtrail_may_use_for_this_account_only(template):
     assert "Fn::GetAtt" in _trail_props(template)["KMSKeyId"]
-    template.has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
-        Match.object_like({
-            "Sid": "AllowCloudTrailToEncryptLogs",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:GenerateDataKey*",
-            "Condition": {
-                "ArnLike": {"aws:SourceArn": Match.any_value()},
-                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": {"Fn::Join": ["", [
-                    "arn:", {"Ref": "AWS::Partition"}, ":cloudtrail:*:", {"Ref": "AWS::AccountId"}, ":trail/*"]]}},
-            },
-        }),
-        Match.object_like({"Sid": "AllowCloudTrailToDescribeKey", "Action": "kms:DescribeKey"}),
-    ])}})
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowCloudTrailToEncryptLogs",
+                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                "Action": "kms:GenerateDataKey*",
+                                "Condition": {
+                                    "ArnLike": {"aws:SourceArn": Match.any_value()},
+                                    "StringLike": {
+                                        "kms:EncryptionContext:aws:cloudtrail:arn": {
+                                            "Fn::Join": [
+                                                "",
+                                                [
+                                                    "arn:",
+                                                    {"Ref": "AWS::Partition"},
+                                                    ":cloudtrail:*:",
+                                                    {"Ref": "AWS::AccountId"},
+                                                    ":trail/*",
+                                                ],
+                                            ]
+                                        }
+                                    },
+                                },
+                            }
+                        ),
+                        Match.object_like({"Sid": "AllowCloudTrailToDescribeKey", "Action": "kms:DescribeKey"}),
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_log_bucket_is_encrypted_versioned_retained_and_open_to_cloudtrail_only(template):
@@ -85,14 +114,28 @@ def test_log_bucket_is_encrypted_versioned_retained_and_open_to_cloudtrail_only(
     assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
     sse = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    template.has_resource_properties("AWS::S3::BucketPolicy", {
-        "Bucket": {"Ref": bucket_id},
-        "PolicyDocument": {"Statement": Match.array_with([
-            Match.object_like({"Action": "s3:GetBucketAcl", "Principal": {"Service": "cloudtrail.amazonaws.com"}}),
-            Match.object_like({"Action": "s3:PutObject", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                               "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}),
-        ])},
-    })
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": bucket_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Action": "s3:GetBucketAcl", "Principal": {"Service": "cloudtrail.amazonaws.com"}}
+                        ),
+                        Match.object_like(
+                            {
+                                "Action": "s3:PutObject",
+                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+                            }
+                        ),
+                    ]
+                )
+            },
+        },
+    )
 
 
 def test_cloudwatch_logs_copy_is_encrypted_retained_and_written_by_a_managed_policy_role(template):
@@ -102,24 +145,46 @@ def test_cloudwatch_logs_copy_is_encrypted_retained_and_written_by_a_managed_pol
     assert group["Properties"]["RetentionInDays"] == 365
     assert "KmsKeyId" in group["Properties"]
     assert group["DeletionPolicy"] == "Retain"
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [{
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow",
-        "Resource": {"Fn::GetAtt": [group_id, "Arn"]}}]}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [group_id, "Arn"]},
+                    }
+                ]
+            }
+        },
+    )
     template.resource_count_is("AWS::IAM::Policy", 0)  # no inline policy (HIPAA, NIST)
 
 
 @pytest.mark.parametrize("action", DEFAULT_SENSITIVE_ACTIONS, ids=lambda a: a.name)
 def test_sensitive_action_has_a_metric_filter_and_an_alarm_to_the_topic(template, action):
-    template.has_resource_properties("AWS::Logs::MetricFilter", {
-        "FilterPattern": action.filter_pattern,
-        "MetricTransformations": [{"MetricName": action.name, "MetricNamespace": "MLPlatform/Audit",
-                                   "MetricValue": "1"}],
-    })
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "MetricName": action.name, "Namespace": "MLPlatform/Audit", "Statistic": "Sum", "Threshold": 1,
-        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-        "AlarmActions": [{"Ref": Match.string_like_regexp("^AuditAlarmTopic")}],
-    })
+    template.has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": action.filter_pattern,
+            "MetricTransformations": [
+                {"MetricName": action.name, "MetricNamespace": "MLPlatform/Audit", "MetricValue": "1"}
+            ],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": action.name,
+            "Namespace": "MLPlatform/Audit",
+            "Statistic": "Sum",
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": Match.string_like_regexp("^AuditAlarmTopic")}],
+        },
+    )
 
 
 def test_filter_patterns_match_the_sensitive_calls():
@@ -139,8 +204,14 @@ def test_watched_calls_are_sagemaker_operations():
     model = Path(botocore.__file__).parent / "data" / "sagemaker"
     service = json.loads(gzip.open(next(model.glob("*/service-2.json.gz"))).read())
     operations = set(service["operations"])
-    watched = {"UpdateModelPackage", "CreateDomain", "UpdateDomain", "DeleteDomain", "DeleteModelPackageGroup",
-               *JOB_CREATING_OPERATIONS}
+    watched = {
+        "UpdateModelPackage",
+        "CreateDomain",
+        "UpdateDomain",
+        "DeleteDomain",
+        "DeleteModelPackageGroup",
+        *JOB_CREATING_OPERATIONS,
+    }
     assert watched <= operations
     assert "ModelApprovalStatus" in service["shapes"]["UpdateModelPackageInput"]["members"]
 
@@ -161,21 +232,27 @@ def test_exposes_alarms_and_metrics(trail):
 def test_uses_the_topic_and_extra_actions_it_is_given():
     stack = new_stack()
     topic = sns.Topic(stack, "Topic")
-    extra = SensitiveAction("EndpointDeleted", "An endpoint was deleted.",
-                            '{ ($.eventSource = "sagemaker.amazonaws.com") && ($.eventName = "DeleteEndpoint") }')
+    extra = SensitiveAction(
+        "EndpointDeleted",
+        "An endpoint was deleted.",
+        '{ ($.eventSource = "sagemaker.amazonaws.com") && ($.eventName = "DeleteEndpoint") }',
+    )
     AuditTrail(stack, "Audit", alarm_topic=topic, sensitive_actions=[*DEFAULT_SENSITIVE_ACTIONS, extra])
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::SNS::Topic", 1)
     template.resource_count_is("AWS::CloudWatch::Alarm", 5)
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "EndpointDeleted",
-                                                                "AlarmActions": [{"Ref": Match.string_like_regexp("^Topic")}]})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "EndpointDeleted", "AlarmActions": [{"Ref": Match.string_like_regexp("^Topic")}]},
+    )
 
 
 def test_without_data_buckets_only_management_events_are_recorded():
     stack = new_stack()
     AuditTrail(stack, "Audit")
     assert _trail_props(Template.from_stack(stack))["EventSelectors"] == [
-        {"IncludeManagementEvents": True, "ReadWriteType": "All"}]
+        {"IncludeManagementEvents": True, "ReadWriteType": "All"}
+    ]
 
 
 def test_destroy_is_an_explicit_opt_in():
@@ -193,8 +270,10 @@ def test_destroy_is_an_explicit_opt_in():
         ({"log_retention_days": 42}, "log_retention_days=42: must be one of"),
         ({"metric_namespace": "AWS/SageMaker"}, "metric_namespace='AWS/SageMaker': must not start with 'AWS/'"),
         ({"trail_name": "-bad"}, "trail_name='-bad'"),
-        ({"sensitive_actions": [DEFAULT_SENSITIVE_ACTIONS[0], DEFAULT_SENSITIVE_ACTIONS[0]]},
-         "sensitive_actions (names)=['ModelApprovalStatusChanged']: names must be unique"),
+        (
+            {"sensitive_actions": [DEFAULT_SENSITIVE_ACTIONS[0], DEFAULT_SENSITIVE_ACTIONS[0]]},
+            "sensitive_actions (names)=['ModelApprovalStatusChanged']: names must be unique",
+        ),
         ({"sensitive_actions": [SensitiveAction("bad name", "x", "{ $.a = 1 }")]}, "sensitive_actions.name='bad name'"),
         ({"sensitive_actions": [SensitiveAction("Long", "x", "x" * 1025)]}, "must be 1-1024 characters"),
     ],
@@ -216,8 +295,35 @@ def test_trail_is_compliant_under_the_nag_packs():
 def test_a_named_trail_pins_the_key_policy_to_that_trail():
     stack = new_stack()
     AuditTrail(stack, "Audit", trail_name="ml-platform-audit")
-    Template.from_stack(stack).has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
-        Match.object_like({"Sid": "AllowCloudTrailToDescribeKey", "Condition": {"ArnLike": {"aws:SourceArn": {
-            "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudtrail:eu-west-1:", {"Ref": "AWS::AccountId"},
-                              ":trail/ml-platform-audit"]]}}}}),
-    ])}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowCloudTrailToDescribeKey",
+                                "Condition": {
+                                    "ArnLike": {
+                                        "aws:SourceArn": {
+                                            "Fn::Join": [
+                                                "",
+                                                [
+                                                    "arn:",
+                                                    {"Ref": "AWS::Partition"},
+                                                    ":cloudtrail:eu-west-1:",
+                                                    {"Ref": "AWS::AccountId"},
+                                                    ":trail/ml-platform-audit",
+                                                ],
+                                            ]
+                                        }
+                                    }
+                                },
+                            }
+                        ),
+                    ]
+                )
+            }
+        },
+    )

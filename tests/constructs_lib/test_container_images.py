@@ -16,7 +16,8 @@ from constructs_lib.training.container_images import (
 
 def test_sklearn_and_xgboost_images_of_eu_west_1():
     assert sklearn_image_uri("eu-west-1") == (
-        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")
+        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    )
     assert xgboost_image_uri("eu-west-1") == "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
     assert xgboost_image_uri("us-east-1", "1.5-1").startswith("683313688378.dkr.ecr.us-east-1.amazonaws.com/")
 

@@ -52,25 +52,51 @@ def test_price_table_names_its_source_and_date():
 
 
 def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stays_unpriced():
-    from constructs_lib import (AsyncEndpoint, AsyncScalingOptions, AutoScalingOptions, InstanceVariant,
-                                RealtimeEndpoint, ServerlessEndpoint, ServerlessVariant)
+    from constructs_lib import (
+        AsyncEndpoint,
+        AsyncScalingOptions,
+        AutoScalingOptions,
+        InstanceVariant,
+        RealtimeEndpoint,
+        ServerlessEndpoint,
+        ServerlessVariant,
+    )
     from tests.constructs_lib.inference_fixtures import artifacts, serverless_model, vpc_model
 
     stack = new_stack()
     model, bucket = vpc_model(stack), artifacts(stack, "Requests")
-    RealtimeEndpoint(stack, "Realtime", variants=[
-        InstanceVariant(model=model, variant_name="A", instance_type="ml.c5.large", initial_instance_count=3,
-                        autoscaling=AutoScalingOptions(min_capacity=2, max_capacity=6)),
-        InstanceVariant(model=model, variant_name="B", instance_type="ml.m5.large", initial_instance_count=1)])
-    AsyncEndpoint(stack, "Async", variant=InstanceVariant(model=model, initial_instance_count=1), bucket=bucket,
-                  scaling=AsyncScalingOptions(min_capacity=1, max_capacity=2))
+    RealtimeEndpoint(
+        stack,
+        "Realtime",
+        variants=[
+            InstanceVariant(
+                model=model,
+                variant_name="A",
+                instance_type="ml.c5.large",
+                initial_instance_count=3,
+                autoscaling=AutoScalingOptions(min_capacity=2, max_capacity=6),
+            ),
+            InstanceVariant(model=model, variant_name="B", instance_type="ml.m5.large", initial_instance_count=1),
+        ],
+    )
+    AsyncEndpoint(
+        stack,
+        "Async",
+        variant=InstanceVariant(model=model, initial_instance_count=1),
+        bucket=bucket,
+        scaling=AsyncScalingOptions(min_capacity=1, max_capacity=2),
+    )
     ServerlessEndpoint(stack, "Cold", variant=ServerlessVariant(model=serverless_model(stack)))
-    ServerlessEndpoint(stack, "Warm", variant=ServerlessVariant(model=serverless_model(stack, "WarmModel"),
-                                                                 provisioned_concurrency=3))
+    ServerlessEndpoint(
+        stack, "Warm", variant=ServerlessVariant(model=serverless_model(stack, "WarmModel"), provisioned_concurrency=3)
+    )
     summary = idle_cost_summary(stack)
     assert [(line.path, line.price_key, line.quantity) for line in summary.lines] == [
-        ("Test/Realtime", "ml.c5.large", 2), ("Test/Realtime", "ml.m5.large", 1),
-        ("Test/Async", "ml.m5.large", 1), ("Test/Warm", "serverless-pc.2048MB", 3)]
+        ("Test/Realtime", "ml.c5.large", 2),
+        ("Test/Realtime", "ml.m5.large", 1),
+        ("Test/Async", "ml.m5.large", 1),
+        ("Test/Warm", "serverless-pc.2048MB", 3),
+    ]
     assert [line.path for line in summary.unpriced] == ["Test/Warm"]
     assert summary.total_hourly_usd == round(2 * PRICE_TABLE["ml.c5.large"] + 2 * PRICE_TABLE["ml.m5.large"], 4)
 
@@ -79,16 +105,23 @@ def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stay
 
 
 def _network_lines(summary):
-    return [(line.path, line.price_key, line.quantity) for line in summary.lines
-            if line.price_key in (INTERFACE_ENDPOINT_AZ, NAT_GATEWAY, PUBLIC_IPV4)]
+    return [
+        (line.path, line.price_key, line.quantity)
+        for line in summary.lines
+        if line.price_key in (INTERFACE_ENDPOINT_AZ, NAT_GATEWAY, PUBLIC_IPV4)
+    ]
 
 
 def test_interface_endpoints_are_priced_per_endpoint_and_availability_zone():
     from constructs_lib import PrivateNetwork
 
     stack = new_stack()
-    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-                   interface_endpoints=("sagemaker.api", "sts", "logs"))
+    PrivateNetwork(
+        stack,
+        "Net",
+        availability_zones=["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        interface_endpoints=("sagemaker.api", "sts", "logs"),
+    )
     summary = idle_cost_summary(stack)
     assert _network_lines(summary) == [("Test", INTERFACE_ENDPOINT_AZ, 9)]  # 3 endpoints x 3 AZs
     (line,) = summary.lines
@@ -100,13 +133,22 @@ def test_nat_gateways_and_their_addresses_are_counted_and_gateway_endpoints_are_
     from constructs_lib import PrivateNetwork
 
     stack = new_stack()
-    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=2,
-                   interface_endpoints=("sagemaker.api",))
+    PrivateNetwork(
+        stack,
+        "Net",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        nat_gateways=2,
+        interface_endpoints=("sagemaker.api",),
+    )
     summary = idle_cost_summary(stack)
-    assert _network_lines(summary) == [("Test", INTERFACE_ENDPOINT_AZ, 2), ("Test", NAT_GATEWAY, 2),
-                                       ("Test", PUBLIC_IPV4, 2)]
+    assert _network_lines(summary) == [
+        ("Test", INTERFACE_ENDPOINT_AZ, 2),
+        ("Test", NAT_GATEWAY, 2),
+        ("Test", PUBLIC_IPV4, 2),
+    ]
     assert summary.total_hourly_usd == round(
-        2 * PRICE_TABLE[INTERFACE_ENDPOINT_AZ] + 2 * PRICE_TABLE[NAT_GATEWAY] + 2 * PRICE_TABLE[PUBLIC_IPV4], 4)
+        2 * PRICE_TABLE[INTERFACE_ENDPOINT_AZ] + 2 * PRICE_TABLE[NAT_GATEWAY] + 2 * PRICE_TABLE[PUBLIC_IPV4], 4
+    )
     assert "nat-gateway" in summary.format() and "vpce.interface-az" in summary.format()
 
 

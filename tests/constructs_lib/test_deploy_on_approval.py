@@ -15,23 +15,34 @@ from constructs_lib import (
     PrivateNetwork,
     ServedModelPackage,
 )
-from tests.conftest import cfn_lint_errors
-from tests.conftest import compliance_app, nag_findings, new_app, new_stack
+from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint, FakeModelPackageGroup
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
-STAGING = DeploymentTarget(stack_name="ml-platform-staging-serving", endpoint_name="churn-staging",
-                           alarm_names=("churn-staging-5xx-rate-AllTraffic",))
-PROD = DeploymentTarget(stack_name="ml-platform-prod-serving", endpoint_name="churn-prod",
-                        alarm_names=("churn-prod-5xx-rate-AllTraffic",), requires_approval=True,
-                        bake_time=Duration.minutes(30))
+STAGING = DeploymentTarget(
+    stack_name="ml-platform-staging-serving",
+    endpoint_name="churn-staging",
+    alarm_names=("churn-staging-5xx-rate-AllTraffic",),
+)
+PROD = DeploymentTarget(
+    stack_name="ml-platform-prod-serving",
+    endpoint_name="churn-prod",
+    alarm_names=("churn-prod-5xx-rate-AllTraffic",),
+    requires_approval=True,
+    bake_time=Duration.minutes(30),
+)
 
 
 def build(stack, **kwargs) -> DeployOnApproval:
     kwargs.setdefault("targets", [STAGING, PROD])
     kwargs.setdefault("approver_emails", ["approver@example.com"])
-    return DeployOnApproval(stack, "Deploy", model_package_group=FakeModelPackageGroup(),
-                            network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs)
+    return DeployOnApproval(
+        stack,
+        "Deploy",
+        model_package_group=FakeModelPackageGroup(),
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +68,10 @@ def states(template) -> dict:
 def test_only_approved_packages_of_the_group_start_a_rollout(template):
     rule = next(iter(template.find_resources("AWS::Events::Rule").values()))["Properties"]
     assert rule["EventPattern"] == {
-        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
-        "detail": {"ModelPackageGroupName": ["churn-models"], "ModelApprovalStatus": ["Approved"]}}
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {"ModelPackageGroupName": ["churn-models"], "ModelApprovalStatus": ["Approved"]},
+    }
     target = rule["Targets"][0]
     assert target["Arn"] == {"Ref": next(iter(template.find_resources("AWS::StepFunctions::StateMachine")))}
     assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 3}
@@ -66,17 +79,29 @@ def test_only_approved_packages_of_the_group_start_a_rollout(template):
 
 
 def test_rule_role_may_start_only_the_state_machine(template):
-    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("DeployRuleRole"))
-    assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
-        "Action": "states:StartExecution", "Effect": "Allow",
-        "Resource": {"Ref": next(iter(template.find_resources("AWS::StepFunctions::StateMachine")))}}]
+    policy = next(
+        p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("DeployRuleRole")
+    )
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "states:StartExecution",
+            "Effect": "Allow",
+            "Resource": {"Ref": next(iter(template.find_resources("AWS::StepFunctions::StateMachine")))},
+        }
+    ]
 
 
 def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approved(states):
-    assert states["Target0Deploy"]["Parameters"] == {"action": "deploy", "target": 0,
-                                                     "model_package_arn.$": "$.validation.model_package_arn"}
-    assert states["Target0Healthy"]["Choices"][2] == {"Variable": "$.status0.state", "StringEquals": "HEALTHY",
-                                                       "Next": "Target0Bake"}
+    assert states["Target0Deploy"]["Parameters"] == {
+        "action": "deploy",
+        "target": 0,
+        "model_package_arn.$": "$.validation.model_package_arn",
+    }
+    assert states["Target0Healthy"]["Choices"][2] == {
+        "Variable": "$.status0.state",
+        "StringEquals": "HEALTHY",
+        "Next": "Target0Bake",
+    }
     assert states["Target0Bake"]["Seconds"] == 600 and states["Target0Bake"]["Next"] == "Target0Verify"
     assert states["Target0StillHealthy"]["Default"] == "Target0Failed"
     assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
@@ -95,18 +120,35 @@ def test_staging_deploys_first_and_prod_only_after_staging_is_healthy_and_approv
 def test_a_busy_stack_is_retried_with_backoff(states):
     retry = [r for r in states["Target0Deploy"]["Retry"] if r["ErrorEquals"] == ["StackBusy"]]
     assert states["Target0Deploy"]["Retry"][0]["ErrorEquals"] != ["StackBusy"]  # transient errors first
-    assert retry == [{"ErrorEquals": ["StackBusy"], "IntervalSeconds": 60, "MaxAttempts": 8, "BackoffRate": 2,
-                      "MaxDelaySeconds": 900, "JitterStrategy": "FULL"}]
+    assert retry == [
+        {
+            "ErrorEquals": ["StackBusy"],
+            "IntervalSeconds": 60,
+            "MaxAttempts": 8,
+            "BackoffRate": 2,
+            "MaxDelaySeconds": 900,
+            "JitterStrategy": "FULL",
+        }
+    ]
 
 
 def test_every_function_step_retries_transient_errors_and_fails_the_rollout_with_the_cause_otherwise(states):
-    steps = {name: state for name, state in states.items()
-             if state["Type"] == "Task" and "action" in state.get("Parameters", {}).get("Payload", state.get("Parameters", {}))}
+    steps = {
+        name: state
+        for name, state in states.items()
+        if state["Type"] == "Task"
+        and "action" in state.get("Parameters", {}).get("Payload", state.get("Parameters", {}))
+    }
     assert {"Validate", "Target0Deploy", "Target0Check", "Target0Verify", "Target1Deploy"} <= set(steps)
     for name, step in steps.items():
         transient = step["Retry"][0]
-        assert set(transient["ErrorEquals"]) >= {"Lambda.TooManyRequestsException", "Lambda.ServiceException",
-                                                 "Lambda.Unknown", "States.Timeout", "Transient"}, name
+        assert set(transient["ErrorEquals"]) >= {
+            "Lambda.TooManyRequestsException",
+            "Lambda.ServiceException",
+            "Lambda.Unknown",
+            "States.Timeout",
+            "Transient",
+        }, name
         assert transient["BackoffRate"] == 2 and transient["JitterStrategy"] == "FULL" and transient["MaxAttempts"] > 3
         assert step["TimeoutSeconds"] == 120  # the function's own timeout is 60 s
         assert step["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "StepFailed"}]
@@ -116,18 +158,26 @@ def test_every_function_step_retries_transient_errors_and_fails_the_rollout_with
 
 def test_a_newer_approval_mid_rollout_ends_this_one_as_superseded(states):
     for choice in ("Target0Healthy", "Target0StillHealthy", "Target1Healthy", "Target1StillHealthy"):
-        assert {"Variable": f"$.status{choice[6]}.state", "StringEquals": "SUPERSEDED", "Next": "Superseded"} in \
-            states[choice]["Choices"], choice
+        assert {"Variable": f"$.status{choice[6]}.state", "StringEquals": "SUPERSEDED", "Next": "Superseded"} in states[
+            choice
+        ]["Choices"], choice
     assert states["Superseded"]["Type"] == "Succeed"
 
 
 def test_rejected_duplicate_or_superseded_packages_deploy_nothing(states):
     assert states["ShouldDeploy"]["Default"] == "NothingToDeploy"
     assert states["NothingToDeploy"]["Type"] == "Succeed"
-    assert states["Target0Deployed"]["Choices"][0] == {"Variable": "$.deploy0.result", "StringEquals": "SUPERSEDED",
-                                                        "Next": "Superseded"}
-    assert states["Target0Failed"] == {"Type": "Fail", "Comment": "ml-platform-staging-serving did not become healthy",
-                                       "Error": "DeploymentFailed", "CausePath": "$.status0.reason"}
+    assert states["Target0Deployed"]["Choices"][0] == {
+        "Variable": "$.deploy0.result",
+        "StringEquals": "SUPERSEDED",
+        "Next": "Superseded",
+    }
+    assert states["Target0Failed"] == {
+        "Type": "Fail",
+        "Comment": "ml-platform-staging-serving did not become healthy",
+        "Error": "DeploymentFailed",
+        "CausePath": "$.status0.reason",
+    }
 
 
 def _statements(template, prefix: str) -> dict:
@@ -137,48 +187,96 @@ def _statements(template, prefix: str) -> dict:
 
 def test_function_updates_only_the_serving_stacks_and_only_with_the_rollout_role(template):
     statements = _statements(template, "DeployDeployerRole")
-    role = {"Fn::GetAtt": [next(k for k in template.find_resources("AWS::IAM::Role")
-                                if k.startswith("DeployCloudFormationRole")), "Arn"]}
+    role = {
+        "Fn::GetAtt": [
+            next(k for k in template.find_resources("AWS::IAM::Role") if k.startswith("DeployCloudFormationRole")),
+            "Arn",
+        ]
+    }
     update = statements["UpdateServingStacks"]
     assert update["Action"] == "cloudformation:UpdateStack"
     assert sorted(r["Fn::Join"][1][-1] for r in update["Resource"]) == [
-        ":stack/ml-platform-prod-serving/*", ":stack/ml-platform-staging-serving/*"]
+        ":stack/ml-platform-prod-serving/*",
+        ":stack/ml-platform-staging-serving/*",
+    ]
     assert update["Condition"] == {"ArnEquals": {"cloudformation:RoleArn": role}}
     assert statements["PassStackRoleToCloudFormation"]["Resource"] == role
     assert statements["PassStackRoleToCloudFormation"]["Condition"] == {
-        "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+        "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
+    }
     assert statements["ReadHealthAlarms"]["Action"] == "cloudwatch:DescribeAlarms"
     assert statements["DescribeEndpoints"]["Action"] == "sagemaker:DescribeEndpoint"
     # Nothing else may be passed or changed.
     actions = {a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert not {a for a in actions if a.startswith(("iam:", "cloudformation:")) and a not in {
-        "iam:PassRole", "cloudformation:UpdateStack", "cloudformation:DescribeStacks"}}
+    assert not {
+        a
+        for a in actions
+        if a.startswith(("iam:", "cloudformation:"))
+        and a not in {"iam:PassRole", "cloudformation:UpdateStack", "cloudformation:DescribeStacks"}
+    }
 
 
 def test_the_rollout_role_may_change_only_the_serving_stacks_models_and_endpoints(template):
-    [trust] = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-               for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("DeployCloudFormationRole")]
+    [trust] = [
+        r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        for k, r in template.find_resources("AWS::IAM::Role").items()
+        if k.startswith("DeployCloudFormationRole")
+    ]
     assert trust[0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
     assert "Condition" not in trust[0]  # CloudFormation documents no source keys for service roles
     statements = _statements(template, "DeployCloudFormationRole")
-    actions = sorted({a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str)
-                                                               else s["Action"])})
-    assert actions == sorted([
-        "application-autoscaling:DescribeScalableTargets", "cloudformation:DescribeStackEvents",
-        "cloudformation:DescribeStackResources", "cloudformation:DescribeStacks", "cloudformation:GetTemplate",
-        "cloudformation:UpdateStack", "cloudwatch:DescribeAlarms", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSubnets", "ec2:DescribeVpcs", "iam:PassRole", "kms:CreateGrant", "kms:DescribeKey",
-        "lambda:InvokeFunction", "s3:GetObject", "sagemaker:AddTags", "sagemaker:CreateEndpointConfig",
-        "sagemaker:CreateModel", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel", "sagemaker:DeleteTags",
-        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
-        "sagemaker:ListTags", "sagemaker:UpdateEndpoint"])  # no IAM write, no other service's write
+    actions = sorted(
+        {a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    )
+    assert actions == sorted(
+        [
+            "application-autoscaling:DescribeScalableTargets",
+            "cloudformation:DescribeStackEvents",
+            "cloudformation:DescribeStackResources",
+            "cloudformation:DescribeStacks",
+            "cloudformation:GetTemplate",
+            "cloudformation:UpdateStack",
+            "cloudwatch:DescribeAlarms",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeVpcs",
+            "iam:PassRole",
+            "kms:CreateGrant",
+            "kms:DescribeKey",
+            "lambda:InvokeFunction",
+            "s3:GetObject",
+            "sagemaker:AddTags",
+            "sagemaker:CreateEndpointConfig",
+            "sagemaker:CreateModel",
+            "sagemaker:DeleteEndpointConfig",
+            "sagemaker:DeleteModel",
+            "sagemaker:DeleteTags",
+            "sagemaker:DescribeEndpoint",
+            "sagemaker:DescribeEndpointConfig",
+            "sagemaker:DescribeModel",
+            "sagemaker:ListTags",
+            "sagemaker:UpdateEndpoint",
+        ]
+    )  # no IAM write, no other service's write
     assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateNestedModelStacks"]["Resource"]) == [
-        ":stack/ml-platform-prod-serving-*/*", ":stack/ml-platform-staging-serving-*/*"]
+        ":stack/ml-platform-prod-serving-*/*",
+        ":stack/ml-platform-staging-serving-*/*",
+    ]
     assert sorted(r["Fn::Join"][1][-1] for r in statements["UpdateEndpoints"]["Resource"]) == [
-        ":endpoint/churn-prod", ":endpoint/churn-staging"]
-    assert statements["PassModelRoles"]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
-    assert statements["InvokeServedModelRecords"]["Condition"] == {"StringEquals": {
-        "aws:ResourceTag/constructs-lib:served-model-record": ["ml-platform-staging-serving", "ml-platform-prod-serving"]}}
+        ":endpoint/churn-prod",
+        ":endpoint/churn-staging",
+    ]
+    assert statements["PassModelRoles"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }
+    assert statements["InvokeServedModelRecords"]["Condition"] == {
+        "StringEquals": {
+            "aws:ResourceTag/constructs-lib:served-model-record": [
+                "ml-platform-staging-serving",
+                "ml-platform-prod-serving",
+            ]
+        }
+    }
     assert statements["EncryptEndpointVolumes"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
 
 
@@ -201,7 +299,9 @@ def test_the_rollout_role_can_make_the_calls_cloudformation_makes_for_a_rollout(
     for call in calls:
         assert allowed(statements, call), call
     pass_self = [s for s in statements if s.get("Sid") == "PassItselfToNestedStacks"]
-    assert pass_self and pass_self[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+    assert pass_self and pass_self[0]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
+    }
     assert pass_self[0]["Resource"]["Fn::GetAtt"][0].startswith("DeployCloudFormationRole")  # itself only
     # and nothing beyond: no endpoint outside the targets, no KMS use outside SageMaker
     assert not allowed(statements, Request("sagemaker:UpdateEndpoint", f"{sagemaker}:endpoint/someone-else"))
@@ -209,8 +309,11 @@ def test_the_rollout_role_can_make_the_calls_cloudformation_makes_for_a_rollout(
 
 
 def test_the_function_reads_its_targets_and_registry_from_its_configuration(template):
-    [function] = [f["Properties"] for f in template.find_resources("AWS::Lambda::Function").values()
-                  if "DEPLOYMENT_TARGETS" in json.dumps(f["Properties"].get("Environment", {}))]
+    [function] = [
+        f["Properties"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if "DEPLOYMENT_TARGETS" in json.dumps(f["Properties"].get("Environment", {}))
+    ]
     variables = function["Environment"]["Variables"]
     assert variables["MODEL_PACKAGE_GROUP"] == "churn-models"
     assert json.loads(variables["DEPLOYMENT_TARGETS"]) == [STAGING.payload(), PROD.payload()]
@@ -219,36 +322,63 @@ def test_the_function_reads_its_targets_and_registry_from_its_configuration(temp
 
 
 def test_function_runs_in_the_vpc_with_reserved_concurrency_and_encrypted_logs(template):
-    template.has_resource_properties("AWS::Lambda::Function", {
-        "ReservedConcurrentExecutions": 2, "VpcConfig": Match.object_like({"SecurityGroupIds": Match.any_value()}),
-        "DeadLetterConfig": Match.any_value(), "LoggingConfig": Match.object_like({"LogGroup": Match.any_value()})})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "ReservedConcurrentExecutions": 2,
+            "VpcConfig": Match.object_like({"SecurityGroupIds": Match.any_value()}),
+            "DeadLetterConfig": Match.any_value(),
+            "LoggingConfig": Match.object_like({"LogGroup": Match.any_value()}),
+        },
+    )
     for group in template.find_resources("AWS::Logs::LogGroup").values():
-        assert "KmsKeyId" in group["Properties"] and group["Properties"]["RetentionInDays"] == 365 or \
-            "FlowLog" in json.dumps(group)
+        assert (
+            "KmsKeyId" in group["Properties"]
+            and group["Properties"]["RetentionInDays"] == 365
+            or "FlowLog" in json.dumps(group)
+        )
 
 
 def test_state_machine_logs_traces_and_times_out_without_execution_data(template):
-    template.has_resource_properties("AWS::StepFunctions::StateMachine", {
-        "TracingConfiguration": {"Enabled": True},
-        "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": False})})
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "TracingConfiguration": {"Enabled": True},
+            "LoggingConfiguration": Match.object_like({"Level": "ALL", "IncludeExecutionData": False}),
+        },
+    )
 
 
 def test_failed_rollouts_alarm_to_the_given_topic(template):
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "Metrics": Match.array_with([Match.object_like({"Expression": "failed + timedout"})]),
-        "AlarmActions": [{"Ref": Match.string_like_regexp("^Alarms")}]})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Metrics": Match.array_with([Match.object_like({"Expression": "failed + timedout"})]),
+            "AlarmActions": [{"Ref": Match.string_like_regexp("^Alarms")}],
+        },
+    )
 
 
 def test_only_a_role_with_the_approver_policy_can_approve(synthesized, template):
     deploy, _ = synthesized
     [activity] = template.find_resources("AWS::StepFunctions::Activity")
-    policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                  if k.startswith("DeployApproverPolicy"))
+    policy = next(
+        p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("DeployApproverPolicy")
+    )
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
-        {"Sid": "TakeApprovalTasks1", "Effect": "Allow", "Action": "states:GetActivityTask",
-         "Resource": {"Ref": activity}},
-        {"Sid": "AnswerApprovalTasks1", "Effect": "Allow", "Action": ["states:SendTaskFailure", "states:SendTaskSuccess"],
-         "Resource": {"Ref": activity}}]
+        {
+            "Sid": "TakeApprovalTasks1",
+            "Effect": "Allow",
+            "Action": "states:GetActivityTask",
+            "Resource": {"Ref": activity},
+        },
+        {
+            "Sid": "AnswerApprovalTasks1",
+            "Effect": "Allow",
+            "Action": ["states:SendTaskFailure", "states:SendTaskSuccess"],
+            "Resource": {"Ref": activity},
+        },
+    ]
     assert list(deploy.approval_activities) == ["ml-platform-prod-serving"]
     # Nobody else: the state machine and the function get no activity permissions.
     for key, other in template.find_resources("AWS::IAM::ManagedPolicy").items():
@@ -263,17 +393,26 @@ def test_grant_approve_attaches_the_approver_policy():
     deploy = build(stack)
     approvers = iam.Role(stack, "Approvers", assumed_by=iam.AccountRootPrincipal())
     deploy.grant_approve(approvers)
-    [role] = [r for k, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items()
-              if k.startswith("Approvers")]
-    assert role["Properties"]["ManagedPolicyArns"] == [{"Ref": next(
-        k for k in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
-        if k.startswith("DeployApproverPolicy"))}]
+    [role] = [
+        r for k, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items() if k.startswith("Approvers")
+    ]
+    assert role["Properties"]["ManagedPolicyArns"] == [
+        {
+            "Ref": next(
+                k
+                for k in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+                if k.startswith("DeployApproverPolicy")
+            )
+        }
+    ]
     with pytest.raises(ConstructValidationError, match="no target requires approval"):
         build(new_stack(), targets=[STAGING], approver_emails=()).grant_approve(approvers)
 
 
 def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
-    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "approver@example.com"})
+    template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "approver@example.com"}
+    )
     for topic in template.find_resources("AWS::SNS::Topic").values():
         assert "KmsMasterKeyId" in topic["Properties"]
 
@@ -304,18 +443,25 @@ def test_template_passes_cfn_lint(template):
     assert cfn_lint_errors(template) == []
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"targets": []}, "targets=0: give 1 to 5 deployment targets"),
-    ({"targets": [STAGING, STAGING]}, "targets (stack names)=['ml-platform-staging-serving']"),
-    ({"targets": [DeploymentTarget(stack_name="1bad", endpoint_name="e")]}, "targets[0].stack_name='1bad'"),
-    ({"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", parameter_name="Model-Arn")]},
-     "targets[0].parameter_name='Model-Arn'"),
-    ({"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", region="us-east-1")]},
-     "targets[0].region='us-east-1': must be this stack's region (eu-west-1)"),
-    ({"targets": [STAGING], "approver_emails": ["a@example.com"]}, "approver_emails=['a@example.com']: no target"),
-    ({"poll_interval": Duration.seconds(1)}, "poll_interval (seconds)=1"),
-    ({"cdk_qualifier": "Has Spaces"}, "cdk_qualifier='Has Spaces'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"targets": []}, "targets=0: give 1 to 5 deployment targets"),
+        ({"targets": [STAGING, STAGING]}, "targets (stack names)=['ml-platform-staging-serving']"),
+        ({"targets": [DeploymentTarget(stack_name="1bad", endpoint_name="e")]}, "targets[0].stack_name='1bad'"),
+        (
+            {"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", parameter_name="Model-Arn")]},
+            "targets[0].parameter_name='Model-Arn'",
+        ),
+        (
+            {"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", region="us-east-1")]},
+            "targets[0].region='us-east-1': must be this stack's region (eu-west-1)",
+        ),
+        ({"targets": [STAGING], "approver_emails": ["a@example.com"]}, "approver_emails=['a@example.com']: no target"),
+        ({"poll_interval": Duration.seconds(1)}, "poll_interval (seconds)=1"),
+        ({"cdk_qualifier": "Has Spaces"}, "cdk_qualifier='Has Spaces'"),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         build(new_stack(), **kwargs)
@@ -329,17 +475,31 @@ def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
     build(stack, targets=[STAGING], approver_emails=())
     Annotations.from_stack(stack).has_warning("/Test/Deploy", Match.string_like_regexp("cloudformation"))
     quiet = new_stack()
-    DeployOnApproval(quiet, "Deploy", model_package_group=FakeModelPackageGroup(), targets=[STAGING],
-                     network=PrivateNetwork(quiet, "Net", availability_zones=ZONES, interface_endpoints=[
-                         "sagemaker.api", "monitoring", "logs", "kms", "cloudformation", "states"]))
+    DeployOnApproval(
+        quiet,
+        "Deploy",
+        model_package_group=FakeModelPackageGroup(),
+        targets=[STAGING],
+        network=PrivateNetwork(
+            quiet,
+            "Net",
+            availability_zones=ZONES,
+            interface_endpoints=["sagemaker.api", "monitoring", "logs", "kms", "cloudformation", "states"],
+        ),
+    )
     assert Annotations.from_stack(quiet).find_warning("/Test/Deploy", Match.any_value()) == []
 
 
 def _served_model_package(stack, **network_kwargs) -> ServedModelPackage:
     param = cdk.CfnParameter(stack, "ModelPackageArn", type="String", default="")
-    return ServedModelPackage(stack, "Served", requested=param.value_as_string, model_package_group_name="Churn-Models",
-                              network=PrivateNetwork(stack, "Net", availability_zones=ZONES, **network_kwargs),
-                              encryption_key=EncryptionKey(stack, "Key").key)
+    return ServedModelPackage(
+        stack,
+        "Served",
+        requested=param.value_as_string,
+        model_package_group_name="Churn-Models",
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES, **network_kwargs),
+        encryption_key=EncryptionKey(stack, "Key").key,
+    )
 
 
 def test_served_model_package_records_the_requested_package_of_this_registry_only():
@@ -355,12 +515,23 @@ def test_served_model_package_records_the_requested_package_of_this_registry_onl
     assert stack.resolve(served.model_package_arn) == {"Fn::GetAtt": [logical_id, "ModelPackageArn"]}
     policy = next(p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("Served"))
     statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-    assert statements["TellRollbacks"] == {"Sid": "TellRollbacks", "Effect": "Allow",
-                                           "Action": "cloudformation:DescribeStacks", "Resource": {"Ref": "AWS::StackId"}}
-    assert set(statements) == {"TellRollbacks", "WriteOwnLogs", "AttachToVpcDescribe", "AttachToVpcCreateInterfaces",
-                               "AttachToVpcManageInterfaces", None}  # None: key use
-    template.has_resource_properties("AWS::Lambda::Function", {"Handler": "served_model.handler",
-                                                               "ReservedConcurrentExecutions": 1})
+    assert statements["TellRollbacks"] == {
+        "Sid": "TellRollbacks",
+        "Effect": "Allow",
+        "Action": "cloudformation:DescribeStacks",
+        "Resource": {"Ref": "AWS::StackId"},
+    }
+    assert set(statements) == {
+        "TellRollbacks",
+        "WriteOwnLogs",
+        "AttachToVpcDescribe",
+        "AttachToVpcCreateInterfaces",
+        "AttachToVpcManageInterfaces",
+        None,
+    }  # None: key use
+    template.has_resource_properties(
+        "AWS::Lambda::Function", {"Handler": "served_model.handler", "ReservedConcurrentExecutions": 1}
+    )
     assert cfn_lint_errors(template) == []
 
 

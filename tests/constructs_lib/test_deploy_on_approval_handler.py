@@ -24,17 +24,27 @@ from constructs_lib.monitoring.deploy_on_approval_handler import handler as depl
 
 REGION = "eu-west-1"
 GROUP = "churn-models"
-STAGING = {"stack_name": "ml-platform-staging-serving", "endpoint_name": "churn-staging",
-           "alarm_names": ["churn-staging-5xx"], "parameter_name": "ModelPackageArn"}
-PROD = {"stack_name": "ml-platform-prod-serving", "endpoint_name": "churn-prod",
-        "alarm_names": ["churn-prod-5xx"], "parameter_name": "ModelPackageArn"}
+STAGING = {
+    "stack_name": "ml-platform-staging-serving",
+    "endpoint_name": "churn-staging",
+    "alarm_names": ["churn-staging-5xx"],
+    "parameter_name": "ModelPackageArn",
+}
+PROD = {
+    "stack_name": "ml-platform-prod-serving",
+    "endpoint_name": "churn-prod",
+    "alarm_names": ["churn-prod-5xx"],
+    "parameter_name": "ModelPackageArn",
+}
 #: A stand-in of the serving stack: moto runs no custom resource, so its output is the parameter
 #: (what ``ServedModelPackage`` returns when a rollout sets it; test_served_model_handler.py tests the rest).
-SERVING_TEMPLATE = json.dumps({
-    "Parameters": {"ModelPackageArn": {"Type": "String"}, "InstanceType": {"Type": "String"}},
-    "Resources": {"Notifications": {"Type": "AWS::SNS::Topic"}},
-    "Outputs": {"ServedModelPackageArn": {"Value": {"Ref": "ModelPackageArn"}}},
-})
+SERVING_TEMPLATE = json.dumps(
+    {
+        "Parameters": {"ModelPackageArn": {"Type": "String"}, "InstanceType": {"Type": "String"}},
+        "Resources": {"Notifications": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"ServedModelPackageArn": {"Value": {"Ref": "ModelPackageArn"}}},
+    }
+)
 
 
 PREFIX = f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:model-package/{GROUP}/"
@@ -44,48 +54,94 @@ ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/rollout-cloudformation"
 @pytest.fixture(autouse=True)
 def configuration(monkeypatch):
     """The function's environment, as ``DeployOnApproval`` sets it at synth."""
-    for name, value in {"MODEL_PACKAGE_GROUP": GROUP, "MODEL_PACKAGE_ARN_PREFIX": PREFIX,
-                        "DEPLOYMENT_TARGETS": json.dumps([STAGING, PROD]), "CLOUDFORMATION_ROLE_ARN": ROLE}.items():
+    for name, value in {
+        "MODEL_PACKAGE_GROUP": GROUP,
+        "MODEL_PACKAGE_ARN_PREFIX": PREFIX,
+        "DEPLOYMENT_TARGETS": json.dumps([STAGING, PROD]),
+        "CLOUDFORMATION_ROLE_ARN": ROLE,
+    }.items():
         monkeypatch.setenv(name, value)
 
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         sagemaker = boto3.client("sagemaker", region_name=REGION)
         sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
-        sagemaker.create_model(ModelName="m", ExecutionRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/r",
-                               PrimaryContainer={"Image": "image"})
-        sagemaker.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[{
-            "VariantName": "AllTraffic", "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+        sagemaker.create_model(
+            ModelName="m",
+            ExecutionRoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/r",
+            PrimaryContainer={"Image": "image"},
+        )
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="c",
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "m",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.large",
+                }
+            ],
+        )
         cloudformation = boto3.client("cloudformation", region_name=REGION)
         cloudwatch = boto3.client("cloudwatch", region_name=REGION)
         for target in (STAGING, PROD):
             sagemaker.create_endpoint(EndpointName=target["endpoint_name"], EndpointConfigName="c")
-            cloudformation.create_stack(StackName=target["stack_name"], TemplateBody=SERVING_TEMPLATE, Parameters=[
-                {"ParameterKey": "ModelPackageArn", "ParameterValue": "none"},
-                {"ParameterKey": "InstanceType", "ParameterValue": "ml.m5.large"}])
-            cloudwatch.put_metric_alarm(AlarmName=target["alarm_names"][0], MetricName="Invocation5XXErrors",
-                                        Namespace="AWS/SageMaker", Statistic="Sum", Period=300, EvaluationPeriods=1,
-                                        Threshold=1, ComparisonOperator="GreaterThanThreshold")
+            cloudformation.create_stack(
+                StackName=target["stack_name"],
+                TemplateBody=SERVING_TEMPLATE,
+                Parameters=[
+                    {"ParameterKey": "ModelPackageArn", "ParameterValue": "none"},
+                    {"ParameterKey": "InstanceType", "ParameterValue": "ml.m5.large"},
+                ],
+            )
+            cloudwatch.put_metric_alarm(
+                AlarmName=target["alarm_names"][0],
+                MetricName="Invocation5XXErrors",
+                Namespace="AWS/SageMaker",
+                Statistic="Sum",
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=1,
+                ComparisonOperator="GreaterThanThreshold",
+            )
         yield {"sagemaker": sagemaker, "cloudformation": cloudformation, "cloudwatch": cloudwatch}
 
 
 def new_package(aws, status: str = "Approved") -> str:
     return aws["sagemaker"].create_model_package(
-        ModelPackageGroupName=GROUP, ModelApprovalStatus=status,
-        InferenceSpecification={"Containers": [{"Image": "image"}], "SupportedContentTypes": ["text/csv"],
-                                "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+        ModelPackageGroupName=GROUP,
+        ModelApprovalStatus=status,
+        InferenceSpecification={
+            "Containers": [{"Image": "image"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    )["ModelPackageArn"]
 
 
 def event(arn: str, status: str = "Approved", group: str = GROUP) -> dict:
-    return {"version": "0", "id": "e-1", "source": "aws.sagemaker",
-            "detail-type": "SageMaker Model Package State Change", "account": DEFAULT_ACCOUNT_ID, "region": REGION,
-            "detail": {"ModelPackageGroupName": group, "ModelPackageArn": arn, "ModelApprovalStatus": status,
-                       "ModelPackageStatus": "Completed"}}
+    return {
+        "version": "0",
+        "id": "e-1",
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Model Package State Change",
+        "account": DEFAULT_ACCOUNT_ID,
+        "region": REGION,
+        "detail": {
+            "ModelPackageGroupName": group,
+            "ModelPackageArn": arn,
+            "ModelApprovalStatus": status,
+            "ModelPackageStatus": "Completed",
+        },
+    }
 
 
 def parameters(aws, stack: str) -> dict:
@@ -110,32 +166,49 @@ def run_rollout(aws, arn: str) -> list[str]:
 
 def test_approval_deploys_the_package_arn_to_staging_then_prod(aws):
     arn = new_package(aws)
-    assert run_rollout(aws, arn) == ["ml-platform-staging-serving:UPDATING:HEALTHY",
-                                     "ml-platform-prod-serving:UPDATING:HEALTHY"]
+    assert run_rollout(aws, arn) == [
+        "ml-platform-staging-serving:UPDATING:HEALTHY",
+        "ml-platform-prod-serving:UPDATING:HEALTHY",
+    ]
     for target in (STAGING, PROD):
         assert parameters(aws, target["stack_name"]) == {"ModelPackageArn": arn, "InstanceType": "ml.m5.large"}
 
 
 def test_update_keeps_the_template_and_the_other_parameters(aws):
     arn = new_package(aws)
-    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True,
-                    side_effect=_record_and_call) as call:
+    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=_record_and_call) as call:
         deployer.handler({"action": "deploy", "target": 0, "model_package_arn": arn})
     update = next(kwargs for (_, operation, kwargs), _ in call.call_args_list if operation == "UpdateStack")
     policy = json.loads(update.pop("StackPolicyDuringUpdateBody"))
-    assert update == {"StackName": "ml-platform-staging-serving", "UsePreviousTemplate": True, "RoleARN": ROLE,
-                      "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-                      "Parameters": [{"ParameterKey": "InstanceType", "UsePreviousValue": True},
-                                     {"ParameterKey": "ModelPackageArn", "ParameterValue": arn}]}
+    assert update == {
+        "StackName": "ml-platform-staging-serving",
+        "UsePreviousTemplate": True,
+        "RoleARN": ROLE,
+        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        "Parameters": [
+            {"ParameterKey": "InstanceType", "UsePreviousValue": True},
+            {"ParameterKey": "ModelPackageArn", "ParameterValue": arn},
+        ],
+    }
     # The update may change the models, endpoint configurations, endpoints and the record, nothing else.
     allow, deny, keep = policy["Statement"]
     assert allow["Effect"] == "Allow" and deny["Effect"] == "Deny" and keep["Effect"] == "Deny"
-    assert allow["Condition"]["StringEquals"]["ResourceType"] == deny["Condition"]["StringNotEquals"]["ResourceType"] == [
-        "AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint",
-        "AWS::CloudFormation::Stack", "Custom::ServedModelPackage"]
+    assert (
+        allow["Condition"]["StringEquals"]["ResourceType"]
+        == deny["Condition"]["StringNotEquals"]["ResourceType"]
+        == [
+            "AWS::SageMaker::Model",
+            "AWS::SageMaker::EndpointConfig",
+            "AWS::SageMaker::Endpoint",
+            "AWS::CloudFormation::Stack",
+            "Custom::ServedModelPackage",
+        ]
+    )
     assert keep["Action"] == ["Update:Replace", "Update:Delete"]
-    assert keep["Condition"]["StringEquals"]["ResourceType"] == ["AWS::SageMaker::Endpoint",
-                                                                 "AWS::CloudFormation::Stack"]
+    assert keep["Condition"]["StringEquals"]["ResourceType"] == [
+        "AWS::SageMaker::Endpoint",
+        "AWS::CloudFormation::Stack",
+    ]
 
 
 _ORIGINAL_CALL = __import__("botocore.client").client.BaseClient._make_api_call
@@ -166,21 +239,43 @@ def test_a_package_rejected_since_the_event_or_failed_never_deploys(aws):
 
 
 def test_a_package_of_another_group_is_ignored(aws):
-    assert deployer.validate(event("arn:aws:sagemaker:eu-west-1:123456789012:model-package/other/1", group="other"),
-                             group=GROUP)["deploy"] is False
+    assert (
+        deployer.validate(
+            event("arn:aws:sagemaker:eu-west-1:123456789012:model-package/other/1", group="other"), group=GROUP
+        )["deploy"]
+        is False
+    )
 
 
-@pytest.mark.parametrize("bad, reason", [
-    ({"source": "aws.sagemaker"}, "source/detail-type 'aws.sagemaker'/None"),
-    ({"source": "aws.s3", "detail-type": "Object Created", "detail": {}}, "source/detail-type 'aws.s3'"),
-    ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change"}, "no 'detail' object"),
-    ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change",
-      "detail": {"ModelPackageGroupName": GROUP, "ModelApprovalStatus": "Approved"}}, "detail lacks ModelPackageArn"),
-    ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change",
-      "detail": {"ModelPackageGroupName": GROUP, "ModelApprovalStatus": "Approved", "ModelPackageArn": "arn:x"}},
-     "is not a model package ARN"),
-    ("not an object", "not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ({"source": "aws.sagemaker"}, "source/detail-type 'aws.sagemaker'/None"),
+        ({"source": "aws.s3", "detail-type": "Object Created", "detail": {}}, "source/detail-type 'aws.s3'"),
+        ({"source": "aws.sagemaker", "detail-type": "SageMaker Model Package State Change"}, "no 'detail' object"),
+        (
+            {
+                "source": "aws.sagemaker",
+                "detail-type": "SageMaker Model Package State Change",
+                "detail": {"ModelPackageGroupName": GROUP, "ModelApprovalStatus": "Approved"},
+            },
+            "detail lacks ModelPackageArn",
+        ),
+        (
+            {
+                "source": "aws.sagemaker",
+                "detail-type": "SageMaker Model Package State Change",
+                "detail": {
+                    "ModelPackageGroupName": GROUP,
+                    "ModelApprovalStatus": "Approved",
+                    "ModelPackageArn": "arn:x",
+                },
+            },
+            "is not a model package ARN",
+        ),
+        ("not an object", "not a JSON object"),
+    ],
+)
 def test_a_malformed_event_is_rejected_with_a_clear_log_line(caplog, bad, reason):
     # Rejected before any AWS call: no moto needed.
     with caplog.at_level(logging.INFO), pytest.raises(deployer.InvalidEvent, match="malformed model package"):
@@ -217,17 +312,28 @@ def test_an_update_in_progress_raises_stack_busy_for_the_state_machine_to_retry(
 
 def test_an_update_started_by_someone_else_in_between_is_also_retried(aws):
     arn = new_package(aws)
-    busy = ClientError({"Error": {"Code": "ValidationError", "Message": (
-        "Stack:arn:aws:cloudformation:eu-west-1:123456789012:stack/ml-platform-staging-serving/1 is in "
-        "UPDATE_IN_PROGRESS state and can not be updated.")}}, "UpdateStack")
+    busy = ClientError(
+        {
+            "Error": {
+                "Code": "ValidationError",
+                "Message": (
+                    "Stack:arn:aws:cloudformation:eu-west-1:123456789012:stack/ml-platform-staging-serving/1 is in "
+                    "UPDATE_IN_PROGRESS state and can not be updated."
+                ),
+            }
+        },
+        "UpdateStack",
+    )
 
     def call(self, operation, kwargs):
         if operation == "UpdateStack":
             raise busy
         return _ORIGINAL_CALL(self, operation, kwargs)
 
-    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call), \
-            pytest.raises(deployer.StackBusy):
+    with (
+        mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call),
+        pytest.raises(deployer.StackBusy),
+    ):
         deployer.deploy(STAGING, arn, group=GROUP)
 
 
@@ -250,17 +356,26 @@ def test_an_alarm_in_alarm_or_a_rolled_back_stack_is_not_healthy(aws):
     assert deployer.status(STAGING, arn) == {"state": "FAILED", "reason": "alarms in ALARM: ['churn-staging-5xx']"}
     other = new_package(aws)
     assert deployer.status(STAGING, other)["state"] == "FAILED"  # the stack holds another package
-    assert deployer.status({**STAGING, "alarm_names": ["missing"]}, arn)["reason"] == "health alarms not found: ['missing']"
+    assert (
+        deployer.status({**STAGING, "alarm_names": ["missing"]}, arn)["reason"]
+        == "health alarms not found: ['missing']"
+    )
 
 
 def test_a_duplicate_event_for_a_package_already_rolling_out_deploys_nothing(aws):
     arn = new_package(aws)
     states = boto3.client("stepfunctions", region_name=REGION)
-    machine = states.create_state_machine(name="deploy", roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/r",
-                                          definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass",
-                                                                                                  "End": True}}}))
-    first = states.start_execution(stateMachineArn=machine["stateMachineArn"], name="first", input=json.dumps(event(arn)))
-    second = states.start_execution(stateMachineArn=machine["stateMachineArn"], name="second", input=json.dumps(event(arn)))
+    machine = states.create_state_machine(
+        name="deploy",
+        roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/r",
+        definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}),
+    )
+    first = states.start_execution(
+        stateMachineArn=machine["stateMachineArn"], name="first", input=json.dumps(event(arn))
+    )
+    second = states.start_execution(
+        stateMachineArn=machine["stateMachineArn"], name="second", input=json.dumps(event(arn))
+    )
     assert deployer.validate(event(arn), group=GROUP, execution_arn=first["executionArn"])["deploy"] is True
     duplicate = deployer.validate(event(arn), group=GROUP, execution_arn=second["executionArn"])
     assert duplicate["deploy"] is False and "already deploys this package" in duplicate["reason"]
@@ -271,16 +386,26 @@ def _stubbed(service: str):
     return client, Stubber(client)
 
 
-@pytest.mark.parametrize("code, http", [("Throttling", 400), ("ThrottlingException", 400),
-                                        ("TooManyRequestsException", 429), ("InternalFailure", 500),
-                                        ("ServiceUnavailable", 503)])
+@pytest.mark.parametrize(
+    "code, http",
+    [
+        ("Throttling", 400),
+        ("ThrottlingException", 400),
+        ("TooManyRequestsException", 429),
+        ("InternalFailure", 500),
+        ("ServiceUnavailable", 503),
+    ],
+)
 def test_a_throttled_or_failing_call_is_transient_for_the_state_machine_to_retry(monkeypatch, code, http):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setattr(deployer, "_latest_approved", lambda group: None)
     client, stub = _stubbed("cloudformation")
     stub.add_client_error("describe_stacks", service_error_code=code, http_status_code=http)
-    with stub, mock.patch.object(deployer.boto3, "client", return_value=client), \
-            pytest.raises(deployer.Transient, match=code):
+    with (
+        stub,
+        mock.patch.object(deployer.boto3, "client", return_value=client),
+        pytest.raises(deployer.Transient, match=code),
+    ):
         deployer.handler({"action": "status", "target": 0, "model_package_arn": "arn:x:model-package/g/1"})
 
 
@@ -304,12 +429,19 @@ def test_a_throttled_update_is_transient_not_blocked(aws):
 
     def call(self, operation, kwargs):
         if operation == "UpdateStack":
-            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "UpdateStack")
+            raise ClientError(
+                {
+                    "Error": {"Code": "Throttling", "Message": "Rate exceeded"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "UpdateStack",
+            )
         return _ORIGINAL_CALL(self, operation, kwargs)
 
-    with mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call), \
-            pytest.raises(deployer.Transient, match="UpdateStack: Throttling"):
+    with (
+        mock.patch("botocore.client.BaseClient._make_api_call", autospec=True, side_effect=call),
+        pytest.raises(deployer.Transient, match="UpdateStack: Throttling"),
+    ):
         deployer.handler({"action": "deploy", "target": 0, "model_package_arn": arn})
     # The retry deploys.
     assert deployer.deploy(STAGING, arn, group=GROUP) == {"result": "UPDATING"}
@@ -321,7 +453,10 @@ def test_a_newer_approval_mid_rollout_supersedes_this_one(aws):
     assert deployer.status(STAGING, older, group=GROUP)["state"] == "HEALTHY"
     newer = new_package(aws)  # approved while this rollout bakes
     assert deployer.status(STAGING, older, group=GROUP) == {
-        "state": "SUPERSEDED", "reason": f"{newer} was approved since", "latest": newer}
+        "state": "SUPERSEDED",
+        "reason": f"{newer} was approved since",
+        "latest": newer,
+    }
     deployer.deploy(STAGING, newer, group=GROUP)  # the newer rollout takes staging
     assert deployer.status(STAGING, older, group=GROUP)["state"] == "SUPERSEDED"  # not FAILED
 
@@ -331,16 +466,25 @@ def test_a_crafted_event_cannot_name_a_stack_a_parameter_or_a_group(aws):
     crafted = {**STAGING, "stack_name": "ml-platform-prod-data", "parameter_name": "KeyArn"}
     for target in (crafted, -1, 2, "0", True):
         with pytest.raises(deployer.InvalidEvent, match="unknown target"):
-            deployer.handler({"action": "deploy", "target": target, "model_package_arn": arn,
-                              "model_package_group_name": "someone-elses"})
+            deployer.handler(
+                {
+                    "action": "deploy",
+                    "target": target,
+                    "model_package_arn": arn,
+                    "model_package_group_name": "someone-elses",
+                }
+            )
     assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
 
 
-@pytest.mark.parametrize("foreign", [
-    f"arn:aws:sagemaker:{REGION}:999999999999:model-package/{GROUP}/1",  # another account's registry
-    f"arn:aws:sagemaker:us-east-1:{DEFAULT_ACCOUNT_ID}:model-package/{GROUP}/1",  # another region
-    f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:model-package/other-group/1",  # another group
-])
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        f"arn:aws:sagemaker:{REGION}:999999999999:model-package/{GROUP}/1",  # another account's registry
+        f"arn:aws:sagemaker:us-east-1:{DEFAULT_ACCOUNT_ID}:model-package/{GROUP}/1",  # another region
+        f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:model-package/other-group/1",  # another group
+    ],
+)
 def test_a_foreign_package_never_deploys(aws, foreign):
     validation = deployer.handler({"action": "validate", "event": event(foreign)})
     assert validation["deploy"] is False and "is not a version of this platform's registry" in validation["reason"]

@@ -101,8 +101,9 @@ def test_cloudwatch_logs_may_keep_reading_older_events_but_write_nothing_new():
     stack = new_stack()
     key = EncryptionKey(stack, "Key", allow_cloudwatch_logs=False, service_principals=())
     key.allow_cloudwatch_logs_to_decrypt()
-    statements = next(iter(Template.from_stack(stack).find_resources("AWS::KMS::Key").values()))[
-        "Properties"]["KeyPolicy"]["Statement"]
+    statements = next(iter(Template.from_stack(stack).find_resources("AWS::KMS::Key").values()))["Properties"][
+        "KeyPolicy"
+    ]["Statement"]
     logs = [s for s in statements if "Service" in s.get("Principal", {})]
     assert len(logs) == 1
     assert logs[0]["Principal"]["Service"] == "logs.eu-west-1.amazonaws.com"
@@ -114,7 +115,23 @@ def test_a_service_can_be_pinned_to_its_source_resources():
     stack = new_stack()
     key = EncryptionKey(stack, "Key", service_principals=())
     key.allow_service("events.amazonaws.com", source_arn="arn:aws:events:eu-west-1:111111111111:rule/r")
-    Template.from_stack(stack).has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
-        Match.object_like({"Principal": {"Service": "events.amazonaws.com"}, "Condition": {
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-            "ArnEquals": {"aws:SourceArn": "arn:aws:events:eu-west-1:111111111111:rule/r"}}})])}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "events.amazonaws.com"},
+                                "Condition": {
+                                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                    "ArnEquals": {"aws:SourceArn": "arn:aws:events:eu-west-1:111111111111:rule/r"},
+                                },
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )

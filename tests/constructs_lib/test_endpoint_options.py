@@ -9,10 +9,20 @@ from constructs_lib.inference.endpoint_options import CapacityUnit, DeploymentSt
 @pytest.mark.parametrize(
     "name, storage",
     [
-        ("ml.m5.large", False), ("ml.c5.xlarge", False), ("ml.inf1.xlarge", False), ("ml.inf2.xlarge", False),
-        ("ml.m5d.large", True), ("ml.c5d.xlarge", True), ("ml.r5d.2xlarge", True), ("ml.g4dn.xlarge", True),
-        ("ml.g5.xlarge", True), ("ml.p4d.24xlarge", True), ("ml.trn1.2xlarge", True), ("ml.m6gd.large", True),
-        ("ml.p6-b200.48xlarge", True), ("ml.p3.2xlarge", False),
+        ("ml.m5.large", False),
+        ("ml.c5.xlarge", False),
+        ("ml.inf1.xlarge", False),
+        ("ml.inf2.xlarge", False),
+        ("ml.m5d.large", True),
+        ("ml.c5d.xlarge", True),
+        ("ml.r5d.2xlarge", True),
+        ("ml.g4dn.xlarge", True),
+        ("ml.g5.xlarge", True),
+        ("ml.p4d.24xlarge", True),
+        ("ml.trn1.2xlarge", True),
+        ("ml.m6gd.large", True),
+        ("ml.p6-b200.48xlarge", True),
+        ("ml.p3.2xlarge", False),
     ],
 )
 def test_instance_storage_table_decides_the_volume_key(name, storage):

@@ -4,18 +4,20 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from constructs_lib import SecureBucket
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard, flatten_cfn_reference
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, flatten_cfn_reference
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 
 def test_flattens_references_like_cdk_nag():
     assert flatten_cfn_reference({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b/*"]]}) == (
-        "arn:<AWS::Partition>:s3:::b/*")
+        "arn:<AWS::Partition>:s3:::b/*"
+    )
     assert flatten_cfn_reference({"Fn::GetAtt": ["Bucket", "Arn"]}) == "<Bucket.Arn>"
     assert flatten_cfn_reference({"Fn::ImportValue": "Stack:Export"}) == "Stack:Export"
     assert flatten_cfn_reference({"Fn::GetStackOutput": {"StackName": "A", "OutputName": "B"}}) == (
-        '{"Fn::GetStackOutput":{"StackName":"A","OutputName":"B"}}')
+        '{"Fn::GetStackOutput":{"StackName":"A","OutputName":"B"}}'
+    )
 
 
 def test_acknowledges_only_the_named_cross_stack_wildcard():

@@ -3,7 +3,6 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Capture, Match, Template
 
-from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib import (
     ConstructValidationError,
     DataCatalogOptions,
@@ -14,6 +13,7 @@ from constructs_lib import (
     SecureBucket,
     TableFormat,
 )
+from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 FEATURES = [
@@ -91,36 +91,64 @@ def test_feature_group_is_retained_by_default(template):
 
 def test_offline_store_role_is_least_privilege(template):
     statements = Capture()
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "PolicyDocument": {"Statement": statements},
-        "Roles": [{"Ref": Match.string_like_regexp("CustomersRole")}],
-    })
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {"Statement": statements},
+            "Roles": [{"Ref": Match.string_like_regexp("CustomersRole")}],
+        },
+    )
     by_sid = {s.get("Sid"): s for s in statements.as_array()}
     assert sorted(by_sid["WriteOfflineStore"]["Action"]) == ["s3:GetObject", "s3:PutObject", "s3:PutObjectAcl"]
     assert by_sid["WriteOfflineStore"]["Resource"]["Fn::Join"][1][1] == "/feature-store/*"
     assert by_sid["UpdateOfflineStoreTable"]["Action"] == ["glue:GetTable", "glue:UpdateTable"]
     tables = [r["Fn::Join"][1][-1] for r in by_sid["UpdateOfflineStoreTable"]["Resource"]]
     assert tables == [":catalog", ":database/sagemaker_featurestore", ":table/sagemaker_featurestore/*"]
-    template.has_resource_properties("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
-        Match.object_like({"Principal": {"Service": "sagemaker.amazonaws.com"},
-                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}})]}})
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Principal": {"Service": "sagemaker.amazonaws.com"},
+                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    )
+                ]
+            }
+        },
+    )
 
 
 def test_grant_read_allows_get_records_on_the_feature_group_and_decrypt(template):
-    template.has_resource_properties("AWS::IAM::Policy", {
-        "Roles": [{"Ref": Match.string_like_regexp("Reader")}],
-        "PolicyDocument": {"Statement": Match.array_with([
-            Match.object_like({"Action": ["sagemaker:BatchGetRecord", "sagemaker:GetRecord"],
-                               "Resource": {"Fn::Join": ["", Match.array_with([":feature-group/customers"])]}}),
-            Match.object_like({"Action": "kms:Decrypt"}),
-        ])},
-    })
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("Reader")}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": ["sagemaker:BatchGetRecord", "sagemaker:GetRecord"],
+                                "Resource": {"Fn::Join": ["", Match.array_with([":feature-group/customers"])]},
+                            }
+                        ),
+                        Match.object_like({"Action": "kms:Decrypt"}),
+                    ]
+                )
+            },
+        },
+    )
 
 
 def test_grant_write_allows_put_and_delete_records_only(template):
     statements = Capture()
-    template.has_resource_properties("AWS::IAM::Policy", {
-        "Roles": [{"Ref": Match.string_like_regexp("Writer")}], "PolicyDocument": {"Statement": statements}})
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {"Roles": [{"Ref": Match.string_like_regexp("Writer")}], "PolicyDocument": {"Statement": statements}},
+    )
     actions = [s["Action"] for s in statements.as_array()]
     assert ["sagemaker:DeleteRecord", "sagemaker:PutRecord"] in actions
     assert not any("GetRecord" in str(a) for a in actions)
@@ -132,8 +160,10 @@ def test_grant_covers_the_lower_cased_arn_of_a_mixed_case_name():
     role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     group.grant_read(role)
     resources = Capture()
-    Template.from_stack(stack).has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": [
-        Match.object_like({"Resource": resources}), Match.any_value()]}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {"PolicyDocument": {"Statement": [Match.object_like({"Resource": resources}), Match.any_value()]}},
+    )
     names = [r["Fn::Join"][1][-1] for r in resources.as_array()]
     assert names == [":feature-group/Customers-V2", ":feature-group/customers-v2"]
 
@@ -142,20 +172,45 @@ def test_given_bucket_key_catalog_and_iceberg_format():
     stack = new_stack()
     key = EncryptionKey(stack, "Key")
     bucket = SecureBucket(stack, "Lake", encryption_key=key)
-    _feature_group(stack, offline_bucket=bucket, offline_prefix="features/customers", encryption_key=key,
-                   online_store=False, table_format=TableFormat.ICEBERG,
-                   data_catalog=DataCatalogOptions(database="ml_features", table_name="customers"))
+    _feature_group(
+        stack,
+        offline_bucket=bucket,
+        offline_prefix="features/customers",
+        encryption_key=key,
+        online_store=False,
+        table_format=TableFormat.ICEBERG,
+        data_catalog=DataCatalogOptions(database="ml_features", table_name="customers"),
+    )
     template = Template.from_stack(stack)
     props = _props(template)
     assert "OnlineStoreConfig" not in props
     assert props["OfflineStoreConfig"]["TableFormat"] == "Iceberg"
     assert props["OfflineStoreConfig"]["DataCatalogConfig"] == {
-        "Catalog": "AwsDataCatalog", "Database": "ml_features", "TableName": "customers"}
+        "Catalog": "AwsDataCatalog",
+        "Database": "ml_features",
+        "TableName": "customers",
+    }
     template.resource_count_is("AWS::KMS::Key", 1)
     template.resource_count_is("AWS::S3::Bucket", 2)  # the lake and its access-log bucket
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Sid": "UpdateOfflineStoreTable", "Resource": Match.array_with([
-            {"Fn::Join": ["", Match.array_with([":table/ml_features/customers"])]}])})])}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "UpdateOfflineStoreTable",
+                                "Resource": Match.array_with(
+                                    [{"Fn::Join": ["", Match.array_with([":table/ml_features/customers"])]}]
+                                ),
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_online_only_feature_group_has_no_role_or_bucket():
@@ -168,11 +223,14 @@ def test_online_only_feature_group_has_no_role_or_bucket():
     assert next(iter(template.find_resources("AWS::SageMaker::FeatureGroup").values()))["DeletionPolicy"] == "Delete"
 
 
-@pytest.mark.parametrize("ttl, expected", [
-    (Duration.hours(36), {"Unit": "Hours", "Value": 36}),
-    (Duration.days(14), {"Unit": "Weeks", "Value": 2}),
-    (Duration.seconds(90), {"Unit": "Seconds", "Value": 90}),
-])
+@pytest.mark.parametrize(
+    "ttl, expected",
+    [
+        (Duration.hours(36), {"Unit": "Hours", "Value": 36}),
+        (Duration.days(14), {"Unit": "Weeks", "Value": 2}),
+        (Duration.seconds(90), {"Unit": "Seconds", "Value": 90}),
+    ],
+)
 def test_ttl_uses_the_largest_whole_unit(ttl, expected):
     stack = new_stack()
     _feature_group(stack, offline_store=False, online_ttl=ttl)
@@ -186,31 +244,48 @@ def test_generated_name_is_lower_case_and_valid():
     assert group.feature_group_name.startswith("test-customers-")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"features": [FeatureDefinition("customer id", FeatureType.STRING), *FEATURES[1:]]},
-     "features='customer id': feature names must be 1-64 letters"),
-    ({"features": [*FEATURES, FeatureDefinition("x" * 65, FeatureType.STRING)]}, "features='xxxx"),
-    ({"features": [*FEATURES, FeatureDefinition("write_time", FeatureType.STRING)]}, "is reserved by Feature Store"),
-    ({"features": [*FEATURES, FeatureDefinition("age", "Integer")]},
-     "features[age].type='Integer': must be FeatureType.STRING"),
-    ({"features": [*FEATURES, ("age", "Integral")]}, "must be FeatureDefinition(name, FeatureType"),
-    ({"features": [*FEATURES, FeatureDefinition.integral("Orders_30D")]},
-     "features (case-insensitive)=['orders_30d']: names must be unique"),
-    ({"features": []}, "features=0: must define 1 to 2500 features"),
-    ({"record_identifier": "customer"}, "record_identifier='customer': must be one of the defined features"),
-    ({"event_time": "ts"}, "event_time='ts': must be one of the defined features"),
-    ({"record_identifier": "basket_value_avg"},
-     "record_identifier='basket_value_avg (FRACTIONAL)': must be a STRING or INTEGRAL feature"),
-    ({"event_time": "orders_30d"}, "event_time='orders_30d (INTEGRAL)': must be a STRING or FRACTIONAL feature"),
-    ({"event_time": "customer_id"}, "must be another feature than record_identifier"),
-    ({"feature_group_name": "customers features"}, "feature_group_name='customers features'"),
-    ({"description": "d" * 129}, "description="),
-    ({"online_store": False, "offline_store": False}, "needs an online store, an offline store or both"),
-    ({"online_store": False, "online_ttl": Duration.days(1)}, "online_ttl='1 day': needs online_store=True"),
-    ({"online_ttl": Duration.millis(1500)}, "online_ttl (seconds)=1.5"),
-    ({"offline_prefix": "/features/"}, "offline_prefix='/features/'"),
-    ({"data_catalog": DataCatalogOptions(database="ML-Features", table_name="t")}, "data_catalog.database='ML-Features'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"features": [FeatureDefinition("customer id", FeatureType.STRING), *FEATURES[1:]]},
+            "features='customer id': feature names must be 1-64 letters",
+        ),
+        ({"features": [*FEATURES, FeatureDefinition("x" * 65, FeatureType.STRING)]}, "features='xxxx"),
+        (
+            {"features": [*FEATURES, FeatureDefinition("write_time", FeatureType.STRING)]},
+            "is reserved by Feature Store",
+        ),
+        (
+            {"features": [*FEATURES, FeatureDefinition("age", "Integer")]},
+            "features[age].type='Integer': must be FeatureType.STRING",
+        ),
+        ({"features": [*FEATURES, ("age", "Integral")]}, "must be FeatureDefinition(name, FeatureType"),
+        (
+            {"features": [*FEATURES, FeatureDefinition.integral("Orders_30D")]},
+            "features (case-insensitive)=['orders_30d']: names must be unique",
+        ),
+        ({"features": []}, "features=0: must define 1 to 2500 features"),
+        ({"record_identifier": "customer"}, "record_identifier='customer': must be one of the defined features"),
+        ({"event_time": "ts"}, "event_time='ts': must be one of the defined features"),
+        (
+            {"record_identifier": "basket_value_avg"},
+            "record_identifier='basket_value_avg (FRACTIONAL)': must be a STRING or INTEGRAL feature",
+        ),
+        ({"event_time": "orders_30d"}, "event_time='orders_30d (INTEGRAL)': must be a STRING or FRACTIONAL feature"),
+        ({"event_time": "customer_id"}, "must be another feature than record_identifier"),
+        ({"feature_group_name": "customers features"}, "feature_group_name='customers features'"),
+        ({"description": "d" * 129}, "description="),
+        ({"online_store": False, "offline_store": False}, "needs an online store, an offline store or both"),
+        ({"online_store": False, "online_ttl": Duration.days(1)}, "online_ttl='1 day': needs online_store=True"),
+        ({"online_ttl": Duration.millis(1500)}, "online_ttl (seconds)=1.5"),
+        ({"offline_prefix": "/features/"}, "offline_prefix='/features/'"),
+        (
+            {"data_catalog": DataCatalogOptions(database="ML-Features", table_name="t")},
+            "data_catalog.database='ML-Features'",
+        ),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         _feature_group(new_stack(), **kwargs)
@@ -229,7 +304,12 @@ def test_is_compliant_under_the_nag_packs():
     stack = new_stack(app)
     group = _feature_group(stack, online_ttl=Duration.days(7))
     key = EncryptionKey(stack, "Key")
-    _feature_group(stack, "Catalogued", encryption_key=key, offline_bucket=SecureBucket(stack, "Lake", encryption_key=key),
-                   data_catalog=DataCatalogOptions(database="ml_features", table_name="customers"))
+    _feature_group(
+        stack,
+        "Catalogued",
+        encryption_key=key,
+        offline_bucket=SecureBucket(stack, "Lake", encryption_key=key),
+        data_catalog=DataCatalogOptions(database="ml_features", table_name="customers"),
+    )
     group.grant_read(ManagedPolicyRole(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")))
     assert nag_findings(app) == []

@@ -61,8 +61,10 @@ def test_iam_authorization_by_default(template):
 
 def test_requests_are_validated(template):
     method = _method(template)
-    assert method["RequestParameters"] == {"method.request.header.Content-Type": True,
-                                           "method.request.header.Accept": False}
+    assert method["RequestParameters"] == {
+        "method.request.header.Content-Type": True,
+        "method.request.header.Accept": False,
+    }
     assert "application/json" in method["RequestModels"]
     validator = _props(template, "AWS::ApiGateway::RequestValidator")
     assert validator["ValidateRequestBody"] is True and validator["ValidateRequestParameters"] is True
@@ -96,8 +98,11 @@ def test_log_groups_are_encrypted_and_retained(template):
 
 
 def test_integration_role_may_invoke_only_this_endpoint(template):
-    policies = [p for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                if "IntegrationRole" in str(p["Properties"]["Roles"])]
+    policies = [
+        p
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        if "IntegrationRole" in str(p["Properties"]["Roles"])
+    ]
     [statement] = policies[0]["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "sagemaker:InvokeEndpoint"
     assert statement["Resource"]["Ref"].startswith("Endpoint")
@@ -109,8 +114,12 @@ def test_account_cloudwatch_role_is_set_for_execution_logging(template):
 
 
 def test_grant_invoke_names_the_method(template):
-    statement = next(s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                     if "Caller" in str(p["Properties"]["Roles"]) for s in p["Properties"]["PolicyDocument"]["Statement"])
+    statement = next(
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        if "Caller" in str(p["Properties"]["Roles"])
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    )
     assert statement["Action"] == "execute-api:Invoke"
     parts = statement["Resource"]["Fn::Join"][1]
     assert parts[-1] == "/POST/invocations" and parts[-2]["Ref"].startswith("ApiDeploymentStagev1")
@@ -129,8 +138,14 @@ def test_cognito_authorization_and_waf_are_compliant_too():
     stack = new_stack(app, "Serve")
     pool = cognito.UserPool.from_user_pool_id(stack, "Pool", "eu-west-1_abc123")
     endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[InstanceVariant(model=vpc_model(stack))])
-    InferenceApi(stack, "Api", endpoint=endpoint, authorization=ApiAuthorization.cognito([pool], scopes=["ml/invoke"]),
-                 create_web_acl=True, manage_account_cloudwatch_role=False)
+    InferenceApi(
+        stack,
+        "Api",
+        endpoint=endpoint,
+        authorization=ApiAuthorization.cognito([pool], scopes=["ml/invoke"]),
+        create_web_acl=True,
+        manage_account_cloudwatch_role=False,
+    )
     assert nag_findings(app) == []
     template = Template.from_stack(stack)
     method = _method(template)
@@ -149,10 +164,15 @@ def test_cognito_authorization_and_waf_are_compliant_too():
 def test_rejects_an_async_endpoint():
     stack = new_stack()
     bucket = artifacts(stack)
-    endpoint = AsyncEndpoint(stack, "Async", variant=InstanceVariant(model=vpc_model(stack, bucket=bucket),
-                                                                     initial_instance_count=1), bucket=bucket)
-    with pytest.raises(ConstructValidationError, match="endpoint='AsyncEndpoint': must be a RealtimeEndpoint or "
-                                                       "ServerlessEndpoint"):
+    endpoint = AsyncEndpoint(
+        stack,
+        "Async",
+        variant=InstanceVariant(model=vpc_model(stack, bucket=bucket), initial_instance_count=1),
+        bucket=bucket,
+    )
+    with pytest.raises(
+        ConstructValidationError, match="endpoint='AsyncEndpoint': must be a RealtimeEndpoint or ServerlessEndpoint"
+    ):
         InferenceApi(stack, "Bad", endpoint=endpoint)
 
 
@@ -160,16 +180,20 @@ def test_rejects_an_async_endpoint():
     "kwargs, message",
     [
         ({"authorization": ApiAuthorization.cognito([])}, "needs at least one Cognito user pool"),
-        ({"authorization": ApiAuthorization(ApiAuthorization.iam().kind, scopes=["x"])},
-         "authorization.scopes=['x']: apply to Cognito authorization only"),
+        (
+            {"authorization": ApiAuthorization(ApiAuthorization.iam().kind, scopes=["x"])},
+            "authorization.scopes=['x']: apply to Cognito authorization only",
+        ),
         ({"stage_name": "v 1"}, "stage_name='v 1'"),
         ({"throttling_rate_limit": 0}, "throttling_rate_limit=0"),
         ({"throttling_burst_limit": 0}, "throttling_burst_limit=0"),
         ({"content_types": []}, "content_types=[]: must list at least one content type"),
         ({"content_types": ["json"]}, "content_types=['json']: must be media types"),
         ({"log_retention_days": 10}, "log_retention_days=10"),
-        ({"create_web_acl": True, "web_acl_arn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1"},
-         "give either create_web_acl=True or web_acl_arn, not both"),
+        (
+            {"create_web_acl": True, "web_acl_arn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1"},
+            "give either create_web_acl=True or web_acl_arn, not both",
+        ),
     ],
 )
 def test_rejects_bad_input_with_a_clear_message(kwargs, message):

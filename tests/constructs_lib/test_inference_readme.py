@@ -26,14 +26,22 @@ def test_readme_inference_example_synthesizes_and_is_compliant():
         return ManagedPolicyRole(stack, name, assumed_by=iam.AccountRootPrincipal())
 
     def container(key):
-        return lib.ContainerDefinition(image=lib.ContainerImage.from_uri(XGBOOST),
-                                       model_data=lib.ModelData.from_bucket(artifacts, key))
+        return lib.ContainerDefinition(
+            image=lib.ContainerImage.from_uri(XGBOOST), model_data=lib.ModelData.from_bucket(artifacts, key)
+        )
 
     namespace = {
-        "stack": stack, "net": net, "artifacts": artifacts, "data": data,
-        "app_role": role("App"), "producer_role": role("Producer"), "consumer_role": role("Consumer"),
-        "partner_role": role("Partner"), "ops_action": actions.SnsAction(
-            sns.Topic(stack, "Ops", enforce_ssl=True, master_key=lib.EncryptionKey(stack, "OpsKey").key)),
+        "stack": stack,
+        "net": net,
+        "artifacts": artifacts,
+        "data": data,
+        "app_role": role("App"),
+        "producer_role": role("Producer"),
+        "consumer_role": role("Consumer"),
+        "partner_role": role("Partner"),
+        "ops_action": actions.SnsAction(
+            sns.Topic(stack, "Ops", enforce_ssl=True, master_key=lib.EncryptionKey(stack, "OpsKey").key)
+        ),
         "challenger": lib.Model(stack, "Challenger", vpc=net, containers=[container("c/model.tar.gz")]),
     }
     code = _example().replace("containers=[...]", "containers=[__container('s/model.tar.gz')]")

@@ -17,24 +17,52 @@ from constructs_lib import (
     S3Location,
     SecureBucket,
 )
-from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 #: Every action a JobRole may hold, and those allowed on Resource '*'.
 ALLOWED_ACTIONS = {
-    "s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:AbortMultipartUpload",
-    "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:CreateGrant",
-    "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetAuthorizationToken",
-    "logs:CreateLogGroup", "logs:DescribeLogStreams", "logs:CreateLogStream", "logs:PutLogEvents",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:PutObject",
+    "s3:AbortMultipartUpload",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:CreateGrant",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:GetAuthorizationToken",
+    "logs:CreateLogGroup",
+    "logs:DescribeLogStreams",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
     "cloudwatch:PutMetricData",
-    "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs", "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
 }
-STAR_ACTIONS = {"cloudwatch:PutMetricData", "ecr:GetAuthorizationToken", "ec2:DescribeDhcpOptions",
-                "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"}
+STAR_ACTIONS = {
+    "cloudwatch:PutMetricData",
+    "ecr:GetAuthorizationToken",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +75,8 @@ def synthesized():
     network = PrivateNetwork(data, "Network", availability_zones=["eu-west-1a", "eu-west-1b"])
     stack = new_stack(app, "Jobs")
     role = JobRole(
-        stack, "TrainingRole",
+        stack,
+        "TrainingRole",
         job_kinds=["processing", "training"],
         inputs=[S3Location(data_bucket, "raw/"), S3Location(artifacts, "pipelines/")],
         outputs=[S3Location(artifacts, "pipelines/")],
@@ -65,10 +94,13 @@ def synthesized():
 def _policy_statements(template: Template, role_prefix: str) -> list[dict]:
     """Every statement of the role's customer-managed policy (the role has no other policy)."""
     statements = Capture()
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "Roles": [{"Ref": Match.string_like_regexp(f"^{role_prefix}")}],
-        "PolicyDocument": {"Statement": statements, "Version": "2012-10-17"},
-    })
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp(f"^{role_prefix}")}],
+            "PolicyDocument": {"Statement": statements, "Version": "2012-10-17"},
+        },
+    )
     return statements.as_array()
 
 
@@ -99,12 +131,14 @@ def test_trusts_only_sagemaker_from_this_account(synthesized):
     template = synthesized[0]
     roles = template.find_resources("AWS::IAM::Role")
     trust = next(r for k, r in roles.items() if k.startswith("TrainingRole"))["Properties"]["AssumeRolePolicyDocument"]
-    assert trust["Statement"] == [{
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
-        "Effect": "Allow",
-        "Principal": {"Service": "sagemaker.amazonaws.com"},
-    }]
+    assert trust["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+        }
+    ]
 
 
 def test_no_statement_is_broader_than_stated(synthesized):
@@ -171,8 +205,9 @@ def test_writes_only_its_own_logs_and_metrics(synthesized):
     assert "log-group:/aws/sagemaker/TrainingJobs:log-stream:*" in text
     assert "TransformJobs" not in text
     (metrics,) = _statements_with(statements, "cloudwatch:PutMetricData")
-    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": [
-        "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"]}}
+    assert metrics["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"]}
+    }
     dlc_metrics = _statements_with(_policy_statements(synthesized[0], "DlcRole"), "cloudwatch:PutMetricData")[0]
     assert dlc_metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": ["/aws/sagemaker/TransformJobs"]}}
 

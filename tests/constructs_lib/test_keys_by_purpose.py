@@ -30,8 +30,11 @@ ZONES = ["eu-west-1a", "eu-west-1b"]
 
 def _keys(stack) -> tuple[EncryptionKey, EncryptionKey, EncryptionKey]:
     no_principals = dict(allow_cloudwatch_logs=False, service_principals=())
-    return (EncryptionKey(stack, "QueueKey", **no_principals), EncryptionKey(stack, "LogsKey", service_principals=()),
-            EncryptionKey(stack, "AlertKey", **no_principals))
+    return (
+        EncryptionKey(stack, "QueueKey", **no_principals),
+        EncryptionKey(stack, "LogsKey", service_principals=()),
+        EncryptionKey(stack, "AlertKey", **no_principals),
+    )
 
 
 def _key_of(template: dict, resource: dict, prop: str) -> str:
@@ -41,11 +44,14 @@ def _key_of(template: dict, resource: dict, prop: str) -> str:
 
 def _principals(template: dict, key_prefix: str) -> dict[str, dict]:
     """Service principal -> conditions of the key's own statement (with a Sid) for it."""
-    key = next(r for lid, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key" and lid.startswith(key_prefix))
+    key = next(
+        r for lid, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key" and lid.startswith(key_prefix)
+    )
     found: dict[str, dict] = {}
     for statement in key["Properties"]["KeyPolicy"]["Statement"]:
-        if "Service" in statement.get("Principal", {}) and (statement.get("Sid") or statement["Principal"]["Service"]
-                                                            not in found):
+        if "Service" in statement.get("Principal", {}) and (
+            statement.get("Sid") or statement["Principal"]["Service"] not in found
+        ):
             found[statement["Principal"]["Service"]] = statement.get("Condition", {})
     return found
 
@@ -63,12 +69,22 @@ def monitoring_loop():
     build_deployment(Construct(stack, "Rollout"), encryption_key=queues, log_key=logs, alert_key=alerts)
     network = PrivateNetwork(stack, "TriggerNet", availability_zones=ZONES)
     pipeline = FakePipeline(stack, "Pipeline")
-    alarm = cloudwatch.Alarm(stack, "Drift", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1,
-                             evaluation_periods=1)
-    DriftRetraining(stack, "OnDrift", pipeline=pipeline, alarms=[alarm], network=network, encryption_key=queues,
-                    log_key=logs)
-    NewDataRetraining(stack, "OnNewData", pipeline=pipeline, bucket=SecureBucket(stack, "NewData"), prefix="training/",
-                      network=network, encryption_key=queues, log_key=logs)
+    alarm = cloudwatch.Alarm(
+        stack, "Drift", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1, evaluation_periods=1
+    )
+    DriftRetraining(
+        stack, "OnDrift", pipeline=pipeline, alarms=[alarm], network=network, encryption_key=queues, log_key=logs
+    )
+    NewDataRetraining(
+        stack,
+        "OnNewData",
+        pipeline=pipeline,
+        bucket=SecureBucket(stack, "NewData"),
+        prefix="training/",
+        network=network,
+        encryption_key=queues,
+        log_key=logs,
+    )
     return stack, Template.from_stack(stack).to_json()
 
 
@@ -94,8 +110,7 @@ def test_queues_and_function_environments_are_on_the_queue_key(monitoring_loop):
     assert functions and all(_key_of(template, f, "KmsKeyArn").startswith("QueueKey") for f in functions)
 
 
-def test_each_key_serves_only_its_purposes_service_principals_pinned_to_this_accounts_rules_or_alarms(
-        monitoring_loop):
+def test_each_key_serves_only_its_purposes_service_principals_pinned_to_this_accounts_rules_or_alarms(monitoring_loop):
     _, template = monitoring_loop
     queues = _principals(template, "QueueKey")
     assert set(queues) == {"events.amazonaws.com"}  # rules deliver to the queues and dead-letter queues
@@ -108,8 +123,11 @@ def test_each_key_serves_only_its_purposes_service_principals_pinned_to_this_acc
 
 def test_the_roles_that_publish_may_use_the_alert_key(monitoring_loop):
     _, template = monitoring_loop
-    grants = [p for p in _by_type(template, "AWS::IAM::ManagedPolicy").values()
-              if "AlertKey" in json.dumps(p["Properties"]["PolicyDocument"])]
+    grants = [
+        p
+        for p in _by_type(template, "AWS::IAM::ManagedPolicy").values()
+        if "AlertKey" in json.dumps(p["Properties"]["PolicyDocument"])
+    ]
     assert len(grants) == 2  # the state machine (approval requests) and the monitoring-run rule's role
 
 
@@ -131,12 +149,21 @@ def test_without_alert_and_log_keys_everything_stays_on_the_one_key():
     build_deployment(Construct(stack, "Rollout"), encryption_key=key)
     template = Template.from_stack(stack).to_json()
     for type_name, prop in (("AWS::SNS::Topic", "KmsMasterKeyId"), ("AWS::Logs::LogGroup", "KmsKeyId")):
-        assert all(_key_of(template, r, prop).startswith("Key")
-                   for lid, r in _by_type(template, type_name).items() if "FlowLog" not in lid)
-    assert all(_key_of(template, q, "KmsMasterKeyId").startswith("Key")
-               for lid, q in _by_type(template, "AWS::SQS::Queue").items() if lid.startswith(("Alarms", "Rollout")))
-    assert set(_principals(template, "Key")) == {"logs.eu-west-1.amazonaws.com", "cloudwatch.amazonaws.com",
-                                                 "events.amazonaws.com"}
+        assert all(
+            _key_of(template, r, prop).startswith("Key")
+            for lid, r in _by_type(template, type_name).items()
+            if "FlowLog" not in lid
+        )
+    assert all(
+        _key_of(template, q, "KmsMasterKeyId").startswith("Key")
+        for lid, q in _by_type(template, "AWS::SQS::Queue").items()
+        if lid.startswith(("Alarms", "Rollout"))
+    )
+    assert set(_principals(template, "Key")) == {
+        "logs.eu-west-1.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+        "events.amazonaws.com",
+    }
 
 
 def test_audit_trail_puts_its_log_group_and_alarm_topic_on_their_keys():
@@ -145,11 +172,11 @@ def test_audit_trail_puts_its_log_group_and_alarm_topic_on_their_keys():
     _, logs, alerts = _keys(stack)
     AuditTrail(stack, "Audit", encryption_key=trail_key, log_key=logs, alert_key=alerts)
     template = Template.from_stack(stack).to_json()
-    group, = _by_type(template, "AWS::Logs::LogGroup").values()
+    (group,) = _by_type(template, "AWS::Logs::LogGroup").values()
     assert _key_of(template, group, "KmsKeyId").startswith("LogsKey")
-    topic, = _by_type(template, "AWS::SNS::Topic").values()
+    (topic,) = _by_type(template, "AWS::SNS::Topic").values()
     assert _key_of(template, topic, "KmsMasterKeyId").startswith("AlertKey")
-    trail, = _by_type(template, "AWS::CloudTrail::Trail").values()
+    (trail,) = _by_type(template, "AWS::CloudTrail::Trail").values()
     assert _key_of(template, trail, "KMSKeyId").startswith("TrailKey")
     bucket = template["Resources"][trail["Properties"]["S3BucketName"]["Ref"]]
     assert "TrailKey" in json.dumps(bucket["Properties"]["BucketEncryption"])
@@ -163,11 +190,16 @@ def test_allowing_a_service_twice_adds_one_statement_and_a_narrower_one_after_a_
     key = EncryptionKey(stack, "Key", allow_cloudwatch_logs=False)  # events allowed for the whole account
     key.allow_service("events.amazonaws.com", source_arn="arn:aws:events:eu-west-1:111111111111:rule/*")
     pinned = EncryptionKey(stack, "Pinned", allow_cloudwatch_logs=False, service_principals=())
-    for arn in ("arn:aws:events:eu-west-1:111111111111:rule/a", "arn:aws:events:eu-west-1:111111111111:rule/a",
-                "arn:aws:events:eu-west-1:111111111111:rule/b"):
+    for arn in (
+        "arn:aws:events:eu-west-1:111111111111:rule/a",
+        "arn:aws:events:eu-west-1:111111111111:rule/a",
+        "arn:aws:events:eu-west-1:111111111111:rule/b",
+    ):
         pinned.allow_service("events.amazonaws.com", source_arn=arn)
     template = Template.from_stack(stack).to_json()
-    sids = {lid: [s.get("Sid") for s in r["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid")]
-            for lid, r in _by_type(template, "AWS::KMS::Key").items()}
+    sids = {
+        lid: [s.get("Sid") for s in r["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid")]
+        for lid, r in _by_type(template, "AWS::KMS::Key").items()
+    }
     assert sorted(sids[next(k for k in sids if k.startswith("Key"))]) == ["AllowCloudwatch", "AllowEvents"]
     assert sids[next(k for k in sids if k.startswith("Pinned"))] == ["AllowEvents", "AllowEvents2"]

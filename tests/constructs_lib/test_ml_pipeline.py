@@ -22,7 +22,12 @@ from constructs_lib import (
 )
 from constructs_lib._core.contracts import StartablePipeline
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib.training.container_images import SKLEARN_REPOSITORY, XGBOOST_REPOSITORY, sklearn_image_uri, xgboost_image_uri
+from constructs_lib.training.container_images import (
+    SKLEARN_REPOSITORY,
+    XGBOOST_REPOSITORY,
+    sklearn_image_uri,
+    xgboost_image_uri,
+)
 from constructs_lib.training.pipeline import (
     CallbackStep,
     ConditionGreaterThanOrEqualTo,
@@ -55,40 +60,80 @@ def synthesized():
     artifacts = SecureBucket(data, "Artifacts", encryption_key=key)
     stack = new_stack(app, "Pipelines")
     work = S3Location(artifacts, "pipelines/")
-    role = JobRole(stack, "JobRole", job_kinds=["processing", "training"], inputs=[work], outputs=[work],
-                   encryption_keys=[key], aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY])
+    role = JobRole(
+        stack,
+        "JobRole",
+        job_kinds=["processing", "training"],
+        inputs=[work],
+        outputs=[work],
+        encryption_keys=[key],
+        aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
+    )
     group = ModelPackageGroup(stack, "Registry", model_package_group_name="Churn")
     threshold = ParameterFloat("AccuracyThreshold", default_value=0.8)
     report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
-    prepare = ProcessingStep("Prepare", role=role, image_uri=sklearn_image_uri("eu-west-1"),
-                             instance_type="ml.m5.large", volume_kms_key=key,
-                             inputs=[ProcessingInput("raw", work.child("raw/"))],
-                             outputs=[ProcessingOutput("train", work.child("train/"))],
-                             code=work.child("code/prepare.py"))
-    train = TrainingStep("Train", job=TrainingJob(
-        role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
-        output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
-        channels=[TrainingChannel("train", prepare.outputs["train"], content_type="text/csv")],
-        use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri=S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID, "checkpoints")))
-    evaluate = ProcessingStep("Evaluate", role=role, image_uri=xgboost_image_uri("eu-west-1"),
-                              instance_type="ml.m5.large", inputs=[ProcessingInput("model", train.model_artifacts)],
-                              outputs=[ProcessingOutput("evaluation", work.child("evaluation/"))],
-                              code=work.child("code/evaluate.py"), property_files=[report])
-    register = RegisterModelStep("Register", model_package_group=group, containers=[
-        ModelContainer(image_uri=xgboost_image_uri("eu-west-1"), model_data_url=train.model_artifacts)],
-        content_types=["text/csv"], response_types=["text/csv"])
-    function = lambda_.Function.from_function_arn(stack, "Notify",
-                                                  "arn:aws:lambda:eu-west-1:123456789012:function:notify")
+    prepare = ProcessingStep(
+        "Prepare",
+        role=role,
+        image_uri=sklearn_image_uri("eu-west-1"),
+        instance_type="ml.m5.large",
+        volume_kms_key=key,
+        inputs=[ProcessingInput("raw", work.child("raw/"))],
+        outputs=[ProcessingOutput("train", work.child("train/"))],
+        code=work.child("code/prepare.py"),
+    )
+    train = TrainingStep(
+        "Train",
+        job=TrainingJob(
+            role=role,
+            image_uri=xgboost_image_uri("eu-west-1"),
+            instance_type="ml.m5.xlarge",
+            output_path=work.child("models/"),
+            output_kms_key=key,
+            volume_kms_key=key,
+            channels=[TrainingChannel("train", prepare.outputs["train"], content_type="text/csv")],
+            use_spot_instances=True,
+            max_wait=Duration.hours(2),
+            checkpoint_s3_uri=S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID, "checkpoints"),
+        ),
+    )
+    evaluate = ProcessingStep(
+        "Evaluate",
+        role=role,
+        image_uri=xgboost_image_uri("eu-west-1"),
+        instance_type="ml.m5.large",
+        inputs=[ProcessingInput("model", train.model_artifacts)],
+        outputs=[ProcessingOutput("evaluation", work.child("evaluation/"))],
+        code=work.child("code/evaluate.py"),
+        property_files=[report],
+    )
+    register = RegisterModelStep(
+        "Register",
+        model_package_group=group,
+        containers=[ModelContainer(image_uri=xgboost_image_uri("eu-west-1"), model_data_url=train.model_artifacts)],
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+    )
+    function = lambda_.Function.from_function_arn(
+        stack, "Notify", "arn:aws:lambda:eu-west-1:123456789012:function:notify"
+    )
     queue = sqs.Queue.from_queue_arn(stack, "Queue", "arn:aws:sqs:eu-west-1:123456789012:review")
-    gate = ConditionStep("QualityGate", conditions=[ConditionGreaterThanOrEqualTo(
-        evaluate.json_get(report, "metrics.accuracy.value"), threshold)],
-        if_steps=[register], else_steps=[FailStep("TooLow", error_message="accuracy too low")])
+    gate = ConditionStep(
+        "QualityGate",
+        conditions=[ConditionGreaterThanOrEqualTo(evaluate.json_get(report, "metrics.accuracy.value"), threshold)],
+        if_steps=[register],
+        else_steps=[FailStep("TooLow", error_message="accuracy too low")],
+    )
     notify = LambdaStep("Notify", function=function, inputs={"model": train.model_artifacts})
     review = CallbackStep("Review", queue=queue, depends_on=[evaluate])
-    pipeline = MlPipeline(stack, "Training", pipeline_name="Churn-Training", description="train and register churn",
-                          definition=PipelineDefinition(parameters=[threshold],
-                                                        steps=[prepare, train, evaluate, gate, notify, review]),
-                          max_parallel_steps=3)
+    pipeline = MlPipeline(
+        stack,
+        "Training",
+        pipeline_name="Churn-Training",
+        description="train and register churn",
+        definition=PipelineDefinition(parameters=[threshold], steps=[prepare, train, evaluate, gate, notify, review]),
+        max_parallel_steps=3,
+    )
     operator = ManagedPolicyRole(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
     pipeline.grant_start_execution(operator)
     findings = nag_findings(app)
@@ -125,8 +170,14 @@ def test_pipeline_has_its_name_role_description_and_parallelism(synthesized):
 
 def test_deployed_definition_matches_the_api_and_the_schema(synthesized):
     definition = definition_from_template(_pipeline(synthesized[0])["PipelineDefinition"]["PipelineDefinitionBody"])
-    assert [s["Name"] for s in definition["Steps"]] == ["Prepare", "Train", "Evaluate", "QualityGate", "Notify",
-                                                        "Review"]
+    assert [s["Name"] for s in definition["Steps"]] == [
+        "Prepare",
+        "Train",
+        "Evaluate",
+        "QualityGate",
+        "Notify",
+        "Review",
+    ]
     assert definition_api_problems(definition) == []
     assert schema_errors(definition) == []
 
@@ -155,16 +206,26 @@ def test_pipeline_role_is_assumed_by_sagemaker_of_this_account(synthesized):
     roles = synthesized[0].find_resources("AWS::IAM::Role")
     role = next(r for k, r in roles.items() if k.startswith("TrainingRole"))
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
 
 
 def test_pipeline_role_starts_only_the_job_kinds_it_defines(synthesized):
     statements = _role_statements(synthesized[0], "TrainingRole")
     actions = _actions(statements)
-    assert {"sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:CreateModelPackage",
-            "lambda:InvokeFunction"} <= actions
-    assert not actions & {"sagemaker:CreateTransformJob", "sagemaker:CreateHyperParameterTuningJob",
-                          "sagemaker:CreateModel", "sagemaker:CreateEndpoint", "sagemaker:DeleteModelPackage"}
+    assert {
+        "sagemaker:CreateProcessingJob",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:CreateModelPackage",
+        "lambda:InvokeFunction",
+    } <= actions
+    assert not actions & {
+        "sagemaker:CreateTransformJob",
+        "sagemaker:CreateHyperParameterTuningJob",
+        "sagemaker:CreateModel",
+        "sagemaker:CreateEndpoint",
+        "sagemaker:DeleteModelPackage",
+    }
     assert not any("*" in a for a in actions)
     jobs = [s for s in statements if "sagemaker:CreateTrainingJob" in s["Action"]]
     assert json.dumps(jobs[0]["Resource"]).endswith(':training-job/pipelines-*"]]}')
@@ -195,24 +256,42 @@ def test_pipeline_role_reads_only_the_property_file_prefix(synthesized):
 def test_pipeline_role_invokes_only_its_function_and_sends_only_to_its_queue(synthesized):
     statements = _role_statements(synthesized[0], "TrainingRole")
     (invoke,) = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
-    assert invoke["Resource"] == ["arn:aws:lambda:eu-west-1:123456789012:function:notify",
-                                  "arn:aws:lambda:eu-west-1:123456789012:function:notify:*"]
+    assert invoke["Resource"] == [
+        "arn:aws:lambda:eu-west-1:123456789012:function:notify",
+        "arn:aws:lambda:eu-west-1:123456789012:function:notify:*",
+    ]
     (send,) = [s for s in statements if "sqs:SendMessage" in s["Action"]]
     assert send["Resource"] == "arn:aws:sqs:eu-west-1:123456789012:review"
 
 
 def _tune_model_score(stack):
     """A tuning step, a model of its best job and a transform with that model."""
-    from constructs_lib.training.pipeline import CreateModelStep, IntegerRange, TransformStep, TuningObjective, TuningStep
+    from constructs_lib.training.pipeline import (
+        CreateModelStep,
+        IntegerRange,
+        TransformStep,
+        TuningObjective,
+        TuningStep,
+    )
     from tests.constructs_lib.pipeline.conftest import IMAGE, training_job
 
     role = iam.Role.from_role_arn(stack, "Job", "arn:aws:iam::123456789012:role/job")
-    tune = TuningStep("Tune", job=training_job(role), objective=TuningObjective("validation:auc"),
-                      ranges=[IntegerRange("max_depth", 3, 9)])
-    model = CreateModelStep("Model", role=role, containers=[
-        ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())])
-    score = TransformStep("Score", model_name=model.model_name, instance_type="ml.m5.large",
-                          input_s3_uri="s3://d/in", output_path="s3://d/out")
+    tune = TuningStep(
+        "Tune",
+        job=training_job(role),
+        objective=TuningObjective("validation:auc"),
+        ranges=[IntegerRange("max_depth", 3, 9)],
+    )
+    model = CreateModelStep(
+        "Model", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())]
+    )
+    score = TransformStep(
+        "Score",
+        model_name=model.model_name,
+        instance_type="ml.m5.large",
+        input_s3_uri="s3://d/in",
+        output_path="s3://d/out",
+    )
     return tune, model, score
 
 
@@ -221,18 +300,31 @@ def test_tuning_transform_and_model_steps_get_their_own_permissions():
     MlPipeline(stack, "P", definition=PipelineDefinition(steps=list(_tune_model_score(stack))))
     statements = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
     actions = _actions(next(iter(statements.values()))["Properties"]["PolicyDocument"]["Statement"])
-    assert {"sagemaker:CreateHyperParameterTuningJob", "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
-            "sagemaker:CreateModel", "sagemaker:CreateTransformJob", "iam:PassRole"} <= actions
+    assert {
+        "sagemaker:CreateHyperParameterTuningJob",
+        "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+        "sagemaker:CreateModel",
+        "sagemaker:CreateTransformJob",
+        "iam:PassRole",
+    } <= actions
     assert not actions & {"sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob"}
 
 
 def _scoped_pipeline(lineage=None):
     stack = new_stack()
     tune, model, score = _tune_model_score(stack)
-    gate = ConditionStep("Gate", conditions=[ConditionGreaterThanOrEqualTo(1, 0)], if_steps=[score],
-                         else_steps=[FailStep("No", error_message="x")])
-    MlPipeline(stack, "P", scope_tag=("environment", "dev"),
-               definition=PipelineDefinition(steps=[tune, model, gate], lineage=lineage))
+    gate = ConditionStep(
+        "Gate",
+        conditions=[ConditionGreaterThanOrEqualTo(1, 0)],
+        if_steps=[score],
+        else_steps=[FailStep("No", error_message="x")],
+    )
+    MlPipeline(
+        stack,
+        "P",
+        scope_tag=("environment", "dev"),
+        definition=PipelineDefinition(steps=[tune, model, gate], lineage=lineage),
+    )
     return Template.from_stack(stack)
 
 
@@ -249,13 +341,16 @@ def test_a_scope_tag_tags_every_job_and_model_and_scopes_the_role_to_it():
     for name in ("Tune", "Model", "Score"):  # the branch step too
         assert steps[name]["Arguments"]["Tags"] == [{"Key": "environment", "Value": "dev"}], name
     assert "Tags" not in steps["No"]["Arguments"] and "Tags" not in steps["Gate"]["Arguments"]
-    statements = next(iter(template.find_resources("AWS::IAM::ManagedPolicy").values()))[
-        "Properties"]["PolicyDocument"]["Statement"]
+    statements = next(iter(template.find_resources("AWS::IAM::ManagedPolicy").values()))["Properties"][
+        "PolicyDocument"
+    ]["Statement"]
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         if any(a.startswith("sagemaker:Create") or a == "sagemaker:AddTags" for a in actions):
-            assert statement["Condition"] == {"StringEquals": {"aws:RequestTag/environment": "dev"},
-                                              "StringEqualsIfExists": {"aws:ResourceTag/environment": "dev"}}
+            assert statement["Condition"] == {
+                "StringEquals": {"aws:RequestTag/environment": "dev"},
+                "StringEqualsIfExists": {"aws:ResourceTag/environment": "dev"},
+            }
         elif any(a.startswith(("sagemaker:Describe", "sagemaker:Stop", "sagemaker:List")) for a in actions):
             assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/environment": "dev"}}, actions
 
@@ -263,8 +358,11 @@ def test_a_scope_tag_tags_every_job_and_model_and_scopes_the_role_to_it():
 def test_a_scope_tag_that_is_also_a_lineage_tag_fails():
     from constructs_lib.training.pipeline import LineageOptions
 
-    with pytest.raises(ConstructValidationError, match=r"steps\['Tune'\] \(Tuning\) Tags=\['environment'\]: tag keys "
-                                                         r"must be unique"):
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"steps\['Tune'\] \(Tuning\) Tags=\['environment'\]: tag keys "
+        r"must be unique",
+    ):
         _scoped_pipeline(LineageOptions(code_version="abc", tags={"environment": "prod"}))
 
 
@@ -290,8 +388,9 @@ def test_a_bad_definition_fails_naming_the_pipeline_construct_and_step():
 )
 def test_bad_pipeline_input_fails(options, message):
     with pytest.raises(ConstructValidationError) as error:
-        MlPipeline(new_stack(), "Pipeline", definition=PipelineDefinition(steps=[FailStep("A", error_message="x")]),
-                   **options)
+        MlPipeline(
+            new_stack(), "Pipeline", definition=PipelineDefinition(steps=[FailStep("A", error_message="x")]), **options
+        )
     assert message in str(error.value)
 
 

@@ -11,31 +11,40 @@ from tests.conftest import compliance_app, nag_findings, new_stack
 @pytest.fixture(scope="module")
 def template() -> Template:
     stack = new_stack()
-    server = MlflowTrackingServer(stack, "Tracking", tracking_server_name="ml-platform-dev",
-                                  size=TrackingServerSize.MEDIUM, mlflow_version="2.16.2",
-                                  weekly_maintenance_window_start="Tue:03:30")
+    server = MlflowTrackingServer(
+        stack,
+        "Tracking",
+        tracking_server_name="ml-platform-dev",
+        size=TrackingServerSize.MEDIUM,
+        mlflow_version="2.16.2",
+        weekly_maintenance_window_start="Tue:03:30",
+    )
     studio = ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     server.grant_access(studio)
     return Template.from_stack(stack)
 
 
 def test_tracking_server_has_its_size_version_and_maintenance_window(template):
-    template.has_resource_properties("AWS::SageMaker::MlflowTrackingServer", {
-        "TrackingServerName": "ml-platform-dev",
-        "TrackingServerSize": "Medium",
-        "MlflowVersion": "2.16.2",
-        "WeeklyMaintenanceWindowStart": "Tue:03:30",
-        "AutomaticModelRegistration": False,
-        "RoleArn": {"Fn::GetAtt": [Match.any_value(), "Arn"]},
-    })
+    template.has_resource_properties(
+        "AWS::SageMaker::MlflowTrackingServer",
+        {
+            "TrackingServerName": "ml-platform-dev",
+            "TrackingServerSize": "Medium",
+            "MlflowVersion": "2.16.2",
+            "WeeklyMaintenanceWindowStart": "Tue:03:30",
+            "AutomaticModelRegistration": False,
+            "RoleArn": {"Fn::GetAtt": [Match.any_value(), "Arn"]},
+        },
+    )
 
 
 def test_artifacts_go_to_a_secure_bucket_prefix(template):
     server = next(iter(template.find_resources("AWS::SageMaker::MlflowTrackingServer").values()))
     scheme, bucket, prefix = server["Properties"]["ArtifactStoreUri"]["Fn::Join"][1]
     assert (scheme, prefix) == ("s3://", "/mlflow") and bucket["Ref"].startswith("TrackingArtifacts")
-    template.has_resource_properties("AWS::S3::Bucket", {"VersioningConfiguration": {"Status": "Enabled"},
-                                                         "BucketEncryption": Match.any_value()})
+    template.has_resource_properties(
+        "AWS::S3::Bucket", {"VersioningConfiguration": {"Status": "Enabled"}, "BucketEncryption": Match.any_value()}
+    )
 
 
 def test_tracking_server_is_retained_by_default(template):
@@ -45,8 +54,10 @@ def test_tracking_server_is_retained_by_default(template):
 
 def test_server_role_reads_and_writes_only_its_artifact_prefix(template):
     statements = Capture()
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "Roles": [{"Ref": Match.string_like_regexp("TrackingRole")}], "PolicyDocument": {"Statement": statements}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Roles": [{"Ref": Match.string_like_regexp("TrackingRole")}], "PolicyDocument": {"Statement": statements}},
+    )
     by_sid = {s.get("Sid"): s for s in statements.as_array()}
     assert by_sid["ReadWriteArtifacts"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     assert by_sid["ReadWriteArtifacts"]["Resource"]["Fn::Join"][1][1] == "/mlflow/*"
@@ -59,11 +70,16 @@ def test_server_role_reads_and_writes_only_its_artifact_prefix(template):
 
 def test_grant_access_allows_mlflow_and_the_presigned_url_on_this_server_only(template):
     statements = Capture()
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "Roles": [{"Ref": Match.string_like_regexp("StudioRole")}], "PolicyDocument": {"Statement": statements}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Roles": [{"Ref": Match.string_like_regexp("StudioRole")}], "PolicyDocument": {"Statement": statements}},
+    )
     statement, listing = statements.as_array()
-    assert statement["Action"] == ["sagemaker-mlflow:*", "sagemaker:CreatePresignedMlflowTrackingServerUrl",
-                                   "sagemaker:DescribeMlflowTrackingServer"]
+    assert statement["Action"] == [
+        "sagemaker-mlflow:*",
+        "sagemaker:CreatePresignedMlflowTrackingServerUrl",
+        "sagemaker:DescribeMlflowTrackingServer",
+    ]
     assert statement["Resource"]["Fn::Join"][1][-1] == ":mlflow-tracking-server/ml-platform-dev"
     # the UI lists servers first; the action accepts only '*'
     assert listing == {"Action": "sagemaker:ListMlflowTrackingServers", "Effect": "Allow", "Resource": "*"}
@@ -74,26 +90,45 @@ def test_automatic_model_registration_lets_the_role_register_models():
     MlflowTrackingServer(stack, "Tracking", automatic_model_registration=True, removal_policy=RemovalPolicy.DESTROY)
     template = Template.from_stack(stack)
     template.has_resource_properties("AWS::SageMaker::MlflowTrackingServer", {"AutomaticModelRegistration": True})
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Sid": "RegisterModels",
-                           "Action": Match.array_with(["sagemaker:CreateModelPackage", "sagemaker:CreateModelPackageGroup"])})
-    ])}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "RegisterModels",
+                                "Action": Match.array_with(
+                                    ["sagemaker:CreateModelPackage", "sagemaker:CreateModelPackageGroup"]
+                                ),
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_uses_the_bucket_and_role_it_is_given():
     stack = new_stack()
     bucket = SecureBucket(stack, "Artifacts")
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    server = MlflowTrackingServer(stack, "Tracking", artifact_bucket=bucket, artifact_prefix="experiments/mlflow",
-                                  role=role, size="Large")
+    server = MlflowTrackingServer(
+        stack, "Tracking", artifact_bucket=bucket, artifact_prefix="experiments/mlflow", role=role, size="Large"
+    )
     assert server.role is role and server.size is TrackingServerSize.LARGE
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::IAM::Role", 1)
     template.resource_count_is("AWS::S3::Bucket", 2)  # the given bucket and its access-log bucket
-    template.has_resource_properties("AWS::SageMaker::MlflowTrackingServer", {
-        "ArtifactStoreUri": {"Fn::Join": ["", Match.array_with(["/experiments/mlflow"])]},
-        "TrackingServerSize": "Large",
-    })
+    template.has_resource_properties(
+        "AWS::SageMaker::MlflowTrackingServer",
+        {
+            "ArtifactStoreUri": {"Fn::Join": ["", Match.array_with(["/experiments/mlflow"])]},
+            "TrackingServerSize": "Large",
+        },
+    )
 
 
 def test_generated_name_is_lower_case():
@@ -101,15 +136,18 @@ def test_generated_name_is_lower_case():
     assert server.tracking_server_name == server.tracking_server_name.lower()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"size": "XLarge"}, "size='XLarge': must be one of Small, Medium, Large"),
-    ({"size": "small"}, "size='small': must be one of Small, Medium, Large"),
-    ({"tracking_server_name": "ml_platform"}, "tracking_server_name='ml_platform'"),
-    ({"mlflow_version": "latest"}, "mlflow_version='latest': must be an MLflow version"),
-    ({"weekly_maintenance_window_start": "SUN:03:00"}, "weekly_maintenance_window_start='SUN:03:00'"),
-    ({"weekly_maintenance_window_start": "Sun:24:00"}, "weekly_maintenance_window_start='Sun:24:00'"),
-    ({"artifact_prefix": "mlflow/"}, "artifact_prefix='mlflow/'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"size": "XLarge"}, "size='XLarge': must be one of Small, Medium, Large"),
+        ({"size": "small"}, "size='small': must be one of Small, Medium, Large"),
+        ({"tracking_server_name": "ml_platform"}, "tracking_server_name='ml_platform'"),
+        ({"mlflow_version": "latest"}, "mlflow_version='latest': must be an MLflow version"),
+        ({"weekly_maintenance_window_start": "SUN:03:00"}, "weekly_maintenance_window_start='SUN:03:00'"),
+        ({"weekly_maintenance_window_start": "Sun:24:00"}, "weekly_maintenance_window_start='Sun:24:00'"),
+        ({"artifact_prefix": "mlflow/"}, "artifact_prefix='mlflow/'"),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         MlflowTrackingServer(new_stack(), "Tracking", **kwargs)
@@ -121,7 +159,9 @@ def test_is_compliant_under_the_nag_packs():
     app = compliance_app()
     stack = new_stack(app)
     server = MlflowTrackingServer(stack, "Tracking", automatic_model_registration=True)
-    server.grant_access(ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")))
+    server.grant_access(
+        ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    )
     assert nag_findings(app) == []
 
 
@@ -130,9 +170,13 @@ def test_ui_access_is_granted_on_the_lower_case_arn_sagemaker_gives_the_server()
     # so a grant on the name as given would never let the UI's pre-signed URL be created.
     stack = new_stack()
     server = MlflowTrackingServer(stack, "Tracking", tracking_server_name="ML-Platform-Dev")
-    server.grant_access(ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")))
+    server.grant_access(
+        ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    )
     statements = Capture()
-    Template.from_stack(stack).has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "Roles": [{"Ref": Match.string_like_regexp("StudioRole")}], "PolicyDocument": {"Statement": statements}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Roles": [{"Ref": Match.string_like_regexp("StudioRole")}], "PolicyDocument": {"Statement": statements}},
+    )
     statement = statements.as_array()[0]
     assert statement["Resource"]["Fn::Join"][1][-1] == ":mlflow-tracking-server/ml-platform-dev"

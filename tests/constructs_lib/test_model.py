@@ -27,22 +27,58 @@ def built():
     net = network(stack)
     repo = ecr.Repository(stack, "Repo")
     single = Model(stack, "Single", vpc=net, containers=[container(bucket, environment={"SAGEMAKER_PROGRAM": "serve"})])
-    multi = Model(stack, "MultiModel", vpc=net, containers=[ContainerDefinition(
-        image=ContainerImage.from_uri(XGBOOST), model_data=ModelData.from_bucket(bucket, "models/many/"),
-        multi_model=True)])
-    pipeline = Model(stack, "Pipeline", vpc=net, containers=[
-        ContainerDefinition(image=ContainerImage.from_ecr_repository(repo, "preprocess-1"), hostname="preprocess"),
-        container(bucket, hostname="predict"),
-    ])
-    direct = Model(stack, "Direct", vpc=net, inference_execution_mode=InferenceExecutionMode.DIRECT, containers=[
-        container(bucket, hostname="a"), container(bucket, key="models/b/model.tar.gz", hostname="b")])
-    package = Model(stack, "Package", vpc=net, containers=[ContainerDefinition(
-        model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3",
-        model_package_sources=ModelPackageSources(model_data=[ModelData.from_bucket(bucket, "registry/churn/")],
-                                                  images=[ContainerImage.from_uri(XGBOOST)]))])
+    multi = Model(
+        stack,
+        "MultiModel",
+        vpc=net,
+        containers=[
+            ContainerDefinition(
+                image=ContainerImage.from_uri(XGBOOST),
+                model_data=ModelData.from_bucket(bucket, "models/many/"),
+                multi_model=True,
+            )
+        ],
+    )
+    pipeline = Model(
+        stack,
+        "Pipeline",
+        vpc=net,
+        containers=[
+            ContainerDefinition(image=ContainerImage.from_ecr_repository(repo, "preprocess-1"), hostname="preprocess"),
+            container(bucket, hostname="predict"),
+        ],
+    )
+    direct = Model(
+        stack,
+        "Direct",
+        vpc=net,
+        inference_execution_mode=InferenceExecutionMode.DIRECT,
+        containers=[container(bucket, hostname="a"), container(bucket, key="models/b/model.tar.gz", hostname="b")],
+    )
+    package = Model(
+        stack,
+        "Package",
+        vpc=net,
+        containers=[
+            ContainerDefinition(
+                model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3",
+                model_package_sources=ModelPackageSources(
+                    model_data=[ModelData.from_bucket(bucket, "registry/churn/")],
+                    images=[ContainerImage.from_uri(XGBOOST)],
+                ),
+            )
+        ],
+    )
     findings = nag_findings(app)
-    return {"template": Template.from_stack(stack), "findings": findings, "single": single, "multi": multi,
-            "pipeline": pipeline, "direct": direct, "package": package}
+    return {
+        "template": Template.from_stack(stack),
+        "findings": findings,
+        "single": single,
+        "multi": multi,
+        "pipeline": pipeline,
+        "direct": direct,
+        "package": package,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +133,9 @@ def test_ecr_repository_image_is_tagged(template):
 
 def test_model_package_seam_deploys_a_registered_version(template):
     props = _model(template, "Package")
-    assert props["PrimaryContainer"] == {"ModelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3"}
+    assert props["PrimaryContainer"] == {
+        "ModelPackageName": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3"
+    }
 
 
 def test_a_model_package_model_reads_and_pulls_what_its_sources_declare(template):
@@ -113,8 +151,9 @@ def test_a_model_package_model_reads_and_pulls_what_its_sources_declare(template
 
 
 def _policy_of(template: Template, role_prefix: str) -> list[dict]:
-    policies = {k: v for k, v in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                if k.startswith(role_prefix)}
+    policies = {
+        k: v for k, v in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith(role_prefix)
+    }
     assert len(policies) == 1
     return next(iter(policies.values()))["Properties"]["PolicyDocument"]["Statement"]
 
@@ -142,7 +181,9 @@ def test_role_manages_enis_only_in_its_subnets_and_security_groups(template):
     joined = ["".join(p if isinstance(p, str) else "" for p in r["Fn::Join"][1]) for r in create]
     assert sum(":subnet/" in r for r in joined) == 2 and sum(":security-group/" in r for r in joined) == 1
     assert "ec2:Vpc" in statements["ModelNetworkManageInterfaces"]["Condition"]["ArnEquals"]
-    assert statements["EndpointMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}}
+    assert statements["EndpointMetrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}
+    }
 
 
 def test_models_are_compliant_under_the_nag_packs(built):
@@ -163,10 +204,22 @@ def test_given_role_is_used_instead_of_a_new_one():
     role = iam.Role.from_role_arn(stack, "Existing", "arn:aws:iam::123456789012:role/ml-model", mutable=False)
     vpc_model(stack, role=role)
     template = Template.from_stack(stack)
-    assert template.find_resources("AWS::IAM::Role", {"Properties": {"AssumeRolePolicyDocument": {"Statement": [
-        Match.object_like({"Principal": {"Service": "sagemaker.amazonaws.com"}})]}}}) == {}
-    template.has_resource_properties("AWS::SageMaker::Model",
-                                     {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/ml-model"})
+    assert (
+        template.find_resources(
+            "AWS::IAM::Role",
+            {
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [Match.object_like({"Principal": {"Service": "sagemaker.amazonaws.com"}})]
+                    }
+                }
+            },
+        )
+        == {}
+    )
+    template.has_resource_properties(
+        "AWS::SageMaker::Model", {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/ml-model"}
+    )
 
 
 def test_image_value_classes():
@@ -194,21 +247,43 @@ def _bad(**kwargs):
         ({"containers": []}, "containers=0: must hold 1 to 15 containers"),
         ({"containers": lambda b: [container(b)] * 16}, "containers=16"),
         ({"containers": [ContainerDefinition()]}, "containers[0].image=None: is required"),
-        ({"containers": lambda b: [ContainerDefinition(image=ContainerImage.from_uri(XGBOOST),
-                                                        model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/g/1")]},
-         "comes with its own image and artifacts"),
+        (
+            {
+                "containers": lambda b: [
+                    ContainerDefinition(
+                        image=ContainerImage.from_uri(XGBOOST),
+                        model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/g/1",
+                    )
+                ]
+            },
+            "comes with its own image and artifacts",
+        ),
         ({"containers": [ContainerDefinition(model_package_arn="my-package")]}, "must be a model package ARN"),
-        ({"containers": lambda b: [container(b, key="models/many/", multi_model=False)]},
-         "must be a gzip-compressed tar archive"),
-        ({"containers": lambda b: [container(b, multi_model=True)]}, "multi-model mode needs an S3 prefix ending in '/'"),
-        ({"containers": lambda b: [container(b, model_cache=False)]}, "model_cache=False: applies to multi-model mode only"),
-        ({"containers": lambda b: [container(b, key="m/", multi_model=True), container(b)]},
-         "multi-model mode needs a single container"),
-        ({"containers": lambda b: [container(b, hostname="x"), container(b, hostname="x")]},
-         "containers[].hostname=['x']: names must be unique"),
+        (
+            {"containers": lambda b: [container(b, key="models/many/", multi_model=False)]},
+            "must be a gzip-compressed tar archive",
+        ),
+        (
+            {"containers": lambda b: [container(b, multi_model=True)]},
+            "multi-model mode needs an S3 prefix ending in '/'",
+        ),
+        (
+            {"containers": lambda b: [container(b, model_cache=False)]},
+            "model_cache=False: applies to multi-model mode only",
+        ),
+        (
+            {"containers": lambda b: [container(b, key="m/", multi_model=True), container(b)]},
+            "multi-model mode needs a single container",
+        ),
+        (
+            {"containers": lambda b: [container(b, hostname="x"), container(b, hostname="x")]},
+            "containers[].hostname=['x']: names must be unique",
+        ),
         ({"containers": lambda b: [container(b, hostname="bad_name")]}, "containers[0].hostname='bad_name'"),
-        ({"containers": lambda b: [container(b)], "inference_execution_mode": InferenceExecutionMode.DIRECT},
-         "inference_execution_mode='Direct': applies to models with 2 or more containers only"),
+        (
+            {"containers": lambda b: [container(b)], "inference_execution_mode": InferenceExecutionMode.DIRECT},
+            "inference_execution_mode='Direct': applies to models with 2 or more containers only",
+        ),
         ({"containers": lambda b: [container(b, environment={"1BAD": "x"})]}, "containers[0].environment=['1BAD']"),
         ({"containers": lambda b: [container(b, image="my image")]}, "without spaces"),
         ({"containers": lambda b: [container(b)], "model_name": "-bad-"}, "model_name='-bad-'"),
@@ -228,8 +303,13 @@ def test_endpoint_names_limit_the_log_groups_the_role_writes():
     from tests.iam_eval import Request, allowed
 
     stack = new_stack()
-    Model(stack, "Named", vpc=None, containers=[container(artifacts(stack))],
-          endpoint_names=["shop-dev-inference", "shop-dev-batch-*"])
+    Model(
+        stack,
+        "Named",
+        vpc=None,
+        containers=[container(artifacts(stack))],
+        endpoint_names=["shop-dev-inference", "shop-dev-batch-*"],
+    )
     statements = _policy_of(Template.from_stack(stack), "NamedRole")
     logs = "arn:aws:logs:eu-west-1:<AWS::AccountId>:log-group:/aws/sagemaker/Endpoints/"
     for group in ("shop-dev-inference", "shop-dev-batch-1"):
@@ -243,8 +323,13 @@ def test_plain_vpc_needs_security_groups():
     from aws_cdk import aws_ec2 as ec2
 
     stack = new_stack()
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0,
-                  subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
     with pytest.raises(ConstructValidationError, match="security_groups=None: must name 1 to 5 security groups"):
         Model(stack, "Bad", vpc=vpc, containers=[container(artifacts(stack))])
 

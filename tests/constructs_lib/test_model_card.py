@@ -25,36 +25,63 @@ from constructs_lib import (
 )
 from tests.conftest import compliance_app, nag_findings, new_app, new_stack
 
-OVERVIEW = ModelOverview(model_description="Gradient-boosted fraud classifier", model_owner="fraud-detection",
-                         problem_type="Binary classification", algorithm_type="XGBoost",
-                         inference_images=("123456789012.dkr.ecr.eu-west-1.amazonaws.com/xgboost:1.7",))
-USES = IntendedUses(risk_rating=RiskRating.HIGH, purpose_of_model="Flag card payments for review",
-                    intended_uses="Second-line review queue only", explanations_for_risk_rating="Customer impact")
+OVERVIEW = ModelOverview(
+    model_description="Gradient-boosted fraud classifier",
+    model_owner="fraud-detection",
+    problem_type="Binary classification",
+    algorithm_type="XGBoost",
+    inference_images=("123456789012.dkr.ecr.eu-west-1.amazonaws.com/xgboost:1.7",),
+)
+USES = IntendedUses(
+    risk_rating=RiskRating.HIGH,
+    purpose_of_model="Flag card payments for review",
+    intended_uses="Second-line review queue only",
+    explanations_for_risk_rating="Customer impact",
+)
 EVALUATION = EvaluationDetail(
-    "holdout-2024-q4", evaluation_observation="Stable across regions", datasets=("s3://data/teams/fraud/holdout/",),
+    "holdout-2024-q4",
+    evaluation_observation="Stable across regions",
+    datasets=("s3://data/teams/fraud/holdout/",),
     metadata={"dataset_version": "v3"},
-    metric_groups=(MetricGroup("binary_classification", (EvaluationMetric("auc", 0.91),
-                                                         EvaluationMetric("threshold", "0.42 tuned"),
-                                                         EvaluationMetric("calibrated", True))),),
+    metric_groups=(
+        MetricGroup(
+            "binary_classification",
+            (
+                EvaluationMetric("auc", 0.91),
+                EvaluationMetric("threshold", "0.42 tuned"),
+                EvaluationMetric("calibrated", True),
+            ),
+        ),
+    ),
 )
 FULL = dict(
-    model_overview=OVERVIEW, intended_uses=USES,
+    model_overview=OVERVIEW,
+    intended_uses=USES,
     business_details=BusinessDetails(business_problem="Card fraud losses", line_of_business="Payments"),
     training_details=TrainingDetails(
         objective_function=ObjectiveFunction("Maximize", facet="AUC", notes="validation AUC"),
-        training_datasets=("s3://data/teams/fraud/train/",), training_metrics=(TrainingMetric("train:auc", 0.95),),
-        hyper_parameters={"max_depth": "6", "eta": "0.2"}),
+        training_datasets=("s3://data/teams/fraud/train/",),
+        training_metrics=(TrainingMetric("train:auc", 0.95),),
+        hyper_parameters={"max_depth": "6", "eta": "0.2"},
+    ),
     evaluation_details=[EVALUATION],
-    additional_information=AdditionalInformation(caveats_and_recommendations="Retrain monthly",
-                                                 custom_details={"git_commit": "0123abc"}),
+    additional_information=AdditionalInformation(
+        caveats_and_recommendations="Retrain monthly", custom_details={"git_commit": "0123abc"}
+    ),
 )
 
 
 @pytest.fixture(scope="module")
 def card():
     stack = new_stack()
-    card = ModelCard(stack, "Card", model_card_name="fraud-detection-card", model_package_group="fraud-detection",
-                     status=ModelCardStatus.APPROVED, **FULL)
+    card = ModelCard(
+        stack,
+        "Card",
+        model_card_name="fraud-detection-card",
+        model_package_group="fraud-detection",
+        status=ModelCardStatus.APPROVED,
+        **FULL,
+    )
     return card, Template.from_stack(stack)
 
 
@@ -86,8 +113,11 @@ def test_card_content_is_kms_encrypted(card):
 def test_intended_uses_and_risk_rating(card):
     _, template = card
     assert _props(template)["Content"]["IntendedUses"] == {
-        "RiskRating": "High", "PurposeOfModel": "Flag card payments for review",
-        "IntendedUses": "Second-line review queue only", "ExplanationsForRiskRating": "Customer impact"}
+        "RiskRating": "High",
+        "PurposeOfModel": "Flag card payments for review",
+        "IntendedUses": "Second-line review queue only",
+        "ExplanationsForRiskRating": "Customer impact",
+    }
 
 
 def test_evaluation_metrics_keep_their_types(card):
@@ -132,20 +162,38 @@ def test_exposes_status_risk_and_grants_read(card):
     assert model_card.risk_rating is RiskRating.HIGH
     assert model_card.model_package_group_name == "fraud-detection"
     stack = new_stack()
-    other = ModelCard(stack, "Card", model_card_name="c", model_overview=ModelOverview(model_name="m"),
-                      intended_uses=IntendedUses())
+    other = ModelCard(
+        stack, "Card", model_card_name="c", model_overview=ModelOverview(model_name="m"), intended_uses=IntendedUses()
+    )
     reviewer = iam.Role(stack, "Reviewer", assumed_by=iam.AccountRootPrincipal())
     other.grant_read(reviewer)
-    Template.from_stack(stack).has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Action": ["sagemaker:DescribeModelCard", "sagemaker:ListModelCardVersions"]}),
-        Match.object_like({"Action": "kms:Decrypt"}),
-    ])}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Action": ["sagemaker:DescribeModelCard", "sagemaker:ListModelCardVersions"]}
+                        ),
+                        Match.object_like({"Action": "kms:Decrypt"}),
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_a_draft_needs_only_overview_and_intended_uses():
     stack = new_stack()
-    ModelCard(stack, "Card", model_card_name="draft", model_package_group="g", model_overview=ModelOverview(),
-              intended_uses=IntendedUses())
+    ModelCard(
+        stack,
+        "Card",
+        model_card_name="draft",
+        model_package_group="g",
+        model_overview=ModelOverview(),
+        intended_uses=IntendedUses(),
+    )
     props = _props(Template.from_stack(stack))
     assert props["ModelCardStatus"] == "Draft"
     assert props["Content"]["IntendedUses"] == {"RiskRating": "Unknown"}
@@ -155,37 +203,78 @@ def test_a_draft_needs_only_overview_and_intended_uses():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"intended_uses": IntendedUses(risk_rating="Severe")},
-         "intended_uses.risk_rating='Severe': must be one of High, Medium, Low, Unknown"),
+        (
+            {"intended_uses": IntendedUses(risk_rating="Severe")},
+            "intended_uses.risk_rating='Severe': must be one of High, Medium, Low, Unknown",
+        ),
         ({"intended_uses": None}, "intended_uses=None: is a required section of the model card"),
         ({"model_overview": None}, "model_overview=None: is a required section of the model card"),
-        ({"status": "PendingReview", "intended_uses": USES}, "evaluation_details='none': is required for status PendingReview"),
-        ({"status": "Approved", "evaluation_details": [EVALUATION]},
-         "intended_uses.risk_rating='Unknown': must be High, Medium or Low for status Approved"),
+        (
+            {"status": "PendingReview", "intended_uses": USES},
+            "evaluation_details='none': is required for status PendingReview",
+        ),
+        (
+            {"status": "Approved", "evaluation_details": [EVALUATION]},
+            "intended_uses.risk_rating='Unknown': must be High, Medium or Low for status Approved",
+        ),
         ({"status": "Archived"}, "status='Archived': must be one of Draft, PendingReview, Approved"),
         ({"model_card_name": "my_card"}, "model_card_name='my_card'"),
         ({"model_package_group": None}, "the card must name its model"),
         ({"model_package_group": "bad_group"}, "model_package_group='bad_group'"),
         ({"model_overview": ModelOverview(model_description="x" * 1025)}, "model_overview.model_description="),
         ({"model_overview": ModelOverview(model_version=0)}, "model_overview.model_version=0"),
-        ({"model_overview": ModelOverview(model_artifacts=("s3://a",) * 16)}, "model_overview.model_artifacts (count)=16"),
-        ({"training_details": TrainingDetails(objective_function=ObjectiveFunction("Optimise"))},
-         "training_details.objective_function.function='Optimise'"),
-        ({"evaluation_details": [EvaluationDetail("e"), EvaluationDetail("e")]},
-         "evaluation_details (names)=['e']: names must be unique"),
-        ({"evaluation_details": [EvaluationDetail("e", metric_groups=(MetricGroup("g", (EvaluationMetric("m", "x" * 64),)),))]},
-         "evaluation_details[0].metric_groups[0].metrics[0].value="),
-        ({"additional_information": AdditionalInformation(custom_details={"git-commit": "x"})},
-         "additional_information.custom_details='git-commit': keys must be letters, digits or '_'"),
+        (
+            {"model_overview": ModelOverview(model_artifacts=("s3://a",) * 16)},
+            "model_overview.model_artifacts (count)=16",
+        ),
+        (
+            {"training_details": TrainingDetails(objective_function=ObjectiveFunction("Optimise"))},
+            "training_details.objective_function.function='Optimise'",
+        ),
+        (
+            {"evaluation_details": [EvaluationDetail("e"), EvaluationDetail("e")]},
+            "evaluation_details (names)=['e']: names must be unique",
+        ),
+        (
+            {
+                "evaluation_details": [
+                    EvaluationDetail("e", metric_groups=(MetricGroup("g", (EvaluationMetric("m", "x" * 64),)),))
+                ]
+            },
+            "evaluation_details[0].metric_groups[0].metrics[0].value=",
+        ),
+        (
+            {"additional_information": AdditionalInformation(custom_details={"git-commit": "x"})},
+            "additional_information.custom_details='git-commit': keys must be letters, digits or '_'",
+        ),
     ],
-    ids=["unknown-risk-rating", "missing-intended-uses", "missing-overview", "review-without-evaluation",
-         "approved-with-unknown-risk", "archived-status", "bad-name", "unnamed-model", "bad-group",
-         "long-description", "version-zero", "too-many-artifacts", "bad-objective", "duplicate-evaluations",
-         "long-metric-string", "bad-custom-key"],
+    ids=[
+        "unknown-risk-rating",
+        "missing-intended-uses",
+        "missing-overview",
+        "review-without-evaluation",
+        "approved-with-unknown-risk",
+        "archived-status",
+        "bad-name",
+        "unnamed-model",
+        "bad-group",
+        "long-description",
+        "version-zero",
+        "too-many-artifacts",
+        "bad-objective",
+        "duplicate-evaluations",
+        "long-metric-string",
+        "bad-custom-key",
+    ],
 )
 def test_rejects_invalid_content(kwargs, message):
-    args = {"model_card_name": "card", "model_package_group": "fraud-detection", "model_overview": ModelOverview(),
-            "intended_uses": IntendedUses(), **kwargs}
+    args = {
+        "model_card_name": "card",
+        "model_package_group": "fraud-detection",
+        "model_overview": ModelOverview(),
+        "intended_uses": IntendedUses(),
+        **kwargs,
+    }
     with pytest.raises(ConstructValidationError) as error:
         ModelCard(new_stack(), "Card", **args)
     assert "ModelCard 'Test/Card' has invalid input" in str(error.value)

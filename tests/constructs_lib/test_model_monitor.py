@@ -20,8 +20,7 @@ from constructs_lib import (
     SecureBucket,
 )
 from constructs_lib.monitoring.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
-from tests.conftest import cfn_lint_errors
-from tests.conftest import compliance_app, nag_findings, new_app, new_stack
+from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
@@ -39,17 +38,30 @@ def all_monitors(stack: cdk.Stack, **kwargs) -> ModelMonitor:
     endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket))
     config = f"s3://{bucket.bucket_name}/monitoring"
     return ModelMonitor(
-        stack, "Monitor", endpoint=endpoint, network=network,
-        data_quality=DataQualityMonitorOptions(baseline=MonitoringBaseline(
-            constraints_s3_uri=f"{config}/baseline/constraints.json",
-            statistics_s3_uri=f"{config}/baseline/statistics.json")),
+        stack,
+        "Monitor",
+        endpoint=endpoint,
+        network=network,
+        data_quality=DataQualityMonitorOptions(
+            baseline=MonitoringBaseline(
+                constraints_s3_uri=f"{config}/baseline/constraints.json",
+                statistics_s3_uri=f"{config}/baseline/statistics.json",
+            )
+        ),
         model_quality=ModelQualityMonitorOptions(
-            problem_type="BinaryClassification", ground_truth_s3_uri=f"{config}/ground-truth",
-            inference_attribute="0", probability_threshold=0.5, start_time_offset="-P1D", end_time_offset="-PT1H"),
-        bias_drift=BiasDriftMonitorOptions(analysis_config_s3_uri=f"{config}/clarify/bias.json",
-                                           ground_truth_s3_uri=f"{config}/ground-truth"),
+            problem_type="BinaryClassification",
+            ground_truth_s3_uri=f"{config}/ground-truth",
+            inference_attribute="0",
+            probability_threshold=0.5,
+            start_time_offset="-P1D",
+            end_time_offset="-PT1H",
+        ),
+        bias_drift=BiasDriftMonitorOptions(
+            analysis_config_s3_uri=f"{config}/clarify/bias.json", ground_truth_s3_uri=f"{config}/ground-truth"
+        ),
         feature_attribution=FeatureAttributionMonitorOptions(
-            analysis_config_s3_uri="s3://shared-config-bucket/clarify/shap.json"),
+            analysis_config_s3_uri="s3://shared-config-bucket/clarify/shap.json"
+        ),
         **kwargs,
     )
 
@@ -70,8 +82,10 @@ def test_each_monitor_is_a_job_definition_and_a_schedule(template):
     for resource_type in JOB_TYPES:
         template.resource_count_is(resource_type, 1)
     template.resource_count_is("AWS::SageMaker::MonitoringSchedule", 4)
-    kinds = {s["Properties"]["MonitoringScheduleConfig"]["MonitoringType"]: s["Properties"]
-             for s in template.find_resources("AWS::SageMaker::MonitoringSchedule").values()}
+    kinds = {
+        s["Properties"]["MonitoringScheduleConfig"]["MonitoringType"]: s["Properties"]
+        for s in template.find_resources("AWS::SageMaker::MonitoringSchedule").values()
+    }
     assert set(kinds) == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
     assert kinds["DataQuality"]["MonitoringScheduleName"] == "churn-data-quality"
     for props in kinds.values():
@@ -91,8 +105,12 @@ def test_every_job_is_isolated_encrypted_and_in_the_vpc(template):
         assert len(network["VpcConfig"]["Subnets"]) == 2 and len(network["VpcConfig"]["SecurityGroupIds"]) == 1
         cluster = props["JobResources"]["ClusterConfig"]
         assert "Fn::GetAtt" in cluster["VolumeKmsKeyId"]
-        assert cluster == {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20,
-                           "VolumeKmsKeyId": cluster["VolumeKmsKeyId"]}
+        assert cluster == {
+            "InstanceCount": 1,
+            "InstanceType": "ml.m5.xlarge",
+            "VolumeSizeInGB": 20,
+            "VolumeKmsKeyId": cluster["VolumeKmsKeyId"],
+        }
         output = props[output_key]
         assert output["KmsKeyId"] == cluster["VolumeKmsKeyId"]
         assert output["MonitoringOutputs"][0]["S3Output"]["LocalPath"] == "/opt/ml/processing/output"
@@ -105,9 +123,13 @@ def test_model_quality_joins_ground_truth_for_its_problem_type(template):
     job_input = props["ModelQualityJobInput"]
     assert job_input["GroundTruthS3Input"]["S3Uri"]["Fn::Join"][1][-1] == "/monitoring/ground-truth"
     assert job_input["EndpointInput"] == {
-        "EndpointName": "churn-endpoint", "LocalPath": "/opt/ml/processing/input/endpoint",
-        "InferenceAttribute": "0", "ProbabilityThresholdAttribute": 0.5,
-        "StartTimeOffset": "-P1D", "EndTimeOffset": "-PT1H"}
+        "EndpointName": "churn-endpoint",
+        "LocalPath": "/opt/ml/processing/input/endpoint",
+        "InferenceAttribute": "0",
+        "ProbabilityThresholdAttribute": 0.5,
+        "StartTimeOffset": "-P1D",
+        "EndTimeOffset": "-PT1H",
+    }
 
 
 def test_data_quality_uses_the_baseline_and_publishes_metrics(template):
@@ -123,18 +145,23 @@ def test_data_quality_uses_the_baseline_and_publishes_metrics(template):
 def test_bias_and_feature_attribution_run_clarify_with_their_analysis_config(template):
     bias = next(iter(template.find_resources("AWS::SageMaker::ModelBiasJobDefinition").values()))["Properties"]
     assert bias["ModelBiasAppSpecification"]["ImageUri"] == (
-        "131013547314.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-clarify-processing:1.0")
+        "131013547314.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-clarify-processing:1.0"
+    )
     assert bias["ModelBiasAppSpecification"]["ConfigUri"]["Fn::Join"][1][-1] == "/monitoring/clarify/bias.json"
     assert "GroundTruthS3Input" in bias["ModelBiasJobInput"]
     explain = next(iter(template.find_resources("AWS::SageMaker::ModelExplainabilityJobDefinition").values()))
     assert explain["Properties"]["ModelExplainabilityAppSpecification"]["ConfigUri"] == (
-        "s3://shared-config-bucket/clarify/shap.json")
+        "s3://shared-config-bucket/clarify/shap.json"
+    )
 
 
 def _statements(template: Template) -> dict[str, dict]:
     policies = template.find_resources("AWS::IAM::ManagedPolicy")
-    monitor = [p for p in policies.values() if any(
-        s.get("Sid") == "ReadCapturedData" for s in p["Properties"]["PolicyDocument"]["Statement"])]
+    monitor = [
+        p
+        for p in policies.values()
+        if any(s.get("Sid") == "ReadCapturedData" for s in p["Properties"]["PolicyDocument"]["Statement"])
+    ]
     assert len(monitor) == 1
     return {s.get("Sid", ""): s for s in monitor[0]["Properties"]["PolicyDocument"]["Statement"]}
 
@@ -147,12 +174,20 @@ def test_role_reads_captured_data_and_inputs_and_writes_only_its_reports(templat
     assert statements["WriteReports"]["Resource"]["Fn::Join"][1][-1] == "/model-monitor/*"
     assert statements["ReadCapturedDataList"]["Condition"] == {"StringLike": {"s3:prefix": ["data-capture/*"]}}
     assert statements["ReadExplainabilityConfig"]["Resource"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::shared-config-bucket/clarify/shap.json*"]]}
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::shared-config-bucket/clarify/shap.json*"]]
+    }
     for sid in ("ReadModelQualityGroundTruth", "ReadBiasAnalysisConfig", "ReadDataQualityConstraints"):
         assert statements[sid]["Action"] == "s3:GetObject"
-    assert statements["PublishMonitoringMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": [
-        "aws/sagemaker/Endpoints/data-metrics", "aws/sagemaker/Endpoints/model-metrics",
-        "aws/sagemaker/Endpoints/bias-metrics", "aws/sagemaker/Endpoints/explainability-metrics"]}}
+    assert statements["PublishMonitoringMetrics"]["Condition"] == {
+        "StringEquals": {
+            "cloudwatch:namespace": [
+                "aws/sagemaker/Endpoints/data-metrics",
+                "aws/sagemaker/Endpoints/model-metrics",
+                "aws/sagemaker/Endpoints/bias-metrics",
+                "aws/sagemaker/Endpoints/explainability-metrics",
+            ]
+        }
+    }
     assert statements["EncryptJobVolumes"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
     all_actions = json.dumps([s["Action"] for s in statements.values()])
     # the jobs pull their image with this role: the prebuilt image's repository only
@@ -161,8 +196,14 @@ def test_role_reads_captured_data_and_inputs_and_writes_only_its_reports(templat
 
 
 def test_role_is_assumed_by_sagemaker_only(template):
-    template.has_resource_properties("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
-        Match.object_like({"Principal": {"Service": "sagemaker.amazonaws.com"}})]}})
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [Match.object_like({"Principal": {"Service": "sagemaker.amazonaws.com"}})]
+            }
+        },
+    )
 
 
 def test_metrics_point_at_the_schedules(synthesized):
@@ -179,9 +220,13 @@ def test_metrics_point_at_the_schedules(synthesized):
 def test_asking_for_a_metric_of_a_monitor_not_created_fails():
     stack = new_stack()
     bucket = SecureBucket(stack, "Data")
-    monitor = ModelMonitor(stack, "Monitor", network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
-                           endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
-                           data_quality=DataQualityMonitorOptions())
+    monitor = ModelMonitor(
+        stack,
+        "Monitor",
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
+        data_quality=DataQualityMonitorOptions(),
+    )
     with pytest.raises(ValueError, match="has no ModelQuality monitor"):
         monitor.metric_model_quality("accuracy")
 
@@ -200,9 +245,13 @@ def test_env_agnostic_stack_finds_the_image_in_a_region_mapping():
     stack = cdk.Stack(new_app(), "Agnostic")
     network = PrivateNetwork(stack, "Net")
     bucket = SecureBucket(stack, "Data")
-    ModelMonitor(stack, "Monitor", network=network,
-                 endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
-                 data_quality=DataQualityMonitorOptions())
+    ModelMonitor(
+        stack,
+        "Monitor",
+        network=network,
+        endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
+        data_quality=DataQualityMonitorOptions(),
+    )
     template = Template.from_stack(stack).to_json()
     mapping = template["Mappings"]["SagemakerModelMonitorAnalyzerAccounts"]
     assert mapping["eu-west-1"] == {"account": "468650794304"}
@@ -220,8 +269,10 @@ def test_image_tables_cover_the_commercial_regions_only():
     assert MonitoringImage.from_uri("x").supports_region("mars-north-1")
 
 
-@pytest.mark.parametrize("expression", [
-    "cron(0 * ? * * *)", "cron(0 0 ? * * *)", "cron(0 23 ? * * *)", "cron(0 17/12 ? * * *)", "cron(0 0/2 ? * * *)"])
+@pytest.mark.parametrize(
+    "expression",
+    ["cron(0 * ? * * *)", "cron(0 0 ? * * *)", "cron(0 23 ? * * *)", "cron(0 17/12 ? * * *)", "cron(0 0/2 ? * * *)"],
+)
 def test_accepts_sagemaker_schedule_forms(expression):
     assert MonitorSchedule.cron(expression).problem() is None
 
@@ -239,40 +290,71 @@ def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
     bucket = SecureBucket(stack, "Data")
     endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket) if capture else None)
     kwargs.setdefault("data_quality", DataQualityMonitorOptions())
-    return ModelMonitor(stack, "Monitor", endpoint=endpoint,
-                        network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs)
+    return ModelMonitor(
+        stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs
+    )
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"capture": False}, "endpoint='Test/Endpoint': must capture data"),
-    ({"model_quality": ModelQualityMonitorOptions(problem_type="Regression")},
-     "model_quality.ground_truth_s3_uri=None: is required"),
-    ({"model_quality": ModelQualityMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
-     "model_quality.problem_type=None: is required: one of BinaryClassification, MulticlassClassification, Regression"),
-    ({"model_quality": ModelQualityMonitorOptions(problem_type="Ranking", ground_truth_s3_uri="s3://bucket/gt")},
-     "model_quality.problem_type='Ranking': must be one of"),
-    ({"model_quality": ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="bucket/gt")},
-     "model_quality.ground_truth_s3_uri='bucket/gt': must be an S3 URI"),
-    ({"model_quality": ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt",
-                                                  start_time_offset="1 day")},
-     "model_quality.start_time_offset='1 day': must be a negative ISO 8601 duration"),
-    ({"bias_drift": BiasDriftMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
-     "bias_drift.analysis_config_s3_uri=None: is required"),
-    ({"feature_attribution": FeatureAttributionMonitorOptions()},
-     "feature_attribution.analysis_config_s3_uri=None: is required"),
-    ({"schedule": MonitorSchedule.cron("cron(0 12 * * ? *)")},
-     "schedule='cron(0 12 * * ? *)': is not a schedule SageMaker Model Monitor accepts"),
-    ({"schedule": MonitorSchedule.cron("every day")}, "schedule='every day': is not a schedule"),
-    ({"schedule": MonitorSchedule.cron("cron(0/30 * ? * * *)")},
-     "schedule='cron(0/30 * ? * * *)': runs more often than hourly"),
-    ({"schedule": MonitorSchedule.cron("cron(*/10 * ? * * *)")}, "runs more often than hourly"),
-    ({"schedule": MonitorSchedule.cron("rate(15 minutes)")}, "schedule='rate(15 minutes)': runs more often than hourly"),
-    ({"max_runtime": Duration.hours(2)}, "max_runtime (seconds)=7200: must be at most the schedule's interval (3600 s)"),
-    ({"instance_type": "m5.xlarge"}, "instance_type='m5.xlarge'"),
-    ({"volume_size_gb": 0}, "volume_size_gb=0"),
-    ({"schedule_name_prefix": "bad_prefix"}, "schedule_name_prefix='bad_prefix'"),
-    ({"data_quality": None}, "monitors=None: give at least one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"capture": False}, "endpoint='Test/Endpoint': must capture data"),
+        (
+            {"model_quality": ModelQualityMonitorOptions(problem_type="Regression")},
+            "model_quality.ground_truth_s3_uri=None: is required",
+        ),
+        (
+            {"model_quality": ModelQualityMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
+            "model_quality.problem_type=None: is required: one of BinaryClassification, MulticlassClassification, Regression",
+        ),
+        (
+            {"model_quality": ModelQualityMonitorOptions(problem_type="Ranking", ground_truth_s3_uri="s3://bucket/gt")},
+            "model_quality.problem_type='Ranking': must be one of",
+        ),
+        (
+            {"model_quality": ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="bucket/gt")},
+            "model_quality.ground_truth_s3_uri='bucket/gt': must be an S3 URI",
+        ),
+        (
+            {
+                "model_quality": ModelQualityMonitorOptions(
+                    problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt", start_time_offset="1 day"
+                )
+            },
+            "model_quality.start_time_offset='1 day': must be a negative ISO 8601 duration",
+        ),
+        (
+            {"bias_drift": BiasDriftMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
+            "bias_drift.analysis_config_s3_uri=None: is required",
+        ),
+        (
+            {"feature_attribution": FeatureAttributionMonitorOptions()},
+            "feature_attribution.analysis_config_s3_uri=None: is required",
+        ),
+        (
+            {"schedule": MonitorSchedule.cron("cron(0 12 * * ? *)")},
+            "schedule='cron(0 12 * * ? *)': is not a schedule SageMaker Model Monitor accepts",
+        ),
+        ({"schedule": MonitorSchedule.cron("every day")}, "schedule='every day': is not a schedule"),
+        (
+            {"schedule": MonitorSchedule.cron("cron(0/30 * ? * * *)")},
+            "schedule='cron(0/30 * ? * * *)': runs more often than hourly",
+        ),
+        ({"schedule": MonitorSchedule.cron("cron(*/10 * ? * * *)")}, "runs more often than hourly"),
+        (
+            {"schedule": MonitorSchedule.cron("rate(15 minutes)")},
+            "schedule='rate(15 minutes)': runs more often than hourly",
+        ),
+        (
+            {"max_runtime": Duration.hours(2)},
+            "max_runtime (seconds)=7200: must be at most the schedule's interval (3600 s)",
+        ),
+        ({"instance_type": "m5.xlarge"}, "instance_type='m5.xlarge'"),
+        ({"volume_size_gb": 0}, "volume_size_gb=0"),
+        ({"schedule_name_prefix": "bad_prefix"}, "schedule_name_prefix='bad_prefix'"),
+        ({"data_quality": None}, "monitors=None: give at least one of"),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         _monitor_with(**kwargs)
@@ -284,25 +366,42 @@ def test_rejects_a_region_without_a_known_analyzer_image():
     stack = cdk.Stack(new_app(), "Test", env=cdk.Environment(region="mx-central-1"))
     with pytest.raises(ConstructValidationError) as error:
         _monitor_with(stack)
-    assert "region (for the Model Monitor analyzer image)='mx-central-1': has no known Model Monitor analyzer image" in (
-        str(error.value))
+    assert (
+        "region (for the Model Monitor analyzer image)='mx-central-1': has no known Model Monitor analyzer image"
+        in (str(error.value))
+    )
     assert "MonitoringImage.from_uri" in str(error.value)
 
 
 def test_an_own_image_works_in_any_region():
     stack = cdk.Stack(new_app(), "Test", env=cdk.Environment(region="mx-central-1"))
-    _monitor_with(stack, analyzer_image=MonitoringImage.from_uri("111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1"))
-    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::DataQualityJobDefinition", {
-        "DataQualityAppSpecification": Match.object_like({"ImageUri": "111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1"})})
+    _monitor_with(
+        stack, analyzer_image=MonitoringImage.from_uri("111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1")
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::DataQualityJobDefinition",
+        {
+            "DataQualityAppSpecification": Match.object_like(
+                {"ImageUri": "111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1"}
+            )
+        },
+    )
 
 
 def test_monitors_that_need_the_response_refuse_an_endpoint_capturing_requests_only():
     stack = new_stack()
     bucket = SecureBucket(stack, "Data")
     endpoint = FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket, capture_response=False))
-    with pytest.raises(ConstructValidationError, match="model quality monitor needs the endpoint to capture the response"):
-        ModelMonitor(stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
-                     model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt"))
+    with pytest.raises(
+        ConstructValidationError, match="model quality monitor needs the endpoint to capture the response"
+    ):
+        ModelMonitor(
+            stack,
+            "Monitor",
+            endpoint=endpoint,
+            network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+            model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt"),
+        )
 
 
 def test_job_network_interfaces_are_limited_to_the_platform_vpc_subnets_and_groups(template):
@@ -314,5 +413,9 @@ def test_job_network_interfaces_are_limited_to_the_platform_vpc_subnets_and_grou
     resources = json.dumps(create["Resource"])
     assert ":subnet/" in resources and ":security-group/" in resources and "*" not in resources
     assert set(statements["JobNetworkDescribe"]["Action"]) == {
-        "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSubnets", "ec2:DescribeVpcs"}
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+    }

@@ -24,9 +24,15 @@ def synthesized():
     app = compliance_app()
     stack = new_stack(app)
     artifacts = SecureBucket(stack, "Artifacts")
-    shared = ModelPackageGroup(stack, "Churn", model_package_group_name="Churn-Model", description="churn versions",
-                               shared_with_accounts=["111111111111", "222222222222"], allow_cross_account_approval=True,
-                               sources=ModelPackageSources(model_data=[ModelData.from_bucket(artifacts, "models/")]))
+    shared = ModelPackageGroup(
+        stack,
+        "Churn",
+        model_package_group_name="Churn-Model",
+        description="churn versions",
+        shared_with_accounts=["111111111111", "222222222222"],
+        allow_cross_account_approval=True,
+        sources=ModelPackageSources(model_data=[ModelData.from_bucket(artifacts, "models/")]),
+    )
     private = ModelPackageGroup(stack, "Private", model_package_group_name="private-model")
     reader = ManagedPolicyRole(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
     registrar = ManagedPolicyRole(stack, "Registrar", assumed_by=iam.AccountRootPrincipal())
@@ -39,15 +45,17 @@ def synthesized():
     shared.on_state_change("OnAnyChange")
     for role in (reader, registrar, approver):
         # Grants on a group's versions are a wildcard the grantee acknowledges (as MlPipeline does).
-        acknowledge_exact_wildcard(role.managed_policy, private.model_packages_arn,
-                                      "Test: versions of the one group this role works with.")
+        acknowledge_exact_wildcard(
+            role.managed_policy, private.model_packages_arn, "Test: versions of the one group this role works with."
+        )
     findings = nag_findings(app)
     return Template.from_stack(stack), findings, shared
 
 
 def _group(template: Template, name: str) -> dict:
-    groups = template.find_resources("AWS::SageMaker::ModelPackageGroup",
-                                     {"Properties": {"ModelPackageGroupName": name}})
+    groups = template.find_resources(
+        "AWS::SageMaker::ModelPackageGroup", {"Properties": {"ModelPackageGroupName": name}}
+    )
     assert len(groups) == 1
     return next(iter(groups.values()))
 
@@ -88,20 +96,31 @@ def test_cross_account_policy_shares_read_and_approval_with_the_named_accounts(s
     assert by_sid["ShareModelPackageGroup"]["Action"] == "sagemaker:DescribeModelPackageGroup"
     assert "model-package-group/churn-model" in json.dumps(by_sid["ShareModelPackageGroup"]["Resource"])
     assert sorted(by_sid["ShareModelPackageVersions"]["Action"]) == [
-        "sagemaker:CreateModel", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages",
-        "sagemaker:UpdateModelPackage"]
+        "sagemaker:CreateModel",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:ListModelPackages",
+        "sagemaker:UpdateModelPackage",
+    ]
     assert "model-package/churn-model/*" in json.dumps(by_sid["ShareModelPackageVersions"]["Resource"])
 
 
 def test_the_accounts_a_group_is_shared_with_may_read_its_artifacts_and_decrypt_them(synthesized):
     template = synthesized[0]
-    [share] = [s for p in template.find_resources("AWS::S3::BucketPolicy").values()
-               for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid", "").startswith("ShareModelArtifacts")]
+    [share] = [
+        s
+        for p in template.find_resources("AWS::S3::BucketPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid", "").startswith("ShareModelArtifacts")
+    ]
     assert share["Action"] == "s3:GetObject"
     assert json.dumps(share["Principal"]).count(":root") == 2
     assert share["Resource"]["Fn::Join"][1][-1] == "/models/*"
-    [decrypt] = [s for k in template.find_resources("AWS::KMS::Key").values()
-                 for s in k["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid", "").startswith("DecryptShared")]
+    [decrypt] = [
+        s
+        for k in template.find_resources("AWS::KMS::Key").values()
+        for s in k["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid", "").startswith("DecryptShared")
+    ]
     assert decrypt["Action"] == "kms:Decrypt"
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
 
@@ -122,7 +141,9 @@ def test_grant_read_register_and_approve(synthesized):
     template = synthesized[0]
     read = _statements(template, "Reader")
     assert {a for s in read for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])} == {
-        "sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage"}
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:DescribeModelPackage",
+    }
     register = _statements(template, "Registrar")
     assert any(s["Action"] == ["sagemaker:AddTags", "sagemaker:CreateModelPackage"] for s in register)
     approve = _statements(template, "Approver")
@@ -130,8 +151,9 @@ def test_grant_read_register_and_approve(synthesized):
     assert "model-package/private-model/*" in json.dumps(approve[0]["Resource"])
 
 
-@pytest.mark.parametrize("rule, statuses", [("OnApproved", ["Approved"]), ("OnRejected", ["Rejected"]),
-                                            ("OnAnyChange", None)])
+@pytest.mark.parametrize(
+    "rule, statuses", [("OnApproved", ["Approved"]), ("OnRejected", ["Rejected"]), ("OnAnyChange", None)]
+)
 def test_approval_events_are_exposed_as_rules(synthesized, rule, statuses):
     rules = synthesized[0].find_resources("AWS::Events::Rule")
     pattern = next(r for k, r in rules.items() if k.startswith(f"Churn{rule}"))["Properties"]["EventPattern"]
@@ -146,17 +168,33 @@ def test_a_rule_can_live_in_the_consuming_stack_with_its_target():
     group = ModelPackageGroup(producer, "G", model_package_group_name="g")
     consumer = new_stack(producer.node.scope, "Deploy")
     topic = sns.Topic(consumer, "Topic")
-    rule = group.on_approved("DeployOnApproval", scope=consumer, target=targets.SnsTopic(
-        topic, dead_letter_queue=sqs.Queue(consumer, "Dlq"), retry_attempts=3, max_event_age=Duration.hours(1)))
+    rule = group.on_approved(
+        "DeployOnApproval",
+        scope=consumer,
+        target=targets.SnsTopic(
+            topic, dead_letter_queue=sqs.Queue(consumer, "Dlq"), retry_attempts=3, max_event_age=Duration.hours(1)
+        ),
+    )
     assert rule.node.scope is consumer
-    Template.from_stack(consumer).has_resource_properties("AWS::Events::Rule", {
-        "EventPattern": Match.object_like({"detail": {"ModelPackageGroupName": ["g"],
-                                                      "ModelApprovalStatus": ["Approved"]}}),
-        "Targets": Match.array_with([Match.object_like({
-            "Arn": {"Ref": Match.string_like_regexp("Topic")},
-            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.string_like_regexp("Dlq"), "Arn"]}},
-            "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}})]),
-    })
+    Template.from_stack(consumer).has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_like(
+                {"detail": {"ModelPackageGroupName": ["g"], "ModelApprovalStatus": ["Approved"]}}
+            ),
+            "Targets": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "Arn": {"Ref": Match.string_like_regexp("Topic")},
+                            "DeadLetterConfig": {"Arn": {"Fn::GetAtt": [Match.string_like_regexp("Dlq"), "Arn"]}},
+                            "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
+                        }
+                    )
+                ]
+            ),
+        },
+    )
 
 
 @pytest.mark.parametrize("add_later", [False, True])
@@ -168,8 +206,10 @@ def test_a_rule_target_without_a_dead_letter_queue_and_retry_policy_fails_synth(
         group.on_approved("OnApproved").add_target(bare)
     else:
         group.on_approved("OnApproved", target=bare)
-    with pytest.raises(Exception, match="EventBridge rule 'Test/G/OnApproved' target Target0: has no "
-                                        "dead-letter queue or no full retry policy"):
+    with pytest.raises(
+        Exception,
+        match="EventBridge rule 'Test/G/OnApproved' target Target0: has no dead-letter queue or no full retry policy",
+    ):
         Template.from_stack(stack)
 
 
@@ -178,8 +218,10 @@ def test_a_rule_target_without_a_dead_letter_queue_and_retry_policy_fails_synth(
     [
         ({"model_package_group_name": "churn_model"}, "model_package_group_name='churn_model'"),
         ({"model_package_group_name": "g", "shared_with_accounts": ["1234"]}, "shared_with_accounts='1234'"),
-        ({"model_package_group_name": "g", "allow_cross_account_approval": True},
-         "allow_cross_account_approval=True: needs shared_with_accounts"),
+        (
+            {"model_package_group_name": "g", "allow_cross_account_approval": True},
+            "allow_cross_account_approval=True: needs shared_with_accounts",
+        ),
         ({"model_package_group_name": "g", "description": "x" * 1025}, "must be at most 1024 characters"),
     ],
 )

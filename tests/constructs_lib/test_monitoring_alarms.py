@@ -1,4 +1,3 @@
-import json
 
 import pytest
 from aws_cdk import Duration
@@ -15,8 +14,7 @@ from constructs_lib import (
     PrivateNetwork,
     SecureBucket,
 )
-from tests.conftest import cfn_lint_errors
-from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
@@ -26,7 +24,10 @@ def build(stack, **kwargs) -> MonitoringAlarms:
     bucket = SecureBucket(stack, "Data")
     endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket))
     monitor = ModelMonitor(
-        stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        stack,
+        "Monitor",
+        endpoint=endpoint,
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
         data_quality=DataQualityMonitorOptions(),
         model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://labels-1/gt"),
         schedule_name_prefix="churn",
@@ -50,35 +51,74 @@ def template(synthesized) -> Template:
 
 
 def test_drift_alarms_watch_the_data_quality_metrics(template):
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "AlarmName": "churn-feature-drift-age",
-        "Namespace": "aws/sagemaker/Endpoints/data-metrics",
-        "MetricName": "feature_baseline_drift_age",
-        "Dimensions": Match.array_with([{"Name": "Endpoint", "Value": "churn-endpoint"},
-                                        {"Name": "MonitoringSchedule", "Value": "churn-data-quality"}]),
-        "Threshold": 0.2, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
-    })
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "churn-feature-drift-age",
+            "Namespace": "aws/sagemaker/Endpoints/data-metrics",
+            "MetricName": "feature_baseline_drift_age",
+            "Dimensions": Match.array_with(
+                [
+                    {"Name": "Endpoint", "Value": "churn-endpoint"},
+                    {"Name": "MonitoringSchedule", "Value": "churn-data-quality"},
+                ]
+            ),
+            "Threshold": 0.2,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+        },
+    )
 
 
 def test_model_quality_alarm_fires_on_the_bad_side_of_the_threshold(template):
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "AlarmName": "churn-model-quality-rmse", "Namespace": "aws/sagemaker/Endpoints/model-metrics",
-        "MetricName": "rmse", "Threshold": 12.5, "ComparisonOperator": "GreaterThanThreshold",
-    })
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "churn-model-quality-rmse",
+            "Namespace": "aws/sagemaker/Endpoints/model-metrics",
+            "MetricName": "rmse",
+            "Threshold": 12.5,
+            "ComparisonOperator": "GreaterThanThreshold",
+        },
+    )
 
 
 def test_endpoint_health_alarms_on_5xx_rate_and_latency(template):
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "AlarmName": "churn-5xx-rate-AllTraffic", "Threshold": 1, "EvaluationPeriods": 2,
-        "Metrics": Match.array_with([Match.object_like({"Expression": "IF(invocations > 0, 100 * errors / invocations, 0)"}),
-                                     Match.object_like({"Id": "errors", "MetricStat": Match.object_like({
-                                         "Metric": Match.object_like({"MetricName": "Invocation5XXErrors",
-                                                                      "Namespace": "AWS/SageMaker"})})})]),
-    })
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "AlarmName": "churn-model-latency-AllTraffic", "MetricName": "ModelLatency", "ExtendedStatistic": "p90",
-        "Threshold": 1_000_000, "EvaluationPeriods": 3,
-    })
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "churn-5xx-rate-AllTraffic",
+            "Threshold": 1,
+            "EvaluationPeriods": 2,
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like({"Expression": "IF(invocations > 0, 100 * errors / invocations, 0)"}),
+                    Match.object_like(
+                        {
+                            "Id": "errors",
+                            "MetricStat": Match.object_like(
+                                {
+                                    "Metric": Match.object_like(
+                                        {"MetricName": "Invocation5XXErrors", "Namespace": "AWS/SageMaker"}
+                                    )
+                                }
+                            ),
+                        }
+                    ),
+                ]
+            ),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "churn-model-latency-AllTraffic",
+            "MetricName": "ModelLatency",
+            "ExtendedStatistic": "p90",
+            "Threshold": 1_000_000,
+            "EvaluationPeriods": 3,
+        },
+    )
 
 
 def test_every_alarm_notifies_the_encrypted_topic(template):
@@ -88,9 +128,19 @@ def test_every_alarm_notifies_the_encrypted_topic(template):
     template.resource_count_is("AWS::CloudWatch::Alarm", 5)
     topic = template.find_resources("AWS::SNS::Topic")[topic_id]["Properties"]
     assert "Fn::GetAtt" in topic["KmsMasterKeyId"]
-    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
-    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ml-oncall@example.com"})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ml-oncall@example.com"}
+    )
 
 
 def test_failed_or_violating_monitoring_runs_are_sent_to_the_topic(template):
@@ -110,15 +160,25 @@ def test_monitoring_run_events_that_cannot_be_published_are_retried_then_kept(te
     assert dlq.startswith("AlarmsDeadLetterQueue")
     queue = template.find_resources("AWS::SQS::Queue")[dlq]
     assert "KmsMasterKeyId" in queue["Properties"] and queue["DeletionPolicy"] == "Retain"
-    template.has_resource_properties("AWS::SQS::QueuePolicy", {
-        "Queues": [{"Ref": dlq}],
-        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-            "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage"})])}})
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": dlq}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage"})]
+                )
+            },
+        },
+    )
 
 
 def test_rejects_a_retry_policy_eventbridge_would_refuse():
-    with pytest.raises(ConstructValidationError, match=r"max_event_age \(seconds\)=172800: must be an integer from "
-                                                       r"60 to 86400"):
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"max_event_age \(seconds\)=172800: must be an integer from "
+        r"60 to 86400",
+    ):
         build(new_stack(), max_event_age=Duration.days(2))
 
 
@@ -130,14 +190,20 @@ def test_drift_and_health_alarms_are_exposed_apart(synthesized):
 def test_health_alarms_only_without_a_monitor():
     stack = new_stack()
     endpoint = FakeEndpoint(stack, "E")
-    MonitoringAlarms(stack, "Alarms", endpoint=endpoint, variant_names=["Blue", "Green"],
-                     max_model_latency=Duration.millis(250))
+    MonitoringAlarms(
+        stack, "Alarms", endpoint=endpoint, variant_names=["Blue", "Green"], max_model_latency=Duration.millis(250)
+    )
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::CloudWatch::Alarm", 4)
     template.resource_count_is("AWS::Events::Rule", 0)
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "ModelLatency", "Threshold": 250_000,
-                                                                "Dimensions": Match.array_with([{"Name": "VariantName",
-                                                                                                 "Value": "Green"}])})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ModelLatency",
+            "Threshold": 250_000,
+            "Dimensions": Match.array_with([{"Name": "VariantName", "Value": "Green"}]),
+        },
+    )
 
 
 def test_is_compliant_under_the_nag_packs():
@@ -150,15 +216,23 @@ def test_template_passes_cfn_lint(template):
     assert cfn_lint_errors(template) == []
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"feature_drift_thresholds": {"age": 1.5}}, "feature_drift_thresholds['age']=1.5: must be a number from 0 to 1"),
-    ({"feature_drift_thresholds": {"bad name": 0.1}}, "feature_drift_thresholds['bad name'] (feature name)"),
-    ({"variant_names": []}, "variant_names=[]: name at least one variant"),
-    ({"max_5xx_error_rate_percent": 150}, "max_5xx_error_rate_percent=150"),
-    ({"email_addresses": ["not-an-email"]}, "email_addresses='not-an-email'"),
-    ({"model_quality_thresholds": [ModelQualityThreshold("f1", 0.8), ModelQualityThreshold("f1", 0.7)]},
-     "model_quality_thresholds (metric names)=['f1']"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"feature_drift_thresholds": {"age": 1.5}},
+            "feature_drift_thresholds['age']=1.5: must be a number from 0 to 1",
+        ),
+        ({"feature_drift_thresholds": {"bad name": 0.1}}, "feature_drift_thresholds['bad name'] (feature name)"),
+        ({"variant_names": []}, "variant_names=[]: name at least one variant"),
+        ({"max_5xx_error_rate_percent": 150}, "max_5xx_error_rate_percent=150"),
+        ({"email_addresses": ["not-an-email"]}, "email_addresses='not-an-email'"),
+        (
+            {"model_quality_thresholds": [ModelQualityThreshold("f1", 0.8), ModelQualityThreshold("f1", 0.7)]},
+            "model_quality_thresholds (metric names)=['f1']",
+        ),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         build(new_stack(), **kwargs)

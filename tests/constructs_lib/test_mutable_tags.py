@@ -15,8 +15,14 @@ from tests.conftest import ROOT, new_app, new_stack
 def _stack(app: cdk.App | None = None) -> cdk.Stack:
     stack = new_stack(app)
     s3.CfnBucket(stack, "Bucket")
-    sagemaker.CfnFeatureGroup(stack, "Group", feature_group_name="g", record_identifier_feature_name="id",
-                              event_time_feature_name="t", feature_definitions=[])
+    sagemaker.CfnFeatureGroup(
+        stack,
+        "Group",
+        feature_group_name="g",
+        record_identifier_feature_name="id",
+        event_time_feature_name="t",
+        feature_definitions=[],
+    )
     return stack
 
 
@@ -56,6 +62,9 @@ def test_readme_tag_example_runs():
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     stack = _stack()
     exec(compile(example, "README.md", "exec"), {"lib": lib, "cdk": cdk, "stack": stack})
-    assert _tags(stack, "AWS::S3::Bucket") == {"owner": "ml-platform-team", "cost-centre": "4711",
-                                               "project": "ml-platform"}
+    assert _tags(stack, "AWS::S3::Bucket") == {
+        "owner": "ml-platform-team",
+        "cost-centre": "4711",
+        "project": "ml-platform",
+    }
     assert _tags(stack, "AWS::SageMaker::FeatureGroup") == {"project": "ml-platform"}

@@ -9,18 +9,23 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import ConstructValidationError, NotebookInstance, PrivateNetwork
-from constructs_lib.studio.notebook_instance_handler import idle_check
 from constructs_lib.studio.notebook_instance import on_start_script
+from constructs_lib.studio.notebook_instance_handler import idle_check
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 AZS = ["eu-west-1a", "eu-west-1b"]
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def _notebook(stack, **kwargs) -> NotebookInstance:
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
-    return NotebookInstance(stack, "Notebook", subnet=network.private_subnets[0],
-                            security_groups=[network.workload_security_group], **kwargs)
+    return NotebookInstance(
+        stack,
+        "Notebook",
+        subnet=network.private_subnets[0],
+        security_groups=[network.workload_security_group],
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +81,11 @@ def test_lifecycle_config_stops_the_instance_after_60_idle_minutes(template):
     assert "OnUnitActiveSec=5min" in script
     assert "stop-notebook-instance" in script
     assert _notebook_resource(template)["Properties"]["LifecycleConfigName"] == {
-        "Fn::GetAtt": [next(iter(template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig"))),
-                       "NotebookInstanceLifecycleConfigName"]}
+        "Fn::GetAtt": [
+            next(iter(template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig"))),
+            "NotebookInstanceLifecycleConfigName",
+        ]
+    }
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -91,8 +99,11 @@ def test_lifecycle_script_is_valid_bash_and_its_python_compiles():
 def test_the_role_may_stop_and_describe_only_this_instance(built):
     notebook, template = built
     assert notebook.notebook_instance_arn.endswith(":notebook-instance/research-1")
-    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     (stop,) = [s for s in statements if "sagemaker:StopNotebookInstance" in s["Action"]]
     assert stop["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/research-1"
 
@@ -106,8 +117,9 @@ def test_idle_timeout_is_configurable_and_auto_stop_can_be_turned_off():
     template = Template.from_stack(stack)
     (config,) = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig").values()
     assert "idle_check.py 180" in base64.b64decode(config["Properties"]["OnStart"][0]["Content"]).decode()
-    always_on = [r for k, r in template.find_resources("AWS::SageMaker::NotebookInstance").items()
-                 if k.startswith("AlwaysOn")]
+    always_on = [
+        r for k, r in template.find_resources("AWS::SageMaker::NotebookInstance").items() if k.startswith("AlwaysOn")
+    ]
     assert "LifecycleConfigName" not in always_on[0]["Properties"]
 
 
@@ -125,8 +137,13 @@ def test_rejects_instance_types_that_are_not_sagemaker_ml_types(instance_type):
 
 def test_rejects_bad_sizes_timeouts_and_names_at_once():
     with pytest.raises(ConstructValidationError) as error:
-        _notebook(new_stack(), volume_size_gb=2, idle_timeout=Duration.minutes(5), notebook_instance_name="my_nb",
-                  platform_identifier="notebook-al1-v1")
+        _notebook(
+            new_stack(),
+            volume_size_gb=2,
+            idle_timeout=Duration.minutes(5),
+            notebook_instance_name="my_nb",
+            platform_identifier="notebook-al1-v1",
+        )
     text = str(error.value)
     assert "NotebookInstance 'Test/Notebook'" in text
     assert "volume_size_gb=2: must be an integer from 5 to 16384" in text
@@ -147,19 +164,23 @@ def _kernel(minutes_ago: int, state: str = "idle") -> dict:
 
 
 def test_idle_check_parses_jupyter_timestamps():
-    assert idle_check.parse_time("2025-03-01T11:00:00.123Z") == datetime.datetime(2025, 3, 1, 11, 0, 0, 123000,
-                                                                                    tzinfo=UTC)
+    assert idle_check.parse_time("2025-03-01T11:00:00.123Z") == datetime.datetime(
+        2025, 3, 1, 11, 0, 0, 123000, tzinfo=UTC
+    )
     assert idle_check.parse_time("2025-03-01T11:00:00.123456789Z").microsecond == 123456
     assert idle_check.parse_time("2025-03-01T11:00:00+00:00") == datetime.datetime(2025, 3, 1, 11, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("kernels, terminals, idle", [
-    ([_kernel(61)], [], True),
-    ([_kernel(59)], [], False),
-    ([_kernel(500, "busy")], [], False),  # a long-running cell is not idle
-    ([_kernel(61)], [{"last_activity": _kernel(10)["last_activity"]}], False),  # someone is in a terminal
-    ([], [], True),  # nothing opened since boot, 5 hours ago
-])
+@pytest.mark.parametrize(
+    "kernels, terminals, idle",
+    [
+        ([_kernel(61)], [], True),
+        ([_kernel(59)], [], False),
+        ([_kernel(500, "busy")], [], False),  # a long-running cell is not idle
+        ([_kernel(61)], [{"last_activity": _kernel(10)["last_activity"]}], False),  # someone is in a terminal
+        ([], [], True),  # nothing opened since boot, 5 hours ago
+    ],
+)
 def test_idle_check_decides_from_kernels_terminals_and_boot_time(kernels, terminals, idle):
     assert idle_check.is_idle(kernels, terminals, NOW, BOOT, 60) is idle
 
@@ -170,13 +191,18 @@ def test_nothing_opened_since_a_recent_boot_is_not_idle():
 
 def test_idle_check_stops_the_instance_through_the_aws_cli(monkeypatch, tmp_path):
     metadata = tmp_path / "resource-metadata.json"
-    metadata.write_text('{"ResourceName": "research-1", '
-                        '"ResourceArn": "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/research-1"}')
+    metadata.write_text(
+        '{"ResourceName": "research-1", '
+        '"ResourceArn": "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/research-1"}'
+    )
     calls = []
     monkeypatch.setattr(idle_check, "METADATA_FILE", str(metadata))
     just_now = datetime.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    monkeypatch.setattr(idle_check, "_get", lambda path: [] if path == "/api/terminals" else [
-        {"execution_state": "idle", "last_activity": just_now}])
+    monkeypatch.setattr(
+        idle_check,
+        "_get",
+        lambda path: [] if path == "/api/terminals" else [{"execution_state": "idle", "last_activity": just_now}],
+    )
     monkeypatch.setattr(idle_check, "_booted_at", lambda now: now - datetime.timedelta(days=1))
     monkeypatch.setattr(idle_check.subprocess, "run", lambda args, check: calls.append(args))
     monkeypatch.setenv("AWS_CLI", "/usr/bin/aws")
@@ -184,8 +210,17 @@ def test_idle_check_stops_the_instance_through_the_aws_cli(monkeypatch, tmp_path
     assert calls == []  # the kernel was just used
     monkeypatch.setattr(idle_check, "_get", lambda path: [])
     assert idle_check.main(["idle_check.py", "60"]) == 0
-    assert calls == [["/usr/bin/aws", "sagemaker", "stop-notebook-instance", "--notebook-instance-name",
-                      "research-1", "--region", "eu-west-1"]]
+    assert calls == [
+        [
+            "/usr/bin/aws",
+            "sagemaker",
+            "stop-notebook-instance",
+            "--notebook-instance-name",
+            "research-1",
+            "--region",
+            "eu-west-1",
+        ]
+    ]
 
 
 def test_grant_open_lets_a_role_open_only_this_instance():
@@ -202,10 +237,16 @@ def test_grant_open_lets_a_role_open_only_this_instance():
 def _default_role_patterns(template: Template) -> set[str]:
     from constructs_lib._core.wildcards import flatten_cfn_reference
 
-    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                 if k.startswith("NotebookRolePermissions")]
-    return {flatten_cfn_reference(r) for s in policy["Properties"]["PolicyDocument"]["Statement"]
-            for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+    (policy,) = [
+        p
+        for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+        if k.startswith("NotebookRolePermissions")
+    ]
+    return {
+        flatten_cfn_reference(r)
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    }
 
 
 def test_default_role_is_scoped_to_the_instance_name_and_writes_only_its_own_log_streams(template):

@@ -8,8 +8,14 @@ from tests.conftest import compliance_app, nag_findings, new_stack
 @pytest.fixture(scope="module")
 def template() -> Template:
     stack = new_stack()
-    PlatformBudget(stack, "Budget", amount=1500, cost_allocation_tags={"environment": "dev"},
-                   budget_name="ml-platform-dev-monthly", email_addresses=["finops@example.com"])
+    PlatformBudget(
+        stack,
+        "Budget",
+        amount=1500,
+        cost_allocation_tags={"environment": "dev"},
+        budget_name="ml-platform-dev-monthly",
+        email_addresses=["finops@example.com"],
+    )
     return Template.from_stack(stack)
 
 
@@ -27,13 +33,17 @@ def test_monthly_cost_budget_of_the_given_amount(template):
 
 def test_budget_counts_only_the_environments_cost_allocation_tag(template):
     assert _budget(template)["Properties"]["Budget"]["FilterExpression"] == {
-        "Tags": {"Key": "environment", "Values": ["dev"], "MatchOptions": ["EQUALS"]}}
+        "Tags": {"Key": "environment", "Values": ["dev"], "MatchOptions": ["EQUALS"]}
+    }
 
 
 def test_alerts_on_actual_and_forecasted_thresholds_to_the_topic(template):
     notifications = _budget(template)["Properties"]["NotificationsWithSubscribers"]
     assert [(n["Notification"]["NotificationType"], n["Notification"]["Threshold"]) for n in notifications] == [
-        ("ACTUAL", 80), ("ACTUAL", 100), ("FORECASTED", 100)]
+        ("ACTUAL", 80),
+        ("ACTUAL", 100),
+        ("FORECASTED", 100),
+    ]
     for notification in notifications:
         assert notification["Notification"]["ThresholdType"] == "PERCENTAGE"
         assert notification["Notification"]["ComparisonOperator"] == "GREATER_THAN"
@@ -44,15 +54,42 @@ def test_alerts_on_actual_and_forecasted_thresholds_to_the_topic(template):
 
 def test_topic_is_encrypted_and_budgets_may_publish_and_use_the_key(template):
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
-    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Sid": "AllowBudgetsPublish", "Principal": {"Service": "budgets.amazonaws.com"},
-                           "Action": "sns:Publish",
-                           "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}),
-    ])}})
-    template.has_resource_properties("AWS::KMS::Key", {"KeyPolicy": {"Statement": Match.array_with([
-        Match.object_like({"Principal": {"Service": "budgets.amazonaws.com"},
-                           "Action": ["kms:Decrypt", "kms:GenerateDataKey*"]}),
-    ])}})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowBudgetsPublish",
+                                "Principal": {"Service": "budgets.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                            }
+                        ),
+                    ]
+                )
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "budgets.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            }
+                        ),
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_budget_waits_for_the_topic_policy(template):
@@ -77,21 +114,24 @@ def test_uses_the_alert_topic_it_is_given():
     assert len(_budget(template)["Properties"]["NotificationsWithSubscribers"]) == 2
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"amount": 0}, "amount=0: must be a positive number"),
-    ({"amount": -100}, "amount=-100: must be a positive number"),
-    ({"amount": float("inf")}, "amount=inf: must be a positive number"),
-    ({"amount": "1000"}, "amount='1000': must be a positive number"),
-    ({"currency": "usd"}, "currency='usd': must be a 3-letter currency code"),
-    ({"actual_thresholds": (80, 0)}, "actual_thresholds=0: must be percentages of the budget greater than 0"),
-    ({"actual_thresholds": (float("nan"),)}, "actual_thresholds=nan: must be percentages"),
-    ({"forecasted_thresholds": (100, 100)}, "forecasted_thresholds=[100, 100]: must not repeat a value"),
-    ({"actual_thresholds": (), "forecasted_thresholds": ()}, "a budget that never alerts"),
-    ({"email_addresses": ["finops"]}, "email_addresses='finops': must be e-mail addresses"),
-    ({"email_addresses": [f"a{i}@example.com" for i in range(11)]}, "email_addresses=11: must be at most 10"),
-    ({"budget_name": "dev:monthly"}, "budget_name='dev:monthly'"),
-    ({"cost_allocation_tags": {"environment": ""}}, "cost_allocation_tags={'environment': ''}"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"amount": 0}, "amount=0: must be a positive number"),
+        ({"amount": -100}, "amount=-100: must be a positive number"),
+        ({"amount": float("inf")}, "amount=inf: must be a positive number"),
+        ({"amount": "1000"}, "amount='1000': must be a positive number"),
+        ({"currency": "usd"}, "currency='usd': must be a 3-letter currency code"),
+        ({"actual_thresholds": (80, 0)}, "actual_thresholds=0: must be percentages of the budget greater than 0"),
+        ({"actual_thresholds": (float("nan"),)}, "actual_thresholds=nan: must be percentages"),
+        ({"forecasted_thresholds": (100, 100)}, "forecasted_thresholds=[100, 100]: must not repeat a value"),
+        ({"actual_thresholds": (), "forecasted_thresholds": ()}, "a budget that never alerts"),
+        ({"email_addresses": ["finops"]}, "email_addresses='finops': must be e-mail addresses"),
+        ({"email_addresses": [f"a{i}@example.com" for i in range(11)]}, "email_addresses=11: must be at most 10"),
+        ({"budget_name": "dev:monthly"}, "budget_name='dev:monthly'"),
+        ({"cost_allocation_tags": {"environment": ""}}, "cost_allocation_tags={'environment': ''}"),
+    ],
+)
 def test_rejects_invalid_input(kwargs, message):
     options = {"amount": 100, **kwargs}
     with pytest.raises(ConstructValidationError) as error:

@@ -30,13 +30,24 @@ def test_subnets_are_private_and_isolated_in_two_zones_with_no_nat(template):
 
 def test_interface_endpoints_cover_what_sagemaker_needs_without_internet(template):
     endpoints = template.find_resources("AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}})
-    services = {e["Properties"]["ServiceName"] if isinstance(e["Properties"]["ServiceName"], str)
-                else str(e["Properties"]["ServiceName"]) for e in endpoints.values()}
+    services = {
+        e["Properties"]["ServiceName"]
+        if isinstance(e["Properties"]["ServiceName"], str)
+        else str(e["Properties"]["ServiceName"])
+        for e in endpoints.values()
+    }
     expected = {
-        "com.amazonaws.eu-west-1.sagemaker.api", "com.amazonaws.eu-west-1.sagemaker.runtime",
-        "aws.sagemaker.eu-west-1.studio", "aws.sagemaker.eu-west-1.notebook", "com.amazonaws.eu-west-1.sts",
-        "com.amazonaws.eu-west-1.logs", "com.amazonaws.eu-west-1.monitoring", "com.amazonaws.eu-west-1.ecr.api",
-        "com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.kms", "com.amazonaws.eu-west-1.events",
+        "com.amazonaws.eu-west-1.sagemaker.api",
+        "com.amazonaws.eu-west-1.sagemaker.runtime",
+        "aws.sagemaker.eu-west-1.studio",
+        "aws.sagemaker.eu-west-1.notebook",
+        "com.amazonaws.eu-west-1.sts",
+        "com.amazonaws.eu-west-1.logs",
+        "com.amazonaws.eu-west-1.monitoring",
+        "com.amazonaws.eu-west-1.ecr.api",
+        "com.amazonaws.eu-west-1.ecr.dkr",
+        "com.amazonaws.eu-west-1.kms",
+        "com.amazonaws.eu-west-1.events",
     }
     assert services == expected
     assert len(DEFAULT_INTERFACE_ENDPOINTS) == len(expected)
@@ -47,7 +58,10 @@ def test_interface_endpoints_cover_what_sagemaker_needs_without_internet(templat
 def test_s3_is_reached_through_a_gateway_endpoint(template):
     template.has_resource_properties(
         "AWS::EC2::VPCEndpoint",
-        {"VpcEndpointType": "Gateway", "ServiceName": {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".s3"]]}},
+        {
+            "VpcEndpointType": "Gateway",
+            "ServiceName": {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".s3"]]},
+        },
     )
 
 
@@ -65,19 +79,23 @@ def test_flow_log_role_uses_a_managed_policy_not_an_inline_one(template):
     template.resource_count_is("AWS::IAM::Policy", 0)
     template.has_resource_properties(
         "AWS::IAM::ManagedPolicy",
-        {"PolicyDocument": {"Statement": Match.array_with([
-            Match.object_like({"Action": Match.array_with(["logs:PutLogEvents"])})
-        ])}},
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with([Match.object_like({"Action": Match.array_with(["logs:PutLogEvents"])})])
+            }
+        },
     )
 
 
 def test_workload_security_group_accepts_traffic_only_from_itself(network_template):
     network, template = network_template
-    sg_id = network.workload_security_group.node.default_child.logical_id if hasattr(
-        network.workload_security_group.node.default_child, "logical_id") else None
+    sg_id = (
+        network.workload_security_group.node.default_child.logical_id
+        if hasattr(network.workload_security_group.node.default_child, "logical_id")
+        else None
+    )
     ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
-    workload_rules = [r["Properties"] for r in ingress.values()
-                      if r["Properties"]["IpProtocol"] == "-1"]
+    workload_rules = [r["Properties"] for r in ingress.values() if r["Properties"]["IpProtocol"] == "-1"]
     assert len(workload_rules) == 1
     rule = workload_rules[0]
     assert rule["SourceSecurityGroupId"] == rule["GroupId"]
@@ -107,8 +125,13 @@ def test_attributes_for_sagemaker_vpc_config(network_template):
 
 def test_uses_an_existing_vpc_without_touching_its_flow_logs():
     stack = new_stack()
-    vpc = ec2.Vpc(stack, "Existing", max_azs=2, nat_gateways=0,
-                  subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    vpc = ec2.Vpc(
+        stack,
+        "Existing",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
     PrivateNetwork(stack, "Network", vpc=vpc, interface_endpoints=["sagemaker.api"])
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::VPC", 1)
@@ -118,8 +141,9 @@ def test_uses_an_existing_vpc_without_touching_its_flow_logs():
 
 def test_nat_is_opt_in_and_adds_public_subnets_without_public_ips():
     stack = new_stack()
-    PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=1,
-                   interface_endpoints=())
+    PrivateNetwork(
+        stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=1, interface_endpoints=()
+    )
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::NatGateway", 1)
     template.resource_count_is("AWS::EC2::Subnet", 4)
@@ -157,10 +181,18 @@ def test_cloudformation_and_step_functions_endpoints_are_available_but_not_defau
 
     assert "cloudformation" not in DEFAULT_INTERFACE_ENDPOINTS and "states" not in DEFAULT_INTERFACE_ENDPOINTS
     stack = new_stack()
-    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"],
-                   interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"])
-    services = [e["Properties"]["ServiceName"] for e in Template.from_stack(stack).find_resources(
-        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}).values()]
+    PrivateNetwork(
+        stack,
+        "Net",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"],
+    )
+    services = [
+        e["Properties"]["ServiceName"]
+        for e in Template.from_stack(stack)
+        .find_resources("AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}})
+        .values()
+    ]
     assert "com.amazonaws.eu-west-1.cloudformation" in services and "com.amazonaws.eu-west-1.states" in services
 
 
@@ -171,10 +203,15 @@ def test_mlflow_endpoint_is_available_but_not_default():
 
     assert "sagemaker.experiments" not in DEFAULT_INTERFACE_ENDPOINTS
     stack = new_stack()
-    PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"],
-                   interface_endpoints=["sagemaker.experiments"])
-    services = [e["Properties"]["ServiceName"] for e in Template.from_stack(stack).find_resources(
-        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}).values()]
+    PrivateNetwork(
+        stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], interface_endpoints=["sagemaker.experiments"]
+    )
+    services = [
+        e["Properties"]["ServiceName"]
+        for e in Template.from_stack(stack)
+        .find_resources("AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}})
+        .values()
+    ]
     assert services == ["aws.sagemaker.eu-west-1.experiments"]
 
 
@@ -190,14 +227,17 @@ PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT, "AWS::Region": "eu
 
 def _endpoint_policies(**kwargs) -> dict[str, dict]:
     """Resolved policy documents of the network's endpoints, by service name."""
-    from tests.conftest import new_app
     import aws_cdk as cdk
+
+    from tests.conftest import new_app
 
     stack = cdk.Stack(new_app(), "Pinned", env=Environment(account=ACCOUNT, region="eu-west-1"))
     PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], **kwargs)
     endpoints = Template.from_stack(stack).find_resources("AWS::EC2::VPCEndpoint")
-    return {str(resolve(e["Properties"]["ServiceName"], PSEUDO)): resolve(e["Properties"].get("PolicyDocument"), PSEUDO)
-            for e in endpoints.values()}
+    return {
+        str(resolve(e["Properties"]["ServiceName"], PSEUDO)): resolve(e["Properties"].get("PolicyDocument"), PSEUDO)
+        for e in endpoints.values()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -238,8 +278,9 @@ def test_s3_endpoint_lets_through_only_the_aws_owned_buckets_services_need(endpo
 
 
 def test_amazon_linux_repositories_and_external_buckets_are_opt_in():
-    policy = _endpoint_policies(interface_endpoints=(), amazon_linux_repositories=True,
-                                external_buckets=["shared-datasets"])[S3]
+    policy = _endpoint_policies(
+        interface_endpoints=(), amazon_linux_repositories=True, external_buckets=["shared-datasets"]
+    )[S3]
     repository = "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/core/latest/x86_64/mirror.list"
     assert allows(policy, Request("s3:GetObject", repository, {"aws:ResourceAccount": OTHER}))
     assert allows(policy, Request("s3:GetObject", "arn:aws:s3:::shared-datasets/a.csv", {"aws:ResourceAccount": OTHER}))
@@ -253,48 +294,85 @@ def test_interface_endpoints_serve_only_principals_of_this_account(endpoint_poli
     for service, policy in endpoint_policies.items():
         if service == S3 or service in BROWSER:
             continue
-        assert allows(policy, Request("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:eu-west-1:111111111111:x",
-                                      {"aws:PrincipalAccount": ACCOUNT})), service
+        assert allows(
+            policy,
+            Request(
+                "sagemaker:CreateTrainingJob",
+                "arn:aws:sagemaker:eu-west-1:111111111111:x",
+                {"aws:PrincipalAccount": ACCOUNT},
+            ),
+        ), service
         assert not allows(policy, Request("sts:GetCallerIdentity", "*", {"aws:PrincipalAccount": OTHER})), service
 
 
 def test_browser_endpoints_reach_only_this_accounts_sagemaker_resources(endpoint_policies):
     for service in BROWSER:
         policy = endpoint_policies[service]
-        assert allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:app/d-1/u/JupyterLab/x"))
-        assert not allows(policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{OTHER}:app/d-9/u/JupyterLab/x"))
+        assert allows(
+            policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:app/d-1/u/JupyterLab/x")
+        )
+        assert not allows(
+            policy, Request("sagemaker:CreateApp", f"arn:aws:sagemaker:eu-west-1:{OTHER}:app/d-9/u/JupyterLab/x")
+        )
 
 
 def test_aws_service_principals_may_act_through_every_endpoint(endpoint_policies):
     for service, policy in endpoint_policies.items():
-        assert allows(policy, Request("logs:PutLogEvents", "arn:aws:logs:eu-west-1:111111111111:log-group:x",
-                                      {"aws:PrincipalIsAWSService": "true", "aws:PrincipalAccount": OTHER,
-                                       "aws:ResourceAccount": ACCOUNT})), service
-        assert not allows(policy, Request("s3:PutObject", "arn:aws:s3:::attacker-bucket/loot",
-                                          {"aws:PrincipalIsAWSService": "false", "aws:PrincipalAccount": OTHER,
-                                           "aws:ResourceAccount": OTHER})), service
+        assert allows(
+            policy,
+            Request(
+                "logs:PutLogEvents",
+                "arn:aws:logs:eu-west-1:111111111111:log-group:x",
+                {"aws:PrincipalIsAWSService": "true", "aws:PrincipalAccount": OTHER, "aws:ResourceAccount": ACCOUNT},
+            ),
+        ), service
+        assert not allows(
+            policy,
+            Request(
+                "s3:PutObject",
+                "arn:aws:s3:::attacker-bucket/loot",
+                {"aws:PrincipalIsAWSService": "false", "aws:PrincipalAccount": OTHER, "aws:ResourceAccount": OTHER},
+            ),
+        ), service
 
 
 def test_interface_endpoints_can_serve_an_organization_instead():
     policies = _endpoint_policies(interface_endpoints=["sts"], organization_id="o-a1b2c3d4e5")
     policy = policies["com.amazonaws.eu-west-1.sts"]
-    assert allows(policy, Request("sts:AssumeRole", "arn:aws:iam::222222222222:role/r",
-                                  {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:PrincipalAccount": "222222222222"}))
-    assert not allows(policy, Request("sts:AssumeRole", "arn:aws:iam::222222222222:role/r",
-                                      {"aws:PrincipalOrgID": "o-zzzzzzzzzz", "aws:PrincipalAccount": ACCOUNT}))
+    assert allows(
+        policy,
+        Request(
+            "sts:AssumeRole",
+            "arn:aws:iam::222222222222:role/r",
+            {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:PrincipalAccount": "222222222222"},
+        ),
+    )
+    assert not allows(
+        policy,
+        Request(
+            "sts:AssumeRole",
+            "arn:aws:iam::222222222222:role/r",
+            {"aws:PrincipalOrgID": "o-zzzzzzzzzz", "aws:PrincipalAccount": ACCOUNT},
+        ),
+    )
 
 
 def test_canary_the_endpoint_checks_fail_on_an_open_endpoint():
     """CDK's default (no policy) is AWS's full-access default: the evaluator must see it as open."""
     full_access = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
-    assert allows(full_access, Request("s3:PutObject", "arn:aws:s3:::attacker-bucket/loot", {"aws:ResourceAccount": OTHER}))
+    assert allows(
+        full_access, Request("s3:PutObject", "arn:aws:s3:::attacker-bucket/loot", {"aws:ResourceAccount": OTHER})
+    )
     assert allows(full_access, Request("sts:GetCallerIdentity", "*", {"aws:PrincipalAccount": OTHER}))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"organization_id": "org-1"}, "organization_id='org-1'"),
-    ({"external_buckets": ["Bad_Bucket"]}, "external_buckets=['Bad_Bucket']"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"organization_id": "org-1"}, "organization_id='org-1'"),
+        ({"external_buckets": ["Bad_Bucket"]}, "external_buckets=['Bad_Bucket']"),
+    ],
+)
 def test_rejects_invalid_perimeter_input(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         PrivateNetwork(new_stack(), "Network", **kwargs)
@@ -302,8 +380,11 @@ def test_rejects_invalid_perimeter_input(kwargs, message):
 
 
 def test_flow_log_role_is_pinned_to_this_accounts_flow_logs(template):
-    role = next(r for r in template.find_resources("AWS::IAM::Role").values()
-                if "vpc-flow-logs" in str(r["Properties"]["AssumeRolePolicyDocument"]))
+    role = next(
+        r
+        for r in template.find_resources("AWS::IAM::Role").values()
+        if "vpc-flow-logs" in str(r["Properties"]["AssumeRolePolicyDocument"])
+    )
     condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
     assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
     assert "vpc-flow-log/*" in str(condition["ArnLike"]["aws:SourceArn"])

@@ -39,33 +39,78 @@ def built():
     model = vpc_model(stack, bucket=bucket, net=net)
     challenger = vpc_model(stack, "Challenger", bucket=bucket, net=net)
     prod = RealtimeEndpoint(
-        stack, "Prod",
-        variants=[InstanceVariant(model=model, instance_type="ml.m5.xlarge", autoscaling=AutoScalingOptions(
-            max_capacity=6, target_value=200, scale_in_cooldown=Duration.minutes(10),
-            schedules=[ScheduledScaling("NightlyScaleIn", appscaling.Schedule.cron(hour="20", minute="0"),
-                                        min_capacity=2, max_capacity=2)]))],
+        stack,
+        "Prod",
+        variants=[
+            InstanceVariant(
+                model=model,
+                instance_type="ml.m5.xlarge",
+                autoscaling=AutoScalingOptions(
+                    max_capacity=6,
+                    target_value=200,
+                    scale_in_cooldown=Duration.minutes(10),
+                    schedules=[
+                        ScheduledScaling(
+                            "NightlyScaleIn",
+                            appscaling.Schedule.cron(hour="20", minute="0"),
+                            min_capacity=2,
+                            max_capacity=2,
+                        )
+                    ],
+                ),
+            )
+        ],
         deployment=DeploymentGuardrails.canary(CapacitySize.instances(1), wait_interval=Duration.minutes(15)),
-        data_capture=DataCaptureOptions(bucket=bucket, prefix="capture/prod", sampling_percentage=25,
-                                        capture_response=False),
+        data_capture=DataCaptureOptions(
+            bucket=bucket, prefix="capture/prod", sampling_percentage=25, capture_response=False
+        ),
     )
-    ab = RealtimeEndpoint(stack, "AB", endpoint_name="ab-test", variants=[
-        InstanceVariant(model=model, variant_name="Champion", initial_weight=9, autoscaling=AutoScalingOptions(
-            max_capacity=4, metric=ScalingMetric.CPU_UTILIZATION, target_value=70)),
-        InstanceVariant(model=challenger, variant_name="Challenger", initial_weight=1),
-    ], deployment=DeploymentGuardrails.linear(CapacitySize.percent(50)))
-    shadow = RealtimeEndpoint(stack, "Shadow",
-                              variants=[InstanceVariant(model=model, variant_name="Live")],
-                              shadow_variants=[InstanceVariant(model=challenger, variant_name="Shadow",
-                                                               initial_instance_count=1, initial_weight=0.5)],
-                              deployment=DeploymentGuardrails.rolling(CapacitySize.percent(50)))
-    gpu = RealtimeEndpoint(stack, "Gpu", variants=[InstanceVariant(
-        model=model, instance_type="ml.g5.xlarge", autoscaling=AutoScalingOptions(
-            max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION, target_value=60))])
+    ab = RealtimeEndpoint(
+        stack,
+        "AB",
+        endpoint_name="ab-test",
+        variants=[
+            InstanceVariant(
+                model=model,
+                variant_name="Champion",
+                initial_weight=9,
+                autoscaling=AutoScalingOptions(max_capacity=4, metric=ScalingMetric.CPU_UTILIZATION, target_value=70),
+            ),
+            InstanceVariant(model=challenger, variant_name="Challenger", initial_weight=1),
+        ],
+        deployment=DeploymentGuardrails.linear(CapacitySize.percent(50)),
+    )
+    shadow = RealtimeEndpoint(
+        stack,
+        "Shadow",
+        variants=[InstanceVariant(model=model, variant_name="Live")],
+        shadow_variants=[
+            InstanceVariant(model=challenger, variant_name="Shadow", initial_instance_count=1, initial_weight=0.5)
+        ],
+        deployment=DeploymentGuardrails.rolling(CapacitySize.percent(50)),
+    )
+    gpu = RealtimeEndpoint(
+        stack,
+        "Gpu",
+        variants=[
+            InstanceVariant(
+                model=model,
+                instance_type="ml.g5.xlarge",
+                autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION, target_value=60),
+            )
+        ],
+    )
     invoker = ManagedPolicyRole(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
     prod.grant_invoke(invoker)
     findings = nag_findings(app)
-    return {"template": Template.from_stack(stack), "findings": findings, "prod": prod, "ab": ab,
-            "shadow": shadow, "gpu": gpu}
+    return {
+        "template": Template.from_stack(stack),
+        "findings": findings,
+        "prod": prod,
+        "ab": ab,
+        "shadow": shadow,
+        "gpu": gpu,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -145,21 +190,28 @@ def test_cpu_utilization_scaling_uses_the_instance_metrics(template):
 def test_gpu_utilization_scaling(template):
     policy = _props(template, "AWS::ApplicationAutoScaling::ScalingPolicy", "GpuAllTrafficScalingTrack")
     assert policy["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]["MetricName"] == (
-        "GPUUtilization")
+        "GPUUtilization"
+    )
 
 
 def test_scheduled_actions_scale_in_at_night(template):
     target = _props(template, "AWS::ApplicationAutoScaling::ScalableTarget", "ProdAllTrafficScaling")
-    assert target["ScheduledActions"] == [{
-        "ScheduledActionName": "NightlyScaleIn", "Schedule": "cron(0 20 * * ? *)",
-        "ScalableTargetAction": {"MinCapacity": 2, "MaxCapacity": 2}}]
+    assert target["ScheduledActions"] == [
+        {
+            "ScheduledActionName": "NightlyScaleIn",
+            "Schedule": "cron(0 20 * * ? *)",
+            "ScalableTargetAction": {"MinCapacity": 2, "MaxCapacity": 2},
+        }
+    ]
 
 
 def test_updates_keep_autoscaled_instance_counts(template):
     endpoint = _props(template, "AWS::SageMaker::Endpoint", "Prod")
     assert endpoint["RetainAllVariantProperties"] is True
     assert endpoint["ExcludeRetainedVariantProperties"] == [
-        {"VariantPropertyType": "DesiredWeight"}, {"VariantPropertyType": "DataCaptureConfig"}]
+        {"VariantPropertyType": "DesiredWeight"},
+        {"VariantPropertyType": "DataCaptureConfig"},
+    ]
     shadow = _props(template, "AWS::SageMaker::Endpoint", "Shadow")
     assert "RetainAllVariantProperties" not in shadow
 
@@ -167,7 +219,10 @@ def test_updates_keep_autoscaled_instance_counts(template):
 def test_prod_endpoint_deploys_by_canary(template):
     policy = _props(template, "AWS::SageMaker::Endpoint", "Prod")["DeploymentConfig"]["BlueGreenUpdatePolicy"]
     assert policy["TrafficRoutingConfiguration"] == {
-        "Type": "CANARY", "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1}, "WaitIntervalInSeconds": 900}
+        "Type": "CANARY",
+        "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
+        "WaitIntervalInSeconds": 900,
+    }
 
 
 def test_prod_endpoint_rolls_back_on_5xx_alarm(template):
@@ -176,7 +231,10 @@ def test_prod_endpoint_rolls_back_on_5xx_alarm(template):
     errors = next(r for r in refs if "ErrorRate" in r)
     alarm = template.to_json()["Resources"][errors]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
-        "AWS/SageMaker", "Invocation5XXErrors", "Average")
+        "AWS/SageMaker",
+        "Invocation5XXErrors",
+        "Average",
+    )
     assert alarm["Threshold"] == 0.01 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     name = _props(template, "AWS::SageMaker::Endpoint", "Prod")["EndpointName"]
     assert {"Name": "EndpointName", "Value": name} in alarm["Dimensions"]
@@ -192,7 +250,9 @@ def test_prod_endpoint_rolls_back_on_model_latency_alarm(template):
 def test_linear_and_rolling_deployments(template):
     linear = _props(template, "AWS::SageMaker::Endpoint", "AB")["DeploymentConfig"]
     assert linear["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["LinearStepSize"] == {
-        "Type": "CAPACITY_PERCENT", "Value": 50}
+        "Type": "CAPACITY_PERCENT",
+        "Value": 50,
+    }
     assert len(linear["AutoRollbackConfiguration"]["Alarms"]) == 4  # two per production variant
     rolling = _props(template, "AWS::SageMaker::Endpoint", "Shadow")["DeploymentConfig"]
     assert rolling["RollingUpdatePolicy"]["MaximumBatchSize"] == {"Type": "CAPACITY_PERCENT", "Value": 50}
@@ -208,8 +268,11 @@ def test_data_capture_for_model_monitor(template):
 
 
 def test_model_role_may_write_captured_data_under_the_prefix(template):
-    statements = [s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     writes = [s for s in statements if s["Action"] == ["s3:AbortMultipartUpload", "s3:PutObject"]]
     assert any(s["Resource"]["Fn::Join"][1][-1] == "/capture/prod/*" for s in writes)
 
@@ -220,8 +283,12 @@ def test_instance_storage_types_skip_the_volume_key(template):
 
 
 def test_grant_invoke_is_limited_to_the_endpoint(template):
-    statement = next(s for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
-                     for s in p["Properties"]["PolicyDocument"]["Statement"] if "sagemaker:InvokeEndpoint" in s["Action"])
+    statement = next(
+        s
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "sagemaker:InvokeEndpoint" in s["Action"]
+    )
     assert statement["Resource"]["Ref"].startswith("Prod")
     assert statement["Action"] == ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
 
@@ -237,7 +304,10 @@ def test_metrics_name_the_endpoint_and_variant(built):
     ab: RealtimeEndpoint = built["ab"]
     latency = ab.metric_model_latency(variant_name="Challenger")
     assert (latency.namespace, latency.metric_name, latency.dimensions) == (
-        "AWS/SageMaker", "ModelLatency", {"EndpointName": "ab-test", "VariantName": "Challenger"})
+        "AWS/SageMaker",
+        "ModelLatency",
+        {"EndpointName": "ab-test", "VariantName": "Challenger"},
+    )
     assert ab.metric_errors("4XX").metric_name == "Invocation4XXErrors"
     assert ab.metric_invocations().statistic == "Sum"
     assert ab.metric_cpu_utilization().namespace == "/aws/sagemaker/Endpoints"
@@ -255,8 +325,13 @@ def test_rollback_alarms_notify_when_given_actions():
 
     stack = new_stack()
     topic = sns.Topic(stack, "Ops")
-    RealtimeEndpoint(stack, "E", variants=[InstanceVariant(model=vpc_model(stack))],
-                     deployment=DeploymentGuardrails.all_at_once(), alarm_actions=[actions.SnsAction(topic)])
+    RealtimeEndpoint(
+        stack,
+        "E",
+        variants=[InstanceVariant(model=vpc_model(stack))],
+        deployment=DeploymentGuardrails.all_at_once(),
+        alarm_actions=[actions.SnsAction(topic)],
+    )
     for alarm in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values():
         [action] = alarm["Properties"]["AlarmActions"]
         assert action["Ref"].startswith("Ops")
@@ -264,10 +339,15 @@ def test_rollback_alarms_notify_when_given_actions():
 
 def test_user_alarms_join_the_default_ones():
     stack = new_stack()
-    mine = cloudwatch.Alarm(stack, "Mine", metric=cloudwatch.Metric(namespace="X", metric_name="Y"), threshold=1,
-                            evaluation_periods=1)
-    RealtimeEndpoint(stack, "E", variants=[InstanceVariant(model=vpc_model(stack))],
-                     deployment=DeploymentGuardrails.all_at_once(alarms=[mine], default_alarms=False))
+    mine = cloudwatch.Alarm(
+        stack, "Mine", metric=cloudwatch.Metric(namespace="X", metric_name="Y"), threshold=1, evaluation_periods=1
+    )
+    RealtimeEndpoint(
+        stack,
+        "E",
+        variants=[InstanceVariant(model=vpc_model(stack))],
+        deployment=DeploymentGuardrails.all_at_once(alarms=[mine], default_alarms=False),
+    )
     endpoint = Template.from_stack(stack).find_resources("AWS::SageMaker::Endpoint")
     [props] = [e["Properties"] for e in endpoint.values()]
     [alarm] = props["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
@@ -302,61 +382,135 @@ def _v(**kwargs):
 
 
 def _fake_alarms(count: int):
-    return [cloudwatch.Alarm.from_alarm_arn(new_stack(), f"A{i}", f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:a{i}")
-            for i in range(count)]
+    return [
+        cloudwatch.Alarm.from_alarm_arn(new_stack(), f"A{i}", f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:a{i}")
+        for i in range(count)
+    ]
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"variants": lambda m, s: [InstanceVariant(model=m), ServerlessVariant(model=serverless_model(s),
-                                                                                variant_name="Serverless")]},
-         "variants[1]='Serverless': is a ServerlessVariant: real-time endpoints run on instances, and AWS does not "
-         "mix serverless and instance variants"),
-        ({"variants": _v(instance_type="m5.large")}, "variants[0].instance_type='m5.large': must be a SageMaker "
-                                                     "instance type such as 'ml.m5.xlarge'"),
+        (
+            {
+                "variants": lambda m, s: [
+                    InstanceVariant(model=m),
+                    ServerlessVariant(model=serverless_model(s), variant_name="Serverless"),
+                ]
+            },
+            "variants[1]='Serverless': is a ServerlessVariant: real-time endpoints run on instances, and AWS does not "
+            "mix serverless and instance variants",
+        ),
+        (
+            {"variants": _v(instance_type="m5.large")},
+            "variants[0].instance_type='m5.large': must be a SageMaker instance type such as 'ml.m5.xlarge'",
+        ),
         ({"variants": _v(instance_type="ml.m5")}, "variants[0].instance_type='ml.m5'"),
         ({"variants": _v(initial_weight=0)}, "variants[0].initial_weight=0: must be a number above 0"),
         ({"variants": _v(initial_weight=-1)}, "variants[0].initial_weight=-1"),
-        ({"variants": lambda m, s: [InstanceVariant(model=m, variant_name="A"), InstanceVariant(model=m, variant_name="A")]},
-         "variant_name=['A']: names must be unique"),
-        ({"variants": lambda m, s: [InstanceVariant(model=m, variant_name="A")],
-          "shadow_variants": lambda m, s: [InstanceVariant(model=m, variant_name="A")]},
-         "variant_name=['A']: names must be unique"),
-        ({"variants": lambda m, s: [InstanceVariant(model=m, variant_name=f"V{i}") for i in range(11)]},
-         "variants=11: must hold 1 to 10 production variants"),
+        (
+            {
+                "variants": lambda m, s: [
+                    InstanceVariant(model=m, variant_name="A"),
+                    InstanceVariant(model=m, variant_name="A"),
+                ]
+            },
+            "variant_name=['A']: names must be unique",
+        ),
+        (
+            {
+                "variants": lambda m, s: [InstanceVariant(model=m, variant_name="A")],
+                "shadow_variants": lambda m, s: [InstanceVariant(model=m, variant_name="A")],
+            },
+            "variant_name=['A']: names must be unique",
+        ),
+        (
+            {"variants": lambda m, s: [InstanceVariant(model=m, variant_name=f"V{i}") for i in range(11)]},
+            "variants=11: must hold 1 to 10 production variants",
+        ),
         ({"variants": []}, "variants=0"),
-        ({"variants": lambda m, s: [InstanceVariant(model=m, variant_name="A"), InstanceVariant(model=m, variant_name="B")],
-          "shadow_variants": lambda m, s: [InstanceVariant(model=m, variant_name="S")]},
-         "must hold exactly one production variant when there is a shadow variant"),
+        (
+            {
+                "variants": lambda m, s: [
+                    InstanceVariant(model=m, variant_name="A"),
+                    InstanceVariant(model=m, variant_name="B"),
+                ],
+                "shadow_variants": lambda m, s: [InstanceVariant(model=m, variant_name="S")],
+            },
+            "must hold exactly one production variant when there is a shadow variant",
+        ),
         ({"variants": _v(initial_instance_count=0)}, "variants[0].initial_instance_count=0"),
         ({"variants": _v(volume_size_gb=600)}, "variants[0].volume_size_gb=600: must be an integer from 1 to 512"),
-        ({"variants": _v(instance_type="ml.g5.xlarge", volume_size_gb=100)},
-         "cannot be set for ml.g5.xlarge: it uses its NVMe instance storage"),
-        ({"variants": _v(model_data_download_timeout=Duration.seconds(10))},
-         "variants[0].model_data_download_timeout (seconds)=10"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(min_capacity=5, max_capacity=2, ))},
-         "autoscaling.min_capacity=5: must not be above max_capacity (2)"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(min_capacity=0, max_capacity=2))},
-         "variants[0].autoscaling.min_capacity=0: must be an integer of at least 1"),
-        ({"variants": _v(initial_instance_count=5, autoscaling=AutoScalingOptions(max_capacity=3))},
-         "must include the variant's initial_instance_count (5)"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.CUSTOM))},
-         "custom_metric=None: is required with metric=ScalingMetric.CUSTOM"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION))},
-         "needs a GPU instance type, not ml.m5.large"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, target_value=0))},
-         "autoscaling.target_value=0"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, schedules=[
-            ScheduledScaling("Night", appscaling.Schedule.cron(hour="20"), min_capacity=3, max_capacity=1)]))},
-         "schedules[Night].min_capacity=3: must not be above max_capacity (1)"),
-        ({"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, schedules=[
-            ScheduledScaling("Night", appscaling.Schedule.cron(hour="20"))]))},
-         "must set min_capacity, max_capacity or both"),
+        (
+            {"variants": _v(instance_type="ml.g5.xlarge", volume_size_gb=100)},
+            "cannot be set for ml.g5.xlarge: it uses its NVMe instance storage",
+        ),
+        (
+            {"variants": _v(model_data_download_timeout=Duration.seconds(10))},
+            "variants[0].model_data_download_timeout (seconds)=10",
+        ),
+        (
+            {
+                "variants": _v(
+                    autoscaling=AutoScalingOptions(
+                        min_capacity=5,
+                        max_capacity=2,
+                    )
+                )
+            },
+            "autoscaling.min_capacity=5: must not be above max_capacity (2)",
+        ),
+        (
+            {"variants": _v(autoscaling=AutoScalingOptions(min_capacity=0, max_capacity=2))},
+            "variants[0].autoscaling.min_capacity=0: must be an integer of at least 1",
+        ),
+        (
+            {"variants": _v(initial_instance_count=5, autoscaling=AutoScalingOptions(max_capacity=3))},
+            "must include the variant's initial_instance_count (5)",
+        ),
+        (
+            {"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.CUSTOM))},
+            "custom_metric=None: is required with metric=ScalingMetric.CUSTOM",
+        ),
+        (
+            {"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION))},
+            "needs a GPU instance type, not ml.m5.large",
+        ),
+        (
+            {"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, target_value=0))},
+            "autoscaling.target_value=0",
+        ),
+        (
+            {
+                "variants": _v(
+                    autoscaling=AutoScalingOptions(
+                        max_capacity=3,
+                        schedules=[
+                            ScheduledScaling(
+                                "Night", appscaling.Schedule.cron(hour="20"), min_capacity=3, max_capacity=1
+                            )
+                        ],
+                    )
+                )
+            },
+            "schedules[Night].min_capacity=3: must not be above max_capacity (1)",
+        ),
+        (
+            {
+                "variants": _v(
+                    autoscaling=AutoScalingOptions(
+                        max_capacity=3, schedules=[ScheduledScaling("Night", appscaling.Schedule.cron(hour="20"))]
+                    )
+                )
+            },
+            "must set min_capacity, max_capacity or both",
+        ),
         ({"data_capture": "tokens"}, "must be a constructs_lib.DataCaptureOptions"),
         ({"endpoint_name": "bad_name!"}, "endpoint_name='bad_name!'"),
-        ({"variants": _v(instance_type="ml.p4d.24xlarge"), "volume_encryption_key": "key"},
-         "volume_encryption_key='given': cannot be used with instance types that have NVMe instance storage"),
+        (
+            {"variants": _v(instance_type="ml.p4d.24xlarge"), "volume_encryption_key": "key"},
+            "volume_encryption_key='given': cannot be used with instance types that have NVMe instance storage",
+        ),
     ],
 )
 def test_rejects_bad_input_with_a_clear_message(kwargs, message):
@@ -368,8 +522,11 @@ def test_rejects_bad_input_with_a_clear_message(kwargs, message):
 
 @pytest.mark.parametrize("sampling", [-1, 101, 50.5])
 def test_rejects_sampling_outside_0_to_100(sampling):
-    with pytest.raises(ConstructValidationError, match=r"data_capture.sampling_percentage=.*: must be an integer "
-                                                       r"from 0 to 100"):
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"data_capture.sampling_percentage=.*: must be an integer "
+        r"from 0 to 100",
+    ):
         stack = new_stack()
         _endpoint(data_capture=DataCaptureOptions(bucket=artifacts(stack), sampling_percentage=sampling))
 
@@ -377,45 +534,87 @@ def test_rejects_sampling_outside_0_to_100(sampling):
 def test_rejects_capturing_nothing():
     stack = new_stack()
     with pytest.raises(ConstructValidationError, match="must capture the request, the response or both"):
-        _endpoint(data_capture=DataCaptureOptions(bucket=artifacts(stack), capture_request=False,
-                                                  capture_response=False))
+        _endpoint(
+            data_capture=DataCaptureOptions(bucket=artifacts(stack), capture_request=False, capture_response=False)
+        )
 
 
 @pytest.mark.parametrize(
     "deployment, variants, message",
     [
-        (DeploymentGuardrails(traffic_routing=TrafficRouting.LINEAR), None,
-         "deployment.linear_step_size=None: LINEAR needs a linear_step_size"),
+        (
+            DeploymentGuardrails(traffic_routing=TrafficRouting.LINEAR),
+            None,
+            "deployment.linear_step_size=None: LINEAR needs a linear_step_size",
+        ),
         (DeploymentGuardrails(traffic_routing=TrafficRouting.CANARY), None, "CANARY needs a canary_size"),
-        (DeploymentGuardrails.canary(CapacitySize.instances(2)), None,
-         "deployment.canary_size (instances)=2: must be above 0 to 50% of the variant's 2 instance(s), i.e. 1 to 1"),
-        (DeploymentGuardrails.canary(CapacitySize.percent(60)), None,
-         "deployment.canary_size (percent)=60: must be an integer from 1 to 50"),
-        (DeploymentGuardrails.canary(CapacitySize.instances(1)), _v(initial_instance_count=1),
-         "which no whole instance count is"),
-        (DeploymentGuardrails.linear(CapacitySize.percent(5)), None,
-         "deployment.linear_step_size (percent)=5: must be an integer from 10 to 50"),
-        (DeploymentGuardrails.rolling(CapacitySize.percent(60)), None,
-         "deployment.maximum_batch_size (percent)=60: must be an integer from 5 to 50"),
-        (DeploymentGuardrails.rolling(CapacitySize.percent(50)),
-         lambda m, s: [InstanceVariant(model=m, variant_name="A"), InstanceVariant(model=m, variant_name="B")],
-         "rolling deployments support a single production variant, not 2"),
-        (DeploymentGuardrails(traffic_routing=TrafficRouting.ALL_AT_ONCE, canary_size=CapacitySize.instances(1)),
-         None, "deployment.canary_size='CapacitySize.instances(1)': applies to CANARY traffic routing only"),
+        (
+            DeploymentGuardrails.canary(CapacitySize.instances(2)),
+            None,
+            "deployment.canary_size (instances)=2: must be above 0 to 50% of the variant's 2 instance(s), i.e. 1 to 1",
+        ),
+        (
+            DeploymentGuardrails.canary(CapacitySize.percent(60)),
+            None,
+            "deployment.canary_size (percent)=60: must be an integer from 1 to 50",
+        ),
+        (
+            DeploymentGuardrails.canary(CapacitySize.instances(1)),
+            _v(initial_instance_count=1),
+            "which no whole instance count is",
+        ),
+        (
+            DeploymentGuardrails.linear(CapacitySize.percent(5)),
+            None,
+            "deployment.linear_step_size (percent)=5: must be an integer from 10 to 50",
+        ),
+        (
+            DeploymentGuardrails.rolling(CapacitySize.percent(60)),
+            None,
+            "deployment.maximum_batch_size (percent)=60: must be an integer from 5 to 50",
+        ),
+        (
+            DeploymentGuardrails.rolling(CapacitySize.percent(50)),
+            lambda m, s: [InstanceVariant(model=m, variant_name="A"), InstanceVariant(model=m, variant_name="B")],
+            "rolling deployments support a single production variant, not 2",
+        ),
+        (
+            DeploymentGuardrails(traffic_routing=TrafficRouting.ALL_AT_ONCE, canary_size=CapacitySize.instances(1)),
+            None,
+            "deployment.canary_size='CapacitySize.instances(1)': applies to CANARY traffic routing only",
+        ),
         (DeploymentGuardrails(traffic_routing=None), None, "deployment.traffic_routing=None: is required"),
-        (DeploymentGuardrails.all_at_once(default_alarms=False), None,
-         "deployment.alarms=0: auto-rollback takes 1 to 10 alarms"),
+        (
+            DeploymentGuardrails.all_at_once(default_alarms=False),
+            None,
+            "deployment.alarms=0: auto-rollback takes 1 to 10 alarms",
+        ),
         (DeploymentGuardrails.all_at_once(alarms=_fake_alarms(9)), None, "deployment.alarms=11"),
-        (DeploymentGuardrails.all_at_once(wait_interval=Duration.hours(2)), None,
-         "deployment.wait_interval (seconds)=7200: must be a number from 0 to 3600"),
-        (DeploymentGuardrails.all_at_once(maximum_execution_timeout=Duration.minutes(5)), None,
-         "deployment.maximum_execution_timeout (seconds)=300: must be a number from 600 to 28800"),
-        (DeploymentGuardrails.all_at_once(wait_interval=Duration.minutes(50), termination_wait=Duration.minutes(50),
-                                          maximum_execution_timeout=Duration.minutes(60)), None,
-         "must be longer than the waits it contains (6000 s)"),
+        (
+            DeploymentGuardrails.all_at_once(wait_interval=Duration.hours(2)),
+            None,
+            "deployment.wait_interval (seconds)=7200: must be a number from 0 to 3600",
+        ),
+        (
+            DeploymentGuardrails.all_at_once(maximum_execution_timeout=Duration.minutes(5)),
+            None,
+            "deployment.maximum_execution_timeout (seconds)=300: must be a number from 600 to 28800",
+        ),
+        (
+            DeploymentGuardrails.all_at_once(
+                wait_interval=Duration.minutes(50),
+                termination_wait=Duration.minutes(50),
+                maximum_execution_timeout=Duration.minutes(60),
+            ),
+            None,
+            "must be longer than the waits it contains (6000 s)",
+        ),
         (DeploymentGuardrails.all_at_once(max_error_rate=2), None, "deployment.max_error_rate=2"),
-        (DeploymentGuardrails.all_at_once(), _v(instance_type="ml.inf1.xlarge"),
-         "guardrails are not supported on Inf1 instances"),
+        (
+            DeploymentGuardrails.all_at_once(),
+            _v(instance_type="ml.inf1.xlarge"),
+            "guardrails are not supported on Inf1 instances",
+        ),
     ],
 )
 def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, variants, message):
@@ -429,7 +628,9 @@ def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, variants, mes
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(ConstructValidationError) as error:
-        _endpoint(variants=_v(instance_type="c5.xlarge", initial_weight=0),
-                  deployment=DeploymentGuardrails(traffic_routing=TrafficRouting.LINEAR))
+        _endpoint(
+            variants=_v(instance_type="c5.xlarge", initial_weight=0),
+            deployment=DeploymentGuardrails(traffic_routing=TrafficRouting.LINEAR),
+        )
     text = str(error.value)
     assert "instance_type='c5.xlarge'" in text and "initial_weight=0" in text

@@ -7,7 +7,7 @@ The new-data tests play what AWS does: ``upload`` is an S3 "Object Created" even
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -22,18 +22,27 @@ REGION = "eu-west-1"
 GROUP = "churn-new-data"
 QUIET = timedelta(minutes=20)
 DEFER = timedelta(minutes=30)
-T0 = datetime(2026, 12, 1, 9, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)
 ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-    "PIPELINE_NAME": "churn-training", "PIPELINE_PARAMETERS": json.dumps([{"Name": "Trigger", "Value": "new-data"}]),
-    "DATA_URI_PARAMETER": "InputDataUri", "SOURCE": "s3://data/raw/churn/",
-    "QUIET_SECONDS": str(int(QUIET.total_seconds())), "DEFER_SECONDS": str(int(DEFER.total_seconds())),
-    "SCHEDULE_GROUP": GROUP, "SCHEDULE_NAME": "retraining-due", "MESSAGE_GROUP_ID": "uploads",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "PIPELINE_NAME": "churn-training",
+    "PIPELINE_PARAMETERS": json.dumps([{"Name": "Trigger", "Value": "new-data"}]),
+    "DATA_URI_PARAMETER": "InputDataUri",
+    "SOURCE": "s3://data/raw/churn/",
+    "QUIET_SECONDS": str(int(QUIET.total_seconds())),
+    "DEFER_SECONDS": str(int(DEFER.total_seconds())),
+    "SCHEDULE_GROUP": GROUP,
+    "SCHEDULE_NAME": "retraining-due",
+    "MESSAGE_GROUP_ID": "uploads",
     "QUEUE_ARN": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:events.fifo",
     "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/schedule",
     "DEAD_LETTER_QUEUE_ARN": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:dlq",
     "KMS_KEY_ARN": f"arn:aws:kms:{REGION}:{DEFAULT_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "RETRY_ATTEMPTS": "3", "MAX_EVENT_AGE_SECONDS": "3600", "MIN_INTERVAL_SECONDS": "21600",
+    "RETRY_ATTEMPTS": "3",
+    "MAX_EVENT_AGE_SECONDS": "3600",
+    "MIN_INTERVAL_SECONDS": "21600",
 }
 
 
@@ -47,9 +56,16 @@ class World:
         self.scheduler = boto3.client("scheduler", region_name=REGION)
         self.scheduler.create_schedule_group(Name=GROUP)
         self.sagemaker.create_pipeline(
-            PipelineName="churn-training", RoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/pipeline",
-            PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": [], "Parameters": [
-                {"Name": "Trigger", "Type": "String"}, {"Name": "InputDataUri", "Type": "String"}]}))
+            PipelineName="churn-training",
+            RoleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/pipeline",
+            PipelineDefinition=json.dumps(
+                {
+                    "Version": "2020-12-01",
+                    "Steps": [],
+                    "Parameters": [{"Name": "Trigger", "Type": "String"}, {"Name": "InputDataUri", "Type": "String"}],
+                }
+            ),
+        )
         self._ids = 0
 
     def record(self, body: dict) -> dict:
@@ -57,9 +73,15 @@ class World:
         return {"messageId": f"m-{self._ids}", "body": json.dumps(body)}
 
     def upload_event(self, key: str, at: datetime, event_id: str | None = None) -> dict:
-        return self.record({"id": event_id or f"e-{key}-{at:%H%M%S}", "source": "aws.s3",
-                            "detail-type": "Object Created", "time": f"{at:%Y-%m-%dT%H:%M:%SZ}",
-                            "detail": {"bucket": {"name": "data"}, "object": {"key": key}}})
+        return self.record(
+            {
+                "id": event_id or f"e-{key}-{at:%H%M%S}",
+                "source": "aws.s3",
+                "detail-type": "Object Created",
+                "time": f"{at:%Y-%m-%dT%H:%M:%SZ}",
+                "detail": {"bucket": {"name": "data"}, "object": {"key": key}},
+            }
+        )
 
     def deliver(self, *records: dict) -> dict:
         return starter.on_queue_batch({"Records": list(records)})
@@ -72,7 +94,7 @@ class World:
 
     def due(self) -> datetime:
         expression = self.schedule()["ScheduleExpression"]
-        return datetime.strptime(expression, "at(%Y-%m-%dT%H:%M:%S)").replace(tzinfo=timezone.utc)
+        return datetime.strptime(expression, "at(%Y-%m-%dT%H:%M:%S)").replace(tzinfo=UTC)
 
     def due_message(self) -> dict:
         """What the schedule sends to the queue when it fires: its input, as it is now."""
@@ -88,12 +110,14 @@ class World:
 
     def set_status(self, arn: str, status: str) -> None:
         from moto.sagemaker.models import sagemaker_backends
+
         pipeline = sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].pipelines["churn-training"]
         pipeline.pipeline_executions[arn].pipeline_execution_status = status
 
     def start_other_run(self, status: str = "Executing") -> str:
-        arn = self.sagemaker.start_pipeline_execution(PipelineName="churn-training",
-                                                      PipelineExecutionDisplayName="scheduled-run")["PipelineExecutionArn"]
+        arn = self.sagemaker.start_pipeline_execution(
+            PipelineName="churn-training", PipelineExecutionDisplayName="scheduled-run"
+        )["PipelineExecutionArn"]
         self.set_status(arn, status)
         return arn
 
@@ -108,6 +132,7 @@ def world(monkeypatch):
 
 # --- new data: the quiet-period debounce ------------------------------------------------------------
 
+
 def test_an_upload_longer_than_any_window_starts_one_run_after_it_stops_over_everything(world):
     for minute in range(0, 60, 5):  # an hour of uploads, each within the quiet period of the previous
         world.now = T0 + timedelta(minutes=minute)
@@ -120,11 +145,15 @@ def test_an_upload_longer_than_any_window_starts_one_run_after_it_stops_over_eve
     assert runs[0]["PipelineExecutionDisplayName"] == "new-data-20261201101500"
     assert runs[0]["PipelineExecutionDescription"] == (
         "New training data: everything under s3://data/raw/churn/; uploads from 2026-12-01T09:00:00Z to "
-        "2026-12-01T09:55:00Z, quiet until 2026-12-01T10:15:00Z")
+        "2026-12-01T09:55:00Z, quiet until 2026-12-01T10:15:00Z"
+    )
     parameters = world.sagemaker.list_pipeline_parameters_for_execution(
-        PipelineExecutionArn=runs[0]["PipelineExecutionArn"])["PipelineParameters"]
+        PipelineExecutionArn=runs[0]["PipelineExecutionArn"]
+    )["PipelineParameters"]
     assert sorted(parameters, key=lambda p: p["Name"]) == [
-        {"Name": "InputDataUri", "Value": "s3://data/raw/churn/"}, {"Name": "Trigger", "Value": "new-data"}]
+        {"Name": "InputDataUri", "Value": "s3://data/raw/churn/"},
+        {"Name": "Trigger", "Value": "new-data"},
+    ]
 
 
 def test_the_schedule_has_a_dlq_a_retry_policy_and_the_trigger_key(world):
@@ -142,7 +171,7 @@ def test_duplicate_and_older_events_never_move_the_schedule_earlier(world, caplo
     due = world.due()
     with caplog.at_level(logging.INFO):
         world.upload("raw/churn/b.csv", at=T0 + timedelta(minutes=10))  # the same event delivered again
-        world.upload("raw/churn/a.csv", at=T0)                          # an older event, out of order
+        world.upload("raw/churn/a.csv", at=T0)  # an older event, out of order
     assert world.due() == due
     assert '"action": "unchanged"' in caplog.text
     state = json.loads(world.schedule()["Target"]["Input"])
@@ -154,16 +183,23 @@ def test_a_duplicate_event_makes_no_write_at_all(world):
     scheduler = boto3.client("scheduler", region_name=REGION)
     current = world.schedule()
     with Stubber(scheduler) as stub:  # only a read is expected: the Stubber fails on any other call
-        stub.add_response("get_schedule", {key: current[key] for key in (
-            "Name", "GroupName", "ScheduleExpression", "Target", "FlexibleTimeWindow", "State")},
-            {"Name": "retraining-due", "GroupName": GROUP})
+        stub.add_response(
+            "get_schedule",
+            {
+                key: current[key]
+                for key in ("Name", "GroupName", "ScheduleExpression", "Target", "FlexibleTimeWindow", "State")
+            },
+            {"Name": "retraining-due", "GroupName": GROUP},
+        )
         starter._on_upload(scheduler, T0, key="raw/churn/a.csv")
         stub.assert_no_pending_responses()
 
 
 def test_two_events_at_once_are_handled_in_order_and_the_later_wins(world):
-    result = world.deliver(world.upload_event("raw/churn/b.csv", T0 + timedelta(minutes=3)),
-                           world.upload_event("raw/churn/a.csv", T0 + timedelta(minutes=1)))
+    result = world.deliver(
+        world.upload_event("raw/churn/b.csv", T0 + timedelta(minutes=3)),
+        world.upload_event("raw/churn/a.csv", T0 + timedelta(minutes=1)),
+    )
     assert result == {"batchItemFailures": []}
     assert world.due() == T0 + timedelta(minutes=3) + QUIET
 
@@ -209,18 +245,20 @@ def test_a_run_in_progress_defers_the_next_one_instead_of_dropping_it(world, cap
 def test_a_run_starting_while_deferring_defers_again_and_uploads_meanwhile_join_the_deferred_run(world):
     first = world.start_other_run("Executing")
     world.upload("raw/churn/a.csv")
-    world.fire()                                  # deferred
+    world.fire()  # deferred
     world.set_status(first, "Succeeded")
-    second = world.start_other_run("Executing")   # another trigger starts a run meanwhile
-    world.fire()                                  # deferred again, not run beside it
+    second = world.start_other_run("Executing")  # another trigger starts a run meanwhile
+    world.fire()  # deferred again, not run beside it
     assert len(world.runs()) == 2
     world.now += timedelta(minutes=1)
-    world.upload("raw/churn/b.csv")               # lands while deferred: same window, due stays later
+    world.upload("raw/churn/b.csv")  # lands while deferred: same window, due stays later
     world.set_status(second, "Succeeded")
     world.fire()
     runs = [r for r in world.runs() if r["PipelineExecutionDisplayName"].startswith("new-data-")]
-    assert len(runs) == 1 and "uploads from 2026-12-01T09:00:00Z to 2026-12-01T09:51:00Z" in runs[0][
-        "PipelineExecutionDescription"]
+    assert (
+        len(runs) == 1
+        and "uploads from 2026-12-01T09:00:00Z to 2026-12-01T09:51:00Z" in runs[0]["PipelineExecutionDescription"]
+    )
 
 
 def test_a_due_message_overtaken_by_new_uploads_is_stale(world, caplog):
@@ -238,10 +276,10 @@ def test_a_due_message_overtaken_by_new_uploads_is_stale(world, caplog):
 
 def test_uploads_that_resume_after_the_schedule_fired_but_before_its_message_is_handled_join_one_run(world):
     world.upload("raw/churn/a.csv", at=T0)
-    fired = world.due_message()                    # the schedule fires at T0 + quiet...
+    fired = world.due_message()  # the schedule fires at T0 + quiet...
     world.now = T0 + QUIET + timedelta(seconds=5)
-    world.upload("raw/churn/b.csv")                # ...and this upload is queued before its message
-    world.deliver(fired)                           # stale: uploads resumed
+    world.upload("raw/churn/b.csv")  # ...and this upload is queued before its message
+    world.deliver(fired)  # stale: uploads resumed
     assert world.runs() == []
     assert json.loads(world.schedule()["Target"]["Input"])["first_upload"] == "2026-12-01T09:00:00Z"
     world.fire()
@@ -285,15 +323,18 @@ def test_throttling_beyond_retries_fails_the_message_and_every_later_one_in_orde
     after = world.upload_event("raw/churn/c.csv", T0 + timedelta(minutes=2))
     scheduler = boto3.client("scheduler", region_name=REGION)
     real_client = starter._client
-    monkeypatch.setattr(starter, "_client", lambda service: scheduler if service == "scheduler" else real_client(service))
+    monkeypatch.setattr(
+        starter, "_client", lambda service: scheduler if service == "scheduler" else real_client(service)
+    )
     with Stubber(scheduler) as stub:
         stub.add_client_error("get_schedule", "ResourceNotFoundException", http_status_code=404)
         stub.add_response("create_schedule", {"ScheduleArn": "arn:aws:scheduler:eu-west-1:1:schedule/g/retraining-due"})
         stub.add_client_error("get_schedule", "ThrottlingException", "Rate exceeded", http_status_code=400)
         result = world.deliver(ok, throttled, after)
         stub.assert_no_pending_responses()
-    assert result == {"batchItemFailures": [{"itemIdentifier": throttled["messageId"]},
-                                            {"itemIdentifier": after["messageId"]}]}
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": throttled["messageId"]}, {"itemIdentifier": after["messageId"]}]
+    }
 
 
 def test_a_start_that_times_out_is_retried_without_a_second_run(world, monkeypatch, caplog):
@@ -309,7 +350,9 @@ def test_a_start_that_times_out_is_retried_without_a_second_run(world, monkeypat
 
     monkeypatch.setattr(sagemaker, "start_pipeline_execution", start_then_time_out)
     real_client = starter._client
-    monkeypatch.setattr(starter, "_client", lambda service: sagemaker if service == "sagemaker" else real_client(service))
+    monkeypatch.setattr(
+        starter, "_client", lambda service: sagemaker if service == "sagemaker" else real_client(service)
+    )
     assert world.deliver(message) == {"batchItemFailures": [{"itemIdentifier": message["messageId"]}]}
     monkeypatch.setattr(starter, "_client", real_client)
     with caplog.at_level(logging.INFO):
@@ -318,7 +361,9 @@ def test_a_start_that_times_out_is_retried_without_a_second_run(world, monkeypat
 
 
 def test_the_function_gives_itself_timeouts_and_standard_retries():
-    assert starter.CLIENT_CONFIG.retries["mode"] == "standard" and starter.CLIENT_CONFIG.retries["total_max_attempts"] > 1
+    assert (
+        starter.CLIENT_CONFIG.retries["mode"] == "standard" and starter.CLIENT_CONFIG.retries["total_max_attempts"] > 1
+    )
     assert starter.CLIENT_CONFIG.read_timeout < 60 and starter.CLIENT_CONFIG.connect_timeout < 60  # < the function's
 
 
@@ -326,21 +371,29 @@ def test_a_malformed_invocation_is_rejected_and_foreign_records_are_ignored(worl
     with caplog.at_level(logging.INFO), pytest.raises(ValueError, match="expected an SQS event with a 'Records' list"):
         starter.on_queue_batch({"detail": {}})
     assert '"action": "rejected"' in caplog.text
-    result = world.deliver({"messageId": "x", "body": "not json"},
-                           world.record({"detail-type": "Object Deleted", "time": "2026-12-01T09:00:00Z"}))
+    result = world.deliver(
+        {"messageId": "x", "body": "not json"},
+        world.record({"detail-type": "Object Deleted", "time": "2026-12-01T09:00:00Z"}),
+    )
     assert result == {"batchItemFailures": []} and caplog.text.count('"action": "ignored-record"') == 2
     assert world.runs() == []
 
 
 # --- drift: at most one run per interval ------------------------------------------------------------
 
+
 def alarm_event(state: str = "ALARM", event_id: str = "ev-1") -> dict:
-    return {"id": event_id, "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch",
-            "time": "2026-12-01T09:00:00Z", "detail": {"alarmName": "churn-any-drift", "state": {"value": state}}}
+    return {
+        "id": event_id,
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "time": "2026-12-01T09:00:00Z",
+        "detail": {"alarmName": "churn-any-drift", "state": {"value": state}},
+    }
 
 
 def test_a_drift_alarm_starts_a_run_with_the_parameters(world):
-    world.now = datetime.now(timezone.utc)
+    world.now = datetime.now(UTC)
     result = starter.on_drift_alarm(alarm_event())
     runs = world.runs()
     assert result == {"started": True, "execution": runs[0]["PipelineExecutionArn"]}
@@ -349,7 +402,7 @@ def test_a_drift_alarm_starts_a_run_with_the_parameters(world):
 
 
 def test_a_flapping_drift_alarm_starts_at_most_one_run_per_interval_even_if_it_failed(world, caplog):
-    world.now = datetime.now(timezone.utc)
+    world.now = datetime.now(UTC)
     starter.on_drift_alarm(alarm_event(event_id="ev-1"))
     world.set_status(world.runs()[0]["PipelineExecutionArn"], "Failed")
     with caplog.at_level(logging.INFO):
@@ -364,7 +417,7 @@ def test_a_flapping_drift_alarm_starts_at_most_one_run_per_interval_even_if_it_f
 
 
 def test_runs_of_other_triggers_do_not_hold_back_drift(world):
-    world.now = datetime.now(timezone.utc)
+    world.now = datetime.now(UTC)
     world.start_other_run("Succeeded")
     assert starter.on_drift_alarm(alarm_event())["started"] is True
 

@@ -21,7 +21,9 @@ def test_readme_monitoring_example_synthesizes_with_its_triggers():
     stack = new_stack()
     data = lib.SecureBucket(stack, "Data")
     namespace: dict = {
-        "stack": stack, "data": data, "artifacts": lib.SecureBucket(stack, "Artifacts"),
+        "stack": stack,
+        "data": data,
+        "artifacts": lib.SecureBucket(stack, "Artifacts"),
         "net": lib.PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"]),
         "endpoint": FakeEndpoint(stack, "Endpoint", data_capture=lib.DataCaptureOptions(bucket=data)),
         "pipeline": FakePipeline(stack, "Pipeline"),

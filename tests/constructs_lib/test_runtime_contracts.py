@@ -6,6 +6,7 @@ import pytest
 from aws_cdk import Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
 
 from constructs_lib import (
     RUNTIME_CONTRACTS,
@@ -23,7 +24,6 @@ from constructs_lib import (
     acknowledge_runtime_contract,
 )
 from constructs_lib._core.runtime_contracts import check_templates, runtime_contracts_plugin
-from aws_cdk.assertions import Template
 from constructs_lib.training.container_images import XGBOOST_REPOSITORY, xgboost_image_uri
 from constructs_lib.training.pipeline import (
     IntegerRange,
@@ -55,6 +55,7 @@ def rules_at(found: list[str], logical_prefix: str) -> set[str]:
 
 # --- models ------------------------------------------------------------------------------------------
 
+
 def test_a_model_with_its_image_and_artifact_passes():
     app = new_app()
     vpc_model(new_stack(app))
@@ -67,9 +68,19 @@ def test_a_model_package_model_without_sources_is_reported_and_with_sources_pass
     bucket = artifacts(stack)
     net = network(stack)
     Model(stack, "Bare", vpc=net, containers=[ContainerDefinition(model_package_arn=PACKAGE)])
-    Model(stack, "Declared", vpc=net, containers=[ContainerDefinition(
-        model_package_arn=PACKAGE, model_package_sources=ModelPackageSources(
-            model_data=[ModelData.from_bucket(bucket, "registry/")], images=[ContainerImage.from_uri(XGBOOST)]))])
+    Model(
+        stack,
+        "Declared",
+        vpc=net,
+        containers=[
+            ContainerDefinition(
+                model_package_arn=PACKAGE,
+                model_package_sources=ModelPackageSources(
+                    model_data=[ModelData.from_bucket(bucket, "registry/")], images=[ContainerImage.from_uri(XGBOOST)]
+                ),
+            )
+        ],
+    )
     found = findings(app)
     assert rules_at(found, "Bare") == {"ModelPackageSources"}
     assert rules_at(found, "Declared") == set()
@@ -79,19 +90,34 @@ def test_a_model_whose_role_lacks_its_grants_is_reported_per_missing_call():
     app = new_app()
     stack = new_stack(app)
     role = iam.Role(stack, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    Model(stack, "Model", vpc=None, network_isolation=False, role=role.without_policy_updates(),
-          containers=[container(artifacts(stack))])
+    Model(
+        stack,
+        "Model",
+        vpc=None,
+        network_isolation=False,
+        role=role.without_policy_updates(),
+        containers=[container(artifacts(stack))],
+    )
     assert rules_at(findings(app), "Model") == {
-        "MissingGrant[ecr:GetAuthorizationToken]", "MissingGrant[ecr:BatchGetImage]",
-        "MissingGrant[ecr:GetDownloadUrlForLayer]", "MissingGrant[ecr:BatchCheckLayerAvailability]",
-        "MissingGrant[s3:GetObject]", "MissingGrant[kms:Decrypt]"}
+        "MissingGrant[ecr:GetAuthorizationToken]",
+        "MissingGrant[ecr:BatchGetImage]",
+        "MissingGrant[ecr:GetDownloadUrlForLayer]",
+        "MissingGrant[ecr:BatchCheckLayerAvailability]",
+        "MissingGrant[s3:GetObject]",
+        "MissingGrant[kms:Decrypt]",
+    }
 
 
 def test_an_image_in_another_account_cannot_be_proven_and_is_reported():
     app = new_app()
     stack = new_stack(app)
-    Model(stack, "Foreign", vpc=None, network_isolation=False, containers=[
-        container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")])
+    Model(
+        stack,
+        "Foreign",
+        vpc=None,
+        network_isolation=False,
+        containers=[container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")],
+    )
     assert rules_at(findings(app), "Foreign") == {"CrossAccountImage[999999999999]"}
 
 
@@ -105,6 +131,7 @@ def test_a_role_the_app_does_not_define_is_reported():
 
 # --- jobs --------------------------------------------------------------------------------------------
 
+
 def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
     app = app or new_app()
     stack = new_stack(app)
@@ -112,14 +139,31 @@ def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
     bucket = SecureBucket(stack, "Work", encryption_key=key)
     net = network(stack)
     work = S3Location(bucket, "work/")
-    role = JobRole(stack, "JobRole", job_kinds=["training"], inputs=[work], outputs=[work], encryption_keys=[key],
-                   aws_image_repositories=[XGBOOST_REPOSITORY], network=net if with_network else None)
-    train = TrainingStep("Train", job=TrainingJob(
-        role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
-        output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
-        channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
-        network=JobNetwork.from_private_network(net) if vpc_id else JobNetwork(
-            subnet_ids=net.subnet_ids, security_group_ids=net.security_group_ids)))
+    role = JobRole(
+        stack,
+        "JobRole",
+        job_kinds=["training"],
+        inputs=[work],
+        outputs=[work],
+        encryption_keys=[key],
+        aws_image_repositories=[XGBOOST_REPOSITORY],
+        network=net if with_network else None,
+    )
+    train = TrainingStep(
+        "Train",
+        job=TrainingJob(
+            role=role,
+            image_uri=xgboost_image_uri("eu-west-1"),
+            instance_type="ml.m5.xlarge",
+            output_path=work.child("models/"),
+            output_kms_key=key,
+            volume_kms_key=key,
+            channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
+            network=JobNetwork.from_private_network(net)
+            if vpc_id
+            else JobNetwork(subnet_ids=net.subnet_ids, security_group_ids=net.security_group_ids),
+        ),
+    )
     MlPipeline(stack, "Pipeline", pipeline_name="train", definition=PipelineDefinition(steps=[train]))
     return app
 
@@ -128,8 +172,12 @@ def test_a_vpc_job_whose_job_role_has_no_network_gets_its_steps_network():
     app = _training_pipeline(with_network=False)
     assert findings(app) == []
     policies = Template.from_stack(app.node.find_child("Test")).find_resources("AWS::IAM::ManagedPolicy")
-    sids = {s.get("Sid") for k, p in policies.items() if k.startswith("JobRole")
-            for s in p["Properties"]["PolicyDocument"]["Statement"]}
+    sids = {
+        s.get("Sid")
+        for k, p in policies.items()
+        if k.startswith("JobRole")
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    }
     assert {"JobNetworkDescribe", "JobNetworkCreateInterfaces", "JobNetworkManageInterfaces"} <= sids
 
 
@@ -143,10 +191,16 @@ def test_a_vpc_job_whose_network_has_no_vpc_id_and_whose_role_has_no_network_per
     found = findings(_training_pipeline(with_network=False, vpc_id=False))
     network_rules = {r for r in rules_at(found, "Pipeline") if r.startswith("MissingGrant[ec2:")}
     assert network_rules == {
-        "MissingGrant[ec2:CreateNetworkInterface]", "MissingGrant[ec2:CreateNetworkInterfacePermission]",
-        "MissingGrant[ec2:DeleteNetworkInterface]", "MissingGrant[ec2:DeleteNetworkInterfacePermission]",
-        "MissingGrant[ec2:DescribeDhcpOptions]", "MissingGrant[ec2:DescribeNetworkInterfaces]",
-        "MissingGrant[ec2:DescribeSecurityGroups]", "MissingGrant[ec2:DescribeSubnets]", "MissingGrant[ec2:DescribeVpcs]"}
+        "MissingGrant[ec2:CreateNetworkInterface]",
+        "MissingGrant[ec2:CreateNetworkInterfacePermission]",
+        "MissingGrant[ec2:DeleteNetworkInterface]",
+        "MissingGrant[ec2:DeleteNetworkInterfacePermission]",
+        "MissingGrant[ec2:DescribeDhcpOptions]",
+        "MissingGrant[ec2:DescribeNetworkInterfaces]",
+        "MissingGrant[ec2:DescribeSecurityGroups]",
+        "MissingGrant[ec2:DescribeSubnets]",
+        "MissingGrant[ec2:DescribeVpcs]",
+    }
 
 
 def test_a_vpc_job_whose_role_runs_in_its_network_passes():
@@ -160,17 +214,32 @@ def test_a_tuning_job_whose_role_cannot_write_its_outputs_or_use_its_keys_is_rep
     bucket = SecureBucket(stack, "Work", encryption_key=key)
     work = S3Location(bucket, "work/")
     # reads the training data, but was given no output prefix and no keys
-    role = JobRole(stack, "JobRole", job_kinds=["tuning"], inputs=[work.child("train/")],
-                   aws_image_repositories=[XGBOOST_REPOSITORY])
-    job = TrainingJob(role=role, image_uri=xgboost_image_uri("eu-west-1"), instance_type="ml.m5.xlarge",
-                      output_path=work.child("models/"), output_kms_key=key, volume_kms_key=key,
-                      channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
-                      metric_definitions=[MetricDefinition("validation:auc", r"validation-auc:([0-9.]+)")])
-    tune = TuningStep("Tune", job=job, objective=TuningObjective("validation:auc"),
-                      ranges=[IntegerRange("max_depth", 3, 9)])
+    role = JobRole(
+        stack,
+        "JobRole",
+        job_kinds=["tuning"],
+        inputs=[work.child("train/")],
+        aws_image_repositories=[XGBOOST_REPOSITORY],
+    )
+    job = TrainingJob(
+        role=role,
+        image_uri=xgboost_image_uri("eu-west-1"),
+        instance_type="ml.m5.xlarge",
+        output_path=work.child("models/"),
+        output_kms_key=key,
+        volume_kms_key=key,
+        channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
+        metric_definitions=[MetricDefinition("validation:auc", r"validation-auc:([0-9.]+)")],
+    )
+    tune = TuningStep(
+        "Tune", job=job, objective=TuningObjective("validation:auc"), ranges=[IntegerRange("max_depth", 3, 9)]
+    )
     MlPipeline(stack, "Pipeline", pipeline_name="tune", definition=PipelineDefinition(steps=[tune]))
     assert rules_at(findings(app), "Pipeline") == {
-        "MissingGrant[s3:PutObject]", "MissingGrant[kms:GenerateDataKey]", "MissingGrant[kms:CreateGrant]"}
+        "MissingGrant[s3:PutObject]",
+        "MissingGrant[kms:GenerateDataKey]",
+        "MissingGrant[kms:CreateGrant]",
+    }
 
 
 def test_a_pipeline_role_that_may_pass_other_roles_is_reported():
@@ -183,6 +252,7 @@ def test_a_pipeline_role_that_may_pass_other_roles_is_reported():
 
 # --- the registry ------------------------------------------------------------------------------------
 
+
 def _shared_group(sources: str | None):
     app = new_app()
     stack = new_stack(app)
@@ -191,8 +261,13 @@ def _shared_group(sources: str | None):
         data = ModelData.from_bucket(artifacts(stack), "models/")
     elif sources == "imported":
         data = ModelData.from_bucket(s3.Bucket.from_bucket_name(stack, "Elsewhere", "elsewhere"), "models/")
-    ModelPackageGroup(stack, "Registry", model_package_group_name="churn", shared_with_accounts=["222222222222"],
-                      sources=ModelPackageSources(model_data=[data]) if data else None)
+    ModelPackageGroup(
+        stack,
+        "Registry",
+        model_package_group_name="churn",
+        shared_with_accounts=["222222222222"],
+        sources=ModelPackageSources(model_data=[data]) if data else None,
+    )
     return findings(app)
 
 
@@ -211,17 +286,22 @@ def test_a_registry_shared_with_its_bucket_and_key_passes():
 
 # --- '*'-only actions --------------------------------------------------------------------------------
 
+
 def test_an_action_that_accepts_only_star_granted_on_an_arn_is_reported():
     app = new_app()
     stack = new_stack(app)
     role = iam.Role(stack, "Logs", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"))
-    role.add_to_policy(iam.PolicyStatement(actions=["logs:DescribeLogGroups"],
-                                           resources=["arn:aws:logs:eu-west-1:123456789012:log-group:*"]))
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:DescribeLogGroups"], resources=["arn:aws:logs:eu-west-1:123456789012:log-group:*"]
+        )
+    )
     role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
     assert [f.split(" at ")[0] for f in findings(app)] == ["StarOnlyAction[logs:DescribeLogGroups]"]
 
 
 # --- the gate ----------------------------------------------------------------------------------------
+
 
 def _gated_app_with_a_gap():
     app = new_app()
@@ -229,13 +309,25 @@ def _gated_app_with_a_gap():
     stack = new_stack(app)
     role = iam.Role(stack, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
-    role.add_to_policy(iam.PolicyStatement(
-        actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-        resources=["arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-xgboost"]))
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            resources=["arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-xgboost"],
+        )
+    )
     bucket = s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts")
-    model = Model(stack, "Model", vpc=None, network_isolation=False, role=role.without_policy_updates(),
-                  containers=[ContainerDefinition(image=ContainerImage.from_uri(XGBOOST),
-                                                  model_data=ModelData.from_bucket(bucket, "m/model.tar.gz"))])
+    model = Model(
+        stack,
+        "Model",
+        vpc=None,
+        network_isolation=False,
+        role=role.without_policy_updates(),
+        containers=[
+            ContainerDefinition(
+                image=ContainerImage.from_uri(XGBOOST), model_data=ModelData.from_bucket(bucket, "m/model.tar.gz")
+            )
+        ],
+    )
     return app, model
 
 
@@ -252,8 +344,9 @@ def test_synth_fails_naming_the_resource_the_role_and_the_missing_grant():
 
 def test_an_acknowledgment_on_the_resource_lets_synth_pass():
     app, model = _gated_app_with_a_gap()
-    acknowledge_runtime_contract(model, "Test: the artifact bucket's policy grants this role, managed elsewhere.",
-                                 "MissingGrant[s3:GetObject]")
+    acknowledge_runtime_contract(
+        model, "Test: the artifact bucket's policy grants this role, managed elsewhere.", "MissingGrant[s3:GetObject]"
+    )
     app.synth()
 
 
@@ -271,8 +364,13 @@ def test_the_readme_acknowledgment_example_lets_a_foreign_image_synthesize():
     app = new_app()
     Validations.of(app).add_plugins(runtime_contracts_plugin())
     stack = new_stack(app)
-    model = Model(stack, "Foreign", vpc=None, network_isolation=False, containers=[
-        container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")])
+    model = Model(
+        stack,
+        "Foreign",
+        vpc=None,
+        network_isolation=False,
+        containers=[container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")],
+    )
     import constructs_lib as lib
 
     exec(example, {"lib": lib, "model": model})  # noqa: S102 - our own README
@@ -281,6 +379,7 @@ def test_the_readme_acknowledgment_example_lets_a_foreign_image_synthesize():
 
 # --- endpoint configs --------------------------------------------------------------------------------
 
+
 def test_data_capture_the_model_role_cannot_write_is_reported_and_a_library_endpoint_passes():
     from constructs_lib import DataCaptureOptions, InstanceVariant, RealtimeEndpoint
 
@@ -288,19 +387,27 @@ def test_data_capture_the_model_role_cannot_write_is_reported_and_a_library_endp
     stack = new_stack(app)
     net = network(stack)
     capture = SecureBucket(stack, "Capture")
-    RealtimeEndpoint(stack, "Good", variants=[InstanceVariant(model=vpc_model(stack, "GoodModel", net=net),
-                                                              instance_type="ml.m5.large")],
-                     data_capture=DataCaptureOptions(bucket=capture))
+    RealtimeEndpoint(
+        stack,
+        "Good",
+        variants=[InstanceVariant(model=vpc_model(stack, "GoodModel", net=net), instance_type="ml.m5.large")],
+        data_capture=DataCaptureOptions(bucket=capture),
+    )
     fixed = iam.Role(stack, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     ungranted = vpc_model(stack, "FixedModel", net=net, role=fixed.without_policy_updates())
-    RealtimeEndpoint(stack, "Bad", variants=[InstanceVariant(model=ungranted, instance_type="ml.m5.large")],
-                     data_capture=DataCaptureOptions(bucket=capture))
+    RealtimeEndpoint(
+        stack,
+        "Bad",
+        variants=[InstanceVariant(model=ungranted, instance_type="ml.m5.large")],
+        data_capture=DataCaptureOptions(bucket=capture),
+    )
     found = findings(app)
     assert rules_at(found, "GoodConfig") == set()
     assert {"MissingGrant[s3:PutObject]", "MissingGrant[kms:GenerateDataKey]"} <= rules_at(found, "BadConfig")
 
 
 # --- nested stacks -----------------------------------------------------------------------------------
+
 
 def test_the_gate_checks_nested_stacks_whose_values_come_from_the_parent():
     """A validation plugin is given the top-level templates only: the gate adds the nested stacks'
@@ -316,8 +423,14 @@ def test_the_gate_checks_nested_stacks_whose_values_come_from_the_parent():
     Model(nested, "InVpc", vpc=net, containers=[container(bucket)])
     assert findings(app) == []  # the library's VPC model passes, its network read through the parent
     role = iam.Role(nested, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    Model(nested, "Bare", vpc=None, network_isolation=False, role=role.without_policy_updates(),
-          containers=[container(bucket)])
+    Model(
+        nested,
+        "Bare",
+        vpc=None,
+        network_isolation=False,
+        role=role.without_policy_updates(),
+        containers=[container(bucket)],
+    )
     with pytest.raises(RuntimeError) as failure:
         app.synth(force=True)
     assert "MissingGrant[s3:GetObject]" in str(failure.value) and "Models/Bare" in str(failure.value)
@@ -327,11 +440,13 @@ def _scoped_training_pipeline(*, tagged: bool):
     app = _training_pipeline(with_network=True)
     stack = app.node.find_child("Test")
     old: MlPipeline = stack.node.find_child("Pipeline")
-    pipeline = MlPipeline(stack, "Scoped", pipeline_name="scoped", definition=old.definition,
-                          scope_tag=("environment", "dev"))
+    pipeline = MlPipeline(
+        stack, "Scoped", pipeline_name="scoped", definition=old.definition, scope_tag=("environment", "dev")
+    )
     if not tagged:  # the role requires the tag; the definition no longer carries it
         pipeline.resource.pipeline_definition = {
-            "PipelineDefinitionBody": stack.to_json_string(old.definition.render(pipeline))}
+            "PipelineDefinitionBody": stack.to_json_string(old.definition.render(pipeline))
+        }
     return app
 
 
@@ -341,5 +456,7 @@ def test_a_scoped_pipeline_whose_steps_carry_its_tag_passes():
 
 def test_a_scoped_pipeline_whose_steps_lack_its_tag_is_reported():
     assert rules_at(findings(_scoped_training_pipeline(tagged=False)), "Scoped") == {
-        "MissingGrant[sagemaker:CreateTrainingJob]", "MissingGrant[sagemaker:DescribeTrainingJob]",
-        "MissingGrant[sagemaker:StopTrainingJob]"}
+        "MissingGrant[sagemaker:CreateTrainingJob]",
+        "MissingGrant[sagemaker:DescribeTrainingJob]",
+        "MissingGrant[sagemaker:StopTrainingJob]",
+    }

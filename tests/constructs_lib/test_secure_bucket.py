@@ -18,9 +18,17 @@ def template() -> Template:
 def _bucket_with_kms(template: Template) -> dict:
     buckets = template.find_resources(
         "AWS::S3::Bucket",
-        {"Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [
-            Match.object_like({"ServerSideEncryptionByDefault": Match.object_like({"SSEAlgorithm": "aws:kms"})})
-        ]}}},
+        {
+            "Properties": {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        Match.object_like(
+                            {"ServerSideEncryptionByDefault": Match.object_like({"SSEAlgorithm": "aws:kms"})}
+                        )
+                    ]
+                }
+            }
+        },
     )
     assert len(buckets) == 1
     return next(iter(buckets.values()))
@@ -38,7 +46,10 @@ def test_bucket_is_versioned_private_and_owner_enforced(template):
     props = _bucket_with_kms(template)["Properties"]
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
     }
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
 
@@ -46,10 +57,16 @@ def test_bucket_is_versioned_private_and_owner_enforced(template):
 def test_bucket_policy_denies_plain_http_and_old_tls(template):
     template.has_resource_properties(
         "AWS::S3::BucketPolicy",
-        {"PolicyDocument": {"Statement": Match.array_with([
-            Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
-            Match.object_like({"Effect": "Deny", "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}),
-        ])}},
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+                        Match.object_like({"Effect": "Deny", "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}),
+                    ]
+                )
+            }
+        },
     )
 
 
@@ -108,8 +125,10 @@ def grants() -> list[dict]:
     bucket.grant_read(reader, "train/*")
     bucket.grant_write(writer, "models/*")
     policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
-    return {next(iter(p["Properties"]["Roles"]))["Ref"][:6]: p["Properties"]["PolicyDocument"]["Statement"]
-            for p in policies.values()}
+    return {
+        next(iter(p["Properties"]["Roles"]))["Ref"][:6]: p["Properties"]["PolicyDocument"]["Statement"]
+        for p in policies.values()
+    }
 
 
 def test_grant_read_is_limited_to_a_prefix_with_exact_actions(grants):
@@ -157,9 +176,9 @@ def test_access_log_bucket_uses_sse_s3_because_s3_logging_requires_it():
     Template.from_stack(stack).has_resource_properties(
         "AWS::S3::Bucket",
         {
-            "BucketEncryption": {"ServerSideEncryptionConfiguration": [
-                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-            ]},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
             "VersioningConfiguration": {"Status": "Enabled"},
         },
     )

@@ -33,8 +33,11 @@ class FakeCloudFormation:
     def deploy(self, requested: str | None, *, fails: bool = False) -> str | None:
         """One stack create or update with this parameter value; returns what the models serve."""
         previous = self.properties["Requested"] if self.properties else ""
-        properties = {"Requested": previous if requested is None else requested, "Initial": "none",
-                      "RegistryArnPrefix": PREFIX}
+        properties = {
+            "Requested": previous if requested is None else requested,
+            "Initial": "none",
+            "RegistryArnPrefix": PREFIX,
+        }
         if self.properties is None:
             self._call("Create", properties, None, rolling_back=False)
         elif properties != self.properties:
@@ -48,8 +51,13 @@ class FakeCloudFormation:
         return self.served
 
     def _call(self, kind: str, properties: dict, old: dict | None, *, rolling_back: bool) -> None:
-        event = {"RequestType": kind, "StackId": STACK_ID, "LogicalResourceId": "ServedModelPackage",
-                 "RequestId": f"r{self.calls}", "ResourceProperties": properties}
+        event = {
+            "RequestType": kind,
+            "StackId": STACK_ID,
+            "LogicalResourceId": "ServedModelPackage",
+            "RequestId": f"r{self.calls}",
+            "ResourceProperties": properties,
+        }
         if kind == "Update":
             event.update(OldResourceProperties=old, PhysicalResourceId=self.physical_id)
         self.calls += 1
@@ -96,12 +104,17 @@ def test_none_goes_back_to_the_configured_model():
     assert stack.deploy(PIPELINE) == "none"
 
 
-@pytest.mark.parametrize("foreign", [
-    "arn:aws:sagemaker:eu-west-1:999999999999:model-package/ml-platform-staging-churn/1",  # another account
-    "arn:aws:sagemaker:us-east-1:123456789012:model-package/ml-platform-staging-churn/1",  # another region
-    "arn:aws:sagemaker:eu-west-1:123456789012:model-package/other-group/1",  # another group
-    f"{PREFIX}1/../2", f"{PREFIX}", "my-model",
-])
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "arn:aws:sagemaker:eu-west-1:999999999999:model-package/ml-platform-staging-churn/1",  # another account
+        "arn:aws:sagemaker:us-east-1:123456789012:model-package/ml-platform-staging-churn/1",  # another region
+        "arn:aws:sagemaker:eu-west-1:123456789012:model-package/other-group/1",  # another group
+        f"{PREFIX}1/../2",
+        f"{PREFIX}",
+        "my-model",
+    ],
+)
 def test_a_package_of_another_registry_fails_the_update(foreign):
     stack = FakeCloudFormation()
     stack.deploy(A)
@@ -110,9 +123,15 @@ def test_a_package_of_another_registry_fails_the_update(foreign):
 
 
 def _event(kind: str, **fields) -> dict:
-    return {"RequestType": kind, "StackId": STACK_ID, "LogicalResourceId": "ServedModelPackage", "RequestId": "r",
-            "ResponseURL": "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x",
-            "ResourceProperties": {"Requested": "", "Initial": "none", "RegistryArnPrefix": PREFIX}, **fields}
+    return {
+        "RequestType": kind,
+        "StackId": STACK_ID,
+        "LogicalResourceId": "ServedModelPackage",
+        "RequestId": "r",
+        "ResponseURL": "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x",
+        "ResourceProperties": {"Requested": "", "Initial": "none", "RegistryArnPrefix": PREFIX},
+        **fields,
+    }
 
 
 def _answer(event: dict, describe_status: str = "UPDATE_IN_PROGRESS") -> dict:
@@ -127,15 +146,18 @@ def _answer(event: dict, describe_status: str = "UPDATE_IN_PROGRESS") -> dict:
 
     client = mock.Mock()
     client.describe_stacks.return_value = {"Stacks": [{"StackStatus": describe_status}]}
-    with mock.patch.object(served_model.urllib.request, "urlopen", urlopen), \
-            mock.patch.object(served_model.boto3, "client", return_value=client):
+    with (
+        mock.patch.object(served_model.urllib.request, "urlopen", urlopen),
+        mock.patch.object(served_model.boto3, "client", return_value=client),
+    ):
         served_model.handler(event)
     return sent
 
 
 def test_the_handler_answers_cloudformation_with_the_served_package():
-    sent = _answer(_event("Create", ResourceProperties={"Requested": A, "Initial": "none",
-                                                         "RegistryArnPrefix": PREFIX}))
+    sent = _answer(
+        _event("Create", ResourceProperties={"Requested": A, "Initial": "none", "RegistryArnPrefix": PREFIX})
+    )
     assert sent["method"] == "PUT" and sent["Status"] == "SUCCESS" and sent["Data"] == {"ModelPackageArn": A}
     assert sent["PhysicalResourceId"] == f"ml-platform-prod-serving/ServedModelPackage|{A}|none"
 
@@ -149,8 +171,16 @@ def test_the_handler_tells_a_rollback_by_the_stack_status():
 
 
 def test_the_handler_reports_a_refused_package_as_failed_and_deletes_nothing():
-    sent = _answer(_event("Update", PhysicalResourceId=f"s/ServedModelPackage|{A}|none", ResourceProperties={
-        "Requested": "arn:aws:sagemaker:eu-west-1:999999999999:model-package/x/1", "RegistryArnPrefix": PREFIX}))
+    sent = _answer(
+        _event(
+            "Update",
+            PhysicalResourceId=f"s/ServedModelPackage|{A}|none",
+            ResourceProperties={
+                "Requested": "arn:aws:sagemaker:eu-west-1:999999999999:model-package/x/1",
+                "RegistryArnPrefix": PREFIX,
+            },
+        )
+    )
     assert sent["Status"] == "FAILED" and "999999999999" in sent["Reason"]
     assert sent["PhysicalResourceId"] == f"s/ServedModelPackage|{A}|none"  # no replacement
     deleted = _answer(_event("Delete", PhysicalResourceId=f"s/ServedModelPackage|{A}|none"))

@@ -29,12 +29,26 @@ def built():
     app = compliance_app()
     stack = new_stack(app, "Serve")
     model = serverless_model(stack, image=PYTORCH_CPU)
-    endpoint = ServerlessEndpoint(stack, "Endpoint", variant=ServerlessVariant(
-        model=model, memory_size_mb=4096, max_concurrency=50, provisioned_concurrency=5,
-        provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(
-            max_capacity=20, min_capacity=2, target_utilization=0.7,
-            schedules=[ScheduledScaling("Night", appscaling.Schedule.cron(hour="22", minute="0"),
-                                        min_capacity=1, max_capacity=2)])))
+    endpoint = ServerlessEndpoint(
+        stack,
+        "Endpoint",
+        variant=ServerlessVariant(
+            model=model,
+            memory_size_mb=4096,
+            max_concurrency=50,
+            provisioned_concurrency=5,
+            provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(
+                max_capacity=20,
+                min_capacity=2,
+                target_utilization=0.7,
+                schedules=[
+                    ScheduledScaling(
+                        "Night", appscaling.Schedule.cron(hour="22", minute="0"), min_capacity=1, max_capacity=2
+                    )
+                ],
+            ),
+        ),
+    )
     plain = ServerlessEndpoint(stack, "Plain", endpoint_name="plain", variant=ServerlessVariant(model=model))
     findings = nag_findings(app)
     return {"template": Template.from_stack(stack), "findings": findings, "endpoint": endpoint, "plain": plain}
@@ -72,7 +86,8 @@ def test_provisioned_concurrency_autoscales_on_its_own_dimension(template):
     policy = _props(template, "AWS::ApplicationAutoScaling::ScalingPolicy", "EndpointProvisionedConcurrency")
     config = policy["TargetTrackingScalingPolicyConfiguration"]
     assert config["PredefinedMetricSpecification"] == {
-        "PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"}
+        "PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"
+    }
     assert config["TargetValue"] == 0.7
 
 
@@ -91,7 +106,8 @@ def test_metrics(built):
     plain: ServerlessEndpoint = built["plain"]
     assert plain.metric_model_setup_time().dimensions == {"EndpointName": "plain", "VariantName": "AllTraffic"}
     assert plain.metric_provisioned_concurrency_utilization().metric_name == (
-        "ServerlessProvisionedConcurrencyUtilization")
+        "ServerlessProvisionedConcurrencyUtilization"
+    )
 
 
 def test_is_compliant_under_the_nag_packs(built):
@@ -104,29 +120,56 @@ def test_is_compliant_under_the_nag_packs(built):
 def _variant(**kwargs):
     def make(stack):
         return ServerlessVariant(model=kwargs.pop("model", None) or serverless_model(stack), **kwargs)
+
     return make
 
 
 @pytest.mark.parametrize(
     "make, message",
     [
-        (_variant(memory_size_mb=1500), "variant.memory_size_mb=1500: must be one of 1024, 2048, 3072, 4096, 5120, 6144"),
+        (
+            _variant(memory_size_mb=1500),
+            "variant.memory_size_mb=1500: must be one of 1024, 2048, 3072, 4096, 5120, 6144",
+        ),
         (_variant(memory_size_mb=8192), "variant.memory_size_mb=8192"),
         (_variant(max_concurrency=0), "variant.max_concurrency=0: must be an integer from 1 to 200"),
         (_variant(max_concurrency=201), "variant.max_concurrency=201"),
-        (_variant(max_concurrency=10, provisioned_concurrency=11),
-         "variant.provisioned_concurrency=11: must not be above max_concurrency (10)"),
-        (_variant(provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5)),
-         "needs provisioned_concurrency"),
-        (_variant(provisioned_concurrency=2, provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(
-            max_capacity=1, min_capacity=3)), "provisioned_concurrency_scaling.min_capacity=3: must not be above "
-                                              "max_capacity (1)"),
-        (_variant(max_concurrency=10, provisioned_concurrency=2, provisioned_concurrency_scaling=(
-            ProvisionedConcurrencyScaling(max_capacity=50))), "max_capacity=50: must not be above max_concurrency (10)"),
-        (_variant(provisioned_concurrency=8, provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(
-            max_capacity=5)), "must include provisioned_concurrency (8)"),
-        (_variant(provisioned_concurrency=2, provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(
-            max_capacity=5, target_utilization=1.5)), "target_utilization=1.5"),
+        (
+            _variant(max_concurrency=10, provisioned_concurrency=11),
+            "variant.provisioned_concurrency=11: must not be above max_concurrency (10)",
+        ),
+        (
+            _variant(provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5)),
+            "needs provisioned_concurrency",
+        ),
+        (
+            _variant(
+                provisioned_concurrency=2,
+                provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=1, min_capacity=3),
+            ),
+            "provisioned_concurrency_scaling.min_capacity=3: must not be above max_capacity (1)",
+        ),
+        (
+            _variant(
+                max_concurrency=10,
+                provisioned_concurrency=2,
+                provisioned_concurrency_scaling=(ProvisionedConcurrencyScaling(max_capacity=50)),
+            ),
+            "max_capacity=50: must not be above max_concurrency (10)",
+        ),
+        (
+            _variant(
+                provisioned_concurrency=8, provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5)
+            ),
+            "must include provisioned_concurrency (8)",
+        ),
+        (
+            _variant(
+                provisioned_concurrency=2,
+                provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5, target_utilization=1.5),
+            ),
+            "target_utilization=1.5",
+        ),
         (_variant(variant_name="no spaces"), "variant_name='no spaces'"),
     ],
 )
@@ -156,16 +199,24 @@ def test_rejects_models_serverless_cannot_host():
     stack = new_stack()
     bucket = artifacts(stack)
     isolated = vpc_model(stack, bucket=bucket)
-    pipeline = Model(stack, "Pipeline", vpc=None, network_isolation=False,
-                     containers=[container(bucket), container(bucket, key="b/model.tar.gz")])
-    multi = Model(stack, "Multi", vpc=None, network_isolation=False,
-                  containers=[container(bucket, key="many/", multi_model=True)])
-    for i, (model, message) in enumerate((
-        (isolated, "does not support VPC configuration"),
-        (isolated, "does not support network isolation"),
-        (pipeline, "hosts single-container models"),
-        (multi, "does not support multi-model endpoints"),
-    )):
+    pipeline = Model(
+        stack,
+        "Pipeline",
+        vpc=None,
+        network_isolation=False,
+        containers=[container(bucket), container(bucket, key="b/model.tar.gz")],
+    )
+    multi = Model(
+        stack, "Multi", vpc=None, network_isolation=False, containers=[container(bucket, key="many/", multi_model=True)]
+    )
+    for i, (model, message) in enumerate(
+        (
+            (isolated, "does not support VPC configuration"),
+            (isolated, "does not support network isolation"),
+            (pipeline, "hosts single-container models"),
+            (multi, "does not support multi-model endpoints"),
+        )
+    ):
         with pytest.raises(ConstructValidationError, match=message):
             ServerlessEndpoint(stack, f"Bad{i}", variant=ServerlessVariant(model=model))
 

@@ -24,8 +24,9 @@ SETUP_SCRIPT = "#!/bin/bash\nset -eu\npip config set global.index-url https://py
 
 
 def _platform(stack):
-    network = PrivateNetwork(stack, "Net", availability_zones=AZS,
-                             interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation"))
+    network = PrivateNetwork(
+        stack, "Net", availability_zones=AZS, interface_endpoints=(*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation")
+    )
     key = EncryptionKey(stack, "Key")
     bucket = SecureBucket(stack, "Data", encryption_key=key)
     return network, key, bucket
@@ -33,8 +34,7 @@ def _platform(stack):
 
 def _studio(stack, **kwargs):
     network, key, bucket = _platform(stack)
-    domain = StudioDomain.in_network(stack, "Studio", network=network, encryption_key=key, buckets=[bucket],
-                                     **kwargs)
+    domain = StudioDomain.in_network(stack, "Studio", network=network, encryption_key=key, buckets=[bucket], **kwargs)
     return domain, network, key, bucket
 
 
@@ -43,7 +43,8 @@ def built():
     stack = new_stack()
     setup = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=SETUP_SCRIPT, run_by_default=True)
     domain, network, key, bucket = _studio(
-        stack, lifecycle_configs=[setup], sharing=NotebookSharing(bucket=SecureBucket(stack, "Shared")))
+        stack, lifecycle_configs=[setup], sharing=NotebookSharing(bucket=SecureBucket(stack, "Shared"))
+    )
     alice = domain.add_user_profile("alice")
     domain.add_user_profile("bob", execution_role=domain.new_execution_role("BobRole", read_only_buckets=[bucket]))
     domain.add_space("team-lab", owner=alice, ebs_volume_size_gb=50)
@@ -72,10 +73,13 @@ def test_domain_is_vpc_only_in_the_private_subnets_with_the_workload_security_gr
     assert [s["Ref"][:20] for s in props["SubnetIds"]] == ["NetVpcPrivateSubnet1", "NetVpcPrivateSubnet2"]
     assert props["VpcId"]["Ref"].startswith("NetVpc")
     sg = {"Fn::GetAtt": [Match.string_like_regexp("NetWorkloadSecurityGroup"), "GroupId"]}
-    template.has_resource_properties("AWS::SageMaker::Domain", {
-        "DefaultUserSettings": Match.object_like({"SecurityGroups": [sg]}),
-        "DefaultSpaceSettings": Match.object_like({"SecurityGroups": [sg]}),
-    })
+    template.has_resource_properties(
+        "AWS::SageMaker::Domain",
+        {
+            "DefaultUserSettings": Match.object_like({"SecurityGroups": [sg]}),
+            "DefaultSpaceSettings": Match.object_like({"SecurityGroups": [sg]}),
+        },
+    )
 
 
 def test_iam_authentication_by_default_and_sessions_carry_the_profile_name(template):
@@ -98,13 +102,22 @@ def test_docker_access_is_off(template):
 
 
 def test_jupyterlab_and_code_editor_shut_down_after_60_idle_minutes_with_user_bounds(template):
-    idle = {"AppLifecycleManagement": {"IdleSettings": {
-        "LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60,
-        "MinIdleTimeoutInMinutes": 60, "MaxIdleTimeoutInMinutes": 240}}}
+    idle = {
+        "AppLifecycleManagement": {
+            "IdleSettings": {
+                "LifecycleManagement": "ENABLED",
+                "IdleTimeoutInMinutes": 60,
+                "MinIdleTimeoutInMinutes": 60,
+                "MaxIdleTimeoutInMinutes": 240,
+            }
+        }
+    }
     props = _domain_props(template)
-    for settings in (props["DefaultUserSettings"]["JupyterLabAppSettings"],
-                     props["DefaultUserSettings"]["CodeEditorAppSettings"],
-                     props["DefaultSpaceSettings"]["JupyterLabAppSettings"]):
+    for settings in (
+        props["DefaultUserSettings"]["JupyterLabAppSettings"],
+        props["DefaultUserSettings"]["CodeEditorAppSettings"],
+        props["DefaultSpaceSettings"]["JupyterLabAppSettings"],
+    ):
         assert settings["AppLifecycleManagement"] == idle["AppLifecycleManagement"]
     assert props["DefaultUserSettings"]["StudioWebPortal"] == "ENABLED"
 
@@ -114,9 +127,18 @@ def test_lifecycle_config_from_script_text_is_base64_and_runs_by_default_in_jupy
     assert base64.b64decode(config["Properties"]["StudioLifecycleConfigContent"]).decode() == SETUP_SCRIPT
     assert config["Properties"]["StudioLifecycleConfigName"].startswith("Setup-")
     arn = {"Fn::GetAtt": [Match.string_like_regexp("^Setup"), "StudioLifecycleConfigArn"]}
-    template.has_resource_properties("AWS::SageMaker::Domain", {"DefaultUserSettings": Match.object_like({
-        "JupyterLabAppSettings": Match.object_like({"LifecycleConfigArns": [arn],
-                                                    "DefaultResourceSpec": {"LifecycleConfigArn": arn}})})})
+    template.has_resource_properties(
+        "AWS::SageMaker::Domain",
+        {
+            "DefaultUserSettings": Match.object_like(
+                {
+                    "JupyterLabAppSettings": Match.object_like(
+                        {"LifecycleConfigArns": [arn], "DefaultResourceSpec": {"LifecycleConfigArn": arn}}
+                    )
+                }
+            )
+        },
+    )
     assert "LifecycleConfigArns" not in _domain_props(template)["DefaultUserSettings"]["CodeEditorAppSettings"]
 
 
@@ -133,6 +155,7 @@ def test_lifecycle_config_from_a_file(tmp_path):
 
 def test_lifecycle_config_gets_a_new_name_whenever_cloudformation_must_replace_it():
     """Content and tags are create-only: a replacement needs a name the old version does not hold."""
+
     def name(script: str, tags: dict) -> str:
         stack = new_stack()
         config = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=script)
@@ -161,13 +184,24 @@ def test_sharing_is_off_without_a_bucket():
 
 
 def test_profiles_use_the_domain_defaults_or_their_own_role(template):
-    template.has_resource_properties("AWS::SageMaker::UserProfile", {
-        "UserProfileName": "alice", "UserSettings": Match.absent(),
-        "DomainId": {"Fn::GetAtt": [Match.string_like_regexp("^Studio"), "DomainId"]}})
-    template.has_resource_properties("AWS::SageMaker::UserProfile", {
-        "UserProfileName": "bob",
-        "UserSettings": {"ExecutionRole": {"Fn::GetAtt": [Match.string_like_regexp("^StudioBobRole"), "Arn"]},
-                         "SecurityGroups": Match.any_value()}})
+    template.has_resource_properties(
+        "AWS::SageMaker::UserProfile",
+        {
+            "UserProfileName": "alice",
+            "UserSettings": Match.absent(),
+            "DomainId": {"Fn::GetAtt": [Match.string_like_regexp("^Studio"), "DomainId"]},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SageMaker::UserProfile",
+        {
+            "UserProfileName": "bob",
+            "UserSettings": {
+                "ExecutionRole": {"Fn::GetAtt": [Match.string_like_regexp("^StudioBobRole"), "Arn"]},
+                "SecurityGroups": Match.any_value(),
+            },
+        },
+    )
 
 
 def test_grant_sign_in_lets_a_person_open_studio_as_one_profile_only():
@@ -176,8 +210,11 @@ def test_grant_sign_in_lets_a_person_open_studio_as_one_profile_only():
     alice = domain.add_user_profile("alice")
     person = iam.Role(stack, "Alice", assumed_by=iam.AccountRootPrincipal())
     alice.grant_sign_in(person)
-    (policy,) = [p for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
-                 if p["Properties"]["Roles"] == [{"Ref": stack.get_logical_id(person.node.default_child)}]]
+    (policy,) = [
+        p
+        for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": stack.get_logical_id(person.node.default_child)}]
+    ]
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "sagemaker:CreatePresignedDomainUrl"
     assert statement["Resource"]["Fn::GetAtt"][1] == "UserProfileArn"
@@ -193,16 +230,21 @@ def test_shared_spaces_are_owned_by_a_profile_created_first(template):
         assert space["Properties"]["SpaceSharingSettings"] == {"SharingType": "Shared"}
         assert alice in space["DependsOn"]
     lab, code = by_name["team-lab"]["Properties"], by_name["team-code"]["Properties"]
-    assert lab["SpaceSettings"] == {"AppType": "JupyterLab",
-                                    "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}}}
-    assert code["SpaceSettings"] == {"AppType": "CodeEditor", "CodeEditorAppSettings": {
-        "AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 120}}}}
+    assert lab["SpaceSettings"] == {
+        "AppType": "JupyterLab",
+        "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}},
+    }
+    assert code["SpaceSettings"] == {
+        "AppType": "CodeEditor",
+        "CodeEditorAppSettings": {"AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 120}}},
+    }
 
 
 def test_teardown_is_deleted_before_every_profile_and_space_and_after_the_domain(template):
-    (teardown_id, teardown), = template.find_resources("Custom::StudioTeardown").items()
+    ((teardown_id, teardown),) = template.find_resources("Custom::StudioTeardown").items()
     members = set(template.find_resources("AWS::SageMaker::UserProfile")) | set(
-        template.find_resources("AWS::SageMaker::Space"))
+        template.find_resources("AWS::SageMaker::Space")
+    )
     # CloudFormation deletes a resource before those it depends on.
     assert members <= set(teardown["DependsOn"])
     domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
@@ -231,16 +273,18 @@ def test_removing_the_home_efs_is_an_explicit_opt_in_that_lets_the_teardown_dele
 
 def test_teardown_handlers_run_in_the_vpc_with_a_dead_letter_queue_and_reserved_concurrency(template):
     for handler in ("handler.on_event", "handler.is_complete"):
-        template.has_resource_properties("AWS::Lambda::Function", {
-            "Handler": handler,
-            "Runtime": Match.string_like_regexp("^python3"),
-            "Timeout": 300,
-            "ReservedConcurrentExecutions": 1,
-            "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
-            "DeadLetterConfig": {"TargetArn": Match.any_value()},
-        })
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365,
-                                                             "KmsKeyId": Match.any_value()})
+        template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {
+                "Handler": handler,
+                "Runtime": Match.string_like_regexp("^python3"),
+                "Timeout": 300,
+                "ReservedConcurrentExecutions": 1,
+                "VpcConfig": {"SubnetIds": Match.any_value(), "SecurityGroupIds": Match.any_value()},
+                "DeadLetterConfig": {"TargetArn": Match.any_value()},
+            },
+        )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365, "KmsKeyId": Match.any_value()})
     template.has_resource_properties("AWS::SQS::Queue", {"KmsMasterKeyId": Match.any_value()})
 
 
@@ -255,8 +299,11 @@ def test_teardown_runs_on_the_provider_framework_polling_is_complete_within_an_h
     definition = json.dumps(machine["Properties"]["DefinitionString"])
     assert '\\"IntervalSeconds\\":30' in definition and '\\"MaxAttempts\\":110' in definition
     assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
-    framework = [f for f in template.find_resources("AWS::Lambda::Function").values()
-                 if f["Properties"]["Handler"].startswith("framework.")]
+    framework = [
+        f
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].startswith("framework.")
+    ]
     assert len(framework) == 3
     for function in framework:
         assert function["Properties"]["ReservedConcurrentExecutions"] == 1
@@ -282,8 +329,11 @@ def test_the_function_older_versions_call_keeps_its_logical_id_and_the_resource_
     retire = resources["StudioTeardownFunction5B1D5C01"]["Properties"]
     assert retire["Handler"] == "handler.retire"
     # It needs no SageMaker or CloudFormation permission: its role only runs it.
-    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                 if k.startswith("StudioTeardownRetireRole")]
+    (policy,) = [
+        p
+        for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
+        if k.startswith("StudioTeardownRetireRole")
+    ]
     actions = {a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in _actions(s)}
     assert not {a for a in actions if a.startswith(("sagemaker:", "cloudformation:"))}
     assert "StudioTeardownC5C4D7B7" not in resources  # the old resource's id (Teardown/Resource)
@@ -313,8 +363,9 @@ def test_opt_ins_for_user_spaces_and_replaced_domains():
 
 def test_rejects_opt_ins_without_the_teardown_and_isolated_networks_without_its_endpoints():
     _fails(r"delete_user_spaces=True: needs safe_teardown=True", delete_user_spaces=True, safe_teardown=False)
-    _fails(r"teardown_replaced_domain=True: needs safe_teardown=True", teardown_replaced_domain=True,
-           safe_teardown=False)
+    _fails(
+        r"teardown_replaced_domain=True: needs safe_teardown=True", teardown_replaced_domain=True, safe_teardown=False
+    )
     stack = new_stack()
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
     with pytest.raises(ConstructValidationError, match=r"network.interface_endpoints=.*add \['cloudformation'\]"):
@@ -342,8 +393,9 @@ def test_domain_execution_role_may_manage_only_this_domains_spaces_and_apps(temp
     domain_id = _logical_id(template, "AWS::SageMaker::Domain", {"AuthMode": "IAM"})
     policies = template.find_resources("AWS::IAM::ManagedPolicy")
     role_policy = next(p for k, p in policies.items() if k.startswith("StudioExecutionRole"))
-    (studio,) = [s for s in role_policy["Properties"]["PolicyDocument"]["Statement"]
-                 if "sagemaker:CreateSpace" in _actions(s)]
+    (studio,) = [
+        s for s in role_policy["Properties"]["PolicyDocument"]["Statement"] if "sagemaker:CreateSpace" in _actions(s)
+    ]
     assert all({"Fn::GetAtt": [domain_id, "DomainId"]} in r["Fn::Join"][1] for r in studio["Resource"])
 
 
@@ -351,8 +403,13 @@ def test_compliant_under_the_three_packs():
     app = compliance_app()
     stack = new_stack(app)
     setup = StudioLifecycleConfig(stack, "Setup", app_type="JupyterLab", script=SETUP_SCRIPT)
-    domain, *_ = _studio(stack, lifecycle_configs=[setup], home_efs_removal=RemovalPolicy.DESTROY,
-                         require_network_isolation=True, require_inter_container_encryption=True)
+    domain, *_ = _studio(
+        stack,
+        lifecycle_configs=[setup],
+        home_efs_removal=RemovalPolicy.DESTROY,
+        require_network_isolation=True,
+        require_inter_container_encryption=True,
+    )
     alice = domain.add_user_profile("alice")
     domain.add_space("team", owner=alice)
     assert nag_findings(app) == []
@@ -364,8 +421,10 @@ def test_sso_domain_links_profiles_to_identity_center_users():
     domain.add_user_profile("alice", sso_user_name="alice@example.com")
     template = Template.from_stack(stack)
     assert _domain_props(template)["AuthMode"] == "SSO"
-    template.has_resource_properties("AWS::SageMaker::UserProfile", {
-        "SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"})
+    template.has_resource_properties(
+        "AWS::SageMaker::UserProfile",
+        {"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"},
+    )
 
 
 def test_public_internet_only_with_the_explicit_opt_in():
@@ -393,20 +452,27 @@ def _fails(match: str, **kwargs) -> None:
         _studio(new_stack(), **kwargs)
 
 
-@pytest.mark.parametrize("idle, message", [
-    (IdleShutdown(timeout=Duration.minutes(59), min_timeout=Duration.minutes(59)),
-     r"idle_shutdown.timeout \(minutes\)=59.*from 60 to 525600"),
-    (IdleShutdown(max_timeout=Duration.minutes(525601)), r"idle_shutdown.max_timeout \(minutes\)=525601"),
-    (IdleShutdown(timeout=Duration.seconds(3630)), r"idle_shutdown.timeout \(minutes\)=60.5.*integer"),
-    (IdleShutdown(timeout=Duration.minutes(300)), r"min_timeout <= timeout <= max_timeout"),
-])
+@pytest.mark.parametrize(
+    "idle, message",
+    [
+        (
+            IdleShutdown(timeout=Duration.minutes(59), min_timeout=Duration.minutes(59)),
+            r"idle_shutdown.timeout \(minutes\)=59.*from 60 to 525600",
+        ),
+        (IdleShutdown(max_timeout=Duration.minutes(525601)), r"idle_shutdown.max_timeout \(minutes\)=525601"),
+        (IdleShutdown(timeout=Duration.seconds(3630)), r"idle_shutdown.timeout \(minutes\)=60.5.*integer"),
+        (IdleShutdown(timeout=Duration.minutes(300)), r"min_timeout <= timeout <= max_timeout"),
+    ],
+)
 def test_rejects_idle_timeouts_out_of_range(idle, message):
     _fails(message, idle_shutdown=idle)
 
 
 def test_rejects_public_internet_unless_explicitly_allowed():
-    _fails(r"(?s)StudioDomain 'Test/Studio'.*app_network_access_type='PublicInternetOnly'.*allow_public_internet=True",
-           app_network_access_type="PublicInternetOnly")
+    _fails(
+        r"(?s)StudioDomain 'Test/Studio'.*app_network_access_type='PublicInternetOnly'.*allow_public_internet=True",
+        app_network_access_type="PublicInternetOnly",
+    )
 
 
 def test_rejects_unknown_modes_with_every_problem_at_once():
@@ -428,8 +494,10 @@ def test_rejects_invalid_profile_names(name):
 def test_rejects_duplicate_profile_names():
     domain, *_ = _studio(new_stack())
     domain.add_user_profile("alice")
-    with pytest.raises(ConstructValidationError,
-                       match=r"(?s)StudioDomain 'Test/Studio'.*user_profile_name\)='alice': is already a user profile"):
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"(?s)StudioDomain 'Test/Studio'.*user_profile_name\)='alice': is already a user profile",
+    ):
         domain.add_user_profile("alice")
 
 
@@ -468,28 +536,32 @@ def test_rejects_identity_center_users_in_an_iam_domain():
 
 
 def test_rejects_deleting_the_home_efs_without_the_teardown():
-    _fails(r"home_efs_removal=.*needs safe_teardown=True", home_efs_removal=RemovalPolicy.DESTROY,
-           safe_teardown=False)
+    _fails(r"home_efs_removal=.*needs safe_teardown=True", home_efs_removal=RemovalPolicy.DESTROY, safe_teardown=False)
 
 
 def test_rejects_two_default_lifecycle_configs_for_one_app_type():
     stack = new_stack()
-    configs = [StudioLifecycleConfig(stack, f"S{i}", app_type="JupyterLab", script=SETUP_SCRIPT, run_by_default=True)
-               for i in range(2)]
+    configs = [
+        StudioLifecycleConfig(stack, f"S{i}", app_type="JupyterLab", script=SETUP_SCRIPT, run_by_default=True)
+        for i in range(2)
+    ]
     network, key, bucket = _platform(stack)
     with pytest.raises(ConstructValidationError, match=r"at most one run_by_default configuration per app type"):
         StudioDomain.in_network(stack, "Studio", network=network, lifecycle_configs=configs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"app_type": "RSession", "script": "#!/bin/bash\n"}, r"app_type='RSession'"),
-    ({"app_type": "JupyterLab"}, r"give exactly one of script or script_file"),
-    ({"app_type": "JupyterLab", "script": "x", "script_file": "x.sh"}, r"give exactly one"),
-    ({"app_type": "JupyterLab", "script_file": "/nonexistent/setup.sh"}, r"script_file='/nonexistent/setup.sh'"),
-    ({"app_type": "JupyterLab", "script": "   "}, r"must not be empty"),
-    ({"app_type": "JupyterLab", "script": "#" * 13000}, r"at most 16384 characters once base64"),
-    ({"app_type": "JupyterLab", "script": "x", "name": "bad_name"}, r"name='bad_name'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"app_type": "RSession", "script": "#!/bin/bash\n"}, r"app_type='RSession'"),
+        ({"app_type": "JupyterLab"}, r"give exactly one of script or script_file"),
+        ({"app_type": "JupyterLab", "script": "x", "script_file": "x.sh"}, r"give exactly one"),
+        ({"app_type": "JupyterLab", "script_file": "/nonexistent/setup.sh"}, r"script_file='/nonexistent/setup.sh'"),
+        ({"app_type": "JupyterLab", "script": "   "}, r"must not be empty"),
+        ({"app_type": "JupyterLab", "script": "#" * 13000}, r"at most 16384 characters once base64"),
+        ({"app_type": "JupyterLab", "script": "x", "name": "bad_name"}, r"name='bad_name'"),
+    ],
+)
 def test_rejects_bad_lifecycle_configs(kwargs, message):
     with pytest.raises(ConstructValidationError, match=message):
         StudioLifecycleConfig(new_stack(), "Setup", **kwargs)
@@ -506,11 +578,14 @@ def _actions(statement: dict) -> list[str]:
     return [actions] if isinstance(actions, str) else actions
 
 
-@pytest.mark.parametrize("kwargs, prefix", [
-    ({"domain_name": "Ml-Platform-Dev"}, "ml-platform-dev"),
-    ({"domain_name": "research", "name_prefix": "ml-platform-dev"}, "ml-platform-dev"),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    "kwargs, prefix",
+    [
+        ({"domain_name": "Ml-Platform-Dev"}, "ml-platform-dev"),
+        ({"domain_name": "research", "name_prefix": "ml-platform-dev"}, "ml-platform-dev"),
+        ({}, None),
+    ],
+)
 def test_the_default_role_names_jobs_after_the_domain_unless_told(kwargs, prefix):
     domain, *_ = _studio(new_stack(), **kwargs)
     role = domain.default_execution_role

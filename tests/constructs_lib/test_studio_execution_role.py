@@ -18,8 +18,14 @@ def _role(stack, **kwargs) -> StudioExecutionRole:
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
     key = EncryptionKey(stack, "Key")
     kwargs.setdefault("name_prefix", "ml-platform-dev")
-    return StudioExecutionRole(stack, "Role", subnets=network.private_subnets,
-                               security_groups=[network.workload_security_group], volume_key=key, **kwargs)
+    return StudioExecutionRole(
+        stack,
+        "Role",
+        subnets=network.private_subnets,
+        security_groups=[network.workload_security_group],
+        volume_key=key,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +37,21 @@ def statements() -> dict:
     role.allow_studio_domain("d-abc123")
     template = Template.from_stack(stack)
     policy = _role_policy(template)
-    (role_resource,) = template.find_resources("AWS::IAM::Role", {"Properties": {
-        "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "sagemaker.amazonaws.com"}}]}}}).values()
-    return {"all": policy["Properties"]["PolicyDocument"]["Statement"], "role": role_resource,
-            "template": template}
+    (role_resource,) = template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "sagemaker.amazonaws.com"}}]}
+            }
+        },
+    ).values()
+    return {"all": policy["Properties"]["PolicyDocument"]["Statement"], "role": role_resource, "template": template}
 
 
 def _role_policy(template: Template) -> dict:
-    (policy,) = [p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-                 if k.startswith("RolePermissions")]
+    (policy,) = [
+        p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("RolePermissions")
+    ]
     return policy
 
 
@@ -69,7 +81,8 @@ def test_jobs_and_models_without_vpc_subnets_or_security_groups_are_denied(state
     denies = _denies(statements)
     assert denies["DenyJobsWithoutVpcSubnets"]["Condition"] == {"Null": {"sagemaker:VpcSubnets": "true"}}
     assert denies["DenyJobsWithoutVpcSecurityGroups"]["Condition"] == {
-        "Null": {"sagemaker:VpcSecurityGroupIds": "true"}}
+        "Null": {"sagemaker:VpcSecurityGroupIds": "true"}
+    }
     for sid in ("DenyJobsWithoutVpcSubnets", "DenyJobsWithoutVpcSecurityGroups"):
         assert sorted(_actions(denies[sid])) == sorted(VPC_GUARDED_ACTIONS)
         assert denies[sid]["Resource"] == "*"
@@ -80,7 +93,8 @@ def test_jobs_in_any_other_subnet_or_security_group_are_denied(statements):
     subnets = denies["DenyJobsInOtherSubnets"]["Condition"]["ForAnyValue:StringNotEquals"]["sagemaker:VpcSubnets"]
     assert [s["Ref"][:20] for s in subnets] == ["NetVpcPrivateSubnet1", "NetVpcPrivateSubnet2"]
     groups = denies["DenyJobsInOtherSecurityGroups"]["Condition"]["ForAnyValue:StringNotEquals"][
-        "sagemaker:VpcSecurityGroupIds"]
+        "sagemaker:VpcSecurityGroupIds"
+    ]
     assert groups == [{"Fn::GetAtt": [groups[0]["Fn::GetAtt"][0], "GroupId"]}]
     assert groups[0]["Fn::GetAtt"][0].startswith("NetWorkloadSecurityGroup")
 
@@ -97,8 +111,7 @@ def test_jobs_without_the_platform_volume_key_are_denied(statements):
 
 
 def test_network_isolation_and_inter_container_encryption_are_not_forced_unless_asked(statements):
-    assert not {"DenyJobsWithoutNetworkIsolation", "DenyJobsWithoutInterContainerEncryption"} & set(
-        _denies(statements))
+    assert not {"DenyJobsWithoutNetworkIsolation", "DenyJobsWithoutInterContainerEncryption"} & set(_denies(statements))
 
 
 def test_network_isolation_and_inter_container_encryption_when_asked():
@@ -107,12 +120,15 @@ def test_network_isolation_and_inter_container_encryption_when_asked():
     policy = _role_policy(Template.from_stack(stack))
     denies = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"}
     assert denies["DenyJobsWithoutNetworkIsolation"]["Condition"] == {
-        "BoolIfExists": {"sagemaker:NetworkIsolation": "false"}}
+        "BoolIfExists": {"sagemaker:NetworkIsolation": "false"}
+    }
     assert sorted(_actions(denies["DenyJobsWithoutNetworkIsolation"])) == sorted(NETWORK_ISOLATION_GUARDED_ACTIONS)
     assert denies["DenyJobsWithoutInterContainerEncryption"]["Condition"] == {
-        "BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}}
+        "BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}
+    }
     assert sorted(_actions(denies["DenyJobsWithoutInterContainerEncryption"])) == sorted(
-        INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS)
+        INTER_CONTAINER_ENCRYPTION_GUARDED_ACTIONS
+    )
     assert role.role_arn
 
 
@@ -160,14 +176,22 @@ def test_canary_an_unexplained_wildcard_on_the_same_policy_is_still_reported():
     stack = new_stack(app)
     role = _role(stack)
     role.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::x/*"]))
-    assert nag_findings(app) == ["AwsSolutions-IAM5[Resource::arn:aws:s3:::x/*] at Test/Role/Resource/Permissions/Resource"]
+    assert nag_findings(app) == [
+        "AwsSolutions-IAM5[Resource::arn:aws:s3:::x/*] at Test/Role/Resource/Permissions/Resource"
+    ]
 
 
 def test_rejects_missing_network_placement():
     stack = new_stack()
     with pytest.raises(ConstructValidationError) as error:
-        StudioExecutionRole(stack, "Role", subnets=[], security_groups=[], volume_key=EncryptionKey(stack, "Key"),
-                            name_prefix="ml-platform-dev")
+        StudioExecutionRole(
+            stack,
+            "Role",
+            subnets=[],
+            security_groups=[],
+            volume_key=EncryptionKey(stack, "Key"),
+            name_prefix="ml-platform-dev",
+        )
     assert "subnets=0: must list 1 to 16 subnets" in str(error.value)
     assert "security_groups=0: must list 1 to 5 security groups" in str(error.value)
 
@@ -209,38 +233,55 @@ def test_transform_jobs_are_denied_on_models_not_named_with_the_prefix(statement
 def test_jobs_models_and_logs_are_scoped_to_the_name_prefix(statements):
     from constructs_lib._core.wildcards import flatten_cfn_reference
 
-    patterns = {flatten_cfn_reference(r) for s in _allows(statements) for r in
-                (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])}
+    patterns = {
+        flatten_cfn_reference(r)
+        for s in _allows(statements)
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    }
     sagemaker = {p.rsplit(":", 1)[-1] for p in patterns if ":sagemaker:" in p and "*" in p}
-    assert sagemaker == {f"{kind}/ml-platform-dev-*" for kind in (
-        "training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job", "model")} | {
-        f"{kind}/d-abc123/*" for kind in ("user-profile", "space", "app")}
+    assert sagemaker == {
+        f"{kind}/ml-platform-dev-*"
+        for kind in ("training-job", "processing-job", "transform-job", "hyper-parameter-tuning-job", "model")
+    } | {f"{kind}/d-abc123/*" for kind in ("user-profile", "space", "app")}
     streams = {p.split("log-group:", 1)[1] for p in patterns if ":log-stream:" in p}
-    assert streams == {"/aws/sagemaker/TrainingJobs:log-stream:ml-platform-dev-*",
-                       "/aws/sagemaker/ProcessingJobs:log-stream:ml-platform-dev-*",
-                       "/aws/sagemaker/TransformJobs:log-stream:ml-platform-dev-*",
-                       "/aws/sagemaker/Endpoints/ml-platform-dev-*:log-stream:*",
-                       "/aws/sagemaker/studio:log-stream:d-abc123/*"}
+    assert streams == {
+        "/aws/sagemaker/TrainingJobs:log-stream:ml-platform-dev-*",
+        "/aws/sagemaker/ProcessingJobs:log-stream:ml-platform-dev-*",
+        "/aws/sagemaker/TransformJobs:log-stream:ml-platform-dev-*",
+        "/aws/sagemaker/Endpoints/ml-platform-dev-*:log-stream:*",
+        "/aws/sagemaker/studio:log-stream:d-abc123/*",
+    }
 
 
 def test_metrics_only_to_the_jobs_namespaces_and_the_ones_given():
     stack = new_stack()
     _role(stack, metric_namespaces=["ml-platform/dev/experiments"])
     policy = _role_policy(Template.from_stack(stack))
-    (metrics,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
-                  if "cloudwatch:PutMetricData" in _actions(s)]
-    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": [
-        "/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs",
-        "ml-platform/dev/experiments"]}}
+    (metrics,) = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "cloudwatch:PutMetricData" in _actions(s)
+    ]
+    assert metrics["Condition"] == {
+        "StringEquals": {
+            "cloudwatch:namespace": [
+                "/aws/sagemaker/TrainingJobs",
+                "/aws/sagemaker/ProcessingJobs",
+                "/aws/sagemaker/TransformJobs",
+                "ml-platform/dev/experiments",
+            ]
+        }
+    }
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"name_prefix": "ML-Platform-dev"}, "name_prefix='ML-Platform-dev': must be 1-40 lowercase"),
-    ({"name_prefix": "dev-"}, "name_prefix='dev-'"),
-    ({"name_prefix": "x" * 41}, "name_prefix='xxxx"),
-    ({"metric_namespaces": ["AWS/SageMaker"]}, "metric_namespaces='AWS/SageMaker': must be CloudWatch namespaces"),
-    ({"metric_namespaces": ["/aws/sagemaker/Endpoints"]}, "metric_namespaces='/aws/sagemaker/Endpoints'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name_prefix": "ML-Platform-dev"}, "name_prefix='ML-Platform-dev': must be 1-40 lowercase"),
+        ({"name_prefix": "dev-"}, "name_prefix='dev-'"),
+        ({"name_prefix": "x" * 41}, "name_prefix='xxxx"),
+        ({"metric_namespaces": ["AWS/SageMaker"]}, "metric_namespaces='AWS/SageMaker': must be CloudWatch namespaces"),
+        ({"metric_namespaces": ["/aws/sagemaker/Endpoints"]}, "metric_namespaces='/aws/sagemaker/Endpoints'"),
+    ],
+)
 def test_rejects_a_bad_name_prefix_or_a_namespace_autoscaling_follows(kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
         _role(new_stack(), **kwargs)

@@ -25,14 +25,26 @@ NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 def _event(request: str, domain_id: str, **props) -> dict:
     event = {
-        "RequestType": request, "StackId": STACK_ID, "RequestId": "r-1", "LogicalResourceId": "StudioTeardownGuard",
-        "ResourceType": "Custom::StudioTeardown", "ResponseURL": "https://example.invalid/response",
+        "RequestType": request,
+        "StackId": STACK_ID,
+        "RequestId": "r-1",
+        "LogicalResourceId": "StudioTeardownGuard",
+        "ResourceType": "Custom::StudioTeardown",
+        "ResponseURL": "https://example.invalid/response",
         "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:framework-onEvent",
         "ResourceProperties": {
-            "DomainId": domain_id, "DomainLogicalId": DOMAIN_LOGICAL_ID, "StackId": STACK_ID, "HomeEfs": "Retain",
-            "DomainDeletionPolicy": "Delete", "DomainUpdateReplacePolicy": "Delete",
-            "UserSpaces": "Retain", "ReplacedDomain": "Keep", "StackUserProfiles": ["alice"], "StackSpaces": ["team"],
-            **props},
+            "DomainId": domain_id,
+            "DomainLogicalId": DOMAIN_LOGICAL_ID,
+            "StackId": STACK_ID,
+            "HomeEfs": "Retain",
+            "DomainDeletionPolicy": "Delete",
+            "DomainUpdateReplacePolicy": "Delete",
+            "UserSpaces": "Retain",
+            "ReplacedDomain": "Keep",
+            "StackUserProfiles": ["alice"],
+            "StackSpaces": ["team"],
+            **props,
+        },
     }
     if request != "Create":
         event["PhysicalResourceId"] = domain_id
@@ -43,26 +55,40 @@ class CloudFormation:
     """A CloudFormation client whose answers are stubbed, in the order the handler asks."""
 
     def __init__(self) -> None:
-        self.client = boto3.client("cloudformation", region_name=REGION, aws_access_key_id="x",
-                                   aws_secret_access_key="x")
+        self.client = boto3.client(
+            "cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+        )
         self.stub = Stubber(self.client)
         self.stub.activate()
 
     def stack(self, status: str, domain: str | None, logical_id: str = DOMAIN_LOGICAL_ID) -> CloudFormation:
-        self.stub.add_response("describe_stacks", {"Stacks": [{
-            "StackName": "dev-Studio", "StackId": STACK_ID, "CreationTime": NOW, "StackStatus": status}]},
-            {"StackName": STACK_ID})
+        self.stub.add_response(
+            "describe_stacks",
+            {"Stacks": [{"StackName": "dev-Studio", "StackId": STACK_ID, "CreationTime": NOW, "StackStatus": status}]},
+            {"StackName": STACK_ID},
+        )
         if domain is None:
             self.stub.add_client_error(
-                "describe_stack_resource", service_error_code="ValidationError", http_status_code=400,
+                "describe_stack_resource",
+                service_error_code="ValidationError",
+                http_status_code=400,
                 service_message=f"Resource {logical_id} does not exist for stack dev-Studio",
-                expected_params={"StackName": STACK_ID, "LogicalResourceId": logical_id})
+                expected_params={"StackName": STACK_ID, "LogicalResourceId": logical_id},
+            )
         else:
-            self.stub.add_response("describe_stack_resource", {"StackResourceDetail": {
-                "LogicalResourceId": logical_id, "PhysicalResourceId": domain,
-                "ResourceType": "AWS::SageMaker::Domain", "LastUpdatedTimestamp": NOW,
-                "ResourceStatus": "UPDATE_COMPLETE"}},
-                {"StackName": STACK_ID, "LogicalResourceId": logical_id})
+            self.stub.add_response(
+                "describe_stack_resource",
+                {
+                    "StackResourceDetail": {
+                        "LogicalResourceId": logical_id,
+                        "PhysicalResourceId": domain,
+                        "ResourceType": "AWS::SageMaker::Domain",
+                        "LastUpdatedTimestamp": NOW,
+                        "ResourceStatus": "UPDATE_COMPLETE",
+                    }
+                },
+                {"StackName": STACK_ID, "LogicalResourceId": logical_id},
+            )
         return self
 
 
@@ -99,8 +125,9 @@ def _untouched(state) -> bool:
 def test_a_delete_while_the_stack_keeps_its_domain_touches_nothing(aws, domain, case):
     """These fail on the version before: a Delete during an update wiped the live domain."""
     client, state = aws
-    result, polls = _provider(_event("Delete", domain), client,
-                              CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", domain))
+    result, polls = _provider(
+        _event("Delete", domain), client, CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", domain)
+    )
     assert result["Teardown"] == "Skip" and polls == 1
     assert "the stack keeps domain" in result["Data"]["Outcome"]
     assert state.calls == [] and len(state.live_apps(domain)) == 4
@@ -116,8 +143,9 @@ def test_an_update_that_added_the_teardown_and_rolls_back_touches_nothing(aws, d
 
 def test_a_replaced_domain_is_left_alone_by_default(aws, domain):
     client, state = aws
-    result, _ = _provider(_event("Delete", domain), client,
-                          CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new"))
+    result, _ = _provider(
+        _event("Delete", domain), client, CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new")
+    )
     assert result["Teardown"] == "Skip"
     assert f"domain {domain} was replaced by d-new" in result["Data"]["Outcome"]
     assert "teardown_replaced_domain=True" in result["Data"]["Outcome"]
@@ -127,8 +155,11 @@ def test_a_replaced_domain_is_left_alone_by_default(aws, domain):
 def test_a_domain_removed_from_the_stack_is_left_alone_even_with_the_replacement_opt_in(aws, domain):
     """Not in the stack any more: it may be retained, it is not known to be replaced."""
     client, state = aws
-    result, _ = _provider(_event("Delete", domain, ReplacedDomain="TearDown"), client,
-                          CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None))
+    result, _ = _provider(
+        _event("Delete", domain, ReplacedDomain="TearDown"),
+        client,
+        CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None),
+    )
     assert result["Teardown"] == "Skip" and "not in the stack" in result["Data"]["Outcome"]
     assert state.calls == []
 
@@ -140,27 +171,40 @@ def test_a_stack_deletion_that_is_not_this_domains_touches_nothing(aws, domain):
     assert state.calls == []
 
 
-@pytest.mark.parametrize(("policy", "status"), [("Retain", "DELETE_IN_PROGRESS"), ("Snapshot", "ROLLBACK_IN_PROGRESS"),
-                                              ("RetainExceptOnCreate", "DELETE_IN_PROGRESS")])
+@pytest.mark.parametrize(
+    ("policy", "status"),
+    [
+        ("Retain", "DELETE_IN_PROGRESS"),
+        ("Snapshot", "ROLLBACK_IN_PROGRESS"),
+        ("RetainExceptOnCreate", "DELETE_IN_PROGRESS"),
+    ],
+)
 def test_a_domain_cloudformation_retains_with_the_stack_is_left_alone(aws, domain, policy, status):
     client, state = aws
-    result, _ = _provider(_event("Delete", domain, DomainDeletionPolicy=policy), client,
-                          CloudFormation().stack(status, domain))
+    result, _ = _provider(
+        _event("Delete", domain, DomainDeletionPolicy=policy), client, CloudFormation().stack(status, domain)
+    )
     assert result["Teardown"] == "Skip" and f"DeletionPolicy {policy}" in result["Data"]["Outcome"]
     assert state.calls == []
 
 
 def test_a_domain_retained_on_create_is_torn_down_when_its_creation_rolls_back(aws, domain):
     client, state = aws
-    result, _ = _provider(_event("Delete", domain, DomainDeletionPolicy="RetainExceptOnCreate", UserSpaces="Delete"),
-                          client, CloudFormation().stack("ROLLBACK_IN_PROGRESS", domain))
+    result, _ = _provider(
+        _event("Delete", domain, DomainDeletionPolicy="RetainExceptOnCreate", UserSpaces="Delete"),
+        client,
+        CloudFormation().stack("ROLLBACK_IN_PROGRESS", domain),
+    )
     assert result["Teardown"] == "Run"
 
 
 def test_a_replaced_domain_cloudformation_retains_is_left_alone_even_with_the_opt_in(aws, domain):
     client, state = aws
-    result, _ = _provider(_event("Delete", domain, ReplacedDomain="TearDown", DomainUpdateReplacePolicy="Retain"),
-                          client, CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new"))
+    result, _ = _provider(
+        _event("Delete", domain, ReplacedDomain="TearDown", DomainUpdateReplacePolicy="Retain"),
+        client,
+        CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new"),
+    )
     assert result["Teardown"] == "Skip" and "UpdateReplacePolicy Retain" in result["Data"]["Outcome"]
     assert state.calls == []
 
@@ -199,23 +243,28 @@ def test_stack_deletion_tears_down_apps_and_profiles_and_stops_at_user_spaces(aw
 
 def test_stack_deletion_with_the_spaces_opt_in_completes_over_several_polls(aws, domain):
     client, state = aws
-    result, polls = _provider(_event("Delete", domain, UserSpaces="Delete"), client,
-                              CloudFormation().stack("DELETE_IN_PROGRESS", domain))
+    result, polls = _provider(
+        _event("Delete", domain, UserSpaces="Delete"), client, CloudFormation().stack("DELETE_IN_PROGRESS", domain)
+    )
     assert result["PhysicalResourceId"] == domain and polls > 2
     assert {k[1] for k in state.spaces} == {"team"} and {k[1] for k in state.profiles} == {"alice"}
 
 
 def test_a_failed_stack_creation_rolling_back_tears_down_the_new_domain(aws, domain):
     client, state = aws
-    result, _ = _provider(_event("Delete", domain, UserSpaces="Delete"), client,
-                          CloudFormation().stack("ROLLBACK_IN_PROGRESS", domain))
+    result, _ = _provider(
+        _event("Delete", domain, UserSpaces="Delete"), client, CloudFormation().stack("ROLLBACK_IN_PROGRESS", domain)
+    )
     assert result["Teardown"] == "Run" and state.live_apps(domain) == []
 
 
 def test_a_replaced_domain_is_torn_down_with_the_opt_in(aws, domain):
     client, state = aws
-    result, _ = _provider(_event("Delete", domain, ReplacedDomain="TearDown", UserSpaces="Delete"), client,
-                          CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new"))
+    result, _ = _provider(
+        _event("Delete", domain, ReplacedDomain="TearDown", UserSpaces="Delete"),
+        client,
+        CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "d-new"),
+    )
     assert result["Teardown"] == "Run" and "replaced by d-new" in result["Data"]["Outcome"]
     assert state.live_apps(domain) == []
 
@@ -287,8 +336,9 @@ class _Context:
 def test_entry_points_use_the_handlers_with_their_own_clients(aws, domain, monkeypatch):
     client, state = aws
     cfn = CloudFormation().stack("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", domain)
-    monkeypatch.setattr(handler.boto3, "client", lambda service, **_: {"sagemaker": client,
-                                                                        "cloudformation": cfn.client}[service])
+    monkeypatch.setattr(
+        handler.boto3, "client", lambda service, **_: {"sagemaker": client, "cloudformation": cfn.client}[service]
+    )
     result = handler.on_event(_event("Delete", domain), _Context())
     assert result["Teardown"] == "Skip"
     assert handler.is_complete({**_event("Delete", domain), **result}, _Context()) == {"IsComplete": True}
@@ -309,15 +359,24 @@ def test_the_resource_of_an_older_version_is_retired_without_touching_the_domain
 
     monkeypatch.setattr(handler.urllib.request, "urlopen", fake_urlopen)
     monkeypatch.setattr(handler.boto3, "client", lambda *a, **k: pytest.fail("no AWS call"))
-    legacy = {"RequestType": "Delete", "PhysicalResourceId": domain, "StackId": STACK_ID, "RequestId": "r-2",
-              "LogicalResourceId": "StudioTeardownC5C4D7B7", "ResponseURL": "https://example.invalid/old",
-              "ServiceToken": _Context.invoked_function_arn,
-              "ResourceProperties": {"DomainId": domain, "HomeEfs": "Retain", "StackUserProfiles": [],
-                                     "StackSpaces": []}}
+    legacy = {
+        "RequestType": "Delete",
+        "PhysicalResourceId": domain,
+        "StackId": STACK_ID,
+        "RequestId": "r-2",
+        "LogicalResourceId": "StudioTeardownC5C4D7B7",
+        "ResponseURL": "https://example.invalid/old",
+        "ServiceToken": _Context.invoked_function_arn,
+        "ResourceProperties": {"DomainId": domain, "HomeEfs": "Retain", "StackUserProfiles": [], "StackSpaces": []},
+    }
     assert handler.retire(legacy, _Context()) is None
     ((url, method, body),) = sent
     assert (url, method, body["Status"], body["PhysicalResourceId"]) == (
-        "https://example.invalid/old", "PUT", "SUCCESS", domain)
+        "https://example.invalid/old",
+        "PUT",
+        "SUCCESS",
+        domain,
+    )
     assert "left alone" in body["Reason"] and state.calls == [] and len(state.live_apps(domain)) == 4
 
 
@@ -328,8 +387,8 @@ def _synthesized_properties(domain_id: str, **studio) -> dict:
     """The properties ``StudioDomain`` gives its teardown, with CloudFormation's values filled in."""
     from aws_cdk.assertions import Template
 
-    from tests.constructs_lib.test_studio_domain import _studio
     from tests.conftest import new_stack
+    from tests.constructs_lib.test_studio_domain import _studio
 
     stack = new_stack()
     studio_domain, *_ = _studio(stack, **studio)

@@ -34,8 +34,12 @@ def test_by_default_deletes_apps_and_profiles_then_stops_at_spaces_users_created
         _until_done(teardown, **STACK)
 
     assert state.live_apps(domain) == []  # compute stopped
-    assert sorted(teardown.deleted["apps"]) == ["alice-notebooks/JupyterLab/default", "alice/JupyterServer/default",
-                                                "bob-lab/JupyterLab/default", "team/CodeEditor/default"]
+    assert sorted(teardown.deleted["apps"]) == [
+        "alice-notebooks/JupyterLab/default",
+        "alice/JupyterServer/default",
+        "bob-lab/JupyterLab/default",
+        "team/CodeEditor/default",
+    ]
     assert teardown.deleted["user_profiles"] == ["carol"]  # created in Studio, owns no space
     assert teardown.deleted["spaces"] == [] and state.called("DeleteSpace") == []
     assert {k[1] for k in state.spaces} == {"alice-notebooks", "bob-lab", "team"}
@@ -72,8 +76,12 @@ def test_a_round_never_waits_it_asks_and_returns_what_is_pending(aws, domain):
     client, state = aws
     clock = FakeClock()
     pending = _teardown(client, domain, clock).step(**STACK)
-    assert sorted(pending) == ["app alice-notebooks/JupyterLab/default", "app alice/JupyterServer/default",
-                               "app bob-lab/JupyterLab/default", "app team/CodeEditor/default"]
+    assert sorted(pending) == [
+        "app alice-notebooks/JupyterLab/default",
+        "app alice/JupyterServer/default",
+        "app bob-lab/JupyterLab/default",
+        "app team/CodeEditor/default",
+    ]
     assert clock.sleeps == []
     assert len(state.called("DeleteApp")) == 4
 
@@ -94,8 +102,14 @@ def test_an_app_deleted_meanwhile_is_skipped(aws, domain, monkeypatch):
     real_delete = client.delete_app
 
     def delete_racing_the_user(**kwargs):
-        state.apps[(kwargs["DomainId"], kwargs.get("SpaceName") or kwargs.get("UserProfileName"),
-                    kwargs["AppType"], kwargs["AppName"])].status = "Deleted"  # the user was faster
+        state.apps[
+            (
+                kwargs["DomainId"],
+                kwargs.get("SpaceName") or kwargs.get("UserProfileName"),
+                kwargs["AppType"],
+                kwargs["AppName"],
+            )
+        ].status = "Deleted"  # the user was faster
         return real_delete(**kwargs)  # -> ResourceNotFound
 
     monkeypatch.setattr(client, "delete_app", delete_racing_the_user)
@@ -168,8 +182,9 @@ def test_backoff_never_sleeps_past_the_invocations_deadline(monkeypatch):
     with Stubber(client) as stub:
         stub.add_client_error("describe_domain", service_error_code="ThrottlingException", http_status_code=400)
         with pytest.raises(ClientError, match="ThrottlingException"):
-            DomainTeardown(client, "d-abc", Calls(deadline=900, clock=clock, sleep=clock.sleep,
-                                                  max_backoff_seconds=20)).step()
+            DomainTeardown(
+                client, "d-abc", Calls(deadline=900, clock=clock, sleep=clock.sleep, max_backoff_seconds=20)
+            ).step()
     assert clock.sleeps == []  # 2 s of backoff would pass the deadline: the error is raised instead
 
 
@@ -208,5 +223,7 @@ def test_a_second_teardown_of_an_emptied_domain_finds_nothing_to_do(aws, domain)
     again = _teardown(client, domain)
     assert _until_done(again, delete_user_spaces=True, **STACK) == [[]]
     assert again.deleted == {"apps": [], "spaces": [], "user_profiles": [], "domain": []}
-    assert len(state.called("DeleteApp")) + len(state.called("DeleteSpace")) + len(
-        state.called("DeleteUserProfile")) == asked
+    assert (
+        len(state.called("DeleteApp")) + len(state.called("DeleteSpace")) + len(state.called("DeleteUserProfile"))
+        == asked
+    )

@@ -40,8 +40,11 @@ def test_team_policy_covers_only_its_own_prefix(teams):
     objects = next(s for s in statements if s["Sid"] == "ReadWriteTeamObjects")
     assert [flatten_cfn_reference(r) for r in _resources(objects)] == ["<Data2D4B752F.Arn>/teams/a/*"]
     assert "s3:GetObject" in objects["Action"] and "s3:PutObject" in objects["Action"]
-    assert all("*" not in action for s in statements for action in
-               (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+    assert all(
+        "*" not in action
+        for s in statements
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    )
     assert "teams/b" not in _text(statements)
 
 
@@ -89,8 +92,11 @@ def _get(key: str, principal: dict) -> Request:
 
 
 def _list(principal: dict, prefix: str | None, delimiter: str | None = None) -> Request:
-    context = {**principal, **({"s3:prefix": prefix} if prefix is not None else {}),
-               **({"s3:delimiter": delimiter} if delimiter is not None else {})}
+    context = {
+        **principal,
+        **({"s3:prefix": prefix} if prefix is not None else {}),
+        **({"s3:delimiter": delimiter} if delimiter is not None else {}),
+    }
     return Request("s3:ListBucket", BUCKET, context)
 
 
@@ -103,8 +109,18 @@ def guarded():
     return _guard_statements(Template.from_stack(stack))
 
 
-@pytest.mark.parametrize("action", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
-                                    "s3:DeleteObjectVersion", "s3:PutObjectTagging", "s3:RestoreObject"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:PutObjectTagging",
+        "s3:RestoreObject",
+    ],
+)
 def test_the_guard_denies_untagged_principals_and_other_teams_every_object_action(guarded, action):
     key = f"{BUCKET}/teams/a/train.csv"
     assert denied(guarded, Request(action, key, _principal()))
@@ -123,8 +139,18 @@ def test_the_guard_leaves_the_rest_of_the_bucket_alone(guarded):
     assert not denied(guarded, _list(_principal(), "raw/"))
 
 
-@pytest.mark.parametrize("prefix, delimiter", [(None, None), ("", None), ("teams/", None), ("teams/a", None),
-                                               ("teams/a/", None), ("teams/a/x", "/"), (None, "x")])
+@pytest.mark.parametrize(
+    "prefix, delimiter",
+    [
+        (None, None),
+        ("", None),
+        ("teams/", None),
+        ("teams/a", None),
+        ("teams/a/", None),
+        ("teams/a/x", "/"),
+        (None, "x"),
+    ],
+)
 def test_outsiders_cannot_list_the_team_keys_from_anywhere_above(guarded, prefix, delimiter):
     assert denied(guarded, _list(_principal(), prefix, delimiter))
     assert denied(guarded, _list(_principal("b"), prefix, delimiter))
@@ -145,10 +171,18 @@ def test_team_principals_list_only_their_own_prefix(guarded):
 
 def test_canary_the_earlier_guard_let_untagged_principals_through():
     """The guard before: other teams only (``Null`` on the tag), so the evaluator must tell it apart."""
-    earlier = [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:GetObject"],
-                "Resource": f"{BUCKET}/teams/a/*",
-                "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "a"},
-                              "Null": {"aws:PrincipalTag/team": "false"}}}]
+    earlier = [
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["s3:GetObject"],
+            "Resource": f"{BUCKET}/teams/a/*",
+            "Condition": {
+                "StringNotEquals": {"aws:PrincipalTag/team": "a"},
+                "Null": {"aws:PrincipalTag/team": "false"},
+            },
+        }
+    ]
     assert denied(earlier, _get("teams/a/train.csv", _principal("b")))
     assert not denied(earlier, _get("teams/a/train.csv", _principal()))
 
@@ -161,8 +195,7 @@ def test_a_bucket_that_empties_itself_exempts_its_auto_delete_function():
     TeamAccess(stack, "TeamA", team_name="a", bucket=data)
     auto_delete = "<CustomS3AutoDeleteObjectsCustomResourceProviderRole3B1BD092.Arn>"
     statements = _guard_statements(Template.from_stack(stack))
-    assert not denied(statements, Request("s3:DeleteObjectVersion", f"{BUCKET}/teams/a/x",
-                                          _principal(arn=auto_delete)))
+    assert not denied(statements, Request("s3:DeleteObjectVersion", f"{BUCKET}/teams/a/x", _principal(arn=auto_delete)))
     assert denied(statements, Request("s3:DeleteObjectVersion", f"{BUCKET}/teams/a/x", _principal()))
 
 
@@ -172,8 +205,10 @@ def test_team_role_is_assumed_by_sagemaker_tagged_and_has_the_policy(teams):
     role = template.to_json()["Resources"][role_id]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     assert {"Key": TEAM_TAG_KEY, "Value": "a"} in role["Tags"]
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "Description": "Team a: its prefix teams/a/ of the data bucket", "Roles": [{"Ref": role_id}]})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Description": "Team a: its prefix teams/a/ of the data bucket", "Roles": [{"Ref": role_id}]},
+    )
     assert a.user_profile_tags == {"team": "a"}
     assert a.user_profile_names == ("alice", "bob")
 
@@ -190,20 +225,31 @@ def test_attach_to_gives_another_role_the_team_access():
     team = TeamAccess(stack, "Team", team_name="a", bucket=SecureBucket(stack, "Data"))
     other = iam.Role(stack, "Studio", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     team.attach_to(other)
-    Template.from_stack(stack).has_resource_properties("AWS::IAM::ManagedPolicy", {
-        "Roles": Match.array_with([{"Ref": stack.get_logical_id(other.node.default_child)}])})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Roles": Match.array_with([{"Ref": stack.get_logical_id(other.node.default_child)}])},
+    )
 
 
 @pytest.mark.parametrize(
     "first, second, message",
     [
         ({"team_name": "a"}, {"team_name": "a"}, "team_name='a': is already a team of this bucket"),
-        ({"team_name": "a"}, {"team_name": "ab", "prefix": "teams/a/b/"},
-         "prefix='teams/a/b/': overlaps team 'a''s prefix 'teams/a/'"),
-        ({"team_name": "ab", "prefix": "teams/a/b/"}, {"team_name": "a"},
-         "prefix='teams/a/': overlaps team 'ab''s prefix 'teams/a/b/'"),
-        ({"team_name": "a", "user_profile_names": ["alice"]}, {"team_name": "b", "user_profile_names": ["alice"]},
-         "['alice'] already belong to team 'a'"),
+        (
+            {"team_name": "a"},
+            {"team_name": "ab", "prefix": "teams/a/b/"},
+            "prefix='teams/a/b/': overlaps team 'a''s prefix 'teams/a/'",
+        ),
+        (
+            {"team_name": "ab", "prefix": "teams/a/b/"},
+            {"team_name": "a"},
+            "prefix='teams/a/': overlaps team 'ab''s prefix 'teams/a/b/'",
+        ),
+        (
+            {"team_name": "a", "user_profile_names": ["alice"]},
+            {"team_name": "b", "user_profile_names": ["alice"]},
+            "['alice'] already belong to team 'a'",
+        ),
     ],
     ids=["duplicate-name", "nested-prefix", "enclosing-prefix", "shared-profile"],
 )
@@ -257,18 +303,22 @@ def test_flattens_references_as_cdk_nag_does():
     assert flatten_cfn_reference({"Ref": "B"}) == "<B>"
     assert flatten_cfn_reference({"Fn::ImportValue": "s:Out"}) == "s:Out"
     assert flatten_cfn_reference({"Fn::Sub": "arn:${AWS::Partition}:s3:::b/*"}) == "arn:<AWS::Partition>:s3:::b/*"
-    assert flatten_cfn_reference({"Fn::GetStackOutput": {"StackName": "S", "OutputName": "O"}}) == \
-        '{"Fn::GetStackOutput":{"StackName":"S","OutputName":"O"}}'
+    assert (
+        flatten_cfn_reference({"Fn::GetStackOutput": {"StackName": "S", "OutputName": "O"}})
+        == '{"Fn::GetStackOutput":{"StackName":"S","OutputName":"O"}}'
+    )
 
 
 def test_canary_a_prefix_wildcard_is_an_iam5_finding():
     app = compliance_app()
     stack = new_stack(app)
     data = SecureBucket(stack, "Data")
-    iam.ManagedPolicy(stack, "Plain", statements=[
-        iam.PolicyStatement(actions=["s3:GetObject"], resources=[data.arn_for_objects("teams/a/*")])])
-    assert "AwsSolutions-IAM5[Resource::<Data2D4B752F.Arn>/teams/a/*] at Test/Plain/Resource" in \
-        nag_findings(app)
+    iam.ManagedPolicy(
+        stack,
+        "Plain",
+        statements=[iam.PolicyStatement(actions=["s3:GetObject"], resources=[data.arn_for_objects("teams/a/*")])],
+    )
+    assert "AwsSolutions-IAM5[Resource::<Data2D4B752F.Arn>/teams/a/*] at Test/Plain/Resource" in nag_findings(app)
 
 
 def test_teams_in_another_stack_than_the_bucket_are_compliant_under_the_nag_packs():

@@ -20,8 +20,15 @@ def _build(stack):
     network = PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], interface_endpoints=())
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     queue = sqs.Queue(stack, "Dlq", encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True)
-    return VpcFunction(stack, "Function", code_directory=HANDLER, description="test", network=network,
-                       encryption_key=key, dead_letter_queue=queue)
+    return VpcFunction(
+        stack,
+        "Function",
+        code_directory=HANDLER,
+        description="test",
+        network=network,
+        encryption_key=key,
+        dead_letter_queue=queue,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +36,18 @@ def statements() -> dict[str, dict]:
     stack = new_stack()
     function = _build(stack)
     template = Template.from_stack(stack)
-    policy = template.find_resources("AWS::IAM::ManagedPolicy")[stack.get_logical_id(
-        function.role.managed_policy.node.default_child)]
+    policy = template.find_resources("AWS::IAM::ManagedPolicy")[
+        stack.get_logical_id(function.role.managed_policy.node.default_child)
+    ]
     return {s.get("Sid", ""): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
 
 
 def test_only_the_describe_calls_are_on_star(statements):
     assert statements["AttachToVpcDescribe"]["Resource"] == "*"
-    assert sorted(statements["AttachToVpcDescribe"]["Action"]) == ["ec2:DescribeNetworkInterfaces",
-                                                                   "ec2:DescribeSubnets"]
+    assert sorted(statements["AttachToVpcDescribe"]["Action"]) == [
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+    ]
     for sid in ("AttachToVpcCreateInterfaces", "AttachToVpcManageInterfaces"):
         resources = statements[sid]["Resource"]
         assert "*" not in (resources if isinstance(resources, list) else [resources])
@@ -53,8 +63,11 @@ def test_interfaces_are_created_only_in_the_networks_subnets_and_security_group(
 
 def test_interface_management_is_limited_to_this_accounts_interfaces(statements):
     manage = statements["AttachToVpcManageInterfaces"]
-    assert sorted(manage["Action"]) == ["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface",
-                                        "ec2:UnassignPrivateIpAddresses"]
+    assert sorted(manage["Action"]) == [
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:DeleteNetworkInterface",
+        "ec2:UnassignPrivateIpAddresses",
+    ]
     assert "network-interface/*" in str(manage["Resource"]) and "AWS::AccountId" in str(manage["Resource"])
 
 

@@ -7,14 +7,17 @@ from constructs_lib._core.wildcards import flatten_cfn_reference, wildcard_resou
 from tests.conftest import new_stack
 
 
-@pytest.mark.parametrize("value, flat", [
-    ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/*"),
-    ({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b/*"]]}, "arn:<AWS::Partition>:s3:::b/*"),
-    ({"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket1", "Arn"]}, "/x/*"]]}, "<Bucket1.Arn>/x/*"),
-    ({"Fn::Sub": "arn:${AWS::Partition}:iam::1:role/*"}, "arn:<AWS::Partition>:iam::1:role/*"),
-    ({"Fn::ImportValue": "Stack:Export"}, "Stack:Export"),
-    ({"Fn::GetStackOutput": {"StackName": "A"}}, '{"Fn::GetStackOutput":{"StackName":"A"}}'),
-])
+@pytest.mark.parametrize(
+    "value, flat",
+    [
+        ("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/*"),
+        ({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b/*"]]}, "arn:<AWS::Partition>:s3:::b/*"),
+        ({"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket1", "Arn"]}, "/x/*"]]}, "<Bucket1.Arn>/x/*"),
+        ({"Fn::Sub": "arn:${AWS::Partition}:iam::1:role/*"}, "arn:<AWS::Partition>:iam::1:role/*"),
+        ({"Fn::ImportValue": "Stack:Export"}, "Stack:Export"),
+        ({"Fn::GetStackOutput": {"StackName": "A"}}, '{"Fn::GetStackOutput":{"StackName":"A"}}'),
+    ],
+)
 def test_flattens_like_cdk_nag(value, flat):
     assert flatten_cfn_reference(value) == flat
 

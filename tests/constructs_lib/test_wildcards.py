@@ -16,20 +16,31 @@ def test_only_the_named_statement_is_acknowledged_and_cross_stack_references_wor
     bucket = SecureBucket(data, "Bucket")
     stack = new_stack(app, "Loop")
     role = ManagedPolicyRole(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    grant_prefix(role, bucket_arn=bucket.bucket_arn, key_prefix="reports/", write=True, sid="WriteReports",
-                 why="Reports of a test job")
-    role.add_to_policy(iam.PolicyStatement(sid="NotAcknowledged", actions=["s3:GetObject"],
-                                           resources=[bucket.arn_for_objects("other/*")]))
+    grant_prefix(
+        role,
+        bucket_arn=bucket.bucket_arn,
+        key_prefix="reports/",
+        write=True,
+        sid="WriteReports",
+        why="Reports of a test job",
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="NotAcknowledged", actions=["s3:GetObject"], resources=[bucket.arn_for_objects("other/*")]
+        )
+    )
     acknowledge_statement_wildcards(role.managed_policy, "NoSuchStatement", "a reason that is long enough to pass")
     findings = nag_findings(app)
     assert len(findings) == 1
     assert findings[0].startswith("AwsSolutions-IAM5[Resource::") and findings[0].endswith(
-        "/other/*] at Loop/Role/Permissions/Resource")
+        "/other/*] at Loop/Role/Permissions/Resource"
+    )
 
 
 def test_flattening_matches_cdk_nag():
     assert flatten_cfn_reference({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b/*"]]}) == (
-        "arn:<AWS::Partition>:s3:::b/*")
+        "arn:<AWS::Partition>:s3:::b/*"
+    )
     assert flatten_cfn_reference({"Fn::GetAtt": ["Bucket1", "Arn"]}) == "<Bucket1.Arn>"
     assert flatten_cfn_reference({"Fn::Sub": "arn:${AWS::Partition}:logs"}) == "arn:<AWS::Partition>:logs"
 

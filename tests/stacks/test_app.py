@@ -66,18 +66,28 @@ def test_every_role_can_make_every_call_its_resources_imply(synthesized_app):
     assert check.findings() == []
     proved = [need for obligation in check.obligations() for need in obligation.needs]
     kinds = {obligation.stack.resources[obligation.logical_id]["Type"] for obligation in check.obligations()}
-    assert {"AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Pipeline",
-            "AWS::SageMaker::DataQualityJobDefinition", "AWS::SageMaker::ModelQualityJobDefinition",
-            "AWS::SageMaker::MlflowTrackingServer", "AWS::SageMaker::ModelPackageGroup",
-            "AWS::ApiGateway::Account"} <= kinds
+    assert {
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Pipeline",
+        "AWS::SageMaker::DataQualityJobDefinition",
+        "AWS::SageMaker::ModelQualityJobDefinition",
+        "AWS::SageMaker::MlflowTrackingServer",
+        "AWS::SageMaker::ModelPackageGroup",
+        "AWS::ApiGateway::Account",
+    } <= kinds
     assert len(proved) > 500
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_template_passes_cfn_lint(synthesized_app, env):
     region = default_environments()[env].region
-    errors = [f"{stack_id}: {error}" for stack_id, template in synthesized_app.templates()
-              if stack_id.startswith(f"{env}/") for error in cfn_lint_errors(template, region)]
+    errors = [
+        f"{stack_id}: {error}"
+        for stack_id, template in synthesized_app.templates()
+        if stack_id.startswith(f"{env}/")
+        for error in cfn_lint_errors(template, region)
+    ]
     assert errors == []
 
 
@@ -132,8 +142,9 @@ def test_app_synthesizes_with_aws_cdk_builtin_template_validation(tmp_path):
     build_app(app, ["dev"])
     assembly = app.synth()
     assert {s.stack_name for s in assembly.get_nested_assembly("assembly-dev").stacks} == {
-        f"ml-platform-dev-{part}" for part in ("data", "network", "governance", "platform", "studio", "training",
-                                               "serving", "monitoring")}
+        f"ml-platform-dev-{part}"
+        for part in ("data", "network", "governance", "platform", "studio", "training", "serving", "monitoring")
+    }
 
 
 def test_package_builds_a_wheel_with_the_library_and_its_handlers(tmp_path):
@@ -143,8 +154,22 @@ def test_package_builds_a_wheel_with_the_library_and_its_handlers(tmp_path):
     import zipfile
 
     shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' staging dir: stale modules would ship
-    subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", "wheel", "--no-deps",
-                    "--no-build-isolation", "-w", str(tmp_path), str(ROOT)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "-q",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
     [wheel] = tmp_path.glob("constructs_lib-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "constructs_lib/__init__.py" in names and "constructs_lib/py.typed" in names
@@ -156,8 +181,11 @@ def test_package_builds_a_wheel_with_the_library_and_its_handlers(tmp_path):
 def test_one_environment_per_account_and_region_owns_the_api_gateway_account_settings(synthesized_app):
     """AWS::ApiGateway::Account is one setting per account and region: staging and prod (same
     credentials' account here) must not both declare it."""
-    owners = [stack_id for stack_id, template in synthesized_app.templates()
-              if any(r["Type"] == "AWS::ApiGateway::Account" for r in template["Resources"].values())]
+    owners = [
+        stack_id
+        for stack_id, template in synthesized_app.templates()
+        if any(r["Type"] == "AWS::ApiGateway::Account" for r in template["Resources"].values())
+    ]
     assert owners == ["staging/Serving"]
 
 
@@ -168,6 +196,8 @@ def test_environments_in_different_accounts_each_own_their_api_gateway_settings(
 
     envs = default_environments()
     assert api_gateway_account_owners(envs.values()) == {"staging"}
-    split = [dataclasses.replace(envs["staging"], account="222222222222"),
-             dataclasses.replace(envs["prod"], account="333333333333")]
+    split = [
+        dataclasses.replace(envs["staging"], account="222222222222"),
+        dataclasses.replace(envs["prod"], account="333333333333"),
+    ]
     assert api_gateway_account_owners(split) == {"staging", "prod"}

@@ -37,35 +37,51 @@ def _endpoint_azs(stage) -> int:
 def test_dev_idles_with_its_notebook_a_small_mlflow_server_and_its_network(synthesized_app):
     stage = synthesized_app.stages["dev"]
     assert _endpoint_azs(stage) == 15 * 2
-    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 30), ("Platform", "mlflow.Small", 1),
-                                     ("Studio", "ml.t3.medium", 1)]
+    assert sorted(_lines(stage)) == [
+        ("Network", INTERFACE_ENDPOINT_AZ, 30),
+        ("Platform", "mlflow.Small", 1),
+        ("Studio", "ml.t3.medium", 1),
+    ]
     assert idle_cost_summary(stage).total_hourly_usd == round(
-        P["ml.t3.medium"] + P["mlflow.Small"] + 30 * P[INTERFACE_ENDPOINT_AZ], 4)
+        P["ml.t3.medium"] + P["mlflow.Small"] + 30 * P[INTERFACE_ENDPOINT_AZ], 4
+    )
 
 
 def test_staging_idles_with_one_endpoint_instance_its_async_endpoint_at_zero_and_its_network(synthesized_app):
     stage = synthesized_app.stages["staging"]
-    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, _endpoint_azs(stage)),
-                                     ("Platform", "mlflow.Small", 1), ("Serving", "ml.m5.large", 1)]
+    assert sorted(_lines(stage)) == [
+        ("Network", INTERFACE_ENDPOINT_AZ, _endpoint_azs(stage)),
+        ("Platform", "mlflow.Small", 1),
+        ("Serving", "ml.m5.large", 1),
+    ]
     assert idle_cost_summary(stage).total_hourly_usd == round(
-        P["ml.m5.large"] + P["mlflow.Small"] + _endpoint_azs(stage) * P[INTERFACE_ENDPOINT_AZ], 4)
+        P["ml.m5.large"] + P["mlflow.Small"] + _endpoint_azs(stage) * P[INTERFACE_ENDPOINT_AZ], 4
+    )
 
 
 def test_prod_idles_with_two_xlarge_instances_a_medium_mlflow_server_and_endpoints_in_three_zones(synthesized_app):
     stage = synthesized_app.stages["prod"]
     assert _endpoint_azs(stage) == 14 * 3
-    assert sorted(_lines(stage)) == [("Network", INTERFACE_ENDPOINT_AZ, 42), ("Platform", "mlflow.Medium", 1),
-                                     ("Serving", "ml.m5.xlarge", 2)]
+    assert sorted(_lines(stage)) == [
+        ("Network", INTERFACE_ENDPOINT_AZ, 42),
+        ("Platform", "mlflow.Medium", 1),
+        ("Serving", "ml.m5.xlarge", 2),
+    ]
     summary = idle_cost_summary(stage)
-    assert summary.total_hourly_usd == round(2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 42 * P[INTERFACE_ENDPOINT_AZ], 4)
+    assert summary.total_hourly_usd == round(
+        2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 42 * P[INTERFACE_ENDPOINT_AZ], 4
+    )
     assert summary.unpriced == ()
 
 
 def test_the_network_line_counts_the_endpoints_the_network_template_holds(synthesized_app):
     templates = dict(synthesized_app.templates())
     for env, stage in synthesized_app.stages.items():
-        endpoints = [r for r in templates[f"{env}/Network"]["Resources"].values()
-                     if r["Type"] == "AWS::EC2::VPCEndpoint" and r["Properties"].get("VpcEndpointType") == "Interface"]
+        endpoints = [
+            r
+            for r in templates[f"{env}/Network"]["Resources"].values()
+            if r["Type"] == "AWS::EC2::VPCEndpoint" and r["Properties"].get("VpcEndpointType") == "Interface"
+        ]
         in_template = sum(len(r["Properties"]["SubnetIds"]) for r in endpoints)
         assert (env, "Network", INTERFACE_ENDPOINT_AZ, in_template) in {(env, *line) for line in _lines(stage)}
         assert not any(r["Type"] == "AWS::EC2::NatGateway" for r in templates[f"{env}/Network"]["Resources"].values())
@@ -98,27 +114,46 @@ def test_registry_is_shared_with_the_accounts_that_deploy_its_approved_versions(
 
 def test_registry_shares_only_with_concrete_other_accounts():
     envs = default_environments()
-    envs = {**envs, "dev": replace(envs["dev"], account="444444444444"),
-            "staging": replace(envs["staging"], account="444444444444"),  # same account: no policy needed
-            "prod": replace(envs["prod"], account="555555555555")}
+    envs = {
+        **envs,
+        "dev": replace(envs["dev"], account="444444444444"),
+        "staging": replace(envs["staging"], account="444444444444"),  # same account: no policy needed
+        "prod": replace(envs["prod"], account="555555555555"),
+    }
     assert registry_consumer_accounts(envs["dev"], envs, None) == ("555555555555",)
     no_accounts = default_environments()
     assert registry_consumer_accounts(no_accounts["dev"], no_accounts, None) == ()
-    delivery = DeliveryConfig(account="111111111111", region="eu-west-1", source="codecommit", repository="repo",
-                              accounts={"prod": "555555555555"})
+    delivery = DeliveryConfig(
+        account="111111111111",
+        region="eu-west-1",
+        source="codecommit",
+        repository="repo",
+        accounts={"prod": "555555555555"},
+    )
     assert registry_consumer_accounts(no_accounts["dev"], no_accounts, delivery) == ("555555555555",)
 
 
 def test_a_stage_with_concrete_accounts_puts_them_in_the_registry_policy():
     config = replace(default_environments()["dev"], account="444444444444")
     stage = MlPlatformStage(new_app(), "dev", config=config, registry_shared_with_accounts=("555555555555",))
-    Template.from_stack(stage.training).has_resource_properties("AWS::SageMaker::ModelPackageGroup", {
-        "ModelPackageGroupPolicy": {"Statement": Match.array_with([Match.object_like({
-            "Sid": "ShareModelPackageVersions",
-            "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
-            "Action": Match.array_with(["sagemaker:CreateModel", "sagemaker:DescribeModelPackage"]),
-        })])},
-    })
+    Template.from_stack(stage.training).has_resource_properties(
+        "AWS::SageMaker::ModelPackageGroup",
+        {
+            "ModelPackageGroupPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "ShareModelPackageVersions",
+                                "Principal": {"AWS": "arn:aws:iam::555555555555:root"},
+                                "Action": Match.array_with(["sagemaker:CreateModel", "sagemaker:DescribeModelPackage"]),
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
 
 
 def test_registry_sharing_rejects_unknown_environments():
@@ -146,8 +181,11 @@ def test_studio_execution_role_may_use_the_tracking_server(synthesized_app, env)
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_mlflow_is_reachable_through_its_interface_endpoint(synthesized_app, env):
     templates = dict(synthesized_app.templates())
-    services = [r["Properties"]["ServiceName"] for r in templates[f"{env}/Network"]["Resources"].values()
-                if r["Type"] == "AWS::EC2::VPCEndpoint"]
+    services = [
+        r["Properties"]["ServiceName"]
+        for r in templates[f"{env}/Network"]["Resources"].values()
+        if r["Type"] == "AWS::EC2::VPCEndpoint"
+    ]
     assert "aws.sagemaker.eu-west-1.experiments" in services
 
 

@@ -52,15 +52,23 @@ def _dev(**changes):
         ({"account": "12345"}, "account='12345': must be a 12-digit AWS account id"),
         ({"name": "Dev_1"}, "name='Dev_1'"),
         ({"log_retention_days": 10}, "log_retention_days=10"),
-        ({"network": NetworkConfig(cidr="10.0.0.0/8", availability_zones=("eu-west-1a", "eu-west-1b"))},
-         "network.cidr='10.0.0.0/8'"),
-        ({"network": NetworkConfig(cidr="300.1.0.0/16", availability_zones=("eu-west-1a", "eu-west-1b"))},
-         "network.cidr='300.1.0.0/16'"),
+        (
+            {"network": NetworkConfig(cidr="10.0.0.0/8", availability_zones=("eu-west-1a", "eu-west-1b"))},
+            "network.cidr='10.0.0.0/8'",
+        ),
+        (
+            {"network": NetworkConfig(cidr="300.1.0.0/16", availability_zones=("eu-west-1a", "eu-west-1b"))},
+            "network.cidr='300.1.0.0/16'",
+        ),
         ({"network": NetworkConfig(availability_zones=("eu-west-1a",))}, "network.availability_zones=('eu-west-1a',)"),
-        ({"network": NetworkConfig(availability_zones=("us-east-1a", "us-east-1b"))},
-         "must be zones of region eu-west-1"),
-        ({"network": NetworkConfig(availability_zones=("eu-west-1a", "eu-west-1b"), interface_endpoints=("ssh",))},
-         "network.interface_endpoints=['ssh']"),
+        (
+            {"network": NetworkConfig(availability_zones=("us-east-1a", "us-east-1b"))},
+            "must be zones of region eu-west-1",
+        ),
+        (
+            {"network": NetworkConfig(availability_zones=("eu-west-1a", "eu-west-1b"), interface_endpoints=("ssh",))},
+            "network.interface_endpoints=['ssh']",
+        ),
         ({"serving": ServingConfig(endpoint="batch")}, "serving.endpoint='batch'"),
         ({"serving": ServingConfig(instance_type="m5.large")}, "serving.instance_type='m5.large'"),
         ({"serving": ServingConfig(instance_count=3, max_instance_count=2)}, "serving.max_instance_count=2"),
@@ -68,9 +76,14 @@ def _dev(**changes):
         ({"serving": ServingConfig(traffic_shifting="BLUE")}, "serving.traffic_shifting='BLUE'"),
         ({"serving": ServingConfig(serverless_memory_mb=1000)}, "serving.serverless_memory_mb=1000"),
         ({"serving": ServingConfig(data_capture_percentage=101)}, "serving.data_capture_percentage=101"),
-        ({"serving": ServingConfig(endpoint="serverless", data_capture_percentage=10)},
-         "serverless endpoints support neither data capture nor deployment guardrails"),
-        ({"serving": ServingConfig(inference_api_waf=True)}, "serving.inference_api_waf=True: needs inference_api=True"),
+        (
+            {"serving": ServingConfig(endpoint="serverless", data_capture_percentage=10)},
+            "serverless endpoints support neither data capture nor deployment guardrails",
+        ),
+        (
+            {"serving": ServingConfig(inference_api_waf=True)},
+            "serving.inference_api_waf=True: needs inference_api=True",
+        ),
     ],
 )
 def test_invalid_values_fail_with_a_clear_message(changes, message):
@@ -118,21 +131,27 @@ def test_audit_trail_is_on_everywhere_and_the_workteam_in_dev_only():
         (GovernanceConfig(reference_team_user_profiles=("a", "a")), "governance.reference_team_user_profiles"),
         (GovernanceConfig(reference_team_user_profiles=("bad name",)), "governance.reference_team_user_profiles"),
         (GovernanceConfig(labeling_workforce_enabled=True), "governance.labeling_domain_prefix=None: is required"),
-        (GovernanceConfig(reference_model_package_group_name="bad_group"),
-         "governance.reference_model_package_group_name='bad_group'"),
+        (
+            GovernanceConfig(reference_model_package_group_name="bad_group"),
+            "governance.reference_model_package_group_name='bad_group'",
+        ),
     ],
 )
 def test_invalid_governance_values_fail_with_a_clear_message(governance, message):
     with pytest.raises(ConfigError) as error:
         _dev(governance=governance)
     assert message in str(error.value)
+
+
 @pytest.mark.parametrize(
     "training, message",
     [
         (TrainingConfig(training_instance_type="m5.large"), "training.training_instance_type='m5.large'"),
         (TrainingConfig(training_instance_count=0), "training.training_instance_count=0: must be a whole number >= 1"),
-        (TrainingConfig(max_runtime_minutes=120, max_wait_minutes=60),
-         "training.max_wait_minutes=60: must be >= training.max_runtime_minutes (120) with spot instances"),
+        (
+            TrainingConfig(max_runtime_minutes=120, max_wait_minutes=60),
+            "training.max_wait_minutes=60: must be >= training.max_runtime_minutes (120) with spot instances",
+        ),
         (TrainingConfig(accuracy_threshold=1.5), "training.accuracy_threshold=1.5: must be in (0, 1]"),
         (TrainingConfig(model_name="churn_model"), "training.model_name='churn_model'"),
     ],
@@ -144,11 +163,16 @@ def test_invalid_training_values_fail(training, message):
 
 
 def test_max_wait_only_matters_with_spot():
-    assert _dev(training=TrainingConfig(use_spot_instances=False, max_runtime_minutes=120,
-                                        max_wait_minutes=60)).training.use_spot_instances is False
+    assert (
+        _dev(
+            training=TrainingConfig(use_spot_instances=False, max_runtime_minutes=120, max_wait_minutes=60)
+        ).training.use_spot_instances
+        is False
+    )
 
 
 # --- environments that share an account ---------------------------------------------------------
+
 
 def _env(name: str, **changes) -> EnvironmentConfig:
     """A default environment, or dev renamed, with ``changes``."""
@@ -180,9 +204,13 @@ def test_two_environments_in_one_account_fail_unless_both_say_so(accounts):
 def test_environments_in_their_own_accounts_need_no_flag():
     from stacks.config import check_account_sharing
 
-    check_account_sharing([_env("dev", account="111122223333", shared_account=False),
-                           _env("prod", account="444455556666", shared_account=False),
-                           _env("qa", shared_account=False)])  # alone in the deploying account
+    check_account_sharing(
+        [
+            _env("dev", account="111122223333", shared_account=False),
+            _env("prod", account="444455556666", shared_account=False),
+            _env("qa", shared_account=False),
+        ]
+    )  # alone in the deploying account
 
 
 def test_a_name_prefix_that_covers_another_environments_fails_in_a_shared_account():
@@ -191,8 +219,9 @@ def test_a_name_prefix_that_covers_another_environments_fails_in_a_shared_accoun
     dev, dev_eu = _env("dev", shared_account=True), _env("dev-eu", shared_account=True)
     with pytest.raises(ConfigError) as error:
         check_account_sharing([dev, dev_eu])
-    assert ("dev.name='dev': its name prefix 'ml-platform-dev-' also matches environment 'dev-eu''s "
-            "'ml-platform-dev-eu-'") in str(error.value)
+    assert (
+        "dev.name='dev': its name prefix 'ml-platform-dev-' also matches environment 'dev-eu''s 'ml-platform-dev-eu-'"
+    ) in str(error.value)
     check_account_sharing([dev, dataclasses.replace(dev_eu, account="111122223333")])
 
 
@@ -200,8 +229,14 @@ def test_delivery_targets_are_checked_with_their_resolved_accounts():
     from stacks.config import DeliveryConfig
 
     delivery = DeliveryConfig(
-        account="111111111111", region="eu-west-1", source="codecommit", repository="ml-platform",
-        environments=("staging", "prod"), approval_before=(), accounts={"staging": "222222222222", "prod": "222222222222"})
+        account="111111111111",
+        region="eu-west-1",
+        source="codecommit",
+        repository="ml-platform",
+        environments=("staging", "prod"),
+        approval_before=(),
+        accounts={"staging": "222222222222", "prod": "222222222222"},
+    )
     envs = {name: _env(name, shared_account=False) for name in ("staging", "prod")}
     with pytest.raises(ConfigError, match=r"staging.shared_account=False: .* \(222222222222\)"):
         delivery.targets(envs)

@@ -47,7 +47,13 @@ def _stage(template: Template, name: str) -> dict:
 
 def test_pipeline_builds_updates_itself_then_deploys_staging_then_prod(template):
     assert [s["Name"] for s in _pipeline(template)["Stages"]] == [
-        "Source", "Build", "UpdatePipeline", "Assets", "staging", "prod"]
+        "Source",
+        "Build",
+        "UpdatePipeline",
+        "Assets",
+        "staging",
+        "prod",
+    ]
 
 
 def test_a_manual_approval_gates_prod_only(template):
@@ -60,8 +66,11 @@ def test_a_manual_approval_gates_prod_only(template):
 
 def test_each_environment_deploys_all_its_stacks(template):
     for env in ("staging", "prod"):
-        deployed = {a["Configuration"]["StackName"] for a in _stage(template, env)["Actions"]
-                    if a["ActionTypeId"]["Provider"] == "CloudFormation"}
+        deployed = {
+            a["Configuration"]["StackName"]
+            for a in _stage(template, env)["Actions"]
+            if a["ActionTypeId"]["Provider"] == "CloudFormation"
+        }
         assert deployed == {f"ml-platform-{env}-{part}" for part in STAGE_PARTS}
 
 
@@ -69,9 +78,13 @@ def test_pipeline_deploys_the_serving_stacks_with_the_default_parameter_which_ke
     """CodePipeline sends the template's defaults: ``ModelPackageArn`` empty, which the serving stack's
     ``ServedModelPackage`` record reads as "keep what is served" (test_served_model_handler.py)."""
     for env in ("staging", "prod"):
-        [serving] = [a for a in _stage(template, env)["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"
-                     and a["Configuration"].get("StackName") == f"ml-platform-{env}-serving"
-                     and a["Configuration"].get("ActionMode") == "CHANGE_SET_REPLACE"]
+        [serving] = [
+            a
+            for a in _stage(template, env)["Actions"]
+            if a["ActionTypeId"]["Provider"] == "CloudFormation"
+            and a["Configuration"].get("StackName") == f"ml-platform-{env}-serving"
+            and a["Configuration"].get("ActionMode") == "CHANGE_SET_REPLACE"
+        ]
         assert "ParameterOverrides" not in serving["Configuration"]
 
 
@@ -122,8 +135,11 @@ def test_artifacts_are_encrypted_with_a_rotated_key_shared_with_the_target_accou
     assert store["EncryptionKey"]["Type"] == "KMS"
     [key] = template.find_resources("AWS::KMS::Key").values()
     assert key["Properties"]["EnableKeyRotation"] is True
-    shared = next(s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Principal", {}).get("AWS")
-                  and isinstance(s["Principal"]["AWS"], list))
+    shared = next(
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal", {}).get("AWS") and isinstance(s["Principal"]["AWS"], list)
+    )
     principals = json.dumps(shared["Principal"]["AWS"])
     assert f":iam::{STAGING}:role/cdk-hnb659fds-deploy-role" in principals
     assert f":iam::{PROD}:role/cdk-hnb659fds-deploy-role" in principals
@@ -131,12 +147,18 @@ def test_artifacts_are_encrypted_with_a_rotated_key_shared_with_the_target_accou
 
 
 def test_artifact_bucket_is_a_secure_bucket_readable_by_the_target_accounts(template):
-    template.has_resource_properties("AWS::S3::Bucket", {
-        "VersioningConfiguration": {"Status": "Enabled"},
-        "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [Match.object_like({
-            "ServerSideEncryptionByDefault": Match.object_like({"SSEAlgorithm": "aws:kms"})})]},
-    })
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    Match.object_like({"ServerSideEncryptionByDefault": Match.object_like({"SSEAlgorithm": "aws:kms"})})
+                ]
+            },
+        },
+    )
     policies = template.find_resources("AWS::S3::BucketPolicy")
     statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
     cross_account = [s for s in statements if s["Effect"] == "Allow" and PROD in json.dumps(s.get("Principal"))]
@@ -160,7 +182,9 @@ def test_stages_deploy_into_their_own_accounts_and_regions(delivery):
     stack = delivery[0]
     assert stack.account == DELIVERY.account and stack.region == DELIVERY.region
     assert {name: (s.account, s.region) for name, s in stack.stages.items()} == {
-        "staging": (STAGING, "eu-west-1"), "prod": (PROD, "eu-west-1")}
+        "staging": (STAGING, "eu-west-1"),
+        "prod": (PROD, "eu-west-1"),
+    }
     assert stack.stack_name == "ml-platform-delivery"
 
 
@@ -197,8 +221,14 @@ def test_stage_resources_keep_their_environments_tags(delivery):
 
 
 def test_codecommit_source():
-    config = dataclasses.replace(DELIVERY, source="codecommit", repository="ml-platform", connection_arn=None,
-                                 environments=("staging",), approval_before=())
+    config = dataclasses.replace(
+        DELIVERY,
+        source="codecommit",
+        repository="ml-platform",
+        connection_arn=None,
+        environments=("staging",),
+        approval_before=(),
+    )
     stack = DeliveryStack(new_app(), "Delivery", config=config, environments=default_environments())
     template = Template.from_stack(stack)
     [action] = _stage(template, "Source")["Actions"]
@@ -217,8 +247,14 @@ def test_codecommit_source():
 
 
 def test_codecommit_source_is_compliant():
-    config = dataclasses.replace(DELIVERY, source="codecommit", repository="ml-platform", connection_arn=None,
-                                 environments=("staging",), approval_before=())
+    config = dataclasses.replace(
+        DELIVERY,
+        source="codecommit",
+        repository="ml-platform",
+        connection_arn=None,
+        environments=("staging",),
+        approval_before=(),
+    )
     app = new_app()
     add_compliance_checks(app)
     stack = DeliveryStack(app, "Delivery", config=config, environments=default_environments())
@@ -228,8 +264,13 @@ def test_codecommit_source_is_compliant():
 
 
 def test_an_environment_without_an_account_fails_before_synthesis():
-    config = DeliveryConfig(account="111111111111", region="eu-west-1", repository="my-org/ml-platform",
-                            connection_arn=DELIVERY.connection_arn, accounts={"staging": STAGING})
+    config = DeliveryConfig(
+        account="111111111111",
+        region="eu-west-1",
+        repository="my-org/ml-platform",
+        connection_arn=DELIVERY.connection_arn,
+        accounts={"staging": STAGING},
+    )
     with pytest.raises(ConfigError, match=r"delivery.accounts\['prod'\]: missing"):
         DeliveryStack(new_app(), "Delivery", config=config, environments=default_environments())
 

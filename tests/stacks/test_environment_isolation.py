@@ -30,10 +30,17 @@ def _policy(synthesized_app, env: str, role: str) -> list[dict]:
     if id(synthesized_app) not in _POLICIES:
         templates = {name: t for name, t in synthesized_app.templates() if name.endswith("/Studio")}
         _POLICIES[id(synthesized_app)] = {
-            (e, r): next((res["Properties"]["PolicyDocument"]["Statement"]
-                          for k, res in templates[f"{e}/Studio"]["Resources"].items()
-                          if res["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith(prefix)), [])
-            for e in ENVS for r, prefix in ROLES.items()}
+            (e, r): next(
+                (
+                    res["Properties"]["PolicyDocument"]["Statement"]
+                    for k, res in templates[f"{e}/Studio"]["Resources"].items()
+                    if res["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith(prefix)
+                ),
+                [],
+            )
+            for e in ENVS
+            for r, prefix in ROLES.items()
+        }
     return _POLICIES[id(synthesized_app)][(env, role)]
 
 
@@ -62,14 +69,20 @@ def _job_requests(env: str) -> list[Request]:
         Request("logs:GetLogEvents", f"{LOGS}/aws/sagemaker/TrainingJobs:log-stream:{name}/algo-1-1700000000"),
         Request("logs:PutLogEvents", f"{LOGS}/aws/sagemaker/ProcessingJobs:log-stream:{name}/algo-1-1700000000"),
         Request("logs:GetLogEvents", f"{LOGS}/aws/sagemaker/TransformJobs:log-stream:{name}/i-0abc-AllTraffic"),
-        Request("logs:GetLogEvents",
-                f"{LOGS}/aws/sagemaker/Endpoints/ml-platform-{env}-inference:log-stream:AllTraffic/i-0abc"),
+        Request(
+            "logs:GetLogEvents",
+            f"{LOGS}/aws/sagemaker/Endpoints/ml-platform-{env}-inference:log-stream:AllTraffic/i-0abc",
+        ),
     ]
 
 
 def test_every_environment_has_the_default_roles_checked_here(synthesized_app):
     assert {(env, role) for env, role, _ in _roles(synthesized_app)} == {
-        ("dev", "domain"), ("dev", "notebook"), ("staging", "domain"), ("prod", "domain")}
+        ("dev", "domain"),
+        ("dev", "notebook"),
+        ("staging", "domain"),
+        ("prod", "domain"),
+    }
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -89,11 +102,18 @@ def test_studio_roles_cannot_touch_resources_named_by_cloudformation(synthesized
             assert not allowed(statements, Request(action, f"{SAGEMAKER}:model/model0301700e-abcdefgh")), (env, role)
 
 
-@pytest.mark.parametrize("namespace, ok", [
-    ("/aws/sagemaker/TrainingJobs", True), ("/aws/sagemaker/ProcessingJobs", True),
-    ("AWS/SageMaker", False), ("/aws/sagemaker/Endpoints", False), ("aws/sagemaker/Endpoints/data-metrics", False),
-    ("ml-platform/prod/audit", False), ("ml-platform/dev/audit", False),
-])
+@pytest.mark.parametrize(
+    "namespace, ok",
+    [
+        ("/aws/sagemaker/TrainingJobs", True),
+        ("/aws/sagemaker/ProcessingJobs", True),
+        ("AWS/SageMaker", False),
+        ("/aws/sagemaker/Endpoints", False),
+        ("aws/sagemaker/Endpoints/data-metrics", False),
+        ("ml-platform/prod/audit", False),
+        ("ml-platform/dev/audit", False),
+    ],
+)
 def test_studio_roles_publish_metrics_only_to_the_jobs_namespaces(synthesized_app, namespace, ok):
     for env, role, statements in _roles(synthesized_app):
         request = Request("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": namespace})
@@ -101,8 +121,8 @@ def test_studio_roles_publish_metrics_only_to_the_jobs_namespaces(synthesized_ap
 
 
 _SCOPED = [
-    re.compile(r".*[:/]ml-platform-{env}-\*(:log-stream:\*)?$"),           # <project>-<env>-*
-    re.compile(r".*:log-stream:ml-platform-{env}-(\*|notebook/\*)$"),     # job streams, the notebook's
+    re.compile(r".*[:/]ml-platform-{env}-\*(:log-stream:\*)?$"),  # <project>-<env>-*
+    re.compile(r".*:log-stream:ml-platform-{env}-(\*|notebook/\*)$"),  # job streams, the notebook's
     re.compile(r".*:sagemaker:.*:(app|space|user-profile)/<Domain[^>]*\.DomainId>/\*$"),  # this domain's
     re.compile(r".*:log-group:/aws/sagemaker/studio:log-stream:<Domain[^>]*\.DomainId>/\*$"),
 ]
@@ -130,6 +150,7 @@ def test_the_scope_check_can_fail():
 
 # --- Studio cannot change what gets deployed -------------------------------------------------------
 
+
 def _bucket(statements: list[dict], name: str) -> str:
     for statement in statements:
         for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
@@ -141,8 +162,12 @@ def _bucket(statements: list[dict], name: str) -> str:
 
 #: What decides the next deployment: the models, the pipeline code (the quality gate's evaluate.py)
 #: and the monitoring baselines of the artifact bucket.
-DEPLOYED = ["models/example/model.tar.gz", "pipelines/training/code/evaluate.py",
-            "pipelines/training/models/churn/output/model.tar.gz", "monitoring/baselines/churn/constraints.json"]
+DEPLOYED = [
+    "models/example/model.tar.gz",
+    "pipelines/training/code/evaluate.py",
+    "pipelines/training/models/churn/output/model.tar.gz",
+    "monitoring/baselines/churn/constraints.json",
+]
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -172,10 +197,13 @@ def test_studio_runs_transform_jobs_only_on_the_models_it_may_create(synthesized
         volume_key = flatten_cfn_reference(key["Condition"]["StringNotEquals"]["sagemaker:VolumeKmsKey"][0])
 
         def transform(model: str) -> Request:
-            return Request("sagemaker:CreateTransformJob", f"{SAGEMAKER}:transform-job/ml-platform-dev-score-1",
-                           {"sagemaker:ModelArn": f"{SAGEMAKER}:model/{model}", "sagemaker:VolumeKmsKey": volume_key})
+            return Request(
+                "sagemaker:CreateTransformJob",
+                f"{SAGEMAKER}:transform-job/ml-platform-dev-score-1",
+                {"sagemaker:ModelArn": f"{SAGEMAKER}:model/{model}", "sagemaker:VolumeKmsKey": volume_key},
+            )
 
-        assert allowed(statements, transform("ml-platform-dev-mine"))   # canary
+        assert allowed(statements, transform("ml-platform-dev-mine"))  # canary
         # dev's serverless model (outside the VPC, with network access), prod's, any other.
         for model in ("model0301700e-abcdefgh", "serverlessmodelc9d02857-x", "ml-platform-prod-model", "outside"):
             assert not allowed(statements, transform(model)), (role, model)
@@ -203,8 +231,11 @@ PIPELINE_KINDS = {"training": {"processing", "training"}, "batch": {"transform",
 
 def _statements_of(synthesized_app, stack: str, prefix: str) -> list[dict]:
     template = dict(synthesized_app.templates())[stack]
-    found = [res["Properties"]["PolicyDocument"]["Statement"] for k, res in template["Resources"].items()
-             if res["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith(prefix)]
+    found = [
+        res["Properties"]["PolicyDocument"]["Statement"]
+        for k, res in template["Resources"].items()
+        if res["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith(prefix)
+    ]
     assert len(found) == 1, (stack, prefix)
     return found[0]
 
@@ -266,8 +297,11 @@ def test_every_job_step_of_the_apps_pipelines_carries_its_environment_tag(synthe
                 continue
             body = assembly.resolve(stack, resource["Properties"])["PipelineDefinition"]["PipelineDefinitionBody"]
             definition = json.loads(strings(body)[0])
-            jobs = [s for s in _steps(definition["Steps"])
-                    if s["Type"] in ("Processing", "Training", "Transform", "Tuning", "Model")]
+            jobs = [
+                s
+                for s in _steps(definition["Steps"])
+                if s["Type"] in ("Processing", "Training", "Transform", "Tuning", "Model")
+            ]
             assert jobs
             for step in jobs:
                 assert {"Key": "environment", "Value": env} in step["Arguments"]["Tags"], (env, step["Name"])
@@ -292,16 +326,19 @@ def test_the_run_time_contracts_check_the_pipeline_roles_create_calls_with_the_s
     paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
     needs = [need for o in RuntimeContractCheck(Assembly.from_template_paths(paths)).obligations() for need in o.needs]
     creates = [n for n in needs if n.action == "sagemaker:CreateTrainingJob"]
-    assert creates and all(n.context.get("aws:RequestTag/environment") in (("dev",), ("staging",), ("prod",))
-                           for n in creates)
+    assert creates and all(
+        n.context.get("aws:RequestTag/environment") in (("dev",), ("staging",), ("prod",)) for n in creates
+    )
     stops = [n for n in needs if n.action == "sagemaker:StopTransformJob"]
     assert stops and all("aws:ResourceTag/environment" in n.context for n in stops)
     logs = [n for n in needs if n.action == "logs:PutLogEvents" and "/aws/sagemaker/Endpoints/" in n.resource]
     assert {n.resource.split("Endpoints/")[1].split(":")[0] for n in logs} >= {
-        f"ml-platform-{env}-inference" for env in ENVS}
+        f"ml-platform-{env}-inference" for env in ENVS
+    }
 
 
 # --- model roles: their endpoints' logs only; no metrics that alarms or autoscaling follow -------------
+
 
 def _model_roles(synthesized_app):
     """``(env, stack, statements)`` of every model role the app defines (served models and fleets)."""
@@ -317,13 +354,18 @@ def test_every_environment_has_model_roles_checked_here(synthesized_app):
 
 def test_model_roles_write_only_their_environments_endpoint_logs(synthesized_app):
     for env, stack, statements in _model_roles(synthesized_app):
-        endpoints = [r for r in dict(synthesized_app.templates())[stack.rsplit("/", 1)[0]
-                     if stack.endswith("ServedModel") else stack]["Resources"].values()
-                     if r["Type"] == "AWS::SageMaker::Endpoint"]
+        endpoints = [
+            r
+            for r in dict(synthesized_app.templates())[
+                stack.rsplit("/", 1)[0] if stack.endswith("ServedModel") else stack
+            ]["Resources"].values()
+            if r["Type"] == "AWS::SageMaker::Endpoint"
+        ]
         assert endpoints, stack
         logs_statement = next(st for st in statements if st.get("Sid") == "EndpointLogs")
-        resources = logs_statement["Resource"] if isinstance(logs_statement["Resource"], list) \
-            else [logs_statement["Resource"]]
+        resources = (
+            logs_statement["Resource"] if isinstance(logs_statement["Resource"], list) else [logs_statement["Resource"]]
+        )
         logs = flatten_cfn_reference(resources[0]).split("/aws/sagemaker/")[0]  # as the template writes it
         for other in _others(env):
             for action in ("logs:PutLogEvents", "logs:CreateLogStream"):
@@ -335,12 +377,18 @@ def test_model_roles_write_only_their_environments_endpoint_logs(synthesized_app
             assert any(allowed(statements, Request(action, stream)) for action in ("logs:PutLogEvents",)), (stack, name)
 
 
-@pytest.mark.parametrize("namespace, ok", [
-    ("/aws/sagemaker/Endpoints", True),
-    ("AWS/SageMaker", False), ("aws/sagemaker/Endpoints/data-metrics", False),
-    ("aws/sagemaker/Endpoints/model-metrics", False), ("/aws/sagemaker/Endpoints/data-metrics", False),
-    ("/aws/sagemaker/TrainingJobs", False), ("ml-platform/prod/audit", False),
-])
+@pytest.mark.parametrize(
+    "namespace, ok",
+    [
+        ("/aws/sagemaker/Endpoints", True),
+        ("AWS/SageMaker", False),
+        ("aws/sagemaker/Endpoints/data-metrics", False),
+        ("aws/sagemaker/Endpoints/model-metrics", False),
+        ("/aws/sagemaker/Endpoints/data-metrics", False),
+        ("/aws/sagemaker/TrainingJobs", False),
+        ("ml-platform/prod/audit", False),
+    ],
+)
 def test_model_roles_publish_only_endpoint_instance_metrics(synthesized_app, namespace, ok):
     for env, stack, statements in _model_roles(synthesized_app):
         request = Request("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": namespace})

@@ -22,8 +22,9 @@ def test_every_environment_has_an_audit_trail_over_the_data_and_artifact_buckets
     [trail] = _resources(synthesized_app, env, "AWS::CloudTrail::Trail")
     assert trail["EnableLogFileValidation"] is True and trail["IsMultiRegionTrail"] is True
     [data_selector] = [s for s in trail["EventSelectors"] if "DataResources" in s]
-    outputs = [v["Fn::Join"][1][0]["Fn::GetStackOutput"]["OutputName"]
-               for v in data_selector["DataResources"][0]["Values"]]
+    outputs = [
+        v["Fn::Join"][1][0]["Fn::GetStackOutput"]["OutputName"] for v in data_selector["DataResources"][0]["Values"]
+    ]
     assert [o.split("FnGetAtt")[1][:10] for o in outputs] == ["DataBucket", "ArtifactBu"]
     assert len(_resources(synthesized_app, env, "AWS::CloudWatch::Alarm")) == 4
 
@@ -35,13 +36,22 @@ def test_every_environment_has_the_reference_team_on_its_own_prefix(synthesized_
     assert (team.team_name, team.prefix) == ("fraud-detection", "teams/fraud-detection/")
     expected = ("fraud-data-scientist-1", "fraud-data-scientist-2") if env == "dev" else ()
     assert team.user_profile_names == expected
-    data_policy = [r["Properties"] for r in dict(synthesized_app.templates())[f"{env}/Data"]["Resources"].values()
-                   if r["Type"] == "AWS::S3::BucketPolicy"]
+    data_policy = [
+        r["Properties"]
+        for r in dict(synthesized_app.templates())[f"{env}/Data"]["Resources"].values()
+        if r["Type"] == "AWS::S3::BucketPolicy"
+    ]
     statements = [s for p in data_policy for s in p["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
-    outsiders = [s for s in statements
-                 if s.get("Condition", {}).get("StringNotEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"]
-    members = [s for s in statements
-               if s.get("Condition", {}).get("StringEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"]
+    outsiders = [
+        s
+        for s in statements
+        if s.get("Condition", {}).get("StringNotEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"
+    ]
+    members = [
+        s
+        for s in statements
+        if s.get("Condition", {}).get("StringEquals", {}).get("aws:PrincipalTag/team") == "fraud-detection"
+    ]
     # Outsiders: the objects, the prefix, listings above it and without a prefix; members: outside the prefix.
     assert (len(outsiders), len(members)) == (4, 1)
 
@@ -75,7 +85,8 @@ def test_the_audit_trail_can_be_switched_off_where_an_organisation_trail_records
     app = new_app()
     stage = MlPlatformStage(app, "staging", config=config)
     assert stage.governance.audit_trail is None
-    template = app.synth().get_nested_assembly("assembly-staging").get_stack_by_name(
-        stage.governance.stack_name).template
+    template = (
+        app.synth().get_nested_assembly("assembly-staging").get_stack_by_name(stage.governance.stack_name).template
+    )
     types = {r["Type"] for r in template["Resources"].values()}
     assert "AWS::CloudTrail::Trail" not in types and "AWS::IAM::ManagedPolicy" in types

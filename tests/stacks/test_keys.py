@@ -21,8 +21,9 @@ def _templates(synthesized_app, env: str) -> dict[str, dict]:
 
 
 def _key_id(template: dict, prefix: str) -> str:
-    return next(lid for lid, r in template["Resources"].items()
-                if r["Type"] == "AWS::KMS::Key" and lid.startswith(prefix))
+    return next(
+        lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key" and lid.startswith(prefix)
+    )
 
 
 def _encrypted_with(templates: dict[str, dict], key_logical_id: str) -> set[str]:
@@ -60,8 +61,12 @@ def test_the_data_key_keeps_its_logical_id_and_alias(synthesized_app, env):
 def test_the_data_key_encrypts_data_and_no_log_group_or_topic(synthesized_app, env):
     templates = _templates(synthesized_app, env)
     users = _encrypted_with(templates, "PlatformKey205D0CA7")
-    assert {"Data/AWS::S3::Bucket", "Platform/AWS::S3::Bucket", "Studio/AWS::SageMaker::Domain",
-            "Training/AWS::SageMaker::Pipeline"} <= users
+    assert {
+        "Data/AWS::S3::Bucket",
+        "Platform/AWS::S3::Bucket",
+        "Studio/AWS::SageMaker::Domain",
+        "Training/AWS::SageMaker::Pipeline",
+    } <= users
     assert not {u for u in users if u.endswith("AWS::Logs::LogGroup")}
     assert "Platform/AWS::SNS::Topic" not in users
 
@@ -96,14 +101,17 @@ def test_each_key_policy_lists_only_its_purposes_service_principals(synthesized_
 
 # --- Monitoring: the queues' key (MonitoringKey, kept), the logs key, the monitoring alerts key -------
 
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_monitoring_key_keeps_its_logical_id_and_encrypts_queues_schedules_and_functions_only(
-        synthesized_app, env):
+def test_the_monitoring_key_keeps_its_logical_id_and_encrypts_queues_schedules_and_functions_only(synthesized_app, env):
     templates = _templates(synthesized_app, env)
     assert templates["Monitoring"]["Resources"]["MonitoringKey52872708"]["Type"] == "AWS::KMS::Key"
     users = _encrypted_with({"Monitoring": templates["Monitoring"]}, "MonitoringKey52872708")
-    assert {"Monitoring/AWS::SQS::Queue", "Monitoring/AWS::Scheduler::Schedule",
-            "Monitoring/AWS::Lambda::Function"} <= users
+    assert {
+        "Monitoring/AWS::SQS::Queue",
+        "Monitoring/AWS::Scheduler::Schedule",
+        "Monitoring/AWS::Lambda::Function",
+    } <= users
     assert {u.split("/")[1] for u in users} <= {"AWS::SQS::Queue", "AWS::Scheduler::Schedule", "AWS::Lambda::Function"}
 
 
@@ -129,14 +137,19 @@ def test_the_monitoring_key_policies_list_only_their_purposes_service_principals
 
 # --- Governance: the trail's key (GovernanceKey, kept), the logs key, the governance alerts key -------
 
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_governance_key_keeps_its_logical_id_and_encrypts_the_trail_its_bucket_and_model_cards(
-        synthesized_app, env):
+    synthesized_app, env
+):
     governance = _templates(synthesized_app, env)["Governance"]
     assert governance["Resources"]["GovernanceKey494DB103"]["Type"] == "AWS::KMS::Key"
     users = _encrypted_with({"Governance": governance}, "GovernanceKey494DB103")
-    assert users == {"Governance/AWS::CloudTrail::Trail", "Governance/AWS::S3::Bucket",
-                     "Governance/AWS::SageMaker::ModelCard"}
+    assert users == {
+        "Governance/AWS::CloudTrail::Trail",
+        "Governance/AWS::S3::Bucket",
+        "Governance/AWS::SageMaker::ModelCard",
+    }
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -148,8 +161,14 @@ def test_the_audit_log_group_is_on_the_environments_logs_key(synthesized_app, en
 
 #: The topics of each stack's own alerts key: monitoring's alarm topic (and staging's approval topic:
 #: its rollout to prod waits for approval); governance's audit alarm topic (and dev's labeling topic).
-ALERT_TOPICS = {("Monitoring", "dev"): 1, ("Monitoring", "staging"): 2, ("Monitoring", "prod"): 1,
-                ("Governance", "dev"): 2, ("Governance", "staging"): 1, ("Governance", "prod"): 1}
+ALERT_TOPICS = {
+    ("Monitoring", "dev"): 1,
+    ("Monitoring", "staging"): 2,
+    ("Monitoring", "prod"): 1,
+    ("Governance", "dev"): 2,
+    ("Governance", "staging"): 1,
+    ("Governance", "prod"): 1,
+}
 
 
 @pytest.mark.parametrize(("stack", "env"), sorted(ALERT_TOPICS))
@@ -166,10 +185,15 @@ def test_each_stacks_alerts_key_encrypts_its_topics_and_nothing_else(synthesized
 def test_the_governance_key_policies_list_only_their_purposes_service_principals(synthesized_app, env):
     governance = _templates(synthesized_app, env)["Governance"]["Resources"]
     trail = _service_principals(governance["GovernanceKey494DB103"])
-    assert trail == {"cloudtrail.amazonaws.com": {"kms:GenerateDataKey*", "kms:DescribeKey"},
-                     "logs.eu-west-1.amazonaws.com": {"kms:Decrypt"}}  # older audit log events only
-    encrypt = next(s for s in governance["GovernanceKey494DB103"]["Properties"]["KeyPolicy"]["Statement"]
-                   if s.get("Sid") == "AllowCloudTrailToEncryptLogs")
+    assert trail == {
+        "cloudtrail.amazonaws.com": {"kms:GenerateDataKey*", "kms:DescribeKey"},
+        "logs.eu-west-1.amazonaws.com": {"kms:Decrypt"},
+    }  # older audit log events only
+    encrypt = next(
+        s
+        for s in governance["GovernanceKey494DB103"]["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "AllowCloudTrailToEncryptLogs"
+    )
     assert {"aws:SourceArn"} == set(encrypt["Condition"]["ArnLike"])
     assert {"aws:SourceAccount"} == set(encrypt["Condition"]["StringEquals"])
     assert {"kms:EncryptionContext:aws:cloudtrail:arn"} == set(encrypt["Condition"]["StringLike"])
@@ -195,11 +219,15 @@ def test_publishers_of_the_new_keys_are_pinned_to_this_accounts_alarms_and_rules
 
 # --- Moving a resource to its purpose's key is an in-place update; a create-only key stays put --------
 
-@pytest.mark.parametrize(("type_name", "key_property"), [
-    ("AWS::Logs::LogGroup", "KmsKeyId"),      # CloudWatch Logs keeps reading older events with the old key
-    ("AWS::SNS::Topic", "KmsMasterKeyId"),
-    ("AWS::SQS::Queue", "KmsMasterKeyId"),
-])
+
+@pytest.mark.parametrize(
+    ("type_name", "key_property"),
+    [
+        ("AWS::Logs::LogGroup", "KmsKeyId"),  # CloudWatch Logs keeps reading older events with the old key
+        ("AWS::SNS::Topic", "KmsMasterKeyId"),
+        ("AWS::SQS::Queue", "KmsMasterKeyId"),
+    ],
+)
 def test_the_key_of_the_resources_that_moved_is_updated_in_place(type_name, key_property):
     from tests.stacks.test_replacement_guard import create_only_properties
 

@@ -17,13 +17,16 @@ KINDS = ("realtime", "serverless", "async")
 
 def _model(i: int) -> ServedModel:
     kind = KINDS[i % 3]
-    return ServedModel(f"model-{i:03d}", endpoint=kind, instance_count=2,
-                       max_instance_count=4 if kind == "realtime" else 0)
+    return ServedModel(
+        f"model-{i:03d}", endpoint=kind, instance_count=2, max_instance_count=4 if kind == "realtime" else 0
+    )
 
 
 def _fleet_templates(count: int, **fleet) -> dict[str, dict]:
-    config = replace(default_environments()["staging"],
-                     fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(count)), **fleet))
+    config = replace(
+        default_environments()["staging"],
+        fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(count)), **fleet),
+    )
     stage = MlPlatformStage(new_app(), "staging", config=config)
     return {s.stack_name: Template.from_stack(s).to_json()["Resources"] for s in stage.model_fleet}
 
@@ -44,7 +47,7 @@ def test_fifty_models_fit_in_stacks_well_under_the_resource_limit(fleet_52):
     assert list(fleet_52) == [f"ml-platform-staging-models-{n}" for n in range(1, len(fleet_52) + 1)]
     for name, resources in fleet_52.items():
         assert len(resources) <= 200, f"{name}: {len(resources)} resources"
-    served = {logical_id[:len("model000")] for resources in fleet_52.values() for logical_id in resources}
+    served = {logical_id[: len("model000")] for resources in fleet_52.values() for logical_id in resources}
     assert len(served) == 52
 
 
@@ -86,8 +89,7 @@ def test_smaller_budget_means_more_stacks_each_within_it():
 
 def test_fleet_stack_is_nag_clean():
     app = compliance_app()
-    config = replace(default_environments()["prod"],
-                     fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(3))))
+    config = replace(default_environments()["prod"], fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(3))))
     MlPlatformStage(app, "prod", config=config)
     assert nag_findings(app) == []
 
@@ -100,19 +102,33 @@ def test_fleet_stack_passes_cfn_lint():
     config = replace(default_environments()["prod"], fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(3))))
     stage = MlPlatformStage(new_app(), "prod", config=config)
     template = Template.from_stack(stage.model_fleet[0]).to_json()
-    errors = [m for m in lint(json.dumps(template), config=ManualArgs(regions=["eu-west-1"])) if m.rule.id.startswith("E")]
+    errors = [
+        m for m in lint(json.dumps(template), config=ManualArgs(regions=["eu-west-1"])) if m.rule.id.startswith("E")
+    ]
     assert errors == []
 
 
 def test_rejects_bad_fleet_values():
     with pytest.raises(ConfigError) as error:
-        replace(default_environments()["dev"], fleet=ModelFleetConfig(
-            models=(ServedModel("Bad_Name", endpoint="gpu", instance_type="m5.large", instance_count=0),
-                    ServedModel("twice"), ServedModel("twice", endpoint="serverless", max_instance_count=3)),
-            max_resources_per_stack=600))
+        replace(
+            default_environments()["dev"],
+            fleet=ModelFleetConfig(
+                models=(
+                    ServedModel("Bad_Name", endpoint="gpu", instance_type="m5.large", instance_count=0),
+                    ServedModel("twice"),
+                    ServedModel("twice", endpoint="serverless", max_instance_count=3),
+                ),
+                max_resources_per_stack=600,
+            ),
+        )
     message = str(error.value)
-    for expected in ("fleet.models=['twice']: must not repeat a name", "fleet.max_resources_per_stack=600",
-                     "fleet.models['Bad_Name'].name", "fleet.models['Bad_Name'].endpoint='gpu'",
-                     "fleet.models['Bad_Name'].instance_type", "fleet.models['Bad_Name'].instance_count=0",
-                     "fleet.models['twice'].max_instance_count=3"):
+    for expected in (
+        "fleet.models=['twice']: must not repeat a name",
+        "fleet.max_resources_per_stack=600",
+        "fleet.models['Bad_Name'].name",
+        "fleet.models['Bad_Name'].endpoint='gpu'",
+        "fleet.models['Bad_Name'].instance_type",
+        "fleet.models['Bad_Name'].instance_count=0",
+        "fleet.models['twice'].max_instance_count=3",
+    ):
         assert expected in message

@@ -41,15 +41,22 @@ def _staging(**changes):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"baseline_prefix": "monitoring/baselines"}, "monitoring.baseline_prefix='monitoring/baselines': must be an S3"),
+        (
+            {"baseline_prefix": "monitoring/baselines"},
+            "monitoring.baseline_prefix='monitoring/baselines': must be an S3",
+        ),
         ({"new_data_prefix": "incoming/"}, "monitoring.new_data_prefix='incoming/': must be under 'raw/'"),
         ({"monitor_every_hours": 0}, "monitoring.monitor_every_hours=0: must be 1 to 24"),
         ({"feature_drift_thresholds": (("_c1", 1.5),)}, "monitoring.feature_drift_thresholds=['_c1']"),
         ({"problem_type": "Ranking"}, "monitoring.problem_type='Ranking'"),
-        ({"model_quality_thresholds": (("auc", 0.7),)}, "monitoring.model_quality_thresholds=(('auc', 0.7),): needs "
-                                                        "ground_truth_prefix"),
-        ({"bias_analysis_config_key": "clarify/bias.json"}, "bias_analysis_config_key='clarify/bias.json': needs "
-                                                            "ground_truth_prefix"),
+        (
+            {"model_quality_thresholds": (("auc", 0.7),)},
+            "monitoring.model_quality_thresholds=(('auc', 0.7),): needs ground_truth_prefix",
+        ),
+        (
+            {"bias_analysis_config_key": "clarify/bias.json"},
+            "bias_analysis_config_key='clarify/bias.json': needs ground_truth_prefix",
+        ),
         ({"retraining_schedule": "every sunday"}, "monitoring.retraining_schedule='every sunday'"),
         ({"feature_drift_thresholds": ()}, "monitoring.drift_retraining=True: needs feature_drift_thresholds"),
         ({"deploy_to": ("prod", "prod")}, "monitoring.deploy_to=('prod', 'prod'): must name at most 5"),
@@ -73,8 +80,9 @@ def test_monitors_need_a_realtime_endpoint_with_data_capture():
 def test_deploy_on_approval_needs_cloudformation_and_step_functions_endpoints():
     env = get_environment("staging")
     with pytest.raises(ConfigError, match=r"needs the \['cloudformation', 'states'\] interface endpoints"):
-        dataclasses.replace(env, network=NetworkConfig(cidr=env.network.cidr,
-                                                       availability_zones=env.network.availability_zones))
+        dataclasses.replace(
+            env, network=NetworkConfig(cidr=env.network.cidr, availability_zones=env.network.availability_zones)
+        )
 
 
 def test_every_environment_with_new_data_retraining_has_the_scheduler_endpoint():

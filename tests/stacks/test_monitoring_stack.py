@@ -31,11 +31,14 @@ def test_every_environment_has_a_monitoring_stack_named_for_it(synthesized_app):
         assert synthesized_app.stages[env].monitoring.stack_name == f"ml-platform-{env}-monitoring"
 
 
-@pytest.mark.parametrize("env, kinds", [
-    ("dev", set()),
-    ("staging", {"AWS::SageMaker::DataQualityJobDefinition"}),
-    ("prod", {"AWS::SageMaker::DataQualityJobDefinition", "AWS::SageMaker::ModelQualityJobDefinition"}),
-])
+@pytest.mark.parametrize(
+    "env, kinds",
+    [
+        ("dev", set()),
+        ("staging", {"AWS::SageMaker::DataQualityJobDefinition"}),
+        ("prod", {"AWS::SageMaker::DataQualityJobDefinition", "AWS::SageMaker::ModelQualityJobDefinition"}),
+    ],
+)
 def test_monitors_per_environment(synthesized_app, env, kinds):
     template = _template(synthesized_app, env)
     found = {r["Type"] for r in template["Resources"].values() if r["Type"].endswith("JobDefinition")}
@@ -49,8 +52,10 @@ def test_monitors_per_environment(synthesized_app, env, kinds):
 
 def test_monitors_watch_the_served_endpoint_with_baselines_from_the_artifact_bucket(synthesized_app):
     [job] = _of_type(_template(synthesized_app, "staging"), "AWS::SageMaker::DataQualityJobDefinition").values()
-    assert job["DataQualityJobInput"]["EndpointInput"]["EndpointName"]["Fn::GetStackOutput"]["StackName"] == \
-        "ml-platform-staging-serving"
+    assert (
+        job["DataQualityJobInput"]["EndpointInput"]["EndpointName"]["Fn::GetStackOutput"]["StackName"]
+        == "ml-platform-staging-serving"
+    )
     baseline = json.dumps(job["DataQualityBaselineConfig"])
     assert "ArtifactBucket" in baseline and "/monitoring/baselines/churn/constraints.json" in baseline
     assert job["NetworkConfig"]["EnableNetworkIsolation"] is True
@@ -64,17 +69,31 @@ def test_prod_model_quality_joins_ground_truth_from_the_data_bucket(synthesized_
     assert "DataBucket" in uri and "/ground-truth/churn/" in uri
 
 
-@pytest.mark.parametrize("env, names", [
-    ("dev", {"5xx-rate-AllTraffic", "model-latency-AllTraffic"}),
-    ("staging", {"5xx-rate-AllTraffic", "model-latency-AllTraffic", "feature-drift-_c1", "feature-drift-_c2"}),
-    ("prod", {"5xx-rate-AllTraffic", "model-latency-AllTraffic", "feature-drift-_c1", "feature-drift-_c2",
-              "model-quality-auc"}),
-])
+@pytest.mark.parametrize(
+    "env, names",
+    [
+        ("dev", {"5xx-rate-AllTraffic", "model-latency-AllTraffic"}),
+        ("staging", {"5xx-rate-AllTraffic", "model-latency-AllTraffic", "feature-drift-_c1", "feature-drift-_c2"}),
+        (
+            "prod",
+            {
+                "5xx-rate-AllTraffic",
+                "model-latency-AllTraffic",
+                "feature-drift-_c1",
+                "feature-drift-_c2",
+                "model-quality-auc",
+            },
+        ),
+    ],
+)
 def test_alarms_have_stable_names_and_notify_an_encrypted_topic(synthesized_app, env, names):
     template = _template(synthesized_app, env)
     alarms = _of_type(template, "AWS::CloudWatch::Alarm")
-    named = {a["AlarmName"].removeprefix(f"ml-platform-{env}-inference-") for a in alarms.values()
-             if isinstance(a.get("AlarmName"), str)}
+    named = {
+        a["AlarmName"].removeprefix(f"ml-platform-{env}-inference-")
+        for a in alarms.values()
+        if isinstance(a.get("AlarmName"), str)
+    }
     assert named == names
     topics = _of_type(template, "AWS::SNS::Topic")
     for alarm in alarms.values():
@@ -84,14 +103,18 @@ def test_alarms_have_stable_names_and_notify_an_encrypted_topic(synthesized_app,
 
 
 def test_scheduled_retraining_starts_the_training_pipeline_with_dlq_and_retries(synthesized_app):
-    for env, expression in (("dev", "cron(0 3 1 * ? *)"), ("staging", "cron(0 3 ? * SUN *)"),
-                            ("prod", "cron(0 3 ? * SUN *)")):
+    for env, expression in (
+        ("dev", "cron(0 3 1 * ? *)"),
+        ("staging", "cron(0 3 ? * SUN *)"),
+        ("prod", "cron(0 3 ? * SUN *)"),
+    ):
         [schedule] = _of_type(_template(synthesized_app, env), "AWS::Scheduler::Schedule").values()
         assert schedule["ScheduleExpression"] == expression
         target = schedule["Target"]
         assert f":pipeline/ml-platform-{env}-training" in json.dumps(target["Arn"])
-        assert target["SageMakerPipelineParameters"]["PipelineParameterList"] == [{"Name": "Trigger",
-                                                                                    "Value": "schedule"}]
+        assert target["SageMakerPipelineParameters"]["PipelineParameterList"] == [
+            {"Name": "Trigger", "Value": "schedule"}
+        ]
         assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3}
         assert "DeadLetterConfig" in target
 
@@ -101,8 +124,11 @@ def test_drift_alarms_retrain_where_monitors_exist(synthesized_app):
     for env in ("staging", "prod"):
         template = _template(synthesized_app, env)
         [composite] = _of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
-        rule = next(r for r in _of_type(template, "AWS::Events::Rule").values()
-                    if r["EventPattern"].get("source") == ["aws.cloudwatch"])
+        rule = next(
+            r
+            for r in _of_type(template, "AWS::Events::Rule").values()
+            if r["EventPattern"].get("source") == ["aws.cloudwatch"]
+        )
         target = rule["Targets"][0]
         starter = _of_type(template, "AWS::Lambda::Function")[target["Arn"]["Fn::GetAtt"][0]]
         variables = starter["Environment"]["Variables"]
@@ -117,11 +143,14 @@ def test_drift_alarms_retrain_where_monitors_exist(synthesized_app):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_new_data_under_raw_churn_starts_one_run_once_uploads_are_quiet(synthesized_app, env):
     template = _template(synthesized_app, env)
-    rule = next(r for r in _of_type(template, "AWS::Events::Rule").values() if r["EventPattern"].get("source") == ["aws.s3"])
+    rule = next(
+        r for r in _of_type(template, "AWS::Events::Rule").values() if r["EventPattern"].get("source") == ["aws.s3"]
+    )
     assert rule["EventPattern"]["detail"]["object"] == {"key": [{"prefix": "raw/churn/"}]}
     assert rule["Targets"][0]["RetryPolicy"]["MaximumRetryAttempts"] == 3 and "DeadLetterConfig" in rule["Targets"][0]
-    starter = next(f for f in _of_type(template, "AWS::Lambda::Function").values()
-                   if f.get("Handler") == "handler.on_queue_batch")
+    starter = next(
+        f for f in _of_type(template, "AWS::Lambda::Function").values() if f.get("Handler") == "handler.on_queue_batch"
+    )
     variables = starter["Environment"]["Variables"]
     assert variables["PIPELINE_NAME"] == f"ml-platform-{env}-training"
     assert variables["QUIET_SECONDS"] == str(30 * 60)
@@ -145,17 +174,28 @@ def test_training_pipeline_declares_every_parameter_the_triggers_pass(synthesize
 
 def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesized_app):
     template = _template(synthesized_app, "staging")
-    [rule] = [r for r in _of_type(template, "AWS::Events::Rule").values()
-              if r["EventPattern"].get("detail-type") == ["SageMaker Model Package State Change"]]
-    assert rule["EventPattern"]["detail"] == {"ModelPackageGroupName": ["ml-platform-staging-churn"],
-                                              "ModelApprovalStatus": ["Approved"]}
+    [rule] = [
+        r
+        for r in _of_type(template, "AWS::Events::Rule").values()
+        if r["EventPattern"].get("detail-type") == ["SageMaker Model Package State Change"]
+    ]
+    assert rule["EventPattern"]["detail"] == {
+        "ModelPackageGroupName": ["ml-platform-staging-churn"],
+        "ModelApprovalStatus": ["Approved"],
+    }
     states = _states(template)
     staging, prod = _targets(template)
     assert states["Target0Deploy"]["Parameters"]["target"] == 0 and states["Target1Deploy"]["Parameters"]["target"] == 1
-    assert staging == {"stack_name": "ml-platform-staging-serving", "endpoint_name": "ml-platform-staging-inference",
-                       "alarm_names": ["ml-platform-staging-inference-5xx-rate-AllTraffic",
-                                       "ml-platform-staging-inference-model-latency-AllTraffic"],
-                       "parameter_name": "ModelPackageArn", "output_name": "ServedModelPackageArn"}
+    assert staging == {
+        "stack_name": "ml-platform-staging-serving",
+        "endpoint_name": "ml-platform-staging-inference",
+        "alarm_names": [
+            "ml-platform-staging-inference-5xx-rate-AllTraffic",
+            "ml-platform-staging-inference-model-latency-AllTraffic",
+        ],
+        "parameter_name": "ModelPackageArn",
+        "output_name": "ServedModelPackageArn",
+    }
     assert prod["stack_name"] == "ml-platform-prod-serving" and prod["endpoint_name"] == "ml-platform-prod-inference"
     assert "Target0Approval" not in states
     assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
@@ -165,14 +205,22 @@ def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesize
 
 def test_deployment_function_may_update_only_the_target_serving_stacks(synthesized_app):
     """... and only with its own CloudFormation role, which may update the async endpoint too."""
-    role = [p for k, p in _template(synthesized_app, "staging")["Resources"].items()
-            if p["Type"] == "AWS::IAM::ManagedPolicy" and "CloudFormationRole" in k]
+    role = [
+        p
+        for k, p in _template(synthesized_app, "staging")["Resources"].items()
+        if p["Type"] == "AWS::IAM::ManagedPolicy" and "CloudFormationRole" in k
+    ]
     endpoints = [s for s in role[0]["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "UpdateEndpoints"]
     assert {r["Fn::Join"][1][-1] for r in endpoints[0]["Resource"]} == {
-        f":endpoint/ml-platform-{env}-{kind}" for env in ("staging", "prod") for kind in ("inference", "async")}
+        f":endpoint/ml-platform-{env}-{kind}" for env in ("staging", "prod") for kind in ("inference", "async")
+    }
     template = _template(synthesized_app, "staging")
-    statements = [s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
-                  for s in p["PolicyDocument"]["Statement"] if s.get("Sid") == "UpdateServingStacks"]
+    statements = [
+        s
+        for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "UpdateServingStacks"
+    ]
     [statement] = statements
     assert statement["Action"] == "cloudformation:UpdateStack" and "cloudformation:RoleArn" in json.dumps(statement)
     resources = json.dumps(statement["Resource"])
@@ -182,8 +230,11 @@ def test_deployment_function_may_update_only_the_target_serving_stacks(synthesiz
 
 def _targets(template: dict) -> list[dict]:
     """The deployment function's configured targets (its DEPLOYMENT_TARGETS environment variable)."""
-    [function] = [f for f in _of_type(template, "AWS::Lambda::Function").values()
-                  if "DEPLOYMENT_TARGETS" in f.get("Environment", {}).get("Variables", {})]
+    [function] = [
+        f
+        for f in _of_type(template, "AWS::Lambda::Function").values()
+        if "DEPLOYMENT_TARGETS" in f.get("Environment", {}).get("Variables", {})
+    ]
     return json.loads(function["Environment"]["Variables"]["DEPLOYMENT_TARGETS"])
 
 
@@ -198,13 +249,18 @@ def test_dev_deploys_to_dev_only_and_prod_hosts_no_deployment(synthesized_app):
 
 def test_prod_models_may_read_packages_registered_in_staging(synthesized_app):
     template = _model_template(synthesized_app, "prod")
-    statements = {s.get("Sid"): s for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
-                  for s in p["PolicyDocument"]["Statement"]}
+    statements = {
+        s.get("Sid"): s
+        for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["PolicyDocument"]["Statement"]
+    }
     s3 = statements["ReadModelPackagesOfStaging"]
     assert s3["Action"] == "s3:GetObject"
     assert "ml-platform-staging-data-artifactbucket*/pipelines/training/models/*" in json.dumps(s3["Resource"])
     key = statements["ReadModelPackagesOfStagingKey"]
     assert key["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/ml-platform/staging"}
-    assert "ReadModelPackagesOfStaging" not in {s.get("Sid") for p in _of_type(
-        _model_template(synthesized_app, "staging"), "AWS::IAM::ManagedPolicy").values()
-        for s in p["PolicyDocument"]["Statement"]}
+    assert "ReadModelPackagesOfStaging" not in {
+        s.get("Sid")
+        for p in _of_type(_model_template(synthesized_app, "staging"), "AWS::IAM::ManagedPolicy").values()
+        for s in p["PolicyDocument"]["Statement"]
+    }

@@ -34,8 +34,12 @@ def test_budgets_alert_the_environments_encrypted_topic(synthesized_app):
 
 
 def test_tracking_server_size_is_set_per_environment(synthesized_app):
-    sizes = {env: _resources(synthesized_app, env, "AWS::SageMaker::MlflowTrackingServer")[0]["Properties"][
-        "TrackingServerSize"] for env in ENVIRONMENTS}
+    sizes = {
+        env: _resources(synthesized_app, env, "AWS::SageMaker::MlflowTrackingServer")[0]["Properties"][
+            "TrackingServerSize"
+        ]
+        for env in ENVIRONMENTS
+    }
     assert sizes == {"dev": "Small", "staging": "Small", "prod": "Medium"}
 
 

@@ -36,11 +36,11 @@ _MISSING = object()
 # ---------------------------------------------------------------------------------------------------
 # CloudFormation's resource schemas (shipped with cfn-lint)
 
+
 @functools.cache
 def _schema(region: str, type_name: str) -> dict:
     """The resource schema of ``type_name``; empty for custom resources (no schema)."""
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-    from cfnlint.schema import ResourceNotFoundError
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError
 
     if type_name.startswith("Custom::") or type_name == "AWS::CloudFormation::CustomResource":
         return {}
@@ -71,14 +71,18 @@ def name_properties(region: str, type_name: str) -> tuple[str, ...]:
     read_only = set(schema.get("readOnlyProperties", ()))
     kind = type_name.rsplit("::", 1)[-1].lower()
     candidates = {*schema.get("createOnlyProperties", ()), *schema.get("primaryIdentifier", ())} - read_only
-    return tuple(sorted(
-        p for p in candidates
-        if (last := p.rsplit("/", 1)[-1]) == "Name" or (last.endswith("Name") and kind.endswith(last[:-4].lower()))
-    ))
+    return tuple(
+        sorted(
+            p
+            for p in candidates
+            if (last := p.rsplit("/", 1)[-1]) == "Name" or (last.endswith("Name") and kind.endswith(last[:-4].lower()))
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # Templates as CloudFormation sees them: stacks by name, resources by logical ID
+
 
 @dataclass(frozen=True)
 class DeployedStack:
@@ -125,7 +129,7 @@ def _references(value) -> Iterator[tuple[str, object]]:
             yield from _references(item)
     elif isinstance(value, dict):
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref" and isinstance(arg, str):
                 yield "resource", arg
             elif key == "Fn::GetAtt":
@@ -145,7 +149,8 @@ def _references(value) -> Iterator[tuple[str, object]]:
 def is_stateful(region: str, resource: dict) -> bool:
     """Retained by the library, or named: CloudFormation cannot replace a resource with a fixed name."""
     return resource.get("DeletionPolicy") in RETAINING_POLICIES or any(
-        _value(resource, p) is not _MISSING for p in name_properties(region, resource["Type"]))
+        _value(resource, p) is not _MISSING for p in name_properties(region, resource["Type"])
+    )
 
 
 @dataclass(frozen=True)
@@ -173,8 +178,11 @@ def replacements(before: Mapping[str, DeployedStack], after: Mapping[str, Deploy
             elif current["Type"] != resource["Type"]:
                 found[name, logical_id] = [f"type {resource['Type']} -> {current['Type']}"]
             else:
-                changed = [p for p in create_only_properties(old.region, resource["Type"])
-                           if _value(resource, p) != _value(current, p)]
+                changed = [
+                    p
+                    for p in create_only_properties(old.region, resource["Type"])
+                    if _value(resource, p) != _value(current, p)
+                ]
                 if changed:
                     found[name, logical_id] = [f"{p} changes" for p in changed]
 
@@ -197,27 +205,34 @@ def replacements(before: Mapping[str, DeployedStack], after: Mapping[str, Deploy
                 if (name, logical_id) in found or logical_id not in old.resources:
                     continue
                 for pointer in create_only_properties(new.region, current["Type"]):
-                    causes = [ref if kind == "resource" else f"{kind} {ref}"
-                              for kind, ref in _references(_value(current, pointer))
-                              if (kind == "resource" and (name, ref) in found) or (kind, ref) in changed]
+                    causes = [
+                        ref if kind == "resource" else f"{kind} {ref}"
+                        for kind, ref in _references(_value(current, pointer))
+                        if (kind == "resource" and (name, ref) in found) or (kind, ref) in changed
+                    ]
                     if causes:
                         found[name, logical_id] = [f"{pointer} depends on replaced {', '.join(map(str, causes))}"]
                         added = True
                         break
         if not added:
             break
-    return [Replacement(stack, logical_id, before[stack].resources[logical_id]["Type"], tuple(reasons))
-            for (stack, logical_id), reasons in sorted(found.items())]
+    return [
+        Replacement(stack, logical_id, before[stack].resources[logical_id]["Type"], tuple(reasons))
+        for (stack, logical_id), reasons in sorted(found.items())
+    ]
 
 
-def stateful_replacements(before: Mapping[str, DeployedStack],
-                          after: Mapping[str, DeployedStack]) -> list[Replacement]:
-    return [r for r in replacements(before, after)
-            if is_stateful(before[r.stack].region, before[r.stack].resources[r.logical_id])]
+def stateful_replacements(before: Mapping[str, DeployedStack], after: Mapping[str, DeployedStack]) -> list[Replacement]:
+    return [
+        r
+        for r in replacements(before, after)
+        if is_stateful(before[r.stack].region, before[r.stack].resources[r.logical_id])
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------
 # Routine changes: each maps an environment to (before, after)
+
 
 def _later(values: tuple[int, ...], current: int) -> int:
     """The allowed value after ``current`` (or before it, at the end)."""
@@ -245,8 +260,12 @@ def _added_user_profile(c: EnvironmentConfig):
 
 def _idle_timeout(c: EnvironmentConfig):
     idle = c.studio.idle_timeout_minutes + 30
-    return c, replace(c, studio=replace(c.studio, idle_timeout_minutes=idle,
-                                        max_idle_timeout_minutes=max(idle, c.studio.max_idle_timeout_minutes)))
+    return c, replace(
+        c,
+        studio=replace(
+            c.studio, idle_timeout_minutes=idle, max_idle_timeout_minutes=max(idle, c.studio.max_idle_timeout_minutes)
+        ),
+    )
 
 
 def _mlflow_size(c: EnvironmentConfig):
@@ -270,9 +289,13 @@ def _feature_group_ttl(c: EnvironmentConfig):
 
 
 def _log_retention(c: EnvironmentConfig):
-    return c, replace(c, log_retention_days=_later(LOG_RETENTION_DAYS, c.log_retention_days),
-                      network=replace(c.network, flow_log_retention_days=_later(
-                          LOG_RETENTION_DAYS, c.network.flow_log_retention_days)))
+    return c, replace(
+        c,
+        log_retention_days=_later(LOG_RETENTION_DAYS, c.log_retention_days),
+        network=replace(
+            c.network, flow_log_retention_days=_later(LOG_RETENTION_DAYS, c.network.flow_log_retention_days)
+        ),
+    )
 
 
 Change = Callable[[EnvironmentConfig], tuple[EnvironmentConfig, EnvironmentConfig]]
@@ -300,8 +323,7 @@ def _effects(after: EnvironmentConfig) -> dict[str, str]:
         "added user profile": '"UserProfileName": "new-scientist"',
         "idle timeout": f'"IdleTimeoutInMinutes": {after.studio.idle_timeout_minutes},',
         "MLflow size": f'"TrackingServerSize": "{after.platform.mlflow_server_size}"',
-        "accuracy threshold":
-            f'"Name":"AccuracyThreshold","Type":"Float","DefaultValue":{after.training.accuracy_threshold},',
+        "accuracy threshold": f'"Name":"AccuracyThreshold","Type":"Float","DefaultValue":{after.training.accuracy_threshold},',
         "appended fleet model": f'"EndpointName": "{after.project}-{after.name}-appended-model"',
         "feature group TTL": f'"TtlDuration": {{"Unit": "Days", "Value": {after.platform.feature_online_ttl_days}}}',
         "log retention": f'"RetentionInDays": {after.log_retention_days},',
@@ -330,8 +352,9 @@ DEFAULTS = default_environments()
 COMPONENTS = _components(DEFAULTS)
 
 
-def _synth(environments: Mapping[str, EnvironmentConfig], names: tuple[str, ...], outdir: Path
-           ) -> dict[str, DeployedStack]:
+def _synth(
+    environments: Mapping[str, EnvironmentConfig], names: tuple[str, ...], outdir: Path
+) -> dict[str, DeployedStack]:
     """The stacks of ``names`` in an app of ``environments`` (no cdk-nag: templates are the same)."""
     from app import build_app
 
@@ -371,8 +394,13 @@ class Variants:
 def _findings(before: Mapping[str, DeployedStack], after: Mapping[str, DeployedStack]) -> list[str]:
     """Stateful resources replaced or removed, and any resource a tag replaces (a tag must never)."""
     found = {str(r): None for r in stateful_replacements(before, after)}
-    found.update({f"a tag replaces {r}": None for r in replacements(before, after)
-                  if any(reason.startswith("/properties/Tags ") for reason in r.reasons) and str(r) not in found})
+    found.update(
+        {
+            f"a tag replaces {r}": None
+            for r in replacements(before, after)
+            if any(reason.startswith("/properties/Tags ") for reason in r.reasons) and str(r) not in found
+        }
+    )
     return list(found)
 
 
@@ -384,21 +412,28 @@ def test_routine_changes_replace_nothing_stateful(synthesized_app, tmp_path, nam
     _, changed = variants.configs(ROUTINE_CHANGES.values())
     for name in names:
         old_text, new_text = _text(before, name), _text(after, name)
-        missing = [label for label, effect in _effects(changed[name]).items()
-                   if effect not in new_text or effect in old_text]
+        missing = [
+            label for label, effect in _effects(changed[name]).items() if effect not in new_text or effect in old_text
+        ]
         assert missing == [], f"{name}: these changes did not reach the templates"
     found = _findings(before, after)
     if found:
-        found = [f"{label}: {finding}" for label, change in ROUTINE_CHANGES.items()
-                 for finding in _findings(*variants.compare([change]))]
+        found = [
+            f"{label}: {finding}"
+            for label, change in ROUTINE_CHANGES.items()
+            for finding in _findings(*variants.compare([change]))
+        ]
     assert not found, "routine changes replace stateful resources:\n" + "\n".join(found)
 
 
 def test_variants_synthesize_like_the_session_app(synthesized_app, tmp_path):
     """The guard compares like with like: unchanged, a variant's templates are the session app's."""
+
     def body(stacks):
-        return {name: {lid: {k: v for k, v in r.items() if k != "Metadata"} for lid, r in s.resources.items()}
-                for name, s in stacks.items()}
+        return {
+            name: {lid: {k: v for k, v in r.items() if k != "Metadata"} for lid, r in s.resources.items()}
+            for name, s in stacks.items()
+        }
 
     names = COMPONENTS[0]
     assert body(_synth(DEFAULTS, names, tmp_path)) == body(stacks_of(synthesized_app.assembly, names))
@@ -406,6 +441,7 @@ def test_variants_synthesize_like_the_session_app(synthesized_app, tmp_path):
 
 # ---------------------------------------------------------------------------------------------------
 # The guard can fail: canaries
+
 
 def test_guard_reports_a_new_cidr_replacing_the_vpc_and_what_is_created_in_it(synthesized_app, tmp_path):
     names = COMPONENTS[0]
@@ -426,8 +462,12 @@ def test_guard_reports_a_renamed_project_removing_every_retained_resource(synthe
     before, after = stacks_of(synthesized_app.assembly, names), _synth(renamed, names, tmp_path)
     assert not set(before) & set(after), "every stack name starts with the project"
     reported = {(r.stack, r.logical_id) for r in stateful_replacements(before, after)}
-    retained = {(s.name, lid) for s in before.values() for lid, r in s.resources.items()
-                if r.get("DeletionPolicy") in RETAINING_POLICIES}
+    retained = {
+        (s.name, lid)
+        for s in before.values()
+        for lid, r in s.resources.items()
+        if r.get("DeletionPolicy") in RETAINING_POLICIES
+    }
     assert retained and retained <= reported
 
 
@@ -439,9 +479,17 @@ def _stack(name: str, resources: dict, outputs: dict | None = None) -> DeployedS
     return DeployedStack("dev", name, "eu-west-1", _template(resources, outputs))
 
 
-FEATURE_GROUP = {"Type": "AWS::SageMaker::FeatureGroup", "DeletionPolicy": "Retain", "Properties": {
-    "FeatureGroupName": "p-dev-customers", "RecordIdentifierFeatureName": "id", "EventTimeFeatureName": "t",
-    "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]}, "Tags": [{"Key": "owner", "Value": "a"}]}}
+FEATURE_GROUP = {
+    "Type": "AWS::SageMaker::FeatureGroup",
+    "DeletionPolicy": "Retain",
+    "Properties": {
+        "FeatureGroupName": "p-dev-customers",
+        "RecordIdentifierFeatureName": "id",
+        "EventTimeFeatureName": "t",
+        "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+        "Tags": [{"Key": "owner", "Value": "a"}],
+    },
+}
 ROLE = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}
 
 
@@ -449,8 +497,9 @@ def test_guard_reports_create_only_tags_renamed_logical_ids_and_removed_stacks()
     before = {"s": _stack("s", {"Group": FEATURE_GROUP, "Role": ROLE})}
     retagged = json.loads(json.dumps(FEATURE_GROUP))
     retagged["Properties"]["Tags"][0]["Value"] = "b"
-    assert [r.reasons for r in stateful_replacements(before, {"s": _stack("s", {"Group": retagged, "Role": ROLE})})] \
-        == [("/properties/Tags changes",)]
+    assert [
+        r.reasons for r in stateful_replacements(before, {"s": _stack("s", {"Group": retagged, "Role": ROLE})})
+    ] == [("/properties/Tags changes",)]
     renamed = stateful_replacements(before, {"s": _stack("s", {"Group2": FEATURE_GROUP, "Role": ROLE})})
     assert [(r.logical_id, r.reasons[0][:7]) for r in renamed] == [("Group", "removed")]
     assert [r.logical_id for r in stateful_replacements(before, {})] == ["Group"]
@@ -462,8 +511,10 @@ def test_guard_follows_a_replaced_resource_to_what_is_created_with_it_across_sta
     group = {**FEATURE_GROUP, "Properties": {**FEATURE_GROUP["Properties"], "RoleArn": {"Fn::ImportValue": "RoleArn"}}}
     outputs = {"Out": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}, "Export": {"Name": "RoleArn"}}}
     before = {"a": _stack("a", {"Role": named_role}, outputs), "b": _stack("b", {"Group": group})}
-    after = {"a": _stack("a", {"Role": {**named_role, "Properties": {"RoleName": "r2"}}}, outputs),
-             "b": _stack("b", {"Group": group})}
+    after = {
+        "a": _stack("a", {"Role": {**named_role, "Properties": {"RoleName": "r2"}}}, outputs),
+        "b": _stack("b", {"Group": group}),
+    }
     assert [str(r) for r in stateful_replacements(before, after)] == [
         "a/Role (AWS::IAM::Role): /properties/RoleName changes",
         "b/Group (AWS::SageMaker::FeatureGroup): /properties/RoleArn depends on replaced export RoleArn",
@@ -471,29 +522,44 @@ def test_guard_follows_a_replaced_resource_to_what_is_created_with_it_across_sta
 
 
 def test_updatable_properties_and_unnamed_unretained_resources_are_not_reported():
-    updated = {**FEATURE_GROUP, "Properties": {**FEATURE_GROUP["Properties"],
-                                                "OnlineStoreConfig": {"TtlDuration": {"Unit": "Days", "Value": 1}}}}
+    updated = {
+        **FEATURE_GROUP,
+        "Properties": {
+            **FEATURE_GROUP["Properties"],
+            "OnlineStoreConfig": {"TtlDuration": {"Unit": "Days", "Value": 1}},
+        },
+    }
     before = {"s": _stack("s", {"Group": FEATURE_GROUP, "Role": ROLE})}
     assert stateful_replacements(before, {"s": _stack("s", {"Group": updated, "Role": ROLE})}) == []
     role_path = {"s": _stack("s", {"Group": FEATURE_GROUP, "Role": {**ROLE, "Properties": {"Path": "/x/"}}})}
     # The unnamed role is replaced (Path is create-only): so is the feature group created with its ARN.
     assert [(r.logical_id, r.reasons[0]) for r in stateful_replacements(before, role_path)] == [
-        ("Group", "/properties/RoleArn depends on replaced Role")]
+        ("Group", "/properties/RoleArn depends on replaced Role")
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------
 # Create-only tags: the library's list is the schemas' answer for every type it emits
+
 
 def _library_cfn_types() -> set[str]:
     """CloudFormation types of every ``aws_cdk`` L1 class (``Cfn*``) the library's source names."""
     types: set[str] = set()
     for path in (ROOT / "constructs_lib").rglob("*.py"):
         tree = ast.parse(path.read_text())
-        modules = {alias.asname or alias.name: f"aws_cdk.{alias.name}" for node in ast.walk(tree)
-                   if isinstance(node, ast.ImportFrom) and node.module == "aws_cdk" for alias in node.names}
+        modules = {
+            alias.asname or alias.name: f"aws_cdk.{alias.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "aws_cdk"
+            for alias in node.names
+        }
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr.startswith("Cfn") and isinstance(node.value, ast.Name)
-                    and node.value.id in modules):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("Cfn")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in modules
+            ):
                 cls = getattr(importlib.import_module(modules[node.value.id]), node.attr, None)
                 type_name = getattr(cls, "CFN_RESOURCE_TYPE_NAME", None)
                 if isinstance(type_name, str):
@@ -507,7 +573,7 @@ def test_create_only_tag_types_are_those_of_cloudformations_schemas(synthesized_
     assert "AWS::SageMaker::ModelExplainabilityJobDefinition" in emitted  # the source scan sees L1s the app leaves out
     regions = {config.region for config in DEFAULTS.values()} | {"us-east-1"}
     from_schemas = {t for t in emitted for region in regions if tags_are_create_only(region, t)}
-    assert CREATE_ONLY_TAG_TYPES == from_schemas
+    assert from_schemas == CREATE_ONLY_TAG_TYPES
 
 
 def test_mutable_tags_reach_no_resource_whose_tags_are_create_only(synthesized_app):
@@ -534,7 +600,7 @@ def _literal(value, stack: DeployedStack) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         pseudo = {**_PSEUDO, "AWS::Region": stack.region, "AWS::StackName": stack.name}
         if key == "Ref" and arg in pseudo:
             return pseudo[arg]
@@ -552,8 +618,12 @@ def fixed_names(stacks: Mapping[str, DeployedStack]) -> dict[tuple[str, tuple], 
         for logical_id, resource in stack.resources.items():
             kind = resource["Type"]
             schema = _schema(stack.region, kind)
-            pointers = sorted({*name_properties(stack.region, kind),
-                               *(set(schema.get("primaryIdentifier", ())) - set(schema.get("readOnlyProperties", ())))})
+            pointers = sorted(
+                {
+                    *name_properties(stack.region, kind),
+                    *(set(schema.get("primaryIdentifier", ())) - set(schema.get("readOnlyProperties", ()))),
+                }
+            )
             values = {p: _value(resource, p) for p in pointers}
             if not any(values[p] is not _MISSING for p in name_properties(stack.region, kind)):
                 continue
@@ -577,6 +647,9 @@ def test_fixed_name_check_sees_names_built_from_pseudo_parameters():
         return {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": name}}
 
     joined = {"Fn::Join": ["-", ["logs", {"Ref": "AWS::AccountId"}, {"Ref": "AWS::Region"}]]}
-    stacks = {"a": _stack("a", {"B": bucket(joined)}), "b": _stack("b", {"B": bucket(joined)}),
-              "c": _stack("c", {"B": bucket({"Fn::Join": ["-", ["x", {"Ref": "Other"}]]})})}
+    stacks = {
+        "a": _stack("a", {"B": bucket(joined)}),
+        "b": _stack("b", {"B": bucket(joined)}),
+        "c": _stack("c", {"B": bucket({"Fn::Join": ["-", ["x", {"Ref": "Other"}]]})}),
+    }
     assert list(fixed_names(stacks).values()) == [["a/B", "b/B"]]

@@ -55,17 +55,51 @@ def test_every_rule_target_and_schedule_of_the_app_has_a_dead_letter_queue_and_a
 
 def test_the_check_fails_on_a_target_without_a_dlq_or_with_half_a_retry_policy():
     resources = [
-        ("S/Bare", {"Type": "AWS::Events::Rule",
-                    "Properties": {"Targets": [{"Id": "T0", "Arn": "arn:aws:sns:eu-west-1:1:t"}]}}),
-        ("S/Half", {"Type": "AWS::Events::Rule",
-                    "Properties": {"Targets": [{"Id": "T0", "Arn": "arn:aws:sqs:eu-west-1:1:q",
-                                                "DeadLetterConfig": {"Arn": "arn:aws:sqs:eu-west-1:1:d"},
-                                                "RetryPolicy": {"MaximumRetryAttempts": 3}}]}}),
-        ("S/Schedule", {"Type": "AWS::Scheduler::Schedule",
-                        "Properties": {"Target": {"Arn": "arn:aws:lambda:eu-west-1:1:function:f", "RoleArn": "r"}}}),
-        ("S/Good", {"Type": "AWS::Events::Rule",
-                    "Properties": {"Targets": [{"Id": "T0", "Arn": "a", "DeadLetterConfig": {"Arn": "d"},
-                                                "RetryPolicy": {"MaximumRetryAttempts": 3,
-                                                                "MaximumEventAgeInSeconds": 3600}}]}}),
+        (
+            "S/Bare",
+            {
+                "Type": "AWS::Events::Rule",
+                "Properties": {"Targets": [{"Id": "T0", "Arn": "arn:aws:sns:eu-west-1:1:t"}]},
+            },
+        ),
+        (
+            "S/Half",
+            {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Targets": [
+                        {
+                            "Id": "T0",
+                            "Arn": "arn:aws:sqs:eu-west-1:1:q",
+                            "DeadLetterConfig": {"Arn": "arn:aws:sqs:eu-west-1:1:d"},
+                            "RetryPolicy": {"MaximumRetryAttempts": 3},
+                        }
+                    ]
+                },
+            },
+        ),
+        (
+            "S/Schedule",
+            {
+                "Type": "AWS::Scheduler::Schedule",
+                "Properties": {"Target": {"Arn": "arn:aws:lambda:eu-west-1:1:function:f", "RoleArn": "r"}},
+            },
+        ),
+        (
+            "S/Good",
+            {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Targets": [
+                        {
+                            "Id": "T0",
+                            "Arn": "a",
+                            "DeadLetterConfig": {"Arn": "d"},
+                            "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
+                        }
+                    ]
+                },
+            },
+        ),
     ]
     assert undelivered_targets(resources) == ["S/Bare target T0", "S/Half target T0", "S/Schedule target Target"]

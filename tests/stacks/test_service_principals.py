@@ -69,7 +69,8 @@ def unpinned_service_principals(templates: Iterator[tuple[str, dict]]) -> list[s
         for logical_id, resource in template.get("Resources", {}).items():
             properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::Lambda::Permission" and str(properties.get("Principal", "")).endswith(
-                    ".amazonaws.com"):
+                ".amazonaws.com"
+            ):
                 if not ({"SourceArn", "SourceAccount"} & set(properties)):
                     found.append(f"{stack_id}/{logical_id} {properties['Principal']} lambda:InvokeFunction")
                 continue
@@ -114,10 +115,22 @@ def test_canary_the_scan_catches_an_unpinned_service_principal():
     stack = cdk.Stack(app, "Canary")
     iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     topic = sns.Topic(stack, "Topic")
-    topic.add_to_resource_policy(iam.PolicyStatement(
-        principals=[iam.ServicePrincipal("events.amazonaws.com")], actions=["sns:Publish"], resources=[topic.topic_arn]))
-    logs = iam.PolicyDocument(statements=[iam.PolicyStatement(  # an excepted service without its own pin
-        principals=[iam.ServicePrincipal("logs.eu-west-1.amazonaws.com")], actions=["kms:Decrypt"], resources=["*"])])
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("events.amazonaws.com")],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+        )
+    )
+    logs = iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(  # an excepted service without its own pin
+                principals=[iam.ServicePrincipal("logs.eu-west-1.amazonaws.com")],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+            )
+        ]
+    )
     cdk.CfnResource(stack, "Key", type="AWS::KMS::Key", properties={"KeyPolicy": logs})
     found = unpinned_service_principals(iter([("Canary", app.synth().get_stack_by_name("Canary").template)]))
     assert len(found) == 3

@@ -18,8 +18,11 @@ def _model_template(synthesized_app, env: str) -> dict:
 
 
 def _resources(synthesized_app, env: str, kind: str) -> dict:
-    template = (_model_template(synthesized_app, env) if kind in ("AWS::SageMaker::Model", "AWS::IAM::ManagedPolicy")
-                else dict(synthesized_app.templates())[f"{env}/Serving"])
+    template = (
+        _model_template(synthesized_app, env)
+        if kind in ("AWS::SageMaker::Model", "AWS::IAM::ManagedPolicy")
+        else dict(synthesized_app.templates())[f"{env}/Serving"]
+    )
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
@@ -43,8 +46,9 @@ def test_staging_serves_from_one_instance_with_capture(synthesized_app):
     config = _one(synthesized_app, "staging", "AWS::SageMaker::EndpointConfig")
     assert config["ProductionVariants"][0]["InitialInstanceCount"] == 1
     assert config["DataCaptureConfig"]["InitialSamplingPercentage"] == 100
-    routing = _one(synthesized_app, "staging", "AWS::SageMaker::Endpoint")["DeploymentConfig"][
-        "BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    routing = _one(synthesized_app, "staging", "AWS::SageMaker::Endpoint")["DeploymentConfig"]["BlueGreenUpdatePolicy"][
+        "TrafficRoutingConfiguration"
+    ]
     assert routing["Type"] == "ALL_AT_ONCE"
 
 
@@ -61,14 +65,19 @@ def test_prod_endpoint_deploys_by_canary_and_rolls_back_on_alarms(synthesized_ap
     deployment = _one(synthesized_app, "prod", "AWS::SageMaker::Endpoint")["DeploymentConfig"]
     assert deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"] == "CANARY"
     alarms = [a["AlarmName"]["Ref"] for a in deployment["AutoRollbackConfiguration"]["Alarms"]]
-    metrics = {_resources(synthesized_app, "prod", "AWS::CloudWatch::Alarm")[a]["Properties"]["MetricName"]
-               for a in alarms}
+    metrics = {
+        _resources(synthesized_app, "prod", "AWS::CloudWatch::Alarm")[a]["Properties"]["MetricName"] for a in alarms
+    }
     assert metrics == {"Invocation5XXErrors", "ModelLatency"}
 
 
 def test_model_is_the_configured_image_and_artifact(synthesized_app):
-    model = next(p for k, p in ((k, v["Properties"]) for k, v in _resources(
-        synthesized_app, "prod", "AWS::SageMaker::Model").items()))
+    model = next(
+        p
+        for k, p in (
+            (k, v["Properties"]) for k, v in _resources(synthesized_app, "prod", "AWS::SageMaker::Model").items()
+        )
+    )
     assert model["PrimaryContainer"]["Image"]["Fn::If"][2] == XGBOOST_IMAGE_EU_WEST_1  # ModelPackageArn empty
     assert model["EnableNetworkIsolation"] is True and "VpcConfig" in model
 
@@ -107,8 +116,13 @@ def _served_container(template: dict, package_arn: str) -> dict:
             return package_arn
         return value
 
-    [model] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"
-               and "PrimaryContainer" in r["Properties"] and "VpcConfig" in r["Properties"]]
+    [model] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::SageMaker::Model"
+        and "PrimaryContainer" in r["Properties"]
+        and "VpcConfig" in r["Properties"]
+    ]
     container = {k: resolve(v) for k, v in model["PrimaryContainer"].items()}
     return {k: v for k, v in container.items() if v != {"Ref": "AWS::NoValue"}}
 
@@ -130,7 +144,8 @@ def test_model_package_parameter_defaults_to_empty_which_keeps_the_served_packag
 def test_no_package_serves_the_configured_image_and_artifact(synthesized_app):
     container = _served_container(_model_template(synthesized_app, "prod"), "none")
     assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "/models/example/model.tar.gz" in str(
-        container["ModelDataUrl"])
+        container["ModelDataUrl"]
+    )
     assert "ModelPackageName" not in container
 
 
@@ -141,15 +156,21 @@ def test_a_served_package_replaces_image_and_artifact(synthesized_app):
     assert re.match(nested["Parameters"]["ModelPackageArn"]["AllowedPattern"], arn)
 
 
-@pytest.mark.parametrize("env, group", [("dev", "ml-platform-dev-churn"), ("staging", "ml-platform-staging-churn"),
-                                        ("prod", "ml-platform-staging-churn")])  # prod serves staging's registry
+@pytest.mark.parametrize(
+    "env, group",
+    [("dev", "ml-platform-dev-churn"), ("staging", "ml-platform-staging-churn"), ("prod", "ml-platform-staging-churn")],
+)  # prod serves staging's registry
 def test_the_stack_accepts_only_its_registry_group(synthesized_app, env, group):
     ours = f"arn:aws:sagemaker:eu-west-1:123456789012:model-package/{group}/3"
     for template in (dict(synthesized_app.templates())[f"{env}/Serving"], _model_template(synthesized_app, env)):
         pattern = template["Parameters"]["ModelPackageArn"]["AllowedPattern"]
         assert re.match(pattern, ours) and re.match(pattern, "none")
-        for foreign in ("my-model", ours.replace(group, "other-group"), ours.replace("eu-west-1", "us-east-1"),
-                        f"{ours}/../4"):
+        for foreign in (
+            "my-model",
+            ours.replace(group, "other-group"),
+            ours.replace("eu-west-1", "us-east-1"),
+            f"{ours}/../4",
+        ):
             assert not re.match(pattern, foreign), foreign
 
 
@@ -160,9 +181,12 @@ def test_serverless_model_follows_the_served_package_too(synthesized_app):
 
 def test_served_models_may_read_the_registered_model_artifacts(synthesized_app):
     # the library grants what the declared ModelPackageSources hold (no hand-written statement)
-    statements = [s for r in _resources(synthesized_app, "staging", "AWS::IAM::ManagedPolicy").values()
-                  for s in r["Properties"]["PolicyDocument"]["Statement"]
-                  if s["Action"] == "s3:GetObject" and "/pipelines/training/models/*" in str(s["Resource"])]
+    statements = [
+        s
+        for r in _resources(synthesized_app, "staging", "AWS::IAM::ManagedPolicy").values()
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "s3:GetObject" and "/pipelines/training/models/*" in str(s["Resource"])
+    ]
     assert statements
     [model] = _resources(synthesized_app, "staging", "AWS::SageMaker::Model").values()
     sources = model["Metadata"]["ConstructsLib::ModelPackageSources"]
@@ -198,8 +222,9 @@ def test_one_serving_stack_serves_one_registry_group():
     from tests.conftest import new_app
 
     envs = default_environments()
-    envs["dev"] = dataclasses.replace(envs["dev"], monitoring=dataclasses.replace(
-        envs["dev"].monitoring, deploy_to=("dev", "prod")))  # prod already gets staging's packages
+    envs["dev"] = dataclasses.replace(
+        envs["dev"], monitoring=dataclasses.replace(envs["dev"].monitoring, deploy_to=("dev", "prod"))
+    )  # prod already gets staging's packages
     app = new_app()
     stages = {name: MlPlatformStage(app, name, config=config) for name, config in envs.items()}
     connect_deployments(stages)

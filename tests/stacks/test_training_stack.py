@@ -50,8 +50,11 @@ def test_every_pipeline_the_app_emits_keeps_each_runs_state_apart(synthesized_ap
     """Checkpoints, processing outputs (splits, the evaluation report the gate reads) and batch results
     are under a prefix of each execution's own, so no run reads or resumes from another's: every
     pipeline of every stack of every environment."""
-    pipelines = {f"{stack_id} {name}": definition for stack_id, template in synthesized_app.templates()
-                 for name, definition in _pipelines(template).items()}
+    pipelines = {
+        f"{stack_id} {name}": definition
+        for stack_id, template in synthesized_app.templates()
+        for name, definition in _pipelines(template).items()
+    }
     assert len(pipelines) == 2 * len(ENVIRONMENTS)
     for name, definition in pipelines.items():
         assert shared_state(definition) == [], name
@@ -64,7 +67,9 @@ def test_spot_training_checkpoints_under_the_execution_and_the_job_role_may_use_
     train = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])["Train"]["Arguments"]
     values = train["CheckpointConfig"]["S3Uri"]["Std:Join"]["Values"]
     assert values[0].endswith("/pipelines/training") and values[1:] == [
-        {"Get": "Execution.PipelineExecutionId"}, "checkpoints"]
+        {"Get": "Execution.PipelineExecutionId"},
+        "checkpoints",
+    ]
     # SageMaker writes models under <output path>/<training job name>/: per execution already.
     assert train["OutputDataConfig"]["S3OutputPath"].endswith("/pipelines/training/models/")
 
@@ -126,9 +131,11 @@ def test_jobs_run_isolated_in_the_private_network_with_the_platform_key(synthesi
 def test_images_are_the_public_sagemaker_images_of_the_region(synthesized_app):
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
     assert steps["Preprocess"]["Arguments"]["AppSpecification"]["ImageUri"] == (
-        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3")
+        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    )
     assert steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == (
-        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+        "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    )
 
 
 def test_batch_transform_pipeline_scores_with_a_registered_version(synthesized_app):
@@ -136,7 +143,8 @@ def test_batch_transform_pipeline_scores_with_a_registered_version(synthesized_a
     steps = _steps(definition)
     assert steps["CreateModel"]["Type"] == "Model"
     assert steps["CreateModel"]["Arguments"]["PrimaryContainer"] == {
-        "ModelPackageName": {"Get": "Parameters.ModelPackageArn"}}
+        "ModelPackageName": {"Get": "Parameters.ModelPackageArn"}
+    }
     transform = steps["BatchTransform"]["Arguments"]
     assert transform["ModelName"] == {"Get": "Steps.CreateModel.ModelName"}
     assert transform["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == {"Get": "Parameters.InputDataUri"}
@@ -145,8 +153,11 @@ def test_batch_transform_pipeline_scores_with_a_registered_version(synthesized_a
 
 def test_registry_is_retained_except_where_the_environment_opts_in_to_destroy(synthesized_app):
     for env, expected in (("dev", "Delete"), ("staging", "Retain"), ("prod", "Retain")):
-        (group,) = [r for r in _training(synthesized_app, env)["Resources"].values()
-                    if r["Type"] == "AWS::SageMaker::ModelPackageGroup"]
+        (group,) = [
+            r
+            for r in _training(synthesized_app, env)["Resources"].values()
+            if r["Type"] == "AWS::SageMaker::ModelPackageGroup"
+        ]
         assert group["DeletionPolicy"] == expected
 
 
@@ -178,8 +189,15 @@ def test_reference_pipeline_registers_with_the_evaluation_report_and_the_apps_gi
     register = steps["RegisterModel"]["Arguments"]
     statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics["ContentType"] == "application/json"
-    assert statistics["S3Uri"] == {"Std:Join": {"On": "/", "Values": [
-        {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}, "evaluation.json"]}}
+    assert statistics["S3Uri"] == {
+        "Std:Join": {
+            "On": "/",
+            "Values": [
+                {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"},
+                "evaluation.json",
+            ],
+        }
+    }
     metadata = register["CustomerMetadataProperties"]
     assert metadata["lineage:code-version"] == TEST_SOURCE_VERSION
     assert metadata["lineage:pipeline-execution-arn"] == {"Get": "Execution.PipelineExecutionArn"}
@@ -195,8 +213,9 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
     from tests.conftest import TEST_SOURCE_VERSION
 
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))[f"ml-platform-dev-{pipeline}"])
-    jobs = {name: step for name, step in steps.items() if step["Type"] in ("Processing", "Training", "Transform",
-                                                                            "Model")}
+    jobs = {
+        name: step for name, step in steps.items() if step["Type"] in ("Processing", "Training", "Transform", "Model")
+    }
     assert jobs
     for name, step in jobs.items():
         tags = {t["Key"]: t["Value"] for t in step["Arguments"]["Tags"]}

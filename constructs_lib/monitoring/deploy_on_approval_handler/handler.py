@@ -49,16 +49,42 @@ SERVED_OUTPUT = "ServedModelPackageArn"
 #: What a rollout's update may change in a serving stack: its models (and their nested stack), the
 #: endpoint configurations that name them, the endpoints, and the served-model record. Anything else
 #: the update would touch (a role, a policy, a key, an alarm...) is denied by CloudFormation.
-ROLLOUT_RESOURCE_TYPES = ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint",
-                          "AWS::CloudFormation::Stack", "Custom::ServedModelPackage")
-ROLLOUT_STACK_POLICY = json.dumps({"Statement": [
-    {"Effect": "Allow", "Principal": "*", "Action": "Update:*", "Resource": "*",
-     "Condition": {"StringEquals": {"ResourceType": list(ROLLOUT_RESOURCE_TYPES)}}},
-    {"Effect": "Deny", "Principal": "*", "Action": "Update:*", "Resource": "*",
-     "Condition": {"StringNotEquals": {"ResourceType": list(ROLLOUT_RESOURCE_TYPES)}}},
-    {"Effect": "Deny", "Principal": "*", "Action": ["Update:Replace", "Update:Delete"], "Resource": "*",
-     "Condition": {"StringEquals": {"ResourceType": ["AWS::SageMaker::Endpoint", "AWS::CloudFormation::Stack"]}}},
-]})
+ROLLOUT_RESOURCE_TYPES = (
+    "AWS::SageMaker::Model",
+    "AWS::SageMaker::EndpointConfig",
+    "AWS::SageMaker::Endpoint",
+    "AWS::CloudFormation::Stack",
+    "Custom::ServedModelPackage",
+)
+ROLLOUT_STACK_POLICY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "Update:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"ResourceType": list(ROLLOUT_RESOURCE_TYPES)}},
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "Update:*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"ResourceType": list(ROLLOUT_RESOURCE_TYPES)}},
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["Update:Replace", "Update:Delete"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"ResourceType": ["AWS::SageMaker::Endpoint", "AWS::CloudFormation::Stack"]}
+                },
+            },
+        ]
+    }
+)
 _ENDPOINT_PENDING = {"Creating", "Updating", "SystemUpdating"}
 _ENDPOINT_FAILED = {"OutOfService", "RollingBack", "Deleting", "Failed", "UpdateRollbackFailed"}
 
@@ -85,12 +111,27 @@ class Transient(Exception):
 
 
 #: Error codes of AWS faults worth retrying (throttling, service unavailable, internal errors, timeouts).
-_TRANSIENT_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
-    "RequestThrottled", "RequestThrottledException", "SlowDown", "PriorRequestNotComplete",
-    "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalError", "InternalServerError",
-    "InternalServiceError", "RequestTimeout", "RequestTimeoutException",
-})
+_TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "InternalServiceError",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -115,8 +156,9 @@ def _dispatch(event: dict[str, Any]) -> dict[str, Any]:
         raise InvalidEvent(f"unknown action {action!r}")
     conf = settings()
     if action == "validate":
-        return validate(event.get("event"), group=conf.group, prefix=conf.arn_prefix,
-                        execution_arn=event.get("execution_arn"))
+        return validate(
+            event.get("event"), group=conf.group, prefix=conf.arn_prefix, execution_arn=event.get("execution_arn")
+        )
     target, arn = _target(conf, event.get("target")), event.get("model_package_arn")
     if action == "deploy":
         return deploy(target, arn, group=conf.group, prefix=conf.arn_prefix, role_arn=conf.role_arn)
@@ -135,8 +177,12 @@ class Settings:
 
 def settings() -> Settings:
     targets = json.loads(os.environ["DEPLOYMENT_TARGETS"])
-    return Settings(group=os.environ["MODEL_PACKAGE_GROUP"], arn_prefix=os.environ["MODEL_PACKAGE_ARN_PREFIX"],
-                    targets=tuple(targets), role_arn=os.environ.get("CLOUDFORMATION_ROLE_ARN") or None)
+    return Settings(
+        group=os.environ["MODEL_PACKAGE_GROUP"],
+        arn_prefix=os.environ["MODEL_PACKAGE_ARN_PREFIX"],
+        targets=tuple(targets),
+        role_arn=os.environ.get("CLOUDFORMATION_ROLE_ARN") or None,
+    )
 
 
 def _target(conf: Settings, index: Any) -> dict[str, Any]:
@@ -149,11 +195,15 @@ def _target(conf: Settings, index: Any) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------------- validate
 
+
 def validate(event: Any, *, group: str, prefix: str | None = None, execution_arn: str | None = None) -> dict[str, Any]:
     problem = _event_problem(event)
     if problem is not None:
-        _log("rejected", reason=f"malformed event: {problem}",
-             event_id=event.get("id") if isinstance(event, dict) else None)
+        _log(
+            "rejected",
+            reason=f"malformed event: {problem}",
+            event_id=event.get("id") if isinstance(event, dict) else None,
+        )
         raise InvalidEvent(f"malformed model package state change event: {problem}")
     detail = event["detail"]
     arn = detail["ModelPackageArn"]
@@ -179,7 +229,7 @@ def _foreign(arn: str, prefix: str | None) -> str | None:
     """Why ``arn`` is not a version of this platform's group (account, region, group), or None."""
     if prefix is None:
         return None
-    version = arn[len(prefix):] if arn.startswith(prefix) else ""
+    version = arn[len(prefix) :] if arn.startswith(prefix) else ""
     if not version.isdigit() or version.startswith("0"):
         return f"{arn} is not a version of this platform's registry ({prefix}<version>)"
     return None
@@ -201,13 +251,18 @@ def _event_problem(event: Any) -> str | None:
     if not isinstance(event, dict):
         return "not a JSON object"
     if event.get("source") != "aws.sagemaker" or event.get("detail-type") != EVENT_DETAIL_TYPE:
-        return (f"source/detail-type {event.get('source')!r}/{event.get('detail-type')!r}, "
-                f"expected aws.sagemaker/{EVENT_DETAIL_TYPE!r}")
+        return (
+            f"source/detail-type {event.get('source')!r}/{event.get('detail-type')!r}, "
+            f"expected aws.sagemaker/{EVENT_DETAIL_TYPE!r}"
+        )
     detail = event.get("detail")
     if not isinstance(detail, dict):
         return "no 'detail' object"
-    missing = [k for k in ("ModelPackageArn", "ModelPackageGroupName", "ModelApprovalStatus")
-               if not isinstance(detail.get(k), str) or not detail.get(k)]
+    missing = [
+        k
+        for k in ("ModelPackageArn", "ModelPackageGroupName", "ModelApprovalStatus")
+        if not isinstance(detail.get(k), str) or not detail.get(k)
+    ]
     if missing:
         return f"detail lacks {', '.join(missing)}"
     if ":model-package/" not in detail["ModelPackageArn"]:
@@ -245,8 +300,10 @@ def _earlier_running_execution(execution_arn: str, package_arn: str) -> str | No
 
 # ----------------------------------------------------------------------------------------- deploy
 
-def deploy(target: dict[str, Any], arn: str, *, group: str, prefix: str | None = None,
-           role_arn: str | None = None) -> dict[str, Any]:
+
+def deploy(
+    target: dict[str, Any], arn: str, *, group: str, prefix: str | None = None, role_arn: str | None = None
+) -> dict[str, Any]:
     name, parameter = target["stack_name"], target["parameter_name"]
     cloudformation = boto3.client("cloudformation")
     stack = _stack(cloudformation, name)
@@ -275,9 +332,14 @@ def deploy(target: dict[str, Any], arn: str, *, group: str, prefix: str | None =
     update.append({"ParameterKey": parameter, "ParameterValue": arn})
     extra = {"RoleARN": role_arn} if role_arn else {}
     try:
-        cloudformation.update_stack(StackName=name, UsePreviousTemplate=True, Parameters=update,
-                                    Capabilities=CAPABILITIES, StackPolicyDuringUpdateBody=ROLLOUT_STACK_POLICY,
-                                    **extra)
+        cloudformation.update_stack(
+            StackName=name,
+            UsePreviousTemplate=True,
+            Parameters=update,
+            Capabilities=CAPABILITIES,
+            StackPolicyDuringUpdateBody=ROLLOUT_STACK_POLICY,
+            **extra,
+        )
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", "")
         if "No updates are to be performed" in message:
@@ -308,13 +370,18 @@ def _stack(cloudformation: Any, name: str) -> dict[str, Any]:
 
 def _latest_approved(group: str) -> str | None:
     response = boto3.client("sagemaker").list_model_packages(
-        ModelPackageGroupName=group, ModelApprovalStatus="Approved", SortBy="CreationTime", SortOrder="Descending",
-        MaxResults=1)
+        ModelPackageGroupName=group,
+        ModelApprovalStatus="Approved",
+        SortBy="CreationTime",
+        SortOrder="Descending",
+        MaxResults=1,
+    )
     summaries = response.get("ModelPackageSummaryList", [])
     return summaries[0]["ModelPackageArn"] if summaries else None
 
 
 # ----------------------------------------------------------------------------------------- status
+
 
 def status(target: dict[str, Any], arn: str, *, group: str | None = None) -> dict[str, Any]:
     name = target["stack_name"]
@@ -338,7 +405,8 @@ def status(target: dict[str, Any], arn: str, *, group: str | None = None) -> dic
     alarm_names = list(target.get("alarm_names") or [])
     if alarm_names:
         response = boto3.client("cloudwatch").describe_alarms(
-            AlarmNames=alarm_names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+            AlarmNames=alarm_names, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+        )
         found = response.get("MetricAlarms", []) + response.get("CompositeAlarms", [])
         missing = sorted(set(alarm_names) - {a["AlarmName"] for a in found})
         if missing:

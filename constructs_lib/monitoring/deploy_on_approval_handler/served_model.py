@@ -77,9 +77,11 @@ def decide(event: dict[str, Any], *, rolling_back: Callable[[str], bool]) -> tup
 def _check(value: str, prefix: str) -> None:
     if value == NONE:
         return
-    if not value.startswith(prefix) or not _VERSION.match(value[len(prefix):]):
-        raise ValueError(f"{value!r} is not a version of this platform's model package group ({prefix}<version>); "
-                         f"only its packages, or {NONE!r}, may be served")
+    if not value.startswith(prefix) or not _VERSION.match(value[len(prefix) :]):
+        raise ValueError(
+            f"{value!r} is not a version of this platform's model package group ({prefix}<version>); "
+            f"only its packages, or {NONE!r}, may be served"
+        )
 
 
 def _encode(base: str, value: str, previous: str) -> str:
@@ -105,10 +107,16 @@ def _rolling_back(stack_id: str) -> bool:
 
 def _respond(event: dict[str, Any], status: str, physical_id: str, reason: str, data: dict[str, str]) -> None:
     """The answer, PUT to CloudFormation's pre-signed S3 URL (through the VPC's S3 gateway endpoint)."""
-    answer = {"Status": status, "Reason": reason, "PhysicalResourceId": physical_id, "Data": data,
-              **{key: event[key] for key in ("StackId", "RequestId", "LogicalResourceId")}}
+    answer = {
+        "Status": status,
+        "Reason": reason,
+        "PhysicalResourceId": physical_id,
+        "Data": data,
+        **{key: event[key] for key in ("StackId", "RequestId", "LogicalResourceId")},
+    }
     body = json.dumps(answer).encode()
-    put = urllib.request.Request(event["ResponseURL"], data=body, method="PUT",
-                                 headers={"Content-Type": "", "Content-Length": str(len(body))})
+    put = urllib.request.Request(
+        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
+    )
     with urllib.request.urlopen(put, timeout=30) as response:  # noqa: S310 - CloudFormation's https URL
         LOG.info(json.dumps({"answered": status, "physical_id": physical_id, "http": response.status}))

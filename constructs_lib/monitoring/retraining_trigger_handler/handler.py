@@ -39,7 +39,7 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -63,11 +63,15 @@ def _client(service: str) -> Any:
 
 # --- new data: quiet-period debounce -----------------------------------------------------------------
 
+
 def on_queue_batch(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
-        _log("rejected", reason="event has no SQS Records list",
-             event_keys=sorted(event) if isinstance(event, dict) else None)
+        _log(
+            "rejected",
+            reason="event has no SQS Records list",
+            event_keys=sorted(event) if isinstance(event, dict) else None,
+        )
         raise ValueError("malformed invocation: expected an SQS event with a 'Records' list")
     scheduler, sagemaker = _client("scheduler"), _client("sagemaker")
     for index, record in enumerate(records):
@@ -75,8 +79,7 @@ def on_queue_batch(event: dict[str, Any], context: Any = None) -> dict[str, Any]
             _handle_message(scheduler, sagemaker, record)
         except Exception as error:  # noqa: BLE001 - reported, retried by SQS in order
             failed = [r.get("messageId") for r in records[index:]]
-            _log("failed", message_id=record.get("messageId"), error=f"{type(error).__name__}: {error}",
-                 retried=failed)
+            _log("failed", message_id=record.get("messageId"), error=f"{type(error).__name__}: {error}", retried=failed)
             return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
     return {"batchItemFailures": []}
 
@@ -92,8 +95,9 @@ def _handle_message(scheduler: Any, sagemaker: Any, record: dict[str, Any]) -> N
         return
     upload = _upload_time(body)
     if upload is None:
-        _log("ignored-record", reason="not an S3 'Object Created' event with a time",
-             message_id=record.get("messageId"))
+        _log(
+            "ignored-record", reason="not an S3 'Object Created' event with a time", message_id=record.get("messageId")
+        )
         return
     _on_upload(scheduler, upload, key=body["detail"]["object"]["key"])
 
@@ -131,8 +135,12 @@ def _on_due(scheduler: Any, sagemaker: Any, message: dict[str, Any]) -> None:
     if current is not None and current["due"] > due:
         # Uploads resumed after this window came due: the open, later window's run covers both.
         if current["first_upload"] > window["first_upload"] and current["due"] > _now():
-            _put_schedule(scheduler, current["due"], {**_window(current), "first_upload": window["first_upload"]},
-                          deferrals=current["deferrals"])
+            _put_schedule(
+                scheduler,
+                current["due"],
+                {**_window(current), "first_upload": window["first_upload"]},
+                deferrals=current["deferrals"],
+            )
         _log("stale-due", due=due, current_due=current["due"])
         return
     pipeline = os.environ["PIPELINE_NAME"]
@@ -153,14 +161,18 @@ def _on_due(scheduler: Any, sagemaker: Any, message: dict[str, Any]) -> None:
     parameters = json.loads(os.environ.get("PIPELINE_PARAMETERS", "[]"))
     data_parameter = os.environ.get("DATA_URI_PARAMETER")
     if data_parameter:
-        parameters = [p for p in parameters if p["Name"] != data_parameter] + [{"Name": data_parameter, "Value": source}]
+        parameters = [p for p in parameters if p["Name"] != data_parameter] + [
+            {"Name": data_parameter, "Value": source}
+        ]
     response = sagemaker.start_pipeline_execution(
         PipelineName=pipeline,
         PipelineExecutionDisplayName=display_name,
-        PipelineExecutionDescription=(f"New training data: everything under {source}; uploads from "
-                                      f"{window['first_upload']:%Y-%m-%dT%H:%M:%SZ} to "
-                                      f"{window['last_upload']:%Y-%m-%dT%H:%M:%SZ}, quiet until "
-                                      f"{due:%Y-%m-%dT%H:%M:%SZ}")[:3072],
+        PipelineExecutionDescription=(
+            f"New training data: everything under {source}; uploads from "
+            f"{window['first_upload']:%Y-%m-%dT%H:%M:%SZ} to "
+            f"{window['last_upload']:%Y-%m-%dT%H:%M:%SZ}, quiet until "
+            f"{due:%Y-%m-%dT%H:%M:%SZ}"
+        )[:3072],
         PipelineParameters=parameters,
         ClientRequestToken=_token(os.environ["SCHEDULE_NAME"], due.isoformat()),
     )
@@ -178,19 +190,32 @@ def _get_schedule(scheduler: Any) -> dict[str, Any] | None:
     try:
         state = json.loads(schedule["Target"]["Input"])
         if match is not None and state.get("kind") == DUE_KIND:
-            return {"due": _parse_time(match.group(1) + "Z"), "first_upload": _parse_time(state["first_upload"]),
-                    "last_upload": _parse_time(state["last_upload"]), "deferrals": int(state.get("deferrals", 0))}
+            return {
+                "due": _parse_time(match.group(1) + "Z"),
+                "first_upload": _parse_time(state["first_upload"]),
+                "last_upload": _parse_time(state["last_upload"]),
+                "deferrals": int(state.get("deferrals", 0)),
+            }
     except (AttributeError, KeyError, TypeError, ValueError):
         pass
-    _log("schedule-replaced", reason="the schedule is not one this trigger wrote",
-         expression=schedule.get("ScheduleExpression"))
+    _log(
+        "schedule-replaced",
+        reason="the schedule is not one this trigger wrote",
+        expression=schedule.get("ScheduleExpression"),
+    )
     return None
 
 
-def _put_schedule(scheduler: Any, due: datetime, window: dict[str, datetime], *, deferrals: int = 0,
-                  create: bool = False) -> None:
-    state = {"kind": DUE_KIND, "due": _iso(due), "first_upload": _iso(window["first_upload"]),
-             "last_upload": _iso(window["last_upload"]), "deferrals": deferrals}
+def _put_schedule(
+    scheduler: Any, due: datetime, window: dict[str, datetime], *, deferrals: int = 0, create: bool = False
+) -> None:
+    state = {
+        "kind": DUE_KIND,
+        "due": _iso(due),
+        "first_upload": _iso(window["first_upload"]),
+        "last_upload": _iso(window["last_upload"]),
+        "deferrals": deferrals,
+    }
     request = {
         "Name": os.environ["SCHEDULE_NAME"],
         "GroupName": os.environ["SCHEDULE_GROUP"],
@@ -207,8 +232,10 @@ def _put_schedule(scheduler: Any, due: datetime, window: dict[str, datetime], *,
             "Input": json.dumps(state, sort_keys=True),
             "SqsParameters": {"MessageGroupId": os.environ["MESSAGE_GROUP_ID"]},
             "DeadLetterConfig": {"Arn": os.environ["DEAD_LETTER_QUEUE_ARN"]},
-            "RetryPolicy": {"MaximumRetryAttempts": int(os.environ["RETRY_ATTEMPTS"]),
-                            "MaximumEventAgeInSeconds": int(os.environ["MAX_EVENT_AGE_SECONDS"])},
+            "RetryPolicy": {
+                "MaximumRetryAttempts": int(os.environ["RETRY_ATTEMPTS"]),
+                "MaximumEventAgeInSeconds": int(os.environ["MAX_EVENT_AGE_SECONDS"]),
+            },
         },
     }
     if create:
@@ -236,6 +263,7 @@ def _window(schedule: dict[str, Any]) -> dict[str, datetime]:
 
 # --- drift: at most one run per interval ------------------------------------------------------------
 
+
 def on_drift_alarm(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     detail = event.get("detail") if isinstance(event, dict) else None
     if not isinstance(detail, dict) or event.get("detail-type") != "CloudWatch Alarm State Change":
@@ -251,10 +279,18 @@ def on_drift_alarm(event: dict[str, Any], context: Any = None) -> dict[str, Any]
     now = _now()
     for execution in _executions(sagemaker, pipeline):
         started = execution.get("StartTime")
-        if (str(execution.get("PipelineExecutionDisplayName", "")).startswith("drift-")
-                and isinstance(started, datetime) and _utc(started) > now - interval):
-            _log("rate-limited", alarm=alarm, execution=execution["PipelineExecutionArn"], started=started,
-                 interval_seconds=int(interval.total_seconds()))
+        if (
+            str(execution.get("PipelineExecutionDisplayName", "")).startswith("drift-")
+            and isinstance(started, datetime)
+            and _utc(started) > now - interval
+        ):
+            _log(
+                "rate-limited",
+                alarm=alarm,
+                execution=execution["PipelineExecutionArn"],
+                started=started,
+                interval_seconds=int(interval.total_seconds()),
+            )
             return {"started": False, "reason": "recent-drift-run", "execution": execution["PipelineExecutionArn"]}
     event_id = str(event.get("id") or json.dumps(event, sort_keys=True, default=str))
     response = sagemaker.start_pipeline_execution(
@@ -270,10 +306,12 @@ def on_drift_alarm(event: dict[str, Any], context: Any = None) -> dict[str, Any]
 
 # --- shared -------------------------------------------------------------------------------------------
 
+
 def _executions(sagemaker: Any, pipeline: str) -> list[dict[str, Any]]:
     """The pipeline's most recent executions, newest first (a running one is among the newest)."""
-    response = sagemaker.list_pipeline_executions(PipelineName=pipeline, SortBy="CreationTime",
-                                                  SortOrder="Descending", MaxResults=100)
+    response = sagemaker.list_pipeline_executions(
+        PipelineName=pipeline, SortBy="CreationTime", SortOrder="Descending", MaxResults=100
+    )
     return list(response.get("PipelineExecutionSummaries", []))
 
 
@@ -282,17 +320,17 @@ def _token(*parts: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _parse_time(value: str) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"not a time: {value!r}")
-    return _utc(datetime.fromisoformat(value.replace("Z", "+00:00"))).astimezone(timezone.utc)
+    return _utc(datetime.fromisoformat(value.replace("Z", "+00:00"))).astimezone(UTC)
 
 
 def _ceil_second(value: datetime) -> datetime:

@@ -16,7 +16,7 @@ import urllib.request
 
 JUPYTER_URL = "https://localhost:8443"
 METADATA_FILE = "/opt/ml/metadata/resource-metadata.json"
-UTC = datetime.timezone.utc
+UTC = datetime.timezone.utc  # noqa: UP017 - runs on the instance's system Python, 3.7 or later
 
 
 def parse_time(text):
@@ -25,7 +25,7 @@ def parse_time(text):
     if "." in text:  # Python 3.7 wants exactly six fractional digits
         head, tail = text.split(".", 1)
         digits = tail[: len(tail) - len(tail.lstrip("0123456789"))]
-        text = head + "." + digits[:6].ljust(6, "0") + tail[len(digits):]
+        text = head + "." + digits[:6].ljust(6, "0") + tail[len(digits) :]
     return datetime.datetime.fromisoformat(text)
 
 
@@ -33,8 +33,9 @@ def is_idle(kernels, terminals, now, booted_at, idle_minutes):
     """True when nothing ran for ``idle_minutes``: no busy kernel, no recent kernel or terminal use."""
     if any(kernel.get("execution_state") == "busy" for kernel in kernels):
         return False
-    activity = [parse_time(item["last_activity"]) for item in list(kernels) + list(terminals)
-                if item.get("last_activity")]
+    activity = [
+        parse_time(item["last_activity"]) for item in list(kernels) + list(terminals) if item.get("last_activity")
+    ]
     latest = max(activity) if activity else booted_at
     return now - latest >= datetime.timedelta(minutes=idle_minutes)
 
@@ -66,8 +67,18 @@ def main(argv):
         metadata = json.load(metadata_file)
     region = metadata["ResourceArn"].split(":")[3]
     print("idle for %d minutes: stopping %s" % (idle_minutes, metadata["ResourceName"]), flush=True)
-    subprocess.run([os.environ.get("AWS_CLI", "aws"), "sagemaker", "stop-notebook-instance",
-                    "--notebook-instance-name", metadata["ResourceName"], "--region", region], check=True)
+    subprocess.run(
+        [
+            os.environ.get("AWS_CLI", "aws"),
+            "sagemaker",
+            "stop-notebook-instance",
+            "--notebook-instance-name",
+            metadata["ResourceName"],
+            "--region",
+            region,
+        ],
+        check=True,
+    )
     return 0
 
 

@@ -81,9 +81,15 @@ class Decision:
 class Calls:
     """AWS calls retried with exponential backoff and full jitter while throttled, until a deadline."""
 
-    def __init__(self, *, deadline: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, max_attempts: int = 8,
-                 max_backoff_seconds: float = 20.0) -> None:
+    def __init__(
+        self,
+        *,
+        deadline: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 8,
+        max_backoff_seconds: float = 20.0,
+    ) -> None:
         self.deadline = deadline
         self.clock = clock
         self.sleep = sleep
@@ -102,7 +108,7 @@ class Calls:
                     return None
                 if code not in THROTTLING_CODES or attempt == self.max_attempts:
                     raise
-                delay = random.uniform(0, min(self.max_backoff_seconds, 2.0 ** attempt))
+                delay = random.uniform(0, min(self.max_backoff_seconds, 2.0**attempt))
                 if self.clock() + delay > self.deadline:
                     raise
                 LOG.info("throttled (%s), retrying in %.1f s", code, delay)
@@ -122,35 +128,58 @@ def decide(event: dict[str, Any], cloudformation: Any, calls: Calls) -> Decision
     stack_id = props.get("StackId") or event["StackId"]
     logical_id = props.get("DomainLogicalId")
     if not logical_id:
-        return Decision(False, "the request names no domain logical id (a resource of an older version): "
-                               f"domain {domain_id} is left alone")
+        return Decision(
+            False,
+            "the request names no domain logical id (a resource of an older version): "
+            f"domain {domain_id} is left alone",
+        )
     status = calls(cloudformation.describe_stacks, StackName=stack_id)["Stacks"][0]["StackStatus"]
     current = stack_domain(cloudformation, calls, stack_id, logical_id)
     if status in STACK_GOING_AWAY:
         kept = props.get("DomainDeletionPolicy") in ("Retain", "Snapshot") or (
-            props.get("DomainDeletionPolicy") == "RetainExceptOnCreate" and status == "DELETE_IN_PROGRESS")
+            props.get("DomainDeletionPolicy") == "RetainExceptOnCreate" and status == "DELETE_IN_PROGRESS"
+        )
         if kept and current == domain_id:
-            return Decision(False, f"{STACK_GOING_AWAY[status]} ({status}), but CloudFormation retains domain "
-                                   f"{domain_id} (DeletionPolicy {props['DomainDeletionPolicy']}): left alone")
+            return Decision(
+                False,
+                f"{STACK_GOING_AWAY[status]} ({status}), but CloudFormation retains domain "
+                f"{domain_id} (DeletionPolicy {props['DomainDeletionPolicy']}): left alone",
+            )
         if current == domain_id:
             return Decision(True, f"{STACK_GOING_AWAY[status]} ({status}) with its domain {domain_id}")
-        return Decision(False, f"{STACK_GOING_AWAY[status]} ({status}), but its domain {logical_id} is "
-                               f"{current or 'not in the stack'}, not {domain_id}: left alone")
+        return Decision(
+            False,
+            f"{STACK_GOING_AWAY[status]} ({status}), but its domain {logical_id} is "
+            f"{current or 'not in the stack'}, not {domain_id}: left alone",
+        )
     if status == CLEANUP and current is not None and current != domain_id:
         if props.get("DomainUpdateReplacePolicy") in ("Retain", "Snapshot"):
-            return Decision(False, f"domain {domain_id} was replaced by {current} ({status}), and CloudFormation "
-                                   f"retains it (UpdateReplacePolicy {props['DomainUpdateReplacePolicy']}): left alone")
+            return Decision(
+                False,
+                f"domain {domain_id} was replaced by {current} ({status}), and CloudFormation "
+                f"retains it (UpdateReplacePolicy {props['DomainUpdateReplacePolicy']}): left alone",
+            )
         if props.get("ReplacedDomain") == "TearDown":
-            return Decision(True, f"domain {domain_id} was replaced by {current} ({status}) and "
-                                  "teardown_replaced_domain=True")
-        return Decision(False, f"domain {domain_id} was replaced by {current} ({status}): the old domain is left "
-                               "alone (CloudFormation's deletion of it fails while it holds apps or spaces); "
-                               "teardown_replaced_domain=True tears it down")
+            return Decision(
+                True, f"domain {domain_id} was replaced by {current} ({status}) and teardown_replaced_domain=True"
+            )
+        return Decision(
+            False,
+            f"domain {domain_id} was replaced by {current} ({status}): the old domain is left "
+            "alone (CloudFormation's deletion of it fails while it holds apps or spaces); "
+            "teardown_replaced_domain=True tears it down",
+        )
     if status == CLEANUP and current == domain_id:
-        return Decision(False, f"the stack keeps domain {domain_id} ({status}): the teardown resource was removed, "
-                               "renamed or replaced, the domain stays")
-    return Decision(False, f"the stack is {status}, its domain {logical_id} is {current or 'not in the stack'}: "
-                           f"domain {domain_id} is not being deleted, left alone")
+        return Decision(
+            False,
+            f"the stack keeps domain {domain_id} ({status}): the teardown resource was removed, "
+            "renamed or replaced, the domain stays",
+        )
+    return Decision(
+        False,
+        f"the stack is {status}, its domain {logical_id} is {current or 'not in the stack'}: "
+        f"domain {domain_id} is not being deleted, left alone",
+    )
 
 
 def stack_domain(cloudformation: Any, calls: Calls, stack_id: str, logical_id: str) -> str | None:
@@ -176,8 +205,14 @@ class DomainTeardown:
         self.calls = calls
         self.deleted: dict[str, list[str]] = {"apps": [], "spaces": [], "user_profiles": [], "domain": []}
 
-    def step(self, *, stack_spaces: Iterable[str] = (), stack_profiles: Iterable[str] = (),
-             delete_user_spaces: bool = False, delete_home_efs: bool = False) -> list[str]:
+    def step(
+        self,
+        *,
+        stack_spaces: Iterable[str] = (),
+        stack_profiles: Iterable[str] = (),
+        delete_user_spaces: bool = False,
+        delete_home_efs: bool = False,
+    ) -> list[str]:
         """Ask for the deletions the domain is ready for; returns what is still being deleted (empty:
         done). Raises ``TeardownBlocked`` when only spaces the options keep are left."""
         status = self.domain_status()
@@ -192,22 +227,29 @@ class DomainTeardown:
         stack_spaces, stack_profiles = set(stack_spaces), set(stack_profiles)
         spaces = self._list("list_spaces", "Spaces")
         user_spaces = [s for s in spaces if s["SpaceName"] not in stack_spaces]
-        doomed = [s for s in spaces if (delete_user_spaces and s in user_spaces)
-                  or (delete_home_efs and s not in user_spaces)]
+        doomed = [
+            s for s in spaces if (delete_user_spaces and s in user_spaces) or (delete_home_efs and s not in user_spaces)
+        ]
         if doomed:
             return self._delete_each(doomed, "spaces", "SpaceName", self.client.delete_space)
         kept = [s for s in spaces if s not in doomed]
         owners = {_owner(s) for s in kept}
-        profiles = [p for p in self._list("list_user_profiles", "UserProfiles")
-                    if (delete_home_efs or p["UserProfileName"] not in stack_profiles)
-                    and p["UserProfileName"] not in owners]
+        profiles = [
+            p
+            for p in self._list("list_user_profiles", "UserProfiles")
+            if (delete_home_efs or p["UserProfileName"] not in stack_profiles) and p["UserProfileName"] not in owners
+        ]
         if profiles:
             return self._delete_each(profiles, "user_profiles", "UserProfileName", self.client.delete_user_profile)
         if user_spaces:
             raise TeardownBlocked(self._blocked_message(user_spaces))
         if delete_home_efs:
-            if self.calls(self.client.delete_domain, gone_ok=True, DomainId=self.domain_id,
-                          RetentionPolicy={"HomeEfsFileSystem": "Delete"}):
+            if self.calls(
+                self.client.delete_domain,
+                gone_ok=True,
+                DomainId=self.domain_id,
+                RetentionPolicy={"HomeEfsFileSystem": "Delete"},
+            ):
                 self.deleted["domain"].append(self.domain_id)
             return [f"domain {self.domain_id}"]
         return []
@@ -221,10 +263,12 @@ class DomainTeardown:
                 continue
             name = _app_name(app)
             waiting.append(f"app {name}")
-            owner = {"SpaceName": app["SpaceName"]} if app.get("SpaceName") else {
-                "UserProfileName": app["UserProfileName"]}
-            if state != "Deleting" and self._delete(self.client.delete_app, name, AppType=app["AppType"],
-                                                    AppName=app["AppName"], **owner):
+            owner = (
+                {"SpaceName": app["SpaceName"]} if app.get("SpaceName") else {"UserProfileName": app["UserProfileName"]}
+            )
+            if state != "Deleting" and self._delete(
+                self.client.delete_app, name, AppType=app["AppType"], AppName=app["AppName"], **owner
+            ):
                 self.deleted["apps"].append(name)
         return waiting
 
@@ -237,8 +281,9 @@ class DomainTeardown:
                 return None
             raise
 
-    def _delete_each(self, members: list[dict[str, Any]], kind: str, name_key: str,
-                     delete: Callable[..., Any]) -> list[str]:
+    def _delete_each(
+        self, members: list[dict[str, Any]], kind: str, name_key: str, delete: Callable[..., Any]
+    ) -> list[str]:
         for member in members:
             name = member[name_key]
             if member.get("Status") != "Deleting" and self._delete(delete, name, **{name_key: name}):
@@ -345,8 +390,12 @@ def _calls(context: Any) -> Calls:
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     """Lambda entry point of the Provider framework's ``onEvent``."""
     LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
-    return handle_event(event, cloudformation=boto3.client("cloudformation", config=_CLIENT_CONFIG),
-                        sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG), calls=_calls(context))
+    return handle_event(
+        event,
+        cloudformation=boto3.client("cloudformation", config=_CLIENT_CONFIG),
+        sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG),
+        calls=_calls(context),
+    )
 
 
 def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -370,15 +419,17 @@ def retire(event: dict[str, Any], context: Any) -> None:
 
 def respond(event: dict[str, Any], status: str, physical_id: str, reason: str) -> None:
     """PUT the result to CloudFormation's pre-signed response URL."""
-    body = json.dumps({
-        "Status": status,
-        "Reason": reason,
-        "PhysicalResourceId": physical_id,
-        "StackId": event["StackId"],
-        "RequestId": event["RequestId"],
-        "LogicalResourceId": event["LogicalResourceId"],
-        "Data": {},
-    }).encode()
+    body = json.dumps(
+        {
+            "Status": status,
+            "Reason": reason,
+            "PhysicalResourceId": physical_id,
+            "StackId": event["StackId"],
+            "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"],
+            "Data": {},
+        }
+    ).encode()
     request = urllib.request.Request(
         event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
     )

@@ -6,7 +6,6 @@ that render as ``{"Get": "Steps.<name>..."}``. ``render()`` validates the whole 
 returns the definition JSON (``Version`` 2020-12-01) that ``MlPipeline`` deploys.
 """
 
-from constructs_lib.training.pipeline.steps.callbacks import CallbackStep, LambdaStep, OutputParameter, StepOutput
 from constructs_lib.training.pipeline.conditions import (
     Condition,
     ConditionEquals,
@@ -19,7 +18,6 @@ from constructs_lib.training.pipeline.conditions import (
     ConditionNotEquals,
     ConditionOr,
 )
-from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
 from constructs_lib.training.pipeline.definition import VERSION, PipelineDefinition
 from constructs_lib.training.pipeline.expressions import (
     ExecutionVariable,
@@ -37,9 +35,16 @@ from constructs_lib.training.pipeline.expressions import (
     S3Join,
 )
 from constructs_lib.training.pipeline.lineage import LineageOptions
-from constructs_lib.training.pipeline.steps.model import CreateModelStep, ModelContainer, ModelMetrics, RegisterModelStep
-from constructs_lib.training.pipeline.steps.processing import ProcessingInput, ProcessingOutput, ProcessingStep
 from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+from constructs_lib.training.pipeline.steps.callbacks import CallbackStep, LambdaStep, OutputParameter, StepOutput
+from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
+from constructs_lib.training.pipeline.steps.model import (
+    CreateModelStep,
+    ModelContainer,
+    ModelMetrics,
+    RegisterModelStep,
+)
+from constructs_lib.training.pipeline.steps.processing import ProcessingInput, ProcessingOutput, ProcessingStep
 from constructs_lib.training.pipeline.steps.training import (
     FileSystemSource,
     MetricDefinition,

@@ -49,16 +49,28 @@ class _Comparison(Condition):
         arg = f"{arg} ({self.condition_type})"
         left, right = kind_of(self.left), kind_of(self.right)
         for side, value, kind in (("left", self.left, left), ("right", self.right, right)):
-            v.check(value is not None and kind != OBJECT, f"{arg}.{side}", value,
-                    "must be a number, string, boolean, parameter, property or JsonGet")
+            v.check(
+                value is not None and kind != OBJECT,
+                f"{arg}.{side}",
+                value,
+                "must be a number, string, boolean, parameter, property or JsonGet",
+            )
         if OBJECT in (left, right) or None in (self.left, self.right):
             return
         if self.ordering:
-            v.check(left in _NUMERIC and right in _NUMERIC, arg, _describe(self.left, self.right),
-                    f"{self.condition_type} compares numbers; operands are {left} and {right}")
+            v.check(
+                left in _NUMERIC and right in _NUMERIC,
+                arg,
+                _describe(self.left, self.right),
+                f"{self.condition_type} compares numbers; operands are {left} and {right}",
+            )
         else:
-            v.check(accepts(left, right) or accepts(right, left), arg, _describe(self.left, self.right),
-                    f"{self.condition_type} needs operands of one type; got {left} and {right}")
+            v.check(
+                accepts(left, right) or accepts(right, left),
+                arg,
+                _describe(self.left, self.right),
+                f"{self.condition_type} needs operands of one type; got {left} and {right}",
+            )
 
 
 class ConditionEquals(_Comparison):
@@ -111,9 +123,12 @@ class ConditionIn(Condition):
         v.check(kind != OBJECT, f"{arg}.value", self.value, "must be a value, parameter, property or JsonGet")
         for index, item in enumerate(self.in_values):
             item_kind = kind_of(item)
-            v.check(item_kind != OBJECT and (accepts(kind, item_kind) or accepts(item_kind, kind)),
-                    f"{arg}.in_values[{index}]", item if not isinstance(item, Expression) else repr(item),
-                    f"must be of the value's type ({kind}); got {item_kind}")
+            v.check(
+                item_kind != OBJECT and (accepts(kind, item_kind) or accepts(item_kind, kind)),
+                f"{arg}.in_values[{index}]",
+                item if not isinstance(item, Expression) else repr(item),
+                f"must be of the value's type ({kind}); got {item_kind}",
+            )
 
 
 class ConditionNot(Condition):
@@ -131,7 +146,9 @@ class ConditionNot(Condition):
         return self.condition.operands()
 
     def validate(self, v: StepValidator, arg: str) -> None:
-        if v.check(isinstance(self.condition, Condition), f"{arg} (Not).condition", self.condition, "must be a Condition"):
+        if v.check(
+            isinstance(self.condition, Condition), f"{arg} (Not).condition", self.condition, "must be a Condition"
+        ):
             self.condition.validate(v, f"{arg}.condition")
 
 
@@ -150,10 +167,16 @@ class ConditionOr(Condition):
         return [value for condition in self.conditions for value in condition.operands()]
 
     def validate(self, v: StepValidator, arg: str) -> None:
-        v.check(len(self.conditions) >= 2, f"{arg} (Or).conditions", len(self.conditions),
-                "must list at least two conditions")
+        v.check(
+            len(self.conditions) >= 2,
+            f"{arg} (Or).conditions",
+            len(self.conditions),
+            "must list at least two conditions",
+        )
         for index, condition in enumerate(self.conditions):
-            if v.check(isinstance(condition, Condition), f"{arg}.conditions[{index}]", condition, "must be a Condition"):
+            if v.check(
+                isinstance(condition, Condition), f"{arg}.conditions[{index}]", condition, "must be a Condition"
+            ):
                 condition.validate(v, f"{arg}.conditions[{index}]")
 
 

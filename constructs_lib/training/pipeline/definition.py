@@ -10,15 +10,15 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._core.validation import Problems
-from constructs_lib.training.pipeline.steps.callbacks import OutputParameter
-from constructs_lib.training.pipeline.steps.control import ConditionStep
 from constructs_lib.training.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
 from constructs_lib.training.pipeline.lineage import LineageOptions, _most, tag_list
-from constructs_lib.training.pipeline.steps.model import RegisterModelStep
 from constructs_lib.training.pipeline.per_run import shared_state
-from constructs_lib.training.pipeline.steps.processing import ProcessingStep
 from constructs_lib.training.pipeline.rendering import prune, render
 from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator
+from constructs_lib.training.pipeline.steps.callbacks import OutputParameter
+from constructs_lib.training.pipeline.steps.control import ConditionStep
+from constructs_lib.training.pipeline.steps.model import RegisterModelStep
+from constructs_lib.training.pipeline.steps.processing import ProcessingStep
 
 VERSION = "2020-12-01"
 
@@ -39,8 +39,9 @@ class PipelineDefinition:
         version's metadata (``LineageOptions``).
     """
 
-    def __init__(self, *, steps: Sequence[Step], parameters: Sequence[Parameter] = (),
-                 lineage: LineageOptions | None = None) -> None:
+    def __init__(
+        self, *, steps: Sequence[Step], parameters: Sequence[Parameter] = (), lineage: LineageOptions | None = None
+    ) -> None:
         self._job_tags: list[tuple[str, Any]] = []
         self.steps = list(steps)
         self.parameters = list(parameters)
@@ -79,8 +80,13 @@ class PipelineDefinition:
     def to_json(self, scope: Construct | str | None = None) -> str:
         return json.dumps(self.render(scope), separators=(",", ":"))
 
-    def render(self, scope: Construct | str | None = None, *, kind: str = "PipelineDefinition",
-               job_tags: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
+    def render(
+        self,
+        scope: Construct | str | None = None,
+        *,
+        kind: str = "PipelineDefinition",
+        job_tags: Sequence[tuple[str, Any]] = (),
+    ) -> dict[str, Any]:
         """The definition as JSON-ready data (CDK tokens stay tokens). Raises
         ``ConstructValidationError`` with every problem found.
 
@@ -97,9 +103,13 @@ class PipelineDefinition:
             if step.name in by_name:
                 duplicates.append(step.name)
             by_name.setdefault(step.name, step)
-        problems.check(not duplicates, "steps (names)", sorted(set(duplicates)),
-                       "step names must be unique in a pipeline (branch steps of conditions included; "
-                       "list a branch step only in its ConditionStep)")
+        problems.check(
+            not duplicates,
+            "steps (names)",
+            sorted(set(duplicates)),
+            "step names must be unique in a pipeline (branch steps of conditions included; "
+            "list a branch step only in its ConditionStep)",
+        )
         problems.check(bool(self.steps), "steps", [], "a pipeline needs at least one step")
 
         references: list[tuple[Step, str, Expression]] = []
@@ -128,8 +138,9 @@ class PipelineDefinition:
 
     # --- internals ----------------------------------------------------------------------------------
 
-    def _render_step(self, step: Step, problems: Problems,
-                     references: list[tuple[Step, str, Expression]]) -> dict[str, Any]:
+    def _render_step(
+        self, step: Step, problems: Problems, references: list[tuple[Step, str, Expression]]
+    ) -> dict[str, Any]:
         def collect(path: str, expression: Expression) -> None:
             references.append((step, path, expression))
 
@@ -159,19 +170,26 @@ class PipelineDefinition:
         if isinstance(step, RegisterModelStep):
             entries = self.lineage.model_metadata_entries(step)
             if entries:
-                arguments["CustomerMetadataProperties"] = {**arguments.get("CustomerMetadataProperties", {}),
-                                                           **entries}
+                arguments["CustomerMetadataProperties"] = {**arguments.get("CustomerMetadataProperties", {}), **entries}
 
     def _add_job_tags(self, step: Step, request: dict[str, Any], problems: Problems) -> None:
         arguments = request.setdefault("Arguments", {})
         tags = [*arguments.get("Tags", []), *tag_list(self._job_tags)]
         keys = [tag["Key"] for tag in tags]
         where = f"steps[{step.name!r}] ({step.step_type}) Tags"
-        problems.check(len(keys) == len(set(keys)), where, sorted({k for k in keys if keys.count(k) > 1}),
-                       "tag keys must be unique per job: the pipeline's scope tag is also a lineage tag")
+        problems.check(
+            len(keys) == len(set(keys)),
+            where,
+            sorted({k for k in keys if keys.count(k) > 1}),
+            "tag keys must be unique per job: the pipeline's scope tag is also a lineage tag",
+        )
         most = _most("TagList")
-        problems.check(len(tags) <= most, where, len(tags),
-                       f"at most {most} tags per job (botocore TagList), the scope tag included")
+        problems.check(
+            len(tags) <= most,
+            where,
+            len(tags),
+            f"at most {most} tags per job (botocore TagList), the scope tag included",
+        )
         arguments["Tags"] = tags
 
     def _check_parameters(self, problems: Problems) -> None:
@@ -179,26 +197,51 @@ class PipelineDefinition:
         problems.check_unique("parameters", names)
         for parameter in self.parameters:
             arg = f"parameters[{parameter.name!r}]"
-            problems.check(isinstance(parameter.name, str) and bool(PARAMETER_NAME.match(parameter.name)),
-                           f"{arg}.name", parameter.name, "must be 1-64 letters, digits, '-' or '_'")
-            problems.check(parameter.default_is_valid(), f"{arg}.default_value", parameter.default_value,
-                           f"must be a {parameter.type_name} value ({type(parameter).__name__}), like "
-                           f"{_EXAMPLES[parameter.type_name]}")
+            problems.check(
+                isinstance(parameter.name, str) and bool(PARAMETER_NAME.match(parameter.name)),
+                f"{arg}.name",
+                parameter.name,
+                "must be 1-64 letters, digits, '-' or '_'",
+            )
+            problems.check(
+                parameter.default_is_valid(),
+                f"{arg}.default_value",
+                parameter.default_value,
+                f"must be a {parameter.type_name} value ({type(parameter).__name__}), like "
+                f"{_EXAMPLES[parameter.type_name]}",
+            )
             if parameter.description is not None:
-                problems.check(len(parameter.description) <= 4096, f"{arg}.description", parameter.description,
-                               "must be at most 4096 characters")
+                problems.check(
+                    len(parameter.description) <= 4096,
+                    f"{arg}.description",
+                    parameter.description,
+                    "must be at most 4096 characters",
+                )
             if parameter.type_name == "String" and isinstance(parameter.default_value, str):
-                problems.check(len(parameter.default_value) <= 4096, f"{arg}.default_value",
-                               parameter.default_value, "must be at most 4096 characters")
+                problems.check(
+                    len(parameter.default_value) <= 4096,
+                    f"{arg}.default_value",
+                    parameter.default_value,
+                    "must be at most 4096 characters",
+                )
 
-    def _check_references(self, problems: Problems, steps: list[Step], by_name: dict[str, Step],
-                          references: list[tuple[Step, str, Expression]]) -> dict[str, set[str]]:
+    def _check_references(
+        self,
+        problems: Problems,
+        steps: list[Step],
+        by_name: dict[str, Step],
+        references: list[tuple[Step, str, Expression]],
+    ) -> dict[str, set[str]]:
         declared = {parameter.name: parameter for parameter in self.parameters}
         edges: dict[str, set[str]] = {name: set() for name in by_name}
         for step in steps:
             for name in step.depends_on_names:
-                if problems.check(name in by_name, f"steps[{step.name!r}] ({step.step_type}) depends_on", name,
-                                  f"must name a step of this pipeline: {', '.join(by_name)}"):
+                if problems.check(
+                    name in by_name,
+                    f"steps[{step.name!r}] ({step.step_type}) depends_on",
+                    name,
+                    f"must name a step of this pipeline: {', '.join(by_name)}",
+                ):
                     edges[step.name].add(name)
             if isinstance(step, ConditionStep):
                 for child in step.children():
@@ -208,19 +251,28 @@ class PipelineDefinition:
             for parameter in expression.referenced_parameters():
                 known = declared.get(parameter.name)
                 if known is None:
-                    problems.add(where, parameter.name,
-                                 f"uses parameter {parameter.name!r}, which is not declared in parameters "
-                                 f"({', '.join(declared) or 'none declared'})")
+                    problems.add(
+                        where,
+                        parameter.name,
+                        f"uses parameter {parameter.name!r}, which is not declared in parameters "
+                        f"({', '.join(declared) or 'none declared'})",
+                    )
                 elif known is not parameter and type(known) is not type(parameter):
-                    problems.add(where, parameter.name,
-                                 f"uses {type(parameter).__name__} {parameter.name!r} but the pipeline declares it "
-                                 f"as {type(known).__name__}")
+                    problems.add(
+                        where,
+                        parameter.name,
+                        f"uses {type(parameter).__name__} {parameter.name!r} but the pipeline declares it "
+                        f"as {type(known).__name__}",
+                    )
             for referenced in expression.referenced_steps():
                 target = by_name.get(referenced.name)
                 if target is None or target is not referenced:
-                    problems.add(where, referenced.name,
-                                 f"references step {referenced.name!r}, which is not in this pipeline "
-                                 f"(steps: {', '.join(by_name)})")
+                    problems.add(
+                        where,
+                        referenced.name,
+                        f"references step {referenced.name!r}, which is not in this pipeline "
+                        f"(steps: {', '.join(by_name)})",
+                    )
                     continue
                 edges[step.name].add(referenced.name)
                 if isinstance(expression, JsonGet):
@@ -239,8 +291,12 @@ class PipelineDefinition:
         name = expression.property_file_name
         declared = files.get(name)
         if declared is None:
-            problems.add(where, name, f"JsonGet reads property file {name!r}, which step {step.name!r} does not "
-                                      f"declare (property_files: {', '.join(files) or 'none'})")
+            problems.add(
+                where,
+                name,
+                f"JsonGet reads property file {name!r}, which step {step.name!r} does not "
+                f"declare (property_files: {', '.join(files) or 'none'})",
+            )
         elif not isinstance(expression.property_file, str) and expression.property_file is not declared:
             problems.add(where, name, f"is not the PropertyFile object declared by step {step.name!r}")
 
@@ -253,13 +309,16 @@ class PipelineDefinition:
             state[name] = 1
             for dependency in sorted(edges.get(name, ())):
                 if state.get(dependency) == 1:
-                    cycle = [*path[path.index(dependency):], dependency] if dependency in path else [name, dependency]
+                    cycle = [*path[path.index(dependency) :], dependency] if dependency in path else [name, dependency]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
-                        problems.add("steps (dependencies)", " -> ".join(cycle),
-                                     "steps must not depend on themselves through depends_on or data references "
-                                     "(the arrow reads 'needs')")
+                        problems.add(
+                            "steps (dependencies)",
+                            " -> ".join(cycle),
+                            "steps must not depend on themselves through depends_on or data references "
+                            "(the arrow reads 'needs')",
+                        )
                 elif state.get(dependency) is None:
                     visit(dependency, [*path, dependency])
             state[name] = 2

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from constructs_lib.training.pipeline import _service_model
 
 if TYPE_CHECKING:
-    from constructs_lib.training.pipeline.steps.processing import ProcessingStep
     from constructs_lib.training.pipeline.step import Step
+    from constructs_lib.training.pipeline.steps.processing import ProcessingStep
 
 STRING, INTEGER, FLOAT, BOOLEAN, ANY, OBJECT = "String", "Integer", "Float", "Boolean", "Any", "Object"
 
@@ -217,8 +217,9 @@ class JsonGet(Expression):
         conditions check the other operand against it.
     """
 
-    def __init__(self, *, step: ProcessingStep, property_file: PropertyFile | str, json_path: str,
-                 kind: str = ANY) -> None:
+    def __init__(
+        self, *, step: ProcessingStep, property_file: PropertyFile | str, json_path: str, kind: str = ANY
+    ) -> None:
         self.step = step
         self.property_file = property_file
         self.json_path = json_path
@@ -245,8 +246,13 @@ class JsonGet(Expression):
 
 
 _KINDS_BY_SHAPE_TYPE = {
-    "string": STRING, "timestamp": STRING, "integer": INTEGER, "long": INTEGER,
-    "float": FLOAT, "double": FLOAT, "boolean": BOOLEAN,
+    "string": STRING,
+    "timestamp": STRING,
+    "integer": INTEGER,
+    "long": INTEGER,
+    "float": FLOAT,
+    "double": FLOAT,
+    "boolean": BOOLEAN,
 }
 
 

@@ -39,9 +39,9 @@ from typing import Any
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import ExecutionVariables, Expression
-from constructs_lib.training.pipeline.steps.model import RegisterModelStep
 from constructs_lib.training.pipeline.rendering import render
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepValidator, api_text_problem
+from constructs_lib.training.pipeline.steps.model import RegisterModelStep
 from constructs_lib.training.pipeline.steps.training import TrainingStep
 from constructs_lib.training.pipeline.steps.tuning import TuningStep
 
@@ -79,9 +79,11 @@ class LineageOptions:
         facts = step.lineage()
         if facts is None or not self.tag_jobs:
             return []
-        tags: list[tuple[str, Any]] = [*self._source_entries(),
-                                       (f"{PREFIX}pipeline", ExecutionVariables.PIPELINE_NAME),
-                                       (f"{PREFIX}pipeline-step", step.name)]
+        tags: list[tuple[str, Any]] = [
+            *self._source_entries(),
+            (f"{PREFIX}pipeline", ExecutionVariables.PIPELINE_NAME),
+            (f"{PREFIX}pipeline-step", step.name),
+        ]
         tags += _numbered(f"{PREFIX}image", [image for image in facts.images if image is not None])
         if facts.code is not None:
             tags.append((f"{PREFIX}code", facts.code))
@@ -141,8 +143,12 @@ class LineageOptions:
             arg = f"lineage.tags[{key!r}]"
             problem = api_text_problem(key, "TagKey")
             if problems.check(problem is None, f"{arg} (key)", key, problem or "") and isinstance(key, str):
-                problems.check(not key.lower().startswith(("aws:", PREFIX)), f"{arg} (key)", key,
-                               f"must not start with 'aws:' (reserved by AWS) or {PREFIX!r} (written by lineage)")
+                problems.check(
+                    not key.lower().startswith(("aws:", PREFIX)),
+                    f"{arg} (key)",
+                    key,
+                    f"must not start with 'aws:' (reserved by AWS) or {PREFIX!r} (written by lineage)",
+                )
             if isinstance(value, Expression):
                 problems.check(value.kind == "String", arg, value, "must be a String (value or parameter)")
             else:
@@ -153,19 +159,31 @@ class LineageOptions:
         """The tags of ``step``'s job, or the metadata of a ``RegisterModelStep``, against botocore."""
         tags = self.job_tags(step)
         most = _most("TagList")
-        v.check(len(tags) <= most, "lineage (tags)", len(tags),
-                f"at most {most} tags per job (botocore TagList): fewer inputs or lineage.tags")
+        v.check(
+            len(tags) <= most,
+            "lineage (tags)",
+            len(tags),
+            f"at most {most} tags per job (botocore TagList): fewer inputs or lineage.tags",
+        )
         for key, value in tags:
             v.api_text(f"lineage tag {key!r}", key, "TagKey")
             v.api_text(f"lineage tag {key!r}", value, "TagValue")
         if isinstance(step, RegisterModelStep):
             entries = self.model_metadata_entries(step)
             clash = sorted(set(entries) & set(step.customer_metadata))
-            v.check(not clash, "customer_metadata", clash,
-                    f"keys starting with {PREFIX!r} are written by LineageOptions; rename them")
+            v.check(
+                not clash,
+                "customer_metadata",
+                clash,
+                f"keys starting with {PREFIX!r} are written by LineageOptions; rename them",
+            )
             total, most = len(entries) + len(step.customer_metadata), _most("CustomerMetadataMap")
-            v.check(total <= most, "customer_metadata (with lineage)", total,
-                    f"at most {most} entries (botocore CustomerMetadataMap)")
+            v.check(
+                total <= most,
+                "customer_metadata (with lineage)",
+                total,
+                f"at most {most} entries (botocore CustomerMetadataMap)",
+            )
             for key, value in entries.items():
                 v.api_text(f"lineage metadata {key!r}", value, "CustomerMetadataValue")
 

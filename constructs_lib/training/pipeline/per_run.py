@@ -79,7 +79,7 @@ def varies_per_execution(value: Any) -> bool:
     """Whether a rendered value differs in every execution (see the module's docstring)."""
     if not isinstance(value, dict) or len(value) != 1:
         return False
-    (function, body), = value.items()
+    ((function, body),) = value.items()
     if function == "Get":
         return isinstance(body, str) and (body in PER_EXECUTION_VARIABLES or bool(_JOB_IDENTITY.match(body)))
     if function == "Std:Join" and isinstance(body, dict):
@@ -100,8 +100,14 @@ def run_state(steps: list[dict[str, Any]]) -> Iterator[RunState]:
                 yield RunState(name, kind, "job.checkpoint_s3_uri", checkpoint, True, CHECKPOINT_WHY)
         elif kind == "Processing":
             for output in arguments.get("ProcessingOutputConfig", {}).get("Outputs", []):
-                yield RunState(name, kind, f"outputs[{output.get('OutputName')!r}].destination",
-                               output.get("S3Output", {}).get("S3Uri"), False, OUTPUT_WHY)
+                yield RunState(
+                    name,
+                    kind,
+                    f"outputs[{output.get('OutputName')!r}].destination",
+                    output.get("S3Output", {}).get("S3Uri"),
+                    False,
+                    OUTPUT_WHY,
+                )
         elif kind == "Transform":
             path = arguments.get("TransformOutput", {}).get("S3OutputPath")
             if path is not None:

@@ -110,8 +110,12 @@ class JobNetwork:
     @classmethod
     def from_private_network(cls, network: PrivateNetwork, **options: Any) -> JobNetwork:
         """The private subnets and workload security group of a ``PrivateNetwork``."""
-        return cls(subnet_ids=tuple(network.subnet_ids), security_group_ids=tuple(network.security_group_ids),
-                   vpc_id=network.vpc_id, **options)
+        return cls(
+            subnet_ids=tuple(network.subnet_ids),
+            security_group_ids=tuple(network.security_group_ids),
+            vpc_id=network.vpc_id,
+            **options,
+        )
 
     @property
     def vpc_config(self) -> dict[str, Any] | None:
@@ -121,10 +125,18 @@ class JobNetwork:
 
     def validate(self, v: StepValidator, prefix: str = "network") -> None:
         if self.subnet_ids or self.security_group_ids:
-            v.check(1 <= len(self.subnet_ids) <= 16, f"{prefix}.subnet_ids", list(self.subnet_ids),
-                    "must list 1 to 16 subnets when the job runs in a VPC")
-            v.check(1 <= len(self.security_group_ids) <= 5, f"{prefix}.security_group_ids",
-                    list(self.security_group_ids), "must list 1 to 5 security groups when the job runs in a VPC")
+            v.check(
+                1 <= len(self.subnet_ids) <= 16,
+                f"{prefix}.subnet_ids",
+                list(self.subnet_ids),
+                "must list 1 to 16 subnets when the job runs in a VPC",
+            )
+            v.check(
+                1 <= len(self.security_group_ids) <= 5,
+                f"{prefix}.security_group_ids",
+                list(self.security_group_ids),
+                "must list 1 to 5 security groups when the job runs in a VPC",
+            )
 
 
 @dataclass(frozen=True)
@@ -160,8 +172,7 @@ def api_text_problem(value: Any, shape_name: str) -> str | None:
         return None
     shape = _service_model.shape(shape_name)
     low, high = shape.get("min", 0), shape.get("max")
-    allowed = (f"must be a string of {low} to {high} letters, digits, spaces or _ . : / = + - @ "
-               f"(botocore {shape_name})")
+    allowed = f"must be a string of {low} to {high} letters, digits, spaces or _ . : / = + - @ (botocore {shape_name})"
     if not isinstance(value, str) or not low <= len(value) <= high:
         return allowed
     if not all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in value):
@@ -236,9 +247,13 @@ class StepValidator:
             return self.check(False, arg, value, "must be a number")
         ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
         bounds = " to ".join(_number(b) for b in (minimum, maximum) if b is not None)
-        allowed = (f"must be from {bounds}" if minimum is not None and maximum is not None
-                   else f"must be at least {_number(minimum)}" if minimum is not None
-                   else f"must be at most {_number(maximum)}")
+        allowed = (
+            f"must be from {bounds}"
+            if minimum is not None and maximum is not None
+            else f"must be at least {_number(minimum)}"
+            if minimum is not None
+            else f"must be at most {_number(maximum)}"
+        )
         return self.check(ok, arg, value, allowed)
 
     def instance_type(self, arg: str, value: Any, shape_name: str, *, required: bool = True) -> bool:
@@ -250,8 +265,12 @@ class StepValidator:
             return True
         close = difflib.get_close_matches(value, allowed, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        self.add(arg, value, f"must be one of the {len(allowed)} instance types SageMaker accepts here "
-                             f"(botocore {shape_name}, e.g. ml.m5.xlarge){hint}")
+        self.add(
+            arg,
+            value,
+            f"must be one of the {len(allowed)} instance types SageMaker accepts here "
+            f"(botocore {shape_name}, e.g. ml.m5.xlarge){hint}",
+        )
         return False
 
     def s3_uri(self, arg: str, value: Any, *, required: bool = True) -> bool:
@@ -265,8 +284,9 @@ class StepValidator:
         if not self.kind(arg, value, STRING):
             return False
         if isinstance(value, str):
-            return self.check(value.startswith("s3://") and len(value) > 5, arg, value,
-                              "must be an s3:// URI (or an S3Location)")
+            return self.check(
+                value.startswith("s3://") and len(value) > 5, arg, value, "must be an s3:// URI (or an S3Location)"
+            )
         return True
 
     def api_text(self, arg: str, value: Any, shape_name: str) -> bool:
@@ -276,8 +296,15 @@ class StepValidator:
         problem = api_text_problem(value, shape_name)
         return self.check(problem is None, arg, value, problem or "")
 
-    def seconds(self, arg: str, value: Duration | Expression | None, *, minimum: int = 1,
-                maximum: int | None = None, required: bool = False) -> bool:
+    def seconds(
+        self,
+        arg: str,
+        value: Duration | Expression | None,
+        *,
+        minimum: int = 1,
+        maximum: int | None = None,
+        required: bool = False,
+    ) -> bool:
         if value is None:
             return self.check(not required, arg, value, "is required")
         if isinstance(value, Expression):
@@ -385,37 +412,65 @@ class Step:
 
     def validate(self, v: StepValidator) -> None:
         """Check the step's own arguments (the pipeline checks names, references and cycles)."""
-        v.check(isinstance(self.name, str) and bool(STEP_NAME.match(self.name)), "name", self.name,
-                "must be 1-64 letters, digits, '-' or '_'")
+        v.check(
+            isinstance(self.name, str) and bool(STEP_NAME.match(self.name)),
+            "name",
+            self.name,
+            "must be 1-64 letters, digits, '-' or '_'",
+        )
         if self.display_name is not None:
-            v.check(bool(STEP_NAME.match(self.display_name)), "display_name", self.display_name,
-                    "must be 1-64 letters, digits, '-' or '_'")
+            v.check(
+                bool(STEP_NAME.match(self.display_name)),
+                "display_name",
+                self.display_name,
+                "must be 1-64 letters, digits, '-' or '_'",
+            )
         if self.description is not None:
             v.check(len(self.description) <= 4096, "description", self.description, "must be at most 4096 characters")
-        v.check(self.supports_retry or not self.retry_policies, "retry_policies", self.retry_policies,
-                f"are not supported by {self.step_type} steps (only Processing, Training, Tuning, Transform, "
-                "CreateModel and RegisterModel)")
-        v.check(self.supports_cache or self.cache is None, "cache", self.cache,
-                f"is not supported by {self.step_type} steps (only Processing, Training, Tuning, Transform, "
-                "Lambda and Callback)")
+        v.check(
+            self.supports_retry or not self.retry_policies,
+            "retry_policies",
+            self.retry_policies,
+            f"are not supported by {self.step_type} steps (only Processing, Training, Tuning, Transform, "
+            "CreateModel and RegisterModel)",
+        )
+        v.check(
+            self.supports_cache or self.cache is None,
+            "cache",
+            self.cache,
+            f"is not supported by {self.step_type} steps (only Processing, Training, Tuning, Transform, "
+            "Lambda and Callback)",
+        )
         allowed = STEP_EXCEPTION_TYPES + (JOB_EXCEPTION_TYPES if self.runs_job else ())
         for index, policy in enumerate(self.retry_policies):
             arg = f"retry_policies[{index}]"
-            v.check(bool(policy.exception_types), f"{arg}.exception_types", list(policy.exception_types),
-                    f"must name at least one of {', '.join(allowed)}")
+            v.check(
+                bool(policy.exception_types),
+                f"{arg}.exception_types",
+                list(policy.exception_types),
+                f"must name at least one of {', '.join(allowed)}",
+            )
             for exception_type in policy.exception_types:
                 v.one_of(f"{arg}.exception_types", exception_type, allowed)
             v.range(f"{arg}.interval_seconds", policy.interval_seconds, minimum=1, maximum=43200)
             v.range(f"{arg}.backoff_rate", policy.backoff_rate, minimum=0)
-            v.check(policy.max_attempts is None or policy.expire_after_minutes is None, arg,
-                    policy, "give max_attempts or expire_after_minutes, not both")
+            v.check(
+                policy.max_attempts is None or policy.expire_after_minutes is None,
+                arg,
+                policy,
+                "give max_attempts or expire_after_minutes, not both",
+            )
             if policy.max_attempts is not None:
                 v.range(f"{arg}.max_attempts", policy.max_attempts, minimum=1, maximum=20)
             if policy.expire_after_minutes is not None:
                 v.range(f"{arg}.expire_after_minutes", policy.expire_after_minutes, minimum=1, maximum=14400)
         if self.cache is not None:
-            v.check(isinstance(self.cache.expire_after, Duration), "cache.expire_after", self.cache.expire_after,
-                    "must be an aws_cdk.Duration")
+            v.check(
+                isinstance(self.cache.expire_after, Duration),
+                "cache.expire_after",
+                self.cache.expire_after,
+                "must be an aws_cdk.Duration",
+            )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"

@@ -86,34 +86,53 @@ def reference_pipeline(role: Any, group: Any) -> tuple[PipelineDefinition, dict[
     input_data = ParameterString("InputData", default_value="s3://data/raw/")
     report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
     preprocess = ProcessingStep(
-        "Preprocess", role=role, image_uri=SKLEARN, instance_type="ml.m5.xlarge",
+        "Preprocess",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.xlarge",
         inputs=[ProcessingInput("raw", input_data)],
-        outputs=[ProcessingOutput(name, per_run("s3://artifacts/prepared", name)) for name in ("train", "validation", "test")],
+        outputs=[
+            ProcessingOutput(name, per_run("s3://artifacts/prepared", name)) for name in ("train", "validation", "test")
+        ],
         code="s3://artifacts/code/preprocess.py",
     )
-    train = TrainingStep("Train", job=training_job(
-        role,
-        channels=[TrainingChannel("train", preprocess.outputs["train"], content_type="text/csv"),
-                  TrainingChannel("validation", preprocess.outputs["validation"], content_type="text/csv")],
-        use_spot_instances=True, max_runtime=Duration.hours(1), max_wait=Duration.hours(2),
-        checkpoint_s3_uri=per_run("s3://artifacts", "checkpoints"),
-    ))
+    train = TrainingStep(
+        "Train",
+        job=training_job(
+            role,
+            channels=[
+                TrainingChannel("train", preprocess.outputs["train"], content_type="text/csv"),
+                TrainingChannel("validation", preprocess.outputs["validation"], content_type="text/csv"),
+            ],
+            use_spot_instances=True,
+            max_runtime=Duration.hours(1),
+            max_wait=Duration.hours(2),
+            checkpoint_s3_uri=per_run("s3://artifacts", "checkpoints"),
+        ),
+    )
     evaluate = ProcessingStep(
-        "Evaluate", role=role, image_uri=IMAGE, instance_type="ml.m5.xlarge",
+        "Evaluate",
+        role=role,
+        image_uri=IMAGE,
+        instance_type="ml.m5.xlarge",
         inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", preprocess.outputs["test"])],
         outputs=[ProcessingOutput("evaluation", per_run("s3://artifacts/evaluation"))],
-        code="s3://artifacts/code/evaluate.py", property_files=[report],
+        code="s3://artifacts/code/evaluate.py",
+        property_files=[report],
     )
     register = RegisterModelStep(
-        "Register", model_package_group=group,
+        "Register",
+        model_package_group=group,
         containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)],
-        content_types=["text/csv"], response_types=["text/csv"],
+        content_types=["text/csv"],
+        response_types=["text/csv"],
     )
     fail = FailStep("AccuracyTooLow", error_message=Join(on=" ", values=["accuracy below", threshold]))
     gate = ConditionStep(
         "QualityGate",
         conditions=[ConditionGreaterThanOrEqualTo(evaluate.json_get(report, "metrics.accuracy.value"), threshold)],
-        if_steps=[register], else_steps=[fail],
+        if_steps=[register],
+        else_steps=[fail],
     )
     definition = PipelineDefinition(parameters=[threshold, input_data], steps=[preprocess, train, evaluate, gate])
     return definition, definition.render()

@@ -36,13 +36,23 @@ REPORT = PropertyFile("EvaluationReport", output_name="evaluation", path="evalua
 
 @pytest.fixture()
 def evaluate(role):
-    return ProcessingStep("Evaluate", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("evaluation", "s3://a/eval")], property_files=[REPORT])
+    return ProcessingStep(
+        "Evaluate",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("evaluation", "s3://a/eval")],
+        property_files=[REPORT],
+    )
 
 
 def _gate(*conditions):
-    return ConditionStep("Gate", conditions=list(conditions), if_steps=[FailStep("Yes", error_message="yes")],
-                         else_steps=[FailStep("No", error_message="no")])
+    return ConditionStep(
+        "Gate",
+        conditions=list(conditions),
+        if_steps=[FailStep("Yes", error_message="yes")],
+        else_steps=[FailStep("No", error_message="no")],
+    )
 
 
 def _render(steps, parameters=()):
@@ -61,12 +71,18 @@ def test_quality_gate_reads_the_evaluation_report_with_json_get(evaluate):
     threshold = ParameterFloat("Threshold", default_value=0.8)
     gate = _gate(ConditionGreaterThanOrEqualTo(evaluate.json_get(REPORT, "metrics.accuracy.value"), threshold))
     rendered = _render([evaluate, gate], [threshold])
-    assert rendered["Steps"][1]["Arguments"]["Conditions"] == [{
-        "Type": "GreaterThanOrEqualTo",
-        "LeftValue": {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"},
-                                      "Path": "metrics.accuracy.value"}},
-        "RightValue": {"Get": "Parameters.Threshold"},
-    }]
+    assert rendered["Steps"][1]["Arguments"]["Conditions"] == [
+        {
+            "Type": "GreaterThanOrEqualTo",
+            "LeftValue": {
+                "Std:JsonGet": {
+                    "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.EvaluationReport"},
+                    "Path": "metrics.accuracy.value",
+                }
+            },
+            "RightValue": {"Get": "Parameters.Threshold"},
+        }
+    ]
 
 
 def test_every_comparison_membership_negation_and_disjunction(evaluate, role):
@@ -76,9 +92,13 @@ def test_every_comparison_membership_negation_and_disjunction(evaluate, role):
     flag = ParameterBoolean("Force", default_value=False)
     train = TrainingStep("Train", job=training_job(role))
     conditions = [
-        ConditionGreaterThan(accuracy, 0.5), ConditionLessThan(count, 10), ConditionLessThanOrEqualTo(accuracy, 1),
-        ConditionEquals(mode, "full"), ConditionNotEquals(flag, True),
-        ConditionIn(mode, ["full", "fast"]), ConditionNot(ConditionEquals(count, 0)),
+        ConditionGreaterThan(accuracy, 0.5),
+        ConditionLessThan(count, 10),
+        ConditionLessThanOrEqualTo(accuracy, 1),
+        ConditionEquals(mode, "full"),
+        ConditionNotEquals(flag, True),
+        ConditionIn(mode, ["full", "fast"]),
+        ConditionNot(ConditionEquals(count, 0)),
         ConditionOr([ConditionGreaterThan(train.final_metric("validation:auc"), 0.9), ConditionEquals(flag, True)]),
     ]
     rendered = _render([evaluate, train, _gate(*conditions)], [mode, count, flag])
@@ -97,19 +117,29 @@ def test_the_condition_waits_for_the_steps_it_reads(evaluate):
 @pytest.mark.parametrize(
     "condition, message",
     [
-        (lambda: ConditionGreaterThanOrEqualTo(ParameterString("Mode"), 0.8),
-         "conditions[0] (GreaterThanOrEqualTo)=ParameterString('Mode') vs 0.8: GreaterThanOrEqualTo compares "
-         "numbers; operands are String and Float"),
-        (lambda: ConditionEquals(ParameterBoolean("Force"), "yes"),
-         "conditions[0] (Equals)=ParameterBoolean('Force') vs 'yes': Equals needs operands of one type; got "
-         "Boolean and String"),
-        (lambda: ConditionIn(ParameterInteger("Count"), [1, "two"]),
-         "conditions[0] (In).in_values[1]='two': must be of the value's type (Integer); got String"),
-        (lambda: ConditionLessThan("a", "b"),
-         "conditions[0] (LessThan)='a' vs 'b': LessThan compares numbers; operands are String and String"),
+        (
+            lambda: ConditionGreaterThanOrEqualTo(ParameterString("Mode"), 0.8),
+            "conditions[0] (GreaterThanOrEqualTo)=ParameterString('Mode') vs 0.8: GreaterThanOrEqualTo compares "
+            "numbers; operands are String and Float",
+        ),
+        (
+            lambda: ConditionEquals(ParameterBoolean("Force"), "yes"),
+            "conditions[0] (Equals)=ParameterBoolean('Force') vs 'yes': Equals needs operands of one type; got "
+            "Boolean and String",
+        ),
+        (
+            lambda: ConditionIn(ParameterInteger("Count"), [1, "two"]),
+            "conditions[0] (In).in_values[1]='two': must be of the value's type (Integer); got String",
+        ),
+        (
+            lambda: ConditionLessThan("a", "b"),
+            "conditions[0] (LessThan)='a' vs 'b': LessThan compares numbers; operands are String and String",
+        ),
         (lambda: ConditionOr([ConditionEquals(1, 1)]), "conditions[0] (Or).conditions=1: must list at least two"),
-        (lambda: ConditionGreaterThan({"Get": "Steps.X"}, 1),
-         "conditions[0] (GreaterThan).left={'Get': 'Steps.X'}: must be a number, string, boolean, parameter"),
+        (
+            lambda: ConditionGreaterThan({"Get": "Steps.X"}, 1),
+            "conditions[0] (GreaterThan).left={'Get': 'Steps.X'}: must be a number, string, boolean, parameter",
+        ),
     ],
 )
 def test_condition_operands_of_incompatible_types_fail(condition, message):
@@ -124,8 +154,10 @@ def test_condition_operands_of_incompatible_types_fail(condition, message):
 def test_json_get_needs_the_property_file_on_that_processing_step(evaluate, role):
     unknown = JsonGet(step=evaluate, property_file="Metrics", json_path="a")
     message = _error([evaluate, _gate(ConditionGreaterThan(unknown, 0.5))])
-    assert ("JsonGet reads property file 'Metrics', which step 'Evaluate' does not declare (property_files: "
-            "EvaluationReport)") in message
+    assert (
+        "JsonGet reads property file 'Metrics', which step 'Evaluate' does not declare (property_files: "
+        "EvaluationReport)"
+    ) in message
     train = TrainingStep("Train", job=training_job(role))
     message = _error([train, _gate(ConditionGreaterThan(JsonGet(step=train, property_file=REPORT, json_path="a"), 1))])
     assert "JsonGet reads property files of processing steps only" in message

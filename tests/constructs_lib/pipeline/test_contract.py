@@ -30,8 +30,8 @@ from constructs_lib.training.pipeline import (
     TuningStep,
     WarmStart,
 )
-from tests.constructs_lib.pipeline.conftest import IMAGE, SKLEARN, training_job
 from tests.conftest import ROOT
+from tests.constructs_lib.pipeline.conftest import IMAGE, SKLEARN, training_job
 from tests.sagemaker_contract import (
     DEFAULT_SCHEMA_PATH,
     SCHEMA_CORRECTIONS,
@@ -116,18 +116,31 @@ def _training_definition(role) -> dict:
 @pytest.mark.parametrize(
     "mutate, expected",
     [
-        (lambda a: a.update(TrainingJobNam="x"), "Arguments.TrainingJobNam: unknown member of CreateTrainingJobRequest"),
-        (lambda a: a["AlgorithmSpecification"].update(TrainingInputMode="Stream"),
-         "Arguments.AlgorithmSpecification.TrainingInputMode: 'Stream' is not one of TrainingInputMode's values"),
-        (lambda a: a["ResourceConfig"].update(InstanceCount="1"),
-         "Arguments.ResourceConfig.InstanceCount: expected an integer"),
-        (lambda a: a["ResourceConfig"].update(InstanceType="ml.m5.mega"),
-         "Arguments.ResourceConfig.InstanceType: 'ml.m5.mega' is not one of TrainingInstanceType's values"),
-        (lambda a: a["OutputDataConfig"].pop("S3OutputPath"),
-         "Arguments.OutputDataConfig.S3OutputPath: required by OutputDataConfig"),
+        (
+            lambda a: a.update(TrainingJobNam="x"),
+            "Arguments.TrainingJobNam: unknown member of CreateTrainingJobRequest",
+        ),
+        (
+            lambda a: a["AlgorithmSpecification"].update(TrainingInputMode="Stream"),
+            "Arguments.AlgorithmSpecification.TrainingInputMode: 'Stream' is not one of TrainingInputMode's values",
+        ),
+        (
+            lambda a: a["ResourceConfig"].update(InstanceCount="1"),
+            "Arguments.ResourceConfig.InstanceCount: expected an integer",
+        ),
+        (
+            lambda a: a["ResourceConfig"].update(InstanceType="ml.m5.mega"),
+            "Arguments.ResourceConfig.InstanceType: 'ml.m5.mega' is not one of TrainingInstanceType's values",
+        ),
+        (
+            lambda a: a["OutputDataConfig"].pop("S3OutputPath"),
+            "Arguments.OutputDataConfig.S3OutputPath: required by OutputDataConfig",
+        ),
         (lambda a: a.update(EnableNetworkIsolation="true"), "Arguments.EnableNetworkIsolation: expected a boolean"),
-        (lambda a: a["StoppingCondition"].update(MaxRuntimeInSeconds=0),
-         "Arguments.StoppingCondition.MaxRuntimeInSeconds: 0 is below the minimum 1"),
+        (
+            lambda a: a["StoppingCondition"].update(MaxRuntimeInSeconds=0),
+            "Arguments.StoppingCondition.MaxRuntimeInSeconds: 0 is below the minimum 1",
+        ),
     ],
 )
 def test_canary_the_botocore_walker_reports_bad_arguments(role, mutate, expected):
@@ -167,48 +180,71 @@ def test_a_plain_definition_needs_no_correction(role):
 # Each correction, with the smallest definition that needs it.
 def _needs_expressions(role, group):
     out = Join(on="/", values=["s3://a", ParameterString("Run")])
-    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("o", out)])
+    step = ProcessingStep(
+        "P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large", outputs=[ProcessingOutput("o", out)]
+    )
     return PipelineDefinition(parameters=[ParameterString("Run")], steps=[step])
 
 
 def _needs_property_files(role, group):
     report = PropertyFile("R", output_name="o", path="r.json")
-    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("o", "s3://a/o")], property_files=[report])
+    step = ProcessingStep(
+        "P",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("o", "s3://a/o")],
+        property_files=[report],
+    )
     return PipelineDefinition(steps=[step])
 
 
 def _needs_retry_policy(role, group):
-    return PipelineDefinition(steps=[TrainingStep("T", job=training_job(role),
-                                                  retry_policies=[RetryPolicy(["Step.THROTTLING"])])])
+    return PipelineDefinition(
+        steps=[TrainingStep("T", job=training_job(role), retry_policies=[RetryPolicy(["Step.THROTTLING"])])]
+    )
 
 
 def _needs_model_data_url(role, group):
     train = TrainingStep("T", job=training_job(role))
-    model = CreateModelStep("M", role=role, containers=[ModelContainer(image_uri=IMAGE,
-                                                                       model_data_url=train.model_artifacts)])
+    model = CreateModelStep(
+        "M", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)]
+    )
     return PipelineDefinition(steps=[train, model])
 
 
 def _needs_conditions(role, group):
     mode = ParameterString("Mode", default_value="a")
-    gate = ConditionStep("C", conditions=[ConditionIn(mode, ["a", "b"]), ConditionNot(ConditionEquals(mode, "c"))],
-                         if_steps=[FailStep("F", error_message="x")])
+    gate = ConditionStep(
+        "C",
+        conditions=[ConditionIn(mode, ["a", "b"]), ConditionNot(ConditionEquals(mode, "c"))],
+        if_steps=[FailStep("F", error_message="x")],
+    )
     return PipelineDefinition(parameters=[mode], steps=[gate])
 
 
 def _needs_register_model(role, group):
-    register = RegisterModelStep("R", model_package_group=group, containers=[
-        ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")], content_types=["text/csv"],
-        response_types=["text/csv"])
+    register = RegisterModelStep(
+        "R",
+        model_package_group=group,
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")],
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+    )
     return PipelineDefinition(steps=[register])
 
 
 def _needs_tuning(role, group):
-    tune = TuningStep("T", job=training_job(role), objective=TuningObjective("validation:auc"),
-                      ranges=[CategoricalRange("max_depth", [3, 6])], strategy="Grid", max_jobs=None,
-                      warm_start=WarmStart(["parent"]), max_runtime=Duration.hours(1))
+    tune = TuningStep(
+        "T",
+        job=training_job(role),
+        objective=TuningObjective("validation:auc"),
+        ranges=[CategoricalRange("max_depth", [3, 6])],
+        strategy="Grid",
+        max_jobs=None,
+        warm_start=WarmStart(["parent"]),
+        max_runtime=Duration.hours(1),
+    )
     return PipelineDefinition(steps=[tune])
 
 

@@ -43,9 +43,13 @@ def test_definition_has_version_parameters_and_steps_in_order(reference):
 
 
 def test_parameters_of_every_type_render_with_their_defaults():
-    parameters = [ParameterString("S", default_value="x"), ParameterInteger("I", default_value=3),
-                  ParameterFloat("F", default_value=0.5), ParameterBoolean("B", default_value=True),
-                  ParameterString("NoDefault", description="must be given at start")]
+    parameters = [
+        ParameterString("S", default_value="x"),
+        ParameterInteger("I", default_value=3),
+        ParameterFloat("F", default_value=0.5),
+        ParameterBoolean("B", default_value=True),
+        ParameterString("NoDefault", description="must be given at start"),
+    ]
     rendered = PipelineDefinition(parameters=parameters, steps=[FailStep("Stop", error_message="x")]).render()
     assert rendered["Parameters"] == [
         {"Name": "S", "Type": "String", "DefaultValue": "x"},
@@ -76,7 +80,8 @@ def test_step_references_are_python_attributes_that_render_as_get(reference):
     steps = {s["Name"]: s for s in reference[1]["Steps"]}
     channels = steps["Train"]["Arguments"]["InputDataConfig"]
     assert channels[0]["DataSource"]["S3DataSource"]["S3Uri"] == {
-        "Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}
+        "Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
+    }
     model_input = steps["Evaluate"]["Arguments"]["ProcessingInputs"][0]
     assert model_input["S3Input"]["S3Uri"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
 
@@ -84,7 +89,8 @@ def test_step_references_are_python_attributes_that_render_as_get(reference):
 def test_properties_follow_the_describe_response_shapes(role):
     train = TrainingStep("Train", job=training_job(role))
     assert train.properties.FinalMetricDataList["validation:auc"].Value.expr == {
-        "Get": "Steps.Train.FinalMetricDataList['validation:auc'].Value"}
+        "Get": "Steps.Train.FinalMetricDataList['validation:auc'].Value"
+    }
     assert train.final_metric("validation:auc").kind == "Float"
     assert train.properties.TrainingJobName.kind == "String"
     with pytest.raises(AttributeError, match="has no property 'ModelArtifact'.*ModelArtifacts"):
@@ -92,8 +98,13 @@ def test_properties_follow_the_describe_response_shapes(role):
 
 
 def test_processing_outputs_are_looked_up_by_name(role):
-    step = ProcessingStep("Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("train", "s3://b/train")])
+    step = ProcessingStep(
+        "Prep",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("train", "s3://b/train")],
+    )
     with pytest.raises(KeyError, match="has no output 'tran'; outputs: train"):
         step.outputs["tran"]
 
@@ -105,12 +116,14 @@ def test_expressions_cannot_be_formatted_into_python_strings():
 
 def test_join_builds_per_execution_paths(role):
     output = Join(on="/", values=["s3://artifacts/runs", ExecutionVariables.PIPELINE_EXECUTION_ID, "train"])
-    step = ProcessingStep("Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("train", output)])
+    step = ProcessingStep(
+        "Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large", outputs=[ProcessingOutput("train", output)]
+    )
     rendered = PipelineDefinition(steps=[step]).render()
     uri = rendered["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
-    assert uri == {"Std:Join": {"On": "/", "Values": ["s3://artifacts/runs", {"Get": "Execution.PipelineExecutionId"},
-                                                      "train"]}}
+    assert uri == {
+        "Std:Join": {"On": "/", "Values": ["s3://artifacts/runs", {"Get": "Execution.PipelineExecutionId"}, "train"]}
+    }
     assert_valid(rendered)
 
 
@@ -136,7 +149,9 @@ def _error(definition: PipelineDefinition) -> str:
 
 
 def test_rejects_duplicate_step_names(role):
-    message = _error(PipelineDefinition(steps=[FailStep("Same", error_message="a"), FailStep("Same", error_message="b")]))
+    message = _error(
+        PipelineDefinition(steps=[FailStep("Same", error_message="a"), FailStep("Same", error_message="b")])
+    )
     assert "steps (names)=['Same']: step names must be unique" in message
 
 
@@ -148,12 +163,19 @@ def test_rejects_a_branch_step_also_listed_at_the_top(reference, role):
 
 
 def test_rejects_references_to_steps_not_in_the_pipeline(role):
-    prep = ProcessingStep("Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("train", "s3://b/train")])
+    prep = ProcessingStep(
+        "Prep",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("train", "s3://b/train")],
+    )
     train = TrainingStep("Train", job=training_job(role, channels=[TrainingChannel("train", prep.outputs["train"])]))
     message = _error(PipelineDefinition(steps=[train]))
-    assert ("steps['Train'] (Training) Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri='Prep': "
-            "references step 'Prep', which is not in this pipeline (steps: Train)") in message
+    assert (
+        "steps['Train'] (Training) Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri='Prep': "
+        "references step 'Prep', which is not in this pipeline (steps: Train)"
+    ) in message
 
 
 def test_rejects_undeclared_parameters(role):
@@ -165,14 +187,19 @@ def test_rejects_undeclared_parameters(role):
 def test_rejects_a_parameter_used_with_another_type_than_declared():
     declared = ParameterString("Mode", default_value="x")
     used = ParameterInteger("Mode")
-    message = _error(PipelineDefinition(parameters=[declared],
-                                        steps=[FailStep("Stop", error_message=Join(values=[used]))]))
+    message = _error(
+        PipelineDefinition(parameters=[declared], steps=[FailStep("Stop", error_message=Join(values=[used]))])
+    )
     assert "uses ParameterInteger 'Mode' but the pipeline declares it as ParameterString" in message
 
 
 def test_rejects_parameters_of_the_wrong_type_and_bad_names():
-    parameters = [ParameterInteger("Count", default_value="3"), ParameterFloat("Rate", default_value=True),
-                  ParameterBoolean("Flag", default_value=1), ParameterString("bad name", default_value="x")]
+    parameters = [
+        ParameterInteger("Count", default_value="3"),
+        ParameterFloat("Rate", default_value=True),
+        ParameterBoolean("Flag", default_value=1),
+        ParameterString("bad name", default_value="x"),
+    ]
     message = _error(PipelineDefinition(parameters=parameters, steps=[FailStep("Stop", error_message="x")]))
     assert "parameters['Count'].default_value='3': must be a Integer value (ParameterInteger), like 3" in message
     assert "parameters['Rate'].default_value=True: must be a Float value" in message
@@ -181,8 +208,11 @@ def test_rejects_parameters_of_the_wrong_type_and_bad_names():
 
 
 def test_rejects_duplicate_parameter_names():
-    message = _error(PipelineDefinition(parameters=[ParameterString("A"), ParameterString("A")],
-                                        steps=[FailStep("Stop", error_message="x")]))
+    message = _error(
+        PipelineDefinition(
+            parameters=[ParameterString("A"), ParameterString("A")], steps=[FailStep("Stop", error_message="x")]
+        )
+    )
     assert "parameters=['A']: names must be unique" in message
 
 
@@ -192,8 +222,13 @@ def test_rejects_unknown_depends_on_names():
 
 
 def test_rejects_cycles_through_depends_on_and_data_references(role):
-    prep = ProcessingStep("Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("train", "s3://b/train")])
+    prep = ProcessingStep(
+        "Prep",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("train", "s3://b/train")],
+    )
     train = TrainingStep("Train", job=training_job(role, channels=[TrainingChannel("train", prep.outputs["train"])]))
     prep.add_depends_on(train)
     message = _error(PipelineDefinition(steps=[prep, train]))
@@ -208,10 +243,12 @@ def test_rejects_a_step_reading_its_own_properties(role):
 
 
 def test_reports_every_problem_at_once(role):
-    message = _error(PipelineDefinition(
-        parameters=[ParameterInteger("N", default_value="x")],
-        steps=[FailStep("A", error_message="x"), FailStep("A", error_message="y", depends_on=["B"])],
-    ))
+    message = _error(
+        PipelineDefinition(
+            parameters=[ParameterInteger("N", default_value="x")],
+            steps=[FailStep("A", error_message="x"), FailStep("A", error_message="y", depends_on=["B"])],
+        )
+    )
     assert message.count("\n  - ") >= 3
     assert message.startswith("PipelineDefinition 'pipeline' has invalid input:")
 
@@ -221,22 +258,30 @@ def test_an_empty_pipeline_is_refused():
 
 
 def test_s3_join_makes_per_execution_paths_and_keeps_the_location_for_grants(role):
+    from aws_cdk import aws_s3 as s3
+
     from constructs_lib import S3Location
     from constructs_lib.training.pipeline import PropertyFile, S3Join
     from tests.conftest import new_stack
 
-    from aws_cdk import aws_s3 as s3
-
     bucket = s3.Bucket.from_bucket_name(new_stack(), "B", "artifacts")
     work = S3Location(bucket, "pipelines/training/")
     report = PropertyFile("R", output_name="evaluation", path="evaluation.json")
-    step = ProcessingStep("Evaluate", role=role, image_uri=SKLEARN, instance_type="ml.m5.large",
-                          outputs=[ProcessingOutput("evaluation", S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID,
-                                                                         "evaluation"))],
-                          property_files=[report])
+    step = ProcessingStep(
+        "Evaluate",
+        role=role,
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("evaluation", S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID, "evaluation"))],
+        property_files=[report],
+    )
     rendered = PipelineDefinition(steps=[step]).render()
     uri = rendered["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
-    assert uri == {"Std:Join": {"On": "/", "Values": ["s3://artifacts/pipelines/training",
-                                                      {"Get": "Execution.PipelineExecutionId"}, "evaluation"]}}
+    assert uri == {
+        "Std:Join": {
+            "On": "/",
+            "Values": ["s3://artifacts/pipelines/training", {"Get": "Execution.PipelineExecutionId"}, "evaluation"],
+        }
+    }
     assert step.requirements().read_locations == [work]
     assert_valid(rendered)

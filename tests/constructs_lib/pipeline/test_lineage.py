@@ -62,7 +62,8 @@ def test_training_job_is_tagged_with_code_version_image_inputs_raw_dataset_and_h
     assert tags["lineage:pipeline-step"] == "Train"
     assert tags["lineage:image"] == IMAGE
     assert tags["lineage:input:train"] == {
-        "Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}
+        "Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
+    }
     # The raw data, followed back through the preprocessing step's outputs.
     assert tags["lineage:dataset:Preprocess.raw"] == {"Get": "Parameters.InputData"}
     assert len(tags["lineage:hyperparameters-sha256"]) == 64
@@ -130,21 +131,37 @@ def test_hyperparameters_with_a_cdk_token_get_no_digest(role):
 
 def test_user_metadata_is_kept_next_to_the_lineage_entries(role, group):
     train = TrainingStep("Train", job=training_job(role))
-    register = RegisterModelStep("Register", model_package_group=group, content_types=["text/csv"],
-                                 response_types=["text/csv"], customer_metadata={"owner": "churn-team"},
-                                 containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)])
+    register = RegisterModelStep(
+        "Register",
+        model_package_group=group,
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        customer_metadata={"owner": "churn-team"},
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)],
+    )
     metadata = _with_lineage(PipelineDefinition(steps=[train, register]))["Steps"][1]["Arguments"][
-        "CustomerMetadataProperties"]
+        "CustomerMetadataProperties"
+    ]
     assert metadata["owner"] == "churn-team"
     assert metadata["lineage:training-job"] == {"Get": "Steps.Train.TrainingJobName"}
 
 
 def test_tuning_jobs_are_tagged_and_a_tuned_model_records_its_tuning_job(role, group):
-    tune = TuningStep("Tune", job=training_job(role), objective=TuningObjective("validation:auc", "Maximize"),
-                      ranges=[IntegerRange("max_depth", 3, 10)], max_jobs=4, max_parallel_jobs=2)
-    register = RegisterModelStep("Register", model_package_group=group, content_types=["text/csv"],
-                                 response_types=["text/csv"],
-                                 containers=[ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())])
+    tune = TuningStep(
+        "Tune",
+        job=training_job(role),
+        objective=TuningObjective("validation:auc", "Maximize"),
+        ranges=[IntegerRange("max_depth", 3, 10)],
+        max_jobs=4,
+        max_parallel_jobs=2,
+    )
+    register = RegisterModelStep(
+        "Register",
+        model_package_group=group,
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())],
+    )
     steps = _steps(_with_lineage(PipelineDefinition(steps=[tune, register])))
     assert _tags(steps["Tune"])["lineage:input:train"] == "s3://data/train/"
     assert _tags(steps["Tune"])["lineage:dataset:Tune.train"] == "s3://data/train/"
@@ -154,10 +171,16 @@ def test_tuning_jobs_are_tagged_and_a_tuned_model_records_its_tuning_job(role, g
 
 def test_model_and_transform_jobs_record_the_model_version_they_serve(role, group):
     package = ParameterString("ModelPackageArn")
-    model = CreateModelStep("Model", role=role, containers=[
-        ModelContainer(model_package=package, model_package_group=group)])
-    transform = TransformStep("Score", model_name=model.model_name, instance_type="ml.m5.xlarge",
-                              input_s3_uri="s3://data/batch/", output_path="s3://artifacts/scores")
+    model = CreateModelStep(
+        "Model", role=role, containers=[ModelContainer(model_package=package, model_package_group=group)]
+    )
+    transform = TransformStep(
+        "Score",
+        model_name=model.model_name,
+        instance_type="ml.m5.xlarge",
+        input_s3_uri="s3://data/batch/",
+        output_path="s3://artifacts/scores",
+    )
     steps = _steps(_with_lineage(PipelineDefinition(parameters=[package], steps=[model, transform])))
     assert _tags(steps["Model"])["lineage:model-package"] == {"Get": "Parameters.ModelPackageArn"}
     assert _tags(steps["Score"])["lineage:model"] == {"Get": "Steps.Model.ModelName"}
@@ -195,8 +218,10 @@ def _error(definition: PipelineDefinition, lineage: LineageOptions | None) -> st
         (LineageOptions(code_version=COMMIT, tags={"lineage:image": "x"}), "or 'lineage:' (written by lineage)"),
         (LineageOptions(code_version=COMMIT, tags={"team": "a#b"}), "lineage.tags['team']='a#b'"),
         (LineageOptions(code_version=COMMIT, tags={f"t{i}": "x" for i in range(51)}), "at most 50 tags"),
-        (LineageOptions(code_version=COMMIT, tags={f"t{i}": "x" for i in range(45)}),
-         "steps['Train'] (Training) lineage (tags)="),
+        (
+            LineageOptions(code_version=COMMIT, tags={f"t{i}": "x" for i in range(45)}),
+            "steps['Train'] (Training) lineage (tags)=",
+        ),
     ],
 )
 def test_bad_lineage_options_fail_with_a_clear_message(role, group, lineage, message):
@@ -213,9 +238,14 @@ def test_an_input_uri_that_cannot_be_a_tag_value_names_the_step_and_tag(role):
 
 def test_user_metadata_that_collides_with_lineage_fails(role, group):
     train = TrainingStep("Train", job=training_job(role))
-    register = RegisterModelStep("Register", model_package_group=group, content_types=["text/csv"],
-                                 response_types=["text/csv"], customer_metadata={"lineage:code-version": "x"},
-                                 containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)])
+    register = RegisterModelStep(
+        "Register",
+        model_package_group=group,
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        customer_metadata={"lineage:code-version": "x"},
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)],
+    )
     message = _error(PipelineDefinition(steps=[train, register]), LineageOptions(code_version=COMMIT))
     assert "customer_metadata=['lineage:code-version']: keys starting with 'lineage:'" in message
 
@@ -229,7 +259,12 @@ def test_user_metadata_that_collides_with_lineage_fails(role, group):
     ],
 )
 def test_customer_metadata_follows_botocore_limits(role, group, metadata, message):
-    register = RegisterModelStep("Register", model_package_group=group, content_types=["text/csv"],
-                                 response_types=["text/csv"], customer_metadata=metadata,
-                                 containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/model.tar.gz")])
+    register = RegisterModelStep(
+        "Register",
+        model_package_group=group,
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        customer_metadata=metadata,
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/model.tar.gz")],
+    )
     assert message in _error(PipelineDefinition(steps=[register]), None)

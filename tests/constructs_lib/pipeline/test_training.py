@@ -8,8 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from constructs_lib import ConstructValidationError
-from constructs_lib import S3Location
+from constructs_lib import ConstructValidationError, S3Location
 from constructs_lib.training.pipeline import (
     ExecutionVariables,
     FileSystemSource,
@@ -49,29 +48,48 @@ def _error(job, parameters=()) -> str:
 
 
 def test_managed_spot_training_with_checkpoints_and_max_wait(role):
-    args = _render(TrainingStep("Train", job=training_job(
-        role, use_spot_instances=True, max_runtime=Duration.hours(1), max_wait=Duration.hours(3),
-        checkpoint_s3_uri=per_run("s3://artifacts", "checkpoints"), checkpoint_local_path="/opt/ml/checkpoints")))
+    args = _render(
+        TrainingStep(
+            "Train",
+            job=training_job(
+                role,
+                use_spot_instances=True,
+                max_runtime=Duration.hours(1),
+                max_wait=Duration.hours(3),
+                checkpoint_s3_uri=per_run("s3://artifacts", "checkpoints"),
+                checkpoint_local_path="/opt/ml/checkpoints",
+            ),
+        )
+    )
     assert args["EnableManagedSpotTraining"] is True
     assert args["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 10800}
     assert args["CheckpointConfig"] == {
-        "S3Uri": {"Std:Join": {"On": "/", "Values": ["s3://artifacts", {"Get": "Execution.PipelineExecutionId"},
-                                                      "checkpoints"]}},
-        "LocalPath": "/opt/ml/checkpoints"}
+        "S3Uri": {
+            "Std:Join": {
+                "On": "/",
+                "Values": ["s3://artifacts", {"Get": "Execution.PipelineExecutionId"}, "checkpoints"],
+            }
+        },
+        "LocalPath": "/opt/ml/checkpoints",
+    }
 
 
 def _spot(role, checkpoint):
     return training_job(role, use_spot_instances=True, max_wait=Duration.hours(2), checkpoint_s3_uri=checkpoint)
 
 
-@pytest.mark.parametrize("checkpoint", [
-    "s3://artifacts/checkpoints/",
-    S3Location(_BUCKET, "pipelines/checkpoints/"),
-    ParameterString("CheckpointUri", default_value="s3://artifacts/checkpoints/"),
-    Join(on="/", values=["s3://artifacts/checkpoints", ParameterString("CheckpointUri")]),
-    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.START_DATETIME]),
-    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_NAME]),
-], ids=["literal", "S3Location", "parameter", "literal-and-parameter", "start-time", "pipeline-name"])
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        "s3://artifacts/checkpoints/",
+        S3Location(_BUCKET, "pipelines/checkpoints/"),
+        ParameterString("CheckpointUri", default_value="s3://artifacts/checkpoints/"),
+        Join(on="/", values=["s3://artifacts/checkpoints", ParameterString("CheckpointUri")]),
+        Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.START_DATETIME]),
+        Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_NAME]),
+    ],
+    ids=["literal", "S3Location", "parameter", "literal-and-parameter", "start-time", "pipeline-name"],
+)
 def test_a_checkpoint_prefix_shared_by_executions_fails_at_synth(role, checkpoint):
     """A job resumes from the newest checkpoint under its prefix: shared by runs, every run after the
     first resumes from the last run's model (XGBoost with all rounds done returns it untrained)."""
@@ -82,11 +100,15 @@ def test_a_checkpoint_prefix_shared_by_executions_fails_at_synth(role, checkpoin
     assert "resumes every run from the previous run's model" in message
 
 
-@pytest.mark.parametrize("checkpoint", [
-    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_EXECUTION_ID]),
-    Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_EXECUTION_ARN]),
-    S3Join(S3Location(_BUCKET, "pipelines/"), ExecutionVariables.PIPELINE_EXECUTION_ID, "checkpoints"),
-], ids=["execution-id", "execution-arn", "S3Join"])
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_EXECUTION_ID]),
+        Join(on="/", values=["s3://artifacts/checkpoints", ExecutionVariables.PIPELINE_EXECUTION_ARN]),
+        S3Join(S3Location(_BUCKET, "pipelines/"), ExecutionVariables.PIPELINE_EXECUTION_ID, "checkpoints"),
+    ],
+    ids=["execution-id", "execution-arn", "S3Join"],
+)
 def test_a_checkpoint_prefix_per_execution_is_accepted(role, checkpoint):
     args = _render(TrainingStep("Train", job=_spot(role, checkpoint)))
     assert "Execution.PipelineExecution" in str(args["CheckpointConfig"]["S3Uri"])
@@ -102,10 +124,21 @@ def test_on_demand_training_has_no_max_wait(role):
 def test_input_modes_per_channel_file_pipe_and_fast_file(role):
     channels = [
         TrainingChannel("train", "s3://data/train/", input_mode="FastFile"),
-        TrainingChannel("validation", "s3://data/validation/", input_mode="Pipe", compression="Gzip",
-                        record_wrapper="RecordIO", shuffle_seed=7),
-        TrainingChannel("manifest", "s3://data/labels.manifest", s3_data_type="AugmentedManifestFile",
-                        input_mode="Pipe", attribute_names=["source-ref", "label"]),
+        TrainingChannel(
+            "validation",
+            "s3://data/validation/",
+            input_mode="Pipe",
+            compression="Gzip",
+            record_wrapper="RecordIO",
+            shuffle_seed=7,
+        ),
+        TrainingChannel(
+            "manifest",
+            "s3://data/labels.manifest",
+            s3_data_type="AugmentedManifestFile",
+            input_mode="Pipe",
+            attribute_names=["source-ref", "label"],
+        ),
         TrainingChannel("test", "s3://data/test/"),
     ]
     args = _render(TrainingStep("Train", job=training_job(role, channels=channels, input_mode="File")))
@@ -129,8 +162,7 @@ def test_distributed_training_shards_data_across_instances(role):
 
 
 def test_metric_definitions_network_isolation_vpc_and_kms(role, key):
-    args = _render(TrainingStep("Train", job=training_job(
-        role, network=VPC, volume_kms_key=key, output_kms_key=key)))
+    args = _render(TrainingStep("Train", job=training_job(role, network=VPC, volume_kms_key=key, output_kms_key=key)))
     assert args["AlgorithmSpecification"]["MetricDefinitions"][0]["Name"] == "validation:auc"
     assert args["EnableNetworkIsolation"] is True
     assert args["VpcConfig"] == {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1", "subnet-2"]}
@@ -139,29 +171,46 @@ def test_metric_definitions_network_isolation_vpc_and_kms(role, key):
 
 
 def test_network_isolation_can_be_turned_off_explicitly(role):
-    args = _render(TrainingStep("Train", job=training_job(
-        role, network=JobNetwork(enable_network_isolation=False, encrypt_inter_container_traffic=False))))
+    args = _render(
+        TrainingStep(
+            "Train",
+            job=training_job(
+                role, network=JobNetwork(enable_network_isolation=False, encrypt_inter_container_traffic=False)
+            ),
+        )
+    )
     assert args["EnableNetworkIsolation"] is False
     assert args["EnableInterContainerTrafficEncryption"] is False
 
 
 def test_hyperparameters_are_written_as_strings(role):
     flag = ParameterBoolean("Early", default_value=True)
-    args = _render(TrainingStep("Train", job=training_job(
-        role, hyperparameters={"eta": 0.2, "num_round": 10, "verbose": False, "early": flag})), [flag])
+    args = _render(
+        TrainingStep(
+            "Train",
+            job=training_job(role, hyperparameters={"eta": 0.2, "num_round": 10, "verbose": False, "early": flag}),
+        ),
+        [flag],
+    )
     assert args["HyperParameters"] == {
-        "eta": "0.2", "num_round": "10", "verbose": "false",
-        "early": {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.Early"}]}}}
+        "eta": "0.2",
+        "num_round": "10",
+        "verbose": "false",
+        "early": {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.Early"}]}},
+    }
 
 
 def test_file_system_channels_need_file_mode_and_a_vpc(role):
     fs = FileSystemSource("fs-0123456789abcdef0", "FSxLustre", "/fsx/train")
-    args = _render(TrainingStep("Train", job=training_job(
-        role, network=VPC, channels=[TrainingChannel("train", file_system=fs)])))
+    args = _render(
+        TrainingStep("Train", job=training_job(role, network=VPC, channels=[TrainingChannel("train", file_system=fs)]))
+    )
     assert args["InputDataConfig"][0]["DataSource"]["FileSystemDataSource"]["FileSystemType"] == "FSxLustre"
     message = _error(training_job(role, channels=[TrainingChannel("train", file_system=fs, input_mode="FastFile")]))
-    assert ("job.channels['train'].input_mode='FastFile': must be 'File' for a file-system channel: Pipe and "
-            "FastFile stream from S3 only") in message
+    assert (
+        "job.channels['train'].input_mode='FastFile': must be 'File' for a file-system channel: Pipe and "
+        "FastFile stream from S3 only"
+    ) in message
     assert "job.channels['train'].file_system='fs-0123456789abcdef0': needs the job in a VPC" in message
 
 
@@ -171,8 +220,15 @@ def test_spot_without_max_wait_fails(role):
 
 
 def test_spot_with_max_wait_below_max_runtime_fails(role):
-    message = _error(training_job(role, use_spot_instances=True, max_runtime=Duration.hours(2),
-                                  max_wait=Duration.hours(1), checkpoint_s3_uri="s3://a/ckpt"))
+    message = _error(
+        training_job(
+            role,
+            use_spot_instances=True,
+            max_runtime=Duration.hours(2),
+            max_wait=Duration.hours(1),
+            checkpoint_s3_uri="s3://a/ckpt",
+        )
+    )
     assert "job.max_wait (seconds)=3600: must be >= max_runtime (7200 s): it includes the run time" in message
 
 
@@ -189,18 +245,30 @@ def test_max_wait_without_spot_fails(role):
 @pytest.mark.parametrize(
     "channel, message",
     [
-        (TrainingChannel("m", "s3://d/x.manifest", s3_data_type="AugmentedManifestFile", input_mode="FastFile"),
-         "job.channels['m'].input_mode='FastFile': must be 'Pipe' for an AugmentedManifestFile channel"),
-        (TrainingChannel("m", "s3://d/x.manifest", s3_data_type="AugmentedManifestFile"),
-         "job.channels['m'].input_mode='File': must be 'Pipe' for an AugmentedManifestFile channel"),
-        (TrainingChannel("t", "s3://d/t/", compression="Gzip", input_mode="FastFile"),
-         "job.channels['t'].compression='Gzip': 'Gzip' is only used in Pipe mode (this channel is FastFile)"),
-        (TrainingChannel("t", "s3://d/t/", record_wrapper="RecordIO"),
-         "job.channels['t'].record_wrapper='RecordIO': 'RecordIO' wrapping is only applied in Pipe mode"),
-        (TrainingChannel("t", "s3://d/t/", input_mode="Stream"),
-         "job.channels['t'].input_mode='Stream': must be one of File, Pipe, FastFile"),
-        (TrainingChannel("t", "s3://d/t/", attribute_names=["label"]),
-         "job.channels['t'].attribute_names=['label']: only apply to s3_data_type='AugmentedManifestFile'"),
+        (
+            TrainingChannel("m", "s3://d/x.manifest", s3_data_type="AugmentedManifestFile", input_mode="FastFile"),
+            "job.channels['m'].input_mode='FastFile': must be 'Pipe' for an AugmentedManifestFile channel",
+        ),
+        (
+            TrainingChannel("m", "s3://d/x.manifest", s3_data_type="AugmentedManifestFile"),
+            "job.channels['m'].input_mode='File': must be 'Pipe' for an AugmentedManifestFile channel",
+        ),
+        (
+            TrainingChannel("t", "s3://d/t/", compression="Gzip", input_mode="FastFile"),
+            "job.channels['t'].compression='Gzip': 'Gzip' is only used in Pipe mode (this channel is FastFile)",
+        ),
+        (
+            TrainingChannel("t", "s3://d/t/", record_wrapper="RecordIO"),
+            "job.channels['t'].record_wrapper='RecordIO': 'RecordIO' wrapping is only applied in Pipe mode",
+        ),
+        (
+            TrainingChannel("t", "s3://d/t/", input_mode="Stream"),
+            "job.channels['t'].input_mode='Stream': must be one of File, Pipe, FastFile",
+        ),
+        (
+            TrainingChannel("t", "s3://d/t/", attribute_names=["label"]),
+            "job.channels['t'].attribute_names=['label']: only apply to s3_data_type='AugmentedManifestFile'",
+        ),
         (TrainingChannel("t"), "job.channels['t']='t': give exactly one of s3_uri or file_system"),
         (TrainingChannel("bad name!", "s3://d/t/"), "job.channels['bad name!'].name='bad name!'"),
     ],
@@ -222,19 +290,29 @@ def test_channel_input_modes_that_cannot_apply_fail(role, channel, message):
         ({"input_mode": "Stream"}, "job.input_mode='Stream': must be one of File, Pipe, FastFile"),
         ({"max_runtime": 3600}, "job.max_runtime=3600: must be an aws_cdk.Duration"),
         ({"max_retry_attempts": 31}, "job.max_retry_attempts=31: must be from 1 to 30"),
-        ({"metric_definitions": [MetricDefinition("auc", "(unclosed")]},
-         "job.metric_definitions['auc'].regex='(unclosed': must be a valid regular expression"),
-        ({"metric_definitions": [MetricDefinition("a", "(.*)"), MetricDefinition("a", "(.*)")]},
-         "job.metric_definitions=['a', 'a']: names must be unique"),
-        ({"network": JobNetwork(subnet_ids=[f"subnet-{i}" for i in range(17)], security_group_ids=["sg-1"])},
-         "job.network.subnet_ids"),
-        ({"hyperparameters": {"depth": {"max": 5}}},
-         "job.hyperparameters['depth']={'max': 5}: must be a string, number, boolean or expression"),
+        (
+            {"metric_definitions": [MetricDefinition("auc", "(unclosed")]},
+            "job.metric_definitions['auc'].regex='(unclosed': must be a valid regular expression",
+        ),
+        (
+            {"metric_definitions": [MetricDefinition("a", "(.*)"), MetricDefinition("a", "(.*)")]},
+            "job.metric_definitions=['a', 'a']: names must be unique",
+        ),
+        (
+            {"network": JobNetwork(subnet_ids=[f"subnet-{i}" for i in range(17)], security_group_ids=["sg-1"])},
+            "job.network.subnet_ids",
+        ),
+        (
+            {"hyperparameters": {"depth": {"max": 5}}},
+            "job.hyperparameters['depth']={'max': 5}: must be a string, number, boolean or expression",
+        ),
     ],
 )
 def test_bad_training_input_fails_naming_step_argument_and_value(role, changes, message):
     parameters = [changes["instance_type"]] if isinstance(changes.get("instance_type"), ParameterString) else []
     if message is None:  # a String parameter is a valid instance type
-        PipelineDefinition(parameters=parameters, steps=[TrainingStep("Train", job=training_job(role, **changes))]).render()
+        PipelineDefinition(
+            parameters=parameters, steps=[TrainingStep("Train", job=training_job(role, **changes))]
+        ).render()
         return
     assert "steps['Train'] (Training) " + message in _error(training_job(role, **changes), parameters)

@@ -57,8 +57,9 @@ class _Outputs:
 class _HandOffStep(Step):
     supports_cache = True
 
-    def __init__(self, name: str, *, inputs: Mapping[str, Any] | None, outputs: Sequence[StepOutput],
-                 **step_options: Any) -> None:
+    def __init__(
+        self, name: str, *, inputs: Mapping[str, Any] | None, outputs: Sequence[StepOutput], **step_options: Any
+    ) -> None:
         super().__init__(name, **step_options)
         self.inputs = dict(inputs or {})
         self.output_parameters = list(outputs)
@@ -79,12 +80,18 @@ class _HandOffStep(Step):
         names = [output.name for output in self.output_parameters]
         v.check(len(names) == len(set(names)), "outputs", names, "names must be unique")
         for output in self.output_parameters:
-            v.check(bool(_OUTPUT_NAME.match(output.name)), "outputs", output.name,
-                    "names must be 1-64 letters, digits, '-' or '_'")
+            v.check(
+                bool(_OUTPUT_NAME.match(output.name)),
+                "outputs",
+                output.name,
+                "names must be 1-64 letters, digits, '-' or '_'",
+            )
             v.one_of(f"outputs[{output.name!r}].kind", output.kind, OUTPUT_KINDS)
         for key, value in self.inputs.items():
             v.check(isinstance(key, str) and bool(key), "inputs", key, "keys must be non-empty strings")
-            v.check(not isinstance(value, (set, bytes)), f"inputs[{key!r}]", value, "must be JSON values or expressions")
+            v.check(
+                not isinstance(value, (set, bytes)), f"inputs[{key!r}]", value, "must be JSON values or expressions"
+            )
 
 
 class LambdaStep(_HandOffStep):
@@ -92,8 +99,15 @@ class LambdaStep(_HandOffStep):
 
     step_type = "Lambda"
 
-    def __init__(self, name: str, *, function: lambda_.IFunction, inputs: Mapping[str, Any] | None = None,
-                 outputs: Sequence[StepOutput] = (), **step_options: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        function: lambda_.IFunction,
+        inputs: Mapping[str, Any] | None = None,
+        outputs: Sequence[StepOutput] = (),
+        **step_options: Any,
+    ) -> None:
         """
         :param function: the function to invoke (the pipeline's role may invoke this one only).
         :param inputs: default none; the event's keys (values may be expressions).
@@ -116,8 +130,15 @@ class CallbackStep(_HandOffStep):
 
     step_type = "Callback"
 
-    def __init__(self, name: str, *, queue: sqs.IQueue, inputs: Mapping[str, Any] | None = None,
-                 outputs: Sequence[StepOutput] = (), **step_options: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        queue: sqs.IQueue,
+        inputs: Mapping[str, Any] | None = None,
+        outputs: Sequence[StepOutput] = (),
+        **step_options: Any,
+    ) -> None:
         """
         :param queue: the SQS queue your worker reads (the pipeline's role may send to this one only).
         :param inputs: default none; the message's arguments (values may be expressions).

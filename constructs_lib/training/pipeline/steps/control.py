@@ -57,8 +57,12 @@ class ConditionStep(Step):
         for index, condition in enumerate(self.conditions):
             if v.check(isinstance(condition, Condition), f"conditions[{index}]", condition, "must be a Condition"):
                 condition.validate(v, f"conditions[{index}]")
-        v.check(bool(self.if_steps or self.else_steps), "if_steps/else_steps", [],
-                "a condition needs at least one branch step")
+        v.check(
+            bool(self.if_steps or self.else_steps),
+            "if_steps/else_steps",
+            [],
+            "a condition needs at least one branch step",
+        )
         for arg, steps in (("if_steps", self.if_steps), ("else_steps", self.else_steps)):
             for step in steps:
                 v.check(isinstance(step, Step), arg, step, "must be steps")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
 from constructs_lib.training.pipeline.rendering import as_api_string
 from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator
-from constructs_lib.foundation.s3_location import S3Location
 
 MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 
@@ -112,11 +112,15 @@ class CreateModelStep(Step):
         """The containers' images and model data; the registered version when built from one."""
         images = [c.image_uri for c in self.containers if c.image_uri is not None]
         several = len(self.containers) > 1
-        inputs = {f"model{index if several else ''}": c.model_data_url
-                  for index, c in enumerate(self.containers) if c.model_data_url is not None}
+        inputs = {
+            f"model{index if several else ''}": c.model_data_url
+            for index, c in enumerate(self.containers)
+            if c.model_data_url is not None
+        }
         packages = [c.model_package for c in self.containers if c.model_package is not None]
-        extra = {f"model-package{index if len(packages) > 1 else ''}": package
-                 for index, package in enumerate(packages)}
+        extra = {
+            f"model-package{index if len(packages) > 1 else ''}": package for index, package in enumerate(packages)
+        }
         return StepLineage(images=images, inputs=inputs, extra=extra)
 
     def requirements(self) -> StepRequirements:
@@ -130,23 +134,38 @@ class CreateModelStep(Step):
         self.network.validate(v)
         if self.inference_execution_mode is not None:
             v.one_of("inference_execution_mode", self.inference_execution_mode, ("Serial", "Direct"))
-            v.check(len(self.containers) > 1, "inference_execution_mode", self.inference_execution_mode,
-                    "only applies to models of several containers")
+            v.check(
+                len(self.containers) > 1,
+                "inference_execution_mode",
+                self.inference_execution_mode,
+                "only applies to models of several containers",
+            )
         for index, container in enumerate(self.containers):
             arg = f"containers[{index}]"
             if container.model_package is not None:
                 v.kind(f"{arg}.model_package", container.model_package, STRING)
-                v.check(container.image_uri is None and container.model_data_url is None, arg,
-                        "model_package", "give model_package alone: the version brings its image and model data")
-                v.check(container.model_package_group is not None, f"{arg}.model_package_group", None,
-                        "is required with model_package: the pipeline's role may read that group's versions only")
+                v.check(
+                    container.image_uri is None and container.model_data_url is None,
+                    arg,
+                    "model_package",
+                    "give model_package alone: the version brings its image and model data",
+                )
+                v.check(
+                    container.model_package_group is not None,
+                    f"{arg}.model_package_group",
+                    None,
+                    "is required with model_package: the pipeline's role may read that group's versions only",
+                )
             else:
                 v.kind(f"{arg}.image_uri", container.image_uri, STRING, required=True)
                 if container.model_data_url is not None:
                     v.s3_uri(f"{arg}.model_data_url", container.model_data_url)
-            v.check(container.framework is None and container.framework_version is None, arg,
-                    [container.framework, container.framework_version],
-                    "framework and framework_version only apply to RegisterModelStep")
+            v.check(
+                container.framework is None and container.framework_version is None,
+                arg,
+                [container.framework, container.framework_version],
+                "framework and framework_version only apply to RegisterModelStep",
+            )
             _check_environment(v, f"{arg}.environment", container.environment)
 
 
@@ -171,18 +190,31 @@ class ModelMetrics:
             return {"ContentType": self.content_type, "S3Uri": uri} if uri is not None else None
 
         return {
-            "ModelQuality": {"Statistics": source(self.model_quality_statistics),
-                             "Constraints": source(self.model_quality_constraints)},
-            "ModelDataQuality": {"Statistics": source(self.data_quality_statistics),
-                                 "Constraints": source(self.data_quality_constraints)},
+            "ModelQuality": {
+                "Statistics": source(self.model_quality_statistics),
+                "Constraints": source(self.model_quality_constraints),
+            },
+            "ModelDataQuality": {
+                "Statistics": source(self.data_quality_statistics),
+                "Constraints": source(self.data_quality_constraints),
+            },
             "Bias": {"Report": source(self.bias_report)},
             "Explainability": {"Report": source(self.explainability_report)},
         }
 
     def locations(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in (
-            "model_quality_statistics", "model_quality_constraints", "data_quality_statistics",
-            "data_quality_constraints", "bias_report", "explainability_report") if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name)
+            for name in (
+                "model_quality_statistics",
+                "model_quality_constraints",
+                "data_quality_statistics",
+                "data_quality_constraints",
+                "bias_report",
+                "explainability_report",
+            )
+            if getattr(self, name) is not None
+        }
 
 
 class RegisterModelStep(Step):
@@ -262,8 +294,12 @@ class RegisterModelStep(Step):
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
         group = self.model_package_group
-        v.check(isinstance(group, ModelPackageGroupRef), "model_package_group", group,
-                "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)")
+        v.check(
+            isinstance(group, ModelPackageGroupRef),
+            "model_package_group",
+            group,
+            "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",
+        )
         if v.kind("approval_status", self.approval_status, STRING, required=True):
             v.one_of("approval_status", self.approval_status, MODEL_APPROVAL_STATUSES)
         v.check(1 <= len(self.containers) <= 15, "containers", len(self.containers), "must list 1 to 15 containers")
@@ -272,23 +308,34 @@ class RegisterModelStep(Step):
             v.kind(f"{arg}.image_uri", container.image_uri, STRING, required=True)
             if container.model_data_url is not None:
                 v.s3_uri(f"{arg}.model_data_url", container.model_data_url)
-            v.check(container.model_package is None and container.model_package_group is None, arg,
-                    "model_package", "a registered version's containers are images with model data")
+            v.check(
+                container.model_package is None and container.model_package_group is None,
+                arg,
+                "model_package",
+                "a registered version's containers are images with model data",
+            )
             _check_environment(v, f"{arg}.environment", container.environment)
         v.check(bool(self.content_types), "content_types", self.content_types, "must list at least one MIME type")
         v.check(bool(self.response_types), "response_types", self.response_types, "must list at least one MIME type")
-        for arg, shape in (("realtime_instance_types", "ProductionVariantInstanceType"),
-                           ("transform_instance_types", "TransformInstanceType")):
+        for arg, shape in (
+            ("realtime_instance_types", "ProductionVariantInstanceType"),
+            ("transform_instance_types", "TransformInstanceType"),
+        ):
             for instance_type in getattr(self, arg):
                 v.instance_type(arg, instance_type, shape)
         if self.model_package_description is not None:
-            v.check(len(self.model_package_description) <= 1024, "model_package_description",
-                    self.model_package_description, "must be at most 1024 characters")
+            v.check(
+                len(self.model_package_description) <= 1024,
+                "model_package_description",
+                self.model_package_description,
+                "must be at most 1024 characters",
+            )
         if self.model_metrics is not None:
             for name, uri in self.model_metrics.locations().items():
                 v.s3_uri(f"model_metrics.{name}", uri)
-        v.check(len(self.customer_metadata) <= 50, "customer_metadata", len(self.customer_metadata),
-                "at most 50 entries")
+        v.check(
+            len(self.customer_metadata) <= 50, "customer_metadata", len(self.customer_metadata), "at most 50 entries"
+        )
         for key, value in self.customer_metadata.items():
             v.api_text(f"customer_metadata[{key!r}] (key)", key, "CustomerMetadataKey")
             v.api_text(f"customer_metadata[{key!r}]", value, "CustomerMetadataValue")

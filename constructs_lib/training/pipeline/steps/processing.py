@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import (
     ANY,
     INTEGER,
@@ -28,7 +29,6 @@ from constructs_lib.training.pipeline.step import (
     StepValidator,
     seconds_of,
 )
-from constructs_lib.foundation.s3_location import S3Location
 
 PROCESSING_ROOT = "/opt/ml/processing/"
 CODE_INPUT = "code"
@@ -238,8 +238,11 @@ class ProcessingStep(Step):
                 "Outputs": [
                     {
                         "OutputName": item.name,
-                        "S3Output": {"S3Uri": item.destination, "LocalPath": item.local_path,
-                                     "S3UploadMode": item.upload_mode},
+                        "S3Output": {
+                            "S3Uri": item.destination,
+                            "LocalPath": item.local_path,
+                            "S3UploadMode": item.upload_mode,
+                        },
                     }
                     for item in self.outputs_config
                 ],
@@ -271,8 +274,9 @@ class ProcessingStep(Step):
         )
 
     def lineage(self) -> StepLineage:
-        return StepLineage(images=[self.image_uri], inputs={item.name: item.source for item in self.inputs_config},
-                           code=self.code)
+        return StepLineage(
+            images=[self.image_uri], inputs={item.name: item.source for item in self.inputs_config}, code=self.code
+        )
 
     # --- validation ---------------------------------------------------------------------------------
 
@@ -290,26 +294,37 @@ class ProcessingStep(Step):
 
         inputs = self._all_inputs()
         names = [item.name for item in inputs]
-        v.check(len(names) == len(set(names)), "inputs", names,
-                "names must be unique (the code input is named 'code')")
+        v.check(len(names) == len(set(names)), "inputs", names, "names must be unique (the code input is named 'code')")
         v.check(len(inputs) <= 10, "inputs", names, "at most 10 inputs (including code)")
         paths = [item.local_path for item in inputs]
         v.check(len(paths) == len(set(paths)), "inputs (destinations)", paths, "must be distinct")
         for item in inputs:
             arg = f"inputs[{item.name!r}]"
             v.s3_uri(f"{arg}.source", item.source)
-            v.check(item.local_path.startswith(PROCESSING_ROOT), f"{arg}.destination", item.local_path,
-                    f"must be under {PROCESSING_ROOT}")
+            v.check(
+                item.local_path.startswith(PROCESSING_ROOT),
+                f"{arg}.destination",
+                item.local_path,
+                f"must be under {PROCESSING_ROOT}",
+            )
             v.one_of(f"{arg}.s3_data_type", item.s3_data_type, ("S3Prefix", "ManifestFile"))
             v.one_of(f"{arg}.input_mode", item.input_mode, ("File", "Pipe"))
             v.one_of(f"{arg}.distribution", item.distribution, ("FullyReplicated", "ShardedByS3Key"))
             if v.one_of(f"{arg}.compression", item.compression, ("None", "Gzip")):
-                v.check(item.compression != "Gzip" or item.input_mode == "Pipe", f"{arg}.compression",
-                        item.compression, "Gzip needs input_mode='Pipe' (SageMaker decompresses while streaming)")
+                v.check(
+                    item.compression != "Gzip" or item.input_mode == "Pipe",
+                    f"{arg}.compression",
+                    item.compression,
+                    "Gzip needs input_mode='Pipe' (SageMaker decompresses while streaming)",
+                )
         if self.code is not None:
             file_name = self._code_file()
-            v.check(bool(file_name) and not isinstance(self.code, Expression), "code", self.code,
-                    "must be an S3Location or s3:// URI of a script file (e.g. code/preprocess.py)")
+            v.check(
+                bool(file_name) and not isinstance(self.code, Expression),
+                "code",
+                self.code,
+                "must be an S3Location or s3:// URI of a script file (e.g. code/preprocess.py)",
+            )
 
         out_names = [item.name for item in self.outputs_config]
         v.check(len(out_names) == len(set(out_names)), "outputs", out_names, "names must be unique")
@@ -317,21 +332,36 @@ class ProcessingStep(Step):
         for item in self.outputs_config:
             arg = f"outputs[{item.name!r}]"
             v.s3_uri(f"{arg}.destination", item.destination)
-            v.check(item.local_path.startswith(PROCESSING_ROOT), f"{arg}.source", item.local_path,
-                    f"must be under {PROCESSING_ROOT}")
+            v.check(
+                item.local_path.startswith(PROCESSING_ROOT),
+                f"{arg}.source",
+                item.local_path,
+                f"must be under {PROCESSING_ROOT}",
+            )
             v.one_of(f"{arg}.upload_mode", item.upload_mode, ("EndOfJob", "Continuous"))
 
         for index, value in enumerate(self.container_arguments):
-            v.check(not isinstance(value, (dict, list)), f"arguments[{index}]", value,
-                    "must be a string, number or expression")
+            v.check(
+                not isinstance(value, (dict, list)),
+                f"arguments[{index}]",
+                value,
+                "must be a string, number or expression",
+            )
         for key, value in self.environment.items():
             v.kind(f"environment[{key!r}]", value, STRING)
 
         pf_names = [pf.name for pf in self.property_files]
         v.check(len(pf_names) == len(set(pf_names)), "property_files", pf_names, "names must be unique")
         for pf in self.property_files:
-            v.check(pf.output_name in out_names, f"property_files[{pf.name!r}].output_name", pf.output_name,
-                    f"must be one of this step's outputs: {', '.join(out_names) or '(none)'}")
-            v.check(bool(pf.path) and not pf.path.startswith("/"), f"property_files[{pf.name!r}].path", pf.path,
-                    "must be a file path relative to the output, e.g. 'evaluation.json'")
-
+            v.check(
+                pf.output_name in out_names,
+                f"property_files[{pf.name!r}].output_name",
+                pf.output_name,
+                f"must be one of this step's outputs: {', '.join(out_names) or '(none)'}",
+            )
+            v.check(
+                bool(pf.path) and not pf.path.startswith("/"),
+                f"property_files[{pf.name!r}].path",
+                pf.path,
+                "must be a file path relative to the output, e.g. 'evaluation.json'",
+            )

@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.rendering import as_api_string
 from constructs_lib.training.pipeline.step import (
@@ -20,7 +21,6 @@ from constructs_lib.training.pipeline.step import (
     StepValidator,
     seconds_of,
 )
-from constructs_lib.foundation.s3_location import S3Location
 
 INPUT_MODES = ("File", "Pipe", "FastFile")
 S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
@@ -224,15 +224,20 @@ class TrainingJob:
         inputs: dict[str, Any] = {}
         for channel in self.channels:
             fs = channel.file_system
-            inputs[channel.name] = (channel.s3_uri if fs is None
-                                    else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}")
+            inputs[channel.name] = (
+                channel.s3_uri if fs is None else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}"
+            )
         image = self.image_uri if self.image_uri is not None else self.algorithm_name
         return StepLineage(images=[image], inputs=inputs, hyperparameters=self.hyperparameter_strings())
 
     def validate(self, v: StepValidator, prefix: str = "job") -> None:
         v.check(hasattr(self.role, "role_arn"), f"{prefix}.role", self.role, "must be a JobRole or an IAM role")
-        v.check((self.image_uri is None) != (self.algorithm_name is None), f"{prefix}.image_uri/algorithm_name",
-                [self.image_uri, self.algorithm_name], "give exactly one of image_uri or algorithm_name")
+        v.check(
+            (self.image_uri is None) != (self.algorithm_name is None),
+            f"{prefix}.image_uri/algorithm_name",
+            [self.image_uri, self.algorithm_name],
+            "give exactly one of image_uri or algorithm_name",
+        )
         if self.image_uri is not None:
             v.kind(f"{prefix}.image_uri", self.image_uri, STRING)
         v.instance_type(f"{prefix}.instance_type", self.instance_type, "TrainingInstanceType")
@@ -251,20 +256,36 @@ class TrainingJob:
 
         # Managed spot: MaxWaitTimeInSeconds is required and at least MaxRuntimeInSeconds.
         if self.use_spot_instances:
-            if v.check(self.max_wait is not None, f"{prefix}.max_wait", self.max_wait,
-                       "is required with use_spot_instances=True (run time plus time waiting for spot capacity, "
-                       ">= max_runtime)"):
+            if v.check(
+                self.max_wait is not None,
+                f"{prefix}.max_wait",
+                self.max_wait,
+                "is required with use_spot_instances=True (run time plus time waiting for spot capacity, "
+                ">= max_runtime)",
+            ):
                 v.seconds(f"{prefix}.max_wait", self.max_wait)
                 runtime, wait = seconds_of(self.max_runtime), seconds_of(self.max_wait)
                 if v.literal(runtime) and v.literal(wait):
-                    v.check(wait >= runtime, f"{prefix}.max_wait (seconds)", wait,
-                            f"must be >= max_runtime ({runtime} s): it includes the run time")
-            v.check(self.checkpoint_s3_uri is not None, f"{prefix}.checkpoint_s3_uri", None,
-                    "is required with use_spot_instances=True, so that an interrupted job resumes from its "
-                    "last checkpoint instead of starting over")
+                    v.check(
+                        wait >= runtime,
+                        f"{prefix}.max_wait (seconds)",
+                        wait,
+                        f"must be >= max_runtime ({runtime} s): it includes the run time",
+                    )
+            v.check(
+                self.checkpoint_s3_uri is not None,
+                f"{prefix}.checkpoint_s3_uri",
+                None,
+                "is required with use_spot_instances=True, so that an interrupted job resumes from its "
+                "last checkpoint instead of starting over",
+            )
         else:
-            v.check(self.max_wait is None, f"{prefix}.max_wait", seconds_of(self.max_wait),
-                    "only applies to managed spot training (use_spot_instances=True)")
+            v.check(
+                self.max_wait is None,
+                f"{prefix}.max_wait",
+                seconds_of(self.max_wait),
+                "only applies to managed spot training (use_spot_instances=True)",
+            )
         if self.checkpoint_s3_uri is not None:
             v.s3_uri(f"{prefix}.checkpoint_s3_uri", self.checkpoint_s3_uri)
 
@@ -272,28 +293,53 @@ class TrainingJob:
         v.check(len(names) == len(set(names)), f"{prefix}.metric_definitions", names, "names must be unique")
         v.check(len(names) <= 40, f"{prefix}.metric_definitions", len(names), "at most 40 metric definitions")
         for metric in self.metric_definitions:
-            v.check(1 <= len(metric.name) <= 255, f"{prefix}.metric_definitions", metric.name,
-                    "names must be 1-255 characters")
-            v.check(1 <= len(metric.regex) <= 500 and _compiles(metric.regex), f"{prefix}.metric_definitions"
-                    f"[{metric.name!r}].regex", metric.regex, "must be a valid regular expression of 1-500 characters")
-        v.check(len(self.hyperparameters) <= 100, f"{prefix}.hyperparameters", len(self.hyperparameters),
-                "at most 100 hyperparameters")
+            v.check(
+                1 <= len(metric.name) <= 255,
+                f"{prefix}.metric_definitions",
+                metric.name,
+                "names must be 1-255 characters",
+            )
+            v.check(
+                1 <= len(metric.regex) <= 500 and _compiles(metric.regex),
+                f"{prefix}.metric_definitions[{metric.name!r}].regex",
+                metric.regex,
+                "must be a valid regular expression of 1-500 characters",
+            )
+        v.check(
+            len(self.hyperparameters) <= 100,
+            f"{prefix}.hyperparameters",
+            len(self.hyperparameters),
+            "at most 100 hyperparameters",
+        )
         for key, value in self.hyperparameters.items():
-            v.check(not isinstance(value, (dict, list)), f"{prefix}.hyperparameters[{key!r}]", value,
-                    "must be a string, number, boolean or expression")
+            v.check(
+                not isinstance(value, (dict, list)),
+                f"{prefix}.hyperparameters[{key!r}]",
+                value,
+                "must be a string, number, boolean or expression",
+            )
 
         channel_names = [channel.name for channel in self.channels]
-        v.check(len(channel_names) == len(set(channel_names)), f"{prefix}.channels", channel_names,
-                "names must be unique")
+        v.check(
+            len(channel_names) == len(set(channel_names)), f"{prefix}.channels", channel_names, "names must be unique"
+        )
         v.check(len(channel_names) <= 20, f"{prefix}.channels", len(channel_names), "at most 20 channels")
         for channel in self.channels:
             self._validate_channel(v, channel, f"{prefix}.channels[{channel.name!r}]")
 
     def _validate_channel(self, v: StepValidator, channel: TrainingChannel, arg: str) -> None:
-        v.check(bool(_CHANNEL_NAME.match(channel.name)) and len(channel.name) <= 64, f"{arg}.name", channel.name,
-                "must be 1-64 letters, digits, '.', '-' or '_'")
-        v.check((channel.s3_uri is None) != (channel.file_system is None), arg, channel.name,
-                "give exactly one of s3_uri or file_system")
+        v.check(
+            bool(_CHANNEL_NAME.match(channel.name)) and len(channel.name) <= 64,
+            f"{arg}.name",
+            channel.name,
+            "must be 1-64 letters, digits, '.', '-' or '_'",
+        )
+        v.check(
+            (channel.s3_uri is None) != (channel.file_system is None),
+            arg,
+            channel.name,
+            "give exactly one of s3_uri or file_system",
+        )
         mode = channel.input_mode or self.input_mode
         if channel.input_mode is not None:
             v.one_of(f"{arg}.input_mode", channel.input_mode, INPUT_MODES)
@@ -303,10 +349,18 @@ class TrainingJob:
             fs = channel.file_system
             v.one_of(f"{arg}.file_system.file_system_type", fs.file_system_type, ("EFS", "FSxLustre"))
             v.one_of(f"{arg}.file_system.access_mode", fs.access_mode, ("ro", "rw"))
-            v.check(mode == "File", f"{arg}.input_mode", mode,
-                    "must be 'File' for a file-system channel: Pipe and FastFile stream from S3 only")
-            v.check(bool(self.network.vpc_config), f"{arg}.file_system", fs.file_system_id,
-                    "needs the job in a VPC (network with subnets and security groups) to mount the file system")
+            v.check(
+                mode == "File",
+                f"{arg}.input_mode",
+                mode,
+                "must be 'File' for a file-system channel: Pipe and FastFile stream from S3 only",
+            )
+            v.check(
+                bool(self.network.vpc_config),
+                f"{arg}.file_system",
+                fs.file_system_id,
+                "needs the job in a VPC (network with subnets and security groups) to mount the file system",
+            )
             return
         v.s3_uri(f"{arg}.s3_uri", channel.s3_uri)
         v.one_of(f"{arg}.s3_data_type", channel.s3_data_type, S3_DATA_TYPES)
@@ -314,17 +368,33 @@ class TrainingJob:
         if channel.content_type is not None:
             v.kind(f"{arg}.content_type", channel.content_type, STRING)
         if channel.s3_data_type == "AugmentedManifestFile":
-            v.check(mode == "Pipe", f"{arg}.input_mode", mode,
-                    "must be 'Pipe' for an AugmentedManifestFile channel (FastFile does not support augmented "
-                    "manifests, File does not read them)")
+            v.check(
+                mode == "Pipe",
+                f"{arg}.input_mode",
+                mode,
+                "must be 'Pipe' for an AugmentedManifestFile channel (FastFile does not support augmented "
+                "manifests, File does not read them)",
+            )
         elif channel.attribute_names:
-            v.check(False, f"{arg}.attribute_names", list(channel.attribute_names),
-                    "only apply to s3_data_type='AugmentedManifestFile'")
+            v.check(
+                False,
+                f"{arg}.attribute_names",
+                list(channel.attribute_names),
+                "only apply to s3_data_type='AugmentedManifestFile'",
+            )
         if mode != "Pipe":
-            v.check(channel.compression == "None", f"{arg}.compression", channel.compression,
-                    f"'Gzip' is only used in Pipe mode (this channel is {mode})")
-            v.check(channel.record_wrapper == "None", f"{arg}.record_wrapper", channel.record_wrapper,
-                    f"'RecordIO' wrapping is only applied in Pipe mode (this channel is {mode})")
+            v.check(
+                channel.compression == "None",
+                f"{arg}.compression",
+                channel.compression,
+                f"'Gzip' is only used in Pipe mode (this channel is {mode})",
+            )
+            v.check(
+                channel.record_wrapper == "None",
+                f"{arg}.record_wrapper",
+                channel.record_wrapper,
+                f"'RecordIO' wrapping is only applied in Pipe mode (this channel is {mode})",
+            )
 
 
 class TrainingStep(Step):
@@ -378,4 +448,3 @@ def _compiles(regex: str) -> bool:
     except re.error:
         return False
     return True
-

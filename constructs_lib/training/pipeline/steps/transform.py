@@ -8,10 +8,10 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.rendering import as_api_string
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
-from constructs_lib.foundation.s3_location import S3Location
 
 
 class TransformStep(Step):
@@ -172,8 +172,12 @@ class TransformStep(Step):
         for arg in ("input_filter", "output_filter"):
             value = getattr(self, arg)
             if value is not None:
-                v.check(len(value) <= 63 and value.startswith("$"), arg, value,
-                        "must be a JSONPath of at most 63 characters starting with '$'")
+                v.check(
+                    len(value) <= 63 and value.startswith("$"),
+                    arg,
+                    value,
+                    "must be a JSONPath of at most 63 characters starting with '$'",
+                )
         if self.join_source is not None:
             v.one_of("join_source", self.join_source, ("Input", "None"))
         if self.invocations_timeout is not None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from aws_cdk import Duration
 
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Join, Property
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
 from constructs_lib.training.pipeline.steps.training import TrainingJob
-from constructs_lib.foundation.s3_location import S3Location
 
 STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
 SCALING_TYPES = ("Auto", "Linear", "Logarithmic", "ReverseLogarithmic")
@@ -149,21 +149,37 @@ class TuningStep(Step):
 
     def _parameter_ranges(self) -> dict[str, Any]:
         def value(v: Any) -> Any:
-            return v if isinstance(v, Expression) and v.kind == STRING else (
-                v.to_string() if isinstance(v, Expression) else str(v))
+            return (
+                v
+                if isinstance(v, Expression) and v.kind == STRING
+                else (v.to_string() if isinstance(v, Expression) else str(v))
+            )
 
         return {
             "IntegerParameterRanges": [
-                {"Name": r.name, "MinValue": value(r.min_value), "MaxValue": value(r.max_value), "ScalingType": r.scaling}
-                for r in self.ranges if isinstance(r, IntegerRange)
+                {
+                    "Name": r.name,
+                    "MinValue": value(r.min_value),
+                    "MaxValue": value(r.max_value),
+                    "ScalingType": r.scaling,
+                }
+                for r in self.ranges
+                if isinstance(r, IntegerRange)
             ],
             "ContinuousParameterRanges": [
-                {"Name": r.name, "MinValue": value(r.min_value), "MaxValue": value(r.max_value), "ScalingType": r.scaling}
-                for r in self.ranges if isinstance(r, ContinuousRange)
+                {
+                    "Name": r.name,
+                    "MinValue": value(r.min_value),
+                    "MaxValue": value(r.max_value),
+                    "ScalingType": r.scaling,
+                }
+                for r in self.ranges
+                if isinstance(r, ContinuousRange)
             ],
             "CategoricalParameterRanges": [
                 {"Name": r.name, "Values": [value(item) for item in r.values]}
-                for r in self.ranges if isinstance(r, CategoricalRange)
+                for r in self.ranges
+                if isinstance(r, CategoricalRange)
             ],
         }
 
@@ -176,8 +192,10 @@ class TuningStep(Step):
                 "MaxRuntimeInSeconds": seconds_of(self.max_runtime),
             },
             "TrainingJobEarlyStoppingType": self.early_stopping,
-            "HyperParameterTuningJobObjective": {"Type": self.objective.direction,
-                                                 "MetricName": self.objective.metric_name}
+            "HyperParameterTuningJobObjective": {
+                "Type": self.objective.direction,
+                "MetricName": self.objective.metric_name,
+            }
             if self.objective is not None
             else None,
             "ParameterRanges": self._parameter_ranges(),
@@ -186,8 +204,12 @@ class TuningStep(Step):
             else None,
         }
         if self.strategy == "Hyperband" and (self.hyperband_min_resource or self.hyperband_max_resource):
-            config["StrategyConfig"] = {"HyperbandStrategyConfig": {
-                "MinResource": self.hyperband_min_resource, "MaxResource": self.hyperband_max_resource}}
+            config["StrategyConfig"] = {
+                "HyperbandStrategyConfig": {
+                    "MinResource": self.hyperband_min_resource,
+                    "MaxResource": self.hyperband_max_resource,
+                }
+            }
         definition = self.job.common_request()
         definition["StaticHyperParameters"] = self.job.hyperparameter_strings()
         arguments: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": definition}
@@ -219,18 +241,29 @@ class TuningStep(Step):
         v.one_of("strategy", self.strategy, STRATEGIES)
         v.one_of("early_stopping", self.early_stopping, ("Off", "Auto"))
 
-        if v.check(self.objective is not None, "objective", None,
-                   "is required: the metric the tuning job optimises (TuningObjective(metric_name, direction))"):
+        if v.check(
+            self.objective is not None,
+            "objective",
+            None,
+            "is required: the metric the tuning job optimises (TuningObjective(metric_name, direction))",
+        ):
             v.one_of("objective.direction", self.objective.direction, ("Maximize", "Minimize"))
             if self.job.algorithm_name is None:
-                v.check(self.objective.metric_name in self.job.metric_names, "objective.metric_name",
-                        self.objective.metric_name,
-                        "must be one of the job's metric_definitions: "
-                        f"{', '.join(self.job.metric_names) or '(none defined)'}")
+                v.check(
+                    self.objective.metric_name in self.job.metric_names,
+                    "objective.metric_name",
+                    self.objective.metric_name,
+                    "must be one of the job's metric_definitions: "
+                    f"{', '.join(self.job.metric_names) or '(none defined)'}",
+                )
 
         if self.strategy == "Grid":
-            v.check(self.max_jobs is None, "max_jobs", self.max_jobs,
-                    "must be None with strategy='Grid' (it runs every combination of the categorical ranges)")
+            v.check(
+                self.max_jobs is None,
+                "max_jobs",
+                self.max_jobs,
+                "must be None with strategy='Grid' (it runs every combination of the categorical ranges)",
+            )
             bad = [r.name for r in self.ranges if not isinstance(r, CategoricalRange)]
             v.check(not bad, "ranges", bad, "must all be CategoricalRange with strategy='Grid'")
         else:
@@ -238,21 +271,36 @@ class TuningStep(Step):
                 v.range("max_jobs", self.max_jobs, minimum=1)
         v.range("max_parallel_jobs", self.max_parallel_jobs, minimum=1)
         if self.max_jobs is not None and v.literal(self.max_jobs) and v.literal(self.max_parallel_jobs):
-            v.check(self.max_parallel_jobs <= self.max_jobs, "max_parallel_jobs", self.max_parallel_jobs,
-                    f"must be at most max_jobs ({self.max_jobs})")
+            v.check(
+                self.max_parallel_jobs <= self.max_jobs,
+                "max_parallel_jobs",
+                self.max_parallel_jobs,
+                f"must be at most max_jobs ({self.max_jobs})",
+            )
         if self.strategy == "Hyperband":
-            v.check(self.early_stopping == "Off", "early_stopping", self.early_stopping,
-                    "must be 'Off' with strategy='Hyperband' (Hyperband stops jobs early itself)")
+            v.check(
+                self.early_stopping == "Off",
+                "early_stopping",
+                self.early_stopping,
+                "must be 'Off' with strategy='Hyperband' (Hyperband stops jobs early itself)",
+            )
         else:
-            v.check(self.hyperband_min_resource is None and self.hyperband_max_resource is None,
-                    "hyperband_min_resource/hyperband_max_resource",
-                    [self.hyperband_min_resource, self.hyperband_max_resource], "only apply to strategy='Hyperband'")
+            v.check(
+                self.hyperband_min_resource is None and self.hyperband_max_resource is None,
+                "hyperband_min_resource/hyperband_max_resource",
+                [self.hyperband_min_resource, self.hyperband_max_resource],
+                "only apply to strategy='Hyperband'",
+            )
         for arg in ("hyperband_min_resource", "hyperband_max_resource"):
             if getattr(self, arg) is not None:
                 v.range(arg, getattr(self, arg), minimum=1)
         if self.hyperband_min_resource is not None and self.hyperband_max_resource is not None:
-            v.check(self.hyperband_min_resource <= self.hyperband_max_resource, "hyperband_min_resource",
-                    self.hyperband_min_resource, f"must be at most hyperband_max_resource ({self.hyperband_max_resource})")
+            v.check(
+                self.hyperband_min_resource <= self.hyperband_max_resource,
+                "hyperband_min_resource",
+                self.hyperband_min_resource,
+                f"must be at most hyperband_max_resource ({self.hyperband_max_resource})",
+            )
         if self.max_runtime is not None:
             v.seconds("max_runtime", self.max_runtime, minimum=120, maximum=15768000)
 
@@ -271,23 +319,37 @@ class TuningStep(Step):
                 continue
             v.one_of(f"{arg}.scaling", r.scaling, SCALING_TYPES)
             if v.literal(r.min_value) and v.literal(r.max_value):
-                v.check(r.min_value <= r.max_value, f"{arg}.min_value", r.min_value,
-                        f"must be at most max_value ({r.max_value})")
+                v.check(
+                    r.min_value <= r.max_value,
+                    f"{arg}.min_value",
+                    r.min_value,
+                    f"must be at most max_value ({r.max_value})",
+                )
                 if r.scaling == "Logarithmic":
                     v.check(r.min_value > 0, f"{arg}.min_value", r.min_value, "must be > 0 for Logarithmic scaling")
                 if r.scaling == "ReverseLogarithmic":
-                    v.check(isinstance(r, ContinuousRange) and 0 <= r.min_value and r.max_value < 1, arg,
-                            [r.min_value, r.max_value],
-                            "ReverseLogarithmic scaling needs a ContinuousRange within [0, 1)")
+                    v.check(
+                        isinstance(r, ContinuousRange) and r.min_value >= 0 and r.max_value < 1,
+                        arg,
+                        [r.min_value, r.max_value],
+                        "ReverseLogarithmic scaling needs a ContinuousRange within [0, 1)",
+                    )
         if self.warm_start is not None:
             parents = list(self.warm_start.parent_tuning_jobs)
             v.check(1 <= len(parents) <= 5, "warm_start.parent_tuning_jobs", parents, "must list 1 to 5 tuning jobs")
-            v.one_of("warm_start.warm_start_type", self.warm_start.warm_start_type,
-                     ("IdenticalDataAndAlgorithm", "TransferLearning"))
+            v.one_of(
+                "warm_start.warm_start_type",
+                self.warm_start.warm_start_type,
+                ("IdenticalDataAndAlgorithm", "TransferLearning"),
+            )
             for parent in parents:
                 if isinstance(parent, str):
-                    v.check(1 <= len(parent) <= 32, "warm_start.parent_tuning_jobs", parent,
-                            "must be tuning job names of 1-32 characters")
+                    v.check(
+                        1 <= len(parent) <= 32,
+                        "warm_start.parent_tuning_jobs",
+                        parent,
+                        "must be tuning job names of 1-32 characters",
+                    )
 
 
 def _strip_slash(value: Any) -> Any:
