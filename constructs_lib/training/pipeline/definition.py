@@ -13,7 +13,7 @@ from constructs_lib._core.validation import Problems
 from constructs_lib.training.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
 from constructs_lib.training.pipeline.lineage import LineageOptions, _most, tag_list
 from constructs_lib.training.pipeline.per_run import shared_state
-from constructs_lib.training.pipeline.rendering import prune, render
+from constructs_lib.training.pipeline.serializer import prune, render
 from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator
 from constructs_lib.training.pipeline.steps.callbacks import OutputParameter
 from constructs_lib.training.pipeline.steps.control import ConditionStep

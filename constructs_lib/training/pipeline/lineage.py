@@ -39,7 +39,7 @@ from typing import Any
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import ExecutionVariables, Expression
-from constructs_lib.training.pipeline.rendering import render
+from constructs_lib.training.pipeline.serializer import render
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepValidator, api_text_problem
 from constructs_lib.training.pipeline.steps.model import RegisterModelStep
 from constructs_lib.training.pipeline.steps.training import TrainingStep

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aws_cdk import Duration
 
 from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
     OBJECT,
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
     from constructs_lib._core.contracts import ModelPackageGroupRef
     from constructs_lib.foundation.private_network import PrivateNetwork
-    from constructs_lib.foundation.s3_location import S3Location
 
 STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
@@ -275,8 +275,6 @@ class StepValidator:
 
     def s3_uri(self, arg: str, value: Any, *, required: bool = True) -> bool:
         """An ``s3://`` URI, an ``S3Location`` or a String expression."""
-        from constructs_lib.foundation.s3_location import S3Location
-
         if value is None:
             return self.check(not required, arg, value, "is required (an s3:// URI or S3Location)")
         if isinstance(value, S3Location):

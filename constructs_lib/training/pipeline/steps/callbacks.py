@@ -11,6 +11,7 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
+from constructs_lib.training.pipeline import serializer
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, INTEGER, STRING, Expression
 from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator
 
@@ -32,11 +33,13 @@ class OutputParameter(Expression):
     def __init__(self, step: Step, output: StepOutput) -> None:
         self.step = step
         self.output = output
-        self.kind = output.kind
 
     @property
-    def expr(self) -> dict[str, Any]:
-        return {"Get": f"Steps.{self.step.name}.OutputParameters['{self.output.name}']"}
+    def kind(self) -> str:
+        return self.output.kind
+
+    def template(self) -> dict[str, Any]:
+        return serializer.output_parameter(self.step.name, self.output.name)
 
     def referenced_steps(self) -> list[Step]:
         return [self.step]

@@ -9,7 +9,7 @@ from typing import Any
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
-from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator
 
 MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")

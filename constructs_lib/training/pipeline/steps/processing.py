@@ -20,7 +20,7 @@ from constructs_lib.training.pipeline.expressions import (
     PropertyFile,
     S3Join,
 )
-from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
     JobNetwork,
     Step,
@@ -32,6 +32,8 @@ from constructs_lib.training.pipeline.step import (
 
 PROCESSING_ROOT = "/opt/ml/processing/"
 CODE_INPUT = "code"
+#: A processing job's default ``max_runtime``.
+DEFAULT_MAX_RUNTIME = Duration.hours(2)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class ProcessingStep(Step):
         entrypoint: Sequence[str] | None = None,
         arguments: Sequence[str | int | float | Expression] = (),
         environment: Mapping[str, str | Expression] | None = None,
-        max_runtime: Duration | Expression = Duration.hours(2),
+        max_runtime: Duration | Expression = DEFAULT_MAX_RUNTIME,
         network: JobNetwork | None = None,
         property_files: Sequence[PropertyFile] = (),
         **step_options: Any,
