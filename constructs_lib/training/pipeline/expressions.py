@@ -307,7 +307,7 @@ class Property(Expression):
     @property
     def kind(self) -> str:
         names = self._shape_names()
-        if len(names) > 1:
+        if len(names) != 1:
             return OBJECT
         return _KINDS_BY_SHAPE_TYPE.get(_service_model.shape(names[0])["type"], OBJECT)
 
@@ -343,14 +343,14 @@ class Property(Expression):
 
     def __getitem__(self, key: int | str) -> Property:
         names = self._shape_names()
-        if len(names) > 1:
+        if len(names) != 1:
             raise TypeError(f"{self.path} cannot be indexed with {key!r}")
         shape = _service_model.shape(names[0])
-        given: object = key  # callers' code is not always type-checked: a float or a bool is refused here
-        if shape["type"] == "list" and isinstance(given, (int, str)) and not isinstance(given, bool):
-            return Property(self.step, shape["member"]["shape"], serializer.index_path(self._path, given))
-        if shape["type"] == "map" and isinstance(given, str):
-            return Property(self.step, shape["value"]["shape"], serializer.index_path(self._path, given))
+        list_key = isinstance(key, (int, str)) and not isinstance(key, bool)  # pyright: ignore[reportUnnecessaryIsInstance] - refuses a float from untyped callers
+        if shape["type"] == "list" and list_key:
+            return Property(self.step, shape["member"]["shape"], serializer.index_path(self._path, key))
+        if shape["type"] == "map" and isinstance(key, str):
+            return Property(self.step, shape["value"]["shape"], serializer.index_path(self._path, key))
         raise TypeError(f"{self.path} ({shape['type']}) cannot be indexed with {key!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:

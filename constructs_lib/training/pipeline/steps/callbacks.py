@@ -13,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 
 from constructs_lib.training.pipeline import serializer
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, INTEGER, STRING, Expression
-from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator
+from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator, given
 
 OUTPUT_KINDS = (STRING, INTEGER, BOOLEAN, FLOAT)
 _OUTPUT_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
@@ -91,7 +91,7 @@ class _HandOffStep(Step):
             )
             v.one_of(f"outputs[{output.name!r}].kind", output.kind, OUTPUT_KINDS)
         for key, value in self.inputs.items():
-            v.check(isinstance(key, str) and bool(key), "inputs", key, "keys must be non-empty strings")
+            v.check(isinstance(given(key), str) and bool(key), "inputs", key, "keys must be non-empty strings")
             v.check(
                 not isinstance(value, (set, bytes)), f"inputs[{key!r}]", value, "must be JSON values or expressions"
             )

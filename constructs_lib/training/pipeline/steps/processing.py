@@ -27,6 +27,7 @@ from constructs_lib.training.pipeline.step import (
     StepLineage,
     StepRequirements,
     StepValidator,
+    given,
     seconds_of,
 )
 
@@ -199,7 +200,7 @@ class ProcessingStep(Step):
         if self.code is None:
             return None
         key = self.code.prefix if isinstance(self.code, S3Location) else self.code
-        if not isinstance(key, str) or key.endswith("/"):
+        if not isinstance(given(key), str) or key.endswith("/"):
             return None
         return key.rsplit("/", 1)[-1]
 

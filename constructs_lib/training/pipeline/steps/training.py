@@ -19,6 +19,7 @@ from constructs_lib.training.pipeline.step import (
     StepLineage,
     StepRequirements,
     StepValidator,
+    given,
     seconds_of,
 )
 
@@ -162,7 +163,7 @@ class TrainingJob:
     output_kms_key: kms.IKey | Any | None = None
     channels: Sequence[TrainingChannel] = ()
     input_mode: str = "File"
-    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict[str, Any])
     metric_definitions: Sequence[MetricDefinition] = ()
     max_runtime: Duration | Expression = Duration.hours(1)
     use_spot_instances: bool = False
@@ -170,7 +171,7 @@ class TrainingJob:
     checkpoint_s3_uri: str | S3Location | Expression | None = None
     checkpoint_local_path: str | None = None
     network: JobNetwork = field(default_factory=JobNetwork)
-    environment: Mapping[str, Any] = field(default_factory=dict)
+    environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
 
     @property
@@ -436,7 +437,7 @@ class TrainingStep(Step):
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
-        if not isinstance(self.job, TrainingJob):
+        if not isinstance(given(self.job), TrainingJob):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)
