@@ -25,7 +25,20 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeGuard, cast
+
+#: A JSON object of a template or manifest, as ``json.loads`` reads it.
+JsonObject: TypeAlias = dict[str, Any]
+
+
+def is_json_object(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """Whether a value read from JSON is an object (a template's keys are strings)."""
+    return isinstance(value, Mapping)
+
+
+def is_json_list(value: Any) -> TypeGuard[list[Any]]:
+    return isinstance(value, list)
+
 
 PARTITION = "aws"
 NO_VALUE = object()
@@ -52,7 +65,7 @@ def strings(value: Any) -> list[str]:
     out: list[str] = []
     for v in each(value):
         if isinstance(v, list):
-            for item in v:
+            for item in cast("list[Any]", v):
                 out.extend(strings(item))
         elif isinstance(v, (str, int, float, bool)):
             out.append(str(v))
@@ -71,11 +84,11 @@ class StackTemplate:
     stack_name: str
     account: str
     region: str
-    template: dict
+    template: JsonObject
     template_path: str = ""
 
     @property
-    def resources(self) -> dict[str, dict]:
+    def resources(self) -> dict[str, JsonObject]:
         return self.template.get("Resources", {})
 
     def recorded_path(self, logical_id: str) -> str | None:
@@ -126,7 +139,7 @@ class Assembly:
             self.stacks[stack.artifact_id] = stack
         # Nested stacks (``AWS::CloudFormation::Stack`` whose template CDK wrote beside its parent's):
         # their parameters are what the parent passes, and they deploy where the parent does.
-        self._nested: dict[str, tuple[StackTemplate, dict]] = {}
+        self._nested: dict[str, tuple[StackTemplate, JsonObject]] = {}
         self._children: dict[tuple[str, str], StackTemplate] = {}
         by_file = {Path(s.template_path).name: s for s in self.stacks.values() if s.template_path}
         for parent in list(self.stacks.values()):
@@ -156,8 +169,8 @@ class Assembly:
     def from_template_paths(cls, paths: Iterable[str]) -> Assembly:
         """Templates as written by ``app.synth()``: names and environments from each directory's
         ``manifest.json``."""
-        stacks = []
-        manifests: dict[Path, dict[str, dict]] = {}
+        stacks: list[StackTemplate] = []
+        manifests: dict[Path, dict[str, JsonObject]] = {}
         asset_files: dict[str, str] = {}
         for raw in paths:
             path = Path(raw)
@@ -171,7 +184,7 @@ class Assembly:
                     for a, i in manifests[directory].items()
                     if i.get("properties", {}).get("templateFile") == path.name
                 ),
-                (path.name.removesuffix(".template.json"), {}),
+                (path.name.removesuffix(".template.json"), cast(JsonObject, {})),
             )
             account, region = _environment(info.get("environment", ""))
             stacks.append(
@@ -188,13 +201,13 @@ class Assembly:
 
     # --- resources ----------------------------------------------------------------------------------
 
-    def resources(self, *types: str) -> Iterator[tuple[StackTemplate, str, dict]]:
+    def resources(self, *types: str) -> Iterator[tuple[StackTemplate, str, JsonObject]]:
         for stack in self.stacks.values():
             for logical_id, resource in stack.resources.items():
                 if not types or resource.get("Type") in types:
                     yield stack, logical_id, resource
 
-    def resource_of(self, placeholder: str) -> tuple[StackTemplate, str, dict] | None:
+    def resource_of(self, placeholder: str) -> tuple[StackTemplate, str, JsonObject] | None:
         """The resource whose placeholder (``{{stack.logical id}}``) ``placeholder`` holds."""
         match = _PLACEHOLDER.search(placeholder)
         if not match:
@@ -216,38 +229,41 @@ class Assembly:
         if isinstance(node, str) or node is None or isinstance(node, (int, float, bool)):
             return node
         if isinstance(node, list):
-            return [v for item in node for v in ([self.resolve(stack, item)]) if v is not NO_VALUE]
+            items = cast("list[Any]", node)
+            return [v for item in items for v in ([self.resolve(stack, item)]) if v is not NO_VALUE]
         if isinstance(node, dict):
-            if len(node) == 1:
-                ((key, arg),) = node.items()
+            members = cast(JsonObject, node)
+            if len(members) == 1:
+                ((key, arg),) = members.items()
                 if key == "Ref" or key.startswith("Fn::"):
                     return self._intrinsic(stack, key, arg)
-            return {k: v for k, v in ((k, self.resolve(stack, v)) for k, v in node.items()) if v is not NO_VALUE}
+            return {k: v for k, v in ((k, self.resolve(stack, v)) for k, v in members.items()) if v is not NO_VALUE}
         return node
 
     def _intrinsic(self, stack: StackTemplate, fn: str, arg: Any) -> Any:
         if fn == "Ref":
             return self._ref(stack, arg)
         if fn == "Fn::GetAtt":
-            logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            logical_id, attribute = cast("list[str]", arg) if isinstance(arg, list) else str(arg).split(".", 1)
             return self._attribute(stack, logical_id, attribute)
         if fn == "Fn::Join":
             delimiter, items = arg
             parts = self.resolve(stack, items)
             if not isinstance(parts, list):
                 return self._opaque(fn)
-            return _join(delimiter, parts)
+            return _join(delimiter, cast("list[Any]", parts))
         if fn == "Fn::Sub":
             return self._sub(stack, arg)
         if fn == "Fn::Select":
             index, items = self.resolve(stack, arg[0]), self.resolve(stack, arg[1])
+            options = cast("list[Any]", items) if isinstance(items, list) else None
             if (
-                isinstance(items, list)
+                options is not None
                 and isinstance(index, (int, str))
                 and str(index).isdigit()
-                and int(index) < len(items)
+                and int(index) < len(options)
             ):
-                return items[int(index)]
+                return options[int(index)]
             return self._opaque(fn)
         if fn == "Fn::Split":
             delimiter, text = arg[0], self.resolve(stack, arg[1])
@@ -262,7 +278,11 @@ class Assembly:
         if fn == "Fn::GetStackOutput":
             other = self._by_name.get(str(arg.get("StackName")))
             output = other.template.get("Outputs", {}).get(arg.get("OutputName")) if other else None
-            return self.resolve(other, output["Value"]) if output else "{{output." + str(arg.get("OutputName")) + "}}"
+            return (
+                self.resolve(other, output["Value"])
+                if other and output
+                else "{{output." + str(arg.get("OutputName")) + "}}"
+            )
         return self._opaque(fn)
 
     @staticmethod
@@ -283,7 +303,7 @@ class Assembly:
         if name.startswith("AWS::"):
             return "{{" + name.replace("::", ".") + "}}"
         if name in stack.template.get("Parameters", {}):
-            parent, passed = self._nested.get(stack.artifact_id, (None, {}))
+            parent, passed = self._nested.get(stack.artifact_id, (None, cast(JsonObject, {})))
             if parent is not None and name in passed:
                 return self.resolve(parent, passed[name])
             return "{{param." + f"{stack.artifact_id}.{name}" + "}}"
@@ -312,7 +332,7 @@ class Assembly:
         )
 
     def _sub(self, stack: StackTemplate, arg: Any) -> Any:
-        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        text, variables = (arg, cast(JsonObject, {})) if isinstance(arg, str) else (arg[0], cast(JsonObject, arg[1]))
         resolved = {k: self.resolve(stack, v) for k, v in variables.items()}
 
         def value(name: str) -> Any:
@@ -337,7 +357,7 @@ def _join(delimiter: str, parts: list[Any]) -> Any:
     return delimiter.join(str(p) if isinstance(p, (str, int, float)) else "{{unresolved.value}}" for p in parts)
 
 
-def _stack_artifacts(manifest: Path) -> dict[str, dict]:
+def _stack_artifacts(manifest: Path) -> dict[str, JsonObject]:
     if not manifest.exists():
         return {}
     artifacts = json.loads(manifest.read_text()).get("artifacts", {})
@@ -359,7 +379,7 @@ def with_nested_templates(paths: Iterable[str]) -> list[str]:
 
 def _file_assets(directory: Path) -> dict[str, str]:
     """File asset hash -> source file name, from the assets manifests of ``directory``."""
-    found = {}
+    found: dict[str, str] = {}
     for manifest in directory.glob("*.assets.json"):
         for digest, asset in json.loads(manifest.read_text()).get("files", {}).items():
             found[digest] = str(asset.get("source", {}).get("path", ""))

@@ -16,10 +16,10 @@ Values are the comparable strings of ``cfn_values``: tokens a template cannot re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 
 @lru_cache(maxsize=8192)
@@ -40,7 +40,7 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+    return list(cast("Sequence[Any]", value)) if isinstance(value, (list, tuple)) else [value]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Request:
 
     action: str
     resource: str
-    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict[str, "str | Sequence[str]"])
     #: The context holds every key the call carries: a key it lacks is missing (IAM's rules: positive
     #: operators false, negated ones true), not unknown. False for contracts, whose context is partial.
     complete: bool = False
@@ -71,9 +71,13 @@ def _number(text: Any) -> float:
         return float("nan")  # compares false: a placeholder is no number
 
 
-def _string_test(operator: str) -> tuple[bool, Any] | None:
+#: A condition operator's test of a policy value against a request value.
+_Test = Callable[[str, str], bool]
+
+
+def _string_test(operator: str) -> tuple[bool, _Test] | None:
     """(negated, test(policy_value, request_value)) for the string and ARN operators."""
-    tests = {
+    tests: dict[str, tuple[bool, _Test]] = {
         "StringEquals": (False, lambda p, v: p == v),
         "StringNotEquals": (True, lambda p, v: p == v),
         "StringEqualsIgnoreCase": (False, lambda p, v: p.lower() == v.lower()),
@@ -133,7 +137,7 @@ def conditions_hold(conditions: Mapping[str, Mapping[str, Any]] | None, request:
     """All conditions hold (True), one fails (False), or one is undecidable (None)."""
     result: bool | None = True
     for operator, keys in (conditions or {}).items():
-        if not isinstance(keys, Mapping):
+        if not isinstance(keys, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance] - a policy's JSON may hold anything
             return _UNKNOWN
         for key, expected in keys.items():
             holds = _condition_holds(operator, key, expected, request)
@@ -180,7 +184,12 @@ class Statement:
 
 
 def statements_of(documents: Iterable[Mapping[str, Any]]) -> list[Statement]:
-    return [Statement.from_json(s) for d in documents for s in as_list(d.get("Statement")) if isinstance(s, Mapping)]
+    return [
+        Statement.from_json(cast("Mapping[str, Any]", s))
+        for d in documents
+        for s in as_list(d.get("Statement"))
+        if isinstance(s, Mapping)
+    ]
 
 
 def decide(statements: Sequence[Statement], request: Request) -> str:

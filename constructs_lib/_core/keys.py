@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -11,7 +13,7 @@ from constructs_lib.foundation.encryption_key import EncryptionKey
 
 
 def key_of(key: kms.IKey | EncryptionKey) -> kms.IKey:
-    return key.key if isinstance(key, EncryptionKey) else key
+    return cast(kms.IKey, key.key) if isinstance(key, EncryptionKey) else key  # jsii: a kms.Key is an IKey
 
 
 def key_or_new(

@@ -3,6 +3,8 @@ the retry policy and dead-letter queue every EventBridge rule target and schedul
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
@@ -57,7 +59,7 @@ def buffer_queue(
     )
 
 
-def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IKey, **props: object) -> sqs.Queue:
+def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IKey, **props: Any) -> sqs.Queue:
     return sqs.Queue(
         scope,
         construct_id,
@@ -67,7 +69,7 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
         enforce_ssl=True,
         retention_period=DLQ_RETENTION,
         removal_policy=RemovalPolicy.RETAIN,
-        **props,  # type: ignore[arg-type]
+        **props,
     )
 
 
@@ -104,13 +106,14 @@ def check_retry_policy(problems: Problems, retry_attempts: int, max_event_age: D
     )
 
 
-def targets_without_dead_letter_or_retry(targets: list[dict]) -> list[str]:
+def targets_without_dead_letter_or_retry(targets: list[dict[str, Any]]) -> list[str]:
     """The ids of rule or schedule targets (CloudFormation ``Targets`` / ``Target``, in CloudFormation or
     CDK casing) missing a dead-letter queue or a full retry policy (attempts and event age)."""
-    missing = []
+    missing: list[str] = []
     for index, target in enumerate(targets):
         normalized = {key[:1].upper() + key[1:]: value for key, value in target.items()}
-        retry = {key[:1].upper() + key[1:]: value for key, value in (normalized.get("RetryPolicy") or {}).items()}
+        policy: dict[str, Any] = normalized.get("RetryPolicy") or {}
+        retry = {key[:1].upper() + key[1:]: value for key, value in policy.items()}
         if not normalized.get("DeadLetterConfig") or not {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(
             retry
         ):
@@ -130,8 +133,8 @@ class _DeadLetterAndRetry:
         self._rule = rule
 
     def validate(self) -> list[str]:
-        cfn_rule: events.CfnRule = self._rule.node.default_child  # type: ignore[assignment]
-        targets = Stack.of(self._rule).resolve(cfn_rule.targets) or []
+        cfn_rule = cast(events.CfnRule, self._rule.node.default_child)
+        targets: list[dict[str, Any]] = Stack.of(self._rule).resolve(cfn_rule.targets) or []
         return [
             f"EventBridge rule '{self._rule.node.path}' target {target_id}: has no dead-letter queue or no full "
             "retry policy; build the target with dead_letter_queue=, retry_attempts= and max_event_age= "

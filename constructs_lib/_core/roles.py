@@ -7,7 +7,7 @@ customer-managed policy attached to the role, so grants work as usual and stay l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -24,7 +24,9 @@ class ManagedPolicyRole(iam.Role):
     def managed_policy(self) -> iam.ManagedPolicy:
         """The role's permissions policy (created with the first statement)."""
         if self._managed_policy is None:
-            self._managed_policy = iam.ManagedPolicy(self, "Permissions", roles=[self])
+            self._managed_policy = iam.ManagedPolicy(
+                self, "Permissions", roles=[cast(iam.IRole, self)]
+            )  # jsii: a Role is an IRole
         return self._managed_policy
 
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:

@@ -22,13 +22,16 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from constructs_lib._core.cfn_values import (
     Assembly,
+    JsonObject,
     StackTemplate,
     each,
     has_placeholder,
+    is_json_list,
+    is_json_object,
     strings,
     with_nested_templates,
 )
@@ -110,7 +113,7 @@ class Need:
     action: str
     resource: str
     why: str
-    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
 
     def request(self) -> Request:
         return Request(self.action, self.resource, self.context)
@@ -144,7 +147,7 @@ class Finding:
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def _s3(uri: str) -> tuple[str, str] | None:
+def _s3(uri: object) -> tuple[str, str] | None:
     """(bucket, key) of ``s3://bucket/key``."""
     match = _S3_URI.match(uri) if isinstance(uri, str) else None
     return (match["bucket"], match["key"] or "") if match else None
@@ -299,7 +302,7 @@ class _Needs:
 
     def network(self, vpc_config: Any, why: str) -> None:
         for config in each(vpc_config):
-            if not isinstance(config, Mapping):
+            if not is_json_object(config):
                 continue
             ec2 = f"arn:aws:ec2:{self.stack.region}:{self.stack.account}"
             subnets = strings(config.get("Subnets"))
@@ -381,7 +384,7 @@ def _aws_owned_registry(account: str, region: str) -> bool:
 
 # --- contracts per resource kind --------------------------------------------------------------------
 
-Contract = Callable[[_Context, StackTemplate, str, dict], Iterator[Obligation]]
+Contract = Callable[[_Context, StackTemplate, str, JsonObject], Iterator[Obligation]]
 _CONTRACTS: dict[str, Contract] = {}
 
 
@@ -396,9 +399,9 @@ def contract(*types: str) -> Callable[[Contract], Contract]:
 
 def _model_needs(n: _Needs, args: Mapping[str, Any], sources: Mapping[str, Any] | None, where: str) -> None:
     containers = [c for c in each(args.get("PrimaryContainer"))] + [
-        c for v in each(args.get("Containers")) for c in (v if isinstance(v, list) else [v])
+        c for v in each(args.get("Containers")) for c in (v if is_json_list(v) else [v])
     ]
-    for i, container in enumerate(c for c in containers if isinstance(c, Mapping)):
+    for i, container in enumerate(c for c in containers if is_json_object(c)):
         n.image(container.get("Image"), f"container {i} image")
         data = container.get("ModelDataUrl")
         for url in strings(data):
@@ -409,7 +412,7 @@ def _model_needs(n: _Needs, args: Mapping[str, Any], sources: Mapping[str, Any] 
                 list_prefix=False,
             )
         source = container.get("ModelDataSource", {})
-        s3_source = source.get("S3DataSource", {}) if isinstance(source, Mapping) else {}
+        s3_source: Mapping[str, Any] = source.get("S3DataSource", {}) if is_json_object(source) else {}
         n.read(
             s3_source.get("S3Uri"),
             f"container {i} artifacts",
@@ -422,7 +425,7 @@ def _model_needs(n: _Needs, args: Mapping[str, Any], sources: Mapping[str, Any] 
 
 
 @contract("AWS::SageMaker::Model")
-def _model(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _model(ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     sources = ctx.assembly.resolve(stack, resource.get("Metadata", {}).get(MODEL_PACKAGE_SOURCES_METADATA))
     n = _Needs(ctx, stack, f"model {stack.path_of(logical_id)}")
@@ -441,7 +444,9 @@ def _model_role(ctx: _Context, model_name: str) -> str | None:
 
 
 @contract("AWS::SageMaker::EndpointConfig")
-def _endpoint_config(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _endpoint_config(
+    ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject
+) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     n = _Needs(ctx, stack, f"endpoint config {stack.path_of(logical_id)}")
     for capture in each(props.get("DataCaptureConfig")):
@@ -459,7 +464,7 @@ def _endpoint_config(ctx: _Context, stack: StackTemplate, logical_id: str, resou
     roles = {
         r
         for variant in as_list(props.get("ProductionVariants")) + as_list(props.get("ShadowProductionVariants"))
-        if isinstance(variant, Mapping)
+        if is_json_object(variant)
         for name in strings(variant.get("ModelName"))
         if (r := _model_role(ctx, name))
     }
@@ -468,7 +473,7 @@ def _endpoint_config(ctx: _Context, stack: StackTemplate, logical_id: str, resou
 
 
 @contract("AWS::SageMaker::Endpoint")
-def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject) -> Iterator[Obligation]:
     """SageMaker writes the containers' logs to ``/aws/sagemaker/Endpoints/<endpoint name>`` with
     the roles of the models its endpoint config serves."""
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
@@ -482,7 +487,7 @@ def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
         roles |= {
             r
             for variant in as_list(config.get("ProductionVariants")) + as_list(config.get("ShadowProductionVariants"))
-            if isinstance(variant, Mapping)
+            if is_json_object(variant)
             for model in strings(variant.get("ModelName"))
             if (r := _model_role(ctx, model))
         }
@@ -529,7 +534,7 @@ _MONITOR_TYPES = {
 
 
 @contract(*_MONITOR_TYPES)
-def _monitor(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _monitor(ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     kind = _MONITOR_TYPES[resource["Type"]]
     n = _Needs(ctx, stack, f"monitor {stack.path_of(logical_id)}")
@@ -557,7 +562,7 @@ def _monitor(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dic
 
 def _capture_read(ctx: _Context, n: _Needs, endpoint_name: str, recorded: Mapping[str, Any] | None) -> None:
     found = ctx.assembly.resource_of(endpoint_name)
-    captures = [recorded] if recorded else []
+    captures: list[Any] = [recorded] if recorded else []
     if found:
         stack, _, endpoint = found
         captures = []
@@ -581,7 +586,7 @@ def _capture_read(ctx: _Context, n: _Needs, endpoint_name: str, recorded: Mappin
 
 
 @contract("AWS::SageMaker::MlflowTrackingServer")
-def _mlflow(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _mlflow(ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     n = _Needs(ctx, stack, f"MLflow tracking server {stack.path_of(logical_id)}")
     n.read(props.get("ArtifactStoreUri"), "artifacts under", prefix=True)
@@ -591,7 +596,7 @@ def _mlflow(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict
 
 
 @contract("AWS::SageMaker::FeatureGroup")
-def _feature_group(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _feature_group(ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     n = _Needs(ctx, stack, f"feature group {stack.path_of(logical_id)}")
     storage = props.get("OfflineStoreConfig", {}).get("S3StorageConfig", {})
@@ -610,7 +615,9 @@ def _feature_group(ctx: _Context, stack: StackTemplate, logical_id: str, resourc
 
 
 @contract("AWS::ApiGateway::Account")
-def _api_gateway_account(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _api_gateway_account(
+    ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject
+) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     n = _Needs(ctx, stack, f"API Gateway account settings {stack.path_of(logical_id)}")
     groups = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:{{{{api-log-group}}}}"
@@ -624,7 +631,7 @@ def _api_gateway_account(ctx: _Context, stack: StackTemplate, logical_id: str, r
 
 
 @contract("AWS::SageMaker::Pipeline")
-def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     body = props.get("PipelineDefinition", {}).get("PipelineDefinitionBody")
     what = f"pipeline {stack.path_of(logical_id)}"
@@ -647,7 +654,9 @@ def _pipeline(ctx: _Context, stack: StackTemplate, logical_id: str, resource: di
                     ),
                 )
         return
-    sources = ctx.assembly.resolve(stack, resource.get("Metadata", {}).get(MODEL_PACKAGE_SOURCES_METADATA)) or {}
+    sources: Mapping[str, Any] = (
+        ctx.assembly.resolve(stack, resource.get("Metadata", {}).get(MODEL_PACKAGE_SOURCES_METADATA)) or {}
+    )
     steps = _PipelineSteps(definition)
     named_roles: set[str] = set()
     for step in steps.all():
@@ -697,15 +706,11 @@ def _job_calls(n: _Needs, step: Mapping[str, Any], steps: _PipelineSteps) -> Non
     resource_type, create, uses = _JOB_CALLS[kind]
     name = f"pipelines-{{{{execution-id}}}}-{str(step.get('Name', '')).lower()}"
     job = f"arn:aws:sagemaker:{n.stack.region}:{n.stack.account}:{resource_type}/{name}"
-    tags = {}
+    tags: dict[str, str] = {}
     for tag in as_list(_resolve_expressions(step.get("Arguments", {}), steps).get("Tags")):
-        if (
-            isinstance(tag, Mapping)
-            and isinstance(tag.get("Key"), str)
-            and isinstance(tag.get("Value"), str)
-            and "{{" not in tag["Value"]
-        ):
-            tags[tag["Key"]] = tag["Value"]
+        key, value = (tag.get("Key"), tag.get("Value")) if is_json_object(tag) else (None, None)
+        if isinstance(key, str) and isinstance(value, str) and "{{" not in value:
+            tags[key] = value
     request_tags = {f"aws__RequestTag/{k}": [v] for k, v in tags.items()}
     keys = {"aws__TagKeys": list(tags)} if tags else {}
     n.add(f"sagemaker:{create}", job, f"step {step.get('Name')}: create its job", **request_tags, **keys)
@@ -729,7 +734,7 @@ class _PipelineSteps:
 
         def walk(steps: Iterable[Mapping[str, Any]]) -> None:
             for step in steps:
-                self.steps[step.get("Name")] = step
+                self.steps[cast(str, step.get("Name"))] = step
                 args = step.get("Arguments", {})
                 if step.get("Type") == "Condition":
                     walk(args.get("IfSteps", []))
@@ -744,12 +749,12 @@ class _PipelineSteps:
         """An expression as a comparable string (unknowns as placeholders); lists and dicts as is."""
         if depth > 20:
             return "{{expression}}"
-        if isinstance(node, Mapping) and "Get" in node and len(node) == 1:
+        if is_json_object(node) and "Get" in node and len(node) == 1:
             return self._get(str(node["Get"]), depth)
-        if isinstance(node, Mapping) and "Std:Join" in node:
+        if is_json_object(node) and "Std:Join" in node:
             join = node["Std:Join"]
             return str(join.get("On", "")).join(str(self.value(v, depth + 1)) for v in join.get("Values", []))
-        if isinstance(node, Mapping) and "Std:JsonGet" in node:
+        if is_json_object(node) and "Std:JsonGet" in node:
             return "{{json-get}}"
         return node
 
@@ -791,7 +796,7 @@ def _step_obligations(
     kind = _JOB_KIND_BY_STEP.get(str(step.get("Type")))
     if kind is None:
         return
-    name = step.get("Name")
+    name = cast(str, step.get("Name"))
     args = _resolve_expressions(step.get("Arguments", {}), steps)
     n = _Needs(ctx, stack, f"{what} step {name}")
     role: list[str] = []
@@ -849,7 +854,8 @@ def _step_obligations(
 
 def _training_needs(n: _Needs, args: Mapping[str, Any]) -> None:
     n.image(args.get("AlgorithmSpecification", {}).get("TrainingImage"), "the training image")
-    for channel in args.get("InputDataConfig", []) or []:
+    channels: list[Any] = args.get("InputDataConfig", []) or []
+    for channel in channels:
         s3 = channel.get("DataSource", {}).get("S3DataSource", {})
         n.read(s3.get("S3Uri"), f"channel {channel.get('ChannelName')}", prefix=s3.get("S3DataType") == "S3Prefix")
     output = args.get("OutputDataConfig", {})
@@ -866,16 +872,16 @@ def _resolve_expressions(node: Any, steps: _PipelineSteps) -> Any:
     value = steps.value(node)
     if value is not node:
         return value
-    if isinstance(node, Mapping):
+    if is_json_object(node):
         return {k: _resolve_expressions(v, steps) for k, v in node.items()}
-    if isinstance(node, list):
+    if is_json_list(node):
         return [_resolve_expressions(v, steps) for v in node]
     return node
 
 
 def _excess_pass_role(ctx: _Context, role: str, named: set[str]) -> list[str]:
     policies = ctx.policies.get(_role_key(role) or "", [])
-    excess = []
+    excess: list[str] = []
     for s in policies:
         if s.effect != "Allow" or not s.matches_action("iam:PassRole"):
             continue
@@ -886,7 +892,9 @@ def _excess_pass_role(ctx: _Context, role: str, named: set[str]) -> list[str]:
 
 
 @contract("AWS::SageMaker::ModelPackageGroup")
-def _shared_registry(ctx: _Context, stack: StackTemplate, logical_id: str, resource: dict) -> Iterator[Obligation]:
+def _shared_registry(
+    ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject
+) -> Iterator[Obligation]:
     props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
     policy = props.get("ModelPackageGroupPolicy")
     if isinstance(policy, str):
@@ -894,14 +902,12 @@ def _shared_registry(ctx: _Context, stack: StackTemplate, logical_id: str, resou
             policy = json.loads(policy)
         except ValueError:
             policy = None
-    accounts = sorted(
-        {
-            _account_of(p)
-            for s in as_list((policy or {}).get("Statement"))
-            for p in as_list(s.get("Principal", {}).get("AWS"))
-        }
-        - {None, stack.account}
-    )
+    principals = {
+        _account_of(p)
+        for s in as_list(cast(JsonObject, policy or {}).get("Statement"))
+        for p in as_list(s.get("Principal", {}).get("AWS"))
+    }
+    accounts = sorted(account for account in principals - {stack.account} if account is not None)
     if not accounts:
         return
     what = f"model package group {stack.path_of(logical_id)}"
@@ -951,20 +957,18 @@ class RuntimeContractCheck:
     def _role_policies(self) -> dict[str, list[Statement]]:
         a = self.assembly
         roles: dict[str, list[Statement]] = {}
-        managed: dict[str, list[dict]] = {}
+        managed: dict[str, list[JsonObject]] = {}
         for stack, logical_id, resource in a.resources("AWS::IAM::ManagedPolicy"):
             props = a.resolve(stack, resource.get("Properties", {}))
             arn = a.resolve(stack, {"Ref": logical_id})
             managed[arn] = [props.get("PolicyDocument", {})]
         for stack, logical_id, resource in a.resources("AWS::IAM::Role"):
             props = a.resolve(stack, resource.get("Properties", {}))
-            documents = [p.get("PolicyDocument", {}) for p in as_list(props.get("Policies")) if isinstance(p, Mapping)]
+            documents = [p.get("PolicyDocument", {}) for p in as_list(props.get("Policies")) if is_json_object(p)]
             for arn in strings(props.get("ManagedPolicyArns")):
                 documents += managed.get(arn, [])
             roles.setdefault(a.placeholder(stack, logical_id), []).extend(statements_of(documents))
-        for stack, logical_id, resource in a.resources(
-            "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"
-        ):
+        for stack, _, resource in a.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
             props = a.resolve(stack, resource.get("Properties", {}))
             names = strings(props.get("Roles")) + strings(props.get("RoleName"))
             statements = statements_of([props.get("PolicyDocument", {})])
@@ -1074,14 +1078,14 @@ class RuntimeContractCheck:
 
 
 def _with_principals(document: Mapping[str, Any]) -> list[tuple[Statement, list[str]]]:
-    out = []
+    out: list[tuple[Statement, list[str]]] = []
     for raw in as_list(document.get("Statement")):
         principal = raw.get("Principal", {})
         who = (
             ["*"]
             if principal == "*"
             else [str(p) for p in as_list(principal.get("AWS"))]
-            if isinstance(principal, Mapping)
+            if is_json_object(principal)
             else []
         )
         out.append((Statement.from_json(raw), who))

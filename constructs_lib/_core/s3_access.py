@@ -22,7 +22,7 @@ class S3Uri:
     key: str
 
     @classmethod
-    def parse(cls, uri: str) -> S3Uri | None:
+    def parse(cls, uri: object) -> S3Uri | None:
         """None unless ``uri`` is ``s3://bucket[/key]`` (tokens allowed inside the parts)."""
         if not isinstance(uri, str) or not uri.startswith("s3://"):
             return None

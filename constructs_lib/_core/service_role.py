@@ -9,6 +9,7 @@ bare ``iam.ServicePrincipal`` would let the service act for any account that nam
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import jsii
 from aws_cdk import (
@@ -41,10 +42,14 @@ PUBLISHER_SOURCE_ARNS: dict[str, str] = {
 }
 
 
-def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> dict:
+#: IAM policy conditions: ``{operator: {condition key: value or values}}``.
+Conditions = dict[str, dict[str, Any]]
+
+
+def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> Conditions:
     """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` = ``source_arn`` when given
     (``ArnEquals`` for exact ARNs, ``ArnLike`` when one holds a wildcard)."""
-    conditions: dict = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    conditions: Conditions = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
     if source_arn is not None:
         arns = [source_arn] if isinstance(source_arn, str) else list(source_arn)
         operator = "ArnLike" if any("*" in arn or "?" in arn for arn in arns) else "ArnEquals"
@@ -96,13 +101,15 @@ def service_statement(
     actions: Sequence[str],
     resources: Sequence[str],
     source_arn: str | Sequence[str] | None = None,
-    conditions: dict | None = None,
+    conditions: Conditions | None = None,
 ) -> iam.PolicyStatement:
     """A resource-policy statement letting ``service`` call ``actions`` for this account (and
     ``source_arn``), with any further ``conditions`` merged in."""
     statement = iam.PolicyStatement(
         sid=sid,
-        principals=[service_principal(scope, service, source_arn=source_arn)],
+        principals=[
+            cast(iam.IPrincipal, service_principal(scope, service, source_arn=source_arn))
+        ],  # jsii: a ServicePrincipal is an IPrincipal
         actions=list(actions),
         resources=list(resources),
     )
@@ -151,12 +158,12 @@ class _PinnedDocument:
         return Token.as_string(self)
 
     def resolve(self, context: IResolveContext) -> object:
-        document = context.resolve(self._document)
-        pin = context.resolve(source_conditions(self._scope, self._source_arn))
-        statements = []
+        document: dict[str, Any] = context.resolve(self._document)
+        pin: Conditions = context.resolve(source_conditions(self._scope, self._source_arn))
+        statements: list[dict[str, Any]] = []
         for statement in document.get("Statement", []):
             principal = statement.get("Principal")
-            conditions = statement.get("Condition", {})
+            conditions: Conditions = statement.get("Condition", {})
             if (
                 not isinstance(principal, dict)
                 or "Service" not in principal
@@ -164,10 +171,11 @@ class _PinnedDocument:
             ):
                 statements.append(statement)
                 continue
+            principal = cast("dict[str, Any]", principal)
             others = {kind: value for kind, value in principal.items() if kind != "Service"}
             if others:  # a composite principal: the others keep the statement as it was
                 statements.append({**statement, "Principal": others})
-            pinned = {
+            pinned: dict[str, Any] = {
                 **statement,
                 "Principal": {"Service": principal["Service"]},
                 "Condition": {operator: dict(values) for operator, values in conditions.items()},

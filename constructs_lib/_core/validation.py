@@ -13,8 +13,8 @@ Values that are unresolved CDK tokens are never checked: they are only known at 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from aws_cdk import Token
 from constructs import Construct
@@ -41,7 +41,7 @@ def is_unresolved(value: Any) -> bool:
     if isinstance(value, str):
         return "${Token[" in value or "#{Token[" in value
     if isinstance(value, (list, tuple)):
-        return any(is_unresolved(item) for item in value)
+        return any(is_unresolved(item) for item in cast("Sequence[Any]", value))
     return bool(Token.is_unresolved(value))
 
 
@@ -70,7 +70,7 @@ class Problems:
     def check_range(
         self,
         prop: str,
-        value: float | int | None,
+        value: object,
         *,
         minimum: float | None = None,
         maximum: float | None = None,
@@ -87,7 +87,7 @@ class Problems:
             ok = False
         return self.check(ok, prop, value, allowed)
 
-    def check_pattern(self, prop: str, value: str | None, pattern: re.Pattern[str], allowed: str) -> bool:
+    def check_pattern(self, prop: str, value: object, pattern: re.Pattern[str], allowed: str) -> bool:
         if value is None or is_unresolved(value):
             return True
         return self.check(isinstance(value, str) and bool(pattern.match(value)), prop, value, allowed)
@@ -98,7 +98,7 @@ class Problems:
 
     def check_unique(self, prop: str, values: Iterable[str]) -> bool:
         seen: set[str] = set()
-        duplicates = sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
+        duplicates = sorted({v for v in values if v in seen or seen.add(v)})
         return self.check(not duplicates, prop, duplicates, "names must be unique; duplicated")
 
     def check_sagemaker_name(self, prop: str, value: str | None) -> bool:

@@ -7,6 +7,8 @@ the ``ec2:Vpc`` condition. One place builds these statements for every role that
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
@@ -63,7 +65,7 @@ def _interface_statements(
     subnet_ids: list[str],
     security_group_ids: list[str],
     create_on_interfaces: bool,
-    manage_conditions: dict | None,
+    manage_conditions: dict[str, Any] | None,
 ) -> tuple[list[iam.PolicyStatement], str]:
     interfaces = f"{ec2_arn}:network-interface/*"
     statements = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import Stack
@@ -52,13 +52,14 @@ def flatten_cfn_reference(node: Any) -> str:
     if isinstance(node, str):
         return node.replace("${", "<").replace("}", ">")
     if isinstance(node, dict):
+        node = cast("dict[str, Any]", node)
         if "Fn::Join" in node:
-            delimiter, items = node["Fn::Join"]
+            delimiter, items = cast("tuple[str, list[Any]]", node["Fn::Join"])
             return delimiter.join(flatten_cfn_reference(item) for item in items)
         if "Fn::Sub" in node:
             return flatten_cfn_reference(node["Fn::Sub"])
         if "Fn::GetAtt" in node:
-            resource, attribute = node["Fn::GetAtt"]
+            resource, attribute = cast("tuple[Any, Any]", node["Fn::GetAtt"])
             return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
         if "Fn::ImportValue" in node:
             return flatten_cfn_reference(node["Fn::ImportValue"])
@@ -77,17 +78,18 @@ class _AcknowledgeWildcards:
         self.done: set[str] = set()
 
     def validate(self) -> list[str]:
-        cfn: iam.CfnManagedPolicy = self.policy.node.default_child  # type: ignore[assignment]
-        document = Stack.of(self.policy).resolve(cfn.policy_document)
-        for statement in document.get("Statement", []):
+        cfn = cast(iam.CfnManagedPolicy, self.policy.node.default_child)
+        document: dict[str, Any] = Stack.of(self.policy).resolve(cfn.policy_document)
+        statements: list[dict[str, Any]] = document.get("Statement", [])
+        for statement in statements:
             actions = statement.get("Action", [])
             reason = self.reasons.get(statement.get("Sid", "")) or self.by_actions.get(
-                frozenset(actions if isinstance(actions, list) else [actions])
+                frozenset(cast("list[str]", actions) if isinstance(actions, list) else [actions])
             )
             if statement.get("Effect") != "Allow":
                 continue
             resources = statement.get("Resource", [])
-            for resource in resources if isinstance(resources, list) else [resources]:
+            for resource in cast("list[Any]", resources) if isinstance(resources, list) else [resources]:
                 flat = flatten_cfn_reference(resource)
                 finding = f"AwsSolutions-IAM5[Resource::{flat}]"
                 why = reason or next((r for suffixes, r in self.by_suffix if flat.endswith(suffixes)), None)
@@ -163,7 +165,7 @@ def _statement_acknowledger(policy: Construct) -> _StatementWildcardAcknowledger
     acknowledger = getattr(policy, "_constructs_lib_statement_wildcards", None)
     if acknowledger is None:
         acknowledger = _StatementWildcardAcknowledger(policy)
-        policy._constructs_lib_statement_wildcards = acknowledger
+        policy._constructs_lib_statement_wildcards = acknowledger  # pyright: ignore[reportAttributeAccessIssue] - kept on the policy it acknowledges for
         policy.node.add_validation(acknowledger)
     return acknowledger
 

@@ -6,14 +6,16 @@ Read from the installed botocore (a dependency of boto3) on first use; no AWS ca
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 
 @functools.cache
 def shapes() -> dict[str, Any]:
-    from botocore.loaders import Loader
+    # Imported here: botocore takes half a second to import, and only pipelines need its model.
+    from botocore.loaders import Loader  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
 
-    return Loader().load_service_model("sagemaker", "service-2")["shapes"]
+    loader: Any = Loader()  # the model is plain JSON: typed at this one boundary
+    return cast("dict[str, Any]", loader.load_service_model("sagemaker", "service-2")["shapes"])
 
 
 @functools.cache
@@ -24,3 +26,8 @@ def enum(shape_name: str) -> tuple[str, ...]:
 
 def shape(name: str) -> dict[str, Any]:
     return shapes()[name]
+
+
+def most_items(shape_name: str) -> int:
+    """Most items of a list or map shape (``TagList``, ``CustomerMetadataMap``: 50)."""
+    return int(shape(shape_name)["max"])

@@ -8,12 +8,10 @@ comparisons ``{"Type", "LeftValue", "RightValue"}``, ``In`` ``{"Type", "QueryVal
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from constructs_lib.training.pipeline.expressions import ANY, FLOAT, INTEGER, OBJECT, Expression, accepts, kind_of
-
-if TYPE_CHECKING:
-    from constructs_lib.training.pipeline.step import StepValidator
+from constructs_lib.training.pipeline.step import StepValidator, given
 
 _NUMERIC = (INTEGER, FLOAT, ANY)
 
@@ -147,7 +145,10 @@ class ConditionNot(Condition):
 
     def validate(self, v: StepValidator, arg: str) -> None:
         if v.check(
-            isinstance(self.condition, Condition), f"{arg} (Not).condition", self.condition, "must be a Condition"
+            isinstance(given(self.condition), Condition),
+            f"{arg} (Not).condition",
+            self.condition,
+            "must be a Condition",
         ):
             self.condition.validate(v, f"{arg}.condition")
 
@@ -175,7 +176,7 @@ class ConditionOr(Condition):
         )
         for index, condition in enumerate(self.conditions):
             if v.check(
-                isinstance(condition, Condition), f"{arg}.conditions[{index}]", condition, "must be a Condition"
+                isinstance(given(condition), Condition), f"{arg}.conditions[{index}]", condition, "must be a Condition"
             ):
                 condition.validate(v, f"{arg}.conditions[{index}]")
 

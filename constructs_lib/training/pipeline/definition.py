@@ -10,11 +10,12 @@ from typing import Any
 from constructs import Construct
 
 from constructs_lib._core.validation import Problems
+from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
-from constructs_lib.training.pipeline.lineage import LineageOptions, _most, tag_list
+from constructs_lib.training.pipeline.lineage import LineageOptions, tag_list
 from constructs_lib.training.pipeline.per_run import shared_state
-from constructs_lib.training.pipeline.rendering import prune, render
-from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator
+from constructs_lib.training.pipeline.serializer import Renderable, prune, render
+from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator, given
 from constructs_lib.training.pipeline.steps.callbacks import OutputParameter
 from constructs_lib.training.pipeline.steps.control import ConditionStep
 from constructs_lib.training.pipeline.steps.model import RegisterModelStep
@@ -98,7 +99,7 @@ class PipelineDefinition:
         self._check_parameters(problems)
         steps = self.all_steps()
         by_name: dict[str, Step] = {}
-        duplicates = []
+        duplicates: list[str] = []
         for step in steps:
             if step.name in by_name:
                 duplicates.append(step.name)
@@ -113,7 +114,7 @@ class PipelineDefinition:
         problems.check(bool(self.steps), "steps", [], "a pipeline needs at least one step")
 
         references: list[tuple[Step, str, Expression]] = []
-        rendered_steps = []
+        rendered_steps: list[dict[str, Any]] = []
         for step in self.steps:
             rendered_steps.append(self._render_step(step, problems, references))
         if self.lineage is not None:
@@ -141,8 +142,9 @@ class PipelineDefinition:
     def _render_step(
         self, step: Step, problems: Problems, references: list[tuple[Step, str, Expression]]
     ) -> dict[str, Any]:
-        def collect(path: str, expression: Expression) -> None:
-            references.append((step, path, expression))
+        def collect(path: str, expression: Renderable) -> None:
+            if isinstance(expression, Expression):  # every Renderable is one
+                references.append((step, path, expression))
 
         try:
             request = prune(step.request())
@@ -183,7 +185,7 @@ class PipelineDefinition:
             sorted({k for k in keys if keys.count(k) > 1}),
             "tag keys must be unique per job: the pipeline's scope tag is also a lineage tag",
         )
-        most = _most("TagList")
+        most = _service_model.most_items("TagList")
         problems.check(
             len(tags) <= most,
             where,
@@ -198,7 +200,7 @@ class PipelineDefinition:
         for parameter in self.parameters:
             arg = f"parameters[{parameter.name!r}]"
             problems.check(
-                isinstance(parameter.name, str) and bool(PARAMETER_NAME.match(parameter.name)),
+                isinstance(given(parameter.name), str) and bool(PARAMETER_NAME.match(parameter.name)),
                 f"{arg}.name",
                 parameter.name,
                 "must be 1-64 letters, digits, '-' or '_'",

@@ -9,29 +9,52 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from constructs_lib.training.pipeline import _service_model
+from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.pipeline import _service_model, serializer
+from constructs_lib.training.pipeline.serializer import ANY, BOOLEAN, FLOAT, INTEGER, OBJECT, STRING, Renderable
 
-if TYPE_CHECKING:
-    from constructs_lib.training.pipeline.step import Step
-    from constructs_lib.training.pipeline.steps.processing import ProcessingStep
-
-STRING, INTEGER, FLOAT, BOOLEAN, ANY, OBJECT = "String", "Integer", "Float", "Boolean", "Any", "Object"
+__all__ = [
+    "ANY",
+    "BOOLEAN",
+    "FLOAT",
+    "INTEGER",
+    "OBJECT",
+    "PARAMETER_NAME",
+    "STRING",
+    "ExecutionVariable",
+    "ExecutionVariables",
+    "Expression",
+    "Join",
+    "JsonGet",
+    "Parameter",
+    "ParameterBoolean",
+    "ParameterFloat",
+    "ParameterInteger",
+    "ParameterString",
+    "Property",
+    "PropertyFile",
+    "S3Join",
+    "StepReference",
+    "accepts",
+    "kind_of",
+]
 
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
 
-class Expression:
-    """A value a pipeline execution computes; renders as a ``Get``/``Std:*`` expression."""
-
-    kind: str = ANY
+class StepReference(Protocol):
+    """What an expression knows of the step whose result it reads: the step's name (a ``Step``)."""
 
     @property
-    def expr(self) -> dict[str, Any]:
-        raise NotImplementedError
+    def name(self) -> str: ...
 
-    def referenced_steps(self) -> list[Step]:
+
+class Expression(Renderable):
+    """A value a pipeline execution computes; renders as a ``Get``/``Std:*`` expression."""
+
+    def referenced_steps(self) -> Sequence[StepReference]:
         """Steps whose outputs this expression reads."""
         return []
 
@@ -70,12 +93,11 @@ class Parameter(Expression):
         self.description = description
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:
         return self.type_name
 
-    @property
-    def expr(self) -> dict[str, Any]:
-        return {"Get": f"Parameters.{self.name}"}
+    def template(self) -> dict[str, Any]:
+        return serializer.parameter(self.name)
 
     def referenced_parameters(self) -> list[Parameter]:
         return [self]
@@ -124,14 +146,15 @@ class ParameterBoolean(Parameter):
 
 
 class ExecutionVariable(Expression):
-    kind = STRING
-
     def __init__(self, name: str) -> None:
         self.name = name
 
     @property
-    def expr(self) -> dict[str, Any]:
-        return {"Get": f"Execution.{self.name}"}
+    def kind(self) -> str:
+        return STRING
+
+    def template(self) -> dict[str, Any]:
+        return serializer.execution_variable(self.name)
 
 
 class ExecutionVariables:
@@ -151,19 +174,18 @@ class ExecutionVariables:
 class Join(Expression):
     """``Std:Join``: values (literals or expressions) joined into one string."""
 
-    kind = STRING
-
     def __init__(self, *, values: Sequence[Any], on: str = "") -> None:
         self.on = on
         self.values = list(values)
 
     @property
-    def expr(self) -> dict[str, Any]:
-        from constructs_lib.training.pipeline.rendering import render
+    def kind(self) -> str:
+        return STRING
 
-        return {"Std:Join": {"On": self.on, "Values": [render(value) for value in self.values]}}
+    def template(self) -> dict[str, Any]:
+        return serializer.join(self.on, self.values)
 
-    def referenced_steps(self) -> list[Step]:
+    def referenced_steps(self) -> list[StepReference]:
         return [step for value in self.values if isinstance(value, Expression) for step in value.referenced_steps()]
 
     def referenced_parameters(self) -> list[Parameter]:
@@ -181,7 +203,7 @@ class S3Join(Join):
     Renders as ``Std:Join`` on '/'; keeps ``location`` so that roles can be granted that prefix.
     """
 
-    def __init__(self, location: Any, *parts: Any) -> None:
+    def __init__(self, location: S3Location, *parts: Any) -> None:
         super().__init__(on="/", values=[location.uri.rstrip("/"), *parts])
         self.location = location
 
@@ -204,7 +226,7 @@ class PropertyFile:
 
     @property
     def expr(self) -> dict[str, str]:
-        return {"PropertyFileName": self.name, "OutputName": self.output_name, "FilePath": self.path}
+        return serializer.property_file(self.name, self.output_name, self.path)
 
     def __repr__(self) -> str:
         return f"PropertyFile({self.name!r}, output_name={self.output_name!r}, path={self.path!r})"
@@ -218,27 +240,28 @@ class JsonGet(Expression):
     """
 
     def __init__(
-        self, *, step: ProcessingStep, property_file: PropertyFile | str, json_path: str, kind: str = ANY
+        self, *, step: StepReference, property_file: PropertyFile | str, json_path: str, kind: str = ANY
     ) -> None:
+        """
+        :param step: the ``ProcessingStep`` that declares ``property_file``.
+        """
         self.step = step
         self.property_file = property_file
         self.json_path = json_path
-        self.kind = kind
+        self._kind = kind
+
+    @property
+    def kind(self) -> str:
+        return self._kind
 
     @property
     def property_file_name(self) -> str:
         return self.property_file if isinstance(self.property_file, str) else self.property_file.name
 
-    @property
-    def expr(self) -> dict[str, Any]:
-        return {
-            "Std:JsonGet": {
-                "PropertyFile": {"Get": f"Steps.{self.step.name}.PropertyFiles.{self.property_file_name}"},
-                "Path": self.json_path,
-            }
-        }
+    def template(self) -> dict[str, Any]:
+        return serializer.json_get(self.step.name, self.property_file_name, self.json_path)
 
-    def referenced_steps(self) -> list[Step]:
+    def referenced_steps(self) -> list[StepReference]:
         return [self.step]
 
 
@@ -263,32 +286,35 @@ class Property(Expression):
     SageMaker model, so a typo fails when the line runs, naming the members that exist.
     """
 
-    def __init__(self, step: Step, shape_name: str | tuple[str, ...], path: str = "") -> None:
+    _step: StepReference
+    _shape_name: str | tuple[str, ...]
+    _path: str
+
+    def __init__(self, step: StepReference, shape_name: str | tuple[str, ...], path: str = "") -> None:
         object.__setattr__(self, "_step", step)
         object.__setattr__(self, "_shape_name", shape_name)
         object.__setattr__(self, "_path", path)
 
     @property
-    def step(self) -> Step:
-        return self._step  # type: ignore[attr-defined, no-any-return]
+    def step(self) -> StepReference:
+        return self._step
 
     @property
     def path(self) -> str:
         """``Steps.<step name><path>``."""
-        return f"Steps.{self.step.name}{self._path}"  # type: ignore[attr-defined]
+        return f"Steps.{self.step.name}{self._path}"
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:
         names = self._shape_names()
-        if len(names) > 1:
+        if len(names) != 1:
             return OBJECT
         return _KINDS_BY_SHAPE_TYPE.get(_service_model.shape(names[0])["type"], OBJECT)
 
-    @property
-    def expr(self) -> dict[str, Any]:
-        return {"Get": self.path}
+    def template(self) -> dict[str, Any]:
+        return serializer.step_property(self.step.name, self._path)
 
-    def referenced_steps(self) -> list[Step]:
+    def referenced_steps(self) -> list[StepReference]:
         return [self.step]
 
     def _members(self) -> dict[str, Any]:
@@ -300,7 +326,7 @@ class Property(Expression):
         return members
 
     def _shape_names(self) -> tuple[str, ...]:
-        names = self._shape_name  # type: ignore[attr-defined]
+        names = self._shape_name
         return names if isinstance(names, tuple) else (names,)
 
     def __getattr__(self, member: str) -> Property:
@@ -313,18 +339,18 @@ class Property(Expression):
                 f"{self.path} has no property {member!r} (step {self.step.name!r}, shapes "
                 f"{', '.join(self._shape_names())}); properties: {allowed}"
             )
-        return Property(self.step, members[member]["shape"], f"{self._path}.{member}")  # type: ignore[attr-defined]
+        return Property(self.step, members[member]["shape"], serializer.member_path(self._path, member))
 
     def __getitem__(self, key: int | str) -> Property:
         names = self._shape_names()
-        if len(names) > 1:
+        if len(names) != 1:
             raise TypeError(f"{self.path} cannot be indexed with {key!r}")
         shape = _service_model.shape(names[0])
-        if shape["type"] == "list" and isinstance(key, (int, str)) and not isinstance(key, bool):
-            index = f"[{key}]" if isinstance(key, int) else f"['{key}']"
-            return Property(self.step, shape["member"]["shape"], f"{self._path}{index}")  # type: ignore[attr-defined]
+        list_key = isinstance(key, (int, str)) and not isinstance(key, bool)  # pyright: ignore[reportUnnecessaryIsInstance] - refuses a float from untyped callers
+        if shape["type"] == "list" and list_key:
+            return Property(self.step, shape["member"]["shape"], serializer.index_path(self._path, key))
         if shape["type"] == "map" and isinstance(key, str):
-            return Property(self.step, shape["value"]["shape"], f"{self._path}['{key}']")  # type: ignore[attr-defined]
+            return Property(self.step, shape["value"]["shape"], serializer.index_path(self._path, key))
         raise TypeError(f"{self.path} ({shape['type']}) cannot be indexed with {key!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -346,8 +372,6 @@ def kind_of(value: Any) -> str:
         return FLOAT
     if isinstance(value, str):
         return STRING
-    from constructs_lib.foundation.s3_location import S3Location
-
     if isinstance(value, S3Location) or hasattr(value, "key_arn") or hasattr(value, "role_arn"):
         return STRING
     return OBJECT

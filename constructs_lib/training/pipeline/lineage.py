@@ -32,15 +32,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.training.pipeline import _service_model
-from constructs_lib.training.pipeline.expressions import ExecutionVariables, Expression
-from constructs_lib.training.pipeline.rendering import render
-from constructs_lib.training.pipeline.step import Step, StepLineage, StepValidator, api_text_problem
+from constructs_lib.training.pipeline.expressions import ExecutionVariables, Expression, StepReference
+from constructs_lib.training.pipeline.serializer import render
+from constructs_lib.training.pipeline.step import Step, StepLineage, StepValidator, api_text_problem, given
 from constructs_lib.training.pipeline.steps.model import RegisterModelStep
 from constructs_lib.training.pipeline.steps.training import TrainingStep
 from constructs_lib.training.pipeline.steps.tuning import TuningStep
@@ -68,7 +68,7 @@ class LineageOptions:
 
     code_version: str
     repository: str | None = None
-    tags: Mapping[str, str | Expression] = field(default_factory=dict)
+    tags: Mapping[str, str | Expression] = field(default_factory=dict[str, "str | Expression"])
     tag_jobs: bool = True
     model_metadata: bool = True
 
@@ -132,17 +132,17 @@ class LineageOptions:
         if self.repository is not None:
             sources.append(("lineage.repository", self.repository))
         for arg, value in sources:
-            if isinstance(value, Expression) or not isinstance(value, str):
+            if isinstance(value, Expression) or not isinstance(given(value), str):
                 problems.add(arg, value, "must be a string known at synth (the app passes its git commit)")
                 continue
             problem = api_text_problem(value, "CustomerMetadataValue")
             problems.check(problem is None, arg, value, problem or "")
-        most = _most("TagList")
+        most = _service_model.most_items("TagList")
         problems.check(len(self.tags) <= most, "lineage.tags", len(self.tags), f"at most {most} tags")
         for key, value in self.tags.items():
             arg = f"lineage.tags[{key!r}]"
             problem = api_text_problem(key, "TagKey")
-            if problems.check(problem is None, f"{arg} (key)", key, problem or "") and isinstance(key, str):
+            if problems.check(problem is None, f"{arg} (key)", key, problem or "") and isinstance(given(key), str):
                 problems.check(
                     not key.lower().startswith(("aws:", PREFIX)),
                     f"{arg} (key)",
@@ -158,7 +158,7 @@ class LineageOptions:
     def validate_step(self, step: Step, v: StepValidator) -> None:
         """The tags of ``step``'s job, or the metadata of a ``RegisterModelStep``, against botocore."""
         tags = self.job_tags(step)
-        most = _most("TagList")
+        most = _service_model.most_items("TagList")
         v.check(
             len(tags) <= most,
             "lineage (tags)",
@@ -177,7 +177,7 @@ class LineageOptions:
                 clash,
                 f"keys starting with {PREFIX!r} are written by LineageOptions; rename them",
             )
-            total, most = len(entries) + len(step.customer_metadata), _most("CustomerMetadataMap")
+            total, most = len(entries) + len(step.customer_metadata), _service_model.most_items("CustomerMetadataMap")
             v.check(
                 total <= most,
                 "customer_metadata (with lineage)",
@@ -201,13 +201,13 @@ def datasets(step: Step) -> dict[str, Any]:
         if facts is None:
             return
         for name, value in facts.inputs.items():
-            producers = value.referenced_steps() if isinstance(value, Expression) else []
+            producers = _producers(value)
             if not producers:
                 if value is not None:
                     found.setdefault(f"{current.name}.{name}", value)
                 continue
             for producer in producers:
-                if producer.name not in seen:
+                if isinstance(producer, Step) and producer.name not in seen:
                     visit(producer, seen | {producer.name})
 
     visit(step, frozenset({step.name}))
@@ -218,10 +218,15 @@ def model_producer(step: RegisterModelStep) -> TrainingStep | TuningStep | None:
     """The training or tuning step whose model data the version's containers register, if any."""
     for container in step.containers:
         value = container.model_data_url
-        for producer in value.referenced_steps() if isinstance(value, Expression) else []:
+        for producer in _producers(value):
             if isinstance(producer, (TrainingStep, TuningStep)):
                 return producer
     return None
+
+
+def _producers(value: Any) -> Sequence[StepReference]:
+    """The steps whose results ``value`` reads (none for a literal)."""
+    return value.referenced_steps() if isinstance(value, Expression) else ()
 
 
 def hyperparameter_digest(facts: StepLineage) -> str | None:
@@ -244,8 +249,3 @@ def _numbered(key: str, values: list[Any]) -> list[tuple[str, Any]]:
 def tag_list(tags: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     """Tags as the API's ``[{"Key": ..., "Value": ...}]``."""
     return [{"Key": key, "Value": value} for key, value in tags]
-
-
-def _most(shape_name: str) -> int:
-    """Most items of a botocore list or map shape (``TagList``, ``CustomerMetadataMap``: 50)."""
-    return int(_service_model.shape(shape_name)["max"])

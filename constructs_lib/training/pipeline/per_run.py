@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 #: ``Get`` paths of the execution variables that differ in every execution.
 PER_EXECUTION_VARIABLES = ("Execution.PipelineExecutionId", "Execution.PipelineExecutionArn")
@@ -77,20 +77,26 @@ class RunState:
 
 def varies_per_execution(value: Any) -> bool:
     """Whether a rendered value differs in every execution (see the module's docstring)."""
-    if not isinstance(value, dict) or len(value) != 1:
+    if not isinstance(value, dict):
         return False
-    ((function, body),) = value.items()
+    expression = cast("dict[str, Any]", value)
+    if len(expression) != 1:
+        return False
+    ((function, body),) = expression.items()
     if function == "Get":
         return isinstance(body, str) and (body in PER_EXECUTION_VARIABLES or bool(_JOB_IDENTITY.match(body)))
     if function == "Std:Join" and isinstance(body, dict):
-        return any(varies_per_execution(item) for item in body.get("Values", []))
+        values: list[Any] = cast("dict[str, Any]", body).get("Values", [])
+        return any(varies_per_execution(item) for item in values)
     return False
 
 
 def run_state(steps: list[dict[str, Any]]) -> Iterator[RunState]:
     """Every place the rendered ``steps`` (condition branches included) write per-run state."""
     for step in steps:
-        name, kind, arguments = step.get("Name"), step.get("Type"), step.get("Arguments", {})
+        name: str = step["Name"]
+        kind: str = step["Type"]
+        arguments: dict[str, Any] = step.get("Arguments", {})
         if kind == "Condition":
             yield from run_state([*arguments.get("IfSteps", []), *arguments.get("ElseSteps", [])])
         elif kind in ("Training", "Tuning"):

@@ -7,11 +7,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 
 from aws_cdk import Duration
 
 from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
     OBJECT,
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 
     from constructs_lib._core.contracts import ModelPackageGroupRef
     from constructs_lib.foundation.private_network import PrivateNetwork
-    from constructs_lib.foundation.s3_location import S3Location
+
+_T = TypeVar("_T")
 
 STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
@@ -152,10 +154,10 @@ class StepLineage:
     """
 
     images: Sequence[Any] = ()
-    inputs: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict[str, Any])
     hyperparameters: Mapping[str, Any] | None = None
     code: Any = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict[str, Any])
 
 
 #: Characters of tag keys/values and model package metadata (botocore ``TagKey``, ``TagValue``,
@@ -171,7 +173,7 @@ def api_text_problem(value: Any, shape_name: str) -> str | None:
     if isinstance(value, Expression) or (isinstance(value, str) and is_unresolved(value)):
         return None
     shape = _service_model.shape(shape_name)
-    low, high = shape.get("min", 0), shape.get("max")
+    low, high = int(shape.get("min", 0)), int(shape["max"])
     allowed = f"must be a string of {low} to {high} letters, digits, spaces or _ . : / = + - @ (botocore {shape_name})"
     if not isinstance(value, str) or not low <= len(value) <= high:
         return allowed
@@ -184,13 +186,13 @@ def api_text_problem(value: Any, shape_name: str) -> str | None:
 class StepRequirements:
     """What the pipeline's role needs for a step (collected by ``MlPipeline``)."""
 
-    job_kinds: set[str] = field(default_factory=set)
-    pass_roles: list[Any] = field(default_factory=list)
-    register_into: list[ModelPackageGroupRef] = field(default_factory=list)
-    read_from: list[ModelPackageGroupRef] = field(default_factory=list)
-    read_locations: list[S3Location] = field(default_factory=list)
-    functions: list[lambda_.IFunction] = field(default_factory=list)
-    queues: list[sqs.IQueue] = field(default_factory=list)
+    job_kinds: set[str] = field(default_factory=set[str])
+    pass_roles: list[Any] = field(default_factory=list[Any])
+    register_into: list[ModelPackageGroupRef] = field(default_factory=list["ModelPackageGroupRef"])
+    read_from: list[ModelPackageGroupRef] = field(default_factory=list["ModelPackageGroupRef"])
+    read_locations: list[S3Location] = field(default_factory=list[S3Location])
+    functions: list[lambda_.IFunction] = field(default_factory=list["lambda_.IFunction"])
+    queues: list[sqs.IQueue] = field(default_factory=list["sqs.IQueue"])
 
 
 class _Shown:
@@ -230,7 +232,7 @@ class StepValidator:
         self.add(arg, value, f"must be a {expected} (or a {expected} parameter/property); got {what}")
         return False
 
-    def literal(self, value: Any) -> bool:
+    def literal(self, value: _T | Expression | None) -> TypeGuard[_T]:
         """True when ``value`` is known now (not an expression nor an unresolved CDK token)."""
         return value is not None and not isinstance(value, Expression) and not is_unresolved(value)
 
@@ -263,7 +265,7 @@ class StepValidator:
         allowed = _service_model.enum(shape_name)
         if value in allowed:
             return True
-        close = difflib.get_close_matches(value, allowed, n=3)
+        close = difflib.get_close_matches(str(value), allowed, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         self.add(
             arg,
@@ -275,8 +277,6 @@ class StepValidator:
 
     def s3_uri(self, arg: str, value: Any, *, required: bool = True) -> bool:
         """An ``s3://`` URI, an ``S3Location`` or a String expression."""
-        from constructs_lib.foundation.s3_location import S3Location
-
         if value is None:
             return self.check(not required, arg, value, "is required (an s3:// URI or S3Location)")
         if isinstance(value, S3Location):
@@ -309,12 +309,18 @@ class StepValidator:
             return self.check(not required, arg, value, "is required")
         if isinstance(value, Expression):
             return self.kind(arg, value, "Integer")
-        if not isinstance(value, Duration):
+        if not isinstance(given(value), Duration):
             return self.check(False, arg, value, "must be an aws_cdk.Duration (or an Integer parameter, seconds)")
         seconds = value.to_seconds()
         if is_unresolved(seconds):
             return True
         return self.range(f"{arg} (seconds)", seconds, minimum=minimum, maximum=maximum)
+
+
+def given(value: object) -> object:
+    """``value`` as a caller may really pass it: argument checks test the types that callers without
+    a type checker can get wrong, e.g. ``v.check(isinstance(given(self.job), TrainingJob), ...)``."""
+    return value
 
 
 def _number(value: float | None) -> str:
@@ -413,7 +419,7 @@ class Step:
     def validate(self, v: StepValidator) -> None:
         """Check the step's own arguments (the pipeline checks names, references and cycles)."""
         v.check(
-            isinstance(self.name, str) and bool(STEP_NAME.match(self.name)),
+            isinstance(given(self.name), str) and bool(STEP_NAME.match(self.name)),
             "name",
             self.name,
             "must be 1-64 letters, digits, '-' or '_'",
@@ -466,7 +472,7 @@ class Step:
                 v.range(f"{arg}.expire_after_minutes", policy.expire_after_minutes, minimum=1, maximum=14400)
         if self.cache is not None:
             v.check(
-                isinstance(self.cache.expire_after, Duration),
+                isinstance(given(self.cache.expire_after), Duration),
                 "cache.expire_after",
                 self.cache.expire_after,
                 "must be an aws_cdk.Duration",

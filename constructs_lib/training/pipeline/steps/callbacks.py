@@ -11,8 +11,9 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
+from constructs_lib.training.pipeline import serializer
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, INTEGER, STRING, Expression
-from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator
+from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator, given
 
 OUTPUT_KINDS = (STRING, INTEGER, BOOLEAN, FLOAT)
 _OUTPUT_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
@@ -32,11 +33,13 @@ class OutputParameter(Expression):
     def __init__(self, step: Step, output: StepOutput) -> None:
         self.step = step
         self.output = output
-        self.kind = output.kind
 
     @property
-    def expr(self) -> dict[str, Any]:
-        return {"Get": f"Steps.{self.step.name}.OutputParameters['{self.output.name}']"}
+    def kind(self) -> str:
+        return self.output.kind
+
+    def template(self) -> dict[str, Any]:
+        return serializer.output_parameter(self.step.name, self.output.name)
 
     def referenced_steps(self) -> list[Step]:
         return [self.step]
@@ -88,7 +91,7 @@ class _HandOffStep(Step):
             )
             v.one_of(f"outputs[{output.name!r}].kind", output.kind, OUTPUT_KINDS)
         for key, value in self.inputs.items():
-            v.check(isinstance(key, str) and bool(key), "inputs", key, "keys must be non-empty strings")
+            v.check(isinstance(given(key), str) and bool(key), "inputs", key, "keys must be non-empty strings")
             v.check(
                 not isinstance(value, (set, bytes)), f"inputs[{key!r}]", value, "must be JSON values or expressions"
             )

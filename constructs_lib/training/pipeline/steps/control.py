@@ -7,7 +7,7 @@ from typing import Any
 
 from constructs_lib.training.pipeline.conditions import Condition
 from constructs_lib.training.pipeline.expressions import STRING, Expression
-from constructs_lib.training.pipeline.step import Step, StepValidator
+from constructs_lib.training.pipeline.step import Step, StepValidator, given
 
 
 class ConditionStep(Step):
@@ -55,7 +55,9 @@ class ConditionStep(Step):
         super().validate(v)
         v.check(bool(self.conditions), "conditions", [], "must list at least one condition")
         for index, condition in enumerate(self.conditions):
-            if v.check(isinstance(condition, Condition), f"conditions[{index}]", condition, "must be a Condition"):
+            if v.check(
+                isinstance(given(condition), Condition), f"conditions[{index}]", condition, "must be a Condition"
+            ):
                 condition.validate(v, f"conditions[{index}]")
         v.check(
             bool(self.if_steps or self.else_steps),
@@ -65,7 +67,7 @@ class ConditionStep(Step):
         )
         for arg, steps in (("if_steps", self.if_steps), ("else_steps", self.else_steps)):
             for step in steps:
-                v.check(isinstance(step, Step), arg, step, "must be steps")
+                v.check(isinstance(given(step), Step), arg, step, "must be steps")
 
 
 class FailStep(Step):

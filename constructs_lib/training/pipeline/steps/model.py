@@ -9,8 +9,8 @@ from typing import Any
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
-from constructs_lib.training.pipeline.rendering import as_api_string
-from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator
+from constructs_lib.training.pipeline.serializer import as_api_string
+from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator, given
 
 MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 
@@ -35,7 +35,7 @@ class ModelContainer:
     model_data_url: str | S3Location | Expression | None = None
     model_package: str | Expression | None = None
     model_package_group: ModelPackageGroupRef | None = None
-    environment: Mapping[str, Any] = field(default_factory=dict)
+    environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     hostname: str | None = None
     framework: str | None = None
     framework_version: str | None = None
@@ -295,7 +295,7 @@ class RegisterModelStep(Step):
         super().validate(v)
         group = self.model_package_group
         v.check(
-            isinstance(group, ModelPackageGroupRef),
+            isinstance(given(group), ModelPackageGroupRef),
             "model_package_group",
             group,
             "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",

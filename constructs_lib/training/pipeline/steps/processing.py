@@ -20,18 +20,21 @@ from constructs_lib.training.pipeline.expressions import (
     PropertyFile,
     S3Join,
 )
-from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
     JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
     StepValidator,
+    given,
     seconds_of,
 )
 
 PROCESSING_ROOT = "/opt/ml/processing/"
 CODE_INPUT = "code"
+#: A processing job's default ``max_runtime``.
+DEFAULT_MAX_RUNTIME = Duration.hours(2)
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class ProcessingStep(Step):
         entrypoint: Sequence[str] | None = None,
         arguments: Sequence[str | int | float | Expression] = (),
         environment: Mapping[str, str | Expression] | None = None,
-        max_runtime: Duration | Expression = Duration.hours(2),
+        max_runtime: Duration | Expression = DEFAULT_MAX_RUNTIME,
         network: JobNetwork | None = None,
         property_files: Sequence[PropertyFile] = (),
         **step_options: Any,
@@ -197,7 +200,7 @@ class ProcessingStep(Step):
         if self.code is None:
             return None
         key = self.code.prefix if isinstance(self.code, S3Location) else self.code
-        if not isinstance(key, str) or key.endswith("/"):
+        if not isinstance(given(key), str) or key.endswith("/"):
             return None
         return key.rsplit("/", 1)[-1]
 

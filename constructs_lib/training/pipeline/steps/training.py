@@ -12,13 +12,14 @@ from aws_cdk import aws_kms as kms
 
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
-from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
     JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
     StepValidator,
+    given,
     seconds_of,
 )
 
@@ -162,7 +163,7 @@ class TrainingJob:
     output_kms_key: kms.IKey | Any | None = None
     channels: Sequence[TrainingChannel] = ()
     input_mode: str = "File"
-    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict[str, Any])
     metric_definitions: Sequence[MetricDefinition] = ()
     max_runtime: Duration | Expression = Duration.hours(1)
     use_spot_instances: bool = False
@@ -170,7 +171,7 @@ class TrainingJob:
     checkpoint_s3_uri: str | S3Location | Expression | None = None
     checkpoint_local_path: str | None = None
     network: JobNetwork = field(default_factory=JobNetwork)
-    environment: Mapping[str, Any] = field(default_factory=dict)
+    environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
 
     @property
@@ -436,7 +437,7 @@ class TrainingStep(Step):
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
-        if not isinstance(self.job, TrainingJob):
+        if not isinstance(given(self.job), TrainingJob):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)

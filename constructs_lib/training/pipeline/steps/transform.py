@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
-from constructs_lib.training.pipeline.rendering import as_api_string
+from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
 
 

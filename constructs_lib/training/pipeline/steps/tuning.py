@@ -10,7 +10,7 @@ from aws_cdk import Duration
 
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Join, Property
-from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
+from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, given, seconds_of
 from constructs_lib.training.pipeline.steps.training import TrainingJob
 
 STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
@@ -234,25 +234,27 @@ class TuningStep(Step):
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
-        if not isinstance(self.job, TrainingJob):
+        if not isinstance(given(self.job), TrainingJob):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)
         v.one_of("strategy", self.strategy, STRATEGIES)
         v.one_of("early_stopping", self.early_stopping, ("Off", "Auto"))
 
-        if v.check(
-            self.objective is not None,
-            "objective",
-            None,
-            "is required: the metric the tuning job optimises (TuningObjective(metric_name, direction))",
-        ):
-            v.one_of("objective.direction", self.objective.direction, ("Maximize", "Minimize"))
+        objective = self.objective
+        if objective is None:
+            v.add(
+                "objective",
+                None,
+                "is required: the metric the tuning job optimises (TuningObjective(metric_name, direction))",
+            )
+        else:
+            v.one_of("objective.direction", objective.direction, ("Maximize", "Minimize"))
             if self.job.algorithm_name is None:
                 v.check(
-                    self.objective.metric_name in self.job.metric_names,
+                    objective.metric_name in self.job.metric_names,
                     "objective.metric_name",
-                    self.objective.metric_name,
+                    objective.metric_name,
                     "must be one of the job's metric_definitions: "
                     f"{', '.join(self.job.metric_names) or '(none defined)'}",
                 )
@@ -310,7 +312,7 @@ class TuningStep(Step):
         static = sorted(set(names) & set(self.job.hyperparameters))
         v.check(not static, "ranges", static, "names must not also be in job.hyperparameters (static values)")
         for kind in (IntegerRange, ContinuousRange, CategoricalRange):
-            count = sum(isinstance(r, kind) for r in self.ranges)
+            count = sum(isinstance(r, kind) for r in self.ranges)  # pyright: ignore[reportUnnecessaryIsInstance] - pyright takes kind as the union of the three
             v.check(count <= 30, "ranges", count, f"at most 30 {kind.__name__} ranges")
         for r in self.ranges:
             arg = f"ranges[{r.name!r}]"
