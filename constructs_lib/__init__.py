@@ -10,11 +10,13 @@ from constructs_lib._core.validation import ConstructValidationError
 from constructs_lib.foundation import (
     COMPLIANCE_PACKS,
     DEFAULT_INTERFACE_ENDPOINTS,
+    INSTANCE_STORAGE_FAMILIES,
     INTERFACE_ENDPOINT_SERVICES,
     RUNTIME_CONTRACTS,
     AccessLogBucket,
     AlertTopic,
     EncryptionKey,
+    InstanceType,
     PrivateNetwork,
     S3Location,
     SecureBucket,
@@ -41,7 +43,6 @@ from constructs_lib.governance import (
     TrainingMetric,
 )
 from constructs_lib.inference import (
-    INSTANCE_STORAGE_FAMILIES,
     ApiAuthorization,
     AsyncEndpoint,
     AsyncScalingOptions,
@@ -55,7 +56,6 @@ from constructs_lib.inference import (
     DeploymentStrategy,
     InferenceApi,
     InferenceExecutionMode,
-    InstanceType,
     InstanceVariant,
     Model,
     ModelData,

@@ -81,11 +81,19 @@ class Problems:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.add(prop, value, "must be a number")
             return False
-        allowed = _range_text(minimum, maximum, integer)
+        allowed = range_text(minimum, maximum, integer)
         ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
         if integer and isinstance(value, float) and not value.is_integer():
             ok = False
         return self.check(ok, prop, value, allowed)
+
+    def check_order(self, prop: str, low: float | None, high: float | None, allowed: str, *, shown: Any = None) -> bool:
+        """``low <= high`` (e.g. a minimum and a maximum capacity), unless either is unknown: ``None``
+        or an unresolved token (whose number value, such as -1.888e+289, means nothing at synth).
+        The problem shows ``shown`` (default ``low``)."""
+        if low is None or high is None or is_unresolved(low) or is_unresolved(high):
+            return True
+        return self.check(low <= high, prop, low if shown is None else shown, allowed)
 
     def check_pattern(self, prop: str, value: str | None, pattern: re.Pattern[str], allowed: str) -> bool:
         if value is None or is_unresolved(value):
@@ -124,7 +132,7 @@ class Problems:
             raise ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
 
 
-def _range_text(minimum: float | None, maximum: float | None, integer: bool) -> str:
+def range_text(minimum: float | None, maximum: float | None, integer: bool) -> str:
     kind = "an integer" if integer else "a number"
     if minimum is not None and maximum is not None:
         return f"must be {kind} from {minimum:g} to {maximum:g}"

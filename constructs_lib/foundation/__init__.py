@@ -16,6 +16,10 @@ from constructs_lib.foundation.compliance import (
 from constructs_lib.foundation.encryption_key import (
     EncryptionKey,
 )
+from constructs_lib.foundation.instance_type import (
+    INSTANCE_STORAGE_FAMILIES,
+    InstanceType,
+)
 from constructs_lib.foundation.private_network import (
     DEFAULT_INTERFACE_ENDPOINTS,
     INTERFACE_ENDPOINT_SERVICES,
@@ -37,6 +41,8 @@ __all__ = [
     "COMPLIANCE_PACKS",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
+    "INSTANCE_STORAGE_FAMILIES",
+    "InstanceType",
     "INTERFACE_ENDPOINT_SERVICES",
     "PrivateNetwork",
     "RUNTIME_CONTRACTS",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any
 
 from constructs_lib.training.pipeline.expressions import Expression
@@ -13,7 +14,9 @@ Collector = Callable[[str, Expression], None]
 
 def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
     """``value`` as JSON-ready data: expressions become their ``Get``/``Std:*`` dicts, an
-    ``S3Location`` its ``s3://`` URI, a key its ARN, a role (or ``JobRole``) its ARN."""
+    ``S3Location`` its ``s3://`` URI, an enum member its value, an ``InstanceType`` its name, a key
+    its ARN, a role (or ``JobRole``) its ARN."""
+    from constructs_lib.foundation.instance_type import InstanceType
     from constructs_lib.foundation.s3_location import S3Location
 
     if isinstance(value, Expression):
@@ -26,6 +29,10 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
                     if isinstance(item, Expression):
                         render(item, collect, f"{path}.Std:Join.Values[{index}]")
         return value.expr
+    if isinstance(value, Enum):
+        return render(value.value, collect, path)
+    if isinstance(value, InstanceType):
+        return value.name
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, S3Location):

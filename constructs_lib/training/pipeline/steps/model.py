@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
 from constructs_lib.training.pipeline.rendering import as_api_string
@@ -232,8 +233,8 @@ class RegisterModelStep(Step):
         containers: Sequence[ModelContainer],
         content_types: Sequence[str],
         response_types: Sequence[str],
-        realtime_instance_types: Sequence[str] = (),
-        transform_instance_types: Sequence[str] = (),
+        realtime_instance_types: Sequence[InstanceType | str] = (),
+        transform_instance_types: Sequence[InstanceType | str] = (),
         approval_status: str | Expression = "PendingManualApproval",
         model_package_description: str | None = None,
         model_metrics: ModelMetrics | None = None,

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import (
     ANY,
@@ -118,7 +119,7 @@ class ProcessingStep(Step):
         *,
         role: Any,
         image_uri: str | Expression,
-        instance_type: str | Expression,
+        instance_type: InstanceType | str | Expression,
         instance_count: int | Expression = 1,
         volume_size_gb: int | Expression = 30,
         volume_kms_key: kms.IKey | Any | None = None,

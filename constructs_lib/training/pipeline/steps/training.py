@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.rendering import as_api_string
@@ -152,7 +153,7 @@ class TrainingJob:
     """
 
     role: Any
-    instance_type: str | Expression
+    instance_type: InstanceType | str | Expression
     output_path: str | S3Location | Expression
     image_uri: str | Expression | None = None
     algorithm_name: str | None = None

@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.rendering import as_api_string
@@ -28,7 +29,7 @@ class TransformStep(Step):
         name: str,
         *,
         model_name: str | Expression,
-        instance_type: str | Expression,
+        instance_type: InstanceType | str | Expression,
         input_s3_uri: str | S3Location | Expression,
         output_path: str | S3Location | Expression,
         instance_count: int | Expression = 1,
