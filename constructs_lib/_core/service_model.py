@@ -146,7 +146,7 @@ def instance_type_problem(name: str, shape_name: str) -> str | None:
     allowed = enum(shape_name)
     if name in allowed:
         return None
-    close = difflib.get_close_matches(name, allowed, n=3) if isinstance(name, str) else []
+    close = difflib.get_close_matches(name.lower(), allowed, n=3) if isinstance(name, str) else []
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return (
         f"must be one of the {len(allowed)} instance types SageMaker accepts here "

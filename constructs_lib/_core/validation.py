@@ -8,6 +8,7 @@ Each construct validates its keyword arguments in one place, with one ``Problems
 
 The message names the construct path, the argument, the value received and what is allowed.
 Values that are unresolved CDK tokens are never checked: they are only known at deploy time.
+Values that mirror an API member are checked from botocore's shape instead (``service_model.check_shape``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from constructs import Construct
 
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-ML_INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+[a-z0-9-]*\.[0-9]*[a-z0-9]+$")
 #: A CloudWatch metric namespace (PutMetricData, metric filters).
 METRIC_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
 
@@ -43,6 +43,11 @@ def is_unresolved(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(is_unresolved(item) for item in value)
     return bool(Token.is_unresolved(value))
+
+
+def whole(value: float) -> int | float:
+    """``int(value)``, except for a number token, which ``int`` would turn into a meaningless number."""
+    return value if is_unresolved(value) else int(value)
 
 
 class Problems:
@@ -116,14 +121,6 @@ class Problems:
             SAGEMAKER_NAME_PATTERN,
             "must be 1-63 letters, digits or hyphens, start with a letter or digit, not end with a hyphen "
             "(SageMaker pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})",
-        )
-
-    def check_ml_instance_type(self, prop: str, value: str | None) -> bool:
-        return self.check_pattern(
-            prop,
-            value,
-            ML_INSTANCE_TYPE_PATTERN,
-            "must be a SageMaker instance type such as 'ml.m5.xlarge' (family 'ml.*')",
         )
 
     def raise_if_any(self) -> None:

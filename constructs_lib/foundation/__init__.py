@@ -19,6 +19,7 @@ from constructs_lib.foundation.encryption_key import (
 from constructs_lib.foundation.instance_type import (
     INSTANCE_STORAGE_FAMILIES,
     InstanceType,
+    InstanceTypeApi,
 )
 from constructs_lib.foundation.private_network import (
     DEFAULT_INTERFACE_ENDPOINTS,
@@ -43,6 +44,7 @@ __all__ = [
     "EncryptionKey",
     "INSTANCE_STORAGE_FAMILIES",
     "InstanceType",
+    "InstanceTypeApi",
     "INTERFACE_ENDPOINT_SERVICES",
     "PrivateNetwork",
     "RUNTIME_CONTRACTS",

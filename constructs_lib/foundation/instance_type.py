@@ -10,9 +10,28 @@ close matches; an unresolved token (a ``CfnParameter``, an SSM value) is accepte
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import ClassVar
 
+from constructs_lib._core import service_model
 from constructs_lib._core.validation import is_unresolved
+
+
+class InstanceTypeApi(StrEnum):
+    """The APIs that take an instance type, each with its own list in botocore (the member's value)."""
+
+    #: Endpoint production variants (``ProductionVariantInstanceType``).
+    ENDPOINT = service_model.PRODUCTION_VARIANT_INSTANCE_TYPE
+    #: Training and tuning jobs (``TrainingInstanceType``).
+    TRAINING = service_model.TRAINING_INSTANCE_TYPE
+    #: Processing jobs and Model Monitor (``ProcessingInstanceType``).
+    PROCESSING = service_model.PROCESSING_INSTANCE_TYPE
+    #: Batch transform jobs (``TransformInstanceType``).
+    TRANSFORM = service_model.TRANSFORM_INSTANCE_TYPE
+    #: Notebook instances (``InstanceType``).
+    NOTEBOOK = service_model.NOTEBOOK_INSTANCE_TYPE
+    #: Studio apps and spaces (``AppInstanceType``).
+    STUDIO_APP = service_model.STUDIO_APP_INSTANCE_TYPE
 
 _INSTANCE_TYPE = re.compile(r"^ml\.(?P<family>[a-z0-9]+(?:-[a-z0-9]+)?)\.(?P<size>[0-9]*[a-z0-9]+)$")
 
@@ -129,6 +148,11 @@ class InstanceType:
     def is_valid(self) -> bool:
         """True for names of the form ``ml.<family>.<size>`` (and for tokens)."""
         return self.family is not None or self.is_unresolved
+
+    def problem(self, api: InstanceTypeApi) -> str | None:
+        """Why ``api`` would refuse this type (with close matches), or ``None``: it takes it, or the
+        name is a token. Constructs check this themselves; configuration code can call it early."""
+        return service_model.instance_type_problem(self.name, api)
 
     @property
     def is_gpu(self) -> bool:
