@@ -119,6 +119,7 @@ from constructs_lib.training import (
     JOB_KINDS,
     JobRole,
     MlPipeline,
+    ModelApprovalStatus,
     ModelPackageGroup,
 )
 
@@ -182,6 +183,7 @@ __all__ = [
     "MetricGroup",
     "MlflowTrackingServer",
     "MlPipeline",
+    "ModelApprovalStatus",
     "Model",
     "ModelCard",
     "ModelCardStatus",

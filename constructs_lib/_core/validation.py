@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from enum import Enum
 from typing import Any
 
 from aws_cdk import Token
@@ -63,7 +64,8 @@ class Problems:
 
     def add(self, prop: str, value: Any, allowed: str) -> None:
         """Record that ``prop`` received ``value``; ``allowed`` says what would be accepted."""
-        self._problems.append(f"{prop}={value!r}: {allowed}")
+        shown = value.value if isinstance(value, Enum) else value  # AuthMode.SSO is shown as 'SSO'
+        self._problems.append(f"{prop}={shown!r}: {allowed}")
 
     def check(self, condition: bool, prop: str, value: Any, allowed: str) -> bool:
         """Record a problem unless ``condition`` holds or the value is a token. Returns validity."""

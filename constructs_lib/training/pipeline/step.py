@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aws_cdk import Duration
@@ -212,6 +213,7 @@ class StepValidator:
 
     def add(self, arg: str, value: Any, allowed: str) -> None:
         shown = _Shown(repr(value)) if isinstance(value, (Expression, Duration)) else value
+        shown = shown.value if isinstance(shown, Enum) else shown
         self._problems.add(f"steps[{self.step.name!r}] ({self.step.step_type}) {arg}", shown, allowed)
 
     def check(self, ok: bool, arg: str, value: Any, allowed: str) -> bool:
