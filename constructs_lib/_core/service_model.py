@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Sized
 from typing import Any, cast
 
 from constructs_lib._core.validation import Problems, is_unresolved, range_text
@@ -76,7 +76,13 @@ def shape_problem(value: Any, path: str) -> str | None:
     """What is wrong with ``value`` for the API member at ``path`` (what is allowed), or ``None``.
 
     Tokens, and lists with a token as their length unknown, are never wrong."""
-    if value is None or is_unresolved(value):
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        # A list token (its items are token strings) has a length known at deploy time only.
+        if any(isinstance(item, str) and is_unresolved(item) for item in cast(Sequence[Any], value)):
+            return None
+    elif not isinstance(value, Mapping) and is_unresolved(value):  # a mapping's size is known
         return None
     name, s = resolve(path)
     kind = s["type"]
@@ -93,12 +99,12 @@ def shape_problem(value: Any, path: str) -> str | None:
         if (low is not None and number < low) or (high is not None and number > high):
             return allowed
         return None
-    if kind == "list":
-        if not isinstance(value, (list, tuple)):
-            return f"must be a list {where}"
-        count = len(cast(Sequence[Any], value))
+    if kind in ("list", "map"):
+        if not isinstance(value, (list, tuple, Mapping)):
+            return f"must be a {'list' if kind == 'list' else 'mapping'} {where}"
+        count = len(cast(Sized, value))
         if (low is not None and count < low) or (high is not None and count > high):
-            return f"must list {_bounds(low, high)} items {where}"
+            return f"must hold {_bounds(low, high)} {'items' if kind == 'list' else 'entries'} {where}"
         return None
     if kind != "string":
         return None
@@ -121,11 +127,12 @@ def shape_problem(value: Any, path: str) -> str | None:
     return None
 
 
-def check_shape(problems: Problems, prop: str, value: Any, path: str) -> bool:
-    """Record a problem of ``prop`` unless ``value`` fits the API member at ``path``. Returns validity."""
+def check_shape(problems: Problems, prop: str, value: Any, path: str, *, shown: Any = None) -> bool:
+    """Record a problem of ``prop`` unless ``value`` fits the API member at ``path``. Returns validity.
+    The problem shows ``shown`` instead of the value when given (e.g. a list's length)."""
     problem = shape_problem(value, path)
     if problem is not None:
-        problems.add(prop, value, problem)
+        problems.add(prop, value if shown is None else shown, problem)
     return problem is None
 
 
