@@ -21,6 +21,7 @@ from typing import Any, cast
 from constructs_lib._core.validation import Problems, is_unresolved, range_text
 
 Shape = dict[str, Any]
+_NUMBERS = ("integer", "long", "float", "double")
 
 
 @functools.cache
@@ -87,8 +88,10 @@ def shape_problem(value: Any, path: str) -> str | None:
     name, s = resolve(path)
     kind = s["type"]
     low, high = s.get("min"), s.get("max")
+    if kind not in _NUMBERS and low == 0:
+        low = None  # botocore writes "min": 0 on most strings, lists and maps: no lower bound
     where = f"(botocore {name})"
-    if kind in ("integer", "long", "float", "double"):
+    if kind in _NUMBERS:
         integer = kind in ("integer", "long")
         allowed = f"{range_text(low, high, integer)} {where}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -153,7 +156,11 @@ def instance_type_problem(name: str, shape_name: str) -> str | None:
     allowed = enum(shape_name)
     if name in allowed:
         return None
-    close = difflib.get_close_matches(name.lower(), allowed, n=3) if isinstance(name, str) else []
+    close: list[str] = []
+    if isinstance(name, str):
+        lower = name.lower()
+        exact = [c for c in (lower, f"ml.{lower}") if c in allowed]  # ML.M5.LARGE, m5.large
+        close = [*exact, *(c for c in difflib.get_close_matches(lower, allowed, n=3) if c not in exact)][:3]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return (
         f"must be one of the {len(allowed)} instance types SageMaker accepts here "
