@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
-from constructs_lib._core.validation import ML_INSTANCE_TYPE_PATTERN, SAGEMAKER_NAME_PATTERN
+from constructs_lib._core.validation import SAGEMAKER_NAME_PATTERN
+from constructs_lib.foundation.instance_type import InstanceType, InstanceTypeApi
 from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS, INTERFACE_ENDPOINT_SERVICES
+from constructs_lib.monitoring.model_monitor import ProblemType
 from constructs_lib.platform.labeling_workforce import COGNITO_DOMAIN_PREFIX_PATTERN
 from constructs_lib.platform.mlflow_tracking_server import (
     MAINTENANCE_WINDOW_PATTERN,
@@ -48,6 +50,14 @@ def _checker(problems: list[str], prefix: str) -> Callable[[bool, str, object, s
             problems.append(f"{prefix}{prop}={value!r}: {allowed}")
 
     return check
+
+
+def _instance_type(
+    check: Callable[[bool, str, object, str], None], prop: str, value: str, api: InstanceTypeApi
+) -> None:
+    """``value`` is an instance type that ``api`` takes (botocore's list for it, with close matches)."""
+    problem = InstanceType.of(value).problem(api)
+    check(problem is None, prop, value, problem or "")
 
 
 @dataclass(frozen=True)
@@ -185,12 +195,7 @@ class ModelFleetConfig:
                 "must be 1-30 lowercase letters, digits or '-', starting with a letter",
             )
             check(m.endpoint in _FLEET_ENDPOINTS, at + "endpoint", m.endpoint, f"must be one of {_FLEET_ENDPOINTS}")
-            check(
-                bool(ML_INSTANCE_TYPE_PATTERN.match(m.instance_type)),
-                at + "instance_type",
-                m.instance_type,
-                "must be a SageMaker instance type such as 'ml.m5.large'",
-            )
+            _instance_type(check, at + "instance_type", m.instance_type, InstanceTypeApi.ENDPOINT)
             check(
                 isinstance(m.instance_count, int) and m.instance_count >= 1,
                 at + "instance_count",
@@ -369,7 +374,6 @@ class TrainingConfig:
 _RAW_DATA_PREFIX = "raw/"
 _SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _S3_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
-_PROBLEM_TYPES = ("BinaryClassification", "MulticlassClassification", "Regression")
 
 
 @dataclass(frozen=True)
@@ -391,7 +395,7 @@ class MonitoringConfig:
     feature_drift_thresholds: tuple[tuple[str, float], ...] = ()
     #: Data-bucket prefix of the ground truth labels; None: no model quality monitor.
     ground_truth_prefix: str | None = None
-    problem_type: str = "BinaryClassification"
+    problem_type: ProblemType = ProblemType.BINARY_CLASSIFICATION
     #: Model quality alarms as (metric, threshold) pairs; lower values are worse (accuracy, auc, f1).
     model_quality_thresholds: tuple[tuple[str, float], ...] = ()
     #: Artifact-bucket keys of Clarify analysis configurations; None: no bias / attribution monitor.
@@ -446,10 +450,10 @@ class MonitoringConfig:
         drift = [name for name, value in self.feature_drift_thresholds if not 0 <= value <= 1]
         check(not drift, "feature_drift_thresholds", drift, "thresholds must be 0 to 1")
         check(
-            self.problem_type in _PROBLEM_TYPES,
+            self.problem_type in list(ProblemType),
             "problem_type",
             self.problem_type,
-            f"must be one of {', '.join(_PROBLEM_TYPES)}",
+            f"must be one of {', '.join(ProblemType)}",
         )
         needs_monitors = {
             "feature_drift_thresholds": self.feature_drift_thresholds,
@@ -577,12 +581,8 @@ class StudioConfig:
             (self.idle_timeout_minutes, self.max_idle_timeout_minutes),
             "need 60 <= idle_timeout_minutes <= max_idle_timeout_minutes <= 525600",
         )
-        check(
-            self.notebook_instance_type is None or bool(ML_INSTANCE_TYPE_PATTERN.match(self.notebook_instance_type)),
-            "notebook_instance_type",
-            self.notebook_instance_type,
-            "must be an 'ml.*' instance type or None",
-        )
+        if self.notebook_instance_type is not None:
+            _instance_type(check, "notebook_instance_type", self.notebook_instance_type, InstanceTypeApi.NOTEBOOK)
         check(
             10 <= self.notebook_idle_timeout_minutes <= 10080,
             "notebook_idle_timeout_minutes",
@@ -679,12 +679,7 @@ class EnvironmentConfig:
         check(
             sv.endpoint in _SERVING_ENDPOINTS, "serving.endpoint", sv.endpoint, f"must be one of {_SERVING_ENDPOINTS}"
         )
-        check(
-            bool(ML_INSTANCE_TYPE_PATTERN.match(sv.instance_type)),
-            "serving.instance_type",
-            sv.instance_type,
-            "must be a SageMaker instance type such as 'ml.m5.large'",
-        )
+        _instance_type(check, "serving.instance_type", sv.instance_type, InstanceTypeApi.ENDPOINT)
         check(sv.instance_count >= 1, "serving.instance_count", sv.instance_count, "must be 1 or more")
         check(
             sv.max_instance_count == 0 or sv.max_instance_count >= sv.instance_count,
@@ -736,14 +731,12 @@ class EnvironmentConfig:
             "needs inference_api=True",
         )
         tr = self.training
-        for prop in ("processing_instance_type", "training_instance_type", "transform_instance_type"):
-            value = getattr(tr, prop)
-            check(
-                bool(ML_INSTANCE_TYPE_PATTERN.match(value)),
-                f"training.{prop}",
-                value,
-                "must be a SageMaker instance type such as 'ml.m5.xlarge'",
-            )
+        for prop, api in (
+            ("processing_instance_type", InstanceTypeApi.PROCESSING),
+            ("training_instance_type", InstanceTypeApi.TRAINING),
+            ("transform_instance_type", InstanceTypeApi.TRANSFORM),
+        ):
+            _instance_type(check, f"training.{prop}", getattr(tr, prop), api)
         for prop in (
             "training_instance_count",
             "transform_instance_count",

@@ -27,6 +27,7 @@ from constructs_lib.training.container_images import (
     xgboost_image_uri,
 )
 from constructs_lib.training.pipeline import (
+    AssemblyType,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     CreateModelStep,
@@ -47,7 +48,9 @@ from constructs_lib.training.pipeline import (
     PropertyFile,
     RegisterModelStep,
     RetryPolicy,
+    S3DataDistribution,
     S3Join,
+    SplitType,
     TrainingChannel,
     TrainingJob,
     TrainingStep,
@@ -225,7 +228,9 @@ class TrainingStack(Stack):
                         "train",
                         preprocess.outputs["train"],
                         content_type="text/csv",
-                        distribution="ShardedByS3Key" if sharded else "FullyReplicated",
+                        distribution=S3DataDistribution.SHARDED_BY_S3_KEY
+                        if sharded
+                        else S3DataDistribution.FULLY_REPLICATED,
                     ),
                     TrainingChannel("validation", preprocess.outputs["validation"], content_type="text/csv"),
                 ],
@@ -326,12 +331,12 @@ class TrainingStack(Stack):
             instance_count=training.transform_instance_count,
             input_s3_uri=input_data,
             content_type="text/csv",
-            split_type="Line",
+            split_type=SplitType.LINE,
             output_path=S3Join(
                 S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX), ExecutionVariables.PIPELINE_EXECUTION_ID
             ),
             accept="text/csv",
-            assemble_with="Line",
+            assemble_with=AssemblyType.LINE,
             output_kms_key=key,
             volume_kms_key=key,
             retry_policies=[RetryPolicy(["SageMaker.CAPACITY_ERROR"], interval_seconds=60, max_attempts=3)],

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE, grant_objects
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -189,6 +190,9 @@ def variant_resource_id(endpoint_name: str, variant_name: str) -> str:
 
 # --- checks --------------------------------------------------------------------------------------
 
+#: A production variant's members in botocore's model (their limits are checked from there).
+_VARIANT = "CreateEndpointConfigInput.ProductionVariants.member"
+
 
 def check_endpoint_name(problems: Problems, name: str | None) -> None:
     if name is not None:
@@ -222,8 +226,10 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
         "must be a constructs_lib Model",
     )
     instance_type = as_instance_type(variant.instance_type)
-    problems.check_ml_instance_type(f"{where}.instance_type", instance_type.name)
-    problems.check_range(f"{where}.initial_instance_count", variant.initial_instance_count, minimum=1, integer=True)
+    check_instance_type(problems, f"{where}.instance_type", instance_type, PRODUCTION_VARIANT_INSTANCE_TYPE)
+    check_shape(
+        problems, f"{where}.initial_instance_count", variant.initial_instance_count, f"{_VARIANT}.InitialInstanceCount"
+    )
     problems.check(
         is_unresolved(variant.initial_weight)
         or (isinstance(variant.initial_weight, (int, float)) and variant.initial_weight > 0),
@@ -232,17 +238,20 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
         "must be a number above 0 (a variant with weight 0 gets no traffic: remove it instead)",
     )
     if variant.volume_size_gb is not None:
-        problems.check_range(f"{where}.volume_size_gb", variant.volume_size_gb, minimum=1, maximum=512, integer=True)
+        check_shape(problems, f"{where}.volume_size_gb", variant.volume_size_gb, f"{_VARIANT}.VolumeSizeInGB")
         problems.check(
             not instance_type.has_instance_storage,
             f"{where}.volume_size_gb",
             variant.volume_size_gb,
             f"cannot be set for {instance_type.name}: it uses its NVMe instance storage",
         )
-    for name in ("model_data_download_timeout", "container_startup_health_check_timeout"):
+    for name, member in (
+        ("model_data_download_timeout", "ModelDataDownloadTimeoutInSeconds"),
+        ("container_startup_health_check_timeout", "ContainerStartupHealthCheckTimeoutInSeconds"),
+    ):
         timeout = getattr(variant, name)
         if timeout is not None:
-            problems.check_range(f"{where}.{name} (seconds)", timeout.to_seconds(), minimum=60, maximum=3600)
+            check_shape(problems, f"{where}.{name} (seconds)", timeout.to_seconds(), f"{_VARIANT}.{member}")
     return True
 
 
@@ -256,7 +265,9 @@ def check_autoscaling(
     minimum: int = 1,
 ) -> None:
     check_capacity_range(problems, where, options.min_capacity, options.max_capacity, minimum=minimum)
-    if not is_unresolved(initial_count) and options.min_capacity <= options.max_capacity:
+    if not is_unresolved([initial_count, options.min_capacity, options.max_capacity]) and (
+        options.min_capacity <= options.max_capacity
+    ):
         problems.check(
             options.min_capacity <= initial_count <= options.max_capacity,
             f"{where}.min_capacity..max_capacity",
@@ -285,7 +296,7 @@ def check_capacity_range(problems: Problems, where: str, low: int, high: int, *,
     ok_low = problems.check_range(f"{where}.min_capacity", low, minimum=minimum, integer=True)
     ok_high = problems.check_range(f"{where}.max_capacity", high, minimum=max(1, minimum), integer=True)
     if ok_low and ok_high:
-        problems.check(low <= high, f"{where}.min_capacity", low, f"must not be above max_capacity ({high})")
+        problems.check_order(f"{where}.min_capacity", low, high, f"must not be above max_capacity ({high})")
 
 
 def check_cooldowns(problems: Problems, where: str, scale_in: Duration, scale_out: Duration) -> None:
@@ -308,10 +319,10 @@ def check_schedules(problems: Problems, where: str, schedules: Sequence[Schedule
         if s.max_capacity is not None:
             problems.check_range(f"{at}.max_capacity", s.max_capacity, minimum=max(1, minimum), integer=True)
         if s.min_capacity is not None and s.max_capacity is not None:
-            problems.check(
-                s.min_capacity <= s.max_capacity,
+            problems.check_order(
                 f"{at}.min_capacity",
                 s.min_capacity,
+                s.max_capacity,
                 f"must not be above max_capacity ({s.max_capacity})",
             )
 
@@ -322,8 +333,11 @@ def check_data_capture(problems: Problems, options: DataCaptureOptions | None) -
     if not isinstance(options, DataCaptureOptions):
         problems.add("data_capture", type(options).__name__, "must be a constructs_lib.DataCaptureOptions")
         return
-    problems.check_range(
-        "data_capture.sampling_percentage", options.sampling_percentage, minimum=0, maximum=100, integer=True
+    check_shape(
+        problems,
+        "data_capture.sampling_percentage",
+        options.sampling_percentage,
+        "CreateEndpointConfigInput.DataCaptureConfig.InitialSamplingPercentage",
     )
     problems.check(
         options.capture_request or options.capture_response,

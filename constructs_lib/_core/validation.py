@@ -8,12 +8,14 @@ Each construct validates its keyword arguments in one place, with one ``Problems
 
 The message names the construct path, the argument, the value received and what is allowed.
 Values that are unresolved CDK tokens are never checked: they are only known at deploy time.
+Values that mirror an API member are checked from botocore's shape instead (``service_model.check_shape``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from enum import Enum
 from typing import Any, cast
 
 from aws_cdk import Token
@@ -21,7 +23,6 @@ from constructs import Construct
 
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-ML_INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+[a-z0-9-]*\.[0-9]*[a-z0-9]+$")
 #: A CloudWatch metric namespace (PutMetricData, metric filters).
 METRIC_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
 
@@ -45,6 +46,11 @@ def is_unresolved(value: Any) -> bool:
     return bool(Token.is_unresolved(value))
 
 
+def whole(value: float) -> int | float:
+    """``int(value)``, except for a number token, which ``int`` would turn into a meaningless number."""
+    return value if is_unresolved(value) else int(value)
+
+
 class Problems:
     """Collects input problems of one construct and raises them together."""
 
@@ -58,7 +64,8 @@ class Problems:
 
     def add(self, prop: str, value: Any, allowed: str) -> None:
         """Record that ``prop`` received ``value``; ``allowed`` says what would be accepted."""
-        self._problems.append(f"{prop}={value!r}: {allowed}")
+        shown = value.value if isinstance(value, Enum) else value  # AuthMode.SSO is shown as 'SSO'
+        self._problems.append(f"{prop}={shown!r}: {allowed}")
 
     def check(self, condition: bool, prop: str, value: Any, allowed: str) -> bool:
         """Record a problem unless ``condition`` holds or the value is a token. Returns validity."""
@@ -81,11 +88,19 @@ class Problems:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.add(prop, value, "must be a number")
             return False
-        allowed = _range_text(minimum, maximum, integer)
+        allowed = range_text(minimum, maximum, integer)
         ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
         if integer and isinstance(value, float) and not value.is_integer():
             ok = False
         return self.check(ok, prop, value, allowed)
+
+    def check_order(self, prop: str, low: float | None, high: float | None, allowed: str, *, shown: Any = None) -> bool:
+        """``low <= high`` (e.g. a minimum and a maximum capacity), unless either is unknown: ``None``
+        or an unresolved token (whose number value, such as -1.888e+289, means nothing at synth).
+        The problem shows ``shown`` (default ``low``)."""
+        if low is None or high is None or is_unresolved(low) or is_unresolved(high):
+            return True
+        return self.check(low <= high, prop, low if shown is None else shown, allowed)
 
     def check_pattern(self, prop: str, value: object, pattern: re.Pattern[str], allowed: str) -> bool:
         if value is None or is_unresolved(value):
@@ -110,21 +125,13 @@ class Problems:
             "(SageMaker pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})",
         )
 
-    def check_ml_instance_type(self, prop: str, value: str | None) -> bool:
-        return self.check_pattern(
-            prop,
-            value,
-            ML_INSTANCE_TYPE_PATTERN,
-            "must be a SageMaker instance type such as 'ml.m5.xlarge' (family 'ml.*')",
-        )
-
     def raise_if_any(self) -> None:
         if self._problems:
             details = "\n  - ".join(self._problems)
             raise ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
 
 
-def _range_text(minimum: float | None, maximum: float | None, integer: bool) -> str:
+def range_text(minimum: float | None, maximum: float | None, integer: bool) -> str:
     kind = "an integer" if integer else "a number"
     if minimum is not None and maximum is not None:
         return f"must be {kind} from {minimum:g} to {maximum:g}"

@@ -16,6 +16,11 @@ from constructs_lib.foundation.compliance import (
 from constructs_lib.foundation.encryption_key import (
     EncryptionKey,
 )
+from constructs_lib.foundation.instance_type import (
+    INSTANCE_STORAGE_FAMILIES,
+    InstanceType,
+    InstanceTypeApi,
+)
 from constructs_lib.foundation.private_network import (
     DEFAULT_INTERFACE_ENDPOINTS,
     INTERFACE_ENDPOINT_SERVICES,
@@ -37,6 +42,9 @@ __all__ = [
     "COMPLIANCE_PACKS",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
+    "INSTANCE_STORAGE_FAMILIES",
+    "InstanceType",
+    "InstanceTypeApi",
     "INTERFACE_ENDPOINT_SERVICES",
     "PrivateNetwork",
     "RUNTIME_CONTRACTS",

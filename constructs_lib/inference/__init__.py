@@ -7,14 +7,12 @@ from constructs_lib.inference.data_capture import (
     DataCaptureOptions,
 )
 from constructs_lib.inference.endpoint_options import (
-    INSTANCE_STORAGE_FAMILIES,
     AsyncScalingOptions,
     AutoScalingOptions,
     CapacitySize,
     CapacityUnit,
     DeploymentGuardrails,
     DeploymentStrategy,
-    InstanceType,
     InstanceVariant,
     ProvisionedConcurrencyScaling,
     ScalingMetric,
@@ -55,8 +53,6 @@ __all__ = [
     "DeploymentStrategy",
     "InferenceApi",
     "InferenceExecutionMode",
-    "INSTANCE_STORAGE_FAMILIES",
-    "InstanceType",
     "InstanceVariant",
     "Model",
     "ModelData",

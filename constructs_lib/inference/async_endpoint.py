@@ -318,11 +318,12 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
             problems.check_range(
                 "scaling.target_backlog_per_instance", scaling.target_backlog_per_instance, minimum=0.001
             )
-            problems.check(
-                scaling.max_capacity >= variant.initial_instance_count,
+            problems.check_order(
                 "scaling.max_capacity",
+                variant.initial_instance_count,
                 scaling.max_capacity,
                 f"must be at least the variant's initial_instance_count ({variant.initial_instance_count})",
+                shown=scaling.max_capacity,
             )
             ep.check_cooldowns(problems, "scaling", scaling.scale_in_cooldown, scaling.scale_out_cooldown)
             ep.check_schedules(problems, "scaling", scaling.schedules, minimum=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -12,132 +11,15 @@ from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+# Instance types live in constructs_lib.foundation.instance_type; imported here for the endpoints.
+from constructs_lib.foundation.instance_type import ACCELERATOR_FAMILIES as ACCELERATOR_FAMILIES
+from constructs_lib.foundation.instance_type import GPU_FAMILIES as GPU_FAMILIES
+from constructs_lib.foundation.instance_type import INSTANCE_STORAGE_FAMILIES as INSTANCE_STORAGE_FAMILIES
+from constructs_lib.foundation.instance_type import InstanceType as InstanceType
+from constructs_lib.foundation.instance_type import as_instance_type as as_instance_type
+
 if TYPE_CHECKING:
     from constructs_lib.inference.model import Model
-
-_INSTANCE_TYPE = re.compile(r"^ml\.(?P<family>[a-z0-9]+(?:-[a-z0-9]+)?)\.(?P<size>[0-9]*[a-z0-9]+)$")
-
-#: Instance families with NVMe SSD instance storage, where SageMaker uses the instance store instead
-#: of an EBS volume. Instance-store volumes are encrypted by the instance's hardware, and
-#: ``CreateEndpointConfig`` fails when ``KmsKeyId`` is set with one of them, so endpoints skip the
-#: volume key for these families. Source: the EC2 instance-type specifications ("Instance storage:
-#: NVMe SSD") and the SageMaker ``KmsKeyId`` documentation. Families not listed (m5, c5, r5, m6i,
-#: c7i, p3, t2, and Inferentia's inf1 and inf2, which EC2 lists as EBS-only) get the volume key.
-INSTANCE_STORAGE_FAMILIES: dict[str, str] = {
-    "m5d": "general purpose, NVMe SSD",
-    "c5d": "compute optimized, NVMe SSD",
-    "r5d": "memory optimized, NVMe SSD",
-    "m6gd": "Graviton general purpose, NVMe SSD",
-    "c6gd": "Graviton compute optimized, NVMe SSD",
-    "r6gd": "Graviton memory optimized, NVMe SSD",
-    "r7gd": "Graviton memory optimized, NVMe SSD",
-    "g4dn": "NVIDIA T4, NVMe SSD",
-    "g5": "NVIDIA A10G, NVMe SSD",
-    "g6": "NVIDIA L4, NVMe SSD",
-    "g6e": "NVIDIA L40S, NVMe SSD",
-    "g7e": "NVIDIA RTX PRO 6000 Blackwell, NVMe SSD",
-    "g7": "newer than this table's sources: treated as instance-store so that no KmsKeyId breaks CreateEndpointConfig",
-    "p4d": "NVIDIA A100, NVMe SSD",
-    "p4de": "NVIDIA A100 80 GB, NVMe SSD",
-    "p5": "NVIDIA H100, NVMe SSD",
-    "p5e": "NVIDIA H200, NVMe SSD",
-    "p5en": "NVIDIA H200, NVMe SSD",
-    "p6-b200": "NVIDIA B200, NVMe SSD",
-    "p6-b300": "NVIDIA B300, NVMe SSD",
-    "p6e-gb200": "NVIDIA GB200, NVMe SSD",
-    "dl1": "Habana Gaudi, NVMe SSD",
-    "trn1": "AWS Trainium, NVMe SSD",
-    "trn1n": "AWS Trainium, NVMe SSD",
-    "trn2": "AWS Trainium2, NVMe SSD",
-}
-
-#: Families with NVIDIA GPUs.
-GPU_FAMILIES: frozenset[str] = frozenset(
-    {
-        "p2",
-        "p3",
-        "p4d",
-        "p4de",
-        "p5",
-        "p5e",
-        "p5en",
-        "p6-b200",
-        "p6-b300",
-        "p6e-gb200",
-        "g4dn",
-        "g5",
-        "g6",
-        "g6e",
-        "g7",
-        "g7e",
-    }
-)
-#: Families with other accelerators (Inferentia, Trainium, Gaudi).
-ACCELERATOR_FAMILIES: frozenset[str] = frozenset({"inf1", "inf2", "trn1", "trn1n", "trn2", "dl1"})
-
-
-class InstanceType:
-    """A SageMaker hosting instance type such as ``ml.m5.large`` (``InstanceType.of("ml.g5.xlarge")``)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        match = _INSTANCE_TYPE.match(name)
-        self.family: str | None = match["family"] if match else None
-
-    @staticmethod
-    def of(name: str) -> InstanceType:
-        return InstanceType(name)
-
-    def __str__(self) -> str:
-        return self.name
-
-    def __repr__(self) -> str:
-        return f"InstanceType({self.name!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, InstanceType) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
-
-    @property
-    def is_valid(self) -> bool:
-        """True for names of the form ``ml.<family>.<size>``."""
-        return self.family is not None
-
-    @property
-    def is_gpu(self) -> bool:
-        return self.family in GPU_FAMILIES
-
-    @property
-    def is_accelerated(self) -> bool:
-        """GPU, Inferentia, Trainium or Gaudi."""
-        return self.is_gpu or self.family in ACCELERATOR_FAMILIES
-
-    @property
-    def has_instance_storage(self) -> bool:
-        """NVMe instance store: the endpoint's volume key must be left out (see ``INSTANCE_STORAGE_FAMILIES``)."""
-        return self.family in INSTANCE_STORAGE_FAMILIES
-
-    @property
-    def is_inf1(self) -> bool:
-        """Inf1 endpoints cannot use deployment guardrails or shadow variants."""
-        return self.family == "inf1"
-
-
-InstanceType.T2_MEDIUM = InstanceType("ml.t2.medium")  # type: ignore[attr-defined]
-InstanceType.M5_LARGE = InstanceType("ml.m5.large")  # type: ignore[attr-defined]
-InstanceType.M5_XLARGE = InstanceType("ml.m5.xlarge")  # type: ignore[attr-defined]
-InstanceType.C5_XLARGE = InstanceType("ml.c5.xlarge")  # type: ignore[attr-defined]
-InstanceType.C6I_XLARGE = InstanceType("ml.c6i.xlarge")  # type: ignore[attr-defined]
-InstanceType.G4DN_XLARGE = InstanceType("ml.g4dn.xlarge")  # type: ignore[attr-defined]
-InstanceType.G5_XLARGE = InstanceType("ml.g5.xlarge")  # type: ignore[attr-defined]
-InstanceType.INF2_XLARGE = InstanceType("ml.inf2.xlarge")  # type: ignore[attr-defined]
-
-
-def as_instance_type(value: InstanceType | str) -> InstanceType:
-    return value if isinstance(value, InstanceType) else InstanceType(value)
-
 
 # --- autoscaling ---------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
 from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
+from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
@@ -36,8 +37,8 @@ _ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _MODEL_PACKAGE_ARN = re.compile(
     r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package/[a-zA-Z0-9]([a-zA-Z0-9-]){0,62}(?<!-)(/[0-9]{1,9})?$"
 )
-_MODEL_NAME = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
-_MAX_CONTAINERS = 15
+#: A container's members in botocore's model (their limits are checked from there).
+_CONTAINER = "CreateModelInput.PrimaryContainer"
 _ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/"
 #: An endpoint name (botocore ``EndpointName``), or a prefix of one followed by ``*``.
 _ENDPOINT_NAME = re.compile(r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}|[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\*)$")
@@ -378,12 +379,8 @@ class Model(Construct):
         model_name: str | None,
     ) -> None:
         problems = Problems(self, "Model")
-        problems.check(
-            1 <= len(containers) <= _MAX_CONTAINERS,
-            "containers",
-            len(containers),
-            f"must hold 1 to {_MAX_CONTAINERS} containers",
-        )
+        problems.check(len(containers) >= 1, "containers", len(containers), "must hold at least 1 container")
+        check_shape(problems, "containers", list(containers), "CreateModelInput.Containers", shown=len(containers))
         for i, c in enumerate(containers):
             self._validate_container(problems, f"containers[{i}]", c)
         multi = [i for i, c in enumerate(containers) if c.multi_model]
@@ -417,13 +414,8 @@ class Model(Construct):
                 "must hold 1 to 5 security groups",
             )
         if model_name is not None:
-            problems.check_pattern(
-                "model_name",
-                model_name,
-                _MODEL_NAME,
-                "must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen",
-            )
-            problems.check(len(model_name) <= 63, "model_name", model_name, "must be at most 63 characters")
+            problems.check(bool(model_name), "model_name", model_name, "must not be empty")
+            check_shape(problems, "model_name", model_name, "CreateModelInput.ModelName")
         problems.raise_if_any()
 
     @staticmethod
@@ -451,16 +443,11 @@ class Model(Construct):
             )
         if c.image is not None and not is_unresolved(c.image.image_uri):
             uri = c.image.image_uri
-            problems.check(
-                0 < len(uri) <= 255 and not any(ch.isspace() for ch in uri),
-                f"{where}.image",
-                uri,
-                "must be an image URI of at most 255 characters without spaces",
-            )
+            check_shape(problems, f"{where}.image", uri, f"{_CONTAINER}.Image")
         if c.hostname is not None:
             problems.check_sagemaker_name(f"{where}.hostname", c.hostname)
-        problems.check(
-            len(c.environment) <= 100, f"{where}.environment", len(c.environment), "must hold at most 100 variables"
+        check_shape(
+            problems, f"{where}.environment", dict(c.environment), f"{_CONTAINER}.Environment", shown=len(c.environment)
         )
         bad_keys = [k for k in c.environment if not _ENV_KEY.match(k) or len(k.encode()) > 1024]
         problems.check(

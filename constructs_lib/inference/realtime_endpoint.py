@@ -13,7 +13,8 @@ from constructs import Construct
 
 from constructs_lib._core import endpoints as ep
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.service_model import check_shape, resolve
+from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -29,7 +30,8 @@ from constructs_lib.inference.endpoint_options import (
 )
 
 _MAX_VARIANTS = 10
-_MAX_ALARMS = 10
+#: The blue/green policy's members in botocore's model (the rolling policy's waits have the same limits).
+_BLUE_GREEN = "CreateEndpointInput.DeploymentConfig.BlueGreenUpdatePolicy"
 # Shares of a variant's fleet that AWS accepts for each batch kind (percent, inclusive).
 _CANARY = (0, 50)
 _LINEAR = (10, 50)
@@ -223,7 +225,8 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
     @staticmethod
     def _validate_guardrails(problems: Problems, g: DeploymentGuardrails, variants: list[InstanceVariant]) -> None:
         # The fleet during an update is at least the smallest variant's minimum.
-        fleet = min(v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count for v in variants)
+        counts = [v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count for v in variants]
+        fleet = None if is_unresolved(counts) else min(counts)  # a token count: batches checked as percentages only
         inf1 = [v.variant_name for v in variants if as_instance_type(v.instance_type).is_inf1]
         problems.check(
             not inf1,
@@ -300,27 +303,41 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
                         size is None, f"deployment.{prop}", _text(size), f"applies to {kind.value} traffic routing only"
                     )
             if g.termination_wait is not None:
-                problems.check_range(
-                    "deployment.termination_wait (seconds)", g.termination_wait.to_seconds(), minimum=0, maximum=3600
+                check_shape(
+                    problems,
+                    "deployment.termination_wait (seconds)",
+                    g.termination_wait.to_seconds(),
+                    f"{_BLUE_GREEN}.TerminationWaitInSeconds",
                 )
         wait = g.wait_interval.to_seconds()
-        problems.check_range("deployment.wait_interval (seconds)", wait, minimum=0, maximum=3600)
+        check_shape(
+            problems,
+            "deployment.wait_interval (seconds)",
+            wait,
+            f"{_BLUE_GREEN}.TrafficRoutingConfiguration.WaitIntervalInSeconds",
+        )
         if g.maximum_execution_timeout is not None:
             timeout = g.maximum_execution_timeout.to_seconds()
-            problems.check_range("deployment.maximum_execution_timeout (seconds)", timeout, minimum=600, maximum=28800)
+            check_shape(
+                problems,
+                "deployment.maximum_execution_timeout (seconds)",
+                timeout,
+                f"{_BLUE_GREEN}.MaximumExecutionTimeoutInSeconds",
+            )
             waits = wait + (g.termination_wait.to_seconds() if g.termination_wait else 0)
             problems.check(
-                timeout > waits,
+                is_unresolved(waits) or timeout > waits,
                 "deployment.maximum_execution_timeout (seconds)",
                 timeout,
                 f"must be longer than the waits it contains ({waits:g} s)",
             )
         count = (2 * len(variants) if g.default_alarms else 0) + len(g.alarms)
+        most = resolve("CreateEndpointInput.DeploymentConfig.AutoRollbackConfiguration.Alarms")[1]["max"]
         problems.check(
-            1 <= count <= _MAX_ALARMS,
+            1 <= count <= most,
             "deployment.alarms",
             count,
-            f"auto-rollback takes 1 to {_MAX_ALARMS} alarms (2 default alarms per production variant "
+            f"auto-rollback takes 1 to {most} alarms (2 default alarms per production variant "
             "unless default_alarms=False, plus your own)",
         )
         problems.check_range("deployment.max_error_rate", g.max_error_rate, minimum=0.0001, maximum=1)

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from constructs_lib._core import endpoints as ep
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.validation import Problems
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.endpoint_options import (
@@ -19,8 +20,14 @@ from constructs_lib.inference.endpoint_options import (
 )
 from constructs_lib.inference.model import Model
 
-_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
-_MAX_CONCURRENCY = 200
+#: A serverless variant's members in botocore's model (their limits are checked from there).
+_SERVERLESS = "CreateEndpointConfigInput.ProductionVariants.member.ServerlessConfig"
+
+
+def _memory_sizes() -> tuple[int, ...]:
+    """botocore's ServerlessMemorySizeInMB range, in the documented steps of 1 GB (1024 to 6144)."""
+    limits = resolve(f"{_SERVERLESS}.MemorySizeInMB")[1]
+    return tuple(range(limits["min"], limits["max"] + 1, 1024))
 
 
 class ServerlessEndpoint(ep.EndpointBase):
@@ -143,19 +150,17 @@ class ServerlessEndpoint(ep.EndpointBase):
             problems.add("variant", type(variant).__name__, "must be a ServerlessVariant")
             problems.raise_if_any()
         ep.check_variant_names(problems, [variant.variant_name])
-        problems.check_one_of("variant.memory_size_mb", variant.memory_size_mb, _MEMORY_SIZES)
-        problems.check_range(
-            "variant.max_concurrency", variant.max_concurrency, minimum=1, maximum=_MAX_CONCURRENCY, integer=True
-        )
+        problems.check_one_of("variant.memory_size_mb", variant.memory_size_mb, _memory_sizes())
+        check_shape(problems, "variant.max_concurrency", variant.max_concurrency, f"{_SERVERLESS}.MaxConcurrency")
         provisioned = variant.provisioned_concurrency
         if provisioned is not None:
-            problems.check_range(
-                "variant.provisioned_concurrency", provisioned, minimum=1, maximum=_MAX_CONCURRENCY, integer=True
+            check_shape(
+                problems, "variant.provisioned_concurrency", provisioned, f"{_SERVERLESS}.ProvisionedConcurrency"
             )
-            problems.check(
-                provisioned <= variant.max_concurrency,
+            problems.check_order(
                 "variant.provisioned_concurrency",
                 provisioned,
+                variant.max_concurrency,
                 f"must not be above max_concurrency ({variant.max_concurrency})",
             )
         scaling = variant.provisioned_concurrency_scaling
@@ -168,19 +173,18 @@ class ServerlessEndpoint(ep.EndpointBase):
                 "needs provisioned_concurrency (the starting point of the scaling range)",
             )
             ep.check_capacity_range(problems, where, scaling.min_capacity, scaling.max_capacity, minimum=1)
-            problems.check(
-                scaling.max_capacity <= variant.max_concurrency,
+            problems.check_order(
                 f"{where}.max_capacity",
                 scaling.max_capacity,
+                variant.max_concurrency,
                 f"must not be above max_concurrency ({variant.max_concurrency})",
             )
             if provisioned is not None:
-                problems.check(
-                    scaling.min_capacity <= provisioned <= scaling.max_capacity,
-                    f"{where}.min_capacity..max_capacity",
-                    f"{scaling.min_capacity}..{scaling.max_capacity}",
-                    f"must include provisioned_concurrency ({provisioned})",
-                )
+                span = f"{scaling.min_capacity}..{scaling.max_capacity}"
+                included = f"must include provisioned_concurrency ({provisioned})"
+                at = f"{where}.min_capacity..max_capacity"
+                if problems.check_order(at, scaling.min_capacity, provisioned, included, shown=span):
+                    problems.check_order(at, provisioned, scaling.max_capacity, included, shown=span)
             problems.check_range(f"{where}.target_utilization", scaling.target_utilization, minimum=0.1, maximum=0.9)
             ep.check_cooldowns(problems, where, scaling.scale_in_cooldown, scaling.scale_out_cooldown)
             ep.check_schedules(problems, where, scaling.schedules, minimum=1)

@@ -6,7 +6,6 @@ from constructs_lib.monitoring.deploy_on_approval import (
     ServedModelPackage,
 )
 from constructs_lib.monitoring.model_monitor import (
-    PROBLEM_TYPES,
     BiasDriftMonitorOptions,
     DataQualityMonitorOptions,
     FeatureAttributionMonitorOptions,
@@ -14,6 +13,7 @@ from constructs_lib.monitoring.model_monitor import (
     ModelQualityMonitorOptions,
     MonitoringBaseline,
     MonitorSchedule,
+    ProblemType,
 )
 from constructs_lib.monitoring.monitoring_alarms import (
     ModelQualityThreshold,
@@ -37,13 +37,13 @@ __all__ = [
     "FeatureAttributionMonitorOptions",
     "ModelMonitor",
     "ModelQualityMonitorOptions",
+    "ProblemType",
     "ModelQualityThreshold",
     "MonitoringAlarms",
     "MonitoringBaseline",
     "MonitoringImage",
     "MonitorSchedule",
     "NewDataRetraining",
-    "PROBLEM_TYPES",
     "ScheduledRetraining",
     "ServedModelPackage",
 ]

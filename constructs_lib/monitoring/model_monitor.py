@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from aws_cdk import ArnFormat, Duration, Fn, Names, Stack
@@ -26,17 +27,27 @@ from constructs_lib._core.keys import grant_key_use, key_or_new
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
+from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.private_network import PrivateNetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
 
 #: ``ProblemType`` values of a model quality monitor (botocore ``MonitoringProblemType``).
-PROBLEM_TYPES: tuple[str, ...] = ("BinaryClassification", "MulticlassClassification", "Regression")
+
+
+class ProblemType(StrEnum):
+    """What a model quality monitor's model predicts (botocore ``MonitoringProblemType``)."""
+
+    BINARY_CLASSIFICATION = "BinaryClassification"
+    MULTICLASS_CLASSIFICATION = "MulticlassClassification"
+    REGRESSION = "Regression"
+
 
 #: CloudWatch namespaces the prebuilt monitors publish to, for real-time endpoints.
 DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
@@ -52,6 +63,9 @@ MONITORING_NAMESPACES = (
 
 _ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 _OUTPUT_PATH = "/opt/ml/processing/output"
+#: The job definitions' shared members in botocore's model (the four kinds have the same limits).
+_JOB = "CreateDataQualityJobDefinitionRequest"
+_PROBLEM_TYPE = "CreateModelQualityJobDefinitionRequest.ModelQualityAppSpecification.ProblemType"
 _TIME_OFFSET = re.compile(r"^-P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$")
 _NAME_PREFIX = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$")
 
@@ -151,7 +165,7 @@ class DataQualityMonitorOptions:
 class ModelQualityMonitorOptions:
     """Model quality: predictions joined with ground truth labels, metrics such as accuracy or RMSE.
 
-    :param problem_type: required; one of ``PROBLEM_TYPES``.
+    :param problem_type: required; a ``ProblemType``.
     :param ground_truth_s3_uri: required; where labelled ground truth records are merged from.
     :param inference_attribute: default None; the prediction in the captured output (CSV index or
         JSON path).
@@ -163,7 +177,7 @@ class ModelQualityMonitorOptions:
     :param end_time_offset: default None; where the window ends (``-PT1H``).
     """
 
-    problem_type: str | None = None
+    problem_type: ProblemType | None = None
     ground_truth_s3_uri: str | None = None
     inference_attribute: str | None = None
     probability_attribute: str | None = None
@@ -245,7 +259,7 @@ class ModelMonitor(Construct):
         output_prefix: str = "model-monitor",
         encryption_key: kms.IKey | EncryptionKey | None = None,
         role: iam.IRole | None = None,
-        instance_type: str = "ml.m5.xlarge",
+        instance_type: InstanceType | str = InstanceType.ML_M5_XLARGE,
         instance_count: int = 1,
         volume_size_gb: int = 20,
         max_runtime: Duration = Duration.hours(1),
@@ -267,7 +281,8 @@ class ModelMonitor(Construct):
         :param encryption_key: default, the output bucket's key when it is a ``SecureBucket``, else the
             data capture key, else a new ``EncryptionKey``; encrypts job volumes and reports.
         :param role: default, a new least-privilege role for the jobs.
-        :param instance_type: default ``ml.m5.xlarge``; the processing instance of each job.
+        :param instance_type: default ``ml.m5.xlarge``; the processing instance of each job (botocore
+            ``ProcessingInstanceType``).
         :param instance_count: default 1 (1-100).
         :param volume_size_gb: default 20 (1-16384).
         :param max_runtime: default 1 hour; at most the schedule's interval (a run ends before the next).
@@ -320,11 +335,11 @@ class ModelMonitor(Construct):
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
         self._cluster = dict(
             instance_count=instance_count,
-            instance_type=instance_type,
+            instance_type=str(instance_type),
             volume_size_in_gb=volume_size_gb,
             volume_kms_key_id=self.encryption_key.key_arn,
         )
-        self._max_runtime = int(max_runtime.to_seconds())
+        self._max_runtime = whole(max_runtime.to_seconds())
         self._environment = {"publish_cloudwatch_metrics": "Enabled", **dict(environment or {})}
         self.schedule_names: dict[str, str] = {}
         self.schedule_arns: dict[str, str] = {}
@@ -378,7 +393,7 @@ class ModelMonitor(Construct):
         feature_attribution: FeatureAttributionMonitorOptions | None,
         schedule: MonitorSchedule,
         output_prefix: str,
-        instance_type: str,
+        instance_type: InstanceType | str,
         instance_count: int,
         volume_size_gb: int,
         max_runtime: Duration,
@@ -430,10 +445,10 @@ class ModelMonitor(Construct):
                 model_quality.problem_type is not None,
                 "model_quality.problem_type",
                 None,
-                f"is required: one of {', '.join(PROBLEM_TYPES)}",
+                f"is required: one of {', '.join(ProblemType)}",
             )
             if model_quality.problem_type is not None:
-                problems.check_one_of("model_quality.problem_type", model_quality.problem_type, PROBLEM_TYPES)
+                check_shape(problems, "model_quality.problem_type", model_quality.problem_type, _PROBLEM_TYPE)
             problems.check(
                 model_quality.ground_truth_s3_uri is not None,
                 "model_quality.ground_truth_s3_uri",
@@ -476,7 +491,7 @@ class ModelMonitor(Construct):
         schedule_problem = None if is_unresolved(schedule.expression_string) else schedule.problem()
         problems.check(schedule_problem is None, "schedule", schedule.expression_string, schedule_problem or "")
         seconds = max_runtime.to_seconds()
-        problems.check_range("max_runtime (seconds)", seconds, minimum=1, maximum=86400, integer=True)
+        check_shape(problems, "max_runtime (seconds)", seconds, f"{_JOB}.StoppingCondition.MaxRuntimeInSeconds")
         if schedule_problem is None and not is_unresolved(schedule.expression_string):
             limit = schedule.interval_hours * 3600
             problems.check(
@@ -485,9 +500,9 @@ class ModelMonitor(Construct):
                 seconds,
                 f"must be at most the schedule's interval ({limit:g} s) so a run ends before the next",
             )
-        problems.check_ml_instance_type("instance_type", instance_type)
-        problems.check_range("instance_count", instance_count, minimum=1, maximum=100, integer=True)
-        problems.check_range("volume_size_gb", volume_size_gb, minimum=1, maximum=16384, integer=True)
+        check_instance_type(problems, "instance_type", instance_type, PROCESSING_INSTANCE_TYPE)
+        check_shape(problems, "instance_count", instance_count, f"{_JOB}.JobResources.ClusterConfig.InstanceCount")
+        check_shape(problems, "volume_size_gb", volume_size_gb, f"{_JOB}.JobResources.ClusterConfig.VolumeSizeInGB")
         problems.check(bool(output_prefix.strip("/")), "output_prefix", output_prefix, "must not be empty")
         if schedule_name_prefix is not None:
             problems.check_pattern(
@@ -720,7 +735,7 @@ class ModelMonitor(Construct):
             "ModelQualityJob",
             model_quality_app_specification=cfn.ModelQualityAppSpecificationProperty(
                 image_uri=image.image_uri(self),
-                problem_type=options.problem_type or "",
+                problem_type=str(options.problem_type or ""),
                 environment=dict(self._environment),
             ),
             model_quality_job_input=cfn.ModelQualityJobInputProperty(

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.wildcards import wildcard_resource_finding
@@ -22,9 +23,8 @@ from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 # The SageMaker API's patterns and limits (CreateFeatureGroup).
-FEATURE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")
-FEATURE_GROUP_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$")
-MAX_FEATURES = 2500
+#: The request whose members' limits (names, feature count, description, TTL) the checks read from botocore.
+_REQUEST = "CreateFeatureGroupRequest"
 #: Names Feature Store adds to every offline record; features may not use them.
 RESERVED_FEATURE_NAMES = frozenset({"is_deleted", "write_time", "api_invocation_time"})
 _PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$")
@@ -319,21 +319,14 @@ class FeatureGroup(Construct):
         data_catalog: DataCatalogOptions | None,
     ) -> None:
         problems = Problems(self, "FeatureGroup")
-        problems.check(
-            1 <= len(features) <= MAX_FEATURES, "features", len(features), f"must define 1 to {MAX_FEATURES} features"
-        )
+        check_shape(problems, "features", list(features), f"{_REQUEST}.FeatureDefinitions", shown=len(features))
         for feature in features:
             if not isinstance(feature, FeatureDefinition):
                 problems.add(
                     "features", feature, "must be FeatureDefinition(name, FeatureType.STRING/INTEGRAL/FRACTIONAL)"
                 )
                 continue
-            problems.check_pattern(
-                "features",
-                feature.name,
-                FEATURE_NAME_PATTERN,
-                "feature names must be 1-64 letters, digits, '-' or '_', start and end with a letter or digit",
-            )
+            check_shape(problems, "features", feature.name, f"{_REQUEST}.FeatureDefinitions.member.FeatureName")
             problems.check(
                 feature.name.lower() not in RESERVED_FEATURE_NAMES,
                 "features",
@@ -371,14 +364,8 @@ class FeatureGroup(Construct):
             record_identifier != event_time, "event_time", event_time, "must be another feature than record_identifier"
         )
         if feature_group_name is not None:
-            problems.check_pattern(
-                "feature_group_name",
-                feature_group_name,
-                FEATURE_GROUP_NAME_PATTERN,
-                "must be 1-64 letters, digits, '-' or '_', start and end with a letter or digit",
-            )
-        if description is not None:
-            problems.check(len(description) <= 128, "description", description, "must be at most 128 characters")
+            check_shape(problems, "feature_group_name", feature_group_name, f"{_REQUEST}.FeatureGroupName")
+        check_shape(problems, "description", description, f"{_REQUEST}.Description")
         problems.check(
             online_store or offline_store,
             "online_store",
@@ -388,7 +375,7 @@ class FeatureGroup(Construct):
         if online_ttl is not None:
             problems.check(online_store, "online_ttl", online_ttl.to_human_string(), "needs online_store=True")
             seconds = online_ttl.to_seconds(integral=False)
-            problems.check_range("online_ttl (seconds)", seconds, minimum=1, integer=True)
+            check_shape(problems, "online_ttl (seconds)", seconds, f"{_REQUEST}.OnlineStoreConfig.TtlDuration.Value")
         problems.check_pattern(
             "offline_prefix",
             offline_prefix,

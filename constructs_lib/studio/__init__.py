@@ -1,9 +1,13 @@
 """SageMaker Studio and notebooks: the domain, execution roles, user profiles, spaces, lifecycle configs."""
 
+from constructs_lib.studio.app_type import (
+    StudioAppType,
+)
 from constructs_lib.studio.notebook_instance import (
     NotebookInstance,
 )
 from constructs_lib.studio.studio_domain import (
+    AppNetworkAccessType,
     IdleShutdown,
     NotebookSharing,
     StudioDomain,
@@ -21,14 +25,18 @@ from constructs_lib.studio.studio_teardown import (
     StudioTeardown,
 )
 from constructs_lib.studio.studio_user_profile import (
+    AuthMode,
     StudioUserProfile,
 )
 
 __all__ = [
+    "AppNetworkAccessType",
+    "AuthMode",
     "IdleShutdown",
     "NotebookInstance",
     "NotebookSharing",
     "StudioDomain",
+    "StudioAppType",
     "StudioExecutionRole",
     "StudioLifecycleConfig",
     "StudioSpace",

@@ -14,8 +14,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.service_model import NOTEBOOK_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
@@ -48,7 +50,7 @@ class NotebookInstance(Construct):
         *,
         subnet: ec2.ISubnet,
         security_groups: Sequence[ec2.ISecurityGroup],
-        instance_type: str = "ml.t3.medium",
+        instance_type: InstanceType | str = InstanceType.ML_T3_MEDIUM,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         role: iam.IRole | StudioExecutionRole | None = None,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
@@ -63,7 +65,7 @@ class NotebookInstance(Construct):
         """
         :param subnet: the private subnet of the instance.
         :param security_groups: the instance's security groups (1 to 5), e.g. the workload group.
-        :param instance_type: default ``ml.t3.medium``; a SageMaker ``ml.*`` instance type.
+        :param instance_type: default ``ml.t3.medium``; a notebook instance type (botocore ``InstanceType``).
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the instance's volume.
         :param role: default, a new ``StudioExecutionRole`` (jobs started from the notebook are
             forced into ``subnet`` with an encrypted volume). Another role must allow
@@ -82,11 +84,11 @@ class NotebookInstance(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "NotebookInstance")
-        problems.check_ml_instance_type("instance_type", instance_type)
+        check_instance_type(problems, "instance_type", instance_type, NOTEBOOK_INSTANCE_TYPE)
         problems.check(
             1 <= len(security_groups) <= 5, "security_groups", len(security_groups), "must list 1 to 5 security groups"
         )
-        problems.check_range("volume_size_gb", volume_size_gb, minimum=5, maximum=16384, integer=True)
+        check_shape(problems, "volume_size_gb", volume_size_gb, "CreateNotebookInstanceInput.VolumeSizeInGB")
         problems.check_one_of("platform_identifier", platform_identifier, PLATFORM_IDENTIFIERS)
         if idle_timeout is not None:
             low, high = IDLE_TIMEOUT_RANGE_MINUTES
@@ -113,7 +115,7 @@ class NotebookInstance(Construct):
         )
         problems.raise_if_any()
 
-        self.instance_type = instance_type
+        self.instance_type = str(instance_type)
         self.idle_timeout = idle_timeout
         name = notebook_instance_name or Names.unique_resource_name(
             self, max_length=63, separator="-", allowed_special_characters="-"
@@ -177,7 +179,7 @@ class NotebookInstance(Construct):
             self,
             "Resource",
             notebook_instance_name=name,
-            instance_type=instance_type,
+            instance_type=self.instance_type,
             role_arn=self.role.role_arn,
             subnet_id=subnet.subnet_id,
             security_group_ids=[group.security_group_id for group in security_groups],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from aws_cdk import Duration, Names, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
@@ -15,18 +16,27 @@ from constructs import Construct
 
 from constructs_lib._core.keys import key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.service_model import check_shape
+from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.private_network import PrivateNetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.studio.app_type import StudioAppType
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
 from constructs_lib.studio.studio_lifecycle_config import StudioLifecycleConfig
-from constructs_lib.studio.studio_space import IDLE_TIMEOUT_RANGE_MINUTES, StudioSpace
+from constructs_lib.studio.studio_space import IDLE_TIMEOUT_SHAPE, StudioSpace
 from constructs_lib.studio.studio_teardown import TEARDOWN_INTERFACE_ENDPOINTS, StudioTeardown
-from constructs_lib.studio.studio_user_profile import AUTH_MODES, StudioUserProfile
+from constructs_lib.studio.studio_user_profile import AuthMode, StudioUserProfile
 
-#: ``AppNetworkAccessType`` values: VpcOnly keeps all Studio traffic in the VPC.
-NETWORK_ACCESS_TYPES: tuple[str, ...] = ("VpcOnly", "PublicInternetOnly")
+
+class AppNetworkAccessType(StrEnum):
+    """How a Studio domain's apps reach the network (botocore ``AppNetworkAccessType``)."""
+
+    #: All Studio traffic stays in the domain's VPC (the default).
+    VPC_ONLY = "VpcOnly"
+    #: Apps reach the internet through SageMaker (needs ``allow_public_internet=True``).
+    PUBLIC_INTERNET_ONLY = "PublicInternetOnly"
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,8 @@ class StudioDomain(Construct):
         name_prefix: str | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         log_key: kms.IKey | EncryptionKey | None = None,
-        auth_mode: str = "IAM",
-        app_network_access_type: str = "VpcOnly",
+        auth_mode: AuthMode = AuthMode.IAM,
+        app_network_access_type: AppNetworkAccessType = AppNetworkAccessType.VPC_ONLY,
         allow_public_internet: bool = False,
         execution_role: iam.IRole | StudioExecutionRole | None = None,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
@@ -118,9 +128,9 @@ class StudioDomain(Construct):
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the home EFS volume, the
             spaces' EBS volumes and the volumes of jobs started from Studio. Changing it replaces the domain.
         :param log_key: default ``encryption_key``; encrypts the teardown function's log group.
-        :param auth_mode: default ``IAM``; ``SSO`` for IAM Identity Center (every user profile then
+        :param auth_mode: default ``AuthMode.IAM``; ``AuthMode.SSO`` for IAM Identity Center (every user profile then
             needs ``sso_user_name``; Identity Center must be enabled in the region).
-        :param app_network_access_type: default ``VpcOnly``; ``PublicInternetOnly`` gives apps
+        :param app_network_access_type: default ``VPC_ONLY``; ``PUBLIC_INTERNET_ONLY`` gives apps
             internet access through SageMaker and needs ``allow_public_internet=True``.
         :param allow_public_internet: default False; the explicit opt-in for ``PublicInternetOnly``.
         :param execution_role: default, a new ``StudioExecutionRole`` for ``buckets`` and the key.
@@ -154,10 +164,12 @@ class StudioDomain(Construct):
         problems = Problems(self, "StudioDomain")
         if domain_name is not None:
             problems.check_sagemaker_name("domain_name", domain_name)
-        problems.check_one_of("auth_mode", auth_mode, AUTH_MODES)
-        if problems.check_one_of("app_network_access_type", app_network_access_type, NETWORK_ACCESS_TYPES):
+        check_shape(problems, "auth_mode", auth_mode, "CreateDomainRequest.AuthMode")
+        if check_shape(
+            problems, "app_network_access_type", app_network_access_type, "CreateDomainRequest.AppNetworkAccessType"
+        ):
             problems.check(
-                app_network_access_type == "VpcOnly" or allow_public_internet,
+                app_network_access_type == AppNetworkAccessType.VPC_ONLY or allow_public_internet,
                 "app_network_access_type",
                 app_network_access_type,
                 "PublicInternetOnly gives Studio apps internet access: set allow_public_internet=True to opt in",
@@ -239,10 +251,12 @@ class StudioDomain(Construct):
             sharing_settings = self._sharing_settings(sharing)
         app_lifecycle = self._app_lifecycle(idle_shutdown)
         jupyter_lab = sagemaker.CfnDomain.JupyterLabAppSettingsProperty(
-            app_lifecycle_management=app_lifecycle, **self._lifecycle_settings(lifecycle_configs, "JupyterLab")
+            app_lifecycle_management=app_lifecycle,
+            **self._lifecycle_settings(lifecycle_configs, StudioAppType.JUPYTER_LAB),
         )
         code_editor = sagemaker.CfnDomain.CodeEditorAppSettingsProperty(
-            app_lifecycle_management=app_lifecycle, **self._lifecycle_settings(lifecycle_configs, "CodeEditor")
+            app_lifecycle_management=app_lifecycle,
+            **self._lifecycle_settings(lifecycle_configs, StudioAppType.CODE_EDITOR),
         )
 
         self.resource = sagemaker.CfnDomain(
@@ -250,8 +264,8 @@ class StudioDomain(Construct):
             "Resource",
             domain_name=domain_name
             or Names.unique_resource_name(self, max_length=63, separator="-", allowed_special_characters="-"),
-            auth_mode=auth_mode,
-            app_network_access_type=app_network_access_type,
+            auth_mode=str(auth_mode),
+            app_network_access_type=str(app_network_access_type),
             vpc_id=vpc.vpc_id,
             subnet_ids=[subnet.subnet_id for subnet in subnets],
             kms_key_id=self.encryption_key.key_arn,
@@ -391,10 +405,11 @@ class StudioDomain(Construct):
         space_name: str,
         *,
         owner: StudioUserProfile | str,
-        app_type: str = "JupyterLab",
+        app_type: StudioAppType = StudioAppType.JUPYTER_LAB,
         display_name: str | None = None,
         ebs_volume_size_gb: int | None = None,
         idle_timeout: Duration | None = None,
+        instance_type: InstanceType | str | None = None,
     ) -> StudioSpace:
         """Add a space shared by the domain's users, owned by ``owner`` (a profile of this domain)."""
         problems = Problems(self, "StudioDomain")
@@ -423,6 +438,7 @@ class StudioDomain(Construct):
             display_name=display_name,
             ebs_volume_size_gb=ebs_volume_size_gb,
             idle_timeout=idle_timeout,
+            instance_type=instance_type,
         )
         self._spaces[space_name] = space
         if self.teardown is not None:
@@ -457,13 +473,12 @@ class StudioDomain(Construct):
 
     @staticmethod
     def _check_idle_shutdown(problems: Problems, idle: IdleShutdown) -> None:
-        low, high = IDLE_TIMEOUT_RANGE_MINUTES
         minutes = {}
         for prop in ("timeout", "min_timeout", "max_timeout"):
             value = getattr(idle, prop).to_minutes(integral=False)
-            if problems.check_range(f"idle_shutdown.{prop} (minutes)", value, minimum=low, maximum=high, integer=True):
+            if check_shape(problems, f"idle_shutdown.{prop} (minutes)", value, IDLE_TIMEOUT_SHAPE):
                 minutes[prop] = value
-        if len(minutes) == 3:
+        if len(minutes) == 3 and not is_unresolved(list(minutes.values())):
             problems.check(
                 minutes["min_timeout"] <= minutes["timeout"] <= minutes["max_timeout"],
                 "idle_shutdown (minutes)",
@@ -478,13 +493,13 @@ class StudioDomain(Construct):
         else:
             settings = sagemaker.CfnDomain.IdleSettingsProperty(
                 lifecycle_management="ENABLED",
-                idle_timeout_in_minutes=int(idle.timeout.to_minutes()),
-                min_idle_timeout_in_minutes=int(idle.min_timeout.to_minutes()),
-                max_idle_timeout_in_minutes=int(idle.max_timeout.to_minutes()),
+                idle_timeout_in_minutes=whole(idle.timeout.to_minutes()),
+                min_idle_timeout_in_minutes=whole(idle.min_timeout.to_minutes()),
+                max_idle_timeout_in_minutes=whole(idle.max_timeout.to_minutes()),
             )
         return sagemaker.CfnDomain.AppLifecycleManagementProperty(idle_settings=settings)
 
-    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: str) -> dict:
+    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType) -> dict:
         mine = [c for c in configs if c.app_type == app_type]
         if not mine:
             return {}

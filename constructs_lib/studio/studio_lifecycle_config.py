@@ -13,9 +13,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.validation import Problems
+from constructs_lib.studio.app_type import StudioAppType
 
-#: App types a Studio lifecycle configuration can be attached to (new Studio).
-LIFECYCLE_APP_TYPES: tuple[str, ...] = ("JupyterLab", "CodeEditor")
 #: StudioLifecycleConfigContent is base64 and at most 16384 characters long.
 MAX_CONTENT_CHARACTERS = 16384
 _NAME_MAX = 54  # room for "-" and an 8-character content hash within SageMaker's 63
@@ -34,14 +33,14 @@ class StudioLifecycleConfig(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        app_type: str,
+        app_type: StudioAppType,
         script: str | None = None,
         script_file: str | Path | None = None,
         name: str | None = None,
         run_by_default: bool = False,
     ) -> None:
         """
-        :param app_type: ``JupyterLab`` or ``CodeEditor``.
+        :param app_type: the app the script runs in (``StudioAppType.JUPYTER_LAB`` or ``CODE_EDITOR``).
         :param script: the script (a shell script starting with ``#!``); give this or ``script_file``.
         :param script_file: path of the script file, read at synth time.
         :param name: default, the construct id; prefix of the configuration's name (letters, digits, '-').
@@ -50,7 +49,7 @@ class StudioLifecycleConfig(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "StudioLifecycleConfig")
-        problems.check_one_of("app_type", app_type, LIFECYCLE_APP_TYPES)
+        problems.check_one_of("app_type", app_type, StudioAppType)
         problems.check(
             (script is None) != (script_file is None),
             "script/script_file",
@@ -81,7 +80,7 @@ class StudioLifecycleConfig(Construct):
         self.resource = sagemaker.CfnStudioLifecycleConfig(
             self,
             "Resource",
-            studio_lifecycle_config_app_type=app_type,
+            studio_lifecycle_config_app_type=str(app_type),
             studio_lifecycle_config_content=content,
             studio_lifecycle_config_name=Lazy.string(_VersionedName(self, name, content)),
         )

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems
 
-#: Studio's authentication modes: IAM (presigned URLs) or IAM Identity Center (SSO).
-AUTH_MODES: tuple[str, ...] = ("IAM", "SSO")
+
+class AuthMode(StrEnum):
+    """How users sign in to a Studio domain (botocore ``AuthMode``)."""
+
+    #: IAM: presigned URLs (``sagemaker:CreatePresignedDomainUrl``).
+    IAM = "IAM"
+    #: IAM Identity Center: each user profile names its Identity Center user.
+    SSO = "SSO"
 
 
 class StudioUserProfile(Construct):
@@ -29,7 +37,7 @@ class StudioUserProfile(Construct):
         *,
         domain_id: str,
         user_profile_name: str,
-        auth_mode: str = "IAM",
+        auth_mode: AuthMode = AuthMode.IAM,
         sso_user_name: str | None = None,
         execution_role: iam.IRole | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
@@ -37,7 +45,7 @@ class StudioUserProfile(Construct):
         """
         :param domain_id: the domain's id.
         :param user_profile_name: 1-63 letters, digits or hyphens (SageMaker's pattern).
-        :param auth_mode: default ``IAM``; the domain's authentication mode (``IAM`` or ``SSO``).
+        :param auth_mode: default ``AuthMode.IAM``; the domain's authentication mode.
         :param sso_user_name: IAM Identity Center user name; required in SSO domains, refused in IAM ones.
         :param execution_role: default, the domain's execution role; a role of this profile's own.
         :param security_groups: default, the domain's; the profile's apps' security groups (with
@@ -46,8 +54,8 @@ class StudioUserProfile(Construct):
         super().__init__(scope, construct_id)
         problems = Problems(self, "StudioUserProfile")
         problems.check_sagemaker_name("user_profile_name", user_profile_name)
-        problems.check_one_of("auth_mode", auth_mode, AUTH_MODES)
-        if auth_mode == "SSO":
+        check_shape(problems, "auth_mode", auth_mode, "CreateDomainRequest.AuthMode")
+        if auth_mode == AuthMode.SSO:
             problems.check(
                 bool(sso_user_name),
                 "sso_user_name",
@@ -56,7 +64,10 @@ class StudioUserProfile(Construct):
             )
         else:
             problems.check(
-                sso_user_name is None, "sso_user_name", sso_user_name, "is only for SSO domains (auth_mode='SSO')"
+                sso_user_name is None,
+                "sso_user_name",
+                sso_user_name,
+                "is only for SSO domains (auth_mode=AuthMode.SSO)",
             )
         if sso_user_name is not None:
             problems.check(1 <= len(sso_user_name) <= 256, "sso_user_name", sso_user_name, "must be 1-256 characters")

@@ -10,10 +10,14 @@ from constructs_lib.training.ml_pipeline import (
 from constructs_lib.training.model_package_group import (
     ModelPackageGroup,
 )
+from constructs_lib.training.pipeline.values import (
+    ModelApprovalStatus,
+)
 
 __all__ = [
     "JOB_KINDS",
     "JobRole",
     "MlPipeline",
+    "ModelApprovalStatus",
     "ModelPackageGroup",
 ]

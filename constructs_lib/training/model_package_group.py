@@ -14,9 +14,7 @@ from constructs import Construct
 from constructs_lib._core.queues import require_dead_letter_and_retry
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.model import ModelPackageSources
-
-#: The approval statuses of a model package (botocore ``ModelApprovalStatus``).
-MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+from constructs_lib.training.pipeline.values import ModelApprovalStatus
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _STATE_CHANGE = "SageMaker Model Package State Change"
@@ -148,7 +146,7 @@ class ModelPackageGroup(Construct):
         self,
         construct_id: str,
         *,
-        approval_statuses: Sequence[str] | None = None,
+        approval_statuses: Sequence[ModelApprovalStatus] | None = None,
         target: events.IRuleTarget | None = None,
         description: str | None = None,
         scope: Construct | None = None,
@@ -167,11 +165,11 @@ class ModelPackageGroup(Construct):
         if statuses is not None:
             problems.check(bool(statuses), "approval_statuses", statuses, "must name at least one status")
             for status in statuses:
-                problems.check_one_of("approval_statuses", status, MODEL_APPROVAL_STATUSES)
+                problems.check_one_of("approval_statuses", status, ModelApprovalStatus)
         problems.raise_if_any()
         detail: dict = {"ModelPackageGroupName": [self._name]}
         if statuses is not None:
-            detail["ModelApprovalStatus"] = statuses
+            detail["ModelApprovalStatus"] = [str(status) for status in statuses]
         rule = events.Rule(
             scope or self,
             construct_id,

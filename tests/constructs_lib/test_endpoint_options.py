@@ -42,9 +42,9 @@ def test_gpu_and_accelerator_families():
 
 
 def test_instance_type_names():
-    assert InstanceType.M5_LARGE.name == "ml.m5.large" and str(InstanceType.G5_XLARGE) == "ml.g5.xlarge"
+    assert InstanceType.ML_M5_LARGE.name == "ml.m5.large" and str(InstanceType.ML_G5_XLARGE) == "ml.g5.xlarge"
     assert InstanceType.of("ml.p6-b200.48xlarge").family == "p6-b200"
-    assert not InstanceType.of("m5.large").is_valid and InstanceType.of("ml.m5.large") == InstanceType.M5_LARGE
+    assert not InstanceType.of("m5.large").is_valid and InstanceType.of("ml.m5.large") == InstanceType.ML_M5_LARGE
 
 
 def test_guardrail_builders():

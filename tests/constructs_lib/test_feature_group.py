@@ -249,7 +249,7 @@ def test_generated_name_is_lower_case_and_valid():
     [
         (
             {"features": [FeatureDefinition("customer id", FeatureType.STRING), *FEATURES[1:]]},
-            "features='customer id': feature names must be 1-64 letters",
+            "features='customer id': must match the pattern [a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63} (botocore FeatureName)",
         ),
         ({"features": [*FEATURES, FeatureDefinition("x" * 65, FeatureType.STRING)]}, "features='xxxx"),
         (
@@ -265,7 +265,7 @@ def test_generated_name_is_lower_case_and_valid():
             {"features": [*FEATURES, FeatureDefinition.integral("Orders_30D")]},
             "features (case-insensitive)=['orders_30d']: names must be unique",
         ),
-        ({"features": []}, "features=0: must define 1 to 2500 features"),
+        ({"features": []}, "features=0: must hold from 1 to 2500 items (botocore FeatureDefinitions)"),
         ({"record_identifier": "customer"}, "record_identifier='customer': must be one of the defined features"),
         ({"event_time": "ts"}, "event_time='ts': must be one of the defined features"),
         (

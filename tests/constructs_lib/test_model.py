@@ -244,7 +244,7 @@ def _bad(**kwargs):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"containers": []}, "containers=0: must hold 1 to 15 containers"),
+        ({"containers": []}, "containers=0: must hold at least 1 container"),
         ({"containers": lambda b: [container(b)] * 16}, "containers=16"),
         ({"containers": [ContainerDefinition()]}, "containers[0].image=None: is required"),
         (
@@ -285,7 +285,10 @@ def _bad(**kwargs):
             "inference_execution_mode='Direct': applies to models with 2 or more containers only",
         ),
         ({"containers": lambda b: [container(b, environment={"1BAD": "x"})]}, "containers[0].environment=['1BAD']"),
-        ({"containers": lambda b: [container(b, image="my image")]}, "without spaces"),
+        (
+            {"containers": lambda b: [container(b, image="my image")]},
+            "image='my image': must match the pattern [\\S]+ (botocore ContainerImage)",
+        ),
         ({"containers": lambda b: [container(b)], "model_name": "-bad-"}, "model_name='-bad-'"),
         ({"containers": lambda b: [container(b)], "endpoint_names": []}, "endpoint_names=[]: must name at least one"),
         ({"containers": lambda b: [container(b)], "endpoint_names": ["bad_name"]}, "endpoint_names='bad_name'"),

@@ -4,11 +4,11 @@ import shutil
 import subprocess
 
 import pytest
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnParameter, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib import ConstructValidationError, NotebookInstance, PrivateNetwork
+from constructs_lib import ConstructValidationError, InstanceType, NotebookInstance, PrivateNetwork
 from constructs_lib.studio.notebook_instance import on_start_script
 from constructs_lib.studio.notebook_instance_handler import idle_check
 from tests.conftest import compliance_app, nag_findings, new_stack
@@ -129,10 +129,25 @@ def test_compliant_under_the_three_packs():
     assert nag_findings(app) == []
 
 
-@pytest.mark.parametrize("instance_type", ["t3.medium", "ml.t3", "ec2.m5.large", "ML.T3.MEDIUM"])
-def test_rejects_instance_types_that_are_not_sagemaker_ml_types(instance_type):
-    with pytest.raises(ConstructValidationError, match=rf"instance_type='{instance_type}'.*'ml\.\*'"):
+@pytest.mark.parametrize(
+    ("instance_type", "suggestion"),
+    [("t3.medium", "ml.t3.medium"), ("ml.t3", "ml.t3.large"), ("ML.T3.MEDIUM", "ml.t3.medium"), ("ml.m5.large", None)],
+)
+def test_rejects_instance_types_notebooks_do_not_run_on_with_close_matches(instance_type, suggestion):
+    # ml.m5.large runs endpoints and jobs but not notebook instances (botocore InstanceType).
+    expected = rf"instance_type='{instance_type}': must be one of the \d+ instance types .*botocore InstanceType"
+    with pytest.raises(ConstructValidationError, match=expected) as error:
         _notebook(new_stack(), instance_type=instance_type)
+    if suggestion:
+        assert f"did you mean {suggestion}" in str(error.value)
+
+
+def test_takes_an_instance_type_value_or_a_token():
+    literal, tokened = new_stack(), new_stack()
+    _notebook(literal, instance_type=InstanceType.ML_T3_MEDIUM)
+    _notebook(tokened, instance_type=InstanceType.of(CfnParameter(tokened, "Type").value_as_string))
+    assert _notebook_resource(Template.from_stack(literal))["Properties"]["InstanceType"] == "ml.t3.medium"
+    assert _notebook_resource(Template.from_stack(tokened))["Properties"]["InstanceType"] == {"Ref": "Type"}
 
 
 def test_rejects_bad_sizes_timeouts_and_names_at_once():

@@ -479,7 +479,7 @@ def test_rejects_unknown_modes_with_every_problem_at_once():
     with pytest.raises(ConstructValidationError) as error:
         _studio(new_stack(), auth_mode="LDAP", app_network_access_type="Open", domain_name="my_domain")
     text = str(error.value)
-    assert "auth_mode='LDAP': must be one of IAM, SSO" in text
+    assert "auth_mode='LDAP': must be one of SSO, IAM (botocore AuthMode)" in text
     assert "app_network_access_type='Open'" in text
     assert "domain_name='my_domain'" in text
 

@@ -11,8 +11,10 @@ the base class ``expressions.Expression`` extends.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import Any, cast
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 
 #: The kinds of pipeline values, spelled as the definition's parameter ``Type`` (``Any`` when a
@@ -110,11 +112,16 @@ def property_file(name: str, output_name: str, path: str) -> dict[str, str]:
 
 def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
     """``value`` as JSON-ready data: expressions become their ``Get``/``Std:*`` dicts, an
-    ``S3Location`` its ``s3://`` URI, a key its ARN, a role (or ``JobRole``) its ARN."""
+    ``S3Location`` its ``s3://`` URI, an enum member its value, an ``InstanceType`` its name, a key
+    its ARN, a role (or ``JobRole``) its ARN."""
     if isinstance(value, Renderable):
         if collect is not None:
             collect(path, value)
         return {function: render(body, collect, f"{path}.{function}") for function, body in value.template().items()}
+    if isinstance(value, Enum):
+        return render(value.value, collect, path)
+    if isinstance(value, InstanceType):
+        return value.name
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, S3Location):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 
 from aws_cdk import Duration
 
+from constructs_lib._core.service_model import instance_type_problem
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
@@ -214,6 +215,7 @@ class StepValidator:
 
     def add(self, arg: str, value: Any, allowed: str) -> None:
         shown = _Shown(repr(value)) if isinstance(value, (Expression, Duration)) else value
+        shown = shown.value if isinstance(shown, Enum) else shown
         self._problems.add(f"steps[{self.step.name!r}] ({self.step.step_type}) {arg}", shown, allowed)
 
     def check(self, ok: bool, arg: str, value: Any, allowed: str) -> bool:
@@ -225,6 +227,8 @@ class StepValidator:
         """A literal or expression of kind ``expected`` (``None`` only when not required)."""
         if value is None:
             return self.check(not required, arg, value, "is required")
+        if isinstance(value, (str, float)) and is_unresolved(value):  # a CDK token, e.g. Token.as_number
+            return True
         actual = kind_of(value)
         if accepts(expected, actual) and actual != OBJECT:
             return True
@@ -259,21 +263,15 @@ class StepValidator:
         return self.check(ok, arg, value, allowed)
 
     def instance_type(self, arg: str, value: Any, shape_name: str, *, required: bool = True) -> bool:
-        """An instance type in botocore's enum ``shape_name`` (e.g. ``TrainingInstanceType``)."""
-        if not self.kind(arg, value, STRING, required=required) or not self.literal(value):
+        """An ``InstanceType`` (or name, or String expression) in botocore's enum ``shape_name``
+        (e.g. ``TrainingInstanceType``), with close matches."""
+        from constructs_lib.foundation.instance_type import InstanceType
+
+        name = value.name if isinstance(value, InstanceType) else value
+        if not self.kind(arg, name, STRING, required=required) or not self.literal(name):
             return True
-        allowed = _service_model.enum(shape_name)
-        if value in allowed:
-            return True
-        close = difflib.get_close_matches(str(value), allowed, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        self.add(
-            arg,
-            value,
-            f"must be one of the {len(allowed)} instance types SageMaker accepts here "
-            f"(botocore {shape_name}, e.g. ml.m5.xlarge){hint}",
-        )
-        return False
+        problem = instance_type_problem(name, shape_name)
+        return self.check(problem is None, arg, name, problem or "")
 
     def s3_uri(self, arg: str, value: Any, *, required: bool = True) -> bool:
         """An ``s3://`` URI, an ``S3Location`` or a String expression."""

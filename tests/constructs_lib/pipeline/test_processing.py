@@ -126,11 +126,11 @@ def test_property_files_are_declared_on_the_step(role):
         ),
         (
             {"inputs": [ProcessingInput("a", "s3://b/a", input_mode="FastFile")]},
-            "inputs['a'].input_mode='FastFile': must be one of File, Pipe",
+            "inputs['a'].input_mode='FastFile': must be one of Pipe, File",
         ),
         (
             {"outputs": [ProcessingOutput("o", "s3://b/o", upload_mode="Later")]},
-            "outputs['o'].upload_mode='Later': must be one of EndOfJob, Continuous",
+            "outputs['o'].upload_mode='Later': must be one of Continuous, EndOfJob",
         ),
         (
             {"property_files": [PropertyFile("R", output_name="missing", path="r.json")]},

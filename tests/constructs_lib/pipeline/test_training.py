@@ -263,7 +263,7 @@ def test_max_wait_without_spot_fails(role):
         ),
         (
             TrainingChannel("t", "s3://d/t/", input_mode="Stream"),
-            "job.channels['t'].input_mode='Stream': must be one of File, Pipe, FastFile",
+            "job.channels['t'].input_mode='Stream': must be one of Pipe, File, FastFile",
         ),
         (
             TrainingChannel("t", "s3://d/t/", attribute_names=["label"]),
@@ -287,7 +287,7 @@ def test_channel_input_modes_that_cannot_apply_fail(role, channel, message):
         ({"image_uri": None}, "job.image_uri/algorithm_name=[None, None]: give exactly one"),
         ({"algorithm_name": "xgboost"}, "job.image_uri/algorithm_name"),
         ({"output_path": "artifacts/models"}, "job.output_path='artifacts/models': must be an s3:// URI"),
-        ({"input_mode": "Stream"}, "job.input_mode='Stream': must be one of File, Pipe, FastFile"),
+        ({"input_mode": "Stream"}, "job.input_mode='Stream': must be one of Pipe, File, FastFile"),
         ({"max_runtime": 3600}, "job.max_runtime=3600: must be an aws_cdk.Duration"),
         ({"max_retry_attempts": 31}, "job.max_retry_attempts=31: must be from 1 to 30"),
         (

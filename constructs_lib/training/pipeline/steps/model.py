@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator, given
-
-MODEL_APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+from constructs_lib.training.pipeline.values import ModelApprovalStatus
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,9 @@ class RegisterModelStep(Step):
         containers: Sequence[ModelContainer],
         content_types: Sequence[str],
         response_types: Sequence[str],
-        realtime_instance_types: Sequence[str] = (),
-        transform_instance_types: Sequence[str] = (),
-        approval_status: str | Expression = "PendingManualApproval",
+        realtime_instance_types: Sequence[InstanceType | str] = (),
+        transform_instance_types: Sequence[InstanceType | str] = (),
+        approval_status: ModelApprovalStatus | Expression = ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
         model_package_description: str | None = None,
         model_metrics: ModelMetrics | None = None,
         customer_metadata: Mapping[str, str | Expression] | None = None,
@@ -301,7 +302,7 @@ class RegisterModelStep(Step):
             "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",
         )
         if v.kind("approval_status", self.approval_status, STRING, required=True):
-            v.one_of("approval_status", self.approval_status, MODEL_APPROVAL_STATUSES)
+            v.one_of("approval_status", self.approval_status, _service_model.enum("ModelApprovalStatus"))
         v.check(1 <= len(self.containers) <= 15, "containers", len(self.containers), "must list 1 to 15 containers")
         for index, container in enumerate(self.containers):
             arg = f"containers[{index}]"

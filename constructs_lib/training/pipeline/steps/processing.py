@@ -9,7 +9,9 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
     ANY,
     INTEGER,
@@ -29,6 +31,13 @@ from constructs_lib.training.pipeline.step import (
     StepValidator,
     given,
     seconds_of,
+)
+from constructs_lib.training.pipeline.values import (
+    CompressionType,
+    InputMode,
+    S3DataDistribution,
+    S3DataType,
+    UploadMode,
 )
 
 PROCESSING_ROOT = "/opt/ml/processing/"
@@ -54,10 +63,10 @@ class ProcessingInput:
     name: str
     source: str | S3Location | Expression
     destination: str | None = None
-    s3_data_type: str = "S3Prefix"
-    input_mode: str = "File"
-    distribution: str = "FullyReplicated"
-    compression: str = "None"
+    s3_data_type: S3DataType = S3DataType.S3_PREFIX
+    input_mode: InputMode = InputMode.FILE
+    distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED
+    compression: CompressionType = CompressionType.NONE
 
     @property
     def local_path(self) -> str:
@@ -78,7 +87,7 @@ class ProcessingOutput:
     name: str
     destination: str | S3Location | Expression
     source: str | None = None
-    upload_mode: str = "EndOfJob"
+    upload_mode: UploadMode = UploadMode.END_OF_JOB
 
     @property
     def local_path(self) -> str:
@@ -121,7 +130,7 @@ class ProcessingStep(Step):
         *,
         role: Any,
         image_uri: str | Expression,
-        instance_type: str | Expression,
+        instance_type: InstanceType | str | Expression,
         instance_count: int | Expression = 1,
         volume_size_gb: int | Expression = 30,
         volume_kms_key: kms.IKey | Any | None = None,
@@ -310,10 +319,10 @@ class ProcessingStep(Step):
                 item.local_path,
                 f"must be under {PROCESSING_ROOT}",
             )
-            v.one_of(f"{arg}.s3_data_type", item.s3_data_type, ("S3Prefix", "ManifestFile"))
-            v.one_of(f"{arg}.input_mode", item.input_mode, ("File", "Pipe"))
-            v.one_of(f"{arg}.distribution", item.distribution, ("FullyReplicated", "ShardedByS3Key"))
-            if v.one_of(f"{arg}.compression", item.compression, ("None", "Gzip")):
+            v.one_of(f"{arg}.s3_data_type", item.s3_data_type, _service_model.enum("ProcessingS3DataType"))
+            v.one_of(f"{arg}.input_mode", item.input_mode, _service_model.enum("ProcessingS3InputMode"))
+            v.one_of(f"{arg}.distribution", item.distribution, _service_model.enum("ProcessingS3DataDistributionType"))
+            if v.one_of(f"{arg}.compression", item.compression, _service_model.enum("ProcessingS3CompressionType")):
                 v.check(
                     item.compression != "Gzip" or item.input_mode == "Pipe",
                     f"{arg}.compression",
@@ -341,7 +350,7 @@ class ProcessingStep(Step):
                 item.local_path,
                 f"must be under {PROCESSING_ROOT}",
             )
-            v.one_of(f"{arg}.upload_mode", item.upload_mode, ("EndOfJob", "Continuous"))
+            v.one_of(f"{arg}.upload_mode", item.upload_mode, _service_model.enum("ProcessingS3UploadMode"))
 
         for index, value in enumerate(self.container_arguments):
             v.check(

@@ -10,7 +10,9 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
@@ -22,9 +24,16 @@ from constructs_lib.training.pipeline.step import (
     given,
     seconds_of,
 )
+from constructs_lib.training.pipeline.values import (
+    CompressionType,
+    FileSystemAccessMode,
+    FileSystemType,
+    InputMode,
+    RecordWrapper,
+    S3DataDistribution,
+    S3DataType,
+)
 
-INPUT_MODES = ("File", "Pipe", "FastFile")
-S3_DATA_TYPES = ("S3Prefix", "ManifestFile", "AugmentedManifestFile")
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9\.\-_]+$")
 
 
@@ -39,9 +48,9 @@ class FileSystemSource:
     """
 
     file_system_id: str
-    file_system_type: str
+    file_system_type: FileSystemType
     directory_path: str
-    access_mode: str = "ro"
+    access_mode: FileSystemAccessMode = FileSystemAccessMode.READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -72,12 +81,12 @@ class TrainingChannel:
     name: str
     s3_uri: str | S3Location | Expression | None = None
     file_system: FileSystemSource | None = None
-    input_mode: str | None = None
-    s3_data_type: str = "S3Prefix"
-    distribution: str = "FullyReplicated"
+    input_mode: InputMode | None = None
+    s3_data_type: S3DataType = S3DataType.S3_PREFIX
+    distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED
     content_type: str | Expression | None = None
-    compression: str = "None"
-    record_wrapper: str = "None"
+    compression: CompressionType = CompressionType.NONE
+    record_wrapper: RecordWrapper = RecordWrapper.NONE
     shuffle_seed: int | None = None
     attribute_names: Sequence[str] = ()
 
@@ -153,7 +162,7 @@ class TrainingJob:
     """
 
     role: Any
-    instance_type: str | Expression
+    instance_type: InstanceType | str | Expression
     output_path: str | S3Location | Expression
     image_uri: str | Expression | None = None
     algorithm_name: str | None = None
@@ -162,7 +171,7 @@ class TrainingJob:
     volume_kms_key: kms.IKey | Any | None = None
     output_kms_key: kms.IKey | Any | None = None
     channels: Sequence[TrainingChannel] = ()
-    input_mode: str = "File"
+    input_mode: InputMode = InputMode.FILE
     hyperparameters: Mapping[str, Any] = field(default_factory=dict[str, Any])
     metric_definitions: Sequence[MetricDefinition] = ()
     max_runtime: Duration | Expression = Duration.hours(1)
@@ -247,7 +256,7 @@ class TrainingJob:
         if v.kind(f"{prefix}.volume_size_gb", self.volume_size_gb, INTEGER, required=True):
             v.range(f"{prefix}.volume_size_gb", self.volume_size_gb, minimum=1)
         v.s3_uri(f"{prefix}.output_path", self.output_path)
-        v.one_of(f"{prefix}.input_mode", self.input_mode, INPUT_MODES)
+        v.one_of(f"{prefix}.input_mode", self.input_mode, _service_model.enum("TrainingInputMode"))
         v.seconds(f"{prefix}.max_runtime", self.max_runtime, required=True)
         self.network.validate(v, f"{prefix}.network")
         if self.max_retry_attempts is not None:
@@ -343,13 +352,13 @@ class TrainingJob:
         )
         mode = channel.input_mode or self.input_mode
         if channel.input_mode is not None:
-            v.one_of(f"{arg}.input_mode", channel.input_mode, INPUT_MODES)
-        v.one_of(f"{arg}.compression", channel.compression, ("None", "Gzip"))
-        v.one_of(f"{arg}.record_wrapper", channel.record_wrapper, ("None", "RecordIO"))
+            v.one_of(f"{arg}.input_mode", channel.input_mode, _service_model.enum("TrainingInputMode"))
+        v.one_of(f"{arg}.compression", channel.compression, _service_model.enum("CompressionType"))
+        v.one_of(f"{arg}.record_wrapper", channel.record_wrapper, _service_model.enum("RecordWrapper"))
         if channel.file_system is not None:
             fs = channel.file_system
-            v.one_of(f"{arg}.file_system.file_system_type", fs.file_system_type, ("EFS", "FSxLustre"))
-            v.one_of(f"{arg}.file_system.access_mode", fs.access_mode, ("ro", "rw"))
+            v.one_of(f"{arg}.file_system.file_system_type", fs.file_system_type, _service_model.enum("FileSystemType"))
+            v.one_of(f"{arg}.file_system.access_mode", fs.access_mode, _service_model.enum("FileSystemAccessMode"))
             v.check(
                 mode == "File",
                 f"{arg}.input_mode",
@@ -364,8 +373,8 @@ class TrainingJob:
             )
             return
         v.s3_uri(f"{arg}.s3_uri", channel.s3_uri)
-        v.one_of(f"{arg}.s3_data_type", channel.s3_data_type, S3_DATA_TYPES)
-        v.one_of(f"{arg}.distribution", channel.distribution, ("FullyReplicated", "ShardedByS3Key"))
+        v.one_of(f"{arg}.s3_data_type", channel.s3_data_type, _service_model.enum("S3DataType"))
+        v.one_of(f"{arg}.distribution", channel.distribution, _service_model.enum("S3DataDistribution"))
         if channel.content_type is not None:
             v.kind(f"{arg}.content_type", channel.content_type, STRING)
         if channel.s3_data_type == "AugmentedManifestFile":

@@ -8,10 +8,13 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, seconds_of
+from constructs_lib.training.pipeline.values import AssemblyType, BatchStrategy, CompressionType, S3DataType, SplitType
 
 
 class TransformStep(Step):
@@ -28,19 +31,19 @@ class TransformStep(Step):
         name: str,
         *,
         model_name: str | Expression,
-        instance_type: str | Expression,
+        instance_type: InstanceType | str | Expression,
         input_s3_uri: str | S3Location | Expression,
         output_path: str | S3Location | Expression,
         instance_count: int | Expression = 1,
-        input_data_type: str = "S3Prefix",
+        input_data_type: S3DataType = S3DataType.S3_PREFIX,
         content_type: str | Expression | None = None,
-        split_type: str = "None",
-        compression: str = "None",
+        split_type: SplitType = SplitType.NONE,
+        compression: CompressionType = CompressionType.NONE,
         accept: str | Expression | None = None,
-        assemble_with: str = "None",
+        assemble_with: AssemblyType = AssemblyType.NONE,
         output_kms_key: kms.IKey | Any | None = None,
         volume_kms_key: kms.IKey | Any | None = None,
-        batch_strategy: str | None = None,
+        batch_strategy: BatchStrategy | None = None,
         max_payload_mb: int | None = None,
         max_concurrent_transforms: int | None = None,
         environment: Mapping[str, Any] | None = None,
@@ -155,15 +158,15 @@ class TransformStep(Step):
             v.range("instance_count", self.instance_count, minimum=1)
         v.s3_uri("input_s3_uri", self.input_s3_uri)
         v.s3_uri("output_path", self.output_path)
-        v.one_of("input_data_type", self.input_data_type, ("S3Prefix", "ManifestFile", "AugmentedManifestFile"))
-        v.one_of("split_type", self.split_type, ("None", "Line", "RecordIO", "TFRecord"))
-        v.one_of("compression", self.compression, ("None", "Gzip"))
-        v.one_of("assemble_with", self.assemble_with, ("None", "Line"))
+        v.one_of("input_data_type", self.input_data_type, _service_model.enum("S3DataType"))
+        v.one_of("split_type", self.split_type, _service_model.enum("SplitType"))
+        v.one_of("compression", self.compression, _service_model.enum("CompressionType"))
+        v.one_of("assemble_with", self.assemble_with, _service_model.enum("AssemblyType"))
         for arg in ("content_type", "accept"):
             if getattr(self, arg) is not None:
                 v.kind(arg, getattr(self, arg), STRING)
         if self.batch_strategy is not None:
-            v.one_of("batch_strategy", self.batch_strategy, ("MultiRecord", "SingleRecord"))
+            v.one_of("batch_strategy", self.batch_strategy, _service_model.enum("BatchStrategy"))
         if self.max_payload_mb is not None:
             v.range("max_payload_mb", self.max_payload_mb, minimum=0, maximum=100)
         if self.max_concurrent_transforms is not None:
@@ -179,7 +182,7 @@ class TransformStep(Step):
                     "must be a JSONPath of at most 63 characters starting with '$'",
                 )
         if self.join_source is not None:
-            v.one_of("join_source", self.join_source, ("Input", "None"))
+            v.one_of("join_source", self.join_source, _service_model.enum("JoinSource"))
         if self.invocations_timeout is not None:
             v.seconds("invocations_timeout", self.invocations_timeout, minimum=1, maximum=3600)
         if self.invocations_max_retries is not None:

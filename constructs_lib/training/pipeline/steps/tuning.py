@@ -9,12 +9,17 @@ from typing import Any
 from aws_cdk import Duration
 
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Join, Property
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, given, seconds_of
 from constructs_lib.training.pipeline.steps.training import TrainingJob
-
-STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
-SCALING_TYPES = ("Auto", "Linear", "Logarithmic", "ReverseLogarithmic")
+from constructs_lib.training.pipeline.values import (
+    EarlyStopping,
+    HyperparameterScaling,
+    ObjectiveDirection,
+    TuningStrategy,
+    WarmStartType,
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class IntegerRange:
     name: str
     min_value: int | Expression
     max_value: int | Expression
-    scaling: str = "Auto"
+    scaling: HyperparameterScaling = HyperparameterScaling.AUTO
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class ContinuousRange:
     name: str
     min_value: float | Expression
     max_value: float | Expression
-    scaling: str = "Auto"
+    scaling: HyperparameterScaling = HyperparameterScaling.AUTO
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class TuningObjective:
     """
 
     metric_name: str
-    direction: str = "Maximize"
+    direction: ObjectiveDirection = ObjectiveDirection.MAXIMIZE
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class WarmStart:
     """
 
     parent_tuning_jobs: Sequence[str | Expression]
-    warm_start_type: str = "IdenticalDataAndAlgorithm"
+    warm_start_type: WarmStartType = WarmStartType.IDENTICAL_DATA_AND_ALGORITHM
 
 
 class TuningStep(Step):
@@ -92,10 +97,10 @@ class TuningStep(Step):
         job: TrainingJob,
         objective: TuningObjective | None,
         ranges: Sequence[IntegerRange | ContinuousRange | CategoricalRange],
-        strategy: str = "Bayesian",
+        strategy: TuningStrategy = TuningStrategy.BAYESIAN,
         max_jobs: int | None = 10,
         max_parallel_jobs: int = 1,
-        early_stopping: str = "Off",
+        early_stopping: EarlyStopping = EarlyStopping.OFF,
         max_runtime: Duration | None = None,
         target_objective_value: float | None = None,
         hyperband_min_resource: int | None = None,
@@ -238,8 +243,8 @@ class TuningStep(Step):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)
-        v.one_of("strategy", self.strategy, STRATEGIES)
-        v.one_of("early_stopping", self.early_stopping, ("Off", "Auto"))
+        v.one_of("strategy", self.strategy, _service_model.enum("HyperParameterTuningJobStrategyType"))
+        v.one_of("early_stopping", self.early_stopping, _service_model.enum("TrainingJobEarlyStoppingType"))
 
         objective = self.objective
         if objective is None:
@@ -249,7 +254,9 @@ class TuningStep(Step):
                 "is required: the metric the tuning job optimises (TuningObjective(metric_name, direction))",
             )
         else:
-            v.one_of("objective.direction", objective.direction, ("Maximize", "Minimize"))
+            v.one_of(
+                "objective.direction", objective.direction, _service_model.enum("HyperParameterTuningJobObjectiveType")
+            )
             if self.job.algorithm_name is None:
                 v.check(
                     objective.metric_name in self.job.metric_names,
@@ -269,7 +276,9 @@ class TuningStep(Step):
             bad = [r.name for r in self.ranges if not isinstance(r, CategoricalRange)]
             v.check(not bad, "ranges", bad, "must all be CategoricalRange with strategy='Grid'")
         else:
-            if v.check(self.max_jobs is not None, "max_jobs", None, f"is required with strategy={self.strategy!r}"):
+            if v.check(
+                self.max_jobs is not None, "max_jobs", None, f"is required with strategy={str(self.strategy)!r}"
+            ):
                 v.range("max_jobs", self.max_jobs, minimum=1)
         v.range("max_parallel_jobs", self.max_parallel_jobs, minimum=1)
         if self.max_jobs is not None and v.literal(self.max_jobs) and v.literal(self.max_parallel_jobs):
@@ -319,7 +328,7 @@ class TuningStep(Step):
             if isinstance(r, CategoricalRange):
                 v.check(1 <= len(r.values) <= 30, f"{arg}.values", list(r.values), "must list 1 to 30 values")
                 continue
-            v.one_of(f"{arg}.scaling", r.scaling, SCALING_TYPES)
+            v.one_of(f"{arg}.scaling", r.scaling, _service_model.enum("HyperParameterScalingType"))
             if v.literal(r.min_value) and v.literal(r.max_value):
                 v.check(
                     r.min_value <= r.max_value,
@@ -342,7 +351,7 @@ class TuningStep(Step):
             v.one_of(
                 "warm_start.warm_start_type",
                 self.warm_start.warm_start_type,
-                ("IdenticalDataAndAlgorithm", "TransferLearning"),
+                _service_model.enum("HyperParameterTuningJobWarmStartType"),
             )
             for parent in parents:
                 if isinstance(parent, str):
