@@ -45,6 +45,12 @@ def is_unresolved(value: Any) -> bool:
     return bool(Token.is_unresolved(value))
 
 
+def path_of(scope: Construct, construct_id: str) -> str:
+    """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
+    validates its input (and names itself) before it exists."""
+    return f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
+
+
 class Problems:
     """Collects input problems of one construct and raises them together."""
 

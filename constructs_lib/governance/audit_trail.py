@@ -226,9 +226,7 @@ class AuditTrail(Construct):
                 service_principals=("cloudwatch.amazonaws.com",),
                 removal_policy=removal_policy,
             )
-        self.encryption_key: kms.IKey = (
-            encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
-        )
+        self.encryption_key: kms.IKey = encryption_key
         self._allow_cloudtrail(trail_name)
         self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
 
@@ -265,7 +263,7 @@ class AuditTrail(Construct):
         self.trail = cloudtrail.Trail(
             self,
             "Resource",
-            bucket=self.bucket.bucket,
+            bucket=self.bucket,
             encryption_key=self.encryption_key,
             enable_file_validation=True,
             include_global_service_events=True,
@@ -273,14 +271,14 @@ class AuditTrail(Construct):
             management_events=cloudtrail.ReadWriteType.ALL,
             trail_name=trail_name,
         )
-        pin_bucket_policy(self.bucket.bucket, source_arn=self.trail_arn_pattern(trail_name))  # the Trail's statements
+        pin_bucket_policy(self.bucket, source_arn=self.trail_arn_pattern(trail_name))  # the Trail's statements
         cfn_trail: cloudtrail.CfnTrail = self.trail.node.default_child  # type: ignore[assignment]
         cfn_trail.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
         cfn_trail.cloud_watch_logs_role_arn = logs_role.role_arn
         cfn_trail.node.add_dependency(logs_role.managed_policy)
         if data_buckets:
             self.trail.add_s3_event_selector(
-                [cloudtrail.S3EventSelector(bucket=_s3_bucket(b)) for b in data_buckets],
+                [cloudtrail.S3EventSelector(bucket=b) for b in data_buckets],
                 include_management_events=False,  # already recorded by the management selector
                 read_write_type=cloudtrail.ReadWriteType.ALL,
             )
@@ -382,7 +380,3 @@ class AuditTrail(Construct):
                 conditions=source,
             )
         )
-
-
-def _s3_bucket(bucket: SecureBucket | s3.IBucket) -> s3.IBucket:
-    return bucket.bucket if isinstance(bucket, SecureBucket) else bucket

@@ -88,7 +88,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         self.variant_names = (variant.variant_name,)
         self.scaling = scaling
         self._data_capture = data_capture
-        self.bucket: s3.IBucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        self.bucket: s3.IBucket = bucket
         self.encryption_key: kms.IKey | None = output_encryption_key or bucket.encryption_key
         self.input_prefix, self.output_prefix, self.failure_prefix = input_prefix, output_prefix, failure_prefix
 
@@ -117,14 +117,11 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         self.error_topic: sns.ITopic | None = None
         notification_config = None
         if notifications:
-            key = (
-                ep.resolve_key(notification_key)
-                or EncryptionKey(
-                    self,
-                    "NotificationKey",
-                    description=f"{self.node.path} notification topics",
-                    service_principals=("sagemaker.amazonaws.com",),
-                ).key
+            key = ep.resolve_key(notification_key) or EncryptionKey(
+                self,
+                "NotificationKey",
+                description=f"{self.node.path} notification topics",
+                service_principals=("sagemaker.amazonaws.com",),
             )
             self.success_topic = sns.Topic(self, "SuccessTopic", master_key=key, enforce_ssl=True)
             self.error_topic = sns.Topic(self, "ErrorTopic", master_key=key, enforce_ssl=True)

@@ -144,7 +144,6 @@ class LabelingWorkforce(Construct):
             )
         if isinstance(encryption_key, EncryptionKey):
             encryption_key.allow_service("sagemaker.amazonaws.com")
-            encryption_key = encryption_key.key
         self.encryption_key: kms.IKey = encryption_key
 
         self.workforce: sagemaker.CfnWorkforce | None = None
