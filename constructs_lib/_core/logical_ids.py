@@ -91,7 +91,7 @@ class _LegacyLogicalIds:
         self.owner = owner
         self.formerly_under: IConstruct | None = None
         self.formerly_named: str | None = None
-        #: What this aspect set, by construct path: set again when the former place changes.
+        #: The IDs this aspect set, by construct path (set again when the former place changes).
         self.pinned: dict[str, str] = {}
 
     def visit(self, node: IConstruct) -> None:
@@ -99,19 +99,20 @@ class _LegacyLogicalIds:
             return
         element = cast(CfnElement, node)
         scopes = element.node.scopes
-        start = next(i for i in range(len(scopes) - 1, -1, -1) if getattr(scopes[i], _MARK, None) is not None)
-        if scopes[start] is not self.owner:
+        marked: list[_LegacyLogicalIds] = [a for a in (getattr(s, _MARK, None) for s in scopes) if a is not None]
+        if marked[-1] is not self:
             return  # a nearer construct keeps the IDs of this one
+        path = element.node.path
         stack = element.stack
         current = stack.resolve(element.logical_id)
-        path = element.node.path
-        if current != stack.get_logical_id(element) and current != self.pinned.get(path):
+        if current != stack.get_logical_id(element) and all(a.pinned.get(path) != current for a in marked):
             return  # overridden by the user
         if self.formerly_under is None:
             parent = path_below_stack(self.owner)[:-1]
         else:
             parent = path_below_stack(self.formerly_under)
         wrapper = [*parent, self.formerly_named or self.owner.node.id]
-        below = [scope.node.id for scope in scopes[start + 1 :]]
+        start = next(i for i, scope in enumerate(scopes) if scope is self.owner) + 1
+        below = [scope.node.id for scope in scopes[start:]]
         self.pinned[path] = unique_id([*wrapper, _HIDDEN_FROM_HUMAN_ID, *below])
         element.override_logical_id(self.pinned[path])
