@@ -93,9 +93,10 @@ class _LegacyLogicalIds:
         self.formerly_named: str | None = None
         #: The IDs this aspect set, by construct path (set again when the former place changes).
         self.pinned: dict[str, str] = {}
+        self.enabled = True
 
     def visit(self, node: IConstruct) -> None:
-        if not CfnElement.is_cfn_element(node):
+        if not self.enabled or not CfnElement.is_cfn_element(node):
             return
         element = cast(CfnElement, node)
         scopes = element.node.scopes
@@ -116,3 +117,18 @@ class _LegacyLogicalIds:
         below = [scope.node.id for scope in scopes[start:]]
         self.pinned[path] = unique_id([*wrapper, _HIDDEN_FROM_HUMAN_ID, *below])
         element.override_logical_id(self.pinned[path])
+
+
+def use_current_logical_ids(construct: IConstruct) -> None:
+    """Undo ``keep_logical_ids`` for ``construct``: where a library module replaces a plain L2 it
+    created (an ``sns.Topic``) by one of the foundations at the same path, the IDs CDK gives that
+    path are already the old ones."""
+    aspect: _LegacyLogicalIds | None = getattr(construct, _MARK, None)
+    if aspect is None:
+        return
+    aspect.enabled = False
+    for child in construct.node.find_all():
+        if CfnElement.is_cfn_element(child) and child.node.path in aspect.pinned:
+            element = cast(CfnElement, child)
+            element.override_logical_id(element.stack.get_logical_id(element))
+    aspect.pinned.clear()

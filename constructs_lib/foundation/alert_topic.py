@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -34,7 +35,7 @@ class AlertTopic(sns.Topic):
         construct_id: str,
         *,
         display_name: str | None = None,
-        encryption_key: EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         publishers: Sequence[str] = DEFAULT_PUBLISHERS,
         email_addresses: Sequence[str] = (),
         topic_name: str | None = None,
@@ -42,8 +43,9 @@ class AlertTopic(sns.Topic):
         """
         :param display_name: default none; the sender name of e-mail notifications (up to 100 characters).
         :param encryption_key: default, a new ``EncryptionKey`` (rotation on, retained) beside the
-            topic, with the id ``<construct id>Key``, that only the publishers may use. A given key's
-            policy is extended so that ``publishers`` may use it. The topic's ``master_key``.
+            topic, with the id ``<construct id>Key``, that only the publishers may use. A given
+            ``EncryptionKey``'s policy is extended so that ``publishers`` may use it (another key's
+            policy must allow them itself). The topic's ``master_key``.
         :param publishers: default CloudWatch and EventBridge; AWS service principals of this account
             allowed to publish, each for this account's alarms, rules or budgets only
             (``aws:SourceAccount``, and ``aws:SourceArn`` from ``PUBLISHER_SOURCE_ARNS``) (add
@@ -95,7 +97,6 @@ class AlertTopic(sns.Topic):
         keep_logical_ids(self)
         if encryption_key is None:
             keep_logical_ids(key, formerly_under=self, formerly_named="Key")
-        self._encryption_key = key
         self._publishers: set[str] = set()
         for principal in publishers:
             self.allow_service_to_publish(principal)
@@ -124,7 +125,8 @@ class AlertTopic(sns.Topic):
                 source_arn=source_arn or publisher_source_arn(self, service_principal),
             )
         )
-        self._encryption_key.allow_service(service_principal)
+        if isinstance(self.master_key, EncryptionKey):
+            self.master_key.allow_service(service_principal)
 
 
 def _is_email(value: str) -> bool:

@@ -19,10 +19,12 @@ from constructs import Construct
 
 from constructs_lib._core.keys import allow_publisher, key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -285,13 +287,14 @@ class AuditTrail(Construct):
 
         if alarm_topic is None:
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            alarm_topic = sns.Topic(
+            alarm_topic = AlertTopic(
                 self,
                 "AlarmTopic",
                 display_name="ML platform audit alarms",
-                master_key=self.encryption_key if alert_key is None else key_of(alert_key),
-                enforce_ssl=True,
+                encryption_key=self.encryption_key if alert_key is None else key_of(alert_key),
+                publishers=(),  # CloudWatch's key statement above; the topic policy as before
             )
+            use_current_logical_ids(alarm_topic)  # an sns.Topic until 0.2: its IDs are those of its path
         self.alarm_topic = alarm_topic
         self.metric_namespace = metric_namespace
         self._actions = {action.name: action for action in sensitive_actions}

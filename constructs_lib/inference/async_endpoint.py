@@ -14,7 +14,9 @@ from constructs import Construct
 
 from constructs_lib._core import endpoints as ep
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
@@ -123,8 +125,11 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
                 description=f"{self.node.path} notification topics",
                 service_principals=("sagemaker.amazonaws.com",),
             )
-            self.success_topic = sns.Topic(self, "SuccessTopic", master_key=key, enforce_ssl=True)
-            self.error_topic = sns.Topic(self, "ErrorTopic", master_key=key, enforce_ssl=True)
+            # The model's role publishes (granted below). sns.Topics until 0.2: their IDs are those of their paths.
+            self.success_topic = AlertTopic(self, "SuccessTopic", encryption_key=key, publishers=())
+            self.error_topic = AlertTopic(self, "ErrorTopic", encryption_key=key, publishers=())
+            use_current_logical_ids(self.success_topic)
+            use_current_logical_ids(self.error_topic)
             iam.Grant.add_to_principal(
                 grantee=role,
                 actions=["sns:Publish"],

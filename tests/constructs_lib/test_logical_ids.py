@@ -58,3 +58,18 @@ def test_a_nearer_construct_that_keeps_its_ids_owns_its_resources():
 
 def _ids(stack: Stack) -> set[str]:
     return set(Template.from_stack(stack).to_json()["Resources"])
+
+
+def test_a_foundation_that_replaces_a_plain_l2_at_its_path_keeps_the_ids_of_that_path():
+    """Library modules that created an ``sns.Topic`` now create an ``AlertTopic`` at the same path."""
+    from aws_cdk import aws_sns as sns
+
+    from constructs_lib import AlertTopic, EncryptionKey
+    from constructs_lib._core.logical_ids import use_current_logical_ids
+
+    old = new_stack(construct_id="Old")
+    sns.Topic(Construct(old, "Alarms"), "Topic", master_key=EncryptionKey(old, "Key"), enforce_ssl=True)
+    new = new_stack(construct_id="New")
+    topic = AlertTopic(Construct(new, "Alarms"), "Topic", encryption_key=EncryptionKey(new, "Key"), publishers=())
+    use_current_logical_ids(topic)
+    assert _ids(new) == _ids(old)
