@@ -89,7 +89,7 @@ class DeliveryStack(Stack):
         self.build_logs = logs.LogGroup(
             self,
             "BuildLogs",
-            encryption_key=self.artifact_key.key,
+            encryption_key=self.artifact_key,
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -123,7 +123,7 @@ class DeliveryStack(Stack):
                 commands=[*config.test_commands, *SYNTH_COMMANDS],
                 primary_output_directory="cdk.out",
             ),
-            artifact_bucket=self.artifact_bucket.bucket,
+            artifact_bucket=self.artifact_bucket,
             cross_account_keys=True,  # cross-region support buckets (if any) get KMS keys too
             enable_key_rotation=True,
             self_mutation=True,
@@ -198,7 +198,7 @@ class DeliveryStack(Stack):
         self.source_dead_letter_queue = dead_letter_queue(
             self,
             "SourceEventsDeadLetterQueue",
-            encryption_key=key.key,
+            encryption_key=key,
             used_by=f"the {project} delivery pipeline's commit rule",
         )
         rule_role = ManagedPolicyRole(

@@ -107,9 +107,9 @@ class ServingStack(Stack):
             model_package_group_name=Lazy.string(_Produce(lambda: self._package_group)),
             initial_model_package_arn=sv.model_package_arn,
             network=network,
-            encryption_key=key.key,
+            encryption_key=key,
             log_retention_days=config.log_retention_days,
-            log_key=logs_key.key if logs_key else None,
+            log_key=logs_key,
         )
         CfnOutput(
             self,

@@ -46,3 +46,18 @@ def test_readme_security_example_synthesizes(tmp_path, monkeypatch):
     assert "aws:PrincipalOrgID" in template and "shared-datasets" in template
     assert "alarm:ml-platform-*" in template
     assert "AllowCloudTrailToEncryptLogs" in template and "kms:EncryptionContext:aws:logs:arn" in template
+
+
+def test_readme_foundations_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    namespace: dict = {}
+    exec(compile(_example("### Foundations are aws-cdk-lib's own types"), "README.md", "exec"), namespace)
+    resources = json.loads((tmp_path / "Foundations.template.json").read_text())["Resources"]
+    key_id = next(lid for lid, r in resources.items() if r["Type"] == "AWS::KMS::Key" and lid.startswith("Key"))
+    bucket_id = next(lid for lid, r in resources.items() if r["Type"] == "AWS::S3::Bucket" and lid.startswith("Data"))
+    by_type = {r["Type"]: r["Properties"] for r in resources.values()}
+    assert by_type["AWS::SQS::Queue"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert by_type["AWS::Lambda::Function"]["Code"]["S3Bucket"] == {"Ref": bucket_id}
+    topic_id = next(lid for lid, r in resources.items() if r["Type"] == "AWS::SNS::Topic")
+    assert by_type["AWS::CloudWatch::Alarm"]["AlarmActions"] == [{"Ref": topic_id}]

@@ -409,8 +409,9 @@ def instance_variant_property(variant: InstanceVariant) -> sagemaker.CfnEndpoint
     )
 
 
-def resolve_key(key: kms.IKey | EncryptionKey | None) -> kms.IKey | None:
-    return key.key if isinstance(key, EncryptionKey) else key
+def resolve_key(key: kms.IKey | None) -> kms.IKey | None:
+    """``key`` itself: an ``EncryptionKey`` is a ``kms.Key`` (kept while signatures still name both)."""
+    return key
 
 
 def _storage_types(variants: Iterable[InstanceVariant]) -> list[str]:
@@ -438,7 +439,7 @@ def volume_key(
         return None
     if given is not None:
         return resolve_key(given)
-    return EncryptionKey(scope, "VolumeKey", description=f"{scope.node.path} instance volumes").key
+    return EncryptionKey(scope, "VolumeKey", description=f"{scope.node.path} instance volumes")
 
 
 def acknowledge_instance_storage(config: sagemaker.CfnEndpointConfig, variants: Iterable[InstanceVariant]) -> None:

@@ -12,18 +12,17 @@ from constructs_lib._core.service_role import publisher_source_arn
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 
-def key_of(key: kms.IKey | EncryptionKey) -> kms.IKey:
-    return cast(kms.IKey, key.key) if isinstance(key, EncryptionKey) else key  # jsii: a kms.Key is an IKey
+def key_of(key: kms.IKey) -> kms.IKey:
+    """``key`` itself: an ``EncryptionKey`` is a ``kms.Key`` (kept while signatures still name both)."""
+    return key
 
 
-def key_or_new(
-    scope: Construct, key: kms.IKey | EncryptionKey | None, description: str, construct_id: str = "Key"
-) -> kms.IKey:
+def key_or_new(scope: Construct, key: kms.IKey | None, description: str, construct_id: str = "Key") -> kms.IKey:
     """``key`` as a ``kms.IKey``; a new ``EncryptionKey`` (rotation, retained, usable by CloudWatch
     Logs, CloudWatch alarms and EventBridge of this account) under ``scope`` when None."""
     if key is None:
         key = EncryptionKey(scope, construct_id, description=description)
-    return key_of(key)
+    return key
 
 
 def grant_key_use(key: kms.IKey, grantee: iam.IGrantable, *, encrypt: bool) -> iam.Grant:
@@ -36,7 +35,7 @@ def grant_key_use(key: kms.IKey, grantee: iam.IGrantable, *, encrypt: bool) -> i
     return key.grant(grantee, *actions)
 
 
-def allow_publisher(scope: Construct, key: kms.IKey | EncryptionKey | None, service: str) -> None:
+def allow_publisher(scope: Construct, key: kms.IKey | None, service: str) -> None:
     """Let ``service`` (``events.amazonaws.com``: rules deliver to queues and dead-letter queues;
     ``cloudwatch.amazonaws.com``: alarms publish to topics) use ``key``, for this account's rules or
     alarms only (``aws:SourceAccount`` and ``aws:SourceArn``). Only an ``EncryptionKey``'s policy can be

@@ -51,6 +51,12 @@ def whole(value: float) -> int | float:
     return value if is_unresolved(value) else int(value)
 
 
+def path_of(scope: Construct, construct_id: str) -> str:
+    """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
+    validates its input (and names itself) before it exists."""
+    return f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
+
+
 class Problems:
     """Collects input problems of one construct and raises them together."""
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, path_of
 
 
-class AccessLogBucket(Construct):
-    """Defines a bucket that receives S3 server access logs: versioned, TLS-only, private, retained.
+class AccessLogBucket(s3.Bucket):
+    """An ``s3.Bucket`` that receives S3 server access logs: versioned, TLS-only, private, retained.
 
     S3 delivers server access logs only to buckets encrypted with SSE-S3 (SSE-KMS is not supported
     for the target bucket), so this bucket uses S3-managed keys; that is the one place the platform
@@ -36,8 +39,7 @@ class AccessLogBucket(Construct):
         :param removal_policy: default RETAIN; DESTROY deletes the (empty) bucket with its stack.
         :param auto_delete_objects: default False; True (with DESTROY) empties the bucket on delete.
         """
-        super().__init__(scope, construct_id)
-        problems = Problems(self, "AccessLogBucket")
+        problems = Problems(path_of(scope, construct_id), "AccessLogBucket")
         retention_days = log_retention.to_days()
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:
@@ -60,9 +62,9 @@ class AccessLogBucket(Construct):
             if archive_after is not None
             else None
         )
-        self.bucket = s3.Bucket(
-            self,
-            "Resource",
+        super().__init__(
+            scope,
+            construct_id,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             minimum_tls_version=1.2,
@@ -81,19 +83,22 @@ class AccessLogBucket(Construct):
                 )
             ],
         )
+        # Until 0.2 the bucket was the child "Resource" of this construct: its logical ID stays.
+        keep_logical_ids(self)
         # S3 delivers server access logs as the logging service principal; allow it for source
         # buckets of this account only (works with ACLs disabled and without CDK feature flags).
-        self.bucket.add_to_resource_policy(
+        self.add_to_resource_policy(
             service_statement(
                 self,
                 sid="AllowS3ServerAccessLogDelivery",
                 service="logging.s3.amazonaws.com",
                 actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects("*")],
+                resources=[self.arn_for_objects("*")],
             )
         )
+        bucket = cast(s3.CfnBucket, self.node.default_child)
         acknowledge(
-            self.bucket,
+            bucket,
             "This bucket is the server access log destination; logging it into itself would loop "
             "and S3 cannot log a log bucket elsewhere without another unlogged bucket.",
             "AwsSolutions-S1",
@@ -101,24 +106,16 @@ class AccessLogBucket(Construct):
             "NIST.800.53.R5-S3BucketLoggingEnabled",
         )
         acknowledge(
-            self.bucket,
+            bucket,
             "S3 server access logging only delivers to SSE-S3 encrypted buckets; SSE-KMS is not "
             "supported on the target bucket.",
             "HIPAA.Security-S3DefaultEncryptionKMS",
             "NIST.800.53.R5-S3DefaultEncryptionKMS",
         )
         acknowledge(
-            self.bucket,
+            bucket,
             "Access logs are versioned, retained and expire by policy; cross-region replication of "
             "audit logs is left to the organisation's central log archive.",
             "HIPAA.Security-S3BucketReplicationEnabled",
             "NIST.800.53.R5-S3BucketReplicationEnabled",
         )
-
-    @property
-    def bucket_name(self) -> str:
-        return self.bucket.bucket_name
-
-    @property
-    def bucket_arn(self) -> str:
-        return self.bucket.bucket_arn

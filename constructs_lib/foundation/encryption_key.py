@@ -9,8 +9,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, path_of
 
 #: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
 #: key's account): CloudWatch alarms and EventBridge publish to KMS-encrypted SNS topics and queues.
@@ -19,8 +20,9 @@ DEFAULT_SERVICE_PRINCIPALS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "even
 _ALIAS_ALLOWED = "must start with 'alias/', use letters, digits, '/', '_' or '-', and not start with 'alias/aws/'"
 
 
-class EncryptionKey(Construct):
-    """Defines a customer-managed KMS key with yearly rotation, retained when its stack is deleted.
+class EncryptionKey(kms.Key):
+    """A ``kms.Key`` with yearly rotation, retained when its stack is deleted: pass it wherever a
+    ``kms.IKey`` goes (``encryption_key=`` of a bucket, a queue, a log group...).
 
     The key policy keeps the account's IAM in charge (the CDK default), lets CloudWatch Logs in the
     key's region encrypt the account's log groups, and lets the listed service principals of the
@@ -49,8 +51,7 @@ class EncryptionKey(Construct):
         :param pending_window: default 30 days; days KMS waits before deleting a scheduled key (7-30).
         :param removal_policy: default RETAIN; DESTROY schedules the key's deletion with the stack's.
         """
-        super().__init__(scope, construct_id)
-        problems = Problems(self, "EncryptionKey")
+        problems = Problems(path_of(scope, construct_id), "EncryptionKey")
         if alias is not None:
             problems.check(
                 alias.startswith("alias/")
@@ -70,28 +71,22 @@ class EncryptionKey(Construct):
             )
         problems.raise_if_any()
 
-        self.key = kms.Key(
-            self,
-            "Resource",
+        super().__init__(
+            scope,
+            construct_id,
             description=description,
             enable_key_rotation=True,
             pending_window=pending_window,
             removal_policy=removal_policy,
             alias=alias,
         )
+        # Until 0.2 the key was the child "Resource" of this construct: its logical ID stays.
+        keep_logical_ids(self)
         self._services: dict[str, list[tuple[str, ...]]] = {}
         if allow_cloudwatch_logs:
             self._allow_cloudwatch_logs()
         for principal in service_principals:
             self.allow_service(principal)
-
-    @property
-    def key_arn(self) -> str:
-        return self.key.key_arn
-
-    @property
-    def key_id(self) -> str:
-        return self.key.key_id
 
     def allow_service(self, service_principal: str, *, source_arn: str | Sequence[str] | None = None) -> None:
         """Let ``service_principal`` encrypt and decrypt with the key, for this key's account only
@@ -103,7 +98,7 @@ class EncryptionKey(Construct):
         if () in allowed or sources in allowed:
             return
         allowed.append(sources)
-        self.key.add_to_resource_policy(
+        self.add_to_resource_policy(
             service_statement(
                 self,
                 sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
@@ -137,7 +132,7 @@ class EncryptionKey(Construct):
         # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide
         # prescribes ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2).
         stack = Stack.of(self)
-        self.key.add_to_resource_policy(
+        self.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=sid,
                 principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
@@ -152,12 +147,3 @@ class EncryptionKey(Construct):
                 },
             )
         )
-
-    def grant_encrypt_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
-        return self.key.grant_encrypt_decrypt(grantee)
-
-    def grant_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
-        return self.key.grant_decrypt(grantee)
-
-    def grant_encrypt(self, grantee: iam.IGrantable) -> iam.Grant:
-        return self.key.grant_encrypt(grantee)

@@ -418,7 +418,7 @@ class PrivateNetwork(Construct):
             self,
             "FlowLogGroup",
             retention=retention_days(retention),
-            encryption_key=key.key if isinstance(key, EncryptionKey) else key,
+            encryption_key=key,
             removal_policy=removal_policy,
         )
         stack = Stack.of(self)

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
-from constructs_lib.foundation.secure_bucket import SecureBucket
-
 
 @dataclass(frozen=True)
 class S3Location:
@@ -17,22 +15,21 @@ class S3Location:
     Job roles grant on it (``JobRole(inputs=[...])``) and pipeline steps take it wherever an S3 URI goes,
     so permissions and arguments name the same place.
 
-    :param bucket: the bucket (a ``SecureBucket`` brings its KMS key along).
+    :param bucket: the bucket (its ``encryption_key``, if it has one, is granted along).
     :param prefix: key prefix or key, without a leading '/'; '' is the whole bucket.
     """
 
-    bucket: SecureBucket | s3.IBucket
+    bucket: s3.IBucket
     prefix: str = ""
 
     @property
     def s3_bucket(self) -> s3.IBucket:
-        return self.bucket.bucket if isinstance(self.bucket, SecureBucket) else self.bucket
+        """The bucket (the same as ``bucket``)."""
+        return self.bucket
 
     @property
     def encryption_key(self) -> kms.IKey | None:
-        """The bucket's KMS key (known for a ``SecureBucket`` or a bucket created with one)."""
-        if isinstance(self.bucket, SecureBucket):
-            return self.bucket.encryption_key
+        """The bucket's KMS key (known for a bucket created in the app with one, like a ``SecureBucket``)."""
         return self.bucket.encryption_key
 
     @property

@@ -19,10 +19,12 @@ from constructs import Construct
 
 from constructs_lib._core.keys import allow_publisher, key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -226,9 +228,7 @@ class AuditTrail(Construct):
                 service_principals=("cloudwatch.amazonaws.com",),
                 removal_policy=removal_policy,
             )
-        self.encryption_key: kms.IKey = (
-            encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
-        )
+        self.encryption_key: kms.IKey = encryption_key
         self._allow_cloudtrail(trail_name)
         self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
 
@@ -265,7 +265,7 @@ class AuditTrail(Construct):
         self.trail = cloudtrail.Trail(
             self,
             "Resource",
-            bucket=self.bucket.bucket,
+            bucket=self.bucket,
             encryption_key=self.encryption_key,
             enable_file_validation=True,
             include_global_service_events=True,
@@ -273,27 +273,28 @@ class AuditTrail(Construct):
             management_events=cloudtrail.ReadWriteType.ALL,
             trail_name=trail_name,
         )
-        pin_bucket_policy(self.bucket.bucket, source_arn=self.trail_arn_pattern(trail_name))  # the Trail's statements
+        pin_bucket_policy(self.bucket, source_arn=self.trail_arn_pattern(trail_name))  # the Trail's statements
         cfn_trail: cloudtrail.CfnTrail = self.trail.node.default_child  # type: ignore[assignment]
         cfn_trail.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
         cfn_trail.cloud_watch_logs_role_arn = logs_role.role_arn
         cfn_trail.node.add_dependency(logs_role.managed_policy)
         if data_buckets:
             self.trail.add_s3_event_selector(
-                [cloudtrail.S3EventSelector(bucket=_s3_bucket(b)) for b in data_buckets],
+                [cloudtrail.S3EventSelector(bucket=b) for b in data_buckets],
                 include_management_events=False,  # already recorded by the management selector
                 read_write_type=cloudtrail.ReadWriteType.ALL,
             )
 
         if alarm_topic is None:
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            alarm_topic = sns.Topic(
+            alarm_topic = AlertTopic(
                 self,
                 "AlarmTopic",
                 display_name="ML platform audit alarms",
-                master_key=self.encryption_key if alert_key is None else key_of(alert_key),
-                enforce_ssl=True,
+                encryption_key=self.encryption_key if alert_key is None else key_of(alert_key),
+                publishers=(),  # CloudWatch's key statement above; the topic policy as before
             )
+            use_current_logical_ids(alarm_topic)  # an sns.Topic until 0.2: its IDs are those of its path
         self.alarm_topic = alarm_topic
         self.metric_namespace = metric_namespace
         self._actions = {action.name: action for action in sensitive_actions}
@@ -382,7 +383,3 @@ class AuditTrail(Construct):
                 conditions=source,
             )
         )
-
-
-def _s3_bucket(bucket: SecureBucket | s3.IBucket) -> s3.IBucket:
-    return bucket.bucket if isinstance(bucket, SecureBucket) else bucket

@@ -321,9 +321,7 @@ class ModelCard(Construct):
                 service_principals=(),
                 removal_policy=removal_policy,
             )
-        self.encryption_key: kms.IKey = (
-            encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
-        )
+        self.encryption_key: kms.IKey = encryption_key
         self.status = ModelCardStatus(status_value)
         self.risk_rating = RiskRating(risk)
         self.model_package_group_name = group_name

@@ -14,7 +14,9 @@ from constructs import Construct
 
 from constructs_lib._core import endpoints as ep
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
@@ -88,7 +90,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         self.variant_names = (variant.variant_name,)
         self.scaling = scaling
         self._data_capture = data_capture
-        self.bucket: s3.IBucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        self.bucket: s3.IBucket = bucket
         self.encryption_key: kms.IKey | None = output_encryption_key or bucket.encryption_key
         self.input_prefix, self.output_prefix, self.failure_prefix = input_prefix, output_prefix, failure_prefix
 
@@ -117,17 +119,17 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         self.error_topic: sns.ITopic | None = None
         notification_config = None
         if notifications:
-            key = (
-                ep.resolve_key(notification_key)
-                or EncryptionKey(
-                    self,
-                    "NotificationKey",
-                    description=f"{self.node.path} notification topics",
-                    service_principals=("sagemaker.amazonaws.com",),
-                ).key
+            key = ep.resolve_key(notification_key) or EncryptionKey(
+                self,
+                "NotificationKey",
+                description=f"{self.node.path} notification topics",
+                service_principals=("sagemaker.amazonaws.com",),
             )
-            self.success_topic = sns.Topic(self, "SuccessTopic", master_key=key, enforce_ssl=True)
-            self.error_topic = sns.Topic(self, "ErrorTopic", master_key=key, enforce_ssl=True)
+            # The model's role publishes (granted below). sns.Topics until 0.2: their IDs are those of their paths.
+            self.success_topic = AlertTopic(self, "SuccessTopic", encryption_key=key, publishers=())
+            self.error_topic = AlertTopic(self, "ErrorTopic", encryption_key=key, publishers=())
+            use_current_logical_ids(self.success_topic)
+            use_current_logical_ids(self.error_topic)
             iam.Grant.add_to_principal(
                 grantee=role,
                 actions=["sns:Publish"],

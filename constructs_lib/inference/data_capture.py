@@ -31,7 +31,7 @@ class DataCaptureOptions:
 
     @property
     def s3_bucket(self) -> s3.IBucket:
-        return self.bucket.bucket if isinstance(self.bucket, SecureBucket) else self.bucket
+        return self.bucket
 
     @property
     def destination_s3_uri(self) -> str:

@@ -116,11 +116,8 @@ class InferenceApi(Construct):
         )
         stack = Stack.of(self)
 
-        key = (
-            resolve_key(log_key)
-            or EncryptionKey(
-                self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy
-            ).key
+        key = resolve_key(log_key) or EncryptionKey(
+            self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy
         )
         self.access_log_group = logs.LogGroup(
             self,

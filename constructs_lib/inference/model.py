@@ -134,8 +134,6 @@ class ModelData:
     @staticmethod
     def from_bucket(bucket: SecureBucket | s3.IBucket, key: str) -> ModelData:
         """``s3://<bucket>/<key>``; the model's role may read it (and decrypt with the bucket's key)."""
-        if isinstance(bucket, SecureBucket):
-            return ModelData(bucket.bucket, key, bucket.encryption_key)
         return ModelData(bucket, key, bucket.encryption_key)
 
     @property

@@ -41,7 +41,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -50,6 +49,7 @@ from constructs import Construct
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -62,6 +62,7 @@ from constructs_lib._core.validation import (
 )
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.private_network import PrivateNetwork
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
@@ -393,15 +394,15 @@ class DeployOnApproval(Construct):
             self.approver_policy = iam.ManagedPolicy(
                 self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it"
             )
-            self.approval_topic = sns.Topic(
+            self.approval_topic = AlertTopic(
                 self,
                 "ApprovalTopic",
-                master_key=self.alert_key,
-                enforce_ssl=True,
+                encryption_key=self.alert_key,
+                publishers=(),  # the state machine's role publishes
                 display_name="Model deployment approvals",
+                email_addresses=approver_emails,
             )
-            for address in approver_emails:
-                self.approval_topic.add_subscription(subscriptions.EmailSubscription(address))
+            use_current_logical_ids(self.approval_topic)  # an sns.Topic until 0.2: its IDs are those of its path
 
         self.state_machine = self._state_machine(
             poll_interval, deployment_timeout, approval_timeout, log_retention_days

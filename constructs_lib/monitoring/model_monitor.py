@@ -318,7 +318,7 @@ class ModelMonitor(Construct):
         self.schedule = schedule
 
         bucket = output_bucket or capture.bucket
-        out_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        out_bucket = bucket
         if encryption_key is None and isinstance(bucket, SecureBucket):
             encryption_key = bucket.encryption_key
         if encryption_key is None:

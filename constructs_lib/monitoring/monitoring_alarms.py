@@ -20,11 +20,13 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.keys import allow_publisher, key_or_new
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.monitoring.model_monitor import ModelMonitor
 
@@ -156,9 +158,10 @@ class MonitoringAlarms(Construct):
         if topic is None:
             key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            topic = sns.Topic(
-                self, "Topic", master_key=key, enforce_ssl=True, display_name=f"ML monitoring alarms of {construct_id}"
+            topic = AlertTopic(
+                self, "Topic", encryption_key=key, publishers=(), display_name=f"ML monitoring alarms of {construct_id}"
             )
+            use_current_logical_ids(topic)  # an sns.Topic until 0.2: its logical IDs are those of its path
         self.topic: sns.ITopic = topic
         self._action = cloudwatch_actions.SnsAction(topic)
         self.drift_alarms: list[cloudwatch.Alarm] = []

@@ -420,7 +420,7 @@ class NewDataRetraining(_RetrainingTrigger):
             log_key=log_key,
         )
         allow_publisher(self, encryption_key, "events.amazonaws.com")  # the rule writes to the events queue (and DLQ)
-        s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        s3_bucket = bucket
         if isinstance(bucket, SecureBucket):
             bucket.enable_event_bridge_notifications()
         else:

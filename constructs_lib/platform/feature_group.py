@@ -161,10 +161,8 @@ class FeatureGroup(Construct):
         self.features: tuple[FeatureDefinition, ...] = tuple(features)
         self.record_identifier = record_identifier
         self.event_time = event_time
-        if isinstance(encryption_key, EncryptionKey):
-            encryption_key = encryption_key.key
-        self.encryption_key: kms.IKey = (
-            encryption_key or EncryptionKey(self, "Key", description=f"{self.node.path} feature group key").key
+        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(
+            self, "Key", description=f"{self.node.path} feature group key"
         )
 
         self.offline_bucket: SecureBucket | None = None

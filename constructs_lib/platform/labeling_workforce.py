@@ -13,8 +13,10 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 _WORKFORCE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9\-]){0,62}$")
@@ -144,7 +146,6 @@ class LabelingWorkforce(Construct):
             )
         if isinstance(encryption_key, EncryptionKey):
             encryption_key.allow_service("sagemaker.amazonaws.com")
-            encryption_key = encryption_key.key
         self.encryption_key: kms.IKey = encryption_key
 
         self.workforce: sagemaker.CfnWorkforce | None = None
@@ -174,13 +175,14 @@ class LabelingWorkforce(Construct):
             description=f"Workers of the {workteam_name} labeling workteam",
         )
         if notification_topic is None:
-            notification_topic = sns.Topic(
+            notification_topic = AlertTopic(
                 self,
                 "NotificationTopic",
                 display_name=f"{workteam_name} work items",
-                master_key=self.encryption_key,
-                enforce_ssl=True,
+                encryption_key=self.encryption_key,
+                publishers=(),  # SageMaker Ground Truth: below, for any of this account's workteams
             )
+            use_current_logical_ids(notification_topic)  # an sns.Topic until 0.2: its IDs are those of its path
             notification_topic.add_to_resource_policy(
                 service_statement(
                     self,

@@ -157,7 +157,7 @@ class TeamAccess(Construct):
             every team's data, a break-glass administrator. Values of the bucket's stack or literals.
         """
         super().__init__(scope, construct_id)
-        s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        s3_bucket = bucket
         key = encryption_key or bucket.encryption_key
         prefix = prefix if prefix is not None else f"teams/{team_name}/"
 
@@ -268,7 +268,7 @@ class TeamAccess(Construct):
     @staticmethod
     def teams_of(bucket: SecureBucket | s3.IBucket) -> Mapping[str, str]:
         """The teams registered on ``bucket``: team name to prefix."""
-        s3_bucket = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        s3_bucket = bucket
         found = s3_bucket.node.try_find_child(_TeamRegistry.ID)
         return {t.team_name: t.prefix for t in found.teams.values()} if isinstance(found, _TeamRegistry) else {}
 

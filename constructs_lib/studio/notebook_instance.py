@@ -128,9 +128,7 @@ class NotebookInstance(Construct):
         )
         if encryption_key is None:
             encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path} notebook volume")
-        self.encryption_key: kms.IKey = (
-            encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
-        )
+        self.encryption_key: kms.IKey = encryption_key
         if role is None:
             role = StudioExecutionRole(
                 self,

@@ -234,9 +234,7 @@ class StudioDomain(Construct):
 
         if encryption_key is None:
             encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path} Studio volumes")
-        self.encryption_key: kms.IKey = (
-            encryption_key.key if isinstance(encryption_key, EncryptionKey) else encryption_key
-        )
+        self.encryption_key: kms.IKey = encryption_key
         if execution_role is None:
             execution_role = self.new_execution_role(
                 "ExecutionRole", buckets=buckets, read_only_buckets=read_only_buckets
@@ -514,9 +512,8 @@ class StudioDomain(Construct):
         }
 
     def _sharing_settings(self, sharing: NotebookSharing) -> sagemaker.CfnDomain.SharingSettingsProperty:
-        bucket = sharing.bucket.bucket if isinstance(sharing.bucket, SecureBucket) else sharing.bucket
+        bucket = sharing.bucket
         key = sharing.encryption_key or bucket.encryption_key or self.encryption_key
-        key = key.key if isinstance(key, EncryptionKey) else key
         if self.default_execution_role is not None:
             self.default_execution_role.grant_bucket(bucket, prefix=sharing.prefix)
             self.default_execution_role.grant_key(key)

@@ -248,7 +248,7 @@ class StudioExecutionRole(Construct):
         )
         self.subnet_ids = [subnet.subnet_id for subnet in subnets]
         self.security_group_ids = [group.security_group_id for group in security_groups]
-        self.volume_key = volume_key.key if isinstance(volume_key, EncryptionKey) else volume_key
+        self.volume_key = volume_key
 
         self._granted_keys: set[str] = set()
         self._studio_domains: set[str] = set()
@@ -278,7 +278,7 @@ class StudioExecutionRole(Construct):
 
     def grant_bucket(self, bucket: SecureBucket | s3.IBucket, *, prefix: str = "", read_only: bool = False) -> None:
         """Let the role read (and unless ``read_only``, write) objects under ``prefix`` of ``bucket``."""
-        target = bucket.bucket if isinstance(bucket, SecureBucket) else bucket
+        target = bucket
         self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [target.bucket_arn])
         actions = _READ_OBJECT_ACTIONS if read_only else _READ_OBJECT_ACTIONS + _WRITE_OBJECT_ACTIONS
         self._allow(actions, [target.arn_for_objects(f"{prefix}*")], why=_WHY_OBJECTS)
@@ -288,7 +288,6 @@ class StudioExecutionRole(Construct):
     def grant_key(self, key: kms.IKey | EncryptionKey) -> None:
         """Let the role encrypt and decrypt with ``key``, and let SageMaker create grants on it for
         the role's encrypted volumes."""
-        key = key.key if isinstance(key, EncryptionKey) else key
         if key.key_arn in self._granted_keys:
             return
         self._granted_keys.add(key.key_arn)

@@ -251,7 +251,6 @@ class JobRole(Construct):
 
     def add_encryption_key(self, key: kms.IKey | EncryptionKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
-        key = key.key if isinstance(key, EncryptionKey) else key
         self.role.add_to_policy(iam.PolicyStatement(actions=_KEY_USE, resources=[key.key_arn]))
         self.role.add_to_policy(
             iam.PolicyStatement(

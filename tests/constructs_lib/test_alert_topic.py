@@ -1,6 +1,15 @@
 import pytest
+from aws_cdk import Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from constructs_lib import AlertTopic, ConstructValidationError, EncryptionKey
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -181,3 +190,43 @@ def test_the_topics_own_key_serves_only_its_publishers(template):
         if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]
     }
     assert services == {"cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# An sns.Topic: aws-cdk-lib's alarm actions and rule targets take it
+
+
+def test_alarms_and_rules_notify_an_alert_topic_directly():
+    stack = new_stack()
+    topic = AlertTopic(stack, "Alerts")
+    assert isinstance(topic, sns.Topic)
+    alarm = cloudwatch.Alarm(
+        stack,
+        "Errors",
+        metric=cloudwatch.Metric(namespace="ML", metric_name="Errors"),
+        threshold=1,
+        evaluation_periods=1,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    events.Rule(
+        stack, "Failed", event_pattern=events.EventPattern(source=["aws.sagemaker"]), targets=[targets.SnsTopic(topic)]
+    )
+    template = Template.from_stack(stack)
+    ref = Stack.of(topic).resolve(topic.topic_arn)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"AlarmActions": [ref]})
+    template.has_resource_properties("AWS::Events::Rule", {"Targets": [Match.object_like({"Arn": ref})]})
+    assert topic.master_key is stack.node.find_child("AlertsKey")
+
+
+def test_topic_key_and_subscriptions_keep_the_logical_ids_of_0_1():
+    old = new_stack(construct_id="Old")
+    alerts = Construct(old, "Alerts")
+    legacy = sns.Topic(alerts, "Resource", master_key=kms.Key(Construct(alerts, "Key"), "Resource"), enforce_ssl=True)
+    legacy.add_subscription(subscriptions.EmailSubscription("oncall@example.com"))
+    legacy.add_subscription(subscriptions.EmailSubscription("later@example.com"))
+    new = new_stack(construct_id="New")
+    topic = AlertTopic(new, "Alerts", publishers=(), email_addresses=["oncall@example.com"])
+    topic.add_subscription(subscriptions.EmailSubscription("later@example.com"))  # added after construction
+    ids = {lid: r["Type"] for lid, r in Template.from_stack(new).to_json()["Resources"].items()}
+    assert ids == {lid: r["Type"] for lid, r in Template.from_stack(old).to_json()["Resources"].items()}
+    assert sorted(ids.values()).count("AWS::SNS::Subscription") == 2

@@ -26,7 +26,7 @@ def trail():
     stack = new_stack()
     data = SecureBucket(stack, "Data")
     artifacts = SecureBucket(stack, "Artifacts")
-    audit = AuditTrail(stack, "Audit", data_buckets=[data, artifacts.bucket])
+    audit = AuditTrail(stack, "Audit", data_buckets=[data, artifacts])
     return audit, Template.from_stack(stack)
 
 

@@ -48,7 +48,7 @@ def build(stack, **kwargs) -> DeployOnApproval:
 @pytest.fixture(scope="module")
 def synthesized():
     stack = new_stack()
-    topic = sns.Topic(stack, "Alarms", master_key=EncryptionKey(stack, "TopicKey").key, enforce_ssl=True)
+    topic = sns.Topic(stack, "Alarms", master_key=EncryptionKey(stack, "TopicKey"), enforce_ssl=True)
     deploy = build(stack, alarm_topic=topic)
     return deploy, Template.from_stack(stack)
 
@@ -498,7 +498,7 @@ def _served_model_package(stack, **network_kwargs) -> ServedModelPackage:
         requested=param.value_as_string,
         model_package_group_name="Churn-Models",
         network=PrivateNetwork(stack, "Net", availability_zones=ZONES, **network_kwargs),
-        encryption_key=EncryptionKey(stack, "Key").key,
+        encryption_key=EncryptionKey(stack, "Key"),
     )
 
 

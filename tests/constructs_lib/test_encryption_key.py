@@ -1,6 +1,12 @@
 import pytest
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from constructs_lib import ConstructValidationError, EncryptionKey
 from tests.conftest import compliance_app, nag_findings, new_stack
@@ -135,3 +141,54 @@ def test_a_service_can_be_pinned_to_its_source_resources():
             }
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# A kms.Key: aws-cdk-lib's own constructs take it as their key
+
+
+def test_aws_cdk_constructs_take_an_encryption_key_as_their_key():
+    stack = new_stack()
+    key = EncryptionKey(stack, "Key")
+    assert isinstance(key, kms.Key)
+    s3.Bucket(stack, "Bucket", encryption_key=key, enforce_ssl=True)
+    sqs.Queue(stack, "Queue", encryption_master_key=key, enforce_ssl=True)
+    logs.LogGroup(stack, "Logs", encryption_key=key)
+    template = Template.from_stack(stack)
+    key_id = Stack.of(key).resolve(key.key_arn)["Fn::GetAtt"][0]
+    arn = {"Fn::GetAtt": [key_id, "Arn"]}
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    Match.object_like(
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn}}
+                    )
+                ]
+            }
+        },
+    )
+    template.has_resource_properties("AWS::SQS::Queue", {"KmsMasterKeyId": arn})
+    template.has_resource_properties("AWS::Logs::LogGroup", {"KmsKeyId": arn})
+
+
+def test_cdk_grants_on_the_key_are_the_kms_keys_own():
+    stack = new_stack()
+    key = EncryptionKey(stack, "Key")
+    role = iam.Role(stack, "User", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    key.grant_decrypt(role)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {"PolicyDocument": {"Statement": [Match.object_like({"Action": "kms:Decrypt", "Effect": "Allow"})]}},
+    )
+
+
+def test_key_and_alias_keep_the_logical_ids_of_0_1():
+    old = new_stack(construct_id="Old")
+    kms.Key(Construct(old, "PlatformKey"), "Resource", alias="alias/ml/dev")
+    new = new_stack(construct_id="New")
+    EncryptionKey(new, "PlatformKey", alias="alias/ml/dev")
+    ids = {lid: r["Type"] for lid, r in Template.from_stack(new).to_json()["Resources"].items()}
+    assert ids == {lid: r["Type"] for lid, r in Template.from_stack(old).to_json()["Resources"].items()}
+    assert ids == {"PlatformKey205D0CA7": "AWS::KMS::Key", "PlatformKeyAliasF828E876": "AWS::KMS::Alias"}

@@ -40,7 +40,7 @@ def test_readme_inference_example_synthesizes_and_is_compliant():
         "consumer_role": role("Consumer"),
         "partner_role": role("Partner"),
         "ops_action": actions.SnsAction(
-            sns.Topic(stack, "Ops", enforce_ssl=True, master_key=lib.EncryptionKey(stack, "OpsKey").key)
+            sns.Topic(stack, "Ops", enforce_ssl=True, master_key=lib.EncryptionKey(stack, "OpsKey"))
         ),
         "challenger": lib.Model(stack, "Challenger", vpc=net, containers=[container("c/model.tar.gz")]),
     }

@@ -1,8 +1,17 @@
 import json
 
 import pytest
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from constructs_lib import AccessLogBucket, ConstructValidationError, EncryptionKey, SecureBucket
 from tests.conftest import compliance_app, nag_findings, new_stack
@@ -107,17 +116,156 @@ def test_uses_the_key_and_log_bucket_it_is_given():
     stack = new_stack()
     key = EncryptionKey(stack, "Key")
     logs = AccessLogBucket(stack, "Logs")
-    SecureBucket(stack, "A", encryption_key=key, server_access_logs_bucket=logs)
-    SecureBucket(stack, "B", encryption_key=key.key, server_access_logs_bucket=logs.bucket)
+    a = SecureBucket(stack, "A", encryption_key=key, server_access_logs_bucket=logs)
+    SecureBucket(stack, "B", encryption_key=kms.Key(stack, "Plain"), server_access_logs_bucket=a)
     template = Template.from_stack(stack)
-    template.resource_count_is("AWS::KMS::Key", 1)
+    template.resource_count_is("AWS::KMS::Key", 2)
     template.resource_count_is("AWS::S3::Bucket", 3)
+    assert a.encryption_key is key
+
+
+def test_a_new_key_is_the_buckets_sibling():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    key = stack.node.find_child("DataKey")
+    assert isinstance(key, EncryptionKey) and bucket.encryption_key is key
+    assert isinstance(bucket.node.find_child("AccessLogs"), AccessLogBucket)
+
+
+# ---------------------------------------------------------------------------------------------------
+# An s3.Bucket: aws-cdk-lib's own APIs take it
+
+
+@pytest.fixture(scope="module")
+def as_cdk_bucket() -> tuple[SecureBucket, Template]:
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    assert isinstance(bucket, s3.Bucket)
+    queue = sqs.Queue(stack, "Uploads", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+    bucket.add_event_notification(
+        s3.EventType.OBJECT_CREATED, s3n.SqsDestination(queue), s3.NotificationKeyFilter(prefix="raw/")
+    )
+    cloudtrail.Trail(stack, "Trail", bucket=bucket, encryption_key=bucket.encryption_key)
+    lambda_.Function(
+        stack,
+        "Handler",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_bucket(bucket, "code/handler.zip"),
+        environment={"DATA_BUCKET": bucket.bucket_name},
+    )
+    # aws-cdk-lib calls bucket.grantRead itself: the call reaches SecureBucket's exact grant.
+    codebuild.Project(
+        stack,
+        "Build",
+        source=codebuild.Source.s3(bucket=bucket, path="sources/app.zip"),
+        encryption_key=bucket.encryption_key,
+    )
+    return bucket, Template.from_stack(stack)
+
+
+def _statements(template: Template, role_prefix: str) -> list[dict]:
+    return [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if any(r["Ref"].startswith(role_prefix) for r in p["Properties"]["Roles"])
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_aws_cdk_constructs_take_a_secure_bucket_where_an_ibucket_goes(as_cdk_bucket):
+    bucket, template = as_cdk_bucket
+    logical_id = Stack.of(bucket).resolve(bucket.bucket_name)["Ref"]
+    template.has_resource_properties("AWS::CloudTrail::Trail", {"S3BucketName": {"Ref": logical_id}})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Code": {"S3Bucket": {"Ref": logical_id}}, "Environment": {"Variables": {"DATA_BUCKET": {"Ref": logical_id}}}},
+    )
+    template.has_resource_properties(
+        "Custom::S3BucketNotifications",
+        {"BucketName": {"Ref": logical_id}, "NotificationConfiguration": {"QueueConfigurations": Match.any_value()}},
+    )
+
+
+def test_aws_cdks_own_grant_read_call_gets_the_exact_prefix_grant(as_cdk_bucket):
+    _, template = as_cdk_bucket
+    actions = {json.dumps(s["Action"]) for s in _statements(template, "BuildRole")}
+    assert '"s3:GetObject"' in actions and '"s3:ListBucket"' in actions
+    assert not any("s3:GetObject*" in a or "s3:List*" in a for a in actions)
+
+
+def test_cdk_grants_read_through_the_ibucket_interface_are_exact():
+    stack = new_stack()
+    bucket: s3.IBucket = SecureBucket(stack, "Data")
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket.grant_read(role)
+    actions = {json.dumps(s["Action"]) for s in _statements(Template.from_stack(stack), "Reader")}
+    assert actions == {'"s3:ListBucket"', '"s3:GetObject"', '"kms:Decrypt"'}
+
+
+def test_grant_write_takes_s3_buckets_allowed_action_patterns():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    role = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket.grant_write(role, "out/*", ["s3:PutObject"])
+    actions = sorted(json.dumps(s["Action"]) for s in _statements(Template.from_stack(stack), "Writer"))
+    assert actions == ['"s3:PutObject"', '["kms:Decrypt", "kms:GenerateDataKey"]']
+
+
+# ---------------------------------------------------------------------------------------------------
+# Logical IDs: those of 0.1, when SecureBucket held its bucket as the child "Resource"
+
+
+def _ids(stack: Stack) -> dict[str, str]:
+    return {lid: r["Type"] for lid, r in Template.from_stack(stack).to_json()["Resources"].items()}
+
+
+def _with_notifications(bucket: s3.Bucket) -> None:
+    queue = sqs.Queue(Stack.of(bucket), "Queue", enforce_ssl=True)
+    bucket.add_event_notification(s3.EventType.OBJECT_CREATED, s3n.SqsDestination(queue))
+
+
+def test_bucket_key_log_bucket_and_their_children_keep_the_logical_ids_of_0_1():
+    old = new_stack(construct_id="Old")
+    data = Construct(old, "Data")
+    key = kms.Key(Construct(data, "Key"), "Resource")
+    s3.Bucket(
+        Construct(data, "AccessLogs"),
+        "Resource",
+        enforce_ssl=True,
+        removal_policy=RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+    )
+    legacy = s3.Bucket(
+        data,
+        "Resource",
+        encryption_key=key,
+        enforce_ssl=True,
+        removal_policy=RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+    )
+    _with_notifications(legacy)
+    new = new_stack(construct_id="New")
+    bucket = SecureBucket(new, "Data", removal_policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
+    _with_notifications(bucket)  # a child added after construction keeps its ID too
+    ids = _ids(new)
+    assert ids == _ids(old)
+    assert {"AWS::S3::BucketPolicy", "Custom::S3AutoDeleteObjects", "Custom::S3BucketNotifications"} <= set(
+        ids.values()
+    )
+
+
+def test_a_logical_id_the_user_overrides_wins():
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    cfn = bucket.node.default_child
+    assert isinstance(cfn, s3.CfnBucket)
+    cfn.override_logical_id("MyData")
+    assert _ids(stack)["MyData"] == "AWS::S3::Bucket"
 
 
 @pytest.fixture(scope="module")
 def grants() -> list[dict]:
-    from aws_cdk import aws_iam as iam
-
     stack = new_stack()
     bucket = SecureBucket(stack, "Data")
     reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))

@@ -216,7 +216,6 @@ def test_team_role_is_assumed_by_sagemaker_tagged_and_has_the_policy(teams):
 def test_teams_are_registered_with_their_bucket(teams):
     data, a, _, _ = teams
     assert TeamAccess.teams_of(data) == {"a": "teams/a/", "b": "teams/b/"}
-    assert TeamAccess.teams_of(data.bucket) == TeamAccess.teams_of(data)
     assert a.prefix == "teams/a/"
 
 

@@ -63,4 +63,4 @@ def test_example_feature_group_uses_the_platform_key_and_its_bucket(synthesized_
 def test_platform_stack_depends_on_the_data_stack(synthesized_app):
     stage = synthesized_app.stages["prod"]
     assert stage.data in stage.platform.dependencies
-    assert stage.platform.tracking_server.artifact_bucket.encryption_key is stage.data.key.key
+    assert stage.platform.tracking_server.artifact_bucket.encryption_key is stage.data.key

@@ -1,0 +1,75 @@
+"""``_core.logical_ids``: CDK's logical ID rule, ported; and IDs kept where a construct path moved."""
+
+import pytest
+from aws_cdk import CfnResource, Stack
+from aws_cdk.assertions import Template
+from constructs import Construct
+
+from constructs_lib._core.logical_ids import keep_logical_ids, path_below_stack, unique_id
+from tests.conftest import new_stack
+
+PATHS = [
+    ["Bucket"],
+    ["Data", "Resource", "Resource"],
+    ["Data", "Default", "Resource"],
+    ["Data", "Key", "Resource", "Alias", "Resource"],
+    ["Data", "DataBucket", "Bucket", "Resource"],  # a component the previous one ends with
+    ["my-data.bucket", "Resource"],
+    ["A" * 300],  # a top-level id too long to use as is
+    ["Deep" * 40, "Deeper" * 40, "Resource"],  # the human part is cut at 240 characters
+]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: "/".join(c[:12] for c in p))
+def test_unique_id_is_the_id_cdk_allocates(path):
+    stack = new_stack()
+    scope: Construct = stack
+    for component in path[:-1]:
+        scope = Construct(scope, component)
+    resource = CfnResource(scope, path[-1], type="AWS::SNS::Topic")
+    assert path_below_stack(resource) == path
+    assert unique_id(path) == stack.get_logical_id(resource)
+
+
+def test_kept_ids_follow_the_former_place_of_the_last_call():
+    stack = new_stack()
+    target = Construct(stack, "Target")
+    moved = Construct(stack, "Moved")
+    resource = CfnResource(moved, "Resource", type="AWS::SNS::Topic")
+    keep_logical_ids(moved)
+    assert stack.resolve(resource.logical_id) == unique_id(["Moved", "Resource", "Resource"])  # pinned at once
+    keep_logical_ids(moved, formerly_under=target, formerly_named="Key")
+    CfnResource(moved, "Later", type="AWS::SNS::Topic")  # pinned at synth
+    assert _ids(stack) == {
+        unique_id(["Target", "Key", "Resource", "Resource"]),
+        unique_id(["Target", "Key", "Resource", "Later"]),
+    }
+
+
+def test_a_nearer_construct_that_keeps_its_ids_owns_its_resources():
+    stack = new_stack()
+    outer = Construct(stack, "Outer")
+    inner = Construct(outer, "Inner")
+    CfnResource(inner, "Resource", type="AWS::SNS::Topic")
+    keep_logical_ids(outer)
+    keep_logical_ids(inner)
+    assert _ids(stack) == {unique_id(["Outer", "Inner", "Resource", "Resource"])}
+
+
+def _ids(stack: Stack) -> set[str]:
+    return set(Template.from_stack(stack).to_json()["Resources"])
+
+
+def test_a_foundation_that_replaces_a_plain_l2_at_its_path_keeps_the_ids_of_that_path():
+    """Library modules that created an ``sns.Topic`` now create an ``AlertTopic`` at the same path."""
+    from aws_cdk import aws_sns as sns
+
+    from constructs_lib import AlertTopic, EncryptionKey
+    from constructs_lib._core.logical_ids import use_current_logical_ids
+
+    old = new_stack(construct_id="Old")
+    sns.Topic(Construct(old, "Alarms"), "Topic", master_key=EncryptionKey(old, "Key"), enforce_ssl=True)
+    new = new_stack(construct_id="New")
+    topic = AlertTopic(Construct(new, "Alarms"), "Topic", encryption_key=EncryptionKey(new, "Key"), publishers=())
+    use_current_logical_ids(topic)
+    assert _ids(new) == _ids(old)
