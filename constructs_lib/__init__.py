@@ -113,9 +113,11 @@ from constructs_lib.studio import (
 )
 from constructs_lib.training import (
     JOB_KINDS,
+    IModelPackageGroup,
     JobRole,
     MlPipeline,
     ModelPackageGroup,
+    ModelPackageGroupBase,
 )
 
 __version__ = "0.1.0"
@@ -183,6 +185,8 @@ __all__ = [
     "ModelMonitor",
     "ModelOverview",
     "ModelPackageGroup",
+    "ModelPackageGroupBase",
+    "IModelPackageGroup",
     "ModelQualityMonitorOptions",
     "ModelQualityThreshold",
     "MonitoringAlarms",

@@ -8,12 +8,16 @@ from constructs_lib.training.ml_pipeline import (
     MlPipeline,
 )
 from constructs_lib.training.model_package_group import (
+    IModelPackageGroup,
     ModelPackageGroup,
+    ModelPackageGroupBase,
 )
 
 __all__ = [
+    "IModelPackageGroup",
     "JOB_KINDS",
     "JobRole",
     "MlPipeline",
     "ModelPackageGroup",
+    "ModelPackageGroupBase",
 ]
