@@ -113,9 +113,12 @@ from constructs_lib.studio import (
 )
 from constructs_lib.training import (
     JOB_KINDS,
+    PIPELINE_METRICS_NAMESPACE,
+    IMlPipeline,
     IModelPackageGroup,
     JobRole,
     MlPipeline,
+    MlPipelineBase,
     ModelPackageGroup,
     ModelPackageGroupBase,
 )
@@ -177,6 +180,9 @@ __all__ = [
     "MetricGroup",
     "MlflowTrackingServer",
     "MlPipeline",
+    "PIPELINE_METRICS_NAMESPACE",
+    "MlPipelineBase",
+    "IMlPipeline",
     "Model",
     "ModelCard",
     "ModelCardStatus",

@@ -5,7 +5,10 @@ from constructs_lib.training.job_role import (
     JobRole,
 )
 from constructs_lib.training.ml_pipeline import (
+    PIPELINE_METRICS_NAMESPACE,
+    IMlPipeline,
     MlPipeline,
+    MlPipelineBase,
 )
 from constructs_lib.training.model_package_group import (
     IModelPackageGroup,
@@ -14,10 +17,13 @@ from constructs_lib.training.model_package_group import (
 )
 
 __all__ = [
+    "IMlPipeline",
     "IModelPackageGroup",
     "JOB_KINDS",
     "JobRole",
     "MlPipeline",
+    "MlPipelineBase",
     "ModelPackageGroup",
     "ModelPackageGroupBase",
+    "PIPELINE_METRICS_NAMESPACE",
 ]
