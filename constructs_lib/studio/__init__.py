@@ -5,8 +5,10 @@ from constructs_lib.studio.notebook_instance import (
 )
 from constructs_lib.studio.studio_domain import (
     IdleShutdown,
+    IStudioDomain,
     NotebookSharing,
     StudioDomain,
+    StudioDomainBase,
 )
 from constructs_lib.studio.studio_execution_role import (
     StudioExecutionRole,
@@ -21,17 +23,23 @@ from constructs_lib.studio.studio_teardown import (
     StudioTeardown,
 )
 from constructs_lib.studio.studio_user_profile import (
+    IUserProfile,
     StudioUserProfile,
+    UserProfileBase,
 )
 
 __all__ = [
     "IdleShutdown",
+    "IStudioDomain",
+    "IUserProfile",
     "NotebookInstance",
     "NotebookSharing",
     "StudioDomain",
+    "StudioDomainBase",
     "StudioExecutionRole",
     "StudioLifecycleConfig",
     "StudioSpace",
     "StudioTeardown",
     "StudioUserProfile",
+    "UserProfileBase",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Resource
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -14,7 +14,7 @@ SPACE_APP_TYPES: tuple[str, ...] = ("JupyterLab", "CodeEditor")
 IDLE_TIMEOUT_RANGE_MINUTES: tuple[int, int] = (60, 525600)
 
 
-class StudioSpace(Construct):
+class StudioSpace(Resource):
     """Defines a space shared by the members of a Studio domain, owned by one user profile.
 
     Usually created with ``StudioDomain.add_space``. Its apps stop after ``idle_timeout`` (default,
@@ -43,7 +43,7 @@ class StudioSpace(Construct):
         :param ebs_volume_size_gb: default, the domain's default size; the space's storage (5-16384 GB).
         :param idle_timeout: default, the domain's idle timeout; 60 minutes to 365 days.
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=space_name)
         problems = Problems(self, "StudioSpace")
         problems.check_sagemaker_name("space_name", space_name)
         problems.check_one_of("app_type", app_type, SPACE_APP_TYPES)
@@ -63,6 +63,7 @@ class StudioSpace(Construct):
         problems.raise_if_any()
 
         self.space_name = space_name
+        self.domain_id = domain_id
         self.owner = owner
         lifecycle = None
         if idle_minutes is not None:
