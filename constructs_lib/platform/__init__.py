@@ -4,7 +4,9 @@ from constructs_lib.platform.feature_group import (
     DataCatalogOptions,
     FeatureDefinition,
     FeatureGroup,
+    FeatureGroupBase,
     FeatureType,
+    IFeatureGroup,
     TableFormat,
 )
 from constructs_lib.platform.labeling_workforce import (
@@ -26,7 +28,9 @@ __all__ = [
     "DataCatalogOptions",
     "FeatureDefinition",
     "FeatureGroup",
+    "FeatureGroupBase",
     "FeatureType",
+    "IFeatureGroup",
     "LabelingWorkforce",
     "MlflowTrackingServer",
     "PlatformBudget",
