@@ -95,11 +95,13 @@ from constructs_lib.platform import (
     FeatureGroupBase,
     FeatureType,
     IFeatureGroup,
+    ITrackingServer,
     LabelingWorkforce,
     MlflowTrackingServer,
     PlatformBudget,
     TableFormat,
     TeamAccess,
+    TrackingServerBase,
     TrackingServerSize,
 )
 from constructs_lib.studio import (
@@ -187,6 +189,8 @@ __all__ = [
     "LabelingWorkforce",
     "MetricGroup",
     "MlflowTrackingServer",
+    "TrackingServerBase",
+    "ITrackingServer",
     "MlPipeline",
     "PIPELINE_METRICS_NAMESPACE",
     "MlPipelineBase",

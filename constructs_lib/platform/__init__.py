@@ -13,7 +13,9 @@ from constructs_lib.platform.labeling_workforce import (
     LabelingWorkforce,
 )
 from constructs_lib.platform.mlflow_tracking_server import (
+    ITrackingServer,
     MlflowTrackingServer,
+    TrackingServerBase,
     TrackingServerSize,
 )
 from constructs_lib.platform.platform_budget import (
@@ -31,11 +33,13 @@ __all__ = [
     "FeatureGroupBase",
     "FeatureType",
     "IFeatureGroup",
+    "ITrackingServer",
     "LabelingWorkforce",
     "MlflowTrackingServer",
     "PlatformBudget",
     "TableFormat",
     "TEAM_TAG_KEY",
     "TeamAccess",
+    "TrackingServerBase",
     "TrackingServerSize",
 ]
