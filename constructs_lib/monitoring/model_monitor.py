@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from aws_cdk import ArnFormat, Duration, Fn, Names, Stack
+import jsii
+from aws_cdk import ArnFormat, Duration, Fn, Names, Resource, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -24,6 +26,7 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.keys import grant_key_use, key_or_new
+from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
@@ -61,6 +64,7 @@ MONITORING_NAMESPACES = (
     EXPLAINABILITY_METRICS_NAMESPACE,
 )
 
+_ONE_HOUR = Duration.hours(1)
 _ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 _OUTPUT_PATH = "/opt/ml/processing/output"
 #: The job definitions' shared members in botocore's model (the four kinds have the same limits).
@@ -233,7 +237,8 @@ class FeatureAttributionMonitorOptions:
     baseline_constraints_s3_uri: str | None = None
 
 
-class ModelMonitor(Construct):
+@jsii.implements(iam.IGrantable, ec2.IConnectable)
+class ModelMonitor(Resource):
     """Defines Model Monitor schedules (data quality, model quality, bias drift, feature attribution)
     for an endpoint that captures data.
 
@@ -241,6 +246,9 @@ class ModelMonitor(Construct):
     metrics (``metric_feature_drift``, ``metric_model_quality``) that ``MonitoringAlarms`` watches.
     The job definitions' ``Tags`` are create-only (a changed tag replaces them): tag with values that
     may change through ``add_mutable_tags``, which leaves them out.
+
+    It is an ``iam.IGrantable`` (the jobs' role: grant it what a preprocessing script reads) and an
+    ``ec2.IConnectable`` (the jobs' security group).
     """
 
     def __init__(
@@ -262,7 +270,7 @@ class ModelMonitor(Construct):
         instance_type: InstanceType | str = InstanceType.ML_M5_XLARGE,
         instance_count: int = 1,
         volume_size_gb: int = 20,
-        max_runtime: Duration = Duration.hours(1),
+        max_runtime: Duration = _ONE_HOUR,
         schedule_name_prefix: str | None = None,
         analyzer_image: MonitoringImage | None = None,
         clarify_image: MonitoringImage | None = None,
@@ -330,6 +338,7 @@ class ModelMonitor(Construct):
             self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
         )
         self._network = network
+        self._connections = ec2.Connections(security_groups=[network.workload_security_group])
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
 
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
@@ -356,29 +365,58 @@ class ModelMonitor(Construct):
 
     # ------------------------------------------------------------------ metrics
 
-    def metric_feature_drift(self, feature_name: str, **props: Any) -> cloudwatch.Metric:
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The monitoring jobs' role."""
+        return self.role
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The monitoring jobs' security group (network isolation keeps the containers off the network;
+        SageMaker still attaches the jobs' interfaces to it)."""
+        return self._connections
+
+    def metric_feature_drift(
+        self, feature_name: str, options: cloudwatch.MetricOptions | None = None
+    ) -> cloudwatch.Metric:
         """``feature_baseline_drift_<feature>``: the data quality monitor's distance from the baseline
-        distribution of ``feature_name`` (maximum per hour by default)."""
-        return self._metric("DataQuality", DATA_METRICS_NAMESPACE, f"feature_baseline_drift_{feature_name}", props)
+        distribution of ``feature_name`` (maximum per schedule interval by default)."""
+        return self._metric("DataQuality", DATA_METRICS_NAMESPACE, f"feature_baseline_drift_{feature_name}", options)
 
-    def metric_model_quality(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+    def metric_model_quality(
+        self, metric_name: str, options: cloudwatch.MetricOptions | None = None
+    ) -> cloudwatch.Metric:
         """A model quality metric (``accuracy``, ``f1``, ``auc``, ``rmse``, ``mae``, ``r2``...)."""
-        return self._metric("ModelQuality", MODEL_METRICS_NAMESPACE, metric_name, props)
+        return self._metric("ModelQuality", MODEL_METRICS_NAMESPACE, metric_name, options)
 
-    def metric_bias(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+    def metric_bias(self, metric_name: str, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
         """A bias drift metric such as ``bias_metric_CI`` (class imbalance)."""
-        return self._metric("ModelBias", BIAS_METRICS_NAMESPACE, metric_name, props)
+        return self._metric("ModelBias", BIAS_METRICS_NAMESPACE, metric_name, options)
 
-    def _metric(self, kind: str, namespace: str, metric_name: str, props: Mapping[str, Any]) -> cloudwatch.Metric:
-        if kind not in self.schedule_names:
-            raise ValueError(f"ModelMonitor '{self.node.path}' has no {kind} monitor; its metric cannot be read")
-        options: dict[str, Any] = {"statistic": "Maximum", "period": Duration.hours(self.schedule.interval_hours)}
-        options.update(props)
-        return cloudwatch.Metric(
-            namespace=namespace,
-            metric_name=metric_name,
-            dimensions_map={"Endpoint": self.endpoint.endpoint_name, "MonitoringSchedule": self.schedule_names[kind]},
-            **options,
+    def metric_feature_attribution(
+        self, metric_name: str, options: cloudwatch.MetricOptions | None = None
+    ) -> cloudwatch.Metric:
+        """A feature attribution drift metric of the explainability monitor (such as ``feature_<name>``)."""
+        return self._metric("ModelExplainability", EXPLAINABILITY_METRICS_NAMESPACE, metric_name, options)
+
+    def _metric(
+        self, kind: str, namespace: str, metric_name: str, options: cloudwatch.MetricOptions | None
+    ) -> cloudwatch.Metric:
+        problems = Problems(self, "ModelMonitor")
+        problems.check(
+            kind in self.schedule_names,
+            f"metric ({metric_name})",
+            kind,
+            f"has no {kind} monitor; its metric cannot be read (monitors: {sorted(self.schedule_names)})",
+        )
+        problems.raise_if_any()
+        return metric(
+            namespace,
+            metric_name,
+            {"Endpoint": self.endpoint.endpoint_name, "MonitoringSchedule": self.schedule_names[kind]},
+            options,
+            statistic="Maximum",
+            period=Duration.hours(self.schedule.interval_hours),
         )
 
     # ------------------------------------------------------------------ validation

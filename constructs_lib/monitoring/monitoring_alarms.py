@@ -188,7 +188,8 @@ class MonitoringAlarms(Construct):
                     f"ModelQuality{_id(quality.metric_name)}",
                     f"model-quality-{quality.metric_name}",
                     monitor.metric_model_quality(
-                        quality.metric_name, statistic="Minimum" if quality.lower_is_worse else "Maximum"
+                        quality.metric_name,
+                        cloudwatch.MetricOptions(statistic="Minimum" if quality.lower_is_worse else "Maximum"),
                     ),
                     threshold=quality.threshold,
                     comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD

@@ -7,18 +7,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration, Names, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Aws, Duration, IResource, Names, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
+from typing_extensions import Protocol, runtime_checkable
 
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
-from constructs_lib._core.wildcards import wildcard_resource_finding
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -83,7 +87,76 @@ class DataCatalogOptions:
     catalog: str = "AwsDataCatalog"
 
 
-class FeatureGroup(Construct):
+@runtime_checkable
+class IFeatureGroup(IResource, sagemaker_refs.IFeatureGroupRef, Protocol):
+    """A Feature Store feature group: made here (``FeatureGroup``) or imported
+    (``FeatureGroup.from_feature_group_name``)."""
+
+    @property
+    def feature_group_name(self) -> str: ...
+
+    @property
+    def feature_group_arn(self) -> str: ...
+
+    @property
+    def online_store_key(self) -> kms.IKey | None:
+        """The online store's key (None: not known, or no online store)."""
+        ...
+
+    def grant_read_records(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+    def grant_write_records(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+
+@jsii.implements(sagemaker_refs.IFeatureGroupRef)
+class FeatureGroupBase(Resource):
+    """What every feature group offers, made here or imported: its online records' grants."""
+
+    _name: str
+    _online_key: kms.IKey | None = None
+
+    @property
+    def feature_group_name(self) -> str:
+        return self._name
+
+    @property
+    def feature_group_arn(self) -> str:
+        return _feature_group_arn(self, self._name)
+
+    @property
+    def online_store_key(self) -> kms.IKey | None:
+        return self._online_key
+
+    @property
+    def feature_group_ref(self) -> sagemaker_refs.FeatureGroupReference:
+        return sagemaker_refs.FeatureGroupReference(feature_group_name=self.feature_group_name)
+
+    def grant_read_records(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read online records (``GetRecord``, ``BatchGetRecord``) and decrypt them with the online
+        store's key (Feature Store's data plane calls need ``kms:Decrypt`` on it)."""
+        return self._grant(grantee, "sagemaker:BatchGetRecord", "sagemaker:GetRecord")
+
+    def grant_write_records(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Put and delete records (``PutRecord``, ``DeleteRecord``), with ``kms:Decrypt`` on the online
+        store's key (what the data plane calls need)."""
+        return self._grant(grantee, "sagemaker:DeleteRecord", "sagemaker:PutRecord")
+
+    def _grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=self._arns())
+        if self._online_key is not None:
+            self._online_key.grant_decrypt(grantee)
+        return grant
+
+    def _arns(self) -> list[str]:
+        # SageMaker ARNs carry the name as given in some APIs and lower-cased in others: grant both.
+        name = self._name
+        arns = [_feature_group_arn(self, name)]
+        if not is_unresolved(name) and name.lower() != name:
+            arns.append(_feature_group_arn(self, name.lower()))
+        return arns
+
+
+class FeatureGroup(FeatureGroupBase):
     """Defines a SageMaker Feature Store feature group (``AWS::SageMaker::FeatureGroup``).
 
     By default it has an online store encrypted with a customer-managed key (optionally expiring
@@ -95,6 +168,10 @@ class FeatureGroup(Construct):
     Its ``Tags`` are create-only: a changed tag replaces it, and a named feature group cannot be
     replaced (the update fails). Tag it only with values that never change, and tags that may change
     with ``add_mutable_tags``, which leaves it out.
+
+    Online records are granted with ``grant_read_records`` / ``grant_write_records``, the offline
+    store with ``grant_read_offline``. An existing feature group is imported with
+    ``from_feature_group_name``.
     """
 
     def __init__(
@@ -141,7 +218,7 @@ class FeatureGroup(Construct):
             role must already allow it.
         :param removal_policy: default RETAIN; DESTROY deletes the feature group and its online records.
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=feature_group_name)
         self._validate(
             features,
             record_identifier,
@@ -155,7 +232,7 @@ class FeatureGroup(Construct):
             data_catalog,
         )
 
-        self.feature_group_name = (
+        self._name = (
             feature_group_name or Names.unique_resource_name(self, max_length=64, separator="-").strip("-_").lower()
         )
         self.features: tuple[FeatureDefinition, ...] = tuple(features)
@@ -217,36 +294,78 @@ class FeatureGroup(Construct):
             self._resource.node.add_dependency(self.role.managed_policy)
         self.online_store_enabled = online_store
         self.offline_store_enabled = offline_store
-
-    @property
-    def feature_group_arn(self) -> str:
-        return _feature_group_arn(self, self.feature_group_name)
+        self._online_key = self.encryption_key if online_store else None
+        self._offline_prefix = offline_prefix
+        self._data_catalog = data_catalog
 
     @property
     def feature_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.features)
 
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Read online records (``GetRecord``, ``BatchGetRecord``) and decrypt them."""
-        return self._grant(grantee, "sagemaker:GetRecord", "sagemaker:BatchGetRecord")
+    @classmethod
+    def from_feature_group_name(
+        cls, scope: Construct, construct_id: str, feature_group_name: str, *, online_store_key: kms.IKey | None = None
+    ) -> IFeatureGroup:
+        """An existing feature group of this stack's account and region, by name.
 
-    def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Put and delete records (``PutRecord``, ``DeleteRecord``) with the online store's key."""
-        return self._grant(grantee, "sagemaker:PutRecord", "sagemaker:DeleteRecord")
+        :param online_store_key: default none; the online store's customer-managed key, which the
+            record grants then let the grantee decrypt with (required for them to work when the
+            online store has one).
+        """
+        return _ImportedFeatureGroup(scope, construct_id, name=feature_group_name, online_store_key=online_store_key)
 
-    def _grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
-        grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=self._arns())
-        if self.online_store_enabled:
-            self.encryption_key.grant_decrypt(grantee)
-        return grant
-
-    def _arns(self) -> list[str]:
-        # SageMaker ARNs carry the name as given in some APIs and lower-cased in others: grant both.
-        name = self.feature_group_name
-        arns = [_feature_group_arn(self, name)]
-        if not is_unresolved(name) and name.lower() != name:
-            arns.append(_feature_group_arn(self, name.lower()))
-        return arns
+    def grant_read_offline(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read the offline store as Athena or Spark do for training data: describe the feature group
+        (its table and S3 location), read its Glue table and partitions, list and read its objects
+        under the offline prefix and decrypt them through S3. Running Athena queries also needs an
+        Athena workgroup and a query result location, granted apart."""
+        problems = Problems(self, "FeatureGroup")
+        problems.check(
+            self.offline_bucket is not None,
+            "grant_read_offline",
+            self.feature_group_name,
+            "needs an offline store (offline_store=True)",
+        )
+        problems.raise_if_any()
+        bucket = self.offline_bucket
+        assert bucket is not None  # checked above
+        describe = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:DescribeFeatureGroup"], resource_arns=self._arns()
+        )
+        objects = grant_objects(
+            grantee,
+            bucket,
+            f"{self._offline_prefix}/*",
+            S3_READ,
+            key=bucket.encryption_key,
+            kms_actions=KMS_DECRYPT,
+            why="the feature group's offline store writes one object per record batch",
+        )
+        listing = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["s3:ListBucket"],
+            resource_arns=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [self._offline_prefix, f"{self._offline_prefix}/*"]}},
+        )
+        stack = Stack.of(self)
+        glue_arn = f"arn:{Aws.PARTITION}:glue:{stack.region}:{stack.account}"
+        database = self._data_catalog.database if self._data_catalog else DEFAULT_GLUE_DATABASE
+        table = self._data_catalog.table_name if self._data_catalog else "*"
+        table_arn = f"{glue_arn}:table/{database}/{table}"
+        catalog = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["glue:GetDatabase", "glue:GetPartitions", "glue:GetTable"],
+            resource_arns=[f"{glue_arn}:catalog", f"{glue_arn}:database/{database}", table_arn],
+        )
+        principal = grantee.grant_principal
+        if self._data_catalog is None and isinstance(principal, iam.Role):
+            acknowledge_exact_wildcard(
+                principal,
+                table_arn,
+                "Feature Store names the offline store's Glue table itself (feature group name and a creation "
+                "timestamp); the read is limited to its sagemaker_featurestore database.",
+            )
+        return describe.combine(objects).combine(listing).combine(catalog)
 
     def _offline_store_role(
         self, offline_key: kms.IKey, prefix: str, data_catalog: DataCatalogOptions | None
@@ -405,3 +524,10 @@ def _ttl(duration: Duration) -> dict:
 def _feature_group_arn(scope: Construct, name: str) -> str:
     stack = Stack.of(scope)
     return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:feature-group/{name}"
+
+
+class _ImportedFeatureGroup(FeatureGroupBase):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, online_store_key: kms.IKey | None) -> None:
+        super().__init__(scope, construct_id)
+        self._name = name
+        self._online_key = online_store_key

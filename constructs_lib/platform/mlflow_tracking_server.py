@@ -5,15 +5,19 @@ from __future__ import annotations
 import enum
 import re
 
-from aws_cdk import Aws, Names, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Aws, IResource, Names, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
+from typing_extensions import Protocol, runtime_checkable
 
+from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import wildcard_resource_finding
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
@@ -50,13 +54,91 @@ class TrackingServerSize(enum.Enum):
     LARGE = "Large"
 
 
-class MlflowTrackingServer(Construct):
+@runtime_checkable
+class ITrackingServer(IResource, sagemaker_refs.IMlflowTrackingServerRef, Protocol):
+    """A SageMaker managed MLflow tracking server: made here (``MlflowTrackingServer``) or imported
+    (``MlflowTrackingServer.from_tracking_server_name`` / ``_arn``)."""
+
+    @property
+    def tracking_server_name(self) -> str: ...
+
+    @property
+    def tracking_server_arn(self) -> str:
+        """What MLflow clients use as tracking URI with the sagemaker-mlflow plugin."""
+        ...
+
+    def grant_access(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+
+@jsii.implements(sagemaker_refs.IMlflowTrackingServerRef)
+class TrackingServerBase(Resource):
+    """What every tracking server offers, made here or imported: access for MLflow clients."""
+
+    _name: str
+
+    @property
+    def tracking_server_name(self) -> str:
+        return self._name
+
+    @property
+    def tracking_server_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def mlflow_tracking_server_ref(self) -> sagemaker_refs.MlflowTrackingServerReference:
+        return sagemaker_refs.MlflowTrackingServerReference(tracking_server_name=self.tracking_server_name)
+
+    @property
+    def _arn_for_policies(self) -> str:
+        # Built from the name (not the GetAtt) so a grantee's policy needs no dependency on the server.
+        # SageMaker writes resource names lower case in ARNs: a grant on the name as given (generated
+        # names keep the construct path's capitals) would never match the server the UI calls.
+        return sagemaker_arn(
+            self, "mlflow-tracking-server", self._name, region=self.env.region, account=self.env.account
+        )
+
+    def grant_access(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Use the server: every MLflow API action on this server and its pre-signed UI URL, and list
+        the servers (Studio's MLflow page does before opening one).
+
+        The finding about the ``sagemaker-mlflow:*`` action is acknowledged on the grantee (when it
+        is a construct): it is scoped to this one server's ARN.
+        """
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(MLFLOW_ACCESS_ACTIONS), resource_arns=[self._arn_for_policies]
+        )
+        # Studio's MLflow page lists the servers before opening one; the action has no resource type.
+        listing = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:ListMlflowTrackingServers"], resource_arns=["*"]
+        )
+        principal = grantee.grant_principal
+        if isinstance(principal, Construct):
+            acknowledge(
+                principal,
+                "All MLflow REST API actions (experiments, runs, models, traces: the list grows with MLflow "
+                "releases), scoped to one tracking server's ARN.",
+                "AwsSolutions-IAM5[Action::sagemaker-mlflow:*]",
+            )
+            acknowledge(
+                principal,
+                "sagemaker:ListMlflowTrackingServers has no resource type (AWS requires '*'); Studio's MLflow "
+                "page lists the servers (names and status only) before opening one.",
+                "AwsSolutions-IAM5[Resource::*]",
+            )
+        return grant.combine(listing)
+
+
+@jsii.implements(iam.IGrantable)
+class MlflowTrackingServer(TrackingServerBase):
     """Defines a SageMaker managed MLflow tracking server (``AWS::SageMaker::MlflowTrackingServer``).
 
     Its artifacts go to a ``SecureBucket`` under ``artifact_prefix``; its role may only read and
     write that prefix (and, with automatic model registration, register models). ``grant_access``
     lets a role (such as Studio's execution role) use the server. The server keeps experiments,
     runs and metrics in its own store, so it is retained when the stack is deleted.
+
+    It is an ``iam.IGrantable`` (the server's role). An existing server is imported with
+    ``from_tracking_server_name`` or ``from_tracking_server_arn``.
     """
 
     def __init__(
@@ -89,7 +171,7 @@ class MlflowTrackingServer(Construct):
             allow the artifact bucket.
         :param removal_policy: default RETAIN; DESTROY deletes the server and its experiment data.
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=tracking_server_name)
         problems = Problems(self, "MlflowTrackingServer")
         size_value = size.value if isinstance(size, TrackingServerSize) else size
         problems.check_one_of("size", size_value, [s.value for s in TrackingServerSize])
@@ -118,7 +200,7 @@ class MlflowTrackingServer(Construct):
         )
         problems.raise_if_any()
 
-        self.tracking_server_name = (
+        self._name = (
             tracking_server_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-").lower()
         )
         self.artifact_bucket = artifact_bucket or SecureBucket(self, "Artifacts")
@@ -129,7 +211,7 @@ class MlflowTrackingServer(Construct):
         self._resource = sagemaker.CfnMlflowTrackingServer(
             self,
             "Resource",
-            tracking_server_name=self.tracking_server_name,
+            tracking_server_name=self._name,
             artifact_store_uri=self.artifact_bucket.s3_url(artifact_prefix),
             role_arn=self.role.role_arn,
             tracking_server_size=self.size.value,
@@ -147,48 +229,33 @@ class MlflowTrackingServer(Construct):
         """The server's ARN (what MLflow clients use as tracking URI with the sagemaker-mlflow plugin)."""
         return self._resource.attr_tracking_server_arn
 
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The server's role: what it reads and writes the artifact store (and the registry) as."""
+        return self.role
+
+    @classmethod
+    def from_tracking_server_name(
+        cls, scope: Construct, construct_id: str, tracking_server_name: str
+    ) -> ITrackingServer:
+        """An existing tracking server of this stack's account and region, by name."""
+        return _ImportedTrackingServer(
+            scope,
+            construct_id,
+            name=tracking_server_name,
+            arn=sagemaker_arn(scope, "mlflow-tracking-server", tracking_server_name),
+        )
+
+    @classmethod
+    def from_tracking_server_arn(cls, scope: Construct, construct_id: str, tracking_server_arn: str) -> ITrackingServer:
+        """An existing tracking server by ARN."""
+        return _ImportedTrackingServer(
+            scope, construct_id, name=name_from_arn(tracking_server_arn), arn=tracking_server_arn
+        )
+
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """The server runs (and is billed per hour by size) from creation until it is stopped or deleted."""
         return [AlwaysOnCapacity(f"MLflow tracking server ({self.size.value})", f"mlflow.{self.size.value}", 1)]
-
-    def grant_access(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Use the server: every MLflow API action on this server and its pre-signed UI URL, and list
-        the servers (Studio's MLflow page does before opening one).
-
-        The finding about the ``sagemaker-mlflow:*`` action is acknowledged on the grantee (when it
-        is a construct): it is scoped to this one server's ARN.
-        """
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee, actions=list(MLFLOW_ACCESS_ACTIONS), resource_arns=[self._arn_for_policies()]
-        )
-        # Studio's MLflow page lists the servers before opening one; the action has no resource type.
-        listing = iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:ListMlflowTrackingServers"], resource_arns=["*"]
-        )
-        principal = grantee.grant_principal
-        if isinstance(principal, Construct):
-            acknowledge(
-                principal,
-                "All MLflow REST API actions (experiments, runs, models, traces: the list grows with MLflow "
-                "releases), scoped to one tracking server's ARN.",
-                "AwsSolutions-IAM5[Action::sagemaker-mlflow:*]",
-            )
-            acknowledge(
-                principal,
-                "sagemaker:ListMlflowTrackingServers has no resource type (AWS requires '*'); Studio's MLflow "
-                "page lists the servers (names and status only) before opening one.",
-                "AwsSolutions-IAM5[Resource::*]",
-            )
-        return grant.combine(listing)
-
-    def _arn_for_policies(self) -> str:
-        # Built from the name (not the GetAtt) so a grantee's policy needs no dependency on the server.
-        # SageMaker writes resource names lower case in ARNs: a grant on the name as given (generated
-        # names keep the construct path's capitals) would never match the server the UI calls.
-        stack = Stack.of(self)
-        name = self.tracking_server_name
-        name = name if is_unresolved(name) else name.lower()
-        return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:mlflow-tracking-server/{name}"
 
     def _new_role(self, automatic_model_registration: bool) -> ManagedPolicyRole:
         stack = Stack.of(self)
@@ -240,3 +307,14 @@ class MlflowTrackingServer(Construct):
                 *(wildcard_resource_finding(role, arn) for arn in registry),
             )
         return role
+
+
+class _ImportedTrackingServer(TrackingServerBase):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        super().__init__(scope, construct_id, environment_from_arn=arn)
+        self._name = name
+        self._arn = arn
+
+    @property
+    def tracking_server_arn(self) -> str:
+        return self._arn

@@ -9,8 +9,10 @@ from constructs_lib.studio.notebook_instance import (
 from constructs_lib.studio.studio_domain import (
     AppNetworkAccessType,
     IdleShutdown,
+    IStudioDomain,
     NotebookSharing,
     StudioDomain,
+    StudioDomainBase,
 )
 from constructs_lib.studio.studio_execution_role import (
     StudioExecutionRole,
@@ -26,20 +28,26 @@ from constructs_lib.studio.studio_teardown import (
 )
 from constructs_lib.studio.studio_user_profile import (
     AuthMode,
+    IUserProfile,
     StudioUserProfile,
+    UserProfileBase,
 )
 
 __all__ = [
     "AppNetworkAccessType",
     "AuthMode",
     "IdleShutdown",
+    "IStudioDomain",
+    "IUserProfile",
     "NotebookInstance",
     "NotebookSharing",
     "StudioDomain",
     "StudioAppType",
+    "StudioDomainBase",
     "StudioExecutionRole",
     "StudioLifecycleConfig",
     "StudioSpace",
     "StudioTeardown",
     "StudioUserProfile",
+    "UserProfileBase",
 ]

@@ -6,14 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from aws_cdk import Duration, Names, RemovalPolicy
+import jsii
+from aws_cdk import Duration, IResource, Names, RemovalPolicy, Resource
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
+from typing_extensions import Protocol, runtime_checkable
 
+from constructs_lib._core.arns import sagemaker_arn
 from constructs_lib._core.keys import key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._core.service_model import check_shape
@@ -70,7 +74,87 @@ class NotebookSharing:
     include_output: bool = False
 
 
-class StudioDomain(Construct):
+@runtime_checkable
+class IStudioDomain(IResource, sagemaker_refs.IDomainRef, ec2.IConnectable, Protocol):
+    """A SageMaker Studio domain: made here (``StudioDomain``) or imported
+    (``StudioDomain.from_domain_attributes``). Its ``connections`` are its apps' security groups."""
+
+    @property
+    def domain_id(self) -> str: ...
+
+    @property
+    def domain_arn(self) -> str: ...
+
+    @property
+    def home_efs_file_system_id(self) -> str | None:
+        """The domain's home EFS volume (None when an imported domain was given none)."""
+        ...
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+    def grant_sign_in(self, grantee: iam.IGrantable, user_profile_name: str) -> iam.Grant: ...
+
+
+@jsii.implements(sagemaker_refs.IDomainRef, ec2.IConnectable)
+class StudioDomainBase(Resource):
+    """What every Studio domain offers, made here or imported: its network and grants."""
+
+    _connections: ec2.Connections
+
+    @property
+    def domain_id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def domain_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def home_efs_file_system_id(self) -> str | None:
+        raise NotImplementedError
+
+    @property
+    def domain_ref(self) -> sagemaker_refs.DomainReference:
+        return sagemaker_refs.DomainReference(domain_arn=self.domain_arn, domain_id=self.domain_id)
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The security groups of the domain's apps: allow them to reach a database, or a service to them."""
+        return self._connections
+
+    def _member_arn(self, resource_type: str, name: str) -> str:
+        return sagemaker_arn(
+            self, resource_type, f"{self.domain_id}/{name}", region=self.env.region, account=self.env.account
+        )
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Describe the domain and its user profiles, spaces and apps (the listing calls have no
+        resource-level permissions: grant them separately where listing is needed)."""
+        domain = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:DescribeDomain"], resource_arns=[self.domain_arn]
+        )
+        members = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:DescribeApp", "sagemaker:DescribeSpace", "sagemaker:DescribeUserProfile"],
+            resource_arns=[
+                self._member_arn("app", "*"),
+                self._member_arn("space", "*"),
+                self._member_arn("user-profile", "*"),
+            ],
+        )
+        return domain.combine(members)
+
+    def grant_sign_in(self, grantee: iam.IGrantable, user_profile_name: str) -> iam.Grant:
+        """Let ``grantee`` (a person's IAM role) open Studio as the profile ``user_profile_name`` of this
+        domain (``sagemaker:CreatePresignedDomainUrl``, which the console also uses; IAM domains)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:CreatePresignedDomainUrl"],
+            resource_arns=[self._member_arn("user-profile", user_profile_name)],
+        )
+
+
+class StudioDomain(StudioDomainBase):
     """Defines a SageMaker Studio domain, closed to the internet, with idle shutdown and safe teardown.
 
     Secure by default: VPC-only networking in the given private subnets and security group, IAM
@@ -85,6 +169,8 @@ class StudioDomain(Construct):
     deleted with the stack. Spaces users created keep their volumes unless ``delete_user_spaces``
     (the deletion stops and lists them). SageMaker keeps the home EFS volume of a deleted domain;
     ``home_efs_removal=RemovalPolicy.DESTROY`` deletes it too (an explicit opt-in).
+
+    An existing domain is imported with ``from_domain_attributes``.
     """
 
     def __init__(
@@ -160,7 +246,7 @@ class StudioDomain(Construct):
             first; needs ``safe_teardown``).
         :param log_retention_days: default 365; retention of the teardown function's logs.
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=domain_name)
         problems = Problems(self, "StudioDomain")
         if domain_name is not None:
             problems.check_sagemaker_name("domain_name", domain_name)
@@ -218,6 +304,7 @@ class StudioDomain(Construct):
         self.vpc = vpc
         self.subnets = list(subnets)
         self.security_group = security_group
+        self._connections = ec2.Connections(security_groups=[security_group])
         self.auth_mode = auth_mode
         self.idle_shutdown = idle_shutdown
         self._require_network_isolation = require_network_isolation
@@ -352,6 +439,35 @@ class StudioDomain(Construct):
     @property
     def home_efs_file_system_id(self) -> str:
         return self.resource.attr_home_efs_file_system_id
+
+    # -- imports ----------------------------------------------------------------------------------
+
+    @classmethod
+    def from_domain_attributes(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain_id: str,
+        domain_arn: str | None = None,
+        home_efs_file_system_id: str | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+    ) -> IStudioDomain:
+        """An existing domain.
+
+        :param domain_id: the domain's id (``d-...``).
+        :param domain_arn: default, the ARN of ``domain_id`` in this stack's account and region.
+        :param home_efs_file_system_id: default none; its home EFS volume, for consumers that mount it.
+        :param security_groups: default none; its apps' security groups (``connections``).
+        """
+        return _ImportedStudioDomain(
+            scope,
+            construct_id,
+            domain_id=domain_id,
+            domain_arn=domain_arn or sagemaker_arn(scope, "domain", domain_id),
+            home_efs_file_system_id=home_efs_file_system_id,
+            security_groups=security_groups,
+        )
 
     @property
     def user_profiles(self) -> dict[str, StudioUserProfile]:
@@ -522,3 +638,33 @@ class StudioDomain(Construct):
             s3_output_path=bucket.s3_url_for_object(sharing.prefix),
             s3_kms_key_id=key.key_arn,
         )
+
+
+class _ImportedStudioDomain(StudioDomainBase):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain_id: str,
+        domain_arn: str,
+        home_efs_file_system_id: str | None,
+        security_groups: Sequence[ec2.ISecurityGroup],
+    ) -> None:
+        super().__init__(scope, construct_id, environment_from_arn=domain_arn)
+        self._id = domain_id
+        self._arn = domain_arn
+        self._home_efs = home_efs_file_system_id
+        self._connections = ec2.Connections(security_groups=list(security_groups))
+
+    @property
+    def domain_id(self) -> str:
+        return self._id
+
+    @property
+    def domain_arn(self) -> str:
+        return self._arn
+
+    @property
+    def home_efs_file_system_id(self) -> str | None:
+        return self._home_efs

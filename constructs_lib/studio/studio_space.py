@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Resource
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -19,7 +19,7 @@ IDLE_TIMEOUT_SHAPE = (
 _SETTINGS = "CreateSpaceRequest.SpaceSettings"
 
 
-class StudioSpace(Construct):
+class StudioSpace(Resource):
     """Defines a space shared by the members of a Studio domain, owned by one user profile.
 
     Usually created with ``StudioDomain.add_space``. Its apps stop after ``idle_timeout`` (default,
@@ -51,7 +51,7 @@ class StudioSpace(Construct):
         :param instance_type: default, SageMaker's (``ml.t3.medium``); the instance the space's app
             starts on (botocore ``AppInstanceType``).
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=space_name)
         problems = Problems(self, "StudioSpace")
         problems.check_sagemaker_name("space_name", space_name)
         problems.check_one_of("app_type", app_type, StudioAppType)
@@ -70,6 +70,7 @@ class StudioSpace(Construct):
         problems.raise_if_any()
 
         self.space_name = space_name
+        self.domain_id = domain_id
         self.owner = owner
         lifecycle = None
         if idle_minutes is not None:

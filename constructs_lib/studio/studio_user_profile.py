@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+import jsii
+from aws_cdk import IResource, Resource
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
+from typing_extensions import Protocol, runtime_checkable
 
+from constructs_lib._core.arns import sagemaker_arn
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems
 
@@ -23,7 +28,57 @@ class AuthMode(StrEnum):
     SSO = "SSO"
 
 
-class StudioUserProfile(Construct):
+@runtime_checkable
+class IUserProfile(IResource, sagemaker_refs.IUserProfileRef, Protocol):
+    """A user profile of a Studio domain: made here (``StudioUserProfile``) or imported
+    (``StudioUserProfile.from_user_profile_attributes``)."""
+
+    @property
+    def user_profile_name(self) -> str: ...
+
+    @property
+    def user_profile_arn(self) -> str: ...
+
+    @property
+    def domain_id(self) -> str: ...
+
+    def grant_sign_in(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+
+@jsii.implements(sagemaker_refs.IUserProfileRef)
+class UserProfileBase(Resource):
+    """What every user profile offers, made here or imported."""
+
+    _name: str
+    _domain_id: str
+
+    @property
+    def user_profile_name(self) -> str:
+        return self._name
+
+    @property
+    def domain_id(self) -> str:
+        return self._domain_id
+
+    @property
+    def user_profile_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def user_profile_ref(self) -> sagemaker_refs.UserProfileReference:
+        return sagemaker_refs.UserProfileReference(
+            domain_id=self.domain_id, user_profile_arn=self.user_profile_arn, user_profile_name=self.user_profile_name
+        )
+
+    def grant_sign_in(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (a person's IAM role) open Studio as this profile (IAM domains:
+        ``sagemaker:CreatePresignedDomainUrl``, which the console also uses)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:CreatePresignedDomainUrl"], resource_arns=[self.user_profile_arn]
+        )
+
+
+class StudioUserProfile(UserProfileBase):
     """Defines a user profile of a Studio domain, with the domain's defaults or its own role.
 
     Usually created with ``StudioDomain.add_user_profile``. In an SSO domain, each profile names its
@@ -51,7 +106,7 @@ class StudioUserProfile(Construct):
         :param security_groups: default, the domain's; the profile's apps' security groups (with
             ``execution_role``).
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=user_profile_name)
         problems = Problems(self, "StudioUserProfile")
         problems.check_sagemaker_name("user_profile_name", user_profile_name)
         check_shape(problems, "auth_mode", auth_mode, "CreateDomainRequest.AuthMode")
@@ -74,7 +129,8 @@ class StudioUserProfile(Construct):
         problems.check(len(security_groups) <= 5, "security_groups", len(security_groups), "must be at most 5")
         problems.raise_if_any()
 
-        self.user_profile_name = user_profile_name
+        self._name = user_profile_name
+        self._domain_id = domain_id
         self.execution_role = execution_role
         user_settings = None
         if execution_role is not None or security_groups:
@@ -96,9 +152,20 @@ class StudioUserProfile(Construct):
     def user_profile_arn(self) -> str:
         return self.resource.attr_user_profile_arn
 
-    def grant_sign_in(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` (a person's IAM role) open Studio as this profile (IAM domains:
-        ``sagemaker:CreatePresignedDomainUrl``, which the console also uses)."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:CreatePresignedDomainUrl"], resource_arns=[self.user_profile_arn]
-        )
+    @classmethod
+    def from_user_profile_attributes(
+        cls, scope: Construct, construct_id: str, *, domain_id: str, user_profile_name: str
+    ) -> IUserProfile:
+        """An existing profile of the domain ``domain_id`` in this stack's account and region."""
+        return _ImportedUserProfile(scope, construct_id, domain_id=domain_id, user_profile_name=user_profile_name)
+
+
+class _ImportedUserProfile(UserProfileBase):
+    def __init__(self, scope: Construct, construct_id: str, *, domain_id: str, user_profile_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self._name = user_profile_name
+        self._domain_id = domain_id
+
+    @property
+    def user_profile_arn(self) -> str:
+        return sagemaker_arn(self, "user-profile", f"{self._domain_id}/{self._name}")

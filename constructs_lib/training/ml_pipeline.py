@@ -5,24 +5,36 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Aws, Names, Stack
+import jsii
+from aws_cdk import Annotations, Aws, Names, Resource, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
+from typing_extensions import Protocol, runtime_checkable
 
+from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.model_package_group import IModelPackageGroup
 from constructs_lib.training.pipeline.definition import PipelineDefinition
 from constructs_lib.training.pipeline.per_run import shared_state
 from constructs_lib.training.pipeline.step import api_text_problem
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
+
+#: Where SageMaker Pipelines publishes its execution and step metrics (dimension ``PipelineName``,
+#: and ``StepName`` for the step metrics).
+PIPELINE_METRICS_NAMESPACE = "AWS/Sagemaker/ModelBuildingPipeline"
 
 #: Largest definition SageMaker and CloudFormation accept inline (``PipelineDefinitionBody``).
 MAX_DEFINITION_BYTES = 1_000_000
@@ -65,7 +77,142 @@ _JOB_PERMISSIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] =
 }
 
 
-class MlPipeline(Construct):
+@runtime_checkable
+class IMlPipeline(sagemaker.IPipeline, Protocol):
+    """A SageMaker pipeline: made here (``MlPipeline``) or imported (``MlPipeline.from_pipeline_name``
+    / ``from_pipeline_arn``). It is an ``aws_sagemaker.IPipeline``, so CDK's scheduler and EventBridge
+    targets take it as it is."""
+
+    @property
+    def parameter_names(self) -> frozenset[str]:
+        """Names of the parameters the pipeline declares (what triggers may pass)."""
+        ...
+
+    def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+    def metric(
+        self, metric_name: str, options: cloudwatch.MetricOptions | None = None, *, step_name: str | None = None
+    ) -> cloudwatch.Metric: ...
+
+    def metric_execution_started(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric: ...
+
+    def metric_execution_failed(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric: ...
+
+    def metric_execution_succeeded(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric: ...
+
+    def metric_execution_stopped(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric: ...
+
+    def metric_execution_duration(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric: ...
+
+    def metric_step_failed(
+        self, step_name: str, options: cloudwatch.MetricOptions | None = None
+    ) -> cloudwatch.Metric: ...
+
+
+@jsii.implements(sagemaker.IPipeline)
+class MlPipelineBase(Resource):
+    """What every pipeline offers, made here or imported: start and read grants, and its metrics."""
+
+    _parameter_names: frozenset[str] = frozenset()
+
+    @property
+    def pipeline_name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def pipeline_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def parameter_names(self) -> frozenset[str]:
+        return self._parameter_names
+
+    @property
+    def pipeline_ref(self) -> sagemaker_refs.PipelineReference:
+        return sagemaker_refs.PipelineReference(pipeline_name=self.pipeline_name)
+
+    @property
+    def _executions_arn(self) -> str:
+        """ARN pattern of the pipeline's executions (``...:pipeline/<name>/execution/<id>``)."""
+        return f"{self.pipeline_arn}/execution/*"
+
+    # --- grants -------------------------------------------------------------------------------------
+
+    def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` start executions of this pipeline (and nothing else)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:StartPipelineExecution"], resource_arns=[self.pipeline_arn]
+        )
+
+    def grant_start_pipeline_execution(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``aws_sagemaker.IPipeline``'s name for ``grant_start_execution``."""
+        return self.grant_start_execution(grantee)
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Describe the pipeline and list and describe its executions and their steps and parameters
+        (what Studio's pipeline view and a deployment's status check read)."""
+        pipeline = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:DescribePipeline", "sagemaker:ListPipelineExecutions"],
+            resource_arns=[self.pipeline_arn],
+        )
+        executions = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(_EXECUTION_READ_ACTIONS),
+            resource_arns=[self._executions_arn],
+        )
+        return pipeline.combine(executions)
+
+    # --- metrics ------------------------------------------------------------------------------------
+
+    def metric(
+        self, metric_name: str, options: cloudwatch.MetricOptions | None = None, *, step_name: str | None = None
+    ) -> cloudwatch.Metric:
+        """A metric of ``AWS/Sagemaker/ModelBuildingPipeline`` for this pipeline (and one step with
+        ``step_name``); the sum over five minutes unless ``options`` say otherwise."""
+        dimensions = {"PipelineName": self.pipeline_name}
+        if step_name is not None:
+            dimensions["StepName"] = step_name
+        return metric(PIPELINE_METRICS_NAMESPACE, metric_name, dimensions, options, statistic="Sum")
+
+    def metric_execution_started(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
+        """Executions started."""
+        return self.metric("ExecutionStarted", options)
+
+    def metric_execution_failed(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
+        """Executions that failed."""
+        return self.metric("ExecutionFailed", options)
+
+    def metric_execution_succeeded(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
+        """Executions that succeeded."""
+        return self.metric("ExecutionSucceeded", options)
+
+    def metric_execution_stopped(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
+        """Executions that were stopped."""
+        return self.metric("ExecutionStopped", options)
+
+    def metric_execution_duration(self, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
+        """How long executions ran, in milliseconds (the average unless ``options`` say otherwise)."""
+        return self.metric("ExecutionDuration", options or cloudwatch.MetricOptions(statistic="Average"))
+
+    def metric_step_failed(self, step_name: str, options: cloudwatch.MetricOptions | None = None) -> cloudwatch.Metric:
+        """Failures of one step of the pipeline."""
+        return self.metric("StepFailed", options, step_name=step_name)
+
+
+#: Reading a pipeline's executions: all of them have the execution as their resource.
+_EXECUTION_READ_ACTIONS = (
+    "sagemaker:DescribePipelineDefinitionForExecution",
+    "sagemaker:DescribePipelineExecution",
+    "sagemaker:ListPipelineExecutionSteps",
+    "sagemaker:ListPipelineParametersForExecution",
+)
+
+
+@jsii.implements(iam.IGrantable)
+class MlPipeline(MlPipelineBase):
     """Defines a SageMaker pipeline from a ``PipelineDefinition``.
 
     The definition is validated when this construct is created (every problem at once, naming the
@@ -84,6 +231,9 @@ class MlPipeline(Construct):
     and list only the ones that carry it (``aws:ResourceTag``). SageMaker Pipelines names every job
     ``pipelines-<execution id>-...`` whatever the pipeline, so names cannot tell two environments'
     jobs apart in one account; the tag does.
+
+    It is an ``aws_sagemaker.IPipeline`` (CDK's scheduler and EventBridge targets take it) and an
+    ``iam.IGrantable`` (its role). An existing pipeline is imported with ``from_pipeline_name``.
     """
 
     def __init__(
@@ -110,7 +260,7 @@ class MlPipeline(Construct):
             create carries and the role's job and model permissions require. Key 1-128 characters, not
             ``aws:``; value 0-256 (botocore ``TagKey``/``TagValue``).
         """
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, physical_name=pipeline_name)
         name = pipeline_name or Names.unique_resource_name(self, max_length=80, separator="-")
         problems = Problems(self, "MlPipeline")
         problems.check_pattern(
@@ -158,7 +308,7 @@ class MlPipeline(Construct):
 
         self.definition = definition
         self._name = name
-        self.parameter_names: frozenset[str] = definition.parameter_names
+        self._parameter_names = definition.parameter_names
         stack = Stack.of(self)
         self.role = ManagedPolicyRole(
             self,
@@ -193,14 +343,43 @@ class MlPipeline(Construct):
     @property
     def pipeline_arn(self) -> str:
         """The pipeline's ARN (SageMaker writes resource names lower case in ARNs)."""
-        stack = Stack.of(self)
-        name = self._name if is_unresolved(self._name) else self._name.lower()
-        return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:pipeline/{name}"
+        return sagemaker_arn(self, "pipeline", self._name)
 
-    def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` start executions of this pipeline (and nothing else)."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:StartPipelineExecution"], resource_arns=[self.pipeline_arn]
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The pipeline's role: what its steps' calls run as."""
+        return self.role
+
+    # --- imports ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_pipeline_name(
+        cls, scope: Construct, construct_id: str, pipeline_name: str, *, parameter_names: Sequence[str] = ()
+    ) -> IMlPipeline:
+        """An existing pipeline of this stack's account and region, by name.
+
+        :param parameter_names: default none; the parameters it declares, which triggers may pass
+            (they refuse others).
+        """
+        return _ImportedPipeline(
+            scope,
+            construct_id,
+            name=pipeline_name,
+            arn=sagemaker_arn(scope, "pipeline", pipeline_name),
+            parameter_names=parameter_names,
+        )
+
+    @classmethod
+    def from_pipeline_arn(
+        cls, scope: Construct, construct_id: str, pipeline_arn: str, *, parameter_names: Sequence[str] = ()
+    ) -> IMlPipeline:
+        """An existing pipeline by ARN (``parameter_names`` as for ``from_pipeline_name``)."""
+        return _ImportedPipeline(
+            scope,
+            construct_id,
+            name=name_from_arn(pipeline_arn),
+            arn=pipeline_arn,
+            parameter_names=parameter_names,
         )
 
     def _record_model_package_sources(self) -> None:
@@ -218,7 +397,6 @@ class MlPipeline(Construct):
     def _grant_what_steps_need(self) -> None:
         need = self.definition.requirements()
         stack = Stack.of(self)
-        policy = self.role.managed_policy
         base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
         create_conditions: dict[str, Any] | None = None
         use_conditions: dict[str, Any] | None = None
@@ -252,7 +430,7 @@ class MlPipeline(Construct):
                 else f"SageMaker Pipelines generates the names of the {resource_type}s it creates at run time "
                 f"(no documented prefix); the actions are limited to creating, describing and stopping them{scoped}."
             )
-            acknowledge_exact_wildcard(policy, resource, reason)
+            acknowledge_exact_wildcard(self.role.managed_policy, resource, reason)
         self._grant_job_networks()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):
@@ -280,7 +458,7 @@ class MlPipeline(Construct):
                 iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn, versions])
             )
             acknowledge_exact_wildcard(
-                policy,
+                self.role.managed_policy,
                 versions,
                 "lambda:InvokeFunction on the Lambda step's function and its versions and aliases; no other function.",
             )
@@ -325,14 +503,11 @@ class MlPipeline(Construct):
         problems.check(problem is None, "scope_tag (value)", value, problem or "")
 
     def _grant_group(self, group: ModelPackageGroupRef, *, register: bool) -> None:
-        if hasattr(group, "grant_register") and hasattr(group, "model_packages_arn"):
+        if isinstance(group, IModelPackageGroup):
             (group.grant_register if register else group.grant_read)(self.role)
             versions = group.model_packages_arn
         else:
-            stack = Stack.of(self)
-            name = group.model_package_group_name
-            name = name if is_unresolved(name) else name.lower()
-            versions = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package/{name}/*"
+            versions = sagemaker_arn(self, "model-package", f"{group.model_package_group_name}/*")
             actions = ["sagemaker:DescribeModelPackage"]
             if register:
                 actions += ["sagemaker:AddTags", "sagemaker:CreateModelPackage"]
@@ -372,3 +547,21 @@ def _estimated_size(rendered: dict[str, Any]) -> int:
     text = json.dumps(rendered, separators=(",", ":"))
     tokens = len(re.findall(r"\$\{Token\[[^\]]*\]\}", text))
     return len(re.sub(r"\$\{Token\[[^\]]*\]\}", "", text)) + 100 * tokens
+
+
+class _ImportedPipeline(MlPipelineBase):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, name: str, arn: str, parameter_names: Sequence[str]
+    ) -> None:
+        super().__init__(scope, construct_id, environment_from_arn=arn)
+        self._name = name
+        self._arn = arn
+        self._parameter_names = frozenset(parameter_names)
+
+    @property
+    def pipeline_name(self) -> str:
+        return self._name
+
+    @property
+    def pipeline_arn(self) -> str:
+        return self._arn

@@ -36,8 +36,8 @@ def synthesized():
     group = _feature_group(stack, feature_group_name="customers", online_ttl=Duration.days(30))
     reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     writer = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-    group.grant_read(reader)
-    group.grant_write(writer)
+    group.grant_read_records(reader)
+    group.grant_write_records(writer)
     return group, Template.from_stack(stack)
 
 
@@ -158,7 +158,7 @@ def test_grant_covers_the_lower_cased_arn_of_a_mixed_case_name():
     stack = new_stack()
     group = _feature_group(stack, feature_group_name="Customers-V2", offline_store=False)
     role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-    group.grant_read(role)
+    group.grant_read_records(role)
     resources = Capture()
     Template.from_stack(stack).has_resource_properties(
         "AWS::IAM::Policy",
@@ -311,5 +311,100 @@ def test_is_compliant_under_the_nag_packs():
         offline_bucket=SecureBucket(stack, "Lake", encryption_key=key),
         data_catalog=DataCatalogOptions(database="ml_features", table_name="customers"),
     )
-    group.grant_read(ManagedPolicyRole(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")))
+    group.grant_read_records(
+        ManagedPolicyRole(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    )
     assert nag_findings(app) == []
+
+
+# --- an L2 resource: interface, imports, grants ---------------------------------------------------
+
+
+def test_an_existing_feature_group_imported_by_name_grants_its_records_and_key():
+    from constructs_lib import IFeatureGroup
+    from tests.constructs_lib.grants import SAGEMAKER, actions_of, role_statements
+    from tests.iam_eval import Request, allowed
+
+    stack = new_stack()
+    key = EncryptionKey(stack, "OnlineKey")
+    group = FeatureGroup.from_feature_group_name(stack, "Customers", "customers", online_store_key=key)
+    assert isinstance(group, IFeatureGroup) and group.feature_group_ref.feature_group_name == "customers"
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    assert isinstance(group.grant_read_records(reader), iam.Grant)
+    statements = role_statements(Template.from_stack(stack), "Reader")
+    assert actions_of(statements) == {"sagemaker:BatchGetRecord", "sagemaker:GetRecord", "kms:Decrypt"}
+    assert allowed(statements, Request("sagemaker:GetRecord", f"{SAGEMAKER}:feature-group/customers"))
+    assert not allowed(statements, Request("sagemaker:PutRecord", f"{SAGEMAKER}:feature-group/customers"))
+    assert not allowed(statements, Request("sagemaker:GetRecord", f"{SAGEMAKER}:feature-group/orders"))
+
+
+def test_an_imported_feature_group_without_its_key_grants_the_records_only():
+    stack = new_stack()
+    group = FeatureGroup.from_feature_group_name(stack, "Customers", "customers")
+    writer = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    group.grant_write_records(writer)
+    from tests.constructs_lib.grants import actions_of, role_statements
+
+    assert actions_of(role_statements(Template.from_stack(stack), "Writer")) == {
+        "sagemaker:DeleteRecord",
+        "sagemaker:PutRecord",
+    }
+
+
+@pytest.fixture(scope="module")
+def offline_reader():
+    app = compliance_app()
+    stack = new_stack(app)
+    group = _feature_group(stack, feature_group_name="customers")
+    trainer = ManagedPolicyRole(stack, "Trainer", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    assert isinstance(group.grant_read_offline(trainer), iam.Grant)
+    return Template.from_stack(stack), nag_findings(app)
+
+
+def test_grant_read_offline_reads_the_table_and_the_objects_of_this_feature_group_only(offline_reader):
+    from tests.constructs_lib.grants import SAGEMAKER, actions_of, role_statements
+    from tests.iam_eval import Request, allowed
+
+    template, _ = offline_reader
+    statements = role_statements(template, "Trainer")
+    assert actions_of(statements) == {
+        "sagemaker:DescribeFeatureGroup",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "kms:Decrypt",
+        "glue:GetDatabase",
+        "glue:GetPartitions",
+        "glue:GetTable",
+    }
+    [bucket] = [
+        k
+        for k in template.find_resources("AWS::S3::Bucket")
+        if k.startswith("CustomersOfflineStore") and "Logs" not in k
+    ]
+    [key] = [k for k in template.find_resources("AWS::KMS::Key") if k.startswith("CustomersKey")]
+    glue = "arn:<AWS::Partition>:glue:eu-west-1:<AWS::AccountId>"
+    data = f"<{bucket}.Arn>/feature-store/123/sagemaker/eu-west-1/offline-store/customers-1/data/part.parquet"
+    calls = [
+        Request("sagemaker:DescribeFeatureGroup", f"{SAGEMAKER}:feature-group/customers"),
+        Request("glue:GetTable", f"{glue}:table/sagemaker_featurestore/customers_1700000000"),
+        Request("glue:GetPartitions", f"{glue}:table/sagemaker_featurestore/customers_1700000000"),
+        Request("glue:GetDatabase", f"{glue}:database/sagemaker_featurestore"),
+        Request("s3:GetObject", data),
+        Request("s3:ListBucket", f"<{bucket}.Arn>", {"s3:prefix": "feature-store/123/"}),
+        Request("kms:Decrypt", f"<{key}.Arn>"),
+    ]
+    for call in calls:
+        assert allowed(statements, call), call
+    assert not allowed(statements, Request("s3:PutObject", data))
+    assert not allowed(statements, Request("s3:GetObject", f"<{bucket}.Arn>/other/x"))
+    assert not allowed(statements, Request("glue:GetTable", f"{glue}:table/other_db/customers"))
+
+
+def test_grant_read_offline_is_nag_clean(offline_reader):
+    assert offline_reader[1] == []
+
+
+def test_grant_read_offline_needs_an_offline_store():
+    group = _feature_group(new_stack(), offline_store=False)
+    with pytest.raises(ConstructValidationError, match="grant_read_offline"):
+        group.grant_read_offline(iam.Role(group.stack, "R", assumed_by=iam.AccountRootPrincipal()))

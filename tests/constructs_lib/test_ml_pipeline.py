@@ -14,6 +14,7 @@ from aws_cdk.assertions import Template
 from constructs_lib import (
     ConstructValidationError,
     EncryptionKey,
+    IMlPipeline,
     JobRole,
     MlPipeline,
     ModelPackageGroup,
@@ -404,3 +405,131 @@ def test_default_name_is_unique_to_the_construct_path():
     stack = new_stack()
     pipeline = MlPipeline(stack, "Nightly", definition=PipelineDefinition(steps=[FailStep("A", error_message="x")]))
     assert pipeline.pipeline_name.startswith("Test-Nightly-") and len(pipeline.pipeline_name) <= 80
+
+
+# --- an L2 resource: interface, imports, grants, metrics -----------------------------------------
+
+
+def _small_pipeline(stack, construct_id: str = "Nightly", **options) -> MlPipeline:
+    return MlPipeline(
+        stack, construct_id, definition=PipelineDefinition(steps=[FailStep("A", error_message="x")]), **options
+    )
+
+
+def test_an_existing_pipeline_imported_by_name_can_be_granted_on():
+    """Done when: a role starts and reads executions of a pipeline another stack made."""
+    from tests.constructs_lib.grants import SAGEMAKER, actions_of, role_statements
+    from tests.iam_eval import Request, allowed
+
+    stack = new_stack()
+    pipeline = MlPipeline.from_pipeline_name(stack, "Training", "Churn-Training", parameter_names=["InputData"])
+    operator = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
+    assert isinstance(pipeline.grant_start_execution(operator), iam.Grant)
+    pipeline.grant_read(operator)
+    assert isinstance(pipeline, IMlPipeline) and isinstance(pipeline, StartablePipeline)
+    assert pipeline.pipeline_name == "Churn-Training" and pipeline.parameter_names == {"InputData"}
+    statements = role_statements(Template.from_stack(stack), "Operator")
+    assert actions_of(statements) == {
+        "sagemaker:StartPipelineExecution",
+        "sagemaker:DescribePipeline",
+        "sagemaker:ListPipelineExecutions",
+        "sagemaker:DescribePipelineDefinitionForExecution",
+        "sagemaker:DescribePipelineExecution",
+        "sagemaker:ListPipelineExecutionSteps",
+        "sagemaker:ListPipelineParametersForExecution",
+    }
+    pipeline_arn, execution = (
+        f"{SAGEMAKER}:pipeline/churn-training",
+        f"{SAGEMAKER}:pipeline/churn-training/execution/x1",
+    )
+    for action in ("StartPipelineExecution", "DescribePipeline", "ListPipelineExecutions"):
+        assert allowed(statements, Request(f"sagemaker:{action}", pipeline_arn))
+    for action in ("DescribePipelineExecution", "ListPipelineExecutionSteps", "ListPipelineParametersForExecution"):
+        assert allowed(statements, Request(f"sagemaker:{action}", execution))
+    assert not allowed(statements, Request("sagemaker:StartPipelineExecution", f"{SAGEMAKER}:pipeline/other"))
+    assert not allowed(statements, Request("sagemaker:StopPipelineExecution", execution))
+    assert not allowed(
+        statements, Request("sagemaker:DescribePipelineExecution", f"{SAGEMAKER}:pipeline/other/execution/x")
+    )
+
+
+def test_a_pipeline_imported_by_arn_keeps_its_account_and_region():
+    stack = new_stack()
+    arn = "arn:aws:sagemaker:us-east-1:222222222222:pipeline/shared-training"
+    pipeline = MlPipeline.from_pipeline_arn(stack, "Shared", arn)
+    assert pipeline.pipeline_name == "shared-training" and pipeline.pipeline_arn == arn
+    assert pipeline.env.account == "222222222222" and pipeline.parameter_names == frozenset()
+
+
+def test_a_pipeline_is_a_cdk_pipeline_that_the_scheduler_target_takes():
+    from aws_cdk import aws_scheduler as scheduler
+    from aws_cdk import aws_scheduler_targets as scheduler_targets
+
+    stack = new_stack()
+    pipeline = _small_pipeline(stack, pipeline_name="nightly")
+    imported = MlPipeline.from_pipeline_name(stack, "Imported", "weekly")
+    for i, target in enumerate((pipeline, imported)):
+        scheduler.Schedule(
+            stack,
+            f"Schedule{i}",
+            schedule=scheduler.ScheduleExpression.rate(Duration.days(1)),
+            target=scheduler_targets.SageMakerStartPipelineExecution(target),
+        )
+    template = Template.from_stack(stack)
+    arns = json.dumps(
+        [s["Properties"]["Target"]["Arn"] for s in template.find_resources("AWS::Scheduler::Schedule").values()]
+    )
+    assert ":pipeline/nightly" in arns and ":pipeline/weekly" in arns
+    assert pipeline.pipeline_ref.pipeline_name == "nightly"
+
+
+def test_a_pipeline_is_grantable_as_its_role():
+    from tests.constructs_lib.grants import actions_of, role_statements
+
+    stack = new_stack()
+    pipeline = _small_pipeline(stack)
+    assert pipeline.grant_principal is pipeline.role
+    sqs.Queue(stack, "Queue").grant_send_messages(pipeline)
+    assert "sqs:SendMessage" in actions_of(role_statements(Template.from_stack(stack), "NightlyRole"))
+
+
+def test_a_pipeline_without_jobs_has_a_role_without_permissions():
+    template = Template.from_stack(_small_pipeline(new_stack()).stack)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
+    template.resource_count_is("AWS::SageMaker::Pipeline", 1)
+
+
+@pytest.mark.parametrize(
+    "method, metric_name, statistic",
+    [
+        ("metric_execution_started", "ExecutionStarted", "Sum"),
+        ("metric_execution_failed", "ExecutionFailed", "Sum"),
+        ("metric_execution_succeeded", "ExecutionSucceeded", "Sum"),
+        ("metric_execution_stopped", "ExecutionStopped", "Sum"),
+        ("metric_execution_duration", "ExecutionDuration", "Average"),
+    ],
+)
+def test_execution_metrics_are_sagemaker_pipelines_metrics_of_this_pipeline(method, metric_name, statistic):
+    stack = new_stack()
+    for pipeline in (
+        _small_pipeline(stack, pipeline_name="nightly"),
+        MlPipeline.from_pipeline_name(stack, "I", "nightly"),
+    ):
+        m = getattr(pipeline, method)()
+        assert (m.namespace, m.metric_name, m.statistic) == (
+            "AWS/Sagemaker/ModelBuildingPipeline",
+            metric_name,
+            statistic,
+        )
+        assert m.dimensions == {"PipelineName": "nightly"}
+        assert m.period.to_minutes() == 5
+
+
+def test_metric_options_override_the_defaults_and_step_metrics_name_the_step():
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    pipeline = _small_pipeline(new_stack(), pipeline_name="nightly")
+    m = pipeline.metric_execution_failed(cloudwatch.MetricOptions(period=Duration.hours(1), statistic="Maximum"))
+    assert (m.period.to_hours(), m.statistic) == (1, "Maximum")
+    step = pipeline.metric_step_failed("Train")
+    assert step.metric_name == "StepFailed" and step.dimensions == {"PipelineName": "nightly", "StepName": "Train"}

@@ -180,3 +180,44 @@ def test_ui_access_is_granted_on_the_lower_case_arn_sagemaker_gives_the_server()
     )
     statement = statements.as_array()[0]
     assert statement["Resource"]["Fn::Join"][1][-1] == ":mlflow-tracking-server/ml-platform-dev"
+
+
+# --- an L2 resource: interface, imports, grants ---------------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["name", "arn"])
+def test_an_existing_tracking_server_can_be_imported_and_granted_on(by):
+    from constructs_lib import ITrackingServer
+    from tests.constructs_lib.grants import SAGEMAKER, actions_of, role_statements
+    from tests.iam_eval import Request, allowed
+
+    stack = new_stack()
+    if by == "name":
+        server = MlflowTrackingServer.from_tracking_server_name(stack, "Tracking", "Shared-Mlflow")
+    else:
+        arn = "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/shared-mlflow"
+        server = MlflowTrackingServer.from_tracking_server_arn(stack, "Tracking", arn)
+        assert server.tracking_server_arn == arn and server.env.account == "123456789012"
+    assert isinstance(server, ITrackingServer)
+    assert server.mlflow_tracking_server_ref.tracking_server_name == server.tracking_server_name
+    studio = ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    assert isinstance(server.grant_access(studio), iam.Grant)
+    statements = role_statements(Template.from_stack(stack), "StudioRole")
+    assert actions_of(statements) == {
+        "sagemaker-mlflow:*",
+        "sagemaker:CreatePresignedMlflowTrackingServerUrl",
+        "sagemaker:DescribeMlflowTrackingServer",
+        "sagemaker:ListMlflowTrackingServers",
+    }
+    prefix = SAGEMAKER if by == "name" else "arn:<AWS::Partition>:sagemaker:eu-west-1:123456789012"
+    server_arn = f"{prefix}:mlflow-tracking-server/shared-mlflow"
+    assert allowed(statements, Request("sagemaker-mlflow:LogMetric", server_arn))
+    assert allowed(statements, Request("sagemaker:CreatePresignedMlflowTrackingServerUrl", server_arn))
+    assert not allowed(statements, Request("sagemaker-mlflow:LogMetric", f"{prefix}:mlflow-tracking-server/other"))
+    assert not allowed(statements, Request("sagemaker:DeleteMlflowTrackingServer", server_arn))
+
+
+def test_a_tracking_server_is_grantable_as_its_role():
+    stack = new_stack()
+    server = MlflowTrackingServer(stack, "Tracking", tracking_server_name="ml-platform-dev")
+    assert server.grant_principal is server.role

@@ -419,3 +419,35 @@ def test_job_network_interfaces_are_limited_to_the_platform_vpc_subnets_and_grou
         "ec2:DescribeSubnets",
         "ec2:DescribeVpcs",
     }
+
+
+# --- an L2 resource: grantable, connectable, metrics with MetricOptions --------------------------
+
+
+def test_metric_options_override_the_schedule_defaults_and_every_monitor_has_its_metrics(synthesized):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    monitor, _ = synthesized
+    quality = monitor.metric_model_quality(
+        "accuracy", cloudwatch.MetricOptions(statistic="Minimum", period=Duration.hours(1))
+    )
+    assert (quality.statistic, quality.period.to_hours()) == ("Minimum", 1)
+    assert quality.dimensions == {"Endpoint": "churn-endpoint", "MonitoringSchedule": "churn-model-quality"}
+    bias = monitor.metric_bias("bias_metric_CI")
+    assert bias.namespace == "aws/sagemaker/Endpoints/bias-metrics" and bias.statistic == "Maximum"
+    assert bias.dimensions["MonitoringSchedule"] == "churn-bias-drift"
+    attribution = monitor.metric_feature_attribution("feature_age")
+    assert attribution.namespace == "aws/sagemaker/Endpoints/explainability-metrics"
+    assert attribution.dimensions["MonitoringSchedule"] == "churn-feature-attribution"
+
+
+def test_a_monitor_is_grantable_as_its_jobs_role_and_connectable_as_their_security_group():
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack()
+    monitor = all_monitors(stack)
+    assert monitor.grant_principal is monitor.role
+    assert monitor.connections.security_groups == [monitor._network.workload_security_group]
+    database = ec2.SecurityGroup(stack, "Database", vpc=monitor._network.vpc)
+    database.connections.allow_from(monitor, ec2.Port.tcp(5432))
+    Template.from_stack(stack).has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432})

@@ -12,7 +12,14 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
-from constructs_lib import ConstructValidationError, ModelData, ModelPackageGroup, ModelPackageSources, SecureBucket
+from constructs_lib import (
+    ConstructValidationError,
+    IModelPackageGroup,
+    ModelData,
+    ModelPackageGroup,
+    ModelPackageSources,
+    SecureBucket,
+)
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -235,3 +242,76 @@ def test_unknown_approval_status_fails():
     group = ModelPackageGroup(new_stack(), "G", model_package_group_name="g")
     with pytest.raises(ConstructValidationError, match="approval_statuses='Aproved': must be one of Approved"):
         group.on_state_change("Rule", approval_statuses=["Aproved"])
+
+
+# --- an L2 resource: interface, imports, grants ---------------------------------------------------
+
+
+def test_an_existing_group_imported_by_name_can_be_granted_on():
+    """Done when: a deployer role of another stack reads and approves versions of a group it did not make."""
+    from tests.constructs_lib.grants import SAGEMAKER, actions_of, role_statements
+    from tests.iam_eval import Request, allowed
+
+    stack = new_stack()
+    group = ModelPackageGroup.from_model_package_group_name(stack, "Registry", "Churn-Models")
+    deployer = iam.Role(stack, "Deployer", assumed_by=iam.AccountRootPrincipal())
+    assert isinstance(group.grant_read(deployer), iam.Grant)
+    group.grant_approve(deployer)
+    assert isinstance(group, IModelPackageGroup) and isinstance(group, ModelPackageGroupRef)
+    assert group.model_package_group_name == "Churn-Models"
+    statements = role_statements(Template.from_stack(stack), "Deployer")
+    assert actions_of(statements) == {
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:UpdateModelPackage",
+    }
+    assert allowed(
+        statements, Request("sagemaker:DescribeModelPackageGroup", f"{SAGEMAKER}:model-package-group/churn-models")
+    )
+    assert allowed(statements, Request("sagemaker:UpdateModelPackage", f"{SAGEMAKER}:model-package/churn-models/3"))
+    assert not allowed(statements, Request("sagemaker:UpdateModelPackage", f"{SAGEMAKER}:model-package/other/3"))
+    assert not allowed(statements, Request("sagemaker:CreateModelPackage", f"{SAGEMAKER}:model-package/churn-models/4"))
+
+
+def test_a_group_imported_by_arn_keeps_its_account_and_region():
+    stack = new_stack()
+    arn = "arn:aws:sagemaker:us-east-1:222222222222:model-package-group/shared-models"
+    group = ModelPackageGroup.from_model_package_group_arn(stack, "Shared", arn)
+    assert group.model_package_group_name == "shared-models"
+    assert group.model_package_group_arn == arn
+    assert group.env.account == "222222222222" and group.env.region == "us-east-1"
+    assert ":sagemaker:us-east-1:222222222222:model-package/shared-models/*" in json.dumps(
+        stack.resolve(group.model_packages_arn)
+    )
+    assert group.model_package_group_ref.model_package_group_arn == arn
+    assert group.sources is None
+
+
+def test_grant_register_lets_a_role_create_versions_of_this_group_only(synthesized):
+    from tests.constructs_lib.grants import SAGEMAKER, role_statements
+    from tests.iam_eval import Request, allowed
+
+    statements = role_statements(synthesized[0], "Registrar")
+    assert allowed(statements, Request("sagemaker:CreateModelPackage", f"{SAGEMAKER}:model-package/private-model/1"))
+    assert allowed(statements, Request("sagemaker:AddTags", f"{SAGEMAKER}:model-package/private-model/1"))
+    assert not allowed(statements, Request("sagemaker:CreateModelPackage", f"{SAGEMAKER}:model-package/churn-model/1"))
+    assert not allowed(
+        statements, Request("sagemaker:UpdateModelPackage", f"{SAGEMAKER}:model-package/private-model/1")
+    )
+    reader = role_statements(synthesized[0], "Reader")
+    assert allowed(reader, Request("sagemaker:DescribeModelPackage", f"{SAGEMAKER}:model-package/private-model/1"))
+    assert not allowed(reader, Request("sagemaker:CreateModelPackage", f"{SAGEMAKER}:model-package/private-model/1"))
+
+
+def test_an_imported_group_offers_the_approval_events():
+    stack = new_stack()
+    group = ModelPackageGroup.from_model_package_group_name(stack, "Registry", "churn-models")
+    group.on_approved("Approved")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_like(
+                {"detail": {"ModelPackageGroupName": ["churn-models"], "ModelApprovalStatus": ["Approved"]}}
+            )
+        },
+    )

@@ -613,3 +613,70 @@ def test_the_readme_studio_example_synthesizes_with_its_teardown(monkeypatch, tm
     exec(compile(code, "README.md", "exec"), {"lib": lib, "cdk": cdk, "stack": stack})  # noqa: S102 - our README
     (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
     assert teardown["Properties"]["UserSpaces"] == "Retain"
+
+
+# --- an L2 resource: interface, imports, grants, connections -------------------------------------
+
+
+def test_an_existing_domain_imported_by_its_attributes_can_be_granted_on():
+    """Done when: a person's role of another stack opens Studio on a domain it did not make."""
+    from aws_cdk import aws_ec2 as ec2
+
+    from constructs_lib import IStudioDomain, IUserProfile, StudioUserProfile
+    from tests.constructs_lib.grants import SAGEMAKER, actions_of, role_statements
+    from tests.iam_eval import Request, allowed
+
+    stack = new_stack()
+    vpc = ec2.Vpc.from_vpc_attributes(stack, "Vpc", vpc_id="vpc-1", availability_zones=AZS)
+    group = ec2.SecurityGroup.from_security_group_id(stack, "Apps", "sg-0123456789abcdef0")
+    domain = StudioDomain.from_domain_attributes(
+        stack, "Studio", domain_id="d-abc123", home_efs_file_system_id="fs-1", security_groups=[group]
+    )
+    assert isinstance(domain, IStudioDomain) and domain.home_efs_file_system_id == "fs-1"
+    assert domain.domain_ref.domain_id == "d-abc123"
+    person = iam.Role(stack, "Person", assumed_by=iam.AccountRootPrincipal())
+    assert isinstance(domain.grant_sign_in(person, "alice"), iam.Grant)
+    domain.grant_read(person)
+    profile = StudioUserProfile.from_user_profile_attributes(
+        stack, "Bob", domain_id=domain.domain_id, user_profile_name="Bob"
+    )
+    assert isinstance(profile, IUserProfile)
+    profile.grant_sign_in(person)
+    database = ec2.SecurityGroup(stack, "Database", vpc=vpc)
+    database.connections.allow_from(domain, ec2.Port.tcp(5432))
+
+    template = Template.from_stack(stack)
+    statements = role_statements(template, "Person")
+    assert actions_of(statements) == {
+        "sagemaker:CreatePresignedDomainUrl",
+        "sagemaker:DescribeDomain",
+        "sagemaker:DescribeApp",
+        "sagemaker:DescribeSpace",
+        "sagemaker:DescribeUserProfile",
+    }
+    for profile_name in ("alice", "bob"):
+        url = Request("sagemaker:CreatePresignedDomainUrl", f"{SAGEMAKER}:user-profile/d-abc123/{profile_name}")
+        assert allowed(statements, url)
+    assert not allowed(
+        statements, Request("sagemaker:CreatePresignedDomainUrl", f"{SAGEMAKER}:user-profile/d-abc123/eve")
+    )
+    assert allowed(statements, Request("sagemaker:DescribeDomain", f"{SAGEMAKER}:domain/d-abc123"))
+    assert allowed(statements, Request("sagemaker:DescribeSpace", f"{SAGEMAKER}:space/d-abc123/shared"))
+    assert not allowed(statements, Request("sagemaker:DescribeSpace", f"{SAGEMAKER}:space/d-other/shared"))
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress", {"SourceSecurityGroupId": "sg-0123456789abcdef0", "FromPort": 5432}
+    )
+
+
+def test_a_domain_made_here_is_connectable_through_its_apps_security_group():
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack()
+    domain, network, _, _ = _studio(stack)
+    assert domain.connections.security_groups == [network.workload_security_group]
+    assert domain.domain_ref.domain_id == domain.domain_id
+    database = ec2.SecurityGroup(stack, "Database", vpc=network.vpc)
+    database.connections.allow_from(domain, ec2.Port.tcp(5432))
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress", {"FromPort": 5432, "SourceSecurityGroupId": Match.any_value()}
+    )
