@@ -962,7 +962,7 @@ class RuntimeContractCheck:
             for arn in strings(props.get("ManagedPolicyArns")):
                 documents += managed.get(arn, [])
             roles.setdefault(a.placeholder(stack, logical_id), []).extend(statements_of(documents))
-        for stack, logical_id, resource in a.resources(
+        for stack, _logical_id, resource in a.resources(
             "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"
         ):
             props = a.resolve(stack, resource.get("Properties", {}))

@@ -24,8 +24,9 @@ class AccessLogBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        log_retention: Duration = Duration.days(365),
-        archive_after: Duration | None = Duration.days(90),
+        log_retention: Duration | None = None,
+        # None means no archiving, so the default is a value; Duration is immutable.
+        archive_after: Duration | None = Duration.days(90),  # noqa: B008
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         auto_delete_objects: bool = False,
     ) -> None:
@@ -38,6 +39,7 @@ class AccessLogBucket(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "AccessLogBucket")
+        log_retention = log_retention or Duration.days(365)
         retention_days = log_retention.to_days()
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:

@@ -36,7 +36,7 @@ class EncryptionKey(Construct):
         alias: str | None = None,
         allow_cloudwatch_logs: bool = True,
         service_principals: Sequence[str] = DEFAULT_SERVICE_PRINCIPALS,
-        pending_window: Duration = Duration.days(30),
+        pending_window: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
@@ -50,6 +50,7 @@ class EncryptionKey(Construct):
         :param removal_policy: default RETAIN; DESTROY schedules the key's deletion with the stack's.
         """
         super().__init__(scope, construct_id)
+        pending_window = pending_window or Duration.days(30)
         problems = Problems(self, "EncryptionKey")
         if alias is not None:
             problems.check(

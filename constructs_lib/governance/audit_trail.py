@@ -119,7 +119,8 @@ class AuditTrail(Construct):
         alert_key: EncryptionKey | kms.IKey | None = None,
         bucket: SecureBucket | None = None,
         server_access_logs_bucket: s3.IBucket | AccessLogBucket | None = None,
-        archive_after: Duration | None = Duration.days(90),
+        # None keeps log files in S3 Standard, so the default is a value; Duration is immutable.
+        archive_after: Duration | None = Duration.days(90),  # noqa: B008
         log_retention_days: int = 365,
         enable_file_validation: bool = True,
         multi_region: bool = True,
@@ -305,12 +306,16 @@ class AuditTrail(Construct):
     def trail_arn(self) -> str:
         return self.trail.trail_arn
 
-    def metric(self, action_name: str, *, period: Duration = Duration.minutes(5)) -> cloudwatch.Metric:
-        """The count (sum) of ``action_name`` events, e.g. ``metric("ModelApprovalStatusChanged")``."""
+    def metric(self, action_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """The count (sum) of ``action_name`` events, e.g. ``metric("ModelApprovalStatusChanged")``,
+        per ``period`` (default 5 minutes)."""
         if action_name not in self._actions:
             raise KeyError(f"{self.node.path} has no sensitive action {action_name!r}: known {sorted(self._actions)}")
         return cloudwatch.Metric(
-            namespace=self.metric_namespace, metric_name=action_name, statistic="Sum", period=period
+            namespace=self.metric_namespace,
+            metric_name=action_name,
+            statistic="Sum",
+            period=period or Duration.minutes(5),
         )
 
     def metric_model_approval_changes(self) -> cloudwatch.Metric:
@@ -368,7 +373,9 @@ class AuditTrail(Construct):
                 conditions={
                     **source,
                     "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
+                        "kms:EncryptionContext:aws:cloudtrail:arn": (
+                            f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
+                        )
                     },
                 },
             )

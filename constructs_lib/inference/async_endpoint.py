@@ -50,7 +50,8 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         notification_key: kms.IKey | EncryptionKey | None = None,
         include_response_in_notifications: bool = False,
         max_concurrent_invocations_per_instance: int | None = None,
-        scaling: AsyncScalingOptions | None = AsyncScalingOptions(),
+        # None keeps the variant's count, so the default is a value; AsyncScalingOptions is frozen.
+        scaling: AsyncScalingOptions | None = AsyncScalingOptions(),  # noqa: B008
         data_capture: DataCaptureOptions | None = None,
         volume_encryption_key: kms.IKey | EncryptionKey | None = None,
         endpoint_name: str | None = None,
@@ -297,7 +298,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
             "given",
             "asynchronous endpoints scale on their backlog: pass scaling=AsyncScalingOptions(...) instead",
         )
-        for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes):
+        for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes, strict=True):
             ep.check_prefix(problems, name, prefix)
         problems.check(
             len(set(prefixes)) == 3,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, TimeZone
@@ -142,7 +142,7 @@ def as_instance_type(value: InstanceType | str) -> InstanceType:
 # --- autoscaling ---------------------------------------------------------------------------------
 
 
-class ScalingMetric(str, Enum):
+class ScalingMetric(StrEnum):
     """What a variant's target-tracking policy follows."""
 
     #: ``SageMakerVariantInvocationsPerInstance`` (predefined): requests per instance per minute.
@@ -275,7 +275,7 @@ class ServerlessVariant:
 # --- deployment guardrails -----------------------------------------------------------------------
 
 
-class CapacityUnit(str, Enum):
+class CapacityUnit(StrEnum):
     INSTANCE_COUNT = "INSTANCE_COUNT"
     CAPACITY_PERCENT = "CAPACITY_PERCENT"
 
@@ -296,7 +296,7 @@ class CapacitySize:
         return CapacitySize(share, CapacityUnit.CAPACITY_PERCENT)
 
 
-class TrafficRouting(str, Enum):
+class TrafficRouting(StrEnum):
     """How a blue/green deployment shifts traffic to the new fleet."""
 
     ALL_AT_ONCE = "ALL_AT_ONCE"
@@ -304,7 +304,7 @@ class TrafficRouting(str, Enum):
     LINEAR = "LINEAR"
 
 
-class DeploymentStrategy(str, Enum):
+class DeploymentStrategy(StrEnum):
     BLUE_GREEN = "BLUE_GREEN"
     ROLLING = "ROLLING"
 

@@ -16,10 +16,11 @@ stack's own deployment guardrails shift traffic and roll back on alarms, and the
 ``ServedModelPackage`` record keeps the package through later deploys of any kind. The update runs
 with the rollout's own CloudFormation role (models, endpoint configurations, endpoints only) under a
 stack policy that denies any other change; targets and registry come from the function's
-configuration, and the package is checked against the registry again right before each update. Step Functions gives the waits, the retry with backoff when a
-stack is busy (``StackBusy``), a visible history of every rollout and the wait-for-task-token
-approval, without a server or a build project. ``cdk deploy`` from CodeBuild was the alternative: it
-needs the app's source, a build image and broad deploy permissions, for a change of one parameter.
+configuration, and the package is checked against the registry again right before each update.
+Step Functions gives the waits, the retry with backoff when a stack is busy (``StackBusy``), a
+visible history of every rollout and the wait-for-task-token approval, without a server or a build
+project. ``cdk deploy`` from CodeBuild was the alternative: it needs the app's source, a build image
+and broad deploy permissions, for a change of one parameter.
 """
 
 from __future__ import annotations
@@ -292,9 +293,9 @@ class DeployOnApproval(Construct):
         alarm_topic: sns.ITopic | None = None,
         cloudformation_role: iam.IRole | None = None,
         cdk_qualifier: str = "hnb659fds",
-        poll_interval: Duration = Duration.minutes(1),
-        deployment_timeout: Duration = Duration.hours(2),
-        approval_timeout: Duration = Duration.days(7),
+        poll_interval: Duration | None = None,
+        deployment_timeout: Duration | None = None,
+        approval_timeout: Duration | None = None,
         retry_attempts: int = 3,
         dead_letter_queue: sqs.IQueue | None = None,
         log_retention_days: int = 365,
@@ -328,6 +329,9 @@ class DeployOnApproval(Construct):
         :param log_retention_days: default 365.
         """
         super().__init__(scope, construct_id)
+        poll_interval = poll_interval or Duration.minutes(1)
+        deployment_timeout = deployment_timeout or Duration.hours(2)
+        approval_timeout = approval_timeout or Duration.days(7)
         self._validate(
             model_package_group,
             targets,

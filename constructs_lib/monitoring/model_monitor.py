@@ -248,7 +248,7 @@ class ModelMonitor(Construct):
         instance_type: str = "ml.m5.xlarge",
         instance_count: int = 1,
         volume_size_gb: int = 20,
-        max_runtime: Duration = Duration.hours(1),
+        max_runtime: Duration | None = None,
         schedule_name_prefix: str | None = None,
         analyzer_image: MonitoringImage | None = None,
         clarify_image: MonitoringImage | None = None,
@@ -279,6 +279,7 @@ class ModelMonitor(Construct):
         """
         super().__init__(scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
+        max_runtime = max_runtime or Duration.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
         clarify_image = clarify_image or MonitoringImage.clarify()
         self._validate(

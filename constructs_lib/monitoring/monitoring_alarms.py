@@ -70,7 +70,7 @@ class MonitoringAlarms(Construct):
         model_quality_thresholds: Sequence[ModelQualityThreshold] = (),
         variant_names: Sequence[str] = ("AllTraffic",),
         max_5xx_error_rate_percent: float = 1.0,
-        max_model_latency: Duration = Duration.seconds(1),
+        max_model_latency: Duration | None = None,
         topic: sns.ITopic | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         alert_key: kms.IKey | EncryptionKey | None = None,
@@ -78,7 +78,7 @@ class MonitoringAlarms(Construct):
         alarm_name_prefix: str | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
-        max_event_age: Duration = Duration.hours(1),
+        max_event_age: Duration | None = None,
     ) -> None:
         """
         :param endpoint: the endpoint whose health is watched.
@@ -109,6 +109,8 @@ class MonitoringAlarms(Construct):
         :param max_event_age: default 1 hour (1 minute to 1 day).
         """
         super().__init__(scope, construct_id)
+        max_model_latency = max_model_latency or Duration.seconds(1)
+        max_event_age = max_event_age or Duration.hours(1)
         drift = dict(feature_drift_thresholds or {})
         problems = Problems(self, "MonitoringAlarms")
         if drift:
@@ -205,7 +207,8 @@ class MonitoringAlarms(Construct):
                     threshold=max_5xx_error_rate_percent,
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=2,
-                    description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} fail (5XX)",
+                    description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} "
+                    "fail (5XX)",
                 )
             )
             self.health_alarms.append(
@@ -216,7 +219,8 @@ class MonitoringAlarms(Construct):
                     threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=3,
-                    description=f"p90 model latency of variant {variant} above {max_model_latency.to_milliseconds():g} ms",
+                    description=f"p90 model latency of variant {variant} above "
+                    f"{max_model_latency.to_milliseconds():g} ms",
                 )
             )
 

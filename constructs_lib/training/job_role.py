@@ -261,10 +261,10 @@ class JobRole(Construct):
             )
         )
 
-    def _add_key_via_s3(self, key: kms.IKey, actions: list[str]) -> None:
+    def _add_key_via_s3(self, key: kms.IKey, actions: Sequence[str]) -> None:
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=actions,
+                actions=list(actions),
                 resources=[key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
             )

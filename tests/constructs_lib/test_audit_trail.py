@@ -202,7 +202,8 @@ def test_filter_patterns_match_the_sensitive_calls():
 
 def test_watched_calls_are_sagemaker_operations():
     model = Path(botocore.__file__).parent / "data" / "sagemaker"
-    service = json.loads(gzip.open(next(model.glob("*/service-2.json.gz"))).read())
+    with gzip.open(next(model.glob("*/service-2.json.gz"))) as compressed:
+        service = json.loads(compressed.read())
     operations = set(service["operations"])
     watched = {
         "UpdateModelPackage",

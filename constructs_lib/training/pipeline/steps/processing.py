@@ -130,7 +130,7 @@ class ProcessingStep(Step):
         entrypoint: Sequence[str] | None = None,
         arguments: Sequence[str | int | float | Expression] = (),
         environment: Mapping[str, str | Expression] | None = None,
-        max_runtime: Duration | Expression = Duration.hours(2),
+        max_runtime: Duration | Expression | None = None,
         network: JobNetwork | None = None,
         property_files: Sequence[PropertyFile] = (),
         **step_options: Any,
@@ -170,7 +170,7 @@ class ProcessingStep(Step):
         self.entrypoint = list(entrypoint) if entrypoint is not None else None
         self.container_arguments = list(arguments)
         self.environment = dict(environment or {})
-        self.max_runtime = max_runtime
+        self.max_runtime: Duration | Expression = Duration.hours(2) if max_runtime is None else max_runtime
         self.network = network or JobNetwork()
         self.property_files = list(property_files)
 
