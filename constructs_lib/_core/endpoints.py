@@ -13,8 +13,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE, grant_objects
+from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions

@@ -8,8 +8,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -187,7 +188,7 @@ class SecureBucket(Construct):
             grantee=grantee,
             actions=["s3:ListBucket"],
             resource_arns=[self.bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None,
+            conditions=list_prefix_conditions(f"{prefix}*" if prefix else ""),
         )
         return grant_objects(
             grantee,

@@ -17,6 +17,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
 from constructs_lib._core.keys import allow_publisher, key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -368,7 +369,7 @@ class AuditTrail(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudTrailToEncryptLogs",
                 principals=[principal],
-                actions=["kms:GenerateDataKey*"],
+                actions=list(KMS_CLOUDTRAIL_ENCRYPT),
                 resources=["*"],  # in a key policy, "*" means this key
                 conditions={
                     **source,
@@ -384,7 +385,7 @@ class AuditTrail(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudTrailToDescribeKey",
                 principals=[principal],
-                actions=["kms:DescribeKey"],
+                actions=list(KMS_DESCRIBE),
                 resources=["*"],
                 conditions=source,
             )

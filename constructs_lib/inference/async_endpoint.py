@@ -13,7 +13,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core import endpoints as ep
-from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket

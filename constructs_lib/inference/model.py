@@ -16,8 +16,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements

@@ -49,6 +49,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
+from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE
 from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.nag import acknowledge
@@ -769,7 +770,7 @@ class DeployOnApproval(Construct):
                 "The serving stacks' ServedModelPackage functions, selected by their tag.",
             ),
             "EncryptEndpointVolumes": (
-                ["kms:CreateGrant"],
+                list(KMS_CREATE_GRANT),
                 [arn("kms", "key", "*")],
                 {
                     "StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
@@ -779,7 +780,7 @@ class DeployOnApproval(Construct):
             ),
             # Apart: kms:GrantIsForAWSResource exists on grant calls only, so DescribeKey beside it never applied.
             "DescribeEndpointKeys": (
-                ["kms:DescribeKey"],
+                list(KMS_DESCRIBE),
                 [arn("kms", "key", "*")],
                 {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}},
                 "The endpoint configurations' volume and capture keys, described through SageMaker only.",

@@ -22,6 +22,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.grants import KMS_CREATE_GRANT
 from constructs_lib._core.keys import grant_key_use, key_or_new
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.runtime_contracts import DATA_CAPTURE_METADATA
@@ -541,7 +542,7 @@ class ModelMonitor(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="EncryptJobVolumes",
-                actions=["kms:CreateGrant"],
+                actions=list(KMS_CREATE_GRANT),
                 resources=[self.encryption_key.key_arn],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )

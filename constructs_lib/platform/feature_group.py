@@ -13,8 +13,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.wildcards import wildcard_resource_finding
@@ -266,16 +268,17 @@ class FeatureGroup(Construct):
         assert bucket is not None
         objects = bucket.arn_for_objects(f"{prefix}/*")
         role.add_to_policy(
-            iam.PolicyStatement(
+            objects_statement(
+                bucket.bucket_arn,
+                f"{prefix}/*",
+                ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
                 sid="WriteOfflineStore",
-                actions=["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
-                resources=[objects],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(sid="CheckBucket", actions=["s3:GetBucketAcl"], resources=[bucket.bucket_arn])
         )
-        offline_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
+        offline_key.grant(role, *KMS_ENCRYPT)
         database = data_catalog.database if data_catalog else DEFAULT_GLUE_DATABASE
         table = data_catalog.table_name if data_catalog else "*"
         glue_arn = f"arn:{Aws.PARTITION}:glue:{stack.region}:{stack.account}"

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
@@ -108,7 +109,6 @@ _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUp
 #: Authorization Reference), and those on one stream: writing and reading events.
 _LOG_GROUP_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams")
 _LOG_STREAM_ACTIONS = ("logs:PutLogEvents", "logs:GetLogEvents")
-_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 
 _WHY_JOBS = (
     "Job and model names are chosen by the data scientist (the SageMaker SDK adds a timestamp), so "
@@ -292,8 +292,8 @@ class StudioExecutionRole(Construct):
         if key.key_arn in self._granted_keys:
             return
         self._granted_keys.add(key.key_arn)
-        self._allow(_KEY_ACTIONS, [key.key_arn])
-        self._allow(["kms:CreateGrant"], [key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})
+        self._allow(KMS_KEY_USE, [key.key_arn])
+        self._allow(KMS_CREATE_GRANT, [key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})
 
     def allow_studio_domain(self, domain_id: str) -> None:
         """Let Studio, running as this role, manage the spaces and apps of domain ``domain_id``."""

@@ -13,7 +13,9 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -349,7 +351,7 @@ class MlPipeline(Construct):
     def _grant_read(self, location: S3Location) -> None:
         """Property files: SageMaker Pipelines reads them from S3 as the pipeline's role (JsonGet)."""
         objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
+        self.role.add_to_policy(objects_statement(location.s3_bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
             self.role.managed_policy,
             objects,
@@ -360,7 +362,7 @@ class MlPipeline(Construct):
         if key is not None:
             self.role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:Decrypt"],
+                    actions=list(KMS_DECRYPT),
                     resources=[key.key_arn],
                     conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
                 )

@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_DECRYPT
 from constructs_lib._core.queues import require_dead_letter_and_retry
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.model import ModelPackageSources
@@ -239,7 +240,7 @@ class ModelPackageGroup(Construct):
                     iam.PolicyStatement(
                         sid=f"DecryptSharedModelArtifacts{suffix}",
                         principals=principals,
-                        actions=["kms:Decrypt"],
+                        actions=list(KMS_DECRYPT),
                         resources=["*"],
                         conditions={
                             "StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}
