@@ -22,7 +22,7 @@ from constructs_lib._core.keys import allow_publisher, key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
-from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
+from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -311,7 +311,7 @@ class AuditTrail(Construct):
         """The count (sum) of ``action_name`` events, e.g. ``metric("ModelApprovalStatusChanged")``,
         per ``period`` (default 5 minutes)."""
         if action_name not in self._actions:
-            raise KeyError(f"{self.node.path} has no sensitive action {action_name!r}: known {sorted(self._actions)}")
+            raise invalid(self, "AuditTrail", "action_name", action_name, f"must be one of {sorted(self._actions)}")
         return cloudwatch.Metric(
             namespace=self.metric_namespace,
             metric_name=action_name,

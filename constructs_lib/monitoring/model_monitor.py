@@ -28,7 +28,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, invalid, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -358,7 +358,13 @@ class ModelMonitor(Construct):
 
     def _metric(self, kind: str, namespace: str, metric_name: str, props: Mapping[str, Any]) -> cloudwatch.Metric:
         if kind not in self.schedule_names:
-            raise ValueError(f"ModelMonitor '{self.node.path}' has no {kind} monitor; its metric cannot be read")
+            raise invalid(
+                self,
+                "ModelMonitor",
+                "metric_name",
+                metric_name,
+                f"has no {kind} monitor to read it from; monitors: {sorted(self.schedule_names) or 'none'}",
+            )
         options: dict[str, Any] = {"statistic": "Maximum", "period": Duration.hours(self.schedule.interval_hours)}
         options.update(props)
         return cloudwatch.Metric(

@@ -226,7 +226,7 @@ def test_exposes_alarms_and_metrics(trail):
     assert set(audit.alarms) == {a.name for a in DEFAULT_SENSITIVE_ACTIONS}
     assert audit.metric_model_approval_changes().metric_name == "ModelApprovalStatusChanged"
     assert audit.metric_denied_job_creations().metric_name == "JobCreationDenied"
-    with pytest.raises(KeyError, match="no sensitive action 'Nope'"):
+    with pytest.raises(ConstructValidationError, match="action_name='Nope': must be one of \\['"):
         audit.metric("Nope")
 
 
