@@ -290,7 +290,7 @@ class DeployOnApproval(Construct):
         encryption_key: kms.IKey | EncryptionKey | None = None,
         log_key: kms.IKey | EncryptionKey | None = None,
         alert_key: kms.IKey | EncryptionKey | None = None,
-        approver_emails: Sequence[str] = (),
+        approver_email_addresses: Sequence[str] = (),
         alarm_topic: sns.ITopic | None = None,
         cloudformation_role: iam.IRole | None = None,
         cdk_qualifier: str = "hnb659fds",
@@ -314,7 +314,7 @@ class DeployOnApproval(Construct):
         :param log_key: default ``encryption_key``; the function's and the state machine's log groups
             (a logs key, whose policy lets CloudWatch Logs encrypt).
         :param alert_key: default ``encryption_key``; the approval topic (published by the state machine's role).
-        :param approver_emails: default none; email subscriptions of the approval topic (a notice
+        :param approver_email_addresses: default none; email subscriptions of the approval topic (a notice
             only: approving takes a role with ``approver_policy``, see ``grant_approve``).
         :param alarm_topic: default None; if given, failed or timed-out rollouts alarm to this topic.
         :param cloudformation_role: default, a new role (``cloudformation_role``) that may only replace the
@@ -336,7 +336,7 @@ class DeployOnApproval(Construct):
         self._validate(
             model_package_group,
             targets,
-            approver_emails,
+            approver_email_addresses,
             cdk_qualifier,
             poll_interval,
             deployment_timeout,
@@ -405,7 +405,7 @@ class DeployOnApproval(Construct):
                 enforce_ssl=True,
                 display_name="Model deployment approvals",
             )
-            for address in approver_emails:
+            for address in approver_email_addresses:
                 self.approval_topic.add_subscription(subscriptions.EmailSubscription(address))
 
         self.state_machine = self._state_machine(
@@ -465,7 +465,7 @@ class DeployOnApproval(Construct):
         self,
         group: ModelPackageGroupRef,
         targets: Sequence[DeploymentTarget],
-        approver_emails: Sequence[str],
+        approver_email_addresses: Sequence[str],
         cdk_qualifier: str,
         poll_interval: Duration,
         deployment_timeout: Duration,
@@ -531,12 +531,12 @@ class DeployOnApproval(Construct):
             f"must fit the function's environment: at most "
             f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names",
         )
-        for address in approver_emails:
-            problems.check_pattern("approver_emails", address, _EMAIL, "must be email addresses")
+        for address in approver_email_addresses:
+            problems.check_pattern("approver_email_addresses", address, _EMAIL, "must be email addresses")
         problems.check(
-            not approver_emails or any(t.requires_approval for t in targets),
-            "approver_emails",
-            list(approver_emails),
+            not approver_email_addresses or any(t.requires_approval for t in targets),
+            "approver_email_addresses",
+            list(approver_email_addresses),
             "no target requires approval",
         )
         problems.check(

@@ -71,7 +71,7 @@ class MonitoringAlarms(Construct):
         variant_names: Sequence[str] = ("AllTraffic",),
         max_5xx_error_rate_percent: float = 1.0,
         max_model_latency: Duration | None = None,
-        topic: sns.ITopic | None = None,
+        alarm_topic: sns.ITopic | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         alert_key: kms.IKey | EncryptionKey | None = None,
         email_addresses: Sequence[str] = (),
@@ -92,7 +92,7 @@ class MonitoringAlarms(Construct):
             invocations fail with a 5XX over 5 minutes (twice in a row).
         :param max_model_latency: default 1 second; alarm when a variant's p90 model latency is higher
             for 3 periods of 5 minutes.
-        :param topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
+        :param alarm_topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
         :param encryption_key: default, a new ``EncryptionKey``; the dead-letter queue's key (and the
             topic's without ``alert_key``). An ``EncryptionKey`` gets a key-policy statement letting this
             account's EventBridge rules use it (the rule's dead-letter queue); a key of your own must
@@ -155,13 +155,14 @@ class MonitoringAlarms(Construct):
         self._prefix = alarm_name_prefix or Names.unique_resource_name(self, max_length=100, separator="-")
         key: kms.IKey | None = None
         alert_key = encryption_key if alert_key is None else alert_key
+        topic = alarm_topic
         if topic is None:
             key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
             topic = sns.Topic(
                 self, "Topic", master_key=key, enforce_ssl=True, display_name=f"ML monitoring alarms of {construct_id}"
             )
-        self.topic: sns.ITopic = topic
+        self.alarm_topic: sns.ITopic = topic
         self._action = cloudwatch_actions.SnsAction(topic)
         self.drift_alarms: list[cloudwatch.Alarm] = []
         self.health_alarms: list[cloudwatch.Alarm] = []
@@ -296,7 +297,7 @@ class MonitoringAlarms(Construct):
 
     def add_email_subscription(self, email_address: str) -> None:
         """Send the alarms to ``email_address`` (the owner confirms the subscription by email)."""
-        self.topic.add_subscription(subscriptions.EmailSubscription(email_address))
+        self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email_address))
 
     def _alarm(
         self,

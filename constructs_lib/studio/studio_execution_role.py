@@ -174,7 +174,7 @@ class StudioExecutionRole(Construct):
         name_prefix: str,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
         read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        keys: Sequence[kms.IKey | EncryptionKey] = (),
+        encryption_keys: Sequence[kms.IKey | EncryptionKey] = (),
         require_network_isolation: bool = False,
         require_inter_container_encryption: bool = False,
         metric_namespaces: Sequence[str] = (),
@@ -191,7 +191,7 @@ class StudioExecutionRole(Construct):
         :param buckets: default none; platform buckets the role may read and write (objects, and
             their bucket key).
         :param read_only_buckets: default none; platform buckets the role may only read.
-        :param keys: default none; further keys the role may encrypt and decrypt with.
+        :param encryption_keys: default none; further keys the role may encrypt and decrypt with.
         :param require_network_isolation: default False; True denies jobs and models created
             without network isolation (containers then have no network at all).
         :param require_inter_container_encryption: default False; True denies training,
@@ -255,7 +255,7 @@ class StudioExecutionRole(Construct):
         self._allow_jobs(subnets, security_groups)
         self._deny_jobs_outside_guardrails(require_network_isolation, require_inter_container_encryption)
         self._allow_logs_metrics_and_images(metric_namespaces)
-        for key in [self.volume_key, *keys]:
+        for key in [self.volume_key, *encryption_keys]:
             self.grant_key(key)
         for bucket in buckets:
             self.grant_bucket(bucket)
