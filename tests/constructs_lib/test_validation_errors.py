@@ -12,8 +12,7 @@ from constructs_lib import ConstructValidationError, MonitoringImage
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.validation import invalid
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
-from constructs_lib.training.pipeline import ProcessingOutput, ProcessingStep
-from constructs_lib.training.pipeline.rendering import render
+from constructs_lib.training.pipeline import PipelineDefinition, ProcessingOutput, ProcessingStep
 from tests.conftest import new_stack
 from tests.constructs_lib.pipeline.conftest import ROLE_ARN, SKLEARN
 
@@ -36,9 +35,18 @@ def test_an_acknowledgment_without_a_real_reason_names_the_reason():
         acknowledge_exact_wildcard(bucket, "arn:aws:s3:::b", "a reason that is long enough to be one")
 
 
-def test_a_value_the_pipeline_definition_cannot_hold_names_its_path():
-    with pytest.raises(ConstructValidationError, match=r"Arguments.Environment\.X=<object object at .*>: cannot be"):
-        render({"X": object()}, path="Arguments.Environment")
+def test_a_value_the_pipeline_definition_cannot_hold_is_one_of_the_definitions_problems():
+    step = ProcessingStep(
+        "Prep",
+        role=cdk.aws_iam.Role.from_role_arn(new_stack(), "R", ROLE_ARN),
+        image_uri=SKLEARN,
+        instance_type="ml.m5.large",
+        environment={"X": object()},  # type: ignore[dict-item]
+    )
+    with pytest.raises(
+        ConstructValidationError, match=r"steps\['Prep'\].*Environment\.X=<object object at .*>: cannot be"
+    ):
+        PipelineDefinition(steps=[step]).render()
 
 
 def test_indexing_a_step_property_that_is_not_a_list_or_map_names_the_key():

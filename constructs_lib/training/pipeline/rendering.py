@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from constructs_lib._core.validation import invalid
 from constructs_lib.training.pipeline.expressions import Expression
 
 #: Called for every expression met while rendering, with its JSON path (``Arguments.X[0].Y``).
@@ -41,14 +40,7 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
         return value.key_arn
     if hasattr(value, "key") and hasattr(value.key, "key_arn"):  # EncryptionKey
         return value.key.key_arn
-    raise invalid(
-        "definition",
-        "Pipeline",
-        path or "value",
-        value,
-        "cannot be written into a pipeline definition (strings, numbers, booleans, pipeline expressions, "
-        "S3 locations, roles and keys can)",
-    )
+    raise TypeError(f"{path or 'value'}={value!r}: cannot be written into a pipeline definition")
 
 
 def prune(request: dict[str, Any]) -> dict[str, Any]:
