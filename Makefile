@@ -7,7 +7,7 @@ RUN := scripts/with-node
 ENV ?= dev
 CDK := $(RUN) cdk --no-notices
 
-.PHONY: setup synth test deploy diff bench clean
+.PHONY: setup synth test lint deploy diff bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,12 @@ synth: $(STAMP)
 ## Run the whole test suite.
 test: $(STAMP)
 	$(RUN) python -m pytest -n auto
+
+## Lint: ruff's rules and formatting over the repository, pyright (strict on constructs_lib).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(RUN) node_modules/.bin/pyright
 
 ## Bootstrap and deploy one environment (needs AWS credentials): make deploy ENV=dev
 deploy: $(STAMP)

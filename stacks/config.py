@@ -955,9 +955,9 @@ def account_sharing_problems(environments: Iterable[EnvironmentConfig]) -> list[
                 mine, theirs = f"{env.project}-{env.name}-", f"{other.project}-{other.name}-"
                 if env is not other and theirs.startswith(mine):
                     problems.append(
-                        f"{env.name}.name={env.name!r}: its name prefix {mine!r} also matches environment {other.name!r}'s "
-                        f"{theirs!r} in the shared account {account}, so its roles would reach the other's "
-                        "resources; rename one"
+                        f"{env.name}.name={env.name!r}: its name prefix {mine!r} also matches environment "
+                        f"{other.name!r}'s {theirs!r} in the shared account {account}, so its roles would reach "
+                        "the other's resources; rename one"
                     )
     return problems
 

@@ -203,8 +203,8 @@ class MonitoringStack(Stack):
             encryption_key=self.key,
             log_key=self.logs_key,
             alert_key=self.alerts_key,
-            approver_emails=mon.approver_emails if any(t.requires_approval for t in targets) else (),
-            alarm_topic=self.alarms.topic,
+            approver_email_addresses=mon.approver_emails if any(t.requires_approval for t in targets) else (),
+            alarm_topic=self.alarms.alarm_topic,
             log_retention_days=self.config.log_retention_days,
         )
         return self.deployment

@@ -74,7 +74,7 @@ class PlatformStack(Stack):
             self,
             "Budget",
             amount=platform.monthly_budget_usd,
-            topic=self.alert_topic,
+            notification_topic=self.alert_topic,
             cost_allocation_tags={"environment": config.name} if platform.budget_by_environment_tag else None,
             budget_name=f"{prefix}-monthly",
         )

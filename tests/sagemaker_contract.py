@@ -7,8 +7,9 @@
 2. The official pipeline definition JSON schema (not copied here: its licence is unstated), read
    from ``$PIPELINE_SCHEMA``, else from ``../shared/schemas`` beside the repository; without either
    (a user's clone), the tests that need it are skipped with the reason (``schema_source``), and a
-   ``PIPELINE_SCHEMA`` naming no file is an error (``.ci/run`` sets it: CI never skips). That schema (commit b4012b0) predates or contradicts parts of the
-   format SageMaker runs; ``SCHEMA_CORRECTIONS`` lists each difference with its source, and
+   ``PIPELINE_SCHEMA`` naming no file is an error (``.ci/run`` sets it: CI never skips). That schema
+   (commit b4012b0) predates or contradicts parts of the format SageMaker runs;
+   ``SCHEMA_CORRECTIONS`` lists each difference with its source, and
    ``tests/constructs_lib/pipeline/test_contract.py`` proves that the pristine schema rejects each
    corrected construct and accepts everything else unchanged.
 """

@@ -13,10 +13,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE, grant_objects
+from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, invalid, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.inference.endpoint_options import (
@@ -139,7 +140,7 @@ class EndpointBase(Construct):
         """``Invocation5XXErrors`` or ``Invocation4XXErrors``: 1 per failed request, 0 otherwise, so the
         Average is the error rate and the Sum the error count."""
         if status_class not in ("4XX", "5XX"):
-            raise ValueError(f"status_class={status_class!r}: must be '4XX' or '5XX'")
+            raise invalid(self, type(self).__name__, "status_class", status_class, "must be '4XX' or '5XX'")
         return self.metric(f"Invocation{status_class}Errors", **kwargs)
 
     def metric_model_errors(self, **kwargs) -> cloudwatch.Metric:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
+from constructs_lib._core.validation import invalid
+
 _MIN_REASON = 20
 
 
@@ -14,9 +16,11 @@ def acknowledge(construct: IConstruct, reason: str, *rule_ids: str) -> None:
     Finding-level ids (``AwsSolutions-IAM5[Resource::arn:...:*]``) acknowledge one exact wildcard.
     """
     if len(reason.strip()) < _MIN_REASON:
-        raise ValueError(f"acknowledgment of {rule_ids} on {construct.node.path} needs a real reason")
+        raise invalid(
+            construct, "acknowledge", "reason", reason, f"needs a real reason (at least {_MIN_REASON} characters)"
+        )
     if not rule_ids:
-        raise ValueError(f"acknowledgment on {construct.node.path} names no rule")
+        raise invalid(construct, "acknowledge", "rule_ids", rule_ids, "name at least one rule or finding")
     validations = Validations.of(construct)
     for rule_id in rule_ids:
         validations.acknowledge(Acknowledgment(id=rule_id, reason=reason))

@@ -968,7 +968,9 @@ class RuntimeContractCheck:
             for arn in strings(props.get("ManagedPolicyArns")):
                 documents += managed.get(arn, [])
             roles.setdefault(a.placeholder(stack, logical_id), []).extend(statements_of(documents))
-        for stack, _, resource in a.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
+        for stack, _logical_id, resource in a.resources(
+            "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"
+        ):
             props = a.resolve(stack, resource.get("Properties", {}))
             names = strings(props.get("Roles")) + strings(props.get("RoleName"))
             statements = statements_of([props.get("PolicyDocument", {})])

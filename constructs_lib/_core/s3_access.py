@@ -1,16 +1,29 @@
-"""Least-privilege S3 access to one prefix, written out (``grant_read`` adds ``s3:GetObject*``,
-``s3:List*``... action wildcards), with the one unavoidable object wildcard acknowledged."""
+"""Least-privilege S3 access to object prefixes, written out (CDK's ``grant_read`` adds
+``s3:GetObject*``, ``s3:List*``... action wildcards), with the one unavoidable object wildcard
+acknowledged: the one path of the library's S3 object and prefix grants.
+
+- ``objects_statement``: exact actions on the objects matching a key pattern of one bucket.
+- ``list_prefix_statement`` (``list_prefix_conditions``): ``s3:ListBucket`` limited to key
+  prefixes (``s3:prefix``), the whole bucket only when no prefix is given.
+- ``grant_objects``: objects (and the bucket key's actions) to any grantee, wildcard acknowledged.
+- ``grant_prefix``: read or write one prefix and list it, for a role.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 
+from constructs_lib._core.grants import S3_READ, S3_WRITE
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.validation import is_unresolved
-from constructs_lib._core.wildcards import acknowledge_statement_wildcards
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,64 @@ def _valid_bucket(name: str) -> bool:
     return 3 <= len(name) <= 63 and all(c.islower() or c.isdigit() or c in ".-" for c in name)
 
 
+def list_prefix_conditions(*prefixes: str) -> dict[str, Any] | None:
+    """The condition limiting ``s3:ListBucket`` to keys under ``prefixes`` (``s3:prefix``, StringLike
+    patterns such as ``models/*``); None, the whole bucket, when every prefix is empty."""
+    patterns = [prefix for prefix in prefixes if prefix]
+    return {"StringLike": {"s3:prefix": patterns}} if patterns else None
+
+
+def list_prefix_statement(bucket_arn: str, *prefixes: str, sid: str | None = None) -> iam.PolicyStatement:
+    """``s3:ListBucket`` on the bucket, limited to keys under ``prefixes`` (``list_prefix_conditions``)."""
+    return iam.PolicyStatement(
+        sid=sid, actions=["s3:ListBucket"], resources=[bucket_arn], conditions=list_prefix_conditions(*prefixes)
+    )
+
+
+def objects_statement(
+    bucket_arn: str,
+    key_pattern: str,
+    actions: Sequence[str],
+    *,
+    sid: str | None = None,
+    conditions: dict[str, Any] | None = None,
+) -> iam.PolicyStatement:
+    """Exactly ``actions`` on the objects of a bucket matching ``key_pattern`` (``bucket.arn_for_objects``)."""
+    return iam.PolicyStatement(
+        sid=sid, actions=list(actions), resources=[f"{bucket_arn}/{key_pattern}"], conditions=conditions
+    )
+
+
+def grant_objects(
+    grantee: iam.IGrantable,
+    bucket: s3.IBucket,
+    key_pattern: str,
+    actions: Sequence[str],
+    *,
+    key: kms.IKey | None,
+    kms_actions: Sequence[str],
+    why: str,
+) -> iam.Grant:
+    """Grant ``actions`` on ``bucket``'s objects matching ``key_pattern`` (and ``kms_actions`` on ``key``).
+
+    ``why`` says what the prefix holds; it becomes the reason of the wildcard acknowledgment.
+    """
+    resource = bucket.arn_for_objects(key_pattern)
+    grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[resource])
+    if key is not None:
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(kms_actions), resource_arns=[key.key_arn])
+    principal = grantee.grant_principal
+    if "*" in key_pattern and isinstance(principal, iam.Role):
+        # Imported roles (not iam.Role) keep their own policies: nothing is added to acknowledge.
+        acknowledge_exact_wildcard(
+            principal,
+            resource,
+            f"Objects under this prefix are named at run time ({why}); the grant is limited to the "
+            "prefix and to the exact S3 actions needed.",
+        )
+    return grant
+
+
 def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bool, sid: str, why: str) -> None:
     """Let ``role`` read (or write) the objects under ``key_prefix`` of a bucket, and list that prefix.
 
@@ -51,16 +122,8 @@ def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bo
     (``baselines/constraints.json``) covers that object and objects whose key starts with it.
     """
     prefix = key_prefix.lstrip("/")
-    actions = ["s3:PutObject", "s3:AbortMultipartUpload"] if write else ["s3:GetObject"]
-    role.add_to_principal_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=[f"{bucket_arn}/{prefix}*"]))
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid=f"{sid}List",
-            actions=["s3:ListBucket"],
-            resources=[bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None,
-        )
-    )
+    role.add_to_principal_policy(objects_statement(bucket_arn, f"{prefix}*", S3_WRITE if write else S3_READ, sid=sid))
+    role.add_to_principal_policy(list_prefix_statement(bucket_arn, f"{prefix}*" if prefix else "", sid=f"{sid}List"))
     if isinstance(role, ManagedPolicyRole):
         acknowledge_statement_wildcards(
             role.managed_policy,

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any, cast
 
 from aws_cdk import Token
-from constructs import Construct
+from constructs import IConstruct
 
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -51,7 +51,7 @@ def whole(value: float) -> int | float:
     return value if is_unresolved(value) else int(value)
 
 
-def path_of(scope: Construct, construct_id: str) -> str:
+def path_of(scope: IConstruct, construct_id: str) -> str:
     """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
     validates its input (and names itself) before it exists."""
     return f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
@@ -60,7 +60,7 @@ def path_of(scope: Construct, construct_id: str) -> str:
 class Problems:
     """Collects input problems of one construct and raises them together."""
 
-    def __init__(self, scope: Construct | str, kind: str) -> None:
+    def __init__(self, scope: IConstruct | str, kind: str) -> None:
         path = scope if isinstance(scope, str) else scope.node.path
         self._where = f"{kind} '{path}'"
         self._problems: list[str] = []
@@ -131,10 +131,23 @@ class Problems:
             "(SageMaker pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})",
         )
 
+    def error(self) -> ConstructValidationError:
+        """The error naming every problem recorded so far (to ``raise``)."""
+        details = "\n  - ".join(self._problems)
+        return ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
+
     def raise_if_any(self) -> None:
         if self._problems:
-            details = "\n  - ".join(self._problems)
-            raise ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
+            raise self.error()
+
+
+def invalid(scope: IConstruct | str, kind: str, prop: str, value: Any, allowed: str) -> ConstructValidationError:
+    """The error of one problem found outside a constructor (a method's argument, a lookup), to
+    ``raise``: it names ``kind`` and ``scope``'s path (or a name, for pipeline steps), ``prop``, the
+    ``value`` received and what is ``allowed``, in the same shape as ``Problems``."""
+    problems = Problems(scope, kind)
+    problems.add(prop, value, allowed)
+    return problems.error()
 
 
 def range_text(minimum: float | None, maximum: float | None, integer: bool) -> str:

@@ -44,14 +44,14 @@ class VpcFunction(Construct):
         dead_letter_queue: sqs.IQueue,
         environment: Mapping[str, str] | None = None,
         handler: str = "handler.handler",
-        timeout: Duration = Duration.minutes(1),
+        timeout: Duration | None = None,
         reserved_concurrent_executions: int = 1,
         log_retention_days: int = 365,
         memory_size: int = 256,
         log_key: kms.IKey | None = None,
     ) -> None:
-        """``log_key``: default ``encryption_key``; the log group's key (a logs key, whose policy lets
-        CloudWatch Logs encrypt)."""
+        """``timeout``: default 1 minute. ``log_key``: default ``encryption_key``; the log group's key
+        (a logs key, whose policy lets CloudWatch Logs encrypt)."""
         super().__init__(scope, construct_id)
         self.role = service_role(self, "Role", service="lambda.amazonaws.com", description=description)
         self.log_group = logs.LogGroup(
@@ -70,7 +70,7 @@ class VpcFunction(Construct):
             handler=handler,
             description=description,
             role=self.role,
-            timeout=timeout,
+            timeout=timeout or Duration.minutes(1),
             memory_size=memory_size,
             environment=dict(environment or {}),
             environment_encryption=encryption_key,

@@ -27,8 +27,9 @@ class AccessLogBucket(s3.Bucket):
         scope: Construct,
         construct_id: str,
         *,
-        log_retention: Duration = Duration.days(365),
-        archive_after: Duration | None = Duration.days(90),
+        log_retention: Duration | None = None,
+        # None means no archiving, so the default is a value; Duration is immutable.
+        archive_after: Duration | None = Duration.days(90),  # noqa: B008
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         auto_delete_objects: bool = False,
     ) -> None:
@@ -40,6 +41,7 @@ class AccessLogBucket(s3.Bucket):
         :param auto_delete_objects: default False; True (with DESTROY) empties the bucket on delete.
         """
         problems = Problems(path_of(scope, construct_id), "AccessLogBucket")
+        log_retention = log_retention or Duration.days(365)
         retention_days = log_retention.to_days()
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:

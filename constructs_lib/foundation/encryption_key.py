@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_CLOUDWATCH_LOGS, KMS_DECRYPT, KMS_SERVICE_PUBLISH
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems, path_of
@@ -38,7 +39,7 @@ class EncryptionKey(kms.Key):
         alias: str | None = None,
         allow_cloudwatch_logs: bool = True,
         service_principals: Sequence[str] = DEFAULT_SERVICE_PRINCIPALS,
-        pending_window: Duration = Duration.days(30),
+        pending_window: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
@@ -52,6 +53,7 @@ class EncryptionKey(kms.Key):
         :param removal_policy: default RETAIN; DESTROY schedules the key's deletion with the stack's.
         """
         problems = Problems(path_of(scope, construct_id), "EncryptionKey")
+        pending_window = pending_window or Duration.days(30)
         if alias is not None:
             problems.check(
                 alias.startswith("alias/")
@@ -103,7 +105,7 @@ class EncryptionKey(kms.Key):
                 self,
                 sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
                 service=service_principal,
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                actions=list(KMS_SERVICE_PUBLISH),
                 resources=["*"],  # in a key policy, "*" is this key
                 source_arn=source_arn,
             )
@@ -114,19 +116,13 @@ class EncryptionKey(kms.Key):
         encrypted before they moved to another key: CloudWatch Logs reads each event with the key it
         was written with (``AssociateKmsKey``: "This association is stored as long as the data
         encrypted with the KMS key is still within CloudWatch Logs"). Decrypt only, nothing new."""
-        self._allow_cloudwatch_logs(sid="AllowCloudWatchLogsToReadOlderEvents", actions=["kms:Decrypt"])
+        self._allow_cloudwatch_logs(sid="AllowCloudWatchLogsToReadOlderEvents", actions=KMS_DECRYPT)
 
     def _allow_cloudwatch_logs(
         self,
         *,
         sid: str = "AllowCloudWatchLogs",
-        actions: Sequence[str] = (
-            "kms:Encrypt*",
-            "kms:Decrypt*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:Describe*",
-        ),
+        actions: Sequence[str] = KMS_CLOUDWATCH_LOGS,
     ) -> None:
         # Pinned by the encryption context instead of aws:SourceAccount: KMS binds the log group's
         # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide

@@ -11,9 +11,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions
 from constructs_lib._core.validation import Problems, path_of
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -38,7 +39,7 @@ class SecureBucket(s3.Bucket):
         encryption_key: kms.IKey | None = None,
         server_access_logs_bucket: s3.IBucket | None = None,
         server_access_logs_prefix: str | None = None,
-        noncurrent_version_expiration: Duration = Duration.days(90),
+        noncurrent_version_expiration: Duration | None = None,
         archive_after: Duration | None = None,
         archive_prefix: str | None = None,
         expire_after: Duration | None = None,
@@ -65,6 +66,7 @@ class SecureBucket(s3.Bucket):
         """
         path = path_of(scope, construct_id)
         problems = Problems(path, "SecureBucket")
+        noncurrent_version_expiration = noncurrent_version_expiration or Duration.days(90)
         problems.check_range(
             "noncurrent_version_expiration (days)", noncurrent_version_expiration.to_days(), minimum=1, integer=True
         )
@@ -187,7 +189,7 @@ class SecureBucket(s3.Bucket):
             grantee=identity,
             actions=["s3:ListBucket"],
             resource_arns=[self.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None,
+            conditions=list_prefix_conditions(f"{prefix}*" if prefix else ""),
         )
         return grant_objects(
             identity,

@@ -17,12 +17,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
 from constructs_lib._core.keys import allow_publisher, key_of
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
-from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
+from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -121,7 +122,8 @@ class AuditTrail(Construct):
         alert_key: EncryptionKey | kms.IKey | None = None,
         bucket: SecureBucket | None = None,
         server_access_logs_bucket: s3.IBucket | AccessLogBucket | None = None,
-        archive_after: Duration | None = Duration.days(90),
+        # None keeps log files in S3 Standard, so the default is a value; Duration is immutable.
+        archive_after: Duration | None = Duration.days(90),  # noqa: B008
         log_retention_days: int = 365,
         enable_file_validation: bool = True,
         multi_region: bool = True,
@@ -306,12 +308,16 @@ class AuditTrail(Construct):
     def trail_arn(self) -> str:
         return self.trail.trail_arn
 
-    def metric(self, action_name: str, *, period: Duration = Duration.minutes(5)) -> cloudwatch.Metric:
-        """The count (sum) of ``action_name`` events, e.g. ``metric("ModelApprovalStatusChanged")``."""
+    def metric(self, action_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """The count (sum) of ``action_name`` events, e.g. ``metric("ModelApprovalStatusChanged")``,
+        per ``period`` (default 5 minutes)."""
         if action_name not in self._actions:
-            raise KeyError(f"{self.node.path} has no sensitive action {action_name!r}: known {sorted(self._actions)}")
+            raise invalid(self, "AuditTrail", "action_name", action_name, f"must be one of {sorted(self._actions)}")
         return cloudwatch.Metric(
-            namespace=self.metric_namespace, metric_name=action_name, statistic="Sum", period=period
+            namespace=self.metric_namespace,
+            metric_name=action_name,
+            statistic="Sum",
+            period=period or Duration.minutes(5),
         )
 
     def metric_model_approval_changes(self) -> cloudwatch.Metric:
@@ -364,12 +370,14 @@ class AuditTrail(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudTrailToEncryptLogs",
                 principals=[principal],
-                actions=["kms:GenerateDataKey*"],
+                actions=list(KMS_CLOUDTRAIL_ENCRYPT),
                 resources=["*"],  # in a key policy, "*" means this key
                 conditions={
                     **source,
                     "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
+                        "kms:EncryptionContext:aws:cloudtrail:arn": (
+                            f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
+                        )
                     },
                 },
             )
@@ -378,7 +386,7 @@ class AuditTrail(Construct):
             iam.PolicyStatement(
                 sid="AllowCloudTrailToDescribeKey",
                 principals=[principal],
-                actions=["kms:DescribeKey"],
+                actions=list(KMS_DESCRIBE),
                 resources=["*"],
                 conditions=source,
             )

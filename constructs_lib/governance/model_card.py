@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, ClassVar
 
 from aws_cdk import Names, RemovalPolicy, Stack
@@ -27,7 +27,7 @@ from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 
-class RiskRating(str, Enum):
+class RiskRating(StrEnum):
     """The organisation's risk rating of the model (``intended_uses.risk_rating``)."""
 
     HIGH = "High"
@@ -36,7 +36,7 @@ class RiskRating(str, Enum):
     UNKNOWN = "Unknown"
 
 
-class ModelCardStatus(str, Enum):
+class ModelCardStatus(StrEnum):
     """Where the card is in the organisation's review (``ModelCardStatus``)."""
 
     DRAFT = "Draft"

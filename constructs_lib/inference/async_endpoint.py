@@ -13,8 +13,9 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core import endpoints as ep
-from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.logical_ids import use_current_logical_ids
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -52,7 +53,8 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         notification_key: kms.IKey | EncryptionKey | None = None,
         include_response_in_notifications: bool = False,
         max_concurrent_invocations_per_instance: int | None = None,
-        scaling: AsyncScalingOptions | None = AsyncScalingOptions(),
+        # None keeps the variant's count, so the default is a value; AsyncScalingOptions is frozen.
+        scaling: AsyncScalingOptions | None = AsyncScalingOptions(),  # noqa: B008
         data_capture: DataCaptureOptions | None = None,
         volume_encryption_key: kms.IKey | EncryptionKey | None = None,
         endpoint_name: str | None = None,
@@ -299,7 +301,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
             "given",
             "asynchronous endpoints scale on their backlog: pass scaling=AsyncScalingOptions(...) instead",
         )
-        for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes):
+        for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes, strict=True):
             ep.check_prefix(problems, name, prefix)
         problems.check(
             len(set(prefixes)) == 3,

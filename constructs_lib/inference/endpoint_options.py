@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, TimeZone
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # --- autoscaling ---------------------------------------------------------------------------------
 
 
-class ScalingMetric(str, Enum):
+class ScalingMetric(StrEnum):
     """What a variant's target-tracking policy follows."""
 
     #: ``SageMakerVariantInvocationsPerInstance`` (predefined): requests per instance per minute.
@@ -157,7 +157,7 @@ class ServerlessVariant:
 # --- deployment guardrails -----------------------------------------------------------------------
 
 
-class CapacityUnit(str, Enum):
+class CapacityUnit(StrEnum):
     INSTANCE_COUNT = "INSTANCE_COUNT"
     CAPACITY_PERCENT = "CAPACITY_PERCENT"
 
@@ -178,7 +178,7 @@ class CapacitySize:
         return CapacitySize(share, CapacityUnit.CAPACITY_PERCENT)
 
 
-class TrafficRouting(str, Enum):
+class TrafficRouting(StrEnum):
     """How a blue/green deployment shifts traffic to the new fleet."""
 
     ALL_AT_ONCE = "ALL_AT_ONCE"
@@ -186,7 +186,7 @@ class TrafficRouting(str, Enum):
     LINEAR = "LINEAR"
 
 
-class DeploymentStrategy(str, Enum):
+class DeploymentStrategy(StrEnum):
     BLUE_GREEN = "BLUE_GREEN"
     ROLLING = "ROLLING"
 

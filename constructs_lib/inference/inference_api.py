@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
@@ -28,7 +28,7 @@ _CONTENT_TYPE = "method.request.header.Content-Type"
 _ACCEPT = "method.request.header.Accept"
 
 
-class AuthorizationKind(str, Enum):
+class AuthorizationKind(StrEnum):
     IAM = "IAM"
     COGNITO = "COGNITO"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from aws_cdk import ArnFormat, Aws, CfnResource, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -16,8 +16,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
@@ -186,10 +187,7 @@ class ModelPackageSources:
         reads them (``key``: a pipeline step's name)."""
         entry = {"ModelDataUrls": [d.s3_url for d in self.model_data], "Images": [i.image_uri for i in self.images]}
         existing = resource.get_metadata(MODEL_PACKAGE_SOURCES_METADATA) or {}
-        if key is None:
-            merged = {k: [*existing.get(k, []), *v] for k, v in entry.items()}
-        else:
-            merged = {**existing, key: entry}
+        merged = {k: [*existing.get(k, []), *v] for k, v in entry.items()} if key is None else {**existing, key: entry}
         resource.add_metadata(MODEL_PACKAGE_SOURCES_METADATA, merged)
 
 
@@ -223,7 +221,7 @@ class ContainerDefinition:
     model_cache: bool = True
 
 
-class InferenceExecutionMode(str, Enum):
+class InferenceExecutionMode(StrEnum):
     """How the containers of a multi-container model are invoked."""
 
     #: An inference pipeline: each request goes through every container in order.

@@ -16,10 +16,11 @@ stack's own deployment guardrails shift traffic and roll back on alarms, and the
 ``ServedModelPackage`` record keeps the package through later deploys of any kind. The update runs
 with the rollout's own CloudFormation role (models, endpoint configurations, endpoints only) under a
 stack policy that denies any other change; targets and registry come from the function's
-configuration, and the package is checked against the registry again right before each update. Step Functions gives the waits, the retry with backoff when a
-stack is busy (``StackBusy``), a visible history of every rollout and the wait-for-task-token
-approval, without a server or a build project. ``cdk deploy`` from CodeBuild was the alternative: it
-needs the app's source, a build image and broad deploy permissions, for a change of one parameter.
+configuration, and the package is checked against the registry again right before each update.
+Step Functions gives the waits, the retry with backoff when a stack is busy (``StackBusy``), a
+visible history of every rollout and the wait-for-task-token approval, without a server or a build
+project. ``cdk deploy`` from CodeBuild was the alternative: it needs the app's source, a build image
+and broad deploy permissions, for a change of one parameter.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
+from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE
 from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
@@ -289,13 +291,13 @@ class DeployOnApproval(Construct):
         encryption_key: kms.IKey | EncryptionKey | None = None,
         log_key: kms.IKey | EncryptionKey | None = None,
         alert_key: kms.IKey | EncryptionKey | None = None,
-        approver_emails: Sequence[str] = (),
+        approver_email_addresses: Sequence[str] = (),
         alarm_topic: sns.ITopic | None = None,
         cloudformation_role: iam.IRole | None = None,
         cdk_qualifier: str = "hnb659fds",
-        poll_interval: Duration = Duration.minutes(1),
-        deployment_timeout: Duration = Duration.hours(2),
-        approval_timeout: Duration = Duration.days(7),
+        poll_interval: Duration | None = None,
+        deployment_timeout: Duration | None = None,
+        approval_timeout: Duration | None = None,
         retry_attempts: int = 3,
         dead_letter_queue: sqs.IQueue | None = None,
         log_retention_days: int = 365,
@@ -313,7 +315,7 @@ class DeployOnApproval(Construct):
         :param log_key: default ``encryption_key``; the function's and the state machine's log groups
             (a logs key, whose policy lets CloudWatch Logs encrypt).
         :param alert_key: default ``encryption_key``; the approval topic (published by the state machine's role).
-        :param approver_emails: default none; email subscriptions of the approval topic (a notice
+        :param approver_email_addresses: default none; email subscriptions of the approval topic (a notice
             only: approving takes a role with ``approver_policy``, see ``grant_approve``).
         :param alarm_topic: default None; if given, failed or timed-out rollouts alarm to this topic.
         :param cloudformation_role: default, a new role (``cloudformation_role``) that may only replace the
@@ -329,10 +331,13 @@ class DeployOnApproval(Construct):
         :param log_retention_days: default 365.
         """
         super().__init__(scope, construct_id)
+        poll_interval = poll_interval or Duration.minutes(1)
+        deployment_timeout = deployment_timeout or Duration.hours(2)
+        approval_timeout = approval_timeout or Duration.days(7)
         self._validate(
             model_package_group,
             targets,
-            approver_emails,
+            approver_email_addresses,
             cdk_qualifier,
             poll_interval,
             deployment_timeout,
@@ -400,7 +405,7 @@ class DeployOnApproval(Construct):
                 encryption_key=self.alert_key,
                 publishers=(),  # the state machine's role publishes
                 display_name="Model deployment approvals",
-                email_addresses=approver_emails,
+                email_addresses=approver_email_addresses,
             )
             use_current_logical_ids(self.approval_topic)  # an sns.Topic until 0.2: its IDs are those of its path
 
@@ -461,7 +466,7 @@ class DeployOnApproval(Construct):
         self,
         group: ModelPackageGroupRef,
         targets: Sequence[DeploymentTarget],
-        approver_emails: Sequence[str],
+        approver_email_addresses: Sequence[str],
         cdk_qualifier: str,
         poll_interval: Duration,
         deployment_timeout: Duration,
@@ -527,12 +532,12 @@ class DeployOnApproval(Construct):
             f"must fit the function's environment: at most "
             f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names",
         )
-        for address in approver_emails:
-            problems.check_pattern("approver_emails", address, _EMAIL, "must be email addresses")
+        for address in approver_email_addresses:
+            problems.check_pattern("approver_email_addresses", address, _EMAIL, "must be email addresses")
         problems.check(
-            not approver_emails or any(t.requires_approval for t in targets),
-            "approver_emails",
-            list(approver_emails),
+            not approver_email_addresses or any(t.requires_approval for t in targets),
+            "approver_email_addresses",
+            list(approver_email_addresses),
             "no target requires approval",
         )
         problems.check(
@@ -766,7 +771,7 @@ class DeployOnApproval(Construct):
                 "The serving stacks' ServedModelPackage functions, selected by their tag.",
             ),
             "EncryptEndpointVolumes": (
-                ["kms:CreateGrant"],
+                list(KMS_CREATE_GRANT),
                 [arn("kms", "key", "*")],
                 {
                     "StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
@@ -776,7 +781,7 @@ class DeployOnApproval(Construct):
             ),
             # Apart: kms:GrantIsForAWSResource exists on grant calls only, so DescribeKey beside it never applied.
             "DescribeEndpointKeys": (
-                ["kms:DescribeKey"],
+                list(KMS_DESCRIBE),
                 [arn("kms", "key", "*")],
                 {"StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}},
                 "The endpoint configurations' volume and capture keys, described through SageMaker only.",

@@ -25,6 +25,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.grants import KMS_CREATE_GRANT
 from constructs_lib._core.keys import grant_key_use, key_or_new
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -64,7 +65,6 @@ MONITORING_NAMESPACES = (
     EXPLAINABILITY_METRICS_NAMESPACE,
 )
 
-_ONE_HOUR = Duration.hours(1)
 _ENDPOINT_INPUT_PATH = "/opt/ml/processing/input/endpoint"
 _OUTPUT_PATH = "/opt/ml/processing/output"
 #: The job definitions' shared members in botocore's model (the four kinds have the same limits).
@@ -270,7 +270,7 @@ class ModelMonitor(Resource):
         instance_type: InstanceType | str = InstanceType.ML_M5_XLARGE,
         instance_count: int = 1,
         volume_size_gb: int = 20,
-        max_runtime: Duration = _ONE_HOUR,
+        max_runtime: Duration | None = None,
         schedule_name_prefix: str | None = None,
         analyzer_image: MonitoringImage | None = None,
         clarify_image: MonitoringImage | None = None,
@@ -302,6 +302,7 @@ class ModelMonitor(Resource):
         """
         super().__init__(scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
+        max_runtime = max_runtime or Duration.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
         clarify_image = clarify_image or MonitoringImage.clarify()
         self._validate(
@@ -593,7 +594,7 @@ class ModelMonitor(Resource):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="EncryptJobVolumes",
-                actions=["kms:CreateGrant"],
+                actions=list(KMS_CREATE_GRANT),
                 resources=[self.encryption_key.key_arn],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )

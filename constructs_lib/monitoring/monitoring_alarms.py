@@ -72,15 +72,15 @@ class MonitoringAlarms(Construct):
         model_quality_thresholds: Sequence[ModelQualityThreshold] = (),
         variant_names: Sequence[str] = ("AllTraffic",),
         max_5xx_error_rate_percent: float = 1.0,
-        max_model_latency: Duration = Duration.seconds(1),
-        topic: sns.ITopic | None = None,
+        max_model_latency: Duration | None = None,
+        alarm_topic: sns.ITopic | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         alert_key: kms.IKey | EncryptionKey | None = None,
         email_addresses: Sequence[str] = (),
         alarm_name_prefix: str | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
-        max_event_age: Duration = Duration.hours(1),
+        max_event_age: Duration | None = None,
     ) -> None:
         """
         :param endpoint: the endpoint whose health is watched.
@@ -94,7 +94,7 @@ class MonitoringAlarms(Construct):
             invocations fail with a 5XX over 5 minutes (twice in a row).
         :param max_model_latency: default 1 second; alarm when a variant's p90 model latency is higher
             for 3 periods of 5 minutes.
-        :param topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
+        :param alarm_topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
         :param encryption_key: default, a new ``EncryptionKey``; the dead-letter queue's key (and the
             topic's without ``alert_key``). An ``EncryptionKey`` gets a key-policy statement letting this
             account's EventBridge rules use it (the rule's dead-letter queue); a key of your own must
@@ -111,6 +111,8 @@ class MonitoringAlarms(Construct):
         :param max_event_age: default 1 hour (1 minute to 1 day).
         """
         super().__init__(scope, construct_id)
+        max_model_latency = max_model_latency or Duration.seconds(1)
+        max_event_age = max_event_age or Duration.hours(1)
         drift = dict(feature_drift_thresholds or {})
         problems = Problems(self, "MonitoringAlarms")
         if drift:
@@ -155,6 +157,7 @@ class MonitoringAlarms(Construct):
         self._prefix = alarm_name_prefix or Names.unique_resource_name(self, max_length=100, separator="-")
         key: kms.IKey | None = None
         alert_key = encryption_key if alert_key is None else alert_key
+        topic = alarm_topic
         if topic is None:
             key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
@@ -162,7 +165,7 @@ class MonitoringAlarms(Construct):
                 self, "Topic", encryption_key=key, publishers=(), display_name=f"ML monitoring alarms of {construct_id}"
             )
             use_current_logical_ids(topic)  # an sns.Topic until 0.2: its logical IDs are those of its path
-        self.topic: sns.ITopic = topic
+        self.alarm_topic: sns.ITopic = topic
         self._action = cloudwatch_actions.SnsAction(topic)
         self.drift_alarms: list[cloudwatch.Alarm] = []
         self.health_alarms: list[cloudwatch.Alarm] = []
@@ -209,7 +212,8 @@ class MonitoringAlarms(Construct):
                     threshold=max_5xx_error_rate_percent,
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=2,
-                    description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} fail (5XX)",
+                    description=f"More than {max_5xx_error_rate_percent:g}% of invocations of variant {variant} "
+                    "fail (5XX)",
                 )
             )
             self.health_alarms.append(
@@ -220,7 +224,8 @@ class MonitoringAlarms(Construct):
                     threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=3,
-                    description=f"p90 model latency of variant {variant} above {max_model_latency.to_milliseconds():g} ms",
+                    description=f"p90 model latency of variant {variant} above "
+                    f"{max_model_latency.to_milliseconds():g} ms",
                 )
             )
 
@@ -296,7 +301,7 @@ class MonitoringAlarms(Construct):
 
     def add_email_subscription(self, email_address: str) -> None:
         """Send the alarms to ``email_address`` (the owner confirms the subscription by email)."""
-        self.topic.add_subscription(subscriptions.EmailSubscription(email_address))
+        self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email_address))
 
     def _alarm(
         self,

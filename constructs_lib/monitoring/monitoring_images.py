@@ -22,6 +22,8 @@ from __future__ import annotations
 from aws_cdk import Aws, CfnMapping, Stack, Token
 from constructs import Construct
 
+from constructs_lib._core.validation import invalid
+
 #: Account of the ``sagemaker-model-monitor-analyzer`` registry, per commercial region.
 MODEL_MONITOR_ANALYZER_ACCOUNTS: dict[str, str] = {
     "af-south-1": "875698925577",
@@ -155,7 +157,9 @@ class MonitoringImage:
         suffix = f":{self._tag}" if self._tag else ""
         if not Token.is_unresolved(region):
             if region not in self._accounts:
-                raise ValueError(f"no {self.label} image is known for region {region!r}; known: {self.regions}")
+                raise invalid(
+                    scope, self.label, "region (of the stack)", region, f"must be a region of {list(self.regions)}"
+                )
             return f"{self._accounts[region]}.dkr.ecr.{region}.amazonaws.com/{self._repository}{suffix}"
         mapping_id = f"{self._repository.title().replace('-', '')}Accounts"
         mapping = stack.node.try_find_child(mapping_id)

@@ -67,7 +67,7 @@ class _RetrainingTrigger(Construct):
         encryption_key: kms.IKey | EncryptionKey | None,
         dead_letter_queue: sqs.IQueue | None,
         retry_attempts: int,
-        max_event_age: Duration,
+        max_event_age: Duration | None,
         extra_checks: Any = None,
         log_key: kms.IKey | EncryptionKey | None = None,
     ) -> None:
@@ -97,6 +97,7 @@ class _RetrainingTrigger(Construct):
                 name,
                 "must be letters, digits, '-' or '_'",
             )
+        max_event_age = max_event_age or Duration.hours(1)
         check_retry_policy(problems, retry_attempts, max_event_age)
         if extra_checks is not None:
             extra_checks(problems)
@@ -140,7 +141,7 @@ class ScheduledRetraining(_RetrainingTrigger):
         encryption_key: kms.IKey | EncryptionKey | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
-        max_event_age: Duration = Duration.hours(1),
+        max_event_age: Duration | None = None,
         enabled: bool = True,
         description: str | None = None,
     ) -> None:
@@ -181,7 +182,7 @@ class ScheduledRetraining(_RetrainingTrigger):
             ],
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=retry_attempts,
-            max_event_age=max_event_age,
+            max_event_age=self.max_event_age,
             role=self.role,
         )
         self.schedule = scheduler.Schedule(
@@ -214,11 +215,11 @@ class DriftRetraining(_RetrainingTrigger):
         alarms: Sequence[cloudwatch.IAlarm],
         network: PrivateNetwork,
         parameters: Mapping[str, str] | None = None,
-        min_interval: Duration = Duration.hours(6),
+        min_interval: Duration | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
-        max_event_age: Duration = Duration.hours(1),
+        max_event_age: Duration | None = None,
         log_retention_days: int = 365,
         log_key: kms.IKey | EncryptionKey | None = None,
     ) -> None:
@@ -240,6 +241,7 @@ class DriftRetraining(_RetrainingTrigger):
         :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
             lets CloudWatch Logs encrypt).
         """
+        min_interval = min_interval or Duration.hours(6)
 
         def checks(problems: Problems) -> None:
             problems.check(len(alarms) >= 1, "alarms", list(alarms), "give at least one alarm")
@@ -301,7 +303,7 @@ class DriftRetraining(_RetrainingTrigger):
                     self.function.function,
                     dead_letter_queue=self.dead_letter_queue,
                     retry_attempts=retry_attempts,
-                    max_event_age=max_event_age,
+                    max_event_age=self.max_event_age,
                 )
             ],
         )
@@ -341,12 +343,12 @@ class NewDataRetraining(_RetrainingTrigger):
         network: PrivateNetwork,
         parameters: Mapping[str, str] | None = None,
         data_uri_parameter: str | None = None,
-        quiet_period: Duration = Duration.minutes(30),
-        defer_interval: Duration = Duration.minutes(30),
+        quiet_period: Duration | None = None,
+        defer_interval: Duration | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
-        max_event_age: Duration = Duration.hours(1),
+        max_event_age: Duration | None = None,
         max_receive_count: int = 5,
         log_retention_days: int = 365,
         log_key: kms.IKey | EncryptionKey | None = None,
@@ -380,6 +382,8 @@ class NewDataRetraining(_RetrainingTrigger):
         :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
             lets CloudWatch Logs encrypt).
         """
+        quiet_period = quiet_period or Duration.minutes(30)
+        defer_interval = defer_interval or Duration.minutes(30)
 
         def checks(problems: Problems) -> None:
             problems.check(bool(prefix.strip("/")), "prefix", prefix, "must name a key prefix (not the whole bucket)")
@@ -468,7 +472,7 @@ class NewDataRetraining(_RetrainingTrigger):
                     message_group_id=self._MESSAGE_GROUP,
                     dead_letter_queue=self.dead_letter_queue,
                     retry_attempts=retry_attempts,
-                    max_event_age=max_event_age,
+                    max_event_age=self.max_event_age,
                 )
             ],
         )
@@ -523,7 +527,7 @@ class NewDataRetraining(_RetrainingTrigger):
                 "MESSAGE_GROUP_ID": self._MESSAGE_GROUP,
                 "DEAD_LETTER_QUEUE_ARN": self.dead_letter_queue.queue_arn,
                 "RETRY_ATTEMPTS": str(retry_attempts),
-                "MAX_EVENT_AGE_SECONDS": str(int(max_event_age.to_seconds())),
+                "MAX_EVENT_AGE_SECONDS": str(int(self.max_event_age.to_seconds())),
                 "KMS_KEY_ARN": self.encryption_key.key_arn,
             },
             # The event source may run at most 2 (its lowest setting) and one FIFO message group
@@ -571,7 +575,7 @@ def _starter_function(
     description: str,
     environment: dict[str, str],
     reserved_concurrency: int,
-    timeout: Duration = Duration.minutes(1),
+    timeout: Duration | None = None,
 ) -> VpcFunction:
     """A trigger's function (``retraining_trigger_handler/handler.py``), able to list and start its pipeline only."""
     function = VpcFunction(

@@ -16,9 +16,10 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
-from constructs_lib._core.grants import KMS_DECRYPT, S3_READ, grant_objects
+from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import grant_objects, objects_statement
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
@@ -383,16 +384,17 @@ class FeatureGroup(FeatureGroupBase):
         assert bucket is not None
         objects = bucket.arn_for_objects(f"{prefix}/*")
         role.add_to_policy(
-            iam.PolicyStatement(
+            objects_statement(
+                bucket.bucket_arn,
+                f"{prefix}/*",
+                ["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
                 sid="WriteOfflineStore",
-                actions=["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject"],
-                resources=[objects],
             )
         )
         role.add_to_policy(
             iam.PolicyStatement(sid="CheckBucket", actions=["s3:GetBucketAcl"], resources=[bucket.bucket_arn])
         )
-        offline_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
+        offline_key.grant(role, *KMS_ENCRYPT)
         database = data_catalog.database if data_catalog else DEFAULT_GLUE_DATABASE
         table = data_catalog.table_name if data_catalog else "*"
         glue_arn = f"arn:{Aws.PARTITION}:glue:{stack.region}:{stack.account}"

@@ -14,8 +14,10 @@ from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
+from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import wildcard_resource_finding
@@ -268,24 +270,18 @@ class MlflowTrackingServer(TrackingServerBase):
         bucket, prefix = self.artifact_bucket, self.artifact_prefix
         objects = bucket.arn_for_objects(f"{prefix}/*")
         role.add_to_policy(
-            iam.PolicyStatement(
+            objects_statement(
+                bucket.bucket_arn,
+                f"{prefix}/*",
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                 sid="ReadWriteArtifacts",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                resources=[objects],
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ListArtifacts",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}},
-            )
-        )
+        role.add_to_policy(list_prefix_statement(bucket.bucket_arn, prefix, f"{prefix}/*", sid="ListArtifacts"))
         role.add_to_policy(
             iam.PolicyStatement(sid="LocateBucket", actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn])
         )
-        bucket.encryption_key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
+        bucket.encryption_key.grant(role, *KMS_ENCRYPT)
         if Stack.of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
             acknowledge(
                 role,

@@ -36,7 +36,7 @@ class PlatformBudget(Construct):
         currency: str = "USD",
         actual_thresholds: Sequence[float] = (80, 100),
         forecasted_thresholds: Sequence[float] = (100,),
-        topic: AlertTopic | None = None,
+        notification_topic: AlertTopic | None = None,
         email_addresses: Sequence[str] = (),
         cost_allocation_tags: Mapping[str, str] | None = None,
         budget_name: str | None = None,
@@ -48,7 +48,7 @@ class PlatformBudget(Construct):
             the month's actual cost notifies.
         :param forecasted_thresholds: default 100 %; percentages of ``amount`` whose crossing by the
             month's forecast notifies.
-        :param topic: default, a new ``AlertTopic``; the topic notified. Budgets is allowed to publish
+        :param notification_topic: default, a new ``AlertTopic``; the topic notified. Budgets is allowed to publish
             to it (topic policy and key policy).
         :param email_addresses: default none; up to 10 addresses notified directly by AWS Budgets too.
         :param cost_allocation_tags: default none (the whole account's cost); only cost of resources
@@ -100,9 +100,11 @@ class PlatformBudget(Construct):
             )
         problems.raise_if_any()
 
-        self.topic = topic or AlertTopic(self, "Topic", display_name="Budget alerts")
-        self.topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)
-        subscribers = [budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.topic.topic_arn)]
+        self.notification_topic = notification_topic or AlertTopic(self, "Topic", display_name="Budget alerts")
+        self.notification_topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)
+        subscribers = [
+            budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.notification_topic.topic_arn)
+        ]
         subscribers += [
             budgets.CfnBudget.SubscriberProperty(subscription_type="EMAIL", address=a) for a in email_addresses
         ]
@@ -132,7 +134,7 @@ class PlatformBudget(Construct):
             notifications_with_subscribers=notifications,
         )
         # The topic policy must exist before Budgets validates that it may publish.
-        self._budget.node.add_dependency(self.topic)
+        self._budget.node.add_dependency(self.notification_topic)
         self.amount = amount
         self.currency = currency
 

@@ -13,7 +13,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_resource_wildcards
@@ -191,23 +193,14 @@ class TeamAccess(Construct):
         self.user_profile_names: tuple[str, ...] = tuple(user_profile_names)
 
         statements = [
-            iam.PolicyStatement(
-                sid="ListTeamPrefix",
-                actions=["s3:ListBucket"],
-                resources=[s3_bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-            ),
-            iam.PolicyStatement(
-                sid="ReadWriteTeamObjects",
-                actions=list(TEAM_OBJECT_ACTIONS),
-                resources=[s3_bucket.arn_for_objects(f"{prefix}*")],
-            ),
+            list_prefix_statement(s3_bucket.bucket_arn, prefix, f"{prefix}*", sid="ListTeamPrefix"),
+            objects_statement(s3_bucket.bucket_arn, f"{prefix}*", TEAM_OBJECT_ACTIONS, sid="ReadWriteTeamObjects"),
         ]
         if key is not None:
             statements.append(
                 iam.PolicyStatement(
                     sid="UseBucketKeyForTeamObjects",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    actions=list(KMS_ENCRYPT),
                     resources=[key.key_arn],
                     conditions={
                         "StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"},

@@ -56,7 +56,8 @@ class NotebookInstance(Construct):
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
         read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
         name_prefix: str | None = None,
-        idle_timeout: Duration | None = Duration.minutes(60),
+        # None never stops the instance, so the default is a value; Duration is immutable.
+        idle_timeout: Duration | None = Duration.minutes(60),  # noqa: B008
         volume_size_gb: int = 20,
         notebook_instance_name: str | None = None,
         platform_identifier: str = "notebook-al2023-v1",

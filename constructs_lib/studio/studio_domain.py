@@ -578,7 +578,7 @@ class StudioDomain(StudioDomainBase):
             name_prefix=self.name_prefix,
             buckets=buckets,
             read_only_buckets=read_only_buckets,
-            keys=keys,
+            encryption_keys=keys,
             require_network_isolation=self._require_network_isolation,
             require_inter_container_encryption=self._require_inter_container_encryption,
         )

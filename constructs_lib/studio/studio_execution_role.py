@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
@@ -108,7 +109,6 @@ _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUp
 #: Authorization Reference), and those on one stream: writing and reading events.
 _LOG_GROUP_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams")
 _LOG_STREAM_ACTIONS = ("logs:PutLogEvents", "logs:GetLogEvents")
-_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 
 _WHY_JOBS = (
     "Job and model names are chosen by the data scientist (the SageMaker SDK adds a timestamp), so "
@@ -174,7 +174,7 @@ class StudioExecutionRole(Construct):
         name_prefix: str,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
         read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        keys: Sequence[kms.IKey | EncryptionKey] = (),
+        encryption_keys: Sequence[kms.IKey | EncryptionKey] = (),
         require_network_isolation: bool = False,
         require_inter_container_encryption: bool = False,
         metric_namespaces: Sequence[str] = (),
@@ -191,7 +191,7 @@ class StudioExecutionRole(Construct):
         :param buckets: default none; platform buckets the role may read and write (objects, and
             their bucket key).
         :param read_only_buckets: default none; platform buckets the role may only read.
-        :param keys: default none; further keys the role may encrypt and decrypt with.
+        :param encryption_keys: default none; further keys the role may encrypt and decrypt with.
         :param require_network_isolation: default False; True denies jobs and models created
             without network isolation (containers then have no network at all).
         :param require_inter_container_encryption: default False; True denies training,
@@ -255,7 +255,7 @@ class StudioExecutionRole(Construct):
         self._allow_jobs(subnets, security_groups)
         self._deny_jobs_outside_guardrails(require_network_isolation, require_inter_container_encryption)
         self._allow_logs_metrics_and_images(metric_namespaces)
-        for key in [self.volume_key, *keys]:
+        for key in [self.volume_key, *encryption_keys]:
             self.grant_key(key)
         for bucket in buckets:
             self.grant_bucket(bucket)
@@ -291,8 +291,8 @@ class StudioExecutionRole(Construct):
         if key.key_arn in self._granted_keys:
             return
         self._granted_keys.add(key.key_arn)
-        self._allow(_KEY_ACTIONS, [key.key_arn])
-        self._allow(["kms:CreateGrant"], [key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})
+        self._allow(KMS_KEY_USE, [key.key_arn])
+        self._allow(KMS_CREATE_GRANT, [key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})
 
     def allow_studio_domain(self, domain_id: str) -> None:
         """Let Studio, running as this role, manage the spaces and apps of domain ``domain_id``."""

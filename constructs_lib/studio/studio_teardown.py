@@ -35,6 +35,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -295,9 +296,7 @@ class StudioTeardown(Construct):
             role.add_to_principal_policy(
                 iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn])
             )
-            role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn])
-            )
+            role.add_to_principal_policy(iam.PolicyStatement(actions=list(KMS_ENCRYPT), resources=[key.key_arn]))
             acknowledge_action_wildcards(
                 role.managed_policy,
                 frozenset({"lambda:InvokeFunction"}),
@@ -412,7 +411,7 @@ class StudioTeardown(Construct):
         )
         # Lambda sends failed events to the KMS-encrypted dead-letter queue as the function's role
         # (Function grants sqs:SendMessage only), and decrypts the functions' environment.
-        allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])
+        allow(list(KMS_ENCRYPT), [key.key_arn])
 
     @staticmethod
     def _allower(role: ManagedPolicyRole):

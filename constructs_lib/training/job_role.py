@@ -13,8 +13,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DECRYPT, KMS_ENCRYPT, KMS_JOB_KEY_USE, S3_READ, S3_WRITE
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
@@ -37,15 +39,6 @@ JOB_KINDS: dict[str, str] = {
 }
 
 _ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-_KEY_USE = [
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-]
 _REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -227,43 +220,36 @@ class JobRole(Construct):
         """Let the jobs read the objects under ``location`` (and list that prefix only)."""
         bucket = location.s3_bucket
         objects = bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
-        list_conditions = (
-            {"StringLike": {"s3:prefix": [location.prefix, location.objects_pattern]}} if location.prefix else None
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn], conditions=list_conditions)
-        )
+        self.role.add_to_policy(objects_statement(bucket.bucket_arn, location.objects_pattern, S3_READ))
+        prefixes = (location.prefix, location.objects_pattern) if location.prefix else ()
+        self.role.add_to_policy(list_prefix_statement(bucket.bucket_arn, *prefixes))
         self._acknowledge_objects(objects, "read", location)
         if location.encryption_key is not None:
-            self._add_key_via_s3(location.encryption_key, ["kms:Decrypt"])
+            self._add_key_via_s3(location.encryption_key, KMS_DECRYPT)
 
     def add_output(self, location: S3Location) -> None:
         """Let the jobs write objects under ``location`` (no reads, no deletes)."""
         objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:AbortMultipartUpload", "s3:PutObject"], resources=[objects])
-        )
+        self.role.add_to_policy(objects_statement(location.s3_bucket.bucket_arn, location.objects_pattern, S3_WRITE))
         self._acknowledge_objects(objects, "write", location)
         if location.encryption_key is not None:
-            # Multipart uploads of SSE-KMS objects decrypt the data key of earlier parts.
-            self._add_key_via_s3(location.encryption_key, ["kms:Decrypt", "kms:GenerateDataKey"])
+            self._add_key_via_s3(location.encryption_key, KMS_ENCRYPT)
 
     def add_encryption_key(self, key: kms.IKey | EncryptionKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
-        self.role.add_to_policy(iam.PolicyStatement(actions=_KEY_USE, resources=[key.key_arn]))
+        self.role.add_to_policy(iam.PolicyStatement(actions=list(KMS_JOB_KEY_USE), resources=[key.key_arn]))
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["kms:CreateGrant"],
+                actions=list(KMS_CREATE_GRANT),
                 resources=[key.key_arn],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )
 
-    def _add_key_via_s3(self, key: kms.IKey, actions: list[str]) -> None:
+    def _add_key_via_s3(self, key: kms.IKey, actions: Sequence[str]) -> None:
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=actions,
+                actions=list(actions),
                 resources=[key.key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
             )

@@ -19,8 +19,10 @@ from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -524,7 +526,7 @@ class MlPipeline(MlPipelineBase):
     def _grant_read(self, location: S3Location) -> None:
         """Property files: SageMaker Pipelines reads them from S3 as the pipeline's role (JsonGet)."""
         objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]))
+        self.role.add_to_policy(objects_statement(location.s3_bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
             self.role.managed_policy,
             objects,
@@ -535,7 +537,7 @@ class MlPipeline(MlPipelineBase):
         if key is not None:
             self.role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:Decrypt"],
+                    actions=list(KMS_DECRYPT),
                     resources=[key.key_arn],
                     conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
                 )

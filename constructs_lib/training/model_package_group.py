@@ -15,6 +15,7 @@ from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
+from constructs_lib._core.grants import KMS_DECRYPT
 from constructs_lib._core.queues import require_dead_letter_and_retry
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.model import ModelPackageSources
@@ -351,7 +352,7 @@ class ModelPackageGroup(ModelPackageGroupBase):
                     iam.PolicyStatement(
                         sid=f"DecryptSharedModelArtifacts{suffix}",
                         principals=principals,
-                        actions=["kms:Decrypt"],
+                        actions=list(KMS_DECRYPT),
                         resources=["*"],
                         conditions={
                             "StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}

@@ -35,7 +35,7 @@ PROD = DeploymentTarget(
 
 def build(stack, **kwargs) -> DeployOnApproval:
     kwargs.setdefault("targets", [STAGING, PROD])
-    kwargs.setdefault("approver_emails", ["approver@example.com"])
+    kwargs.setdefault("approver_email_addresses", ["approver@example.com"])
     return DeployOnApproval(
         stack,
         "Deploy",
@@ -406,7 +406,7 @@ def test_grant_approve_attaches_the_approver_policy():
         }
     ]
     with pytest.raises(ConstructValidationError, match="no target requires approval"):
-        build(new_stack(), targets=[STAGING], approver_emails=()).grant_approve(approvers)
+        build(new_stack(), targets=[STAGING], approver_email_addresses=()).grant_approve(approvers)
 
 
 def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
@@ -419,7 +419,7 @@ def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
 
 def test_no_approval_topic_when_no_target_needs_approval():
     stack = new_stack()
-    deploy = build(stack, targets=[STAGING], approver_emails=())
+    deploy = build(stack, targets=[STAGING], approver_email_addresses=())
     assert deploy.approval_topic is None
     Template.from_stack(stack).resource_count_is("AWS::SNS::Topic", 0)
 
@@ -457,7 +457,10 @@ def test_template_passes_cfn_lint(template):
             {"targets": [DeploymentTarget(stack_name="s", endpoint_name="e", region="us-east-1")]},
             "targets[0].region='us-east-1': must be this stack's region (eu-west-1)",
         ),
-        ({"targets": [STAGING], "approver_emails": ["a@example.com"]}, "approver_emails=['a@example.com']: no target"),
+        (
+            {"targets": [STAGING], "approver_email_addresses": ["a@example.com"]},
+            "approver_email_addresses=['a@example.com']: no target",
+        ),
         ({"poll_interval": Duration.seconds(1)}, "poll_interval (seconds)=1"),
         ({"cdk_qualifier": "Has Spaces"}, "cdk_qualifier='Has Spaces'"),
     ],
@@ -472,7 +475,7 @@ def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
     from aws_cdk.assertions import Annotations
 
     stack = new_stack()
-    build(stack, targets=[STAGING], approver_emails=())
+    build(stack, targets=[STAGING], approver_email_addresses=())
     Annotations.from_stack(stack).has_warning("/Test/Deploy", Match.string_like_regexp("cloudformation"))
     quiet = new_stack()
     DeployOnApproval(

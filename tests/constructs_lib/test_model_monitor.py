@@ -305,7 +305,8 @@ def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
         ),
         (
             {"model_quality": ModelQualityMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
-            "model_quality.problem_type=None: is required: one of BinaryClassification, MulticlassClassification, Regression",
+            "model_quality.problem_type=None: is required: one of BinaryClassification, MulticlassClassification, "
+            "Regression",
         ),
         (
             {"model_quality": ModelQualityMonitorOptions(problem_type="Ranking", ground_truth_s3_uri="s3://bucket/gt")},

@@ -106,8 +106,8 @@ def test_several_tags_are_all_required():
 def test_uses_the_alert_topic_it_is_given():
     stack = new_stack()
     topic = AlertTopic(stack, "Alerts", encryption_key=EncryptionKey(stack, "Key"))
-    budget = PlatformBudget(stack, "Budget", amount=10, topic=topic, forecasted_thresholds=())
-    assert budget.topic is topic
+    budget = PlatformBudget(stack, "Budget", amount=10, notification_topic=topic, forecasted_thresholds=())
+    assert budget.notification_topic is topic
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::SNS::Topic", 1)
     template.resource_count_is("AWS::KMS::Key", 1)

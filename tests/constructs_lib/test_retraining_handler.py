@@ -1,5 +1,5 @@
-"""The retraining triggers' functions (``constructs_lib/monitoring/retraining_trigger_handler/handler.py``) against moto's
-SageMaker and EventBridge Scheduler, and botocore's Stubber for faults.
+"""The retraining triggers' functions (``constructs_lib/monitoring/retraining_trigger_handler/handler.py``)
+against moto's SageMaker and EventBridge Scheduler, and botocore's Stubber for faults.
 
 The new-data tests play what AWS does: ``upload`` is an S3 "Object Created" event through the FIFO queue,
 ``fire`` is the one-time schedule firing (its input, sent to the same queue), the clock is the test's.

@@ -196,7 +196,7 @@ def test_studio_runs_transform_jobs_only_on_the_models_it_may_create(synthesized
         key = next(s for s in statements if s.get("Sid") == "DenyJobsWithOtherVolumeKeys")
         volume_key = flatten_cfn_reference(key["Condition"]["StringNotEquals"]["sagemaker:VolumeKmsKey"][0])
 
-        def transform(model: str) -> Request:
+        def transform(model: str, volume_key: str = volume_key) -> Request:
             return Request(
                 "sagemaker:CreateTransformJob",
                 f"{SAGEMAKER}:transform-job/ml-platform-dev-score-1",
@@ -390,6 +390,6 @@ def test_model_roles_write_only_their_environments_endpoint_logs(synthesized_app
     ],
 )
 def test_model_roles_publish_only_endpoint_instance_metrics(synthesized_app, namespace, ok):
-    for env, stack, statements in _model_roles(synthesized_app):
+    for _env, stack, statements in _model_roles(synthesized_app):
         request = Request("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": namespace})
         assert allowed(statements, request) is ok, (stack, namespace)

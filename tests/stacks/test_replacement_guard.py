@@ -323,7 +323,9 @@ def _effects(after: EnvironmentConfig) -> dict[str, str]:
         "added user profile": '"UserProfileName": "new-scientist"',
         "idle timeout": f'"IdleTimeoutInMinutes": {after.studio.idle_timeout_minutes},',
         "MLflow size": f'"TrackingServerSize": "{after.platform.mlflow_server_size}"',
-        "accuracy threshold": f'"Name":"AccuracyThreshold","Type":"Float","DefaultValue":{after.training.accuracy_threshold},',
+        "accuracy threshold": (
+            f'"Name":"AccuracyThreshold","Type":"Float","DefaultValue":{after.training.accuracy_threshold},'
+        ),
         "appended fleet model": f'"EndpointName": "{after.project}-{after.name}-appended-model"',
         "feature group TTL": f'"TtlDuration": {{"Unit": "Days", "Value": {after.platform.feature_online_ttl_days}}}',
         "log retention": f'"RetentionInDays": {after.log_retention_days},',

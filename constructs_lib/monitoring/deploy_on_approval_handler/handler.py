@@ -13,8 +13,9 @@ package ARN, which is checked against the registry again right before the update
   (``UpdateStack`` with ``UsePreviousTemplate`` and every other parameter ``UsePreviousValue``), so the
   live endpoint never drifts from its stack; the stack's ``ServedModelPackage`` records the package,
   so later deploys that do not pass the parameter keep it. Idempotent: a stack already serving that
-  package (its ``ServedModelPackageArn`` output) is left alone; a package superseded by a newer approved one is skipped. A stack busy with another operation
-  raises ``StackBusy``, which the state machine retries with backoff.
+  package (its ``ServedModelPackageArn`` output) is left alone; a package superseded by a newer
+  approved one is skipped. A stack busy with another operation raises ``StackBusy``, which the
+  state machine retries with backoff.
 - ``status``: ``SUPERSEDED`` when a newer package has been approved since (its own rollout takes
   over), ``IN_PROGRESS`` while the stack updates or the endpoint is not yet InService,
   ``HEALTHY`` when the stack is ``UPDATE_COMPLETE`` and serves this package, the endpoint InService and no

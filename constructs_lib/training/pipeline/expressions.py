@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
+from constructs_lib._core.validation import invalid
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model, serializer
 from constructs_lib.training.pipeline.serializer import ANY, BOOLEAN, FLOAT, INTEGER, OBJECT, STRING, Renderable
@@ -344,14 +345,33 @@ class Property(Expression):
     def __getitem__(self, key: int | str) -> Property:
         names = self._shape_names()
         if len(names) != 1:
-            raise TypeError(f"{self.path} cannot be indexed with {key!r}")
+            raise invalid(
+                self.step.name,
+                "Pipeline step",
+                f"{self.path}[key]",
+                key,
+                "the property has several shapes and cannot be indexed",
+            )
         shape = _service_model.shape(names[0])
         list_key = isinstance(key, (int, str)) and not isinstance(key, bool)  # pyright: ignore[reportUnnecessaryIsInstance] - refuses a float from untyped callers
         if shape["type"] == "list" and list_key:
             return Property(self.step, shape["member"]["shape"], serializer.index_path(self._path, key))
         if shape["type"] == "map" and isinstance(key, str):
             return Property(self.step, shape["value"]["shape"], serializer.index_path(self._path, key))
-        raise TypeError(f"{self.path} ({shape['type']}) cannot be indexed with {key!r}")
+        raise invalid(
+            self.step.name,
+            "Pipeline step",
+            f"{self.path}[key]",
+            key,
+            f"a {shape['type']} property takes "
+            + (
+                "an integer or a string"
+                if shape["type"] == "list"
+                else "a string"
+                if shape["type"] == "map"
+                else "no index"
+            ),
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("step properties are read-only")

@@ -78,7 +78,9 @@ def test_lambda_step_invokes_a_function_and_exposes_its_outputs(handlers, role):
     ]
     assert step["CacheConfig"] == {"Enabled": True, "ExpireAfter": "PT12H"}
     assert notify.outputs["approved"].expr == {"Get": "Steps.Notify.OutputParameters['approved']"}
-    with pytest.raises(KeyError, match="has no output 'missing'; outputs: approved, ticket"):
+    with pytest.raises(
+        ConstructValidationError, match="outputs\\[name\\]='missing': has no such output; outputs: approved, ticket"
+    ):
         notify.outputs["missing"]
 
 

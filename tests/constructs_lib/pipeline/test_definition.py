@@ -105,7 +105,10 @@ def test_processing_outputs_are_looked_up_by_name(role):
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("train", "s3://b/train")],
     )
-    with pytest.raises(KeyError, match="has no output 'tran'; outputs: train"):
+    with pytest.raises(
+        ConstructValidationError,
+        match="(?s)Processing step 'Prep' .*outputs\\[name\\]='tran': has no such output; outputs: train",
+    ):
         step.outputs["tran"]
 
 

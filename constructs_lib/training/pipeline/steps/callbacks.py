@@ -11,6 +11,7 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
+from constructs_lib._core.validation import invalid
 from constructs_lib.training.pipeline import serializer
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, INTEGER, STRING, Expression
 from constructs_lib.training.pipeline.step import Step, StepRequirements, StepValidator, given
@@ -54,7 +55,13 @@ class _Outputs:
             if output.name == name:
                 return OutputParameter(self._step, output)
         names = ", ".join(o.name for o in self._step.output_parameters) or "(none)"
-        raise KeyError(f"{self._step.step_type} step {self._step.name!r} has no output {name!r}; outputs: {names}")
+        raise invalid(
+            self._step.name,
+            f"{self._step.step_type} step",
+            "outputs[name]",
+            name,
+            f"has no such output; outputs: {names}",
+        )
 
 
 class _HandOffStep(Step):

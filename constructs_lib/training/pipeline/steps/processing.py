@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib._core.validation import invalid
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
@@ -103,7 +104,13 @@ class ProcessingOutputs:
     def __getitem__(self, name: str) -> Property:
         names = [output.name for output in self._step.outputs_config]
         if name not in names:
-            raise KeyError(f"processing step {self._step.name!r} has no output {name!r}; outputs: {', '.join(names)}")
+            raise invalid(
+                self._step.name,
+                "Processing step",
+                "outputs[name]",
+                name,
+                f"has no such output; outputs: {', '.join(names) or '(none)'}",
+            )
         return self._step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
 
     def __iter__(self):  # pragma: no cover - convenience
@@ -182,7 +189,7 @@ class ProcessingStep(Step):
         self.entrypoint = list(entrypoint) if entrypoint is not None else None
         self.container_arguments = list(arguments)
         self.environment = dict(environment or {})
-        self.max_runtime = max_runtime
+        self.max_runtime: Duration | Expression = Duration.hours(2) if max_runtime is None else max_runtime
         self.network = network or JobNetwork()
         self.property_files = list(property_files)
 
