@@ -154,6 +154,7 @@ class StudioDomainBase(Resource):
         )
 
 
+@jsii.implements(iam.IGrantable)
 class StudioDomain(StudioDomainBase):
     """Defines a SageMaker Studio domain, closed to the internet, with idle shutdown and safe teardown.
 
@@ -170,7 +171,9 @@ class StudioDomain(StudioDomainBase):
     (the deletion stops and lists them). SageMaker keeps the home EFS volume of a deleted domain;
     ``home_efs_removal=RemovalPolicy.DESTROY`` deletes it too (an explicit opt-in).
 
-    An existing domain is imported with ``from_domain_attributes``.
+    It is an ``iam.IGrantable`` (its default execution role, what users' notebooks and jobs run as)
+    and an ``ec2.IConnectable`` (its apps' security group). An existing domain is imported with
+    ``from_domain_attributes``.
     """
 
     def __init__(
@@ -430,6 +433,11 @@ class StudioDomain(StudioDomainBase):
     @property
     def domain_arn(self) -> str:
         return self.resource.attr_domain_arn
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The domain's default execution role (profiles with a role of their own are granted apart)."""
+        return self.execution_role
 
     @property
     def url(self) -> str:

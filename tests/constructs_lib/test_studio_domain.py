@@ -680,3 +680,9 @@ def test_a_domain_made_here_is_connectable_through_its_apps_security_group():
     Template.from_stack(stack).has_resource_properties(
         "AWS::EC2::SecurityGroupIngress", {"FromPort": 5432, "SourceSecurityGroupId": Match.any_value()}
     )
+
+
+def test_a_domain_made_here_is_grantable_as_its_default_execution_role():
+    stack = new_stack()
+    domain, _, _, _ = _studio(stack)
+    assert domain.grant_principal is domain.execution_role
