@@ -16,8 +16,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from constructs_lib import add_compliance_checks
-from constructs_lib.inference.cost_summary import PRICE_SOURCES, idle_cost_summary
+from constructs_lib import PRICE_SOURCES, add_compliance_checks, idle_cost_summary
 from stacks.config import (
     DeliveryConfig,
     EnvironmentConfig,

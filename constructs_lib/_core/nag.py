@@ -5,6 +5,8 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
+from constructs_lib._core.validation import ConstructValidationError
+
 _MIN_REASON = 20
 
 
@@ -14,9 +16,9 @@ def acknowledge(construct: IConstruct, reason: str, *rule_ids: str) -> None:
     Finding-level ids (``AwsSolutions-IAM5[Resource::arn:...:*]``) acknowledge one exact wildcard.
     """
     if len(reason.strip()) < _MIN_REASON:
-        raise ValueError(f"acknowledgment of {rule_ids} on {construct.node.path} needs a real reason")
+        raise ConstructValidationError(f"acknowledgment of {rule_ids} on {construct.node.path} needs a real reason")
     if not rule_ids:
-        raise ValueError(f"acknowledgment on {construct.node.path} names no rule")
+        raise ConstructValidationError(f"acknowledgment on {construct.node.path} names no rule")
     validations = Validations.of(construct)
     for rule_id in rule_ids:
         validations.acknowledge(Acknowledgment(id=rule_id, reason=reason))

@@ -19,11 +19,15 @@ from typing import Any
 from aws_cdk import Token
 from constructs import Construct
 
+from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
+
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 ML_INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+[a-z0-9-]*\.[0-9]*[a-z0-9]+$")
 #: A CloudWatch metric namespace (PutMetricData, metric filters).
 METRIC_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
+#: An e-mail address as SNS and AWS Budgets subscriptions take it: one '@', no spaces, a dotted domain.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]+$")
 
 
 class ConstructValidationError(ValueError):
@@ -116,6 +120,21 @@ class Problems:
             value,
             ML_INSTANCE_TYPE_PATTERN,
             "must be a SageMaker instance type such as 'ml.m5.xlarge' (family 'ml.*')",
+        )
+
+    def check_email(self, prop: str, value: str | None) -> bool:
+        """An e-mail address (subscriptions of topics and budgets, approvers)."""
+        return self.check_pattern(prop, value, EMAIL_PATTERN, "must be an e-mail address such as 'ml-team@example.com'")
+
+    def check_log_retention_days(self, prop: str, value: int | None) -> bool:
+        """A retention period CloudWatch Logs accepts, in days."""
+        if value is None:
+            return True
+        return self.check(
+            value in LOG_RETENTION_DAYS,
+            prop,
+            value,
+            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
         )
 
     def raise_if_any(self) -> None:

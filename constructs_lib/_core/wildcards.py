@@ -22,7 +22,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.validation import is_unresolved
+from constructs_lib._core.validation import ConstructValidationError, is_unresolved
 
 
 def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, sid: str, reason: str) -> None:
@@ -124,9 +124,9 @@ def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) ->
     """Acknowledge the IAM5 finding of exactly ``resource`` (a wildcard ARN, possibly a token) on
     ``scope`` only, once references are resolved."""
     if "*" not in resource and not is_unresolved(resource):
-        raise ValueError(f"{resource!r} holds no wildcard: nothing to acknowledge on {scope.node.path}")
+        raise ConstructValidationError(f"{resource!r} holds no wildcard: nothing to acknowledge on {scope.node.path}")
     if len(reason.strip()) < 20:
-        raise ValueError(f"acknowledgment of {resource!r} on {scope.node.path} needs a real reason")
+        raise ConstructValidationError(f"acknowledgment of {resource!r} on {scope.node.path} needs a real reason")
     scope.node.add_validation(_AcknowledgeExactWildcard(scope, resource, reason))
 
 

@@ -15,6 +15,24 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 if TYPE_CHECKING:
     from constructs_lib.inference.model import Model
 
+#: Public: the endpoint options; ``as_instance_type`` serves the endpoints.
+__all__ = [
+    "INSTANCE_STORAGE_FAMILIES",
+    "AsyncScalingOptions",
+    "AutoScalingOptions",
+    "CapacitySize",
+    "CapacityUnit",
+    "DeploymentGuardrails",
+    "DeploymentStrategy",
+    "InstanceType",
+    "InstanceVariant",
+    "ProvisionedConcurrencyScaling",
+    "ScalingMetric",
+    "ScheduledScaling",
+    "ServerlessVariant",
+    "TrafficRouting",
+]
+
 _INSTANCE_TYPE = re.compile(r"^ml\.(?P<family>[a-z0-9]+(?:-[a-z0-9]+)?)\.(?P<size>[0-9]*[a-z0-9]+)$")
 
 #: Instance families with NVMe SSD instance storage, where SageMaker uses the instance store instead

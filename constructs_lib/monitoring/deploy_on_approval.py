@@ -165,7 +165,7 @@ class DeploymentTarget:
         }  # other_endpoint_names: the CloudFormation role only
 
 
-def model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
+def _model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
     """``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/``: the versions of one
     group of this stack's account and region (SageMaker writes the group in lower case in ARNs)."""
     stack = Stack.of(scope)
@@ -266,7 +266,7 @@ class ServedModelPackage(Construct):
             properties={
                 "Requested": requested,
                 "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
-                "RegistryArnPrefix": model_package_arn_prefix(self, model_package_group_name),
+                "RegistryArnPrefix": _model_package_arn_prefix(self, model_package_group_name),
             },
         )
         #: The served package's ARN, or ``none``.
@@ -370,7 +370,7 @@ class DeployOnApproval(Construct):
         # What the function may act on is its configuration, never its input.
         for name, value in {
             "MODEL_PACKAGE_GROUP": model_package_group.model_package_group_name,
-            "MODEL_PACKAGE_ARN_PREFIX": model_package_arn_prefix(self, model_package_group.model_package_group_name),
+            "MODEL_PACKAGE_ARN_PREFIX": _model_package_arn_prefix(self, model_package_group.model_package_group_name),
             "DEPLOYMENT_TARGETS": json.dumps([t.payload() for t in self.targets], separators=(",", ":")),
             "CLOUDFORMATION_ROLE_ARN": self.cloudformation_role.role_arn,
         }.items():

@@ -1,5 +1,13 @@
 """Training: job roles, container images, the model registry and typed SageMaker Pipelines."""
 
+from constructs_lib.training.container_images import (
+    SKLEARN_REPOSITORY,
+    XGBOOST_REPOSITORY,
+    algorithm_registry_account,
+    deep_learning_containers_account,
+    sklearn_image_uri,
+    xgboost_image_uri,
+)
 from constructs_lib.training.job_role import (
     JOB_KINDS,
     JobRole,
@@ -12,8 +20,14 @@ from constructs_lib.training.model_package_group import (
 )
 
 __all__ = [
+    "algorithm_registry_account",
+    "deep_learning_containers_account",
     "JOB_KINDS",
     "JobRole",
     "MlPipeline",
     "ModelPackageGroup",
+    "sklearn_image_uri",
+    "SKLEARN_REPOSITORY",
+    "xgboost_image_uri",
+    "XGBOOST_REPOSITORY",
 ]

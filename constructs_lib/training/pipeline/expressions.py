@@ -17,6 +17,23 @@ if TYPE_CHECKING:
     from constructs_lib.training.pipeline.step import Step
     from constructs_lib.training.pipeline.steps.processing import ProcessingStep
 
+#: The pipeline DSL's expressions; ``kind_of`` and ``accepts`` are the builder's own.
+__all__ = [
+    "ExecutionVariable",
+    "ExecutionVariables",
+    "Expression",
+    "Join",
+    "JsonGet",
+    "Parameter",
+    "ParameterBoolean",
+    "ParameterFloat",
+    "ParameterInteger",
+    "ParameterString",
+    "Property",
+    "PropertyFile",
+    "S3Join",
+]
+
 STRING, INTEGER, FLOAT, BOOLEAN, ANY, OBJECT = "String", "Integer", "Float", "Boolean", "Any", "Object"
 
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")

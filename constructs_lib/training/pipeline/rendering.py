@@ -7,6 +7,9 @@ from typing import Any
 
 from constructs_lib.training.pipeline.expressions import Expression
 
+#: Nothing public: the builder's serializer (``PipelineDefinition.render()`` is the API).
+__all__: list[str] = []
+
 #: Called for every expression met while rendering, with its JSON path (``Arguments.X[0].Y``).
 Collector = Callable[[str, Expression], None]
 

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from constructs_lib.foundation.private_network import PrivateNetwork
     from constructs_lib.foundation.s3_location import S3Location
 
+#: Public: a step's options and its base; the validator and requirements serve the builder.
+__all__ = ["CacheConfig", "JobNetwork", "RetryPolicy", "Step"]
+
 STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
 #: Exception types of step retry policies (SageMaker Python SDK ``StepExceptionTypeEnum`` and
