@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The ML platform app: one Stage per environment, every stack under the compliance gate.
 
-cdk synth                     # every environment, and the delivery pipeline (stacks/config.py)
+cdk synth                     # every environment, and the delivery pipeline (stacks/config/environments/)
 cdk synth -c environments=dev # only dev (comma-separated names), no pipeline
 cdk synth -c delivery=false   # every environment, no pipeline
 """

@@ -49,7 +49,7 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -69,7 +69,6 @@ from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
 _PARAMETER = re.compile(r"^[A-Za-z0-9]{1,255}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Interface endpoints the function calls besides the defaults (CloudFormation, Step Functions),
 #: and default ones it also needs (SageMaker API, CloudWatch).
 _NEEDED_ENDPOINTS = ("cloudformation", "states", "sagemaker.api", "monitoring")
@@ -215,12 +214,7 @@ class ServedModelPackage(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "ServedModelPackage")
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be one of {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.raise_if_any()
         stack = Stack.of(self)
         self.model_package_group_name = model_package_group_name
@@ -527,7 +521,7 @@ class DeployOnApproval(Construct):
             f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names",
         )
         for address in approver_emails:
-            problems.check_pattern("approver_emails", address, _EMAIL, "must be email addresses")
+            problems.check_email("approver_emails", address)
         problems.check(
             not approver_emails or any(t.requires_approval for t in targets),
             "approver_emails",
@@ -544,12 +538,7 @@ class DeployOnApproval(Construct):
         problems.check_range("deployment_timeout (minutes)", deployment_timeout.to_minutes(), minimum=5, maximum=1440)
         problems.check_range("approval_timeout (hours)", approval_timeout.to_hours(), minimum=1, maximum=720)
         problems.check_range("retry_attempts", retry_attempts, minimum=0, maximum=185, integer=True)
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be one of {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.raise_if_any()
 
     # ------------------------------------------------------------------ permissions

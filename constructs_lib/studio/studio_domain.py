@@ -14,7 +14,6 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.keys import key_of
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.private_network import PrivateNetwork
@@ -188,12 +187,7 @@ class StudioDomain(Construct):
             home_efs_removal,
             "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
         )
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         if sharing is not None:
             problems.check(
                 not sharing.prefix.startswith("/") and len(sharing.prefix) <= 900,
