@@ -1,5 +1,10 @@
 """The public API is what the packages export: the app uses nothing else, every public name of an area's
-modules is exported (by the area and by ``constructs_lib``), and no public signature needs a private type."""
+modules is exported (by the area and by ``constructs_lib``), and no public signature needs a private type.
+
+A type is private when it is underscored or defined under a private module (``constructs_lib._core``)
+and not exported: a user can neither import nor name it. The core's types that ``constructs_lib``
+exports (``ConstructValidationError``, ``ManagedPolicyRole``, ...) are public under that name.
+"""
 
 from __future__ import annotations
 
@@ -97,9 +102,8 @@ def test_each_area_exports_every_public_name_of_its_modules(area):
     exported = set(package.__all__)
     assert {name: where for name, where in public.items() if name not in exported} == {}
     # Beyond its modules' classes and functions: their constants, and shared helpers of the private core.
-    constants = {name for module in _area_modules(area) for name in vars(module) if name in _public_names(module)}
-    constants |= {name for module in _area_modules(area) if not hasattr(module, "__all__") for name in vars(module)}
-    extra = exported - set(public) - constants
+    defined = {name for module in _area_modules(area) for name in vars(module) if not name.startswith("_")}
+    extra = exported - set(public) - defined
     assert sorted(name for name in extra if not _defined_in_core(getattr(package, name))) == []
 
 
