@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The ML platform app: one Stage per environment, every stack under the compliance gate.
 
-cdk synth                     # every environment, and the delivery pipeline (stacks/config.py)
+cdk synth                     # every environment, and the delivery pipeline (stacks/config/environments/)
 cdk synth -c environments=dev # only dev (comma-separated names), no pipeline
 cdk synth -c delivery=false   # every environment, no pipeline
 """
@@ -16,8 +16,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from constructs_lib import add_compliance_checks
-from constructs_lib.inference.cost_summary import PRICE_SOURCES, idle_cost_summary
+from constructs_lib import PRICE_SOURCES, add_compliance_checks, idle_cost_summary
 from stacks.config import (
     DeliveryConfig,
     EnvironmentConfig,

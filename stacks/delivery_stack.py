@@ -29,11 +29,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib import EncryptionKey, SecureBucket, acknowledge
-from constructs_lib._core.queues import dead_letter_queue
-from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.service_role import pin_role_trust, service_principal
-from constructs_lib._core.wildcards import wildcard_resource_finding
+from constructs_lib import (
+    EncryptionKey,
+    ManagedPolicyRole,
+    SecureBucket,
+    acknowledge,
+    acknowledge_wildcard_resources,
+    dead_letter_queue,
+    pin_role_trust,
+    service_principal,
+)
 from stacks.config import DeliveryConfig, EnvironmentConfig, api_gateway_account_owners, registry_consumer_accounts
 from stacks.ml_platform_stage import UNKNOWN_SOURCE_VERSION, MlPlatformStage, connect_deployments
 
@@ -252,10 +257,7 @@ class DeliveryStack(Stack):
         default log and report-group permissions, and the CDK bootstrap roles the pipeline assumes.
         """
         stack = Stack.of(self)
-        read = [
-            *(f"AwsSolutions-IAM5[Action::{a}]" for a in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")),
-            wildcard_resource_finding(self, self.artifact_bucket.arn_for_objects("*")),
-        ]
+        read = [f"AwsSolutions-IAM5[Action::{a}]" for a in ("s3:GetBucket*", "s3:GetObject*", "s3:List*")]
         write = [*read, "AwsSolutions-IAM5[Action::s3:Abort*]", "AwsSolutions-IAM5[Action::s3:DeleteObject*]"]
         key = ["AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", "AwsSolutions-IAM5[Action::kms:ReEncrypt*]"]
         artifacts = (
@@ -271,48 +273,41 @@ class DeliveryStack(Stack):
             (assets_role, read),
         ):
             acknowledge(role, artifacts, *findings)
+            acknowledge_wildcard_resources(role, artifacts, self.artifact_bucket.arn_for_objects("*"))
         for role in (self_mutation.role, assets_role):  # CDK Pipelines' own roles: trust pinned to this account
             pin_role_trust(role)
 
         for project, role in ((self.pipeline.synth_project, synth_role), (self_mutation, self_mutation.role)):
-            acknowledge(
+            acknowledge_wildcard_resources(
                 role,
                 "CodeBuild's default permissions for the project's own log streams and test report groups "
                 "(names derived from the project name).",
-                wildcard_resource_finding(
-                    self,
-                    stack.format_arn(
-                        service="codebuild", resource="report-group", resource_name=f"{project.project_name}-*"
-                    ),
+                stack.format_arn(
+                    service="codebuild", resource="report-group", resource_name=f"{project.project_name}-*"
                 ),
-                wildcard_resource_finding(
-                    self,
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name=f"/aws/codebuild/{project.project_name}:*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    ),
-                ),
-            )
-        acknowledge(
-            assets_role,
-            "CDK Pipelines shares this role among the asset-publishing projects it creates: CodeBuild log groups "
-            "and report groups of those projects, and starting their builds.",
-            wildcard_resource_finding(
-                self, stack.format_arn(service="codebuild", resource="report-group", resource_name="*")
-            ),
-            wildcard_resource_finding(
-                self,
                 stack.format_arn(
                     service="logs",
                     resource="log-group",
-                    resource_name="/aws/codebuild/*",
+                    resource_name=f"/aws/codebuild/{project.project_name}:*",
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 ),
-            ),
-            "AwsSolutions-IAM5[Resource::*]",
+            )
+        shared = (
+            "CDK Pipelines shares this role among the asset-publishing projects it creates: CodeBuild log groups "
+            "and report groups of those projects, and starting their builds."
         )
+        acknowledge_wildcard_resources(
+            assets_role,
+            shared,
+            stack.format_arn(service="codebuild", resource="report-group", resource_name="*"),
+            stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name="/aws/codebuild/*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+        )
+        acknowledge(assets_role, shared, "AwsSolutions-IAM5[Resource::*]")
         acknowledge(
             self_mutation.role,
             "Self-mutation assumes the CDK bootstrap roles (condition on the aws-cdk:bootstrap-role tag) to deploy "

@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Annotations, Environment, Stage, Tags
 from constructs import Construct
 
-from constructs_lib import add_mutable_tags
-from constructs_lib._core.service_role import pin_provider_roles
+from constructs_lib import add_mutable_tags, pin_provider_roles
 from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack

@@ -9,6 +9,8 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from constructs import Construct
 
 from constructs_lib import (
+    SKLEARN_REPOSITORY,
+    XGBOOST_REPOSITORY,
     ContainerImage,
     EncryptionKey,
     JobRole,
@@ -19,10 +21,6 @@ from constructs_lib import (
     PrivateNetwork,
     S3Location,
     SecureBucket,
-)
-from constructs_lib.training.container_images import (
-    SKLEARN_REPOSITORY,
-    XGBOOST_REPOSITORY,
     sklearn_image_uri,
     xgboost_image_uri,
 )

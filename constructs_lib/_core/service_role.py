@@ -28,6 +28,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.validation import ConstructValidationError
 
 #: The condition keys that pin a service principal to the acting account or resource.
 SOURCE_KEYS: tuple[str, ...] = ("aws:SourceAccount", "aws:SourceArn")
@@ -190,7 +191,10 @@ def pin_role_trust(role: iam.IRole) -> None:
     """Pin the service principals of a role that an aws-cdk-lib L2 created itself (CDK Pipelines'
     self-mutation and asset roles, which it takes from no one) to this account."""
     cfn = role.node.default_child
-    assert isinstance(cfn, iam.CfnRole)
+    if not isinstance(cfn, iam.CfnRole):
+        raise ConstructValidationError(
+            f"pin_role_trust: role '{role.node.path}' is not a role created in this app (no AWS::IAM::Role to pin)"
+        )
     cfn.assume_role_policy_document = _PinnedDocument(cfn, cfn.assume_role_policy_document, None)
 
 

@@ -21,10 +21,14 @@ from typing import Any, cast
 from aws_cdk import Token
 from constructs import IConstruct
 
+from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
+
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 #: A CloudWatch metric namespace (PutMetricData, metric filters).
 METRIC_NAMESPACE_PATTERN = re.compile(r"^[A-Za-z0-9._/#:\- ]{1,255}$")
+#: An e-mail address as SNS and AWS Budgets subscriptions take it: one '@', no spaces, a dotted domain.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]+$")
 
 
 class ConstructValidationError(ValueError):
@@ -135,6 +139,21 @@ class Problems:
         """The error naming every problem recorded so far (to ``raise``)."""
         details = "\n  - ".join(self._problems)
         return ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
+
+    def check_email(self, prop: str, value: str | None) -> bool:
+        """An e-mail address (subscriptions of topics and budgets, approvers)."""
+        return self.check_pattern(prop, value, EMAIL_PATTERN, "must be an e-mail address such as 'ml-team@example.com'")
+
+    def check_log_retention_days(self, prop: str, value: int | None) -> bool:
+        """A retention period CloudWatch Logs accepts, in days."""
+        if value is None:
+            return True
+        return self.check(
+            value in LOG_RETENTION_DAYS,
+            prop,
+            value,
+            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
+        )
 
     def raise_if_any(self) -> None:
         if self._problems:

@@ -1,5 +1,10 @@
-"""Foundations every other area builds on: keys, buckets, topics, the private network, compliance checks."""
+"""Foundations every other area builds on: keys, buckets, topics, the private network, compliance checks,
+and the security helpers every nag-compliant stack needs (managed-policy roles, service principals
+pinned to the account, dead-letter queues)."""
 
+from constructs_lib._core.queues import dead_letter_queue
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.service_role import pin_provider_roles, pin_role_trust, service_principal
 from constructs_lib.foundation.access_log_bucket import (
     AccessLogBucket,
 )
@@ -11,6 +16,8 @@ from constructs_lib.foundation.compliance import (
     RUNTIME_CONTRACTS,
     acknowledge,
     acknowledge_runtime_contract,
+    acknowledge_statement_wildcards,
+    acknowledge_wildcard_resources,
     add_compliance_checks,
 )
 from constructs_lib.foundation.encryption_key import (
@@ -37,17 +44,24 @@ __all__ = [
     "AccessLogBucket",
     "acknowledge",
     "acknowledge_runtime_contract",
+    "acknowledge_statement_wildcards",
+    "acknowledge_wildcard_resources",
     "add_compliance_checks",
     "AlertTopic",
     "COMPLIANCE_PACKS",
+    "dead_letter_queue",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
     "INSTANCE_STORAGE_FAMILIES",
     "InstanceType",
     "InstanceTypeApi",
     "INTERFACE_ENDPOINT_SERVICES",
+    "ManagedPolicyRole",
+    "pin_provider_roles",
+    "pin_role_trust",
     "PrivateNetwork",
     "RUNTIME_CONTRACTS",
     "S3Location",
     "SecureBucket",
+    "service_principal",
 ]

@@ -17,8 +17,6 @@ from constructs_lib.foundation.encryption_key import EncryptionKey
 #: AWS services allowed to publish by default: CloudWatch alarms and EventBridge rules.
 DEFAULT_PUBLISHERS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
 
-_EMAIL_ALLOWED = "must be an e-mail address such as 'ml-team@example.com'"
-
 
 class AlertTopic(sns.Topic):
     """An ``sns.Topic`` that alarms, rules and budgets of the platform notify: pass it wherever an
@@ -66,7 +64,7 @@ class AlertTopic(sns.Topic):
                 "must be AWS service principals such as 'budgets.amazonaws.com'",
             )
         for address in email_addresses:
-            problems.check(_is_email(address), "email_addresses", address, _EMAIL_ALLOWED)
+            problems.check_email("email_addresses", address)
         if topic_name is not None:
             problems.check(
                 0 < len(topic_name) <= 256 and all(c.isalnum() or c in "-_" for c in topic_name),
@@ -127,8 +125,3 @@ class AlertTopic(sns.Topic):
         )
         if isinstance(self.master_key, EncryptionKey):
             self.master_key.allow_service(service_principal)
-
-
-def _is_email(value: str) -> bool:
-    local, _, domain = value.partition("@")
-    return bool(local) and "." in domain and " " not in value and not domain.startswith(".")

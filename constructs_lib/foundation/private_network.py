@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import pin_provider_roles, service_role
 from constructs_lib._core.validation import Problems
@@ -162,12 +162,7 @@ class PrivateNetwork(Construct):
                 )
             else:
                 problems.check_range("max_azs", max_azs, minimum=2, integer=True)
-            problems.check(
-                flow_log_retention_days in LOG_RETENTION_DAYS,
-                "flow_log_retention_days",
-                flow_log_retention_days,
-                f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
-            )
+            problems.check_log_retention_days("flow_log_retention_days", flow_log_retention_days)
         unknown = [name for name in interface_endpoints if name not in INTERFACE_ENDPOINT_SERVICES]
         problems.check(
             not unknown, "interface_endpoints", unknown, f"must be among {list(INTERFACE_ENDPOINT_SERVICES)}"

@@ -19,7 +19,7 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
 from constructs_lib._core.keys import allow_publisher, key_of
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
@@ -173,7 +173,7 @@ class AuditTrail(Construct):
             enable_file_validation,
             "must be True: without log file integrity validation, tampering with the audit trail goes unnoticed",
         )
-        problems.check_one_of("log_retention_days", log_retention_days, LOG_RETENTION_DAYS)
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.check(
             len(data_buckets) <= _MAX_DATA_RESOURCES,
             "data_buckets (count)",

@@ -1,7 +1,19 @@
 """Serving: models and real-time, serverless and asynchronous endpoints, the inference API, idle cost."""
 
+from constructs_lib._core.endpoints import (
+    EndpointBase,
+)
 from constructs_lib.inference.async_endpoint import (
     AsyncEndpoint,
+)
+from constructs_lib.inference.cost_summary import (
+    PRICE_SOURCES,
+    PRICE_TABLE,
+    AlwaysOnCapacity,
+    CostedConstruct,
+    CostLine,
+    CostSummary,
+    idle_cost_summary,
 )
 from constructs_lib.inference.data_capture import (
     DataCaptureOptions,
@@ -22,6 +34,7 @@ from constructs_lib.inference.endpoint_options import (
 )
 from constructs_lib.inference.inference_api import (
     ApiAuthorization,
+    AuthorizationKind,
     InferenceApi,
 )
 from constructs_lib.inference.model import (
@@ -40,23 +53,32 @@ from constructs_lib.inference.serverless_endpoint import (
 )
 
 __all__ = [
+    "AlwaysOnCapacity",
     "ApiAuthorization",
     "AsyncEndpoint",
     "AsyncScalingOptions",
+    "AuthorizationKind",
     "AutoScalingOptions",
     "CapacitySize",
     "CapacityUnit",
     "ContainerDefinition",
     "ContainerImage",
+    "CostedConstruct",
+    "CostLine",
+    "CostSummary",
     "DataCaptureOptions",
     "DeploymentGuardrails",
     "DeploymentStrategy",
+    "EndpointBase",
+    "idle_cost_summary",
     "InferenceApi",
     "InferenceExecutionMode",
     "InstanceVariant",
     "Model",
     "ModelData",
     "ModelPackageSources",
+    "PRICE_SOURCES",
+    "PRICE_TABLE",
     "ProvisionedConcurrencyScaling",
     "RealtimeEndpoint",
     "ScalingMetric",

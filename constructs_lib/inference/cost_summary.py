@@ -140,7 +140,7 @@ def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None)
                             prices.get(item.price_key),
                         )
                     )
-    for path, items in network_capacity(constructs).items():
+    for path, items in _network_capacity(constructs).items():
         lines += [
             CostLine(path, item.description, item.price_key, item.quantity, prices.get(item.price_key))
             for item in items
@@ -148,7 +148,7 @@ def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None)
     return CostSummary(scope.node.path, tuple(lines))
 
 
-def network_capacity(constructs: list[IConstruct]) -> dict[str, list[AlwaysOnCapacity]]:
+def _network_capacity(constructs: list[IConstruct]) -> dict[str, list[AlwaysOnCapacity]]:
     """The always-on network among ``constructs``, by stack path: interface endpoints counted per
     Availability Zone (the subnets each one has an interface in), NAT gateways, public IPv4 addresses."""
     endpoints: Counter[str] = Counter()

@@ -16,7 +16,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from constructs_lib._core.endpoints import EndpointBase, resolve_key
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.validation import Problems
@@ -445,12 +445,7 @@ class InferenceApi(Construct):
         problems.check_unique("content_types", list(content_types))
         bad = [c for c in content_types if "/" not in c or " " in c]
         problems.check(not bad, "content_types", bad, "must be media types such as 'application/json'")
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.check(
             not (create_web_acl and web_acl_arn),
             "web_acl_arn",

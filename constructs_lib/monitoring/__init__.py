@@ -1,6 +1,8 @@
 """After deployment: Model Monitor, alarms, retraining triggers and the rollout on approval."""
 
 from constructs_lib.monitoring.deploy_on_approval import (
+    NO_MODEL_PACKAGE,
+    SERVED_MODEL_PACKAGE_OUTPUT,
     DeploymentTarget,
     DeployOnApproval,
     ServedModelPackage,
@@ -44,6 +46,8 @@ __all__ = [
     "MonitoringImage",
     "MonitorSchedule",
     "NewDataRetraining",
+    "NO_MODEL_PACKAGE",
     "ScheduledRetraining",
+    "SERVED_MODEL_PACKAGE_OUTPUT",
     "ServedModelPackage",
 ]

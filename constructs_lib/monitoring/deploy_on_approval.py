@@ -50,7 +50,7 @@ from constructs import Construct
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE
 from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_days
+from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
@@ -72,7 +72,6 @@ from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
 _PARAMETER = re.compile(r"^[A-Za-z0-9]{1,255}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: Interface endpoints the function calls besides the defaults (CloudFormation, Step Functions),
 #: and default ones it also needs (SageMaker API, CloudWatch).
 _NEEDED_ENDPOINTS = ("cloudformation", "states", "sagemaker.api", "monitoring")
@@ -168,7 +167,7 @@ class DeploymentTarget:
         }  # other_endpoint_names: the CloudFormation role only
 
 
-def model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
+def _model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
     """``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/``: the versions of one
     group of this stack's account and region (SageMaker writes the group in lower case in ARNs)."""
     stack = Stack.of(scope)
@@ -218,12 +217,7 @@ class ServedModelPackage(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "ServedModelPackage")
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be one of {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.raise_if_any()
         stack = Stack.of(self)
         self.model_package_group_name = model_package_group_name
@@ -269,7 +263,7 @@ class ServedModelPackage(Construct):
             properties={
                 "Requested": requested,
                 "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
-                "RegistryArnPrefix": model_package_arn_prefix(self, model_package_group_name),
+                "RegistryArnPrefix": _model_package_arn_prefix(self, model_package_group_name),
             },
         )
         #: The served package's ARN, or ``none``.
@@ -376,7 +370,7 @@ class DeployOnApproval(Construct):
         # What the function may act on is its configuration, never its input.
         for name, value in {
             "MODEL_PACKAGE_GROUP": model_package_group.model_package_group_name,
-            "MODEL_PACKAGE_ARN_PREFIX": model_package_arn_prefix(self, model_package_group.model_package_group_name),
+            "MODEL_PACKAGE_ARN_PREFIX": _model_package_arn_prefix(self, model_package_group.model_package_group_name),
             "DEPLOYMENT_TARGETS": json.dumps([t.payload() for t in self.targets], separators=(",", ":")),
             "CLOUDFORMATION_ROLE_ARN": self.cloudformation_role.role_arn,
         }.items():
@@ -533,7 +527,7 @@ class DeployOnApproval(Construct):
             f"{_MAX_TARGETS_CONFIGURATION} characters of stack, endpoint and alarm names",
         )
         for address in approver_email_addresses:
-            problems.check_pattern("approver_email_addresses", address, _EMAIL, "must be email addresses")
+            problems.check_email("approver_email_addresses", address)
         problems.check(
             not approver_email_addresses or any(t.requires_approval for t in targets),
             "approver_email_addresses",
@@ -550,12 +544,7 @@ class DeployOnApproval(Construct):
         problems.check_range("deployment_timeout (minutes)", deployment_timeout.to_minutes(), minimum=5, maximum=1440)
         problems.check_range("approval_timeout (hours)", approval_timeout.to_hours(), minimum=1, maximum=720)
         problems.check_range("retry_attempts", retry_attempts, minimum=0, maximum=185, integer=True)
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be one of {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.raise_if_any()
 
     # ------------------------------------------------------------------ permissions

@@ -32,7 +32,6 @@ from constructs_lib.monitoring.model_monitor import ModelMonitor
 
 _ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _FEATURE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ class MonitoringAlarms(Construct):
         problems.check_range("max_5xx_error_rate_percent", max_5xx_error_rate_percent, minimum=0, maximum=100)
         problems.check_range("max_model_latency (ms)", max_model_latency.to_milliseconds(), minimum=1)
         for address in email_addresses:
-            problems.check_pattern("email_addresses", address, _EMAIL, "must be email addresses")
+            problems.check_email("email_addresses", address)
         if alarm_name_prefix is not None:
             problems.check_pattern(
                 "alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX, "must be 1-100 letters, digits, '_', '.' or '-'"

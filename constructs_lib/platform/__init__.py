@@ -10,9 +10,12 @@ from constructs_lib.platform.feature_group import (
     TableFormat,
 )
 from constructs_lib.platform.labeling_workforce import (
+    COGNITO_DOMAIN_PREFIX_PATTERN,
     LabelingWorkforce,
 )
 from constructs_lib.platform.mlflow_tracking_server import (
+    MAINTENANCE_WINDOW_PATTERN,
+    MLFLOW_VERSION_PATTERN,
     ITrackingServer,
     MlflowTrackingServer,
     TrackingServerBase,
@@ -22,11 +25,13 @@ from constructs_lib.platform.platform_budget import (
     PlatformBudget,
 )
 from constructs_lib.platform.team_access import (
+    TEAM_NAME_PATTERN,
     TEAM_TAG_KEY,
     TeamAccess,
 )
 
 __all__ = [
+    "COGNITO_DOMAIN_PREFIX_PATTERN",
     "DataCatalogOptions",
     "FeatureDefinition",
     "FeatureGroup",
@@ -35,9 +40,12 @@ __all__ = [
     "IFeatureGroup",
     "ITrackingServer",
     "LabelingWorkforce",
+    "MAINTENANCE_WINDOW_PATTERN",
+    "MLFLOW_VERSION_PATTERN",
     "MlflowTrackingServer",
     "PlatformBudget",
     "TableFormat",
+    "TEAM_NAME_PATTERN",
     "TEAM_TAG_KEY",
     "TeamAccess",
     "TrackingServerBase",

@@ -10,7 +10,7 @@ from aws_cdk import aws_budgets as budgets
 from constructs import Construct
 
 from constructs_lib._core.validation import Problems
-from constructs_lib.foundation.alert_topic import AlertTopic, _is_email
+from constructs_lib.foundation.alert_topic import AlertTopic
 
 BUDGETS_SERVICE_PRINCIPAL = "budgets.amazonaws.com"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -83,7 +83,7 @@ class PlatformBudget(Construct):
             f"must be at most {_MAX_EMAIL_SUBSCRIBERS} addresses (AWS Budgets limit)",
         )
         for address in email_addresses:
-            problems.check(_is_email(address), "email_addresses", address, "must be e-mail addresses")
+            problems.check_email("email_addresses", address)
         for key, value in (cost_allocation_tags or {}).items():
             problems.check(
                 bool(key) and bool(value), "cost_allocation_tags", {key: value}, "keys and values must be non-empty"

@@ -22,6 +22,9 @@ from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
 
+#: Public: the construct; ``on_start_script`` renders its lifecycle script.
+__all__ = ["NotebookInstance"]
+
 IDLE_CHECK_SCRIPT = Path(__file__).parent / "notebook_instance_handler" / "idle_check.py"
 #: The idle check runs this often; shorter idle timeouts could not be honoured.
 IDLE_CHECK_INTERVAL_MINUTES = 5

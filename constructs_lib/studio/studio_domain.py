@@ -19,7 +19,6 @@ from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import sagemaker_arn
 from constructs_lib._core.keys import key_of
-from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -289,12 +288,7 @@ class StudioDomain(StudioDomainBase):
             home_efs_removal,
             "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
         )
-        problems.check(
-            log_retention_days in LOG_RETENTION_DAYS,
-            "log_retention_days",
-            log_retention_days,
-            f"must be a CloudWatch Logs retention period in days: {list(LOG_RETENTION_DAYS)}",
-        )
+        problems.check_log_retention_days("log_retention_days", log_retention_days)
         if sharing is not None:
             problems.check(
                 not sharing.prefix.startswith("/") and len(sharing.prefix) <= 900,

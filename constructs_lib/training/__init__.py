@@ -1,5 +1,13 @@
 """Training: job roles, container images, the model registry and typed SageMaker Pipelines."""
 
+from constructs_lib.training.container_images import (
+    SKLEARN_REPOSITORY,
+    XGBOOST_REPOSITORY,
+    algorithm_registry_account,
+    deep_learning_containers_account,
+    sklearn_image_uri,
+    xgboost_image_uri,
+)
 from constructs_lib.training.job_role import (
     JOB_KINDS,
     JobRole,
@@ -22,6 +30,8 @@ from constructs_lib.training.pipeline.values import (
 __all__ = [
     "IMlPipeline",
     "IModelPackageGroup",
+    "algorithm_registry_account",
+    "deep_learning_containers_account",
     "JOB_KINDS",
     "JobRole",
     "MlPipeline",
@@ -30,4 +40,8 @@ __all__ = [
     "ModelPackageGroup",
     "ModelPackageGroupBase",
     "PIPELINE_METRICS_NAMESPACE",
+    "sklearn_image_uri",
+    "SKLEARN_REPOSITORY",
+    "xgboost_image_uri",
+    "XGBOOST_REPOSITORY",
 ]

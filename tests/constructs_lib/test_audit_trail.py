@@ -268,7 +268,7 @@ def test_destroy_is_an_explicit_opt_in():
     "kwargs, message",
     [
         ({"enable_file_validation": False}, "enable_file_validation=False: must be True"),
-        ({"log_retention_days": 42}, "log_retention_days=42: must be one of"),
+        ({"log_retention_days": 42}, "log_retention_days=42: must be a CloudWatch Logs retention period in days"),
         ({"metric_namespace": "AWS/SageMaker"}, "metric_namespace='AWS/SageMaker': must not start with 'AWS/'"),
         ({"trail_name": "-bad"}, "trail_name='-bad'"),
         (

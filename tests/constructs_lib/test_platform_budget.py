@@ -126,7 +126,7 @@ def test_uses_the_alert_topic_it_is_given():
         ({"actual_thresholds": (float("nan"),)}, "actual_thresholds=nan: must be percentages"),
         ({"forecasted_thresholds": (100, 100)}, "forecasted_thresholds=[100, 100]: must not repeat a value"),
         ({"actual_thresholds": (), "forecasted_thresholds": ()}, "a budget that never alerts"),
-        ({"email_addresses": ["finops"]}, "email_addresses='finops': must be e-mail addresses"),
+        ({"email_addresses": ["finops"]}, "email_addresses='finops': must be an e-mail address"),
         ({"email_addresses": [f"a{i}@example.com" for i in range(11)]}, "email_addresses=11: must be at most 10"),
         ({"budget_name": "dev:monthly"}, "budget_name='dev:monthly'"),
         ({"cost_allocation_tags": {"environment": ""}}, "cost_allocation_tags={'environment': ''}"),

@@ -1,6 +1,7 @@
 """Environments are typed data; a bad value fails before anything is synthesized."""
 
 import dataclasses
+import re
 
 import pytest
 
@@ -89,7 +90,7 @@ def _dev(**changes):
 def test_invalid_values_fail_with_a_clear_message(changes, message):
     with pytest.raises(ConfigError) as error:
         _dev(**changes)
-    assert "is invalid:" in str(error.value)
+    assert "has invalid input:" in str(error.value)
     assert message in str(error.value)
 
 
@@ -147,13 +148,19 @@ def test_invalid_governance_values_fail_with_a_clear_message(governance, message
     "training, message",
     [
         (TrainingConfig(training_instance_type="m5.large"), "training.training_instance_type='m5.large'"),
-        (TrainingConfig(training_instance_count=0), "training.training_instance_count=0: must be a whole number >= 1"),
+        (
+            TrainingConfig(training_instance_count=0),
+            "training.training_instance_count=0: must be an integer of at least 1",
+        ),
         (
             TrainingConfig(max_runtime_minutes=120, max_wait_minutes=60),
             "training.max_wait_minutes=60: must be >= training.max_runtime_minutes (120) with spot instances",
         ),
         (TrainingConfig(accuracy_threshold=1.5), "training.accuracy_threshold=1.5: must be in (0, 1]"),
-        (TrainingConfig(model_name="churn_model"), "training.model_name='churn_model'"),
+        (
+            TrainingConfig(model_name="churn_model"),
+            "training.model_name (in the registry group name)='ml-platform-dev-churn_model'",
+        ),
     ],
 )
 def test_invalid_training_values_fail(training, message):
@@ -250,3 +257,63 @@ def test_the_app_refuses_environments_that_share_an_account_by_accident(monkeypa
     monkeypatch.setattr(app, "default_environments", lambda: envs)
     with pytest.raises(ConfigError, match="environments share an account"):
         app.build_app(new_app(), ["dev"])
+
+
+def test_readme_environment_file_example_is_a_valid_environment():
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text().split("### Environment configuration reference", 1)[1]
+    namespace: dict = {}
+    exec(compile(re.search(r"```python\n(.*?)```", text, re.S).group(1), "README.md", "exec"), namespace)
+    qa = namespace["QA"]
+    assert (qa.name, qa.log_retention_days, qa.platform.alert_emails) == ("qa", 90, ("ml-team@example.com",))
+    with pytest.raises(ConfigError, match=r"platform.alert_emails='ops': must be an e-mail address"):
+        dataclasses.replace(qa, platform=dataclasses.replace(qa.platform, alert_emails=("ops",)))
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"log_retention_days": 10}, "log_retention_days=10: must be a CloudWatch Logs retention period in days"),
+        (
+            {"network": NetworkConfig(availability_zones=("eu-west-1a", "eu-west-1b"), flow_log_retention_days=2)},
+            "network.flow_log_retention_days=2: must be a CloudWatch Logs retention period in days",
+        ),
+    ],
+)
+def test_log_retention_uses_the_librarys_one_check(changes, message):
+    from constructs_lib import Problems
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        _dev(**changes)
+    construct_side = Problems("Test/Bucket", "SecureBucket")
+    construct_side.check_log_retention_days("log_retention_days", 10)
+    assert "must be a CloudWatch Logs retention period in days" in str(construct_side._problems)
+
+
+def test_each_environment_file_states_only_what_differs_from_the_defaults():
+    import ast
+
+    from stacks.config import schema
+    from tests.conftest import ROOT
+
+    defaults = {
+        name: {f.name: f.default for f in dataclasses.fields(kind) if f.default is not dataclasses.MISSING}
+        for name, kind in vars(schema).items()
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind)
+    }
+    restated = []
+    for path in sorted((ROOT / "stacks/config/environments").glob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text())):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in defaults:
+                for keyword in call.keywords:
+                    if isinstance(keyword.value, ast.Constant | ast.Tuple) and keyword.arg in defaults[call.func.id]:
+                        try:
+                            value = ast.literal_eval(keyword.value)
+                        except ValueError:
+                            continue
+                        if defaults[call.func.id][keyword.arg] == value:
+                            restated.append(f"{path.name}: {call.func.id}.{keyword.arg}={value!r}")
+    assert restated == []

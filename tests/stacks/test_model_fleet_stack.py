@@ -123,7 +123,7 @@ def test_rejects_bad_fleet_values():
         )
     message = str(error.value)
     for expected in (
-        "fleet.models=['twice']: must not repeat a name",
+        "fleet.models=['twice']: names must be unique",
         "fleet.max_resources_per_stack=600",
         "fleet.models['Bad_Name'].name",
         "fleet.models['Bad_Name'].endpoint='gpu'",

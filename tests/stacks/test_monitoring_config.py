@@ -46,7 +46,7 @@ def _staging(**changes):
             "monitoring.baseline_prefix='monitoring/baselines': must be an S3",
         ),
         ({"new_data_prefix": "incoming/"}, "monitoring.new_data_prefix='incoming/': must be under 'raw/'"),
-        ({"monitor_every_hours": 0}, "monitoring.monitor_every_hours=0: must be 1 to 24"),
+        ({"monitor_every_hours": 0}, "monitoring.monitor_every_hours=0: must be an integer from 1 to 24"),
         ({"feature_drift_thresholds": (("_c1", 1.5),)}, "monitoring.feature_drift_thresholds=['_c1']"),
         ({"problem_type": "Ranking"}, "monitoring.problem_type='Ranking'"),
         (
@@ -62,7 +62,7 @@ def _staging(**changes):
         ({"deploy_to": ("prod", "prod")}, "monitoring.deploy_to=('prod', 'prod'): must name at most 5"),
         ({"deployment_bake_minutes": -1}, "monitoring.deployment_bake_minutes=-1"),
         ({"approver_emails": ("nobody",)}, "monitoring.approver_emails='nobody'"),
-        ({"new_data_quiet_minutes": 0}, "monitoring.new_data_quiet_minutes=0: must be 1 to 10080"),
+        ({"new_data_quiet_minutes": 0}, "monitoring.new_data_quiet_minutes=0: must be an integer from 1 to 10080"),
         ({"drift_retraining_min_interval_hours": 721}, "monitoring.drift_retraining_min_interval_hours=721"),
     ],
 )

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from constructs_lib import Problems
 from stacks.config import (
     ConfigError,
     DeliveryConfig,
@@ -40,12 +41,14 @@ def test_invalid_platform_values_fail_with_a_clear_message(changes, message):
     platform = dataclasses.replace(get_environment("dev").platform, **changes)
     with pytest.raises(ConfigError) as error:
         dataclasses.replace(get_environment("dev"), platform=platform)
-    assert "environment 'dev' is invalid" in str(error.value)
+    assert "environment 'dev' has invalid input" in str(error.value)
     assert message in str(error.value)
 
 
 def test_platform_defaults_are_valid():
-    assert PlatformConfig().problems() == []
+    problems = Problems("test", "environment")
+    PlatformConfig().validate(problems)
+    assert not problems
 
 
 def _delivery(**changes) -> DeliveryConfig:
@@ -125,5 +128,5 @@ def test_codecommit_source_needs_a_repository_name_and_no_connection():
 def test_invalid_delivery_values_fail_with_a_clear_message(changes, message):
     with pytest.raises(ConfigError) as error:
         _delivery(**changes)
-    assert "delivery configuration is invalid" in str(error.value)
+    assert "configuration 'delivery' has invalid input" in str(error.value)
     assert message in str(error.value)

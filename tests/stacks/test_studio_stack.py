@@ -56,8 +56,8 @@ def test_prod_execution_role_requires_network_isolation(synthesized_app):
 @pytest.mark.parametrize(
     "studio, message",
     [
-        (StudioConfig(user_profiles=("alice", "alice")), "studio.user_profiles=('alice', 'alice'): must not repeat"),
-        (StudioConfig(user_profiles=("al_ice",)), "studio.user_profiles/shared_spaces=['al_ice']"),
+        (StudioConfig(user_profiles=("alice", "alice")), "studio.user_profiles=['alice']: names must be unique"),
+        (StudioConfig(user_profiles=("al_ice",)), "studio.user_profiles='al_ice'"),
         (
             StudioConfig(user_profiles=("alice",), shared_spaces=(("lab", "carol"),)),
             "owners must be among user_profiles",
@@ -70,5 +70,5 @@ def test_prod_execution_role_requires_network_isolation(synthesized_app):
 def test_bad_studio_settings_fail_with_the_environment_named(studio, message):
     with pytest.raises(ConfigError) as error:
         dataclasses.replace(get_environment("dev"), studio=studio)
-    assert "environment 'dev' is invalid" in str(error.value)
+    assert "environment 'dev' has invalid input" in str(error.value)
     assert message in str(error.value)

@@ -35,8 +35,21 @@ from constructs_lib.training.pipeline.expressions import (
     S3Join,
 )
 from constructs_lib.training.pipeline.lineage import LineageOptions
+from constructs_lib.training.pipeline.per_run import (
+    PER_EXECUTION_VARIABLES,
+    RunState,
+    run_state,
+    shared_state,
+    varies_per_execution,
+)
 from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
-from constructs_lib.training.pipeline.steps.callbacks import CallbackStep, LambdaStep, OutputParameter, StepOutput
+from constructs_lib.training.pipeline.steps.callbacks import (
+    CallbackOutputs,
+    CallbackStep,
+    LambdaStep,
+    OutputParameter,
+    StepOutput,
+)
 from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
 from constructs_lib.training.pipeline.steps.model import (
     CreateModelStep,
@@ -44,7 +57,12 @@ from constructs_lib.training.pipeline.steps.model import (
     ModelMetrics,
     RegisterModelStep,
 )
-from constructs_lib.training.pipeline.steps.processing import ProcessingInput, ProcessingOutput, ProcessingStep
+from constructs_lib.training.pipeline.steps.processing import (
+    ProcessingInput,
+    ProcessingOutput,
+    ProcessingOutputs,
+    ProcessingStep,
+)
 from constructs_lib.training.pipeline.steps.training import (
     FileSystemSource,
     MetricDefinition,
@@ -102,6 +120,7 @@ __all__ = [
     "UploadMode",
     "WarmStartType",
     "CacheConfig",
+    "CallbackOutputs",
     "CallbackStep",
     "CategoricalRange",
     "Condition",
@@ -137,15 +156,20 @@ __all__ = [
     "ParameterFloat",
     "ParameterInteger",
     "ParameterString",
+    "PER_EXECUTION_VARIABLES",
     "PipelineDefinition",
     "ProcessingInput",
     "ProcessingOutput",
+    "ProcessingOutputs",
     "ProcessingStep",
     "Property",
     "PropertyFile",
     "RegisterModelStep",
     "RetryPolicy",
+    "run_state",
+    "RunState",
     "S3Join",
+    "shared_state",
     "Step",
     "StepOutput",
     "TrainingChannel",
@@ -154,6 +178,7 @@ __all__ = [
     "TransformStep",
     "TuningObjective",
     "TuningStep",
+    "varies_per_execution",
     "VERSION",
     "WarmStart",
 ]

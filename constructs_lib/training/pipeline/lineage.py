@@ -45,6 +45,9 @@ from constructs_lib.training.pipeline.steps.model import RegisterModelStep
 from constructs_lib.training.pipeline.steps.training import TrainingStep
 from constructs_lib.training.pipeline.steps.tuning import TuningStep
 
+#: Public: the options; the rest computes the lineage tags for the builder.
+__all__ = ["LineageOptions"]
+
 #: Prefix of every tag and metadata key this module writes (reserved: ``tags`` may not use it).
 PREFIX = "lineage:"
 

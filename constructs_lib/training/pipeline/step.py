@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
+#: Public: a step's options and its base; the validator and requirements serve the builder.
+__all__ = ["CacheConfig", "JobNetwork", "RetryPolicy", "Step"]
+
 STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
 #: Exception types of step retry policies (SageMaker Python SDK ``StepExceptionTypeEnum`` and

@@ -46,8 +46,10 @@ class OutputParameter(Expression):
         return [self.step]
 
 
-class _Outputs:
-    def __init__(self, step: _HandOffStep) -> None:
+class CallbackOutputs:
+    """The output parameters of a Lambda or callback step, by name: ``step.outputs[\"name\"]``."""
+
+    def __init__(self, step: LambdaStep | CallbackStep) -> None:
         self._step = step
 
     def __getitem__(self, name: str) -> OutputParameter:
@@ -75,9 +77,9 @@ class _HandOffStep(Step):
         self.output_parameters = list(outputs)
 
     @property
-    def outputs(self) -> _Outputs:
+    def outputs(self) -> CallbackOutputs:
         """``step.outputs["name"]``: an output parameter, for later steps and conditions."""
-        return _Outputs(self)
+        return CallbackOutputs(self)
 
     def arguments(self) -> dict[str, Any]:
         return dict(self.inputs)
