@@ -15,32 +15,6 @@ from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model, serializer
 from constructs_lib.training.pipeline.serializer import ANY, BOOLEAN, FLOAT, INTEGER, OBJECT, STRING, Renderable
 
-__all__ = [
-    "ANY",
-    "BOOLEAN",
-    "FLOAT",
-    "INTEGER",
-    "OBJECT",
-    "PARAMETER_NAME",
-    "STRING",
-    "ExecutionVariable",
-    "ExecutionVariables",
-    "Expression",
-    "Join",
-    "JsonGet",
-    "Parameter",
-    "ParameterBoolean",
-    "ParameterFloat",
-    "ParameterInteger",
-    "ParameterString",
-    "Property",
-    "PropertyFile",
-    "S3Join",
-    "StepReference",
-    "accepts",
-    "kind_of",
-]
-
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
 
