@@ -209,6 +209,7 @@ class PropertyFile:
 class JsonGet(Expression):
     """``Std:JsonGet``: a value read from a processing step's property file with a JSON path.
 
+    :param step: the ``ProcessingStep`` that declares ``property_file`` (the pipeline checks it).
     :param kind: default ``Any``; declare ``Float``/``Integer``/``String``/``Boolean`` to have
         conditions check the other operand against it.
     """
@@ -216,9 +217,6 @@ class JsonGet(Expression):
     def __init__(
         self, *, step: StepReference, property_file: PropertyFile | str, json_path: str, kind: str = ANY
     ) -> None:
-        """
-        :param step: the ``ProcessingStep`` that declares ``property_file``.
-        """
         self.step = step
         self.property_file = property_file
         self.json_path = json_path
