@@ -34,10 +34,15 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard, cast
 
-import boto3
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+import boto3  # pyright: ignore[reportMissingTypeStubs] - boto3 ships no stubs: clients are Any (_client)
+from botocore.exceptions import (  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -135,12 +140,27 @@ _TRANSIENT_CODES = frozenset(
 )
 
 
+def _client(service: str) -> Any:
+    """A boto3 client, typed ``Any`` here once: boto3 has no type stubs."""
+    return cast(Any, boto3).client(service)
+
+
+def _is_object(value: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether a value of an event (JSON) is an object."""
+    return isinstance(value, dict)
+
+
+def _error_response(error: ClientError) -> dict[str, Any]:
+    """The service's error response (``Error``, ``ResponseMetadata``) of a ``ClientError``."""
+    return cast("dict[str, Any]", error.response)
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     try:
         return _dispatch(event)
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        http = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        code: str = _error_response(error).get("Error", {}).get("Code", "")
+        http: int = _error_response(error).get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         if code in _TRANSIENT_CODES or http >= 500:
             _log("transient", operation=error.operation_name, code=code, reason=str(error))
             raise Transient(f"{error.operation_name}: {code}: {error}") from error
@@ -150,8 +170,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise Transient(str(error)) from error
 
 
-def _dispatch(event: dict[str, Any]) -> dict[str, Any]:
-    action = event.get("action") if isinstance(event, dict) else None
+def _dispatch(event: Any) -> dict[str, Any]:
+    action = event.get("action") if _is_object(event) else None
     if action not in ("validate", "deploy", "status"):
         _log("rejected", reason=f"unknown action {action!r}")
         raise InvalidEvent(f"unknown action {action!r}")
@@ -160,7 +180,7 @@ def _dispatch(event: dict[str, Any]) -> dict[str, Any]:
         return validate(
             event.get("event"), group=conf.group, prefix=conf.arn_prefix, execution_arn=event.get("execution_arn")
         )
-    target, arn = _target(conf, event.get("target")), event.get("model_package_arn")
+    target, arn = _target(conf, event.get("target")), cast(str, event.get("model_package_arn"))
     if action == "deploy":
         return deploy(target, arn, group=conf.group, prefix=conf.arn_prefix, role_arn=conf.role_arn)
     return status(target, arn, group=conf.group)
@@ -203,7 +223,7 @@ def validate(event: Any, *, group: str, prefix: str | None = None, execution_arn
         _log(
             "rejected",
             reason=f"malformed event: {problem}",
-            event_id=event.get("id") if isinstance(event, dict) else None,
+            event_id=event.get("id") if _is_object(event) else None,
         )
         raise InvalidEvent(f"malformed model package state change event: {problem}")
     detail = event["detail"]
@@ -238,7 +258,7 @@ def _foreign(arn: str, prefix: str | None) -> str | None:
 
 def _not_deployable(arn: str, group: str) -> str | None:
     """Why the registry says ``arn`` must not deploy now (approval, status, group), or None."""
-    package = boto3.client("sagemaker").describe_model_package(ModelPackageName=arn)
+    package = _client("sagemaker").describe_model_package(ModelPackageName=arn)
     if package.get("ModelApprovalStatus") != "Approved":
         return f"approval status is now {package.get('ModelApprovalStatus')}"
     if package.get("ModelPackageStatus") != "Completed":
@@ -249,7 +269,7 @@ def _not_deployable(arn: str, group: str) -> str | None:
 
 
 def _event_problem(event: Any) -> str | None:
-    if not isinstance(event, dict):
+    if not _is_object(event):
         return "not a JSON object"
     if event.get("source") != "aws.sagemaker" or event.get("detail-type") != EVENT_DETAIL_TYPE:
         return (
@@ -257,7 +277,7 @@ def _event_problem(event: Any) -> str | None:
             f"expected aws.sagemaker/{EVENT_DETAIL_TYPE!r}"
         )
     detail = event.get("detail")
-    if not isinstance(detail, dict):
+    if not _is_object(detail):
         return "no 'detail' object"
     missing = [
         k
@@ -278,7 +298,7 @@ def _no_deploy(arn: str, reason: str) -> dict[str, Any]:
 
 def _earlier_running_execution(execution_arn: str, package_arn: str) -> str | None:
     """Another RUNNING execution, started before this one, for the same package (duplicate events)."""
-    states = boto3.client("stepfunctions")
+    states = _client("stepfunctions")
     # arn:<partition>:states:<region>:<account>:execution:<state machine>:<execution>
     parts = execution_arn.split(":")
     machine_arn = ":".join(parts[:5] + ["stateMachine", parts[6]])
@@ -306,7 +326,7 @@ def deploy(
     target: dict[str, Any], arn: str, *, group: str, prefix: str | None = None, role_arn: str | None = None
 ) -> dict[str, Any]:
     name, parameter = target["stack_name"], target["parameter_name"]
-    cloudformation = boto3.client("cloudformation")
+    cloudformation = _client("cloudformation")
     stack = _stack(cloudformation, name)
     stack_status = stack["StackStatus"]
     if stack_status.endswith("_IN_PROGRESS"):
@@ -342,7 +362,7 @@ def deploy(
             **extra,
         )
     except ClientError as error:
-        message = error.response.get("Error", {}).get("Message", "")
+        message: str = _error_response(error).get("Error", {}).get("Message", "")
         if "No updates are to be performed" in message:
             # The parameter already asks for this package, yet the stack serves another one.
             raise DeploymentBlocked(f"stack {name} asks for {arn} but serves {_served(stack, target)!r}") from error
@@ -364,13 +384,13 @@ def _stack(cloudformation: Any, name: str) -> dict[str, Any]:
     try:
         return cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ValidationError":  # throttling: retried
+        if _error_response(error).get("Error", {}).get("Code") != "ValidationError":  # throttling: retried
             raise
         raise DeploymentBlocked(f"stack {name} cannot be described: {error}") from error
 
 
 def _latest_approved(group: str) -> str | None:
-    response = boto3.client("sagemaker").list_model_packages(
+    response = _client("sagemaker").list_model_packages(
         ModelPackageGroupName=group,
         ModelApprovalStatus="Approved",
         SortBy="CreationTime",
@@ -390,14 +410,14 @@ def status(target: dict[str, Any], arn: str, *, group: str | None = None) -> dic
     if latest is not None and latest != arn:  # a newer approval rolls out instead of this one
         _log("superseded", stack=name, model_package_arn=arn, latest=latest)
         return {"state": "SUPERSEDED", "reason": f"{latest} was approved since", "latest": latest}
-    stack = _stack(boto3.client("cloudformation"), name)
+    stack = _stack(_client("cloudformation"), name)
     stack_status = stack["StackStatus"]
     if stack_status.endswith("_IN_PROGRESS"):
         return _state("IN_PROGRESS", name, f"stack is {stack_status}")
     served = _served(stack, target)
     if stack_status not in ("UPDATE_COMPLETE", "CREATE_COMPLETE") or served != arn:
         return _state("FAILED", name, f"stack is {stack_status} and serves {served!r}")
-    endpoint = boto3.client("sagemaker").describe_endpoint(EndpointName=target["endpoint_name"])
+    endpoint = _client("sagemaker").describe_endpoint(EndpointName=target["endpoint_name"])
     endpoint_status = endpoint["EndpointStatus"]
     if endpoint_status in _ENDPOINT_PENDING:
         return _state("IN_PROGRESS", name, f"endpoint is {endpoint_status}")
@@ -405,7 +425,7 @@ def status(target: dict[str, Any], arn: str, *, group: str | None = None) -> dic
         return _state("FAILED", name, f"endpoint is {endpoint_status}")
     alarm_names = list(target.get("alarm_names") or [])
     if alarm_names:
-        response = boto3.client("cloudwatch").describe_alarms(
+        response = _client("cloudwatch").describe_alarms(
             AlarmNames=alarm_names, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
         )
         found = response.get("MetricAlarms", []) + response.get("CompositeAlarms", [])

@@ -25,9 +25,9 @@ import logging
 import re
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-import boto3
+import boto3  # pyright: ignore[reportMissingTypeStubs] - boto3 ships no stubs: the client is Any
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -101,7 +101,8 @@ def _stack_name(event: dict[str, Any]) -> str:
 
 
 def _rolling_back(stack_id: str) -> bool:
-    stack = boto3.client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"][0]
+    cloudformation: Any = cast(Any, boto3).client("cloudformation")
+    stack = cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
     return stack["StackStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"
 
 

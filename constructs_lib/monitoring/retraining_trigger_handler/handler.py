@@ -40,11 +40,11 @@ import logging
 import os
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard, cast
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+import boto3  # pyright: ignore[reportMissingTypeStubs] - boto3 ships no stubs: clients are Any (_client)
+from botocore.config import Config  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
+from botocore.exceptions import ClientError  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -58,27 +58,39 @@ _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
 
 def _client(service: str) -> Any:
-    return boto3.client(service, config=CLIENT_CONFIG)
+    """A boto3 client, typed ``Any`` here once: boto3 has no type stubs."""
+    return cast(Any, boto3).client(service, config=CLIENT_CONFIG)
+
+
+def _error_code(error: ClientError) -> str | None:
+    """The service's error code of a ``ClientError`` (``ConflictException``...)."""
+    return cast("dict[str, Any]", error.response).get("Error", {}).get("Code")
+
+
+def _is_object(value: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether a value of an event (JSON) is an object."""
+    return isinstance(value, dict)
 
 
 # --- new data: quiet-period debounce -----------------------------------------------------------------
 
 
-def on_queue_batch(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    records = event.get("Records") if isinstance(event, dict) else None
+def on_queue_batch(event: Any, context: Any = None) -> dict[str, Any]:
+    records: Any = event.get("Records") if _is_object(event) else None
     if not isinstance(records, list):
         _log(
             "rejected",
             reason="event has no SQS Records list",
-            event_keys=sorted(event) if isinstance(event, dict) else None,
+            event_keys=sorted(event) if _is_object(event) else None,
         )
         raise ValueError("malformed invocation: expected an SQS event with a 'Records' list")
     scheduler, sagemaker = _client("scheduler"), _client("sagemaker")
-    for index, record in enumerate(records):
+    messages = cast("list[dict[str, Any]]", records)
+    for index, record in enumerate(messages):
         try:
             _handle_message(scheduler, sagemaker, record)
         except Exception as error:  # noqa: BLE001 - reported, retried by SQS in order
-            failed = [r.get("messageId") for r in records[index:]]
+            failed = [r.get("messageId") for r in messages[index:]]
             _log("failed", message_id=record.get("messageId"), error=f"{type(error).__name__}: {error}", retried=failed)
             return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
     return {"batchItemFailures": []}
@@ -90,7 +102,7 @@ def _handle_message(scheduler: Any, sagemaker: Any, record: dict[str, Any]) -> N
     except (KeyError, TypeError, ValueError):
         _log("ignored-record", reason="body is not JSON", message_id=record.get("messageId"))
         return
-    if isinstance(body, dict) and body.get("kind") == DUE_KIND:
+    if _is_object(body) and body.get("kind") == DUE_KIND:
         _on_due(scheduler, sagemaker, body)
         return
     upload = _upload_time(body)
@@ -183,7 +195,7 @@ def _get_schedule(scheduler: Any) -> dict[str, Any] | None:
     try:
         schedule = scheduler.get_schedule(Name=os.environ["SCHEDULE_NAME"], GroupName=os.environ["SCHEDULE_GROUP"])
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+        if _error_code(error) == "ResourceNotFoundException":
             return None
         raise
     match = _AT.match(schedule.get("ScheduleExpression", ""))
@@ -243,7 +255,7 @@ def _put_schedule(
             scheduler.create_schedule(**request)
             return
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConflictException":
+            if _error_code(error) != "ConflictException":
                 raise
     scheduler.update_schedule(**request)
 
@@ -264,13 +276,14 @@ def _window(schedule: dict[str, Any]) -> dict[str, datetime]:
 # --- drift: at most one run per interval ------------------------------------------------------------
 
 
-def on_drift_alarm(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    detail = event.get("detail") if isinstance(event, dict) else None
-    if not isinstance(detail, dict) or event.get("detail-type") != "CloudWatch Alarm State Change":
+def on_drift_alarm(event: Any, context: Any = None) -> dict[str, Any]:
+    detail = event.get("detail") if _is_object(event) else None
+    if not _is_object(detail) or event.get("detail-type") != "CloudWatch Alarm State Change":
         _log("rejected", reason="not a 'CloudWatch Alarm State Change' event")
         raise ValueError("malformed invocation: expected a 'CloudWatch Alarm State Change' event")
     alarm = detail.get("alarmName")
-    if (detail.get("state") or {}).get("value") != "ALARM":
+    state: dict[str, Any] = detail.get("state") or {}
+    if state.get("value") != "ALARM":
         _log("ignored", reason="the alarm is not in ALARM", alarm=alarm)
         return {"started": False, "reason": "not-alarm"}
     sagemaker = _client("sagemaker")
@@ -327,7 +340,7 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _parse_time(value: str) -> datetime:
+def _parse_time(value: object) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"not a time: {value!r}")
     return _utc(datetime.fromisoformat(value.replace("Z", "+00:00"))).astimezone(UTC)

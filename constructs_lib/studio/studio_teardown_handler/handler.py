@@ -41,11 +41,11 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+import boto3  # pyright: ignore[reportMissingTypeStubs] - boto3 ships no stubs: clients are Any (_client)
+from botocore.config import Config  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
+from botocore.exceptions import ClientError  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -256,7 +256,7 @@ class DomainTeardown:
 
     def delete_apps(self) -> list[str]:
         """Ask to delete every app that is not ``Deleted`` or ``Deleting``; returns those not yet Deleted."""
-        waiting = []
+        waiting: list[str] = []
         for app in self._list("list_apps", "Apps"):
             state = app.get("Status")
             if state == "Deleted":
@@ -323,11 +323,12 @@ class DomainTeardown:
 
 
 def _owner(space: dict[str, Any]) -> str | None:
-    return (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
+    ownership: dict[str, Any] = space.get("OwnershipSettingsSummary") or {}
+    return ownership.get("OwnerUserProfileName")
 
 
 def error_code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
+    return cast("dict[str, Any]", error.response).get("Error", {}).get("Code", "")
 
 
 def _app_name(app: dict[str, Any]) -> str:
@@ -387,20 +388,25 @@ def _calls(context: Any) -> Calls:
     return Calls(deadline=time.monotonic() + remaining - RESPONSE_MARGIN_SECONDS)
 
 
+def _client(service: str) -> Any:
+    """A boto3 client, typed ``Any`` here once: boto3 has no type stubs."""
+    return cast(Any, boto3).client(service, config=_CLIENT_CONFIG)
+
+
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     """Lambda entry point of the Provider framework's ``onEvent``."""
     LOG.info("request %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}))
     return handle_event(
         event,
-        cloudformation=boto3.client("cloudformation", config=_CLIENT_CONFIG),
-        sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG),
+        cloudformation=_client("cloudformation"),
+        sagemaker=_client("sagemaker"),
         calls=_calls(context),
     )
 
 
 def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point of the Provider framework's ``isComplete``."""
-    return handle_poll(event, sagemaker=boto3.client("sagemaker", config=_CLIENT_CONFIG), calls=_calls(context))
+    return handle_poll(event, sagemaker=_client("sagemaker"), calls=_calls(context))
 
 
 # -- resources of versions before the Provider framework ------------------------------------------

@@ -16,32 +16,6 @@ from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model, serializer
 from constructs_lib.training.pipeline.serializer import ANY, BOOLEAN, FLOAT, INTEGER, OBJECT, STRING, Renderable
 
-__all__ = [
-    "ANY",
-    "BOOLEAN",
-    "FLOAT",
-    "INTEGER",
-    "OBJECT",
-    "PARAMETER_NAME",
-    "STRING",
-    "ExecutionVariable",
-    "ExecutionVariables",
-    "Expression",
-    "Join",
-    "JsonGet",
-    "Parameter",
-    "ParameterBoolean",
-    "ParameterFloat",
-    "ParameterInteger",
-    "ParameterString",
-    "Property",
-    "PropertyFile",
-    "S3Join",
-    "StepReference",
-    "accepts",
-    "kind_of",
-]
-
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
 
@@ -236,6 +210,7 @@ class PropertyFile:
 class JsonGet(Expression):
     """``Std:JsonGet``: a value read from a processing step's property file with a JSON path.
 
+    :param step: the ``ProcessingStep`` that declares ``property_file`` (the pipeline checks it).
     :param kind: default ``Any``; declare ``Float``/``Integer``/``String``/``Boolean`` to have
         conditions check the other operand against it.
     """
@@ -243,9 +218,6 @@ class JsonGet(Expression):
     def __init__(
         self, *, step: StepReference, property_file: PropertyFile | str, json_path: str, kind: str = ANY
     ) -> None:
-        """
-        :param step: the ``ProcessingStep`` that declares ``property_file``.
-        """
         self.step = step
         self.property_file = property_file
         self.json_path = json_path
