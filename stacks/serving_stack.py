@@ -25,7 +25,6 @@ from constructs import Construct
 
 from constructs_lib import (
     AsyncEndpoint,
-    AutoScalingOptions,
     CapacitySize,
     ContainerDefinition,
     ContainerImage,
@@ -166,14 +165,7 @@ class ServingStack(Stack):
                 endpoint_name=self.endpoint_physical_name,
                 variants=[
                     InstanceVariant(
-                        model=self.vpc_model,
-                        instance_type=sv.instance_type,
-                        initial_instance_count=sv.instance_count,
-                        autoscaling=AutoScalingOptions(
-                            min_capacity=sv.instance_count, max_capacity=sv.max_instance_count
-                        )
-                        if sv.max_instance_count
-                        else None,
+                        model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=sv.instance_count
                     )
                 ],
                 deployment=_guardrails(sv),
@@ -182,6 +174,10 @@ class ServingStack(Stack):
                 else None,
                 volume_encryption_key=key,
             )
+            if sv.max_instance_count:
+                self.endpoint.variant().auto_scale_instance_count(
+                    min_capacity=sv.instance_count, max_capacity=sv.max_instance_count
+                )
 
         self.async_endpoint: AsyncEndpoint | None = None
         if sv.async_endpoint:

@@ -6,17 +6,20 @@ from constructs_lib.inference.async_endpoint import (
 from constructs_lib.inference.data_capture import (
     DataCaptureOptions,
 )
+from constructs_lib.inference.endpoint import (
+    IEndpoint,
+    InstanceProductionVariant,
+    ProductionVariant,
+)
 from constructs_lib.inference.endpoint_options import (
     INSTANCE_STORAGE_FAMILIES,
     AsyncScalingOptions,
-    AutoScalingOptions,
     CapacitySize,
     CapacityUnit,
     DeploymentGuardrails,
     DeploymentStrategy,
     InstanceType,
     InstanceVariant,
-    ProvisionedConcurrencyScaling,
     ScalingMetric,
     ScheduledScaling,
     ServerlessVariant,
@@ -29,6 +32,7 @@ from constructs_lib.inference.inference_api import (
 from constructs_lib.inference.model import (
     ContainerDefinition,
     ContainerImage,
+    IModel,
     InferenceExecutionMode,
     Model,
     ModelData,
@@ -39,13 +43,18 @@ from constructs_lib.inference.realtime_endpoint import (
 )
 from constructs_lib.inference.serverless_endpoint import (
     ServerlessEndpoint,
+    ServerlessProductionVariant,
 )
 
 __all__ = [
+    "IEndpoint",
+    "IModel",
+    "InstanceProductionVariant",
+    "ProductionVariant",
+    "ServerlessProductionVariant",
     "ApiAuthorization",
     "AsyncEndpoint",
     "AsyncScalingOptions",
-    "AutoScalingOptions",
     "CapacitySize",
     "CapacityUnit",
     "ContainerDefinition",
@@ -61,7 +70,6 @@ __all__ = [
     "Model",
     "ModelData",
     "ModelPackageSources",
-    "ProvisionedConcurrencyScaling",
     "RealtimeEndpoint",
     "ScalingMetric",
     "ScheduledScaling",

@@ -1,4 +1,3 @@
-
 import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
