@@ -1,3 +1,4 @@
+
 import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
