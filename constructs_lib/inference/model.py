@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, cast
 
 import jsii
 from aws_cdk import ArnFormat, Aws, CfnResource, IResource, Resource, Stack
@@ -322,7 +322,8 @@ class _ImportedModel(_ModelBase):
     def grant_principal(self) -> iam.IPrincipal:
         if self._role is not None:
             return self._role.grant_principal
-        return iam.UnknownPrincipal(resource=self)
+        # pyright reads jsii's parameter names into the protocols: UnknownPrincipal is an IPrincipal.
+        return cast(iam.IPrincipal, iam.UnknownPrincipal(resource=self))
 
 
 @jsii.implements(iam.IGrantable, ec2.IConnectable)
@@ -399,11 +400,15 @@ class Model(_ModelBase):
         self.inference_execution_mode = (
             (inference_execution_mode or InferenceExecutionMode.SERIAL) if len(containers) > 1 else None
         )
-        self._role: iam.IRole = role or service_role(
-            self,
-            "Role",
-            service="sagemaker.amazonaws.com",
-            description=f"Execution role of SageMaker model {self.node.path}",
+        # ``cast``: pyright reads jsii's parameter names into the protocols (a ManagedPolicyRole is an IRole).
+        self._role: iam.IRole = role or cast(
+            iam.IRole,
+            service_role(
+                self,
+                "Role",
+                service="sagemaker.amazonaws.com",
+                description=f"Execution role of SageMaker model {self.node.path}",
+            ),
         )
         self._grant_runtime_permissions()
 

@@ -165,3 +165,14 @@ def test_an_endpoint_hosts_an_imported_model():
     config = next(iter(Template.from_stack(stack).find_resources("AWS::SageMaker::EndpointConfig").values()))
     assert config["Properties"]["ProductionVariants"][0]["ModelName"] == "churn-v7"
     assert endpoint.variant().props.model is existing
+
+
+def test_an_imported_async_endpoint_grants_invoke_endpoint_async():
+    from constructs_lib import AsyncEndpoint
+
+    stack = new_stack()
+    existing = AsyncEndpoint.from_endpoint_name(stack, "Existing", "scoring")
+    role = ManagedPolicyRole(stack, "Client", assumed_by=iam.AccountRootPrincipal())
+    existing.grant_invoke(role)
+    [statement] = _statements(Template.from_stack(stack))
+    assert statement["Action"] == "sagemaker:InvokeEndpointAsync"
