@@ -22,7 +22,6 @@ from constructs import Construct
 from constructs_lib import (
     AsyncEndpoint,
     AsyncScalingOptions,
-    AutoScalingOptions,
     ContainerDefinition,
     ContainerImage,
     EncryptionKey,
@@ -125,7 +124,7 @@ class ModelFleetStack(Stack):
                     volume_encryption_key=key,
                 )
             else:
-                self.endpoints[served.name] = RealtimeEndpoint(
+                realtime = RealtimeEndpoint(
                     scope_,
                     "Endpoint",
                     endpoint_name=name,
@@ -134,12 +133,12 @@ class ModelFleetStack(Stack):
                             model=model,
                             instance_type=served.instance_type,
                             initial_instance_count=served.instance_count,
-                            autoscaling=AutoScalingOptions(
-                                min_capacity=served.instance_count, max_capacity=served.max_instance_count
-                            )
-                            if served.max_instance_count
-                            else None,
                         )
                     ],
                     volume_encryption_key=key,
                 )
+                if served.max_instance_count:
+                    realtime.variant().auto_scale_instance_count(
+                        min_capacity=served.instance_count, max_capacity=served.max_instance_count
+                    )
+                self.endpoints[served.name] = realtime

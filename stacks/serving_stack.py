@@ -27,7 +27,6 @@ from constructs_lib import (
     NO_MODEL_PACKAGE,
     SERVED_MODEL_PACKAGE_OUTPUT,
     AsyncEndpoint,
-    AutoScalingOptions,
     CapacitySize,
     ContainerDefinition,
     ContainerImage,
@@ -167,14 +166,7 @@ class ServingStack(Stack):
                 endpoint_name=self.endpoint_physical_name,
                 variants=[
                     InstanceVariant(
-                        model=self.vpc_model,
-                        instance_type=sv.instance_type,
-                        initial_instance_count=sv.instance_count,
-                        autoscaling=AutoScalingOptions(
-                            min_capacity=sv.instance_count, max_capacity=sv.max_instance_count
-                        )
-                        if sv.max_instance_count
-                        else None,
+                        model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=sv.instance_count
                     )
                 ],
                 deployment=_guardrails(sv),
@@ -183,6 +175,10 @@ class ServingStack(Stack):
                 else None,
                 volume_encryption_key=key,
             )
+            if sv.max_instance_count:
+                self.endpoint.variant().auto_scale_instance_count(
+                    min_capacity=sv.instance_count, max_capacity=sv.max_instance_count
+                )
 
         self.async_endpoint: AsyncEndpoint | None = None
         if sv.async_endpoint:

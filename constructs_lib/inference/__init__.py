@@ -1,8 +1,5 @@
 """Serving: models and real-time, serverless and asynchronous endpoints, the inference API, idle cost."""
 
-from constructs_lib._core.endpoints import (
-    EndpointBase,
-)
 from constructs_lib.inference.async_endpoint import (
     AsyncEndpoint,
 )
@@ -18,15 +15,18 @@ from constructs_lib.inference.cost_summary import (
 from constructs_lib.inference.data_capture import (
     DataCaptureOptions,
 )
+from constructs_lib.inference.endpoint import (
+    IEndpoint,
+    InstanceProductionVariant,
+    ProductionVariant,
+)
 from constructs_lib.inference.endpoint_options import (
     AsyncScalingOptions,
-    AutoScalingOptions,
     CapacitySize,
     CapacityUnit,
     DeploymentGuardrails,
     DeploymentStrategy,
     InstanceVariant,
-    ProvisionedConcurrencyScaling,
     ScalingMetric,
     ScheduledScaling,
     ServerlessVariant,
@@ -40,6 +40,7 @@ from constructs_lib.inference.inference_api import (
 from constructs_lib.inference.model import (
     ContainerDefinition,
     ContainerImage,
+    IModel,
     InferenceExecutionMode,
     Model,
     ModelData,
@@ -50,6 +51,7 @@ from constructs_lib.inference.realtime_endpoint import (
 )
 from constructs_lib.inference.serverless_endpoint import (
     ServerlessEndpoint,
+    ServerlessProductionVariant,
 )
 
 __all__ = [
@@ -58,7 +60,11 @@ __all__ = [
     "AsyncEndpoint",
     "AsyncScalingOptions",
     "AuthorizationKind",
-    "AutoScalingOptions",
+    "IEndpoint",
+    "IModel",
+    "InstanceProductionVariant",
+    "ProductionVariant",
+    "ServerlessProductionVariant",
     "CapacitySize",
     "CapacityUnit",
     "ContainerDefinition",
@@ -69,7 +75,6 @@ __all__ = [
     "DataCaptureOptions",
     "DeploymentGuardrails",
     "DeploymentStrategy",
-    "EndpointBase",
     "idle_cost_summary",
     "InferenceApi",
     "InferenceExecutionMode",
@@ -79,7 +84,6 @@ __all__ = [
     "ModelPackageSources",
     "PRICE_SOURCES",
     "PRICE_TABLE",
-    "ProvisionedConcurrencyScaling",
     "RealtimeEndpoint",
     "ScalingMetric",
     "ScheduledScaling",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from typing import Any, ClassVar
+
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -12,22 +13,28 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._core import endpoints as ep
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.s3_access import grant_objects
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
+from constructs_lib.inference.endpoint import (
+    SAGEMAKER_NAMESPACE,
+    DefinedEndpoint,
+    InstanceProductionVariant,
+    endpoint_metric,
+)
 from constructs_lib.inference.endpoint_options import AsyncScalingOptions, InstanceVariant
 
 _MAX_CONCURRENT_INVOCATIONS = 1000
 
 
-class AsyncEndpoint(ep.InstanceEndpointBase):
+class AsyncEndpoint(DefinedEndpoint):
     """Defines a SageMaker asynchronous endpoint: requests are queued, read from S3, answered into S3,
     and announced on KMS-encrypted SNS topics (success and error). For large payloads (up to 1 GB)
     and long processing (up to an hour).
@@ -37,6 +44,8 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
     starts the first instance. Clients call ``InvokeEndpointAsync`` with an input object under
     ``input_prefix`` (``grant_invoke``) and read the answer under ``output_prefix`` (``grant_read_results``).
     """
+
+    invoke_actions: ClassVar[tuple[str, ...]] = ("sagemaker:InvokeEndpointAsync",)
 
     def __init__(
         self,
@@ -60,7 +69,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         endpoint_name: str | None = None,
     ) -> None:
         """
-        :param variant: the one instance variant (its ``autoscaling`` must be unset: use ``scaling``).
+        :param variant: the one instance variant; ``scaling`` scales it on the backlog.
         :param bucket: where requests are read from and answers and failures are written.
         :param input_prefix: default ``async-inference/input``; where clients put requests.
         :param output_prefix: default ``async-inference/output``; answers (``S3OutputPath``).
@@ -87,16 +96,19 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
             endpoint_name,
         )
 
-        self._physical_name = ep.physical_endpoint_name(self, endpoint_name)
-        self.variant = variant
-        self.variant_names = (variant.variant_name,)
+        #: The endpoint's name, known at synth (metrics and alarms use it without depending on the endpoint).
+        self.physical_endpoint_name = ep.physical_endpoint_name(self, endpoint_name)
+        self._variant_props = variant
+        self._variants[variant.variant_name] = InstanceProductionVariant(
+            self, variant, metrics_endpoint_name=self.physical_endpoint_name
+        )
         self.scaling = scaling
         self._data_capture = data_capture
         self.bucket: s3.IBucket = bucket
         self.encryption_key: kms.IKey | None = output_encryption_key or bucket.encryption_key
         self.input_prefix, self.output_prefix, self.failure_prefix = input_prefix, output_prefix, failure_prefix
 
-        role = variant.model.role
+        role = variant.model
         grant_objects(
             role,
             self.bucket,
@@ -172,7 +184,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
-            endpoint_name=self._physical_name,
+            endpoint_name=self.physical_endpoint_name,
             endpoint_config_name=self.config.attr_endpoint_config_name,
             # Updates keep the instance count that autoscaling set (possibly zero).
             retain_all_variant_properties=True if scaling else None,
@@ -184,13 +196,10 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """The variant's instances at minimum capacity: the scaling minimum (0 when it scales to zero),
         else its fixed count."""
-        count = self.scaling.min_capacity if self.scaling is not None else self.variant.initial_instance_count
+        props = self._variant_props
+        count = self.scaling.min_capacity if self.scaling is not None else props.initial_instance_count
         scales = "scales to zero" if count == 0 else "at minimum capacity"
-        return [
-            AlwaysOnCapacity(
-                f"async variant {self.variant.variant_name} {scales}", str(self.variant.instance_type), count
-            )
-        ]
+        return [AlwaysOnCapacity(f"async variant {props.variant_name} {scales}", str(props.instance_type), count)]
 
     # --- grants and metrics ----------------------------------------------------------------------
 
@@ -205,9 +214,7 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
             kms_actions=KMS_ENCRYPT,
             why="requests uploaded before InvokeEndpointAsync",
         )
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:InvokeEndpointAsync"], resource_arns=[self.endpoint_arn]
-        )
+        return super().grant_invoke(grantee)
 
     def grant_read_results(self, grantee: iam.IGrantable) -> None:
         """Reading answers and failure reports (and decrypting them)."""
@@ -222,38 +229,36 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
                 why="answers and failure reports, one object per request",
             )
 
-    def _endpoint_metric(self, metric_name: str, **kwargs) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace=ep.SAGEMAKER_NAMESPACE,
-            metric_name=metric_name,
-            dimensions_map={"EndpointName": self._physical_name},
-            statistic=kwargs.pop("statistic", "Average"),
-            period=kwargs.pop("period", Duration.minutes(1)),
-            **kwargs,
+    def _endpoint_metric(self, metric_name: str, props: dict[str, Any]) -> cloudwatch.Metric:
+        """A metric of the endpoint's queue (dimension ``EndpointName`` only)."""
+        return endpoint_metric(
+            SAGEMAKER_NAMESPACE, metric_name, {"EndpointName": self.physical_endpoint_name}, "Average", props
         )
 
-    def metric_approximate_backlog_size(self, **kwargs) -> cloudwatch.Metric:
+    def metric_approximate_backlog_size(self, **props: Any) -> cloudwatch.Metric:
         """Requests queued for the endpoint."""
-        return self._endpoint_metric("ApproximateBacklogSize", **kwargs)
+        return self._endpoint_metric("ApproximateBacklogSize", props)
 
-    def metric_backlog_size_per_instance(self, **kwargs) -> cloudwatch.Metric:
+    def metric_backlog_size_per_instance(self, **props: Any) -> cloudwatch.Metric:
         """Queued requests per instance (not emitted at zero instances)."""
-        return self._endpoint_metric("ApproximateBacklogSizePerInstance", **kwargs)
+        return self._endpoint_metric("ApproximateBacklogSizePerInstance", props)
 
-    def metric_has_backlog_without_capacity(self, **kwargs) -> cloudwatch.Metric:
+    def metric_has_backlog_without_capacity(self, **props: Any) -> cloudwatch.Metric:
         """1 when requests wait and no instance runs, else 0."""
-        return self._endpoint_metric("HasBacklogWithoutCapacity", **kwargs)
+        return self._endpoint_metric("HasBacklogWithoutCapacity", props)
 
-    def metric_age_of_oldest_request(self, **kwargs) -> cloudwatch.Metric:
+    def metric_age_of_oldest_request(self, **props: Any) -> cloudwatch.Metric:
         """Seconds the oldest queued request has waited."""
-        return self._endpoint_metric("ApproximateAgeOfOldestRequest", **kwargs)
+        return self._endpoint_metric("ApproximateAgeOfOldestRequest", props)
 
     # --- internals -------------------------------------------------------------------------------
 
     def _autoscale(self, scaling: AsyncScalingOptions) -> appscaling.ScalableTarget:
-        target = self._scalable_target(
-            f"{self.variant.variant_name}Scaling",
-            variant_name=self.variant.variant_name,
+        target = ep.scalable_target(
+            self,
+            self.resource,
+            f"{self._variant_props.variant_name}Scaling",
+            variant=self.variant(),
             dimension=ep.INSTANCE_COUNT_DIMENSION,
             min_capacity=scaling.min_capacity,
             max_capacity=scaling.max_capacity,
@@ -295,12 +300,6 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
         if not ep.check_instance_variant(problems, "variant", variant, endpoint_kind="asynchronous"):
             problems.raise_if_any()
         ep.check_variant_names(problems, [variant.variant_name])
-        problems.check(
-            variant.autoscaling is None,
-            "variant.autoscaling",
-            "given",
-            "asynchronous endpoints scale on their backlog: pass scaling=AsyncScalingOptions(...) instead",
-        )
         for name, prefix in zip(("input_prefix", "output_prefix", "failure_prefix"), prefixes, strict=True):
             ep.check_prefix(problems, name, prefix)
         problems.check(
@@ -322,7 +321,8 @@ class AsyncEndpoint(ep.InstanceEndpointBase):
             problems.check_range(
                 "scaling.target_backlog_per_instance", scaling.target_backlog_per_instance, minimum=0.001
             )
-            problems.check_order(
+            problems.check(
+                is_unresolved(variant.initial_instance_count) or scaling.max_capacity >= variant.initial_instance_count,
                 "scaling.max_capacity",
                 variant.initial_instance_count,
                 scaling.max_capacity,

@@ -19,7 +19,7 @@ from constructs_lib.foundation.instance_type import InstanceType as InstanceType
 from constructs_lib.foundation.instance_type import as_instance_type as as_instance_type
 
 if TYPE_CHECKING:
-    from constructs_lib.inference.model import Model
+    from constructs_lib.inference.model import IModel
 
 # --- autoscaling ---------------------------------------------------------------------------------
 
@@ -56,19 +56,8 @@ class ScheduledScaling:
 
 
 @dataclass(frozen=True)
-class AutoScalingOptions:
-    """Autoscaling of a variant's instance count (``sagemaker:variant:DesiredInstanceCount``).
-
-    :param max_capacity: the most instances.
-    :param min_capacity: default 2 (one per Availability Zone); the fewest instances.
-    :param metric: default ``INVOCATIONS_PER_INSTANCE``; what the target-tracking policy follows.
-    :param target_value: default 100; invocations per instance per minute, or percent for utilization.
-    :param custom_metric: the metric for ``ScalingMetric.CUSTOM`` (an average that falls as instances are added).
-    :param scale_in_cooldown: default 5 minutes; wait after a scale-in before the next one.
-    :param scale_out_cooldown: default 1 minute; wait after a scale-out before the next one.
-    :param disable_scale_in: default False; only scale out (scale in by hand or by schedule).
-    :param schedules: default none; scheduled changes of the capacity range.
-    """
+class InstanceScaling:
+    """What ``InstanceProductionVariant.auto_scale_instance_count`` received (see its parameters)."""
 
     max_capacity: int
     min_capacity: int = 2
@@ -95,35 +84,24 @@ class InstanceVariant:
     :param initial_instance_count: default 2, one per Availability Zone (the production minimum).
     :param initial_weight: default 1; share of traffic relative to the other variants (A/B tests);
         for a shadow variant, the share of production traffic copied to it.
-    :param autoscaling: default none (fixed count); real-time endpoints only.
     :param volume_size_gb: default, SageMaker's; EBS volume size (1 to 512), not for instance-store types.
     :param model_data_download_timeout: default, SageMaker's; 60 to 3600 seconds.
     :param container_startup_health_check_timeout: default, SageMaker's; 60 to 3600 seconds.
     """
 
-    model: Model
+    model: IModel
     variant_name: str = "AllTraffic"
     instance_type: InstanceType | str = "ml.m5.large"
     initial_instance_count: int = 2
     initial_weight: float = 1.0
-    autoscaling: AutoScalingOptions | None = None
     volume_size_gb: int | None = None
     model_data_download_timeout: Duration | None = None
     container_startup_health_check_timeout: Duration | None = None
 
 
 @dataclass(frozen=True)
-class ProvisionedConcurrencyScaling:
-    """Autoscaling of a serverless variant's provisioned concurrency
-    (``sagemaker:variant:DesiredProvisionedConcurrency``).
-
-    :param max_capacity: the most provisioned concurrency (at most the variant's max concurrency).
-    :param min_capacity: default 1.
-    :param target_utilization: default 0.5; ``SageMakerVariantProvisionedConcurrencyUtilization`` target (0.1 to 0.9).
-    :param scale_in_cooldown: default 5 minutes.
-    :param scale_out_cooldown: default 1 minute.
-    :param schedules: default none; scheduled changes of the range (e.g. none at night).
-    """
+class ConcurrencyScaling:
+    """What ``ServerlessProductionVariant.auto_scale_provisioned_concurrency`` received (see its parameters)."""
 
     max_capacity: int
     min_capacity: int = 1
@@ -142,16 +120,15 @@ class ServerlessVariant:
     :param variant_name: default ``AllTraffic``.
     :param memory_size_mb: default 2048; 1024 to 6144 in steps of 1024.
     :param max_concurrency: default 20; concurrent invocations, 1 to 200.
-    :param provisioned_concurrency: default none (cold starts possible); 1 to ``max_concurrency``.
-    :param provisioned_concurrency_scaling: default none; needs ``provisioned_concurrency``.
+    :param provisioned_concurrency: default none (cold starts possible); 1 to ``max_concurrency``;
+        autoscale it with ``endpoint.variant().auto_scale_provisioned_concurrency(...)``.
     """
 
-    model: Model
+    model: IModel
     variant_name: str = "AllTraffic"
     memory_size_mb: int = 2048
     max_concurrency: int = 20
     provisioned_concurrency: int | None = None
-    provisioned_concurrency_scaling: ProvisionedConcurrencyScaling | None = None
 
 
 # --- deployment guardrails -----------------------------------------------------------------------

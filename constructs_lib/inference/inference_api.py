@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
@@ -15,14 +16,15 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from constructs_lib._core.endpoints import EndpointBase, resolve_key
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.inference._endpoints import resolve_key
 from constructs_lib.inference.async_endpoint import AsyncEndpoint
+from constructs_lib.inference.endpoint import IEndpoint
 
 _CONTENT_TYPE = "method.request.header.Content-Type"
 _ACCEPT = "method.request.header.Accept"
@@ -68,7 +70,7 @@ class InferenceApi(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: IEndpoint,
         authorization: ApiAuthorization | None = None,
         stage_name: str = "v1",
         throttling_rate_limit: float = 50,
@@ -83,8 +85,9 @@ class InferenceApi(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
-        :param endpoint: a ``RealtimeEndpoint`` or ``ServerlessEndpoint`` (asynchronous endpoints take
-            their input from S3, not from a request body).
+        :param endpoint: any ``IEndpoint`` that answers ``InvokeEndpoint``: a ``RealtimeEndpoint``, a
+            ``ServerlessEndpoint`` or an imported one (``RealtimeEndpoint.from_endpoint_name(...)``);
+            not an ``AsyncEndpoint`` (asynchronous endpoints take their input from S3, not from a request body).
         :param authorization: default ``ApiAuthorization.iam()``.
         :param stage_name: default ``v1``.
         :param throttling_rate_limit: default 50 requests per second for the stage.
@@ -227,22 +230,22 @@ class InferenceApi(Construct):
             resource_arns=[self.api.arn_for_execute_api("POST", "/invocations", self.api.deployment_stage.stage_name)],
         )
 
-    def metric_server_errors(self, **kwargs) -> cloudwatch.Metric:
-        """5XX answers of the API (including the endpoint's errors, mapped to 502)."""
-        return self.api.metric_server_error(**kwargs)
+    def metric_server_errors(self, **props: Any) -> cloudwatch.Metric:
+        """5XX answers of the API (the endpoint's errors mapped to 502); ``cloudwatch.MetricOptions`` props."""
+        return self.api.metric_server_error(**props)
 
-    def metric_client_errors(self, **kwargs) -> cloudwatch.Metric:
-        """4XX answers (failed validation, authorization, throttling)."""
-        return self.api.metric_client_error(**kwargs)
+    def metric_client_errors(self, **props: Any) -> cloudwatch.Metric:
+        """4XX answers (failed validation, authorization, throttling); ``cloudwatch.MetricOptions`` props."""
+        return self.api.metric_client_error(**props)
 
-    def metric_latency(self, **kwargs) -> cloudwatch.Metric:
-        return self.api.metric_latency(**kwargs)
+    def metric_latency(self, **props: Any) -> cloudwatch.Metric:
+        return self.api.metric_latency(**props)
 
     # --- internals -------------------------------------------------------------------------------
 
     def _add_invocations_method(
         self,
-        endpoint: EndpointBase,
+        endpoint: IEndpoint,
         authorization: ApiAuthorization,
         content_types: Sequence[str],
         json_schema: apigateway.JsonSchema | None,
@@ -405,7 +408,7 @@ class InferenceApi(Construct):
 
     def _validate(
         self,
-        endpoint: EndpointBase,
+        endpoint: IEndpoint,
         authorization: ApiAuthorization,
         stage_name: str,
         rate: float,
@@ -417,10 +420,11 @@ class InferenceApi(Construct):
     ) -> None:
         problems = Problems(self, "InferenceApi")
         problems.check(
-            isinstance(endpoint, EndpointBase) and not isinstance(endpoint, AsyncEndpoint),
+            not isinstance(endpoint, AsyncEndpoint) and hasattr(endpoint, "endpoint_arn"),
             "endpoint",
             type(endpoint).__name__,
-            "must be a RealtimeEndpoint or ServerlessEndpoint (asynchronous endpoints read requests from S3)",
+            "must be an IEndpoint answering InvokeEndpoint: a RealtimeEndpoint, a ServerlessEndpoint or an "
+            "imported endpoint (asynchronous endpoints read requests from S3)",
         )
         if authorization.kind == AuthorizationKind.COGNITO:
             problems.check(

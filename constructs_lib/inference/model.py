@@ -6,8 +6,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, cast
 
-from aws_cdk import ArnFormat, Aws, CfnResource, Stack
+import jsii
+from aws_cdk import ArnFormat, Aws, CfnResource, IResource, Resource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -17,11 +19,12 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
+from constructs_lib._core.imported import sagemaker_name_and_arn
 from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.private_network import PrivateNetwork
@@ -230,12 +233,106 @@ class InferenceExecutionMode(StrEnum):
     DIRECT = "Direct"
 
 
-class Model(Construct):
+class IModel(IResource, iam.IGrantable, Protocol):
+    """A SageMaker model: its own (``Model``) or an existing one (``Model.from_model_name``). As an
+    ``iam.IGrantable`` its grant principal is its execution role: ``ModelData.grant_read(model)``."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def model_arn(self) -> str: ...
+
+    @property
+    def role(self) -> iam.IRole | None:
+        """The execution role; None for an import that was not given it."""
+        ...
+
+
+@jsii.implements(iam.IGrantable)
+class _ModelBase(Resource):
+    """The ``from_*`` imports shared by ``Model`` and imported models."""
+
+    @classmethod
+    def from_model_name(cls, scope: Construct, construct_id: str, model_name: str) -> IModel:
+        """An existing model by name (no role: grants to it add nothing, with a warning)."""
+        return cls.from_model_attributes(scope, construct_id, model_name=model_name)
+
+    @classmethod
+    def from_model_arn(cls, scope: Construct, construct_id: str, model_arn: str) -> IModel:
+        """An existing model by ARN."""
+        return cls.from_model_attributes(scope, construct_id, model_arn=model_arn)
+
+    @classmethod
+    def from_model_attributes(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_name: str | None = None,
+        model_arn: str | None = None,
+        role: iam.IRole | None = None,
+    ) -> IModel:
+        """An existing model.
+
+        :param model_name: required unless ``model_arn`` is given.
+        :param model_arn: default, the ARN of ``model_name`` in the scope's account and region.
+        :param role: default none; its execution role, which grants to the model then go to.
+        """
+        return _ImportedModel(scope, construct_id, model_name=model_name, model_arn=model_arn, role=role)
+
+
+class _ImportedModel(_ModelBase):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_name: str | None,
+        model_arn: str | None,
+        role: iam.IRole | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self, "Model import")
+        problems.check(
+            model_name is not None or model_arn is not None, "model_name", None, "give model_name or model_arn"
+        )
+        if model_name is not None:
+            check_shape(problems, "model_name", model_name, "CreateModelInput.ModelName")
+        problems.raise_if_any()
+        self._name, self._arn = sagemaker_name_and_arn(self, "model", model_name, model_arn)
+        self._role = role
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def model_arn(self) -> str:
+        return self._arn
+
+    @property
+    def role(self) -> iam.IRole | None:
+        return self._role
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        if self._role is not None:
+            return self._role.grant_principal
+        # pyright reads jsii's parameter names into the protocols: UnknownPrincipal is an IPrincipal.
+        return cast(iam.IPrincipal, iam.UnknownPrincipal(resource=self))
+
+
+@jsii.implements(iam.IGrantable, ec2.IConnectable)
+class Model(_ModelBase):
     """Defines a SageMaker model: one or more containers, an execution role, a VPC and network isolation.
 
     Secure by default: containers run with network isolation (no calls in or out of the container),
     the model's ENIs sit in the given VPC's private subnets, and the new execution role may only
     pull its images, read its artifacts and write its endpoint logs.
+
+    An ``iam.IGrantable`` (its role is the grant principal: ``bucket.grant_read(model)``) and, in a
+    VPC, an ``ec2.IConnectable`` (its security groups: ``model.connections.allow_to(...)``).
     """
 
     def __init__(
@@ -300,17 +397,23 @@ class Model(Construct):
         self.inference_execution_mode = (
             (inference_execution_mode or InferenceExecutionMode.SERIAL) if len(containers) > 1 else None
         )
-        self.role: iam.IRole = role or service_role(
-            self,
-            "Role",
-            service="sagemaker.amazonaws.com",
-            description=f"Execution role of SageMaker model {self.node.path}",
+        # ``cast``: pyright reads jsii's parameter names into the protocols (a ManagedPolicyRole is an IRole).
+        self._role: iam.IRole = role or cast(
+            iam.IRole,
+            service_role(
+                self,
+                "Role",
+                service="sagemaker.amazonaws.com",
+                description=f"Execution role of SageMaker model {self.node.path}",
+            ),
         )
         self._grant_runtime_permissions()
 
         vpc_config = None
+        self._connections: ec2.Connections | None = None
         if vpc is not None:
             subnets, groups = self._network(vpc, vpc_subnets, security_groups)
+            self._connections = ec2.Connections(security_groups=groups)
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
                 subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
             )
@@ -355,8 +458,23 @@ class Model(Construct):
         return self.resource.ref
 
     @property
+    def role(self) -> iam.IRole:
+        """The execution role (given, or the new least-privilege one)."""
+        return self._role
+
+    @property
     def grant_principal(self) -> iam.IPrincipal:
-        return self.role.grant_principal
+        return self._role.grant_principal
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The model's security groups (a model outside a VPC has none to manage)."""
+        if self._connections is None:
+            raise ConstructValidationError(
+                f"Model '{self.node.path}': connections: the model runs outside a VPC (vpc=None); give it a vpc "
+                "to manage its network access"
+            )
+        return self._connections
 
     @property
     def images(self) -> tuple[ContainerImage, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -11,23 +12,26 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core import endpoints as ep
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
+from constructs_lib.inference.endpoint import DefinedEndpoint, InstanceProductionVariant
 from constructs_lib.inference.endpoint_options import (
     CapacitySize,
     CapacityUnit,
     DeploymentGuardrails,
     DeploymentStrategy,
+    InstanceScaling,
     InstanceVariant,
     ScalingMetric,
     TrafficRouting,
     as_instance_type,
 )
+from constructs_lib.inference.model import Model
 
 _MAX_VARIANTS = 10
 #: The blue/green policy's members in botocore's model (the rolling policy's waits have the same limits).
@@ -39,10 +43,11 @@ _ROLLING = (5, 50)
 _ROLLBACK = (0, 100)
 
 
-class RealtimeEndpoint(ep.InstanceEndpointBase):
+class RealtimeEndpoint(DefinedEndpoint):
     """Defines a SageMaker real-time endpoint: production variants on instances (A/B weights),
-    optional shadow variants, per-variant autoscaling, deployment guardrails with auto-rollback,
-    data capture for Model Monitor and a KMS key for the instances' volumes.
+    optional shadow variants, per-variant autoscaling (``endpoint.variant(name).auto_scale_instance_count``),
+    deployment guardrails with auto-rollback, data capture for Model Monitor and a KMS key for the
+    instances' volumes.
 
     The endpoint configuration has no fixed name (any change replaces it and the endpoint is
     updated in place). The endpoint's own name is stable: given, or derived from the construct path.
@@ -78,13 +83,18 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         all_variants = [*variants, *shadow_variants]
         self._validate(variants, shadow_variants, deployment, data_capture, volume_encryption_key, endpoint_name)
 
-        self._physical_name = ep.physical_endpoint_name(self, endpoint_name)
-        self.variant_names = tuple(v.variant_name for v in variants)
-        self.shadow_variant_names = tuple(v.variant_name for v in shadow_variants)
+        #: The endpoint's name, known at synth (metrics and alarms use it without depending on the endpoint).
+        self.physical_endpoint_name = ep.physical_endpoint_name(self, endpoint_name)
+        self._deployment = deployment
         self._data_capture = data_capture
-        self.variants: tuple[InstanceVariant, ...] = tuple(variants)
-        self.shadow_variants: tuple[InstanceVariant, ...] = tuple(shadow_variants)
-        self.autoscaling_enabled = any(v.autoscaling is not None for v in all_variants)
+        for props in variants:
+            self._variants[props.variant_name] = InstanceProductionVariant(
+                self, props, metrics_endpoint_name=self.physical_endpoint_name, scaler=self
+            )
+        for props in shadow_variants:
+            self._variants[props.variant_name] = InstanceProductionVariant(
+                self, props, metrics_endpoint_name=self.physical_endpoint_name, shadow=True, scaler=self
+            )
 
         self.volume_encryption_key = ep.volume_key(self, all_variants, volume_encryption_key)
         self.config = sagemaker.CfnEndpointConfig(
@@ -105,55 +115,98 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
-            endpoint_name=self._physical_name,
+            endpoint_name=self.physical_endpoint_name,
             endpoint_config_name=self.config.attr_endpoint_config_name,
             deployment_config=self._deployment_config(deployment) if deployment else None,
-            # Updates keep the instance counts that autoscaling set; weights and capture settings follow the code.
-            retain_all_variant_properties=True if self.autoscaling_enabled else None,
-            exclude_retained_variant_properties=[
-                sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=t)
-                for t in ("DesiredWeight", "DataCaptureConfig")
-            ]
-            if self.autoscaling_enabled
-            else None,
         )
 
-        self.scalable_targets: dict[str, appscaling.ScalableTarget] = {
-            v.variant_name: self._autoscale(v) for v in all_variants if v.autoscaling is not None
-        }
+    @property
+    def variants(self) -> tuple[InstanceProductionVariant, ...]:
+        """The production variants, then the shadow variant."""
+        return tuple(v for v in self._variants.values() if isinstance(v, InstanceProductionVariant))
+
+    def variant(self, variant_name: str | None = None) -> InstanceProductionVariant:
+        """The production or shadow variant ``variant_name`` (default, the first production variant)."""
+        found = super().variant(variant_name)
+        assert isinstance(found, InstanceProductionVariant)
+        return found
+
+    @property
+    def production_variants(self) -> tuple[InstanceProductionVariant, ...]:
+        return tuple(v for v in self.variants if not v.shadow)
+
+    @property
+    def shadow_variants(self) -> tuple[InstanceProductionVariant, ...]:
+        return tuple(v for v in self.variants if v.shadow)
+
+    @property
+    def autoscaling_enabled(self) -> bool:
+        return any(v.scalable_target is not None for v in self.variants)
+
+    @property
+    def scalable_targets(self) -> dict[str, appscaling.ScalableTarget]:
+        """The autoscaled variants' scalable targets, by variant name."""
+        return {v.variant_name: v.scalable_target for v in self.variants if v.scalable_target is not None}
 
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """Each variant's instances at minimum capacity (the autoscaling minimum, else the initial
         count); scheduled scale-ins are not counted (the idle cost is an upper bound)."""
         return [
             AlwaysOnCapacity(
-                f"{'shadow ' if v in self.shadow_variants else ''}variant {v.variant_name} at minimum capacity",
-                str(v.instance_type),
-                v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count,
+                f"{'shadow ' if v.shadow else ''}variant {v.variant_name} at minimum capacity",
+                str(v.props.instance_type),
+                v.min_capacity,
             )
-            for v in (*self.variants, *self.shadow_variants)
+            for v in self.variants
         ]
 
-    def _autoscale(self, variant: InstanceVariant) -> appscaling.ScalableTarget:
-        """The variant's instance-count target, its target-tracking policy and its schedules."""
-        options = variant.autoscaling
-        target = self._scalable_target(
+    def check_scaling(self, variant: InstanceProductionVariant, options: InstanceScaling) -> None:
+        """Refuses scaling that AWS or the endpoint's deployment guardrails would reject."""
+        problems = Problems(self, "RealtimeEndpoint")
+        where = f"variant({variant.variant_name!r}).auto_scale_instance_count"
+        problems.check(
+            variant.scalable_target is None, where, "called twice", "a variant has one instance-count target"
+        )
+        ep.check_autoscaling(
+            problems,
+            where,
+            options,
+            initial_count=variant.props.initial_instance_count,
+            instance_type=str(variant.props.instance_type),
+        )
+        if self._deployment is not None and not problems:
+            fleet = min(options.min_capacity if v is variant else v.min_capacity for v in self.production_variants)
+            self._validate_guardrails(problems, self._deployment, [v.props for v in self.production_variants], fleet)
+        problems.raise_if_any()
+
+    def add_instance_scaling(
+        self, variant: InstanceProductionVariant, options: InstanceScaling
+    ) -> appscaling.ScalableTarget:
+        """The variant's instance-count target, its target-tracking policy and its schedules (call
+        ``variant.auto_scale_instance_count``, which checks the options first)."""
+        # Updates keep the instance counts that autoscaling set; weights and capture settings follow the code.
+        self.resource.retain_all_variant_properties = True
+        self.resource.exclude_retained_variant_properties = [
+            sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=t)
+            for t in ("DesiredWeight", "DataCaptureConfig")
+        ]
+        target = ep.scalable_target(
+            self,
+            self.resource,
             f"{variant.variant_name}Scaling",
-            variant_name=variant.variant_name,
+            variant=variant,
             dimension=ep.INSTANCE_COUNT_DIMENSION,
             min_capacity=options.min_capacity,
             max_capacity=options.max_capacity,
         )
         if options.metric == ScalingMetric.INVOCATIONS_PER_INSTANCE:
-            metric = {"predefined_metric": appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE}
+            metric: dict[str, Any] = {
+                "predefined_metric": appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE
+            }
         elif options.metric == ScalingMetric.CUSTOM:
             metric = {"custom_metric": options.custom_metric}
         else:
-            metric = {
-                "custom_metric": self.metric(
-                    options.metric.value, variant_name=variant.variant_name, namespace=ep.ENDPOINT_INSTANCE_NAMESPACE
-                )
-            }
+            metric = {"custom_metric": variant.metric_instance(options.metric.value)}
         target.scale_to_track_metric(
             f"Track{options.metric.value}",
             target_value=options.target_value,
@@ -198,19 +251,12 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
             for i, v in enumerate(group):
                 if ep.check_instance_variant(problems, f"{kind}[{i}]", v, endpoint_kind="real-time"):
                     valid.append(v)
-                    if v.autoscaling is not None:
-                        ep.check_autoscaling(
-                            problems,
-                            f"{kind}[{i}].autoscaling",
-                            v.autoscaling,
-                            initial_count=v.initial_instance_count,
-                            instance_type=str(v.instance_type),
-                        )
         ep.check_variant_names(problems, [v.variant_name for v in valid])
         for v in (s for s in shadow_variants if isinstance(s, InstanceVariant)):
             model = v.model
+            composite = isinstance(model, Model) and (model.multi_model or len(model.containers) > 1)
             problems.check(
-                not (model.multi_model or len(model.containers) > 1 or as_instance_type(v.instance_type).is_inf1),
+                not (composite or as_instance_type(v.instance_type).is_inf1),
                 "shadow_variants",
                 v.variant_name,
                 "shadow tests do not support multi-model, multi-container or Inf1 endpoints",
@@ -219,14 +265,15 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
         ep.check_endpoint_name(problems, endpoint_name)
         ep.check_volume_key(problems, volume_key, valid)
         if deployment is not None and len(valid) == len(variants) + len(shadow_variants):
-            self._validate_guardrails(problems, deployment, list(variants))
+            fleet = min(v.initial_instance_count for v in variants)
+            self._validate_guardrails(problems, deployment, list(variants), fleet)
         problems.raise_if_any()
 
     @staticmethod
-    def _validate_guardrails(problems: Problems, g: DeploymentGuardrails, variants: list[InstanceVariant]) -> None:
-        # The fleet during an update is at least the smallest variant's minimum.
-        counts = [v.autoscaling.min_capacity if v.autoscaling else v.initial_instance_count for v in variants]
-        fleet = None if is_unresolved(counts) else min(counts)  # a token count: batches checked as percentages only
+    def _validate_guardrails(
+        problems: Problems, g: DeploymentGuardrails, variants: list[InstanceVariant], fleet: int
+    ) -> None:
+        """``fleet``: the smallest variant's minimum, the least the fleet holds during an update."""
         inf1 = [v.variant_name for v in variants if as_instance_type(v.instance_type).is_inf1]
         problems.check(
             not inf1,
@@ -350,12 +397,12 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
     ) -> list[cloudwatch.IAlarm]:
         alarms: list[cloudwatch.IAlarm] = []
         if g.default_alarms:
-            for variant in self.variant_names:
+            for variant in (v.variant_name for v in self.production_variants):
                 alarms.append(
                     cloudwatch.Alarm(
                         self,
                         f"{variant}ErrorRateAlarm",
-                        metric=self.metric_errors("5XX", variant_name=variant),
+                        metric=self.variant(variant).metric_invocation_5xx_errors(),
                         threshold=g.max_error_rate,
                         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                         evaluation_periods=3,
@@ -369,7 +416,7 @@ class RealtimeEndpoint(ep.InstanceEndpointBase):
                     cloudwatch.Alarm(
                         self,
                         f"{variant}LatencyAlarm",
-                        metric=self.metric_model_latency(variant_name=variant, statistic="p99"),
+                        metric=self.variant(variant).metric_model_latency(statistic="p99"),
                         threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
                         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                         evaluation_periods=3,

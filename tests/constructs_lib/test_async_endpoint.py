@@ -7,7 +7,6 @@ from aws_cdk.assertions import Template
 from constructs_lib import (
     AsyncEndpoint,
     AsyncScalingOptions,
-    AutoScalingOptions,
     ConstructValidationError,
     DataCaptureOptions,
     InstanceVariant,
@@ -181,7 +180,8 @@ def test_satisfies_the_monitorable_endpoint_contract(built):
     endpoint: AsyncEndpoint = built["endpoint"]
     assert isinstance(endpoint, MonitorableEndpoint)
     assert endpoint.data_capture.prefix == "capture"
-    assert endpoint.metric_approximate_backlog_size().dimensions == {"EndpointName": endpoint._physical_name}
+    assert endpoint.metric_approximate_backlog_size().dimensions == {"EndpointName": endpoint.physical_endpoint_name}
+    assert endpoint.variant().metric_cpu_utilization().dimensions["VariantName"] == "AllTraffic"
 
 
 def test_is_compliant_under_the_nag_packs(built):
@@ -191,6 +191,18 @@ def test_is_compliant_under_the_nag_packs(built):
 # --- bad input -----------------------------------------------------------------------------------
 
 
+def test_instance_scaling_is_refused_on_the_variant():
+    stack = new_stack()
+    endpoint = AsyncEndpoint(
+        stack,
+        "Bad",
+        variant=InstanceVariant(model=cheap_model(stack), initial_instance_count=1),
+        bucket=artifacts(stack),
+    )
+    with pytest.raises(ConstructValidationError, match="asynchronous endpoints scale on their backlog"):
+        endpoint.variant().auto_scale_instance_count(max_capacity=3)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -198,7 +210,6 @@ def test_is_compliant_under_the_nag_packs(built):
             {"variant": "serverless"},
             "variant='AllTraffic': is a ServerlessVariant: asynchronous endpoints run on instances",
         ),
-        ({"variant": "autoscaled"}, "variant.autoscaling='given': asynchronous endpoints scale on their backlog"),
         ({"output_prefix": "/out/"}, "output_prefix='/out/': must be a non-empty S3 key prefix"),
         ({"output_prefix": "same", "failure_prefix": "same"}, "must be three different prefixes"),
         ({"max_concurrent_invocations_per_instance": 0}, "max_concurrent_invocations_per_instance=0"),
@@ -218,8 +229,6 @@ def test_rejects_bad_input_with_a_clear_message(kwargs, message):
     variant = kwargs.pop("variant", None)
     if variant == "serverless":
         variant = ServerlessVariant(model=serverless_model(stack, bucket=bucket))
-    elif variant == "autoscaled":
-        variant = InstanceVariant(model=cheap_model(stack), autoscaling=AutoScalingOptions(max_capacity=3))
     elif variant == "ml.c5":
         variant = InstanceVariant(model=cheap_model(stack), instance_type="ml.c5", initial_instance_count=1)
     else:

@@ -55,7 +55,6 @@ def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stay
     from constructs_lib import (
         AsyncEndpoint,
         AsyncScalingOptions,
-        AutoScalingOptions,
         InstanceVariant,
         RealtimeEndpoint,
         ServerlessEndpoint,
@@ -65,7 +64,7 @@ def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stay
 
     stack = new_stack()
     model, bucket = vpc_model(stack), artifacts(stack, "Requests")
-    RealtimeEndpoint(
+    realtime = RealtimeEndpoint(
         stack,
         "Realtime",
         variants=[
@@ -74,11 +73,11 @@ def test_endpoints_report_their_minimum_capacity_and_serverless_concurrency_stay
                 variant_name="A",
                 instance_type="ml.c5.large",
                 initial_instance_count=3,
-                autoscaling=AutoScalingOptions(min_capacity=2, max_capacity=6),
             ),
             InstanceVariant(model=model, variant_name="B", instance_type="ml.m5.large", initial_instance_count=1),
         ],
     )
+    realtime.variant("A").auto_scale_instance_count(min_capacity=2, max_capacity=6)
     AsyncEndpoint(
         stack,
         "Async",

@@ -171,7 +171,7 @@ def test_rejects_an_async_endpoint():
         bucket=bucket,
     )
     with pytest.raises(
-        ConstructValidationError, match="endpoint='AsyncEndpoint': must be a RealtimeEndpoint or ServerlessEndpoint"
+        ConstructValidationError, match="endpoint=.AsyncEndpoint.: must be an IEndpoint answering InvokeEndpoint"
     ):
         InferenceApi(stack, "Bad", endpoint=endpoint)
 

@@ -8,7 +8,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import (
-    AutoScalingOptions,
     CapacitySize,
     ConstructValidationError,
     DataCaptureOptions,
@@ -41,44 +40,38 @@ def built():
     prod = RealtimeEndpoint(
         stack,
         "Prod",
-        variants=[
-            InstanceVariant(
-                model=model,
-                instance_type="ml.m5.xlarge",
-                autoscaling=AutoScalingOptions(
-                    max_capacity=6,
-                    target_value=200,
-                    scale_in_cooldown=Duration.minutes(10),
-                    schedules=[
-                        ScheduledScaling(
-                            "NightlyScaleIn",
-                            appscaling.Schedule.cron(hour="20", minute="0"),
-                            min_capacity=2,
-                            max_capacity=2,
-                        )
-                    ],
-                ),
-            )
-        ],
+        variants=[InstanceVariant(model=model, instance_type="ml.m5.xlarge")],
         deployment=DeploymentGuardrails.canary(CapacitySize.instances(1), wait_interval=Duration.minutes(15)),
         data_capture=DataCaptureOptions(
             bucket=bucket, prefix="capture/prod", sampling_percentage=25, capture_response=False
         ),
+    )
+    # A variant scales through its own object.
+    prod.variant("AllTraffic").auto_scale_instance_count(
+        max_capacity=6,
+        target_value=200,
+        scale_in_cooldown=Duration.minutes(10),
+        schedules=[
+            ScheduledScaling(
+                "NightlyScaleIn",
+                appscaling.Schedule.cron(hour="20", minute="0"),
+                min_capacity=2,
+                max_capacity=2,
+            )
+        ],
     )
     ab = RealtimeEndpoint(
         stack,
         "AB",
         endpoint_name="ab-test",
         variants=[
-            InstanceVariant(
-                model=model,
-                variant_name="Champion",
-                initial_weight=9,
-                autoscaling=AutoScalingOptions(max_capacity=4, metric=ScalingMetric.CPU_UTILIZATION, target_value=70),
-            ),
+            InstanceVariant(model=model, variant_name="Champion", initial_weight=9),
             InstanceVariant(model=challenger, variant_name="Challenger", initial_weight=1),
         ],
         deployment=DeploymentGuardrails.linear(CapacitySize.percent(50)),
+    )
+    ab.variant("Champion").auto_scale_instance_count(
+        max_capacity=4, metric=ScalingMetric.CPU_UTILIZATION, target_value=70
     )
     shadow = RealtimeEndpoint(
         stack,
@@ -92,14 +85,9 @@ def built():
     gpu = RealtimeEndpoint(
         stack,
         "Gpu",
-        variants=[
-            InstanceVariant(
-                model=model,
-                instance_type="ml.g5.xlarge",
-                autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION, target_value=60),
-            )
-        ],
+        variants=[InstanceVariant(model=model, instance_type="ml.g5.xlarge")],
     )
+    gpu.variant().auto_scale_instance_count(max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION, target_value=60)
     invoker = ManagedPolicyRole(stack, "Invoker", assumed_by=iam.AccountRootPrincipal())
     prod.grant_invoke(invoker)
     findings = nag_findings(app)
@@ -302,17 +290,39 @@ def test_satisfies_the_monitorable_endpoint_contract(built):
 
 def test_metrics_name_the_endpoint_and_variant(built):
     ab: RealtimeEndpoint = built["ab"]
-    latency = ab.metric_model_latency(variant_name="Challenger")
-    assert (latency.namespace, latency.metric_name, latency.dimensions) == (
+    latency = ab.variant("Challenger").metric_model_latency(statistic="p99", period=Duration.minutes(5))
+    assert (latency.namespace, latency.metric_name, latency.dimensions, latency.statistic) == (
         "AWS/SageMaker",
         "ModelLatency",
         {"EndpointName": "ab-test", "VariantName": "Challenger"},
+        "p99",
     )
-    assert ab.metric_errors("4XX").metric_name == "Invocation4XXErrors"
+    assert latency.period.to_minutes() == 5
+    assert ab.metric_invocation_4xx_errors().metric_name == "Invocation4XXErrors"
     assert ab.metric_invocations().statistic == "Sum"
-    assert ab.metric_cpu_utilization().namespace == "/aws/sagemaker/Endpoints"
-    with pytest.raises(ValueError, match="status_class"):
-        ab.metric_errors("3XX")
+    assert ab.metric_invocations().dimensions["VariantName"] == "Champion"  # the first production variant
+    assert ab.variant("Champion").metric_cpu_utilization().namespace == "/aws/sagemaker/Endpoints"
+    assert [v.variant_name for v in ab.variants] == ["Champion", "Challenger"]
+    assert ab.metric("OverheadLatency", label="overhead").label == "overhead"
+
+
+def test_metric_props_are_cloudwatch_metric_options(built):
+    with pytest.raises(TypeError):
+        built["ab"].metric_invocations(statistik="Sum")
+
+
+def test_unknown_variant_is_refused_with_the_known_ones(built):
+    with pytest.raises(
+        ConstructValidationError, match=r"variant_name='Nope': must be one of .*\['Champion', 'Challenger'\]"
+    ):
+        built["ab"].variant("Nope")
+
+
+def test_scalable_targets_are_on_the_variant_objects(built):
+    prod: RealtimeEndpoint = built["prod"]
+    assert prod.variant().scalable_target is prod.scalable_targets["AllTraffic"]
+    assert prod.autoscaling_enabled and not built["shadow"].autoscaling_enabled
+    assert prod.variant().min_capacity == 2
 
 
 def test_endpoints_are_compliant_under_the_nag_packs(built):
@@ -449,62 +459,6 @@ def _fake_alarms(count: int):
             {"variants": _v(model_data_download_timeout=Duration.seconds(10))},
             "variants[0].model_data_download_timeout (seconds)=10",
         ),
-        (
-            {
-                "variants": _v(
-                    autoscaling=AutoScalingOptions(
-                        min_capacity=5,
-                        max_capacity=2,
-                    )
-                )
-            },
-            "autoscaling.min_capacity=5: must not be above max_capacity (2)",
-        ),
-        (
-            {"variants": _v(autoscaling=AutoScalingOptions(min_capacity=0, max_capacity=2))},
-            "variants[0].autoscaling.min_capacity=0: must be an integer of at least 1",
-        ),
-        (
-            {"variants": _v(initial_instance_count=5, autoscaling=AutoScalingOptions(max_capacity=3))},
-            "must include the variant's initial_instance_count (5)",
-        ),
-        (
-            {"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.CUSTOM))},
-            "custom_metric=None: is required with metric=ScalingMetric.CUSTOM",
-        ),
-        (
-            {"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, metric=ScalingMetric.GPU_UTILIZATION))},
-            "needs a GPU instance type, not ml.m5.large",
-        ),
-        (
-            {"variants": _v(autoscaling=AutoScalingOptions(max_capacity=3, target_value=0))},
-            "autoscaling.target_value=0",
-        ),
-        (
-            {
-                "variants": _v(
-                    autoscaling=AutoScalingOptions(
-                        max_capacity=3,
-                        schedules=[
-                            ScheduledScaling(
-                                "Night", appscaling.Schedule.cron(hour="20"), min_capacity=3, max_capacity=1
-                            )
-                        ],
-                    )
-                )
-            },
-            "schedules[Night].min_capacity=3: must not be above max_capacity (1)",
-        ),
-        (
-            {
-                "variants": _v(
-                    autoscaling=AutoScalingOptions(
-                        max_capacity=3, schedules=[ScheduledScaling("Night", appscaling.Schedule.cron(hour="20"))]
-                    )
-                )
-            },
-            "must set min_capacity, max_capacity or both",
-        ),
         ({"data_capture": "tokens"}, "must be a constructs_lib.DataCaptureOptions"),
         ({"endpoint_name": "bad_name!"}, "endpoint_name='bad_name!'"),
         (
@@ -518,6 +472,85 @@ def test_rejects_bad_input_with_a_clear_message(kwargs, message):
         _endpoint(**kwargs)
     assert "RealtimeEndpoint 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "variant, scaling, message",
+    [
+        ({}, {"min_capacity": 5, "max_capacity": 2}, "min_capacity=5: must not be above max_capacity (2)"),
+        (
+            {},
+            {"min_capacity": 0, "max_capacity": 2},
+            "variant('AllTraffic').auto_scale_instance_count.min_capacity=0: must be an integer of at least 1",
+        ),
+        ({"initial_instance_count": 5}, {"max_capacity": 3}, "must include the variant's initial_instance_count (5)"),
+        (
+            {},
+            {"max_capacity": 3, "metric": ScalingMetric.CUSTOM},
+            "custom_metric=None: is required with metric=ScalingMetric.CUSTOM",
+        ),
+        (
+            {},
+            {"max_capacity": 3, "metric": ScalingMetric.GPU_UTILIZATION},
+            "needs a GPU instance type, not ml.m5.large",
+        ),
+        ({}, {"max_capacity": 3, "target_value": 0}, "auto_scale_instance_count.target_value=0"),
+        (
+            {},
+            {
+                "max_capacity": 3,
+                "schedules": [
+                    ScheduledScaling("Night", appscaling.Schedule.cron(hour="20"), min_capacity=3, max_capacity=1)
+                ],
+            },
+            "schedules[Night].min_capacity=3: must not be above max_capacity (1)",
+        ),
+        (
+            {},
+            {"max_capacity": 3, "schedules": [ScheduledScaling("Night", appscaling.Schedule.cron(hour="20"))]},
+            "must set min_capacity, max_capacity or both",
+        ),
+    ],
+)
+def test_rejects_scaling_aws_would_refuse(variant, scaling, message):
+    stack = new_stack()
+    endpoint = RealtimeEndpoint(stack, "Bad", variants=[InstanceVariant(model=cheap_model(stack), **variant)])
+    with pytest.raises(ConstructValidationError) as error:
+        endpoint.variant().auto_scale_instance_count(**scaling)
+    assert "RealtimeEndpoint 'Test/Bad' has invalid input" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_scaling_is_checked_against_the_deployment_guardrails():
+    """A canary of 1 instance needs a fleet of at least 2: scaling down to 1 would break updates."""
+    stack = new_stack()
+    endpoint = RealtimeEndpoint(
+        stack,
+        "Bad",
+        variants=[InstanceVariant(model=cheap_model(stack), initial_instance_count=2)],
+        deployment=DeploymentGuardrails.canary(CapacitySize.instances(1)),
+    )
+    with pytest.raises(ConstructValidationError, match="which no whole instance count is"):
+        endpoint.variant().auto_scale_instance_count(min_capacity=1, max_capacity=4)
+
+
+def test_a_variant_scales_once():
+    stack = new_stack()
+    endpoint = RealtimeEndpoint(stack, "E", variants=[InstanceVariant(model=cheap_model(stack))])
+    endpoint.variant().auto_scale_instance_count(max_capacity=4)
+    with pytest.raises(ConstructValidationError, match="called twice"):
+        endpoint.variant().auto_scale_instance_count(max_capacity=5)
+
+
+def test_token_capacities_are_accepted():
+    from aws_cdk import CfnParameter
+
+    stack = new_stack()
+    endpoint = RealtimeEndpoint(stack, "E", variants=[InstanceVariant(model=cheap_model(stack))])
+    most = CfnParameter(stack, "Most", type="Number").value_as_number
+    endpoint.variant().auto_scale_instance_count(max_capacity=most)
+    [target] = Template.from_stack(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
+    assert target["Properties"]["MaxCapacity"] == {"Ref": "Most"}
 
 
 @pytest.mark.parametrize("sampling", [-1, 101, 50.5])

@@ -8,7 +8,6 @@ from constructs_lib import (
     ConstructValidationError,
     InstanceVariant,
     Model,
-    ProvisionedConcurrencyScaling,
     ScheduledScaling,
     ServerlessEndpoint,
     ServerlessVariant,
@@ -37,17 +36,16 @@ def built():
             memory_size_mb=4096,
             max_concurrency=50,
             provisioned_concurrency=5,
-            provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(
-                max_capacity=20,
-                min_capacity=2,
-                target_utilization=0.7,
-                schedules=[
-                    ScheduledScaling(
-                        "Night", appscaling.Schedule.cron(hour="22", minute="0"), min_capacity=1, max_capacity=2
-                    )
-                ],
-            ),
         ),
+    )
+    # The variant scales through its own object.
+    endpoint.variant().auto_scale_provisioned_concurrency(
+        max_capacity=20,
+        min_capacity=2,
+        target_utilization=0.7,
+        schedules=[
+            ScheduledScaling("Night", appscaling.Schedule.cron(hour="22", minute="0"), min_capacity=1, max_capacity=2)
+        ],
     )
     plain = ServerlessEndpoint(stack, "Plain", endpoint_name="plain", variant=ServerlessVariant(model=model))
     findings = nag_findings(app)
@@ -138,38 +136,6 @@ def _variant(**kwargs):
             _variant(max_concurrency=10, provisioned_concurrency=11),
             "variant.provisioned_concurrency=11: must not be above max_concurrency (10)",
         ),
-        (
-            _variant(provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5)),
-            "needs provisioned_concurrency",
-        ),
-        (
-            _variant(
-                provisioned_concurrency=2,
-                provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=1, min_capacity=3),
-            ),
-            "provisioned_concurrency_scaling.min_capacity=3: must not be above max_capacity (1)",
-        ),
-        (
-            _variant(
-                max_concurrency=10,
-                provisioned_concurrency=2,
-                provisioned_concurrency_scaling=(ProvisionedConcurrencyScaling(max_capacity=50)),
-            ),
-            "max_capacity=50: must not be above max_concurrency (10)",
-        ),
-        (
-            _variant(
-                provisioned_concurrency=8, provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5)
-            ),
-            "must include provisioned_concurrency (8)",
-        ),
-        (
-            _variant(
-                provisioned_concurrency=2,
-                provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=5, target_utilization=1.5),
-            ),
-            "target_utilization=1.5",
-        ),
         (_variant(variant_name="no spaces"), "variant_name='no spaces'"),
     ],
 )
@@ -177,6 +143,33 @@ def test_rejects_bad_input_with_a_clear_message(make, message):
     stack = new_stack()
     with pytest.raises(ConstructValidationError) as error:
         ServerlessEndpoint(stack, "Bad", variant=make(stack))
+    assert "ServerlessEndpoint 'Test/Bad' has invalid input" in str(error.value)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "variant, scaling, message",
+    [
+        ({}, {"max_capacity": 5}, "needs the variant's provisioned_concurrency"),
+        (
+            {"provisioned_concurrency": 2},
+            {"max_capacity": 1, "min_capacity": 3},
+            "auto_scale_provisioned_concurrency.min_capacity=3: must not be above max_capacity (1)",
+        ),
+        (
+            {"max_concurrency": 10, "provisioned_concurrency": 2},
+            {"max_capacity": 50},
+            "max_capacity=50: must not be above max_concurrency (10)",
+        ),
+        ({"provisioned_concurrency": 8}, {"max_capacity": 5}, "must include provisioned_concurrency (8)"),
+        ({"provisioned_concurrency": 2}, {"max_capacity": 5, "target_utilization": 1.5}, "target_utilization=1.5"),
+    ],
+)
+def test_rejects_scaling_aws_would_refuse(variant, scaling, message):
+    stack = new_stack()
+    endpoint = ServerlessEndpoint(stack, "Bad", variant=_variant(**variant)(stack))
+    with pytest.raises(ConstructValidationError) as error:
+        endpoint.variant().auto_scale_provisioned_concurrency(**scaling)
     assert "ServerlessEndpoint 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
 
@@ -226,3 +219,4 @@ def test_offers_no_instance_metrics_serverless_endpoints_never_publish(built):
     assert endpoint.metric_invocations().metric_name == "Invocations"
     for name in ("metric_cpu_utilization", "metric_gpu_utilization", "metric_disk_utilization"):
         assert not hasattr(endpoint, name)
+        assert not hasattr(endpoint.variant(), name)

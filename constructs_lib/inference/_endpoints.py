@@ -1,13 +1,13 @@
-"""What the endpoint constructs share: attributes, grants, metrics, checks and autoscaling helpers."""
+"""What the endpoint constructs share: checks, resource properties and autoscaling helpers (private)."""
 
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterable, Sequence
 
 from aws_cdk import Duration, Names, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -17,156 +17,26 @@ from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.validation import Problems, invalid, is_unresolved
+from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
+from constructs_lib.inference.endpoint import ProductionVariant
 from constructs_lib.inference.endpoint_options import (
-    AutoScalingOptions,
+    InstanceScaling,
     InstanceVariant,
     ScalingMetric,
     ScheduledScaling,
     ServerlessVariant,
     as_instance_type,
 )
-from constructs_lib.inference.model import Model
+from constructs_lib.inference.model import IModel, Model
 
-SAGEMAKER_NAMESPACE = "AWS/SageMaker"
-ENDPOINT_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 INSTANCE_COUNT_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 PROVISIONED_CONCURRENCY_DIMENSION = "sagemaker:variant:DesiredProvisionedConcurrency"
 _SCALING_ROLE = (
     "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
     "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 )
-
-
-class EndpointBase(Construct):
-    """Attributes, ``grant_invoke`` and ``metric_*`` methods of every SageMaker endpoint construct.
-
-    Subclasses set ``resource`` (the ``CfnEndpoint``), ``config`` (the ``CfnEndpointConfig``),
-    ``_physical_name`` (known at synth: metrics and alarms use it without depending on the
-    endpoint) and ``variant_names``.
-    """
-
-    resource: sagemaker.CfnEndpoint
-    config: sagemaker.CfnEndpointConfig
-    variant_names: tuple[str, ...]
-    _physical_name: str
-    _data_capture: DataCaptureOptions | None = None
-
-    @property
-    def endpoint_name(self) -> str:
-        """The endpoint's name (a reference: using it orders deployments after the endpoint)."""
-        return self.resource.attr_endpoint_name
-
-    @property
-    def endpoint_arn(self) -> str:
-        return self.resource.ref
-
-    @property
-    def endpoint_config_name(self) -> str:
-        return self.config.attr_endpoint_config_name
-
-    @property
-    def data_capture(self) -> DataCaptureOptions | None:
-        """What the endpoint captures for Model Monitor; None when it captures nothing."""
-        return self._data_capture
-
-    def _scalable_target(
-        self, construct_id: str, *, variant_name: str, dimension: str, min_capacity: int, max_capacity: int
-    ) -> appscaling.ScalableTarget:
-        """A scalable target on one of this endpoint's variants, registered once the endpoint exists."""
-        role = self.node.try_find_child("ScalingRole") or scaling_role(self)
-        target = appscaling.ScalableTarget(
-            self,
-            construct_id,
-            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-            resource_id=variant_resource_id(self._physical_name, variant_name),
-            scalable_dimension=dimension,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            role=role,
-        )
-        # Registering the target checks that the variant exists.
-        target.node.add_dependency(self.resource)
-        return target
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """``sagemaker:InvokeEndpoint`` (and the streaming variant) on this endpoint only."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
-            resource_arns=[self.endpoint_arn],
-        )
-
-    # --- metrics ---------------------------------------------------------------------------------
-
-    def metric(
-        self,
-        metric_name: str,
-        *,
-        variant_name: str | None = None,
-        namespace: str = SAGEMAKER_NAMESPACE,
-        statistic: str = "Average",
-        period: Duration | None = None,
-        **kwargs,
-    ) -> cloudwatch.Metric:
-        """A metric of one variant (default, the first production variant) of this endpoint."""
-        return cloudwatch.Metric(
-            namespace=namespace,
-            metric_name=metric_name,
-            dimensions_map={"EndpointName": self._physical_name, "VariantName": variant_name or self.variant_names[0]},
-            statistic=statistic,
-            period=period or Duration.minutes(1),
-            **kwargs,
-        )
-
-    def metric_invocations(self, **kwargs) -> cloudwatch.Metric:
-        """Requests sent to the variant (Sum)."""
-        return self.metric("Invocations", statistic=kwargs.pop("statistic", "Sum"), **kwargs)
-
-    def metric_invocations_per_instance(self, **kwargs) -> cloudwatch.Metric:
-        return self.metric("InvocationsPerInstance", statistic=kwargs.pop("statistic", "Sum"), **kwargs)
-
-    def metric_model_latency(self, **kwargs) -> cloudwatch.Metric:
-        """Time the model took to respond, in microseconds (Average; try ``statistic="p99"``)."""
-        return self.metric("ModelLatency", **kwargs)
-
-    def metric_overhead_latency(self, **kwargs) -> cloudwatch.Metric:
-        """SageMaker's own overhead per request, in microseconds."""
-        return self.metric("OverheadLatency", **kwargs)
-
-    def metric_errors(self, status_class: str = "5XX", **kwargs) -> cloudwatch.Metric:
-        """``Invocation5XXErrors`` or ``Invocation4XXErrors``: 1 per failed request, 0 otherwise, so the
-        Average is the error rate and the Sum the error count."""
-        if status_class not in ("4XX", "5XX"):
-            raise invalid(self, type(self).__name__, "status_class", status_class, "must be '4XX' or '5XX'")
-        return self.metric(f"Invocation{status_class}Errors", **kwargs)
-
-    def metric_model_errors(self, **kwargs) -> cloudwatch.Metric:
-        """``InvocationModelErrors``: requests whose model container answered with an error."""
-        return self.metric("InvocationModelErrors", statistic=kwargs.pop("statistic", "Sum"), **kwargs)
-
-    def metric_memory_utilization(self, **kwargs) -> cloudwatch.Metric:
-        return self.metric("MemoryUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
-
-
-class InstanceEndpointBase(EndpointBase):
-    """Endpoints on instances (real-time, async): they also publish instance metrics, which
-    serverless endpoints do not."""
-
-    def metric_cpu_utilization(self, **kwargs) -> cloudwatch.Metric:
-        """Percent, summed over vCPUs (up to 100 x vCPUs)."""
-        return self.metric("CPUUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
-
-    def metric_gpu_utilization(self, **kwargs) -> cloudwatch.Metric:
-        return self.metric("GPUUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
-
-    def metric_gpu_memory_utilization(self, **kwargs) -> cloudwatch.Metric:
-        return self.metric("GPUMemoryUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
-
-    def metric_disk_utilization(self, **kwargs) -> cloudwatch.Metric:
-        return self.metric("DiskUtilization", namespace=ENDPOINT_INSTANCE_NAMESPACE, **kwargs)
 
 
 def physical_endpoint_name(scope: Construct, given: str | None) -> str:
@@ -185,8 +55,32 @@ def scaling_role(scope: Construct) -> iam.IRole:
     return iam.Role.from_role_arn(scope, "ScalingRole", arn, mutable=False)
 
 
-def variant_resource_id(endpoint_name: str, variant_name: str) -> str:
-    return f"endpoint/{endpoint_name}/variant/{variant_name}"
+def scalable_target(
+    endpoint: Construct,
+    resource: sagemaker.CfnEndpoint,
+    construct_id: str,
+    *,
+    variant: ProductionVariant,
+    dimension: str,
+    min_capacity: int,
+    max_capacity: int,
+) -> appscaling.ScalableTarget:
+    """A scalable target on one of ``endpoint``'s variants, registered once the endpoint exists."""
+    found = endpoint.node.try_find_child("ScalingRole")
+    role = typing.cast(iam.IRole, found) if found is not None else scaling_role(endpoint)
+    target = appscaling.ScalableTarget(
+        endpoint,
+        construct_id,
+        service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+        resource_id=variant.resource_id,
+        scalable_dimension=dimension,
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
+        role=role,
+    )
+    # Registering the target checks that the variant exists.
+    target.node.add_dependency(resource)
+    return target
 
 
 # --- checks --------------------------------------------------------------------------------------
@@ -221,10 +115,10 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
         problems.add(where, type(variant).__name__, "must be an InstanceVariant")
         return False
     problems.check(
-        isinstance(variant.model, Model),
+        isinstance(variant.model, Model) or hasattr(variant.model, "model_name"),
         f"{where}.model",
         type(variant.model).__name__,
-        "must be a constructs_lib Model",
+        "must be an IModel (a Model, or Model.from_model_name(...))",
     )
     instance_type = as_instance_type(variant.instance_type)
     check_instance_type(problems, f"{where}.instance_type", instance_type, PRODUCTION_VARIANT_INSTANCE_TYPE)
@@ -259,16 +153,15 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
 def check_autoscaling(
     problems: Problems,
     where: str,
-    options: AutoScalingOptions,
+    options: InstanceScaling,
     *,
     initial_count: int,
     instance_type: str,
     minimum: int = 1,
 ) -> None:
     check_capacity_range(problems, where, options.min_capacity, options.max_capacity, minimum=minimum)
-    if not is_unresolved([initial_count, options.min_capacity, options.max_capacity]) and (
-        options.min_capacity <= options.max_capacity
-    ):
+    known = not any(is_unresolved(v) for v in (initial_count, options.min_capacity, options.max_capacity))
+    if known and options.min_capacity <= options.max_capacity:
         problems.check(
             options.min_capacity <= initial_count <= options.max_capacity,
             f"{where}.min_capacity..max_capacity",
@@ -296,8 +189,8 @@ def check_autoscaling(
 def check_capacity_range(problems: Problems, where: str, low: int, high: int, *, minimum: int) -> None:
     ok_low = problems.check_range(f"{where}.min_capacity", low, minimum=minimum, integer=True)
     ok_high = problems.check_range(f"{where}.max_capacity", high, minimum=max(1, minimum), integer=True)
-    if ok_low and ok_high:
-        problems.check_order(f"{where}.min_capacity", low, high, f"must not be above max_capacity ({high})")
+    if ok_low and ok_high and not is_unresolved(low) and not is_unresolved(high):
+        problems.check(low <= high, f"{where}.min_capacity", low, f"must not be above max_capacity ({high})")
 
 
 def check_cooldowns(problems: Problems, where: str, scale_in: Duration, scale_out: Duration) -> None:
@@ -319,8 +212,13 @@ def check_schedules(problems: Problems, where: str, schedules: Sequence[Schedule
             problems.check_range(f"{at}.min_capacity", s.min_capacity, minimum=minimum, integer=True)
         if s.max_capacity is not None:
             problems.check_range(f"{at}.max_capacity", s.max_capacity, minimum=max(1, minimum), integer=True)
-        if s.min_capacity is not None and s.max_capacity is not None:
-            problems.check_order(
+        if (
+            s.min_capacity is not None
+            and s.max_capacity is not None
+            and not is_unresolved([s.min_capacity, s.max_capacity])
+        ):
+            problems.check(
+                s.min_capacity <= s.max_capacity,
                 f"{at}.min_capacity",
                 s.min_capacity,
                 s.max_capacity,
@@ -368,7 +266,7 @@ def capacity_bounds(unit_percent: tuple[int, int], count: int) -> tuple[int, int
 
 
 def data_capture_property(
-    options: DataCaptureOptions | None, models: Iterable[Model]
+    options: DataCaptureOptions | None, models: Iterable[IModel]
 ) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None:
     """The endpoint config's capture settings; lets the models' roles write the captured data."""
     if options is None:
@@ -376,7 +274,7 @@ def data_capture_property(
     key = options.encryption_key
     for model in unique_models(models):
         grant_objects(
-            model.role,
+            model,
             options.s3_bucket,
             f"{options.prefix}/*",
             S3_WRITE,
@@ -465,8 +363,8 @@ def add_schedules(target: appscaling.ScalableTarget, schedules: Sequence[Schedul
         )
 
 
-def unique_models(models: Iterable[Model]) -> list[Model]:
-    seen: dict[int, Model] = {}
+def unique_models(models: Iterable[IModel]) -> list[IModel]:
+    seen: dict[int, IModel] = {}
     for m in models:
         seen.setdefault(id(m), m)
     return list(seen.values())
