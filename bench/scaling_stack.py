@@ -51,12 +51,12 @@ def build_scaling_stack(app: cdk.App, models: int) -> list[cdk.Stack]:
                     model=model,
                     instance_type="ml.m5.large",
                     initial_instance_count=2,
-                    autoscaling=lib.AutoScalingOptions(max_capacity=4),
                 )
             ],
             data_capture=lib.DataCaptureOptions(bucket=data, prefix=f"capture/{name}"),
             volume_encryption_key=key,
         )
+        endpoint.variant().auto_scale_instance_count(max_capacity=4)
         monitor = lib.ModelMonitor(
             stack,
             f"Monitor{index}",

@@ -290,7 +290,6 @@ __all__ = [
     "PlatformBudget",
     "PrivateNetwork",
     "Problems",
-    "PROBLEM_TYPES",
     "RealtimeEndpoint",
     "RiskRating",
     "S3Location",

@@ -16,6 +16,13 @@ from typing import ClassVar
 from constructs_lib._core import service_model
 from constructs_lib._core.validation import is_unresolved
 
+#: The public names (the others serve the library's own modules).
+__all__ = [
+    "INSTANCE_STORAGE_FAMILIES",
+    "InstanceType",
+    "InstanceTypeApi",
+]
+
 
 class InstanceTypeApi(StrEnum):
     """The APIs that take an instance type, each with its own list in botocore (the member's value)."""

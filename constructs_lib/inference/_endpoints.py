@@ -221,7 +221,6 @@ def check_schedules(problems: Problems, where: str, schedules: Sequence[Schedule
                 s.min_capacity <= s.max_capacity,
                 f"{at}.min_capacity",
                 s.min_capacity,
-                s.max_capacity,
                 f"must not be above max_capacity ({s.max_capacity})",
             )
 

@@ -16,7 +16,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.s3_access import grant_objects
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -321,8 +321,7 @@ class AsyncEndpoint(DefinedEndpoint):
             problems.check_range(
                 "scaling.target_backlog_per_instance", scaling.target_backlog_per_instance, minimum=0.001
             )
-            problems.check(
-                is_unresolved(variant.initial_instance_count) or scaling.max_capacity >= variant.initial_instance_count,
+            problems.check_order(
                 "scaling.max_capacity",
                 variant.initial_instance_count,
                 scaling.max_capacity,

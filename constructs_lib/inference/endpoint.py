@@ -19,6 +19,13 @@ from constructs_lib._core.imported import sagemaker_name_and_arn
 from constructs_lib._core.validation import Problems
 from constructs_lib.inference.endpoint_options import InstanceScaling, InstanceVariant, ScalingMetric, ScheduledScaling
 
+#: The public names (the others serve the library's own modules).
+__all__ = [
+    "IEndpoint",
+    "InstanceProductionVariant",
+    "ProductionVariant",
+]
+
 if TYPE_CHECKING:
     from constructs_lib.inference.data_capture import DataCaptureOptions
 

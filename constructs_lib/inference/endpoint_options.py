@@ -18,6 +18,20 @@ from constructs_lib.foundation.instance_type import INSTANCE_STORAGE_FAMILIES as
 from constructs_lib.foundation.instance_type import InstanceType as InstanceType
 from constructs_lib.foundation.instance_type import as_instance_type as as_instance_type
 
+#: The public names (the others serve the library's own modules).
+__all__ = [
+    "AsyncScalingOptions",
+    "CapacitySize",
+    "CapacityUnit",
+    "DeploymentGuardrails",
+    "DeploymentStrategy",
+    "InstanceVariant",
+    "ScalingMetric",
+    "ScheduledScaling",
+    "ServerlessVariant",
+    "TrafficRouting",
+]
+
 if TYPE_CHECKING:
     from constructs_lib.inference.model import IModel
 
@@ -33,7 +47,7 @@ class ScalingMetric(StrEnum):
     CPU_UTILIZATION = "CPUUtilization"
     #: ``GPUUtilization`` of ``/aws/sagemaker/Endpoints``, percent summed over the GPUs.
     GPU_UTILIZATION = "GPUUtilization"
-    #: ``custom_metric`` of ``AutoScalingOptions``.
+    #: ``custom_metric`` of ``auto_scale_instance_count``.
     CUSTOM = "Custom"
 
 

@@ -244,8 +244,7 @@ class ServerlessEndpoint(DefinedEndpoint):
             check_shape(
                 problems, "variant.provisioned_concurrency", provisioned, f"{_SERVERLESS}.ProvisionedConcurrency"
             )
-            problems.check(
-                is_unresolved(variant.max_concurrency) or provisioned <= variant.max_concurrency,
+            problems.check_order(
                 "variant.provisioned_concurrency",
                 provisioned,
                 variant.max_concurrency,

@@ -17,14 +17,12 @@ from constructs_lib import (
     AsyncEndpoint,
     AsyncScalingOptions,
     AuthMode,
-    AutoScalingOptions,
     ConstructValidationError,
     InstanceType,
     InstanceTypeApi,
     InstanceVariant,
     ModelApprovalStatus,
     ProblemType,
-    ProvisionedConcurrencyScaling,
     RealtimeEndpoint,
     ScheduledScaling,
     ServerlessEndpoint,
@@ -282,8 +280,9 @@ def _number(stack: cdk.Stack, name: str = "Count") -> float:
 
 def test_a_token_autoscaling_maximum_is_accepted():
     stack = new_stack()
-    variant = InstanceVariant(model=cheap_model(stack), autoscaling=AutoScalingOptions(max_capacity=_number(stack)))
-    RealtimeEndpoint(stack, "Endpoint", variants=[variant])
+    variant = InstanceVariant(model=cheap_model(stack))
+    endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[variant])
+    endpoint.variant().auto_scale_instance_count(max_capacity=_number(stack))
     (target,) = Template.from_stack(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
     assert target["Properties"]["MaxCapacity"] == {"Ref": "Count"}
 
@@ -296,9 +295,9 @@ def test_token_counts_and_capacities_are_accepted_in_variants_and_schedules():
     variant = InstanceVariant(
         model=cheap_model(stack),
         initial_instance_count=_number(stack, "Initial"),
-        autoscaling=AutoScalingOptions(min_capacity=_number(stack, "Min"), max_capacity=4, schedules=[night]),
     )
-    RealtimeEndpoint(stack, "Endpoint", variants=[variant])
+    endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[variant])
+    endpoint.variant().auto_scale_instance_count(min_capacity=_number(stack, "Min"), max_capacity=4, schedules=[night])
 
 
 def test_token_concurrency_is_accepted_by_serverless_endpoints():
@@ -307,9 +306,9 @@ def test_token_concurrency_is_accepted_by_serverless_endpoints():
         model=serverless_model(stack),
         max_concurrency=_number(stack, "Max"),
         provisioned_concurrency=_number(stack, "Provisioned"),
-        provisioned_concurrency_scaling=ProvisionedConcurrencyScaling(max_capacity=_number(stack, "ScaleMax")),
     )
-    ServerlessEndpoint(stack, "Endpoint", variant=variant)
+    endpoint = ServerlessEndpoint(stack, "Endpoint", variant=variant)
+    endpoint.variant().auto_scale_provisioned_concurrency(max_capacity=_number(stack, "ScaleMax"))
 
 
 def test_a_token_async_scaling_maximum_is_accepted():

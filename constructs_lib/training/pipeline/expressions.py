@@ -16,6 +16,23 @@ from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model, serializer
 from constructs_lib.training.pipeline.serializer import ANY, BOOLEAN, FLOAT, INTEGER, OBJECT, STRING, Renderable
 
+#: The public names (the others serve the library's own modules).
+__all__ = [
+    "ExecutionVariable",
+    "ExecutionVariables",
+    "Expression",
+    "Join",
+    "JsonGet",
+    "Parameter",
+    "ParameterBoolean",
+    "ParameterFloat",
+    "ParameterInteger",
+    "ParameterString",
+    "Property",
+    "PropertyFile",
+    "S3Join",
+]
+
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
 

@@ -17,6 +17,9 @@ from typing import Any, cast
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 
+#: Nothing here is public: the builder's own serializer.
+__all__: list[str] = []
+
 #: The kinds of pipeline values, spelled as the definition's parameter ``Type`` (``Any`` when a
 #: value's type is unknowable, such as a value read from a JSON report; ``Object`` for structures).
 STRING, INTEGER, FLOAT, BOOLEAN, ANY, OBJECT = "String", "Integer", "Float", "Boolean", "Any", "Object"
