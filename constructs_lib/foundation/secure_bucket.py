@@ -172,10 +172,26 @@ class SecureBucket(s3.Bucket):
 
     def enable_event_bridge_notifications(self) -> None:
         """Send the bucket's events (Object Created...) to EventBridge. Set on the bucket itself: the
-        L2's ``enable_event_bridge_notification`` goes through a custom-resource Lambda."""
-        self._cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
-        )
+        L2's ``enable_event_bridge_notification`` goes through a custom-resource Lambda. Once the
+        bucket also has ``add_event_notification`` targets, that custom resource owns the bucket's
+        whole notification configuration (it would drop a setting of the bucket's own), so EventBridge
+        moves to it."""
+        self._event_bridge = True
+        if self.node.try_find_child("Notifications") is None:
+            self._cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+            )
+        else:
+            self.enable_event_bridge_notification()
+
+    def add_event_notification(
+        self, event: s3.EventType, dest: s3.IBucketNotificationDestination, *filters: s3.NotificationKeyFilter
+    ) -> None:
+        """``s3.Bucket``'s, keeping EventBridge notifications on (``enable_event_bridge_notifications``)."""
+        super().add_event_notification(event, dest, *filters)
+        if getattr(self, "_event_bridge", False):
+            self._cfn_bucket.notification_configuration = None
+            self.enable_event_bridge_notification()
 
     def grant_read(self, identity: iam.IGrantable, objects_key_pattern: str | None = None) -> iam.Grant:
         """Read objects matching ``objects_key_pattern`` (default ``*``: all) with ``s3:GetObject``,
