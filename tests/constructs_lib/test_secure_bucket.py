@@ -385,3 +385,20 @@ def test_event_bridge_alone_is_set_on_the_bucket():
     template.has_resource_properties(
         "AWS::S3::Bucket", {"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}
     )
+
+
+def test_a_principal_of_another_account_is_granted_in_the_bucket_and_key_policies():
+    """Only a resource policy can grant another account (CDK Pipelines' deploy roles read artifacts)."""
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Artifacts")
+    bucket.grant_read(iam.AccountPrincipal("222222222222"))
+    template = Template.from_stack(stack)
+    statements = [
+        s
+        for p in template.find_resources("AWS::S3::BucketPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "222222222222" in json.dumps(s.get("Principal"))
+    ]
+    assert statements and statements[0]["Effect"] == "Allow"
+    key = next(r for lid, r in template.find_resources("AWS::KMS::Key").items() if lid.startswith("ArtifactsKey"))
+    assert "222222222222" in json.dumps(key["Properties"]["KeyPolicy"])
