@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import cast
 
 import jsii
 from aws_cdk import Aspects, CfnElement, IAspect, Stack
@@ -79,26 +78,29 @@ def keep_logical_ids(
         aspect = _LegacyLogicalIds(construct)
         setattr(construct, _MARK, aspect)
         Aspects.of(construct).add(aspect)
-    aspect.formerly_under = formerly_under
-    aspect.formerly_named = formerly_named
+    parent = path_below_stack(formerly_under) if formerly_under is not None else path_below_stack(construct)[:-1]
+    aspect.wrapper = [*parent, formerly_named or construct.node.id, _HIDDEN_FROM_HUMAN_ID]
     for child in construct.node.find_all():
-        aspect.visit(child)
+        if isinstance(child, CfnElement):
+            aspect.pin(child)
 
 
 @jsii.implements(IAspect)
 class _LegacyLogicalIds:
     def __init__(self, owner: IConstruct) -> None:
         self.owner = owner
-        self.formerly_under: IConstruct | None = None
-        self.formerly_named: str | None = None
-        #: The IDs this aspect set, by construct path (set again when the former place changes).
+        #: The old path of the owner's L2 (below the stack): ``[..., <wrapper id>, "Resource"]``.
+        self.wrapper: list[str] = []
+        #: The IDs this aspect set, by construct path.
         self.pinned: dict[str, str] = {}
         self.enabled = True
 
     def visit(self, node: IConstruct) -> None:
-        if not self.enabled or not CfnElement.is_cfn_element(node):
-            return
-        element = cast(CfnElement, node)
+        """At synth: pin what was added since (what is pinned stays, or the user's override does)."""
+        if self.enabled and isinstance(node, CfnElement) and node.node.path not in self.pinned:
+            self.pin(node)
+
+    def pin(self, element: CfnElement) -> None:
         scopes = element.node.scopes
         marked: list[_LegacyLogicalIds] = [a for a in (getattr(s, _MARK, None) for s in scopes) if a is not None]
         if marked[-1] is not self:
@@ -108,14 +110,8 @@ class _LegacyLogicalIds:
         current = stack.resolve(element.logical_id)
         if current != stack.get_logical_id(element) and all(a.pinned.get(path) != current for a in marked):
             return  # overridden by the user
-        if self.formerly_under is None:
-            parent = path_below_stack(self.owner)[:-1]
-        else:
-            parent = path_below_stack(self.formerly_under)
-        wrapper = [*parent, self.formerly_named or self.owner.node.id]
         start = next(i for i, scope in enumerate(scopes) if scope is self.owner) + 1
-        below = [scope.node.id for scope in scopes[start:]]
-        self.pinned[path] = unique_id([*wrapper, _HIDDEN_FROM_HUMAN_ID, *below])
+        self.pinned[path] = unique_id([*self.wrapper, *(scope.node.id for scope in scopes[start:])])
         element.override_logical_id(self.pinned[path])
 
 
@@ -128,7 +124,6 @@ def use_current_logical_ids(construct: IConstruct) -> None:
         return
     aspect.enabled = False
     for child in construct.node.find_all():
-        if CfnElement.is_cfn_element(child) and child.node.path in aspect.pinned:
-            element = cast(CfnElement, child)
-            element.override_logical_id(element.stack.get_logical_id(element))
+        if isinstance(child, CfnElement) and child.node.path in aspect.pinned:
+            child.override_logical_id(child.stack.get_logical_id(child))
     aspect.pinned.clear()

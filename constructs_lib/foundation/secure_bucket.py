@@ -15,7 +15,7 @@ from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WR
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions
-from constructs_lib._core.validation import Problems, path_of
+from constructs_lib._core.validation import Problems, is_unresolved, path_of
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -174,15 +174,35 @@ class SecureBucket(s3.Bucket):
 
     def enable_event_bridge_notifications(self) -> None:
         """Send the bucket's events (Object Created...) to EventBridge. Set on the bucket itself: the
-        L2's ``enable_event_bridge_notification`` goes through a custom-resource Lambda."""
-        self._cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
-        )
+        L2's ``enable_event_bridge_notification`` goes through a custom-resource Lambda. Once the
+        bucket also has ``add_event_notification`` targets, that custom resource owns the bucket's
+        whole notification configuration (it would drop a setting of the bucket's own), so EventBridge
+        moves to it."""
+        self._event_bridge = True
+        if self.node.try_find_child("Notifications") is None:
+            self._cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+            )
+        else:
+            self.enable_event_bridge_notification()
+
+    def add_event_notification(
+        self, event: s3.EventType, dest: s3.IBucketNotificationDestination, *filters: s3.NotificationKeyFilter
+    ) -> None:
+        """``s3.Bucket``'s, keeping EventBridge notifications on (``enable_event_bridge_notifications``)."""
+        super().add_event_notification(event, dest, *filters)
+        if getattr(self, "_event_bridge", False):
+            self._cfn_bucket.notification_configuration = None
+            self.enable_event_bridge_notification()
 
     def grant_read(self, identity: iam.IGrantable, objects_key_pattern: str | None = None) -> iam.Grant:
         """Read objects matching ``objects_key_pattern`` (default ``*``: all) with ``s3:GetObject``,
         list the keys under its prefix (``s3:ListBucket`` with an ``s3:prefix`` condition) and
-        decrypt with the bucket key."""
+        decrypt with the bucket key. A principal of another account gets ``s3.Bucket``'s own grant
+        (statements in the bucket's and the key's policies), which aws-cdk-lib's cross-account
+        constructs (CDK Pipelines' deploy roles) expect."""
+        if self._of_another_account(identity):
+            return super().grant_read(identity, objects_key_pattern)
         pattern = objects_key_pattern or "*"
         prefix = pattern.split("*", 1)[0]
         iam.Grant.add_to_principal(
@@ -209,7 +229,10 @@ class SecureBucket(s3.Bucket):
     ) -> iam.Grant:
         """Write objects matching ``objects_key_pattern`` (default ``*``: all) with ``s3:PutObject``
         (multipart included) and encrypt them with the bucket key; never delete.
-        ``allowed_action_patterns`` replaces the S3 actions (as on ``s3.Bucket``)."""
+        ``allowed_action_patterns`` replaces the S3 actions (as on ``s3.Bucket``). A principal of
+        another account gets ``s3.Bucket``'s own grant (bucket and key policies)."""
+        if self._of_another_account(identity):
+            return super().grant_write(identity, objects_key_pattern, allowed_action_patterns)
         return grant_objects(
             identity,
             self,
@@ -224,3 +247,14 @@ class SecureBucket(s3.Bucket):
         """``grant_read`` and ``grant_write`` on the same key pattern."""
         self.grant_read(identity, objects_key_pattern)
         return self.grant_write(identity, objects_key_pattern)
+
+    def _of_another_account(self, identity: iam.IGrantable) -> bool:
+        """Whether only a resource policy can grant ``identity``: aws-cdk-lib's rule
+        (``iam.Grant.add_to_principal_or_resource``), two unresolved accounts taken as the same."""
+        account = identity.grant_principal.principal_account
+        if account is None:
+            return False
+        mine = self.env.account
+        if is_unresolved(account) or is_unresolved(mine):
+            return is_unresolved(account) != is_unresolved(mine)
+        return account != mine

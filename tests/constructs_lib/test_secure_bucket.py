@@ -351,3 +351,54 @@ def test_buckets_are_compliant_under_the_nag_packs():
     SecureBucket(stack, "Data")
     SecureBucket(stack, "Scratch", removal_policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
     assert nag_findings(app) == []
+
+
+@pytest.mark.parametrize("event_bridge_first", [True, False], ids=["event-bridge-first", "targets-first"])
+def test_event_bridge_stays_on_when_the_bucket_also_notifies_targets(event_bridge_first):
+    """CDK's notifications resource puts the bucket's whole configuration: EventBridge must be in it."""
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Data")
+    queue = sqs.Queue(stack, "Uploads", enforce_ssl=True)
+    if event_bridge_first:
+        bucket.enable_event_bridge_notifications()
+    bucket.add_object_created_notification(s3n.SqsDestination(queue))  # aws-cdk-lib calls add_event_notification
+    if not event_bridge_first:
+        bucket.enable_event_bridge_notifications()
+    template = Template.from_stack(stack)
+    [data] = [
+        r
+        for lid, r in template.find_resources("AWS::S3::Bucket").items()
+        if lid.startswith("Data") and "AccessLogs" not in lid
+    ]
+    assert "NotificationConfiguration" not in data["Properties"]
+    template.has_resource_properties(
+        "Custom::S3BucketNotifications",
+        {"NotificationConfiguration": {"EventBridgeConfiguration": {}, "QueueConfigurations": Match.any_value()}},
+    )
+
+
+def test_event_bridge_alone_is_set_on_the_bucket():
+    stack = new_stack()
+    SecureBucket(stack, "Data").enable_event_bridge_notifications()
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::S3BucketNotifications", 0)
+    template.has_resource_properties(
+        "AWS::S3::Bucket", {"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}
+    )
+
+
+def test_a_principal_of_another_account_is_granted_in_the_bucket_and_key_policies():
+    """Only a resource policy can grant another account (CDK Pipelines' deploy roles read artifacts)."""
+    stack = new_stack()
+    bucket = SecureBucket(stack, "Artifacts")
+    bucket.grant_read(iam.AccountPrincipal("222222222222"))
+    template = Template.from_stack(stack)
+    statements = [
+        s
+        for p in template.find_resources("AWS::S3::BucketPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "222222222222" in json.dumps(s.get("Principal"))
+    ]
+    assert statements and statements[0]["Effect"] == "Allow"
+    key = next(r for lid, r in template.find_resources("AWS::KMS::Key").items() if lid.startswith("ArtifactsKey"))
+    assert "222222222222" in json.dumps(key["Properties"]["KeyPolicy"])
