@@ -1,7 +1,7 @@
-"""``VpcFunction``: the library's Lambda functions, compliant by construction.
+"""``VpcFunction``: the library's one VPC Lambda construct, compliant by construction.
 
-In the VPC (workload security group, private subnets), reserved concurrency, a dead-letter queue for
-asynchronous invocations, environment variables and logs encrypted with a customer-managed key, a log
+In the network (its subnets and security groups; interfaces granted by ``grant_lambda_vpc_access``),
+reserved concurrency, a dead-letter queue for asynchronous invocations, environment variables and logs encrypted with a customer-managed key, a log
 group with retention, the latest Python runtime and a least-privilege role (customer-managed policy).
 """
 
@@ -21,12 +21,11 @@ from constructs import Construct
 from constructs_lib._core.keys import grant_key_use
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.vpc_access import lambda_vpc_access_statements
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib._core.vpc_access import VpcPlacement, grant_lambda_vpc_access
 
 #: The newest Python runtime of this aws-cdk-lib (cdk-nag's AwsSolutions-L1 asks for the latest).
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
+DEFAULT_TIMEOUT = Duration.minutes(1)
 
 
 class VpcFunction(Construct):
@@ -39,12 +38,12 @@ class VpcFunction(Construct):
         *,
         code_directory: Path,
         description: str,
-        network: PrivateNetwork,
+        network: VpcPlacement,
         encryption_key: kms.IKey,
         dead_letter_queue: sqs.IQueue,
         environment: Mapping[str, str] | None = None,
         handler: str = "handler.handler",
-        timeout: Duration = Duration.minutes(1),
+        timeout: Duration = DEFAULT_TIMEOUT,
         reserved_concurrent_executions: int = 1,
         log_retention_days: int = 365,
         memory_size: int = 256,
@@ -78,8 +77,8 @@ class VpcFunction(Construct):
             reserved_concurrent_executions=reserved_concurrent_executions,
             dead_letter_queue=dead_letter_queue,
             vpc=network.vpc,
-            vpc_subnets=network.subnet_selection,
-            security_groups=[network.workload_security_group],
+            vpc_subnets=network.vpc_subnets,
+            security_groups=network.security_groups,
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -88,24 +87,7 @@ class VpcFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        statements, interfaces = lambda_vpc_access_statements(
-            self, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids
-        )
-        for statement in statements:
-            self.role.add_to_policy(statement)
-        acknowledge_exact_wildcard(
-            self.role,
-            interfaces,
-            "Lambda creates, deletes and re-addresses the function's network interfaces, whose ids are "
-            "generated; creation is limited to the network's subnets and security group. Lambda's own "
-            "permission check names no VPC or subnet, so this account's and region's interfaces it is.",
-        )
-        acknowledge_statement_wildcards(
-            self.role.managed_policy,
-            "AttachToVpcDescribe",
-            "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
-            "resource type); Lambda calls them to attach the function to its subnets.",
-        )
+        grant_lambda_vpc_access(self.role, network)
         grant_key_use(encryption_key, self.role, encrypt=False)
         if dead_letter_queue.encryption_master_key is not None:  # Lambda sends failed events with this role
             grant_key_use(dead_letter_queue.encryption_master_key, self.role, encrypt=True)

@@ -16,6 +16,10 @@ from constructs_lib.foundation.compliance import (
 from constructs_lib.foundation.encryption_key import (
     EncryptionKey,
 )
+from constructs_lib.foundation.network import (
+    S3_GATEWAY_ENDPOINT,
+    INetwork,
+)
 from constructs_lib.foundation.private_network import (
     DEFAULT_INTERFACE_ENDPOINTS,
     INTERFACE_ENDPOINT_SERVICES,
@@ -37,9 +41,11 @@ __all__ = [
     "COMPLIANCE_PACKS",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "EncryptionKey",
+    "INetwork",
     "INTERFACE_ENDPOINT_SERVICES",
     "PrivateNetwork",
     "RUNTIME_CONTRACTS",
+    "S3_GATEWAY_ENDPOINT",
     "S3Location",
     "SecureBucket",
 ]

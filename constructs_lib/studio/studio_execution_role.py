@@ -18,6 +18,7 @@ from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 #: Jobs a data scientist starts from Studio, and the IAM condition keys SageMaker sets for each
@@ -168,8 +169,7 @@ class StudioExecutionRole(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        subnets: Sequence[ec2.ISubnet],
-        security_groups: Sequence[ec2.ISecurityGroup],
+        network: INetwork,
         volume_key: kms.IKey | EncryptionKey,
         name_prefix: str,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
@@ -181,8 +181,8 @@ class StudioExecutionRole(Construct):
         description: str | None = None,
     ) -> None:
         """
-        :param subnets: the private subnets every job and model must use (1 to 16).
-        :param security_groups: the security groups every job and model must use (1 to 5).
+        :param network: the network every job and model must use: its subnets (1 to 16) and
+            security groups (1 to 5).
         :param volume_key: the key jobs must encrypt their storage volumes with (``sagemaker:VolumeKmsKey``).
         :param name_prefix: the environment's name prefix, e.g. ``ml-platform-dev``: the jobs and
             models the role creates and manages must be named ``<name_prefix>-...`` (the SDK's
@@ -203,12 +203,13 @@ class StudioExecutionRole(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "StudioExecutionRole")
+        subnets, security_groups = network.subnets, network.security_groups
         problems.check(
-            1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)"
+            1 <= len(subnets) <= 16, "network.subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)"
         )
         problems.check(
             1 <= len(security_groups) <= 5,
-            "security_groups",
+            "network.security_groups",
             len(security_groups),
             "must list 1 to 5 security groups (SageMaker VpcConfig)",
         )

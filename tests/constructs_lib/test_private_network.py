@@ -5,6 +5,8 @@ from aws_cdk.assertions import Match, Template
 from constructs_lib import DEFAULT_INTERFACE_ENDPOINTS, ConstructValidationError, PrivateNetwork
 from tests.conftest import compliance_app, nag_findings, new_stack
 
+ISOLATED = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
 
 @pytest.fixture(scope="module")
 def network_template() -> tuple[PrivateNetwork, Template]:
@@ -132,7 +134,7 @@ def test_uses_an_existing_vpc_without_touching_its_flow_logs():
         nat_gateways=0,
         subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
     )
-    PrivateNetwork(stack, "Network", vpc=vpc, interface_endpoints=["sagemaker.api"])
+    PrivateNetwork(stack, "Network", vpc=vpc, vpc_subnets=ISOLATED, interface_endpoints=["sagemaker.api"])
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::VPC", 1)
     template.resource_count_is("AWS::EC2::FlowLog", 0)
