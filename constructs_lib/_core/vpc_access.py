@@ -19,6 +19,11 @@ from constructs import IConstruct
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 
+#: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
+#: VPC's imported subnets to its id: what the run-time contract check reads to learn the ``ec2:Vpc``
+#: of interfaces in subnets that no template defines.
+SUBNET_VPCS_METADATA = "constructs-lib:subnet-vpcs"
+
 ENI_DESCRIBE = (
     "ec2:DescribeDhcpOptions",
     "ec2:DescribeNetworkInterfaces",

@@ -18,6 +18,7 @@ from constructs_lib._core.log_retention import LOG_RETENTION_DAYS, retention_day
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import pin_provider_roles, service_role
 from constructs_lib._core.validation import Problems
+from constructs_lib._core.vpc_access import SUBNET_VPCS_METADATA
 from constructs_lib._core.vpc_access import select_subnets as _select
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.network import S3_GATEWAY_ENDPOINT
@@ -159,8 +160,9 @@ class PrivateNetwork(Construct):
             and names from ``INTERFACE_ENDPOINT_SERVICES``), with private DNS. Their policies are the
             VPC owner's: the network says so in an info annotation.
         :param internet_egress: default, whether ``vpc_subnets`` is ``PRIVATE_WITH_EGRESS`` (a new VPC:
-            whether it has NAT gateways); True says that the given subnets or subnet group route to
-            the internet. What no endpoint serves is then reached through it, with a warning naming it.
+            whether it has NAT gateways). What no endpoint serves is then reached through the internet
+            route: a warning on each construct names it, unless this is True (egress accepted: an info
+            annotation then), which also says that given subnets or a subnet group route to the internet.
         :param flow_logs: default True; VPC flow logs of all traffic (new VPCs only).
         :param flow_log_retention_days: default 365; a CloudWatch Logs retention period in days.
         :param flow_log_key: default, a new ``EncryptionKey`` for the flow log group.
@@ -252,13 +254,14 @@ class PrivateNetwork(Construct):
             vpc_subnets = ec2.SubnetSelection(
                 subnet_type=ec2.SubnetType.PRIVATE_ISOLATED if nat_gateways == 0 else ec2.SubnetType.PRIVATE_WITH_EGRESS
             )
-            internet_egress = nat_gateways > 0
+            internet_egress = egress_accepted = nat_gateways > 0
         else:
             vpc_subnets = cast(ec2.SubnetSelection, vpc_subnets)  # required: checked above
             if s3_gateway_endpoint:
                 self.s3_endpoint = ec2.GatewayVpcEndpoint(
                     self, "S3Endpoint", vpc=vpc, service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[vpc_subnets]
                 )
+            egress_accepted = internet_egress is True
             if internet_egress is None:
                 internet_egress = vpc_subnets.subnet_type == ec2.SubnetType.PRIVATE_WITH_EGRESS
         if self.s3_endpoint is not None:
@@ -272,6 +275,7 @@ class PrivateNetwork(Construct):
         self.vpc_subnets: ec2.SubnetSelection = vpc_subnets
         #: Whether the subnets route to the internet (through NAT).
         self.internet_egress: bool = internet_egress
+        self._egress_accepted = egress_accepted
         self.subnets: list[ec2.ISubnet] = _select(vpc, vpc_subnets)
 
         self.workload_security_group = ec2.SecurityGroup(
@@ -298,6 +302,10 @@ class PrivateNetwork(Construct):
             ec2.Port.tcp(443),
             "HTTPS to VPC endpoints and the S3 gateway (no internet route without NAT)",
         )
+
+        if not new_vpc and not Token.is_unresolved(vpc.vpc_id):
+            known = {s.subnet_id: vpc.vpc_id for s in self.subnets if not Token.is_unresolved(s.subnet_id)}
+            cast(ec2.CfnSecurityGroup, sg.node.default_child).add_metadata(SUBNET_VPCS_METADATA, known)
 
         self.endpoint_security_group = ec2.SecurityGroup(
             self,
@@ -370,11 +378,17 @@ class PrivateNetwork(Construct):
         kind = type(consumer).__name__
         names = ", ".join(_describe_endpoint(name) for name in missing)
         if self.internet_egress:
-            Annotations.of(consumer).add_warning_v2(
-                "constructs-lib:network-endpoints-through-internet",
-                f"{kind}: {purpose}; the network has no {names} endpoint, so this traffic leaves through "
-                "the subnets' internet route (NAT)",
+            said = (
+                f"{kind}: {purpose}; the network has no {names} endpoint, so this traffic leaves through the "
+                "subnets' internet route (NAT)"
             )
+            if self._egress_accepted:
+                Annotations.of(consumer).add_info(said)
+            else:
+                Annotations.of(consumer).add_warning_v2(
+                    "constructs-lib:network-endpoints-through-internet",
+                    f"{said}: create the endpoints, or accept the egress (PrivateNetwork internet_egress=True)",
+                )
             return
         interface = [name for name in missing if name != S3_GATEWAY_ENDPOINT]
         create = [

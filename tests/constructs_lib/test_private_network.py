@@ -498,13 +498,19 @@ def test_endpoints_the_vpc_already_has_are_an_explicit_opt_out_said_in_an_annota
     assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
 
 
-def test_egress_through_nat_is_accepted_with_a_warning_naming_what_goes_through_it():
+def test_egress_through_nat_gets_a_warning_naming_what_goes_through_it_until_accepted():
     stack = new_stack()
     network = PrivateNetwork(stack, "Network", vpc=_imported(stack), vpc_subnets=EGRESS, existing_endpoints=["s3"])
     network.require_endpoints(Construct(stack, "Jobs"), ["s3", "sts"], purpose="jobs call STS")
     Annotations.from_stack(stack).has_warning(
-        "/Test/Jobs", Match.string_like_regexp("no 'sts' interface endpoint, so this traffic leaves through")
+        "/Test/Jobs",
+        Match.string_like_regexp("no 'sts' interface endpoint, so this traffic leaves through.*internet_egress=True"),
     )
+    vpc = network.vpc
+    accepted = PrivateNetwork(stack, "Accepted", vpc=vpc, vpc_subnets=EGRESS, internet_egress=True)
+    accepted.require_endpoints(Construct(stack, "Other"), ["sts"], purpose="jobs call STS")
+    Annotations.from_stack(stack).has_info("/Test/Other", Match.string_like_regexp("no 'sts' interface endpoint"))
+    assert Annotations.from_stack(stack).find_warning("/Test/Other", Match.any_value()) == []
 
 
 def test_given_subnets_with_a_nat_route_say_so_with_internet_egress():
@@ -516,7 +522,7 @@ def test_given_subnets_with_a_nat_route_say_so_with_internet_egress():
         network.require_endpoints(Construct(stack, "A"), ["sts"], purpose="calls STS")
     routed = PrivateNetwork(stack, "Routed", vpc=vpc, vpc_subnets=given, internet_egress=True)
     routed.require_endpoints(Construct(stack, "B"), ["sts"], purpose="calls STS")
-    Annotations.from_stack(stack).has_warning("/Test/B", Match.string_like_regexp("'sts' interface endpoint"))
+    Annotations.from_stack(stack).has_info("/Test/B", Match.string_like_regexp("'sts' interface endpoint"))
 
 
 def test_an_endpoint_not_strictly_needed_is_a_warning_in_isolated_subnets():
