@@ -175,3 +175,19 @@ def test_a_private_network_is_an_inetwork():
     net = lib.PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], interface_endpoints=())
     assert isinstance(net, lib.INetwork)
     assert net.security_groups == [net.workload_security_group] and len(net.subnets) == 2
+
+
+def test_the_readme_network_example_synthesizes():
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text().split("### Networks: a new VPC or an existing one", 1)[1]
+    example = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    stack = new_stack()
+    namespace = {"lib": lib, "stack": stack, "data": lib.SecureBucket(stack, "Data")}
+    exec(compile(example, "README.md", "exec"), namespace)
+    template = Template.from_stack(stack)
+    [gateway] = template.find_resources("AWS::EC2::VPCEndpoint").values()  # the one asked for
+    assert gateway["Properties"]["RouteTableIds"] == ["rtb-0a", "rtb-0b"]
+    template.has_resource_properties("AWS::SageMaker::Domain", {"SubnetIds": ["subnet-0a", "subnet-0b"]})
