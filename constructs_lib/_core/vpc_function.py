@@ -1,13 +1,15 @@
-"""``VpcFunction``: the library's one VPC Lambda construct, compliant by construction.
+"""``VpcFunction``: the library's one VPC Lambda construct, compliant by construction
+(``attached_function`` builds its function, and those of constructs whose functions share a role).
 
 In the network (its subnets and security groups; interfaces granted by ``grant_lambda_vpc_access``),
-reserved concurrency, a dead-letter queue for asynchronous invocations, environment variables and logs encrypted with a customer-managed key, a log
-group with retention, the latest Python runtime and a least-privilege role (customer-managed policy).
+reserved concurrency, a dead-letter queue for asynchronous invocations, environment variables and
+logs encrypted with a customer-managed key, a log group with retention, the latest Python runtime
+and a least-privilege role (customer-managed policy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -20,6 +22,7 @@ from constructs import Construct
 
 from constructs_lib._core.keys import grant_key_use
 from constructs_lib._core.log_retention import retention_days
+from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.vpc_access import VpcPlacement, grant_lambda_vpc_access
 
@@ -60,26 +63,6 @@ class VpcFunction(Construct):
             encryption_key=log_key or encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        self.function = lambda_.Function(
-            self,
-            "Resource",
-            runtime=PYTHON_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(code_directory), exclude=["__pycache__", "*.pyc"]),
-            handler=handler,
-            description=description,
-            role=self.role,
-            timeout=timeout,
-            memory_size=memory_size,
-            environment=dict(environment or {}),
-            environment_encryption=encryption_key,
-            log_group=self.log_group,
-            reserved_concurrent_executions=reserved_concurrent_executions,
-            dead_letter_queue=dead_letter_queue,
-            vpc=network.vpc,
-            vpc_subnets=network.vpc_subnets,
-            security_groups=network.security_groups,
-        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
@@ -87,13 +70,77 @@ class VpcFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        grant_lambda_vpc_access(self.role, network)
+        self.function = attached_function(
+            self,
+            "Resource",
+            code_directory=code_directory,
+            handler=handler,
+            description=description,
+            network=network,
+            role=self.role,
+            log_group=self.log_group,
+            encryption_key=encryption_key,
+            dead_letter_queue=dead_letter_queue,
+            environment=environment,
+            timeout=timeout,
+            memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+        )
         grant_key_use(encryption_key, self.role, encrypt=False)
         if dead_letter_queue.encryption_master_key is not None:  # Lambda sends failed events with this role
             grant_key_use(dead_letter_queue.encryption_master_key, self.role, encrypt=True)
-        # The function must not be created before its role can attach it to the VPC and write logs.
-        self.function.node.add_dependency(self.role.managed_policy)
 
     @property
     def function_arn(self) -> str:
         return self.function.function_arn
+
+
+def attached_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    code_directory: Path,
+    handler: str,
+    description: str,
+    network: VpcPlacement,
+    role: ManagedPolicyRole,
+    log_group: logs.ILogGroup,
+    encryption_key: kms.IKey,
+    dead_letter_queue: sqs.IQueue,
+    environment: Mapping[str, str] | None = None,
+    timeout: Duration = DEFAULT_TIMEOUT,
+    memory_size: int = 256,
+    reserved_concurrent_executions: int = 1,
+    exclude: Sequence[str] = ("__pycache__", "*.pyc"),
+    logging_format: lambda_.LoggingFormat | None = None,
+) -> lambda_.Function:
+    """The one way the library builds a Lambda function in a VPC: the latest Python on ARM, in the
+    network's subnets and security groups, with reserved concurrency, a dead-letter queue, an
+    encrypted environment and a log group; ``role`` gets the network-interface permissions
+    (``grant_lambda_vpc_access``) before the function is created (Lambda checks them then).
+    ``VpcFunction`` adds its own role and log group; constructs whose functions share a role use this."""
+    function = lambda_.Function(
+        scope,
+        construct_id,
+        runtime=PYTHON_RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        code=lambda_.Code.from_asset(str(code_directory), exclude=list(exclude)),
+        handler=handler,
+        description=description,
+        role=role,
+        timeout=timeout,
+        memory_size=memory_size,
+        environment=dict(environment or {}),
+        environment_encryption=encryption_key,
+        log_group=log_group,
+        logging_format=logging_format,
+        reserved_concurrent_executions=reserved_concurrent_executions,
+        dead_letter_queue=dead_letter_queue,
+        vpc=network.vpc,
+        vpc_subnets=network.vpc_subnets,
+        security_groups=network.security_groups,
+    )
+    grant_lambda_vpc_access(role, network)
+    # The function must not be created before its role can attach it to the VPC (and write logs).
+    function.node.add_dependency(role.managed_policy)
+    return function

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import jsii
 from aws_cdk import Aws, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -16,6 +15,7 @@ from constructs import Construct
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
+from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.network import INetwork
@@ -90,19 +90,6 @@ _LIST_ACTIONS = (
     "sagemaker:ListModels",
     "sagemaker:Search",
 )
-_ENI_ACTIONS = (
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-)
-_EC2_DESCRIBE_ACTIONS = (
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeSecurityGroups",
-)
 _READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 #: Log actions IAM authorizes on the log group (CreateLogStream too: on the group, per the Service
@@ -120,7 +107,8 @@ _WHY_JOBS = (
 _WHY_LIST = "SageMaker List*, Search and ec2:Describe* actions support no resource-level permissions (resource '*')."
 _WHY_ENI = (
     "SageMaker creates the job's network interfaces in the role's name; interface ids are only known "
-    "at run time. Creation is also limited to the platform subnets and security groups."
+    "at run time. Creation is also limited to the platform subnets and security groups, management to "
+    "interfaces in the platform VPC (ec2:Vpc)."
 )
 _WHY_LOGS = (
     "Jobs write to the log groups SageMaker names /aws/sagemaker/<Kind>Jobs, one stream per job and host "
@@ -253,7 +241,7 @@ class StudioExecutionRole(Construct):
 
         self._granted_keys: set[str] = set()
         self._studio_domains: set[str] = set()
-        self._allow_jobs(subnets, security_groups)
+        self._allow_jobs(network)
         self._deny_jobs_outside_guardrails(require_network_isolation, require_inter_container_encryption)
         self._allow_logs_metrics_and_images(metric_namespaces)
         for key in [self.volume_key, *keys]:
@@ -333,26 +321,31 @@ class StudioExecutionRole(Construct):
         """The ARN pattern of the models the role may create and run transform jobs on."""
         return f"{self._arn_prefix}:model/{self.name_prefix}-*"
 
-    def _allow_jobs(self, subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup]) -> None:
+    def _allow_jobs(self, network: INetwork) -> None:
         self._allow(
             _JOB_ACTIONS,
             [f"{self._arn_prefix}:{kind}/{self.name_prefix}-*" for kind in _JOB_RESOURCE_TYPES],
             why=_WHY_JOBS,
         )
-        self._allow(_LIST_ACTIONS + _EC2_DESCRIBE_ACTIONS, ["*"], why=_WHY_LIST)
+        self._allow(_LIST_ACTIONS, ["*"], why=_WHY_LIST)
         self._allow(
             ["iam:PassRole"],
             [self.role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         )
-        stack = Stack.of(self)
-        ec2_prefix = f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
-        self._allow(_ENI_ACTIONS, [f"{ec2_prefix}:network-interface/*"], why=_WHY_ENI)
-        self._allow(
-            ["ec2:CreateNetworkInterface"],
-            [f"{ec2_prefix}:subnet/{s.subnet_id}" for s in subnets]
-            + [f"{ec2_prefix}:security-group/{g.security_group_id}" for g in security_groups],
+        # The jobs' and models' network interfaces: the one statement set of every role SageMaker
+        # attaches to a VPC (creation in the network's subnets and groups, management in its VPC).
+        statements, _ = vpc_access_statements(
+            self,
+            vpc_id=network.vpc.vpc_id,
+            subnet_ids=self.subnet_ids,
+            security_group_ids=self.security_group_ids,
+            sid_prefix="JobNetwork",
         )
+        for statement, why in zip(statements, (_WHY_LIST, None, _WHY_ENI), strict=True):
+            self.role.add_to_principal_policy(statement)
+            if why is not None:
+                acknowledge_wildcard_resources(self.policy, statement, why)
 
     def _deny_jobs_outside_guardrails(self, network_isolation: bool, inter_container_encryption: bool) -> None:
         deny = self._deny

@@ -37,8 +37,7 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_role_trust, service_principal
-from constructs_lib._core.vpc_access import grant_lambda_vpc_access
-from constructs_lib._core.vpc_function import PYTHON_RUNTIME
+from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
     acknowledge_exact_wildcard,
@@ -171,29 +170,22 @@ class StudioTeardown(Construct):
         def handler_function(
             construct_id: str, handler: str, description: str, role: ManagedPolicyRole
         ) -> lambda_.Function:
-            function = lambda_.Function(
+            function = attached_function(
                 self,
                 construct_id,
-                runtime=PYTHON_RUNTIME,
-                architecture=lambda_.Architecture.ARM_64,
+                code_directory=HANDLER_DIR,
                 handler=handler,
-                code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__init__.py", "__pycache__", "*.pyc"]),
-                timeout=HANDLER_TIMEOUT,
-                memory_size=256,
-                role=role,
-                vpc=network.vpc,
-                vpc_subnets=network.vpc_subnets,
-                security_groups=network.security_groups,
-                reserved_concurrent_executions=1,
-                dead_letter_queue=self.dead_letter_queue,
-                environment_encryption=encryption_key,
-                log_group=self.log_group,
-                logging_format=lambda_.LoggingFormat.JSON,
                 description=description,
+                network=network,
+                role=role,
+                log_group=self.log_group,
+                encryption_key=encryption_key,
+                dead_letter_queue=self.dead_letter_queue,
+                timeout=HANDLER_TIMEOUT,
+                exclude=("__init__.py", "__pycache__", "*.pyc"),
+                logging_format=lambda_.LoggingFormat.JSON,
             )
-            self._grant_runtime(role, network, encryption_key)
-            # Lambda checks at creation that the role may create the function's network interfaces.
-            function.node.add_dependency(role.managed_policy)
+            self._grant_runtime(role, encryption_key)
             return function
 
         self.function = handler_function(
@@ -376,15 +368,14 @@ class StudioTeardown(Construct):
     def _grant_runtime(
         self,
         role: ManagedPolicyRole,
-        network: INetwork,
         key: kms.IKey,
     ) -> None:
-        """What a handler function's role needs to run: its VPC interfaces, logs, key and queue."""
+        """What a handler function's role needs to run besides its VPC interfaces (``attached_function``):
+        logs, key and queue."""
         if getattr(role, "_teardown_runtime_granted", False):
             return
         role._teardown_runtime_granted = True  # type: ignore[attr-defined]
         allow = self._allower(role)
-        grant_lambda_vpc_access(role, network)
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             [f"{self.log_group.log_group_arn}"],
