@@ -34,7 +34,7 @@ def build_scaling_stack(app: cdk.App, models: int) -> list[cdk.Stack]:
         model = lib.Model(
             stack,
             f"Model{index}",
-            vpc=net,
+            network=net,
             containers=[
                 lib.ContainerDefinition(
                     image=lib.ContainerImage.from_uri(IMAGE),

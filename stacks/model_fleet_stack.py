@@ -25,10 +25,10 @@ from constructs_lib import (
     ContainerDefinition,
     ContainerImage,
     EncryptionKey,
+    INetwork,
     InstanceVariant,
     Model,
     ModelData,
-    PrivateNetwork,
     RealtimeEndpoint,
     SecureBucket,
     ServerlessEndpoint,
@@ -68,7 +68,7 @@ class ModelFleetStack(Stack):
         artifact_bucket: SecureBucket,
         data_bucket: SecureBucket,
         key: EncryptionKey,
-        network: PrivateNetwork,
+        network: INetwork,
         **kwargs: Any,
     ) -> None:
         """
@@ -95,7 +95,12 @@ class ModelFleetStack(Stack):
             if served.endpoint == "serverless":
                 # Serverless Inference supports neither VPC configuration nor network isolation.
                 model = Model(
-                    scope_, "Model", containers=[container], vpc=None, network_isolation=False, endpoint_names=[name]
+                    scope_,
+                    "Model",
+                    containers=[container],
+                    network=None,
+                    network_isolation=False,
+                    endpoint_names=[name],
                 )
                 self.endpoints[served.name] = ServerlessEndpoint(
                     scope_,
@@ -108,7 +113,7 @@ class ModelFleetStack(Stack):
                     ),
                 )
                 continue
-            model = Model(scope_, "Model", containers=[container], vpc=network, endpoint_names=[name])
+            model = Model(scope_, "Model", containers=[container], network=network, endpoint_names=[name])
             if served.endpoint == "async":
                 self.endpoints[served.name] = AsyncEndpoint(
                     scope_,

@@ -18,6 +18,7 @@ from constructs_lib import (
     DriftRetraining,
     EncryptionKey,
     FeatureAttributionMonitorOptions,
+    INetwork,
     ModelMonitor,
     ModelQualityMonitorOptions,
     ModelQualityThreshold,
@@ -25,7 +26,6 @@ from constructs_lib import (
     MonitoringBaseline,
     MonitorSchedule,
     NewDataRetraining,
-    PrivateNetwork,
     ScheduledRetraining,
     SecureBucket,
 )
@@ -46,7 +46,7 @@ class MonitoringStack(Stack):
         config: EnvironmentConfig,
         serving: ServingStack,
         training: TrainingStack,
-        network: PrivateNetwork,
+        network: INetwork,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
         logs_key: EncryptionKey,
@@ -147,7 +147,7 @@ class MonitoringStack(Stack):
     def _monitor(
         self,
         serving: ServingStack,
-        network: PrivateNetwork,
+        network: INetwork,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
         prefix: str,

@@ -33,13 +33,13 @@ from constructs_lib import (
     DataCaptureOptions,
     DeploymentGuardrails,
     EncryptionKey,
+    INetwork,
     InferenceApi,
     InstanceVariant,
     ManagedPolicyRole,
     Model,
     ModelData,
     ModelPackageSources,
-    PrivateNetwork,
     RealtimeEndpoint,
     SecureBucket,
     ServedModelPackage,
@@ -70,7 +70,7 @@ class ServingStack(Stack):
         artifact_bucket: SecureBucket,
         data_bucket: SecureBucket,
         key: EncryptionKey,
-        network: PrivateNetwork,
+        network: INetwork,
         owns_api_gateway_account_settings: bool = True,
         logs_key: EncryptionKey | None = None,
         **kwargs: Any,
@@ -146,7 +146,7 @@ class ServingStack(Stack):
                     self.model_stack,
                     "ServerlessModel",
                     containers=[self._container],
-                    vpc=None,
+                    network=None,
                     network_isolation=False,
                     endpoint_names=[self.endpoint_physical_name],
                 )
@@ -216,7 +216,11 @@ class ServingStack(Stack):
             ]
             self._vpc_model = self._served(
                 Model(
-                    self.model_stack, "Model", containers=[self._container], vpc=self._network, endpoint_names=served_by
+                    self.model_stack,
+                    "Model",
+                    containers=[self._container],
+                    network=self._network,
+                    endpoint_names=served_by,
                 )
             )
         return self._vpc_model

@@ -10,9 +10,9 @@ from constructs import Construct
 from constructs_lib import (
     EncryptionKey,
     IdleShutdown,
+    INetwork,
     NotebookInstance,
     NotebookSharing,
-    PrivateNetwork,
     SecureBucket,
     StudioDomain,
     StudioExecutionRole,
@@ -40,7 +40,7 @@ class StudioStack(Stack):
         construct_id: str,
         *,
         config: EnvironmentConfig,
-        network: PrivateNetwork,
+        network: INetwork,
         key: EncryptionKey,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
@@ -51,7 +51,7 @@ class StudioStack(Stack):
         studio = config.studio
         prefix = f"{config.project}-{config.name}"
         read_only = [data_bucket, artifact_bucket]
-        self.domain = StudioDomain.in_network(
+        self.domain = StudioDomain(
             self,
             "Domain",
             network=network,
@@ -80,8 +80,7 @@ class StudioStack(Stack):
             self.notebook = NotebookInstance(
                 self,
                 "Notebook",
-                subnet=network.private_subnets[0],
-                security_groups=[network.workload_security_group],
+                network=network,
                 instance_type=studio.notebook_instance_type,
                 encryption_key=key,
                 read_only_buckets=read_only,

@@ -13,12 +13,12 @@ from constructs_lib import (
     XGBOOST_REPOSITORY,
     ContainerImage,
     EncryptionKey,
+    INetwork,
     JobRole,
     MlPipeline,
     ModelData,
     ModelPackageGroup,
     ModelPackageSources,
-    PrivateNetwork,
     S3Location,
     SecureBucket,
     sklearn_image_uri,
@@ -84,7 +84,7 @@ class TrainingStack(Stack):
         key: EncryptionKey,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
-        network: PrivateNetwork,
+        network: INetwork,
         source_version: str,
         registry_shared_with_accounts: Sequence[str] = (),
         **kwargs: Any,
@@ -137,7 +137,7 @@ class TrainingStack(Stack):
             aws_image_repositories=[XGBOOST_REPOSITORY],
             network=network,
         )
-        job_network = JobNetwork.from_private_network(network)
+        job_network = JobNetwork.from_network(network)
 
         self.training_pipeline = MlPipeline(
             self,

@@ -36,6 +36,7 @@ from constructs_lib._core.cfn_values import (
     with_nested_templates,
 )
 from constructs_lib._core.iam_policy import Request, Statement, as_list, decide, statements_of
+from constructs_lib._core.vpc_access import SUBNET_VPCS_METADATA
 
 #: The metadata key under which constructs record the sources of the model packages a resource
 #: serves (``ModelPackageSources``): ``{"ModelDataUrls": [...], "Images": [...]}``, per pipeline
@@ -338,8 +339,14 @@ class _Needs:
 
     def _vpc_of(self, subnet: str) -> list[str]:
         found = self.ctx.assembly.resource_of(subnet)
-        if not found:
-            return []
+        if not found:  # a subnet of an imported VPC: its network says which (SUBNET_VPCS_METADATA)
+            return [
+                vpc
+                for template in self.ctx.assembly.stacks.values()
+                for resource in template.resources.values()
+                for known, vpc in (resource.get("Metadata", {}).get(SUBNET_VPCS_METADATA) or {}).items()
+                if known == subnet
+            ]
         stack, _, resource = found
         return strings(self.ctx.assembly.resolve(stack, resource.get("Properties", {}).get("VpcId")))
 

@@ -1,4 +1,5 @@
-"""What a SageMaker job (or Lambda) role needs to run in the platform VPC, and nothing wider.
+"""What a SageMaker job (or Lambda) role needs to run in the platform VPC, and nothing wider: the one
+place that grants network-interface (ENI) permissions.
 
 EC2's Describe calls accept only ``*``; creating an interface is limited to the network's subnets and
 security groups; managing interfaces (ids generated per job) is limited to interfaces in this VPC by
@@ -7,11 +8,21 @@ the ``ec2:Vpc`` condition. One place builds these statements for every role that
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from aws_cdk import Aws, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
+
+from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.wildcards import acknowledge_wildcard_resources
+
+#: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
+#: VPC's imported subnets to its id: what the run-time contract check reads to learn the ``ec2:Vpc``
+#: of interfaces in subnets that no template defines.
+SUBNET_VPCS_METADATA = "constructs-lib:subnet-vpcs"
 
 ENI_DESCRIBE = (
     "ec2:DescribeDhcpOptions",
@@ -32,8 +43,8 @@ def vpc_access_statements(
     scope: IConstruct,
     *,
     vpc_id: str,
-    subnet_ids: list[str],
-    security_group_ids: list[str],
+    subnet_ids: Sequence[str],
+    security_group_ids: Sequence[str],
     sid_prefix: str = "VpcAccess",
 ) -> tuple[list[iam.PolicyStatement], str]:
     """The statements (Sids ``<prefix>Describe``, ``<prefix>CreateInterfaces``,
@@ -62,8 +73,8 @@ def _interface_statements(
     sid_prefix: str,
     describe: tuple[str, ...],
     manage: tuple[str, ...],
-    subnet_ids: list[str],
-    security_group_ids: list[str],
+    subnet_ids: Sequence[str],
+    security_group_ids: Sequence[str],
     create_on_interfaces: bool,
     manage_conditions: dict[str, Any] | None,
 ) -> tuple[list[iam.PolicyStatement], str]:
@@ -97,7 +108,7 @@ LAMBDA_ENI_MANAGE = ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses
 
 
 def lambda_vpc_access_statements(
-    scope: IConstruct, *, subnet_ids: list[str], security_group_ids: list[str], sid_prefix: str = "AttachToVpc"
+    scope: IConstruct, *, subnet_ids: Sequence[str], security_group_ids: Sequence[str], sid_prefix: str = "AttachToVpc"
 ) -> tuple[list[iam.PolicyStatement], str]:
     """A Lambda function's network-interface statements (Sids ``<prefix>Describe``,
     ``<prefix>CreateInterfaces``, ``<prefix>ManageInterfaces``) and the wildcard ARN of the account's
@@ -119,3 +130,62 @@ def lambda_vpc_access_statements(
         create_on_interfaces=True,
         manage_conditions=None,
     )
+
+
+def select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[ec2.ISubnet]:
+    """The subnets of ``vpc`` that ``selection`` selects (``IVpc.select_subnets`` takes its fields)."""
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    ).subnets
+
+
+class VpcPlacement(Protocol):
+    """Where a function's or job's network interfaces go (the public ``INetwork`` is one)."""
+
+    @property
+    def vpc(self) -> ec2.IVpc: ...
+
+    @property
+    def vpc_subnets(self) -> ec2.SubnetSelection: ...
+
+    @property
+    def subnets(self) -> list[ec2.ISubnet]: ...
+
+    @property
+    def security_groups(self) -> list[ec2.ISecurityGroup]: ...
+
+
+def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) -> None:
+    """Let Lambda attach functions running as ``role`` to ``placement``'s subnets and security groups
+    (``lambda_vpc_access_statements``), each wildcard resource acknowledged with its reason. Once per
+    role and network: functions sharing a role share its grant."""
+    granted: set[int] = role.__dict__.setdefault("_constructs_lib_vpc_access", set())
+    if id(placement) in granted:
+        return
+    granted.add(id(placement))
+    statements, _ = lambda_vpc_access_statements(
+        role,
+        subnet_ids=[s.subnet_id for s in placement.subnets],
+        security_group_ids=[g.security_group_id for g in placement.security_groups],
+    )
+    describe, create, manage = statements
+    for statement in statements:
+        role.add_to_policy(statement)
+    acknowledge_wildcard_resources(
+        role.managed_policy,
+        describe,
+        "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
+        "resource type); Lambda calls them to attach the function to its subnets.",
+    )
+    interfaces_reason = (
+        "Lambda creates, deletes and re-addresses the function's network interfaces, whose ids are "
+        "generated; creation is limited to the network's subnets and security group. Lambda's own "
+        "permission check names no VPC or subnet, so this account's and region's interfaces it is."
+    )
+    acknowledge_wildcard_resources(role.managed_policy, create, interfaces_reason)
+    acknowledge_wildcard_resources(role.managed_policy, manage, interfaces_reason)

@@ -1,13 +1,15 @@
-"""``VpcFunction``: the library's Lambda functions, compliant by construction.
+"""``VpcFunction``: the library's one VPC Lambda construct, compliant by construction
+(``attached_function`` builds its function, and those of constructs whose functions share a role).
 
-In the VPC (workload security group, private subnets), reserved concurrency, a dead-letter queue for
-asynchronous invocations, environment variables and logs encrypted with a customer-managed key, a log
-group with retention, the latest Python runtime and a least-privilege role (customer-managed policy).
+In the network (its subnets and security groups; interfaces granted by ``grant_lambda_vpc_access``),
+reserved concurrency, a dead-letter queue for asynchronous invocations, environment variables and
+logs encrypted with a customer-managed key, a log group with retention, the latest Python runtime
+and a least-privilege role (customer-managed policy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -20,13 +22,13 @@ from constructs import Construct
 
 from constructs_lib._core.keys import grant_key_use
 from constructs_lib._core.log_retention import retention_days
+from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.vpc_access import lambda_vpc_access_statements
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib._core.vpc_access import VpcPlacement, grant_lambda_vpc_access
 
 #: The newest Python runtime of this aws-cdk-lib (cdk-nag's AwsSolutions-L1 asks for the latest).
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
+DEFAULT_TIMEOUT = Duration.minutes(1)
 
 
 class VpcFunction(Construct):
@@ -39,7 +41,7 @@ class VpcFunction(Construct):
         *,
         code_directory: Path,
         description: str,
-        network: PrivateNetwork,
+        network: VpcPlacement,
         encryption_key: kms.IKey,
         dead_letter_queue: sqs.IQueue,
         environment: Mapping[str, str] | None = None,
@@ -61,26 +63,6 @@ class VpcFunction(Construct):
             encryption_key=log_key or encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        self.function = lambda_.Function(
-            self,
-            "Resource",
-            runtime=PYTHON_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(code_directory), exclude=["__pycache__", "*.pyc"]),
-            handler=handler,
-            description=description,
-            role=self.role,
-            timeout=timeout or Duration.minutes(1),
-            memory_size=memory_size,
-            environment=dict(environment or {}),
-            environment_encryption=encryption_key,
-            log_group=self.log_group,
-            reserved_concurrent_executions=reserved_concurrent_executions,
-            dead_letter_queue=dead_letter_queue,
-            vpc=network.vpc,
-            vpc_subnets=network.subnet_selection,
-            security_groups=[network.workload_security_group],
-        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
@@ -88,30 +70,77 @@ class VpcFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        statements, interfaces = lambda_vpc_access_statements(
-            self, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids
-        )
-        for statement in statements:
-            self.role.add_to_policy(statement)
-        acknowledge_exact_wildcard(
-            self.role,
-            interfaces,
-            "Lambda creates, deletes and re-addresses the function's network interfaces, whose ids are "
-            "generated; creation is limited to the network's subnets and security group. Lambda's own "
-            "permission check names no VPC or subnet, so this account's and region's interfaces it is.",
-        )
-        acknowledge_statement_wildcards(
-            self.role.managed_policy,
-            "AttachToVpcDescribe",
-            "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
-            "resource type); Lambda calls them to attach the function to its subnets.",
+        self.function = attached_function(
+            self,
+            "Resource",
+            code_directory=code_directory,
+            handler=handler,
+            description=description,
+            network=network,
+            role=self.role,
+            log_group=self.log_group,
+            encryption_key=encryption_key,
+            dead_letter_queue=dead_letter_queue,
+            environment=environment,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrent_executions,
         )
         grant_key_use(encryption_key, self.role, encrypt=False)
         if dead_letter_queue.encryption_master_key is not None:  # Lambda sends failed events with this role
             grant_key_use(dead_letter_queue.encryption_master_key, self.role, encrypt=True)
-        # The function must not be created before its role can attach it to the VPC and write logs.
-        self.function.node.add_dependency(self.role.managed_policy)
 
     @property
     def function_arn(self) -> str:
         return self.function.function_arn
+
+
+def attached_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    code_directory: Path,
+    handler: str,
+    description: str,
+    network: VpcPlacement,
+    role: ManagedPolicyRole,
+    log_group: logs.ILogGroup,
+    encryption_key: kms.IKey,
+    dead_letter_queue: sqs.IQueue,
+    environment: Mapping[str, str] | None = None,
+    timeout: Duration = DEFAULT_TIMEOUT,
+    memory_size: int = 256,
+    reserved_concurrent_executions: int = 1,
+    exclude: Sequence[str] = ("__pycache__", "*.pyc"),
+    logging_format: lambda_.LoggingFormat | None = None,
+) -> lambda_.Function:
+    """The one way the library builds a Lambda function in a VPC: the latest Python on ARM, in the
+    network's subnets and security groups, with reserved concurrency, a dead-letter queue, an
+    encrypted environment and a log group; ``role`` gets the network-interface permissions
+    (``grant_lambda_vpc_access``) before the function is created (Lambda checks them then).
+    ``VpcFunction`` adds its own role and log group; constructs whose functions share a role use this."""
+    function = lambda_.Function(
+        scope,
+        construct_id,
+        runtime=PYTHON_RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        code=lambda_.Code.from_asset(str(code_directory), exclude=list(exclude)),
+        handler=handler,
+        description=description,
+        role=role,
+        timeout=timeout,
+        memory_size=memory_size,
+        environment=dict(environment or {}),
+        environment_encryption=encryption_key,
+        log_group=log_group,
+        logging_format=logging_format,
+        reserved_concurrent_executions=reserved_concurrent_executions,
+        dead_letter_queue=dead_letter_queue,
+        vpc=network.vpc,
+        vpc_subnets=network.vpc_subnets,
+        security_groups=network.security_groups,
+    )
+    grant_lambda_vpc_access(role, network)
+    # The function must not be created before its role can attach it to the VPC (and write logs).
+    function.node.add_dependency(role.managed_policy)
+    return function

@@ -28,6 +28,10 @@ from constructs_lib.foundation.instance_type import (
     InstanceType,
     InstanceTypeApi,
 )
+from constructs_lib.foundation.network import (
+    S3_GATEWAY_ENDPOINT,
+    INetwork,
+)
 from constructs_lib.foundation.private_network import (
     DEFAULT_INTERFACE_ENDPOINTS,
     INTERFACE_ENDPOINT_SERVICES,
@@ -55,12 +59,14 @@ __all__ = [
     "INSTANCE_STORAGE_FAMILIES",
     "InstanceType",
     "InstanceTypeApi",
+    "INetwork",
     "INTERFACE_ENDPOINT_SERVICES",
     "ManagedPolicyRole",
     "pin_provider_roles",
     "pin_role_trust",
     "PrivateNetwork",
     "RUNTIME_CONTRACTS",
+    "S3_GATEWAY_ENDPOINT",
     "S3Location",
     "SecureBucket",
     "service_principal",

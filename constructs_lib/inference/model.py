@@ -27,7 +27,7 @@ from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]
@@ -341,9 +341,7 @@ class Model(_ModelBase):
         construct_id: str,
         *,
         containers: Sequence[ContainerDefinition],
-        vpc: ec2.IVpc | PrivateNetwork | None,
-        vpc_subnets: ec2.SubnetSelection | None = None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        network: INetwork | None,
         network_isolation: bool = True,
         inference_execution_mode: InferenceExecutionMode | None = None,
         role: iam.IRole | None = None,
@@ -352,11 +350,9 @@ class Model(_ModelBase):
     ) -> None:
         """
         :param containers: one container, or 2 to 15 for an inference pipeline or direct invocation.
-        :param vpc: required; a ``PrivateNetwork`` (its private subnets and workload security group)
-            or a VPC. Pass ``None`` explicitly to run outside a VPC, which serverless endpoints require.
-        :param vpc_subnets: default, the VPC's private subnets (a ``PrivateNetwork``'s own selection).
-        :param security_groups: default, a ``PrivateNetwork``'s workload security group; required with
-            a plain VPC.
+        :param network: required; the network whose subnets and security groups (1 to 5) the model's
+            interfaces go in (without an internet route it needs the S3 gateway). Pass ``None``
+            explicitly to run outside a VPC, which serverless endpoints require.
         :param network_isolation: default True: containers can make no network calls. Serverless
             endpoints require False.
         :param inference_execution_mode: default ``SERIAL`` for several containers; only with 2 or more.
@@ -370,7 +366,7 @@ class Model(_ModelBase):
             write only those. Environments sharing an account should pass their name prefix.
         """
         super().__init__(scope, construct_id)
-        self._validate(containers, vpc, security_groups, inference_execution_mode, model_name)
+        self._validate(containers, network, inference_execution_mode, model_name)
         if endpoint_names is not None:
             problems = Problems(self, "Model")
             problems.check(
@@ -392,7 +388,7 @@ class Model(_ModelBase):
 
         self.containers: tuple[ContainerDefinition, ...] = tuple(containers)
         self.network_isolation = network_isolation
-        self.in_vpc = vpc is not None
+        self.in_vpc = network is not None
         self.multi_model = any(c.multi_model for c in containers)
         self.inference_execution_mode = (
             (inference_execution_mode or InferenceExecutionMode.SERIAL) if len(containers) > 1 else None
@@ -411,14 +407,16 @@ class Model(_ModelBase):
 
         vpc_config = None
         self._connections: ec2.Connections | None = None
-        if vpc is not None:
-            subnets, groups = self._network(vpc, vpc_subnets, security_groups)
+        if network is not None:
+            network.require_endpoints(
+                self, SAGEMAKER_JOB_ENDPOINTS, purpose="the model's containers download its artifacts from S3"
+            )
+            subnets, groups = network.subnets, network.security_groups
             self._connections = ec2.Connections(security_groups=groups)
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
                 subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
             )
-            vpc_id = vpc.vpc_id if isinstance(vpc, PrivateNetwork) else vpc.vpc_id
-            self._grant_network_interfaces(vpc_id, subnets, groups)
+            self._grant_network_interfaces(network.vpc.vpc_id, subnets, groups)
 
         definitions = [self._container_property(c) for c in containers]
         self.resource = sagemaker.CfnModel(
@@ -487,8 +485,7 @@ class Model(_ModelBase):
     def _validate(
         self,
         containers: Sequence[ContainerDefinition],
-        vpc: ec2.IVpc | PrivateNetwork | None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None,
+        network: INetwork | None,
         mode: InferenceExecutionMode | None,
         model_name: str | None,
     ) -> None:
@@ -513,18 +510,11 @@ class Model(_ModelBase):
                 mode.value,
                 "applies to models with 2 or more containers only",
             )
-        if vpc is not None and not isinstance(vpc, PrivateNetwork):
+        if network is not None:
             problems.check(
-                bool(security_groups),
-                "security_groups",
-                security_groups,
-                "must name 1 to 5 security groups when vpc is a plain VPC",
-            )
-        if security_groups is not None:
-            problems.check(
-                1 <= len(security_groups) <= 5,
-                "security_groups",
-                len(security_groups),
+                1 <= len(network.security_groups) <= 5,
+                "network.security_groups",
+                len(network.security_groups),
                 "must hold 1 to 5 security groups",
             )
         if model_name is not None:
@@ -674,23 +664,10 @@ class Model(_ModelBase):
                 "likewise requires '*'.",
             )
 
-    def _network(
-        self,
-        vpc: ec2.IVpc | PrivateNetwork,
-        vpc_subnets: ec2.SubnetSelection | None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None,
-    ) -> tuple[list[ec2.ISubnet], list[ec2.ISecurityGroup]]:
-        if isinstance(vpc, PrivateNetwork):
-            subnets = vpc.vpc.select_subnets(**_selection(vpc_subnets)).subnets if vpc_subnets else vpc.private_subnets
-            groups = list(security_groups) if security_groups else [vpc.workload_security_group]
-            return subnets, groups
-        selection = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        return vpc.select_subnets(**_selection(selection)).subnets, list(security_groups or [])
-
     def _grant_network_interfaces(
         self, vpc_id: str, subnets: list[ec2.ISubnet], groups: list[ec2.ISecurityGroup]
     ) -> None:
-        """The ENI permissions SageMaker documents for models in a VPC (``_internal/vpc_access``):
+        """The ENI permissions SageMaker documents for models in a VPC (``_core/vpc_access``):
         creation in the model's subnets and groups only, interface management in this VPC only."""
         statements, interfaces = vpc_access_statements(
             self,
@@ -708,13 +685,3 @@ class Model(_ModelBase):
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
-
-
-def _selection(selection: ec2.SubnetSelection) -> dict:
-    return {
-        "subnet_type": selection.subnet_type,
-        "subnet_group_name": selection.subnet_group_name,
-        "subnets": selection.subnets,
-        "availability_zones": selection.availability_zones,
-        "one_per_az": selection.one_per_az,
-    }

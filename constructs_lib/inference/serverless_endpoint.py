@@ -307,8 +307,8 @@ def _check_serverless_model(problems: Problems, model: Model) -> None:
     problems.check(
         not model.in_vpc,
         "variant.model",
-        "vpc",
-        "Serverless Inference does not support VPC configuration: create the Model with vpc=None",
+        "network",
+        "Serverless Inference does not support VPC configuration: create the Model with network=None",
     )
     problems.check(
         not model.network_isolation,

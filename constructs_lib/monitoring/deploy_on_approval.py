@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
+from aws_cdk import ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as event_targets
 from aws_cdk import aws_iam as iam
@@ -66,7 +65,7 @@ from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
@@ -199,7 +198,7 @@ class ServedModelPackage(Construct):
         *,
         requested: str,
         model_package_group_name: str,
-        network: PrivateNetwork,
+        network: INetwork,
         encryption_key: kms.IKey,
         initial_model_package_arn: str | None = None,
         log_retention_days: int = 365,
@@ -245,15 +244,13 @@ class ServedModelPackage(Construct):
                 sid="TellRollbacks", actions=["cloudformation:DescribeStacks"], resources=[stack.stack_id]
             )
         )
-        if (
-            "cloudformation" not in network.interface_endpoints
-            and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED
-        ):
-            Annotations.of(self).add_warning_v2(
-                "constructs-lib:served-model-package-endpoints",
-                "ServedModelPackage: the function runs in isolated subnets; add the 'cloudformation' interface "
-                "endpoint to the PrivateNetwork, or a rollback of a rollout cannot be told apart from a deploy.",
-            )
+        network.require_endpoints(
+            self,
+            ("cloudformation",),
+            purpose="the function asks CloudFormation whether a rollout is rolling back, or a rollback of a "
+            "rollout cannot be told apart from a deploy",
+            required=False,
+        )
         self.resource = CustomResource(
             self,
             "Resource",
@@ -281,7 +278,7 @@ class DeployOnApproval(Construct):
         *,
         model_package_group: ModelPackageGroupRef,
         targets: Sequence[DeploymentTarget],
-        network: PrivateNetwork,
+        network: INetwork,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         log_key: kms.IKey | EncryptionKey | None = None,
         alert_key: kms.IKey | EncryptionKey | None = None,
@@ -376,13 +373,9 @@ class DeployOnApproval(Construct):
         }.items():
             self.function.function.add_environment(name, value)
         self._grant_function(stack, cdk_qualifier)
-        missing = [name for name in _NEEDED_ENDPOINTS if name not in network.interface_endpoints]
-        if missing and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
-            Annotations.of(self).add_warning_v2(
-                "constructs-lib:deploy-on-approval-endpoints",
-                f"DeployOnApproval: the function runs in isolated subnets; add the {missing} interface endpoints "
-                "to the PrivateNetwork (interface_endpoints=...) or it cannot reach those APIs.",
-            )
+        network.require_endpoints(
+            self, _NEEDED_ENDPOINTS, purpose="the function calls these APIs to deploy and watch", required=False
+        )
 
         self.approval_topic: sns.ITopic | None = None
         #: Attach to the roles of the people who may approve a rollout (or use ``grant_approve``).

@@ -38,7 +38,7 @@ from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
 
@@ -257,7 +257,7 @@ class ModelMonitor(Resource):
         construct_id: str,
         *,
         endpoint: MonitorableEndpoint,
-        network: PrivateNetwork,
+        network: INetwork,
         data_quality: DataQualityMonitorOptions | None = None,
         model_quality: ModelQualityMonitorOptions | None = None,
         bias_drift: BiasDriftMonitorOptions | None = None,
@@ -278,7 +278,8 @@ class ModelMonitor(Resource):
     ) -> None:
         """
         :param endpoint: the endpoint to monitor; it must capture data (``data_capture`` set).
-        :param network: the VPC, private subnets and workload security group every job runs in.
+        :param network: the VPC, subnets and security groups every job runs in (without an internet
+            route it needs the S3 gateway).
         :param data_quality: default None (no data quality monitor).
         :param model_quality: default None (no model quality monitor).
         :param bias_drift: default None (no bias drift monitor).
@@ -337,6 +338,9 @@ class ModelMonitor(Resource):
 
         self.role: iam.IRole = role or service_role(
             self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
+        )
+        network.require_endpoints(
+            self, SAGEMAKER_JOB_ENDPOINTS, purpose="the jobs read captured data and baselines and write reports in S3"
         )
         self._network = network
         self._connections = ec2.Connections(security_groups=[network.workload_security_group])
@@ -601,9 +605,9 @@ class ModelMonitor(Resource):
         )
         network_statements, _ = vpc_access_statements(
             self,
-            vpc_id=self._network.vpc_id,
-            subnet_ids=self._network.subnet_ids,
-            security_group_ids=self._network.security_group_ids,
+            vpc_id=self._network.vpc.vpc_id,
+            subnet_ids=[s.subnet_id for s in self._network.subnets],
+            security_group_ids=[g.security_group_id for g in self._network.security_groups],
             sid_prefix="JobNetwork",
         )
         for statement in network_statements:
@@ -679,7 +683,8 @@ class ModelMonitor(Resource):
             enable_inter_container_traffic_encryption=True,
             enable_network_isolation=True,
             vpc_config=cfn_class.VpcConfigProperty(
-                security_group_ids=self._network.security_group_ids, subnets=self._network.subnet_ids
+                security_group_ids=[g.security_group_id for g in self._network.security_groups],
+                subnets=[s.subnet_id for s in self._network.subnets],
             ),
         )
 

@@ -23,7 +23,6 @@ from typing import Any
 import jsii
 from aws_cdk import Annotations, Duration, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -46,7 +45,7 @@ from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 _HANDLER_DIR = Path(__file__).parent / "retraining_trigger_handler"
@@ -213,7 +212,7 @@ class DriftRetraining(_RetrainingTrigger):
         *,
         pipeline: StartablePipeline,
         alarms: Sequence[cloudwatch.IAlarm],
-        network: PrivateNetwork,
+        network: INetwork,
         parameters: Mapping[str, str] | None = None,
         min_interval: Duration | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
@@ -340,7 +339,7 @@ class NewDataRetraining(_RetrainingTrigger):
         pipeline: StartablePipeline,
         bucket: SecureBucket | s3.IBucket,
         prefix: str,
-        network: PrivateNetwork,
+        network: INetwork,
         parameters: Mapping[str, str] | None = None,
         data_uri_parameter: str | None = None,
         quiet_period: Duration | None = None,
@@ -433,13 +432,12 @@ class NewDataRetraining(_RetrainingTrigger):
                 "NewDataRetraining: make sure the bucket sends its events to EventBridge "
                 "(NotificationConfiguration.EventBridgeConfiguration), or no run will ever start.",
             )
-        missing = [name for name in ("sagemaker.api", "scheduler") if name not in network.interface_endpoints]
-        if missing and network.subnet_selection.subnet_type == ec2.SubnetType.PRIVATE_ISOLATED:
-            Annotations.of(self).add_warning_v2(
-                "constructs-lib:new-data-endpoints",
-                f"NewDataRetraining: the function runs in isolated subnets; add the {missing} interface endpoints "
-                "to the PrivateNetwork (interface_endpoints=...) or no run will ever start.",
-            )
+        network.require_endpoints(
+            self,
+            ("sagemaker.api", "scheduler"),
+            purpose="the function calls SageMaker and EventBridge Scheduler, or no run will ever start",
+            required=False,
+        )
         function_timeout = Duration.minutes(1)
         self.events_dead_letter_queue: sqs.IQueue = new_dead_letter_queue(
             self,
@@ -570,7 +568,7 @@ def _starter_function(
     trigger: _RetrainingTrigger,
     construct_id: str,
     entry_point: str,
-    network: PrivateNetwork,
+    network: INetwork,
     log_retention_days: int,
     description: str,
     environment: dict[str, str],

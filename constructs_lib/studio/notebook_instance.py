@@ -18,6 +18,7 @@ from constructs_lib._core.service_model import NOTEBOOK_INSTANCE_TYPE, check_ins
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
+from constructs_lib.foundation.network import NOTEBOOK_ENDPOINTS, INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
@@ -51,8 +52,8 @@ class NotebookInstance(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        subnet: ec2.ISubnet,
-        security_groups: Sequence[ec2.ISecurityGroup],
+        network: INetwork,
+        subnet: ec2.ISubnet | None = None,
         instance_type: InstanceType | str = InstanceType.ML_T3_MEDIUM,
         encryption_key: kms.IKey | EncryptionKey | None = None,
         role: iam.IRole | StudioExecutionRole | None = None,
@@ -67,12 +68,14 @@ class NotebookInstance(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """
-        :param subnet: the private subnet of the instance.
-        :param security_groups: the instance's security groups (1 to 5), e.g. the workload group.
+        :param network: where the instance runs, with its security groups (1 to 5); direct internet
+            access is off, so without an internet route it needs the S3 gateway and the
+            ``sagemaker.api`` and ``sagemaker.runtime`` endpoints.
+        :param subnet: default, the first of the network's subnets; the instance's subnet (one of them).
         :param instance_type: default ``ml.t3.medium``; a notebook instance type (botocore ``InstanceType``).
         :param encryption_key: default, a new ``EncryptionKey``; encrypts the instance's volume.
         :param role: default, a new ``StudioExecutionRole`` (jobs started from the notebook are
-            forced into ``subnet`` with an encrypted volume). Another role must allow
+            forced into the network with an encrypted volume). Another role must allow
             ``sagemaker:StopNotebookInstance`` on this instance for the idle stop to work.
         :param buckets: default none; buckets the default role may read and write.
         :param read_only_buckets: default none; buckets the default role may only read.
@@ -89,9 +92,20 @@ class NotebookInstance(Construct):
         super().__init__(scope, construct_id)
         problems = Problems(self, "NotebookInstance")
         check_instance_type(problems, "instance_type", instance_type, NOTEBOOK_INSTANCE_TYPE)
+        security_groups = network.security_groups
         problems.check(
-            1 <= len(security_groups) <= 5, "security_groups", len(security_groups), "must list 1 to 5 security groups"
+            1 <= len(security_groups) <= 5,
+            "network.security_groups",
+            len(security_groups),
+            "must list 1 to 5 security groups",
         )
+        if subnet is not None:
+            problems.check(
+                any(subnet is s or subnet.subnet_id == s.subnet_id for s in network.subnets),
+                "subnet",
+                subnet.subnet_id,
+                "must be one of the network's subnets (jobs started from the notebook are held to them)",
+            )
         check_shape(problems, "volume_size_gb", volume_size_gb, "CreateNotebookInstanceInput.VolumeSizeInGB")
         problems.check_one_of("platform_identifier", platform_identifier, PLATFORM_IDENTIFIERS)
         if idle_timeout is not None:
@@ -118,6 +132,10 @@ class NotebookInstance(Construct):
             "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY",
         )
         problems.raise_if_any()
+        network.require_endpoints(
+            self, NOTEBOOK_ENDPOINTS, purpose="the notebook, without direct internet access, uses S3 and SageMaker"
+        )
+        subnet = subnet or network.subnets[0]
 
         self.instance_type = str(instance_type)
         self.idle_timeout = idle_timeout
@@ -137,8 +155,7 @@ class NotebookInstance(Construct):
             role = StudioExecutionRole(
                 self,
                 "Role",
-                subnets=[subnet],
-                security_groups=security_groups,
+                network=network,
                 volume_key=self.encryption_key,
                 buckets=buckets,
                 read_only_buckets=read_only_buckets,

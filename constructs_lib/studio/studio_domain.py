@@ -23,13 +23,13 @@ from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.network import NOTEBOOK_ENDPOINTS, INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.studio.app_type import StudioAppType
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
 from constructs_lib.studio.studio_lifecycle_config import StudioLifecycleConfig
 from constructs_lib.studio.studio_space import IDLE_TIMEOUT_SHAPE, StudioSpace
-from constructs_lib.studio.studio_teardown import TEARDOWN_INTERFACE_ENDPOINTS, StudioTeardown
+from constructs_lib.studio.studio_teardown import StudioTeardown
 from constructs_lib.studio.studio_user_profile import AuthMode, StudioUserProfile
 
 
@@ -180,9 +180,7 @@ class StudioDomain(StudioDomainBase):
         scope: Construct,
         construct_id: str,
         *,
-        vpc: ec2.IVpc,
-        subnets: Sequence[ec2.ISubnet],
-        security_group: ec2.ISecurityGroup,
+        network: INetwork,
         domain_name: str | None = None,
         name_prefix: str | None = None,
         encryption_key: kms.IKey | EncryptionKey | None = None,
@@ -206,9 +204,10 @@ class StudioDomain(StudioDomainBase):
         log_retention_days: int = 365,
     ) -> None:
         """
-        :param vpc: the VPC of the domain (``PrivateNetwork.vpc``).
-        :param subnets: the private subnets of Studio's apps (1 to 16).
-        :param security_group: the apps' security group (``PrivateNetwork.workload_security_group``).
+        :param network: where Studio's apps run: its VPC, subnets (1 to 16) and security groups (1 to
+            5). In ``VpcOnly`` mode without an internet route it needs the S3 gateway and the
+            ``sagemaker.api`` and ``sagemaker.runtime`` endpoints (with ``safe_teardown`` also
+            ``cloudformation``).
         :param domain_name: default, a unique name from the construct path; 1-63 letters, digits, '-'.
         :param name_prefix: default, the domain name in lowercase (a unique name from the construct
             path without one); the jobs and models users create with the default execution role
@@ -262,7 +261,11 @@ class StudioDomain(StudioDomainBase):
                 app_network_access_type,
                 "PublicInternetOnly gives Studio apps internet access: set allow_public_internet=True to opt in",
             )
-        problems.check(1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets")
+        subnets, security_groups = network.subnets, network.security_groups
+        problems.check(1 <= len(subnets) <= 16, "network.subnets", len(subnets), "must list 1 to 16 subnets")
+        problems.check(
+            1 <= len(security_groups) <= 5, "network.security_groups", len(security_groups), "must list 1 to 5"
+        )
         self._check_idle_shutdown(problems, idle_shutdown)
         defaults = [c.app_type for c in lifecycle_configs if c.run_by_default]
         problems.check(
@@ -298,10 +301,12 @@ class StudioDomain(StudioDomainBase):
             )
         problems.raise_if_any()
 
-        self.vpc = vpc
-        self.subnets = list(subnets)
-        self.security_group = security_group
-        self._connections = ec2.Connections(security_groups=[security_group])
+        if app_network_access_type == "VpcOnly":
+            network.require_endpoints(
+                self, NOTEBOOK_ENDPOINTS, purpose="Studio apps in VpcOnly mode use S3 and SageMaker"
+            )
+        self.network = network
+        self._connections = ec2.Connections(security_groups=list(network.security_groups))
         self.auth_mode = auth_mode
         self.idle_shutdown = idle_shutdown
         self._require_network_isolation = require_network_isolation
@@ -348,14 +353,14 @@ class StudioDomain(StudioDomainBase):
             or Names.unique_resource_name(self, max_length=63, separator="-", allowed_special_characters="-"),
             auth_mode=str(auth_mode),
             app_network_access_type=str(app_network_access_type),
-            vpc_id=vpc.vpc_id,
+            vpc_id=network.vpc.vpc_id,
             subnet_ids=[subnet.subnet_id for subnet in subnets],
             kms_key_id=self.encryption_key.key_arn,
             # Spaces and apps users create carry the domain's tags (cost allocation).
             tag_propagation="ENABLED",
             default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(
                 execution_role=self.execution_role.role_arn,
-                security_groups=[security_group.security_group_id],
+                security_groups=[group.security_group_id for group in security_groups],
                 sharing_settings=sharing_settings,
                 jupyter_lab_app_settings=jupyter_lab,
                 code_editor_app_settings=code_editor,
@@ -364,7 +369,7 @@ class StudioDomain(StudioDomainBase):
             ),
             default_space_settings=sagemaker.CfnDomain.DefaultSpaceSettingsProperty(
                 execution_role=self.execution_role.role_arn,
-                security_groups=[security_group.security_group_id],
+                security_groups=[group.security_group_id for group in security_groups],
                 jupyter_lab_app_settings=jupyter_lab,
             ),
             domain_settings=sagemaker.CfnDomain.DomainSettingsProperty(
@@ -383,9 +388,7 @@ class StudioDomain(StudioDomainBase):
                 self,
                 "Teardown",
                 domain=self.resource,
-                vpc=vpc,
-                subnets=subnets,
-                security_group=security_group,
+                network=network,
                 encryption_key=self.encryption_key,
                 log_key=key_of(log_key) if log_key is not None else None,
                 delete_home_efs=home_efs_removal == RemovalPolicy.DESTROY,
@@ -393,30 +396,6 @@ class StudioDomain(StudioDomainBase):
                 teardown_replaced_domain=teardown_replaced_domain,
                 log_retention_days=log_retention_days,
             )
-
-    @classmethod
-    def in_network(cls, scope: Construct, construct_id: str, *, network: PrivateNetwork, **kwargs) -> StudioDomain:
-        """A domain in ``network``'s private subnets with its workload security group. Without a
-        route to the internet (no NAT), the network must have the teardown's interface endpoints."""
-        if kwargs.get("safe_teardown", True) and not network.vpc.public_subnets:
-            missing = [name for name in TEARDOWN_INTERFACE_ENDPOINTS if name not in network.interface_endpoints]
-            problems = Problems(f"{scope.node.path}/{construct_id}", "StudioDomain")
-            problems.check(
-                not missing,
-                "network.interface_endpoints",
-                sorted(network.interface_endpoints),
-                f"the safe teardown's handlers call SageMaker and CloudFormation: add {missing} "
-                "(or safe_teardown=False)",
-            )
-            problems.raise_if_any()
-        return cls(
-            scope,
-            construct_id,
-            vpc=network.vpc,
-            subnets=network.private_subnets,
-            security_group=network.workload_security_group,
-            **kwargs,
-        )
 
     # -- attributes -------------------------------------------------------------------------------
 
@@ -509,7 +488,7 @@ class StudioDomain(StudioDomainBase):
             auth_mode=self.auth_mode,
             sso_user_name=sso_user_name,
             execution_role=role,
-            security_groups=[self.security_group] if role is not None else (),
+            security_groups=self.network.security_groups if role is not None else (),
         )
         self._profiles[user_profile_name] = profile
         if self.teardown is not None:
@@ -574,8 +553,7 @@ class StudioDomain(StudioDomainBase):
         return StudioExecutionRole(
             self,
             construct_id,
-            subnets=self.subnets,
-            security_groups=[self.security_group],
+            network=self.network,
             volume_key=self.encryption_key,
             name_prefix=self.name_prefix,
             buckets=buckets,

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import jsii
 from aws_cdk import Aws, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -17,8 +16,10 @@ from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
+from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 #: Jobs a data scientist starts from Studio, and the IAM condition keys SageMaker sets for each
@@ -90,19 +91,6 @@ _LIST_ACTIONS = (
     "sagemaker:ListModels",
     "sagemaker:Search",
 )
-_ENI_ACTIONS = (
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateNetworkInterfacePermission",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DeleteNetworkInterfacePermission",
-)
-_EC2_DESCRIBE_ACTIONS = (
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeDhcpOptions",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeSecurityGroups",
-)
 _READ_OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 _WRITE_OBJECT_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 #: Log actions IAM authorizes on the log group (CreateLogStream too: on the group, per the Service
@@ -119,7 +107,8 @@ _WHY_JOBS = (
 _WHY_LIST = "SageMaker List*, Search and ec2:Describe* actions support no resource-level permissions (resource '*')."
 _WHY_ENI = (
     "SageMaker creates the job's network interfaces in the role's name; interface ids are only known "
-    "at run time. Creation is also limited to the platform subnets and security groups."
+    "at run time. Creation is also limited to the platform subnets and security groups, management to "
+    "interfaces in the platform VPC (ec2:Vpc)."
 )
 _WHY_LOGS = (
     "Jobs write to the log groups SageMaker names /aws/sagemaker/<Kind>Jobs, one stream per job and host "
@@ -168,8 +157,7 @@ class StudioExecutionRole(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        subnets: Sequence[ec2.ISubnet],
-        security_groups: Sequence[ec2.ISecurityGroup],
+        network: INetwork,
         volume_key: kms.IKey | EncryptionKey,
         name_prefix: str,
         buckets: Sequence[SecureBucket | s3.IBucket] = (),
@@ -181,8 +169,8 @@ class StudioExecutionRole(Construct):
         description: str | None = None,
     ) -> None:
         """
-        :param subnets: the private subnets every job and model must use (1 to 16).
-        :param security_groups: the security groups every job and model must use (1 to 5).
+        :param network: the network every job and model must use: its subnets (1 to 16) and
+            security groups (1 to 5).
         :param volume_key: the key jobs must encrypt their storage volumes with (``sagemaker:VolumeKmsKey``).
         :param name_prefix: the environment's name prefix, e.g. ``ml-platform-dev``: the jobs and
             models the role creates and manages must be named ``<name_prefix>-...`` (the SDK's
@@ -203,12 +191,13 @@ class StudioExecutionRole(Construct):
         """
         super().__init__(scope, construct_id)
         problems = Problems(self, "StudioExecutionRole")
+        subnets, security_groups = network.subnets, network.security_groups
         problems.check(
-            1 <= len(subnets) <= 16, "subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)"
+            1 <= len(subnets) <= 16, "network.subnets", len(subnets), "must list 1 to 16 subnets (SageMaker VpcConfig)"
         )
         problems.check(
             1 <= len(security_groups) <= 5,
-            "security_groups",
+            "network.security_groups",
             len(security_groups),
             "must list 1 to 5 security groups (SageMaker VpcConfig)",
         )
@@ -252,7 +241,7 @@ class StudioExecutionRole(Construct):
 
         self._granted_keys: set[str] = set()
         self._studio_domains: set[str] = set()
-        self._allow_jobs(subnets, security_groups)
+        self._allow_jobs(network)
         self._deny_jobs_outside_guardrails(require_network_isolation, require_inter_container_encryption)
         self._allow_logs_metrics_and_images(metric_namespaces)
         for key in [self.volume_key, *encryption_keys]:
@@ -331,26 +320,31 @@ class StudioExecutionRole(Construct):
         """The ARN pattern of the models the role may create and run transform jobs on."""
         return f"{self._arn_prefix}:model/{self.name_prefix}-*"
 
-    def _allow_jobs(self, subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup]) -> None:
+    def _allow_jobs(self, network: INetwork) -> None:
         self._allow(
             _JOB_ACTIONS,
             [f"{self._arn_prefix}:{kind}/{self.name_prefix}-*" for kind in _JOB_RESOURCE_TYPES],
             why=_WHY_JOBS,
         )
-        self._allow(_LIST_ACTIONS + _EC2_DESCRIBE_ACTIONS, ["*"], why=_WHY_LIST)
+        self._allow(_LIST_ACTIONS, ["*"], why=_WHY_LIST)
         self._allow(
             ["iam:PassRole"],
             [self.role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         )
-        stack = Stack.of(self)
-        ec2_prefix = f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
-        self._allow(_ENI_ACTIONS, [f"{ec2_prefix}:network-interface/*"], why=_WHY_ENI)
-        self._allow(
-            ["ec2:CreateNetworkInterface"],
-            [f"{ec2_prefix}:subnet/{s.subnet_id}" for s in subnets]
-            + [f"{ec2_prefix}:security-group/{g.security_group_id}" for g in security_groups],
+        # The jobs' and models' network interfaces: the one statement set of every role SageMaker
+        # attaches to a VPC (creation in the network's subnets and groups, management in its VPC).
+        statements, _ = vpc_access_statements(
+            self,
+            vpc_id=network.vpc.vpc_id,
+            subnet_ids=self.subnet_ids,
+            security_group_ids=self.security_group_ids,
+            sid_prefix="JobNetwork",
         )
+        for statement, why in zip(statements, (_WHY_LIST, None, _WHY_ENI), strict=True):
+            self.role.add_to_principal_policy(statement)
+            if why is not None:
+                acknowledge_wildcard_resources(self.policy, statement, why)
 
     def _deny_jobs_outside_guardrails(self, network_isolation: bool, inter_container_encryption: bool) -> None:
         deny = self._deny

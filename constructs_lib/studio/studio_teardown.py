@@ -8,7 +8,6 @@ invocation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import jsii
@@ -24,7 +23,6 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
 )
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -40,12 +38,13 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_role_trust, service_principal
-from constructs_lib._core.vpc_function import PYTHON_RUNTIME
+from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
     acknowledge_exact_wildcard,
     acknowledge_wildcard_resources,
 )
+from constructs_lib.foundation.network import INetwork
 
 HANDLER_DIR = Path(__file__).parent / "studio_teardown_handler"
 #: Each handler invocation does one round of calls; the Provider framework polls ``is_complete``.
@@ -105,9 +104,7 @@ class StudioTeardown(Construct):
         construct_id: str,
         *,
         domain: sagemaker.CfnDomain,
-        vpc: ec2.IVpc,
-        subnets: Sequence[ec2.ISubnet],
-        security_group: ec2.ISecurityGroup,
+        network: INetwork,
         encryption_key: kms.IKey,
         log_key: kms.IKey | None = None,
         delete_home_efs: bool = False,
@@ -118,9 +115,8 @@ class StudioTeardown(Construct):
     ) -> None:
         """
         :param domain: the domain to tear down.
-        :param vpc: the VPC the handlers run in.
-        :param subnets: the private subnets of the handlers.
-        :param security_group: the handlers' security group (HTTPS out to the VPC endpoints).
+        :param network: where the handlers run (its subnets and security groups, HTTPS out to the
+            VPC endpoints); without an internet route it needs ``TEARDOWN_INTERFACE_ENDPOINTS``.
         :param encryption_key: key of the log group, the dead-letter queue and the functions' environment.
         :param log_key: default ``encryption_key``; key of the log group.
         :param delete_home_efs: default False (SageMaker keeps the home EFS volume); True deletes
@@ -134,6 +130,11 @@ class StudioTeardown(Construct):
         :param removal_policy: default RETAIN; what happens to the log group with the stack.
         """
         super().__init__(scope, construct_id)
+        network.require_endpoints(
+            self,
+            TEARDOWN_INTERFACE_ENDPOINTS,
+            purpose="the teardown's handlers call the SageMaker API and CloudFormation",
+        )
         self._profiles: list[str] = []
         self._spaces: list[str] = []
         stack = Stack.of(self)
@@ -170,29 +171,22 @@ class StudioTeardown(Construct):
         def handler_function(
             construct_id: str, handler: str, description: str, role: ManagedPolicyRole
         ) -> lambda_.Function:
-            function = lambda_.Function(
+            function = attached_function(
                 self,
                 construct_id,
-                runtime=PYTHON_RUNTIME,
-                architecture=lambda_.Architecture.ARM_64,
+                code_directory=HANDLER_DIR,
                 handler=handler,
-                code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__init__.py", "__pycache__", "*.pyc"]),
-                timeout=HANDLER_TIMEOUT,
-                memory_size=256,
-                role=role,
-                vpc=vpc,
-                vpc_subnets=ec2.SubnetSelection(subnets=list(subnets)),
-                security_groups=[security_group],
-                reserved_concurrent_executions=1,
-                dead_letter_queue=self.dead_letter_queue,
-                environment_encryption=encryption_key,
-                log_group=self.log_group,
-                logging_format=lambda_.LoggingFormat.JSON,
                 description=description,
+                network=network,
+                role=role,
+                log_group=self.log_group,
+                encryption_key=encryption_key,
+                dead_letter_queue=self.dead_letter_queue,
+                timeout=HANDLER_TIMEOUT,
+                exclude=("__init__.py", "__pycache__", "*.pyc"),
+                logging_format=lambda_.LoggingFormat.JSON,
             )
-            self._grant_runtime(role, stack, subnets, security_group, encryption_key)
-            # Lambda checks at creation that the role may create the function's network interfaces.
-            function.node.add_dependency(role.managed_policy)
+            self._grant_runtime(role, encryption_key)
             return function
 
         self.function = handler_function(
@@ -373,37 +367,14 @@ class StudioTeardown(Construct):
     def _grant_runtime(
         self,
         role: ManagedPolicyRole,
-        stack: Stack,
-        subnets: Sequence[ec2.ISubnet],
-        security_group: ec2.ISecurityGroup,
         key: kms.IKey,
     ) -> None:
-        """What a handler function's role needs to run: its VPC interfaces, logs, key and queue."""
+        """What a handler function's role needs to run besides its VPC interfaces (``attached_function``):
+        logs, key and queue."""
         if getattr(role, "_teardown_runtime_granted", False):
             return
         role._teardown_runtime_granted = True  # type: ignore[attr-defined]
         allow = self._allower(role)
-        allow(
-            ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
-            ["*"],
-            "ec2:Describe* support no resource-level permissions.",
-        )
-        ec2_arn = f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
-        allow(
-            [
-                "ec2:CreateNetworkInterface",
-                "ec2:DeleteNetworkInterface",
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:UnassignPrivateIpAddresses",
-            ],
-            [f"{ec2_arn}:network-interface/*"],
-            "Lambda creates the functions' VPC network interfaces; their ids are only known at run time.",
-        )
-        allow(
-            ["ec2:CreateNetworkInterface"],
-            [f"{ec2_arn}:subnet/{s.subnet_id}" for s in subnets]
-            + [f"{ec2_arn}:security-group/{security_group.security_group_id}"],
-        )
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             [f"{self.log_group.log_group_arn}"],

@@ -22,7 +22,7 @@ from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.foundation.private_network import PrivateNetwork
+from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
@@ -74,7 +74,7 @@ class JobRole(Construct):
         ecr_repositories: Sequence[ecr.IRepository] = (),
         aws_image_repositories: Sequence[str] = (),
         allow_deep_learning_containers: bool = False,
-        network: PrivateNetwork | None = None,
+        network: INetwork | None = None,
         metric_namespaces: Sequence[str] = (),
         description: str | None = None,
     ) -> None:
@@ -91,8 +91,8 @@ class JobRole(Construct):
             in the stack's region (``container_images.SKLEARN_REPOSITORY``, ``XGBOOST_REPOSITORY``).
         :param allow_deep_learning_containers: default False; True allows pulling every AWS Deep
             Learning Containers image of the region (PyTorch, TensorFlow, Hugging Face).
-        :param network: default None (jobs outside a VPC); the network whose private subnets and
-            workload security group the jobs attach to.
+        :param network: default None (jobs outside a VPC); the network whose subnets and security
+            groups the jobs attach to (without an internet route it needs the S3 gateway).
         :param metric_namespaces: default none; CloudWatch namespaces the job code publishes to, besides
             SageMaker's own ``/aws/sagemaker/<Kind>Jobs``.
         :param description: default, a description listing the job kinds.
@@ -307,10 +307,15 @@ class JobRole(Construct):
         self.role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
         self._star_uses.append("ecr:GetAuthorizationToken (the registry login; pulls are limited per repository)")
 
-    def _add_vpc_access(self, network: PrivateNetwork) -> None:
+    def _add_vpc_access(self, network: INetwork) -> None:
+        network.require_endpoints(
+            self, SAGEMAKER_JOB_ENDPOINTS, purpose="the jobs read their data and write their outputs in S3"
+        )
         self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
         self.grant_network_access(
-            vpc_id=network.vpc_id, subnet_ids=network.subnet_ids, security_group_ids=network.security_group_ids
+            vpc_id=network.vpc.vpc_id,
+            subnet_ids=[s.subnet_id for s in network.subnets],
+            security_group_ids=[g.security_group_id for g in network.security_groups],
         )
 
     def grant_network_access(

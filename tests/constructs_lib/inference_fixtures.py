@@ -41,7 +41,7 @@ def vpc_model(
     """A network-isolated model in a VPC (what real-time and async endpoints host)."""
     bucket = bucket or artifacts(stack, f"{construct_id}Artifacts")
     net = net or network(stack)
-    return Model(stack, construct_id, containers=[container(bucket)], vpc=net, **kwargs)
+    return Model(stack, construct_id, containers=[container(bucket)], network=net, **kwargs)
 
 
 def serverless_model(
@@ -49,7 +49,7 @@ def serverless_model(
 ) -> Model:
     """A model that Serverless Inference accepts: no VPC, no network isolation."""
     bucket = bucket or artifacts(stack, f"{construct_id}Artifacts")
-    return Model(stack, construct_id, containers=[container(bucket, image)], vpc=None, network_isolation=False)
+    return Model(stack, construct_id, containers=[container(bucket, image)], network=None, network_isolation=False)
 
 
 def cheap_model(stack: cdk.Stack, construct_id: str = "Model") -> Model:
@@ -60,7 +60,7 @@ def cheap_model(stack: cdk.Stack, construct_id: str = "Model") -> Model:
     return Model(
         stack,
         construct_id,
-        vpc=None,
+        network=None,
         containers=[
             ContainerDefinition(
                 image=ContainerImage.from_uri(XGBOOST), model_data=ModelData.from_bucket(bucket, "m/model.tar.gz")

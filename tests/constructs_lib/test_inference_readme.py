@@ -42,7 +42,7 @@ def test_readme_inference_example_synthesizes_and_is_compliant():
         "ops_action": actions.SnsAction(
             sns.Topic(stack, "Ops", enforce_ssl=True, master_key=lib.EncryptionKey(stack, "OpsKey"))
         ),
-        "challenger": lib.Model(stack, "Challenger", vpc=net, containers=[container("c/model.tar.gz")]),
+        "challenger": lib.Model(stack, "Challenger", network=net, containers=[container("c/model.tar.gz")]),
     }
     code = _example().replace("containers=[...]", "containers=[__container('s/model.tar.gz')]")
     exec(code, {**namespace, "__container": container})  # noqa: S102 - our own README

@@ -13,6 +13,7 @@ from constructs_lib import (
     Model,
     ModelData,
     ModelPackageSources,
+    PrivateNetwork,
 )
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import PYTORCH_GPU, XGBOOST, artifacts, container, network, vpc_model
@@ -26,11 +27,13 @@ def built():
     stack = new_stack(app, "Serve")
     net = network(stack)
     repo = ecr.Repository(stack, "Repo")
-    single = Model(stack, "Single", vpc=net, containers=[container(bucket, environment={"SAGEMAKER_PROGRAM": "serve"})])
+    single = Model(
+        stack, "Single", network=net, containers=[container(bucket, environment={"SAGEMAKER_PROGRAM": "serve"})]
+    )
     multi = Model(
         stack,
         "MultiModel",
-        vpc=net,
+        network=net,
         containers=[
             ContainerDefinition(
                 image=ContainerImage.from_uri(XGBOOST),
@@ -42,7 +45,7 @@ def built():
     pipeline = Model(
         stack,
         "Pipeline",
-        vpc=net,
+        network=net,
         containers=[
             ContainerDefinition(image=ContainerImage.from_ecr_repository(repo, "preprocess-1"), hostname="preprocess"),
             container(bucket, hostname="predict"),
@@ -51,14 +54,14 @@ def built():
     direct = Model(
         stack,
         "Direct",
-        vpc=net,
+        network=net,
         inference_execution_mode=InferenceExecutionMode.DIRECT,
         containers=[container(bucket, hostname="a"), container(bucket, key="models/b/model.tar.gz", hostname="b")],
     )
     package = Model(
         stack,
         "Package",
-        vpc=net,
+        network=net,
         containers=[
             ContainerDefinition(
                 model_package_arn="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/3",
@@ -235,7 +238,7 @@ def test_image_value_classes():
 def _bad(**kwargs):
     stack = new_stack()
     bucket = artifacts(stack)
-    kwargs.setdefault("vpc", None)
+    kwargs.setdefault("network", None)
     if callable(kwargs.get("containers")):
         kwargs["containers"] = kwargs["containers"](bucket)
     Model(stack, "Bad", **kwargs)
@@ -309,7 +312,7 @@ def test_endpoint_names_limit_the_log_groups_the_role_writes():
     Model(
         stack,
         "Named",
-        vpc=None,
+        network=None,
         containers=[container(artifacts(stack))],
         endpoint_names=["shop-dev-inference", "shop-dev-batch-*"],
     )
@@ -322,7 +325,7 @@ def test_endpoint_names_limit_the_log_groups_the_role_writes():
         assert not allowed(statements, Request("logs:PutLogEvents", f"{logs}{group}:log-stream:AllTraffic/i-1"))
 
 
-def test_plain_vpc_needs_security_groups():
+def test_an_existing_isolated_vpc_without_an_s3_gateway_is_refused_naming_it():
     from aws_cdk import aws_ec2 as ec2
 
     stack = new_stack()
@@ -333,11 +336,17 @@ def test_plain_vpc_needs_security_groups():
         nat_gateways=0,
         subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
     )
-    with pytest.raises(ConstructValidationError, match="security_groups=None: must name 1 to 5 security groups"):
-        Model(stack, "Bad", vpc=vpc, containers=[container(artifacts(stack))])
+    net = PrivateNetwork(
+        stack, "Net", vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    )
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"(?s)Model 'Test/Bad'.*network='Test/Net'.*no 's3' gateway endpoint.*s3_gateway_endpoint=True",
+    ):
+        Model(stack, "Bad", network=net, containers=[container(artifacts(stack))])
 
 
 def test_vpc_is_a_required_choice():
     stack = new_stack()
-    with pytest.raises(TypeError, match="vpc"):
+    with pytest.raises(TypeError, match="network"):
         Model(stack, "NoChoice", containers=[container(artifacts(stack))])  # type: ignore[call-arg]

@@ -22,8 +22,7 @@ def _notebook(stack, **kwargs) -> NotebookInstance:
     return NotebookInstance(
         stack,
         "Notebook",
-        subnet=network.private_subnets[0],
-        security_groups=[network.workload_security_group],
+        network=network,
         **kwargs,
     )
 
@@ -111,7 +110,7 @@ def test_the_role_may_stop_and_describe_only_this_instance(built):
 def test_idle_timeout_is_configurable_and_auto_stop_can_be_turned_off():
     stack = new_stack()
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
-    common = dict(subnet=network.private_subnets[0], security_groups=[network.workload_security_group])
+    common = dict(network=network)
     NotebookInstance(stack, "Patient", idle_timeout=Duration.hours(3), **common)
     NotebookInstance(stack, "AlwaysOn", idle_timeout=None, **common)
     template = Template.from_stack(stack)

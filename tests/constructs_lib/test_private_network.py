@@ -1,9 +1,12 @@
 import pytest
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
+from constructs import Construct
 
 from constructs_lib import DEFAULT_INTERFACE_ENDPOINTS, ConstructValidationError, PrivateNetwork
 from tests.conftest import compliance_app, nag_findings, new_stack
+
+ISOLATED = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +135,7 @@ def test_uses_an_existing_vpc_without_touching_its_flow_logs():
         nat_gateways=0,
         subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
     )
-    PrivateNetwork(stack, "Network", vpc=vpc, interface_endpoints=["sagemaker.api"])
+    PrivateNetwork(stack, "Network", vpc=vpc, vpc_subnets=ISOLATED, interface_endpoints=["sagemaker.api"])
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::VPC", 1)
     template.resource_count_is("AWS::EC2::FlowLog", 0)
@@ -397,3 +400,205 @@ def test_every_role_trust_is_pinned_to_this_account(template):
     for role in roles.values():
         for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
             assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+# -- existing networks ------------------------------------------------------------------------------
+
+AZS = ["eu-west-1a", "eu-west-1b"]
+EGRESS = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+
+
+def _imported(stack, *, route_tables: bool = True, isolated: bool = False) -> ec2.IVpc:
+    """A VPC of another team, known by its ids (``from_vpc_attributes``, explicit zones)."""
+    subnets = {
+        "availability_zones": AZS,
+        ("isolated_subnet_ids" if isolated else "private_subnet_ids"): ["subnet-0a", "subnet-0b"],
+    }
+    if route_tables:
+        subnets["isolated_subnet_route_table_ids" if isolated else "private_subnet_route_table_ids"] = [
+            "rtb-a",
+            "rtb-b",
+        ]
+    return ec2.Vpc.from_vpc_attributes(stack, "Shared", vpc_id="vpc-0123", vpc_cidr_block="10.1.0.0/16", **subnets)
+
+
+def test_an_existing_vpc_with_egress_subnets_gets_security_groups_and_only_the_endpoints_asked_for():
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", vpc=_imported(stack), vpc_subnets=EGRESS)
+    template = Template.from_stack(stack)
+    for kind in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::FlowLog", "AWS::EC2::VPCEndpoint"):
+        template.resource_count_is(kind, 0)
+    template.resource_count_is("AWS::EC2::SecurityGroup", 2)
+    template.has_resource_properties("AWS::EC2::SecurityGroup", {"VpcId": "vpc-0123"})
+    assert network.subnet_ids == ["subnet-0a", "subnet-0b"]
+    assert network.internet_egress is True and network.endpoints == frozenset()
+
+
+def test_an_existing_vpc_gets_the_endpoints_asked_for_in_its_subnets_and_route_tables():
+    stack = new_stack()
+    PrivateNetwork(
+        stack,
+        "Network",
+        vpc=_imported(stack, isolated=True),
+        vpc_subnets=ISOLATED,
+        interface_endpoints=["sagemaker.api", "sts"],
+        s3_gateway_endpoint=True,
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 3)
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {"VpcEndpointType": "Gateway", "RouteTableIds": ["rtb-a", "rtb-b"], "VpcId": "vpc-0123"},
+    )
+    template.has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {"VpcEndpointType": "Interface", "SubnetIds": ["subnet-0a", "subnet-0b"], "PrivateDnsEnabled": True},
+    )
+    gateway = template.find_resources("AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Gateway"}})
+    [policy] = [e["Properties"]["PolicyDocument"] for e in gateway.values()]
+    assert "OnlyBucketsOfThisAccount" in {s.get("Sid") for s in policy["Statement"]}
+
+
+def test_a_looked_up_vpc_is_accepted():
+    import aws_cdk as cdk
+
+    app_stack = cdk.Stack(cdk.App(), "Lookup", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    vpc = ec2.Vpc.from_lookup(app_stack, "Vpc", vpc_id="vpc-0123")  # CDK's dummy VPC until the CLI looks it up
+    network = PrivateNetwork(app_stack, "Network", vpc=vpc, vpc_subnets=EGRESS, interface_endpoints=["sts"])
+    assert network.subnets and network.endpoints == frozenset({"sts"})
+
+
+def test_an_isolated_existing_vpc_without_the_s3_gateway_fails_naming_it():
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", vpc=_imported(stack, isolated=True), vpc_subnets=ISOLATED)
+    consumer = Construct(stack, "Jobs")
+    with pytest.raises(ConstructValidationError) as error:
+        network.require_endpoints(consumer, ["s3", "sagemaker.api"], purpose="the jobs read their data in S3")
+    message = str(error.value)
+    assert "Construct 'Test/Jobs' has invalid input" in message
+    assert "network='Test/Network': the jobs read their data in S3" in message
+    assert "no 's3' gateway, 'sagemaker.api' interface endpoint" in message
+    assert "s3_gateway_endpoint=True" in message and "interface_endpoints=[..., 'sagemaker.api']" in message
+    assert "existing_endpoints=['s3', 'sagemaker.api']" in message
+
+
+def test_endpoints_the_vpc_already_has_are_an_explicit_opt_out_said_in_an_annotation():
+    stack = new_stack()
+    network = PrivateNetwork(
+        stack,
+        "Network",
+        vpc=_imported(stack, isolated=True),
+        vpc_subnets=ISOLATED,
+        existing_endpoints=["s3", "sagemaker.api"],
+    )
+    network.require_endpoints(Construct(stack, "Jobs"), ["s3", "sagemaker.api"], purpose="jobs")
+    Annotations.from_stack(stack).has_info(
+        "/Test/Network", Match.string_like_regexp(r"VPC's own \['s3', 'sagemaker.api'\]")
+    )
+    assert Annotations.from_stack(stack).find_warning("*", Match.any_value()) == []
+
+
+def test_egress_through_nat_gets_a_warning_naming_what_goes_through_it_until_accepted():
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", vpc=_imported(stack), vpc_subnets=EGRESS, existing_endpoints=["s3"])
+    network.require_endpoints(Construct(stack, "Jobs"), ["s3", "sts"], purpose="jobs call STS")
+    Annotations.from_stack(stack).has_warning(
+        "/Test/Jobs",
+        Match.string_like_regexp("no 'sts' interface endpoint, so this traffic leaves through.*internet_egress=True"),
+    )
+    vpc = network.vpc
+    accepted = PrivateNetwork(stack, "Accepted", vpc=vpc, vpc_subnets=EGRESS, internet_egress=True)
+    accepted.require_endpoints(Construct(stack, "Other"), ["sts"], purpose="jobs call STS")
+    Annotations.from_stack(stack).has_info("/Test/Other", Match.string_like_regexp("no 'sts' interface endpoint"))
+    assert Annotations.from_stack(stack).find_warning("/Test/Other", Match.any_value()) == []
+
+
+def test_given_subnets_with_a_nat_route_say_so_with_internet_egress():
+    stack = new_stack()
+    vpc = _imported(stack, isolated=True)
+    given = ec2.SubnetSelection(subnets=vpc.isolated_subnets)
+    network = PrivateNetwork(stack, "Network", vpc=vpc, vpc_subnets=given)
+    with pytest.raises(ConstructValidationError):
+        network.require_endpoints(Construct(stack, "A"), ["sts"], purpose="calls STS")
+    routed = PrivateNetwork(stack, "Routed", vpc=vpc, vpc_subnets=given, internet_egress=True)
+    routed.require_endpoints(Construct(stack, "B"), ["sts"], purpose="calls STS")
+    Annotations.from_stack(stack).has_info("/Test/B", Match.string_like_regexp("'sts' interface endpoint"))
+
+
+def test_an_endpoint_not_strictly_needed_is_a_warning_in_isolated_subnets():
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", vpc=_imported(stack, isolated=True), vpc_subnets=ISOLATED)
+    network.require_endpoints(Construct(stack, "Fn"), ["cloudformation"], purpose="tells rollbacks", required=False)
+    Annotations.from_stack(stack).has_warning("/Test/Fn", Match.string_like_regexp("no 'cloudformation' interface"))
+
+
+def test_a_new_vpc_reaches_what_it_created_and_fails_on_the_rest():
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", availability_zones=AZS, interface_endpoints=["sts"])
+    assert network.endpoints == frozenset({"s3", "sts"}) and network.internet_egress is False
+    network.require_endpoints(Construct(stack, "Ok"), ["s3", "sts"], purpose="fine")
+    with pytest.raises(ConstructValidationError, match="'logs' interface endpoint"):
+        network.require_endpoints(Construct(stack, "Logs"), ["logs"], purpose="writes logs")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({}, "vpc_subnets=None: is required with an existing vpc"),
+        (
+            {"vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)},
+            "vpc_subnets='PUBLIC': must select private",
+        ),
+        ({"vpc_subnets": ISOLATED}, "vpc_subnets='subnet_type=PRIVATE_ISOLATED': selects nothing in Test/Shared"),
+        ({"vpc_subnets": EGRESS, "internet_egress": True, "existing_endpoints": ["ftp"]}, "existing_endpoints=['ftp']"),
+        (
+            {"vpc_subnets": EGRESS, "interface_endpoints": ["sts"], "existing_endpoints": ["sts"]},
+            "existing_endpoints=['sts']: are also to be created",
+        ),
+    ],
+)
+def test_rejects_invalid_existing_network_input(kwargs, message):
+    stack = new_stack()
+    with pytest.raises(ConstructValidationError) as error:
+        PrivateNetwork(stack, "Network", vpc=_imported(stack), **kwargs)
+    assert "PrivateNetwork 'Test/Network'" in str(error.value) and message in str(error.value)
+
+
+def test_an_s3_gateway_on_subnets_without_known_route_tables_fails_at_synth_not_in_cdk():
+    stack = new_stack()
+    with pytest.raises(ConstructValidationError) as error:
+        PrivateNetwork(
+            stack, "Network", vpc=_imported(stack, route_tables=False), vpc_subnets=EGRESS, s3_gateway_endpoint=True
+        )
+    assert "s3_gateway_endpoint=True: needs the route tables of the subnets ['subnet-0a', 'subnet-0b']" in str(
+        error.value
+    )
+
+
+def test_an_isolated_selection_contradicts_internet_egress():
+    stack = new_stack()
+    with pytest.raises(ConstructValidationError, match="internet_egress=True: contradicts"):
+        PrivateNetwork(
+            stack, "Network", vpc=_imported(stack, isolated=True), vpc_subnets=ISOLATED, internet_egress=True
+        )
+
+
+def test_existing_network_options_are_refused_for_a_new_vpc():
+    with pytest.raises(ConstructValidationError) as error:
+        PrivateNetwork(new_stack(), "Network", vpc_subnets=EGRESS, existing_endpoints=["s3"], internet_egress=True)
+    for prop in ("vpc_subnets=", "existing_endpoints=['s3']", "internet_egress=True"):
+        assert prop in str(error.value)
+
+
+def test_an_existing_network_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    stack = new_stack(app)
+    PrivateNetwork(
+        stack,
+        "Network",
+        vpc=_imported(stack),
+        vpc_subnets=EGRESS,
+        interface_endpoints=["sts"],
+        s3_gateway_endpoint=True,
+    )
+    assert nag_findings(app) == []

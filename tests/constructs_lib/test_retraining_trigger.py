@@ -436,7 +436,9 @@ def test_rejects_invalid_input(factory, kwargs, message):
 def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_gets_a_warning():
     stack = new_stack()
     _new_data(stack)
-    Annotations.from_stack(stack).has_warning("/Test/Trigger", Match.string_like_regexp(r"\['scheduler'\] interface"))
+    Annotations.from_stack(stack).has_warning(
+        "/Test/Trigger", Match.string_like_regexp("no 'scheduler' interface endpoint")
+    )
 
 
 def test_the_scheduler_endpoint_serves_the_new_data_function():

@@ -67,11 +67,11 @@ def test_a_model_package_model_without_sources_is_reported_and_with_sources_pass
     stack = new_stack(app)
     bucket = artifacts(stack)
     net = network(stack)
-    Model(stack, "Bare", vpc=net, containers=[ContainerDefinition(model_package_arn=PACKAGE)])
+    Model(stack, "Bare", network=net, containers=[ContainerDefinition(model_package_arn=PACKAGE)])
     Model(
         stack,
         "Declared",
-        vpc=net,
+        network=net,
         containers=[
             ContainerDefinition(
                 model_package_arn=PACKAGE,
@@ -93,7 +93,7 @@ def test_a_model_whose_role_lacks_its_grants_is_reported_per_missing_call():
     Model(
         stack,
         "Model",
-        vpc=None,
+        network=None,
         network_isolation=False,
         role=role.without_policy_updates(),
         containers=[container(artifacts(stack))],
@@ -114,7 +114,7 @@ def test_an_image_in_another_account_cannot_be_proven_and_is_reported():
     Model(
         stack,
         "Foreign",
-        vpc=None,
+        network=None,
         network_isolation=False,
         containers=[container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")],
     )
@@ -125,7 +125,9 @@ def test_a_role_the_app_does_not_define_is_reported():
     app = new_app()
     stack = new_stack(app)
     imported = iam.Role.from_role_arn(stack, "Imported", "arn:aws:iam::123456789012:role/models", mutable=False)
-    Model(stack, "Model", vpc=None, network_isolation=False, role=imported, containers=[container(artifacts(stack))])
+    Model(
+        stack, "Model", network=None, network_isolation=False, role=imported, containers=[container(artifacts(stack))]
+    )
     assert rules_at(findings(app), "Model") == {"UnknownRole"}
 
 
@@ -159,7 +161,7 @@ def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
             output_kms_key=key,
             volume_kms_key=key,
             channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
-            network=JobNetwork.from_private_network(net)
+            network=JobNetwork.from_network(net)
             if vpc_id
             else JobNetwork(subnet_ids=net.subnet_ids, security_group_ids=net.security_group_ids),
         ),
@@ -319,7 +321,7 @@ def _gated_app_with_a_gap():
     model = Model(
         stack,
         "Model",
-        vpc=None,
+        network=None,
         network_isolation=False,
         role=role.without_policy_updates(),
         containers=[
@@ -367,7 +369,7 @@ def test_the_readme_acknowledgment_example_lets_a_foreign_image_synthesize():
     model = Model(
         stack,
         "Foreign",
-        vpc=None,
+        network=None,
         network_isolation=False,
         containers=[container(artifacts(stack), image="999999999999.dkr.ecr.eu-west-1.amazonaws.com/team/model:1")],
     )
@@ -420,13 +422,13 @@ def test_the_gate_checks_nested_stacks_whose_values_come_from_the_parent():
     stack = new_stack(app)
     net, bucket = network(stack), artifacts(stack)
     nested = NestedStack(stack, "Models")
-    Model(nested, "InVpc", vpc=net, containers=[container(bucket)])
+    Model(nested, "InVpc", network=net, containers=[container(bucket)])
     assert findings(app) == []  # the library's VPC model passes, its network read through the parent
     role = iam.Role(nested, "Fixed", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     Model(
         nested,
         "Bare",
-        vpc=None,
+        network=None,
         network_isolation=False,
         role=role.without_policy_updates(),
         containers=[container(bucket)],

@@ -195,12 +195,16 @@ def test_rejects_models_serverless_cannot_host():
     pipeline = Model(
         stack,
         "Pipeline",
-        vpc=None,
+        network=None,
         network_isolation=False,
         containers=[container(bucket), container(bucket, key="b/model.tar.gz")],
     )
     multi = Model(
-        stack, "Multi", vpc=None, network_isolation=False, containers=[container(bucket, key="many/", multi_model=True)]
+        stack,
+        "Multi",
+        network=None,
+        network_isolation=False,
+        containers=[container(bucket, key="many/", multi_model=True)],
     )
     for i, (model, message) in enumerate(
         (

@@ -34,7 +34,7 @@ def _platform(stack):
 
 def _studio(stack, **kwargs):
     network, key, bucket = _platform(stack)
-    domain = StudioDomain.in_network(stack, "Studio", network=network, encryption_key=key, buckets=[bucket], **kwargs)
+    domain = StudioDomain(stack, "Studio", network=network, encryption_key=key, buckets=[bucket], **kwargs)
     return domain, network, key, bucket
 
 
@@ -368,9 +368,12 @@ def test_rejects_opt_ins_without_the_teardown_and_isolated_networks_without_its_
     )
     stack = new_stack()
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
-    with pytest.raises(ConstructValidationError, match=r"network.interface_endpoints=.*add \['cloudformation'\]"):
-        StudioDomain.in_network(stack, "Studio", network=network)
-    StudioDomain.in_network(stack, "NoTeardown", network=network, safe_teardown=False)
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"(?s)StudioTeardown 'Test/Studio/Teardown'.*network='Test/Net'.*no 'cloudformation' interface endpoint",
+    ):
+        StudioDomain(stack, "Studio", network=network)
+    StudioDomain(stack, "NoTeardown", network=network, safe_teardown=False)
 
 
 def test_teardown_function_may_use_the_key_of_its_dead_letter_queue(template):
@@ -547,7 +550,7 @@ def test_rejects_two_default_lifecycle_configs_for_one_app_type():
     ]
     network, key, bucket = _platform(stack)
     with pytest.raises(ConstructValidationError, match=r"at most one run_by_default configuration per app type"):
-        StudioDomain.in_network(stack, "Studio", network=network, lifecycle_configs=configs)
+        StudioDomain(stack, "Studio", network=network, lifecycle_configs=configs)
 
 
 @pytest.mark.parametrize(

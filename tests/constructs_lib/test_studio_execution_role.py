@@ -21,8 +21,7 @@ def _role(stack, **kwargs) -> StudioExecutionRole:
     return StudioExecutionRole(
         stack,
         "Role",
-        subnets=network.private_subnets,
-        security_groups=[network.workload_security_group],
+        network=network,
         volume_key=key,
         **kwargs,
     )
@@ -182,18 +181,20 @@ def test_canary_an_unexplained_wildcard_on_the_same_policy_is_still_reported():
 
 
 def test_rejects_missing_network_placement():
+    from types import SimpleNamespace
+
     stack = new_stack()
+    empty = SimpleNamespace(subnets=[], security_groups=[])  # an INetwork placing nothing
     with pytest.raises(ConstructValidationError) as error:
         StudioExecutionRole(
             stack,
             "Role",
-            subnets=[],
-            security_groups=[],
+            network=empty,
             volume_key=EncryptionKey(stack, "Key"),
             name_prefix="ml-platform-dev",
         )
-    assert "subnets=0: must list 1 to 16 subnets" in str(error.value)
-    assert "security_groups=0: must list 1 to 5 security groups" in str(error.value)
+    assert "network.subnets=0: must list 1 to 16 subnets" in str(error.value)
+    assert "network.security_groups=0: must list 1 to 5 security groups" in str(error.value)
 
 
 def test_a_wildcard_shared_by_several_statements_is_acknowledged_with_every_reason():

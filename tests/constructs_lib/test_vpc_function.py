@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 
 from constructs_lib import PrivateNetwork
 from constructs_lib._core.vpc_function import VpcFunction
@@ -86,3 +86,31 @@ def test_is_compliant_under_the_nag_packs():
     app = compliance_app()
     _build(new_stack(app))
     assert nag_findings(app) == []
+
+
+def test_functions_sharing_a_role_share_one_network_interface_grant():
+    from aws_cdk import aws_logs as logs
+
+    from constructs_lib._core.service_role import service_role
+    from constructs_lib._core.vpc_function import attached_function
+
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Network", availability_zones=["eu-west-1a", "eu-west-1b"], interface_endpoints=())
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    queue = sqs.Queue(stack, "Dlq", encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True)
+    role = service_role(stack, "Role", service="lambda.amazonaws.com", description="shared")
+    log_group = logs.LogGroup(stack, "Logs", encryption_key=key)
+    common = dict(code_directory=HANDLER, description="t", network=network, role=role, log_group=log_group)
+    for name in ("One", "Two"):
+        attached_function(stack, name, handler="handler.handler", encryption_key=key, dead_letter_queue=queue, **common)
+    template = Template.from_stack(stack)
+    policy = template.find_resources("AWS::IAM::ManagedPolicy")[
+        stack.get_logical_id(role.managed_policy.node.default_child)
+    ]
+    sids = [s.get("Sid") for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+    assert sids.count("AttachToVpcCreateInterfaces") == 1
+    functions = template.find_resources("AWS::Lambda::Function", {"Properties": {"VpcConfig": Match.any_value()}})
+    assert len(functions) == 2
+    for function in functions.values():
+        assert stack.get_logical_id(role.managed_policy.node.default_child) in function["DependsOn"]
+        assert len(function["Properties"]["VpcConfig"]["SubnetIds"]) == 2

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
 
     from constructs_lib._core.contracts import ModelPackageGroupRef
-    from constructs_lib.foundation.private_network import PrivateNetwork
+    from constructs_lib.foundation.network import INetwork
+    from constructs_lib.foundation.s3_location import S3Location
 
 _T = TypeVar("_T")
 
@@ -101,7 +102,7 @@ class JobNetwork:
         still downloads inputs and uploads outputs). Turn off only for code that must call AWS APIs.
     :param encrypt_inter_container_traffic: default True; TLS between the instances of
         distributed jobs.
-    :param vpc_id: default none; the subnets' VPC (``from_private_network`` sets it). With it,
+    :param vpc_id: default none; the subnets' VPC (``from_network`` sets it). With it,
         ``MlPipeline`` grants a ``JobRole`` that runs the step the network-interface permissions of
         this network (limited to this VPC); without it, a role lacking them is reported by the
         run-time contract check.
@@ -114,12 +115,12 @@ class JobNetwork:
     vpc_id: str | None = None
 
     @classmethod
-    def from_private_network(cls, network: PrivateNetwork, **options: Any) -> JobNetwork:
-        """The private subnets and workload security group of a ``PrivateNetwork``."""
+    def from_network(cls, network: INetwork, **options: Any) -> JobNetwork:
+        """The subnets and security groups of ``network`` (a ``PrivateNetwork``), with its VPC."""
         return cls(
-            subnet_ids=tuple(network.subnet_ids),
-            security_group_ids=tuple(network.security_group_ids),
-            vpc_id=network.vpc_id,
+            subnet_ids=tuple(s.subnet_id for s in network.subnets),
+            security_group_ids=tuple(g.security_group_id for g in network.security_groups),
+            vpc_id=network.vpc.vpc_id,
             **options,
         )
 
