@@ -11,11 +11,6 @@ from constructs_lib._core.service_role import publisher_source_arn
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 
-def key_of(key: kms.IKey) -> kms.IKey:
-    """``key`` itself: an ``EncryptionKey`` is a ``kms.Key`` (kept while signatures still name both)."""
-    return key
-
-
 def key_or_new(scope: Construct, key: kms.IKey | None, description: str, construct_id: str = "Key") -> kms.IKey:
     """``key`` as a ``kms.IKey``; a new ``EncryptionKey`` (rotation, retained, usable by CloudWatch
     Logs, CloudWatch alarms and EventBridge of this account) under ``scope`` when None."""

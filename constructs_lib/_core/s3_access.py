@@ -131,3 +131,8 @@ def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bo
             f"{why}: object permissions name the objects under one key prefix, which S3 expresses only with "
             "a trailing '*'; the statement is limited to that prefix of that bucket.",
         )
+
+
+def s3_uri(bucket: s3.IBucket, prefix: str = "") -> str:
+    """``s3://<bucket>/<prefix>`` (``s3://<bucket>`` without a prefix), for any bucket."""
+    return bucket.s3_url_for_object(prefix) if prefix else f"s3://{bucket.bucket_name}"

@@ -133,7 +133,7 @@ class PrivateNetwork(Construct):
         internet_egress: bool | None = None,
         flow_logs: bool = True,
         flow_log_retention_days: int = 365,
-        flow_log_key: kms.IKey | EncryptionKey | None = None,
+        flow_log_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         organization_id: str | None = None,
         external_buckets: Sequence[str] = (),
@@ -589,7 +589,7 @@ class PrivateNetwork(Construct):
         self,
         vpc: ec2.Vpc,
         retention: int,
-        key: kms.IKey | EncryptionKey | None,
+        key: kms.IKey | None,
         removal_policy: RemovalPolicy,
     ) -> None:
         if key is None:

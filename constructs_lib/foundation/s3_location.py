@@ -23,11 +23,6 @@ class S3Location:
     prefix: str = ""
 
     @property
-    def s3_bucket(self) -> s3.IBucket:
-        """The bucket (the same as ``bucket``)."""
-        return self.bucket
-
-    @property
     def encryption_key(self) -> kms.IKey | None:
         """The bucket's KMS key (known for a bucket created in the app with one, like a ``SecureBucket``)."""
         return self.bucket.encryption_key
@@ -35,7 +30,7 @@ class S3Location:
     @property
     def uri(self) -> str:
         """``s3://<bucket>/<prefix>``."""
-        return f"s3://{self.s3_bucket.bucket_name}/{self.prefix}"
+        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
 
     @property
     def objects_pattern(self) -> str:

@@ -14,7 +14,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions
+from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions, s3_uri
 from constructs_lib._core.validation import Problems, is_unresolved, path_of
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -170,7 +170,7 @@ class SecureBucket(s3.Bucket):
 
     def s3_url(self, prefix: str = "") -> str:
         """``s3://<bucket>/<prefix>``, for SageMaker job inputs and outputs."""
-        return self.s3_url_for_object(prefix) if prefix else f"s3://{self.bucket_name}"
+        return s3_uri(self, prefix)
 
     def enable_event_bridge_notifications(self) -> None:
         """Send the bucket's events (Object Created...) to EventBridge. Set on the bucket itself: the

@@ -18,13 +18,12 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
-from constructs_lib._core.keys import allow_publisher, key_of
+from constructs_lib._core.keys import allow_publisher
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
-from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -116,12 +115,12 @@ class AuditTrail(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        data_buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        encryption_key: EncryptionKey | kms.IKey | None = None,
-        log_key: EncryptionKey | kms.IKey | None = None,
-        alert_key: EncryptionKey | kms.IKey | None = None,
-        bucket: SecureBucket | None = None,
-        server_access_logs_bucket: s3.IBucket | AccessLogBucket | None = None,
+        data_buckets: Sequence[s3.IBucket] = (),
+        encryption_key: kms.IKey | None = None,
+        log_key: kms.IKey | None = None,
+        alert_key: kms.IKey | None = None,
+        bucket: s3.IBucket | None = None,
+        server_access_logs_bucket: s3.IBucket | None = None,
         # None keeps log files in S3 Standard, so the default is a value; Duration is immutable.
         archive_after: Duration | None = Duration.days(90),  # noqa: B008
         log_retention_days: int = 365,
@@ -232,7 +231,7 @@ class AuditTrail(Construct):
             )
         self.encryption_key: kms.IKey = encryption_key
         self._allow_cloudtrail(trail_name)
-        self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
+        self.log_key: kms.IKey = self.encryption_key if log_key is None else log_key
 
         destroy = removal_policy == RemovalPolicy.DESTROY
         self.bucket = bucket or SecureBucket(
@@ -293,7 +292,7 @@ class AuditTrail(Construct):
                 self,
                 "AlarmTopic",
                 display_name="ML platform audit alarms",
-                encryption_key=self.encryption_key if alert_key is None else key_of(alert_key),
+                encryption_key=self.encryption_key if alert_key is None else alert_key,
                 publishers=(),  # CloudWatch's key statement above; the topic policy as before
             )
             use_current_logical_ids(alarm_topic)  # an sns.Topic until 0.2: its IDs are those of its path

@@ -230,7 +230,7 @@ class ModelCard(Construct):
         additional_information: AdditionalInformation | None = None,
         model_package_group: ModelPackageGroupRef | str | None = None,
         status: ModelCardStatus | str = ModelCardStatus.DRAFT,
-        encryption_key: EncryptionKey | kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """

@@ -274,7 +274,7 @@ def data_capture_property(
     for model in unique_models(models):
         grant_objects(
             model,
-            options.s3_bucket,
+            options.bucket,
             f"{options.prefix}/*",
             S3_WRITE,
             key=key,
@@ -307,18 +307,11 @@ def instance_variant_property(variant: InstanceVariant) -> sagemaker.CfnEndpoint
     )
 
 
-def resolve_key(key: kms.IKey | None) -> kms.IKey | None:
-    """``key`` itself: an ``EncryptionKey`` is a ``kms.Key`` (kept while signatures still name both)."""
-    return key
-
-
 def _storage_types(variants: Iterable[InstanceVariant]) -> list[str]:
     return sorted({str(v.instance_type) for v in variants if as_instance_type(v.instance_type).has_instance_storage})
 
 
-def check_volume_key(
-    problems: Problems, given: kms.IKey | EncryptionKey | None, variants: Iterable[InstanceVariant]
-) -> None:
+def check_volume_key(problems: Problems, given: kms.IKey | None, variants: Iterable[InstanceVariant]) -> None:
     storage = _storage_types(variants)
     problems.check(
         given is None or not storage,
@@ -329,14 +322,12 @@ def check_volume_key(
     )
 
 
-def volume_key(
-    scope: Construct, variants: Sequence[InstanceVariant], given: kms.IKey | EncryptionKey | None
-) -> kms.IKey | None:
+def volume_key(scope: Construct, variants: Sequence[InstanceVariant], given: kms.IKey | None) -> kms.IKey | None:
     """The key for the instances' EBS volumes: none with instance-store types, else the given or a new one."""
     if _storage_types(variants):
         return None
     if given is not None:
-        return resolve_key(given)
+        return given
     return EncryptionKey(scope, "VolumeKey", description=f"{scope.node.path} instance volumes")
 
 

@@ -19,7 +19,6 @@ from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -53,19 +52,19 @@ class AsyncEndpoint(DefinedEndpoint):
         construct_id: str,
         *,
         variant: InstanceVariant,
-        bucket: SecureBucket | s3.IBucket,
+        bucket: s3.IBucket,
         input_prefix: str = "async-inference/input",
         output_prefix: str = "async-inference/output",
         failure_prefix: str = "async-inference/failures",
         output_encryption_key: kms.IKey | None = None,
         notifications: bool = True,
-        notification_key: kms.IKey | EncryptionKey | None = None,
+        notification_key: kms.IKey | None = None,
         include_response_in_notifications: bool = False,
         max_concurrent_invocations_per_instance: int | None = None,
         # None keeps the variant's count, so the default is a value; AsyncScalingOptions is frozen.
         scaling: AsyncScalingOptions | None = AsyncScalingOptions(),  # noqa: B008
         data_capture: DataCaptureOptions | None = None,
-        volume_encryption_key: kms.IKey | EncryptionKey | None = None,
+        volume_encryption_key: kms.IKey | None = None,
         endpoint_name: str | None = None,
     ) -> None:
         """
@@ -133,7 +132,7 @@ class AsyncEndpoint(DefinedEndpoint):
         self.error_topic: sns.ITopic | None = None
         notification_config = None
         if notifications:
-            key = ep.resolve_key(notification_key) or EncryptionKey(
+            key = notification_key or EncryptionKey(
                 self,
                 "NotificationKey",
                 description=f"{self.node.path} notification topics",
@@ -293,7 +292,7 @@ class AsyncEndpoint(DefinedEndpoint):
         max_concurrent: int | None,
         scaling: AsyncScalingOptions | None,
         data_capture: DataCaptureOptions | None,
-        volume_key: kms.IKey | EncryptionKey | None,
+        volume_key: kms.IKey | None,
         endpoint_name: str | None,
     ) -> None:
         problems = Problems(self, "AsyncEndpoint")

@@ -22,7 +22,7 @@ class DataCaptureOptions:
     :param kms_key: default, the bucket's key (a ``SecureBucket``'s) or none for other buckets.
     """
 
-    bucket: SecureBucket | s3.IBucket
+    bucket: s3.IBucket
     prefix: str = "data-capture"
     sampling_percentage: int = 100
     capture_request: bool = True
@@ -30,12 +30,8 @@ class DataCaptureOptions:
     kms_key: kms.IKey | None = None
 
     @property
-    def s3_bucket(self) -> s3.IBucket:
-        return self.bucket
-
-    @property
     def destination_s3_uri(self) -> str:
-        return f"s3://{self.s3_bucket.bucket_name}/{self.prefix}"
+        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
 
     @property
     def encryption_key(self) -> kms.IKey | None:

@@ -22,7 +22,6 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.encryption_key import EncryptionKey
-from constructs_lib.inference._endpoints import resolve_key
 from constructs_lib.inference.async_endpoint import AsyncEndpoint
 from constructs_lib.inference.endpoint import IEndpoint
 
@@ -78,7 +77,7 @@ class InferenceApi(Construct):
         content_types: Sequence[str] = ("application/json", "text/csv"),
         json_schema: apigateway.JsonSchema | None = None,
         log_retention_days: int = 365,
-        log_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | None = None,
         create_web_acl: bool = False,
         web_acl_arn: str | None = None,
         manage_account_cloudwatch_role: bool = True,
@@ -119,7 +118,7 @@ class InferenceApi(Construct):
         )
         stack = Stack.of(self)
 
-        key = resolve_key(log_key) or EncryptionKey(
+        key = log_key or EncryptionKey(
             self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy
         )
         self.access_log_group = logs.LogGroup(

@@ -28,7 +28,6 @@ from constructs_lib._core.validation import ConstructValidationError, Problems, 
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
-from constructs_lib.foundation.secure_bucket import SecureBucket
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]
 _ECR_URI = re.compile(
@@ -136,7 +135,7 @@ class ModelData:
         self.encryption_key = encryption_key
 
     @staticmethod
-    def from_bucket(bucket: SecureBucket | s3.IBucket, key: str) -> ModelData:
+    def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """``s3://<bucket>/<key>``; the model's role may read it (and decrypt with the bucket's key)."""
         return ModelData(bucket, key, bucket.encryption_key)
 

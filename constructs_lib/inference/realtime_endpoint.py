@@ -15,7 +15,6 @@ from constructs import Construct
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.validation import Problems, is_unresolved
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -62,7 +61,7 @@ class RealtimeEndpoint(DefinedEndpoint):
         shadow_variants: Sequence[InstanceVariant] = (),
         deployment: DeploymentGuardrails | None = None,
         data_capture: DataCaptureOptions | None = None,
-        volume_encryption_key: kms.IKey | EncryptionKey | None = None,
+        volume_encryption_key: kms.IKey | None = None,
         alarm_actions: Sequence[cloudwatch.IAlarmAction] = (),
         endpoint_name: str | None = None,
     ) -> None:
@@ -226,7 +225,7 @@ class RealtimeEndpoint(DefinedEndpoint):
         shadow_variants: Sequence[InstanceVariant],
         deployment: DeploymentGuardrails | None,
         data_capture: DataCaptureOptions | None,
-        volume_key: kms.IKey | EncryptionKey | None,
+        volume_key: kms.IKey | None,
         endpoint_name: str | None,
     ) -> None:
         problems = Problems(self, "RealtimeEndpoint")

@@ -48,7 +48,7 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE
-from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
+from constructs_lib._core.keys import allow_publisher, grant_key_use, key_or_new
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
@@ -64,7 +64,6 @@ from constructs_lib._core.validation import (
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
 from constructs_lib.foundation.alert_topic import AlertTopic
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 
@@ -279,9 +278,9 @@ class DeployOnApproval(Construct):
         model_package_group: ModelPackageGroupRef,
         targets: Sequence[DeploymentTarget],
         network: INetwork,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
-        log_key: kms.IKey | EncryptionKey | None = None,
-        alert_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
+        log_key: kms.IKey | None = None,
+        alert_key: kms.IKey | None = None,
         approver_email_addresses: Sequence[str] = (),
         alarm_topic: sns.ITopic | None = None,
         cloudformation_role: iam.IRole | None = None,
@@ -340,8 +339,8 @@ class DeployOnApproval(Construct):
         self.model_package_group = model_package_group
         self.targets = tuple(targets)
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} model deployment")
-        self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
-        self.alert_key: kms.IKey = self.encryption_key if alert_key is None else key_of(alert_key)
+        self.log_key: kms.IKey = self.encryption_key if log_key is None else log_key
+        self.alert_key: kms.IKey = self.encryption_key if alert_key is None else alert_key
         if dead_letter_queue is None:
             allow_publisher(self, encryption_key, "events.amazonaws.com")
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(

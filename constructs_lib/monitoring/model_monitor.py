@@ -36,7 +36,6 @@ from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -263,9 +262,9 @@ class ModelMonitor(Resource):
         bias_drift: BiasDriftMonitorOptions | None = None,
         feature_attribution: FeatureAttributionMonitorOptions | None = None,
         schedule: MonitorSchedule | None = None,
-        output_bucket: SecureBucket | s3.IBucket | None = None,
+        output_bucket: s3.IBucket | None = None,
         output_prefix: str = "model-monitor",
-        encryption_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         instance_type: InstanceType | str = InstanceType.ML_M5_XLARGE,
         instance_count: int = 1,
@@ -570,13 +569,13 @@ class ModelMonitor(Resource):
     # ------------------------------------------------------------------ permissions
 
     def _grant_job_permissions(
-        self, capture: Any, out_bucket: s3.IBucket, output_prefix: str, bucket: SecureBucket | s3.IBucket
+        self, capture: Any, out_bucket: s3.IBucket, output_prefix: str, bucket: s3.IBucket
     ) -> None:
         role = self.role
         stack = Stack.of(self)
         grant_prefix(
             role,
-            bucket_arn=capture.s3_bucket.bucket_arn,
+            bucket_arn=capture.bucket.bucket_arn,
             key_prefix=f"{capture.prefix.strip('/')}/",
             write=False,
             sid="ReadCapturedData",

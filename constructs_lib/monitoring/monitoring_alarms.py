@@ -27,7 +27,6 @@ from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_que
 from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.monitoring.model_monitor import ModelMonitor
 
 _ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -73,8 +72,8 @@ class MonitoringAlarms(Construct):
         max_5xx_error_rate_percent: float = 1.0,
         max_model_latency: Duration | None = None,
         alarm_topic: sns.ITopic | None = None,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
-        alert_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
+        alert_key: kms.IKey | None = None,
         email_addresses: Sequence[str] = (),
         alarm_name_prefix: str | None = None,
         dead_letter_queue: sqs.IQueue | None = None,

@@ -37,14 +37,13 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
 from constructs_lib._core.contracts import StartablePipeline
-from constructs_lib._core.keys import allow_publisher, grant_key_use, key_of, key_or_new
+from constructs_lib._core.keys import allow_publisher, grant_key_use, key_or_new
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_function import VpcFunction
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -63,12 +62,12 @@ class _RetrainingTrigger(Construct):
         kind: str,
         pipeline: StartablePipeline,
         parameters: Mapping[str, str] | None,
-        encryption_key: kms.IKey | EncryptionKey | None,
+        encryption_key: kms.IKey | None,
         dead_letter_queue: sqs.IQueue | None,
         retry_attempts: int,
         max_event_age: Duration | None,
         extra_checks: Any = None,
-        log_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.pipeline = pipeline
@@ -104,7 +103,7 @@ class _RetrainingTrigger(Construct):
 
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} retraining trigger")
         #: The function's log group key (triggers with a function).
-        self.log_key: kms.IKey = self.encryption_key if log_key is None else key_of(log_key)
+        self.log_key: kms.IKey = self.encryption_key if log_key is None else log_key
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
             self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"retraining trigger {self.node.path}"
         )
@@ -137,7 +136,7 @@ class ScheduledRetraining(_RetrainingTrigger):
         pipeline: StartablePipeline,
         schedule: scheduler.ScheduleExpression,
         parameters: Mapping[str, str] | None = None,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
         max_event_age: Duration | None = None,
@@ -215,12 +214,12 @@ class DriftRetraining(_RetrainingTrigger):
         network: INetwork,
         parameters: Mapping[str, str] | None = None,
         min_interval: Duration | None = None,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
         max_event_age: Duration | None = None,
         log_retention_days: int = 365,
-        log_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | None = None,
     ) -> None:
         """
         :param pipeline: the pipeline to start.
@@ -337,20 +336,20 @@ class NewDataRetraining(_RetrainingTrigger):
         construct_id: str,
         *,
         pipeline: StartablePipeline,
-        bucket: SecureBucket | s3.IBucket,
+        bucket: s3.IBucket,
         prefix: str,
         network: INetwork,
         parameters: Mapping[str, str] | None = None,
         data_uri_parameter: str | None = None,
         quiet_period: Duration | None = None,
         defer_interval: Duration | None = None,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         retry_attempts: int = 3,
         max_event_age: Duration | None = None,
         max_receive_count: int = 5,
         log_retention_days: int = 365,
-        log_key: kms.IKey | EncryptionKey | None = None,
+        log_key: kms.IKey | None = None,
     ) -> None:
         """
         :param pipeline: the pipeline to start.

@@ -11,6 +11,7 @@ import jsii
 from aws_cdk import Aws, Duration, IResource, Names, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
@@ -19,7 +20,7 @@ from typing_extensions import Protocol, runtime_checkable
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import grant_objects, objects_statement
+from constructs_lib._core.s3_access import grant_objects, objects_statement, s3_uri
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved
@@ -188,11 +189,11 @@ class FeatureGroup(FeatureGroupBase):
         online_store: bool = True,
         online_ttl: Duration | None = None,
         offline_store: bool = True,
-        offline_bucket: SecureBucket | None = None,
+        offline_bucket: s3.IBucket | None = None,
         offline_prefix: str = "feature-store",
         table_format: TableFormat = TableFormat.GLUE,
         data_catalog: DataCatalogOptions | None = None,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
@@ -243,7 +244,7 @@ class FeatureGroup(FeatureGroupBase):
             self, "Key", description=f"{self.node.path} feature group key"
         )
 
-        self.offline_bucket: SecureBucket | None = None
+        self.offline_bucket: s3.IBucket | None = None
         self.role: iam.IRole | None = role
         offline_config: dict | None = None
         if offline_store:
@@ -257,7 +258,7 @@ class FeatureGroup(FeatureGroupBase):
             # PascalCase names, not the jsii property classes (which would render in camelCase).
             offline_config = {
                 "S3StorageConfig": {
-                    "S3Uri": self.offline_bucket.s3_url(offline_prefix),
+                    "S3Uri": s3_uri(self.offline_bucket, offline_prefix),
                     "KmsKeyId": offline_key.key_arn,
                 },
                 "TableFormat": table_format.value,

@@ -55,7 +55,7 @@ class LabelingWorkforce(Construct):
         allowed_source_cidrs: Sequence[str] = (),
         threat_protection: bool = True,
         notification_topic: sns.ITopic | None = None,
-        encryption_key: EncryptionKey | kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """

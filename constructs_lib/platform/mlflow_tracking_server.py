@@ -8,6 +8,7 @@ import re
 import jsii
 from aws_cdk import Aws, IResource, Names, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
@@ -17,7 +18,7 @@ from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
+from constructs_lib._core.s3_access import list_prefix_statement, objects_statement, s3_uri
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import wildcard_resource_finding
@@ -148,7 +149,7 @@ class MlflowTrackingServer(TrackingServerBase):
         scope: Construct,
         construct_id: str,
         *,
-        artifact_bucket: SecureBucket | None = None,
+        artifact_bucket: s3.IBucket | None = None,
         artifact_prefix: str = "mlflow",
         tracking_server_name: str | None = None,
         size: TrackingServerSize | str = TrackingServerSize.SMALL,
@@ -214,7 +215,7 @@ class MlflowTrackingServer(TrackingServerBase):
             self,
             "Resource",
             tracking_server_name=self._name,
-            artifact_store_uri=self.artifact_bucket.s3_url(artifact_prefix),
+            artifact_store_uri=s3_uri(self.artifact_bucket, artifact_prefix),
             role_arn=self.role.role_arn,
             tracking_server_size=self.size.value,
             mlflow_version=mlflow_version,

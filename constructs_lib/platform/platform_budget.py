@@ -7,8 +7,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import aws_budgets as budgets
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core.service_role import publisher_source_arn, service_statement
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 
@@ -36,7 +38,7 @@ class PlatformBudget(Construct):
         currency: str = "USD",
         actual_thresholds: Sequence[float] = (80, 100),
         forecasted_thresholds: Sequence[float] = (100,),
-        notification_topic: AlertTopic | None = None,
+        notification_topic: sns.ITopic | None = None,
         email_addresses: Sequence[str] = (),
         cost_allocation_tags: Mapping[str, str] | None = None,
         budget_name: str | None = None,
@@ -48,8 +50,10 @@ class PlatformBudget(Construct):
             the month's actual cost notifies.
         :param forecasted_thresholds: default 100 %; percentages of ``amount`` whose crossing by the
             month's forecast notifies.
-        :param notification_topic: default, a new ``AlertTopic``; the topic notified. Budgets is allowed to publish
-            to it (topic policy and key policy).
+        :param notification_topic: default, a new ``AlertTopic``; the topic notified. Budgets (of this
+            account, for its budgets) is allowed to publish to it: an ``AlertTopic``'s topic and key
+            policies, another topic's policy only (a topic made elsewhere, or encrypted with a key whose
+            policy is not this app's, must let ``budgets.amazonaws.com`` publish and use the key itself).
         :param email_addresses: default none; up to 10 addresses notified directly by AWS Budgets too.
         :param cost_allocation_tags: default none (the whole account's cost); only cost of resources
             with all these tags counts.
@@ -100,8 +104,22 @@ class PlatformBudget(Construct):
             )
         problems.raise_if_any()
 
-        self.notification_topic = notification_topic or AlertTopic(self, "Topic", display_name="Budget alerts")
-        self.notification_topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)
+        self.notification_topic: sns.ITopic = notification_topic or AlertTopic(
+            self, "Topic", display_name="Budget alerts"
+        )
+        if isinstance(self.notification_topic, AlertTopic):
+            self.notification_topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)
+        else:
+            self.notification_topic.add_to_resource_policy(
+                service_statement(
+                    self,
+                    sid="AllowBudgetsPublish",
+                    service=BUDGETS_SERVICE_PRINCIPAL,
+                    actions=["sns:Publish"],
+                    resources=[self.notification_topic.topic_arn],
+                    source_arn=publisher_source_arn(self, BUDGETS_SERVICE_PRINCIPAL),
+                )
+            )
         subscribers = [
             budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.notification_topic.topic_arn)
         ]

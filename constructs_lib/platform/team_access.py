@@ -19,7 +19,6 @@ from constructs_lib._core.s3_access import list_prefix_statement, objects_statem
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_resource_wildcards
-from constructs_lib.foundation.secure_bucket import SecureBucket
 
 #: The tag that names a principal's (and a resource's) team.
 TEAM_TAG_KEY = "team"
@@ -132,7 +131,7 @@ class TeamAccess(Construct):
         construct_id: str,
         *,
         team_name: str,
-        bucket: SecureBucket | s3.IBucket,
+        bucket: s3.IBucket,
         user_profile_names: Sequence[str] = (),
         prefix: str | None = None,
         encryption_key: kms.IKey | None = None,
@@ -259,7 +258,7 @@ class TeamAccess(Construct):
         self.managed_policy.attach_to_role(role)
 
     @staticmethod
-    def teams_of(bucket: SecureBucket | s3.IBucket) -> Mapping[str, str]:
+    def teams_of(bucket: s3.IBucket) -> Mapping[str, str]:
         """The teams registered on ``bucket``: team name to prefix."""
         s3_bucket = bucket
         found = s3_bucket.node.try_find_child(_TeamRegistry.ID)

@@ -19,7 +19,6 @@ from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import NOTEBOOK_ENDPOINTS, INetwork
-from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
 
@@ -55,10 +54,10 @@ class NotebookInstance(Construct):
         network: INetwork,
         subnet: ec2.ISubnet | None = None,
         instance_type: InstanceType | str = InstanceType.ML_T3_MEDIUM,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
         role: iam.IRole | StudioExecutionRole | None = None,
-        buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
+        buckets: Sequence[s3.IBucket] = (),
+        read_only_buckets: Sequence[s3.IBucket] = (),
         name_prefix: str | None = None,
         # None never stops the instance, so the default is a value; Duration is immutable.
         idle_timeout: Duration | None = Duration.minutes(60),  # noqa: B008

@@ -18,13 +18,11 @@ from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import sagemaker_arn
-from constructs_lib._core.keys import key_of
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import NOTEBOOK_ENDPOINTS, INetwork
-from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.studio.app_type import StudioAppType
 from constructs_lib.studio.studio_execution_role import StudioExecutionRole
 from constructs_lib.studio.studio_lifecycle_config import StudioLifecycleConfig
@@ -64,11 +62,11 @@ class IdleShutdown:
 class NotebookSharing:
     """Where Studio puts notebooks users share, encrypted with a KMS key."""
 
-    bucket: SecureBucket | s3.IBucket
+    bucket: s3.IBucket
     #: Key prefix of the shared notebooks in the bucket.
     prefix: str = "studio-sharing/"
     #: Default, the bucket's key.
-    encryption_key: kms.IKey | EncryptionKey | None = None
+    encryption_key: kms.IKey | None = None
     #: Share cell outputs too (they may hold data): default False.
     include_output: bool = False
 
@@ -183,14 +181,14 @@ class StudioDomain(StudioDomainBase):
         network: INetwork,
         domain_name: str | None = None,
         name_prefix: str | None = None,
-        encryption_key: kms.IKey | EncryptionKey | None = None,
-        log_key: kms.IKey | EncryptionKey | None = None,
+        encryption_key: kms.IKey | None = None,
+        log_key: kms.IKey | None = None,
         auth_mode: AuthMode = AuthMode.IAM,
         app_network_access_type: AppNetworkAccessType = AppNetworkAccessType.VPC_ONLY,
         allow_public_internet: bool = False,
         execution_role: iam.IRole | StudioExecutionRole | None = None,
-        buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
+        buckets: Sequence[s3.IBucket] = (),
+        read_only_buckets: Sequence[s3.IBucket] = (),
         require_network_isolation: bool = False,
         require_inter_container_encryption: bool = False,
         idle_shutdown: IdleShutdown = IdleShutdown(),
@@ -390,7 +388,7 @@ class StudioDomain(StudioDomainBase):
                 domain=self.resource,
                 network=network,
                 encryption_key=self.encryption_key,
-                log_key=key_of(log_key) if log_key is not None else None,
+                log_key=log_key if log_key is not None else None,
                 delete_home_efs=home_efs_removal == RemovalPolicy.DESTROY,
                 delete_user_spaces=delete_user_spaces,
                 teardown_replaced_domain=teardown_replaced_domain,
@@ -544,9 +542,9 @@ class StudioDomain(StudioDomainBase):
         self,
         construct_id: str,
         *,
-        buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        keys: Sequence[kms.IKey | EncryptionKey] = (),
+        buckets: Sequence[s3.IBucket] = (),
+        read_only_buckets: Sequence[s3.IBucket] = (),
+        keys: Sequence[kms.IKey] = (),
     ) -> StudioExecutionRole:
         """A ``StudioExecutionRole`` with this domain's network and job guardrails, for a profile
         that needs other buckets than the domain's default role (``add_user_profile(execution_role=...)``)."""

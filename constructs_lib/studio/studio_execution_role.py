@@ -18,9 +18,7 @@ from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.network import INetwork
-from constructs_lib.foundation.secure_bucket import SecureBucket
 
 #: Jobs a data scientist starts from Studio, and the IAM condition keys SageMaker sets for each
 #: (Service Authorization Reference). A ``Null`` deny on a key an action does not support would
@@ -158,11 +156,11 @@ class StudioExecutionRole(Construct):
         construct_id: str,
         *,
         network: INetwork,
-        volume_key: kms.IKey | EncryptionKey,
+        volume_key: kms.IKey,
         name_prefix: str,
-        buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        read_only_buckets: Sequence[SecureBucket | s3.IBucket] = (),
-        encryption_keys: Sequence[kms.IKey | EncryptionKey] = (),
+        buckets: Sequence[s3.IBucket] = (),
+        read_only_buckets: Sequence[s3.IBucket] = (),
+        encryption_keys: Sequence[kms.IKey] = (),
         require_network_isolation: bool = False,
         require_inter_container_encryption: bool = False,
         metric_namespaces: Sequence[str] = (),
@@ -265,7 +263,7 @@ class StudioExecutionRole(Construct):
         """The customer-managed policy holding the role's permissions and guardrails."""
         return self.role.managed_policy
 
-    def grant_bucket(self, bucket: SecureBucket | s3.IBucket, *, prefix: str = "", read_only: bool = False) -> None:
+    def grant_bucket(self, bucket: s3.IBucket, *, prefix: str = "", read_only: bool = False) -> None:
         """Let the role read (and unless ``read_only``, write) objects under ``prefix`` of ``bucket``."""
         target = bucket
         self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [target.bucket_arn])
@@ -274,7 +272,7 @@ class StudioExecutionRole(Construct):
         if target.encryption_key is not None:
             self.grant_key(target.encryption_key)
 
-    def grant_key(self, key: kms.IKey | EncryptionKey) -> None:
+    def grant_key(self, key: kms.IKey) -> None:
         """Let the role encrypt and decrypt with ``key``, and let SageMaker create grants on it for
         the role's encrypted volumes."""
         if key.key_arn in self._granted_keys:

@@ -21,7 +21,6 @@ from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
-from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.container_images import (
@@ -70,7 +69,7 @@ class JobRole(Construct):
         job_kinds: Sequence[str] = ("training", "processing", "transform", "tuning"),
         inputs: Sequence[S3Location] = (),
         outputs: Sequence[S3Location] = (),
-        encryption_keys: Sequence[kms.IKey | EncryptionKey] = (),
+        encryption_keys: Sequence[kms.IKey] = (),
         ecr_repositories: Sequence[ecr.IRepository] = (),
         aws_image_repositories: Sequence[str] = (),
         allow_deep_learning_containers: bool = False,
@@ -218,7 +217,7 @@ class JobRole(Construct):
 
     def add_input(self, location: S3Location) -> None:
         """Let the jobs read the objects under ``location`` (and list that prefix only)."""
-        bucket = location.s3_bucket
+        bucket = location.bucket
         objects = bucket.arn_for_objects(location.objects_pattern)
         self.role.add_to_policy(objects_statement(bucket.bucket_arn, location.objects_pattern, S3_READ))
         prefixes = (location.prefix, location.objects_pattern) if location.prefix else ()
@@ -229,13 +228,13 @@ class JobRole(Construct):
 
     def add_output(self, location: S3Location) -> None:
         """Let the jobs write objects under ``location`` (no reads, no deletes)."""
-        objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(objects_statement(location.s3_bucket.bucket_arn, location.objects_pattern, S3_WRITE))
+        objects = location.bucket.arn_for_objects(location.objects_pattern)
+        self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_WRITE))
         self._acknowledge_objects(objects, "write", location)
         if location.encryption_key is not None:
             self._add_key_via_s3(location.encryption_key, KMS_ENCRYPT)
 
-    def add_encryption_key(self, key: kms.IKey | EncryptionKey) -> None:
+    def add_encryption_key(self, key: kms.IKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
         self.role.add_to_policy(iam.PolicyStatement(actions=list(KMS_JOB_KEY_USE), resources=[key.key_arn]))
         self.role.add_to_policy(

@@ -525,8 +525,8 @@ class MlPipeline(MlPipelineBase):
 
     def _grant_read(self, location: S3Location) -> None:
         """Property files: SageMaker Pipelines reads them from S3 as the pipeline's role (JsonGet)."""
-        objects = location.s3_bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(objects_statement(location.s3_bucket.bucket_arn, location.objects_pattern, S3_READ))
+        objects = location.bucket.arn_for_objects(location.objects_pattern)
+        self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
             self.role.managed_policy,
             objects,

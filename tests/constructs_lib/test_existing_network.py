@@ -61,7 +61,7 @@ def _platform_on_an_existing_vpc(stack) -> lib.PrivateNetwork:
         model_package_group=FakeModelPackageGroup(),
         network=net,
         targets=[lib.DeploymentTarget(stack_name="serving", endpoint_name="churn", alarm_names=("a",))],
-        approver_emails=(),
+        approver_email_addresses=(),
     )
     return net
 
