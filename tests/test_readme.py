@@ -46,3 +46,12 @@ def test_readme_security_example_synthesizes(tmp_path, monkeypatch):
     assert "aws:PrincipalOrgID" in template and "shared-datasets" in template
     assert "alarm:ml-platform-*" in template
     assert "AllowCloudTrailToEncryptLogs" in template and "kms:EncryptionContext:aws:logs:arn" in template
+
+
+def test_readme_values_example_runs(capsys):
+    namespace: dict = {}
+    exec(compile(_example("### Values: instance types, enums and API limits"), "README.md", "exec"), namespace)
+    assert "botocore InstanceType" in capsys.readouterr().out
+    template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
+    (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
+    assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}

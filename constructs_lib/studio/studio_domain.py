@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from aws_cdk import Duration, Names, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
@@ -473,9 +474,9 @@ class StudioDomain(Construct):
 
     @staticmethod
     def _check_idle_shutdown(problems: Problems, idle: IdleShutdown) -> None:
-        minutes = {}
+        minutes: dict[str, float] = {}
         for prop in ("timeout", "min_timeout", "max_timeout"):
-            value = getattr(idle, prop).to_minutes(integral=False)
+            value: float = getattr(idle, prop).to_minutes(integral=False)
             if check_shape(problems, f"idle_shutdown.{prop} (minutes)", value, IDLE_TIMEOUT_SHAPE):
                 minutes[prop] = value
         if len(minutes) == 3 and not is_unresolved(list(minutes.values())):
@@ -499,7 +500,7 @@ class StudioDomain(Construct):
             )
         return sagemaker.CfnDomain.AppLifecycleManagementProperty(idle_settings=settings)
 
-    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType) -> dict:
+    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType) -> dict[str, Any]:
         mine = [c for c in configs if c.app_type == app_type]
         if not mine:
             return {}
