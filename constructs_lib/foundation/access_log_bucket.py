@@ -8,7 +8,7 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, is_unresolved
 
 
 class AccessLogBucket(Construct):
@@ -42,7 +42,7 @@ class AccessLogBucket(Construct):
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:
             problems.check(
-                archive_after.to_days() < retention_days,
+                is_unresolved(retention_days) or archive_after.to_days() < retention_days,
                 "archive_after (days)",
                 archive_after.to_days(),
                 f"must be shorter than log_retention ({retention_days:g} days)",

@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE, grant_objects
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -66,7 +66,7 @@ class SecureBucket(Construct):
             problems.check(archive_after is not None, "archive_prefix", archive_prefix, "needs archive_after to be set")
         if expire_after is not None and archive_after is not None:
             problems.check(
-                expire_after.to_days() > archive_after.to_days() + 90,
+                is_unresolved(archive_after.to_days()) or expire_after.to_days() > archive_after.to_days() + 90,
                 "expire_after (days)",
                 expire_after.to_days(),
                 f"must be more than archive_after + 90 days ({archive_after.to_days() + 90:g}): Glacier "
