@@ -61,3 +61,12 @@ def test_readme_foundations_example_synthesizes(tmp_path, monkeypatch):
     assert by_type["AWS::Lambda::Function"]["Code"]["S3Bucket"] == {"Ref": bucket_id}
     topic_id = next(lid for lid, r in resources.items() if r["Type"] == "AWS::SNS::Topic")
     assert by_type["AWS::CloudWatch::Alarm"]["AlarmActions"] == [{"Ref": topic_id}]
+
+
+def test_readme_values_example_runs(capsys):
+    namespace: dict = {}
+    exec(compile(_example("### Values: instance types, enums and API limits"), "README.md", "exec"), namespace)
+    assert "botocore InstanceType" in capsys.readouterr().out
+    template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
+    (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
+    assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}

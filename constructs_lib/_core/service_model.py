@@ -16,6 +16,7 @@ import difflib
 import functools
 import re
 from collections.abc import Mapping, Sequence, Sized
+from enum import Enum
 from typing import Any, cast
 
 from constructs_lib._core.validation import Problems, is_unresolved, range_text
@@ -26,7 +27,7 @@ _NUMBERS = ("integer", "long", "float", "double")
 
 @functools.cache
 def shapes() -> dict[str, Shape]:
-    from botocore.loaders import Loader
+    from botocore.loaders import Loader  # pyright: ignore[reportMissingTypeStubs] (botocore ships no stubs)
 
     model = cast(dict[str, Any], Loader().load_service_model("sagemaker", "service-2"))  # pyright: ignore[reportUnknownMemberType]
     return cast(dict[str, Shape], model["shapes"])
@@ -111,7 +112,7 @@ def shape_problem(value: Any, path: str) -> str | None:
         return None
     if kind != "string":
         return None
-    text = str(value.value) if hasattr(value, "value") and isinstance(value.value, str) else value  # an Enum member
+    text = cast(object, value.value if isinstance(value, Enum) else value)  # an enum member: its value
     if not isinstance(text, str):
         return f"must be a string {where}"
     if "enum" in s:
@@ -156,11 +157,9 @@ def instance_type_problem(name: str, shape_name: str) -> str | None:
     allowed = enum(shape_name)
     if name in allowed:
         return None
-    close: list[str] = []
-    if isinstance(name, str):
-        lower = name.lower()
-        exact = [c for c in (lower, f"ml.{lower}") if c in allowed]  # ML.M5.LARGE, m5.large
-        close = [*exact, *(c for c in difflib.get_close_matches(lower, allowed, n=3) if c not in exact)][:3]
+    lower = name.lower()
+    exact = [c for c in (lower, f"ml.{lower}") if c in allowed]  # ML.M5.LARGE, m5.large
+    close = [*exact, *(c for c in difflib.get_close_matches(lower, allowed, n=3) if c not in exact)][:3]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return (
         f"must be one of the {len(allowed)} instance types SageMaker accepts here "

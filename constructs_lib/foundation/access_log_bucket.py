@@ -11,7 +11,7 @@ from constructs import Construct
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.validation import Problems, path_of
+from constructs_lib._core.validation import Problems, is_unresolved, path_of
 
 
 class AccessLogBucket(s3.Bucket):
@@ -46,7 +46,7 @@ class AccessLogBucket(s3.Bucket):
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:
             problems.check(
-                archive_after.to_days() < retention_days,
+                is_unresolved(retention_days) or archive_after.to_days() < retention_days,
                 "archive_after (days)",
                 archive_after.to_days(),
                 f"must be shorter than log_retention ({retention_days:g} days)",

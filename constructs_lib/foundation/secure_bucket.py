@@ -76,7 +76,7 @@ class SecureBucket(s3.Bucket):
             problems.check(archive_after is not None, "archive_prefix", archive_prefix, "needs archive_after to be set")
         if expire_after is not None and archive_after is not None:
             problems.check(
-                expire_after.to_days() > archive_after.to_days() + 90,
+                is_unresolved(archive_after.to_days()) or expire_after.to_days() > archive_after.to_days() + 90,
                 "expire_after (days)",
                 expire_after.to_days(),
                 f"must be more than archive_after + 90 days ({archive_after.to_days() + 90:g}): Glacier "

@@ -17,7 +17,7 @@ from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.inference.endpoint import ProductionVariant
@@ -292,8 +292,8 @@ def data_capture_property(
 
 
 def instance_variant_property(variant: InstanceVariant) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
-    def seconds(d: Duration | None) -> int | None:
-        return int(d.to_seconds()) if d is not None else None
+    def seconds(d: Duration | None) -> int | float | None:
+        return whole(d.to_seconds()) if d is not None else None
 
     return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
         variant_name=variant.variant_name,

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -439,8 +439,8 @@ class RealtimeEndpoint(DefinedEndpoint):
         return alarms + list(g.alarms)
 
     def _deployment_config(self, g: DeploymentGuardrails) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
-        def seconds(d: Duration | None) -> int | None:
-            return int(d.to_seconds()) if d is not None else None
+        def seconds(d: Duration | None) -> int | float | None:
+            return whole(d.to_seconds()) if d is not None else None
 
         rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
             alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in self.rollback_alarms]

@@ -517,7 +517,10 @@ class FeatureGroup(FeatureGroupBase):
 
 def _ttl(duration: Duration) -> dict:
     """Feature Store's ``TtlDuration`` in the largest whole unit of ``duration``."""
-    seconds = int(duration.to_seconds())
+    seconds = duration.to_seconds()
+    if is_unresolved(seconds):  # a token: in seconds, as given
+        return {"Unit": "Seconds", "Value": seconds}
+    seconds = int(seconds)
     for unit, size in (("Weeks", 604800), ("Days", 86400), ("Hours", 3600), ("Minutes", 60)):
         if seconds % size == 0:
             return {"Unit": unit, "Value": seconds // size}

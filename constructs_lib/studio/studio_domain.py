@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import jsii
 from aws_cdk import Duration, IResource, Names, RemovalPolicy, Resource
@@ -565,9 +566,9 @@ class StudioDomain(StudioDomainBase):
 
     @staticmethod
     def _check_idle_shutdown(problems: Problems, idle: IdleShutdown) -> None:
-        minutes = {}
+        minutes: dict[str, float] = {}
         for prop in ("timeout", "min_timeout", "max_timeout"):
-            value = getattr(idle, prop).to_minutes(integral=False)
+            value: float = getattr(idle, prop).to_minutes(integral=False)
             if check_shape(problems, f"idle_shutdown.{prop} (minutes)", value, IDLE_TIMEOUT_SHAPE):
                 minutes[prop] = value
         if len(minutes) == 3 and not is_unresolved(list(minutes.values())):
@@ -591,7 +592,7 @@ class StudioDomain(StudioDomainBase):
             )
         return sagemaker.CfnDomain.AppLifecycleManagementProperty(idle_settings=settings)
 
-    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType) -> dict:
+    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType) -> dict[str, Any]:
         mine = [c for c in configs if c.app_type == app_type]
         if not mine:
             return {}

@@ -378,3 +378,47 @@ def test_a_token_monitoring_run_time_and_cluster_stay_tokens():
     cluster = job["Properties"]["JobResources"]["ClusterConfig"]
     assert cluster["InstanceCount"] == {"Ref": "Instances"} and cluster["InstanceType"] == {"Ref": "Type"}
     assert job["Properties"]["StoppingCondition"]["MaxRuntimeInSeconds"] == {"Ref": "Runtime"}
+
+
+def test_a_token_online_ttl_stays_a_token_in_feature_groups():
+    from tests.constructs_lib.test_feature_group import _feature_group
+
+    stack = new_stack()
+    _feature_group(stack, online_ttl=Duration.seconds(_number(stack, "Ttl")))
+    (group,) = Template.from_stack(stack).find_resources("AWS::SageMaker::FeatureGroup").values()
+    assert group["Properties"]["OnlineStoreConfig"]["TtlDuration"] == {"Unit": "Seconds", "Value": {"Ref": "Ttl"}}
+
+
+def test_token_variant_timeouts_and_guardrail_waits_stay_tokens():
+    from constructs_lib import DeploymentGuardrails
+
+    stack = new_stack()
+    variant = InstanceVariant(
+        model=cheap_model(stack), model_data_download_timeout=Duration.seconds(_number(stack, "Download"))
+    )
+    RealtimeEndpoint(
+        stack,
+        "Endpoint",
+        variants=[variant],
+        deployment=DeploymentGuardrails.all_at_once(wait_interval=Duration.seconds(_number(stack, "Wait"))),
+    )
+    template = Template.from_stack(stack)
+    (config,) = template.find_resources("AWS::SageMaker::EndpointConfig").values()
+    assert config["Properties"]["ProductionVariants"][0]["ModelDataDownloadTimeoutInSeconds"] == {"Ref": "Download"}
+    (endpoint,) = template.find_resources("AWS::SageMaker::Endpoint").values()
+    routing = endpoint["Properties"]["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing["WaitIntervalInSeconds"] == {"Ref": "Wait"}
+
+
+def test_a_token_log_retention_is_accepted_by_access_log_buckets():
+    from constructs_lib import AccessLogBucket
+
+    stack = new_stack()
+    AccessLogBucket(stack, "Logs", log_retention=Duration.days(_number(stack, "Days")))
+
+
+def test_a_token_training_run_time_stays_a_token(role):
+    stack = new_stack()
+    step = TrainingStep("Train", job=training_job(role, max_runtime=Duration.seconds(_number(stack, "Runtime"))))
+    definition = stack.resolve(PipelineDefinition(steps=[step]).render())
+    assert definition["Steps"][0]["Arguments"]["StoppingCondition"]["MaxRuntimeInSeconds"] == {"Ref": "Runtime"}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 from aws_cdk import Duration
 
 from constructs_lib._core.service_model import instance_type_problem
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
@@ -329,10 +329,10 @@ def _number(value: float | None) -> str:
     return str(int(value)) if value is not None and float(value).is_integer() else str(value)
 
 
-def seconds_of(value: Duration | Expression | None) -> int | Expression | None:
+def seconds_of(value: Duration | Expression | None) -> int | float | Expression | None:
     if value is None or isinstance(value, Expression):
         return value
-    return int(value.to_seconds())
+    return whole(value.to_seconds())
 
 
 class Step:
