@@ -270,3 +270,28 @@ def test_readme_compliance_example_synthesizes_nag_clean(tmp_path, monkeypatch):
     exec(compile(example, "README.md", "exec"), {})  # synth fails on any unacknowledged finding
     template = (tmp_path / "Reports.template.json").read_text()
     assert "WriteExports" in template and "aws:SourceAccount" in template
+
+
+def test_core_imports_no_lifecycle_area_at_run_time():
+    """``_core`` is the bottom layer: its modules import no area package (type-only imports under
+    ``TYPE_CHECKING`` excepted), so every area can import it without a cycle."""
+    import ast
+    from pathlib import Path
+
+    areas = ("foundation", "studio", "training", "inference", "monitoring", "platform", "governance")
+    core = Path(__file__).resolve().parents[1] / "constructs_lib" / "_core"
+    found = []
+    for module in sorted(core.glob("*.py")):
+        tree = ast.parse(module.read_text())
+        type_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for node in ast.walk(block)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and id(node) not in type_only and node.module:
+                parts = node.module.split(".")
+                if parts[0] == "constructs_lib" and len(parts) > 1 and parts[1] in areas:
+                    found.append(f"{module.name}: {node.module}")
+    assert found == []

@@ -7,6 +7,9 @@ less. The S3 statements built from these live in ``_core/s3_access.py``.
 
 from __future__ import annotations
 
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
 S3_READ = ("s3:GetObject",)
 S3_WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
 
@@ -33,3 +36,10 @@ KMS_SERVICE_PUBLISH = ("kms:Decrypt", "kms:GenerateDataKey*")
 KMS_CLOUDWATCH_LOGS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 #: Key policy, CloudTrail: encrypt log files (digests included).
 KMS_CLOUDTRAIL_ENCRYPT = ("kms:GenerateDataKey*",)
+
+
+def grant_key_use(key: kms.IKey, grantee: iam.IGrantable, *, encrypt: bool) -> iam.Grant:
+    """Decrypt (and with ``encrypt``, encrypt and make data keys) with ``key``: the exact actions S3
+    SSE-KMS and SageMaker jobs call, not ``grant_encrypt_decrypt``'s ``kms:ReEncrypt*`` and
+    ``kms:GenerateDataKey*`` wildcards."""
+    return key.grant(grantee, *(KMS_KEY_USE if encrypt else KMS_KEY_READ))

@@ -20,7 +20,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib._core.keys import grant_key_use
+from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role

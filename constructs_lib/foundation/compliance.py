@@ -20,10 +20,10 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from constructs import IConstruct
 
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.runtime_contracts import PLUGIN_NAME, acknowledgment_id, runtime_contracts_plugin
 from constructs_lib._core.validation import ConstructValidationError
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards as _acknowledge_statement
+from constructs_lib.foundation._runtime_contracts import PLUGIN_NAME, acknowledgment_id, runtime_contracts_plugin
 
 __all__ = [
     "add_compliance_checks",

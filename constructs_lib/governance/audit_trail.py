@@ -18,12 +18,12 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
-from constructs_lib._core.keys import allow_publisher
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
+from constructs_lib.foundation._keys import allow_publisher
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket

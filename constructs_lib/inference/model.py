@@ -20,13 +20,13 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
-from constructs_lib._core.runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib.foundation._runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]

@@ -47,8 +47,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
-from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE
-from constructs_lib._core.keys import allow_publisher, grant_key_use, key_or_new
+from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
@@ -63,6 +62,7 @@ from constructs_lib._core.validation import (
 )
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
+from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms

@@ -25,17 +25,17 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
-from constructs_lib._core.grants import KMS_CREATE_GRANT
-from constructs_lib._core.keys import grant_key_use, key_or_new
+from constructs_lib._core.grants import KMS_CREATE_GRANT, grant_key_use
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
+from constructs_lib.foundation._keys import key_or_new
+from constructs_lib.foundation._runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket

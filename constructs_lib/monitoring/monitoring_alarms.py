@@ -19,13 +19,13 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
-from constructs_lib._core.keys import allow_publisher, key_or_new
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.monitoring.model_monitor import ModelMonitor
 

@@ -37,13 +37,14 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
 from constructs_lib._core.contracts import StartablePipeline
-from constructs_lib._core.keys import allow_publisher, grant_key_use, key_or_new
+from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_function import VpcFunction
+from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
 

@@ -23,7 +23,7 @@ from constructs_lib import (
     SecureBucket,
     acknowledge_runtime_contract,
 )
-from constructs_lib._core.runtime_contracts import check_templates, runtime_contracts_plugin
+from constructs_lib.foundation._runtime_contracts import check_templates, runtime_contracts_plugin
 from constructs_lib.training.container_images import XGBOOST_REPOSITORY, xgboost_image_uri
 from constructs_lib.training.pipeline import (
     IntegerRange,

@@ -59,7 +59,7 @@ def test_every_role_can_make_every_call_its_resources_imply(synthesized_app):
     """The run-time contracts over every template: zero missing grants (the fixture's synth ran the
     same check as a validation plugin; here it is run again to count what it proved)."""
     from constructs_lib._core.cfn_values import Assembly
-    from constructs_lib._core.runtime_contracts import RuntimeContractCheck
+    from constructs_lib.foundation._runtime_contracts import RuntimeContractCheck
 
     paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
     check = RuntimeContractCheck(Assembly.from_template_paths(paths))

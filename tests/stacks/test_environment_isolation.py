@@ -321,7 +321,7 @@ def _steps(steps: list[dict]) -> list[dict]:
 
 def test_the_run_time_contracts_check_the_pipeline_roles_create_calls_with_the_steps_tags(synthesized_app):
     from constructs_lib._core.cfn_values import Assembly
-    from constructs_lib._core.runtime_contracts import RuntimeContractCheck
+    from constructs_lib.foundation._runtime_contracts import RuntimeContractCheck
 
     paths = sorted(str(p) for p in synthesized_app.outdir.glob("assembly-*/*.template.json"))
     needs = [need for o in RuntimeContractCheck(Assembly.from_template_paths(paths)).obligations() for need in o.needs]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib._core.grants import KMS_KEY_READ, KMS_KEY_USE
 from constructs_lib._core.service_role import publisher_source_arn
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -17,13 +15,6 @@ def key_or_new(scope: Construct, key: kms.IKey | None, description: str, constru
     if key is None:
         key = EncryptionKey(scope, construct_id, description=description)
     return key
-
-
-def grant_key_use(key: kms.IKey, grantee: iam.IGrantable, *, encrypt: bool) -> iam.Grant:
-    """Decrypt (and with ``encrypt``, encrypt and make data keys) with ``key``: the exact actions S3
-    SSE-KMS and SageMaker jobs call, not ``grant_encrypt_decrypt``'s ``kms:ReEncrypt*`` and
-    ``kms:GenerateDataKey*`` wildcards."""
-    return key.grant(grantee, *(KMS_KEY_USE if encrypt else KMS_KEY_READ))
 
 
 def allow_publisher(scope: Construct, key: kms.IKey | None, service: str) -> None:
