@@ -50,6 +50,12 @@ def is_unresolved(value: Any) -> bool:
     return bool(Token.is_unresolved(value))
 
 
+def given(value: object) -> object:
+    """``value`` as a caller may really pass it: argument checks test the types that callers without
+    a type checker can get wrong, e.g. ``problems.check(isinstance(given(options), DataCaptureOptions), ...)``."""
+    return value
+
+
 def whole(value: float) -> int | float:
     """``int(value)``, except for a number token, which ``int`` would turn into a meaningless number."""
     return value if is_unresolved(value) else int(value)

@@ -14,10 +14,11 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE
+from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.validation import Problems, is_unresolved, whole
+from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.inference.endpoint import ProductionVariant
@@ -127,7 +128,7 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
     )
     problems.check(
         is_unresolved(variant.initial_weight)
-        or (isinstance(variant.initial_weight, (int, float)) and variant.initial_weight > 0),
+        or (isinstance(given(variant.initial_weight), (int, float)) and variant.initial_weight > 0),
         f"{where}.initial_weight",
         variant.initial_weight,
         "must be a number above 0 (a variant with weight 0 gets no traffic: remove it instead)",
@@ -228,7 +229,7 @@ def check_schedules(problems: Problems, where: str, schedules: Sequence[Schedule
 def check_data_capture(problems: Problems, options: DataCaptureOptions | None) -> None:
     if options is None:
         return
-    if not isinstance(options, DataCaptureOptions):
+    if not isinstance(given(options), DataCaptureOptions):
         problems.add("data_capture", type(options).__name__, "must be a constructs_lib.DataCaptureOptions")
         return
     check_shape(
@@ -328,7 +329,7 @@ def volume_key(scope: Construct, variants: Sequence[InstanceVariant], given: kms
         return None
     if given is not None:
         return given
-    return EncryptionKey(scope, "VolumeKey", description=f"{scope.node.path} instance volumes")
+    return as_key(EncryptionKey(scope, "VolumeKey", description=f"{scope.node.path} instance volumes"))
 
 
 def acknowledge_instance_storage(config: sagemaker.CfnEndpointConfig, variants: Iterable[InstanceVariant]) -> None:

@@ -14,6 +14,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
+from constructs_lib._core.jsii_types import as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.validation import Problems
@@ -132,26 +133,30 @@ class AsyncEndpoint(DefinedEndpoint):
         self.error_topic: sns.ITopic | None = None
         notification_config = None
         if notifications:
-            key = notification_key or EncryptionKey(
-                self,
-                "NotificationKey",
-                description=f"{self.node.path} notification topics",
-                service_principals=("sagemaker.amazonaws.com",),
+            key = notification_key or as_key(
+                EncryptionKey(
+                    self,
+                    "NotificationKey",
+                    description=f"{self.node.path} notification topics",
+                    service_principals=("sagemaker.amazonaws.com",),
+                )
             )
             # The model's role publishes (granted below). sns.Topics until 0.2: their IDs are those of their paths.
-            self.success_topic = AlertTopic(self, "SuccessTopic", encryption_key=key, publishers=())
-            self.error_topic = AlertTopic(self, "ErrorTopic", encryption_key=key, publishers=())
-            use_current_logical_ids(self.success_topic)
-            use_current_logical_ids(self.error_topic)
+            success_topic = AlertTopic(self, "SuccessTopic", encryption_key=key, publishers=())
+            error_topic = AlertTopic(self, "ErrorTopic", encryption_key=key, publishers=())
+            use_current_logical_ids(success_topic)
+            use_current_logical_ids(error_topic)
+            self.success_topic = as_topic(success_topic)
+            self.error_topic = as_topic(error_topic)
             iam.Grant.add_to_principal(
                 grantee=role,
                 actions=["sns:Publish"],
-                resource_arns=[self.success_topic.topic_arn, self.error_topic.topic_arn],
+                resource_arns=[success_topic.topic_arn, error_topic.topic_arn],
             )
             iam.Grant.add_to_principal(grantee=role, actions=list(KMS_ENCRYPT), resource_arns=[key.key_arn])
             notification_config = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
-                success_topic=self.success_topic.topic_arn,
-                error_topic=self.error_topic.topic_arn,
+                success_topic=success_topic.topic_arn,
+                error_topic=error_topic.topic_arn,
                 include_inference_response_in=["SUCCESS_NOTIFICATION_TOPIC", "ERROR_NOTIFICATION_TOPIC"]
                 if include_response_in_notifications
                 else None,

@@ -125,7 +125,7 @@ class CostSummary:
 def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None) -> CostSummary:
     """Price every ``always_on_capacity()`` under ``scope``, and the network its stacks contain."""
     prices = PRICE_TABLE if prices is None else prices
-    lines = []
+    lines: list[CostLine] = []
     constructs = scope.node.find_all()
     for construct in constructs:
         if isinstance(construct, CostedConstruct):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -221,26 +221,34 @@ class DeploymentGuardrails:
     max_model_latency: Duration = field(default_factory=lambda: Duration.seconds(1))
 
     @staticmethod
-    def all_at_once(*, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
+    def all_at_once(
+        *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+    ) -> DeploymentGuardrails:
         """Blue/green: shift all traffic, bake ``wait_interval`` with the alarms watching, then finish."""
         return DeploymentGuardrails(traffic_routing=TrafficRouting.ALL_AT_ONCE, **_wait(wait_interval), **kwargs)
 
     @staticmethod
-    def canary(size: CapacitySize, *, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
+    def canary(
+        size: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+    ) -> DeploymentGuardrails:
         """Blue/green: send ``size`` of the traffic to the new fleet, bake, then shift the rest."""
         return DeploymentGuardrails(
             traffic_routing=TrafficRouting.CANARY, canary_size=size, **_wait(wait_interval), **kwargs
         )
 
     @staticmethod
-    def linear(step: CapacitySize, *, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
+    def linear(
+        step: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+    ) -> DeploymentGuardrails:
         """Blue/green: shift ``step`` of the traffic at a time, baking after each step."""
         return DeploymentGuardrails(
             traffic_routing=TrafficRouting.LINEAR, linear_step_size=step, **_wait(wait_interval), **kwargs
         )
 
     @staticmethod
-    def rolling(batch: CapacitySize, *, wait_interval: Duration | None = None, **kwargs) -> DeploymentGuardrails:
+    def rolling(
+        batch: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+    ) -> DeploymentGuardrails:
         """Rolling: replace ``batch`` of the fleet at a time (fewer spare instances than blue/green)."""
         return DeploymentGuardrails(
             strategy=DeploymentStrategy.ROLLING,
@@ -251,7 +259,23 @@ class DeploymentGuardrails:
         )
 
 
-def _wait(wait_interval: Duration | None) -> dict:
+class _GuardrailOptions(TypedDict, total=False):
+    """The keyword arguments the ``DeploymentGuardrails`` builders pass on (see its parameters)."""
+
+    rollback_maximum_batch_size: CapacitySize | None
+    termination_wait: Duration | None
+    maximum_execution_timeout: Duration | None
+    alarms: Sequence[cloudwatch.IAlarm]
+    default_alarms: bool
+    max_error_rate: float
+    max_model_latency: Duration
+
+
+class _Wait(TypedDict, total=False):
+    wait_interval: Duration
+
+
+def _wait(wait_interval: Duration | None) -> _Wait:
     return {} if wait_interval is None else {"wait_interval": wait_interval}
 
 

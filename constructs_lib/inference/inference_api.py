@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -118,8 +119,8 @@ class InferenceApi(Construct):
         )
         stack = Stack.of(self)
 
-        key = log_key or EncryptionKey(
-            self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy
+        key = log_key or as_key(
+            EncryptionKey(self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy)
         )
         self.access_log_group = logs.LogGroup(
             self,
@@ -254,7 +255,7 @@ class InferenceApi(Construct):
             path=f"endpoints/{endpoint.endpoint_name}/invocations",
             integration_http_method="POST",
             options=apigateway.IntegrationOptions(
-                credentials_role=self.integration_role,
+                credentials_role=as_role(self.integration_role),
                 passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
                 request_parameters={
                     "integration.request.header.Content-Type": _CONTENT_TYPE,
@@ -271,7 +272,7 @@ class InferenceApi(Construct):
         validator = self.api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
-        models = {}
+        models: dict[str, apigateway.IModel] = {}
         if "application/json" in content_types:
             models["application/json"] = self.api.add_model(
                 "InferenceRequest",

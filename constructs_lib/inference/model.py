@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import jsii
 from aws_cdk import ArnFormat, Aws, CfnResource, IResource, Resource, Stack
@@ -188,8 +188,10 @@ class ModelPackageSources:
         """Record the sources in ``resource``'s template metadata, where the run-time contract check
         reads them (``key``: a pipeline step's name)."""
         entry = {"ModelDataUrls": [d.s3_url for d in self.model_data], "Images": [i.image_uri for i in self.images]}
-        existing = resource.get_metadata(MODEL_PACKAGE_SOURCES_METADATA) or {}
-        merged = {k: [*existing.get(k, []), *v] for k, v in entry.items()} if key is None else {**existing, key: entry}
+        existing: dict[str, Any] = resource.get_metadata(MODEL_PACKAGE_SOURCES_METADATA) or {}
+        merged: dict[str, Any] = (
+            {k: [*existing.get(k, []), *v] for k, v in entry.items()} if key is None else {**existing, key: entry}
+        )
         resource.add_metadata(MODEL_PACKAGE_SOURCES_METADATA, merged)
 
 
@@ -217,7 +219,7 @@ class ContainerDefinition:
     model_data: ModelData | None = None
     model_package_arn: str | None = None
     model_package_sources: ModelPackageSources | None = None
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str] = field(default_factory=dict[str, str])
     hostname: str | None = None
     multi_model: bool = False
     model_cache: bool = True

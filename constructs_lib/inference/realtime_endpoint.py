@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -14,7 +14,7 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
-from constructs_lib._core.validation import Problems, is_unresolved, whole
+from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -251,7 +251,7 @@ class RealtimeEndpoint(DefinedEndpoint):
                 if ep.check_instance_variant(problems, f"{kind}[{i}]", v, endpoint_kind="real-time"):
                     valid.append(v)
         ep.check_variant_names(problems, [v.variant_name for v in valid])
-        for v in (s for s in shadow_variants if isinstance(s, InstanceVariant)):
+        for v in (s for s in shadow_variants if isinstance(given(s), InstanceVariant)):
             model = v.model
             composite = isinstance(model, Model) and (model.multi_model or len(model.containers) > 1)
             problems.check(
@@ -394,7 +394,7 @@ class RealtimeEndpoint(DefinedEndpoint):
     def _rollback_alarms(
         self, g: DeploymentGuardrails, actions: Sequence[cloudwatch.IAlarmAction]
     ) -> list[cloudwatch.IAlarm]:
-        alarms: list[cloudwatch.IAlarm] = []
+        alarms: list[cloudwatch.Alarm] = []
         if g.default_alarms:
             for variant in (v.variant_name for v in self.production_variants):
                 alarms.append(
@@ -446,20 +446,24 @@ class RealtimeEndpoint(DefinedEndpoint):
             alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in self.rollback_alarms]
         )
         if g.strategy == DeploymentStrategy.ROLLING:
+            batch = g.maximum_batch_size
+            assert batch is not None  # _validate_guardrails requires it for rolling deployments
             return sagemaker.CfnEndpoint.DeploymentConfigProperty(
                 rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
-                    maximum_batch_size=_capacity(g.maximum_batch_size),
-                    wait_interval_in_seconds=seconds(g.wait_interval),
+                    maximum_batch_size=_capacity(batch),
+                    wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
                     maximum_execution_timeout_in_seconds=seconds(g.maximum_execution_timeout),
                     rollback_maximum_batch_size=_capacity(g.rollback_maximum_batch_size),
                 ),
                 auto_rollback_configuration=rollback,
             )
+        routing = g.traffic_routing
+        assert routing is not None  # _validate_guardrails requires it for blue/green deployments
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
                 traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
-                    type=g.traffic_routing.value,
-                    wait_interval_in_seconds=seconds(g.wait_interval),
+                    type=routing.value,
+                    wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
                     canary_size=_capacity(g.canary_size),
                     linear_step_size=_capacity(g.linear_step_size),
                 ),
@@ -477,6 +481,10 @@ def _text(size: CapacitySize | None) -> str | None:
     return f"CapacitySize.{unit}({size.value})"
 
 
+@overload
+def _capacity(size: CapacitySize) -> sagemaker.CfnEndpoint.CapacitySizeProperty: ...
+@overload
+def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizeProperty | None: ...
 def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizeProperty | None:
     if size is None:
         return None
@@ -497,7 +505,7 @@ def _check_batch(
         if required:
             problems.add(prop, None, required)
         return
-    if not isinstance(size, CapacitySize):
+    if not isinstance(given(size), CapacitySize):
         problems.add(prop, size, "must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p))")
         return
     low, high = percent

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.endpoint import SAGEMAKER_NAMESPACE, DefinedEndpoint, ProductionVariant
@@ -233,7 +233,7 @@ class ServerlessEndpoint(DefinedEndpoint):
                 "serverless ones (use RealtimeEndpoint or AsyncEndpoint)",
             )
             problems.raise_if_any()
-        if not isinstance(variant, ServerlessVariant):
+        if not isinstance(given(variant), ServerlessVariant):
             problems.add("variant", type(variant).__name__, "must be a ServerlessVariant")
             problems.raise_if_any()
         ep.check_variant_names(problems, [variant.variant_name])
