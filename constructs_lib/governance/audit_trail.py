@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
+from constructs_lib._core.jsii_types import as_alarm_action, as_key, as_principals, as_topic
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -222,12 +223,14 @@ class AuditTrail(Construct):
         problems.raise_if_any()
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(
-                self,
-                "Key",
-                description=f"{self.node.path}: audit logs",
-                service_principals=("cloudwatch.amazonaws.com",),
-                removal_policy=removal_policy,
+            encryption_key = as_key(
+                EncryptionKey(
+                    self,
+                    "Key",
+                    description=f"{self.node.path}: audit logs",
+                    service_principals=("cloudwatch.amazonaws.com",),
+                    removal_policy=removal_policy,
+                )
             )
         self.encryption_key: kms.IKey = encryption_key
         self._allow_cloudtrail(trail_name)
@@ -288,15 +291,16 @@ class AuditTrail(Construct):
 
         if alarm_topic is None:
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            alarm_topic = AlertTopic(
+            new_topic = AlertTopic(
                 self,
                 "AlarmTopic",
                 display_name="ML platform audit alarms",
                 encryption_key=self.encryption_key if alert_key is None else alert_key,
                 publishers=(),  # CloudWatch's key statement above; the topic policy as before
             )
-            use_current_logical_ids(alarm_topic)  # an sns.Topic until 0.2: its IDs are those of its path
-        self.alarm_topic = alarm_topic
+            use_current_logical_ids(new_topic)  # an sns.Topic until 0.2: its IDs are those of its path
+            alarm_topic = as_topic(new_topic)
+        self.alarm_topic: sns.ITopic = alarm_topic
         self.metric_namespace = metric_namespace
         self._actions = {action.name: action for action in sensitive_actions}
         self.alarms: Mapping[str, cloudwatch.Alarm] = {
@@ -351,7 +355,7 @@ class AuditTrail(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        alarm.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
+        alarm.add_alarm_action(as_alarm_action(cw_actions.SnsAction(self.alarm_topic)))
         return alarm
 
     def trail_arn_pattern(self, trail_name: str | None) -> str:
@@ -368,7 +372,7 @@ class AuditTrail(Construct):
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudTrailToEncryptLogs",
-                principals=[principal],
+                principals=as_principals([principal]),
                 actions=list(KMS_CLOUDTRAIL_ENCRYPT),
                 resources=["*"],  # in a key policy, "*" means this key
                 conditions={
@@ -384,7 +388,7 @@ class AuditTrail(Construct):
         self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudTrailToDescribeKey",
-                principals=[principal],
+                principals=as_principals([principal]),
                 actions=list(KMS_DESCRIBE),
                 resources=["*"],
                 conditions=source,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from aws_cdk import Names, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -23,7 +23,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.jsii_types import as_key
+from constructs_lib._core.validation import Problems, given
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 
@@ -44,6 +45,7 @@ class ModelCardStatus(StrEnum):
     APPROVED = "Approved"
 
 
+@dataclass(frozen=True)
 class _Section:
     """Limits of a section's fields: characters of text (``_MAX``), items of lists (``_ITEMS``)."""
 
@@ -143,7 +145,7 @@ class TrainingDetails(_Section):
     training_datasets: tuple[str, ...] = ()
     training_images: tuple[str, ...] = ()
     training_metrics: tuple[TrainingMetric, ...] = ()
-    hyper_parameters: Mapping[str, str] = field(default_factory=dict)
+    hyper_parameters: Mapping[str, str] = field(default_factory=dict[str, str])
 
     _MAX = {
         "training_observations": 1024,
@@ -182,7 +184,7 @@ class EvaluationDetail(_Section):
     evaluation_observation: str | None = None
     evaluation_job_arn: str | None = None
     datasets: tuple[str, ...] = ()
-    metadata: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict[str, str])
     metric_groups: tuple[MetricGroup, ...] = ()
 
     _MAX = {"name": 63, "evaluation_observation": 2096, "evaluation_job_arn": 256, "datasets": 1024, "metadata": 1024}
@@ -195,7 +197,7 @@ class AdditionalInformation(_Section):
 
     ethical_considerations: str | None = None
     caveats_and_recommendations: str | None = None
-    custom_details: Mapping[str, str] = field(default_factory=dict)
+    custom_details: Mapping[str, str] = field(default_factory=dict[str, str])
 
     _MAX = {"ethical_considerations": 2048, "caveats_and_recommendations": 2048, "custom_details": 1024}
 
@@ -313,13 +315,15 @@ class ModelCard(Construct):
         problems.raise_if_any()
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(
-                self,
-                "Key",
-                description=f"{self.node.path}: model card content",
-                allow_cloudwatch_logs=False,
-                service_principals=(),
-                removal_policy=removal_policy,
+            encryption_key = as_key(
+                EncryptionKey(
+                    self,
+                    "Key",
+                    description=f"{self.node.path}: model card content",
+                    allow_cloudwatch_logs=False,
+                    service_principals=(),
+                    removal_policy=removal_policy,
+                )
             )
         self.encryption_key: kms.IKey = encryption_key
         self.status = ModelCardStatus(status_value)
@@ -382,19 +386,19 @@ def _value(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _check_section(problems: Problems, path: str, section: Any) -> None:
+def _check_section(problems: Problems, path: str, section: _Section) -> None:
     """Every field of ``section`` (recursively) against the resource schema's limits."""
-    cls = type(section)
+    characters, counts = section._MAX, section._ITEMS  # pyright: ignore[reportPrivateUsage] (this module's limits)
     for f in dataclasses.fields(section):
-        value = getattr(section, f.name)
+        value: object = getattr(section, f.name)
         prop = f"{path}.{f.name}"
-        limit = cls._MAX.get(f.name)
+        limit = characters.get(f.name)
         if value is None:
             continue
         if isinstance(value, str) and limit is not None:
             problems.check(0 < len(value) <= limit, prop, _short(value), f"must be 1-{limit} characters")
-        elif isinstance(value, (tuple, list, Mapping)):
-            items = cls._ITEMS.get(f.name)
+        elif _is_collection(value):
+            items = counts.get(f.name)
             if items is not None:
                 problems.check(len(value) <= items, f"{prop} (count)", len(value), f"must be at most {items}")
             if isinstance(value, Mapping):
@@ -415,7 +419,7 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
                         problems.check(0 < len(str(key)) <= 255, prop, key, "names must be 1-255 characters")
             else:
                 for index, item in enumerate(value):
-                    if dataclasses.is_dataclass(item):
+                    if isinstance(item, _Section):
                         _check_section(problems, f"{prop}[{index}]", item)
                     elif limit is not None:
                         problems.check(
@@ -424,7 +428,7 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
                             _short(item),
                             f"must be a string of 1-{limit} characters",
                         )
-        elif dataclasses.is_dataclass(value):
+        elif isinstance(value, _Section):
             _check_section(problems, prop, value)
     if isinstance(section, IntendedUses):
         problems.check_one_of(f"{path}.risk_rating", _value(section.risk_rating), _RISK_RATINGS)
@@ -434,7 +438,7 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
         problems.check_one_of(f"{path}.function", section.function, ["Maximize", "Minimize"])
     elif isinstance(section, EvaluationMetric):
         problems.check(
-            isinstance(section.value, (bool, int, float, str)),
+            isinstance(given(section.value), (bool, int, float, str)),
             f"{path}.value",
             section.value,
             "must be a number, a string or a boolean",
@@ -448,7 +452,7 @@ def _check_section(problems: Problems, path: str, section: Any) -> None:
             )
     elif isinstance(section, TrainingMetric):
         problems.check(
-            isinstance(section.value, (int, float)) and not isinstance(section.value, bool),
+            isinstance(given(section.value), (int, float)) and not isinstance(section.value, bool),
             f"{path}.value",
             section.value,
             "must be a number",
@@ -461,15 +465,20 @@ def _short(value: Any) -> Any:
     return f"{value[:40]}... ({len(value)} characters)" if isinstance(value, str) and len(value) > 60 else value
 
 
-def _plain(value: Any) -> Any:
+def _is_collection(value: object) -> TypeGuard[Sequence[object] | Mapping[object, object]]:
+    """Whether ``value`` is a tuple, a list or a mapping (a section's field of several items)."""
+    return isinstance(value, (tuple, list, Mapping))
+
+
+def _plain(value: object) -> object:
     """Sections as plain JSON data (to measure the content)."""
     if dataclasses.is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if _is_collection(value):
+        if isinstance(value, Mapping):
+            return {str(k): _plain(v) for k, v in value.items()}
         return [_plain(v) for v in value]
     return value
 

@@ -6,6 +6,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jsii
 from aws_cdk import Aws, Duration, IResource, Names, RemovalPolicy, Resource, Stack
@@ -18,12 +19,13 @@ from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ
+from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import grant_objects, objects_statement, s3_uri
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -240,20 +242,22 @@ class FeatureGroup(FeatureGroupBase):
         self.features: tuple[FeatureDefinition, ...] = tuple(features)
         self.record_identifier = record_identifier
         self.event_time = event_time
-        self.encryption_key: kms.IKey = encryption_key or EncryptionKey(
-            self, "Key", description=f"{self.node.path} feature group key"
+        self.encryption_key: kms.IKey = encryption_key or as_key(
+            EncryptionKey(self, "Key", description=f"{self.node.path} feature group key")
         )
 
         self.offline_bucket: s3.IBucket | None = None
         self.role: iam.IRole | None = role
-        offline_config: dict | None = None
+        self._offline_key: kms.IKey | None = None
+        offline_config: dict[str, Any] | None = None
         if offline_store:
             self.offline_bucket = offline_bucket or SecureBucket(
                 self, "OfflineStore", encryption_key=self.encryption_key
             )
-            offline_key = self.offline_bucket.encryption_key
+            # A bucket without a KMS key of its own: the offline objects are encrypted with ours.
+            offline_key = self._offline_key = self.offline_bucket.encryption_key or self.encryption_key
             if self.role is None:
-                self.role = self._offline_store_role(offline_key, offline_prefix, data_catalog)
+                self.role = as_role(self._offline_store_role(offline_key, offline_prefix, data_catalog))
             # OfflineStoreConfig and OnlineStoreConfig are untyped JSON in the L1: CloudFormation's
             # PascalCase names, not the jsii property classes (which would render in camelCase).
             offline_config = {
@@ -269,7 +273,7 @@ class FeatureGroup(FeatureGroupBase):
                     "Database": data_catalog.database,
                     "TableName": data_catalog.table_name,
                 }
-        online_config: dict | None = None
+        online_config: dict[str, Any] | None = None
         if online_store:
             online_config = {"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": self.encryption_key.key_arn}}
             if online_ttl is not None:
@@ -339,7 +343,7 @@ class FeatureGroup(FeatureGroupBase):
             bucket,
             f"{self._offline_prefix}/*",
             S3_READ,
-            key=bucket.encryption_key,
+            key=self._offline_key,
             kms_actions=KMS_DECRYPT,
             why="the feature group's offline store writes one object per record batch",
         )
@@ -441,7 +445,7 @@ class FeatureGroup(FeatureGroupBase):
         problems = Problems(self, "FeatureGroup")
         check_shape(problems, "features", list(features), f"{_REQUEST}.FeatureDefinitions", shown=len(features))
         for feature in features:
-            if not isinstance(feature, FeatureDefinition):
+            if not isinstance(given(feature), FeatureDefinition):
                 problems.add(
                     "features", feature, "must be FeatureDefinition(name, FeatureType.STRING/INTEGRAL/FRACTIONAL)"
                 )
@@ -453,13 +457,13 @@ class FeatureGroup(FeatureGroupBase):
                 feature.name,
                 f"is reserved by Feature Store ({', '.join(sorted(RESERVED_FEATURE_NAMES))})",
             )
-            if not isinstance(feature.type, FeatureType):
+            if not isinstance(given(feature.type), FeatureType):
                 problems.add(
                     f"features[{feature.name}].type",
                     feature.type,
                     "must be FeatureType.STRING, FeatureType.INTEGRAL or FeatureType.FRACTIONAL",
                 )
-        valid = [f for f in features if isinstance(f, FeatureDefinition)]
+        valid = [f for f in features if isinstance(given(f), FeatureDefinition)]
         # Feature Store compares names case-insensitively (the offline Glue table lower-cases them).
         problems.check_unique("features (case-insensitive)", [f.name.lower() for f in valid])
         by_name = {f.name: f.type for f in valid}
@@ -515,7 +519,7 @@ class FeatureGroup(FeatureGroupBase):
         problems.raise_if_any()
 
 
-def _ttl(duration: Duration) -> dict:
+def _ttl(duration: Duration) -> dict[str, str | int | float]:
     """Feature Store's ``TtlDuration`` in the largest whole unit of ``duration``."""
     seconds = duration.to_seconds()
     if is_unresolved(seconds):  # a token: in seconds, as given

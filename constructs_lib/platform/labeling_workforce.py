@@ -13,6 +13,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core.jsii_types import as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems
@@ -136,13 +137,15 @@ class LabelingWorkforce(Construct):
         problems.raise_if_any()
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(
-                self,
-                "Key",
-                description=f"{self.node.path}: labeling notifications",
-                allow_cloudwatch_logs=False,
-                service_principals=(),
-                removal_policy=removal_policy,
+            encryption_key = as_key(
+                EncryptionKey(
+                    self,
+                    "Key",
+                    description=f"{self.node.path}: labeling notifications",
+                    allow_cloudwatch_logs=False,
+                    service_principals=(),
+                    removal_policy=removal_policy,
+                )
             )
         if isinstance(encryption_key, EncryptionKey):
             encryption_key.allow_service("sagemaker.amazonaws.com")
@@ -175,24 +178,25 @@ class LabelingWorkforce(Construct):
             description=f"Workers of the {workteam_name} labeling workteam",
         )
         if notification_topic is None:
-            notification_topic = AlertTopic(
+            new_topic = AlertTopic(
                 self,
                 "NotificationTopic",
                 display_name=f"{workteam_name} work items",
                 encryption_key=self.encryption_key,
                 publishers=(),  # SageMaker Ground Truth: below, for any of this account's workteams
             )
-            use_current_logical_ids(notification_topic)  # an sns.Topic until 0.2: its IDs are those of its path
-            notification_topic.add_to_resource_policy(
+            use_current_logical_ids(new_topic)  # an sns.Topic until 0.2: its IDs are those of its path
+            new_topic.add_to_resource_policy(
                 service_statement(
                     self,
                     sid="AllowGroundTruthNotifications",
                     service="sagemaker.amazonaws.com",
                     actions=["sns:Publish"],
-                    resources=[notification_topic.topic_arn],
+                    resources=[new_topic.topic_arn],
                 )
             )
-        self.notification_topic = notification_topic
+            notification_topic = as_topic(new_topic)
+        self.notification_topic: sns.ITopic = notification_topic
 
         self.workteam = sagemaker.CfnWorkteam(
             self,

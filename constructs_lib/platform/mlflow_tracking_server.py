@@ -16,6 +16,7 @@ from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_ENCRYPT
+from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement, s3_uri
@@ -209,7 +210,7 @@ class MlflowTrackingServer(TrackingServerBase):
         self.artifact_bucket = artifact_bucket or SecureBucket(self, "Artifacts")
         self.artifact_prefix = artifact_prefix
         self.size = TrackingServerSize(size_value)
-        self.role: iam.IRole = role or self._new_role(automatic_model_registration)
+        self.role: iam.IRole = role or as_role(self._new_role(automatic_model_registration))
 
         self._resource = sagemaker.CfnMlflowTrackingServer(
             self,
@@ -282,7 +283,8 @@ class MlflowTrackingServer(TrackingServerBase):
         role.add_to_policy(
             iam.PolicyStatement(sid="LocateBucket", actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn])
         )
-        bucket.encryption_key.grant(role, *KMS_ENCRYPT)
+        if bucket.encryption_key is not None:  # none for a bucket with S3-managed encryption
+            bucket.encryption_key.grant(role, *KMS_ENCRYPT)
         if Stack.of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
             acknowledge(
                 role,

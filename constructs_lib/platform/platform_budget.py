@@ -10,6 +10,7 @@ from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core.jsii_types import as_topic
 from constructs_lib._core.service_role import publisher_source_arn, service_statement
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
@@ -104,8 +105,8 @@ class PlatformBudget(Construct):
             )
         problems.raise_if_any()
 
-        self.notification_topic: sns.ITopic = notification_topic or AlertTopic(
-            self, "Topic", display_name="Budget alerts"
+        self.notification_topic: sns.ITopic = notification_topic or as_topic(
+            AlertTopic(self, "Topic", display_name="Budget alerts")
         )
         if isinstance(self.notification_topic, AlertTopic):
             self.notification_topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jsii
 from aws_cdk import CfnResource, Stack, Tags
@@ -14,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_ENCRYPT
+from constructs_lib._core.jsii_types import as_principals, as_role
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
@@ -77,7 +79,7 @@ class _TeamRegistry(Construct):
 
     def collisions(self, candidate: _Registered) -> list[tuple[str, str]]:
         """``(argument, message)`` for each way ``candidate`` collides with a registered team."""
-        found = []
+        found: list[tuple[str, str]] = []
         for other in self.teams.values():
             if other.team_name == candidate.team_name:
                 found.append(("team_name", f"is already a team of this bucket (at {other.path})"))
@@ -223,7 +225,7 @@ class TeamAccess(Construct):
             "Resource",
             description=f"Team {team_name}: its prefix {prefix} of the data bucket",
             statements=statements,
-            roles=[self.role],
+            roles=[as_role(self.role)],
         )
         acknowledge_resource_wildcards(
             self.managed_policy,
@@ -272,11 +274,11 @@ class TeamAccess(Construct):
         outsider = {**not_platform, "StringNotEquals": {tag: team_name}}
         above = _enclosing_prefixes(prefix)
 
-        def deny(actions: Sequence[str], resource: str, conditions: dict) -> None:
+        def deny(actions: Sequence[str], resource: str, conditions: Mapping[str, Any]) -> None:
             bucket.add_to_resource_policy(
                 iam.PolicyStatement(
                     effect=iam.Effect.DENY,
-                    principals=[iam.AnyPrincipal()],
+                    principals=as_principals([iam.AnyPrincipal()]),
                     actions=list(actions),
                     resources=[resource],
                     conditions=conditions,

@@ -1,6 +1,7 @@
 import pytest
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib import (
@@ -211,6 +212,24 @@ def test_given_bucket_key_catalog_and_iceberg_format():
             }
         },
     )
+
+
+def test_a_bucket_without_a_kms_key_gets_the_offline_objects_encrypted_with_the_feature_group_key():
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Plain", encryption=s3.BucketEncryption.S3_MANAGED)
+    group = _feature_group(stack, offline_bucket=bucket)
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    group.grant_read_offline(reader)
+    template = Template.from_stack(stack)
+    key_id = stack.resolve(group.encryption_key.key_arn)
+    assert _props(template)["OfflineStoreConfig"]["S3StorageConfig"]["KmsKeyId"] == key_id
+    decrypts = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "kms:Decrypt" in statement["Action"]
+    ]
+    assert [statement["Resource"] for statement in decrypts] == [key_id]
 
 
 def test_online_only_feature_group_has_no_role_or_bucket():

@@ -1,6 +1,7 @@
 import pytest
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Capture, Match, Template
 
 from constructs_lib import ConstructValidationError, MlflowTrackingServer, SecureBucket, TrackingServerSize
@@ -129,6 +130,25 @@ def test_uses_the_bucket_and_role_it_is_given():
             "TrackingServerSize": "Large",
         },
     )
+
+
+def test_a_bucket_with_s3_managed_encryption_needs_no_kms_grant():
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Plain", encryption=s3.BucketEncryption.S3_MANAGED)
+    MlflowTrackingServer(stack, "Tracking", artifact_bucket=bucket)
+    template = Template.from_stack(stack)
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert {s["Sid"] for s in statements} >= {"ReadWriteArtifacts", "ListArtifacts", "LocateBucket"}
+    assert not [s for s in statements if any(str(a).startswith("kms:") for a in _actions(s))]
+
+
+def _actions(statement: dict) -> list:
+    actions = statement["Action"]
+    return actions if isinstance(actions, list) else [actions]
 
 
 def test_generated_name_is_lower_case():
