@@ -9,6 +9,7 @@ invocation.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import jsii
 from aws_cdk import (
@@ -162,6 +163,8 @@ class StudioTeardown(Construct):
             "its messages are kept 14 days for investigation.",
             "AwsSolutions-SQS3",
         )
+        #: Paths of the handler roles already given the runtime grants (two handlers share ``self.role``).
+        self._runtime_granted: set[str] = set()
         self.role = ManagedPolicyRole(
             self,
             "Role",
@@ -300,7 +303,7 @@ class StudioTeardown(Construct):
             )
         for name in _FRAMEWORK_FUNCTIONS:
             function = provider.node.find_child(name)
-            cfn: lambda_.CfnFunction = function.node.default_child  # type: ignore[assignment]
+            cfn = cast(lambda_.CfnFunction, function.node.default_child)
             cfn.reserved_concurrent_executions = 1
             cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
                 target_arn=self.dead_letter_queue.queue_arn
@@ -372,9 +375,9 @@ class StudioTeardown(Construct):
     ) -> None:
         """What a handler function's role needs to run besides its VPC interfaces (``attached_function``):
         logs, key and queue."""
-        if getattr(role, "_teardown_runtime_granted", False):
+        if role.node.path in self._runtime_granted:
             return
-        role._teardown_runtime_granted = True  # type: ignore[attr-defined]
+        self._runtime_granted.add(role.node.path)
         allow = self._allower(role)
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
