@@ -9,6 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from constructs_lib._core.jsii_types import as_interface, as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import publisher_source_arn, service_statement
 from constructs_lib._core.validation import Problems, path_of
@@ -87,7 +88,7 @@ class AlertTopic(sns.Topic):
             construct_id,
             display_name=display_name,
             topic_name=topic_name,
-            master_key=key,
+            master_key=as_key(key),
             enforce_ssl=True,
         )
         # Until 0.2 the topic was the child "Resource" of this construct, and a new key its child
@@ -99,7 +100,7 @@ class AlertTopic(sns.Topic):
         for principal in publishers:
             self.allow_service_to_publish(principal)
         for address in email_addresses:
-            self.add_subscription(subscriptions.EmailSubscription(address))
+            self.add_subscription(as_interface(sns.ITopicSubscription, subscriptions.EmailSubscription(address)))
 
     def allow_service_to_publish(
         self, service_principal: str, *, source_arn: str | Sequence[str] | None = None

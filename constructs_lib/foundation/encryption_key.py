@@ -10,6 +10,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CLOUDWATCH_LOGS, KMS_DECRYPT, KMS_SERVICE_PUBLISH
+from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems, path_of
@@ -131,7 +132,7 @@ class EncryptionKey(kms.Key):
         self.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=sid,
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                principals=as_principals([iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")]),
                 actions=list(actions),
                 resources=["*"],
                 conditions={

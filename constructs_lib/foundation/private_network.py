@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from constructs_lib._core.jsii_types import as_key, as_principals, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import pin_provider_roles, service_role
@@ -511,7 +512,7 @@ class PrivateNetwork(Construct):
             condition = {"aws:PrincipalAccount": Stack.of(self).account}
         return iam.PolicyStatement(
             sid="OnlyPrincipalsOfThisOrganization" if self._organization_id else "OnlyPrincipalsOfThisAccount",
-            principals=[iam.AnyPrincipal()],
+            principals=_anyone(),
             actions=["*"],
             resources=["*"],
             conditions={"StringEquals": condition},
@@ -522,7 +523,7 @@ class PrivateNetwork(Construct):
         stack = Stack.of(self)
         return iam.PolicyStatement(
             sid="OnlySageMakerResourcesOfThisAccount",
-            principals=[iam.AnyPrincipal()],
+            principals=_anyone(),
             actions=["*"],
             resources=[f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:*"],
         )
@@ -543,7 +544,7 @@ class PrivateNetwork(Construct):
         statements = [
             iam.PolicyStatement(
                 sid="OnlyBucketsOfThisAccount",
-                principals=[iam.AnyPrincipal()],
+                principals=_anyone(),
                 actions=["s3:*"],
                 resources=["*"],
                 conditions={"StringEquals": {"aws:ResourceAccount": stack.account}},
@@ -556,7 +557,7 @@ class PrivateNetwork(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid=f"AwsOwnedBuckets{number}",
-                    principals=[iam.AnyPrincipal()],
+                    principals=_anyone(),
                     actions=list(actions),
                     resources=resources,
                 )
@@ -565,7 +566,7 @@ class PrivateNetwork(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid="AmazonLinuxRepositories",
-                    principals=[iam.AnyPrincipal()],
+                    principals=_anyone(),
                     actions=["s3:GetObject"],
                     resources=[objects(p) for p in AMAZON_LINUX_REPOSITORY_BUCKETS],
                 )
@@ -574,7 +575,7 @@ class PrivateNetwork(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid="ExternalBuckets",
-                    principals=[iam.AnyPrincipal()],
+                    principals=_anyone(),
                     actions=["s3:*"],
                     resources=[
                         arn
@@ -593,8 +594,10 @@ class PrivateNetwork(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         if key is None:
-            key = EncryptionKey(
-                self, "FlowLogKey", description=f"{self.node.path} flow log key", removal_policy=removal_policy
+            key = as_key(
+                EncryptionKey(
+                    self, "FlowLogKey", description=f"{self.node.path} flow log key", removal_policy=removal_policy
+                )
             )
         self.flow_log_group = logs.LogGroup(
             self,
@@ -613,7 +616,7 @@ class PrivateNetwork(Construct):
         )
         vpc.add_flow_log(
             "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, role),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, as_role(role)),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
 
@@ -626,12 +629,17 @@ def _is_cidr(value: str, shortest: int, longest: int) -> bool:
     return shortest <= network.prefixlen <= longest
 
 
+def _anyone() -> list[iam.IPrincipal]:
+    """``Principal: "*"``, the principal of an endpoint policy statement whose conditions do the scoping."""
+    return as_principals([iam.AnyPrincipal()])
+
+
 def _aws_services() -> iam.PolicyStatement:
     """AWS service principals acting through the endpoint for a resource of ours: they carry AWS's
     credentials, never a user's (the AWS data perimeter examples' ``aws:PrincipalIsAWSService``)."""
     return iam.PolicyStatement(
         sid="AwsServicePrincipals",
-        principals=[iam.AnyPrincipal()],
+        principals=_anyone(),
         actions=["*"],
         resources=["*"],
         conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}},

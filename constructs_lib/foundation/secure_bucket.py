@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
+from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions, s3_uri
@@ -103,7 +104,8 @@ class SecureBucket(s3.Bucket):
         # The bucket needs its key when it is created, so a new key is its sibling.
         new_key = None
         if encryption_key is None:
-            encryption_key = new_key = EncryptionKey(scope, f"{construct_id}Key", description=f"{path} bucket key")
+            new_key = EncryptionKey(scope, f"{construct_id}Key", description=f"{path} bucket key")
+            encryption_key = as_key(new_key)
 
         lifecycle_rules = [
             s3.LifecycleRule(

@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import NOTEBOOK_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -148,7 +149,7 @@ class NotebookInstance(Construct):
             f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:notebook-instance/{name.lower()}"
         )
         if encryption_key is None:
-            encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path} notebook volume")
+            encryption_key = as_key(EncryptionKey(self, "Key", description=f"{self.node.path} notebook volume"))
         self.encryption_key: kms.IKey = encryption_key
         if role is None:
             role = StudioExecutionRole(
@@ -163,7 +164,7 @@ class NotebookInstance(Construct):
             )
         #: The default ``StudioExecutionRole`` (None when ``role`` was given): ``grant_bucket`` on it.
         self.default_role = role if isinstance(role, StudioExecutionRole) else None
-        self.role: iam.IRole = role.role if isinstance(role, StudioExecutionRole) else role
+        self.role: iam.IRole = as_role(role.role) if isinstance(role, StudioExecutionRole) else role
         if self.default_role is not None:
             self.default_role.allow_log_streams(
                 NOTEBOOK_LOG_GROUP,

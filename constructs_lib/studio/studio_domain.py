@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import jsii
 from aws_cdk import Duration, IResource, Names, RemovalPolicy, Resource
@@ -16,9 +15,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
-from typing_extensions import Protocol, runtime_checkable
+from typing_extensions import Protocol, TypedDict, runtime_checkable
 
 from constructs_lib._core.arns import sagemaker_arn
+from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -70,6 +70,13 @@ class NotebookSharing:
     encryption_key: kms.IKey | None = None
     #: Share cell outputs too (they may hold data): default False.
     include_output: bool = False
+
+
+class _LifecycleSettings(TypedDict, total=False):
+    """The lifecycle configuration fields shared by the JupyterLab and Code Editor app settings."""
+
+    lifecycle_config_arns: list[str]
+    default_resource_spec: sagemaker.CfnDomain.ResourceSpecProperty | None
 
 
 @runtime_checkable
@@ -321,7 +328,7 @@ class StudioDomain(StudioDomainBase):
         self._spaces: dict[str, StudioSpace] = {}
 
         if encryption_key is None:
-            encryption_key = EncryptionKey(self, "Key", description=f"{self.node.path} Studio volumes")
+            encryption_key = as_key(EncryptionKey(self, "Key", description=f"{self.node.path} Studio volumes"))
         self.encryption_key: kms.IKey = encryption_key
         if execution_role is None:
             execution_role = self.new_execution_role(
@@ -329,7 +336,7 @@ class StudioDomain(StudioDomainBase):
             )
         self.default_execution_role = execution_role if isinstance(execution_role, StudioExecutionRole) else None
         self.execution_role: iam.IRole = (
-            execution_role.role if isinstance(execution_role, StudioExecutionRole) else execution_role
+            as_role(execution_role.role) if isinstance(execution_role, StudioExecutionRole) else execution_role
         )
 
         sharing_settings = sagemaker.CfnDomain.SharingSettingsProperty(notebook_output_option="Disabled")
@@ -478,7 +485,7 @@ class StudioDomain(StudioDomainBase):
         problems.raise_if_any()
         if isinstance(execution_role, StudioExecutionRole):
             execution_role.allow_studio_domain(self.domain_id)
-        role = execution_role.role if isinstance(execution_role, StudioExecutionRole) else execution_role
+        role = as_role(execution_role.role) if isinstance(execution_role, StudioExecutionRole) else execution_role
         profile = StudioUserProfile(
             self,
             f"UserProfile-{user_profile_name}",
@@ -592,7 +599,9 @@ class StudioDomain(StudioDomainBase):
             )
         return sagemaker.CfnDomain.AppLifecycleManagementProperty(idle_settings=settings)
 
-    def _lifecycle_settings(self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType) -> dict[str, Any]:
+    def _lifecycle_settings(
+        self, configs: Sequence[StudioLifecycleConfig], app_type: StudioAppType
+    ) -> _LifecycleSettings:
         mine = [c for c in configs if c.app_type == app_type]
         if not mine:
             return {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import jsii
 from aws_cdk import Aws, Stack
@@ -13,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
+from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
@@ -227,10 +229,10 @@ class StudioExecutionRole(Construct):
             description=description or f"SageMaker Studio execution role ({self.node.path})",
         )
         # Studio sets the user profile name as the session's source identity (CloudTrail attribution).
-        self.role.assume_role_policy.add_statements(  # type: ignore[union-attr]
+        self.role.assume_role_policy.add_statements(  # pyright: ignore[reportOptionalMemberAccess] # a Role made with assumed_by always has a trust policy
             iam.PolicyStatement(
                 actions=["sts:SetSourceIdentity"],
-                principals=[service_principal(self, "sagemaker.amazonaws.com")],
+                principals=as_principals([service_principal(self, "sagemaker.amazonaws.com")]),
             )
         )
         self.subnet_ids = [subnet.subnet_id for subnet in subnets]
@@ -416,14 +418,14 @@ class StudioExecutionRole(Construct):
         resources: Sequence[str],
         *,
         why: str | None = None,
-        conditions: dict | None = None,
+        conditions: Mapping[str, Any] | None = None,
     ) -> None:
         statement = iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
         self.role.add_to_principal_policy(statement)
         if why is not None:
             acknowledge_wildcard_resources(self.policy, statement, why)
 
-    def _deny(self, sid: str, actions: Sequence[str], conditions: dict) -> None:
+    def _deny(self, sid: str, actions: Sequence[str], conditions: Mapping[str, Any]) -> None:
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"], conditions=conditions

@@ -9,6 +9,7 @@ invocation.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import jsii
 from aws_cdk import (
@@ -34,6 +35,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from constructs_lib._core.grants import KMS_ENCRYPT
+from constructs_lib._core.jsii_types import as_function, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -161,6 +163,8 @@ class StudioTeardown(Construct):
             "its messages are kept 14 days for investigation.",
             "AwsSolutions-SQS3",
         )
+        #: Paths of the handler roles already given the runtime grants (two handlers share ``self.role``).
+        self._runtime_granted: set[str] = set()
         self.role = ManagedPolicyRole(
             self,
             "Role",
@@ -266,13 +270,13 @@ class StudioTeardown(Construct):
         provider = cr.Provider(
             self,
             "Provider",
-            on_event_handler=self.function,
-            is_complete_handler=self.is_complete_function,
+            on_event_handler=as_function(self.function),
+            is_complete_handler=as_function(self.is_complete_function),
             query_interval=QUERY_INTERVAL,
             total_timeout=TOTAL_TIMEOUT,
             log_group=self.log_group,
-            framework_on_event_role=roles[0],
-            framework_complete_and_timeout_role=roles[1],
+            framework_on_event_role=as_role(roles[0]),
+            framework_complete_and_timeout_role=as_role(roles[1]),
             provider_function_env_encryption=key,
             waiter_state_machine_log_options=cr.LogOptions(
                 destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
@@ -280,7 +284,7 @@ class StudioTeardown(Construct):
             disable_waiter_state_machine_logging=False,
         )
         # The waiter state machine's role is aws-cdk-lib's own: pinned to this account after the fact.
-        pin_role_trust(provider.node.find_child("waiter-state-machine").node.find_child("Role"))
+        pin_role_trust(as_role(provider.node.find_child("waiter-state-machine").node.find_child("Role")))
         for role in roles:
             role.add_to_principal_policy(
                 iam.PolicyStatement(
@@ -299,7 +303,7 @@ class StudioTeardown(Construct):
             )
         for name in _FRAMEWORK_FUNCTIONS:
             function = provider.node.find_child(name)
-            cfn: lambda_.CfnFunction = function.node.default_child  # type: ignore[assignment]
+            cfn = cast(lambda_.CfnFunction, function.node.default_child)
             cfn.reserved_concurrent_executions = 1
             cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
                 target_arn=self.dead_letter_queue.queue_arn
@@ -327,7 +331,7 @@ class StudioTeardown(Construct):
         for name in _FRAMEWORK_FUNCTIONS[1:]:
             acknowledge_exact_wildcard(
                 waiter_policy,
-                f"{provider.node.find_child(name).function_arn}:*",
+                f"{as_function(provider.node.find_child(name)).function_arn}:*",
                 "aws-cdk's grant_invoke lets the waiter invoke the framework function and its versions (<ARN>:*).",
             )
         acknowledge_exact_wildcard(
@@ -371,9 +375,9 @@ class StudioTeardown(Construct):
     ) -> None:
         """What a handler function's role needs to run besides its VPC interfaces (``attached_function``):
         logs, key and queue."""
-        if getattr(role, "_teardown_runtime_granted", False):
+        if role.node.path in self._runtime_granted:
             return
-        role._teardown_runtime_granted = True  # type: ignore[attr-defined]
+        self._runtime_granted.add(role.node.path)
         allow = self._allower(role)
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
