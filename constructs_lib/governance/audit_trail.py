@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudtrail as cloudtrail
@@ -278,7 +279,7 @@ class AuditTrail(Construct):
             trail_name=trail_name,
         )
         pin_bucket_policy(self.bucket, source_arn=self.trail_arn_pattern(trail_name))  # the Trail's statements
-        cfn_trail: cloudtrail.CfnTrail = self.trail.node.default_child  # type: ignore[assignment]
+        cfn_trail = cast(cloudtrail.CfnTrail, self.trail.node.default_child)
         cfn_trail.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
         cfn_trail.cloud_watch_logs_role_arn = logs_role.role_arn
         cfn_trail.node.add_dependency(logs_role.managed_policy)

@@ -331,8 +331,8 @@ class ModelCard(Construct):
         self.model_package_group_name = group_name
         self.evaluation_details: tuple[EvaluationDetail, ...] = tuple(evaluation_details)
         content = sagemaker.CfnModelCard.ContentProperty(
-            model_overview=_overview(model_overview),  # type: ignore[arg-type]
-            intended_uses=_intended_uses(intended_uses),  # type: ignore[arg-type]
+            model_overview=_overview(model_overview),
+            intended_uses=_intended_uses(intended_uses),
             business_details=_business(business_details),
             training_details=_training(training_details),
             additional_information=_additional(additional_information),
@@ -364,9 +364,9 @@ class ModelCard(Construct):
         return self.card.attr_model_card_arn
 
     @property
-    def model_card_version(self) -> str:
-        """The card's version (a deploy-time number; each content or status change adds one)."""
-        return self.card.attr_model_card_version  # type: ignore[return-value]
+    def model_card_version(self) -> float:
+        """The card's version (a deploy-time number token; each content or status change adds one)."""
+        return self.card.attr_model_card_version
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Describe the card and its versions, and decrypt its content (reviewers, auditors)."""

@@ -162,8 +162,11 @@ class MonitoringImage:
                 )
             return f"{self._accounts[region]}.dkr.ecr.{region}.amazonaws.com/{self._repository}{suffix}"
         mapping_id = f"{self._repository.title().replace('-', '')}Accounts"
-        mapping = stack.node.try_find_child(mapping_id)
-        if mapping is None:
-            mapping = CfnMapping(stack, mapping_id, mapping={r: {"account": a} for r, a in self._accounts.items()})
-        account = mapping.find_in_map(Aws.REGION, "account")  # type: ignore[attr-defined]
+        found = stack.node.try_find_child(mapping_id)
+        mapping = (
+            found
+            if isinstance(found, CfnMapping)
+            else CfnMapping(stack, mapping_id, mapping={r: {"account": a} for r, a in self._accounts.items()})
+        )
+        account = mapping.find_in_map(Aws.REGION, "account")
         return f"{account}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}/{self._repository}{suffix}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from typing import cast
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
@@ -13,7 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_lib._core.jsii_types import as_key, as_topic
+from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems
@@ -154,7 +155,8 @@ class LabelingWorkforce(Construct):
         self.workforce: sagemaker.CfnWorkforce | None = None
         self.domain: cognito.UserPoolDomain | None = None
         if new_pool:
-            user_pool, user_pool_client = self._new_pool(cognito_domain_prefix, threat_protection, removal_policy)  # type: ignore[arg-type]
+            assert cognito_domain_prefix is not None  # required with a new pool, checked above
+            user_pool, user_pool_client = self._new_pool(cognito_domain_prefix, threat_protection, removal_policy)
             self.workforce = sagemaker.CfnWorkforce(
                 self,
                 "Workforce",
@@ -166,9 +168,10 @@ class LabelingWorkforce(Construct):
                 if allowed_source_cidrs
                 else None,
             )
-            self.workforce.node.add_dependency(self.domain)  # type: ignore[arg-type]
-        self.user_pool: cognito.IUserPool = user_pool  # type: ignore[assignment]
-        self.user_pool_client: cognito.IUserPoolClient = user_pool_client  # type: ignore[assignment]
+            self.workforce.node.add_dependency(self.domain)
+        assert user_pool is not None and user_pool_client is not None  # given together or both new (checked above)
+        self.user_pool: cognito.IUserPool = user_pool
+        self.user_pool_client: cognito.IUserPoolClient = as_interface(cognito.IUserPoolClient, user_pool_client)
 
         self.group = cognito.UserPoolGroup(
             self,
@@ -226,7 +229,7 @@ class LabelingWorkforce(Construct):
 
     @property
     def workteam_name(self) -> str:
-        return self.workteam.workteam_name  # type: ignore[return-value]
+        return cast(str, self.workteam.workteam_name)  # always set in __init__; the L1 types it optional
 
     def _new_pool(
         self, domain_prefix: str, threat_protection: bool, removal_policy: RemovalPolicy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import CfnResource, Stack, Tags
@@ -75,7 +75,9 @@ class _TeamRegistry(Construct):
     @classmethod
     def of(cls, bucket: s3.IBucket) -> _TeamRegistry:
         found = bucket.node.try_find_child(cls.ID)
-        return found if isinstance(found, _TeamRegistry) else cls(bucket, cls.ID)  # type: ignore[arg-type]
+        return (
+            found if isinstance(found, _TeamRegistry) else cls(cast(Construct, bucket), cls.ID)
+        )  # a bucket is a construct
 
     def collisions(self, candidate: _Registered) -> list[tuple[str, str]]:
         """``(argument, message)`` for each way ``candidate`` collides with a registered team."""
