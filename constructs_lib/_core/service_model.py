@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence, Sized
 from typing import Any, cast
 
-from constructs_lib._core.validation import Problems, is_unresolved, range_text
+from constructs_lib._core.validation import Problems, given, is_unresolved, range_text
 
 Shape = dict[str, Any]
 _NUMBERS = ("integer", "long", "float", "double")
@@ -26,7 +26,7 @@ _NUMBERS = ("integer", "long", "float", "double")
 
 @functools.cache
 def shapes() -> dict[str, Shape]:
-    from botocore.loaders import Loader
+    from botocore.loaders import Loader  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
 
     model = cast(dict[str, Any], Loader().load_service_model("sagemaker", "service-2"))  # pyright: ignore[reportUnknownMemberType]
     return cast(dict[str, Shape], model["shapes"])
@@ -73,17 +73,19 @@ def _bounds(low: float | None, high: float | None) -> str:
     return f"at least {low:g}" if low is not None else f"at most {high:g}"
 
 
+def _unresolved(value: Any) -> bool:
+    """Whether ``value`` is a token, or a list whose length is known at deploy time only."""
+    if isinstance(value, (list, tuple)):
+        # A list token (its items are token strings) has a length known at deploy time only.
+        return any(isinstance(item, str) and is_unresolved(item) for item in cast(Sequence[Any], value))
+    return not isinstance(value, Mapping) and is_unresolved(value)  # a mapping's size is known
+
+
 def shape_problem(value: Any, path: str) -> str | None:
     """What is wrong with ``value`` for the API member at ``path`` (what is allowed), or ``None``.
 
     Tokens, and lists with a token as their length unknown, are never wrong."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        # A list token (its items are token strings) has a length known at deploy time only.
-        if any(isinstance(item, str) and is_unresolved(item) for item in cast(Sequence[Any], value)):
-            return None
-    elif not isinstance(value, Mapping) and is_unresolved(value):  # a mapping's size is known
+    if value is None or _unresolved(value):
         return None
     name, s = resolve(path)
     kind = s["type"]
@@ -111,7 +113,8 @@ def shape_problem(value: Any, path: str) -> str | None:
         return None
     if kind != "string":
         return None
-    text = str(value.value) if hasattr(value, "value") and isinstance(value.value, str) else value  # an Enum member
+    member: object = getattr(value, "value", None)
+    text = str(member) if isinstance(member, str) else value  # an Enum member's value
     if not isinstance(text, str):
         return f"must be a string {where}"
     if "enum" in s:
@@ -157,7 +160,7 @@ def instance_type_problem(name: str, shape_name: str) -> str | None:
     if name in allowed:
         return None
     close: list[str] = []
-    if isinstance(name, str):
+    if isinstance(given(name), str):
         lower = name.lower()
         exact = [c for c in (lower, f"ml.{lower}") if c in allowed]  # ML.M5.LARGE, m5.large
         close = [*exact, *(c for c in difflib.get_close_matches(lower, allowed, n=3) if c not in exact)][:3]

@@ -55,6 +55,12 @@ def whole(value: float) -> int | float:
     return value if is_unresolved(value) else int(value)
 
 
+def given(value: object) -> object:
+    """``value`` as a caller may really pass it: argument checks test the types that callers without
+    a type checker can get wrong, e.g. ``v.check(isinstance(given(self.job), TrainingJob), ...)``."""
+    return value
+
+
 def path_of(scope: IConstruct, construct_id: str) -> str:
     """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
     validates its input (and names itself) before it exists."""

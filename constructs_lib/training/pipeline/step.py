@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 from aws_cdk import Duration
 
 from constructs_lib._core.service_model import instance_type_problem
-from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
@@ -317,12 +317,6 @@ class StepValidator:
         if is_unresolved(seconds):
             return True
         return self.range(f"{arg} (seconds)", seconds, minimum=minimum, maximum=maximum)
-
-
-def given(value: object) -> object:
-    """``value`` as a caller may really pass it: argument checks test the types that callers without
-    a type checker can get wrong, e.g. ``v.check(isinstance(given(self.job), TrainingJob), ...)``."""
-    return value
 
 
 def _number(value: float | None) -> str:
