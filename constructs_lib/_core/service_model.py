@@ -16,10 +16,9 @@ import difflib
 import functools
 import re
 from collections.abc import Mapping, Sequence, Sized
-from enum import Enum
 from typing import Any, cast
 
-from constructs_lib._core.validation import Problems, is_unresolved, range_text
+from constructs_lib._core.validation import Problems, given, is_unresolved, range_text
 
 Shape = dict[str, Any]
 _NUMBERS = ("integer", "long", "float", "double")
@@ -74,17 +73,19 @@ def _bounds(low: float | None, high: float | None) -> str:
     return f"at least {low:g}" if low is not None else f"at most {high:g}"
 
 
+def _unresolved(value: Any) -> bool:
+    """Whether ``value`` is a token, or a list whose length is known at deploy time only."""
+    if isinstance(value, (list, tuple)):
+        # A list token (its items are token strings) has a length known at deploy time only.
+        return any(isinstance(item, str) and is_unresolved(item) for item in cast(Sequence[Any], value))
+    return not isinstance(value, Mapping) and is_unresolved(value)  # a mapping's size is known
+
+
 def shape_problem(value: Any, path: str) -> str | None:
     """What is wrong with ``value`` for the API member at ``path`` (what is allowed), or ``None``.
 
     Tokens, and lists with a token as their length unknown, are never wrong."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        # A list token (its items are token strings) has a length known at deploy time only.
-        if any(isinstance(item, str) and is_unresolved(item) for item in cast(Sequence[Any], value)):
-            return None
-    elif not isinstance(value, Mapping) and is_unresolved(value):  # a mapping's size is known
+    if value is None or _unresolved(value):
         return None
     name, s = resolve(path)
     kind = s["type"]
@@ -112,7 +113,8 @@ def shape_problem(value: Any, path: str) -> str | None:
         return None
     if kind != "string":
         return None
-    text = cast(object, value.value if isinstance(value, Enum) else value)  # an enum member: its value
+    member: object = getattr(value, "value", None)
+    text = str(member) if isinstance(member, str) else value  # an Enum member's value
     if not isinstance(text, str):
         return f"must be a string {where}"
     if "enum" in s:
@@ -157,9 +159,11 @@ def instance_type_problem(name: str, shape_name: str) -> str | None:
     allowed = enum(shape_name)
     if name in allowed:
         return None
-    lower = name.lower()
-    exact = [c for c in (lower, f"ml.{lower}") if c in allowed]  # ML.M5.LARGE, m5.large
-    close = [*exact, *(c for c in difflib.get_close_matches(lower, allowed, n=3) if c not in exact)][:3]
+    close: list[str] = []
+    if isinstance(given(name), str):
+        lower = name.lower()
+        exact = [c for c in (lower, f"ml.{lower}") if c in allowed]  # ML.M5.LARGE, m5.large
+        close = [*exact, *(c for c in difflib.get_close_matches(lower, allowed, n=3) if c not in exact)][:3]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return (
         f"must be one of the {len(allowed)} instance types SageMaker accepts here "

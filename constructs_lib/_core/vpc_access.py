@@ -164,7 +164,7 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
     """Let Lambda attach functions running as ``role`` to ``placement``'s subnets and security groups
     (``lambda_vpc_access_statements``), each wildcard resource acknowledged with its reason. Once per
     role and network: functions sharing a role share its grant."""
-    granted: set[int] = role.__dict__.setdefault("_constructs_lib_vpc_access", set())
+    granted: set[int] = vars(role).setdefault("_constructs_lib_vpc_access", set())
     if id(placement) in granted:
         return
     granted.add(id(placement))

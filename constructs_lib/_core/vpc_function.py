@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._core.grants import grant_key_use
+from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
@@ -127,7 +128,7 @@ def attached_function(
         code=lambda_.Code.from_asset(str(code_directory), exclude=list(exclude)),
         handler=handler,
         description=description,
-        role=role,
+        role=as_role(role),
         timeout=timeout,
         memory_size=memory_size,
         environment=dict(environment or {}),

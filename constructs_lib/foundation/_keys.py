@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.service_role import publisher_source_arn
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -13,7 +14,7 @@ def key_or_new(scope: Construct, key: kms.IKey | None, description: str, constru
     """``key`` as a ``kms.IKey``; a new ``EncryptionKey`` (rotation, retained, usable by CloudWatch
     Logs, CloudWatch alarms and EventBridge of this account) under ``scope`` when None."""
     if key is None:
-        key = EncryptionKey(scope, construct_id, description=description)
+        return as_key(EncryptionKey(scope, construct_id, description=description))
     return key
 
 

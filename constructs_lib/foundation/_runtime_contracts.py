@@ -176,6 +176,12 @@ class _Context:
         return None
 
 
+def _subnet_vpcs(resource: Mapping[str, Any]) -> Mapping[str, str]:
+    """The subnet-to-VPC map a network wrote into ``resource``'s metadata (``SUBNET_VPCS_METADATA``)."""
+    metadata: Mapping[str, Any] = resource.get("Metadata", {})
+    return metadata.get(SUBNET_VPCS_METADATA) or {}
+
+
 def _key_arn(key: str, stack: StackTemplate) -> str:
     if key.startswith("arn:"):
         return key
@@ -344,7 +350,7 @@ class _Needs:
                 vpc
                 for template in self.ctx.assembly.stacks.values()
                 for resource in template.resources.values()
-                for known, vpc in (resource.get("Metadata", {}).get(SUBNET_VPCS_METADATA) or {}).items()
+                for known, vpc in _subnet_vpcs(resource).items()
                 if known == subnet
             ]
         stack, _, resource = found

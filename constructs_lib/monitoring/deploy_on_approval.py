@@ -48,6 +48,7 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
+from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target, as_topic
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
@@ -385,7 +386,7 @@ class DeployOnApproval(Construct):
             self.approver_policy = iam.ManagedPolicy(
                 self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it"
             )
-            self.approval_topic = AlertTopic(
+            approval_topic = AlertTopic(
                 self,
                 "ApprovalTopic",
                 encryption_key=self.alert_key,
@@ -393,7 +394,8 @@ class DeployOnApproval(Construct):
                 display_name="Model deployment approvals",
                 email_addresses=approver_email_addresses,
             )
-            use_current_logical_ids(self.approval_topic)  # an sns.Topic until 0.2: its IDs are those of its path
+            use_current_logical_ids(approval_topic)  # an sns.Topic until 0.2: its IDs are those of its path
+            self.approval_topic = as_topic(approval_topic)
 
         self.state_machine = self._state_machine(
             poll_interval, deployment_timeout, approval_timeout, log_retention_days
@@ -417,12 +419,14 @@ class DeployOnApproval(Construct):
                 },
             ),
             targets=[
-                event_targets.SfnStateMachine(
-                    self.state_machine,
-                    role=self.rule_role,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=retry_attempts,
-                    max_event_age=Duration.hours(24),
+                as_rule_target(
+                    event_targets.SfnStateMachine(
+                        self.state_machine,
+                        role=as_role(self.rule_role),
+                        dead_letter_queue=self.dead_letter_queue,
+                        retry_attempts=retry_attempts,
+                        max_event_age=Duration.hours(24),
+                    )
                 )
             ],
         )
@@ -444,7 +448,7 @@ class DeployOnApproval(Construct):
                 evaluation_periods=1,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            self.failure_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+            self.failure_alarm.add_alarm_action(as_alarm_action(cloudwatch_actions.SnsAction(alarm_topic)))
 
     # ------------------------------------------------------------------ validation
 
@@ -677,7 +681,8 @@ class DeployOnApproval(Construct):
             return stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=arn_format)
 
         endpoints = sorted({_arn_name(n) for t in self.targets for n in (t.endpoint_name, *t.other_endpoint_names)})
-        statements = {
+        # Sid: actions, resources, conditions, and the reason of its wildcards (None: it has none).
+        statements: dict[str, tuple[list[str], list[str], dict[str, Any] | None, str | None]] = {
             "UpdateNestedModelStacks": (
                 [
                     "cloudformation:UpdateStack",
@@ -795,7 +800,7 @@ class DeployOnApproval(Construct):
         for sid, (_, _, _, reason) in statements.items():
             if reason:
                 acknowledge_statement_wildcards(role.managed_policy, sid, reason)
-        return role
+        return as_role(role)
 
     def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
         """A step of the function: transient errors retried with backoff, anything else caught into
@@ -803,7 +808,7 @@ class DeployOnApproval(Construct):
         task = tasks.LambdaInvoke(
             self,
             construct_id,
-            lambda_function=self.function.function,
+            lambda_function=as_function(self.function.function),
             payload=sfn.TaskInput.from_object(payload),
             payload_response_only=True,
             result_path=result_path,
@@ -870,7 +875,7 @@ class DeployOnApproval(Construct):
             "StateMachine",
             state_machine_name=self.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
-            role=role,
+            role=as_role(role),
             timeout=Duration.minutes(deployment_timeout.to_minutes() * len(self.targets) + approvals),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),

@@ -26,6 +26,7 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, grant_key_use
+from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
@@ -335,14 +336,16 @@ class ModelMonitor(Resource):
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} monitoring jobs")
         self.output_s3_uri = f"s3://{out_bucket.bucket_name}/{output_prefix.strip('/')}"
 
-        self.role: iam.IRole = role or service_role(
-            self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
+        self.role: iam.IRole = role or as_role(
+            service_role(
+                self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
+            )
         )
         network.require_endpoints(
             self, SAGEMAKER_JOB_ENDPOINTS, purpose="the jobs read captured data and baselines and write reports in S3"
         )
         self._network = network
-        self._connections = ec2.Connections(security_groups=[network.workload_security_group])
+        self._connections = ec2.Connections(security_groups=network.security_groups)
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
 
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
@@ -592,8 +595,9 @@ class ModelMonitor(Resource):
             why="Monitoring jobs write their reports",
         )
         grant_key_use(self.encryption_key, role, encrypt=True)
-        if isinstance(bucket, SecureBucket) and bucket.encryption_key is not self.encryption_key:
-            grant_key_use(bucket.encryption_key, role, encrypt=True)
+        bucket_key = bucket.encryption_key if isinstance(bucket, SecureBucket) else None
+        if bucket_key is not None and bucket_key is not self.encryption_key:
+            grant_key_use(bucket_key, role, encrypt=True)
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="EncryptJobVolumes",
@@ -714,7 +718,7 @@ class ModelMonitor(Resource):
     def _grant_pull(self, image: MonitoringImage) -> None:
         """The jobs' role pulls the monitoring image (once per repository)."""
         repository = image.repository_arn(self)
-        pulled = getattr(self, "_pulled", set())
+        pulled: set[str] = getattr(self, "_pulled", set[str]())
         if repository is None or repository in pulled:
             return
         object.__setattr__(self, "_pulled", pulled | {repository})

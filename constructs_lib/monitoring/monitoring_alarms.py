@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
@@ -159,12 +160,13 @@ class MonitoringAlarms(Construct):
         if topic is None:
             key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            topic = AlertTopic(
+            alert_topic = AlertTopic(
                 self, "Topic", encryption_key=key, publishers=(), display_name=f"ML monitoring alarms of {construct_id}"
             )
-            use_current_logical_ids(topic)  # an sns.Topic until 0.2: its logical IDs are those of its path
+            use_current_logical_ids(alert_topic)  # an sns.Topic until 0.2: its logical IDs are those of its path
+            topic = as_topic(alert_topic)
         self.alarm_topic: sns.ITopic = topic
-        self._action = cloudwatch_actions.SnsAction(topic)
+        self._action = as_alarm_action(cloudwatch_actions.SnsAction(topic))
         self.drift_alarms: list[cloudwatch.Alarm] = []
         self.health_alarms: list[cloudwatch.Alarm] = []
         self._names: dict[str, str] = {}
@@ -268,12 +270,14 @@ class MonitoringAlarms(Construct):
                 )
             self.dead_letter_queue = dead_letter_queue
             self.execution_rule.add_target(
-                targets.SnsTopic(
-                    topic,
-                    role=publisher,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=retry_attempts,
-                    max_event_age=max_event_age,
+                as_rule_target(
+                    targets.SnsTopic(
+                        topic,
+                        role=as_role(publisher),
+                        dead_letter_queue=self.dead_letter_queue,
+                        retry_attempts=retry_attempts,
+                        max_event_age=max_event_age,
+                    )
                 )
             )
             require_dead_letter_and_retry(self.execution_rule)
@@ -299,7 +303,9 @@ class MonitoringAlarms(Construct):
 
     def add_email_subscription(self, email_address: str) -> None:
         """Send the alarms to ``email_address`` (the owner confirms the subscription by email)."""
-        self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email_address))
+        self.alarm_topic.add_subscription(
+            as_interface(sns.ITopicSubscription, subscriptions.EmailSubscription(email_address))
+        )
 
     def _alarm(
         self,

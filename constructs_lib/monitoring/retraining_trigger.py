@@ -38,11 +38,12 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import StartablePipeline
 from constructs_lib._core.grants import grant_key_use
+from constructs_lib._core.jsii_types import as_function, as_interface, as_role, as_rule_target
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, given
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.network import INetwork
@@ -85,7 +86,7 @@ class _RetrainingTrigger(Construct):
         )
         for name, value in self.parameters.items():
             problems.check(
-                isinstance(value, str) and len(value) <= 1024,
+                isinstance(given(value), str) and len(value) <= 1024,
                 f"parameters[{name!r}]",
                 value,
                 "must be a string of at most 1024 characters",
@@ -182,13 +183,13 @@ class ScheduledRetraining(_RetrainingTrigger):
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=retry_attempts,
             max_event_age=self.max_event_age,
-            role=self.role,
+            role=as_role(self.role),
         )
         self.schedule = scheduler.Schedule(
             self,
             "Resource",
             schedule=schedule,
-            target=target,
+            target=as_interface(scheduler.IScheduleTarget, target),
             key=self.encryption_key,
             enabled=enabled,
             description=description or f"Retrains: starts SageMaker pipeline {pipeline.pipeline_name}",
@@ -298,11 +299,13 @@ class DriftRetraining(_RetrainingTrigger):
                 detail={"state": {"value": ["ALARM"]}},
             ),
             targets=[
-                targets.LambdaFunction(
-                    self.function.function,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=retry_attempts,
-                    max_event_age=self.max_event_age,
+                as_rule_target(
+                    targets.LambdaFunction(
+                        as_function(self.function.function),
+                        dead_letter_queue=self.dead_letter_queue,
+                        retry_attempts=retry_attempts,
+                        max_event_age=self.max_event_age,
+                    )
                 )
             ],
         )
@@ -465,12 +468,14 @@ class NewDataRetraining(_RetrainingTrigger):
                 detail={"bucket": {"name": [s3_bucket.bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
             ),
             targets=[
-                targets.SqsQueue(
-                    self.queue,
-                    message_group_id=self._MESSAGE_GROUP,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=retry_attempts,
-                    max_event_age=self.max_event_age,
+                as_rule_target(
+                    targets.SqsQueue(
+                        self.queue,
+                        message_group_id=self._MESSAGE_GROUP,
+                        dead_letter_queue=self.dead_letter_queue,
+                        retry_attempts=retry_attempts,
+                        max_event_age=self.max_event_age,
+                    )
                 )
             ],
         )

@@ -24,9 +24,10 @@ from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, given
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.job_role import JobRole
 from constructs_lib.training.model_package_group import IModelPackageGroup
 from constructs_lib.training.pipeline.definition import PipelineDefinition
 from constructs_lib.training.pipeline.per_run import shared_state
@@ -388,7 +389,7 @@ class MlPipeline(MlPipelineBase):
         """Model steps that create a model from a model package: where the package group keeps its
         versions' artifacts and images (``ModelPackageGroup(sources=...)``), for the run-time contracts."""
         for step in self.definition.all_steps():
-            for container in getattr(step, "containers", None) or []:
+            for container in getattr(step, "containers", None) or ():
                 group = getattr(container, "model_package_group", None)
                 sources = getattr(group, "sources", None)
                 if getattr(container, "model_package", None) is not None and sources is not None:
@@ -475,7 +476,7 @@ class MlPipeline(MlPipelineBase):
             for runs in (step, getattr(step, "job", None)):
                 role, network = getattr(runs, "role", None), getattr(runs, "network", None)
                 if (
-                    hasattr(role, "grant_network_access")
+                    isinstance(role, JobRole)
                     and network is not None
                     and network.vpc_config is not None
                     and network.vpc_id is not None
@@ -489,12 +490,15 @@ class MlPipeline(MlPipelineBase):
     @staticmethod
     def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:
         if not problems.check(
-            isinstance(scope_tag, tuple) and len(scope_tag) == 2, "scope_tag", scope_tag, "must be a (key, value) pair"
+            isinstance(given(scope_tag), tuple) and len(scope_tag) == 2,
+            "scope_tag",
+            scope_tag,
+            "must be a (key, value) pair",
         ):
             return
         key, value = scope_tag
         problem = api_text_problem(key, "TagKey")
-        if problems.check(problem is None, "scope_tag (key)", key, problem or "") and isinstance(key, str):
+        if problems.check(problem is None, "scope_tag (key)", key, problem or "") and isinstance(given(key), str):
             problems.check(
                 not key.lower().startswith("aws:"),
                 "scope_tag (key)",

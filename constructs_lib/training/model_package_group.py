@@ -16,6 +16,7 @@ from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_DECRYPT
+from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.queues import require_dead_letter_and_retry
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.model import ModelPackageSources
@@ -56,7 +57,7 @@ class IModelPackageGroup(IResource, sagemaker_refs.IModelPackageGroupRef, Protoc
         self,
         construct_id: str,
         *,
-        approval_statuses: Sequence[str] | None = None,
+        approval_statuses: Sequence[ModelApprovalStatus] | None = None,
         target: events.IRuleTarget | None = None,
         description: str | None = None,
         scope: Construct | None = None,
@@ -195,7 +196,7 @@ class ModelPackageGroupBase(Resource):
         """An EventBridge rule matching versions of this group that become ``Approved``."""
         return self.on_state_change(
             construct_id,
-            approval_statuses=["Approved"],
+            approval_statuses=[ModelApprovalStatus.APPROVED],
             target=target,
             description=description or f"Approved versions of {self.model_package_group_name}",
             scope=scope,
@@ -212,7 +213,7 @@ class ModelPackageGroupBase(Resource):
         """An EventBridge rule matching versions of this group that become ``Rejected``."""
         return self.on_state_change(
             construct_id,
-            approval_statuses=["Rejected"],
+            approval_statuses=[ModelApprovalStatus.REJECTED],
             target=target,
             description=description or f"Rejected versions of {self.model_package_group_name}",
             scope=scope,
@@ -335,7 +336,7 @@ class ModelPackageGroup(ModelPackageGroupBase):
     def _share_artifacts(self, sources: ModelPackageSources, accounts: Sequence[str]) -> None:
         """The consumer accounts read the versions' artifacts (bucket policy) and decrypt them through
         S3 (key policy); their own roles still need identity grants in their accounts."""
-        principals = [iam.AccountPrincipal(account) for account in accounts]
+        principals = as_principals([iam.AccountPrincipal(account) for account in accounts])
         for i, data in enumerate(sources.model_data):
             pattern = f"{data.key}*" if data.is_prefix else data.key
             suffix = _sid(self._name) + (str(i + 1) if i else "")  # IAM rejects duplicate Sids in one policy
@@ -361,7 +362,7 @@ class ModelPackageGroup(ModelPackageGroupBase):
                 )
 
     def _resource_policy(self, accounts: Sequence[str], allow_approval: bool) -> iam.PolicyDocument:
-        principals = [iam.AccountPrincipal(account) for account in accounts]
+        principals = as_principals([iam.AccountPrincipal(account) for account in accounts])
         # The group's own ARN attribute would make the resource refer to itself; SageMaker ARNs are lower case.
         group_arn = sagemaker_arn(self, "model-package-group", self._name)
         version_actions = ["sagemaker:CreateModel", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]

@@ -452,3 +452,44 @@ def test_a_monitor_is_grantable_as_its_jobs_role_and_connectable_as_their_securi
     database = ec2.SecurityGroup(stack, "Database", vpc=monitor._network.vpc)
     database.connections.allow_from(monitor, ec2.Port.tcp(5432))
     Template.from_stack(stack).has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432})
+
+
+def test_any_network_works_and_its_security_groups_are_the_monitors_connections():
+    """A network of your own (any ``INetwork``, not only a ``PrivateNetwork``): the jobs and the
+    monitor's connections use its security groups."""
+    from aws_cdk import aws_ec2 as ec2
+
+    class OwnNetwork:
+        def __init__(self, inner: PrivateNetwork, group: ec2.ISecurityGroup) -> None:
+            self._inner, self._group = inner, group
+            self.vpc, self.vpc_subnets, self.subnets = inner.vpc, inner.vpc_subnets, inner.subnets
+
+        @property
+        def security_groups(self) -> list[ec2.ISecurityGroup]:
+            return [self._group]
+
+        def require_endpoints(self, consumer, endpoints, *, purpose, required=True) -> None:
+            self._inner.require_endpoints(consumer, endpoints, purpose=purpose, required=required)
+
+    stack = new_stack()
+    inner = PrivateNetwork(stack, "Net", availability_zones=ZONES)
+    group = ec2.SecurityGroup(stack, "Jobs", vpc=inner.vpc)
+    bucket = SecureBucket(stack, "Data")
+    endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket))
+    config = f"s3://{bucket.bucket_name}/monitoring"
+    monitor = ModelMonitor(
+        stack,
+        "Monitor",
+        endpoint=endpoint,
+        network=OwnNetwork(inner, group),
+        data_quality=DataQualityMonitorOptions(
+            baseline=MonitoringBaseline(
+                constraints_s3_uri=f"{config}/baseline/constraints.json",
+                statistics_s3_uri=f"{config}/baseline/statistics.json",
+            )
+        ),
+    )
+    assert monitor.connections.security_groups == [group]
+    definition = Template.from_stack(stack).find_resources("AWS::SageMaker::DataQualityJobDefinition")
+    (props,) = (r["Properties"] for r in definition.values())
+    assert props["NetworkConfig"]["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(group.security_group_id)]

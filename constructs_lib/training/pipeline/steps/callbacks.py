@@ -49,7 +49,7 @@ class OutputParameter(Expression):
 class CallbackOutputs:
     """The output parameters of a Lambda or callback step, by name: ``step.outputs[\"name\"]``."""
 
-    def __init__(self, step: LambdaStep | CallbackStep) -> None:
+    def __init__(self, step: _HandOffStep) -> None:
         self._step = step
 
     def __getitem__(self, name: str) -> OutputParameter:

@@ -189,7 +189,7 @@ class ProcessingStep(Step):
         self.entrypoint = list(entrypoint) if entrypoint is not None else None
         self.container_arguments = list(arguments)
         self.environment = dict(environment or {})
-        self.max_runtime: Duration | Expression = Duration.hours(2) if max_runtime is None else max_runtime
+        self.max_runtime: Duration | Expression = DEFAULT_MAX_RUNTIME if given(max_runtime) is None else max_runtime
         self.network = network or JobNetwork()
         self.property_files = list(property_files)
 
