@@ -49,7 +49,7 @@ class OutputParameter(Expression):
 class CallbackOutputs:
     """The output parameters of a Lambda or callback step, by name: ``step.outputs[\"name\"]``."""
 
-    def __init__(self, step: _HandOffStep) -> None:
+    def __init__(self, step: LambdaStep | CallbackStep) -> None:
         self._step = step
 
     def __getitem__(self, name: str) -> OutputParameter:
@@ -79,6 +79,7 @@ class _HandOffStep(Step):
     @property
     def outputs(self) -> CallbackOutputs:
         """``step.outputs["name"]``: an output parameter, for later steps and conditions."""
+        assert isinstance(self, (LambdaStep, CallbackStep))  # the hand-off steps; this base is never made
         return CallbackOutputs(self)
 
     def arguments(self) -> dict[str, Any]:
