@@ -25,6 +25,7 @@ __all__ = [
     "CapacityUnit",
     "DeploymentGuardrails",
     "DeploymentStrategy",
+    "GuardrailOptions",
     "InstanceVariant",
     "ScalingMetric",
     "ScheduledScaling",
@@ -222,14 +223,14 @@ class DeploymentGuardrails:
 
     @staticmethod
     def all_at_once(
-        *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+        *, wait_interval: Duration | None = None, **kwargs: Unpack[GuardrailOptions]
     ) -> DeploymentGuardrails:
         """Blue/green: shift all traffic, bake ``wait_interval`` with the alarms watching, then finish."""
         return DeploymentGuardrails(traffic_routing=TrafficRouting.ALL_AT_ONCE, **_wait(wait_interval), **kwargs)
 
     @staticmethod
     def canary(
-        size: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+        size: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[GuardrailOptions]
     ) -> DeploymentGuardrails:
         """Blue/green: send ``size`` of the traffic to the new fleet, bake, then shift the rest."""
         return DeploymentGuardrails(
@@ -238,7 +239,7 @@ class DeploymentGuardrails:
 
     @staticmethod
     def linear(
-        step: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+        step: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[GuardrailOptions]
     ) -> DeploymentGuardrails:
         """Blue/green: shift ``step`` of the traffic at a time, baking after each step."""
         return DeploymentGuardrails(
@@ -247,7 +248,7 @@ class DeploymentGuardrails:
 
     @staticmethod
     def rolling(
-        batch: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[_GuardrailOptions]
+        batch: CapacitySize, *, wait_interval: Duration | None = None, **kwargs: Unpack[GuardrailOptions]
     ) -> DeploymentGuardrails:
         """Rolling: replace ``batch`` of the fleet at a time (fewer spare instances than blue/green)."""
         return DeploymentGuardrails(
@@ -259,7 +260,7 @@ class DeploymentGuardrails:
         )
 
 
-class _GuardrailOptions(TypedDict, total=False):
+class GuardrailOptions(TypedDict, total=False):
     """The keyword arguments the ``DeploymentGuardrails`` builders pass on (see its parameters)."""
 
     rollback_maximum_batch_size: CapacitySize | None

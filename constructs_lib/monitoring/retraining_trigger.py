@@ -310,7 +310,6 @@ class DriftRetraining(_RetrainingTrigger):
             ],
         )
         require_dead_letter_and_retry(self.rule)
-        require_dead_letter_and_retry(self.rule)
 
 
 class NewDataRetraining(_RetrainingTrigger):
