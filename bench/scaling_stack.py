@@ -76,7 +76,7 @@ def build_scaling_stack(app: cdk.App, models: int) -> list[cdk.Stack]:
             endpoint=endpoint,
             monitor=monitor,
             feature_drift_thresholds={"feature_0": 0.2},
-            alarm_topic=alerts.topic,
+            alarm_topic=alerts,
             encryption_key=key,
         )
     return stacks
