@@ -239,8 +239,9 @@ class ModelCard(Construct):
         :param model_card_name: default, generated from the construct path (so unique per stack, and
             per environment when each has its own stacks); the card's name (SageMaker name rules).
             Fixed: a new name replaces the card (the retained old card stays, outside the stack).
-        :param model_overview: required; the model's overview.
-        :param intended_uses: required; intended uses and ``risk_rating`` (High, Medium, Low, Unknown).
+        :param model_overview: default None; the model's overview (or name the model by
+            ``model_package_group``).
+        :param intended_uses: default None; intended uses and ``risk_rating`` (High, Medium, Low, Unknown).
         :param business_details: default none.
         :param training_details: default none.
         :param evaluation_details: default none; required for ``PendingReview`` and ``Approved``.

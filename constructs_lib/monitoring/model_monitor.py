@@ -32,7 +32,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.validation import Problems, is_unresolved, whole
+from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from constructs_lib.foundation._keys import key_or_new
@@ -181,8 +181,8 @@ class ModelQualityMonitorOptions:
     :param end_time_offset: default None; where the window ends (``-PT1H``).
     """
 
-    problem_type: ProblemType | None = None
-    ground_truth_s3_uri: str | None = None
+    problem_type: ProblemType
+    ground_truth_s3_uri: str
     inference_attribute: str | None = None
     probability_attribute: str | None = None
     probability_threshold: float | None = None
@@ -207,8 +207,8 @@ class BiasDriftMonitorOptions:
     :param end_time_offset: default None; as for model quality.
     """
 
-    analysis_config_s3_uri: str | None = None
-    ground_truth_s3_uri: str | None = None
+    analysis_config_s3_uri: str
+    ground_truth_s3_uri: str
     features_attribute: str | None = None
     inference_attribute: str | None = None
     probability_attribute: str | None = None
@@ -487,15 +487,15 @@ class ModelMonitor(Resource):
 
         if model_quality is not None:
             problems.check(
-                model_quality.problem_type is not None,
+                given(model_quality.problem_type) is not None,
                 "model_quality.problem_type",
                 None,
                 f"is required: one of {', '.join(ProblemType)}",
             )
-            if model_quality.problem_type is not None:
+            if given(model_quality.problem_type) is not None:
                 check_shape(problems, "model_quality.problem_type", model_quality.problem_type, _PROBLEM_TYPE)
             problems.check(
-                model_quality.ground_truth_s3_uri is not None,
+                given(model_quality.ground_truth_s3_uri) is not None,
                 "model_quality.ground_truth_s3_uri",
                 None,
                 "is required: the S3 location of the ground truth labels to join with predictions",
@@ -504,13 +504,13 @@ class ModelMonitor(Resource):
             _check_offsets(problems, "model_quality", model_quality.start_time_offset, model_quality.end_time_offset)
         if bias_drift is not None:
             problems.check(
-                bias_drift.analysis_config_s3_uri is not None,
+                given(bias_drift.analysis_config_s3_uri) is not None,
                 "bias_drift.analysis_config_s3_uri",
                 None,
                 "is required: the S3 URI of the Clarify analysis configuration (label, facets, methods)",
             )
             problems.check(
-                bias_drift.ground_truth_s3_uri is not None,
+                given(bias_drift.ground_truth_s3_uri) is not None,
                 "bias_drift.ground_truth_s3_uri",
                 None,
                 "is required: the S3 location of the ground truth labels",

@@ -17,6 +17,7 @@ from constructs_lib import (
     MonitoringImage,
     MonitorSchedule,
     PrivateNetwork,
+    ProblemType,
     SecureBucket,
 )
 from constructs_lib.monitoring.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
@@ -300,11 +301,11 @@ def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
     [
         ({"capture": False}, "endpoint='Test/Endpoint': must capture data"),
         (
-            {"model_quality": ModelQualityMonitorOptions(problem_type="Regression")},
+            {"model_quality": ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri=None)},
             "model_quality.ground_truth_s3_uri=None: is required",
         ),
         (
-            {"model_quality": ModelQualityMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
+            {"model_quality": ModelQualityMonitorOptions(problem_type=None, ground_truth_s3_uri="s3://bucket/gt")},
             "model_quality.problem_type=None: is required: one of BinaryClassification, MulticlassClassification, "
             "Regression",
         ),
@@ -325,7 +326,7 @@ def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
             "model_quality.start_time_offset='1 day': must be a negative ISO 8601 duration",
         ),
         (
-            {"bias_drift": BiasDriftMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")},
+            {"bias_drift": BiasDriftMonitorOptions(analysis_config_s3_uri=None, ground_truth_s3_uri="s3://bucket/gt")},
             "bias_drift.analysis_config_s3_uri=None: is required",
         ),
         (
@@ -493,3 +494,11 @@ def test_any_network_works_and_its_security_groups_are_the_monitors_connections(
     definition = Template.from_stack(stack).find_resources("AWS::SageMaker::DataQualityJobDefinition")
     (props,) = (r["Properties"] for r in definition.values())
     assert props["NetworkConfig"]["VpcConfig"]["SecurityGroupIds"] == [stack.resolve(group.security_group_id)]
+
+
+def test_required_options_are_required_in_the_signature():
+    """What a monitor cannot run without has no default: leaving it out fails where it is written."""
+    with pytest.raises(TypeError, match="ground_truth_s3_uri"):
+        ModelQualityMonitorOptions(problem_type=ProblemType.REGRESSION)  # type: ignore[call-arg] - the point of the test
+    with pytest.raises(TypeError, match="analysis_config_s3_uri"):
+        BiasDriftMonitorOptions(ground_truth_s3_uri="s3://bucket/gt")  # type: ignore[call-arg] - the point of the test
