@@ -34,6 +34,7 @@ from constructs_lib.foundation import (
     acknowledge_statement_wildcards,
     acknowledge_wildcard_resources,
     add_compliance_checks,
+    allow_service_to_publish,
     dead_letter_queue,
     pin_provider_roles,
     pin_role_trust,
@@ -177,6 +178,7 @@ from constructs_lib.training import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "allow_service_to_publish",
     "IEndpoint",
     "IModel",
     "InstanceProductionVariant",

@@ -10,6 +10,7 @@ from constructs_lib.foundation.access_log_bucket import (
 )
 from constructs_lib.foundation.alert_topic import (
     AlertTopic,
+    allow_service_to_publish,
 )
 from constructs_lib.foundation.compliance import (
     COMPLIANCE_PACKS,
@@ -45,6 +46,7 @@ from constructs_lib.foundation.secure_bucket import (
 )
 
 __all__ = [
+    "allow_service_to_publish",
     "AccessLogBucket",
     "acknowledge",
     "acknowledge_runtime_contract",

@@ -9,7 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from constructs_lib._core.jsii_types import as_interface, as_key
+from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import publisher_source_arn, service_statement
 from constructs_lib._core.validation import Problems, path_of
@@ -114,15 +114,31 @@ class AlertTopic(sns.Topic):
         if service_principal in self._publishers:
             return
         self._publishers.add(service_principal)
-        self.add_to_resource_policy(
-            service_statement(
-                self,
-                sid=f"Allow{service_principal.split('.')[0].title()}Publish",
-                service=service_principal,
-                actions=["sns:Publish"],
-                resources=[self.topic_arn],
-                source_arn=source_arn or publisher_source_arn(self, service_principal),
-            )
-        )
+        _allow_in_topic_policy(as_topic(self), service_principal, source_arn)
         if isinstance(self.master_key, EncryptionKey):
             self.master_key.allow_service(service_principal)
+
+
+def allow_service_to_publish(
+    topic: sns.ITopic, service_principal: str, *, source_arn: str | Sequence[str] | None = None
+) -> None:
+    """Let ``service_principal`` of this account publish to any ``topic``: an ``AlertTopic``'s topic and
+    key policies (``AlertTopic.allow_service_to_publish``), another topic's policy only (its key, if
+    any, must let the service use it)."""
+    if isinstance(topic, AlertTopic):
+        topic.allow_service_to_publish(service_principal, source_arn=source_arn)
+    else:
+        _allow_in_topic_policy(topic, service_principal, source_arn)
+
+
+def _allow_in_topic_policy(topic: sns.ITopic, service_principal: str, source_arn: str | Sequence[str] | None) -> None:
+    topic.add_to_resource_policy(
+        service_statement(
+            topic,
+            sid=f"Allow{service_principal.split('.')[0].title()}Publish",
+            service=service_principal,
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+            source_arn=source_arn or publisher_source_arn(topic, service_principal),
+        )
+    )

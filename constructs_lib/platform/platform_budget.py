@@ -11,9 +11,8 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_lib._core.jsii_types import as_topic
-from constructs_lib._core.service_role import publisher_source_arn, service_statement
 from constructs_lib._core.validation import Problems
-from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.foundation.alert_topic import AlertTopic, allow_service_to_publish
 
 BUDGETS_SERVICE_PRINCIPAL = "budgets.amazonaws.com"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -108,19 +107,7 @@ class PlatformBudget(Construct):
         self.notification_topic: sns.ITopic = notification_topic or as_topic(
             AlertTopic(self, "Topic", display_name="Budget alerts")
         )
-        if isinstance(self.notification_topic, AlertTopic):
-            self.notification_topic.allow_service_to_publish(BUDGETS_SERVICE_PRINCIPAL)
-        else:
-            self.notification_topic.add_to_resource_policy(
-                service_statement(
-                    self,
-                    sid="AllowBudgetsPublish",
-                    service=BUDGETS_SERVICE_PRINCIPAL,
-                    actions=["sns:Publish"],
-                    resources=[self.notification_topic.topic_arn],
-                    source_arn=publisher_source_arn(self, BUDGETS_SERVICE_PRINCIPAL),
-                )
-            )
+        allow_service_to_publish(self.notification_topic, BUDGETS_SERVICE_PRINCIPAL)
         subscribers = [
             budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.notification_topic.topic_arn)
         ]

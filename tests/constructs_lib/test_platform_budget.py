@@ -144,3 +144,17 @@ def test_is_compliant_under_the_nag_packs():
     app = compliance_app()
     PlatformBudget(new_stack(app), "Budget", amount=100, cost_allocation_tags={"environment": "dev"})
     assert nag_findings(app) == []
+
+
+def test_any_topic_lets_budgets_of_this_account_publish():
+    """A topic made with plain aws-cdk-lib gets the same topic-policy statement as an AlertTopic."""
+    from aws_cdk import aws_sns as sns
+
+    stack = new_stack()
+    topic = sns.Topic(stack, "Plain")
+    PlatformBudget(stack, "Budget", amount=100, notification_topic=topic)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::SNS::TopicPolicy").values()
+    (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "AllowBudgetsPublish"]
+    assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
