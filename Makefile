@@ -11,10 +11,11 @@ CDK := $(RUN) cdk --no-notices
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt requirements-reference.txt package.json package-lock.json
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-reference.txt
 	$(RUN) npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
