@@ -249,7 +249,6 @@ class ServedModelPackage(Construct):
             ("cloudformation",),
             purpose="the function asks CloudFormation whether a rollout is rolling back, or a rollback of a "
             "rollout cannot be told apart from a deploy",
-            required=False,
         )
         self.resource = CustomResource(
             self,
@@ -373,9 +372,7 @@ class DeployOnApproval(Construct):
         }.items():
             self.function.function.add_environment(name, value)
         self._grant_function(stack, cdk_qualifier)
-        network.require_endpoints(
-            self, _NEEDED_ENDPOINTS, purpose="the function calls these APIs to deploy and watch", required=False
-        )
+        network.require_endpoints(self, _NEEDED_ENDPOINTS, purpose="the function calls these APIs to deploy and watch")
 
         self.approval_topic: sns.ITopic | None = None
         #: Attach to the roles of the people who may approve a rollout (or use ``grant_approve``).
