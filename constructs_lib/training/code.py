@@ -5,7 +5,8 @@ A local file or folder is uploaded by ``cdk deploy`` (CDK's file assets, into th
 bootstrap bucket); a folder is packaged first as a deterministic ``.tar.gz`` (``_core.packaging``),
 so its asset hash, and the pipeline definition that names it, change only when a file does. The
 role that runs the step may read exactly that object (``s3:GetObject`` on its key, ``s3:ListBucket``
-of that one key, which SageMaker lists for an ``S3Prefix`` input). The bootstrap bucket's objects
+of that one key, which SageMaker lists for an ``S3Prefix`` input); code in a bucket of yours is
+granted as SageMaker reads such an input: the keys that start with its key. The bootstrap bucket's objects
 are encrypted with its own key (or the AWS-managed ``aws/s3`` key), whose policy lets principals of
 the account use it through S3: no KMS grant is needed.
 """
@@ -150,14 +151,16 @@ class Code:
             self._location = S3Location(asset.bucket, asset.s3_object_key)
         assert self._location is not None
         bucket, key = self._location.bucket, self._location.prefix
+        # SageMaker reads an S3Prefix input as every key that starts with it: an asset's key is its
+        # content hash (one object); an object of yours is granted as SageMaker reads it.
         grant_objects(
             grantee,
             bucket,
-            key,
+            key if self._path is not None else f"{key}*",
             S3_READ,
             key=bucket.encryption_key,
             kms_actions=KMS_DECRYPT,
-            why="the code object",
+            why="the code object, which a job input names as an S3 prefix",
         )
         # SageMaker lists an S3Prefix input before downloading it: that one key only.
         grantee.grant_principal.add_to_principal_policy(list_prefix_statement(bucket.bucket_arn, key))
