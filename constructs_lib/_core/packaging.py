@@ -94,6 +94,13 @@ def tar_gz_bytes(folder: Path, exclude: Sequence[str] = ()) -> bytes:
     return compressed.getvalue()
 
 
+def staged_asset_file(path: Path, name: str, exclude: Sequence[str] = ()) -> tuple[Path, str]:
+    """The file to give CDK as an asset for ``path`` (the file itself, or a folder's archive staged as
+    ``name``) and a short digest of its content: a construct id that is the same on every machine."""
+    staged = staged_archive(path, name, exclude) if path.is_dir() else path
+    return staged, hashlib.sha256(staged.read_bytes()).hexdigest()[:12]
+
+
 def staged_archive(folder: Path, name: str, exclude: Sequence[str] = ()) -> Path:
     """Write ``tar_gz_bytes(folder)`` as ``<temp>/constructs-lib-archives/<sha256>/<name>`` (once per
     content) and return its path: a file CDK stages into the cloud assembly as an asset."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import re
 import tarfile
 from collections.abc import Mapping, Sequence
@@ -25,7 +24,7 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
-from constructs_lib._core.packaging import archive_members, staged_archive
+from constructs_lib._core.packaging import archive_members, staged_asset_file
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
@@ -195,12 +194,10 @@ class ModelData:
         """Upload a local artifact as an asset of ``scope``'s stack (once per scope); ``Model`` calls it."""
         if self._path is None:
             return
-        fingerprint = hashlib.sha256(str(self._path).encode()).hexdigest()[:12]
-        construct_id = f"ModelData{fingerprint}"
-        asset = scope.node.try_find_child(construct_id)
+        path, digest = staged_asset_file(self._path, "model.tar.gz")
+        asset = scope.node.try_find_child(f"ModelData{digest}")
         if not isinstance(asset, s3_assets.Asset):
-            path = staged_archive(self._path, "model.tar.gz") if self._path.is_dir() else self._path
-            asset = s3_assets.Asset(scope, construct_id, path=str(path))
+            asset = s3_assets.Asset(scope, f"ModelData{digest}", path=str(path))
         self._bucket, self._key = asset.bucket, asset.s3_object_key
 
     def _unbound(self) -> ConstructValidationError:

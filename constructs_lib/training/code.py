@@ -13,7 +13,6 @@ the account use it through S3: no KMS grant is needed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -23,7 +22,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
-from constructs_lib._core.packaging import archive_members, staged_archive
+from constructs_lib._core.packaging import archive_members, staged_asset_file
 from constructs_lib._core.s3_access import grant_objects, list_prefix_statement
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation.s3_location import S3Location
@@ -168,13 +167,11 @@ class Code:
 
     def _asset(self, scope: Construct) -> s3_assets.Asset:
         assert self._path is not None
-        fingerprint = hashlib.sha256(f"{self._path}\0{self._exclude}".encode()).hexdigest()[:12]
-        construct_id = f"Code{fingerprint}"
-        existing = scope.node.try_find_child(construct_id)
+        path, digest = staged_asset_file(self._path, SOURCE_ARCHIVE, self._exclude)
+        existing = scope.node.try_find_child(f"Code{digest}")
         if isinstance(existing, s3_assets.Asset):
             return existing
-        path = staged_archive(self._path, SOURCE_ARCHIVE, self._exclude) if self._path.is_dir() else self._path
-        return s3_assets.Asset(scope, construct_id, path=str(path))
+        return s3_assets.Asset(scope, f"Code{digest}", path=str(path))
 
 
 class ScriptSource:

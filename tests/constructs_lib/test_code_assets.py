@@ -46,6 +46,7 @@ from constructs_lib.training.pipeline import (
     TuningStep,
 )
 from tests.conftest import new_app, new_stack
+from tests.constructs_lib.assets import file_assets, published
 from tests.constructs_lib.pipeline.conftest import assert_valid
 
 OPEN = JobNetwork(enable_network_isolation=False)
@@ -125,12 +126,11 @@ class Built:
             "Properties"
         ]["PipelineDefinition"]["PipelineDefinitionBody"]
         self.steps = {s["Name"]: s["Arguments"] for s in resolved(body)["Steps"]}
-        manifest = next(Path(self.assembly.directory).glob("*.assets.json"))
-        self.assets = json.loads(manifest.read_text())["files"]
+        self.assets = file_assets(self.assembly.directory)
+        self.published = published(self.assembly.directory)
 
     def asset_key(self, suffix: str) -> str:
-        keys = [d["objectKey"] for a in self.assets.values() for d in a["destinations"].values()]
-        return next(k for k in keys if k.endswith(suffix))
+        return next(k for k in self.published if k.endswith(suffix))
 
     def statements(self) -> list[dict[str, Any]]:
         policies = [
@@ -186,18 +186,14 @@ def test_the_source_folder_is_a_file_asset_of_the_stack_in_its_manifest(built: B
     key = built.asset_key(".gz")
     asset = next(a for a in built.assets.values() if any(d["objectKey"] == key for d in a["destinations"].values()))
     assert asset["source"]["packaging"] == "file"
-    staged = Path(built.assembly.directory) / asset["source"]["path"]
-    with tarfile.open(staged, "r:gz") as archive:
+    with tarfile.open(built.published[key], "r:gz") as archive:
         assert sorted(archive.getnames()) == ["lib", "lib/helpers.py", "requirements.txt", "train.py"]
     destination = next(iter(asset["destinations"].values()))
     assert destination["bucketName"] == "cdk-hnb659fds-assets-${AWS::AccountId}-eu-west-1"
 
 
 def test_the_script_file_is_a_file_asset_uploaded_as_it_is(built: Built):
-    key = built.asset_key(".py")
-    asset = next(a for a in built.assets.values() if any(d["objectKey"] == key for d in a["destinations"].values()))
-    staged = Path(built.assembly.directory) / asset["source"]["path"]
-    assert staged.read_text() == built.script.read_text()
+    assert built.published[built.asset_key(".py")].read_text() == built.script.read_text()
 
 
 def test_the_job_role_may_read_exactly_the_uploaded_objects(built: Built):
@@ -251,10 +247,9 @@ def test_script_mode_processing_unpacks_installs_requirements_and_runs_the_entry
 def test_the_processing_runner_works_in_a_shell(built: Built, tmp_path: Path):
     """The entrypoint's script, run by /bin/sh in a copy of the code input (pip replaced by a stub)."""
     key = built.asset_key(".gz")
-    asset = next(a for a in built.assets.values() if any(d["objectKey"] == key for d in a["destinations"].values()))
     code = tmp_path / "opt/ml/processing/input/code"
     code.mkdir(parents=True)
-    (code / key).write_bytes((Path(built.assembly.directory) / asset["source"]["path"]).read_bytes())
+    (code / key).write_bytes(built.published[key].read_bytes())
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "pip").write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/pip-args\n')

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 from constructs_lib import ConstructValidationError, ContainerDefinition, ContainerImage, Model, ModelData
 from constructs_lib.foundation._runtime_contracts import check_templates
 from tests.conftest import new_app, new_stack
+from tests.constructs_lib.assets import published
 from tests.constructs_lib.inference_fixtures import XGBOOST
 
 
@@ -51,8 +52,7 @@ class Built:
         )
         self.assembly = app.synth()
         self.template = Template.from_stack(stack).to_json()
-        manifest = next(Path(self.assembly.directory).glob("*.assets.json"))
-        self.assets: dict[str, Any] = json.loads(manifest.read_text())["files"]
+        self.published = published(self.assembly.directory)
 
     def model(self, prefix: str) -> dict[str, Any]:
         return next(
@@ -71,8 +71,7 @@ class Built:
         )
 
     def staged(self, key: str) -> Path:
-        asset = next(a for a in self.assets.values() if any(d["objectKey"] == key for d in a["destinations"].values()))
-        return Path(self.assembly.directory) / asset["source"]["path"]
+        return self.published[key]
 
 
 @pytest.fixture(scope="module")

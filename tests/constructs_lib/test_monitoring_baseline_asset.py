@@ -25,6 +25,7 @@ from constructs_lib import (
 )
 from constructs_lib.foundation._runtime_contracts import check_templates
 from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.constructs_lib.assets import published
 from tests.constructs_lib.fakes import FakeEndpoint
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
@@ -69,16 +70,14 @@ class Built:
         self.findings = nag_findings(self.app)
         self.assembly = self.app.synth()
         self.template = Template.from_stack(stack).to_json()
-        manifest = next(Path(self.assembly.directory).glob("*.assets.json"))
-        self.assets: dict[str, Any] = json.loads(manifest.read_text())["files"]
+        self.published = published(self.assembly.directory)
         self.sources = {"constraints": constraints, "statistics": statistics, "model": model_constraints}
 
     def job(self, resource_type: str) -> dict[str, Any]:
         return next(r["Properties"] for r in self.template["Resources"].values() if r["Type"] == resource_type)
 
     def staged(self, key: str) -> Path:
-        asset = next(a for a in self.assets.values() if any(d["objectKey"] == key for d in a["destinations"].values()))
-        return Path(self.assembly.directory) / asset["source"]["path"]
+        return self.published[key]
 
 
 @pytest.fixture(scope="module")

@@ -241,22 +241,15 @@ def test_reference_steps_have_descriptions_for_studio(synthesized_app):
 def test_the_reference_pipeline_scripts_are_file_assets_of_the_training_stack(synthesized_app, env):
     """``cdk deploy`` uploads ``stacks/pipeline_code/*.py``: each is in the stack's asset manifest and
     the step runs the object the manifest publishes (no upload by hand)."""
-    from pathlib import Path
-
     from stacks.training_stack import PIPELINE_CODE
+    from tests.constructs_lib.assets import published
 
     stage = synthesized_app.assembly.get_nested_assembly(f"assembly-{env}")
-    training = next(s for s in stage.stacks if s.hierarchical_id == f"{env}/Training")
-    manifest = json.loads((Path(stage.directory) / f"{training.id}.assets.json").read_text())
-    published = {}
-    for asset in manifest["files"].values():
-        staged = Path(stage.directory) / asset["source"]["path"]
-        for destination in asset["destinations"].values():
-            published[destination["objectKey"]] = staged
+    uploads = published(stage.directory)
     steps = _steps(_pipelines(_training(synthesized_app, env))[f"ml-platform-{env}-training"])
     for step, script in (("Preprocess", "preprocess.py"), ("Evaluate", "evaluate.py")):
         code = next(i for i in steps[step]["Arguments"]["ProcessingInputs"] if i["InputName"] == "code")
         key = code["S3Input"]["S3Uri"].rsplit("/", 1)[-1]
-        assert published[key].read_text() == (PIPELINE_CODE / script).read_text()
+        assert uploads[key].read_text() == (PIPELINE_CODE / script).read_text()
         entrypoint = steps[step]["Arguments"]["AppSpecification"]["ContainerEntrypoint"]
         assert entrypoint == ["python3", f"/opt/ml/processing/input/code/{key}"]
