@@ -6,6 +6,7 @@ script-mode processing step and a script-mode training step from a local folder.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -493,3 +494,35 @@ def test_a_tuning_job_in_script_mode_passes_the_source_as_static_hyperparameters
     definition = pipeline.definition.render(pipeline)["Steps"][0]["Arguments"]["TrainingJobDefinition"]
     assert json.loads(definition["StaticHyperParameters"]["sagemaker_program"]) == "train.py"
     assert [c["ChannelName"] for c in definition["InputDataConfig"]] == ["code"]
+
+
+def test_a_processing_entry_point_too_long_for_the_api_fails_at_synth(built: Built, tmp_path: Path):
+    folder = tmp_path / "src"
+    deep = folder / ("a" * 60) / ("b" * 60)
+    deep.mkdir(parents=True)
+    (deep / "run.py").write_text("print('deep')\n")
+    step = ProcessingStep(
+        "P",
+        role=built.role,
+        image_uri=sklearn_image_uri("eu-west-1"),
+        instance_type="ml.m5.xlarge",
+        source=ScriptSource(entry_point=f"{'a' * 60}/{'b' * 60}/run.py", source_dir=str(folder)),
+    )
+    with pytest.raises(ConstructValidationError, match=r"at most 256 \(botocore ContainerEntrypointString\)"):
+        _render(step)
+
+
+def test_a_folder_leaves_out_caches_and_what_exclude_names(tmp_path: Path):
+    folder = write_source(tmp_path / "src", requirements=None)
+    (folder / ".venv" / "lib").mkdir(parents=True)
+    (folder / ".venv" / "lib" / "site.py").write_text("x = 1\n")
+    (folder / "data").mkdir()
+    (folder / "data" / "big.csv").write_text("1,2\n")
+    (folder / "notes.md").write_text("notes\n")
+    archive = Code.from_asset(str(folder), exclude=["data", "*.md"])
+    assert archive.has_file("train.py") and archive.has_file("lib/helpers.py")
+    assert not archive.has_file("notes.md") and not archive.has_file("data/big.csv")
+    with tarfile.open(fileobj=io.BytesIO(tar_gz_bytes(folder, ["data", "*.md"])), mode="r:gz") as tar:
+        assert tar.getnames() == ["lib", "lib/helpers.py", "train.py"]
+        assert {m.mtime for m in tar.getmembers()} == {315532800}
+        assert {(m.uid, m.gid, m.uname, m.gname) for m in tar.getmembers()} == {(0, 0, "", "")}

@@ -457,11 +457,12 @@ class ProcessingStep(Step):
         )
         if self.source.code.file_name is not None:  # bound: the command must fit the API's entrypoint string
             script = self._script_mode_entrypoint(self.source)[2]
+            most = int(_service_model.shape("ContainerEntrypointString")["max"])
             v.check(
-                len(script) <= 256,
+                len(script) <= most,
                 "source.entry_point",
                 self.source.entry_point,
-                f"makes a container entrypoint of {len(script)} characters; at most 256 (botocore "
+                f"makes a container entrypoint of {len(script)} characters; at most {most} (botocore "
                 "ContainerEntrypointString): shorten the entry point's path or the command",
             )
         if self.source.has_requirements and not self.source.installs_offline:
