@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsii
@@ -310,10 +311,22 @@ class ServingStack(Stack):
             )
 
 
+#: Where local model artifacts of the configuration are found (``model_data_path``): the app's directory.
+APP_DIRECTORY = Path(__file__).resolve().parents[1]
+
+
+def model_artifact(bucket: SecureBucket, key: str, path: str | None) -> ModelData:
+    """A configured model's artifact: a local file or folder that ``cdk deploy`` uploads (``path``,
+    relative to the app's directory), or ``key`` in the environment's artifact bucket."""
+    if path is not None:
+        return ModelData.from_asset(str(APP_DIRECTORY / path))
+    return ModelData.from_bucket(bucket, key)
+
+
 def _container(sv: ServingConfig, artifact_bucket: SecureBucket) -> ContainerDefinition:
     return ContainerDefinition(
         image=ContainerImage.from_uri(sv.image_uri),
-        model_data=ModelData.from_bucket(artifact_bucket, sv.model_data_key),
+        model_data=model_artifact(artifact_bucket, sv.model_data_key, sv.model_data_path),
     )
 
 

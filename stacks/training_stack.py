@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -11,6 +12,7 @@ from constructs import Construct
 from constructs_lib import (
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
+    Code,
     ContainerImage,
     EncryptionKey,
     INetwork,
@@ -57,13 +59,15 @@ from constructs_lib.training.pipeline import (
 from stacks.config import EnvironmentConfig
 
 #: Where the pipelines read and write (see README "Training pipelines"): raw data and batch inputs in
-#: the data bucket; code, intermediate data, models and results in the artifact bucket.
+#: the data bucket; intermediate data, models and results in the artifact bucket. The steps' scripts
+#: are file assets (``cdk deploy`` uploads them into the bootstrap bucket).
 RAW_DATA_PREFIX = "raw/"
 BATCH_INPUT_PREFIX = "batch/input/"
 TRAINING_PREFIX = "pipelines/training/"
 #: Where the training pipeline writes model artifacts (the registered packages' model data).
 MODEL_ARTIFACTS_PREFIX = f"{TRAINING_PREFIX}models/"
-CODE_PREFIX = "pipelines/training/code/"
+#: The reference pipeline's scripts (``Code.from_asset``: a change to one changes the pipeline).
+PIPELINE_CODE = Path(__file__).resolve().parent / "pipeline_code"
 BATCH_OUTPUT_PREFIX = "pipelines/batch-transform/"
 
 _XGBOOST_METRICS = [
@@ -204,7 +208,7 @@ class TrainingStack(Stack):
             output_kms_key=key,
             inputs=[ProcessingInput("raw", input_data)],
             outputs=[ProcessingOutput(split, S3Join(work, run, split)) for split in ("train", "validation", "test")],
-            code=S3Location(work.bucket, f"{CODE_PREFIX}preprocess.py"),
+            code=Code.from_asset(str(PIPELINE_CODE / "preprocess.py")),
             network=job_network,
             retry_policies=[capacity_retry],
         )
@@ -263,7 +267,7 @@ class TrainingStack(Stack):
                 ProcessingInput("test", preprocess.outputs["test"]),
             ],
             outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
-            code=S3Location(work.bucket, f"{CODE_PREFIX}evaluate.py"),
+            code=Code.from_asset(str(PIPELINE_CODE / "evaluate.py")),
             property_files=[report],
             network=job_network,
             retry_policies=[capacity_retry],

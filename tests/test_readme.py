@@ -70,3 +70,54 @@ def test_readme_values_example_runs(capsys):
     template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
     (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}
+
+
+def _local_files(root) -> None:
+    """The files the README's local-file examples name, in ``root`` (their working directory)."""
+    import io
+    import tarfile
+
+    (root / "scripts").mkdir()
+    (root / "scripts" / "prepare.py").write_text("print('prepare')\n")
+    (root / "model").mkdir()
+    with tarfile.open(root / "model" / "model.tar.gz", "w:gz") as archive:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = 7
+        archive.addfile(info, io.BytesIO(b"booster"))
+    (root / "baselines").mkdir()
+    (root / "baselines" / "constraints.json").write_text('{"version": 0.0, "features": []}')
+    (root / "baselines" / "statistics.json").write_text('{"version": 0.0, "features": []}')
+    (root / "src").mkdir()
+    (root / "src" / "train.py").write_text("print('train')\n")
+
+
+def _run_in_local_files(tmp_path, monkeypatch, heading: str) -> tuple:
+    """Run the example under ``heading`` in a folder holding the files it names: (cdk.out, its names)."""
+    out = tmp_path / "cdk.out"
+    app = new_app(outdir=str(out))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    _local_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(_example(heading), "README.md", "exec"), namespace)
+    return out, namespace
+
+
+def test_readme_local_files_example_synthesizes(tmp_path, monkeypatch):
+    out, namespace = _run_in_local_files(tmp_path, monkeypatch, "### Code and artifacts from local files")
+    assets = json.loads((out / "LocalFiles.assets.json").read_text())["files"]
+    sources = sorted((out / a["source"]["path"]).read_bytes() for a in assets.values() if "Code" in a["displayName"])
+    assert sources == [b"print('prepare')\n"]
+    assert any("ModelData" in a["displayName"] for a in assets.values())
+    baseline = namespace["data_quality"].baseline
+    assert baseline.constraints_file == str(tmp_path / "baselines" / "constraints.json")
+
+
+def test_readme_script_mode_example_synthesizes(tmp_path, monkeypatch):
+    out, _ = _run_in_local_files(tmp_path, monkeypatch, "### Script mode: a framework image runs your folder")
+    template = json.loads((out / "ScriptMode.template.json").read_text())
+    (pipeline,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    hyperparameters = definition["Steps"][0]["Arguments"]["HyperParameters"]
+    assert hyperparameters["sagemaker_program"] == '"train.py"' and hyperparameters["n-estimators"] == "200"
+    assert [c["ChannelName"] for c in definition["Steps"][0]["Arguments"]["InputDataConfig"]] == ["train", "code"]

@@ -238,7 +238,9 @@ class _Needs:
             if parsed is None:
                 continue
             bucket, object_key = parsed
-            objects = object_key.rstrip("/") + "/{{object}}" if prefix else object_key
+            # A file asset (code uploaded by cdk deploy) is one object, even read as an S3 prefix.
+            single = not prefix or object_key in self.ctx.assembly.asset_object_keys
+            objects = object_key if single else object_key.rstrip("/") + "/{{object}}"
             self.add(
                 "s3:GetObject", f"arn:aws:s3:::{bucket}/{objects}", f"read {why} {value}", **self._s3_context(bucket)
             )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import jsii
@@ -15,11 +18,13 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
+from constructs_lib._core.packaging import archive_members, staged_asset_file
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
@@ -127,17 +132,79 @@ class ContainerImage:
 
 
 class ModelData:
-    """Model artifacts in S3: one ``model.tar.gz``, or a prefix (ending in '/') for multi-model mode."""
+    """Model artifacts in S3: one ``model.tar.gz``, or a prefix (ending in '/') for multi-model mode;
+    or a local ``model.tar.gz`` or folder that ``cdk deploy`` uploads (``from_asset``)."""
 
-    def __init__(self, bucket: s3.IBucket, key: str, encryption_key: kms.IKey | None) -> None:
-        self.bucket = bucket
-        self.key = key
+    def __init__(
+        self, bucket: s3.IBucket | None, key: str, encryption_key: kms.IKey | None, *, path: Path | None = None
+    ) -> None:
+        """Use ``from_bucket`` or ``from_asset``."""
+        self._bucket = bucket
+        self._key = key
         self.encryption_key = encryption_key
+        self._path = path
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """``s3://<bucket>/<key>``; the model's role may read it (and decrypt with the bucket's key)."""
         return ModelData(bucket, key, bucket.encryption_key)
+
+    @staticmethod
+    def from_asset(path: str) -> ModelData:
+        """A local ``model.tar.gz``, or a folder packaged as one (deterministically: the same files
+        give the same archive and asset hash), uploaded by ``cdk deploy`` into the bootstrap bucket
+        when a ``Model`` uses it; the model's role may read exactly that object.
+
+        :param path: a gzip-compressed tar (``.tar.gz``) or a folder of model files, absolute or
+            relative to the working directory of ``cdk synth``.
+        """
+        resolved = Path(path).expanduser().resolve()
+        problems = Problems("ModelData.from_asset", "ModelData")
+        if problems.check(resolved.exists(), "path", path, "must be an existing .tar.gz file or folder"):
+            if resolved.is_dir():
+                problems.check(bool(archive_members(resolved)), "path", path, "must hold at least one file")
+            else:
+                problems.check(
+                    resolved.name.endswith(".tar.gz") and _is_gzip_tar(resolved),
+                    "path",
+                    path,
+                    "must be a gzip-compressed tar archive (model.tar.gz) or a folder to package as one",
+                )
+        problems.raise_if_any()
+        return ModelData(None, "model.tar.gz", None, path=resolved)
+
+    @property
+    def bucket(self) -> s3.IBucket:
+        if self._bucket is None:
+            raise self._unbound()
+        return self._bucket
+
+    @property
+    def key(self) -> str:
+        if self._path is not None and self._bucket is None:
+            raise self._unbound()
+        return self._key
+
+    @property
+    def is_asset(self) -> bool:
+        """True for a local artifact (``from_asset``): one ``.tar.gz`` object named by its hash."""
+        return self._path is not None
+
+    def bind(self, scope: Construct) -> None:
+        """Upload a local artifact as an asset of ``scope``'s stack (once per scope); ``Model`` calls it."""
+        if self._path is None:
+            return
+        path, digest = staged_asset_file(self._path, "model.tar.gz")
+        asset = scope.node.try_find_child(f"ModelData{digest}")
+        if not isinstance(asset, s3_assets.Asset):
+            asset = s3_assets.Asset(scope, f"ModelData{digest}", path=str(path))
+        self._bucket, self._key = asset.bucket, asset.s3_object_key
+
+    def _unbound(self) -> ConstructValidationError:
+        return ConstructValidationError(
+            f"ModelData.from_asset({str(self._path)!r}): is uploaded by the Model that serves it "
+            "(Model(containers=[ContainerDefinition(model_data=...)])); use it there"
+        )
 
     @property
     def is_prefix(self) -> bool:
@@ -367,6 +434,9 @@ class Model(_ModelBase):
             write only those. Environments sharing an account should pass their name prefix.
         """
         super().__init__(scope, construct_id)
+        for c in containers:  # local artifacts become assets of this stack
+            if isinstance(c.model_data, ModelData):
+                c.model_data.bind(self)
         self._validate(containers, network, inference_execution_mode, model_name)
         if endpoint_names is not None:
             problems = Problems(self, "Model")
@@ -573,7 +643,7 @@ class Model(_ModelBase):
             )
         else:
             problems.check(c.model_cache, f"{where}.model_cache", c.model_cache, "applies to multi-model mode only")
-            if data is not None and not is_unresolved(data.key):
+            if data is not None and not data.is_asset and not is_unresolved(data.key):
                 problems.check(
                     data.key.endswith(".tar.gz"),
                     f"{where}.model_data",
@@ -686,3 +756,13 @@ class Model(_ModelBase):
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
+
+
+def _is_gzip_tar(path: Path) -> bool:
+    """True when ``path`` is a gzip-compressed tar archive (what SageMaker unpacks into /opt/ml/model)."""
+    try:
+        with gzip.open(path) as stream, tarfile.open(fileobj=stream, mode="r:") as archive:
+            archive.next()
+    except (OSError, tarfile.TarError, EOFError):
+        return False
+    return True

@@ -1,5 +1,6 @@
 """Training: job roles, container images, the model registry and typed SageMaker Pipelines."""
 
+from constructs_lib.training.code import Code, ScriptSource
 from constructs_lib.training.container_images import (
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
@@ -28,6 +29,7 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "Code",
     "IMlPipeline",
     "IModelPackageGroup",
     "algorithm_registry_account",
@@ -40,6 +42,7 @@ __all__ = [
     "ModelPackageGroup",
     "ModelPackageGroupBase",
     "PIPELINE_METRICS_NAMESPACE",
+    "ScriptSource",
     "sklearn_image_uri",
     "SKLEARN_REPOSITORY",
     "xgboost_image_uri",

@@ -288,6 +288,8 @@ class MlPipeline(MlPipelineBase):
         problems.raise_if_any()
 
         self.scope_tag = scope_tag
+        for step in definition.all_steps():  # local code becomes assets of this stack, read by the roles
+            step.bind(self)
         rendered = definition.render(self, kind="MlPipeline", job_tags=[scope_tag] if scope_tag else [])
         size = _estimated_size(rendered)
         problems = Problems(self, "MlPipeline")

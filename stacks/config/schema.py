@@ -279,6 +279,9 @@ class ServingConfig:
     image_uri: str = reference.IMAGE_URI
     #: The model artifact in the environment's artifact bucket.
     model_data_key: str = reference.MODEL_DATA_KEY
+    #: Default None; a local ``model.tar.gz`` or model folder (relative to the app's directory) that
+    #: ``cdk deploy`` uploads (``ModelData.from_asset``), served instead of ``model_data_key``.
+    model_data_path: str | None = None
     #: The registered model package version a new serving stack starts with instead of image and artifact
     #: (a version of the group that feeds the environment); rollouts then change it (ServedModelPackage).
     model_package_arn: str | None = None
@@ -559,6 +562,9 @@ class ServedModel:
     image_uri: str = reference.XGBOOST_IMAGE_EU_WEST_1
     #: The artifact in the environment's artifact bucket; default ``models/<name>/model.tar.gz``.
     model_data_key: str | None = None
+    #: Default None; a local ``model.tar.gz`` or model folder (relative to the app's directory) that
+    #: ``cdk deploy`` uploads (``ModelData.from_asset``), instead of ``model_data_key``.
+    model_data_path: str | None = None
     #: "realtime" (instances), "serverless" (pay per request) or "async" (queued, scales to zero).
     endpoint: str = "serverless"
     instance_type: str = "ml.m5.large"
@@ -580,6 +586,12 @@ class ServedModel:
             "must be 1-30 lowercase letters, digits or '-', starting with a letter",
         )
         problems.check_one_of(at + "endpoint", self.endpoint, _FLEET_ENDPOINTS)
+        problems.check(
+            self.model_data_key is None or self.model_data_path is None,
+            at + "model_data_path",
+            self.model_data_path,
+            "give model_data_key (in the artifact bucket) or model_data_path (a local artifact), not both",
+        )
         _check_instance_type(problems, at + "instance_type", self.instance_type, InstanceTypeApi.ENDPOINT)
         problems.check_range(at + "instance_count", self.instance_count, minimum=1, integer=True)
         problems.check(

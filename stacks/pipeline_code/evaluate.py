@@ -2,7 +2,7 @@
 
 Scores the test split with the trained model and writes evaluation.json, which the pipeline's quality
 gate reads with JsonGet at ``metrics.accuracy.value``.
-Upload to s3://<artifact bucket>/pipelines/training/code/evaluate.py.
+Uploaded by ``cdk deploy`` (``Code.from_asset`` in ``stacks/training_stack.py``).
 """
 
 import json

@@ -2,7 +2,7 @@
 
 Reads the CSV files under /opt/ml/processing/input/raw (label in the first column), shuffles them and
 writes train (70 %), validation (15 %) and test (15 %) splits without header, as XGBoost expects.
-Upload to s3://<artifact bucket>/pipelines/training/code/preprocess.py.
+Uploaded by ``cdk deploy`` (``Code.from_asset`` in ``stacks/training_stack.py``).
 """
 
 from pathlib import Path

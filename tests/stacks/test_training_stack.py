@@ -235,3 +235,21 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
 def test_reference_steps_have_descriptions_for_studio(synthesized_app):
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
     assert all(steps[name].get("Description") for name in ("Preprocess", "Train", "Evaluate", "RegisterModel"))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_reference_pipeline_scripts_are_file_assets_of_the_training_stack(synthesized_app, env):
+    """``cdk deploy`` uploads ``stacks/pipeline_code/*.py``: each is in the stack's asset manifest and
+    the step runs the object the manifest publishes (no upload by hand)."""
+    from stacks.training_stack import PIPELINE_CODE
+    from tests.constructs_lib.assets import published
+
+    stage = synthesized_app.assembly.get_nested_assembly(f"assembly-{env}")
+    uploads = published(stage.directory)
+    steps = _steps(_pipelines(_training(synthesized_app, env))[f"ml-platform-{env}-training"])
+    for step, script in (("Preprocess", "preprocess.py"), ("Evaluate", "evaluate.py")):
+        code = next(i for i in steps[step]["Arguments"]["ProcessingInputs"] if i["InputName"] == "code")
+        key = code["S3Input"]["S3Uri"].rsplit("/", 1)[-1]
+        assert uploads[key].read_text() == (PIPELINE_CODE / script).read_text()
+        entrypoint = steps[step]["Arguments"]["AppSpecification"]["ContainerEntrypoint"]
+        assert entrypoint == ["python3", f"/opt/ml/processing/input/code/{key}"]

@@ -27,6 +27,7 @@ from constructs_lib.training.pipeline.expressions import (
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
+    from constructs import Construct
 
     from constructs_lib._core.contracts import ModelPackageGroupRef
     from constructs_lib.foundation.network import INetwork
@@ -375,6 +376,10 @@ class Step:
         return [s if isinstance(s, str) else s.name for s in self.depends_on]
 
     # --- definition ---------------------------------------------------------------------------------
+
+    def bind(self, scope: Construct) -> None:
+        """Create what the step needs in ``scope``'s stack before it is rendered (the assets of its
+        local code, read by its role); ``MlPipeline`` calls it. Nothing by default."""
 
     def arguments(self) -> dict[str, Any]:
         """The step's ``Arguments`` (raw: expressions, locations and keys are rendered later)."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_kms as kms
+from constructs import Construct
 
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.code import SCRIPT_MODE_HYPERPARAMETERS, ScriptSource, unbound_error
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
@@ -35,6 +38,8 @@ from constructs_lib.training.pipeline.values import (
 )
 
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9\.\-_]+$")
+#: The channel a script-mode job's source archive arrives in (as the SageMaker Python SDK names it).
+CODE_CHANNEL = "code"
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,13 @@ class TrainingJob:
     :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
     :param environment: default none; environment variables of the container.
     :param max_retry_attempts: default none; SageMaker's own job retries on internal errors (1 to 30).
+    :param source: default none; script mode (``ScriptSource(entry_point=..., source_dir=...)``) with a
+        framework image (``image_uri``): the folder arrives as the ``code`` channel, the training
+        toolkit's hyperparameters (``sagemaker_program``, ``sagemaker_submit_directory``,
+        ``sagemaker_region``, ``sagemaker_container_log_level``) are set, and every hyperparameter is
+        JSON-encoded as the SageMaker Python SDK does for framework estimators (the toolkit decodes them;
+        expressions are passed as they are). The toolkit installs the folder's ``requirements.txt``
+        with pip before it runs the entry point: a network-isolated job needs ``--no-index``.
     """
 
     role: Any
@@ -182,6 +194,7 @@ class TrainingJob:
     network: JobNetwork = field(default_factory=JobNetwork)
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
+    source: ScriptSource | None = None
 
     @property
     def metric_names(self) -> list[str]:
@@ -196,12 +209,30 @@ class TrainingJob:
         }
         return spec
 
-    def common_request(self) -> dict[str, Any]:
+    def bind(self, scope: Construct) -> None:
+        """Upload a local ``source`` folder as an asset of ``scope``'s stack; the job's role may read it."""
+        if isinstance(self.source, ScriptSource) and hasattr(self.role, "grant_principal"):
+            self.source.code.bind(scope, self.role)
+
+    def _code_channel(self, step_name: str) -> TrainingChannel | None:
+        if not isinstance(self.source, ScriptSource):
+            return None
+        location = self.source.code.location
+        if location is None:
+            raise unbound_error(self.source.code, step_name)
+        return TrainingChannel(CODE_CHANNEL, location, input_mode=InputMode.FILE)
+
+    def all_channels(self, step_name: str = "") -> list[TrainingChannel]:
+        """The channels, with the ``code`` channel of a script-mode job last."""
+        code = self._code_channel(step_name)
+        return [*self.channels, *([code] if code is not None else [])]
+
+    def common_request(self, step_name: str = "") -> dict[str, Any]:
         """The members a training job and a tuning job's training definition share."""
         return {
             "AlgorithmSpecification": self.algorithm_specification(),
             "RoleArn": self.role,
-            "InputDataConfig": [channel.request() for channel in self.channels] or None,
+            "InputDataConfig": [channel.request() for channel in self.all_channels(step_name)] or None,
             "OutputDataConfig": {"S3OutputPath": self.output_path, "KmsKeyId": self.output_kms_key},
             "ResourceConfig": {
                 "InstanceType": self.instance_type,
@@ -226,8 +257,20 @@ class TrainingJob:
             "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
         }
 
-    def hyperparameter_strings(self) -> dict[str, Any]:
-        return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+    def hyperparameter_strings(self, step_name: str = "") -> dict[str, Any]:
+        """The hyperparameters as the API takes them; in script mode with the toolkit's own, each
+        literal JSON-encoded (the SDK's ``_json_encode_hyperparameters``)."""
+        if not isinstance(self.source, ScriptSource):
+            return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+        archive = self.source.require_bound(step_name)
+        values: dict[str, Any] = {
+            **self.hyperparameters,
+            "sagemaker_program": self.source.entry_point,
+            "sagemaker_submit_directory": f"/opt/ml/input/data/{CODE_CHANNEL}/{archive}",
+            "sagemaker_region": Aws.REGION,
+            "sagemaker_container_log_level": self.source.container_log_level,
+        }
+        return {key: _json_encoded(value) for key, value in values.items()}
 
     def lineage(self) -> StepLineage:
         """The image (or algorithm), the channels' data and the hyperparameters."""
@@ -238,7 +281,13 @@ class TrainingJob:
                 channel.s3_uri if fs is None else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}"
             )
         image = self.image_uri if self.image_uri is not None else self.algorithm_name
-        return StepLineage(images=[image], inputs=inputs, hyperparameters=self.hyperparameter_strings())
+        code = self._code_channel("")
+        return StepLineage(
+            images=[image],
+            inputs=inputs,
+            hyperparameters={key: as_api_string(value) for key, value in self.hyperparameters.items()},
+            code=code.s3_uri if code is not None else None,
+        )
 
     def validate(self, v: StepValidator, prefix: str = "job") -> None:
         v.check(hasattr(self.role, "role_arn"), f"{prefix}.role", self.role, "must be a JobRole or an IAM role")
@@ -329,6 +378,8 @@ class TrainingJob:
                 "must be a string, number, boolean or expression",
             )
 
+        if self.source is not None:
+            self._validate_source(v, prefix)
         channel_names = [channel.name for channel in self.channels]
         v.check(
             len(channel_names) == len(set(channel_names)), f"{prefix}.channels", channel_names, "names must be unique"
@@ -336,6 +387,44 @@ class TrainingJob:
         v.check(len(channel_names) <= 20, f"{prefix}.channels", len(channel_names), "at most 20 channels")
         for channel in self.channels:
             self._validate_channel(v, channel, f"{prefix}.channels[{channel.name!r}]")
+
+    def _validate_source(self, v: StepValidator, prefix: str) -> None:
+        if not v.check(
+            isinstance(given(self.source), ScriptSource), f"{prefix}.source", self.source, "must be a ScriptSource"
+        ):
+            return
+        v.check(
+            self.image_uri is not None,
+            f"{prefix}.source",
+            self.source,
+            "needs a framework image (image_uri: PyTorch, TensorFlow, scikit-learn, XGBoost, Hugging Face), "
+            "not algorithm_name",
+        )
+        reserved = sorted(set(self.hyperparameters) & set(SCRIPT_MODE_HYPERPARAMETERS))
+        v.check(
+            not reserved,
+            f"{prefix}.hyperparameters",
+            reserved,
+            "are set by source (ScriptSource): leave them out",
+        )
+        names = [channel.name for channel in self.channels]
+        v.check(
+            CODE_CHANNEL not in names,
+            f"{prefix}.channels",
+            names,
+            f"must not use the name {CODE_CHANNEL!r}: source arrives in that channel",
+        )
+        v.check(len(names) < 20, f"{prefix}.channels", len(names), "at most 19 channels with source (20 with code)")
+        assert isinstance(self.source, ScriptSource)
+        if self.source.has_requirements and not self.source.installs_offline:
+            v.check(
+                not self.network.enable_network_isolation,
+                f"{prefix}.source (requirements.txt)",
+                self.source.entry_point,
+                "is installed with pip by the training toolkit, which cannot reach a package index from a "
+                "network-isolated job: give network=JobNetwork(enable_network_isolation=False, ...) with a route "
+                "to your index, or put the packages in the folder and start requirements.txt with --no-index",
+            )
 
     def _validate_channel(self, v: StepValidator, channel: TrainingChannel, arg: str) -> None:
         v.check(
@@ -433,9 +522,12 @@ class TrainingStep(Step):
         """The last value of metric ``name`` (``FinalMetricDataList['<name>'].Value``)."""
         return self.properties.FinalMetricDataList[name].Value
 
+    def bind(self, scope: Construct) -> None:
+        self.job.bind(scope)
+
     def arguments(self) -> dict[str, Any]:
-        arguments = self.job.common_request()
-        arguments["HyperParameters"] = self.job.hyperparameter_strings()
+        arguments = self.job.common_request(self.name)
+        arguments["HyperParameters"] = self.job.hyperparameter_strings(self.name)
         return arguments
 
     def requirements(self) -> StepRequirements:
@@ -458,3 +550,10 @@ def _compiles(regex: str) -> bool:
     except re.error:
         return False
     return True
+
+
+def _json_encoded(value: Any) -> Any:
+    """A script-mode hyperparameter: a literal JSON-encoded (``json.dumps``), an expression as it is."""
+    if isinstance(value, Expression):
+        return as_api_string(value)
+    return json.dumps(value)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration
+from constructs import Construct
 
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
@@ -188,6 +189,9 @@ class TuningStep(Step):
             ],
         }
 
+    def bind(self, scope: Construct) -> None:
+        self.job.bind(scope)
+
     def arguments(self) -> dict[str, Any]:
         config: dict[str, Any] = {
             "Strategy": self.strategy,
@@ -215,8 +219,8 @@ class TuningStep(Step):
                     "MaxResource": self.hyperband_max_resource,
                 }
             }
-        definition = self.job.common_request()
-        definition["StaticHyperParameters"] = self.job.hyperparameter_strings()
+        definition = self.job.common_request(self.name)
+        definition["StaticHyperParameters"] = self.job.hyperparameter_strings(self.name)
         arguments: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": definition}
         if self.warm_start is not None:
             arguments["WarmStartConfig"] = {
