@@ -24,6 +24,9 @@ from constructs_lib.training.pipeline.step import (
     given,
     seconds_of,
 )
+from constructs_lib.training.pipeline.steps import large_models
+from constructs_lib.training.pipeline.steps.debugger import DebuggerConfig, ProfilerConfig, TensorBoardOutput
+from constructs_lib.training.pipeline.steps.distribution import Distribution, InstanceGroup
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     FileSystemAccessMode,
@@ -76,6 +79,8 @@ class TrainingChannel:
     :param record_wrapper: default ``None``; ``RecordIO``.
     :param shuffle_seed: default none; shuffle the S3 objects with this seed.
     :param attribute_names: default none; attributes of an augmented manifest file to read.
+    :param instance_groups: default none (every instance); with the job's ``instance_groups``, the
+        groups that receive this channel (S3 channels only).
     """
 
     name: str
@@ -89,6 +94,7 @@ class TrainingChannel:
     record_wrapper: RecordWrapper = RecordWrapper.NONE
     shuffle_seed: int | None = None
     attribute_names: Sequence[str] = ()
+    instance_groups: Sequence[str] = ()
 
     def request(self) -> dict[str, Any]:
         if self.file_system is not None:
@@ -107,6 +113,7 @@ class TrainingChannel:
                     "S3Uri": self.s3_uri,
                     "S3DataDistributionType": self.distribution,
                     "AttributeNames": list(self.attribute_names) or None,
+                    "InstanceGroupNames": list(self.instance_groups) or None,
                 }
             }
         return {
@@ -137,12 +144,13 @@ class TrainingJob:
     """A training job's definition, shared by ``TrainingStep`` and ``TuningStep``.
 
     :param role: the ``JobRole`` (or IAM role) the job runs as.
-    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``).
+    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``); None with
+        ``instance_groups``.
     :param output_path: where ``<job name>/output/model.tar.gz`` goes (``S3Location``, URI, expression).
     :param image_uri: the training image; or give ``algorithm_name``.
     :param algorithm_name: default none; a SageMaker or Marketplace algorithm instead of an image.
-    :param instance_count: default 1; more than one is distributed training (data sharded per
-        channel with ``ShardedByS3Key``).
+    :param instance_count: default None (1); more than one is distributed training (data sharded per
+        channel with ``ShardedByS3Key``). None with ``instance_groups``.
     :param volume_size_gb: default 30.
     :param volume_kms_key: default none (AWS-managed); KMS key of the instances' volumes.
     :param output_kms_key: default none (the bucket's default encryption); KMS key of the artifacts.
@@ -159,14 +167,26 @@ class TrainingJob:
     :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
     :param environment: default none; environment variables of the container.
     :param max_retry_attempts: default none; SageMaker's own job retries on internal errors (1 to 30).
+    :param distribution: default none; how processes are launched across GPUs and instances
+        (``TorchDistributed``, ``SmdDataParallel``, ``SmdModelParallel``, ``Mpi``, ``ParameterServer``),
+        written as the framework containers' hyperparameters.
+    :param instance_groups: default none; a heterogeneous cluster (``InstanceGroup``, up to 5)
+        instead of ``instance_type``/``instance_count``.
+    :param keep_alive_period: default none; keep the instances in a warm pool this long after the job
+        (0 to 21600 s, botocore ``KeepAlivePeriodInSeconds``), billed while kept (README "Warm pools").
+    :param debugger: default none; the Debugger hook and built-in rules (training steps only).
+    :param profiler: default none; the profiler and its built-in rules (training steps only).
+    :param tensorboard: default none; where TensorBoard data goes (training steps only).
+    :param remote_debug: default False; True opens the container to SSM sessions
+        (``RemoteDebugConfig``; README "Remote debugging" for the IAM it needs). Training steps only.
     """
 
     role: Any
-    instance_type: InstanceType | str | Expression
+    instance_type: InstanceType | str | Expression | None
     output_path: str | S3Location | Expression
     image_uri: str | Expression | None = None
     algorithm_name: str | None = None
-    instance_count: int | Expression = 1
+    instance_count: int | Expression | None = None
     volume_size_gb: int | Expression = 30
     volume_kms_key: kms.IKey | Any | None = None
     output_kms_key: kms.IKey | Any | None = None
@@ -182,6 +202,14 @@ class TrainingJob:
     network: JobNetwork = field(default_factory=JobNetwork)
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
+    # Large models (large_models.py writes and checks them).
+    distribution: Distribution | None = None
+    instance_groups: Sequence[InstanceGroup] = ()
+    keep_alive_period: Duration | Expression | None = None
+    debugger: DebuggerConfig | None = None
+    profiler: ProfilerConfig | None = None
+    tensorboard: TensorBoardOutput | None = None
+    remote_debug: bool = False
 
     @property
     def metric_names(self) -> list[str]:
@@ -205,7 +233,7 @@ class TrainingJob:
             "OutputDataConfig": {"S3OutputPath": self.output_path, "KmsKeyId": self.output_kms_key},
             "ResourceConfig": {
                 "InstanceType": self.instance_type,
-                "InstanceCount": self.instance_count,
+                "InstanceCount": self.instance_count if self.instance_count is not None else 1,
                 "VolumeSizeInGB": self.volume_size_gb,
                 "VolumeKmsKeyId": self.volume_kms_key,
             },
@@ -227,7 +255,8 @@ class TrainingJob:
         }
 
     def hyperparameter_strings(self) -> dict[str, Any]:
-        return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+        strings = {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+        return {**strings, **large_models.distribution_hyperparameters(self)}
 
     def lineage(self) -> StepLineage:
         """The image (or algorithm), the channels' data and the hyperparameters."""
@@ -250,9 +279,7 @@ class TrainingJob:
         )
         if self.image_uri is not None:
             v.kind(f"{prefix}.image_uri", self.image_uri, STRING)
-        v.instance_type(f"{prefix}.instance_type", self.instance_type, "TrainingInstanceType")
-        if v.kind(f"{prefix}.instance_count", self.instance_count, INTEGER, required=True):
-            v.range(f"{prefix}.instance_count", self.instance_count, minimum=1)
+        large_models.validate(self, v, prefix)  # instance type and count or groups, distribution, Debugger
         if v.kind(f"{prefix}.volume_size_gb", self.volume_size_gb, INTEGER, required=True):
             v.range(f"{prefix}.volume_size_gb", self.volume_size_gb, minimum=1)
         v.s3_uri(f"{prefix}.output_path", self.output_path)
@@ -436,6 +463,7 @@ class TrainingStep(Step):
     def arguments(self) -> dict[str, Any]:
         arguments = self.job.common_request()
         arguments["HyperParameters"] = self.job.hyperparameter_strings()
+        large_models.apply(self.job, arguments, training=True)
         return arguments
 
     def requirements(self) -> StepRequirements:
