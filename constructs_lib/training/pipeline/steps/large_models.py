@@ -7,8 +7,8 @@ distribution, instance groups, warm pools, Debugger, profiler, TensorBoard and r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_cdk import Duration
 
@@ -39,9 +39,49 @@ from constructs_lib.training.pipeline.steps.distribution import (
 
 if TYPE_CHECKING:
     from constructs_lib.training.pipeline.step import StepValidator
-    from constructs_lib.training.pipeline.steps.training import TrainingChannel, TrainingJob
 
 __all__: list[str] = []
+
+
+class TrainingChannel(Protocol):
+    """What is read here of a ``training.TrainingChannel`` (which imports this module)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def file_system(self) -> object | None: ...
+    @property
+    def instance_groups(self) -> Sequence[str]: ...
+
+
+class TrainingJob(Protocol):
+    """What is read here of a ``training.TrainingJob`` (which imports this module)."""
+
+    @property
+    def role(self) -> Any: ...
+    @property
+    def instance_type(self) -> InstanceType | str | Expression | None: ...
+    @property
+    def instance_count(self) -> int | Expression | None: ...
+    @property
+    def channels(self) -> Sequence[TrainingChannel]: ...
+    @property
+    def hyperparameters(self) -> Mapping[str, Any]: ...
+    @property
+    def distribution(self) -> Distribution | None: ...
+    @property
+    def instance_groups(self) -> Sequence[InstanceGroup]: ...
+    @property
+    def keep_alive_period(self) -> Duration | Expression | None: ...
+    @property
+    def debugger(self) -> DebuggerConfig | None: ...
+    @property
+    def profiler(self) -> ProfilerConfig | None: ...
+    @property
+    def tensorboard(self) -> TensorBoardOutput | None: ...
+    @property
+    def remote_debug(self) -> bool: ...
+
 
 _RESOURCE = "CreateTrainingJobRequest.ResourceConfig"
 _REQUEST = "CreateTrainingJobRequest"
