@@ -17,6 +17,7 @@ from constructs_lib.training.pipeline import (
     CreateModelStep,
     FailStep,
     InstanceGroup,
+    JobNetwork,
     Join,
     ModelContainer,
     ParameterString,
@@ -264,6 +265,7 @@ def _needs_large_models(role, group):
             region="eu-west-1", s3_output_path="s3://a/p", rules=[ProfilerRule(ProfilerRuleName.PROFILER_REPORT)]
         ),
         remote_debug=True,
+        network=JobNetwork(enable_network_isolation=False),
     )
     return PipelineDefinition(steps=[TrainingStep("T", job=job)])
 

@@ -615,7 +615,10 @@ def test_a_disabled_profiler(role):
             "a disabled profiler takes no rules and no s3_output_path",
         ),
         ({"tensorboard": TensorBoardOutput("tb/")}, "job.tensorboard.s3_output_path='tb/': must be an s3:// URI"),
-        ({"remote_debug": "yes"}, "job.remote_debug='yes': must be True or False"),
+        (
+            {"remote_debug": "yes", "network": JobNetwork(enable_network_isolation=False)},
+            "job.remote_debug='yes': must be True or False",
+        ),
     ],
     ids=[
         "region-without-debugger",
@@ -670,7 +673,15 @@ def test_output_locations_are_the_s3_locations_the_job_role_writes(role, artifac
 
 def test_remote_debugging_is_an_explicit_opt_in(role):
     assert "RemoteDebugConfig" not in _args(role)
-    assert _args(role, remote_debug=True)["RemoteDebugConfig"] == {"EnableRemoteDebug": True}
+    args = _args(role, remote_debug=True, network=JobNetwork(enable_network_isolation=False))
+    assert args["RemoteDebugConfig"] == {"EnableRemoteDebug": True}
+    assert args["EnableNetworkIsolation"] is False
+
+
+def test_remote_debugging_of_a_network_isolated_job_fails(role):
+    """An isolated container has no network and no credentials: the SSM agent could never connect."""
+    message = _error(role, remote_debug=True)
+    assert "job.network.enable_network_isolation=True: must be False with remote_debug=True" in message
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ from constructs_lib.training.pipeline.steps.distribution import (
 )
 
 if TYPE_CHECKING:
-    from constructs_lib.training.pipeline.step import StepValidator
+    from constructs_lib.training.pipeline.step import JobNetwork, StepValidator
 
 __all__: list[str] = []
 
@@ -81,6 +81,8 @@ class TrainingJob(Protocol):
     def tensorboard(self) -> TensorBoardOutput | None: ...
     @property
     def remote_debug(self) -> bool: ...
+    @property
+    def network(self) -> JobNetwork: ...
 
 
 _RESOURCE = "CreateTrainingJobRequest.ResourceConfig"
@@ -179,8 +181,16 @@ def validate(job: TrainingJob, v: StepValidator, prefix: str) -> None:
     _validate_resources(job, v, prefix)
     _validate_distribution(job, v, prefix)
     _validate_debugger(job, v, prefix)
-    if job.remote_debug is not False:
-        v.check(job.remote_debug is True, f"{prefix}.remote_debug", job.remote_debug, "must be True or False")
+    if job.remote_debug is not False and v.check(
+        job.remote_debug is True, f"{prefix}.remote_debug", job.remote_debug, "must be True or False"
+    ):
+        v.check(
+            not job.network.enable_network_isolation,
+            f"{prefix}.network.enable_network_isolation",
+            True,
+            "must be False with remote_debug=True: a network-isolated container gets no network and no AWS "
+            "credentials, so the SSM agent SageMaker starts in it can never open a session",
+        )
 
 
 def validate_tuning(job: TrainingJob, v: StepValidator, prefix: str = "job") -> None:
