@@ -70,3 +70,24 @@ def test_readme_values_example_runs(capsys):
     template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
     (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}
+
+
+def test_readme_large_models_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    exec(compile(_example("### Training large models"), "README.md", "exec"), {})
+    resources = json.loads((tmp_path / "LargeModels.template.json").read_text())["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    finetune, hetero = (step["Arguments"] for step in definition["Steps"])
+    assert finetune["HyperParameters"]["sagemaker_torch_distributed_enabled"] == "true"
+    assert finetune["ResourceConfig"]["KeepAlivePeriodInSeconds"] == 1800
+    assert {r["RuleConfigurationName"] for r in finetune["DebugRuleConfigurations"]} == {
+        "LossNotDecreasing",
+        "VanishingGradient",
+    }
+    assert finetune["ProfilerRuleConfigurations"][0]["RuleEvaluatorImage"].startswith("929884845733.dkr.ecr.eu-west-1")
+    assert [g["InstanceGroupName"] for g in hetero["ResourceConfig"]["InstanceGroups"]] == ["gpu", "cpu"]
+    assert hetero["HyperParameters"]["sagemaker_distribution_instance_groups"] == '["gpu"]'
+    policies = json.dumps([r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"])
+    assert "llm/debug/*" in policies and "llm/tensorboard/*" in policies and "llm/profiler/*" in policies
