@@ -544,9 +544,10 @@ def test_profiler_rules_take_string_parameters_and_the_profiler_its_interval(rol
     }
 
 
-def test_a_disabled_profiler(role):
-    args = _args(role, profiler=ProfilerConfig(region="eu-west-1", disabled=True))
-    assert args["ProfilerConfig"] == {"DisableProfiler": True}
+def test_a_disabled_profiler_even_where_there_is_no_debugger(role):
+    for region in ("eu-west-1", "eu-central-2"):
+        args = _args(role, profiler=ProfilerConfig(region=region, disabled=True))
+        assert args["ProfilerConfig"] == {"DisableProfiler": True}
 
 
 @pytest.mark.parametrize(
@@ -558,7 +559,19 @@ def test_a_disabled_profiler(role):
                     region="ap-southeast-3", s3_output_path="s3://a/d", rules=[DebuggerRule(DebuggerRuleName.OVERFIT)]
                 )
             },
-            "job.debugger.region='ap-southeast-3': has no Debugger rule evaluator image",
+            "job.debugger.region='ap-southeast-3': has no SageMaker Debugger",
+        ),
+        (
+            {"debugger": DebuggerConfig(region="me-central-1", s3_output_path="s3://a/d")},
+            "job.debugger.region='me-central-1': has no SageMaker Debugger",
+        ),
+        (
+            {"profiler": ProfilerConfig(region="eu-central-2", s3_output_path="s3://a/p")},
+            "job.profiler.region='eu-central-2': has no SageMaker Debugger",
+        ),
+        (
+            {"profiler": ProfilerConfig(region="eu-west-1", interval=Duration.millis(300))},
+            "job.profiler.interval (ms)=300: must be one of [100, 200, 500, 1000, 5000, 60000] ms",
         ),
         (
             {"debugger": DebuggerConfig(region="${Token[AWS.Region.1]}", s3_output_path="s3://a/d")},
@@ -622,6 +635,9 @@ def test_a_disabled_profiler(role):
     ],
     ids=[
         "region-without-debugger",
+        "hook-where-no-debugger",
+        "profiler-where-no-debugger",
+        "profiling-interval",
         "token-region",
         "hook-path",
         "rule-to-invoke",

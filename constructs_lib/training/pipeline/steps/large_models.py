@@ -87,6 +87,9 @@ class TrainingJob(Protocol):
 
 _RESOURCE = "CreateTrainingJobRequest.ResourceConfig"
 _REQUEST = "CreateTrainingJobRequest"
+#: The sampling intervals the profiler takes (API reference, ``ProfilerConfig.ProfilingIntervalInMilliseconds``:
+#: "Valid values: 100, 200, 500, 1000 (1 second), 5000 (5 seconds), and 60000 (1 minute)").
+PROFILING_INTERVALS_MS = (100, 200, 500, 1000, 5000, 60000)
 #: Options only CreateTrainingJob takes (a tuning job's training definition has none of them).
 TRAINING_ONLY = ("debugger", "profiler", "tensorboard", "remote_debug")
 
@@ -396,7 +399,7 @@ def _validate_debugger(job: TrainingJob, v: StepValidator, prefix: str) -> None:
             return
     if debugger is not None:
         arg = f"{prefix}.debugger"
-        _region(v, arg, debugger.region, bool(debugger.rules))
+        _region(v, arg, debugger.region, True)
         v.s3_uri(f"{arg}.s3_output_path", debugger.s3_output_path)
         _shape(v, f"{arg}.rules", list(debugger.rules), f"{_REQUEST}.DebugRuleConfigurations")
         _shape(v, f"{arg}.hook_parameters", dict(debugger.hook_parameters), "DebugHookConfig.HookParameters")
@@ -412,7 +415,7 @@ def _validate_debugger(job: TrainingJob, v: StepValidator, prefix: str) -> None:
         _rules(v, arg, debugger.rules, DebuggerRuleName, "DebugRuleConfiguration")
     if profiler is not None:
         arg = f"{prefix}.profiler"
-        _region(v, arg, profiler.region, bool(profiler.rules))
+        _region(v, arg, profiler.region, not profiler.disabled)
         if profiler.s3_output_path is not None:
             v.s3_uri(f"{arg}.s3_output_path", profiler.s3_output_path)
         v.check(
@@ -421,12 +424,18 @@ def _validate_debugger(job: TrainingJob, v: StepValidator, prefix: str) -> None:
             True,
             "a disabled profiler takes no rules and no s3_output_path",
         )
-        if profiler.interval is not None:
+        if profiler.interval is not None and v.check(
+            isinstance(given(profiler.interval), Duration),
+            f"{arg}.interval",
+            profiler.interval,
+            "must be an aws_cdk.Duration",
+        ):
+            millis = profiler.interval.to_milliseconds()
             v.check(
-                isinstance(given(profiler.interval), Duration),
-                f"{arg}.interval",
-                profiler.interval,
-                "must be an aws_cdk.Duration",
+                is_unresolved(millis) or millis in PROFILING_INTERVALS_MS,
+                f"{arg}.interval (ms)",
+                millis,
+                f"must be one of {list(PROFILING_INTERVALS_MS)} ms (API reference, ProfilingIntervalInMilliseconds)",
             )
         _shape(v, f"{arg}.rules", list(profiler.rules), f"{_REQUEST}.ProfilerRuleConfigurations")
         _shape(v, f"{arg}.parameters", dict(profiler.parameters), "ProfilerConfig.ProfilingParameters")
@@ -444,7 +453,10 @@ def _validate_debugger(job: TrainingJob, v: StepValidator, prefix: str) -> None:
         )
 
 
-def _region(v: StepValidator, arg: str, region: str, has_rules: bool) -> None:
+def _region(v: StepValidator, arg: str, region: str, in_use: bool) -> None:
+    """A literal region; one with Debugger where it is used (the SDK refuses a hook, rules or an
+    enabled profiler in ``DEBUGGER_UNSUPPORTED_REGIONS``/``PROFILER_UNSUPPORTED_REGIONS``, the regions
+    without a rule image)."""
     if not v.check(
         isinstance(given(region), str) and not is_unresolved(region),
         f"{arg}.region",
@@ -452,12 +464,14 @@ def _region(v: StepValidator, arg: str, region: str, has_rules: bool) -> None:
         "must be the stack's region as a literal (the rule evaluator image is per region)",
     ):
         return
-    if has_rules:
+    if in_use:
         v.check(
             region in DEBUGGER_RULE_REGISTRIES,
             f"{arg}.region",
             region,
-            "has no Debugger rule evaluator image (regions with one: " + ", ".join(DEBUGGER_RULE_REGISTRIES) + ")",
+            "has no SageMaker Debugger (no rule evaluator image; regions with one: "
+            + ", ".join(DEBUGGER_RULE_REGISTRIES)
+            + ")",
         )
 
 
