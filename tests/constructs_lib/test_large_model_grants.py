@@ -110,3 +110,12 @@ def test_the_job_role_writes_the_debugger_and_tensorboard_outputs(synthesized):
     ]
     assert any("debug/*" in resource for resource in writes)
     assert any("tensorboard/*" in resource for resource in writes)
+
+
+def test_granting_remote_debugging_again_adds_nothing():
+    from tests.conftest import new_stack
+
+    stack = new_stack()
+    role = JobRole(stack, "Role", job_kinds=["training"])
+    assert role.grant_remote_debug() is role.grant_remote_debug()
+    assert len(Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")) == 2  # its own and RemoteDebug

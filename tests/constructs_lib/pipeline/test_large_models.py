@@ -219,6 +219,22 @@ def test_an_instance_type_value_class_is_written_by_name(role):
             "job.hyperparameters=['sagemaker_torch_distributed_enabled']: are set by distribution (torch_distributed)",
         ),
         (
+            {
+                "instance_type": P4D,
+                "distribution": SmdModelParallel(parameters={"layers": "x" * 2500}),
+            },
+            "job.distribution (mp_parameters)=",
+        ),
+        (
+            {
+                "instance_type": P4D,
+                "distribution": SmdDataParallel(),
+                "instance_count": 2,
+                "hyperparameters": {f"h{i}": i for i in range(98)},
+            },
+            "job.hyperparameters (with the distribution's)=",
+        ),
+        (
             {"instance_type": P4D, "distribution": TorchDistributed(instance_group="train")},
             "job.distribution.instance_group='train': only applies with instance_groups",
         ),
@@ -243,6 +259,8 @@ def test_an_instance_type_value_class_is_written_by_name(role):
         "smp-zero-partitions",
         "smp-ddp-and-horovod",
         "clash-with-hyperparameters",
+        "mp-parameters-too-long",
+        "over-100-hyperparameters",
         "group-without-groups",
         "raw-dict",
     ],
@@ -251,6 +269,11 @@ def test_bad_distribution_inputs_fail_at_synth(role, job, expected):
     message = _error(role, **job)
     assert "steps['Train'] (Training)" in message
     assert expected in message
+
+
+def test_distribution_values_are_held_to_botocores_hyperparameter_limits(role):
+    message = _error(role, instance_type=P4D, distribution=SmdModelParallel(parameters={"layers": "x" * 2500}))
+    assert "must be at most 2500 characters long (botocore HyperParameterValue)" in message
 
 
 def test_torch_distributed_runs_on_trainium(role):

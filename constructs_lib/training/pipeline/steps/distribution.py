@@ -7,6 +7,10 @@ _distribution_configuration`` and ``PyTorch._pytorch_distribution_configuration`
 JSON-encoded, ``true``, ``"ml.p4d.24xlarge"``, ``""``; a pipeline expression as its string). The
 instance types and counts are checked at synth against what each mode needs (GPU, the types the
 SMDDP library supports, two instances or more, processes per host against GPUs per instance).
+
+One deviation from the SDK: with instance groups, ``sagemaker_instance_type`` is the type of the group
+that runs the distribution (the SDK writes its estimator's ``instance_type``, which is ``None`` there,
+as ``null``).
 """
 
 from __future__ import annotations

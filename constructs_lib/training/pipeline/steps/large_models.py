@@ -292,8 +292,9 @@ def _validate_distribution(job: TrainingJob, v: StepValidator, prefix: str) -> N
             distribution.supports_instance_groups(),
             f"{arg}",
             distribution.mode,
-            "cannot run on instance groups: the SageMaker SDK allows heterogeneous clusters only when MPI or "
-            "SMDDP launches the processes (Mpi, SmdDataParallel, SmdModelParallel(launcher=Mpi(...)))",
+            "cannot run on instance groups: the SageMaker SDK tells the container which group runs the "
+            "distribution (sagemaker_distribution_instance_groups) only when MPI or SMDDP launches the processes "
+            "(Mpi, SmdDataParallel, SmdModelParallel(launcher=Mpi(...))); otherwise every group would start it",
         ):
             return
         names = [g.name for g in groups]
@@ -333,7 +334,12 @@ def _validate_distribution(job: TrainingJob, v: StepValidator, prefix: str) -> N
             job.instance_count if job.instance_count is not None else 1,
         )
     _check_instances(distribution, v, arg, where, _name(instance_type), count)
-    clashes = sorted(set(distribution_hyperparameters(job)) & set(job.hyperparameters))
+    written = distribution_hyperparameters(job)
+    for key, value in written.items():
+        _shape(v, f"{arg} ({key})", value, "HyperParameters.value")
+    total = len(set(written) | set(job.hyperparameters))
+    _shape(v, f"{prefix}.hyperparameters (with the distribution's)", dict.fromkeys(range(total)), "HyperParameters")
+    clashes = sorted(set(written) & set(job.hyperparameters))
     v.check(
         not clashes,
         f"{prefix}.hyperparameters",
