@@ -650,6 +650,16 @@ def test_a_disabled_profiler_even_where_there_is_no_debugger(role):
             },
             "a disabled profiler takes no rules and no s3_output_path",
         ),
+        (
+            {
+                "debugger": DebuggerConfig(
+                    region="eu-west-1",
+                    s3_output_path="s3://a/d",
+                    collections=[CollectionConfig("weights", {f"p{i}": i for i in range(21)})],
+                )
+            },
+            "job.debugger.collections['weights'].parameters=",
+        ),
         ({"tensorboard": TensorBoardOutput("tb/")}, "job.tensorboard.s3_output_path='tb/': must be an s3:// URI"),
         (
             {"remote_debug": "yes", "network": JobNetwork(enable_network_isolation=False)},
@@ -668,6 +678,7 @@ def test_a_disabled_profiler_even_where_there_is_no_debugger(role):
         "21-rules",
         "untyped-rule",
         "disabled-profiler-with-rules",
+        "collection-parameters",
         "tensorboard-path",
         "remote-debug-not-bool",
     ],

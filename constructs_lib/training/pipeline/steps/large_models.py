@@ -418,6 +418,12 @@ def _validate_debugger(job: TrainingJob, v: StepValidator, prefix: str) -> None:
                 collection.name,
                 "CollectionConfiguration.CollectionName",
             )
+            _shape(
+                v,
+                f"{arg}.collections[{collection.name!r}].parameters",
+                dict(collection.parameters),
+                "CollectionConfiguration.CollectionParameters",
+            )
         _rules(v, arg, debugger.rules, DebuggerRuleName, "DebugRuleConfiguration")
     if profiler is not None:
         arg = f"{prefix}.profiler"
