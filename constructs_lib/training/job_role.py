@@ -267,6 +267,12 @@ class JobRole(Construct):
             )
         return self._remote_debug
 
+    def add_image_repositories(self, repository_arns: Sequence[str]) -> None:
+        """Let the jobs pull images of these ECR repositories (by ARN), e.g. the Debugger rule
+        evaluator's, which rule jobs pull with the training job's role (``MlPipeline`` adds it)."""
+        if repository_arns:
+            self._add_image_pull(list(repository_arns))
+
     def add_encryption_key(self, key: kms.IKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
         self.role.add_to_policy(iam.PolicyStatement(actions=list(KMS_JOB_KEY_USE), resources=[key.key_arn]))

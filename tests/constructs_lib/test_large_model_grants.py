@@ -112,6 +112,21 @@ def test_the_job_role_writes_the_debugger_and_tensorboard_outputs(synthesized):
     assert any("tensorboard/*" in resource for resource in writes)
 
 
+def test_the_job_role_pulls_the_rule_evaluator_image_of_the_region(synthesized):
+    pulls = [
+        s["Resource"]
+        for s in _statements(synthesized[0], "AWS::IAM::ManagedPolicy")
+        if "ecr:BatchGetImage" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    ]
+    rule_image = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":ecr:eu-west-1:929884845733:repository/sagemaker-debugger-rules"],
+        ]
+    }
+    assert sum(rule_image == r or rule_image in (r if isinstance(r, list) else []) for r in pulls) == 1
+
+
 def test_granting_remote_debugging_again_adds_nothing():
     from tests.conftest import new_stack
 

@@ -164,6 +164,17 @@ def output_locations(job: TrainingJob) -> list[S3Location]:
     return [location for location in found if isinstance(location, S3Location)]
 
 
+def rule_image_repositories(job: TrainingJob) -> list[tuple[str, str]]:
+    """``(region, AWS account)`` of the rule evaluator repositories the job's rules run from."""
+    found: list[tuple[str, str]] = []
+    for config in (job.debugger, job.profiler):
+        if config is not None and config.rules and config.region in DEBUGGER_RULE_REGISTRIES:
+            entry = (config.region, DEBUGGER_RULE_REGISTRIES[config.region])
+            if entry not in found:
+                found.append(entry)
+    return found
+
+
 def runs_rules(job: TrainingJob) -> bool:
     """Whether the job starts rule evaluation (processing) jobs."""
     return bool((job.debugger is not None and job.debugger.rules) or (job.profiler is not None and job.profiler.rules))
