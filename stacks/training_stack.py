@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -250,7 +251,11 @@ class TrainingStack(Stack):
                 max_wait=Duration.minutes(training.max_wait_minutes) if training.use_spot_instances else None,
                 # Per execution: a job resumes from what it finds here (see README "Per-run state").
                 checkpoint_s3_uri=S3Join(work, run, "checkpoints") if training.use_spot_instances else None,
-                network=job_network,
+                # Remote debugging (opt-in, never in prod: the config refuses it) needs the network.
+                network=dataclasses.replace(job_network, enable_network_isolation=False)
+                if training.remote_debug
+                else job_network,
+                remote_debug=training.remote_debug,
             ),
             retry_policies=[capacity_retry],
         )

@@ -347,6 +347,48 @@ def _correct_register_model(schema: dict[str, Any]) -> None:
     container["FrameworkVersion"] = {"$ref": "#/definitions/StringArgumentValue"}
 
 
+def _correct_large_models(schema: dict[str, Any]) -> None:
+    d = schema["definitions"]
+    arguments = d["TrainingStep"]["properties"]["Arguments"]["properties"]
+    resources = arguments["ResourceConfig"]["properties"]
+    resources["KeepAlivePeriodInSeconds"] = {"$ref": "#/definitions/IntegerArgumentValue"}
+    resources["InstanceGroups"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "InstanceType": {"$ref": "#/definitions/StringArgumentValue"},
+                "InstanceCount": {"$ref": "#/definitions/IntegerArgumentValue"},
+                "InstanceGroupName": {"$ref": "#/definitions/StringArgumentValue"},
+            },
+            "required": ["InstanceType", "InstanceCount", "InstanceGroupName"],
+            "additionalProperties": False,
+        },
+    }
+    source = arguments["InputDataConfig"]["items"]["properties"]["DataSource"]["properties"]["S3DataSource"]
+    source["properties"]["InstanceGroupNames"] = {
+        "type": "array",
+        "items": {"$ref": "#/definitions/StringArgumentValue"},
+    }
+    string_map = {"type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
+    arguments["ProfilerConfig"] = {
+        "type": "object",
+        "properties": {
+            "S3OutputPath": {"$ref": "#/definitions/StringArgumentValue"},
+            "ProfilingIntervalInMilliseconds": {"$ref": "#/definitions/IntegerArgumentValue"},
+            "ProfilingParameters": string_map,
+            "DisableProfiler": {"$ref": "#/definitions/BooleanArgumentValue"},
+        },
+        "additionalProperties": False,
+    }
+    arguments["ProfilerRuleConfigurations"] = copy.deepcopy(arguments["DebugRuleConfigurations"])
+    arguments["RemoteDebugConfig"] = {
+        "type": "object",
+        "properties": {"EnableRemoteDebug": {"$ref": "#/definitions/BooleanArgumentValue"}},
+        "additionalProperties": False,
+    }
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -385,6 +427,14 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "ResourceLimits requires MaxNumberOfTrainingJobs (Grid leaves it out); WarmStartConfig requires "
         "a TargetObjectiveMetricValue it does not define, so no warm start could ever validate",
         _correct_tuning,
+    ),
+    "large_models": (
+        "TrainingStep lacks ProfilerConfig, ProfilerRuleConfigurations and RemoteDebugConfig, ResourceConfig lacks "
+        "InstanceGroups and KeepAlivePeriodInSeconds, S3DataSource lacks InstanceGroupNames: all CreateTrainingJob "
+        "members (botocore CreateTrainingJobRequest) that the SDK's estimators send (estimator.py _get_train_args: "
+        "profiler_config, profiler_rule_configs, remote_debug_config, instance_groups, keep_alive_period_in_seconds; "
+        "inputs.TrainingInput instance_groups)",
+        _correct_large_models,
     ),
 }
 

@@ -121,3 +121,22 @@ def test_readme_script_mode_example_synthesizes(tmp_path, monkeypatch):
     hyperparameters = definition["Steps"][0]["Arguments"]["HyperParameters"]
     assert hyperparameters["sagemaker_program"] == '"train.py"' and hyperparameters["n-estimators"] == "200"
     assert [c["ChannelName"] for c in definition["Steps"][0]["Arguments"]["InputDataConfig"]] == ["train", "code"]
+
+
+def test_readme_large_models_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    exec(compile(_example("### Training large models"), "README.md", "exec"), {})
+    resources = json.loads((tmp_path / "LargeModels.template.json").read_text())["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    finetune, hetero = (step["Arguments"] for step in definition["Steps"])
+    assert finetune["HyperParameters"]["sagemaker_torch_distributed_enabled"] == "true"
+    assert finetune["ResourceConfig"]["KeepAlivePeriodInSeconds"] == 1800
+    assert {r["RuleConfigurationName"] for r in finetune["DebugRuleConfigurations"]} == {
+        "LossNotDecreasing",
+        "VanishingGradient",
+    }
+    assert finetune["ProfilerRuleConfigurations"][0]["RuleEvaluatorImage"].startswith("929884845733.dkr.ecr.eu-west-1")
+    assert [g["InstanceGroupName"] for g in hetero["ResourceConfig"]["InstanceGroups"]] == ["gpu", "cpu"]
+    assert hetero["HyperParameters"]["sagemaker_distribution_instance_groups"] == '["gpu"]'
+    policies = json.dumps([r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"])
+    assert "llm/debug/*" in policies and "llm/tensorboard/*" in policies and "llm/profiler/*" in policies

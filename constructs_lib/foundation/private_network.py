@@ -47,6 +47,9 @@ INTERFACE_ENDPOINT_SERVICES: dict[str, str] = {
     # Not in the defaults: SageMaker managed MLflow (``aws.sagemaker.<region>.experiments``; AWS docs
     # "Connect to SageMaker AI MLflow through an interface VPC endpoint"), for tracking servers.
     "sagemaker.experiments": "SAGEMAKER_EXPERIMENTS",
+    # Not in the defaults: Systems Manager session channels, for training jobs with remote debugging
+    # (developer guide "Access a training container through AWS Systems Manager": VPC endpoint for SSM).
+    "ssmmessages": "SSM_MESSAGES",
 }
 DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "sagemaker.api",

@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DECRYPT, KMS_ENCRYPT, KMS_JOB_KEY_USE, S3_READ, S3_WRITE
+from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
@@ -38,6 +39,14 @@ JOB_KINDS: dict[str, str] = {
 }
 
 _ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+#: What the SSM agent in a remote-debugging training container needs (developer guide, "Access a
+#: training container through AWS Systems Manager (SSM) for remote debugging", IAM role).
+SSM_SESSION_CHANNEL_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
 _REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -149,6 +158,7 @@ class JobRole(Construct):
             description=description or f"SageMaker {', '.join(self.job_kinds)} jobs (constructs_lib JobRole)",
         )
         self._star_uses: list[str] = []
+        self._remote_debug: iam.ManagedPolicy | None = None
         self._networks: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self._add_logs_and_metrics(metric_namespaces)
         for location in inputs:
@@ -233,6 +243,35 @@ class JobRole(Construct):
         self._acknowledge_objects(objects, "write", location)
         if location.encryption_key is not None:
             self._add_key_via_s3(location.encryption_key, KMS_ENCRYPT)
+
+    def grant_remote_debug(self) -> iam.ManagedPolicy:
+        """Let the SSM agent SageMaker starts in remote-debugging training containers
+        (``TrainingJob(remote_debug=True)``) open its session channels: the four ``ssmmessages``
+        actions, in a policy of their own (``RemoteDebug``) so that it is visible and removable.
+        ``ssmmessages`` has no resource-level permissions (Resource ``*``, acknowledged on that
+        policy only). ``MlPipeline`` calls this for its remote-debugging steps; granting again adds
+        nothing. Who may start sessions is granted to people, not here (README "Remote debugging")."""
+        if self._remote_debug is None:
+            self._remote_debug = iam.ManagedPolicy(
+                self,
+                "RemoteDebug",
+                description="SSM session channels of remote-debugging training containers",
+                statements=[iam.PolicyStatement(actions=list(SSM_SESSION_CHANNEL_ACTIONS), resources=["*"])],
+                roles=[as_role(self.role)],
+            )
+            acknowledge(
+                self._remote_debug,
+                "ssmmessages channel actions support no resource-level permissions (Service Authorization "
+                "Reference); granted only because a training step opted in to remote debugging.",
+                "AwsSolutions-IAM5[Resource::*]",
+            )
+        return self._remote_debug
+
+    def add_image_repositories(self, repository_arns: Sequence[str]) -> None:
+        """Let the jobs pull images of these ECR repositories (by ARN), e.g. the Debugger rule
+        evaluator's, which rule jobs pull with the training job's role (``MlPipeline`` adds it)."""
+        if repository_arns:
+            self._add_image_pull(list(repository_arns))
 
     def add_encryption_key(self, key: kms.IKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""

@@ -32,6 +32,9 @@ from constructs_lib.training.model_package_group import IModelPackageGroup
 from constructs_lib.training.pipeline.definition import PipelineDefinition
 from constructs_lib.training.pipeline.per_run import shared_state
 from constructs_lib.training.pipeline.step import api_text_problem
+from constructs_lib.training.pipeline.steps import large_models
+from constructs_lib.training.pipeline.steps.debugger import RULE_REPOSITORY
+from constructs_lib.training.pipeline.steps.training import TrainingStep
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
 
@@ -437,6 +440,7 @@ class MlPipeline(MlPipelineBase):
             )
             acknowledge_exact_wildcard(self.role.managed_policy, resource, reason)
         self._grant_job_networks()
+        self._grant_large_model_outputs()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):
                 role.grant_pass_role(self.role)
@@ -488,6 +492,26 @@ class MlPipeline(MlPipelineBase):
                         subnet_ids=network.subnet_ids,
                         security_group_ids=network.security_group_ids,
                     )
+
+    def _grant_large_model_outputs(self) -> None:
+        """A training step that runs as a ``JobRole``: the role writes its Debugger, profiler and
+        TensorBoard ``S3Location`` outputs and pulls the rule evaluator image (rule jobs run with it
+        too), and gets the SSM channels of remote debugging when the step opts in."""
+        for step in self.definition.all_steps():
+            job = getattr(step, "job", None)
+            role = getattr(job, "role", None)
+            if not isinstance(step, TrainingStep) or not isinstance(role, JobRole):
+                continue
+            for location in large_models.output_locations(step.job):
+                role.add_output(location)
+            role.add_image_repositories(
+                [
+                    f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{RULE_REPOSITORY}"
+                    for region, account in large_models.rule_image_repositories(step.job)
+                ]
+            )
+            if step.job.remote_debug is True:
+                role.grant_remote_debug()
 
     @staticmethod
     def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:

@@ -368,6 +368,9 @@ class TrainingConfig:
     #: Environments whose accounts may read this environment's model registry (and create models
     #: from approved versions); shared only where their account is known and differs from this one.
     registry_shared_with: tuple[str, ...] = ()
+    #: Opt-in: SSM shell access to the training containers (README "Remote debugging"). The training
+    #: step then runs without network isolation; refused where Studio requires isolated jobs (prod).
+    remote_debug: bool = False
 
     def validate(self, problems: Problems, project: str, name: str) -> None:
         for prop, use in (
@@ -685,9 +688,29 @@ class EnvironmentConfig:
         self.studio.validate(problems)
         self.serving.validate(problems)
         self.training.validate(problems, self.project, self.name)
+        self._check_remote_debug(problems)
         self.monitoring.validate(problems, self.serving, self.network)
         self.fleet.validate(problems)
         raise_problems(problems)
+
+    def _check_remote_debug(self, problems: Problems) -> None:
+        """Remote debugging opens a shell in the training containers and turns their network
+        isolation off: never where jobs must be isolated, and only with a way to reach SSM."""
+        if not self.training.remote_debug:
+            return
+        problems.check(
+            not self.studio.require_network_isolation,
+            "training.remote_debug",
+            True,
+            "is refused where studio.require_network_isolation is set (prod: jobs are fully isolated and "
+            "nobody works interactively); debug in dev or staging",
+        )
+        problems.check(
+            self.network.nat_gateways > 0 or "ssmmessages" in self.network.interface_endpoints,
+            "network.interface_endpoints",
+            self.network.interface_endpoints,
+            "must include 'ssmmessages' with training.remote_debug (isolated subnets reach SSM only through it)",
+        )
 
     @property
     def tags(self) -> dict[str, str]:

@@ -317,3 +317,22 @@ def test_each_environment_file_states_only_what_differs_from_the_defaults():
                         if defaults[call.func.id][keyword.arg] == value:
                             restated.append(f"{path.name}: {call.func.id}.{keyword.arg}={value!r}")
     assert restated == []
+
+
+# --- remote debugging ------------------------------------------------------------------------------
+
+
+def test_remote_debugging_is_refused_in_prod():
+    prod = get_environment("prod")
+    with pytest.raises(ConfigError) as error:
+        dataclasses.replace(prod, training=dataclasses.replace(prod.training, remote_debug=True))
+    assert "training.remote_debug=True: is refused where studio.require_network_isolation is set" in str(error.value)
+
+
+def test_remote_debugging_needs_a_way_to_reach_ssm():
+    with pytest.raises(ConfigError) as error:
+        _dev(training=TrainingConfig(remote_debug=True))
+    assert "must include 'ssmmessages' with training.remote_debug" in str(error.value)
+    dev = get_environment("dev")
+    network = dataclasses.replace(dev.network, interface_endpoints=(*dev.network.interface_endpoints, "ssmmessages"))
+    assert _dev(training=TrainingConfig(remote_debug=True), network=network).training.remote_debug is True

@@ -51,6 +51,29 @@ from constructs_lib.training.pipeline.steps.callbacks import (
     StepOutput,
 )
 from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
+from constructs_lib.training.pipeline.steps.debugger import (
+    DEBUGGER_RULE_REGISTRIES,
+    CollectionConfig,
+    DebuggerConfig,
+    DebuggerRule,
+    DebuggerRuleName,
+    ProfilerConfig,
+    ProfilerRule,
+    ProfilerRuleName,
+    TensorBoardOutput,
+    rule_evaluator_image,
+)
+from constructs_lib.training.pipeline.steps.distribution import (
+    INSTANCE_GPUS,
+    SMDDP_INSTANCE_TYPES,
+    Distribution,
+    InstanceGroup,
+    Mpi,
+    ParameterServer,
+    SmdDataParallel,
+    SmdModelParallel,
+    TorchDistributed,
+)
 from constructs_lib.training.pipeline.steps.model import (
     CreateModelStep,
     ModelContainer,
@@ -101,6 +124,25 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "CollectionConfig",
+    "DEBUGGER_RULE_REGISTRIES",
+    "DebuggerConfig",
+    "DebuggerRule",
+    "DebuggerRuleName",
+    "Distribution",
+    "INSTANCE_GPUS",
+    "InstanceGroup",
+    "Mpi",
+    "ParameterServer",
+    "ProfilerConfig",
+    "ProfilerRule",
+    "ProfilerRuleName",
+    "rule_evaluator_image",
+    "SMDDP_INSTANCE_TYPES",
+    "SmdDataParallel",
+    "SmdModelParallel",
+    "TensorBoardOutput",
+    "TorchDistributed",
     "AssemblyType",
     "BatchStrategy",
     "CompressionType",

@@ -16,15 +16,21 @@ from constructs_lib.training.pipeline import (
     ConditionStep,
     CreateModelStep,
     FailStep,
+    InstanceGroup,
+    JobNetwork,
     Join,
     ModelContainer,
     ParameterString,
     PipelineDefinition,
     ProcessingOutput,
     ProcessingStep,
+    ProfilerConfig,
+    ProfilerRule,
+    ProfilerRuleName,
     PropertyFile,
     RegisterModelStep,
     RetryPolicy,
+    TrainingChannel,
     TrainingStep,
     TuningObjective,
     TuningStep,
@@ -248,6 +254,22 @@ def _needs_tuning(role, group):
     return PipelineDefinition(steps=[tune])
 
 
+def _needs_large_models(role, group):
+    job = training_job(
+        role,
+        instance_type=None,
+        instance_groups=[InstanceGroup("train", "ml.p4d.24xlarge", 2), InstanceGroup("data", "ml.c5.4xlarge", 1)],
+        channels=[TrainingChannel("train", "s3://data/train/", instance_groups=["data"])],
+        keep_alive_period=Duration.minutes(10),
+        profiler=ProfilerConfig(
+            region="eu-west-1", s3_output_path="s3://a/p", rules=[ProfilerRule(ProfilerRuleName.PROFILER_REPORT)]
+        ),
+        remote_debug=True,
+        network=JobNetwork(enable_network_isolation=False),
+    )
+    return PipelineDefinition(steps=[TrainingStep("T", job=job)])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -256,6 +278,7 @@ NEEDS = {
     "conditions": _needs_conditions,
     "register_model": _needs_register_model,
     "tuning": _needs_tuning,
+    "large_models": _needs_large_models,
 }
 
 

@@ -27,6 +27,9 @@ from constructs_lib.training.pipeline.step import (
     given,
     seconds_of,
 )
+from constructs_lib.training.pipeline.steps import large_models
+from constructs_lib.training.pipeline.steps.debugger import DebuggerConfig, ProfilerConfig, TensorBoardOutput
+from constructs_lib.training.pipeline.steps.distribution import Distribution, InstanceGroup
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     FileSystemAccessMode,
@@ -81,6 +84,8 @@ class TrainingChannel:
     :param record_wrapper: default ``None``; ``RecordIO``.
     :param shuffle_seed: default none; shuffle the S3 objects with this seed.
     :param attribute_names: default none; attributes of an augmented manifest file to read.
+    :param instance_groups: default none (every instance); with the job's ``instance_groups``, the
+        groups that receive this channel (S3 channels only).
     """
 
     name: str
@@ -94,6 +99,7 @@ class TrainingChannel:
     record_wrapper: RecordWrapper = RecordWrapper.NONE
     shuffle_seed: int | None = None
     attribute_names: Sequence[str] = ()
+    instance_groups: Sequence[str] = ()
 
     def request(self) -> dict[str, Any]:
         if self.file_system is not None:
@@ -112,6 +118,7 @@ class TrainingChannel:
                     "S3Uri": self.s3_uri,
                     "S3DataDistributionType": self.distribution,
                     "AttributeNames": list(self.attribute_names) or None,
+                    "InstanceGroupNames": list(self.instance_groups) or None,
                 }
             }
         return {
@@ -142,12 +149,13 @@ class TrainingJob:
     """A training job's definition, shared by ``TrainingStep`` and ``TuningStep``.
 
     :param role: the ``JobRole`` (or IAM role) the job runs as.
-    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``).
+    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``); None with
+        ``instance_groups``.
     :param output_path: where ``<job name>/output/model.tar.gz`` goes (``S3Location``, URI, expression).
     :param image_uri: the training image; or give ``algorithm_name``.
     :param algorithm_name: default none; a SageMaker or Marketplace algorithm instead of an image.
-    :param instance_count: default 1; more than one is distributed training (data sharded per
-        channel with ``ShardedByS3Key``).
+    :param instance_count: default None (1); more than one is distributed training (data sharded per
+        channel with ``ShardedByS3Key``). None with ``instance_groups``.
     :param volume_size_gb: default 30.
     :param volume_kms_key: default none (AWS-managed); KMS key of the instances' volumes.
     :param output_kms_key: default none (the bucket's default encryption); KMS key of the artifacts.
@@ -171,14 +179,26 @@ class TrainingJob:
         JSON-encoded as the SageMaker Python SDK does for framework estimators (the toolkit decodes them;
         expressions are passed as they are). The toolkit installs the folder's ``requirements.txt``
         with pip before it runs the entry point: a network-isolated job needs ``--no-index``.
+    :param distribution: default none; how processes are launched across GPUs and instances
+        (``TorchDistributed``, ``SmdDataParallel``, ``SmdModelParallel``, ``Mpi``, ``ParameterServer``),
+        written as the framework containers' hyperparameters.
+    :param instance_groups: default none; a heterogeneous cluster (``InstanceGroup``, up to 5)
+        instead of ``instance_type``/``instance_count``.
+    :param keep_alive_period: default none; keep the instances in a warm pool this long after the job
+        (0 to 21600 s, botocore ``KeepAlivePeriodInSeconds``), billed while kept (README "Warm pools").
+    :param debugger: default none; the Debugger hook and built-in rules (training steps only).
+    :param profiler: default none; the profiler and its built-in rules (training steps only).
+    :param tensorboard: default none; where TensorBoard data goes (training steps only).
+    :param remote_debug: default False; True opens the container to SSM sessions
+        (``RemoteDebugConfig``; README "Remote debugging" for the IAM it needs). Training steps only.
     """
 
     role: Any
-    instance_type: InstanceType | str | Expression
+    instance_type: InstanceType | str | Expression | None
     output_path: str | S3Location | Expression
     image_uri: str | Expression | None = None
     algorithm_name: str | None = None
-    instance_count: int | Expression = 1
+    instance_count: int | Expression | None = None
     volume_size_gb: int | Expression = 30
     volume_kms_key: kms.IKey | Any | None = None
     output_kms_key: kms.IKey | Any | None = None
@@ -195,6 +215,14 @@ class TrainingJob:
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
     source: ScriptSource | None = None
+    # Large models (large_models.py writes and checks them).
+    distribution: Distribution | None = None
+    instance_groups: Sequence[InstanceGroup] = ()
+    keep_alive_period: Duration | Expression | None = None
+    debugger: DebuggerConfig | None = None
+    profiler: ProfilerConfig | None = None
+    tensorboard: TensorBoardOutput | None = None
+    remote_debug: bool = False
 
     @property
     def metric_names(self) -> list[str]:
@@ -236,7 +264,7 @@ class TrainingJob:
             "OutputDataConfig": {"S3OutputPath": self.output_path, "KmsKeyId": self.output_kms_key},
             "ResourceConfig": {
                 "InstanceType": self.instance_type,
-                "InstanceCount": self.instance_count,
+                "InstanceCount": self.instance_count if self.instance_count is not None else 1,
                 "VolumeSizeInGB": self.volume_size_gb,
                 "VolumeKmsKeyId": self.volume_kms_key,
             },
@@ -259,9 +287,12 @@ class TrainingJob:
 
     def hyperparameter_strings(self, step_name: str = "") -> dict[str, Any]:
         """The hyperparameters as the API takes them; in script mode with the toolkit's own, each
-        literal JSON-encoded (the SDK's ``_json_encode_hyperparameters``)."""
+        literal JSON-encoded (the SDK's ``_json_encode_hyperparameters``); the distribution's keys
+        encoded as the SDK's estimators write them (``large_models``)."""
+        distribution = large_models.distribution_hyperparameters(self)
         if not isinstance(self.source, ScriptSource):
-            return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+            strings = {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+            return {**strings, **distribution}
         archive = self.source.require_bound(step_name)
         values: dict[str, Any] = {
             **self.hyperparameters,
@@ -270,7 +301,7 @@ class TrainingJob:
             "sagemaker_region": Aws.REGION,
             "sagemaker_container_log_level": self.source.container_log_level,
         }
-        return {key: _json_encoded(value) for key, value in values.items()}
+        return {**{key: _json_encoded(value) for key, value in values.items()}, **distribution}
 
     def lineage(self) -> StepLineage:
         """The image (or algorithm), the channels' data and the hyperparameters."""
@@ -299,9 +330,7 @@ class TrainingJob:
         )
         if self.image_uri is not None:
             v.kind(f"{prefix}.image_uri", self.image_uri, STRING)
-        v.instance_type(f"{prefix}.instance_type", self.instance_type, "TrainingInstanceType")
-        if v.kind(f"{prefix}.instance_count", self.instance_count, INTEGER, required=True):
-            v.range(f"{prefix}.instance_count", self.instance_count, minimum=1)
+        large_models.validate(self, v, prefix)  # instance type and count or groups, distribution, Debugger
         if v.kind(f"{prefix}.volume_size_gb", self.volume_size_gb, INTEGER, required=True):
             v.range(f"{prefix}.volume_size_gb", self.volume_size_gb, minimum=1)
         v.s3_uri(f"{prefix}.output_path", self.output_path)
@@ -528,6 +557,7 @@ class TrainingStep(Step):
     def arguments(self) -> dict[str, Any]:
         arguments = self.job.common_request(self.name)
         arguments["HyperParameters"] = self.job.hyperparameter_strings(self.name)
+        large_models.apply(self.job, arguments, training=True)
         return arguments
 
     def requirements(self) -> StepRequirements:

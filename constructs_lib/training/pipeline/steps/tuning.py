@@ -13,6 +13,7 @@ from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Join, Property
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, given, seconds_of
+from constructs_lib.training.pipeline.steps import large_models
 from constructs_lib.training.pipeline.steps.training import TrainingJob
 from constructs_lib.training.pipeline.values import (
     EarlyStopping,
@@ -221,6 +222,7 @@ class TuningStep(Step):
             }
         definition = self.job.common_request(self.name)
         definition["StaticHyperParameters"] = self.job.hyperparameter_strings(self.name)
+        large_models.apply(self.job, definition, training=False)
         arguments: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": definition}
         if self.warm_start is not None:
             arguments["WarmStartConfig"] = {
@@ -247,6 +249,7 @@ class TuningStep(Step):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)
+        large_models.validate_tuning(self.job, v)
         v.one_of("strategy", self.strategy, _service_model.enum("HyperParameterTuningJobStrategyType"))
         v.one_of("early_stopping", self.early_stopping, _service_model.enum("TrainingJobEarlyStoppingType"))
 
