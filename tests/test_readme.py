@@ -125,9 +125,11 @@ def test_readme_script_mode_example_synthesizes(tmp_path, monkeypatch):
 
 def test_readme_large_models_example_synthesizes(tmp_path, monkeypatch):
     app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
     exec(compile(_example("### Training large models"), "README.md", "exec"), {})
     resources = json.loads((tmp_path / "LargeModels.template.json").read_text())["Resources"]
     (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
     finetune, hetero = (step["Arguments"] for step in definition["Steps"])
     assert finetune["HyperParameters"]["sagemaker_torch_distributed_enabled"] == "true"
     assert finetune["ResourceConfig"]["KeepAlivePeriodInSeconds"] == 1800
