@@ -892,11 +892,18 @@ def _resolve_expressions(node: Any, steps: _PipelineSteps) -> Any:
     return node
 
 
+def _may_pass_to_sagemaker(statement: Statement) -> bool:
+    """Whether a PassRole statement lets the role go to SageMaker: not when its ``iam:PassedToService``
+    names other services only (an EMR step's cluster roles, passed to EMR and EC2)."""
+    services = (statement.conditions or {}).get("StringEquals", {}).get("iam:PassedToService")
+    return services is None or "sagemaker.amazonaws.com" in as_list(services)
+
+
 def _excess_pass_role(ctx: _Context, role: str, named: set[str]) -> list[str]:
     policies = ctx.policies.get(_role_key(role) or "", [])
     excess: list[str] = []
     for s in policies:
-        if s.effect != "Allow" or not s.matches_action("iam:PassRole"):
+        if s.effect != "Allow" or not s.matches_action("iam:PassRole") or not _may_pass_to_sagemaker(s):
             continue
         for resource in s.resources:
             if resource not in named:

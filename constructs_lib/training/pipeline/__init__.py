@@ -19,6 +19,7 @@ from constructs_lib.training.pipeline.conditions import (
     ConditionOr,
 )
 from constructs_lib.training.pipeline.definition import VERSION, PipelineDefinition
+from constructs_lib.training.pipeline.experiments import PipelineExperimentConfig
 from constructs_lib.training.pipeline.expressions import (
     ExecutionVariable,
     ExecutionVariables,
@@ -51,6 +52,7 @@ from constructs_lib.training.pipeline.steps.callbacks import (
     StepOutput,
 )
 from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
+from constructs_lib.training.pipeline.steps.emr import EmrClusterConfig, EmrInstanceGroup, EmrStep, EmrStepConfig
 from constructs_lib.training.pipeline.steps.model import (
     CreateModelStep,
     ModelContainer,
@@ -136,6 +138,10 @@ __all__ = [
     "ConditionStep",
     "ContinuousRange",
     "CreateModelStep",
+    "EmrClusterConfig",
+    "EmrInstanceGroup",
+    "EmrStep",
+    "EmrStepConfig",
     "ExecutionVariable",
     "ExecutionVariables",
     "Expression",
@@ -158,6 +164,7 @@ __all__ = [
     "ParameterString",
     "PER_EXECUTION_VARIABLES",
     "PipelineDefinition",
+    "PipelineExperimentConfig",
     "ProcessingInput",
     "ProcessingOutput",
     "ProcessingOutputs",

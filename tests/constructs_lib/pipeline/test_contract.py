@@ -15,11 +15,14 @@ from constructs_lib.training.pipeline import (
     ConditionNot,
     ConditionStep,
     CreateModelStep,
+    EmrStep,
+    EmrStepConfig,
     FailStep,
     Join,
     ModelContainer,
     ParameterString,
     PipelineDefinition,
+    PipelineExperimentConfig,
     ProcessingOutput,
     ProcessingStep,
     PropertyFile,
@@ -248,6 +251,17 @@ def _needs_tuning(role, group):
     return PipelineDefinition(steps=[tune])
 
 
+def _needs_experiment_config(role, group):
+    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large")
+    return PipelineDefinition(steps=[step], experiment_config=PipelineExperimentConfig())
+
+
+def _needs_emr(role, group):
+    return PipelineDefinition(
+        steps=[EmrStep("E", cluster_id="j-2AXXXXXXGAPLF", step_config=EmrStepConfig(jar="command-runner.jar"))]
+    )
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -256,6 +270,8 @@ NEEDS = {
     "conditions": _needs_conditions,
     "register_model": _needs_register_model,
     "tuning": _needs_tuning,
+    "experiment_config": _needs_experiment_config,
+    "emr": _needs_emr,
 }
 
 
