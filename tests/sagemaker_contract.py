@@ -70,6 +70,8 @@ REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Tuning": ("CreateHyperParameterTuningJobRequest", ("HyperParameterTuningJobName",)),
     "Model": ("CreateModelInput", ("ModelName",)),
     "RegisterModel": ("CreateModelPackageInput", ()),
+    "EndpointConfig": ("CreateEndpointConfigInput", ()),
+    "Endpoint": ("CreateEndpointInput", ()),
 }
 
 #: EMR steps: each member of ``Arguments`` against its EMR shape; SageMaker names the step and the
@@ -392,6 +394,14 @@ def _correct_emr(schema: dict[str, Any]) -> None:
     arguments["properties"]["StepConfig"]["required"] = ["HadoopJarStep"]
 
 
+def _correct_endpoint_config(schema: dict[str, Any]) -> None:
+    step = schema["definitions"]["EndpointConfigStep"]["properties"]
+    step["Type"] = {"type": "string", "enum": ["EndpointConfig"]}
+    step["RetryPolicies"] = {"type": "array", "items": {"$ref": "#/definitions/RetryPolicy"}}
+    step["CacheConfig"] = {"$ref": "#/definitions/CacheConfig"}
+    schema["definitions"]["EndpointStep"]["properties"]["CacheConfig"] = {"$ref": "#/definitions/CacheConfig"}
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -443,6 +453,12 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "Name ('set during runtime')",
         _correct_emr,
     ),
+    "endpoint_config": (
+        "EndpointConfigStep's Type is 'Endpoint' (the EndpointStep's), so no configuration step validates; the "
+        "SDK's StepTypeEnum.ENDPOINT_CONFIG is 'EndpointConfig' (workflow/steps.py), and its EndpointConfigStep "
+        "takes retry policies and a cache config, its EndpointStep a cache config (workflow/endpoint_step.py)",
+        _correct_endpoint_config,
+    ),
 }
 
 
@@ -471,6 +487,8 @@ STEP_DEFINITIONS = {
     "Tuning": "TuningStep",
     "Fail": "FailStep",
     "EMR": "EMRStep",
+    "EndpointConfig": "EndpointConfigStep",
+    "Endpoint": "EndpointStep",
 }
 
 

@@ -477,8 +477,8 @@ class MlPipeline(MlPipelineBase):
         stack = Stack.of(self)
         for permission in need.permissions:
             resources = [
-                "*"
-                if path == "*"
+                path
+                if path == "*" or permission.whole_arns
                 else f"arn:{Aws.PARTITION}:{permission.service}:{stack.region}:{stack.account}:{path}"
                 for path in permission.resources
             ]

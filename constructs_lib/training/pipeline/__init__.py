@@ -53,6 +53,7 @@ from constructs_lib.training.pipeline.steps.callbacks import (
 )
 from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
 from constructs_lib.training.pipeline.steps.emr import EmrClusterConfig, EmrInstanceGroup, EmrStep, EmrStepConfig
+from constructs_lib.training.pipeline.steps.endpoint import EndpointConfigStep, EndpointStep, EndpointVariant
 from constructs_lib.training.pipeline.steps.model import (
     CreateModelStep,
     ModelContainer,
@@ -139,6 +140,9 @@ __all__ = [
     "ContinuousRange",
     "CreateModelStep",
     "EmrClusterConfig",
+    "EndpointConfigStep",
+    "EndpointStep",
+    "EndpointVariant",
     "EmrInstanceGroup",
     "EmrStep",
     "EmrStepConfig",

@@ -194,7 +194,7 @@ class StepPermission:
     :param actions: the IAM actions.
     :param service: the ARN's service (``elasticmapreduce``, ``events``, ``sagemaker``).
     :param resources: resource parts after ``<region>:<account>:`` (``cluster/j-1``, ``rule/Name``);
-        ``"*"`` for actions without resource-level permissions.
+        ``"*"`` for actions without resource-level permissions; whole ARNs with ``whole_arns``.
     :param conditions: default none; the statement's conditions.
     :param reason: why a wildcard in ``resources`` is the least the step needs (the acknowledgment
         of its finding); required when a resource has ``*``.
@@ -205,6 +205,8 @@ class StepPermission:
     resources: tuple[str, ...]
     conditions: Mapping[str, Any] | None = None
     reason: str | None = None
+    #: ``resources`` are whole ARNs (a key's ``key_arn``), used as they are.
+    whole_arns: bool = False
 
 
 @dataclass

@@ -17,6 +17,9 @@ from constructs_lib.training.pipeline import (
     CreateModelStep,
     EmrStep,
     EmrStepConfig,
+    EndpointConfigStep,
+    EndpointStep,
+    EndpointVariant,
     FailStep,
     Join,
     ModelContainer,
@@ -262,6 +265,16 @@ def _needs_emr(role, group):
     )
 
 
+def _needs_endpoint_config(role, group):
+    config = EndpointConfigStep(
+        "C",
+        name_prefix="churn-dev",
+        variants=[EndpointVariant(model_name="churn-model", instance_type="ml.m5.large")],
+        retry_policies=[RetryPolicy(["Step.THROTTLING"])],
+    )
+    return PipelineDefinition(steps=[config, EndpointStep("E", endpoint_name="churn-dev", endpoint_config=config)])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -272,6 +285,7 @@ NEEDS = {
     "tuning": _needs_tuning,
     "experiment_config": _needs_experiment_config,
     "emr": _needs_emr,
+    "endpoint_config": _needs_endpoint_config,
 }
 
 
