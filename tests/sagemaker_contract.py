@@ -71,6 +71,7 @@ REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Model": ("CreateModelInput", ("ModelName",)),
     "RegisterModel": ("CreateModelPackageInput", ()),
     "EndpointConfig": ("CreateEndpointConfigInput", ()),
+    "AutoML": ("CreateAutoMLJobRequest", ("AutoMLJobName",)),
     "Endpoint": ("CreateEndpointInput", ()),
 }
 
@@ -402,6 +403,11 @@ def _correct_endpoint_config(schema: dict[str, Any]) -> None:
     schema["definitions"]["EndpointStep"]["properties"]["CacheConfig"] = {"$ref": "#/definitions/CacheConfig"}
 
 
+def _correct_automl(schema: dict[str, Any]) -> None:
+    objective = schema["definitions"]["AutoMLStep"]["properties"]["Arguments"]["properties"]["AutoMLJobObjective"]
+    objective["properties"]["MetricName"]["enum"] = list(_service_model.enum("AutoMLMetricEnum"))
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -459,6 +465,12 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "takes retry policies and a cache config, its EndpointStep a cache config (workflow/endpoint_step.py)",
         _correct_endpoint_config,
     ),
+    "automl": (
+        "AutoMLJobObjective.MetricName lists Accuracy, MSE, F1, F1macro and AUC only; CreateAutoMLJob takes every "
+        "botocore AutoMLMetricEnum value (RMSE, R2, MAE, BalancedAccuracy, Precision, Recall...; Autopilot "
+        "'Metrics and validation')",
+        _correct_automl,
+    ),
 }
 
 
@@ -489,6 +501,7 @@ STEP_DEFINITIONS = {
     "EMR": "EMRStep",
     "EndpointConfig": "EndpointConfigStep",
     "Endpoint": "EndpointStep",
+    "AutoML": "AutoMLStep",
 }
 
 

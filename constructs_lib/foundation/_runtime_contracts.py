@@ -61,6 +61,7 @@ _JOB_KIND_BY_STEP = {
     "Transform": "transform",
     "Tuning": "tuning",
     "Model": "model",
+    "AutoML": "automl",
 }
 
 #: Actions whose IAM reference lists no resource type: a statement grants them only with ``*``.
@@ -706,6 +707,7 @@ _JOB_CALLS = {
         ("DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"),
     ),
     "model": ("model", "CreateModel", ("DescribeModel",)),
+    "automl": ("automl-job", "CreateAutoMLJob", ("DescribeAutoMLJob", "StopAutoMLJob")),
 }
 
 
@@ -842,6 +844,14 @@ def _step_obligations(
             "kms:CreateGrant",
         )
         n.network(args.get("NetworkConfig", {}).get("VpcConfig"), "the processing job")
+        role = strings(args.get("RoleArn"))
+    elif kind == "automl":
+        automl_channels: list[Any] = args.get("InputDataConfig", []) or []
+        for channel in automl_channels:
+            s3 = channel.get("DataSource", {}).get("S3DataSource", {})
+            n.read(s3.get("S3Uri"), f"{channel.get('ChannelType', 'training')} data", prefix=True)
+        output = args.get("OutputDataConfig", {})
+        n.write(output.get("S3OutputPath"), "candidates and reports under", key=output.get("KmsKeyId"))
         role = strings(args.get("RoleArn"))
     elif kind == "transform":
         data = args.get("TransformInput", {}).get("DataSource", {}).get("S3DataSource", {})

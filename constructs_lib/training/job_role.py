@@ -35,6 +35,27 @@ JOB_KINDS: dict[str, str] = {
     "processing": "/aws/sagemaker/ProcessingJobs",
     "transform": "/aws/sagemaker/TransformJobs",
     "tuning": "/aws/sagemaker/TrainingJobs",
+    "automl": "/aws/sagemaker/ProcessingJobs",
+}
+#: Kinds whose jobs start jobs of other kinds as this role, which log there too: an Autopilot job's
+#: candidates are processing, training and transform jobs.
+_CHILD_LOG_GROUPS: dict[str, tuple[str, ...]] = {
+    "automl": ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/TransformJobs"),
+}
+#: What an Autopilot job calls as its role for its candidates (the data split and feature engineering
+#: processing jobs, the training and tuning jobs, the transform and explainability jobs), by resource
+#: type; SageMaker names them after the AutoML job at run time.
+_AUTOML_CHILD_JOBS: dict[str, tuple[str, ...]] = {
+    "processing-job": ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"),
+    "training-job": ("CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"),
+    "hyper-parameter-tuning-job": (
+        "CreateHyperParameterTuningJob",
+        "DescribeHyperParameterTuningJob",
+        "ListTrainingJobsForHyperParameterTuningJob",
+        "StopHyperParameterTuningJob",
+    ),
+    "transform-job": ("CreateTransformJob", "DescribeTransformJob", "StopTransformJob"),
+    "model": ("CreateModel", "DescribeModel", "DeleteModel"),
 }
 
 _ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -78,8 +99,11 @@ class JobRole(Construct):
         description: str | None = None,
     ) -> None:
         """
-        :param job_kinds: default all of ``JOB_KINDS``; which job kinds run as this role (decides the
-            log groups and metric namespaces it may write).
+        :param job_kinds: default training, processing, transform and tuning; which job kinds run as
+            this role (decides the log groups and metric namespaces it may write). ``automl`` (Autopilot)
+            also lets the role create, describe and stop its candidates' processing, training, tuning and
+            transform jobs and models, and pass itself to SageMaker for them; Autopilot's ensembling
+            images are AWS Deep Learning Containers (AutoGluon): give ``allow_deep_learning_containers``.
         :param inputs: default none; locations the jobs read (training data, code, model artifacts).
         :param outputs: default none; locations the jobs write (model artifacts, processing outputs,
             checkpoints: give a checkpoint prefix as input and output, jobs resume from it).
@@ -109,6 +133,13 @@ class JobRole(Construct):
                 location.prefix,
                 "must not start with '/' (S3 keys have no leading slash)",
             )
+        problems.check(
+            "automl" not in job_kinds or allow_deep_learning_containers,
+            "allow_deep_learning_containers",
+            allow_deep_learning_containers,
+            "must be True with the 'automl' job kind: Autopilot's ensembling candidates run AWS Deep Learning "
+            "Containers images (AutoGluon), which the role pulls",
+        )
         needs_region = aws_image_repositories or allow_deep_learning_containers
         if needs_region:
             if is_unresolved(stack.region):
@@ -177,6 +208,8 @@ class JobRole(Construct):
             self._add_image_pull(repositories)
         if network is not None:
             self._add_vpc_access(network)
+        if "automl" in self.job_kinds:
+            self._add_automl_children()
         acknowledge(
             self.policy,
             "Resource '*' only for actions that support no resource-level permissions: "
@@ -264,7 +297,11 @@ class JobRole(Construct):
 
     def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
         stack = Stack.of(self)
-        groups = list(dict.fromkeys(JOB_KINDS[kind] for kind in self.job_kinds))
+        groups = list(
+            dict.fromkeys(
+                group for kind in self.job_kinds for group in (JOB_KINDS[kind], *_CHILD_LOG_GROUPS.get(kind, ()))
+            )
+        )
         base = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
         group_arns = [f"{base}{group}:*" for group in groups]
         stream_arns = [f"{base}{group}:log-stream:*" for group in groups]
@@ -300,6 +337,26 @@ class JobRole(Construct):
             )
         )
         self._star_uses.append("cloudwatch:PutMetricData, limited to the jobs' namespaces (cloudwatch:namespace)")
+
+    def _add_automl_children(self) -> None:
+        """Autopilot creates its candidates' jobs as this role, passing the role on to them."""
+        stack = Stack.of(self)
+        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        for resource_type, actions in _AUTOML_CHILD_JOBS.items():
+            resource = f"{base}:{resource_type}/*"
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:AddTags", *(f"sagemaker:{action}" for action in actions)],
+                    resources=[resource],
+                )
+            )
+            acknowledge_exact_wildcard(
+                self.policy,
+                resource,
+                f"Autopilot creates its candidates' {resource_type}s as the AutoML job's role, named after the "
+                "AutoML job at run time; create, describe and stop only (models: also delete its own).",
+            )
+        self.grant_pass_role(self.role)
 
     def _add_image_pull(self, repositories: list[str]) -> None:
         self.role.add_to_policy(iam.PolicyStatement(actions=_ECR_PULL, resources=repositories))

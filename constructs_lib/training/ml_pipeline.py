@@ -78,6 +78,12 @@ _JOB_PERMISSIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] =
         ),
     ),
     "model": ("model", "*", ("sagemaker:AddTags", "sagemaker:CreateModel"), ("sagemaker:DescribeModel",)),
+    "automl": (
+        "automl-job",
+        "*",
+        ("sagemaker:AddTags", "sagemaker:CreateAutoMLJob"),
+        ("sagemaker:DescribeAutoMLJob", "sagemaker:ListCandidatesForAutoMLJob", "sagemaker:StopAutoMLJob"),
+    ),
 }
 
 

@@ -44,6 +44,13 @@ from constructs_lib.training.pipeline.per_run import (
     varies_per_execution,
 )
 from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+from constructs_lib.training.pipeline.steps.automl import (
+    AutoMLContentType,
+    AutoMLMetric,
+    AutoMLMode,
+    AutoMLProblemType,
+    AutoMLStep,
+)
 from constructs_lib.training.pipeline.steps.callbacks import (
     CallbackOutputs,
     CallbackStep,
@@ -104,6 +111,11 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "AutoMLContentType",
+    "AutoMLMetric",
+    "AutoMLMode",
+    "AutoMLProblemType",
+    "AutoMLStep",
     "AssemblyType",
     "BatchStrategy",
     "CompressionType",

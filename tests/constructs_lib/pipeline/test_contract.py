@@ -9,6 +9,9 @@ import pytest
 from aws_cdk import Duration
 
 from constructs_lib.training.pipeline import (
+    AutoMLMetric,
+    AutoMLProblemType,
+    AutoMLStep,
     CategoricalRange,
     ConditionEquals,
     ConditionIn,
@@ -275,6 +278,19 @@ def _needs_endpoint_config(role, group):
     return PipelineDefinition(steps=[config, EndpointStep("E", endpoint_name="churn-dev", endpoint_config=config)])
 
 
+def _needs_automl(role, group):
+    automl = AutoMLStep(
+        "A",
+        role=role,
+        training_data="s3://d/train/",
+        target_attribute="y",
+        output_path="s3://d/out/",
+        problem_type=AutoMLProblemType.REGRESSION,
+        objective=AutoMLMetric.RMSE,
+    )
+    return PipelineDefinition(steps=[automl])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -286,6 +302,7 @@ NEEDS = {
     "experiment_config": _needs_experiment_config,
     "emr": _needs_emr,
     "endpoint_config": _needs_endpoint_config,
+    "automl": _needs_automl,
 }
 
 
