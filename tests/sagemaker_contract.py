@@ -408,6 +408,11 @@ def _correct_automl(schema: dict[str, Any]) -> None:
     objective["properties"]["MetricName"]["enum"] = list(_service_model.enum("AutoMLMetricEnum"))
 
 
+def _correct_training_environment(schema: dict[str, Any]) -> None:
+    arguments = schema["definitions"]["TrainingStep"]["properties"]["Arguments"]["properties"]
+    arguments["Environment"] = {"type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -470,6 +475,11 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "botocore AutoMLMetricEnum value (RMSE, R2, MAE, BalancedAccuracy, Precision, Recall...; Autopilot "
         "'Metrics and validation')",
         _correct_automl,
+    ),
+    "training_environment": (
+        "TrainingStep Arguments lack Environment, a CreateTrainingJob member (botocore CreateTrainingJobRequest) "
+        "that the SDK's estimators pass through (environment=...)",
+        _correct_training_environment,
     ),
 }
 

@@ -23,6 +23,7 @@ from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.platform.mlflow_tracking_server import ITrackingServer
 from constructs_lib.training.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
     SAGEMAKER_ALGORITHM_REGISTRIES,
@@ -96,6 +97,7 @@ class JobRole(Construct):
         allow_deep_learning_containers: bool = False,
         network: INetwork | None = None,
         metric_namespaces: Sequence[str] = (),
+        tracking_server: ITrackingServer | None = None,
         description: str | None = None,
     ) -> None:
         """
@@ -118,6 +120,12 @@ class JobRole(Construct):
             groups the jobs attach to (without an internet route it needs the S3 gateway).
         :param metric_namespaces: default none; CloudWatch namespaces the job code publishes to, besides
             SageMaker's own ``/aws/sagemaker/<Kind>Jobs``.
+        :param tracking_server: default none; an MLflow tracking server the jobs log runs to: the role
+            may track runs there (``grant_log_runs``: the MLflow calls and the run artifacts), and every
+            pipeline step running as this role outside network isolation gets its ARN as
+            ``MLFLOW_TRACKING_URI`` and ``MLFLOW_TRACKING_ARN``, so a script with the ``mlflow`` and
+            ``sagemaker-mlflow`` packages logs with no configuration. With ``network``, that network
+            must reach the ``sagemaker.experiments`` endpoint.
         :param description: default, a description listing the job kinds.
         """
         super().__init__(scope, construct_id)
@@ -210,6 +218,13 @@ class JobRole(Construct):
             self._add_vpc_access(network)
         if "automl" in self.job_kinds:
             self._add_automl_children()
+        self.tracking_server = tracking_server
+        if tracking_server is not None:
+            tracking_server.grant_log_runs(self)
+            if network is not None:
+                network.require_endpoints(
+                    self, ["sagemaker.experiments"], purpose="the jobs log runs to the MLflow tracking server"
+                )
         acknowledge(
             self.policy,
             "Resource '*' only for actions that support no resource-level permissions: "

@@ -33,6 +33,7 @@ from constructs_lib.training.pipeline.definition import PipelineDefinition
 from constructs_lib.training.pipeline.expressions import ExecutionVariable, Expression
 from constructs_lib.training.pipeline.per_run import shared_state
 from constructs_lib.training.pipeline.step import StepRequirements, api_text_problem
+from constructs_lib.training.pipeline.tracking import tracking_server_of
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
 
@@ -317,6 +318,7 @@ class MlPipeline(MlPipelineBase):
             )
 
         self.definition = definition
+        self._warn_untracked_roles()
         self._name = name
         self._parameter_names = definition.parameter_names
         stack = Stack.of(self)
@@ -546,6 +548,27 @@ class MlPipeline(MlPipelineBase):
         for arn in {experiment_arn, trial_arn, components}:
             if "*" in arn:
                 acknowledge_exact_wildcard(self.role.managed_policy, arn, reason)
+
+    def _warn_untracked_roles(self) -> None:
+        """A role that tracks runs on an MLflow server but whose every job here is network-isolated:
+        no job can reach the server, so none is given its ARN (``constructs_lib:mlflowUnreachable``)."""
+        reachable: dict[int, bool] = {}
+        roles: dict[int, Any] = {}
+        for step in self.definition.all_steps():
+            for runs in (step, getattr(step, "job", None)):
+                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
+                if tracking_server_of(role) is None or network is None:
+                    continue
+                roles[id(role)] = role
+                reachable[id(role)] = reachable.get(id(role), False) or not network.enable_network_isolation
+        for key, role in roles.items():
+            if not reachable[key]:
+                Annotations.of(self).add_warning_v2(
+                    "constructs_lib:mlflowUnreachable",
+                    f"role {role.node.path if hasattr(role, 'node') else role} tracks runs on an MLflow server, but "
+                    "every step running as it is network-isolated and cannot reach the server (so none gets its "
+                    "ARN): give the steps that log JobNetwork(enable_network_isolation=False)",
+                )
 
     def _grant_job_networks(self) -> None:
         """A step in a VPC that runs as a ``JobRole``: the role gets that network's interface

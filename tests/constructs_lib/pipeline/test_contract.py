@@ -291,6 +291,10 @@ def _needs_automl(role, group):
     return PipelineDefinition(steps=[automl])
 
 
+def _needs_training_environment(role, group):
+    return PipelineDefinition(steps=[TrainingStep("T", job=training_job(role, environment={"MODE": "fast"}))])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -303,6 +307,7 @@ NEEDS = {
     "emr": _needs_emr,
     "endpoint_config": _needs_endpoint_config,
     "automl": _needs_automl,
+    "training_environment": _needs_training_environment,
 }
 
 

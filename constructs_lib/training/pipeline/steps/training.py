@@ -24,6 +24,7 @@ from constructs_lib.training.pipeline.step import (
     given,
     seconds_of,
 )
+from constructs_lib.training.pipeline.tracking import tracking_environment
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     FileSystemAccessMode,
@@ -223,7 +224,10 @@ class TrainingJob:
             "RetryStrategy": {"MaximumRetryAttempts": self.max_retry_attempts}
             if self.max_retry_attempts is not None
             else None,
-            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "Environment": {
+                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **{key: as_api_string(value) for key, value in self.environment.items()},
+            },
         }
 
     def hyperparameter_strings(self) -> dict[str, Any]:
