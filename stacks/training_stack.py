@@ -14,6 +14,7 @@ from constructs_lib import (
     ContainerImage,
     EncryptionKey,
     INetwork,
+    ITrackingServer,
     JobRole,
     MlPipeline,
     ModelData,
@@ -40,6 +41,7 @@ from constructs_lib.training.pipeline import (
     ParameterFloat,
     ParameterString,
     PipelineDefinition,
+    PipelineExperimentConfig,
     ProcessingInput,
     ProcessingOutput,
     ProcessingStep,
@@ -87,6 +89,7 @@ class TrainingStack(Stack):
         network: INetwork,
         source_version: str,
         registry_shared_with_accounts: Sequence[str] = (),
+        tracking_server: ITrackingServer | None = None,
         **kwargs: Any,
     ) -> None:
         """
@@ -95,6 +98,8 @@ class TrainingStack(Stack):
         :param registry_shared_with_accounts: default none; accounts the model registry's resource
             policy lets read it and create models from its versions (staging and prod deploying
             what was approved here).
+        :param tracking_server: default none; the MLflow tracking server the training job logs its runs
+            to (the training job role may log there; the Train step gets its ARN).
         """
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
@@ -126,6 +131,7 @@ class TrainingStack(Stack):
             encryption_keys=[key],
             aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
             network=network,
+            tracking_server=tracking_server,
         )
         self.batch_job_role = JobRole(
             self,
@@ -138,6 +144,11 @@ class TrainingStack(Stack):
             network=network,
         )
         job_network = JobNetwork.from_network(network)
+        # The Train step logs to MLflow: its container reaches the tracking server's VPC endpoint, so it
+        # is not network-isolated (the other jobs are).
+        self.tracked_job_network = (
+            JobNetwork.from_network(network, enable_network_isolation=False) if tracking_server else job_network
+        )
 
         self.training_pipeline = MlPipeline(
             self,
@@ -246,7 +257,7 @@ class TrainingStack(Stack):
                 max_wait=Duration.minutes(training.max_wait_minutes) if training.use_spot_instances else None,
                 # Per execution: a job resumes from what it finds here (see README "Per-run state").
                 checkpoint_s3_uri=S3Join(work, run, "checkpoints") if training.use_spot_instances else None,
-                network=job_network,
+                network=self.tracked_job_network,
             ),
             retry_policies=[capacity_retry],
         )
@@ -297,7 +308,11 @@ class TrainingStack(Stack):
             else_steps=[too_low],
         )
         return PipelineDefinition(
-            parameters=[input_data, threshold, trigger], steps=[preprocess, train, evaluate, gate], lineage=self.lineage
+            parameters=[input_data, threshold, trigger],
+            steps=[preprocess, train, evaluate, gate],
+            lineage=self.lineage,
+            # One experiment for the pipeline, one trial per execution, in Studio's Experiments view.
+            experiment_config=PipelineExperimentConfig(),
         )
 
     def _batch_definition(

@@ -116,9 +116,11 @@ def test_dev_trains_on_spot_and_prod_on_demand_with_two_instances():
 
 
 def test_jobs_run_isolated_in_the_private_network_with_the_platform_key(synthesized_app):
+    """Every job is network-isolated but Train, which reaches the MLflow endpoint to log its run."""
     steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
     train = steps["Train"]["Arguments"]
-    assert train["EnableNetworkIsolation"] is True and train["EnableInterContainerTrafficEncryption"] is True
+    assert train["EnableNetworkIsolation"] is False and train["EnableInterContainerTrafficEncryption"] is True
+    assert steps["Evaluate"]["Arguments"]["NetworkConfig"]["EnableNetworkIsolation"] is True
     assert len(train["VpcConfig"]["Subnets"]) == 3 and len(train["VpcConfig"]["SecurityGroupIds"]) == 1
     assert "ml-platform-prod-network" in json.dumps(train["VpcConfig"])
     assert "ml-platform-prod-data" in train["ResourceConfig"]["VolumeKmsKeyId"]
@@ -235,3 +237,29 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
 def test_reference_steps_have_descriptions_for_studio(synthesized_app):
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
     assert all(steps[name].get("Description") for name in ("Preprocess", "Train", "Evaluate", "RegisterModel"))
+
+
+def test_the_training_run_is_tracked_in_mlflow_and_the_executions_in_experiments(synthesized_app):
+    """The Train step gets the tracking server's ARN (the script only imports mlflow); the job role may
+    log runs on that server; every execution is a trial of the pipeline's experiment."""
+    template = _training(synthesized_app, "dev")
+    definition = _pipelines(template)["ml-platform-dev-training"]
+    steps = _steps(definition)
+    environment = steps["Train"]["Arguments"]["Environment"]
+    assert environment["MLFLOW_TRACKING_URI"] == environment["MLFLOW_TRACKING_ARN"]
+    assert environment["MLFLOW_TRACKING_ARN"].startswith("<resolved:")
+    assert "MLFLOW_TRACKING_URI" not in steps["Preprocess"]["Arguments"].get("Environment", {})
+    assert definition["PipelineExperimentConfig"] == {
+        "ExperimentName": {"Get": "Execution.PipelineName"},
+        "TrialName": {"Get": "Execution.PipelineExecutionId"},
+    }
+    actions = {
+        action
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+        and any("TrainingJobRole" in str(role) for role in resource["Properties"]["Roles"])
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"sagemaker-mlflow:CreateRun", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogMetric"} <= actions
+    assert "sagemaker-mlflow:DeleteExperiment" not in actions
