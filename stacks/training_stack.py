@@ -99,7 +99,7 @@ class TrainingStack(Stack):
             policy lets read it and create models from its versions (staging and prod deploying
             what was approved here).
         :param tracking_server: default none; the MLflow tracking server the training job logs its runs
-            to (the training job role may log there; the Train step gets its ARN).
+            to (the training job role may log there; the Evaluate step gets its ARN).
         """
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
@@ -144,8 +144,9 @@ class TrainingStack(Stack):
             network=network,
         )
         job_network = JobNetwork.from_network(network)
-        # The Train step logs to MLflow: its container reaches the tracking server's VPC endpoint, so it
-        # is not network-isolated (the other jobs are).
+        # The Evaluate step logs its run to MLflow (evaluate.py): its container reaches the tracking
+        # server's VPC endpoint, so it is not network-isolated (the other jobs are; Train runs the
+        # built-in XGBoost algorithm, which has no MLflow client).
         self.tracked_job_network = (
             JobNetwork.from_network(network, enable_network_isolation=False) if tracking_server else job_network
         )
@@ -257,7 +258,7 @@ class TrainingStack(Stack):
                 max_wait=Duration.minutes(training.max_wait_minutes) if training.use_spot_instances else None,
                 # Per execution: a job resumes from what it finds here (see README "Per-run state").
                 checkpoint_s3_uri=S3Join(work, run, "checkpoints") if training.use_spot_instances else None,
-                network=self.tracked_job_network,
+                network=job_network,
             ),
             retry_policies=[capacity_retry],
         )
@@ -276,7 +277,7 @@ class TrainingStack(Stack):
             outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
             code=S3Location(work.bucket, f"{CODE_PREFIX}evaluate.py"),
             property_files=[report],
-            network=job_network,
+            network=self.tracked_job_network,
             retry_policies=[capacity_retry],
         )
         register = RegisterModelStep(

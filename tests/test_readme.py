@@ -70,3 +70,16 @@ def test_readme_values_example_runs(capsys):
     template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
     (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}
+
+
+def test_readme_more_step_types_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    namespace: dict = {}
+    exec(compile(_example("### More step types, experiments and MLflow"), "README.md", "exec"), namespace)
+    resources = json.loads((tmp_path / "AutoMl.template.json").read_text())["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    assert [s["Type"] for s in definition["Steps"]] == ["EMR", "AutoML", "Model", "EndpointConfig", "Endpoint"]
+    assert definition["PipelineExperimentConfig"]["TrialName"] == {"Get": "Execution.PipelineExecutionId"}
+    assert "sagemaker-mlflow:LogMetric" in json.dumps(resources)
