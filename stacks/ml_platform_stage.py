@@ -122,9 +122,13 @@ class MlPlatformStage(Stage):
             network=self.network.network,
             registry_shared_with_accounts=registry_shared_with_accounts,
             source_version=source_version,
+            tracking_server=self.platform.tracking_server,
             stack_name=f"{prefix}-training",
             description=f"{config.project} {config.name}: model registry, job roles, "
             "training and batch transform pipelines",
+        )
+        self.training.add_stack_dependency(
+            self.platform, "the training job logs its runs to the MLflow tracking server"
         )
         self.studio = StudioStack(
             self,

@@ -17,6 +17,7 @@ from constructs_lib import (
     ContainerImage,
     EncryptionKey,
     INetwork,
+    ITrackingServer,
     JobRole,
     MlPipeline,
     ModelData,
@@ -43,6 +44,7 @@ from constructs_lib.training.pipeline import (
     ParameterFloat,
     ParameterString,
     PipelineDefinition,
+    PipelineExperimentConfig,
     ProcessingInput,
     ProcessingOutput,
     ProcessingStep,
@@ -92,6 +94,7 @@ class TrainingStack(Stack):
         network: INetwork,
         source_version: str,
         registry_shared_with_accounts: Sequence[str] = (),
+        tracking_server: ITrackingServer | None = None,
         **kwargs: Any,
     ) -> None:
         """
@@ -100,6 +103,8 @@ class TrainingStack(Stack):
         :param registry_shared_with_accounts: default none; accounts the model registry's resource
             policy lets read it and create models from its versions (staging and prod deploying
             what was approved here).
+        :param tracking_server: default none; the MLflow tracking server the training job logs its runs
+            to (the training job role may log there; the Evaluate step gets its ARN).
         """
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
@@ -131,6 +136,7 @@ class TrainingStack(Stack):
             encryption_keys=[key],
             aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
             network=network,
+            tracking_server=tracking_server,
         )
         self.batch_job_role = JobRole(
             self,
@@ -143,6 +149,12 @@ class TrainingStack(Stack):
             network=network,
         )
         job_network = JobNetwork.from_network(network)
+        # The Evaluate step logs its run to MLflow (evaluate.py): its container reaches the tracking
+        # server's VPC endpoint, so it is not network-isolated (the other jobs are; Train runs the
+        # built-in XGBoost algorithm, which has no MLflow client).
+        self.tracked_job_network = (
+            JobNetwork.from_network(network, enable_network_isolation=False) if tracking_server else job_network
+        )
 
         self.training_pipeline = MlPipeline(
             self,
@@ -274,7 +286,7 @@ class TrainingStack(Stack):
             outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
             code=Code.from_asset(str(PIPELINE_CODE / "evaluate.py")),
             property_files=[report],
-            network=job_network,
+            network=self.tracked_job_network,
             retry_policies=[capacity_retry],
         )
         register = RegisterModelStep(
@@ -306,7 +318,11 @@ class TrainingStack(Stack):
             else_steps=[too_low],
         )
         return PipelineDefinition(
-            parameters=[input_data, threshold, trigger], steps=[preprocess, train, evaluate, gate], lineage=self.lineage
+            parameters=[input_data, threshold, trigger],
+            steps=[preprocess, train, evaluate, gate],
+            lineage=self.lineage,
+            # One experiment for the pipeline, one trial per execution, in Studio's Experiments view.
+            experiment_config=PipelineExperimentConfig(),
         )
 
     def _batch_definition(

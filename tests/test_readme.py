@@ -142,3 +142,16 @@ def test_readme_large_models_example_synthesizes(tmp_path, monkeypatch):
     assert hetero["HyperParameters"]["sagemaker_distribution_instance_groups"] == '["gpu"]'
     policies = json.dumps([r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"])
     assert "llm/debug/*" in policies and "llm/tensorboard/*" in policies and "llm/profiler/*" in policies
+
+
+def test_readme_more_step_types_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    namespace: dict = {}
+    exec(compile(_example("### More step types, experiments and MLflow"), "README.md", "exec"), namespace)
+    resources = json.loads((tmp_path / "AutoMl.template.json").read_text())["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    assert [s["Type"] for s in definition["Steps"]] == ["EMR", "AutoML", "Model", "EndpointConfig", "Endpoint"]
+    assert definition["PipelineExperimentConfig"]["TrialName"] == {"Get": "Execution.PipelineExecutionId"}
+    assert "sagemaker-mlflow:LogMetric" in json.dumps(resources)

@@ -61,6 +61,7 @@ _JOB_KIND_BY_STEP = {
     "Transform": "transform",
     "Tuning": "tuning",
     "Model": "model",
+    "AutoML": "automl",
 }
 
 #: Actions whose IAM reference lists no resource type: a statement grants them only with ``*``.
@@ -708,6 +709,7 @@ _JOB_CALLS = {
         ("DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"),
     ),
     "model": ("model", "CreateModel", ("DescribeModel",)),
+    "automl": ("automl-job", "CreateAutoMLJob", ("DescribeAutoMLJob", "StopAutoMLJob")),
 }
 
 
@@ -845,6 +847,14 @@ def _step_obligations(
         )
         n.network(args.get("NetworkConfig", {}).get("VpcConfig"), "the processing job")
         role = strings(args.get("RoleArn"))
+    elif kind == "automl":
+        automl_channels: list[Any] = args.get("InputDataConfig", []) or []
+        for channel in automl_channels:
+            s3 = channel.get("DataSource", {}).get("S3DataSource", {})
+            n.read(s3.get("S3Uri"), f"{channel.get('ChannelType', 'training')} data", prefix=True)
+        output = args.get("OutputDataConfig", {})
+        n.write(output.get("S3OutputPath"), "candidates and reports under", key=output.get("KmsKeyId"))
+        role = strings(args.get("RoleArn"))
     elif kind == "transform":
         data = args.get("TransformInput", {}).get("DataSource", {}).get("S3DataSource", {})
         n.read(data.get("S3Uri"), "transform input", prefix=data.get("S3DataType") != "ManifestFile")
@@ -894,11 +904,18 @@ def _resolve_expressions(node: Any, steps: _PipelineSteps) -> Any:
     return node
 
 
+def _may_pass_to_sagemaker(statement: Statement) -> bool:
+    """Whether a PassRole statement lets the role go to SageMaker: not when its ``iam:PassedToService``
+    names other services only (an EMR step's cluster roles, passed to EMR and EC2)."""
+    services = (statement.conditions or {}).get("StringEquals", {}).get("iam:PassedToService")
+    return services is None or "sagemaker.amazonaws.com" in as_list(services)
+
+
 def _excess_pass_role(ctx: _Context, role: str, named: set[str]) -> list[str]:
     policies = ctx.policies.get(_role_key(role) or "", [])
     excess: list[str] = []
     for s in policies:
-        if s.effect != "Allow" or not s.matches_action("iam:PassRole"):
+        if s.effect != "Allow" or not s.matches_action("iam:PassRole") or not _may_pass_to_sagemaker(s):
             continue
         for resource in s.resources:
             if resource not in named:

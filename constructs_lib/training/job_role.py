@@ -24,6 +24,7 @@ from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.platform.mlflow_tracking_server import ITrackingServer
 from constructs_lib.training.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
     SAGEMAKER_ALGORITHM_REGISTRIES,
@@ -36,6 +37,27 @@ JOB_KINDS: dict[str, str] = {
     "processing": "/aws/sagemaker/ProcessingJobs",
     "transform": "/aws/sagemaker/TransformJobs",
     "tuning": "/aws/sagemaker/TrainingJobs",
+    "automl": "/aws/sagemaker/ProcessingJobs",
+}
+#: Kinds whose jobs start jobs of other kinds as this role, which log there too: an Autopilot job's
+#: candidates are processing, training and transform jobs.
+_CHILD_LOG_GROUPS: dict[str, tuple[str, ...]] = {
+    "automl": ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/TransformJobs"),
+}
+#: What an Autopilot job calls as its role for its candidates (the data split and feature engineering
+#: processing jobs, the training and tuning jobs, the transform and explainability jobs), by resource
+#: type; SageMaker names them after the AutoML job at run time.
+_AUTOML_CHILD_JOBS: dict[str, tuple[str, ...]] = {
+    "processing-job": ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"),
+    "training-job": ("CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"),
+    "hyper-parameter-tuning-job": (
+        "CreateHyperParameterTuningJob",
+        "DescribeHyperParameterTuningJob",
+        "ListTrainingJobsForHyperParameterTuningJob",
+        "StopHyperParameterTuningJob",
+    ),
+    "transform-job": ("CreateTransformJob", "DescribeTransformJob", "StopTransformJob"),
+    "model": ("CreateModel", "DescribeModel", "DeleteModel"),
 }
 
 _ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -84,11 +106,15 @@ class JobRole(Construct):
         allow_deep_learning_containers: bool = False,
         network: INetwork | None = None,
         metric_namespaces: Sequence[str] = (),
+        tracking_server: ITrackingServer | None = None,
         description: str | None = None,
     ) -> None:
         """
-        :param job_kinds: default all of ``JOB_KINDS``; which job kinds run as this role (decides the
-            log groups and metric namespaces it may write).
+        :param job_kinds: default training, processing, transform and tuning; which job kinds run as
+            this role (decides the log groups and metric namespaces it may write). ``automl`` (Autopilot)
+            also lets the role create, describe and stop its candidates' processing, training, tuning and
+            transform jobs and models, and pass itself to SageMaker for them; Autopilot's ensembling
+            images are AWS Deep Learning Containers (AutoGluon): give ``allow_deep_learning_containers``.
         :param inputs: default none; locations the jobs read (training data, code, model artifacts).
         :param outputs: default none; locations the jobs write (model artifacts, processing outputs,
             checkpoints: give a checkpoint prefix as input and output, jobs resume from it).
@@ -103,6 +129,12 @@ class JobRole(Construct):
             groups the jobs attach to (without an internet route it needs the S3 gateway).
         :param metric_namespaces: default none; CloudWatch namespaces the job code publishes to, besides
             SageMaker's own ``/aws/sagemaker/<Kind>Jobs``.
+        :param tracking_server: default none; an MLflow tracking server the jobs log runs to: the role
+            may track runs there (``grant_log_runs``: the MLflow calls and the run artifacts), and every
+            pipeline step running as this role outside network isolation gets its ARN as
+            ``MLFLOW_TRACKING_URI`` and ``MLFLOW_TRACKING_ARN``, so a script with the ``mlflow`` and
+            ``sagemaker-mlflow`` packages logs with no configuration. With ``network``, that network
+            must reach the ``sagemaker.experiments`` endpoint.
         :param description: default, a description listing the job kinds.
         """
         super().__init__(scope, construct_id)
@@ -118,6 +150,13 @@ class JobRole(Construct):
                 location.prefix,
                 "must not start with '/' (S3 keys have no leading slash)",
             )
+        problems.check(
+            "automl" not in job_kinds or allow_deep_learning_containers,
+            "allow_deep_learning_containers",
+            allow_deep_learning_containers,
+            "must be True with the 'automl' job kind: Autopilot's ensembling candidates run AWS Deep Learning "
+            "Containers images (AutoGluon), which the role pulls",
+        )
         needs_region = aws_image_repositories or allow_deep_learning_containers
         if needs_region:
             if is_unresolved(stack.region):
@@ -187,6 +226,15 @@ class JobRole(Construct):
             self._add_image_pull(repositories)
         if network is not None:
             self._add_vpc_access(network)
+        if "automl" in self.job_kinds:
+            self._add_automl_children()
+        self.tracking_server = tracking_server
+        if tracking_server is not None:
+            tracking_server.grant_log_runs(self)
+            if network is not None:
+                network.require_endpoints(
+                    self, ["sagemaker.experiments"], purpose="the jobs log runs to the MLflow tracking server"
+                )
         acknowledge(
             self.policy,
             "Resource '*' only for actions that support no resource-level permissions: "
@@ -303,7 +351,11 @@ class JobRole(Construct):
 
     def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
         stack = Stack.of(self)
-        groups = list(dict.fromkeys(JOB_KINDS[kind] for kind in self.job_kinds))
+        groups = list(
+            dict.fromkeys(
+                group for kind in self.job_kinds for group in (JOB_KINDS[kind], *_CHILD_LOG_GROUPS.get(kind, ()))
+            )
+        )
         base = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
         group_arns = [f"{base}{group}:*" for group in groups]
         stream_arns = [f"{base}{group}:log-stream:*" for group in groups]
@@ -339,6 +391,26 @@ class JobRole(Construct):
             )
         )
         self._star_uses.append("cloudwatch:PutMetricData, limited to the jobs' namespaces (cloudwatch:namespace)")
+
+    def _add_automl_children(self) -> None:
+        """Autopilot creates its candidates' jobs as this role, passing the role on to them."""
+        stack = Stack.of(self)
+        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        for resource_type, actions in _AUTOML_CHILD_JOBS.items():
+            resource = f"{base}:{resource_type}/*"
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:AddTags", *(f"sagemaker:{action}" for action in actions)],
+                    resources=[resource],
+                )
+            )
+            acknowledge_exact_wildcard(
+                self.policy,
+                resource,
+                f"Autopilot creates its candidates' {resource_type}s as the AutoML job's role, named after the "
+                "AutoML job at run time; create, describe and stop only (models: also delete its own).",
+            )
+        self.grant_pass_role(self.role)
 
     def _add_image_pull(self, repositories: list[str]) -> None:
         self.role.add_to_policy(iam.PolicyStatement(actions=_ECR_PULL, resources=repositories))

@@ -1,11 +1,16 @@
 """Evaluate step of the reference training pipeline (runs in the SageMaker XGBoost image).
 
 Scores the test split with the trained model and writes evaluation.json, which the pipeline's quality
-gate reads with JsonGet at ``metrics.accuracy.value``.
+gate reads with JsonGet at ``metrics.accuracy.value``. When the job is given a tracking server
+(``MLFLOW_TRACKING_URI``, set by the pipeline for a JobRole with ``tracking_server``) and the image has
+the ``mlflow`` and ``sagemaker-mlflow`` packages, the accuracy is also logged as an MLflow run: the
+MLflow client reads the variable itself, so no tracking configuration is written here.
 Uploaded by ``cdk deploy`` (``Code.from_asset`` in ``stacks/training_stack.py``).
 """
 
 import json
+import logging
+import os
 import tarfile
 from pathlib import Path
 
@@ -28,6 +33,21 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     report = {"metrics": {"accuracy": {"value": accuracy}}, "samples": int(len(test))}
     (out / "evaluation.json").write_text(json.dumps(report))
+    log_to_mlflow(accuracy, samples=int(len(test)))
+
+
+def log_to_mlflow(accuracy: float, *, samples: int) -> None:
+    """One MLflow run with the test accuracy, when a tracking server is configured and reachable."""
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        return
+    try:
+        import mlflow
+    except ImportError:
+        logging.warning("MLFLOW_TRACKING_URI is set but the image has no mlflow/sagemaker-mlflow packages: not logged")
+        return
+    with mlflow.start_run(run_name="evaluate"):
+        mlflow.log_metric("test_accuracy", accuracy)
+        mlflow.log_param("test_samples", samples)
 
 
 if __name__ == "__main__":

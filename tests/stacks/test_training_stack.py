@@ -116,9 +116,11 @@ def test_dev_trains_on_spot_and_prod_on_demand_with_two_instances():
 
 
 def test_jobs_run_isolated_in_the_private_network_with_the_platform_key(synthesized_app):
+    """Every job is network-isolated but Evaluate, which reaches the MLflow endpoint to log its run."""
     steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
     train = steps["Train"]["Arguments"]
     assert train["EnableNetworkIsolation"] is True and train["EnableInterContainerTrafficEncryption"] is True
+    assert steps["Evaluate"]["Arguments"]["NetworkConfig"]["EnableNetworkIsolation"] is False
     assert len(train["VpcConfig"]["Subnets"]) == 3 and len(train["VpcConfig"]["SecurityGroupIds"]) == 1
     assert "ml-platform-prod-network" in json.dumps(train["VpcConfig"])
     assert "ml-platform-prod-data" in train["ResourceConfig"]["VolumeKmsKeyId"]
@@ -253,3 +255,75 @@ def test_the_reference_pipeline_scripts_are_file_assets_of_the_training_stack(sy
         assert uploads[key].read_text() == (PIPELINE_CODE / script).read_text()
         entrypoint = steps[step]["Arguments"]["AppSpecification"]["ContainerEntrypoint"]
         assert entrypoint == ["python3", f"/opt/ml/processing/input/code/{key}"]
+
+
+def test_the_training_run_is_tracked_in_mlflow_and_the_executions_in_experiments(synthesized_app):
+    """The Evaluate step gets the tracking server's ARN (its script only imports mlflow); the job role
+    may log runs on that server; every execution is a trial of the pipeline's experiment."""
+    template = _training(synthesized_app, "dev")
+    definition = _pipelines(template)["ml-platform-dev-training"]
+    steps = _steps(definition)
+    environment = steps["Evaluate"]["Arguments"]["Environment"]
+    assert environment["MLFLOW_TRACKING_URI"] == environment["MLFLOW_TRACKING_ARN"]
+    assert environment["MLFLOW_TRACKING_ARN"].startswith("<resolved:")
+    for isolated in ("Preprocess", "Train"):
+        assert "MLFLOW_TRACKING_URI" not in steps[isolated]["Arguments"].get("Environment", {})
+    assert definition["PipelineExperimentConfig"] == {
+        "ExperimentName": {"Get": "Execution.PipelineName"},
+        "TrialName": {"Get": "Execution.PipelineExecutionId"},
+    }
+    actions = {
+        action
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+        and any("TrainingJobRole" in str(role) for role in resource["Properties"]["Roles"])
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"sagemaker-mlflow:CreateRun", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogMetric"} <= actions
+    assert "sagemaker-mlflow:DeleteExperiment" not in actions
+
+
+def _log_to_mlflow():
+    """evaluate.py's ``log_to_mlflow`` alone (the script imports pandas and xgboost, which only the
+    processing image has)."""
+    import ast
+    import os
+
+    from tests.conftest import ROOT
+
+    tree = ast.parse((ROOT / "stacks" / "pipeline_code" / "evaluate.py").read_text())
+    (function,) = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "log_to_mlflow"]
+    namespace: dict = {"os": os, "logging": __import__("logging")}
+    exec(compile(ast.Module(body=[function], type_ignores=[]), "evaluate.py", "exec"), namespace)
+    return namespace["log_to_mlflow"]
+
+
+def test_evaluate_logs_its_accuracy_to_mlflow_only_when_the_job_is_given_a_server(monkeypatch):
+    import sys
+    import types
+    from contextlib import contextmanager
+
+    logged: list[tuple] = []
+    mlflow = types.ModuleType("mlflow")
+
+    @contextmanager
+    def start_run(run_name=None):
+        logged.append(("run", run_name))
+        yield
+
+    mlflow.start_run = start_run
+    mlflow.log_metric = lambda key, value: logged.append(("metric", key, value))
+    mlflow.log_param = lambda key, value: logged.append(("param", key, value))
+    monkeypatch.setitem(sys.modules, "mlflow", mlflow)
+    log_to_mlflow = _log_to_mlflow()
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    log_to_mlflow(0.9, samples=10)
+    assert logged == []
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/x")
+    log_to_mlflow(0.9, samples=10)
+    assert logged == [
+        ("run", "evaluate"),
+        ("metric", "test_accuracy", 0.9),
+        ("param", "test_samples", 10),
+    ]

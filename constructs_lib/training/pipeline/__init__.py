@@ -19,6 +19,7 @@ from constructs_lib.training.pipeline.conditions import (
     ConditionOr,
 )
 from constructs_lib.training.pipeline.definition import VERSION, PipelineDefinition
+from constructs_lib.training.pipeline.experiments import PipelineExperimentConfig
 from constructs_lib.training.pipeline.expressions import (
     ExecutionVariable,
     ExecutionVariables,
@@ -43,6 +44,13 @@ from constructs_lib.training.pipeline.per_run import (
     varies_per_execution,
 )
 from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+from constructs_lib.training.pipeline.steps.automl import (
+    AutoMLContentType,
+    AutoMLMetric,
+    AutoMLMode,
+    AutoMLProblemType,
+    AutoMLStep,
+)
 from constructs_lib.training.pipeline.steps.callbacks import (
     CallbackOutputs,
     CallbackStep,
@@ -74,6 +82,8 @@ from constructs_lib.training.pipeline.steps.distribution import (
     SmdModelParallel,
     TorchDistributed,
 )
+from constructs_lib.training.pipeline.steps.emr import EmrClusterConfig, EmrInstanceGroup, EmrStep, EmrStepConfig
+from constructs_lib.training.pipeline.steps.endpoint import EndpointConfigStep, EndpointStep, EndpointVariant
 from constructs_lib.training.pipeline.steps.model import (
     CreateModelStep,
     ModelContainer,
@@ -143,6 +153,11 @@ __all__ = [
     "SmdModelParallel",
     "TensorBoardOutput",
     "TorchDistributed",
+    "AutoMLContentType",
+    "AutoMLMetric",
+    "AutoMLMode",
+    "AutoMLProblemType",
+    "AutoMLStep",
     "AssemblyType",
     "BatchStrategy",
     "CompressionType",
@@ -178,6 +193,13 @@ __all__ = [
     "ConditionStep",
     "ContinuousRange",
     "CreateModelStep",
+    "EmrClusterConfig",
+    "EndpointConfigStep",
+    "EndpointStep",
+    "EndpointVariant",
+    "EmrInstanceGroup",
+    "EmrStep",
+    "EmrStepConfig",
     "ExecutionVariable",
     "ExecutionVariables",
     "Expression",
@@ -200,6 +222,7 @@ __all__ = [
     "ParameterString",
     "PER_EXECUTION_VARIABLES",
     "PipelineDefinition",
+    "PipelineExperimentConfig",
     "ProcessingInput",
     "ProcessingOutput",
     "ProcessingOutputs",

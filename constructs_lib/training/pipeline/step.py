@@ -188,6 +188,28 @@ def api_text_problem(value: Any, shape_name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class StepPermission:
+    """One statement a step adds to the pipeline's role (``MlPipeline`` builds the ARNs).
+
+    :param actions: the IAM actions.
+    :param service: the ARN's service (``elasticmapreduce``, ``events``, ``sagemaker``).
+    :param resources: resource parts after ``<region>:<account>:`` (``cluster/j-1``, ``rule/Name``);
+        ``"*"`` for actions without resource-level permissions; whole ARNs with ``whole_arns``.
+    :param conditions: default none; the statement's conditions.
+    :param reason: why a wildcard in ``resources`` is the least the step needs (the acknowledgment
+        of its finding); required when a resource has ``*``.
+    """
+
+    actions: tuple[str, ...]
+    service: str
+    resources: tuple[str, ...]
+    conditions: Mapping[str, Any] | None = None
+    reason: str | None = None
+    #: ``resources`` are whole ARNs (a key's ``key_arn``), used as they are.
+    whole_arns: bool = False
+
+
 @dataclass
 class StepRequirements:
     """What the pipeline's role needs for a step (collected by ``MlPipeline``)."""
@@ -199,6 +221,10 @@ class StepRequirements:
     read_locations: list[S3Location] = field(default_factory=list[S3Location])
     functions: list[lambda_.IFunction] = field(default_factory=list["lambda_.IFunction"])
     queues: list[sqs.IQueue] = field(default_factory=list["sqs.IQueue"])
+    #: Statements of step types whose calls are not SageMaker jobs (EMR, endpoints).
+    permissions: list[StepPermission] = field(default_factory=list[StepPermission])
+    #: Roles passed to services other than SageMaker: ``(role, services)`` (an EMR cluster's roles).
+    pass_roles_to: list[tuple[Any, tuple[str, ...]]] = field(default_factory=list[tuple[Any, tuple[str, ...]]])
 
 
 class _Shown:

@@ -9,12 +9,20 @@ import pytest
 from aws_cdk import Duration
 
 from constructs_lib.training.pipeline import (
+    AutoMLMetric,
+    AutoMLProblemType,
+    AutoMLStep,
     CategoricalRange,
     ConditionEquals,
     ConditionIn,
     ConditionNot,
     ConditionStep,
     CreateModelStep,
+    EmrStep,
+    EmrStepConfig,
+    EndpointConfigStep,
+    EndpointStep,
+    EndpointVariant,
     FailStep,
     InstanceGroup,
     JobNetwork,
@@ -22,6 +30,7 @@ from constructs_lib.training.pipeline import (
     ModelContainer,
     ParameterString,
     PipelineDefinition,
+    PipelineExperimentConfig,
     ProcessingOutput,
     ProcessingStep,
     ProfilerConfig,
@@ -270,6 +279,44 @@ def _needs_large_models(role, group):
     return PipelineDefinition(steps=[TrainingStep("T", job=job)])
 
 
+def _needs_experiment_config(role, group):
+    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large")
+    return PipelineDefinition(steps=[step], experiment_config=PipelineExperimentConfig())
+
+
+def _needs_emr(role, group):
+    return PipelineDefinition(
+        steps=[EmrStep("E", cluster_id="j-2AXXXXXXGAPLF", step_config=EmrStepConfig(jar="command-runner.jar"))]
+    )
+
+
+def _needs_endpoint_config(role, group):
+    config = EndpointConfigStep(
+        "C",
+        name_prefix="churn-dev",
+        variants=[EndpointVariant(model_name="churn-model", instance_type="ml.m5.large")],
+        retry_policies=[RetryPolicy(["Step.THROTTLING"])],
+    )
+    return PipelineDefinition(steps=[config, EndpointStep("E", endpoint_name="churn-dev", endpoint_config=config)])
+
+
+def _needs_automl(role, group):
+    automl = AutoMLStep(
+        "A",
+        role=role,
+        training_data="s3://d/train/",
+        target_attribute="y",
+        output_path="s3://d/out/",
+        problem_type=AutoMLProblemType.REGRESSION,
+        objective=AutoMLMetric.RMSE,
+    )
+    return PipelineDefinition(steps=[automl])
+
+
+def _needs_training_environment(role, group):
+    return PipelineDefinition(steps=[TrainingStep("T", job=training_job(role, environment={"MODE": "fast"}))])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -279,6 +326,11 @@ NEEDS = {
     "register_model": _needs_register_model,
     "tuning": _needs_tuning,
     "large_models": _needs_large_models,
+    "experiment_config": _needs_experiment_config,
+    "emr": _needs_emr,
+    "endpoint_config": _needs_endpoint_config,
+    "automl": _needs_automl,
+    "training_environment": _needs_training_environment,
 }
 
 

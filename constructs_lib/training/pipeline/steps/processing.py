@@ -36,6 +36,7 @@ from constructs_lib.training.pipeline.step import (
     given,
     seconds_of,
 )
+from constructs_lib.training.pipeline.tracking import tracking_environment
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     InputMode,
@@ -315,7 +316,10 @@ class ProcessingStep(Step):
             if self.outputs_config
             else None,
             "StoppingCondition": {"MaxRuntimeInSeconds": seconds_of(self.max_runtime)},
-            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "Environment": {
+                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **{key: as_api_string(value) for key, value in self.environment.items()},
+            },
             "NetworkConfig": {
                 "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
                 "EnableNetworkIsolation": self.network.enable_network_isolation,

@@ -30,6 +30,7 @@ from constructs_lib.training.pipeline.step import (
 from constructs_lib.training.pipeline.steps import large_models
 from constructs_lib.training.pipeline.steps.debugger import DebuggerConfig, ProfilerConfig, TensorBoardOutput
 from constructs_lib.training.pipeline.steps.distribution import Distribution, InstanceGroup
+from constructs_lib.training.pipeline.tracking import tracking_environment
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     FileSystemAccessMode,
@@ -282,7 +283,10 @@ class TrainingJob:
             "RetryStrategy": {"MaximumRetryAttempts": self.max_retry_attempts}
             if self.max_retry_attempts is not None
             else None,
-            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "Environment": {
+                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **{key: as_api_string(value) for key, value in self.environment.items()},
+            },
         }
 
     def hyperparameter_strings(self, step_name: str = "") -> dict[str, Any]:
