@@ -415,6 +415,8 @@ def _correct_large_models(schema: dict[str, Any]) -> None:
         "properties": {"EnableRemoteDebug": {"$ref": "#/definitions/BooleanArgumentValue"}},
         "additionalProperties": False,
     }
+
+
 def _correct_experiment_config(schema: dict[str, Any]) -> None:
     schema["properties"]["PipelineExperimentConfig"] = {
         "type": "object",
@@ -499,6 +501,7 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "profiler_config, profiler_rule_configs, remote_debug_config, instance_groups, keep_alive_period_in_seconds; "
         "inputs.TrainingInput instance_groups)",
         _correct_large_models,
+    ),
     "experiment_config": (
         "The top level has no PipelineExperimentConfig; the SDK's Pipeline.definition() writes one "
         "(workflow/pipeline.py, pipeline_experiment_config.py) and the developer guide 'Amazon SageMaker "

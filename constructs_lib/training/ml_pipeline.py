@@ -32,11 +32,10 @@ from constructs_lib.training.model_package_group import IModelPackageGroup
 from constructs_lib.training.pipeline.definition import PipelineDefinition
 from constructs_lib.training.pipeline.expressions import ExecutionVariable, Expression
 from constructs_lib.training.pipeline.per_run import shared_state
-from constructs_lib.training.pipeline.step import api_text_problem
+from constructs_lib.training.pipeline.step import StepRequirements, api_text_problem
 from constructs_lib.training.pipeline.steps import large_models
 from constructs_lib.training.pipeline.steps.debugger import RULE_REPOSITORY
 from constructs_lib.training.pipeline.steps.training import TrainingStep
-from constructs_lib.training.pipeline.step import StepRequirements, api_text_problem
 from constructs_lib.training.pipeline.tracking import tracking_server_of
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
