@@ -611,59 +611,7 @@ class Model(_ModelBase):
                 c.model_data.grant_read(self.role)
             if c.model_package_sources is not None:
                 c.model_package_sources.grant_read(self.role)
-        stack = Stack.of(self)
-
-        def group(name: str) -> str:
-            return stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=_ENDPOINT_LOG_GROUPS + name,
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-
-        if self.endpoint_names is None:
-            log_groups = [group("*")]
-        else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
-            log_groups = [
-                arn
-                for name in self.endpoint_names
-                for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
-            ]
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EndpointLogs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=log_groups,
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EndpointMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
-            )
-        )
-        if isinstance(self.role, iam.Role):
-            for arn in (a for a in log_groups if a.endswith("*")):
-                acknowledge_exact_wildcard(
-                    self.role,
-                    arn,
-                    "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
-                    "<name>) and its streams after the variant and instance; limited to "
-                    + (
-                        "SageMaker endpoint log groups (the model was given no endpoint names)."
-                        if self.endpoint_names is None
-                        else "the log groups of the endpoints that serve this model."
-                    ),
-                )
-            acknowledge_exact_wildcard(
-                self.role,
-                "*",
-                "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
-                "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
-                "likewise requires '*'.",
-            )
+        grant_endpoint_logs_and_metrics(self.role, self.endpoint_names)
 
     def _grant_network_interfaces(
         self, vpc_id: str, subnets: list[ec2.ISubnet], groups: list[ec2.ISecurityGroup]
@@ -686,3 +634,64 @@ class Model(_ModelBase):
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
+
+
+def grant_endpoint_logs_and_metrics(
+    role: iam.IRole, endpoint_names: Sequence[str] | None, *, holder: str = "this model"
+) -> None:
+    """What SageMaker does with an execution role while it hosts containers: write the endpoints'
+    container logs (``/aws/sagemaker/Endpoints/<name>``; every endpoint's when ``endpoint_names`` is
+    None) and their instance metrics. ``holder`` names the role's owner in the acknowledgments."""
+    stack = Stack.of(role)
+
+    def group(name: str) -> str:
+        return stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=_ENDPOINT_LOG_GROUPS + name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+    if endpoint_names is None:
+        log_groups = [group("*")]
+    else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
+        log_groups = [
+            arn
+            for name in endpoint_names
+            for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
+        ]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="EndpointLogs",
+            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=log_groups,
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="EndpointMetrics",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
+        )
+    )
+    if isinstance(role, iam.Role):
+        for arn in (a for a in log_groups if a.endswith("*")):
+            acknowledge_exact_wildcard(
+                role,
+                arn,
+                "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
+                "<name>) and its streams after the variant and instance; limited to "
+                + (
+                    "SageMaker endpoint log groups (the model was given no endpoint names)."
+                    if endpoint_names is None
+                    else f"the log groups of the endpoints that serve {holder}."
+                ),
+            )
+        acknowledge_exact_wildcard(
+            role,
+            "*",
+            "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
+            "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
+            "likewise requires '*'.",
+        )
