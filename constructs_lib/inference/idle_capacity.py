@@ -2,10 +2,11 @@
 its minimum, for any endpoint variant, inference component or asynchronous endpoint.
 
 The alarm follows the invocations metric with missing data filled as 0 (SageMaker writes no data
-point while nothing is invoked), so "idle" is a real value and the step policy it triggers always
-finds its step. Scaling in sets the scalable target's capacity to ``minimum`` (default, the target's
-own minimum: 0 copies for a component that scales to zero); target tracking and the
-scale-out-from-zero alarm bring capacity back when traffic returns.
+point while nothing is invoked), so "idle" is a real value (0, below the threshold of 1) and the
+step policy it triggers always finds its step (the one below the threshold). Scaling in sets the
+scalable target's capacity to ``minimum`` (default, the target's own minimum: 0 copies for a
+component that scales to zero); target tracking and the scale-out-from-zero alarm bring capacity
+back when traffic returns.
 """
 
 from __future__ import annotations
@@ -136,8 +137,8 @@ class IdleCapacity(Construct):
                 scaling_target=scalable_target,
                 adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
             )
-            # One step over the whole range: whatever the value (0 while idle), set the minimum.
-            self.scale_in.add_adjustment(adjustment=minimum)
+            # Idle is a value (FILL gives 0), 1 below the threshold: the step below the threshold sets the minimum.
+            self.scale_in.add_adjustment(adjustment=minimum, upper_bound=0)
             self.alarm.add_alarm_action(as_alarm_action(cloudwatch_actions.ApplicationScalingAction(self.scale_in)))
         elif not alarm_actions:
             acknowledge(
