@@ -92,11 +92,13 @@ class AlwaysOnCapacity:
 
     @property
     def hours_per_week(self) -> int:
-        """The hours per week the capacity runs: its schedule's when every target has one, else 168."""
+        """The hours per week the capacity runs: its targets' schedule when every one has one, else 168."""
         hours = [scheduled_hours_per_week(t) for t in self.scalable_targets]
-        if not hours or any(h is None for h in hours):
+        known = [h for h in hours if h is not None]
+        if not hours or len(known) < len(hours):
             return HOURS_PER_WEEK
-        return max(h for h in hours if h is not None)
+        # Different schedules: at most their sum (an upper bound, as the idle cost is).
+        return known[0] if len(set(known)) == 1 else min(HOURS_PER_WEEK, sum(known))
 
 
 @runtime_checkable

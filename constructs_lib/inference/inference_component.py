@@ -30,6 +30,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
@@ -46,7 +47,7 @@ from constructs_lib.inference.endpoint import (
 )
 from constructs_lib.inference.endpoint_options import InstanceType, ScheduledScaling, as_instance_type
 from constructs_lib.inference.instance_capacity import INSTANCE_CAPACITY, INSTANCE_CAPACITY_SOURCE, InstanceCapacity
-from constructs_lib.inference.model import ContainerDefinition, IModel, Model, grant_endpoint_logs_and_metrics
+from constructs_lib.inference.model import ContainerDefinition, IModel, Model
 
 if TYPE_CHECKING:
     from constructs_lib.inference.schedules import WorkingHours
@@ -295,12 +296,16 @@ class InferenceComponentEndpoint(DefinedEndpoint):
         if capacity is not None:
             needed = max(needed, _instances_for(capacity, [(c.reservation, c.min_copies) for c in self.components]))
         scales = "scales to zero" if needed == 0 else "at minimum capacity"
+        # The instances follow the schedules of the components that keep copies, unless one of those
+        # has fixed copies or the managed minimum keeps instances anyway.
+        warm = [c.scalable_target for c in self.components if c.min_copies != 0]
+        scheduled = self.min_instance_count == 0 and all(t is not None for t in warm)
         return [
             AlwaysOnCapacity(
                 f"component endpoint {self.variant_name} {scales}",
                 str(self.instance_type),
                 needed,
-                scalable_targets=tuple(c.scalable_target for c in self.components if c.scalable_target is not None),
+                scalable_targets=tuple(t for t in warm if t is not None) if scheduled else (),
             )
         ]
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, Protocol, cast
 
 import jsii
-from aws_cdk import ArnFormat, Aws, CfnResource, IResource, Resource, Stack
+from aws_cdk import Aws, CfnResource, IResource, Resource
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -18,6 +18,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.endpoint_logs import (
+    ENDPOINT_INSTANCE_METRICS_NAMESPACE as ENDPOINT_INSTANCE_METRICS_NAMESPACE,
+)
+from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
 from constructs_lib._core.s3_access import grant_objects
@@ -42,13 +46,8 @@ _MODEL_PACKAGE_ARN = re.compile(
 )
 #: A container's members in botocore's model (their limits are checked from there).
 _CONTAINER = "CreateModelInput.PrimaryContainer"
-_ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/"
 #: An endpoint name (botocore ``EndpointName``), or a prefix of one followed by ``*``.
 _ENDPOINT_NAME = re.compile(r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}|[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\*)$")
-#: The one namespace the model's role publishes to: the instance metrics of its endpoint's hosts
-#: (CPU, memory, disk). Not ``AWS/SageMaker`` (invocations, written by SageMaker itself) nor Model
-#: Monitor's ``.../data-metrics`` and ``.../model-metrics``, which alarms follow.
-ENDPOINT_INSTANCE_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
 
 
 class ContainerImage:
@@ -634,64 +633,3 @@ class Model(_ModelBase):
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
-
-
-def grant_endpoint_logs_and_metrics(
-    role: iam.IRole, endpoint_names: Sequence[str] | None, *, holder: str = "this model"
-) -> None:
-    """What SageMaker does with an execution role while it hosts containers: write the endpoints'
-    container logs (``/aws/sagemaker/Endpoints/<name>``; every endpoint's when ``endpoint_names`` is
-    None) and their instance metrics. ``holder`` names the role's owner in the acknowledgments."""
-    stack = Stack.of(role)
-
-    def group(name: str) -> str:
-        return stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=_ENDPOINT_LOG_GROUPS + name,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-
-    if endpoint_names is None:
-        log_groups = [group("*")]
-    else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
-        log_groups = [
-            arn
-            for name in endpoint_names
-            for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
-        ]
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="EndpointLogs",
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=log_groups,
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="EndpointMetrics",
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
-        )
-    )
-    if isinstance(role, iam.Role):
-        for arn in (a for a in log_groups if a.endswith("*")):
-            acknowledge_exact_wildcard(
-                role,
-                arn,
-                "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
-                "<name>) and its streams after the variant and instance; limited to "
-                + (
-                    "SageMaker endpoint log groups (the model was given no endpoint names)."
-                    if endpoint_names is None
-                    else f"the log groups of the endpoints that serve {holder}."
-                ),
-            )
-        acknowledge_exact_wildcard(
-            role,
-            "*",
-            "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
-            "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
-            "likewise requires '*'.",
-        )

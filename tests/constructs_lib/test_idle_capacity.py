@@ -247,3 +247,29 @@ def test_bad_idle_windows_fail(kwargs, message):
         IdleCapacity(stack, "Idle", invocations=metric, **args)
     assert "IdleCapacity 'Test/Idle' has invalid input" in str(error.value)
     assert message in str(error.value)
+
+
+def test_fixed_copies_or_a_managed_minimum_keep_the_instances_around_the_clock():
+    stack = new_stack()
+    model = cheap_model(stack)
+    for minimum, fixed, hours in ((0, False, 55), (0, True, 168), (1, False, 168)):
+        endpoint = InferenceComponentEndpoint(
+            stack, f"E{minimum}{fixed}", instance_type="ml.m5.large", min_instance_count=minimum, max_instance_count=2
+        )
+        scheduled = endpoint.add_component("A", model=model, reservation=ComputeReservation(memory_mb=1024))
+        scheduled.auto_scale_copy_count(min_copies=1, max_copies=2, working_hours=DUBLIN)
+        if fixed:
+            endpoint.add_component("B", model=model, reservation=ComputeReservation(memory_mb=1024))
+        (item,) = endpoint.always_on_capacity()
+        assert item.hours_per_week == hours, (minimum, fixed)
+
+
+def test_for_variant_watches_a_realtime_variant_and_scales_it_to_its_minimum():
+    stack = new_stack()
+    endpoint = RealtimeEndpoint(stack, "R", variants=[InstanceVariant(model=cheap_model(stack))])
+    endpoint.variant().auto_scale_instance_count(min_capacity=2, max_capacity=4)
+    idle = IdleCapacity.for_variant(stack, "Idle", endpoint.variant(), scale_to_minimum=True)
+    template = Template.from_stack(stack)
+    policy = _one(template, "AWS::ApplicationAutoScaling::ScalingPolicy", "IdleScaleToMinimum")[1]["Properties"]
+    assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] == 2
+    assert idle.alarm.alarm_arn
