@@ -403,3 +403,15 @@ def test_import_grants_and_metrics_by_name():
     text = json.dumps(statement)
     assert "inference-component/churn-ic" in text and "endpoint/shared" in text
     assert imported.metric("Invocations").dimensions == {"InferenceComponentName": "Churn-IC"}
+
+
+def test_the_run_time_contract_checks_the_components_model_may_write_the_endpoints_logs():
+    """Canary: a model that may write only another endpoint's logs fails the contract check at synth."""
+    app = compliance_app()
+    stack = new_stack(app, "Serve")
+    bucket = artifacts(stack)
+    model = vpc_model(stack, bucket=bucket, net=network(stack), endpoint_names=["someone-else"])
+    endpoint = InferenceComponentEndpoint(stack, "E", instance_type="ml.m5.large", max_instance_count=1)
+    endpoint.add_component("C", model=model, reservation=SMALL)
+    findings = nag_findings(app)
+    assert findings and all("Serve/E/C" in f or "Serve/Model" in f for f in findings), findings
