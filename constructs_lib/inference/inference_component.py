@@ -72,7 +72,7 @@ COMPONENT_INSTANCE_NAMESPACE = "/aws/sagemaker/InferenceComponents"
 _INVOKE = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")
 _SPEC = "CreateInferenceComponentInput.Specification"
 _RESOURCES = f"{_SPEC}.ComputeResourceRequirements"
-_ROLLING = "CreateInferenceComponentInput"  # DeploymentConfig lives on UpdateInferenceComponentInput
+_CREATE = "CreateInferenceComponentInput"
 _UPDATE = "UpdateInferenceComponentInput.DeploymentConfig.RollingUpdatePolicy"
 _SCALING = "CreateEndpointConfigInput.ProductionVariants.member.ManagedInstanceScaling"
 # Shares of a component's copies a rolling batch may take (percent, inclusive; botocore's documentation).
@@ -651,7 +651,7 @@ class InferenceComponent(_ComponentBase):
         problems = Problems(self, "InferenceComponent")
         where = "auto_scale_copy_count"
         problems.check(self.scalable_target is None, where, "called twice", "a component has one copy-count target")
-        check_shape(problems, f"{where}.min_copies", min_copies, f"{_ROLLING}.RuntimeConfig.CopyCount")
+        check_shape(problems, f"{where}.min_copies", min_copies, f"{_CREATE}.RuntimeConfig.CopyCount")
         problems.check_range(f"{where}.max_copies", max_copies, minimum=1, integer=True)
         problems.check_order(
             f"{where}.min_copies", min_copies, max_copies, f"must not be above max_copies ({max_copies})"
@@ -771,7 +771,7 @@ class InferenceComponent(_ComponentBase):
             problems.raise_if_any()
         assert isinstance(reservation, ComputeReservation)
         self._check_reservation(problems, endpoint, reservation)
-        check_shape(problems, "copy_count", copy_count, f"{_ROLLING}.RuntimeConfig.CopyCount")
+        check_shape(problems, "copy_count", copy_count, f"{_CREATE}.RuntimeConfig.CopyCount")
         for prop, timeout, member in (
             ("model_data_download_timeout", timeouts[0], "ModelDataDownloadTimeoutInSeconds"),
             ("container_startup_health_check_timeout", timeouts[1], "ContainerStartupHealthCheckTimeoutInSeconds"),
@@ -779,7 +779,7 @@ class InferenceComponent(_ComponentBase):
             if timeout is not None:
                 check_shape(problems, f"{prop} (seconds)", timeout.to_seconds(), f"{_SPEC}.StartupParameters.{member}")
         if name is not None:
-            check_shape(problems, "inference_component_name", name, f"{_ROLLING}.InferenceComponentName")
+            check_shape(problems, "inference_component_name", name, f"{_CREATE}.InferenceComponentName")
         if rolling_update is not None:
             self._check_rolling_update(problems, rolling_update)
         if not problems:
@@ -918,7 +918,7 @@ class _ImportedComponent(_ComponentBase):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, endpoint_name: str) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self, "InferenceComponent import")
-        check_shape(problems, "inference_component_name", name, f"{_ROLLING}.InferenceComponentName")
+        check_shape(problems, "inference_component_name", name, f"{_CREATE}.InferenceComponentName")
         problems.check_sagemaker_name("endpoint_name", endpoint_name)
         problems.raise_if_any()
         stack = Stack.of(self)
