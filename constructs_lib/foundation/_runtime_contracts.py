@@ -510,12 +510,44 @@ def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: Js
     if not names:
         return
     n = _Needs(ctx, stack, f"endpoint {stack.path_of(logical_id)}")
+    _endpoint_logs(n, stack, names)
+    for role in sorted(roles):
+        yield n.obligation(logical_id, role)
+
+
+@contract("AWS::SageMaker::InferenceComponent")
+def _inference_component(
+    ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject
+) -> Iterator[Obligation]:
+    """A component's model runs on the component's endpoint: SageMaker writes its containers' logs to
+    ``/aws/sagemaker/Endpoints/<endpoint name>`` with the model's role."""
+    props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
+    endpoint_name = resource.get("Properties", {}).get("EndpointName")
+    if is_json_object(endpoint_name) and "Fn::GetAtt" in endpoint_name:  # the endpoint's own name property
+        endpoint = stack.resources.get(str(as_list(endpoint_name["Fn::GetAtt"])[0]), {})
+        endpoint_name = endpoint.get("Properties", {}).get("EndpointName")
+    names = [name for name in strings(ctx.assembly.resolve(stack, endpoint_name)) if "{{" not in name]
+    roles = {
+        r
+        for spec in each(props.get("Specification"))
+        if is_json_object(spec)
+        for model in strings(spec.get("ModelName"))
+        if (r := _model_role(ctx, model))
+    }
+    if not names:
+        return
+    n = _Needs(ctx, stack, f"inference component {stack.path_of(logical_id)}")
+    _endpoint_logs(n, stack, names)
+    for role in sorted(roles):
+        yield n.obligation(logical_id, role)
+
+
+def _endpoint_logs(n: _Needs, stack: StackTemplate, names: list[str]) -> None:
+    """Writing the containers' logs of the endpoints ``names`` (``/aws/sagemaker/Endpoints/<name>``)."""
     for name in names:
         group = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/Endpoints/{name}"
         n.add("logs:CreateLogStream", f"{group}:log-stream:{{{{variant}}}}/{{{{instance}}}}", "its containers' logs")
         n.add("logs:PutLogEvents", f"{group}:log-stream:{{{{variant}}}}/{{{{instance}}}}", "its containers' logs")
-    for role in sorted(roles):
-        yield n.obligation(logical_id, role)
 
 
 def _topic_key(ctx: _Context, n: _Needs, topic: str) -> None:

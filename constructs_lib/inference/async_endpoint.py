@@ -203,7 +203,15 @@ class AsyncEndpoint(DefinedEndpoint):
         props = self._variant_props
         count = self.scaling.min_capacity if self.scaling is not None else props.initial_instance_count
         scales = "scales to zero" if count == 0 else "at minimum capacity"
-        return [AlwaysOnCapacity(f"async variant {props.variant_name} {scales}", str(props.instance_type), count)]
+        targets = (self.scalable_target,) if self.scalable_target is not None else ()
+        return [
+            AlwaysOnCapacity(
+                f"async variant {props.variant_name} {scales}",
+                str(props.instance_type),
+                count,
+                scalable_targets=targets,
+            )
+        ]
 
     # --- grants and metrics ----------------------------------------------------------------------
 

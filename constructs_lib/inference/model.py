@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import jsii
-from aws_cdk import ArnFormat, Aws, CfnResource, IResource, Resource, Stack
+from aws_cdk import Aws, CfnResource, IResource, Resource
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -22,6 +22,10 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.endpoint_logs import (
+    ENDPOINT_INSTANCE_METRICS_NAMESPACE as ENDPOINT_INSTANCE_METRICS_NAMESPACE,
+)
+from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
 from constructs_lib._core.packaging import archive_members, staged_asset_file
@@ -47,13 +51,8 @@ _MODEL_PACKAGE_ARN = re.compile(
 )
 #: A container's members in botocore's model (their limits are checked from there).
 _CONTAINER = "CreateModelInput.PrimaryContainer"
-_ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/"
 #: An endpoint name (botocore ``EndpointName``), or a prefix of one followed by ``*``.
 _ENDPOINT_NAME = re.compile(r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}|[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\*)$")
-#: The one namespace the model's role publishes to: the instance metrics of its endpoint's hosts
-#: (CPU, memory, disk). Not ``AWS/SageMaker`` (invocations, written by SageMaker itself) nor Model
-#: Monitor's ``.../data-metrics`` and ``.../model-metrics``, which alarms follow.
-ENDPOINT_INSTANCE_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
 
 
 class ContainerImage:
@@ -681,59 +680,7 @@ class Model(_ModelBase):
                 c.model_data.grant_read(self.role)
             if c.model_package_sources is not None:
                 c.model_package_sources.grant_read(self.role)
-        stack = Stack.of(self)
-
-        def group(name: str) -> str:
-            return stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=_ENDPOINT_LOG_GROUPS + name,
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-
-        if self.endpoint_names is None:
-            log_groups = [group("*")]
-        else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
-            log_groups = [
-                arn
-                for name in self.endpoint_names
-                for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
-            ]
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EndpointLogs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=log_groups,
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EndpointMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
-            )
-        )
-        if isinstance(self.role, iam.Role):
-            for arn in (a for a in log_groups if a.endswith("*")):
-                acknowledge_exact_wildcard(
-                    self.role,
-                    arn,
-                    "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
-                    "<name>) and its streams after the variant and instance; limited to "
-                    + (
-                        "SageMaker endpoint log groups (the model was given no endpoint names)."
-                        if self.endpoint_names is None
-                        else "the log groups of the endpoints that serve this model."
-                    ),
-                )
-            acknowledge_exact_wildcard(
-                self.role,
-                "*",
-                "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
-                "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
-                "likewise requires '*'.",
-            )
+        grant_endpoint_logs_and_metrics(self.role, self.endpoint_names)
 
     def _grant_network_interfaces(
         self, vpc_id: str, subnets: list[ec2.ISubnet], groups: list[ec2.ISecurityGroup]

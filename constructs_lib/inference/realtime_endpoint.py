@@ -12,7 +12,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.inference import _endpoints as ep
@@ -149,12 +148,13 @@ class RealtimeEndpoint(DefinedEndpoint):
 
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """Each variant's instances at minimum capacity (the autoscaling minimum, else the initial
-        count); scheduled scale-ins are not counted (the idle cost is an upper bound)."""
+        count); a ``WorkingHours`` schedule on its target limits the hours counted."""
         return [
             AlwaysOnCapacity(
                 f"{'shadow ' if v.shadow else ''}variant {v.variant_name} at minimum capacity",
                 str(v.props.instance_type),
                 v.min_capacity,
+                scalable_targets=(v.scalable_target,) if v.scalable_target is not None else (),
             )
             for v in self.variants
         ]
@@ -397,45 +397,17 @@ class RealtimeEndpoint(DefinedEndpoint):
         alarms: list[cloudwatch.Alarm] = []
         if g.default_alarms:
             for variant in (v.variant_name for v in self.production_variants):
-                alarms.append(
-                    cloudwatch.Alarm(
-                        self,
-                        f"{variant}ErrorRateAlarm",
-                        metric=self.variant(variant).metric_invocation_5xx_errors(),
-                        threshold=g.max_error_rate,
-                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                        evaluation_periods=3,
-                        datapoints_to_alarm=2,
-                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                        alarm_description=f"{self.node.path} {variant}: 5XX error rate >= {g.max_error_rate:.2%} "
-                        "(rolls back deployments)",
-                    )
+                alarms += ep.rollback_alarm_pair(
+                    self,
+                    variant,
+                    errors=self.variant(variant).metric_invocation_5xx_errors(),
+                    latency=self.variant(variant).metric_model_latency(statistic="p99"),
+                    max_error_rate=g.max_error_rate,
+                    max_model_latency=g.max_model_latency,
+                    subject=f"{self.node.path} {variant}",
+                    rolls_back=("deployments", "endpoint deployments"),
+                    actions=actions,
                 )
-                alarms.append(
-                    cloudwatch.Alarm(
-                        self,
-                        f"{variant}LatencyAlarm",
-                        metric=self.variant(variant).metric_model_latency(statistic="p99"),
-                        threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
-                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                        evaluation_periods=3,
-                        datapoints_to_alarm=2,
-                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                        alarm_description=f"{self.node.path} {variant}: p99 model latency above "
-                        f"{g.max_model_latency.to_milliseconds():g} ms (rolls back deployments)",
-                    )
-                )
-            for alarm in alarms:
-                if actions:
-                    alarm.add_alarm_action(*actions)
-                else:
-                    acknowledge(
-                        alarm,
-                        "SageMaker reads this alarm during endpoint deployments to roll them back; it needs no "
-                        "action of its own. Pass alarm_actions to also notify people.",
-                        "HIPAA.Security-CloudWatchAlarmAction",
-                        "NIST.800.53.R5-CloudWatchAlarmAction",
-                    )
         return alarms + list(g.alarms)
 
     def _deployment_config(self, g: DeploymentGuardrails) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:

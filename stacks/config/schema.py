@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from constructs_lib import (
     COGNITO_DOMAIN_PREFIX_PATTERN,
     DEFAULT_INTERFACE_ENDPOINTS,
+    INSTANCE_CAPACITY,
     INTERFACE_ENDPOINT_SERVICES,
     MAINTENANCE_WINDOW_PATTERN,
     MLFLOW_VERSION_PATTERN,
@@ -29,6 +30,7 @@ from constructs_lib import (
     Problems,
     ProblemType,
     TrackingServerSize,
+    WorkingHours,
 )
 from stacks.config import reference_workload as reference
 
@@ -40,7 +42,7 @@ _FLEET_MODEL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _S3_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
 
-_SERVING_ENDPOINTS = ("serverless", "realtime")
+_SERVING_ENDPOINTS = ("serverless", "realtime", "components")
 _FLEET_ENDPOINTS = ("realtime", "serverless", "async")
 _TRAFFIC_SHIFTING = (None, "ALL_AT_ONCE", "CANARY", "LINEAR")
 _SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -285,7 +287,8 @@ class ServingConfig:
     #: The registered model package version a new serving stack starts with instead of image and artifact
     #: (a version of the group that feeds the environment); rollouts then change it (ServedModelPackage).
     model_package_arn: str | None = None
-    #: "serverless" (pay per request, cold starts) or "realtime" (instances).
+    #: "serverless" (pay per request, cold starts), "realtime" (instances) or "components" (an
+    #: inference component on instances SageMaker manages, scaling to zero copies and instances).
     endpoint: str = "realtime"
     instance_type: str = "ml.m5.large"
     #: Instances at deployment, and the autoscaling minimum.
@@ -303,6 +306,12 @@ class ServingConfig:
     #: An API Gateway front door for clients that cannot call SageMaker.
     inference_api: bool = False
     inference_api_waf: bool = False
+    #: Components: the most copies of the model (it scales between 0 and this).
+    component_max_copies: int = 2
+    #: Components: memory each copy reserves, MiB.
+    component_memory_mb: int = 2048
+    #: Components: CPU cores each copy reserves.
+    component_cpu_cores: float = 1.0
 
     def validate(self, problems: Problems) -> None:
         problems.check_one_of("serving.endpoint", self.endpoint, _SERVING_ENDPOINTS)
@@ -335,11 +344,65 @@ class ServingConfig:
                 self.endpoint,
                 "serverless endpoints support neither data capture nor deployment guardrails here",
             )
+        if self.endpoint == "components":
+            problems.check(
+                self.data_capture_percentage is None and self.traffic_shifting is None and not self.inference_api,
+                "serving.endpoint",
+                self.endpoint,
+                "inference components here support neither data capture, endpoint guardrails nor the inference "
+                "API (requests must name the component)",
+            )
+            problems.check_one_of("serving.instance_type", self.instance_type, INSTANCE_CAPACITY)
+            problems.check_range("serving.component_max_copies", self.component_max_copies, minimum=1, integer=True)
+            problems.check_range("serving.component_memory_mb", self.component_memory_mb, minimum=128, integer=True)
+            problems.check_range("serving.component_cpu_cores", self.component_cpu_cores, minimum=0.25)
         problems.check(
             not self.inference_api_waf or self.inference_api,
             "serving.inference_api_waf",
             self.inference_api_waf,
             "needs inference_api=True",
+        )
+
+
+@dataclass(frozen=True)
+class CapacityConfig:
+    """When serving capacity runs: working hours in the environment's time zone, and idle detection
+    (see ``stacks.serving_stack``; inference components and asynchronous endpoints)."""
+
+    #: The environment's IANA time zone (schedules run in it).
+    time_zone: str = "UTC"
+    #: ``(start hour, end hour)``: serving capacity scales to zero outside these hours and outside
+    #: ``working_days``; None: around the clock.
+    working_hours: tuple[int, int] | None = None
+    working_days: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI")
+    #: Alarm when serving capacity had no request for this many minutes; None: no idle alarms.
+    idle_alarm_minutes: int | None = None
+    #: Opt in: scale idle capacity to its minimum (zero copies) when the idle alarm fires.
+    scale_in_when_idle: bool = False
+
+    @property
+    def schedule(self) -> WorkingHours | None:
+        """The ``WorkingHours`` of the configuration, or None (around the clock)."""
+        if self.working_hours is None:
+            return None
+        start, end = self.working_hours
+        return WorkingHours(time_zone=self.time_zone, start_hour=start, end_hour=end, days=self.working_days)
+
+    def validate(self, problems: Problems) -> None:
+        hours = self.schedule or WorkingHours(time_zone=self.time_zone, days=self.working_days)
+        hours.check(problems, "capacity")
+        if self.idle_alarm_minutes is not None:
+            problems.check(
+                self.idle_alarm_minutes % 5 == 0 and 5 <= self.idle_alarm_minutes <= 1440,
+                "capacity.idle_alarm_minutes",
+                self.idle_alarm_minutes,
+                "must be 5 to 1440 minutes, a multiple of the 5-minute period",
+            )
+        problems.check(
+            not self.scale_in_when_idle or self.idle_alarm_minutes is not None,
+            "capacity.scale_in_when_idle",
+            self.scale_in_when_idle,
+            "needs idle_alarm_minutes (scaling in follows the idle alarm)",
         )
 
 
@@ -662,6 +725,7 @@ class EnvironmentConfig:
     studio: StudioConfig = field(default_factory=StudioConfig)
     # The workloads: the reference one, then the fleet.
     serving: ServingConfig = field(default_factory=ServingConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     fleet: ModelFleetConfig = field(default_factory=ModelFleetConfig)
@@ -687,6 +751,7 @@ class EnvironmentConfig:
         self.platform.validate(problems)
         self.studio.validate(problems)
         self.serving.validate(problems)
+        self.capacity.validate(problems)
         self.training.validate(problems, self.project, self.name)
         self._check_remote_debug(problems)
         self.monitoring.validate(problems, self.serving, self.network)

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from stacks.config import (
+    CapacityConfig,
     ConfigError,
     EnvironmentConfig,
     GovernanceConfig,
@@ -85,6 +86,17 @@ def _dev(**changes):
             {"serving": ServingConfig(inference_api_waf=True)},
             "serving.inference_api_waf=True: needs inference_api=True",
         ),
+        (
+            {"serving": ServingConfig(endpoint="components", data_capture_percentage=10)},
+            "inference components here support neither data capture",
+        ),
+        ({"serving": ServingConfig(endpoint="components", instance_type="ml.inf2.xlarge")}, "serving.instance_type"),
+        ({"serving": ServingConfig(endpoint="components", component_memory_mb=64)}, "serving.component_memory_mb=64"),
+        ({"capacity": CapacityConfig(time_zone="Mars/Olympus")}, "capacity.time_zone='Mars/Olympus'"),
+        ({"capacity": CapacityConfig(working_hours=(19, 8))}, "capacity.end_hour=8: must be after start_hour"),
+        ({"capacity": CapacityConfig(working_days=("FRIDAY",))}, "capacity.days=['FRIDAY']"),
+        ({"capacity": CapacityConfig(scale_in_when_idle=True)}, "capacity.scale_in_when_idle=True: needs idle_alarm"),
+        ({"capacity": CapacityConfig(idle_alarm_minutes=7)}, "capacity.idle_alarm_minutes=7"),
     ],
 )
 def test_invalid_values_fail_with_a_clear_message(changes, message):
@@ -96,7 +108,7 @@ def test_invalid_values_fail_with_a_clear_message(changes, message):
 
 def test_serving_differs_by_environment():
     envs = default_environments()
-    assert envs["dev"].serving.endpoint == "serverless"
+    assert envs["dev"].serving.endpoint == "components"
     assert (envs["staging"].serving.endpoint, envs["staging"].serving.instance_count) == ("realtime", 1)
     prod = envs["prod"].serving
     assert prod.instance_count >= 2 and prod.max_instance_count > prod.instance_count
