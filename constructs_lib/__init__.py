@@ -15,6 +15,7 @@ from constructs_lib._core.validation import ConstructValidationError, Problems
 from constructs_lib.foundation import (
     COMPLIANCE_PACKS,
     DEFAULT_INTERFACE_ENDPOINTS,
+    FEATURE_STORE_RUNTIME_ENDPOINT,
     INSTANCE_STORAGE_FAMILIES,
     INTERFACE_ENDPOINT_SERVICES,
     RUNTIME_CONTRACTS,
@@ -228,6 +229,7 @@ __all__ = [
     "DataQualityMonitorOptions",
     "dead_letter_queue",
     "DEFAULT_INTERFACE_ENDPOINTS",
+    "FEATURE_STORE_RUNTIME_ENDPOINT",
     "DEFAULT_SENSITIVE_ACTIONS",
     "DeploymentGuardrails",
     "DeploymentStrategy",
