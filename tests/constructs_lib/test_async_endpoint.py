@@ -18,7 +18,7 @@ from constructs_lib import (
 )
 from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.roles import ManagedPolicyRole
-from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import artifacts, cheap_model, network, serverless_model, vpc_model
 
 
@@ -340,6 +340,10 @@ def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, kwargs, messa
         )
     assert "AsyncEndpoint 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
+
+
+def test_the_guarded_template_passes_cfn_lint(template):
+    assert cfn_lint_errors(template) == []
 
 
 def test_is_compliant_under_the_nag_packs(built):

@@ -8,52 +8,26 @@ from constructs_lib import (
     FEATURE_STORE_RUNTIME_ENDPOINT,
     INTERFACE_ENDPOINT_SERVICES,
     ConstructValidationError,
-    FeatureDefinition,
-    FeatureGroup,
     Model,
-    PrivateNetwork,
 )
 from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.constructs_lib.feature_fixtures import network_with, online_group
 from tests.constructs_lib.grants import SAGEMAKER, role_statements
 from tests.constructs_lib.inference_fixtures import artifacts, container
 from tests.iam_eval import Request, allowed
-
-FEATURES = [
-    FeatureDefinition.string("customer_id"),
-    FeatureDefinition.fractional("event_time"),
-    FeatureDefinition.integral("orders_30d"),
-]
-
-
-def _group(stack, construct_id: str, name: str) -> FeatureGroup:
-    return FeatureGroup(
-        stack,
-        construct_id,
-        feature_group_name=name,
-        features=FEATURES,
-        record_identifier="customer_id",
-        event_time="event_time",
-        offline_store=False,
-    )
-
-
-def _network(stack, *endpoints: str) -> PrivateNetwork:
-    return PrivateNetwork(
-        stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"], interface_endpoints=list(endpoints)
-    )
 
 
 @pytest.fixture(scope="module")
 def built():
     app = compliance_app()
     stack = new_stack(app, "Serve")
-    customers = _group(stack, "Customers", "customers")
-    _group(stack, "Orders", "orders")
+    customers = online_group(stack, "Customers", "customers")
+    online_group(stack, "Orders", "orders")
     model = Model(
         stack,
         "Model",
         containers=[container(artifacts(stack))],
-        network=_network(stack, FEATURE_STORE_RUNTIME_ENDPOINT),
+        network=network_with(stack, FEATURE_STORE_RUNTIME_ENDPOINT),
         network_isolation=False,
         reads_features=[customers],
     )
@@ -112,8 +86,8 @@ def _refused(*, network: bool = False, groups=None, **kwargs) -> str:
             stack,
             "Bad",
             containers=[container(artifacts(stack))],
-            network=_network(stack) if network else None,
-            reads_features=groups(stack) if groups else [_group(stack, "Customers", "customers")],
+            network=network_with(stack) if network else None,
+            reads_features=groups(stack) if groups else [online_group(stack, "Customers", "customers")],
             **kwargs,
         )
     return str(error.value)
@@ -135,12 +109,12 @@ def test_a_network_without_the_feature_store_runtime_endpoint_is_named_at_synth(
 
 def test_a_model_that_reads_no_features_needs_no_runtime_endpoint():
     stack = new_stack()
-    Model(stack, "Plain", containers=[container(artifacts(stack))], network=_network(stack))
+    Model(stack, "Plain", containers=[container(artifacts(stack))], network=network_with(stack))
 
 
 def test_feature_groups_are_named_once_and_must_be_feature_groups():
     def twice_and_a_name(stack):
-        customers = _group(stack, "Customers", "customers")
+        customers = online_group(stack, "Customers", "customers")
         return [customers, customers, "orders"]
 
     text = _refused(groups=twice_and_a_name, network_isolation=False)
