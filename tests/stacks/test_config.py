@@ -10,6 +10,7 @@ from stacks.config import (
     EnvironmentConfig,
     GovernanceConfig,
     NetworkConfig,
+    PlatformConfig,
     ServingConfig,
     TrainingConfig,
     default_environments,
@@ -84,6 +85,18 @@ def _dev(**changes):
         (
             {"serving": ServingConfig(inference_api_waf=True)},
             "serving.inference_api_waf=True: needs inference_api=True",
+        ),
+        (
+            {"serving": ServingConfig(async_traffic_shifting="CANARY")},
+            "serving.async_traffic_shifting='CANARY': needs async_endpoint=True",
+        ),
+        (
+            {"serving": ServingConfig(async_endpoint=True, async_traffic_shifting="BLUE")},
+            "serving.async_traffic_shifting='BLUE': must be one of",
+        ),
+        (
+            {"platform": PlatformConfig(feature_ingestion_shards=0)},
+            "platform.feature_ingestion_shards=0: must be an integer from 1 to 100000",
         ),
     ],
 )
