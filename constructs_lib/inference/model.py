@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 
 import jsii
 from aws_cdk import ArnFormat, Aws, CfnResource, IResource, Resource, Stack
@@ -28,9 +28,7 @@ from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation._runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib.foundation.network import FEATURE_STORE_RUNTIME_ENDPOINT, SAGEMAKER_JOB_ENDPOINTS, INetwork
-
-if TYPE_CHECKING:
-    from constructs_lib.platform.feature_group import IFeatureGroup
+from constructs_lib.platform.feature_group import IFeatureGroup
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]
 _ECR_URI = re.compile(
