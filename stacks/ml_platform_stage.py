@@ -80,12 +80,15 @@ class MlPlatformStage(Stage):
             config=config,
             key=self.data.key,
             access_logs=self.data.access_logs,
+            network=self.network.network,
+            logs_key=self.data.logs_key,
             stack_name=f"{prefix}-platform",
             description=f"{config.project} {config.name}: alerts, budget, MLflow, Feature Store",
         )
         self.platform.add_stack_dependency(
             self.data, "buckets, tracking server and feature group use the platform key and access-log bucket"
         )
+        self.platform.add_stack_dependency(self.network, "the feature ingestion consumer runs in the platform VPC")
 
         self.governance = GovernanceStack(
             self,

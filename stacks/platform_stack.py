@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from constructs import Construct
 
 from constructs_lib import (
@@ -18,6 +19,8 @@ from constructs_lib import (
     EncryptionKey,
     FeatureDefinition,
     FeatureGroup,
+    FeatureIngestionStream,
+    INetwork,
     MlflowTrackingServer,
     PlatformBudget,
     SecureBucket,
@@ -36,7 +39,8 @@ EXAMPLE_FEATURES = (
 
 
 class PlatformStack(Stack):
-    """The environment's alert topic and budget, MLflow tracking server and Feature Store."""
+    """The environment's alert topic and budget, MLflow tracking server and Feature Store, with a
+    streaming ingestion path into the example feature group (``platform.feature_ingestion_shards``)."""
 
     def __init__(
         self,
@@ -46,6 +50,8 @@ class PlatformStack(Stack):
         config: EnvironmentConfig,
         key: EncryptionKey,
         access_logs: AccessLogBucket,
+        network: INetwork,
+        logs_key: EncryptionKey | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -113,5 +119,20 @@ class PlatformStack(Stack):
                 offline_bucket=self.feature_store_bucket,
                 offline_prefix="customers",
                 encryption_key=key,
+                removal_policy=removal,
+            )
+        #: Producers put one JSON object per record (feature name to value): ``grant_write``.
+        self.feature_ingestion: FeatureIngestionStream | None = None
+        if self.feature_group is not None and platform.feature_ingestion_enabled:
+            self.feature_ingestion = FeatureIngestionStream(
+                self,
+                "CustomersIngestion",
+                feature_group=self.feature_group,
+                network=network,
+                encryption_key=key,
+                shard_count=platform.feature_ingestion_shards,
+                alarm_actions=[cloudwatch_actions.SnsAction(self.alert_topic)],
+                log_retention_days=config.log_retention_days,
+                log_key=logs_key,
                 removal_policy=removal,
             )

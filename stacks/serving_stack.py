@@ -67,7 +67,7 @@ MODEL_PACKAGE_PARAMETER = "ModelPackageArn"
 class ServingStack(Stack):
     """dev: an inference component that scales to zero copies and instances when idle and out of
     hours; staging and prod: real-time endpoints (prod autoscaled, with canary deployments that roll
-    back on alarms), an asynchronous endpoint and an API front door as configured."""
+    back on alarms), an asynchronous endpoint (prod: canary too) and an API front door as configured."""
 
     def __init__(
         self,
@@ -183,7 +183,7 @@ class ServingStack(Stack):
                         model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=sv.instance_count
                     )
                 ],
-                deployment=_guardrails(sv),
+                deployment=_guardrails(sv.traffic_shifting, CapacitySize.instances(1)),
                 data_capture=DataCaptureOptions(bucket=data_bucket, sampling_percentage=sv.data_capture_percentage)
                 if sv.data_capture_percentage is not None
                 else None,
@@ -204,6 +204,7 @@ class ServingStack(Stack):
                 bucket=data_bucket,
                 notification_key=key,
                 volume_encryption_key=key,
+                deployment=_guardrails(sv.async_traffic_shifting, CapacitySize.percent(50)),
             )
             self._manage_capacity("Async", self.async_endpoint)
 
@@ -388,12 +389,14 @@ def _container(sv: ServingConfig, artifact_bucket: SecureBucket) -> ContainerDef
     )
 
 
-def _guardrails(sv: ServingConfig) -> DeploymentGuardrails | None:
-    if sv.traffic_shifting is None:
+def _guardrails(shifting: str | None, canary: CapacitySize) -> DeploymentGuardrails | None:
+    """``serving.traffic_shifting`` or ``async_traffic_shifting`` as guardrails; ``canary``: the first batch
+    (an instance of the real-time fleet, a share of the asynchronous one, which may scale to zero)."""
+    if shifting is None:
         return None
-    routing = TrafficRouting(sv.traffic_shifting)
+    routing = TrafficRouting(shifting)
     if routing == TrafficRouting.CANARY:
-        return DeploymentGuardrails.canary(CapacitySize.instances(1))
+        return DeploymentGuardrails.canary(canary)
     if routing == TrafficRouting.LINEAR:
         return DeploymentGuardrails.linear(CapacitySize.percent(50))
     return DeploymentGuardrails.all_at_once()

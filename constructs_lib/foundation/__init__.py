@@ -30,6 +30,7 @@ from constructs_lib.foundation.instance_type import (
     InstanceTypeApi,
 )
 from constructs_lib.foundation.network import (
+    FEATURE_STORE_RUNTIME_ENDPOINT,
     S3_GATEWAY_ENDPOINT,
     INetwork,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "COMPLIANCE_PACKS",
     "dead_letter_queue",
     "DEFAULT_INTERFACE_ENDPOINTS",
+    "FEATURE_STORE_RUNTIME_ENDPOINT",
     "EncryptionKey",
     "INSTANCE_STORAGE_FAMILIES",
     "InstanceType",

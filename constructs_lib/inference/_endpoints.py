@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 
 from aws_cdk import Duration, Names, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -360,58 +359,3 @@ def unique_models(models: Iterable[IModel]) -> list[IModel]:
     for m in models:
         seen.setdefault(id(m), m)
     return list(seen.values())
-
-
-def rollback_alarm_pair(
-    scope: Construct,
-    prefix: str,
-    *,
-    errors: cloudwatch.IMetric,
-    latency: cloudwatch.IMetric,
-    max_error_rate: float,
-    max_model_latency: Duration,
-    subject: str,
-    rolls_back: tuple[str, str],
-    actions: Sequence[cloudwatch.IAlarmAction],
-) -> list[cloudwatch.Alarm]:
-    """The default rollback alarms of a deployment: the 5XX error rate (``errors``, an Average) and the
-    p99 model latency (``latency``, in microseconds) of ``subject``. ``rolls_back``: what the
-    description and the acknowledgment call the deployments (``("deployments", "endpoint deployments")``)."""
-    described, acknowledged = rolls_back
-    alarms = [
-        cloudwatch.Alarm(
-            scope,
-            f"{prefix}ErrorRateAlarm",
-            metric=errors,
-            threshold=max_error_rate,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{subject}: 5XX error rate >= {max_error_rate:.2%} (rolls back {described})",
-        ),
-        cloudwatch.Alarm(
-            scope,
-            f"{prefix}LatencyAlarm",
-            metric=latency,
-            threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{subject}: p99 model latency above "
-            f"{max_model_latency.to_milliseconds():g} ms (rolls back {described})",
-        ),
-    ]
-    for alarm in alarms:
-        if actions:
-            alarm.add_alarm_action(*actions)
-        else:
-            acknowledge(
-                alarm,
-                f"SageMaker reads this alarm during {acknowledged} to roll them back; it needs no "
-                "action of its own. Pass alarm_actions to also notify people.",
-                "HIPAA.Security-CloudWatchAlarmAction",
-                "NIST.800.53.R5-CloudWatchAlarmAction",
-            )
-    return alarms

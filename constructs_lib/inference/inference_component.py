@@ -38,6 +38,7 @@ from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.inference import _endpoints as ep
+from constructs_lib.inference import _guardrails as guardrails
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.endpoint import (
     SAGEMAKER_NAMESPACE,
@@ -860,17 +861,27 @@ class InferenceComponent(_ComponentBase):
     ) -> list[cloudwatch.IAlarm]:
         alarms: list[cloudwatch.Alarm] = []
         if g.default_alarms:
-            alarms = ep.rollback_alarm_pair(
-                self,
-                "",
-                errors=self.metric_invocation_5xx_errors(),
-                latency=self.metric_model_latency(statistic="p99"),
-                max_error_rate=g.max_error_rate,
-                max_model_latency=g.max_model_latency,
-                subject=self.node.path,
-                rolls_back=("component updates", "component updates"),
-                actions=actions,
-            )
+            alarms = [
+                guardrails.rollback_alarm(
+                    self,
+                    "ErrorRateAlarm",
+                    metric=self.metric_invocation_5xx_errors(),
+                    threshold=g.max_error_rate,
+                    description=f"{self.node.path}: 5XX error rate >= {g.max_error_rate:.2%}",
+                    rolls_back="component updates",
+                ),
+                guardrails.rollback_alarm(
+                    self,
+                    "LatencyAlarm",
+                    metric=self.metric_model_latency(statistic="p99"),
+                    threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                    comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    description=f"{self.node.path}: p99 model latency above "
+                    f"{g.max_model_latency.to_milliseconds():g} ms",
+                    rolls_back="component updates",
+                ),
+            ]
+            guardrails.add_alarm_actions(alarms, actions, during="component updates")
         return [*alarms, *g.alarms]
 
     def _deployment_config(

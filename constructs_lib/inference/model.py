@@ -36,7 +36,8 @@ from constructs_lib._core.validation import ConstructValidationError, Problems, 
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation._runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
-from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
+from constructs_lib.foundation.network import FEATURE_STORE_RUNTIME_ENDPOINT, SAGEMAKER_JOB_ENDPOINTS, INetwork
+from constructs_lib.platform.feature_group import IFeatureGroup
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]
 _ECR_URI = re.compile(
@@ -414,6 +415,7 @@ class Model(_ModelBase):
         role: iam.IRole | None = None,
         model_name: str | None = None,
         endpoint_names: Sequence[str] | None = None,
+        reads_features: Sequence[IFeatureGroup] = (),
     ) -> None:
         """
         :param containers: one container, or 2 to 15 for an inference pipeline or direct invocation.
@@ -431,12 +433,18 @@ class Model(_ModelBase):
             or a prefix ending in ``*`` (``ml-platform-dev-*``): SageMaker writes an endpoint's container
             logs to ``/aws/sagemaker/Endpoints/<endpoint name>`` with the model's role, which may then
             write only those. Environments sharing an account should pass their name prefix.
+        :param reads_features: default none; feature groups whose online records the containers read at
+            prediction time (``GetRecord``, ``BatchGetRecord`` and the online store key's ``kms:Decrypt``,
+            each group's ``grant_read_records``). Reading features is a call out of the container,
+            which network isolation forbids: such a model needs ``network_isolation=False``, given
+            explicitly, and a network with the ``sagemaker.featurestore-runtime`` endpoint (or an internet route).
         """
         super().__init__(scope, construct_id)
         for c in containers:  # local artifacts become assets of this stack
             if isinstance(c.model_data, ModelData):
                 c.model_data.bind(self)
         self._validate(containers, network, inference_execution_mode, model_name)
+        self._validate_feature_reads(reads_features, network_isolation)
         if endpoint_names is not None:
             problems = Problems(self, "Model")
             problems.check(
@@ -474,6 +482,10 @@ class Model(_ModelBase):
             ),
         )
         self._grant_runtime_permissions()
+        #: The feature groups whose online records the containers read.
+        self.reads_features: tuple[IFeatureGroup, ...] = tuple(reads_features)
+        for group in self.reads_features:
+            group.grant_read_records(self.role)
 
         vpc_config = None
         self._connections: ec2.Connections | None = None
@@ -481,6 +493,12 @@ class Model(_ModelBase):
             network.require_endpoints(
                 self, SAGEMAKER_JOB_ENDPOINTS, purpose="the model's containers download its artifacts from S3"
             )
+            if self.reads_features:
+                network.require_endpoints(
+                    self,
+                    (FEATURE_STORE_RUNTIME_ENDPOINT,),
+                    purpose="the model's containers read online features (Feature Store GetRecord)",
+                )
             subnets, groups = network.subnets, network.security_groups
             self._connections = ec2.Connections(security_groups=groups)
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
@@ -590,6 +608,28 @@ class Model(_ModelBase):
         if model_name is not None:
             problems.check(bool(model_name), "model_name", model_name, "must not be empty")
             check_shape(problems, "model_name", model_name, "CreateModelInput.ModelName")
+        problems.raise_if_any()
+
+    def _validate_feature_reads(self, groups: Sequence[IFeatureGroup], network_isolation: bool) -> None:
+        problems = Problems(self, "Model")
+        for group in groups:
+            problems.check(
+                hasattr(group, "grant_read_records") and hasattr(group, "feature_group_name"),
+                "reads_features",
+                type(group).__name__,
+                "must be IFeatureGroups (a FeatureGroup, or FeatureGroup.from_feature_group_name(...))",
+            )
+        problems.check_unique(
+            "reads_features", [g.feature_group_name for g in groups if hasattr(g, "feature_group_name")]
+        )
+        problems.check(
+            not groups or not network_isolation,
+            "network_isolation",
+            network_isolation,
+            "a model that reads features (reads_features) calls the Feature Store runtime from its containers, "
+            "which network isolation forbids: pass network_isolation=False explicitly (the containers may then "
+            "make network calls, within the network's security groups and endpoints)",
+        )
         problems.raise_if_any()
 
     @staticmethod

@@ -198,6 +198,15 @@ class PlatformConfig:
     #: Online records of the example feature group expire this many days after their event time
     #: (None keeps them).
     feature_online_ttl_days: int | None = None
+    #: Shards of the example feature group's streaming ingestion path (a Kinesis stream whose consumer
+    #: writes each record with PutRecord; the network gets the Feature Store runtime and SQS
+    #: endpoints); None: no stream.
+    feature_ingestion_shards: int | None = 1
+
+    @property
+    def feature_ingestion_enabled(self) -> bool:
+        """Whether the platform streams records into the example feature group."""
+        return self.example_feature_group and self.feature_ingestion_shards is not None
 
     def validate(self, problems: Problems) -> None:
         budget = self.monthly_budget_usd
@@ -225,6 +234,9 @@ class PlatformConfig:
             "must be 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'",
         )
         problems.check_range("platform.feature_online_ttl_days", self.feature_online_ttl_days, minimum=1, integer=True)
+        problems.check_range(
+            "platform.feature_ingestion_shards", self.feature_ingestion_shards, minimum=1, maximum=100_000, integer=True
+        )
 
 
 @dataclass(frozen=True)
@@ -303,6 +315,10 @@ class ServingConfig:
     data_capture_percentage: int | None = None
     #: An asynchronous endpoint (scales to zero) serving the same model.
     async_endpoint: bool = False
+    #: The asynchronous endpoint's deployment guardrails: None (AWS default, no alarms), ALL_AT_ONCE,
+    #: CANARY (half its capacity first) or LINEAR (in halves), rolled back by its error, failure and
+    #: backlog-without-capacity alarms.
+    async_traffic_shifting: str | None = None
     #: An API Gateway front door for clients that cannot call SageMaker.
     inference_api: bool = False
     inference_api_waf: bool = False
@@ -329,6 +345,13 @@ class ServingConfig:
             "serving.traffic_shifting",
             self.traffic_shifting,
             "CANARY shifts one instance first: needs instance_count >= 2",
+        )
+        problems.check_one_of("serving.async_traffic_shifting", self.async_traffic_shifting, _TRAFFIC_SHIFTING)
+        problems.check(
+            self.async_traffic_shifting is None or self.async_endpoint,
+            "serving.async_traffic_shifting",
+            self.async_traffic_shifting,
+            "needs async_endpoint=True",
         )
         problems.check_one_of("serving.serverless_memory_mb", self.serverless_memory_mb, _SERVERLESS_MEMORY_MB)
         problems.check_range(

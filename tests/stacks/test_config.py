@@ -11,6 +11,7 @@ from stacks.config import (
     EnvironmentConfig,
     GovernanceConfig,
     NetworkConfig,
+    PlatformConfig,
     ServingConfig,
     TrainingConfig,
     default_environments,
@@ -97,6 +98,18 @@ def _dev(**changes):
         ({"capacity": CapacityConfig(working_days=("FRIDAY",))}, "capacity.days=['FRIDAY']"),
         ({"capacity": CapacityConfig(scale_in_when_idle=True)}, "capacity.scale_in_when_idle=True: needs idle_alarm"),
         ({"capacity": CapacityConfig(idle_alarm_minutes=7)}, "capacity.idle_alarm_minutes=7"),
+        (
+            {"serving": ServingConfig(async_traffic_shifting="CANARY")},
+            "serving.async_traffic_shifting='CANARY': needs async_endpoint=True",
+        ),
+        (
+            {"serving": ServingConfig(async_endpoint=True, async_traffic_shifting="BLUE")},
+            "serving.async_traffic_shifting='BLUE': must be one of",
+        ),
+        (
+            {"platform": PlatformConfig(feature_ingestion_shards=0)},
+            "platform.feature_ingestion_shards=0: must be an integer from 1 to 100000",
+        ),
     ],
 )
 def test_invalid_values_fail_with_a_clear_message(changes, message):

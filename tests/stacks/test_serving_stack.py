@@ -278,3 +278,16 @@ def test_one_serving_stack_serves_one_registry_group():
     connect_deployments(stages)
     with pytest.raises(RuntimeError, match="packages of 'dev' and 'staging' both roll out here"):
         app.synth()
+
+
+def test_prods_async_endpoint_deploys_by_canary_with_rollback_alarms(synthesized_app):
+    endpoint = _one(synthesized_app, "prod", "AWS::SageMaker::Endpoint", "AsyncEndpoint")
+    config = endpoint["DeploymentConfig"]
+    routing = config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert (routing["Type"], routing["CanarySize"]) == ("CANARY", {"Type": "CAPACITY_PERCENT", "Value": 50})
+    names = {a["AlarmName"]["Ref"] for a in config["AutoRollbackConfiguration"]["Alarms"]}
+    alarms = _resources(synthesized_app, "prod", "AWS::CloudWatch::Alarm")
+    assert len(names) == 3 and names <= set(alarms)  # real alarms of the stack
+    watched = {alarms[n]["Properties"].get("MetricName") for n in names}
+    assert {"Invocation5XXErrors", "HasBacklogWithoutCapacity"} <= watched
+    assert "DeploymentConfig" not in _one(synthesized_app, "staging", "AWS::SageMaker::Endpoint", "AsyncEndpoint")
