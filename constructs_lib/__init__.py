@@ -1,8 +1,8 @@
 """constructs_lib: AWS CDK v2 constructs for a complete, secure Amazon SageMaker ML platform.
 
 Every public name is importable from here and from its lifecycle area: ``constructs_lib.foundation``,
-``studio``, ``training`` (with ``training.pipeline``), ``inference``, ``monitoring``, ``platform`` and
-``governance``.
+``studio``, ``training`` (with ``training.pipeline``), ``inference``, ``monitoring``, ``platform``,
+``labeling`` and ``governance``.
 """
 
 from constructs_lib._core.contracts import (
@@ -95,6 +95,14 @@ from constructs_lib.inference import (
     ServerlessVariant,
     TrafficRouting,
     idle_cost_summary,
+)
+from constructs_lib.labeling import (
+    GROUND_TRUTH_LAMBDA_ACCOUNTS,
+    JOB_NAME_PREFIX_PATTERN,
+    AutoLabeling,
+    LabelingTaskType,
+    LabelingWorkflow,
+    WorkerInstructions,
 )
 from constructs_lib.monitoring import (
     NO_MODEL_PACKAGE,
@@ -333,4 +341,10 @@ __all__ = [
     "TrainingMetric",
     "xgboost_image_uri",
     "XGBOOST_REPOSITORY",
+    "AutoLabeling",
+    "GROUND_TRUTH_LAMBDA_ACCOUNTS",
+    "JOB_NAME_PREFIX_PATTERN",
+    "LabelingTaskType",
+    "LabelingWorkflow",
+    "WorkerInstructions",
 ]
