@@ -59,7 +59,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_principal, service_role
-from constructs_lib._core.validation import Problems, given, is_unresolved
+from constructs_lib._core.validation import Problems, given, invalid, is_unresolved
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
@@ -87,6 +87,8 @@ _MAX_AVAILABILITY_SECONDS = 30 * 86400
 SYNC_RULE_NAME = "StepFunctionsGetEventsForSageMakerLabelingJobsRule"
 #: The log group Ground Truth writes a labeling job's logs to.
 _LABELING_LOG_GROUP = "/aws/sagemaker/LabelingJobs"
+#: A standard Step Functions execution runs at most a year; the state machine allows the job a day more.
+_MAX_EXECUTION_SECONDS = 364 * 86400
 #: An SQS event source's lowest maximum concurrency (``ScalingConfig.MaximumConcurrency``).
 _EVENT_SOURCE_MAX_CONCURRENCY = 2
 
@@ -207,6 +209,14 @@ class LabelingWorkflow(Construct):
         :param log_retention_days: default 365.
         """
         super().__init__(scope, construct_id)
+        if not isinstance(given(task_type), LabelingTaskType):  # every other check depends on it
+            raise invalid(
+                self,
+                "LabelingWorkflow",
+                "task_type",
+                task_type,
+                f"must be a LabelingTaskType: {', '.join(t.name for t in LabelingTaskType)}",
+            )
         self.task_type = task_type
         self.labels = tuple(labels)
         self.source = source
@@ -268,16 +278,23 @@ class LabelingWorkflow(Construct):
             availability,
             "HumanTaskConfig.TaskAvailabilityLifetimeInSeconds",
         ):
-            problems.check_range(
-                "task_availability_lifetime (seconds)", availability, maximum=_MAX_AVAILABILITY_SECONDS, integer=True
+            problems.check(
+                availability <= _MAX_AVAILABILITY_SECONDS,
+                "task_availability_lifetime (seconds)",
+                availability,
+                f"must be at most {_MAX_AVAILABILITY_SECONDS} (30 days, a private workforce's maximum)",
             )
         check_shape(problems, "max_concurrent_tasks", max_concurrent_tasks, "HumanTaskConfig.MaxConcurrentTaskCount")
         problems.check_range("batch_size", batch_size, minimum=1, maximum=10000, integer=True)
         problems.check_range(
             "batching_window (seconds)", batching_window.to_seconds(), minimum=0, maximum=300, integer=True
         )
-        problems.check_range(
-            "job_timeout (seconds)", job_timeout.to_seconds(), minimum=3600, maximum=365 * 86400, integer=True
+        problems.check(
+            3600 <= job_timeout.to_seconds() <= _MAX_EXECUTION_SECONDS,
+            "job_timeout (seconds)",
+            job_timeout.to_seconds(),
+            f"must be from 3600 (1 hour) to {_MAX_EXECUTION_SECONDS} (a year less a day: a standard execution's "
+            "maximum, with a day's margin)",
         )
         problems.check_range("max_receive_count", max_receive_count, minimum=1, maximum=1000, integer=True)
         problems.check_log_retention_days("log_retention_days", log_retention_days)
@@ -561,6 +578,7 @@ class LabelingWorkflow(Construct):
         }
         if instructions is not None:
             document["instructions"] = {"shortInstruction": instructions.short, "fullInstruction": instructions.full}
+        self.label_category_document: dict[str, Any] = document
         text = json.dumps(document, indent=2, sort_keys=True) + "\n"
         directory = Path(tempfile.gettempdir()) / "constructs-lib-labeling" / hashlib.sha256(text.encode()).hexdigest()
         directory.mkdir(parents=True, exist_ok=True)
@@ -680,6 +698,7 @@ class LabelingWorkflow(Construct):
         if self.published_manifests is not None:
             published = self.published_manifests
             output = self.output
+            job_name = sfn.JsonPath.string_at("$.LabelingJobName")
             copy = tasks.CallAwsService(
                 self,
                 "PublishOutputManifest",
@@ -687,10 +706,10 @@ class LabelingWorkflow(Construct):
                 action="copyObject",
                 parameters={
                     "Bucket": published.bucket.bucket_name,
-                    "Key": sfn.JsonPath.format(f"{published.prefix}{{}}/output.manifest", "$.LabelingJobName"),
+                    "Key": sfn.JsonPath.format(f"{published.prefix}{{}}/output.manifest", job_name),
                     "CopySource": sfn.JsonPath.format(
                         f"{output.bucket.bucket_name}/{output.prefix}{{}}/manifests/output/output.manifest",
-                        "$.LabelingJobName",
+                        job_name,
                     ),
                 },
                 iam_action="s3:PutObject",
