@@ -1,5 +1,5 @@
 """dev: where data scientists work. Short retention, deletable storage, a serverless endpoint, the
-labeling workforce; approved packages of dev's registry go to dev only."""
+labeling workforce and workflow; approved packages of dev's registry go to dev only."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ DEV = EnvironmentConfig(
         labeling_workforce_enabled=True,
         labeling_domain_prefix="ml-platform-dev-labeling",
     ),
-    platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
+    platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30, example_labeling_workflow=True),
     studio=StudioConfig(
         user_profiles=("alice", "bob"),
         shared_spaces=(("team-lab", "alice"),),
