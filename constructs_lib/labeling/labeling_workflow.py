@@ -69,7 +69,7 @@ from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.network import S3_GATEWAY_ENDPOINT, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
-from constructs_lib.labeling.task_types import GROUND_TRUTH_LAMBDA_ACCOUNTS, LabelingTaskType
+from constructs_lib.labeling.task_types import GROUND_TRUTH_LAMBDA_ACCOUNTS, LabelingTaskType, ManifestLine
 from constructs_lib.platform.labeling_workforce import LabelingWorkforce
 
 _HANDLER_DIR = Path(__file__).parent / "labeling_workflow_handler"
@@ -82,9 +82,10 @@ _KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()/-]*$")
 LABEL_CATEGORY_DOCUMENT_VERSION = "2018-11-28"
 #: A private workforce's tasks stay available for at most 30 days (HumanTaskConfig reference).
 _MAX_AVAILABILITY_SECONDS = 30 * 86400
-#: Step Functions' rule for SageMaker labeling jobs run with ``.sync`` (Step Functions developer guide,
-#: "IAM policies for Amazon SageMaker AI").
-SYNC_RULE_NAME = "StepFunctionsGetEventsForSageMakerLabelingJobsRule"
+#: Step Functions' managed rule for SageMaker labeling jobs run with ``.sync``: its training, transform,
+#: tuning and processing rules are ``StepFunctionsGetEventsForSageMaker<Kind>JobsRule``; the labeling
+#: rule's exact name is not in the documentation read, so the statement names the labeling ones.
+SYNC_RULE_NAMES = "StepFunctionsGetEventsForSageMakerLabeling*"
 #: The log group Ground Truth writes a labeling job's logs to.
 _LABELING_LOG_GROUP = "/aws/sagemaker/LabelingJobs"
 #: A standard Step Functions execution runs at most a year; the state machine allows the job a day more.
@@ -165,8 +166,12 @@ class LabelingWorkflow(Construct):
         :param labels: the label categories (at least two for the classifications), each once.
         :param source: the bucket and prefix whose new objects are labeled. A ``SecureBucket`` gets
             EventBridge notifications turned on; another bucket must have them on (a warning says so).
-            For 3D point cloud frame tasks each object is one input-manifest line (JSON with
-            ``source-ref`` and the frame's metadata); for video frames and 3D tracking, a sequence file.
+            Each new object is one data object (``LabelingTaskType.manifest_line``): a text (UTF-8)
+            for text tasks, which the batcher reads into the manifest; for 3D point cloud frames a
+            JSON manifest line (``source-ref`` and the frame's metadata); for video frames and 3D
+            tracking a sequence file; otherwise the image or video. What these point to (frames,
+            point clouds) must be under the prefix too: the job role reads only there. Pick the
+            objects with ``key_suffixes``.
         :param output: where jobs write (``S3OutputPath``) and the batcher writes input manifests
             (``<prefix>manifests/``); not under ``source``. Its bucket's key encrypts the output
             (``OutputConfig.KmsKeyId``), ``encryption_key`` for a bucket without one.
@@ -486,13 +491,17 @@ class LabelingWorkflow(Construct):
             self, "JobRole", service="sagemaker.amazonaws.com", description=f"Labeling jobs of {self.node.path}"
         )
         source, output = self.source, self.output
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadInput",
-                actions=["s3:GetObject"],
-                resources=[source.bucket.arn_for_objects(source.objects_pattern)],
+        # Text tasks carry the text in the manifest; the others point Ground Truth at the objects.
+        reads_input = self.task_type.manifest_line is not ManifestLine.SOURCE
+        if reads_input:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadInput",
+                    actions=["s3:GetObject"],
+                    resources=[source.bucket.arn_for_objects(source.objects_pattern)],
+                )
             )
-        )
+            role.add_to_policy(list_prefix_statement(source.bucket.bucket_arn, source.objects_pattern, sid="ListInput"))
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteOutput",
@@ -500,8 +509,7 @@ class LabelingWorkflow(Construct):
                 resources=[output.bucket.arn_for_objects(output.objects_pattern)],
             )
         )
-        for sid, location in (("ListInput", source), ("ListOutput", output)):
-            role.add_to_policy(list_prefix_statement(location.bucket.bucket_arn, location.objects_pattern, sid=sid))
+        role.add_to_policy(list_prefix_statement(output.bucket.bucket_arn, output.objects_pattern, sid="ListOutput"))
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="BucketLocation",
@@ -509,7 +517,7 @@ class LabelingWorkflow(Construct):
                 resources=list(dict.fromkeys([source.bucket.bucket_arn, output.bucket.bucket_arn])),
             )
         )
-        if source.encryption_key is not None:
+        if reads_input and source.encryption_key is not None:
             grant_key_use(source.encryption_key, role, encrypt=False)
         grant_key_use(self.output_key, role, encrypt=True)
         role.add_to_policy(
@@ -536,9 +544,15 @@ class LabelingWorkflow(Construct):
             )
         )
         for sid, reason in (
-            ("ReadInput", "the objects to label are named at run time, under the source prefix only"),
+            *(
+                (
+                    ("ReadInput", "the objects to label are named at run time, under the source prefix only"),
+                    ("ListInput", "listing is limited to the source prefix"),
+                )
+                if reads_input
+                else ()
+            ),
             ("WriteOutput", "Ground Truth names the output objects after the job, under the output prefix only"),
-            ("ListInput", "listing is limited to the source prefix"),
             ("ListOutput", "listing is limited to the output prefix"),
             (
                 "LabelingMetrics",
@@ -749,7 +763,7 @@ class LabelingWorkflow(Construct):
             iam.PolicyStatement(
                 sid="SyncRule",  # Step Functions waits for the job through this managed rule
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources=[stack.format_arn(service="events", resource="rule", resource_name=SYNC_RULE_NAME)],
+                resources=[stack.format_arn(service="events", resource="rule", resource_name=SYNC_RULE_NAMES)],
             )
         )
         role.add_to_policy(
@@ -786,6 +800,11 @@ class LabelingWorkflow(Construct):
             comment=f"Ground Truth {self.task_type.name} labeling jobs of s3 prefix {self.source.prefix}",
         )
         machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
+        acknowledge_statement_wildcards(
+            role.managed_policy,
+            "SyncRule",
+            "Step Functions' managed rule for labeling jobs; the statement names the labeling rules only",
+        )
         acknowledge_statement_wildcards(
             role.managed_policy,
             "RunLabelingJobs",
@@ -889,7 +908,7 @@ class LabelingWorkflow(Construct):
                 "MANIFEST_PREFIX": manifests.prefix,
                 "JOB_NAME_PREFIX": self.job_name_prefix,
                 "STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
-                "OBJECT_IS_MANIFEST_LINE": "true" if self.task_type.object_is_manifest_line else "false",
+                "MANIFEST_LINE": self.task_type.manifest_line.value,
             },
             timeout=_FUNCTION_TIMEOUT,
             reserved_concurrent_executions=_EVENT_SOURCE_MAX_CONCURRENCY,
@@ -912,7 +931,7 @@ class LabelingWorkflow(Construct):
             "WriteManifests",
             "manifests are named after their job, under the manifests prefix only",
         )
-        if self.task_type.object_is_manifest_line:
+        if self.task_type.manifest_line is not ManifestLine.SOURCE_REF:  # it reads the objects
             role.add_to_policy(
                 iam.PolicyStatement(
                     sid="ReadManifestLines",
@@ -932,19 +951,7 @@ class LabelingWorkflow(Construct):
                 sid="StartJobs", actions=["states:StartExecution"], resources=[self.state_machine.state_machine_arn]
             )
         )
-        # The event source reads the queue with the function's role.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadEvents",
-                actions=[
-                    "sqs:ReceiveMessage",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:ChangeMessageVisibility",
-                ],
-                resources=[self.queue.queue_arn],
-            )
-        )
+        # The event source reads the queue with the function's role (SqsEventSource grants it).
         function.function.add_event_source(
             event_sources.SqsEventSource(
                 self.queue,

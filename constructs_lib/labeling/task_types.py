@@ -36,6 +36,19 @@ HUMAN_TASK_UI_ACCOUNT = "394669845002"
 LABELING_ALGORITHM_ACCOUNT = "027400017018"
 
 
+class ManifestLine(Enum):
+    """How the labeling workflow turns a new object into its line of the input manifest."""
+
+    #: ``{"source-ref": "s3://<bucket>/<key>"}``: images, video clips, video frame and 3D point cloud
+    #: sequence files; Ground Truth reads the object with the job's role.
+    SOURCE_REF = "source-ref"
+    #: ``{"source": "<the object's text>"}``: text tasks take the text itself (a UTF-8 object).
+    SOURCE = "source"
+    #: The object is itself one manifest line (a JSON object with ``source-ref`` and the frame's
+    #: metadata), as 3D point cloud frame tasks need.
+    OBJECT = "object"
+
+
 @dataclass(frozen=True)
 class _TaskTypeSpec:
     #: The built-in worker UI (``HumanTaskUiArn``), or None: the job takes a UI template.
@@ -48,9 +61,8 @@ class _TaskTypeSpec:
     min_labels: int = 1
     #: ``TaskTimeLimitInSeconds`` maximum: 8 hours for image and text, 30 days for video and 3D.
     max_task_seconds: int = 8 * 3600
-    #: Each input object is itself one input-manifest line (JSON with ``source-ref`` and the frame's
-    #: metadata), as 3D point cloud frame tasks need; otherwise each object is ``{"source-ref": uri}``.
-    object_is_manifest_line: bool = False
+    #: How an input object becomes its input-manifest line.
+    manifest_line: ManifestLine = ManifestLine.SOURCE_REF
     #: The label category configuration carries worker instructions (named entity recognition).
     needs_instructions: bool = False
 
@@ -104,9 +116,9 @@ class LabelingTaskType(Enum):
         return self._spec.max_task_seconds
 
     @property
-    def object_is_manifest_line(self) -> bool:
-        """Whether each input object is one input-manifest line (3D point cloud frames)."""
-        return self._spec.object_is_manifest_line
+    def manifest_line(self) -> ManifestLine:
+        """How a new object becomes its input-manifest line."""
+        return self._spec.manifest_line
 
     @property
     def needs_instructions(self) -> bool:
@@ -141,10 +153,12 @@ _SPECS: dict[LabelingTaskType, _TaskTypeSpec] = {
     LabelingTaskType.IMAGE_MULTI_LABEL_CLASSIFICATION: _TaskTypeSpec(min_labels=2),
     LabelingTaskType.BOUNDING_BOX: _TaskTypeSpec(algorithm="object-detection"),
     LabelingTaskType.SEMANTIC_SEGMENTATION: _TaskTypeSpec(algorithm="semantic-segmentation", ref_label_attribute=True),
-    LabelingTaskType.TEXT_CLASSIFICATION: _TaskTypeSpec(algorithm="text-classification", min_labels=2),
-    LabelingTaskType.TEXT_MULTI_LABEL_CLASSIFICATION: _TaskTypeSpec(min_labels=2),
+    LabelingTaskType.TEXT_CLASSIFICATION: _TaskTypeSpec(
+        algorithm="text-classification", min_labels=2, manifest_line=ManifestLine.SOURCE
+    ),
+    LabelingTaskType.TEXT_MULTI_LABEL_CLASSIFICATION: _TaskTypeSpec(min_labels=2, manifest_line=ManifestLine.SOURCE),
     LabelingTaskType.NAMED_ENTITY_RECOGNITION: _TaskTypeSpec(
-        human_task_ui="NamedEntityRecognition", needs_instructions=True
+        human_task_ui="NamedEntityRecognition", needs_instructions=True, manifest_line=ManifestLine.SOURCE
     ),
     LabelingTaskType.VIDEO_CLASSIFICATION: _TaskTypeSpec(min_labels=2),
     LabelingTaskType.VIDEO_OBJECT_DETECTION: _TaskTypeSpec(
@@ -158,7 +172,7 @@ _SPECS: dict[LabelingTaskType, _TaskTypeSpec] = {
     LabelingTaskType.POINT_CLOUD_OBJECT_DETECTION: _TaskTypeSpec(
         human_task_ui="PointCloudObjectDetection",
         max_task_seconds=_DAYS_30,
-        object_is_manifest_line=True,
+        manifest_line=ManifestLine.OBJECT,
     ),
     LabelingTaskType.POINT_CLOUD_OBJECT_TRACKING: _TaskTypeSpec(
         human_task_ui="PointCloudObjectTracking",
@@ -169,6 +183,6 @@ _SPECS: dict[LabelingTaskType, _TaskTypeSpec] = {
         human_task_ui="PointCloudSemanticSegmentation",
         ref_label_attribute=True,
         max_task_seconds=_DAYS_30,
-        object_is_manifest_line=True,
+        manifest_line=ManifestLine.OBJECT,
     ),
 }

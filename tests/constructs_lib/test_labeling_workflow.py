@@ -236,7 +236,7 @@ def test_the_batcher_reads_batches_of_the_queue(built, template):
     env = function["Environment"]["Variables"]
     assert env["SOURCE_PREFIX"] == "labeling/messages/incoming/"
     assert env["MANIFEST_PREFIX"] == "labeling/messages/jobs/manifests/"
-    assert env["JOB_NAME_PREFIX"] == "churn-messages" and env["OBJECT_IS_MANIFEST_LINE"] == "false"
+    assert env["JOB_NAME_PREFIX"] == "churn-messages" and env["MANIFEST_LINE"] == "source"
     assert "VpcConfig" in function and function["ReservedConcurrentExecutions"] == 2
 
 
@@ -265,7 +265,8 @@ def test_the_job_role_reads_the_input_and_writes_the_output_only(built, template
     _, text, _, _, _ = built
     statements = role_statements(template, ref(text.job_role))
     bucket = _bucket_arn(text)
-    assert allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/messages/incoming/a.txt"))
+    # A text task's manifest carries the texts: Ground Truth reads the manifests, not the source.
+    assert not allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/messages/incoming/a.txt"))
     assert allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/messages/jobs/manifests/j.manifest"))
     assert allowed(
         statements, Request("s3:PutObject", f"{bucket}/labeling/messages/jobs/j/manifests/output/output.manifest")
@@ -302,10 +303,16 @@ def test_the_job_role_is_for_sagemaker_of_this_account(built, template):
     assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
-def test_without_auto_labeling_the_job_role_passes_no_role(built, template):
+def test_a_video_job_role_reads_its_sequences_and_passes_no_role(built, template):
     _, _, video, _, _ = built
     statements = role_statements(template, ref(video.job_role))
+    bucket = _bucket_arn(video)
+    assert allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/video/sequences/seq1.json"))
+    assert allowed(statements, Request("s3:ListBucket", bucket, {"s3:prefix": "labeling/video/sequences/"}))
+    assert not allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/messages/incoming/a.txt"))
     assert not any("iam:PassRole" in json.dumps(s["Action"]) for s in statements)
+    batcher = role_statements(template, ref(video.batcher.role))
+    assert not allowed(batcher, Request("s3:GetObject", f"{bucket}/labeling/video/sequences/seq1.json"))
 
 
 def test_the_state_machine_role_runs_this_workflows_jobs_only(built, template):
@@ -317,6 +324,8 @@ def test_the_state_machine_role_runs_this_workflows_jobs_only(built, template):
     assert not allowed(statements, Request("sagemaker:CreateLabelingJob", f"{SAGEMAKER}:labeling-job/other-job"))
     assert not allowed(statements, Request("sagemaker:CreateTrainingJob", f"{SAGEMAKER}:training-job/churn-messages-1"))
     rule = "arn:aws:events:eu-west-1:<AWS::AccountId>:rule/StepFunctionsGetEventsForSageMakerLabelingJobsRule"
+    other = "arn:aws:events:eu-west-1:<AWS::AccountId>:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
+    assert not allowed(statements, Request("events:PutTargets", other))
     for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
         assert allowed(statements, Request(action, rule))
     job_role = f"<{ref(text.job_role)}.Arn>"
@@ -342,7 +351,8 @@ def test_the_batcher_writes_manifests_and_starts_its_state_machine_only(built, t
         statements, Request("s3:PutObject", f"{bucket}/labeling/messages/jobs/manifests/churn-messages-1-a.manifest")
     )
     assert not allowed(statements, Request("s3:PutObject", f"{bucket}/labeling/messages/jobs/j/output.manifest"))
-    assert not allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/messages/incoming/a.txt"))
+    assert allowed(statements, Request("s3:GetObject", f"{bucket}/labeling/messages/incoming/a.txt"))  # the texts
+    assert not allowed(statements, Request("s3:GetObject", f"{bucket}/raw/churn/train.csv"))
     for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
         assert allowed(statements, Request(action, f"<{ref(text.queue)}.Arn>"))
 

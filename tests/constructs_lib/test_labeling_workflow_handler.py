@@ -28,7 +28,7 @@ ENVIRONMENT = {
     "MANIFEST_BUCKET": BUCKET,
     "MANIFEST_PREFIX": "labeling/jobs/manifests/",
     "JOB_NAME_PREFIX": "churn-messages",
-    "OBJECT_IS_MANIFEST_LINE": "false",
+    "MANIFEST_LINE": "source-ref",
 }
 
 
@@ -153,7 +153,7 @@ def test_a_malformed_invocation_fails():
 
 def test_point_cloud_frames_are_their_own_manifest_lines(aws, monkeypatch):
     s3, sfn, machine = aws
-    monkeypatch.setenv("OBJECT_IS_MANIFEST_LINE", "true")
+    monkeypatch.setenv("MANIFEST_LINE", "object")
     frame = {"source-ref": f"s3://{BUCKET}/frames/0001.bin", "source-ref-metadata": {"format": "binary/xyzi"}}
     s3.put_object(Bucket=BUCKET, Key="labeling/incoming/0001.json", Body=json.dumps(frame).encode())
     s3.put_object(Bucket=BUCKET, Key="labeling/incoming/bad.json", Body=b'{"no-source": 1}')
@@ -169,9 +169,22 @@ def test_point_cloud_frames_are_their_own_manifest_lines(aws, monkeypatch):
     assert json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])["ObjectCount"] == 1
 
 
+def test_text_tasks_carry_the_text_of_each_object(aws, monkeypatch):
+    s3, sfn, machine = aws
+    monkeypatch.setenv("MANIFEST_LINE", "source")
+    s3.put_object(Bucket=BUCKET, Key="labeling/incoming/a.txt", Body="  I will cancel my plan, ça suffit.\n".encode())
+    s3.put_object(Bucket=BUCKET, Key="labeling/incoming/empty.txt", Body=b"   ")
+    s3.put_object(Bucket=BUCKET, Key="labeling/incoming/binary.txt", Body=b"\xff\xfe\x00")
+    s3.put_object(Bucket=BUCKET, Key="labeling/incoming/huge.txt", Body=b"x" * (batcher.MAX_OBJECT_BYTES + 10))
+    keys = ("a.txt", "empty.txt", "binary.txt", "huge.txt")
+    batcher.handler(batch(*(event(f"labeling/incoming/{key}") for key in keys)))
+    [execution] = executions(sfn, machine)
+    assert manifest(s3, execution["name"]) == [{"source": "I will cancel my plan, ça suffit."}]
+
+
 def test_only_bad_frames_start_nothing(aws, monkeypatch):
     s3, sfn, machine = aws
-    monkeypatch.setenv("OBJECT_IS_MANIFEST_LINE", "true")
+    monkeypatch.setenv("MANIFEST_LINE", "object")
     s3.put_object(Bucket=BUCKET, Key="labeling/incoming/bad.json", Body=b"\xff not json")
     batcher.handler(batch(event("labeling/incoming/bad.json")))
     assert executions(sfn, machine) == []
@@ -249,7 +262,7 @@ def test_a_failed_manifest_write_starts_nothing(monkeypatch):
 
 def test_access_denied_on_a_frame_fails_the_batch(monkeypatch):
     aws = Stubbed(monkeypatch)
-    monkeypatch.setenv("OBJECT_IS_MANIFEST_LINE", "true")
+    monkeypatch.setenv("MANIFEST_LINE", "object")
     aws.stubs["s3"].add_client_error("get_object", "AccessDenied", http_status_code=403)
     with pytest.raises(ClientError, match="AccessDenied"):
         batcher.handler(batch(event("labeling/incoming/0001.json")))

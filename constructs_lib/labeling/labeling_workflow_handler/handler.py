@@ -7,9 +7,11 @@ function:
 1. keeps the events of objects under ``SOURCE_BUCKET``/``SOURCE_PREFIX`` (not folder markers), one per
    key: S3 and EventBridge deliver at least once and an overwritten key sends a second event, so a key
    appears once in a manifest, with its newest event (the highest ``sequencer``);
-2. writes the input manifest ``MANIFEST_PREFIX<job name>.manifest`` (one JSON line per object:
-   ``{"source-ref": "s3://..."}``, or, for 3D point cloud frames, the object's own JSON line, read and
-   checked here);
+2. writes the input manifest ``MANIFEST_PREFIX<job name>.manifest``, one JSON line per object, as
+   ``MANIFEST_LINE`` says: ``source-ref`` (``{"source-ref": "s3://..."}``), ``source`` (text tasks:
+   ``{"source": "<the object's UTF-8 text>"}``) or ``object`` (3D point cloud frames: the object's
+   own JSON line, checked here). An object that is gone, too large or not what the line needs is
+   left out (logged);
 3. starts the state machine with execution name = labeling job name. The name derives from the batch:
    the newest event's minute and a digest of the keys and their sequencers. A batch that SQS delivers
    again (the function failed or timed out after the start) has the same name: Step Functions answers
@@ -41,8 +43,8 @@ LOG.setLevel(logging.INFO)
 
 #: Throttling and transient errors are retried with backoff by botocore; a call that hangs times out.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=15)
-#: The longest manifest line taken from an object (3D point cloud frames): Ground Truth's lines are small.
-MAX_LINE_BYTES = 100_000
+#: The largest object read into a manifest line (a text, a 3D point cloud frame's line).
+MAX_OBJECT_BYTES = 100_000
 
 
 def _client(service: str) -> Any:
@@ -170,30 +172,51 @@ def _parse_time(value: str) -> datetime | None:
 
 
 def _manifest_lines(bucket: str, objects: dict[str, dict[str, str]]) -> list[str]:
-    if os.environ.get("OBJECT_IS_MANIFEST_LINE") != "true":
+    kind = os.environ.get("MANIFEST_LINE", "source-ref")
+    if kind == "source-ref":
         return [json.dumps({"source-ref": f"s3://{bucket}/{key}"}) for key in sorted(objects)]
     s3 = _client("s3")
     lines: list[str] = []
     for key in sorted(objects):
-        line = _line_of_object(s3, bucket, key)
+        data = _read(s3, bucket, key)
+        line = None if data is None else (_text_line(key, data) if kind == "source" else _object_line(key, data))
         if line is not None:
             lines.append(line)
     return lines
 
 
-def _line_of_object(s3: Any, bucket: str, key: str) -> str | None:
-    """The object's own manifest line (a JSON object with ``source-ref``), or None (logged) if it is
-    gone or is not one."""
+def _read(s3: Any, bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None (logged) if it is gone or larger than ``MAX_OBJECT_BYTES``."""
     try:
-        response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_LINE_BYTES}")
+        response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_OBJECT_BYTES}")
     except ClientError as error:
         if _error_code(error) in ("NoSuchKey", "404"):
             _log("ignored-object", key=key, reason="deleted since its event")
             return None
         raise
-    data = response["Body"].read()
+    data = cast(bytes, response["Body"].read())
+    if len(data) > MAX_OBJECT_BYTES:
+        _log("ignored-object", key=key, reason=f"larger than {MAX_OBJECT_BYTES} bytes")
+        return None
+    return data
+
+
+def _text_line(key: str, data: bytes) -> str | None:
+    """``{"source": text}`` of a UTF-8 text object, or None (logged) if it is not text or empty."""
     try:
-        line = json.loads(data) if len(data) <= MAX_LINE_BYTES else None
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        text = ""
+    if not text:
+        _log("ignored-object", key=key, reason="not UTF-8 text, or empty")
+        return None
+    return json.dumps({"source": text}, ensure_ascii=False)
+
+
+def _object_line(key: str, data: bytes) -> str | None:
+    """The object's own manifest line (a JSON object with ``source-ref``), or None (logged)."""
+    try:
+        line = json.loads(data)
     except (UnicodeDecodeError, ValueError):
         line = None
     if not (_is_object(line) and isinstance(line.get("source-ref"), str)):
