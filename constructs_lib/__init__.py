@@ -102,6 +102,7 @@ from constructs_lib.labeling import (
     AutoLabeling,
     LabelingTaskType,
     LabelingWorkflow,
+    ManifestLine,
     WorkerInstructions,
 )
 from constructs_lib.monitoring import (
@@ -346,5 +347,6 @@ __all__ = [
     "JOB_NAME_PREFIX_PATTERN",
     "LabelingTaskType",
     "LabelingWorkflow",
+    "ManifestLine",
     "WorkerInstructions",
 ]

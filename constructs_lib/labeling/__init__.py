@@ -9,6 +9,7 @@ from constructs_lib.labeling.labeling_workflow import (
 from constructs_lib.labeling.task_types import (
     GROUND_TRUTH_LAMBDA_ACCOUNTS,
     LabelingTaskType,
+    ManifestLine,
 )
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "JOB_NAME_PREFIX_PATTERN",
     "LabelingTaskType",
     "LabelingWorkflow",
+    "ManifestLine",
     "WorkerInstructions",
 ]
