@@ -199,7 +199,7 @@ class LabelingWorkflow(Construct):
         :param batch_size: default 1000 (1-10000); most events in one job (Lambda's 6 MB payload limit
             holds about 5000 S3 events).
         :param batching_window: default 5 minutes (0 to 5 minutes); how long a batch is collected.
-        :param job_timeout: default 30 days (1 hour to 1 year); the state machine stops a job running
+        :param job_timeout: default 30 days (1 hour to 364 days); the state machine stops a job running
             longer (``StopLabelingJob``).
         :param encryption_key: default, a new ``EncryptionKey``; queues, function environment, state
             machine logs without ``log_key``, automated labeling volumes. An ``EncryptionKey`` gets
@@ -342,7 +342,7 @@ class LabelingWorkflow(Construct):
             auto_labeling,
         )
         self.state_machine = self._state_machine(job_timeout, log_retention_days)
-        self._events(source, key_suffixes, retry_attempts, max_event_age, max_receive_count)
+        self._events(source, key_suffixes, retry_attempts, max_event_age, max_receive_count, batching_window)
         self.batcher = self._batcher(network, batch_size, batching_window, log_retention_days)
         self._alarms(alarm_topic)
 
@@ -839,6 +839,7 @@ class LabelingWorkflow(Construct):
         retry_attempts: int,
         max_event_age: Duration,
         max_receive_count: int,
+        batching_window: Duration,
     ) -> None:
         bucket = source.bucket
         if isinstance(bucket, SecureBucket):
@@ -853,7 +854,8 @@ class LabelingWorkflow(Construct):
             self,
             "Events",
             encryption_key=self.encryption_key,
-            visibility_timeout=Duration.seconds(6 * _FUNCTION_TIMEOUT.to_seconds()),  # AWS: 6x the function timeout
+            # AWS: at least 6x the function timeout plus the batching window.
+            visibility_timeout=Duration.seconds(6 * _FUNCTION_TIMEOUT.to_seconds() + batching_window.to_seconds()),
             dead_letter=self.dead_letter_queue,
             max_receive_count=max_receive_count,
         )

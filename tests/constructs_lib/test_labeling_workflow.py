@@ -215,7 +215,7 @@ def test_new_objects_reach_the_queue_with_a_dlq_and_retries(built, template):
     assert "DeadLetterConfig" in target
     queue = template.find_resources("AWS::SQS::Queue")[ref(text.queue)]["Properties"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
-    assert queue["VisibilityTimeout"] == 720
+    assert queue["VisibilityTimeout"] == 6 * 120 + 300  # AWS: 6x the function timeout + the batching window
     template.has_resource_properties(
         "AWS::S3::Bucket", {"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}
     )
