@@ -1,8 +1,8 @@
 """constructs_lib: AWS CDK v2 constructs for a complete, secure Amazon SageMaker ML platform.
 
 Every public name is importable from here and from its lifecycle area: ``constructs_lib.foundation``,
-``studio``, ``training`` (with ``training.pipeline``), ``inference``, ``monitoring``, ``platform`` and
-``governance``.
+``studio``, ``training`` (with ``training.pipeline``), ``inference``, ``monitoring``, ``platform``,
+``labeling`` and ``governance``.
 """
 
 from constructs_lib._core.contracts import (
@@ -113,6 +113,15 @@ from constructs_lib.inference import (
     WorkingHours,
     idle_cost_summary,
     scheduled_hours_per_week,
+)
+from constructs_lib.labeling import (
+    GROUND_TRUTH_LAMBDA_ACCOUNTS,
+    JOB_NAME_PREFIX_PATTERN,
+    AutoLabeling,
+    LabelingTaskType,
+    LabelingWorkflow,
+    ManifestLine,
+    WorkerInstructions,
 )
 from constructs_lib.monitoring import (
     NO_MODEL_PACKAGE,
@@ -375,4 +384,11 @@ __all__ = [
     "TrainingMetric",
     "xgboost_image_uri",
     "XGBOOST_REPOSITORY",
+    "AutoLabeling",
+    "GROUND_TRUTH_LAMBDA_ACCOUNTS",
+    "JOB_NAME_PREFIX_PATTERN",
+    "LabelingTaskType",
+    "LabelingWorkflow",
+    "ManifestLine",
+    "WorkerInstructions",
 ]

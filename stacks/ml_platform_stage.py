@@ -102,6 +102,12 @@ class MlPlatformStage(Stage):
             description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards",
         )
         self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
+        if config.platform.example_labeling_workflow and self.governance.labeling is not None:
+            self.platform.add_labeling_workflow(
+                workforce=self.governance.labeling, data_bucket=self.data.data_bucket, network=self.network.network
+            )
+            self.platform.add_stack_dependency(self.governance, "the labeling workflow's jobs use the workteam")
+            self.platform.add_stack_dependency(self.network, "the labeling batcher runs in the platform VPC")
         self.serving = ServingStack(
             self,
             "Serving",

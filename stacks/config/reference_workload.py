@@ -29,3 +29,13 @@ NEW_DATA_PREFIX = "raw/churn/"
 TEAM_NAME = "fraud-detection"
 #: The registry group the reference model card describes.
 MODEL_PACKAGE_GROUP_NAME = "fraud-detection"
+#: The labeling workflow of the reference workload (``platform.example_labeling_workflow``): customer
+#: messages (text files) uploaded under this data-bucket prefix are labeled by the workteam...
+LABELING_INPUT_PREFIX = "labeling/churn-messages/incoming/"
+#: ... the labeling jobs write under this prefix (input manifests under ``manifests/``) ...
+LABELING_OUTPUT_PREFIX = "labeling/churn-messages/jobs/"
+#: ... and each job's output manifest is published under this prefix, under ``raw/``, which the training
+#: jobs read: a training pipeline's data parameter points at it.
+LABELED_DATA_PREFIX = "raw/labeled/churn-messages/"
+#: The label categories of the customer messages.
+LABELING_LABELS = ("churn-risk", "no-churn-risk")

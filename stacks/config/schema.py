@@ -208,6 +208,10 @@ class PlatformConfig:
         """Whether the platform streams records into the example feature group."""
         return self.example_feature_group and self.feature_ingestion_shards is not None
 
+    #: Deploy the example labeling workflow (Ground Truth jobs on customer messages, see
+    #: ``reference_workload.LABELING_INPUT_PREFIX``); needs the labeling workforce and the ``states`` endpoint.
+    example_labeling_workflow: bool = False
+
     def validate(self, problems: Problems) -> None:
         budget = self.monthly_budget_usd
         problems.check(
@@ -236,6 +240,24 @@ class PlatformConfig:
         problems.check_range("platform.feature_online_ttl_days", self.feature_online_ttl_days, minimum=1, integer=True)
         problems.check_range(
             "platform.feature_ingestion_shards", self.feature_ingestion_shards, minimum=1, maximum=100_000, integer=True
+        )
+
+    def validate_labeling(self, problems: Problems, governance: GovernanceConfig, network: NetworkConfig) -> None:
+        """The labeling workflow's needs from the other sections."""
+        if not self.example_labeling_workflow:
+            return
+        problems.check(
+            governance.labeling_workforce_enabled,
+            "platform.example_labeling_workflow",
+            True,
+            "needs governance.labeling_workforce_enabled (its workteam labels)",
+        )
+        problems.check(
+            "states" in network.interface_endpoints or network.nat_gateways > 0,
+            "platform.example_labeling_workflow",
+            True,
+            "the batcher starts the state machine: it needs the 'states' interface endpoint "
+            "(network.interface_endpoints) or a NAT gateway",
         )
 
 
@@ -772,6 +794,7 @@ class EnvironmentConfig:
         self.storage.validate(problems)
         self.governance.validate(problems)
         self.platform.validate(problems)
+        self.platform.validate_labeling(problems, self.governance, self.network)
         self.studio.validate(problems)
         self.serving.validate(problems)
         self.capacity.validate(problems)

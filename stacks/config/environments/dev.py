@@ -1,6 +1,6 @@
 """dev: where data scientists work. Short retention, deletable storage, the model served as an
-inference component that scales to zero when idle and at night, the labeling workforce; approved
-packages of dev's registry go to dev only."""
+inference component that scales to zero when idle and at night, the labeling workforce and workflow;
+approved packages of dev's registry go to dev only."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ DEV = EnvironmentConfig(
         labeling_workforce_enabled=True,
         labeling_domain_prefix="ml-platform-dev-labeling",
     ),
-    platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
+    platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30, example_labeling_workflow=True),
     studio=StudioConfig(
         user_profiles=("alice", "bob"),
         shared_spaces=(("team-lab", "alice"),),
