@@ -23,7 +23,6 @@ from constructs_lib import (
     FeatureGroup,
     FeatureIngestionStream,
     INetwork,
-    INetwork,
     LabelingTaskType,
     LabelingWorkflow,
     LabelingWorkforce,
