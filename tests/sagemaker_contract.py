@@ -70,6 +70,8 @@ REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Tuning": ("CreateHyperParameterTuningJobRequest", ("HyperParameterTuningJobName",)),
     "Model": ("CreateModelInput", ("ModelName",)),
     "RegisterModel": ("CreateModelPackageInput", ()),
+    "QualityCheck": ("CreateProcessingJobRequest", ("ProcessingJobName",)),
+    "ClarifyCheck": ("CreateProcessingJobRequest", ("ProcessingJobName",)),
 }
 
 _EXPRESSION_KEYS = {"Get", "Std:Join", "Std:JsonGet"}
@@ -347,6 +349,33 @@ def _correct_register_model(schema: dict[str, Any]) -> None:
     container["FrameworkVersion"] = {"$ref": "#/definitions/StringArgumentValue"}
 
 
+def _correct_check_steps(schema: dict[str, Any]) -> None:
+    for name in ("QualityCheckStep", "ClarifyCheckStep"):
+        schema["definitions"][name]["properties"]["FailOnViolation"] = {"$ref": "#/definitions/BooleanArgumentValue"}
+
+
+def _correct_drift_check_baselines(schema: dict[str, Any]) -> None:
+    arguments = schema["definitions"]["RegisterModelStep"]["properties"]["Arguments"]["properties"]
+    source = arguments["ModelMetrics"]["properties"]["Bias"]["properties"]["Report"]
+    bias = arguments["ModelMetrics"]["properties"]["Bias"]["properties"]
+    bias["PreTrainingReport"] = source
+    bias["PostTrainingReport"] = source
+
+    def group(*members: str) -> dict[str, Any]:
+        return {"type": "object", "properties": dict.fromkeys(members, source), "additionalProperties": False}
+
+    arguments["DriftCheckBaselines"] = {
+        "type": "object",
+        "properties": {
+            "Bias": group("ConfigFile", "PreTrainingConstraints", "PostTrainingConstraints"),
+            "Explainability": group("Constraints", "ConfigFile"),
+            "ModelQuality": group("Statistics", "Constraints"),
+            "ModelDataQuality": group("Statistics", "Constraints"),
+        },
+        "additionalProperties": False,
+    }
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -386,6 +415,17 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "a TargetObjectiveMetricValue it does not define, so no warm start could ever validate",
         _correct_tuning,
     ),
+    "check_steps": (
+        "QualityCheck and ClarifyCheck steps lack FailOnViolation, which the SDK writes (workflow/"
+        "quality_check_step.py, clarify_check_step.py: fail_on_violation, default True)",
+        _correct_check_steps,
+    ),
+    "drift_check_baselines": (
+        "RegisterModel Arguments lack DriftCheckBaselines and ModelMetrics.Bias lacks PreTrainingReport and "
+        "PostTrainingReport: CreateModelPackage members (botocore CreateModelPackageInput.DriftCheckBaselines, "
+        "Bias) that the SDK's RegisterModel step passes through (workflow/_utils.py, DriftCheckBaselines)",
+        _correct_drift_check_baselines,
+    ),
 }
 
 
@@ -413,6 +453,8 @@ STEP_DEFINITIONS = {
     "Callback": "CallbackStep",
     "Tuning": "TuningStep",
     "Fail": "FailStep",
+    "QualityCheck": "QualityCheckStep",
+    "ClarifyCheck": "ClarifyCheckStep",
 }
 
 

@@ -15,6 +15,7 @@ from constructs_lib.training.pipeline import (
     ConditionNot,
     ConditionStep,
     CreateModelStep,
+    DriftCheckBaselines,
     FailStep,
     Join,
     ModelContainer,
@@ -248,6 +249,24 @@ def _needs_tuning(role, group):
     return PipelineDefinition(steps=[tune])
 
 
+def _needs_check_steps(role, group):
+    from tests.constructs_lib.pipeline.test_checks import data_quality_check
+
+    return PipelineDefinition(steps=[data_quality_check(role, group)])
+
+
+def _needs_drift_check_baselines(role, group):
+    register = RegisterModelStep(
+        "R",
+        model_package_group=group,
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")],
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        drift_check_baselines=DriftCheckBaselines(data_quality_constraints="s3://a/constraints.json"),
+    )
+    return PipelineDefinition(steps=[register])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -256,6 +275,8 @@ NEEDS = {
     "conditions": _needs_conditions,
     "register_model": _needs_register_model,
     "tuning": _needs_tuning,
+    "check_steps": _needs_check_steps,
+    "drift_check_baselines": _needs_drift_check_baselines,
 }
 
 
