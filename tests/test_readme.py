@@ -70,3 +70,18 @@ def test_readme_values_example_runs(capsys):
     template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
     (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}
+
+
+def test_readme_check_steps_example_renders_a_valid_definition():
+    from tests.sagemaker_contract import definition_api_problems, schema_errors
+
+    namespace: dict = {}
+    exec(compile(_example("### Check steps: baselines the pipeline computes"), "README.md", "exec"), namespace)
+    definition = namespace["definition"]
+    assert definition_api_problems(definition) == []
+    assert schema_errors(definition) == []
+    register = [s for s in definition["Steps"] if s["Name"] == "Register"][0]["Arguments"]
+    assert register["DriftCheckBaselines"]["ModelDataQuality"]["Constraints"]["S3Uri"] == {
+        "Get": "Steps.DataQuality.BaselineUsedForDriftCheckConstraints"
+    }
+    assert namespace["data_bias"].analysis_config()["facet"] == [{"name_or_index": "age", "value_or_threshold": [40]}]

@@ -242,10 +242,10 @@ class ModelMetrics:
     data_quality_statistics: Any = None
     data_quality_constraints: Any = None
     bias_report: Any = None
-    bias_pre_training_report: Any = None
-    bias_post_training_report: Any = None
     explainability_report: Any = None
     content_type: str = "application/json"
+    bias_pre_training_report: Any = None
+    bias_post_training_report: Any = None
 
     _NAMES: ClassVar[tuple[str, ...]] = (
         "model_quality_statistics",
