@@ -456,3 +456,21 @@ def test_the_check_job_is_checked_like_a_processing_job(role, group):
     message = _error(data_quality_check(role, group, job=job))
     assert "steps['DataQuality'] (QualityCheck) instance_type='ml.m5.huge'" in message
     assert "steps['DataQuality'] (QualityCheck) instance_count=0: must be from 1 to 100" in message
+
+
+def test_a_check_output_shared_by_executions_is_reported_like_a_processing_output(role, group):
+    from constructs_lib.training.pipeline import shared_state
+
+    shared = data_quality_check(
+        role,
+        group,
+        check=DataQualityCheckConfig("s3://data/train/", DatasetFormat.csv(), output="s3://artifacts/baselines/dq"),
+    )
+    rendered = PipelineDefinition(steps=[shared]).render()
+    [state] = shared_state(rendered)
+    assert (state.step, state.step_type, state.argument) == (
+        "DataQuality",
+        "QualityCheck",
+        "outputs['quality_check_output'].destination",
+    )
+    assert shared_state(PipelineDefinition(steps=[data_quality_check(role, group)]).render()) == []
