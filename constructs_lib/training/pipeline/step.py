@@ -198,6 +198,8 @@ class StepRequirements:
     read_locations: list[S3Location] = field(default_factory=list[S3Location])
     functions: list[lambda_.IFunction] = field(default_factory=list["lambda_.IFunction"])
     queues: list[sqs.IQueue] = field(default_factory=list["sqs.IQueue"])
+    #: SageMaker Pipelines lists a group's approved versions (a check step's latest approved baselines).
+    lists_model_packages: bool = False
 
 
 class _Shown:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from aws_cdk import assertions
 from aws_cdk import aws_s3 as s3
 
 from constructs_lib import ConstructValidationError, S3Location
@@ -376,6 +377,8 @@ def test_a_check_step_needs_the_processing_job_and_the_group_s_versions(role, gr
     assert need.job_kinds == {"processing"}
     assert need.pass_roles == [role]
     assert need.read_from == [group]
+    assert need.lists_model_packages  # to find the latest approved version
+    assert not data_quality_check(role, None, skip_check=True).requirements().lists_model_packages
 
 
 # --- bad input ------------------------------------------------------------------------------------------
@@ -474,3 +477,42 @@ def test_a_check_output_shared_by_executions_is_reported_like_a_processing_outpu
         "outputs['quality_check_output'].destination",
     )
     assert shared_state(PipelineDefinition(steps=[data_quality_check(role, group)]).render()) == []
+
+
+def test_an_ml_pipeline_with_a_check_step_may_find_the_latest_approved_version_and_stays_nag_clean():
+    from aws_cdk import aws_ecr as ecr
+
+    from constructs_lib import JobRole, MlPipeline, ModelPackageGroup
+    from tests.conftest import compliance_app, nag_findings
+
+    app = compliance_app()
+    stack = new_stack(app)
+    data = s3.Bucket.from_bucket_name(stack, "DataBucket", "data")
+    artifacts = s3.Bucket.from_bucket_name(stack, "ArtifactBucket", "artifacts")
+    analyzer = ecr.Repository.from_repository_attributes(
+        stack,
+        "Analyzer",
+        repository_arn="arn:aws:ecr:eu-west-1:468650794304:repository/sagemaker-model-monitor-analyzer",
+        repository_name="sagemaker-model-monitor-analyzer",
+    )
+    role = JobRole(
+        stack,
+        "JobRole",
+        job_kinds=["processing"],
+        inputs=[S3Location(data, "train/")],
+        outputs=[S3Location(artifacts, "baselines/")],
+        ecr_repositories=[analyzer],
+    )
+    registry = ModelPackageGroup(stack, "Registry", model_package_group_name="churn")
+    pipeline = MlPipeline(
+        stack,
+        "Pipeline",
+        pipeline_name="checks",
+        definition=PipelineDefinition(steps=[data_quality_check(role, registry)]),
+    )
+    assert nag_findings(app) == []
+    statements = assertions.Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    text = json.dumps(statements)
+    assert '"Sid": "FindLatestApprovedBaselines"' in text and '"sagemaker:ListModelPackages"' in text
+    assert '"sagemaker:DescribeModelPackage"' in text
+    assert pipeline.role is not None

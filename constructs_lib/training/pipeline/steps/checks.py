@@ -226,6 +226,7 @@ class CheckStep(Step):
             # SageMaker Pipelines looks up the latest approved version's DriftCheckBaselines as the
             # pipeline's role.
             need.read_from.append(self.model_package_group)
+            need.lists_model_packages = True
         return need
 
     def lineage(self) -> StepLineage:
