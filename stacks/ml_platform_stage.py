@@ -12,7 +12,7 @@ from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
 from stacks.model_fleet_stack import ModelFleetStack, place
-from stacks.monitoring_stack import MonitoringStack, deployment_target
+from stacks.monitoring_stack import MonitoringStack, deployment_target, monitoring_target
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
@@ -244,6 +244,11 @@ def connect_deployments(stages: Mapping[str, MlPlatformStage]) -> None:
                 continue
             if target is not host:
                 target.serving.allow_model_packages_from(host.config)
+                target.monitoring.read_baselines_from(host.config)
             targets.append(deployment_target(target.config, target.serving, target.monitoring))
+            # Then its monitors take the package's baselines (DriftCheckBaselines).
+            monitors = monitoring_target(target.config, target.serving, target.monitoring)
+            if monitors is not None:
+                targets.append(monitors)
         if targets:
             host.monitoring.add_deployment(targets)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from constructs_lib import (
@@ -23,6 +24,7 @@ from constructs_lib import (
     ModelData,
     ModelPackageGroup,
     ModelPackageSources,
+    MonitoringImage,
     S3Location,
     SecureBucket,
     sklearn_image_uri,
@@ -30,9 +32,13 @@ from constructs_lib import (
 )
 from constructs_lib.training.pipeline import (
     AssemblyType,
+    CheckJobConfig,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     CreateModelStep,
+    DataQualityCheckConfig,
+    DatasetFormat,
+    DriftCheckBaselines,
     ExecutionVariables,
     FailStep,
     JobNetwork,
@@ -41,6 +47,8 @@ from constructs_lib.training.pipeline import (
     MetricDefinition,
     ModelContainer,
     ModelMetrics,
+    ModelQualityCheckConfig,
+    ParameterBoolean,
     ParameterFloat,
     ParameterString,
     PipelineDefinition,
@@ -49,6 +57,7 @@ from constructs_lib.training.pipeline import (
     ProcessingOutput,
     ProcessingStep,
     PropertyFile,
+    QualityCheckStep,
     RegisterModelStep,
     RetryPolicy,
     S3DataDistribution,
@@ -127,6 +136,10 @@ class TrainingStack(Stack):
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
         work = S3Location(artifact_bucket, TRAINING_PREFIX)
+        #: The Model Monitor analyzer the pipeline's quality checks run (SageMaker's, per region).
+        self.analyzer_image = MonitoringImage.model_monitor_analyzer()
+        analyzer_repository = self.analyzer_image.repository_arn(self)
+        assert analyzer_repository is not None  # SageMaker's image: always an ECR repository
         self.training_job_role = JobRole(
             self,
             "TrainingJobRole",
@@ -134,6 +147,14 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, RAW_DATA_PREFIX), work],
             outputs=[work],
             encryption_keys=[key],
+            ecr_repositories=[
+                ecr.Repository.from_repository_attributes(
+                    self,
+                    "AnalyzerRepository",
+                    repository_arn=analyzer_repository,
+                    repository_name="sagemaker-model-monitor-analyzer",
+                )
+            ],
             aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
             network=network,
             tracking_server=tracking_server,
@@ -161,7 +182,7 @@ class TrainingStack(Stack):
             "TrainingPipeline",
             pipeline_name=f"{prefix}-training",
             scope_tag=("environment", config.name),
-            description="Preprocess, train (XGBoost), evaluate, and register the model if accurate enough",
+            description="Preprocess, train (XGBoost), evaluate, baseline, and register the model if accurate enough",
             max_parallel_steps=training.max_parallel_steps,
             definition=self._training_definition(
                 key=key, data_bucket=data_bucket, work=work, job_network=job_network, region=region
@@ -202,6 +223,16 @@ class TrainingStack(Stack):
         trigger = ParameterString(
             "Trigger", default_value="manual", description="What started the run: manual, schedule, drift or new-data"
         )
+        skip_checks = ParameterBoolean(
+            "SkipBaselineChecks",
+            default_value=True,
+            description="False checks the new baselines against the latest approved version's (needs one)",
+        )
+        register_baselines = ParameterBoolean(
+            "RegisterNewBaselines",
+            default_value=True,
+            description="True registers the baselines calculated from this run's data as the model's drift baselines",
+        )
         report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
         capacity_retry = RetryPolicy(
             ["SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"],
@@ -220,7 +251,10 @@ class TrainingStack(Stack):
             volume_kms_key=key,
             output_kms_key=key,
             inputs=[ProcessingInput("raw", input_data)],
-            outputs=[ProcessingOutput(split, S3Join(work, run, split)) for split in ("train", "validation", "test")],
+            outputs=[
+                ProcessingOutput(split, S3Join(work, run, split))
+                for split in ("train", "validation", "test", "baseline")
+            ],
             code=Code.from_asset(str(PIPELINE_CODE / "preprocess.py")),
             network=job_network,
             retry_policies=[capacity_retry],
@@ -283,11 +317,56 @@ class TrainingStack(Stack):
                 ProcessingInput("model", train.model_artifacts),
                 ProcessingInput("test", preprocess.outputs["test"]),
             ],
-            outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
+            outputs=[
+                ProcessingOutput("evaluation", S3Join(work, run, "evaluation")),
+                ProcessingOutput("predictions", S3Join(work, run, "predictions")),
+            ],
             code=Code.from_asset(str(PIPELINE_CODE / "evaluate.py")),
             property_files=[report],
             network=self.tracked_job_network,
             retry_policies=[capacity_retry],
+        )
+        # The baselines the served model's monitors compare with, calculated from this run's data and
+        # registered with the model (DriftCheckBaselines): a new model brings its own.
+        checks = CheckJobConfig(
+            role=role,
+            image_uri=self.analyzer_image.image_uri(self),
+            instance_type=training.processing_instance_type,
+            volume_kms_key=key,
+            output_kms_key=key,
+            network=job_network,
+        )
+        lifecycle: dict[str, Any] = dict(
+            skip_check=skip_checks,
+            register_new_baseline=register_baselines,
+            model_package_group=self.model_package_group,
+        )
+        data_quality = QualityCheckStep(
+            "DataQualityBaseline",
+            description="Statistics and constraints of the training features (what the endpoint receives)",
+            check=DataQualityCheckConfig(
+                baseline_dataset=preprocess.outputs["baseline"],
+                dataset_format=DatasetFormat.csv(header=False),
+                output=S3Join(work, run, "baselines", "data-quality"),
+            ),
+            job=checks,
+            **lifecycle,
+        )
+        model_quality = QualityCheckStep(
+            "ModelQualityBaseline",
+            description="Quality metrics of the model's predictions on the test split",
+            check=ModelQualityCheckConfig(
+                baseline_dataset=evaluate.outputs["predictions"],
+                dataset_format=DatasetFormat.csv(header=True),
+                output=S3Join(work, run, "baselines", "model-quality"),
+                problem_type="BinaryClassification",
+                ground_truth_attribute="label",
+                inference_attribute="prediction",
+                probability_attribute="probability",
+                probability_threshold_attribute=0.5,
+            ),
+            job=checks,
+            **lifecycle,
         )
         register = RegisterModelStep(
             "RegisterModel",
@@ -298,8 +377,9 @@ class TrainingStack(Stack):
             response_types=["text/csv"],
             realtime_instance_types=["ml.m5.large", "ml.m5.xlarge"],
             transform_instance_types=[training.transform_instance_type],
-            model_metrics=ModelMetrics(
-                model_quality_statistics=Join(on="/", values=[evaluate.outputs["evaluation"], "evaluation.json"])
+            model_metrics=ModelMetrics.from_checks(data_quality=data_quality, model_quality=model_quality),
+            drift_check_baselines=DriftCheckBaselines.from_checks(
+                data_quality=data_quality, model_quality=model_quality
             ),
             model_package_description="Registered by the training pipeline; approve to deploy",
         )
@@ -318,8 +398,8 @@ class TrainingStack(Stack):
             else_steps=[too_low],
         )
         return PipelineDefinition(
-            parameters=[input_data, threshold, trigger],
-            steps=[preprocess, train, evaluate, gate],
+            parameters=[input_data, threshold, trigger, skip_checks, register_baselines],
+            steps=[preprocess, data_quality, train, evaluate, model_quality, gate],
             lineage=self.lineage,
             # One experiment for the pipeline, one trial per execution, in Studio's Experiments view.
             experiment_config=PipelineExperimentConfig(),

@@ -73,6 +73,8 @@ REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "EndpointConfig": ("CreateEndpointConfigInput", ()),
     "AutoML": ("CreateAutoMLJobRequest", ("AutoMLJobName",)),
     "Endpoint": ("CreateEndpointInput", ()),
+    "QualityCheck": ("CreateProcessingJobRequest", ("ProcessingJobName",)),
+    "ClarifyCheck": ("CreateProcessingJobRequest", ("ProcessingJobName",)),
 }
 
 #: EMR steps: each member of ``Arguments`` against its EMR shape; SageMaker names the step and the
@@ -455,6 +457,33 @@ def _correct_training_environment(schema: dict[str, Any]) -> None:
     arguments["Environment"] = {"type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
 
 
+def _correct_check_steps(schema: dict[str, Any]) -> None:
+    for name in ("QualityCheckStep", "ClarifyCheckStep"):
+        schema["definitions"][name]["properties"]["FailOnViolation"] = {"$ref": "#/definitions/BooleanArgumentValue"}
+
+
+def _correct_drift_check_baselines(schema: dict[str, Any]) -> None:
+    arguments = schema["definitions"]["RegisterModelStep"]["properties"]["Arguments"]["properties"]
+    source = arguments["ModelMetrics"]["properties"]["Bias"]["properties"]["Report"]
+    bias = arguments["ModelMetrics"]["properties"]["Bias"]["properties"]
+    bias["PreTrainingReport"] = source
+    bias["PostTrainingReport"] = source
+
+    def group(*members: str) -> dict[str, Any]:
+        return {"type": "object", "properties": dict.fromkeys(members, source), "additionalProperties": False}
+
+    arguments["DriftCheckBaselines"] = {
+        "type": "object",
+        "properties": {
+            "Bias": group("ConfigFile", "PreTrainingConstraints", "PostTrainingConstraints"),
+            "Explainability": group("Constraints", "ConfigFile"),
+            "ModelQuality": group("Statistics", "Constraints"),
+            "ModelDataQuality": group("Statistics", "Constraints"),
+        },
+        "additionalProperties": False,
+    }
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -531,6 +560,17 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "that the SDK's estimators pass through (environment=...)",
         _correct_training_environment,
     ),
+    "check_steps": (
+        "QualityCheck and ClarifyCheck steps lack FailOnViolation, which the SDK writes (workflow/"
+        "quality_check_step.py, clarify_check_step.py: fail_on_violation, default True)",
+        _correct_check_steps,
+    ),
+    "drift_check_baselines": (
+        "RegisterModel Arguments lack DriftCheckBaselines and ModelMetrics.Bias lacks PreTrainingReport and "
+        "PostTrainingReport: CreateModelPackage members (botocore CreateModelPackageInput.DriftCheckBaselines, "
+        "Bias) that the SDK's RegisterModel step passes through (workflow/_utils.py, DriftCheckBaselines)",
+        _correct_drift_check_baselines,
+    ),
 }
 
 
@@ -562,6 +602,8 @@ STEP_DEFINITIONS = {
     "EndpointConfig": "EndpointConfigStep",
     "Endpoint": "EndpointStep",
     "AutoML": "AutoMLStep",
+    "QualityCheck": "QualityCheckStep",
+    "ClarifyCheck": "ClarifyCheckStep",
 }
 
 

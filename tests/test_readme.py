@@ -155,3 +155,18 @@ def test_readme_more_step_types_example_synthesizes(tmp_path, monkeypatch):
     assert [s["Type"] for s in definition["Steps"]] == ["EMR", "AutoML", "Model", "EndpointConfig", "Endpoint"]
     assert definition["PipelineExperimentConfig"]["TrialName"] == {"Get": "Execution.PipelineExecutionId"}
     assert "sagemaker-mlflow:LogMetric" in json.dumps(resources)
+
+
+def test_readme_check_steps_example_renders_a_valid_definition():
+    from tests.sagemaker_contract import definition_api_problems, schema_errors
+
+    namespace: dict = {}
+    exec(compile(_example("### Check steps: baselines the pipeline computes"), "README.md", "exec"), namespace)
+    definition = namespace["definition"]
+    assert definition_api_problems(definition) == []
+    assert schema_errors(definition) == []
+    register = [s for s in definition["Steps"] if s["Name"] == "Register"][0]["Arguments"]
+    assert register["DriftCheckBaselines"]["ModelDataQuality"]["Constraints"]["S3Uri"] == {
+        "Get": "Steps.DataQuality.BaselineUsedForDriftCheckConstraints"
+    }
+    assert namespace["data_bias"].analysis_config()["facet"] == [{"name_or_index": "age", "value_or_threshold": [40]}]

@@ -58,6 +58,9 @@ _ECR_PULL = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckL
 _JOB_KIND_BY_STEP = {
     "Training": "training",
     "Processing": "processing",
+    # Check steps run a processing job (the Model Monitor analyzer, SageMaker Clarify).
+    "QualityCheck": "processing",
+    "ClarifyCheck": "processing",
     "Transform": "transform",
     "Tuning": "tuning",
     "Model": "model",
@@ -878,6 +881,10 @@ def _step_obligations(
             "kms:CreateGrant",
         )
         n.network(args.get("NetworkConfig", {}).get("VpcConfig"), "the processing job")
+        for supplied in ("SuppliedBaselineConstraints", "SuppliedBaselineStatistics"):
+            uri = _resolve_expressions(step.get(supplied), steps)
+            if uri is not None:
+                n.read(uri, f"the check's {supplied}", prefix=False)
         role = strings(args.get("RoleArn"))
     elif kind == "automl":
         automl_channels: list[Any] = args.get("InputDataConfig", []) or []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -43,6 +43,7 @@ from constructs_lib.foundation._keys import key_or_new
 from constructs_lib.foundation._runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
 
@@ -139,6 +140,26 @@ class MonitorSchedule:
             return 1
         every = _EVERY_N_HOURS.match(self.expression_string)
         return int(every.group(2)) if every else 24
+
+
+class DriftCheckBaseline(StrEnum):
+    """A baseline file of a model package's ``DriftCheckBaselines`` (its path in ``DescribeModelPackage``),
+    which a pipeline's check steps register (``DriftCheckBaselines.from_checks``)."""
+
+    DATA_QUALITY_CONSTRAINTS = "ModelDataQuality.Constraints"
+    DATA_QUALITY_STATISTICS = "ModelDataQuality.Statistics"
+    MODEL_QUALITY_CONSTRAINTS = "ModelQuality.Constraints"
+    MODEL_QUALITY_STATISTICS = "ModelQuality.Statistics"
+    BIAS_PRE_TRAINING_CONSTRAINTS = "Bias.PreTrainingConstraints"
+    BIAS_POST_TRAINING_CONSTRAINTS = "Bias.PostTrainingConstraints"
+    BIAS_CONFIG_FILE = "Bias.ConfigFile"
+    EXPLAINABILITY_CONSTRAINTS = "Explainability.Constraints"
+    EXPLAINABILITY_CONFIG_FILE = "Explainability.ConfigFile"
+
+    @property
+    def attribute(self) -> str:
+        """The name of the record's attribute that holds this baseline's URI."""
+        return self.value.replace(".", "")
 
 
 @dataclass(frozen=True)
@@ -318,6 +339,7 @@ class ModelMonitor(Resource):
         analyzer_image: MonitoringImage | None = None,
         clarify_image: MonitoringImage | None = None,
         environment: Mapping[str, str] | None = None,
+        baseline_locations: Sequence[S3Location] = (),
     ) -> None:
         """
         :param endpoint: the endpoint to monitor; it must capture data (``data_capture`` set).
@@ -343,12 +365,17 @@ class ModelMonitor(Resource):
         :param analyzer_image: default, SageMaker's Model Monitor analyzer of the stack's region.
         :param clarify_image: default, SageMaker Clarify of the stack's region.
         :param environment: default none; extra environment of the data and model quality containers.
+        :param baseline_locations: default none; prefixes the jobs may read baselines from, besides the
+            baseline URIs given (which are granted one by one). Required when a baseline URI is known
+            only at deploy time, e.g. a served package's (``ServedModelPackage.baseline_uri``): its
+            pipeline's output prefix.
         """
         super().__init__(scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
         max_runtime = max_runtime or Duration.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
         clarify_image = clarify_image or MonitoringImage.clarify()
+        self._baseline_locations = list(baseline_locations)
         self._validate(
             endpoint=endpoint,
             data_quality=data_quality,
@@ -390,6 +417,17 @@ class ModelMonitor(Resource):
         self._network = network
         self._connections = ec2.Connections(security_groups=network.security_groups)
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
+        for index, location in enumerate(self._baseline_locations):
+            grant_prefix(
+                self.role,
+                bucket_arn=location.bucket.bucket_arn,
+                key_prefix=location.prefix,
+                write=False,
+                sid=f"ReadBaselines{index}",
+                why="Baselines of the served model (its pipeline's outputs)",
+            )
+            if location.encryption_key is not None:
+                grant_key_use(location.encryption_key, self.role, encrypt=False)
 
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
         self._cluster = dict(
@@ -600,6 +638,14 @@ class ModelMonitor(Resource):
                     uri,
                     "must be an S3 URI 's3://<bucket>/<key>' (the bucket may be a token)",
                 )
+                if is_unresolved(uri) and S3Uri.parse(uri) is None:
+                    problems.check(
+                        bool(self._baseline_locations),
+                        prop,
+                        "<known at deploy time>",
+                        "is known only at deploy time, so the jobs' role cannot be granted it: give "
+                        "baseline_locations (the prefixes it can be under)",
+                    )
 
         schedule_problem = None if is_unresolved(schedule.expression_string) else schedule.problem()
         problems.check(schedule_problem is None, "schedule", schedule.expression_string, schedule_problem or "")

@@ -25,7 +25,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, given
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.job_role import JobRole
 from constructs_lib.training.model_package_group import IModelPackageGroup
@@ -468,6 +468,19 @@ class MlPipeline(MlPipelineBase):
                 self._grant_group(group, register=False)
         for location in need.read_locations:
             self._grant_read(location)
+        if need.lists_model_packages:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="FindLatestApprovedBaselines", actions=["sagemaker:ListModelPackages"], resources=["*"]
+                )
+            )
+            acknowledge_statement_wildcards(
+                self.role.managed_policy,
+                "FindLatestApprovedBaselines",
+                "sagemaker:ListModelPackages takes no resource; SageMaker Pipelines lists the check steps' group "
+                "for its latest approved version, whose DriftCheckBaselines (DescribeModelPackage: that group only) "
+                "the checks compare with.",
+            )
         for function in need.functions:
             # An identity statement (not grant_invoke): a function of another account keeps its own
             # resource policy, which this stack must not try to change.

@@ -1,10 +1,12 @@
 """Evaluate step of the reference training pipeline (runs in the SageMaker XGBoost image).
 
 Scores the test split with the trained model and writes evaluation.json, which the pipeline's quality
-gate reads with JsonGet at ``metrics.accuracy.value``. When the job is given a tracking server
-(``MLFLOW_TRACKING_URI``, set by the pipeline for a JobRole with ``tracking_server``) and the image has
-the ``mlflow`` and ``sagemaker-mlflow`` packages, the accuracy is also logged as an MLflow run: the
-MLflow client reads the variable itself, so no tracking configuration is written here.
+gate reads with JsonGet at ``metrics.accuracy.value``, and predictions.csv (``label``, ``probability``,
+``prediction``), from which the pipeline's model quality check calculates the monitors' baseline.
+When the job is given a tracking server (``MLFLOW_TRACKING_URI``, set by the pipeline for a JobRole
+with ``tracking_server``) and the image has the ``mlflow`` and ``sagemaker-mlflow`` packages, the
+accuracy is also logged as an MLflow run: the MLflow client reads the variable itself, so no tracking
+configuration is written here.
 Uploaded by ``cdk deploy`` (``Code.from_asset`` in ``stacks/training_stack.py``).
 """
 
@@ -27,8 +29,14 @@ def main() -> None:
     booster.load_model(str(ROOT / "model" / "xgboost-model"))
     test = pd.read_csv(next((ROOT / "input" / "test").glob("*.csv")), header=None)
     labels, features = test.iloc[:, 0], test.iloc[:, 1:]
-    predictions = booster.predict(xgboost.DMatrix(features.values)) >= 0.5
+    probabilities = booster.predict(xgboost.DMatrix(features.values))
+    predictions = probabilities >= 0.5
     accuracy = float((predictions == labels.values).mean())
+    scored = ROOT / "output" / "predictions"
+    scored.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(
+        {"label": labels.astype(int).values, "probability": probabilities, "prediction": predictions.astype(int)}
+    ).to_csv(scored / "predictions.csv", index=False)
     out = ROOT / "output" / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     report = {"metrics": {"accuracy": {"value": accuracy}}, "samples": int(len(test))}

@@ -91,7 +91,10 @@ def test_pipeline_deploys_the_serving_stacks_with_the_default_parameter_which_ke
 def test_staging_registry_skips_prod_in_another_account(delivery):
     """Delivered staging and prod are separate accounts: approved packages roll out to staging only."""
     stages = delivery[0].stages
-    assert [t.stack_name for t in stages["staging"].monitoring.deployment.targets] == ["ml-platform-staging-serving"]
+    assert [t.stack_name for t in stages["staging"].monitoring.deployment.targets] == [
+        "ml-platform-staging-serving",
+        "ml-platform-staging-monitoring",
+    ]
     assert stages["prod"].monitoring.deployment is None
 
 

@@ -76,7 +76,14 @@ def test_spot_training_checkpoints_under_the_execution_and_the_job_role_may_use_
 
 def test_reference_pipeline_preprocesses_trains_evaluates_and_gates_registration(synthesized_app):
     definition = _pipelines(_training(synthesized_app, "staging"))["ml-platform-staging-training"]
-    assert [s["Name"] for s in definition["Steps"]] == ["Preprocess", "Train", "Evaluate", "QualityGate"]
+    assert [s["Name"] for s in definition["Steps"]] == [
+        "Preprocess",
+        "DataQualityBaseline",
+        "Train",
+        "Evaluate",
+        "ModelQualityBaseline",
+        "QualityGate",
+    ]
     steps = _steps(definition)
     gate = steps["QualityGate"]["Arguments"]
     assert gate["Conditions"][0]["Type"] == "GreaterThanOrEqualTo"
@@ -169,7 +176,9 @@ def test_stage_exposes_what_other_areas_consume(synthesized_app):
     training = synthesized_app.stages["prod"].training
     assert isinstance(training.model_package_group, ModelPackageGroupRef)
     assert isinstance(training.training_pipeline, StartablePipeline)
-    assert training.training_pipeline.parameter_names == frozenset({"InputDataUri", "AccuracyThreshold", "Trigger"})
+    assert training.training_pipeline.parameter_names == frozenset(
+        {"InputDataUri", "AccuracyThreshold", "Trigger", "SkipBaselineChecks", "RegisterNewBaselines"}
+    )
     assert isinstance(training.batch_transform_pipeline, StartablePipeline)
 
 
@@ -184,21 +193,70 @@ def test_pipeline_scripts_compile_and_write_what_the_gate_reads():
     assert '{"metrics": {"accuracy": {"value": accuracy}}' in evaluate  # the gate's JsonGet path
 
 
-def test_reference_pipeline_registers_with_the_evaluation_report_and_the_apps_git_commit(synthesized_app):
+def test_reference_pipeline_calculates_data_and_model_quality_baselines_from_the_run(synthesized_app):
+    steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
+    data_quality, model_quality = steps["DataQualityBaseline"], steps["ModelQualityBaseline"]
+    assert (data_quality["Type"], data_quality["CheckType"]) == ("QualityCheck", "DATA_QUALITY")
+    assert (model_quality["Type"], model_quality["CheckType"]) == ("QualityCheck", "MODEL_QUALITY")
+    # The features the endpoint receives (the train split without its label), and the test split's
+    # predictions with their labels.
+    dataset = data_quality["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"]
+    assert dataset == {"Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"}
+    dataset = model_quality["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"]
+    assert dataset == {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['predictions'].S3Output.S3Uri"}
+    environment = model_quality["Arguments"]["Environment"]
+    assert (environment["problem_type"], environment["ground_truth_attribute"]) == ("BinaryClassification", "label")
+    assert "sagemaker-model-monitor-analyzer" in json.dumps(data_quality["Arguments"]["AppSpecification"])
+    for check in (data_quality, model_quality):
+        assert check["SkipCheck"] == {"Get": "Parameters.SkipBaselineChecks"}
+        assert check["RegisterNewBaseline"] == {"Get": "Parameters.RegisterNewBaselines"}
+        assert check["FailOnViolation"] is True
+        assert check["ModelPackageGroupName"] == "ml-platform-prod-churn"
+        assert check["Arguments"]["NetworkConfig"]["EnableNetworkIsolation"] is True
+    parameters = {
+        p["Name"]: p for p in _pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"]["Parameters"]
+    }
+    # A new registry has no approved version to check against: the first run calculates and registers.
+    assert parameters["SkipBaselineChecks"]["DefaultValue"] is True
+    assert parameters["RegisterNewBaselines"]["DefaultValue"] is True
+
+
+def test_pipeline_scripts_write_the_datasets_the_baselines_are_calculated_from():
+    from tests.conftest import ROOT
+
+    code = ROOT / "stacks" / "pipeline_code"
+    assert 'baseline / "baseline.csv", header=False' in (code / "preprocess.py").read_text()
+    assert '{"label": labels.astype(int).values, "probability": probabilities' in (code / "evaluate.py").read_text()
+
+
+def test_reference_pipeline_registers_the_baselines_and_the_apps_git_commit(synthesized_app):
     from tests.conftest import TEST_SOURCE_VERSION
 
     steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
     register = steps["RegisterModel"]["Arguments"]
-    statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
-    assert statistics["ContentType"] == "application/json"
-    assert statistics["S3Uri"] == {
-        "Std:Join": {
-            "On": "/",
-            "Values": [
-                {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"},
-                "evaluation.json",
-            ],
-        }
+
+    def source(step: str, prop: str) -> dict:
+        return {"ContentType": "application/json", "S3Uri": {"Get": f"Steps.{step}.{prop}"}}
+
+    assert register["ModelMetrics"] == {
+        "ModelQuality": {
+            "Statistics": source("ModelQualityBaseline", "CalculatedBaselineStatistics"),
+            "Constraints": source("ModelQualityBaseline", "CalculatedBaselineConstraints"),
+        },
+        "ModelDataQuality": {
+            "Statistics": source("DataQualityBaseline", "CalculatedBaselineStatistics"),
+            "Constraints": source("DataQualityBaseline", "CalculatedBaselineConstraints"),
+        },
+    }
+    assert register["DriftCheckBaselines"] == {
+        "ModelQuality": {
+            "Statistics": source("ModelQualityBaseline", "BaselineUsedForDriftCheckStatistics"),
+            "Constraints": source("ModelQualityBaseline", "BaselineUsedForDriftCheckConstraints"),
+        },
+        "ModelDataQuality": {
+            "Statistics": source("DataQualityBaseline", "BaselineUsedForDriftCheckStatistics"),
+            "Constraints": source("DataQualityBaseline", "BaselineUsedForDriftCheckConstraints"),
+        },
     }
     metadata = register["CustomerMetadataProperties"]
     assert metadata["lineage:code-version"] == TEST_SOURCE_VERSION
@@ -216,7 +274,9 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
 
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))[f"ml-platform-dev-{pipeline}"])
     jobs = {
-        name: step for name, step in steps.items() if step["Type"] in ("Processing", "Training", "Transform", "Model")
+        name: step
+        for name, step in steps.items()
+        if step["Type"] in ("Processing", "QualityCheck", "Training", "Transform", "Model")
     }
     assert jobs
     for name, step in jobs.items():
@@ -224,7 +284,7 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
         assert tags["lineage:code-version"] == TEST_SOURCE_VERSION, name
         assert tags["lineage:pipeline-step"] == name
         assert tags["lineage:pipeline"] == {"Get": "Execution.PipelineName"}
-        if step["Type"] in ("Processing", "Training"):
+        if step["Type"] in ("Processing", "QualityCheck", "Training"):
             assert "lineage:image" in tags, name
     if pipeline == "batch-transform":
         model_tags = {t["Key"]: t["Value"] for t in jobs["CreateModel"]["Arguments"]["Tags"]}
@@ -236,7 +296,8 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
 
 def test_reference_steps_have_descriptions_for_studio(synthesized_app):
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
-    assert all(steps[name].get("Description") for name in ("Preprocess", "Train", "Evaluate", "RegisterModel"))
+    names = ("Preprocess", "DataQualityBaseline", "Train", "Evaluate", "ModelQualityBaseline", "RegisterModel")
+    assert all(steps[name].get("Description") for name in names)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

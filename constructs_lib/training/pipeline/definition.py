@@ -82,6 +82,7 @@ class PipelineDefinition:
         for step in self.all_steps():
             need = step.requirements()
             merged.job_kinds |= need.job_kinds
+            merged.lists_model_packages = merged.lists_model_packages or need.lists_model_packages
             for attr in (
                 "pass_roles",
                 "register_into",

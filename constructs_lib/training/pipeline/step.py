@@ -225,6 +225,8 @@ class StepRequirements:
     permissions: list[StepPermission] = field(default_factory=list[StepPermission])
     #: Roles passed to services other than SageMaker: ``(role, services)`` (an EMR cluster's roles).
     pass_roles_to: list[tuple[Any, tuple[str, ...]]] = field(default_factory=list[tuple[Any, tuple[str, ...]]])
+    #: SageMaker Pipelines lists a group's approved versions (a check step's latest approved baselines).
+    lists_model_packages: bool = False
 
 
 class _Shown:

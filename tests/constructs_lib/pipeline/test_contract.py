@@ -18,6 +18,7 @@ from constructs_lib.training.pipeline import (
     ConditionNot,
     ConditionStep,
     CreateModelStep,
+    DriftCheckBaselines,
     EmrStep,
     EmrStepConfig,
     EndpointConfigStep,
@@ -317,6 +318,24 @@ def _needs_training_environment(role, group):
     return PipelineDefinition(steps=[TrainingStep("T", job=training_job(role, environment={"MODE": "fast"}))])
 
 
+def _needs_check_steps(role, group):
+    from tests.constructs_lib.pipeline.test_checks import data_quality_check
+
+    return PipelineDefinition(steps=[data_quality_check(role, group)])
+
+
+def _needs_drift_check_baselines(role, group):
+    register = RegisterModelStep(
+        "R",
+        model_package_group=group,
+        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")],
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        drift_check_baselines=DriftCheckBaselines(data_quality_constraints="s3://a/constraints.json"),
+    )
+    return PipelineDefinition(steps=[register])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -331,6 +350,8 @@ NEEDS = {
     "endpoint_config": _needs_endpoint_config,
     "automl": _needs_automl,
     "training_environment": _needs_training_environment,
+    "check_steps": _needs_check_steps,
+    "drift_check_baselines": _needs_drift_check_baselines,
 }
 
 

@@ -352,6 +352,10 @@ class ProcessingStep(Step):
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
+        self.validate_job(v)
+
+    def validate_job(self, v: StepValidator) -> None:
+        """The processing job's own arguments (a check step runs one, and reports its problems as its own)."""
         v.check(hasattr(self.role, "role_arn"), "role", self.role, "must be a JobRole or an IAM role")
         v.kind("image_uri", self.image_uri, STRING, required=True)
         v.instance_type("instance_type", self.instance_type, "ProcessingInstanceType")
