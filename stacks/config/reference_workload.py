@@ -17,8 +17,6 @@ XGBOOST_IMAGE_EU_WEST_1 = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemake
 
 #: The inference image the serving stack starts with.
 IMAGE_URI = XGBOOST_IMAGE_EU_WEST_1
-#: The model artifact in the environment's artifact bucket.
-MODEL_DATA_KEY = "models/example/model.tar.gz"
 #: The model's input, in order: a headerless CSV row of these features (what the training pipeline's
 #: model takes: its training CSV after the label in the first column; the analyzer of Model Monitor
 #: names them ``_c0``, ``_c1``...).
