@@ -374,11 +374,13 @@ class ServingStack(Stack):
 APP_DIRECTORY = Path(__file__).resolve().parents[1]
 
 
-def model_artifact(bucket: SecureBucket, key: str, path: str | None) -> ModelData:
+def model_artifact(bucket: SecureBucket, key: str | None, path: str | None) -> ModelData:
     """A configured model's artifact: a local file or folder that ``cdk deploy`` uploads (``path``,
-    relative to the app's directory), or ``key`` in the environment's artifact bucket."""
+    relative to the app's directory), or ``key`` in the environment's artifact bucket (the
+    configuration gives one of them)."""
     if path is not None:
         return ModelData.from_asset(str(APP_DIRECTORY / path))
+    assert key is not None, "the configuration gives a key or a path"  # ServingConfig/ServedModel.validate
     return ModelData.from_bucket(bucket, key)
 
 

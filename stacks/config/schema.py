@@ -313,11 +313,11 @@ class ServingConfig:
 
     #: Inference image (an AWS algorithm or deep learning container, or your own ECR image).
     image_uri: str = reference.IMAGE_URI
-    #: The model artifact in the environment's artifact bucket.
-    model_data_key: str = reference.MODEL_DATA_KEY
-    #: Default None; a local ``model.tar.gz`` or model folder (relative to the app's directory) that
-    #: ``cdk deploy`` uploads (``ModelData.from_asset``), served instead of ``model_data_key``.
-    model_data_path: str | None = None
+    #: A local ``model.tar.gz`` or model folder (relative to the app's directory) that ``cdk deploy``
+    #: uploads (``ModelData.from_asset``); default the example model (``reference.EXAMPLE_MODEL_PATH``).
+    model_data_path: str | None = reference.EXAMPLE_MODEL_PATH
+    #: Default None; the model artifact in the environment's artifact bucket instead (with ``model_data_path=None``).
+    model_data_key: str | None = None
     #: The registered model package version a new serving stack starts with instead of image and artifact
     #: (a version of the group that feeds the environment); rollouts then change it (ServedModelPackage).
     model_package_arn: str | None = None
@@ -352,6 +352,13 @@ class ServingConfig:
     component_cpu_cores: float = 1.0
 
     def validate(self, problems: Problems) -> None:
+        problems.check(
+            (self.model_data_key is None) != (self.model_data_path is None),
+            "serving.model_data_path",
+            (self.model_data_path, self.model_data_key),
+            "give model_data_path (a local artifact, default the example model) or model_data_key (in the "
+            "artifact bucket, with model_data_path=None): exactly one",
+        )
         problems.check_one_of("serving.endpoint", self.endpoint, _SERVING_ENDPOINTS)
         _check_instance_type(problems, "serving.instance_type", self.instance_type, InstanceTypeApi.ENDPOINT)
         problems.check_range("serving.instance_count", self.instance_count, minimum=1, integer=True)

@@ -183,9 +183,8 @@ def test_model_package_parameter_defaults_to_empty_which_keeps_the_served_packag
 
 def test_no_package_serves_the_configured_image_and_artifact(synthesized_app):
     container = _served_container(_model_template(synthesized_app, "prod"), "none")
-    assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "/models/example/model.tar.gz" in str(
-        container["ModelDataUrl"]
-    )
+    # The example model, a file asset of the stack (tests/stacks/test_example_model.py).
+    assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "cdk-hnb659fds-assets-" in str(container["ModelDataUrl"])
     assert "ModelPackageName" not in container
 
 
