@@ -29,6 +29,7 @@ from constructs_lib import (
     SecureBucket,
     ServedModelPackage,
 )
+from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from constructs_lib.monitoring.deploy_on_approval_handler import handler as rollout
 from constructs_lib.monitoring.deploy_on_approval_handler import served_model
 from tests.conftest import new_stack
@@ -161,7 +162,12 @@ def test_a_rollout_may_change_the_monitors_but_never_replace_or_delete_a_schedul
 @pytest.fixture(scope="module")
 def stack_with_endpoint():
     stack = new_stack()
-    network = PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"])
+    network = PrivateNetwork(
+        stack,
+        "Net",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"],
+    )
     key = EncryptionKey(stack, "Key")
     data = SecureBucket(stack, "Data", encryption_key=key)
     endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=data))
@@ -264,7 +270,12 @@ def test_the_rollout_role_may_replace_monitoring_job_definitions_and_update_the_
     from constructs_lib import DeployOnApproval
 
     stack = new_stack()
-    network = PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"])
+    network = PrivateNetwork(
+        stack,
+        "Net",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"],
+    )
     key = EncryptionKey(stack, "Key")
 
     class Group:

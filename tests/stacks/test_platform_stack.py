@@ -71,7 +71,12 @@ def test_records_stream_into_the_example_feature_group(synthesized_app, env):
     [stream] = _resources(synthesized_app, env, "AWS::Kinesis::Stream")
     assert stream["Properties"]["ShardCount"] == ENVIRONMENTS[env].platform.feature_ingestion_shards
     assert stream["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
-    [mapping] = _resources(synthesized_app, env, "AWS::Lambda::EventSourceMapping")
+    # The stream's mapping (dev's labeling workflow has an SQS one too).
+    [mapping] = [
+        m
+        for m in _resources(synthesized_app, env, "AWS::Lambda::EventSourceMapping")
+        if "StartingPosition" in m["Properties"]
+    ]
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     consumer = [
         f

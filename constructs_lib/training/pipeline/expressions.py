@@ -332,10 +332,12 @@ class Property(Expression):
                 f"{self.path} has no property {member!r} (step {self.step.name!r}, shapes "
                 f"{', '.join(self._shape_names())}); properties: {allowed}"
             )
+        return Property(self.step, self._member_shape(member, members), serializer.member_path(self._path, member))
+
+    def _member_shape(self, member: str, members: dict[str, Any]) -> str:
+        """The qualified shape of ``member`` (the service of the shape that declares it)."""
         owner = next(n for n in self._shape_names() if member in self._members_of(n))
-        return Property(
-            self.step, _service_model.child(owner, members[member]["shape"]), serializer.member_path(self._path, member)
-        )
+        return _service_model.child(owner, members[member]["shape"])
 
     def __getitem__(self, key: int | str) -> Property:
         names = self._shape_names()

@@ -124,6 +124,9 @@ class CheckProperties(Property):
     def _shape_names(self) -> tuple[str, ...]:
         return ("check step results",)
 
+    def _member_shape(self, member: str, members: dict[str, Any]) -> str:
+        return str(members[member]["shape"])  # every result is an S3 URI string
+
 
 class CheckStep(Step):
     """What ``QualityCheckStep`` and ``ClarifyCheckStep`` share: the job, the baseline lifecycle."""
