@@ -36,6 +36,7 @@ from constructs_lib.foundation import (
     add_compliance_checks,
     allow_service_to_publish,
     dead_letter_queue,
+    grant_repository_pull,
     pin_provider_roles,
     pin_role_trust,
     service_principal,
@@ -157,10 +158,15 @@ from constructs_lib.studio import (
     UserProfileBase,
 )
 from constructs_lib.training import (
+    BUILT_IN_ALGORITHMS,
     JOB_KINDS,
     PIPELINE_METRICS_NAMESPACE,
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
+    AlgorithmCompute,
+    AlgorithmImage,
+    BuiltInAlgorithm,
+    FrameworkImage,
     IMlPipeline,
     IModelPackageGroup,
     JobRole,
@@ -170,7 +176,9 @@ from constructs_lib.training import (
     ModelPackageGroup,
     ModelPackageGroupBase,
     algorithm_registry_account,
+    aws_owned_registry,
     deep_learning_containers_account,
+    image_table_source,
     sklearn_image_uri,
     xgboost_image_uri,
 )
@@ -178,6 +186,11 @@ from constructs_lib.training import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlgorithmCompute",
+    "AlgorithmImage",
+    "BUILT_IN_ALGORITHMS",
+    "BuiltInAlgorithm",
+    "FrameworkImage",
     "allow_service_to_publish",
     "IEndpoint",
     "IModel",
@@ -191,6 +204,9 @@ __all__ = [
     "acknowledge_statement_wildcards",
     "acknowledge_wildcard_resources",
     "algorithm_registry_account",
+    "aws_owned_registry",
+    "grant_repository_pull",
+    "image_table_source",
     "AlwaysOnCapacity",
     "AuthorizationKind",
     "COGNITO_DOMAIN_PREFIX_PATTERN",

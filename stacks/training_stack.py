@@ -9,10 +9,10 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from constructs import Construct
 
 from constructs_lib import (
-    SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
-    ContainerImage,
+    AlgorithmImage,
     EncryptionKey,
+    FrameworkImage,
     INetwork,
     JobRole,
     MlPipeline,
@@ -21,8 +21,6 @@ from constructs_lib import (
     ModelPackageSources,
     S3Location,
     SecureBucket,
-    sklearn_image_uri,
-    xgboost_image_uri,
 )
 from constructs_lib.training.pipeline import (
     AssemblyType,
@@ -112,7 +110,7 @@ class TrainingStack(Stack):
             # What the training pipeline registers: its models prefix and the XGBoost image.
             sources=ModelPackageSources(
                 model_data=[ModelData.from_bucket(artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
-                images=[ContainerImage.from_uri(xgboost_image_uri(region))],
+                images=[AlgorithmImage.xgboost()],
             ),
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
@@ -124,8 +122,7 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, RAW_DATA_PREFIX), work],
             outputs=[work],
             encryption_keys=[key],
-            aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
-            network=network,
+            network=network,  # images: the pipeline grants each step's role pull on its image
         )
         self.batch_job_role = JobRole(
             self,
@@ -134,6 +131,8 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, BATCH_INPUT_PREFIX), work.child("models/")],
             outputs=[S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX)],
             encryption_keys=[key],
+            # The registered versions' image (the model is created from a package: its image is
+            # known to the registry only, see the registry's ModelPackageSources).
             aws_image_repositories=[XGBOOST_REPOSITORY],
             network=network,
         )
@@ -197,7 +196,7 @@ class TrainingStack(Stack):
             "Preprocess",
             description="Split the raw CSV data into train, validation and test sets",
             role=role,
-            image_uri=sklearn_image_uri(region),
+            image=FrameworkImage.sklearn(),
             instance_type=training.processing_instance_type,
             volume_size_gb=training.volume_size_gb,
             volume_kms_key=key,
@@ -214,7 +213,7 @@ class TrainingStack(Stack):
             description="Train an XGBoost binary classifier on the train split",
             job=TrainingJob(
                 role=role,
-                image_uri=xgboost_image_uri(region),
+                image=AlgorithmImage.xgboost(),
                 instance_type=training.training_instance_type,
                 instance_count=training.training_instance_count,
                 volume_size_gb=training.volume_size_gb,
@@ -254,7 +253,7 @@ class TrainingStack(Stack):
             "Evaluate",
             description="Score the model on the test split; write evaluation.json",
             role=role,
-            image_uri=xgboost_image_uri(region),
+            image=FrameworkImage.xgboost(),
             instance_type=training.processing_instance_type,
             volume_kms_key=key,
             output_kms_key=key,
@@ -272,7 +271,7 @@ class TrainingStack(Stack):
             "RegisterModel",
             description="Register the model version with its evaluation report and lineage, pending approval",
             model_package_group=self.model_package_group,
-            containers=[ModelContainer(image_uri=xgboost_image_uri(region), model_data_url=train.model_artifacts)],
+            containers=[ModelContainer(image=AlgorithmImage.xgboost(), model_data_url=train.model_artifacts)],
             content_types=["text/csv"],
             response_types=["text/csv"],
             realtime_instance_types=["ml.m5.large", "ml.m5.xlarge"],

@@ -23,6 +23,7 @@ from aws_cdk import Aws, CfnMapping, Stack, Token
 from constructs import Construct
 
 from constructs_lib._core.validation import invalid
+from constructs_lib.foundation.container_image import ContainerImage
 
 #: Account of the ``sagemaker-model-monitor-analyzer`` registry, per commercial region.
 MODEL_MONITOR_ANALYZER_ACCOUNTS: dict[str, str] = {
@@ -92,12 +93,18 @@ class MonitoringImage:
     """
 
     def __init__(
-        self, *, repository: str | None, tag: str | None, accounts: dict[str, str] | None, uri: str | None, label: str
+        self,
+        *,
+        repository: str | None,
+        tag: str | None,
+        accounts: dict[str, str] | None,
+        image: ContainerImage | None,
+        label: str,
     ) -> None:
         self._repository = repository
         self._tag = tag
         self._accounts = accounts
-        self._uri = uri
+        self._image = image
         self.label = label
 
     @classmethod
@@ -107,7 +114,7 @@ class MonitoringImage:
             repository="sagemaker-model-monitor-analyzer",
             tag=None,
             accounts=MODEL_MONITOR_ANALYZER_ACCOUNTS,
-            uri=None,
+            image=None,
             label="Model Monitor analyzer",
         )
 
@@ -118,15 +125,26 @@ class MonitoringImage:
             repository="sagemaker-clarify-processing",
             tag="1.0",
             accounts=CLARIFY_ACCOUNTS,
-            uri=None,
+            image=None,
             label="SageMaker Clarify",
         )
 
     @classmethod
     def from_uri(cls, uri: str) -> MonitoringImage:
-        """Your own image (bring-your-own monitoring container, or a region missing from the tables).
-        Grant the monitor's ``role`` the ECR pull permissions a private repository needs."""
-        return cls(repository=None, tag=None, accounts=None, uri=uri, label=uri)
+        """An image by URI (a region missing from the tables); the monitor's role is granted pull
+        on its ECR repository."""
+        return cls.from_image(ContainerImage.from_uri(uri))
+
+    @classmethod
+    def from_image(cls, image: ContainerImage) -> MonitoringImage:
+        """Your own monitoring container (``ContainerImage.from_asset``, ``from_ecr_repository``...):
+        the monitor's role is granted pull on exactly its repository."""
+        return cls(repository=None, tag=None, accounts=None, image=image, label=image.label)
+
+    @property
+    def custom_image(self) -> ContainerImage | None:
+        """The image given with ``from_image``/``from_uri`` (None for SageMaker's prebuilt images)."""
+        return self._image
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -139,18 +157,17 @@ class MonitoringImage:
     def repository_arn(self, scope: Construct) -> str | None:
         """The ECR repository the image is pulled from, in ``scope``'s region (None for a custom URI
         that names no ECR repository)."""
-        if self._uri is not None:
-            from constructs_lib.inference.model import ContainerImage
-
-            return ContainerImage.from_uri(self._uri).repository_arn
+        if self._image is not None:
+            self._image.bind(scope)
+            return self._image.repository_arn
         uri = self.image_uri(scope)
         account = uri.split(".dkr.ecr.", 1)[0]
         return f"arn:{Aws.PARTITION}:ecr:{Stack.of(scope).region}:{account}:repository/{self._repository}"
 
     def image_uri(self, scope: Construct) -> str:
         """The image URI in the region of ``scope``'s stack."""
-        if self._uri is not None:
-            return self._uri
+        if self._image is not None:
+            return self._image.bind(scope)
         assert self._accounts is not None and self._repository is not None
         stack = Stack.of(scope)
         region = stack.region

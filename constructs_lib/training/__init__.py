@@ -1,10 +1,17 @@
 """Training: job roles, container images, the model registry and typed SageMaker Pipelines."""
 
 from constructs_lib.training.container_images import (
+    BUILT_IN_ALGORITHMS,
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
+    AlgorithmCompute,
+    AlgorithmImage,
+    BuiltInAlgorithm,
+    FrameworkImage,
     algorithm_registry_account,
+    aws_owned_registry,
     deep_learning_containers_account,
+    image_table_source,
     sklearn_image_uri,
     xgboost_image_uri,
 )
@@ -28,9 +35,16 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "AlgorithmCompute",
+    "AlgorithmImage",
+    "BUILT_IN_ALGORITHMS",
+    "BuiltInAlgorithm",
+    "FrameworkImage",
     "IMlPipeline",
     "IModelPackageGroup",
     "algorithm_registry_account",
+    "aws_owned_registry",
+    "image_table_source",
     "deep_learning_containers_account",
     "JOB_KINDS",
     "JobRole",

@@ -71,7 +71,7 @@ class PipelineDefinition:
         for step in self.all_steps():
             need = step.requirements()
             merged.job_kinds |= need.job_kinds
-            for attr in ("pass_roles", "register_into", "read_from", "read_locations", "functions", "queues"):
+            for attr in ("pass_roles", "register_into", "read_from", "read_locations", "functions", "queues", "images"):
                 target = getattr(merged, attr)
                 for item in getattr(need, attr):
                     if not any(item is existing for existing in target):

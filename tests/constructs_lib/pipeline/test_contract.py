@@ -8,6 +8,7 @@ import copy
 import pytest
 from aws_cdk import Duration
 
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     CategoricalRange,
     ConditionEquals,
@@ -181,7 +182,11 @@ def test_a_plain_definition_needs_no_correction(role):
 def _needs_expressions(role, group):
     out = Join(on="/", values=["s3://a", ParameterString("Run")])
     step = ProcessingStep(
-        "P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large", outputs=[ProcessingOutput("o", out)]
+        "P",
+        role=role,
+        image=ContainerImage.from_uri(SKLEARN),
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("o", out)],
     )
     return PipelineDefinition(parameters=[ParameterString("Run")], steps=[step])
 
@@ -191,7 +196,7 @@ def _needs_property_files(role, group):
     step = ProcessingStep(
         "P",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("o", "s3://a/o")],
         property_files=[report],
@@ -208,7 +213,9 @@ def _needs_retry_policy(role, group):
 def _needs_model_data_url(role, group):
     train = TrainingStep("T", job=training_job(role))
     model = CreateModelStep(
-        "M", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)]
+        "M",
+        role=role,
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=train.model_artifacts)],
     )
     return PipelineDefinition(steps=[train, model])
 
@@ -227,7 +234,7 @@ def _needs_register_model(role, group):
     register = RegisterModelStep(
         "R",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/m.tar.gz")],
         content_types=["text/csv"],
         response_types=["text/csv"],
     )
