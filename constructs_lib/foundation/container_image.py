@@ -16,6 +16,7 @@ acknowledged (``acknowledge_runtime_contract``) with the repository policy that 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -121,7 +122,8 @@ class ContainerImage:
         :param asset_name: default none; a unique name for the asset in the cloud assembly.
         """
         props: dict[str, Any] = {
-            "directory": directory,
+            # Absolute from this process's working directory (jsii's runtime has its own).
+            "directory": os.path.abspath(directory),
             "file": file,
             "build_args": dict(build_args) if build_args else None,
             "target": target,
