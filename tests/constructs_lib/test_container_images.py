@@ -24,6 +24,7 @@ from constructs_lib import (
     MlPipeline,
     Model,
     ModelData,
+    PrivateNetwork,
     S3Location,
     SecureBucket,
 )
@@ -378,3 +379,34 @@ def test_every_algorithm_names_its_page_and_only_modes_sagemaker_has():
     for algorithm in BUILT_IN_ALGORITHMS.values():
         assert algorithm.page.startswith("https://docs.aws.amazon.com/sagemaker/latest/dg/")
         assert set(algorithm.input_modes) <= {"File", "Pipe"} and algorithm.content_types
+
+
+def test_a_monitor_of_your_own_container_lets_its_role_pull_it_and_is_compliant(tmp_path):
+    """A Model Monitor job of your own image (``MonitoringImage.from_image``): the monitor's role may
+    pull exactly that image, and the run-time contracts prove it."""
+    from constructs_lib import DataCaptureOptions, DataQualityMonitorOptions, ModelMonitor, MonitoringImage
+    from tests.constructs_lib.fakes import FakeEndpoint
+
+    (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.12-slim\n")
+    app = compliance_app()
+    stack = new_stack(app, "Monitored")
+    bucket = SecureBucket(stack, "Data")
+    network = PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"])
+    ModelMonitor(
+        stack,
+        "Monitor",
+        network=network,
+        endpoint=FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket)),
+        data_quality=DataQualityMonitorOptions(),
+        analyzer_image=MonitoringImage.from_image(ContainerImage.from_asset(str(tmp_path))),
+    )
+    assert nag_findings(app) == []
+    template = Template.from_stack(stack)
+    (definition,) = template.find_resources("AWS::SageMaker::DataQualityJobDefinition").values()
+    image = definition["Properties"]["DataQualityAppSpecification"]["ImageUri"]
+    assert "cdk-hnb659fds-container-assets-" in json.dumps(image)
+    roles = [lid for lid in template.find_resources("AWS::IAM::Role") if lid.startswith("MonitorRole")]
+    statements = role_statements(template, roles[0])
+    assert allowed(statements, Request("ecr:BatchGetImage", ASSET_REPOSITORY))
+    analyzer = "arn:<AWS::Partition>:ecr:eu-west-1:468650794304:repository/sagemaker-model-monitor-analyzer"
+    assert not allowed(statements, Request("ecr:BatchGetImage", analyzer))
