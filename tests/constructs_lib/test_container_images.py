@@ -410,3 +410,37 @@ def test_a_monitor_of_your_own_container_lets_its_role_pull_it_and_is_compliant(
     assert allowed(statements, Request("ecr:BatchGetImage", ASSET_REPOSITORY))
     analyzer = "arn:<AWS::Partition>:ecr:eu-west-1:468650794304:repository/sagemaker-model-monitor-analyzer"
     assert not allowed(statements, Request("ecr:BatchGetImage", analyzer))
+
+
+def test_a_pipeline_parameter_can_still_name_the_image():
+    from constructs_lib.training.pipeline import ParameterString
+
+    image = ParameterString("TrainingImage", default_value=xgboost_image_uri("eu-west-1"))
+    stack = new_stack()
+    job = TrainingJob(
+        role=JobRole(stack, "Role", job_kinds=["training"]),
+        image=image,
+        instance_type="ml.m5.xlarge",
+        output_path="s3://bucket/models/",
+    )
+    rendered = PipelineDefinition(parameters=[image], steps=[TrainingStep("Train", job=job)]).render(stack)
+    spec = rendered["Steps"][0]["Arguments"]["AlgorithmSpecification"]
+    assert spec["TrainingImage"] == {"Get": "Parameters.TrainingImage"}
+
+
+def test_fast_file_is_read_wherever_file_is_and_tuning_checks_the_same():
+    from constructs_lib.training.pipeline import ContinuousRange, TuningObjective, TuningStep
+
+    fast = [TrainingChannel("train", "s3://b/t/", content_type="text/csv", input_mode=InputMode.FAST_FILE)]
+    _render(_job(AlgorithmImage.ip_insights(region="eu-west-1"), channels=fast))
+    job = _job(AlgorithmImage.lda(region="eu-west-1"), instance_count=3)
+    tune = TuningStep(
+        "Tune",
+        job=job,
+        objective=TuningObjective("test:pwll"),
+        ranges=[ContinuousRange("alpha0", 0.1, 10)],
+        max_jobs=2,
+        max_parallel_jobs=1,
+    )
+    with pytest.raises(ConstructValidationError, match=r"steps\['Tune'\] \(Tuning\) job.instance_count=3: LDA"):
+        PipelineDefinition(steps=[tune]).render("pipeline")
