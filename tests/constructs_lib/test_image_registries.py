@@ -106,3 +106,19 @@ def test_every_algorithm_the_sdk_configures_is_typed():
 )
 def test_the_monitoring_images_tables_match_the_sdk(table, key, version):
     assert table == commercial(sdk(key)["versions"][version]["registries"])
+
+
+def test_importing_the_library_reads_no_table():
+    """The tables are read on first use: ``import constructs_lib`` stays cheap."""
+    import subprocess
+    import sys
+
+    code = (
+        "import constructs_lib\n"
+        "from constructs_lib.training import container_images as images\n"
+        "print(images._data.cache_info().currsize)\n"
+        "images.AlgorithmImage.pca(region='eu-west-1')\n"
+        "print(images._data.cache_info().currsize)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["0", "1"]
