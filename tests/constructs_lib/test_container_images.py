@@ -444,3 +444,9 @@ def test_fast_file_is_read_wherever_file_is_and_tuning_checks_the_same():
     )
     with pytest.raises(ConstructValidationError, match=r"steps\['Tune'\] \(Tuning\) job.instance_count=3: LDA"):
         PipelineDefinition(steps=[tune]).render("pipeline")
+
+
+def test_the_byoc_template_passes_cfn_lint(byoc):
+    from tests.conftest import cfn_lint_errors
+
+    assert cfn_lint_errors(byoc[1]) == []
