@@ -179,6 +179,7 @@ from constructs_lib.training import (
     aws_owned_registry,
     deep_learning_containers_account,
     image_table_source,
+    registry_table,
     sklearn_image_uri,
     xgboost_image_uri,
 )
@@ -207,6 +208,7 @@ __all__ = [
     "aws_owned_registry",
     "grant_repository_pull",
     "image_table_source",
+    "registry_table",
     "AlwaysOnCapacity",
     "AuthorizationKind",
     "COGNITO_DOMAIN_PREFIX_PATTERN",

@@ -12,6 +12,7 @@ from constructs_lib.training.container_images import (
     aws_owned_registry,
     deep_learning_containers_account,
     image_table_source,
+    registry_table,
     sklearn_image_uri,
     xgboost_image_uri,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "algorithm_registry_account",
     "aws_owned_registry",
     "image_table_source",
+    "registry_table",
     "deep_learning_containers_account",
     "JOB_KINDS",
     "JobRole",

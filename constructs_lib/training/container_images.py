@@ -77,6 +77,12 @@ class _LazyTable(Mapping[str, str]):
         return len(self._table())
 
 
+def registry_table(image: str, version: str) -> Mapping[str, str]:
+    """The region-to-account table of ``image`` (``"<family>/<scope>"``, e.g. ``"clarify/processing"``)
+    at ``version``, read from ``image_registries.json`` on first use."""
+    return _LazyTable(image, version)
+
+
 #: Account of SageMaker's first-party framework registry (scikit-learn, XGBoost 0.90-1 and later), by region.
 SAGEMAKER_ALGORITHM_REGISTRIES: Mapping[str, str] = _LazyTable("sklearn/training", "1.2-1")
 #: Account of the AWS Deep Learning Containers registry (PyTorch, TensorFlow, Hugging Face), by region,
