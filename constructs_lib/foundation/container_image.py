@@ -16,6 +16,8 @@ acknowledged (``acknowledge_runtime_contract``) with the repository policy that 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -206,7 +208,7 @@ class ContainerImage:
 
     def bind(self, scope: Construct, grantee: iam.IGrantable | None = None) -> str:
         """The image URI in ``scope``'s stack, and pull rights for ``grantee`` (when given). An asset
-        image is built once per stack (the first consumer's scope holds the ``DockerImageAsset``)."""
+        image is built once per stack (its ``DockerImageAsset`` is a child of the stack)."""
         asset = self._asset_in(scope)
         if asset is not None:
             if grantee is not None:
@@ -243,6 +245,9 @@ class ContainerImage:
         _acknowledge_registry_login(grantee)
 
     def _asset_in(self, scope: Construct) -> ecr_assets.DockerImageAsset | None:
+        """The image's ``DockerImageAsset`` in ``scope``'s stack: one per stack and build (a child of
+        the stack named after the build's options, so whichever consumer binds first, and any other
+        image of the same build, finds the same asset)."""
         if self._asset is not None:
             return self._asset
         if self._asset_props is None:
@@ -250,12 +255,14 @@ class ContainerImage:
         stack = Stack.of(scope)
         key = stack.node.path
         if key not in self._assets:
-            holder = scope
-            name, n = "ContainerImage", 1
-            while holder.node.try_find_child(name) is not None:
-                n += 1
-                name = f"ContainerImage{n}"
-            self._assets[key] = ecr_assets.DockerImageAsset(holder, name, **self._asset_props)
+            build = json.dumps(self._asset_props, sort_keys=True, default=str)
+            name = f"ContainerImage{hashlib.sha256(build.encode()).hexdigest()[:12]}"
+            found = stack.node.try_find_child(name)
+            self._assets[key] = (
+                found
+                if isinstance(found, ecr_assets.DockerImageAsset)
+                else ecr_assets.DockerImageAsset(stack, name, **self._asset_props)
+            )
         return self._assets[key]
 
 

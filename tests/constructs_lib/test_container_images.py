@@ -450,3 +450,13 @@ def test_the_byoc_template_passes_cfn_lint(byoc):
     from tests.conftest import cfn_lint_errors
 
     assert cfn_lint_errors(byoc[1]) == []
+
+
+def test_two_images_of_one_build_share_one_asset_per_stack(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    stack = new_stack()
+    first, second = ContainerImage.from_asset(str(tmp_path)), ContainerImage.from_asset(str(tmp_path))
+    role = JobRole(stack, "Role", job_kinds=["training"])
+    assert stack.resolve(first.bind(role, role)) == stack.resolve(second.bind(stack))
+    assets = [c for c in stack.node.children if isinstance(c, cdk.aws_ecr_assets.DockerImageAsset)]
+    assert len(assets) == 1 and first.image_uri == second.image_uri
