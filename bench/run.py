@@ -1,12 +1,19 @@
 """`make bench`: synth and test timings of this library, as ratios to what aws-cdk-lib itself costs.
 
-Measures, on one machine in one run, medians of several runs after a warm-up:
-1. the floor: a Python process synthesizing an empty app with one empty stack;
-2. the whole app (every environment and stack, with cdk-nag), same settings;
-3. scaling: one stack with 1, 10 and 50 real-time endpoints with autoscaling and monitors;
-4. the whole test suite's wall time and its slowest tests;
-5. the peak memory (RSS of Python plus its jsii Node process) of the whole-app synth.
-Prints a table and writes bench/results.json. Only the standard library is used.
+Measures, on one machine in one run, medians of several runs after a warm-up, each figure's runs
+interleaved with its floor's so that the machine's drift hits both alike:
+1. the empty-app floor: a Python process synthesizing an empty app with one empty stack;
+2. the replay floor: the app's own synthesized templates rebuilt as raw L1 resources (one
+   ``cdk.CfnResource`` with literal properties per resource, same stacks, same settings), against
+   the whole app without the compliance packs (budget 2x), and the whole app with them (the packs'
+   share reported);
+3. scaling: 1, 10 and 50 real-time endpoints with autoscaling and monitors, and the replay of each:
+   the marginal cost of a model against the replay of its own resources (budget 2x);
+4. ``import constructs_lib`` against ``import aws_cdk`` plus the submodules a minimal app uses (1.5x);
+5. the whole test suite's wall time, its test count and slowest tests (under 60 s);
+6. the peak memory (RSS of Python plus its jsii Node process) of the whole-app synth (no growth
+   against the previous ``bench/results.json``).
+Prints a table, says which budgets are missed, and writes bench/results.json. Standard library only.
 """
 
 from __future__ import annotations
@@ -19,19 +26,22 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
 BUDGET = {
-    "whole_app_ratio": 3.0,
-    "per_model_ratio": 0.03,
+    "whole_app_vs_replay": 2.0,
+    "per_model_vs_replay": 2.0,
+    "import_vs_floor": 1.5,
     "suite_seconds": 60.0,
     "suite_min_tests": 150,
-    "peak_memory_mib": 1024.0,
+    "peak_memory_growth": 0.05,
 }
 
 
@@ -91,9 +101,21 @@ def run_program(args: list[str], *, sample_memory: bool = False) -> tuple[float,
     return elapsed, peak / 1024
 
 
-def median_time(args: list[str], runs: int) -> float:
-    run_program(args)  # warm-up: file caches, .pyc files
-    return statistics.median(run_program(args)[0] for _ in range(runs))
+def interleaved(programs: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall seconds of each program, one run of each in turn (after one warm-up of each)."""
+    for args in programs.values():
+        run_program(args)
+    times: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(runs):
+        for name, args in programs.items():
+            times[name].append(run_program(args)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def slope(points: dict[int, float]) -> float:
+    """Least-squares slope of seconds over model count."""
+    mean_n, mean_t = statistics.mean(points), statistics.mean(points.values())
+    return sum((n - mean_n) * (points[n] - mean_t) for n in points) / sum((n - mean_n) ** 2 for n in points)
 
 
 def test_suite() -> dict:
@@ -124,35 +146,67 @@ def main() -> int:
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     options = parser.parse_args()
     counts = [int(n) for n in options.models.split(",")]
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
 
-    floor = median_time(["floor"], options.runs)
-    whole = median_time(["whole_app"], options.runs)
-    _, peak_mib = run_program(["whole_app"], sample_memory=True)
-    scaling = {n: median_time(["scaling", str(n)], max(3, options.runs // 2)) for n in counts}
-    # Cost per model: slope of a least-squares line through (models, seconds).
-    mean_n, mean_t = statistics.mean(counts), statistics.mean(scaling.values())
-    slope = sum((n - mean_n) * (scaling[n] - mean_t) for n in counts) / sum((n - mean_n) ** 2 for n in counts)
-    linear = {n: mean_t + slope * (n - mean_n) for n in counts}
-    worst_fit = max(abs(scaling[n] - linear[n]) / scaling[n] for n in counts)
+    with tempfile.TemporaryDirectory() as scratch:
+        dumps = {"app": f"{scratch}/app.json", **{n: f"{scratch}/scaling-{n}.json" for n in counts}}
+        run_program(["dump", dumps["app"], "whole_app", "bare"])
+        for n in counts:
+            run_program(["dump", dumps[n], "scaling", str(n)])
+        app = interleaved(
+            {
+                "floor": ["floor"],
+                "replay": ["replay", dumps["app"]],
+                "bare": ["whole_app", "bare"],
+                "packs": ["whole_app", "packs"],
+            },
+            options.runs,
+        )
+        scaling_runs = max(3, options.runs // 2)
+        scaling: dict[int, float] = {}
+        replayed: dict[int, float] = {}
+        for n in counts:
+            pair = interleaved({"library": ["scaling", str(n)], "replay": ["replay", dumps[n]]}, scaling_runs)
+            scaling[n], replayed[n] = pair["library"], pair["replay"]
+        resources = _resource_counts(dumps)
+    imports = interleaved({"library": ["imports", "library"], "floor": ["imports", "floor"]}, options.runs)
+    _, peak_mib = run_program(["whole_app", "packs"], sample_memory=True)
+    per_model, per_model_replay = slope(scaling), slope(replayed)
     suite = None if options.skip_tests else test_suite()
 
-    rows = [("floor: empty app, one empty stack", floor, 1.0, "")]
+    floor = app["floor"]
+    rows: list[tuple[str, float, str, str]] = [
+        ("floor: empty app, one empty stack", floor, "", ""),
+        (f"replay floor: the app's {resources['app']} resources as raw L1", app["replay"], "", ""),
+        (
+            "whole app, no compliance packs",
+            app["bare"],
+            f"{app['bare'] / app['replay']:.2f}x replay",
+            _verdict(app["bare"] / app["replay"] <= BUDGET["whole_app_vs_replay"], "<= 2x replay"),
+        ),
+        (
+            "whole app, with the three cdk-nag packs",
+            app["packs"],
+            f"packs {app['packs'] - app['bare']:.2f} s ({(app['packs'] - app['bare']) / app['packs']:.0%})",
+            "reported",
+        ),
+    ]
+    for n in counts:
+        rows.append((f"scaling: {n} model(s) / its replay", scaling[n], f"replay {replayed[n]:.3f} s", ""))
     rows.append(
         (
-            "whole app (all environments, cdk-nag)",
-            whole,
-            whole / floor,
-            _verdict(whole / floor <= BUDGET["whole_app_ratio"], f"<= {BUDGET['whole_app_ratio']:g}x"),
+            "  one more model (slope) / its replay's",
+            per_model,
+            f"{per_model / per_model_replay:.2f}x replay",
+            _verdict(per_model / per_model_replay <= BUDGET["per_model_vs_replay"], "<= 2x replay"),
         )
     )
-    for n in counts:
-        rows.append((f"scaling: {n} endpoint(s) + autoscaling + monitors", scaling[n], scaling[n] / floor, ""))
     rows.append(
         (
-            "  cost per extra model (slope)",
-            slope,
-            slope / floor,
-            _verdict(slope / floor <= BUDGET["per_model_ratio"], f"<= {BUDGET['per_model_ratio']:.0%}"),
+            "import constructs_lib / aws_cdk + needed submodules",
+            imports["library"],
+            f"{imports['library'] / imports['floor']:.2f}x",
+            _verdict(imports["library"] / imports["floor"] <= BUDGET["import_vs_floor"], "<= 1.5x"),
         )
     )
     if suite:
@@ -160,22 +214,23 @@ def main() -> int:
             (
                 f"test suite ({suite['passed']} tests)",
                 suite["wall_seconds"],
-                suite["wall_seconds"] / floor,
+                "",
                 _verdict(
                     suite["wall_seconds"] < BUDGET["suite_seconds"] and suite["passed"] >= BUDGET["suite_min_tests"],
                     f"< {BUDGET['suite_seconds']:g}s, >= {BUDGET['suite_min_tests']} tests",
                 ),
             )
         )
+    before = previous.get("peak_memory_mib")
+    growth_ok = before is None or peak_mib <= before * (1 + BUDGET["peak_memory_growth"])
+    memory_budget = f"<= {before * (1 + BUDGET['peak_memory_growth']):.0f} MiB" if before else "first figure"
+    rows.append(("peak memory, whole-app synth (MiB)", peak_mib, "", _verdict(growth_ok, memory_budget)))
 
-    print(f"\n{'figure':<48} {'seconds':>8} {'x floor':>8}  budget")
+    print(f"\n{'figure':<52} {'seconds':>8}  {'ratio':<24} budget")
     for name, seconds, ratio, verdict in rows:
-        print(f"{name:<48} {seconds:>8.3f} {ratio:>8.2f}  {verdict}")
-    print(
-        f"{'peak memory, whole-app synth (MiB)':<48} {peak_mib:>8.0f} {'':>8}  "
-        f"{_verdict(peak_mib < BUDGET['peak_memory_mib'], '< 1024 MiB')}"
-    )
-    print(f"scaling fit: worst deviation from a straight line {worst_fit:.1%}")
+        print(f"{name:<52} {seconds:>8.3f}  {ratio:<24} {verdict}")
+    missed = [name.strip() for name, _, _, verdict in rows if verdict.startswith("MISSED")]
+    print("missed budgets: " + ("; ".join(missed) if missed else "none"))
     if suite:
         print("slowest tests:")
         for test in suite["slowest"]:
@@ -191,19 +246,36 @@ def main() -> int:
         },
         "runs": options.runs,
         "floor_seconds": floor,
-        "whole_app_seconds": whole,
-        "whole_app_ratio": whole / floor,
+        "replay_seconds": app["replay"],
+        "replay_resources": resources["app"],
+        "whole_app_bare_seconds": app["bare"],
+        "whole_app_seconds": app["packs"],
+        "whole_app_vs_replay": app["bare"] / app["replay"],
+        "compliance_packs_seconds": app["packs"] - app["bare"],
         "scaling_seconds": {str(n): scaling[n] for n in counts},
-        "per_model_seconds": slope,
-        "per_model_ratio": slope / floor,
-        "scaling_worst_linear_deviation": worst_fit,
+        "scaling_replay_seconds": {str(n): replayed[n] for n in counts},
+        "per_model_seconds": per_model,
+        "per_model_replay_seconds": per_model_replay,
+        "per_model_vs_replay": per_model / per_model_replay,
+        "import_seconds": imports["library"],
+        "import_floor_seconds": imports["floor"],
+        "import_vs_floor": imports["library"] / imports["floor"],
         "peak_memory_mib": peak_mib,
+        "previous_peak_memory_mib": before,
         "test_suite": suite,
         "budget": BUDGET,
+        "missed": missed,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
     return 0
+
+
+def _resource_counts(dumps: dict[Any, str]) -> dict[Any, int]:
+    return {
+        key: sum(len(stack["template"].get("Resources", {})) for stack in json.loads(Path(path).read_text()))
+        for key, path in dumps.items()
+    }
 
 
 def _verdict(ok: bool, budget: str) -> str:

@@ -12,7 +12,7 @@ from stacks.config import EnvironmentConfig
 from stacks.data_stack import DataStack
 from stacks.governance_stack import GovernanceStack
 from stacks.model_fleet_stack import ModelFleetStack, place
-from stacks.monitoring_stack import MonitoringStack, deployment_target
+from stacks.monitoring_stack import MonitoringStack, deployment_target, monitoring_target
 from stacks.network_stack import NetworkStack
 from stacks.platform_stack import PlatformStack
 from stacks.serving_stack import ServingStack
@@ -80,12 +80,15 @@ class MlPlatformStage(Stage):
             config=config,
             key=self.data.key,
             access_logs=self.data.access_logs,
+            network=self.network.network,
+            logs_key=self.data.logs_key,
             stack_name=f"{prefix}-platform",
             description=f"{config.project} {config.name}: alerts, budget, MLflow, Feature Store",
         )
         self.platform.add_stack_dependency(
             self.data, "buckets, tracking server and feature group use the platform key and access-log bucket"
         )
+        self.platform.add_stack_dependency(self.network, "the feature ingestion consumer runs in the platform VPC")
 
         self.governance = GovernanceStack(
             self,
@@ -99,6 +102,12 @@ class MlPlatformStage(Stage):
             description=f"{config.project} {config.name}: audit trail, team access, labeling, model cards",
         )
         self.governance.add_stack_dependency(self.data, "audits and shares the data and artifact buckets")
+        if config.platform.example_labeling_workflow and self.governance.labeling is not None:
+            self.platform.add_labeling_workflow(
+                workforce=self.governance.labeling, data_bucket=self.data.data_bucket, network=self.network.network
+            )
+            self.platform.add_stack_dependency(self.governance, "the labeling workflow's jobs use the workteam")
+            self.platform.add_stack_dependency(self.network, "the labeling batcher runs in the platform VPC")
         self.serving = ServingStack(
             self,
             "Serving",
@@ -122,9 +131,13 @@ class MlPlatformStage(Stage):
             network=self.network.network,
             registry_shared_with_accounts=registry_shared_with_accounts,
             source_version=source_version,
+            tracking_server=self.platform.tracking_server,
             stack_name=f"{prefix}-training",
             description=f"{config.project} {config.name}: model registry, job roles, "
             "training and batch transform pipelines",
+        )
+        self.training.add_stack_dependency(
+            self.platform, "the training job logs its runs to the MLflow tracking server"
         )
         self.studio = StudioStack(
             self,
@@ -231,6 +244,11 @@ def connect_deployments(stages: Mapping[str, MlPlatformStage]) -> None:
                 continue
             if target is not host:
                 target.serving.allow_model_packages_from(host.config)
+                target.monitoring.read_baselines_from(host.config)
             targets.append(deployment_target(target.config, target.serving, target.monitoring))
+            # Then its monitors take the package's baselines (DriftCheckBaselines).
+            monitors = monitoring_target(target.config, target.serving, target.monitoring)
+            if monitors is not None:
+                targets.append(monitors)
         if targets:
             host.monitoring.add_deployment(targets)

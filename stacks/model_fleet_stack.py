@@ -28,13 +28,13 @@ from constructs_lib import (
     INetwork,
     InstanceVariant,
     Model,
-    ModelData,
     RealtimeEndpoint,
     SecureBucket,
     ServerlessEndpoint,
     ServerlessVariant,
 )
 from stacks.config import EnvironmentConfig, ModelFleetConfig, ServedModel
+from stacks.serving_stack import model_artifact
 
 #: Resources one served model adds to its stack, by endpoint kind (the most a configuration of
 #: that kind can take: real-time with autoscaling). Measured: ``test_model_fleet_stack`` fails when
@@ -87,8 +87,10 @@ class ModelFleetStack(Stack):
             scope_ = Construct(self, served.name)  # the model's ids depend on its name only
             container = ContainerDefinition(
                 image=ContainerImage.from_uri(served.image_uri),
-                model_data=ModelData.from_bucket(
-                    artifact_bucket, served.model_data_key or f"models/{served.name}/model.tar.gz"
+                model_data=model_artifact(
+                    artifact_bucket,
+                    served.model_data_key or f"models/{served.name}/model.tar.gz",
+                    served.model_data_path,
                 ),
             )
             name = f"{prefix}-{served.name}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
@@ -15,6 +16,7 @@ from constructs_lib import (
     DataQualityMonitorOptions,
     DeploymentTarget,
     DeployOnApproval,
+    DriftCheckBaseline,
     DriftRetraining,
     EncryptionKey,
     FeatureAttributionMonitorOptions,
@@ -26,12 +28,20 @@ from constructs_lib import (
     MonitoringBaseline,
     MonitorSchedule,
     NewDataRetraining,
+    S3Location,
     ScheduledRetraining,
     SecureBucket,
+    ServedModelPackage,
+    acknowledge_statement_wildcards,
 )
 from stacks.config import EnvironmentConfig
 from stacks.serving_stack import MODEL_PACKAGE_PARAMETER, ServingStack
-from stacks.training_stack import TrainingStack
+from stacks.training_stack import TRAINING_PREFIX, TrainingStack
+
+#: The monitoring stack's output saying whose baselines its monitors use (the rollout waits for it).
+MONITORED_MODEL_PACKAGE_OUTPUT = "MonitoredModelPackageArn"
+#: Where the training pipeline writes the baselines it registers (``<execution id>/baselines/...``).
+PIPELINE_BASELINES = f"{TRAINING_PREFIX}*/baselines/"
 
 
 class MonitoringStack(Stack):
@@ -86,7 +96,11 @@ class MonitoringStack(Stack):
         )
 
         self.monitor: ModelMonitor | None = None
+        #: Which package's baselines the monitors use (``ServedModelPackage`` with its
+        #: ``DriftCheckBaselines``), set by a rollout through the ``ModelPackageArn`` parameter.
+        self.monitored_package: ServedModelPackage | None = None
         if mon.monitors:
+            self.monitored_package = self._monitored_package(serving, network, artifact_bucket, logs_key)
             self.monitor = self._monitor(serving, network, data_bucket, artifact_bucket, prefix)
         self.alarms = MonitoringAlarms(
             self,
@@ -144,6 +158,50 @@ class MonitoringStack(Stack):
             )
         self.deployment: DeployOnApproval | None = None
 
+    def _monitored_package(
+        self, serving: ServingStack, network: INetwork, artifact_bucket: SecureBucket, logs_key: EncryptionKey
+    ) -> ServedModelPackage:
+        """The record of the package whose baselines the monitors compare with: the rollout sets the
+        ``ModelPackageArn`` parameter after the serving stack serves the package; every other deploy
+        keeps the recorded one. While no package is served (or it has no such baseline), the
+        configured ``baseline_prefix`` files are used."""
+        mon = self.config.monitoring
+        fallback = artifact_bucket.s3_url(mon.baseline_prefix)
+        requested = CfnParameter(
+            self,
+            MODEL_PACKAGE_PARAMETER,
+            type="String",
+            default="",
+            description="Model package version whose DriftCheckBaselines the monitors use (set by the rollout "
+            "after the serving stack serves it): empty keeps the recorded one",
+        )
+        baselines = {
+            DriftCheckBaseline.DATA_QUALITY_CONSTRAINTS: f"{fallback}constraints.json",
+            DriftCheckBaseline.DATA_QUALITY_STATISTICS: f"{fallback}statistics.json",
+        }
+        if mon.ground_truth_prefix:
+            baselines[DriftCheckBaseline.MODEL_QUALITY_CONSTRAINTS] = f"{fallback}model-quality/constraints.json"
+        record = ServedModelPackage(
+            self,
+            "MonitoredModelPackage",
+            requested=requested.value_as_string,
+            # The group the serving stack accepts versions of (its own, or the registry that feeds it).
+            model_package_group_name=serving.served_model_package.model_package_group_name,
+            initial_model_package_arn=self.config.serving.model_package_arn,
+            network=network,
+            encryption_key=self.key,
+            log_retention_days=self.config.log_retention_days,
+            log_key=logs_key,
+            drift_check_baselines=baselines,
+        )
+        CfnOutput(
+            self,
+            MONITORED_MODEL_PACKAGE_OUTPUT,
+            value=record.model_package_arn,
+            description="The model package version whose baselines the monitors use, or 'none'",
+        )
+        return record
+
     def _monitor(
         self,
         serving: ServingStack,
@@ -153,16 +211,19 @@ class MonitoringStack(Stack):
         prefix: str,
     ) -> ModelMonitor:
         mon = self.config.monitoring
-        baseline = artifact_bucket.s3_url(mon.baseline_prefix)
+        record = self.monitored_package
+        assert record is not None
         ground_truth = data_bucket.s3_url(mon.ground_truth_prefix) if mon.ground_truth_prefix else None
         return ModelMonitor(
             self,
             "ModelMonitor",
             endpoint=serving.endpoint,
             network=network,
+            # The served package's baselines (its pipeline's outputs), else the configured files.
             data_quality=DataQualityMonitorOptions(
                 baseline=MonitoringBaseline(
-                    constraints_s3_uri=f"{baseline}constraints.json", statistics_s3_uri=f"{baseline}statistics.json"
+                    constraints_s3_uri=record.baseline_uri(DriftCheckBaseline.DATA_QUALITY_CONSTRAINTS),
+                    statistics_s3_uri=record.baseline_uri(DriftCheckBaseline.DATA_QUALITY_STATISTICS),
                 )
             ),
             model_quality=ModelQualityMonitorOptions(
@@ -170,6 +231,7 @@ class MonitoringStack(Stack):
                 ground_truth_s3_uri=ground_truth,
                 inference_attribute="0",
                 probability_threshold=0.5 if mon.problem_type == "BinaryClassification" else None,
+                baseline_constraints_s3_uri=record.baseline_uri(DriftCheckBaseline.MODEL_QUALITY_CONSTRAINTS),
             )
             if ground_truth
             else None,
@@ -189,7 +251,56 @@ class MonitoringStack(Stack):
             else MonitorSchedule.every_hours(mon.monitor_every_hours),
             output_bucket=artifact_bucket,
             schedule_name_prefix=f"{prefix}-churn"[:40].rstrip("-"),
+            baseline_locations=[
+                S3Location(artifact_bucket, PIPELINE_BASELINES),
+                S3Location(artifact_bucket, mon.baseline_prefix),
+            ],
         )
+
+    def read_baselines_from(self, source: EnvironmentConfig) -> None:
+        """Monitor packages of ``source``'s registry (same account), which the serving stack serves
+        (``ServingStack.allow_model_packages_from``, whose group the record accepts): the monitoring
+        jobs may read the baselines its pipeline wrote, its artifact bucket's
+        ``pipelines/training/*/baselines/`` and its platform key, found by name (another stage)."""
+        if self.monitor is None:
+            return
+        sid = f"ReadBaselinesOf{''.join(p.capitalize() for p in source.name.split('-'))}"
+        role = self.monitor.role
+        bucket_pattern = f"{source.project}-{source.name}-data-artifactbucket*"
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                actions=["s3:GetObject"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::{bucket_pattern}/{PIPELINE_BASELINES}*"],
+                conditions={"StringEquals": {"s3:ResourceAccount": self.account}},
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid=f"{sid}Key",
+                actions=["kms:Decrypt"],
+                resources=[self.format_arn(service="kms", resource="key", resource_name="*")],
+                conditions={
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{source.project}/{source.name}"},
+                    "StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"},
+                },
+            )
+        )
+        policy = getattr(role, "managed_policy", None)
+        if policy is not None:
+            acknowledge_statement_wildcards(
+                policy,
+                f"Baselines of packages registered in {source.name}: its artifact bucket (name generated by "
+                f"CloudFormation in stack {source.project}-{source.name}-data, another stage) under the "
+                "pipeline's per-run baselines prefix, in this account only.",
+                sid,
+            )
+            acknowledge_statement_wildcards(
+                policy,
+                f"The platform key of {source.name} (another stage), selected by its alias "
+                f"alias/{source.project}/{source.name}, used only through S3.",
+                f"{sid}Key",
+            )
 
     def add_deployment(self, targets: Sequence[DeploymentTarget]) -> DeployOnApproval:
         """Roll approved packages of this environment's registry out to ``targets`` in order."""
@@ -208,6 +319,25 @@ class MonitoringStack(Stack):
             log_retention_days=self.config.log_retention_days,
         )
         return self.deployment
+
+
+def monitoring_target(
+    config: EnvironmentConfig, serving: ServingStack, monitoring: MonitoringStack
+) -> DeploymentTarget | None:
+    """The monitoring stack of an environment as the rollout's next target after its serving stack:
+    its monitors take the rolled-out package's baselines (None without monitors)."""
+    if monitoring.monitor is None:
+        return None
+    return DeploymentTarget(
+        stack_name=monitoring.stack_name,
+        endpoint_name=serving.endpoint_physical_name,
+        parameter_name=MODEL_PACKAGE_PARAMETER,
+        output_name=MONITORED_MODEL_PACKAGE_OUTPUT,
+        bake_time=Duration.seconds(0),
+        region=config.region,
+        account=config.account,
+        monitoring_schedule_names=tuple(monitoring.monitor.schedule_names.values()),
+    )
 
 
 def deployment_target(

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import RemovalPolicy, Stack
 from constructs import Construct
 
-from constructs_lib import EncryptionKey, PrivateNetwork
+from constructs_lib import FEATURE_STORE_RUNTIME_ENDPOINT, EncryptionKey, PrivateNetwork
 from stacks.config import EnvironmentConfig
 
 #: Every environment runs an MLflow tracking server (stacks/platform_stack.py): Studio and jobs in
@@ -15,6 +15,9 @@ from stacks.config import EnvironmentConfig
 MLFLOW_INTERFACE_ENDPOINTS = ("sagemaker.experiments",)
 #: Studio's safe teardown (constructs_lib.StudioDomain) asks CloudFormation whether the domain is going away.
 TEARDOWN_INTERFACE_ENDPOINTS = ("sagemaker.api", "cloudformation")
+#: The example feature group's ingestion stream (stacks/platform_stack.py): its consumer writes to the
+#: Feature Store runtime and sends invalid records to its dead-letter queue.
+FEATURE_INGESTION_INTERFACE_ENDPOINTS = (FEATURE_STORE_RUNTIME_ENDPOINT, "sqs")
 
 
 class NetworkStack(Stack):
@@ -29,6 +32,7 @@ class NetworkStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         net = config.network
+        ingestion = FEATURE_INGESTION_INTERFACE_ENDPOINTS if config.platform.feature_ingestion_enabled else ()
         self.network = PrivateNetwork(
             self,
             "Network",
@@ -36,7 +40,9 @@ class NetworkStack(Stack):
             availability_zones=net.availability_zones,
             nat_gateways=net.nat_gateways,
             interface_endpoints=tuple(
-                dict.fromkeys((*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS))
+                dict.fromkeys(
+                    (*net.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS, *ingestion)
+                )
             ),
             flow_log_retention_days=net.flow_log_retention_days,
             flow_log_key=logs_key,

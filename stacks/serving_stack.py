@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsii
@@ -12,6 +13,7 @@ from aws_cdk import (
     CfnCondition,
     CfnOutput,
     CfnParameter,
+    Duration,
     Fn,
     IStableStringProducer,
     Lazy,
@@ -29,13 +31,18 @@ from constructs_lib import (
     AlgorithmImage,
     AsyncEndpoint,
     CapacitySize,
+    ComputeReservation,
     ContainerDefinition,
     ContainerImage,
     DataCaptureOptions,
     DeploymentGuardrails,
     EncryptionKey,
+    IdleCapacity,
+    IdleOptions,
     INetwork,
     InferenceApi,
+    InferenceComponent,
+    InferenceComponentEndpoint,
     InstanceVariant,
     ManagedPolicyRole,
     Model,
@@ -58,8 +65,9 @@ MODEL_PACKAGE_PARAMETER = "ModelPackageArn"
 
 
 class ServingStack(Stack):
-    """dev: a serverless endpoint; staging and prod: real-time endpoints (prod autoscaled, with canary
-    deployments that roll back on alarms), an asynchronous endpoint and an API front door as configured."""
+    """dev: an inference component that scales to zero copies and instances when idle and out of
+    hours; staging and prod: real-time endpoints (prod autoscaled, with canary deployments that roll
+    back on alarms), an asynchronous endpoint (prod: canary too) and an API front door as configured."""
 
     def __init__(
         self,
@@ -83,7 +91,9 @@ class ServingStack(Stack):
         self.models: list[Model] = []
         name = f"{config.project}-{config.name}"
         #: The endpoint's fixed name as a plain string, for other environments (``DeploymentTarget``).
-        self.endpoint_physical_name = f"{name}-inference"
+        #: A component endpoint has a name of its own: replacing an endpoint of another kind creates the new
+        #: one before deleting the old, which one fixed name would make fail.
+        self.endpoint_physical_name = f"{name}-components" if sv.endpoint == "components" else f"{name}-inference"
         self.async_endpoint_physical_name = f"{name}-async"
         #: The package a deploy asks for: ``DeployOnApproval`` sets it (or ``cdk deploy --parameters``);
         #: empty (the default, what CDK Pipelines deploys) keeps the package the stack serves, ``none``
@@ -138,8 +148,12 @@ class ServingStack(Stack):
             expression=Fn.condition_not(Fn.condition_equals(self.served_package.value_as_string, NO_MODEL_PACKAGE)),
         )
 
-        self.endpoint: RealtimeEndpoint | ServerlessEndpoint
-        if sv.endpoint == "serverless":
+        self.endpoint: RealtimeEndpoint | ServerlessEndpoint | InferenceComponentEndpoint
+        #: The served model's component (``serving.endpoint == "components"``), else None.
+        self.component: InferenceComponent | None = None
+        if sv.endpoint == "components":
+            self.endpoint = self._components(key)
+        elif sv.endpoint == "serverless":
             # Serverless Inference supports neither VPC configuration nor network isolation.
             model = self._served(
                 Model(
@@ -169,7 +183,7 @@ class ServingStack(Stack):
                         model=self.vpc_model, instance_type=sv.instance_type, initial_instance_count=sv.instance_count
                     )
                 ],
-                deployment=_guardrails(sv),
+                deployment=_guardrails(sv.traffic_shifting, CapacitySize.instances(1)),
                 data_capture=DataCaptureOptions(bucket=data_bucket, sampling_percentage=sv.data_capture_percentage)
                 if sv.data_capture_percentage is not None
                 else None,
@@ -190,7 +204,9 @@ class ServingStack(Stack):
                 bucket=data_bucket,
                 notification_key=key,
                 volume_encryption_key=key,
+                deployment=_guardrails(sv.async_traffic_shifting, CapacitySize.percent(50)),
             )
+            self._manage_capacity("Async", self.async_endpoint)
 
         self.inference_api: InferenceApi | None = None
         if sv.inference_api:
@@ -204,6 +220,50 @@ class ServingStack(Stack):
                 manage_account_cloudwatch_role=owns_api_gateway_account_settings,
                 removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
             )
+
+    def _components(self, key: EncryptionKey) -> InferenceComponentEndpoint:
+        """The model as an inference component on instances SageMaker manages: 0 to ``component_max_copies``
+        copies (scaled out from zero by the first request), 0 instances while no copy runs."""
+        sv = self._config.serving
+        endpoint = InferenceComponentEndpoint(
+            self,
+            "ComponentEndpoint",
+            endpoint_name=self.endpoint_physical_name,
+            instance_type=sv.instance_type,
+            min_instance_count=0,
+            max_instance_count=sv.max_instance_count or sv.instance_count,
+            volume_encryption_key=key,
+        )
+        self.component = endpoint.add_component(
+            "Model",
+            model=self.vpc_model,
+            reservation=ComputeReservation(memory_mb=sv.component_memory_mb, cpu_cores=sv.component_cpu_cores),
+        )
+        self._manage_capacity("Model", self.component)
+        return endpoint
+
+    def _manage_capacity(self, name: str, capacity: InferenceComponent | AsyncEndpoint) -> None:
+        """The environment's ``capacity``: working hours on the capacity's scalable target (the component's
+        copies, autoscaled here from 0 to ``component_max_copies``; the async endpoint's backlog
+        scaling) and an idle alarm that, opted in, scales it to its minimum."""
+        cap, sv = self._config.capacity, self._config.serving
+        if isinstance(capacity, InferenceComponent):
+            capacity.auto_scale_copy_count(min_copies=0, max_copies=sv.component_max_copies, working_hours=cap.schedule)
+        elif capacity.scalable_target is not None and cap.schedule is not None:
+            scaling = capacity.scaling
+            assert scaling is not None
+            cap.schedule.apply(
+                capacity.scalable_target, min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity
+            )
+        if cap.idle_alarm_minutes is None:
+            return
+        options = IdleOptions(
+            idle_for=Duration.minutes(cap.idle_alarm_minutes), scale_to_minimum=cap.scale_in_when_idle
+        )
+        if isinstance(capacity, InferenceComponent):
+            IdleCapacity.for_component(self, f"{name}Idle", capacity, **options)
+        else:
+            IdleCapacity.for_async_endpoint(self, f"{name}Idle", capacity, **options)
 
     @property
     def vpc_model(self) -> Model:
@@ -310,19 +370,35 @@ class ServingStack(Stack):
             )
 
 
+#: Where local model artifacts of the configuration are found (``model_data_path``): the app's directory.
+APP_DIRECTORY = Path(__file__).resolve().parents[1]
+
+
+def model_artifact(bucket: SecureBucket, key: str | None, path: str | None) -> ModelData:
+    """A configured model's artifact: a local file or folder that ``cdk deploy`` uploads (``path``,
+    relative to the app's directory), or ``key`` in the environment's artifact bucket (the
+    configuration gives one of them)."""
+    if path is not None:
+        return ModelData.from_asset(str(APP_DIRECTORY / path))
+    assert key is not None, "the configuration gives a key or a path"  # ServingConfig/ServedModel.validate
+    return ModelData.from_bucket(bucket, key)
+
+
 def _container(sv: ServingConfig, artifact_bucket: SecureBucket) -> ContainerDefinition:
     return ContainerDefinition(
         image=ContainerImage.from_uri(sv.image_uri),
-        model_data=ModelData.from_bucket(artifact_bucket, sv.model_data_key),
+        model_data=model_artifact(artifact_bucket, sv.model_data_key, sv.model_data_path),
     )
 
 
-def _guardrails(sv: ServingConfig) -> DeploymentGuardrails | None:
-    if sv.traffic_shifting is None:
+def _guardrails(shifting: str | None, canary: CapacitySize) -> DeploymentGuardrails | None:
+    """``serving.traffic_shifting`` or ``async_traffic_shifting`` as guardrails; ``canary``: the first batch
+    (an instance of the real-time fleet, a share of the asynchronous one, which may scale to zero)."""
+    if shifting is None:
         return None
-    routing = TrafficRouting(sv.traffic_shifting)
+    routing = TrafficRouting(shifting)
     if routing == TrafficRouting.CANARY:
-        return DeploymentGuardrails.canary(CapacitySize.instances(1))
+        return DeploymentGuardrails.canary(canary)
     if routing == TrafficRouting.LINEAR:
         return DeploymentGuardrails.linear(CapacitySize.percent(50))
     return DeploymentGuardrails.all_at_once()

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from constructs_lib import (
     XGBOOST_REPOSITORY,
     AlgorithmImage,
+    Code,
     EncryptionKey,
     FrameworkImage,
     INetwork,
+    ITrackingServer,
     JobRole,
     MlPipeline,
     ModelData,
     ModelPackageGroup,
     ModelPackageSources,
+    MonitoringImage,
     S3Location,
     SecureBucket,
 )
 from constructs_lib.training.pipeline import (
     AssemblyType,
+    CheckJobConfig,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     CreateModelStep,
+    DataQualityCheckConfig,
+    DatasetFormat,
+    DriftCheckBaselines,
     ExecutionVariables,
     FailStep,
     JobNetwork,
@@ -35,13 +45,17 @@ from constructs_lib.training.pipeline import (
     MetricDefinition,
     ModelContainer,
     ModelMetrics,
+    ModelQualityCheckConfig,
+    ParameterBoolean,
     ParameterFloat,
     ParameterString,
     PipelineDefinition,
+    PipelineExperimentConfig,
     ProcessingInput,
     ProcessingOutput,
     ProcessingStep,
     PropertyFile,
+    QualityCheckStep,
     RegisterModelStep,
     RetryPolicy,
     S3DataDistribution,
@@ -55,13 +69,15 @@ from constructs_lib.training.pipeline import (
 from stacks.config import EnvironmentConfig
 
 #: Where the pipelines read and write (see README "Training pipelines"): raw data and batch inputs in
-#: the data bucket; code, intermediate data, models and results in the artifact bucket.
+#: the data bucket; intermediate data, models and results in the artifact bucket. The steps' scripts
+#: are file assets (``cdk deploy`` uploads them into the bootstrap bucket).
 RAW_DATA_PREFIX = "raw/"
 BATCH_INPUT_PREFIX = "batch/input/"
 TRAINING_PREFIX = "pipelines/training/"
 #: Where the training pipeline writes model artifacts (the registered packages' model data).
 MODEL_ARTIFACTS_PREFIX = f"{TRAINING_PREFIX}models/"
-CODE_PREFIX = "pipelines/training/code/"
+#: The reference pipeline's scripts (``Code.from_asset``: a change to one changes the pipeline).
+PIPELINE_CODE = Path(__file__).resolve().parent / "pipeline_code"
 BATCH_OUTPUT_PREFIX = "pipelines/batch-transform/"
 
 _XGBOOST_METRICS = [
@@ -85,6 +101,7 @@ class TrainingStack(Stack):
         network: INetwork,
         source_version: str,
         registry_shared_with_accounts: Sequence[str] = (),
+        tracking_server: ITrackingServer | None = None,
         **kwargs: Any,
     ) -> None:
         """
@@ -93,6 +110,8 @@ class TrainingStack(Stack):
         :param registry_shared_with_accounts: default none; accounts the model registry's resource
             policy lets read it and create models from its versions (staging and prod deploying
             what was approved here).
+        :param tracking_server: default none; the MLflow tracking server the training job logs its runs
+            to (the training job role may log there; the Evaluate step gets its ARN).
         """
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
@@ -115,6 +134,10 @@ class TrainingStack(Stack):
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
         work = S3Location(artifact_bucket, TRAINING_PREFIX)
+        #: The Model Monitor analyzer the pipeline's quality checks run (SageMaker's, per region).
+        self.analyzer_image = MonitoringImage.model_monitor_analyzer()
+        analyzer_repository = self.analyzer_image.repository_arn(self)
+        assert analyzer_repository is not None  # SageMaker's image: always an ECR repository
         self.training_job_role = JobRole(
             self,
             "TrainingJobRole",
@@ -122,7 +145,16 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, RAW_DATA_PREFIX), work],
             outputs=[work],
             encryption_keys=[key],
+            ecr_repositories=[
+                ecr.Repository.from_repository_attributes(
+                    self,
+                    "AnalyzerRepository",
+                    repository_arn=analyzer_repository,
+                    repository_name="sagemaker-model-monitor-analyzer",
+                )
+            ],
             network=network,  # images: the pipeline grants each step's role pull on its image
+            tracking_server=tracking_server,
         )
         self.batch_job_role = JobRole(
             self,
@@ -137,13 +169,19 @@ class TrainingStack(Stack):
             network=network,
         )
         job_network = JobNetwork.from_network(network)
+        # The Evaluate step logs its run to MLflow (evaluate.py): its container reaches the tracking
+        # server's VPC endpoint, so it is not network-isolated (the other jobs are; Train runs the
+        # built-in XGBoost algorithm, which has no MLflow client).
+        self.tracked_job_network = (
+            JobNetwork.from_network(network, enable_network_isolation=False) if tracking_server else job_network
+        )
 
         self.training_pipeline = MlPipeline(
             self,
             "TrainingPipeline",
             pipeline_name=f"{prefix}-training",
             scope_tag=("environment", config.name),
-            description="Preprocess, train (XGBoost), evaluate, and register the model if accurate enough",
+            description="Preprocess, train (XGBoost), evaluate, baseline, and register the model if accurate enough",
             max_parallel_steps=training.max_parallel_steps,
             definition=self._training_definition(
                 key=key, data_bucket=data_bucket, work=work, job_network=job_network, region=region
@@ -184,6 +222,16 @@ class TrainingStack(Stack):
         trigger = ParameterString(
             "Trigger", default_value="manual", description="What started the run: manual, schedule, drift or new-data"
         )
+        skip_checks = ParameterBoolean(
+            "SkipBaselineChecks",
+            default_value=True,
+            description="False checks the new baselines against the latest approved version's (needs one)",
+        )
+        register_baselines = ParameterBoolean(
+            "RegisterNewBaselines",
+            default_value=True,
+            description="True registers the baselines calculated from this run's data as the model's drift baselines",
+        )
         report = PropertyFile("EvaluationReport", output_name="evaluation", path="evaluation.json")
         capacity_retry = RetryPolicy(
             ["SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"],
@@ -202,8 +250,11 @@ class TrainingStack(Stack):
             volume_kms_key=key,
             output_kms_key=key,
             inputs=[ProcessingInput("raw", input_data)],
-            outputs=[ProcessingOutput(split, S3Join(work, run, split)) for split in ("train", "validation", "test")],
-            code=S3Location(work.bucket, f"{CODE_PREFIX}preprocess.py"),
+            outputs=[
+                ProcessingOutput(split, S3Join(work, run, split))
+                for split in ("train", "validation", "test", "baseline")
+            ],
+            code=Code.from_asset(str(PIPELINE_CODE / "preprocess.py")),
             network=job_network,
             retry_policies=[capacity_retry],
         )
@@ -245,7 +296,11 @@ class TrainingStack(Stack):
                 max_wait=Duration.minutes(training.max_wait_minutes) if training.use_spot_instances else None,
                 # Per execution: a job resumes from what it finds here (see README "Per-run state").
                 checkpoint_s3_uri=S3Join(work, run, "checkpoints") if training.use_spot_instances else None,
-                network=job_network,
+                # Remote debugging (opt-in, never in prod: the config refuses it) needs the network.
+                network=dataclasses.replace(job_network, enable_network_isolation=False)
+                if training.remote_debug
+                else job_network,
+                remote_debug=training.remote_debug,
             ),
             retry_policies=[capacity_retry],
         )
@@ -261,11 +316,56 @@ class TrainingStack(Stack):
                 ProcessingInput("model", train.model_artifacts),
                 ProcessingInput("test", preprocess.outputs["test"]),
             ],
-            outputs=[ProcessingOutput("evaluation", S3Join(work, run, "evaluation"))],
-            code=S3Location(work.bucket, f"{CODE_PREFIX}evaluate.py"),
+            outputs=[
+                ProcessingOutput("evaluation", S3Join(work, run, "evaluation")),
+                ProcessingOutput("predictions", S3Join(work, run, "predictions")),
+            ],
+            code=Code.from_asset(str(PIPELINE_CODE / "evaluate.py")),
             property_files=[report],
-            network=job_network,
+            network=self.tracked_job_network,
             retry_policies=[capacity_retry],
+        )
+        # The baselines the served model's monitors compare with, calculated from this run's data and
+        # registered with the model (DriftCheckBaselines): a new model brings its own.
+        checks = CheckJobConfig(
+            role=role,
+            image_uri=self.analyzer_image.image_uri(self),
+            instance_type=training.processing_instance_type,
+            volume_kms_key=key,
+            output_kms_key=key,
+            network=job_network,
+        )
+        lifecycle: dict[str, Any] = dict(
+            skip_check=skip_checks,
+            register_new_baseline=register_baselines,
+            model_package_group=self.model_package_group,
+        )
+        data_quality = QualityCheckStep(
+            "DataQualityBaseline",
+            description="Statistics and constraints of the training features (what the endpoint receives)",
+            check=DataQualityCheckConfig(
+                baseline_dataset=preprocess.outputs["baseline"],
+                dataset_format=DatasetFormat.csv(header=False),
+                output=S3Join(work, run, "baselines", "data-quality"),
+            ),
+            job=checks,
+            **lifecycle,
+        )
+        model_quality = QualityCheckStep(
+            "ModelQualityBaseline",
+            description="Quality metrics of the model's predictions on the test split",
+            check=ModelQualityCheckConfig(
+                baseline_dataset=evaluate.outputs["predictions"],
+                dataset_format=DatasetFormat.csv(header=True),
+                output=S3Join(work, run, "baselines", "model-quality"),
+                problem_type="BinaryClassification",
+                ground_truth_attribute="label",
+                inference_attribute="prediction",
+                probability_attribute="probability",
+                probability_threshold_attribute=0.5,
+            ),
+            job=checks,
+            **lifecycle,
         )
         register = RegisterModelStep(
             "RegisterModel",
@@ -276,8 +376,9 @@ class TrainingStack(Stack):
             response_types=["text/csv"],
             realtime_instance_types=["ml.m5.large", "ml.m5.xlarge"],
             transform_instance_types=[training.transform_instance_type],
-            model_metrics=ModelMetrics(
-                model_quality_statistics=Join(on="/", values=[evaluate.outputs["evaluation"], "evaluation.json"])
+            model_metrics=ModelMetrics.from_checks(data_quality=data_quality, model_quality=model_quality),
+            drift_check_baselines=DriftCheckBaselines.from_checks(
+                data_quality=data_quality, model_quality=model_quality
             ),
             model_package_description="Registered by the training pipeline; approve to deploy",
         )
@@ -296,7 +397,11 @@ class TrainingStack(Stack):
             else_steps=[too_low],
         )
         return PipelineDefinition(
-            parameters=[input_data, threshold, trigger], steps=[preprocess, train, evaluate, gate], lineage=self.lineage
+            parameters=[input_data, threshold, trigger, skip_checks, register_baselines],
+            steps=[preprocess, data_quality, train, evaluate, model_quality, gate],
+            lineage=self.lineage,
+            # One experiment for the pipeline, one trial per execution, in Studio's Experiments view.
+            experiment_config=PipelineExperimentConfig(),
         )
 
     def _batch_definition(

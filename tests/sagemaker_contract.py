@@ -70,6 +70,20 @@ REQUEST_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Tuning": ("CreateHyperParameterTuningJobRequest", ("HyperParameterTuningJobName",)),
     "Model": ("CreateModelInput", ("ModelName",)),
     "RegisterModel": ("CreateModelPackageInput", ()),
+    "EndpointConfig": ("CreateEndpointConfigInput", ()),
+    "AutoML": ("CreateAutoMLJobRequest", ("AutoMLJobName",)),
+    "Endpoint": ("CreateEndpointInput", ()),
+    "QualityCheck": ("CreateProcessingJobRequest", ("ProcessingJobName",)),
+    "ClarifyCheck": ("CreateProcessingJobRequest", ("ProcessingJobName",)),
+}
+
+#: EMR steps: each member of ``Arguments`` against its EMR shape; SageMaker names the step and the
+#: cluster (the SDK's EMRStep sends neither ``StepConfig.Name`` nor ``ClusterConfig.Name``).
+EMR_ARGUMENT_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "StepConfig": ("emr:StepConfig", ("Name",)),
+    "ClusterConfig": ("emr:RunJobFlowInput", ("Name",)),
+    "ClusterId": ("emr:XmlStringMaxLen256", ()),
+    "ExecutionRoleArn": ("emr:ArnType", ()),
 }
 
 _EXPRESSION_KEYS = {"Get", "Std:Join", "Std:JsonGet"}
@@ -93,7 +107,8 @@ def _is_token(value: Any) -> bool:
 
 
 def shape_problems(value: Any, shape_name: str, path: str, generated: tuple[str, ...] = ()) -> list[str]:
-    """Problems of ``value`` against botocore shape ``shape_name``."""
+    """Problems of ``value`` against botocore shape ``shape_name`` (``"emr:StepConfig"``: another
+    service's shape)."""
     shape = _service_model.shape(shape_name)
     kind = shape["type"]
     problems: list[str] = []
@@ -107,7 +122,9 @@ def shape_problems(value: Any, shape_name: str, path: str, generated: tuple[str,
             if key not in members:
                 problems.append(f"{path}.{key}: unknown member of {shape_name} (members: {', '.join(members)})")
             else:
-                problems += shape_problems(item, members[key]["shape"], f"{path}.{key}")
+                problems += shape_problems(
+                    item, _service_model.child(shape_name, members[key]["shape"]), f"{path}.{key}"
+                )
         for required in shape.get("required", []):
             if required not in value and required not in generated:
                 problems.append(f"{path}.{required}: required by {shape_name}")
@@ -117,15 +134,21 @@ def shape_problems(value: Any, shape_name: str, path: str, generated: tuple[str,
             return [f"{path}: expected a list ({shape_name}), got {value!r}"]
         problems += _bounds(len(value), shape, path, "items")
         for index, item in enumerate(value):
-            problems += shape_problems(item, shape["member"]["shape"], f"{path}[{index}]")
+            problems += shape_problems(
+                item, _service_model.child(shape_name, shape["member"]["shape"]), f"{path}[{index}]"
+            )
         return problems
     if kind == "map":
         if not isinstance(value, dict):
             return [f"{path}: expected a map ({shape_name}), got {value!r}"]
         problems += _bounds(len(value), shape, path, "entries")
         for key, item in value.items():
-            problems += shape_problems(key, shape["key"]["shape"], f"{path}<key {key!r}>")
-            problems += shape_problems(item, shape["value"]["shape"], f"{path}[{key!r}]")
+            problems += shape_problems(
+                key, _service_model.child(shape_name, shape["key"]["shape"]), f"{path}<key {key!r}>"
+            )
+            problems += shape_problems(
+                item, _service_model.child(shape_name, shape["value"]["shape"]), f"{path}[{key!r}]"
+            )
         return problems
     if kind in ("string", "timestamp"):
         if not isinstance(value, str):
@@ -167,6 +190,13 @@ def definition_api_problems(definition: dict[str, Any]) -> list[str]:
         if step["Type"] in REQUEST_SHAPES:
             shape_name, generated = REQUEST_SHAPES[step["Type"]]
             problems.extend(shape_problems(step.get("Arguments", {}), shape_name, where, generated))
+        elif step["Type"] == "EMR":
+            for key, value in step.get("Arguments", {}).items():
+                if key not in EMR_ARGUMENT_SHAPES:
+                    problems.append(f"{where}.{key}: not an EMR step argument ({', '.join(EMR_ARGUMENT_SHAPES)})")
+                    continue
+                shape_name, generated = EMR_ARGUMENT_SHAPES[key]
+                problems.extend(shape_problems(value, shape_name, f"{where}.{key}", generated))
         elif step["Type"] == "Condition":
             for branch in ("IfSteps", "ElseSteps"):
                 for child in step["Arguments"].get(branch, []):
@@ -347,6 +377,113 @@ def _correct_register_model(schema: dict[str, Any]) -> None:
     container["FrameworkVersion"] = {"$ref": "#/definitions/StringArgumentValue"}
 
 
+def _correct_large_models(schema: dict[str, Any]) -> None:
+    d = schema["definitions"]
+    arguments = d["TrainingStep"]["properties"]["Arguments"]["properties"]
+    resources = arguments["ResourceConfig"]["properties"]
+    resources["KeepAlivePeriodInSeconds"] = {"$ref": "#/definitions/IntegerArgumentValue"}
+    resources["InstanceGroups"] = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "InstanceType": {"$ref": "#/definitions/StringArgumentValue"},
+                "InstanceCount": {"$ref": "#/definitions/IntegerArgumentValue"},
+                "InstanceGroupName": {"$ref": "#/definitions/StringArgumentValue"},
+            },
+            "required": ["InstanceType", "InstanceCount", "InstanceGroupName"],
+            "additionalProperties": False,
+        },
+    }
+    source = arguments["InputDataConfig"]["items"]["properties"]["DataSource"]["properties"]["S3DataSource"]
+    source["properties"]["InstanceGroupNames"] = {
+        "type": "array",
+        "items": {"$ref": "#/definitions/StringArgumentValue"},
+    }
+    string_map = {"type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
+    arguments["ProfilerConfig"] = {
+        "type": "object",
+        "properties": {
+            "S3OutputPath": {"$ref": "#/definitions/StringArgumentValue"},
+            "ProfilingIntervalInMilliseconds": {"$ref": "#/definitions/IntegerArgumentValue"},
+            "ProfilingParameters": string_map,
+            "DisableProfiler": {"$ref": "#/definitions/BooleanArgumentValue"},
+        },
+        "additionalProperties": False,
+    }
+    arguments["ProfilerRuleConfigurations"] = copy.deepcopy(arguments["DebugRuleConfigurations"])
+    arguments["RemoteDebugConfig"] = {
+        "type": "object",
+        "properties": {"EnableRemoteDebug": {"$ref": "#/definitions/BooleanArgumentValue"}},
+        "additionalProperties": False,
+    }
+
+
+def _correct_experiment_config(schema: dict[str, Any]) -> None:
+    schema["properties"]["PipelineExperimentConfig"] = {
+        "type": "object",
+        "properties": {
+            "ExperimentName": {"$ref": "#/definitions/StringArgumentValue"},
+            "TrialName": {"$ref": "#/definitions/StringArgumentValue"},
+        },
+        "additionalProperties": False,
+    }
+
+
+def _correct_emr(schema: dict[str, Any]) -> None:
+    arguments = schema["definitions"]["EMRStep"]["properties"]["Arguments"]
+    arguments["properties"]["ClusterConfig"] = {"type": "object"}
+    arguments["properties"]["ExecutionRoleArn"] = {"$ref": "#/definitions/StringArgumentValue"}
+    arguments["required"] = ["StepConfig"]
+    arguments["oneOf"] = [{"required": ["ClusterId"]}, {"required": ["ClusterConfig"]}]
+    arguments["properties"]["StepConfig"]["required"] = ["HadoopJarStep"]
+
+
+def _correct_endpoint_config(schema: dict[str, Any]) -> None:
+    step = schema["definitions"]["EndpointConfigStep"]["properties"]
+    step["Type"] = {"type": "string", "enum": ["EndpointConfig"]}
+    step["RetryPolicies"] = {"type": "array", "items": {"$ref": "#/definitions/RetryPolicy"}}
+    step["CacheConfig"] = {"$ref": "#/definitions/CacheConfig"}
+    schema["definitions"]["EndpointStep"]["properties"]["CacheConfig"] = {"$ref": "#/definitions/CacheConfig"}
+
+
+def _correct_automl(schema: dict[str, Any]) -> None:
+    objective = schema["definitions"]["AutoMLStep"]["properties"]["Arguments"]["properties"]["AutoMLJobObjective"]
+    objective["properties"]["MetricName"]["enum"] = list(_service_model.enum("AutoMLMetricEnum"))
+
+
+def _correct_training_environment(schema: dict[str, Any]) -> None:
+    arguments = schema["definitions"]["TrainingStep"]["properties"]["Arguments"]["properties"]
+    arguments["Environment"] = {"type": "object", "additionalProperties": {"$ref": "#/definitions/StringArgumentValue"}}
+
+
+def _correct_check_steps(schema: dict[str, Any]) -> None:
+    for name in ("QualityCheckStep", "ClarifyCheckStep"):
+        schema["definitions"][name]["properties"]["FailOnViolation"] = {"$ref": "#/definitions/BooleanArgumentValue"}
+
+
+def _correct_drift_check_baselines(schema: dict[str, Any]) -> None:
+    arguments = schema["definitions"]["RegisterModelStep"]["properties"]["Arguments"]["properties"]
+    source = arguments["ModelMetrics"]["properties"]["Bias"]["properties"]["Report"]
+    bias = arguments["ModelMetrics"]["properties"]["Bias"]["properties"]
+    bias["PreTrainingReport"] = source
+    bias["PostTrainingReport"] = source
+
+    def group(*members: str) -> dict[str, Any]:
+        return {"type": "object", "properties": dict.fromkeys(members, source), "additionalProperties": False}
+
+    arguments["DriftCheckBaselines"] = {
+        "type": "object",
+        "properties": {
+            "Bias": group("ConfigFile", "PreTrainingConstraints", "PostTrainingConstraints"),
+            "Explainability": group("Constraints", "ConfigFile"),
+            "ModelQuality": group("Statistics", "Constraints"),
+            "ModelDataQuality": group("Statistics", "Constraints"),
+        },
+        "additionalProperties": False,
+    }
+
+
 #: Where the official schema (commit b4012b0) differs from the format SageMaker runs, with sources.
 SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "expressions": (
@@ -386,6 +523,54 @@ SCHEMA_CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         "a TargetObjectiveMetricValue it does not define, so no warm start could ever validate",
         _correct_tuning,
     ),
+    "large_models": (
+        "TrainingStep lacks ProfilerConfig, ProfilerRuleConfigurations and RemoteDebugConfig, ResourceConfig lacks "
+        "InstanceGroups and KeepAlivePeriodInSeconds, S3DataSource lacks InstanceGroupNames: all CreateTrainingJob "
+        "members (botocore CreateTrainingJobRequest) that the SDK's estimators send (estimator.py _get_train_args: "
+        "profiler_config, profiler_rule_configs, remote_debug_config, instance_groups, keep_alive_period_in_seconds; "
+        "inputs.TrainingInput instance_groups)",
+        _correct_large_models,
+    ),
+    "experiment_config": (
+        "The top level has no PipelineExperimentConfig; the SDK's Pipeline.definition() writes one "
+        "(workflow/pipeline.py, pipeline_experiment_config.py) and the developer guide 'Amazon SageMaker "
+        "Experiments Integration' shows it in the definition file",
+        _correct_experiment_config,
+    ),
+    "emr": (
+        "EMRStep requires ClusterId and StepConfig.Name; the SDK's EMRStep (workflow/emr_step.py) sends "
+        "ClusterId or ClusterConfig (a RunJobFlow request), ExecutionRoleArn with ClusterId, and no step "
+        "Name ('set during runtime')",
+        _correct_emr,
+    ),
+    "endpoint_config": (
+        "EndpointConfigStep's Type is 'Endpoint' (the EndpointStep's), so no configuration step validates; the "
+        "SDK's StepTypeEnum.ENDPOINT_CONFIG is 'EndpointConfig' (workflow/steps.py), and its EndpointConfigStep "
+        "takes retry policies and a cache config, its EndpointStep a cache config (workflow/endpoint_step.py)",
+        _correct_endpoint_config,
+    ),
+    "automl": (
+        "AutoMLJobObjective.MetricName lists Accuracy, MSE, F1, F1macro and AUC only; CreateAutoMLJob takes every "
+        "botocore AutoMLMetricEnum value (RMSE, R2, MAE, BalancedAccuracy, Precision, Recall...; Autopilot "
+        "'Metrics and validation')",
+        _correct_automl,
+    ),
+    "training_environment": (
+        "TrainingStep Arguments lack Environment, a CreateTrainingJob member (botocore CreateTrainingJobRequest) "
+        "that the SDK's estimators pass through (environment=...)",
+        _correct_training_environment,
+    ),
+    "check_steps": (
+        "QualityCheck and ClarifyCheck steps lack FailOnViolation, which the SDK writes (workflow/"
+        "quality_check_step.py, clarify_check_step.py: fail_on_violation, default True)",
+        _correct_check_steps,
+    ),
+    "drift_check_baselines": (
+        "RegisterModel Arguments lack DriftCheckBaselines and ModelMetrics.Bias lacks PreTrainingReport and "
+        "PostTrainingReport: CreateModelPackage members (botocore CreateModelPackageInput.DriftCheckBaselines, "
+        "Bias) that the SDK's RegisterModel step passes through (workflow/_utils.py, DriftCheckBaselines)",
+        _correct_drift_check_baselines,
+    ),
 }
 
 
@@ -413,6 +598,12 @@ STEP_DEFINITIONS = {
     "Callback": "CallbackStep",
     "Tuning": "TuningStep",
     "Fail": "FailStep",
+    "EMR": "EMRStep",
+    "EndpointConfig": "EndpointConfigStep",
+    "Endpoint": "EndpointStep",
+    "AutoML": "AutoMLStep",
+    "QualityCheck": "QualityCheckStep",
+    "ClarifyCheck": "ClarifyCheckStep",
 }
 
 

@@ -36,6 +36,7 @@ AREAS = (
     "constructs_lib.inference",
     "constructs_lib.monitoring",
     "constructs_lib.platform",
+    "constructs_lib.labeling",
     "constructs_lib.governance",
 )
 TOP_LEVEL_AREAS = tuple(area for area in AREAS if area != "constructs_lib.training.pipeline")
@@ -278,7 +279,7 @@ def test_core_imports_no_lifecycle_area_at_run_time():
     import ast
     from pathlib import Path
 
-    areas = ("foundation", "studio", "training", "inference", "monitoring", "platform", "governance")
+    areas = ("foundation", "studio", "training", "inference", "monitoring", "platform", "labeling", "governance")
     core = Path(__file__).resolve().parents[1] / "constructs_lib" / "_core"
     found = []
     for module in sorted(core.glob("*.py")):

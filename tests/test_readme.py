@@ -70,3 +70,103 @@ def test_readme_values_example_runs(capsys):
     template = cdk.assertions.Template.from_stack(namespace["stack"]).to_json()
     (config,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     assert config["Properties"]["ProductionVariants"][0]["InstanceType"] == {"Ref": "InstanceType"}
+
+
+def _local_files(root) -> None:
+    """The files the README's local-file examples name, in ``root`` (their working directory)."""
+    import io
+    import tarfile
+
+    (root / "scripts").mkdir()
+    (root / "scripts" / "prepare.py").write_text("print('prepare')\n")
+    (root / "model").mkdir()
+    with tarfile.open(root / "model" / "model.tar.gz", "w:gz") as archive:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = 7
+        archive.addfile(info, io.BytesIO(b"booster"))
+    (root / "baselines").mkdir()
+    (root / "baselines" / "constraints.json").write_text('{"version": 0.0, "features": []}')
+    (root / "baselines" / "statistics.json").write_text('{"version": 0.0, "features": []}')
+    (root / "src").mkdir()
+    (root / "src" / "train.py").write_text("print('train')\n")
+
+
+def _run_in_local_files(tmp_path, monkeypatch, heading: str) -> tuple:
+    """Run the example under ``heading`` in a folder holding the files it names: (cdk.out, its names)."""
+    out = tmp_path / "cdk.out"
+    app = new_app(outdir=str(out))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    _local_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(_example(heading), "README.md", "exec"), namespace)
+    return out, namespace
+
+
+def test_readme_local_files_example_synthesizes(tmp_path, monkeypatch):
+    out, namespace = _run_in_local_files(tmp_path, monkeypatch, "### Code and artifacts from local files")
+    assets = json.loads((out / "LocalFiles.assets.json").read_text())["files"]
+    sources = sorted((out / a["source"]["path"]).read_bytes() for a in assets.values() if "Code" in a["displayName"])
+    assert sources == [b"print('prepare')\n"]
+    assert any("ModelData" in a["displayName"] for a in assets.values())
+    baseline = namespace["data_quality"].baseline
+    assert baseline.constraints_file == str(tmp_path / "baselines" / "constraints.json")
+
+
+def test_readme_script_mode_example_synthesizes(tmp_path, monkeypatch):
+    out, _ = _run_in_local_files(tmp_path, monkeypatch, "### Script mode: a framework image runs your folder")
+    template = json.loads((out / "ScriptMode.template.json").read_text())
+    (pipeline,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    hyperparameters = definition["Steps"][0]["Arguments"]["HyperParameters"]
+    assert hyperparameters["sagemaker_program"] == '"train.py"' and hyperparameters["n-estimators"] == "200"
+    assert [c["ChannelName"] for c in definition["Steps"][0]["Arguments"]["InputDataConfig"]] == ["train", "code"]
+
+
+def test_readme_large_models_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    exec(compile(_example("### Training large models"), "README.md", "exec"), {})
+    resources = json.loads((tmp_path / "LargeModels.template.json").read_text())["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    finetune, hetero = (step["Arguments"] for step in definition["Steps"])
+    assert finetune["HyperParameters"]["sagemaker_torch_distributed_enabled"] == "true"
+    assert finetune["ResourceConfig"]["KeepAlivePeriodInSeconds"] == 1800
+    assert {r["RuleConfigurationName"] for r in finetune["DebugRuleConfigurations"]} == {
+        "LossNotDecreasing",
+        "VanishingGradient",
+    }
+    assert finetune["ProfilerRuleConfigurations"][0]["RuleEvaluatorImage"].startswith("929884845733.dkr.ecr.eu-west-1")
+    assert [g["InstanceGroupName"] for g in hetero["ResourceConfig"]["InstanceGroups"]] == ["gpu", "cpu"]
+    assert hetero["HyperParameters"]["sagemaker_distribution_instance_groups"] == '["gpu"]'
+    policies = json.dumps([r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"])
+    assert "llm/debug/*" in policies and "llm/tensorboard/*" in policies and "llm/profiler/*" in policies
+
+
+def test_readme_more_step_types_example_synthesizes(tmp_path, monkeypatch):
+    app = new_app(outdir=str(tmp_path))
+    monkeypatch.setattr(cdk, "App", lambda: app)
+    namespace: dict = {}
+    exec(compile(_example("### More step types, experiments and MLflow"), "README.md", "exec"), namespace)
+    resources = json.loads((tmp_path / "AutoMl.template.json").read_text())["Resources"]
+    (pipeline,) = [r for r in resources.values() if r["Type"] == "AWS::SageMaker::Pipeline"]
+    definition = definition_from_template(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
+    assert [s["Type"] for s in definition["Steps"]] == ["EMR", "AutoML", "Model", "EndpointConfig", "Endpoint"]
+    assert definition["PipelineExperimentConfig"]["TrialName"] == {"Get": "Execution.PipelineExecutionId"}
+    assert "sagemaker-mlflow:LogMetric" in json.dumps(resources)
+
+
+def test_readme_check_steps_example_renders_a_valid_definition():
+    from tests.sagemaker_contract import definition_api_problems, schema_errors
+
+    namespace: dict = {}
+    exec(compile(_example("### Check steps: baselines the pipeline computes"), "README.md", "exec"), namespace)
+    definition = namespace["definition"]
+    assert definition_api_problems(definition) == []
+    assert schema_errors(definition) == []
+    register = [s for s in definition["Steps"] if s["Name"] == "Register"][0]["Arguments"]
+    assert register["DriftCheckBaselines"]["ModelDataQuality"]["Constraints"]["S3Uri"] == {
+        "Get": "Steps.DataQuality.BaselineUsedForDriftCheckConstraints"
+    }
+    assert namespace["data_bias"].analysis_config()["facet"] == [{"name_or_index": "age", "value_or_threshold": [40]}]

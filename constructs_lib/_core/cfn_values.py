@@ -131,9 +131,17 @@ _PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
 class Assembly:
     """Every stack template of a cloud assembly, resolved on demand (results cached)."""
 
-    def __init__(self, stacks: Iterable[StackTemplate], *, asset_files: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        stacks: Iterable[StackTemplate],
+        *,
+        asset_files: Mapping[str, str] | None = None,
+        asset_object_keys: Iterable[str] = (),
+    ) -> None:
         """``asset_files``: file asset hash -> file name, from the assets manifests (nested stacks'
-        templates are file assets whose hash their parent's ``TemplateURL`` names)."""
+        templates are file assets whose hash their parent's ``TemplateURL`` names).
+        ``asset_object_keys``: the S3 object keys file assets are published to (each one object)."""
+        self.asset_object_keys = frozenset(asset_object_keys)
         self.stacks: dict[str, StackTemplate] = {}
         for stack in stacks:
             self.stacks[stack.artifact_id] = stack
@@ -172,12 +180,14 @@ class Assembly:
         stacks: list[StackTemplate] = []
         manifests: dict[Path, dict[str, JsonObject]] = {}
         asset_files: dict[str, str] = {}
+        asset_keys: set[str] = set()
         for raw in paths:
             path = Path(raw)
             directory = path.parent
             if directory not in manifests:
                 manifests[directory] = _stack_artifacts(directory / "manifest.json")
                 asset_files.update(_file_assets(directory))
+                asset_keys.update(_file_asset_keys(directory))
             artifact_id, info = next(
                 (
                     (a, i)
@@ -197,7 +207,7 @@ class Assembly:
                     template_path=str(path),
                 )
             )
-        return cls(stacks, asset_files=asset_files)
+        return cls(stacks, asset_files=asset_files, asset_object_keys=asset_keys)
 
     # --- resources ----------------------------------------------------------------------------------
 
@@ -383,6 +393,17 @@ def _file_assets(directory: Path) -> dict[str, str]:
     for manifest in directory.glob("*.assets.json"):
         for digest, asset in json.loads(manifest.read_text()).get("files", {}).items():
             found[digest] = str(asset.get("source", {}).get("path", ""))
+    return found
+
+
+def _file_asset_keys(directory: Path) -> set[str]:
+    """The object keys file assets of ``directory``'s assets manifests are published to."""
+    found: set[str] = set()
+    for manifest in directory.glob("*.assets.json"):
+        for asset in json.loads(manifest.read_text()).get("files", {}).values():
+            for destination in asset.get("destinations", {}).values():
+                if isinstance(destination.get("objectKey"), str):
+                    found.add(destination["objectKey"])
     return found
 
 

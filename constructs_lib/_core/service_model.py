@@ -25,35 +25,44 @@ _NUMBERS = ("integer", "long", "float", "double")
 
 
 @functools.cache
-def shapes() -> dict[str, Shape]:
+def shapes(service: str = "sagemaker") -> dict[str, Shape]:
     from botocore.loaders import Loader  # pyright: ignore[reportMissingTypeStubs] (botocore ships no stubs)
 
-    model = cast(dict[str, Any], Loader().load_service_model("sagemaker", "service-2"))  # pyright: ignore[reportUnknownMemberType]
+    model = cast(dict[str, Any], Loader().load_service_model(service, "service-2"))  # pyright: ignore[reportUnknownMemberType]
     return cast(dict[str, Shape], model["shapes"])
 
 
-def shape(name: str) -> Shape:
-    return shapes()[name]
+def shape(name: str, service: str = "sagemaker") -> Shape:
+    return shapes(service)[name]
 
 
 @functools.cache
-def enum(shape_name: str) -> tuple[str, ...]:
+def enum(shape_name: str, service: str = "sagemaker") -> tuple[str, ...]:
     """The values of an enumerated string shape, e.g. ``enum("TrainingInstanceType")``."""
-    return tuple(cast(list[str], shapes()[shape_name]["enum"]))
+    return tuple(cast(list[str], shapes(service)[shape_name]["enum"]))
+
+
+def _service(path: str) -> tuple[str, str]:
+    """``("kinesis", "CreateStreamInput.ShardCount")`` for ``kinesis:CreateStreamInput.ShardCount``;
+    a path without a service prefix is SageMaker's."""
+    service, _, rest = path.rpartition(":")
+    return service or "sagemaker", rest
 
 
 @functools.cache
 def resolve(path: str) -> tuple[str, Shape]:
     """The name and shape at ``path``: a shape name, then member names (``member`` for a list's
-    items, ``value`` for a map's values), e.g. ``CreateEndpointConfigInput.ProductionVariants.member.InstanceType``."""
+    items, ``value`` for a map's values), e.g. ``CreateEndpointConfigInput.ProductionVariants.member.InstanceType``;
+    another service's shapes with its prefix (``kinesis:CreateStreamInput.ShardCount``)."""
+    service, path = _service(path)
     first, *members = path.split(".")
-    name, current = first, shape(first)
+    name, current = first, shape(first, service)
     for member in members:
         if member in ("member", "value", "key") and member in current:
             name = cast(str, current[member]["shape"])
         else:
             name = cast(str, current["members"][member]["shape"])
-        current = shape(name)
+        current = shape(name, service)
     return name, current
 
 
@@ -118,7 +127,7 @@ def shape_problem(value: Any, path: str) -> str | None:
     if not isinstance(text, str):
         return f"must be a string {where}"
     if "enum" in s:
-        allowed = enum(name)
+        allowed = enum(name, _service(path)[0])
         if text in allowed:
             return None
         close = difflib.get_close_matches(text, allowed, n=3)

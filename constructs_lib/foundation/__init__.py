@@ -34,6 +34,7 @@ from constructs_lib.foundation.instance_type import (
     InstanceTypeApi,
 )
 from constructs_lib.foundation.network import (
+    FEATURE_STORE_RUNTIME_ENDPOINT,
     S3_GATEWAY_ENDPOINT,
     INetwork,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "ContainerImage",
     "dead_letter_queue",
     "DEFAULT_INTERFACE_ENDPOINTS",
+    "FEATURE_STORE_RUNTIME_ENDPOINT",
     "EncryptionKey",
     "grant_repository_pull",
     "INSTANCE_STORAGE_FAMILIES",

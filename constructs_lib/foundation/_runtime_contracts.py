@@ -58,9 +58,13 @@ _ECR_PULL = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckL
 _JOB_KIND_BY_STEP = {
     "Training": "training",
     "Processing": "processing",
+    # Check steps run a processing job (the Model Monitor analyzer, SageMaker Clarify).
+    "QualityCheck": "processing",
+    "ClarifyCheck": "processing",
     "Transform": "transform",
     "Tuning": "tuning",
     "Model": "model",
+    "AutoML": "automl",
 }
 
 #: Actions whose IAM reference lists no resource type: a statement grants them only with ``*``.
@@ -238,7 +242,9 @@ class _Needs:
             if parsed is None:
                 continue
             bucket, object_key = parsed
-            objects = object_key.rstrip("/") + "/{{object}}" if prefix else object_key
+            # A file asset (code uploaded by cdk deploy) is one object, even read as an S3 prefix.
+            single = not prefix or object_key in self.ctx.assembly.asset_object_keys
+            objects = object_key if single else object_key.rstrip("/") + "/{{object}}"
             self.add(
                 "s3:GetObject", f"arn:aws:s3:::{bucket}/{objects}", f"read {why} {value}", **self._s3_context(bucket)
             )
@@ -495,12 +501,44 @@ def _endpoint(ctx: _Context, stack: StackTemplate, logical_id: str, resource: Js
     if not names:
         return
     n = _Needs(ctx, stack, f"endpoint {stack.path_of(logical_id)}")
+    _endpoint_logs(n, stack, names)
+    for role in sorted(roles):
+        yield n.obligation(logical_id, role)
+
+
+@contract("AWS::SageMaker::InferenceComponent")
+def _inference_component(
+    ctx: _Context, stack: StackTemplate, logical_id: str, resource: JsonObject
+) -> Iterator[Obligation]:
+    """A component's model runs on the component's endpoint: SageMaker writes its containers' logs to
+    ``/aws/sagemaker/Endpoints/<endpoint name>`` with the model's role."""
+    props = ctx.assembly.resolve(stack, resource.get("Properties", {}))
+    endpoint_name = resource.get("Properties", {}).get("EndpointName")
+    if is_json_object(endpoint_name) and "Fn::GetAtt" in endpoint_name:  # the endpoint's own name property
+        endpoint = stack.resources.get(str(as_list(endpoint_name["Fn::GetAtt"])[0]), {})
+        endpoint_name = endpoint.get("Properties", {}).get("EndpointName")
+    names = [name for name in strings(ctx.assembly.resolve(stack, endpoint_name)) if "{{" not in name]
+    roles = {
+        r
+        for spec in each(props.get("Specification"))
+        if is_json_object(spec)
+        for model in strings(spec.get("ModelName"))
+        if (r := _model_role(ctx, model))
+    }
+    if not names:
+        return
+    n = _Needs(ctx, stack, f"inference component {stack.path_of(logical_id)}")
+    _endpoint_logs(n, stack, names)
+    for role in sorted(roles):
+        yield n.obligation(logical_id, role)
+
+
+def _endpoint_logs(n: _Needs, stack: StackTemplate, names: list[str]) -> None:
+    """Writing the containers' logs of the endpoints ``names`` (``/aws/sagemaker/Endpoints/<name>``)."""
     for name in names:
         group = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/Endpoints/{name}"
         n.add("logs:CreateLogStream", f"{group}:log-stream:{{{{variant}}}}/{{{{instance}}}}", "its containers' logs")
         n.add("logs:PutLogEvents", f"{group}:log-stream:{{{{variant}}}}/{{{{instance}}}}", "its containers' logs")
-    for role in sorted(roles):
-        yield n.obligation(logical_id, role)
 
 
 def _topic_key(ctx: _Context, n: _Needs, topic: str) -> None:
@@ -694,6 +732,7 @@ _JOB_CALLS = {
         ("DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"),
     ),
     "model": ("model", "CreateModel", ("DescribeModel",)),
+    "automl": ("automl-job", "CreateAutoMLJob", ("DescribeAutoMLJob", "StopAutoMLJob")),
 }
 
 
@@ -830,6 +869,18 @@ def _step_obligations(
             "kms:CreateGrant",
         )
         n.network(args.get("NetworkConfig", {}).get("VpcConfig"), "the processing job")
+        for supplied in ("SuppliedBaselineConstraints", "SuppliedBaselineStatistics"):
+            uri = _resolve_expressions(step.get(supplied), steps)
+            if uri is not None:
+                n.read(uri, f"the check's {supplied}", prefix=False)
+        role = strings(args.get("RoleArn"))
+    elif kind == "automl":
+        automl_channels: list[Any] = args.get("InputDataConfig", []) or []
+        for channel in automl_channels:
+            s3 = channel.get("DataSource", {}).get("S3DataSource", {})
+            n.read(s3.get("S3Uri"), f"{channel.get('ChannelType', 'training')} data", prefix=True)
+        output = args.get("OutputDataConfig", {})
+        n.write(output.get("S3OutputPath"), "candidates and reports under", key=output.get("KmsKeyId"))
         role = strings(args.get("RoleArn"))
     elif kind == "transform":
         data = args.get("TransformInput", {}).get("DataSource", {}).get("S3DataSource", {})
@@ -880,11 +931,18 @@ def _resolve_expressions(node: Any, steps: _PipelineSteps) -> Any:
     return node
 
 
+def _may_pass_to_sagemaker(statement: Statement) -> bool:
+    """Whether a PassRole statement lets the role go to SageMaker: not when its ``iam:PassedToService``
+    names other services only (an EMR step's cluster roles, passed to EMR and EC2)."""
+    services = (statement.conditions or {}).get("StringEquals", {}).get("iam:PassedToService")
+    return services is None or "sagemaker.amazonaws.com" in as_list(services)
+
+
 def _excess_pass_role(ctx: _Context, role: str, named: set[str]) -> list[str]:
     policies = ctx.policies.get(_role_key(role) or "", [])
     excess: list[str] = []
     for s in policies:
-        if s.effect != "Allow" or not s.matches_action("iam:PassRole"):
+        if s.effect != "Allow" or not s.matches_action("iam:PassRole") or not _may_pass_to_sagemaker(s):
             continue
         for resource in s.resources:
             if resource not in named:

@@ -47,7 +47,8 @@ class AlertTopic(sns.Topic):
             policy must allow them itself). The topic's ``master_key``.
         :param publishers: default CloudWatch and EventBridge; AWS service principals of this account
             allowed to publish, each for this account's alarms, rules or budgets only
-            (``aws:SourceAccount``, and ``aws:SourceArn`` from ``PUBLISHER_SOURCE_ARNS``) (add
+            (``aws:SourceAccount``, and ``aws:SourceArn`` from ``PUBLISHER_SOURCE_ARNS``, in the topic
+            policy and the key policy alike) (add
             ``budgets.amazonaws.com`` for AWS Budgets, or call ``allow_service_to_publish``).
         :param email_addresses: default none; e-mail addresses subscribed to the topic (each confirms
             by e-mail).
@@ -114,9 +115,12 @@ class AlertTopic(sns.Topic):
         if service_principal in self._publishers:
             return
         self._publishers.add(service_principal)
+        source_arn = source_arn or publisher_source_arn(self, service_principal)
         _allow_in_topic_policy(as_topic(self), service_principal, source_arn)
         if isinstance(self.master_key, EncryptionKey):
-            self.master_key.allow_service(service_principal)
+            # The key policy names the same publishers as the topic policy: this account's alarms,
+            # rules or budgets (or ``source_arn``), never any resource the service acts for.
+            self.master_key.allow_service(service_principal, source_arn=source_arn)
 
 
 def allow_service_to_publish(

@@ -18,6 +18,9 @@ S3_GATEWAY_ENDPOINT = "s3"
 #: access to resources in your Amazon VPC" and the same for hosted endpoints: "create an Amazon S3 VPC
 #: endpoint"). SageMaker pulls the images and ships the logs from outside the VPC.
 SAGEMAKER_JOB_ENDPOINTS: tuple[str, ...] = (S3_GATEWAY_ENDPOINT,)
+#: The Feature Store runtime's interface endpoint (``GetRecord``, ``BatchGetRecord``, ``PutRecord``): what
+#: a model that reads online features and a consumer that writes records reach it through.
+FEATURE_STORE_RUNTIME_ENDPOINT = "sagemaker.featurestore-runtime"
 #: What Studio apps in ``VpcOnly`` mode and notebook instances without direct internet access need:
 #: the SageMaker API and runtime and S3 (SageMaker Developer Guide, "Connect Studio notebooks in a VPC
 #: to external resources", "Connect a notebook instance in a VPC to external resources").

@@ -47,6 +47,15 @@ INTERFACE_ENDPOINT_SERVICES: dict[str, str] = {
     # Not in the defaults: SageMaker managed MLflow (``aws.sagemaker.<region>.experiments``; AWS docs
     # "Connect to SageMaker AI MLflow through an interface VPC endpoint"), for tracking servers.
     "sagemaker.experiments": "SAGEMAKER_EXPERIMENTS",
+    # Not in the defaults: Systems Manager session channels, for training jobs with remote debugging
+    # (developer guide "Access a training container through AWS Systems Manager": VPC endpoint for SSM).
+    "ssmmessages": "SSM_MESSAGES",
+    # Not in the defaults: Feature Store's data plane, for models that read online features at
+    # prediction time (Model reads_features) and FeatureIngestionStream's consumer, which writes them.
+    "sagemaker.featurestore-runtime": "SAGEMAKER_FEATURESTORE_RUNTIME",
+    # Not in the defaults: SQS, for FeatureIngestionStream's consumer, which sends invalid records to its
+    # dead-letter queue itself.
+    "sqs": "SQS",
 }
 DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "sagemaker.api",

@@ -198,11 +198,12 @@ class SecureBucket(s3.Bucket):
             self.enable_event_bridge_notification()
 
     def grant_read(self, identity: iam.IGrantable, objects_key_pattern: str | None = None) -> iam.Grant:
-        """Read objects matching ``objects_key_pattern`` (default ``*``: all) with ``s3:GetObject``,
-        list the keys under its prefix (``s3:ListBucket`` with an ``s3:prefix`` condition) and
-        decrypt with the bucket key. A principal of another account gets ``s3.Bucket``'s own grant
-        (statements in the bucket's and the key's policies), which aws-cdk-lib's cross-account
-        constructs (CDK Pipelines' deploy roles) expect."""
+        """Read objects matching ``objects_key_pattern`` (default ``*``: all) with ``s3:GetObject`` and
+        ``s3:GetObjectVersion`` (the bucket is versioned: CodePipeline hands its actions artifacts by
+        version, and CodeBuild downloads them so), list the keys under its prefix (``s3:ListBucket``
+        with an ``s3:prefix`` condition) and decrypt with the bucket key. A principal of another
+        account gets ``s3.Bucket``'s own grant (statements in the bucket's and the key's policies),
+        which aws-cdk-lib's cross-account constructs (CDK Pipelines' deploy roles) expect."""
         if self._of_another_account(identity):
             return super().grant_read(identity, objects_key_pattern)
         pattern = objects_key_pattern or "*"
@@ -217,7 +218,7 @@ class SecureBucket(s3.Bucket):
             identity,
             self,
             pattern,
-            S3_READ,
+            (*S3_READ, "s3:GetObjectVersion"),
             key=self.encryption_key,
             kms_actions=KMS_DECRYPT,
             why=f"objects of {self.node.path} read by this role",

@@ -1,4 +1,5 @@
-"""Serving: models and real-time, serverless and asynchronous endpoints, the inference API, idle cost."""
+"""Serving: models and real-time, serverless and asynchronous endpoints, inference components, the
+inference API, idle capacity and working-hours schedules, idle cost."""
 
 from constructs_lib.inference.async_endpoint import (
     AsyncEndpoint,
@@ -33,10 +34,30 @@ from constructs_lib.inference.endpoint_options import (
     ServerlessVariant,
     TrafficRouting,
 )
+from constructs_lib.inference.idle_capacity import (
+    IdleCapacity,
+    IdleOptions,
+)
 from constructs_lib.inference.inference_api import (
     ApiAuthorization,
     AuthorizationKind,
     InferenceApi,
+)
+from constructs_lib.inference.inference_component import (
+    ComponentRollingUpdate,
+    ComponentScaling,
+    ComputeReservation,
+    CopyBatch,
+    CopyBatchUnit,
+    IInferenceComponent,
+    InferenceComponent,
+    InferenceComponentEndpoint,
+    RoutingStrategy,
+)
+from constructs_lib.inference.instance_capacity import (
+    INSTANCE_CAPACITY,
+    INSTANCE_CAPACITY_SOURCE,
+    InstanceCapacity,
 )
 from constructs_lib.inference.model import (
     ContainerDefinition,
@@ -50,12 +71,34 @@ from constructs_lib.inference.model import (
 from constructs_lib.inference.realtime_endpoint import (
     RealtimeEndpoint,
 )
+from constructs_lib.inference.schedules import (
+    WEEKDAYS,
+    WorkingHours,
+    scheduled_hours_per_week,
+)
 from constructs_lib.inference.serverless_endpoint import (
     ServerlessEndpoint,
     ServerlessProductionVariant,
 )
 
 __all__ = [
+    "ComponentRollingUpdate",
+    "ComponentScaling",
+    "ComputeReservation",
+    "CopyBatch",
+    "CopyBatchUnit",
+    "IInferenceComponent",
+    "InferenceComponent",
+    "InferenceComponentEndpoint",
+    "RoutingStrategy",
+    "IdleCapacity",
+    "IdleOptions",
+    "WorkingHours",
+    "WEEKDAYS",
+    "scheduled_hours_per_week",
+    "INSTANCE_CAPACITY",
+    "INSTANCE_CAPACITY_SOURCE",
+    "InstanceCapacity",
     "AlwaysOnCapacity",
     "ApiAuthorization",
     "AsyncEndpoint",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -21,6 +23,7 @@ from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference import _endpoints as ep
+from constructs_lib.inference import _guardrails as guardrails
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.inference.endpoint import (
@@ -29,9 +32,14 @@ from constructs_lib.inference.endpoint import (
     InstanceProductionVariant,
     endpoint_metric,
 )
-from constructs_lib.inference.endpoint_options import AsyncScalingOptions, InstanceVariant
+from constructs_lib.inference.endpoint_options import AsyncScalingOptions, DeploymentGuardrails, InstanceVariant
 
 _MAX_CONCURRENT_INVOCATIONS = 1000
+#: Five-minute periods of backlog without capacity before a deployment rolls back: longer than a
+#: scale-out from zero (the step policy's cooldown and an instance's start).
+_BACKLOG_PERIODS = 3
+#: The default rollback alarms: 5XX error rate, failed-invocation rate, backlog without capacity.
+_DEFAULT_ALARMS = 3
 
 
 class AsyncEndpoint(DefinedEndpoint):
@@ -43,6 +51,11 @@ class AsyncEndpoint(DefinedEndpoint):
     ``ApproximateBacklogSizePerInstance`` plus a step policy on ``HasBacklogWithoutCapacity`` that
     starts the first instance. Clients call ``InvokeEndpointAsync`` with an input object under
     ``input_prefix`` (``grant_invoke``) and read the answer under ``output_prefix`` (``grant_read_results``).
+
+    Updates roll out as SageMaker's deployment guardrails say (``deployment``): blue/green with
+    all-at-once, canary or linear traffic shifting, or rolling, and auto-rollback on CloudWatch alarms
+    that mean something for a queue: the 5XX error rate, the rate of failed invocations, and requests
+    waiting with no instance to serve them (``rollback_alarms``).
     """
 
     invoke_actions: ClassVar[tuple[str, ...]] = ("sagemaker:InvokeEndpointAsync",)
@@ -66,6 +79,8 @@ class AsyncEndpoint(DefinedEndpoint):
         scaling: AsyncScalingOptions | None = AsyncScalingOptions(),  # noqa: B008
         data_capture: DataCaptureOptions | None = None,
         volume_encryption_key: kms.IKey | None = None,
+        deployment: DeploymentGuardrails | None = None,
+        alarm_actions: Sequence[cloudwatch.IAlarmAction] = (),
         endpoint_name: str | None = None,
     ) -> None:
         """
@@ -83,6 +98,15 @@ class AsyncEndpoint(DefinedEndpoint):
         :param scaling: default ``AsyncScalingOptions()``: 0 to 2 instances. None keeps the variant's count.
         :param data_capture: default none; capture requests and/or responses for Model Monitor.
         :param volume_encryption_key: default, a new ``EncryptionKey`` (none for instance-store types).
+        :param deployment: default none: AWS's blue/green, all at once, without alarms. Use
+            ``DeploymentGuardrails.canary(...)`` and friends for baked, auto-rolled-back updates; the
+            default rollback alarms here are the 5XX error rate (``max_error_rate``), the failed-invocation
+            rate (``InvocationFailures``, same threshold) and a backlog without capacity for 15 minutes
+            (``HasBacklogWithoutCapacity``); ``max_model_latency`` applies to real-time endpoints only
+            (asynchronous requests may take up to an hour). Batch sizes are shares of the fewest
+            instances the endpoint may have during an update (the scaling minimum, 0 when it scales to
+            zero: give percentages then).
+        :param alarm_actions: default none; actions of the rollback alarms (e.g. an SNS topic).
         :param endpoint_name: default, a stable unique name derived from the construct path.
         """
         super().__init__(scope, construct_id)
@@ -93,6 +117,7 @@ class AsyncEndpoint(DefinedEndpoint):
             scaling,
             data_capture,
             volume_encryption_key,
+            deployment,
             endpoint_name,
         )
 
@@ -185,6 +210,10 @@ class AsyncEndpoint(DefinedEndpoint):
         )
         if self.volume_encryption_key is None:
             ep.acknowledge_instance_storage(self.config, [variant])
+        #: The alarms that roll a deployment back (none without ``deployment``).
+        self.rollback_alarms: list[cloudwatch.IAlarm] = (
+            self._rollback_alarms(deployment, alarm_actions) if deployment is not None else []
+        )
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
@@ -192,6 +221,7 @@ class AsyncEndpoint(DefinedEndpoint):
             endpoint_config_name=self.config.attr_endpoint_config_name,
             # Updates keep the instance count that autoscaling set (possibly zero).
             retain_all_variant_properties=True if scaling else None,
+            deployment_config=guardrails.deployment_config(deployment, self.rollback_alarms) if deployment else None,
         )
         self.scalable_target: appscaling.ScalableTarget | None = None
         if scaling is not None:
@@ -203,7 +233,15 @@ class AsyncEndpoint(DefinedEndpoint):
         props = self._variant_props
         count = self.scaling.min_capacity if self.scaling is not None else props.initial_instance_count
         scales = "scales to zero" if count == 0 else "at minimum capacity"
-        return [AlwaysOnCapacity(f"async variant {props.variant_name} {scales}", str(props.instance_type), count)]
+        targets = (self.scalable_target,) if self.scalable_target is not None else ()
+        return [
+            AlwaysOnCapacity(
+                f"async variant {props.variant_name} {scales}",
+                str(props.instance_type),
+                count,
+                scalable_targets=targets,
+            )
+        ]
 
     # --- grants and metrics ----------------------------------------------------------------------
 
@@ -255,7 +293,56 @@ class AsyncEndpoint(DefinedEndpoint):
         """Seconds the oldest queued request has waited."""
         return self._endpoint_metric("ApproximateAgeOfOldestRequest", props)
 
+    def metric_invocation_failures(self, **props: Any) -> cloudwatch.Metric:
+        """Requests the variant failed to process (``InvocationFailures``, Sum)."""
+        return self.variant().metric("InvocationFailures", **{"statistic": "Sum", **props})
+
+    def metric_invocations_processed(self, **props: Any) -> cloudwatch.Metric:
+        """Requests the variant processed (``InvocationsProcessed``, Sum)."""
+        return self.variant().metric("InvocationsProcessed", **{"statistic": "Sum", **props})
+
     # --- internals -------------------------------------------------------------------------------
+
+    def _rollback_alarms(
+        self, g: DeploymentGuardrails, actions: Sequence[cloudwatch.IAlarmAction]
+    ) -> list[cloudwatch.IAlarm]:
+        """What rolls an asynchronous deployment back: server errors, failed requests, and requests
+        waiting with nothing to serve them (the new fleet never came up)."""
+        if not g.default_alarms:
+            return list(g.alarms)
+        variant = self.variant()
+        period = Duration.minutes(5)
+        failure_rate = cloudwatch.MathExpression(
+            expression="failures / (failures + FILL(processed, 0))",
+            using_metrics={
+                "failures": self.metric_invocation_failures(period=period),
+                "processed": self.metric_invocations_processed(period=period),
+            },
+            period=period,
+            label="InvocationFailures / requests",
+        )
+        alarms = [
+            guardrails.error_rate_alarm(self, variant, g),
+            guardrails.rollback_alarm(
+                self,
+                f"{variant.variant_name}FailureRateAlarm",
+                metric=failure_rate,
+                threshold=g.max_error_rate,
+                description=f"{self.node.path} {variant.variant_name}: failed invocations >= {g.max_error_rate:.2%}",
+            ),
+            guardrails.rollback_alarm(
+                self,
+                "BacklogWithoutCapacityAlarm",
+                metric=self.metric_has_backlog_without_capacity(statistic="Maximum", period=period),
+                threshold=1,
+                evaluation_periods=_BACKLOG_PERIODS,
+                datapoints_to_alarm=_BACKLOG_PERIODS,
+                description=f"{self.node.path}: requests waited {_BACKLOG_PERIODS * 5} minutes with no instance "
+                "to serve them",
+            ),
+        ]
+        guardrails.add_alarm_actions(alarms, actions)
+        return [*alarms, *g.alarms]
 
     def _autoscale(self, scaling: AsyncScalingOptions) -> appscaling.ScalableTarget:
         target = ep.scalable_target(
@@ -298,6 +385,7 @@ class AsyncEndpoint(DefinedEndpoint):
         scaling: AsyncScalingOptions | None,
         data_capture: DataCaptureOptions | None,
         volume_key: kms.IKey | None,
+        deployment: DeploymentGuardrails | None,
         endpoint_name: str | None,
     ) -> None:
         problems = Problems(self, "AsyncEndpoint")
@@ -337,4 +425,16 @@ class AsyncEndpoint(DefinedEndpoint):
         ep.check_data_capture(problems, data_capture)
         ep.check_volume_key(problems, volume_key, [variant])
         ep.check_endpoint_name(problems, endpoint_name)
+        if deployment is not None:
+            fleet = variant.initial_instance_count
+            if scaling is not None:
+                fleet = min(fleet, scaling.min_capacity)
+            guardrails.check_guardrails(
+                problems,
+                deployment,
+                [variant],
+                fleet,
+                default_alarms=_DEFAULT_ALARMS,
+                default_alarms_text=f"{_DEFAULT_ALARMS} default alarms",
+            )
         problems.raise_if_any()

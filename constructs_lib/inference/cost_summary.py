@@ -5,6 +5,12 @@ MLflow tracking servers) describe it with ``always_on_capacity()``; ``idle_cost_
 the construct tree, prices each item from ``PRICE_TABLE`` and totals them. The always-on network is
 counted from the resources the stacks contain: interface VPC endpoints (billed per endpoint per
 Availability Zone: one per subnet of the endpoint), NAT gateways and their public IPv4 addresses.
+
+Schedules and scale-to-zero: capacity that scales to zero when idle (an inference component or an
+asynchronous endpoint at minimum 0) costs nothing idle and has no line. Capacity whose scalable
+target runs on ``WorkingHours`` (scaled to zero outside them) is counted for its scheduled hours
+only: each line has ``hours_per_week`` (168 without a schedule), and the summary totals both the
+idle cost before schedules (everything around the clock) and after them (the weekly average).
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from typing import Protocol, runtime_checkable
 from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
+
+from constructs_lib.inference.schedules import scheduled_hours_per_week
+
+#: Hours in a week: a line without a schedule runs all of them.
+HOURS_PER_WEEK = 168
 
 #: Where the prices come from, and when they were read.
 PRICE_SOURCE = (
@@ -75,6 +86,19 @@ class AlwaysOnCapacity:
     description: str
     price_key: str
     quantity: int = 1
+    #: The scalable targets that hold this capacity: a ``WorkingHours`` schedule on them all limits
+    #: the hours counted (``scheduled_hours_per_week``).
+    scalable_targets: tuple[IConstruct, ...] = ()
+
+    @property
+    def hours_per_week(self) -> int:
+        """The hours per week the capacity runs: its targets' schedule when every one has one, else 168."""
+        hours = [scheduled_hours_per_week(t) for t in self.scalable_targets]
+        known = [h for h in hours if h is not None]
+        if not hours or len(known) < len(hours):
+            return HOURS_PER_WEEK
+        # Different schedules: at most their sum (an upper bound, as the idle cost is).
+        return known[0] if len(set(known)) == 1 else min(HOURS_PER_WEEK, sum(known))
 
 
 @runtime_checkable
@@ -89,10 +113,17 @@ class CostLine:
     price_key: str
     quantity: int
     hourly_usd: float | None  # None: not in the price table
+    hours_per_week: int = HOURS_PER_WEEK
+
+    @property
+    def unscheduled_usd(self) -> float:
+        """USD per hour around the clock (before schedules)."""
+        return (self.hourly_usd or 0.0) * self.quantity
 
     @property
     def total_usd(self) -> float:
-        return (self.hourly_usd or 0.0) * self.quantity
+        """USD per hour on average over a week (after schedules)."""
+        return self.unscheduled_usd * self.hours_per_week / HOURS_PER_WEEK
 
 
 @dataclass(frozen=True)
@@ -102,7 +133,13 @@ class CostSummary:
 
     @property
     def total_hourly_usd(self) -> float:
+        """The idle cost after schedules: USD per hour averaged over a week."""
         return round(sum(line.total_usd for line in self.lines), 4)
+
+    @property
+    def unscheduled_hourly_usd(self) -> float:
+        """The idle cost before schedules: every line around the clock."""
+        return round(sum(line.unscheduled_usd for line in self.lines), 4)
 
     @property
     def unpriced(self) -> tuple[CostLine, ...]:
@@ -112,9 +149,15 @@ class CostSummary:
         rows = [f"idle cost of {self.scope_path or 'app'} (always-on capacity and network, USD/hour):"]
         for line in self.lines:
             price = "not in price table" if line.hourly_usd is None else f"{line.quantity} x {line.hourly_usd:.4f}"
-            rows.append(f"  {line.path:<56} {line.price_key:<18} {price:>18} = {line.total_usd:8.4f}")
+            hours = "" if line.hours_per_week == HOURS_PER_WEEK else f"  ({line.hours_per_week} h/week)"
+            rows.append(f"  {line.path:<56} {line.price_key:<18} {price:>18} = {line.total_usd:8.4f}{hours}")
         if not self.lines:
             rows.append("  (nothing runs while idle)")
+        if self.unscheduled_hourly_usd != self.total_hourly_usd:
+            rows.append(
+                f"  {'total before schedules':<56} {'':<18} {'':>18} = {self.unscheduled_hourly_usd:8.4f}"
+                f"  (~{self.unscheduled_hourly_usd * 730:,.0f} USD/month)"
+            )
         rows.append(
             f"  {'total':<56} {'':<18} {'':>18} = {self.total_hourly_usd:8.4f}"
             f"  (~{self.total_hourly_usd * 730:,.0f} USD/month)"
@@ -138,6 +181,7 @@ def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None)
                             item.price_key,
                             item.quantity,
                             prices.get(item.price_key),
+                            item.hours_per_week,
                         )
                     )
     for path, items in _network_capacity(constructs).items():

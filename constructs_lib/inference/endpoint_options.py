@@ -188,9 +188,11 @@ class DeploymentGuardrails:
     """How endpoint updates roll out, and the CloudWatch alarms that roll them back.
 
     Build with ``DeploymentGuardrails.canary(...)``, ``.linear(...)``, ``.all_at_once(...)`` or
-    ``.rolling(...)``. The endpoint creates two rollback alarms (5XX error rate and model latency
-    of every production variant) unless ``default_alarms=False``; ``alarms`` adds your own. AWS
-    takes 1 to 10 alarms.
+    ``.rolling(...)``, for a ``RealtimeEndpoint`` or an ``AsyncEndpoint`` (SageMaker offers guardrails
+    for both). The endpoint creates its rollback alarms unless ``default_alarms=False``: a real-time
+    one the 5XX error rate and p99 model latency of every production variant, an asynchronous one
+    the 5XX error rate, the failed-invocation rate and a backlog without capacity. ``alarms`` adds
+    your own. AWS takes 1 to 10 alarms.
 
     :param strategy: default blue/green.
     :param traffic_routing: blue/green only; default ALL_AT_ONCE.
@@ -203,8 +205,9 @@ class DeploymentGuardrails:
     :param maximum_execution_timeout: default, SageMaker's; 600 to 28800 s, longer than all waits.
     :param alarms: default none; your own alarms, added to the default ones.
     :param default_alarms: default True; create the 5XX error-rate and model-latency alarms.
-    :param max_error_rate: default 0.01 (1%); the 5XX alarm's threshold (average of Invocation5XXErrors).
-    :param max_model_latency: default 1 s; the latency alarm's threshold (p99 of ModelLatency).
+    :param max_error_rate: default 0.01 (1%); the 5XX alarm's threshold (average of Invocation5XXErrors),
+        and an asynchronous endpoint's failed-invocation alarm's.
+    :param max_model_latency: default 1 s; a real-time endpoint's latency alarm's threshold (p99 of ModelLatency).
     """
 
     strategy: DeploymentStrategy = DeploymentStrategy.BLUE_GREEN

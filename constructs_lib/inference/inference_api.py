@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
@@ -16,18 +17,28 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from constructs_lib._core.jsii_types import as_key, as_role
+from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
+from constructs_lib._core.jsii_types import as_function, as_key, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.queues import dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.validation import Problems
+from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib.foundation._keys import key_or_new
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.foundation.network import S3_GATEWAY_ENDPOINT, INetwork
 from constructs_lib.inference.async_endpoint import AsyncEndpoint
 from constructs_lib.inference.endpoint import IEndpoint
 
 _CONTENT_TYPE = "method.request.header.Content-Type"
 _ACCEPT = "method.request.header.Accept"
+_INFERENCE_ID = "method.request.header.X-Inference-Id"
+_SUBMITTER_DIR = Path(__file__).parent / "inference_api_handler"
+#: The receipts the submitter writes beside each input (``handler.RECEIPT_SUFFIX``).
+_RECEIPT_SUFFIX = ".accepted.json"
 
 
 class AuthorizationKind(StrEnum):
@@ -56,8 +67,18 @@ class ApiAuthorization:
 
 
 class InferenceApi(Construct):
-    """Defines a REST API (``POST /invocations``) that forwards requests to a real-time or serverless
-    SageMaker endpoint, for clients that cannot call the SageMaker runtime themselves.
+    """Defines a REST API (``POST /invocations``) that forwards requests to a SageMaker endpoint, for
+    clients that cannot call the SageMaker runtime themselves.
+
+    A real-time or serverless endpoint answers in the response (an AWS service integration with
+    ``InvokeEndpoint``). An ``AsyncEndpoint`` takes its input from S3: a small function in the
+    network (the submitter) writes the body to the endpoint's input prefix, calls
+    ``InvokeEndpointAsync`` and answers ``202`` with ``InferenceId``, ``OutputLocation`` and
+    ``FailureLocation``; callers read the answer there (``endpoint.grant_read_results``) or from the
+    endpoint's success topic. A caller's ``X-Inference-Id`` header makes retries safe: a repeated id
+    gets the first answer and runs no second inference. Bodies are limited to Lambda's 6 MB payload;
+    larger inputs go to S3 directly (``endpoint.grant_invoke``). The submitter's role may write the
+    input prefix, read its own receipts there and invoke that one endpoint, nothing else.
 
     Secure by default: IAM (SigV4) authorization, a request validator (``Content-Type`` required, JSON
     bodies checked against a schema), only the listed content types accepted, stage throttling, JSON
@@ -83,11 +104,13 @@ class InferenceApi(Construct):
         web_acl_arn: str | None = None,
         manage_account_cloudwatch_role: bool = True,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        network: INetwork | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         """
-        :param endpoint: any ``IEndpoint`` that answers ``InvokeEndpoint``: a ``RealtimeEndpoint``, a
-            ``ServerlessEndpoint`` or an imported one (``RealtimeEndpoint.from_endpoint_name(...)``);
-            not an ``AsyncEndpoint`` (asynchronous endpoints take their input from S3, not from a request body).
+        :param endpoint: a ``RealtimeEndpoint``, a ``ServerlessEndpoint``, an imported endpoint
+            (``RealtimeEndpoint.from_endpoint_name(...)``) or an ``AsyncEndpoint`` (then through the
+            submitter function: give ``network``).
         :param authorization: default ``ApiAuthorization.iam()``.
         :param stage_name: default ``v1``.
         :param throttling_rate_limit: default 50 requests per second for the stage.
@@ -103,6 +126,10 @@ class InferenceApi(Construct):
             role (an account-wide setting that execution logging needs). Set False when another stack
             manages it.
         :param removal_policy: default RETAIN; what happens to the log groups (and a new log key).
+        :param network: required with an ``AsyncEndpoint``, refused otherwise; the submitter function's
+            VPC. Without an internet route it needs the ``s3`` gateway and ``sagemaker.runtime`` endpoints.
+        :param encryption_key: default, a new ``EncryptionKey`` (with an ``AsyncEndpoint`` only); the
+            submitter's environment and dead-letter queue.
         """
         super().__init__(scope, construct_id)
         authorization = authorization or ApiAuthorization.iam()
@@ -116,8 +143,11 @@ class InferenceApi(Construct):
             log_retention_days,
             create_web_acl,
             web_acl_arn,
+            network,
+            encryption_key,
         )
         stack = Stack.of(self)
+        self.asynchronous = isinstance(endpoint, AsyncEndpoint)
 
         key = log_key or as_key(
             EncryptionKey(self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy)
@@ -171,16 +201,25 @@ class InferenceApi(Construct):
         if manage_account_cloudwatch_role:
             stage.node.add_dependency(self._account_cloudwatch_role(stack))
 
-        self.integration_role = ManagedPolicyRole(
-            self,
-            "IntegrationRole",
-            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            description=f"Lets {self.node.path} invoke its SageMaker endpoint",
-        )
-        self.integration_role.add_to_policy(
-            iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint.endpoint_arn])
-        )
-        self._add_invocations_method(endpoint, authorization, content_types, json_schema)
+        #: The role API Gateway invokes a real-time or serverless endpoint with (None for an AsyncEndpoint).
+        self.integration_role: ManagedPolicyRole | None = None
+        #: The function that submits requests to an AsyncEndpoint (None otherwise).
+        self.submitter: VpcFunction | None = None
+        if isinstance(endpoint, AsyncEndpoint):
+            assert network is not None  # _validate requires it
+            integration = self._submitter_integration(endpoint, network, encryption_key, key, log_retention_days)
+        else:
+            self.integration_role = ManagedPolicyRole(
+                self,
+                "IntegrationRole",
+                assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+                description=f"Lets {self.node.path} invoke its SageMaker endpoint",
+            )
+            self.integration_role.add_to_policy(
+                iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint.endpoint_arn])
+            )
+            integration = self._runtime_integration(endpoint, self.integration_role, content_types)
+        self._add_invocations_method(integration, authorization, content_types, json_schema)
 
         self.web_acl_arn = web_acl_arn
         if create_web_acl:
@@ -207,8 +246,15 @@ class InferenceApi(Construct):
         )
         acknowledge(
             stage,
-            "The only backend is the SageMaker runtime, an AWS service integration that API Gateway signs with "
-            "SigV4 and the integration role; client certificates authenticate HTTP backends only.",
+            "The only backend is "
+            + (
+                "the submitter Lambda function (a Lambda proxy integration, invoked by API Gateway through the "
+                "Lambda API)"
+                if self.asynchronous
+                else "the SageMaker runtime, an AWS service integration that API Gateway signs with SigV4 and "
+                "the integration role"
+            )
+            + "; client certificates authenticate HTTP backends only.",
             "HIPAA.Security-APIGWSSLEnabled",
             "NIST.800.53.R5-APIGWSSLEnabled",
         )
@@ -243,19 +289,16 @@ class InferenceApi(Construct):
 
     # --- internals -------------------------------------------------------------------------------
 
-    def _add_invocations_method(
-        self,
-        endpoint: IEndpoint,
-        authorization: ApiAuthorization,
-        content_types: Sequence[str],
-        json_schema: apigateway.JsonSchema | None,
-    ) -> None:
-        integration = apigateway.AwsIntegration(
+    def _runtime_integration(
+        self, endpoint: IEndpoint, role: ManagedPolicyRole, content_types: Sequence[str]
+    ) -> apigateway.Integration:
+        """``InvokeEndpoint`` on the SageMaker runtime, signed with ``role``: the answer is the response."""
+        return apigateway.AwsIntegration(
             service="runtime.sagemaker",
             path=f"endpoints/{endpoint.endpoint_name}/invocations",
             integration_http_method="POST",
             options=apigateway.IntegrationOptions(
-                credentials_role=as_role(self.integration_role),
+                credentials_role=as_role(role),
                 passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
                 request_parameters={
                     "integration.request.header.Content-Type": _CONTENT_TYPE,
@@ -269,6 +312,74 @@ class InferenceApi(Construct):
                 ],
             ),
         )
+
+    def _submitter_integration(
+        self,
+        endpoint: AsyncEndpoint,
+        network: INetwork,
+        encryption_key: kms.IKey | None,
+        log_key: kms.IKey,
+        log_retention_days: int,
+    ) -> apigateway.Integration:
+        """A Lambda proxy integration with the submitter, which may write the endpoint's input prefix,
+        read and list its receipts there and invoke the endpoint only."""
+        network.require_endpoints(
+            self,
+            (S3_GATEWAY_ENDPOINT, "sagemaker.runtime"),
+            purpose="the submitter writes requests to S3 and calls InvokeEndpointAsync",
+        )
+        key = key_or_new(self, encryption_key, f"{self.node.path} async submitter")
+        self.submitter = VpcFunction(
+            self,
+            "Submitter",
+            code_directory=_SUBMITTER_DIR,
+            description=f"Submits the requests of {self.node.path} to asynchronous endpoint "
+            f"{endpoint.physical_endpoint_name}",
+            network=network,
+            encryption_key=key,
+            dead_letter_queue=dead_letter_queue(
+                self, "SubmitterDeadLetterQueue", encryption_key=key, used_by=f"the submitter of {self.node.path}"
+            ),
+            environment={
+                "ENDPOINT_NAME": endpoint.physical_endpoint_name,
+                "BUCKET": endpoint.bucket.bucket_name,
+                "INPUT_PREFIX": endpoint.input_prefix,
+            },
+            # API Gateway waits at most 29 s; the stage's throttling bounds the requests.
+            timeout=Duration.seconds(25),
+            reserved_concurrent_executions=10,
+            log_retention_days=log_retention_days,
+            log_key=log_key,
+        )
+        role = self.submitter.role
+        endpoint.grant_invoke(role)
+        grant_objects(
+            role,
+            endpoint.bucket,
+            f"{endpoint.input_prefix}/*{_RECEIPT_SUFFIX}",
+            S3_READ,
+            key=endpoint.encryption_key,
+            kms_actions=KMS_DECRYPT,
+            why="the submitter's receipts, one per accepted request, read back for a repeated inference id",
+        )
+        # Listing makes a missing receipt a 404 (not a 403) for GetObject; limited to the input prefix.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="FindReceipts",
+                actions=["s3:ListBucket"],
+                resources=[endpoint.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{endpoint.input_prefix}/*"]}},
+            )
+        )
+        return apigateway.LambdaIntegration(as_function(self.submitter.function), proxy=True)
+
+    def _add_invocations_method(
+        self,
+        integration: apigateway.Integration,
+        authorization: ApiAuthorization,
+        content_types: Sequence[str],
+        json_schema: apigateway.JsonSchema | None,
+    ) -> None:
         validator = self.api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
@@ -298,9 +409,13 @@ class InferenceApi(Construct):
             authorizer=authorizer,
             authorization_scopes=list(authorization.scopes) or None,
             request_validator=validator,
-            request_parameters={_CONTENT_TYPE: True, _ACCEPT: False},
+            request_parameters={_CONTENT_TYPE: True, _ACCEPT: False}
+            | ({_INFERENCE_ID: False} if self.asynchronous else {}),
             request_models=models or None,
-            method_responses=[_method_response(code) for code in ("200", "400", "502")],
+            method_responses=[
+                _method_response(code)
+                for code in (("202", "400", "429", "502", "503") if self.asynchronous else ("200", "400", "502"))
+            ],
         )
         if authorizer is None:
             acknowledge(
@@ -417,15 +532,31 @@ class InferenceApi(Construct):
         log_retention_days: int,
         create_web_acl: bool,
         web_acl_arn: str | None,
+        network: INetwork | None,
+        encryption_key: kms.IKey | None,
     ) -> None:
         problems = Problems(self, "InferenceApi")
         problems.check(
-            not isinstance(endpoint, AsyncEndpoint) and hasattr(endpoint, "endpoint_arn"),
+            hasattr(endpoint, "endpoint_arn"),
             "endpoint",
             type(endpoint).__name__,
-            "must be an IEndpoint answering InvokeEndpoint: a RealtimeEndpoint, a ServerlessEndpoint or an "
-            "imported endpoint (asynchronous endpoints read requests from S3)",
+            "must be an IEndpoint: a RealtimeEndpoint, a ServerlessEndpoint, an AsyncEndpoint or an imported endpoint",
         )
+        if isinstance(endpoint, AsyncEndpoint):
+            problems.check(
+                network is not None,
+                "network",
+                None,
+                "is required with an AsyncEndpoint: the submitter function that writes requests to S3 runs in it",
+            )
+        else:
+            for prop, value in (("network", network), ("encryption_key", encryption_key)):
+                problems.check(
+                    value is None,
+                    prop,
+                    "given",
+                    "applies to an AsyncEndpoint only (real-time and serverless endpoints are invoked by API Gateway)",
+                )
         if authorization.kind == AuthorizationKind.COGNITO:
             problems.check(
                 bool(authorization.user_pools), "authorization", "cognito([])", "needs at least one Cognito user pool"

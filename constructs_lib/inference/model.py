@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import jsii
-from aws_cdk import ArnFormat, CfnResource, IResource, Resource, Stack
+from aws_cdk import CfnResource, IResource, Resource
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.endpoint_logs import (
+    ENDPOINT_INSTANCE_METRICS_NAMESPACE as ENDPOINT_INSTANCE_METRICS_NAMESPACE,
+)
+from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
+from constructs_lib._core.packaging import archive_members, staged_asset_file
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
@@ -27,7 +36,8 @@ from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation._runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib.foundation.container_image import ContainerImage
-from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
+from constructs_lib.foundation.network import FEATURE_STORE_RUNTIME_ENDPOINT, SAGEMAKER_JOB_ENDPOINTS, INetwork
+from constructs_lib.platform.feature_group import IFeatureGroup
 
 _ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _MODEL_PACKAGE_ARN = re.compile(
@@ -35,27 +45,84 @@ _MODEL_PACKAGE_ARN = re.compile(
 )
 #: A container's members in botocore's model (their limits are checked from there).
 _CONTAINER = "CreateModelInput.PrimaryContainer"
-_ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/"
 #: An endpoint name (botocore ``EndpointName``), or a prefix of one followed by ``*``.
 _ENDPOINT_NAME = re.compile(r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}|[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\*)$")
-#: The one namespace the model's role publishes to: the instance metrics of its endpoint's hosts
-#: (CPU, memory, disk). Not ``AWS/SageMaker`` (invocations, written by SageMaker itself) nor Model
-#: Monitor's ``.../data-metrics`` and ``.../model-metrics``, which alarms follow.
-ENDPOINT_INSTANCE_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
 
 
 class ModelData:
-    """Model artifacts in S3: one ``model.tar.gz``, or a prefix (ending in '/') for multi-model mode."""
+    """Model artifacts in S3: one ``model.tar.gz``, or a prefix (ending in '/') for multi-model mode;
+    or a local ``model.tar.gz`` or folder that ``cdk deploy`` uploads (``from_asset``)."""
 
-    def __init__(self, bucket: s3.IBucket, key: str, encryption_key: kms.IKey | None) -> None:
-        self.bucket = bucket
-        self.key = key
+    def __init__(
+        self, bucket: s3.IBucket | None, key: str, encryption_key: kms.IKey | None, *, path: Path | None = None
+    ) -> None:
+        """Use ``from_bucket`` or ``from_asset``."""
+        self._bucket = bucket
+        self._key = key
         self.encryption_key = encryption_key
+        self._path = path
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """``s3://<bucket>/<key>``; the model's role may read it (and decrypt with the bucket's key)."""
         return ModelData(bucket, key, bucket.encryption_key)
+
+    @staticmethod
+    def from_asset(path: str) -> ModelData:
+        """A local ``model.tar.gz``, or a folder packaged as one (deterministically: the same files
+        give the same archive and asset hash), uploaded by ``cdk deploy`` into the bootstrap bucket
+        when a ``Model`` uses it; the model's role may read exactly that object.
+
+        :param path: a gzip-compressed tar (``.tar.gz``) or a folder of model files, absolute or
+            relative to the working directory of ``cdk synth``.
+        """
+        resolved = Path(path).expanduser().resolve()
+        problems = Problems("ModelData.from_asset", "ModelData")
+        if problems.check(resolved.exists(), "path", path, "must be an existing .tar.gz file or folder"):
+            if resolved.is_dir():
+                problems.check(bool(archive_members(resolved)), "path", path, "must hold at least one file")
+            else:
+                problems.check(
+                    resolved.name.endswith(".tar.gz") and _is_gzip_tar(resolved),
+                    "path",
+                    path,
+                    "must be a gzip-compressed tar archive (model.tar.gz) or a folder to package as one",
+                )
+        problems.raise_if_any()
+        return ModelData(None, "model.tar.gz", None, path=resolved)
+
+    @property
+    def bucket(self) -> s3.IBucket:
+        if self._bucket is None:
+            raise self._unbound()
+        return self._bucket
+
+    @property
+    def key(self) -> str:
+        if self._path is not None and self._bucket is None:
+            raise self._unbound()
+        return self._key
+
+    @property
+    def is_asset(self) -> bool:
+        """True for a local artifact (``from_asset``): one ``.tar.gz`` object named by its hash."""
+        return self._path is not None
+
+    def bind(self, scope: Construct) -> None:
+        """Upload a local artifact as an asset of ``scope``'s stack (once per scope); ``Model`` calls it."""
+        if self._path is None:
+            return
+        path, digest = staged_asset_file(self._path, "model.tar.gz")
+        asset = scope.node.try_find_child(f"ModelData{digest}")
+        if not isinstance(asset, s3_assets.Asset):
+            asset = s3_assets.Asset(scope, f"ModelData{digest}", path=str(path))
+        self._bucket, self._key = asset.bucket, asset.s3_object_key
+
+    def _unbound(self) -> ConstructValidationError:
+        return ConstructValidationError(
+            f"ModelData.from_asset({str(self._path)!r}): is uploaded by the Model that serves it "
+            "(Model(containers=[ContainerDefinition(model_data=...)])); use it there"
+        )
 
     @property
     def is_prefix(self) -> bool:
@@ -269,6 +336,7 @@ class Model(_ModelBase):
         role: iam.IRole | None = None,
         model_name: str | None = None,
         endpoint_names: Sequence[str] | None = None,
+        reads_features: Sequence[IFeatureGroup] = (),
     ) -> None:
         """
         :param containers: one container, or 2 to 15 for an inference pipeline or direct invocation.
@@ -286,11 +354,20 @@ class Model(_ModelBase):
             or a prefix ending in ``*`` (``ml-platform-dev-*``): SageMaker writes an endpoint's container
             logs to ``/aws/sagemaker/Endpoints/<endpoint name>`` with the model's role, which may then
             write only those. Environments sharing an account should pass their name prefix.
+        :param reads_features: default none; feature groups whose online records the containers read at
+            prediction time (``GetRecord``, ``BatchGetRecord`` and the online store key's ``kms:Decrypt``,
+            each group's ``grant_read_records``). Reading features is a call out of the container,
+            which network isolation forbids: such a model needs ``network_isolation=False``, given
+            explicitly, and a network with the ``sagemaker.featurestore-runtime`` endpoint (or an internet route).
         """
         super().__init__(scope, construct_id)
         # Each image's URI in this stack (an asset image is built here the first time it is used).
         self._image_uris: list[str | None] = [c.image.bind(self) if c.image is not None else None for c in containers]
+        for c in containers:  # local artifacts become assets of this stack
+            if isinstance(c.model_data, ModelData):
+                c.model_data.bind(self)
         self._validate(containers, network, inference_execution_mode, model_name)
+        self._validate_feature_reads(reads_features, network_isolation)
         if endpoint_names is not None:
             problems = Problems(self, "Model")
             problems.check(
@@ -328,6 +405,10 @@ class Model(_ModelBase):
             ),
         )
         self._grant_runtime_permissions()
+        #: The feature groups whose online records the containers read.
+        self.reads_features: tuple[IFeatureGroup, ...] = tuple(reads_features)
+        for group in self.reads_features:
+            group.grant_read_records(self.role)
 
         vpc_config = None
         self._connections: ec2.Connections | None = None
@@ -335,6 +416,12 @@ class Model(_ModelBase):
             network.require_endpoints(
                 self, SAGEMAKER_JOB_ENDPOINTS, purpose="the model's containers download its artifacts from S3"
             )
+            if self.reads_features:
+                network.require_endpoints(
+                    self,
+                    (FEATURE_STORE_RUNTIME_ENDPOINT,),
+                    purpose="the model's containers read online features (Feature Store GetRecord)",
+                )
             subnets, groups = network.subnets, network.security_groups
             self._connections = ec2.Connections(security_groups=groups)
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
@@ -446,6 +533,28 @@ class Model(_ModelBase):
             check_shape(problems, "model_name", model_name, "CreateModelInput.ModelName")
         problems.raise_if_any()
 
+    def _validate_feature_reads(self, groups: Sequence[IFeatureGroup], network_isolation: bool) -> None:
+        problems = Problems(self, "Model")
+        for group in groups:
+            problems.check(
+                hasattr(group, "grant_read_records") and hasattr(group, "feature_group_name"),
+                "reads_features",
+                type(group).__name__,
+                "must be IFeatureGroups (a FeatureGroup, or FeatureGroup.from_feature_group_name(...))",
+            )
+        problems.check_unique(
+            "reads_features", [g.feature_group_name for g in groups if hasattr(g, "feature_group_name")]
+        )
+        problems.check(
+            not groups or not network_isolation,
+            "network_isolation",
+            network_isolation,
+            "a model that reads features (reads_features) calls the Feature Store runtime from its containers, "
+            "which network isolation forbids: pass network_isolation=False explicitly (the containers may then "
+            "make network calls, within the network's security groups and endpoints)",
+        )
+        problems.raise_if_any()
+
     @staticmethod
     def _validate_container(problems: Problems, where: str, c: ContainerDefinition, uri: str | None) -> None:
         if c.model_package_arn is not None:
@@ -495,7 +604,7 @@ class Model(_ModelBase):
             )
         else:
             problems.check(c.model_cache, f"{where}.model_cache", c.model_cache, "applies to multi-model mode only")
-            if data is not None and not is_unresolved(data.key):
+            if data is not None and not data.is_asset and not is_unresolved(data.key):
                 problems.check(
                     data.key.endswith(".tar.gz"),
                     f"{where}.model_data",
@@ -535,59 +644,7 @@ class Model(_ModelBase):
                 c.model_data.grant_read(self.role)
             if c.model_package_sources is not None:
                 c.model_package_sources.grant_read(self.role)
-        stack = Stack.of(self)
-
-        def group(name: str) -> str:
-            return stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=_ENDPOINT_LOG_GROUPS + name,
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-
-        if self.endpoint_names is None:
-            log_groups = [group("*")]
-        else:  # each endpoint's group and its streams (``<group>:log-stream:<stream>``)
-            log_groups = [
-                arn
-                for name in self.endpoint_names
-                for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
-            ]
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EndpointLogs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=log_groups,
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EndpointMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
-            )
-        )
-        if isinstance(self.role, iam.Role):
-            for arn in (a for a in log_groups if a.endswith("*")):
-                acknowledge_exact_wildcard(
-                    self.role,
-                    arn,
-                    "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
-                    "<name>) and its streams after the variant and instance; limited to "
-                    + (
-                        "SageMaker endpoint log groups (the model was given no endpoint names)."
-                        if self.endpoint_names is None
-                        else "the log groups of the endpoints that serve this model."
-                    ),
-                )
-            acknowledge_exact_wildcard(
-                self.role,
-                "*",
-                "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
-                "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
-                "likewise requires '*'.",
-            )
+        grant_endpoint_logs_and_metrics(self.role, self.endpoint_names)
 
     def _grant_network_interfaces(
         self, vpc_id: str, subnets: list[ec2.ISubnet], groups: list[ec2.ISecurityGroup]
@@ -610,3 +667,13 @@ class Model(_ModelBase):
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
             )
+
+
+def _is_gzip_tar(path: Path) -> bool:
+    """True when ``path`` is a gzip-compressed tar archive (what SageMaker unpacks into /opt/ml/model)."""
+    try:
+        with gzip.open(path) as stream, tarfile.open(fileobj=stream, mode="r:") as archive:
+            archive.next()
+    except (OSError, tarfile.TarError, EOFError):
+        return False
+    return True

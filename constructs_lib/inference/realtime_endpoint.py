@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any
 
-from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.service_model import check_shape, resolve
-from constructs_lib._core.validation import Problems, given, is_unresolved, whole
+from constructs_lib._core.validation import Problems, given
 from constructs_lib.inference import _endpoints as ep
+from constructs_lib.inference import _guardrails as guardrails
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 from constructs_lib.inference.data_capture import DataCaptureOptions
 from constructs_lib.inference.endpoint import DefinedEndpoint, InstanceProductionVariant
 from constructs_lib.inference.endpoint_options import (
-    CapacitySize,
-    CapacityUnit,
     DeploymentGuardrails,
-    DeploymentStrategy,
     InstanceScaling,
     InstanceVariant,
     ScalingMetric,
-    TrafficRouting,
     as_instance_type,
 )
 from constructs_lib.inference.model import Model
@@ -116,7 +110,7 @@ class RealtimeEndpoint(DefinedEndpoint):
             "Resource",
             endpoint_name=self.physical_endpoint_name,
             endpoint_config_name=self.config.attr_endpoint_config_name,
-            deployment_config=self._deployment_config(deployment) if deployment else None,
+            deployment_config=guardrails.deployment_config(deployment, self.rollback_alarms) if deployment else None,
         )
 
     @property
@@ -149,12 +143,13 @@ class RealtimeEndpoint(DefinedEndpoint):
 
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """Each variant's instances at minimum capacity (the autoscaling minimum, else the initial
-        count); scheduled scale-ins are not counted (the idle cost is an upper bound)."""
+        count); a ``WorkingHours`` schedule on its target limits the hours counted."""
         return [
             AlwaysOnCapacity(
                 f"{'shadow ' if v.shadow else ''}variant {v.variant_name} at minimum capacity",
                 str(v.props.instance_type),
                 v.min_capacity,
+                scalable_targets=(v.scalable_target,) if v.scalable_target is not None else (),
             )
             for v in self.variants
         ]
@@ -175,7 +170,7 @@ class RealtimeEndpoint(DefinedEndpoint):
         )
         if self._deployment is not None and not problems:
             fleet = min(options.min_capacity if v is variant else v.min_capacity for v in self.production_variants)
-            self._validate_guardrails(problems, self._deployment, [v.props for v in self.production_variants], fleet)
+            self._check_guardrails(problems, self._deployment, [v.props for v in self.production_variants], fleet)
         problems.raise_if_any()
 
     def add_instance_scaling(
@@ -265,264 +260,43 @@ class RealtimeEndpoint(DefinedEndpoint):
         ep.check_volume_key(problems, volume_key, valid)
         if deployment is not None and len(valid) == len(variants) + len(shadow_variants):
             fleet = min(v.initial_instance_count for v in variants)
-            self._validate_guardrails(problems, deployment, list(variants), fleet)
+            self._check_guardrails(problems, deployment, list(variants), fleet)
         problems.raise_if_any()
 
     @staticmethod
-    def _validate_guardrails(
+    def _check_guardrails(
         problems: Problems, g: DeploymentGuardrails, variants: list[InstanceVariant], fleet: int
     ) -> None:
         """``fleet``: the smallest variant's minimum, the least the fleet holds during an update."""
-        inf1 = [v.variant_name for v in variants if as_instance_type(v.instance_type).is_inf1]
-        problems.check(
-            not inf1,
-            "deployment",
-            inf1,
-            "guardrails are not supported on Inf1 instances (AWS silently deploys all at once)",
-        )
-        if g.strategy == DeploymentStrategy.ROLLING:
-            problems.check(
-                g.traffic_routing is None,
-                "deployment.traffic_routing",
-                g.traffic_routing,
-                "applies to blue/green deployments only (rolling has no traffic routing)",
-            )
-            problems.check(
-                len(variants) == 1,
-                "deployment",
-                "ROLLING",
-                f"rolling deployments support a single production variant, not {len(variants)}",
-            )
-            _check_batch(
-                problems,
-                "deployment.maximum_batch_size",
-                g.maximum_batch_size,
-                _ROLLING,
-                fleet,
-                required="rolling deployments need a maximum_batch_size",
-            )
-            if g.rollback_maximum_batch_size is not None:
-                _check_batch(
-                    problems,
-                    "deployment.rollback_maximum_batch_size",
-                    g.rollback_maximum_batch_size,
-                    _ROLLBACK,
-                    None,
-                    required="",
-                )
-            problems.check(
-                g.canary_size is None and g.linear_step_size is None,
-                "deployment",
-                "canary/linear size",
-                "canary_size and linear_step_size apply to blue/green deployments only",
-            )
-            problems.check(
-                g.termination_wait is None,
-                "deployment.termination_wait",
-                g.termination_wait,
-                "applies to blue/green deployments only",
-            )
-        else:
-            routing = g.traffic_routing
-            problems.check(
-                routing is not None,
-                "deployment.traffic_routing",
-                routing,
-                "is required for blue/green deployments (ALL_AT_ONCE, CANARY or LINEAR)",
-            )
-            problems.check(
-                g.maximum_batch_size is None and g.rollback_maximum_batch_size is None,
-                "deployment",
-                "maximum_batch_size",
-                "batch sizes apply to rolling deployments only",
-            )
-            for kind, prop, size, share in (
-                (TrafficRouting.CANARY, "canary_size", g.canary_size, _CANARY),
-                (TrafficRouting.LINEAR, "linear_step_size", g.linear_step_size, _LINEAR),
-            ):
-                if routing == kind:
-                    _check_batch(
-                        problems, f"deployment.{prop}", size, share, fleet, required=f"{kind.value} needs a {prop}"
-                    )
-                else:
-                    problems.check(
-                        size is None, f"deployment.{prop}", _text(size), f"applies to {kind.value} traffic routing only"
-                    )
-            if g.termination_wait is not None:
-                check_shape(
-                    problems,
-                    "deployment.termination_wait (seconds)",
-                    g.termination_wait.to_seconds(),
-                    f"{_BLUE_GREEN}.TerminationWaitInSeconds",
-                )
-        wait = g.wait_interval.to_seconds()
-        check_shape(
+        guardrails.check_guardrails(
             problems,
-            "deployment.wait_interval (seconds)",
-            wait,
-            f"{_BLUE_GREEN}.TrafficRoutingConfiguration.WaitIntervalInSeconds",
+            g,
+            variants,
+            fleet,
+            default_alarms=2 * len(variants),
+            default_alarms_text="2 default alarms per production variant",
         )
-        if g.maximum_execution_timeout is not None:
-            timeout = g.maximum_execution_timeout.to_seconds()
-            check_shape(
-                problems,
-                "deployment.maximum_execution_timeout (seconds)",
-                timeout,
-                f"{_BLUE_GREEN}.MaximumExecutionTimeoutInSeconds",
-            )
-            waits = wait + (g.termination_wait.to_seconds() if g.termination_wait else 0)
-            problems.check(
-                is_unresolved(waits) or timeout > waits,
-                "deployment.maximum_execution_timeout (seconds)",
-                timeout,
-                f"must be longer than the waits it contains ({waits:g} s)",
-            )
-        count = (2 * len(variants) if g.default_alarms else 0) + len(g.alarms)
-        most = resolve("CreateEndpointInput.DeploymentConfig.AutoRollbackConfiguration.Alarms")[1]["max"]
-        problems.check(
-            1 <= count <= most,
-            "deployment.alarms",
-            count,
-            f"auto-rollback takes 1 to {most} alarms (2 default alarms per production variant "
-            "unless default_alarms=False, plus your own)",
-        )
-        problems.check_range("deployment.max_error_rate", g.max_error_rate, minimum=0.0001, maximum=1)
-        problems.check_range("deployment.max_model_latency (ms)", g.max_model_latency.to_milliseconds(), minimum=1)
 
     # --- resources -------------------------------------------------------------------------------
 
     def _rollback_alarms(
         self, g: DeploymentGuardrails, actions: Sequence[cloudwatch.IAlarmAction]
     ) -> list[cloudwatch.IAlarm]:
+        """Per production variant: its 5XX error rate and its p99 model latency."""
         alarms: list[cloudwatch.Alarm] = []
         if g.default_alarms:
-            for variant in (v.variant_name for v in self.production_variants):
+            for variant in self.production_variants:
+                alarms.append(guardrails.error_rate_alarm(self, variant, g))
                 alarms.append(
-                    cloudwatch.Alarm(
+                    guardrails.rollback_alarm(
                         self,
-                        f"{variant}ErrorRateAlarm",
-                        metric=self.variant(variant).metric_invocation_5xx_errors(),
-                        threshold=g.max_error_rate,
-                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                        evaluation_periods=3,
-                        datapoints_to_alarm=2,
-                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                        alarm_description=f"{self.node.path} {variant}: 5XX error rate >= {g.max_error_rate:.2%} "
-                        "(rolls back deployments)",
-                    )
-                )
-                alarms.append(
-                    cloudwatch.Alarm(
-                        self,
-                        f"{variant}LatencyAlarm",
-                        metric=self.variant(variant).metric_model_latency(statistic="p99"),
+                        f"{variant.variant_name}LatencyAlarm",
+                        metric=variant.metric_model_latency(statistic="p99"),
                         threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
-                        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                        evaluation_periods=3,
-                        datapoints_to_alarm=2,
-                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                        alarm_description=f"{self.node.path} {variant}: p99 model latency above "
-                        f"{g.max_model_latency.to_milliseconds():g} ms (rolls back deployments)",
+                        comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                        description=f"{self.node.path} {variant.variant_name}: p99 model latency above "
+                        f"{g.max_model_latency.to_milliseconds():g} ms",
                     )
                 )
-            for alarm in alarms:
-                if actions:
-                    alarm.add_alarm_action(*actions)
-                else:
-                    acknowledge(
-                        alarm,
-                        "SageMaker reads this alarm during endpoint deployments to roll them back; it needs no "
-                        "action of its own. Pass alarm_actions to also notify people.",
-                        "HIPAA.Security-CloudWatchAlarmAction",
-                        "NIST.800.53.R5-CloudWatchAlarmAction",
-                    )
+            guardrails.add_alarm_actions(alarms, actions)
         return alarms + list(g.alarms)
-
-    def _deployment_config(self, g: DeploymentGuardrails) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
-        def seconds(d: Duration | None) -> int | float | None:
-            return whole(d.to_seconds()) if d is not None else None
-
-        rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
-            alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in self.rollback_alarms]
-        )
-        if g.strategy == DeploymentStrategy.ROLLING:
-            batch = g.maximum_batch_size
-            assert batch is not None  # _validate_guardrails requires it for rolling deployments
-            return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-                rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
-                    maximum_batch_size=_capacity(batch),
-                    wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
-                    maximum_execution_timeout_in_seconds=seconds(g.maximum_execution_timeout),
-                    rollback_maximum_batch_size=_capacity(g.rollback_maximum_batch_size),
-                ),
-                auto_rollback_configuration=rollback,
-            )
-        routing = g.traffic_routing
-        assert routing is not None  # _validate_guardrails requires it for blue/green deployments
-        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
-            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
-                traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
-                    type=routing.value,
-                    wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
-                    canary_size=_capacity(g.canary_size),
-                    linear_step_size=_capacity(g.linear_step_size),
-                ),
-                termination_wait_in_seconds=seconds(g.termination_wait),
-                maximum_execution_timeout_in_seconds=seconds(g.maximum_execution_timeout),
-            ),
-            auto_rollback_configuration=rollback,
-        )
-
-
-def _text(size: CapacitySize | None) -> str | None:
-    if size is None:
-        return None
-    unit = "instances" if size.unit == CapacityUnit.INSTANCE_COUNT else "percent"
-    return f"CapacitySize.{unit}({size.value})"
-
-
-@overload
-def _capacity(size: CapacitySize) -> sagemaker.CfnEndpoint.CapacitySizeProperty: ...
-@overload
-def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizeProperty | None: ...
-def _capacity(size: CapacitySize | None) -> sagemaker.CfnEndpoint.CapacitySizeProperty | None:
-    if size is None:
-        return None
-    return sagemaker.CfnEndpoint.CapacitySizeProperty(type=size.unit.value, value=size.value)
-
-
-def _check_batch(
-    problems: Problems,
-    prop: str,
-    size: CapacitySize | None,
-    percent: tuple[int, int],
-    fleet: int | None,
-    *,
-    required: str,
-) -> None:
-    """A batch is ``low%`` (exclusive when 0) to ``high%`` of the fleet, as a percentage or an instance count."""
-    if size is None:
-        if required:
-            problems.add(prop, None, required)
-        return
-    if not isinstance(given(size), CapacitySize):
-        problems.add(prop, size, "must be a CapacitySize (CapacitySize.instances(n) or CapacitySize.percent(p))")
-        return
-    low, high = percent
-    if size.unit == CapacityUnit.CAPACITY_PERCENT:
-        problems.check_range(f"{prop} (percent)", size.value, minimum=max(1, low), maximum=high, integer=True)
-    elif fleet is not None:
-        least, most = ep.capacity_bounds(percent, fleet)
-        problems.check(
-            least <= size.value <= most,
-            f"{prop} (instances)",
-            size.value,
-            f"must be {low or 'above 0'}{'%' if low else ''} to {high}% of the variant's {fleet} instance(s), "
-            + (
-                f"i.e. {least} to {most} instance(s)"
-                if least <= most
-                else "which no whole instance count is: use more instances or a percentage"
-            ),
-        )
-    else:
-        problems.check_range(f"{prop} (instances)", size.value, minimum=1, integer=True)

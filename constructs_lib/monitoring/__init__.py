@@ -10,6 +10,7 @@ from constructs_lib.monitoring.deploy_on_approval import (
 from constructs_lib.monitoring.model_monitor import (
     BiasDriftMonitorOptions,
     DataQualityMonitorOptions,
+    DriftCheckBaseline,
     FeatureAttributionMonitorOptions,
     ModelMonitor,
     ModelQualityMonitorOptions,
@@ -35,6 +36,7 @@ __all__ = [
     "DataQualityMonitorOptions",
     "DeploymentTarget",
     "DeployOnApproval",
+    "DriftCheckBaseline",
     "DriftRetraining",
     "FeatureAttributionMonitorOptions",
     "ModelMonitor",

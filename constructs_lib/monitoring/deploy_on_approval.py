@@ -4,7 +4,8 @@ Mechanism, and why: an EventBridge rule on "SageMaker Model Package State Change
 group) starts a Step Functions state machine whose steps call one small Lambda function (boto3):
 
 1. validate the event and the package (still Approved, Completed; a duplicate event is ignored);
-2. for each target in order (e.g. staging, then prod): optionally wait for a manual approval
+2. for each target in order (e.g. staging's serving stack, its monitoring stack, then prod's):
+   optionally wait for a manual approval
    (an activity task that only a role with the approver policy can take and answer; an SNS message
    tells the approvers), then update the serving stack's
    ``ModelPackageArn`` parameter with ``UpdateStack`` (previous template, every other parameter
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,14 @@ from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import S3Uri
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import (
     SAGEMAKER_NAME_PATTERN,
     ConstructValidationError,
     Problems,
+    given,
+    invalid,
     is_unresolved,
 )
 from constructs_lib._core.vpc_function import VpcFunction
@@ -66,6 +70,7 @@ from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowl
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.network import INetwork
+from constructs_lib.monitoring.model_monitor import DriftCheckBaseline
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
 
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
@@ -119,6 +124,10 @@ class DeploymentTarget:
         (``ServedModelPackage.model_package_arn``, which keeps the package across deploys).
     :param requires_approval: default False; True waits for a person to approve before deploying here.
     :param bake_time: default 10 minutes; how long the target must stay healthy before the next starts.
+    :param monitoring_schedule_names: default none; a monitoring stack (a ``ServedModelPackage`` with
+        ``drift_check_baselines`` and ``ModelMonitor`` schedules of these names): the rollout's
+        CloudFormation role may replace its monitors' job definitions and update these schedules, so
+        the monitors take the rolled-out package's baselines.
     """
 
     stack_name: str
@@ -131,6 +140,7 @@ class DeploymentTarget:
     bake_time: Duration = field(default_factory=lambda: Duration.minutes(10))
     region: str | None = None
     account: str | None = None
+    monitoring_schedule_names: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -203,6 +213,7 @@ class ServedModelPackage(Construct):
         initial_model_package_arn: str | None = None,
         log_retention_days: int = 365,
         log_key: kms.IKey | None = None,
+        drift_check_baselines: Mapping[DriftCheckBaseline, str] | None = None,
     ) -> None:
         """
         :param requested: the package a deploy asks for (the stack parameter); empty keeps the recorded one.
@@ -213,10 +224,27 @@ class ServedModelPackage(Construct):
             stack serves when it is created without a requested package.
         :param log_retention_days: default 365.
         :param log_key: default ``encryption_key``; the key of the function's log group.
+        :param drift_check_baselines: default none; baselines of the served package to read (a
+            monitoring stack's record), each with the S3 URI to use while the served package has none
+            or no package is served: ``baseline_uri(kind)`` is the URI, resolved at every deploy.
         """
         super().__init__(scope, construct_id)
+        self.drift_check_baselines = dict(drift_check_baselines or {})
         problems = Problems(self, "ServedModelPackage")
         problems.check_log_retention_days("log_retention_days", log_retention_days)
+        for kind, fallback in self.drift_check_baselines.items():
+            problems.check(
+                isinstance(given(kind), DriftCheckBaseline),
+                "drift_check_baselines (key)",
+                kind,
+                f"must be a DriftCheckBaseline: {', '.join(k.name for k in DriftCheckBaseline)}",
+            )
+            problems.check(
+                S3Uri.parse(fallback) is not None,
+                f"drift_check_baselines[{getattr(kind, 'name', kind)}]",
+                fallback,
+                "must be the S3 URI of the file used while the served package has no such baseline",
+            )
         problems.raise_if_any()
         stack = Stack.of(self)
         self.model_package_group_name = model_package_group_name
@@ -249,22 +277,54 @@ class ServedModelPackage(Construct):
             ("cloudformation",),
             purpose="the function asks CloudFormation whether a rollout is rolling back, or a rollback of a "
             "rollout cannot be told apart from a deploy",
-            required=False,
         )
+        properties: dict[str, Any] = {
+            "Requested": requested,
+            "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
+            "RegistryArnPrefix": _model_package_arn_prefix(self, model_package_group_name),
+        }
+        if self.drift_check_baselines:
+            properties["Baselines"] = {
+                kind.attribute: {"Path": kind.value, "Fallback": fallback}
+                for kind, fallback in self.drift_check_baselines.items()
+            }
+            self.function.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadServedPackageBaselines",
+                    actions=["sagemaker:DescribeModelPackage"],
+                    resources=[f"{_model_package_arn_prefix(self, model_package_group_name)}*"],
+                )
+            )
+            acknowledge_statement_wildcards(
+                self.function.role.managed_policy,
+                "ReadServedPackageBaselines",
+                "Versions of the one model package group the stack may serve (group/<version>), to read "
+                "the served version's DriftCheckBaselines.",
+            )
         self.resource = CustomResource(
             self,
             "Resource",
             service_token=self.function.function_arn,
             resource_type="Custom::ServedModelPackage",
             service_timeout=Duration.minutes(5),
-            properties={
-                "Requested": requested,
-                "Initial": initial_model_package_arn or NO_MODEL_PACKAGE,
-                "RegistryArnPrefix": _model_package_arn_prefix(self, model_package_group_name),
-            },
+            properties=properties,
         )
         #: The served package's ARN, or ``none``.
         self.model_package_arn: str = self.resource.get_att_string("ModelPackageArn")
+
+    def baseline_uri(self, kind: DriftCheckBaseline) -> str:
+        """The S3 URI of baseline ``kind`` of the served package (its ``DriftCheckBaselines``), or the
+        fallback given for it: a deploy-time value for the monitors' job definitions."""
+        if kind not in self.drift_check_baselines:
+            raise invalid(
+                self,
+                "ServedModelPackage",
+                "baseline_uri(kind)",
+                getattr(kind, "name", kind),
+                f"is not read by this record: drift_check_baselines lists "
+                f"{', '.join(k.name for k in self.drift_check_baselines) or 'none'}",
+            )
+        return self.resource.get_att_string(kind.attribute)
 
 
 class DeployOnApproval(Construct):
@@ -373,9 +433,7 @@ class DeployOnApproval(Construct):
         }.items():
             self.function.function.add_environment(name, value)
         self._grant_function(stack, cdk_qualifier)
-        network.require_endpoints(
-            self, _NEEDED_ENDPOINTS, purpose="the function calls these APIs to deploy and watch", required=False
-        )
+        network.require_endpoints(self, _NEEDED_ENDPOINTS, purpose="the function calls these APIs to deploy and watch")
 
         self.approval_topic: sns.ITopic | None = None
         #: Attach to the roles of the people who may approve a rollout (or use ``grant_approve``).
@@ -498,6 +556,13 @@ class DeployOnApproval(Construct):
             problems.check_range(
                 f"{where}.bake_time (seconds)", target.bake_time.to_seconds(), minimum=0, maximum=86400, integer=True
             )
+            for schedule in target.monitoring_schedule_names:
+                problems.check_pattern(
+                    f"{where}.monitoring_schedule_names",
+                    schedule,
+                    SAGEMAKER_NAME_PATTERN,
+                    "must be monitoring schedule names (ModelMonitor.schedule_names)",
+                )
             for alarm in target.alarm_names:
                 problems.check(
                     not is_unresolved(alarm),
@@ -786,6 +851,40 @@ class DeployOnApproval(Construct):
                 "alarms; these Describe calls take no resource.",
             ),
         }
+        schedules = sorted({name for t in self.targets for name in t.monitoring_schedule_names})
+        if schedules:
+            definitions = ("data-quality", "model-quality", "model-bias", "model-explainability")
+            statements["ReplaceMonitoringJobDefinitions"] = (
+                [
+                    *(
+                        f"sagemaker:{verb}{kind}JobDefinition"
+                        for verb in ("Create", "Describe", "Delete")
+                        for kind in (
+                            "DataQuality",
+                            "ModelQuality",
+                            "ModelBias",
+                            "ModelExplainability",
+                        )
+                    ),
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                [arn("sagemaker", f"{kind}-job-definition", "*") for kind in definitions],
+                None,
+                "Monitoring job definitions get names generated by CloudFormation; a rollout replaces them "
+                "with the served package's baselines.",
+            )
+            statements["UpdateMonitoringSchedules"] = (
+                [
+                    "sagemaker:UpdateMonitoringSchedule",
+                    "sagemaker:DescribeMonitoringSchedule",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                [arn("sagemaker", "monitoring-schedule", _arn_name(name)) for name in schedules],
+                None,
+                None,
+            )
         # CloudFormation hands the serving stack's role on to its nested stack (the models) on update.
         statements["PassItselfToNestedStacks"] = (
             ["iam:PassRole"],

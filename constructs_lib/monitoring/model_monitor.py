@@ -8,10 +8,13 @@ inter-container traffic encryption, and its volume and reports encrypted with a 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import jsii
@@ -21,15 +24,16 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.contracts import MonitorableEndpoint
-from constructs_lib._core.grants import KMS_CREATE_GRANT, grant_key_use
+from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import S3Uri, grant_prefix
+from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
@@ -39,6 +43,7 @@ from constructs_lib.foundation._keys import key_or_new
 from constructs_lib.foundation._runtime_contracts import DATA_CAPTURE_METADATA
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
+from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
 
@@ -137,17 +142,67 @@ class MonitorSchedule:
         return int(every.group(2)) if every else 24
 
 
+class DriftCheckBaseline(StrEnum):
+    """A baseline file of a model package's ``DriftCheckBaselines`` (its path in ``DescribeModelPackage``),
+    which a pipeline's check steps register (``DriftCheckBaselines.from_checks``)."""
+
+    DATA_QUALITY_CONSTRAINTS = "ModelDataQuality.Constraints"
+    DATA_QUALITY_STATISTICS = "ModelDataQuality.Statistics"
+    MODEL_QUALITY_CONSTRAINTS = "ModelQuality.Constraints"
+    MODEL_QUALITY_STATISTICS = "ModelQuality.Statistics"
+    BIAS_PRE_TRAINING_CONSTRAINTS = "Bias.PreTrainingConstraints"
+    BIAS_POST_TRAINING_CONSTRAINTS = "Bias.PostTrainingConstraints"
+    BIAS_CONFIG_FILE = "Bias.ConfigFile"
+    EXPLAINABILITY_CONSTRAINTS = "Explainability.Constraints"
+    EXPLAINABILITY_CONFIG_FILE = "Explainability.ConfigFile"
+
+    @property
+    def attribute(self) -> str:
+        """The name of the record's attribute that holds this baseline's URI."""
+        return self.value.replace(".", "")
+
+
 @dataclass(frozen=True)
 class MonitoringBaseline:
-    """Baseline files, e.g. from ``suggest_baseline`` or a pipeline's QualityCheck/ClarifyCheck step.
+    """Baseline files, e.g. from ``suggest_baseline`` or a pipeline's QualityCheck/ClarifyCheck step:
+    in S3, or local files that ``cdk deploy`` uploads (``from_asset``).
 
     :param constraints_s3_uri: default None (no violation checks); ``constraints.json`` (or Clarify's
         ``analysis.json``) to compare each run with.
     :param statistics_s3_uri: default None; ``statistics.json`` of the training data (data quality only).
+    :param constraints_file: default None; a local ``constraints.json`` instead (``from_asset``).
+    :param statistics_file: default None; a local ``statistics.json`` instead (``from_asset``).
     """
 
     constraints_s3_uri: str | None = None
     statistics_s3_uri: str | None = None
+    constraints_file: str | None = None
+    statistics_file: str | None = None
+
+    @staticmethod
+    def from_asset(*, constraints: str | None = None, statistics: str | None = None) -> MonitoringBaseline:
+        """Local baseline files (JSON), uploaded as file assets of the monitor's stack; the monitor's
+        role may read exactly those objects.
+
+        :param constraints: default None; a local ``constraints.json`` (Clarify: ``analysis.json``).
+        :param statistics: default None; a local ``statistics.json`` (data quality only).
+        """
+        problems = Problems("MonitoringBaseline.from_asset", "MonitoringBaseline")
+        problems.check(
+            constraints is not None or statistics is not None, "constraints/statistics", None, "give at least one file"
+        )
+        for prop, path in (("constraints", constraints), ("statistics", statistics)):
+            if path is not None:
+                problems.check(_is_json_file(Path(path)), prop, path, "must be an existing local JSON file")
+        problems.raise_if_any()
+        return MonitoringBaseline(
+            constraints_file=str(Path(constraints).resolve()) if constraints else None,
+            statistics_file=str(Path(statistics).resolve()) if statistics else None,
+        )
+
+    @property
+    def is_local(self) -> bool:
+        return self.constraints_file is not None or self.statistics_file is not None
 
 
 @dataclass(frozen=True)
@@ -176,6 +231,8 @@ class ModelQualityMonitorOptions:
     :param probability_attribute: default None; the probability in the captured output.
     :param probability_threshold: default None; 0 to 1, threshold of a binary classification.
     :param baseline_constraints_s3_uri: default None; constraints to compare the metrics with.
+    :param baseline: default None; or the constraints as a local file
+        (``MonitoringBaseline.from_asset(constraints=...)``), not with ``baseline_constraints_s3_uri``.
     :param start_time_offset: default None; ISO 8601 negative duration (``-P1D``) where the analysed
         window starts, for ground truth that arrives late.
     :param end_time_offset: default None; where the window ends (``-PT1H``).
@@ -189,6 +246,7 @@ class ModelQualityMonitorOptions:
     baseline_constraints_s3_uri: str | None = None
     start_time_offset: str | None = None
     end_time_offset: str | None = None
+    baseline: MonitoringBaseline | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +261,8 @@ class BiasDriftMonitorOptions:
     :param probability_attribute: default None; the probability in the captured output.
     :param probability_threshold: default None; 0 to 1.
     :param baseline_constraints_s3_uri: default None; Clarify baseline ``analysis.json``.
+    :param baseline: default None; or the baseline as a local file
+        (``MonitoringBaseline.from_asset(constraints=...)``), not with ``baseline_constraints_s3_uri``.
     :param start_time_offset: default None; as for model quality.
     :param end_time_offset: default None; as for model quality.
     """
@@ -216,6 +276,7 @@ class BiasDriftMonitorOptions:
     baseline_constraints_s3_uri: str | None = None
     start_time_offset: str | None = None
     end_time_offset: str | None = None
+    baseline: MonitoringBaseline | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +289,8 @@ class FeatureAttributionMonitorOptions:
     :param inference_attribute: default None; the prediction in the captured output.
     :param probability_attribute: default None; the probability in the captured output.
     :param baseline_constraints_s3_uri: default None; Clarify baseline ``analysis.json``.
+    :param baseline: default None; or the baseline as a local file
+        (``MonitoringBaseline.from_asset(constraints=...)``), not with ``baseline_constraints_s3_uri``.
     """
 
     analysis_config_s3_uri: str | None = None
@@ -235,6 +298,7 @@ class FeatureAttributionMonitorOptions:
     inference_attribute: str | None = None
     probability_attribute: str | None = None
     baseline_constraints_s3_uri: str | None = None
+    baseline: MonitoringBaseline | None = None
 
 
 @jsii.implements(iam.IGrantable, ec2.IConnectable)
@@ -275,6 +339,7 @@ class ModelMonitor(Resource):
         analyzer_image: MonitoringImage | None = None,
         clarify_image: MonitoringImage | None = None,
         environment: Mapping[str, str] | None = None,
+        baseline_locations: Sequence[S3Location] = (),
     ) -> None:
         """
         :param endpoint: the endpoint to monitor; it must capture data (``data_capture`` set).
@@ -300,12 +365,17 @@ class ModelMonitor(Resource):
         :param analyzer_image: default, SageMaker's Model Monitor analyzer of the stack's region.
         :param clarify_image: default, SageMaker Clarify of the stack's region.
         :param environment: default none; extra environment of the data and model quality containers.
+        :param baseline_locations: default none; prefixes the jobs may read baselines from, besides the
+            baseline URIs given (which are granted one by one). Required when a baseline URI is known
+            only at deploy time, e.g. a served package's (``ServedModelPackage.baseline_uri``): its
+            pipeline's output prefix.
         """
         super().__init__(scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
         max_runtime = max_runtime or Duration.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
         clarify_image = clarify_image or MonitoringImage.clarify()
+        self._baseline_locations = list(baseline_locations)
         self._validate(
             endpoint=endpoint,
             data_quality=data_quality,
@@ -347,6 +417,17 @@ class ModelMonitor(Resource):
         self._network = network
         self._connections = ec2.Connections(security_groups=network.security_groups)
         self._grant_job_permissions(capture, out_bucket, output_prefix.strip("/"), bucket)
+        for index, location in enumerate(self._baseline_locations):
+            grant_prefix(
+                self.role,
+                bucket_arn=location.bucket.bucket_arn,
+                key_prefix=location.prefix,
+                write=False,
+                sid=f"ReadBaselines{index}",
+                why="Baselines of the served model (its pipeline's outputs)",
+            )
+            if location.encryption_key is not None:
+                grant_key_use(location.encryption_key, self.role, encrypt=False)
 
         self._prefix = schedule_name_prefix or Names.unique_resource_name(self, max_length=40, separator="-")
         self._cluster = dict(
@@ -524,6 +605,31 @@ class ModelMonitor(Resource):
                 None,
                 "is required: the S3 URI of the Clarify explainability configuration (methods.shap)",
             )
+        for prop, options in (
+            ("model_quality", model_quality),
+            ("bias_drift", bias_drift),
+            ("feature_attribution", feature_attribution),
+        ):
+            baseline = options.baseline if options is not None else None
+            if baseline is not None and options is not None:
+                problems.check(
+                    options.baseline_constraints_s3_uri is None,
+                    f"{prop}.baseline",
+                    "MonitoringBaseline and baseline_constraints_s3_uri",
+                    "give baseline or baseline_constraints_s3_uri, not both",
+                )
+                problems.check(
+                    baseline.statistics_s3_uri is None and baseline.statistics_file is None,
+                    f"{prop}.baseline.statistics",
+                    baseline.statistics_s3_uri or baseline.statistics_file,
+                    "applies to data quality only (this monitor compares with constraints)",
+                )
+                problems.check(
+                    baseline.constraints_s3_uri is not None or baseline.constraints_file is not None,
+                    f"{prop}.baseline.constraints",
+                    None,
+                    "is required (the constraints this monitor compares with)",
+                )
         for prop, uri in _s3_uris(data_quality, model_quality, bias_drift, feature_attribution):
             if uri is not None:
                 problems.check(
@@ -532,6 +638,14 @@ class ModelMonitor(Resource):
                     uri,
                     "must be an S3 URI 's3://<bucket>/<key>' (the bucket may be a token)",
                 )
+                if is_unresolved(uri) and S3Uri.parse(uri) is None:
+                    problems.check(
+                        bool(self._baseline_locations),
+                        prop,
+                        "<known at deploy time>",
+                        "is known only at deploy time, so the jobs' role cannot be granted it: give "
+                        "baseline_locations (the prefixes it can be under)",
+                    )
 
         schedule_problem = None if is_unresolved(schedule.expression_string) else schedule.problem()
         problems.check(schedule_problem is None, "schedule", schedule.expression_string, schedule_problem or "")
@@ -672,6 +786,41 @@ class ModelMonitor(Resource):
                 "stream names are generated per job.",
             )
 
+    def _uploaded(self, baseline: MonitoringBaseline | None, kind: str) -> MonitoringBaseline:
+        """``baseline`` with its local files uploaded as assets of this stack (read by the role, those
+        objects only) and named by their S3 URIs; an S3 baseline as it is."""
+        if baseline is None or not baseline.is_local:
+            return baseline or MonitoringBaseline()
+        uris: dict[str, str] = {}
+        for part, path in (("constraints", baseline.constraints_file), ("statistics", baseline.statistics_file)):
+            if path is None:
+                continue
+            asset = s3_assets.Asset(self, f"{kind}{part.title()}Baseline", path=path)
+            self.role.add_to_principal_policy(
+                objects_statement(
+                    asset.bucket.bucket_arn, asset.s3_object_key, S3_READ, sid=f"Read{kind}{part.title()}"
+                )
+            )
+            uris[f"{part}_s3_uri"] = asset.s3_object_url
+        return dataclasses.replace(baseline, constraints_file=None, statistics_file=None, **uris)
+
+    def _constraints_uri(
+        self,
+        options: ModelQualityMonitorOptions | BiasDriftMonitorOptions | FeatureAttributionMonitorOptions,
+        kind: str,
+        sid: str,
+        why: str,
+    ) -> str | None:
+        """The constraints a constraints-only monitor compares with (an S3 URI, or the uploaded file),
+        read by the role."""
+        if options.baseline is not None and options.baseline.is_local:
+            return self._uploaded(options.baseline, kind).constraints_s3_uri
+        uri = (
+            options.baseline.constraints_s3_uri if options.baseline is not None else options.baseline_constraints_s3_uri
+        )
+        self._grant_read_uri(uri, sid, why)
+        return uri
+
     def _grant_read_uri(self, uri: str | None, sid: str, why: str) -> None:
         location = S3Uri.parse(uri) if uri else None
         if location is not None:
@@ -742,9 +891,10 @@ class ModelMonitor(Resource):
     def _add_data_quality(self, options: DataQualityMonitorOptions, image: MonitoringImage) -> None:
         self._grant_pull(image)
         cfn = sagemaker.CfnDataQualityJobDefinition
-        baseline = options.baseline or MonitoringBaseline()
-        self._grant_read_uri(baseline.constraints_s3_uri, "ReadDataQualityConstraints", "Data quality baseline")
-        self._grant_read_uri(baseline.statistics_s3_uri, "ReadDataQualityStatistics", "Data quality baseline")
+        baseline = self._uploaded(options.baseline, "DataQuality")
+        if options.baseline is None or not options.baseline.is_local:
+            self._grant_read_uri(baseline.constraints_s3_uri, "ReadDataQualityConstraints", "Data quality baseline")
+            self._grant_read_uri(baseline.statistics_s3_uri, "ReadDataQualityStatistics", "Data quality baseline")
         self._grant_read_uri(options.record_preprocessor_s3_uri, "ReadRecordPreprocessor", "Preprocessing script")
         self._grant_read_uri(
             options.post_analytics_processor_s3_uri, "ReadPostAnalyticsProcessor", "Post-analytics script"
@@ -778,8 +928,8 @@ class ModelMonitor(Resource):
         self._grant_pull(image)
         cfn = sagemaker.CfnModelQualityJobDefinition
         self._grant_read_uri(options.ground_truth_s3_uri, "ReadModelQualityGroundTruth", "Ground truth labels")
-        self._grant_read_uri(
-            options.baseline_constraints_s3_uri, "ReadModelQualityConstraints", "Model quality baseline"
+        constraints = self._constraints_uri(
+            options, "ModelQuality", "ReadModelQualityConstraints", "Model quality baseline"
         )
         job = cfn(
             self,
@@ -796,7 +946,7 @@ class ModelMonitor(Resource):
                 endpoint_input=self._labelled_input(cfn, options),
             ),
             model_quality_baseline_config=_constraints_baseline(
-                cfn, cfn.ModelQualityBaselineConfigProperty, options.baseline_constraints_s3_uri
+                cfn, cfn.ModelQualityBaselineConfigProperty, constraints
             ),
             **self._common(cfn, "ModelQuality"),
         )
@@ -807,7 +957,7 @@ class ModelMonitor(Resource):
         cfn = sagemaker.CfnModelBiasJobDefinition
         self._grant_read_uri(options.analysis_config_s3_uri, "ReadBiasAnalysisConfig", "Clarify analysis configuration")
         self._grant_read_uri(options.ground_truth_s3_uri, "ReadBiasGroundTruth", "Ground truth labels")
-        self._grant_read_uri(options.baseline_constraints_s3_uri, "ReadBiasConstraints", "Bias drift baseline")
+        constraints = self._constraints_uri(options, "ModelBias", "ReadBiasConstraints", "Bias drift baseline")
         job = cfn(
             self,
             "BiasDriftJob",
@@ -822,9 +972,7 @@ class ModelMonitor(Resource):
                 ),
                 endpoint_input=self._labelled_input(cfn, options, features_attribute=options.features_attribute),
             ),
-            model_bias_baseline_config=_constraints_baseline(
-                cfn, cfn.ModelBiasBaselineConfigProperty, options.baseline_constraints_s3_uri
-            ),
+            model_bias_baseline_config=_constraints_baseline(cfn, cfn.ModelBiasBaselineConfigProperty, constraints),
             **self._common(cfn, "ModelBias"),
         )
         self._schedule("ModelBias", job)
@@ -835,8 +983,8 @@ class ModelMonitor(Resource):
         self._grant_read_uri(
             options.analysis_config_s3_uri, "ReadExplainabilityConfig", "Clarify explainability configuration"
         )
-        self._grant_read_uri(
-            options.baseline_constraints_s3_uri, "ReadExplainabilityConstraints", "Feature attribution baseline"
+        constraints = self._constraints_uri(
+            options, "ModelExplainability", "ReadExplainabilityConstraints", "Feature attribution baseline"
         )
         job = cfn(
             self,
@@ -855,7 +1003,7 @@ class ModelMonitor(Resource):
                 ),
             ),
             model_explainability_baseline_config=_constraints_baseline(
-                cfn, cfn.ModelExplainabilityBaselineConfigProperty, options.baseline_constraints_s3_uri
+                cfn, cfn.ModelExplainabilityBaselineConfigProperty, constraints
             ),
             **self._common(cfn, "ModelExplainability"),
         )
@@ -991,3 +1139,12 @@ def _s3_uris(
             ("feature_attribution.baseline_constraints_s3_uri", feature_attribution.baseline_constraints_s3_uri),
         ]
     return uris
+
+
+def _is_json_file(path: Path) -> bool:
+    """True for an existing file that holds JSON (what Model Monitor reads as a baseline)."""
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True

@@ -438,7 +438,6 @@ class NewDataRetraining(_RetrainingTrigger):
             self,
             ("sagemaker.api", "scheduler"),
             purpose="the function calls SageMaker and EventBridge Scheduler, or no run will ever start",
-            required=False,
         )
         function_timeout = Duration.minutes(1)
         self.events_dead_letter_queue: sqs.IQueue = new_dead_letter_queue(

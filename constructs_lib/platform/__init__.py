@@ -9,6 +9,9 @@ from constructs_lib.platform.feature_group import (
     IFeatureGroup,
     TableFormat,
 )
+from constructs_lib.platform.feature_ingestion_stream import (
+    FeatureIngestionStream,
+)
 from constructs_lib.platform.labeling_workforce import (
     COGNITO_DOMAIN_PREFIX_PATTERN,
     LabelingWorkforce,
@@ -36,6 +39,7 @@ __all__ = [
     "FeatureDefinition",
     "FeatureGroup",
     "FeatureGroupBase",
+    "FeatureIngestionStream",
     "FeatureType",
     "IFeatureGroup",
     "ITrackingServer",

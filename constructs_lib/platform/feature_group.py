@@ -111,6 +111,8 @@ class IFeatureGroup(IResource, sagemaker_refs.IFeatureGroupRef, Protocol):
 
     def grant_write_records(self, grantee: iam.IGrantable) -> iam.Grant: ...
 
+    def grant_put_records(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
 
 @jsii.implements(sagemaker_refs.IFeatureGroupRef)
 class FeatureGroupBase(Resource):
@@ -144,6 +146,11 @@ class FeatureGroupBase(Resource):
         """Put and delete records (``PutRecord``, ``DeleteRecord``), with ``kms:Decrypt`` on the online
         store's key (what the data plane calls need)."""
         return self._grant(grantee, "sagemaker:DeleteRecord", "sagemaker:PutRecord")
+
+    def grant_put_records(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Put records only (``PutRecord``: an upsert by record identifier and event time), with
+        ``kms:Decrypt`` on the online store's key: an ingestion consumer's grant, which deletes nothing."""
+        return self._grant(grantee, "sagemaker:PutRecord")
 
     def _grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
         grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=self._arns())

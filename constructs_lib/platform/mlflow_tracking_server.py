@@ -22,7 +22,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement, s3_uri
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import Problems
-from constructs_lib._core.wildcards import wildcard_resource_finding
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.inference.cost_summary import AlwaysOnCapacity
 
@@ -38,6 +38,36 @@ MLFLOW_ACCESS_ACTIONS: tuple[str, ...] = (
     "sagemaker-mlflow:*",
     "sagemaker:CreatePresignedMlflowTrackingServerUrl",
     "sagemaker:DescribeMlflowTrackingServer",
+)
+
+#: What ``grant_log_runs`` allows on the server: the MLflow REST calls a script makes to track runs
+#: with the MLflow client (experiments, runs, params, metrics, tags, inputs and outputs, logged models,
+#: artifact listing), as the Service Authorization Reference names them for ``sagemaker-mlflow``;
+#: no deletes and no Model Registry writes.
+MLFLOW_LOG_RUNS_ACTIONS: tuple[str, ...] = (
+    "sagemaker-mlflow:CreateExperiment",
+    "sagemaker-mlflow:CreateRun",
+    "sagemaker-mlflow:FinalizeLoggedModel",
+    "sagemaker-mlflow:GetExperiment",
+    "sagemaker-mlflow:GetExperimentByName",
+    "sagemaker-mlflow:GetLoggedModel",
+    "sagemaker-mlflow:GetMetricHistory",
+    "sagemaker-mlflow:GetRun",
+    "sagemaker-mlflow:ListArtifacts",
+    "sagemaker-mlflow:LogBatch",
+    "sagemaker-mlflow:LogInputs",
+    "sagemaker-mlflow:LogLoggedModelParams",
+    "sagemaker-mlflow:LogMetric",
+    "sagemaker-mlflow:LogModel",
+    "sagemaker-mlflow:LogOutputs",
+    "sagemaker-mlflow:LogParam",
+    "sagemaker-mlflow:SearchExperiments",
+    "sagemaker-mlflow:SearchLoggedModels",
+    "sagemaker-mlflow:SearchRuns",
+    "sagemaker-mlflow:SetExperimentTag",
+    "sagemaker-mlflow:SetLoggedModelTags",
+    "sagemaker-mlflow:SetTag",
+    "sagemaker-mlflow:UpdateRun",
 )
 
 #: What automatic model registration needs: MLflow registers models in the SageMaker Model Registry.
@@ -72,6 +102,11 @@ class ITrackingServer(IResource, sagemaker_refs.IMlflowTrackingServerRef, Protoc
         ...
 
     def grant_access(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+    def grant_log_runs(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Track runs on this server from a job: ``MLFLOW_LOG_RUNS_ACTIONS`` (and the artifact store,
+        which the MLflow client writes directly, where the server knows it)."""
+        ...
 
 
 @jsii.implements(sagemaker_refs.IMlflowTrackingServerRef)
@@ -130,6 +165,15 @@ class TrackingServerBase(Resource):
                 "AwsSolutions-IAM5[Resource::*]",
             )
         return grant.combine(listing)
+
+    def grant_log_runs(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Track runs on this server with the MLflow client and the ``sagemaker-mlflow`` plugin (what a
+        training or processing job's script does): ``MLFLOW_LOG_RUNS_ACTIONS`` on this server only. An
+        imported server's artifact store is unknown here: grant the jobs write access to it yourself
+        (the client uploads artifacts to S3 with the job's credentials)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(MLFLOW_LOG_RUNS_ACTIONS), resource_arns=[self._arn_for_policies]
+        )
 
 
 @jsii.implements(iam.IGrantable)
@@ -256,6 +300,36 @@ class MlflowTrackingServer(TrackingServerBase):
         return _ImportedTrackingServer(
             scope, construct_id, name=name_from_arn(tracking_server_arn), arn=tracking_server_arn
         )
+
+    def grant_log_runs(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Track runs on this server (``MLFLOW_LOG_RUNS_ACTIONS``) and write and read the run artifacts
+        under the server's artifact prefix: the MLflow client uploads them to S3 itself, with the
+        grantee's credentials (with the bucket's key through S3 only)."""
+        grant = super().grant_log_runs(grantee)
+        bucket, prefix = self.artifact_bucket, self.artifact_prefix
+        objects = bucket.arn_for_objects(f"{prefix}/*")
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(
+            objects_statement(bucket.bucket_arn, f"{prefix}/*", ["s3:GetObject", "s3:PutObject"])
+        )
+        principal.add_to_principal_policy(list_prefix_statement(bucket.bucket_arn, prefix, f"{prefix}/*"))
+        key = bucket.encryption_key
+        if key is not None:
+            principal.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=list(KMS_ENCRYPT),
+                    resources=[key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(bucket).region}.amazonaws.com"}},
+                )
+            )
+        if isinstance(principal, Construct):
+            acknowledge_exact_wildcard(
+                principal,
+                objects,
+                "MLflow writes each run's artifacts as new objects under the tracking server's artifact prefix; "
+                "read and write there only, no deletes.",
+            )
+        return grant
 
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """The server runs (and is billed per hour by size) from creation until it is stopped or deleted."""

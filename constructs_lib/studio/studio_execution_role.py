@@ -16,6 +16,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import list_prefix_conditions
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.vpc_access import vpc_access_statements
@@ -266,9 +267,15 @@ class StudioExecutionRole(Construct):
         return self.role.managed_policy
 
     def grant_bucket(self, bucket: s3.IBucket, *, prefix: str = "", read_only: bool = False) -> None:
-        """Let the role read (and unless ``read_only``, write) objects under ``prefix`` of ``bucket``."""
+        """Let the role read (and unless ``read_only``, write) objects under ``prefix`` of ``bucket``,
+        and list the keys under ``prefix`` (``s3:ListBucket`` with an ``s3:prefix`` condition; the
+        whole bucket without a prefix)."""
         target = bucket
-        self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [target.bucket_arn])
+        if prefix:
+            self._allow(["s3:GetBucketLocation"], [target.bucket_arn])
+            self._allow(["s3:ListBucket"], [target.bucket_arn], conditions=list_prefix_conditions(f"{prefix}*"))
+        else:
+            self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [target.bucket_arn])
         actions = _READ_OBJECT_ACTIONS if read_only else _READ_OBJECT_ACTIONS + _WRITE_OBJECT_ACTIONS
         self._allow(actions, [target.arn_for_objects(f"{prefix}*")], why=_WHY_OBJECTS)
         if target.encryption_key is not None:

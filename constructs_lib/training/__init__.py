@@ -1,5 +1,6 @@
 """Training: job roles, container images, the model registry and typed SageMaker Pipelines."""
 
+from constructs_lib.training.code import Code, ScriptSource
 from constructs_lib.training.container_images import (
     BUILT_IN_ALGORITHMS,
     SKLEARN_REPOSITORY,
@@ -41,6 +42,7 @@ __all__ = [
     "BUILT_IN_ALGORITHMS",
     "BuiltInAlgorithm",
     "FrameworkImage",
+    "Code",
     "IMlPipeline",
     "IModelPackageGroup",
     "algorithm_registry_account",
@@ -56,6 +58,7 @@ __all__ = [
     "ModelPackageGroup",
     "ModelPackageGroupBase",
     "PIPELINE_METRICS_NAMESPACE",
+    "ScriptSource",
     "sklearn_image_uri",
     "SKLEARN_REPOSITORY",
     "xgboost_image_uri",

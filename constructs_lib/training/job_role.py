@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DECRYPT, KMS_ENCRYPT, KMS_JOB_KEY_USE, S3_READ, S3_WRITE
+from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
@@ -23,6 +24,7 @@ from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.platform.mlflow_tracking_server import ITrackingServer
 from constructs_lib.training.container_images import (
     DEEP_LEARNING_CONTAINERS_REGISTRIES,
     SAGEMAKER_ALGORITHM_REGISTRIES,
@@ -35,9 +37,38 @@ JOB_KINDS: dict[str, str] = {
     "processing": "/aws/sagemaker/ProcessingJobs",
     "transform": "/aws/sagemaker/TransformJobs",
     "tuning": "/aws/sagemaker/TrainingJobs",
+    "automl": "/aws/sagemaker/ProcessingJobs",
+}
+#: Kinds whose jobs start jobs of other kinds as this role, which log there too: an Autopilot job's
+#: candidates are processing, training and transform jobs.
+_CHILD_LOG_GROUPS: dict[str, tuple[str, ...]] = {
+    "automl": ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/TransformJobs"),
+}
+#: What an Autopilot job calls as its role for its candidates (the data split and feature engineering
+#: processing jobs, the training and tuning jobs, the transform and explainability jobs), by resource
+#: type; SageMaker names them after the AutoML job at run time.
+_AUTOML_CHILD_JOBS: dict[str, tuple[str, ...]] = {
+    "processing-job": ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"),
+    "training-job": ("CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"),
+    "hyper-parameter-tuning-job": (
+        "CreateHyperParameterTuningJob",
+        "DescribeHyperParameterTuningJob",
+        "ListTrainingJobsForHyperParameterTuningJob",
+        "StopHyperParameterTuningJob",
+    ),
+    "transform-job": ("CreateTransformJob", "DescribeTransformJob", "StopTransformJob"),
+    "model": ("CreateModel", "DescribeModel", "DeleteModel"),
 }
 
 _ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+#: What the SSM agent in a remote-debugging training container needs (developer guide, "Access a
+#: training container through AWS Systems Manager (SSM) for remote debugging", IAM role).
+SSM_SESSION_CHANNEL_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
 _REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 
 
@@ -75,11 +106,15 @@ class JobRole(Construct):
         allow_deep_learning_containers: bool = False,
         network: INetwork | None = None,
         metric_namespaces: Sequence[str] = (),
+        tracking_server: ITrackingServer | None = None,
         description: str | None = None,
     ) -> None:
         """
-        :param job_kinds: default all of ``JOB_KINDS``; which job kinds run as this role (decides the
-            log groups and metric namespaces it may write).
+        :param job_kinds: default training, processing, transform and tuning; which job kinds run as
+            this role (decides the log groups and metric namespaces it may write). ``automl`` (Autopilot)
+            also lets the role create, describe and stop its candidates' processing, training, tuning and
+            transform jobs and models, and pass itself to SageMaker for them; Autopilot's ensembling
+            images are AWS Deep Learning Containers (AutoGluon): give ``allow_deep_learning_containers``.
         :param inputs: default none; locations the jobs read (training data, code, model artifacts).
         :param outputs: default none; locations the jobs write (model artifacts, processing outputs,
             checkpoints: give a checkpoint prefix as input and output, jobs resume from it).
@@ -94,6 +129,12 @@ class JobRole(Construct):
             groups the jobs attach to (without an internet route it needs the S3 gateway).
         :param metric_namespaces: default none; CloudWatch namespaces the job code publishes to, besides
             SageMaker's own ``/aws/sagemaker/<Kind>Jobs``.
+        :param tracking_server: default none; an MLflow tracking server the jobs log runs to: the role
+            may track runs there (``grant_log_runs``: the MLflow calls and the run artifacts), and every
+            pipeline step running as this role outside network isolation gets its ARN as
+            ``MLFLOW_TRACKING_URI`` and ``MLFLOW_TRACKING_ARN``, so a script with the ``mlflow`` and
+            ``sagemaker-mlflow`` packages logs with no configuration. With ``network``, that network
+            must reach the ``sagemaker.experiments`` endpoint.
         :param description: default, a description listing the job kinds.
         """
         super().__init__(scope, construct_id)
@@ -109,6 +150,13 @@ class JobRole(Construct):
                 location.prefix,
                 "must not start with '/' (S3 keys have no leading slash)",
             )
+        problems.check(
+            "automl" not in job_kinds or allow_deep_learning_containers,
+            "allow_deep_learning_containers",
+            allow_deep_learning_containers,
+            "must be True with the 'automl' job kind: Autopilot's ensembling candidates run AWS Deep Learning "
+            "Containers images (AutoGluon), which the role pulls",
+        )
         needs_region = aws_image_repositories or allow_deep_learning_containers
         if needs_region:
             if is_unresolved(stack.region):
@@ -149,6 +197,7 @@ class JobRole(Construct):
             description=description or f"SageMaker {', '.join(self.job_kinds)} jobs (constructs_lib JobRole)",
         )
         self._star_uses: list[str] = []
+        self._remote_debug: iam.ManagedPolicy | None = None
         self._networks: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self._add_logs_and_metrics(metric_namespaces)
         for location in inputs:
@@ -177,6 +226,15 @@ class JobRole(Construct):
             self._add_image_pull(repositories)
         if network is not None:
             self._add_vpc_access(network)
+        if "automl" in self.job_kinds:
+            self._add_automl_children()
+        self.tracking_server = tracking_server
+        if tracking_server is not None:
+            tracking_server.grant_log_runs(self)
+            if network is not None:
+                network.require_endpoints(
+                    self, ["sagemaker.experiments"], purpose="the jobs log runs to the MLflow tracking server"
+                )
         acknowledge(
             self.policy,
             "Resource '*' only for actions that support no resource-level permissions: "
@@ -234,6 +292,35 @@ class JobRole(Construct):
         if location.encryption_key is not None:
             self._add_key_via_s3(location.encryption_key, KMS_ENCRYPT)
 
+    def grant_remote_debug(self) -> iam.ManagedPolicy:
+        """Let the SSM agent SageMaker starts in remote-debugging training containers
+        (``TrainingJob(remote_debug=True)``) open its session channels: the four ``ssmmessages``
+        actions, in a policy of their own (``RemoteDebug``) so that it is visible and removable.
+        ``ssmmessages`` has no resource-level permissions (Resource ``*``, acknowledged on that
+        policy only). ``MlPipeline`` calls this for its remote-debugging steps; granting again adds
+        nothing. Who may start sessions is granted to people, not here (README "Remote debugging")."""
+        if self._remote_debug is None:
+            self._remote_debug = iam.ManagedPolicy(
+                self,
+                "RemoteDebug",
+                description="SSM session channels of remote-debugging training containers",
+                statements=[iam.PolicyStatement(actions=list(SSM_SESSION_CHANNEL_ACTIONS), resources=["*"])],
+                roles=[as_role(self.role)],
+            )
+            acknowledge(
+                self._remote_debug,
+                "ssmmessages channel actions support no resource-level permissions (Service Authorization "
+                "Reference); granted only because a training step opted in to remote debugging.",
+                "AwsSolutions-IAM5[Resource::*]",
+            )
+        return self._remote_debug
+
+    def add_image_repositories(self, repository_arns: Sequence[str]) -> None:
+        """Let the jobs pull images of these ECR repositories (by ARN), e.g. the Debugger rule
+        evaluator's, which rule jobs pull with the training job's role (``MlPipeline`` adds it)."""
+        if repository_arns:
+            self._add_image_pull(list(repository_arns))
+
     def add_encryption_key(self, key: kms.IKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
         self.role.add_to_policy(iam.PolicyStatement(actions=list(KMS_JOB_KEY_USE), resources=[key.key_arn]))
@@ -264,7 +351,11 @@ class JobRole(Construct):
 
     def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
         stack = Stack.of(self)
-        groups = list(dict.fromkeys(JOB_KINDS[kind] for kind in self.job_kinds))
+        groups = list(
+            dict.fromkeys(
+                group for kind in self.job_kinds for group in (JOB_KINDS[kind], *_CHILD_LOG_GROUPS.get(kind, ()))
+            )
+        )
         base = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
         group_arns = [f"{base}{group}:*" for group in groups]
         stream_arns = [f"{base}{group}:log-stream:*" for group in groups]
@@ -300,6 +391,26 @@ class JobRole(Construct):
             )
         )
         self._star_uses.append("cloudwatch:PutMetricData, limited to the jobs' namespaces (cloudwatch:namespace)")
+
+    def _add_automl_children(self) -> None:
+        """Autopilot creates its candidates' jobs as this role, passing the role on to them."""
+        stack = Stack.of(self)
+        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        for resource_type, actions in _AUTOML_CHILD_JOBS.items():
+            resource = f"{base}:{resource_type}/*"
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:AddTags", *(f"sagemaker:{action}" for action in actions)],
+                    resources=[resource],
+                )
+            )
+            acknowledge_exact_wildcard(
+                self.policy,
+                resource,
+                f"Autopilot creates its candidates' {resource_type}s as the AutoML job's role, named after the "
+                "AutoML job at run time; create, describe and stop only (models: also delete its own).",
+            )
+        self.grant_pass_role(self.role)
 
     def _add_image_pull(self, repositories: list[str]) -> None:
         self.role.add_to_policy(iam.PolicyStatement(actions=_ECR_PULL, resources=repositories))

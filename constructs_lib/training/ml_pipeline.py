@@ -25,13 +25,18 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.validation import Problems, given
-from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.job_role import JobRole
 from constructs_lib.training.model_package_group import IModelPackageGroup
 from constructs_lib.training.pipeline.definition import PipelineDefinition
+from constructs_lib.training.pipeline.expressions import ExecutionVariable, Expression
 from constructs_lib.training.pipeline.per_run import shared_state
-from constructs_lib.training.pipeline.step import api_text_problem
+from constructs_lib.training.pipeline.step import StepRequirements, api_text_problem
+from constructs_lib.training.pipeline.steps import large_models
+from constructs_lib.training.pipeline.steps.debugger import RULE_REPOSITORY
+from constructs_lib.training.pipeline.steps.training import TrainingStep
+from constructs_lib.training.pipeline.tracking import tracking_server_of
 
 _PIPELINE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
 
@@ -77,6 +82,12 @@ _JOB_PERMISSIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] =
         ),
     ),
     "model": ("model", "*", ("sagemaker:AddTags", "sagemaker:CreateModel"), ("sagemaker:DescribeModel",)),
+    "automl": (
+        "automl-job",
+        "*",
+        ("sagemaker:AddTags", "sagemaker:CreateAutoMLJob"),
+        ("sagemaker:DescribeAutoMLJob", "sagemaker:ListCandidatesForAutoMLJob", "sagemaker:StopAutoMLJob"),
+    ),
 }
 
 
@@ -289,6 +300,8 @@ class MlPipeline(MlPipelineBase):
 
         self.scope_tag = scope_tag
         self._bind_images(definition)
+        for step in definition.all_steps():  # local code becomes assets of this stack, read by the roles
+            step.bind(self)
         rendered = definition.render(self, kind="MlPipeline", job_tags=[scope_tag] if scope_tag else [])
         size = _estimated_size(rendered)
         problems = Problems(self, "MlPipeline")
@@ -311,6 +324,7 @@ class MlPipeline(MlPipelineBase):
             )
 
         self.definition = definition
+        self._warn_untracked_roles()
         self._name = name
         self._parameter_names = definition.parameter_names
         stack = Stack.of(self)
@@ -449,6 +463,7 @@ class MlPipeline(MlPipelineBase):
         for image, role in need.images:  # each job or model role pulls exactly its step's images
             if role is not None and hasattr(role, "grant_principal"):
                 image.bind(self, role)
+        self._grant_large_model_outputs()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):
                 role.grant_pass_role(self.role)
@@ -467,6 +482,19 @@ class MlPipeline(MlPipelineBase):
                 self._grant_group(group, register=False)
         for location in need.read_locations:
             self._grant_read(location)
+        if need.lists_model_packages:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="FindLatestApprovedBaselines", actions=["sagemaker:ListModelPackages"], resources=["*"]
+                )
+            )
+            acknowledge_statement_wildcards(
+                self.role.managed_policy,
+                "FindLatestApprovedBaselines",
+                "sagemaker:ListModelPackages takes no resource; SageMaker Pipelines lists the check steps' group "
+                "for its latest approved version, whose DriftCheckBaselines (DescribeModelPackage: that group only) "
+                "the checks compare with.",
+            )
         for function in need.functions:
             # An identity statement (not grant_invoke): a function of another account keeps its own
             # resource policy, which this stack must not try to change.
@@ -481,6 +509,99 @@ class MlPipeline(MlPipelineBase):
             )
         for queue in need.queues:
             queue.grant_send_messages(self.role)
+        self._grant_step_permissions(need)
+        self._grant_experiments()
+
+    def _grant_step_permissions(self, need: StepRequirements) -> None:
+        """Statements of steps that call services other than SageMaker's job APIs (EMR, endpoints),
+        and the roles those steps pass to another service (to that service only)."""
+        stack = Stack.of(self)
+        for permission in need.permissions:
+            resources = [
+                path
+                if path == "*" or permission.whole_arns
+                else f"arn:{Aws.PARTITION}:{permission.service}:{stack.region}:{stack.account}:{path}"
+                for path in permission.resources
+            ]
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=list(permission.actions),
+                    resources=resources,
+                    conditions=dict(permission.conditions) if permission.conditions else None,
+                )
+            )
+            for resource in resources:
+                if "*" in resource:
+                    acknowledge_exact_wildcard(self.role.managed_policy, resource, permission.reason or "")
+        passed: list[tuple[Any, tuple[str, ...]]] = []
+        for role, services in need.pass_roles_to:
+            if any(role is r and services == s for r, s in passed):
+                continue
+            passed.append((role, services))
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": list(services)}},
+                )
+            )
+
+    def _grant_experiments(self) -> None:
+        """``PipelineExperimentConfig``: SageMaker Pipelines creates the experiment and trial (when
+        missing) and associates each job's trial component with the trial, as the pipeline's role."""
+        config = self.definition.experiment_config
+        if config is None:
+            return
+        experiment = _experiment_entity(config.experiment_name, self._name)
+        trial = _experiment_entity(config.trial_name, self._name)
+        experiment_arn = sagemaker_arn(self, "experiment", experiment)
+        trial_arn = sagemaker_arn(self, "experiment-trial", trial)
+        components = sagemaker_arn(self, "experiment-trial-component", "*")
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:CreateExperiment", "sagemaker:DescribeExperiment"], resources=[experiment_arn]
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:AssociateTrialComponent", "sagemaker:CreateTrial", "sagemaker:DescribeTrial"],
+                resources=[trial_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:AssociateTrialComponent", "sagemaker:DescribeTrialComponent"],
+                resources=[components],
+            )
+        )
+        reason = (
+            "SageMaker Pipelines names the experiment entities of an execution at run time (the execution ID, "
+            "the jobs' trial components); create, describe and associate only, no deletes."
+        )
+        for arn in {experiment_arn, trial_arn, components}:
+            if "*" in arn:
+                acknowledge_exact_wildcard(self.role.managed_policy, arn, reason)
+
+    def _warn_untracked_roles(self) -> None:
+        """A role that tracks runs on an MLflow server but whose every job here is network-isolated:
+        no job can reach the server, so none is given its ARN (``constructs_lib:mlflowUnreachable``)."""
+        reachable: dict[int, bool] = {}
+        roles: dict[int, Any] = {}
+        for step in self.definition.all_steps():
+            for runs in (step, getattr(step, "job", None)):
+                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
+                if tracking_server_of(role) is None or network is None:
+                    continue
+                roles[id(role)] = role
+                reachable[id(role)] = reachable.get(id(role), False) or not network.enable_network_isolation
+        for key, role in roles.items():
+            if not reachable[key]:
+                Annotations.of(self).add_warning_v2(
+                    "constructs_lib:mlflowUnreachable",
+                    f"role {role.node.path if hasattr(role, 'node') else role} tracks runs on an MLflow server, but "
+                    "every step running as it is network-isolated and cannot reach the server (so none gets its "
+                    "ARN): give the steps that log JobNetwork(enable_network_isolation=False)",
+                )
 
     def _grant_job_networks(self) -> None:
         """A step in a VPC that runs as a ``JobRole``: the role gets that network's interface
@@ -500,6 +621,26 @@ class MlPipeline(MlPipelineBase):
                         subnet_ids=network.subnet_ids,
                         security_group_ids=network.security_group_ids,
                     )
+
+    def _grant_large_model_outputs(self) -> None:
+        """A training step that runs as a ``JobRole``: the role writes its Debugger, profiler and
+        TensorBoard ``S3Location`` outputs and pulls the rule evaluator image (rule jobs run with it
+        too), and gets the SSM channels of remote debugging when the step opts in."""
+        for step in self.definition.all_steps():
+            job = getattr(step, "job", None)
+            role = getattr(job, "role", None)
+            if not isinstance(step, TrainingStep) or not isinstance(role, JobRole):
+                continue
+            for location in large_models.output_locations(step.job):
+                role.add_output(location)
+            role.add_image_repositories(
+                [
+                    f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{RULE_REPOSITORY}"
+                    for region, account in large_models.rule_image_repositories(step.job)
+                ]
+            )
+            if step.job.remote_debug is True:
+                role.grant_remote_debug()
 
     @staticmethod
     def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:
@@ -560,6 +701,14 @@ class MlPipeline(MlPipelineBase):
                     conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
                 )
             )
+
+
+def _experiment_entity(name: str | Expression, pipeline_name: str) -> str:
+    """The experiment (or trial) name an execution uses: a literal as given, the pipeline's name for
+    ``ExecutionVariables.PIPELINE_NAME``, ``*`` for anything known only at run time."""
+    if isinstance(name, ExecutionVariable) and name.name == "PipelineName":
+        return pipeline_name
+    return name if isinstance(name, str) else "*"
 
 
 def _estimated_size(rendered: dict[str, Any]) -> int:

@@ -18,6 +18,7 @@ from stacks.config.delivery import SOURCE_KINDS, DeliveryConfig
 from stacks.config.environments import default_delivery, default_environments, get_environment
 from stacks.config.reference_workload import XGBOOST_IMAGE_EU_WEST_1
 from stacks.config.schema import (
+    CapacityConfig,
     ConfigError,
     EnvironmentConfig,
     GovernanceConfig,
@@ -51,6 +52,7 @@ __all__ = [
     "registry_consumer_accounts",
     "ServedModel",
     "ServingConfig",
+    "CapacityConfig",
     "SOURCE_KINDS",
     "StorageConfig",
     "StudioConfig",

@@ -17,8 +17,14 @@ XGBOOST_IMAGE_EU_WEST_1 = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemake
 
 #: The inference image the serving stack starts with.
 IMAGE_URI = XGBOOST_IMAGE_EU_WEST_1
-#: The model artifact in the environment's artifact bucket.
-MODEL_DATA_KEY = "models/example/model.tar.gz"
+#: The model's input, in order: a headerless CSV row of these features (what the training pipeline's
+#: model takes: its training CSV after the label in the first column; the analyzer of Model Monitor
+#: names them ``_c0``, ``_c1``...).
+FEATURES = ("tenure_months", "monthly_charges_usd", "support_calls_90d", "orders_30d", "month_to_month_contract")
+#: The example model the serving stack starts with (relative to the app's directory): a small XGBoost
+#: booster of ``FEATURES`` trained on synthetic data by ``scripts/make_example_model.py``, which
+#: ``cdk deploy`` uploads. A demo until the training pipeline has a package approved.
+EXAMPLE_MODEL_PATH = "stacks/example_model/model.tar.gz"
 #: Names the registry group ``<project>-<env>-<model_name>`` the training pipeline registers into.
 MODEL_NAME = "churn"
 #: Artifact-bucket prefix of the data quality baseline (``constraints.json``, ``statistics.json``).
@@ -29,3 +35,13 @@ NEW_DATA_PREFIX = "raw/churn/"
 TEAM_NAME = "fraud-detection"
 #: The registry group the reference model card describes.
 MODEL_PACKAGE_GROUP_NAME = "fraud-detection"
+#: The labeling workflow of the reference workload (``platform.example_labeling_workflow``): customer
+#: messages (text files) uploaded under this data-bucket prefix are labeled by the workteam...
+LABELING_INPUT_PREFIX = "labeling/churn-messages/incoming/"
+#: ... the labeling jobs write under this prefix (input manifests under ``manifests/``) ...
+LABELING_OUTPUT_PREFIX = "labeling/churn-messages/jobs/"
+#: ... and each job's output manifest is published under this prefix, under ``raw/``, which the training
+#: jobs read: a training pipeline's data parameter points at it.
+LABELED_DATA_PREFIX = "raw/labeled/churn-messages/"
+#: The label categories of the customer messages.
+LABELING_LABELS = ("churn-risk", "no-churn-risk")

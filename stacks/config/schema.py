@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from constructs_lib import (
     COGNITO_DOMAIN_PREFIX_PATTERN,
     DEFAULT_INTERFACE_ENDPOINTS,
+    INSTANCE_CAPACITY,
     INTERFACE_ENDPOINT_SERVICES,
     MAINTENANCE_WINDOW_PATTERN,
     MLFLOW_VERSION_PATTERN,
@@ -29,6 +30,7 @@ from constructs_lib import (
     Problems,
     ProblemType,
     TrackingServerSize,
+    WorkingHours,
 )
 from stacks.config import reference_workload as reference
 
@@ -40,7 +42,7 @@ _FLEET_MODEL_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _SCHEDULE_EXPRESSION = re.compile(r"^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _S3_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
 
-_SERVING_ENDPOINTS = ("serverless", "realtime")
+_SERVING_ENDPOINTS = ("serverless", "realtime", "components")
 _FLEET_ENDPOINTS = ("realtime", "serverless", "async")
 _TRAFFIC_SHIFTING = (None, "ALL_AT_ONCE", "CANARY", "LINEAR")
 _SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -196,6 +198,19 @@ class PlatformConfig:
     #: Online records of the example feature group expire this many days after their event time
     #: (None keeps them).
     feature_online_ttl_days: int | None = None
+    #: Shards of the example feature group's streaming ingestion path (a Kinesis stream whose consumer
+    #: writes each record with PutRecord; the network gets the Feature Store runtime and SQS
+    #: endpoints); None: no stream.
+    feature_ingestion_shards: int | None = 1
+
+    @property
+    def feature_ingestion_enabled(self) -> bool:
+        """Whether the platform streams records into the example feature group."""
+        return self.example_feature_group and self.feature_ingestion_shards is not None
+
+    #: Deploy the example labeling workflow (Ground Truth jobs on customer messages, see
+    #: ``reference_workload.LABELING_INPUT_PREFIX``); needs the labeling workforce and the ``states`` endpoint.
+    example_labeling_workflow: bool = False
 
     def validate(self, problems: Problems) -> None:
         budget = self.monthly_budget_usd
@@ -223,6 +238,27 @@ class PlatformConfig:
             "must be 'Ddd:HH:MM' in UTC, such as 'Sun:03:00'",
         )
         problems.check_range("platform.feature_online_ttl_days", self.feature_online_ttl_days, minimum=1, integer=True)
+        problems.check_range(
+            "platform.feature_ingestion_shards", self.feature_ingestion_shards, minimum=1, maximum=100_000, integer=True
+        )
+
+    def validate_labeling(self, problems: Problems, governance: GovernanceConfig, network: NetworkConfig) -> None:
+        """The labeling workflow's needs from the other sections."""
+        if not self.example_labeling_workflow:
+            return
+        problems.check(
+            governance.labeling_workforce_enabled,
+            "platform.example_labeling_workflow",
+            True,
+            "needs governance.labeling_workforce_enabled (its workteam labels)",
+        )
+        problems.check(
+            "states" in network.interface_endpoints or network.nat_gateways > 0,
+            "platform.example_labeling_workflow",
+            True,
+            "the batcher starts the state machine: it needs the 'states' interface endpoint "
+            "(network.interface_endpoints) or a NAT gateway",
+        )
 
 
 @dataclass(frozen=True)
@@ -277,12 +313,16 @@ class ServingConfig:
 
     #: Inference image (an AWS algorithm or deep learning container, or your own ECR image).
     image_uri: str = reference.IMAGE_URI
-    #: The model artifact in the environment's artifact bucket.
-    model_data_key: str = reference.MODEL_DATA_KEY
+    #: A local ``model.tar.gz`` or model folder (relative to the app's directory) that ``cdk deploy``
+    #: uploads (``ModelData.from_asset``); default the example model (``reference.EXAMPLE_MODEL_PATH``).
+    model_data_path: str | None = reference.EXAMPLE_MODEL_PATH
+    #: Default None; the model artifact in the environment's artifact bucket instead (with ``model_data_path=None``).
+    model_data_key: str | None = None
     #: The registered model package version a new serving stack starts with instead of image and artifact
     #: (a version of the group that feeds the environment); rollouts then change it (ServedModelPackage).
     model_package_arn: str | None = None
-    #: "serverless" (pay per request, cold starts) or "realtime" (instances).
+    #: "serverless" (pay per request, cold starts), "realtime" (instances) or "components" (an
+    #: inference component on instances SageMaker manages, scaling to zero copies and instances).
     endpoint: str = "realtime"
     instance_type: str = "ml.m5.large"
     #: Instances at deployment, and the autoscaling minimum.
@@ -297,11 +337,28 @@ class ServingConfig:
     data_capture_percentage: int | None = None
     #: An asynchronous endpoint (scales to zero) serving the same model.
     async_endpoint: bool = False
+    #: The asynchronous endpoint's deployment guardrails: None (AWS default, no alarms), ALL_AT_ONCE,
+    #: CANARY (half its capacity first) or LINEAR (in halves), rolled back by its error, failure and
+    #: backlog-without-capacity alarms.
+    async_traffic_shifting: str | None = None
     #: An API Gateway front door for clients that cannot call SageMaker.
     inference_api: bool = False
     inference_api_waf: bool = False
+    #: Components: the most copies of the model (it scales between 0 and this).
+    component_max_copies: int = 2
+    #: Components: memory each copy reserves, MiB.
+    component_memory_mb: int = 2048
+    #: Components: CPU cores each copy reserves.
+    component_cpu_cores: float = 1.0
 
     def validate(self, problems: Problems) -> None:
+        problems.check(
+            (self.model_data_key is None) != (self.model_data_path is None),
+            "serving.model_data_path",
+            (self.model_data_path, self.model_data_key),
+            "give model_data_path (a local artifact, default the example model) or model_data_key (in the "
+            "artifact bucket, with model_data_path=None): exactly one",
+        )
         problems.check_one_of("serving.endpoint", self.endpoint, _SERVING_ENDPOINTS)
         _check_instance_type(problems, "serving.instance_type", self.instance_type, InstanceTypeApi.ENDPOINT)
         problems.check_range("serving.instance_count", self.instance_count, minimum=1, integer=True)
@@ -318,6 +375,13 @@ class ServingConfig:
             self.traffic_shifting,
             "CANARY shifts one instance first: needs instance_count >= 2",
         )
+        problems.check_one_of("serving.async_traffic_shifting", self.async_traffic_shifting, _TRAFFIC_SHIFTING)
+        problems.check(
+            self.async_traffic_shifting is None or self.async_endpoint,
+            "serving.async_traffic_shifting",
+            self.async_traffic_shifting,
+            "needs async_endpoint=True",
+        )
         problems.check_one_of("serving.serverless_memory_mb", self.serverless_memory_mb, _SERVERLESS_MEMORY_MB)
         problems.check_range(
             "serving.serverless_max_concurrency", self.serverless_max_concurrency, minimum=1, maximum=200, integer=True
@@ -332,11 +396,65 @@ class ServingConfig:
                 self.endpoint,
                 "serverless endpoints support neither data capture nor deployment guardrails here",
             )
+        if self.endpoint == "components":
+            problems.check(
+                self.data_capture_percentage is None and self.traffic_shifting is None and not self.inference_api,
+                "serving.endpoint",
+                self.endpoint,
+                "inference components here support neither data capture, endpoint guardrails nor the inference "
+                "API (requests must name the component)",
+            )
+            problems.check_one_of("serving.instance_type", self.instance_type, INSTANCE_CAPACITY)
+            problems.check_range("serving.component_max_copies", self.component_max_copies, minimum=1, integer=True)
+            problems.check_range("serving.component_memory_mb", self.component_memory_mb, minimum=128, integer=True)
+            problems.check_range("serving.component_cpu_cores", self.component_cpu_cores, minimum=0.25)
         problems.check(
             not self.inference_api_waf or self.inference_api,
             "serving.inference_api_waf",
             self.inference_api_waf,
             "needs inference_api=True",
+        )
+
+
+@dataclass(frozen=True)
+class CapacityConfig:
+    """When serving capacity runs: working hours in the environment's time zone, and idle detection
+    (see ``stacks.serving_stack``; inference components and asynchronous endpoints)."""
+
+    #: The environment's IANA time zone (schedules run in it).
+    time_zone: str = "UTC"
+    #: ``(start hour, end hour)``: serving capacity scales to zero outside these hours and outside
+    #: ``working_days``; None: around the clock.
+    working_hours: tuple[int, int] | None = None
+    working_days: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI")
+    #: Alarm when serving capacity had no request for this many minutes; None: no idle alarms.
+    idle_alarm_minutes: int | None = None
+    #: Opt in: scale idle capacity to its minimum (zero copies) when the idle alarm fires.
+    scale_in_when_idle: bool = False
+
+    @property
+    def schedule(self) -> WorkingHours | None:
+        """The ``WorkingHours`` of the configuration, or None (around the clock)."""
+        if self.working_hours is None:
+            return None
+        start, end = self.working_hours
+        return WorkingHours(time_zone=self.time_zone, start_hour=start, end_hour=end, days=self.working_days)
+
+    def validate(self, problems: Problems) -> None:
+        hours = self.schedule or WorkingHours(time_zone=self.time_zone, days=self.working_days)
+        hours.check(problems, "capacity")
+        if self.idle_alarm_minutes is not None:
+            problems.check(
+                self.idle_alarm_minutes % 5 == 0 and 5 <= self.idle_alarm_minutes <= 1440,
+                "capacity.idle_alarm_minutes",
+                self.idle_alarm_minutes,
+                "must be 5 to 1440 minutes, a multiple of the 5-minute period",
+            )
+        problems.check(
+            not self.scale_in_when_idle or self.idle_alarm_minutes is not None,
+            "capacity.scale_in_when_idle",
+            self.scale_in_when_idle,
+            "needs idle_alarm_minutes (scaling in follows the idle alarm)",
         )
 
 
@@ -365,6 +483,9 @@ class TrainingConfig:
     #: Environments whose accounts may read this environment's model registry (and create models
     #: from approved versions); shared only where their account is known and differs from this one.
     registry_shared_with: tuple[str, ...] = ()
+    #: Opt-in: SSM shell access to the training containers (README "Remote debugging"). The training
+    #: step then runs without network isolation; refused where Studio requires isolated jobs (prod).
+    remote_debug: bool = False
 
     def validate(self, problems: Problems, project: str, name: str) -> None:
         for prop, use in (
@@ -559,6 +680,9 @@ class ServedModel:
     image_uri: str = reference.XGBOOST_IMAGE_EU_WEST_1
     #: The artifact in the environment's artifact bucket; default ``models/<name>/model.tar.gz``.
     model_data_key: str | None = None
+    #: Default None; a local ``model.tar.gz`` or model folder (relative to the app's directory) that
+    #: ``cdk deploy`` uploads (``ModelData.from_asset``), instead of ``model_data_key``.
+    model_data_path: str | None = None
     #: "realtime" (instances), "serverless" (pay per request) or "async" (queued, scales to zero).
     endpoint: str = "serverless"
     instance_type: str = "ml.m5.large"
@@ -580,6 +704,12 @@ class ServedModel:
             "must be 1-30 lowercase letters, digits or '-', starting with a letter",
         )
         problems.check_one_of(at + "endpoint", self.endpoint, _FLEET_ENDPOINTS)
+        problems.check(
+            self.model_data_key is None or self.model_data_path is None,
+            at + "model_data_path",
+            self.model_data_path,
+            "give model_data_key (in the artifact bucket) or model_data_path (a local artifact), not both",
+        )
         _check_instance_type(problems, at + "instance_type", self.instance_type, InstanceTypeApi.ENDPOINT)
         problems.check_range(at + "instance_count", self.instance_count, minimum=1, integer=True)
         problems.check(
@@ -647,6 +777,7 @@ class EnvironmentConfig:
     studio: StudioConfig = field(default_factory=StudioConfig)
     # The workloads: the reference one, then the fleet.
     serving: ServingConfig = field(default_factory=ServingConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     fleet: ModelFleetConfig = field(default_factory=ModelFleetConfig)
@@ -670,12 +801,34 @@ class EnvironmentConfig:
         self.storage.validate(problems)
         self.governance.validate(problems)
         self.platform.validate(problems)
+        self.platform.validate_labeling(problems, self.governance, self.network)
         self.studio.validate(problems)
         self.serving.validate(problems)
+        self.capacity.validate(problems)
         self.training.validate(problems, self.project, self.name)
+        self._check_remote_debug(problems)
         self.monitoring.validate(problems, self.serving, self.network)
         self.fleet.validate(problems)
         raise_problems(problems)
+
+    def _check_remote_debug(self, problems: Problems) -> None:
+        """Remote debugging opens a shell in the training containers and turns their network
+        isolation off: never where jobs must be isolated, and only with a way to reach SSM."""
+        if not self.training.remote_debug:
+            return
+        problems.check(
+            not self.studio.require_network_isolation,
+            "training.remote_debug",
+            True,
+            "is refused where studio.require_network_isolation is set (prod: jobs are fully isolated and "
+            "nobody works interactively); debug in dev or staging",
+        )
+        problems.check(
+            self.network.nat_gateways > 0 or "ssmmessages" in self.network.interface_endpoints,
+            "network.interface_endpoints",
+            self.network.interface_endpoints,
+            "must include 'ssmmessages' with training.remote_debug (isolated subnets reach SSM only through it)",
+        )
 
     @property
     def tags(self) -> dict[str, str]:

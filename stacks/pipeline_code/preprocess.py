@@ -1,8 +1,10 @@
 """Preprocess step of the reference training pipeline (runs in the SageMaker scikit-learn image).
 
 Reads the CSV files under /opt/ml/processing/input/raw (label in the first column), shuffles them and
-writes train (70 %), validation (15 %) and test (15 %) splits without header, as XGBoost expects.
-Upload to s3://<artifact bucket>/pipelines/training/code/preprocess.py.
+writes train (70 %), validation (15 %) and test (15 %) splits without header, as XGBoost expects, and
+the train split's features without the label (``baseline``): the records the endpoint receives, which
+the pipeline's data quality check takes as the monitors' baseline.
+Uploaded by ``cdk deploy`` (``Code.from_asset`` in ``stacks/training_stack.py``).
 """
 
 from pathlib import Path
@@ -21,6 +23,9 @@ def main() -> None:
         out = ROOT / "output" / name
         out.mkdir(parents=True, exist_ok=True)
         split.to_csv(out / f"{name}.csv", header=False, index=False)
+    baseline = ROOT / "output" / "baseline"
+    baseline.mkdir(parents=True, exist_ok=True)
+    splits["train"].iloc[:, 1:].to_csv(baseline / "baseline.csv", header=False, index=False)
 
 
 if __name__ == "__main__":

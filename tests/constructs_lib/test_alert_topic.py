@@ -158,6 +158,25 @@ def test_publishers_are_pinned_to_this_accounts_alarms_rules_and_budgets(templat
     assert source in arn and "AWS::AccountId" in arn
 
 
+@pytest.mark.parametrize("service", ["cloudwatch", "events", "budgets"])
+def test_the_key_policy_pins_each_publisher_to_the_same_sources_as_the_topic_policy(template, service):
+    principal = f"{service}.amazonaws.com"
+
+    def conditions(statements):
+        return [
+            s["Condition"]
+            for s in statements
+            if isinstance(s.get("Principal"), dict) and s["Principal"].get("Service") == principal
+        ]
+
+    [topic_policy] = template.find_resources("AWS::SNS::TopicPolicy").values()
+    [key] = template.find_resources("AWS::KMS::Key").values()
+    [in_topic] = conditions(topic_policy["Properties"]["PolicyDocument"]["Statement"])
+    [in_key] = conditions(key["Properties"]["KeyPolicy"]["Statement"])
+    assert in_key["ArnLike"] == in_topic["ArnLike"]
+    assert "aws:SourceAccount" in in_key["StringEquals"]
+
+
 def test_a_publisher_can_be_pinned_to_named_alarms():
     stack = new_stack()
     topic = AlertTopic(stack, "Alerts", publishers=())

@@ -1,20 +1,24 @@
 """AsyncEndpoint: S3 paths, encrypted SNS topics, concurrency, scale to zero and back."""
 
 import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from constructs_lib import (
     AsyncEndpoint,
     AsyncScalingOptions,
+    CapacitySize,
     ConstructValidationError,
     DataCaptureOptions,
+    DeploymentGuardrails,
     InstanceVariant,
     ServerlessVariant,
 )
 from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.roles import ManagedPolicyRole
-from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import artifacts, cheap_model, network, serverless_model, vpc_model
 
 
@@ -44,11 +48,28 @@ def built():
         output_prefix="out",
         failure_prefix="failed",
     )
+    guarded = AsyncEndpoint(
+        stack,
+        "Guarded",
+        variant=InstanceVariant(model=model, initial_instance_count=1),
+        bucket=bucket,
+        input_prefix="g/in",
+        output_prefix="g/out",
+        failure_prefix="g/failed",
+        notifications=False,
+        deployment=DeploymentGuardrails.canary(CapacitySize.percent(50), wait_interval=Duration.minutes(15)),
+    )
     client = ManagedPolicyRole(stack, "Client", assumed_by=iam.AccountRootPrincipal())
     endpoint.grant_invoke(client)
     endpoint.grant_read_results(client)
     findings = nag_findings(app)
-    return {"template": Template.from_stack(stack), "findings": findings, "endpoint": endpoint, "fixed": fixed}
+    return {
+        "template": Template.from_stack(stack),
+        "findings": findings,
+        "endpoint": endpoint,
+        "fixed": fixed,
+        "guarded": guarded,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +203,147 @@ def test_satisfies_the_monitorable_endpoint_contract(built):
     assert endpoint.data_capture.prefix == "capture"
     assert endpoint.metric_approximate_backlog_size().dimensions == {"EndpointName": endpoint.physical_endpoint_name}
     assert endpoint.variant().metric_cpu_utilization().dimensions["VariantName"] == "AllTraffic"
+
+
+# --- deployment guardrails ----------------------------------------------------------------------
+
+
+def test_deploys_by_canary_with_auto_rollback(template):
+    config = _props(template, "AWS::SageMaker::Endpoint", "Guarded")["DeploymentConfig"]
+    assert config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] == {
+        "Type": "CANARY",
+        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+        "WaitIntervalInSeconds": 900,
+    }
+    alarms = [a["AlarmName"]["Ref"] for a in config["AutoRollbackConfiguration"]["Alarms"]]
+    assert len(alarms) == 3
+    # Each named alarm is a real CloudWatch alarm of the template.
+    assert set(alarms) <= set(template.find_resources("AWS::CloudWatch::Alarm"))
+    assert "DeploymentConfig" not in _props(template, "AWS::SageMaker::Endpoint", "Async")
+
+
+def test_rollback_alarms_watch_what_fails_on_a_queue(built, template):
+    guarded: AsyncEndpoint = built["guarded"]
+    name = guarded.physical_endpoint_name
+    errors = _props(template, "AWS::CloudWatch::Alarm", "GuardedAllTrafficErrorRateAlarm")
+    assert (errors["MetricName"], errors["Statistic"], errors["Threshold"]) == ("Invocation5XXErrors", "Average", 0.01)
+    assert {"Name": "VariantName", "Value": "AllTraffic"} in errors["Dimensions"]
+
+    failures = _props(template, "AWS::CloudWatch::Alarm", "GuardedAllTrafficFailureRateAlarm")
+    expression = next(m for m in failures["Metrics"] if "Expression" in m)
+    assert expression["Expression"] == "failures / (failures + FILL(processed, 0))"
+    used = {m["Id"]: m["MetricStat"]["Metric"] for m in failures["Metrics"] if "MetricStat" in m}
+    assert used["failures"]["MetricName"] == "InvocationFailures"
+    assert used["processed"]["MetricName"] == "InvocationsProcessed"
+    assert {"Name": "EndpointName", "Value": name} in used["failures"]["Dimensions"]
+    assert failures["Threshold"] == 0.01 and failures["TreatMissingData"] == "notBreaching"
+
+    backlog = _props(template, "AWS::CloudWatch::Alarm", "GuardedBacklogWithoutCapacityAlarm")
+    assert (backlog["MetricName"], backlog["Statistic"], backlog["Period"]) == (
+        "HasBacklogWithoutCapacity",
+        "Maximum",
+        300,
+    )
+    assert backlog["Dimensions"] == [{"Name": "EndpointName", "Value": name}]
+    # 15 minutes in a row: longer than a scale-out from zero.
+    assert (backlog["EvaluationPeriods"], backlog["DatapointsToAlarm"], backlog["Threshold"]) == (3, 3, 1)
+    assert len(guarded.rollback_alarms) == 3
+
+
+def test_own_alarms_replace_or_join_the_default_ones():
+    stack = new_stack()
+    mine = cloudwatch.Alarm(
+        stack,
+        "Mine",
+        metric=cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="ApproximateAgeOfOldestRequest"),
+        threshold=3600,
+        evaluation_periods=1,
+    )
+    endpoint = AsyncEndpoint(
+        stack,
+        "Own",
+        variant=InstanceVariant(model=cheap_model(stack), initial_instance_count=2),
+        bucket=artifacts(stack),
+        scaling=None,
+        deployment=DeploymentGuardrails.linear(CapacitySize.instances(1), alarms=[mine], default_alarms=False),
+    )
+    assert endpoint.rollback_alarms == [mine]
+    config = _props(Template.from_stack(stack), "AWS::SageMaker::Endpoint", "Own")["DeploymentConfig"]
+    [only] = config["AutoRollbackConfiguration"]["Alarms"]
+    assert only["AlarmName"]["Ref"].startswith("Mine")
+    assert config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["LinearStepSize"] == {
+        "Type": "INSTANCE_COUNT",
+        "Value": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    "deployment, kwargs, message",
+    [
+        (
+            # Scales to zero: no whole instance is 50% of a fleet that may hold none.
+            DeploymentGuardrails.canary(CapacitySize.instances(1)),
+            {},
+            "deployment.canary_size (instances)=1: must be above 0 to 50% of the variant's 0 instance(s), which no "
+            "whole instance count is: use more instances or a percentage",
+        ),
+        (
+            DeploymentGuardrails.canary(CapacitySize.instances(1)),
+            {"scaling": None},
+            "the variant's 1 instance(s), which no whole instance count is",
+        ),
+        (
+            DeploymentGuardrails.canary(CapacitySize.percent(60)),
+            {},
+            "deployment.canary_size (percent)=60: must be an integer from 1 to 50",
+        ),
+        (
+            DeploymentGuardrails.rolling(CapacitySize.instances(1)),
+            {},
+            "deployment.maximum_batch_size (instances)=1: must be 5% to 50% of the variant's 0 instance(s)",
+        ),
+        (
+            DeploymentGuardrails.all_at_once(wait_interval=Duration.hours(2)),
+            {},
+            "deployment.wait_interval (seconds)=7200: must be an integer from 0 to 3600",
+        ),
+        (
+            DeploymentGuardrails.all_at_once(default_alarms=False),
+            {},
+            "deployment.alarms=0: auto-rollback takes 1 to 10 alarms (3 default alarms unless default_alarms=False",
+        ),
+        (
+            DeploymentGuardrails.all_at_once(
+                alarms=[cloudwatch.Alarm.from_alarm_name(new_stack(), f"A{i}", f"a{i}") for i in range(8)]
+            ),
+            {},
+            "deployment.alarms=11",
+        ),
+        (
+            DeploymentGuardrails.all_at_once(),
+            {"instance_type": "ml.inf1.xlarge"},
+            "guardrails are not supported on Inf1 instances",
+        ),
+    ],
+)
+def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, kwargs, message):
+    stack = new_stack()
+    scaling = {"scaling": kwargs.pop("scaling")} if "scaling" in kwargs else {}
+    with pytest.raises(ConstructValidationError) as error:
+        AsyncEndpoint(
+            stack,
+            "Bad",
+            variant=InstanceVariant(model=cheap_model(stack), initial_instance_count=1, **kwargs),
+            bucket=artifacts(stack),
+            deployment=deployment,
+            **scaling,
+        )
+    assert "AsyncEndpoint 'Test/Bad' has invalid input" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_the_guarded_template_passes_cfn_lint(template):
+    assert cfn_lint_errors(template) == []
 
 
 def test_is_compliant_under_the_nag_packs(built):

@@ -15,6 +15,7 @@ from constructs_lib import (
     PrivateNetwork,
     ServedModelPackage,
 )
+from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint, FakeModelPackageGroup
 
@@ -33,14 +34,18 @@ PROD = DeploymentTarget(
 )
 
 
-def build(stack, **kwargs) -> DeployOnApproval:
+#: What the deployment function calls from isolated subnets, besides the default endpoints.
+DEPLOY_ENDPOINTS = (*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states")
+
+
+def build(stack, interface_endpoints=DEPLOY_ENDPOINTS, **kwargs) -> DeployOnApproval:
     kwargs.setdefault("targets", [STAGING, PROD])
     kwargs.setdefault("approver_email_addresses", ["approver@example.com"])
     return DeployOnApproval(
         stack,
         "Deploy",
         model_package_group=FakeModelPackageGroup(),
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=interface_endpoints),
         **kwargs,
     )
 
@@ -471,12 +476,13 @@ def test_rejects_invalid_input(kwargs, message):
     assert "DeployOnApproval 'Test/Deploy' has invalid input" in str(error.value) and message in str(error.value)
 
 
-def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
+def test_fails_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
     from aws_cdk.assertions import Annotations
 
-    stack = new_stack()
-    build(stack, targets=[STAGING], approver_email_addresses=())
-    Annotations.from_stack(stack).has_warning("/Test/Deploy", Match.string_like_regexp("cloudformation"))
+    with pytest.raises(ConstructValidationError, match="cloudformation"):
+        build(
+            new_stack(), interface_endpoints=DEFAULT_INTERFACE_ENDPOINTS, targets=[STAGING], approver_email_addresses=()
+        )
     quiet = new_stack()
     DeployOnApproval(
         quiet,
@@ -494,6 +500,7 @@ def test_warns_when_the_isolated_vpc_lacks_the_endpoints_the_function_calls():
 
 
 def _served_model_package(stack, **network_kwargs) -> ServedModelPackage:
+    network_kwargs.setdefault("interface_endpoints", ["cloudformation"])
     param = cdk.CfnParameter(stack, "ModelPackageArn", type="String", default="")
     return ServedModelPackage(
         stack,
@@ -538,12 +545,9 @@ def test_served_model_package_records_the_requested_package_of_this_registry_onl
     assert cfn_lint_errors(template) == []
 
 
-def test_served_model_package_warns_without_the_cloudformation_endpoint():
-    from aws_cdk.assertions import Annotations
-
-    stack = new_stack()
-    _served_model_package(stack)
-    Annotations.from_stack(stack).has_warning("/Test/Served", Match.string_like_regexp("'cloudformation' interface"))
+def test_served_model_package_fails_without_the_cloudformation_endpoint():
+    with pytest.raises(ConstructValidationError, match="'cloudformation' interface"):
+        _served_model_package(new_stack(), interface_endpoints=[])
 
 
 def test_served_model_package_is_compliant_under_the_nag_packs():

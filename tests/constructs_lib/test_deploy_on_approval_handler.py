@@ -190,7 +190,8 @@ def test_update_keeps_the_template_and_the_other_parameters(aws):
             {"ParameterKey": "ModelPackageArn", "ParameterValue": arn},
         ],
     }
-    # The update may change the models, endpoint configurations, endpoints and the record, nothing else.
+    # The update may change the models, endpoint configurations, endpoints and the record (and a
+    # monitoring stack's job definitions and schedules), nothing else.
     allow, deny, keep = policy["Statement"]
     assert allow["Effect"] == "Allow" and deny["Effect"] == "Deny" and keep["Effect"] == "Deny"
     assert (
@@ -202,12 +203,18 @@ def test_update_keeps_the_template_and_the_other_parameters(aws):
             "AWS::SageMaker::Endpoint",
             "AWS::CloudFormation::Stack",
             "Custom::ServedModelPackage",
+            "AWS::SageMaker::DataQualityJobDefinition",
+            "AWS::SageMaker::ModelQualityJobDefinition",
+            "AWS::SageMaker::ModelBiasJobDefinition",
+            "AWS::SageMaker::ModelExplainabilityJobDefinition",
+            "AWS::SageMaker::MonitoringSchedule",
         ]
     )
     assert keep["Action"] == ["Update:Replace", "Update:Delete"]
     assert keep["Condition"]["StringEquals"]["ResourceType"] == [
         "AWS::SageMaker::Endpoint",
         "AWS::CloudFormation::Stack",
+        "AWS::SageMaker::MonitoringSchedule",
     ]
 
 

@@ -39,6 +39,8 @@ def synthesized():
     writer = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     group.grant_read_records(reader)
     group.grant_write_records(writer)
+    putter = iam.Role(stack, "Putter", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    group.grant_put_records(putter)
     return group, Template.from_stack(stack)
 
 
@@ -153,6 +155,16 @@ def test_grant_write_allows_put_and_delete_records_only(template):
     actions = [s["Action"] for s in statements.as_array()]
     assert ["sagemaker:DeleteRecord", "sagemaker:PutRecord"] in actions
     assert not any("GetRecord" in str(a) for a in actions)
+
+
+def test_grant_put_allows_put_records_only_and_decrypt(template):
+    statements = Capture()
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {"Roles": [{"Ref": Match.string_like_regexp("Putter")}], "PolicyDocument": {"Statement": statements}},
+    )
+    actions = [s["Action"] for s in statements.as_array()]
+    assert actions == ["sagemaker:PutRecord", "kms:Decrypt"]
 
 
 def test_grant_covers_the_lower_cased_arn_of_a_mixed_case_name():

@@ -27,10 +27,11 @@ def _run(code: str, tmp_path, monkeypatch) -> dict:
     return namespace
 
 
-def test_the_section_has_the_built_in_and_own_container_examples_and_a_place_for_script_mode():
+def test_the_section_has_the_built_in_and_own_container_examples_and_points_to_script_mode():
     text = (ROOT / "README.md").read_text().split(SECTION, 1)[1]
     assert len(_examples()) == 2
-    assert "<!-- script-mode:" in text.split("**Your own container.**", 1)[0]
+    script_mode = text.split("**Script mode.**", 1)[1].split("**Your own container.**", 1)[0]
+    assert "ScriptSource" in script_mode and "Script mode: a framework" in script_mode
 
 
 def test_the_built_in_algorithm_example_synthesizes_and_its_counterexample_fails(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from constructs_lib import (
 )
 from constructs_lib._core.roles import ManagedPolicyRole
 from tests.conftest import compliance_app, nag_findings, new_stack
-from tests.constructs_lib.inference_fixtures import artifacts, serverless_model, vpc_model
+from tests.constructs_lib.inference_fixtures import artifacts, network, serverless_model, vpc_model
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_cognito_authorization_and_waf_are_compliant_too():
 # --- bad input -----------------------------------------------------------------------------------
 
 
-def test_rejects_an_async_endpoint():
+def test_an_async_endpoint_needs_the_submitters_network():
     stack = new_stack()
     bucket = artifacts(stack)
     endpoint = AsyncEndpoint(
@@ -170,10 +170,15 @@ def test_rejects_an_async_endpoint():
         variant=InstanceVariant(model=vpc_model(stack, bucket=bucket), initial_instance_count=1),
         bucket=bucket,
     )
-    with pytest.raises(
-        ConstructValidationError, match="endpoint=.AsyncEndpoint.: must be an IEndpoint answering InvokeEndpoint"
-    ):
+    with pytest.raises(ConstructValidationError, match="network=None: is required with an AsyncEndpoint"):
         InferenceApi(stack, "Bad", endpoint=endpoint)
+
+
+def test_a_network_is_refused_for_an_endpoint_api_gateway_invokes_itself():
+    stack = new_stack()
+    endpoint = ServerlessEndpoint(stack, "Endpoint", variant=ServerlessVariant(model=serverless_model(stack)))
+    with pytest.raises(ConstructValidationError, match="network='given': applies to an AsyncEndpoint only"):
+        InferenceApi(stack, "Bad", endpoint=endpoint, network=network(stack))
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from constructs_lib import (
     PrivateNetwork,
     SecureBucket,
 )
+from constructs_lib.foundation.private_network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakePipeline
 from tests.constructs_lib.test_deploy_on_approval import build as build_deployment
@@ -67,7 +68,9 @@ def monitoring_loop():
     queues, logs, alerts = _keys(stack)
     build_alarms(stack, encryption_key=queues, alert_key=alerts)
     build_deployment(Construct(stack, "Rollout"), encryption_key=queues, log_key=logs, alert_key=alerts)
-    network = PrivateNetwork(stack, "TriggerNet", availability_zones=ZONES)
+    network = PrivateNetwork(
+        stack, "TriggerNet", availability_zones=ZONES, interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "scheduler"]
+    )
     pipeline = FakePipeline(stack, "Pipeline")
     alarm = cloudwatch.Alarm(
         stack, "Drift", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1, evaluation_periods=1

@@ -20,6 +20,8 @@ from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_st
 from tests.constructs_lib.fakes import FakePipeline
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
+#: What the new-data function calls from isolated subnets, besides the default endpoints.
+NEW_DATA_ENDPOINTS = (*DEFAULT_INTERFACE_ENDPOINTS, "scheduler")
 PIPELINE_ARN = {
     "Fn::Join": ["", ["arn:aws:sagemaker:eu-west-1:", {"Ref": "AWS::AccountId"}, ":pipeline/churn-training"]]
 }
@@ -357,7 +359,7 @@ def test_a_bucket_that_is_not_a_secure_bucket_gets_a_warning():
         pipeline=FakePipeline(stack, "P"),
         bucket=s3.Bucket.from_bucket_name(stack, "Imported", "landing-zone-bucket"),
         prefix="in/",
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=NEW_DATA_ENDPOINTS),
     )
     Annotations.from_stack(stack).has_warning("/Test/OnNewData", Match.string_like_regexp("EventBridge"))
 
@@ -381,14 +383,14 @@ def _drift(stack, **kwargs):
     )
 
 
-def _new_data(stack, **kwargs):
+def _new_data(stack, interface_endpoints=NEW_DATA_ENDPOINTS, **kwargs):
     kwargs.setdefault("prefix", "training/")
     return NewDataRetraining(
         stack,
         "Trigger",
         pipeline=FakePipeline(stack, "P"),
         bucket=SecureBucket(stack, "B"),
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+        network=PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=interface_endpoints),
         **kwargs,
     )
 
@@ -433,12 +435,9 @@ def test_rejects_invalid_input(factory, kwargs, message):
     assert message in str(error.value)
 
 
-def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_gets_a_warning():
-    stack = new_stack()
-    _new_data(stack)
-    Annotations.from_stack(stack).has_warning(
-        "/Test/Trigger", Match.string_like_regexp("no 'scheduler' interface endpoint")
-    )
+def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_fails():
+    with pytest.raises(ConstructValidationError, match="no 'scheduler' interface endpoint"):
+        _new_data(new_stack(), interface_endpoints=DEFAULT_INTERFACE_ENDPOINTS)
 
 
 def test_the_scheduler_endpoint_serves_the_new_data_function():

@@ -24,7 +24,13 @@ def test_readme_monitoring_example_synthesizes_with_its_triggers():
         "stack": stack,
         "data": data,
         "artifacts": lib.SecureBucket(stack, "Artifacts"),
-        "net": lib.PrivateNetwork(stack, "Net", availability_zones=["eu-west-1a", "eu-west-1b"]),
+        # The triggers and the rollout call EventBridge Scheduler, CloudFormation and Step Functions.
+        "net": lib.PrivateNetwork(
+            stack,
+            "Net",
+            availability_zones=["eu-west-1a", "eu-west-1b"],
+            interface_endpoints=[*lib.DEFAULT_INTERFACE_ENDPOINTS, "scheduler", "cloudformation", "states"],
+        ),
         "endpoint": FakeEndpoint(stack, "Endpoint", data_capture=lib.DataCaptureOptions(bucket=data)),
         "pipeline": FakePipeline(stack, "Pipeline"),
         "group": lib.ModelPackageGroup(stack, "Group", model_package_group_name="churn"),

@@ -187,10 +187,15 @@ def test_aws_cdk_constructs_take_a_secure_bucket_where_an_ibucket_goes(as_cdk_bu
     )
 
 
+#: The object actions of SecureBucket.grant_read (versioned bucket: an object and its versions).
+READ = json.dumps(["s3:GetObject", "s3:GetObjectVersion"])
+
+
 def test_aws_cdks_own_grant_read_call_gets_the_exact_prefix_grant(as_cdk_bucket):
     _, template = as_cdk_bucket
     actions = {json.dumps(s["Action"]) for s in _statements(template, "BuildRole")}
-    assert '"s3:GetObject"' in actions and '"s3:ListBucket"' in actions
+    # The CodeBuild project of a CodePipeline action downloads its input artifacts by version.
+    assert READ in actions and '"s3:ListBucket"' in actions
     assert not any("s3:GetObject*" in a or "s3:List*" in a for a in actions)
 
 
@@ -200,7 +205,7 @@ def test_cdk_grants_read_through_the_ibucket_interface_are_exact():
     role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     bucket.grant_read(role)
     actions = {json.dumps(s["Action"]) for s in _statements(Template.from_stack(stack), "Reader")}
-    assert actions == {'"s3:ListBucket"', '"s3:GetObject"', '"kms:Decrypt"'}
+    assert actions == {'"s3:ListBucket"', READ, '"kms:Decrypt"'}
 
 
 def test_grant_write_takes_s3_buckets_allowed_action_patterns():
@@ -282,8 +287,8 @@ def grants() -> list[dict]:
 def test_grant_read_is_limited_to_a_prefix_with_exact_actions(grants):
     statements = grants["Reader"]
     actions = {json.dumps(s["Action"]) for s in statements}
-    assert actions == {'"s3:ListBucket"', '"s3:GetObject"', '"kms:Decrypt"'}
-    [get] = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert actions == {'"s3:ListBucket"', READ, '"kms:Decrypt"'}
+    [get] = [s for s in statements if s["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]]
     assert get["Resource"]["Fn::Join"][1][-1] == "/train/*"
     [listing] = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["train/*"]}}

@@ -10,6 +10,7 @@ from constructs_lib.studio.studio_execution_role import (
     VPC_GUARDED_ACTIONS,
 )
 from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.iam_eval import Request, allowed
 
 AZS = ["eu-west-1a", "eu-west-1b"]
 
@@ -294,3 +295,19 @@ def test_an_unresolved_name_prefix_is_accepted():
 
     stack = new_stack()
     _role(stack, name_prefix=CfnParameter(stack, "Prefix").value_as_string)
+
+
+def test_a_prefix_grant_lists_and_writes_only_under_the_prefix():
+    stack = new_stack()
+    scratch = SecureBucket(stack, "Scratch")
+    _role(stack).grant_bucket(scratch, prefix="scratch/")
+    template = Template.from_stack(stack)
+    statements = _role_policy(template)["Properties"]["PolicyDocument"]["Statement"]
+    [bucket] = [k for k in template.find_resources("AWS::S3::Bucket") if k.startswith("Scratch") and "Logs" not in k]
+    arn = f"<{bucket}.Arn>"
+    assert allowed(statements, Request("s3:ListBucket", arn, {"s3:prefix": "scratch/run-1/"}))
+    assert allowed(statements, Request("s3:GetBucketLocation", arn))
+    assert allowed(statements, Request("s3:PutObject", f"{arn}/scratch/run-1/out.csv"))
+    assert not allowed(statements, Request("s3:ListBucket", arn, {"s3:prefix": "raw/"}))
+    assert not allowed(statements, Request("s3:ListBucket", arn))
+    assert not allowed(statements, Request("s3:GetObject", f"{arn}/raw/customers.csv"))

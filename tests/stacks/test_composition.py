@@ -17,7 +17,11 @@ from stacks.config import (
     registry_consumer_accounts,
 )
 from stacks.ml_platform_stage import MlPlatformStage
-from stacks.network_stack import MLFLOW_INTERFACE_ENDPOINTS, TEARDOWN_INTERFACE_ENDPOINTS
+from stacks.network_stack import (
+    FEATURE_INGESTION_INTERFACE_ENDPOINTS,
+    MLFLOW_INTERFACE_ENDPOINTS,
+    TEARDOWN_INTERFACE_ENDPOINTS,
+)
 from tests.conftest import new_app
 
 P = PRICE_TABLE
@@ -30,20 +34,21 @@ def _lines(stage) -> list[tuple[str, str, int]]:
 def _endpoint_azs(stage) -> int:
     """Interface endpoints x Availability Zones of the stage's network, from its configuration."""
     network = stage.config.network
-    names = {*network.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS}
+    ingestion = FEATURE_INGESTION_INTERFACE_ENDPOINTS if stage.config.platform.feature_ingestion_enabled else ()
+    names = {*network.interface_endpoints, *MLFLOW_INTERFACE_ENDPOINTS, *TEARDOWN_INTERFACE_ENDPOINTS, *ingestion}
     return len(names) * len(network.availability_zones)
 
 
 def test_dev_idles_with_its_notebook_a_small_mlflow_server_and_its_network(synthesized_app):
     stage = synthesized_app.stages["dev"]
-    assert _endpoint_azs(stage) == 15 * 2
+    assert _endpoint_azs(stage) == 17 * 2  # 15, and the feature ingestion consumer's Feature Store runtime and SQS
     assert sorted(_lines(stage)) == [
-        ("Network", INTERFACE_ENDPOINT_AZ, 30),
+        ("Network", INTERFACE_ENDPOINT_AZ, 34),
         ("Platform", "mlflow.Small", 1),
         ("Studio", "ml.t3.medium", 1),
     ]
     assert idle_cost_summary(stage).total_hourly_usd == round(
-        P["ml.t3.medium"] + P["mlflow.Small"] + 30 * P[INTERFACE_ENDPOINT_AZ], 4
+        P["ml.t3.medium"] + P["mlflow.Small"] + 34 * P[INTERFACE_ENDPOINT_AZ], 4
     )
 
 
@@ -61,15 +66,15 @@ def test_staging_idles_with_one_endpoint_instance_its_async_endpoint_at_zero_and
 
 def test_prod_idles_with_two_xlarge_instances_a_medium_mlflow_server_and_endpoints_in_three_zones(synthesized_app):
     stage = synthesized_app.stages["prod"]
-    assert _endpoint_azs(stage) == 14 * 3
+    assert _endpoint_azs(stage) == 16 * 3  # 14, and the feature ingestion consumer's Feature Store runtime and SQS
     assert sorted(_lines(stage)) == [
-        ("Network", INTERFACE_ENDPOINT_AZ, 42),
+        ("Network", INTERFACE_ENDPOINT_AZ, 48),
         ("Platform", "mlflow.Medium", 1),
         ("Serving", "ml.m5.xlarge", 2),
     ]
     summary = idle_cost_summary(stage)
     assert summary.total_hourly_usd == round(
-        2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 42 * P[INTERFACE_ENDPOINT_AZ], 4
+        2 * P["ml.m5.xlarge"] + P["mlflow.Medium"] + 48 * P[INTERFACE_ENDPOINT_AZ], 4
     )
     assert summary.unpriced == ()
 

@@ -6,10 +6,12 @@ import re
 import pytest
 
 from stacks.config import (
+    CapacityConfig,
     ConfigError,
     EnvironmentConfig,
     GovernanceConfig,
     NetworkConfig,
+    PlatformConfig,
     ServingConfig,
     TrainingConfig,
     default_environments,
@@ -85,6 +87,29 @@ def _dev(**changes):
             {"serving": ServingConfig(inference_api_waf=True)},
             "serving.inference_api_waf=True: needs inference_api=True",
         ),
+        (
+            {"serving": ServingConfig(endpoint="components", data_capture_percentage=10)},
+            "inference components here support neither data capture",
+        ),
+        ({"serving": ServingConfig(endpoint="components", instance_type="ml.inf2.xlarge")}, "serving.instance_type"),
+        ({"serving": ServingConfig(endpoint="components", component_memory_mb=64)}, "serving.component_memory_mb=64"),
+        ({"capacity": CapacityConfig(time_zone="Mars/Olympus")}, "capacity.time_zone='Mars/Olympus'"),
+        ({"capacity": CapacityConfig(working_hours=(19, 8))}, "capacity.end_hour=8: must be after start_hour"),
+        ({"capacity": CapacityConfig(working_days=("FRIDAY",))}, "capacity.days=['FRIDAY']"),
+        ({"capacity": CapacityConfig(scale_in_when_idle=True)}, "capacity.scale_in_when_idle=True: needs idle_alarm"),
+        ({"capacity": CapacityConfig(idle_alarm_minutes=7)}, "capacity.idle_alarm_minutes=7"),
+        (
+            {"serving": ServingConfig(async_traffic_shifting="CANARY")},
+            "serving.async_traffic_shifting='CANARY': needs async_endpoint=True",
+        ),
+        (
+            {"serving": ServingConfig(async_endpoint=True, async_traffic_shifting="BLUE")},
+            "serving.async_traffic_shifting='BLUE': must be one of",
+        ),
+        (
+            {"platform": PlatformConfig(feature_ingestion_shards=0)},
+            "platform.feature_ingestion_shards=0: must be an integer from 1 to 100000",
+        ),
     ],
 )
 def test_invalid_values_fail_with_a_clear_message(changes, message):
@@ -96,7 +121,7 @@ def test_invalid_values_fail_with_a_clear_message(changes, message):
 
 def test_serving_differs_by_environment():
     envs = default_environments()
-    assert envs["dev"].serving.endpoint == "serverless"
+    assert envs["dev"].serving.endpoint == "components"
     assert (envs["staging"].serving.endpoint, envs["staging"].serving.instance_count) == ("realtime", 1)
     prod = envs["prod"].serving
     assert prod.instance_count >= 2 and prod.max_instance_count > prod.instance_count
@@ -317,3 +342,22 @@ def test_each_environment_file_states_only_what_differs_from_the_defaults():
                         if defaults[call.func.id][keyword.arg] == value:
                             restated.append(f"{path.name}: {call.func.id}.{keyword.arg}={value!r}")
     assert restated == []
+
+
+# --- remote debugging ------------------------------------------------------------------------------
+
+
+def test_remote_debugging_is_refused_in_prod():
+    prod = get_environment("prod")
+    with pytest.raises(ConfigError) as error:
+        dataclasses.replace(prod, training=dataclasses.replace(prod.training, remote_debug=True))
+    assert "training.remote_debug=True: is refused where studio.require_network_isolation is set" in str(error.value)
+
+
+def test_remote_debugging_needs_a_way_to_reach_ssm():
+    with pytest.raises(ConfigError) as error:
+        _dev(training=TrainingConfig(remote_debug=True))
+    assert "must include 'ssmmessages' with training.remote_debug" in str(error.value)
+    dev = get_environment("dev")
+    network = dataclasses.replace(dev.network, interface_endpoints=(*dev.network.interface_endpoints, "ssmmessages"))
+    assert _dev(training=TrainingConfig(remote_debug=True), network=network).training.remote_debug is True

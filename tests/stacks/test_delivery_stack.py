@@ -91,7 +91,10 @@ def test_pipeline_deploys_the_serving_stacks_with_the_default_parameter_which_ke
 def test_staging_registry_skips_prod_in_another_account(delivery):
     """Delivered staging and prod are separate accounts: approved packages roll out to staging only."""
     stages = delivery[0].stages
-    assert [t.stack_name for t in stages["staging"].monitoring.deployment.targets] == ["ml-platform-staging-serving"]
+    assert [t.stack_name for t in stages["staging"].monitoring.deployment.targets] == [
+        "ml-platform-staging-serving",
+        "ml-platform-staging-monitoring",
+    ]
     assert stages["prod"].monitoring.deployment is None
 
 
@@ -280,3 +283,26 @@ def test_every_service_principal_of_the_pipeline_is_pinned_to_its_account(templa
     from tests.stacks.test_service_principals import unpinned_service_principals
 
     assert unpinned_service_principals(iter([("Delivery", template.to_json())])) == []
+
+
+def test_snapshot_of_the_delivery_stack(template, snapshot):
+    from syrupy.extensions.json import JSONSnapshotExtension
+
+    assert template.to_json() == snapshot.use_extension(JSONSnapshotExtension)(name="Delivery")
+
+
+def test_codebuild_may_read_the_artifacts_codepipeline_hands_it_by_version(template):
+    """CodePipeline passes its actions' input artifacts as versions of objects of the (versioned)
+    artifact bucket; each build project's role reads them with s3:GetObjectVersion."""
+    roles = [k for k, r in template.find_resources("AWS::IAM::Role").items() if "codebuild" in json.dumps(r)]
+    assert roles
+    policies = {**template.find_resources("AWS::IAM::Policy"), **template.find_resources("AWS::IAM::ManagedPolicy")}
+    for role in roles:
+        actions = {
+            action
+            for p in policies.values()
+            if {"Ref": role} in p["Properties"].get("Roles", [])
+            for s in p["Properties"]["PolicyDocument"]["Statement"]
+            for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        }
+        assert {"s3:GetObject", "s3:GetObjectVersion"} <= actions, role

@@ -333,7 +333,7 @@ def test_the_run_time_contracts_check_the_pipeline_roles_create_calls_with_the_s
     assert stops and all("aws:ResourceTag/environment" in n.context for n in stops)
     logs = [n for n in needs if n.action == "logs:PutLogEvents" and "/aws/sagemaker/Endpoints/" in n.resource]
     assert {n.resource.split("Endpoints/")[1].split(":")[0] for n in logs} >= {
-        f"ml-platform-{env}-inference" for env in ENVS
+        synthesized_app.stages[env].serving.endpoint_physical_name for env in ENVS
     }
 
 

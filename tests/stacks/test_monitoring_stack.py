@@ -50,14 +50,49 @@ def test_monitors_per_environment(synthesized_app, env, kinds):
         assert schedule["MonitoringScheduleName"].startswith(f"ml-platform-{env}-churn-")
 
 
-def test_monitors_watch_the_served_endpoint_with_baselines_from_the_artifact_bucket(synthesized_app):
-    [job] = _of_type(_template(synthesized_app, "staging"), "AWS::SageMaker::DataQualityJobDefinition").values()
+def test_monitors_watch_the_served_endpoint_with_the_served_package_s_baselines(synthesized_app):
+    template = _template(synthesized_app, "staging")
+    [job] = _of_type(template, "AWS::SageMaker::DataQualityJobDefinition").values()
     assert (
         job["DataQualityJobInput"]["EndpointInput"]["EndpointName"]["Fn::GetStackOutput"]["StackName"]
         == "ml-platform-staging-serving"
     )
-    baseline = json.dumps(job["DataQualityBaselineConfig"])
-    assert "ArtifactBucket" in baseline and "/monitoring/baselines/churn/constraints.json" in baseline
+    # The record of the package whose DriftCheckBaselines the monitors use, the fallback files beside.
+    [(record_id, record)] = [
+        (k, r) for k, r in _of_type(template, "Custom::ServedModelPackage").items() if "Baselines" in r
+    ]
+    assert "MonitoredModelPackage" in record_id
+    assert record["Requested"] == {"Ref": "ModelPackageArn"}
+    baselines = record["Baselines"]
+    assert baselines["ModelDataQualityConstraints"]["Path"] == "ModelDataQuality.Constraints"
+    fallback = json.dumps(baselines["ModelDataQualityConstraints"]["Fallback"])
+    assert "ArtifactBucket" in fallback and "/monitoring/baselines/churn/constraints.json" in fallback
+    assert job["DataQualityBaselineConfig"] == {
+        "ConstraintsResource": {"S3Uri": {"Fn::GetAtt": [record_id, "ModelDataQualityConstraints"]}},
+        "StatisticsResource": {"S3Uri": {"Fn::GetAtt": [record_id, "ModelDataQualityStatistics"]}},
+    }
+    assert template["Outputs"]["MonitoredModelPackageArn"]["Value"] == {"Fn::GetAtt": [record_id, "ModelPackageArn"]}
+
+
+def test_prod_monitors_read_the_baselines_of_packages_from_staging_s_registry(synthesized_app):
+    template = _template(synthesized_app, "prod")
+    [job] = _of_type(template, "AWS::SageMaker::ModelQualityJobDefinition").values()
+    constraints = job["ModelQualityBaselineConfig"]["ConstraintsResource"]["S3Uri"]["Fn::GetAtt"]
+    assert constraints[1] == "ModelQualityConstraints"
+    statements = {
+        s.get("Sid"): s
+        for p in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["PolicyDocument"]["Statement"]
+    }
+    staging = statements["ReadBaselinesOfStaging"]
+    assert staging["Action"] == "s3:GetObject"
+    assert staging["Resource"]["Fn::Join"][1][-1].endswith(
+        ":s3:::ml-platform-staging-data-artifactbucket*/pipelines/training/*/baselines/*"
+    )
+    own = json.dumps(statements["ReadBaselines0"]["Resource"])
+    assert "/pipelines/training/*/baselines/*" in own
+    record = [r for r in _of_type(template, "Custom::ServedModelPackage").values() if "Baselines" in r][0]
+    assert "model-package/ml-platform-staging-churn/" in json.dumps(record["RegistryArnPrefix"])
     assert job["NetworkConfig"]["EnableNetworkIsolation"] is True
     assert job["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
 
@@ -184,8 +219,18 @@ def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesize
         "ModelApprovalStatus": ["Approved"],
     }
     states = _states(template)
-    staging, prod = _targets(template)
-    assert states["Target0Deploy"]["Parameters"]["target"] == 0 and states["Target1Deploy"]["Parameters"]["target"] == 1
+    staging, staging_monitors, prod, prod_monitors = _targets(template)
+    assert states["Target0Deploy"]["Parameters"]["target"] == 0 and states["Target2Deploy"]["Parameters"]["target"] == 2
+    # Each serving stack, then its monitoring stack (the monitors take the package's baselines).
+    assert staging_monitors == {
+        "stack_name": "ml-platform-staging-monitoring",
+        "endpoint_name": "ml-platform-staging-inference",
+        "alarm_names": [],
+        "parameter_name": "ModelPackageArn",
+        "output_name": "MonitoredModelPackageArn",
+    }
+    assert prod_monitors["stack_name"] == "ml-platform-prod-monitoring"
+    assert states["Target1Bake"]["Seconds"] == 0 and "Target3Approval" not in states
     assert staging == {
         "stack_name": "ml-platform-staging-serving",
         "endpoint_name": "ml-platform-staging-inference",
@@ -198,12 +243,12 @@ def test_staging_registry_deploys_to_staging_then_prod_after_approval(synthesize
     }
     assert prod["stack_name"] == "ml-platform-prod-serving" and prod["endpoint_name"] == "ml-platform-prod-inference"
     assert "Target0Approval" not in states
-    assert states["Target0StillHealthy"]["Choices"][0]["Next"] == "Target1ApprovalRequest"
-    assert states["Target1ApprovalRequest"]["Next"] == "Target1Approval"
-    assert states["Target1Bake"]["Seconds"] == 30 * 60 and states["Target0Bake"]["Seconds"] == 10 * 60
+    assert states["Target1StillHealthy"]["Choices"][0]["Next"] == "Target2ApprovalRequest"
+    assert states["Target2ApprovalRequest"]["Next"] == "Target2Approval"
+    assert states["Target2Bake"]["Seconds"] == 30 * 60 and states["Target0Bake"]["Seconds"] == 10 * 60
 
 
-def test_deployment_function_may_update_only_the_target_serving_stacks(synthesized_app):
+def test_deployment_function_may_update_only_the_target_serving_and_monitoring_stacks(synthesized_app):
     """... and only with its own CloudFormation role, which may update the async endpoint too."""
     role = [
         p
@@ -225,7 +270,8 @@ def test_deployment_function_may_update_only_the_target_serving_stacks(synthesiz
     assert statement["Action"] == "cloudformation:UpdateStack" and "cloudformation:RoleArn" in json.dumps(statement)
     resources = json.dumps(statement["Resource"])
     assert ":stack/ml-platform-staging-serving/*" in resources and ":stack/ml-platform-prod-serving/*" in resources
-    assert resources.count(":stack/") == 2
+    assert ":stack/ml-platform-prod-monitoring/*" in resources
+    assert resources.count(":stack/") == 4  # each environment's serving and monitoring stacks
 
 
 def _targets(template: dict) -> list[dict]:

@@ -64,3 +64,27 @@ def test_platform_stack_depends_on_the_data_stack(synthesized_app):
     stage = synthesized_app.stages["prod"]
     assert stage.data in stage.platform.dependencies
     assert stage.platform.tracking_server.artifact_bucket.encryption_key is stage.data.key
+
+
+@pytest.mark.parametrize("env", list(ENVIRONMENTS))
+def test_records_stream_into_the_example_feature_group(synthesized_app, env):
+    [stream] = _resources(synthesized_app, env, "AWS::Kinesis::Stream")
+    assert stream["Properties"]["ShardCount"] == ENVIRONMENTS[env].platform.feature_ingestion_shards
+    assert stream["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
+    # The stream's mapping (dev's labeling workflow has an SQS one too).
+    [mapping] = [
+        m
+        for m in _resources(synthesized_app, env, "AWS::Lambda::EventSourceMapping")
+        if "StartingPosition" in m["Properties"]
+    ]
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    consumer = [
+        f
+        for f in _resources(synthesized_app, env, "AWS::Lambda::Function")
+        if "FEATURES" in f["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    [function] = consumer
+    assert function["Properties"]["Environment"]["Variables"]["FEATURE_GROUP_NAME"] == f"ml-platform-{env}-customers"
+    # Its alarms notify the environment's alert topic.
+    alarms = [a for a in _resources(synthesized_app, env, "AWS::CloudWatch::Alarm") if "Ingestion" in str(a)]
+    assert alarms and all(a["Properties"]["AlarmActions"] == [{"Ref": "AlertsE664E991"}] for a in alarms)

@@ -1,4 +1,5 @@
-"""Serving per environment: dev serverless, staging one instance, prod autoscaled with canary rollbacks."""
+"""Serving per environment: dev an inference component that scales to zero (idle and at night), staging
+one instance, prod autoscaled with canary rollbacks."""
 
 import json
 import re
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import AsyncEndpoint, RealtimeEndpoint, ServerlessEndpoint
+from constructs_lib import AsyncEndpoint, InferenceComponentEndpoint, RealtimeEndpoint, idle_cost_summary
 from constructs_lib._core.contracts import MonitorableEndpoint
 from stacks.config import XGBOOST_IMAGE_EU_WEST_1
 
@@ -32,13 +33,52 @@ def _one(synthesized_app, env, kind, prefix="Endpoint"):
     return found[0]
 
 
-def test_dev_serves_from_a_serverless_endpoint(synthesized_app):
-    assert isinstance(synthesized_app.stages["dev"].serving.endpoint, ServerlessEndpoint)
-    [variant] = _one(synthesized_app, "dev", "AWS::SageMaker::EndpointConfig")["ProductionVariants"]
-    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+def test_dev_serves_its_model_as_a_component_that_scales_to_zero(synthesized_app):
+    serving = synthesized_app.stages["dev"].serving
+    assert isinstance(serving.endpoint, InferenceComponentEndpoint)
+    config = _one(synthesized_app, "dev", "AWS::SageMaker::EndpointConfig", "ComponentEndpoint")
+    [variant] = config["ProductionVariants"]
+    assert "ModelName" not in variant and variant["ManagedInstanceScaling"]["MinInstanceCount"] == 0
+    component = _one(synthesized_app, "dev", "AWS::SageMaker::InferenceComponent", "ComponentEndpoint")
+    assert component["Specification"]["ComputeResourceRequirements"] == {
+        "MinMemoryRequiredInMb": 2048,
+        "NumberOfCpuCoresRequired": 1,
+    }
+    target = _one(synthesized_app, "dev", "AWS::ApplicationAutoScaling::ScalableTarget", "ComponentEndpoint")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 2)
+    assert target["ResourceId"] == f"inference-component/{serving.component.physical_name}"
     model = next(iter(_resources(synthesized_app, "dev", "AWS::SageMaker::Model").values()))["Properties"]
-    assert model["EnableNetworkIsolation"] is False and "VpcConfig" not in model  # serverless supports neither
-    assert synthesized_app.stages["dev"].serving.async_endpoint is None
+    assert model["EnableNetworkIsolation"] is True and "VpcConfig" in model  # the platform VPC, isolated
+    assert serving.async_endpoint is None
+
+
+def test_dev_scales_in_when_idle_and_at_night_in_its_time_zone(synthesized_app):
+    target = _one(synthesized_app, "dev", "AWS::ApplicationAutoScaling::ScalableTarget", "ComponentEndpoint")
+    actions = {a["Schedule"]: a for a in target["ScheduledActions"]}
+    assert actions["cron(0 19 * * ? *)"]["ScalableTargetAction"] == {"MinCapacity": 0, "MaxCapacity": 0}
+    assert actions["cron(0 8 ? * MON,TUE,WED,THU,FRI *)"]["ScalableTargetAction"] == {
+        "MinCapacity": 0,
+        "MaxCapacity": 2,
+    }
+    assert {a["Timezone"] for a in actions.values()} == {"Europe/Dublin"}
+    idle = _one(synthesized_app, "dev", "AWS::CloudWatch::Alarm", "ModelIdle")
+    assert idle["EvaluationPeriods"] == 12 and idle["AlarmActions"]  # an hour of 5-minute periods, then scale in
+    policies = _resources(synthesized_app, "dev", "AWS::ApplicationAutoScaling::ScalingPolicy")
+    kinds = {
+        k: v["Properties"].get("StepScalingPolicyConfiguration", {}).get("AdjustmentType") for k, v in policies.items()
+    }
+    assert "ExactCapacity" in kinds.values() and "ChangeInCapacity" in kinds.values()  # to zero, and back from it
+
+
+def test_dev_serving_costs_no_instance_when_idle(synthesized_app):
+    serving = synthesized_app.stages["dev"].serving
+    assert [line for line in idle_cost_summary(serving).lines if line.price_key.startswith("ml.")] == []
+
+
+def test_other_environments_keep_their_serving_and_have_no_idle_alarms(synthesized_app):
+    for env in ("staging", "prod"):
+        assert isinstance(synthesized_app.stages[env].serving.endpoint, RealtimeEndpoint)
+        assert not [k for k in _resources(synthesized_app, env, "AWS::CloudWatch::Alarm") if "Idle" in k]
 
 
 def test_staging_serves_from_one_instance_with_capture(synthesized_app):
@@ -143,9 +183,8 @@ def test_model_package_parameter_defaults_to_empty_which_keeps_the_served_packag
 
 def test_no_package_serves_the_configured_image_and_artifact(synthesized_app):
     container = _served_container(_model_template(synthesized_app, "prod"), "none")
-    assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "/models/example/model.tar.gz" in str(
-        container["ModelDataUrl"]
-    )
+    # The example model, a file asset of the stack (tests/stacks/test_example_model.py).
+    assert container["Image"] == XGBOOST_IMAGE_EU_WEST_1 and "cdk-hnb659fds-assets-" in str(container["ModelDataUrl"])
     assert "ModelPackageName" not in container
 
 
@@ -174,7 +213,7 @@ def test_the_stack_accepts_only_its_registry_group(synthesized_app, env, group):
             assert not re.match(pattern, foreign), foreign
 
 
-def test_serverless_model_follows_the_served_package_too(synthesized_app):
+def test_the_components_model_follows_the_served_package_too(synthesized_app):
     [model] = _resources(synthesized_app, "dev", "AWS::SageMaker::Model").values()
     assert model["Properties"]["PrimaryContainer"]["ModelPackageName"]["Fn::If"][0] == "ServesModelPackage"
 
@@ -210,8 +249,16 @@ def test_models_nested_stack_passes_cfn_lint(synthesized_app):
 
 
 def test_endpoint_name_is_fixed_for_deployment_targets(synthesized_app):
-    for env in ("dev", "staging", "prod"):
-        assert synthesized_app.stages[env].serving.endpoint_physical_name == f"ml-platform-{env}-inference"
+    """A component endpoint has a name of its own (dev): the endpoint it replaced is deleted only after
+    it exists, which one name would make fail."""
+    names = {env: synthesized_app.stages[env].serving.endpoint_physical_name for env in ("dev", "staging", "prod")}
+    assert names == {
+        "dev": "ml-platform-dev-components",
+        "staging": "ml-platform-staging-inference",
+        "prod": "ml-platform-prod-inference",
+    }
+    endpoint = _one(synthesized_app, "dev", "AWS::SageMaker::Endpoint", "ComponentEndpoint")
+    assert endpoint["EndpointName"] == names["dev"]
 
 
 def test_one_serving_stack_serves_one_registry_group():
@@ -230,3 +277,16 @@ def test_one_serving_stack_serves_one_registry_group():
     connect_deployments(stages)
     with pytest.raises(RuntimeError, match="packages of 'dev' and 'staging' both roll out here"):
         app.synth()
+
+
+def test_prods_async_endpoint_deploys_by_canary_with_rollback_alarms(synthesized_app):
+    endpoint = _one(synthesized_app, "prod", "AWS::SageMaker::Endpoint", "AsyncEndpoint")
+    config = endpoint["DeploymentConfig"]
+    routing = config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert (routing["Type"], routing["CanarySize"]) == ("CANARY", {"Type": "CAPACITY_PERCENT", "Value": 50})
+    names = {a["AlarmName"]["Ref"] for a in config["AutoRollbackConfiguration"]["Alarms"]}
+    alarms = _resources(synthesized_app, "prod", "AWS::CloudWatch::Alarm")
+    assert len(names) == 3 and names <= set(alarms)  # real alarms of the stack
+    watched = {alarms[n]["Properties"].get("MetricName") for n in names}
+    assert {"Invocation5XXErrors", "HasBacklogWithoutCapacity"} <= watched
+    assert "DeploymentConfig" not in _one(synthesized_app, "staging", "AWS::SageMaker::Endpoint", "AsyncEndpoint")

@@ -76,7 +76,14 @@ def test_spot_training_checkpoints_under_the_execution_and_the_job_role_may_use_
 
 def test_reference_pipeline_preprocesses_trains_evaluates_and_gates_registration(synthesized_app):
     definition = _pipelines(_training(synthesized_app, "staging"))["ml-platform-staging-training"]
-    assert [s["Name"] for s in definition["Steps"]] == ["Preprocess", "Train", "Evaluate", "QualityGate"]
+    assert [s["Name"] for s in definition["Steps"]] == [
+        "Preprocess",
+        "DataQualityBaseline",
+        "Train",
+        "Evaluate",
+        "ModelQualityBaseline",
+        "QualityGate",
+    ]
     steps = _steps(definition)
     gate = steps["QualityGate"]["Arguments"]
     assert gate["Conditions"][0]["Type"] == "GreaterThanOrEqualTo"
@@ -116,9 +123,11 @@ def test_dev_trains_on_spot_and_prod_on_demand_with_two_instances():
 
 
 def test_jobs_run_isolated_in_the_private_network_with_the_platform_key(synthesized_app):
+    """Every job is network-isolated but Evaluate, which reaches the MLflow endpoint to log its run."""
     steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
     train = steps["Train"]["Arguments"]
     assert train["EnableNetworkIsolation"] is True and train["EnableInterContainerTrafficEncryption"] is True
+    assert steps["Evaluate"]["Arguments"]["NetworkConfig"]["EnableNetworkIsolation"] is False
     assert len(train["VpcConfig"]["Subnets"]) == 3 and len(train["VpcConfig"]["SecurityGroupIds"]) == 1
     assert "ml-platform-prod-network" in json.dumps(train["VpcConfig"])
     assert "ml-platform-prod-data" in train["ResourceConfig"]["VolumeKmsKeyId"]
@@ -167,7 +176,9 @@ def test_stage_exposes_what_other_areas_consume(synthesized_app):
     training = synthesized_app.stages["prod"].training
     assert isinstance(training.model_package_group, ModelPackageGroupRef)
     assert isinstance(training.training_pipeline, StartablePipeline)
-    assert training.training_pipeline.parameter_names == frozenset({"InputDataUri", "AccuracyThreshold", "Trigger"})
+    assert training.training_pipeline.parameter_names == frozenset(
+        {"InputDataUri", "AccuracyThreshold", "Trigger", "SkipBaselineChecks", "RegisterNewBaselines"}
+    )
     assert isinstance(training.batch_transform_pipeline, StartablePipeline)
 
 
@@ -182,21 +193,70 @@ def test_pipeline_scripts_compile_and_write_what_the_gate_reads():
     assert '{"metrics": {"accuracy": {"value": accuracy}}' in evaluate  # the gate's JsonGet path
 
 
-def test_reference_pipeline_registers_with_the_evaluation_report_and_the_apps_git_commit(synthesized_app):
+def test_reference_pipeline_calculates_data_and_model_quality_baselines_from_the_run(synthesized_app):
+    steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
+    data_quality, model_quality = steps["DataQualityBaseline"], steps["ModelQualityBaseline"]
+    assert (data_quality["Type"], data_quality["CheckType"]) == ("QualityCheck", "DATA_QUALITY")
+    assert (model_quality["Type"], model_quality["CheckType"]) == ("QualityCheck", "MODEL_QUALITY")
+    # The features the endpoint receives (the train split without its label), and the test split's
+    # predictions with their labels.
+    dataset = data_quality["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"]
+    assert dataset == {"Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"}
+    dataset = model_quality["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"]
+    assert dataset == {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['predictions'].S3Output.S3Uri"}
+    environment = model_quality["Arguments"]["Environment"]
+    assert (environment["problem_type"], environment["ground_truth_attribute"]) == ("BinaryClassification", "label")
+    assert "sagemaker-model-monitor-analyzer" in json.dumps(data_quality["Arguments"]["AppSpecification"])
+    for check in (data_quality, model_quality):
+        assert check["SkipCheck"] == {"Get": "Parameters.SkipBaselineChecks"}
+        assert check["RegisterNewBaseline"] == {"Get": "Parameters.RegisterNewBaselines"}
+        assert check["FailOnViolation"] is True
+        assert check["ModelPackageGroupName"] == "ml-platform-prod-churn"
+        assert check["Arguments"]["NetworkConfig"]["EnableNetworkIsolation"] is True
+    parameters = {
+        p["Name"]: p for p in _pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"]["Parameters"]
+    }
+    # A new registry has no approved version to check against: the first run calculates and registers.
+    assert parameters["SkipBaselineChecks"]["DefaultValue"] is True
+    assert parameters["RegisterNewBaselines"]["DefaultValue"] is True
+
+
+def test_pipeline_scripts_write_the_datasets_the_baselines_are_calculated_from():
+    from tests.conftest import ROOT
+
+    code = ROOT / "stacks" / "pipeline_code"
+    assert 'baseline / "baseline.csv", header=False' in (code / "preprocess.py").read_text()
+    assert '{"label": labels.astype(int).values, "probability": probabilities' in (code / "evaluate.py").read_text()
+
+
+def test_reference_pipeline_registers_the_baselines_and_the_apps_git_commit(synthesized_app):
     from tests.conftest import TEST_SOURCE_VERSION
 
     steps = _steps(_pipelines(_training(synthesized_app, "prod"))["ml-platform-prod-training"])
     register = steps["RegisterModel"]["Arguments"]
-    statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
-    assert statistics["ContentType"] == "application/json"
-    assert statistics["S3Uri"] == {
-        "Std:Join": {
-            "On": "/",
-            "Values": [
-                {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"},
-                "evaluation.json",
-            ],
-        }
+
+    def source(step: str, prop: str) -> dict:
+        return {"ContentType": "application/json", "S3Uri": {"Get": f"Steps.{step}.{prop}"}}
+
+    assert register["ModelMetrics"] == {
+        "ModelQuality": {
+            "Statistics": source("ModelQualityBaseline", "CalculatedBaselineStatistics"),
+            "Constraints": source("ModelQualityBaseline", "CalculatedBaselineConstraints"),
+        },
+        "ModelDataQuality": {
+            "Statistics": source("DataQualityBaseline", "CalculatedBaselineStatistics"),
+            "Constraints": source("DataQualityBaseline", "CalculatedBaselineConstraints"),
+        },
+    }
+    assert register["DriftCheckBaselines"] == {
+        "ModelQuality": {
+            "Statistics": source("ModelQualityBaseline", "BaselineUsedForDriftCheckStatistics"),
+            "Constraints": source("ModelQualityBaseline", "BaselineUsedForDriftCheckConstraints"),
+        },
+        "ModelDataQuality": {
+            "Statistics": source("DataQualityBaseline", "BaselineUsedForDriftCheckStatistics"),
+            "Constraints": source("DataQualityBaseline", "BaselineUsedForDriftCheckConstraints"),
+        },
     }
     metadata = register["CustomerMetadataProperties"]
     assert metadata["lineage:code-version"] == TEST_SOURCE_VERSION
@@ -214,7 +274,9 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
 
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))[f"ml-platform-dev-{pipeline}"])
     jobs = {
-        name: step for name, step in steps.items() if step["Type"] in ("Processing", "Training", "Transform", "Model")
+        name: step
+        for name, step in steps.items()
+        if step["Type"] in ("Processing", "QualityCheck", "Training", "Transform", "Model")
     }
     assert jobs
     for name, step in jobs.items():
@@ -222,7 +284,7 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
         assert tags["lineage:code-version"] == TEST_SOURCE_VERSION, name
         assert tags["lineage:pipeline-step"] == name
         assert tags["lineage:pipeline"] == {"Get": "Execution.PipelineName"}
-        if step["Type"] in ("Processing", "Training"):
+        if step["Type"] in ("Processing", "QualityCheck", "Training"):
             assert "lineage:image" in tags, name
     if pipeline == "batch-transform":
         model_tags = {t["Key"]: t["Value"] for t in jobs["CreateModel"]["Arguments"]["Tags"]}
@@ -234,4 +296,95 @@ def test_every_job_of_both_pipelines_is_tagged_with_the_code_version_and_its_ima
 
 def test_reference_steps_have_descriptions_for_studio(synthesized_app):
     steps = _steps(_pipelines(_training(synthesized_app, "dev"))["ml-platform-dev-training"])
-    assert all(steps[name].get("Description") for name in ("Preprocess", "Train", "Evaluate", "RegisterModel"))
+    names = ("Preprocess", "DataQualityBaseline", "Train", "Evaluate", "ModelQualityBaseline", "RegisterModel")
+    assert all(steps[name].get("Description") for name in names)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_reference_pipeline_scripts_are_file_assets_of_the_training_stack(synthesized_app, env):
+    """``cdk deploy`` uploads ``stacks/pipeline_code/*.py``: each is in the stack's asset manifest and
+    the step runs the object the manifest publishes (no upload by hand)."""
+    from stacks.training_stack import PIPELINE_CODE
+    from tests.constructs_lib.assets import published
+
+    stage = synthesized_app.assembly.get_nested_assembly(f"assembly-{env}")
+    uploads = published(stage.directory)
+    steps = _steps(_pipelines(_training(synthesized_app, env))[f"ml-platform-{env}-training"])
+    for step, script in (("Preprocess", "preprocess.py"), ("Evaluate", "evaluate.py")):
+        code = next(i for i in steps[step]["Arguments"]["ProcessingInputs"] if i["InputName"] == "code")
+        key = code["S3Input"]["S3Uri"].rsplit("/", 1)[-1]
+        assert uploads[key].read_text() == (PIPELINE_CODE / script).read_text()
+        entrypoint = steps[step]["Arguments"]["AppSpecification"]["ContainerEntrypoint"]
+        assert entrypoint == ["python3", f"/opt/ml/processing/input/code/{key}"]
+
+
+def test_the_training_run_is_tracked_in_mlflow_and_the_executions_in_experiments(synthesized_app):
+    """The Evaluate step gets the tracking server's ARN (its script only imports mlflow); the job role
+    may log runs on that server; every execution is a trial of the pipeline's experiment."""
+    template = _training(synthesized_app, "dev")
+    definition = _pipelines(template)["ml-platform-dev-training"]
+    steps = _steps(definition)
+    environment = steps["Evaluate"]["Arguments"]["Environment"]
+    assert environment["MLFLOW_TRACKING_URI"] == environment["MLFLOW_TRACKING_ARN"]
+    assert environment["MLFLOW_TRACKING_ARN"].startswith("<resolved:")
+    for isolated in ("Preprocess", "Train"):
+        assert "MLFLOW_TRACKING_URI" not in steps[isolated]["Arguments"].get("Environment", {})
+    assert definition["PipelineExperimentConfig"] == {
+        "ExperimentName": {"Get": "Execution.PipelineName"},
+        "TrialName": {"Get": "Execution.PipelineExecutionId"},
+    }
+    actions = {
+        action
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+        and any("TrainingJobRole" in str(role) for role in resource["Properties"]["Roles"])
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"sagemaker-mlflow:CreateRun", "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogMetric"} <= actions
+    assert "sagemaker-mlflow:DeleteExperiment" not in actions
+
+
+def _log_to_mlflow():
+    """evaluate.py's ``log_to_mlflow`` alone (the script imports pandas and xgboost, which only the
+    processing image has)."""
+    import ast
+    import os
+
+    from tests.conftest import ROOT
+
+    tree = ast.parse((ROOT / "stacks" / "pipeline_code" / "evaluate.py").read_text())
+    (function,) = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "log_to_mlflow"]
+    namespace: dict = {"os": os, "logging": __import__("logging")}
+    exec(compile(ast.Module(body=[function], type_ignores=[]), "evaluate.py", "exec"), namespace)
+    return namespace["log_to_mlflow"]
+
+
+def test_evaluate_logs_its_accuracy_to_mlflow_only_when_the_job_is_given_a_server(monkeypatch):
+    import sys
+    import types
+    from contextlib import contextmanager
+
+    logged: list[tuple] = []
+    mlflow = types.ModuleType("mlflow")
+
+    @contextmanager
+    def start_run(run_name=None):
+        logged.append(("run", run_name))
+        yield
+
+    mlflow.start_run = start_run
+    mlflow.log_metric = lambda key, value: logged.append(("metric", key, value))
+    mlflow.log_param = lambda key, value: logged.append(("param", key, value))
+    monkeypatch.setitem(sys.modules, "mlflow", mlflow)
+    log_to_mlflow = _log_to_mlflow()
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    log_to_mlflow(0.9, samples=10)
+    assert logged == []
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/x")
+    log_to_mlflow(0.9, samples=10)
+    assert logged == [
+        ("run", "evaluate"),
+        ("metric", "test_accuracy", 0.9),
+        ("param", "test_samples", 10),
+    ]

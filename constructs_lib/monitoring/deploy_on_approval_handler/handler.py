@@ -53,14 +53,21 @@ _BUSY_MARKERS = ("_IN_PROGRESS state",)  # "Stack:arn:... is in UPDATE_IN_PROGRE
 #: The serving stack's output naming the package it serves (``ServedModelPackage``).
 SERVED_OUTPUT = "ServedModelPackageArn"
 #: What a rollout's update may change in a serving stack: its models (and their nested stack), the
-#: endpoint configurations that name them, the endpoints, and the served-model record. Anything else
-#: the update would touch (a role, a policy, a key, an alarm...) is denied by CloudFormation.
+#: endpoint configurations that name them, the endpoints, and the served-model record; in a monitoring
+#: stack, the monitors' job definitions (replaced with the served package's baselines) and the
+#: schedules that name them. Anything else the update would touch (a role, a policy, a key, an
+#: alarm...) is denied by CloudFormation.
 ROLLOUT_RESOURCE_TYPES = (
     "AWS::SageMaker::Model",
     "AWS::SageMaker::EndpointConfig",
     "AWS::SageMaker::Endpoint",
     "AWS::CloudFormation::Stack",
     "Custom::ServedModelPackage",
+    "AWS::SageMaker::DataQualityJobDefinition",
+    "AWS::SageMaker::ModelQualityJobDefinition",
+    "AWS::SageMaker::ModelBiasJobDefinition",
+    "AWS::SageMaker::ModelExplainabilityJobDefinition",
+    "AWS::SageMaker::MonitoringSchedule",
 )
 ROLLOUT_STACK_POLICY = json.dumps(
     {
@@ -85,7 +92,13 @@ ROLLOUT_STACK_POLICY = json.dumps(
                 "Action": ["Update:Replace", "Update:Delete"],
                 "Resource": "*",
                 "Condition": {
-                    "StringEquals": {"ResourceType": ["AWS::SageMaker::Endpoint", "AWS::CloudFormation::Stack"]}
+                    "StringEquals": {
+                        "ResourceType": [
+                            "AWS::SageMaker::Endpoint",
+                            "AWS::CloudFormation::Stack",
+                            "AWS::SageMaker::MonitoringSchedule",
+                        ]
+                    }
                 },
             },
         ]

@@ -16,6 +16,12 @@ stack:
 Every value is checked against ``RegistryArnPrefix`` (this account, region and model package group):
 a package of another registry fails the update before any model changes. The answer carries
 ``ModelPackageArn`` (the value) for the stack's model.
+
+With ``Baselines`` (a monitoring stack's record: ``{attribute: {"Path": "ModelDataQuality.Constraints",
+"Fallback": uri}}``), the answer also carries each baseline's S3 URI from the served package's
+``DriftCheckBaselines`` (``DescribeModelPackage``), or the ``Fallback`` where the package has none
+or no package is served (``none``). A baseline neither gives fails the update, naming it, before
+any monitor changes.
 """
 
 from __future__ import annotations
@@ -45,7 +51,51 @@ def handler(event: dict[str, Any], context: Any = None) -> None:
         fallback = event.get("PhysicalResourceId") or f"{_stack_name(event)}/{event['LogicalResourceId']}/failed"
         _respond(event, "FAILED", fallback, str(error)[:1000], {})
         return
-    _respond(event, "SUCCESS", physical_id, f"serves {value}", {"ModelPackageArn": value} if value else {})
+    data = {"ModelPackageArn": value} if value else {}
+    wanted = event.get("ResourceProperties", {}).get("Baselines")
+    if value and wanted:
+        try:
+            data |= baselines(value, wanted, describe=_describe_model_package)
+        except Exception as error:
+            LOG.exception("served model package: baselines failed")
+            _respond(event, "FAILED", physical_id, str(error)[:1000], {})
+            return
+    _respond(event, "SUCCESS", physical_id, f"serves {value}", data)
+
+
+def baselines(value: str, wanted: dict[str, Any], *, describe: Callable[[str], dict[str, Any]]) -> dict[str, str]:
+    """The S3 URI of each wanted baseline: the package's ``DriftCheckBaselines.<Path>.S3Uri``, else
+    the ``Fallback``; a baseline with neither raises ``ValueError`` naming it."""
+    drift: Any = describe(value).get("DriftCheckBaselines", {}) if value != NONE else {}
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for attribute, spec in wanted.items():
+        uri = _at(drift, [*str(spec["Path"]).split("."), "S3Uri"]) or spec.get("Fallback")
+        if uri:
+            found[attribute] = str(uri)
+        else:
+            missing.append(str(spec["Path"]))
+    if missing:
+        whose = "no package is served" if value == NONE else f"{value} has no DriftCheckBaselines"
+        raise ValueError(
+            f"{whose} for {', '.join(missing)}, and the monitors have no fallback for it: register the "
+            "version with DriftCheckBaselines (a pipeline's check steps) or give a fallback"
+        )
+    return found
+
+
+def _at(document: Any, path: list[str]) -> Any:
+    """The value at ``path`` in a JSON document, or None where a member is missing."""
+    for member in path:
+        if not isinstance(document, dict):
+            return None
+        document = cast("dict[str, Any]", document).get(member)
+    return document
+
+
+def _describe_model_package(arn: str) -> dict[str, Any]:
+    sagemaker: Any = cast(Any, boto3).client("sagemaker")
+    return sagemaker.describe_model_package(ModelPackageName=arn)
 
 
 def decide(event: dict[str, Any], *, rolling_back: Callable[[str], bool]) -> tuple[str, str | None]:

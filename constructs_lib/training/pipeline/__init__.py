@@ -19,6 +19,7 @@ from constructs_lib.training.pipeline.conditions import (
     ConditionOr,
 )
 from constructs_lib.training.pipeline.definition import VERSION, PipelineDefinition
+from constructs_lib.training.pipeline.experiments import PipelineExperimentConfig
 from constructs_lib.training.pipeline.expressions import (
     ExecutionVariable,
     ExecutionVariables,
@@ -43,6 +44,13 @@ from constructs_lib.training.pipeline.per_run import (
     varies_per_execution,
 )
 from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+from constructs_lib.training.pipeline.steps.automl import (
+    AutoMLContentType,
+    AutoMLMetric,
+    AutoMLMode,
+    AutoMLProblemType,
+    AutoMLStep,
+)
 from constructs_lib.training.pipeline.steps.callbacks import (
     CallbackOutputs,
     CallbackStep,
@@ -50,9 +58,54 @@ from constructs_lib.training.pipeline.steps.callbacks import (
     OutputParameter,
     StepOutput,
 )
+from constructs_lib.training.pipeline.steps.checks import (
+    BiasConfig,
+    CheckJobConfig,
+    CheckProperties,
+    CheckStep,
+    ClarifyCheckStep,
+    ClarifyDataConfig,
+    ClarifyModelConfig,
+    DataBiasCheckConfig,
+    DataQualityCheckConfig,
+    DatasetFormat,
+    Facet,
+    ModelBiasCheckConfig,
+    ModelExplainabilityCheckConfig,
+    ModelPredictedLabel,
+    ModelQualityCheckConfig,
+    QualityCheckStep,
+    ShapConfig,
+)
 from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
+from constructs_lib.training.pipeline.steps.debugger import (
+    DEBUGGER_RULE_REGISTRIES,
+    CollectionConfig,
+    DebuggerConfig,
+    DebuggerRule,
+    DebuggerRuleName,
+    ProfilerConfig,
+    ProfilerRule,
+    ProfilerRuleName,
+    TensorBoardOutput,
+    rule_evaluator_image,
+)
+from constructs_lib.training.pipeline.steps.distribution import (
+    INSTANCE_GPUS,
+    SMDDP_INSTANCE_TYPES,
+    Distribution,
+    InstanceGroup,
+    Mpi,
+    ParameterServer,
+    SmdDataParallel,
+    SmdModelParallel,
+    TorchDistributed,
+)
+from constructs_lib.training.pipeline.steps.emr import EmrClusterConfig, EmrInstanceGroup, EmrStep, EmrStepConfig
+from constructs_lib.training.pipeline.steps.endpoint import EndpointConfigStep, EndpointStep, EndpointVariant
 from constructs_lib.training.pipeline.steps.model import (
     CreateModelStep,
+    DriftCheckBaselines,
     ModelContainer,
     ModelMetrics,
     RegisterModelStep,
@@ -101,6 +154,48 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "CollectionConfig",
+    "DEBUGGER_RULE_REGISTRIES",
+    "DebuggerConfig",
+    "DebuggerRule",
+    "DebuggerRuleName",
+    "Distribution",
+    "INSTANCE_GPUS",
+    "InstanceGroup",
+    "Mpi",
+    "ParameterServer",
+    "ProfilerConfig",
+    "ProfilerRule",
+    "ProfilerRuleName",
+    "rule_evaluator_image",
+    "SMDDP_INSTANCE_TYPES",
+    "SmdDataParallel",
+    "SmdModelParallel",
+    "TensorBoardOutput",
+    "TorchDistributed",
+    "AutoMLContentType",
+    "AutoMLMetric",
+    "AutoMLMode",
+    "AutoMLProblemType",
+    "AutoMLStep",
+    "BiasConfig",
+    "CheckJobConfig",
+    "CheckProperties",
+    "CheckStep",
+    "ClarifyCheckStep",
+    "ClarifyDataConfig",
+    "ClarifyModelConfig",
+    "DataBiasCheckConfig",
+    "DataQualityCheckConfig",
+    "DatasetFormat",
+    "Facet",
+    "ModelBiasCheckConfig",
+    "ModelExplainabilityCheckConfig",
+    "ModelPredictedLabel",
+    "ModelQualityCheckConfig",
+    "QualityCheckStep",
+    "ShapConfig",
+    "DriftCheckBaselines",
     "AssemblyType",
     "BatchStrategy",
     "CompressionType",
@@ -136,6 +231,13 @@ __all__ = [
     "ConditionStep",
     "ContinuousRange",
     "CreateModelStep",
+    "EmrClusterConfig",
+    "EndpointConfigStep",
+    "EndpointStep",
+    "EndpointVariant",
+    "EmrInstanceGroup",
+    "EmrStep",
+    "EmrStepConfig",
     "ExecutionVariable",
     "ExecutionVariables",
     "Expression",
@@ -158,6 +260,7 @@ __all__ = [
     "ParameterString",
     "PER_EXECUTION_VARIABLES",
     "PipelineDefinition",
+    "PipelineExperimentConfig",
     "ProcessingInput",
     "ProcessingOutput",
     "ProcessingOutputs",

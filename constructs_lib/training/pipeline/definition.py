@@ -11,6 +11,7 @@ from constructs import Construct
 
 from constructs_lib._core.validation import Problems
 from constructs_lib.training.pipeline import _service_model
+from constructs_lib.training.pipeline.experiments import PipelineExperimentConfig
 from constructs_lib.training.pipeline.expressions import PARAMETER_NAME, Expression, JsonGet, Parameter, Property
 from constructs_lib.training.pipeline.lineage import LineageOptions, tag_list
 from constructs_lib.training.pipeline.per_run import shared_state
@@ -38,15 +39,25 @@ class PipelineDefinition:
     :param lineage: default none (SageMaker's automatic lineage tracking only); tag every job with
         the code version, image, data and hyperparameters, and add them to every registered model
         version's metadata (``LineageOptions``).
+    :param experiment_config: default none (no ``PipelineExperimentConfig``: SageMaker's own default
+        applies); record every execution's jobs in a SageMaker experiment and trial
+        (``PipelineExperimentConfig()``: the pipeline's name and the execution's ID). ``MlPipeline``
+        lets its role create and describe that experiment and trial.
     """
 
     def __init__(
-        self, *, steps: Sequence[Step], parameters: Sequence[Parameter] = (), lineage: LineageOptions | None = None
+        self,
+        *,
+        steps: Sequence[Step],
+        parameters: Sequence[Parameter] = (),
+        lineage: LineageOptions | None = None,
+        experiment_config: PipelineExperimentConfig | None = None,
     ) -> None:
         self._job_tags: list[tuple[str, Any]] = []
         self.steps = list(steps)
         self.parameters = list(parameters)
         self.lineage = lineage
+        self.experiment_config = experiment_config
 
     @property
     def parameter_names(self) -> frozenset[str]:
@@ -71,11 +82,24 @@ class PipelineDefinition:
         for step in self.all_steps():
             need = step.requirements()
             merged.job_kinds |= need.job_kinds
-            for attr in ("pass_roles", "register_into", "read_from", "read_locations", "functions", "queues", "images"):
+            merged.lists_model_packages = merged.lists_model_packages or need.lists_model_packages
+            for attr in (
+                "pass_roles",
+                "register_into",
+                "read_from",
+                "read_locations",
+                "functions",
+                "queues",
+                "pass_roles_to",
+                "images",
+            ):
                 target = getattr(merged, attr)
                 for item in getattr(need, attr):
                     if not any(item is existing for existing in target):
                         target.append(item)
+            for permission in need.permissions:
+                if permission not in merged.permissions:
+                    merged.permissions.append(permission)
         return merged
 
     def to_json(self, scope: Construct | str | None = None) -> str:
@@ -97,6 +121,10 @@ class PipelineDefinition:
         problems = Problems(scope if scope is not None else "pipeline", kind)
         self._job_tags = list(job_tags)
         self._check_parameters(problems)
+        if isinstance(self.experiment_config, PipelineExperimentConfig):
+            self.experiment_config.validate(problems, self.parameter_names)
+        elif self.experiment_config is not None:
+            problems.add("experiment_config", self.experiment_config, "must be a PipelineExperimentConfig")
         steps = self.all_steps()
         by_name: dict[str, Step] = {}
         duplicates: list[str] = []
@@ -134,6 +162,8 @@ class PipelineDefinition:
         definition: dict[str, Any] = {"Version": VERSION}
         if self.parameters:
             definition["Parameters"] = [parameter.to_definition() for parameter in self.parameters]
+        if self.experiment_config is not None:
+            definition["PipelineExperimentConfig"] = render(self.experiment_config.to_definition())
         definition["Steps"] = rendered_steps
         return definition
 

@@ -310,10 +310,13 @@ class Property(Expression):
     def _members(self) -> dict[str, Any]:
         members: dict[str, Any] = {}
         for name in self._shape_names():
-            shape = _service_model.shape(name)
-            if shape["type"] == "structure":
-                members.update(shape["members"])
+            members.update(self._members_of(name))
         return members
+
+    @staticmethod
+    def _members_of(name: str) -> dict[str, Any]:
+        shape = _service_model.shape(name)
+        return dict(shape["members"]) if shape["type"] == "structure" else {}
 
     def _shape_names(self) -> tuple[str, ...]:
         names = self._shape_name
@@ -329,7 +332,12 @@ class Property(Expression):
                 f"{self.path} has no property {member!r} (step {self.step.name!r}, shapes "
                 f"{', '.join(self._shape_names())}); properties: {allowed}"
             )
-        return Property(self.step, members[member]["shape"], serializer.member_path(self._path, member))
+        return Property(self.step, self._member_shape(member, members), serializer.member_path(self._path, member))
+
+    def _member_shape(self, member: str, members: dict[str, Any]) -> str:
+        """The qualified shape of ``member`` (the service of the shape that declares it)."""
+        owner = next(n for n in self._shape_names() if member in self._members_of(n))
+        return _service_model.child(owner, members[member]["shape"])
 
     def __getitem__(self, key: int | str) -> Property:
         names = self._shape_names()
@@ -344,9 +352,11 @@ class Property(Expression):
         shape = _service_model.shape(names[0])
         list_key = isinstance(key, (int, str)) and not isinstance(key, bool)  # pyright: ignore[reportUnnecessaryIsInstance] - refuses a float from untyped callers
         if shape["type"] == "list" and list_key:
-            return Property(self.step, shape["member"]["shape"], serializer.index_path(self._path, key))
+            member = _service_model.child(names[0], shape["member"]["shape"])
+            return Property(self.step, member, serializer.index_path(self._path, key))
         if shape["type"] == "map" and isinstance(key, str):
-            return Property(self.step, shape["value"]["shape"], serializer.index_path(self._path, key))
+            value = _service_model.child(names[0], shape["value"]["shape"])
+            return Property(self.step, value, serializer.index_path(self._path, key))
         raise invalid(
             self.step.name,
             "Pipeline step",

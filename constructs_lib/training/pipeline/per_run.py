@@ -104,7 +104,7 @@ def run_state(steps: list[dict[str, Any]]) -> Iterator[RunState]:
             checkpoint = job.get("CheckpointConfig", {}).get("S3Uri")
             if checkpoint is not None:
                 yield RunState(name, kind, "job.checkpoint_s3_uri", checkpoint, True, CHECKPOINT_WHY)
-        elif kind == "Processing":
+        elif kind in ("Processing", "QualityCheck", "ClarifyCheck"):  # check steps run processing jobs
             for output in arguments.get("ProcessingOutputConfig", {}).get("Outputs", []):
                 yield RunState(
                     name,

@@ -28,6 +28,7 @@ from constructs_lib.training.pipeline.expressions import (
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
+    from constructs import Construct
 
     from constructs_lib._core.contracts import ModelPackageGroupRef
     from constructs_lib.foundation.network import INetwork
@@ -188,6 +189,28 @@ def api_text_problem(value: Any, shape_name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class StepPermission:
+    """One statement a step adds to the pipeline's role (``MlPipeline`` builds the ARNs).
+
+    :param actions: the IAM actions.
+    :param service: the ARN's service (``elasticmapreduce``, ``events``, ``sagemaker``).
+    :param resources: resource parts after ``<region>:<account>:`` (``cluster/j-1``, ``rule/Name``);
+        ``"*"`` for actions without resource-level permissions; whole ARNs with ``whole_arns``.
+    :param conditions: default none; the statement's conditions.
+    :param reason: why a wildcard in ``resources`` is the least the step needs (the acknowledgment
+        of its finding); required when a resource has ``*``.
+    """
+
+    actions: tuple[str, ...]
+    service: str
+    resources: tuple[str, ...]
+    conditions: Mapping[str, Any] | None = None
+    reason: str | None = None
+    #: ``resources`` are whole ARNs (a key's ``key_arn``), used as they are.
+    whole_arns: bool = False
+
+
 @dataclass
 class StepRequirements:
     """What the pipeline's role needs for a step (collected by ``MlPipeline``)."""
@@ -202,6 +225,12 @@ class StepRequirements:
     #: ``(image, role)``: the images the step's jobs or models run, with the role that pulls each
     #: (``None``: nothing pulls it in this step, e.g. a registered version's image).
     images: list[tuple[ContainerImage, Any]] = field(default_factory=list[tuple[ContainerImage, Any]])
+    #: Statements of step types whose calls are not SageMaker jobs (EMR, endpoints).
+    permissions: list[StepPermission] = field(default_factory=list[StepPermission])
+    #: Roles passed to services other than SageMaker: ``(role, services)`` (an EMR cluster's roles).
+    pass_roles_to: list[tuple[Any, tuple[str, ...]]] = field(default_factory=list[tuple[Any, tuple[str, ...]]])
+    #: SageMaker Pipelines lists a group's approved versions (a check step's latest approved baselines).
+    lists_model_packages: bool = False
 
 
 def image_reference(image: Any) -> Any:
@@ -411,6 +440,10 @@ class Step:
         return [s if isinstance(s, str) else s.name for s in self.depends_on]
 
     # --- definition ---------------------------------------------------------------------------------
+
+    def bind(self, scope: Construct) -> None:
+        """Create what the step needs in ``scope``'s stack before it is rendered (the assets of its
+        local code, read by its role); ``MlPipeline`` calls it. Nothing by default."""
 
     def arguments(self) -> dict[str, Any]:
         """The step's ``Arguments`` (raw: expressions, locations and keys are rendered later)."""

@@ -1,10 +1,12 @@
-"""dev: where data scientists work. Short retention, deletable storage, a serverless endpoint, the
-labeling workforce; approved packages of dev's registry go to dev only."""
+"""dev: where data scientists work. Short retention, deletable storage, the model served as an
+inference component that scales to zero when idle and at night, the labeling workforce and workflow;
+approved packages of dev's registry go to dev only."""
 
 from __future__ import annotations
 
 from constructs_lib import DEFAULT_INTERFACE_ENDPOINTS
 from stacks.config.schema import (
+    CapacityConfig,
     EnvironmentConfig,
     GovernanceConfig,
     MonitoringConfig,
@@ -42,7 +44,7 @@ DEV = EnvironmentConfig(
         labeling_workforce_enabled=True,
         labeling_domain_prefix="ml-platform-dev-labeling",
     ),
-    platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30),
+    platform=PlatformConfig(monthly_budget_usd=500, feature_online_ttl_days=30, example_labeling_workflow=True),
     studio=StudioConfig(
         user_profiles=("alice", "bob"),
         shared_spaces=(("team-lab", "alice"),),
@@ -50,7 +52,14 @@ DEV = EnvironmentConfig(
         delete_home_efs_on_delete=True,
     ),
     # The reference workload.
-    serving=ServingConfig(endpoint="serverless"),
+    # An inference component: no instance while idle (an hour without requests) or out of hours.
+    serving=ServingConfig(endpoint="components", instance_count=1),
+    capacity=CapacityConfig(
+        time_zone="Europe/Dublin",
+        working_hours=(8, 19),
+        idle_alarm_minutes=60,
+        scale_in_when_idle=True,
+    ),
     training=TrainingConfig(
         training_instance_type="ml.m5.large",
         max_runtime_minutes=30,
@@ -58,7 +67,7 @@ DEV = EnvironmentConfig(
         max_parallel_steps=2,
         registry_shared_with=("staging", "prod"),
     ),
-    # Serverless: no data capture, so no monitors.
+    # Components: no data capture, so no monitors.
     monitoring=MonitoringConfig(
         monitors=False,
         drift_retraining=False,

@@ -1,5 +1,5 @@
 """prod: ten-year retention, three zones, autoscaled real-time serving behind a WAF, canary
-deployments after an approval; nobody works interactively here."""
+deployments (real-time and asynchronous) after an approval; nobody works interactively here."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ PROD = EnvironmentConfig(
         traffic_shifting="CANARY",
         data_capture_percentage=20,
         async_endpoint=True,
+        async_traffic_shifting="CANARY",
         inference_api=True,
         inference_api_waf=True,
     ),

@@ -10,22 +10,38 @@ from aws_cdk import Duration
 
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
+    AutoMLMetric,
+    AutoMLProblemType,
+    AutoMLStep,
     CategoricalRange,
     ConditionEquals,
     ConditionIn,
     ConditionNot,
     ConditionStep,
     CreateModelStep,
+    DriftCheckBaselines,
+    EmrStep,
+    EmrStepConfig,
+    EndpointConfigStep,
+    EndpointStep,
+    EndpointVariant,
     FailStep,
+    InstanceGroup,
+    JobNetwork,
     Join,
     ModelContainer,
     ParameterString,
     PipelineDefinition,
+    PipelineExperimentConfig,
     ProcessingOutput,
     ProcessingStep,
+    ProfilerConfig,
+    ProfilerRule,
+    ProfilerRuleName,
     PropertyFile,
     RegisterModelStep,
     RetryPolicy,
+    TrainingChannel,
     TrainingStep,
     TuningObjective,
     TuningStep,
@@ -255,6 +271,78 @@ def _needs_tuning(role, group):
     return PipelineDefinition(steps=[tune])
 
 
+def _needs_large_models(role, group):
+    job = training_job(
+        role,
+        instance_type=None,
+        instance_groups=[InstanceGroup("train", "ml.p4d.24xlarge", 2), InstanceGroup("data", "ml.c5.4xlarge", 1)],
+        channels=[TrainingChannel("train", "s3://data/train/", instance_groups=["data"])],
+        keep_alive_period=Duration.minutes(10),
+        profiler=ProfilerConfig(
+            region="eu-west-1", s3_output_path="s3://a/p", rules=[ProfilerRule(ProfilerRuleName.PROFILER_REPORT)]
+        ),
+        remote_debug=True,
+        network=JobNetwork(enable_network_isolation=False),
+    )
+    return PipelineDefinition(steps=[TrainingStep("T", job=job)])
+
+
+def _needs_experiment_config(role, group):
+    step = ProcessingStep("P", role=role, image=ContainerImage.from_uri(SKLEARN), instance_type="ml.m5.large")
+    return PipelineDefinition(steps=[step], experiment_config=PipelineExperimentConfig())
+
+
+def _needs_emr(role, group):
+    return PipelineDefinition(
+        steps=[EmrStep("E", cluster_id="j-2AXXXXXXGAPLF", step_config=EmrStepConfig(jar="command-runner.jar"))]
+    )
+
+
+def _needs_endpoint_config(role, group):
+    config = EndpointConfigStep(
+        "C",
+        name_prefix="churn-dev",
+        variants=[EndpointVariant(model_name="churn-model", instance_type="ml.m5.large")],
+        retry_policies=[RetryPolicy(["Step.THROTTLING"])],
+    )
+    return PipelineDefinition(steps=[config, EndpointStep("E", endpoint_name="churn-dev", endpoint_config=config)])
+
+
+def _needs_automl(role, group):
+    automl = AutoMLStep(
+        "A",
+        role=role,
+        training_data="s3://d/train/",
+        target_attribute="y",
+        output_path="s3://d/out/",
+        problem_type=AutoMLProblemType.REGRESSION,
+        objective=AutoMLMetric.RMSE,
+    )
+    return PipelineDefinition(steps=[automl])
+
+
+def _needs_training_environment(role, group):
+    return PipelineDefinition(steps=[TrainingStep("T", job=training_job(role, environment={"MODE": "fast"}))])
+
+
+def _needs_check_steps(role, group):
+    from tests.constructs_lib.pipeline.test_checks import data_quality_check
+
+    return PipelineDefinition(steps=[data_quality_check(role, group)])
+
+
+def _needs_drift_check_baselines(role, group):
+    register = RegisterModelStep(
+        "R",
+        model_package_group=group,
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/m.tar.gz")],
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        drift_check_baselines=DriftCheckBaselines(data_quality_constraints="s3://a/constraints.json"),
+    )
+    return PipelineDefinition(steps=[register])
+
+
 NEEDS = {
     "expressions": _needs_expressions,
     "property_files": _needs_property_files,
@@ -263,6 +351,14 @@ NEEDS = {
     "conditions": _needs_conditions,
     "register_model": _needs_register_model,
     "tuning": _needs_tuning,
+    "large_models": _needs_large_models,
+    "experiment_config": _needs_experiment_config,
+    "emr": _needs_emr,
+    "endpoint_config": _needs_endpoint_config,
+    "automl": _needs_automl,
+    "training_environment": _needs_training_environment,
+    "check_steps": _needs_check_steps,
+    "drift_check_baselines": _needs_drift_check_baselines,
 }
 
 

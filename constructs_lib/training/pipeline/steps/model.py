@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.container_image import ContainerImage
@@ -24,6 +24,9 @@ from constructs_lib.training.pipeline.step import (
     images_of,
 )
 from constructs_lib.training.pipeline.values import ModelApprovalStatus
+
+if TYPE_CHECKING:
+    from constructs_lib.training.pipeline.steps.checks import ClarifyCheckStep, QualityCheckStep
 
 
 @dataclass(frozen=True)
@@ -182,12 +185,68 @@ class CreateModelStep(Step):
             _check_environment(v, f"{arg}.environment", container.environment)
 
 
+def _metrics_source(content_type: str, uri: Any) -> dict[str, Any] | None:
+    return {"ContentType": content_type, "S3Uri": uri} if uri is not None else None
+
+
+def _given_locations(options: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(options, name) for name in names if getattr(options, name) is not None}
+
+
+#: Which property of each kind of check step fills which ``ModelMetrics`` / ``DriftCheckBaselines`` field.
+_METRICS_OF_CHECKS: dict[str, dict[str, str]] = {
+    "data_quality": {
+        "data_quality_statistics": "calculated_baseline_statistics",
+        "data_quality_constraints": "calculated_baseline_constraints",
+    },
+    "model_quality": {
+        "model_quality_statistics": "calculated_baseline_statistics",
+        "model_quality_constraints": "calculated_baseline_constraints",
+    },
+    "data_bias": {"bias_pre_training_report": "calculated_baseline_constraints"},
+    "model_bias": {"bias_post_training_report": "calculated_baseline_constraints"},
+    "explainability": {"explainability_report": "calculated_baseline_constraints"},
+}
+_BASELINES_OF_CHECKS: dict[str, dict[str, str]] = {
+    "data_quality": {
+        "data_quality_statistics": "drift_check_statistics",
+        "data_quality_constraints": "drift_check_constraints",
+    },
+    "model_quality": {
+        "model_quality_statistics": "drift_check_statistics",
+        "model_quality_constraints": "drift_check_constraints",
+    },
+    "data_bias": {
+        "bias_pre_training_constraints": "drift_check_constraints",
+        "bias_config_file": "analysis_config_uri",
+    },
+    "model_bias": {
+        "bias_post_training_constraints": "drift_check_constraints",
+        "bias_config_file": "analysis_config_uri",
+    },
+    "explainability": {
+        "explainability_constraints": "drift_check_constraints",
+        "explainability_config_file": "analysis_config_uri",
+    },
+}
+
+
+def _from_steps(steps: Mapping[str, Any], table: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """The fields ``table`` takes from each check step given (a step's property by field name)."""
+    found: dict[str, Any] = {}
+    for kind, step in steps.items():
+        if step is not None:
+            found |= {name: getattr(step, attribute) for name, attribute in table[kind].items()}
+    return found
+
+
 @dataclass(frozen=True)
 class ModelMetrics:
     """Reports attached to a registered version (JSON documents in S3).
 
     Each value is an ``S3Location``, an ``s3://`` URI or a String expression (e.g. a ``Join`` of a
-    processing output and ``evaluation.json``).
+    processing output and ``evaluation.json``, or a check step's ``calculated_baseline_constraints``:
+    ``ModelMetrics.from_checks`` takes them from the steps).
     """
 
     model_quality_statistics: Any = None
@@ -197,10 +256,40 @@ class ModelMetrics:
     bias_report: Any = None
     explainability_report: Any = None
     content_type: str = "application/json"
+    bias_pre_training_report: Any = None
+    bias_post_training_report: Any = None
+
+    _NAMES: ClassVar[tuple[str, ...]] = (
+        "model_quality_statistics",
+        "model_quality_constraints",
+        "data_quality_statistics",
+        "data_quality_constraints",
+        "bias_report",
+        "bias_pre_training_report",
+        "bias_post_training_report",
+        "explainability_report",
+    )
+
+    @classmethod
+    def from_checks(
+        cls,
+        *,
+        data_quality: QualityCheckStep | None = None,
+        model_quality: QualityCheckStep | None = None,
+        data_bias: ClarifyCheckStep | None = None,
+        model_bias: ClarifyCheckStep | None = None,
+        explainability: ClarifyCheckStep | None = None,
+        **reports: Any,
+    ) -> ModelMetrics:
+        """The baselines the check steps calculated in this run (their ``CalculatedBaseline*``
+        properties), with any other ``reports`` (``model_quality_statistics=...``) of your own."""
+        steps = dict(data_quality=data_quality, model_quality=model_quality, data_bias=data_bias)
+        steps |= dict(model_bias=model_bias, explainability=explainability)
+        return cls(**{**_from_steps(steps, _METRICS_OF_CHECKS), **reports})
 
     def request(self) -> dict[str, Any]:
         def source(uri: Any) -> dict[str, Any] | None:
-            return {"ContentType": self.content_type, "S3Uri": uri} if uri is not None else None
+            return _metrics_source(self.content_type, uri)
 
         return {
             "ModelQuality": {
@@ -211,23 +300,94 @@ class ModelMetrics:
                 "Statistics": source(self.data_quality_statistics),
                 "Constraints": source(self.data_quality_constraints),
             },
-            "Bias": {"Report": source(self.bias_report)},
+            "Bias": {
+                "Report": source(self.bias_report),
+                "PreTrainingReport": source(self.bias_pre_training_report),
+                "PostTrainingReport": source(self.bias_post_training_report),
+            },
             "Explainability": {"Report": source(self.explainability_report)},
         }
 
     def locations(self) -> dict[str, Any]:
+        return _given_locations(self, self._NAMES)
+
+
+@dataclass(frozen=True)
+class DriftCheckBaselines:
+    """The baselines a registered version's monitors compare with (``DriftCheckBaselines`` of
+    ``CreateModelPackage``): what a later run's check steps check against (``model_package_group``),
+    and what ``ModelMonitor`` reads from the served package (``MonitoringBaseline.from_model_package``).
+
+    Each value is an ``S3Location``, an ``s3://`` URI or a String expression: ``from_checks`` takes the
+    check steps' ``BaselineUsedForDriftCheck*`` properties.
+    """
+
+    data_quality_statistics: Any = None
+    data_quality_constraints: Any = None
+    model_quality_statistics: Any = None
+    model_quality_constraints: Any = None
+    bias_pre_training_constraints: Any = None
+    bias_post_training_constraints: Any = None
+    bias_config_file: Any = None
+    explainability_constraints: Any = None
+    explainability_config_file: Any = None
+    content_type: str = "application/json"
+
+    _NAMES: ClassVar[tuple[str, ...]] = (
+        "data_quality_statistics",
+        "data_quality_constraints",
+        "model_quality_statistics",
+        "model_quality_constraints",
+        "bias_pre_training_constraints",
+        "bias_post_training_constraints",
+        "bias_config_file",
+        "explainability_constraints",
+        "explainability_config_file",
+    )
+
+    @classmethod
+    def from_checks(
+        cls,
+        *,
+        data_quality: QualityCheckStep | None = None,
+        model_quality: QualityCheckStep | None = None,
+        data_bias: ClarifyCheckStep | None = None,
+        model_bias: ClarifyCheckStep | None = None,
+        explainability: ClarifyCheckStep | None = None,
+        **baselines: Any,
+    ) -> DriftCheckBaselines:
+        """The baselines the check steps used or registered (``BaselineUsedForDriftCheck*``); the
+        Clarify checks' analysis configurations as the bias and explainability config files."""
+        steps = dict(data_quality=data_quality, model_quality=model_quality, data_bias=data_bias)
+        steps |= dict(model_bias=model_bias, explainability=explainability)
+        return cls(**{**_from_steps(steps, _BASELINES_OF_CHECKS), **baselines})
+
+    def request(self) -> dict[str, Any]:
+        def source(uri: Any) -> dict[str, Any] | None:
+            return _metrics_source(self.content_type, uri)
+
         return {
-            name: getattr(self, name)
-            for name in (
-                "model_quality_statistics",
-                "model_quality_constraints",
-                "data_quality_statistics",
-                "data_quality_constraints",
-                "bias_report",
-                "explainability_report",
-            )
-            if getattr(self, name) is not None
+            "Bias": {
+                "ConfigFile": source(self.bias_config_file),
+                "PreTrainingConstraints": source(self.bias_pre_training_constraints),
+                "PostTrainingConstraints": source(self.bias_post_training_constraints),
+            },
+            "Explainability": {
+                "Constraints": source(self.explainability_constraints),
+                "ConfigFile": source(self.explainability_config_file),
+            },
+            "ModelQuality": {
+                "Statistics": source(self.model_quality_statistics),
+                "Constraints": source(self.model_quality_constraints),
+            },
+            "ModelDataQuality": {
+                "Statistics": source(self.data_quality_statistics),
+                "Constraints": source(self.data_quality_constraints),
+            },
         }
+
+    def locations(self) -> dict[str, Any]:
+        return _given_locations(self, self._NAMES)
 
 
 class RegisterModelStep(Step):
@@ -250,6 +410,7 @@ class RegisterModelStep(Step):
         approval_status: ModelApprovalStatus | Expression = ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
         model_package_description: str | None = None,
         model_metrics: ModelMetrics | None = None,
+        drift_check_baselines: DriftCheckBaselines | None = None,
         customer_metadata: Mapping[str, str | Expression] | None = None,
         **step_options: Any,
     ) -> None:
@@ -262,7 +423,10 @@ class RegisterModelStep(Step):
         :param transform_instance_types: default none; instance types for batch transform.
         :param approval_status: default ``PendingManualApproval``: a person approves before deployment.
         :param model_package_description: default none.
-        :param model_metrics: default none; evaluation reports shown with the version.
+        :param model_metrics: default none; evaluation reports shown with the version
+            (``ModelMetrics.from_checks``: the baselines check steps calculated).
+        :param drift_check_baselines: default none; the baselines the version's monitors compare with
+            (``DriftCheckBaselines.from_checks``: those the check steps used or registered).
         :param customer_metadata: default none; key-value pairs stored with the version
             (``CustomerMetadataProperties``: up to 50; keys 1-128 and values 1-256 letters, digits,
             spaces or ``_ . : / = + - @``; values may be String expressions). A pipeline with
@@ -279,6 +443,7 @@ class RegisterModelStep(Step):
         self.approval_status = approval_status
         self.model_package_description = model_package_description
         self.model_metrics = model_metrics
+        self.drift_check_baselines = drift_check_baselines
         self.customer_metadata = dict(customer_metadata or {})
 
     @property
@@ -298,6 +463,9 @@ class RegisterModelStep(Step):
                 "SupportedTransformInstanceTypes": self.transform_instance_types or None,
             },
             "ModelMetrics": self.model_metrics.request() if self.model_metrics is not None else None,
+            "DriftCheckBaselines": self.drift_check_baselines.request()
+            if self.drift_check_baselines is not None
+            else None,
             "CustomerMetadataProperties": self.customer_metadata or None,
         }
 
@@ -346,9 +514,13 @@ class RegisterModelStep(Step):
                 self.model_package_description,
                 "must be at most 1024 characters",
             )
-        if self.model_metrics is not None:
-            for name, uri in self.model_metrics.locations().items():
-                v.s3_uri(f"model_metrics.{name}", uri)
+        for arg, options in (
+            ("model_metrics", self.model_metrics),
+            ("drift_check_baselines", self.drift_check_baselines),
+        ):
+            if options is not None:
+                for name, uri in options.locations().items():
+                    v.s3_uri(f"{arg}.{name}", uri)
         v.check(
             len(self.customer_metadata) <= 50, "customer_metadata", len(self.customer_metadata), "at most 50 entries"
         )

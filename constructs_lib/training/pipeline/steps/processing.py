@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
+from constructs import Construct
 
 from constructs_lib._core.validation import invalid
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.code import Code, ScriptSource, unbound_error
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
     ANY,
@@ -36,6 +39,7 @@ from constructs_lib.training.pipeline.step import (
     images_of,
     seconds_of,
 )
+from constructs_lib.training.pipeline.tracking import tracking_environment
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     InputMode,
@@ -46,6 +50,7 @@ from constructs_lib.training.pipeline.values import (
 
 PROCESSING_ROOT = "/opt/ml/processing/"
 CODE_INPUT = "code"
+CODE_DIRECTORY = f"{PROCESSING_ROOT}input/{CODE_INPUT}"
 #: A processing job's default ``max_runtime``.
 DEFAULT_MAX_RUNTIME = Duration.hours(2)
 
@@ -124,8 +129,10 @@ class ProcessingStep(Step):
     """A processing job: a container (``image``) run on ``instance_count`` instances.
 
     With ``code``, the script is an input and the container runs ``command + [script]`` (the
-    ``ScriptProcessor`` convention). Declare ``property_files`` to let conditions read JSON reports
-    (``step.json_get(report, "metrics.accuracy.value")``).
+    ``ScriptProcessor`` convention). With ``source`` (a ``ScriptSource``), the source folder is the
+    input and the container unpacks it, installs its ``requirements.txt`` with pip and runs
+    ``command + [entry point] + arguments`` (the ``FrameworkProcessor`` convention). Declare
+    ``property_files`` to let conditions read JSON reports (``step.json_get(report, "metrics.accuracy.value")``).
     """
 
     step_type = "Processing"
@@ -147,7 +154,8 @@ class ProcessingStep(Step):
         inputs: Sequence[ProcessingInput] = (),
         outputs: Sequence[ProcessingOutput] = (),
         output_kms_key: kms.IKey | Any | None = None,
-        code: str | S3Location | None = None,
+        code: Code | str | S3Location | None = None,
+        source: ScriptSource | None = None,
         command: Sequence[str] = ("python3",),
         entrypoint: Sequence[str] | None = None,
         arguments: Sequence[str | int | float | Expression] = (),
@@ -168,8 +176,15 @@ class ProcessingStep(Step):
         :param inputs: default none; data the job reads.
         :param outputs: default none; data the job writes.
         :param output_kms_key: default none (the bucket's default encryption); KMS key for outputs.
-        :param code: default none; an S3 script run with ``command`` (adds an input named ``code``).
-        :param command: default ``("python3",)``; the interpreter of ``code``.
+        :param code: default none; a script run with ``command`` (adds an input named ``code``): a local
+            file (``Code.from_asset("scripts/preprocess.py")``, uploaded by ``cdk deploy``), an object in
+            S3 (``Code.from_bucket(bucket, key)``), or an ``s3://`` URI or ``S3Location`` the role can
+            already read.
+        :param source: default none; script mode (``ScriptSource(entry_point=..., source_dir=...)``): a
+            source folder unpacked in the job, its ``requirements.txt`` installed with pip (which needs
+            network access to a package index, or ``--no-index`` with the packages in the folder), and
+            its entry point run with ``command``. Not with ``code`` nor ``entrypoint``.
+        :param command: default ``("python3",)``; the interpreter of ``code`` or of the entry point.
         :param entrypoint: default none (the image's, or ``command + [code]``); the container entrypoint.
         :param arguments: default none; arguments passed to the container (non-strings are converted).
         :param environment: default none; environment variables.
@@ -189,6 +204,7 @@ class ProcessingStep(Step):
         self.outputs_config = list(outputs)
         self.output_kms_key = output_kms_key
         self.code = code
+        self.source = source
         self.command = list(command)
         self.entrypoint = list(entrypoint) if entrypoint is not None else None
         self.container_arguments = list(arguments)
@@ -210,13 +226,30 @@ class ProcessingStep(Step):
 
     # --- definition ---------------------------------------------------------------------------------
 
+    def bind(self, scope: Construct) -> None:
+        """Upload local ``code`` or ``source`` as an asset of ``scope``'s stack; the role may read it."""
+        for code in (self.code, self.source.code if isinstance(self.source, ScriptSource) else None):
+            if isinstance(code, Code) and hasattr(self.role, "grant_principal"):
+                code.bind(scope, self.role)
+
+    def _code_source(self) -> str | S3Location | Expression | None:
+        code = self.source.code if isinstance(self.source, ScriptSource) else self.code
+        if isinstance(code, Code):
+            if code.location is None:
+                raise unbound_error(code, self.name)
+            return code.location
+        return code
+
     def _all_inputs(self) -> list[ProcessingInput]:
         inputs = list(self.inputs_config)
-        if self.code is not None:
-            inputs.append(ProcessingInput(CODE_INPUT, self.code, destination=f"{PROCESSING_ROOT}input/{CODE_INPUT}"))
+        source = self._code_source()
+        if source is not None:
+            inputs.append(ProcessingInput(CODE_INPUT, source, destination=CODE_DIRECTORY))
         return inputs
 
     def _code_file(self) -> str | None:
+        if isinstance(self.code, Code):
+            return self.code.file_name
         if self.code is None:
             return None
         key = self.code.prefix if isinstance(self.code, S3Location) else self.code
@@ -224,10 +257,23 @@ class ProcessingStep(Step):
             return None
         return key.rsplit("/", 1)[-1]
 
+    def _script_mode_entrypoint(self, source: ScriptSource) -> list[str]:
+        """``sh -c`` unpacking the source folder, installing its requirements and running the entry
+        point with the container arguments (``"$@"``), as ``FrameworkProcessor``'s ``runproc.sh``."""
+        archive = shlex.quote(source.require_bound(self.name))
+        run = " ".join(shlex.quote(part) for part in [*self.command, source.entry_point])
+        script = (
+            f"set -e; cd {CODE_DIRECTORY}; tar -xzf {archive}; "
+            f'if [ -f requirements.txt ]; then pip install -r requirements.txt; fi; exec {run} "$@"'
+        )
+        return ["/bin/sh", "-c", script, "runproc"]
+
     def arguments(self) -> dict[str, Any]:
         entrypoint = self.entrypoint
-        if entrypoint is None and self.code is not None:
-            entrypoint = [*self.command, f"{PROCESSING_ROOT}input/{CODE_INPUT}/{self._code_file()}"]
+        if isinstance(self.source, ScriptSource):
+            entrypoint = self._script_mode_entrypoint(self.source)
+        elif entrypoint is None and self.code is not None:
+            entrypoint = [*self.command, f"{CODE_DIRECTORY}/{self._code_file()}"]
         arguments = {
             "ProcessingResources": {
                 "ClusterConfig": {
@@ -274,7 +320,10 @@ class ProcessingStep(Step):
             if self.outputs_config
             else None,
             "StoppingCondition": {"MaxRuntimeInSeconds": seconds_of(self.max_runtime)},
-            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "Environment": {
+                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **{key: as_api_string(value) for key, value in self.environment.items()},
+            },
             "NetworkConfig": {
                 "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
                 "EnableNetworkIsolation": self.network.enable_network_isolation,
@@ -301,13 +350,17 @@ class ProcessingStep(Step):
         return StepLineage(
             images=[image_reference(self.image)],
             inputs={item.name: item.source for item in self.inputs_config},
-            code=self.code,
+            code=self._code_source(),
         )
 
     # --- validation ---------------------------------------------------------------------------------
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
+        self.validate_job(v)
+
+    def validate_job(self, v: StepValidator) -> None:
+        """The processing job's own arguments (a check step runs one, and reports its problems as its own)."""
         v.check(hasattr(self.role, "role_arn"), "role", self.role, "must be a JobRole or an IAM role")
         v.image("image", self.image)
         v.instance_type("instance_type", self.instance_type, "ProcessingInstanceType")
@@ -343,14 +396,23 @@ class ProcessingStep(Step):
                     item.compression,
                     "Gzip needs input_mode='Pipe' (SageMaker decompresses while streaming)",
                 )
-        if self.code is not None:
+        if self.code is not None and not isinstance(self.code, Code):
             file_name = self._code_file()
             v.check(
                 bool(file_name) and not isinstance(self.code, Expression),
                 "code",
                 self.code,
-                "must be an S3Location or s3:// URI of a script file (e.g. code/preprocess.py)",
+                "must be a Code, an S3Location or s3:// URI of a script file (e.g. code/preprocess.py)",
             )
+        if isinstance(self.code, Code):
+            v.check(
+                not self.code.is_folder,
+                "code",
+                self.code,
+                "must be a script file; for a folder give source=ScriptSource(entry_point=..., source_dir=...)",
+            )
+        if self.source is not None:
+            self._validate_source(v)
 
         out_names = [item.name for item in self.outputs_config]
         v.check(len(out_names) == len(set(out_names)), "outputs", out_names, "names must be unique")
@@ -390,4 +452,38 @@ class ProcessingStep(Step):
                 f"property_files[{pf.name!r}].path",
                 pf.path,
                 "must be a file path relative to the output, e.g. 'evaluation.json'",
+            )
+
+    def _validate_source(self, v: StepValidator) -> None:
+        if not v.check(isinstance(given(self.source), ScriptSource), "source", self.source, "must be a ScriptSource"):
+            return
+        assert self.source is not None
+        v.check(self.code is None, "code", self.code, "give code or source, not both")
+        v.check(
+            self.entrypoint is None,
+            "entrypoint",
+            self.entrypoint,
+            "is set by source (it unpacks the folder and runs the entry point); give command instead",
+        )
+        v.check(
+            bool(self.command), "command", self.command, "must name the entry point's interpreter, e.g. ['python3']"
+        )
+        if self.source.code.file_name is not None:  # bound: the command must fit the API's entrypoint string
+            script = self._script_mode_entrypoint(self.source)[2]
+            most = int(_service_model.shape("ContainerEntrypointString")["max"])
+            v.check(
+                len(script) <= most,
+                "source.entry_point",
+                self.source.entry_point,
+                f"makes a container entrypoint of {len(script)} characters; at most {most} (botocore "
+                "ContainerEntrypointString): shorten the entry point's path or the command",
+            )
+        if self.source.has_requirements and not self.source.installs_offline:
+            v.check(
+                not self.network.enable_network_isolation,
+                "source (requirements.txt)",
+                self.source.entry_point,
+                "is installed with pip, which cannot reach a package index from a network-isolated job: "
+                "give network=JobNetwork(enable_network_isolation=False, ...) with a route to your index, "
+                "or put the packages in the folder and start requirements.txt with --no-index --find-links",
             )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_kms as kms
+from constructs import Construct
 
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType, as_instance_type
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.code import SCRIPT_MODE_HYPERPARAMETERS, ScriptSource, unbound_error
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
@@ -27,6 +30,10 @@ from constructs_lib.training.pipeline.step import (
     images_of,
     seconds_of,
 )
+from constructs_lib.training.pipeline.steps import large_models
+from constructs_lib.training.pipeline.steps.debugger import DebuggerConfig, ProfilerConfig, TensorBoardOutput
+from constructs_lib.training.pipeline.steps.distribution import Distribution, InstanceGroup
+from constructs_lib.training.pipeline.tracking import tracking_environment
 from constructs_lib.training.pipeline.values import (
     CompressionType,
     FileSystemAccessMode,
@@ -38,6 +45,8 @@ from constructs_lib.training.pipeline.values import (
 )
 
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9\.\-_]+$")
+#: The channel a script-mode job's source archive arrives in (as the SageMaker Python SDK names it).
+CODE_CHANNEL = "code"
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class TrainingChannel:
     :param record_wrapper: default ``None``; ``RecordIO``.
     :param shuffle_seed: default none; shuffle the S3 objects with this seed.
     :param attribute_names: default none; attributes of an augmented manifest file to read.
+    :param instance_groups: default none (every instance); with the job's ``instance_groups``, the
+        groups that receive this channel (S3 channels only).
     """
 
     name: str
@@ -92,6 +103,7 @@ class TrainingChannel:
     record_wrapper: RecordWrapper = RecordWrapper.NONE
     shuffle_seed: int | None = None
     attribute_names: Sequence[str] = ()
+    instance_groups: Sequence[str] = ()
 
     def request(self) -> dict[str, Any]:
         if self.file_system is not None:
@@ -110,6 +122,7 @@ class TrainingChannel:
                     "S3Uri": self.s3_uri,
                     "S3DataDistributionType": self.distribution,
                     "AttributeNames": list(self.attribute_names) or None,
+                    "InstanceGroupNames": list(self.instance_groups) or None,
                 }
             }
         return {
@@ -140,15 +153,16 @@ class TrainingJob:
     """A training job's definition, shared by ``TrainingStep`` and ``TuningStep``.
 
     :param role: the ``JobRole`` (or IAM role) the job runs as.
-    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``).
+    :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``); None with
+        ``instance_groups``.
     :param output_path: where ``<job name>/output/model.tar.gz`` goes (``S3Location``, URI, expression).
     :param image: the training image (``AlgorithmImage``, ``FrameworkImage``, ``ContainerImage``, or
         a String parameter); or give ``algorithm_name``. The job's role is granted pull on it. With
         an ``AlgorithmImage``, the channels' content types and input modes and the instance type and
         count are checked against what the algorithm accepts.
     :param algorithm_name: default none; a SageMaker or Marketplace algorithm instead of an image.
-    :param instance_count: default 1; more than one is distributed training (data sharded per
-        channel with ``ShardedByS3Key``).
+    :param instance_count: default None (1); more than one is distributed training (data sharded per
+        channel with ``ShardedByS3Key``). None with ``instance_groups``.
     :param volume_size_gb: default 30.
     :param volume_kms_key: default none (AWS-managed); KMS key of the instances' volumes.
     :param output_kms_key: default none (the bucket's default encryption); KMS key of the artifacts.
@@ -165,14 +179,33 @@ class TrainingJob:
     :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
     :param environment: default none; environment variables of the container.
     :param max_retry_attempts: default none; SageMaker's own job retries on internal errors (1 to 30).
+    :param source: default none; script mode (``ScriptSource(entry_point=..., source_dir=...)``) with a
+        framework image (``image``): the folder arrives as the ``code`` channel, the training
+        toolkit's hyperparameters (``sagemaker_program``, ``sagemaker_submit_directory``,
+        ``sagemaker_region``, ``sagemaker_container_log_level``) are set, and every hyperparameter is
+        JSON-encoded as the SageMaker Python SDK does for framework estimators (the toolkit decodes them;
+        expressions are passed as they are). The toolkit installs the folder's ``requirements.txt``
+        with pip before it runs the entry point: a network-isolated job needs ``--no-index``.
+    :param distribution: default none; how processes are launched across GPUs and instances
+        (``TorchDistributed``, ``SmdDataParallel``, ``SmdModelParallel``, ``Mpi``, ``ParameterServer``),
+        written as the framework containers' hyperparameters.
+    :param instance_groups: default none; a heterogeneous cluster (``InstanceGroup``, up to 5)
+        instead of ``instance_type``/``instance_count``.
+    :param keep_alive_period: default none; keep the instances in a warm pool this long after the job
+        (0 to 21600 s, botocore ``KeepAlivePeriodInSeconds``), billed while kept (README "Warm pools").
+    :param debugger: default none; the Debugger hook and built-in rules (training steps only).
+    :param profiler: default none; the profiler and its built-in rules (training steps only).
+    :param tensorboard: default none; where TensorBoard data goes (training steps only).
+    :param remote_debug: default False; True opens the container to SSM sessions
+        (``RemoteDebugConfig``; README "Remote debugging" for the IAM it needs). Training steps only.
     """
 
     role: Any
-    instance_type: InstanceType | str | Expression
+    instance_type: InstanceType | str | Expression | None
     output_path: str | S3Location | Expression
     image: ContainerImage | Expression | None = None
     algorithm_name: str | None = None
-    instance_count: int | Expression = 1
+    instance_count: int | Expression | None = None
     volume_size_gb: int | Expression = 30
     volume_kms_key: kms.IKey | Any | None = None
     output_kms_key: kms.IKey | Any | None = None
@@ -188,6 +221,15 @@ class TrainingJob:
     network: JobNetwork = field(default_factory=JobNetwork)
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
+    source: ScriptSource | None = None
+    # Large models (large_models.py writes and checks them).
+    distribution: Distribution | None = None
+    instance_groups: Sequence[InstanceGroup] = ()
+    keep_alive_period: Duration | Expression | None = None
+    debugger: DebuggerConfig | None = None
+    profiler: ProfilerConfig | None = None
+    tensorboard: TensorBoardOutput | None = None
+    remote_debug: bool = False
 
     @property
     def metric_names(self) -> list[str]:
@@ -202,16 +244,34 @@ class TrainingJob:
         }
         return spec
 
-    def common_request(self) -> dict[str, Any]:
+    def bind(self, scope: Construct) -> None:
+        """Upload a local ``source`` folder as an asset of ``scope``'s stack; the job's role may read it."""
+        if isinstance(self.source, ScriptSource) and hasattr(self.role, "grant_principal"):
+            self.source.code.bind(scope, self.role)
+
+    def _code_channel(self, step_name: str) -> TrainingChannel | None:
+        if not isinstance(self.source, ScriptSource):
+            return None
+        location = self.source.code.location
+        if location is None:
+            raise unbound_error(self.source.code, step_name)
+        return TrainingChannel(CODE_CHANNEL, location, input_mode=InputMode.FILE)
+
+    def all_channels(self, step_name: str = "") -> list[TrainingChannel]:
+        """The channels, with the ``code`` channel of a script-mode job last."""
+        code = self._code_channel(step_name)
+        return [*self.channels, *([code] if code is not None else [])]
+
+    def common_request(self, step_name: str = "") -> dict[str, Any]:
         """The members a training job and a tuning job's training definition share."""
         return {
             "AlgorithmSpecification": self.algorithm_specification(),
             "RoleArn": self.role,
-            "InputDataConfig": [channel.request() for channel in self.channels] or None,
+            "InputDataConfig": [channel.request() for channel in self.all_channels(step_name)] or None,
             "OutputDataConfig": {"S3OutputPath": self.output_path, "KmsKeyId": self.output_kms_key},
             "ResourceConfig": {
                 "InstanceType": self.instance_type,
-                "InstanceCount": self.instance_count,
+                "InstanceCount": self.instance_count if self.instance_count is not None else 1,
                 "VolumeSizeInGB": self.volume_size_gb,
                 "VolumeKmsKeyId": self.volume_kms_key,
             },
@@ -229,11 +289,29 @@ class TrainingJob:
             "RetryStrategy": {"MaximumRetryAttempts": self.max_retry_attempts}
             if self.max_retry_attempts is not None
             else None,
-            "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
+            "Environment": {
+                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **{key: as_api_string(value) for key, value in self.environment.items()},
+            },
         }
 
-    def hyperparameter_strings(self) -> dict[str, Any]:
-        return {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+    def hyperparameter_strings(self, step_name: str = "") -> dict[str, Any]:
+        """The hyperparameters as the API takes them; in script mode with the toolkit's own, each
+        literal JSON-encoded (the SDK's ``_json_encode_hyperparameters``); the distribution's keys
+        encoded as the SDK's estimators write them (``large_models``)."""
+        distribution = large_models.distribution_hyperparameters(self)
+        if not isinstance(self.source, ScriptSource):
+            strings = {key: as_api_string(value) for key, value in self.hyperparameters.items()}
+            return {**strings, **distribution}
+        archive = self.source.require_bound(step_name)
+        values: dict[str, Any] = {
+            **self.hyperparameters,
+            "sagemaker_program": self.source.entry_point,
+            "sagemaker_submit_directory": f"/opt/ml/input/data/{CODE_CHANNEL}/{archive}",
+            "sagemaker_region": Aws.REGION,
+            "sagemaker_container_log_level": self.source.container_log_level,
+        }
+        return {**{key: _json_encoded(value) for key, value in values.items()}, **distribution}
 
     def lineage(self) -> StepLineage:
         """The image (or algorithm), the channels' data and the hyperparameters."""
@@ -244,7 +322,13 @@ class TrainingJob:
                 channel.s3_uri if fs is None else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}"
             )
         image = image_reference(self.image) if self.image is not None else self.algorithm_name
-        return StepLineage(images=[image], inputs=inputs, hyperparameters=self.hyperparameter_strings())
+        code = self._code_channel("")
+        return StepLineage(
+            images=[image],
+            inputs=inputs,
+            hyperparameters={key: as_api_string(value) for key, value in self.hyperparameters.items()},
+            code=code.s3_uri if code is not None else None,
+        )
 
     def image_pulls(self) -> list[tuple[ContainerImage, Any]]:
         """The image and the role that pulls it (for ``MlPipeline``'s grants)."""
@@ -261,9 +345,7 @@ class TrainingJob:
         if self.image is not None:
             v.image(f"{prefix}.image", self.image)
         self._validate_algorithm(v, prefix)
-        v.instance_type(f"{prefix}.instance_type", self.instance_type, "TrainingInstanceType")
-        if v.kind(f"{prefix}.instance_count", self.instance_count, INTEGER, required=True):
-            v.range(f"{prefix}.instance_count", self.instance_count, minimum=1)
+        large_models.validate(self, v, prefix)  # instance type and count or groups, distribution, Debugger
         if v.kind(f"{prefix}.volume_size_gb", self.volume_size_gb, INTEGER, required=True):
             v.range(f"{prefix}.volume_size_gb", self.volume_size_gb, minimum=1)
         v.s3_uri(f"{prefix}.output_path", self.output_path)
@@ -340,6 +422,8 @@ class TrainingJob:
                 "must be a string, number, boolean or expression",
             )
 
+        if self.source is not None:
+            self._validate_source(v, prefix)
         channel_names = [channel.name for channel in self.channels]
         v.check(
             len(channel_names) == len(set(channel_names)), f"{prefix}.channels", channel_names, "names must be unique"
@@ -403,6 +487,44 @@ class TrainingJob:
                 f"{prefix}.instance_count",
                 self.instance_count,
                 f"{name} trains on a single instance only",
+            )
+
+    def _validate_source(self, v: StepValidator, prefix: str) -> None:
+        if not v.check(
+            isinstance(given(self.source), ScriptSource), f"{prefix}.source", self.source, "must be a ScriptSource"
+        ):
+            return
+        v.check(
+            self.image is not None,
+            f"{prefix}.source",
+            self.source,
+            "needs a framework image (image: FrameworkImage PyTorch, TensorFlow, scikit-learn, XGBoost, Hugging Face), "
+            "not algorithm_name",
+        )
+        reserved = sorted(set(self.hyperparameters) & set(SCRIPT_MODE_HYPERPARAMETERS))
+        v.check(
+            not reserved,
+            f"{prefix}.hyperparameters",
+            reserved,
+            "are set by source (ScriptSource): leave them out",
+        )
+        names = [channel.name for channel in self.channels]
+        v.check(
+            CODE_CHANNEL not in names,
+            f"{prefix}.channels",
+            names,
+            f"must not use the name {CODE_CHANNEL!r}: source arrives in that channel",
+        )
+        v.check(len(names) < 20, f"{prefix}.channels", len(names), "at most 19 channels with source (20 with code)")
+        assert isinstance(self.source, ScriptSource)
+        if self.source.has_requirements and not self.source.installs_offline:
+            v.check(
+                not self.network.enable_network_isolation,
+                f"{prefix}.source (requirements.txt)",
+                self.source.entry_point,
+                "is installed with pip by the training toolkit, which cannot reach a package index from a "
+                "network-isolated job: give network=JobNetwork(enable_network_isolation=False, ...) with a route "
+                "to your index, or put the packages in the folder and start requirements.txt with --no-index",
             )
 
     def _validate_channel(self, v: StepValidator, channel: TrainingChannel, arg: str) -> None:
@@ -501,9 +623,13 @@ class TrainingStep(Step):
         """The last value of metric ``name`` (``FinalMetricDataList['<name>'].Value``)."""
         return self.properties.FinalMetricDataList[name].Value
 
+    def bind(self, scope: Construct) -> None:
+        self.job.bind(scope)
+
     def arguments(self) -> dict[str, Any]:
-        arguments = self.job.common_request()
-        arguments["HyperParameters"] = self.job.hyperparameter_strings()
+        arguments = self.job.common_request(self.name)
+        arguments["HyperParameters"] = self.job.hyperparameter_strings(self.name)
+        large_models.apply(self.job, arguments, training=True)
         return arguments
 
     def requirements(self) -> StepRequirements:
@@ -526,3 +652,10 @@ def _compiles(regex: str) -> bool:
     except re.error:
         return False
     return True
+
+
+def _json_encoded(value: Any) -> Any:
+    """A script-mode hyperparameter: a literal JSON-encoded (``json.dumps``), an expression as it is."""
+    if isinstance(value, Expression):
+        return as_api_string(value)
+    return json.dumps(value)

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration
+from constructs import Construct
 
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Join, Property
 from constructs_lib.training.pipeline.step import Step, StepLineage, StepRequirements, StepValidator, given, seconds_of
+from constructs_lib.training.pipeline.steps import large_models
 from constructs_lib.training.pipeline.steps.training import TrainingJob
 from constructs_lib.training.pipeline.values import (
     EarlyStopping,
@@ -188,6 +190,9 @@ class TuningStep(Step):
             ],
         }
 
+    def bind(self, scope: Construct) -> None:
+        self.job.bind(scope)
+
     def arguments(self) -> dict[str, Any]:
         config: dict[str, Any] = {
             "Strategy": self.strategy,
@@ -215,8 +220,9 @@ class TuningStep(Step):
                     "MaxResource": self.hyperband_max_resource,
                 }
             }
-        definition = self.job.common_request()
-        definition["StaticHyperParameters"] = self.job.hyperparameter_strings()
+        definition = self.job.common_request(self.name)
+        definition["StaticHyperParameters"] = self.job.hyperparameter_strings(self.name)
+        large_models.apply(self.job, definition, training=False)
         arguments: dict[str, Any] = {"HyperParameterTuningJobConfig": config, "TrainingJobDefinition": definition}
         if self.warm_start is not None:
             arguments["WarmStartConfig"] = {
@@ -243,6 +249,7 @@ class TuningStep(Step):
             v.check(False, "job", self.job, "must be a TrainingJob")
             return
         self.job.validate(v)
+        large_models.validate_tuning(self.job, v)
         v.one_of("strategy", self.strategy, _service_model.enum("HyperParameterTuningJobStrategyType"))
         v.one_of("early_stopping", self.early_stopping, _service_model.enum("TrainingJobEarlyStoppingType"))
 
