@@ -37,6 +37,7 @@ from constructs_lib.foundation import (
     add_compliance_checks,
     allow_service_to_publish,
     dead_letter_queue,
+    grant_repository_pull,
     pin_provider_roles,
     pin_role_trust,
     service_principal,
@@ -186,11 +187,16 @@ from constructs_lib.studio import (
     UserProfileBase,
 )
 from constructs_lib.training import (
+    BUILT_IN_ALGORITHMS,
     JOB_KINDS,
     PIPELINE_METRICS_NAMESPACE,
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
+    AlgorithmCompute,
+    AlgorithmImage,
+    BuiltInAlgorithm,
     Code,
+    FrameworkImage,
     IMlPipeline,
     IModelPackageGroup,
     JobRole,
@@ -201,7 +207,10 @@ from constructs_lib.training import (
     ModelPackageGroupBase,
     ScriptSource,
     algorithm_registry_account,
+    aws_owned_registry,
     deep_learning_containers_account,
+    image_table_source,
+    registry_table,
     sklearn_image_uri,
     xgboost_image_uri,
 )
@@ -209,6 +218,11 @@ from constructs_lib.training import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlgorithmCompute",
+    "AlgorithmImage",
+    "BUILT_IN_ALGORITHMS",
+    "BuiltInAlgorithm",
+    "FrameworkImage",
     "allow_service_to_publish",
     "IEndpoint",
     "IModel",
@@ -222,6 +236,10 @@ __all__ = [
     "acknowledge_statement_wildcards",
     "acknowledge_wildcard_resources",
     "algorithm_registry_account",
+    "aws_owned_registry",
+    "grant_repository_pull",
+    "image_table_source",
+    "registry_table",
     "AlwaysOnCapacity",
     "ComponentRollingUpdate",
     "ComponentScaling",

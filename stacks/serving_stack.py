@@ -28,6 +28,7 @@ from constructs import Construct
 from constructs_lib import (
     NO_MODEL_PACKAGE,
     SERVED_MODEL_PACKAGE_OUTPUT,
+    AlgorithmImage,
     AsyncEndpoint,
     CapacitySize,
     ComputeReservation,
@@ -55,7 +56,6 @@ from constructs_lib import (
     TrafficRouting,
     acknowledge,
     acknowledge_statement_wildcards,
-    xgboost_image_uri,
 )
 from stacks.config import EnvironmentConfig, ServingConfig
 from stacks.training_stack import MODEL_ARTIFACTS_PREFIX
@@ -296,7 +296,7 @@ class ServingStack(Stack):
             "PrimaryContainer.ModelPackageName", Fn.condition_if(package, self.served_package.value_as_string, no_value)
         )
         model.resource.add_property_override(
-            "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.image_uri)
+            "PrimaryContainer.Image", Fn.condition_if(package, no_value, container.image.bind(model))
         )
         model.resource.add_property_override(
             "PrimaryContainer.ModelDataUrl", Fn.condition_if(package, no_value, container.model_data.s3_url)
@@ -304,7 +304,7 @@ class ServingStack(Stack):
         model.serve_model_packages(
             ModelPackageSources(
                 model_data=[ModelData.from_bucket(self._artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
-                images=[ContainerImage.from_uri(xgboost_image_uri(self.region))],
+                images=[AlgorithmImage.xgboost()],
             )
         )
         acknowledge(

@@ -12,11 +12,11 @@ from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from constructs_lib import (
-    SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
+    AlgorithmImage,
     Code,
-    ContainerImage,
     EncryptionKey,
+    FrameworkImage,
     INetwork,
     ITrackingServer,
     JobRole,
@@ -27,8 +27,6 @@ from constructs_lib import (
     MonitoringImage,
     S3Location,
     SecureBucket,
-    sklearn_image_uri,
-    xgboost_image_uri,
 )
 from constructs_lib.training.pipeline import (
     AssemblyType,
@@ -131,7 +129,7 @@ class TrainingStack(Stack):
             # What the training pipeline registers: its models prefix and the XGBoost image.
             sources=ModelPackageSources(
                 model_data=[ModelData.from_bucket(artifact_bucket, MODEL_ARTIFACTS_PREFIX)],
-                images=[ContainerImage.from_uri(xgboost_image_uri(region))],
+                images=[AlgorithmImage.xgboost()],
             ),
             removal_policy=RemovalPolicy.DESTROY if config.storage.destroy_on_delete else RemovalPolicy.RETAIN,
         )
@@ -155,8 +153,7 @@ class TrainingStack(Stack):
                     repository_name="sagemaker-model-monitor-analyzer",
                 )
             ],
-            aws_image_repositories=[SKLEARN_REPOSITORY, XGBOOST_REPOSITORY],
-            network=network,
+            network=network,  # images: the pipeline grants each step's role pull on its image
             tracking_server=tracking_server,
         )
         self.batch_job_role = JobRole(
@@ -166,6 +163,8 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, BATCH_INPUT_PREFIX), work.child("models/")],
             outputs=[S3Location(artifact_bucket, BATCH_OUTPUT_PREFIX)],
             encryption_keys=[key],
+            # The registered versions' image (the model is created from a package: its image is
+            # known to the registry only, see the registry's ModelPackageSources).
             aws_image_repositories=[XGBOOST_REPOSITORY],
             network=network,
         )
@@ -245,7 +244,7 @@ class TrainingStack(Stack):
             "Preprocess",
             description="Split the raw CSV data into train, validation and test sets",
             role=role,
-            image_uri=sklearn_image_uri(region),
+            image=FrameworkImage.sklearn(),
             instance_type=training.processing_instance_type,
             volume_size_gb=training.volume_size_gb,
             volume_kms_key=key,
@@ -265,7 +264,7 @@ class TrainingStack(Stack):
             description="Train an XGBoost binary classifier on the train split",
             job=TrainingJob(
                 role=role,
-                image_uri=xgboost_image_uri(region),
+                image=AlgorithmImage.xgboost(),
                 instance_type=training.training_instance_type,
                 instance_count=training.training_instance_count,
                 volume_size_gb=training.volume_size_gb,
@@ -309,7 +308,7 @@ class TrainingStack(Stack):
             "Evaluate",
             description="Score the model on the test split; write evaluation.json",
             role=role,
-            image_uri=xgboost_image_uri(region),
+            image=FrameworkImage.xgboost(),
             instance_type=training.processing_instance_type,
             volume_kms_key=key,
             output_kms_key=key,
@@ -372,7 +371,7 @@ class TrainingStack(Stack):
             "RegisterModel",
             description="Register the model version with its evaluation report and lineage, pending approval",
             model_package_group=self.model_package_group,
-            containers=[ModelContainer(image_uri=xgboost_image_uri(region), model_data_url=train.model_artifacts)],
+            containers=[ModelContainer(image=AlgorithmImage.xgboost(), model_data_url=train.model_artifacts)],
             content_types=["text/csv"],
             response_types=["text/csv"],
             realtime_instance_types=["ml.m5.large", "ml.m5.xlarge"],

@@ -21,6 +21,10 @@ from constructs_lib.foundation.compliance import (
     acknowledge_wildcard_resources,
     add_compliance_checks,
 )
+from constructs_lib.foundation.container_image import (
+    ContainerImage,
+    grant_repository_pull,
+)
 from constructs_lib.foundation.encryption_key import (
     EncryptionKey,
 )
@@ -56,10 +60,12 @@ __all__ = [
     "add_compliance_checks",
     "AlertTopic",
     "COMPLIANCE_PACKS",
+    "ContainerImage",
     "dead_letter_queue",
     "DEFAULT_INTERFACE_ENDPOINTS",
     "FEATURE_STORE_RUNTIME_ENDPOINT",
     "EncryptionKey",
+    "grant_repository_pull",
     "INSTANCE_STORAGE_FAMILIES",
     "InstanceType",
     "InstanceTypeApi",

@@ -384,21 +384,9 @@ class _Needs:
 
 
 def _aws_owned_registry(account: str, region: str) -> bool:
-    from constructs_lib.monitoring.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
-    from constructs_lib.training.container_images import (
-        DEEP_LEARNING_CONTAINERS_REGISTRIES,
-        SAGEMAKER_ALGORITHM_REGISTRIES,
-    )
+    from constructs_lib.training.container_images import aws_owned_registry
 
-    return any(
-        table.get(region) == account
-        for table in (
-            SAGEMAKER_ALGORITHM_REGISTRIES,
-            DEEP_LEARNING_CONTAINERS_REGISTRIES,
-            MODEL_MONITOR_ANALYZER_ACCOUNTS,
-            CLARIFY_ACCOUNTS,
-        )
-    )
+    return aws_owned_registry(account, region)  # every table: algorithms, frameworks, Model Monitor, Clarify
 
 
 # --- contracts per resource kind --------------------------------------------------------------------

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import jsii
-from aws_cdk import Aws, CfnResource, IResource, Resource
+from aws_cdk import CfnResource, IResource, Resource
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -36,16 +35,10 @@ from constructs_lib._core.validation import ConstructValidationError, Problems, 
 from constructs_lib._core.vpc_access import vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation._runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.network import FEATURE_STORE_RUNTIME_ENDPOINT, SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.platform.feature_group import IFeatureGroup
 
-# <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag][@sha256:digest]
-_ECR_URI = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
-    r"(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
-)
-# GPU builds of AWS deep learning containers and most vendors' images say so in their tag.
-_GPU_TAG = re.compile(r"(^|[-_.])(gpu|cu\d{2,3})([-_.]|$)")
 _ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _MODEL_PACKAGE_ARN = re.compile(
     r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package/[a-zA-Z0-9]([a-zA-Z0-9-]){0,62}(?<!-)(/[0-9]{1,9})?$"
@@ -54,81 +47,6 @@ _MODEL_PACKAGE_ARN = re.compile(
 _CONTAINER = "CreateModelInput.PrimaryContainer"
 #: An endpoint name (botocore ``EndpointName``), or a prefix of one followed by ``*``.
 _ENDPOINT_NAME = re.compile(r"^([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}|[a-zA-Z0-9][a-zA-Z0-9-]{0,62}\*)$")
-
-
-class ContainerImage:
-    """An inference image: from an ECR repository of this app, or an image URI (including the AWS
-    deep learning containers and the SageMaker algorithm images)."""
-
-    def __init__(self, image_uri: str, *, repository: ecr.IRepository | None = None, tag: str | None = None) -> None:
-        """Prefer ``from_ecr_repository`` and ``from_uri``."""
-        self.image_uri = image_uri
-        self._repository = repository
-        match = _ECR_URI.match(image_uri) if not is_unresolved(image_uri) else None
-        self._ecr = match.groupdict() if match else None
-        self._tag = tag
-
-    @staticmethod
-    def from_ecr_repository(repository: ecr.IRepository, tag_or_digest: str = "latest") -> ContainerImage:
-        """An image in ``repository``; ``tag_or_digest`` is a tag or a ``sha256:...`` digest."""
-        uri = (
-            repository.repository_uri_for_digest(tag_or_digest)
-            if tag_or_digest.startswith("sha256:")
-            else repository.repository_uri_for_tag(tag_or_digest)
-        )
-        return ContainerImage(uri, repository=repository, tag=tag_or_digest)
-
-    @staticmethod
-    def from_uri(image_uri: str) -> ContainerImage:
-        """An image by URI, e.g. ``141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1``.
-
-        The role gets pull rights on the repository when the URI names an ECR repository.
-        """
-        return ContainerImage(image_uri)
-
-    @property
-    def tag(self) -> str | None:
-        if self._tag is not None:
-            return self._tag
-        if self._ecr:
-            return self._ecr["tag"] or self._ecr["digest"]
-        return None
-
-    @property
-    def is_gpu_build(self) -> bool:
-        """True when the tag names a GPU build (``...-gpu-...``, ``cu121``): such images need GPUs."""
-        return bool(self.tag and _GPU_TAG.search(self.tag))
-
-    @property
-    def repository_arn(self) -> str | None:
-        if self._repository is not None:
-            return self._repository.repository_arn
-        if self._ecr:
-            e = self._ecr
-            partition = "aws-cn" if e["cn"] else Aws.PARTITION
-            return f"arn:{partition}:ecr:{e['region']}:{e['account']}:repository/{e['repository']}"
-        return None
-
-    def grant_pull(self, grantee: iam.IGrantable) -> None:
-        """Let ``grantee`` pull this image (nothing for registries other than ECR)."""
-        if self._repository is not None:
-            self._repository.grant_pull(grantee)
-        elif self.repository_arn is not None:
-            iam.Grant.add_to_principal(
-                grantee=grantee,
-                actions=["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                resource_arns=[self.repository_arn],
-            )
-            iam.Grant.add_to_principal(grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"])
-        else:
-            return
-        if isinstance(grantee.grant_principal, iam.Role):
-            acknowledge_exact_wildcard(
-                grantee.grant_principal,
-                "*",
-                "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires '*'); image "
-                "pulls themselves are limited to the model's repositories.",
-            )
 
 
 class ModelData:
@@ -254,7 +172,10 @@ class ModelPackageSources:
     def record(self, resource: CfnResource, key: str | None = None) -> None:
         """Record the sources in ``resource``'s template metadata, where the run-time contract check
         reads them (``key``: a pipeline step's name)."""
-        entry = {"ModelDataUrls": [d.s3_url for d in self.model_data], "Images": [i.image_uri for i in self.images]}
+        entry = {
+            "ModelDataUrls": [d.s3_url for d in self.model_data],
+            "Images": [i.bind(resource) for i in self.images],
+        }
         existing: dict[str, Any] = resource.get_metadata(MODEL_PACKAGE_SOURCES_METADATA) or {}
         merged: dict[str, Any] = (
             {k: [*existing.get(k, []), *v] for k, v in entry.items()} if key is None else {**existing, key: entry}
@@ -440,6 +361,8 @@ class Model(_ModelBase):
             explicitly, and a network with the ``sagemaker.featurestore-runtime`` endpoint (or an internet route).
         """
         super().__init__(scope, construct_id)
+        # Each image's URI in this stack (an asset image is built here the first time it is used).
+        self._image_uris: list[str | None] = [c.image.bind(self) if c.image is not None else None for c in containers]
         for c in containers:  # local artifacts become assets of this stack
             if isinstance(c.model_data, ModelData):
                 c.model_data.bind(self)
@@ -506,7 +429,7 @@ class Model(_ModelBase):
             )
             self._grant_network_interfaces(network.vpc.vpc_id, subnets, groups)
 
-        definitions = [self._container_property(c) for c in containers]
+        definitions = [self._container_property(c, uri) for c, uri in zip(containers, self._image_uris, strict=True)]
         self.resource = sagemaker.CfnModel(
             self,
             "Resource",
@@ -581,7 +504,7 @@ class Model(_ModelBase):
         problems.check(len(containers) >= 1, "containers", len(containers), "must hold at least 1 container")
         check_shape(problems, "containers", list(containers), "CreateModelInput.Containers", shown=len(containers))
         for i, c in enumerate(containers):
-            self._validate_container(problems, f"containers[{i}]", c)
+            self._validate_container(problems, f"containers[{i}]", c, self._image_uris[i])
         multi = [i for i, c in enumerate(containers) if c.multi_model]
         problems.check(
             not multi or len(containers) == 1,
@@ -633,7 +556,7 @@ class Model(_ModelBase):
         problems.raise_if_any()
 
     @staticmethod
-    def _validate_container(problems: Problems, where: str, c: ContainerDefinition) -> None:
+    def _validate_container(problems: Problems, where: str, c: ContainerDefinition, uri: str | None) -> None:
         if c.model_package_arn is not None:
             problems.check(
                 c.image is None and c.model_data is None,
@@ -655,8 +578,7 @@ class Model(_ModelBase):
                 "ModelPackageSources",
                 "applies with model_package_arn only",
             )
-        if c.image is not None and not is_unresolved(c.image.image_uri):
-            uri = c.image.image_uri
+        if uri is not None and not is_unresolved(uri):
             check_shape(problems, f"{where}.image", uri, f"{_CONTAINER}.Image")
         if c.hostname is not None:
             problems.check_sagemaker_name(f"{where}.hostname", c.hostname)
@@ -697,9 +619,11 @@ class Model(_ModelBase):
                 "must be an object key without a leading '/'",
             )
 
-    def _container_property(self, c: ContainerDefinition) -> sagemaker.CfnModel.ContainerDefinitionProperty:
+    def _container_property(
+        self, c: ContainerDefinition, uri: str | None
+    ) -> sagemaker.CfnModel.ContainerDefinitionProperty:
         return sagemaker.CfnModel.ContainerDefinitionProperty(
-            image=c.image.image_uri if c.image else None,
+            image=uri,
             model_data_url=c.model_data.s3_url if c.model_data else None,
             model_package_name=c.model_package_arn,
             environment=dict(c.environment) or None,
@@ -715,7 +639,7 @@ class Model(_ModelBase):
     def _grant_runtime_permissions(self) -> None:
         for c in self.containers:
             if c.image is not None:
-                c.image.grant_pull(self.role)
+                c.image.bind(self, self.role)
             if c.model_data is not None:
                 c.model_data.grant_read(self.role)
             if c.model_package_sources is not None:

@@ -290,7 +290,7 @@ def _is_gpu(variant: InstanceVariant) -> bool:
 
 def _check_serverless_model(problems: Problems, model: Model) -> None:
     """What Serverless Inference does not support, checked on the model it would host."""
-    gpu = [c.image.image_uri for c in model.containers if c.image is not None and c.image.is_gpu_build]
+    gpu = [c.image.label for c in model.containers if c.image is not None and c.image.is_gpu_build]
     problems.check(not gpu, "variant.model", gpu, "holds GPU images: Serverless Inference runs on CPUs only")
     problems.check(
         len(model.containers) == 1,

@@ -866,6 +866,10 @@ class ModelMonitor(Resource):
 
     def _grant_pull(self, image: MonitoringImage) -> None:
         """The jobs' role pulls the monitoring image (once per repository)."""
+        custom = image.custom_image
+        if custom is not None:  # your own container: pull on exactly its repository
+            custom.bind(self, self.role)
+            return
         repository = image.repository_arn(self)
         pulled: set[str] = getattr(self, "_pulled", set[str]())
         if repository is None or repository in pulled:

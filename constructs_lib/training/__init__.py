@@ -2,10 +2,18 @@
 
 from constructs_lib.training.code import Code, ScriptSource
 from constructs_lib.training.container_images import (
+    BUILT_IN_ALGORITHMS,
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
+    AlgorithmCompute,
+    AlgorithmImage,
+    BuiltInAlgorithm,
+    FrameworkImage,
     algorithm_registry_account,
+    aws_owned_registry,
     deep_learning_containers_account,
+    image_table_source,
+    registry_table,
     sklearn_image_uri,
     xgboost_image_uri,
 )
@@ -29,10 +37,18 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "AlgorithmCompute",
+    "AlgorithmImage",
+    "BUILT_IN_ALGORITHMS",
+    "BuiltInAlgorithm",
+    "FrameworkImage",
     "Code",
     "IMlPipeline",
     "IModelPackageGroup",
     "algorithm_registry_account",
+    "aws_owned_registry",
+    "image_table_source",
+    "registry_table",
     "deep_learning_containers_account",
     "JOB_KINDS",
     "JobRole",

@@ -299,6 +299,7 @@ class MlPipeline(MlPipelineBase):
         problems.raise_if_any()
 
         self.scope_tag = scope_tag
+        self._bind_images(definition)
         for step in definition.all_steps():  # local code becomes assets of this stack, read by the roles
             step.bind(self)
         rendered = definition.render(self, kind="MlPipeline", job_tags=[scope_tag] if scope_tag else [])
@@ -409,6 +410,16 @@ class MlPipeline(MlPipelineBase):
                 if getattr(container, "model_package", None) is not None and sources is not None:
                     sources.record(self.resource, step.name)
 
+    def _bind_images(self, definition: PipelineDefinition) -> None:
+        """Each step image's URI in this stack (an asset image is built here, once), before the
+        definition is written; a step too malformed to list its images is reported by ``render``."""
+        try:
+            images = definition.requirements().images
+        except (AttributeError, TypeError):
+            return
+        for image, _ in images:
+            image.bind(self)
+
     # --- the pipeline's role ------------------------------------------------------------------------
 
     def _grant_what_steps_need(self) -> None:
@@ -449,6 +460,9 @@ class MlPipeline(MlPipelineBase):
             )
             acknowledge_exact_wildcard(self.role.managed_policy, resource, reason)
         self._grant_job_networks()
+        for image, role in need.images:  # each job or model role pulls exactly its step's images
+            if role is not None and hasattr(role, "grant_principal"):
+                image.bind(self, role)
         self._grant_large_model_outputs()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):

@@ -22,6 +22,7 @@ from constructs_lib import (
     XGBOOST_REPOSITORY,
     Code,
     ConstructValidationError,
+    ContainerImage,
     EncryptionKey,
     JobRole,
     MlPipeline,
@@ -91,7 +92,7 @@ class Built:
         prepare = ProcessingStep(
             "Prepare",
             role=self.role,
-            image_uri=sklearn_image_uri("eu-west-1"),
+            image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
             instance_type="ml.m5.xlarge",
             code=Code.from_asset(str(self.script)),
             outputs=[ProcessingOutput("train", work.child("train/"))],
@@ -99,7 +100,7 @@ class Built:
         features = ProcessingStep(
             "Features",
             role=self.role,
-            image_uri=sklearn_image_uri("eu-west-1"),
+            image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
             instance_type="ml.m5.xlarge",
             source=ScriptSource(entry_point="train.py", source_dir=str(self.source)),
             arguments=["--days", 30],
@@ -109,7 +110,7 @@ class Built:
             "Train",
             job=TrainingJob(
                 role=self.role,
-                image_uri=xgboost_image_uri("eu-west-1"),
+                image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
                 instance_type="ml.m5.xlarge",
                 output_path=work.child("models/"),
                 channels=[TrainingChannel("train", prepare.outputs["train"], content_type="text/csv")],
@@ -296,7 +297,7 @@ def _submit_directory(source: Path) -> str:
     role = JobRole(stack, "Role", job_kinds=["training"], aws_image_repositories=[XGBOOST_REPOSITORY])
     job = TrainingJob(
         role=role,
-        image_uri=xgboost_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         output_path="s3://artifacts/models/",
         source=ScriptSource(entry_point="train.py", source_dir=str(source)),
@@ -330,7 +331,7 @@ def _render(step: Any) -> None:
 def _job(role: Any, source: ScriptSource, **changes: Any) -> TrainingJob:
     options: dict[str, Any] = dict(
         role=role,
-        image_uri=xgboost_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         output_path="s3://artifacts/models/",
         source=source,
@@ -369,7 +370,11 @@ def test_script_mode_with_requirements_in_a_network_isolated_job_fails_at_synth(
     ):
         _render(TrainingStep("T", job=_job(built.role, source, network=JobNetwork())))
     step = ProcessingStep(
-        "P", role=built.role, image_uri=sklearn_image_uri("eu-west-1"), instance_type="ml.m5.xlarge", source=source
+        "P",
+        role=built.role,
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
+        instance_type="ml.m5.xlarge",
+        source=source,
     )
     with pytest.raises(ConstructValidationError, match=r"source \(requirements.txt\).*--no-index"):
         _render(step)
@@ -385,7 +390,7 @@ def test_script_mode_needs_an_image_and_its_own_code_channel(built: Built, sourc
     job = _job(
         built.role,
         source,
-        image_uri=None,
+        image=None,
         algorithm_name="arn:aws:sagemaker:eu-west-1:123456789012:algorithm/x",
         channels=[TrainingChannel("code", "s3://data/code/")],
     )
@@ -399,7 +404,7 @@ def test_a_processing_step_takes_code_or_source_and_no_entrypoint_with_source(bu
     step = ProcessingStep(
         "P",
         role=built.role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         code=Code.from_asset(str(source_folder)),
         network=OPEN,
@@ -409,7 +414,7 @@ def test_a_processing_step_takes_code_or_source_and_no_entrypoint_with_source(bu
     step = ProcessingStep(
         "P",
         role=built.role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         source=ScriptSource(entry_point="train.py", source_dir=str(source_folder)),
         code="s3://b/code/x.py",
@@ -453,7 +458,7 @@ def test_code_in_a_bucket_is_read_by_the_role_and_named_by_the_step():
     step = ProcessingStep(
         "P",
         role=role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         code=Code.from_bucket(bucket, "scripts/prepare.py"),
     )
@@ -504,7 +509,7 @@ def test_a_processing_entry_point_too_long_for_the_api_fails_at_synth(built: Bui
     step = ProcessingStep(
         "P",
         role=built.role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         source=ScriptSource(entry_point=f"{'a' * 60}/{'b' * 60}/run.py", source_dir=str(folder)),
     )

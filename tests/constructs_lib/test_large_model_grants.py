@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Template
 
-from constructs_lib import EncryptionKey, JobRole, MlPipeline, S3Location, SecureBucket
+from constructs_lib import ContainerImage, EncryptionKey, JobRole, MlPipeline, S3Location, SecureBucket
 from constructs_lib.training.job_role import SSM_SESSION_CHANNEL_ACTIONS
 from constructs_lib.training.pipeline import (
     DebuggerConfig,
@@ -55,7 +55,7 @@ def synthesized():
     def job(role: JobRole, **options) -> TrainingJob:
         return TrainingJob(
             role=role,
-            image_uri=IMAGE,
+            image=ContainerImage.from_uri(IMAGE),
             instance_type="ml.g5.xlarge",
             output_path=work.child("models/"),
             channels=[TrainingChannel("train", work.child("train/"))],

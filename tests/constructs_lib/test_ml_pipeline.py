@@ -23,6 +23,7 @@ from constructs_lib import (
 )
 from constructs_lib._core.contracts import StartablePipeline
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.container_images import (
     SKLEARN_REPOSITORY,
     XGBOOST_REPOSITORY,
@@ -76,7 +77,7 @@ def synthesized():
     prepare = ProcessingStep(
         "Prepare",
         role=role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.large",
         volume_kms_key=key,
         inputs=[ProcessingInput("raw", work.child("raw/"))],
@@ -87,7 +88,7 @@ def synthesized():
         "Train",
         job=TrainingJob(
             role=role,
-            image_uri=xgboost_image_uri("eu-west-1"),
+            image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
             instance_type="ml.m5.xlarge",
             output_path=work.child("models/"),
             output_kms_key=key,
@@ -101,7 +102,7 @@ def synthesized():
     evaluate = ProcessingStep(
         "Evaluate",
         role=role,
-        image_uri=xgboost_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
         instance_type="ml.m5.large",
         inputs=[ProcessingInput("model", train.model_artifacts)],
         outputs=[ProcessingOutput("evaluation", work.child("evaluation/"))],
@@ -111,7 +112,11 @@ def synthesized():
     register = RegisterModelStep(
         "Register",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=xgboost_image_uri("eu-west-1"), model_data_url=train.model_artifacts)],
+        containers=[
+            ModelContainer(
+                image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")), model_data_url=train.model_artifacts
+            )
+        ],
         content_types=["text/csv"],
         response_types=["text/csv"],
     )
@@ -284,7 +289,9 @@ def _tune_model_score(stack):
         ranges=[IntegerRange("max_depth", 3, 9)],
     )
     model = CreateModelStep(
-        "Model", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())]
+        "Model",
+        role=role,
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=tune.top_model_artifacts())],
     )
     score = TransformStep(
         "Score",

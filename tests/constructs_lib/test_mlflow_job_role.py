@@ -9,6 +9,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import (
     ConstructValidationError,
+    ContainerImage,
     JobRole,
     MlflowTrackingServer,
     MlPipeline,
@@ -43,7 +44,7 @@ def _steps(role, work: S3Location, *, train_network: JobNetwork = OPEN):
     prepare = ProcessingStep(
         "Prepare",
         role=role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.large",
         code=work.child("code/prepare.py"),
     )
@@ -51,7 +52,7 @@ def _steps(role, work: S3Location, *, train_network: JobNetwork = OPEN):
         "Train",
         job=TrainingJob(
             role=role,
-            image_uri=xgboost_image_uri("eu-west-1"),
+            image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
             instance_type="ml.m5.xlarge",
             output_path=work.child("models/"),
             channels=[TrainingChannel("train", work.child("train/"))],
@@ -142,7 +143,7 @@ def test_the_jobs_own_environment_wins():
     step = ProcessingStep(
         "P",
         role=role,
-        image_uri=sklearn_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.large",
         network=OPEN,
         environment={"MLFLOW_TRACKING_URI": "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/x"},

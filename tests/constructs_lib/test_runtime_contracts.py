@@ -155,7 +155,7 @@ def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
         "Train",
         job=TrainingJob(
             role=role,
-            image_uri=xgboost_image_uri("eu-west-1"),
+            image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
             instance_type="ml.m5.xlarge",
             output_path=work.child("models/"),
             output_kms_key=key,
@@ -225,7 +225,7 @@ def test_a_tuning_job_whose_role_cannot_write_its_outputs_or_use_its_keys_is_rep
     )
     job = TrainingJob(
         role=role,
-        image_uri=xgboost_image_uri("eu-west-1"),
+        image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         output_path=work.child("models/"),
         output_kms_key=key,

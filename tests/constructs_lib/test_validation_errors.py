@@ -12,6 +12,7 @@ from constructs_lib import ConstructValidationError, MonitoringImage
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.validation import invalid
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import PipelineDefinition, ProcessingOutput, ProcessingStep
 from tests.conftest import new_stack
 from tests.constructs_lib.pipeline.conftest import ROLE_ARN, SKLEARN
@@ -39,7 +40,7 @@ def test_a_value_the_pipeline_definition_cannot_hold_is_one_of_the_definitions_p
     step = ProcessingStep(
         "Prep",
         role=cdk.aws_iam.Role.from_role_arn(new_stack(), "R", ROLE_ARN),
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         environment={"X": object()},  # type: ignore[dict-item]
     )
@@ -53,7 +54,7 @@ def test_indexing_a_step_property_that_is_not_a_list_or_map_names_the_key():
     step = ProcessingStep(
         "Prep",
         role=cdk.aws_iam.Role.from_role_arn(new_stack(), "R", ROLE_ARN),
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("train", "s3://b/train")],
     )

@@ -31,6 +31,7 @@ from constructs_lib import (
 )
 from constructs_lib._core import service_model
 from constructs_lib._core.validation import Problems
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.platform.feature_group import FeatureType, TableFormat
 from constructs_lib.platform.mlflow_tracking_server import TrackingServerSize
 from constructs_lib.training.pipeline import PipelineDefinition, ProcessingStep, TrainingStep, TransformStep
@@ -132,7 +133,11 @@ def test_endpoint_variants_take_an_instance_type_value():
         ),
         (
             lambda role: ProcessingStep(
-                "Job", role=role, image_uri=SKLEARN, instance_type="ml.inf2.xlarge", code="s3://b/code/x.py"
+                "Job",
+                role=role,
+                image=ContainerImage.from_uri(SKLEARN),
+                instance_type="ml.inf2.xlarge",
+                code="s3://b/code/x.py",
             ),
             "ProcessingInstanceType",
         ),

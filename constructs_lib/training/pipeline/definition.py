@@ -91,6 +91,7 @@ class PipelineDefinition:
                 "functions",
                 "queues",
                 "pass_roles_to",
+                "images",
             ):
                 target = getattr(merged, attr)
                 for item in getattr(need, attr):

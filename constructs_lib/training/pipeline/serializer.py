@@ -116,7 +116,7 @@ def property_file(name: str, output_name: str, path: str) -> dict[str, str]:
 def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
     """``value`` as JSON-ready data: expressions become their ``Get``/``Std:*`` dicts, an
     ``S3Location`` its ``s3://`` URI, an enum member its value, an ``InstanceType`` its name, a key
-    its ARN, a role (or ``JobRole``) its ARN."""
+    its ARN, a role (or ``JobRole``) its ARN, a ``ContainerImage`` its URI."""
     if isinstance(value, Renderable):
         if collect is not None:
             collect(path, value)
@@ -135,6 +135,11 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
     if isinstance(value, (list, tuple)):
         members = cast("Sequence[Any]", value)
         return [render(item, collect, f"{path}[{index}]") for index, item in enumerate(members)]
+    if hasattr(value, "image_uri") and hasattr(value, "bind"):  # a ContainerImage (bound by MlPipeline)
+        try:
+            return value.image_uri
+        except ValueError as error:
+            raise TypeError(str(error)) from None
     if hasattr(value, "role_arn"):
         return value.role_arn
     if hasattr(value, "key_arn"):

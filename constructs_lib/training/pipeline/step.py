@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 from aws_cdk import Duration
 
 from constructs_lib._core.service_model import instance_type_problem
-from constructs_lib._core.validation import Problems, given, is_unresolved, whole
+from constructs_lib._core.validation import ConstructValidationError, Problems, given, is_unresolved, whole
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import (
@@ -221,12 +222,31 @@ class StepRequirements:
     read_locations: list[S3Location] = field(default_factory=list[S3Location])
     functions: list[lambda_.IFunction] = field(default_factory=list["lambda_.IFunction"])
     queues: list[sqs.IQueue] = field(default_factory=list["sqs.IQueue"])
+    #: ``(image, role)``: the images the step's jobs or models run, with the role that pulls each
+    #: (``None``: nothing pulls it in this step, e.g. a registered version's image).
+    images: list[tuple[ContainerImage, Any]] = field(default_factory=list[tuple[ContainerImage, Any]])
     #: Statements of step types whose calls are not SageMaker jobs (EMR, endpoints).
     permissions: list[StepPermission] = field(default_factory=list[StepPermission])
     #: Roles passed to services other than SageMaker: ``(role, services)`` (an EMR cluster's roles).
     pass_roles_to: list[tuple[Any, tuple[str, ...]]] = field(default_factory=list[tuple[Any, tuple[str, ...]]])
     #: SageMaker Pipelines lists a group's approved versions (a check step's latest approved baselines).
     lists_model_packages: bool = False
+
+
+def image_reference(image: Any) -> Any:
+    """What lineage records of a step's image: its URI (None while an asset or per-region image is
+    not yet bound to a stack, which ``MlPipeline`` does first), or the String expression."""
+    if isinstance(image, ContainerImage):
+        try:
+            return image.image_uri
+        except ConstructValidationError:
+            return None
+    return image
+
+
+def images_of(*images: Any) -> list[ContainerImage]:
+    """The ``ContainerImage`` values among ``images`` (expressions are left to the execution)."""
+    return [image for image in images if isinstance(image, ContainerImage)]
 
 
 class _Shown:
@@ -294,6 +314,22 @@ class StepValidator:
             else f"must be at most {_number(maximum)}"
         )
         return self.check(ok, arg, value, allowed)
+
+    def image(self, arg: str, value: Any, *, required: bool = True) -> bool:
+        """A ``ContainerImage`` or a String expression (a pipeline parameter)."""
+        if value is None:
+            return self.check(not required, arg, value, "is required (a ContainerImage or a String parameter)")
+        if isinstance(value, ContainerImage):
+            return True
+        if isinstance(value, Expression):
+            return self.kind(arg, value, STRING)
+        return self.check(
+            False,
+            arg,
+            value,
+            "must be a ContainerImage (ContainerImage.from_uri/from_ecr_repository/from_asset, AlgorithmImage, "
+            "FrameworkImage) or a String parameter",
+        )
 
     def instance_type(self, arg: str, value: Any, shape_name: str, *, required: bool = True) -> bool:
         """An ``InstanceType`` (or name, or String expression) in botocore's enum ``shape_name``

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
@@ -63,7 +64,7 @@ def assert_valid(definition: dict[str, Any]) -> None:
 def training_job(role: Any, **changes: Any) -> TrainingJob:
     options: dict[str, Any] = dict(
         role=role,
-        image_uri=IMAGE,
+        image=ContainerImage.from_uri(IMAGE),
         instance_type="ml.m5.xlarge",
         output_path="s3://artifacts/models",
         channels=[TrainingChannel("train", "s3://data/train/", content_type="text/csv")],
@@ -88,7 +89,7 @@ def reference_pipeline(role: Any, group: Any) -> tuple[PipelineDefinition, dict[
     preprocess = ProcessingStep(
         "Preprocess",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.xlarge",
         inputs=[ProcessingInput("raw", input_data)],
         outputs=[
@@ -113,7 +114,7 @@ def reference_pipeline(role: Any, group: Any) -> tuple[PipelineDefinition, dict[
     evaluate = ProcessingStep(
         "Evaluate",
         role=role,
-        image_uri=IMAGE,
+        image=ContainerImage.from_uri(IMAGE),
         instance_type="ml.m5.xlarge",
         inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", preprocess.outputs["test"])],
         outputs=[ProcessingOutput("evaluation", per_run("s3://artifacts/evaluation"))],
@@ -123,7 +124,7 @@ def reference_pipeline(role: Any, group: Any) -> tuple[PipelineDefinition, dict[
     register = RegisterModelStep(
         "Register",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=train.model_artifacts)],
         content_types=["text/csv"],
         response_types=["text/csv"],
     )

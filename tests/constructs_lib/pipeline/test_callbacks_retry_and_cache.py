@@ -8,6 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     CacheConfig,
     CallbackStep,
@@ -142,7 +143,7 @@ def test_model_steps_retry_on_service_faults(role):
     model = CreateModelStep(
         "Model",
         role=role,
-        containers=[ModelContainer(image_uri=IMAGE)],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE))],
         retry_policies=[RetryPolicy(["Step.SERVICE_FAULT"])],
     )
     assert _render([model])["Steps"][0]["RetryPolicies"][0]["ExceptionType"] == ["Step.SERVICE_FAULT"]
@@ -155,7 +156,7 @@ def test_model_steps_retry_on_service_faults(role):
             lambda role: CreateModelStep(
                 "S",
                 role=role,
-                containers=[ModelContainer(image_uri=IMAGE)],
+                containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE))],
                 retry_policies=[RetryPolicy(["SageMaker.CAPACITY_ERROR"])],
             ),
             "retry_policies[0].exception_types='SageMaker.CAPACITY_ERROR': must be one of Step.SERVICE_FAULT, "
@@ -189,7 +190,10 @@ def test_model_steps_retry_on_service_faults(role):
         ),
         (
             lambda role: CreateModelStep(
-                "S", role=role, containers=[ModelContainer(image_uri=IMAGE)], cache=CacheConfig(Duration.days(1))
+                "S",
+                role=role,
+                containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE))],
+                cache=CacheConfig(Duration.days(1)),
             ),
             "cache=CacheConfig(",
         ),

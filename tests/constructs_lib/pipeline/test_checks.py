@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import assertions
 from aws_cdk import aws_s3 as s3
 
-from constructs_lib import ConstructValidationError, S3Location
+from constructs_lib import ConstructValidationError, ContainerImage, S3Location
 from constructs_lib.training.pipeline import (
     BiasConfig,
     CheckJobConfig,
@@ -314,7 +314,7 @@ def test_register_model_records_calculated_baselines_as_metrics_and_drift_check_
     register = RegisterModelStep(
         "Register",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://artifacts/model.tar.gz")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://artifacts/model.tar.gz")],
         content_types=["text/csv"],
         response_types=["text/csv"],
         model_metrics=ModelMetrics.from_checks(data_quality=dq, model_quality=mq, data_bias=bias),
@@ -357,7 +357,7 @@ def test_the_dag_knows_a_registration_needs_its_checks(role, group):
     register = RegisterModelStep(
         "Register",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://artifacts/model.tar.gz")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://artifacts/model.tar.gz")],
         content_types=["text/csv"],
         response_types=["text/csv"],
         drift_check_baselines=DriftCheckBaselines.from_checks(data_quality=dq),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     ConditionEquals,
     ConditionGreaterThan,
@@ -39,7 +40,7 @@ def evaluate(role):
     return ProcessingStep(
         "Evaluate",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("evaluation", "s3://a/eval")],
         property_files=[REPORT],

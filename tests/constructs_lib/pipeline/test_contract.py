@@ -8,6 +8,7 @@ import copy
 import pytest
 from aws_cdk import Duration
 
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     AutoMLMetric,
     AutoMLProblemType,
@@ -197,7 +198,11 @@ def test_a_plain_definition_needs_no_correction(role):
 def _needs_expressions(role, group):
     out = Join(on="/", values=["s3://a", ParameterString("Run")])
     step = ProcessingStep(
-        "P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large", outputs=[ProcessingOutput("o", out)]
+        "P",
+        role=role,
+        image=ContainerImage.from_uri(SKLEARN),
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("o", out)],
     )
     return PipelineDefinition(parameters=[ParameterString("Run")], steps=[step])
 
@@ -207,7 +212,7 @@ def _needs_property_files(role, group):
     step = ProcessingStep(
         "P",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("o", "s3://a/o")],
         property_files=[report],
@@ -224,7 +229,9 @@ def _needs_retry_policy(role, group):
 def _needs_model_data_url(role, group):
     train = TrainingStep("T", job=training_job(role))
     model = CreateModelStep(
-        "M", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)]
+        "M",
+        role=role,
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=train.model_artifacts)],
     )
     return PipelineDefinition(steps=[train, model])
 
@@ -243,7 +250,7 @@ def _needs_register_model(role, group):
     register = RegisterModelStep(
         "R",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/m.tar.gz")],
         content_types=["text/csv"],
         response_types=["text/csv"],
     )
@@ -281,7 +288,7 @@ def _needs_large_models(role, group):
 
 
 def _needs_experiment_config(role, group):
-    step = ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large")
+    step = ProcessingStep("P", role=role, image=ContainerImage.from_uri(SKLEARN), instance_type="ml.m5.large")
     return PipelineDefinition(steps=[step], experiment_config=PipelineExperimentConfig())
 
 
@@ -328,7 +335,7 @@ def _needs_drift_check_baselines(role, group):
     register = RegisterModelStep(
         "R",
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m.tar.gz")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/m.tar.gz")],
         content_types=["text/csv"],
         response_types=["text/csv"],
         drift_check_baselines=DriftCheckBaselines(data_quality_constraints="s3://a/constraints.json"),

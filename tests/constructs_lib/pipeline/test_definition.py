@@ -8,6 +8,7 @@ import json
 import pytest
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     VERSION,
     ExecutionVariables,
@@ -101,7 +102,7 @@ def test_processing_outputs_are_looked_up_by_name(role):
     step = ProcessingStep(
         "Prep",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("train", "s3://b/train")],
     )
@@ -120,7 +121,11 @@ def test_expressions_cannot_be_formatted_into_python_strings():
 def test_join_builds_per_execution_paths(role):
     output = Join(on="/", values=["s3://artifacts/runs", ExecutionVariables.PIPELINE_EXECUTION_ID, "train"])
     step = ProcessingStep(
-        "Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large", outputs=[ProcessingOutput("train", output)]
+        "Prep",
+        role=role,
+        image=ContainerImage.from_uri(SKLEARN),
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("train", output)],
     )
     rendered = PipelineDefinition(steps=[step]).render()
     uri = rendered["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
@@ -169,7 +174,7 @@ def test_rejects_references_to_steps_not_in_the_pipeline(role):
     prep = ProcessingStep(
         "Prep",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("train", "s3://b/train")],
     )
@@ -228,7 +233,7 @@ def test_rejects_cycles_through_depends_on_and_data_references(role):
     prep = ProcessingStep(
         "Prep",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("train", "s3://b/train")],
     )
@@ -273,7 +278,7 @@ def test_s3_join_makes_per_execution_paths_and_keeps_the_location_for_grants(rol
     step = ProcessingStep(
         "Evaluate",
         role=role,
-        image_uri=SKLEARN,
+        image=ContainerImage.from_uri(SKLEARN),
         instance_type="ml.m5.large",
         outputs=[ProcessingOutput("evaluation", S3Join(work, ExecutionVariables.PIPELINE_EXECUTION_ID, "evaluation"))],
         property_files=[report],

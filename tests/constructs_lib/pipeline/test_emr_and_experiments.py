@@ -8,7 +8,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib import ConstructValidationError, JobRole, MlPipeline
+from constructs_lib import ConstructValidationError, ContainerImage, JobRole, MlPipeline
 from constructs_lib.training.container_images import SKLEARN_REPOSITORY, sklearn_image_uri
 from constructs_lib.training.pipeline import (
     ConditionEquals,
@@ -262,7 +262,7 @@ def test_with_a_cluster_config_the_role_creates_follows_and_ends_clusters_and_pa
 
 def _processing(role_arn: str = "arn:aws:iam::123456789012:role/jobs"):
     role = iam.Role.from_role_arn(new_stack(), "R", role_arn)
-    return ProcessingStep("P", role=role, image_uri=SKLEARN, instance_type="ml.m5.large")
+    return ProcessingStep("P", role=role, image=ContainerImage.from_uri(SKLEARN), instance_type="ml.m5.large")
 
 
 def test_the_default_experiment_config_is_the_pipeline_and_the_execution():
@@ -315,7 +315,9 @@ def test_the_pipeline_role_creates_and_associates_its_experiment_entities_only()
     app = compliance_app()
     stack = new_stack(app)
     role = JobRole(stack, "Jobs", job_kinds=["processing"], aws_image_repositories=[SKLEARN_REPOSITORY])
-    step = ProcessingStep("P", role=role, image_uri=sklearn_image_uri("eu-west-1"), instance_type="ml.m5.large")
+    step = ProcessingStep(
+        "P", role=role, image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")), instance_type="ml.m5.large"
+    )
     MlPipeline(
         stack,
         "P",

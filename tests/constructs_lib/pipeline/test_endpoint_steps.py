@@ -8,7 +8,15 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
-from constructs_lib import ConstructValidationError, EncryptionKey, JobRole, MlPipeline, S3Location, SecureBucket
+from constructs_lib import (
+    ConstructValidationError,
+    ContainerImage,
+    EncryptionKey,
+    JobRole,
+    MlPipeline,
+    S3Location,
+    SecureBucket,
+)
 from constructs_lib.training.container_images import XGBOOST_REPOSITORY, xgboost_image_uri
 from constructs_lib.training.pipeline import (
     CreateModelStep,
@@ -26,7 +34,9 @@ from tests.iam_eval import Request, allowed
 
 def _deploy(role, *, key=None, **config_options):
     model = CreateModelStep(
-        "CreateModel", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://m/model.tar.gz")]
+        "CreateModel",
+        role=role,
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://m/model.tar.gz")],
     )
     config = EndpointConfigStep(
         "EndpointConfig",
@@ -154,7 +164,10 @@ def deploying_pipeline():
         "CreateModel",
         role=role,
         containers=[
-            ModelContainer(image_uri=xgboost_image_uri("eu-west-1"), model_data_url=models.child("model.tar.gz"))
+            ModelContainer(
+                image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
+                model_data_url=models.child("model.tar.gz"),
+            )
         ],
     )
     _, config, endpoint = _deploy(role, key=key)

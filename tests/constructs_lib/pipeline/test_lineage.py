@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     CreateModelStep,
     IntegerRange,
@@ -137,7 +138,7 @@ def test_user_metadata_is_kept_next_to_the_lineage_entries(role, group):
         content_types=["text/csv"],
         response_types=["text/csv"],
         customer_metadata={"owner": "churn-team"},
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=train.model_artifacts)],
     )
     metadata = _with_lineage(PipelineDefinition(steps=[train, register]))["Steps"][1]["Arguments"][
         "CustomerMetadataProperties"
@@ -160,7 +161,7 @@ def test_tuning_jobs_are_tagged_and_a_tuned_model_records_its_tuning_job(role, g
         model_package_group=group,
         content_types=["text/csv"],
         response_types=["text/csv"],
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=tune.top_model_artifacts())],
     )
     steps = _steps(_with_lineage(PipelineDefinition(steps=[tune, register])))
     assert _tags(steps["Tune"])["lineage:input:train"] == "s3://data/train/"
@@ -244,7 +245,7 @@ def test_user_metadata_that_collides_with_lineage_fails(role, group):
         content_types=["text/csv"],
         response_types=["text/csv"],
         customer_metadata={"lineage:code-version": "x"},
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts)],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=train.model_artifacts)],
     )
     message = _error(PipelineDefinition(steps=[train, register]), LineageOptions(code_version=COMMIT))
     assert "customer_metadata=['lineage:code-version']: keys starting with 'lineage:'" in message
@@ -265,6 +266,6 @@ def test_customer_metadata_follows_botocore_limits(role, group, metadata, messag
         content_types=["text/csv"],
         response_types=["text/csv"],
         customer_metadata=metadata,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/model.tar.gz")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/model.tar.gz")],
     )
     assert message in _error(PipelineDefinition(steps=[register]), None)

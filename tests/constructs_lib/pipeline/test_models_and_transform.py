@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     CreateModelStep,
     JobNetwork,
@@ -37,7 +38,11 @@ def test_training_artifacts_feed_a_model_and_the_model_a_batch_transform(role):
         "Model",
         role=role,
         containers=[
-            ModelContainer(image_uri=IMAGE, model_data_url=train.model_artifacts, environment={"LOG_LEVEL": "info"})
+            ModelContainer(
+                image=ContainerImage.from_uri(IMAGE),
+                model_data_url=train.model_artifacts,
+                environment={"LOG_LEVEL": "info"},
+            )
         ],
         network=JobNetwork(subnet_ids=["subnet-1"], security_group_ids=["sg-1"]),
     )
@@ -91,8 +96,10 @@ def test_an_inference_pipeline_of_several_containers(role):
         role=role,
         inference_execution_mode="Serial",
         containers=[
-            ModelContainer(image_uri=IMAGE, model_data_url="s3://a/pre.tar.gz", hostname="pre"),
-            ModelContainer(image_uri=IMAGE, model_data_url="s3://a/model.tar.gz", hostname="model"),
+            ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/pre.tar.gz", hostname="pre"),
+            ModelContainer(
+                image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/model.tar.gz", hostname="model"
+            ),
         ],
     )
     args = _render(model)["Steps"][0]["Arguments"]
@@ -107,7 +114,10 @@ def test_register_model_is_pending_manual_approval_by_default(role, group):
         model_package_group=group,
         containers=[
             ModelContainer(
-                image_uri=IMAGE, model_data_url=train.model_artifacts, framework="XGBOOST", framework_version="1.7"
+                image=ContainerImage.from_uri(IMAGE),
+                model_data_url=train.model_artifacts,
+                framework="XGBOOST",
+                framework_version="1.7",
             )
         ],
         content_types=["text/csv"],
@@ -142,7 +152,7 @@ def test_register_model_is_pending_manual_approval_by_default(role, group):
         ({"content_types": []}, "content_types=[]: must list at least one MIME type"),
         (
             {"containers": [ModelContainer(model_data_url="s3://a/m.tar.gz")]},
-            "containers[0].image_uri=None: is required",
+            "containers[0].image=None: is required",
         ),
         ({"realtime_instance_types": ["ml.m5.huge"]}, "realtime_instance_types='ml.m5.huge'"),
         ({"model_package_group": "churn"}, "model_package_group='churn': must be a model package group"),
@@ -155,7 +165,7 @@ def test_register_model_is_pending_manual_approval_by_default(role, group):
 def test_bad_register_input_fails(role, group, changes, message):
     options = dict(
         model_package_group=group,
-        containers=[ModelContainer(image_uri=IMAGE, model_data_url="s3://a/m")],
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url="s3://a/m")],
         content_types=["text/csv"],
         response_types=["text/csv"],
     )
@@ -172,11 +182,11 @@ def test_bad_register_input_fails(role, group, changes, message):
             "containers[0].model_package_group=None: is required with model_package",
         ),
         (
-            [ModelContainer(image_uri=IMAGE, model_package="arn:x", model_package_group=object())],
+            [ModelContainer(image=ContainerImage.from_uri(IMAGE), model_package="arn:x", model_package_group=object())],
             "containers[0]='model_package': give model_package alone",
         ),
         (
-            [ModelContainer(image_uri=IMAGE, framework="XGBOOST")],
+            [ModelContainer(image=ContainerImage.from_uri(IMAGE), framework="XGBOOST")],
             "containers[0]=['XGBOOST', None]: framework and framework_version only apply",
         ),
     ],

@@ -7,6 +7,7 @@ import pytest
 from aws_cdk.assertions import Annotations, Match
 
 from constructs_lib import MlPipeline
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     ConditionEquals,
     ConditionStep,
@@ -85,7 +86,11 @@ def test_the_reference_pipeline_keeps_every_runs_state_apart(role, group):
 def _warnings(role, *, output, transform_output) -> list:
     stack = new_stack()
     prep = ProcessingStep(
-        "Prep", role=role, image_uri=SKLEARN, instance_type="ml.m5.large", outputs=[ProcessingOutput("train", output)]
+        "Prep",
+        role=role,
+        image=ContainerImage.from_uri(SKLEARN),
+        instance_type="ml.m5.large",
+        outputs=[ProcessingOutput("train", output)],
     )
     score = TransformStep(
         "Score",

@@ -7,6 +7,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     JobNetwork,
     ParameterInteger,
@@ -29,7 +30,7 @@ def key():
 
 
 def _step(job_role, **changes):
-    options = dict(role=job_role, image_uri=SKLEARN, instance_type="ml.m5.xlarge")
+    options = dict(role=job_role, image=ContainerImage.from_uri(SKLEARN), instance_type="ml.m5.xlarge")
     options.update(changes)
     return ProcessingStep("Prep", **options)
 

@@ -6,6 +6,7 @@ import pytest
 from aws_cdk import Duration
 
 from constructs_lib import ConstructValidationError
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     CategoricalRange,
     ContinuousRange,
@@ -120,7 +121,9 @@ def test_a_tuning_checkpoint_prefix_shared_by_executions_fails_at_synth(role):
 def test_the_best_model_feeds_a_model_step(role):
     tune = _tuning(role)
     model = CreateModelStep(
-        "BestModel", role=role, containers=[ModelContainer(image_uri=IMAGE, model_data_url=tune.top_model_artifacts())]
+        "BestModel",
+        role=role,
+        containers=[ModelContainer(image=ContainerImage.from_uri(IMAGE), model_data_url=tune.top_model_artifacts())],
     )
     rendered = PipelineDefinition(steps=[tune, model]).render()
     assert_valid(rendered)

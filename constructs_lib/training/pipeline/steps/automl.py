@@ -197,7 +197,7 @@ class AutoMLStep(Step):
         for a ``CreateModelStep`` or ``RegisterModelStep``."""
         container = self.properties.BestCandidate.InferenceContainers[0]
         return ModelContainer(
-            image_uri=container.Image,
+            image=container.Image,
             model_data_url=container.ModelDataUrl,
             environment={key: container.Environment[key] for key in BEST_MODEL_ENVIRONMENT},
         )

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from aws_cdk import Duration
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
@@ -187,7 +188,7 @@ class CheckStep(Step):
         self._job = ProcessingStep(
             self.name,
             role=job.role,
-            image_uri=job.image_uri,
+            image=job.image_uri if isinstance(job.image_uri, Expression) else ContainerImage.from_uri(job.image_uri),
             instance_type=job.instance_type,
             instance_count=job.instance_count,
             volume_size_gb=job.volume_size_gb,

@@ -7,12 +7,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
-from constructs_lib.training.pipeline.step import JobNetwork, Step, StepLineage, StepRequirements, StepValidator, given
+from constructs_lib.training.pipeline.step import (
+    JobNetwork,
+    Step,
+    StepLineage,
+    StepRequirements,
+    StepValidator,
+    given,
+    image_reference,
+    images_of,
+)
 from constructs_lib.training.pipeline.values import ModelApprovalStatus
 
 if TYPE_CHECKING:
@@ -23,7 +33,8 @@ if TYPE_CHECKING:
 class ModelContainer:
     """A model's container: an image with model data, or a registered model package version.
 
-    :param image_uri: the inference image (not with ``model_package``).
+    :param image: the inference image (a ``ContainerImage`` or a String parameter; not with
+        ``model_package``). A ``CreateModelStep``'s role is granted pull on it.
     :param model_data_url: the ``model.tar.gz`` (``training.model_artifacts``, an ``S3Location``, a URI).
     :param model_package: ``CreateModelStep`` only: the ARN of a registered version (a String
         parameter or property), instead of an image and model data.
@@ -35,7 +46,7 @@ class ModelContainer:
     :param framework_version: default none; ``RegisterModelStep`` only, e.g. ``1.7``.
     """
 
-    image_uri: str | Expression | None = None
+    image: ContainerImage | Expression | None = None
     model_data_url: str | S3Location | Expression | None = None
     model_package: str | Expression | None = None
     model_package_group: ModelPackageGroupRef | None = None
@@ -47,7 +58,7 @@ class ModelContainer:
     def model_request(self) -> dict[str, Any]:
         return {
             "ContainerHostname": self.hostname,
-            "Image": self.image_uri,
+            "Image": self.image,
             "ModelDataUrl": self.model_data_url,
             "ModelPackageName": self.model_package,
             "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
@@ -56,7 +67,7 @@ class ModelContainer:
     def package_request(self) -> dict[str, Any]:
         return {
             "ContainerHostname": self.hostname,
-            "Image": self.image_uri,
+            "Image": self.image,
             "ModelDataUrl": self.model_data_url,
             "Environment": {key: as_api_string(value) for key, value in self.environment.items()},
             "Framework": self.framework,
@@ -114,7 +125,7 @@ class CreateModelStep(Step):
 
     def lineage(self) -> StepLineage:
         """The containers' images and model data; the registered version when built from one."""
-        images = [c.image_uri for c in self.containers if c.image_uri is not None]
+        images = [image_reference(c.image) for c in self.containers if c.image is not None]
         several = len(self.containers) > 1
         inputs = {
             f"model{index if several else ''}": c.model_data_url
@@ -129,7 +140,8 @@ class CreateModelStep(Step):
 
     def requirements(self) -> StepRequirements:
         groups = [c.model_package_group for c in self.containers if c.model_package_group is not None]
-        return StepRequirements(job_kinds={"model"}, pass_roles=[self.role], read_from=groups)
+        images = [(image, self.role) for c in self.containers for image in images_of(c.image)]
+        return StepRequirements(job_kinds={"model"}, pass_roles=[self.role], read_from=groups, images=images)
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
@@ -149,7 +161,7 @@ class CreateModelStep(Step):
             if container.model_package is not None:
                 v.kind(f"{arg}.model_package", container.model_package, STRING)
                 v.check(
-                    container.image_uri is None and container.model_data_url is None,
+                    container.image is None and container.model_data_url is None,
                     arg,
                     "model_package",
                     "give model_package alone: the version brings its image and model data",
@@ -161,7 +173,7 @@ class CreateModelStep(Step):
                     "is required with model_package: the pipeline's role may read that group's versions only",
                 )
             else:
-                v.kind(f"{arg}.image_uri", container.image_uri, STRING, required=True)
+                v.image(f"{arg}.image", container.image)
                 if container.model_data_url is not None:
                     v.s3_uri(f"{arg}.model_data_url", container.model_data_url)
             v.check(
@@ -458,7 +470,10 @@ class RegisterModelStep(Step):
         }
 
     def requirements(self) -> StepRequirements:
-        return StepRequirements(register_into=[self.model_package_group])
+        # The images are bound (an asset image is built) but not pulled here: the models created
+        # from the version pull them (``ModelPackageSources``).
+        images = [(image, None) for c in self.containers for image in images_of(c.image)]
+        return StepRequirements(register_into=[self.model_package_group], images=images)
 
     def validate(self, v: StepValidator) -> None:
         super().validate(v)
@@ -474,7 +489,7 @@ class RegisterModelStep(Step):
         v.check(1 <= len(self.containers) <= 15, "containers", len(self.containers), "must list 1 to 15 containers")
         for index, container in enumerate(self.containers):
             arg = f"containers[{index}]"
-            v.kind(f"{arg}.image_uri", container.image_uri, STRING, required=True)
+            v.image(f"{arg}.image", container.image)
             if container.model_data_url is not None:
                 v.s3_uri(f"{arg}.model_data_url", container.model_data_url)
             v.check(

@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib._core.validation import invalid
+from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.code import Code, ScriptSource, unbound_error
@@ -34,6 +35,8 @@ from constructs_lib.training.pipeline.step import (
     StepRequirements,
     StepValidator,
     given,
+    image_reference,
+    images_of,
     seconds_of,
 )
 from constructs_lib.training.pipeline.tracking import tracking_environment
@@ -123,7 +126,7 @@ class ProcessingOutputs:
 
 
 class ProcessingStep(Step):
-    """A processing job: a container (``image_uri``) run on ``instance_count`` instances.
+    """A processing job: a container (``image``) run on ``instance_count`` instances.
 
     With ``code``, the script is an input and the container runs ``command + [script]`` (the
     ``ScriptProcessor`` convention). With ``source`` (a ``ScriptSource``), the source folder is the
@@ -143,7 +146,7 @@ class ProcessingStep(Step):
         name: str,
         *,
         role: Any,
-        image_uri: str | Expression,
+        image: ContainerImage | Expression,
         instance_type: InstanceType | str | Expression,
         instance_count: int | Expression = 1,
         volume_size_gb: int | Expression = 30,
@@ -164,7 +167,8 @@ class ProcessingStep(Step):
     ) -> None:
         """
         :param role: the ``JobRole`` (or IAM role) the job runs as.
-        :param image_uri: the processing container image.
+        :param image: the processing container (``FrameworkImage.sklearn()``, your own
+            ``ContainerImage.from_asset``..., or a String parameter); the job's role is granted pull on it.
         :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``ProcessingInstanceType``).
         :param instance_count: default 1 (1 to 100).
         :param volume_size_gb: default 30 (1 to 16384).
@@ -191,7 +195,7 @@ class ProcessingStep(Step):
         """
         super().__init__(name, **step_options)
         self.role = role
-        self.image_uri = image_uri
+        self.image = image
         self.instance_type = instance_type
         self.instance_count = instance_count
         self.volume_size_gb = volume_size_gb
@@ -280,7 +284,7 @@ class ProcessingStep(Step):
                 }
             },
             "AppSpecification": {
-                "ImageUri": self.image_uri,
+                "ImageUri": self.image,
                 "ContainerEntrypoint": entrypoint,
                 "ContainerArguments": [as_api_string(a) for a in self.container_arguments] or None,
             },
@@ -339,11 +343,12 @@ class ProcessingStep(Step):
             job_kinds={"processing"},
             pass_roles=[self.role],
             read_locations=[location for location in locations if isinstance(location, S3Location)],
+            images=[(image, self.role) for image in images_of(self.image)],
         )
 
     def lineage(self) -> StepLineage:
         return StepLineage(
-            images=[self.image_uri],
+            images=[image_reference(self.image)],
             inputs={item.name: item.source for item in self.inputs_config},
             code=self._code_source(),
         )
@@ -357,7 +362,7 @@ class ProcessingStep(Step):
     def validate_job(self, v: StepValidator) -> None:
         """The processing job's own arguments (a check step runs one, and reports its problems as its own)."""
         v.check(hasattr(self.role, "role_arn"), "role", self.role, "must be a JobRole or an IAM role")
-        v.kind("image_uri", self.image_uri, STRING, required=True)
+        v.image("image", self.image)
         v.instance_type("instance_type", self.instance_type, "ProcessingInstanceType")
         if v.kind("instance_count", self.instance_count, INTEGER, required=True):
             v.range("instance_count", self.instance_count, minimum=1, maximum=100)

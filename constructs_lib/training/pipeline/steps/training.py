@@ -12,7 +12,8 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_lib.foundation.instance_type import InstanceType
+from constructs_lib.foundation.container_image import ContainerImage
+from constructs_lib.foundation.instance_type import InstanceType, as_instance_type
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.code import SCRIPT_MODE_HYPERPARAMETERS, ScriptSource, unbound_error
 from constructs_lib.training.pipeline import _service_model
@@ -25,6 +26,8 @@ from constructs_lib.training.pipeline.step import (
     StepRequirements,
     StepValidator,
     given,
+    image_reference,
+    images_of,
     seconds_of,
 )
 from constructs_lib.training.pipeline.steps import large_models
@@ -153,7 +156,10 @@ class TrainingJob:
     :param instance_type: e.g. ``ml.m5.xlarge`` (botocore ``TrainingInstanceType``); None with
         ``instance_groups``.
     :param output_path: where ``<job name>/output/model.tar.gz`` goes (``S3Location``, URI, expression).
-    :param image_uri: the training image; or give ``algorithm_name``.
+    :param image: the training image (``AlgorithmImage``, ``FrameworkImage``, ``ContainerImage``, or
+        a String parameter); or give ``algorithm_name``. The job's role is granted pull on it. With
+        an ``AlgorithmImage``, the channels' content types and input modes and the instance type and
+        count are checked against what the algorithm accepts.
     :param algorithm_name: default none; a SageMaker or Marketplace algorithm instead of an image.
     :param instance_count: default None (1); more than one is distributed training (data sharded per
         channel with ``ShardedByS3Key``). None with ``instance_groups``.
@@ -174,7 +180,7 @@ class TrainingJob:
     :param environment: default none; environment variables of the container.
     :param max_retry_attempts: default none; SageMaker's own job retries on internal errors (1 to 30).
     :param source: default none; script mode (``ScriptSource(entry_point=..., source_dir=...)``) with a
-        framework image (``image_uri``): the folder arrives as the ``code`` channel, the training
+        framework image (``image``): the folder arrives as the ``code`` channel, the training
         toolkit's hyperparameters (``sagemaker_program``, ``sagemaker_submit_directory``,
         ``sagemaker_region``, ``sagemaker_container_log_level``) are set, and every hyperparameter is
         JSON-encoded as the SageMaker Python SDK does for framework estimators (the toolkit decodes them;
@@ -197,7 +203,7 @@ class TrainingJob:
     role: Any
     instance_type: InstanceType | str | Expression | None
     output_path: str | S3Location | Expression
-    image_uri: str | Expression | None = None
+    image: ContainerImage | Expression | None = None
     algorithm_name: str | None = None
     instance_count: int | Expression | None = None
     volume_size_gb: int | Expression = 30
@@ -231,7 +237,7 @@ class TrainingJob:
 
     def algorithm_specification(self) -> dict[str, Any]:
         spec: dict[str, Any] = {
-            "TrainingImage": self.image_uri,
+            "TrainingImage": self.image,
             "AlgorithmName": self.algorithm_name,
             "TrainingInputMode": self.input_mode,
             "MetricDefinitions": [{"Name": m.name, "Regex": m.regex} for m in self.metric_definitions] or None,
@@ -315,7 +321,7 @@ class TrainingJob:
             inputs[channel.name] = (
                 channel.s3_uri if fs is None else f"{fs.file_system_type}:{fs.file_system_id}:{fs.directory_path}"
             )
-        image = self.image_uri if self.image_uri is not None else self.algorithm_name
+        image = image_reference(self.image) if self.image is not None else self.algorithm_name
         code = self._code_channel("")
         return StepLineage(
             images=[image],
@@ -324,16 +330,21 @@ class TrainingJob:
             code=code.s3_uri if code is not None else None,
         )
 
+    def image_pulls(self) -> list[tuple[ContainerImage, Any]]:
+        """The image and the role that pulls it (for ``MlPipeline``'s grants)."""
+        return [(image, self.role) for image in images_of(self.image)]
+
     def validate(self, v: StepValidator, prefix: str = "job") -> None:
         v.check(hasattr(self.role, "role_arn"), f"{prefix}.role", self.role, "must be a JobRole or an IAM role")
         v.check(
-            (self.image_uri is None) != (self.algorithm_name is None),
-            f"{prefix}.image_uri/algorithm_name",
-            [self.image_uri, self.algorithm_name],
-            "give exactly one of image_uri or algorithm_name",
+            (self.image is None) != (self.algorithm_name is None),
+            f"{prefix}.image/algorithm_name",
+            [self.image, self.algorithm_name],
+            "give exactly one of image or algorithm_name",
         )
-        if self.image_uri is not None:
-            v.kind(f"{prefix}.image_uri", self.image_uri, STRING)
+        if self.image is not None:
+            v.image(f"{prefix}.image", self.image)
+        self._validate_algorithm(v, prefix)
         large_models.validate(self, v, prefix)  # instance type and count or groups, distribution, Debugger
         if v.kind(f"{prefix}.volume_size_gb", self.volume_size_gb, INTEGER, required=True):
             v.range(f"{prefix}.volume_size_gb", self.volume_size_gb, minimum=1)
@@ -421,16 +432,73 @@ class TrainingJob:
         for channel in self.channels:
             self._validate_channel(v, channel, f"{prefix}.channels[{channel.name!r}]")
 
+    def _validate_algorithm(self, v: StepValidator, prefix: str) -> None:
+        """A built-in algorithm's image: what it accepts (``BuiltInAlgorithm``), checked at synth."""
+        from constructs_lib.training.container_images import AlgorithmCompute, AlgorithmImage
+
+        image = self.image
+        if not isinstance(image, AlgorithmImage):
+            return
+        algorithm = image.algorithm
+        name = f"{algorithm.name} ({algorithm.page})"
+        modes = (*algorithm.input_modes, "FastFile") if "File" in algorithm.input_modes else algorithm.input_modes
+        for channel in self.channels:
+            arg = f"{prefix}.channels[{channel.name!r}]"
+            mode = channel.input_mode or self.input_mode
+            if v.literal(mode):
+                v.check(
+                    mode in modes,
+                    f"{arg}.input_mode",
+                    mode,
+                    f"{name} reads {' or '.join(algorithm.input_modes)} mode only",
+                )
+            content_type = channel.content_type
+            if isinstance(content_type, str) and v.literal(content_type):
+                mime = content_type.split(";", 1)[0].strip().lower()
+                v.check(
+                    mime in algorithm.content_types,
+                    f"{arg}.content_type",
+                    content_type,
+                    f"{name} reads {', '.join(algorithm.content_types)}",
+                )
+        instance = self.instance_type
+        if isinstance(instance, (InstanceType, str)) and v.literal(
+            instance.name if isinstance(instance, InstanceType) else instance
+        ):
+            kind = as_instance_type(instance)
+            if image.compute == AlgorithmCompute.GPU:
+                v.check(
+                    kind.is_gpu,
+                    f"{prefix}.instance_type",
+                    kind.name,
+                    f"{name} trains on GPU instances only (ml.p3, ml.g4dn, ml.g5...)",
+                )
+            elif image.compute == AlgorithmCompute.CPU:
+                v.check(
+                    not kind.is_accelerated,
+                    f"{prefix}.instance_type",
+                    kind.name,
+                    f"{name} {'version ' + image.version + ' ' if algorithm.family == 'xgboost' else ''}"
+                    "trains on CPU instances only",
+                )
+        if not algorithm.multi_instance and v.literal(self.instance_count):
+            v.check(
+                self.instance_count == 1,
+                f"{prefix}.instance_count",
+                self.instance_count,
+                f"{name} trains on a single instance only",
+            )
+
     def _validate_source(self, v: StepValidator, prefix: str) -> None:
         if not v.check(
             isinstance(given(self.source), ScriptSource), f"{prefix}.source", self.source, "must be a ScriptSource"
         ):
             return
         v.check(
-            self.image_uri is not None,
+            self.image is not None,
             f"{prefix}.source",
             self.source,
-            "needs a framework image (image_uri: PyTorch, TensorFlow, scikit-learn, XGBoost, Hugging Face), "
+            "needs a framework image (image: FrameworkImage PyTorch, TensorFlow, scikit-learn, XGBoost, Hugging Face), "
             "not algorithm_name",
         )
         reserved = sorted(set(self.hyperparameters) & set(SCRIPT_MODE_HYPERPARAMETERS))
@@ -565,7 +633,7 @@ class TrainingStep(Step):
         return arguments
 
     def requirements(self) -> StepRequirements:
-        return StepRequirements(job_kinds={"training"}, pass_roles=[self.job.role])
+        return StepRequirements(job_kinds={"training"}, pass_roles=[self.job.role], images=self.job.image_pulls())
 
     def lineage(self) -> StepLineage:
         return self.job.lineage()

@@ -234,7 +234,7 @@ class TuningStep(Step):
         return arguments
 
     def requirements(self) -> StepRequirements:
-        return StepRequirements(job_kinds={"tuning"}, pass_roles=[self.job.role])
+        return StepRequirements(job_kinds={"tuning"}, pass_roles=[self.job.role], images=self.job.image_pulls())
 
     def lineage(self) -> StepLineage:
         """The training definition's image, data and static hyperparameters (SageMaker copies a
