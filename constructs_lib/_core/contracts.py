@@ -7,9 +7,12 @@ side can be built, tested and replaced on its own. The concrete constructs (``Re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
+from constructs import Node
 
 if TYPE_CHECKING:
     from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -28,6 +31,43 @@ class MonitorableEndpoint(Protocol):
     @property
     def data_capture(self) -> DataCaptureOptions | None:
         """None when the endpoint does not capture data (Model Monitor then refuses it)."""
+        ...
+
+
+@runtime_checkable
+class MonitorableComponent(Protocol):
+    """An inference component whose invocation metrics can be watched (``IInferenceComponent``).
+
+    On an endpoint that hosts inference components SageMaker publishes the invocation metrics
+    (``Invocations``, ``Invocation5XXErrors``, ``ModelLatency``, ...) per component, with the
+    ``InferenceComponentName`` dimension."""
+
+    @property
+    def node(self) -> Node: ...
+
+    @property
+    def inference_component_name(self) -> str: ...
+
+    @property
+    def endpoint_name(self) -> str:
+        """The name of the endpoint that hosts the component."""
+        ...
+
+    def metric_invocations(self, **props: Any) -> cloudwatch.Metric: ...
+
+    def metric_invocation_5xx_errors(self, **props: Any) -> cloudwatch.Metric: ...
+
+    def metric_model_latency(self, **props: Any) -> cloudwatch.Metric: ...
+
+
+@runtime_checkable
+class ComponentHost(Protocol):
+    """An endpoint that hosts inference components (``InferenceComponentEndpoint``): its models are
+    the components, so its invocation metrics are theirs, and it captures no data."""
+
+    @property
+    def components(self) -> Sequence[MonitorableComponent]:
+        """The components defined on it so far."""
         ...
 
 

@@ -401,12 +401,29 @@ class IInferenceComponent(IResource, Protocol):
     @property
     def inference_component_arn(self) -> str: ...
 
+    @property
+    def endpoint_name(self) -> str:
+        """The name of the endpoint that hosts the component (known at synth)."""
+        ...
+
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """``sagemaker:InvokeEndpoint`` on the endpoint for this component only."""
         ...
 
     def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
         """``AWS/SageMaker`` metric ``metric_name`` of the component (``InferenceComponentName``)."""
+        ...
+
+    def metric_invocations(self, **props: Any) -> cloudwatch.Metric:
+        """Requests sent to the component (Sum)."""
+        ...
+
+    def metric_invocation_5xx_errors(self, **props: Any) -> cloudwatch.Metric:
+        """The component's server-side error rate (Average of ``Invocation5XXErrors``; Sum for the count)."""
+        ...
+
+    def metric_model_latency(self, **props: Any) -> cloudwatch.Metric:
+        """The component's model latency, in microseconds (Average)."""
         ...
 
 
@@ -422,6 +439,10 @@ class _ComponentBase(Resource):
 
     @property
     def inference_component_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def endpoint_name(self) -> str:
         raise NotImplementedError
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -599,6 +620,11 @@ class InferenceComponent(_ComponentBase):
     @property
     def inference_component_arn(self) -> str:
         return self.resource.attr_inference_component_arn
+
+    @property
+    def endpoint_name(self) -> str:
+        """The hosting endpoint's name, known at synth (``endpoint.endpoint_name`` is a reference)."""
+        return self.endpoint.physical_endpoint_name
 
     @property
     def resource_id(self) -> str:
@@ -934,6 +960,7 @@ class _ImportedComponent(_ComponentBase):
         problems.raise_if_any()
         stack = Stack.of(self)
         self._name = name
+        self._endpoint_name = endpoint_name
         self._metrics_name = name
         # SageMaker lower-cases names in the ARNs that IAM matches requests against.
         self._arn = stack.format_arn(service="sagemaker", resource="inference-component", resource_name=_lower(name))
@@ -948,6 +975,10 @@ class _ImportedComponent(_ComponentBase):
     @property
     def inference_component_arn(self) -> str:
         return self._arn
+
+    @property
+    def endpoint_name(self) -> str:
+        return self._endpoint_name
 
 
 def _lower(name: str) -> str:

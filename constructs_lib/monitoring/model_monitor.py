@@ -28,7 +28,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.contracts import ComponentHost, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
@@ -342,7 +342,8 @@ class ModelMonitor(Resource):
         baseline_locations: Sequence[S3Location] = (),
     ) -> None:
         """
-        :param endpoint: the endpoint to monitor; it must capture data (``data_capture`` set).
+        :param endpoint: the endpoint to monitor; it must capture data (``data_capture`` set), so not an
+            endpoint with inference components (Model Monitor supports endpoints that host one model).
         :param network: the VPC, subnets and security groups every job runs in (without an internet
             route it needs the S3 gateway).
         :param data_quality: default None (no data quality monitor).
@@ -530,13 +531,23 @@ class ModelMonitor(Resource):
         problems = Problems(self, "ModelMonitor")
         capture = endpoint.data_capture
         label = _label(endpoint)
-        problems.check(
-            capture is not None,
-            "endpoint",
-            label,
-            "must capture data: Model Monitor reads the endpoint's captured requests and responses "
-            "(create it with data_capture=DataCaptureOptions(...))",
-        )
+        if isinstance(endpoint, ComponentHost):
+            # No DataCaptureOptions would help: say why this endpoint cannot be monitored at all.
+            problems.add(
+                "endpoint",
+                label,
+                "hosts inference components, which Model Monitor does not monitor: it supports only endpoints "
+                "that host a single model, and an InferenceComponentEndpoint captures no data; monitor a "
+                "RealtimeEndpoint created with data_capture=DataCaptureOptions(...)",
+            )
+        else:
+            problems.check(
+                capture is not None,
+                "endpoint",
+                label,
+                "must capture data: Model Monitor reads the endpoint's captured requests and responses "
+                "(create it with data_capture=DataCaptureOptions(...))",
+            )
         monitors = {
             "data_quality": data_quality,
             "model_quality": model_quality,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import jsii
 from aws_cdk import Duration, Names
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -16,16 +17,16 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib._core.contracts import ComponentHost, MonitorableComponent, MonitorableEndpoint
 from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.service_role import publisher_source_arn, service_role
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.monitoring.model_monitor import ModelMonitor
@@ -55,8 +56,11 @@ class MonitoringAlarms(Construct):
 
     - feature drift (``feature_baseline_drift_<feature>`` above its threshold) and model quality
       alarms: ``drift_alarms``, the ones a ``DriftRetraining`` trigger listens to;
-    - endpoint health: 5XX error rate and model latency per variant: ``health_alarms``, the ones
-      ``DeployOnApproval`` checks before promoting a model;
+    - endpoint health: 5XX error rate and model latency where SageMaker publishes them: per
+      production variant (``EndpointName``, ``VariantName``) on an instance or serverless endpoint,
+      per inference component (``InferenceComponentName``) on an endpoint that hosts components,
+      whose variant serves no model itself: ``health_alarms``, the ones ``DeployOnApproval`` checks
+      before promoting a model;
     - failed, stopped or violating monitoring executions, as EventBridge events to the same topic.
     """
 
@@ -69,7 +73,8 @@ class MonitoringAlarms(Construct):
         monitor: ModelMonitor | None = None,
         feature_drift_thresholds: Mapping[str, float] | None = None,
         model_quality_thresholds: Sequence[ModelQualityThreshold] = (),
-        variant_names: Sequence[str] = ("AllTraffic",),
+        variant_names: Sequence[str] | None = None,
+        components: Sequence[MonitorableComponent] | None = None,
         max_5xx_error_rate_percent: float = 1.0,
         max_model_latency: Duration | None = None,
         alarm_topic: sns.ITopic | None = None,
@@ -88,11 +93,19 @@ class MonitoringAlarms(Construct):
         :param feature_drift_thresholds: default none; feature name -> largest acceptable baseline
             drift distance (0 to 1). Needs ``monitor`` with a data quality monitor.
         :param model_quality_thresholds: default none. Needs ``monitor`` with a model quality monitor.
-        :param variant_names: default ``("AllTraffic",)``; the production variants to watch.
+        :param variant_names: default ``("AllTraffic",)``; the production variants to watch (not on an
+            endpoint with inference components: it publishes its invocation metrics per component).
+        :param components: default, the components of ``endpoint`` when it hosts inference components
+            (an ``InferenceComponentEndpoint``: those added before this construct), else none; the
+            ``IInferenceComponent``s whose health is watched, e.g. a subset, or components of an
+            imported endpoint (``InferenceComponent.from_inference_component_name``). Each gets its
+            own 5XX and latency alarms. A component without traffic (scaled to zero copies) publishes
+            no invocation metrics: its alarms treat missing data as not breaching, so an idle
+            component neither pages nor blocks a rollout, and a request it fails counts.
         :param max_5xx_error_rate_percent: default 1; alarm when more than this share of a variant's
-            invocations fail with a 5XX over 5 minutes (twice in a row).
-        :param max_model_latency: default 1 second; alarm when a variant's p90 model latency is higher
-            for 3 periods of 5 minutes.
+            (component's) invocations fail with a 5XX over 5 minutes (twice in a row).
+        :param max_model_latency: default 1 second; alarm when a variant's (component's) p90 model
+            latency is higher for 3 periods of 5 minutes.
         :param alarm_topic: default, a new SNS topic encrypted with ``alert_key``, TLS only.
         :param encryption_key: default, a new ``EncryptionKey``; the dead-letter queue's key (and the
             topic's without ``alert_key``). An ``EncryptionKey`` gets a key-policy statement letting this
@@ -139,8 +152,11 @@ class MonitoringAlarms(Construct):
         problems.check_unique(
             "model_quality_thresholds (metric names)", [t.metric_name for t in model_quality_thresholds]
         )
-        problems.check(len(variant_names) >= 1, "variant_names", list(variant_names), "name at least one variant")
-        problems.check_unique("variant_names", variant_names)
+        watched = self._watched_components(problems, endpoint, components, variant_names)
+        if watched is None:
+            variant_names = ("AllTraffic",) if variant_names is None else variant_names
+            problems.check(len(variant_names) >= 1, "variant_names", list(variant_names), "name at least one variant")
+            problems.check_unique("variant_names", variant_names)
         problems.check_range("max_5xx_error_rate_percent", max_5xx_error_rate_percent, minimum=0, maximum=100)
         problems.check_range("max_model_latency (ms)", max_model_latency.to_milliseconds(), minimum=1)
         for address in email_addresses:
@@ -203,7 +219,12 @@ class MonitoringAlarms(Construct):
                     f"{quality.threshold:g}",
                 )
             )
-        for variant in variant_names:
+        if watched is not None:
+            for component in watched:
+                self._component_alarms(component, max_5xx_error_rate_percent, max_model_latency)
+            if components is None and isinstance(endpoint, ComponentHost):
+                self.node.add_validation(_AllComponentsWatched(self, endpoint, len(watched)))
+        for variant in variant_names or ():
             self.health_alarms.append(
                 self._alarm(
                     f"ErrorRate{_id(variant)}",
@@ -333,6 +354,99 @@ class MonitoringAlarms(Construct):
         alarm.add_alarm_action(self._action)
         return alarm
 
+    def _watched_components(
+        self,
+        problems: Problems,
+        endpoint: MonitorableEndpoint,
+        components: Sequence[MonitorableComponent] | None,
+        variant_names: Sequence[str] | None,
+    ) -> list[MonitorableComponent] | None:
+        """The components whose health is watched; None for an endpoint watched per variant."""
+        if components is None:
+            if not isinstance(endpoint, ComponentHost):
+                return None
+            hosted = list(endpoint.components)
+            problems.check(
+                bool(hosted),
+                "endpoint",
+                endpoint.node.path if isinstance(endpoint, Construct) else endpoint.endpoint_name,
+                "hosts inference components but has none yet: add them (endpoint.add_component) before "
+                "MonitoringAlarms, or pass components=",
+            )
+        else:
+            hosted = list(components)
+            problems.check(bool(hosted), "components", hosted, "name at least one component (or leave it out)")
+        if variant_names is not None:
+            problems.add(
+                "variant_names",
+                list(variant_names),
+                "applies to endpoints without inference components: an endpoint with components publishes "
+                "its invocation metrics per component (InferenceComponentName), not per variant",
+            )
+        watched: list[MonitorableComponent] = []
+        for index, component in enumerate(hosted):
+            if isinstance(given(component), MonitorableComponent):
+                watched.append(component)
+            else:
+                problems.add(
+                    f"components[{index}]",
+                    type(component).__name__,
+                    "must be an IInferenceComponent (InferenceComponent, or "
+                    "InferenceComponent.from_inference_component_name)",
+                )
+        problems.check_unique("components (construct ids)", [c.node.id for c in watched])
+        name = _known_name(endpoint)
+        for component in watched:
+            hosted_by = component.endpoint_name
+            if is_unresolved(hosted_by) or is_unresolved(name):
+                continue
+            problems.check(
+                hosted_by == name,
+                f"components[{component.node.id!r}]",
+                component.node.path,
+                f"is hosted by endpoint {hosted_by!r}, not by the watched endpoint {name!r}",
+            )
+        return watched
+
+    def _component_alarms(
+        self, component: MonitorableComponent, max_5xx_error_rate_percent: float, max_model_latency: Duration
+    ) -> None:
+        """The component's 5XX rate and p90 latency alarms, on its ``InferenceComponentName`` metrics."""
+        key, label = component.node.id, component.inference_component_name
+        period = Duration.minutes(5)
+        self.health_alarms.append(
+            self._alarm(
+                f"ErrorRate{_id(key)}",
+                f"5xx-rate-{key}",
+                cloudwatch.MathExpression(
+                    expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+                    using_metrics={
+                        "errors": component.metric_invocation_5xx_errors(statistic="Sum", period=period),
+                        "invocations": component.metric_invocations(period=period),
+                    },
+                    label=f"5XX error rate (%) of component {key}",
+                    period=period,
+                ),
+                threshold=max_5xx_error_rate_percent,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=2,
+                description=f"More than {max_5xx_error_rate_percent:g}% of invocations of inference component "
+                f"{label} fail (5XX)",
+            )
+        )
+        self.health_alarms.append(
+            self._alarm(
+                f"Latency{_id(key)}",
+                f"model-latency-{key}",
+                component.metric_model_latency(statistic="p90", period=period),
+                threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=3,
+                description=f"p90 model latency of inference component {label} above "
+                f"{max_model_latency.to_milliseconds():g} ms",
+            )
+        )
+
     def _endpoint_metric(self, metric_name: str, variant: str, statistic: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace="AWS/SageMaker",
@@ -352,6 +466,31 @@ class MonitoringAlarms(Construct):
             label=f"5XX error rate (%) of {variant}",
             period=Duration.minutes(5),
         )
+
+
+@jsii.implements(IValidation)
+class _AllComponentsWatched:
+    """Components added to the endpoint after the alarms were made would go unwatched: fail synth."""
+
+    def __init__(self, alarms: MonitoringAlarms, endpoint: ComponentHost, watched: int) -> None:
+        self._alarms, self._endpoint, self._watched = alarms, endpoint, watched
+
+    def validate(self) -> list[str]:
+        late = [c.node.path for c in list(self._endpoint.components)[self._watched :]]
+        if not late:
+            return []
+        return [
+            f"MonitoringAlarms '{self._alarms.node.path}': components={late!r}: were added to the endpoint after "
+            "MonitoringAlarms, so their health is not watched; create MonitoringAlarms after the components, "
+            "or pass components="
+        ]
+
+
+def _known_name(endpoint: MonitorableEndpoint) -> str:
+    """The endpoint's name as known at synth: a defined endpoint's ``physical_endpoint_name`` (its
+    ``endpoint_name`` is a reference), else ``endpoint_name``."""
+    name = getattr(endpoint, "physical_endpoint_name", None)
+    return name if isinstance(name, str) else endpoint.endpoint_name
 
 
 def _id(name: str) -> str:

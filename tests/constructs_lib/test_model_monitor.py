@@ -7,10 +7,12 @@ from aws_cdk.assertions import Match, Template
 
 from constructs_lib import (
     BiasDriftMonitorOptions,
+    ComputeReservation,
     ConstructValidationError,
     DataCaptureOptions,
     DataQualityMonitorOptions,
     FeatureAttributionMonitorOptions,
+    InferenceComponentEndpoint,
     ModelMonitor,
     ModelQualityMonitorOptions,
     MonitoringBaseline,
@@ -23,6 +25,7 @@ from constructs_lib import (
 from constructs_lib.monitoring.monitoring_images import CLARIFY_ACCOUNTS, MODEL_MONITOR_ANALYZER_ACCOUNTS
 from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_app, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint
+from tests.constructs_lib.inference_fixtures import cheap_model
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
 JOB_TYPES = {
@@ -362,6 +365,29 @@ def test_rejects_invalid_input(kwargs, message):
         _monitor_with(**kwargs)
     assert "ModelMonitor 'Test/Monitor' has invalid input" in str(error.value)
     assert message in str(error.value)
+
+
+def test_rejects_an_endpoint_with_inference_components():
+    """Model Monitor supports endpoints that host one model, and the component endpoint captures no
+    data: the message says so instead of suggesting a data capture it cannot have."""
+    stack = new_stack()
+    endpoint = InferenceComponentEndpoint(stack, "Endpoint", instance_type="ml.m5.xlarge", max_instance_count=1)
+    endpoint.add_component("Churn", model=cheap_model(stack), reservation=ComputeReservation(memory_mb=1024))
+    with pytest.raises(ConstructValidationError) as error:
+        ModelMonitor(
+            stack,
+            "Monitor",
+            endpoint=endpoint,
+            network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+            data_quality=DataQualityMonitorOptions(),
+        )
+    message = str(error.value)
+    assert "ModelMonitor 'Test/Monitor' has invalid input" in message
+    assert (
+        "endpoint='Test/Endpoint': hosts inference components, which Model Monitor does not monitor: it supports "
+        "only endpoints that host a single model, and an InferenceComponentEndpoint captures no data" in message
+    )
+    assert "must capture data" not in message
 
 
 def test_rejects_a_region_without_a_known_analyzer_image():

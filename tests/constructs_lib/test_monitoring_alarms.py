@@ -1,11 +1,15 @@
 import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from constructs_lib import (
+    ComputeReservation,
     ConstructValidationError,
     DataCaptureOptions,
     DataQualityMonitorOptions,
+    InferenceComponent,
+    InferenceComponentEndpoint,
     ModelMonitor,
     ModelQualityMonitorOptions,
     ModelQualityThreshold,
@@ -15,6 +19,7 @@ from constructs_lib import (
 )
 from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint
+from tests.constructs_lib.inference_fixtures import cheap_model
 
 ZONES = ["eu-west-1a", "eu-west-1b"]
 
@@ -242,3 +247,212 @@ def test_drift_thresholds_need_a_data_quality_monitor():
     stack = new_stack()
     with pytest.raises(ConstructValidationError, match="feature_drift_thresholds=\\['age'\\]: need a monitor"):
         MonitoringAlarms(stack, "Alarms", endpoint=FakeEndpoint(stack, "E"), feature_drift_thresholds={"age": 0.1})
+
+
+# --- endpoints with inference components: SageMaker publishes their invocation metrics per component ---
+
+SMALL = ComputeReservation(memory_mb=1024, cpu_cores=1)
+
+
+def _component_endpoint(stack, construct_id: str = "Endpoint", components: tuple[str, ...] = ("Churn", "Fraud")):
+    endpoint = InferenceComponentEndpoint(
+        stack, construct_id, instance_type="ml.m5.xlarge", min_instance_count=0, max_instance_count=2
+    )
+    model = cheap_model(stack, f"{construct_id}Model")
+    hosted = [endpoint.add_component(name, model=model, reservation=SMALL) for name in components]
+    for component in hosted:
+        component.auto_scale_copy_count(min_copies=0, max_copies=2)  # idle: zero copies, no metrics
+    return endpoint, hosted
+
+
+def _alarm_props(template: Template) -> list[dict]:
+    return [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
+
+
+def _dimension_names(alarm: dict) -> set[str]:
+    metrics = [alarm, *(m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m)]
+    return {d["Name"] for m in metrics for d in m.get("Dimensions", [])}
+
+
+def test_an_endpoint_with_components_is_watched_per_component():
+    """Its variant serves no model: the 5XX and latency alarms watch each component's metrics
+    (InferenceComponentName), none the variant's, and an idle component (no data) does not breach."""
+    stack = new_stack()
+    endpoint, (churn, fraud) = _component_endpoint(stack)
+    alarms = MonitoringAlarms(stack, "Alarms", endpoint=endpoint, alarm_name_prefix="churn")
+    template = Template.from_stack(stack)
+    assert alarms.health_alarm_names == (
+        "churn-5xx-rate-Churn",
+        "churn-model-latency-Churn",
+        "churn-5xx-rate-Fraud",
+        "churn-model-latency-Fraud",
+    )
+    for component in (churn, fraud):
+        dimensions = [{"Name": "InferenceComponentName", "Value": component.physical_name}]
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "AlarmName": f"churn-5xx-rate-{component.node.id}",
+                "Threshold": 1,
+                "EvaluationPeriods": 2,
+                "TreatMissingData": "notBreaching",
+                "Metrics": Match.array_with(
+                    [
+                        Match.object_like({"Expression": "IF(invocations > 0, 100 * errors / invocations, 0)"}),
+                        {
+                            "Id": "errors",
+                            "ReturnData": False,
+                            "MetricStat": {
+                                "Metric": {
+                                    "Namespace": "AWS/SageMaker",
+                                    "MetricName": "Invocation5XXErrors",
+                                    "Dimensions": dimensions,
+                                },
+                                "Period": 300,
+                                "Stat": "Sum",
+                            },
+                        },
+                        {
+                            "Id": "invocations",
+                            "ReturnData": False,
+                            "MetricStat": {
+                                "Metric": {
+                                    "Namespace": "AWS/SageMaker",
+                                    "MetricName": "Invocations",
+                                    "Dimensions": dimensions,
+                                },
+                                "Period": 300,
+                                "Stat": "Sum",
+                            },
+                        },
+                    ]
+                ),
+            },
+        )
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "AlarmName": f"churn-model-latency-{component.node.id}",
+                "Namespace": "AWS/SageMaker",
+                "MetricName": "ModelLatency",
+                "Dimensions": dimensions,
+                "ExtendedStatistic": "p90",
+                "Period": 300,
+                "Threshold": 1_000_000,
+                "TreatMissingData": "notBreaching",
+            },
+        )
+    health = [a for a in _alarm_props(template) if a.get("AlarmName", "").startswith("churn-")]
+    assert len(health) == 4
+    assert all(_dimension_names(a) == {"InferenceComponentName"} for a in health)
+
+
+def test_instance_endpoints_are_still_watched_per_variant(template):
+    health = [a for a in _alarm_props(template) if "5xx-rate" in a["AlarmName"] or "latency" in a["AlarmName"]]
+    assert health and all(_dimension_names(a) == {"EndpointName", "VariantName"} for a in health)
+
+
+def test_components_can_be_chosen_or_imported():
+    """``components=`` watches a subset, or the components of an endpoint defined elsewhere."""
+    stack = new_stack()
+    endpoint, (churn, _) = _component_endpoint(stack)
+    subset = MonitoringAlarms(stack, "Subset", endpoint=endpoint, components=[churn], alarm_name_prefix="one")
+    assert subset.health_alarm_names == ("one-5xx-rate-Churn", "one-model-latency-Churn")
+
+    imported = InferenceComponentEndpoint.from_endpoint_name(stack, "Shared", "shared-endpoint")
+    component = InferenceComponent.from_inference_component_name(
+        stack, "Ranker", "ranker-v2", endpoint_name="shared-endpoint"
+    )
+    MonitoringAlarms(stack, "Imported", endpoint=imported, components=[component], alarm_name_prefix="shared")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "shared-model-latency-Ranker",
+            "Dimensions": [{"Name": "InferenceComponentName", "Value": "ranker-v2"}],
+        },
+    )
+
+
+def _other_endpoint_component(stack):
+    _, (other,) = _component_endpoint(stack, "Other", ("Elsewhere",))
+    return other
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            lambda stack: {"variant_names": ["AllTraffic"]},
+            "variant_names=['AllTraffic']: applies to endpoints without inference components: an endpoint with "
+            "components publishes its invocation metrics per component (InferenceComponentName), not per variant",
+        ),
+        (lambda stack: {"components": []}, "components=[]: name at least one component (or leave it out)"),
+        (
+            lambda stack: {"components": ["churn"]},
+            "components[0]='str': must be an IInferenceComponent (InferenceComponent, or "
+            "InferenceComponent.from_inference_component_name)",
+        ),
+        (
+            lambda stack: {"components": [_other_endpoint_component(stack)]},
+            "components['Elsewhere']='Test/Other/Elsewhere': is hosted by endpoint 'Test-Other-",
+        ),
+        (
+            lambda stack: {
+                "components": [
+                    InferenceComponent.from_inference_component_name(stack, "A", "a", endpoint_name="e"),
+                    InferenceComponent.from_inference_component_name(stack, "B", "b", endpoint_name="e"),
+                ]
+            },
+            "is hosted by endpoint 'e', not by the watched endpoint 'Test-Endpoint-",
+        ),
+    ],
+)
+def test_rejects_components_sagemaker_publishes_no_metrics_for_here(arguments, message):
+    stack = new_stack()
+    endpoint, _ = _component_endpoint(stack)
+    with pytest.raises(ConstructValidationError) as error:
+        MonitoringAlarms(stack, "Alarms", endpoint=endpoint, **arguments(stack))
+    assert "MonitoringAlarms 'Test/Alarms'" in str(error.value) and message in str(error.value)
+
+
+def test_rejects_components_with_the_same_construct_id():
+    stack = new_stack()
+    endpoint, _ = _component_endpoint(stack, components=())
+    first = InferenceComponent.from_inference_component_name(
+        stack, "Churn", "churn-a", endpoint_name=endpoint.physical_endpoint_name
+    )
+    scope = Construct(stack, "Other")  # another scope, the same id
+    second = InferenceComponent.from_inference_component_name(
+        scope, "Churn", "churn-b", endpoint_name=endpoint.physical_endpoint_name
+    )
+    with pytest.raises(ConstructValidationError, match=r"components \(construct ids\)=\['Churn'\]"):
+        MonitoringAlarms(stack, "Alarms", endpoint=endpoint, components=[first, second])
+
+
+def test_rejects_an_endpoint_with_components_that_has_none_yet():
+    stack = new_stack()
+    endpoint, _ = _component_endpoint(stack, components=())
+    with pytest.raises(
+        ConstructValidationError,
+        match=r"endpoint='Test/Endpoint': hosts inference components but has none yet: add them "
+        r"\(endpoint.add_component\) before MonitoringAlarms, or pass components=",
+    ):
+        MonitoringAlarms(stack, "Alarms", endpoint=endpoint)
+
+
+def test_a_component_added_after_the_alarms_fails_synth():
+    """It would go unwatched: a bad model on it would pass the rollout's bake."""
+    stack = new_stack()
+    endpoint, _ = _component_endpoint(stack, components=("Churn",))
+    MonitoringAlarms(stack, "Alarms", endpoint=endpoint)
+    endpoint.add_component("Late", model=cheap_model(stack, "LateModel"), reservation=SMALL)
+    with pytest.raises(Exception, match=r"components=\['Test/Endpoint/Late'\]: were added to the endpoint after"):
+        Template.from_stack(stack)
+
+
+def test_a_component_endpoint_is_compliant_under_the_nag_packs():
+    app = compliance_app()
+    stack = new_stack(app)
+    endpoint, _ = _component_endpoint(stack)
+    MonitoringAlarms(stack, "Alarms", endpoint=endpoint)
+    assert nag_findings(app) == []

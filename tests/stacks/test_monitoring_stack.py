@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from aws_cdk.assertions import Match, Template
 
 from stacks.config import default_environments
 from tests.stacks.test_serving_stack import _model_template
@@ -107,7 +108,7 @@ def test_prod_model_quality_joins_ground_truth_from_the_data_bucket(synthesized_
 @pytest.mark.parametrize(
     "env, names",
     [
-        ("dev", {"5xx-rate-AllTraffic", "model-latency-AllTraffic"}),
+        ("dev", {"5xx-rate-Model", "model-latency-Model"}),
         ("staging", {"5xx-rate-AllTraffic", "model-latency-AllTraffic", "feature-drift-_c1", "feature-drift-_c2"}),
         (
             "prod",
@@ -135,6 +136,57 @@ def test_alarms_have_stable_names_and_notify_an_encrypted_topic(synthesized_app,
         if isinstance(alarm.get("AlarmName"), str):
             assert alarm["AlarmActions"][0]["Ref"] in topics
     assert all("KmsMasterKeyId" in t for t in topics.values())
+
+
+def test_dev_health_alarms_watch_the_served_component_s_metrics(synthesized_app):
+    """Dev serves its model as an inference component: SageMaker publishes the invocation metrics per
+    component (InferenceComponentName), so the alarms the rollout bakes on watch those, not the
+    variant's (which would stay without data, and let a bad model pass)."""
+    component = synthesized_app.stages["dev"].serving.component
+    assert component is not None
+    dimensions = [{"Name": "InferenceComponentName", "Value": component.inference_component_name}]
+    template = Template.from_json(_template(synthesized_app, "dev"))
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "ml-platform-dev-inference-model-latency-Model",
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "ModelLatency",
+            "Dimensions": dimensions,
+            "TreatMissingData": "notBreaching",
+        },
+    )
+    for metric in ("Invocation5XXErrors", "Invocations"):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "AlarmName": "ml-platform-dev-inference-5xx-rate-Model",
+                "TreatMissingData": "notBreaching",
+                "Metrics": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "MetricStat": Match.object_like(
+                                    {
+                                        "Metric": {
+                                            "Namespace": "AWS/SageMaker",
+                                            "MetricName": metric,
+                                            "Dimensions": dimensions,
+                                        }
+                                    }
+                                )
+                            }
+                        )
+                    ]
+                ),
+            },
+        )
+    alarms = json.dumps(_of_type(_template(synthesized_app, "dev"), "AWS::CloudWatch::Alarm"))
+    assert "VariantName" not in alarms
+    assert synthesized_app.stages["dev"].monitoring.alarms.health_alarm_names == (
+        "ml-platform-dev-inference-5xx-rate-Model",
+        "ml-platform-dev-inference-model-latency-Model",
+    )
 
 
 def test_scheduled_retraining_starts_the_training_pipeline_with_dlq_and_retries(synthesized_app):
