@@ -42,6 +42,13 @@ def test_readme_components_example_synthesizes_and_is_compliant():
     code = _block("### Inference components, idle capacity and working hours", "```python")
     exec(code, namespace)  # noqa: S102 - our own README
     assert nag_findings(app) == []
+    # Two components, two health alarms each, on their own metrics.
+    assert [a.node.id for a in namespace["health"].health_alarms] == [
+        "ErrorRateChurn",
+        "LatencyChurn",
+        "ErrorRateFraud",
+        "LatencyFraud",
+    ]
 
 
 def test_readme_idle_cost_before_and_after_schedules_is_what_the_summary_prints():
