@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.programs import FLOOR_IMPORTS
 from tests.test_public_api import PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: to the last (one interpreter, as aws-cdk-lib's first import costs a few seconds on a loaded machine).
 STEPS = {
     "library": "import constructs_lib",
+    "floor": "\n".join(f"import {module}" for module in FLOOR_IMPORTS),
+    "readme": "from constructs_lib import EncryptionKey, PrivateNetwork, SecureBucket",
     "submodule": "assert constructs_lib.training.pipeline.PipelineDefinition",
 }
 
@@ -56,6 +59,13 @@ def test_import_constructs_lib_imports_no_area_and_no_aws_cdk_module(imported):
         "constructs_lib._core",
         "constructs_lib._core.lazy_exports",
     ]
+
+
+def test_the_readme_app_imports_only_what_its_constructs_use(imported):
+    """The README's three-line app (a ``PrivateNetwork``, an ``EncryptionKey``, a ``SecureBucket``) imports
+    what the bench's floor imports (aws-cdk-lib, ec2, s3, kms, iam and what those import themselves),
+    and CloudWatch Logs for the network's flow logs: no SageMaker, Step Functions, Lambda or cdk-nag."""
+    assert sorted(_heavy(imported["readme"]) - _heavy(imported["floor"])) == ["aws_cdk.aws_logs"]
 
 
 def _package_tables(package: str) -> tuple[dict[str, str], dict[str, str]]:
