@@ -130,12 +130,25 @@ def _concrete(account: str) -> str | None:
 FLOOR_IMPORTS = ("aws_cdk", "aws_cdk.aws_ec2", "aws_cdk.aws_s3", "aws_cdk.aws_kms", "aws_cdk.aws_iam")
 
 
+#: What the README's three-line app takes from the library: ``library`` imports these.
+README_NAMES = ("PrivateNetwork", "SecureBucket", "EncryptionKey")
+
+
 def imports(outdir: str, which: str) -> None:
-    """``import constructs_lib`` (``library``) or the ``FLOOR_IMPORTS`` (``floor``), nothing else."""
+    """``library``: ``import constructs_lib`` and the ``README_NAMES`` (the package's exports are lazy,
+    so ``import constructs_lib`` alone imports no construct; these names are what a program of
+    ``FLOOR_IMPORTS``'s size touches). ``floor``: the ``FLOOR_IMPORTS``, nothing else. ``everything``:
+    every name of ``constructs_lib.__all__`` (what ``import constructs_lib`` cost while the exports
+    were eager), for reference."""
     import importlib
 
-    for module in ("constructs_lib",) if which == "library" else FLOOR_IMPORTS:
-        importlib.import_module(module)
+    if which == "floor":
+        for module in FLOOR_IMPORTS:
+            importlib.import_module(module)
+        return
+    library = importlib.import_module("constructs_lib")
+    for name in README_NAMES if which == "library" else library.__all__:
+        getattr(library, name)
 
 
 PROGRAMS = {

@@ -3,6 +3,7 @@ the retry policy and dead-letter queue every EventBridge rule target and schedul
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 import jsii
@@ -16,8 +17,12 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems
 
-#: SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection.
-DLQ_RETENTION = Duration.days(14)
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def dlq_retention() -> Duration:
+    """SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection."""
+    return Duration.days(14)
 
 
 def dead_letter_queue(
@@ -67,7 +72,7 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
         encryption_master_key=encryption_key,
         data_key_reuse=Duration.hours(1),
         enforce_ssl=True,
-        retention_period=DLQ_RETENTION,
+        retention_period=dlq_retention(),
         removal_policy=RemovalPolicy.RETAIN,
         **props,
     )

@@ -9,6 +9,7 @@ and a least-privilege role (customer-managed policy).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -27,9 +28,18 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.vpc_access import VpcPlacement, grant_lambda_vpc_access
 
-#: The newest Python runtime of this aws-cdk-lib (cdk-nag's AwsSolutions-L1 asks for the latest).
-PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
-DEFAULT_TIMEOUT = Duration.minutes(1)
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def python_runtime() -> lambda_.Runtime:
+    """The newest Python runtime of this aws-cdk-lib (cdk-nag's AwsSolutions-L1 asks for the latest)."""
+    return lambda_.Runtime.PYTHON_3_14
+
+
+@functools.cache
+def default_timeout() -> Duration:
+    """The functions' timeout unless given: one minute."""
+    return Duration.minutes(1)
 
 
 class VpcFunction(Construct):
@@ -83,7 +93,7 @@ class VpcFunction(Construct):
             encryption_key=encryption_key,
             dead_letter_queue=dead_letter_queue,
             environment=environment,
-            timeout=timeout or DEFAULT_TIMEOUT,
+            timeout=timeout or default_timeout(),
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,
         )
@@ -109,7 +119,7 @@ def attached_function(
     encryption_key: kms.IKey,
     dead_letter_queue: sqs.IQueue,
     environment: Mapping[str, str] | None = None,
-    timeout: Duration = DEFAULT_TIMEOUT,
+    timeout: Duration | None = None,
     memory_size: int = 256,
     reserved_concurrent_executions: int = 1,
     exclude: Sequence[str] = ("__pycache__", "*.pyc"),
@@ -123,13 +133,13 @@ def attached_function(
     function = lambda_.Function(
         scope,
         construct_id,
-        runtime=PYTHON_RUNTIME,
+        runtime=python_runtime(),
         architecture=lambda_.Architecture.ARM_64,
         code=lambda_.Code.from_asset(str(code_directory), exclude=list(exclude)),
         handler=handler,
         description=description,
         role=as_role(role),
-        timeout=timeout,
+        timeout=timeout or default_timeout(),
         memory_size=memory_size,
         environment=dict(environment or {}),
         environment_encryption=encryption_key,

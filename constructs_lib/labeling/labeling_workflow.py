@@ -24,6 +24,7 @@ trigger) at that prefix. The copy's key ends with the job name, so each job adds
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -855,7 +856,7 @@ class LabelingWorkflow(Construct):
             "Events",
             encryption_key=self.encryption_key,
             # AWS: at least 6x the function timeout plus the batching window.
-            visibility_timeout=Duration.seconds(6 * _FUNCTION_TIMEOUT.to_seconds() + batching_window.to_seconds()),
+            visibility_timeout=Duration.seconds(6 * _function_timeout().to_seconds() + batching_window.to_seconds()),
             dead_letter=self.dead_letter_queue,
             max_receive_count=max_receive_count,
         )
@@ -912,7 +913,7 @@ class LabelingWorkflow(Construct):
                 "STATE_MACHINE_ARN": self.state_machine.state_machine_arn,
                 "MANIFEST_LINE": self.task_type.manifest_line.value,
             },
-            timeout=_FUNCTION_TIMEOUT,
+            timeout=_function_timeout(),
             reserved_concurrent_executions=_EVENT_SOURCE_MAX_CONCURRENCY,
             log_retention_days=log_retention_days,
             log_key=self.log_key,
@@ -1011,5 +1012,8 @@ class LabelingWorkflow(Construct):
         return f"{self.published_manifests.uri}{job_name}/output.manifest"
 
 
-#: The batcher's timeout: it writes one manifest and starts one execution.
-_FUNCTION_TIMEOUT = Duration.minutes(2)
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _function_timeout() -> Duration:
+    """The batcher's timeout: it writes one manifest and starts one execution."""
+    return Duration.minutes(2)

@@ -26,6 +26,7 @@ and broad deploy permissions, for a change of one parameter.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -101,11 +102,24 @@ TRANSIENT_ERRORS = (
     "States.Timeout",
     "Transient",
 )
-_FUNCTION_TIMEOUT = Duration.minutes(1)
+
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _function_timeout() -> Duration:
+    """The deploying function's timeout."""
+    return Duration.minutes(1)
+
+
 #: Lambda allows 4 KB of environment variables; the targets' configuration gets most of it.
 _MAX_TARGETS_CONFIGURATION = 3000
-#: A step gives up on an invocation a little after the function's own timeout, then retries.
-_TASK_TIMEOUT = Duration.minutes(2)
+
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _task_timeout() -> Duration:
+    """A step gives up on an invocation a little after the function's own timeout, then retries."""
+    return Duration.minutes(2)
 
 
 @dataclass(frozen=True)
@@ -416,7 +430,7 @@ class DeployOnApproval(Construct):
             network=network,
             encryption_key=self.encryption_key,
             dead_letter_queue=self.dead_letter_queue,
-            timeout=_FUNCTION_TIMEOUT,
+            timeout=_function_timeout(),
             reserved_concurrent_executions=2,
             log_retention_days=log_retention_days,
             log_key=self.log_key,
@@ -912,7 +926,7 @@ class DeployOnApproval(Construct):
             payload_response_only=True,
             result_path=result_path,
             retry_on_service_exceptions=False,
-            task_timeout=sfn.Timeout.duration(_TASK_TIMEOUT),
+            task_timeout=sfn.Timeout.duration(_task_timeout()),
         )
         task.add_retry(
             errors=list(TRANSIENT_ERRORS),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +43,13 @@ _BATCHING_WINDOW_SECONDS = (0, 300)
 _PARALLELIZATION = (1, 10)
 _RETRY_ATTEMPTS = (0, 10_000)  # -1 (retry until the record expires) is refused: never retried forever
 _RECORD_AGE_SECONDS = (60, 604_800)
-_ALARM_PERIOD = Duration.minutes(5)
+
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _alarm_period() -> Duration:
+    """The period of the consumer's alarms."""
+    return Duration.minutes(5)
 
 
 @jsii.implements(lambda_.IEventSourceDlq)
@@ -246,12 +253,12 @@ class FeatureIngestionStream(Construct):
                 cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             ),
             self._alarm(
-                "ErrorsAlarm", self.consumer.function.metric_errors(period=_ALARM_PERIOD), 1, "the consumer failed"
+                "ErrorsAlarm", self.consumer.function.metric_errors(period=_alarm_period()), 1, "the consumer failed"
             ),
             self._alarm(
                 "DeadLetterAlarm",
                 self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=_ALARM_PERIOD, statistic="Maximum"
+                    period=_alarm_period(), statistic="Maximum"
                 ),
                 1,
                 "records or batch ranges wait in the dead-letter queue",
@@ -292,7 +299,7 @@ class FeatureIngestionStream(Construct):
 
     def metric_iterator_age(self, **props: Any) -> cloudwatch.Metric:
         """Milliseconds between a record's arrival and its processing by the consumer (Maximum)."""
-        options: dict[str, Any] = {"statistic": "Maximum", "period": _ALARM_PERIOD, **props}
+        options: dict[str, Any] = {"statistic": "Maximum", "period": _alarm_period(), **props}
         return self.consumer.function.metric("IteratorAge", **options)
 
     def metric_incoming_records(self, **props: Any) -> cloudwatch.Metric:

@@ -8,6 +8,7 @@ invocation.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import cast
 
@@ -49,13 +50,30 @@ from constructs_lib._core.wildcards import (
 from constructs_lib.foundation.network import INetwork
 
 HANDLER_DIR = Path(__file__).parent / "studio_teardown_handler"
-#: Each handler invocation does one round of calls; the Provider framework polls ``is_complete``.
-HANDLER_TIMEOUT = Duration.minutes(5)
-#: Time between polls of ``is_complete``.
-QUERY_INTERVAL = Duration.seconds(30)
-#: The whole teardown must finish within this (CloudFormation waits at most an hour for a custom
-#: resource); deleting the stack again resumes where it stopped.
-TOTAL_TIMEOUT = Duration.minutes(55)
+
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _handler_timeout() -> Duration:
+    """Each handler invocation does one round of calls; the Provider framework polls ``is_complete``."""
+    return Duration.minutes(5)
+
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _query_interval() -> Duration:
+    """Time between polls of ``is_complete``."""
+    return Duration.seconds(30)
+
+
+# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
+@functools.cache
+def _total_timeout() -> Duration:
+    """The whole teardown must finish within this (CloudFormation waits at most an hour for a custom
+    resource); deleting the stack again resumes where it stopped."""
+    return Duration.minutes(55)
+
+
 #: Interface endpoints the handlers need in subnets without a route to the internet.
 TEARDOWN_INTERFACE_ENDPOINTS: tuple[str, ...] = ("sagemaker.api", "cloudformation")
 #: The Provider framework's functions, by construct id under the ``Provider``.
@@ -186,7 +204,7 @@ class StudioTeardown(Construct):
                 log_group=self.log_group,
                 encryption_key=encryption_key,
                 dead_letter_queue=self.dead_letter_queue,
-                timeout=HANDLER_TIMEOUT,
+                timeout=_handler_timeout(),
                 exclude=("__init__.py", "__pycache__", "*.pyc"),
                 logging_format=lambda_.LoggingFormat.JSON,
             )
@@ -227,7 +245,7 @@ class StudioTeardown(Construct):
             "Guard",
             service_token=self.provider.service_token,
             resource_type="Custom::StudioTeardown",
-            service_timeout=TOTAL_TIMEOUT.plus(Duration.minutes(5)),
+            service_timeout=_total_timeout().plus(Duration.minutes(5)),
             properties={
                 "DomainId": domain_id,
                 "DomainLogicalId": stack.get_logical_id(domain),
@@ -272,8 +290,8 @@ class StudioTeardown(Construct):
             "Provider",
             on_event_handler=as_function(self.function),
             is_complete_handler=as_function(self.is_complete_function),
-            query_interval=QUERY_INTERVAL,
-            total_timeout=TOTAL_TIMEOUT,
+            query_interval=_query_interval(),
+            total_timeout=_total_timeout(),
             log_group=self.log_group,
             framework_on_event_role=as_role(roles[0]),
             framework_complete_and_timeout_role=as_role(roles[1]),

@@ -6,152 +6,320 @@ that render as ``{"Get": "Steps.<name>..."}``. ``render()`` validates the whole 
 returns the definition JSON (``Version`` 2020-12-01) that ``MlPipeline`` deploys.
 """
 
-from constructs_lib.training.pipeline.conditions import (
-    Condition,
-    ConditionEquals,
-    ConditionGreaterThan,
-    ConditionGreaterThanOrEqualTo,
-    ConditionIn,
-    ConditionLessThan,
-    ConditionLessThanOrEqualTo,
-    ConditionNot,
-    ConditionNotEquals,
-    ConditionOr,
-)
-from constructs_lib.training.pipeline.definition import VERSION, PipelineDefinition
-from constructs_lib.training.pipeline.experiments import PipelineExperimentConfig
-from constructs_lib.training.pipeline.expressions import (
-    ExecutionVariable,
-    ExecutionVariables,
-    Expression,
-    Join,
-    JsonGet,
-    Parameter,
-    ParameterBoolean,
-    ParameterFloat,
-    ParameterInteger,
-    ParameterString,
-    Property,
-    PropertyFile,
-    S3Join,
-)
-from constructs_lib.training.pipeline.lineage import LineageOptions
-from constructs_lib.training.pipeline.per_run import (
-    PER_EXECUTION_VARIABLES,
-    RunState,
-    run_state,
-    shared_state,
-    varies_per_execution,
-)
-from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
-from constructs_lib.training.pipeline.steps.automl import (
-    AutoMLContentType,
-    AutoMLMetric,
-    AutoMLMode,
-    AutoMLProblemType,
-    AutoMLStep,
-)
-from constructs_lib.training.pipeline.steps.callbacks import (
-    CallbackOutputs,
-    CallbackStep,
-    LambdaStep,
-    OutputParameter,
-    StepOutput,
-)
-from constructs_lib.training.pipeline.steps.checks import (
-    BiasConfig,
-    CheckJobConfig,
-    CheckProperties,
-    CheckStep,
-    ClarifyCheckStep,
-    ClarifyDataConfig,
-    ClarifyModelConfig,
-    DataBiasCheckConfig,
-    DataQualityCheckConfig,
-    DatasetFormat,
-    Facet,
-    ModelBiasCheckConfig,
-    ModelExplainabilityCheckConfig,
-    ModelPredictedLabel,
-    ModelQualityCheckConfig,
-    QualityCheckStep,
-    ShapConfig,
-)
-from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
-from constructs_lib.training.pipeline.steps.debugger import (
-    DEBUGGER_RULE_REGISTRIES,
-    CollectionConfig,
-    DebuggerConfig,
-    DebuggerRule,
-    DebuggerRuleName,
-    ProfilerConfig,
-    ProfilerRule,
-    ProfilerRuleName,
-    TensorBoardOutput,
-    rule_evaluator_image,
-)
-from constructs_lib.training.pipeline.steps.distribution import (
-    INSTANCE_GPUS,
-    SMDDP_INSTANCE_TYPES,
-    Distribution,
-    InstanceGroup,
-    Mpi,
-    ParameterServer,
-    SmdDataParallel,
-    SmdModelParallel,
-    TorchDistributed,
-)
-from constructs_lib.training.pipeline.steps.emr import EmrClusterConfig, EmrInstanceGroup, EmrStep, EmrStepConfig
-from constructs_lib.training.pipeline.steps.endpoint import EndpointConfigStep, EndpointStep, EndpointVariant
-from constructs_lib.training.pipeline.steps.model import (
-    CreateModelStep,
-    DriftCheckBaselines,
-    ModelContainer,
-    ModelMetrics,
-    RegisterModelStep,
-)
-from constructs_lib.training.pipeline.steps.processing import (
-    ProcessingInput,
-    ProcessingOutput,
-    ProcessingOutputs,
-    ProcessingStep,
-)
-from constructs_lib.training.pipeline.steps.training import (
-    FileSystemSource,
-    MetricDefinition,
-    TrainingChannel,
-    TrainingJob,
-    TrainingStep,
-)
-from constructs_lib.training.pipeline.steps.transform import TransformStep
-from constructs_lib.training.pipeline.steps.tuning import (
-    CategoricalRange,
-    ContinuousRange,
-    IntegerRange,
-    TuningObjective,
-    TuningStep,
-    WarmStart,
-)
-from constructs_lib.training.pipeline.values import (
-    AssemblyType,
-    BatchStrategy,
-    CompressionType,
-    EarlyStopping,
-    FileSystemAccessMode,
-    FileSystemType,
-    HyperparameterScaling,
-    InputMode,
-    JoinSource,
-    ModelApprovalStatus,
-    ObjectiveDirection,
-    RecordWrapper,
-    S3DataDistribution,
-    S3DataType,
-    SplitType,
-    TuningStrategy,
-    UploadMode,
-    WarmStartType,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from constructs_lib.training.pipeline.conditions import (
+        Condition,
+        ConditionEquals,
+        ConditionGreaterThan,
+        ConditionGreaterThanOrEqualTo,
+        ConditionIn,
+        ConditionLessThan,
+        ConditionLessThanOrEqualTo,
+        ConditionNot,
+        ConditionNotEquals,
+        ConditionOr,
+    )
+    from constructs_lib.training.pipeline.definition import VERSION, PipelineDefinition
+    from constructs_lib.training.pipeline.experiments import PipelineExperimentConfig
+    from constructs_lib.training.pipeline.expressions import (
+        ExecutionVariable,
+        ExecutionVariables,
+        Expression,
+        Join,
+        JsonGet,
+        Parameter,
+        ParameterBoolean,
+        ParameterFloat,
+        ParameterInteger,
+        ParameterString,
+        Property,
+        PropertyFile,
+        S3Join,
+    )
+    from constructs_lib.training.pipeline.lineage import LineageOptions
+    from constructs_lib.training.pipeline.per_run import (
+        PER_EXECUTION_VARIABLES,
+        RunState,
+        run_state,
+        shared_state,
+        varies_per_execution,
+    )
+    from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+    from constructs_lib.training.pipeline.steps.automl import (
+        AutoMLContentType,
+        AutoMLMetric,
+        AutoMLMode,
+        AutoMLProblemType,
+        AutoMLStep,
+    )
+    from constructs_lib.training.pipeline.steps.callbacks import (
+        CallbackOutputs,
+        CallbackStep,
+        LambdaStep,
+        OutputParameter,
+        StepOutput,
+    )
+    from constructs_lib.training.pipeline.steps.checks import (
+        BiasConfig,
+        CheckJobConfig,
+        CheckProperties,
+        CheckStep,
+        ClarifyCheckStep,
+        ClarifyDataConfig,
+        ClarifyModelConfig,
+        DataBiasCheckConfig,
+        DataQualityCheckConfig,
+        DatasetFormat,
+        Facet,
+        ModelBiasCheckConfig,
+        ModelExplainabilityCheckConfig,
+        ModelPredictedLabel,
+        ModelQualityCheckConfig,
+        QualityCheckStep,
+        ShapConfig,
+    )
+    from constructs_lib.training.pipeline.steps.control import ConditionStep, FailStep
+    from constructs_lib.training.pipeline.steps.debugger import (
+        DEBUGGER_RULE_REGISTRIES,
+        CollectionConfig,
+        DebuggerConfig,
+        DebuggerRule,
+        DebuggerRuleName,
+        ProfilerConfig,
+        ProfilerRule,
+        ProfilerRuleName,
+        TensorBoardOutput,
+        rule_evaluator_image,
+    )
+    from constructs_lib.training.pipeline.steps.distribution import (
+        INSTANCE_GPUS,
+        SMDDP_INSTANCE_TYPES,
+        Distribution,
+        InstanceGroup,
+        Mpi,
+        ParameterServer,
+        SmdDataParallel,
+        SmdModelParallel,
+        TorchDistributed,
+    )
+    from constructs_lib.training.pipeline.steps.emr import EmrClusterConfig, EmrInstanceGroup, EmrStep, EmrStepConfig
+    from constructs_lib.training.pipeline.steps.endpoint import EndpointConfigStep, EndpointStep, EndpointVariant
+    from constructs_lib.training.pipeline.steps.model import (
+        CreateModelStep,
+        DriftCheckBaselines,
+        ModelContainer,
+        ModelMetrics,
+        RegisterModelStep,
+    )
+    from constructs_lib.training.pipeline.steps.processing import (
+        ProcessingInput,
+        ProcessingOutput,
+        ProcessingOutputs,
+        ProcessingStep,
+    )
+    from constructs_lib.training.pipeline.steps.training import (
+        FileSystemSource,
+        MetricDefinition,
+        TrainingChannel,
+        TrainingJob,
+        TrainingStep,
+    )
+    from constructs_lib.training.pipeline.steps.transform import TransformStep
+    from constructs_lib.training.pipeline.steps.tuning import (
+        CategoricalRange,
+        ContinuousRange,
+        IntegerRange,
+        TuningObjective,
+        TuningStep,
+        WarmStart,
+    )
+    from constructs_lib.training.pipeline.values import (
+        AssemblyType,
+        BatchStrategy,
+        CompressionType,
+        EarlyStopping,
+        FileSystemAccessMode,
+        FileSystemType,
+        HyperparameterScaling,
+        InputMode,
+        JoinSource,
+        ModelApprovalStatus,
+        ObjectiveDirection,
+        RecordWrapper,
+        S3DataDistribution,
+        S3DataType,
+        SplitType,
+        TuningStrategy,
+        UploadMode,
+        WarmStartType,
+    )
+else:
+    from constructs_lib._core.lazy_exports import lazy_exports
+
+    # Each exported name's module, imported when the name is first used: importing the package
+    # imports none of them (see constructs_lib._core.lazy_exports).
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "constructs_lib.training.pipeline.conditions": (
+                "Condition",
+                "ConditionEquals",
+                "ConditionGreaterThan",
+                "ConditionGreaterThanOrEqualTo",
+                "ConditionIn",
+                "ConditionLessThan",
+                "ConditionLessThanOrEqualTo",
+                "ConditionNot",
+                "ConditionNotEquals",
+                "ConditionOr",
+            ),
+            "constructs_lib.training.pipeline.definition": ("VERSION", "PipelineDefinition"),
+            "constructs_lib.training.pipeline.experiments": ("PipelineExperimentConfig",),
+            "constructs_lib.training.pipeline.expressions": (
+                "ExecutionVariable",
+                "ExecutionVariables",
+                "Expression",
+                "Join",
+                "JsonGet",
+                "Parameter",
+                "ParameterBoolean",
+                "ParameterFloat",
+                "ParameterInteger",
+                "ParameterString",
+                "Property",
+                "PropertyFile",
+                "S3Join",
+            ),
+            "constructs_lib.training.pipeline.lineage": ("LineageOptions",),
+            "constructs_lib.training.pipeline.per_run": (
+                "PER_EXECUTION_VARIABLES",
+                "RunState",
+                "run_state",
+                "shared_state",
+                "varies_per_execution",
+            ),
+            "constructs_lib.training.pipeline.step": ("CacheConfig", "JobNetwork", "RetryPolicy", "Step"),
+            "constructs_lib.training.pipeline.steps.automl": (
+                "AutoMLContentType",
+                "AutoMLMetric",
+                "AutoMLMode",
+                "AutoMLProblemType",
+                "AutoMLStep",
+            ),
+            "constructs_lib.training.pipeline.steps.callbacks": (
+                "CallbackOutputs",
+                "CallbackStep",
+                "LambdaStep",
+                "OutputParameter",
+                "StepOutput",
+            ),
+            "constructs_lib.training.pipeline.steps.checks": (
+                "BiasConfig",
+                "CheckJobConfig",
+                "CheckProperties",
+                "CheckStep",
+                "ClarifyCheckStep",
+                "ClarifyDataConfig",
+                "ClarifyModelConfig",
+                "DataBiasCheckConfig",
+                "DataQualityCheckConfig",
+                "DatasetFormat",
+                "Facet",
+                "ModelBiasCheckConfig",
+                "ModelExplainabilityCheckConfig",
+                "ModelPredictedLabel",
+                "ModelQualityCheckConfig",
+                "QualityCheckStep",
+                "ShapConfig",
+            ),
+            "constructs_lib.training.pipeline.steps.control": ("ConditionStep", "FailStep"),
+            "constructs_lib.training.pipeline.steps.debugger": (
+                "DEBUGGER_RULE_REGISTRIES",
+                "CollectionConfig",
+                "DebuggerConfig",
+                "DebuggerRule",
+                "DebuggerRuleName",
+                "ProfilerConfig",
+                "ProfilerRule",
+                "ProfilerRuleName",
+                "TensorBoardOutput",
+                "rule_evaluator_image",
+            ),
+            "constructs_lib.training.pipeline.steps.distribution": (
+                "INSTANCE_GPUS",
+                "SMDDP_INSTANCE_TYPES",
+                "Distribution",
+                "InstanceGroup",
+                "Mpi",
+                "ParameterServer",
+                "SmdDataParallel",
+                "SmdModelParallel",
+                "TorchDistributed",
+            ),
+            "constructs_lib.training.pipeline.steps.emr": (
+                "EmrClusterConfig",
+                "EmrInstanceGroup",
+                "EmrStep",
+                "EmrStepConfig",
+            ),
+            "constructs_lib.training.pipeline.steps.endpoint": (
+                "EndpointConfigStep",
+                "EndpointStep",
+                "EndpointVariant",
+            ),
+            "constructs_lib.training.pipeline.steps.model": (
+                "CreateModelStep",
+                "DriftCheckBaselines",
+                "ModelContainer",
+                "ModelMetrics",
+                "RegisterModelStep",
+            ),
+            "constructs_lib.training.pipeline.steps.processing": (
+                "ProcessingInput",
+                "ProcessingOutput",
+                "ProcessingOutputs",
+                "ProcessingStep",
+            ),
+            "constructs_lib.training.pipeline.steps.training": (
+                "FileSystemSource",
+                "MetricDefinition",
+                "TrainingChannel",
+                "TrainingJob",
+                "TrainingStep",
+            ),
+            "constructs_lib.training.pipeline.steps.transform": ("TransformStep",),
+            "constructs_lib.training.pipeline.steps.tuning": (
+                "CategoricalRange",
+                "ContinuousRange",
+                "IntegerRange",
+                "TuningObjective",
+                "TuningStep",
+                "WarmStart",
+            ),
+            "constructs_lib.training.pipeline.values": (
+                "AssemblyType",
+                "BatchStrategy",
+                "CompressionType",
+                "EarlyStopping",
+                "FileSystemAccessMode",
+                "FileSystemType",
+                "HyperparameterScaling",
+                "InputMode",
+                "JoinSource",
+                "ModelApprovalStatus",
+                "ObjectiveDirection",
+                "RecordWrapper",
+                "S3DataDistribution",
+                "S3DataType",
+                "SplitType",
+                "TuningStrategy",
+                "UploadMode",
+                "WarmStartType",
+            ),
+        },
+    )
 
 __all__ = [
     "CollectionConfig",
