@@ -29,6 +29,7 @@ from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.inference.inference_component import IInferenceComponent
 from constructs_lib.monitoring.model_monitor import ModelMonitor
 
 _ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -74,7 +75,7 @@ class MonitoringAlarms(Construct):
         feature_drift_thresholds: Mapping[str, float] | None = None,
         model_quality_thresholds: Sequence[ModelQualityThreshold] = (),
         variant_names: Sequence[str] | None = None,
-        components: Sequence[MonitorableComponent] | None = None,
+        components: Sequence[IInferenceComponent] | None = None,
         max_5xx_error_rate_percent: float = 1.0,
         max_model_latency: Duration | None = None,
         alarm_topic: sns.ITopic | None = None,
