@@ -21,7 +21,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
-from constructs_lib._core.nag import acknowledge, acknowledge_each
+from constructs_lib._core.jsii_identity import object_ref
+from constructs_lib._core.nag import acknowledge_each
 from constructs_lib._core.validation import invalid, is_unresolved
 
 
@@ -68,6 +69,10 @@ def flatten_cfn_reference(node: Any) -> str:
     return json.dumps(node, separators=(",", ":"))
 
 
+#: What an acknowledger found: for each construct, its ``(finding id, reason)`` pairs.
+_Found = list[tuple[IConstruct, list[tuple[str, str]]]]
+
+
 class _PolicyWildcards:
     """The acknowledgments of one managed policy's statements (by ``Sid``, actions or suffix)."""
 
@@ -83,7 +88,7 @@ class _PolicyWildcards:
         self._cfn = cast(iam.CfnManagedPolicy, self.policy.node.default_child)
         return self._cfn.policy_document
 
-    def apply(self, document: Any) -> None:
+    def apply(self, document: Any) -> _Found:
         assert self._cfn is not None
         resolved: dict[str, Any] = document or {}
         statements: list[dict[str, Any]] = resolved.get("Statement", [])
@@ -103,7 +108,7 @@ class _PolicyWildcards:
                 if why is not None and "*" in flat and finding not in self.done:
                     self.done.add(finding)
                     found.append((finding, why))
-        acknowledge_each(self._cfn, found)
+        return [(self._cfn, found)]
 
 
 class _ExactWildcard:
@@ -117,10 +122,9 @@ class _ExactWildcard:
     def unresolved(self) -> object:
         return self._resource
 
-    def apply(self, resource: Any) -> None:
+    def apply(self, resource: Any) -> _Found:
         flat = flatten_cfn_reference(resource)
-        if "*" in flat:
-            acknowledge(self._scope, self._reason, f"AwsSolutions-IAM5[Resource::{flat}]")
+        return [(self._scope, [(f"AwsSolutions-IAM5[Resource::{flat}]", self._reason)])] if "*" in flat else []
 
 
 class _StatementWildcards:
@@ -133,16 +137,16 @@ class _StatementWildcards:
     def unresolved(self) -> object:
         return [statement.resources for statement, _ in self.entries]
 
-    def apply(self, resolved: Any) -> None:
+    def apply(self, resolved: Any) -> _Found:
         reasons: dict[str, list[str]] = {}
         for resources, (_, reason) in zip(cast("list[list[Any]]", resolved), self.entries, strict=True):
             for resource in resources:
                 flat = flatten_cfn_reference(resource)
                 if "*" in flat and reason not in reasons.setdefault(flat, []):
                     reasons[flat].append(reason)
-        acknowledge_each(
-            self.policy, [(f"AwsSolutions-IAM5[Resource::{flat}]", " ".join(why)) for flat, why in reasons.items()]
-        )
+        return [
+            (self.policy, [(f"AwsSolutions-IAM5[Resource::{flat}]", " ".join(why)) for flat, why in reasons.items()])
+        ]
 
 
 _Acknowledger = _PolicyWildcards | _ExactWildcard | _StatementWildcards
@@ -151,8 +155,9 @@ _Acknowledger = _PolicyWildcards | _ExactWildcard | _StatementWildcards
 @jsii.implements(IValidation)
 class _StackWildcards:
     """Every wildcard acknowledgment of one stack, computed once references are final: one
-    validation per stack that resolves all their values in one call, rather than one validation
-    (a callback from Node, then a ``Stack.of`` and a ``resolve`` each) per acknowledgment."""
+    validation per stack that resolves all their values in one call and acknowledges on each
+    construct once, rather than one validation (a callback from Node, then a ``Stack.of``, a
+    ``resolve`` and an ``acknowledge`` each) per acknowledgment."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
@@ -164,8 +169,13 @@ class _StackWildcards:
         resolved: dict[str, Any] = self.stack.resolve(
             {str(i): acknowledger.unresolved() for i, acknowledger in enumerate(self.acknowledgers)}
         )
+        # Gathered by construct (in the order found), so each construct costs one acknowledge call.
+        by_construct: dict[str, tuple[IConstruct, list[tuple[str, str]]]] = {}
         for i, acknowledger in enumerate(self.acknowledgers):
-            acknowledger.apply(resolved.get(str(i)))
+            for construct, findings in acknowledger.apply(resolved.get(str(i))):
+                by_construct.setdefault(object_ref(construct), (construct, []))[1].extend(findings)
+        for construct, findings in by_construct.values():
+            acknowledge_each(construct, findings)
         return []
 
 
