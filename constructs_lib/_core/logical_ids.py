@@ -16,6 +16,8 @@ import jsii
 from aws_cdk import Aspects, CfnElement, IAspect, Stack
 from constructs import IConstruct
 
+from constructs_lib._core.jsii_identity import object_ref
+
 _HIDDEN_ID = "Default"
 _HIDDEN_FROM_HUMAN_ID = "Resource"
 _MAX_HUMAN_LEN = 240
@@ -93,11 +95,19 @@ class _LegacyLogicalIds:
         self.wrapper: list[str] = []
         #: The IDs this aspect set, by construct path.
         self.pinned: dict[str, str] = {}
+        #: The Node objects of the elements in ``pinned`` (``object_ref``): what the synth visits skip
+        #: without asking Node for each element's path.
+        self._pinned_objects: set[str] = set()
         self.enabled = True
 
     def visit(self, node: IConstruct) -> None:
         """At synth: pin what was added since (what is pinned stays, or the user's override does)."""
-        if self.enabled and isinstance(node, CfnElement) and node.node.path not in self.pinned:
+        if (
+            self.enabled
+            and isinstance(node, CfnElement)
+            and object_ref(node) not in self._pinned_objects
+            and node.node.path not in self.pinned
+        ):
             self.pin(node)
 
     def pin(self, element: CfnElement) -> None:
@@ -112,7 +122,12 @@ class _LegacyLogicalIds:
             return  # overridden by the user
         start = next(i for i, scope in enumerate(scopes) if scope is self.owner) + 1
         self.pinned[path] = unique_id([*self.wrapper, *(scope.node.id for scope in scopes[start:])])
+        self._pinned_objects.add(object_ref(element))
         element.override_logical_id(self.pinned[path])
+
+    def clear(self) -> None:
+        self.pinned.clear()
+        self._pinned_objects.clear()
 
 
 def use_current_logical_ids(construct: IConstruct) -> None:
@@ -126,4 +141,4 @@ def use_current_logical_ids(construct: IConstruct) -> None:
     for child in construct.node.find_all():
         if isinstance(child, CfnElement) and child.node.path in aspect.pinned:
             child.override_logical_id(child.stack.get_logical_id(child))
-    aspect.pinned.clear()
+    aspect.clear()

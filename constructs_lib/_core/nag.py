@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
@@ -21,6 +23,17 @@ def acknowledge(construct: IConstruct, reason: str, *rule_ids: str) -> None:
         )
     if not rule_ids:
         raise invalid(construct, "acknowledge", "rule_ids", rule_ids, "name at least one rule or finding")
-    validations = Validations.of(construct)
-    for rule_id in rule_ids:
-        validations.acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    acknowledge_each(construct, [(rule_id, reason) for rule_id in rule_ids])
+
+
+def acknowledge_each(construct: IConstruct, findings: Sequence[tuple[str, str]]) -> None:
+    """Acknowledge each ``(rule or finding id, reason)`` of ``findings`` on ``construct``, in one call
+    to aws-cdk-lib (which records them one by one, in this order)."""
+    for _, reason in findings:
+        if len(reason.strip()) < _MIN_REASON:
+            raise invalid(
+                construct, "acknowledge", "reason", reason, f"needs a real reason (at least {_MIN_REASON} characters)"
+            )
+    if findings:
+        acknowledgments = [Acknowledgment(id=rule_id, reason=reason) for rule_id, reason in findings]
+        Validations.of(construct).acknowledge(*acknowledgments)

@@ -13,11 +13,9 @@ from typing import Any, cast
 
 import jsii
 from aws_cdk import (
-    Aspects,
     Aws,
     CfnResource,
-    CustomResourceProvider,
-    IAspect,
+    CustomResourceProviderBase,
     IResolvable,
     IResolveContext,
     Stack,
@@ -25,7 +23,7 @@ from aws_cdk import (
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.validation import ConstructValidationError
@@ -119,31 +117,46 @@ def service_statement(
     return statement
 
 
-@jsii.implements(IAspect)
-class PinProviderRoles:
+@jsii.implements(IValidation)
+class _PinProviderRoles:
     """Adds ``aws:SourceAccount`` to the trust policy of aws-cdk-lib's own custom-resource provider
     roles (``Custom::S3AutoDeleteObjects``, ``Custom::VpcRestrictDefaultSG``, ...), which aws-cdk-lib
-    creates with a bare ``lambda.amazonaws.com`` principal and no way to pass conditions."""
+    creates with a bare ``lambda.amazonaws.com`` principal and no way to pass conditions.
 
-    def visit(self, node: IConstruct) -> None:
-        if not (isinstance(node, CfnResource) and node.cfn_resource_type == "AWS::IAM::Role"):
-            return
-        if node.node.id != "Role" or node.node.scope is None or not _is_provider(node.node.scope):
-            return
-        node.add_property_override(
+    A validation, not an aspect: an aspect is called back from Node once for every construct under
+    ``scope`` (about 2,000 round trips for the platform app), a validation once, at synth, after
+    every provider exists and before any template is written. The providers are found among the
+    constructs under ``scope`` by their class, so only their roles cost further calls.
+    """
+
+    def __init__(self, scope: IConstruct) -> None:
+        self._scope = scope
+
+    def validate(self) -> list[str]:
+        for construct in self._scope.node.find_all():
+            if isinstance(construct, CustomResourceProviderBase) and not getattr(construct, _PINNED, False):
+                _pin_provider_role(construct)
+        return []
+
+
+#: The attribute marking a provider whose role is pinned (scopes nest: a stage and one of its stacks).
+_PINNED = "_constructs_lib_pinned_trust"
+
+
+def _pin_provider_role(provider: CustomResourceProviderBase) -> None:
+    role = provider.node.try_find_child("Role")
+    if isinstance(role, CfnResource) and role.cfn_resource_type == "AWS::IAM::Role":
+        role.add_property_override(
             "AssumeRolePolicyDocument.Statement.0.Condition",
-            {"StringEquals": {"aws:SourceAccount": Stack.of(node).account}},
+            {"StringEquals": {"aws:SourceAccount": Stack.of(role).account}},
         )
-
-
-def _is_provider(scope: IConstruct) -> bool:
-    return isinstance(scope, CustomResourceProvider) or scope.node.id.endswith("CustomResourceProvider")
+    setattr(provider, _PINNED, True)
 
 
 def pin_provider_roles(scope: IConstruct) -> None:
     """Pin the trust of aws-cdk-lib's custom-resource provider roles under ``scope`` (a stack, a
-    stage or an app) to their stack's account."""
-    Aspects.of(scope).add(PinProviderRoles())
+    stage or an app) to their stack's account, at synth (providers created later are pinned too)."""
+    scope.node.add_validation(_PinProviderRoles(scope))
 
 
 @jsii.implements(IResolvable)

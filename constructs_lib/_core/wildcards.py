@@ -21,7 +21,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
-from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.jsii_identity import object_ref
+from constructs_lib._core.nag import acknowledge_each
 from constructs_lib._core.validation import invalid, is_unresolved
 
 
@@ -68,19 +69,30 @@ def flatten_cfn_reference(node: Any) -> str:
     return json.dumps(node, separators=(",", ":"))
 
 
-@jsii.implements(IValidation)
-class _AcknowledgeWildcards:
+#: What an acknowledger found: for each construct, its ``(finding id, reason)`` pairs.
+_Found = list[tuple[IConstruct, list[tuple[str, str]]]]
+
+
+class _PolicyWildcards:
+    """The acknowledgments of one managed policy's statements (by ``Sid``, actions or suffix)."""
+
     def __init__(self, policy: iam.ManagedPolicy) -> None:
         self.policy = policy
         self.reasons: dict[str, str] = {}
         self.by_actions: dict[frozenset[str], str] = {}
         self.by_suffix: list[tuple[tuple[str, ...], str]] = []
         self.done: set[str] = set()
+        self._cfn: iam.CfnManagedPolicy | None = None
 
-    def validate(self) -> list[str]:
-        cfn = cast(iam.CfnManagedPolicy, self.policy.node.default_child)
-        document: dict[str, Any] = Stack.of(self.policy).resolve(cfn.policy_document)
-        statements: list[dict[str, Any]] = document.get("Statement", [])
+    def unresolved(self) -> object:
+        self._cfn = cast(iam.CfnManagedPolicy, self.policy.node.default_child)
+        return self._cfn.policy_document
+
+    def apply(self, document: Any) -> _Found:
+        assert self._cfn is not None
+        resolved: dict[str, Any] = document or {}
+        statements: list[dict[str, Any]] = resolved.get("Statement", [])
+        found: list[tuple[str, str]] = []
         for statement in statements:
             actions = statement.get("Action", [])
             reason = self.reasons.get(statement.get("Sid", "")) or self.by_actions.get(
@@ -95,31 +107,101 @@ class _AcknowledgeWildcards:
                 why = reason or next((r for suffixes, r in self.by_suffix if flat.endswith(suffixes)), None)
                 if why is not None and "*" in flat and finding not in self.done:
                     self.done.add(finding)
-                    acknowledge(cfn, why, finding)
-        return []
+                    found.append((finding, why))
+        return [(self._cfn, found)]
 
 
-def _registry(policy: iam.ManagedPolicy) -> _AcknowledgeWildcards:
-    existing = getattr(policy, "_constructs_lib_wildcards", None)
-    if existing is None:
-        existing = _AcknowledgeWildcards(policy)
-        policy.node.add_validation(existing)
-        object.__setattr__(policy, "_constructs_lib_wildcards", existing)
-    return existing
+class _ExactWildcard:
+    """The acknowledgment of one wildcard resource (maybe a token) on one construct."""
 
-
-@jsii.implements(IValidation)
-class _AcknowledgeExactWildcard:
     def __init__(self, scope: IConstruct, resource: str, reason: str) -> None:
         self._scope = scope
         self._resource = resource
         self._reason = reason
 
+    def unresolved(self) -> object:
+        return self._resource
+
+    def apply(self, resource: Any) -> _Found:
+        flat = flatten_cfn_reference(resource)
+        return [(self._scope, [(f"AwsSolutions-IAM5[Resource::{flat}]", self._reason)])] if "*" in flat else []
+
+
+class _StatementWildcards:
+    """The acknowledgments of the wildcard resources of given statements, on the policy holding them."""
+
+    def __init__(self, policy: Construct) -> None:
+        self.policy = policy
+        self.entries: list[tuple[iam.PolicyStatement, str]] = []
+
+    def unresolved(self) -> object:
+        return [statement.resources for statement, _ in self.entries]
+
+    def apply(self, resolved: Any) -> _Found:
+        reasons: dict[str, list[str]] = {}
+        for resources, (_, reason) in zip(cast("list[list[Any]]", resolved), self.entries, strict=True):
+            for resource in resources:
+                flat = flatten_cfn_reference(resource)
+                if "*" in flat and reason not in reasons.setdefault(flat, []):
+                    reasons[flat].append(reason)
+        return [
+            (self.policy, [(f"AwsSolutions-IAM5[Resource::{flat}]", " ".join(why)) for flat, why in reasons.items()])
+        ]
+
+
+_Acknowledger = _PolicyWildcards | _ExactWildcard | _StatementWildcards
+
+
+@jsii.implements(IValidation)
+class _StackWildcards:
+    """Every wildcard acknowledgment of one stack, computed once references are final: one
+    validation per stack that resolves all their values in one call and acknowledges on each
+    construct once, rather than one validation (a callback from Node, then a ``Stack.of``, a
+    ``resolve`` and an ``acknowledge`` each) per acknowledgment."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        #: In the order they were made, the order their acknowledgments are recorded in.
+        self.acknowledgers: list[_Acknowledger] = []
+
     def validate(self) -> list[str]:
-        flat = flatten_cfn_reference(Stack.of(self._scope).resolve(self._resource))
-        if "*" in flat:
-            acknowledge(self._scope, self._reason, f"AwsSolutions-IAM5[Resource::{flat}]")
+        # A map, not a list: CDK drops the items of a list that resolve to nothing (an empty policy).
+        resolved: dict[str, Any] = self.stack.resolve(
+            {str(i): acknowledger.unresolved() for i, acknowledger in enumerate(self.acknowledgers)}
+        )
+        # Gathered by construct (in the order found), so each construct costs one acknowledge call.
+        by_construct: dict[str, tuple[IConstruct, list[tuple[str, str]]]] = {}
+        for i, acknowledger in enumerate(self.acknowledgers):
+            for construct, findings in acknowledger.apply(resolved.get(str(i))):
+                by_construct.setdefault(object_ref(construct), (construct, []))[1].extend(findings)
+        for construct, findings in by_construct.values():
+            acknowledge_each(construct, findings)
         return []
+
+
+def _stack_wildcards(scope: IConstruct) -> _StackWildcards:
+    stack = Stack.of(scope)
+    existing: _StackWildcards | None = getattr(stack, _STACK_MARK, None)
+    if existing is None:
+        existing = _StackWildcards(stack)
+        stack.node.add_validation(existing)
+        setattr(stack, _STACK_MARK, existing)
+    return existing
+
+
+#: The attributes under which a stack keeps its acknowledgments and a policy its own.
+_STACK_MARK = "_constructs_lib_stack_wildcards"
+_POLICY_MARK = "_constructs_lib_wildcards"
+_STATEMENTS_MARK = "_constructs_lib_statement_wildcards"
+
+
+def _registry(policy: iam.ManagedPolicy) -> _PolicyWildcards:
+    existing: _PolicyWildcards | None = getattr(policy, _POLICY_MARK, None)
+    if existing is None:
+        existing = _PolicyWildcards(policy)
+        _stack_wildcards(policy).acknowledgers.append(existing)
+        object.__setattr__(policy, _POLICY_MARK, existing)
+    return existing
 
 
 def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) -> None:
@@ -133,7 +215,7 @@ def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) ->
         raise invalid(
             scope, "acknowledge_exact_wildcard", "reason", reason, "needs a real reason (at least 20 characters)"
         )
-    scope.node.add_validation(_AcknowledgeExactWildcard(scope, resource, reason))
+    _stack_wildcards(scope).acknowledgers.append(_ExactWildcard(scope, resource, reason))
 
 
 def acknowledge_wildcard_resources(policy: Construct, statement: iam.PolicyStatement, reason: str) -> None:
@@ -146,31 +228,12 @@ def acknowledge_wildcard_resources(policy: Construct, statement: iam.PolicyState
     _statement_acknowledger(policy).entries.append((statement, reason))
 
 
-@jsii.implements(IValidation)
-class _StatementWildcardAcknowledger:
-    def __init__(self, policy: Construct) -> None:
-        self.policy = policy
-        self.entries: list[tuple[iam.PolicyStatement, str]] = []
-
-    def validate(self) -> list[str]:
-        stack = Stack.of(self.policy)
-        reasons: dict[str, list[str]] = {}
-        for statement, reason in self.entries:
-            for resource in statement.resources:
-                flat = flatten_cfn_reference(stack.resolve(resource))
-                if "*" in flat and reason not in reasons.setdefault(flat, []):
-                    reasons[flat].append(reason)
-        for flat, why in reasons.items():
-            acknowledge(self.policy, " ".join(why), f"AwsSolutions-IAM5[Resource::{flat}]")
-        return []
-
-
-def _statement_acknowledger(policy: Construct) -> _StatementWildcardAcknowledger:
-    acknowledger = getattr(policy, "_constructs_lib_statement_wildcards", None)
+def _statement_acknowledger(policy: Construct) -> _StatementWildcards:
+    acknowledger: _StatementWildcards | None = getattr(policy, _STATEMENTS_MARK, None)
     if acknowledger is None:
-        acknowledger = _StatementWildcardAcknowledger(policy)
-        policy._constructs_lib_statement_wildcards = acknowledger  # pyright: ignore[reportAttributeAccessIssue] - kept on the policy it acknowledges for
-        policy.node.add_validation(acknowledger)
+        acknowledger = _StatementWildcards(policy)
+        _stack_wildcards(policy).acknowledgers.append(acknowledger)
+        setattr(policy, _STATEMENTS_MARK, acknowledger)
     return acknowledger
 
 

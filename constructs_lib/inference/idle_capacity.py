@@ -109,6 +109,10 @@ class IdleCapacity(Construct):
         problems.raise_if_any()
 
         self.idle_for, self.period = idle_for, period
+        if isinstance(invocations, cloudwatch.Metric):
+            # The expression's period applies to the metrics it uses in any case; given to the metric
+            # itself, the two agree and CDK has nothing to warn about (MetricsPeriodsOverridden).
+            invocations = invocations.with_(period=period)
         #: The alarm: in ALARM while the capacity is idle.
         self.alarm = cloudwatch.Alarm(
             self,

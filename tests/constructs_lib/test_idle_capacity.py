@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_lib import (
     AsyncEndpoint,
@@ -87,6 +87,11 @@ def test_the_idle_alarm_counts_missing_invocations_as_zero(template, built):
     assert stat["Metric"]["Dimensions"] == [
         {"Name": "InferenceComponentName", "Value": built["component"].physical_name}
     ]
+
+
+def test_the_metric_has_the_alarms_period_so_cdk_overrides_nothing(template, built):
+    # CDK warns (MetricsPeriodsOverridden) when the metrics of an expression have another period.
+    Annotations.from_stack(built["stack"]).has_no_warning("*", Match.string_like_regexp("overridden"))
 
 
 def test_scale_to_minimum_is_wired_alarm_to_policy_to_target(template, built):
