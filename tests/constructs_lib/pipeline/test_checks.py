@@ -235,6 +235,7 @@ def test_model_bias_and_explainability_checks_name_the_model_clarify_serves_on_a
         "initial_instance_count": 1,
         "content_type": "text/csv",
         "accept_type": "text/csv",
+        "endpoint_name_prefix": "sm-clarify",
         "probability": 0,
     }
     assert config["probability_threshold"] == 0.6
@@ -435,7 +436,9 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
         "Explainability",
         check=ModelExplainabilityCheckConfig(
             _data(bucket, dataset_type="application/jsonlines"),
-            ClarifyModelConfig(model_name="m", instance_type="ml.m5.huge"),
+            ClarifyModelConfig(
+                model_name="m", instance_type="ml.m5.huge", endpoint_name_prefix="clarify-of-the-churn-model"
+            ),
             ShapConfig(baseline=[[1, 2]], agg_method="max", num_samples=0),
         ),
         job=_clarify_job(role, isolated=True),
@@ -446,6 +449,9 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
         message
     )
     assert "check.model.instance_type='ml.m5.huge'" in message
+    assert "check.model.endpoint_name_prefix='clarify-of-the-churn-model': must be 1-23 letters, digits or hyphens" in (
+        message
+    )
     assert "check.shap.agg_method='max': must be one of mean_abs, median, mean_sq" in message
     assert "check.shap.num_samples=0: must be at least 1" in message
     assert "check.shap.baseline=[[1, 2]]: must be rows of one value per feature (3: the headers without the label)" in (

@@ -17,6 +17,7 @@ job's ``Arguments``) follows what the SageMaker Python SDK writes (``workflow/qu
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 from aws_cdk import Duration
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib._core.validation import is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
@@ -68,6 +70,11 @@ CLARIFY_DATASET_TYPES = ("text/csv", "application/jsonlines", "application/json"
 #: How SHAP values are aggregated into global ones (``methods.shap.agg_method``).
 SHAP_AGGREGATIONS = ("mean_abs", "median", "mean_sq")
 _CSV_COLUMN_POSITIONS = ("START", "END")
+#: The name prefix of the shadow endpoints Clarify starts for model checks (analysis configuration
+#: ``predictor.endpoint_name_prefix``: "The default value is sm-clarify", at most 23 characters).
+SHADOW_ENDPOINT_PREFIX = "sm-clarify"
+SHADOW_ENDPOINT_PREFIX_MAX = 23
+_ENDPOINT_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
 # --- what both kinds of check share --------------------------------------------------------------------
@@ -586,6 +593,10 @@ class ClarifyModelConfig:
     :param content_type: default ``text/csv``; what the model accepts.
     :param accept_type: default ``text/csv``; what it answers with.
     :param content_template: default none; the JSON request template (``$features`` or ``$record``).
+    :param endpoint_name_prefix: default ``sm-clarify`` (Clarify's own default); how the shadow endpoint
+        and its configuration are named (analysis configuration ``predictor.endpoint_name_prefix``, 1 to
+        23 letters, digits or hyphens). The job role may create, call and delete only endpoints and
+        configurations under this prefix: give each environment sharing an account its own.
     """
 
     model_name: str | Expression
@@ -594,6 +605,14 @@ class ClarifyModelConfig:
     content_type: str = "text/csv"
     accept_type: str = "text/csv"
     content_template: str | None = None
+    endpoint_name_prefix: str = SHADOW_ENDPOINT_PREFIX
+
+    @property
+    def shadow_endpoints_pattern(self) -> str:
+        """The ARN resource name (after ``endpoint/`` or ``endpoint-config/``) of every shadow endpoint
+        and configuration Clarify starts for this model (names lower case in ARNs)."""
+        prefix = self.endpoint_name_prefix
+        return f"{prefix if is_unresolved(prefix) else prefix.lower()}*"
 
 
 @dataclass(frozen=True)
@@ -755,6 +774,11 @@ class ClarifyCheckStep(CheckStep):
             return "DATA_BIAS"
         return "MODEL_BIAS" if isinstance(self.check, ModelBiasCheckConfig) else "MODEL_EXPLAINABILITY"
 
+    def shadow_model(self) -> ClarifyModelConfig | None:
+        """The model Clarify serves on a shadow endpoint (model bias and explainability), or None."""
+        check = self.check
+        return check.model if isinstance(check, (ModelBiasCheckConfig, ModelExplainabilityCheckConfig)) else None
+
     @property
     def analysis_config_uri(self) -> str:
         """The analysis configuration's S3 URI (a bias or explainability monitor's ``ConfigFile``)."""
@@ -796,6 +820,7 @@ class ClarifyCheckStep(CheckStep):
                 "content_type": check.model.content_type,
                 "accept_type": check.model.accept_type,
                 "content_template": check.model.content_template,
+                "endpoint_name_prefix": check.model.endpoint_name_prefix,
                 "label": label.label,
                 "probability": label.probability,
                 "label_headers": list(label.label_headers) or None,
@@ -865,6 +890,17 @@ class ClarifyCheckStep(CheckStep):
             v.kind("check.model.model_name", model.model_name, STRING, required=True)
             v.instance_type("check.model.instance_type", model.instance_type, "ProductionVariantInstanceType")
             v.range("check.model.instance_count", model.instance_count, minimum=1)
+            prefix = model.endpoint_name_prefix
+            if not is_unresolved(prefix):
+                v.check(
+                    isinstance(given(prefix), str)
+                    and 1 <= len(prefix) <= SHADOW_ENDPOINT_PREFIX_MAX
+                    and bool(_ENDPOINT_NAME_PREFIX.match(prefix)),
+                    "check.model.endpoint_name_prefix",
+                    prefix,
+                    f"must be 1-{SHADOW_ENDPOINT_PREFIX_MAX} letters, digits or hyphens, starting and ending with a "
+                    "letter or digit (Clarify appends to it to name the shadow endpoint, botocore EndpointName: 63)",
+                )
             network = self.job.network or JobNetwork()
             v.check(
                 network.enable_network_isolation is not True,
