@@ -1,5 +1,6 @@
 """Training: job roles, container images, the model registry and typed SageMaker Pipelines."""
 
+from constructs_lib.training.analysis_config_upload import AnalysisConfigUploads
 from constructs_lib.training.code import Code, ScriptSource
 from constructs_lib.training.container_images import (
     BUILT_IN_ALGORITHMS,
@@ -37,6 +38,7 @@ from constructs_lib.training.pipeline.values import (
 )
 
 __all__ = [
+    "AnalysisConfigUploads",
     "AlgorithmCompute",
     "AlgorithmImage",
     "BUILT_IN_ALGORITHMS",

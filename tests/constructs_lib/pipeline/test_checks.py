@@ -3,6 +3,7 @@ schema), the baseline lifecycle options, their properties, the RegisterModel wir
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -191,7 +192,9 @@ def test_a_data_bias_check_reads_its_analysis_configuration_and_the_dataset(role
     assert rendered["Type"] == "ClarifyCheck" and rendered["CheckType"] == "DATA_BIAS"
     assert "ModelName" not in rendered
     inputs = {i["InputName"]: i["S3Input"] for i in rendered["Arguments"]["ProcessingInputs"]}
-    assert inputs["analysis_config"]["S3Uri"] == "s3://artifacts/clarify/analysis_config.json"
+    digest = hashlib.sha256(step.analysis_config_json().encode()).hexdigest()[:16]
+    assert inputs["analysis_config"]["S3Uri"] == f"s3://artifacts/clarify/{digest}/analysis_config.json"
+    assert step.analysis_config_uri == inputs["analysis_config"]["S3Uri"]
     assert inputs["analysis_config"]["LocalPath"] == "/opt/ml/processing/input/config"
     assert inputs["dataset"]["LocalPath"] == "/opt/ml/processing/input/data"
     assert rendered["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["OutputName"] == "analysis_result"
@@ -339,7 +342,7 @@ def test_register_model_records_calculated_baselines_as_metrics_and_drift_check_
     }
     assert arguments["DriftCheckBaselines"] == {
         "Bias": {
-            "ConfigFile": {"ContentType": "application/json", "S3Uri": "s3://artifacts/clarify/analysis_config.json"},
+            "ConfigFile": {"ContentType": "application/json", "S3Uri": bias.analysis_config_uri},
             "PreTrainingConstraints": source("DataBias", "BaselineUsedForDriftCheckConstraints"),
         },
         "ModelQuality": {
