@@ -2,6 +2,9 @@
 
 from constructs_lib.labeling.labeling_workflow import (
     JOB_NAME_PREFIX_PATTERN,
+    LABEL_EVENT_TIME,
+    LABEL_FEATURES,
+    LABEL_RECORD_IDENTIFIER,
     AutoLabeling,
     LabelingWorkflow,
     WorkerInstructions,
@@ -16,6 +19,9 @@ __all__ = [
     "AutoLabeling",
     "GROUND_TRUTH_LAMBDA_ACCOUNTS",
     "JOB_NAME_PREFIX_PATTERN",
+    "LABEL_EVENT_TIME",
+    "LABEL_FEATURES",
+    "LABEL_RECORD_IDENTIFIER",
     "LabelingTaskType",
     "LabelingWorkflow",
     "ManifestLine",
