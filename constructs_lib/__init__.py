@@ -121,6 +121,9 @@ if TYPE_CHECKING:
     from constructs_lib.labeling import (
         GROUND_TRUTH_LAMBDA_ACCOUNTS,
         JOB_NAME_PREFIX_PATTERN,
+        LABEL_EVENT_TIME,
+        LABEL_FEATURES,
+        LABEL_RECORD_IDENTIFIER,
         AutoLabeling,
         LabelingTaskType,
         LabelingWorkflow,
@@ -197,6 +200,7 @@ if TYPE_CHECKING:
         XGBOOST_REPOSITORY,
         AlgorithmCompute,
         AlgorithmImage,
+        AnalysisConfigUploads,
         BuiltInAlgorithm,
         Code,
         FrameworkImage,
@@ -334,6 +338,9 @@ else:
             "constructs_lib.labeling": (
                 "GROUND_TRUTH_LAMBDA_ACCOUNTS",
                 "JOB_NAME_PREFIX_PATTERN",
+                "LABEL_EVENT_TIME",
+                "LABEL_FEATURES",
+                "LABEL_RECORD_IDENTIFIER",
                 "AutoLabeling",
                 "LabelingTaskType",
                 "LabelingWorkflow",
@@ -403,6 +410,7 @@ else:
                 "UserProfileBase",
             ),
             "constructs_lib.training": (
+                "AnalysisConfigUploads",
                 "BUILT_IN_ALGORITHMS",
                 "JOB_KINDS",
                 "PIPELINE_METRICS_NAMESPACE",
@@ -436,6 +444,10 @@ else:
 __version__ = "0.1.0"
 
 __all__ = [
+    "LABEL_EVENT_TIME",
+    "LABEL_FEATURES",
+    "LABEL_RECORD_IDENTIFIER",
+    "AnalysisConfigUploads",
     "AlgorithmCompute",
     "AlgorithmImage",
     "BUILT_IN_ALGORITHMS",

@@ -5,6 +5,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from constructs_lib.labeling.labeling_workflow import (
         JOB_NAME_PREFIX_PATTERN,
+        LABEL_EVENT_TIME,
+        LABEL_FEATURES,
+        LABEL_RECORD_IDENTIFIER,
         AutoLabeling,
         LabelingWorkflow,
         WorkerInstructions,
@@ -24,6 +27,9 @@ else:
         {
             "constructs_lib.labeling.labeling_workflow": (
                 "JOB_NAME_PREFIX_PATTERN",
+                "LABEL_EVENT_TIME",
+                "LABEL_FEATURES",
+                "LABEL_RECORD_IDENTIFIER",
                 "AutoLabeling",
                 "LabelingWorkflow",
                 "WorkerInstructions",
@@ -33,6 +39,9 @@ else:
     )
 
 __all__ = [
+    "LABEL_EVENT_TIME",
+    "LABEL_FEATURES",
+    "LABEL_RECORD_IDENTIFIER",
     "AutoLabeling",
     "GROUND_TRUTH_LAMBDA_ACCOUNTS",
     "JOB_NAME_PREFIX_PATTERN",

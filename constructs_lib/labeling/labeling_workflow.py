@@ -16,6 +16,11 @@ redelivers a failed batch whole. A redelivered batch has the same job name (see 
 starts no second job. Jobs of consecutive batches may run at the same time; their tasks reach the
 same workteam.
 
+Labels as features (``label_feature_group``): after the job (and the copy), the label ingester (a
+function in the VPC) reads the output manifest and writes one Feature Store record per labeled
+object (``LABEL_FEATURES``: ``object_id``, a digest of the data object, and ``labeled_at``, the
+label's creation date, make every retry and duplicate an identical upsert; see its handler).
+
 Registration: the output manifest (an augmented manifest whose ``source-ref`` lines point at the
 labeled objects, with the labels under ``label_attribute_name``) is copied under
 ``published_manifests``; point a training pipeline's data parameter (or a ``NewDataRetraining``
@@ -51,7 +56,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core.grants import grant_key_use
-from constructs_lib._core.jsii_types import as_alarm_action, as_role, as_rule_target
+from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
@@ -67,13 +72,32 @@ from constructs_lib._core.wildcards import (
     acknowledge_statement_wildcards,
 )
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
-from constructs_lib.foundation.network import S3_GATEWAY_ENDPOINT, INetwork
+from constructs_lib.foundation.network import FEATURE_STORE_RUNTIME_ENDPOINT, S3_GATEWAY_ENDPOINT, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.labeling.task_types import GROUND_TRUTH_LAMBDA_ACCOUNTS, LabelingTaskType, ManifestLine
+from constructs_lib.platform.feature_group import FeatureDefinition, FeatureGroup, FeatureGroupBase, IFeatureGroup
 from constructs_lib.platform.labeling_workforce import LabelingWorkforce
 
 _HANDLER_DIR = Path(__file__).parent / "labeling_workflow_handler"
+_INGESTER_DIR = Path(__file__).parent / "label_ingestion_handler"
+#: The features of a label record (the label ingester's handler): give a ``FeatureGroup`` of
+#: ``label_feature_group`` these (``record_identifier="object_id"``, ``event_time="labeled_at"``); of
+#: the others, it writes those the group defines.
+LABEL_FEATURES: tuple[FeatureDefinition, ...] = (
+    FeatureDefinition.string("object_id"),  # SHA-256 of the data object's source-ref (or source text)
+    FeatureDefinition.string("labeled_at"),  # the label's creation-date, ISO-8601 UTC
+    FeatureDefinition.string("source"),  # the data object: its S3 URI, or the text
+    FeatureDefinition.string("label"),  # the label: as it is if a string (a -ref URI), else JSON
+    FeatureDefinition.string("class_name"),  # classification tasks' class name
+    FeatureDefinition.fractional("confidence"),
+    FeatureDefinition.string("human_annotated"),  # yes / no (automated data labeling)
+    FeatureDefinition.string("labeling_job"),
+)
+LABEL_RECORD_IDENTIFIER = "object_id"
+LABEL_EVENT_TIME = "labeled_at"
+#: The label ingester reads a whole manifest and puts its records one by one.
+_INGESTER_TIMEOUT = Duration.minutes(15)
 #: ``<prefix>-<YYYYMMDDHHMM>-<8 hex>`` must fit LabelingJobName (63): the prefix has at most 40.
 JOB_NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9](-*[a-z0-9]){0,39}$")
 _JOB_NAME_EXAMPLE_SUFFIX = "-202612011200-0123abcd"
@@ -141,6 +165,7 @@ class LabelingWorkflow(Construct):
         ui_template: str | None = None,
         worker_instructions: WorkerInstructions | None = None,
         published_manifests: S3Location | None = None,
+        label_feature_group: IFeatureGroup | None = None,
         task_keywords: Sequence[str] = (),
         label_attribute_name: str | None = None,
         workers_per_object: int = 1,
@@ -188,6 +213,11 @@ class LabelingWorkflow(Construct):
         :param worker_instructions: required for named entity recognition (label category configuration).
         :param published_manifests: default none; where each job's output manifest is copied
             (``<prefix><job>/output.manifest``): the training data prefix. Not under ``source``.
+        :param label_feature_group: default none; a feature group the labels are also written to, one
+            record per labeled object (``LABEL_FEATURES``; a ``FeatureGroup`` must have
+            ``record_identifier="object_id"``, ``event_time="labeled_at"``, and the other label features
+            it defines with their types). The ingester runs in ``network``, which must reach S3 and
+            ``sagemaker.featurestore-runtime``.
         :param task_keywords: default none; up to 5 ``TaskKeywords``.
         :param label_attribute_name: default ``label`` (``label-ref`` where the task type requires it).
         :param workers_per_object: default 1 (1-9); workers per object, their answers consolidated.
@@ -242,6 +272,8 @@ class LabelingWorkflow(Construct):
         self._check_task(problems, task_type, ui_template, worker_instructions, auto_labeling)
         self._check_labels(problems, task_type)
         self._check_locations(problems, source, output, published_manifests, key_suffixes)
+        if label_feature_group is not None:
+            self._check_feature_group(problems, label_feature_group)
         problems.check_pattern(
             "job_name_prefix",
             job_name_prefix,
@@ -342,6 +374,10 @@ class LabelingWorkflow(Construct):
             max_concurrent_tasks,
             auto_labeling,
         )
+        self.label_feature_group = label_feature_group
+        self.label_ingester: VpcFunction | None = None
+        if label_feature_group is not None:
+            self.label_ingester = self._label_ingester(network, label_feature_group, log_retention_days)
         self.state_machine = self._state_machine(job_timeout, log_retention_days)
         self._events(source, key_suffixes, retry_attempts, max_event_age, max_receive_count, batching_window)
         self.batcher = self._batcher(network, batch_size, batching_window, log_retention_days)
@@ -417,6 +453,83 @@ class LabelingWorkflow(Construct):
                 label,
                 "each label must be a non-empty string without surrounding whitespace",
             )
+
+    @staticmethod
+    def _check_feature_group(problems: Problems, group: IFeatureGroup) -> None:
+        """A ``FeatureGroup`` of ours: its identifier, event time and label features as the ingester writes them."""
+        if not isinstance(given(group), FeatureGroupBase):
+            problems.add("label_feature_group", group, "must be a feature group (FeatureGroup or an import)")
+            return
+        if not isinstance(group, FeatureGroup):
+            return  # an import: its definitions are unknown here
+        problems.check(
+            group.record_identifier == LABEL_RECORD_IDENTIFIER,
+            "label_feature_group (record_identifier)",
+            group.record_identifier,
+            f"must be {LABEL_RECORD_IDENTIFIER!r} (a digest of the labeled data object)",
+        )
+        problems.check(
+            group.event_time == LABEL_EVENT_TIME,
+            "label_feature_group (event_time)",
+            group.event_time,
+            f"must be {LABEL_EVENT_TIME!r} (the label's creation date, ISO-8601)",
+        )
+        wanted = {f.name: f.type for f in LABEL_FEATURES}
+        for feature in group.features:
+            expected = wanted.get(feature.name)
+            if expected is not None:
+                problems.check(
+                    feature.type == expected,
+                    f"label_feature_group (feature {feature.name!r})",
+                    feature.type.value,
+                    f"must be {expected.value}, as the label ingester writes it (LABEL_FEATURES)",
+                )
+
+    def _label_ingester(self, network: INetwork, group: IFeatureGroup, log_retention_days: int) -> VpcFunction:
+        network.require_endpoints(
+            self,
+            (S3_GATEWAY_ENDPOINT, FEATURE_STORE_RUNTIME_ENDPOINT),
+            purpose="the label ingester reads output manifests and writes the labels to the feature group",
+        )
+        features = (
+            {f.name: f.type.value for f in group.features}
+            if isinstance(group, FeatureGroup)
+            else {f.name: f.type.value for f in LABEL_FEATURES}
+        )
+        function = VpcFunction(
+            self,
+            "LabelIngester",
+            code_directory=_INGESTER_DIR,
+            description=f"Writes the labels of {self.node.path}'s jobs to a feature group",
+            network=network,
+            encryption_key=self.encryption_key,
+            dead_letter_queue=self.dead_letter_queue,
+            environment={
+                "FEATURE_GROUP_NAME": group.feature_group_name,
+                "FEATURES": json.dumps(features, separators=(",", ":")),
+                "LABEL_ATTRIBUTE": self.label_attribute_name,
+            },
+            timeout=_INGESTER_TIMEOUT,
+            log_retention_days=log_retention_days,
+            log_key=self.log_key,
+        )
+        role = function.role
+        output = self.output
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadOutputManifests",
+                actions=["s3:GetObject"],
+                resources=[output.bucket.arn_for_objects(f"{output.prefix}*/manifests/output/output.manifest")],
+            )
+        )
+        grant_key_use(self.output_key, role, encrypt=False)
+        acknowledge_statement_wildcards(
+            role.managed_policy,
+            "ReadOutputManifests",
+            "each job's output manifest has a key named after the job, under the output prefix only",
+        )
+        group.grant_put_records(role)
+        return function
 
     def _check_locations(
         self,
@@ -709,7 +822,7 @@ class LabelingWorkflow(Construct):
         )
         create.add_catch(to_dlq, errors=["States.ALL"], result_path="$.error")
         chain: sfn.IChainable = create
-        next_state: sfn.CustomState | tasks.CallAwsService = create
+        next_state: sfn.CustomState | tasks.CallAwsService | tasks.LambdaInvoke = create
         if self.published_manifests is not None:
             published = self.published_manifests
             output = self.output
@@ -742,6 +855,41 @@ class LabelingWorkflow(Construct):
             copy.add_catch(to_dlq, errors=["States.ALL"], result_path="$.error")
             next_state.next(copy)
             next_state = copy
+        if self.label_ingester is not None:
+            output = self.output
+            ingest = tasks.LambdaInvoke(
+                self,
+                "IngestLabels",
+                lambda_function=as_function(self.label_ingester.function),
+                payload=sfn.TaskInput.from_object(
+                    {
+                        "Bucket": output.bucket.bucket_name,
+                        "Key": sfn.JsonPath.format(
+                            f"{output.prefix}{{}}/manifests/output/output.manifest",
+                            sfn.JsonPath.string_at("$.LabelingJobName"),
+                        ),
+                        "LabelingJobName": sfn.JsonPath.string_at("$.LabelingJobName"),
+                    }
+                ),
+                result_selector={
+                    "written.$": "$.Payload.written",
+                    "skipped.$": "$.Payload.skipped",
+                    "refused.$": "$.Payload.refused",
+                },
+                result_path="$.ingested",
+                retry_on_service_exceptions=True,
+            )
+            # Throttled beyond botocore's retries, or a timeout: the whole manifest again (idempotent upserts).
+            ingest.add_retry(
+                errors=["States.TaskFailed", "States.Timeout"],
+                interval=Duration.seconds(30),
+                max_attempts=4,
+                backoff_rate=2,
+                jitter_strategy=sfn.JitterType.FULL,
+            )
+            ingest.add_catch(to_dlq, errors=["States.ALL"], result_path="$.error")
+            next_state.next(ingest)
+            next_state = ingest
         next_state.next(sfn.Succeed(self, "Labeled"))
 
         role = ManagedPolicyRole(
@@ -823,6 +971,13 @@ class LabelingWorkflow(Construct):
                 role.managed_policy,
                 frozenset({"s3:GetObject"}),
                 "each job's output manifest has a key named after the job, under the output prefix only",
+            )
+        if self.label_ingester is not None:
+            acknowledge_action_wildcards(
+                role.managed_policy,
+                frozenset({"lambda:InvokeFunction"}),
+                "the state machine invokes the label ingester and its versions (<function ARN>:*): aws-cdk's "
+                "LambdaInvoke grant covers the versions so",
             )
         acknowledge(
             role.managed_policy,

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from constructs_lib.training.analysis_config_upload import AnalysisConfigUploads
     from constructs_lib.training.code import Code, ScriptSource
     from constructs_lib.training.container_images import (
         BUILT_IN_ALGORITHMS,
@@ -46,6 +47,7 @@ else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "constructs_lib.training.analysis_config_upload": ("AnalysisConfigUploads",),
             "constructs_lib.training.code": ("Code", "ScriptSource"),
             "constructs_lib.training.container_images": (
                 "BUILT_IN_ALGORITHMS",
@@ -80,6 +82,7 @@ else:
     )
 
 __all__ = [
+    "AnalysisConfigUploads",
     "AlgorithmCompute",
     "AlgorithmImage",
     "BUILT_IN_ALGORITHMS",

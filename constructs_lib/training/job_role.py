@@ -199,6 +199,8 @@ class JobRole(Construct):
         self._star_uses: list[str] = []
         self._remote_debug: iam.ManagedPolicy | None = None
         self._networks: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        self._network = network
+        self._shadow_endpoints: list[tuple[str, str | None]] = []
         self._add_logs_and_metrics(metric_namespaces)
         for location in inputs:
             self.add_input(location)
@@ -314,6 +316,69 @@ class JobRole(Construct):
                 "AwsSolutions-IAM5[Resource::*]",
             )
         return self._remote_debug
+
+    def grant_clarify_shadow_endpoints(self, *, endpoint_name_prefix: str, model_name: str | None) -> None:
+        """Let SageMaker Clarify, running a model bias or explainability check as this role, serve
+        ``model_name`` on a temporary (shadow) endpoint, ask it for predictions and delete it:
+        ``CreateEndpointConfig``, ``CreateEndpoint``, ``DescribeEndpoint(Config)``, ``InvokeEndpoint``,
+        ``DeleteEndpoint(Config)`` (and ``AddTags`` at creation) on the endpoints and configurations
+        named ``<endpoint_name_prefix>...`` in this account and region only. The configuration may
+        name this model only (``sagemaker:ModelArn``); ``model_name`` None (a name known at run time,
+        e.g. a model the pipeline creates) allows the models of this account and region. With a
+        ``network``, it must reach the SageMaker API and runtime. ``MlPipeline`` calls this for its
+        Clarify model checks; granting the same again adds nothing."""
+        grant = (endpoint_name_prefix, model_name)
+        if grant in self._shadow_endpoints:
+            return
+        self._shadow_endpoints.append(grant)
+        stack = Stack.of(self)
+        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        prefix = endpoint_name_prefix if is_unresolved(endpoint_name_prefix) else endpoint_name_prefix.lower()
+        endpoints, configs = f"{base}:endpoint/{prefix}*", f"{base}:endpoint-config/{prefix}*"
+        model_part = "*" if model_name is None else model_name if is_unresolved(model_name) else model_name.lower()
+        model = f"{base}:model/{model_part}"
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:CreateEndpointConfig"],
+                resources=[configs],
+                # IfExists: the key is the model of the configuration's variant; a request without
+                # it (no variant) names no model to guard.
+                conditions={"ArnLikeIfExists": {"sagemaker:ModelArn": model}},
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteEndpointConfig", "sagemaker:DescribeEndpointConfig"], resources=[configs]
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:DeleteEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:InvokeEndpoint",
+                ],
+                resources=[endpoints],
+            )
+        )
+        # CreateEndpoint names the configuration it deploys; tags given at creation are AddTags.
+        self.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:CreateEndpoint"], resources=[configs]))
+        self.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:AddTags"], resources=[endpoints, configs]))
+        for arn in (endpoints, configs):
+            acknowledge_exact_wildcard(
+                self.policy,
+                arn,
+                "SageMaker Clarify names each model check's shadow endpoint and its configuration at run time, "
+                f"after the check's endpoint_name_prefix {endpoint_name_prefix!r}; create, call, describe and "
+                "delete only those, in this account and region.",
+            )
+        if self._network is not None:
+            self._network.require_endpoints(
+                self,
+                ["sagemaker.api", "sagemaker.runtime"],
+                purpose="Clarify model checks start a shadow endpoint and ask it for predictions",
+            )
 
     def add_image_repositories(self, repository_arns: Sequence[str]) -> None:
         """Let the jobs pull images of these ECR repositories (by ARN), e.g. the Debugger rule

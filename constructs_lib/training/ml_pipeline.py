@@ -34,6 +34,7 @@ from constructs_lib.training.pipeline.expressions import ExecutionVariable, Expr
 from constructs_lib.training.pipeline.per_run import shared_state
 from constructs_lib.training.pipeline.step import StepRequirements, api_text_problem
 from constructs_lib.training.pipeline.steps import large_models
+from constructs_lib.training.pipeline.steps.checks import ClarifyCheckStep
 from constructs_lib.training.pipeline.steps.debugger import RULE_REPOSITORY
 from constructs_lib.training.pipeline.steps.training import TrainingStep
 from constructs_lib.training.pipeline.tracking import tracking_server_of
@@ -464,6 +465,7 @@ class MlPipeline(MlPipelineBase):
             if role is not None and hasattr(role, "grant_principal"):
                 image.bind(self, role)
         self._grant_large_model_outputs()
+        self._grant_clarify_shadow_endpoints()
         for role in need.pass_roles:
             if hasattr(role, "grant_pass_role") and hasattr(role, "job_kinds"):
                 role.grant_pass_role(self.role)
@@ -641,6 +643,23 @@ class MlPipeline(MlPipelineBase):
             )
             if step.job.remote_debug is True:
                 role.grant_remote_debug()
+
+    def _grant_clarify_shadow_endpoints(self) -> None:
+        """A Clarify model bias or explainability check that runs as a ``JobRole``: the role may start,
+        call and delete the shadow endpoint of the check's model (under its ``endpoint_name_prefix``);
+        a model named by an expression (known at run time) is any model of this account and region."""
+        for step in self.definition.all_steps():
+            role = getattr(getattr(step, "job", None), "role", None)
+            if not isinstance(step, ClarifyCheckStep) or not isinstance(role, JobRole):
+                continue
+            model = step.shadow_model()
+            if model is None:
+                continue
+            name = model.model_name
+            role.grant_clarify_shadow_endpoints(
+                endpoint_name_prefix=model.endpoint_name_prefix,
+                model_name=name if isinstance(name, str) else None,
+            )
 
     @staticmethod
     def _check_scope_tag(problems: Problems, scope_tag: tuple[str, str]) -> None:

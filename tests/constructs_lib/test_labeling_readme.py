@@ -22,3 +22,4 @@ def test_readme_labeling_example_synthesizes(tmp_path, monkeypatch):
     assert "createLabelingJob.sync" in body and "568282634449:function:PRE-TextMultiClass" in body
     assert '\\"NumberOfHumanWorkersPerDataObject\\":3' in body
     assert any(r["Type"] == "AWS::Lambda::EventSourceMapping" for r in resources.values())
+    assert "IngestLabels" in body and labeling.label_ingester is not None

@@ -3,6 +3,7 @@ schema), the baseline lifecycle options, their properties, the RegisterModel wir
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -191,7 +192,9 @@ def test_a_data_bias_check_reads_its_analysis_configuration_and_the_dataset(role
     assert rendered["Type"] == "ClarifyCheck" and rendered["CheckType"] == "DATA_BIAS"
     assert "ModelName" not in rendered
     inputs = {i["InputName"]: i["S3Input"] for i in rendered["Arguments"]["ProcessingInputs"]}
-    assert inputs["analysis_config"]["S3Uri"] == "s3://artifacts/clarify/analysis_config.json"
+    digest = hashlib.sha256(step.analysis_config_json().encode()).hexdigest()[:16]
+    assert inputs["analysis_config"]["S3Uri"] == f"s3://artifacts/clarify/{digest}/analysis_config.json"
+    assert step.analysis_config_uri == inputs["analysis_config"]["S3Uri"]
     assert inputs["analysis_config"]["LocalPath"] == "/opt/ml/processing/input/config"
     assert inputs["dataset"]["LocalPath"] == "/opt/ml/processing/input/data"
     assert rendered["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["OutputName"] == "analysis_result"
@@ -235,6 +238,7 @@ def test_model_bias_and_explainability_checks_name_the_model_clarify_serves_on_a
         "initial_instance_count": 1,
         "content_type": "text/csv",
         "accept_type": "text/csv",
+        "endpoint_name_prefix": "sm-clarify",
         "probability": 0,
     }
     assert config["probability_threshold"] == 0.6
@@ -338,7 +342,7 @@ def test_register_model_records_calculated_baselines_as_metrics_and_drift_check_
     }
     assert arguments["DriftCheckBaselines"] == {
         "Bias": {
-            "ConfigFile": {"ContentType": "application/json", "S3Uri": "s3://artifacts/clarify/analysis_config.json"},
+            "ConfigFile": {"ContentType": "application/json", "S3Uri": bias.analysis_config_uri},
             "PreTrainingConstraints": source("DataBias", "BaselineUsedForDriftCheckConstraints"),
         },
         "ModelQuality": {
@@ -435,7 +439,9 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
         "Explainability",
         check=ModelExplainabilityCheckConfig(
             _data(bucket, dataset_type="application/jsonlines"),
-            ClarifyModelConfig(model_name="m", instance_type="ml.m5.huge"),
+            ClarifyModelConfig(
+                model_name="m", instance_type="ml.m5.huge", endpoint_name_prefix="clarify-of-the-churn-model"
+            ),
             ShapConfig(baseline=[[1, 2]], agg_method="max", num_samples=0),
         ),
         job=_clarify_job(role, isolated=True),
@@ -446,6 +452,9 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
         message
     )
     assert "check.model.instance_type='ml.m5.huge'" in message
+    assert "check.model.endpoint_name_prefix='clarify-of-the-churn-model': must be 1-23 letters, digits or hyphens" in (
+        message
+    )
     assert "check.shap.agg_method='max': must be one of mean_abs, median, mean_sq" in message
     assert "check.shap.num_samples=0: must be at least 1" in message
     assert "check.shap.baseline=[[1, 2]]: must be rows of one value per feature (3: the headers without the label)" in (

@@ -16,17 +16,22 @@ job's ``Arguments``) follows what the SageMaker Python SDK writes (``workflow/qu
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from aws_cdk import Duration
+from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
+from constructs_lib._core.validation import is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
+from constructs_lib.training.analysis_config_upload import AnalysisConfigUploads
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, OBJECT, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
@@ -68,6 +73,11 @@ CLARIFY_DATASET_TYPES = ("text/csv", "application/jsonlines", "application/json"
 #: How SHAP values are aggregated into global ones (``methods.shap.agg_method``).
 SHAP_AGGREGATIONS = ("mean_abs", "median", "mean_sq")
 _CSV_COLUMN_POSITIONS = ("START", "END")
+#: The name prefix of the shadow endpoints Clarify starts for model checks (analysis configuration
+#: ``predictor.endpoint_name_prefix``: "The default value is sm-clarify", at most 23 characters).
+SHADOW_ENDPOINT_PREFIX = "sm-clarify"
+SHADOW_ENDPOINT_PREFIX_MAX = 23
+_ENDPOINT_NAME_PREFIX = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
 # --- what both kinds of check share --------------------------------------------------------------------
@@ -526,9 +536,11 @@ class ClarifyDataConfig:
 
     :param dataset: the dataset (an ``S3Location``, ``s3://`` URI or String expression).
     :param output: where Clarify writes ``analysis.json`` (the constraints) and its report.
-    :param analysis_config: the S3 object where the step's analysis configuration (``step.analysis_config()``,
-        JSON) is put before the pipeline runs (e.g. ``aws_s3_deployment.Source.json_data``); Clarify
-        reads it as its ``analysis_config`` input.
+    :param analysis_config: where the step's analysis configuration (``step.analysis_config()``, JSON)
+        goes, an S3 object (``S3Location(bucket, "clarify/bias/analysis_config.json")``); Clarify reads it
+        as its ``analysis_config`` input, so the job role must read it (give the prefix as a ``JobRole``
+        input). ``MlPipeline`` puts it there at deploy (``upload_analysis_config``) under a folder named
+        after a digest of its content: ``clarify/bias/<digest>/analysis_config.json``.
     :param dataset_type: default ``text/csv``; or ``application/jsonlines``, ``application/json``,
         ``application/x-parquet``.
     :param label: default none; the label column (header or index), required for bias checks.
@@ -536,6 +548,10 @@ class ClarifyDataConfig:
     :param features: default none; JMESPath of the features in JSON records (required for JSON types).
     :param distribution: default ``FullyReplicated``; or ``ShardedByS3Key`` over the job's instances.
     :param compression: default ``None``; or ``Gzip``.
+    :param upload_analysis_config: default True: the configuration is put in S3 by the stack's deploy,
+        at a new key whenever it changes, so the pipeline definition and the file change together and
+        running executions keep theirs (``AnalysisConfigUploads``). False: you put
+        ``step.analysis_config()`` at ``analysis_config`` yourself before the pipeline runs.
     """
 
     dataset: str | S3Location | Expression
@@ -547,6 +563,7 @@ class ClarifyDataConfig:
     features: str | None = None
     distribution: S3DataDistribution = S3DataDistribution.FULLY_REPLICATED
     compression: CompressionType = CompressionType.NONE
+    upload_analysis_config: bool = True
 
 
 @dataclass(frozen=True)
@@ -586,6 +603,10 @@ class ClarifyModelConfig:
     :param content_type: default ``text/csv``; what the model accepts.
     :param accept_type: default ``text/csv``; what it answers with.
     :param content_template: default none; the JSON request template (``$features`` or ``$record``).
+    :param endpoint_name_prefix: default ``sm-clarify`` (Clarify's own default); how the shadow endpoint
+        and its configuration are named (analysis configuration ``predictor.endpoint_name_prefix``, 1 to
+        23 letters, digits or hyphens). The job role may create, call and delete only endpoints and
+        configurations under this prefix: give each environment sharing an account its own.
     """
 
     model_name: str | Expression
@@ -594,6 +615,14 @@ class ClarifyModelConfig:
     content_type: str = "text/csv"
     accept_type: str = "text/csv"
     content_template: str | None = None
+    endpoint_name_prefix: str = SHADOW_ENDPOINT_PREFIX
+
+    @property
+    def shadow_endpoints_pattern(self) -> str:
+        """The ARN resource name (after ``endpoint/`` or ``endpoint-config/``) of every shadow endpoint
+        and configuration Clarify starts for this model (names lower case in ARNs)."""
+        prefix = self.endpoint_name_prefix
+        return f"{prefix if is_unresolved(prefix) else prefix.lower()}*"
 
 
 @dataclass(frozen=True)
@@ -692,8 +721,10 @@ class ClarifyCheckStep(CheckStep):
     """A data bias, model bias or model explainability check: SageMaker Clarify calculates the
     baseline (``analysis.json``) and checks it against the previous one (the ``ClarifyCheck`` step type).
 
-    The analysis configuration (``analysis_config()``) is a file Clarify reads: put it at
-    ``check.data.analysis_config`` before the pipeline runs; the step checks its fields at synth.
+    The analysis configuration (``analysis_config()``) is a file Clarify reads, checked at synth:
+    ``MlPipeline`` puts it in S3 at deploy (``analysis_config_location``, a key that changes with its
+    content), unless ``check.data.upload_analysis_config`` is False (then you put it at
+    ``check.data.analysis_config``).
     """
 
     step_type = "ClarifyCheck"
@@ -738,7 +769,7 @@ class ClarifyCheckStep(CheckStep):
         self.check = check
         data = check.data
         inputs = [
-            ProcessingInput(CLARIFY_CONFIG_INPUT, data.analysis_config, destination=_CLARIFY_CONFIG_PATH),
+            ProcessingInput(CLARIFY_CONFIG_INPUT, self.analysis_config_location, destination=_CLARIFY_CONFIG_PATH),
             ProcessingInput(
                 CLARIFY_DATA_INPUT,
                 data.dataset,
@@ -755,10 +786,52 @@ class ClarifyCheckStep(CheckStep):
             return "DATA_BIAS"
         return "MODEL_BIAS" if isinstance(self.check, ModelBiasCheckConfig) else "MODEL_EXPLAINABILITY"
 
+    def shadow_model(self) -> ClarifyModelConfig | None:
+        """The model Clarify serves on a shadow endpoint (model bias and explainability), or None."""
+        check = self.check
+        return check.model if isinstance(check, (ModelBiasCheckConfig, ModelExplainabilityCheckConfig)) else None
+
+    @property
+    def analysis_config_location(self) -> S3Location:
+        """Where Clarify reads the analysis configuration: ``check.data.analysis_config``, or, when
+        uploaded, the digest folder beside its file name (``clarify/<digest>/analysis_config.json``)."""
+        location = self.check.data.analysis_config
+        if not self.check.data.upload_analysis_config or not isinstance(given(location), S3Location):
+            return location
+        key = location.prefix
+        digest = self._analysis_config_digest()
+        if digest is None or is_unresolved(key) or not key or key.endswith("/"):
+            return location
+        folder, _, name = key.rpartition("/")
+        return S3Location(location.bucket, f"{folder}/{digest}/{name}" if folder else f"{digest}/{name}")
+
     @property
     def analysis_config_uri(self) -> str:
         """The analysis configuration's S3 URI (a bias or explainability monitor's ``ConfigFile``)."""
-        return self.check.data.analysis_config.uri
+        return self.analysis_config_location.uri
+
+    def analysis_config_json(self) -> str:
+        """The analysis configuration as the file Clarify reads (JSON text)."""
+        return json.dumps(self.analysis_config(), indent=2)
+
+    def _analysis_config_digest(self) -> str | None:
+        try:
+            text = self.analysis_config_json()
+        except (AttributeError, TypeError, ValueError):  # a malformed check, reported by validate()
+            return None
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def bind(self, scope: Construct) -> None:
+        """With ``upload_analysis_config``: put the analysis configuration in S3 at deploy, before
+        ``scope`` (the pipeline) is created or updated."""
+        data = self.check.data
+        if not data.upload_analysis_config or self._analysis_config_digest() is None:
+            return
+        location = self.analysis_config_location
+        if not isinstance(given(location), S3Location):
+            return
+        upload = AnalysisConfigUploads.of(scope).put(location, self.analysis_config_json())
+        scope.node.add_dependency(upload)
 
     def analysis_config(self) -> dict[str, Any]:
         """The analysis configuration Clarify reads (put it at ``check.data.analysis_config``)."""
@@ -796,6 +869,7 @@ class ClarifyCheckStep(CheckStep):
                 "content_type": check.model.content_type,
                 "accept_type": check.model.accept_type,
                 "content_template": check.model.content_template,
+                "endpoint_name_prefix": check.model.endpoint_name_prefix,
                 "label": label.label,
                 "probability": label.probability,
                 "label_headers": list(label.label_headers) or None,
@@ -865,6 +939,17 @@ class ClarifyCheckStep(CheckStep):
             v.kind("check.model.model_name", model.model_name, STRING, required=True)
             v.instance_type("check.model.instance_type", model.instance_type, "ProductionVariantInstanceType")
             v.range("check.model.instance_count", model.instance_count, minimum=1)
+            prefix = model.endpoint_name_prefix
+            if not is_unresolved(prefix):
+                v.check(
+                    isinstance(given(prefix), str)
+                    and 1 <= len(prefix) <= SHADOW_ENDPOINT_PREFIX_MAX
+                    and bool(_ENDPOINT_NAME_PREFIX.match(prefix)),
+                    "check.model.endpoint_name_prefix",
+                    prefix,
+                    f"must be 1-{SHADOW_ENDPOINT_PREFIX_MAX} letters, digits or hyphens, starting and ending with a "
+                    "letter or digit (Clarify appends to it to name the shadow endpoint, botocore EndpointName: 63)",
+                )
             network = self.job.network or JobNetwork()
             v.check(
                 network.enable_network_isolation is not True,
