@@ -22,6 +22,7 @@ from aws_cdk import Token
 from constructs import IConstruct
 
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
+from constructs_lib._core.stack_facts import construct_path
 
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -64,14 +65,15 @@ def whole(value: float) -> int | float:
 def path_of(scope: IConstruct, construct_id: str) -> str:
     """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
     validates its input (and names itself) before it exists."""
-    return f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
+    path = construct_path(scope)
+    return f"{path}/{construct_id}" if path else construct_id
 
 
 class Problems:
     """Collects input problems of one construct and raises them together."""
 
     def __init__(self, scope: IConstruct | str, kind: str) -> None:
-        path = scope if isinstance(scope, str) else scope.node.path
+        path = scope if isinstance(scope, str) else construct_path(scope)
         self._where = f"{kind} '{path}'"
         self._problems: list[str] = []
 

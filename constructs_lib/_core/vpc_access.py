@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.stack_facts import stack_facts
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 
 #: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
@@ -63,8 +63,8 @@ def vpc_access_statements(
 
 
 def _ec2_arn(scope: IConstruct) -> str:
-    stack = Stack.of(scope)
-    return f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
+    stack = stack_facts(scope)
+    return f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
 
 
 def _interface_statements(
@@ -174,8 +174,7 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
         security_group_ids=[g.security_group_id for g in placement.security_groups],
     )
     describe, create, manage = statements
-    for statement in statements:
-        role.add_to_policy(statement)
+    role.managed_policy.add_statements(*statements)  # one round trip, as role.add_to_policy does each
     acknowledge_wildcard_resources(
         role.managed_policy,
         describe,
