@@ -6,18 +6,20 @@ from __future__ import annotations
 from typing import Any, cast
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
+from constructs_lib._core import durations
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems
 
 #: SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection.
-DLQ_RETENTION = Duration.days(14)
+DLQ_RETENTION = durations.days(14)
 
 
 def dead_letter_queue(
@@ -65,7 +67,7 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
         construct_id,
         encryption=sqs.QueueEncryption.KMS,
         encryption_master_key=encryption_key,
-        data_key_reuse=Duration.hours(1),
+        data_key_reuse=durations.hours(1),
         enforce_ssl=True,
         retention_period=DLQ_RETENTION,
         removal_policy=RemovalPolicy.RETAIN,
@@ -134,11 +136,11 @@ class _DeadLetterAndRetry:
 
     def validate(self) -> list[str]:
         cfn_rule = cast(events.CfnRule, self._rule.node.default_child)
-        targets: list[dict[str, Any]] = Stack.of(self._rule).resolve(cfn_rule.targets) or []
+        targets: list[dict[str, Any]] = stack_of(self._rule).resolve(cfn_rule.targets) or []
         return [
             f"EventBridge rule '{self._rule.node.path}' target {target_id}: has no dead-letter queue or no full "
             "retry policy; build the target with dead_letter_queue=, retry_attempts= and max_event_age= "
             "(e.g. aws_events_targets.LambdaFunction(fn, dead_letter_queue=dlq, retry_attempts=3, "
-            "max_event_age=Duration.hours(1)))"
+            "max_event_age=durations.hours(1)))"
             for target_id in targets_without_dead_letter_or_retry(targets)
         ]

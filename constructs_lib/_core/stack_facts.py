@@ -11,6 +11,7 @@ nothing alive) and the values are the very strings CDK would have returned.
 from __future__ import annotations
 
 import functools
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Aws, Stack
@@ -46,7 +47,7 @@ class StackFacts:
 
     @property
     def partition(self) -> str:
-        return partition()
+        return aws_partition()
 
 
 def stack_facts(scope: IConstruct) -> StackFacts:
@@ -59,7 +60,7 @@ def stack_facts(scope: IConstruct) -> StackFacts:
 
 
 @functools.cache
-def partition() -> str:
+def aws_partition() -> str:
     """``Aws.PARTITION``: the same token string every time it is asked."""
     return Aws.PARTITION
 
@@ -70,3 +71,15 @@ def construct_path(construct: IConstruct) -> str:
     if path is None:
         path = _PATHS[construct] = construct.node.path
     return path
+
+
+_ATTRIBUTES: WeakKeyDictionary[object, dict[str, Any]] = WeakKeyDictionary()
+
+
+def read_once(obj: object, attribute: str) -> Any:
+    """``getattr(obj, attribute)`` for a jsii attribute fixed when ``obj`` was created (an L1's
+    ``attr_*`` token, a bucket's key), asked of Node the first time only."""
+    known = _ATTRIBUTES.setdefault(obj, {})
+    if attribute not in known:
+        known[attribute] = getattr(obj, attribute)
+    return known[attribute]

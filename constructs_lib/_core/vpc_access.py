@@ -8,8 +8,9 @@ the ``ec2:Vpc`` condition. One place builds these statements for every role that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -37,6 +38,35 @@ ENI_MANAGE = (
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 )
+
+
+#: Subnet and security group ids read so far: each is a jsii round trip, asked of every role, job
+#: and function in the network, and an id (a token or a literal) never changes.
+_IDS: WeakKeyDictionary[object, str] = WeakKeyDictionary()
+
+
+def subnet_ids(subnets: Iterable[ec2.ISubnet]) -> list[str]:
+    """The ids of ``subnets``, each read from Node once."""
+    return [_subnet_id(subnet) for subnet in subnets]
+
+
+def security_group_ids(groups: Iterable[ec2.ISecurityGroup]) -> list[str]:
+    """The ids of ``groups``, each read from Node once."""
+    return [_security_group_id(group) for group in groups]
+
+
+def _subnet_id(subnet: ec2.ISubnet) -> str:
+    found = _IDS.get(subnet)
+    if found is None:
+        found = _IDS[subnet] = subnet.subnet_id
+    return found
+
+
+def _security_group_id(group: ec2.ISecurityGroup) -> str:
+    found = _IDS.get(group)
+    if found is None:
+        found = _IDS[group] = group.security_group_id
+    return found
 
 
 def vpc_access_statements(
@@ -170,8 +200,8 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
     granted.add(id(placement))
     statements, _ = lambda_vpc_access_statements(
         role,
-        subnet_ids=[s.subnet_id for s in placement.subnets],
-        security_group_ids=[g.security_group_id for g in placement.security_groups],
+        subnet_ids=subnet_ids(placement.subnets),
+        security_group_ids=security_group_ids(placement.security_groups),
     )
     describe, create, manage = statements
     role.managed_policy.add_statements(*statements)  # one round trip, as role.add_to_policy does each

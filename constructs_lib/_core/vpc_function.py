@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.log_retention import retention_days
@@ -29,7 +30,7 @@ from constructs_lib._core.vpc_access import VpcPlacement, grant_lambda_vpc_acces
 
 #: The newest Python runtime of this aws-cdk-lib (cdk-nag's AwsSolutions-L1 asks for the latest).
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
-DEFAULT_TIMEOUT = Duration.minutes(1)
+DEFAULT_TIMEOUT = durations.minutes(1)
 
 
 class VpcFunction(Construct):

@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_interface
 from constructs_lib._core.nag import acknowledge
@@ -42,7 +43,7 @@ _BATCHING_WINDOW_SECONDS = (0, 300)
 _PARALLELIZATION = (1, 10)
 _RETRY_ATTEMPTS = (0, 10_000)  # -1 (retry until the record expires) is refused: never retried forever
 _RECORD_AGE_SECONDS = (60, 604_800)
-_ALARM_PERIOD = Duration.minutes(5)
+_ALARM_PERIOD = durations.minutes(5)
 
 
 @jsii.implements(lambda_.IEventSourceDlq)
@@ -135,10 +136,10 @@ class FeatureIngestionStream(Construct):
         :param removal_policy: default RETAIN; what happens to the stream (and the records in it).
         """
         super().__init__(scope, construct_id)
-        retention = retention or Duration.hours(24)
-        max_batching_window = max_batching_window or Duration.seconds(1)
-        max_record_age = max_record_age or Duration.days(1)
-        max_iterator_age = max_iterator_age or Duration.minutes(5)
+        retention = retention or durations.hours(24)
+        max_batching_window = max_batching_window or durations.seconds(1)
+        max_record_age = max_record_age or durations.days(1)
+        max_iterator_age = max_iterator_age or durations.minutes(5)
         if isinstance(feature_group, FeatureGroup):
             features = features if features is not None else feature_group.features
             record_identifier = record_identifier or feature_group.record_identifier

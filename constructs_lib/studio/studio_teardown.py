@@ -17,7 +17,6 @@ from aws_cdk import (
     CfnDeletionPolicy,
     CfnResource,
     CustomResource,
-    Duration,
     IStableListProducer,
     IStableStringProducer,
     Lazy,
@@ -34,12 +33,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_function, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_role_trust, service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_of
 from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
@@ -50,12 +51,12 @@ from constructs_lib.foundation.network import INetwork
 
 HANDLER_DIR = Path(__file__).parent / "studio_teardown_handler"
 #: Each handler invocation does one round of calls; the Provider framework polls ``is_complete``.
-HANDLER_TIMEOUT = Duration.minutes(5)
+HANDLER_TIMEOUT = durations.minutes(5)
 #: Time between polls of ``is_complete``.
-QUERY_INTERVAL = Duration.seconds(30)
+QUERY_INTERVAL = durations.seconds(30)
 #: The whole teardown must finish within this (CloudFormation waits at most an hour for a custom
 #: resource); deleting the stack again resumes where it stopped.
-TOTAL_TIMEOUT = Duration.minutes(55)
+TOTAL_TIMEOUT = durations.minutes(55)
 #: Interface endpoints the handlers need in subnets without a route to the internet.
 TEARDOWN_INTERFACE_ENDPOINTS: tuple[str, ...] = ("sagemaker.api", "cloudformation")
 #: The Provider framework's functions, by construct id under the ``Provider``.
@@ -139,7 +140,7 @@ class StudioTeardown(Construct):
         )
         self._profiles: list[str] = []
         self._spaces: list[str] = []
-        stack = Stack.of(self)
+        stack = stack_of(self)
         domain_id = domain.attr_domain_id
 
         self.log_group = logs.LogGroup(
@@ -155,7 +156,7 @@ class StudioTeardown(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=encryption_key,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            retention_period=durations.days(14),
         )
         acknowledge(
             self.dead_letter_queue,
@@ -227,7 +228,7 @@ class StudioTeardown(Construct):
             "Guard",
             service_token=self.provider.service_token,
             resource_type="Custom::StudioTeardown",
-            service_timeout=TOTAL_TIMEOUT.plus(Duration.minutes(5)),
+            service_timeout=TOTAL_TIMEOUT.plus(durations.minutes(5)),
             properties={
                 "DomainId": domain_id,
                 "DomainLogicalId": stack.get_logical_id(domain),
@@ -349,7 +350,7 @@ class StudioTeardown(Construct):
         return provider
 
     def _grant_teardown(self, stack: Stack, domain_id: str, delete_home_efs: bool) -> None:
-        sagemaker_arn = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        sagemaker_arn = f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}"
         allow = self._allower(self.role)
         # Whether the domain is going away: the stack's status and its domain's physical id.
         allow(["cloudformation:DescribeStacks", "cloudformation:DescribeStackResource"], [Aws.STACK_ID])
