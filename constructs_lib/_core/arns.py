@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Arn, ArnFormat, Aws, Stack
+from aws_cdk import Arn, ArnFormat
 from constructs import IConstruct
 
+from constructs_lib._core.stack_facts import stack_facts
 from constructs_lib._core.validation import is_unresolved
 
 
@@ -13,10 +14,10 @@ def sagemaker_arn(
 ) -> str:
     """``arn:<partition>:sagemaker:<region>:<account>:<resource_type>/<name>``, the name lower case as
     SageMaker writes it in ARNs (a token is left as it is). Region and account default to the stack's."""
-    stack = Stack.of(scope)
+    stack = stack_facts(scope)
     lowered = name if is_unresolved(name) else name.lower()
     return (
-        f"arn:{Aws.PARTITION}:sagemaker:{region or stack.region}:{account or stack.account}:{resource_type}/{lowered}"
+        f"arn:{stack.partition}:sagemaker:{region or stack.region}:{account or stack.account}:{resource_type}/{lowered}"
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat
 from aws_cdk import aws_iam as iam
 
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 
 _ENDPOINT_LOG_GROUPS = "/aws/sagemaker/Endpoints/"
@@ -23,7 +24,7 @@ def grant_endpoint_logs_and_metrics(
     """What SageMaker does with an execution role while it hosts containers: write the endpoints'
     container logs (``/aws/sagemaker/Endpoints/<name>``; every endpoint's when ``endpoint_names`` is
     None) and their instance metrics. ``holder`` names the role's owner in the acknowledgments."""
-    stack = Stack.of(role)
+    stack = stack_of(role)
 
     def group(name: str) -> str:
         return stack.format_arn(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Arn, ArnFormat, Stack, Token
+from aws_cdk import Arn, ArnFormat, Token
 from constructs import Construct
+
+from constructs_lib._core.stack_facts import stack_of
 
 
 def sagemaker_name_and_arn(scope: Construct, resource: str, name: str | None, arn: str | None) -> tuple[str, str]:
@@ -16,5 +18,5 @@ def sagemaker_name_and_arn(scope: Construct, resource: str, name: str | None, ar
         return str(Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name), arn
     if arn is None:
         resource_name = name if Token.is_unresolved(name) else name.lower()
-        arn = Stack.of(scope).format_arn(service="sagemaker", resource=resource, resource_name=resource_name)
+        arn = stack_of(scope).format_arn(service="sagemaker", resource=resource, resource_name=resource_name)
     return name, arn

@@ -7,14 +7,16 @@ import functools
 from typing import Any, cast
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
+from constructs_lib._core import durations
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems
 
 
@@ -70,7 +72,7 @@ def _encrypted_queue(scope: Construct, construct_id: str, encryption_key: kms.IK
         construct_id,
         encryption=sqs.QueueEncryption.KMS,
         encryption_master_key=encryption_key,
-        data_key_reuse=Duration.hours(1),
+        data_key_reuse=durations.hours(1),
         enforce_ssl=True,
         retention_period=dlq_retention(),
         removal_policy=RemovalPolicy.RETAIN,
@@ -139,11 +141,11 @@ class _DeadLetterAndRetry:
 
     def validate(self) -> list[str]:
         cfn_rule = cast(events.CfnRule, self._rule.node.default_child)
-        targets: list[dict[str, Any]] = Stack.of(self._rule).resolve(cfn_rule.targets) or []
+        targets: list[dict[str, Any]] = stack_of(self._rule).resolve(cfn_rule.targets) or []
         return [
             f"EventBridge rule '{self._rule.node.path}' target {target_id}: has no dead-letter queue or no full "
             "retry policy; build the target with dead_letter_queue=, retry_attempts= and max_event_age= "
             "(e.g. aws_events_targets.LambdaFunction(fn, dead_letter_queue=dlq, retry_attempts=3, "
-            "max_event_age=Duration.hours(1)))"
+            "max_event_age=durations.hours(1)))"
             for target_id in targets_without_dead_letter_or_retry(targets)
         ]

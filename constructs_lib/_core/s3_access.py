@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs_lib._core.grants import S3_READ, S3_WRITE
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.stack_facts import aws_partition
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 
@@ -46,7 +46,7 @@ class S3Uri:
 
     @property
     def bucket_arn(self) -> str:
-        return f"arn:{Aws.PARTITION}:s3:::{self.bucket}"
+        return f"arn:{aws_partition()}:s3:::{self.bucket}"
 
     @property
     def uri(self) -> str:

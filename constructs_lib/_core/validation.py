@@ -14,6 +14,7 @@ Values that mirror an API member are checked from botocore's shape instead (``se
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any, cast
@@ -22,6 +23,7 @@ from aws_cdk import Token
 from constructs import IConstruct
 
 from constructs_lib._core.log_retention import LOG_RETENTION_DAYS
+from constructs_lib._core.stack_facts import construct_path
 
 # SageMaker's resource-name pattern (domains, profiles, spaces, endpoints, pipelines...).
 SAGEMAKER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -38,16 +40,30 @@ class ConstructValidationError(ValueError):
 def is_unresolved(value: Any) -> bool:
     """True for CDK tokens (or lists holding one) whose value is only known at deploy time.
 
-    Plain strings and integers are answered in Python (no jsii round trip): string tokens always
-    carry the ``${Token[`` marker and number tokens are floats.
+    Strings, numbers, enums and dicts are answered in Python (no jsii round trip): string tokens
+    always carry the ``${Token[`` marker, number tokens are floats with CDK's marker bits, and an
+    enum or a plain dict is never a token (``Token.is_unresolved`` asks those for a ``resolve`` method).
     """
-    if value is None or isinstance(value, (bool, int)):
+    if value is None or isinstance(value, (bool, int, Enum, dict)):
         return False
     if isinstance(value, str):
         return "${Token[" in value or "#{Token[" in value
+    if isinstance(value, float):
+        return _is_number_token(value)
     if isinstance(value, (list, tuple)):
         return any(is_unresolved(item) for item in cast("Sequence[Any]", value))
     return bool(Token.is_unresolved(value))
+
+
+#: The upper 16 bits of the high word of every number token (aws-cdk-lib's ``createTokenDouble``
+#: in ``core/lib/private/encoding.ts``: ``DOUBLE_TOKEN_MARKER_BITS``); its ``extractTokenDouble``
+#: tests these bits, which is what ``Token.is_unresolved`` answers for a number.
+_NUMBER_TOKEN_MARKER = 0xFBFF
+
+
+def _is_number_token(value: float) -> bool:
+    high_word = struct.unpack("<II", struct.pack("<d", value))[1]
+    return high_word >> 16 == _NUMBER_TOKEN_MARKER
 
 
 def given(value: object) -> object:
@@ -64,14 +80,15 @@ def whole(value: float) -> int | float:
 def path_of(scope: IConstruct, construct_id: str) -> str:
     """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
     validates its input (and names itself) before it exists."""
-    return f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
+    path = construct_path(scope)
+    return f"{path}/{construct_id}" if path else construct_id
 
 
 class Problems:
     """Collects input problems of one construct and raises them together."""
 
     def __init__(self, scope: IConstruct | str, kind: str) -> None:
-        path = scope if isinstance(scope, str) else scope.node.path
+        path = scope if isinstance(scope, str) else construct_path(scope)
         self._where = f"{kind} '{path}'"
         self._problems: list[str] = []
 

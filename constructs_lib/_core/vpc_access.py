@@ -8,15 +8,16 @@ the ``ec2:Vpc`` condition. One place builds these statements for every role that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
-from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.stack_facts import stack_facts
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 
 #: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
@@ -37,6 +38,35 @@ ENI_MANAGE = (
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 )
+
+
+#: Subnet and security group ids read so far: each is a jsii round trip, asked of every role, job
+#: and function in the network, and an id (a token or a literal) never changes.
+_IDS: WeakKeyDictionary[object, str] = WeakKeyDictionary()
+
+
+def subnet_ids(subnets: Iterable[ec2.ISubnet]) -> list[str]:
+    """The ids of ``subnets``, each read from Node once."""
+    return [_subnet_id(subnet) for subnet in subnets]
+
+
+def security_group_ids(groups: Iterable[ec2.ISecurityGroup]) -> list[str]:
+    """The ids of ``groups``, each read from Node once."""
+    return [_security_group_id(group) for group in groups]
+
+
+def _subnet_id(subnet: ec2.ISubnet) -> str:
+    found = _IDS.get(subnet)
+    if found is None:
+        found = _IDS[subnet] = subnet.subnet_id
+    return found
+
+
+def _security_group_id(group: ec2.ISecurityGroup) -> str:
+    found = _IDS.get(group)
+    if found is None:
+        found = _IDS[group] = group.security_group_id
+    return found
 
 
 def vpc_access_statements(
@@ -63,8 +93,8 @@ def vpc_access_statements(
 
 
 def _ec2_arn(scope: IConstruct) -> str:
-    stack = Stack.of(scope)
-    return f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}"
+    stack = stack_facts(scope)
+    return f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
 
 
 def _interface_statements(
@@ -170,12 +200,11 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
     granted.add(id(placement))
     statements, _ = lambda_vpc_access_statements(
         role,
-        subnet_ids=[s.subnet_id for s in placement.subnets],
-        security_group_ids=[g.security_group_id for g in placement.security_groups],
+        subnet_ids=subnet_ids(placement.subnets),
+        security_group_ids=security_group_ids(placement.security_groups),
     )
     describe, create, manage = statements
-    for statement in statements:
-        role.add_to_policy(statement)
+    role.managed_policy.add_statements(*statements)  # one round trip, as role.add_to_policy does each
     acknowledge_wildcard_resources(
         role.managed_policy,
         describe,

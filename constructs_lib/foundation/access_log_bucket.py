@@ -8,6 +8,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
@@ -29,7 +30,7 @@ class AccessLogBucket(s3.Bucket):
         *,
         log_retention: Duration | None = None,
         # None means no archiving, so the default is a value; Duration is immutable.
-        archive_after: Duration | None = Duration.days(90),  # noqa: B008
+        archive_after: Duration | None = durations.days(90),  # noqa: B008
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         auto_delete_objects: bool = False,
     ) -> None:
@@ -41,7 +42,7 @@ class AccessLogBucket(s3.Bucket):
         :param auto_delete_objects: default False; True (with DESTROY) empties the bucket on delete.
         """
         problems = Problems(path_of(scope, construct_id), "AccessLogBucket")
-        log_retention = log_retention or Duration.days(365)
+        log_retention = log_retention or durations.days(365)
         retention_days = log_retention.to_days()
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:
@@ -79,8 +80,8 @@ class AccessLogBucket(s3.Bucket):
                 s3.LifecycleRule(
                     id="expire-logs",
                     expiration=log_retention,
-                    noncurrent_version_expiration=Duration.days(30),
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                    noncurrent_version_expiration=durations.days(30),
+                    abort_incomplete_multipart_upload_after=durations.days(7),
                     transitions=transitions,
                 )
             ],

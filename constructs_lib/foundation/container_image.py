@@ -23,12 +23,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Aws, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_lib._core.stack_facts import aws_partition, stack_of
 from constructs_lib._core.validation import ConstructValidationError, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 
@@ -200,7 +200,7 @@ class ContainerImage:
             return self._asset.repository.repository_arn
         if self._ecr:
             e = self._ecr
-            partition = "aws-cn" if e["cn"] else Aws.PARTITION
+            partition = "aws-cn" if e["cn"] else aws_partition()
             return f"arn:{partition}:ecr:{e['region']}:{e['account']}:repository/{e['repository']}"
         return None
 
@@ -220,7 +220,7 @@ class ContainerImage:
         return self.image_uri
 
     def _remember(self, scope: Construct, uri: str) -> str:
-        self._bound[Stack.of(scope).node.path] = uri
+        self._bound[stack_of(scope).node.path] = uri
         return uri
 
     def grant_pull(self, grantee: iam.IGrantable) -> None:
@@ -252,7 +252,7 @@ class ContainerImage:
             return self._asset
         if self._asset_props is None:
             return None
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
         key = stack.node.path
         if key not in self._assets:
             build = json.dumps(self._asset_props, sort_keys=True, default=str)

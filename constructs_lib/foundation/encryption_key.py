@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_CLOUDWATCH_LOGS, KMS_DECRYPT, KMS_SERVICE_PUBLISH
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.stack_facts import aws_partition, stack_facts
 from constructs_lib._core.validation import Problems, path_of
 
 #: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
@@ -54,7 +56,7 @@ class EncryptionKey(kms.Key):
         :param removal_policy: default RETAIN; DESTROY schedules the key's deletion with the stack's.
         """
         problems = Problems(path_of(scope, construct_id), "EncryptionKey")
-        pending_window = pending_window or Duration.days(30)
+        pending_window = pending_window or durations.days(30)
         if alias is not None:
             problems.check(
                 alias.startswith("alias/")
@@ -128,7 +130,7 @@ class EncryptionKey(kms.Key):
         # Pinned by the encryption context instead of aws:SourceAccount: KMS binds the log group's
         # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide
         # prescribes ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2).
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         self.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=sid,
@@ -138,7 +140,7 @@ class EncryptionKey(kms.Key):
                 conditions={
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:*"
+                            f"arn:{aws_partition()}:logs:{stack.region}:{stack.account}:log-group:*"
                         )
                     }
                 },

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from typing import cast
 
 import jsii
-from aws_cdk import Annotations, Aws, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Fn, RemovalPolicy, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,6 +19,7 @@ from constructs_lib._core.jsii_types import as_key, as_principals, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import pin_provider_roles, service_role
+from constructs_lib._core.stack_facts import stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_access import SUBNET_VPCS_METADATA
 from constructs_lib._core.vpc_access import select_subnets as _select
@@ -322,6 +324,10 @@ class PrivateNetwork(Construct):
         self.endpoint_security_group.add_ingress_rule(sg, ec2.Port.tcp(443), "HTTPS from SageMaker workloads")
 
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        # Every endpoint's policy has the same statements: built once and shared (a statement is only
+        # read when the policies render, and merging copies statements, it never changes them).
+        perimeters: dict[bool, iam.PolicyStatement] = {}
+        aws_services = _aws_services() if interface_endpoints else None
         for name in interface_endpoints:
             spec = INTERFACE_ENDPOINT_SERVICES[name]
             service = (
@@ -339,10 +345,11 @@ class PrivateNetwork(Construct):
                 private_dns_enabled=True,
                 open=False,
             )
-            self.interface_endpoints[name].add_to_policy(
-                self._resource_perimeter() if name in BROWSER_ENDPOINTS else self._principal_perimeter()
-            )
-            self.interface_endpoints[name].add_to_policy(_aws_services())
+            browser = name in BROWSER_ENDPOINTS
+            if browser not in perimeters:
+                perimeters[browser] = self._resource_perimeter() if browser else self._principal_perimeter()
+            self.interface_endpoints[name].add_to_policy(perimeters[browser])
+            self.interface_endpoints[name].add_to_policy(cast(iam.PolicyStatement, aws_services))
         #: The endpoints the VPC already had (``existing_endpoints``).
         self.existing_endpoints: tuple[str, ...] = tuple(existing_endpoints)
         if existing_endpoints:
@@ -351,7 +358,7 @@ class PrivateNetwork(Construct):
                 "are the VPC owner's, not this network's perimeter"
             )
         # aws-cdk-lib's provider of the default security group restriction trusts Lambda unpinned.
-        pin_provider_roles(Stack.of(self))
+        pin_provider_roles(stack_of(self))
 
     # -- INetwork -------------------------------------------------------------------------------
 
@@ -518,7 +525,7 @@ class PrivateNetwork(Construct):
         if self._organization_id is not None:
             condition = {"aws:PrincipalOrgID": self._organization_id}
         else:
-            condition = {"aws:PrincipalAccount": Stack.of(self).account}
+            condition = {"aws:PrincipalAccount": stack_facts(self).account}
         return iam.PolicyStatement(
             sid="OnlyPrincipalsOfThisOrganization" if self._organization_id else "OnlyPrincipalsOfThisAccount",
             principals=_anyone(),
@@ -529,18 +536,18 @@ class PrivateNetwork(Construct):
 
     def _resource_perimeter(self) -> iam.PolicyStatement:
         """Browser-facing endpoints: any action on this account's SageMaker resources only."""
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         return iam.PolicyStatement(
             sid="OnlySageMakerResourcesOfThisAccount",
             principals=_anyone(),
             actions=["*"],
-            resources=[f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:*"],
+            resources=[f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:*"],
         )
 
     def _s3_endpoint_statements(
         self, external_buckets: Sequence[str], amazon_linux_repositories: bool
     ) -> list[iam.PolicyStatement]:
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         region = stack.region
         region_nodash = (
             region.replace("-", "") if not Token.is_unresolved(region) else Fn.join("", Fn.split("-", region))
@@ -548,7 +555,7 @@ class PrivateNetwork(Construct):
 
         def objects(pattern: str) -> str:
             name = pattern.replace("{region_nodash}", region_nodash).replace("{region}", region)
-            return f"arn:{Aws.PARTITION}:s3:::{name}/*"
+            return f"arn:{stack.partition}:s3:::{name}/*"
 
         statements = [
             iam.PolicyStatement(
@@ -589,7 +596,7 @@ class PrivateNetwork(Construct):
                     resources=[
                         arn
                         for b in external_buckets
-                        for arn in (f"arn:{Aws.PARTITION}:s3:::{b}", f"arn:{Aws.PARTITION}:s3:::{b}/*")
+                        for arn in (f"arn:{stack.partition}:s3:::{b}", f"arn:{stack.partition}:s3:::{b}/*")
                     ],
                 )
             )
@@ -615,13 +622,13 @@ class PrivateNetwork(Construct):
             encryption_key=key,
             removal_policy=removal_policy,
         )
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         role = service_role(
             self,
             "FlowLogRole",
             service="vpc-flow-logs.amazonaws.com",
             description="Delivers this VPC's flow logs to its log group",
-            source_arn=f"arn:{Aws.PARTITION}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*",
+            source_arn=f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:vpc-flow-log/*",
         )
         vpc.add_flow_log(
             "FlowLog",
@@ -640,7 +647,14 @@ def _is_cidr(value: str, shortest: int, longest: int) -> bool:
 
 def _anyone() -> list[iam.IPrincipal]:
     """``Principal: "*"``, the principal of an endpoint policy statement whose conditions do the scoping."""
-    return as_principals([iam.AnyPrincipal()])
+    return as_principals([_any_principal()])
+
+
+@functools.cache
+def _any_principal() -> iam.AnyPrincipal:
+    # One for every statement: a principal is immutable (its conditions make new ones), and each
+    # would be a jsii object to create.
+    return iam.AnyPrincipal()
 
 
 def _aws_services() -> iam.PolicyStatement:

@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
@@ -67,7 +68,7 @@ class SecureBucket(s3.Bucket):
         """
         path = path_of(scope, construct_id)
         problems = Problems(path, "SecureBucket")
-        noncurrent_version_expiration = noncurrent_version_expiration or Duration.days(90)
+        noncurrent_version_expiration = noncurrent_version_expiration or durations.days(90)
         problems.check_range(
             "noncurrent_version_expiration (days)", noncurrent_version_expiration.to_days(), minimum=1, integer=True
         )
@@ -111,7 +112,7 @@ class SecureBucket(s3.Bucket):
             s3.LifecycleRule(
                 id="expire-noncurrent-versions",
                 noncurrent_version_expiration=noncurrent_version_expiration,
-                abort_incomplete_multipart_upload_after=Duration.days(7),
+                abort_incomplete_multipart_upload_after=durations.days(7),
                 expired_object_delete_marker=expire_after is None,
             )
         ]

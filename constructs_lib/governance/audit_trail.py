@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -18,12 +18,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
 from constructs_lib._core.jsii_types import as_alarm_action, as_key, as_principals, as_topic
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
 from constructs_lib.foundation._keys import allow_publisher
 from constructs_lib.foundation.alert_topic import AlertTopic
@@ -124,7 +126,7 @@ class AuditTrail(Construct):
         bucket: s3.IBucket | None = None,
         server_access_logs_bucket: s3.IBucket | None = None,
         # None keeps log files in S3 Standard, so the default is a value; Duration is immutable.
-        archive_after: Duration | None = Duration.days(90),  # noqa: B008
+        archive_after: Duration | None = durations.days(90),  # noqa: B008
         log_retention_days: int = 365,
         enable_file_validation: bool = True,
         multi_region: bool = True,
@@ -321,7 +323,7 @@ class AuditTrail(Construct):
             namespace=self.metric_namespace,
             metric_name=action_name,
             statistic="Sum",
-            period=period or Duration.minutes(5),
+            period=period or durations.minutes(5),
         )
 
     def metric_model_approval_changes(self) -> cloudwatch.Metric:
@@ -362,12 +364,12 @@ class AuditTrail(Construct):
     def trail_arn_pattern(self, trail_name: str | None) -> str:
         """This trail's ARN, built (the trail depends on its bucket and key policies), or any trail of
         the account when its name is generated."""
-        stack = Stack.of(self)
-        return f"arn:{Aws.PARTITION}:cloudtrail:{stack.region}:{stack.account}:trail/{trail_name or '*'}"
+        stack = stack_facts(self)
+        return f"arn:{aws_partition()}:cloudtrail:{stack.region}:{stack.account}:trail/{trail_name or '*'}"
 
     def _allow_cloudtrail(self, trail_name: str | None) -> None:
         """Key policy for CloudTrail (docs: "Configure AWS KMS key policies for CloudTrail")."""
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         source = {"ArnLike": {"aws:SourceArn": self.trail_arn_pattern(trail_name)}}
         principal = service_principal(self, "cloudtrail.amazonaws.com")
         self.encryption_key.add_to_resource_policy(
@@ -380,7 +382,7 @@ class AuditTrail(Construct):
                     **source,
                     "StringLike": {
                         "kms:EncryptionContext:aws:cloudtrail:arn": (
-                            f"arn:{Aws.PARTITION}:cloudtrail:*:{stack.account}:trail/*"
+                            f"arn:{aws_partition()}:cloudtrail:*:{stack.account}:trail/*"
                         )
                     },
                 },

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any, ClassVar, TypeGuard
 
-from aws_cdk import Names, RemovalPolicy, Stack
+from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -24,6 +24,7 @@ from constructs import Construct
 
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.jsii_types import as_key
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -371,7 +372,7 @@ class ModelCard(Construct):
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Describe the card and its versions, and decrypt its content (reviewers, auditors)."""
-        stack = Stack.of(self)
+        stack = stack_of(self)
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:DescribeModelCard", "sagemaker:ListModelCardVersions"],

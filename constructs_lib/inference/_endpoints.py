@@ -6,7 +6,7 @@ import math
 import typing
 from collections.abc import Iterable, Sequence
 
-from aws_cdk import Duration, Names, Stack
+from aws_cdk import Duration, Names
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -18,6 +18,7 @@ from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -50,7 +51,7 @@ def physical_endpoint_name(scope: Construct, given: str | None) -> str:
 
 def scaling_role(scope: Construct) -> iam.IRole:
     """Application Auto Scaling's service-linked role for SageMaker (CDK would otherwise make an empty role)."""
-    arn = Stack.of(scope).format_arn(
+    arn = stack_of(scope).format_arn(
         service="iam", region="", resource=_SCALING_ROLE.split("/", 1)[0], resource_name=_SCALING_ROLE.split("/", 1)[1]
     )
     return iam.Role.from_role_arn(scope, "ScalingRole", arn, mutable=False)

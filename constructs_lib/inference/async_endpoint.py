@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -15,6 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
@@ -311,7 +311,7 @@ class AsyncEndpoint(DefinedEndpoint):
         if not g.default_alarms:
             return list(g.alarms)
         variant = self.variant()
-        period = Duration.minutes(5)
+        period = durations.minutes(5)
         failure_rate = cloudwatch.MathExpression(
             expression="failures / (failures + FILL(processed, 0))",
             using_metrics={

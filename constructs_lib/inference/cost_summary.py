@@ -19,10 +19,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib.inference.schedules import scheduled_hours_per_week
 
 #: Hours in a week: a line without a schedule runs all of them.
@@ -201,13 +201,13 @@ def _network_capacity(constructs: list[IConstruct]) -> dict[str, list[AlwaysOnCa
     addresses: Counter[str] = Counter()
     for construct in constructs:
         if isinstance(construct, ec2.CfnVPCEndpoint) and construct.vpc_endpoint_type == "Interface":
-            stack = Stack.of(construct)
+            stack = stack_of(construct)
             endpoints[stack.node.path] += 1
             endpoint_azs[stack.node.path] += len(stack.resolve(construct.subnet_ids) or [])
         elif isinstance(construct, ec2.CfnNatGateway):  # public or private, billed per hour alike
-            nat_gateways[Stack.of(construct).node.path] += 1
+            nat_gateways[stack_of(construct).node.path] += 1
         elif isinstance(construct, ec2.CfnEIP):
-            addresses[Stack.of(construct).node.path] += 1
+            addresses[stack_of(construct).node.path] += 1
     capacity: dict[str, list[AlwaysOnCapacity]] = {}
     for path in sorted(set(endpoints) | set(nat_gateways) | set(addresses)):
         items = capacity.setdefault(path, [])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from constructs_lib._core.stack_facts import read_once
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
 
@@ -37,4 +38,4 @@ class DataCaptureOptions:
     def encryption_key(self) -> kms.IKey | None:
         if self.kms_key is not None:
             return self.kms_key
-        return self.bucket.encryption_key if isinstance(self.bucket, SecureBucket) else None
+        return read_once(self.bucket, "encryption_key") if isinstance(self.bucket, SecureBucket) else None

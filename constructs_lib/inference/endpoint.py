@@ -4,7 +4,7 @@ variants as objects with their own metrics (``endpoint.variant("AllTraffic")``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import jsii
 from aws_cdk import Duration, Resource
@@ -15,7 +15,9 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.imported import sagemaker_name_and_arn
+from constructs_lib._core.stack_facts import read_once
 from constructs_lib._core.validation import Problems
 from constructs_lib.inference.endpoint_options import InstanceScaling, InstanceVariant, ScalingMetric, ScheduledScaling
 
@@ -210,8 +212,8 @@ class InstanceProductionVariant(ProductionVariant):
             metric=metric,
             target_value=target_value,
             custom_metric=custom_metric,
-            scale_in_cooldown=scale_in_cooldown or Duration.minutes(5),
-            scale_out_cooldown=scale_out_cooldown or Duration.minutes(1),
+            scale_in_cooldown=scale_in_cooldown or durations.minutes(5),
+            scale_out_cooldown=scale_out_cooldown or durations.minutes(1),
             disable_scale_in=disable_scale_in,
             schedules=tuple(schedules),
         )
@@ -246,7 +248,7 @@ def endpoint_metric(
 ) -> cloudwatch.Metric:
     """A metric with the endpoint's dimensions and defaults, overridden by ``cloudwatch.MetricOptions`` props."""
     cloudwatch.MetricOptions(**props)  # unknown or mistyped props fail here, named
-    options: dict[str, Any] = {"statistic": statistic, "period": Duration.minutes(1), **props}
+    options: dict[str, Any] = {"statistic": statistic, "period": durations.minutes(1), **props}
     options["dimensions_map"] = {**dimensions, **(props.get("dimensions_map") or {})}
     return cloudwatch.Metric(namespace=namespace, metric_name=metric_name, **options)
 
@@ -387,7 +389,7 @@ class DefinedEndpoint(EndpointBase):
     @property
     def endpoint_name(self) -> str:
         """The endpoint's name (a reference: using it orders deployments after the endpoint)."""
-        return self.resource.attr_endpoint_name
+        return cast(str, read_once(self.resource, "attr_endpoint_name"))
 
     @property
     def endpoint_arn(self) -> str:

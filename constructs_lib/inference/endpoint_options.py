@@ -11,6 +11,8 @@ from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from constructs_lib._core import durations
+
 # Instance types live in constructs_lib.foundation.instance_type; imported here for the endpoints.
 from constructs_lib.foundation.instance_type import ACCELERATOR_FAMILIES as ACCELERATOR_FAMILIES
 from constructs_lib.foundation.instance_type import GPU_FAMILIES as GPU_FAMILIES
@@ -79,8 +81,8 @@ class InstanceScaling:
     metric: ScalingMetric = ScalingMetric.INVOCATIONS_PER_INSTANCE
     target_value: float = 100.0
     custom_metric: cloudwatch.IMetric | None = None
-    scale_in_cooldown: Duration = field(default_factory=lambda: Duration.minutes(5))
-    scale_out_cooldown: Duration = field(default_factory=lambda: Duration.minutes(1))
+    scale_in_cooldown: Duration = field(default_factory=lambda: durations.minutes(5))
+    scale_out_cooldown: Duration = field(default_factory=lambda: durations.minutes(1))
     disable_scale_in: bool = False
     schedules: Sequence[ScheduledScaling] = ()
 
@@ -121,8 +123,8 @@ class ConcurrencyScaling:
     max_capacity: int
     min_capacity: int = 1
     target_utilization: float = 0.5
-    scale_in_cooldown: Duration = field(default_factory=lambda: Duration.minutes(5))
-    scale_out_cooldown: Duration = field(default_factory=lambda: Duration.minutes(1))
+    scale_in_cooldown: Duration = field(default_factory=lambda: durations.minutes(5))
+    scale_out_cooldown: Duration = field(default_factory=lambda: durations.minutes(1))
     schedules: Sequence[ScheduledScaling] = ()
 
 
@@ -216,13 +218,13 @@ class DeploymentGuardrails:
     linear_step_size: CapacitySize | None = None
     maximum_batch_size: CapacitySize | None = None
     rollback_maximum_batch_size: CapacitySize | None = None
-    wait_interval: Duration = field(default_factory=lambda: Duration.minutes(10))
+    wait_interval: Duration = field(default_factory=lambda: durations.minutes(10))
     termination_wait: Duration | None = None
     maximum_execution_timeout: Duration | None = None
     alarms: Sequence[cloudwatch.IAlarm] = ()
     default_alarms: bool = True
     max_error_rate: float = 0.01
-    max_model_latency: Duration = field(default_factory=lambda: Duration.seconds(1))
+    max_model_latency: Duration = field(default_factory=lambda: durations.seconds(1))
 
     @staticmethod
     def all_at_once(
@@ -304,7 +306,7 @@ class AsyncScalingOptions:
     max_capacity: int = 2
     min_capacity: int = 0
     target_backlog_per_instance: float = 5.0
-    scale_in_cooldown: Duration = field(default_factory=lambda: Duration.minutes(10))
-    scale_out_cooldown: Duration = field(default_factory=lambda: Duration.minutes(5))
+    scale_in_cooldown: Duration = field(default_factory=lambda: durations.minutes(10))
+    scale_out_cooldown: Duration = field(default_factory=lambda: durations.minutes(5))
     scale_out_from_zero: bool = True
     schedules: Sequence[ScheduledScaling] = ()

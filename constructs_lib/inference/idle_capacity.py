@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict, Unpack, cast
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.async_endpoint import AsyncEndpoint
 from constructs_lib.inference.endpoint import ProductionVariant
@@ -65,8 +67,8 @@ class IdleCapacity(Construct):
         :param alarm_actions: default none; also notify these (e.g. an SNS topic).
         """
         super().__init__(scope, construct_id)
-        idle_for = idle_for or Duration.hours(1)
-        period = period or Duration.minutes(5)
+        idle_for = idle_for or durations.hours(1)
+        period = period or durations.minutes(5)
         target_min, target_max = _target_range(scalable_target)
         minimum = target_min if minimum is None else minimum
         problems = Problems(self, "IdleCapacity")
@@ -206,6 +208,6 @@ def _target_range(target: appscaling.ScalableTarget | None) -> tuple[int | None,
     if target is None:
         return None, None
     cfn = cast(appscaling.CfnScalableTarget, target.node.default_child)
-    stack = Stack.of(target)
+    stack = stack_of(target)
     low, high = stack.resolve(cfn.min_capacity), stack.resolve(cfn.max_capacity)
     return (low if isinstance(low, int) else None), (high if isinstance(high, int) else None)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
@@ -17,6 +17,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.jsii_types import as_function, as_key, as_role
 from constructs_lib._core.log_retention import retention_days
@@ -24,6 +25,7 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import grant_objects
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -146,7 +148,7 @@ class InferenceApi(Construct):
             network,
             encryption_key,
         )
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.asynchronous = isinstance(endpoint, AsyncEndpoint)
 
         key = log_key or as_key(
@@ -346,7 +348,7 @@ class InferenceApi(Construct):
                 "INPUT_PREFIX": endpoint.input_prefix,
             },
             # API Gateway waits at most 29 s; the stage's throttling bounds the requests.
-            timeout=Duration.seconds(25),
+            timeout=durations.seconds(25),
             reserved_concurrent_executions=10,
             log_retention_days=log_retention_days,
             log_key=log_key,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
-from aws_cdk import Duration, IResource, Names, Resource, Stack
+from aws_cdk import Duration, IResource, Names, Resource
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -30,11 +30,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.service_role import service_role
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.inference import _endpoints as ep
@@ -143,13 +145,13 @@ class ComponentRollingUpdate:
     """
 
     maximum_batch: CopyBatch = field(default_factory=lambda: CopyBatch.copies(1))
-    wait_interval: Duration = field(default_factory=lambda: Duration.minutes(5))
+    wait_interval: Duration = field(default_factory=lambda: durations.minutes(5))
     maximum_execution_timeout: Duration | None = None
     rollback_maximum_batch: CopyBatch | None = None
     alarms: Sequence[cloudwatch.IAlarm] = ()
     default_alarms: bool = True
     max_error_rate: float = 0.01
-    max_model_latency: Duration = field(default_factory=lambda: Duration.seconds(1))
+    max_model_latency: Duration = field(default_factory=lambda: durations.seconds(1))
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,8 @@ class ComponentScaling:
     max_copies: int
     min_copies: int = 1
     target_invocations_per_copy: float = 100.0
-    scale_in_cooldown: Duration = field(default_factory=lambda: Duration.minutes(5))
-    scale_out_cooldown: Duration = field(default_factory=lambda: Duration.minutes(1))
+    scale_in_cooldown: Duration = field(default_factory=lambda: durations.minutes(5))
+    scale_out_cooldown: Duration = field(default_factory=lambda: durations.minutes(1))
     scale_out_from_zero: bool = True
     schedules: Sequence[ScheduledScaling] = ()
 
@@ -670,8 +672,8 @@ class InferenceComponent(_ComponentBase):
             max_copies=max_copies,
             min_copies=min_copies,
             target_invocations_per_copy=target_invocations_per_copy,
-            scale_in_cooldown=scale_in_cooldown or Duration.minutes(5),
-            scale_out_cooldown=scale_out_cooldown or Duration.minutes(1),
+            scale_in_cooldown=scale_in_cooldown or durations.minutes(5),
+            scale_out_cooldown=scale_out_cooldown or durations.minutes(1),
             scale_out_from_zero=scale_out_from_zero,
             schedules=tuple(schedules),
         )
@@ -739,7 +741,7 @@ class InferenceComponent(_ComponentBase):
         self.scale_out_from_zero_alarm = cloudwatch.Alarm(
             self,
             "NoCapacityAlarm",
-            metric=self.metric_no_capacity_invocation_failures(period=Duration.minutes(1)),
+            metric=self.metric_no_capacity_invocation_failures(period=durations.minutes(1)),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
@@ -958,7 +960,7 @@ class _ImportedComponent(_ComponentBase):
         check_shape(problems, "inference_component_name", name, f"{_CREATE}.InferenceComponentName")
         problems.check_sagemaker_name("endpoint_name", endpoint_name)
         problems.raise_if_any()
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self._name = name
         self._endpoint_name = endpoint_name
         self._metrics_name = name

@@ -32,7 +32,7 @@ from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
-from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation._runtime_contracts import MODEL_PACKAGE_SOURCES_METADATA
 from constructs_lib.foundation.container_image import ContainerImage
@@ -425,7 +425,7 @@ class Model(_ModelBase):
             subnets, groups = network.subnets, network.security_groups
             self._connections = ec2.Connections(security_groups=groups)
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
-                subnets=[s.subnet_id for s in subnets], security_group_ids=[g.security_group_id for g in groups]
+                subnets=subnet_ids(subnets), security_group_ids=security_group_ids(groups)
             )
             self._grant_network_interfaces(network.vpc.vpc_id, subnets, groups)
 
@@ -654,8 +654,8 @@ class Model(_ModelBase):
         statements, interfaces = vpc_access_statements(
             self,
             vpc_id=vpc_id,
-            subnet_ids=[s.subnet_id for s in subnets],
-            security_group_ids=[g.security_group_id for g in groups],
+            subnet_ids=subnet_ids(subnets),
+            security_group_ids=security_group_ids(groups),
             sid_prefix="ModelNetwork",
         )
         for statement in statements:

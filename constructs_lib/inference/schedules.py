@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from aws_cdk import Stack, TimeZone
+from aws_cdk import TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import IConstruct
 
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems, is_unresolved
 
 #: The public names (the others serve the library's own modules).
@@ -141,7 +142,7 @@ def _check_no_conflict(
 ) -> None:
     """Two scheduled actions of one target at the same time contradict each other (which wins is undefined)."""
     cfn = cast(appscaling.CfnScalableTarget, target.node.default_child)
-    existing = cast(list[dict[str, Any]], Stack.of(target).resolve(cfn.scheduled_actions) or [])
+    existing = cast(list[dict[str, Any]], stack_of(target).resolve(cfn.scheduled_actions) or [])
     for action in existing:
         same_zone = action.get("timezone", "UTC") in (time_zone, None)
         if action.get("schedule") == expression and same_zone:

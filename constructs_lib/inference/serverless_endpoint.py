@@ -11,6 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.validation import Problems, given, is_unresolved
@@ -89,8 +90,8 @@ class ServerlessProductionVariant(ProductionVariant):
             max_capacity=max_capacity,
             min_capacity=min_capacity,
             target_utilization=target_utilization,
-            scale_in_cooldown=scale_in_cooldown or Duration.minutes(5),
-            scale_out_cooldown=scale_out_cooldown or Duration.minutes(1),
+            scale_in_cooldown=scale_in_cooldown or durations.minutes(5),
+            scale_out_cooldown=scale_out_cooldown or durations.minutes(1),
             schedules=tuple(schedules),
         )
         problems = Problems(self._owner, "ServerlessEndpoint")

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, ArnFormat, Aws, CfnMapping, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aws, CfnMapping, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -55,6 +55,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target
 from constructs_lib._core.log_retention import retention_days
@@ -65,6 +66,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_principal, service_role
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, invalid, is_unresolved
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import (
@@ -260,12 +262,12 @@ class LabelingWorkflow(Construct):
         self.published_manifests = published_manifests
         self.job_name_prefix = job_name_prefix
         self.label_attribute_name = label_attribute_name or ("label-ref" if task_type.ref_label_attribute else "label")
-        task_time_limit = task_time_limit or Duration.minutes(5)
-        task_availability_lifetime = task_availability_lifetime or Duration.days(10)
-        batching_window = batching_window if batching_window is not None else Duration.minutes(5)
-        job_timeout = job_timeout or Duration.days(30)
-        max_event_age = max_event_age or Duration.hours(1)
-        stack = Stack.of(self)
+        task_time_limit = task_time_limit or durations.minutes(5)
+        task_availability_lifetime = task_availability_lifetime or durations.days(10)
+        batching_window = batching_window if batching_window is not None else durations.minutes(5)
+        job_timeout = job_timeout or durations.days(30)
+        max_event_age = max_event_age or durations.hours(1)
+        stack = stack_facts(self)
         self.region = stack.region
 
         problems = Problems(self, "LabelingWorkflow")
@@ -585,7 +587,7 @@ class LabelingWorkflow(Construct):
                 "(SageMaker API reference, AnnotationConsolidationConfig)",
             )
             return known or ""
-        stack = Stack.of(self)
+        stack = stack_of(self)
         mapping = stack.node.try_find_child("GroundTruthLambdaAccounts")
         if not isinstance(mapping, CfnMapping):
             mapping = CfnMapping(
@@ -642,7 +644,7 @@ class LabelingWorkflow(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": _LABELING_LOG_GROUP}},
             )
         )
-        stack = Stack.of(self)
+        stack = stack_of(self)
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="LabelingLogs",
@@ -729,7 +731,7 @@ class LabelingWorkflow(Construct):
         auto_labeling: AutoLabeling | None,
     ) -> dict[str, Any]:
         """The ``CreateLabelingJob`` request, with the job name and manifest from the execution's input."""
-        region, partition = Aws.REGION, Aws.PARTITION
+        region, partition = Aws.REGION, aws_partition()
         task = self.task_type
         ui_arn = task.human_task_ui_arn(region, partition)
         ui: dict[str, str] = (
@@ -773,7 +775,7 @@ class LabelingWorkflow(Construct):
         return request
 
     def _state_machine(self, job_timeout: Duration, log_retention_days: int) -> sfn.StateMachine:
-        stack = Stack.of(self)
+        stack = stack_of(self)
         failed = sfn.Fail(self, "Failed", comment="The labeling job or the manifest copy failed (see the DLQ)")
         to_dlq = tasks.CallAwsService(
             self,
@@ -790,7 +792,7 @@ class LabelingWorkflow(Construct):
             iam_resources=[self.dead_letter_queue.queue_arn],
             result_path=sfn.JsonPath.DISCARD,
         )
-        to_dlq.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=5, backoff_rate=2)
+        to_dlq.add_retry(errors=["States.ALL"], interval=durations.seconds(5), max_attempts=5, backoff_rate=2)
         to_dlq.next(failed)
 
         create = sfn.CustomState(
@@ -798,7 +800,7 @@ class LabelingWorkflow(Construct):
             "CreateLabelingJob",
             state_json={
                 "Type": "Task",
-                "Resource": f"arn:{Aws.PARTITION}:states:::sagemaker:createLabelingJob.sync",
+                "Resource": f"arn:{aws_partition()}:states:::sagemaker:createLabelingJob.sync",
                 "Parameters": self.request,
                 "ResultSelector": {
                     "LabelingJobArn.$": "$.LabelingJobArn",
@@ -814,10 +816,10 @@ class LabelingWorkflow(Construct):
         # job that ran and failed (States.TaskFailed) is not retried: the job name is taken.
         create.add_retry(
             errors=["SageMaker.AmazonSageMakerException", "SageMaker.ResourceLimitExceededException"],
-            interval=Duration.minutes(1),
+            interval=durations.minutes(1),
             max_attempts=6,
             backoff_rate=2,
-            max_delay=Duration.minutes(30),
+            max_delay=durations.minutes(30),
             jitter_strategy=sfn.JitterType.FULL,
         )
         create.add_catch(to_dlq, errors=["States.ALL"], result_path="$.error")
@@ -851,7 +853,7 @@ class LabelingWorkflow(Construct):
                 result_selector={"ETag.$": "$.CopyObjectResult.ETag"},
                 result_path="$.published",
             )
-            copy.add_retry(errors=["States.ALL"], interval=Duration.seconds(10), max_attempts=5, backoff_rate=2)
+            copy.add_retry(errors=["States.ALL"], interval=durations.seconds(10), max_attempts=5, backoff_rate=2)
             copy.add_catch(to_dlq, errors=["States.ALL"], result_path="$.error")
             next_state.next(copy)
             next_state = copy
@@ -943,7 +945,7 @@ class LabelingWorkflow(Construct):
             "Resource",
             definition_body=sfn.DefinitionBody.from_chainable(chain),
             role=as_role(role),
-            timeout=Duration.seconds(job_timeout.to_seconds() + 86400),
+            timeout=durations.seconds(job_timeout.to_seconds() + 86400),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment=f"Ground Truth {self.task_type.name} labeling jobs of s3 prefix {self.source.prefix}",
@@ -1011,7 +1013,7 @@ class LabelingWorkflow(Construct):
             "Events",
             encryption_key=self.encryption_key,
             # AWS: at least 6x the function timeout plus the batching window.
-            visibility_timeout=Duration.seconds(6 * _function_timeout().to_seconds() + batching_window.to_seconds()),
+            visibility_timeout=durations.seconds(6 * _function_timeout().to_seconds() + batching_window.to_seconds()),
             dead_letter=self.dead_letter_queue,
             max_receive_count=max_receive_count,
         )
@@ -1129,11 +1131,11 @@ class LabelingWorkflow(Construct):
             metric=cloudwatch.MathExpression(
                 expression="failed + timedout + aborted",
                 using_metrics={
-                    "failed": self.state_machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
-                    "timedout": self.state_machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
-                    "aborted": self.state_machine.metric_aborted(period=Duration.minutes(5), statistic="Sum"),
+                    "failed": self.state_machine.metric_failed(period=durations.minutes(5), statistic="Sum"),
+                    "timedout": self.state_machine.metric_timed_out(period=durations.minutes(5), statistic="Sum"),
+                    "aborted": self.state_machine.metric_aborted(period=durations.minutes(5), statistic="Sum"),
                 },
-                period=Duration.minutes(5),
+                period=durations.minutes(5),
             ),
             threshold=1,
             evaluation_periods=1,
@@ -1145,7 +1147,7 @@ class LabelingWorkflow(Construct):
             "DeadLettersAlarm",
             alarm_description=f"Messages in the dead-letter queue of labeling workflow {self.node.path}",
             metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
+                period=durations.minutes(5), statistic="Maximum"
             ),
             threshold=1,
             evaluation_periods=1,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
+from aws_cdk import ArnFormat, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -48,6 +48,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target, as_topic
@@ -58,6 +59,7 @@ from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_que
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import S3Uri
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import (
     SAGEMAKER_NAME_PATTERN,
     ConstructValidationError,
@@ -151,7 +153,7 @@ class DeploymentTarget:
     output_name: str = SERVED_MODEL_PACKAGE_OUTPUT
     other_endpoint_names: tuple[str, ...] = ()
     requires_approval: bool = False
-    bake_time: Duration = field(default_factory=lambda: Duration.minutes(10))
+    bake_time: Duration = field(default_factory=lambda: durations.minutes(10))
     region: str | None = None
     account: str | None = None
     monitoring_schedule_names: tuple[str, ...] = ()
@@ -175,7 +177,7 @@ class DeploymentTarget:
             alarm_names=alarms.health_alarm_names if alarms is not None else (),
             parameter_name=parameter_name,
             requires_approval=requires_approval,
-            bake_time=bake_time or Duration.minutes(10),
+            bake_time=bake_time or durations.minutes(10),
             region=stack.region,
             account=stack.account,
         )
@@ -193,7 +195,7 @@ class DeploymentTarget:
 def _model_package_arn_prefix(scope: Construct, model_package_group_name: str) -> str:
     """``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/``: the versions of one
     group of this stack's account and region (SageMaker writes the group in lower case in ARNs)."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
     return stack.format_arn(
         service="sagemaker", resource="model-package", resource_name=f"{_arn_name(model_package_group_name)}/"
     )
@@ -260,7 +262,7 @@ class ServedModelPackage(Construct):
                 "must be the S3 URI of the file used while the served package has no such baseline",
             )
         problems.raise_if_any()
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.model_package_group_name = model_package_group_name
         dead_letters = new_dead_letter_queue(
             self, "DeadLetterQueue", encryption_key=encryption_key, used_by=f"the served-model record {self.node.path}"
@@ -273,7 +275,7 @@ class ServedModelPackage(Construct):
             network=network,
             encryption_key=encryption_key,
             dead_letter_queue=dead_letters,
-            timeout=Duration.minutes(1),
+            timeout=durations.minutes(1),
             reserved_concurrent_executions=1,
             log_retention_days=log_retention_days,
             log_key=log_key,
@@ -320,7 +322,7 @@ class ServedModelPackage(Construct):
             "Resource",
             service_token=self.function.function_arn,
             resource_type="Custom::ServedModelPackage",
-            service_timeout=Duration.minutes(5),
+            service_timeout=durations.minutes(5),
             properties=properties,
         )
         #: The served package's ARN, or ``none``.
@@ -396,9 +398,9 @@ class DeployOnApproval(Construct):
         :param log_retention_days: default 365.
         """
         super().__init__(scope, construct_id)
-        poll_interval = poll_interval or Duration.minutes(1)
-        deployment_timeout = deployment_timeout or Duration.hours(2)
-        approval_timeout = approval_timeout or Duration.days(7)
+        poll_interval = poll_interval or durations.minutes(1)
+        deployment_timeout = deployment_timeout or durations.hours(2)
+        approval_timeout = approval_timeout or durations.days(7)
         self._validate(
             model_package_group,
             targets,
@@ -410,7 +412,7 @@ class DeployOnApproval(Construct):
             retry_attempts,
             log_retention_days,
         )
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.model_package_group = model_package_group
         self.targets = tuple(targets)
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} model deployment")
@@ -497,7 +499,7 @@ class DeployOnApproval(Construct):
                         role=as_role(self.rule_role),
                         dead_letter_queue=self.dead_letter_queue,
                         retry_attempts=retry_attempts,
-                        max_event_age=Duration.hours(24),
+                        max_event_age=durations.hours(24),
                     )
                 )
             ],
@@ -513,7 +515,7 @@ class DeployOnApproval(Construct):
                         "failed": self.state_machine.metric_failed(),
                         "timedout": self.state_machine.metric_timed_out(),
                     },
-                    period=Duration.minutes(5),
+                    period=durations.minutes(5),
                 ),
                 threshold=0,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -537,7 +539,8 @@ class DeployOnApproval(Construct):
         log_retention_days: int,
     ) -> None:
         problems = Problems(self, "DeployOnApproval")
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        facts = stack_facts(stack)
         problems.check_sagemaker_name("model_package_group (name)", group.model_package_group_name)
         problems.check(1 <= len(targets) <= 5, "targets", len(targets), "give 1 to 5 deployment targets")
         problems.check_unique("targets (stack names)", [t.stack_name for t in targets])
@@ -584,7 +587,7 @@ class DeployOnApproval(Construct):
                     alarm,
                     "must be fixed alarm names (MonitoringAlarms names its alarms)",
                 )
-            places = (("region", target.region, stack.region), ("account", target.account, stack.account))
+            places = (("region", target.region, facts.region), ("account", target.account, facts.account))
             for prop, theirs, ours in places:
                 if theirs is not None and not is_unresolved(theirs) and not is_unresolved(ours):
                     problems.check(
@@ -776,7 +779,7 @@ class DeployOnApproval(Construct):
             ),
             "ReadNestedTemplates": (
                 ["s3:GetObject"],
-                [f"arn:{Aws.PARTITION}:s3:::cdk-{qualifier}-assets-{stack.account}-{stack.region}/*"],
+                [f"arn:{aws_partition()}:s3:::cdk-{qualifier}-assets-{stack.account}-{stack.region}/*"],
                 None,
                 "The nested stacks' templates, CDK file assets in the bootstrap bucket (content-hashed keys).",
             ),
@@ -930,10 +933,10 @@ class DeployOnApproval(Construct):
         )
         task.add_retry(
             errors=list(TRANSIENT_ERRORS),
-            interval=Duration.seconds(5),
+            interval=durations.seconds(5),
             backoff_rate=2,
             max_attempts=8,
-            max_delay=Duration.minutes(5),
+            max_delay=durations.minutes(5),
             jitter_strategy=sfn.JitterType.FULL,
         )
         task.add_catch(self._rollout_failed, errors=["States.ALL"], result_path="$.failure")
@@ -989,7 +992,7 @@ class DeployOnApproval(Construct):
             state_machine_name=self.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             role=as_role(role),
-            timeout=Duration.minutes(deployment_timeout.to_minutes() * len(self.targets) + approvals),
+            timeout=durations.minutes(deployment_timeout.to_minutes() * len(self.targets) + approvals),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
@@ -1025,10 +1028,10 @@ class DeployOnApproval(Construct):
         deploy = self._invoke(f"{stage}Deploy", {"action": "deploy", **payload}, f"$.deploy{i}")
         deploy.add_retry(
             errors=["StackBusy"],
-            interval=Duration.minutes(1),
+            interval=durations.minutes(1),
             backoff_rate=2,
             max_attempts=8,
-            max_delay=Duration.minutes(15),
+            max_delay=durations.minutes(15),
             jitter_strategy=sfn.JitterType.FULL,
         )
         failed = sfn.Fail(
@@ -1107,7 +1110,7 @@ class DeployOnApproval(Construct):
         )
         notify.add_retry(
             errors=["SNS.ThrottledException", "SNS.InternalErrorException", "States.Timeout"],
-            interval=Duration.seconds(5),
+            interval=durations.seconds(5),
             backoff_rate=2,
             max_attempts=6,
             jitter_strategy=sfn.JitterType.FULL,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, Duration, Fn, Names, Resource, Stack
+from aws_cdk import ArnFormat, Duration, Fn, Names, Resource
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -28,6 +28,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.contracts import ComponentHost, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
@@ -36,8 +37,9 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
+from constructs_lib._core.stack_facts import stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
-from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
 from constructs_lib.foundation._keys import key_or_new
 from constructs_lib.foundation._runtime_contracts import DATA_CAPTURE_METADATA
@@ -373,7 +375,7 @@ class ModelMonitor(Resource):
         """
         super().__init__(scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
-        max_runtime = max_runtime or Duration.hours(1)
+        max_runtime = max_runtime or durations.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
         clarify_image = clarify_image or MonitoringImage.clarify()
         self._baseline_locations = list(baseline_locations)
@@ -505,7 +507,7 @@ class ModelMonitor(Resource):
             {"Endpoint": self.endpoint.endpoint_name, "MonitoringSchedule": self.schedule_names[kind]},
             options,
             statistic="Maximum",
-            period=Duration.hours(self.schedule.interval_hours),
+            period=durations.hours(self.schedule.interval_hours),
         )
 
     # ------------------------------------------------------------------ validation
@@ -681,7 +683,7 @@ class ModelMonitor(Resource):
                 _NAME_PREFIX,
                 "must be 1-40 letters, digits or hyphens, starting and ending with a letter or digit",
             )
-        region = Stack.of(self).region
+        region = stack_facts(self).region
         images = ((analyzer_image, data_quality or model_quality), (clarify_image, bias_drift or feature_attribution))
         for image, used in images:
             if used is not None:
@@ -700,7 +702,7 @@ class ModelMonitor(Resource):
         self, capture: Any, out_bucket: s3.IBucket, output_prefix: str, bucket: s3.IBucket
     ) -> None:
         role = self.role
-        stack = Stack.of(self)
+        stack = stack_of(self)
         grant_prefix(
             role,
             bucket_arn=capture.bucket.bucket_arn,
@@ -734,8 +736,8 @@ class ModelMonitor(Resource):
         network_statements, _ = vpc_access_statements(
             self,
             vpc_id=self._network.vpc.vpc_id,
-            subnet_ids=[s.subnet_id for s in self._network.subnets],
-            security_group_ids=[g.security_group_id for g in self._network.security_groups],
+            subnet_ids=subnet_ids(self._network.subnets),
+            security_group_ids=security_group_ids(self._network.security_groups),
             sid_prefix="JobNetwork",
         )
         for statement in network_statements:
@@ -846,8 +848,8 @@ class ModelMonitor(Resource):
             enable_inter_container_traffic_encryption=True,
             enable_network_isolation=True,
             vpc_config=cfn_class.VpcConfigProperty(
-                security_group_ids=[g.security_group_id for g in self._network.security_groups],
-                subnets=[s.subnet_id for s in self._network.subnets],
+                security_group_ids=security_group_ids(self._network.security_groups),
+                subnets=subnet_ids(self._network.subnets),
             ),
         )
 

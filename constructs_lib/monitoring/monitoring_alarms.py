@@ -19,6 +19,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
+from constructs_lib._core import durations
 from constructs_lib._core.contracts import ComponentHost, MonitorableComponent, MonitorableEndpoint
 from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
@@ -124,8 +125,8 @@ class MonitoringAlarms(Construct):
         :param max_event_age: default 1 hour (1 minute to 1 day).
         """
         super().__init__(scope, construct_id)
-        max_model_latency = max_model_latency or Duration.seconds(1)
-        max_event_age = max_event_age or Duration.hours(1)
+        max_model_latency = max_model_latency or durations.seconds(1)
+        max_event_age = max_event_age or durations.hours(1)
         drift = dict(feature_drift_thresholds or {})
         problems = Problems(self, "MonitoringAlarms")
         if drift:
@@ -453,7 +454,7 @@ class MonitoringAlarms(Construct):
             namespace="AWS/SageMaker",
             metric_name=metric_name,
             statistic=statistic,
-            period=Duration.minutes(5),
+            period=durations.minutes(5),
             dimensions_map={"EndpointName": self.endpoint.endpoint_name, "VariantName": variant},
         )
 
@@ -465,7 +466,7 @@ class MonitoringAlarms(Construct):
                 "invocations": self._endpoint_metric("Invocations", variant, "Sum"),
             },
             label=f"5XX error rate (%) of {variant}",
-            period=Duration.minutes(5),
+            period=durations.minutes(5),
         )
 
 

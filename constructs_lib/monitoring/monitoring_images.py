@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Aws, CfnMapping, Stack, Token
+from aws_cdk import Aws, CfnMapping, Token
 from constructs import Construct
 
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import invalid
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.container_images import registry_table
@@ -115,15 +116,16 @@ class MonitoringImage:
             return self._image.repository_arn
         uri = self.image_uri(scope)
         account = uri.split(".dkr.ecr.", 1)[0]
-        return f"arn:{Aws.PARTITION}:ecr:{Stack.of(scope).region}:{account}:repository/{self._repository}"
+        return f"arn:{aws_partition()}:ecr:{stack_facts(scope).region}:{account}:repository/{self._repository}"
 
     def image_uri(self, scope: Construct) -> str:
         """The image URI in the region of ``scope``'s stack."""
         if self._image is not None:
             return self._image.bind(scope)
         assert self._accounts is not None and self._repository is not None
-        stack = Stack.of(scope)
-        region = stack.region
+        stack = stack_of(scope)
+        facts = stack_facts(stack)
+        region = facts.region
         suffix = f":{self._tag}" if self._tag else ""
         if not Token.is_unresolved(region):
             if region not in self._accounts:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Duration, RemovalPolicy, Resource, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Resource
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -36,6 +36,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.contracts import StartablePipeline
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_function, as_interface, as_role, as_rule_target
@@ -43,6 +44,7 @@ from constructs_lib._core.queues import buffer_queue, check_retry_policy, requir
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
@@ -97,7 +99,7 @@ class _RetrainingTrigger(Construct):
                 name,
                 "must be letters, digits, '-' or '_'",
             )
-        max_event_age = max_event_age or Duration.hours(1)
+        max_event_age = max_event_age or durations.hours(1)
         check_retry_policy(problems, retry_attempts, max_event_age)
         if extra_checks is not None:
             extra_checks(problems)
@@ -241,7 +243,7 @@ class DriftRetraining(_RetrainingTrigger):
         :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
             lets CloudWatch Logs encrypt).
         """
-        min_interval = min_interval or Duration.hours(6)
+        min_interval = min_interval or durations.hours(6)
 
         def checks(problems: Problems) -> None:
             problems.check(len(alarms) >= 1, "alarms", list(alarms), "give at least one alarm")
@@ -383,8 +385,8 @@ class NewDataRetraining(_RetrainingTrigger):
         :param log_key: default ``encryption_key``; the function's log group (a logs key, whose policy
             lets CloudWatch Logs encrypt).
         """
-        quiet_period = quiet_period or Duration.minutes(30)
-        defer_interval = defer_interval or Duration.minutes(30)
+        quiet_period = quiet_period or durations.minutes(30)
+        defer_interval = defer_interval or durations.minutes(30)
 
         def checks(problems: Problems) -> None:
             problems.check(bool(prefix.strip("/")), "prefix", prefix, "must name a key prefix (not the whole bucket)")
@@ -439,7 +441,7 @@ class NewDataRetraining(_RetrainingTrigger):
             ("sagemaker.api", "scheduler"),
             purpose="the function calls SageMaker and EventBridge Scheduler, or no run will ever start",
         )
-        function_timeout = Duration.minutes(1)
+        function_timeout = durations.minutes(1)
         self.events_dead_letter_queue: sqs.IQueue = new_dead_letter_queue(
             self,
             "EventsDeadLetterQueue",
@@ -452,7 +454,7 @@ class NewDataRetraining(_RetrainingTrigger):
             "Events",
             encryption_key=self.encryption_key,
             fifo=True,
-            visibility_timeout=Duration.seconds(6 * function_timeout.to_seconds()),  # AWS: 6x the function timeout
+            visibility_timeout=durations.seconds(6 * function_timeout.to_seconds()),  # AWS: 6x the function timeout
             dead_letter=self.events_dead_letter_queue,
             max_receive_count=max_receive_count,
         )
@@ -481,7 +483,8 @@ class NewDataRetraining(_RetrainingTrigger):
         # The due schedule is written at run time by the function; the group is the trigger's own, and
         # holds nothing but that schedule: it goes with the trigger.
         self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", removal_policy=RemovalPolicy.DESTROY)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        facts = stack_facts(stack)
         schedule_arn = stack.format_arn(
             service="scheduler",
             resource="schedule",
@@ -492,7 +495,7 @@ class NewDataRetraining(_RetrainingTrigger):
             "ScheduleRole",
             description=f"Sends the retraining-due message of {self.node.path} to its queue",
             assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": facts.account}}
             ),
         )
         self.schedule_role.add_to_policy(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Aws, Duration, IResource, Names, RemovalPolicy, Resource, Stack
+from aws_cdk import Duration, IResource, Names, RemovalPolicy, Resource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -25,6 +25,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import grant_objects, objects_statement, s3_uri
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -360,8 +361,8 @@ class FeatureGroup(FeatureGroupBase):
             resource_arns=[bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [self._offline_prefix, f"{self._offline_prefix}/*"]}},
         )
-        stack = Stack.of(self)
-        glue_arn = f"arn:{Aws.PARTITION}:glue:{stack.region}:{stack.account}"
+        stack = stack_facts(self)
+        glue_arn = f"arn:{aws_partition()}:glue:{stack.region}:{stack.account}"
         database = self._data_catalog.database if self._data_catalog else DEFAULT_GLUE_DATABASE
         table = self._data_catalog.table_name if self._data_catalog else "*"
         table_arn = f"{glue_arn}:table/{database}/{table}"
@@ -385,7 +386,8 @@ class FeatureGroup(FeatureGroupBase):
     ) -> ManagedPolicyRole:
         """The least privilege Feature Store needs to write the offline store (see the AWS managed
         policy AmazonSageMakerFeatureStoreAccess, narrowed to this bucket, prefix and table)."""
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        facts = stack_facts(stack)
         role = service_role(
             self,
             "Role",
@@ -409,7 +411,7 @@ class FeatureGroup(FeatureGroupBase):
         offline_key.grant(role, *KMS_ENCRYPT)
         database = data_catalog.database if data_catalog else DEFAULT_GLUE_DATABASE
         table = data_catalog.table_name if data_catalog else "*"
-        glue_arn = f"arn:{Aws.PARTITION}:glue:{stack.region}:{stack.account}"
+        glue_arn = f"arn:{aws_partition()}:glue:{facts.region}:{facts.account}"
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="UpdateOfflineStoreTable",
@@ -428,7 +430,7 @@ class FeatureGroup(FeatureGroupBase):
                 "creation timestamp); the grant is limited to its sagemaker_featurestore database.",
                 wildcard_resource_finding(role, f"{glue_arn}:table/{database}/*"),
             )
-        if Stack.of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
+        if stack_of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
             acknowledge(
                 role,
                 "The offline store writes one object per record batch under its own prefix of the bucket.",
@@ -539,8 +541,8 @@ def _ttl(duration: Duration) -> dict[str, str | int | float]:
 
 
 def _feature_group_arn(scope: Construct, name: str) -> str:
-    stack = Stack.of(scope)
-    return f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:feature-group/{name}"
+    stack = stack_facts(scope)
+    return f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}:feature-group/{name}"
 
 
 class _ImportedFeatureGroup(FeatureGroupBase):

@@ -19,6 +19,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_interface
 from constructs_lib._core.nag import acknowledge
@@ -142,10 +143,10 @@ class FeatureIngestionStream(Construct):
         :param removal_policy: default RETAIN; what happens to the stream (and the records in it).
         """
         super().__init__(scope, construct_id)
-        retention = retention or Duration.hours(24)
-        max_batching_window = max_batching_window or Duration.seconds(1)
-        max_record_age = max_record_age or Duration.days(1)
-        max_iterator_age = max_iterator_age or Duration.minutes(5)
+        retention = retention or durations.hours(24)
+        max_batching_window = max_batching_window or durations.seconds(1)
+        max_record_age = max_record_age or durations.days(1)
+        max_iterator_age = max_iterator_age or durations.minutes(5)
         if isinstance(feature_group, FeatureGroup):
             features = features if features is not None else feature_group.features
             record_identifier = record_identifier or feature_group.record_identifier

@@ -7,13 +7,14 @@ import re
 from collections.abc import Sequence
 from typing import cast
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.service_role import service_statement
@@ -253,7 +254,7 @@ class LabelingWorkforce(Construct):
                 require_digits=True,
                 require_symbols=True,
                 password_history_size=5,
-                temp_password_validity=Duration.days(3),
+                temp_password_validity=durations.days(3),
             ),
             feature_plan=cognito.FeaturePlan.PLUS if threat_protection else cognito.FeaturePlan.ESSENTIALS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION

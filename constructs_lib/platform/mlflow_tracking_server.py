@@ -6,7 +6,7 @@ import enum
 import re
 
 import jsii
-from aws_cdk import Aws, IResource, Names, RemovalPolicy, Resource, Stack
+from aws_cdk import IResource, Names, RemovalPolicy, Resource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
@@ -21,6 +21,7 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement, s3_uri
 from constructs_lib._core.service_role import service_role
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -319,7 +320,7 @@ class MlflowTrackingServer(TrackingServerBase):
                 iam.PolicyStatement(
                     actions=list(KMS_ENCRYPT),
                     resources=[key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(bucket).region}.amazonaws.com"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{stack_facts(bucket).region}.amazonaws.com"}},
                 )
             )
         if isinstance(principal, Construct):
@@ -336,7 +337,8 @@ class MlflowTrackingServer(TrackingServerBase):
         return [AlwaysOnCapacity(f"MLflow tracking server ({self.size.value})", f"mlflow.{self.size.value}", 1)]
 
     def _new_role(self, automatic_model_registration: bool) -> ManagedPolicyRole:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        facts = stack_facts(stack)
         role = service_role(
             self,
             "Role",
@@ -359,7 +361,7 @@ class MlflowTrackingServer(TrackingServerBase):
         )
         if bucket.encryption_key is not None:  # none for a bucket with S3-managed encryption
             bucket.encryption_key.grant(role, *KMS_ENCRYPT)
-        if Stack.of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
+        if stack_of(bucket) is stack:  # a bucket of another stack: acknowledge where the stacks are composed
             acknowledge(
                 role,
                 "MLflow stores each run's artifacts as objects under the server's own prefix.",
@@ -367,8 +369,8 @@ class MlflowTrackingServer(TrackingServerBase):
             )
         if automatic_model_registration:
             registry = [
-                f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package-group/*",
-                f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:model-package/*",
+                f"arn:{aws_partition()}:sagemaker:{facts.region}:{facts.account}:model-package-group/*",
+                f"arn:{aws_partition()}:sagemaker:{facts.region}:{facts.account}:model-package/*",
             ]
             role.add_to_policy(
                 iam.PolicyStatement(sid="RegisterModels", actions=list(_MODEL_REGISTRY_ACTIONS), resources=registry)

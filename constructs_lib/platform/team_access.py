@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import jsii
-from aws_cdk import CfnResource, Stack, Tags
+from aws_cdk import CfnResource, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -19,6 +19,7 @@ from constructs_lib._core.jsii_types import as_principals, as_role
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_resource_wildcards
 
@@ -206,7 +207,7 @@ class TeamAccess(Construct):
                     actions=list(KMS_ENCRYPT),
                     resources=[key.key_arn],
                     conditions={
-                        "StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"},
+                        "StringEquals": {"kms:ViaService": f"s3.{stack_facts(self).region}.amazonaws.com"},
                         "StringLike": {
                             "kms:EncryptionContext:aws:s3:arn": [
                                 s3_bucket.bucket_arn,
@@ -322,6 +323,6 @@ def _auto_delete_roles(bucket: s3.IBucket) -> list[str]:
     itself on delete (it deletes every object version, team prefixes included)."""
     if bucket.node.try_find_child("AutoDeleteObjectsCustomResource") is None:
         return []
-    provider = Stack.of(bucket).node.try_find_child(_AUTO_DELETE_PROVIDER)
+    provider = stack_of(bucket).node.try_find_child(_AUTO_DELETE_PROVIDER)
     role = provider.node.try_find_child("Role") if provider is not None else None
-    return [Stack.of(bucket).resolve(role.get_att("Arn"))] if isinstance(role, CfnResource) else []
+    return [stack_of(bucket).resolve(role.get_att("Arn"))] if isinstance(role, CfnResource) else []

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Aws, Duration, Names, RemovalPolicy, Stack
+from aws_cdk import Duration, Names, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -14,9 +14,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import NOTEBOOK_INSTANCE_TYPE, check_instance_type, check_shape
+from constructs_lib._core.stack_facts import aws_partition, stack_facts
 from constructs_lib._core.validation import Problems, is_unresolved
+from constructs_lib._core.vpc_access import security_group_ids
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import NOTEBOOK_ENDPOINTS, INetwork
@@ -61,7 +64,7 @@ class NotebookInstance(Construct):
         read_only_buckets: Sequence[s3.IBucket] = (),
         name_prefix: str | None = None,
         # None never stops the instance, so the default is a value; Duration is immutable.
-        idle_timeout: Duration | None = Duration.minutes(60),  # noqa: B008
+        idle_timeout: Duration | None = durations.minutes(60),  # noqa: B008
         volume_size_gb: int = 20,
         notebook_instance_name: str | None = None,
         platform_identifier: str = "notebook-al2023-v1",
@@ -143,10 +146,10 @@ class NotebookInstance(Construct):
             self, max_length=63, separator="-", allowed_special_characters="-"
         )
         self.notebook_instance_name = name
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         # SageMaker writes notebook instance names in lowercase in their ARNs.
         self.notebook_instance_arn = (
-            f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}:notebook-instance/{name.lower()}"
+            f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}:notebook-instance/{name.lower()}"
         )
         if encryption_key is None:
             encryption_key = as_key(EncryptionKey(self, "Key", description=f"{self.node.path} notebook volume"))
@@ -201,7 +204,7 @@ class NotebookInstance(Construct):
             instance_type=self.instance_type,
             role_arn=self.role.role_arn,
             subnet_id=subnet.subnet_id,
-            security_group_ids=[group.security_group_id for group in security_groups],
+            security_group_ids=security_group_ids(security_groups),
             kms_key_id=self.encryption_key.key_arn,
             direct_internet_access="Disabled",
             root_access="Disabled",

@@ -17,10 +17,12 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 from typing_extensions import Protocol, TypedDict, runtime_checkable
 
+from constructs_lib._core import durations
 from constructs_lib._core.arns import sagemaker_arn
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems, is_unresolved, whole
+from constructs_lib._core.vpc_access import security_group_ids, subnet_ids
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import NOTEBOOK_ENDPOINTS, INetwork
@@ -50,11 +52,11 @@ class IdleShutdown:
     """
 
     #: Apps idle this long are shut down.
-    timeout: Duration = Duration.minutes(60)
+    timeout: Duration = durations.minutes(60)
     #: Lowest timeout a user may choose.
-    min_timeout: Duration = Duration.minutes(60)
+    min_timeout: Duration = durations.minutes(60)
     #: Highest timeout a user may choose.
-    max_timeout: Duration = Duration.minutes(240)
+    max_timeout: Duration = durations.minutes(240)
     #: False leaves apps running until users stop them (not recommended).
     enabled: bool = True
 
@@ -360,13 +362,13 @@ class StudioDomain(StudioDomainBase):
             auth_mode=str(auth_mode),
             app_network_access_type=str(app_network_access_type),
             vpc_id=network.vpc.vpc_id,
-            subnet_ids=[subnet.subnet_id for subnet in subnets],
+            subnet_ids=subnet_ids(subnets),
             kms_key_id=self.encryption_key.key_arn,
             # Spaces and apps users create carry the domain's tags (cost allocation).
             tag_propagation="ENABLED",
             default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(
                 execution_role=self.execution_role.role_arn,
-                security_groups=[group.security_group_id for group in security_groups],
+                security_groups=security_group_ids(security_groups),
                 sharing_settings=sharing_settings,
                 jupyter_lab_app_settings=jupyter_lab,
                 code_editor_app_settings=code_editor,
@@ -375,7 +377,7 @@ class StudioDomain(StudioDomainBase):
             ),
             default_space_settings=sagemaker.CfnDomain.DefaultSpaceSettingsProperty(
                 execution_role=self.execution_role.role_arn,
-                security_groups=[group.security_group_id for group in security_groups],
+                security_groups=security_group_ids(security_groups),
                 jupyter_lab_app_settings=jupyter_lab,
             ),
             domain_settings=sagemaker.CfnDomain.DomainSettingsProperty(

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -18,8 +17,9 @@ from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_conditions
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
-from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_wildcard_resources
 from constructs_lib.foundation.network import INetwork
 
@@ -219,9 +219,9 @@ class StudioExecutionRole(Construct):
             )
         problems.raise_if_any()
 
-        stack = Stack.of(self)
-        self._arn_prefix = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
-        self._logs_prefix = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
+        stack = stack_facts(self)
+        self._arn_prefix = f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}"
+        self._logs_prefix = f"arn:{aws_partition()}:logs:{stack.region}:{stack.account}:log-group:"
         self.name_prefix = name_prefix
         self.role = ManagedPolicyRole(
             self,
@@ -236,8 +236,8 @@ class StudioExecutionRole(Construct):
                 principals=as_principals([service_principal(self, "sagemaker.amazonaws.com")]),
             )
         )
-        self.subnet_ids = [subnet.subnet_id for subnet in subnets]
-        self.security_group_ids = [group.security_group_id for group in security_groups]
+        self.subnet_ids = subnet_ids(subnets)
+        self.security_group_ids = security_group_ids(security_groups)
         self.volume_key = volume_key
 
         self._granted_keys: set[str] = set()
@@ -397,7 +397,7 @@ class StudioExecutionRole(Construct):
             )
 
     def _allow_logs_metrics_and_images(self, metric_namespaces: Sequence[str]) -> None:
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         groups = [f"{self._logs_prefix}{group}" for group in JOB_LOG_GROUPS]
         self._allow(_LOG_GROUP_ACTIONS, groups + [f"{g}:*" for g in groups], why=_WHY_LOGS)
         self._allow(_LOG_STREAM_ACTIONS, [f"{g}:log-stream:{self.name_prefix}-*" for g in groups], why=_WHY_LOGS)
@@ -415,7 +415,7 @@ class StudioExecutionRole(Construct):
         self._allow(["ecr:GetAuthorizationToken"], ["*"], why=_WHY_ECR)
         self._allow(
             ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            [f"arn:{Aws.PARTITION}:ecr:{stack.region}:{stack.account}:repository/*"],
+            [f"arn:{aws_partition()}:ecr:{stack.region}:{stack.account}:repository/*"],
             why=_WHY_ECR,
         )
 

@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 import jsii
-from aws_cdk import IStableStringProducer, Lazy, Stack
+from aws_cdk import IStableStringProducer, Lazy
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib.studio.app_type import StudioAppType
 
@@ -98,6 +99,6 @@ class _VersionedName:
         self._config, self._name, self._content = config, name, content
 
     def produce(self) -> str:
-        tags = Stack.of(self._config).resolve(self._config.resource.cdk_tag_manager.render_tags())
+        tags = stack_of(self._config).resolve(self._config.resource.cdk_tag_manager.render_tags())
         digest = hashlib.sha256(json.dumps([self._content, tags], sort_keys=True).encode()).hexdigest()
         return f"{self._name}-{digest[:8]}"

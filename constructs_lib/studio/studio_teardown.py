@@ -35,12 +35,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_function, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_role_trust, service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_of
 from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
@@ -157,7 +159,7 @@ class StudioTeardown(Construct):
         )
         self._profiles: list[str] = []
         self._spaces: list[str] = []
-        stack = Stack.of(self)
+        stack = stack_of(self)
         domain_id = domain.attr_domain_id
 
         self.log_group = logs.LogGroup(
@@ -173,7 +175,7 @@ class StudioTeardown(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=encryption_key,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            retention_period=durations.days(14),
         )
         acknowledge(
             self.dead_letter_queue,
@@ -245,7 +247,7 @@ class StudioTeardown(Construct):
             "Guard",
             service_token=self.provider.service_token,
             resource_type="Custom::StudioTeardown",
-            service_timeout=_total_timeout().plus(Duration.minutes(5)),
+            service_timeout=_total_timeout().plus(durations.minutes(5)),
             properties={
                 "DomainId": domain_id,
                 "DomainLogicalId": stack.get_logical_id(domain),
@@ -367,7 +369,7 @@ class StudioTeardown(Construct):
         return provider
 
     def _grant_teardown(self, stack: Stack, domain_id: str, delete_home_efs: bool) -> None:
-        sagemaker_arn = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        sagemaker_arn = f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}"
         allow = self._allower(self.role)
         # Whether the domain is going away: the stack's status and its domain's physical id.
         allow(["cloudformation:DescribeStacks", "cloudformation:DescribeStackResource"], [Aws.STACK_ID])

@@ -17,6 +17,7 @@ from typing_extensions import Protocol, runtime_checkable
 from constructs_lib._core.arns import sagemaker_arn
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.validation import Problems
+from constructs_lib._core.vpc_access import security_group_ids
 
 
 class AuthMode(StrEnum):
@@ -136,7 +137,7 @@ class StudioUserProfile(UserProfileBase):
         if execution_role is not None or security_groups:
             user_settings = sagemaker.CfnUserProfile.UserSettingsProperty(
                 execution_role=execution_role.role_arn if execution_role else None,
-                security_groups=[g.security_group_id for g in security_groups] or None,
+                security_groups=security_group_ids(security_groups) or None,
             )
         self.resource = sagemaker.CfnUserProfile(
             self,

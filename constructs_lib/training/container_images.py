@@ -32,10 +32,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_lib._core.stack_facts import aws_partition, stack_facts
 from constructs_lib._core.validation import ConstructValidationError, is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage, grant_repository_pull
 
@@ -193,10 +193,10 @@ class _RegionalImage(ContainerImage):
         return self._uri_in(region)
 
     def repository_arn_in(self, region: str) -> str:
-        return f"arn:{Aws.PARTITION}:ecr:{region}:{self.account(region)}:repository/{self._entry.repository}"
+        return f"arn:{aws_partition()}:ecr:{region}:{self.account(region)}:repository/{self._entry.repository}"
 
     def bind(self, scope: Construct, grantee: iam.IGrantable | None = None) -> str:
-        region = self._region if self._region is not None else Stack.of(scope).region
+        region = self._region if self._region is not None else stack_facts(scope).region
         uri = self._uri_in(region)
         if grantee is not None:
             grant_repository_pull(grantee, self.repository_arn_in(region))

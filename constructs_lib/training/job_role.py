@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Aws, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,8 +18,9 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, is_unresolved
-from constructs_lib._core.vpc_access import vpc_access_statements
+from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
@@ -138,7 +138,8 @@ class JobRole(Construct):
         :param description: default, a description listing the job kinds.
         """
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        facts = stack_facts(stack)
         problems = Problems(self, "JobRole")
         problems.check(bool(job_kinds), "job_kinds", list(job_kinds), f"must name at least one of {list(JOB_KINDS)}")
         unknown = [kind for kind in job_kinds if kind not in JOB_KINDS]
@@ -159,25 +160,25 @@ class JobRole(Construct):
         )
         needs_region = aws_image_repositories or allow_deep_learning_containers
         if needs_region:
-            if is_unresolved(stack.region):
+            if is_unresolved(facts.region):
                 problems.add(
                     "stack region",
                     "(unresolved token)",
                     "must be concrete to pull AWS images (the registry account depends on the region)",
                 )
-            if not is_unresolved(stack.region):
+            if not is_unresolved(facts.region):
                 if aws_image_repositories:
                     problems.check(
-                        stack.region in SAGEMAKER_ALGORITHM_REGISTRIES,
+                        facts.region in SAGEMAKER_ALGORITHM_REGISTRIES,
                         "aws_image_repositories",
-                        stack.region,
+                        facts.region,
                         "has no SageMaker algorithm registry known for this region",
                     )
                 if allow_deep_learning_containers:
                     problems.check(
-                        stack.region in DEEP_LEARNING_CONTAINERS_REGISTRIES,
+                        facts.region in DEEP_LEARNING_CONTAINERS_REGISTRIES,
                         "allow_deep_learning_containers",
-                        stack.region,
+                        facts.region,
                         "has no Deep Learning Containers registry known for this region",
                     )
         for name in aws_image_repositories:
@@ -210,13 +211,14 @@ class JobRole(Construct):
             self.add_encryption_key(key)
         repositories = [repo.repository_arn for repo in ecr_repositories]
         if aws_image_repositories:
-            account = SAGEMAKER_ALGORITHM_REGISTRIES[stack.region]
+            account = SAGEMAKER_ALGORITHM_REGISTRIES[facts.region]
             repositories += [
-                f"arn:{Aws.PARTITION}:ecr:{stack.region}:{account}:repository/{name}" for name in aws_image_repositories
+                f"arn:{aws_partition()}:ecr:{facts.region}:{account}:repository/{name}"
+                for name in aws_image_repositories
             ]
         if allow_deep_learning_containers:
-            account = DEEP_LEARNING_CONTAINERS_REGISTRIES[stack.region]
-            dlc = f"arn:{Aws.PARTITION}:ecr:{stack.region}:{account}:repository/*"
+            account = DEEP_LEARNING_CONTAINERS_REGISTRIES[facts.region]
+            dlc = f"arn:{aws_partition()}:ecr:{facts.region}:{account}:repository/*"
             repositories.append(dlc)
             acknowledge_exact_wildcard(
                 self.policy,
@@ -331,8 +333,8 @@ class JobRole(Construct):
         if grant in self._shadow_endpoints:
             return
         self._shadow_endpoints.append(grant)
-        stack = Stack.of(self)
-        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        facts = stack_facts(self)
+        base = f"arn:{aws_partition()}:sagemaker:{facts.region}:{facts.account}"
         prefix = endpoint_name_prefix if is_unresolved(endpoint_name_prefix) else endpoint_name_prefix.lower()
         endpoints, configs = f"{base}:endpoint/{prefix}*", f"{base}:endpoint-config/{prefix}*"
         model_part = "*" if model_name is None else model_name if is_unresolved(model_name) else model_name.lower()
@@ -402,7 +404,7 @@ class JobRole(Construct):
             iam.PolicyStatement(
                 actions=list(actions),
                 resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{stack_facts(self).region}.amazonaws.com"}},
             )
         )
 
@@ -415,13 +417,13 @@ class JobRole(Construct):
         )
 
     def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         groups = list(
             dict.fromkeys(
                 group for kind in self.job_kinds for group in (JOB_KINDS[kind], *_CHILD_LOG_GROUPS.get(kind, ()))
             )
         )
-        base = f"arn:{Aws.PARTITION}:logs:{stack.region}:{stack.account}:log-group:"
+        base = f"arn:{aws_partition()}:logs:{stack.region}:{stack.account}:log-group:"
         group_arns = [f"{base}{group}:*" for group in groups]
         stream_arns = [f"{base}{group}:log-stream:*" for group in groups]
         self.role.add_to_policy(
@@ -459,8 +461,8 @@ class JobRole(Construct):
 
     def _add_automl_children(self) -> None:
         """Autopilot creates its candidates' jobs as this role, passing the role on to them."""
-        stack = Stack.of(self)
-        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        stack = stack_facts(self)
+        base = f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}"
         for resource_type, actions in _AUTOML_CHILD_JOBS.items():
             resource = f"{base}:{resource_type}/*"
             self.role.add_to_policy(
@@ -489,8 +491,8 @@ class JobRole(Construct):
         self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
         self.grant_network_access(
             vpc_id=network.vpc.vpc_id,
-            subnet_ids=[s.subnet_id for s in network.subnets],
-            security_group_ids=[g.security_group_id for g in network.security_groups],
+            subnet_ids=subnet_ids(network.subnets),
+            security_group_ids=security_group_ids(network.security_groups),
         )
 
     def grant_network_access(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Aws, Names, Resource, Stack
+from aws_cdk import Annotations, Names, Resource
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
@@ -24,6 +24,7 @@ from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import objects_statement
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 from constructs_lib.foundation.s3_location import S3Location
@@ -328,7 +329,7 @@ class MlPipeline(MlPipelineBase):
         self._warn_untracked_roles()
         self._name = name
         self._parameter_names = definition.parameter_names
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.role = ManagedPolicyRole(
             self,
             "Role",
@@ -425,8 +426,9 @@ class MlPipeline(MlPipelineBase):
 
     def _grant_what_steps_need(self) -> None:
         need = self.definition.requirements()
-        stack = Stack.of(self)
-        base = f"arn:{Aws.PARTITION}:sagemaker:{stack.region}:{stack.account}"
+        stack = stack_of(self)
+        facts = stack_facts(stack)
+        base = f"arn:{aws_partition()}:sagemaker:{facts.region}:{facts.account}"
         create_conditions: dict[str, Any] | None = None
         use_conditions: dict[str, Any] | None = None
         if self.scope_tag is not None:
@@ -517,12 +519,12 @@ class MlPipeline(MlPipelineBase):
     def _grant_step_permissions(self, need: StepRequirements) -> None:
         """Statements of steps that call services other than SageMaker's job APIs (EMR, endpoints),
         and the roles those steps pass to another service (to that service only)."""
-        stack = Stack.of(self)
+        stack = stack_facts(self)
         for permission in need.permissions:
             resources = [
                 path
                 if path == "*" or permission.whole_arns
-                else f"arn:{Aws.PARTITION}:{permission.service}:{stack.region}:{stack.account}:{path}"
+                else f"arn:{aws_partition()}:{permission.service}:{stack.region}:{stack.account}:{path}"
                 for path in permission.resources
             ]
             self.role.add_to_policy(
@@ -637,7 +639,7 @@ class MlPipeline(MlPipelineBase):
                 role.add_output(location)
             role.add_image_repositories(
                 [
-                    f"arn:{Aws.PARTITION}:ecr:{region}:{account}:repository/{RULE_REPOSITORY}"
+                    f"arn:{aws_partition()}:ecr:{region}:{account}:repository/{RULE_REPOSITORY}"
                     for region, account in large_models.rule_image_repositories(step.job)
                 ]
             )
@@ -717,7 +719,7 @@ class MlPipeline(MlPipelineBase):
                 iam.PolicyStatement(
                     actions=list(KMS_DECRYPT),
                     resources=[key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{stack_facts(self).region}.amazonaws.com"}},
                 )
             )
 

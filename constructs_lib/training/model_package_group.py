@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import IResource, RemovalPolicy, Resource, Stack
+from aws_cdk import IResource, RemovalPolicy, Resource
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
@@ -18,6 +18,7 @@ from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_DECRYPT
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.queues import require_dead_letter_and_retry
+from constructs_lib._core.stack_facts import stack_facts
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.model import ModelPackageSources
 from constructs_lib.training.pipeline.values import ModelApprovalStatus
@@ -356,7 +357,7 @@ class ModelPackageGroup(ModelPackageGroupBase):
                         actions=list(KMS_DECRYPT),
                         resources=["*"],
                         conditions={
-                            "StringEquals": {"kms:ViaService": f"s3.{Stack.of(data.bucket).region}.amazonaws.com"}
+                            "StringEquals": {"kms:ViaService": f"s3.{stack_facts(data.bucket).region}.amazonaws.com"}
                         },
                     )
                 )

@@ -30,7 +30,7 @@ from constructs_lib import (
     StudioAppType,
 )
 from constructs_lib._core import service_model
-from constructs_lib._core.validation import Problems
+from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.platform.feature_group import FeatureType, TableFormat
 from constructs_lib.platform.mlflow_tracking_server import TrackingServerSize
@@ -427,3 +427,18 @@ def test_a_token_training_run_time_stays_a_token(role):
     step = TrainingStep("Train", job=training_job(role, max_runtime=Duration.seconds(_number(stack, "Runtime"))))
     definition = stack.resolve(PipelineDefinition(steps=[step]).render())
     assert definition["Steps"][0]["Arguments"]["StoppingCondition"]["MaxRuntimeInSeconds"] == {"Ref": "Runtime"}
+
+
+def test_is_unresolved_answers_numbers_as_cdk_does():
+    """``is_unresolved`` tells number tokens from numbers in Python (CDK's marker bits): the same
+    answers as ``Token.is_unresolved`` for tokens of every kind and for numbers around them."""
+    stack = new_stack()
+    tokens = [
+        Token.as_number({"Ref": "Anything"}),
+        CfnParameter(stack, "Count", type="Number").value_as_number,
+        Duration.days(CfnParameter(stack, "Days", type="Number").value_as_number).to_days(),
+    ]
+    numbers = [0.0, -0.0, 0.5, 3.14, 30.0, 2.0**62, -1.888e289, 1e300, -1e300, Duration.days(3).to_days()]
+    for value in [*tokens, *numbers]:
+        assert is_unresolved(value) == Token.is_unresolved(value), value
+    assert all(is_unresolved(value) for value in tokens)

@@ -13,6 +13,7 @@ from aws_cdk import Duration
 
 from constructs_lib._core.service_model import instance_type_problem
 from constructs_lib._core.validation import ConstructValidationError, Problems, given, is_unresolved, whole
+from constructs_lib._core.vpc_access import security_group_ids, subnet_ids
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
@@ -120,8 +121,8 @@ class JobNetwork:
     def from_network(cls, network: INetwork, **options: Any) -> JobNetwork:
         """The subnets and security groups of ``network`` (a ``PrivateNetwork``), with its VPC."""
         return cls(
-            subnet_ids=tuple(s.subnet_id for s in network.subnets),
-            security_group_ids=tuple(g.security_group_id for g in network.security_groups),
+            subnet_ids=tuple(subnet_ids(network.subnets)),
+            security_group_ids=tuple(security_group_ids(network.security_groups)),
             vpc_id=network.vpc.vpc_id,
             **options,
         )

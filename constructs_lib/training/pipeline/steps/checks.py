@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from aws_cdk import Duration
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage
@@ -110,7 +111,7 @@ class CheckJobConfig:
     volume_size_gb: int | Expression = 30
     volume_kms_key: Any = None
     output_kms_key: Any = None
-    max_runtime: Duration | Expression = field(default_factory=lambda: Duration.hours(1))
+    max_runtime: Duration | Expression = field(default_factory=lambda: durations.hours(1))
     network: JobNetwork | None = None
     environment: Mapping[str, str | Expression] = field(default_factory=dict[str, "str | Expression"])
 

@@ -11,6 +11,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.validation import invalid
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
@@ -52,7 +53,7 @@ PROCESSING_ROOT = "/opt/ml/processing/"
 CODE_INPUT = "code"
 CODE_DIRECTORY = f"{PROCESSING_ROOT}input/{CODE_INPUT}"
 #: A processing job's default ``max_runtime``.
-DEFAULT_MAX_RUNTIME = Duration.hours(2)
+DEFAULT_MAX_RUNTIME = durations.hours(2)
 
 
 @dataclass(frozen=True)

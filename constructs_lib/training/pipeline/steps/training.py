@@ -12,6 +12,7 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType, as_instance_type
 from constructs_lib.foundation.s3_location import S3Location
@@ -213,7 +214,7 @@ class TrainingJob:
     input_mode: InputMode = InputMode.FILE
     hyperparameters: Mapping[str, Any] = field(default_factory=dict[str, Any])
     metric_definitions: Sequence[MetricDefinition] = ()
-    max_runtime: Duration | Expression = Duration.hours(1)
+    max_runtime: Duration | Expression = durations.hours(1)
     use_spot_instances: bool = False
     max_wait: Duration | Expression | None = None
     checkpoint_s3_uri: str | S3Location | Expression | None = None
