@@ -125,11 +125,21 @@ def compliance_app() -> cdk.App:
     return app
 
 
+#: cfn-lint's findings by (template JSON, region): the same template is linted once per process.
+_CFN_LINT_FINDINGS: dict[tuple[str, str], list[str]] = {}
+
+
 def cfn_lint_errors(template, region: str = "eu-west-1") -> list[str]:
     """cfn-lint's error (E) findings on ``template`` (a dict or an ``assertions.Template``);
-    warnings are left out."""
+    warnings are left out. cfn-lint takes seconds on a large template: a template linted before in
+    this process (``test_app`` lints every template of the app, nested ones too, and another module
+    lints the models' nested stack again) gets the findings of the first run."""
     from cfnlint.api import ManualArgs, lint
 
-    body = template if isinstance(template, dict) else template.to_json()
-    matches = lint(json.dumps(body), config=ManualArgs(regions=[region]))
-    return [f"{m.rule.id} {m.message} ({m.path_string})" for m in matches if m.rule.id.startswith("E")]
+    body = json.dumps(template if isinstance(template, dict) else template.to_json())
+    if (body, region) not in _CFN_LINT_FINDINGS:
+        matches = lint(body, config=ManualArgs(regions=[region]))
+        _CFN_LINT_FINDINGS[body, region] = [
+            f"{m.rule.id} {m.message} ({m.path_string})" for m in matches if m.rule.id.startswith("E")
+        ]
+    return list(_CFN_LINT_FINDINGS[body, region])
