@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,39 @@ def pytest_configure(config) -> None:
         schema_source()
     except SchemaMissing as error:
         raise pytest.UsageError(str(error)) from None
+
+
+#: The xdist work unit of the modules that read the session's app (``synthesized_app``).
+APP_GROUP = "synthesized_app"
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: no error without xdist (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n``, send each module to one worker, and every module that reads the session's app to
+    the same one. xdist's default (``load``) hands tests out one by one: both workers then build most
+    modules' fixtures (each synthesizes a stack), and both the session's app (about 15 s with the
+    compliance packs). ``--dist loadgroup`` would do, but xdist 3.8's groups are lost on pytest 9 (it
+    sets a node id attribute pytest no longer reads). An explicit ``--dist`` other than ``load`` is
+    left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        """``loadscope`` (a module at a time, the largest first) with the app's readers as one unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return APP_GROUP if _reads_app(module) else module
+
+    return ByModule(config, log)
+
+
+@functools.cache
+def _reads_app(module: str) -> bool:
+    """Whether the test module ``module`` (a path from the root) reads ``synthesized_app``. The controller
+    collects no tests, so it looks at the source."""
+    return "synthesized_app" in (ROOT / module).read_text()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
