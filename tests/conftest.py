@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -26,6 +27,39 @@ def pytest_configure(config) -> None:
         schema_source()
     except SchemaMissing as error:
         raise pytest.UsageError(str(error)) from None
+
+
+#: The xdist work unit of the modules that read the session's app (``synthesized_app``).
+APP_GROUP = "synthesized_app"
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: no error without xdist (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n``, send each module to one worker, and every module that reads the session's app to
+    the same one. xdist's default (``load``) hands tests out one by one: both workers then build most
+    modules' fixtures (each synthesizes a stack), and both the session's app (about 15 s with the
+    compliance packs). ``--dist loadgroup`` would do, but xdist 3.8's groups are lost on pytest 9 (it
+    sets a node id attribute pytest no longer reads). An explicit ``--dist`` other than ``load`` is
+    left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        """``loadscope`` (a module at a time, the largest first) with the app's readers as one unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return APP_GROUP if _reads_app(module) else module
+
+    return ByModule(config, log)
+
+
+@functools.cache
+def _reads_app(module: str) -> bool:
+    """Whether the test module ``module`` (a path from the root) reads ``synthesized_app``. The controller
+    collects no tests, so it looks at the source."""
+    return "synthesized_app" in (ROOT / module).read_text()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -57,10 +91,23 @@ class SynthesizedApp:
     assembly: cdk.cx_api.CloudAssembly
     stages: dict
     outdir: Path
+    #: The templates as JSON text, read once (see ``templates``).
+    _template_texts: list[tuple[str, str]] | None = field(default=None, init=False, repr=False)
 
     def templates(self) -> Iterator[tuple[str, dict]]:
         """(``env/Stack``, template) for every stack of every environment, and (``env/Stack/Nested``,
-        template) for each nested stack (the serving stack's models): every scan covers them too."""
+        template) for each nested stack (the serving stack's models): every scan covers them too.
+
+        Reading them costs about 0.3 s of jsii calls (every template over the pipe, every construct of
+        every stack visited for its nested stacks), and about a hundred tests read them: they are read
+        once and kept as text; each call parses fresh dicts, so a test that changes one changes no other's.
+        """
+        if self._template_texts is None:
+            self._template_texts = [(stack_id, json.dumps(template)) for stack_id, template in self._read_templates()]
+        for stack_id, text in self._template_texts:
+            yield stack_id, json.loads(text)
+
+    def _read_templates(self) -> Iterator[tuple[str, dict]]:
         from aws_cdk import NestedStack
 
         for env_name, stage in self.stages.items():
@@ -112,11 +159,21 @@ def compliance_app() -> cdk.App:
     return app
 
 
+#: cfn-lint's findings by (template JSON, region): the same template is linted once per process.
+_CFN_LINT_FINDINGS: dict[tuple[str, str], list[str]] = {}
+
+
 def cfn_lint_errors(template, region: str = "eu-west-1") -> list[str]:
     """cfn-lint's error (E) findings on ``template`` (a dict or an ``assertions.Template``);
-    warnings are left out."""
+    warnings are left out. cfn-lint takes seconds on a large template: a template linted before in
+    this process (``test_app`` lints every template of the app, nested ones too, and another module
+    lints the models' nested stack again) gets the findings of the first run."""
     from cfnlint.api import ManualArgs, lint
 
-    body = template if isinstance(template, dict) else template.to_json()
-    matches = lint(json.dumps(body), config=ManualArgs(regions=[region]))
-    return [f"{m.rule.id} {m.message} ({m.path_string})" for m in matches if m.rule.id.startswith("E")]
+    body = json.dumps(template if isinstance(template, dict) else template.to_json())
+    if (body, region) not in _CFN_LINT_FINDINGS:
+        matches = lint(body, config=ManualArgs(regions=[region]))
+        _CFN_LINT_FINDINGS[body, region] = [
+            f"{m.rule.id} {m.message} ({m.path_string})" for m in matches if m.rule.id.startswith("E")
+        ]
+    return list(_CFN_LINT_FINDINGS[body, region])
