@@ -418,26 +418,24 @@ class JobRole(Construct):
         self._star_uses.append("ecr:GetAuthorizationToken (the registry login; pulls are limited per repository)")
 
     def _add_vpc_access(self, network: INetwork) -> None:
+        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
+        self.grant_network_access(network)
+
+    def grant_network_access(self, network: INetwork) -> None:
+        """Let SageMaker attach this role's jobs to ``network``'s subnets and security groups
+        (interfaces created there, managed only in its VPC), and say at synth what the jobs cannot
+        reach there (S3). Granting the same network again adds nothing; ``MlPipeline`` calls this for
+        the steps that run in a VPC as this role."""
+        vpc_id = network.vpc.vpc_id
+        subnet_ids = [s.subnet_id for s in network.subnets]
+        security_group_ids = [g.security_group_id for g in network.security_groups]
+        key = (vpc_id, tuple(subnet_ids), tuple(security_group_ids))
+        if key in self._networks:
+            return
+        self._networks.append(key)
         network.require_endpoints(
             self, SAGEMAKER_JOB_ENDPOINTS, purpose="the jobs read their data and write their outputs in S3"
         )
-        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
-        self.grant_network_access(
-            vpc_id=network.vpc.vpc_id,
-            subnet_ids=[s.subnet_id for s in network.subnets],
-            security_group_ids=[g.security_group_id for g in network.security_groups],
-        )
-
-    def grant_network_access(
-        self, *, vpc_id: str, subnet_ids: Sequence[str], security_group_ids: Sequence[str]
-    ) -> None:
-        """Let SageMaker attach this role's jobs to these subnets and security groups (interfaces
-        created there, managed only in ``vpc_id``). Granting the same network again adds nothing;
-        ``MlPipeline`` calls this for the steps that run in a VPC as this role."""
-        network = (vpc_id, tuple(subnet_ids), tuple(security_group_ids))
-        if network in self._networks:
-            return
-        self._networks.append(network)
         suffix = "" if len(self._networks) == 1 else str(len(self._networks))
         statements, interfaces = vpc_access_statements(
             self,

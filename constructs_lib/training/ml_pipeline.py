@@ -587,40 +587,38 @@ class MlPipeline(MlPipelineBase):
         no job can reach the server, so none is given its ARN (``constructs_lib:mlflowUnreachable``)."""
         reachable: dict[int, bool] = {}
         roles: dict[int, Any] = {}
-        for step in self.definition.all_steps():
-            for runs in (step, getattr(step, "job", None)):
-                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
-                if tracking_server_of(role) is None or network is None:
-                    continue
-                roles[id(role)] = role
-                reachable[id(role)] = reachable.get(id(role), False) or not network.enable_network_isolation
+        for runs in self._runs():
+            role, isolated = getattr(runs, "role", None), getattr(runs, "enable_network_isolation", None)
+            if tracking_server_of(role) is None or isolated is None:
+                continue
+            roles[id(role)] = role
+            reachable[id(role)] = reachable.get(id(role), False) or not isolated
         for key, role in roles.items():
             if not reachable[key]:
                 Annotations.of(self).add_warning_v2(
                     "constructs_lib:mlflowUnreachable",
                     f"role {role.node.path if hasattr(role, 'node') else role} tracks runs on an MLflow server, but "
                     "every step running as it is network-isolated and cannot reach the server (so none gets its "
-                    "ARN): give the steps that log JobNetwork(enable_network_isolation=False)",
+                    "ARN): give the steps that log enable_network_isolation=False",
                 )
 
     def _grant_job_networks(self) -> None:
         """A step in a VPC that runs as a ``JobRole``: the role gets that network's interface
-        permissions (a network without ``vpc_id``, or another kind of role, is left to the run-time
-        contract check, which reports what is missing)."""
-        for step in self.definition.all_steps():
-            for runs in (step, getattr(step, "job", None)):
-                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
-                if (
-                    isinstance(role, JobRole)
-                    and network is not None
-                    and network.vpc_config is not None
-                    and network.vpc_id is not None
-                ):
-                    role.grant_network_access(
-                        vpc_id=network.vpc_id,
-                        subnet_ids=network.subnet_ids,
-                        security_group_ids=network.security_group_ids,
-                    )
+        permissions (another kind of role is left to the run-time contract check, which reports what
+        is missing)."""
+        for runs in self._runs():
+            role, network = getattr(runs, "role", None), getattr(runs, "network", None)
+            if isinstance(role, JobRole) and network is not None:
+                role.grant_network_access(network)
+
+    def _runs(self) -> list[Any]:
+        """What runs a job: each step, and the job configuration of a step that has one."""
+        return [
+            runs
+            for step in self.definition.all_steps()
+            for runs in (step, getattr(step, "job", None))
+            if runs is not None
+        ]
 
     def _grant_large_model_outputs(self) -> None:
         """A training step that runs as a ``JobRole``: the role writes its Debugger, profiler and

@@ -43,7 +43,7 @@ from constructs_lib.training.pipeline.per_run import (
     shared_state,
     varies_per_execution,
 )
-from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+from constructs_lib.training.pipeline.step import CacheConfig, RetryPolicy, Step
 from constructs_lib.training.pipeline.steps.automl import (
     AutoMLContentType,
     AutoMLMetric,
@@ -244,7 +244,6 @@ __all__ = [
     "FailStep",
     "FileSystemSource",
     "IntegerRange",
-    "JobNetwork",
     "Join",
     "JsonGet",
     "LambdaStep",

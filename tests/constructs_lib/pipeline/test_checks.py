@@ -23,7 +23,6 @@ from constructs_lib.training.pipeline import (
     DriftCheckBaselines,
     ExecutionVariables,
     Facet,
-    JobNetwork,
     Join,
     ModelBiasCheckConfig,
     ModelContainer,
@@ -96,7 +95,7 @@ def _data(bucket: s3.IBucket, **changes: Any) -> ClarifyDataConfig:
 
 
 def _clarify_job(role: Any, isolated: bool = False) -> CheckJobConfig:
-    return CheckJobConfig(role=role, image_uri=CLARIFY, network=JobNetwork(enable_network_isolation=isolated))
+    return CheckJobConfig(role=role, image_uri=CLARIFY, enable_network_isolation=isolated)
 
 
 def _bias(**changes: Any) -> BiasConfig:
@@ -442,9 +441,7 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
         skip_check=True,
     )
     message = _error(explain)
-    assert "job.network.enable_network_isolation=True: must be False for a model bias or explainability check" in (
-        message
-    )
+    assert "job.enable_network_isolation=True: must be False for a model bias or explainability check" in (message)
     assert "check.model.instance_type='ml.m5.huge'" in message
     assert "check.shap.agg_method='max': must be one of mean_abs, median, mean_sq" in message
     assert "check.shap.num_samples=0: must be at least 1" in message

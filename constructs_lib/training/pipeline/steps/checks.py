@@ -26,12 +26,12 @@ from aws_cdk import Duration
 from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, OBJECT, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
-    JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
@@ -88,8 +88,10 @@ class CheckJobConfig:
     :param volume_kms_key: default none (AWS-managed); KMS key of the instances' storage volumes.
     :param output_kms_key: default none (the bucket's default encryption); KMS key of the output.
     :param max_runtime: default 1 hour (at most 5 days).
-    :param network: default ``JobNetwork()``: no VPC, network isolation on. A model bias or
-        explainability check starts a shadow endpoint of the model: its network isolation must be off.
+    :param network: default none (no VPC); the ``INetwork`` the job's instances attach to.
+    :param enable_network_isolation: default True: the container gets no network access. A model bias
+        or explainability check starts a shadow endpoint of the model: give False.
+    :param encrypt_inter_container_traffic: default True; TLS between the instances.
     :param environment: default none; more environment variables of the container.
     """
 
@@ -101,7 +103,9 @@ class CheckJobConfig:
     volume_kms_key: Any = None
     output_kms_key: Any = None
     max_runtime: Duration | Expression = field(default_factory=lambda: Duration.hours(1))
-    network: JobNetwork | None = None
+    network: INetwork | None = None
+    enable_network_isolation: bool = True
+    encrypt_inter_container_traffic: bool = True
     environment: Mapping[str, str | Expression] = field(default_factory=dict[str, "str | Expression"])
 
 
@@ -199,6 +203,8 @@ class CheckStep(Step):
             environment={**env, **dict(job.environment)},
             max_runtime=job.max_runtime,
             network=job.network,
+            enable_network_isolation=job.enable_network_isolation,
+            encrypt_inter_container_traffic=job.encrypt_inter_container_traffic,
         )
 
     # --- definition ---------------------------------------------------------------------------------
@@ -865,10 +871,9 @@ class ClarifyCheckStep(CheckStep):
             v.kind("check.model.model_name", model.model_name, STRING, required=True)
             v.instance_type("check.model.instance_type", model.instance_type, "ProductionVariantInstanceType")
             v.range("check.model.instance_count", model.instance_count, minimum=1)
-            network = self.job.network or JobNetwork()
             v.check(
-                network.enable_network_isolation is not True,
-                "job.network.enable_network_isolation",
+                self.job.enable_network_isolation is not True,
+                "job.enable_network_isolation",
                 True,
                 "must be False for a model bias or explainability check: Clarify calls the SageMaker API to "
                 "start a shadow endpoint of the model and ask it for predictions",
