@@ -297,9 +297,9 @@ class ServedModelPackage(Construct):
             )
             acknowledge_statement_wildcards(
                 self.function.role.managed_policy,
-                "ReadServedPackageBaselines",
                 "Versions of the one model package group the stack may serve (group/<version>), to read "
                 "the served version's DriftCheckBaselines.",
+                "ReadServedPackageBaselines",
             )
         self.resource = CustomResource(
             self,
@@ -724,7 +724,7 @@ class DeployOnApproval(Construct):
             "to skip a package superseded by a newer approved one.",
             "ReadRolloutInputs": "Executions of this one state machine, to ignore duplicate approval events.",
         }.items():
-            acknowledge_statement_wildcards(policy, sid, reason)
+            acknowledge_statement_wildcards(policy, reason, sid)
 
     # ------------------------------------------------------------------ state machine
 
@@ -898,7 +898,7 @@ class DeployOnApproval(Construct):
             )
         for sid, (_, _, _, reason) in statements.items():
             if reason:
-                acknowledge_statement_wildcards(role.managed_policy, sid, reason)
+                acknowledge_statement_wildcards(role.managed_policy, reason, sid)
         return as_role(role)
 
     def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
@@ -984,8 +984,8 @@ class DeployOnApproval(Construct):
             grant_key_use(self.alert_key, role, encrypt=True)
         acknowledge_action_wildcards(
             role.managed_policy,
-            frozenset({"lambda:InvokeFunction"}),
             "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).",
+            frozenset({"lambda:InvokeFunction"}),
         )
         acknowledge(
             role.managed_policy,

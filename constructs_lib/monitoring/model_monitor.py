@@ -757,33 +757,33 @@ class ModelMonitor(Resource):
             policy = role.managed_policy
             acknowledge_statement_wildcards(
                 policy,
-                "AuthenticateToRegistries",
                 "ecr:GetAuthorizationToken has no resource type (AWS requires '*'); image pulls themselves are "
                 "limited to the monitoring images' repositories.",
+                "AuthenticateToRegistries",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "JobNetworkDescribe",
                 "EC2 accepts no resource narrower than '*' for the Describe calls SageMaker makes before "
                 "attaching the jobs to the VPC.",
+                "JobNetworkDescribe",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "JobNetworkManageInterfaces",
                 "SageMaker creates a network interface per job instance; their ids are only known at run "
                 "time, so the statement is limited to interfaces in this VPC (ec2:Vpc condition).",
+                "JobNetworkManageInterfaces",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "PublishMonitoringMetrics",
                 "cloudwatch:PutMetricData has no resource type; the statement is limited to SageMaker's "
                 "four endpoint monitoring namespaces by the cloudwatch:namespace condition.",
+                "PublishMonitoringMetrics",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "WriteJobLogs",
                 "Processing jobs write one log stream per job to the /aws/sagemaker/ProcessingJobs group; "
                 "stream names are generated per job.",
+                "WriteJobLogs",
             )
 
     def _uploaded(self, baseline: MonitoringBaseline | None, kind: str) -> MonitoringBaseline:

@@ -218,9 +218,9 @@ class JobRole(Construct):
             repositories.append(dlc)
             acknowledge_exact_wildcard(
                 self.policy,
-                dlc,
                 "AWS Deep Learning Containers are many repositories of one AWS-owned registry account; "
                 "pull-only access to that account's repositories in this region was asked for explicitly.",
+                dlc,
             )
         if repositories:
             self._add_image_pull(repositories)
@@ -344,9 +344,9 @@ class JobRole(Construct):
     def _acknowledge_objects(self, objects: str, verb: str, location: S3Location) -> None:
         acknowledge_exact_wildcard(
             self.policy,
-            objects,
             f"Jobs {verb} the objects under the prefix {location.prefix or '(whole bucket)'!r} they were given; "
             "object keys are created by each job run and cannot be listed in advance.",
+            objects,
         )
 
     def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
@@ -371,16 +371,16 @@ class JobRole(Construct):
         for arn in group_arns:
             acknowledge_exact_wildcard(
                 self.policy,
-                arn,
                 "SageMaker's own job log group: the ':*' suffix is how IAM names a log group for "
                 "CreateLogGroup and DescribeLogStreams.",
+                arn,
             )
         for arn in stream_arns:
             acknowledge_exact_wildcard(
                 self.policy,
-                arn,
                 "Each job writes its own log streams (named after the job and host) in SageMaker's job "
                 "log group; stream names are only known at run time.",
+                arn,
             )
         namespaces = list(dict.fromkeys([*groups, *extra_namespaces]))
         self.role.add_to_policy(
@@ -406,9 +406,9 @@ class JobRole(Construct):
             )
             acknowledge_exact_wildcard(
                 self.policy,
-                resource,
                 f"Autopilot creates its candidates' {resource_type}s as the AutoML job's role, named after the "
                 "AutoML job at run time; create, describe and stop only (models: also delete its own).",
+                resource,
             )
         self.grant_pass_role(self.role)
 
@@ -449,8 +449,8 @@ class JobRole(Construct):
         if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
             acknowledge_exact_wildcard(
                 self.policy,
-                interfaces,
                 "SageMaker creates and deletes a network interface per job instance; their ids are only known "
                 "at run time, so the statement is limited to interfaces in the jobs' VPC (ec2:Vpc condition); "
                 "the EC2 Describe* calls it makes first accept only '*'.",
+                interfaces,
             )

@@ -458,7 +458,7 @@ class MlPipeline(MlPipelineBase):
                 else f"SageMaker Pipelines generates the names of the {resource_type}s it creates at run time "
                 f"(no documented prefix); the actions are limited to creating, describing and stopping them{scoped}."
             )
-            acknowledge_exact_wildcard(self.role.managed_policy, resource, reason)
+            acknowledge_exact_wildcard(self.role.managed_policy, reason, resource)
         self._grant_job_networks()
         for image, role in need.images:  # each job or model role pulls exactly its step's images
             if role is not None and hasattr(role, "grant_principal"):
@@ -490,10 +490,10 @@ class MlPipeline(MlPipelineBase):
             )
             acknowledge_statement_wildcards(
                 self.role.managed_policy,
-                "FindLatestApprovedBaselines",
                 "sagemaker:ListModelPackages takes no resource; SageMaker Pipelines lists the check steps' group "
                 "for its latest approved version, whose DriftCheckBaselines (DescribeModelPackage: that group only) "
                 "the checks compare with.",
+                "FindLatestApprovedBaselines",
             )
         for function in need.functions:
             # An identity statement (not grant_invoke): a function of another account keeps its own
@@ -504,8 +504,8 @@ class MlPipeline(MlPipelineBase):
             )
             acknowledge_exact_wildcard(
                 self.role.managed_policy,
-                versions,
                 "lambda:InvokeFunction on the Lambda step's function and its versions and aliases; no other function.",
+                versions,
             )
         for queue in need.queues:
             queue.grant_send_messages(self.role)
@@ -532,7 +532,7 @@ class MlPipeline(MlPipelineBase):
             )
             for resource in resources:
                 if "*" in resource:
-                    acknowledge_exact_wildcard(self.role.managed_policy, resource, permission.reason or "")
+                    acknowledge_exact_wildcard(self.role.managed_policy, permission.reason or "", resource)
         passed: list[tuple[Any, tuple[str, ...]]] = []
         for role, services in need.pass_roles_to:
             if any(role is r and services == s for r, s in passed):
@@ -580,7 +580,7 @@ class MlPipeline(MlPipelineBase):
         )
         for arn in {experiment_arn, trial_arn, components}:
             if "*" in arn:
-                acknowledge_exact_wildcard(self.role.managed_policy, arn, reason)
+                acknowledge_exact_wildcard(self.role.managed_policy, reason, arn)
 
     def _warn_untracked_roles(self) -> None:
         """A role that tracks runs on an MLflow server but whose every job here is network-isolated:
@@ -675,9 +675,9 @@ class MlPipeline(MlPipelineBase):
             )
         acknowledge_exact_wildcard(
             self.role.managed_policy,
-            versions,
             "Versions of the one model package group the pipeline's steps name; version numbers are assigned "
             "by the registry at registration.",
+            versions,
         )
 
     def _grant_read(self, location: S3Location) -> None:
@@ -686,9 +686,9 @@ class MlPipeline(MlPipelineBase):
         self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
             self.role.managed_policy,
-            objects,
             "The property files conditions read are written under this output prefix by each execution; "
             "read-only, that prefix only.",
+            objects,
         )
         key = location.encryption_key
         if key is not None:

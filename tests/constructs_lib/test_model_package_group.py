@@ -53,7 +53,7 @@ def synthesized():
     for role in (reader, registrar, approver):
         # Grants on a group's versions are a wildcard the grantee acknowledges (as MlPipeline does).
         acknowledge_exact_wildcard(
-            role.managed_policy, private.model_packages_arn, "Test: versions of the one group this role works with."
+            role.managed_policy, "Test: versions of the one group this role works with.", private.model_packages_arn
         )
     findings = nag_findings(app)
     return Template.from_stack(stack), findings, shared
