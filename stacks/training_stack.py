@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from constructs_lib import (
@@ -134,8 +133,6 @@ class TrainingStack(Stack):
         work = S3Location(artifact_bucket, TRAINING_PREFIX)
         #: The Model Monitor analyzer the pipeline's quality checks run (SageMaker's, per region).
         self.analyzer_image = MonitoringImage.model_monitor_analyzer()
-        analyzer_repository = self.analyzer_image.repository_arn(self)
-        assert analyzer_repository is not None  # SageMaker's image: always an ECR repository
         self.training_job_role = JobRole(
             self,
             "TrainingJobRole",
@@ -143,14 +140,6 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, RAW_DATA_PREFIX), work],
             outputs=[work],
             encryption_keys=[key],
-            ecr_repositories=[
-                ecr.Repository.from_repository_attributes(
-                    self,
-                    "AnalyzerRepository",
-                    repository_arn=analyzer_repository,
-                    repository_name="sagemaker-model-monitor-analyzer",
-                )
-            ],
             network=network,  # images: the pipeline grants each step's role pull on its image
             tracking_server=tracking_server,
         )
@@ -324,7 +313,7 @@ class TrainingStack(Stack):
         # registered with the model (DriftCheckBaselines): a new model brings its own.
         checks = CheckJobConfig(
             role=role,
-            image_uri=self.analyzer_image.image_uri(self),
+            image=self.analyzer_image.container_image(),
             instance_type=training.processing_instance_type,
             volume_kms_key=key,
             output_kms_key=key,

@@ -79,9 +79,10 @@ class CheckJobConfig:
 
     :param role: the ``JobRole`` (or IAM role) the job runs as: it reads the dataset and the
         baselines to check against and writes the output.
-    :param image_uri: the container: SageMaker's Model Monitor analyzer for ``QualityCheckStep``, SageMaker
-        Clarify for ``ClarifyCheckStep`` (``MonitoringImage.model_monitor_analyzer().image_uri(scope)``,
-        ``MonitoringImage.clarify().image_uri(scope)``).
+    :param image: the container: SageMaker's Model Monitor analyzer for ``QualityCheckStep``, SageMaker
+        Clarify for ``ClarifyCheckStep`` (``MonitoringImage.model_monitor_analyzer().container_image()``,
+        ``MonitoringImage.clarify().container_image()``), your own ``ContainerImage``, or a String
+        parameter. The job's role is granted pull on it, as every step's.
     :param instance_type: default ``ml.m5.xlarge`` (botocore ``ProcessingInstanceType``).
     :param instance_count: default 1 (1 to 100).
     :param volume_size_gb: default 30 (1 to 16384).
@@ -96,7 +97,7 @@ class CheckJobConfig:
     """
 
     role: Any
-    image_uri: str | Expression
+    image: ContainerImage | Expression
     instance_type: InstanceType | str | Expression = "ml.m5.xlarge"
     instance_count: int | Expression = 1
     volume_size_gb: int | Expression = 30
@@ -192,7 +193,7 @@ class CheckStep(Step):
         self._job = ProcessingStep(
             self.name,
             role=job.role,
-            image=job.image_uri if isinstance(job.image_uri, Expression) else ContainerImage.from_uri(job.image_uri),
+            image=job.image,
             instance_type=job.instance_type,
             instance_count=job.instance_count,
             volume_size_gb=job.volume_size_gb,
