@@ -5,11 +5,6 @@ Every public name is importable from here and from its lifecycle area: ``constru
 ``labeling`` and ``governance``.
 """
 
-from constructs_lib._core.contracts import (
-    ModelPackageGroupRef,
-    MonitorableEndpoint,
-    StartablePipeline,
-)
 from constructs_lib._core.tags import CREATE_ONLY_TAG_TYPES, add_mutable_tags
 from constructs_lib._core.validation import ConstructValidationError, Problems
 from constructs_lib.foundation import (
@@ -267,8 +262,6 @@ __all__ = [
     "idle_cost_summary",
     "MAINTENANCE_WINDOW_PATTERN",
     "MLFLOW_VERSION_PATTERN",
-    "ModelPackageGroupRef",
-    "MonitorableEndpoint",
     "NO_MODEL_PACKAGE",
     "PRICE_SOURCES",
     "PRICE_TABLE",
@@ -383,7 +376,6 @@ __all__ = [
     "service_principal",
     "sklearn_image_uri",
     "SKLEARN_REPOSITORY",
-    "StartablePipeline",
     "StudioDomain",
     "StudioDomainBase",
     "IStudioDomain",

@@ -31,7 +31,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -47,7 +47,6 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target, as_topic
 from constructs_lib._core.log_retention import retention_days
@@ -72,6 +71,10 @@ from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.monitoring.model_monitor import DriftCheckBaseline
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
+
+if TYPE_CHECKING:
+    from constructs_lib.inference.endpoint import IEndpoint
+    from constructs_lib.training.model_package_group import IModelPackageGroup
 
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
@@ -146,7 +149,7 @@ class DeploymentTarget:
     def of(
         cls,
         stack: Stack,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         *,
         alarms: MonitoringAlarms | None = None,
         parameter_name: str = "ModelPackageArn",
@@ -336,7 +339,7 @@ class DeployOnApproval(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        model_package_group: ModelPackageGroupRef,
+        model_package_group: IModelPackageGroup,
         targets: Sequence[DeploymentTarget],
         network: INetwork,
         encryption_key: kms.IKey | None = None,
@@ -512,7 +515,7 @@ class DeployOnApproval(Construct):
 
     def _validate(
         self,
-        group: ModelPackageGroupRef,
+        group: IModelPackageGroup,
         targets: Sequence[DeploymentTarget],
         approver_email_addresses: Sequence[str],
         cdk_qualifier: str,

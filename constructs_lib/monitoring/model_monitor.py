@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import ArnFormat, Duration, Fn, Names, Resource, Stack
@@ -28,7 +28,6 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
@@ -46,6 +45,9 @@ from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
+
+if TYPE_CHECKING:
+    from constructs_lib.inference.endpoint import IEndpoint
 
 #: ``ProblemType`` values of a model quality monitor (botocore ``MonitoringProblemType``).
 
@@ -320,7 +322,7 @@ class ModelMonitor(Resource):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         network: INetwork,
         data_quality: DataQualityMonitorOptions | None = None,
         model_quality: ModelQualityMonitorOptions | None = None,
@@ -512,7 +514,7 @@ class ModelMonitor(Resource):
     def _validate(
         self,
         *,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         data_quality: DataQualityMonitorOptions | None,
         model_quality: ModelQualityMonitorOptions | None,
         bias_drift: BiasDriftMonitorOptions | None,
@@ -1086,7 +1088,7 @@ def _constraints_baseline(cfn_class: Any, baseline_class: Any, constraints_s3_ur
     return baseline_class(constraints_resource=cfn_class.ConstraintsResourceProperty(s3_uri=constraints_s3_uri))
 
 
-def _label(endpoint: MonitorableEndpoint) -> str:
+def _label(endpoint: IEndpoint) -> str:
     node = getattr(endpoint, "node", None)
     if node is not None:
         return str(node.path)

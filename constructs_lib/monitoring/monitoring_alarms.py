@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Names
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -18,7 +19,6 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
@@ -29,6 +29,9 @@ from constructs_lib._core.validation import Problems
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.monitoring.model_monitor import ModelMonitor
+
+if TYPE_CHECKING:
+    from constructs_lib.inference.endpoint import IEndpoint
 
 _ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _FEATURE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
@@ -65,7 +68,7 @@ class MonitoringAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         monitor: ModelMonitor | None = None,
         feature_drift_thresholds: Mapping[str, float] | None = None,
         model_quality_thresholds: Sequence[ModelQualityThreshold] = (),

@@ -18,7 +18,6 @@ from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -661,7 +660,8 @@ class MlPipeline(MlPipelineBase):
         problem = api_text_problem(value, "TagValue")
         problems.check(problem is None, "scope_tag (value)", value, problem or "")
 
-    def _grant_group(self, group: ModelPackageGroupRef, *, register: bool) -> None:
+    def _grant_group(self, group: Any, *, register: bool) -> None:
+        """``group``: an ``IModelPackageGroup``, or any object with its name and ARN (granted by ARN)."""
         if isinstance(group, IModelPackageGroup):
             (group.grant_register if register else group.grant_read)(self.role)
             versions = group.model_packages_arn

@@ -1,5 +1,6 @@
-"""Stand-ins for the other areas' constructs, implementing the protocols of
-``constructs_lib._core.contracts`` (the real endpoints, pipelines and registry live elsewhere)."""
+"""Stand-ins for the other areas' constructs: the members of ``IEndpoint``, ``IMlPipeline`` and
+``IModelPackageGroup`` that the monitoring loop reads (the real endpoints, pipelines and registry
+live elsewhere)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from constructs_lib.inference.data_capture import DataCaptureOptions
 
 
 class FakeEndpoint(Construct):
-    """A ``MonitorableEndpoint``: name, ARN and data capture, nothing deployed."""
+    """An endpoint: the name, ARN and data capture of an ``IEndpoint``, nothing deployed."""
 
     def __init__(
         self,
@@ -43,7 +44,7 @@ class FakeEndpoint(Construct):
 
 
 class FakePipeline(Construct):
-    """A ``StartablePipeline`` declaring ``parameter_names``."""
+    """A pipeline: the name, ARN, ``parameter_names`` and start grant of an ``IMlPipeline``."""
 
     def __init__(
         self,
@@ -77,7 +78,7 @@ class FakePipeline(Construct):
 
 @dataclass
 class FakeModelPackageGroup:
-    """A ``ModelPackageGroupRef``."""
+    """A model package group: the name and ARN of an ``IModelPackageGroup``."""
 
     model_package_group_name: str = "churn-models"
     region: str = "eu-west-1"

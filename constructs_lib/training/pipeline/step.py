@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
     from constructs import Construct
 
-    from constructs_lib._core.contracts import ModelPackageGroupRef
     from constructs_lib.foundation.network import INetwork
     from constructs_lib.foundation.s3_location import S3Location
+    from constructs_lib.training.model_package_group import IModelPackageGroup
 
 _T = TypeVar("_T")
 
@@ -107,6 +107,12 @@ def vpc_config(network: INetwork | None) -> dict[str, Any] | None:
         "SecurityGroupIds": [g.security_group_id for g in network.security_groups],
         "Subnets": [s.subnet_id for s in network.subnets],
     }
+
+
+def is_model_package_group(value: Any) -> bool:
+    """Whether ``value`` names a model package group as an ``IModelPackageGroup`` does (a
+    ``ModelPackageGroup``, or one imported with ``ModelPackageGroup.from_*``)."""
+    return hasattr(value, "model_package_group_name") and hasattr(value, "model_package_group_arn")
 
 
 def validate_network(v: StepValidator, network: INetwork | None, prefix: str = "network") -> None:
@@ -197,8 +203,8 @@ class StepRequirements:
 
     job_kinds: set[str] = field(default_factory=set[str])
     pass_roles: list[Any] = field(default_factory=list[Any])
-    register_into: list[ModelPackageGroupRef] = field(default_factory=list["ModelPackageGroupRef"])
-    read_from: list[ModelPackageGroupRef] = field(default_factory=list["ModelPackageGroupRef"])
+    register_into: list[IModelPackageGroup] = field(default_factory=list["IModelPackageGroup"])
+    read_from: list[IModelPackageGroup] = field(default_factory=list["IModelPackageGroup"])
     read_locations: list[S3Location] = field(default_factory=list[S3Location])
     functions: list[lambda_.IFunction] = field(default_factory=list["lambda_.IFunction"])
     queues: list[sqs.IQueue] = field(default_factory=list["sqs.IQueue"])

@@ -19,11 +19,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aws_cdk import Duration
 
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import INetwork
@@ -37,6 +36,7 @@ from constructs_lib.training.pipeline.step import (
     StepRequirements,
     StepValidator,
     given,
+    is_model_package_group,
 )
 from constructs_lib.training.pipeline.steps.processing import (
     PROCESSING_ROOT,
@@ -45,6 +45,9 @@ from constructs_lib.training.pipeline.steps.processing import (
     ProcessingStep,
 )
 from constructs_lib.training.pipeline.values import CompressionType, S3DataDistribution
+
+if TYPE_CHECKING:
+    from constructs_lib.training.model_package_group import IModelPackageGroup
 
 #: Where the analyzer and Clarify containers read and write (the SDK's and the containers' paths).
 _INPUT = f"{PROCESSING_ROOT}input"
@@ -151,7 +154,7 @@ class CheckStep(Step):
         skip_check: bool | Expression = False,
         fail_on_violation: bool | Expression = True,
         register_new_baseline: bool | Expression = False,
-        model_package_group: ModelPackageGroupRef | None = None,
+        model_package_group: IModelPackageGroup | None = None,
         supplied_baseline_constraints: str | S3Location | Expression | None = None,
         **step_options: Any,
     ) -> None:
@@ -254,10 +257,10 @@ class CheckStep(Step):
         group = self.model_package_group
         if group is not None:
             v.check(
-                isinstance(given(group), ModelPackageGroupRef),
+                is_model_package_group(given(group)),
                 "model_package_group",
                 group,
-                "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",
+                "must be a model package group (a ModelPackageGroup, or one imported with ModelPackageGroup.from_*)",
             )
         supplied = self.supplied_baselines()
         for arg, uri in supplied.items():
@@ -403,7 +406,7 @@ class QualityCheckStep(CheckStep):
         skip_check: bool | Expression = False,
         fail_on_violation: bool | Expression = True,
         register_new_baseline: bool | Expression = False,
-        model_package_group: ModelPackageGroupRef | None = None,
+        model_package_group: IModelPackageGroup | None = None,
         supplied_baseline_constraints: str | S3Location | Expression | None = None,
         supplied_baseline_statistics: str | S3Location | Expression | None = None,
         **step_options: Any,
@@ -717,7 +720,7 @@ class ClarifyCheckStep(CheckStep):
         skip_check: bool | Expression = False,
         fail_on_violation: bool | Expression = True,
         register_new_baseline: bool | Expression = False,
-        model_package_group: ModelPackageGroupRef | None = None,
+        model_package_group: IModelPackageGroup | None = None,
         supplied_baseline_constraints: str | S3Location | Expression | None = None,
         **step_options: Any,
     ) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import INetwork
@@ -22,12 +21,14 @@ from constructs_lib.training.pipeline.step import (
     given,
     image_reference,
     images_of,
+    is_model_package_group,
     validate_network,
     vpc_config,
 )
 from constructs_lib.training.pipeline.values import ModelApprovalStatus
 
 if TYPE_CHECKING:
+    from constructs_lib.training.model_package_group import IModelPackageGroup
     from constructs_lib.training.pipeline.steps.checks import ClarifyCheckStep, QualityCheckStep
 
 
@@ -51,7 +52,7 @@ class ModelContainer:
     image: ContainerImage | Expression | None = None
     model_data_url: str | S3Location | Expression | None = None
     model_package: str | Expression | None = None
-    model_package_group: ModelPackageGroupRef | None = None
+    model_package_group: IModelPackageGroup | None = None
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     hostname: str | None = None
     framework: str | None = None
@@ -407,7 +408,7 @@ class RegisterModelStep(Step):
         self,
         name: str,
         *,
-        model_package_group: ModelPackageGroupRef,
+        model_package_group: IModelPackageGroup,
         containers: Sequence[ModelContainer],
         content_types: Sequence[str],
         response_types: Sequence[str],
@@ -485,10 +486,10 @@ class RegisterModelStep(Step):
         super().validate(v)
         group = self.model_package_group
         v.check(
-            isinstance(given(group), ModelPackageGroupRef),
+            is_model_package_group(given(group)),
             "model_package_group",
             group,
-            "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",
+            "must be a model package group (a ModelPackageGroup, or one imported with ModelPackageGroup.from_*)",
         )
         if v.kind("approval_status", self.approval_status, STRING, required=True):
             v.one_of("approval_status", self.approval_status, _service_model.enum("ModelApprovalStatus"))
