@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
+from typing import Any, ClassVar, TypeGuard
 
 from aws_cdk import Names, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -25,9 +25,7 @@ from constructs import Construct
 from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.foundation.encryption_key import EncryptionKey
-
-if TYPE_CHECKING:
-    from constructs_lib.training.model_package_group import IModelPackageGroup
+from constructs_lib.training.model_package_group import IModelPackageGroup
 
 
 class RiskRating(StrEnum):

@@ -31,7 +31,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import ArnFormat, Aws, CustomResource, Duration, Names, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -69,12 +69,10 @@ from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowl
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.network import INetwork
+from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.monitoring.model_monitor import DriftCheckBaseline
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
-
-if TYPE_CHECKING:
-    from constructs_lib.inference.endpoint import IEndpoint
-    from constructs_lib.training.model_package_group import IModelPackageGroup
+from constructs_lib.training.model_package_group import IModelPackageGroup
 
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")

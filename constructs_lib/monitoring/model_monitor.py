@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsii
 from aws_cdk import ArnFormat, Duration, Fn, Names, Resource, Stack
@@ -44,10 +44,8 @@ from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
-
-if TYPE_CHECKING:
-    from constructs_lib.inference.endpoint import IEndpoint
 
 #: ``ProblemType`` values of a model quality monitor (botocore ``MonitoringProblemType``).
 

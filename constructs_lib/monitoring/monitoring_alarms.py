@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Names
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -28,10 +27,8 @@ from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.monitoring.model_monitor import ModelMonitor
-
-if TYPE_CHECKING:
-    from constructs_lib.inference.endpoint import IEndpoint
 
 _ALARM_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _FEATURE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")

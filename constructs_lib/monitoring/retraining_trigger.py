@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsii
 from aws_cdk import Annotations, Duration, RemovalPolicy, Resource, Stack
@@ -47,9 +47,7 @@ from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
-
-if TYPE_CHECKING:
-    from constructs_lib.training.ml_pipeline import IMlPipeline
+from constructs_lib.training.ml_pipeline import IMlPipeline
 
 _HANDLER_DIR = Path(__file__).parent / "retraining_trigger_handler"
 _PARAMETER_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
