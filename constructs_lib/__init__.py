@@ -8,11 +8,6 @@ Every public name is importable from here and from its lifecycle area: ``constru
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from constructs_lib._core.contracts import (
-        ModelPackageGroupRef,
-        MonitorableEndpoint,
-        StartablePipeline,
-    )
     from constructs_lib._core.tags import CREATE_ONLY_TAG_TYPES, add_mutable_tags
     from constructs_lib._core.validation import ConstructValidationError, Problems
     from constructs_lib.foundation import (
@@ -229,7 +224,6 @@ else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
-            "constructs_lib._core.contracts": ("ModelPackageGroupRef", "MonitorableEndpoint", "StartablePipeline"),
             "constructs_lib._core.tags": ("CREATE_ONLY_TAG_TYPES", "add_mutable_tags"),
             "constructs_lib._core.validation": ("ConstructValidationError", "Problems"),
             "constructs_lib.foundation": (
@@ -497,8 +491,6 @@ __all__ = [
     "idle_cost_summary",
     "MAINTENANCE_WINDOW_PATTERN",
     "MLFLOW_VERSION_PATTERN",
-    "ModelPackageGroupRef",
-    "MonitorableEndpoint",
     "NO_MODEL_PACKAGE",
     "PRICE_SOURCES",
     "PRICE_TABLE",
@@ -613,7 +605,6 @@ __all__ = [
     "service_principal",
     "sklearn_image_uri",
     "SKLEARN_REPOSITORY",
-    "StartablePipeline",
     "StudioDomain",
     "StudioDomainBase",
     "IStudioDomain",

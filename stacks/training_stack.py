@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from constructs_lib import (
@@ -39,7 +37,6 @@ from constructs_lib.training.pipeline import (
     DriftCheckBaselines,
     ExecutionVariables,
     FailStep,
-    JobNetwork,
     Join,
     LineageOptions,
     MetricDefinition,
@@ -136,8 +133,6 @@ class TrainingStack(Stack):
         work = S3Location(artifact_bucket, TRAINING_PREFIX)
         #: The Model Monitor analyzer the pipeline's quality checks run (SageMaker's, per region).
         self.analyzer_image = MonitoringImage.model_monitor_analyzer()
-        analyzer_repository = self.analyzer_image.repository_arn(self)
-        assert analyzer_repository is not None  # SageMaker's image: always an ECR repository
         self.training_job_role = JobRole(
             self,
             "TrainingJobRole",
@@ -145,14 +140,6 @@ class TrainingStack(Stack):
             inputs=[S3Location(data_bucket, RAW_DATA_PREFIX), work],
             outputs=[work],
             encryption_keys=[key],
-            ecr_repositories=[
-                ecr.Repository.from_repository_attributes(
-                    self,
-                    "AnalyzerRepository",
-                    repository_arn=analyzer_repository,
-                    repository_name="sagemaker-model-monitor-analyzer",
-                )
-            ],
             network=network,  # images: the pipeline grants each step's role pull on its image
             tracking_server=tracking_server,
         )
@@ -168,13 +155,10 @@ class TrainingStack(Stack):
             aws_image_repositories=[XGBOOST_REPOSITORY],
             network=network,
         )
-        job_network = JobNetwork.from_network(network)
         # The Evaluate step logs its run to MLflow (evaluate.py): its container reaches the tracking
         # server's VPC endpoint, so it is not network-isolated (the other jobs are; Train runs the
         # built-in XGBoost algorithm, which has no MLflow client).
-        self.tracked_job_network = (
-            JobNetwork.from_network(network, enable_network_isolation=False) if tracking_server else job_network
-        )
+        self.evaluate_isolated = tracking_server is None
 
         self.training_pipeline = MlPipeline(
             self,
@@ -184,7 +168,7 @@ class TrainingStack(Stack):
             description="Preprocess, train (XGBoost), evaluate, baseline, and register the model if accurate enough",
             max_parallel_steps=training.max_parallel_steps,
             definition=self._training_definition(
-                key=key, data_bucket=data_bucket, work=work, job_network=job_network, region=region
+                key=key, data_bucket=data_bucket, work=work, network=network, region=region
             ),
         )
         self.batch_transform_pipeline = MlPipeline(
@@ -198,13 +182,13 @@ class TrainingStack(Stack):
                 key=key,
                 data_bucket=data_bucket,
                 artifact_bucket=artifact_bucket,
-                job_network=job_network,
+                network=network,
                 region=region,
             ),
         )
 
     def _training_definition(
-        self, *, key: EncryptionKey, data_bucket: SecureBucket, work: S3Location, job_network: JobNetwork, region: str
+        self, *, key: EncryptionKey, data_bucket: SecureBucket, work: S3Location, network: INetwork, region: str
     ) -> PipelineDefinition:
         training = self.config.training
         role = self.training_job_role
@@ -255,7 +239,7 @@ class TrainingStack(Stack):
                 for split in ("train", "validation", "test", "baseline")
             ],
             code=Code.from_asset(str(PIPELINE_CODE / "preprocess.py")),
-            network=job_network,
+            network=network,
             retry_policies=[capacity_retry],
         )
         sharded = training.training_instance_count > 1
@@ -297,9 +281,8 @@ class TrainingStack(Stack):
                 # Per execution: a job resumes from what it finds here (see README "Per-run state").
                 checkpoint_s3_uri=S3Join(work, run, "checkpoints") if training.use_spot_instances else None,
                 # Remote debugging (opt-in, never in prod: the config refuses it) needs the network.
-                network=dataclasses.replace(job_network, enable_network_isolation=False)
-                if training.remote_debug
-                else job_network,
+                network=network,
+                enable_network_isolation=not training.remote_debug,
                 remote_debug=training.remote_debug,
             ),
             retry_policies=[capacity_retry],
@@ -322,18 +305,19 @@ class TrainingStack(Stack):
             ],
             code=Code.from_asset(str(PIPELINE_CODE / "evaluate.py")),
             property_files=[report],
-            network=self.tracked_job_network,
+            network=network,
+            enable_network_isolation=self.evaluate_isolated,
             retry_policies=[capacity_retry],
         )
         # The baselines the served model's monitors compare with, calculated from this run's data and
         # registered with the model (DriftCheckBaselines): a new model brings its own.
         checks = CheckJobConfig(
             role=role,
-            image_uri=self.analyzer_image.image_uri(self),
+            image=self.analyzer_image.container_image(),
             instance_type=training.processing_instance_type,
             volume_kms_key=key,
             output_kms_key=key,
-            network=job_network,
+            network=network,
         )
         lifecycle: dict[str, Any] = dict(
             skip_check=skip_checks,
@@ -410,7 +394,7 @@ class TrainingStack(Stack):
         key: EncryptionKey,
         data_bucket: SecureBucket,
         artifact_bucket: SecureBucket,
-        job_network: JobNetwork,
+        network: INetwork,
         region: str,
     ) -> PipelineDefinition:
         training = self.config.training
@@ -424,7 +408,7 @@ class TrainingStack(Stack):
             "CreateModel",
             role=self.batch_job_role,
             containers=[ModelContainer(model_package=package, model_package_group=self.model_package_group)],
-            network=job_network,
+            network=network,
         )
         transform = TransformStep(
             "BatchTransform",

@@ -109,6 +109,7 @@ def test_readme_local_files_example_synthesizes(tmp_path, monkeypatch):
     sources = sorted((out / a["source"]["path"]).read_bytes() for a in assets.values() if "Code" in a["displayName"])
     assert sources == [b"print('prepare')\n"]
     assert any("ModelData" in a["displayName"] for a in assets.values())
+    _assert_pulls_sklearn(out / "LocalFiles.template.json")
     baseline = namespace["data_quality"].baseline
     assert baseline.constraints_file == str(tmp_path / "baselines" / "constraints.json")
 
@@ -121,6 +122,20 @@ def test_readme_script_mode_example_synthesizes(tmp_path, monkeypatch):
     hyperparameters = definition["Steps"][0]["Arguments"]["HyperParameters"]
     assert hyperparameters["sagemaker_program"] == '"train.py"' and hyperparameters["n-estimators"] == "200"
     assert [c["ChannelName"] for c in definition["Steps"][0]["Arguments"]["InputDataConfig"]] == ["train", "code"]
+    _assert_pulls_sklearn(out / "ScriptMode.template.json")
+
+
+def _assert_pulls_sklearn(template_path) -> None:
+    """The examples' job roles name no image repository: MlPipeline grants the pull of the step's image."""
+    resources = json.loads(template_path.read_text())["Resources"]
+    statements = [
+        statement
+        for r in resources.values()
+        if r["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    pulls = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert any("repository/sagemaker-scikit-learn" in json.dumps(s["Resource"]) for s in pulls), pulls
 
 
 def test_readme_large_models_example_synthesizes(tmp_path, monkeypatch):

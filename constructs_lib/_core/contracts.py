@@ -1,37 +1,13 @@
-"""What constructs of one area need from another's, as structural types.
-
-The monitoring loop reads endpoints, pipelines and the registry through these protocols, so each
-side can be built, tested and replaced on its own. The concrete constructs (``RealtimeEndpoint``,
-``AsyncEndpoint``, ``MlPipeline``, ``ModelPackageGroup``) satisfy them.
-"""
+"""What the monitoring loop needs from an endpoint that hosts inference components, as structural
+types (internal: the public signatures take ``IEndpoint`` and ``IInferenceComponent``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_iam as iam
 from constructs import Node
-
-if TYPE_CHECKING:
-    from constructs_lib.inference.data_capture import DataCaptureOptions
-
-
-@runtime_checkable
-class MonitorableEndpoint(Protocol):
-    """A SageMaker endpoint whose traffic can be monitored."""
-
-    @property
-    def endpoint_name(self) -> str: ...
-
-    @property
-    def endpoint_arn(self) -> str: ...
-
-    @property
-    def data_capture(self) -> DataCaptureOptions | None:
-        """None when the endpoint does not capture data (Model Monitor then refuses it)."""
-        ...
 
 
 @runtime_checkable
@@ -69,32 +45,3 @@ class ComponentHost(Protocol):
     def components(self) -> Sequence[MonitorableComponent]:
         """The components defined on it so far."""
         ...
-
-
-@runtime_checkable
-class StartablePipeline(Protocol):
-    """A SageMaker pipeline that rules and schedules can start."""
-
-    @property
-    def pipeline_name(self) -> str: ...
-
-    @property
-    def pipeline_arn(self) -> str: ...
-
-    @property
-    def parameter_names(self) -> frozenset[str]:
-        """Names of the parameters the pipeline definition declares."""
-        ...
-
-    def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant: ...
-
-
-@runtime_checkable
-class ModelPackageGroupRef(Protocol):
-    """A model package group in the registry."""
-
-    @property
-    def model_package_group_name(self) -> str: ...
-
-    @property
-    def model_package_group_arn(self) -> str: ...

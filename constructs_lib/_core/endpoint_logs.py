@@ -61,7 +61,6 @@ def grant_endpoint_logs_and_metrics(
         for arn in (a for a in log_groups if a.endswith("*")):
             acknowledge_exact_wildcard(
                 role,
-                arn,
                 "SageMaker names each endpoint's log group after the endpoint (/aws/sagemaker/Endpoints/"
                 "<name>) and its streams after the variant and instance; limited to "
                 + (
@@ -69,11 +68,12 @@ def grant_endpoint_logs_and_metrics(
                     if endpoint_names is None
                     else f"the log groups of the endpoints that serve {holder}."
                 ),
+                arn,
             )
         acknowledge_exact_wildcard(
             role,
-            "*",
             "cloudwatch:PutMetricData has no resource-level permissions; limited by condition to the "
             "/aws/sagemaker/Endpoints namespace (endpoint instance metrics). ecr:GetAuthorizationToken "
             "likewise requires '*'.",
+            "*",
         )

@@ -108,9 +108,9 @@ def grant_objects(
         # Imported roles (not iam.Role) keep their own policies: nothing is added to acknowledge.
         acknowledge_exact_wildcard(
             principal,
-            resource,
             f"Objects under this prefix are named at run time ({why}); the grant is limited to the "
             "prefix and to the exact S3 actions needed.",
+            resource,
         )
     return grant
 
@@ -127,9 +127,9 @@ def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bo
     if isinstance(role, ManagedPolicyRole):
         acknowledge_statement_wildcards(
             role.managed_policy,
-            sid,
             f"{why}: object permissions name the objects under one key prefix, which S3 expresses only with "
             "a trailing '*'; the statement is limited to that prefix of that bucket.",
+            sid,
         )
 
 

@@ -18,7 +18,7 @@ from constructs import IConstruct
 
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.stack_facts import stack_facts
-from constructs_lib._core.wildcards import acknowledge_wildcard_resources
+from constructs_lib._core.wildcards import acknowledge_statement_resources
 
 #: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
 #: VPC's imported subnets to its id: what the run-time contract check reads to learn the ``ec2:Vpc``
@@ -205,16 +205,16 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
     )
     describe, create, manage = statements
     role.managed_policy.add_statements(*statements)  # one round trip, as role.add_to_policy does each
-    acknowledge_wildcard_resources(
+    acknowledge_statement_resources(
         role.managed_policy,
-        describe,
         "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
         "resource type); Lambda calls them to attach the function to its subnets.",
+        describe,
     )
     interfaces_reason = (
         "Lambda creates, deletes and re-addresses the function's network interfaces, whose ids are "
         "generated; creation is limited to the network's subnets and security group. Lambda's own "
         "permission check names no VPC or subnet, so this account's and region's interfaces it is."
     )
-    acknowledge_wildcard_resources(role.managed_policy, create, interfaces_reason)
-    acknowledge_wildcard_resources(role.managed_policy, manage, interfaces_reason)
+    acknowledge_statement_resources(role.managed_policy, interfaces_reason, create)
+    acknowledge_statement_resources(role.managed_policy, interfaces_reason, manage)

@@ -1,5 +1,8 @@
 """Acknowledging the unavoidable wildcard of an IAM statement, one exact cdk-nag finding at a time.
 
+Every function takes the scope first, the reason second, then what it acknowledges, as the public
+``acknowledge`` family of ``constructs_lib.foundation.compliance`` does.
+
 Object-level S3 permissions need ``<bucket ARN>/<prefix>/*`` and some actions accept only ``*``. cdk-nag
 reports each such resource as ``AwsSolutions-IAM5[Resource::<flattened resource>]``, where the flattened
 text depends on how the ARN resolves in the final template (a cross-stack reference only becomes
@@ -26,13 +29,18 @@ from constructs_lib._core.nag import acknowledge_each
 from constructs_lib._core.validation import invalid, is_unresolved
 
 
-def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, sid: str, reason: str) -> None:
-    """Acknowledge the wildcard resources of the statement ``sid`` of ``policy``, for ``reason``."""
+def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, reason: str, *sids: str) -> None:
+    """Acknowledge the wildcard resources of the statements ``sids`` (their ``Sid``) of ``policy``, for
+    ``reason``: exactly the IAM5 findings of those resources, computed at validation time, when
+    cross-stack references are final."""
+    if not sids:
+        raise invalid(policy, "acknowledge_statement_wildcards", "sids", sids, "name at least one statement")
     validation = _registry(policy)
-    validation.reasons[sid] = reason
+    for sid in sids:
+        validation.reasons[sid] = reason
 
 
-def acknowledge_action_wildcards(policy: iam.ManagedPolicy, actions: frozenset[str], reason: str) -> None:
+def acknowledge_action_wildcards(policy: iam.ManagedPolicy, reason: str, actions: frozenset[str]) -> None:
     """Acknowledge the wildcard resources of the statements of ``policy`` whose actions are exactly
     ``actions`` (statements aws-cdk writes without a ``Sid``, e.g. ``lambda:InvokeFunction`` on
     ``<function ARN>:*`` for its versions)."""
@@ -204,28 +212,31 @@ def _registry(policy: iam.ManagedPolicy) -> _PolicyWildcards:
     return existing
 
 
-def acknowledge_exact_wildcard(scope: IConstruct, resource: str, reason: str) -> None:
-    """Acknowledge the IAM5 finding of exactly ``resource`` (a wildcard ARN, possibly a token) on
-    ``scope`` only, once references are resolved."""
-    if "*" not in resource and not is_unresolved(resource):
-        raise invalid(
-            scope, "acknowledge_exact_wildcard", "resource", resource, "holds no wildcard: nothing to acknowledge"
-        )
+def acknowledge_exact_wildcard(scope: IConstruct, reason: str, *resources: str) -> None:
+    """Acknowledge the IAM5 finding of exactly each of ``resources`` (wildcard ARNs, possibly tokens)
+    on ``scope`` only, once references are resolved."""
+    if not resources:
+        raise invalid(scope, "acknowledge_exact_wildcard", "resources", resources, "name at least one resource")
     if len(reason.strip()) < 20:
         raise invalid(
             scope, "acknowledge_exact_wildcard", "reason", reason, "needs a real reason (at least 20 characters)"
         )
-    _stack_wildcards(scope).acknowledgers.append(_ExactWildcard(scope, resource, reason))
+    for resource in resources:
+        if "*" not in resource and not is_unresolved(resource):
+            raise invalid(
+                scope, "acknowledge_exact_wildcard", "resource", resource, "holds no wildcard: nothing to acknowledge"
+            )
+        _stack_wildcards(scope).acknowledgers.append(_ExactWildcard(scope, resource, reason))
 
 
-def acknowledge_wildcard_resources(policy: Construct, statement: iam.PolicyStatement, reason: str) -> None:
-    """Acknowledge, on ``policy`` only, each wildcard resource of ``statement`` with ``reason``.
+def acknowledge_statement_resources(policy: Construct, reason: str, *statements: iam.PolicyStatement) -> None:
+    """Acknowledge, on ``policy`` only, each wildcard resource of ``statements`` with ``reason``.
 
-    ``policy`` is the construct holding the statement (an ``iam.ManagedPolicy``). Resources without
+    ``policy`` is the construct holding the statements (an ``iam.ManagedPolicy``). Resources without
     a ``*`` are left alone; wildcard actions are never acknowledged here. A finding shared by several
     statements (``Resource::*``) is acknowledged once, with all their reasons.
     """
-    _statement_acknowledger(policy).entries.append((statement, reason))
+    _statement_acknowledger(policy).entries.extend((statement, reason) for statement in statements)
 
 
 def _statement_acknowledger(policy: Construct) -> _StatementWildcards:

@@ -72,7 +72,7 @@ def acknowledge_statement_wildcards(policy: iam.ManagedPolicy, reason: str, *sid
     if not sids:
         raise ConstructValidationError(f"acknowledgment on {policy.node.path} names no statement")
     for sid in sids:
-        _acknowledge_statement(policy, sid, reason)
+        _acknowledge_statement(policy, reason, sid)
 
 
 def acknowledge_wildcard_resources(construct: IConstruct, reason: str, *resources: str) -> None:
@@ -82,4 +82,4 @@ def acknowledge_wildcard_resources(construct: IConstruct, reason: str, *resource
     if not resources:
         raise ConstructValidationError(f"acknowledgment on {construct.node.path} names no resource")
     for resource in resources:
-        acknowledge_exact_wildcard(construct, resource, reason)
+        acknowledge_exact_wildcard(construct, reason, resource)

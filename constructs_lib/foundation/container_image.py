@@ -278,7 +278,7 @@ def _acknowledge_registry_login(grantee: iam.IGrantable) -> None:
     if isinstance(grantee.grant_principal, iam.Role):
         acknowledge_exact_wildcard(
             grantee.grant_principal,
-            "*",
             "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires '*'); image "
             "pulls themselves are limited to the images' repositories.",
+            "*",
         )

@@ -22,11 +22,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.foundation.encryption_key import EncryptionKey
+from constructs_lib.training.model_package_group import IModelPackageGroup
 
 
 class RiskRating(StrEnum):
@@ -231,7 +231,7 @@ class ModelCard(Construct):
         training_details: TrainingDetails | None = None,
         evaluation_details: Sequence[EvaluationDetail] = (),
         additional_information: AdditionalInformation | None = None,
-        model_package_group: ModelPackageGroupRef | str | None = None,
+        model_package_group: IModelPackageGroup | str | None = None,
         status: ModelCardStatus | str = ModelCardStatus.DRAFT,
         encryption_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,

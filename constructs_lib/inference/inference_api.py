@@ -454,16 +454,16 @@ class InferenceApi(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]))
         acknowledge_exact_wildcard(
             role,
-            "*",
             "logs:DescribeLogGroups has no resource type in the IAM reference (AWS requires '*'); API Gateway "
             "calls it to find the log groups it writes to. It reads names and settings only.",
+            "*",
         )
         acknowledge_exact_wildcard(
             role,
-            log_groups,
             "This is the region's single API Gateway CloudWatch role (an account setting) used by every REST API "
             "to write its execution and access logs, to log groups API Gateway names itself; limited to this "
             "account's and region's log groups and to the actions of AWS's AmazonAPIGatewayPushToCloudWatchLogs.",
+            log_groups,
         )
         return apigateway.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
 

@@ -663,9 +663,9 @@ class Model(_ModelBase):
         if isinstance(self.role, iam.Role):
             acknowledge_exact_wildcard(
                 self.role,
-                interfaces,
                 "SageMaker creates and deletes the model's ENIs, whose ids are not known in advance; "
                 "creation is limited to the model's subnets and security groups, management to this VPC.",
+                interfaces,
             )
 
 

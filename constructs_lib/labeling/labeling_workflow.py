@@ -676,7 +676,7 @@ class LabelingWorkflow(Construct):
             ),
             ("LabelingLogs", "the log streams are named after each job, in Ground Truth's log group only"),
         ):
-            acknowledge_statement_wildcards(role.managed_policy, sid, reason)
+            acknowledge_statement_wildcards(role.managed_policy, reason, sid)
         if auto_labeling:
             # Automated data labeling: SageMaker runs the active-learning training and inference jobs
             # with this same role (passed to SageMaker) and encrypts their volumes with the key.
@@ -953,33 +953,33 @@ class LabelingWorkflow(Construct):
         machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
         acknowledge_statement_wildcards(
             role.managed_policy,
-            "SyncRule",
             "Step Functions' managed rule for labeling jobs; the statement names the labeling rules only",
+            "SyncRule",
         )
         acknowledge_statement_wildcards(
             role.managed_policy,
-            "RunLabelingJobs",
             "labeling jobs are named at run time (<prefix>-<time>-<digest>); the statement names this "
             "workflow's job-name prefix only",
+            "RunLabelingJobs",
         )
         if self.published_manifests is not None:
             acknowledge_action_wildcards(
                 role.managed_policy,
-                frozenset({"s3:PutObject"}),
                 "each job's output manifest is copied under its own key (named after the job), under the "
                 "published prefix only",
+                frozenset({"s3:PutObject"}),
             )
             acknowledge_action_wildcards(
                 role.managed_policy,
-                frozenset({"s3:GetObject"}),
                 "each job's output manifest has a key named after the job, under the output prefix only",
+                frozenset({"s3:GetObject"}),
             )
         if self.label_ingester is not None:
             acknowledge_action_wildcards(
                 role.managed_policy,
-                frozenset({"lambda:InvokeFunction"}),
                 "the state machine invokes the label ingester and its versions (<function ARN>:*): aws-cdk's "
                 "LambdaInvoke grant covers the versions so",
+                frozenset({"lambda:InvokeFunction"}),
             )
         acknowledge(
             role.managed_policy,
@@ -1088,8 +1088,8 @@ class LabelingWorkflow(Construct):
             grant_key_use(manifest_key, role, encrypt=True)
         acknowledge_statement_wildcards(
             role.managed_policy,
-            "WriteManifests",
             "manifests are named after their job, under the manifests prefix only",
+            "WriteManifests",
         )
         if self.task_type.manifest_line is not ManifestLine.SOURCE_REF:  # it reads the objects
             role.add_to_policy(
@@ -1103,8 +1103,8 @@ class LabelingWorkflow(Construct):
                 grant_key_use(source.encryption_key, role, encrypt=False)
             acknowledge_statement_wildcards(
                 role.managed_policy,
-                "ReadManifestLines",
                 "the new objects are named at run time, under the source prefix",
+                "ReadManifestLines",
             )
         role.add_to_policy(
             iam.PolicyStatement(

@@ -49,7 +49,6 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core import durations
-from constructs_lib._core.contracts import ModelPackageGroupRef, MonitorableEndpoint
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target, as_topic
 from constructs_lib._core.log_retention import retention_days
@@ -73,8 +72,10 @@ from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowl
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.network import INetwork
+from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.monitoring.model_monitor import DriftCheckBaseline
 from constructs_lib.monitoring.monitoring_alarms import MonitoringAlarms
+from constructs_lib.training.model_package_group import IModelPackageGroup
 
 _HANDLER_DIR = Path(__file__).parent / "deploy_on_approval_handler"
 _STACK_NAME = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,127}$")
@@ -162,7 +163,7 @@ class DeploymentTarget:
     def of(
         cls,
         stack: Stack,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         *,
         alarms: MonitoringAlarms | None = None,
         parameter_name: str = "ModelPackageArn",
@@ -313,9 +314,9 @@ class ServedModelPackage(Construct):
             )
             acknowledge_statement_wildcards(
                 self.function.role.managed_policy,
-                "ReadServedPackageBaselines",
                 "Versions of the one model package group the stack may serve (group/<version>), to read "
                 "the served version's DriftCheckBaselines.",
+                "ReadServedPackageBaselines",
             )
         self.resource = CustomResource(
             self,
@@ -352,7 +353,7 @@ class DeployOnApproval(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        model_package_group: ModelPackageGroupRef,
+        model_package_group: IModelPackageGroup,
         targets: Sequence[DeploymentTarget],
         network: INetwork,
         encryption_key: kms.IKey | None = None,
@@ -528,7 +529,7 @@ class DeployOnApproval(Construct):
 
     def _validate(
         self,
-        group: ModelPackageGroupRef,
+        group: IModelPackageGroup,
         targets: Sequence[DeploymentTarget],
         approver_email_addresses: Sequence[str],
         cdk_qualifier: str,
@@ -741,7 +742,7 @@ class DeployOnApproval(Construct):
             "to skip a package superseded by a newer approved one.",
             "ReadRolloutInputs": "Executions of this one state machine, to ignore duplicate approval events.",
         }.items():
-            acknowledge_statement_wildcards(policy, sid, reason)
+            acknowledge_statement_wildcards(policy, reason, sid)
 
     # ------------------------------------------------------------------ state machine
 
@@ -915,7 +916,7 @@ class DeployOnApproval(Construct):
             )
         for sid, (_, _, _, reason) in statements.items():
             if reason:
-                acknowledge_statement_wildcards(role.managed_policy, sid, reason)
+                acknowledge_statement_wildcards(role.managed_policy, reason, sid)
         return as_role(role)
 
     def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
@@ -1001,8 +1002,8 @@ class DeployOnApproval(Construct):
             grant_key_use(self.alert_key, role, encrypt=True)
         acknowledge_action_wildcards(
             role.managed_policy,
-            frozenset({"lambda:InvokeFunction"}),
             "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).",
+            frozenset({"lambda:InvokeFunction"}),
         )
         acknowledge(
             role.managed_policy,

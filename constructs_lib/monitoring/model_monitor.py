@@ -29,7 +29,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core import durations
-from constructs_lib._core.contracts import ComponentHost, MonitorableEndpoint
+from constructs_lib._core.contracts import ComponentHost
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
@@ -47,6 +47,7 @@ from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.network import SAGEMAKER_JOB_ENDPOINTS, INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.monitoring.monitoring_images import MonitoringImage
 
 #: ``ProblemType`` values of a model quality monitor (botocore ``MonitoringProblemType``).
@@ -322,7 +323,7 @@ class ModelMonitor(Resource):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         network: INetwork,
         data_quality: DataQualityMonitorOptions | None = None,
         model_quality: ModelQualityMonitorOptions | None = None,
@@ -515,7 +516,7 @@ class ModelMonitor(Resource):
     def _validate(
         self,
         *,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         data_quality: DataQualityMonitorOptions | None,
         model_quality: ModelQualityMonitorOptions | None,
         bias_drift: BiasDriftMonitorOptions | None,
@@ -770,33 +771,33 @@ class ModelMonitor(Resource):
             policy = role.managed_policy
             acknowledge_statement_wildcards(
                 policy,
-                "AuthenticateToRegistries",
                 "ecr:GetAuthorizationToken has no resource type (AWS requires '*'); image pulls themselves are "
                 "limited to the monitoring images' repositories.",
+                "AuthenticateToRegistries",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "JobNetworkDescribe",
                 "EC2 accepts no resource narrower than '*' for the Describe calls SageMaker makes before "
                 "attaching the jobs to the VPC.",
+                "JobNetworkDescribe",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "JobNetworkManageInterfaces",
                 "SageMaker creates a network interface per job instance; their ids are only known at run "
                 "time, so the statement is limited to interfaces in this VPC (ec2:Vpc condition).",
+                "JobNetworkManageInterfaces",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "PublishMonitoringMetrics",
                 "cloudwatch:PutMetricData has no resource type; the statement is limited to SageMaker's "
                 "four endpoint monitoring namespaces by the cloudwatch:namespace condition.",
+                "PublishMonitoringMetrics",
             )
             acknowledge_statement_wildcards(
                 policy,
-                "WriteJobLogs",
                 "Processing jobs write one log stream per job to the /aws/sagemaker/ProcessingJobs group; "
                 "stream names are generated per job.",
+                "WriteJobLogs",
             )
 
     def _uploaded(self, baseline: MonitoringBaseline | None, kind: str) -> MonitoringBaseline:
@@ -1099,7 +1100,7 @@ def _constraints_baseline(cfn_class: Any, baseline_class: Any, constraints_s3_ur
     return baseline_class(constraints_resource=cfn_class.ConstraintsResourceProperty(s3_uri=constraints_s3_uri))
 
 
-def _label(endpoint: MonitorableEndpoint) -> str:
+def _label(endpoint: IEndpoint) -> str:
     node = getattr(endpoint, "node", None)
     if node is not None:
         return str(node.path)

@@ -20,7 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
 from constructs_lib._core import durations
-from constructs_lib._core.contracts import ComponentHost, MonitorableComponent, MonitorableEndpoint
+from constructs_lib._core.contracts import ComponentHost, MonitorableComponent
 from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
@@ -30,6 +30,7 @@ from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.inference.inference_component import IInferenceComponent
 from constructs_lib.monitoring.model_monitor import ModelMonitor
 
@@ -71,7 +72,7 @@ class MonitoringAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         monitor: ModelMonitor | None = None,
         feature_drift_thresholds: Mapping[str, float] | None = None,
         model_quality_thresholds: Sequence[ModelQualityThreshold] = (),
@@ -359,7 +360,7 @@ class MonitoringAlarms(Construct):
     def _watched_components(
         self,
         problems: Problems,
-        endpoint: MonitorableEndpoint,
+        endpoint: IEndpoint,
         components: Sequence[MonitorableComponent] | None,
         variant_names: Sequence[str] | None,
     ) -> list[MonitorableComponent] | None:
@@ -488,7 +489,7 @@ class _AllComponentsWatched:
         ]
 
 
-def _known_name(endpoint: MonitorableEndpoint) -> str:
+def _known_name(endpoint: IEndpoint) -> str:
     """The endpoint's name as known at synth: a defined endpoint's ``physical_endpoint_name`` (its
     ``endpoint_name`` is a reference), else ``endpoint_name``."""
     name = getattr(endpoint, "physical_endpoint_name", None)

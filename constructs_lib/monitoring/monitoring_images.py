@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Aws, CfnMapping, Token
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import invalid
-from constructs_lib.foundation.container_image import ContainerImage
+from constructs_lib.foundation.container_image import ContainerImage, grant_repository_pull
 from constructs_lib.training.container_images import registry_table
 
 #: Account of the ``sagemaker-model-monitor-analyzer`` registry, per commercial region (read from
@@ -95,6 +96,12 @@ class MonitoringImage:
         the monitor's role is granted pull on exactly its repository."""
         return cls(repository=None, tag=None, accounts=None, image=image, label=image.label)
 
+    def container_image(self) -> ContainerImage:
+        """This image as a ``ContainerImage``, for what takes one (``CheckJobConfig(image=...)``):
+        resolved in the stack it is bound in (a ``CfnMapping`` where the region is a token), with
+        pull on its repository for the role that runs it."""
+        return self._image if self._image is not None else _BoundMonitoringImage(self)
+
     @property
     def custom_image(self) -> ContainerImage | None:
         """The image given with ``from_image``/``from_uri`` (None for SageMaker's prebuilt images)."""
@@ -142,3 +149,28 @@ class MonitoringImage:
         )
         account = mapping.find_in_map(Aws.REGION, "account")
         return f"{account}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}/{self._repository}{suffix}"
+
+
+class _BoundMonitoringImage(ContainerImage):
+    """A prebuilt ``MonitoringImage`` as a ``ContainerImage``: its URI and repository per stack."""
+
+    def __init__(self, image: MonitoringImage) -> None:
+        super().__init__()
+        self._monitoring = image
+
+    @property
+    def label(self) -> str:
+        return self._monitoring.label
+
+    def bind(self, scope: Construct, grantee: iam.IGrantable | None = None) -> str:
+        uri = self._monitoring.image_uri(scope)
+        repository = self._monitoring.repository_arn(scope)
+        if grantee is not None and repository is not None:
+            grant_repository_pull(grantee, repository)
+        return self._remember(scope, uri)
+
+    def grant_pull(self, grantee: iam.IGrantable) -> None:
+        principal = grantee.grant_principal
+        if not isinstance(principal, Construct):
+            raise invalid(self.label, "MonitoringImage", "grant_pull", principal, "must be a principal in a stack")
+        self.bind(principal, grantee)

@@ -37,7 +37,6 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
 from constructs_lib._core import durations
-from constructs_lib._core.contracts import StartablePipeline
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_function, as_interface, as_role, as_rule_target
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
@@ -50,6 +49,7 @@ from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.secure_bucket import SecureBucket
+from constructs_lib.training.ml_pipeline import IMlPipeline
 
 _HANDLER_DIR = Path(__file__).parent / "retraining_trigger_handler"
 _PARAMETER_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
@@ -64,7 +64,7 @@ class _RetrainingTrigger(Construct):
         construct_id: str,
         *,
         kind: str,
-        pipeline: StartablePipeline,
+        pipeline: IMlPipeline,
         parameters: Mapping[str, str] | None,
         encryption_key: kms.IKey | None,
         dead_letter_queue: sqs.IQueue | None,
@@ -137,7 +137,7 @@ class ScheduledRetraining(_RetrainingTrigger):
         scope: Construct,
         construct_id: str,
         *,
-        pipeline: StartablePipeline,
+        pipeline: IMlPipeline,
         schedule: scheduler.ScheduleExpression,
         parameters: Mapping[str, str] | None = None,
         encryption_key: kms.IKey | None = None,
@@ -213,7 +213,7 @@ class DriftRetraining(_RetrainingTrigger):
         scope: Construct,
         construct_id: str,
         *,
-        pipeline: StartablePipeline,
+        pipeline: IMlPipeline,
         alarms: Sequence[cloudwatch.IAlarm],
         network: INetwork,
         parameters: Mapping[str, str] | None = None,
@@ -340,7 +340,7 @@ class NewDataRetraining(_RetrainingTrigger):
         scope: Construct,
         construct_id: str,
         *,
-        pipeline: StartablePipeline,
+        pipeline: IMlPipeline,
         bucket: s3.IBucket,
         prefix: str,
         network: INetwork,
@@ -610,9 +610,9 @@ def _starter_function(
 
 @jsii.implements(sagemaker.IPipeline)
 class _SchedulerPipeline(Resource):
-    """A ``StartablePipeline`` as the ``aws_sagemaker.IPipeline`` the scheduler target takes (no resource)."""
+    """A ``IMlPipeline`` as the ``aws_sagemaker.IPipeline`` the scheduler target takes (no resource)."""
 
-    def __init__(self, scope: Construct, construct_id: str, pipeline: StartablePipeline) -> None:
+    def __init__(self, scope: Construct, construct_id: str, pipeline: IMlPipeline) -> None:
         super().__init__(scope, construct_id)
         self._pipeline = pipeline
 

@@ -375,9 +375,9 @@ class FeatureGroup(FeatureGroupBase):
         if self._data_catalog is None and isinstance(principal, iam.Role):
             acknowledge_exact_wildcard(
                 principal,
-                table_arn,
                 "Feature Store names the offline store's Glue table itself (feature group name and a creation "
                 "timestamp); the read is limited to its sagemaker_featurestore database.",
+                table_arn,
             )
         return describe.combine(objects).combine(listing).combine(catalog)
 

@@ -326,9 +326,9 @@ class MlflowTrackingServer(TrackingServerBase):
         if isinstance(principal, Construct):
             acknowledge_exact_wildcard(
                 principal,
-                objects,
                 "MLflow writes each run's artifacts as new objects under the tracking server's artifact prefix; "
                 "read and write there only, no deletes.",
+                objects,
             )
         return grant
 

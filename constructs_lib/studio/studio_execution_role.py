@@ -20,7 +20,7 @@ from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
-from constructs_lib._core.wildcards import acknowledge_wildcard_resources
+from constructs_lib._core.wildcards import acknowledge_statement_resources
 from constructs_lib.foundation.network import INetwork
 
 #: Jobs a data scientist starts from Studio, and the IAM condition keys SageMaker sets for each
@@ -351,7 +351,7 @@ class StudioExecutionRole(Construct):
         for statement, why in zip(statements, (_WHY_LIST, None, _WHY_ENI), strict=True):
             self.role.add_to_principal_policy(statement)
             if why is not None:
-                acknowledge_wildcard_resources(self.policy, statement, why)
+                acknowledge_statement_resources(self.policy, why, statement)
 
     def _deny_jobs_outside_guardrails(self, network_isolation: bool, inter_container_encryption: bool) -> None:
         deny = self._deny
@@ -430,7 +430,7 @@ class StudioExecutionRole(Construct):
         statement = iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
         self.role.add_to_principal_policy(statement)
         if why is not None:
-            acknowledge_wildcard_resources(self.policy, statement, why)
+            acknowledge_statement_resources(self.policy, why, statement)
 
     def _deny(self, sid: str, actions: Sequence[str], conditions: Mapping[str, Any]) -> None:
         self.role.add_to_principal_policy(

@@ -47,7 +47,7 @@ from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
     acknowledge_exact_wildcard,
-    acknowledge_wildcard_resources,
+    acknowledge_statement_resources,
 )
 from constructs_lib.foundation.network import INetwork
 
@@ -317,9 +317,9 @@ class StudioTeardown(Construct):
             role.add_to_principal_policy(iam.PolicyStatement(actions=list(KMS_ENCRYPT), resources=[key.key_arn]))
             acknowledge_action_wildcards(
                 role.managed_policy,
-                frozenset({"lambda:InvokeFunction"}),
                 "The Provider framework invokes the teardown's own functions and their versions (<function ARN>:*): "
                 "aws-cdk's grant_invoke covers the versions so.",
+                frozenset({"lambda:InvokeFunction"}),
             )
         for name in _FRAMEWORK_FUNCTIONS:
             function = provider.node.find_child(name)
@@ -351,14 +351,14 @@ class StudioTeardown(Construct):
         for name in _FRAMEWORK_FUNCTIONS[1:]:
             acknowledge_exact_wildcard(
                 waiter_policy,
-                f"{as_function(provider.node.find_child(name)).function_arn}:*",
                 "aws-cdk's grant_invoke lets the waiter invoke the framework function and its versions (<ARN>:*).",
+                f"{as_function(provider.node.find_child(name)).function_arn}:*",
             )
         acknowledge_exact_wildcard(
             waiter_policy,
-            "*",
             "Step Functions log delivery (logs:CreateLogDelivery, DescribeResourcePolicies...) "
             "accepts only '*' as resource; aws-cdk adds it for the waiter's logging.",
+            "*",
         )
         acknowledge(
             waiter,
@@ -414,6 +414,6 @@ class StudioTeardown(Construct):
             statement = iam.PolicyStatement(actions=actions, resources=resources)
             role.add_to_principal_policy(statement)
             if why:
-                acknowledge_wildcard_resources(role.managed_policy, statement, why)
+                acknowledge_statement_resources(role.managed_policy, why, statement)
 
         return allow

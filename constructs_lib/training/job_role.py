@@ -222,9 +222,9 @@ class JobRole(Construct):
             repositories.append(dlc)
             acknowledge_exact_wildcard(
                 self.policy,
-                dlc,
                 "AWS Deep Learning Containers are many repositories of one AWS-owned registry account; "
                 "pull-only access to that account's repositories in this region was asked for explicitly.",
+                dlc,
             )
         if repositories:
             self._add_image_pull(repositories)
@@ -370,10 +370,10 @@ class JobRole(Construct):
         for arn in (endpoints, configs):
             acknowledge_exact_wildcard(
                 self.policy,
-                arn,
                 "SageMaker Clarify names each model check's shadow endpoint and its configuration at run time, "
                 f"after the check's endpoint_name_prefix {endpoint_name_prefix!r}; create, call, describe and "
                 "delete only those, in this account and region.",
+                arn,
             )
         if self._network is not None:
             self._network.require_endpoints(
@@ -411,9 +411,9 @@ class JobRole(Construct):
     def _acknowledge_objects(self, objects: str, verb: str, location: S3Location) -> None:
         acknowledge_exact_wildcard(
             self.policy,
-            objects,
             f"Jobs {verb} the objects under the prefix {location.prefix or '(whole bucket)'!r} they were given; "
             "object keys are created by each job run and cannot be listed in advance.",
+            objects,
         )
 
     def _add_logs_and_metrics(self, extra_namespaces: Sequence[str]) -> None:
@@ -438,16 +438,16 @@ class JobRole(Construct):
         for arn in group_arns:
             acknowledge_exact_wildcard(
                 self.policy,
-                arn,
                 "SageMaker's own job log group: the ':*' suffix is how IAM names a log group for "
                 "CreateLogGroup and DescribeLogStreams.",
+                arn,
             )
         for arn in stream_arns:
             acknowledge_exact_wildcard(
                 self.policy,
-                arn,
                 "Each job writes its own log streams (named after the job and host) in SageMaker's job "
                 "log group; stream names are only known at run time.",
+                arn,
             )
         namespaces = list(dict.fromkeys([*groups, *extra_namespaces]))
         self.role.add_to_policy(
@@ -473,9 +473,9 @@ class JobRole(Construct):
             )
             acknowledge_exact_wildcard(
                 self.policy,
-                resource,
                 f"Autopilot creates its candidates' {resource_type}s as the AutoML job's role, named after the "
                 "AutoML job at run time; create, describe and stop only (models: also delete its own).",
+                resource,
             )
         self.grant_pass_role(self.role)
 
@@ -485,32 +485,29 @@ class JobRole(Construct):
         self._star_uses.append("ecr:GetAuthorizationToken (the registry login; pulls are limited per repository)")
 
     def _add_vpc_access(self, network: INetwork) -> None:
+        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
+        self.grant_network_access(network)
+
+    def grant_network_access(self, network: INetwork) -> None:
+        """Let SageMaker attach this role's jobs to ``network``'s subnets and security groups
+        (interfaces created there, managed only in its VPC), and say at synth what the jobs cannot
+        reach there (S3). Granting the same network again adds nothing; ``MlPipeline`` calls this for
+        the steps that run in a VPC as this role."""
+        vpc_id = network.vpc.vpc_id
+        subnets, groups = subnet_ids(network.subnets), security_group_ids(network.security_groups)
+        key = (vpc_id, tuple(subnets), tuple(groups))
+        if key in self._networks:
+            return
+        self._networks.append(key)
         network.require_endpoints(
             self, SAGEMAKER_JOB_ENDPOINTS, purpose="the jobs read their data and write their outputs in S3"
         )
-        self._star_uses.append("the EC2 Describe* calls SageMaker makes before attaching jobs to the VPC")
-        self.grant_network_access(
-            vpc_id=network.vpc.vpc_id,
-            subnet_ids=subnet_ids(network.subnets),
-            security_group_ids=security_group_ids(network.security_groups),
-        )
-
-    def grant_network_access(
-        self, *, vpc_id: str, subnet_ids: Sequence[str], security_group_ids: Sequence[str]
-    ) -> None:
-        """Let SageMaker attach this role's jobs to these subnets and security groups (interfaces
-        created there, managed only in ``vpc_id``). Granting the same network again adds nothing;
-        ``MlPipeline`` calls this for the steps that run in a VPC as this role."""
-        network = (vpc_id, tuple(subnet_ids), tuple(security_group_ids))
-        if network in self._networks:
-            return
-        self._networks.append(network)
         suffix = "" if len(self._networks) == 1 else str(len(self._networks))
         statements, interfaces = vpc_access_statements(
             self,
             vpc_id=vpc_id,
-            subnet_ids=list(subnet_ids),
-            security_group_ids=list(security_group_ids),
+            subnet_ids=list(subnets),
+            security_group_ids=list(groups),
             sid_prefix=f"JobNetwork{suffix}",
         )
         for statement in statements:
@@ -518,8 +515,8 @@ class JobRole(Construct):
         if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
             acknowledge_exact_wildcard(
                 self.policy,
-                interfaces,
                 "SageMaker creates and deletes a network interface per job instance; their ids are only known "
                 "at run time, so the statement is limited to interfaces in the jobs' VPC (ec2:Vpc condition); "
                 "the EC2 Describe* calls it makes first accept only '*'.",
+                interfaces,
             )

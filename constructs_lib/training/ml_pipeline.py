@@ -18,7 +18,6 @@ from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.metrics import metric
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -461,7 +460,7 @@ class MlPipeline(MlPipelineBase):
                 else f"SageMaker Pipelines generates the names of the {resource_type}s it creates at run time "
                 f"(no documented prefix); the actions are limited to creating, describing and stopping them{scoped}."
             )
-            acknowledge_exact_wildcard(self.role.managed_policy, resource, reason)
+            acknowledge_exact_wildcard(self.role.managed_policy, reason, resource)
         self._grant_job_networks()
         for image, role in need.images:  # each job or model role pulls exactly its step's images
             if role is not None and hasattr(role, "grant_principal"):
@@ -494,10 +493,10 @@ class MlPipeline(MlPipelineBase):
             )
             acknowledge_statement_wildcards(
                 self.role.managed_policy,
-                "FindLatestApprovedBaselines",
                 "sagemaker:ListModelPackages takes no resource; SageMaker Pipelines lists the check steps' group "
                 "for its latest approved version, whose DriftCheckBaselines (DescribeModelPackage: that group only) "
                 "the checks compare with.",
+                "FindLatestApprovedBaselines",
             )
         for function in need.functions:
             # An identity statement (not grant_invoke): a function of another account keeps its own
@@ -508,8 +507,8 @@ class MlPipeline(MlPipelineBase):
             )
             acknowledge_exact_wildcard(
                 self.role.managed_policy,
-                versions,
                 "lambda:InvokeFunction on the Lambda step's function and its versions and aliases; no other function.",
+                versions,
             )
         for queue in need.queues:
             queue.grant_send_messages(self.role)
@@ -536,7 +535,7 @@ class MlPipeline(MlPipelineBase):
             )
             for resource in resources:
                 if "*" in resource:
-                    acknowledge_exact_wildcard(self.role.managed_policy, resource, permission.reason or "")
+                    acknowledge_exact_wildcard(self.role.managed_policy, permission.reason or "", resource)
         passed: list[tuple[Any, tuple[str, ...]]] = []
         for role, services in need.pass_roles_to:
             if any(role is r and services == s for r, s in passed):
@@ -584,47 +583,45 @@ class MlPipeline(MlPipelineBase):
         )
         for arn in {experiment_arn, trial_arn, components}:
             if "*" in arn:
-                acknowledge_exact_wildcard(self.role.managed_policy, arn, reason)
+                acknowledge_exact_wildcard(self.role.managed_policy, reason, arn)
 
     def _warn_untracked_roles(self) -> None:
         """A role that tracks runs on an MLflow server but whose every job here is network-isolated:
         no job can reach the server, so none is given its ARN (``constructs_lib:mlflowUnreachable``)."""
         reachable: dict[int, bool] = {}
         roles: dict[int, Any] = {}
-        for step in self.definition.all_steps():
-            for runs in (step, getattr(step, "job", None)):
-                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
-                if tracking_server_of(role) is None or network is None:
-                    continue
-                roles[id(role)] = role
-                reachable[id(role)] = reachable.get(id(role), False) or not network.enable_network_isolation
+        for runs in self._runs():
+            role, isolated = getattr(runs, "role", None), getattr(runs, "enable_network_isolation", None)
+            if tracking_server_of(role) is None or isolated is None:
+                continue
+            roles[id(role)] = role
+            reachable[id(role)] = reachable.get(id(role), False) or not isolated
         for key, role in roles.items():
             if not reachable[key]:
                 Annotations.of(self).add_warning_v2(
                     "constructs_lib:mlflowUnreachable",
                     f"role {role.node.path if hasattr(role, 'node') else role} tracks runs on an MLflow server, but "
                     "every step running as it is network-isolated and cannot reach the server (so none gets its "
-                    "ARN): give the steps that log JobNetwork(enable_network_isolation=False)",
+                    "ARN): give the steps that log enable_network_isolation=False",
                 )
 
     def _grant_job_networks(self) -> None:
         """A step in a VPC that runs as a ``JobRole``: the role gets that network's interface
-        permissions (a network without ``vpc_id``, or another kind of role, is left to the run-time
-        contract check, which reports what is missing)."""
-        for step in self.definition.all_steps():
-            for runs in (step, getattr(step, "job", None)):
-                role, network = getattr(runs, "role", None), getattr(runs, "network", None)
-                if (
-                    isinstance(role, JobRole)
-                    and network is not None
-                    and network.vpc_config is not None
-                    and network.vpc_id is not None
-                ):
-                    role.grant_network_access(
-                        vpc_id=network.vpc_id,
-                        subnet_ids=network.subnet_ids,
-                        security_group_ids=network.security_group_ids,
-                    )
+        permissions (another kind of role is left to the run-time contract check, which reports what
+        is missing)."""
+        for runs in self._runs():
+            role, network = getattr(runs, "role", None), getattr(runs, "network", None)
+            if isinstance(role, JobRole) and network is not None:
+                role.grant_network_access(network)
+
+    def _runs(self) -> list[Any]:
+        """What runs a job: each step, and the job configuration of a step that has one."""
+        return [
+            runs
+            for step in self.definition.all_steps()
+            for runs in (step, getattr(step, "job", None))
+            if runs is not None
+        ]
 
     def _grant_large_model_outputs(self) -> None:
         """A training step that runs as a ``JobRole``: the role writes its Debugger, profiler and
@@ -684,7 +681,8 @@ class MlPipeline(MlPipelineBase):
         problem = api_text_problem(value, "TagValue")
         problems.check(problem is None, "scope_tag (value)", value, problem or "")
 
-    def _grant_group(self, group: ModelPackageGroupRef, *, register: bool) -> None:
+    def _grant_group(self, group: Any, *, register: bool) -> None:
+        """``group``: an ``IModelPackageGroup``, or any object with its name and ARN (granted by ARN)."""
         if isinstance(group, IModelPackageGroup):
             (group.grant_register if register else group.grant_read)(self.role)
             versions = group.model_packages_arn
@@ -698,9 +696,9 @@ class MlPipeline(MlPipelineBase):
             )
         acknowledge_exact_wildcard(
             self.role.managed_policy,
-            versions,
             "Versions of the one model package group the pipeline's steps name; version numbers are assigned "
             "by the registry at registration.",
+            versions,
         )
 
     def _grant_read(self, location: S3Location) -> None:
@@ -709,9 +707,9 @@ class MlPipeline(MlPipelineBase):
         self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
             self.role.managed_policy,
-            objects,
             "The property files conditions read are written under this output prefix by each execution; "
             "read-only, that prefix only.",
+            objects,
         )
         key = location.encryption_key
         if key is not None:

@@ -1,11 +1,14 @@
-"""Stand-ins for the other areas' constructs, implementing the protocols of
-``constructs_lib._core.contracts`` (the real endpoints, pipelines and registry live elsewhere)."""
+"""Stand-ins for the other areas' constructs: the members of ``IEndpoint``, ``IMlPipeline`` and
+``IModelPackageGroup`` that the monitoring loop reads (the real endpoints, pipelines and registry
+live elsewhere)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -13,7 +16,7 @@ from constructs_lib.inference.data_capture import DataCaptureOptions
 
 
 class FakeEndpoint(Construct):
-    """A ``MonitorableEndpoint``: name, ARN and data capture, nothing deployed."""
+    """An endpoint: the name, ARN and data capture of an ``IEndpoint``, nothing deployed."""
 
     def __init__(
         self,
@@ -41,7 +44,7 @@ class FakeEndpoint(Construct):
 
 
 class FakePipeline(Construct):
-    """A ``StartablePipeline`` declaring ``parameter_names``."""
+    """A pipeline: the name, ARN, ``parameter_names`` and start grant of an ``IMlPipeline``."""
 
     def __init__(
         self,
@@ -75,7 +78,7 @@ class FakePipeline(Construct):
 
 @dataclass
 class FakeModelPackageGroup:
-    """A ``ModelPackageGroupRef``."""
+    """A model package group: the name and ARN of an ``IModelPackageGroup``."""
 
     model_package_group_name: str = "churn-models"
     region: str = "eu-west-1"
@@ -84,3 +87,29 @@ class FakeModelPackageGroup:
     @property
     def model_package_group_arn(self) -> str:
         return f"arn:aws:sagemaker:{self.region}:{self.account}:model-package-group/{self.model_package_group_name}"
+
+
+class FakeNetwork:
+    """An ``INetwork`` of given subnet and security group ids (imported into a stack of its own), whose
+    every endpoint is reachable: what a pipeline step's ``network=`` renders from."""
+
+    def __init__(
+        self,
+        subnet_ids: Sequence[str] = ("subnet-1",),
+        security_group_ids: Sequence[str] = ("sg-1",),
+        *,
+        vpc_id: str = "vpc-1",
+    ) -> None:
+        scope = Stack()
+        self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(scope, "Vpc", vpc_id=vpc_id, availability_zones=["eu-west-1a"])
+        self.subnets: list[ec2.ISubnet] = [
+            ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", subnet_id) for i, subnet_id in enumerate(subnet_ids)
+        ]
+        self.security_groups: list[ec2.ISecurityGroup] = [
+            ec2.SecurityGroup.from_security_group_id(scope, f"Sg{i}", group_id)
+            for i, group_id in enumerate(security_group_ids)
+        ]
+        self.vpc_subnets = ec2.SubnetSelection(subnets=self.subnets)
+
+    def require_endpoints(self, consumer: object, endpoints: Sequence[str], *, purpose: str, required: bool = True):
+        return None

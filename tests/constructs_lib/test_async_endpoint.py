@@ -16,8 +16,8 @@ from constructs_lib import (
     InstanceVariant,
     ServerlessVariant,
 )
-from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib.inference.endpoint import EndpointBase
 from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import artifacts, cheap_model, network, serverless_model, vpc_model
 
@@ -199,7 +199,7 @@ def test_clients_may_upload_requests_invoke_and_read_answers(template):
 
 def test_satisfies_the_monitorable_endpoint_contract(built):
     endpoint: AsyncEndpoint = built["endpoint"]
-    assert isinstance(endpoint, MonitorableEndpoint)
+    assert isinstance(endpoint, EndpointBase)
     assert endpoint.data_capture.prefix == "capture"
     assert endpoint.metric_approximate_backlog_size().dimensions == {"EndpointName": endpoint.physical_endpoint_name}
     assert endpoint.variant().metric_cpu_utilization().dimensions["VariantName"] == "AllTraffic"

@@ -36,7 +36,6 @@ from constructs_lib._core.packaging import tar_gz_bytes
 from constructs_lib.foundation._runtime_contracts import check_templates
 from constructs_lib.training.pipeline import (
     IntegerRange,
-    JobNetwork,
     MetricDefinition,
     PipelineDefinition,
     ProcessingOutput,
@@ -50,8 +49,6 @@ from constructs_lib.training.pipeline import (
 from tests.conftest import new_app, new_stack
 from tests.constructs_lib.assets import file_assets, published
 from tests.constructs_lib.pipeline.conftest import assert_valid
-
-OPEN = JobNetwork(enable_network_isolation=False)
 
 
 def write_source(folder: Path, *, requirements: str | None = "scikit-learn==1.4.2\n") -> Path:
@@ -104,7 +101,7 @@ class Built:
             instance_type="ml.m5.xlarge",
             source=ScriptSource(entry_point="train.py", source_dir=str(self.source)),
             arguments=["--days", 30],
-            network=OPEN,
+            enable_network_isolation=False,
         )
         train = TrainingStep(
             "Train",
@@ -116,7 +113,7 @@ class Built:
                 channels=[TrainingChannel("train", prepare.outputs["train"], content_type="text/csv")],
                 hyperparameters={"epochs": 10, "optimizer": "adam", "dropout": 0.1, "shuffle": True},
                 source=ScriptSource(entry_point="train.py", source_dir=str(self.source), container_log_level=10),
-                network=OPEN,
+                enable_network_isolation=False,
             ),
         )
         self.definition = PipelineDefinition(steps=[prepare, features, train])
@@ -301,7 +298,7 @@ def _submit_directory(source: Path) -> str:
         instance_type="ml.m5.xlarge",
         output_path="s3://artifacts/models/",
         source=ScriptSource(entry_point="train.py", source_dir=str(source)),
-        network=OPEN,
+        enable_network_isolation=False,
     )
     pipeline = MlPipeline(
         stack, "P", pipeline_name="p", definition=PipelineDefinition(steps=[TrainingStep("T", job=job)])
@@ -335,7 +332,7 @@ def _job(role: Any, source: ScriptSource, **changes: Any) -> TrainingJob:
         instance_type="ml.m5.xlarge",
         output_path="s3://artifacts/models/",
         source=source,
-        network=OPEN,
+        enable_network_isolation=False,
     )
     options.update(changes)
     return TrainingJob(**options)
@@ -368,7 +365,7 @@ def test_script_mode_with_requirements_in_a_network_isolated_job_fails_at_synth(
     with pytest.raises(
         ConstructValidationError, match=r"job.source \(requirements.txt\).*cannot reach a package index"
     ):
-        _render(TrainingStep("T", job=_job(built.role, source, network=JobNetwork())))
+        _render(TrainingStep("T", job=_job(built.role, source, enable_network_isolation=True)))
     step = ProcessingStep(
         "P",
         role=built.role,
@@ -382,7 +379,7 @@ def test_script_mode_with_requirements_in_a_network_isolated_job_fails_at_synth(
 
 def test_offline_requirements_run_in_a_network_isolated_job(built: Built, offline_folder: Path):
     source = ScriptSource(entry_point="train.py", source_dir=str(offline_folder))
-    _render(TrainingStep("T", job=_job(built.role, source, network=JobNetwork())))
+    _render(TrainingStep("T", job=_job(built.role, source, enable_network_isolation=True)))
 
 
 def test_script_mode_needs_an_image_and_its_own_code_channel(built: Built, source_folder: Path):
@@ -407,7 +404,7 @@ def test_a_processing_step_takes_code_or_source_and_no_entrypoint_with_source(bu
         image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.xlarge",
         code=Code.from_asset(str(source_folder)),
-        network=OPEN,
+        enable_network_isolation=False,
     )
     with pytest.raises(ConstructValidationError, match="must be a script file; for a folder give source=ScriptSource"):
         _render(step)
@@ -419,7 +416,7 @@ def test_a_processing_step_takes_code_or_source_and_no_entrypoint_with_source(bu
         source=ScriptSource(entry_point="train.py", source_dir=str(source_folder)),
         code="s3://b/code/x.py",
         entrypoint=["python3", "x.py"],
-        network=OPEN,
+        enable_network_isolation=False,
     )
     with pytest.raises(ConstructValidationError) as error:
         _render(step)

@@ -43,3 +43,22 @@ def test_an_acknowledgment_covers_one_resource_and_one_rule():
 def test_an_acknowledgment_needs_a_real_reason():
     with pytest.raises(ValueError, match="needs a real reason"):
         acknowledge(s3.Bucket(new_stack(), "B"), "ok", "AwsSolutions-S1")
+
+
+def test_every_acknowledgment_takes_the_scope_then_the_reason_then_what_it_acknowledges():
+    import inspect
+
+    from constructs_lib._core import nag, wildcards
+    from constructs_lib.foundation import compliance
+
+    functions = [
+        getattr(module, name)
+        for module in (nag, wildcards, compliance)
+        for name in dir(module)
+        if name.startswith("acknowledge") and inspect.isfunction(getattr(module, name))
+    ]
+    assert len(functions) >= 9
+    for function in functions:
+        parameters = list(inspect.signature(function).parameters.values())
+        assert parameters[1].name == "reason", function.__qualname__
+        assert len(parameters) == 3, function.__qualname__

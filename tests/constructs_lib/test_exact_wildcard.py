@@ -29,7 +29,7 @@ def test_acknowledges_only_the_named_cross_stack_wildcard():
     quiet = bucket.arn_for_objects("capture/*")
     loud = bucket.arn_for_objects("other/*")
     role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[quiet, loud]))
-    acknowledge_exact_wildcard(role, quiet, "Captured data objects are named by SageMaker at run time.")
+    acknowledge_exact_wildcard(role, "Captured data objects are named by SageMaker at run time.", quiet)
     findings = nag_findings(app)
     assert len(findings) == 1
     assert findings[0].startswith("AwsSolutions-IAM5[Resource::") and "/other/*]" in findings[0]
@@ -39,6 +39,6 @@ def test_needs_a_wildcard_and_a_reason():
     stack = new_stack()
     role = ManagedPolicyRole(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     with pytest.raises(ValueError, match="holds no wildcard"):
-        acknowledge_exact_wildcard(role, "arn:aws:s3:::b/key", "A long enough reason for the test.")
+        acknowledge_exact_wildcard(role, "A long enough reason for the test.", "arn:aws:s3:::b/key")
     with pytest.raises(ValueError, match="needs a real reason"):
-        acknowledge_exact_wildcard(role, "arn:aws:s3:::b/*", "short")
+        acknowledge_exact_wildcard(role, "short", "arn:aws:s3:::b/*")

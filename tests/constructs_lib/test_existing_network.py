@@ -12,7 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 
 import constructs_lib as lib
-from constructs_lib.training.pipeline import JobNetwork
+from constructs_lib.training.pipeline.step import vpc_config
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.fakes import FakeEndpoint, FakeModelPackageGroup, FakePipeline
 from tests.constructs_lib.inference_fixtures import artifacts, container
@@ -88,7 +88,7 @@ def test_the_platform_runs_in_the_existing_vpcs_egress_subnets(built):
     assert len(functions) >= 4  # teardown, drift starter, deployer, ...
     for function in functions.values():
         assert function["Properties"]["VpcConfig"]["SubnetIds"] == SUBNETS
-    assert JobNetwork.from_network(built[1]).subnet_ids == tuple(SUBNETS)
+    assert (vpc_config(built[1]) or {})["Subnets"] == SUBNETS  # what a pipeline step's network= renders
 
 
 def test_the_only_endpoint_created_is_the_one_asked_for(built):
@@ -168,6 +168,24 @@ def test_every_construct_that_runs_in_a_vpc_takes_network_as_an_inetwork():
         "StudioExecutionRole",
         "StudioTeardown",
     } <= set(takes_network)
+
+
+def test_every_pipeline_job_takes_network_as_an_inetwork_and_isolation_as_its_own_option():
+    from constructs_lib.training import pipeline
+
+    jobs = {
+        pipeline.TrainingJob: {"enable_network_isolation", "encrypt_inter_container_traffic"},
+        pipeline.ProcessingStep: {"enable_network_isolation", "encrypt_inter_container_traffic"},
+        pipeline.CheckJobConfig: {"enable_network_isolation", "encrypt_inter_container_traffic"},
+        pipeline.CreateModelStep: {"enable_network_isolation"},
+        pipeline.AutoMLStep: {"encrypt_inter_container_traffic"},  # AutoML jobs have no isolation switch
+    }
+    for cls, options in jobs.items():
+        parameters = inspect.signature(cls.__init__).parameters
+        assert str(parameters["network"].annotation) == "INetwork | None", cls.__name__
+        assert options <= set(parameters), cls.__name__
+        assert not (_PLACEMENT_NAMES & set(parameters)), cls.__name__
+    assert not hasattr(pipeline, "JobNetwork")
 
 
 def test_a_private_network_is_an_inetwork():

@@ -21,7 +21,6 @@ from constructs_lib import (
     S3Location,
     SecureBucket,
 )
-from constructs_lib._core.contracts import StartablePipeline
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.container_images import (
@@ -196,7 +195,7 @@ def test_bucket_and_key_tokens_resolve_in_the_definition(synthesized):
 
 def test_satisfies_the_startable_pipeline_contract(synthesized):
     pipeline = synthesized[2]
-    assert isinstance(pipeline, StartablePipeline)
+    assert isinstance(pipeline, IMlPipeline)
     assert pipeline.parameter_names == frozenset({"AccuracyThreshold"})
     assert pipeline.pipeline_name == "Churn-Training"
     assert pipeline.pipeline_arn.endswith(":pipeline/churn-training")
@@ -433,7 +432,7 @@ def test_an_existing_pipeline_imported_by_name_can_be_granted_on():
     operator = iam.Role(stack, "Operator", assumed_by=iam.AccountRootPrincipal())
     assert isinstance(pipeline.grant_start_execution(operator), iam.Grant)
     pipeline.grant_read(operator)
-    assert isinstance(pipeline, IMlPipeline) and isinstance(pipeline, StartablePipeline)
+    assert isinstance(pipeline, IMlPipeline)
     assert pipeline.pipeline_name == "Churn-Training" and pipeline.parameter_names == {"InputData"}
     statements = role_statements(Template.from_stack(stack), "Operator")
     assert actions_of(statements) == {

@@ -25,7 +25,6 @@ from constructs_lib.training.container_images import (
     xgboost_image_uri,
 )
 from constructs_lib.training.pipeline import (
-    JobNetwork,
     PipelineDefinition,
     ProcessingStep,
     TrainingChannel,
@@ -37,10 +36,8 @@ from tests.constructs_lib.pipeline.conftest import assert_valid
 from tests.iam_eval import Request, allowed
 from tests.sagemaker_contract import definition_from_template
 
-OPEN = JobNetwork(enable_network_isolation=False)
 
-
-def _steps(role, work: S3Location, *, train_network: JobNetwork = OPEN):
+def _steps(role, work: S3Location, *, train_isolated: bool = False):
     prepare = ProcessingStep(
         "Prepare",
         role=role,
@@ -56,7 +53,7 @@ def _steps(role, work: S3Location, *, train_network: JobNetwork = OPEN):
             instance_type="ml.m5.xlarge",
             output_path=work.child("models/"),
             channels=[TrainingChannel("train", work.child("train/"))],
-            network=train_network,
+            enable_network_isolation=train_isolated,
             environment={"EXTRA": "1"},
         ),
     )
@@ -145,7 +142,7 @@ def test_the_jobs_own_environment_wins():
         role=role,
         image=ContainerImage.from_uri(sklearn_image_uri("eu-west-1")),
         instance_type="ml.m5.large",
-        network=OPEN,
+        enable_network_isolation=False,
         environment={"MLFLOW_TRACKING_URI": "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/x"},
     )
     environment = PipelineDefinition(steps=[step]).render()["Steps"][0]["Arguments"]["Environment"]
@@ -159,7 +156,7 @@ def test_a_tracking_role_whose_every_job_is_isolated_is_warned_about():
     server = MlflowTrackingServer(stack, "Mlflow")
     work = S3Location(SecureBucket(stack, "Work"), "work/")
     role = JobRole(stack, "Jobs", job_kinds=["processing", "training"], inputs=[work], tracking_server=server)
-    MlPipeline(stack, "P", definition=PipelineDefinition(steps=list(_steps(role, work, train_network=JobNetwork()))))
+    MlPipeline(stack, "P", definition=PipelineDefinition(steps=list(_steps(role, work, train_isolated=True))))
     Annotations.from_stack(stack).has_warning(
         "/Test/P", Match.string_like_regexp("network-isolated.*mlflowUnreachable")
     )

@@ -20,7 +20,6 @@ from constructs_lib import (
     ModelPackageSources,
     SecureBucket,
 )
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 from tests.conftest import compliance_app, nag_findings, new_stack
@@ -53,7 +52,7 @@ def synthesized():
     for role in (reader, registrar, approver):
         # Grants on a group's versions are a wildcard the grantee acknowledges (as MlPipeline does).
         acknowledge_exact_wildcard(
-            role.managed_policy, private.model_packages_arn, "Test: versions of the one group this role works with."
+            role.managed_policy, "Test: versions of the one group this role works with.", private.model_packages_arn
         )
     findings = nag_findings(app)
     return Template.from_stack(stack), findings, shared
@@ -83,7 +82,7 @@ def test_group_is_retained_by_default_and_satisfies_the_registry_contract(synthe
     group = _group(template, "Churn-Model")
     assert group["DeletionPolicy"] == "Retain" and group["UpdateReplacePolicy"] == "Retain"
     assert group["Properties"]["ModelPackageGroupDescription"] == "churn versions"
-    assert isinstance(shared, ModelPackageGroupRef)
+    assert isinstance(shared, IModelPackageGroup)
     assert shared.model_package_group_name == "Churn-Model"
     assert "model-package/churn-model/*" in shared.model_packages_arn
 
@@ -257,7 +256,7 @@ def test_an_existing_group_imported_by_name_can_be_granted_on():
     deployer = iam.Role(stack, "Deployer", assumed_by=iam.AccountRootPrincipal())
     assert isinstance(group.grant_read(deployer), iam.Grant)
     group.grant_approve(deployer)
-    assert isinstance(group, IModelPackageGroup) and isinstance(group, ModelPackageGroupRef)
+    assert isinstance(group, IModelPackageGroup)
     assert group.model_package_group_name == "Churn-Models"
     statements = role_statements(Template.from_stack(stack), "Deployer")
     assert actions_of(statements) == {

@@ -20,8 +20,8 @@ from constructs_lib import (
     ServerlessVariant,
     TrafficRouting,
 )
-from constructs_lib._core.contracts import MonitorableEndpoint
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib.inference.endpoint import EndpointBase
 from tests.conftest import compliance_app, nag_findings, new_stack
 from tests.constructs_lib.inference_fixtures import artifacts, cheap_model, network, serverless_model, vpc_model
 
@@ -283,7 +283,7 @@ def test_grant_invoke_is_limited_to_the_endpoint(template):
 
 def test_satisfies_the_monitorable_endpoint_contract(built):
     prod: RealtimeEndpoint = built["prod"]
-    assert isinstance(prod, MonitorableEndpoint)
+    assert isinstance(prod, EndpointBase)
     assert prod.data_capture.sampling_percentage == 25
     assert built["ab"].data_capture is None
 

@@ -27,7 +27,6 @@ from constructs_lib.foundation._runtime_contracts import check_templates, runtim
 from constructs_lib.training.container_images import XGBOOST_REPOSITORY, xgboost_image_uri
 from constructs_lib.training.pipeline import (
     IntegerRange,
-    JobNetwork,
     MetricDefinition,
     PipelineDefinition,
     TrainingChannel,
@@ -134,7 +133,7 @@ def test_a_role_the_app_does_not_define_is_reported():
 # --- jobs --------------------------------------------------------------------------------------------
 
 
-def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
+def _training_pipeline(with_network: bool, job_role: bool = True, app=None):
     app = app or new_app()
     stack = new_stack(app)
     key = EncryptionKey(stack, "Key")
@@ -154,16 +153,15 @@ def _training_pipeline(with_network: bool, vpc_id: bool = True, app=None):
     train = TrainingStep(
         "Train",
         job=TrainingJob(
-            role=role,
+            # The JobRole, or its IAM role (which MlPipeline does not grant the step's network).
+            role=role if job_role else role.role,
             image=ContainerImage.from_uri(xgboost_image_uri("eu-west-1")),
             instance_type="ml.m5.xlarge",
             output_path=work.child("models/"),
             output_kms_key=key,
             volume_kms_key=key,
             channels=[TrainingChannel("train", work.child("train/"), content_type="text/csv")],
-            network=JobNetwork.from_network(net)
-            if vpc_id
-            else JobNetwork(subnet_ids=net.subnet_ids, security_group_ids=net.security_group_ids),
+            network=net,
         ),
     )
     MlPipeline(stack, "Pipeline", pipeline_name="train", definition=PipelineDefinition(steps=[train]))
@@ -189,8 +187,8 @@ def test_a_job_role_granted_its_steps_network_is_nag_clean():
     assert nag_findings(_training_pipeline(with_network=False, app=compliance_app())) == []
 
 
-def test_a_vpc_job_whose_network_has_no_vpc_id_and_whose_role_has_no_network_permissions_is_reported():
-    found = findings(_training_pipeline(with_network=False, vpc_id=False))
+def test_a_vpc_job_whose_iam_role_has_no_network_permissions_is_reported():
+    found = findings(_training_pipeline(with_network=False, job_role=False))
     network_rules = {r for r in rules_at(found, "Pipeline") if r.startswith("MissingGrant[ec2:")}
     assert network_rules == {
         "MissingGrant[ec2:CreateNetworkInterface]",

@@ -285,7 +285,7 @@ def test_the_rollout_role_may_replace_monitoring_job_definitions_and_update_the_
     DeployOnApproval(
         stack,
         "Rollout",
-        model_package_group=Group(),  # type: ignore[arg-type]  # a literal ModelPackageGroupRef
+        model_package_group=Group(),  # type: ignore[arg-type]  # a literal group: name and ARN
         targets=[
             DeploymentTarget(stack_name="serving", endpoint_name="churn"),
             DeploymentTarget(

@@ -33,7 +33,7 @@ def test_an_acknowledgment_without_a_real_reason_names_the_reason():
     with pytest.raises(ConstructValidationError, match=r"rule_ids=\(\): name at least one rule"):
         acknowledge(bucket, "a reason that is long enough to be one")
     with pytest.raises(ConstructValidationError, match=r"resource='arn:aws:s3:::b': holds no wildcard"):
-        acknowledge_exact_wildcard(bucket, "arn:aws:s3:::b", "a reason that is long enough to be one")
+        acknowledge_exact_wildcard(bucket, "a reason that is long enough to be one", "arn:aws:s3:::b")
 
 
 def test_a_value_the_pipeline_definition_cannot_hold_is_one_of_the_definitions_problems():

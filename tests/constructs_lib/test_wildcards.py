@@ -29,7 +29,7 @@ def test_only_the_named_statement_is_acknowledged_and_cross_stack_references_wor
             sid="NotAcknowledged", actions=["s3:GetObject"], resources=[bucket.arn_for_objects("other/*")]
         )
     )
-    acknowledge_statement_wildcards(role.managed_policy, "NoSuchStatement", "a reason that is long enough to pass")
+    acknowledge_statement_wildcards(role.managed_policy, "a reason that is long enough to pass", "NoSuchStatement")
     findings = nag_findings(app)
     assert len(findings) == 1
     assert findings[0].startswith("AwsSolutions-IAM5[Resource::") and findings[0].endswith(

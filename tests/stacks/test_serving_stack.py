@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib import AsyncEndpoint, InferenceComponentEndpoint, RealtimeEndpoint, idle_cost_summary
-from constructs_lib._core.contracts import MonitorableEndpoint
+from constructs_lib.inference.endpoint import EndpointBase
 from stacks.config import XGBOOST_IMAGE_EU_WEST_1
 
 
@@ -138,7 +138,7 @@ def test_inference_api_in_staging_and_prod_with_waf_in_prod(synthesized_app):
 def test_endpoints_are_monitorable_for_the_monitoring_loop(synthesized_app):
     for env in ("staging", "prod"):
         endpoint = synthesized_app.stages[env].serving.endpoint
-        assert isinstance(endpoint, MonitorableEndpoint) and endpoint.data_capture is not None
+        assert isinstance(endpoint, EndpointBase) and endpoint.data_capture is not None
 
 
 def _served_container(template: dict, package_arn: str) -> dict:

@@ -171,15 +171,15 @@ def test_registry_is_retained_except_where_the_environment_opts_in_to_destroy(sy
 
 
 def test_stage_exposes_what_other_areas_consume(synthesized_app):
-    from constructs_lib._core.contracts import ModelPackageGroupRef, StartablePipeline
+    from constructs_lib import IMlPipeline, IModelPackageGroup
 
     training = synthesized_app.stages["prod"].training
-    assert isinstance(training.model_package_group, ModelPackageGroupRef)
-    assert isinstance(training.training_pipeline, StartablePipeline)
+    assert isinstance(training.model_package_group, IModelPackageGroup)
+    assert isinstance(training.training_pipeline, IMlPipeline)
     assert training.training_pipeline.parameter_names == frozenset(
         {"InputDataUri", "AccuracyThreshold", "Trigger", "SkipBaselineChecks", "RegisterNewBaselines"}
     )
-    assert isinstance(training.batch_transform_pipeline, StartablePipeline)
+    assert isinstance(training.batch_transform_pipeline, IMlPipeline)
 
 
 def test_pipeline_scripts_compile_and_write_what_the_gate_reads():

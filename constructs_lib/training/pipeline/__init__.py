@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         shared_state,
         varies_per_execution,
     )
-    from constructs_lib.training.pipeline.step import CacheConfig, JobNetwork, RetryPolicy, Step
+    from constructs_lib.training.pipeline.step import CacheConfig, RetryPolicy, Step
     from constructs_lib.training.pipeline.steps.automl import (
         AutoMLContentType,
         AutoMLMetric,
@@ -200,7 +200,7 @@ else:
                 "shared_state",
                 "varies_per_execution",
             ),
-            "constructs_lib.training.pipeline.step": ("CacheConfig", "JobNetwork", "RetryPolicy", "Step"),
+            "constructs_lib.training.pipeline.step": ("CacheConfig", "RetryPolicy", "Step"),
             "constructs_lib.training.pipeline.steps.automl": (
                 "AutoMLContentType",
                 "AutoMLMetric",
@@ -412,7 +412,6 @@ __all__ = [
     "FailStep",
     "FileSystemSource",
     "IntegerRange",
-    "JobNetwork",
     "Join",
     "JsonGet",
     "LambdaStep",

@@ -31,14 +31,14 @@ if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
     from constructs import Construct
 
-    from constructs_lib._core.contracts import ModelPackageGroupRef
     from constructs_lib.foundation.network import INetwork
     from constructs_lib.foundation.s3_location import S3Location
+    from constructs_lib.training.model_package_group import IModelPackageGroup
 
 _T = TypeVar("_T")
 
 #: Public: a step's options and its base; the validator and requirements serve the builder.
-__all__ = ["CacheConfig", "JobNetwork", "RetryPolicy", "Step"]
+__all__ = ["CacheConfig", "RetryPolicy", "Step"]
 
 STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
 
@@ -95,58 +95,44 @@ class CacheConfig:
         return {"Enabled": self.enabled, "ExpireAfter": self.expire_after.to_iso_string()}
 
 
-@dataclass(frozen=True)
-class JobNetwork:
-    """Network settings of a SageMaker job or model.
+def vpc_config(network: INetwork | None) -> dict[str, Any] | None:
+    """A job's or model's ``VpcConfig``: ``network``'s subnets and security groups, or None (no VPC).
 
-    :param subnet_ids: default none (no VPC); private subnets to attach the job to (1 to 16).
-    :param security_group_ids: default none; security groups of the job's interfaces (1 to 5).
-    :param enable_network_isolation: default True: the containers get no network access (SageMaker
-        still downloads inputs and uploads outputs). Turn off only for code that must call AWS APIs.
-    :param encrypt_inter_container_traffic: default True; TLS between the instances of
-        distributed jobs.
-    :param vpc_id: default none; the subnets' VPC (``from_network`` sets it). With it,
-        ``MlPipeline`` grants a ``JobRole`` that runs the step the network-interface permissions of
-        this network (limited to this VPC); without it, a role lacking them is reported by the
-        run-time contract check.
+    Every job step takes ``network: INetwork | None`` as the constructs do; its network isolation and
+    inter-container encryption are keyword options of the step (``enable_network_isolation=``,
+    ``encrypt_inter_container_traffic=``), not of the network.
     """
+    if network is None:
+        return None
+    return {
+        "SecurityGroupIds": [g.security_group_id for g in network.security_groups],
+        "Subnets": [s.subnet_id for s in network.subnets],
+    }
 
-    subnet_ids: Sequence[str] = ()
-    security_group_ids: Sequence[str] = ()
-    enable_network_isolation: bool = True
-    encrypt_inter_container_traffic: bool = True
-    vpc_id: str | None = None
 
-    @classmethod
-    def from_network(cls, network: INetwork, **options: Any) -> JobNetwork:
-        """The subnets and security groups of ``network`` (a ``PrivateNetwork``), with its VPC."""
-        return cls(
-            subnet_ids=tuple(subnet_ids(network.subnets)),
-            security_group_ids=tuple(security_group_ids(network.security_groups)),
-            vpc_id=network.vpc.vpc_id,
-            **options,
-        )
+def is_model_package_group(value: Any) -> bool:
+    """Whether ``value`` names a model package group as an ``IModelPackageGroup`` does (a
+    ``ModelPackageGroup``, or one imported with ``ModelPackageGroup.from_*``)."""
+    return hasattr(value, "model_package_group_name") and hasattr(value, "model_package_group_arn")
 
-    @property
-    def vpc_config(self) -> dict[str, Any] | None:
-        if not self.subnet_ids and not self.security_group_ids:
-            return None
-        return {"SecurityGroupIds": list(self.security_group_ids), "Subnets": list(self.subnet_ids)}
 
-    def validate(self, v: StepValidator, prefix: str = "network") -> None:
-        if self.subnet_ids or self.security_group_ids:
-            v.check(
-                1 <= len(self.subnet_ids) <= 16,
-                f"{prefix}.subnet_ids",
-                list(self.subnet_ids),
-                "must list 1 to 16 subnets when the job runs in a VPC",
-            )
-            v.check(
-                1 <= len(self.security_group_ids) <= 5,
-                f"{prefix}.security_group_ids",
-                list(self.security_group_ids),
-                "must list 1 to 5 security groups when the job runs in a VPC",
-            )
+def validate_network(v: StepValidator, network: INetwork | None, prefix: str = "network") -> None:
+    """A job in a VPC takes 1 to 16 subnets and 1 to 5 security groups (botocore ``VpcConfig``)."""
+    if network is None:
+        return
+    subnets, groups = network.subnets, network.security_groups
+    v.check(
+        1 <= len(subnets) <= 16,
+        f"{prefix}.subnets",
+        [s.subnet_id for s in subnets],
+        "must be 1 to 16 subnets when the job runs in a VPC",
+    )
+    v.check(
+        1 <= len(groups) <= 5,
+        f"{prefix}.security_groups",
+        [g.security_group_id for g in groups],
+        "must be 1 to 5 security groups when the job runs in a VPC",
+    )
 
 
 @dataclass(frozen=True)
@@ -218,8 +204,8 @@ class StepRequirements:
 
     job_kinds: set[str] = field(default_factory=set[str])
     pass_roles: list[Any] = field(default_factory=list[Any])
-    register_into: list[ModelPackageGroupRef] = field(default_factory=list["ModelPackageGroupRef"])
-    read_from: list[ModelPackageGroupRef] = field(default_factory=list["ModelPackageGroupRef"])
+    register_into: list[IModelPackageGroup] = field(default_factory=list["IModelPackageGroup"])
+    read_from: list[IModelPackageGroup] = field(default_factory=list["IModelPackageGroup"])
     read_locations: list[S3Location] = field(default_factory=list[S3Location])
     functions: list[lambda_.IFunction] = field(default_factory=list["lambda_.IFunction"])
     queues: list[sqs.IQueue] = field(default_factory=list["sqs.IQueue"])

@@ -39,7 +39,7 @@ SKLEARN = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1
 
 
 class Group:
-    """A ModelPackageGroupRef with literal values."""
+    """A model package group (the name and ARN of an IModelPackageGroup) with literal values."""
 
     model_package_group_name = "churn"
     model_package_group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn"

@@ -24,7 +24,6 @@ from constructs_lib.training.pipeline import (
     DriftCheckBaselines,
     ExecutionVariables,
     Facet,
-    JobNetwork,
     Join,
     ModelBiasCheckConfig,
     ModelContainer,
@@ -53,7 +52,7 @@ def data_quality_check(role: Any, group: Any, **changes: Any) -> QualityCheckSte
             dataset_format=DatasetFormat.csv(header=False),
             output=Join(on="/", values=["s3://artifacts/baselines", ExecutionVariables.PIPELINE_EXECUTION_ID, "dq"]),
         ),
-        job=CheckJobConfig(role=role, image_uri=ANALYZER),
+        job=CheckJobConfig(role=role, image=ContainerImage.from_uri(ANALYZER)),
         model_package_group=group,
     )
     options.update(changes)
@@ -74,7 +73,7 @@ def model_quality_check(role: Any, **changes: Any) -> QualityCheckStep:
     return QualityCheckStep(
         "ModelQuality",
         check=ModelQualityCheckConfig(**check),
-        job=CheckJobConfig(role=role, image_uri=ANALYZER),
+        job=CheckJobConfig(role=role, image=ContainerImage.from_uri(ANALYZER)),
         **{"skip_check": True, "register_new_baseline": True, **changes},
     )
 
@@ -97,7 +96,7 @@ def _data(bucket: s3.IBucket, **changes: Any) -> ClarifyDataConfig:
 
 
 def _clarify_job(role: Any, isolated: bool = False) -> CheckJobConfig:
-    return CheckJobConfig(role=role, image_uri=CLARIFY, network=JobNetwork(enable_network_isolation=isolated))
+    return CheckJobConfig(role=role, image=ContainerImage.from_uri(CLARIFY), enable_network_isolation=isolated)
 
 
 def _bias(**changes: Any) -> BiasConfig:
@@ -448,9 +447,7 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
         skip_check=True,
     )
     message = _error(explain)
-    assert "job.network.enable_network_isolation=True: must be False for a model bias or explainability check" in (
-        message
-    )
+    assert "job.enable_network_isolation=True: must be False for a model bias or explainability check" in (message)
     assert "check.model.instance_type='ml.m5.huge'" in message
     assert "check.model.endpoint_name_prefix='clarify-of-the-churn-model': must be 1-23 letters, digits or hyphens" in (
         message
@@ -464,7 +461,9 @@ def test_a_model_check_needs_network_access_to_start_its_shadow_endpoint_and_a_s
 
 
 def test_the_check_job_is_checked_like_a_processing_job(role, group):
-    job = CheckJobConfig(role=role, image_uri=ANALYZER, instance_type="ml.m5.huge", instance_count=0)
+    job = CheckJobConfig(
+        role=role, image=ContainerImage.from_uri(ANALYZER), instance_type="ml.m5.huge", instance_count=0
+    )
     message = _error(data_quality_check(role, group, job=job))
     assert "steps['DataQuality'] (QualityCheck) instance_type='ml.m5.huge'" in message
     assert "steps['DataQuality'] (QualityCheck) instance_count=0: must be from 1 to 100" in message
@@ -525,3 +524,38 @@ def test_an_ml_pipeline_with_a_check_step_may_find_the_latest_approved_version_a
     assert '"Sid": "FindLatestApprovedBaselines"' in text and '"sagemaker:ListModelPackages"' in text
     assert '"sagemaker:DescribeModelPackage"' in text
     assert pipeline.role is not None
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", None])
+def test_a_check_job_runs_sagemakers_image_in_its_stacks_region_and_its_role_pulls_it(region):
+    import aws_cdk as cdk
+
+    import constructs_lib as lib
+    from tests.conftest import new_app
+
+    # A concrete region, and an environment-agnostic stack (the image's account by CfnMapping).
+    stack = new_stack() if region else cdk.Stack(new_app(), "Agnostic")
+    bucket = s3.Bucket.from_bucket_name(stack, "Artifacts", "artifacts")
+    work = S3Location(bucket, "checks/")
+    role = lib.JobRole(stack, "JobRole", job_kinds=["processing"], inputs=[work], outputs=[work])
+    step = data_quality_check(
+        role,
+        None,
+        job=CheckJobConfig(role=role, image=lib.MonitoringImage.model_monitor_analyzer().container_image()),
+        skip_check=True,
+        check=DataQualityCheckConfig(
+            baseline_dataset=work.child("train/"), dataset_format=DatasetFormat.csv(header=False), output=work
+        ),
+    )
+    lib.MlPipeline(stack, "Pipeline", pipeline_name="checks", definition=PipelineDefinition(steps=[step]))
+    template = json.dumps(assertions.Template.from_stack(stack).to_json())
+    assert "sagemaker-model-monitor-analyzer" in template
+    policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    pulls = [
+        s
+        for key, p in policies.items()
+        if key.startswith("JobRole")
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "ecr:BatchGetImage" in s["Action"]
+    ]
+    assert any("repository/sagemaker-model-monitor-analyzer" in json.dumps(s["Resource"]) for s in pulls), pulls

@@ -27,7 +27,6 @@ from constructs_lib.training.pipeline import (
     EndpointVariant,
     FailStep,
     InstanceGroup,
-    JobNetwork,
     Join,
     ModelContainer,
     ParameterString,
@@ -282,7 +281,7 @@ def _needs_large_models(role, group):
             region="eu-west-1", s3_output_path="s3://a/p", rules=[ProfilerRule(ProfilerRuleName.PROFILER_REPORT)]
         ),
         remote_debug=True,
-        network=JobNetwork(enable_network_isolation=False),
+        enable_network_isolation=False,
     )
     return PipelineDefinition(steps=[TrainingStep("T", job=job)])
 

@@ -25,7 +25,6 @@ from constructs_lib.training.pipeline import (
     FileSystemSource,
     FileSystemType,
     InstanceGroup,
-    JobNetwork,
     Mpi,
     ParameterServer,
     ParameterString,
@@ -43,6 +42,7 @@ from constructs_lib.training.pipeline import (
     TuningStep,
     rule_evaluator_image,
 )
+from tests.constructs_lib.fakes import FakeNetwork
 from tests.constructs_lib.pipeline.conftest import assert_valid, training_job
 
 P4D = "ml.p4d.24xlarge"
@@ -400,7 +400,7 @@ def test_the_distribution_group_is_checked_like_a_job(role):
             {
                 "instance_type": None,
                 "instance_groups": GROUPS,
-                "network": JobNetwork(subnet_ids=["subnet-1"], security_group_ids=["sg-1"]),
+                "network": FakeNetwork(["subnet-1"], ["sg-1"]),
                 "channels": [
                     TrainingChannel(
                         "train",
@@ -662,7 +662,7 @@ def test_a_disabled_profiler_even_where_there_is_no_debugger(role):
         ),
         ({"tensorboard": TensorBoardOutput("tb/")}, "job.tensorboard.s3_output_path='tb/': must be an s3:// URI"),
         (
-            {"remote_debug": "yes", "network": JobNetwork(enable_network_isolation=False)},
+            {"remote_debug": "yes", "enable_network_isolation": False},
             "job.remote_debug='yes': must be True or False",
         ),
     ],
@@ -723,7 +723,7 @@ def test_output_locations_are_the_s3_locations_the_job_role_writes(role, artifac
 
 def test_remote_debugging_is_an_explicit_opt_in(role):
     assert "RemoteDebugConfig" not in _args(role)
-    args = _args(role, remote_debug=True, network=JobNetwork(enable_network_isolation=False))
+    args = _args(role, remote_debug=True, enable_network_isolation=False)
     assert args["RemoteDebugConfig"] == {"EnableRemoteDebug": True}
     assert args["EnableNetworkIsolation"] is False
 
@@ -731,7 +731,7 @@ def test_remote_debugging_is_an_explicit_opt_in(role):
 def test_remote_debugging_of_a_network_isolated_job_fails(role):
     """An isolated container has no network and no credentials: the SSM agent could never connect."""
     message = _error(role, remote_debug=True)
-    assert "job.network.enable_network_isolation=True: must be False with remote_debug=True" in message
+    assert "job.enable_network_isolation=True: must be False with remote_debug=True" in message
 
 
 @pytest.fixture(scope="module")

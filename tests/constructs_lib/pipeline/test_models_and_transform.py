@@ -8,7 +8,6 @@ from constructs_lib import ConstructValidationError
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
     CreateModelStep,
-    JobNetwork,
     ModelContainer,
     ModelMetrics,
     ParameterString,
@@ -17,6 +16,7 @@ from constructs_lib.training.pipeline import (
     TrainingStep,
     TransformStep,
 )
+from tests.constructs_lib.fakes import FakeNetwork
 from tests.constructs_lib.pipeline.conftest import IMAGE, assert_valid, training_job
 
 
@@ -44,7 +44,7 @@ def test_training_artifacts_feed_a_model_and_the_model_a_batch_transform(role):
                 environment={"LOG_LEVEL": "info"},
             )
         ],
-        network=JobNetwork(subnet_ids=["subnet-1"], security_group_ids=["sg-1"]),
+        network=FakeNetwork(["subnet-1"], ["sg-1"]),
     )
     transform = TransformStep(
         "Score",

@@ -9,7 +9,6 @@ from aws_cdk import aws_kms as kms
 from constructs_lib import ConstructValidationError
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.training.pipeline import (
-    JobNetwork,
     ParameterInteger,
     ParameterString,
     PipelineDefinition,
@@ -19,6 +18,7 @@ from constructs_lib.training.pipeline import (
     PropertyFile,
 )
 from tests.conftest import new_stack
+from tests.constructs_lib.fakes import FakeNetwork
 from tests.constructs_lib.pipeline.conftest import SKLEARN, assert_valid
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -56,7 +56,7 @@ def test_processing_job_with_code_inputs_outputs_encryption_and_vpc(role, key):
         arguments=["--split", 0.2, ParameterInteger("Seed", default_value=7)],
         environment={"MODE": "full"},
         max_runtime=Duration.minutes(30),
-        network=JobNetwork(subnet_ids=["subnet-1", "subnet-2"], security_group_ids=["sg-1"]),
+        network=FakeNetwork(["subnet-1", "subnet-2"], ["sg-1"]),
     )
     rendered = PipelineDefinition(parameters=[ParameterInteger("Seed", default_value=7)], steps=[step]).render()
     assert_valid(rendered)
@@ -139,8 +139,8 @@ def test_property_files_are_declared_on_the_step(role):
         ),
         ({"code": "s3://b/code/"}, "code='s3://b/code/'"),
         (
-            {"network": JobNetwork(subnet_ids=["subnet-1"])},
-            "network.security_group_ids=[]: must list 1 to 5 security groups when the job runs in a VPC",
+            {"network": FakeNetwork(["subnet-1"], [])},
+            "network.security_groups=[]: must be 1 to 5 security groups when the job runs in a VPC",
         ),
     ],
 )

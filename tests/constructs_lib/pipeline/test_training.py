@@ -12,7 +12,6 @@ from constructs_lib import ConstructValidationError, S3Location
 from constructs_lib.training.pipeline import (
     ExecutionVariables,
     FileSystemSource,
-    JobNetwork,
     Join,
     MetricDefinition,
     ParameterBoolean,
@@ -23,11 +22,12 @@ from constructs_lib.training.pipeline import (
     TrainingStep,
 )
 from tests.conftest import new_stack
+from tests.constructs_lib.fakes import FakeNetwork
 from tests.constructs_lib.pipeline.conftest import assert_valid, per_run, training_job
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 _BUCKET = s3.Bucket.from_bucket_name(new_stack(), "Artifacts", "artifacts")
-VPC = JobNetwork(subnet_ids=["subnet-1", "subnet-2"], security_group_ids=["sg-1"])
+VPC = FakeNetwork(["subnet-1", "subnet-2"], ["sg-1"])
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +174,7 @@ def test_network_isolation_can_be_turned_off_explicitly(role):
     args = _render(
         TrainingStep(
             "Train",
-            job=training_job(
-                role, network=JobNetwork(enable_network_isolation=False, encrypt_inter_container_traffic=False)
-            ),
+            job=training_job(role, enable_network_isolation=False, encrypt_inter_container_traffic=False),
         )
     )
     assert args["EnableNetworkIsolation"] is False
@@ -299,8 +297,8 @@ def test_channel_input_modes_that_cannot_apply_fail(role, channel, message):
             "job.metric_definitions=['a', 'a']: names must be unique",
         ),
         (
-            {"network": JobNetwork(subnet_ids=[f"subnet-{i}" for i in range(17)], security_group_ids=["sg-1"])},
-            "job.network.subnet_ids",
+            {"network": FakeNetwork([f"subnet-{i}" for i in range(17)], ["sg-1"])},
+            "job.network.subnets",
         ),
         (
             {"hyperparameters": {"depth": {"max": 5}}},

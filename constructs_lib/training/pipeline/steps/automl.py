@@ -9,17 +9,19 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import FLOAT, STRING, Expression, Property
 from constructs_lib.training.pipeline.step import (
-    JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
     StepValidator,
     given,
     seconds_of,
+    validate_network,
+    vpc_config,
 )
 from constructs_lib.training.pipeline.steps.model import ModelContainer
 
@@ -138,7 +140,8 @@ class AutoMLStep(Step):
         max_runtime: Duration | None = None,
         output_kms_key: kms.IKey | None = None,
         volume_kms_key: kms.IKey | None = None,
-        network: JobNetwork | None = None,
+        network: INetwork | None = None,
+        encrypt_inter_container_traffic: bool = True,
         **step_options: Any,
     ) -> None:
         """
@@ -158,8 +161,9 @@ class AutoMLStep(Step):
         :param max_runtime: default none; of the whole job.
         :param output_kms_key: default none; KMS key of the outputs.
         :param volume_kms_key: default none; KMS key of the candidates' volumes.
-        :param network: default ``JobNetwork()``: no VPC; traffic encryption on (network isolation
-            does not apply to AutoML jobs).
+        :param network: default none (no VPC); the ``INetwork`` the candidates' jobs attach to (network
+            isolation does not apply to AutoML jobs).
+        :param encrypt_inter_container_traffic: default True; TLS between the candidates' instances.
         :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``, ``cache``.
         """
         super().__init__(name, **step_options)
@@ -178,7 +182,8 @@ class AutoMLStep(Step):
         self.max_runtime = max_runtime
         self.output_kms_key = output_kms_key
         self.volume_kms_key = volume_kms_key
-        self.network = network or JobNetwork()
+        self.network = network
+        self.encrypt_inter_container_traffic = encrypt_inter_container_traffic
 
     # --- references ---------------------------------------------------------------------------------
 
@@ -237,8 +242,8 @@ class AutoMLStep(Step):
                 else None,
                 "SecurityConfig": {
                     "VolumeKmsKeyId": self.volume_kms_key,
-                    "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
-                    "VpcConfig": self.network.vpc_config,
+                    "EnableInterContainerTrafficEncryption": self.encrypt_inter_container_traffic,
+                    "VpcConfig": vpc_config(self.network),
                 },
             },
             "RoleArn": self.role,
@@ -322,5 +327,5 @@ class AutoMLStep(Step):
             v.range("max_candidates", self.max_candidates, minimum=1, maximum=750)
         v.seconds("max_runtime_per_training_job", self.max_runtime_per_training_job)
         v.seconds("max_runtime", self.max_runtime)
-        self.network.validate(v)
+        validate_network(v, self.network)
         v.kind("target_attribute", self.target_attribute, STRING, required=True)

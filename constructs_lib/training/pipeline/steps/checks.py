@@ -21,28 +21,28 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aws_cdk import Duration
 from constructs import Construct
 
 from constructs_lib._core import durations
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.analysis_config_upload import AnalysisConfigUploads
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import BOOLEAN, FLOAT, OBJECT, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
-    JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
     StepValidator,
     given,
+    is_model_package_group,
 )
 from constructs_lib.training.pipeline.steps.processing import (
     PROCESSING_ROOT,
@@ -51,6 +51,9 @@ from constructs_lib.training.pipeline.steps.processing import (
     ProcessingStep,
 )
 from constructs_lib.training.pipeline.values import CompressionType, S3DataDistribution
+
+if TYPE_CHECKING:
+    from constructs_lib.training.model_package_group import IModelPackageGroup
 
 #: Where the analyzer and Clarify containers read and write (the SDK's and the containers' paths).
 _INPUT = f"{PROCESSING_ROOT}input"
@@ -90,29 +93,34 @@ class CheckJobConfig:
 
     :param role: the ``JobRole`` (or IAM role) the job runs as: it reads the dataset and the
         baselines to check against and writes the output.
-    :param image_uri: the container: SageMaker's Model Monitor analyzer for ``QualityCheckStep``, SageMaker
-        Clarify for ``ClarifyCheckStep`` (``MonitoringImage.model_monitor_analyzer().image_uri(scope)``,
-        ``MonitoringImage.clarify().image_uri(scope)``).
+    :param image: the container: SageMaker's Model Monitor analyzer for ``QualityCheckStep``, SageMaker
+        Clarify for ``ClarifyCheckStep`` (``MonitoringImage.model_monitor_analyzer().container_image()``,
+        ``MonitoringImage.clarify().container_image()``), your own ``ContainerImage``, or a String
+        parameter. The job's role is granted pull on it, as every step's.
     :param instance_type: default ``ml.m5.xlarge`` (botocore ``ProcessingInstanceType``).
     :param instance_count: default 1 (1 to 100).
     :param volume_size_gb: default 30 (1 to 16384).
     :param volume_kms_key: default none (AWS-managed); KMS key of the instances' storage volumes.
     :param output_kms_key: default none (the bucket's default encryption); KMS key of the output.
     :param max_runtime: default 1 hour (at most 5 days).
-    :param network: default ``JobNetwork()``: no VPC, network isolation on. A model bias or
-        explainability check starts a shadow endpoint of the model: its network isolation must be off.
+    :param network: default none (no VPC); the ``INetwork`` the job's instances attach to.
+    :param enable_network_isolation: default True: the container gets no network access. A model bias
+        or explainability check starts a shadow endpoint of the model: give False.
+    :param encrypt_inter_container_traffic: default True; TLS between the instances.
     :param environment: default none; more environment variables of the container.
     """
 
     role: Any
-    image_uri: str | Expression
+    image: ContainerImage | Expression
     instance_type: InstanceType | str | Expression = "ml.m5.xlarge"
     instance_count: int | Expression = 1
     volume_size_gb: int | Expression = 30
     volume_kms_key: Any = None
     output_kms_key: Any = None
     max_runtime: Duration | Expression = field(default_factory=lambda: durations.hours(1))
-    network: JobNetwork | None = None
+    network: INetwork | None = None
+    enable_network_isolation: bool = True
+    encrypt_inter_container_traffic: bool = True
     environment: Mapping[str, str | Expression] = field(default_factory=dict[str, "str | Expression"])
 
 
@@ -157,7 +165,7 @@ class CheckStep(Step):
         skip_check: bool | Expression = False,
         fail_on_violation: bool | Expression = True,
         register_new_baseline: bool | Expression = False,
-        model_package_group: ModelPackageGroupRef | None = None,
+        model_package_group: IModelPackageGroup | None = None,
         supplied_baseline_constraints: str | S3Location | Expression | None = None,
         **step_options: Any,
     ) -> None:
@@ -199,7 +207,7 @@ class CheckStep(Step):
         self._job = ProcessingStep(
             self.name,
             role=job.role,
-            image=job.image_uri if isinstance(job.image_uri, Expression) else ContainerImage.from_uri(job.image_uri),
+            image=job.image,
             instance_type=job.instance_type,
             instance_count=job.instance_count,
             volume_size_gb=job.volume_size_gb,
@@ -210,6 +218,8 @@ class CheckStep(Step):
             environment={**env, **dict(job.environment)},
             max_runtime=job.max_runtime,
             network=job.network,
+            enable_network_isolation=job.enable_network_isolation,
+            encrypt_inter_container_traffic=job.encrypt_inter_container_traffic,
         )
 
     # --- definition ---------------------------------------------------------------------------------
@@ -258,10 +268,10 @@ class CheckStep(Step):
         group = self.model_package_group
         if group is not None:
             v.check(
-                isinstance(given(group), ModelPackageGroupRef),
+                is_model_package_group(given(group)),
                 "model_package_group",
                 group,
-                "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",
+                "must be a model package group (a ModelPackageGroup, or one imported with ModelPackageGroup.from_*)",
             )
         supplied = self.supplied_baselines()
         for arg, uri in supplied.items():
@@ -407,7 +417,7 @@ class QualityCheckStep(CheckStep):
         skip_check: bool | Expression = False,
         fail_on_violation: bool | Expression = True,
         register_new_baseline: bool | Expression = False,
-        model_package_group: ModelPackageGroupRef | None = None,
+        model_package_group: IModelPackageGroup | None = None,
         supplied_baseline_constraints: str | S3Location | Expression | None = None,
         supplied_baseline_statistics: str | S3Location | Expression | None = None,
         **step_options: Any,
@@ -742,7 +752,7 @@ class ClarifyCheckStep(CheckStep):
         skip_check: bool | Expression = False,
         fail_on_violation: bool | Expression = True,
         register_new_baseline: bool | Expression = False,
-        model_package_group: ModelPackageGroupRef | None = None,
+        model_package_group: IModelPackageGroup | None = None,
         supplied_baseline_constraints: str | S3Location | Expression | None = None,
         **step_options: Any,
     ) -> None:
@@ -951,10 +961,9 @@ class ClarifyCheckStep(CheckStep):
                     f"must be 1-{SHADOW_ENDPOINT_PREFIX_MAX} letters, digits or hyphens, starting and ending with a "
                     "letter or digit (Clarify appends to it to name the shadow endpoint, botocore EndpointName: 63)",
                 )
-            network = self.job.network or JobNetwork()
             v.check(
-                network.enable_network_isolation is not True,
-                "job.network.enable_network_isolation",
+                self.job.enable_network_isolation is not True,
+                "job.enable_network_isolation",
                 True,
                 "must be False for a model bias or explainability check: Clarify calls the SageMaker API to "
                 "start a shadow endpoint of the model and ask it for predictions",

@@ -38,7 +38,7 @@ from constructs_lib.training.pipeline.steps.distribution import (
 )
 
 if TYPE_CHECKING:
-    from constructs_lib.training.pipeline.step import JobNetwork, StepValidator
+    from constructs_lib.training.pipeline.step import StepValidator
 
 __all__: list[str] = []
 
@@ -82,7 +82,7 @@ class TrainingJob(Protocol):
     @property
     def remote_debug(self) -> bool: ...
     @property
-    def network(self) -> JobNetwork: ...
+    def enable_network_isolation(self) -> bool: ...
 
 
 _RESOURCE = "CreateTrainingJobRequest.ResourceConfig"
@@ -199,8 +199,8 @@ def validate(job: TrainingJob, v: StepValidator, prefix: str) -> None:
         job.remote_debug is True, f"{prefix}.remote_debug", job.remote_debug, "must be True or False"
     ):
         v.check(
-            not job.network.enable_network_isolation,
-            f"{prefix}.network.enable_network_isolation",
+            not job.enable_network_isolation,
+            f"{prefix}.enable_network_isolation",
             True,
             "must be False with remote_debug=True: a network-isolated container gets no network and no AWS "
             "credentials, so the SSM agent SageMaker starts in it can never open a session",

@@ -6,15 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from constructs_lib._core.contracts import ModelPackageGroupRef
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
-    JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
@@ -22,10 +21,14 @@ from constructs_lib.training.pipeline.step import (
     given,
     image_reference,
     images_of,
+    is_model_package_group,
+    validate_network,
+    vpc_config,
 )
 from constructs_lib.training.pipeline.values import ModelApprovalStatus
 
 if TYPE_CHECKING:
+    from constructs_lib.training.model_package_group import IModelPackageGroup
     from constructs_lib.training.pipeline.steps.checks import ClarifyCheckStep, QualityCheckStep
 
 
@@ -49,7 +52,7 @@ class ModelContainer:
     image: ContainerImage | Expression | None = None
     model_data_url: str | S3Location | Expression | None = None
     model_package: str | Expression | None = None
-    model_package_group: ModelPackageGroupRef | None = None
+    model_package_group: IModelPackageGroup | None = None
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     hostname: str | None = None
     framework: str | None = None
@@ -88,21 +91,25 @@ class CreateModelStep(Step):
         *,
         role: Any,
         containers: Sequence[ModelContainer],
-        network: JobNetwork | None = None,
+        network: INetwork | None = None,
+        enable_network_isolation: bool = True,
         inference_execution_mode: str | None = None,
         **step_options: Any,
     ) -> None:
         """
         :param role: the ``JobRole`` (or IAM role) the model's containers run as.
         :param containers: one container, or several in an inference pipeline.
-        :param network: default ``JobNetwork()``: no VPC, network isolation on.
+        :param network: default none (no VPC); the ``INetwork`` whose subnets and security groups the
+            model's containers attach to.
+        :param enable_network_isolation: default True: the containers get no network access.
         :param inference_execution_mode: default none (``Serial``); ``Direct`` for several containers.
         :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``.
         """
         super().__init__(name, **step_options)
         self.role = role
         self.containers = list(containers)
-        self.network = network or JobNetwork()
+        self.network = network
+        self.enable_network_isolation = enable_network_isolation
         self.inference_execution_mode = inference_execution_mode
 
     @property
@@ -112,8 +119,8 @@ class CreateModelStep(Step):
     def arguments(self) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "ExecutionRoleArn": self.role,
-            "EnableNetworkIsolation": self.network.enable_network_isolation,
-            "VpcConfig": self.network.vpc_config,
+            "EnableNetworkIsolation": self.enable_network_isolation,
+            "VpcConfig": vpc_config(self.network),
         }
         if len(self.containers) == 1:
             arguments["PrimaryContainer"] = self.containers[0].model_request()
@@ -147,7 +154,7 @@ class CreateModelStep(Step):
         super().validate(v)
         v.check(hasattr(self.role, "role_arn"), "role", self.role, "must be a JobRole or an IAM role")
         v.check(1 <= len(self.containers) <= 15, "containers", len(self.containers), "must list 1 to 15 containers")
-        self.network.validate(v)
+        validate_network(v, self.network)
         if self.inference_execution_mode is not None:
             v.one_of("inference_execution_mode", self.inference_execution_mode, ("Serial", "Direct"))
             v.check(
@@ -401,7 +408,7 @@ class RegisterModelStep(Step):
         self,
         name: str,
         *,
-        model_package_group: ModelPackageGroupRef,
+        model_package_group: IModelPackageGroup,
         containers: Sequence[ModelContainer],
         content_types: Sequence[str],
         response_types: Sequence[str],
@@ -479,10 +486,10 @@ class RegisterModelStep(Step):
         super().validate(v)
         group = self.model_package_group
         v.check(
-            isinstance(given(group), ModelPackageGroupRef),
+            is_model_package_group(given(group)),
             "model_package_group",
             group,
-            "must be a model package group (ModelPackageGroup, or any ModelPackageGroupRef)",
+            "must be a model package group (a ModelPackageGroup, or one imported with ModelPackageGroup.from_*)",
         )
         if v.kind("approval_status", self.approval_status, STRING, required=True):
             v.one_of("approval_status", self.approval_status, _service_model.enum("ModelApprovalStatus"))

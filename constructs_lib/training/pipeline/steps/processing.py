@@ -15,6 +15,7 @@ from constructs_lib._core import durations
 from constructs_lib._core.validation import invalid
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.code import Code, ScriptSource, unbound_error
 from constructs_lib.training.pipeline import _service_model
@@ -30,7 +31,6 @@ from constructs_lib.training.pipeline.expressions import (
 )
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
-    JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
@@ -39,6 +39,8 @@ from constructs_lib.training.pipeline.step import (
     image_reference,
     images_of,
     seconds_of,
+    validate_network,
+    vpc_config,
 )
 from constructs_lib.training.pipeline.tracking import tracking_environment
 from constructs_lib.training.pipeline.values import (
@@ -162,7 +164,9 @@ class ProcessingStep(Step):
         arguments: Sequence[str | int | float | Expression] = (),
         environment: Mapping[str, str | Expression] | None = None,
         max_runtime: Duration | Expression = DEFAULT_MAX_RUNTIME,
-        network: JobNetwork | None = None,
+        network: INetwork | None = None,
+        enable_network_isolation: bool = True,
+        encrypt_inter_container_traffic: bool = True,
         property_files: Sequence[PropertyFile] = (),
         **step_options: Any,
     ) -> None:
@@ -190,7 +194,11 @@ class ProcessingStep(Step):
         :param arguments: default none; arguments passed to the container (non-strings are converted).
         :param environment: default none; environment variables.
         :param max_runtime: default 2 hours (at most 5 days).
-        :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
+        :param network: default none (no VPC); the ``INetwork`` (a ``PrivateNetwork``) whose subnets and
+            security groups the job's instances attach to.
+        :param enable_network_isolation: default True: the containers get no network access (SageMaker
+            still downloads inputs and uploads outputs). Turn off only for code that must call AWS APIs.
+        :param encrypt_inter_container_traffic: default True; TLS between the instances.
         :param property_files: default none; JSON files in outputs that conditions read.
         :param step_options: ``display_name``, ``description``, ``depends_on``, ``retry_policies``, ``cache``.
         """
@@ -211,7 +219,9 @@ class ProcessingStep(Step):
         self.container_arguments = list(arguments)
         self.environment = dict(environment or {})
         self.max_runtime: Duration | Expression = DEFAULT_MAX_RUNTIME if given(max_runtime) is None else max_runtime
-        self.network = network or JobNetwork()
+        self.network = network
+        self.enable_network_isolation = enable_network_isolation
+        self.encrypt_inter_container_traffic = encrypt_inter_container_traffic
         self.property_files = list(property_files)
 
     # --- references ---------------------------------------------------------------------------------
@@ -322,13 +332,13 @@ class ProcessingStep(Step):
             else None,
             "StoppingCondition": {"MaxRuntimeInSeconds": seconds_of(self.max_runtime)},
             "Environment": {
-                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **tracking_environment(self.role, network_isolation=self.enable_network_isolation),
                 **{key: as_api_string(value) for key, value in self.environment.items()},
             },
             "NetworkConfig": {
-                "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
-                "EnableNetworkIsolation": self.network.enable_network_isolation,
-                "VpcConfig": self.network.vpc_config,
+                "EnableInterContainerTrafficEncryption": self.encrypt_inter_container_traffic,
+                "EnableNetworkIsolation": self.enable_network_isolation,
+                "VpcConfig": vpc_config(self.network),
             },
         }
         return arguments
@@ -370,7 +380,7 @@ class ProcessingStep(Step):
         if v.kind("volume_size_gb", self.volume_size_gb, INTEGER, required=True):
             v.range("volume_size_gb", self.volume_size_gb, minimum=1, maximum=16384)
         v.seconds("max_runtime", self.max_runtime, maximum=777600, required=True)
-        self.network.validate(v)
+        validate_network(v, self.network)
 
         inputs = self._all_inputs()
         names = [item.name for item in inputs]
@@ -481,10 +491,10 @@ class ProcessingStep(Step):
             )
         if self.source.has_requirements and not self.source.installs_offline:
             v.check(
-                not self.network.enable_network_isolation,
+                not self.enable_network_isolation,
                 "source (requirements.txt)",
                 self.source.entry_point,
                 "is installed with pip, which cannot reach a package index from a network-isolated job: "
-                "give network=JobNetwork(enable_network_isolation=False, ...) with a route to your index, "
+                "give enable_network_isolation=False and a network with a route to your index, "
                 "or put the packages in the folder and start requirements.txt with --no-index --find-links",
             )

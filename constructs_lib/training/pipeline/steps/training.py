@@ -15,13 +15,13 @@ from constructs import Construct
 from constructs_lib._core import durations
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.instance_type import InstanceType, as_instance_type
+from constructs_lib.foundation.network import INetwork
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.code import SCRIPT_MODE_HYPERPARAMETERS, ScriptSource, unbound_error
 from constructs_lib.training.pipeline import _service_model
 from constructs_lib.training.pipeline.expressions import INTEGER, STRING, Expression, Property
 from constructs_lib.training.pipeline.serializer import as_api_string
 from constructs_lib.training.pipeline.step import (
-    JobNetwork,
     Step,
     StepLineage,
     StepRequirements,
@@ -30,6 +30,8 @@ from constructs_lib.training.pipeline.step import (
     image_reference,
     images_of,
     seconds_of,
+    validate_network,
+    vpc_config,
 )
 from constructs_lib.training.pipeline.steps import large_models
 from constructs_lib.training.pipeline.steps.debugger import DebuggerConfig, ProfilerConfig, TensorBoardOutput
@@ -177,7 +179,12 @@ class TrainingJob:
     :param max_wait: default none; spot only: run time plus time waiting for capacity (>= max_runtime).
     :param checkpoint_s3_uri: default none; where the container's ``checkpoint_local_path`` is synced.
     :param checkpoint_local_path: default none (``/opt/ml/checkpoints``).
-    :param network: default ``JobNetwork()``: no VPC, network isolation and traffic encryption on.
+    :param network: default none (no VPC); the ``INetwork`` (a ``PrivateNetwork``) whose subnets and
+        security groups the job's instances attach to. ``MlPipeline`` grants a ``JobRole`` that runs
+        the step the network-interface permissions of this network.
+    :param enable_network_isolation: default True: the containers get no network access (SageMaker
+        still downloads inputs and uploads outputs). Turn off only for code that must call AWS APIs.
+    :param encrypt_inter_container_traffic: default True; TLS between the instances of distributed jobs.
     :param environment: default none; environment variables of the container.
     :param max_retry_attempts: default none; SageMaker's own job retries on internal errors (1 to 30).
     :param source: default none; script mode (``ScriptSource(entry_point=..., source_dir=...)``) with a
@@ -219,7 +226,9 @@ class TrainingJob:
     max_wait: Duration | Expression | None = None
     checkpoint_s3_uri: str | S3Location | Expression | None = None
     checkpoint_local_path: str | None = None
-    network: JobNetwork = field(default_factory=JobNetwork)
+    network: INetwork | None = None
+    enable_network_isolation: bool = True
+    encrypt_inter_container_traffic: bool = True
     environment: Mapping[str, Any] = field(default_factory=dict[str, Any])
     max_retry_attempts: int | None = None
     source: ScriptSource | None = None
@@ -280,9 +289,9 @@ class TrainingJob:
                 "MaxRuntimeInSeconds": seconds_of(self.max_runtime),
                 "MaxWaitTimeInSeconds": seconds_of(self.max_wait),
             },
-            "VpcConfig": self.network.vpc_config,
-            "EnableNetworkIsolation": self.network.enable_network_isolation,
-            "EnableInterContainerTrafficEncryption": self.network.encrypt_inter_container_traffic,
+            "VpcConfig": vpc_config(self.network),
+            "EnableNetworkIsolation": self.enable_network_isolation,
+            "EnableInterContainerTrafficEncryption": self.encrypt_inter_container_traffic,
             "EnableManagedSpotTraining": self.use_spot_instances,
             "CheckpointConfig": {"S3Uri": self.checkpoint_s3_uri, "LocalPath": self.checkpoint_local_path}
             if self.checkpoint_s3_uri is not None
@@ -291,7 +300,7 @@ class TrainingJob:
             if self.max_retry_attempts is not None
             else None,
             "Environment": {
-                **tracking_environment(self.role, network_isolation=self.network.enable_network_isolation),
+                **tracking_environment(self.role, network_isolation=self.enable_network_isolation),
                 **{key: as_api_string(value) for key, value in self.environment.items()},
             },
         }
@@ -352,7 +361,7 @@ class TrainingJob:
         v.s3_uri(f"{prefix}.output_path", self.output_path)
         v.one_of(f"{prefix}.input_mode", self.input_mode, _service_model.enum("TrainingInputMode"))
         v.seconds(f"{prefix}.max_runtime", self.max_runtime, required=True)
-        self.network.validate(v, f"{prefix}.network")
+        validate_network(v, self.network, f"{prefix}.network")
         if self.max_retry_attempts is not None:
             v.range(f"{prefix}.max_retry_attempts", self.max_retry_attempts, minimum=1, maximum=30)
         for key, value in self.environment.items():
@@ -520,11 +529,11 @@ class TrainingJob:
         assert isinstance(self.source, ScriptSource)
         if self.source.has_requirements and not self.source.installs_offline:
             v.check(
-                not self.network.enable_network_isolation,
+                not self.enable_network_isolation,
                 f"{prefix}.source (requirements.txt)",
                 self.source.entry_point,
                 "is installed with pip by the training toolkit, which cannot reach a package index from a "
-                "network-isolated job: give network=JobNetwork(enable_network_isolation=False, ...) with a route "
+                "network-isolated job: give enable_network_isolation=False and a network with a route "
                 "to your index, or put the packages in the folder and start requirements.txt with --no-index",
             )
 
@@ -557,7 +566,7 @@ class TrainingJob:
                 "must be 'File' for a file-system channel: Pipe and FastFile stream from S3 only",
             )
             v.check(
-                bool(self.network.vpc_config),
+                self.network is not None,
                 f"{arg}.file_system",
                 fs.file_system_id,
                 "needs the job in a VPC (network with subnets and security groups) to mount the file system",
