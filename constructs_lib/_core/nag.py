@@ -23,10 +23,10 @@ def acknowledge(construct: IConstruct, reason: str, *rule_ids: str) -> None:
         )
     if not rule_ids:
         raise invalid(construct, "acknowledge", "rule_ids", rule_ids, "name at least one rule or finding")
-    acknowledge_each(construct, [(rule_id, reason) for rule_id in rule_ids])
+    record_acknowledgments(construct, [(rule_id, reason) for rule_id in rule_ids])
 
 
-def acknowledge_each(construct: IConstruct, findings: Sequence[tuple[str, str]]) -> None:
+def record_acknowledgments(construct: IConstruct, findings: Sequence[tuple[str, str]]) -> None:
     """Acknowledge each ``(rule or finding id, reason)`` of ``findings`` on ``construct``, in one call
     to aws-cdk-lib (which records them one by one, in this order)."""
     for _, reason in findings:

@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.jsii_identity import object_ref
-from constructs_lib._core.nag import acknowledge_each
+from constructs_lib._core.nag import record_acknowledgments
 from constructs_lib._core.validation import invalid, is_unresolved
 
 
@@ -183,7 +183,7 @@ class _StackWildcards:
             for construct, findings in acknowledger.apply(resolved.get(str(i))):
                 by_construct.setdefault(object_ref(construct), (construct, []))[1].extend(findings)
         for construct, findings in by_construct.values():
-            acknowledge_each(construct, findings)
+            record_acknowledgments(construct, findings)
         return []
 
 

@@ -527,8 +527,8 @@ class LabelingWorkflow(Construct):
         grant_key_use(self.output_key, role, encrypt=False)
         acknowledge_statement_wildcards(
             role.managed_policy,
-            "ReadOutputManifests",
             "each job's output manifest has a key named after the job, under the output prefix only",
+            "ReadOutputManifests",
         )
         group.grant_put_records(role)
         return function

@@ -13,7 +13,6 @@ from aws_cdk import Duration
 
 from constructs_lib._core.service_model import instance_type_problem
 from constructs_lib._core.validation import ConstructValidationError, Problems, given, is_unresolved, whole
-from constructs_lib._core.vpc_access import security_group_ids, subnet_ids
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline import _service_model

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from constructs_lib import EncryptionKey, JobRole, MlPipeline, S3Location, SecureBucket
+from constructs_lib import ContainerImage, EncryptionKey, JobRole, MlPipeline, S3Location, SecureBucket
 from constructs_lib.training.pipeline import (
     BiasConfig,
     CheckJobConfig,
@@ -44,7 +44,7 @@ def _step(work: S3Location, role: Any, *, facet: str = "sex", upload: bool = Tru
             ),
             BiasConfig(label_values_or_threshold=[1], facets=[Facet(facet)]),
         ),
-        job=CheckJobConfig(role=role, image_uri=CLARIFY),
+        job=CheckJobConfig(role=role, image=ContainerImage.from_uri(CLARIFY)),
         skip_check=True,
     )
 

@@ -20,7 +20,6 @@ from constructs_lib.training.pipeline import (
     CreateModelStep,
     DataBiasCheckConfig,
     Facet,
-    JobNetwork,
     ModelBiasCheckConfig,
     ModelContainer,
     ModelExplainabilityCheckConfig,
@@ -51,7 +50,7 @@ def _data(work: S3Location, name: str) -> ClarifyDataConfig:
 
 
 def _job(role: Any) -> CheckJobConfig:
-    return CheckJobConfig(role=role, image_uri=CLARIFY, network=JobNetwork(enable_network_isolation=False))
+    return CheckJobConfig(role=role, image=ContainerImage.from_uri(CLARIFY), enable_network_isolation=False)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +94,7 @@ def synthesized():
         ClarifyCheckStep(
             "DataBias",
             check=DataBiasCheckConfig(_data(work, "data"), bias),
-            job=CheckJobConfig(role=data_only, image_uri=CLARIFY),
+            job=CheckJobConfig(role=data_only, image=ContainerImage.from_uri(CLARIFY)),
             skip_check=True,
         ),
     ]
