@@ -3,7 +3,6 @@ the retry policy and dead-letter queue every EventBridge rule target and schedul
 
 from __future__ import annotations
 
-import functools
 from typing import Any, cast
 
 import jsii
@@ -20,11 +19,9 @@ from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import Problems
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def dlq_retention() -> Duration:
     """SQS keeps a message at most 14 days; a dead-letter queue keeps it that long for inspection."""
-    return Duration.days(14)
+    return durations.days(14)
 
 
 def dead_letter_queue(

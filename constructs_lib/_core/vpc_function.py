@@ -21,6 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_lib._core import durations
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.log_retention import retention_days
@@ -36,10 +37,9 @@ def python_runtime() -> lambda_.Runtime:
     return lambda_.Runtime.PYTHON_3_14
 
 
-@functools.cache
 def default_timeout() -> Duration:
     """The functions' timeout unless given: one minute."""
-    return Duration.minutes(1)
+    return durations.minutes(1)
 
 
 class VpcFunction(Construct):

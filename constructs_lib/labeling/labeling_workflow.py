@@ -29,7 +29,6 @@ trigger) at that prefix. The copy's key ends with the job name, so each job adds
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -1169,8 +1168,6 @@ class LabelingWorkflow(Construct):
         return f"{self.published_manifests.uri}{job_name}/output.manifest"
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _function_timeout() -> Duration:
     """The batcher's timeout: it writes one manifest and starts one execution."""
-    return Duration.minutes(2)
+    return durations.minutes(2)

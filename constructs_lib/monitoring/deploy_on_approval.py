@@ -26,7 +26,6 @@ and broad deploy permissions, for a change of one parameter.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -107,22 +106,18 @@ TRANSIENT_ERRORS = (
 )
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _function_timeout() -> Duration:
     """The deploying function's timeout."""
-    return Duration.minutes(1)
+    return durations.minutes(1)
 
 
 #: Lambda allows 4 KB of environment variables; the targets' configuration gets most of it.
 _MAX_TARGETS_CONFIGURATION = 3000
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _task_timeout() -> Duration:
     """A step gives up on an invocation a little after the function's own timeout, then retries."""
-    return Duration.minutes(2)
+    return durations.minutes(2)
 
 
 @dataclass(frozen=True)

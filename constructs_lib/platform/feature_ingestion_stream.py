@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,11 +45,9 @@ _RETRY_ATTEMPTS = (0, 10_000)  # -1 (retry until the record expires) is refused:
 _RECORD_AGE_SECONDS = (60, 604_800)
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _alarm_period() -> Duration:
     """The period of the consumer's alarms."""
-    return Duration.minutes(5)
+    return durations.minutes(5)
 
 
 @jsii.implements(lambda_.IEventSourceDlq)

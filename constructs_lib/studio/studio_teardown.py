@@ -8,7 +8,6 @@ invocation.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import cast
 
@@ -54,26 +53,20 @@ from constructs_lib.foundation.network import INetwork
 HANDLER_DIR = Path(__file__).parent / "studio_teardown_handler"
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _handler_timeout() -> Duration:
     """Each handler invocation does one round of calls; the Provider framework polls ``is_complete``."""
-    return Duration.minutes(5)
+    return durations.minutes(5)
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _query_interval() -> Duration:
     """Time between polls of ``is_complete``."""
-    return Duration.seconds(30)
+    return durations.seconds(30)
 
 
-# Built on first use and kept, not at import: each jsii object costs a round trip to Node.
-@functools.cache
 def _total_timeout() -> Duration:
     """The whole teardown must finish within this (CloudFormation waits at most an hour for a custom
     resource); deleting the stack again resumes where it stopped."""
-    return Duration.minutes(55)
+    return durations.minutes(55)
 
 
 #: Interface endpoints the handlers need in subnets without a route to the internet.
