@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from weakref import WeakValueDictionary
 
 import jsii
 from aws_cdk import Aspects, CfnElement, IAspect, Stack
 from constructs import IConstruct
 
 from constructs_lib._core.jsii_identity import object_ref
+from constructs_lib._core.stack_facts import construct_path, stack_of
 
 _HIDDEN_ID = "Default"
 _HIDDEN_FROM_HUMAN_ID = "Resource"
@@ -56,10 +58,44 @@ def _remove_dupes(path: Sequence[str]) -> list[str]:
 
 def path_below_stack(construct: IConstruct) -> list[str]:
     """The ids of ``construct`` and its scopes below its stack, the path its logical ID hashes."""
-    scopes = construct.node.scopes
-    stack = Stack.of(construct)
-    start = next(i for i, scope in enumerate(scopes) if scope is stack) + 1
-    return [scope.node.id for scope in scopes[start:]]
+    return _below(construct_path(stack_of(construct)), construct_path(construct))
+
+
+def _below(base: str, path: str) -> list[str]:
+    """The components of ``path`` below ``base`` (a construct id never holds a ``/``: CDK replaces it)."""
+    return path[len(base) + 1 :].split("/")
+
+
+class _StackOwners:
+    """The constructs of one stack that keep legacy logical IDs, by path, and every ID they set."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.path = construct_path(stack)
+        self.owners: dict[str, _LegacyLogicalIds] = {}
+
+    def nearest(self, path: str) -> _LegacyLogicalIds | None:
+        """The owner nearest above ``path`` (a construct's path), if any."""
+        while "/" in path:
+            path = path.rsplit("/", 1)[0]
+            owner = self.owners.get(path)
+            if owner is not None:
+                return owner
+        return None
+
+
+#: ``_StackOwners`` by stack (jsii's object reference: a stack Node created has a new proxy each time),
+#: alive while one of its owners' aspects is.
+_OWNERS: WeakValueDictionary[str, _StackOwners] = WeakValueDictionary()
+
+
+def _stack_owners(construct: IConstruct) -> _StackOwners:
+    stack = stack_of(construct)
+    key = object_ref(stack)
+    owners = _OWNERS.get(key)
+    if owners is None:
+        owners = _OWNERS[key] = _StackOwners(stack)
+    return owners
 
 
 def keep_logical_ids(
@@ -69,65 +105,59 @@ def keep_logical_ids(
     named ``formerly_named`` under ``formerly_under`` (default: where it is now) holding its L2 as the
     child ``Resource``: ``X/Policy/Resource`` keeps the ID of ``X/Resource/Policy/Resource``.
 
-    Pinned now (code that resolves an ID at construction sees the kept one) and again at synth (an
-    aspect), so that resources added later (a topic's subscriptions, a bucket's notifications) keep
-    theirs too. Resources under a descendant that keeps its own IDs (a bucket's access-log bucket) are
-    left to it, and an ID the user overrides wins. Called again for the same construct, the last
-    call's former place applies.
+    Called where ``construct`` is built (its resources are the library's own, so none carries an ID
+    the user set yet), it pins them at once, so that code resolving an ID at construction sees the
+    kept one; an aspect pins at synth what was added since (a topic's subscriptions, a bucket's
+    notifications), except where the user overrode the ID. Resources under a descendant that keeps
+    its own IDs (a bucket's access-log bucket) are left to it. Called again for the same construct,
+    the last call's former place applies.
     """
     aspect: _LegacyLogicalIds | None = getattr(construct, _MARK, None)
     if aspect is None:
-        aspect = _LegacyLogicalIds(construct)
+        aspect = _LegacyLogicalIds(construct, _stack_owners(construct))
         setattr(construct, _MARK, aspect)
         Aspects.of(construct).add(aspect)
-    parent = path_below_stack(formerly_under) if formerly_under is not None else path_below_stack(construct)[:-1]
+    stack_path = aspect.owners.path
+    if formerly_under is not None:
+        parent = _below(stack_path, construct_path(formerly_under))
+    else:
+        parent = _below(stack_path, aspect.path)[:-1]
     aspect.wrapper = [*parent, formerly_named or construct.node.id, _HIDDEN_FROM_HUMAN_ID]
     for child in construct.node.find_all():
         if isinstance(child, CfnElement):
-            aspect.pin(child)
+            aspect.pin(child, child.node.path)
 
 
 @jsii.implements(IAspect)
 class _LegacyLogicalIds:
-    def __init__(self, owner: IConstruct) -> None:
+    def __init__(self, owner: IConstruct, owners: _StackOwners) -> None:
         self.owner = owner
+        self.owners = owners
+        self.path = construct_path(owner)
+        owners.owners[self.path] = self
         #: The old path of the owner's L2 (below the stack): ``[..., <wrapper id>, "Resource"]``.
         self.wrapper: list[str] = []
-        #: The IDs this aspect set, by construct path.
-        self.pinned: dict[str, str] = {}
-        #: The Node objects of the elements in ``pinned`` (``object_ref``): what the synth visits skip
-        #: without asking Node for each element's path.
-        self._pinned_objects: set[str] = set()
+        #: The elements this aspect gave an ID, by jsii object reference: (element, its path).
+        self.pinned: dict[str, tuple[CfnElement, str]] = {}
         self.enabled = True
 
     def visit(self, node: IConstruct) -> None:
-        """At synth: pin what was added since (what is pinned stays, or the user's override does)."""
-        if (
-            self.enabled
-            and isinstance(node, CfnElement)
-            and object_ref(node) not in self._pinned_objects
-            and node.node.path not in self.pinned
-        ):
-            self.pin(node)
-
-    def pin(self, element: CfnElement) -> None:
-        scopes = element.node.scopes
-        marked: list[_LegacyLogicalIds] = [a for a in (getattr(s, _MARK, None) for s in scopes) if a is not None]
-        if marked[-1] is not self:
+        """At synth: pin what was added since, unless the user set its ID (what is pinned stays)."""
+        if not (self.enabled and isinstance(node, CfnElement)) or object_ref(node) in self.pinned:
+            return
+        path = node.node.path
+        if self.owners.nearest(path) is not self:
             return  # a nearer construct keeps the IDs of this one
-        path = element.node.path
-        stack = element.stack
-        current = stack.resolve(element.logical_id)
-        if current != stack.get_logical_id(element) and all(a.pinned.get(path) != current for a in marked):
+        stack = node.stack
+        if stack.resolve(node.logical_id) != stack.get_logical_id(node):
             return  # overridden by the user
-        start = next(i for i, scope in enumerate(scopes) if scope is self.owner) + 1
-        self.pinned[path] = unique_id([*self.wrapper, *(scope.node.id for scope in scopes[start:])])
-        self._pinned_objects.add(object_ref(element))
-        element.override_logical_id(self.pinned[path])
+        self.pin(node, path)
 
-    def clear(self) -> None:
-        self.pinned.clear()
-        self._pinned_objects.clear()
+    def pin(self, element: CfnElement, path: str) -> None:
+        if self.owners.nearest(path) is not self:
+            return  # a nearer construct keeps the IDs of this one
+        self.pinned[object_ref(element)] = (element, path)
+        element.override_logical_id(unique_id([*self.wrapper, *_below(self.path, path)]))
 
 
 def use_current_logical_ids(construct: IConstruct) -> None:
@@ -138,7 +168,6 @@ def use_current_logical_ids(construct: IConstruct) -> None:
     if aspect is None:
         return
     aspect.enabled = False
-    for child in construct.node.find_all():
-        if isinstance(child, CfnElement) and child.node.path in aspect.pinned:
-            child.override_logical_id(child.stack.get_logical_id(child))
-    aspect.clear()
+    for element, _ in aspect.pinned.values():
+        element.override_logical_id(element.stack.get_logical_id(element))
+    aspect.pinned.clear()

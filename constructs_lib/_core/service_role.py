@@ -13,12 +13,10 @@ from typing import Any, cast
 
 import jsii
 from aws_cdk import (
-    Aws,
     CfnResource,
     CustomResourceProviderBase,
     IResolvable,
     IResolveContext,
-    Stack,
     Token,
 )
 from aws_cdk import aws_iam as iam
@@ -26,6 +24,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.stack_facts import stack_facts
 from constructs_lib._core.validation import ConstructValidationError
 
 #: The condition keys that pin a service principal to the acting account or resource.
@@ -48,7 +47,7 @@ Conditions = dict[str, dict[str, Any]]
 def source_conditions(scope: IConstruct, source_arn: str | Sequence[str] | None = None) -> Conditions:
     """``aws:SourceAccount`` = the stack's account, and ``aws:SourceArn`` = ``source_arn`` when given
     (``ArnEquals`` for exact ARNs, ``ArnLike`` when one holds a wildcard)."""
-    conditions: Conditions = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    conditions: Conditions = {"StringEquals": {"aws:SourceAccount": stack_facts(scope).account}}
     if source_arn is not None:
         arns = [source_arn] if isinstance(source_arn, str) else list(source_arn)
         operator = "ArnLike" if any("*" in arn or "?" in arn for arn in arns) else "ArnEquals"
@@ -61,8 +60,8 @@ def publisher_source_arn(scope: IConstruct, service: str) -> str | None:
     pattern = PUBLISHER_SOURCE_ARNS.get(service)
     if pattern is None:
         return None
-    stack = Stack.of(scope)
-    return pattern.format(partition=Aws.PARTITION, region=stack.region, account=stack.account)
+    facts = stack_facts(scope)
+    return pattern.format(partition=facts.partition, region=facts.region, account=facts.account)
 
 
 def service_principal(
@@ -148,7 +147,7 @@ def _pin_provider_role(provider: CustomResourceProviderBase) -> None:
     if isinstance(role, CfnResource) and role.cfn_resource_type == "AWS::IAM::Role":
         role.add_property_override(
             "AssumeRolePolicyDocument.Statement.0.Condition",
-            {"StringEquals": {"aws:SourceAccount": Stack.of(role).account}},
+            {"StringEquals": {"aws:SourceAccount": stack_facts(role).account}},
         )
     setattr(provider, _PINNED, True)
 

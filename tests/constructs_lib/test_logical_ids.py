@@ -73,3 +73,25 @@ def test_a_foundation_that_replaces_a_plain_l2_at_its_path_keeps_the_ids_of_that
     topic = AlertTopic(Construct(new, "Alarms"), "Topic", encryption_key=EncryptionKey(new, "Key"), publishers=())
     use_current_logical_ids(topic)
     assert _ids(new) == _ids(old)
+
+
+def test_an_id_the_user_sets_on_a_resource_added_later_wins():
+    stack = new_stack()
+    moved = Construct(stack, "Moved")
+    CfnResource(moved, "Resource", type="AWS::SNS::Topic")
+    keep_logical_ids(moved)
+    later = CfnResource(moved, "Later", type="AWS::SNS::Topic")
+    later.override_logical_id("Mine")
+    assert _ids(stack) == {unique_id(["Moved", "Resource", "Resource"]), "Mine"}
+
+
+def test_use_current_ids_restores_what_cdk_allocates():
+    from constructs_lib._core.logical_ids import use_current_logical_ids
+
+    stack = new_stack()
+    moved = Construct(stack, "Moved")
+    resource = CfnResource(moved, "Resource", type="AWS::SNS::Topic")
+    keep_logical_ids(moved)
+    use_current_logical_ids(moved)
+    CfnResource(moved, "Later", type="AWS::SNS::Topic")  # not pinned at synth either
+    assert _ids(stack) == {stack.get_logical_id(resource), unique_id(["Moved", "Later"])}
