@@ -28,6 +28,9 @@ STEPS = {
     # The names the bench's ``imports library`` touches: the README app's three constructs.
     "readme": f"from constructs_lib import {', '.join(README_NAMES)}",
     "submodule": "assert constructs_lib.training.pipeline.PipelineDefinition",
+    # The acknowledgment functions, which every construct module imports, without the packs.
+    "acknowledgments": "from constructs_lib import acknowledge, add_compliance_checks",
+    "packs": "import aws_cdk; constructs_lib.add_compliance_checks(aws_cdk.App())",
 }
 
 
@@ -67,6 +70,12 @@ def test_the_readme_app_imports_only_what_its_constructs_use(imported):
     what the bench's floor imports (aws-cdk-lib, ec2, s3, kms, iam and what those import themselves),
     and CloudWatch Logs for the network's flow logs: no SageMaker, Step Functions, Lambda or cdk-nag."""
     assert sorted(_heavy(imported["readme"]) - _heavy(imported["floor"])) == ["aws_cdk.aws_logs"]
+
+
+def test_cdk_nag_loads_only_when_the_packs_are_added(imported):
+    """cdk-nag's jsii assembly costs about 0.35 s to load: an app without the packs never pays it."""
+    assert "cdk_nag" not in imported["acknowledgments"]
+    assert "cdk_nag" in imported["packs"]
 
 
 def _package_tables(package: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from aws_cdk import Validations
 from aws_cdk import aws_iam as iam
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from constructs import IConstruct
 
 from constructs_lib._core.nag import acknowledge
@@ -48,6 +47,10 @@ def add_compliance_checks(scope: IConstruct, *, verbose: bool = False, runtime_c
     An unacknowledged finding makes ``app.synth()`` (and ``cdk synth``) fail, and CDK writes the
     findings to ``validation-report.json`` in the cloud assembly.
     """
+    # Imported here: loading cdk-nag's jsii assembly costs about 0.35 s, which an app that never adds
+    # the packs (a unit test, an app with compliance off) should not pay.
+    from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+
     plugins = [
         AwsSolutionsChecks(scope, verbose=verbose),
         HIPAASecurityChecks(scope, verbose=verbose),
