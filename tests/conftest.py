@@ -183,16 +183,29 @@ def compliance_app() -> cdk.App:
 _CFN_LINT_FINDINGS: dict[tuple[str, str], list[str]] = {}
 
 
+@functools.cache
+def _cfn_lint_runner(region: str):
+    """cfn-lint's runner for ``region``, built once per process: ``cfnlint.api.lint`` builds its rules
+    anew for every template (about a second: each rule loads its data files), while cfn-lint's own
+    command line checks every template it is given with one set of rules."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    return Runner(ConfigMixIn(regions=[region]))
+
+
 def cfn_lint_errors(template, region: str = "eu-west-1") -> list[str]:
     """cfn-lint's error (E) findings on ``template`` (a dict or an ``assertions.Template``);
     warnings are left out. cfn-lint takes seconds on a large template: a template linted before in
     this process (``test_app`` lints every template of the app, nested ones too, and another module
     lints the models' nested stack again) gets the findings of the first run."""
-    from cfnlint.api import ManualArgs, lint
+    from cfnlint.decode.decode import decode_str
 
     body = json.dumps(template if isinstance(template, dict) else template.to_json())
     if (body, region) not in _CFN_LINT_FINDINGS:
-        matches = lint(body, config=ManualArgs(regions=[region]))
+        decoded, matches = decode_str(body)
+        if decoded is not None and not matches:
+            matches = list(_cfn_lint_runner(region).validate_template(decoded))
         _CFN_LINT_FINDINGS[body, region] = [
             f"{m.rule.id} {m.message} ({m.path_string})" for m in matches if m.rule.id.startswith("E")
         ]
