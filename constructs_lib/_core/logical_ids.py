@@ -122,10 +122,11 @@ def keep_logical_ids(
         parent = _below(stack_path, construct_path(formerly_under))
     else:
         parent = _below(stack_path, aspect.path)[:-1]
-    aspect.wrapper = [*parent, formerly_named or construct.node.id, _HIDDEN_FROM_HUMAN_ID]
+    aspect.wrapper = [*parent, formerly_named or aspect.path.rsplit("/", 1)[-1], _HIDDEN_FROM_HUMAN_ID]
     for child in construct.node.find_all():
         if isinstance(child, CfnElement):
-            aspect.pin(child, child.node.path)
+            known = aspect.pinned.get(object_ref(child))  # pinned by an earlier call: its path is known
+            aspect.pin(child, known[1] if known else child.node.path)
 
 
 @jsii.implements(IAspect)
