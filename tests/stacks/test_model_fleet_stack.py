@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 from stacks.config import ConfigError, ModelFleetConfig, ServedModel, default_environments
 from stacks.ml_platform_stage import MlPlatformStage
 from stacks.model_fleet_stack import RESOURCES_PER_MODEL, models_per_stack, place
-from tests.conftest import compliance_app, nag_findings, new_app
+from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_app
 
 KINDS = ("realtime", "serverless", "async")
 
@@ -87,25 +87,22 @@ def test_smaller_budget_means_more_stacks_each_within_it():
     assert [len(p) for p in place(fleet)] == [4, 4, 4]
 
 
-def test_fleet_stack_is_nag_clean():
+@pytest.fixture(scope="module")
+def prod_with_three_models():
+    """A prod stage serving three models, with the compliance packs: one synthesis for both checks."""
     app = compliance_app()
     config = replace(default_environments()["prod"], fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(3))))
-    MlPlatformStage(app, "prod", config=config)
+    return app, MlPlatformStage(app, "prod", config=config)
+
+
+def test_fleet_stack_is_nag_clean(prod_with_three_models):
+    app, _ = prod_with_three_models
     assert nag_findings(app) == []
 
 
-def test_fleet_stack_passes_cfn_lint():
-    import json
-
-    from cfnlint.api import ManualArgs, lint
-
-    config = replace(default_environments()["prod"], fleet=ModelFleetConfig(models=tuple(_model(i) for i in range(3))))
-    stage = MlPlatformStage(new_app(), "prod", config=config)
-    template = Template.from_stack(stage.model_fleet[0]).to_json()
-    errors = [
-        m for m in lint(json.dumps(template), config=ManualArgs(regions=["eu-west-1"])) if m.rule.id.startswith("E")
-    ]
-    assert errors == []
+def test_fleet_stack_passes_cfn_lint(prod_with_three_models):
+    _, stage = prod_with_three_models
+    assert cfn_lint_errors(Template.from_stack(stage.model_fleet[0]).to_json(), "eu-west-1") == []
 
 
 def test_rejects_bad_fleet_values():
