@@ -96,14 +96,21 @@ def _stacks(assembly: Any) -> list[Any]:
     return found
 
 
-def replay(outdir: str, source: str) -> Any:
+def replay(outdir: str, source: str, modules: str = "") -> Any:
     """The templates of ``source`` (from ``dump``) as raw L1: one stack per template, one
     ``cdk.CfnResource`` per resource with its literal properties and logical ID, the parameters as
-    ``cdk.CfnParameter``s, in one app with the same settings."""
+    ``cdk.CfnParameter``s, in one app with the same settings.
+
+    With ``modules`` = ``modules``, it first imports aws-cdk-lib's module of each resource type's
+    service (``aws_cdk.aws_s3`` for ``AWS::S3::Bucket``), where an L1 app written by hand finds its
+    ``CfnBucket``: the same floor with the import cost such an app cannot avoid."""
     import aws_cdk as cdk
 
+    entries = json.loads(Path(source).read_text())
+    if modules == "modules":
+        import_l1_modules(entries)
     app = _app(outdir)
-    for entry in json.loads(Path(source).read_text()):
+    for entry in entries:
         env = cdk.Environment(region=entry["region"], account=_concrete(entry["account"]))
         stack = cdk.Stack(app, entry["id"], env=env)
         template = entry["template"]
@@ -119,6 +126,27 @@ def replay(outdir: str, source: str) -> Any:
                 if attribute in resource:
                     l1.add_override(attribute, resource[attribute])
     return app.synth()
+
+
+def l1_modules(entries: list[dict[str, Any]]) -> list[str]:
+    """aws-cdk-lib's modules holding the L1 classes of the resource types in ``entries``."""
+    import importlib.util
+
+    services = {
+        resource["Type"].split("::")[1].lower()
+        for entry in entries
+        for resource in entry["template"].get("Resources", {}).values()
+        if resource["Type"].startswith("AWS::")
+    }
+    names = [f"aws_cdk.aws_{service}" for service in sorted(services)]
+    return [name for name in names if importlib.util.find_spec(name) is not None]
+
+
+def import_l1_modules(entries: list[dict[str, Any]]) -> None:
+    import importlib
+
+    for name in l1_modules(entries):
+        importlib.import_module(name)
 
 
 def _concrete(account: str) -> str | None:

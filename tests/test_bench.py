@@ -26,3 +26,10 @@ def test_the_replay_floor_rebuilds_the_same_resources(tmp_path):
     assert set(replayed) == set(source)
     for name, resources in source.items():
         assert replayed[name] == {k: v for k, v in resources.items() if v["Type"] != "AWS::CDK::Metadata"}, name
+
+
+def test_the_replay_with_modules_imports_the_l1_classes_modules(tmp_path):
+    from bench import programs
+
+    entries = [{"template": {"Resources": {"B": {"Type": "AWS::S3::Bucket"}, "C": {"Type": "Custom::Thing"}}}}]
+    assert programs.l1_modules(entries) == ["aws_cdk.aws_s3"]
