@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from aws_cdk import ArnFormat
 from aws_cdk import aws_iam as iam
 
+from constructs_lib._core.roles import add_statements
 from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 
@@ -42,20 +43,21 @@ def grant_endpoint_logs_and_metrics(
             for name in endpoint_names
             for arn in ((group(name),) if name.endswith("*") else (group(name), group(name) + ":*"))
         ]
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="EndpointLogs",
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=log_groups,
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="EndpointMetrics",
-            actions=["cloudwatch:PutMetricData"],
-            resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
-        )
+    add_statements(
+        role,
+        [
+            iam.PolicyStatement(
+                sid="EndpointLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=log_groups,
+            ),
+            iam.PolicyStatement(
+                sid="EndpointMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}},
+            ),
+        ],
     )
     if isinstance(role, iam.Role):
         for arn in (a for a in log_groups if a.endswith("*")):

@@ -7,6 +7,7 @@ customer-managed policy attached to the role, so grants work as usual and stay l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from aws_cdk import aws_iam as iam
@@ -36,3 +37,15 @@ class ManagedPolicyRole(iam.Role):
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         self.managed_policy.add_statements(statement)
         return True
+
+
+def add_statements(principal: iam.IPrincipal, statements: Sequence[iam.PolicyStatement]) -> None:
+    """Add ``statements`` to ``principal``'s policy in this order: in one round trip to Node for a
+    ``ManagedPolicyRole`` (to its managed policy, together), one ``add_to_principal_policy`` each
+    for any other principal."""
+    if isinstance(principal, ManagedPolicyRole):
+        if statements:
+            principal.managed_policy.add_statements(*statements)
+        return
+    for statement in statements:
+        principal.add_to_principal_policy(statement)

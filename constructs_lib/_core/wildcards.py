@@ -26,6 +26,7 @@ from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.jsii_identity import object_ref
 from constructs_lib._core.nag import record_acknowledgments
+from constructs_lib._core.stack_facts import stack_of
 from constructs_lib._core.validation import invalid, is_unresolved
 
 
@@ -188,7 +189,7 @@ class _StackWildcards:
 
 
 def _stack_wildcards(scope: IConstruct) -> _StackWildcards:
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
     existing: _StackWildcards | None = getattr(stack, _STACK_MARK, None)
     if existing is None:
         existing = _StackWildcards(stack)
@@ -252,4 +253,4 @@ def wildcard_resource_finding(scope: IConstruct, resource: str, rule: str = "Aws
     """The finding id of wildcard ``resource`` (an ARN, maybe with tokens) in a policy of ``scope``'s
     stack, resolved now: right for values of the same stack; for values imported from another stack
     use ``acknowledge_exact_wildcard``, which resolves once references are final."""
-    return f"{rule}[Resource::{flatten_cfn_reference(Stack.of(scope).resolve(resource))}]"
+    return f"{rule}[Resource::{flatten_cfn_reference(stack_of(scope).resolve(resource))}]"

@@ -19,7 +19,7 @@ from constructs_lib._core.jsii_types import as_key, as_principals, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import pin_provider_roles, service_role
-from constructs_lib._core.stack_facts import stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_access import SUBNET_VPCS_METADATA
 from constructs_lib._core.vpc_access import select_subnets as _select
@@ -416,7 +416,7 @@ class PrivateNetwork(Construct):
             Annotations.of(consumer).add_warning_v2("constructs-lib:network-endpoints-missing", f"{kind}: {why}")
             return
         problems = Problems(consumer.node.path, kind)
-        problems.add("network", self.node.path, why)
+        problems.add("network", construct_path(self), why)
         problems.raise_if_any()
 
     # -- attributes -----------------------------------------------------------------------------
@@ -612,7 +612,10 @@ class PrivateNetwork(Construct):
         if key is None:
             key = as_key(
                 EncryptionKey(
-                    self, "FlowLogKey", description=f"{self.node.path} flow log key", removal_policy=removal_policy
+                    self,
+                    "FlowLogKey",
+                    description=f"{construct_path(self)} flow log key",
+                    removal_policy=removal_policy,
                 )
             )
         self.flow_log_group = logs.LogGroup(

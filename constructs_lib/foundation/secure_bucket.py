@@ -17,6 +17,7 @@ from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions, s3_uri
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, is_unresolved, path_of
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -222,7 +223,7 @@ class SecureBucket(s3.Bucket):
             (*S3_READ, "s3:GetObjectVersion"),
             key=self.encryption_key,
             kms_actions=KMS_DECRYPT,
-            why=f"objects of {self.node.path} read by this role",
+            why=f"objects of {construct_path(self)} read by this role",
         )
 
     def grant_write(
@@ -244,7 +245,7 @@ class SecureBucket(s3.Bucket):
             tuple(allowed_action_patterns) if allowed_action_patterns else S3_WRITE,
             key=self.encryption_key,
             kms_actions=KMS_ENCRYPT,
-            why=f"objects this role writes to {self.node.path}",
+            why=f"objects this role writes to {construct_path(self)}",
         )
 
     def grant_read_write(self, identity: iam.IGrantable, objects_key_pattern: str | None = None) -> iam.Grant:

@@ -25,7 +25,7 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
-from constructs_lib._core.stack_facts import aws_partition, stack_facts
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
 from constructs_lib.foundation._keys import allow_publisher
 from constructs_lib.foundation.alert_topic import AlertTopic
@@ -230,7 +230,7 @@ class AuditTrail(Construct):
                 EncryptionKey(
                     self,
                     "Key",
-                    description=f"{self.node.path}: audit logs",
+                    description=f"{construct_path(self)}: audit logs",
                     service_principals=("cloudwatch.amazonaws.com",),
                     removal_policy=removal_policy,
                 )

@@ -23,7 +23,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.jsii_types import as_key
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_of
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.training.model_package_group import IModelPackageGroup
@@ -321,7 +321,7 @@ class ModelCard(Construct):
                 EncryptionKey(
                     self,
                     "Key",
-                    description=f"{self.node.path}: model card content",
+                    description=f"{construct_path(self)}: model card content",
                     allow_cloudwatch_logs=False,
                     service_principals=(),
                     removal_policy=removal_policy,

@@ -18,7 +18,7 @@ from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -330,7 +330,7 @@ def volume_key(scope: Construct, variants: Sequence[InstanceVariant], given: kms
         return None
     if given is not None:
         return given
-    return as_key(EncryptionKey(scope, "VolumeKey", description=f"{scope.node.path} instance volumes"))
+    return as_key(EncryptionKey(scope, "VolumeKey", description=f"{construct_path(scope)} instance volumes"))
 
 
 def acknowledge_instance_storage(config: sagemaker.CfnEndpointConfig, variants: Iterable[InstanceVariant]) -> None:

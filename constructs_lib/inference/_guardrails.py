@@ -14,6 +14,7 @@ from constructs import Construct
 
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference.endpoint import ProductionVariant
@@ -202,7 +203,7 @@ def error_rate_alarm(scope: Construct, variant: ProductionVariant, g: Deployment
         f"{variant.variant_name}ErrorRateAlarm",
         metric=variant.metric_invocation_5xx_errors(),
         threshold=g.max_error_rate,
-        description=f"{scope.node.path} {variant.variant_name}: 5XX error rate >= {g.max_error_rate:.2%}",
+        description=f"{construct_path(scope)} {variant.variant_name}: 5XX error rate >= {g.max_error_rate:.2%}",
     )
 
 

@@ -19,6 +19,7 @@ from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WR
 from constructs_lib._core.jsii_types import as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.s3_access import grant_objects
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -162,7 +163,7 @@ class AsyncEndpoint(DefinedEndpoint):
                 EncryptionKey(
                     self,
                     "NotificationKey",
-                    description=f"{self.node.path} notification topics",
+                    description=f"{construct_path(self)} notification topics",
                     service_principals=("sagemaker.amazonaws.com",),
                 )
             )
@@ -328,7 +329,9 @@ class AsyncEndpoint(DefinedEndpoint):
                 f"{variant.variant_name}FailureRateAlarm",
                 metric=failure_rate,
                 threshold=g.max_error_rate,
-                description=f"{self.node.path} {variant.variant_name}: failed invocations >= {g.max_error_rate:.2%}",
+                description=(
+                    f"{construct_path(self)} {variant.variant_name}: failed invocations >= {g.max_error_rate:.2%}"
+                ),
             ),
             guardrails.rollback_alarm(
                 self,
@@ -337,7 +340,7 @@ class AsyncEndpoint(DefinedEndpoint):
                 threshold=1,
                 evaluation_periods=_BACKLOG_PERIODS,
                 datapoints_to_alarm=_BACKLOG_PERIODS,
-                description=f"{self.node.path}: requests waited {_BACKLOG_PERIODS * 5} minutes with no instance "
+                description=f"{construct_path(self)}: requests waited {_BACKLOG_PERIODS * 5} minutes with no instance "
                 "to serve them",
             ),
         ]

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_of
 from constructs_lib.inference.schedules import scheduled_hours_per_week
 
 #: Hours in a week: a line without a schedule runs all of them.
@@ -189,7 +189,7 @@ def idle_cost_summary(scope: IConstruct, prices: dict[str, float] | None = None)
             CostLine(path, item.description, item.price_key, item.quantity, prices.get(item.price_key))
             for item in items
         ]
-    return CostSummary(scope.node.path, tuple(lines))
+    return CostSummary(construct_path(scope), tuple(lines))
 
 
 def _network_capacity(constructs: list[IConstruct]) -> dict[str, list[AlwaysOnCapacity]]:

@@ -23,7 +23,7 @@ from constructs import Construct
 from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_of
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.async_endpoint import AsyncEndpoint
 from constructs_lib.inference.endpoint import ProductionVariant
@@ -129,7 +129,7 @@ class IdleCapacity(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=int(idle_s // period_s),
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            alarm_description=f"{scope.node.path}: no invocations for {idle_for.to_human_string()}"
+            alarm_description=f"{construct_path(scope)}: no invocations for {idle_for.to_human_string()}"
             + (f" (scales to {minimum})" if scale_to_minimum else ""),
         )
         if alarm_actions:

@@ -25,7 +25,7 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import grant_objects
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -152,7 +152,7 @@ class InferenceApi(Construct):
         self.asynchronous = isinstance(endpoint, AsyncEndpoint)
 
         key = log_key or as_key(
-            EncryptionKey(self, "LogKey", description=f"{self.node.path} API logs", removal_policy=removal_policy)
+            EncryptionKey(self, "LogKey", description=f"{construct_path(self)} API logs", removal_policy=removal_policy)
         )
         self.access_log_group = logs.LogGroup(
             self,
@@ -215,7 +215,7 @@ class InferenceApi(Construct):
                 self,
                 "IntegrationRole",
                 assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-                description=f"Lets {self.node.path} invoke its SageMaker endpoint",
+                description=f"Lets {construct_path(self)} invoke its SageMaker endpoint",
             )
             self.integration_role.add_to_policy(
                 iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"], resources=[endpoint.endpoint_arn])
@@ -330,17 +330,17 @@ class InferenceApi(Construct):
             (S3_GATEWAY_ENDPOINT, "sagemaker.runtime"),
             purpose="the submitter writes requests to S3 and calls InvokeEndpointAsync",
         )
-        key = key_or_new(self, encryption_key, f"{self.node.path} async submitter")
+        key = key_or_new(self, encryption_key, f"{construct_path(self)} async submitter")
         self.submitter = VpcFunction(
             self,
             "Submitter",
             code_directory=_SUBMITTER_DIR,
-            description=f"Submits the requests of {self.node.path} to asynchronous endpoint "
+            description=f"Submits the requests of {construct_path(self)} to asynchronous endpoint "
             f"{endpoint.physical_endpoint_name}",
             network=network,
             encryption_key=key,
             dead_letter_queue=dead_letter_queue(
-                self, "SubmitterDeadLetterQueue", encryption_key=key, used_by=f"the submitter of {self.node.path}"
+                self, "SubmitterDeadLetterQueue", encryption_key=key, used_by=f"the submitter of {construct_path(self)}"
             ),
             environment={
                 "ENDPOINT_NAME": endpoint.physical_endpoint_name,

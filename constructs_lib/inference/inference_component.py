@@ -36,7 +36,7 @@ from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.inference import _endpoints as ep
@@ -229,7 +229,7 @@ class InferenceComponentEndpoint(DefinedEndpoint):
                 self,
                 "Role",
                 service="sagemaker.amazonaws.com",
-                description=f"Execution role of SageMaker inference component endpoint {self.node.path}",
+                description=f"Execution role of SageMaker inference component endpoint {construct_path(self)}",
             ),
         )
         if role is None:
@@ -746,7 +746,7 @@ class InferenceComponent(_ComponentBase):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{self.node.path}: a request found no copy; starts one (scale out from zero)",
+            alarm_description=f"{construct_path(self)}: a request found no copy; starts one (scale out from zero)",
         )
         self.scale_out_from_zero_alarm.add_alarm_action(
             as_alarm_action(cloudwatch_actions.ApplicationScalingAction(action))
@@ -895,7 +895,7 @@ class InferenceComponent(_ComponentBase):
                     "ErrorRateAlarm",
                     metric=self.metric_invocation_5xx_errors(),
                     threshold=g.max_error_rate,
-                    description=f"{self.node.path}: 5XX error rate >= {g.max_error_rate:.2%}",
+                    description=f"{construct_path(self)}: 5XX error rate >= {g.max_error_rate:.2%}",
                     rolls_back="component updates",
                 ),
                 guardrails.rollback_alarm(
@@ -904,7 +904,7 @@ class InferenceComponent(_ComponentBase):
                     metric=self.metric_model_latency(statistic="p99"),
                     threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    description=f"{self.node.path}: p99 model latency above "
+                    description=f"{construct_path(self)}: p99 model latency above "
                     f"{g.max_model_latency.to_milliseconds():g} ms",
                     rolls_back="component updates",
                 ),

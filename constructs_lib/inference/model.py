@@ -28,9 +28,11 @@ from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.imported import sagemaker_name_and_arn
 from constructs_lib._core.packaging import archive_members, staged_asset_file
+from constructs_lib._core.roles import add_statements
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -401,7 +403,7 @@ class Model(_ModelBase):
                 self,
                 "Role",
                 service="sagemaker.amazonaws.com",
-                description=f"Execution role of SageMaker model {self.node.path}",
+                description=f"Execution role of SageMaker model {construct_path(self)}",
             ),
         )
         self._grant_runtime_permissions()
@@ -480,7 +482,7 @@ class Model(_ModelBase):
         """The model's security groups (a model outside a VPC has none to manage)."""
         if self._connections is None:
             raise ConstructValidationError(
-                f"Model '{self.node.path}': connections: the model runs outside a VPC (vpc=None); give it a vpc "
+                f"Model '{construct_path(self)}': connections: the model runs outside a VPC (vpc=None); give it a vpc "
                 "to manage its network access"
             )
         return self._connections
@@ -658,8 +660,7 @@ class Model(_ModelBase):
             security_group_ids=security_group_ids(groups),
             sid_prefix="ModelNetwork",
         )
-        for statement in statements:
-            self.role.add_to_principal_policy(statement)
+        add_statements(self.role, statements)
         if isinstance(self.role, iam.Role):
             acknowledge_exact_wildcard(
                 self.role,

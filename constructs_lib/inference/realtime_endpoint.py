@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference import _guardrails as guardrails
@@ -294,7 +295,7 @@ class RealtimeEndpoint(DefinedEndpoint):
                         metric=variant.metric_model_latency(statistic="p99"),
                         threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
                         comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                        description=f"{self.node.path} {variant.variant_name}: p99 model latency above "
+                        description=f"{construct_path(self)} {variant.variant_name}: p99 model latency above "
                         f"{g.max_model_latency.to_milliseconds():g} ms",
                     )
                 )

@@ -65,7 +65,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_principal, service_role
-from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, invalid, is_unresolved
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import (
@@ -341,11 +341,14 @@ class LabelingWorkflow(Construct):
         lambda_account = self._lambda_account(problems)
         problems.raise_if_any()
 
-        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} labeling workflow")
+        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{construct_path(self)} labeling workflow")
         self.log_key: kms.IKey = log_key or self.encryption_key
         allow_publisher(self, encryption_key, "events.amazonaws.com")  # the rule writes to the queue (and DLQ)
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
-            self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"labeling workflow {self.node.path}"
+            self,
+            "DeadLetterQueue",
+            encryption_key=self.encryption_key,
+            used_by=f"labeling workflow {construct_path(self)}",
         )
         self.output_key: kms.IKey = output.bucket.encryption_key or self.encryption_key
         self.manifests = output.child("manifests/")
@@ -501,7 +504,7 @@ class LabelingWorkflow(Construct):
             self,
             "LabelIngester",
             code_directory=_INGESTER_DIR,
-            description=f"Writes the labels of {self.node.path}'s jobs to a feature group",
+            description=f"Writes the labels of {construct_path(self)}'s jobs to a feature group",
             network=network,
             encryption_key=self.encryption_key,
             dead_letter_queue=self.dead_letter_queue,
@@ -603,7 +606,7 @@ class LabelingWorkflow(Construct):
         execution role for a Ground Truth labeling job": built-in task types, non-streaming; automated
         data labeling): read the input objects and manifests, write the output, post metrics and logs."""
         role = service_role(
-            self, "JobRole", service="sagemaker.amazonaws.com", description=f"Labeling jobs of {self.node.path}"
+            self, "JobRole", service="sagemaker.amazonaws.com", description=f"Labeling jobs of {construct_path(self)}"
         )
         source, output = self.source, self.output
         # Text tasks carry the text in the manifest; the others point Ground Truth at the objects.
@@ -897,7 +900,7 @@ class LabelingWorkflow(Construct):
             self,
             "StateMachineRole",
             assumed_by=service_principal(self, "states.amazonaws.com"),
-            description=f"Labeling workflow {self.node.path}",
+            description=f"Labeling workflow {construct_path(self)}",
         )
         job_arn = stack.format_arn(
             service="sagemaker", resource="labeling-job", resource_name=f"{self.job_name_prefix}-*"
@@ -1056,7 +1059,7 @@ class LabelingWorkflow(Construct):
             self,
             "Batcher",
             code_directory=_HANDLER_DIR,
-            description=f"Batches new objects under {source.prefix} into labeling jobs ({self.node.path})",
+            description=f"Batches new objects under {source.prefix} into labeling jobs ({construct_path(self)})",
             network=network,
             encryption_key=self.encryption_key,
             dead_letter_queue=self.dead_letter_queue,
@@ -1126,7 +1129,7 @@ class LabelingWorkflow(Construct):
         self.failed_executions_alarm = cloudwatch.Alarm(
             self,
             "FailedExecutionsAlarm",
-            alarm_description=f"A labeling job of {self.node.path} failed or timed out (its input is in the DLQ)",
+            alarm_description=f"A labeling job of {construct_path(self)} failed or timed out (its input is in the DLQ)",
             metric=cloudwatch.MathExpression(
                 expression="failed + timedout + aborted",
                 using_metrics={
@@ -1144,7 +1147,7 @@ class LabelingWorkflow(Construct):
         self.dead_letter_alarm = cloudwatch.Alarm(
             self,
             "DeadLettersAlarm",
-            alarm_description=f"Messages in the dead-letter queue of labeling workflow {self.node.path}",
+            alarm_description=f"Messages in the dead-letter queue of labeling workflow {construct_path(self)}",
             metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=durations.minutes(5), statistic="Maximum"
             ),

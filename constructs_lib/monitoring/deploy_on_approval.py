@@ -57,7 +57,7 @@ from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_que
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import S3Uri
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import (
     SAGEMAKER_NAME_PATTERN,
     ConstructValidationError,
@@ -261,7 +261,10 @@ class ServedModelPackage(Construct):
         stack = stack_of(self)
         self.model_package_group_name = model_package_group_name
         dead_letters = new_dead_letter_queue(
-            self, "DeadLetterQueue", encryption_key=encryption_key, used_by=f"the served-model record {self.node.path}"
+            self,
+            "DeadLetterQueue",
+            encryption_key=encryption_key,
+            used_by=f"the served-model record {construct_path(self)}",
         )
         self.function = VpcFunction(
             self,
@@ -411,13 +414,16 @@ class DeployOnApproval(Construct):
         stack = stack_of(self)
         self.model_package_group = model_package_group
         self.targets = tuple(targets)
-        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} model deployment")
+        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{construct_path(self)} model deployment")
         self.log_key: kms.IKey = self.encryption_key if log_key is None else log_key
         self.alert_key: kms.IKey = self.encryption_key if alert_key is None else alert_key
         if dead_letter_queue is None:
             allow_publisher(self, encryption_key, "events.amazonaws.com")
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
-            self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"model deployment {self.node.path}"
+            self,
+            "DeadLetterQueue",
+            encryption_key=self.encryption_key,
+            used_by=f"model deployment {construct_path(self)}",
         )
         self.state_machine_name = Names.unique_resource_name(self, max_length=80, separator="-")
 
@@ -454,7 +460,9 @@ class DeployOnApproval(Construct):
         self.approval_activities: dict[str, sfn.Activity] = {}
         if any(t.requires_approval for t in self.targets):
             self.approver_policy = iam.ManagedPolicy(
-                self, "ApproverPolicy", description=f"Approve rollouts of {self.node.path} to the targets that need it"
+                self,
+                "ApproverPolicy",
+                description=f"Approve rollouts of {construct_path(self)} to the targets that need it",
             )
             approval_topic = AlertTopic(
                 self,
@@ -751,7 +759,7 @@ class DeployOnApproval(Construct):
         role = ManagedPolicyRole(
             self,
             "CloudFormationRole",
-            description=f"Rollout updates of the serving stacks of {self.node.path}",
+            description=f"Rollout updates of the serving stacks of {construct_path(self)}",
             assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
         )
 
@@ -1141,7 +1149,7 @@ class DeployOnApproval(Construct):
         targets that require approval: the only way to approve a rollout."""
         if self.approver_policy is None:
             raise ConstructValidationError(
-                f"DeployOnApproval '{self.node.path}' has invalid input:\n"
+                f"DeployOnApproval '{construct_path(self)}' has invalid input:\n"
                 "  - grant_approve: no target requires approval"
             )
         principal = grantee.grant_principal

@@ -33,11 +33,11 @@ from constructs_lib._core.contracts import ComponentHost
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
@@ -407,12 +407,15 @@ class ModelMonitor(Resource):
             encryption_key = bucket.encryption_key
         if encryption_key is None:
             encryption_key = capture.encryption_key
-        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} monitoring jobs")
+        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{construct_path(self)} monitoring jobs")
         self.output_s3_uri = f"s3://{out_bucket.bucket_name}/{output_prefix.strip('/')}"
 
         self.role: iam.IRole = role or as_role(
             service_role(
-                self, "Role", service="sagemaker.amazonaws.com", description=f"Model Monitor jobs of {self.node.path}"
+                self,
+                "Role",
+                service="sagemaker.amazonaws.com",
+                description=f"Model Monitor jobs of {construct_path(self)}",
             )
         )
         network.require_endpoints(
@@ -741,31 +744,36 @@ class ModelMonitor(Resource):
             security_group_ids=security_group_ids(self._network.security_groups),
             sid_prefix="JobNetwork",
         )
-        for statement in network_statements:
-            role.add_to_principal_policy(statement)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="PublishMonitoringMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                # The prebuilt containers' namespaces exactly (no leading '/', as they publish them and as
-                # the metric_* alarms read them): not SageMaker's instance metrics ('/aws/sagemaker/
-                # Endpoints') nor 'AWS/SageMaker', which alarms and autoscaling of endpoints follow.
-                conditions={"StringEquals": {"cloudwatch:namespace": list(MONITORING_NAMESPACES)}},
-            )
-        )
         log_group = stack.format_arn(
             service="logs",
             resource="log-group",
             resource_name="/aws/sagemaker/ProcessingJobs",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="WriteJobLogs",
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[log_group, f"{log_group}:log-stream:*"],
-            )
+        add_statements(
+            role,
+            [
+                *network_statements,
+                iam.PolicyStatement(
+                    sid="PublishMonitoringMetrics",
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],
+                    # The prebuilt containers' namespaces exactly (no leading '/', as they publish them and
+                    # as the metric_* alarms read them): not SageMaker's instance metrics ('/aws/sagemaker/
+                    # Endpoints') nor 'AWS/SageMaker', which alarms and autoscaling of endpoints follow.
+                    conditions={"StringEquals": {"cloudwatch:namespace": list(MONITORING_NAMESPACES)}},
+                ),
+                iam.PolicyStatement(
+                    sid="WriteJobLogs",
+                    actions=[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    resources=[log_group, f"{log_group}:log-stream:*"],
+                ),
+            ],
         )
         if isinstance(role, ManagedPolicyRole):
             policy = role.managed_policy

@@ -27,6 +27,7 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.service_role import publisher_source_arn, service_role
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
@@ -177,7 +178,7 @@ class MonitoringAlarms(Construct):
         alert_key = encryption_key if alert_key is None else alert_key
         topic = alarm_topic
         if topic is None:
-            key = key_or_new(self, alert_key, f"{self.node.path} alarm topic")
+            key = key_or_new(self, alert_key, f"{construct_path(self)} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
             alert_topic = AlertTopic(
                 self, "Topic", encryption_key=key, publishers=(), display_name=f"ML monitoring alarms of {construct_id}"
@@ -282,7 +283,7 @@ class MonitoringAlarms(Construct):
             )
             if dead_letter_queue is None:  # EventBridge writes what it could not publish
                 if encryption_key is not None or key is None:
-                    given, queue_key = encryption_key, key_or_new(self, encryption_key, f"{self.node.path} DLQ")
+                    given, queue_key = encryption_key, key_or_new(self, encryption_key, f"{construct_path(self)} DLQ")
                 else:  # no key given: the topic's
                     given, queue_key = alert_key, key
                 allow_publisher(self, given, "events.amazonaws.com")
@@ -290,7 +291,7 @@ class MonitoringAlarms(Construct):
                     self,
                     "DeadLetterQueue",
                     encryption_key=queue_key,
-                    used_by=f"the monitoring-run rule of {self.node.path}",
+                    used_by=f"the monitoring-run rule of {construct_path(self)}",
                 )
             self.dead_letter_queue = dead_letter_queue
             self.execution_rule.add_target(

@@ -43,7 +43,7 @@ from constructs_lib._core.queues import buffer_queue, check_retry_policy, requir
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
@@ -105,11 +105,14 @@ class _RetrainingTrigger(Construct):
             extra_checks(problems)
         problems.raise_if_any()
 
-        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} retraining trigger")
+        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{construct_path(self)} retraining trigger")
         #: The function's log group key (triggers with a function).
         self.log_key: kms.IKey = self.encryption_key if log_key is None else log_key
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
-            self, "DeadLetterQueue", encryption_key=self.encryption_key, used_by=f"retraining trigger {self.node.path}"
+            self,
+            "DeadLetterQueue",
+            encryption_key=self.encryption_key,
+            used_by=f"retraining trigger {construct_path(self)}",
         )
         self.retry_attempts = retry_attempts
         self.max_event_age = max_event_age
@@ -447,7 +450,7 @@ class NewDataRetraining(_RetrainingTrigger):
             "EventsDeadLetterQueue",
             encryption_key=self.encryption_key,
             fifo=True,
-            used_by=f"the new-data events queue of {self.node.path}",
+            used_by=f"the new-data events queue of {construct_path(self)}",
         )
         self.queue = buffer_queue(
             self,
@@ -493,7 +496,7 @@ class NewDataRetraining(_RetrainingTrigger):
         self.schedule_role = ManagedPolicyRole(
             self,
             "ScheduleRole",
-            description=f"Sends the retraining-due message of {self.node.path} to its queue",
+            description=f"Sends the retraining-due message of {construct_path(self)} to its queue",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": facts.account}}
             ),

@@ -25,7 +25,7 @@ from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import grant_objects, objects_statement, s3_uri
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -251,7 +251,7 @@ class FeatureGroup(FeatureGroupBase):
         self.record_identifier = record_identifier
         self.event_time = event_time
         self.encryption_key: kms.IKey = encryption_key or as_key(
-            EncryptionKey(self, "Key", description=f"{self.node.path} feature group key")
+            EncryptionKey(self, "Key", description=f"{construct_path(self)} feature group key")
         )
 
         self.offline_bucket: s3.IBucket | None = None
@@ -392,7 +392,7 @@ class FeatureGroup(FeatureGroupBase):
             self,
             "Role",
             service="sagemaker.amazonaws.com",
-            description=f"Feature Store offline store of {self.node.path}",
+            description=f"Feature Store offline store of {construct_path(self)}",
         )
         bucket = self.offline_bucket
         assert bucket is not None

@@ -24,6 +24,7 @@ from constructs_lib._core.jsii_types import as_interface
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.service_model import check_shape
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib.foundation._keys import key_or_new
@@ -170,7 +171,9 @@ class FeatureIngestionStream(Construct):
             purpose="the consumer writes records to Feature Store and sends invalid ones to its dead-letter queue",
         )
         self.feature_group = feature_group
-        self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{self.node.path} feature ingestion stream")
+        self.encryption_key: kms.IKey = key_or_new(
+            self, encryption_key, f"{construct_path(self)} feature ingestion stream"
+        )
 
         self.stream = kinesis.Stream(
             self,
@@ -194,14 +197,16 @@ class FeatureIngestionStream(Construct):
             self,
             "DeadLetterQueue",
             encryption_key=self.encryption_key,
-            used_by=f"the feature ingestion consumer of {self.node.path} (invalid records, exhausted batches)",
+            used_by=f"the feature ingestion consumer of {construct_path(self)} (invalid records, exhausted batches)",
         )
         shards = shard_count if stream_mode == kinesis.StreamMode.PROVISIONED and shard_count else _ON_DEMAND_SHARDS
         self.consumer = VpcFunction(
             self,
             "Consumer",
             code_directory=_HANDLER_DIR,
-            description=f"Writes the records of {self.node.path} to feature group {feature_group.feature_group_name}",
+            description=(
+                f"Writes the records of {construct_path(self)} to feature group {feature_group.feature_group_name}"
+            ),
             network=network,
             encryption_key=self.encryption_key,
             dead_letter_queue=self.dead_letter_queue,
@@ -322,7 +327,7 @@ class FeatureIngestionStream(Construct):
             comparison_operator=comparison,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=f"{self.node.path}: {what}",
+            alarm_description=f"{construct_path(self)}: {what}",
         )
 
     def _validate(

@@ -18,6 +18,7 @@ from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.service_role import service_statement
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.alert_topic import AlertTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -143,7 +144,7 @@ class LabelingWorkforce(Construct):
                 EncryptionKey(
                     self,
                     "Key",
-                    description=f"{self.node.path}: labeling notifications",
+                    description=f"{construct_path(self)}: labeling notifications",
                     allow_cloudwatch_logs=False,
                     service_principals=(),
                     removal_policy=removal_policy,

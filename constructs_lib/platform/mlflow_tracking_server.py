@@ -21,7 +21,7 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement, s3_uri
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -343,7 +343,7 @@ class MlflowTrackingServer(TrackingServerBase):
             self,
             "Role",
             service="sagemaker.amazonaws.com",
-            description=f"MLflow tracking server {self.node.path}: artifact store access",
+            description=f"MLflow tracking server {construct_path(self)}: artifact store access",
         )
         bucket, prefix = self.artifact_bucket, self.artifact_prefix
         objects = bucket.arn_for_objects(f"{prefix}/*")

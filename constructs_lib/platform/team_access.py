@@ -19,7 +19,7 @@ from constructs_lib._core.jsii_types import as_principals, as_role
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_resource_wildcards
 
@@ -185,7 +185,7 @@ class TeamAccess(Construct):
             problems.check_sagemaker_name("user_profile_names", name)
         problems.check_unique("user_profile_names", user_profile_names)
         registry = _TeamRegistry.of(s3_bucket)
-        candidate = _Registered(team_name, prefix, frozenset(user_profile_names), self.node.path)
+        candidate = _Registered(team_name, prefix, frozenset(user_profile_names), construct_path(self))
         for prop, message in registry.collisions(candidate):
             problems.add(prop, {"team_name": team_name, "prefix": prefix}.get(prop, list(user_profile_names)), message)
         problems.raise_if_any()

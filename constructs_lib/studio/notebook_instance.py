@@ -17,7 +17,7 @@ from constructs import Construct
 from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import NOTEBOOK_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.stack_facts import aws_partition, stack_facts
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import security_group_ids
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -152,7 +152,7 @@ class NotebookInstance(Construct):
             f"arn:{aws_partition()}:sagemaker:{stack.region}:{stack.account}:notebook-instance/{name.lower()}"
         )
         if encryption_key is None:
-            encryption_key = as_key(EncryptionKey(self, "Key", description=f"{self.node.path} notebook volume"))
+            encryption_key = as_key(EncryptionKey(self, "Key", description=f"{construct_path(self)} notebook volume"))
         self.encryption_key: kms.IKey = encryption_key
         if role is None:
             role = StudioExecutionRole(

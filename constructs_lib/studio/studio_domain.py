@@ -21,6 +21,7 @@ from constructs_lib._core import durations
 from constructs_lib._core.arns import sagemaker_arn
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import check_shape
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, is_unresolved, whole
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -330,7 +331,7 @@ class StudioDomain(StudioDomainBase):
         self._spaces: dict[str, StudioSpace] = {}
 
         if encryption_key is None:
-            encryption_key = as_key(EncryptionKey(self, "Key", description=f"{self.node.path} Studio volumes"))
+            encryption_key = as_key(EncryptionKey(self, "Key", description=f"{construct_path(self)} Studio volumes"))
         self.encryption_key: kms.IKey = encryption_key
         if execution_role is None:
             execution_role = self.new_execution_role(

@@ -17,7 +17,7 @@ from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import list_prefix_conditions
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import aws_partition, stack_facts
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_resources
@@ -227,7 +227,7 @@ class StudioExecutionRole(Construct):
             self,
             "Resource",
             assumed_by=service_principal(self, "sagemaker.amazonaws.com"),
-            description=description or f"SageMaker Studio execution role ({self.node.path})",
+            description=description or f"SageMaker Studio execution role ({construct_path(self)})",
         )
         # Studio sets the user profile name as the session's source identity (CloudTrail attribution).
         self.role.assume_role_policy.add_statements(  # pyright: ignore[reportOptionalMemberAccess] # a Role made with assumed_by always has a trust policy

@@ -41,7 +41,7 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import pin_role_trust, service_principal
-from constructs_lib._core.stack_facts import aws_partition, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_of
 from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
@@ -182,7 +182,7 @@ class StudioTeardown(Construct):
             self,
             "Role",
             assumed_by=service_principal(self, "lambda.amazonaws.com"),
-            description=f"Tears down Studio domain apps and spaces ({self.node.path})",
+            description=f"Tears down Studio domain apps and spaces ({construct_path(self)})",
         )
 
         def handler_function(
@@ -228,7 +228,7 @@ class StudioTeardown(Construct):
                 self,
                 "RetireRole",
                 assumed_by=service_principal(self, "lambda.amazonaws.com"),
-                description=f"Retires the Studio teardown resource of older versions ({self.node.path})",
+                description=f"Retires the Studio teardown resource of older versions ({construct_path(self)})",
             ),
         )
 
@@ -276,7 +276,7 @@ class StudioTeardown(Construct):
                 self,
                 f"Framework{name}Role",
                 assumed_by=service_principal(self, "lambda.amazonaws.com"),
-                description=f"Provider framework of {self.node.path} ({name})",
+                description=f"Provider framework of {construct_path(self)} ({name})",
             )
             for name in ("OnEvent", "IsComplete")
         ]

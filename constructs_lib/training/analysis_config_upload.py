@@ -24,6 +24,7 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import construct_path
 from constructs_lib.foundation.s3_location import S3Location
 
 #: The construct id of the uploads of a stack (one per stack: the SDK-call handler is a singleton).
@@ -45,7 +46,7 @@ class AnalysisConfigUploads(Construct):
             self,
             "Role",
             assumed_by=service_principal(self, "lambda.amazonaws.com"),
-            description=f"Puts Clarify analysis configurations in S3 at deploy ({self.node.path})",
+            description=f"Puts Clarify analysis configurations in S3 at deploy ({construct_path(self)})",
         )
         self._log_group: logs.LogGroup | None = None
         self._puts: dict[str, cr.AwsCustomResource] = {}

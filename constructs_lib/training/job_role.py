@@ -15,7 +15,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DECRYPT, KMS_ENCRYPT, KMS_JOB_KEY_USE, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements
 from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
@@ -510,8 +510,7 @@ class JobRole(Construct):
             security_group_ids=list(groups),
             sid_prefix=f"JobNetwork{suffix}",
         )
-        for statement in statements:
-            self.role.add_to_policy(statement)
+        add_statements(self.role, statements)
         if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
             acknowledge_exact_wildcard(
                 self.policy,
