@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IValidation
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.stack_facts import stack_of
@@ -103,7 +104,7 @@ def check_retry_policy(problems: Problems, retry_attempts: int, max_event_age: D
     )
     problems.check_range(
         "max_event_age (seconds)",
-        max_event_age.to_seconds(),
+        in_seconds(max_event_age),
         minimum=MAX_EVENT_AGE_SECONDS_RANGE[0],
         maximum=MAX_EVENT_AGE_SECONDS_RANGE[1],
         integer=True,

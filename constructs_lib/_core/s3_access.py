@@ -20,8 +20,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs_lib._core.grants import S3_READ, S3_WRITE
-from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.stack_facts import aws_partition
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.stack_facts import aws_partition, read_once
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
 
@@ -99,10 +99,15 @@ def grant_objects(
 
     ``why`` says what the prefix holds; it becomes the reason of the wildcard acknowledgment.
     """
-    resource = bucket.arn_for_objects(key_pattern)
+    # s3.Bucket's arn_for_objects is its ARN, "/" and the pattern: built here from the ARN read once.
+    if isinstance(bucket, s3.Bucket):
+        resource = f"{read_once(bucket, 'bucket_arn')}/{key_pattern}"
+    else:
+        resource = bucket.arn_for_objects(key_pattern)
     grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[resource])
     if key is not None:
-        iam.Grant.add_to_principal(grantee=grantee, actions=list(kms_actions), resource_arns=[key.key_arn])
+        key_arn: str = read_once(key, "key_arn")
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(kms_actions), resource_arns=[key_arn])
     principal = grantee.grant_principal
     if "*" in key_pattern and isinstance(principal, iam.Role):
         # Imported roles (not iam.Role) keep their own policies: nothing is added to acknowledge.
@@ -122,8 +127,13 @@ def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bo
     (``baselines/constraints.json``) covers that object and objects whose key starts with it.
     """
     prefix = key_prefix.lstrip("/")
-    role.add_to_principal_policy(objects_statement(bucket_arn, f"{prefix}*", S3_WRITE if write else S3_READ, sid=sid))
-    role.add_to_principal_policy(list_prefix_statement(bucket_arn, f"{prefix}*" if prefix else "", sid=f"{sid}List"))
+    add_statements(
+        role,
+        [
+            objects_statement(bucket_arn, f"{prefix}*", S3_WRITE if write else S3_READ, sid=sid),
+            list_prefix_statement(bucket_arn, f"{prefix}*" if prefix else "", sid=f"{sid}List"),
+        ],
+    )
     if isinstance(role, ManagedPolicyRole):
         acknowledge_statement_wildcards(
             role.managed_policy,

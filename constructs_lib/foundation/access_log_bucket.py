@@ -9,6 +9,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_days
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_role import service_statement
@@ -43,13 +44,13 @@ class AccessLogBucket(s3.Bucket):
         """
         problems = Problems(path_of(scope, construct_id), "AccessLogBucket")
         log_retention = log_retention or durations.days(365)
-        retention_days = log_retention.to_days()
+        retention_days = in_days(log_retention)
         problems.check_range("log_retention (days)", retention_days, minimum=1, integer=True)
         if archive_after is not None:
             problems.check(
-                is_unresolved(retention_days) or archive_after.to_days() < retention_days,
+                is_unresolved(retention_days) or in_days(archive_after) < retention_days,
                 "archive_after (days)",
-                archive_after.to_days(),
+                in_days(archive_after),
                 f"must be shorter than log_retention ({retention_days:g} days)",
             )
         problems.check(

@@ -10,6 +10,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_days
 from constructs_lib._core.grants import KMS_CLOUDWATCH_LOGS, KMS_DECRYPT, KMS_SERVICE_PUBLISH
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.logical_ids import keep_logical_ids
@@ -66,7 +67,7 @@ class EncryptionKey(kms.Key):
                 alias,
                 _ALIAS_ALLOWED,
             )
-        problems.check_range("pending_window (days)", pending_window.to_days(), minimum=7, maximum=30, integer=True)
+        problems.check_range("pending_window (days)", in_days(pending_window), minimum=7, maximum=30, integer=True)
         for principal in service_principals:
             problems.check(
                 principal.endswith(".amazonaws.com"),

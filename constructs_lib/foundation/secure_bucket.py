@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_days
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
@@ -71,18 +72,18 @@ class SecureBucket(s3.Bucket):
         problems = Problems(path, "SecureBucket")
         noncurrent_version_expiration = noncurrent_version_expiration or durations.days(90)
         problems.check_range(
-            "noncurrent_version_expiration (days)", noncurrent_version_expiration.to_days(), minimum=1, integer=True
+            "noncurrent_version_expiration (days)", in_days(noncurrent_version_expiration), minimum=1, integer=True
         )
         if archive_after is not None:
-            problems.check_range("archive_after (days)", archive_after.to_days(), minimum=1, integer=True)
+            problems.check_range("archive_after (days)", in_days(archive_after), minimum=1, integer=True)
         if archive_prefix is not None:
             problems.check(archive_after is not None, "archive_prefix", archive_prefix, "needs archive_after to be set")
         if expire_after is not None and archive_after is not None:
             problems.check(
-                is_unresolved(archive_after.to_days()) or expire_after.to_days() > archive_after.to_days() + 90,
+                is_unresolved(in_days(archive_after)) or in_days(expire_after) > in_days(archive_after) + 90,
                 "expire_after (days)",
-                expire_after.to_days(),
-                f"must be more than archive_after + 90 days ({archive_after.to_days() + 90:g}): Glacier "
+                in_days(expire_after),
+                f"must be more than archive_after + 90 days ({in_days(archive_after) + 90:g}): Glacier "
                 "Flexible Retrieval bills at least 90 days",
             )
         problems.check(

@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import KMS_ENCRYPT, S3_WRITE
 from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.nag import acknowledge
@@ -148,7 +149,7 @@ def check_instance_variant(problems: Problems, where: str, variant: object, *, e
     ):
         timeout = getattr(variant, name)
         if timeout is not None:
-            check_shape(problems, f"{where}.{name} (seconds)", timeout.to_seconds(), f"{_VARIANT}.{member}")
+            check_shape(problems, f"{where}.{name} (seconds)", in_seconds(timeout), f"{_VARIANT}.{member}")
     return True
 
 
@@ -196,8 +197,8 @@ def check_capacity_range(problems: Problems, where: str, low: int, high: int, *,
 
 
 def check_cooldowns(problems: Problems, where: str, scale_in: Duration, scale_out: Duration) -> None:
-    problems.check_range(f"{where}.scale_in_cooldown (seconds)", scale_in.to_seconds(), minimum=0)
-    problems.check_range(f"{where}.scale_out_cooldown (seconds)", scale_out.to_seconds(), minimum=0)
+    problems.check_range(f"{where}.scale_in_cooldown (seconds)", in_seconds(scale_in), minimum=0)
+    problems.check_range(f"{where}.scale_out_cooldown (seconds)", in_seconds(scale_out), minimum=0)
 
 
 def check_schedules(problems: Problems, where: str, schedules: Sequence[ScheduledScaling], *, minimum: int) -> None:
@@ -295,7 +296,7 @@ def data_capture_property(
 
 def instance_variant_property(variant: InstanceVariant) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
     def seconds(d: Duration | None) -> int | float | None:
-        return whole(d.to_seconds()) if d is not None else None
+        return whole(in_seconds(d)) if d is not None else None
 
     return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
         variant_name=variant.variant_name,

@@ -12,6 +12,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.durations import in_milliseconds, in_seconds
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.service_model import check_shape, resolve
 from constructs_lib._core.stack_facts import construct_path
@@ -132,10 +133,10 @@ def check_guardrails(
             check_shape(
                 problems,
                 "deployment.termination_wait (seconds)",
-                g.termination_wait.to_seconds(),
+                in_seconds(g.termination_wait),
                 f"{_BLUE_GREEN}.TerminationWaitInSeconds",
             )
-    wait = g.wait_interval.to_seconds()
+    wait = in_seconds(g.wait_interval)
     check_shape(
         problems,
         "deployment.wait_interval (seconds)",
@@ -143,14 +144,14 @@ def check_guardrails(
         f"{_BLUE_GREEN}.TrafficRoutingConfiguration.WaitIntervalInSeconds",
     )
     if g.maximum_execution_timeout is not None:
-        timeout = g.maximum_execution_timeout.to_seconds()
+        timeout = in_seconds(g.maximum_execution_timeout)
         check_shape(
             problems,
             "deployment.maximum_execution_timeout (seconds)",
             timeout,
             f"{_BLUE_GREEN}.MaximumExecutionTimeoutInSeconds",
         )
-        waits = wait + (g.termination_wait.to_seconds() if g.termination_wait else 0)
+        waits = wait + (in_seconds(g.termination_wait) if g.termination_wait else 0)
         problems.check(
             is_unresolved(waits) or timeout > waits,
             "deployment.maximum_execution_timeout (seconds)",
@@ -166,7 +167,7 @@ def check_guardrails(
         f"auto-rollback takes 1 to {most} alarms ({default_alarms_text} unless default_alarms=False, plus your own)",
     )
     problems.check_range("deployment.max_error_rate", g.max_error_rate, minimum=0.0001, maximum=1)
-    problems.check_range("deployment.max_model_latency (ms)", g.max_model_latency.to_milliseconds(), minimum=1)
+    problems.check_range("deployment.max_model_latency (ms)", in_milliseconds(g.max_model_latency), minimum=1)
 
 
 def rollback_alarm(
@@ -234,7 +235,7 @@ def deployment_config(
     """The endpoint's ``DeploymentConfig``: the update policy of ``g`` and auto-rollback on ``alarms``."""
 
     def seconds(d: Duration | None) -> int | float | None:
-        return whole(d.to_seconds()) if d is not None else None
+        return whole(in_seconds(d)) if d is not None else None
 
     rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
         alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in alarms]
@@ -245,7 +246,7 @@ def deployment_config(
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
                 maximum_batch_size=_capacity(batch),
-                wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
+                wait_interval_in_seconds=whole(in_seconds(g.wait_interval)),
                 maximum_execution_timeout_in_seconds=seconds(g.maximum_execution_timeout),
                 rollback_maximum_batch_size=_capacity(g.rollback_maximum_batch_size),
             ),
@@ -257,7 +258,7 @@ def deployment_config(
         blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
             traffic_routing_configuration=sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
                 type=routing.value,
-                wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
+                wait_interval_in_seconds=whole(in_seconds(g.wait_interval)),
                 canary_size=_capacity(g.canary_size),
                 linear_step_size=_capacity(g.linear_step_size),
             ),

@@ -21,6 +21,7 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.stack_facts import construct_path, stack_of
@@ -72,7 +73,7 @@ class IdleCapacity(Construct):
         target_min, target_max = _target_range(scalable_target)
         minimum = target_min if minimum is None else minimum
         problems = Problems(self, "IdleCapacity")
-        idle_s, period_s = idle_for.to_seconds(), period.to_seconds()
+        idle_s, period_s = in_seconds(idle_for), in_seconds(period)
         ok = problems.check(
             is_unresolved(period_s) or (period_s >= 60 and period_s % 60 == 0),
             "period (seconds)",

@@ -31,6 +31,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_milliseconds, in_seconds
 from constructs_lib._core.endpoint_logs import grant_endpoint_logs_and_metrics
 from constructs_lib._core.jsii_types import as_alarm_action
 from constructs_lib._core.nag import acknowledge
@@ -580,7 +581,7 @@ class InferenceComponent(_ComponentBase):
         )
 
         def seconds(d: Duration | None) -> int | float | None:
-            return whole(d.to_seconds()) if d is not None else None
+            return whole(in_seconds(d)) if d is not None else None
 
         startup = (
             sagemaker.CfnInferenceComponent.InferenceComponentStartupParametersProperty(
@@ -806,7 +807,7 @@ class InferenceComponent(_ComponentBase):
             ("container_startup_health_check_timeout", timeouts[1], "ContainerStartupHealthCheckTimeoutInSeconds"),
         ):
             if timeout is not None:
-                check_shape(problems, f"{prop} (seconds)", timeout.to_seconds(), f"{_SPEC}.StartupParameters.{member}")
+                check_shape(problems, f"{prop} (seconds)", in_seconds(timeout), f"{_SPEC}.StartupParameters.{member}")
         if name is not None:
             check_shape(problems, "inference_component_name", name, f"{_CREATE}.InferenceComponentName")
         if rolling_update is not None:
@@ -861,14 +862,14 @@ class InferenceComponent(_ComponentBase):
         check_shape(
             problems,
             "rolling_update.wait_interval (seconds)",
-            g.wait_interval.to_seconds(),
+            in_seconds(g.wait_interval),
             f"{_UPDATE}.WaitIntervalInSeconds",
         )
         if g.maximum_execution_timeout is not None:
             check_shape(
                 problems,
                 "rolling_update.maximum_execution_timeout (seconds)",
-                g.maximum_execution_timeout.to_seconds(),
+                in_seconds(g.maximum_execution_timeout),
                 f"{_UPDATE}.MaximumExecutionTimeoutInSeconds",
             )
         count = (2 if g.default_alarms else 0) + len(g.alarms)
@@ -880,7 +881,7 @@ class InferenceComponent(_ComponentBase):
             f"auto-rollback takes 1 to {most} alarms (2 default alarms unless default_alarms=False, plus your own)",
         )
         problems.check_range("rolling_update.max_error_rate", g.max_error_rate, minimum=0.0001, maximum=1)
-        problems.check_range("rolling_update.max_model_latency (ms)", g.max_model_latency.to_milliseconds(), minimum=1)
+        problems.check_range("rolling_update.max_model_latency (ms)", in_milliseconds(g.max_model_latency), minimum=1)
 
     # --- resources -------------------------------------------------------------------------------
 
@@ -902,10 +903,10 @@ class InferenceComponent(_ComponentBase):
                     self,
                     "LatencyAlarm",
                     metric=self.metric_model_latency(statistic="p99"),
-                    threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                    threshold=in_milliseconds(g.max_model_latency) * 1000,  # ModelLatency is in microseconds
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     description=f"{construct_path(self)}: p99 model latency above "
-                    f"{g.max_model_latency.to_milliseconds():g} ms",
+                    f"{in_milliseconds(g.max_model_latency):g} ms",
                     rolls_back="component updates",
                 ),
             ]
@@ -925,8 +926,8 @@ class InferenceComponent(_ComponentBase):
         return sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty(
             rolling_update_policy=sagemaker.CfnInferenceComponent.InferenceComponentRollingUpdatePolicyProperty(
                 maximum_batch_size=size(g.maximum_batch),
-                wait_interval_in_seconds=whole(g.wait_interval.to_seconds()),
-                maximum_execution_timeout_in_seconds=whole(g.maximum_execution_timeout.to_seconds())
+                wait_interval_in_seconds=whole(in_seconds(g.wait_interval)),
+                maximum_execution_timeout_in_seconds=whole(in_seconds(g.maximum_execution_timeout))
                 if g.maximum_execution_timeout is not None
                 else None,
                 rollback_maximum_batch_size=size(g.rollback_maximum_batch),

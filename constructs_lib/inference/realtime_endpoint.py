@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.durations import in_milliseconds
 from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.inference import _endpoints as ep
@@ -293,10 +294,10 @@ class RealtimeEndpoint(DefinedEndpoint):
                         self,
                         f"{variant.variant_name}LatencyAlarm",
                         metric=variant.metric_model_latency(statistic="p99"),
-                        threshold=g.max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                        threshold=in_milliseconds(g.max_model_latency) * 1000,  # ModelLatency is in microseconds
                         comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                         description=f"{construct_path(self)} {variant.variant_name}: p99 model latency above "
-                        f"{g.max_model_latency.to_milliseconds():g} ms",
+                        f"{in_milliseconds(g.max_model_latency):g} ms",
                     )
                 )
             guardrails.add_alarm_actions(alarms, actions)

@@ -55,6 +55,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target
 from constructs_lib._core.log_retention import retention_days
@@ -305,12 +306,12 @@ class LabelingWorkflow(Construct):
         check_shape(
             problems, "workers_per_object", workers_per_object, "HumanTaskConfig.NumberOfHumanWorkersPerDataObject"
         )
-        task_seconds = task_time_limit.to_seconds()
+        task_seconds = in_seconds(task_time_limit)
         if check_shape(problems, "task_time_limit (seconds)", task_seconds, "HumanTaskConfig.TaskTimeLimitInSeconds"):
             problems.check_range(
                 "task_time_limit (seconds)", task_seconds, maximum=task_type.max_task_seconds, integer=True
             )
-        availability = task_availability_lifetime.to_seconds()
+        availability = in_seconds(task_availability_lifetime)
         if check_shape(
             problems,
             "task_availability_lifetime (seconds)",
@@ -326,12 +327,12 @@ class LabelingWorkflow(Construct):
         check_shape(problems, "max_concurrent_tasks", max_concurrent_tasks, "HumanTaskConfig.MaxConcurrentTaskCount")
         problems.check_range("batch_size", batch_size, minimum=1, maximum=10000, integer=True)
         problems.check_range(
-            "batching_window (seconds)", batching_window.to_seconds(), minimum=0, maximum=300, integer=True
+            "batching_window (seconds)", in_seconds(batching_window), minimum=0, maximum=300, integer=True
         )
         problems.check(
-            3600 <= job_timeout.to_seconds() <= _MAX_EXECUTION_SECONDS,
+            3600 <= in_seconds(job_timeout) <= _MAX_EXECUTION_SECONDS,
             "job_timeout (seconds)",
-            job_timeout.to_seconds(),
+            in_seconds(job_timeout),
             f"must be from 3600 (1 hour) to {_MAX_EXECUTION_SECONDS} (a year less a day: a standard execution's "
             "maximum, with a day's margin)",
         )
@@ -811,7 +812,7 @@ class LabelingWorkflow(Construct):
                     "OutputDatasetS3Uri.$": "$.LabelingJobOutput.OutputDatasetS3Uri",
                 },
                 "ResultPath": "$.job",
-                "TimeoutSeconds": int(job_timeout.to_seconds()),
+                "TimeoutSeconds": int(in_seconds(job_timeout)),
             },
         )
         # CreateLabelingJob throttled or over the account's concurrent-job quota: try again later. A
@@ -947,7 +948,7 @@ class LabelingWorkflow(Construct):
             "Resource",
             definition_body=sfn.DefinitionBody.from_chainable(chain),
             role=as_role(role),
-            timeout=durations.seconds(job_timeout.to_seconds() + 86400),
+            timeout=durations.seconds(in_seconds(job_timeout) + 86400),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment=f"Ground Truth {self.task_type.name} labeling jobs of s3 prefix {self.source.prefix}",
@@ -1015,7 +1016,7 @@ class LabelingWorkflow(Construct):
             "Events",
             encryption_key=self.encryption_key,
             # AWS: at least 6x the function timeout plus the batching window.
-            visibility_timeout=durations.seconds(6 * _function_timeout().to_seconds() + batching_window.to_seconds()),
+            visibility_timeout=durations.seconds(6 * _function_timeout().to_seconds() + in_seconds(batching_window)),
             dead_letter=self.dead_letter_queue,
             max_receive_count=max_receive_count,
         )
@@ -1118,7 +1119,7 @@ class LabelingWorkflow(Construct):
             event_sources.SqsEventSource(
                 self.queue,
                 batch_size=batch_size,
-                max_batching_window=batching_window if batching_window.to_seconds() > 0 else None,
+                max_batching_window=batching_window if in_seconds(batching_window) > 0 else None,
                 max_concurrency=_EVENT_SOURCE_MAX_CONCURRENCY,
             )
         )

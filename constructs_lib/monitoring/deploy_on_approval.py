@@ -48,6 +48,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_hours, in_minutes, in_seconds
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target, as_topic
 from constructs_lib._core.log_retention import retention_days
@@ -575,7 +576,7 @@ class DeployOnApproval(Construct):
                 "must be a CloudFormation output name (letters and digits)",
             )
             problems.check_range(
-                f"{where}.bake_time (seconds)", target.bake_time.to_seconds(), minimum=0, maximum=86400, integer=True
+                f"{where}.bake_time (seconds)", in_seconds(target.bake_time), minimum=0, maximum=86400, integer=True
             )
             for schedule in target.monitoring_schedule_names:
                 problems.check_pattern(
@@ -622,9 +623,9 @@ class DeployOnApproval(Construct):
             cdk_qualifier,
             "must be a CDK bootstrap qualifier (1-10 lowercase letters, digits, '_' or '-')",
         )
-        problems.check_range("poll_interval (seconds)", poll_interval.to_seconds(), minimum=10, maximum=3600)
-        problems.check_range("deployment_timeout (minutes)", deployment_timeout.to_minutes(), minimum=5, maximum=1440)
-        problems.check_range("approval_timeout (hours)", approval_timeout.to_hours(), minimum=1, maximum=720)
+        problems.check_range("poll_interval (seconds)", in_seconds(poll_interval), minimum=10, maximum=3600)
+        problems.check_range("deployment_timeout (minutes)", in_minutes(deployment_timeout), minimum=5, maximum=1440)
+        problems.check_range("approval_timeout (hours)", in_hours(approval_timeout), minimum=1, maximum=720)
         problems.check_range("retry_attempts", retry_attempts, minimum=0, maximum=185, integer=True)
         problems.check_log_retention_days("log_retention_days", log_retention_days)
         problems.raise_if_any()
@@ -989,14 +990,14 @@ class DeployOnApproval(Construct):
             encryption_key=self.log_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        approvals = approval_timeout.to_minutes() if any(t.requires_approval for t in self.targets) else 0
+        approvals = in_minutes(approval_timeout) if any(t.requires_approval for t in self.targets) else 0
         machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_name=self.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             role=as_role(role),
-            timeout=durations.minutes(deployment_timeout.to_minutes() * len(self.targets) + approvals),
+            timeout=durations.minutes(in_minutes(deployment_timeout) * len(self.targets) + approvals),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )

@@ -30,6 +30,7 @@ from constructs import Construct
 
 from constructs_lib._core import durations
 from constructs_lib._core.contracts import ComponentHost
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
@@ -443,7 +444,7 @@ class ModelMonitor(Resource):
             volume_size_in_gb=volume_size_gb,
             volume_kms_key_id=self.encryption_key.key_arn,
         )
-        self._max_runtime = whole(max_runtime.to_seconds())
+        self._max_runtime = whole(in_seconds(max_runtime))
         self._environment = {"publish_cloudwatch_metrics": "Enabled", **dict(environment or {})}
         self.schedule_names: dict[str, str] = {}
         self.schedule_arns: dict[str, str] = {}
@@ -666,7 +667,7 @@ class ModelMonitor(Resource):
 
         schedule_problem = None if is_unresolved(schedule.expression_string) else schedule.problem()
         problems.check(schedule_problem is None, "schedule", schedule.expression_string, schedule_problem or "")
-        seconds = max_runtime.to_seconds()
+        seconds = in_seconds(max_runtime)
         check_shape(problems, "max_runtime (seconds)", seconds, f"{_JOB}.StoppingCondition.MaxRuntimeInSeconds")
         if schedule_problem is None and not is_unresolved(schedule.expression_string):
             limit = schedule.interval_hours * 3600
@@ -729,13 +730,11 @@ class ModelMonitor(Resource):
         bucket_key = bucket.encryption_key if isinstance(bucket, SecureBucket) else None
         if bucket_key is not None and bucket_key is not self.encryption_key:
             grant_key_use(bucket_key, role, encrypt=True)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EncryptJobVolumes",
-                actions=list(KMS_CREATE_GRANT),
-                resources=[self.encryption_key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
+        volumes = iam.PolicyStatement(
+            sid="EncryptJobVolumes",
+            actions=list(KMS_CREATE_GRANT),
+            resources=[self.encryption_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
         network_statements, _ = vpc_access_statements(
             self,
@@ -753,6 +752,7 @@ class ModelMonitor(Resource):
         add_statements(
             role,
             [
+                volumes,
                 *network_statements,
                 iam.PolicyStatement(
                     sid="PublishMonitoringMetrics",

@@ -21,6 +21,7 @@ from constructs import Construct, IValidation
 
 from constructs_lib._core import durations
 from constructs_lib._core.contracts import ComponentHost, MonitorableComponent
+from constructs_lib._core.durations import in_milliseconds
 from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
@@ -162,7 +163,7 @@ class MonitoringAlarms(Construct):
             problems.check(len(variant_names) >= 1, "variant_names", list(variant_names), "name at least one variant")
             problems.check_unique("variant_names", variant_names)
         problems.check_range("max_5xx_error_rate_percent", max_5xx_error_rate_percent, minimum=0, maximum=100)
-        problems.check_range("max_model_latency (ms)", max_model_latency.to_milliseconds(), minimum=1)
+        problems.check_range("max_model_latency (ms)", in_milliseconds(max_model_latency), minimum=1)
         for address in email_addresses:
             problems.check_email("email_addresses", address)
         if alarm_name_prefix is not None:
@@ -246,11 +247,11 @@ class MonitoringAlarms(Construct):
                     f"Latency{_id(variant)}",
                     f"model-latency-{variant}",
                     self._endpoint_metric("ModelLatency", variant, "p90"),
-                    threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                    threshold=in_milliseconds(max_model_latency) * 1000,  # ModelLatency is in microseconds
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                     evaluation_periods=3,
                     description=f"p90 model latency of variant {variant} above "
-                    f"{max_model_latency.to_milliseconds():g} ms",
+                    f"{in_milliseconds(max_model_latency):g} ms",
                 )
             )
 
@@ -443,11 +444,11 @@ class MonitoringAlarms(Construct):
                 f"Latency{_id(key)}",
                 f"model-latency-{key}",
                 component.metric_model_latency(statistic="p90", period=period),
-                threshold=max_model_latency.to_milliseconds() * 1000,  # ModelLatency is in microseconds
+                threshold=in_milliseconds(max_model_latency) * 1000,  # ModelLatency is in microseconds
                 comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 evaluation_periods=3,
                 description=f"p90 model latency of inference component {label} above "
-                f"{max_model_latency.to_milliseconds():g} ms",
+                f"{in_milliseconds(max_model_latency):g} ms",
             )
         )
 

@@ -37,6 +37,7 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_function, as_interface, as_role, as_rule_target
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
@@ -251,7 +252,7 @@ class DriftRetraining(_RetrainingTrigger):
         def checks(problems: Problems) -> None:
             problems.check(len(alarms) >= 1, "alarms", list(alarms), "give at least one alarm")
             problems.check_range(
-                "min_interval (seconds)", min_interval.to_seconds(), minimum=0, maximum=30 * 86400, integer=True
+                "min_interval (seconds)", in_seconds(min_interval), minimum=0, maximum=30 * 86400, integer=True
             )
 
         super().__init__(
@@ -288,7 +289,7 @@ class DriftRetraining(_RetrainingTrigger):
             {
                 "PIPELINE_NAME": pipeline.pipeline_name,
                 "PIPELINE_PARAMETERS": json.dumps(self.pipeline_parameter_list),
-                "MIN_INTERVAL_SECONDS": str(int(min_interval.to_seconds())),
+                "MIN_INTERVAL_SECONDS": str(int(in_seconds(min_interval))),
             },
             reserved_concurrency=1,  # invoked asynchronously by EventBridge: one event at a time, no race
         )
@@ -395,10 +396,10 @@ class NewDataRetraining(_RetrainingTrigger):
             problems.check(bool(prefix.strip("/")), "prefix", prefix, "must name a key prefix (not the whole bucket)")
             problems.check(not prefix.startswith("/"), "prefix", prefix, "must not start with '/'")
             problems.check_range(
-                "quiet_period (seconds)", quiet_period.to_seconds(), minimum=60, maximum=7 * 86400, integer=True
+                "quiet_period (seconds)", in_seconds(quiet_period), minimum=60, maximum=7 * 86400, integer=True
             )
             problems.check_range(
-                "defer_interval (seconds)", defer_interval.to_seconds(), minimum=60, maximum=86400, integer=True
+                "defer_interval (seconds)", in_seconds(defer_interval), minimum=60, maximum=86400, integer=True
             )
             problems.check_range("max_receive_count", max_receive_count, minimum=1, maximum=1000, integer=True)
             if data_uri_parameter is not None:
@@ -457,7 +458,7 @@ class NewDataRetraining(_RetrainingTrigger):
             "Events",
             encryption_key=self.encryption_key,
             fifo=True,
-            visibility_timeout=durations.seconds(6 * function_timeout.to_seconds()),  # AWS: 6x the function timeout
+            visibility_timeout=durations.seconds(6 * in_seconds(function_timeout)),  # AWS: 6x the function timeout
             dead_letter=self.events_dead_letter_queue,
             max_receive_count=max_receive_count,
         )
@@ -525,8 +526,8 @@ class NewDataRetraining(_RetrainingTrigger):
                 "PIPELINE_PARAMETERS": json.dumps(self.pipeline_parameter_list),
                 "DATA_URI_PARAMETER": data_uri_parameter or "",
                 "SOURCE": source,
-                "QUIET_SECONDS": str(int(quiet_period.to_seconds())),
-                "DEFER_SECONDS": str(int(defer_interval.to_seconds())),
+                "QUIET_SECONDS": str(int(in_seconds(quiet_period))),
+                "DEFER_SECONDS": str(int(in_seconds(defer_interval))),
                 "SCHEDULE_GROUP": self.schedule_group.schedule_group_name,
                 "SCHEDULE_NAME": self.SCHEDULE_NAME,
                 "SCHEDULER_ROLE_ARN": self.schedule_role.role_arn,
@@ -534,7 +535,7 @@ class NewDataRetraining(_RetrainingTrigger):
                 "MESSAGE_GROUP_ID": self._MESSAGE_GROUP,
                 "DEAD_LETTER_QUEUE_ARN": self.dead_letter_queue.queue_arn,
                 "RETRY_ATTEMPTS": str(retry_attempts),
-                "MAX_EVENT_AGE_SECONDS": str(int(self.max_event_age.to_seconds())),
+                "MAX_EVENT_AGE_SECONDS": str(int(in_seconds(self.max_event_age))),
                 "KMS_KEY_ARN": self.encryption_key.key_arn,
             },
             # The event source may run at most 2 (its lowest setting) and one FIFO message group

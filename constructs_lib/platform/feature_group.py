@@ -18,6 +18,7 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 from typing_extensions import Protocol, runtime_checkable
 
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.nag import acknowledge
@@ -507,7 +508,7 @@ class FeatureGroup(FeatureGroupBase):
         )
         if online_ttl is not None:
             problems.check(online_store, "online_ttl", online_ttl.to_human_string(), "needs online_store=True")
-            seconds = online_ttl.to_seconds(integral=False)
+            seconds = in_seconds(online_ttl, integral=False)
             check_shape(problems, "online_ttl (seconds)", seconds, f"{_REQUEST}.OnlineStoreConfig.TtlDuration.Value")
         problems.check_pattern(
             "offline_prefix",
@@ -530,7 +531,7 @@ class FeatureGroup(FeatureGroupBase):
 
 def _ttl(duration: Duration) -> dict[str, str | int | float]:
     """Feature Store's ``TtlDuration`` in the largest whole unit of ``duration``."""
-    seconds = duration.to_seconds()
+    seconds = in_seconds(duration)
     if is_unresolved(seconds):  # a token: in seconds, as given
         return {"Unit": "Seconds", "Value": seconds}
     seconds = int(seconds)

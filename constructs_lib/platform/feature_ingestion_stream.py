@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_hours, in_milliseconds, in_seconds
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_interface
 from constructs_lib._core.nag import acknowledge
@@ -251,7 +252,7 @@ class FeatureIngestionStream(Construct):
             self._alarm(
                 "IteratorAgeAlarm",
                 self.metric_iterator_age(),
-                max_iterator_age.to_milliseconds(),
+                in_milliseconds(max_iterator_age),
                 f"records wait more than {max_iterator_age.to_human_string()} to be written",
                 cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             ),
@@ -376,20 +377,24 @@ class FeatureIngestionStream(Construct):
             problems.check_range("shard_count", shard_count, maximum=_MAX_SHARDS, integer=True)
         problems.check_range(
             "retention (hours)",
-            retention.to_hours(integral=False),
+            in_hours(retention, integral=False),
             minimum=_RETENTION_HOURS[0],
             maximum=_RETENTION_HOURS[1],
             integer=True,
         )
         for prop, value, (low, high) in (
             ("batch_size", batch_size, _BATCH_SIZE),
-            ("max_batching_window (seconds)", max_batching_window.to_seconds(integral=False), _BATCHING_WINDOW_SECONDS),
+            (
+                "max_batching_window (seconds)",
+                in_seconds(max_batching_window, integral=False),
+                _BATCHING_WINDOW_SECONDS,
+            ),
             ("parallelization_factor", parallelization_factor, _PARALLELIZATION),
             ("retry_attempts", retry_attempts, _RETRY_ATTEMPTS),
-            ("max_record_age (seconds)", max_record_age.to_seconds(integral=False), _RECORD_AGE_SECONDS),
+            ("max_record_age (seconds)", in_seconds(max_record_age, integral=False), _RECORD_AGE_SECONDS),
         ):
             problems.check_range(prop, value, minimum=low, maximum=high, integer=True)
-        age, kept = max_iterator_age.to_seconds(integral=False), retention.to_seconds(integral=False)
+        age, kept = in_seconds(max_iterator_age, integral=False), in_seconds(retention, integral=False)
         if not is_unresolved([age, kept]):
             problems.check(
                 0 < age < kept,

@@ -15,6 +15,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core import durations
+from constructs_lib._core.durations import in_minutes
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import NOTEBOOK_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
@@ -115,7 +116,7 @@ class NotebookInstance(Construct):
             low, high = IDLE_TIMEOUT_RANGE_MINUTES
             problems.check_range(
                 "idle_timeout (minutes)",
-                idle_timeout.to_minutes(integral=False),
+                in_minutes(idle_timeout, integral=False),
                 minimum=low,
                 maximum=high,
                 integer=True,
@@ -185,7 +186,7 @@ class NotebookInstance(Construct):
 
         self.lifecycle_config: sagemaker.CfnNotebookInstanceLifecycleConfig | None = None
         if idle_timeout is not None:
-            content = base64.b64encode(on_start_script(int(idle_timeout.to_minutes())).encode()).decode()
+            content = base64.b64encode(on_start_script(int(in_minutes(idle_timeout))).encode()).decode()
             if len(content) > MAX_LIFECYCLE_CHARACTERS:  # pragma: no cover - guards edits of the script
                 raise AssertionError(f"lifecycle script is {len(content)} base64 characters, over 16384")
             self.lifecycle_config = sagemaker.CfnNotebookInstanceLifecycleConfig(
@@ -227,7 +228,7 @@ class NotebookInstance(Construct):
     def always_on_capacity(self) -> list[AlwaysOnCapacity]:
         """One instance while it runs (the idle stop, when set, stops it after ``idle_timeout``)."""
         stop = (
-            f"stops after {int(self.idle_timeout.to_minutes())} idle minutes"
+            f"stops after {int(in_minutes(self.idle_timeout))} idle minutes"
             if self.idle_timeout is not None
             else "never stopped automatically"
         )

@@ -19,6 +19,7 @@ from typing_extensions import Protocol, TypedDict, runtime_checkable
 
 from constructs_lib._core import durations
 from constructs_lib._core.arns import sagemaker_arn
+from constructs_lib._core.durations import in_minutes
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.stack_facts import construct_path
@@ -596,9 +597,9 @@ class StudioDomain(StudioDomainBase):
         else:
             settings = sagemaker.CfnDomain.IdleSettingsProperty(
                 lifecycle_management="ENABLED",
-                idle_timeout_in_minutes=whole(idle.timeout.to_minutes()),
-                min_idle_timeout_in_minutes=whole(idle.min_timeout.to_minutes()),
-                max_idle_timeout_in_minutes=whole(idle.max_timeout.to_minutes()),
+                idle_timeout_in_minutes=whole(in_minutes(idle.timeout)),
+                min_idle_timeout_in_minutes=whole(in_minutes(idle.min_timeout)),
+                max_idle_timeout_in_minutes=whole(in_minutes(idle.max_timeout)),
             )
         return sagemaker.CfnDomain.AppLifecycleManagementProperty(idle_settings=settings)
 

@@ -6,6 +6,7 @@ from aws_cdk import Duration, Resource
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_lib._core.durations import in_minutes
 from constructs_lib._core.service_model import STUDIO_APP_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.validation import Problems, whole
 from constructs_lib.foundation.instance_type import InstanceType
@@ -64,7 +65,7 @@ class StudioSpace(Resource):
         )
         idle_minutes = None
         if idle_timeout is not None:
-            idle_minutes = idle_timeout.to_minutes(integral=False)
+            idle_minutes = in_minutes(idle_timeout, integral=False)
             check_shape(problems, "idle_timeout (minutes)", idle_minutes, IDLE_TIMEOUT_SHAPE)
         check_instance_type(problems, "instance_type", instance_type, STUDIO_APP_INSTANCE_TYPE)
         problems.raise_if_any()

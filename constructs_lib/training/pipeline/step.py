@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
 
 from aws_cdk import Duration
 
+from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.service_model import instance_type_problem
 from constructs_lib._core.validation import ConstructValidationError, Problems, given, is_unresolved, whole
 from constructs_lib.foundation.container_image import ContainerImage
@@ -364,7 +365,7 @@ class StepValidator:
             return self.kind(arg, value, "Integer")
         if not isinstance(given(value), Duration):
             return self.check(False, arg, value, "must be an aws_cdk.Duration (or an Integer parameter, seconds)")
-        seconds = value.to_seconds()
+        seconds = in_seconds(value)
         if is_unresolved(seconds):
             return True
         return self.range(f"{arg} (seconds)", seconds, minimum=minimum, maximum=maximum)
@@ -377,7 +378,7 @@ def _number(value: float | None) -> str:
 def seconds_of(value: Duration | Expression | None) -> int | float | Expression | None:
     if value is None or isinstance(value, Expression):
         return value
-    return whole(value.to_seconds())
+    return whole(in_seconds(value))
 
 
 class Step:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aws_cdk import Duration
 
+from constructs_lib._core.durations import in_milliseconds
 from constructs_lib.foundation.s3_location import S3Location
 from constructs_lib.training.pipeline.expressions import Expression
 from constructs_lib.training.pipeline.serializer import as_api_string
@@ -285,7 +286,7 @@ class ProfilerConfig:
     disabled: bool = False
 
     def config_request(self) -> dict[str, Any]:
-        interval = self.interval.to_milliseconds() if self.interval is not None else None
+        interval = in_milliseconds(self.interval) if self.interval is not None else None
         return {
             "S3OutputPath": self.s3_output_path,
             "ProfilingIntervalInMilliseconds": int(interval) if interval is not None else None,

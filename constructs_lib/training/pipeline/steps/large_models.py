@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_cdk import Duration
 
+from constructs_lib._core.durations import in_milliseconds
 from constructs_lib._core.service_model import shape_problem
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib.foundation.instance_type import InstanceType
@@ -453,7 +454,7 @@ def _validate_debugger(job: TrainingJob, v: StepValidator, prefix: str) -> None:
             profiler.interval,
             "must be an aws_cdk.Duration",
         ):
-            millis = profiler.interval.to_milliseconds()
+            millis = in_milliseconds(profiler.interval)
             v.check(
                 is_unresolved(millis) or millis in PROFILING_INTERVALS_MS,
                 f"{arg}.interval (ms)",
