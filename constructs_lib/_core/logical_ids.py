@@ -67,10 +67,9 @@ def _below(base: str, path: str) -> list[str]:
 
 
 class _StackOwners:
-    """The constructs of one stack that keep legacy logical IDs, by path, and every ID they set."""
+    """The constructs of one stack that keep legacy logical IDs, by path."""
 
     def __init__(self, stack: Stack) -> None:
-        self.stack = stack
         self.path = construct_path(stack)
         self.owners: dict[str, _LegacyLogicalIds] = {}
 
@@ -148,7 +147,7 @@ class _LegacyLogicalIds:
             return
         path = node.node.path
         if self.owners.nearest(path) is not self:
-            return  # a nearer construct keeps the IDs of this one
+            return  # a nearer construct keeps the IDs of this one (asked before the override check's round trips)
         stack = node.stack
         if stack.resolve(node.logical_id) != stack.get_logical_id(node):
             return  # overridden by the user
