@@ -388,6 +388,7 @@ class _Produce:
 def _package_arn_pattern(stack: Stack, group_pattern: str) -> str:
     """A version of the group in the stack's account and region (any, where the stack is env-agnostic:
     ``ServedModelPackage`` then checks the exact account and region)."""
-    region = stack.region if not Token.is_unresolved(stack.region) else "[a-z0-9-]+"
-    account = stack.account if not Token.is_unresolved(stack.account) else "[0-9]{12}"
+    region, account = stack.region, stack.account
+    region = region if not Token.is_unresolved(region) else "[a-z0-9-]+"
+    account = account if not Token.is_unresolved(account) else "[0-9]{12}"
     return f"arn:aws[a-z-]*:sagemaker:{region}:{account}:model-package/{group_pattern}/[1-9][0-9]{{0,8}}"

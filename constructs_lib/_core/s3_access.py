@@ -85,6 +85,14 @@ def objects_statement(
     )
 
 
+def objects_arn(bucket: s3.IBucket, key_pattern: str) -> str:
+    """``bucket.arn_for_objects(key_pattern)``; for an ``s3.Bucket`` (whose objects' ARN is its ARN, "/"
+    and the pattern) built here from the ARN read once."""
+    if isinstance(bucket, s3.Bucket):
+        return f"{read_once(bucket, 'bucket_arn')}/{key_pattern}"
+    return bucket.arn_for_objects(key_pattern)
+
+
 def grant_objects(
     grantee: iam.IGrantable,
     bucket: s3.IBucket,
@@ -99,16 +107,12 @@ def grant_objects(
 
     ``why`` says what the prefix holds; it becomes the reason of the wildcard acknowledgment.
     """
-    # s3.Bucket's arn_for_objects is its ARN, "/" and the pattern: built here from the ARN read once.
-    if isinstance(bucket, s3.Bucket):
-        resource = f"{read_once(bucket, 'bucket_arn')}/{key_pattern}"
-    else:
-        resource = bucket.arn_for_objects(key_pattern)
+    resource = objects_arn(bucket, key_pattern)
     grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[resource])
     if key is not None:
         key_arn: str = read_once(key, "key_arn")
         iam.Grant.add_to_principal(grantee=grantee, actions=list(kms_actions), resource_arns=[key_arn])
-    principal = grantee.grant_principal
+    principal = read_once(grantee, "grant_principal")
     if "*" in key_pattern and isinstance(principal, iam.Role):
         # Imported roles (not iam.Role) keep their own policies: nothing is added to acknowledge.
         acknowledge_exact_wildcard(

@@ -12,6 +12,7 @@ from constructs_lib._core import durations
 from constructs_lib._core.durations import in_days
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
+from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.validation import Problems, is_unresolved, path_of
 
@@ -97,7 +98,7 @@ class AccessLogBucket(s3.Bucket):
                 sid="AllowS3ServerAccessLogDelivery",
                 service="logging.s3.amazonaws.com",
                 actions=["s3:PutObject"],
-                resources=[self.arn_for_objects("*")],
+                resources=[objects_arn(self, "*")],
             )
         )
         bucket = cast(s3.CfnBucket, self.node.default_child)

@@ -28,7 +28,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib._core.stack_facts import aws_partition, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_of
 from constructs_lib._core.validation import ConstructValidationError, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 
@@ -220,7 +220,7 @@ class ContainerImage:
         return self.image_uri
 
     def _remember(self, scope: Construct, uri: str) -> str:
-        self._bound[stack_of(scope).node.path] = uri
+        self._bound[construct_path(stack_of(scope))] = uri
         return uri
 
     def grant_pull(self, grantee: iam.IGrantable) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from constructs_lib._core.stack_facts import read_once
+
 
 @dataclass(frozen=True)
 class S3Location:
@@ -25,12 +27,12 @@ class S3Location:
     @property
     def encryption_key(self) -> kms.IKey | None:
         """The bucket's KMS key (known for a bucket created in the app with one, like a ``SecureBucket``)."""
-        return self.bucket.encryption_key
+        return read_once(self.bucket, "encryption_key")
 
     @property
     def uri(self) -> str:
         """``s3://<bucket>/<prefix>``."""
-        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
+        return f"s3://{read_once(self.bucket, 'bucket_name')}/{self.prefix}"
 
     @property
     def objects_pattern(self) -> str:

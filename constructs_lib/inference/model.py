@@ -32,7 +32,7 @@ from constructs_lib._core.roles import add_statements
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import construct_path
+from constructs_lib._core.stack_facts import construct_path, read_once
 from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -132,7 +132,7 @@ class ModelData:
 
     @property
     def s3_url(self) -> str:
-        return f"s3://{self.bucket.bucket_name}/{self.key}"
+        return f"s3://{read_once(self.bucket, 'bucket_name')}/{self.key}"
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """``s3:GetObject`` on the artifact (or every object under the prefix) and ``kms:Decrypt``."""
@@ -309,7 +309,7 @@ class _ImportedModel(_ModelBase):
     @property
     def grant_principal(self) -> iam.IPrincipal:
         if self._role is not None:
-            return self._role.grant_principal
+            return read_once(self._role, "grant_principal")
         # pyright reads jsii's parameter names into the protocols: UnknownPrincipal is an IPrincipal.
         return cast(iam.IPrincipal, iam.UnknownPrincipal(resource=self))
 
@@ -475,7 +475,7 @@ class Model(_ModelBase):
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
-        return self._role.grant_principal
+        return read_once(self._role, "grant_principal")
 
     @property
     def connections(self) -> ec2.Connections:

@@ -63,7 +63,7 @@ from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import list_prefix_statement
+from constructs_lib._core.s3_access import list_prefix_statement, objects_arn
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_principal, service_role
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
@@ -363,7 +363,7 @@ class LabelingWorkflow(Construct):
             if asset is not None:  # Ground Truth reads them with the job role
                 self.job_role.add_to_policy(
                     iam.PolicyStatement(
-                        actions=["s3:GetObject"], resources=[asset.bucket.arn_for_objects(asset.s3_object_key)]
+                        actions=["s3:GetObject"], resources=[objects_arn(asset.bucket, asset.s3_object_key)]
                     )
                 )
 
@@ -524,7 +524,7 @@ class LabelingWorkflow(Construct):
             iam.PolicyStatement(
                 sid="ReadOutputManifests",
                 actions=["s3:GetObject"],
-                resources=[output.bucket.arn_for_objects(f"{output.prefix}*/manifests/output/output.manifest")],
+                resources=[objects_arn(output.bucket, f"{output.prefix}*/manifests/output/output.manifest")],
             )
         )
         grant_key_use(self.output_key, role, encrypt=False)
@@ -617,7 +617,7 @@ class LabelingWorkflow(Construct):
                 iam.PolicyStatement(
                     sid="ReadInput",
                     actions=["s3:GetObject"],
-                    resources=[source.bucket.arn_for_objects(source.objects_pattern)],
+                    resources=[objects_arn(source.bucket, source.objects_pattern)],
                 )
             )
             role.add_to_policy(list_prefix_statement(source.bucket.bucket_arn, source.objects_pattern, sid="ListInput"))
@@ -625,7 +625,7 @@ class LabelingWorkflow(Construct):
             iam.PolicyStatement(
                 sid="WriteOutput",
                 actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                resources=[output.bucket.arn_for_objects(output.objects_pattern)],
+                resources=[objects_arn(output.bucket, output.objects_pattern)],
             )
         )
         role.add_to_policy(list_prefix_statement(output.bucket.bucket_arn, output.objects_pattern, sid="ListOutput"))
@@ -846,11 +846,11 @@ class LabelingWorkflow(Construct):
                     ),
                 },
                 iam_action="s3:PutObject",
-                iam_resources=[published.bucket.arn_for_objects(f"{published.prefix}*/output.manifest")],
+                iam_resources=[objects_arn(published.bucket, f"{published.prefix}*/output.manifest")],
                 additional_iam_statements=[
                     iam.PolicyStatement(
                         actions=["s3:GetObject"],
-                        resources=[output.bucket.arn_for_objects(f"{output.prefix}*/manifests/output/output.manifest")],
+                        resources=[objects_arn(output.bucket, f"{output.prefix}*/manifests/output/output.manifest")],
                     )
                 ],
                 result_selector={"ETag.$": "$.CopyObjectResult.ETag"},
@@ -1083,7 +1083,7 @@ class LabelingWorkflow(Construct):
             iam.PolicyStatement(
                 sid="WriteManifests",
                 actions=["s3:PutObject"],
-                resources=[manifests.bucket.arn_for_objects(f"{manifests.prefix}{self.job_name_prefix}-*.manifest")],
+                resources=[objects_arn(manifests.bucket, f"{manifests.prefix}{self.job_name_prefix}-*.manifest")],
             )
         )
         manifest_key = manifests.encryption_key
@@ -1099,7 +1099,7 @@ class LabelingWorkflow(Construct):
                 iam.PolicyStatement(
                     sid="ReadManifestLines",
                     actions=["s3:GetObject"],
-                    resources=[source.bucket.arn_for_objects(source.objects_pattern)],
+                    resources=[objects_arn(source.bucket, source.objects_pattern)],
                 )
             )
             if source.encryption_key is not None:

@@ -23,7 +23,7 @@ from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import grant_objects, objects_statement, s3_uri
+from constructs_lib._core.s3_access import grant_objects, objects_arn, objects_statement, s3_uri
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
@@ -397,7 +397,7 @@ class FeatureGroup(FeatureGroupBase):
         )
         bucket = self.offline_bucket
         assert bucket is not None
-        objects = bucket.arn_for_objects(f"{prefix}/*")
+        objects = objects_arn(bucket, f"{prefix}/*")
         role.add_to_policy(
             objects_statement(
                 bucket.bucket_arn,

@@ -19,9 +19,9 @@ from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import list_prefix_statement, objects_statement, s3_uri
+from constructs_lib._core.s3_access import list_prefix_statement, objects_arn, objects_statement, s3_uri
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, wildcard_resource_finding
 from constructs_lib.foundation.secure_bucket import SecureBucket
@@ -133,8 +133,13 @@ class TrackingServerBase(Resource):
         # Built from the name (not the GetAtt) so a grantee's policy needs no dependency on the server.
         # SageMaker writes resource names lower case in ARNs: a grant on the name as given (generated
         # names keep the construct path's capitals) would never match the server the UI calls.
+        env = read_once(self, "env")
         return sagemaker_arn(
-            self, "mlflow-tracking-server", self._name, region=self.env.region, account=self.env.account
+            self,
+            "mlflow-tracking-server",
+            self._name,
+            region=env.region,
+            account=env.account,
         )
 
     def grant_access(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -308,7 +313,7 @@ class MlflowTrackingServer(TrackingServerBase):
         grantee's credentials (with the bucket's key through S3 only)."""
         grant = super().grant_log_runs(grantee)
         bucket, prefix = self.artifact_bucket, self.artifact_prefix
-        objects = bucket.arn_for_objects(f"{prefix}/*")
+        objects = objects_arn(bucket, f"{prefix}/*")
         principal = grantee.grant_principal
         principal.add_to_principal_policy(
             objects_statement(bucket.bucket_arn, f"{prefix}/*", ["s3:GetObject", "s3:PutObject"])
@@ -346,7 +351,7 @@ class MlflowTrackingServer(TrackingServerBase):
             description=f"MLflow tracking server {construct_path(self)}: artifact store access",
         )
         bucket, prefix = self.artifact_bucket, self.artifact_prefix
-        objects = bucket.arn_for_objects(f"{prefix}/*")
+        objects = objects_arn(bucket, f"{prefix}/*")
         role.add_to_policy(
             objects_statement(
                 bucket.bucket_arn,

@@ -17,7 +17,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_principals, as_role
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
+from constructs_lib._core.s3_access import list_prefix_statement, objects_arn, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
@@ -211,7 +211,7 @@ class TeamAccess(Construct):
                         "StringLike": {
                             "kms:EncryptionContext:aws:s3:arn": [
                                 s3_bucket.bucket_arn,
-                                s3_bucket.arn_for_objects(f"{prefix}*"),
+                                objects_arn(s3_bucket, f"{prefix}*"),
                             ]
                         },
                     },
@@ -288,7 +288,7 @@ class TeamAccess(Construct):
                 )
             )
 
-        deny(GUARDED_OBJECT_ACTIONS, bucket.arn_for_objects(f"{prefix}*"), outsider)
+        deny(GUARDED_OBJECT_ACTIONS, objects_arn(bucket, f"{prefix}*"), outsider)
         deny(["s3:ListBucket"], bucket.bucket_arn, {**outsider, "StringLike": {"s3:prefix": [f"{prefix}*"]}})
         # Listing above the prefix shows the team's keys unless one level at a time ("/" delimiter).
         deny(

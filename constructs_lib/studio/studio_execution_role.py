@@ -15,9 +15,9 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import list_prefix_conditions
+from constructs_lib._core.s3_access import list_prefix_conditions, objects_arn
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
+from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_resources
@@ -271,24 +271,27 @@ class StudioExecutionRole(Construct):
         and list the keys under ``prefix`` (``s3:ListBucket`` with an ``s3:prefix`` condition; the
         whole bucket without a prefix)."""
         target = bucket
+        bucket_arn = read_once(target, "bucket_arn")
         if prefix:
-            self._allow(["s3:GetBucketLocation"], [target.bucket_arn])
-            self._allow(["s3:ListBucket"], [target.bucket_arn], conditions=list_prefix_conditions(f"{prefix}*"))
+            self._allow(["s3:GetBucketLocation"], [bucket_arn])
+            self._allow(["s3:ListBucket"], [bucket_arn], conditions=list_prefix_conditions(f"{prefix}*"))
         else:
-            self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [target.bucket_arn])
+            self._allow(["s3:ListBucket", "s3:GetBucketLocation"], [bucket_arn])
         actions = _READ_OBJECT_ACTIONS if read_only else _READ_OBJECT_ACTIONS + _WRITE_OBJECT_ACTIONS
-        self._allow(actions, [target.arn_for_objects(f"{prefix}*")], why=_WHY_OBJECTS)
-        if target.encryption_key is not None:
-            self.grant_key(target.encryption_key)
+        self._allow(actions, [objects_arn(target, f"{prefix}*")], why=_WHY_OBJECTS)
+        key = read_once(target, "encryption_key")
+        if key is not None:
+            self.grant_key(key)
 
     def grant_key(self, key: kms.IKey) -> None:
         """Let the role encrypt and decrypt with ``key``, and let SageMaker create grants on it for
         the role's encrypted volumes."""
-        if key.key_arn in self._granted_keys:
+        key_arn = read_once(key, "key_arn")
+        if key_arn in self._granted_keys:
             return
-        self._granted_keys.add(key.key_arn)
-        self._allow(KMS_KEY_USE, [key.key_arn])
-        self._allow(KMS_CREATE_GRANT, [key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})
+        self._granted_keys.add(key_arn)
+        self._allow(KMS_KEY_USE, [key_arn])
+        self._allow(KMS_CREATE_GRANT, [key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}})
 
     def allow_studio_domain(self, domain_id: str) -> None:
         """Let Studio, running as this role, manage the spaces and apps of domain ``domain_id``."""

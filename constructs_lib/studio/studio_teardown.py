@@ -39,9 +39,9 @@ from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_function, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements
 from constructs_lib._core.service_role import pin_role_trust, service_principal
-from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_of
+from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_of
 from constructs_lib._core.vpc_function import attached_function
 from constructs_lib._core.wildcards import (
     acknowledge_action_wildcards,
@@ -297,17 +297,24 @@ class StudioTeardown(Construct):
             disable_waiter_state_machine_logging=False,
         )
         # The waiter state machine's role is aws-cdk-lib's own: pinned to this account after the fact.
-        pin_role_trust(as_role(provider.node.find_child("waiter-state-machine").node.find_child("Role")))
+        provider_node = provider.node
+        waiter = provider_node.find_child("waiter-state-machine")
+        waiter_role = waiter.node.find_child("Role")
+        pin_role_trust(as_role(waiter_role))
+        log_group_arn = read_once(self.log_group, "log_group_arn")
+        queue_arn = read_once(self.dead_letter_queue, "queue_arn")
+        key_arn = read_once(key, "key_arn")
         for role in roles:
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
-                )
+            add_statements(
+                role,
+                [
+                    iam.PolicyStatement(
+                        actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group_arn]
+                    ),
+                    iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue_arn]),
+                    iam.PolicyStatement(actions=list(KMS_ENCRYPT), resources=[key_arn]),
+                ],
             )
-            role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn])
-            )
-            role.add_to_principal_policy(iam.PolicyStatement(actions=list(KMS_ENCRYPT), resources=[key.key_arn]))
             acknowledge_action_wildcards(
                 role.managed_policy,
                 "The Provider framework invokes the teardown's own functions and their versions (<function ARN>:*): "
@@ -315,14 +322,13 @@ class StudioTeardown(Construct):
                 frozenset({"lambda:InvokeFunction"}),
             )
         for name in _FRAMEWORK_FUNCTIONS:
-            function = provider.node.find_child(name)
-            cfn = cast(lambda_.CfnFunction, function.node.default_child)
+            function = provider_node.find_child(name)
+            function_node = function.node
+            cfn = cast(lambda_.CfnFunction, function_node.default_child)
             cfn.reserved_concurrent_executions = 1
-            cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
-                target_arn=self.dead_letter_queue.queue_arn
-            )
+            cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(target_arn=queue_arn)
             # The function must not run before its role may log and use the dead-letter queue.
-            function.node.add_dependency(roles[0 if name == "framework-onEvent" else 1].managed_policy)
+            function_node.add_dependency(roles[0 if name == "framework-onEvent" else 1].managed_policy)
             acknowledge(
                 function,
                 "The Provider framework's function relays requests between CloudFormation (its pre-signed S3 "
@@ -331,7 +337,6 @@ class StudioTeardown(Construct):
                 "HIPAA.Security-LambdaInsideVPC",
                 "NIST.800.53.R5-LambdaInsideVPC",
             )
-        waiter = provider.node.find_child("waiter-state-machine")
         acknowledge(
             waiter,
             "aws-cdk's Provider framework creates its waiter state machine's role with an inline policy and no "
@@ -340,12 +345,12 @@ class StudioTeardown(Construct):
             "HIPAA.Security-IAMNoInlinePolicy",
             "NIST.800.53.R5-IAMNoInlinePolicy",
         )
-        waiter_policy = waiter.node.find_child("Role").node.find_child("DefaultPolicy")
+        waiter_policy = waiter_role.node.find_child("DefaultPolicy")
         for name in _FRAMEWORK_FUNCTIONS[1:]:
             acknowledge_exact_wildcard(
                 waiter_policy,
                 "aws-cdk's grant_invoke lets the waiter invoke the framework function and its versions (<ARN>:*).",
-                f"{as_function(provider.node.find_child(name)).function_arn}:*",
+                f"{as_function(provider_node.find_child(name)).function_arn}:*",
             )
         acknowledge_exact_wildcard(
             waiter_policy,
@@ -388,9 +393,10 @@ class StudioTeardown(Construct):
     ) -> None:
         """What a handler function's role needs to run besides its VPC interfaces (``attached_function``):
         logs, key and queue."""
-        if role.node.path in self._runtime_granted:
+        path = construct_path(role)
+        if path in self._runtime_granted:
             return
-        self._runtime_granted.add(role.node.path)
+        self._runtime_granted.add(path)
         allow = self._allower(role)
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -23,6 +23,7 @@ from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import construct_path
 from constructs_lib.foundation.s3_location import S3Location
@@ -80,7 +81,7 @@ class AnalysisConfigUploads(Construct):
             physical_resource_id=cr.PhysicalResourceId.of(location.uri),
         )
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[location.bucket.arn_for_objects(key)])
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects_arn(location.bucket, key)])
         )
         encryption_key = location.encryption_key
         if encryption_key is not None:

@@ -16,9 +16,9 @@ from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DECRYPT, KMS_ENCRY
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.roles import ManagedPolicyRole, add_statements
-from constructs_lib._core.s3_access import list_prefix_statement, objects_statement
+from constructs_lib._core.s3_access import list_prefix_statement, objects_arn, objects_statement
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
+from constructs_lib._core.stack_facts import aws_partition, read_once, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -251,11 +251,11 @@ class JobRole(Construct):
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
-        return self.role.grant_principal
+        return read_once(self.role, "grant_principal")
 
     @property
     def role_arn(self) -> str:
-        return self.role.role_arn
+        return read_once(self.role, "role_arn")
 
     @property
     def role_name(self) -> str:
@@ -273,25 +273,33 @@ class JobRole(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["iam:PassRole"],
-            resource_arns=[self.role.role_arn],
+            resource_arns=[read_once(self.role, "role_arn")],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         )
 
     def add_input(self, location: S3Location) -> None:
         """Let the jobs read the objects under ``location`` (and list that prefix only)."""
         bucket = location.bucket
-        objects = bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(objects_statement(bucket.bucket_arn, location.objects_pattern, S3_READ))
+        bucket_arn = read_once(bucket, "bucket_arn")
+        objects = objects_arn(bucket, location.objects_pattern)
         prefixes = (location.prefix, location.objects_pattern) if location.prefix else ()
-        self.role.add_to_policy(list_prefix_statement(bucket.bucket_arn, *prefixes))
+        add_statements(
+            self.role,
+            [
+                objects_statement(bucket_arn, location.objects_pattern, S3_READ),
+                list_prefix_statement(bucket_arn, *prefixes),
+            ],
+        )
         self._acknowledge_objects(objects, "read", location)
         if location.encryption_key is not None:
             self._add_key_via_s3(location.encryption_key, KMS_DECRYPT)
 
     def add_output(self, location: S3Location) -> None:
         """Let the jobs write objects under ``location`` (no reads, no deletes)."""
-        objects = location.bucket.arn_for_objects(location.objects_pattern)
-        self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_WRITE))
+        objects = objects_arn(location.bucket, location.objects_pattern)
+        self.role.add_to_policy(
+            objects_statement(read_once(location.bucket, "bucket_arn"), location.objects_pattern, S3_WRITE)
+        )
         self._acknowledge_objects(objects, "write", location)
         if location.encryption_key is not None:
             self._add_key_via_s3(location.encryption_key, KMS_ENCRYPT)
@@ -390,20 +398,24 @@ class JobRole(Construct):
 
     def add_encryption_key(self, key: kms.IKey) -> None:
         """Let the jobs encrypt volumes and outputs with ``key`` (grants only for AWS resources)."""
-        self.role.add_to_policy(iam.PolicyStatement(actions=list(KMS_JOB_KEY_USE), resources=[key.key_arn]))
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=list(KMS_CREATE_GRANT),
-                resources=[key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
+        key_arn = read_once(key, "key_arn")
+        add_statements(
+            self.role,
+            [
+                iam.PolicyStatement(actions=list(KMS_JOB_KEY_USE), resources=[key_arn]),
+                iam.PolicyStatement(
+                    actions=list(KMS_CREATE_GRANT),
+                    resources=[key_arn],
+                    conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                ),
+            ],
         )
 
     def _add_key_via_s3(self, key: kms.IKey, actions: Sequence[str]) -> None:
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=list(actions),
-                resources=[key.key_arn],
+                resources=[read_once(key, "key_arn")],
                 conditions={"StringEquals": {"kms:ViaService": f"s3.{stack_facts(self).region}.amazonaws.com"}},
             )
         )
@@ -493,7 +505,7 @@ class JobRole(Construct):
         (interfaces created there, managed only in its VPC), and say at synth what the jobs cannot
         reach there (S3). Granting the same network again adds nothing; ``MlPipeline`` calls this for
         the steps that run in a VPC as this role."""
-        vpc_id = network.vpc.vpc_id
+        vpc_id = read_once(network.vpc, "vpc_id")
         subnets, groups = subnet_ids(network.subnets), security_group_ids(network.security_groups)
         key = (vpc_id, tuple(subnets), tuple(groups))
         if key in self._networks:

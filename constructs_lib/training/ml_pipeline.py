@@ -20,8 +20,8 @@ from typing_extensions import Protocol, runtime_checkable
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.metrics import metric
-from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import objects_statement
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.s3_access import objects_arn, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given
@@ -560,28 +560,27 @@ class MlPipeline(MlPipelineBase):
         experiment_arn = sagemaker_arn(self, "experiment", experiment)
         trial_arn = sagemaker_arn(self, "experiment-trial", trial)
         components = sagemaker_arn(self, "experiment-trial-component", "*")
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:CreateExperiment", "sagemaker:DescribeExperiment"], resources=[experiment_arn]
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:AssociateTrialComponent", "sagemaker:CreateTrial", "sagemaker:DescribeTrial"],
-                resources=[trial_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:AssociateTrialComponent", "sagemaker:DescribeTrialComponent"],
-                resources=[components],
-            )
+        add_statements(
+            self.role,
+            [
+                iam.PolicyStatement(
+                    actions=["sagemaker:CreateExperiment", "sagemaker:DescribeExperiment"], resources=[experiment_arn]
+                ),
+                iam.PolicyStatement(
+                    actions=["sagemaker:AssociateTrialComponent", "sagemaker:CreateTrial", "sagemaker:DescribeTrial"],
+                    resources=[trial_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["sagemaker:AssociateTrialComponent", "sagemaker:DescribeTrialComponent"],
+                    resources=[components],
+                ),
+            ],
         )
         reason = (
             "SageMaker Pipelines names the experiment entities of an execution at run time (the execution ID, "
             "the jobs' trial components); create, describe and associate only, no deletes."
         )
-        for arn in {experiment_arn, trial_arn, components}:
+        for arn in dict.fromkeys((experiment_arn, trial_arn, components)):  # in this order: the same every run
             if "*" in arn:
                 acknowledge_exact_wildcard(self.role.managed_policy, reason, arn)
 
@@ -703,7 +702,7 @@ class MlPipeline(MlPipelineBase):
 
     def _grant_read(self, location: S3Location) -> None:
         """Property files: SageMaker Pipelines reads them from S3 as the pipeline's role (JsonGet)."""
-        objects = location.bucket.arn_for_objects(location.objects_pattern)
+        objects = objects_arn(location.bucket, location.objects_pattern)
         self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
             self.role.managed_policy,

@@ -18,7 +18,8 @@ from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_DECRYPT
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.queues import require_dead_letter_and_retry
-from constructs_lib._core.stack_facts import stack_facts
+from constructs_lib._core.s3_access import objects_arn
+from constructs_lib._core.stack_facts import read_once, stack_facts
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.inference.model import ModelPackageSources
 from constructs_lib.training.pipeline.values import ModelApprovalStatus
@@ -106,12 +107,13 @@ class ModelPackageGroupBase(Resource):
     @property
     def model_packages_arn(self) -> str:
         """ARN pattern of the group's versions: ``...:model-package/<group name, lower case>/*``."""
+        env = read_once(self, "env")
         return sagemaker_arn(
             self,
             "model-package",
             f"{self.model_package_group_name}/*",
-            region=self.env.region,
-            account=self.env.account,
+            region=env.region,
+            account=env.account,
         )
 
     # --- grants -------------------------------------------------------------------------------------
@@ -301,7 +303,7 @@ class ModelPackageGroup(ModelPackageGroupBase):
 
     @property
     def model_package_group_arn(self) -> str:
-        return self.resource.attr_model_package_group_arn
+        return read_once(self.resource, "attr_model_package_group_arn")
 
     @property
     def sources(self) -> ModelPackageSources | None:
@@ -346,7 +348,7 @@ class ModelPackageGroup(ModelPackageGroupBase):
                     sid=f"ShareModelArtifacts{suffix}",
                     principals=principals,
                     actions=["s3:GetObject"],
-                    resources=[data.bucket.arn_for_objects(pattern)],
+                    resources=[objects_arn(data.bucket, pattern)],
                 )
             )
             if data.encryption_key is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any, cast
 
+from constructs_lib._core.stack_facts import read_once
 from constructs_lib.foundation.instance_type import InstanceType
 from constructs_lib.foundation.s3_location import S3Location
 
@@ -140,13 +141,27 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
             return value.image_uri
         except ValueError as error:
             raise TypeError(str(error)) from None
-    if hasattr(value, "role_arn"):
-        return value.role_arn
-    if hasattr(value, "key_arn"):
-        return value.key_arn
-    if hasattr(value, "key") and hasattr(value.key, "key_arn"):  # EncryptionKey
-        return value.key.key_arn
+    if _has(value, "role_arn"):
+        return _fixed(value, "role_arn")
+    if _has(value, "key_arn"):
+        return _fixed(value, "key_arn")
+    if _has(value, "key") and _has(value.key, "key_arn"):  # EncryptionKey
+        return _fixed(value.key, "key_arn")
     raise TypeError(f"{path or 'value'}={value!r}: cannot be written into a pipeline definition")
+
+
+def _has(value: Any, name: str) -> bool:
+    """``hasattr(value, name)`` without reading a jsii property (a round trip to Node): jsii's
+    properties, like the library's, are declared on the class."""
+    return hasattr(type(value), name) or name in getattr(value, "__dict__", {})
+
+
+def _fixed(value: Any, name: str) -> Any:
+    """``value.name`` for an ARN fixed when ``value`` was created, read from Node once."""
+    try:
+        return read_once(value, name)
+    except TypeError:  # neither hashable nor weakly referable: read it each time
+        return getattr(value, name)
 
 
 def prune(request: Mapping[str, Any]) -> dict[str, Any]:

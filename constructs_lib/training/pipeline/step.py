@@ -13,6 +13,7 @@ from aws_cdk import Duration
 
 from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.service_model import instance_type_problem
+from constructs_lib._core.stack_facts import read_once
 from constructs_lib._core.validation import ConstructValidationError, Problems, given, is_unresolved, whole
 from constructs_lib.foundation.container_image import ContainerImage
 from constructs_lib.foundation.s3_location import S3Location
@@ -105,8 +106,8 @@ def vpc_config(network: INetwork | None) -> dict[str, Any] | None:
     if network is None:
         return None
     return {
-        "SecurityGroupIds": [g.security_group_id for g in network.security_groups],
-        "Subnets": [s.subnet_id for s in network.subnets],
+        "SecurityGroupIds": [read_once(g, "security_group_id") for g in network.security_groups],
+        "Subnets": [read_once(s, "subnet_id") for s in network.subnets],
     }
 
 
@@ -124,13 +125,13 @@ def validate_network(v: StepValidator, network: INetwork | None, prefix: str = "
     v.check(
         1 <= len(subnets) <= 16,
         f"{prefix}.subnets",
-        [s.subnet_id for s in subnets],
+        [read_once(s, "subnet_id") for s in subnets],
         "must be 1 to 16 subnets when the job runs in a VPC",
     )
     v.check(
         1 <= len(groups) <= 5,
         f"{prefix}.security_groups",
-        [g.security_group_id for g in groups],
+        [read_once(g, "security_group_id") for g in groups],
         "must be 1 to 5 security groups when the job runs in a VPC",
     )
 
