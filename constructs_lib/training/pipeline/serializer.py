@@ -151,9 +151,10 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
 
 
 def _has(value: Any, name: str) -> bool:
-    """``hasattr(value, name)`` without reading a jsii property (a round trip to Node): jsii's
-    properties, like the library's, are declared on the class."""
-    return hasattr(type(value), name) or name in getattr(value, "__dict__", {})
+    """``hasattr(value, name)``, without reading the property (a round trip to Node) where the class
+    declares it, as jsii's classes and the library's do; other objects (jsii's proxies of several
+    interfaces) are asked."""
+    return hasattr(type(value), name) or hasattr(value, name)
 
 
 def _fixed(value: Any, name: str) -> Any:
