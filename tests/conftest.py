@@ -91,7 +91,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 def new_app(*, validation: bool = False, outdir: str | None = None) -> cdk.App:
     """An App with the project's feature flags. aws-cdk-lib's built-in template validation costs
-    about 2 s per process, so unit tests turn it off; ``test_app`` keeps it on once."""
+    about a second per template set, so unit tests turn it off; the session's app keeps it on."""
     return cdk.App(
         context=dict(CDK_CONTEXT),
         builtin_cloud_formation_validation=validation,
@@ -111,6 +111,8 @@ class SynthesizedApp:
     assembly: cdk.cx_api.CloudAssembly
     stages: dict
     outdir: Path
+    #: Whether aws-cdk-lib validated every template against CloudFormation's schemas at synth.
+    builtin_validation: bool = False
     #: The templates as JSON text, read once (see ``templates``).
     _template_texts: list[tuple[str, str]] | None = field(default=None, init=False, repr=False)
 
@@ -142,14 +144,16 @@ class SynthesizedApp:
 
 @pytest.fixture(scope="session")
 def synthesized_app(tmp_path_factory) -> SynthesizedApp:
-    """Every environment of ``app.py``, synthesized once with the compliance packs attached."""
+    """Every environment of ``app.py``, synthesized once with the compliance packs attached and
+    aws-cdk-lib's built-in template validation on (``cdk synth``'s default): the one app of the suite
+    that pays for it, about a second per environment."""
     from app import build_app
 
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app = new_app(outdir=str(outdir))
+    app = new_app(validation=True, outdir=str(outdir))
     stages = build_app(app, source_version=TEST_SOURCE_VERSION)
     assembly = app.synth()
-    return SynthesizedApp(app=app, assembly=assembly, stages=stages, outdir=outdir)
+    return SynthesizedApp(app=app, assembly=assembly, stages=stages, outdir=outdir, builtin_validation=True)
 
 
 def nag_findings(app: cdk.App) -> list[str]:

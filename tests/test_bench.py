@@ -2,24 +2,31 @@
 
 import json
 
-import aws_cdk as cdk
-
-from bench.scaling_stack import build_scaling_stack
+import pytest
 
 
-def test_the_scaling_stack_synthesizes_with_one_model():
-    app = cdk.App()
-    build_scaling_stack(app, 1)
-    types = {r["Type"] for stack in app.synth().stacks for r in stack.template.get("Resources", {}).values()}
+@pytest.fixture(scope="module")
+def scaling_dump(tmp_path_factory):
+    """The scaling stack with one model, synthesized once by ``bench.programs.dump``: its templates."""
+    from bench import programs
+
+    tmp_path = tmp_path_factory.mktemp("bench")
+    dumped = tmp_path / "scaling.json"
+    programs.dump(str(tmp_path / "library"), str(dumped), "scaling", "1")
+    return dumped
+
+
+def test_the_scaling_stack_synthesizes_with_one_model(scaling_dump):
+    stacks = json.loads(scaling_dump.read_text())
+    types = {r["Type"] for stack in stacks for r in stack["template"].get("Resources", {}).values()}
     assert {"AWS::SageMaker::Endpoint", "AWS::ApplicationAutoScaling::ScalableTarget"} <= types
 
 
-def test_the_replay_floor_rebuilds_the_same_resources(tmp_path):
+def test_the_replay_floor_rebuilds_the_same_resources(scaling_dump, tmp_path):
     """The replay floor (bench.programs.replay) synthesizes the very resources the library did."""
     from bench import programs
 
-    dumped = tmp_path / "scaling.json"
-    programs.dump(str(tmp_path / "library"), str(dumped), "scaling", "1")
+    dumped = scaling_dump
     assembly = programs.replay(str(tmp_path / "replay"), str(dumped))
     source = {s["id"]: s["template"]["Resources"] for s in json.loads(dumped.read_text())}
     replayed = {s.stack_name: s.template["Resources"] for s in assembly.stacks}

@@ -16,7 +16,6 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
-from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
@@ -304,7 +303,10 @@ def test_deploying_twice_is_a_no_op(aws):
 
 def test_an_update_in_progress_raises_stack_busy_for_the_state_machine_to_retry(aws, caplog):
     arn = new_package(aws)
-    # moto finishes updates at once: the in-progress state is set on its backend.
+    # moto finishes updates at once: the in-progress state is set on its backend (imported here: moto's
+    # CloudFormation models import every service moto has, over a second at collection on each worker).
+    from moto.cloudformation.models import cloudformation_backends
+
     backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][REGION]
     stack = next(s for s in backend.stacks.values() if s.name == STAGING["stack_name"])
     stack.status = "UPDATE_IN_PROGRESS"
