@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 import jsii
 from aws_cdk import (
@@ -24,7 +25,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.stack_facts import stack_facts
+from constructs_lib._core.stack_facts import StackFacts, stack_facts
 from constructs_lib._core.validation import ConstructValidationError
 
 #: The condition keys that pin a service principal to the acting account or resource.
@@ -69,8 +70,21 @@ def service_principal(
 ) -> iam.ServicePrincipal:
     """``service`` (e.g. ``events.amazonaws.com``) acting for this account only (and for
     ``source_arn``, e.g. a rule or an alarm, when given). Use it as a role's ``assumed_by`` or in a
-    resource policy's ``principals``: the conditions go into the statement."""
-    return iam.ServicePrincipal(service, conditions=source_conditions(scope, source_arn))
+    resource policy's ``principals``: the conditions go into the statement.
+
+    Without ``source_arn``, one principal per stack and service is built and shared (a principal is a
+    value: nothing changes it once built), as each is a round trip to Node."""
+    if source_arn is not None:
+        return iam.ServicePrincipal(service, conditions=source_conditions(scope, source_arn))
+    shared = _ACCOUNT_PRINCIPALS.setdefault(stack_facts(scope), {})
+    principal = shared.get(service)
+    if principal is None:
+        principal = shared[service] = iam.ServicePrincipal(service, conditions=source_conditions(scope))
+    return principal
+
+
+#: The principals ``service_principal`` built without a source ARN, by stack and service.
+_ACCOUNT_PRINCIPALS: WeakKeyDictionary[StackFacts, dict[str, iam.ServicePrincipal]] = WeakKeyDictionary()
 
 
 def service_role(

@@ -88,8 +88,8 @@ class Problems:
     """Collects input problems of one construct and raises them together."""
 
     def __init__(self, scope: IConstruct | str, kind: str) -> None:
-        path = scope if isinstance(scope, str) else construct_path(scope)
-        self._where = f"{kind} '{path}'"
+        self._scope = scope
+        self._kind = kind
         self._problems: list[str] = []
 
     def __bool__(self) -> bool:
@@ -161,7 +161,9 @@ class Problems:
     def error(self) -> ConstructValidationError:
         """The error naming every problem recorded so far (to ``raise``)."""
         details = "\n  - ".join(self._problems)
-        return ConstructValidationError(f"{self._where} has invalid input:\n  - {details}")
+        # The path is asked of Node only here: most constructs validate without a problem.
+        path = self._scope if isinstance(self._scope, str) else construct_path(self._scope)
+        return ConstructValidationError(f"{self._kind} '{path}' has invalid input:\n  - {details}")
 
     def check_email(self, prop: str, value: str | None) -> bool:
         """An e-mail address (subscriptions of topics and budgets, approvers)."""
