@@ -150,7 +150,7 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
     raise TypeError(f"{path or 'value'}={value!r}: cannot be written into a pipeline definition")
 
 
-def _has(value: Any, name: str) -> bool:
+def _has(value: object, name: str) -> bool:
     """``hasattr(value, name)``, without reading the property (a round trip to Node) where the class
     declares it, as jsii's classes and the library's do; other objects (jsii's proxies of several
     interfaces) are asked."""
