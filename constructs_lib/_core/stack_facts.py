@@ -78,8 +78,12 @@ _ATTRIBUTES: WeakKeyDictionary[object, dict[str, Any]] = WeakKeyDictionary()
 
 def read_once(obj: object, attribute: str) -> Any:
     """``getattr(obj, attribute)`` for a jsii attribute fixed when ``obj`` was created (an L1's
-    ``attr_*`` token, a bucket's key), asked of Node the first time only."""
-    known = _ATTRIBUTES.setdefault(obj, {})
+    ``attr_*`` token, a bucket's key), asked of Node the first time only. An object that can be neither
+    hashed nor weakly referenced (a user's dataclass implementing ``IGrantable``) is asked each time."""
+    try:
+        known = _ATTRIBUTES.setdefault(obj, {})
+    except TypeError:
+        return getattr(obj, attribute)
     if attribute not in known:
         known[attribute] = getattr(obj, attribute)
     return known[attribute]

@@ -142,11 +142,11 @@ def render(value: Any, collect: Collector | None = None, path: str = "") -> Any:
         except ValueError as error:
             raise TypeError(str(error)) from None
     if _has(value, "role_arn"):
-        return _fixed(value, "role_arn")
+        return read_once(value, "role_arn")
     if _has(value, "key_arn"):
-        return _fixed(value, "key_arn")
+        return read_once(value, "key_arn")
     if _has(value, "key") and _has(value.key, "key_arn"):  # EncryptionKey
-        return _fixed(value.key, "key_arn")
+        return read_once(value.key, "key_arn")
     raise TypeError(f"{path or 'value'}={value!r}: cannot be written into a pipeline definition")
 
 
@@ -155,14 +155,6 @@ def _has(value: object, name: str) -> bool:
     declares it, as jsii's classes and the library's do; other objects (jsii's proxies of several
     interfaces) are asked."""
     return hasattr(type(value), name) or hasattr(value, name)
-
-
-def _fixed(value: Any, name: str) -> Any:
-    """``value.name`` for an ARN fixed when ``value`` was created, read from Node once."""
-    try:
-        return read_once(value, name)
-    except TypeError:  # neither hashable nor weakly referable: read it each time
-        return getattr(value, name)
 
 
 def prune(request: Mapping[str, Any]) -> dict[str, Any]:

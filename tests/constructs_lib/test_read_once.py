@@ -1,0 +1,73 @@
+"""Values read from Node once (``_core.stack_facts.read_once``, ``s3_access.objects_arn``,
+``service_role.service_principal``): the same values as asking each time, one round trip."""
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+
+from constructs_lib._core.s3_access import objects_arn
+from constructs_lib._core.service_role import service_principal
+from constructs_lib._core.stack_facts import read_once
+from tests.conftest import new_stack
+
+
+class _Counted:
+    """An object whose ``arn`` counts how often it is read."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    @property
+    def arn(self) -> str:
+        self.reads += 1
+        return "arn:aws:s3:::b"
+
+
+@dataclass
+class _Unhashable:  # eq=True without frozen: no __hash__, as a user's IGrantable might be
+    arn: str
+
+
+def test_an_attribute_is_read_once_per_object():
+    first, second = _Counted(), _Counted()
+    assert [read_once(first, "arn") for _ in range(3)] == ["arn:aws:s3:::b"] * 3
+    assert read_once(second, "arn") == "arn:aws:s3:::b"
+    assert (first.reads, second.reads) == (1, 1)
+
+
+def test_an_object_that_cannot_be_remembered_is_asked_each_time():
+    value = _Unhashable("arn:aws:s3:::b")
+    assert read_once(value, "arn") == "arn:aws:s3:::b"
+    value.arn = "arn:aws:s3:::c"
+    assert read_once(value, "arn") == "arn:aws:s3:::c"
+
+
+def test_objects_arn_is_aws_cdks_arn_for_objects():
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Bucket")
+    imported = s3.Bucket.from_bucket_name(stack, "Imported", "some-bucket")
+    for b in (bucket, imported):
+        assert stack.resolve(objects_arn(b, "data/*")) == stack.resolve(b.arn_for_objects("data/*"))
+
+
+def test_a_service_principal_without_source_is_shared_per_stack_and_service():
+    app = cdk.App()
+    one, other = new_stack(app, "One"), new_stack(app, "Other")
+    events = service_principal(one, "events.amazonaws.com")
+    assert service_principal(one, "events.amazonaws.com") is events
+    assert service_principal(other, "events.amazonaws.com") is not events
+    assert service_principal(one, "lambda.amazonaws.com") is not events
+    with_source = service_principal(one, "events.amazonaws.com", source_arn="arn:aws:events:eu-west-1:1:rule/r")
+    assert with_source is not events
+    # Two roles sharing the principal each get its conditions in their trust policy.
+    for name in ("A", "B"):
+        iam.Role(one, name, assumed_by=events)
+    trusts = [
+        r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+        for r in cdk.assertions.Template.from_stack(one).find_resources("AWS::IAM::Role").values()
+    ]
+    assert len(trusts) == 2
+    assert trusts[0] == trusts[1]
+    assert "aws:SourceAccount" in trusts[0]["Condition"]["StringEquals"]
