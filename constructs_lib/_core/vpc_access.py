@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
-from weakref import WeakKeyDictionary
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.stack_facts import stack_facts
+from constructs_lib._core.stack_facts import read_once, stack_facts
 from constructs_lib._core.wildcards import acknowledge_statement_resources
 
 #: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
@@ -40,33 +39,15 @@ ENI_MANAGE = (
 )
 
 
-#: Subnet and security group ids read so far: each is a jsii round trip, asked of every role, job
-#: and function in the network, and an id (a token or a literal) never changes.
-_IDS: WeakKeyDictionary[object, str] = WeakKeyDictionary()
-
-
 def subnet_ids(subnets: Iterable[ec2.ISubnet]) -> list[str]:
-    """The ids of ``subnets``, each read from Node once."""
-    return [_subnet_id(subnet) for subnet in subnets]
+    """The ids of ``subnets``, each read from Node once (asked of every role, job and function in the
+    network; an id, a token or a literal, never changes)."""
+    return [read_once(subnet, "subnet_id") for subnet in subnets]
 
 
 def security_group_ids(groups: Iterable[ec2.ISecurityGroup]) -> list[str]:
     """The ids of ``groups``, each read from Node once."""
-    return [_security_group_id(group) for group in groups]
-
-
-def _subnet_id(subnet: ec2.ISubnet) -> str:
-    found = _IDS.get(subnet)
-    if found is None:
-        found = _IDS[subnet] = subnet.subnet_id
-    return found
-
-
-def _security_group_id(group: ec2.ISecurityGroup) -> str:
-    found = _IDS.get(group)
-    if found is None:
-        found = _IDS[group] = group.security_group_id
-    return found
+    return [read_once(group, "security_group_id") for group in groups]
 
 
 def vpc_access_statements(
