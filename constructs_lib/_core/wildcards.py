@@ -142,9 +142,11 @@ class _StatementWildcards:
     def __init__(self, policy: Construct) -> None:
         self.policy = policy
         self.entries: list[tuple[iam.PolicyStatement, str]] = []
+        #: Each entry's resources, as its statement renders them (``_StackWildcards`` reads them).
+        self.resources: list[list[Any]] = []
 
     def unresolved(self) -> object:
-        return [statement.resources for statement, _ in self.entries]
+        return self.resources
 
     def apply(self, resolved: Any) -> _Found:
         reasons: dict[str, list[str]] = {}
@@ -174,6 +176,7 @@ class _StackWildcards:
         self.acknowledgers: list[_Acknowledger] = []
 
     def validate(self) -> list[str]:
+        self._read_statement_resources()
         # A map, not a list: CDK drops the items of a list that resolve to nothing (an empty policy).
         resolved: dict[str, Any] = self.stack.resolve(
             {str(i): acknowledger.unresolved() for i, acknowledger in enumerate(self.acknowledgers)}
@@ -186,6 +189,25 @@ class _StackWildcards:
         for construct, findings in by_construct.values():
             record_acknowledgments(construct, findings)
         return []
+
+    def _read_statement_resources(self) -> None:
+        """The resources of every statement acknowledged by ``acknowledge_statement_resources`` in this
+        stack, in two round trips (one document rendering them all) instead of one per statement.
+        Read now, when the statements are final: a statement may get resources after it is named."""
+        holders = [a for a in self.acknowledgers if isinstance(a, _StatementWildcards)]
+        statements = [statement for holder in holders for statement, _ in holder.entries]
+        if not statements:
+            return
+        rendered = iter(cast("list[dict[str, Any]]", iam.PolicyDocument(statements=statements).to_json()["Statement"]))
+        for holder in holders:
+            holder.resources = [_as_list(next(rendered).get("Resource")) for _ in holder.entries]
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A rendered statement's ``Resource``: none, one value, or a list."""
+    if value is None:
+        return []
+    return cast("list[Any]", value) if isinstance(value, list) else [value]
 
 
 def _stack_wildcards(scope: IConstruct) -> _StackWildcards:

@@ -6,7 +6,11 @@ from aws_cdk import aws_iam as iam
 from constructs_lib import SecureBucket
 from constructs_lib._core.roles import ManagedPolicyRole
 from constructs_lib._core.s3_access import S3Uri, grant_prefix
-from constructs_lib._core.wildcards import acknowledge_statement_wildcards, flatten_cfn_reference
+from constructs_lib._core.wildcards import (
+    acknowledge_statement_resources,
+    acknowledge_statement_wildcards,
+    flatten_cfn_reference,
+)
 from tests.conftest import compliance_app, nag_findings, new_stack
 
 
@@ -35,6 +39,31 @@ def test_only_the_named_statement_is_acknowledged_and_cross_stack_references_wor
     assert findings[0].startswith("AwsSolutions-IAM5[Resource::") and findings[0].endswith(
         "/other/*] at Loop/Role/Permissions/Resource"
     )
+
+
+def test_named_statements_are_read_when_final_and_each_policy_acknowledges_its_own():
+    """The statements of every policy of a stack are read together at synth: a resource added after the
+    statement was named is acknowledged, a statement of one policy never acknowledges another's."""
+    app = compliance_app()
+    stack = new_stack(app, "Loop")
+    bucket = SecureBucket(stack, "Bucket")
+    reason = "Objects under this prefix are named at run time by the job"
+    roles = [
+        ManagedPolicyRole(stack, name, assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+        for name in ("First", "Second")
+    ]
+    first = iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("a/*")])
+    roles[0].add_to_policy(first)
+    acknowledge_statement_resources(roles[0].managed_policy, reason, first)
+    first.add_resources(bucket.arn_for_objects("b/*"))  # after it was named
+    second = iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects("c/*")])
+    unnamed = iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects("d/*")])
+    roles[1].add_to_policy(second)
+    roles[1].add_to_policy(unnamed)
+    acknowledge_statement_resources(roles[1].managed_policy, reason, second, second)
+    findings = nag_findings(app)
+    assert len(findings) == 1, findings
+    assert findings[0].endswith("/d/*] at Loop/Second/Permissions/Resource")
 
 
 def test_flattening_matches_cdk_nag():

@@ -91,6 +91,20 @@ def test_every_template_passes_cfn_lint(synthesized_app, env):
     assert errors == []
 
 
+def test_the_cfn_lint_check_reports_errors():
+    """The check can fail: a wrong property type and a missing required property are errors, even
+    with cfn-lint's warning rules off."""
+    broken = {
+        "Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": "on"}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+        }
+    }
+    errors = cfn_lint_errors(broken)
+    assert any(e.startswith("E3012 ") and "VersioningConfiguration" in e for e in errors), errors
+    assert any(e.startswith("E3003 ") and "AssumeRolePolicyDocument" in e for e in errors), errors
+
+
 def test_stateful_resources_keep_their_logical_ids(synthesized_app):
     """Renaming these replaces keys and buckets: logical ids of stateful resources are public API."""
     templates = dict(synthesized_app.templates())
