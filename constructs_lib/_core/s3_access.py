@@ -20,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs_lib._core.grants import S3_READ, S3_WRITE
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
 from constructs_lib._core.stack_facts import aws_partition, read_once
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
@@ -140,7 +140,7 @@ def grant_prefix(role: iam.IRole, *, bucket_arn: str, key_prefix: str, write: bo
     )
     if isinstance(role, ManagedPolicyRole):
         acknowledge_statement_wildcards(
-            role.managed_policy,
+            permissions_policy(role),
             f"{why}: object permissions name the objects under one key prefix, which S3 expresses only with "
             "a trailing '*'; the statement is limited to that prefix of that bucket.",
             sid,

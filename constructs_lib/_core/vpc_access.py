@@ -15,7 +15,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
 from constructs_lib._core.stack_facts import read_once, stack_facts
 from constructs_lib._core.wildcards import acknowledge_statement_resources
 
@@ -185,9 +185,9 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
         security_group_ids=security_group_ids(placement.security_groups),
     )
     describe, create, manage = statements
-    role.managed_policy.add_statements(*statements)  # one round trip, as role.add_to_policy does each
+    add_statements(role, statements)  # kept with the role's others, in order
     acknowledge_statement_resources(
-        role.managed_policy,
+        permissions_policy(role),
         "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets accept only '*' (IAM reference: no "
         "resource type); Lambda calls them to attach the function to its subnets.",
         describe,
@@ -197,5 +197,5 @@ def grant_lambda_vpc_access(role: ManagedPolicyRole, placement: VpcPlacement) ->
         "generated; creation is limited to the network's subnets and security group. Lambda's own "
         "permission check names no VPC or subnet, so this account's and region's interfaces it is."
     )
-    acknowledge_statement_resources(role.managed_policy, interfaces_reason, create)
-    acknowledge_statement_resources(role.managed_policy, interfaces_reason, manage)
+    acknowledge_statement_resources(permissions_policy(role), interfaces_reason, create)
+    acknowledge_statement_resources(permissions_policy(role), interfaces_reason, manage)

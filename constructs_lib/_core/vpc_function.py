@@ -25,7 +25,7 @@ from constructs_lib._core import durations
 from constructs_lib._core.grants import grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.log_retention import retention_days
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.vpc_access import VpcPlacement, grant_lambda_vpc_access
 
@@ -153,5 +153,5 @@ def attached_function(
     )
     grant_lambda_vpc_access(role, network)
     # The function must not be created before its role can attach it to the VPC (and write logs).
-    function.node.add_dependency(role.managed_policy)
+    function.node.add_dependency(permissions_policy(role))
     return function

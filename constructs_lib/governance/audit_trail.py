@@ -23,7 +23,7 @@ from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
 from constructs_lib._core.jsii_types import as_alarm_action, as_key, as_principals, as_topic
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
@@ -284,7 +284,7 @@ class AuditTrail(Construct):
         cfn_trail = cast(cloudtrail.CfnTrail, self.trail.node.default_child)
         cfn_trail.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
         cfn_trail.cloud_watch_logs_role_arn = logs_role.role_arn
-        cfn_trail.node.add_dependency(logs_role.managed_policy)
+        cfn_trail.node.add_dependency(permissions_policy(logs_role))
         if data_buckets:
             self.trail.add_s3_event_selector(
                 [cloudtrail.S3EventSelector(bucket=b) for b in data_buckets],

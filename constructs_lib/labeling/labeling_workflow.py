@@ -62,7 +62,7 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import buffer_queue, check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.s3_access import list_prefix_statement, objects_arn
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_principal, service_role
@@ -529,7 +529,7 @@ class LabelingWorkflow(Construct):
         )
         grant_key_use(self.output_key, role, encrypt=False)
         acknowledge_statement_wildcards(
-            role.managed_policy,
+            permissions_policy(role),
             "each job's output manifest has a key named after the job, under the output prefix only",
             "ReadOutputManifests",
         )
@@ -679,7 +679,7 @@ class LabelingWorkflow(Construct):
             ),
             ("LabelingLogs", "the log streams are named after each job, in Ground Truth's log group only"),
         ):
-            acknowledge_statement_wildcards(role.managed_policy, reason, sid)
+            acknowledge_statement_wildcards(permissions_policy(role), reason, sid)
         if auto_labeling:
             # Automated data labeling: SageMaker runs the active-learning training and inference jobs
             # with this same role (passed to SageMaker) and encrypts their volumes with the key.
@@ -953,39 +953,39 @@ class LabelingWorkflow(Construct):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             comment=f"Ground Truth {self.task_type.name} labeling jobs of s3 prefix {self.source.prefix}",
         )
-        machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
+        machine.node.add_dependency(permissions_policy(role))  # logging and tracing need the policy at creation
         acknowledge_statement_wildcards(
-            role.managed_policy,
+            permissions_policy(role),
             "Step Functions' managed rule for labeling jobs; the statement names the labeling rules only",
             "SyncRule",
         )
         acknowledge_statement_wildcards(
-            role.managed_policy,
+            permissions_policy(role),
             "labeling jobs are named at run time (<prefix>-<time>-<digest>); the statement names this "
             "workflow's job-name prefix only",
             "RunLabelingJobs",
         )
         if self.published_manifests is not None:
             acknowledge_action_wildcards(
-                role.managed_policy,
+                permissions_policy(role),
                 "each job's output manifest is copied under its own key (named after the job), under the "
                 "published prefix only",
                 frozenset({"s3:PutObject"}),
             )
             acknowledge_action_wildcards(
-                role.managed_policy,
+                permissions_policy(role),
                 "each job's output manifest has a key named after the job, under the output prefix only",
                 frozenset({"s3:GetObject"}),
             )
         if self.label_ingester is not None:
             acknowledge_action_wildcards(
-                role.managed_policy,
+                permissions_policy(role),
                 "the state machine invokes the label ingester and its versions (<function ARN>:*): aws-cdk's "
                 "LambdaInvoke grant covers the versions so",
                 frozenset({"lambda:InvokeFunction"}),
             )
         acknowledge(
-            role.managed_policy,
+            permissions_policy(role),
             "Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies...) and X-Ray tracing "
             "(xray:PutTraceSegments...) accept only '*' as resource; aws-cdk adds them for logging and tracing.",
             "AwsSolutions-IAM5[Resource::*]",
@@ -1090,7 +1090,7 @@ class LabelingWorkflow(Construct):
         if manifest_key is not None:
             grant_key_use(manifest_key, role, encrypt=True)
         acknowledge_statement_wildcards(
-            role.managed_policy,
+            permissions_policy(role),
             "manifests are named after their job, under the manifests prefix only",
             "WriteManifests",
         )
@@ -1105,7 +1105,7 @@ class LabelingWorkflow(Construct):
             if source.encryption_key is not None:
                 grant_key_use(source.encryption_key, role, encrypt=False)
             acknowledge_statement_wildcards(
-                role.managed_policy,
+                permissions_policy(role),
                 "the new objects are named at run time, under the source prefix",
                 "ReadManifestLines",
             )

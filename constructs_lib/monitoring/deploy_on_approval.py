@@ -55,7 +55,7 @@ from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.s3_access import S3Uri
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts, stack_of
@@ -312,7 +312,7 @@ class ServedModelPackage(Construct):
                 )
             )
             acknowledge_statement_wildcards(
-                self.function.role.managed_policy,
+                permissions_policy(self.function.role),
                 "Versions of the one model package group the stack may serve (group/<version>), to read "
                 "the served version's DriftCheckBaselines.",
                 "ReadServedPackageBaselines",
@@ -737,7 +737,7 @@ class DeployOnApproval(Construct):
                 ],
             )
         )
-        policy = role.managed_policy
+        policy = permissions_policy(role)
         for sid, reason in {
             "DescribeServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
             "UpdateServingStacks": "A stack ARN ends with its generated id; the statement names each serving stack.",
@@ -920,7 +920,7 @@ class DeployOnApproval(Construct):
             )
         for sid, (_, _, _, reason) in statements.items():
             if reason:
-                acknowledge_statement_wildcards(role.managed_policy, reason, sid)
+                acknowledge_statement_wildcards(permissions_policy(role), reason, sid)
         return as_role(role)
 
     def _invoke(self, construct_id: str, payload: dict[str, Any], result_path: str) -> tasks.LambdaInvoke:
@@ -1001,16 +1001,16 @@ class DeployOnApproval(Construct):
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
-        machine.node.add_dependency(role.managed_policy)  # logging and tracing need the policy at creation
+        machine.node.add_dependency(permissions_policy(role))  # logging and tracing need the policy at creation
         if self.approval_topic is not None:  # publishing to the encrypted approval topic
             grant_key_use(self.alert_key, role, encrypt=True)
         acknowledge_action_wildcards(
-            role.managed_policy,
+            permissions_policy(role),
             "aws-cdk grants the state machine the deployer function and its versions (<function ARN>:*).",
             frozenset({"lambda:InvokeFunction"}),
         )
         acknowledge(
-            role.managed_policy,
+            permissions_policy(role),
             "Step Functions log delivery (logs:*LogDelivery, DescribeResourcePolicies...) and X-Ray tracing "
             "(xray:PutTraceSegments...) accept only '*' as resource; aws-cdk adds them for logging and tracing.",
             "AwsSolutions-IAM5[Resource::*]",

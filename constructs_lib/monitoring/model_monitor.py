@@ -34,7 +34,7 @@ from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
@@ -776,7 +776,7 @@ class ModelMonitor(Resource):
             ],
         )
         if isinstance(role, ManagedPolicyRole):
-            policy = role.managed_policy
+            policy = permissions_policy(role)
             acknowledge_statement_wildcards(
                 policy,
                 "ecr:GetAuthorizationToken has no resource type (AWS requires '*'); image pulls themselves are "
@@ -1055,7 +1055,7 @@ class ModelMonitor(Resource):
 
     def _schedule(self, kind: str, job: Any) -> None:
         if isinstance(self.role, ManagedPolicyRole):
-            job.node.add_dependency(self.role.managed_policy)
+            job.node.add_dependency(permissions_policy(self.role))
         # Where the jobs read captured data, for the run-time contract check when the endpoint is not
         # part of the app (its endpoint config is the source otherwise).
         capture = self.endpoint.data_capture

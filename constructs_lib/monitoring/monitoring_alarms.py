@@ -27,6 +27,7 @@ from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
+from constructs_lib._core.roles import permissions_policy
 from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems, given, is_unresolved
@@ -309,7 +310,7 @@ class MonitoringAlarms(Construct):
             require_dead_letter_and_retry(self.execution_rule)
             if topic.master_key is not None:
                 acknowledge(
-                    publisher.managed_policy,
+                    permissions_policy(publisher),
                     "aws-cdk-lib's grant_publish on the topic's own key: SNS asks "
                     "for a data key of this key only (GenerateDataKey and its WithoutPlaintext variant).",
                     "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

@@ -22,7 +22,7 @@ from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ
 from constructs_lib._core.jsii_types import as_key, as_role
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.s3_access import grant_objects, objects_arn, objects_statement, s3_uri
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
@@ -306,7 +306,7 @@ class FeatureGroup(FeatureGroupBase):
         self._resource.apply_removal_policy(removal_policy)
         if isinstance(self.role, ManagedPolicyRole):
             # SageMaker checks the role's permissions when it creates the offline store.
-            self._resource.node.add_dependency(self.role.managed_policy)
+            self._resource.node.add_dependency(permissions_policy(self.role))
         self.online_store_enabled = online_store
         self.offline_store_enabled = offline_store
         self._online_key = self.encryption_key if online_store else None

@@ -18,7 +18,7 @@ from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.s3_access import list_prefix_statement, objects_arn, objects_statement, s3_uri
 from constructs_lib._core.service_role import service_role
 from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_facts, stack_of
@@ -276,7 +276,7 @@ class MlflowTrackingServer(TrackingServerBase):
         self._resource.apply_removal_policy(removal_policy)
         if isinstance(self.role, ManagedPolicyRole):
             # SageMaker checks the artifact store with the role when it creates the server.
-            self._resource.node.add_dependency(self.role.managed_policy)
+            self._resource.node.add_dependency(permissions_policy(self.role))
 
     @property
     def tracking_server_arn(self) -> str:

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_KEY_USE
 from constructs_lib._core.jsii_types import as_principals
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.s3_access import list_prefix_conditions, objects_arn
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_facts
@@ -354,7 +354,7 @@ class StudioExecutionRole(Construct):
         for statement, why in zip(statements, (_WHY_LIST, None, _WHY_ENI), strict=True):
             self.role.add_to_principal_policy(statement)
             if why is not None:
-                acknowledge_statement_resources(self.policy, why, statement)
+                acknowledge_statement_resources(permissions_policy(self.role), why, statement)
 
     def _deny_jobs_outside_guardrails(self, network_isolation: bool, inter_container_encryption: bool) -> None:
         deny = self._deny
@@ -433,7 +433,7 @@ class StudioExecutionRole(Construct):
         statement = iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
         self.role.add_to_principal_policy(statement)
         if why is not None:
-            acknowledge_statement_resources(self.policy, why, statement)
+            acknowledge_statement_resources(permissions_policy(self.role), why, statement)
 
     def _deny(self, sid: str, actions: Sequence[str], conditions: Mapping[str, Any]) -> None:
         self.role.add_to_principal_policy(

@@ -39,7 +39,7 @@ from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_function, as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
 from constructs_lib._core.service_role import pin_role_trust, service_principal
 from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_of
 from constructs_lib._core.vpc_function import attached_function
@@ -316,7 +316,7 @@ class StudioTeardown(Construct):
                 ],
             )
             acknowledge_action_wildcards(
-                role.managed_policy,
+                permissions_policy(role),
                 "The Provider framework invokes the teardown's own functions and their versions (<function ARN>:*): "
                 "aws-cdk's grant_invoke covers the versions so.",
                 frozenset({"lambda:InvokeFunction"}),
@@ -328,7 +328,7 @@ class StudioTeardown(Construct):
             cfn.reserved_concurrent_executions = 1
             cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(target_arn=queue_arn)
             # The function must not run before its role may log and use the dead-letter queue.
-            function_node.add_dependency(roles[0 if name == "framework-onEvent" else 1].managed_policy)
+            function_node.add_dependency(permissions_policy(roles[0 if name == "framework-onEvent" else 1]))
             acknowledge(
                 function,
                 "The Provider framework's function relays requests between CloudFormation (its pre-signed S3 "
@@ -413,6 +413,6 @@ class StudioTeardown(Construct):
             statement = iam.PolicyStatement(actions=actions, resources=resources)
             role.add_to_principal_policy(statement)
             if why:
-                acknowledge_statement_resources(role.managed_policy, why, statement)
+                acknowledge_statement_resources(permissions_policy(role), why, statement)
 
         return allow

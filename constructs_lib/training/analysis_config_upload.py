@@ -22,7 +22,7 @@ from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.log_retention import retention_days
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole
+from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import construct_path
@@ -101,7 +101,7 @@ class AnalysisConfigUploads(Construct):
             log_group=self._logs(location),
             install_latest_aws_sdk=False,
         )
-        resource.node.add_dependency(self.role.managed_policy)
+        resource.node.add_dependency(permissions_policy(self.role))
         self._puts[location.uri] = resource
         self._acknowledge_provider()
         return resource

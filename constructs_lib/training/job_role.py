@@ -15,7 +15,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DECRYPT, KMS_ENCRYPT, KMS_JOB_KEY_USE, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.nag import acknowledge
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
 from constructs_lib._core.s3_access import list_prefix_statement, objects_arn, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, read_once, stack_facts, stack_of
@@ -221,7 +221,7 @@ class JobRole(Construct):
             dlc = f"arn:{aws_partition()}:ecr:{facts.region}:{account}:repository/*"
             repositories.append(dlc)
             acknowledge_exact_wildcard(
-                self.policy,
+                permissions_policy(self.role),
                 "AWS Deep Learning Containers are many repositories of one AWS-owned registry account; "
                 "pull-only access to that account's repositories in this region was asked for explicitly.",
                 dlc,
@@ -240,7 +240,7 @@ class JobRole(Construct):
                     self, ["sagemaker.experiments"], purpose="the jobs log runs to the MLflow tracking server"
                 )
         acknowledge(
-            self.policy,
+            permissions_policy(self.role),
             "Resource '*' only for actions that support no resource-level permissions: "
             + "; ".join(self._star_uses)
             + ".",
@@ -377,7 +377,7 @@ class JobRole(Construct):
         self.role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:AddTags"], resources=[endpoints, configs]))
         for arn in (endpoints, configs):
             acknowledge_exact_wildcard(
-                self.policy,
+                permissions_policy(self.role),
                 "SageMaker Clarify names each model check's shadow endpoint and its configuration at run time, "
                 f"after the check's endpoint_name_prefix {endpoint_name_prefix!r}; create, call, describe and "
                 "delete only those, in this account and region.",
@@ -422,7 +422,7 @@ class JobRole(Construct):
 
     def _acknowledge_objects(self, objects: str, verb: str, location: S3Location) -> None:
         acknowledge_exact_wildcard(
-            self.policy,
+            permissions_policy(self.role),
             f"Jobs {verb} the objects under the prefix {location.prefix or '(whole bucket)'!r} they were given; "
             "object keys are created by each job run and cannot be listed in advance.",
             objects,
@@ -449,14 +449,14 @@ class JobRole(Construct):
         )
         for arn in group_arns:
             acknowledge_exact_wildcard(
-                self.policy,
+                permissions_policy(self.role),
                 "SageMaker's own job log group: the ':*' suffix is how IAM names a log group for "
                 "CreateLogGroup and DescribeLogStreams.",
                 arn,
             )
         for arn in stream_arns:
             acknowledge_exact_wildcard(
-                self.policy,
+                permissions_policy(self.role),
                 "Each job writes its own log streams (named after the job and host) in SageMaker's job "
                 "log group; stream names are only known at run time.",
                 arn,
@@ -484,7 +484,7 @@ class JobRole(Construct):
                 )
             )
             acknowledge_exact_wildcard(
-                self.policy,
+                permissions_policy(self.role),
                 f"Autopilot creates its candidates' {resource_type}s as the AutoML job's role, named after the "
                 "AutoML job at run time; create, describe and stop only (models: also delete its own).",
                 resource,
@@ -525,7 +525,7 @@ class JobRole(Construct):
         add_statements(self.role, statements)
         if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)
             acknowledge_exact_wildcard(
-                self.policy,
+                permissions_policy(self.role),
                 "SageMaker creates and deletes a network interface per job instance; their ids are only known "
                 "at run time, so the statement is limited to interfaces in the jobs' VPC (ec2:Vpc condition); "
                 "the EC2 Describe* calls it makes first accept only '*'.",

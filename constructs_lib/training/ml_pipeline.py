@@ -20,7 +20,7 @@ from typing_extensions import Protocol, runtime_checkable
 from constructs_lib._core.arns import name_from_arn, sagemaker_arn
 from constructs_lib._core.grants import KMS_DECRYPT, S3_READ
 from constructs_lib._core.metrics import metric
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
 from constructs_lib._core.s3_access import objects_arn, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
@@ -460,7 +460,7 @@ class MlPipeline(MlPipelineBase):
                 else f"SageMaker Pipelines generates the names of the {resource_type}s it creates at run time "
                 f"(no documented prefix); the actions are limited to creating, describing and stopping them{scoped}."
             )
-            acknowledge_exact_wildcard(self.role.managed_policy, reason, resource)
+            acknowledge_exact_wildcard(permissions_policy(self.role), reason, resource)
         self._grant_job_networks()
         for image, role in need.images:  # each job or model role pulls exactly its step's images
             if role is not None and hasattr(role, "grant_principal"):
@@ -492,7 +492,7 @@ class MlPipeline(MlPipelineBase):
                 )
             )
             acknowledge_statement_wildcards(
-                self.role.managed_policy,
+                permissions_policy(self.role),
                 "sagemaker:ListModelPackages takes no resource; SageMaker Pipelines lists the check steps' group "
                 "for its latest approved version, whose DriftCheckBaselines (DescribeModelPackage: that group only) "
                 "the checks compare with.",
@@ -506,7 +506,7 @@ class MlPipeline(MlPipelineBase):
                 iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn, versions])
             )
             acknowledge_exact_wildcard(
-                self.role.managed_policy,
+                permissions_policy(self.role),
                 "lambda:InvokeFunction on the Lambda step's function and its versions and aliases; no other function.",
                 versions,
             )
@@ -535,7 +535,7 @@ class MlPipeline(MlPipelineBase):
             )
             for resource in resources:
                 if "*" in resource:
-                    acknowledge_exact_wildcard(self.role.managed_policy, permission.reason or "", resource)
+                    acknowledge_exact_wildcard(permissions_policy(self.role), permission.reason or "", resource)
         passed: list[tuple[Any, tuple[str, ...]]] = []
         for role, services in need.pass_roles_to:
             if any(role is r and services == s for r, s in passed):
@@ -582,7 +582,7 @@ class MlPipeline(MlPipelineBase):
         )
         for arn in dict.fromkeys((experiment_arn, trial_arn, components)):  # in this order: the same every run
             if "*" in arn:
-                acknowledge_exact_wildcard(self.role.managed_policy, reason, arn)
+                acknowledge_exact_wildcard(permissions_policy(self.role), reason, arn)
 
     def _warn_untracked_roles(self) -> None:
         """A role that tracks runs on an MLflow server but whose every job here is network-isolated:
@@ -694,7 +694,7 @@ class MlPipeline(MlPipelineBase):
                 iam.PolicyStatement(actions=actions, resources=[group.model_package_group_arn, versions])
             )
         acknowledge_exact_wildcard(
-            self.role.managed_policy,
+            permissions_policy(self.role),
             "Versions of the one model package group the pipeline's steps name; version numbers are assigned "
             "by the registry at registration.",
             versions,
@@ -705,7 +705,7 @@ class MlPipeline(MlPipelineBase):
         objects = objects_arn(location.bucket, location.objects_pattern)
         self.role.add_to_policy(objects_statement(location.bucket.bucket_arn, location.objects_pattern, S3_READ))
         acknowledge_exact_wildcard(
-            self.role.managed_policy,
+            permissions_policy(self.role),
             "The property files conditions read are written under this output prefix by each execution; "
             "read-only, that prefix only.",
             objects,
