@@ -24,7 +24,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from constructs_lib._core.jsii_identity import object_ref
-from constructs_lib._core.stack_facts import stack_of
+from constructs_lib._core.stack_facts import same_stack
 
 
 class ManagedPolicyRole(iam.Role):
@@ -65,11 +65,13 @@ def permissions_policy(role: ManagedPolicyRole) -> iam.ManagedPolicy:
     """``role``'s managed policy, created if it does not exist yet, without adding the statements it
     keeps: for the library's constructs, which name the policy (a dependency, an acknowledgment) while
     they add statements, and must not cost a round trip each time."""
-    if role._managed_policy is None:  # pyright: ignore[reportPrivateUsage] (the role's own helper)
-        role._managed_policy = iam.ManagedPolicy(  # pyright: ignore[reportPrivateUsage]
+    policy = role._managed_policy  # pyright: ignore[reportPrivateUsage] (the role's own helper)
+    if policy is None:
+        policy = role._managed_policy = iam.ManagedPolicy(  # pyright: ignore[reportPrivateUsage]
             role, "Permissions", roles=[cast(iam.IRole, role)]
         )  # jsii: a Role is an IRole
-    return role._managed_policy  # pyright: ignore[reportPrivateUsage]
+        same_stack(policy, role)
+    return policy
 
 
 def _keep(role: ManagedPolicyRole, statements: Sequence[iam.PolicyStatement]) -> None:
@@ -115,9 +117,9 @@ _STACK_ASPECTS: WeakValueDictionary[str, _AddPendingStatements] = WeakValueDicti
 
 
 def _stack_roles(role: ManagedPolicyRole, scope: Construct) -> list[ManagedPolicyRole]:
-    """The roles of ``role``'s stack (its ``scope``'s: a role is no stack, and the scope's stack is
-    usually known already) whose statements the stack's aspect adds (created with its first role)."""
-    key = object_ref(stack_of(scope))
+    """The roles of ``role``'s stack (its ``scope``'s, usually known already) whose statements the
+    stack's aspect adds (created with the stack's first role)."""
+    key = object_ref(same_stack(role, scope))
     aspect = _STACK_ASPECTS.get(key)
     if aspect is None:
         aspect = _STACK_ASPECTS[key] = _AddPendingStatements()

@@ -30,6 +30,14 @@ def stack_of(scope: IConstruct) -> Stack:
     return stack
 
 
+def same_stack(construct: IConstruct, scope: IConstruct) -> Stack:
+    """``scope``'s stack, remembered as ``construct``'s too: for a construct just created in ``scope``
+    that is no stack itself (``Stack.of`` answers the nearest stack above it, ``scope``'s), so that
+    asking for its stack later costs no round trip."""
+    stack = _STACKS[construct] = stack_of(scope)
+    return stack
+
+
 class StackFacts:
     """A stack's region, account and partition (tokens for an environment-agnostic stack), each read
     from Node the first time it is asked."""

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import read_once
+from constructs_lib._core.stack_facts import read_once, same_stack, stack_of
 from tests.conftest import new_stack
 
 
@@ -71,3 +72,13 @@ def test_a_service_principal_without_source_is_shared_per_stack_and_service():
     assert len(trusts) == 2
     assert trusts[0] == trusts[1]
     assert "aws:SourceAccount" in trusts[0]["Condition"]["StringEquals"]
+
+
+def test_a_construct_made_in_a_scope_is_remembered_in_the_scopes_stack():
+    stack = new_stack()
+    nested = cdk.NestedStack(stack, "Nested")
+    for scope, expected in ((stack, stack), (Construct(stack, "Group"), stack), (nested, nested)):
+        child = Construct(scope, "Child")
+        assert same_stack(child, scope) is stack_of(child)
+        assert cdk.Stack.of(child).node.path == expected.node.path
+        assert stack_of(child).node.path == expected.node.path
