@@ -7,21 +7,20 @@ customer-managed policy attached to the role, so grants work as usual and stay l
 Each statement handed to aws-cdk-lib is a round trip to its Node process, and a role gets a dozen
 on average (its constructs' statements and aws-cdk-lib's grants, each a callback into the role). So
 a role keeps the statements it is given, in order, and adds them to its policy in one call when they
-are needed: when ``managed_policy`` is read, and at synth, when aspects run (before aws-cdk-lib
-resolves cross-stack references, validates the policy and renders the template). After that a
-statement goes straight to the policy.
+are needed: when ``managed_policy`` is read, before anything else is added to the policy, and at
+synth, when aspects run (before aws-cdk-lib resolves cross-stack references, validates the policy
+and renders the template). After that a statement goes straight to the policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, cast
-from weakref import WeakValueDictionary
 
 import jsii
-from aws_cdk import Aspects, IAspect
+from aws_cdk import Aspects, CfnElement, IAspect, Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.jsii_identity import object_ref
 from constructs_lib._core.stack_facts import same_stack
@@ -32,12 +31,14 @@ class ManagedPolicyRole(iam.Role):
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self._managed_policy: iam.ManagedPolicy | None = None
+        self._managed_policy: _RolePolicy | None = None
         #: Statements given but not yet added to the policy, in the order given.
         self._pending: list[iam.PolicyStatement] = []
-        #: Whether synth has added the pending statements: from then on each goes straight to the policy.
-        self._direct = False
-        _stack_roles(self, scope).append(self)
+        stack_statements = _stack_statements(self, scope)
+        #: Whether each statement goes straight to the policy: once synth has added the kept ones (a
+        #: role made by an aspect after its stack's aspect ran starts so).
+        self._direct = stack_statements.ran
+        stack_statements.roles.append(self)
 
     @property
     def managed_policy(self) -> iam.ManagedPolicy:
@@ -61,15 +62,26 @@ class ManagedPolicyRole(iam.Role):
         return True
 
 
+class _RolePolicy(iam.ManagedPolicy):
+    """A ``ManagedPolicyRole``'s policy: whatever is added to it directly (``policy.add_statements``, a
+    grant to the policy) comes after the statements the role kept, as it did when each was added at once."""
+
+    def __init__(self, role: ManagedPolicyRole) -> None:
+        super().__init__(role, "Permissions", roles=[cast(iam.IRole, role)])  # jsii: a Role is an IRole
+        self._role = role
+
+    def add_statements(self, *statement: iam.PolicyStatement) -> None:
+        self._role.add_pending_statements()
+        super().add_statements(*statement)
+
+
 def permissions_policy(role: ManagedPolicyRole) -> iam.ManagedPolicy:
     """``role``'s managed policy, created if it does not exist yet, without adding the statements it
     keeps: for the library's constructs, which name the policy (a dependency, an acknowledgment) while
     they add statements, and must not cost a round trip each time."""
     policy = role._managed_policy  # pyright: ignore[reportPrivateUsage] (the role's own helper)
     if policy is None:
-        policy = role._managed_policy = iam.ManagedPolicy(  # pyright: ignore[reportPrivateUsage]
-            role, "Permissions", roles=[cast(iam.IRole, role)]
-        )  # jsii: a Role is an IRole
+        policy = role._managed_policy = _RolePolicy(role)  # pyright: ignore[reportPrivateUsage]
         same_stack(policy, role)
     return policy
 
@@ -95,33 +107,61 @@ def add_statements(principal: iam.IPrincipal, statements: Sequence[iam.PolicySta
         principal.add_to_principal_policy(statement)
 
 
-@jsii.implements(IAspect)
-class _AddPendingStatements:
-    """At synth, adds the statements every ``ManagedPolicyRole`` of one stack keeps to its policy: an
-    aspect, because aspects run before aws-cdk-lib looks for cross-stack references in the templates
-    and before it validates them, even where validation is skipped. It sits on the first role's
-    ``CfnRole``, a construct without children, so it costs one callback per stack."""
+@jsii.implements(IAspect, IValidation)
+class _StackStatements:
+    """At synth, adds the statements every ``ManagedPolicyRole`` of one stack keeps to its policy.
+
+    An aspect, because aspects run before aws-cdk-lib looks for cross-stack references in the
+    templates and before it validates them, even where validation is skipped. It sits on the stack's
+    first leaf (following first children down from the stack, when the stack's first role is made):
+    aspect invocation visits it before any role's policy in the stack, so an aspect of the user's
+    reading a policy finds it whole. A leaf has no children, so it costs one callback per stack.
+    Also a validation of the stack, for a role whose statements no aspect added (one made by an
+    aspect that ran after this one had been passed by)."""
 
     def __init__(self) -> None:
         self.roles: list[ManagedPolicyRole] = []
+        #: Whether the aspect ran: roles made later send their statements straight to their policy.
+        self.ran = False
 
     def visit(self, node: IConstruct) -> None:
+        self.add_all()
+
+    def validate(self) -> list[str]:
+        self.add_all()
+        return []
+
+    def add_all(self) -> None:
+        self.ran = True
         for role in self.roles:
             role.add_pending_statements()
             role._direct = True  # pyright: ignore[reportPrivateUsage]
 
 
-#: The aspect of each stack holding a ``ManagedPolicyRole``, by the stack's jsii object reference (a
-#: stack Node created has a new proxy each time), alive while Node holds it.
-_STACK_ASPECTS: WeakValueDictionary[str, _AddPendingStatements] = WeakValueDictionary()
+#: The ``_StackStatements`` of each stack holding a ``ManagedPolicyRole``, by the stack's jsii object
+#: reference (a stack Node created has a new proxy each time). jsii keeps every object it handed to
+#: Node, so an entry lives as long as the process; object references are never reused.
+_STACKS: dict[str, _StackStatements] = {}
 
 
-def _stack_roles(role: ManagedPolicyRole, scope: Construct) -> list[ManagedPolicyRole]:
-    """The roles of ``role``'s stack (its ``scope``'s, usually known already) whose statements the
-    stack's aspect adds (created with the stack's first role)."""
-    key = object_ref(same_stack(role, scope))
-    aspect = _STACK_ASPECTS.get(key)
-    if aspect is None:
-        aspect = _STACK_ASPECTS[key] = _AddPendingStatements()
-        Aspects.of(cast(IConstruct, role.node.default_child)).add(aspect)
-    return aspect.roles
+def _stack_statements(role: ManagedPolicyRole, scope: Construct) -> _StackStatements:
+    """The ``_StackStatements`` of ``role``'s stack (its ``scope``'s, usually known already), made
+    with the stack's first role."""
+    stack = same_stack(role, scope)
+    key = object_ref(stack)
+    found = _STACKS.get(key)
+    if found is None:
+        found = _STACKS[key] = _StackStatements()
+        Aspects.of(_first_leaf(stack)).add(found)
+        stack.node.add_validation(found)
+    return found
+
+
+def _first_leaf(stack: Stack) -> IConstruct:
+    """The construct at the end of the stack's chain of first children, or the first CloudFormation
+    element on it (an L1 holds no children). Children keep the order they were made in, so this stays
+    the first construct below the stack that aspect invocation visits."""
+    node: IConstruct = stack
+    while not isinstance(node, CfnElement) and (children := node.node.children):
+        node = children[0]
+    return node

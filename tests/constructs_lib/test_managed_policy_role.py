@@ -3,11 +3,15 @@ it renders, when, and in which order must be what adding each at once gave."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
+import jsii
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
+from constructs import Construct
 
 from constructs_lib import ManagedPolicyRole
 from constructs_lib._core.roles import add_statements, permissions_policy
@@ -107,3 +111,80 @@ def test_a_statement_for_an_identity_policy_is_still_checked():
     _role(stack).add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"]))  # no resource
     with pytest.raises(RuntimeError, match="must specify at least one resource"):
         Template.from_stack(stack)
+
+
+def test_what_is_added_to_the_policy_itself_comes_after_what_the_role_kept():
+    stack = new_stack()
+    role = _role(stack)
+    policy = role.managed_policy  # a reference kept (JobRole.policy, StudioExecutionRole.policy)
+    role.add_to_policy(_statement("ViaRole"))
+    policy.add_statements(_statement("ViaPolicy"))
+    s3.Bucket(stack, "Bucket").grant_read(policy)  # a grant to the policy itself
+    assert _sids(Template.from_stack(stack)) == ["ViaRole", "ViaPolicy", ""]
+
+
+@jsii.implements(cdk.IAspect)
+class _PolicyReader:
+    """An aspect reading every managed policy it visits, as a compliance check of one's own may."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[str]] = {}
+
+    def visit(self, node) -> None:
+        if isinstance(node, iam.CfnManagedPolicy):
+            document = cdk.Stack.of(node).resolve(node.policy_document) or {}
+            self.seen[node.node.path] = [s.get("Sid", "") for s in document.get("Statement", [])]
+
+
+def test_an_aspect_reading_policies_sees_every_statement_wherever_the_role_is():
+    app = new_app()
+    stack = cdk.Stack(app, "S", env=ENV)
+    group = Construct(stack, "Group")  # made first: visited before the stack's first role
+    _role(stack, "First").add_to_policy(_statement("FirstSid"))
+    _role(group, "Later").add_to_policy(_statement("LaterSid"))
+    reader = _PolicyReader()
+    cdk.Aspects.of(app).add(reader)
+    app.synth()
+    assert reader.seen == {
+        "S/Group/Later/Permissions/Resource": ["LaterSid"],
+        "S/First/Permissions/Resource": ["FirstSid"],
+    }
+
+
+@jsii.implements(cdk.IAspect)
+class _AddsRole:
+    """An aspect that makes a role (with a statement) when it reaches the bucket."""
+
+    def visit(self, node) -> None:
+        if isinstance(node, s3.CfnBucket) and not cdk.Stack.of(node).node.try_find_child("Late"):
+            _role(cdk.Stack.of(node), "Late").add_to_policy(_statement("LateSid"))
+
+
+@pytest.mark.parametrize("stabilization", [False, True], ids=["aspects", "stabilized aspects"])
+@pytest.mark.parametrize("skip_validation", [False, True], ids=["validated", "unvalidated"])
+def test_a_role_an_aspect_makes_after_the_stacks_statements_were_added_keeps_its_own(stabilization, skip_validation):
+    app = new_app()
+    app.node.set_context("@aws-cdk/core:aspectStabilization", stabilization)
+    stack = cdk.Stack(app, "S", env=ENV)
+    _role(stack, "First").add_to_policy(_statement("FirstSid"))
+    s3.Bucket(stack, "Bucket")
+    cdk.Aspects.of(stack).add(_AddsRole())
+    template = app.synth(skip_validation=skip_validation).get_stack_by_name("S").template
+    policies = {
+        lid[: -len("Permissions") - 8]: [s["Sid"] for s in r["Properties"]["PolicyDocument"]["Statement"]]
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+    }
+    assert policies == {"First": ["FirstSid"], "Late": ["LateSid"]}
+
+
+def test_a_role_that_is_not_synthesized_reports_its_statements():
+    """``Role.customize_roles(prevent_synthesis=True)``: no ``CfnRole``, the policy report lists them."""
+    app = new_app()
+    stack = cdk.Stack(app, "S", env=ENV)
+    iam.Role.customize_roles(
+        stack, prevent_synthesis=True, use_precreated_roles={"S/Role": "arn:aws:iam::123456789012:role/x"}
+    )
+    _role(stack).add_to_policy(_statement("Reported"))
+    app.synth()
+    assert '"Sid": "Reported"' in (Path(app.outdir) / "iam-policy-report.txt").read_text()
