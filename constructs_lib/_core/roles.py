@@ -88,9 +88,9 @@ def permissions_policy(role: ManagedPolicyRole) -> iam.ManagedPolicy:
 
 def _keep(role: ManagedPolicyRole, statements: Sequence[iam.PolicyStatement]) -> None:
     """Give ``role`` ``statements``: kept until synth, or added at once once synth has added the rest."""
-    permissions_policy(role)  # created with the first statement, where it always was
+    policy = permissions_policy(role)  # created with the first statement, where it always was
     if role._direct:  # pyright: ignore[reportPrivateUsage]
-        permissions_policy(role).add_statements(*statements)
+        policy.add_statements(*statements)
     else:
         role._pending.extend(statements)  # pyright: ignore[reportPrivateUsage]
 
