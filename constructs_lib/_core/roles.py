@@ -23,7 +23,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.jsii_identity import object_ref
-from constructs_lib._core.stack_facts import same_stack
+from constructs_lib._core.stack_facts import read_once, same_stack
 
 
 class ManagedPolicyRole(iam.Role):
@@ -105,6 +105,17 @@ def add_statements(principal: iam.IPrincipal, statements: Sequence[iam.PolicySta
         return
     for statement in statements:
         principal.add_to_principal_policy(statement)
+
+
+def add_to_principal(grantee: iam.IGrantable, actions: Sequence[str], resource_arns: Sequence[str]) -> None:
+    """What ``iam.Grant.add_to_principal`` adds, where nobody reads the ``iam.Grant``: the statement is
+    kept by the ``ManagedPolicyRole`` the grantee's principal is (one round trip to Node, not a call
+    that calls the role back); any other principal gets the grant, in aws-cdk-lib."""
+    principal = grantee if isinstance(grantee, ManagedPolicyRole) else read_once(grantee, "grant_principal")
+    if isinstance(principal, ManagedPolicyRole):
+        _keep(principal, [iam.PolicyStatement(actions=list(actions), resources=list(resource_arns))])
+    else:
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=list(resource_arns))
 
 
 @jsii.implements(IAspect, IValidation)

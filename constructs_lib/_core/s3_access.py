@@ -20,7 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs_lib._core.grants import S3_READ, S3_WRITE
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, add_to_principal, permissions_policy
 from constructs_lib._core.stack_facts import aws_partition, read_once
 from constructs_lib._core.validation import is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard, acknowledge_statement_wildcards
@@ -111,7 +111,7 @@ def grant_objects(
     grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[resource])
     if key is not None:
         key_arn: str = read_once(key, "key_arn")
-        iam.Grant.add_to_principal(grantee=grantee, actions=list(kms_actions), resource_arns=[key_arn])
+        add_to_principal(grantee, kms_actions, [key_arn])
     principal = read_once(grantee, "grant_principal")
     if "*" in key_pattern and isinstance(principal, iam.Role):
         # Imported roles (not iam.Role) keep their own policies: nothing is added to acknowledge.

@@ -28,7 +28,8 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_of
+from constructs_lib._core.roles import add_to_principal
+from constructs_lib._core.stack_facts import aws_partition, construct_path, read_once, stack_of
 from constructs_lib._core.validation import ConstructValidationError, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
 
@@ -269,15 +270,16 @@ class ContainerImage:
 def grant_repository_pull(grantee: iam.IGrantable, repository_arn: str) -> None:
     """Pull on exactly ``repository_arn`` and the registry login (``ecr:GetAuthorizationToken``
     supports no resource-level permission)."""
-    iam.Grant.add_to_principal(grantee=grantee, actions=list(ECR_PULL_ACTIONS), resource_arns=[repository_arn])
-    iam.Grant.add_to_principal(grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"])
+    add_to_principal(grantee, ECR_PULL_ACTIONS, [repository_arn])
+    add_to_principal(grantee, ["ecr:GetAuthorizationToken"], ["*"])
     _acknowledge_registry_login(grantee)
 
 
 def _acknowledge_registry_login(grantee: iam.IGrantable) -> None:
-    if isinstance(grantee.grant_principal, iam.Role):
+    principal = read_once(grantee, "grant_principal")
+    if isinstance(principal, iam.Role):
         acknowledge_exact_wildcard(
-            grantee.grant_principal,
+            principal,
             "ecr:GetAuthorizationToken has no resource-level permissions (AWS requires '*'); image "
             "pulls themselves are limited to the images' repositories.",
             "*",

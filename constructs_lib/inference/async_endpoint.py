@@ -18,6 +18,7 @@ from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_key, as_topic
 from constructs_lib._core.logical_ids import use_current_logical_ids
+from constructs_lib._core.roles import add_to_principal
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems
@@ -174,12 +175,8 @@ class AsyncEndpoint(DefinedEndpoint):
             use_current_logical_ids(error_topic)
             self.success_topic = as_topic(success_topic)
             self.error_topic = as_topic(error_topic)
-            iam.Grant.add_to_principal(
-                grantee=role,
-                actions=["sns:Publish"],
-                resource_arns=[success_topic.topic_arn, error_topic.topic_arn],
-            )
-            iam.Grant.add_to_principal(grantee=role, actions=list(KMS_ENCRYPT), resource_arns=[key.key_arn])
+            add_to_principal(role, ["sns:Publish"], [success_topic.topic_arn, error_topic.topic_arn])
+            add_to_principal(role, KMS_ENCRYPT, [key.key_arn])
             notification_config = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
                 success_topic=success_topic.topic_arn,
                 error_topic=error_topic.topic_arn,

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 from constructs import Construct
 
 from constructs_lib import ManagedPolicyRole
-from constructs_lib._core.roles import add_statements, permissions_policy
+from constructs_lib._core.roles import add_statements, add_to_principal, permissions_policy
 from tests.conftest import new_app, new_stack
 
 ENV = cdk.Environment(region="eu-west-1")
@@ -188,3 +188,47 @@ def test_a_role_that_is_not_synthesized_reports_its_statements():
     _role(stack).add_to_policy(_statement("Reported"))
     app.synth()
     assert '"Sid": "Reported"' in (Path(app.outdir) / "iam-policy-report.txt").read_text()
+
+
+@jsii.implements(iam.IGrantable)
+class _Wrapper(Construct):
+    """A library-style grantee (a job role, a model) whose principal is a ``ManagedPolicyRole``."""
+
+    def __init__(self, scope: Construct, role: iam.IRole) -> None:
+        super().__init__(scope, "Wrapper")
+        self.role = role
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self.role
+
+
+def _statements(template: Template, resource_type: str) -> list[dict]:
+    (policy,) = template.find_resources(resource_type).values()
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_add_to_principal_keeps_the_grant_on_the_role_behind_the_grantee_in_order():
+    """What ``iam.Grant.add_to_principal`` would add, where it would: kept by the role, in order with
+    the role's other statements, whether the grantee is the role or a construct whose principal it is."""
+    stack = new_stack()
+    role = _role(stack)
+    role.add_to_policy(_statement("First"))
+    add_to_principal(role, ["s3:PutObject"], ["arn:aws:s3:::b/out/*"])
+    add_to_principal(_Wrapper(stack, role), ("kms:Decrypt",), ["arn:aws:kms:k"])
+    assert permissions_policy(role).document.is_empty  # kept: no call per grant
+    assert _statements(Template.from_stack(stack), "AWS::IAM::ManagedPolicy") == [
+        {"Sid": "First", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/out/*"},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:k"},
+    ]
+
+
+def test_add_to_principal_grants_any_other_principal_as_aws_cdk_lib_does():
+    stack = new_stack()
+    role = iam.Role(stack, "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    add_to_principal(role, ["sns:Publish"], ["arn:aws:sns:eu-west-1:111111111111:t"])
+    add_to_principal(iam.ServicePrincipal("sagemaker.amazonaws.com"), ["s3:GetObject"], ["*"])  # nothing to add to
+    assert _statements(Template.from_stack(stack), "AWS::IAM::Policy") == [
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:eu-west-1:111111111111:t"}
+    ]
