@@ -15,7 +15,7 @@ and renders the template). After that a statement goes straight to the policy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import jsii
 from aws_cdk import Aspects, CfnElement, IAspect, Stack
@@ -23,7 +23,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.jsii_identity import object_ref
-from constructs_lib._core.stack_facts import read_once, same_stack
+from constructs_lib._core.stack_facts import same_stack
 
 
 class ManagedPolicyRole(iam.Role):
@@ -98,8 +98,8 @@ def _keep(role: ManagedPolicyRole, statements: Sequence[iam.PolicyStatement]) ->
 def add_statements(principal: iam.IPrincipal, statements: Sequence[iam.PolicyStatement]) -> None:
     """Add ``statements`` to ``principal``'s policy in this order: kept for one call to Node for a
     ``ManagedPolicyRole`` (with the rest it is given), one ``add_to_principal_policy`` each for any
-    other principal."""
-    if isinstance(principal, ManagedPolicyRole):
+    other principal (a subclass's own ``add_to_principal_policy`` included)."""
+    if _keeps_statements(principal):
         if statements:
             _keep(principal, statements)
         return
@@ -108,14 +108,24 @@ def add_statements(principal: iam.IPrincipal, statements: Sequence[iam.PolicySta
 
 
 def add_to_principal(grantee: iam.IGrantable, actions: Sequence[str], resource_arns: Sequence[str]) -> None:
-    """What ``iam.Grant.add_to_principal`` adds, where nobody reads the ``iam.Grant``: the statement is
-    kept by the ``ManagedPolicyRole`` the grantee's principal is (one round trip to Node, not a call
-    that calls the role back); any other principal gets the grant, in aws-cdk-lib."""
-    principal = grantee if isinstance(grantee, ManagedPolicyRole) else read_once(grantee, "grant_principal")
-    if isinstance(principal, ManagedPolicyRole):
+    """What ``iam.Grant.add_to_principal`` adds, where nobody reads the ``iam.Grant``. Where the
+    grantee's principal (asked each time: a grantee of one's own may change it) is a
+    ``ManagedPolicyRole``, the role keeps the statement: one round trip to Node instead of a call to
+    aws-cdk-lib that calls the role back. Any other principal gets the grant from aws-cdk-lib."""
+    principal = grantee if isinstance(grantee, ManagedPolicyRole) else grantee.grant_principal
+    if _keeps_statements(principal):
         _keep(principal, [iam.PolicyStatement(actions=list(actions), resources=list(resource_arns))])
     else:
         iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=list(resource_arns))
+
+
+def _keeps_statements(principal: object) -> TypeGuard[ManagedPolicyRole]:
+    """Whether ``principal`` is a ``ManagedPolicyRole`` whose ``add_to_principal_policy`` is the one
+    that keeps statements (a subclass may add its own: it is called for each statement then)."""
+    return (
+        isinstance(principal, ManagedPolicyRole)
+        and type(principal).add_to_principal_policy is ManagedPolicyRole.add_to_principal_policy
+    )
 
 
 @jsii.implements(IAspect, IValidation)

@@ -191,11 +191,12 @@ def test_a_role_that_is_not_synthesized_reports_its_statements():
 
 
 @jsii.implements(iam.IGrantable)
-class _Wrapper(Construct):
-    """A library-style grantee (a job role, a model) whose principal is a ``ManagedPolicyRole``."""
+class _Grantee(Construct):
+    """A grantee of one's own (like the library's job roles and models): its principal is ``role``,
+    which may be changed."""
 
-    def __init__(self, scope: Construct, role: iam.IRole) -> None:
-        super().__init__(scope, "Wrapper")
+    def __init__(self, scope: Construct, role: iam.IPrincipal, construct_id: str = "Grantee") -> None:
+        super().__init__(scope, construct_id)
         self.role = role
 
     @property
@@ -203,32 +204,92 @@ class _Wrapper(Construct):
         return self.role
 
 
+def _grantee(stack: cdk.Stack, kind: str) -> iam.IGrantable:
+    if kind == "service principal":
+        return iam.ServicePrincipal("sagemaker.amazonaws.com")
+    if kind.endswith("imported role"):
+        return iam.Role.from_role_arn(
+            stack, "Imported", "arn:aws:iam::111111111111:role/imported", mutable=not kind.startswith("immutable")
+        )
+    if "plain role" in kind:
+        role: iam.Role = iam.Role(stack, "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    else:
+        role = _role(stack, "Kept")
+    return _Grantee(stack, role) if kind.startswith("a grantee") else role
+
+
+GRANTEE_KINDS = (
+    "managed policy role",
+    "a grantee whose principal is one",
+    "plain role",
+    "a grantee whose principal is a plain role",
+    "imported role",
+    "immutable imported role",
+    "service principal",
+)
+
+
+@pytest.mark.parametrize("kind", GRANTEE_KINDS)
+def test_add_to_principal_renders_what_aws_cdk_libs_grant_renders(kind):
+    """For every kind of grantee, ``add_to_principal`` gives the template ``iam.Grant.add_to_principal``
+    gives, a kept statement in order with the role's own."""
+
+    def template(grant) -> dict:
+        stack = new_stack()
+        grantee = _grantee(stack, kind)
+        if isinstance(principal := grantee.grant_principal, iam.Role):
+            principal.add_to_policy(_statement("First"))
+        grant(grantee, ["s3:PutObject"], ["arn:aws:s3:::b/out/*"])
+        grant(grantee, ["kms:Decrypt"], ["arn:aws:kms:eu-west-1:111111111111:key/k"])
+        return Template.from_stack(stack).to_json()
+
+    def aws_cdk_lib(grantee, actions, resource_arns):
+        iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resource_arns)
+
+    assert template(add_to_principal) == template(aws_cdk_lib)
+
+
+def test_add_to_principal_keeps_the_statement_on_the_role_behind_the_grantee():
+    stack = new_stack()
+    role = _role(stack)
+    add_to_principal(_Grantee(stack, role), ("kms:Decrypt",), ["arn:aws:kms:k"])
+    assert permissions_policy(role).document.is_empty  # kept: no call per grant
+    assert _statements(Template.from_stack(stack), "AWS::IAM::ManagedPolicy") == [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:k"}
+    ]
+
+
+def test_add_to_principal_asks_the_grantee_for_its_principal_each_time():
+    stack = new_stack()
+    first, second = _role(stack, "First"), _role(stack, "Second")
+    grantee = _Grantee(stack, first)
+    add_to_principal(grantee, ["s3:GetObject"], ["arn:aws:s3:::b/a"])
+    grantee.role = second
+    add_to_principal(grantee, ["s3:PutObject"], ["arn:aws:s3:::b/b"])
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    actions = {
+        lid[: -len("Permissions") - 8]: [st["Action"] for st in p["Properties"]["PolicyDocument"]["Statement"]]
+        for lid, p in policies.items()
+    }
+    assert actions == {"First": ["s3:GetObject"], "Second": ["s3:PutObject"]}
+
+
+def test_a_role_with_its_own_add_to_principal_policy_sees_every_statement():
+    seen: list[list[str]] = []
+
+    class Watched(ManagedPolicyRole):
+        def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+            seen.append(statement.actions)
+            return super().add_to_principal_policy(statement)
+
+    stack = new_stack()
+    role = Watched(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    add_to_principal(role, ["s3:GetObject"], ["arn:aws:s3:::b/a"])
+    add_statements(role, [_statement("Listed")])
+    assert seen == [["s3:GetObject"], ["s3:GetObject"]]
+    assert _sids(Template.from_stack(stack)) == ["", "Listed"]
+
+
 def _statements(template: Template, resource_type: str) -> list[dict]:
     (policy,) = template.find_resources(resource_type).values()
     return policy["Properties"]["PolicyDocument"]["Statement"]
-
-
-def test_add_to_principal_keeps_the_grant_on_the_role_behind_the_grantee_in_order():
-    """What ``iam.Grant.add_to_principal`` would add, where it would: kept by the role, in order with
-    the role's other statements, whether the grantee is the role or a construct whose principal it is."""
-    stack = new_stack()
-    role = _role(stack)
-    role.add_to_policy(_statement("First"))
-    add_to_principal(role, ["s3:PutObject"], ["arn:aws:s3:::b/out/*"])
-    add_to_principal(_Wrapper(stack, role), ("kms:Decrypt",), ["arn:aws:kms:k"])
-    assert permissions_policy(role).document.is_empty  # kept: no call per grant
-    assert _statements(Template.from_stack(stack), "AWS::IAM::ManagedPolicy") == [
-        {"Sid": "First", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
-        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/out/*"},
-        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:k"},
-    ]
-
-
-def test_add_to_principal_grants_any_other_principal_as_aws_cdk_lib_does():
-    stack = new_stack()
-    role = iam.Role(stack, "Plain", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-    add_to_principal(role, ["sns:Publish"], ["arn:aws:sns:eu-west-1:111111111111:t"])
-    add_to_principal(iam.ServicePrincipal("sagemaker.amazonaws.com"), ["s3:GetObject"], ["*"])  # nothing to add to
-    assert _statements(Template.from_stack(stack), "AWS::IAM::Policy") == [
-        {"Effect": "Allow", "Action": "sns:Publish", "Resource": "arn:aws:sns:eu-west-1:111111111111:t"}
-    ]
