@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,21 +39,24 @@ def _share_botocore_data() -> None:
 _share_botocore_data()
 
 
-#: The garbage collector's thresholds in the test process (Python's default: 700, 10, 10).
+#: The garbage collector's thresholds in a test process (Python 3.11's default: 700, 10, 10; to be
+#: measured again on a Python whose collector differs).
 GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def _collect_garbage_less_often() -> None:
+    """jsii keeps every object it hands over alive for the whole process, and botocore, cfn-lint and
+    moto load large object graphs: with the default thresholds the two workers spent 26 of their
+    200 s in collections that freed almost nothing (7 s with ``GC_THRESHOLDS``). What lives for the
+    whole run is set aside from later collections (``gc.freeze``): what collection imported
+    (``pytest_collection_finish``) and the session's app."""
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pytest_configure(config) -> None:
     """A ``PIPELINE_SCHEMA`` that names no file stops the run before any test: CI sets it to have every
-    definition validated against the schema, and must not pass with those checks skipped.
-
-    The collector runs less often (``GC_THRESHOLDS``): jsii keeps every object it hands over alive for
-    the whole process, and botocore, cfn-lint and moto load large object graphs, so with the default
-    thresholds the two workers spent 26 of their 200 s in collections that free almost nothing (7 s
-    with these)."""
-    import gc
-
-    gc.set_threshold(*GC_THRESHOLDS)
+    definition validated against the schema, and must not pass with those checks skipped."""
+    _collect_garbage_less_often()
     from tests.sagemaker_contract import SchemaMissing, schema_source
 
     try:
@@ -89,8 +93,7 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_collection_finish(session) -> None:
     """What collection imported (aws-cdk-lib, botocore's models, the test modules) lives as long as the
-    process: set aside from every later collection (``gc.freeze``)."""
-    import gc
+    process: set aside from every later collection (see ``_collect_garbage_less_often``)."""
 
     gc.collect()
     gc.freeze()
@@ -174,6 +177,7 @@ def synthesized_app(tmp_path_factory) -> SynthesizedApp:
     app = new_app(validation=True, outdir=str(outdir))
     stages = build_app(app, source_version=TEST_SOURCE_VERSION)
     assembly = app.synth()
+    gc.freeze()  # it lives as long as the session (see _collect_garbage_less_often)
     return SynthesizedApp(app=app, assembly=assembly, stages=stages, outdir=outdir, builtin_validation=True)
 
 
