@@ -223,7 +223,10 @@ def test_stage_resources_keep_their_environments_tags(delivery):
                     assert {t["Key"]: t["Value"] for t in tags}["environment"] == env
 
 
-def test_codecommit_source():
+@pytest.fixture(scope="module")
+def codecommit():
+    """A pipeline from a CodeCommit repository deploying staging, under the nag packs: one synthesis
+    for its checks."""
     config = dataclasses.replace(
         DELIVERY,
         source="codecommit",
@@ -232,8 +235,15 @@ def test_codecommit_source():
         environments=("staging",),
         approval_before=(),
     )
-    stack = DeliveryStack(new_app(), "Delivery", config=config, environments=default_environments())
-    template = Template.from_stack(stack)
+    app = new_app()
+    add_compliance_checks(app)
+    stack = DeliveryStack(app, "Delivery", config=config, environments=default_environments())
+    findings = nag_findings(app)  # synthesizes
+    return findings, Template.from_stack(stack)
+
+
+def test_codecommit_source(codecommit):
+    _, template = codecommit
     [action] = _stage(template, "Source")["Actions"]
     assert action["ActionTypeId"]["Provider"] == "CodeCommit"
     assert action["Configuration"]["RepositoryName"] == "ml-platform"
@@ -249,21 +259,10 @@ def test_codecommit_source():
     assert "KmsMasterKeyId" in queue["Properties"]
 
 
-def test_codecommit_source_is_compliant():
-    config = dataclasses.replace(
-        DELIVERY,
-        source="codecommit",
-        repository="ml-platform",
-        connection_arn=None,
-        environments=("staging",),
-        approval_before=(),
-    )
-    app = new_app()
-    add_compliance_checks(app)
-    stack = DeliveryStack(app, "Delivery", config=config, environments=default_environments())
-    findings = nag_findings(app)
+def test_codecommit_source_is_compliant(codecommit):
+    findings, template = codecommit
     assert findings == []
-    assert cfn_lint_errors(Template.from_stack(stack)) == []
+    assert cfn_lint_errors(template) == []
 
 
 def test_an_environment_without_an_account_fails_before_synthesis():
