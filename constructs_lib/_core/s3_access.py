@@ -93,6 +93,29 @@ def objects_arn(bucket: s3.IBucket, key_pattern: str) -> str:
     return bucket.arn_for_objects(key_pattern)
 
 
+def add_to_bucket_policy(bucket: s3.IBucket, statements: Sequence[iam.PolicyStatement]) -> None:
+    """``bucket.add_to_resource_policy`` of each statement, in order, without their results. For an
+    ``s3.Bucket`` (not a subclass with its own ``add_to_resource_policy``), the first makes the bucket
+    policy where there is none and the rest go to its document in one call, where aws-cdk-lib's
+    ``Bucket`` adds them too: jsii reads each result's two fields back, three round trips a statement."""
+    if not statements:
+        return
+    first, *rest = statements
+    bucket.add_to_resource_policy(first)
+    policy = (
+        bucket.policy
+        if rest
+        and isinstance(bucket, s3.Bucket)
+        and type(bucket).add_to_resource_policy is s3.Bucket.add_to_resource_policy
+        else None
+    )
+    if policy is not None:
+        policy.document.add_statements(*rest)
+    else:
+        for statement in rest:
+            bucket.add_to_resource_policy(statement)
+
+
 def grant_objects(
     grantee: iam.IGrantable,
     bucket: s3.IBucket,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy
@@ -104,7 +105,7 @@ class EncryptionKey(kms.Key):
         if () in allowed or sources in allowed:
             return
         allowed.append(sources)
-        self.add_to_resource_policy(
+        self._add_to_key_policy(
             service_statement(
                 self,
                 sid=f"Allow{service_principal.split('.')[0].title()}{len(allowed) if len(allowed) > 1 else ''}",
@@ -114,6 +115,22 @@ class EncryptionKey(kms.Key):
                 source_arn=source_arn,
             )
         )
+
+    def _add_to_key_policy(self, statement: iam.PolicyStatement) -> None:
+        """``add_to_resource_policy`` for the key's own statements, without its result: the statement
+        goes straight to the key policy (aws-cdk-lib's ``Key`` adds it there too), one round trip to
+        Node instead of three (jsii reads the result's two fields back). A subclass with its own
+        ``add_to_resource_policy`` gets the statement through it."""
+        policy = self._key_policy if type(self).add_to_resource_policy is kms.Key.add_to_resource_policy else None
+        if policy is None:
+            self.add_to_resource_policy(statement)
+        else:
+            policy.add_statements(statement)
+
+    @functools.cached_property
+    def _key_policy(self) -> iam.PolicyDocument | None:
+        """The key policy (aws-cdk-lib's ``Key`` makes it when the key is made), read once."""
+        return self._policy
 
     def allow_cloudwatch_logs_to_decrypt(self) -> None:
         """Let CloudWatch Logs keep decrypting events of this account's log groups that this key
@@ -132,7 +149,7 @@ class EncryptionKey(kms.Key):
         # ARN (with this account) to every data key, which is the condition the CloudWatch Logs guide
         # prescribes ("Encrypt log data in CloudWatch Logs using AWS KMS", step 2).
         stack = stack_facts(self)
-        self.add_to_resource_policy(
+        self._add_to_key_policy(
             iam.PolicyStatement(
                 sid=sid,
                 principals=as_principals([iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")]),

@@ -17,7 +17,7 @@ from constructs import Construct
 from constructs_lib._core.grants import KMS_ENCRYPT
 from constructs_lib._core.jsii_types import as_principals, as_role
 from constructs_lib._core.roles import ManagedPolicyRole
-from constructs_lib._core.s3_access import list_prefix_statement, objects_arn, objects_statement
+from constructs_lib._core.s3_access import add_to_bucket_policy, list_prefix_statement, objects_arn, objects_statement
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems
@@ -276,9 +276,10 @@ class TeamAccess(Construct):
         # StringNotEquals is true for a principal without the tag: untagged principals are outsiders.
         outsider = {**not_platform, "StringNotEquals": {tag: team_name}}
         above = _enclosing_prefixes(prefix)
+        statements: list[iam.PolicyStatement] = []
 
         def deny(actions: Sequence[str], resource: str, conditions: Mapping[str, Any]) -> None:
-            bucket.add_to_resource_policy(
+            statements.append(
                 iam.PolicyStatement(
                     effect=iam.Effect.DENY,
                     principals=as_principals([iam.AnyPrincipal()]),
@@ -311,6 +312,7 @@ class TeamAccess(Construct):
             bucket.bucket_arn,
             {**not_platform, "StringEquals": {tag: team_name}, "StringNotLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
         )
+        add_to_bucket_policy(bucket, statements)
 
 
 def _enclosing_prefixes(prefix: str) -> list[str]:

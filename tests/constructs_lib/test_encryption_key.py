@@ -192,3 +192,35 @@ def test_key_and_alias_keep_the_logical_ids_of_0_1():
     ids = {lid: r["Type"] for lid, r in Template.from_stack(new).to_json()["Resources"].items()}
     assert ids == {lid: r["Type"] for lid, r in Template.from_stack(old).to_json()["Resources"].items()}
     assert ids == {"PlatformKey205D0CA7": "AWS::KMS::Key", "PlatformKeyAliasF828E876": "AWS::KMS::Alias"}
+
+
+def _key_policy_sids(stack: Stack) -> list[str]:
+    (key,) = Template.from_stack(stack).find_resources("AWS::KMS::Key").values()
+    return [s.get("Sid", "") for s in key["Properties"]["KeyPolicy"]["Statement"]]
+
+
+def test_the_keys_own_statements_and_anyone_elses_share_the_key_policy_in_order():
+    """The key's own statements go straight to the key policy; one added through
+    ``add_to_resource_policy`` afterwards lands after them, as it did when every one went through it."""
+    stack = new_stack()
+    key = EncryptionKey(stack, "Key", service_principals=("events.amazonaws.com",))
+    mine = iam.PolicyStatement(sid="Mine", actions=["kms:Decrypt"], resources=["*"])
+    mine.add_account_root_principal()
+    key.add_to_resource_policy(mine)
+    key.allow_service("sns.amazonaws.com")
+    sids = _key_policy_sids(stack)
+    assert sids[-4:] == ["AllowCloudWatchLogs", "AllowEvents", "Mine", "AllowSns"], sids
+
+
+def test_a_key_with_its_own_add_to_resource_policy_sees_the_keys_statements():
+    seen: list[str] = []
+
+    class Watched(EncryptionKey):
+        def add_to_resource_policy(self, statement, allow_no_op=None):  # noqa: ANN001, ANN201
+            seen.append(statement.sid)
+            return super().add_to_resource_policy(statement, allow_no_op)
+
+    stack = new_stack()
+    Watched(stack, "Key", service_principals=("events.amazonaws.com",))
+    assert seen == ["AllowCloudWatchLogs", "AllowEvents"]
+    assert _key_policy_sids(stack)[-2:] == seen

@@ -407,3 +407,47 @@ def test_a_principal_of_another_account_is_granted_in_the_bucket_and_key_policie
     assert statements and statements[0]["Effect"] == "Allow"
     key = next(r for lid, r in template.find_resources("AWS::KMS::Key").items() if lid.startswith("ArtifactsKey"))
     assert "222222222222" in json.dumps(key["Properties"]["KeyPolicy"])
+
+
+def _deny(sid: str) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid=sid, effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"]
+    )
+
+
+@pytest.mark.parametrize("kind", ["bucket", "secure bucket", "bucket with a policy", "imported bucket"])
+def test_add_to_bucket_policy_renders_what_one_add_to_resource_policy_each_renders(kind):
+    from constructs_lib._core.s3_access import add_to_bucket_policy
+
+    def template(add) -> dict:
+        stack = new_stack()
+        if kind == "imported bucket":
+            bucket = s3.Bucket.from_bucket_name(stack, "Bucket", "imported-bucket")
+        elif kind == "secure bucket":
+            bucket = SecureBucket(stack, "Bucket")
+        else:
+            bucket = s3.Bucket(stack, "Bucket")
+            if kind == "bucket with a policy":
+                bucket.add_to_resource_policy(_deny("First"))
+        add(bucket, [_deny("A"), _deny("B"), _deny("C")])
+        return Template.from_stack(stack).to_json()
+
+    def one_by_one(bucket, statements):
+        for statement in statements:
+            bucket.add_to_resource_policy(statement)
+
+    assert template(add_to_bucket_policy) == template(one_by_one)
+
+
+def test_a_bucket_with_its_own_add_to_resource_policy_sees_every_statement():
+    from constructs_lib._core.s3_access import add_to_bucket_policy
+
+    seen: list[str] = []
+
+    class Watched(s3.Bucket):
+        def add_to_resource_policy(self, permission):  # noqa: ANN001, ANN201
+            seen.append(permission.sid)
+            return super().add_to_resource_policy(permission)
+
+    add_to_bucket_policy(Watched(new_stack(), "Bucket"), [_deny("A"), _deny("B")])
+    assert seen == ["A", "B"]
