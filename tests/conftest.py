@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -179,6 +180,36 @@ def synthesized_app(tmp_path_factory) -> SynthesizedApp:
     assembly = app.synth()
     gc.freeze()  # it lives as long as the session (see _collect_garbage_less_often)
     return SynthesizedApp(app=app, assembly=assembly, stages=stages, outdir=outdir, builtin_validation=True)
+
+
+@contextlib.contextmanager
+def jsii_requests() -> Iterator[list[tuple[str, str]]]:
+    """Record the requests this process sends to jsii's Node process while the block runs, as
+    (kind, name): ``("invoke", method)``, ``("static", "Class.method")``, ``("create", fqn)``,
+    ``("get", property)``. For tests that show a call is not made; not for counting them all (the
+    totals change with aws-cdk-lib's versions)."""
+    from jsii._kernel.providers import process
+
+    recorded: list[tuple[str, str]] = []
+    send = process._NodeProcess.send
+
+    def recording_send(self, request, response_type):
+        kind = type(request).__name__
+        if kind == "InvokeRequest":
+            recorded.append(("invoke", request.method))
+        elif kind == "StaticInvokeRequest":
+            recorded.append(("static", f"{request.fqn.rsplit('.', 1)[-1]}.{request.method}"))
+        elif kind == "CreateRequest":
+            recorded.append(("create", request.fqn))
+        elif kind == "GetRequest":
+            recorded.append(("get", request.property))
+        return send(self, request, response_type)
+
+    process._NodeProcess.send = recording_send
+    try:
+        yield recorded
+    finally:
+        process._NodeProcess.send = send
 
 
 def nag_findings(app: cdk.App) -> list[str]:

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match, Template
 from constructs import Construct
 
 from constructs_lib import ConstructValidationError, EncryptionKey
-from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.conftest import compliance_app, jsii_requests, nag_findings, new_stack
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +224,13 @@ def test_a_key_with_its_own_add_to_resource_policy_sees_the_keys_statements():
     Watched(stack, "Key", service_principals=("events.amazonaws.com",))
     assert seen == ["AllowCloudWatchLogs", "AllowEvents"]
     assert _key_policy_sids(stack)[-2:] == seen
+
+
+def test_the_keys_own_statements_are_added_without_add_to_resource_policy():
+    """Straight to the key policy: ``add_to_resource_policy`` costs three round trips (jsii reads its
+    result's two fields back)."""
+    stack = new_stack()
+    with jsii_requests() as requests:
+        EncryptionKey(stack, "Key", service_principals=("events.amazonaws.com", "sns.amazonaws.com"))
+    assert ("invoke", "addToResourcePolicy") not in requests
+    assert requests.count(("invoke", "addStatements")) == 3  # CloudWatch Logs, EventBridge, SNS

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from constructs_lib import ManagedPolicyRole
 from constructs_lib._core.roles import add_statements, add_to_principal, permissions_policy
-from tests.conftest import new_app, new_stack
+from tests.conftest import jsii_requests, new_app, new_stack
 
 ENV = cdk.Environment(region="eu-west-1")
 
@@ -257,6 +257,17 @@ def test_add_to_principal_keeps_the_statement_on_the_role_behind_the_grantee():
     assert _statements(Template.from_stack(stack), "AWS::IAM::ManagedPolicy") == [
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:k"}
     ]
+
+
+def test_add_to_principal_keeps_a_roles_statement_without_a_grant():
+    stack = new_stack()
+    role = _role(stack)
+    grantee = _Grantee(stack, role)
+    role.add_to_policy(_statement("First"))  # makes the role's policy
+    with jsii_requests() as requests:
+        add_to_principal(role, ["s3:GetObject"], ["arn:aws:s3:::b/a"])
+        add_to_principal(grantee, ["s3:PutObject"], ["arn:aws:s3:::b/b"])
+    assert requests == [("create", "aws-cdk-lib.aws_iam.PolicyStatement")] * 2
 
 
 def test_add_to_principal_asks_the_grantee_for_its_principal_each_time():

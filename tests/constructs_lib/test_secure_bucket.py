@@ -14,7 +14,7 @@ from aws_cdk.assertions import Match, Template
 from constructs import Construct
 
 from constructs_lib import AccessLogBucket, ConstructValidationError, EncryptionKey, SecureBucket
-from tests.conftest import compliance_app, nag_findings, new_stack
+from tests.conftest import compliance_app, jsii_requests, nag_findings, new_stack
 
 
 @pytest.fixture(scope="module")
@@ -449,5 +449,31 @@ def test_a_bucket_with_its_own_add_to_resource_policy_sees_every_statement():
             seen.append(permission.sid)
             return super().add_to_resource_policy(permission)
 
-    add_to_bucket_policy(Watched(new_stack(), "Bucket"), [_deny("A"), _deny("B")])
+    stack = new_stack()
+    add_to_bucket_policy(Watched(stack, "Bucket"), [_deny("A"), _deny("B")])
     assert seen == ["A", "B"]
+    (policy,) = Template.from_stack(stack).find_resources("AWS::S3::BucketPolicy").values()
+    assert [s["Sid"] for s in policy["Properties"]["PolicyDocument"]["Statement"]][-2:] == seen
+
+
+@pytest.mark.parametrize("statements", [[], ["A"]])
+def test_add_to_bucket_policy_of_none_or_one_statement(statements):
+    from constructs_lib._core.s3_access import add_to_bucket_policy
+
+    stack = new_stack()
+    add_to_bucket_policy(s3.Bucket(stack, "Bucket"), [_deny(sid) for sid in statements])
+    policies = Template.from_stack(stack).find_resources("AWS::S3::BucketPolicy").values()
+    assert [[s["Sid"] for s in p["Properties"]["PolicyDocument"]["Statement"]] for p in policies] == (
+        [statements] if statements else []
+    )
+
+
+def test_add_to_bucket_policy_adds_the_rest_in_one_call():
+    from constructs_lib._core.s3_access import add_to_bucket_policy
+
+    bucket = SecureBucket(new_stack(), "Bucket")
+    statements = [_deny("A"), _deny("B"), _deny("C")]
+    with jsii_requests() as requests:
+        add_to_bucket_policy(bucket, statements)
+    assert requests.count(("invoke", "addToResourcePolicy")) == 1
+    assert requests.count(("invoke", "addStatements")) == 1
