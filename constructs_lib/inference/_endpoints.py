@@ -19,7 +19,7 @@ from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import PRODUCTION_VARIANT_INSTANCE_TYPE, check_instance_type, check_shape
-from constructs_lib._core.stack_facts import construct_path, stack_of
+from constructs_lib._core.stack_facts import construct_path, read_once, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference.data_capture import DataCaptureOptions
@@ -289,7 +289,7 @@ def data_capture_property(
         capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in modes],
         destination_s3_uri=options.destination_s3_uri,
         initial_sampling_percentage=options.sampling_percentage,
-        kms_key_id=key.key_arn if key is not None else None,
+        kms_key_id=read_once(key, "key_arn") if key is not None else None,
         enable_capture=True,
     )
 

@@ -32,7 +32,7 @@ class DataCaptureOptions:
 
     @property
     def destination_s3_uri(self) -> str:
-        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
+        return f"s3://{read_once(self.bucket, 'bucket_name')}/{self.prefix}"
 
     @property
     def encryption_key(self) -> kms.IKey | None:

@@ -67,7 +67,7 @@ class ModelData:
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """``s3://<bucket>/<key>``; the model's role may read it (and decrypt with the bucket's key)."""
-        return ModelData(bucket, key, bucket.encryption_key)
+        return ModelData(bucket, key, read_once(bucket, "encryption_key"))
 
     @staticmethod
     def from_asset(path: str) -> ModelData:

@@ -12,7 +12,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_lib._core.durations import in_milliseconds
-from constructs_lib._core.stack_facts import construct_path
+from constructs_lib._core.stack_facts import construct_path, read_once
 from constructs_lib._core.validation import Problems, given
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference import _guardrails as guardrails
@@ -98,7 +98,7 @@ class RealtimeEndpoint(DefinedEndpoint):
             production_variants=[ep.instance_variant_property(v) for v in variants],
             shadow_production_variants=[ep.instance_variant_property(v) for v in shadow_variants] or None,
             data_capture_config=ep.data_capture_property(data_capture, (v.model for v in all_variants)),
-            kms_key_id=self.volume_encryption_key.key_arn if self.volume_encryption_key else None,
+            kms_key_id=read_once(self.volume_encryption_key, "key_arn") if self.volume_encryption_key else None,
         )
         if self.volume_encryption_key is None:
             ep.acknowledge_instance_storage(self.config, all_variants)

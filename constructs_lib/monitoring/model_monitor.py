@@ -38,7 +38,7 @@ from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permis
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import construct_path, stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, read_once, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
@@ -405,11 +405,11 @@ class ModelMonitor(Resource):
         bucket = output_bucket or capture.bucket
         out_bucket = bucket
         if encryption_key is None and isinstance(bucket, SecureBucket):
-            encryption_key = bucket.encryption_key
+            encryption_key = read_once(bucket, "encryption_key")
         if encryption_key is None:
             encryption_key = capture.encryption_key
         self.encryption_key: kms.IKey = key_or_new(self, encryption_key, f"{construct_path(self)} monitoring jobs")
-        self.output_s3_uri = f"s3://{out_bucket.bucket_name}/{output_prefix.strip('/')}"
+        self.output_s3_uri = f"s3://{read_once(out_bucket, 'bucket_name')}/{output_prefix.strip('/')}"
 
         self.role: iam.IRole = role or as_role(
             service_role(
@@ -442,7 +442,7 @@ class ModelMonitor(Resource):
             instance_count=instance_count,
             instance_type=str(instance_type),
             volume_size_in_gb=volume_size_gb,
-            volume_kms_key_id=self.encryption_key.key_arn,
+            volume_kms_key_id=read_once(self.encryption_key, "key_arn"),
         )
         self._max_runtime = whole(in_seconds(max_runtime))
         self._environment = {"publish_cloudwatch_metrics": "Enabled", **dict(environment or {})}
@@ -727,13 +727,13 @@ class ModelMonitor(Resource):
             why="Monitoring jobs write their reports",
         )
         grant_key_use(self.encryption_key, role, encrypt=True)
-        bucket_key = bucket.encryption_key if isinstance(bucket, SecureBucket) else None
+        bucket_key = read_once(bucket, "encryption_key") if isinstance(bucket, SecureBucket) else None
         if bucket_key is not None and bucket_key is not self.encryption_key:
             grant_key_use(bucket_key, role, encrypt=True)
         volumes = iam.PolicyStatement(
             sid="EncryptJobVolumes",
             actions=list(KMS_CREATE_GRANT),
-            resources=[self.encryption_key.key_arn],
+            resources=[read_once(self.encryption_key, "key_arn")],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
         network_statements, _ = vpc_access_statements(
@@ -873,7 +873,7 @@ class ModelMonitor(Resource):
             ),
         ) | {
             _OUTPUT_PROP[kind]: cfn_class.MonitoringOutputConfigProperty(
-                kms_key_id=self.encryption_key.key_arn,
+                kms_key_id=read_once(self.encryption_key, "key_arn"),
                 monitoring_outputs=[
                     cfn_class.MonitoringOutputProperty(
                         s3_output=cfn_class.S3OutputProperty(
@@ -1065,7 +1065,7 @@ class ModelMonitor(Resource):
                 DATA_CAPTURE_METADATA,
                 {
                     "DestinationS3Uri": capture.destination_s3_uri,
-                    **({"KmsKeyId": key.key_arn} if key is not None else {}),
+                    **({"KmsKeyId": read_once(key, "key_arn")} if key is not None else {}),
                 },
             )
         name = f"{self._prefix}-{_SLUG[kind]}"

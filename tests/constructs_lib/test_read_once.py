@@ -11,7 +11,7 @@ from constructs import Construct
 from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_principal
 from constructs_lib._core.stack_facts import read_once, same_stack, stack_of
-from tests.conftest import new_stack
+from tests.conftest import jsii_requests, new_app, new_stack
 
 
 class _Counted:
@@ -82,3 +82,18 @@ def test_a_construct_made_in_a_scope_is_remembered_in_the_scopes_stack():
         assert same_stack(child, scope) is stack_of(child)
         assert cdk.Stack.of(child).node.path == expected.node.path
         assert stack_of(child).node.path == expected.node.path
+
+
+def test_a_shared_keys_arn_and_a_shared_buckets_facts_are_read_once_for_every_model():
+    """Models, endpoints and monitors sharing one key and one bucket (the bench's scaling app) read the
+    key's ARN, the bucket's name and the bucket's key from Node once, not once per model."""
+    from bench.scaling_stack import build_scaling_stack
+
+    def reads(models: int) -> dict[str, int]:
+        with jsii_requests() as requests:
+            build_scaling_stack(new_app(), models)
+        return {name: requests.count(("get", name)) for name in ("keyArn", "bucketName", "encryptionKey")}
+
+    one, three = reads(1), reads(3)
+    # The app itself names the artifacts bucket in each model's two baseline URIs.
+    assert three == {**one, "bucketName": one["bucketName"] + 2 * 2}
