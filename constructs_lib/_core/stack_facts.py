@@ -81,6 +81,15 @@ def construct_path(construct: IConstruct) -> str:
     return path
 
 
+def remember_path(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
+    """Remember the path of ``construct``, just made as ``construct_id`` under ``scope``, so that
+    ``construct_path`` asks Node nothing: the scope's path and the id (with any ``/`` made ``--``, as
+    the constructs library does), or the id alone under the app."""
+    parent = construct_path(scope)
+    name = construct_id.replace("/", "--")
+    _PATHS[construct] = f"{parent}/{name}" if parent else name
+
+
 _ATTRIBUTES: WeakKeyDictionary[object, dict[str, Any]] = WeakKeyDictionary()
 
 

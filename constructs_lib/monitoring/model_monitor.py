@@ -38,7 +38,7 @@ from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permis
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import construct_path, read_once, stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, read_once, remember_path, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
@@ -376,6 +376,7 @@ class ModelMonitor(Resource):
             pipeline's output prefix.
         """
         super().__init__(scope, construct_id)
+        remember_path(self, scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
         max_runtime = max_runtime or durations.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()
@@ -1109,6 +1110,8 @@ def _constraints_baseline(cfn_class: Any, baseline_class: Any, constraints_s3_ur
 
 
 def _label(endpoint: IEndpoint) -> str:
+    if isinstance(endpoint, Construct):
+        return construct_path(endpoint)
     node = getattr(endpoint, "node", None)
     if node is not None:
         return str(node.path)
