@@ -135,7 +135,7 @@ def grant_objects(
     if key is not None:
         key_arn: str = read_once(key, "key_arn")
         add_to_principal(grantee, kms_actions, [key_arn])
-    principal = read_once(grantee, "grant_principal")
+    principal = grantee if isinstance(grantee, ManagedPolicyRole) else read_once(grantee, "grant_principal")
     if "*" in key_pattern and isinstance(principal, iam.Role):
         # Imported roles (not iam.Role) keep their own policies: nothing is added to acknowledge.
         acknowledge_exact_wildcard(

@@ -28,7 +28,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib._core.roles import add_to_principal
+from constructs_lib._core.roles import ManagedPolicyRole, add_to_principal
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_of
 from constructs_lib._core.validation import ConstructValidationError, is_unresolved
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -276,7 +276,7 @@ def grant_repository_pull(grantee: iam.IGrantable, repository_arn: str) -> None:
 
 
 def _acknowledge_registry_login(grantee: iam.IGrantable) -> None:
-    principal = grantee.grant_principal
+    principal = grantee if isinstance(grantee, ManagedPolicyRole) else grantee.grant_principal
     if isinstance(principal, iam.Role):
         acknowledge_exact_wildcard(
             principal,

@@ -430,7 +430,7 @@ class Model(_ModelBase):
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
                 subnets=subnet_ids(subnets), security_group_ids=security_group_ids(groups)
             )
-            self._grant_network_interfaces(network.vpc.vpc_id, subnets, groups)
+            self._grant_network_interfaces(read_once(network.vpc, "vpc_id"), subnets, groups)
 
         definitions = [self._container_property(c, uri) for c, uri in zip(containers, self._image_uris, strict=True)]
         self.resource = sagemaker.CfnModel(

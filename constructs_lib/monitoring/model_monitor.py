@@ -711,7 +711,7 @@ class ModelMonitor(Resource):
         stack = stack_of(self)
         grant_prefix(
             role,
-            bucket_arn=capture.bucket.bucket_arn,
+            bucket_arn=read_once(capture.bucket, "bucket_arn"),
             key_prefix=f"{capture.prefix.strip('/')}/",
             write=False,
             sid="ReadCapturedData",
@@ -721,7 +721,7 @@ class ModelMonitor(Resource):
             grant_key_use(capture.encryption_key, role, encrypt=False)
         grant_prefix(
             role,
-            bucket_arn=out_bucket.bucket_arn,
+            bucket_arn=read_once(out_bucket, "bucket_arn"),
             key_prefix=f"{output_prefix}/",
             write=True,
             sid="WriteReports",
@@ -739,7 +739,7 @@ class ModelMonitor(Resource):
         )
         network_statements, _ = vpc_access_statements(
             self,
-            vpc_id=self._network.vpc.vpc_id,
+            vpc_id=read_once(self._network.vpc, "vpc_id"),
             subnet_ids=subnet_ids(self._network.subnets),
             security_group_ids=security_group_ids(self._network.security_groups),
             sid_prefix="JobNetwork",

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Aws, CfnMapping, Token
+from aws_cdk import Aws, CfnMapping
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_lib._core.stack_facts import aws_partition, stack_facts, stack_of
-from constructs_lib._core.validation import invalid
+from constructs_lib._core.validation import invalid, is_unresolved
 from constructs_lib.foundation.container_image import ContainerImage, grant_repository_pull
 from constructs_lib.training.container_images import registry_table
 
@@ -113,7 +113,7 @@ class MonitoringImage:
         return tuple(sorted(self._accounts or ()))
 
     def supports_region(self, region: str) -> bool:
-        return self._accounts is None or Token.is_unresolved(region) or region in self._accounts
+        return self._accounts is None or is_unresolved(region) or region in self._accounts
 
     def repository_arn(self, scope: Construct) -> str | None:
         """The ECR repository the image is pulled from, in ``scope``'s region (None for a custom URI
@@ -134,7 +134,7 @@ class MonitoringImage:
         facts = stack_facts(stack)
         region = facts.region
         suffix = f":{self._tag}" if self._tag else ""
-        if not Token.is_unresolved(region):
+        if not is_unresolved(region):
             if region not in self._accounts:
                 raise invalid(
                     scope, self.label, "region (of the stack)", region, f"must be a region of {list(self.regions)}"
