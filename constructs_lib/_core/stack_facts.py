@@ -81,13 +81,17 @@ def construct_path(construct: IConstruct) -> str:
     return path
 
 
-def remember_path(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
-    """Remember the path of ``construct``, just made as ``construct_id`` under ``scope``, so that
-    ``construct_path`` asks Node nothing: the scope's path and the id (with any ``/`` made ``--``, as
-    the constructs library does), or the id alone under the app."""
+def remember_place(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
+    """Remember where ``construct``, just made as ``construct_id`` under ``scope``, is, so that
+    ``construct_path`` and ``stack_of`` ask Node nothing: its path is the scope's path and the id (with
+    any ``/`` made ``--``, as the constructs library does), or the id alone under the app; its stack
+    is the scope's (where that is known already, as it is for a stack), unless it is a stack itself."""
     parent = construct_path(scope)
     name = construct_id.replace("/", "--")
     _PATHS[construct] = f"{parent}/{name}" if parent else name
+    stack = scope if isinstance(scope, Stack) else _STACKS.get(scope)
+    if stack is not None and not isinstance(construct, Stack):
+        _STACKS[construct] = stack
 
 
 _ATTRIBUTES: WeakKeyDictionary[object, dict[str, Any]] = WeakKeyDictionary()

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from constructs_lib._core import durations
 from constructs_lib._core.imported import sagemaker_name_and_arn
-from constructs_lib._core.stack_facts import read_once, remember_path
+from constructs_lib._core.stack_facts import read_once, remember_place
 from constructs_lib._core.validation import Problems
 from constructs_lib.inference.endpoint_options import InstanceScaling, InstanceVariant, ScalingMetric, ScheduledScaling
 
@@ -264,7 +264,7 @@ class EndpointBase(Resource):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        remember_path(self, scope, construct_id)
+        remember_place(self, scope, construct_id)
         self._variants: dict[str, ProductionVariant] = {}
         self._invoke_actions: tuple[str, ...] = type(self).invoke_actions
 

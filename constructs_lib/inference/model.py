@@ -32,7 +32,7 @@ from constructs_lib._core.roles import add_statements
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.service_model import check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import construct_path, read_once, remember_path
+from constructs_lib._core.stack_facts import construct_path, read_once, remember_place
 from constructs_lib._core.validation import ConstructValidationError, Problems, is_unresolved
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_exact_wildcard
@@ -363,7 +363,7 @@ class Model(_ModelBase):
             explicitly, and a network with the ``sagemaker.featurestore-runtime`` endpoint (or an internet route).
         """
         super().__init__(scope, construct_id)
-        remember_path(self, scope, construct_id)
+        remember_place(self, scope, construct_id)
         # Each image's URI in this stack (an asset image is built here the first time it is used).
         self._image_uris: list[str | None] = [c.image.bind(self) if c.image is not None else None for c in containers]
         for c in containers:  # local artifacts become assets of this stack

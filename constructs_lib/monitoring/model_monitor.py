@@ -38,7 +38,7 @@ from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permis
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
-from constructs_lib._core.stack_facts import construct_path, read_once, remember_path, stack_facts, stack_of
+from constructs_lib._core.stack_facts import construct_path, read_once, remember_place, stack_facts, stack_of
 from constructs_lib._core.validation import Problems, given, is_unresolved, whole
 from constructs_lib._core.vpc_access import security_group_ids, subnet_ids, vpc_access_statements
 from constructs_lib._core.wildcards import acknowledge_statement_wildcards
@@ -376,7 +376,7 @@ class ModelMonitor(Resource):
             pipeline's output prefix.
         """
         super().__init__(scope, construct_id)
-        remember_path(self, scope, construct_id)
+        remember_place(self, scope, construct_id)
         schedule = schedule or MonitorSchedule.hourly()
         max_runtime = max_runtime or durations.hours(1)
         analyzer_image = analyzer_image or MonitoringImage.model_monitor_analyzer()

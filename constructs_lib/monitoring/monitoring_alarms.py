@@ -29,7 +29,7 @@ from constructs_lib._core.queues import check_retry_policy, require_dead_letter_
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import permissions_policy
 from constructs_lib._core.service_role import publisher_source_arn, service_role
-from constructs_lib._core.stack_facts import construct_path, remember_path
+from constructs_lib._core.stack_facts import construct_path, remember_place
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
 from constructs_lib.foundation.alert_topic import AlertTopic
@@ -129,7 +129,7 @@ class MonitoringAlarms(Construct):
         :param max_event_age: default 1 hour (1 minute to 1 day).
         """
         super().__init__(scope, construct_id)
-        remember_path(self, scope, construct_id)
+        remember_place(self, scope, construct_id)
         max_model_latency = max_model_latency or durations.seconds(1)
         max_event_age = max_event_age or durations.hours(1)
         drift = dict(feature_drift_thresholds or {})

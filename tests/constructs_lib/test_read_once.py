@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_principal
-from constructs_lib._core.stack_facts import construct_path, read_once, remember_path, same_stack, stack_of
+from constructs_lib._core.stack_facts import construct_path, read_once, remember_place, same_stack, stack_of
 from tests.conftest import jsii_requests, new_app, new_stack
 
 
@@ -99,16 +99,18 @@ def test_a_shared_keys_arn_and_a_shared_buckets_facts_are_read_once_for_every_mo
     assert three == {**one, "bucketName": one["bucketName"] + 2 * 2}
 
 
-def test_a_remembered_path_is_the_one_the_constructs_library_gives():
+def test_a_remembered_place_is_the_path_and_stack_the_constructs_library_gives():
     app = new_app()
     stack = new_stack(app, "Stack")
     made = []
     for scope, construct_id in [(stack, "Plain"), (stack, "with/slash"), (app, "AtTheRoot")]:
         construct = Construct(scope, construct_id)
-        remember_path(construct, scope, construct_id)
+        remember_place(construct, scope, construct_id)
         made.append(construct)
     nested = Construct(made[1], "Inner")
-    remember_path(nested, made[1], "Inner")
+    remember_place(nested, made[1], "Inner")
     for construct in [*made, nested]:
         assert construct_path(construct) == construct.node.path
+    for construct in [made[0], made[1], nested]:  # AtTheRoot is in no stack
+        assert stack_of(construct) is cdk.Stack.of(construct)
     assert construct_path(nested) == "Stack/with--slash/Inner"
