@@ -11,6 +11,7 @@ nothing alive) and the values are the very strings CDK would have returned.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -81,13 +82,19 @@ def construct_path(construct: IConstruct) -> str:
     return path
 
 
+#: What the constructs library replaces by ``--`` in a construct id (``sanitizeId``: the path and
+#: address separators).
+_PATH_UNSAFE = re.compile(r"[/\n]")
+
+
 def remember_place(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
     """Remember where ``construct``, just made as ``construct_id`` under ``scope``, is, so that
-    ``construct_path`` and ``stack_of`` ask Node nothing: its path is the scope's path and the id (with
-    any ``/`` made ``--``, as the constructs library does), or the id alone under the app; its stack
-    is the scope's (where that is known already, as it is for a stack), unless it is a stack itself."""
+    ``construct_path`` and ``stack_of`` ask Node nothing: its path is the scope's path and the id
+    (with any ``/`` or newline made ``--``, as the constructs library's ``sanitizeId`` does), or the
+    id alone under the app; its stack is the scope's (where that is known already, as it is for a
+    stack), unless it is a stack itself."""
     parent = construct_path(scope)
-    name = construct_id.replace("/", "--")
+    name = _PATH_UNSAFE.sub("--", construct_id)
     _PATHS[construct] = f"{parent}/{name}" if parent else name
     stack = scope if isinstance(scope, Stack) else _STACKS.get(scope)
     if stack is not None and not isinstance(construct, Stack):

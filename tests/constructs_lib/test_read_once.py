@@ -103,7 +103,7 @@ def test_a_remembered_place_is_the_path_and_stack_the_constructs_library_gives()
     app = new_app()
     stack = new_stack(app, "Stack")
     made = []
-    for scope, construct_id in [(stack, "Plain"), (stack, "with/slash"), (app, "AtTheRoot")]:
+    for scope, construct_id in [(stack, "Plain"), (stack, "with/slash"), (app, "AtTheRoot"), (stack, "new\nline")]:
         construct = Construct(scope, construct_id)
         remember_place(construct, scope, construct_id)
         made.append(construct)
@@ -111,6 +111,6 @@ def test_a_remembered_place_is_the_path_and_stack_the_constructs_library_gives()
     remember_place(nested, made[1], "Inner")
     for construct in [*made, nested]:
         assert construct_path(construct) == construct.node.path
-    for construct in [made[0], made[1], nested]:  # AtTheRoot is in no stack
+    for construct in [made[0], made[1], made[3], nested]:  # AtTheRoot is in no stack
         assert stack_of(construct) is cdk.Stack.of(construct)
     assert construct_path(nested) == "Stack/with--slash/Inner"
