@@ -87,15 +87,21 @@ def construct_path(construct: IConstruct) -> str:
 _PATH_UNSAFE = re.compile(r"[/\n]")
 
 
-def remember_place(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
-    """Remember where ``construct``, just made as ``construct_id`` under ``scope``, is, so that
-    ``construct_path`` and ``stack_of`` ask Node nothing: its path is the scope's path and the id
-    (with any ``/`` or newline made ``--``, as the constructs library's ``sanitizeId`` does), or the
-    id alone under the app; its stack is the scope's (where that is known already, as it is for a
-    stack), unless it is a stack itself."""
+def path_of(scope: IConstruct, construct_id: str) -> str:
+    """The path a construct ``construct_id`` under ``scope`` has (or will have: a subclass of a CDK
+    type validates its input, and names itself, before it exists): the scope's path and the id, with
+    any ``/`` or newline made ``--`` as the constructs library's ``sanitizeId`` does, or the id alone
+    under the app."""
     parent = construct_path(scope)
     name = _PATH_UNSAFE.sub("--", construct_id)
-    _PATHS[construct] = f"{parent}/{name}" if parent else name
+    return f"{parent}/{name}" if parent else name
+
+
+def remember_place(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
+    """Remember where ``construct``, just made as ``construct_id`` under ``scope``, is, so that
+    ``construct_path`` and ``stack_of`` ask Node nothing: its path (``path_of``), and its stack, the
+    scope's (where that is known already, as it is for a stack), unless it is a stack itself."""
+    _PATHS[construct] = path_of(scope, construct_id)
     stack = scope if isinstance(scope, Stack) else _STACKS.get(scope)
     if stack is not None and not isinstance(construct, Stack):
         _STACKS[construct] = stack

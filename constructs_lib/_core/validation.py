@@ -77,13 +77,6 @@ def whole(value: float) -> int | float:
     return value if is_unresolved(value) else int(value)
 
 
-def path_of(scope: IConstruct, construct_id: str) -> str:
-    """The path a construct ``construct_id`` under ``scope`` will have: a subclass of a CDK type
-    validates its input (and names itself) before it exists."""
-    path = construct_path(scope)
-    return f"{path}/{construct_id}" if path else construct_id
-
-
 class Problems:
     """Collects input problems of one construct and raises them together."""
 

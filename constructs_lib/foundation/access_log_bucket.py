@@ -14,7 +14,8 @@ from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.validation import Problems, is_unresolved, path_of
+from constructs_lib._core.stack_facts import path_of
+from constructs_lib._core.validation import Problems, is_unresolved
 
 
 class AccessLogBucket(s3.Bucket):

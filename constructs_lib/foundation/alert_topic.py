@@ -12,7 +12,8 @@ from constructs import Construct
 from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import publisher_source_arn, service_statement
-from constructs_lib._core.validation import Problems, path_of
+from constructs_lib._core.stack_facts import path_of
+from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 #: AWS services allowed to publish by default: CloudWatch alarms and EventBridge rules.

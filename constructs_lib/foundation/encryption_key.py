@@ -16,8 +16,8 @@ from constructs_lib._core.grants import KMS_CLOUDWATCH_LOGS, KMS_DECRYPT, KMS_SE
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.stack_facts import aws_partition, stack_facts
-from constructs_lib._core.validation import Problems, path_of
+from constructs_lib._core.stack_facts import aws_partition, path_of, stack_facts
+from constructs_lib._core.validation import Problems
 
 #: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
 #: key's account): CloudWatch alarms and EventBridge publish to KMS-encrypted SNS topics and queues.

@@ -18,8 +18,8 @@ from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions, s3_uri
-from constructs_lib._core.stack_facts import construct_path
-from constructs_lib._core.validation import Problems, is_unresolved, path_of
+from constructs_lib._core.stack_facts import construct_path, path_of
+from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
