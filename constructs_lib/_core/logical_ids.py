@@ -139,11 +139,10 @@ class _LegacyLogicalIds:
         self.wrapper: list[str] = []
         #: The elements this aspect gave an ID, by jsii object reference: (element, its path).
         self.pinned: dict[str, tuple[CfnElement, str]] = {}
-        self.enabled = True
 
     def visit(self, node: IConstruct) -> None:
         """At synth: pin what was added since, unless the user set its ID (what is pinned stays)."""
-        if not (self.enabled and isinstance(node, CfnElement)) or object_ref(node) in self.pinned:
+        if not isinstance(node, CfnElement) or object_ref(node) in self.pinned:
             return
         path = node.node.path
         if self.owners.nearest(path) is not self:
@@ -158,16 +157,3 @@ class _LegacyLogicalIds:
             return  # a nearer construct keeps the IDs of this one
         self.pinned[object_ref(element)] = (element, path)
         element.override_logical_id(unique_id([*self.wrapper, *_below(self.path, path)]))
-
-
-def use_current_logical_ids(construct: IConstruct) -> None:
-    """Undo ``keep_logical_ids`` for ``construct``: where a library module replaces a plain L2 it
-    created (an ``sns.Topic``) by one of the foundations at the same path, the IDs CDK gives that
-    path are already the old ones."""
-    aspect: _LegacyLogicalIds | None = getattr(construct, _MARK, None)
-    if aspect is None:
-        return
-    aspect.enabled = False
-    for element, _ in aspect.pinned.values():
-        element.override_logical_id(element.stack.get_logical_id(element))
-    aspect.pinned.clear()

@@ -14,7 +14,7 @@ from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import objects_arn
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.stack_facts import path_of
+from constructs_lib._core.stack_facts import path_of, remember_place
 from constructs_lib._core.validation import Problems, is_unresolved
 
 
@@ -89,6 +89,7 @@ class AccessLogBucket(s3.Bucket):
                 )
             ],
         )
+        remember_place(self, scope, construct_id)
         # Until 0.2 the bucket was the child "Resource" of this construct: its logical ID stays.
         keep_logical_ids(self)
         # S3 delivers server access logs as the logging service principal; allow it for source

@@ -12,7 +12,7 @@ from constructs import Construct
 from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import publisher_source_arn, service_statement
-from constructs_lib._core.stack_facts import path_of
+from constructs_lib._core.stack_facts import path_of, remember_place
 from constructs_lib._core.validation import Problems
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
@@ -28,6 +28,9 @@ class AlertTopic(sns.Topic):
     listed in ``publishers`` (of this account only) may publish to it: the topic policy allows them
     and the key policy lets them encrypt. Reuse one topic per environment for every alarm.
     """
+
+    #: Whether the topic's resources keep the logical IDs they had under the 0.1 wrapper construct.
+    _KEEPS_WRAPPER_LOGICAL_IDS = True
 
     def __init__(
         self,
@@ -93,9 +96,11 @@ class AlertTopic(sns.Topic):
             master_key=as_key(key),
             enforce_ssl=True,
         )
+        remember_place(self, scope, construct_id)
         # Until 0.2 the topic was the child "Resource" of this construct, and a new key its child
         # "Key": their logical IDs stay (and so do the subscriptions, which would need confirming again).
-        keep_logical_ids(self)
+        if self._KEEPS_WRAPPER_LOGICAL_IDS:
+            keep_logical_ids(self)
         if encryption_key is None:
             keep_logical_ids(key, formerly_under=self, formerly_named="Key")
         self._publishers: set[str] = set()

@@ -16,7 +16,7 @@ from constructs_lib._core.grants import KMS_CLOUDWATCH_LOGS, KMS_DECRYPT, KMS_SE
 from constructs_lib._core.jsii_types import as_principals
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.service_role import service_statement
-from constructs_lib._core.stack_facts import aws_partition, path_of, stack_facts
+from constructs_lib._core.stack_facts import aws_partition, path_of, remember_place, stack_facts
 from constructs_lib._core.validation import Problems
 
 #: Service principals allowed to use a key by default (with ``aws:SourceAccount`` pinned to the
@@ -87,6 +87,7 @@ class EncryptionKey(kms.Key):
             removal_policy=removal_policy,
             alias=alias,
         )
+        remember_place(self, scope, construct_id)
         # Until 0.2 the key was the child "Resource" of this construct: its logical ID stays.
         keep_logical_ids(self)
         self._services: dict[str, list[tuple[str, ...]]] = {}

@@ -18,7 +18,7 @@ from constructs_lib._core.jsii_types import as_key
 from constructs_lib._core.logical_ids import keep_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.s3_access import grant_objects, list_prefix_conditions, s3_uri
-from constructs_lib._core.stack_facts import construct_path, path_of
+from constructs_lib._core.stack_facts import construct_path, path_of, remember_place
 from constructs_lib._core.validation import Problems, is_unresolved
 from constructs_lib.foundation.access_log_bucket import AccessLogBucket
 from constructs_lib.foundation.encryption_key import EncryptionKey
@@ -145,6 +145,7 @@ class SecureBucket(s3.Bucket):
             removal_policy=removal_policy,
             auto_delete_objects=auto_delete_objects,
         )
+        remember_place(self, scope, construct_id)
         # Until 0.2 the bucket was the child "Resource" of this construct, and a new key its child
         # "Key": their logical IDs stay.
         keep_logical_ids(self)

@@ -22,13 +22,12 @@ from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_CLOUDTRAIL_ENCRYPT, KMS_DESCRIBE
 from constructs_lib._core.jsii_types import as_alarm_action, as_key, as_principals, as_topic
 from constructs_lib._core.log_retention import retention_days
-from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
 from constructs_lib._core.service_role import pin_bucket_policy, service_principal
 from constructs_lib._core.stack_facts import aws_partition, construct_path, stack_facts
 from constructs_lib._core.validation import METRIC_NAMESPACE_PATTERN, Problems, invalid
 from constructs_lib.foundation._keys import allow_publisher
-from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.foundation.secure_bucket import SecureBucket
 
@@ -294,14 +293,13 @@ class AuditTrail(Construct):
 
         if alarm_topic is None:
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            new_topic = AlertTopic(
+            new_topic = AlertTopicInPlaceOfSnsTopic(
                 self,
                 "AlarmTopic",
                 display_name="ML platform audit alarms",
                 encryption_key=self.encryption_key if alert_key is None else alert_key,
                 publishers=(),  # CloudWatch's key statement above; the topic policy as before
             )
-            use_current_logical_ids(new_topic)  # an sns.Topic until 0.2: its IDs are those of its path
             alarm_topic = as_topic(new_topic)
         self.alarm_topic: sns.ITopic = alarm_topic
         self.metric_namespace = metric_namespace

@@ -17,12 +17,11 @@ from constructs import Construct
 from constructs_lib._core import durations
 from constructs_lib._core.grants import KMS_DECRYPT, KMS_ENCRYPT, S3_READ, S3_WRITE
 from constructs_lib._core.jsii_types import as_key, as_topic
-from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.roles import add_to_principal
 from constructs_lib._core.s3_access import grant_objects
 from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems
-from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 from constructs_lib.inference import _endpoints as ep
 from constructs_lib.inference import _guardrails as guardrails
@@ -169,10 +168,8 @@ class AsyncEndpoint(DefinedEndpoint):
                 )
             )
             # The model's role publishes (granted below). sns.Topics until 0.2: their IDs are those of their paths.
-            success_topic = AlertTopic(self, "SuccessTopic", encryption_key=key, publishers=())
-            error_topic = AlertTopic(self, "ErrorTopic", encryption_key=key, publishers=())
-            use_current_logical_ids(success_topic)
-            use_current_logical_ids(error_topic)
+            success_topic = AlertTopicInPlaceOfSnsTopic(self, "SuccessTopic", encryption_key=key, publishers=())
+            error_topic = AlertTopicInPlaceOfSnsTopic(self, "ErrorTopic", encryption_key=key, publishers=())
             self.success_topic = as_topic(success_topic)
             self.error_topic = as_topic(error_topic)
             add_to_principal(role, ["sns:Publish"], [success_topic.topic_arn, error_topic.topic_arn])

@@ -52,7 +52,6 @@ from constructs_lib._core.durations import in_hours, in_minutes, in_seconds
 from constructs_lib._core.grants import KMS_CREATE_GRANT, KMS_DESCRIBE, grant_key_use
 from constructs_lib._core.jsii_types import as_alarm_action, as_function, as_role, as_rule_target, as_topic
 from constructs_lib._core.log_retention import retention_days
-from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
 from constructs_lib._core.roles import ManagedPolicyRole, permissions_policy
@@ -70,7 +69,7 @@ from constructs_lib._core.validation import (
 from constructs_lib._core.vpc_function import VpcFunction
 from constructs_lib._core.wildcards import acknowledge_action_wildcards, acknowledge_statement_wildcards
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
-from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
 from constructs_lib.foundation.network import INetwork
 from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.monitoring.model_monitor import DriftCheckBaseline
@@ -465,7 +464,7 @@ class DeployOnApproval(Construct):
                 "ApproverPolicy",
                 description=f"Approve rollouts of {construct_path(self)} to the targets that need it",
             )
-            approval_topic = AlertTopic(
+            approval_topic = AlertTopicInPlaceOfSnsTopic(
                 self,
                 "ApprovalTopic",
                 encryption_key=self.alert_key,
@@ -473,7 +472,6 @@ class DeployOnApproval(Construct):
                 display_name="Model deployment approvals",
                 email_addresses=approver_email_addresses,
             )
-            use_current_logical_ids(approval_topic)  # an sns.Topic until 0.2: its IDs are those of its path
             self.approval_topic = as_topic(approval_topic)
 
         self.state_machine = self._state_machine(

@@ -23,7 +23,6 @@ from constructs_lib._core import durations
 from constructs_lib._core.contracts import ComponentHost, MonitorableComponent
 from constructs_lib._core.durations import in_milliseconds
 from constructs_lib._core.jsii_types import as_alarm_action, as_interface, as_role, as_rule_target, as_topic
-from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.nag import acknowledge
 from constructs_lib._core.queues import check_retry_policy, require_dead_letter_and_retry
 from constructs_lib._core.queues import dead_letter_queue as new_dead_letter_queue
@@ -32,7 +31,7 @@ from constructs_lib._core.service_role import publisher_source_arn, service_role
 from constructs_lib._core.stack_facts import construct_path, remember_place
 from constructs_lib._core.validation import Problems, given, is_unresolved
 from constructs_lib.foundation._keys import allow_publisher, key_or_new
-from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
 from constructs_lib.inference.endpoint import IEndpoint
 from constructs_lib.inference.inference_component import IInferenceComponent
 from constructs_lib.monitoring.model_monitor import ModelMonitor
@@ -183,10 +182,9 @@ class MonitoringAlarms(Construct):
         if topic is None:
             key = key_or_new(self, alert_key, f"{construct_path(self)} alarm topic")
             allow_publisher(self, alert_key, "cloudwatch.amazonaws.com")
-            alert_topic = AlertTopic(
+            alert_topic = AlertTopicInPlaceOfSnsTopic(
                 self, "Topic", encryption_key=key, publishers=(), display_name=f"ML monitoring alarms of {construct_id}"
             )
-            use_current_logical_ids(alert_topic)  # an sns.Topic until 0.2: its logical IDs are those of its path
             topic = as_topic(alert_topic)
         self.alarm_topic: sns.ITopic = topic
         self._action = as_alarm_action(cloudwatch_actions.SnsAction(topic))

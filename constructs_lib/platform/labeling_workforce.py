@@ -16,11 +16,10 @@ from constructs import Construct
 
 from constructs_lib._core import durations
 from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
-from constructs_lib._core.logical_ids import use_current_logical_ids
 from constructs_lib._core.service_role import service_statement
 from constructs_lib._core.stack_facts import construct_path
 from constructs_lib._core.validation import Problems
-from constructs_lib.foundation.alert_topic import AlertTopic
+from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
 from constructs_lib.foundation.encryption_key import EncryptionKey
 
 _WORKFORCE_NAME = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9\-]){0,62}$")
@@ -183,14 +182,13 @@ class LabelingWorkforce(Construct):
             description=f"Workers of the {workteam_name} labeling workteam",
         )
         if notification_topic is None:
-            new_topic = AlertTopic(
+            new_topic = AlertTopicInPlaceOfSnsTopic(
                 self,
                 "NotificationTopic",
                 display_name=f"{workteam_name} work items",
                 encryption_key=self.encryption_key,
                 publishers=(),  # SageMaker Ground Truth: below, for any of this account's workteams
             )
-            use_current_logical_ids(new_topic)  # an sns.Topic until 0.2: its IDs are those of its path
             new_topic.add_to_resource_policy(
                 service_statement(
                     self,

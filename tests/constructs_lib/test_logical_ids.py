@@ -6,7 +6,7 @@ from aws_cdk.assertions import Template
 from constructs import Construct
 
 from constructs_lib._core.logical_ids import keep_logical_ids, path_below_stack, unique_id
-from tests.conftest import new_stack
+from tests.conftest import jsii_requests, new_stack
 
 PATHS = [
     ["Bucket"],
@@ -61,17 +61,24 @@ def _ids(stack: Stack) -> set[str]:
 
 
 def test_a_foundation_that_replaces_a_plain_l2_at_its_path_keeps_the_ids_of_that_path():
-    """Library modules that created an ``sns.Topic`` now create an ``AlertTopic`` at the same path."""
+    """Library modules that created an ``sns.Topic`` now create an ``AlertTopic`` at the same path
+    (``AlertTopicInPlaceOfSnsTopic``), a subscription added later included, and pin no ID to do so."""
     from aws_cdk import aws_sns as sns
+    from aws_cdk import aws_sns_subscriptions as subscriptions
 
-    from constructs_lib import AlertTopic, EncryptionKey
-    from constructs_lib._core.logical_ids import use_current_logical_ids
+    from constructs_lib import EncryptionKey
+    from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
 
     old = new_stack(construct_id="Old")
-    sns.Topic(Construct(old, "Alarms"), "Topic", master_key=EncryptionKey(old, "Key"), enforce_ssl=True)
+    sns.Topic(
+        Construct(old, "Alarms"), "Topic", master_key=EncryptionKey(old, "Key"), enforce_ssl=True
+    ).add_subscription(subscriptions.EmailSubscription("ops@example.com"))
     new = new_stack(construct_id="New")
-    topic = AlertTopic(Construct(new, "Alarms"), "Topic", encryption_key=EncryptionKey(new, "Key"), publishers=())
-    use_current_logical_ids(topic)
+    key = EncryptionKey(new, "Key")
+    with jsii_requests() as requests:
+        topic = AlertTopicInPlaceOfSnsTopic(Construct(new, "Alarms"), "Topic", encryption_key=key, publishers=())
+    assert not {("invoke", "overrideLogicalId"), ("static", "Aspects.of")} & set(requests)
+    topic.add_subscription(subscriptions.EmailSubscription("ops@example.com"))
     assert _ids(new) == _ids(old)
 
 
@@ -83,15 +90,3 @@ def test_an_id_the_user_sets_on_a_resource_added_later_wins():
     later = CfnResource(moved, "Later", type="AWS::SNS::Topic")
     later.override_logical_id("Mine")
     assert _ids(stack) == {unique_id(["Moved", "Resource", "Resource"]), "Mine"}
-
-
-def test_use_current_ids_restores_what_cdk_allocates():
-    from constructs_lib._core.logical_ids import use_current_logical_ids
-
-    stack = new_stack()
-    moved = Construct(stack, "Moved")
-    resource = CfnResource(moved, "Resource", type="AWS::SNS::Topic")
-    keep_logical_ids(moved)
-    use_current_logical_ids(moved)
-    CfnResource(moved, "Later", type="AWS::SNS::Topic")  # not pinned at synth either
-    assert _ids(stack) == {stack.get_logical_id(resource), unique_id(["Moved", "Later"])}
