@@ -1,8 +1,10 @@
 import json
+from typing import NamedTuple
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
@@ -38,29 +40,65 @@ PROD = DeploymentTarget(
 DEPLOY_ENDPOINTS = (*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states")
 
 
-def build(stack, interface_endpoints=DEPLOY_ENDPOINTS, **kwargs) -> DeployOnApproval:
+def build(stack, interface_endpoints=DEPLOY_ENDPOINTS, network=None, **kwargs) -> DeployOnApproval:
+    """``DeployOnApproval`` ``Deploy`` in ``stack``, on a new network there with ``interface_endpoints``
+    (or on ``network``)."""
     kwargs.setdefault("targets", [STAGING, PROD])
     kwargs.setdefault("approver_email_addresses", ["approver@example.com"])
     return DeployOnApproval(
         stack,
         "Deploy",
         model_package_group=FakeModelPackageGroup(),
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=interface_endpoints),
+        network=network
+        or PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=interface_endpoints),
         **kwargs,
     )
 
 
+class Built(NamedTuple):
+    deploy: DeployOnApproval
+    approvers: iam.Role
+    template: Template
+    findings: list[str]
+
+
 @pytest.fixture(scope="module")
-def synthesized():
-    stack = new_stack()
+def synthesized() -> Built:
+    """A rollout to staging and (approved) prod that alarms to a topic, and an approvers' role granted
+    approval (``grant_approve``), in an app with the compliance packs: synthesized once, for the packs'
+    findings and the template every other test reads (``Template.from_stack`` reads that assembly)."""
+    app = compliance_app()
+    stack = new_stack(app)
     topic = sns.Topic(stack, "Alarms", master_key=EncryptionKey(stack, "TopicKey"), enforce_ssl=True)
     deploy = build(stack, alarm_topic=topic)
-    return deploy, Template.from_stack(stack)
+    approvers = iam.Role(stack, "Approvers", assumed_by=iam.AccountRootPrincipal())
+    deploy.grant_approve(approvers)
+    findings = nag_findings(app)
+    return Built(deploy, approvers, Template.from_stack(stack), findings)
 
 
 @pytest.fixture(scope="module")
 def template(synthesized) -> Template:
-    return synthesized[1]
+    return synthesized.template
+
+
+@pytest.fixture(scope="module")
+def staging_only() -> tuple[DeployOnApproval, Template]:
+    """A rollout to staging only (no target requires approval), synthesized once. Its tests only read
+    it: ``grant_approve`` refuses before it changes anything."""
+    stack = new_stack()
+    deploy = build(stack, targets=[STAGING], approver_email_addresses=())
+    return deploy, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def shared_network() -> PrivateNetwork:
+    """A network with the endpoints the function needs, in a stack of its own never synthesized, for
+    rollouts that must be rejected (each in a fresh stack ``Test``): ``DeployOnApproval`` validates its
+    input before it touches the network."""
+    return PrivateNetwork(
+        new_stack(construct_id="Shared"), "Net", availability_zones=ZONES, interface_endpoints=DEPLOY_ENDPOINTS
+    )
 
 
 @pytest.fixture(scope="module")
@@ -365,7 +403,7 @@ def test_failed_rollouts_alarm_to_the_given_topic(template):
 
 
 def test_only_a_role_with_the_approver_policy_can_approve(synthesized, template):
-    deploy, _ = synthesized
+    deploy = synthesized.deploy
     [activity] = template.find_resources("AWS::StepFunctions::Activity")
     policy = next(
         p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("DeployApproverPolicy")
@@ -391,27 +429,20 @@ def test_only_a_role_with_the_approver_policy_can_approve(synthesized, template)
             assert "states:GetActivityTask" not in json.dumps(other) and "SendTaskSuccess" not in json.dumps(other)
 
 
-def test_grant_approve_attaches_the_approver_policy():
-    from aws_cdk import aws_iam as iam
-
-    stack = new_stack()
-    deploy = build(stack)
-    approvers = iam.Role(stack, "Approvers", assumed_by=iam.AccountRootPrincipal())
-    deploy.grant_approve(approvers)
-    [role] = [
-        r for k, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items() if k.startswith("Approvers")
-    ]
+def test_grant_approve_attaches_the_approver_policy(synthesized, staging_only):
+    """The ``synthesized`` fixture grants its ``Approvers`` role approval."""
+    template = synthesized.template
+    [role] = [r for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("Approvers")]
     assert role["Properties"]["ManagedPolicyArns"] == [
         {
             "Ref": next(
-                k
-                for k in Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
-                if k.startswith("DeployApproverPolicy")
+                k for k in template.find_resources("AWS::IAM::ManagedPolicy") if k.startswith("DeployApproverPolicy")
             )
         }
     ]
+    deploy, _ = staging_only
     with pytest.raises(ConstructValidationError, match="no target requires approval"):
-        build(new_stack(), targets=[STAGING], approver_email_addresses=()).grant_approve(approvers)
+        deploy.grant_approve(synthesized.approvers)
 
 
 def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
@@ -422,11 +453,10 @@ def test_approvers_subscribe_to_an_encrypted_approval_topic(template):
         assert "KmsMasterKeyId" in topic["Properties"]
 
 
-def test_no_approval_topic_when_no_target_needs_approval():
-    stack = new_stack()
-    deploy = build(stack, targets=[STAGING], approver_email_addresses=())
+def test_no_approval_topic_when_no_target_needs_approval(staging_only):
+    deploy, template = staging_only
     assert deploy.approval_topic is None
-    Template.from_stack(stack).resource_count_is("AWS::SNS::Topic", 0)
+    template.resource_count_is("AWS::SNS::Topic", 0)
 
 
 def test_target_from_constructs_reads_their_names():
@@ -438,10 +468,8 @@ def test_target_from_constructs_reads_their_names():
     assert target.alarm_names == ("churn-5xx-rate-AllTraffic", "churn-model-latency-AllTraffic")
 
 
-def test_is_compliant_under_the_nag_packs():
-    app = compliance_app()
-    build(new_stack(app))
-    assert nag_findings(app) == []
+def test_is_compliant_under_the_nag_packs(synthesized):
+    assert synthesized.findings == []
 
 
 def test_template_passes_cfn_lint(template):
@@ -470,9 +498,9 @@ def test_template_passes_cfn_lint(template):
         ({"cdk_qualifier": "Has Spaces"}, "cdk_qualifier='Has Spaces'"),
     ],
 )
-def test_rejects_invalid_input(kwargs, message):
+def test_rejects_invalid_input(shared_network, kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
-        build(new_stack(), **kwargs)
+        build(new_stack(), network=shared_network, **kwargs)
     assert "DeployOnApproval 'Test/Deploy' has invalid input" in str(error.value) and message in str(error.value)
 
 

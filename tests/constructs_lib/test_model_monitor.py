@@ -71,15 +71,34 @@ def all_monitors(stack: cdk.Stack, **kwargs) -> ModelMonitor:
 
 
 @pytest.fixture(scope="module")
-def synthesized() -> tuple[ModelMonitor, Template]:
-    stack = new_stack()
+def synthesized() -> tuple[ModelMonitor, Template, list[str]]:
+    """Every kind of monitor, and a database's security group that admits them, in an app with the
+    compliance packs: synthesized once, for the packs' findings (``nag_findings``) and for the
+    template every other test reads (``Template.from_stack`` reads that synthesis's assembly)."""
+    from aws_cdk import aws_ec2 as ec2
+
+    app = compliance_app()
+    stack = new_stack(app)
     monitor = all_monitors(stack, schedule=MonitorSchedule.daily(hour=3), schedule_name_prefix="churn")
-    return monitor, Template.from_stack(stack)
+    database = ec2.SecurityGroup(stack, "Database", vpc=monitor._network.vpc)
+    database.connections.allow_from(monitor, ec2.Port.tcp(5432))
+    findings = nag_findings(app)
+    return monitor, Template.from_stack(stack), findings
 
 
 @pytest.fixture(scope="module")
 def template(synthesized) -> Template:
     return synthesized[1]
+
+
+@pytest.fixture(scope="module")
+def shared() -> tuple[SecureBucket, PrivateNetwork]:
+    """A capture bucket and a network for the monitors that must be rejected, built once in a stack of
+    their own that is never synthesized. ``ModelMonitor`` validates before it touches either (it reads
+    only the endpoint's data capture options, its path and the monitor's own stack's region), so a
+    rejected monitor leaves them as they were; each is built in a fresh stack ``Test``."""
+    stack = new_stack(construct_id="Shared")
+    return SecureBucket(stack, "Data"), PrivateNetwork(stack, "Net", availability_zones=ZONES)
 
 
 def test_each_monitor_is_a_job_definition_and_a_schedule(template):
@@ -211,7 +230,7 @@ def test_role_is_assumed_by_sagemaker_only(template):
 
 
 def test_metrics_point_at_the_schedules(synthesized):
-    monitor, _ = synthesized
+    monitor, _, _ = synthesized
     drift = monitor.metric_feature_drift("age")
     assert drift.namespace == "aws/sagemaker/Endpoints/data-metrics"
     assert drift.metric_name == "feature_baseline_drift_age"
@@ -221,24 +240,16 @@ def test_metrics_point_at_the_schedules(synthesized):
     assert quality.period.to_hours() == 24  # the daily schedule
 
 
-def test_asking_for_a_metric_of_a_monitor_not_created_fails():
-    stack = new_stack()
-    bucket = SecureBucket(stack, "Data")
-    monitor = ModelMonitor(
-        stack,
-        "Monitor",
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
-        endpoint=FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket)),
-        data_quality=DataQualityMonitorOptions(),
-    )
+def test_asking_for_a_metric_of_a_monitor_not_created_fails(own_image):
+    monitor, _ = own_image
+    assert set(monitor.schedule_names) == {"DataQuality"}
     with pytest.raises(ValueError, match="has no ModelQuality monitor"):
         monitor.metric_model_quality("accuracy")
 
 
-def test_is_compliant_under_the_nag_packs():
-    app = compliance_app()
-    all_monitors(new_stack(app))
-    assert nag_findings(app) == []
+def test_is_compliant_under_the_nag_packs(synthesized):
+    _, _, findings = synthesized
+    assert findings == []
 
 
 def test_template_passes_cfn_lint(template):
@@ -289,14 +300,15 @@ def test_schedule_helpers_build_accepted_expressions():
     assert MonitorSchedule.every_hours(6).interval_hours == 6
 
 
-def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
+def _monitor_with(stack=None, *, capture=True, shared=None, **kwargs) -> ModelMonitor:
+    """A monitor of a new endpoint ``Endpoint`` in ``stack`` (default, a new stack ``Test``), on a new
+    bucket and network there, or on ``shared``'s (the ``shared`` fixture: only for a monitor that must
+    be rejected)."""
     stack = stack or new_stack()
-    bucket = SecureBucket(stack, "Data")
+    bucket, network = shared or (SecureBucket(stack, "Data"), PrivateNetwork(stack, "Net", availability_zones=ZONES))
     endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket) if capture else None)
     kwargs.setdefault("data_quality", DataQualityMonitorOptions())
-    return ModelMonitor(
-        stack, "Monitor", endpoint=endpoint, network=PrivateNetwork(stack, "Net", availability_zones=ZONES), **kwargs
-    )
+    return ModelMonitor(stack, "Monitor", endpoint=endpoint, network=network, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -360,27 +372,22 @@ def _monitor_with(stack=None, *, capture=True, **kwargs) -> ModelMonitor:
         ({"data_quality": None}, "monitors=None: give at least one of"),
     ],
 )
-def test_rejects_invalid_input(kwargs, message):
+def test_rejects_invalid_input(shared, kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
-        _monitor_with(**kwargs)
+        _monitor_with(shared=shared, **kwargs)
     assert "ModelMonitor 'Test/Monitor' has invalid input" in str(error.value)
     assert message in str(error.value)
 
 
-def test_rejects_an_endpoint_with_inference_components():
+def test_rejects_an_endpoint_with_inference_components(shared):
     """Model Monitor supports endpoints that host one model, and the component endpoint captures no
     data: the message says so instead of suggesting a data capture it cannot have."""
+    _, network = shared
     stack = new_stack()
     endpoint = InferenceComponentEndpoint(stack, "Endpoint", instance_type="ml.m5.xlarge", max_instance_count=1)
     endpoint.add_component("Churn", model=cheap_model(stack), reservation=ComputeReservation(memory_mb=1024))
     with pytest.raises(ConstructValidationError) as error:
-        ModelMonitor(
-            stack,
-            "Monitor",
-            endpoint=endpoint,
-            network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
-            data_quality=DataQualityMonitorOptions(),
-        )
+        ModelMonitor(stack, "Monitor", endpoint=endpoint, network=network, data_quality=DataQualityMonitorOptions())
     message = str(error.value)
     assert "ModelMonitor 'Test/Monitor' has invalid input" in message
     assert (
@@ -390,10 +397,10 @@ def test_rejects_an_endpoint_with_inference_components():
     assert "must capture data" not in message
 
 
-def test_rejects_a_region_without_a_known_analyzer_image():
+def test_rejects_a_region_without_a_known_analyzer_image(shared):
     stack = cdk.Stack(new_app(), "Test", env=cdk.Environment(region="mx-central-1"))
     with pytest.raises(ConstructValidationError) as error:
-        _monitor_with(stack)
+        _monitor_with(stack, shared=shared)
     assert (
         "region (for the Model Monitor analyzer image)='mx-central-1': has no known Model Monitor analyzer image"
         in (str(error.value))
@@ -401,12 +408,21 @@ def test_rejects_a_region_without_a_known_analyzer_image():
     assert "MonitoringImage.from_uri" in str(error.value)
 
 
-def test_an_own_image_works_in_any_region():
+@pytest.fixture(scope="module")
+def own_image() -> tuple[ModelMonitor, Template]:
+    """A data quality monitor only, with an image of its own, in a region without a known analyzer
+    image: synthesized once. The metric test only reads it (asking for a missing monitor's metric
+    fails before it builds anything)."""
     stack = cdk.Stack(new_app(), "Test", env=cdk.Environment(region="mx-central-1"))
-    _monitor_with(
+    monitor = _monitor_with(
         stack, analyzer_image=MonitoringImage.from_uri("111122223333.dkr.ecr.mx-central-1.amazonaws.com/mm:1")
     )
-    Template.from_stack(stack).has_resource_properties(
+    return monitor, Template.from_stack(stack)
+
+
+def test_an_own_image_works_in_any_region(own_image):
+    _, template = own_image
+    template.has_resource_properties(
         "AWS::SageMaker::DataQualityJobDefinition",
         {
             "DataQualityAppSpecification": Match.object_like(
@@ -416,9 +432,9 @@ def test_an_own_image_works_in_any_region():
     )
 
 
-def test_monitors_that_need_the_response_refuse_an_endpoint_capturing_requests_only():
+def test_monitors_that_need_the_response_refuse_an_endpoint_capturing_requests_only(shared):
+    bucket, network = shared
     stack = new_stack()
-    bucket = SecureBucket(stack, "Data")
     endpoint = FakeEndpoint(stack, "E", data_capture=DataCaptureOptions(bucket=bucket, capture_response=False))
     with pytest.raises(
         ConstructValidationError, match="model quality monitor needs the endpoint to capture the response"
@@ -427,7 +443,7 @@ def test_monitors_that_need_the_response_refuse_an_endpoint_capturing_requests_o
             stack,
             "Monitor",
             endpoint=endpoint,
-            network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
+            network=network,
             model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://b-1/gt"),
         )
 
@@ -455,7 +471,7 @@ def test_job_network_interfaces_are_limited_to_the_platform_vpc_subnets_and_grou
 def test_metric_options_override_the_schedule_defaults_and_every_monitor_has_its_metrics(synthesized):
     from aws_cdk import aws_cloudwatch as cloudwatch
 
-    monitor, _ = synthesized
+    monitor, _, _ = synthesized
     quality = monitor.metric_model_quality(
         "accuracy", cloudwatch.MetricOptions(statistic="Minimum", period=Duration.hours(1))
     )
@@ -469,16 +485,12 @@ def test_metric_options_override_the_schedule_defaults_and_every_monitor_has_its
     assert attribution.dimensions["MonitoringSchedule"] == "churn-feature-attribution"
 
 
-def test_a_monitor_is_grantable_as_its_jobs_role_and_connectable_as_their_security_group():
-    from aws_cdk import aws_ec2 as ec2
-
-    stack = new_stack()
-    monitor = all_monitors(stack)
+def test_a_monitor_is_grantable_as_its_jobs_role_and_connectable_as_their_security_group(synthesized):
+    """The ``synthesized`` fixture's database security group admits the monitor on 5432."""
+    monitor, template, _ = synthesized
     assert monitor.grant_principal is monitor.role
     assert monitor.connections.security_groups == [monitor._network.workload_security_group]
-    database = ec2.SecurityGroup(stack, "Database", vpc=monitor._network.vpc)
-    database.connections.allow_from(monitor, ec2.Port.tcp(5432))
-    Template.from_stack(stack).has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432})
+    template.has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432})
 
 
 def test_any_network_works_and_its_security_groups_are_the_monitors_connections():

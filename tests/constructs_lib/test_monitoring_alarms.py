@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Match, Template
@@ -24,7 +26,8 @@ from tests.constructs_lib.inference_fixtures import cheap_model
 ZONES = ["eu-west-1a", "eu-west-1b"]
 
 
-def build(stack, **kwargs) -> MonitoringAlarms:
+def monitored(stack) -> tuple[FakeEndpoint, ModelMonitor]:
+    """An endpoint that captures data, and its data and model quality monitors."""
     bucket = SecureBucket(stack, "Data")
     endpoint = FakeEndpoint(stack, "Endpoint", data_capture=DataCaptureOptions(bucket=bucket))
     monitor = ModelMonitor(
@@ -36,22 +39,53 @@ def build(stack, **kwargs) -> MonitoringAlarms:
         model_quality=ModelQualityMonitorOptions(problem_type="Regression", ground_truth_s3_uri="s3://labels-1/gt"),
         schedule_name_prefix="churn",
     )
+    return endpoint, monitor
+
+
+def alarms_of(stack, endpoint, monitor, **kwargs) -> MonitoringAlarms:
+    """``MonitoringAlarms`` ``Alarms`` in ``stack`` on ``monitored``'s endpoint and monitor."""
     kwargs.setdefault("feature_drift_thresholds", {"age": 0.2, "income_bracket": 0.3})
     kwargs.setdefault("model_quality_thresholds", [ModelQualityThreshold("rmse", 12.5, lower_is_worse=False)])
     kwargs.setdefault("email_addresses", ["ml-oncall@example.com"])
     return MonitoringAlarms(stack, "Alarms", endpoint=endpoint, monitor=monitor, alarm_name_prefix="churn", **kwargs)
 
 
+def build(stack, **kwargs) -> MonitoringAlarms:
+    """``alarms_of`` a new ``monitored`` endpoint in ``stack`` (test_keys_by_purpose builds with it)."""
+    return alarms_of(stack, *monitored(stack), **kwargs)
+
+
+class Built(NamedTuple):
+    alarms: MonitoringAlarms
+    endpoint: FakeEndpoint
+    monitor: ModelMonitor
+    template: Template
+    findings: list[str]
+
+
 @pytest.fixture(scope="module")
-def synthesized():
-    stack = new_stack()
-    alarms = build(stack)
-    return alarms, Template.from_stack(stack)
+def synthesized() -> Built:
+    """The alarms of a monitored endpoint, in an app with the compliance packs: synthesized once, for
+    the packs' findings (``nag_findings``) and the template the other tests read (``Template.from_stack``
+    reads that synthesis's assembly). The tests of rejected alarms read its endpoint and monitor."""
+    app = compliance_app()
+    stack = new_stack(app)
+    endpoint, monitor = monitored(stack)
+    alarms = alarms_of(stack, endpoint, monitor)
+    findings = nag_findings(app)
+    return Built(alarms, endpoint, monitor, Template.from_stack(stack), findings)
 
 
 @pytest.fixture(scope="module")
 def template(synthesized) -> Template:
-    return synthesized[1]
+    return synthesized.template
+
+
+def rejected_alarms(synthesized: Built, **kwargs) -> MonitoringAlarms:
+    """``alarms_of`` in a fresh stack ``Test``, on the ``synthesized`` fixture's endpoint and monitor:
+    for alarms that must be rejected. ``MonitoringAlarms`` validates before it builds anything, and
+    reads of the monitor only its schedule names, so the shared stack gains nothing."""
+    return alarms_of(new_stack(), synthesized.endpoint, synthesized.monitor, **kwargs)
 
 
 def test_drift_alarms_watch_the_data_quality_metrics(template):
@@ -177,17 +211,17 @@ def test_monitoring_run_events_that_cannot_be_published_are_retried_then_kept(te
     )
 
 
-def test_rejects_a_retry_policy_eventbridge_would_refuse():
+def test_rejects_a_retry_policy_eventbridge_would_refuse(synthesized):
     with pytest.raises(
         ConstructValidationError,
         match=r"max_event_age \(seconds\)=172800: must be an integer from "
         r"60 to 86400",
     ):
-        build(new_stack(), max_event_age=Duration.days(2))
+        rejected_alarms(synthesized, max_event_age=Duration.days(2))
 
 
 def test_drift_and_health_alarms_are_exposed_apart(synthesized):
-    alarms, _ = synthesized
+    alarms = synthesized.alarms
     assert len(alarms.drift_alarms) == 3 and len(alarms.health_alarms) == 2
 
 
@@ -210,10 +244,8 @@ def test_health_alarms_only_without_a_monitor():
     )
 
 
-def test_is_compliant_under_the_nag_packs():
-    app = compliance_app()
-    build(new_stack(app))
-    assert nag_findings(app) == []
+def test_is_compliant_under_the_nag_packs(synthesized):
+    assert synthesized.findings == []
 
 
 def test_template_passes_cfn_lint(template):
@@ -237,9 +269,9 @@ def test_template_passes_cfn_lint(template):
         ),
     ],
 )
-def test_rejects_invalid_input(kwargs, message):
+def test_rejects_invalid_input(synthesized, kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
-        build(new_stack(), **kwargs)
+        rejected_alarms(synthesized, **kwargs)
     assert "MonitoringAlarms 'Test/Alarms'" in str(error.value) and message in str(error.value)
 
 
@@ -265,6 +297,52 @@ def _component_endpoint(stack, construct_id: str = "Endpoint", components: tuple
     return endpoint, hosted
 
 
+@pytest.fixture(scope="module")
+def component_endpoint():
+    """``_component_endpoint`` (``Test/Endpoint``, components ``Churn`` and ``Fraud``), built once in a
+    stack never synthesized, for alarms that must be rejected, each in a fresh stack ``Test``: the
+    checks read the endpoint's components, their ids and the names of the endpoints that host them,
+    and fail before anything is built."""
+    endpoint, _ = _component_endpoint(new_stack())
+    return endpoint
+
+
+@pytest.fixture(scope="module")
+def endpoint_without_components():
+    """``_component_endpoint`` with no component yet (``Test/Endpoint``), shared like
+    ``component_endpoint``: by tests of alarms that must be rejected."""
+    endpoint, _ = _component_endpoint(new_stack(), components=())
+    return endpoint
+
+
+class ComponentAlarms(NamedTuple):
+    alarms: MonitoringAlarms
+    hosted: list[InferenceComponent]
+    subset: MonitoringAlarms
+    template: Template
+    findings: list[str]
+
+
+@pytest.fixture(scope="module")
+def component_alarms() -> ComponentAlarms:
+    """The alarms of ``_component_endpoint``'s components (``Alarms``, prefix ``churn``), besides the
+    alarms of a subset of them (``Subset``, ``one``) and of a component of an imported endpoint
+    (``Imported``, ``shared``), in an app with the compliance packs: synthesized once, for the packs'
+    findings and the template the tests of component endpoints read."""
+    app = compliance_app()
+    stack = new_stack(app)
+    endpoint, hosted = _component_endpoint(stack)
+    alarms = MonitoringAlarms(stack, "Alarms", endpoint=endpoint, alarm_name_prefix="churn")
+    subset = MonitoringAlarms(stack, "Subset", endpoint=endpoint, components=[hosted[0]], alarm_name_prefix="one")
+    imported = InferenceComponentEndpoint.from_endpoint_name(stack, "Shared", "shared-endpoint")
+    component = InferenceComponent.from_inference_component_name(
+        stack, "Ranker", "ranker-v2", endpoint_name="shared-endpoint"
+    )
+    MonitoringAlarms(stack, "Imported", endpoint=imported, components=[component], alarm_name_prefix="shared")
+    findings = nag_findings(app)
+    return ComponentAlarms(alarms, hosted, subset, Template.from_stack(stack), findings)
+
+
 def _alarm_props(template: Template) -> list[dict]:
     return [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
 
@@ -274,13 +352,10 @@ def _dimension_names(alarm: dict) -> set[str]:
     return {d["Name"] for m in metrics for d in m.get("Dimensions", [])}
 
 
-def test_an_endpoint_with_components_is_watched_per_component():
+def test_an_endpoint_with_components_is_watched_per_component(component_alarms):
     """Its variant serves no model: the 5XX and latency alarms watch each component's metrics
     (InferenceComponentName), none the variant's, and an idle component (no data) does not breach."""
-    stack = new_stack()
-    endpoint, (churn, fraud) = _component_endpoint(stack)
-    alarms = MonitoringAlarms(stack, "Alarms", endpoint=endpoint, alarm_name_prefix="churn")
-    template = Template.from_stack(stack)
+    alarms, (churn, fraud), template = component_alarms.alarms, component_alarms.hosted, component_alarms.template
     assert alarms.health_alarm_names == (
         "churn-5xx-rate-Churn",
         "churn-model-latency-Churn",
@@ -352,19 +427,11 @@ def test_instance_endpoints_are_still_watched_per_variant(template):
     assert health and all(_dimension_names(a) == {"EndpointName", "VariantName"} for a in health)
 
 
-def test_components_can_be_chosen_or_imported():
-    """``components=`` watches a subset, or the components of an endpoint defined elsewhere."""
-    stack = new_stack()
-    endpoint, (churn, _) = _component_endpoint(stack)
-    subset = MonitoringAlarms(stack, "Subset", endpoint=endpoint, components=[churn], alarm_name_prefix="one")
-    assert subset.health_alarm_names == ("one-5xx-rate-Churn", "one-model-latency-Churn")
-
-    imported = InferenceComponentEndpoint.from_endpoint_name(stack, "Shared", "shared-endpoint")
-    component = InferenceComponent.from_inference_component_name(
-        stack, "Ranker", "ranker-v2", endpoint_name="shared-endpoint"
-    )
-    MonitoringAlarms(stack, "Imported", endpoint=imported, components=[component], alarm_name_prefix="shared")
-    Template.from_stack(stack).has_resource_properties(
+def test_components_can_be_chosen_or_imported(component_alarms):
+    """``components=`` watches a subset, or the components of an endpoint defined elsewhere (the
+    ``component_alarms`` fixture's ``Subset`` and ``Imported``)."""
+    assert component_alarms.subset.health_alarm_names == ("one-5xx-rate-Churn", "one-model-latency-Churn")
+    component_alarms.template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
             "AlarmName": "shared-model-latency-Ranker",
@@ -407,17 +474,16 @@ def _other_endpoint_component(stack):
         ),
     ],
 )
-def test_rejects_components_sagemaker_publishes_no_metrics_for_here(arguments, message):
+def test_rejects_components_sagemaker_publishes_no_metrics_for_here(component_endpoint, arguments, message):
     stack = new_stack()
-    endpoint, _ = _component_endpoint(stack)
     with pytest.raises(ConstructValidationError) as error:
-        MonitoringAlarms(stack, "Alarms", endpoint=endpoint, **arguments(stack))
+        MonitoringAlarms(stack, "Alarms", endpoint=component_endpoint, **arguments(stack))
     assert "MonitoringAlarms 'Test/Alarms'" in str(error.value) and message in str(error.value)
 
 
-def test_rejects_components_with_the_same_construct_id():
+def test_rejects_components_with_the_same_construct_id(endpoint_without_components):
+    endpoint = endpoint_without_components
     stack = new_stack()
-    endpoint, _ = _component_endpoint(stack, components=())
     first = InferenceComponent.from_inference_component_name(
         stack, "Churn", "churn-a", endpoint_name=endpoint.physical_endpoint_name
     )
@@ -429,15 +495,13 @@ def test_rejects_components_with_the_same_construct_id():
         MonitoringAlarms(stack, "Alarms", endpoint=endpoint, components=[first, second])
 
 
-def test_rejects_an_endpoint_with_components_that_has_none_yet():
-    stack = new_stack()
-    endpoint, _ = _component_endpoint(stack, components=())
+def test_rejects_an_endpoint_with_components_that_has_none_yet(endpoint_without_components):
     with pytest.raises(
         ConstructValidationError,
         match=r"endpoint='Test/Endpoint': hosts inference components but has none yet: add them "
         r"\(endpoint.add_component\) before MonitoringAlarms, or pass components=",
     ):
-        MonitoringAlarms(stack, "Alarms", endpoint=endpoint)
+        MonitoringAlarms(new_stack(), "Alarms", endpoint=endpoint_without_components)
 
 
 def test_a_component_added_after_the_alarms_fails_synth():
@@ -450,9 +514,5 @@ def test_a_component_added_after_the_alarms_fails_synth():
         Template.from_stack(stack)
 
 
-def test_a_component_endpoint_is_compliant_under_the_nag_packs():
-    app = compliance_app()
-    stack = new_stack(app)
-    endpoint, _ = _component_endpoint(stack)
-    MonitoringAlarms(stack, "Alarms", endpoint=endpoint)
-    assert nag_findings(app) == []
+def test_a_component_endpoint_is_compliant_under_the_nag_packs(component_alarms):
+    assert component_alarms.findings == []

@@ -1,5 +1,7 @@
 """RealtimeEndpoint: variants, shadow, autoscaling, guardrails with rollback alarms, data capture, keys."""
 
+from typing import NamedTuple
+
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -14,9 +16,11 @@ from constructs_lib import (
     DeploymentGuardrails,
     EncryptionKey,
     InstanceVariant,
+    Model,
     RealtimeEndpoint,
     ScalingMetric,
     ScheduledScaling,
+    SecureBucket,
     ServerlessVariant,
     TrafficRouting,
 )
@@ -375,9 +379,25 @@ def test_given_volume_key_is_used():
 # --- bad input -----------------------------------------------------------------------------------
 
 
-def _endpoint(**kwargs):
+class Shared(NamedTuple):
+    model: Model
+    bucket: SecureBucket
+
+
+@pytest.fixture(scope="module")
+def shared() -> Shared:
+    """A cheap model and a bucket (for data capture), in a stack of their own that is never
+    synthesized, for the bad-input tests, which build each endpoint in a fresh stack (``Test/Bad``).
+    Safe to share: the checks read only the arguments (of the model, its type and containers; of the
+    capture options, their fields), and an endpoint built on the model, scaled or not, only reads
+    its name: it adds nothing to either (no construct, dependency or statement)."""
     stack = new_stack()
-    model = cheap_model(stack)
+    return Shared(cheap_model(stack), artifacts(stack))
+
+
+def _endpoint(shared: Shared, **kwargs):
+    stack = new_stack()
+    model = shared.model
     if callable(kwargs.get("variants")):
         kwargs["variants"] = kwargs["variants"](model, stack)
     else:
@@ -467,9 +487,9 @@ def _fake_alarms(count: int):
         ),
     ],
 )
-def test_rejects_bad_input_with_a_clear_message(kwargs, message):
+def test_rejects_bad_input_with_a_clear_message(kwargs, message, shared):
     with pytest.raises(ConstructValidationError) as error:
-        _endpoint(**kwargs)
+        _endpoint(shared, **kwargs)
     assert "RealtimeEndpoint 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
 
@@ -512,31 +532,31 @@ def test_rejects_bad_input_with_a_clear_message(kwargs, message):
         ),
     ],
 )
-def test_rejects_scaling_aws_would_refuse(variant, scaling, message):
+def test_rejects_scaling_aws_would_refuse(variant, scaling, message, shared):
     stack = new_stack()
-    endpoint = RealtimeEndpoint(stack, "Bad", variants=[InstanceVariant(model=cheap_model(stack), **variant)])
+    endpoint = RealtimeEndpoint(stack, "Bad", variants=[InstanceVariant(model=shared.model, **variant)])
     with pytest.raises(ConstructValidationError) as error:
         endpoint.variant().auto_scale_instance_count(**scaling)
     assert "RealtimeEndpoint 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
 
 
-def test_scaling_is_checked_against_the_deployment_guardrails():
+def test_scaling_is_checked_against_the_deployment_guardrails(shared):
     """A canary of 1 instance needs a fleet of at least 2: scaling down to 1 would break updates."""
     stack = new_stack()
     endpoint = RealtimeEndpoint(
         stack,
         "Bad",
-        variants=[InstanceVariant(model=cheap_model(stack), initial_instance_count=2)],
+        variants=[InstanceVariant(model=shared.model, initial_instance_count=2)],
         deployment=DeploymentGuardrails.canary(CapacitySize.instances(1)),
     )
     with pytest.raises(ConstructValidationError, match="which no whole instance count is"):
         endpoint.variant().auto_scale_instance_count(min_capacity=1, max_capacity=4)
 
 
-def test_a_variant_scales_once():
+def test_a_variant_scales_once(shared):
     stack = new_stack()
-    endpoint = RealtimeEndpoint(stack, "E", variants=[InstanceVariant(model=cheap_model(stack))])
+    endpoint = RealtimeEndpoint(stack, "E", variants=[InstanceVariant(model=shared.model)])
     endpoint.variant().auto_scale_instance_count(max_capacity=4)
     with pytest.raises(ConstructValidationError, match="called twice"):
         endpoint.variant().auto_scale_instance_count(max_capacity=5)
@@ -554,21 +574,20 @@ def test_token_capacities_are_accepted():
 
 
 @pytest.mark.parametrize("sampling", [-1, 101, 50.5])
-def test_rejects_sampling_outside_0_to_100(sampling):
+def test_rejects_sampling_outside_0_to_100(sampling, shared):
     with pytest.raises(
         ConstructValidationError,
         match=r"data_capture.sampling_percentage=.*: must be an integer "
         r"from 0 to 100",
     ):
-        stack = new_stack()
-        _endpoint(data_capture=DataCaptureOptions(bucket=artifacts(stack), sampling_percentage=sampling))
+        _endpoint(shared, data_capture=DataCaptureOptions(bucket=shared.bucket, sampling_percentage=sampling))
 
 
-def test_rejects_capturing_nothing():
-    stack = new_stack()
+def test_rejects_capturing_nothing(shared):
     with pytest.raises(ConstructValidationError, match="must capture the request, the response or both"):
         _endpoint(
-            data_capture=DataCaptureOptions(bucket=artifacts(stack), capture_request=False, capture_response=False)
+            shared,
+            data_capture=DataCaptureOptions(bucket=shared.bucket, capture_request=False, capture_response=False),
         )
 
 
@@ -650,18 +669,19 @@ def test_rejects_capturing_nothing():
         ),
     ],
 )
-def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, variants, message):
+def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, variants, message, shared):
     kwargs = {"deployment": deployment}
     if variants is not None:
         kwargs["variants"] = variants
     with pytest.raises(ConstructValidationError) as error:
-        _endpoint(**kwargs)
+        _endpoint(shared, **kwargs)
     assert message in str(error.value)
 
 
-def test_every_problem_is_reported_at_once():
+def test_every_problem_is_reported_at_once(shared):
     with pytest.raises(ConstructValidationError) as error:
         _endpoint(
+            shared,
             variants=_v(instance_type="c5.xlarge", initial_weight=0),
             deployment=DeploymentGuardrails(traffic_routing=TrafficRouting.LINEAR),
         )

@@ -1,5 +1,6 @@
 import base64
 import json
+from typing import NamedTuple
 
 import pytest
 from aws_cdk import Duration, RemovalPolicy, Tags
@@ -36,6 +37,37 @@ def _studio(stack, **kwargs):
     network, key, bucket = _platform(stack)
     domain = StudioDomain(stack, "Studio", network=network, encryption_key=key, buckets=[bucket], **kwargs)
     return domain, network, key, bucket
+
+
+class Defaults(NamedTuple):
+    domain: StudioDomain
+    platform: tuple[PrivateNetwork, EncryptionKey, SecureBucket]
+    template: Template
+
+
+@pytest.fixture(scope="module")
+def defaults() -> Defaults:
+    """A domain with every default (``_studio(new_stack())``), synthesized here, before any test gets
+    it: its template and domain are only read. Its network, key and bucket are ``platform``."""
+    stack = new_stack()
+    domain, *platform = _studio(stack)
+    return Defaults(domain, tuple(platform), Template.from_stack(stack))
+
+
+@pytest.fixture(scope="module")
+def platform(defaults) -> tuple[PrivateNetwork, EncryptionKey, SecureBucket]:
+    """The network, key and bucket the bad-input tests build their domain on, in a fresh stack each
+    (``_studio_on``). Safe to share: the checks read only the arguments, the domain's own profiles and
+    spaces, and the number of the network's subnets and security groups; a domain built elsewhere adds
+    nothing to these three (no construct, statement or rule), and rejected constructs stay in the
+    fresh stacks, which are never synthesized."""
+    return defaults.platform
+
+
+def _studio_on(platform, **kwargs) -> StudioDomain:
+    """``_studio(new_stack(), **kwargs)``'s domain (at ``Test/Studio``), built on the shared ``platform``."""
+    network, key, bucket = platform
+    return StudioDomain(new_stack(), "Studio", network=network, encryption_key=key, buckets=[bucket], **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -176,10 +208,8 @@ def test_shared_notebooks_go_to_the_given_bucket_prefix_encrypted_without_cell_o
     assert sharing["S3KmsKeyId"]["Fn::GetAtt"][1] == "Arn"
 
 
-def test_sharing_is_off_without_a_bucket():
-    stack = new_stack()
-    _studio(stack)
-    sharing = _domain_props(Template.from_stack(stack))["DefaultUserSettings"]["SharingSettings"]
+def test_sharing_is_off_without_a_bucket(defaults):
+    sharing = _domain_props(defaults.template)["DefaultUserSettings"]["SharingSettings"]
     assert sharing == {"NotebookOutputOption": "Disabled"}
 
 
@@ -341,17 +371,16 @@ def test_the_function_older_versions_call_keeps_its_logical_id_and_the_resource_
     assert teardown_id.startswith("StudioTeardownGuard")
 
 
-def test_teardown_knows_whether_cloudformation_retains_the_domain():
-    def policies(retain: bool) -> tuple[str, str]:
-        stack = new_stack()
-        domain, *_ = _studio(stack)
-        if retain:  # set after the teardown was created: read at synth
-            domain.resource.apply_removal_policy(RemovalPolicy.RETAIN)
-        (teardown,) = Template.from_stack(stack).find_resources("Custom::StudioTeardown").values()
+def test_teardown_knows_whether_cloudformation_retains_the_domain(defaults):
+    def policies(template: Template) -> tuple[str, str]:
+        (teardown,) = template.find_resources("Custom::StudioTeardown").values()
         return teardown["Properties"]["DomainDeletionPolicy"], teardown["Properties"]["DomainUpdateReplacePolicy"]
 
-    assert policies(retain=False) == ("Delete", "Delete")
-    assert policies(retain=True) == ("Retain", "Retain")
+    stack = new_stack()
+    domain, *_ = _studio(stack)
+    domain.resource.apply_removal_policy(RemovalPolicy.RETAIN)  # set after the teardown was created: read at synth
+    assert policies(defaults.template) == ("Delete", "Delete")
+    assert policies(Template.from_stack(stack)) == ("Retain", "Retain")
 
 
 def test_opt_ins_for_user_spaces_and_replaced_domains():
@@ -361,10 +390,13 @@ def test_opt_ins_for_user_spaces_and_replaced_domains():
     assert (teardown["Properties"]["UserSpaces"], teardown["Properties"]["ReplacedDomain"]) == ("Delete", "TearDown")
 
 
-def test_rejects_opt_ins_without_the_teardown_and_isolated_networks_without_its_endpoints():
-    _fails(r"delete_user_spaces=True: needs safe_teardown=True", delete_user_spaces=True, safe_teardown=False)
+def test_rejects_opt_ins_without_the_teardown_and_isolated_networks_without_its_endpoints(platform):
+    _fails(platform, r"delete_user_spaces=True: needs safe_teardown=True", delete_user_spaces=True, safe_teardown=False)
     _fails(
-        r"teardown_replaced_domain=True: needs safe_teardown=True", teardown_replaced_domain=True, safe_teardown=False
+        platform,
+        r"teardown_replaced_domain=True: needs safe_teardown=True",
+        teardown_replaced_domain=True,
+        safe_teardown=False,
     )
     stack = new_stack()
     network = PrivateNetwork(stack, "Net", availability_zones=AZS)
@@ -450,9 +482,9 @@ def test_idle_shutdown_can_be_disabled_explicitly():
 # -- bad input -------------------------------------------------------------------------------------
 
 
-def _fails(match: str, **kwargs) -> None:
+def _fails(platform, match: str, **kwargs) -> None:
     with pytest.raises(ConstructValidationError, match=match):
-        _studio(new_stack(), **kwargs)
+        _studio_on(platform, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -467,20 +499,21 @@ def _fails(match: str, **kwargs) -> None:
         (IdleShutdown(timeout=Duration.minutes(300)), r"min_timeout <= timeout <= max_timeout"),
     ],
 )
-def test_rejects_idle_timeouts_out_of_range(idle, message):
-    _fails(message, idle_shutdown=idle)
+def test_rejects_idle_timeouts_out_of_range(idle, message, platform):
+    _fails(platform, message, idle_shutdown=idle)
 
 
-def test_rejects_public_internet_unless_explicitly_allowed():
+def test_rejects_public_internet_unless_explicitly_allowed(platform):
     _fails(
+        platform,
         r"(?s)StudioDomain 'Test/Studio'.*app_network_access_type='PublicInternetOnly'.*allow_public_internet=True",
         app_network_access_type="PublicInternetOnly",
     )
 
 
-def test_rejects_unknown_modes_with_every_problem_at_once():
+def test_rejects_unknown_modes_with_every_problem_at_once(platform):
     with pytest.raises(ConstructValidationError) as error:
-        _studio(new_stack(), auth_mode="LDAP", app_network_access_type="Open", domain_name="my_domain")
+        _studio_on(platform, auth_mode="LDAP", app_network_access_type="Open", domain_name="my_domain")
     text = str(error.value)
     assert "auth_mode='LDAP': must be one of SSO, IAM (botocore AuthMode)" in text
     assert "app_network_access_type='Open'" in text
@@ -488,14 +521,14 @@ def test_rejects_unknown_modes_with_every_problem_at_once():
 
 
 @pytest.mark.parametrize("name", ["-alice", "alice-", "al_ice", "a" * 64, ""])
-def test_rejects_invalid_profile_names(name):
-    domain, *_ = _studio(new_stack())
+def test_rejects_invalid_profile_names(name, platform):
+    domain = _studio_on(platform)
     with pytest.raises(ConstructValidationError, match=r"user_profile_name=.*SageMaker pattern"):
         domain.add_user_profile(name)
 
 
-def test_rejects_duplicate_profile_names():
-    domain, *_ = _studio(new_stack())
+def test_rejects_duplicate_profile_names(platform):
+    domain = _studio_on(platform)
     domain.add_user_profile("alice")
     with pytest.raises(
         ConstructValidationError,
@@ -504,8 +537,8 @@ def test_rejects_duplicate_profile_names():
         domain.add_user_profile("alice")
 
 
-def test_rejects_invalid_and_duplicate_space_names_and_foreign_owners():
-    domain, *_ = _studio(new_stack())
+def test_rejects_invalid_and_duplicate_space_names_and_foreign_owners(platform):
+    domain = _studio_on(platform)
     alice = domain.add_user_profile("alice")
     with pytest.raises(ConstructValidationError, match=r"space_name='team space'.*SageMaker pattern"):
         domain.add_space("team space", owner=alice)
@@ -516,8 +549,8 @@ def test_rejects_invalid_and_duplicate_space_names_and_foreign_owners():
         domain.add_space("other", owner="carol")
 
 
-def test_rejects_bad_space_settings():
-    domain, *_ = _studio(new_stack())
+def test_rejects_bad_space_settings(platform):
+    domain = _studio_on(platform)
     alice = domain.add_user_profile("alice")
     with pytest.raises(ConstructValidationError) as error:
         domain.add_space("s", owner=alice, app_type="RStudio", ebs_volume_size_gb=2, idle_timeout=Duration.minutes(30))
@@ -526,29 +559,34 @@ def test_rejects_bad_space_settings():
     assert "idle_timeout (minutes)=30" in str(error.value)
 
 
-def test_rejects_sso_profiles_without_their_identity_center_user():
-    domain, *_ = _studio(new_stack(), auth_mode="SSO")
+def test_rejects_sso_profiles_without_their_identity_center_user(platform):
+    domain = _studio_on(platform, auth_mode="SSO")
     with pytest.raises(ConstructValidationError, match=r"sso_user_name=None: is required in an SSO"):
         domain.add_user_profile("alice")
 
 
-def test_rejects_identity_center_users_in_an_iam_domain():
-    domain, *_ = _studio(new_stack())
+def test_rejects_identity_center_users_in_an_iam_domain(platform):
+    domain = _studio_on(platform)
     with pytest.raises(ConstructValidationError, match=r"sso_user_name='alice': is only for SSO domains"):
         domain.add_user_profile("alice", sso_user_name="alice")
 
 
-def test_rejects_deleting_the_home_efs_without_the_teardown():
-    _fails(r"home_efs_removal=.*needs safe_teardown=True", home_efs_removal=RemovalPolicy.DESTROY, safe_teardown=False)
+def test_rejects_deleting_the_home_efs_without_the_teardown(platform):
+    _fails(
+        platform,
+        r"home_efs_removal=.*needs safe_teardown=True",
+        home_efs_removal=RemovalPolicy.DESTROY,
+        safe_teardown=False,
+    )
 
 
-def test_rejects_two_default_lifecycle_configs_for_one_app_type():
+def test_rejects_two_default_lifecycle_configs_for_one_app_type(platform):
     stack = new_stack()
     configs = [
         StudioLifecycleConfig(stack, f"S{i}", app_type="JupyterLab", script=SETUP_SCRIPT, run_by_default=True)
         for i in range(2)
     ]
-    network, key, bucket = _platform(stack)
+    network, _, _ = platform
     with pytest.raises(ConstructValidationError, match=r"at most one run_by_default configuration per app type"):
         StudioDomain(stack, "Studio", network=network, lifecycle_configs=configs)
 
@@ -685,7 +723,6 @@ def test_a_domain_made_here_is_connectable_through_its_apps_security_group():
     )
 
 
-def test_a_domain_made_here_is_grantable_as_its_default_execution_role():
-    stack = new_stack()
-    domain, _, _, _ = _studio(stack)
+def test_a_domain_made_here_is_grantable_as_its_default_execution_role(defaults):
+    domain = defaults.domain
     assert domain.grant_principal is domain.execution_role

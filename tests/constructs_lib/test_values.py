@@ -196,13 +196,17 @@ def test_string_enums_still_compare_with_their_values():
     assert all(issubclass(e, StrEnum) for e in (AuthMode, AppNetworkAccessType, ProblemType, *BOTOCORE_ENUMS))
 
 
-def test_a_bad_enum_value_is_refused_with_botocores_values():
+def test_a_bad_enum_value_is_refused_with_botocores_values(idle_token_space):
+    """The domain is built in a fresh stack on ``idle_token_space``'s network, key and bucket:
+    ``StudioDomain`` checks its arguments (of the network, only how many subnets and security groups
+    it has) before it touches any of them."""
+    from constructs_lib import StudioDomain
+
+    (network, key, bucket), _ = idle_token_space
     with pytest.raises(
         ConstructValidationError, match=r"auth_mode='LDAP': must be one of SSO, IAM \(botocore AuthMode\)"
     ):
-        from tests.constructs_lib.test_studio_domain import _studio
-
-        _studio(new_stack(), auth_mode="LDAP")
+        StudioDomain(new_stack(), "Studio", network=network, encryption_key=key, buckets=[bucket], auth_mode="LDAP")
 
 
 # --- the shape checker -------------------------------------------------------------------------------
@@ -335,17 +339,25 @@ def test_a_token_training_instance_count_is_accepted(role):
     assert definition["Steps"][0]["Arguments"]["ResourceConfig"]["InstanceCount"] == {"Ref": "Count"}
 
 
-def test_a_token_idle_timeout_stays_a_token_in_studio_spaces():
+@pytest.fixture(scope="module")
+def idle_token_space():
+    """A domain with a space whose idle timeout and volume size are tokens, synthesized once: its
+    template, and its network, key and bucket (``_studio``'s platform), which the bad enum test reads."""
     from tests.constructs_lib.test_studio_domain import _studio
 
     stack = new_stack()
-    domain, *_ = _studio(stack)
+    domain, *platform = _studio(stack)
     owner = domain.add_user_profile("alice")
     minutes = _number(stack, "Idle")
     domain.add_space(
         "lab", owner=owner, idle_timeout=Duration.minutes(minutes), ebs_volume_size_gb=_number(stack, "Gb")
     )
-    (space,) = Template.from_stack(stack).find_resources("AWS::SageMaker::Space").values()
+    return tuple(platform), Template.from_stack(stack)
+
+
+def test_a_token_idle_timeout_stays_a_token_in_studio_spaces(idle_token_space):
+    _, template = idle_token_space
+    (space,) = template.find_resources("AWS::SageMaker::Space").values()
     settings = space["Properties"]["SpaceSettings"]
     assert settings["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"]["IdleTimeoutInMinutes"] == {
         "Ref": "Idle"

@@ -74,6 +74,11 @@ def test_a_retired_model_keeps_its_slot_and_deploys_nothing():
     templates = _fleet_templates_for(fleet)
     assert not any(k.startswith("model000") for resources in templates.values() for k in resources)
     assert any(k.startswith("model001") for k in templates["ml-platform-staging-models-1"])
+    # The retired model's slot stays taken: the first model of the second stack stays there.
+    first_of_second = placed[1][0].name.replace("-", "")
+    assert first_of_second == "model015"
+    assert any(k.startswith(first_of_second) for k in templates["ml-platform-staging-models-2"])
+    assert not any(k.startswith(first_of_second) for k in templates["ml-platform-staging-models-1"])
 
 
 def _fleet_templates_for(fleet: ModelFleetConfig) -> dict[str, dict]:
