@@ -23,7 +23,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from constructs_lib._core.jsii_identity import object_ref
-from constructs_lib._core.stack_facts import same_stack
+from constructs_lib._core.stack_facts import same_stack, stack_of
 
 
 class ManagedPolicyRole(iam.Role):
@@ -99,7 +99,7 @@ def add_statements(principal: iam.IPrincipal, statements: Sequence[iam.PolicySta
     """Add ``statements`` to ``principal``'s policy in this order: kept for one call to Node for a
     ``ManagedPolicyRole`` (with the rest it is given), one ``add_to_principal_policy`` each for any
     other principal (a subclass's own ``add_to_principal_policy`` included)."""
-    if _keeps_statements(principal):
+    if keeps_statements(principal):
         if statements:
             _keep(principal, statements)
         return
@@ -113,13 +113,31 @@ def add_to_principal(grantee: iam.IGrantable, actions: Sequence[str], resource_a
     ``ManagedPolicyRole``, the role keeps the statement: one round trip to Node instead of a call to
     aws-cdk-lib that calls the role back. Any other principal gets the grant from aws-cdk-lib."""
     principal = grantee if isinstance(grantee, ManagedPolicyRole) else grantee.grant_principal
-    if _keeps_statements(principal):
-        _keep(principal, [iam.PolicyStatement(actions=list(actions), resources=list(resource_arns))])
+    if keeps_statements(principal):
+        _keep(principal, [_statement(principal, actions, resource_arns)])
     else:
         iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=list(resource_arns))
 
 
-def _keeps_statements(principal: object) -> TypeGuard[ManagedPolicyRole]:
+#: The statements ``add_to_principal`` made, by the role's stack (jsii's object reference), actions
+#: and resources.
+_MADE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], iam.PolicyStatement] = {}
+
+
+def _statement(role: ManagedPolicyRole, actions: Sequence[str], resource_arns: Sequence[str]) -> iam.PolicyStatement:
+    """The statement allowing ``actions`` on ``resource_arns``: the same object for every role of the
+    stack given the same (the models of one registry image or one key), one round trip to Node
+    instead of one per role. Safe to share: nobody outside the library sees it (``add_to_principal``
+    returns no ``iam.Grant``), and aws-cdk-lib only reads a statement when it renders a policy (it
+    copies statements to merge them)."""
+    key = (object_ref(stack_of(role)), tuple(actions), tuple(resource_arns))
+    statement = _MADE.get(key)
+    if statement is None:
+        statement = _MADE[key] = iam.PolicyStatement(actions=list(actions), resources=list(resource_arns))
+    return statement
+
+
+def keeps_statements(principal: object) -> TypeGuard[ManagedPolicyRole]:
     """Whether ``principal`` is a ``ManagedPolicyRole`` whose ``add_to_principal_policy`` is the one
     that keeps statements (a subclass may add its own: it is called for each statement then)."""
     return (

@@ -660,6 +660,7 @@ class Model(_ModelBase):
             subnet_ids=subnet_ids(subnets),
             security_group_ids=security_group_ids(groups),
             sid_prefix="ModelNetwork",
+            principal=self.role,
         )
         add_statements(self.role, statements)
         if isinstance(self.role, iam.Role):

@@ -743,6 +743,7 @@ class ModelMonitor(Resource):
             subnet_ids=subnet_ids(self._network.subnets),
             security_group_ids=security_group_ids(self._network.security_groups),
             sid_prefix="JobNetwork",
+            principal=role,
         )
         log_group = stack.format_arn(
             service="logs",

@@ -350,6 +350,7 @@ class StudioExecutionRole(Construct):
             subnet_ids=self.subnet_ids,
             security_group_ids=self.security_group_ids,
             sid_prefix="JobNetwork",
+            principal=self.role,
         )
         for statement, why in zip(statements, (_WHY_LIST, None, _WHY_ENI), strict=True):
             self.role.add_to_principal_policy(statement)

@@ -521,6 +521,7 @@ class JobRole(Construct):
             subnet_ids=list(subnets),
             security_group_ids=list(groups),
             sid_prefix=f"JobNetwork{suffix}",
+            principal=self.role,
         )
         add_statements(self.role, statements)
         if len(self._networks) == 1:  # the same wildcard ARN for every network (one finding)

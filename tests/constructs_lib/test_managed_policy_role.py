@@ -3,6 +3,7 @@ it renders, when, and in which order must be what adding each at once gave."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -304,3 +305,77 @@ def test_a_role_with_its_own_add_to_principal_policy_sees_every_statement():
 def _statements(template: Template, resource_type: str) -> list[dict]:
     (policy,) = template.find_resources(resource_type).values()
     return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_roles_of_a_stack_given_the_same_grant_share_one_statement():
+    """``add_to_principal`` makes one statement per stack, actions and resources for the roles that
+    keep their statements (one round trip to Node), each role's policy rendering it as if it were its
+    own; a role of another stack, or other resources, get statements of their own."""
+    app = new_app()
+    stack, other = new_stack(app, "One"), new_stack(app, "Other")
+    first, second, elsewhere = _role(stack, "First"), _role(stack, "Second"), _role(other, "Elsewhere")
+    add_to_principal(first, ["s3:GetObject"], ["arn:aws:s3:::b/a"])
+    grantee = _Grantee(stack, second)
+    with jsii_requests() as requests:
+        add_to_principal(grantee, ["s3:GetObject"], ["arn:aws:s3:::b/a"])
+    assert requests == [("create", "aws-cdk-lib.aws_iam.ManagedPolicy")]  # the role's policy; no statement
+    with jsii_requests() as requests:
+        add_to_principal(elsewhere, ["s3:GetObject"], ["arn:aws:s3:::b/a"])
+        add_to_principal(second, ["s3:GetObject"], ["arn:aws:s3:::b/other"])
+    assert requests.count(("create", "aws-cdk-lib.aws_iam.PolicyStatement")) == 2
+    rendered = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for t in (Template.from_stack(stack), Template.from_stack(other))
+        for p in t.find_resources("AWS::IAM::ManagedPolicy").values()
+    ]
+    allow = {"Effect": "Allow", "Action": "s3:GetObject"}
+    expected = [
+        [{**allow, "Resource": "arn:aws:s3:::b/a"}],
+        [{**allow, "Resource": "arn:aws:s3:::b/a"}],
+        [{**allow, "Resource": ["arn:aws:s3:::b/a", "arn:aws:s3:::b/other"]}],  # merged (minimizePolicies)
+    ]
+    assert sorted(rendered, key=json.dumps) == sorted(expected, key=json.dumps)
+
+
+def test_network_statements_are_shared_only_by_roles_that_keep_them():
+    """The ENI statements of one network are made once per stack for the roles that keep their
+    statements; a principal of one's own (which may change what it is given) gets its own objects."""
+    from constructs_lib._core.vpc_access import vpc_access_statements
+
+    stack = new_stack()
+    given: list[iam.PolicyStatement] = []
+
+    @jsii.implements(iam.IPrincipal)
+    class Recording(_Grantee):
+        @property
+        def assume_role_action(self) -> str:
+            return "sts:AssumeRole"
+
+        @property
+        def policy_fragment(self) -> iam.PrincipalPolicyFragment:
+            return iam.PrincipalPolicyFragment({"AWS": ["arn:aws:iam::111111111111:root"]})
+
+        @property
+        def principal_account(self) -> str | None:
+            return None
+
+        def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+            return self.add_to_principal_policy(statement).statement_added
+
+        def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+            given.append(statement)
+            return iam.AddToPrincipalPolicyResult(statement_added=True)
+
+    def statements(principal):
+        made, _ = vpc_access_statements(
+            stack, vpc_id="vpc-1", subnet_ids=["subnet-1"], security_group_ids=["sg-1"], principal=principal
+        )
+        return made
+
+    first, second = _role(stack, "First"), _role(stack, "Second")
+    kept = statements(first)
+    assert statements(second) == kept and statements(second) is not kept  # the same objects, a new list
+    recording = Recording(stack, _role(stack, "Behind"))
+    own = statements(recording)
+    assert not {id(s) for s in own} & {id(s) for s in kept}
+    assert [stack.resolve(s.to_statement_json()) for s in own] == [stack.resolve(s.to_statement_json()) for s in kept]
