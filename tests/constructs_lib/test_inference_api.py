@@ -11,6 +11,7 @@ from constructs_lib import (
     ConstructValidationError,
     InferenceApi,
     InstanceVariant,
+    PrivateNetwork,
     RealtimeEndpoint,
     ServerlessEndpoint,
     ServerlessVariant,
@@ -22,6 +23,10 @@ from tests.constructs_lib.inference_fixtures import artifacts, network, serverle
 
 @pytest.fixture(scope="module")
 def built():
+    """A serverless endpoint's API, throttled, and a caller granted invoke, in an app with the
+    compliance packs: synthesized once, for the packs' findings and the template the other tests read
+    (``Template.from_stack`` reads that synthesis's assembly); only read. Its endpoint is also the one
+    the bad-input tests give their API (``endpoint``)."""
     app = compliance_app()
     stack = new_stack(app, "Serve")
     endpoint = ServerlessEndpoint(stack, "Endpoint", variant=ServerlessVariant(model=serverless_model(stack)))
@@ -29,7 +34,16 @@ def built():
     caller = ManagedPolicyRole(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
     api.grant_invoke(caller)
     findings = nag_findings(app)
-    return {"template": Template.from_stack(stack), "findings": findings, "api": api}
+    return {"template": Template.from_stack(stack), "findings": findings, "api": api, "endpoint": endpoint}
+
+
+@pytest.fixture(scope="module")
+def endpoint(built) -> ServerlessEndpoint:
+    """The serverless endpoint the bad-input tests build their API on, in a fresh stack each. Safe to
+    share: the checks read only the arguments and the endpoint's kind, and raise before the API reads
+    or grants anything of the endpoint; rejected APIs stay in the fresh stacks, which are never
+    synthesized."""
+    return built["endpoint"]
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +147,16 @@ def test_is_compliant_under_the_nag_packs(built):
     assert built["findings"] == []
 
 
-def test_cognito_authorization_and_waf_are_compliant_too():
+@pytest.fixture(scope="module")
+def cognito_api() -> tuple[Template, list[str], PrivateNetwork]:
+    """A real-time endpoint's API with Cognito authorization and a new web ACL, in an app with the
+    compliance packs: synthesized once, for the packs' findings and the template (only read). Its
+    model's network is the one given where none may be (``test_a_network_is_refused_...``)."""
     app = compliance_app()
     stack = new_stack(app, "Serve")
     pool = cognito.UserPool.from_user_pool_id(stack, "Pool", "eu-west-1_abc123")
-    endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[InstanceVariant(model=vpc_model(stack))])
+    net = network(stack)
+    endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[InstanceVariant(model=vpc_model(stack, net=net))])
     InferenceApi(
         stack,
         "Api",
@@ -146,8 +165,13 @@ def test_cognito_authorization_and_waf_are_compliant_too():
         create_web_acl=True,
         manage_account_cloudwatch_role=False,
     )
-    assert nag_findings(app) == []
-    template = Template.from_stack(stack)
+    findings = nag_findings(app)
+    return Template.from_stack(stack), findings, net
+
+
+def test_cognito_authorization_and_waf_are_compliant_too(cognito_api):
+    template, findings, _ = cognito_api
+    assert findings == []
     method = _method(template)
     assert method["AuthorizationType"] == "COGNITO_USER_POOLS" and method["AuthorizationScopes"] == ["ml/invoke"]
     acl = _props(template, "AWS::WAFv2::WebACL")
@@ -174,11 +198,12 @@ def test_an_async_endpoint_needs_the_submitters_network():
         InferenceApi(stack, "Bad", endpoint=endpoint)
 
 
-def test_a_network_is_refused_for_an_endpoint_api_gateway_invokes_itself():
-    stack = new_stack()
-    endpoint = ServerlessEndpoint(stack, "Endpoint", variant=ServerlessVariant(model=serverless_model(stack)))
+def test_a_network_is_refused_for_an_endpoint_api_gateway_invokes_itself(endpoint, cognito_api):
+    """The serverless endpoint and a network are shared (``endpoint``; ``cognito_api``'s network): the
+    check reads only whether a network is given."""
+    _, _, net = cognito_api
     with pytest.raises(ConstructValidationError, match="network='given': applies to an AsyncEndpoint only"):
-        InferenceApi(stack, "Bad", endpoint=endpoint, network=network(stack))
+        InferenceApi(new_stack(), "Bad", endpoint=endpoint, network=net)
 
 
 @pytest.mark.parametrize(
@@ -201,11 +226,9 @@ def test_a_network_is_refused_for_an_endpoint_api_gateway_invokes_itself():
         ),
     ],
 )
-def test_rejects_bad_input_with_a_clear_message(kwargs, message):
-    stack = new_stack()
-    endpoint = ServerlessEndpoint(stack, "Endpoint", variant=ServerlessVariant(model=serverless_model(stack)))
+def test_rejects_bad_input_with_a_clear_message(endpoint, kwargs, message):
     with pytest.raises(ConstructValidationError) as error:
-        InferenceApi(stack, "Bad", endpoint=endpoint, **kwargs)
+        InferenceApi(new_stack(), "Bad", endpoint=endpoint, **kwargs)
     assert "InferenceApi 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
 

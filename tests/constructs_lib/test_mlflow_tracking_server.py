@@ -1,5 +1,4 @@
 import pytest
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Capture, Match, Template
@@ -10,7 +9,9 @@ from tests.conftest import compliance_app, nag_findings, new_stack
 
 
 @pytest.fixture(scope="module")
-def template() -> Template:
+def built() -> tuple[MlflowTrackingServer, Template]:
+    """A server named ``ml-platform-dev`` with its size, version and maintenance window, and a Studio
+    role granted access, synthesized once; only read."""
     stack = new_stack()
     server = MlflowTrackingServer(
         stack,
@@ -22,7 +23,27 @@ def template() -> Template:
     )
     studio = ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     server.grant_access(studio)
-    return Template.from_stack(stack)
+    return server, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template(built) -> Template:
+    return built[1]
+
+
+@pytest.fixture(scope="module")
+def registering() -> tuple[MlflowTrackingServer, Template, list[str]]:
+    """A server with automatic model registration and a generated name, and a Studio role granted
+    access, in an app with the compliance packs: synthesized once, for the packs' findings and the
+    template (``Template.from_stack`` reads that synthesis's assembly); only read."""
+    app = compliance_app()
+    stack = new_stack(app)
+    server = MlflowTrackingServer(stack, "Tracking", automatic_model_registration=True)
+    server.grant_access(
+        ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    )
+    findings = nag_findings(app)
+    return server, Template.from_stack(stack), findings
 
 
 def test_tracking_server_has_its_size_version_and_maintenance_window(template):
@@ -86,10 +107,8 @@ def test_grant_access_allows_mlflow_and_the_presigned_url_on_this_server_only(te
     assert listing == {"Action": "sagemaker:ListMlflowTrackingServers", "Effect": "Allow", "Resource": "*"}
 
 
-def test_automatic_model_registration_lets_the_role_register_models():
-    stack = new_stack()
-    MlflowTrackingServer(stack, "Tracking", automatic_model_registration=True, removal_policy=RemovalPolicy.DESTROY)
-    template = Template.from_stack(stack)
+def test_automatic_model_registration_lets_the_role_register_models(registering):
+    _, template, _ = registering
     template.has_resource_properties("AWS::SageMaker::MlflowTrackingServer", {"AutomaticModelRegistration": True})
     template.has_resource_properties(
         "AWS::IAM::ManagedPolicy",
@@ -151,8 +170,9 @@ def _actions(statement: dict) -> list:
     return actions if isinstance(actions, list) else [actions]
 
 
-def test_generated_name_is_lower_case():
-    server = MlflowTrackingServer(new_stack(), "Tracking")
+def test_generated_name_is_lower_case(registering):
+    """``registering``'s server is given no name."""
+    server, _, _ = registering
     assert server.tracking_server_name == server.tracking_server_name.lower()
 
 
@@ -175,14 +195,9 @@ def test_rejects_invalid_input(kwargs, message):
     assert message in str(error.value)
 
 
-def test_is_compliant_under_the_nag_packs():
-    app = compliance_app()
-    stack = new_stack(app)
-    server = MlflowTrackingServer(stack, "Tracking", automatic_model_registration=True)
-    server.grant_access(
-        ManagedPolicyRole(stack, "StudioRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    )
-    assert nag_findings(app) == []
+def test_is_compliant_under_the_nag_packs(registering):
+    _, _, findings = registering
+    assert findings == []
 
 
 def test_ui_access_is_granted_on_the_lower_case_arn_sagemaker_gives_the_server():
@@ -237,7 +252,6 @@ def test_an_existing_tracking_server_can_be_imported_and_granted_on(by):
     assert not allowed(statements, Request("sagemaker:DeleteMlflowTrackingServer", server_arn))
 
 
-def test_a_tracking_server_is_grantable_as_its_role():
-    stack = new_stack()
-    server = MlflowTrackingServer(stack, "Tracking", tracking_server_name="ml-platform-dev")
+def test_a_tracking_server_is_grantable_as_its_role(built):
+    server, _ = built
     assert server.grant_principal is server.role

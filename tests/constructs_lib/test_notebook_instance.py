@@ -2,6 +2,7 @@ import base64
 import datetime
 import shutil
 import subprocess
+from typing import NamedTuple
 
 import pytest
 from aws_cdk import CfnParameter, Duration, RemovalPolicy
@@ -17,21 +18,40 @@ AZS = ["eu-west-1a", "eu-west-1b"]
 UTC = datetime.UTC
 
 
-def _notebook(stack, **kwargs) -> NotebookInstance:
-    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+def _notebook(stack, network=None, **kwargs) -> NotebookInstance:
+    """A ``NotebookInstance`` ``Notebook`` in ``stack``, on a new network there (or on ``network``)."""
     return NotebookInstance(
         stack,
         "Notebook",
-        network=network,
+        network=network or PrivateNetwork(stack, "Net", availability_zones=AZS),
         **kwargs,
     )
 
 
+class Synthesized(NamedTuple):
+    notebook: NotebookInstance
+    network: PrivateNetwork
+    template: Template
+    findings: list[str]
+
+
 @pytest.fixture(scope="module")
-def built():
-    stack = new_stack()
-    notebook = _notebook(stack, notebook_instance_name="Research-1")
-    return notebook, Template.from_stack(stack)
+def synthesized() -> Synthesized:
+    """A notebook named ``Research-1`` with every other default, in an app with the compliance packs:
+    synthesized once, for the packs' findings and the template the other tests read
+    (``Template.from_stack`` reads that synthesis's assembly); only read."""
+    app = compliance_app()
+    stack = new_stack(app)
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    notebook = _notebook(stack, network, notebook_instance_name="Research-1")
+    findings = nag_findings(app)
+    return Synthesized(notebook, network, Template.from_stack(stack), findings)
+
+
+@pytest.fixture(scope="module")
+def built(synthesized) -> tuple[NotebookInstance, Template]:
+    """(notebook, template) of ``synthesized``."""
+    return synthesized.notebook, synthesized.template
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +59,46 @@ def template(built) -> Template:
     return built[1]
 
 
-def _notebook_resource(template: Template) -> dict:
-    (resource,) = template.find_resources("AWS::SageMaker::NotebookInstance").values()
+@pytest.fixture(scope="module")
+def network(synthesized) -> PrivateNetwork:
+    """The network the bad-input tests build their notebook on, in a fresh stack each. Safe to share:
+    the checks read only the arguments and the network's security groups (and subnets), and raise
+    before the notebook asks the network for its endpoints or places anything in it; rejected
+    notebooks stay in the fresh stacks, which are never synthesized."""
+    return synthesized.network
+
+
+class Variants(NamedTuple):
+    template: Template
+    prefixed: NotebookInstance
+
+
+@pytest.fixture(scope="module")
+def variants() -> Variants:
+    """One stack, one network, and a notebook per option its tests turn on, each named after it:
+    ``Patient`` (3 idle hours), ``AlwaysOn`` (no idle stop), ``Destroy`` (deleted with its stack),
+    ``Opened`` (named ``nb``, opened by the role ``Person``), ``Prefixed`` (a name prefix),
+    ``Literal`` (an ``InstanceType``) and ``Tokened`` (a parameter ``Type``). Synthesized here, before
+    any test gets it: only read. Each test reads its notebook's resources by logical id."""
+    stack = new_stack()
+    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
+    NotebookInstance(stack, "Patient", network=network, idle_timeout=Duration.hours(3))
+    NotebookInstance(stack, "AlwaysOn", network=network, idle_timeout=None)
+    NotebookInstance(stack, "Destroy", network=network, removal_policy=RemovalPolicy.DESTROY)
+    opened = NotebookInstance(stack, "Opened", network=network, notebook_instance_name="nb")
+    opened.grant_open(iam.Role(stack, "Person", assumed_by=iam.AccountRootPrincipal()))
+    prefixed = NotebookInstance(stack, "Prefixed", network=network, name_prefix="ml-platform-dev")
+    NotebookInstance(stack, "Literal", network=network, instance_type=InstanceType.ML_T3_MEDIUM)
+    tokened = InstanceType.of(CfnParameter(stack, "Type").value_as_string)
+    NotebookInstance(stack, "Tokened", network=network, instance_type=tokened)
+    return Variants(Template.from_stack(stack), prefixed)
+
+
+def _notebook_resource(template: Template, prefix: str = "") -> dict:
+    """The one notebook instance of ``template`` (whose logical id starts with ``prefix``)."""
+    (resource,) = [
+        r for k, r in template.find_resources("AWS::SageMaker::NotebookInstance").items() if k.startswith(prefix)
+    ]
     return resource
 
 
@@ -67,10 +125,8 @@ def test_the_instance_and_its_work_are_retained_by_default(template):
     assert _notebook_resource(template)["DeletionPolicy"] == "Retain"
 
 
-def test_deleting_the_instance_with_its_stack_is_an_opt_in():
-    stack = new_stack()
-    _notebook(stack, removal_policy=RemovalPolicy.DESTROY)
-    assert _notebook_resource(Template.from_stack(stack))["DeletionPolicy"] == "Delete"
+def test_deleting_the_instance_with_its_stack_is_an_opt_in(variants):
+    assert _notebook_resource(variants.template, "Destroy")["DeletionPolicy"] == "Delete"
 
 
 def test_lifecycle_config_stops_the_instance_after_60_idle_minutes(template):
@@ -107,52 +163,43 @@ def test_the_role_may_stop_and_describe_only_this_instance(built):
     assert stop["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/research-1"
 
 
-def test_idle_timeout_is_configurable_and_auto_stop_can_be_turned_off():
-    stack = new_stack()
-    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
-    common = dict(network=network)
-    NotebookInstance(stack, "Patient", idle_timeout=Duration.hours(3), **common)
-    NotebookInstance(stack, "AlwaysOn", idle_timeout=None, **common)
-    template = Template.from_stack(stack)
-    (config,) = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig").values()
+def test_idle_timeout_is_configurable_and_auto_stop_can_be_turned_off(variants):
+    template = variants.template
+    configs = template.find_resources("AWS::SageMaker::NotebookInstanceLifecycleConfig")
+    (config,) = [c for k, c in configs.items() if k.startswith("Patient")]
     assert "idle_check.py 180" in base64.b64decode(config["Properties"]["OnStart"][0]["Content"]).decode()
-    always_on = [
-        r for k, r in template.find_resources("AWS::SageMaker::NotebookInstance").items() if k.startswith("AlwaysOn")
-    ]
-    assert "LifecycleConfigName" not in always_on[0]["Properties"]
+    assert not [k for k in configs if k.startswith("AlwaysOn")]
+    always_on = _notebook_resource(template, "AlwaysOn")
+    assert "LifecycleConfigName" not in always_on["Properties"]
 
 
-def test_compliant_under_the_three_packs():
-    app = compliance_app()
-    _notebook(new_stack(app))
-    assert nag_findings(app) == []
+def test_compliant_under_the_three_packs(synthesized):
+    assert synthesized.findings == []
 
 
 @pytest.mark.parametrize(
     ("instance_type", "suggestion"),
     [("t3.medium", "ml.t3.medium"), ("ml.t3", "ml.t3.large"), ("ML.T3.MEDIUM", "ml.t3.medium"), ("ml.m5.large", None)],
 )
-def test_rejects_instance_types_notebooks_do_not_run_on_with_close_matches(instance_type, suggestion):
+def test_rejects_instance_types_notebooks_do_not_run_on_with_close_matches(network, instance_type, suggestion):
     # ml.m5.large runs endpoints and jobs but not notebook instances (botocore InstanceType).
     expected = rf"instance_type='{instance_type}': must be one of the \d+ instance types .*botocore InstanceType"
     with pytest.raises(ConstructValidationError, match=expected) as error:
-        _notebook(new_stack(), instance_type=instance_type)
+        _notebook(new_stack(), network, instance_type=instance_type)
     if suggestion:
         assert f"did you mean {suggestion}" in str(error.value)
 
 
-def test_takes_an_instance_type_value_or_a_token():
-    literal, tokened = new_stack(), new_stack()
-    _notebook(literal, instance_type=InstanceType.ML_T3_MEDIUM)
-    _notebook(tokened, instance_type=InstanceType.of(CfnParameter(tokened, "Type").value_as_string))
-    assert _notebook_resource(Template.from_stack(literal))["Properties"]["InstanceType"] == "ml.t3.medium"
-    assert _notebook_resource(Template.from_stack(tokened))["Properties"]["InstanceType"] == {"Ref": "Type"}
+def test_takes_an_instance_type_value_or_a_token(variants):
+    assert _notebook_resource(variants.template, "Literal")["Properties"]["InstanceType"] == "ml.t3.medium"
+    assert _notebook_resource(variants.template, "Tokened")["Properties"]["InstanceType"] == {"Ref": "Type"}
 
 
-def test_rejects_bad_sizes_timeouts_and_names_at_once():
+def test_rejects_bad_sizes_timeouts_and_names_at_once(network):
     with pytest.raises(ConstructValidationError) as error:
         _notebook(
             new_stack(),
+            network,
             volume_size_gb=2,
             idle_timeout=Duration.minutes(5),
             notebook_instance_name="my_nb",
@@ -237,24 +284,22 @@ def test_idle_check_stops_the_instance_through_the_aws_cli(monkeypatch, tmp_path
     ]
 
 
-def test_grant_open_lets_a_role_open_only_this_instance():
-    stack = new_stack()
-    notebook = _notebook(stack, notebook_instance_name="nb")
-    person = iam.Role(stack, "Person", assumed_by=iam.AccountRootPrincipal())
-    notebook.grant_open(person)
-    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+def test_grant_open_lets_a_role_open_only_this_instance(variants):
+    """``variants`` grants ``Person`` opening ``Opened`` (named ``nb``); no other notebook has an
+    ``AWS::IAM::Policy`` (their roles' permissions are managed policies)."""
+    (policy,) = variants.template.find_resources("AWS::IAM::Policy").values()
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "sagemaker:CreatePresignedNotebookInstanceUrl"
     assert statement["Resource"]["Fn::Join"][1][-1] == ":notebook-instance/nb"
 
 
-def _default_role_patterns(template: Template) -> set[str]:
+def _default_role_patterns(template: Template, notebook: str = "Notebook") -> set[str]:
     from constructs_lib._core.wildcards import flatten_cfn_reference
 
     (policy,) = [
         p
         for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items()
-        if k.startswith("NotebookRolePermissions")
+        if k.startswith(f"{notebook}RolePermissions")
     ]
     return {
         flatten_cfn_reference(r)
@@ -270,8 +315,7 @@ def test_default_role_is_scoped_to_the_instance_name_and_writes_only_its_own_log
     assert not any(p.endswith(":training-job/*") for p in patterns)
 
 
-def test_default_role_takes_the_environments_name_prefix():
-    stack = new_stack()
-    notebook = _notebook(stack, name_prefix="ml-platform-dev")
+def test_default_role_takes_the_environments_name_prefix(variants):
+    notebook = variants.prefixed
     assert notebook.default_role is not None and notebook.default_role.name_prefix == "ml-platform-dev"
-    assert any(p.endswith(":model/ml-platform-dev-*") for p in _default_role_patterns(Template.from_stack(stack)))
+    assert any(p.endswith(":model/ml-platform-dev-*") for p in _default_role_patterns(variants.template, "Prefixed"))

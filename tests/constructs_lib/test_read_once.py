@@ -54,7 +54,7 @@ def test_objects_arn_is_aws_cdks_arn_for_objects():
 
 
 def test_a_service_principal_without_source_is_shared_per_stack_and_service():
-    app = cdk.App()
+    app = new_app()
     one, other = new_stack(app, "One"), new_stack(app, "Other")
     events = service_principal(one, "events.amazonaws.com")
     assert service_principal(one, "events.amazonaws.com") is events

@@ -103,10 +103,21 @@ def test_bucket_and_key_are_retained_by_default(template):
     template.resource_count_is("Custom::S3AutoDeleteObjects", 0)
 
 
-def test_auto_delete_is_an_explicit_opt_in():
-    stack = new_stack()
-    SecureBucket(stack, "Scratch", removal_policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
-    template = Template.from_stack(stack)
+@pytest.fixture(scope="module")
+def compliance() -> tuple[Template, list[str]]:
+    """A default bucket (stack ``Test``) and one deleted with its objects (stack ``Scratch``, alone
+    there), in an app with the compliance packs: synthesized once, for the packs' findings and the
+    scratch bucket's template (``Template.from_stack`` reads that synthesis's assembly); only read."""
+    app = compliance_app()
+    SecureBucket(new_stack(app), "Data")
+    scratch = new_stack(app, "Scratch")
+    SecureBucket(scratch, "Scratch", removal_policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
+    findings = nag_findings(app)
+    return Template.from_stack(scratch), findings
+
+
+def test_auto_delete_is_an_explicit_opt_in(compliance):
+    template, _ = compliance
     template.resource_count_is("Custom::S3AutoDeleteObjects", 2)  # the bucket and its log bucket
     for resource in template.find_resources("AWS::S3::Bucket").values():
         assert resource["DeletionPolicy"] == "Delete"
@@ -124,10 +135,10 @@ def test_uses_the_key_and_log_bucket_it_is_given():
     assert a.encryption_key is key
 
 
-def test_a_new_key_is_the_buckets_sibling():
-    stack = new_stack()
-    bucket = SecureBucket(stack, "Data")
-    key = stack.node.find_child("DataKey")
+def test_a_new_key_is_the_buckets_sibling(as_cdk_bucket):
+    """``as_cdk_bucket``'s bucket ``Data`` is made with every default."""
+    bucket, _ = as_cdk_bucket
+    key = Stack.of(bucket).node.find_child("DataKey")
     assert isinstance(key, EncryptionKey) and bucket.encryption_key is key
     assert isinstance(bucket.node.find_child("AccessLogs"), AccessLogBucket)
 
@@ -138,6 +149,7 @@ def test_a_new_key_is_the_buckets_sibling():
 
 @pytest.fixture(scope="module")
 def as_cdk_bucket() -> tuple[SecureBucket, Template]:
+    """A default bucket ``Data`` given to aws-cdk-lib's own constructs, synthesized once; only read."""
     stack = new_stack()
     bucket = SecureBucket(stack, "Data")
     assert isinstance(bucket, s3.Bucket)
@@ -199,21 +211,17 @@ def test_aws_cdks_own_grant_read_call_gets_the_exact_prefix_grant(as_cdk_bucket)
     assert not any("s3:GetObject*" in a or "s3:List*" in a for a in actions)
 
 
-def test_cdk_grants_read_through_the_ibucket_interface_are_exact():
-    stack = new_stack()
-    bucket: s3.IBucket = SecureBucket(stack, "Data")
-    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    bucket.grant_read(role)
-    actions = {json.dumps(s["Action"]) for s in _statements(Template.from_stack(stack), "Reader")}
+def test_cdk_grants_read_through_the_ibucket_interface_are_exact(granted):
+    """``granted``'s ``IBucketReader`` is granted read of the whole bucket through ``s3.IBucket``."""
+    _, template = granted
+    actions = {json.dumps(s["Action"]) for s in _statements(template, "IBucketReader")}
     assert actions == {'"s3:ListBucket"', READ, '"kms:Decrypt"'}
 
 
-def test_grant_write_takes_s3_buckets_allowed_action_patterns():
-    stack = new_stack()
-    bucket = SecureBucket(stack, "Data")
-    role = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    bucket.grant_write(role, "out/*", ["s3:PutObject"])
-    actions = sorted(json.dumps(s["Action"]) for s in _statements(Template.from_stack(stack), "Writer"))
+def test_grant_write_takes_s3_buckets_allowed_action_patterns(granted):
+    """``granted``'s ``PatternWriter`` is granted ``s3:PutObject`` on ``out/*``."""
+    _, template = granted
+    actions = sorted(json.dumps(s["Action"]) for s in _statements(template, "PatternWriter"))
     assert actions == ['"s3:PutObject"', '["kms:Decrypt", "kms:GenerateDataKey"]']
 
 
@@ -270,18 +278,32 @@ def test_a_logical_id_the_user_overrides_wins():
 
 
 @pytest.fixture(scope="module")
-def grants() -> list[dict]:
+def granted() -> tuple[SecureBucket, Template]:
+    """One bucket ``Data`` granted to a role each (``Reader``: ``train/*``, ``Writer``: ``models/*``,
+    ``IBucketReader``: read through ``s3.IBucket``, ``PatternWriter``: ``s3:PutObject`` on ``out/*``)
+    and to another account (read), synthesized once; only read. A grant to a role of this account is
+    a statement of that role's own policy, and the other account's is in the bucket's and key's
+    policies: each test reads only its grantee's."""
     stack = new_stack()
     bucket = SecureBucket(stack, "Data")
-    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    writer = iam.Role(stack, "Writer", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    bucket.grant_read(reader, "train/*")
-    bucket.grant_write(writer, "models/*")
-    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
-    return {
-        next(iter(p["Properties"]["Roles"]))["Ref"][:6]: p["Properties"]["PolicyDocument"]["Statement"]
-        for p in policies.values()
-    }
+
+    def role(construct_id: str) -> iam.Role:
+        return iam.Role(stack, construct_id, assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+
+    bucket.grant_read(role("Reader"), "train/*")
+    bucket.grant_write(role("Writer"), "models/*")
+    as_ibucket: s3.IBucket = bucket
+    as_ibucket.grant_read(role("IBucketReader"))
+    bucket.grant_write(role("PatternWriter"), "out/*", ["s3:PutObject"])
+    bucket.grant_read(iam.AccountPrincipal("222222222222"))
+    return bucket, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def grants(granted) -> dict[str, list[dict]]:
+    """The statements of ``granted``'s ``Reader`` and ``Writer``."""
+    _, template = granted
+    return {role: _statements(template, role) for role in ("Reader", "Writer")}
 
 
 def test_grant_read_is_limited_to_a_prefix_with_exact_actions(grants):
@@ -350,12 +372,9 @@ def test_access_log_bucket_rejects_invalid_input(kwargs, message):
     assert message in str(error.value)
 
 
-def test_buckets_are_compliant_under_the_nag_packs():
-    app = compliance_app()
-    stack = new_stack(app)
-    SecureBucket(stack, "Data")
-    SecureBucket(stack, "Scratch", removal_policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
-    assert nag_findings(app) == []
+def test_buckets_are_compliant_under_the_nag_packs(compliance):
+    _, findings = compliance
+    assert findings == []
 
 
 @pytest.mark.parametrize("event_bridge_first", [True, False], ids=["event-bridge-first", "targets-first"])
@@ -392,12 +411,10 @@ def test_event_bridge_alone_is_set_on_the_bucket():
     )
 
 
-def test_a_principal_of_another_account_is_granted_in_the_bucket_and_key_policies():
-    """Only a resource policy can grant another account (CDK Pipelines' deploy roles read artifacts)."""
-    stack = new_stack()
-    bucket = SecureBucket(stack, "Artifacts")
-    bucket.grant_read(iam.AccountPrincipal("222222222222"))
-    template = Template.from_stack(stack)
+def test_a_principal_of_another_account_is_granted_in_the_bucket_and_key_policies(granted):
+    """Only a resource policy can grant another account (CDK Pipelines' deploy roles read artifacts).
+    ``granted`` grants account 222222222222 read of ``Data``."""
+    _, template = granted
     statements = [
         s
         for p in template.find_resources("AWS::S3::BucketPolicy").values()
@@ -405,7 +422,7 @@ def test_a_principal_of_another_account_is_granted_in_the_bucket_and_key_policie
         if "222222222222" in json.dumps(s.get("Principal"))
     ]
     assert statements and statements[0]["Effect"] == "Allow"
-    key = next(r for lid, r in template.find_resources("AWS::KMS::Key").items() if lid.startswith("ArtifactsKey"))
+    key = next(r for lid, r in template.find_resources("AWS::KMS::Key").items() if lid.startswith("DataKey"))
     assert "222222222222" in json.dumps(key["Properties"]["KeyPolicy"])
 
 

@@ -174,9 +174,21 @@ def stack_with_endpoint():
     return stack, endpoint, network, key
 
 
+class _Group:
+    """A literal model package group: name and ARN."""
+
+    model_package_group_name = "churn"
+    model_package_group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn"
+
+
 @pytest.fixture(scope="module")
 def monitored(stack_with_endpoint):
-    """A monitoring stack's record and a ModelMonitor that takes the package's baselines."""
+    """A monitoring stack's record and a ModelMonitor that takes the package's baselines, and a
+    rollout (``Rollout``) to a serving and a monitoring stack on the same network and key: synthesized
+    once, and only read (the bad-input tests' constructs are rejected before they add anything). Each
+    test reads the policies of its own constructs, by logical id."""
+    from constructs_lib import DeployOnApproval
+
     stack, endpoint, network, key = stack_with_endpoint
     artifacts = SecureBucket(stack, "Artifacts", encryption_key=key)
     record = ServedModelPackage(
@@ -204,7 +216,28 @@ def monitored(stack_with_endpoint):
         ),
         baseline_locations=[S3Location(artifacts, "pipelines/training/*/baselines/")],
     )
+    DeployOnApproval(
+        stack,
+        "Rollout",
+        model_package_group=_Group(),  # type: ignore[arg-type]  # a literal group: name and ARN
+        targets=[
+            DeploymentTarget(stack_name="serving", endpoint_name="churn"),
+            DeploymentTarget(
+                stack_name="monitoring",
+                endpoint_name="churn",
+                output_name="MonitoredModelPackageArn",
+                monitoring_schedule_names=("churn-data-quality",),
+            ),
+        ],
+        network=network,
+        encryption_key=key,
+    )
     return stack, record, monitor, assertions.Template.from_stack(stack)
+
+
+def _policies(template: assertions.Template, prefix: str) -> dict[str, dict]:
+    """The managed policies whose logical ids start with ``prefix``."""
+    return {k: p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith(prefix)}
 
 
 def test_the_job_definition_takes_the_baselines_the_record_answers(monitored):
@@ -223,9 +256,9 @@ def test_the_job_definition_takes_the_baselines_the_record_answers(monitored):
 
 def test_the_record_may_describe_only_its_group_s_versions_and_the_jobs_read_the_baselines_prefix(monitored):
     stack, record, monitor, template = monitored
-    policies = json.dumps(template.find_resources("AWS::IAM::ManagedPolicy"))
-    assert '"sagemaker:DescribeModelPackage"' in policies and "model-package/churn/*" in policies
-    assert "/pipelines/training/*/baselines/*" in policies
+    record_policies = json.dumps(_policies(template, "MonitoredModelPackage"))
+    assert '"sagemaker:DescribeModelPackage"' in record_policies and "model-package/churn/*" in record_policies
+    assert "/pipelines/training/*/baselines/*" in json.dumps(_policies(template, "MonitorRole"))
 
 
 def test_a_deploy_time_baseline_needs_the_locations_it_can_be_under(stack_with_endpoint, monitored):
@@ -266,39 +299,10 @@ def test_a_record_reads_only_the_baselines_it_lists_and_needs_a_fallback_uri(sta
         )
 
 
-def test_the_rollout_role_may_replace_monitoring_job_definitions_and_update_the_named_schedules():
-    from constructs_lib import DeployOnApproval
-
-    stack = new_stack()
-    network = PrivateNetwork(
-        stack,
-        "Net",
-        availability_zones=["eu-west-1a", "eu-west-1b"],
-        interface_endpoints=[*DEFAULT_INTERFACE_ENDPOINTS, "cloudformation", "states"],
-    )
-    key = EncryptionKey(stack, "Key")
-
-    class Group:
-        model_package_group_name = "churn"
-        model_package_group_arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn"
-
-    DeployOnApproval(
-        stack,
-        "Rollout",
-        model_package_group=Group(),  # type: ignore[arg-type]  # a literal group: name and ARN
-        targets=[
-            DeploymentTarget(stack_name="serving", endpoint_name="churn"),
-            DeploymentTarget(
-                stack_name="monitoring",
-                endpoint_name="churn",
-                output_name="MonitoredModelPackageArn",
-                monitoring_schedule_names=("churn-data-quality",),
-            ),
-        ],
-        network=network,
-        encryption_key=key,
-    )
-    policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+def test_the_rollout_role_may_replace_monitoring_job_definitions_and_update_the_named_schedules(monitored):
+    """``monitored``'s ``Rollout``."""
+    _, _, _, template = monitored
+    policies = _policies(template, "Rollout")
     statements = {
         s.get("Sid"): s
         for p in policies.values()

@@ -36,10 +36,13 @@ def _statements(template: Template) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def integration():
-    """``apigateway.SagemakerIntegration`` in front of a ``RealtimeEndpoint``, with the nag packs."""
+    """``apigateway.SagemakerIntegration`` in front of a ``RealtimeEndpoint``, with the nag packs.
+    Synthesized here, before any test gets it: only read (its model in a VPC and network too)."""
     app = compliance_app()
     stack = new_stack(app, "Serve")
-    endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[InstanceVariant(model=vpc_model(stack))])
+    net = network(stack)
+    model = vpc_model(stack, net=net)
+    endpoint = RealtimeEndpoint(stack, "Endpoint", variants=[InstanceVariant(model=model)])
     api = apigateway.RestApi(stack, "Api", cloud_watch_role=False)
     role = ManagedPolicyRole(stack, "ApiRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"))
     api.root.add_resource("predict").add_method(
@@ -49,7 +52,22 @@ def integration():
     )
     findings = nag_findings(app)  # the RestApi's own findings fail the synth: read what it wrote
     template = Template.from_json(json.loads((Path(app.outdir) / f"{stack.artifact_id}.template.json").read_text()))
-    return {"endpoint": endpoint, "findings": findings, "template": template}
+    return {"endpoint": endpoint, "findings": findings, "template": template, "model": model, "network": net}
+
+
+@pytest.fixture(scope="module")
+def granted_model() -> tuple[Model, Template]:
+    """A serverless model granted read of ``features/lookup.tar.gz`` in the bucket ``Extra``
+    (``ModelData.grant_read``) and of ``tables/*`` in the imported bucket ``lookups`` (aws-cdk-lib's
+    ``grant_read``), synthesized once; only read. Each grant is its own statement, and each test
+    reads the one of its bucket."""
+    stack = new_stack()
+    model = serverless_model(stack)
+    extra = artifacts(stack, "Extra")
+    ModelData.from_bucket(extra, "features/lookup.tar.gz").grant_read(model)
+    bucket = s3.Bucket.from_bucket_name(stack, "Lookups", "lookups")
+    bucket.grant_read(model, "tables/*")
+    return model, Template.from_stack(stack)
 
 
 def test_a_realtime_endpoint_is_an_aws_sagemaker_iendpoint(integration):
@@ -116,34 +134,30 @@ def test_inference_api_fronts_an_imported_endpoint():
     assert statement["Resource"]["Fn::Join"][1][-1] == ":endpoint/churn-prod"
 
 
-def test_model_data_grants_read_to_a_model():
-    stack = new_stack()
-    model = serverless_model(stack)
-    extra = artifacts(stack, "Extra")
-    ModelData.from_bucket(extra, "features/lookup.tar.gz").grant_read(model)
-    statements = _statements(Template.from_stack(stack))
+def test_model_data_grants_read_to_a_model(granted_model):
+    model, template = granted_model
+    statements = _statements(template)
     [read] = [s for s in statements if s["Action"] == "s3:GetObject" and "features/lookup" in str(s["Resource"])]
     assert read["Effect"] == "Allow"
     assert model.grant_principal is model.role.grant_principal
 
 
-def test_a_model_is_an_igrantable_for_cdk_grants():
-    stack = new_stack()
-    model = serverless_model(stack)
-    bucket = s3.Bucket.from_bucket_name(stack, "Lookups", "lookups")
-    bucket.grant_read(model, "tables/*")
-    assert any("s3:GetObject*" in s["Action"] for s in _statements(Template.from_stack(stack)))
+def test_a_model_is_an_igrantable_for_cdk_grants(granted_model):
+    _, template = granted_model
+    statements = _statements(template)
+    assert any("s3:GetObject*" in s["Action"] and "lookups/tables/*" in json.dumps(s["Resource"]) for s in statements)
 
 
-def test_a_model_in_a_vpc_is_connectable():
-    stack = new_stack()
-    net = network(stack)
-    model = vpc_model(stack, net=net)
+def test_a_model_in_a_vpc_is_connectable(integration, granted_model):
+    """The endpoint's model in a VPC (``integration``) and a serverless model (``granted_model``):
+    ``connections`` only reads."""
+    model, net = integration["model"], integration["network"]
     assert ec2.IConnectable in type(model).__jsii_ifaces__
     [group] = model.connections.security_groups
     assert group is net.workload_security_group
+    serverless, _ = granted_model
     with pytest.raises(ConstructValidationError, match="runs outside a VPC"):
-        _ = serverless_model(stack).connections
+        _ = serverless.connections
 
 
 def test_existing_models_are_imported():

@@ -1,3 +1,6 @@
+from typing import NamedTuple
+
+import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
@@ -15,25 +18,28 @@ from tests.iam_eval import Request, allowed
 AZS = ["eu-west-1a", "eu-west-1b"]
 
 
-def _role(stack, **kwargs) -> StudioExecutionRole:
-    network = PrivateNetwork(stack, "Net", availability_zones=AZS)
-    key = EncryptionKey(stack, "Key")
+def _role(stack, network=None, volume_key=None, **kwargs) -> StudioExecutionRole:
+    """A ``StudioExecutionRole`` ``Role`` in ``stack``, on a new network and key there (or on
+    ``network`` and ``volume_key``)."""
     kwargs.setdefault("name_prefix", "ml-platform-dev")
     return StudioExecutionRole(
         stack,
         "Role",
-        network=network,
-        volume_key=key,
+        network=network or PrivateNetwork(stack, "Net", availability_zones=AZS),
+        volume_key=volume_key or EncryptionKey(stack, "Key"),
         **kwargs,
     )
 
 
 @pytest.fixture(scope="module")
 def statements() -> dict:
+    """A role given a bucket, a read-only bucket and a Studio domain, synthesized here, before any test
+    gets it: its template, role and policy are only read. Its network and key are ``dependencies``."""
     stack = new_stack()
     data = SecureBucket(stack, "Data")
     reference = SecureBucket(stack, "Reference")
-    role = _role(stack, buckets=[data], read_only_buckets=[reference])
+    network, key = PrivateNetwork(stack, "Net", availability_zones=AZS), EncryptionKey(stack, "Key")
+    role = _role(stack, network=network, volume_key=key, buckets=[data], read_only_buckets=[reference])
     role.allow_studio_domain("d-abc123")
     template = Template.from_stack(stack)
     policy = _role_policy(template)
@@ -45,7 +51,53 @@ def statements() -> dict:
             }
         },
     ).values()
-    return {"all": policy["Properties"]["PolicyDocument"]["Statement"], "role": role_resource, "template": template}
+    return {
+        "all": policy["Properties"]["PolicyDocument"]["Statement"],
+        "role": role_resource,
+        "template": template,
+        "construct": role,
+        "dependencies": (network, key),
+    }
+
+
+@pytest.fixture(scope="module")
+def dependencies(statements) -> tuple[PrivateNetwork, EncryptionKey]:
+    """The network and key the bad-input tests build their role on, in a fresh stack each. Safe to
+    share: the checks read only the arguments and the number of the network's subnets and security
+    groups, and raise before the role reads or grants anything of the two; rejected roles stay in the
+    fresh stacks, which are never synthesized."""
+    return statements["dependencies"]
+
+
+class Asked(NamedTuple):
+    role: StudioExecutionRole
+    stack: cdk.Stack
+    template: Template
+    prefix: str
+
+
+@pytest.fixture(scope="module")
+def asked() -> Asked:
+    """A role with every option asked for: network isolation and inter-container encryption, a further
+    metric namespace, a bucket granted under a prefix (``Scratch``), a queue granted to the role itself,
+    and a name prefix known only at deploy time (a parameter). Synthesized here, before any test gets
+    it: only read. The options touch separate statements (denies, metrics, S3, SQS)."""
+    from aws_cdk import CfnParameter
+    from aws_cdk import aws_sqs as sqs
+
+    stack = new_stack()
+    prefix = CfnParameter(stack, "Prefix").value_as_string
+    role = _role(
+        stack,
+        name_prefix=prefix,
+        require_network_isolation=True,
+        require_inter_container_encryption=True,
+        metric_namespaces=["ml-platform/dev/experiments"],
+    )
+    role.grant_bucket(SecureBucket(stack, "Scratch"), prefix="scratch/")
+    queue = sqs.Queue(stack, "Queue", enforce_ssl=True)
+    queue.grant_send_messages(role)
+    return Asked(role, stack, Template.from_stack(stack), prefix)
 
 
 def _role_policy(template: Template) -> dict:
@@ -114,10 +166,9 @@ def test_network_isolation_and_inter_container_encryption_are_not_forced_unless_
     assert not {"DenyJobsWithoutNetworkIsolation", "DenyJobsWithoutInterContainerEncryption"} & set(_denies(statements))
 
 
-def test_network_isolation_and_inter_container_encryption_when_asked():
-    stack = new_stack()
-    role = _role(stack, require_network_isolation=True, require_inter_container_encryption=True)
-    policy = _role_policy(Template.from_stack(stack))
+def test_network_isolation_and_inter_container_encryption_when_asked(asked):
+    role = asked.role
+    policy = _role_policy(asked.template)
     denies = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"}
     assert denies["DenyJobsWithoutNetworkIsolation"]["Condition"] == {
         "BoolIfExists": {"sagemaker:NetworkIsolation": "false"}
@@ -181,44 +232,38 @@ def test_canary_an_unexplained_wildcard_on_the_same_policy_is_still_reported():
     ]
 
 
-def test_rejects_missing_network_placement():
+def test_rejects_missing_network_placement(dependencies):
     from types import SimpleNamespace
 
     stack = new_stack()
     empty = SimpleNamespace(subnets=[], security_groups=[])  # an INetwork placing nothing
+    _, key = dependencies
     with pytest.raises(ConstructValidationError) as error:
         StudioExecutionRole(
             stack,
             "Role",
             network=empty,
-            volume_key=EncryptionKey(stack, "Key"),
+            volume_key=key,
             name_prefix="ml-platform-dev",
         )
     assert "network.subnets=0: must list 1 to 16 subnets" in str(error.value)
     assert "network.security_groups=0: must list 1 to 5 security groups" in str(error.value)
 
 
-def test_a_wildcard_shared_by_several_statements_is_acknowledged_with_every_reason():
+def test_a_wildcard_shared_by_several_statements_is_acknowledged_with_every_reason(statements):
+    """The acknowledgments are added when the stack is synthesized: ``statements`` has been."""
     from aws_cdk import Validations
 
-    from tests.conftest import new_app
-
-    app = new_app()
-    role = _role(new_stack(app))
-    app.synth()
+    role = statements["construct"]
     data = [m.data for m in role.policy.node.metadata if m.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY]
     reasons = {rule.split("::", 1)[-1]: reason for entry in data for rule, reason in entry.items()}
     everything = reasons["AwsSolutions-IAM5[Resource::*]"]
     assert "List*" in everything and "PutMetricData" in everything and "GetAuthorizationToken" in everything
 
 
-def test_the_role_construct_is_a_grantee_itself():
-    from aws_cdk import aws_sqs as sqs
-
-    stack = new_stack()
-    role = _role(stack)
-    queue = sqs.Queue(stack, "Queue", enforce_ssl=True)
-    queue.grant_send_messages(role)
+def test_the_role_construct_is_a_grantee_itself(asked):
+    """``asked`` grants its queue to the role construct."""
+    role, stack = asked.role, asked.stack
     document = stack.resolve(role.policy.node.default_child.policy_document)
     assert any("sqs:SendMessage" in s.get("Action", []) for s in document["Statement"])
 
@@ -255,10 +300,8 @@ def test_jobs_models_and_logs_are_scoped_to_the_name_prefix(statements):
     }
 
 
-def test_metrics_only_to_the_jobs_namespaces_and_the_ones_given():
-    stack = new_stack()
-    _role(stack, metric_namespaces=["ml-platform/dev/experiments"])
-    policy = _role_policy(Template.from_stack(stack))
+def test_metrics_only_to_the_jobs_namespaces_and_the_ones_given(asked):
+    policy = _role_policy(asked.template)
     (metrics,) = [
         s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "cloudwatch:PutMetricData" in _actions(s)
     ]
@@ -284,24 +327,21 @@ def test_metrics_only_to_the_jobs_namespaces_and_the_ones_given():
         ({"metric_namespaces": ["/aws/sagemaker/Endpoints"]}, "metric_namespaces='/aws/sagemaker/Endpoints'"),
     ],
 )
-def test_rejects_a_bad_name_prefix_or_a_namespace_autoscaling_follows(kwargs, message):
+def test_rejects_a_bad_name_prefix_or_a_namespace_autoscaling_follows(dependencies, kwargs, message):
+    network, key = dependencies
     with pytest.raises(ConstructValidationError) as error:
-        _role(new_stack(), **kwargs)
+        _role(new_stack(), network=network, volume_key=key, **kwargs)
     assert message in str(error.value)
 
 
-def test_an_unresolved_name_prefix_is_accepted():
-    from aws_cdk import CfnParameter
+def test_an_unresolved_name_prefix_is_accepted(asked):
+    """``asked``'s name prefix is a parameter's value: the role was built, and synthesized, with it."""
+    assert asked.role.name_prefix == asked.prefix
+    assert asked.role.model_arn_pattern.endswith(f":model/{asked.prefix}-*")
 
-    stack = new_stack()
-    _role(stack, name_prefix=CfnParameter(stack, "Prefix").value_as_string)
 
-
-def test_a_prefix_grant_lists_and_writes_only_under_the_prefix():
-    stack = new_stack()
-    scratch = SecureBucket(stack, "Scratch")
-    _role(stack).grant_bucket(scratch, prefix="scratch/")
-    template = Template.from_stack(stack)
+def test_a_prefix_grant_lists_and_writes_only_under_the_prefix(asked):
+    template = asked.template
     statements = _role_policy(template)["Properties"]["PolicyDocument"]["Statement"]
     [bucket] = [k for k in template.find_resources("AWS::S3::Bucket") if k.startswith("Scratch") and "Logs" not in k]
     arn = f"<{bucket}.Arn>"
