@@ -14,6 +14,7 @@ and renders the template). After that a statement goes straight to the policy.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, TypeGuard, cast
 
@@ -114,26 +115,34 @@ def add_to_principal(grantee: iam.IGrantable, actions: Sequence[str], resource_a
     aws-cdk-lib that calls the role back. Any other principal gets the grant from aws-cdk-lib."""
     principal = grantee if isinstance(grantee, ManagedPolicyRole) else grantee.grant_principal
     if keeps_statements(principal):
-        _keep(principal, [_statement(principal, actions, resource_arns)])
+        _keep(principal, [kept_statement(principal, actions=list(actions), resources=list(resource_arns))])
     else:
         iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=list(resource_arns))
 
 
-#: The statements ``add_to_principal`` made, by the role's stack (jsii's object reference), actions
-#: and resources.
-_MADE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], iam.PolicyStatement] = {}
+#: The statements ``kept_statement`` made, by stack (jsii's object reference) and properties (JSON).
+_MADE: dict[tuple[str, str], iam.PolicyStatement] = {}
 
 
-def _statement(role: ManagedPolicyRole, actions: Sequence[str], resource_arns: Sequence[str]) -> iam.PolicyStatement:
-    """The statement allowing ``actions`` on ``resource_arns``: the same object for every role of the
-    stack given the same (the models of one registry image or one key), one round trip to Node
-    instead of one per role. Safe to share: nobody outside the library sees it (``add_to_principal``
-    returns no ``iam.Grant``), and aws-cdk-lib only reads a statement when it renders a policy (it
-    copies statements to merge them)."""
-    key = (object_ref(stack_of(role)), tuple(actions), tuple(resource_arns))
+def kept_statement(principal: object, **props: Any) -> iam.PolicyStatement:
+    """``iam.PolicyStatement(**props)`` for ``principal``. For a principal that keeps the statements it
+    is given (a ``ManagedPolicyRole``), the same object for every such role of its stack given the
+    same properties (the models of one network, key or registry image): one round trip to Node
+    instead of one per role. Safe to share there: the role only keeps a statement and adds it to its
+    policy, the library changes no statement it has made, and aws-cdk-lib only reads one when it
+    renders a policy (it copies statements to merge them). Any other principal (a user's own may
+    change what it is given) gets a statement of its own, and so do properties that are not plain
+    data (a principal object)."""
+    if not keeps_statements(principal):
+        return iam.PolicyStatement(**props)
+    try:
+        text = json.dumps(props, sort_keys=True)
+    except TypeError:  # not plain data: not comparable, not shared
+        return iam.PolicyStatement(**props)
+    key = (object_ref(stack_of(principal)), text)
     statement = _MADE.get(key)
     if statement is None:
-        statement = _MADE[key] = iam.PolicyStatement(actions=list(actions), resources=list(resource_arns))
+        statement = _MADE[key] = iam.PolicyStatement(**props)
     return statement
 
 

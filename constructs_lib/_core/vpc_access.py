@@ -8,7 +8,6 @@ the ``ec2:Vpc`` condition. One place builds these statements for every role that
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -16,9 +15,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from constructs_lib._core.jsii_identity import object_ref
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements, keeps_statements, permissions_policy
-from constructs_lib._core.stack_facts import read_once, stack_facts, stack_of
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, kept_statement, permissions_policy
+from constructs_lib._core.stack_facts import read_once, stack_facts
 from constructs_lib._core.wildcards import acknowledge_statement_resources
 
 #: Template metadata (on an existing VPC's workload security group) mapping the literal ids of the
@@ -66,7 +64,6 @@ def vpc_access_statements(
     Made once per stack for a ``principal`` that keeps its statements (``_interface_statements``)."""
     ec2_arn = _ec2_arn(scope)
     return _interface_statements(
-        scope,
         principal,
         ec2_arn,
         sid_prefix=sid_prefix,
@@ -84,12 +81,7 @@ def _ec2_arn(scope: IConstruct) -> str:
     return f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
 
 
-#: The statements ``_interface_statements`` made, by stack (jsii's object reference) and arguments.
-_MADE: dict[tuple[str, str], list[iam.PolicyStatement]] = {}
-
-
 def _interface_statements(
-    scope: IConstruct,
     principal: iam.IPrincipal | None,
     ec2_arn: str,
     *,
@@ -101,47 +93,29 @@ def _interface_statements(
     create_on_interfaces: bool,
     manage_conditions: dict[str, Any] | None,
 ) -> tuple[list[iam.PolicyStatement], str]:
-    """The three statements. For a ``principal`` that keeps the statements it is given (a
-    ``ManagedPolicyRole``), the same objects for every such role of ``scope``'s stack that asks with
-    the same arguments (the models and monitors of one network): one round trip to Node instead of
-    one per role. Safe to share there: the role only keeps them and adds them to its policy, and
-    aws-cdk-lib only reads a statement when it renders a policy (it copies statements to merge them).
-    Any other principal (a user's own may change what it is given) gets statements of its own."""
+    """The three statements, each shared by the roles of the stack that keep their statements
+    (``kept_statement``): made once for the models and monitors of one network."""
     interfaces = f"{ec2_arn}:network-interface/*"
-
-    def new() -> list[iam.PolicyStatement]:
-        return [
-            iam.PolicyStatement(sid=f"{sid_prefix}Describe", actions=list(describe), resources=["*"]),
-            iam.PolicyStatement(
-                sid=f"{sid_prefix}CreateInterfaces",
-                actions=["ec2:CreateNetworkInterface"],
-                resources=[
-                    *([interfaces] if create_on_interfaces else []),
-                    *(f"{ec2_arn}:subnet/{s}" for s in subnet_ids),
-                    *(f"{ec2_arn}:security-group/{g}" for g in security_group_ids),
-                ],
-            ),
-            iam.PolicyStatement(
-                sid=f"{sid_prefix}ManageInterfaces",
-                actions=list(manage),
-                resources=[interfaces],
-                conditions=manage_conditions,
-            ),
-        ]
-
-    if not keeps_statements(principal):
-        return new(), interfaces
-    key = (
-        object_ref(stack_of(scope)),
-        json.dumps(
-            [ec2_arn, sid_prefix, describe, manage, subnet_ids, security_group_ids, create_on_interfaces],
-        )
-        + json.dumps(manage_conditions, sort_keys=True),
-    )
-    made = _MADE.get(key)
-    if made is None:
-        made = _MADE[key] = new()
-    return list(made), interfaces
+    return [
+        kept_statement(principal, sid=f"{sid_prefix}Describe", actions=list(describe), resources=["*"]),
+        kept_statement(
+            principal,
+            sid=f"{sid_prefix}CreateInterfaces",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[
+                *([interfaces] if create_on_interfaces else []),
+                *(f"{ec2_arn}:subnet/{s}" for s in subnet_ids),
+                *(f"{ec2_arn}:security-group/{g}" for g in security_group_ids),
+            ],
+        ),
+        kept_statement(
+            principal,
+            sid=f"{sid_prefix}ManageInterfaces",
+            actions=list(manage),
+            resources=[interfaces],
+            conditions=manage_conditions,
+        ),
+    ], interfaces
 
 
 #: What Lambda calls with a function's role to attach it to a VPC (AWS Lambda Developer Guide,
@@ -170,7 +144,6 @@ def lambda_vpc_access_statements(
     region's interfaces), not by condition keys that the check would not match.
     """
     return _interface_statements(
-        scope,
         principal,
         _ec2_arn(scope),
         sid_prefix=sid_prefix,

@@ -34,7 +34,7 @@ from constructs_lib._core.durations import in_seconds
 from constructs_lib._core.grants import KMS_CREATE_GRANT, S3_READ, grant_key_use
 from constructs_lib._core.jsii_types import as_role
 from constructs_lib._core.metrics import metric
-from constructs_lib._core.roles import ManagedPolicyRole, add_statements, permissions_policy
+from constructs_lib._core.roles import ManagedPolicyRole, add_statements, kept_statement, permissions_policy
 from constructs_lib._core.s3_access import S3Uri, grant_prefix, objects_statement
 from constructs_lib._core.service_model import PROCESSING_INSTANCE_TYPE, check_instance_type, check_shape
 from constructs_lib._core.service_role import service_role
@@ -731,7 +731,8 @@ class ModelMonitor(Resource):
         bucket_key = read_once(bucket, "encryption_key") if isinstance(bucket, SecureBucket) else None
         if bucket_key is not None and bucket_key is not self.encryption_key:
             grant_key_use(bucket_key, role, encrypt=True)
-        volumes = iam.PolicyStatement(
+        volumes = kept_statement(
+            role,
             sid="EncryptJobVolumes",
             actions=list(KMS_CREATE_GRANT),
             resources=[read_once(self.encryption_key, "key_arn")],
@@ -756,7 +757,8 @@ class ModelMonitor(Resource):
             [
                 volumes,
                 *network_statements,
-                iam.PolicyStatement(
+                kept_statement(
+                    role,
                     sid="PublishMonitoringMetrics",
                     actions=["cloudwatch:PutMetricData"],
                     resources=["*"],
@@ -765,7 +767,8 @@ class ModelMonitor(Resource):
                     # Endpoints') nor 'AWS/SageMaker', which alarms and autoscaling of endpoints follow.
                     conditions={"StringEquals": {"cloudwatch:namespace": list(MONITORING_NAMESPACES)}},
                 ),
-                iam.PolicyStatement(
+                kept_statement(
+                    role,
                     sid="WriteJobLogs",
                     actions=[
                         "logs:CreateLogGroup",
@@ -901,12 +904,13 @@ class ModelMonitor(Resource):
         object.__setattr__(self, "_pulled", pulled | {repository})
         if not pulled:
             self.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    sid="AuthenticateToRegistries", actions=["ecr:GetAuthorizationToken"], resources=["*"]
+                kept_statement(
+                    self.role, sid="AuthenticateToRegistries", actions=["ecr:GetAuthorizationToken"], resources=["*"]
                 )
             )
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(
+            kept_statement(
+                self.role,
                 actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                 resources=[repository],
             )

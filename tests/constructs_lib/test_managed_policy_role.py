@@ -379,3 +379,19 @@ def test_network_statements_are_shared_only_by_roles_that_keep_them():
     own = statements(recording)
     assert not {id(s) for s in own} & {id(s) for s in kept}
     assert [stack.resolve(s.to_statement_json()) for s in own] == [stack.resolve(s.to_statement_json()) for s in kept]
+
+
+def test_a_kept_statement_is_shared_only_for_plain_data_in_one_stack():
+    from constructs_lib._core.roles import kept_statement
+
+    app = new_app()
+    stack, other = new_stack(app, "One"), new_stack(app, "Other")
+    first, second, elsewhere = _role(stack, "First"), _role(stack, "Second"), _role(other, "Elsewhere")
+    props = {"actions": ["kms:Decrypt"], "resources": ["arn:aws:kms:eu-west-1:111111111111:key/k"]}
+    assert kept_statement(first, **props) is kept_statement(second, **props)
+    assert kept_statement(elsewhere, **props) is not kept_statement(first, **props)
+    assert kept_statement(first, **props, sid="Other") is not kept_statement(first, **props)
+    principal = iam.ServicePrincipal("sagemaker.amazonaws.com")
+    assert kept_statement(first, **props, principals=[principal]) is not kept_statement(
+        second, **props, principals=[principal]
+    )
