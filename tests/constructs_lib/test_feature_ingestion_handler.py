@@ -9,6 +9,7 @@ rule, on a real botocore client's parameter validation.
 """
 
 import base64
+import functools
 import json
 
 import boto3
@@ -32,8 +33,7 @@ class FeatureStore:
     def __init__(self) -> None:
         self.online: dict[str, dict[str, str]] = {}
         self.offline: list[dict[str, str]] = []
-        model = boto3.client("sagemaker-featurestore-runtime", region_name=REGION).meta.service_model
-        self._input = model.operation_model("PutRecord").input_shape
+        self._input = _put_record_input()
 
     def put_record(self, **params):
         validate_parameters(params, self._input)  # botocore's model: names, lengths, required members
@@ -44,6 +44,13 @@ class FeatureStore:
         if current is None or float(record["event_time"]) > float(current["event_time"]):
             self.online[record["customer_id"]] = record
         return {}
+
+
+@functools.cache
+def _put_record_input():
+    """PutRecord's input shape in botocore's model, loaded once: it is only read (by ``validate_parameters``)."""
+    model = boto3.client("sagemaker-featurestore-runtime", region_name=REGION).meta.service_model
+    return model.operation_model("PutRecord").input_shape
 
 
 def kinesis_record(data, sequence: str) -> dict:
@@ -59,10 +66,18 @@ def batch(*payloads) -> dict:
     return {"Records": [kinesis_record(p, f"{i:05d}") for i, p in enumerate(payloads, start=1)]}
 
 
+@pytest.fixture(scope="module")
+def session() -> boto3.session.Session:
+    """The boto3 session the tests make their clients with: ``mock_aws`` drops boto3's default session
+    at each start, and making one costs about 5 ms. Safe to share: a session only makes clients, and
+    each client copies its event handlers, so what a test stubs stays on its own client."""
+    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+
+
 @pytest.fixture
-def world(monkeypatch):
+def world(monkeypatch, session):
     with mock_aws():
-        sqs = boto3.client("sqs", region_name=REGION)
+        sqs = session.client("sqs")
         url = sqs.create_queue(QueueName="ingest-dlq")["QueueUrl"]
         for name, value in {
             "AWS_ACCESS_KEY_ID": "testing",
@@ -83,7 +98,7 @@ def world(monkeypatch):
             pass
 
         w = World()
-        w.store, w.sqs, w.url, w.clients = store, sqs, url, clients
+        w.store, w.sqs, w.url, w.clients, w.session = store, sqs, url, clients, session
 
         def dead_letters() -> list[dict]:
             messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
@@ -165,7 +180,7 @@ def test_an_iso_8601_string_event_time_is_checked(world, monkeypatch):
 
 
 def _stubbed_feature_store(world) -> Stubber:
-    client = boto3.client("sagemaker-featurestore-runtime", region_name=REGION)
+    client = world.session.client("sagemaker-featurestore-runtime")
     world.clients["sagemaker-featurestore-runtime"] = client
     return Stubber(client)
 

@@ -8,13 +8,12 @@ import datetime
 import io
 import json
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from constructs_lib.studio.studio_teardown_handler import handler
 from constructs_lib.studio.studio_teardown_handler.handler import Calls, TeardownBlocked
-from tests.constructs_lib.studio_moto import REGION, FakeClock, aws, domain  # noqa: F401
+from tests.constructs_lib.studio_moto import FakeClock, aws, domain, session  # noqa: F401
 
 pytestmark = pytest.mark.filterwarnings("ignore:Exception\\(ThrottlingException\\):UserWarning")
 
@@ -55,9 +54,7 @@ class CloudFormation:
     """A CloudFormation client whose answers are stubbed, in the order the handler asks."""
 
     def __init__(self) -> None:
-        self.client = boto3.client(
-            "cloudformation", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
-        )
+        self.client = session().client("cloudformation")  # a new client: the stub stays on it
         self.stub = Stubber(self.client)
         self.stub.activate()
 
