@@ -1,5 +1,7 @@
 """AsyncEndpoint: S3 paths, encrypted SNS topics, concurrency, scale to zero and back."""
 
+from typing import NamedTuple
+
 import pytest
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -14,6 +16,8 @@ from constructs_lib import (
     DataCaptureOptions,
     DeploymentGuardrails,
     InstanceVariant,
+    Model,
+    SecureBucket,
     ServerlessVariant,
 )
 from constructs_lib._core.roles import ManagedPolicyRole
@@ -277,6 +281,28 @@ def test_own_alarms_replace_or_join_the_default_ones():
     }
 
 
+class Shared(NamedTuple):
+    model: Model
+    serverless_model: Model
+    bucket: SecureBucket
+
+
+@pytest.fixture(scope="module")
+def shared() -> Shared:
+    """A cheap model, a serverless one and a bucket, in a stack of their own that is never synthesized,
+    for the endpoints that must be rejected (each built in a fresh stack, ``Test/Bad``). Safe to
+    share: ``AsyncEndpoint`` checks its input first, reading of the variant only its fields and its
+    model's type, and of nothing the bucket, and raises before it grants or builds anything, so a
+    rejected endpoint leaves all three as they were."""
+    stack = new_stack(construct_id="Shared")
+    bucket = artifacts(stack)
+    return Shared(cheap_model(stack), serverless_model(stack, bucket=bucket), bucket)
+
+
+#: Where the alarms of the bad-input parameters are imported (a stack never synthesized).
+_IMPORTED = new_stack(construct_id="Imported")
+
+
 @pytest.mark.parametrize(
     "deployment, kwargs, message",
     [
@@ -314,7 +340,7 @@ def test_own_alarms_replace_or_join_the_default_ones():
         ),
         (
             DeploymentGuardrails.all_at_once(
-                alarms=[cloudwatch.Alarm.from_alarm_name(new_stack(), f"A{i}", f"a{i}") for i in range(8)]
+                alarms=[cloudwatch.Alarm.from_alarm_name(_IMPORTED, f"A{i}", f"a{i}") for i in range(8)]
             ),
             {},
             "deployment.alarms=11",
@@ -326,15 +352,14 @@ def test_own_alarms_replace_or_join_the_default_ones():
         ),
     ],
 )
-def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, kwargs, message):
-    stack = new_stack()
+def test_rejects_guardrails_aws_would_refuse_or_ignore(deployment, kwargs, message, shared):
     scaling = {"scaling": kwargs.pop("scaling")} if "scaling" in kwargs else {}
     with pytest.raises(ConstructValidationError) as error:
         AsyncEndpoint(
-            stack,
+            new_stack(),
             "Bad",
-            variant=InstanceVariant(model=cheap_model(stack), initial_instance_count=1, **kwargs),
-            bucket=artifacts(stack),
+            variant=InstanceVariant(model=shared.model, initial_instance_count=1, **kwargs),
+            bucket=shared.bucket,
             deployment=deployment,
             **scaling,
         )
@@ -353,16 +378,13 @@ def test_is_compliant_under_the_nag_packs(built):
 # --- bad input -----------------------------------------------------------------------------------
 
 
-def test_instance_scaling_is_refused_on_the_variant():
-    stack = new_stack()
-    endpoint = AsyncEndpoint(
-        stack,
-        "Bad",
-        variant=InstanceVariant(model=cheap_model(stack), initial_instance_count=1),
-        bucket=artifacts(stack),
-    )
+def test_instance_scaling_is_refused_on_the_variant(built):
+    """On the ``built`` endpoint that scales on its backlog (the default): the variant refuses before
+    it changes anything, so the endpoint the other tests read stays as it was."""
+    endpoint: AsyncEndpoint = built["endpoint"]
     with pytest.raises(ConstructValidationError, match="asynchronous endpoints scale on their backlog"):
         endpoint.variant().auto_scale_instance_count(max_capacity=3)
+    assert endpoint.variant().scalable_target is None
 
 
 @pytest.mark.parametrize(
@@ -385,17 +407,15 @@ def test_instance_scaling_is_refused_on_the_variant():
         ({"variant": "ml.c5"}, "variant.instance_type='ml.c5'"),
     ],
 )
-def test_rejects_bad_input_with_a_clear_message(kwargs, message):
-    stack = new_stack()
-    bucket = artifacts(stack)
+def test_rejects_bad_input_with_a_clear_message(kwargs, message, shared):
     variant = kwargs.pop("variant", None)
     if variant == "serverless":
-        variant = ServerlessVariant(model=serverless_model(stack, bucket=bucket))
+        variant = ServerlessVariant(model=shared.serverless_model)
     elif variant == "ml.c5":
-        variant = InstanceVariant(model=cheap_model(stack), instance_type="ml.c5", initial_instance_count=1)
+        variant = InstanceVariant(model=shared.model, instance_type="ml.c5", initial_instance_count=1)
     else:
-        variant = InstanceVariant(model=cheap_model(stack), initial_instance_count=1)
+        variant = InstanceVariant(model=shared.model, initial_instance_count=1)
     with pytest.raises(ConstructValidationError) as error:
-        AsyncEndpoint(stack, "Bad", variant=variant, bucket=bucket, **kwargs)
+        AsyncEndpoint(new_stack(), "Bad", variant=variant, bucket=shared.bucket, **kwargs)
     assert "AsyncEndpoint 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)

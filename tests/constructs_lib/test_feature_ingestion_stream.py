@@ -2,6 +2,7 @@
 feature group (partial batch failures, bisect, bounded retries, a dead-letter queue) and its alarms."""
 
 import json
+from typing import NamedTuple
 
 import pytest
 from aws_cdk import Duration
@@ -15,6 +16,7 @@ from constructs_lib import (
     FeatureGroup,
     FeatureIngestionStream,
     ManagedPolicyRole,
+    PrivateNetwork,
 )
 from tests.conftest import cfn_lint_errors, compliance_app, nag_findings, new_stack
 from tests.constructs_lib.feature_fixtures import FEATURES, network_with, online_group
@@ -159,11 +161,28 @@ def test_an_on_demand_stream_has_no_shard_count():
     assert "ShardCount" not in props
 
 
-def test_an_imported_feature_group_needs_its_definitions():
+class Shared(NamedTuple):
+    group: FeatureGroup
+    network: PrivateNetwork
+
+
+@pytest.fixture(scope="module")
+def shared() -> Shared:
+    """A feature group and a network without interface endpoints, in a stack of their own that is
+    never synthesized, for the streams that must be rejected (each in a fresh stack ``Test``). Safe
+    to share: a stream checks its input (of the group, only its definitions, identifier and event
+    time) and then the network's endpoints, and raises before it builds, grants or attaches
+    anything, so a rejected stream leaves both as they were."""
+    stack = new_stack(construct_id="Shared")
+    return Shared(online_group(stack), network_with(stack))
+
+
+def test_an_imported_feature_group_needs_its_definitions(shared):
+    """Rejected on ``shared``'s network; the stream that is accepted gets a network of its own."""
     stack = new_stack()
     imported = FeatureGroup.from_feature_group_name(stack, "Imported", "customers")
     with pytest.raises(ConstructValidationError) as error:
-        FeatureIngestionStream(stack, "Ingest", feature_group=imported, network=network_with(stack, *ENDPOINTS))
+        FeatureIngestionStream(stack, "Ingest", feature_group=imported, network=shared.network)
     text = str(error.value)
     for prop in ("features", "record_identifier", "event_time"):
         assert f"{prop}=None: is required with an imported feature group" in text
@@ -202,20 +221,18 @@ def test_an_imported_feature_group_needs_its_definitions():
         ({"stream_name": "no spaces"}, "stream_name='no spaces': must match the pattern"),
     ],
 )
-def test_rejects_bad_input_with_a_clear_message(kwargs, message):
-    stack = new_stack()
+def test_rejects_bad_input_with_a_clear_message(kwargs, message, shared):
     with pytest.raises(ConstructValidationError) as error:
-        FeatureIngestionStream(
-            stack, "Bad", feature_group=online_group(stack), network=network_with(stack, *ENDPOINTS), **kwargs
-        )
+        FeatureIngestionStream(new_stack(), "Bad", feature_group=shared.group, network=shared.network, **kwargs)
     assert "FeatureIngestionStream 'Test/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
 
 
-def test_a_network_without_the_runtime_and_sqs_endpoints_is_named_at_synth():
-    stack = new_stack()
+def test_a_network_without_the_runtime_and_sqs_endpoints_is_named_at_synth(shared):
+    """On ``shared``'s network, which has no interface endpoint and no internet route."""
+    assert not shared.network.interface_endpoints and not shared.network.internet_egress
     with pytest.raises(ConstructValidationError) as error:
-        FeatureIngestionStream(stack, "Bad", feature_group=online_group(stack), network=network_with(stack))
+        FeatureIngestionStream(new_stack(), "Bad", feature_group=shared.group, network=shared.network)
     text = str(error.value)
     assert "'sagemaker.featurestore-runtime' interface, 'sqs' interface endpoint" in text
     assert "the consumer writes records to Feature Store" in text

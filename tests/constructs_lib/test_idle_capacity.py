@@ -181,6 +181,16 @@ def _target(stack) -> appscaling.ScalableTarget:
     )
 
 
+@pytest.fixture(scope="module")
+def shared_target() -> appscaling.ScalableTarget:
+    """``_target``'s copy-count target (0 to 2 copies, a scheduled action ``Lunch`` at 19:00), in a
+    stack of its own that is never synthesized, for the schedules and idle windows that must be
+    rejected. Safe to share: ``WorkingHours.apply`` checks its input, then reads the target's
+    scheduled actions, and refuses before it adds any; ``IdleCapacity`` (in a fresh stack ``Test``)
+    reads the target's range and refuses before it builds anything: the target stays as it was."""
+    return _target(new_stack(construct_id="Shared"))
+
+
 @pytest.mark.parametrize(
     "hours, message",
     [
@@ -199,18 +209,15 @@ def _target(stack) -> appscaling.ScalableTarget:
         (WorkingHours(time_zone="UTC", night_capacity=3), "working_hours.night_capacity=3: must not be above"),
     ],
 )
-def test_bad_working_hours_fail(hours, message):
-    stack = new_stack()
-    target = _target(stack)
+def test_bad_working_hours_fail(hours, message, shared_target):
     with pytest.raises(ConstructValidationError) as error:
-        hours.apply(target, min_capacity=0, max_capacity=2, id_prefix="Night")
+        hours.apply(shared_target, min_capacity=0, max_capacity=2, id_prefix="Night")
     assert message in str(error.value)
 
 
-def test_an_action_at_the_same_time_as_another_fails():
-    stack = new_stack()
+def test_an_action_at_the_same_time_as_another_fails(shared_target):
     with pytest.raises(ConstructValidationError, match=r"overlaps the target's scheduled action 'Lunch'"):
-        WorkingHours(time_zone="UTC").apply(_target(stack), min_capacity=0, max_capacity=2)
+        WorkingHours(time_zone="UTC").apply(shared_target, min_capacity=0, max_capacity=2)
 
 
 def test_working_hours_twice_on_one_target_fail():
@@ -241,10 +248,9 @@ def test_working_hours_twice_on_one_target_fail():
         ({"minimum": 5}, "minimum=5: must be an integer from 0 to 2"),
     ],
 )
-def test_bad_idle_windows_fail(kwargs, message):
+def test_bad_idle_windows_fail(kwargs, message, shared_target):
     stack = new_stack()
-    target = _target(stack)
-    args = {"scalable_target": target, **kwargs}
+    args = {"scalable_target": shared_target, **kwargs}
     from aws_cdk import aws_cloudwatch as cloudwatch
 
     metric = cloudwatch.Metric(namespace="AWS/SageMaker", metric_name="Invocations")

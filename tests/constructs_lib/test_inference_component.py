@@ -20,6 +20,7 @@ from constructs_lib import (
     InferenceComponent,
     InferenceComponentEndpoint,
     InstanceVariant,
+    Model,
     RealtimeEndpoint,
     ServerlessEndpoint,
     ServerlessVariant,
@@ -225,28 +226,34 @@ def test_is_compliant_under_the_nag_packs(built):
     assert built["findings"] == []
 
 
-def test_component_names_are_unique_per_environment():
-    first, second = new_stack(construct_id="DevServe"), new_stack(construct_id="ProdServe")
-    names = [_build(s)[1].physical_name for s in (first, second)]
+@pytest.fixture(scope="module")
+def dev_serve() -> tuple[InferenceComponent, dict, dict]:
+    """``_build`` in a stack ``DevServe``, and in another ``DevServe`` with twice the reservation: the
+    first's Churn component, and both templates' resources, synthesized once. Its tests only read
+    them (the component's name is fixed when it is built)."""
+    before, after = new_stack(construct_id="DevServe"), new_stack(construct_id="DevServe")
+    _, churn, _ = _build(before, memory_mb=1024)
+    _build(after, memory_mb=2048)
+    return churn, Template.from_stack(before).to_json()["Resources"], Template.from_stack(after).to_json()["Resources"]
+
+
+def test_component_names_are_unique_per_environment(dev_serve):
+    first, _, _ = dev_serve
+    second = _build(new_stack(construct_id="ProdServe"))[1]
+    assert first.node.path == "DevServe/Endpoint/Churn" and second.node.path == "ProdServe/Endpoint/Churn"
+    names = [first.physical_name, second.physical_name]
     assert names[0] != names[1] and all(len(n) <= 63 for n in names)
 
 
-def test_a_new_model_or_reservation_updates_the_component_and_nothing_else():
+def test_a_new_model_or_reservation_updates_the_component_and_nothing_else(dev_serve):
     """No property of AWS::SageMaker::InferenceComponent is create-only, and the endpoint and its
     configuration do not depend on the components: a routine change replaces nothing."""
-    before = Template.from_stack(_stack_with(memory_mb=1024)).to_json()["Resources"]
-    after = Template.from_stack(_stack_with(memory_mb=2048)).to_json()["Resources"]
+    _, before, after = dev_serve
     assert before.keys() == after.keys()
     changed = {k for k in before if before[k] != after[k]}
     assert {before[k]["Type"] for k in changed} == {"AWS::SageMaker::InferenceComponent"}
     schema = _schema("AWS::SageMaker::InferenceComponent")
     assert not schema.get("createOnlyProperties")
-
-
-def _stack_with(memory_mb: int):
-    stack = new_stack()
-    _build(stack, memory_mb=memory_mb)
-    return stack
 
 
 def _schema(type_name: str) -> dict:
@@ -293,6 +300,16 @@ def test_fixed_copies_keep_instances_in_the_idle_cost():
 # --- bad input -----------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def shared_model() -> Model:
+    """A cheap model, in a stack of its own that is never synthesized, for the components that must
+    be rejected (each on an endpoint in a fresh stack ``Test``). Safe to share: a component checks
+    its input first (of the model, only whether one is given) and the scaling checks read only the
+    component; a component built on the model, as in ``test_bad_copy_scaling_fails``, only reads
+    its name: nothing is added to it."""
+    return cheap_model(new_stack(construct_id="Shared"))
+
+
 @pytest.mark.parametrize(
     "reservation, message",
     [
@@ -304,22 +321,18 @@ def test_fixed_copies_keep_instances_in_the_idle_cost():
         (ComputeReservation(memory_mb=2048, max_memory_mb=1024), "reservation.max_memory_mb=2048: must be at least"),
     ],
 )
-def test_a_reservation_larger_than_the_instance_fails(reservation, message):
-    stack = new_stack()
-    endpoint = InferenceComponentEndpoint(stack, "E", instance_type="ml.m5.xlarge", max_instance_count=1)
+def test_a_reservation_larger_than_the_instance_fails(reservation, message, shared_model):
+    endpoint = InferenceComponentEndpoint(new_stack(), "E", instance_type="ml.m5.xlarge", max_instance_count=1)
     with pytest.raises(ConstructValidationError) as error:
-        endpoint.add_component("Bad", model=cheap_model(stack), reservation=reservation)
+        endpoint.add_component("Bad", model=shared_model, reservation=reservation)
     assert "InferenceComponent 'Test/E/Bad' has invalid input" in str(error.value)
     assert message in str(error.value)
 
 
-def test_initial_copies_beyond_the_fleet_fail():
-    stack = new_stack()
-    endpoint = InferenceComponentEndpoint(stack, "E", instance_type="ml.m5.large", max_instance_count=1)
+def test_initial_copies_beyond_the_fleet_fail(shared_model):
+    endpoint = InferenceComponentEndpoint(new_stack(), "E", instance_type="ml.m5.large", max_instance_count=1)
     with pytest.raises(ConstructValidationError, match=r"need at least 2 ml.m5.large instances"):
-        endpoint.add_component(
-            "A", model=cheap_model(stack), reservation=ComputeReservation(memory_mb=6000), copy_count=2
-        )
+        endpoint.add_component("A", model=shared_model, reservation=ComputeReservation(memory_mb=6000), copy_count=2)
 
 
 @pytest.mark.parametrize(
@@ -331,25 +344,25 @@ def test_initial_copies_beyond_the_fleet_fail():
         ({"max_copies": 2, "target_invocations_per_copy": 0}, "target_invocations_per_copy=0"),
     ],
 )
-def test_bad_copy_scaling_fails(kwargs, message):
-    stack = new_stack()
-    endpoint = InferenceComponentEndpoint(stack, "E", instance_type="ml.m5.xlarge", max_instance_count=1)
-    component = endpoint.add_component("C", model=cheap_model(stack), reservation=SMALL)
+def test_bad_copy_scaling_fails(kwargs, message, shared_model):
+    endpoint = InferenceComponentEndpoint(new_stack(), "E", instance_type="ml.m5.xlarge", max_instance_count=1)
+    component = endpoint.add_component("C", model=shared_model, reservation=SMALL)
     with pytest.raises(ConstructValidationError) as error:
         component.auto_scale_copy_count(**kwargs)
     assert message in str(error.value)
 
 
-def test_components_on_a_serverless_endpoint_fail():
+def test_components_on_a_serverless_endpoint_fail(shared_model):
     stack = new_stack()
     serverless = ServerlessEndpoint(stack, "S", variant=ServerlessVariant(model=serverless_model(stack)))
     with pytest.raises(ConstructValidationError, match="serverless endpoints host no components"):
-        InferenceComponent(stack, "C", endpoint=serverless, model=cheap_model(stack), reservation=SMALL)  # type: ignore[arg-type]
+        InferenceComponent(stack, "C", endpoint=serverless, model=shared_model, reservation=SMALL)  # type: ignore[arg-type]
 
 
-def test_components_with_classic_model_variants_fail():
+def test_components_with_classic_model_variants_fail(shared_model):
+    """The real-time endpoint on ``shared_model`` only reads its name (see ``shared_model``)."""
     stack = new_stack()
-    model = cheap_model(stack)
+    model = shared_model
     realtime = RealtimeEndpoint(stack, "R", variants=[InstanceVariant(model=model)])
     with pytest.raises(ConstructValidationError, match="AWS does not mix components with classic variants"):
         InferenceComponent(stack, "C", endpoint=realtime, model=model, reservation=SMALL)  # type: ignore[arg-type]
@@ -385,10 +398,9 @@ def test_bad_endpoint_bounds_fail(kwargs, message):
         ({"model_data_download_timeout": Duration.seconds(10)}, "model_data_download_timeout (seconds)=10"),
     ],
 )
-def test_bad_component_input_fails(kwargs, message):
-    stack = new_stack()
-    endpoint = InferenceComponentEndpoint(stack, "E", instance_type="ml.m5.xlarge", max_instance_count=1)
-    args = {"model": cheap_model(stack), "reservation": SMALL, **kwargs}
+def test_bad_component_input_fails(kwargs, message, shared_model):
+    endpoint = InferenceComponentEndpoint(new_stack(), "E", instance_type="ml.m5.xlarge", max_instance_count=1)
+    args = {"model": shared_model, "reservation": SMALL, **kwargs}
     with pytest.raises(ConstructValidationError) as error:
         endpoint.add_component("Bad", **args)
     assert message in str(error.value)

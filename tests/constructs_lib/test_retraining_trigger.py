@@ -1,4 +1,6 @@
 import json
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from aws_cdk import Duration
@@ -71,10 +73,22 @@ def build(stack):
 
 
 @pytest.fixture(scope="module")
-def template() -> Template:
-    stack = new_stack()
+def synthesized() -> tuple[Template, list[str]]:
+    """The three triggers of ``build``, in an app with the compliance packs: synthesized once, for the
+    packs' findings (``nag_findings``) and for the template every other test reads. The packs fail
+    that synthesis (on the stand-in drift alarms, see the nag test), which CDK does once it has
+    written the assembly: the template is read from there (``Template.from_stack`` would synthesize
+    again, and fail the same way)."""
+    app = compliance_app()
+    stack = new_stack(app)
     build(stack)
-    return Template.from_stack(stack)
+    findings = nag_findings(app)
+    return Template.from_string((Path(app.outdir) / stack.template_file).read_text()), findings
+
+
+@pytest.fixture(scope="module")
+def template(synthesized) -> Template:
+    return synthesized[0]
 
 
 def _policy_of(template: Template, role_prefix: str) -> list[dict]:
@@ -318,12 +332,10 @@ def test_dead_letter_queues_are_encrypted_tls_only_and_retained(template):
         ]
 
 
-def test_is_compliant_under_the_nag_packs():
-    app = compliance_app()
-    stack = new_stack(app)
-    build(stack)
+def test_is_compliant_under_the_nag_packs(synthesized):
+    _, findings = synthesized
     # The stand-in drift alarms have no action (MonitoringAlarms' alarms do): only they may be reported.
-    findings = [f for f in nag_findings(app) if "CloudWatchAlarmAction at Test/Drift" not in f]
+    findings = [f for f in findings if "CloudWatchAlarmAction at Test/Drift" not in f]
     assert findings == []
 
 
@@ -364,41 +376,50 @@ def test_a_bucket_that_is_not_a_secure_bucket_gets_a_warning():
     Annotations.from_stack(stack).has_warning("/Test/OnNewData", Match.string_like_regexp("EventBridge"))
 
 
-def _schedule(stack, **kwargs):
+class Shared(NamedTuple):
+    network: PrivateNetwork
+    bucket: SecureBucket
+
+
+@pytest.fixture(scope="module")
+def shared() -> Shared:
+    """A network (the default endpoints, so no ``scheduler``) and a bucket, in a stack of their own
+    that is never synthesized, for the drift and new-data triggers that must be rejected (each in a
+    fresh stack ``Test``). Safe to share: a trigger checks its input (of the pipeline, only its name
+    and parameter names) and raises before it touches either, so a rejected trigger leaves them as
+    they were."""
+    stack = new_stack(construct_id="Shared")
+    return Shared(PrivateNetwork(stack, "Net", availability_zones=ZONES), SecureBucket(stack, "B"))
+
+
+def _schedule(stack, shared: Shared, **kwargs):
+    """A scheduled trigger in ``stack`` (it has no network or bucket: ``shared`` is unused)."""
     kwargs.setdefault("schedule", scheduler.ScheduleExpression.rate(Duration.days(7)))
     return ScheduledRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), **kwargs)
 
 
-def _drift(stack, **kwargs):
+def _drift(stack, shared: Shared, **kwargs):
+    """A drift trigger in ``stack`` on ``shared``'s network (only for a trigger that must be rejected)."""
     alarm = cloudwatch.Alarm(
         stack, "A", metric=cloudwatch.Metric(namespace="n", metric_name="m"), threshold=1, evaluation_periods=1
     )
     kwargs.setdefault("alarms", [alarm])
-    return DriftRetraining(
-        stack,
-        "Trigger",
-        pipeline=FakePipeline(stack, "P"),
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES),
-        **kwargs,
-    )
+    return DriftRetraining(stack, "Trigger", pipeline=FakePipeline(stack, "P"), network=shared.network, **kwargs)
 
 
-def _new_data(stack, interface_endpoints=NEW_DATA_ENDPOINTS, **kwargs):
+def _new_data(stack, shared: Shared, **kwargs):
+    """A new-data trigger in ``stack`` on ``shared``'s bucket and network (only for a trigger that
+    must be rejected)."""
     kwargs.setdefault("prefix", "training/")
     return NewDataRetraining(
-        stack,
-        "Trigger",
-        pipeline=FakePipeline(stack, "P"),
-        bucket=SecureBucket(stack, "B"),
-        network=PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=interface_endpoints),
-        **kwargs,
+        stack, "Trigger", pipeline=FakePipeline(stack, "P"), bucket=shared.bucket, network=shared.network, **kwargs
     )
 
 
 @pytest.mark.parametrize("factory", [_schedule, _drift, _new_data])
-def test_rejects_a_parameter_the_pipeline_does_not_declare(factory):
+def test_rejects_a_parameter_the_pipeline_does_not_declare(factory, shared):
     with pytest.raises(ConstructValidationError) as error:
-        factory(new_stack(), parameters={"LearningRate": "0.1", "Trigger": "x"})
+        factory(new_stack(), shared, parameters={"LearningRate": "0.1", "Trigger": "x"})
     assert "Retraining 'Test/Trigger' has invalid input" in str(error.value)
     assert (
         "parameters=['LearningRate']: the pipeline 'churn-training' does not declare them; it declares "
@@ -429,28 +450,37 @@ def test_rejects_a_parameter_the_pipeline_does_not_declare(factory):
         (_new_data, {"parameters": {"Trigger": "x" * 1025}}, "parameters['Trigger']="),
     ],
 )
-def test_rejects_invalid_input(factory, kwargs, message):
+def test_rejects_invalid_input(factory, kwargs, message, shared):
     with pytest.raises(ConstructValidationError) as error:
-        factory(new_stack(), **kwargs)
+        factory(new_stack(), shared, **kwargs)
     assert message in str(error.value)
 
 
-def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_fails():
+def test_new_data_in_isolated_subnets_without_the_scheduler_endpoint_fails(shared):
+    """On ``shared``'s network (isolated subnets, the default endpoints), which the trigger only reads
+    (its endpoints and egress) when it refuses; the bucket, which it changes first, is its own."""
+    assert "scheduler" not in shared.network.endpoints and not shared.network.internet_egress
     with pytest.raises(ConstructValidationError, match="no 'scheduler' interface endpoint"):
-        _new_data(new_stack(), interface_endpoints=DEFAULT_INTERFACE_ENDPOINTS)
+        _new_data_trigger(new_stack(), shared.network)
 
 
-def test_the_scheduler_endpoint_serves_the_new_data_function():
-    stack = new_stack()
-    NewDataRetraining(
+def _new_data_trigger(stack, network) -> NewDataRetraining:
+    """A new-data trigger ``Trigger`` on a new bucket and pipeline in ``stack``, on ``network``."""
+    return NewDataRetraining(
         stack,
         "Trigger",
         pipeline=FakePipeline(stack, "P"),
         bucket=SecureBucket(stack, "B"),
         prefix="training/",
-        network=PrivateNetwork(
-            stack, "Net", availability_zones=ZONES, interface_endpoints=["sagemaker.api", "scheduler"]
-        ),
+        network=network,
+    )
+
+
+def test_the_scheduler_endpoint_serves_the_new_data_function():
+    stack = new_stack()
+    _new_data_trigger(
+        stack,
+        PrivateNetwork(stack, "Net", availability_zones=ZONES, interface_endpoints=["sagemaker.api", "scheduler"]),
     )
     Annotations.from_stack(stack).has_no_warning("/Test/Trigger", Match.string_like_regexp("interface endpoints"))
     Template.from_stack(stack).has_resource_properties(

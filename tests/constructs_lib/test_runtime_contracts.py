@@ -168,10 +168,23 @@ def _training_pipeline(with_network: bool, job_role: bool = True, app=None):
     return app
 
 
-def test_a_vpc_job_whose_job_role_has_no_network_gets_its_steps_network():
-    app = _training_pipeline(with_network=False)
-    assert findings(app) == []
-    policies = Template.from_stack(app.node.find_child("Test")).find_resources("AWS::IAM::ManagedPolicy")
+@pytest.fixture(scope="module")
+def job_role_without_network() -> tuple[list[str], list[str], Template]:
+    """``_training_pipeline(with_network=False)`` in an app with the compliance packs, synthesized
+    once: the packs' findings (``nag_findings``), the contract findings of that synthesis's templates
+    (``findings``: the packs change no template) and the template (``Template.from_stack`` reads
+    that assembly). Its tests only read them."""
+    from tests.conftest import compliance_app, nag_findings
+
+    app = _training_pipeline(with_network=False, app=compliance_app())
+    nag = nag_findings(app)
+    return nag, findings(app), Template.from_stack(app.node.find_child("Test"))
+
+
+def test_a_vpc_job_whose_job_role_has_no_network_gets_its_steps_network(job_role_without_network):
+    _, found, template = job_role_without_network
+    assert found == []
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
     sids = {
         s.get("Sid")
         for k, p in policies.items()
@@ -181,10 +194,9 @@ def test_a_vpc_job_whose_job_role_has_no_network_gets_its_steps_network():
     assert {"JobNetworkDescribe", "JobNetworkCreateInterfaces", "JobNetworkManageInterfaces"} <= sids
 
 
-def test_a_job_role_granted_its_steps_network_is_nag_clean():
-    from tests.conftest import compliance_app, nag_findings
-
-    assert nag_findings(_training_pipeline(with_network=False, app=compliance_app())) == []
+def test_a_job_role_granted_its_steps_network_is_nag_clean(job_role_without_network):
+    nag, _, _ = job_role_without_network
+    assert nag == []
 
 
 def test_a_vpc_job_whose_iam_role_has_no_network_permissions_is_reported():
@@ -331,8 +343,15 @@ def _gated_app_with_a_gap():
     return app, model
 
 
-def test_synth_fails_naming_the_resource_the_role_and_the_missing_grant():
-    app, _ = _gated_app_with_a_gap()
+@pytest.fixture(scope="module")
+def gated_app_with_a_gap():
+    """``_gated_app_with_a_gap()``, for the tests that do not acknowledge its gap: the failing
+    synthesis, and an acknowledgment refused (for its reason) before it records anything."""
+    return _gated_app_with_a_gap()
+
+
+def test_synth_fails_naming_the_resource_the_role_and_the_missing_grant(gated_app_with_a_gap):
+    app, _ = gated_app_with_a_gap
     with pytest.raises(RuntimeError) as failure:
         app.synth()
     message = str(failure.value)
@@ -350,8 +369,8 @@ def test_an_acknowledgment_on_the_resource_lets_synth_pass():
     app.synth()
 
 
-def test_an_acknowledgment_needs_a_real_reason():
-    _, model = _gated_app_with_a_gap()
+def test_an_acknowledgment_needs_a_real_reason(gated_app_with_a_gap):
+    _, model = gated_app_with_a_gap
     with pytest.raises(ValueError, match="needs a real reason"):
         acknowledge_runtime_contract(model, "ok", "MissingGrant[s3:GetObject]")
 
