@@ -526,3 +526,21 @@ def test_an_unapproved_package_in_a_crafted_deploy_step_never_deploys(aws):
     with pytest.raises(deployer.NotDeployable, match="approval status is now PendingManualApproval"):
         deployer.handler({"action": "deploy", "target": 0, "model_package_arn": pending})
     assert parameters(aws, STAGING["stack_name"])["ModelPackageArn"] == "none"
+
+
+def test_a_hung_call_fails_the_step_within_the_functions_timeout(monkeypatch):
+    """Every client has standard retries and timeouts whose worst case (each attempt waiting out the
+    connect and read timeouts) stays within the deploying function's timeout: a hung AWS call raises
+    ``Transient`` for the state machine to retry instead of timing the function out."""
+    from constructs_lib.monitoring.deploy_on_approval import _function_timeout
+
+    config = deployer.CLIENT_CONFIG
+    assert config.retries["mode"] == "standard"
+    attempts = config.retries["total_max_attempts"]
+    assert attempts * (config.connect_timeout + config.read_timeout) < _function_timeout().to_seconds()
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # Lambda sets it
+    client = deployer._client("cloudformation")
+    assert (client.meta.config.read_timeout, client.meta.config.connect_timeout) == (
+        config.read_timeout,
+        config.connect_timeout,
+    )

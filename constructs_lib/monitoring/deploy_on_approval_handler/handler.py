@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard, cast
 
 import boto3  # pyright: ignore[reportMissingTypeStubs] - boto3 ships no stubs: clients are Any (_client)
+from botocore.config import Config  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
 from botocore.exceptions import (  # pyright: ignore[reportMissingTypeStubs] - botocore ships no stubs
     ClientError,
     ConnectTimeoutError,
@@ -153,9 +154,15 @@ _TRANSIENT_CODES = frozenset(
 )
 
 
+#: botocore's retries for throttling and service faults, and timeouts for a call that hangs: three
+#: attempts of at most 15 s each stay within the function's one-minute timeout, so a hung call raises
+#: ``Transient`` (retried by the state machine with backoff) instead of timing the function out.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10)
+
+
 def _client(service: str) -> Any:
     """A boto3 client, typed ``Any`` here once: boto3 has no type stubs."""
-    return cast(Any, boto3).client(service)
+    return cast(Any, boto3).client(service, config=CLIENT_CONFIG)
 
 
 def _is_object(value: Any) -> TypeGuard[dict[str, Any]]:
