@@ -71,9 +71,10 @@ class _StackOwners:
 
     def __init__(self, stack: Stack) -> None:
         self.path = construct_path(stack)
-        self.owners: dict[str, _LegacyLogicalIds] = {}
+        #: By path; ``KEEPS_CURRENT`` for a construct whose resources keep the IDs of their paths.
+        self.owners: dict[str, _LegacyLogicalIds | object] = {}
 
-    def nearest(self, path: str) -> _LegacyLogicalIds | None:
+    def nearest(self, path: str) -> _LegacyLogicalIds | object | None:
         """The owner nearest above ``path`` (a construct's path), if any."""
         while "/" in path:
             path = path.rsplit("/", 1)[0]
@@ -95,6 +96,17 @@ def _stack_owners(construct: IConstruct) -> _StackOwners:
     if owners is None:
         owners = _OWNERS[key] = _StackOwners(stack)
     return owners
+
+
+#: The owner of the resources under a construct that keeps the IDs CDK gives their paths.
+KEEPS_CURRENT = object()
+
+
+def keep_current_logical_ids(construct: IConstruct) -> None:
+    """Leave the resources under ``construct`` with the IDs CDK gives their paths, even where a
+    construct above it keeps legacy IDs (where a library module makes a foundation at the path of the
+    plain L2 it made until 0.2). Asks Node nothing where the construct's place is remembered."""
+    _stack_owners(construct).owners[construct_path(construct)] = KEEPS_CURRENT
 
 
 def keep_logical_ids(

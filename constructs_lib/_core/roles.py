@@ -131,9 +131,13 @@ def kept_statement(principal: object, **props: Any) -> iam.PolicyStatement:
     instead of one per role. Safe to share there: the role only keeps a statement and adds it to its
     policy, the library changes no statement it has made, and aws-cdk-lib only reads one when it
     renders a policy (it copies statements to merge them). Any other principal (a user's own may
-    change what it is given) gets a statement of its own, and so do properties that are not plain
-    data (a principal object)."""
-    if not keeps_statements(principal):
+    change what it is given) gets a statement of its own, and so does a subclass with its own
+    ``add_pending_statements`` (it is handed the statements), and properties that are not plain data
+    (a principal object)."""
+    if not (
+        keeps_statements(principal)
+        and type(principal).add_pending_statements is ManagedPolicyRole.add_pending_statements
+    ):
         return iam.PolicyStatement(**props)
     try:
         text = json.dumps(props, sort_keys=True)

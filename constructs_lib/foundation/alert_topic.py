@@ -10,7 +10,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from constructs_lib._core.jsii_types import as_interface, as_key, as_topic
-from constructs_lib._core.logical_ids import keep_logical_ids
+from constructs_lib._core.logical_ids import keep_current_logical_ids, keep_logical_ids
 from constructs_lib._core.service_role import publisher_source_arn, service_statement
 from constructs_lib._core.stack_facts import path_of, remember_place
 from constructs_lib._core.validation import Problems
@@ -101,6 +101,8 @@ class AlertTopic(sns.Topic):
         # "Key": their logical IDs stay (and so do the subscriptions, which would need confirming again).
         if self._KEEPS_WRAPPER_LOGICAL_IDS:
             keep_logical_ids(self)
+        else:
+            keep_current_logical_ids(self)
         if encryption_key is None:
             keep_logical_ids(key, formerly_under=self, formerly_named="Key")
         self._publishers: set[str] = set()

@@ -529,9 +529,9 @@ def test_an_unapproved_package_in_a_crafted_deploy_step_never_deploys(aws):
 
 
 def test_a_hung_call_fails_the_step_within_the_functions_timeout(monkeypatch):
-    """Every client has standard retries and timeouts whose worst case (each attempt waiting out the
-    connect and read timeouts) stays within the deploying function's timeout: a hung AWS call raises
-    ``Transient`` for the state machine to retry instead of timing the function out."""
+    """Every client has standard retries and timeouts whose worst case for one call (each attempt
+    waiting out the connect and read timeouts) stays within the deploying function's timeout: a hung
+    AWS call raises ``Transient`` for the state machine to retry instead of timing the function out."""
     from constructs_lib.monitoring.deploy_on_approval import _function_timeout
 
     config = deployer.CLIENT_CONFIG

@@ -516,14 +516,11 @@ def test_named_entity_recognition_writes_the_instructions_into_the_label_categor
     }
 
 
-def test_a_region_without_ground_truth_fails_naming_the_known_ones(parts):
-    """The workflow is in a stack of its own in eu-north-1, on ``parts``' foundations: the region
-    checked is the workflow's stack's, and validation reads of the foundations only the locations'
-    prefixes and buckets, before it builds anything."""
+def test_a_region_without_ground_truth_fails_naming_the_known_ones():
     from aws_cdk import Environment
 
-    _, network, data, topic, workforce = parts
     stack = Stack(new_app(), "Stockholm", env=Environment(region="eu-north-1"))
+    network, data, topic, workforce = foundations(stack)
     with pytest.raises(ConstructValidationError) as error:
         text_workflow(stack, network, data, topic, workforce)
     assert "region='eu-north-1': Ground Truth's built-in task types run in us-east-1, us-east-2" in str(error.value)

@@ -90,3 +90,20 @@ def test_an_id_the_user_sets_on_a_resource_added_later_wins():
     later = CfnResource(moved, "Later", type="AWS::SNS::Topic")
     later.override_logical_id("Mine")
     assert _ids(stack) == {unique_id(["Moved", "Resource", "Resource"]), "Mine"}
+
+
+def test_a_topic_in_place_of_an_sns_topic_keeps_its_paths_ids_under_a_construct_that_keeps_legacy_ones():
+    """Under a foundation that keeps its 0.1 IDs (here a bucket), the module's topic still gets the IDs
+    CDK gives its own path: the bucket's pinning leaves what is under the topic alone."""
+    from constructs_lib import EncryptionKey, SecureBucket
+    from constructs_lib.foundation._topics import AlertTopicInPlaceOfSnsTopic
+
+    stack = new_stack()
+    key = EncryptionKey(stack, "Key")
+    AlertTopicInPlaceOfSnsTopic(
+        Construct(SecureBucket(stack, "Data"), "Alarms"), "Topic", encryption_key=key, publishers=()
+    )
+    assert {i for i in _ids(stack) if i.startswith("DataAlarmsTopic")} == {
+        unique_id(["Data", "Alarms", "Topic", "Resource"]),
+        unique_id(["Data", "Alarms", "Topic", "Policy", "Resource"]),
+    }

@@ -395,3 +395,16 @@ def test_a_kept_statement_is_shared_only_for_plain_data_in_one_stack():
     assert kept_statement(first, **props, principals=[principal]) is not kept_statement(
         second, **props, principals=[principal]
     )
+
+
+def test_a_role_with_its_own_add_pending_statements_gets_statements_of_its_own():
+    from constructs_lib._core.roles import kept_statement
+
+    class Watched(ManagedPolicyRole):
+        def add_pending_statements(self) -> None:
+            super().add_pending_statements()
+
+    stack = new_stack()
+    props = {"actions": ["kms:Decrypt"], "resources": ["arn:aws:kms:eu-west-1:111111111111:key/k"]}
+    watched = Watched(stack, "Watched", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    assert kept_statement(watched, **props) is not kept_statement(_role(stack, "Kept"), **props)

@@ -154,9 +154,10 @@ _TRANSIENT_CODES = frozenset(
 )
 
 
-#: botocore's retries for throttling and service faults, and timeouts for a call that hangs: three
-#: attempts of at most 15 s each stay within the function's one-minute timeout, so a hung call raises
-#: ``Transient`` (retried by the state machine with backoff) instead of timing the function out.
+#: botocore's retries for throttling and service faults, and timeouts for a call that hangs: a call
+#: gives up after three attempts of at most 15 s each, within the function's one-minute timeout, and
+#: raises ``Transient`` (retried by the state machine with backoff). A step of several slow calls can
+#: still run out of time; the state machine retries a timed-out step too.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=5, read_timeout=10)
 
 
